@@ -1,0 +1,139 @@
+"""Base API views: every endpoint resolves the caller's scope, checks the action, and reads through
+`visible_to(scope)`. Subclasses may not override get_queryset: scoping cannot be forgotten."""
+import hashlib
+import json
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from rest_framework import permissions, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from vendor_portal.models import ApiToken, IdempotencyRecord
+from vendor_portal.services.audit import Actor
+from vendor_portal.tenancy import scope_for_token, scope_for_user
+
+from .errors import IdempotentReplay, error_response
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def resolve_scope(request):
+    if isinstance(request.auth, ApiToken):
+        return scope_for_token(request.auth)
+    return scope_for_user(request.user, request.session.get("active_vendor_id") if hasattr(request, "session") else None)
+
+
+class HasScopeAction(permissions.BasePermission):
+    message = _("Your role or token scopes do not allow this action.")
+
+    def has_permission(self, request, view):
+        request.scope = resolve_scope(request)
+        if request.scope is None:
+            self.message = _("Your account has no role in this portal. Ask your administrator for access.")
+            return False
+        action = view.required_action(request)
+        return action is None or request.scope.can(action)
+
+
+class PortalAPIMixin:
+    """Scope, permission per action, and Idempotency-Key replay for every write."""
+
+    permission_classes = [permissions.IsAuthenticated, HasScopeAction]
+    # {"GET": Action..., "POST": Action...} or {"list": ..., "confirm": ...} (DRF action names win).
+    actions: dict = {}
+
+    def required_action(self, request):
+        drf_action = getattr(self, "action", None)
+        if drf_action and drf_action in self.actions:
+            return self.actions[drf_action]
+        return self.actions.get(request.method, self.actions.get("*"))
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.from_request(self.request)
+
+    # Idempotency-Key ------------------------------------------------------------------------
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self._idempotency_record = None
+        key = request.headers.get("Idempotency-Key")
+        if request.method not in WRITE_METHODS or not key:
+            return
+        if len(key) > 200:
+            raise IdempotentReplay(error_response(_("Idempotency-Key is at most 200 characters."), field="Idempotency-Key"))
+        token = getattr(request._request, "auth_token", None)
+        principal = f"token:{token.pk}" if token else f"user:{request.user.pk}"
+        body_hash = hashlib.sha256(request.method.encode() + request.path.encode() + request.body).hexdigest()
+        try:
+            with transaction.atomic():
+                self._idempotency_record = IdempotencyRecord.objects.create(
+                    vendor=request.scope.vendor, principal=principal, key=key, method=request.method, path=request.path, request_hash=body_hash
+                )
+        except IntegrityError:
+            record = IdempotencyRecord.objects.get(principal=principal, key=key)
+            if record.request_hash != body_hash:
+                raise IdempotentReplay(
+                    error_response(
+                        _("This Idempotency-Key was already used for a different request."),
+                        code="idempotency_key_reused",
+                        field="Idempotency-Key",
+                        status_code=422,
+                    )
+                )
+            if record.response_status is None:
+                raise IdempotentReplay(
+                    error_response(_("A request with this Idempotency-Key is still being processed."), code="conflict", status_code=409)
+                )
+            response = Response(record.response_body, status=record.response_status)
+            response["Idempotent-Replayed"] = "true"
+            raise IdempotentReplay(response)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        record = getattr(self, "_idempotency_record", None)
+        if record is not None:
+            if response.status_code >= 500:
+                record.delete()  # let the client retry a server failure
+            else:
+                IdempotencyRecord.objects.filter(pk=record.pk).update(
+                    response_status=response.status_code, response_body=getattr(response, "data", None)
+                )
+            self._idempotency_record = None
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class ScopedQuerysetMixin:
+    """Set `queryset` (or define `base_queryset()`); reads are always `base_queryset().visible_to(request.scope)`."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            raise TypeError(f"{cls.__name__} overrides get_queryset; define base_queryset() instead so scoping stays.")
+
+    def base_queryset(self):
+        return self.queryset.all()
+
+    def get_queryset(self):
+        scope = getattr(self.request, "scope", None)
+        if getattr(self, "swagger_fake_view", False):
+            return self.base_queryset().none()
+        return self.base_queryset().visible_to(scope)
+
+
+class PortalAPIView(PortalAPIMixin, APIView):
+    pass
+
+
+class ScopedGenericViewSet(PortalAPIMixin, ScopedQuerysetMixin, viewsets.GenericViewSet):
+    pass
+
+
+class ScopedReadOnlyViewSet(PortalAPIMixin, ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+def body_json(request):
+    try:
+        return json.loads(request.body or b"{}")
+    except ValueError:
+        return None

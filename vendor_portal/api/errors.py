@@ -1,0 +1,89 @@
+"""One error shape for the API: {"errors": [{"code", "message", "field"}]}; never a 500 for bad input.
+
+The Amazon-compatible door (/vendor/...) answers in its models' shape: {"errors": [{"code", "message", "details"}]}.
+"""
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from vendor_portal.errors import PortalError
+
+AMAZON_CODES = {
+    400: "InvalidInput",
+    401: "Unauthorized",
+    403: "Unauthorized",
+    404: "NotFound",
+    405: "InvalidInput",
+    409: "InvalidInput",
+    413: "RequestEntityTooLarge",
+    415: "UnsupportedMediaType",
+    422: "InvalidInput",
+    429: "QuotaExceeded",
+}
+
+
+class IdempotentReplay(Exception):
+    def __init__(self, response: Response):
+        self.response = response
+
+
+def _flatten(detail, field=None) -> list[dict]:
+    if isinstance(detail, dict):
+        out = []
+        for key, value in detail.items():
+            name = None if key in ("non_field_errors", "detail") else (f"{field}.{key}" if field else str(key))
+            out.extend(_flatten(value, name if name is not None else field))
+        return out
+    if isinstance(detail, list):
+        out = []
+        for index, value in enumerate(detail):
+            if isinstance(value, (dict, list)):
+                out.extend(_flatten(value, f"{field}[{index}]" if field else f"[{index}]"))
+            else:
+                out.extend(_flatten(value, field))
+        return out
+    code = getattr(detail, "code", None) or "invalid"
+    return [{"code": str(code), "message": str(detail), "field": field}]
+
+
+def portal_exception_handler(exc, context):
+    if isinstance(exc, IdempotentReplay):
+        return exc.response
+    if isinstance(exc, PortalError):
+        response = Response({"errors": exc.as_error_list()}, status=exc.status)
+    else:
+        if isinstance(exc, DjangoValidationError):
+            exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+        elif isinstance(exc, Http404):
+            exc = exceptions.NotFound()
+        elif isinstance(exc, PermissionDenied):
+            exc = exceptions.PermissionDenied()
+        response = drf_exception_handler(exc, context)
+        if response is None:
+            return None
+        errors = _flatten(response.data)
+        if isinstance(exc, exceptions.APIException) and not isinstance(exc, exceptions.ValidationError):
+            errors = [{"code": exc.get_codes() if isinstance(exc.get_codes(), str) else "error", "message": str(exc.detail), "field": None}]
+        response.data = {"errors": errors}
+    request = context.get("request")
+    if request is not None and request.path.startswith("/vendor/"):
+        response.data = amazon_errors(response.data["errors"], response.status_code)
+    return response
+
+
+def amazon_errors(errors: list[dict], status_code: int) -> dict:
+    code = AMAZON_CODES.get(status_code, "InvalidInput" if status_code < 500 else "InternalFailure")
+    out = []
+    for error in errors:
+        item = {"code": code, "message": error["message"]}
+        if error.get("field"):
+            item["details"] = f"field: {error['field']}"
+        out.append(item)
+    return {"errors": out}
+
+
+def error_response(message, *, code="invalid", field=None, status_code=status.HTTP_400_BAD_REQUEST) -> Response:
+    return Response({"errors": [{"code": code, "message": str(message), "field": field}]}, status=status_code)

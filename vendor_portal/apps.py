@@ -1,0 +1,39 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class VendorPortalConfig(AppConfig):
+    name = "vendor_portal"
+    verbose_name = _("Vendor Portal")
+
+    def ready(self):
+        from vendor_portal import signals  # noqa: F401
+        from vendor_portal.navigation import NavItem, NeedsMe, register_nav, register_needs_me
+        from vendor_portal.roles import Action
+        from vendor_portal.services import vendors  # noqa: F401  registers the bank-change approval kind
+
+        register_nav(NavItem(_("Home"), "home", None, order=0))
+        register_nav(NavItem(_("Catalogue"), "catalogue", Action.VIEW_CATALOGUE, order=60))
+        register_nav(NavItem(_("Approvals"), "approvals", None, order=80))
+        register_nav(NavItem(_("Audit trail"), "audit_list", Action.VIEW_AUDIT, order=90))
+        register_nav(NavItem(_("Settings"), "vendor_settings", Action.MANAGE_TOKENS, order=95, side="vendor"))
+        register_nav(NavItem(_("Bank details"), "bank_details", Action.REQUEST_BANK_CHANGE, order=96, side="vendor"))
+
+        register_needs_me(
+            NeedsMe(_("Unread messages"), "/messages/", None, lambda request, scope: _unread(request), order=90)
+        )
+        register_needs_me(
+            NeedsMe(_("Approvals waiting for you"), "/approvals/", None, lambda request, scope: _approvals_for_me(request, scope), order=91)
+        )
+
+
+def _unread(request) -> int:
+    from vendor_portal.models import Notification
+
+    return Notification.objects.filter(user=request.user, read_at__isnull=True).count()
+
+
+def _approvals_for_me(request, scope) -> int:
+    from vendor_portal.selectors import approvals_waiting_for
+
+    return approvals_waiting_for(user=request.user, scope=scope).count()

@@ -1,0 +1,148 @@
+"""Demo data for `make run` and newcomers: idempotent, so running it twice changes nothing."""
+import random
+from decimal import Decimal
+
+from django.db import transaction
+
+from vendor_portal.gs1 import gs1_check_digit
+from vendor_portal.models import BankDetails, Marketplace, Membership, Product, ProductCost, ShipFromAddress, User, Vendor, VendorAccount, Warehouse
+from vendor_portal.roles import Role
+
+DEMO_PASSWORD = "demo"
+
+MARKETPLACES = [
+    # code, name, Amazon marketplace id, currency, time zone, language, country
+    ("US", "United States", "ATVPDKIKX0DER", "USD", "America/New_York", "en", "US"),
+    ("CA", "Canada", "A2EUQ1WTGCTBG2", "CAD", "America/Toronto", "en", "CA"),
+    ("UK", "United Kingdom", "A1F83G8C2ARO7P", "GBP", "Europe/London", "en", "GB"),
+    ("DE", "Germany", "A1PA6795UKMFR9", "EUR", "Europe/Berlin", "de", "DE"),
+    ("FR", "France", "A13V1IB3VIYZZH", "EUR", "Europe/Paris", "fr", "FR"),
+]
+
+WAREHOUSES = [
+    # code, marketplace, name, line1, city, region, postal code, country, time zone
+    ("ABE2", "US", "ABE2 Fulfillment Center", "705 Boulder Drive", "Breinigsville", "PA", "18031", "US", "America/New_York"),
+    ("ONT8", "US", "ONT8 Fulfillment Center", "24300 Nandina Avenue", "Moreno Valley", "CA", "92551", "US", "America/Los_Angeles"),
+    ("YYZ4", "CA", "YYZ4 Fulfillment Centre", "8050 Heritage Road", "Brampton", "ON", "L6Y 0C9", "CA", "America/Toronto"),
+    ("FRA3", "DE", "FRA3 Logistikzentrum", "Amazonstraße 1", "Bad Hersfeld", "HE", "36251", "DE", "Europe/Berlin"),
+]
+
+VENDORS = [
+    # code, name, GS1 company prefix, ship-from
+    ("ACME", "Acme Home Goods Co., Ltd.", "0614141", ("Acme Shenzhen DC", "18 Keji Road", "Shenzhen", "GD", "518057", "CN")),
+    ("GLOBEX", "Globex Outdoor GmbH", "0712345", ("Globex Lager", "Industriestraße 5", "Hamburg", "HH", "20095", "DE")),
+]
+
+VENDOR_USERS = [("admin", Role.VENDOR_ADMIN), ("ops", Role.VENDOR_OPS), ("finance", Role.VENDOR_FINANCE), ("integrator", Role.INTEGRATOR)]
+RETAILER_USERS = [
+    ("retail-buyer", Role.BUYER),
+    ("retail-receiving", Role.RECEIVING),
+    ("retail-ap", Role.ACCOUNTS_PAYABLE),
+    ("retail-admin", Role.RETAILER_ADMIN),
+]
+
+PRODUCT_WORDS = {
+    "ACME": ["Kettle", "Toaster", "Blender", "Rice Cooker", "Air Fryer", "Desk Lamp", "Fan", "Humidifier", "Scale", "Mixer"],
+    "GLOBEX": ["Tent", "Sleeping Bag", "Backpack", "Headlamp", "Camp Stove", "Trekking Pole", "Water Filter", "Cooler", "Hammock", "Lantern"],
+}
+PRODUCT_VARIANTS = ["Classic", "Pro", "Mini", "Plus", "Max"]
+CASE_PACKS = [1, 4, 6, 6, 12, 12, 24]
+
+
+def demo_gtin(vendor_prefix: str, item: int) -> str:
+    """A GTIN-13 under the vendor's GS1 prefix, check digit computed."""
+    body = (vendor_prefix[-7:] + str(item).zfill(5))[:12]
+    return body + str(gs1_check_digit(body))
+
+
+def demo_users() -> list[tuple[str, str]]:
+    rows = []
+    for code, *_ in VENDORS:
+        for suffix, role in VENDOR_USERS:
+            rows.append((f"{code.lower()}-{suffix}", f"{code} {role.label}"))
+    rows.extend((username, f"Retailer {role.label}") for username, role in RETAILER_USERS)
+    return rows
+
+
+@transaction.atomic
+def seed_foundation() -> dict:
+    marketplaces = {}
+    for code, name, amazon_id, currency, tz, language, country in MARKETPLACES:
+        marketplaces[code], _ = Marketplace.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "amazon_marketplace_id": amazon_id, "currency": currency, "time_zone": tz, "language": language, "country_code": country},
+        )
+    for code, mp, name, line1, city, region, postal, country, tz in WAREHOUSES:
+        Warehouse.objects.update_or_create(
+            code=code,
+            defaults={
+                "marketplace": marketplaces[mp], "name": name, "line1": line1, "city": city, "state_or_region": region,
+                "postal_code": postal, "country_code": country, "time_zone": tz, "receiving_hours": "Mon-Fri 06:00-22:00",
+            },
+        )
+    vendors = {}
+    for code, name, prefix, (sf_name, sf_line1, sf_city, sf_region, sf_postal, sf_country) in VENDORS:
+        vendor, _ = Vendor.objects.update_or_create(code=code, defaults={"name": name, "gs1_company_prefix": prefix})
+        vendors[code] = vendor
+        for mp_code in ("US", "CA", "UK", "DE", "FR"):
+            VendorAccount.objects.get_or_create(vendor=vendor, marketplace=marketplaces[mp_code], defaults={"vendor_code": f"{code[:4]}{mp_code}"})
+        ShipFromAddress.objects.get_or_create(
+            vendor=vendor,
+            code="MAIN",
+            defaults={"name": sf_name, "line1": sf_line1, "city": sf_city, "state_or_region": sf_region, "postal_code": sf_postal, "country_code": sf_country},
+        )
+        BankDetails.objects.get_or_create(
+            vendor=vendor,
+            defaults={
+                "account_holder": name, "bank_name": "Demo Bank", "account_number": f"DE8937040044053201{3000 + vendor.pk:04d}",
+                "routing_code": "COBADEFFXXX", "currency": "USD", "remit_to_address": f"{name}\n{sf_line1}\n{sf_city}",
+            },
+        )
+        for suffix, role in VENDOR_USERS:
+            user = _user(f"{code.lower()}-{suffix}", first_name=code.title(), last_name=role.label)
+            Membership.objects.get_or_create(user=user, vendor=vendor, role=role)
+        _seed_products(vendor, marketplaces)
+    for username, role in RETAILER_USERS:
+        user = _user(username, first_name="Retail", last_name=role.label, is_staff=role == Role.RETAILER_ADMIN)
+        Membership.objects.get_or_create(user=user, vendor=None, role=role)
+    return {"marketplaces": marketplaces, "vendors": vendors}
+
+
+def _user(username: str, **fields) -> User:
+    user, created = User.objects.get_or_create(username=username, defaults={**fields, "email": f"{username}@example.com"})
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        if fields.get("is_staff"):
+            user.is_superuser = True
+        user.save()
+    return user
+
+
+def _seed_products(vendor: Vendor, marketplaces: dict) -> None:
+    rng = random.Random(vendor.code)
+    words = PRODUCT_WORDS[vendor.code]
+    existing = set(Product.objects.filter(vendor=vendor).values_list("vendor_sku", flat=True))
+    for index in range(25):
+        sku = f"{vendor.code[:3]}-{index + 1:04d}"
+        if sku in existing:
+            continue
+        word = words[index % len(words)]
+        variant = PRODUCT_VARIANTS[index // len(words) % len(PRODUCT_VARIANTS)]
+        product = Product.objects.create(
+            vendor=vendor,
+            asin=f"B0{vendor.code[0]}{index + 1:07d}",
+            vendor_sku=sku,
+            gtin=demo_gtin(vendor.gs1_company_prefix, index + 1),
+            title=f"{vendor.name.split()[0]} {word} {variant}",
+            case_pack=CASE_PACKS[index % len(CASE_PACKS)],
+            minimum_order_quantity=CASE_PACKS[index % len(CASE_PACKS)],
+            carton_length_cm=Decimal("40.00"), carton_width_cm=Decimal("30.00"), carton_height_cm=Decimal("25.00"),
+            carton_weight_kg=Decimal(rng.randint(2000, 15000)) / 1000,
+        )
+        base = Decimal(rng.randint(500, 9000)) / 100
+        for code, marketplace in marketplaces.items():
+            rate = {"USD": Decimal("1"), "CAD": Decimal("1.36"), "GBP": Decimal("0.79"), "EUR": Decimal("0.92")}[marketplace.currency]
+            cost = (base * rate).quantize(Decimal("0.01"))
+            ProductCost.objects.create(
+                product=product, marketplace=marketplace, cost=cost, currency=marketplace.currency, list_price=(cost * Decimal("1.8")).quantize(Decimal("0.01"))
+            )

@@ -1,0 +1,29 @@
+import importlib
+
+from django.apps import apps
+from django.core.management.base import BaseCommand
+
+from vendor_portal.demo import DEMO_PASSWORD, demo_users, seed_foundation
+
+
+class Command(BaseCommand):
+    help = "Load the demo vendors, users, DCs, products and documents (idempotent)."
+
+    def handle(self, *args, **options):
+        world = seed_foundation()
+        # Each app may add its own demo documents in <app>/demo.py: seed(world) -> str summary.
+        for config in apps.get_app_configs():
+            if config.name == "vendor_portal":
+                continue
+            try:
+                module = importlib.import_module(f"{config.name}.demo")
+            except ModuleNotFoundError as error:
+                if error.name != f"{config.name}.demo":
+                    raise
+                continue
+            summary = module.seed(world)
+            if summary:
+                self.stdout.write(f"  {config.verbose_name}: {summary}")
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with any of these (password: %s):" % DEMO_PASSWORD))
+        for username, description in demo_users():
+            self.stdout.write(f"  {username:<20} {description}")

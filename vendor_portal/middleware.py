@@ -1,0 +1,53 @@
+import re
+import uuid
+
+from vendor_portal.tenancy import scope_for_user
+
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (echoed as X-Request-ID and Amazon's x-amzn-RequestId) and the
+    signed-in person's tenancy scope as `request.scope` (API views replace it for tokens)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        request.scope = _LazyScope(request)
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        response["x-amzn-RequestId"] = request.request_id
+        return response
+
+
+class _LazyScope:
+    """Resolved on first use, so static files and anonymous pages cost no query."""
+
+    def __init__(self, request):
+        self._request = request
+        self._resolved = False
+        self._scope = None
+
+    def get(self):
+        if not self._resolved:
+            self._scope = _session_scope(self._request)
+            self._resolved = True
+        return self._scope
+
+
+def _session_scope(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    return scope_for_user(user, request.session.get("active_vendor_id"))
+
+
+def request_scope(request):
+    scope = getattr(request, "scope", None)
+    if isinstance(scope, _LazyScope):
+        scope = scope.get()
+        request.scope = scope
+    return scope

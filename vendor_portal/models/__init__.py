@@ -1,0 +1,36 @@
+from .accounts import Membership, Role, User
+from .approvals import ApprovalRequest, ApprovalStatus
+from .audit import AuditEvent, Channel
+from .catalogue import Product, ProductCost
+from .idempotency import IdempotencyRecord
+from .jobs import Document, Job, JobStatus
+from .notifications import Notification
+from .places import Address, Marketplace, Warehouse
+from .tokens import ApiToken, TokenScope
+from .vendors import BankDetails, ShipFromAddress, Vendor, VendorAccount
+
+__all__ = [
+    "Address",
+    "ApiToken",
+    "ApprovalRequest",
+    "ApprovalStatus",
+    "AuditEvent",
+    "BankDetails",
+    "Channel",
+    "Document",
+    "IdempotencyRecord",
+    "Job",
+    "JobStatus",
+    "Marketplace",
+    "Membership",
+    "Notification",
+    "Product",
+    "ProductCost",
+    "Role",
+    "ShipFromAddress",
+    "TokenScope",
+    "User",
+    "Vendor",
+    "VendorAccount",
+    "Warehouse",
+]

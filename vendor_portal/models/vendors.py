@@ -1,0 +1,92 @@
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from vendor_portal.tenancy import VendorScopedQuerySet
+
+from .places import Address, Marketplace
+
+gs1_prefix_validator = RegexValidator(r"^\d{7,10}$", _("A GS1 company prefix is 7 to 10 digits."))
+vendor_code_validator = RegexValidator(r"^[A-Z0-9]{2,12}$", _("Use 2 to 12 capital letters or digits."))
+
+
+class Vendor(models.Model):
+    code = models.CharField(_("vendor code"), max_length=12, unique=True, validators=[vendor_code_validator])
+    name = models.CharField(_("name"), max_length=200)
+    gs1_company_prefix = models.CharField(_("GS1 company prefix"), max_length=10, validators=[gs1_prefix_validator])
+    invoice_approval_threshold = models.DecimalField(
+        _("invoice approval threshold"),
+        max_digits=14,
+        decimal_places=2,
+        default=10000,
+        help_text=_("Invoices above this total need a second person's approval before submission."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("vendor")
+        verbose_name_plural = _("vendors")
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+
+class VendorAccount(models.Model):
+    """The vendor's code in one marketplace (Amazon's selling party id)."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="accounts")
+    marketplace = models.ForeignKey(Marketplace, on_delete=models.PROTECT)
+    vendor_code = models.CharField(_("vendor code in marketplace"), max_length=20)
+
+    objects = VendorScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "marketplace"], name="uniq_vendor_account_per_marketplace"),
+            models.UniqueConstraint(fields=["marketplace", "vendor_code"], name="uniq_vendor_code_per_marketplace"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor_code} ({self.marketplace_id})"
+
+
+class ShipFromAddress(Address):
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="ship_from_addresses")
+    code = models.CharField(_("code"), max_length=20)
+
+    objects = VendorScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["vendor", "code"], name="uniq_ship_from_code_per_vendor")]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+
+class BankDetails(models.Model):
+    """Where the retailer pays the vendor. Changed only through a maker/checker approval."""
+
+    vendor = models.OneToOneField(Vendor, on_delete=models.CASCADE, related_name="bank_details")
+    account_holder = models.CharField(_("account holder"), max_length=200)
+    bank_name = models.CharField(_("bank name"), max_length=200)
+    account_number = models.CharField(_("account number or IBAN"), max_length=64)
+    routing_code = models.CharField(_("routing code or SWIFT/BIC"), max_length=32)
+    currency = models.CharField(_("currency"), max_length=3)
+    remit_to_address = models.TextField(_("remit-to address"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VendorScopedQuerySet.as_manager()
+
+    FIELDS = ["account_holder", "bank_name", "account_number", "routing_code", "currency", "remit_to_address"]
+
+    class Meta:
+        verbose_name = _("bank details")
+        verbose_name_plural = _("bank details")
+
+    def __str__(self) -> str:
+        return f"{self.bank_name} ···{self.account_number[-4:]}"
+
+    def masked_account_number(self) -> str:
+        return "···" + self.account_number[-4:]

@@ -1,0 +1,75 @@
+"""Roles of DOMAIN.md and what each may do. One table, read by views, the API and the tests."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    VENDOR_ADMIN = "vendor_admin", _("Vendor admin")
+    VENDOR_OPS = "vendor_ops", _("Vendor ops")
+    VENDOR_FINANCE = "vendor_finance", _("Vendor finance")
+    INTEGRATOR = "integrator", _("Integrator")
+    BUYER = "buyer", _("Buyer")
+    RECEIVING = "receiving", _("Receiving")
+    ACCOUNTS_PAYABLE = "accounts_payable", _("Accounts payable")
+    RETAILER_ADMIN = "retailer_admin", _("Retailer admin")
+
+
+VENDOR_ROLES = frozenset({Role.VENDOR_ADMIN, Role.VENDOR_OPS, Role.VENDOR_FINANCE, Role.INTEGRATOR})
+RETAILER_ROLES = frozenset({Role.BUYER, Role.RECEIVING, Role.ACCOUNTS_PAYABLE, Role.RETAILER_ADMIN})
+
+
+class Action(models.TextChoices):
+    VIEW_PURCHASE_ORDERS = "po.view", _("View purchase orders")
+    CONFIRM_PURCHASE_ORDERS = "po.confirm", _("Confirm purchase orders")
+    MANAGE_PURCHASE_ORDERS = "po.manage", _("Issue and change purchase orders")
+    VIEW_SHIPMENTS = "shipment.view", _("View ship plans and ASNs")
+    MANAGE_SHIPMENTS = "shipment.manage", _("Build ship plans, print labels, submit ASNs")
+    RECEIVE_GOODS = "receipt.create", _("Book receipts at a DC")
+    VIEW_INVOICES = "invoice.view", _("View invoices")
+    MANAGE_INVOICES = "invoice.manage", _("Create and submit invoices")
+    APPROVE_INVOICES = "invoice.approve", _("Approve invoices above the threshold")
+    VIEW_PAYMENTS = "payment.view", _("View payments, deductions and remittances")
+    DISPUTE_DEDUCTIONS = "deduction.dispute", _("Dispute deductions")
+    RUN_PAYMENTS = "payment.run", _("Run reconciliation and payment runs")
+    ANSWER_DISPUTES = "dispute.answer", _("Answer disputes")
+    MANAGE_USERS = "vendor.users", _("Manage the vendor's users")
+    MANAGE_TOKENS = "token.manage", _("Manage API tokens")
+    REQUEST_BANK_CHANGE = "bank.request", _("Request bank detail changes")
+    APPROVE_BANK_CHANGE = "bank.approve", _("Approve bank detail changes")
+    VIEW_AUDIT = "audit.view", _("Read the audit trail")
+    ONBOARD_VENDORS = "vendor.onboard", _("Onboard vendors")
+    VIEW_CATALOGUE = "catalogue.view", _("View the product catalogue")
+
+
+A = Action
+_VIEW_ALL = {A.VIEW_PURCHASE_ORDERS, A.VIEW_SHIPMENTS, A.VIEW_CATALOGUE}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.VENDOR_ADMIN: frozenset(
+        _VIEW_ALL
+        | {A.CONFIRM_PURCHASE_ORDERS, A.MANAGE_SHIPMENTS, A.VIEW_INVOICES, A.MANAGE_INVOICES, A.APPROVE_INVOICES}
+        | {A.VIEW_PAYMENTS, A.DISPUTE_DEDUCTIONS, A.MANAGE_USERS, A.MANAGE_TOKENS}
+        | {A.REQUEST_BANK_CHANGE, A.APPROVE_BANK_CHANGE, A.VIEW_AUDIT}
+    ),
+    Role.VENDOR_OPS: frozenset(_VIEW_ALL | {A.CONFIRM_PURCHASE_ORDERS, A.MANAGE_SHIPMENTS}),
+    Role.VENDOR_FINANCE: frozenset(
+        _VIEW_ALL
+        | {A.VIEW_INVOICES, A.MANAGE_INVOICES, A.APPROVE_INVOICES, A.VIEW_PAYMENTS, A.DISPUTE_DEDUCTIONS}
+        | {A.REQUEST_BANK_CHANGE, A.APPROVE_BANK_CHANGE}
+    ),
+    Role.INTEGRATOR: frozenset(_VIEW_ALL | {A.VIEW_INVOICES, A.VIEW_PAYMENTS}),
+    Role.BUYER: frozenset(_VIEW_ALL | {A.MANAGE_PURCHASE_ORDERS, A.VIEW_INVOICES}),
+    Role.RECEIVING: frozenset(_VIEW_ALL | {A.RECEIVE_GOODS}),
+    Role.ACCOUNTS_PAYABLE: frozenset(
+        _VIEW_ALL | {A.VIEW_INVOICES, A.VIEW_PAYMENTS, A.RUN_PAYMENTS, A.ANSWER_DISPUTES, A.VIEW_AUDIT}
+    ),
+    Role.RETAILER_ADMIN: frozenset(
+        _VIEW_ALL
+        | {A.MANAGE_PURCHASE_ORDERS, A.RECEIVE_GOODS, A.VIEW_INVOICES, A.VIEW_PAYMENTS, A.RUN_PAYMENTS}
+        | {A.ANSWER_DISPUTES, A.MANAGE_USERS, A.VIEW_AUDIT, A.ONBOARD_VENDORS}
+    ),
+}
+
+
+def role_allows(roles, action: str) -> bool:
+    return any(action in PERMISSIONS.get(role, ()) for role in roles)

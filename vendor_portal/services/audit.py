@@ -1,0 +1,85 @@
+"""Audit trail writes. Every service calls `audit_record` inside the same transaction as its change."""
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import models
+
+from vendor_portal.models import AuditEvent, Channel
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting and through which door: a person on the web, a token on the API or EDI, or the system."""
+
+    user: object | None = None
+    token: object | None = None
+    channel: str = Channel.WEB
+    request_id: str = ""
+
+    @classmethod
+    def system(cls) -> "Actor":
+        return cls(channel=Channel.SYSTEM)
+
+    @classmethod
+    def from_request(cls, request, channel: str | None = None) -> "Actor":
+        token = getattr(request, "auth_token", None)
+        user = request.user if getattr(request.user, "pk", None) and not token else None
+        if channel is None:
+            channel = Channel.API if token or request.path.startswith(("/api/", "/vendor/")) else Channel.WEB
+        return cls(user=user, token=token, channel=channel, request_id=getattr(request, "request_id", ""))
+
+    @property
+    def label(self) -> str:
+        if self.user is not None:
+            return self.user.get_username()
+        if self.token is not None:
+            return f"token:{self.token.name}"
+        return "system"
+
+
+def to_jsonable(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(obj, fields: list[str] | None = None) -> dict:
+    """The audited state of an object: its concrete fields (foreign keys by id)."""
+    if fields is None:
+        fields = [f.attname for f in obj._meta.concrete_fields]
+    return {name: to_jsonable(getattr(obj, name)) for name in fields}
+
+
+def audit_record(*, actor: Actor, action: str, obj, vendor=None, before: dict | None = None, after: dict | None = None) -> AuditEvent:
+    if vendor is None:
+        vendor_id = getattr(obj, "vendor_id", None)
+    else:
+        vendor_id = vendor.pk
+    return AuditEvent.objects.create(
+        actor=actor.user,
+        actor_token=actor.token,
+        actor_label=actor.label,
+        channel=actor.channel,
+        vendor_id=vendor_id,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        before=to_jsonable(before) if before is not None else None,
+        after=to_jsonable(after) if after is not None else None,
+        request_id=actor.request_id,
+    )

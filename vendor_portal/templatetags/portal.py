@@ -1,0 +1,25 @@
+from decimal import Decimal
+
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context, **changes):
+    """The current query string with some parameters replaced (for pagination and sorting links)."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return query.urlencode()
+
+
+@register.filter
+def money(amount, currency=""):
+    if amount is None or amount == "":
+        return "—"
+    return f"{number_format(Decimal(amount), decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}".strip()

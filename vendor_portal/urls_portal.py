@@ -1,0 +1,19 @@
+from django.urls import path
+
+from vendor_portal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("switch-vendor/", views.switch_vendor, name="switch_vendor"),
+    path("messages/", views.message_list, name="message_list"),
+    path("messages/read-all/", views.message_mark_all_read, name="message_mark_all_read"),
+    path("messages/<int:pk>/open/", views.message_open, name="message_open"),
+    path("approvals/", views.approval_list, name="approvals"),
+    path("approvals/<int:pk>/", views.approval_detail, name="approval_detail"),
+    path("approvals/<int:pk>/withdraw/", views.approval_withdraw, name="approval_withdraw"),
+    path("audit/", views.audit_list, name="audit_list"),
+    path("settings/", views.vendor_settings, name="vendor_settings"),
+    path("settings/tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
+    path("settings/bank-details/", views.bank_details, name="bank_details"),
+    path("catalogue/", views.catalogue, name="catalogue"),
+]

@@ -1,0 +1,206 @@
+import datetime
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from vendor_portal.decorators import portal_view
+from vendor_portal.errors import PortalError
+from vendor_portal.forms import ApiTokenForm, ApprovalDecisionForm, AuditFilterForm, BankDetailsForm
+from vendor_portal.models import ApiToken, ApprovalRequest, BankDetails, Notification, Product
+from vendor_portal.navigation import needs_me_for
+from vendor_portal.roles import Action
+from vendor_portal.selectors import approvals_waiting_for, audit_event_list
+from vendor_portal.services.approvals import approval_cancel, approval_decide
+from vendor_portal.services.audit import Actor
+from vendor_portal.services.notifications import notification_mark_read
+from vendor_portal.services.tokens import api_token_create, api_token_revoke
+from vendor_portal.services.vendors import bank_details_change_request
+from vendor_portal.tenancy import get_visible_or_404
+
+PAGE_SIZE = 50
+
+
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@portal_view()
+def home(request):
+    return render(request, "vendor_portal/home.html", {"cards": needs_me_for(request, request.scope)})
+
+
+@portal_view()
+@require_POST
+def switch_vendor(request):
+    try:
+        vendor_id = int(request.POST.get("vendor_id", ""))
+    except ValueError:
+        vendor_id = None
+    if vendor_id not in request.scope.vendor_ids:
+        raise Http404
+    request.session["active_vendor_id"] = vendor_id
+    return redirect("home")
+
+
+# Message centre ---------------------------------------------------------------------------------
+@portal_view()
+def message_list(request):
+    notifications = Notification.objects.filter(user=request.user)
+    if request.GET.get("unread"):
+        notifications = notifications.filter(read_at__isnull=True)
+    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "vendor_portal/message_list.html", {"page": page, "only_unread": bool(request.GET.get("unread"))})
+
+
+@portal_view()
+@require_POST
+def message_open(request, pk):
+    notification = Notification.objects.filter(user=request.user, pk=pk).first()
+    if notification is None:
+        raise Http404
+    notification_mark_read(user=request.user, notification_ids=[notification.pk])
+    target = notification.url or reverse("message_list")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("message_list")
+    return HttpResponseRedirect(target)
+
+
+@portal_view()
+@require_POST
+def message_mark_all_read(request):
+    count = notification_mark_read(user=request.user)
+    messages.success(request, _("%(count)d message(s) marked as read.") % {"count": count})
+    return redirect("message_list")
+
+
+# Maker/checker ----------------------------------------------------------------------------------
+@portal_view()
+def approval_list(request):
+    scope = request.scope
+    waiting = approvals_waiting_for(user=request.user, scope=scope).select_related("requested_by")
+    mine = ApprovalRequest.objects.visible_to(scope).filter(requested_by=request.user).select_related("decided_by")[:50]
+    return render(request, "vendor_portal/approval_list.html", {"waiting": waiting, "mine": mine})
+
+
+@portal_view()
+def approval_detail(request, pk):
+    approval = get_visible_or_404(ApprovalRequest, request.scope, pk=pk)
+    form = ApprovalDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            approval_decide(
+                approval=approval,
+                approve=form.cleaned_data["decision"] == "approve",
+                note=form.cleaned_data["note"],
+                actor=Actor.from_request(request),
+                scope=request.scope,
+            )
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("approvals")
+    return render(
+        request,
+        "vendor_portal/approval_detail.html",
+        {"approval": approval, "form": form, "is_own": approval.requested_by_id == request.user.pk},
+    )
+
+
+@portal_view()
+@require_POST
+def approval_withdraw(request, pk):
+    approval = get_visible_or_404(ApprovalRequest, request.scope, pk=pk)
+    try:
+        approval_cancel(approval=approval, actor=Actor.from_request(request))
+    except PortalError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Request withdrawn."))
+    return redirect("approvals")
+
+
+# Audit trail ------------------------------------------------------------------------------------
+@portal_view(Action.VIEW_AUDIT)
+def audit_list(request):
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    for bound in ("since", "until"):
+        if filters.get(bound):
+            day = filters[bound] + (datetime.timedelta(days=1) if bound == "until" else datetime.timedelta())
+            filters[bound] = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+    page = Paginator(audit_event_list(scope=request.scope, filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "vendor_portal/audit_list.html", {"form": form, "page": page})
+
+
+# API tokens -------------------------------------------------------------------------------------
+@portal_view(Action.MANAGE_TOKENS)
+def vendor_settings(request):
+    form = ApiTokenForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, new_token = api_token_create(
+                vendor=request.scope.vendor,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                expires_at=form.cleaned_data["expires_at"],
+                actor=Actor.from_request(request),
+            )
+        except PortalError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Token '%(name)s' created. Copy it now: it will not be shown again.") % {"name": token.name})
+            form = ApiTokenForm()
+    tokens = ApiToken.objects.visible_to(request.scope).select_related("created_by")
+    return render(request, "vendor_portal/vendor_settings.html", {"form": form, "tokens": tokens, "new_token": new_token})
+
+
+@portal_view(Action.MANAGE_TOKENS)
+@require_POST
+def api_token_revoke_view(request, pk):
+    token = get_visible_or_404(ApiToken, request.scope, pk=pk)
+    try:
+        api_token_revoke(token=token, actor=Actor.from_request(request))
+    except PortalError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Token '%(name)s' revoked: it no longer works.") % {"name": token.name})
+    return redirect("vendor_settings")
+
+
+# Bank details (maker/checker) -------------------------------------------------------------------
+@portal_view(Action.REQUEST_BANK_CHANGE)
+def bank_details(request):
+    vendor = request.scope.vendor
+    current = BankDetails.objects.visible_to(request.scope).first()
+    form = BankDetailsForm(request.POST or None, instance=BankDetails(vendor=vendor))
+    if request.method == "POST" and form.is_valid():
+        bank_details_change_request(vendor=vendor, data=form.cleaned_data, actor=Actor.from_request(request))
+        messages.success(request, _("Change requested. It takes effect when a second person approves it."))
+        return redirect("bank_details")
+    pending = ApprovalRequest.objects.visible_to(request.scope).filter(kind="bank_details_change", status="pending")
+    return render(request, "vendor_portal/bank_details.html", {"current": current, "form": form, "pending": pending})
+
+
+# Catalogue --------------------------------------------------------------------------------------
+@portal_view(Action.VIEW_CATALOGUE)
+def catalogue(request):
+    products = Product.objects.visible_to(request.scope).select_related("vendor").order_by("vendor__code", "vendor_sku")
+    query = request.GET.get("q", "").strip()
+    if query:
+        from django.db.models import Q
+
+        products = products.filter(Q(vendor_sku__icontains=query) | Q(asin__iexact=query) | Q(gtin=query) | Q(title__icontains=query))
+    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "vendor_portal/catalogue.html", {"page": page, "query": query})
