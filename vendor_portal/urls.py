@@ -21,7 +21,16 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/v1/", include("vendor_portal.api.urls")),
+    path("api/v1/", include("purchase_orders.api.urls")),
+    path("api/v1/", include("shipments.api.urls")),
+    path("api/v1/", include("invoicing.api.urls")),
+    path("api/v1/", include("reconciliation.api.urls")),
+    path("vendor/", include("amazon_api.urls")),
     path("", include("vendor_portal.urls_portal")),
+    path("purchase-orders/", include("purchase_orders.urls")),
+    path("shipments/", include("shipments.urls")),
+    path("invoices/", include("invoicing.urls")),
+    path("payments/", include("reconciliation.urls")),
 ]
 
 handler400 = "vendor_portal.error_views.bad_request"

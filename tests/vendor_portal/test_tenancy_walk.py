@@ -48,8 +48,24 @@ def build_world(vendor) -> World:
     return world
 
 
-# Later apps add their objects here (e.g. purchase orders) and their URL kwargs below.
-WORLD_BUILDERS: list = []
+def _app_tenancy_modules():
+    """Each app's tests/<app>/tenancy.py adds its objects (build(world, vendor)) and URL_KWARGS."""
+    import importlib
+    import pkgutil
+
+    import tests
+
+    for info in pkgutil.iter_modules(tests.__path__):
+        if info.ispkg:
+            try:
+                yield importlib.import_module(f"tests.{info.name}.tenancy")
+            except ModuleNotFoundError as error:
+                if error.name != f"tests.{info.name}.tenancy":
+                    raise
+
+
+APP_TENANCY = list(_app_tenancy_modules())
+WORLD_BUILDERS = [module.build for module in APP_TENANCY]
 
 OBJECT_KWARGS = {
     "approval_detail": lambda w: {"pk": w["approval"].pk},
@@ -59,6 +75,8 @@ OBJECT_KWARGS = {
     "audit-event-detail": lambda w: {"pk": w["audit_event"].pk},
     "notification-detail": lambda w: {"pk": w["notification"].pk},
 }
+for _module in APP_TENANCY:
+    OBJECT_KWARGS.update(_module.URL_KWARGS)
 SKIP_PREFIXES = ("admin/", "static/", "media/", "__debug__")
 NOT_TENANT_DATA = {"set_language", "logout", "password_reset_confirm", "javascript-catalog", "healthz"}
 

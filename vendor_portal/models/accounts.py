@@ -36,8 +36,8 @@ class Membership(models.Model):
                 fields=["user", "role"], condition=Q(vendor__isnull=True), name="uniq_retailer_membership_role"
             ),
             models.CheckConstraint(
-                condition=(Q(vendor__isnull=False, role__in=[r.value for r in VENDOR_ROLES]))
-                | Q(vendor__isnull=True, role__in=[r.value for r in RETAILER_ROLES]),
+                condition=(Q(vendor__isnull=False, role__in=sorted(r.value for r in VENDOR_ROLES)))
+                | Q(vendor__isnull=True, role__in=sorted(r.value for r in RETAILER_ROLES)),
                 name="membership_role_matches_side",
             ),
         ]

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "shipments",
     "invoicing",
     "reconciliation",
+    "amazon_api",
 ]
 
 MIDDLEWARE = [
@@ -166,7 +167,10 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB: WeasyPrint grows with page 
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "po-confirmation-reminders": {"task": "purchase_orders.tasks.send_confirmation_reminders", "schedule": 15 * 60},
+    "po-cancel-unconfirmed": {"task": "purchase_orders.tasks.cancel_unconfirmed_purchase_orders", "schedule": 60 * 60},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
