@@ -1,0 +1,54 @@
+"""The PO list filters: one FilterSet for the screen, the CSV/XLSX export and the API."""
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from vendor_portal.models import Marketplace, Warehouse
+
+from .models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderState, PurchaseOrderType
+
+
+class PurchaseOrderFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("PO number, ASIN or SKU"), method="filter_search")
+    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=PurchaseOrderState.choices)
+    marketplace = django_filters.ModelChoiceFilter(
+        label=_("Marketplace"), queryset=Marketplace.objects.all(), to_field_name="code", field_name="marketplace"
+    )
+    ship_to = django_filters.ModelChoiceFilter(label=_("DC"), queryset=Warehouse.objects.all(), to_field_name="code", field_name="ship_to")
+    order_type = django_filters.ChoiceFilter(label=_("Type"), choices=PurchaseOrderType.choices)
+    ship_window_from = django_filters.IsoDateTimeFilter(label=_("Ship window from"), field_name="ship_window_end", lookup_expr="gte")
+    ship_window_to = django_filters.IsoDateTimeFilter(label=_("Ship window to"), field_name="ship_window_start", lookup_expr="lte")
+    ordered_after = django_filters.IsoDateTimeFilter(label=_("Ordered after"), field_name="order_date", lookup_expr="gte")
+    ordered_before = django_filters.IsoDateTimeFilter(label=_("Ordered before"), field_name="order_date", lookup_expr="lt")
+    needs_confirmation = django_filters.BooleanFilter(label=_("Needs my confirmation"), method="filter_needs_confirmation")
+    changed = django_filters.BooleanFilter(label=_("Changed by the buyer"), field_name="has_unconfirmed_changes")
+    vendor = django_filters.CharFilter(label=_("Vendor code"), field_name="vendor__code", lookup_expr="iexact")
+
+    class Meta:
+        model = PurchaseOrder
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        lines = PurchaseOrderLine.objects.filter(purchase_order=OuterRef("pk")).filter(
+            Q(asin__iexact=value) | Q(vendor_sku__iexact=value)
+        )
+        return queryset.filter(Q(number__istartswith=value) | Exists(lines))
+
+    def filter_needs_confirmation(self, queryset, name, value):
+        if value is None:
+            return queryset
+        needs = Q(state=PurchaseOrderState.NEW)
+        return queryset.filter(needs) if value else queryset.exclude(needs)
+
+
+ORDERING_FIELDS = {
+    "number": "number",
+    "order_date": "order_date",
+    "ship_window_start": "ship_window_start",
+    "ship_window_end": "ship_window_end",
+    "confirmation_due_at": "confirmation_due_at",
+    "state": "state",
+}

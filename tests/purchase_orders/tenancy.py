@@ -1,0 +1,10 @@
+"""Purchase-order objects of vendor A for the every-route tenancy walk (tests/vendor_portal/test_tenancy_walk.py)."""
+from tests.purchase_orders.factories import purchase_order_with_lines
+
+
+def build(world, vendor):
+    world["purchase_order"] = purchase_order_with_lines(vendor, lines=2, number="ACMESECRET1")
+
+
+# URL name -> kwargs for vendor A's object. Add every purchase-order route that takes arguments.
+URL_KWARGS: dict = {}
