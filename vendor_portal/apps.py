@@ -8,6 +8,7 @@ class VendorPortalConfig(AppConfig):
 
     def ready(self):
         from vendor_portal import signals  # noqa: F401
+        from vendor_portal.api import schema  # noqa: F401  registers the token scheme with drf-spectacular
         from vendor_portal.navigation import NavItem, NeedsMe, register_nav, register_needs_me
         from vendor_portal.roles import Action
         from vendor_portal.services import vendors  # noqa: F401  registers the bank-change approval kind
