@@ -31,7 +31,7 @@ run: seed
 	@echo "  Vendor Portal: http://$(HOST):$(PORT)/   (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	@echo "  Sign in as acme-ops, acme-finance, acme-admin, retail-buyer, ... with password 'demo'."
 	@echo ""
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
+	PATH="$(abspath $(BIN)):$$PATH" HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
 serve: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
