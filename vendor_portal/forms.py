@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from vendor_portal.models import BankDetails, Channel
+from vendor_portal.models import BankDetails, Channel, Marketplace
+from vendor_portal.roles import VENDOR_ROLES, Role
 from vendor_portal.models.tokens import TokenScope
 
 
@@ -45,3 +46,29 @@ class AuditFilterForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("Any"))] + list(Channel.choices))
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class MemberForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"),
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(role.value, role.label) for role in Role if role in VENDOR_ROLES],
+    )
+    marketplaces = forms.ModelMultipleChoiceField(
+        label=_("Limited to marketplaces"),
+        queryset=Marketplace.objects.all(),
+        to_field_name="code",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty for every marketplace."),
+    )
+
+
+class MemberInviteForm(MemberForm):
+    username = forms.RegexField(label=_("Username"), regex=r"^[a-z0-9._-]{3,40}$", max_length=40,
+                                help_text=_("3-40 lower-case letters, digits, dots, dashes."))
+    email = forms.EmailField(label=_("E-mail"))
+    first_name = forms.CharField(label=_("First name"), required=False, max_length=150)
+    last_name = forms.CharField(label=_("Last name"), required=False, max_length=150)
+
+    field_order = ["username", "email", "first_name", "last_name", "roles", "marketplaces"]

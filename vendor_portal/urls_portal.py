@@ -16,4 +16,6 @@ urlpatterns = [
     path("settings/tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
     path("settings/bank-details/", views.bank_details, name="bank_details"),
     path("catalogue/", views.catalogue, name="catalogue"),
+    path("team/", views.team, name="team"),
+    path("team/<int:user_id>/", views.team_member, name="team_member"),
 ]

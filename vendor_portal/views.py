@@ -204,3 +204,77 @@ def catalogue(request):
         products = products.filter(Q(vendor_sku__icontains=query) | Q(asin__iexact=query) | Q(gtin=query) | Q(title__icontains=query))
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "vendor_portal/catalogue.html", {"page": page, "query": query})
+
+
+# Team (the vendor's people) ---------------------------------------------------------------------
+@portal_view(Action.MANAGE_USERS)
+def team(request):
+    from vendor_portal.forms import MemberInviteForm
+    from vendor_portal.services.members import member_invite
+
+    vendor = request.scope.vendor
+    if vendor is None:
+        raise Http404
+    form = MemberInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member_invite(
+                vendor=vendor,
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                roles=form.cleaned_data["roles"],
+                marketplaces=form.cleaned_data["marketplaces"],
+                actor=Actor.from_request(request),
+                site_url=request.build_absolute_uri("/"),
+            )
+        except PortalError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("%(username)s was added and has been e-mailed a link to choose a password.") % {"username": form.cleaned_data["username"]})
+            return redirect("team")
+    return render(request, "vendor_portal/team.html", {"members": _team_rows(vendor), "form": form})
+
+
+def _team_rows(vendor) -> list[dict]:
+    from vendor_portal.models import Membership
+
+    rows: dict[int, dict] = {}
+    memberships = Membership.objects.filter(vendor=vendor).select_related("user").prefetch_related("marketplaces").order_by("user__username", "role")
+    for membership in memberships:
+        row = rows.setdefault(membership.user_id, {"user": membership.user, "roles": [], "marketplaces": set(), "all_marketplaces": False})
+        row["roles"].append(membership.get_role_display())
+        codes = {mp.code for mp in membership.marketplaces.all()}
+        if not codes:
+            row["all_marketplaces"] = True
+        row["marketplaces"] |= codes
+    return list(rows.values())
+
+
+@portal_view(Action.MANAGE_USERS)
+def team_member(request, user_id):
+    from vendor_portal.forms import MemberForm
+    from vendor_portal.models import Membership, User
+    from vendor_portal.services.members import member_remove, member_update
+
+    vendor = request.scope.vendor
+    memberships = list(Membership.objects.filter(vendor=vendor, user_id=user_id).prefetch_related("marketplaces")) if vendor else []
+    if not memberships:
+        raise Http404
+    member = User.objects.get(pk=user_id)
+    initial = {"roles": [m.role for m in memberships], "marketplaces": sorted({mp.code for m in memberships for mp in m.marketplaces.all()})}
+    form = MemberForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        try:
+            if "remove" in request.POST:
+                member_remove(vendor=vendor, user=member, actor=Actor.from_request(request))
+                messages.success(request, _("%(username)s no longer has access to %(vendor)s.") % {"username": member.username, "vendor": vendor.code})
+                return redirect("team")
+            if form.is_valid():
+                member_update(vendor=vendor, user=member, roles=form.cleaned_data["roles"], marketplaces=form.cleaned_data["marketplaces"], actor=Actor.from_request(request))
+                messages.success(request, _("Roles of %(username)s updated.") % {"username": member.username})
+                return redirect("team")
+        except PortalError as error:
+            messages.error(request, error.message)
+    return render(request, "vendor_portal/team_member.html", {"member": member, "form": form})

@@ -74,6 +74,7 @@ OBJECT_KWARGS = {
     "message_open": lambda w: {"pk": w["notification"].pk},
     "audit-event-detail": lambda w: {"pk": w["audit_event"].pk},
     "notification-detail": lambda w: {"pk": w["notification"].pk},
+    "team_member": lambda w: {"user_id": w["admin"].pk},
 }
 for _module in APP_TENANCY:
     OBJECT_KWARGS.update(_module.URL_KWARGS)
