@@ -18,6 +18,7 @@ class VendorPortalConfig(AppConfig):
         register_nav(NavItem(_("Approvals"), "approvals", None, order=80))
         register_nav(NavItem(_("Audit trail"), "audit_list", Action.VIEW_AUDIT, order=90))
         register_nav(NavItem(_("Team"), "team", Action.MANAGE_USERS, order=94, side="vendor"))
+        register_nav(NavItem(_("Vendors"), "vendor_list", Action.ONBOARD_VENDORS, order=94, side="retailer"))
         register_nav(NavItem(_("API tokens"), "vendor_settings", Action.MANAGE_TOKENS, order=95, side="vendor"))
         register_nav(NavItem(_("Bank details"), "bank_details", Action.REQUEST_BANK_CHANGE, order=96, side="vendor"))
 

@@ -17,5 +17,6 @@ urlpatterns = [
     path("settings/bank-details/", views.bank_details, name="bank_details"),
     path("catalogue/", views.catalogue, name="catalogue"),
     path("team/", views.team, name="team"),
+    path("vendors/", views.vendor_list, name="vendor_list"),
     path("team/<int:user_id>/", views.team_member, name="team_member"),
 ]

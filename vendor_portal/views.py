@@ -278,3 +278,33 @@ def team_member(request, user_id):
         except PortalError as error:
             messages.error(request, error.message)
     return render(request, "vendor_portal/team_member.html", {"member": member, "form": form})
+
+
+# Vendor onboarding (retailer) ---------------------------------------------------------------------
+@portal_view(Action.ONBOARD_VENDORS)
+def vendor_list(request):
+    from django.db.models import Count, Q
+
+    from vendor_portal.forms import VendorOnboardForm
+    from vendor_portal.models import Vendor
+    from vendor_portal.services.vendors import vendor_onboard
+
+    form = VendorOnboardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            vendor = vendor_onboard(
+                code=data["code"], name=data["name"], gs1_company_prefix=data["gs1_company_prefix"], marketplaces=data["marketplaces"],
+                admin_username=data["admin_username"], admin_email=data["admin_email"], actor=Actor.from_request(request),
+                site_url=request.build_absolute_uri("/"),
+            )
+        except PortalError as error:
+            for item in error.as_error_list():
+                form.add_error(item["field"] if item["field"] in form.fields else None, item["message"])
+        else:
+            messages.success(request, _("Vendor %(code)s onboarded; its admin was e-mailed an invitation.") % {"code": vendor.code})
+            return redirect("vendor_list")
+    vendors = Vendor.objects.annotate(
+        people=Count("memberships__user", distinct=True), tokens=Count("api_tokens", filter=Q(api_tokens__revoked_at__isnull=True), distinct=True)
+    ).order_by("code")
+    return render(request, "vendor_portal/vendor_list.html", {"vendors": vendors, "form": form})

@@ -77,3 +77,29 @@ def test_other_vendors_people_are_404_and_ops_cannot_manage(client, vendor, othe
     assert "globex-ops" not in client.get("/team/").content.decode()
     client.force_login(vendor_user(vendor, Role.VENDOR_OPS, username="acme-ops"))
     assert client.get("/team/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_retailer_admin_onboards_a_vendor_with_its_first_admin(client, django_capture_on_commit_callbacks):
+    from tests.factories import retailer_user
+    from vendor_portal.models import Vendor, VendorAccount
+
+    marketplace("US")
+    marketplace("DE")
+    client.force_login(retailer_user(Role.RETAILER_ADMIN))
+    bad = client.post("/vendors/", {"code": "INITECH", "name": "Initech", "gs1_company_prefix": "12", "marketplaces": ["US"], "admin_username": "initech-admin", "admin_email": "a@initech.example"})
+    assert "GS1" in bad.content.decode() and not Vendor.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/vendors/", {"code": "initech", "name": "Initech", "gs1_company_prefix": "0876543", "marketplaces": ["US", "DE"], "admin_username": "initech-admin", "admin_email": "a@initech.example"})
+    vendor = Vendor.objects.get(code="INITECH")
+    assert sorted(VendorAccount.objects.filter(vendor=vendor).values_list("vendor_code", flat=True)) == ["INITECHDE", "INITECHUS"]
+    assert scope_for_user(User.objects.get(username="initech-admin")).roles == {"vendor_admin"}
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_only_retailer_admin_onboards(client):
+    from tests.factories import retailer_user
+
+    client.force_login(retailer_user(Role.BUYER))
+    assert client.get("/vendors/").status_code == 403

@@ -38,3 +38,31 @@ def _apply_bank_change(approval, actor: Actor) -> None:
 register_approval_kind(
     ApprovalKind(name=BANK_CHANGE, checker_action=Action.APPROVE_BANK_CHANGE, apply=_apply_bank_change, checker_roles=VENDOR_CHECKERS)
 )
+
+
+def vendor_onboard(*, code: str, name: str, gs1_company_prefix: str, marketplaces, admin_username: str, admin_email: str, actor: Actor, site_url: str = ""):
+    """The retailer admits a new vendor: the vendor, its code per marketplace, and its first vendor admin."""
+    from django.core.exceptions import ValidationError
+
+    from vendor_portal.errors import DomainValidationError
+    from vendor_portal.models import Vendor, VendorAccount
+    from vendor_portal.roles import Role
+
+    from .members import member_invite
+
+    vendor = Vendor(code=code.strip().upper(), name=name.strip(), gs1_company_prefix=gs1_company_prefix.strip())
+    try:
+        vendor.full_clean()
+    except ValidationError as error:
+        raise DomainValidationError(
+            _("The vendor has errors."),
+            errors=[{"field": field, "message": message} for field, messages in error.message_dict.items() for message in messages],
+        )
+    with transaction.atomic():
+        vendor.save()
+        audit_record(actor=actor, action="vendor.onboard", obj=vendor, after=snapshot(vendor, ["code", "name", "gs1_company_prefix", "invoice_approval_threshold"]))
+        for marketplace in marketplaces:
+            account = VendorAccount.objects.create(vendor=vendor, marketplace=marketplace, vendor_code=f"{vendor.code[:8]}{marketplace.code}")
+            audit_record(actor=actor, action="vendor_account.create", obj=account, vendor=vendor, after={"marketplace": marketplace.code, "vendor_code": account.vendor_code})
+        member_invite(vendor=vendor, username=admin_username, email=admin_email, roles=[Role.VENDOR_ADMIN], marketplaces=[], actor=actor, site_url=site_url)
+    return vendor
