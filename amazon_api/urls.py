@@ -1,1 +1,12 @@
-urlpatterns: list = []
+"""Amazon's paths, mounted at /vendor/ (no trailing slashes, as Amazon's clients call them)."""
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("orders/v1/purchaseOrders", views.PurchaseOrderListView.as_view(), name="amazon-purchase-orders"),
+    path("orders/v1/purchaseOrders/<str:purchaseOrderNumber>", views.PurchaseOrderDetailView.as_view(), name="amazon-purchase-order"),
+    path("orders/v1/acknowledgements", views.AcknowledgementSubmitView.as_view(), name="amazon-acknowledgements"),
+    path("orders/v1/purchaseOrdersStatus", views.PurchaseOrderStatusListView.as_view(), name="amazon-purchase-orders-status"),
+    path("transactions/v1/transactions/<str:transactionId>", views.TransactionDetailView.as_view(), name="amazon-transaction"),
+]

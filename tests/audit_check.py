@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from django.db.models.signals import post_save
 
-OUR_APPS = {"vendor_portal", "purchase_orders", "shipments", "invoicing", "reconciliation", "edi", "integrations"}
+OUR_APPS = {"vendor_portal", "purchase_orders", "shipments", "invoicing", "reconciliation", "edi", "amazon_api", "webhooks"}
 # Rows that are themselves records of activity, not changes to business data.
 NOT_AUDITED = {
     "vendor_portal.auditevent",
@@ -16,6 +16,8 @@ NOT_AUDITED = {
     "vendor_portal.idempotencyrecord",
     "vendor_portal.job",
     "vendor_portal.document",
+    "webhooks.webhookdelivery",
+    "amazon_api.transaction",
 }
 EXTRA_NOT_AUDITED: set[str] = set()  # apps' own activity records (e.g. webhook deliveries) register here
 

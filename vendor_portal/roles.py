@@ -34,6 +34,7 @@ class Action(models.TextChoices):
     ANSWER_DISPUTES = "dispute.answer", _("Answer disputes")
     MANAGE_USERS = "vendor.users", _("Manage the vendor's users")
     MANAGE_TOKENS = "token.manage", _("Manage API tokens")
+    MANAGE_WEBHOOKS = "webhook.manage", _("Manage webhook subscriptions")
     REQUEST_BANK_CHANGE = "bank.request", _("Request bank detail changes")
     APPROVE_BANK_CHANGE = "bank.approve", _("Approve bank detail changes")
     VIEW_AUDIT = "audit.view", _("Read the audit trail")
@@ -48,7 +49,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.VENDOR_ADMIN: frozenset(
         _VIEW_ALL
         | {A.CONFIRM_PURCHASE_ORDERS, A.MANAGE_SHIPMENTS, A.VIEW_INVOICES, A.MANAGE_INVOICES, A.APPROVE_INVOICES}
-        | {A.VIEW_PAYMENTS, A.DISPUTE_DEDUCTIONS, A.MANAGE_USERS, A.MANAGE_TOKENS}
+        | {A.VIEW_PAYMENTS, A.DISPUTE_DEDUCTIONS, A.MANAGE_USERS, A.MANAGE_TOKENS, A.MANAGE_WEBHOOKS}
         | {A.REQUEST_BANK_CHANGE, A.APPROVE_BANK_CHANGE, A.VIEW_AUDIT}
     ),
     Role.VENDOR_OPS: frozenset(_VIEW_ALL | {A.CONFIRM_PURCHASE_ORDERS, A.MANAGE_SHIPMENTS}),

@@ -24,6 +24,7 @@ ACTION_TOKEN_SCOPE = {
     "invoice.manage": "invoices:write",
     "payment.view": "payments:read",
     "deduction.dispute": "payments:write",
+    "webhook.manage": "webhooks",
 }
 
 

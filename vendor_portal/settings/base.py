@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "invoicing",
     "reconciliation",
     "amazon_api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -170,7 +171,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "po-confirmation-reminders": {"task": "purchase_orders.tasks.send_confirmation_reminders", "schedule": 15 * 60},
     "po-cancel-unconfirmed": {"task": "purchase_orders.tasks.cancel_unconfirmed_purchase_orders", "schedule": 60 * 60},
+    "amazon-requeue-stale-transactions": {"task": "amazon_api.tasks.requeue_stale_transactions", "schedule": 5 * 60},
+    # Retries, and attempts whose worker died, are picked up here.
+    "webhooks-deliver-due": {"task": "webhooks.tasks.deliver_due_webhooks", "schedule": 30},
 }
+WEBHOOKS_ALLOW_LOCAL_HTTP = env.bool("WEBHOOKS_ALLOW_LOCAL_HTTP", default=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -201,6 +206,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Amazon's Cases/Eaches is the same choice set as ours: one enum in the schema.
+    "ENUM_NAME_OVERRIDES": {"UnitOfMeasureEnum": "purchase_orders.models.UnitOfMeasure"},
     # Integrators read the contract before they hold a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
 }

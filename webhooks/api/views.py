@@ -1,0 +1,245 @@
+"""/api/v1/webhooks/: the vendor's webhook subscriptions, their delivery logs, secret rotation, test pings
+and resends. Vendor admins, or tokens with the "webhooks" scope. Writes go through webhooks.services."""
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from vendor_portal.api.base import ScopedGenericViewSet
+from vendor_portal.errors import DomainValidationError
+
+from .. import services
+from ..models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from ..permissions import MANAGE_WEBHOOKS
+from .serializers import (
+    WebhookDeliverySerializer,
+    WebhookSubscriptionInputSerializer,
+    WebhookSubscriptionSerializer,
+    WebhookSubscriptionWithSecretSerializer,
+)
+
+TAGS = ["Webhooks"]
+SUBSCRIPTION = {
+    "id": 7,
+    "url": "https://erp.example.com/portal-webhooks",
+    "events": ["purchase_order.created", "purchase_order.changed"],
+    "description": "SAP production",
+    "is_active": True,
+    "secret_set_at": "2026-11-27T09:00:00Z",
+    "created_by": "acme-admin",
+    "created_at": "2026-11-27T09:00:00Z",
+    "updated_at": "2026-11-27T09:00:00Z",
+}
+SECRET = "whsec_Hk2vB7yQm3xP0aR9sT4uW6zC8dE1fG5hJ-LnOpQrStU"
+DELIVERY = {
+    "id": 311,
+    "subscription": 7,
+    "event": "purchase_order.created",
+    "event_id": "5b0f6f0e-4a53-4c0e-9d56-0a3c6a0c2f1e",
+    "status": "pending",
+    "attempts": 2,
+    "response_status_code": 503,
+    "last_error": "HTTP 503: Service Unavailable",
+    "next_attempt_at": "2026-11-27T09:03:00Z",
+    "delivered_at": None,
+    "created_at": "2026-11-27T09:00:00Z",
+    "resend_of": None,
+    "payload": {
+        "id": "5b0f6f0e-4a53-4c0e-9d56-0a3c6a0c2f1e",
+        "event": "purchase_order.created",
+        "created_at": "2026-11-27T09:00:00+00:00",
+        "vendor": "ACME",
+        "data": {"purchase_order": "4Z32PABC", "marketplace": "US"},
+    },
+    "attempt_log": [
+        {"at": "2026-11-27T09:00:00.120000+00:00", "status_code": None, "error": "timed out", "duration_ms": 10002},
+        {"at": "2026-11-27T09:00:31.004000+00:00", "status_code": 503, "error": "HTTP 503: Service Unavailable", "duration_ms": 48},
+    ],
+}
+ERROR_EXAMPLES = {
+    400: OpenApiResponse(
+        description=str(_("Validation errors, each naming its field.")),
+        examples=[OpenApiExample("Plain http", value={"errors": [{"code": "invalid", "message": "Use an https:// URL: webhooks carry your business data.", "field": "url"}]})],
+    ),
+    403: OpenApiResponse(description=str(_("Only vendor admins, or tokens with the webhooks scope."))),
+    404: OpenApiResponse(
+        description=str(_("No such subscription, or another vendor's.")),
+        examples=[OpenApiExample("Not found", value={"errors": [{"code": "not_found", "message": "Not found.", "field": None}]})],
+    ),
+}
+CONFLICT = OpenApiResponse(
+    description=str(_("Not possible now: the delivery is still being attempted, or the subscription is inactive.")),
+    examples=[OpenApiExample("Still pending", value={"errors": [{"code": "invalid_state", "message": "This delivery is still being attempted: resend it once it has succeeded or failed.", "field": None}]})],
+)
+ID_PARAMETER = OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description=str(_("The subscription's id.")))
+DELIVERY_ID_PARAMETER = OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description=str(_("The delivery's id.")))
+CREATE_REQUEST = OpenApiExample(
+    "Subscribe", request_only=True,
+    value={"url": "https://erp.example.com/portal-webhooks", "events": ["purchase_order.created", "purchase_order.changed"], "description": "SAP production"},
+)
+
+
+def _with_secret(subscription, secret: str) -> dict:
+    subscription.secret_shown_once = secret
+    return WebhookSubscriptionWithSecretSerializer(subscription).data
+
+
+class WebhookSubscriptionViewSet(ScopedGenericViewSet):
+    queryset = WebhookSubscription.objects.select_related("created_by")
+    serializer_class = WebhookSubscriptionSerializer
+    actions = {"*": MANAGE_WEBHOOKS}
+    filter_backends = []
+
+    def _input(self, partial=False) -> dict:
+        serializer = WebhookSubscriptionInputSerializer(data=self.request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @extend_schema(
+        tags=TAGS, summary="List webhook subscriptions",
+        description="The vendor's subscriptions, newest first, without their secrets.",
+        responses={200: WebhookSubscriptionSerializer(many=True), 403: ERROR_EXAMPLES[403]},
+        examples=[OpenApiExample("Page", response_only=True, value={"next": None, "previous": None, "results": [SUBSCRIPTION]})],
+    )
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(WebhookSubscriptionSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=TAGS, summary="Subscribe a URL to events",
+        description=(
+            "Creates the subscription and answers with its signing `secret`, shown only in this answer (a retry with the "
+            "same Idempotency-Key replays it). Every delivery is a POST of `{id, event, created_at, vendor, data}` signed in "
+            "`X-Portal-Signature: v1=<hex HMAC-SHA256(secret, timestamp + \".\" + body)>` with `X-Portal-Timestamp`. "
+            "Only https:// URLs."
+        ),
+        request=WebhookSubscriptionInputSerializer,
+        responses={201: WebhookSubscriptionWithSecretSerializer, 400: ERROR_EXAMPLES[400], 403: ERROR_EXAMPLES[403]},
+        examples=[CREATE_REQUEST, OpenApiExample("Created", response_only=True, status_codes=["201"], value={**SUBSCRIPTION, "secret": SECRET})],
+    )
+    def create(self, request):
+        data = self._input()
+        if request.scope.vendor is None:
+            raise DomainValidationError(_("Only a vendor's admins or tokens can subscribe to webhooks."))
+        subscription, secret = services.webhook_subscription_create(
+            vendor=request.scope.vendor, url=data["url"], events=data["events"], description=data["description"],
+            is_active=data["is_active"], actor=self.actor,
+        )
+        response = Response(_with_secret(subscription, secret), status=status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/webhooks/{subscription.pk}/"
+        return response
+
+    @extend_schema(
+        tags=TAGS, summary="A webhook subscription", parameters=[ID_PARAMETER],
+        responses={200: WebhookSubscriptionSerializer, 404: ERROR_EXAMPLES[404]},
+        examples=[OpenApiExample("Subscription", response_only=True, value=SUBSCRIPTION)],
+    )
+    def retrieve(self, request, pk):
+        return Response(WebhookSubscriptionSerializer(self.get_object()).data)
+
+    def _update(self, request, pk, partial):
+        subscription = self.get_object()  # another vendor's subscription is a 404 before any validation
+        data = self._input(partial=partial)
+        if partial:
+            data = {name: value for name, value in data.items() if name in request.data}
+        subscription = services.webhook_subscription_update(scope=request.scope, subscription_id=subscription.pk, actor=self.actor, **data)
+        return Response(WebhookSubscriptionSerializer(subscription).data)
+
+    @extend_schema(
+        tags=TAGS, summary="Replace a webhook subscription", parameters=[ID_PARAMETER],
+        request=WebhookSubscriptionInputSerializer, responses={200: WebhookSubscriptionSerializer, **ERROR_EXAMPLES},
+        examples=[CREATE_REQUEST, OpenApiExample("Subscription", response_only=True, value=SUBSCRIPTION)],
+    )
+    def update(self, request, pk):
+        return self._update(request, pk, partial=False)
+
+    @extend_schema(
+        tags=TAGS, summary="Change a webhook subscription",
+        description="Change its URL, events or description, or pause it with `is_active: false` (pending deliveries then fail).",
+        parameters=[ID_PARAMETER], request=WebhookSubscriptionInputSerializer,
+        responses={200: WebhookSubscriptionSerializer, **ERROR_EXAMPLES},
+        examples=[
+            OpenApiExample("Pause", request_only=True, value={"is_active": False}),
+            OpenApiExample("Subscription", response_only=True, value={**SUBSCRIPTION, "is_active": False}),
+        ],
+    )
+    def partial_update(self, request, pk):
+        return self._update(request, pk, partial=True)
+
+    @extend_schema(tags=TAGS, summary="Delete a webhook subscription", description="Deletes it with its delivery log.", parameters=[ID_PARAMETER], responses={204: None, 404: ERROR_EXAMPLES[404]})
+    def destroy(self, request, pk):
+        subscription = self.get_object()
+        services.webhook_subscription_delete(scope=request.scope, subscription_id=subscription.pk, actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        tags=TAGS, summary="Deliveries of a subscription",
+        description="Newest first, each with its status, attempts, last response code or error, next attempt and the log of every attempt.",
+        parameters=[ID_PARAMETER, OpenApiParameter("status", OpenApiTypes.STR, enum=DeliveryStatus.values, description=str(_("Only deliveries in this status.")))],
+        responses={200: WebhookDeliverySerializer(many=True), 400: ERROR_EXAMPLES[400], 404: ERROR_EXAMPLES[404]},
+        examples=[OpenApiExample("Page", response_only=True, value={"next": None, "previous": None, "results": [DELIVERY]})],
+    )
+    def deliveries(self, request, pk):
+        subscription = self.get_object()
+        deliveries = WebhookDelivery.objects.visible_to(request.scope).filter(subscription=subscription)
+        wanted = request.query_params.get("status")
+        if wanted:
+            if wanted not in DeliveryStatus.values:
+                raise DomainValidationError(_("Use one of: %(values)s.") % {"values": ", ".join(DeliveryStatus.values)}, field="status")
+            deliveries = deliveries.filter(status=wanted)
+        page = self.paginate_queryset(deliveries)
+        return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=TAGS, summary="Rotate the signing secret",
+        description="Replaces the secret at once and answers with the new one, shown only in this answer. Deliveries from now on are signed with it.",
+        parameters=[ID_PARAMETER], request=None,
+        responses={200: WebhookSubscriptionWithSecretSerializer, 404: ERROR_EXAMPLES[404]},
+        examples=[OpenApiExample("Rotated", response_only=True, value={**SUBSCRIPTION, "secret": SECRET})],
+    )
+    def rotate_secret(self, request, pk):
+        subscription = self.get_object()
+        subscription, secret = services.webhook_subscription_rotate_secret(scope=request.scope, subscription_id=subscription.pk, actor=self.actor)
+        return Response(_with_secret(subscription, secret))
+
+    @extend_schema(
+        tags=TAGS, summary="Send a test event",
+        description='Queues a `ping` event (`data`: `{"subscription": id, "message": ...}`) to this subscription, whatever events it listens to. It gets a single attempt, without retries: follow the returned delivery to see the outcome.',
+        parameters=[ID_PARAMETER], request=None,
+        responses={202: WebhookDeliverySerializer, 404: ERROR_EXAMPLES[404], 409: CONFLICT},
+        examples=[OpenApiExample("Queued", response_only=True, status_codes=["202"], value={**DELIVERY, "event": "ping", "attempts": 0, "attempt_log": [], "response_status_code": None, "last_error": ""})],
+    )
+    def ping(self, request, pk):
+        subscription = self.get_object()
+        delivery = services.webhook_subscription_ping(scope=request.scope, subscription_id=subscription.pk, actor=self.actor)
+        delivery.refresh_from_db()
+        return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+
+class WebhookDeliveryViewSet(ScopedGenericViewSet):
+    queryset = WebhookDelivery.objects.all()
+    serializer_class = WebhookDeliverySerializer
+    actions = {"*": MANAGE_WEBHOOKS}
+    filter_backends = []
+
+    @extend_schema(
+        tags=TAGS, summary="A webhook delivery", parameters=[DELIVERY_ID_PARAMETER],
+        responses={200: WebhookDeliverySerializer, 404: ERROR_EXAMPLES[404]},
+        examples=[OpenApiExample("Delivery", response_only=True, value=DELIVERY)],
+    )
+    def retrieve(self, request, pk):
+        return Response(WebhookDeliverySerializer(self.get_object()).data)
+
+    @extend_schema(
+        tags=TAGS, summary="Resend a delivery",
+        description="Starts a new cycle of attempts for a delivery that succeeded or failed: the same event id and body, fresh attempts and retries. Answers with the new delivery.",
+        parameters=[DELIVERY_ID_PARAMETER], request=None,
+        responses={202: WebhookDeliverySerializer, 404: ERROR_EXAMPLES[404], 409: CONFLICT},
+        examples=[OpenApiExample("Queued", response_only=True, status_codes=["202"], value={**DELIVERY, "id": 312, "resend_of": 311, "attempts": 0, "attempt_log": [], "response_status_code": None, "last_error": ""})],
+    )
+    def resend(self, request, pk):
+        original = self.get_object()
+        delivery = services.webhook_delivery_resend(scope=request.scope, delivery_id=original.pk, actor=self.actor)
+        delivery.refresh_from_db()
+        return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WebhooksConfig(AppConfig):
+    name = "webhooks"
+    verbose_name = _("Webhooks")
+
+    def ready(self):
+        from vendor_portal.navigation import NavItem, register_nav
+
+        from .permissions import MANAGE_WEBHOOKS
+
+        register_nav(NavItem(_("Webhooks"), "webhook_list", MANAGE_WEBHOOKS, order=95, side="vendor"))

@@ -1,0 +1,394 @@
+"""Every write of the webhooks app, and the delivery of events to vendors' receivers.
+
+Other apps call `webhook_emit(vendor=..., event=..., data=...)` inside the transaction of their change;
+deliveries leave only after it commits. A worker sends each attempt (`webhook_delivery_attempt`), and a
+beat job (`webhook_deliveries_due`) picks up retries and attempts whose worker died.
+"""
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import secrets
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vendor_portal.errors import DomainValidationError, InvalidTransitionError, NotFoundError
+from vendor_portal.roles import Role
+from vendor_portal.services.audit import Actor, audit_record, snapshot, to_jsonable
+from vendor_portal.services.notifications import notify_vendor_roles
+
+from . import signing
+from .models import PING_EVENT, DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
+
+AUDITED_FIELDS = ["url", "events", "description", "is_active", "secret_set_at"]  # never the secret itself
+SECRET_PREFIX = "whsec_"
+USER_AGENT = "VendorPortal-Webhooks/1"
+TIMEOUT_SECONDS = 10
+# Wait before attempt 2, 3, ...: six attempts over about 2 h 40 min, then the delivery fails.
+RETRY_DELAYS = [
+    datetime.timedelta(seconds=30),
+    datetime.timedelta(minutes=2),
+    datetime.timedelta(minutes=8),
+    datetime.timedelta(minutes=30),
+    datetime.timedelta(hours=2),
+]
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+# A claimed attempt is retried after this long if its worker never reported back (it died).
+CLAIM_LEASE = datetime.timedelta(minutes=2)
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+URL_MAX_LENGTH = 500
+
+
+# Validation --------------------------------------------------------------------------------------
+def _local_http_allowed() -> bool:
+    return getattr(settings, "WEBHOOKS_ALLOW_LOCAL_HTTP", False)
+
+
+def webhook_url_errors(url: str) -> list[str]:
+    """Why `url` may not receive webhooks (empty when it may): https only, no credentials, no private
+    address; plain http only to this machine, and only where WEBHOOKS_ALLOW_LOCAL_HTTP is set."""
+    if len(url) > URL_MAX_LENGTH:
+        return [_("Use a URL of at most %(max)d characters.") % {"max": URL_MAX_LENGTH}]
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018  raises ValueError for a malformed port
+    except ValueError:
+        return [_("Enter a valid URL, e.g. https://erp.example.com/portal-webhooks.")]
+    if not host or parts.scheme not in ("http", "https") or any(c.isspace() for c in url):
+        return [_("Enter a valid URL, e.g. https://erp.example.com/portal-webhooks.")]
+    if parts.username or parts.password:
+        return [_("Do not put credentials in the URL: deliveries are signed with the subscription's secret.")]
+    local = host in LOCAL_HOSTS
+    if local and not _local_http_allowed():
+        return [_("Webhooks cannot be sent to this machine.")]
+    if parts.scheme == "http" and not local:
+        return [_("Use an https:// URL: webhooks carry your business data.")]
+    if not local and _is_private_address(host):
+        return [_("Webhooks cannot be sent to a private or reserved network address.")]
+    return []
+
+
+def _is_private_address(host: str) -> bool:
+    try:
+        return not ipaddress.ip_address(host.strip("[]")).is_global
+    except ValueError:
+        return False  # a name: checked when it is resolved, before each delivery
+
+
+def _clean_url(url) -> str:
+    url = (url or "").strip()
+    errors = webhook_url_errors(url)
+    if errors:
+        raise DomainValidationError(errors[0], field="url")
+    return url
+
+
+def _clean_events(events) -> list[str]:
+    events = list(dict.fromkeys(events or []))
+    if not events:
+        raise DomainValidationError(_("Choose at least one event."), field="events")
+    unknown = sorted(set(map(str, events)) - set(WebhookEvent.values))
+    if unknown:
+        raise DomainValidationError(
+            _("Unknown event(s): %(events)s. Known events: %(known)s.") % {"events": ", ".join(unknown), "known": ", ".join(WebhookEvent.values)},
+            field="events",
+        )
+    return [str(event) for event in events]
+
+
+def _new_secret() -> str:
+    return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def _locked_subscription(scope, subscription_id) -> WebhookSubscription:
+    subscription = WebhookSubscription.objects.visible_to(scope).select_for_update().filter(pk=subscription_id).first()
+    if subscription is None:
+        raise NotFoundError(_("No such webhook subscription."))
+    return subscription
+
+
+# Subscriptions -----------------------------------------------------------------------------------
+def webhook_subscription_create(
+    *, vendor, url: str, events: list[str], actor: Actor, description: str = "", is_active: bool = True
+) -> tuple[WebhookSubscription, str]:
+    """Create a subscription and return it with its secret, which is shown only this once."""
+    url, events = _clean_url(url), _clean_events(events)
+    secret = _new_secret()
+    with transaction.atomic():
+        subscription = WebhookSubscription.objects.create(
+            vendor=vendor, url=url, events=events, description=(description or "").strip(), secret=secret,
+            secret_set_at=timezone.now(), is_active=is_active, created_by=actor.user,
+        )
+        audit_record(actor=actor, action="webhook_subscription.create", obj=subscription, after=snapshot(subscription, AUDITED_FIELDS))
+    return subscription, secret
+
+
+def webhook_subscription_update(
+    *, scope, subscription_id: int, actor: Actor, url: str | None = None, events: list[str] | None = None,
+    description: str | None = None, is_active: bool | None = None,
+) -> WebhookSubscription:
+    changes = {}
+    if url is not None:
+        changes["url"] = _clean_url(url)
+    if events is not None:
+        changes["events"] = _clean_events(events)
+    if description is not None:
+        changes["description"] = description.strip()
+    if is_active is not None:
+        changes["is_active"] = bool(is_active)
+    with transaction.atomic():
+        subscription = _locked_subscription(scope, subscription_id)
+        before = snapshot(subscription, AUDITED_FIELDS)
+        changed = [name for name, value in changes.items() if getattr(subscription, name) != value]
+        if not changed:
+            return subscription
+        for name in changed:
+            setattr(subscription, name, changes[name])
+        subscription.save(update_fields=[*changed, "updated_at"])
+        audit_record(actor=actor, action="webhook_subscription.change", obj=subscription, before=before, after=snapshot(subscription, AUDITED_FIELDS))
+    return subscription
+
+
+def webhook_subscription_delete(*, scope, subscription_id: int, actor: Actor) -> None:
+    """Delete a subscription with its delivery log; the audit trail keeps what it was."""
+    with transaction.atomic():
+        subscription = _locked_subscription(scope, subscription_id)
+        audit_record(actor=actor, action="webhook_subscription.delete", obj=subscription, before=snapshot(subscription, AUDITED_FIELDS))
+        subscription.delete()
+
+
+def webhook_subscription_rotate_secret(*, scope, subscription_id: int, actor: Actor) -> tuple[WebhookSubscription, str]:
+    """Replace the secret at once and return the new one, shown only this once."""
+    with transaction.atomic():
+        subscription = _locked_subscription(scope, subscription_id)
+        before = snapshot(subscription, AUDITED_FIELDS)
+        subscription.secret = _new_secret()
+        subscription.secret_set_at = timezone.now()
+        subscription.save(update_fields=["secret", "secret_set_at", "updated_at"])
+        audit_record(actor=actor, action="webhook_subscription.rotate_secret", obj=subscription, before=before, after=snapshot(subscription, AUDITED_FIELDS))
+    return subscription, subscription.secret
+
+
+def webhook_subscription_ping(*, scope, subscription_id: int, actor: Actor) -> WebhookDelivery:
+    """Send a `ping` event to one subscription, whatever events it listens to, to test the receiver."""
+    with transaction.atomic():
+        subscription = _locked_subscription(scope, subscription_id)
+        if not subscription.is_active:
+            raise InvalidTransitionError(_("This subscription is inactive: activate it to send a test event."))
+        data = {"subscription": subscription.pk, "message": "Test event from the Vendor Portal."}
+        [delivery] = _create_deliveries([subscription], vendor=subscription.vendor, event=PING_EVENT, data=data)
+        audit_record(actor=actor, action="webhook_subscription.ping", obj=subscription, after={"delivery": delivery.pk, "event_id": delivery.event_id})
+    return delivery
+
+
+# Events and deliveries ---------------------------------------------------------------------------
+def webhook_emit(*, vendor, event: str, data: dict) -> list[WebhookDelivery]:
+    """Queue `event` for every active subscription of `vendor` listening to it.
+
+    Call it inside the transaction of the change it reports: deliveries leave after the commit and
+    never for a rolled-back change. Costs one query when nobody subscribes."""
+    if event not in WebhookEvent.values:
+        raise ValueError(f"Unknown webhook event {event!r}")
+    subscriptions = [
+        subscription
+        for subscription in WebhookSubscription.objects.filter(vendor=vendor, is_active=True).only("id", "vendor_id", "events")
+        if event in subscription.events
+    ]
+    if not subscriptions:
+        return []
+    return _create_deliveries(subscriptions, vendor=vendor, event=event, data=data)
+
+
+def _create_deliveries(subscriptions, *, vendor, event: str, data: dict) -> list[WebhookDelivery]:
+    now = timezone.now()
+    event_id = uuid.uuid4()
+    payload = {"id": str(event_id), "event": event, "created_at": now.isoformat(), "vendor": vendor.code, "data": to_jsonable(data)}
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(subscription=subscription, vendor=vendor, event=event, event_id=event_id, payload=payload, next_attempt_at=now)
+            for subscription in subscriptions
+        ]
+    )
+    _deliver_on_commit([delivery.pk for delivery in deliveries])
+    return deliveries
+
+
+def _deliver_on_commit(delivery_ids: list[int]) -> None:
+    from .tasks import deliver_webhook
+
+    def enqueue():
+        for delivery_id in delivery_ids:
+            deliver_webhook.delay(delivery_id)
+
+    # robust: if the broker is down the change still stands; the beat sweep sends the deliveries later.
+    transaction.on_commit(enqueue, robust=True)
+
+
+def webhook_delivery_resend(*, scope, delivery_id: int, actor: Actor) -> WebhookDelivery:
+    """Start a new cycle of attempts for a finished delivery: same event id and body, fresh attempts."""
+    with transaction.atomic():
+        original = WebhookDelivery.objects.visible_to(scope).select_for_update().filter(pk=delivery_id).first()
+        if original is None:
+            raise NotFoundError(_("No such webhook delivery."))
+        subscription = WebhookSubscription.objects.get(pk=original.subscription_id)
+        if original.status == DeliveryStatus.PENDING or WebhookDelivery.objects.filter(resend_of=original, status=DeliveryStatus.PENDING).exists():
+            raise InvalidTransitionError(_("This delivery is still being attempted: resend it once it has succeeded or failed."))
+        if not subscription.is_active:
+            raise InvalidTransitionError(_("This subscription is inactive: activate it before resending."))
+        resend = WebhookDelivery.objects.create(
+            subscription=subscription, vendor_id=original.vendor_id, event=original.event, event_id=original.event_id,
+            payload=original.payload, next_attempt_at=timezone.now(), resend_of=original,
+        )
+        audit_record(
+            actor=actor, action="webhook_delivery.resend", obj=resend,
+            after={"resend_of": original.pk, "event": original.event, "event_id": original.event_id, "subscription": subscription.pk},
+        )
+        _deliver_on_commit([resend.pk])
+    return resend
+
+
+def webhook_deliveries_due(*, now: datetime.datetime | None = None, limit: int = 500) -> list[int]:
+    """Pending deliveries whose next attempt is due: retries, and attempts whose worker died."""
+    now = now or timezone.now()
+    return list(
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def webhook_delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
+    """Make the next attempt of a due delivery. Returns None when there is nothing to do (not due, finished,
+    or another worker claimed this attempt first)."""
+    now = timezone.now()
+    delivery = WebhookDelivery.objects.select_related("subscription", "vendor").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status != DeliveryStatus.PENDING or delivery.next_attempt_at is None or delivery.next_attempt_at > now:
+        return None
+    attempt = delivery.attempts + 1
+    # Compare-and-set: only one worker moves the counter from n to n+1, so an attempt is sent once.
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery.pk, status=DeliveryStatus.PENDING, attempts=delivery.attempts, next_attempt_at__lte=now
+    ).update(attempts=attempt, next_attempt_at=now + CLAIM_LEASE)
+    if not claimed:
+        return None
+    subscription = delivery.subscription
+    if not subscription.is_active:
+        return _finish(delivery, attempt, status=DeliveryStatus.FAILED, log_entry=None, error=_("The subscription was deactivated."))
+
+    body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Portal-Event": delivery.event,
+        "X-Portal-Delivery": str(delivery.event_id),
+        "X-Portal-Timestamp": str(timestamp),
+        "X-Portal-Signature": signing.sign(subscription.secret, timestamp, body),
+    }
+    started = time.monotonic()
+    status_code, error = _post(subscription.url, body, headers)
+    log_entry = {
+        "at": now.isoformat(),
+        "status_code": status_code,
+        "error": error,
+        "duration_ms": round((time.monotonic() - started) * 1000),
+    }
+    if status_code is not None and 200 <= status_code < 300:
+        return _finish(delivery, attempt, status=DeliveryStatus.SUCCEEDED, log_entry=log_entry, status_code=status_code)
+    if delivery.event == PING_EVENT:  # a test gets one attempt: the admin watching the log wants the answer now
+        return _finish(delivery, attempt, status=DeliveryStatus.FAILED, log_entry=log_entry, status_code=status_code, error=error)
+    if attempt >= MAX_ATTEMPTS:
+        return _finish(delivery, attempt, status=DeliveryStatus.FAILED, log_entry=log_entry, status_code=status_code, error=error, notify=True)
+    retry_at = timezone.now() + RETRY_DELAYS[attempt - 1]
+    return _finish(delivery, attempt, status=DeliveryStatus.PENDING, log_entry=log_entry, status_code=status_code, error=error, retry_at=retry_at)
+
+
+def _finish(delivery, attempt, *, status, log_entry, status_code=None, error="", retry_at=None, notify=False) -> WebhookDelivery | None:
+    fields = {
+        "status": status,
+        "response_status_code": status_code,
+        "last_error": (error or "")[:500],
+        "next_attempt_at": retry_at,
+        "attempt_log": delivery.attempt_log + ([log_entry] if log_entry else []),
+    }
+    if status == DeliveryStatus.SUCCEEDED:
+        fields["delivered_at"] = timezone.now()
+    with transaction.atomic():
+        # Still our claim: the attempt counter has not moved since.
+        updated = WebhookDelivery.objects.filter(pk=delivery.pk, attempts=attempt, status=DeliveryStatus.PENDING).update(**fields)
+        if updated and notify:
+            notify_vendor_roles(
+                vendor=delivery.vendor,
+                roles=[Role.VENDOR_ADMIN],
+                kind="webhook_failed",
+                title=_("Webhook delivery failed: %(event)s to %(url)s") % {"event": delivery.event, "url": delivery.subscription.url},
+                body=_("%(attempts)d attempts failed; last error: %(error)s. You can resend it from the subscription's page.")
+                % {"attempts": attempt, "error": fields["last_error"] or "-"},
+                url=reverse("webhook_detail", kwargs={"pk": delivery.subscription_id}),
+            )
+    if not updated:
+        return None  # deleted with its subscription meanwhile
+    delivery.refresh_from_db()
+    return delivery
+
+
+# Sending -----------------------------------------------------------------------------------------
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # A redirect is an answer, not a hop: following it could lead a signed body anywhere, even inside our network.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
+    """POST the body; returns (HTTP status or None, error text or "")."""
+    refused = _destination_error(url)
+    if refused:
+        return None, refused
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+            return response.status, ""
+    except urllib.error.HTTPError as answer:
+        try:
+            detail = answer.read(300).decode("utf-8", "replace").strip()
+        except OSError:
+            detail = ""
+        finally:
+            answer.close()
+        return answer.code, f"HTTP {answer.code}" + (f": {detail}" if detail else "")
+    except (urllib.error.URLError, OSError, ValueError) as failure:
+        reason = getattr(failure, "reason", failure)
+        return None, str(reason) or failure.__class__.__name__
+
+
+def _destination_error(url: str) -> str:
+    """Refuse a URL that is no longer allowed, or a name that now resolves to a private address."""
+    errors = webhook_url_errors(url)
+    if errors:
+        return str(errors[0])
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if host in LOCAL_HOSTS:
+        return ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)}
+    except OSError as failure:
+        return _("Cannot resolve %(host)s: %(error)s") % {"host": host, "error": failure}
+    if any(not ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses):
+        return _("Refused: %(host)s resolves to a private or reserved network address.") % {"host": host}
+    return ""
