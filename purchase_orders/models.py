@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from vendor_portal.tenancy import VendorScopedQuerySet
@@ -129,6 +130,10 @@ class PurchaseOrder(models.Model):
             models.Index(fields=["vendor", "state", "-order_date"], name="po_list_by_vendor_state"),
             models.Index(fields=["state", "confirmation_due_at"], name="po_confirmation_deadlines"),
             models.Index(fields=["-order_date", "-id"], name="po_list_retailer"),
+            # The list's other orderings (read forwards or backwards), so a page never sorts every PO.
+            models.Index(fields=["vendor", "ship_window_start", "id"], name="po_list_by_ship_start"),
+            models.Index(fields=["vendor", "ship_window_end", "id"], name="po_list_by_ship_end"),
+            models.Index(fields=["vendor", "confirmation_due_at", "id"], name="po_list_by_confirm_due"),
         ]
         verbose_name = _("purchase order")
         verbose_name_plural = _("purchase orders")
@@ -186,6 +191,11 @@ class PurchaseOrderLine(models.Model):
 
     class Meta:
         ordering = ["purchase_order_id", "sequence"]
+        indexes = [
+            # The list's search (q) matches a line's ASIN or SKU case-insensitively.
+            models.Index(Upper("asin"), name="po_line_search_asin"),
+            models.Index(Upper("vendor_sku"), name="po_line_search_sku"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["purchase_order", "sequence"], name="uniq_po_line_sequence"),
             models.CheckConstraint(

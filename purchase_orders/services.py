@@ -19,9 +19,12 @@ from vendor_portal.services.notifications import notify_vendor_roles
 
 from .models import (
     Acknowledgement,
+    PaymentMethod,
+    PaymentTerms,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseOrderState,
+    PurchaseOrderType,
     RejectionReason,
     UnitOfMeasure,
 )
@@ -103,12 +106,22 @@ def purchase_order_validate(data: PurchaseOrderInput) -> tuple[list[dict], dict]
         errors.append(_error("number", _("A PO number is 1-20 letters or digits.")))
     elif PurchaseOrder.objects.filter(number=data.number).exists():
         errors.append(_error("number", _("PO number %(number)s already exists.") % {"number": data.number}, "duplicate"))
-    if data.ship_window_end < data.ship_window_start:
+    for name, value in (("ship_window_start", data.ship_window_start), ("ship_window_end", data.ship_window_end)):
+        if value is None:
+            errors.append(_error(name, _("Give the ship window's start and end."), "required"))
+    if data.ship_window_start and data.ship_window_end and data.ship_window_end < data.ship_window_start:
         errors.append(_error("ship_window_end", _("The ship window ends before it starts.")))
     if data.delivery_window_start and data.delivery_window_end and data.delivery_window_end < data.delivery_window_start:
         errors.append(_error("delivery_window_end", _("The delivery window ends before it starts.")))
     if data.ship_to.marketplace_id != data.marketplace.pk:
         errors.append(_error("ship_to", _("DC %(dc)s is not in marketplace %(mp)s.") % {"dc": data.ship_to.code, "mp": data.marketplace.code}))
+    for name, value, choices in (
+        ("order_type", data.order_type, PurchaseOrderType.values),
+        ("payment_terms", data.payment_terms, PaymentTerms.values),
+        ("payment_method", data.payment_method, PaymentMethod.values),
+    ):
+        if value not in choices:
+            errors.append(_error(name, _("%(value)s is not one of %(choices)s.") % {"value": value, "choices": ", ".join(choices)}, "invalid_choice"))
     if not data.lines:
         errors.append(_error("lines", _("A PO needs at least one line.")))
     products = {}
@@ -120,14 +133,12 @@ def purchase_order_validate(data: PurchaseOrderInput) -> tuple[list[dict], dict]
     seen = set()
     for index, line in enumerate(data.lines):
         where = f"lines[{index}]"
-        if line.sequence in seen:
+        if line.sequence is None or line.sequence < 1:
+            errors.append(_error(f"{where}.sequence", _("Line numbers start at 1.")))
+        elif line.sequence in seen:
             errors.append(_error(f"{where}.sequence", _("Line %(n)s appears twice.") % {"n": line.sequence}))
         seen.add(line.sequence)
-        product = products.get(("sku", line.vendor_sku)) or products.get(("asin", line.asin))
-        if product is None:
-            errors.append(
-                _error(f"{where}.vendor_sku", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": line.vendor_sku or line.asin, "vendor": data.vendor.code}, "unknown_product")
-            )
+        errors.extend(_product_errors(products, line, where, data.vendor))
         if line.ordered_quantity is None or line.ordered_quantity <= 0:
             errors.append(_error(f"{where}.ordered_quantity", _("Order at least one unit.")))
         if line.unit_of_measure not in UnitOfMeasure.values:
@@ -137,6 +148,27 @@ def purchase_order_validate(data: PurchaseOrderInput) -> tuple[list[dict], dict]
         if line.net_cost is None or line.net_cost <= 0:
             errors.append(_error(f"{where}.net_cost", _("Net cost must be above zero.")))
     return errors, products
+
+
+def _line_product(products: dict, line: LineInput):
+    """The catalogue product a line names: by SKU, or by ASIN when no SKU is given."""
+    if line.vendor_sku:
+        return products.get(("sku", line.vendor_sku))
+    return products.get(("asin", line.asin))
+
+
+def _product_errors(products: dict, line: LineInput, where: str, vendor) -> list[dict]:
+    if not line.vendor_sku and not line.asin:
+        return [_error(f"{where}.vendor_sku", _("Give the vendor SKU or the ASIN."), "required")]
+    by_sku = products.get(("sku", line.vendor_sku)) if line.vendor_sku else None
+    by_asin = products.get(("asin", line.asin)) if line.asin else None
+    if line.vendor_sku and by_sku is None:
+        return [_error(f"{where}.vendor_sku", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": line.vendor_sku, "vendor": vendor.code}, "unknown_product")]
+    if line.asin and by_asin is None:
+        return [_error(f"{where}.asin", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": line.asin, "vendor": vendor.code}, "unknown_product")]
+    if by_sku is not None and by_asin is not None and by_sku.pk != by_asin.pk:
+        return [_error(f"{where}.asin", _("ASIN %(asin)s is not the product of SKU %(sku)s.") % {"asin": line.asin, "sku": line.vendor_sku}, "product_mismatch")]
+    return []
 
 
 def _sku_or_asin(skus, asins):
@@ -151,6 +183,8 @@ def purchase_order_create(*, data: PurchaseOrderInput, actor: Actor) -> Purchase
         raise DomainValidationError(_("The purchase order has errors."), errors=errors)
     now = timezone.now()
     order_date = data.order_date or now
+    # The confirmation clock starts when the PO was issued (an EDI 850 may arrive after its order date).
+    confirmation_due_at = order_date + datetime.timedelta(hours=settings.PORTAL_CONFIRMATION_DUE_HOURS)
     try:
         with transaction.atomic():
             po = PurchaseOrder.objects.create(
@@ -170,13 +204,13 @@ def purchase_order_create(*, data: PurchaseOrderInput, actor: Actor) -> Purchase
                 payment_terms=data.payment_terms,
                 payment_method=data.payment_method,
                 deal_code=data.deal_code,
-                confirmation_due_at=now + datetime.timedelta(hours=settings.PORTAL_CONFIRMATION_DUE_HOURS),
+                confirmation_due_at=confirmation_due_at,
                 created_by=actor.user,
                 **data.extra,
             )
             lines = []
             for line in data.lines:
-                product = products.get(("sku", line.vendor_sku)) or products.get(("asin", line.asin))
+                product = _line_product(products, line)
                 lines.append(
                     PurchaseOrderLine(
                         purchase_order=po,
@@ -237,10 +271,16 @@ def purchase_order_change(*, scope, number: str, actor: Actor, lines: list[LineC
         before = snapshot(po, PO_AUDITED)
         existing = {line.sequence: line for line in po.lines.select_for_update().order_by("sequence")}
         errors = []
-        for key, value in dates.items():
+        changed_dates = {key: value for key, value in dates.items() if getattr(po, key) != value}
+        for key, value in changed_dates.items():
             setattr(po, key, value)
-        if po.ship_window_end < po.ship_window_start:
+        for key in ("ship_window_start", "ship_window_end"):
+            if getattr(po, key) is None:
+                errors.append(_error(key, _("The ship window needs a start and an end."), "required"))
+        if po.ship_window_start and po.ship_window_end and po.ship_window_end < po.ship_window_start:
             errors.append(_error("ship_window_end", _("The ship window ends before it starts.")))
+        if po.delivery_window_start and po.delivery_window_end and po.delivery_window_end < po.delivery_window_start:
+            errors.append(_error("delivery_window_end", _("The delivery window ends before it starts.")))
         changed_lines = []
         for index, change in enumerate(lines):
             line = existing.get(change.sequence)
@@ -260,12 +300,17 @@ def purchase_order_change(*, scope, number: str, actor: Actor, lines: list[LineC
             # The vendor confirms the changed line again; a rejected line stays rejected up to its new quantity.
             line.rejected_quantity = min(line.rejected_quantity, new_quantity)
             line.accepted_quantity = line.backordered_quantity = 0
+            line.backorder_date = None
             if new_quantity == 0:
                 line.rejected_quantity = 0
+            if not line.rejected_quantity:
+                line.rejection_reason = ""
             line.acknowledged_at = None
             changed_lines.append((line, line_before))
         if errors:
             raise DomainValidationError(_("The change has errors."), errors=errors)
+        if not changed_dates and not changed_lines:
+            return po  # nothing differs from the PO as it stands: no change notice
         for line, line_before in changed_lines:
             line.save()
             audit_record(actor=actor, action="purchase_order_line.change", obj=line, vendor=po.vendor, before=line_before, after=snapshot(line, LINE_AUDITED))
@@ -281,7 +326,7 @@ def purchase_order_change(*, scope, number: str, actor: Actor, lines: list[LineC
             po.has_unconfirmed_changes = True
             po.confirmation_due_at = now + datetime.timedelta(hours=settings.PORTAL_CONFIRMATION_DUE_HOURS)
             po.confirmation_reminder_sent_at = None
-        elif dates or changed_lines:
+        else:
             po.has_unconfirmed_changes = po.acknowledged_at is not None
         po.save()
         audit_record(actor=actor, action="purchase_order.change", obj=po, before=before, after=snapshot(po, PO_AUDITED))
@@ -362,6 +407,11 @@ def confirmation_errors(po: PurchaseOrder, lines_by_sequence: dict, confirmation
         if confirmation.rejected and confirmation.rejection_reason not in RejectionReason.values:
             errors.append(_error(f"{where}.rejection_reason", _("Line %(n)s: choose why the units are rejected.") % {"n": line.sequence}, "rejection_reason_required"))
         product = line.product
+        supplied_eaches = (confirmation.accepted + confirmation.backordered) * line.eaches_per_unit
+        if line.unit_of_measure == UnitOfMeasure.CASES and product is not None and supplied_eaches and supplied_eaches < product.minimum_order_quantity:
+            errors.append(
+                _error(f"{where}.accepted", _("Line %(n)s: below the minimum order quantity of %(moq)s.") % {"n": line.sequence, "moq": product.minimum_order_quantity}, "moq")
+            )
         if line.unit_of_measure == UnitOfMeasure.EACHES and product is not None:
             for name, quantity in (("accepted", confirmation.accepted), ("backordered", confirmation.backordered)):
                 if quantity and product.case_pack > 1 and quantity % product.case_pack:
@@ -377,7 +427,8 @@ def confirmation_errors(po: PurchaseOrder, lines_by_sequence: dict, confirmation
                 errors.append(
                     _error(f"{where}.accepted", _("Line %(n)s: below the minimum order quantity of %(moq)s.") % {"n": line.sequence, "moq": product.minimum_order_quantity}, "moq")
                 )
-    missing = sorted(set(lines_by_sequence) - set(given))
+    # A line the buyer cancelled entirely has nothing left to confirm.
+    missing = sorted(sequence for sequence, line in lines_by_sequence.items() if sequence not in given and line.ordered_quantity > 0)
     for sequence in missing:
         errors.append(_error("lines", _("Line %(n)s has no confirmation: every line must be confirmed.") % {"n": sequence}, "line_missing"))
     window_start, window_end = timezone.localdate(po.ship_window_start), timezone.localdate(po.ship_window_end)
@@ -409,7 +460,10 @@ def purchase_order_acknowledge(
             raise InvalidTransitionError(
                 _("PO %(number)s can no longer be confirmed: it is %(state)s.") % {"number": po.number, "state": po.get_state_display().lower()}
             )
-        po_lines = {line.sequence: line for line in po.lines.select_for_update().select_related("product").order_by("sequence")}
+        # of=("self",): the product join is an outer join, which PostgreSQL cannot lock.
+        po_lines = {line.sequence: line for line in po.lines.select_for_update(of=("self",)).select_related("product").order_by("sequence")}
+        if any(line.shipped_quantity for line in po_lines.values()):
+            raise InvalidTransitionError(_("PO %(number)s has shipped units: its confirmation can no longer be revised.") % {"number": po.number})
         errors = confirmation_errors(po, po_lines, lines, ship_date=scheduled_ship_date, delivery_date=scheduled_delivery_date)
         if errors:
             raise DomainValidationError(_("The confirmation has errors; nothing was saved."), errors=errors)
@@ -465,6 +519,24 @@ def purchase_order_acknowledge(
     return po
 
 
+def confirmations_accepting_all(po: PurchaseOrder) -> list[LineConfirmation]:
+    """'Accept all': every open line accepted in full, except what an earlier revision rejected (it stays rejected)."""
+    confirmations = []
+    for line in po.lines.all():
+        if line.ordered_quantity == 0:
+            continue
+        rejected = line.rejected_quantity if po.acknowledged_at else 0
+        confirmations.append(
+            LineConfirmation(
+                sequence=line.sequence,
+                accepted=line.ordered_quantity - rejected,
+                rejected=rejected,
+                rejection_reason=line.rejection_reason if rejected else "",
+            )
+        )
+    return confirmations
+
+
 # Deadlines (Celery beat) -------------------------------------------------------------------------
 def purchase_orders_send_confirmation_reminders(*, now: datetime.datetime | None = None, hours_before: int = 12) -> int:
     """Remind vendors of POs whose confirmation is due within `hours_before` hours. Each PO once."""
@@ -472,6 +544,7 @@ def purchase_orders_send_confirmation_reminders(*, now: datetime.datetime | None
     due = PurchaseOrder.objects.filter(
         state=PurchaseOrderState.NEW,
         confirmation_reminder_sent_at__isnull=True,
+        confirmation_due_at__gt=now,  # a reminder after the deadline helps nobody
         confirmation_due_at__lte=now + datetime.timedelta(hours=hours_before),
     ).select_related("vendor", "marketplace")
     sent = 0
@@ -513,3 +586,94 @@ def purchase_orders_cancel_unconfirmed(*, now: datetime.datetime | None = None) 
             )
             cancelled += 1
     return cancelled
+
+
+# Shipments and receipts (called by shipments.services inside its transaction) -----------------------
+def _refresh_state_after_shipment(po: PurchaseOrder, actor: Actor) -> None:
+    lines = list(po.lines.all())
+    if not any(line.shipped_quantity for line in lines):
+        return
+    target = PurchaseOrderState.SHIPPED if all(line.open_to_ship == 0 for line in lines) else PurchaseOrderState.PARTIALLY_SHIPPED
+    if po.state != target and po.can_transition_to(target):
+        _set_state(po, target, actor, action="purchase_order.ship")
+
+
+def purchase_order_lines_record_shipment(*, quantities: dict[int, int], actor: Actor) -> list[PurchaseOrderLine]:
+    """Add (or, for a Replace ASN, take back) shipped quantities: {PO line id: change}.
+
+    Locks the lines in id order, refuses to ship more than accepted + backordered, and moves each PO
+    to partially shipped or shipped.
+    """
+    with transaction.atomic():
+        lines = list(
+            PurchaseOrderLine.objects.select_for_update().filter(pk__in=quantities).select_related("purchase_order").order_by("pk")
+        )
+        errors = []
+        for line in lines:
+            new_shipped = line.shipped_quantity + quantities[line.pk]
+            if new_shipped < 0 or new_shipped > line.accepted_quantity + line.backordered_quantity:
+                errors.append(
+                    _error(
+                        f"lines.{line.pk}",
+                        _("PO %(number)s line %(n)s: only %(open)s open to ship, %(wanted)s asked.")
+                        % {"number": line.purchase_order.number, "n": line.sequence, "open": line.open_to_ship, "wanted": quantities[line.pk]},
+                        "over_shipped",
+                    )
+                )
+        if errors:
+            raise DomainValidationError(_("More than was confirmed cannot be shipped."), errors=errors)
+        purchase_orders = {}
+        for line in lines:
+            before = {"shipped_quantity": line.shipped_quantity}
+            line.shipped_quantity += quantities[line.pk]
+            line.save(update_fields=["shipped_quantity"])
+            audit_record(actor=actor, action="purchase_order_line.ship", obj=line, vendor=line.purchase_order.vendor, before=before, after={"shipped_quantity": line.shipped_quantity})
+            purchase_orders[line.purchase_order_id] = line.purchase_order
+        for po in PurchaseOrder.objects.select_for_update().filter(pk__in=purchase_orders).order_by("pk"):
+            _refresh_state_after_shipment(po, actor)
+    return lines
+
+
+def purchase_order_lines_record_receipt(*, quantities: dict[int, tuple[int, int]], actor: Actor) -> list[PurchaseOrderLine]:
+    """Add DC receipts: {PO line id: (received, damaged)}. A PO whose shipped units are all received
+    and that has nothing left to ship becomes received."""
+    with transaction.atomic():
+        lines = list(
+            PurchaseOrderLine.objects.select_for_update().filter(pk__in=quantities).select_related("purchase_order").order_by("pk")
+        )
+        purchase_orders = {}
+        for line in lines:
+            received, damaged = quantities[line.pk]
+            before = {"received_quantity": line.received_quantity, "damaged_quantity": line.damaged_quantity}
+            line.received_quantity += received
+            line.damaged_quantity += damaged
+            line.save(update_fields=["received_quantity", "damaged_quantity"])
+            audit_record(
+                actor=actor, action="purchase_order_line.receive", obj=line, vendor=line.purchase_order.vendor,
+                before=before, after={"received_quantity": line.received_quantity, "damaged_quantity": line.damaged_quantity},
+            )
+            purchase_orders[line.purchase_order_id] = line.purchase_order
+        for po in PurchaseOrder.objects.select_for_update().filter(pk__in=purchase_orders).order_by("pk"):
+            po_lines = list(po.lines.all())
+            fully_received = all(line.open_to_ship == 0 and line.received_quantity >= line.shipped_quantity for line in po_lines)
+            if fully_received and po.can_transition_to(PurchaseOrderState.RECEIVED):
+                _set_state(po, PurchaseOrderState.RECEIVED, actor, action="purchase_order.receive")
+    return lines
+
+
+# Invoices (called by invoicing.services inside its transaction) -----------------------------------
+def purchase_order_lines_record_invoice(*, quantities: dict[int, int], actor: Actor) -> list[PurchaseOrderLine]:
+    """Add (or, for a rejected invoice, take back) invoiced quantities: {PO line id: change}. Never below zero."""
+    with transaction.atomic():
+        lines = list(
+            PurchaseOrderLine.objects.select_for_update().filter(pk__in=quantities).select_related("purchase_order").order_by("pk")
+        )
+        for line in lines:
+            before = {"invoiced_quantity": line.invoiced_quantity}
+            line.invoiced_quantity = max(0, line.invoiced_quantity + quantities[line.pk])
+            line.save(update_fields=["invoiced_quantity"])
+            audit_record(
+                actor=actor, action="purchase_order_line.invoice", obj=line, vendor=line.purchase_order.vendor,
+                before=before, after={"invoiced_quantity": line.invoiced_quantity},
+            )
+    return lines

@@ -147,7 +147,8 @@ def audit_list(request):
 @portal_view(Action.MANAGE_TOKENS)
 def vendor_settings(request):
     form = ApiTokenForm(request.POST or None)
-    new_token = None
+    # Shown on the page after the redirect, once: reloading never creates a second token.
+    new_token = request.session.pop("new_api_token", None) if request.method == "GET" else None
     if request.method == "POST" and form.is_valid():
         try:
             token, new_token = api_token_create(
@@ -161,7 +162,8 @@ def vendor_settings(request):
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, _("Token '%(name)s' created. Copy it now: it will not be shown again.") % {"name": token.name})
-            form = ApiTokenForm()
+            request.session["new_api_token"] = new_token
+            return redirect("vendor_settings")
     tokens = ApiToken.objects.visible_to(request.scope).select_related("created_by")
     return render(request, "vendor_portal/vendor_settings.html", {"form": form, "tokens": tokens, "new_token": new_token})
 

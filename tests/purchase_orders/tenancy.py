@@ -7,4 +7,14 @@ def build(world, vendor):
 
 
 # URL name -> kwargs for vendor A's object. Add every purchase-order route that takes arguments.
-URL_KWARGS: dict = {}
+URL_KWARGS: dict = {
+    # The portal API (purchase_orders/api/urls.py)
+    "purchase-order-detail": lambda w: {"number": w["purchase_order"].number},
+    "purchase-order-confirmation": lambda w: {"number": w["purchase_order"].number},
+    "purchase-order-cancel": lambda w: {"number": w["purchase_order"].number},
+    # The HTML screens (purchase_orders/urls.py)
+    "po_detail": lambda w: {"number": w["purchase_order"].number},
+    "po_confirm": lambda w: {"number": w["purchase_order"].number},
+    "po_change": lambda w: {"number": w["purchase_order"].number},
+    "po_cancel": lambda w: {"number": w["purchase_order"].number},
+}

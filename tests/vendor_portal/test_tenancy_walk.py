@@ -106,7 +106,8 @@ def _url(name, pattern, entry, world):
 def _assert_no_leak(response, url):
     assert response.status_code < 500, f"{url} answered {response.status_code}"
     raw = b"".join(response.streaming_content) if response.streaming else response.content
-    body = raw.decode(errors="replace")
+    # The intruder typed the URL himself; pages may echo it (e.g. the language switch's "next").
+    body = raw.decode(errors="replace").replace(url, "")
     for marker in SECRET_MARKERS:
         assert marker not in body, f"{url} showed another vendor's data ({marker})"
 

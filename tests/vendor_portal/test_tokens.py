@@ -76,7 +76,7 @@ def test_bad_tokens_get_a_structured_401_or_403(api_client, header):
 def test_vendor_admin_creates_and_revokes_tokens_in_the_ui(client, vendor, api_client):
     admin = vendor_user(vendor, Role.VENDOR_ADMIN)
     client.force_login(admin)
-    response = client.post("/settings/", {"name": "NetSuite", "scopes": ["orders:read", "orders:write"]})
+    response = client.post("/settings/", {"name": "NetSuite", "scopes": ["orders:read", "orders:write"]}, follow=True)
     assert response.status_code == 200
     raw = response.context["new_token"]
     assert raw in response.content.decode()
