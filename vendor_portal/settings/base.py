@@ -158,6 +158,7 @@ if not REDIS_URL:
         "data_folder_in": str(VAR_DIR / "broker"),
         "data_folder_out": str(VAR_DIR / "broker"),
         "processed_folder": str(VAR_DIR / "broker-processed"),
+        "control_folder": str(VAR_DIR / "broker-control"),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = None  # progress and outcomes live in Job rows the UI and API read
@@ -225,5 +226,5 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-for _folder in ("broker", "broker-processed", "media", "cache", "staticfiles"):
+for _folder in ("broker", "broker-processed", "broker-control", "media", "cache", "staticfiles"):
     (VAR_DIR / _folder).mkdir(parents=True, exist_ok=True)
