@@ -1,6 +1,8 @@
 """Amazon's paths, mounted at /vendor/ (no trailing slashes, as Amazon's clients call them)."""
 from django.urls import path
 
+from invoicing.amazon import SubmitInvoicesView
+
 from . import views
 
 urlpatterns = [
@@ -9,4 +11,5 @@ urlpatterns = [
     path("orders/v1/acknowledgements", views.AcknowledgementSubmitView.as_view(), name="amazon-acknowledgements"),
     path("orders/v1/purchaseOrdersStatus", views.PurchaseOrderStatusListView.as_view(), name="amazon-purchase-orders-status"),
     path("transactions/v1/transactions/<str:transactionId>", views.TransactionDetailView.as_view(), name="amazon-transaction"),
+    path("payments/v1/invoices", SubmitInvoicesView.as_view(), name="amazon-invoices"),
 ]

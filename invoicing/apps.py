@@ -5,3 +5,42 @@ from django.utils.translation import gettext_lazy as _
 class InvoicingConfig(AppConfig):
     name = "invoicing"
     verbose_name = _("Invoicing")
+
+    def ready(self):
+        from vendor_portal.navigation import NavItem, NeedsMe, register_nav, register_needs_me
+        from vendor_portal.roles import Action
+
+        from . import services  # noqa: F401  registers the invoice_submission approval kind
+
+        register_nav(NavItem(_("Invoices"), "invoice_list", Action.VIEW_INVOICES, order=40))
+        register_needs_me(
+            NeedsMe(_("Invoice drafts and rejected invoices"), "/invoices/?state=draft&state=rejected", Action.MANAGE_INVOICES,
+                    lambda request, scope: _attention(scope), order=40, side="vendor")
+        )
+        register_needs_me(
+            NeedsMe(_("Invoices waiting for the retailer"), "/invoices/?state=submitted", Action.RUN_PAYMENTS,
+                    lambda request, scope: _submitted(scope), order=41, side="retailer")
+        )
+        _register_amazon_handler()
+
+
+def _attention(scope) -> int:
+    from .selectors import invoices_needing_attention
+
+    return invoices_needing_attention(scope=scope)
+
+
+def _submitted(scope) -> int:
+    from .models import Invoice, InvoiceState
+
+    return Invoice.objects.visible_to(scope).filter(state=InvoiceState.SUBMITTED).count()
+
+
+def _register_amazon_handler():
+    """The Amazon-compatible submitInvoices door, when the amazon_api app offers its transaction registry."""
+    try:
+        from amazon_api.models import Transaction  # noqa: F401
+        from amazon_api.services import register_transaction_handler  # noqa: F401
+    except ImportError:
+        return
+    from . import amazon  # noqa: F401

@@ -58,6 +58,7 @@ def purchase_order_list(*, scope, params):
     Everything a list row shows comes from this one query (codes by select_related, line totals as
     annotations), so a page costs the same number of queries whatever its length.
     """
+    params = params if params is not None else {}
     queryset = PurchaseOrder.objects.visible_to(scope).select_related("vendor", "marketplace", "ship_to")
     filterset = PurchaseOrderFilter(data=params, queryset=queryset)
     for list_filter in filterset.filters.values():
@@ -73,7 +74,7 @@ def purchase_order_list(*, scope, params):
             for message in messages
         ]
         raise DomainValidationError(_("The filters are not valid."), errors=errors)
-    ordering = ordering_from_param(params.get("ordering") if params is not None else None)
+    ordering = ordering_from_param(params.get("ordering"))
     return with_line_totals(filterset.qs).order_by(*ordering)
 
 

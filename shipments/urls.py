@@ -1,1 +1,18 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.shipment_list, name="shipment_list"),
+    path("new/", views.shipment_new, name="shipment_new"),
+    path("<int:pk>/", views.shipment_detail, name="shipment_detail"),
+    path("<int:pk>/submit/", views.shipment_submit, name="shipment_submit"),
+    path("<int:pk>/cancel/", views.shipment_cancel, name="shipment_cancel"),
+    path("<int:pk>/labels/", views.shipment_labels, name="shipment_labels"),
+    path("<int:pk>/packing-list/", views.shipment_packing_list, name="shipment_packing_list"),
+    path("<int:pk>/packing-list/upload/", views.shipment_packing_list_upload, name="shipment_packing_list_upload"),
+    path("<int:pk>/cartons/move/", views.shipment_carton_move, name="shipment_carton_move"),
+    path("jobs/<uuid:pk>/", views.job_status, name="shipment_job_status"),
+    path("receiving/", views.receiving_list, name="receiving_list"),
+    path("receiving/<int:pk>/", views.receiving_detail, name="receiving_detail"),
+]

@@ -35,6 +35,7 @@ class Action(models.TextChoices):
     MANAGE_USERS = "vendor.users", _("Manage the vendor's users")
     MANAGE_TOKENS = "token.manage", _("Manage API tokens")
     MANAGE_WEBHOOKS = "webhook.manage", _("Manage webhook subscriptions")
+    EXCHANGE_EDI = "edi.exchange", _("Exchange EDI documents")
     REQUEST_BANK_CHANGE = "bank.request", _("Request bank detail changes")
     APPROVE_BANK_CHANGE = "bank.approve", _("Approve bank detail changes")
     VIEW_AUDIT = "audit.view", _("Read the audit trail")
@@ -49,16 +50,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.VENDOR_ADMIN: frozenset(
         _VIEW_ALL
         | {A.CONFIRM_PURCHASE_ORDERS, A.MANAGE_SHIPMENTS, A.VIEW_INVOICES, A.MANAGE_INVOICES, A.APPROVE_INVOICES}
-        | {A.VIEW_PAYMENTS, A.DISPUTE_DEDUCTIONS, A.MANAGE_USERS, A.MANAGE_TOKENS, A.MANAGE_WEBHOOKS}
+        | {A.VIEW_PAYMENTS, A.DISPUTE_DEDUCTIONS, A.MANAGE_USERS, A.MANAGE_TOKENS, A.MANAGE_WEBHOOKS, A.EXCHANGE_EDI}
         | {A.REQUEST_BANK_CHANGE, A.APPROVE_BANK_CHANGE, A.VIEW_AUDIT}
     ),
-    Role.VENDOR_OPS: frozenset(_VIEW_ALL | {A.CONFIRM_PURCHASE_ORDERS, A.MANAGE_SHIPMENTS}),
+    Role.VENDOR_OPS: frozenset(_VIEW_ALL | {A.CONFIRM_PURCHASE_ORDERS, A.MANAGE_SHIPMENTS, A.EXCHANGE_EDI}),
     Role.VENDOR_FINANCE: frozenset(
         _VIEW_ALL
         | {A.VIEW_INVOICES, A.MANAGE_INVOICES, A.APPROVE_INVOICES, A.VIEW_PAYMENTS, A.DISPUTE_DEDUCTIONS}
         | {A.REQUEST_BANK_CHANGE, A.APPROVE_BANK_CHANGE}
     ),
-    Role.INTEGRATOR: frozenset(_VIEW_ALL | {A.VIEW_INVOICES, A.VIEW_PAYMENTS}),
+    Role.INTEGRATOR: frozenset(_VIEW_ALL | {A.VIEW_INVOICES, A.VIEW_PAYMENTS, A.EXCHANGE_EDI}),
     Role.BUYER: frozenset(_VIEW_ALL | {A.MANAGE_PURCHASE_ORDERS, A.VIEW_INVOICES}),
     Role.RECEIVING: frozenset(_VIEW_ALL | {A.RECEIVE_GOODS}),
     Role.ACCOUNTS_PAYABLE: frozenset(

@@ -25,6 +25,7 @@ ACTION_TOKEN_SCOPE = {
     "payment.view": "payments:read",
     "deduction.dispute": "payments:write",
     "webhook.manage": "webhooks",
+    "edi.exchange": "edi",
 }
 
 

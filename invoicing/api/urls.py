@@ -1,1 +1,16 @@
-urlpatterns: list = []
+from django.urls import path
+
+from .views import InvoiceViewSet
+
+urlpatterns = [
+    path("invoices/", InvoiceViewSet.as_view({"get": "list", "post": "create"}), name="invoice-list"),
+    path("invoices/preflight", InvoiceViewSet.as_view({"post": "preflight"}), name="invoice-preflight"),
+    path("invoices/from-purchase-order", InvoiceViewSet.as_view({"post": "from_purchase_order"}), name="invoice-from-purchase-order"),
+    path("invoices/from-shipment", InvoiceViewSet.as_view({"post": "from_shipment"}), name="invoice-from-shipment"),
+    path("invoices/<int:pk>/", InvoiceViewSet.as_view({"get": "retrieve", "patch": "partial_update"}), name="invoice-detail"),
+    path("invoices/<int:pk>/submit", InvoiceViewSet.as_view({"post": "submit"}), name="invoice-submit"),
+    path("invoices/<int:pk>/approve", InvoiceViewSet.as_view({"post": "approve"}), name="invoice-approve"),
+    path("invoices/<int:pk>/decision", InvoiceViewSet.as_view({"post": "decision"}), name="invoice-decision"),
+    path("invoices/<int:pk>/credit-notes", InvoiceViewSet.as_view({"post": "credit_note"}), name="invoice-credit-note"),
+    path("invoices/<int:pk>/document", InvoiceViewSet.as_view({"get": "document"}), name="invoice-document"),
+]

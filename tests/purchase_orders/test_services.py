@@ -383,6 +383,19 @@ def test_buyer_cancels_once(vendor, buyer, ops, django_capture_on_commit_callbac
         purchase_order_cancel(scope=RETAILER, number=po.number, actor=buyer)
 
 
+# Selectors ---------------------------------------------------------------------------------------
+def test_list_selector_sees_only_the_scope_and_totals_the_lines(vendor, other_vendor):
+    from purchase_orders.selectors import purchase_order_detail, purchase_order_list
+
+    mine = purchase_order_with_lines(vendor, lines=2, quantity=12)
+    purchase_order_with_lines(other_vendor, lines=1)
+    [row] = purchase_order_list(scope=Scope(vendor=vendor), params=None)
+    assert (row.number, row.line_count, row.total_ordered_quantity, row.total_cost) == (mine.number, 2, 24, Decimal("240.00"))
+    assert purchase_order_list(scope=RETAILER, params={"ordering": "number"}).count() == 2
+    with pytest.raises(NotFoundError):
+        purchase_order_detail(scope=Scope(vendor=other_vendor), number=mine.number)
+
+
 # Demo data ---------------------------------------------------------------------------------------
 def test_demo_seed_goes_through_the_services_and_is_idempotent(db):
     import time

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "reconciliation",
     "amazon_api",
     "webhooks",
+    "edi",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +179,13 @@ CELERY_BEAT_SCHEDULE = {
 }
 WEBHOOKS_ALLOW_LOCAL_HTTP = env.bool("WEBHOOKS_ALLOW_LOCAL_HTTP", default=False)
 
+# EDI X12: the retailer's own interchange ids, and the watched inbox folder (one subfolder per vendor code).
+EDI_RETAILER_ISA_QUALIFIER = env("EDI_RETAILER_ISA_QUALIFIER", default="ZZ")
+EDI_RETAILER_ISA_ID = env("EDI_RETAILER_ISA_ID", default="NORTHWIND")
+EDI_RETAILER_GS_ID = env("EDI_RETAILER_GS_ID", default="NORTHWIND")
+EDI_INBOX_DIR = env.path("EDI_INBOX_DIR", default=str(VAR_DIR / "edi" / "inbox"))
+CELERY_BEAT_SCHEDULE["edi-poll-inbox"] = {"task": "edi.tasks.edi_poll_inbox", "schedule": 60}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "vendor_portal.api.authentication.ApiTokenAuthentication",
@@ -208,7 +216,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Amazon's Cases/Eaches is the same choice set as ours: one enum in the schema.
-    "ENUM_NAME_OVERRIDES": {"UnitOfMeasureEnum": "purchase_orders.models.UnitOfMeasure"},
+    "ENUM_NAME_OVERRIDES": {
+        "UnitOfMeasureEnum": "purchase_orders.models.UnitOfMeasure",
+        "EdiInterchangeStatusEnum": "edi.models.InterchangeStatus",
+        "EdiSetStatusEnum": "edi.models.SetStatus",
+        "EdiInterchangeSourceEnum": "edi.models.InterchangeSource",
+        "EdiDirectionEnum": "edi.models.Direction",
+    },
     # Integrators read the contract before they hold a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
 }
@@ -226,5 +240,5 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-for _folder in ("broker", "broker-processed", "broker-control", "media", "cache", "staticfiles"):
+for _folder in ("broker", "broker-processed", "broker-control", "media", "cache", "staticfiles", "edi/inbox"):
     (VAR_DIR / _folder).mkdir(parents=True, exist_ok=True)

@@ -23,3 +23,9 @@ def money(amount, currency=""):
     if amount is None or amount == "":
         return "—"
     return f"{number_format(Decimal(amount), decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}".strip()
+
+
+@register.filter
+def is_link_field(key) -> bool:
+    """Approval payload fields named *_url hold a link to the document being approved."""
+    return str(key).endswith("_url")

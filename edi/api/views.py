@@ -1,0 +1,136 @@
+"""/api/v1/edi/interchanges/: send X12 to the portal and read every interchange in and out.
+
+POST takes one interchange (raw body as text/plain or application/edi-x12, or a multipart `file`),
+applies it through the portal's services and answers with each set's outcome and the 997 sent back.
+"""
+import django_filters
+from django.core.exceptions import RequestDataTooBig
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from vendor_portal.api.base import ScopedGenericViewSet
+from vendor_portal.api.errors import error_response
+from vendor_portal.errors import ForbiddenError
+from vendor_portal.models import Channel
+from vendor_portal.roles import Action
+from vendor_portal.services.audit import Actor
+
+from ..models import MAX_INTERCHANGE_BYTES, Direction, Interchange, InterchangeSource, InterchangeStatus
+from ..services import edi_receive
+from ..views import interchange_download
+from .serializers import InterchangeResultSerializer, InterchangeSerializer, InterchangeUploadSerializer
+
+TAGS = ["EDI"]
+RAW_CONTENT_TYPES = {"text/plain", "application/edi-x12", "application/edi", "application/x12", "application/octet-stream"}
+
+
+
+class InterchangeFilter(django_filters.FilterSet):
+    direction = django_filters.ChoiceFilter(choices=Direction.choices)
+    status = django_filters.ChoiceFilter(choices=InterchangeStatus.choices)
+
+    class Meta:
+        model = Interchange
+        fields = ["direction", "status"]
+
+
+def problem_errors(interchange: Interchange) -> list[dict]:
+    """The stored problems in the API's error shape, each located in its `field`."""
+    errors = []
+    for problem in interchange.problems:
+        where = ["ISA" if problem["level"] == "interchange" else ""]
+        if problem.get("group"):
+            where.append(f"GS {problem['group']}")
+        if problem.get("set"):
+            where.append(f"ST {problem['set']}")
+        if problem.get("segment"):
+            element = f"{problem['element']:02d}" if problem.get("element") else ""
+            where.append(f"{problem['segment']}{element} at segment {problem.get('position')}")
+        errors.append({"code": problem["code"] or "invalid", "message": problem["message"], "field": ", ".join(w for w in where if w)})
+    return errors
+
+
+class InterchangeViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
+    queryset = Interchange.objects.select_related("vendor").prefetch_related("transactions")
+    serializer_class = InterchangeSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = InterchangeFilter
+    parser_classes = [MultiPartParser, FormParser]
+    actions = {
+        "list": Action.EXCHANGE_EDI,
+        "retrieve": Action.EXCHANGE_EDI,
+        "raw": Action.EXCHANGE_EDI,
+        "create": Action.EXCHANGE_EDI,
+    }
+
+    @extend_schema(tags=TAGS, summary="List EDI interchanges", description="Inbound and outbound interchanges, newest first; filter by direction and status.")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(tags=TAGS, summary="An EDI interchange", description="With each transaction set's outcome and the 997 answering it.",
+                   responses={200: InterchangeResultSerializer, 404: OpenApiResponse(description=str(_("No such interchange, or another vendor's.")))})
+    def retrieve(self, request, pk=None):
+        interchange = self.get_object()
+        return Response(InterchangeResultSerializer(_with_acknowledgement(interchange)).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Send an X12 interchange (855, 856, 810, 997)",
+        description=(
+            "The raw interchange as the body (Content-Type text/plain or application/edi-x12) or as a multipart `file`. "
+            "Each transaction set goes through the same checks as the portal; every functional group is answered with a 997 "
+            "(in `acknowledgement.content`). 201 when at least one set was applied, 422 when nothing was (the `errors` say why)."
+        ),
+        request={"text/plain": OpenApiTypes.STR, "application/edi-x12": OpenApiTypes.STR, "multipart/form-data": InterchangeUploadSerializer},
+        responses={201: InterchangeResultSerializer, 400: OpenApiResponse(description="Empty or too large."),
+                   415: OpenApiResponse(description="Not X12 text or a multipart file."), 422: InterchangeResultSerializer},
+        examples=[OpenApiExample("855", value="ISA*00*          *00*          *ZZ*ACMEHOME       *ZZ*NORTHWIND      *...~", request_only=True, media_type="text/plain")],
+    )
+    def create(self, request):
+        scope = request.scope
+        if scope.vendor is None:
+            raise ForbiddenError(_("EDI files are sent by a vendor."))
+        content_type = (request.content_type or "").split(";")[0].strip().lower()
+        filename = ""
+        try:
+            if content_type == "multipart/form-data":
+                upload = request.FILES.get("file")
+                if upload is None:
+                    return error_response(_("Send the interchange in the multipart field 'file'."), code="required", field="file")
+                if upload.size > MAX_INTERCHANGE_BYTES:
+                    return error_response(_("An interchange may be at most %(max)s bytes.") % {"max": MAX_INTERCHANGE_BYTES}, code="too_large", field="file")
+                content, filename = upload.read(), upload.name
+            elif content_type in RAW_CONTENT_TYPES:
+                content = request.body
+            else:
+                return error_response(
+                    _("Send the X12 interchange as text/plain or application/edi-x12, or as a multipart file."),
+                    code="unsupported_media_type", status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                )
+        except RequestDataTooBig:
+            return error_response(_("An interchange may be at most %(max)s bytes.") % {"max": MAX_INTERCHANGE_BYTES}, code="too_large")
+        interchange = edi_receive(
+            vendor=scope.vendor, content=content, actor=Actor.from_request(request, channel=Channel.EDI),
+            source=InterchangeSource.API, filename=filename, scope=scope,
+        )
+        data = InterchangeResultSerializer(_with_acknowledgement(interchange)).data
+        if interchange.status == InterchangeStatus.REJECTED:
+            return Response({**data, "errors": problem_errors(interchange)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        response = Response(data, status=status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/edi/interchanges/{interchange.pk}/"
+        return response
+
+    @extend_schema(tags=TAGS, summary="The interchange as X12 text", responses={(200, "application/edi-x12"): OpenApiTypes.STR})
+    @action(detail=True, methods=["get"])
+    def raw(self, request, pk=None):
+        return interchange_download(self.get_object())
+
+
+def _with_acknowledgement(interchange: Interchange) -> Interchange:
+    return Interchange.objects.select_related("vendor", "acknowledgement").prefetch_related("transactions").get(pk=interchange.pk)

@@ -1,0 +1,29 @@
+import logging
+
+from celery import shared_task
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def send_850(purchase_order_id: int) -> int | None:
+    from purchase_orders.models import PurchaseOrder
+
+    purchase_order = PurchaseOrder.objects.filter(pk=purchase_order_id).first()
+    if purchase_order is None:
+        return None
+    try:
+        interchange = services.edi_purchase_order_850(purchase_order=purchase_order)
+    except ValueError:
+        # Data X12 cannot carry (a delimiter inside an id): retrying will not help.
+        logger.exception("EDI 850 for PO %s cannot be written", purchase_order_id)
+        return None
+    return interchange.pk if interchange else None
+
+
+@shared_task(acks_late=True)
+def edi_poll_inbox() -> dict:
+    result = services.edi_inbox_poll()
+    return {"processed": result.processed, "failed": result.failed}

@@ -1,0 +1,343 @@
+"""Amazon's submitInvoices (POST /vendor/payments/v1/invoices), over the portal's invoice services.
+
+The POST checks the body against Amazon's vendorInvoices model and stores a transaction; the worker maps
+each Invoice onto `invoice_create` + `invoice_submit` in one database transaction, so an invoice is
+either submitted (or waiting for its second person) or nothing of it is saved, and getTransaction
+names every refused invoice, line and rule.
+"""
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from jsonschema import Draft4Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+from rest_framework import status
+from rest_framework.response import Response
+
+from amazon_api.models import TransactionKind
+from amazon_api.services import register_transaction_handler, transaction_submit
+from amazon_api.views import AmazonDoorView
+from vendor_portal.api.errors import AMAZON_CODES
+from vendor_portal.errors import DomainValidationError, PortalError
+from purchase_orders.models import PurchaseOrder
+from vendor_portal.models import Marketplace, VendorAccount
+from vendor_portal.roles import Action
+
+from .models import Invoice, InvoiceLine, InvoiceType
+from .services import invoice_create, invoice_submit
+
+MODEL_FILE = Path(__file__).resolve().parent / "sp_api" / "vendorInvoices.json"
+ITEMS_KEY = "invoices"
+MAX_INVOICES = 100
+TERMS_BY_DAYS = {30: "net30", 60: "net60", 90: "net90"}
+SUBMIT_EXAMPLE = {
+    "invoices": [{
+        "invoiceType": "Invoice", "id": "ACME-2026-0042", "date": "2026-11-20T00:00:00Z",
+        "remitToParty": {"partyId": "ACMEUS", "address": {"name": "Acme Home Goods", "addressLine1": "1 Main St", "countryCode": "US"}},
+        "billToParty": {"partyId": "AMZNUS"},
+        "paymentTerms": {"type": "Basic", "netDueDays": 60},
+        "invoiceTotal": {"currencyCode": "USD", "amount": "985.00"},
+        "chargeDetails": [{"type": "Freight", "chargeAmount": {"currencyCode": "USD", "amount": "25.00"}}],
+        "items": [{"itemSequenceNumber": 1, "purchaseOrderNumber": "2ZX9QW1A", "vendorProductIdentifier": "ACME-KETTLE-1",
+                   "invoicedQuantity": {"amount": 96, "unitOfMeasure": "Eaches"}, "netCost": {"currencyCode": "USD", "amount": "10.00"}}],
+    }]
+}
+# Service error fields -> where they sit in Amazon's Invoice.
+HEADER_FIELDS = {
+    "number": ".id", "invoice_date": ".date", "currency": ".invoiceTotal.currencyCode", "grand_total": ".invoiceTotal.amount",
+    "items_subtotal": ".items", "charges_total": ".chargeDetails", "allowances_total": ".allowanceDetails", "taxes": ".taxDetails",
+    "tax_total": ".taxDetails", "reference_invoice_number": ".items.creditNoteDetails.referenceInvoiceNumber", "lines": ".items",
+    "payment_terms": ".paymentTerms", "credit_reason": ".items.creditNoteDetails",
+}
+LINE_FIELDS = {
+    "purchase_order_number": ".purchaseOrderNumber", "quantity": ".invoicedQuantity.amount", "unit_cost": ".netCost.amount",
+    "line_amount": ".netCost.amount", "vendor_sku": ".vendorProductIdentifier", "credited_line": ".creditNoteDetails",
+    "tax_amount": ".taxDetails", "tax_rate": ".taxDetails", "sequence": ".itemSequenceNumber",
+}
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft4Validator:
+    import json
+
+    model = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    uri = "urn:sp-api:vendorInvoices.json"
+    registry = Registry().with_resource(uri, Resource.from_contents(model, default_specification=DRAFT4))
+    return Draft4Validator({"$ref": f"{uri}#/definitions/SubmitInvoicesRequest"}, registry=registry)
+
+
+def _path(parts) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def parse_datetime(value) -> datetime.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, datetime.timezone.utc)
+
+
+def submit_errors(body) -> list[dict]:
+    """The request's shape: Amazon's model, 1 to 100 invoices, readable dates, no id twice."""
+    errors = []
+    for error in sorted(_validator().iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path])[:50]:
+        parts = list(error.absolute_path)
+        if error.validator == "required" and isinstance(error.instance, dict):
+            parts += [name for name in error.validator_value if name not in error.instance][:1]
+        field = _path(parts)
+        errors.append({"field": field or None, "message": f"{field or _('body')}: {error.message}", "code": "invalid"})
+    if errors:
+        return errors
+    invoices = body.get(ITEMS_KEY) or []
+    if not invoices or len(invoices) > MAX_INVOICES:
+        return [{"field": ITEMS_KEY, "message": _("Send 1 to %(n)s invoices.") % {"n": MAX_INVOICES}, "code": "invalid"}]
+    seen = set()
+    for index, invoice in enumerate(invoices):
+        if parse_datetime(invoice.get("date")) is None:
+            errors.append({"field": f"invoices[{index}].date", "message": _("The date must be an ISO-8601 date-time."), "code": "invalid"})
+        if invoice["id"] in seen:
+            errors.append({"field": f"invoices[{index}].id", "message": _("Invoice id %(id)s appears twice.") % {"id": invoice["id"]}, "code": "duplicate"})
+        seen.add(invoice["id"])
+        for i, item in enumerate(invoice.get("items") or []):
+            if item.get("creditNoteDetails") and invoice["invoiceType"] != InvoiceType.CREDIT_NOTE:
+                errors.append({"field": f"invoices[{index}].items[{i}].creditNoteDetails",
+                               "message": _("creditNoteDetails belong only on a CreditNote."), "code": "credit_details_on_invoice"})
+    return errors
+
+
+# Mapping one Invoice onto the service payload ---------------------------------------------------------
+class MappingError(Exception):
+    def __init__(self, field: str, message: str, rule: str):
+        super().__init__(message)
+        self.field, self.message, self.rule = field, message, rule
+
+
+def _amount(money: dict | None, currency: str, where: str) -> str:
+    if not money:
+        return "0"
+    if money.get("currencyCode") != currency:
+        raise MappingError(f"{where}.currencyCode", _("Every amount must be in the invoice's currency %(c)s.") % {"c": currency}, "currency_mismatch")
+    try:
+        Decimal(str(money.get("amount")))
+    except InvalidOperation:
+        raise MappingError(f"{where}.amount", _("Not a decimal amount."), "invalid")
+    return str(money["amount"])
+
+
+def _taxes(details, currency: str, where: str) -> tuple[str, str, str]:
+    """(type, rate, amount) of a row's taxDetails: amounts summed, the first type and rate kept."""
+    if not details:
+        return "", "0", "0"
+    total = sum((Decimal(_amount(d.get("taxAmount"), currency, f"{where}[{n}].taxAmount")) for n, d in enumerate(details)), Decimal("0"))
+    return details[0]["taxType"], str(details[0].get("taxRate") or "0"), str(total)
+
+
+def _charge_rows(details, kind: str, amount_key: str, currency: str, where: str) -> list[dict]:
+    rows = []
+    for n, detail in enumerate(details or []):
+        tax_type, tax_rate, tax_amount = _taxes(detail.get("taxDetails"), currency, f"{where}[{n}].taxDetails")
+        rows.append({"kind": kind, "charge_type": detail["type"], "description": detail.get("description", ""),
+                     "amount": _amount(detail.get(amount_key), currency, f"{where}[{n}].{amount_key}"),
+                     "tax_type": tax_type, "tax_rate": tax_rate, "tax_amount": tax_amount})
+    return rows
+
+
+def map_invoice(item: dict, *, vendor, where: str) -> tuple[dict, list[int]]:
+    """The service payload of one Amazon Invoice, and for each line (in sequence order) its item index."""
+    currency = item["invoiceTotal"].get("currencyCode", "")
+    invoice_type = item["invoiceType"]
+    date = parse_datetime(item["date"])
+    if date > timezone.now() + datetime.timedelta(minutes=5):  # a clock a little fast is not a future invoice
+        raise MappingError(f"{where}.date", _("The invoice date %(date)s is in the future.") % {"date": item["date"]}, "future_date")
+    data = {
+        "number": item["id"], "invoice_type": invoice_type, "invoice_date": date.date().isoformat(), "currency": currency,
+        "grand_total": _amount(item["invoiceTotal"], currency, f"{where}.invoiceTotal"),
+        "remit_to_party_id": item["remitToParty"]["partyId"], "remit_to_address": item["remitToParty"].get("address") or {},
+    }
+    for key, prefix in (("shipFromParty", "ship_from"), ("billToParty", "bill_to")):
+        if item.get(key):
+            data[f"{prefix}_party_id"] = item[key]["partyId"]
+            data[f"{prefix}_address"] = item[key].get("address") or {}
+    if item.get("shipToParty"):
+        data["ship_to_party_id"] = item["shipToParty"]["partyId"]
+    terms = item.get("paymentTerms") or {}
+    if terms.get("type") == "EndOfMonth":
+        data["payment_terms"] = "eom"
+    elif terms.get("netDueDays") in TERMS_BY_DAYS:
+        data["payment_terms"] = TERMS_BY_DAYS[terms["netDueDays"]]
+    if terms.get("netDueDays") is not None:
+        data["due_date"] = (date.date() + datetime.timedelta(days=int(terms["netDueDays"]))).isoformat()
+    if terms.get("discountPercent"):
+        data["discount_percent"] = str(terms["discountPercent"])
+        data["discount_due_days"] = int(terms.get("discountDueDays") or 0)
+
+    items = sorted(enumerate(item.get("items") or []), key=lambda pair: pair[1]["itemSequenceNumber"])
+    positions = [index for index, _ in items]
+    header_charges = item.get("chargeDetails")
+    header_allowances = item.get("allowanceDetails")
+    data["charges"] = _charge_rows(header_charges, "charge", "chargeAmount", currency, f"{where}.chargeDetails")
+    data["charges"] += _charge_rows(header_allowances, "allowance", "allowanceAmount", currency, f"{where}.allowanceDetails")
+    # Header charge/allowance details are the totals of the items' ones; only without them do the items' count.
+    for index, line in items:
+        if not header_charges:
+            data["charges"] += _charge_rows(line.get("chargeDetails"), "charge", "chargeAmount", currency, f"{where}.items[{index}].chargeDetails")
+        if not header_allowances:
+            data["charges"] += _charge_rows(line.get("allowanceDetails"), "allowance", "allowanceAmount", currency, f"{where}.items[{index}].allowanceDetails")
+
+    taxes = [{"tax_type": t["taxType"], "rate": str(t.get("taxRate") or "0"),
+              "taxable_amount": _amount(t.get("taxableAmount"), currency, f"{where}.taxDetails[{n}].taxableAmount") if t.get("taxableAmount") else "0",
+              "amount": _amount(t.get("taxAmount"), currency, f"{where}.taxDetails[{n}].taxAmount")}
+             for n, t in enumerate(item.get("taxDetails") or [])]
+    # Taxes on charges are not in Amazon's header taxDetails, but they are in the total: they join the header.
+    for charge in data["charges"]:
+        if Decimal(charge["tax_amount"]):
+            if charge["kind"] == "allowance":
+                raise MappingError(f"{where}.allowanceDetails", _("Taxes on allowances are not accepted; reduce the line taxes instead."), "allowance_tax")
+            taxes.append({"tax_type": charge["tax_type"] or "VAT", "rate": charge["tax_rate"], "taxable_amount": charge["amount"], "amount": charge["tax_amount"]})
+    data["taxes"] = taxes
+
+    reference = None
+    lines = []
+    for sequence_index, (index, line) in enumerate(items):
+        line_where = f"{where}.items[{index}]"
+        tax_type, tax_rate, tax_amount = _taxes(line.get("taxDetails"), currency, f"{line_where}.taxDetails")
+        quantity = line["invoicedQuantity"]
+        row = {
+            "sequence": line["itemSequenceNumber"], "purchase_order_number": line.get("purchaseOrderNumber", ""),
+            "asin": line.get("amazonProductIdentifier", ""), "vendor_sku": line.get("vendorProductIdentifier", ""),
+            "quantity": quantity["amount"], "unit_of_measure": quantity["unitOfMeasure"], "unit_size": quantity.get("unitSize") or 1,
+            "unit_cost": _amount(line["netCost"], currency, f"{line_where}.netCost"),
+            "tax_type": tax_type, "tax_rate": tax_rate, "tax_amount": tax_amount,
+        }
+        credit = line.get("creditNoteDetails") or {}
+        if credit.get("referenceInvoiceNumber"):
+            if reference is None:
+                reference = Invoice.objects.for_vendor(vendor).filter(number=credit["referenceInvoiceNumber"]).first()
+                if reference is None:
+                    raise MappingError(f"{line_where}.creditNoteDetails.referenceInvoiceNumber", _("Invoice %(n)s not found.") % {"n": credit["referenceInvoiceNumber"]}, "not_found")
+                data["reference_invoice_number"] = reference.number
+                data["credit_reason"] = "return" if credit.get("returnsReferenceNumber") else ("coop" if credit.get("coopReferenceNumber") else "other")
+                data["credit_reference"] = (credit.get("rmaId") or credit.get("returnsReferenceNumber") or credit.get("debitNoteNumber")
+                                            or credit.get("coopReferenceNumber") or "")[:60]
+            credited = _credited_line(reference, row)
+            if credited is not None:
+                row["credited_line"] = credited.pk
+        lines.append(row)
+    data["lines"] = lines
+    marketplace = _fallback_marketplace(vendor, data, currency)
+    if marketplace is not None:
+        data["marketplace"] = marketplace.code
+    return data, positions
+
+
+def _fallback_marketplace(vendor, data: dict, currency: str):
+    """Amazon's invoice names no marketplace: it is the POs'. When no line names one of the vendor's POs
+    (the hard checks will say so), take the remit-to party's marketplace, else one in the invoice's currency,
+    so the refusal can name the lines instead of the missing marketplace."""
+    numbers = {line["purchase_order_number"] for line in data["lines"] if line["purchase_order_number"]}
+    if PurchaseOrder.objects.for_vendor(vendor).filter(number__in=numbers).exists():
+        return None
+    account = VendorAccount.objects.filter(vendor=vendor, vendor_code=data["remit_to_party_id"]).select_related("marketplace").first()
+    if account is None:
+        account = VendorAccount.objects.filter(vendor=vendor, marketplace__currency=currency).select_related("marketplace").order_by("pk").first()
+    if account is not None:
+        return account.marketplace
+    return Marketplace.objects.filter(currency=currency).order_by("pk").first()
+
+
+def _credited_line(reference: Invoice, row: dict) -> InvoiceLine | None:
+    candidates = reference.lines.filter(purchase_order_number=row["purchase_order_number"])
+    for line in candidates:
+        if (row["asin"] and line.asin == row["asin"]) or (row["vendor_sku"] and line.vendor_sku == row["vendor_sku"]):
+            return line
+    return None
+
+
+def _amazon_error(*, code: str, message: str, invoice_id: str, sequence=None, rule: str, field: str) -> dict:
+    details = [("invoiceId", invoice_id), ("itemSequenceNumber", sequence), ("rule", rule), ("field", field)]
+    return {"code": code, "message": message, "details": "; ".join(f"{key}={value}" for key, value in details if value is not None)}
+
+
+def _service_errors(error: PortalError, item: dict, positions: list[int], where: str) -> list[dict]:
+    import re
+
+    code = AMAZON_CODES.get(error.status, "InvalidInput")
+    out = []
+    for problem in error.as_error_list():
+        field = problem.get("field") or ""
+        sequence, path = None, where
+        match = re.match(r"^lines\[(\d+)\](?:\.(\w+))?$", field)
+        if match and int(match[1]) < len(positions):
+            index = positions[int(match[1])]
+            sequence = item["items"][index]["itemSequenceNumber"]
+            path = f"{where}.items[{index}]" + LINE_FIELDS.get(match[2] or "", "")
+        elif field in HEADER_FIELDS:
+            path = where + HEADER_FIELDS[field]
+        message = _("Invoice %(id)s: %(problem)s") % {"id": item.get("id"), "problem": problem["message"]}
+        out.append(_amazon_error(code=code, message=message, invoice_id=item.get("id"), sequence=sequence, rule=problem["code"], field=path))
+    return out
+
+
+def apply_invoice(*, item: dict, index: int, scope, actor) -> list[dict]:
+    """The transaction handler for one Invoice: create and submit it, all or nothing, or say why not."""
+    where = f"invoices[{index}]"
+    try:
+        data, positions = map_invoice(item, vendor=scope.vendor, where=where)
+    except MappingError as error:
+        return [_amazon_error(code="InvalidInput", message=_("Invoice %(id)s: %(problem)s") % {"id": item.get("id"), "problem": error.message},
+                              invoice_id=item.get("id"), rule=error.rule, field=error.field)]
+    try:
+        with transaction.atomic():
+            invoice = invoice_create(scope=scope, data=data, actor=actor, source="manual")
+            invoice_submit(scope=scope, invoice_id=invoice.pk, actor=actor)
+    except PortalError as error:
+        return _service_errors(error, item, positions, where)
+    return []
+
+
+register_transaction_handler(TransactionKind.INVOICE, apply_invoice, items_key=ITEMS_KEY, read_action=Action.VIEW_INVOICES)
+
+
+class SubmitInvoicesView(AmazonDoorView):
+    """submitInvoices: mount as `path("payments/v1/invoices", SubmitInvoicesView.as_view(), name="amazon-invoices")` under /vendor/."""
+
+    actions = {"POST": Action.MANAGE_INVOICES}
+
+    @extend_schema(
+        operation_id="submitInvoices",
+        tags=["Amazon vendor invoices"],
+        description=(
+            "Amazon's submitInvoices. Checks the body against the vendorInvoices model, stores it and answers 202 with a "
+            "transactionId; a worker creates and submits each invoice all or nothing (the portal's hard checks: PO of the "
+            "vendor, id never reused, totals add up, line taxes sum to the header, total not zero, date not in the future, "
+            "a PO number on every Invoice line, creditNoteDetails only on a CreditNote). getTransaction names every refusal."
+        ),
+        request={"application/json": {"type": "object"}},
+        responses={202: OpenApiResponse(description="Accepted for processing", examples=[
+            OpenApiExample("202", value={"payload": {"transactionId": "20f6a2b4-bb9f-4a7e-9e8a-1b3f1c1d2e3f"}}, response_only=True, status_codes=["202"])])},
+        examples=[OpenApiExample("Request", value=SUBMIT_EXAMPLE, request_only=True)],
+    )
+    def post(self, request):
+        body = request.data
+        # Amazon's own example wraps the request in "payload"; its model does not. Both are read.
+        if isinstance(body, dict) and set(body) == {"payload"} and isinstance(body["payload"], dict):
+            body = body["payload"]
+        errors = submit_errors(body)
+        if errors:
+            raise DomainValidationError(_("The invoice request is not valid."), errors=errors)
+        txn = transaction_submit(scope=request.scope, kind=TransactionKind.INVOICE, payload=body, actor=self.actor)
+        return Response({"payload": {"transactionId": txn.transaction_id}}, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,257 @@
+"""Vendor finance's invoice screens (and accounts payable's decisions). Every write calls invoicing.services."""
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from vendor_portal.decorators import portal_view
+from vendor_portal.errors import NotFoundError, PortalError
+from vendor_portal.roles import Action
+from vendor_portal.services.audit import Actor
+from vendor_portal.tenancy import get_visible_or_404
+
+from . import services
+from .filters import InvoiceFilter
+from .forms import (
+    ChargeFormSet,
+    InvoiceHeaderForm,
+    LineFormSet,
+    PickPurchaseOrderForm,
+    PickShipmentForm,
+    RetailerDecisionForm,
+    TaxFormSet,
+    form_errors,
+    payload_from_forms,
+    place_errors,
+)
+from .models import Invoice, InvoiceState, InvoiceType
+from .selectors import invoice_audit_trail, invoice_detail, invoice_list, purchase_orders_to_invoice, shipments_to_invoice
+
+PAGE_SIZE = 50
+
+
+@portal_view(Action.VIEW_INVOICES)
+def invoice_list_view(request):
+    filterset = InvoiceFilter(data=request.GET or None, queryset=Invoice.objects.none())
+    try:
+        invoices = invoice_list(scope=request.scope, params=request.GET)
+    except PortalError as error:
+        messages.error(request, error.message)
+        invoices = invoice_list(scope=request.scope, params={})
+    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    can_manage = request.scope.can(Action.MANAGE_INVOICES) and not request.scope.is_retailer
+    return render(request, "invoicing/invoice_list.html", {"page": page, "filter_form": filterset.form, "can_manage": can_manage})
+
+
+@portal_view(Action.MANAGE_INVOICES)
+def invoice_new_from_po(request):
+    form = PickPurchaseOrderForm(request.POST or request.GET or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invoice = services.invoice_from_purchase_order(
+                scope=request.scope, po_number=form.cleaned_data["po_number"], number=form.cleaned_data["number"], actor=Actor.from_request(request)
+            )
+        except PortalError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Draft %(n)s created from the purchase order. Check it, then submit.") % {"n": invoice.number})
+            return redirect("invoice_edit", pk=invoice.pk)
+    purchase_orders = purchase_orders_to_invoice(scope=request.scope)[:100]
+    return render(request, "invoicing/invoice_new.html", {"form": form, "purchase_orders": purchase_orders, "source": "po"})
+
+
+@portal_view(Action.MANAGE_INVOICES)
+def invoice_new_from_asn(request):
+    form = PickShipmentForm(request.POST or request.GET or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invoice = services.invoice_from_shipment(
+                scope=request.scope, shipment_id=form.cleaned_data["shipment_id"], number=form.cleaned_data["number"], actor=Actor.from_request(request)
+            )
+        except PortalError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Draft %(n)s created from the ASN. Check it, then submit.") % {"n": invoice.number})
+            return redirect("invoice_edit", pk=invoice.pk)
+    shipments = shipments_to_invoice(scope=request.scope)[:100]
+    return render(request, "invoicing/invoice_new.html", {"form": form, "shipments": shipments, "source": "asn"})
+
+
+def _form_errors(form, error: PortalError) -> None:
+    for item in error.as_error_list():
+        form.add_error(item["field"] if item["field"] in form.fields else None, item["message"])
+
+
+def _detail_context(request, invoice: Invoice) -> dict:
+    document = services.InvoiceDocument(invoice, list(invoice.lines.all()), list(invoice.charges.all()), list(invoice.taxes.all()))
+    preflight = services.invoice_preflight(scope=request.scope, invoice=document) if invoice.state in (InvoiceState.DRAFT, InvoiceState.PENDING_APPROVAL) else None
+    scope = request.scope
+    return {
+        "invoice": invoice,
+        "doc": document,
+        "preflight": preflight,
+        "events": invoice_audit_trail(invoice),
+        "can_manage": scope.can(Action.MANAGE_INVOICES) and not scope.is_retailer,
+        "can_decide": scope.is_retailer and scope.can(Action.RUN_PAYMENTS) and invoice.state not in (InvoiceState.DRAFT, InvoiceState.PENDING_APPROVAL),
+        "decision_form": RetailerDecisionForm(),
+        "can_credit": invoice.invoice_type == InvoiceType.INVOICE and invoice.state in services.SENT_STATES,
+        "approval_decided": invoice.approval_request is not None and invoice.approval_request.status != "pending",
+        "credit_notes": invoice.credit_notes.all() if invoice.invoice_type == InvoiceType.INVOICE else [],
+    }
+
+
+@portal_view(Action.VIEW_INVOICES)
+def invoice_detail_view(request, pk):
+    invoice = _get_invoice(request, pk)
+    return render(request, "invoicing/invoice_detail.html", _detail_context(request, invoice))
+
+
+def _get_invoice(request, pk) -> Invoice:
+    try:
+        return invoice_detail(scope=request.scope, invoice_id=pk)
+    except NotFoundError:
+        raise Http404
+
+
+def _edit_forms(request, invoice: Invoice, data=None):
+    lines = list(invoice.lines.all())
+    header = InvoiceHeaderForm(data, credit_note=invoice.is_credit_note, prefix="h", initial={
+        "number": invoice.number, "invoice_date": invoice.invoice_date, "payment_terms": invoice.payment_terms,
+        "credit_reason": invoice.credit_reason, "credit_reference": invoice.credit_reference, "derive_taxes": True,
+    })
+    line_formset = LineFormSet(data, prefix="lines", initial=[{
+        "sequence": line.sequence, "purchase_order_number": line.purchase_order_number,
+        "po_line_sequence": line.purchase_order_line.sequence if line.purchase_order_line_id else None, "asin": line.asin,
+        "vendor_sku": line.vendor_sku, "quantity": line.quantity, "unit_cost": line.unit_cost, "tax_type": line.tax_type,
+        "tax_rate": line.tax_rate or None, "credited_line": line.credited_line_id, "line_amount": line.line_amount,
+    } for line in lines])
+    charge_formset = ChargeFormSet(data, prefix="charges", initial=[{
+        "kind": c.kind, "charge_type": c.charge_type, "description": c.description, "amount": c.amount, "tax_type": c.tax_type,
+        "tax_rate": c.tax_rate or None,
+    } for c in invoice.charges.all()])
+    tax_formset = TaxFormSet(data, prefix="taxes", initial=[{
+        "tax_type": t.tax_type, "rate": t.rate, "taxable_amount": t.taxable_amount, "amount": t.amount,
+    } for t in invoice.taxes.all()])
+    return header, line_formset, charge_formset, tax_formset
+
+
+@portal_view(Action.MANAGE_INVOICES)
+def invoice_edit(request, pk):
+    invoice = _get_invoice(request, pk)
+    if not invoice.is_editable:
+        messages.error(request, _("Invoice %(n)s is %(state)s: only a draft can be changed.") % {"n": invoice.number, "state": invoice.get_state_display().lower()})
+        return redirect("invoice_detail", pk=invoice.pk)
+    header, lines, charges, taxes = _edit_forms(request, invoice, request.POST if request.method == "POST" else None)
+    preflight = None
+    if request.method == "POST":
+        valid = all([header.is_valid(), lines.is_valid(), charges.is_valid(), taxes.is_valid()])
+        if valid:
+            data, placement = payload_from_forms(header, lines, charges, taxes)
+            check_only = "preflight" in request.POST
+            try:
+                if check_only:
+                    preflight = services.invoice_preflight_draft(scope=request.scope, data=data, invoice=invoice)
+                    place_errors(preflight["errors"], header, placement)
+                else:
+                    services.invoice_update(scope=request.scope, invoice_id=invoice.pk, data=data, actor=Actor.from_request(request))
+            except PortalError as error:
+                place_errors(error.as_error_list(), header, placement)
+                messages.error(request, error.message)
+            else:
+                if not check_only:
+                    messages.success(request, _("Draft saved."))
+                    if "submit" in request.POST:
+                        return _submit(request, invoice)
+                    return redirect("invoice_edit", pk=invoice.pk)
+    else:
+        preflight = services.invoice_preflight(scope=request.scope, invoice=invoice)
+    context = {"invoice": invoice, "header": header, "lines": lines, "charges": charges, "taxes": taxes, "preflight": preflight}
+    if request.htmx and "preflight" in request.POST:
+        context["form_errors"] = form_errors(header, lines, charges, taxes)
+        return render(request, "invoicing/invoice_preflight.html", context)
+    return render(request, "invoicing/invoice_edit.html", context)
+
+
+def _submit(request, invoice):
+    try:
+        invoice = services.invoice_submit(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request))
+    except PortalError as error:
+        messages.error(request, error.message)
+        for item in error.as_error_list():
+            if item["message"] != error.message:
+                messages.error(request, f"{item['field'] or ''}: {item['message']}".lstrip(": "))
+        return redirect("invoice_edit", pk=invoice.pk) if Invoice.objects.filter(pk=invoice.pk, state=InvoiceState.DRAFT).exists() else redirect("invoice_detail", pk=invoice.pk)
+    if invoice.state == InvoiceState.PENDING_APPROVAL:
+        messages.success(request, _("The total is above your approval threshold: a second person must approve it on the approvals screen."))
+    else:
+        messages.success(request, _("Invoice %(n)s submitted.") % {"n": invoice.number})
+    return redirect("invoice_detail", pk=invoice.pk)
+
+
+@portal_view(Action.MANAGE_INVOICES)
+@require_POST
+def invoice_submit_view(request, pk):
+    invoice = get_visible_or_404(Invoice, request.scope, pk=pk)
+    return _submit(request, invoice)
+
+
+@portal_view(Action.MANAGE_INVOICES)
+@require_POST
+def invoice_return_to_draft_view(request, pk):
+    invoice = get_visible_or_404(Invoice, request.scope, pk=pk)
+    try:
+        services.invoice_return_to_draft(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request))
+    except PortalError as error:
+        messages.error(request, error.message)
+    return redirect("invoice_detail", pk=invoice.pk)
+
+
+@portal_view(Action.MANAGE_INVOICES)
+@require_POST
+def invoice_credit_note_view(request, pk):
+    original = get_visible_or_404(Invoice, request.scope, pk=pk)
+    try:
+        credit = services.credit_note_create(scope=request.scope, reference_invoice_id=original.pk, actor=Actor.from_request(request),
+                                             reason=request.POST.get("reason") or "quantity_correction")
+    except PortalError as error:
+        messages.error(request, error.message)
+        return redirect("invoice_detail", pk=original.pk)
+    messages.success(request, _("Credit note %(n)s drafted with every line of %(o)s: trim it to what you credit.") % {"n": credit.number, "o": original.number})
+    return redirect("invoice_edit", pk=credit.pk)
+
+
+@portal_view(Action.MANAGE_INVOICES)
+@require_POST
+def invoice_delete_view(request, pk):
+    invoice = get_visible_or_404(Invoice, request.scope, pk=pk)
+    try:
+        services.invoice_delete_draft(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request))
+    except PortalError as error:
+        messages.error(request, error.message)
+        return redirect("invoice_detail", pk=invoice.pk)
+    messages.success(request, _("Draft deleted."))
+    return redirect("invoice_list")
+
+
+@portal_view(Action.RUN_PAYMENTS)
+@require_POST
+def invoice_decide_view(request, pk):
+    invoice = get_visible_or_404(Invoice, request.scope, pk=pk)
+    form = RetailerDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invoice_decide(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request), **form.cleaned_data)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Decision recorded."))
+    return redirect("invoice_detail", pk=invoice.pk)
+
+
+@portal_view(Action.VIEW_INVOICES)
+def invoice_pdf(request, pk):
+    invoice = get_visible_or_404(Invoice, request.scope, pk=pk)
+    stored = services.invoice_document(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request))
+    return FileResponse(stored.file.open("rb"), content_type="application/pdf", as_attachment=True, filename=f"{invoice.number}.pdf")

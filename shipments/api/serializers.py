@@ -1,0 +1,175 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from shipments.models import Carton, Pallet, Receipt, ReceiptLine, Shipment, ShipmentLine, TransportMethod, TransportMode
+from vendor_portal.models import Document, Job
+
+
+class ShipmentLineSerializer(serializers.ModelSerializer):
+    purchase_order_number = serializers.CharField(source="purchase_order_line.purchase_order.number", read_only=True)
+    sequence = serializers.IntegerField(source="purchase_order_line.sequence", read_only=True)
+    vendor_sku = serializers.CharField(source="purchase_order_line.vendor_sku", read_only=True)
+
+    class Meta:
+        model = ShipmentLine
+        fields = ["id", "purchase_order_line", "purchase_order_number", "sequence", "vendor_sku", "quantity"]
+
+
+class ShipmentSerializer(serializers.ModelSerializer):
+    vendor = serializers.CharField(source="vendor.code", read_only=True)
+    marketplace = serializers.CharField(source="marketplace.code", read_only=True)
+    ship_to = serializers.CharField(source="ship_to.code", read_only=True)
+    ship_from = serializers.CharField(source="ship_from.code", read_only=True, default=None)
+    lines = ShipmentLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "id", "shipment_identifier", "state", "vendor", "marketplace", "ship_to", "ship_from", "transport_mode",
+            "transport_method", "carrier_scac", "carrier_name", "ship_date", "estimated_arrival", "bol_number", "pro_number",
+            "cartons_per_pallet", "asn_type", "asn_revision", "submitted_at", "receiving_started_at", "received_at",
+            "cancelled_at", "created_at", "lines",
+        ]
+
+
+class ShipmentListSerializer(ShipmentSerializer):
+    carton_count = serializers.IntegerField(read_only=True)
+    pallet_count = serializers.IntegerField(read_only=True)
+
+    class Meta(ShipmentSerializer.Meta):
+        fields = [f for f in ShipmentSerializer.Meta.fields if f != "lines"] + ["carton_count", "pallet_count"]
+
+
+class ShipPlanLineInputSerializer(serializers.Serializer):
+    purchase_order_line = serializers.IntegerField()
+    quantity = serializers.IntegerField(min_value=0)
+
+
+class ShipPlanInputSerializer(serializers.Serializer):
+    ship_to = serializers.CharField(max_length=8, help_text="DC code")
+    shipment_identifier = serializers.CharField(max_length=40)
+    ship_date = serializers.DateField()
+    estimated_arrival = serializers.DateField(required=False, allow_null=True)
+    transport_mode = serializers.ChoiceField(choices=TransportMode.choices, default=TransportMode.LTL)
+    transport_method = serializers.ChoiceField(choices=TransportMethod.choices, default=TransportMethod.ROAD)
+    carrier_scac = serializers.CharField(max_length=4, required=False, allow_blank=True, default="")
+    carrier_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    bol_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    pro_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    ship_from = serializers.CharField(max_length=20, required=False, allow_blank=True, default="", help_text="ship-from address code")
+    cartons_per_pallet = serializers.IntegerField(min_value=0, default=0)
+    lines = ShipPlanLineInputSerializer(many=True, allow_empty=False)
+
+
+class ReplaceInputSerializer(serializers.Serializer):
+    lines = ShipPlanLineInputSerializer(many=True)
+    carrier_scac = serializers.CharField(max_length=4, required=False, allow_blank=True)
+    carrier_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    estimated_arrival = serializers.DateField(required=False, allow_null=True)
+    bol_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    pro_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class CartonSerializer(serializers.ModelSerializer):
+    pallet = serializers.IntegerField(source="pallet.index", read_only=True, default=None)
+    items = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Carton
+        fields = ["index", "sscc", "pallet", "tracking_number", "items"]
+
+    def get_items(self, carton) -> list[dict]:
+        return [
+            {
+                "shipment_line": item.shipment_line_id,
+                "purchase_order_number": item.shipment_line.purchase_order_line.purchase_order.number,
+                "sequence": item.shipment_line.purchase_order_line.sequence,
+                "vendor_sku": item.shipment_line.purchase_order_line.vendor_sku,
+                "quantity": item.quantity,
+            }
+            for item in carton.items.all()
+        ]
+
+
+class PalletSerializer(serializers.ModelSerializer):
+    carton_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Pallet
+        fields = ["index", "sscc", "carton_count"]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = ["id", "kind", "key", "title", "content_type", "size", "sha256", "created_at", "download_url"]
+
+    def get_download_url(self, document) -> str:
+        return reverse("document-download", kwargs={"pk": document.pk})
+
+
+class JobSerializer(serializers.ModelSerializer):
+    percent = serializers.IntegerField(read_only=True)
+    result = DocumentSerializer(read_only=True)
+
+    class Meta:
+        model = Job
+        fields = [
+            "id", "kind", "status", "percent", "progress_done", "progress_total", "message", "target_type", "target_id",
+            "attempts", "created_at", "started_at", "finished_at", "result",
+        ]
+
+
+class ReceiptLineSerializer(serializers.ModelSerializer):
+    carton_sscc = serializers.CharField(source="carton.sscc", read_only=True, default=None)
+
+    class Meta:
+        model = ReceiptLine
+        fields = ["shipment_line", "carton_sscc", "quantity", "damaged_quantity"]
+
+
+class ReceiptSerializer(serializers.ModelSerializer):
+    warehouse = serializers.CharField(source="warehouse.code", read_only=True)
+    shipment_identifier = serializers.CharField(source="shipment.shipment_identifier", read_only=True)
+    lines = ReceiptLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Receipt
+        fields = ["id", "shipment", "shipment_identifier", "warehouse", "received_at", "note", "lines"]
+
+
+class ReceivedLineInputSerializer(serializers.Serializer):
+    shipment_line = serializers.IntegerField()
+    quantity = serializers.IntegerField(min_value=0)
+    damaged = serializers.IntegerField(min_value=0, default=0)
+
+
+class ReceiptInputSerializer(serializers.Serializer):
+    shipment = serializers.IntegerField()
+    scanned_ssccs = serializers.ListField(child=serializers.CharField(max_length=20), default=list)
+    damaged_ssccs = serializers.ListField(child=serializers.CharField(max_length=20), default=list)
+    lines = ReceivedLineInputSerializer(many=True, default=list)
+    complete = serializers.BooleanField(default=False, help_text="finish receiving: over/short becomes final")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PackingListUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class CartonMoveInputSerializer(serializers.Serializer):
+    from_carton = serializers.IntegerField(min_value=1)
+    to_carton = serializers.IntegerField(min_value=1, required=False, allow_null=True, help_text="omit for a new carton")
+    shipment_line = serializers.IntegerField()
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class CartonTrackingSerializer(serializers.Serializer):
+    index = serializers.IntegerField(min_value=1)
+    tracking_number = serializers.CharField(max_length=40, allow_blank=True)
+
+
+class CartonTrackingInputSerializer(serializers.Serializer):
+    cartons = CartonTrackingSerializer(many=True, allow_empty=False)

@@ -1,0 +1,210 @@
+"""The portal's own REST API for ship plans, ASNs, labels, receipts, and generic jobs and documents."""
+from django.db.models import Count, Prefetch
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from shipments import selectors, services
+from shipments.models import CartonItem, Receipt, ReceiptLine, Shipment, ShipmentLine
+from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet
+from vendor_portal.models import Document, Job
+from vendor_portal.roles import Action
+from vendor_portal.tenancy import get_visible_or_404
+
+from . import serializers as s
+
+
+def _plan_input(data) -> services.ShipPlanInput:
+    lines = [services.ShipPlanLine(purchase_order_line_id=line["purchase_order_line"], quantity=line["quantity"]) for line in data.pop("lines")]
+    return services.ShipPlanInput(lines=lines, **data)
+
+
+class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    """Ship plans (drafts) and ASNs: build, cartonize, palletize, label, submit, replace."""
+
+    queryset = Shipment.objects.all()
+    serializer_class = s.ShipmentSerializer
+    ordering_fields = ["created_at", "ship_date"]
+    filterset_fields = ["state"]
+    actions = {
+        "list": Action.VIEW_SHIPMENTS,
+        "retrieve": Action.VIEW_SHIPMENTS,
+        "cartons": Action.VIEW_SHIPMENTS,
+        "pallets": Action.VIEW_SHIPMENTS,
+        "labels": Action.VIEW_SHIPMENTS,
+        "*": Action.MANAGE_SHIPMENTS,
+    }
+
+    def base_queryset(self):
+        if self.action == "list":
+            return Shipment.objects.select_related("vendor", "marketplace", "ship_to", "ship_from").annotate(
+                carton_count=Count("cartons", distinct=True), pallet_count=Count("pallets", distinct=True)
+            )
+        return Shipment.objects.select_related("vendor", "marketplace", "ship_to", "ship_from").prefetch_related(
+            Prefetch("lines", queryset=ShipmentLine.objects.select_related("purchase_order_line__purchase_order").order_by("pk"))
+        )
+
+    def get_serializer_class(self):
+        return s.ShipmentListSerializer if self.action == "list" else s.ShipmentSerializer
+
+    def _answer(self, shipment, status_code=status.HTTP_200_OK):
+        shipment = self.base_queryset().get(pk=shipment.pk)
+        body = s.ShipmentSerializer(shipment).data
+        warnings = getattr(shipment, "warnings", None)
+        return Response({**body, "warnings": [str(w) for w in warnings or []]}, status=status_code)
+
+    @extend_schema(request=s.ShipPlanInputSerializer, responses={201: s.ShipmentSerializer})
+    def create(self, request):
+        serializer = s.ShipPlanInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        shipment = services.shipment_create(scope=request.scope, data=_plan_input(dict(serializer.validated_data)), actor=self.actor)
+        warnings = shipment.warnings
+        shipment = self.base_queryset().get(pk=shipment.pk)
+        shipment.warnings = warnings
+        return self._answer(shipment, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ShipPlanInputSerializer, responses=s.ShipmentSerializer)
+    def update(self, request, pk=None):
+        self.get_object()  # 404 for another vendor's shipment before judging the body
+        serializer = s.ShipPlanInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        shipment = services.shipment_update(scope=request.scope, shipment_id=pk, data=_plan_input(dict(serializer.validated_data)), actor=self.actor)
+        return self._answer(shipment)
+
+    @extend_schema(responses=s.CartonSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def cartons(self, request, pk=None):
+        shipment = self.get_object()
+        items = CartonItem.objects.select_related("shipment_line__purchase_order_line__purchase_order")
+        cartons = shipment.cartons.select_related("pallet").prefetch_related(Prefetch("items", queryset=items)).order_by("index")
+        return Response(s.CartonSerializer(cartons, many=True).data)
+
+    @extend_schema(request=s.CartonMoveInputSerializer, responses=s.CartonSerializer(many=True))
+    @action(detail=True, methods=["post"], url_path="cartons/move")
+    def cartons_move(self, request, pk=None):
+        """Move units of a line between cartons (mixed cartons) or into a new carton; SSCCs stay."""
+        self.get_object()
+        serializer = s.CartonMoveInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.shipment_carton_move(
+            scope=request.scope, shipment_id=pk, from_carton=data["from_carton"], to_carton=data.get("to_carton"),
+            shipment_line_id=data["shipment_line"], quantity=data["quantity"], actor=self.actor,
+        )
+        return self.cartons(request, pk)
+
+    @extend_schema(request=s.CartonTrackingInputSerializer, responses=s.CartonSerializer(many=True))
+    @action(detail=True, methods=["post"], url_path="cartons/tracking")
+    def cartons_tracking(self, request, pk=None):
+        """Small-parcel tracking numbers, by carton index."""
+        self.get_object()
+        serializer = s.CartonTrackingInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tracking = {row["index"]: row["tracking_number"] for row in serializer.validated_data["cartons"]}
+        services.shipment_carton_set_tracking(scope=request.scope, shipment_id=pk, tracking=tracking, actor=self.actor)
+        return self.cartons(request, pk)
+
+    @extend_schema(responses=s.PalletSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def pallets(self, request, pk=None):
+        shipment = self.get_object()
+        pallets = shipment.pallets.annotate(carton_count=Count("cartons")).order_by("index")
+        return Response(s.PalletSerializer(pallets, many=True).data)
+
+    @extend_schema(request=None, responses=s.ShipmentSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._answer(services.shipment_submit(scope=request.scope, shipment_id=pk, actor=self.actor))
+
+    @extend_schema(request=s.ReplaceInputSerializer, responses=s.ShipmentSerializer)
+    @action(detail=True, methods=["post"])
+    def replace(self, request, pk=None):
+        self.get_object()
+        serializer = s.ReplaceInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        lines = [services.ShipPlanLine(line["purchase_order_line"], line["quantity"]) for line in data.pop("lines")]
+        return self._answer(services.shipment_replace(scope=request.scope, shipment_id=pk, lines=lines, actor=self.actor, **data))
+
+    @extend_schema(request=None, responses=s.ShipmentSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._answer(services.shipment_cancel(scope=request.scope, shipment_id=pk, actor=self.actor))
+
+    @extend_schema(responses=s.DocumentSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def labels(self, request, pk=None):
+        """The shipment's documents: label PDFs (one per ASN revision) and packing lists."""
+        shipment = self.get_object()
+        return Response(s.DocumentSerializer(selectors.shipment_documents(scope=request.scope, shipment=shipment), many=True).data)
+
+    @extend_schema(request=None, responses={202: s.JobSerializer})
+    @labels.mapping.post
+    def labels_request(self, request, pk=None):
+        """Start label generation; poll the returned job."""
+        job = services.shipment_labels_request(scope=request.scope, shipment_id=pk, actor=self.actor)
+        return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={201: s.DocumentSerializer})
+    @action(detail=True, methods=["post"], url_path="packing-list")
+    def packing_list(self, request, pk=None):
+        document = services.shipment_packing_list_render(scope=request.scope, shipment_id=pk, actor=self.actor)
+        return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request={"multipart/form-data": s.PackingListUploadSerializer}, responses={201: s.DocumentSerializer})
+    @action(detail=True, methods=["post"], url_path="packing-list/upload", parser_classes=[MultiPartParser, FormParser])
+    def packing_list_upload(self, request, pk=None):
+        self.get_object()  # another vendor's shipment is a 404 before its body is even parsed
+        document = services.shipment_packing_list_upload(scope=request.scope, shipment_id=pk, uploaded_file=request.FILES.get("file"), actor=self.actor)
+        return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class JobViewSet(mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    """Any long-running job (labels, documents, imports): status, progress percent, result link."""
+
+    queryset = Job.objects.select_related("result")
+    serializer_class = s.JobSerializer
+    actions = {"*": None}
+
+
+class DocumentDownloadView(PortalAPIView):
+    """Streams a stored document to whoever may see it (another vendor's is a 404)."""
+
+    actions = {"*": None}
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    def get(self, request, pk):
+        document = get_visible_or_404(Document, request.scope, pk=pk)
+        filename = document.key.rsplit("/", 1)[-1] or f"document-{document.pk}.pdf"
+        return FileResponse(document.file.open("rb"), as_attachment=True, filename=filename, content_type=document.content_type)
+
+
+class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    """DC receipts against ASNs: by carton SSCC scan and/or counted line quantities."""
+
+    queryset = Receipt.objects.select_related("shipment", "warehouse").prefetch_related(
+        Prefetch("lines", queryset=ReceiptLine.objects.select_related("carton"))
+    )
+    serializer_class = s.ReceiptSerializer
+    ordering_fields = ["received_at"]
+    actions = {"list": Action.VIEW_SHIPMENTS, "retrieve": Action.VIEW_SHIPMENTS, "create": Action.RECEIVE_GOODS}
+
+    @extend_schema(request=s.ReceiptInputSerializer, responses={201: s.ReceiptSerializer})
+    def create(self, request):
+        serializer = s.ReceiptInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        receipt = services.receipt_create(
+            scope=request.scope,
+            shipment_id=data["shipment"],
+            scanned_ssccs=data["scanned_ssccs"],
+            damaged_ssccs=data["damaged_ssccs"],
+            lines=[services.ReceivedLine(line["shipment_line"], line["quantity"], line["damaged"]) for line in data["lines"]],
+            complete=data["complete"],
+            note=data["note"],
+            actor=self.actor,
+        )
+        return Response(s.ReceiptSerializer(self.base_queryset().get(pk=receipt.pk)).data, status=status.HTTP_201_CREATED)

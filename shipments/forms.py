@@ -1,0 +1,58 @@
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vendor_portal.models import ShipFromAddress
+
+from .models import TransportMethod, TransportMode
+
+
+class ShipPlanForm(forms.Form):
+    """The ship plan's header; its PO line quantities come as `qty_<PO line id>` fields of the same form."""
+
+    shipment_identifier = forms.CharField(label=_("Shipment identifier"), max_length=40)
+    ship_date = forms.DateField(label=_("Ship date"), widget=forms.DateInput(attrs={"type": "date"}))
+    estimated_arrival = forms.DateField(label=_("Estimated arrival"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    transport_mode = forms.ChoiceField(label=_("Transport mode"), choices=TransportMode.choices, initial=TransportMode.LTL)
+    transport_method = forms.ChoiceField(label=_("Transport method"), choices=TransportMethod.choices, initial=TransportMethod.ROAD)
+    carrier_scac = forms.CharField(label=_("Carrier SCAC"), max_length=4, required=False)
+    carrier_name = forms.CharField(label=_("Carrier"), max_length=100, required=False)
+    bol_number = forms.CharField(label=_("BOL number"), max_length=40, required=False, help_text=_("Required for LTL and truckload."))
+    pro_number = forms.CharField(label=_("PRO number"), max_length=40, required=False)
+    ship_from = forms.ChoiceField(label=_("Ship from"), required=False)
+    cartons_per_pallet = forms.IntegerField(label=_("Cartons per pallet"), min_value=0, initial=0, help_text=_("0 ships loose cartons."))
+
+    def __init__(self, *args, vendor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        addresses = ShipFromAddress.objects.for_vendor(vendor).order_by("pk")
+        self.fields["ship_from"].choices = [(a.code, str(a)) for a in addresses]
+        if not self.is_bound:
+            self.initial.setdefault("ship_date", timezone.localdate() + datetime.timedelta(days=1))
+
+
+class CartonMoveForm(forms.Form):
+    from_carton = forms.IntegerField(label=_("From carton"), min_value=1)
+    shipment_line = forms.IntegerField(label=_("Line"), widget=forms.Select)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    to_carton = forms.IntegerField(label=_("To carton"), min_value=1, required=False, help_text=_("Leave empty for a new carton."))
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shipment_line"].widget.choices = [
+            (line.pk, f"{line.purchase_order_line.purchase_order.number} / {line.purchase_order_line.sequence} · {line.purchase_order_line.vendor_sku}")
+            for line in lines
+        ]
+
+
+class PackingListUploadForm(forms.Form):
+    file = forms.FileField(label=_("Your packing list (PDF, at most 5 MB)"), widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}))
+
+
+class ScanForm(forms.Form):
+    sscc = forms.CharField(
+        label=_("Scan a carton SSCC"), max_length=40,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "inputmode": "numeric", "data-testid": "sscc-input"}),
+    )
+    damaged = forms.BooleanField(label=_("Damaged"), required=False)

@@ -1,0 +1,31 @@
+"""Celery entry points only: take ids, call a service."""
+import logging
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils.translation import gettext as _
+
+from . import services
+
+logger = logging.getLogger(__name__)
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+def render_shipment_labels(self, job_id: str) -> str | None:
+    """Labels for a shipment's Job. A worker that dies mid-job leaves the message unacknowledged, so
+    it is redelivered and the job restarts from scratch; a transient error retries with backoff."""
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    try:
+        job = services.shipment_labels_render(job_id=job_id, redelivered=redelivered)
+    except TRANSIENT_ERRORS as error:
+        if self.request.retries >= self.max_retries:
+            services.job_fail(job_id=job_id, message=_("Gave up after %(n)s attempts: %(error)s") % {"n": self.request.retries + 1, "error": error})
+            raise
+        services.job_requeue(job_id=job_id, message=_("Retrying after: %(error)s") % {"error": error})
+        raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1))
+    except Exception as error:
+        logger.exception("label job %s failed", job_id)
+        services.job_fail(job_id=job_id, message=str(error) or error.__class__.__name__)
+        raise
+    return str(job.result_id) if job is not None and job.result_id else None

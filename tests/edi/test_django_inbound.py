@@ -1,0 +1,386 @@
+"""Inbound X12 through the portal's services: 855s confirm POs like the screens do, every group is
+answered with a 997 that points at what was wrong, and nothing is applied twice or from a stranger."""
+import datetime
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+
+
+from edi import x12  # noqa: E402
+from edi.models import Direction, Interchange, InterchangeSource, InterchangeStatus, SetStatus, TradingPartner  # noqa: E402
+from edi.services import edi_receive  # noqa: E402
+from purchase_orders.models import Acknowledgement, PurchaseOrderState  # noqa: E402
+from tests.audit_check import audit_exempt  # noqa: E402
+from tests.purchase_orders.factories import purchase_order_with_lines  # noqa: E402
+from vendor_portal.models import AuditEvent, Channel  # noqa: E402
+from vendor_portal.services.audit import Actor  # noqa: E402
+
+VENDOR_EDI = x12.Partner("ZZ", "ACMEEDI")
+RETAILER_EDI = x12.Partner("ZZ", "NORTHWIND")
+SENT_AT = datetime.datetime(2026, 11, 27, 8, 0)
+
+
+def trading_partner(vendor, isa_id="ACMEEDI") -> TradingPartner:
+    with audit_exempt():
+        return TradingPartner.objects.create(vendor=vendor, isa_qualifier="ZZ", isa_id=isa_id)
+
+
+def ack_line(po_line, *acks, quantity=None, item_ids=None) -> x12.PurchaseOrderAckLine:
+    return x12.PurchaseOrderAckLine(
+        line_number=str(po_line.sequence), quantity=po_line.ordered_quantity if quantity is None else quantity, uom="EA",
+        unit_price=po_line.net_cost, price_basis="NT",
+        item_ids=item_ids if item_ids is not None else {"BP": po_line.asin, "VN": po_line.vendor_sku}, acks=list(acks),
+    )
+
+
+def po_855(po, lines, number=None) -> x12.PurchaseOrderAck:
+    return x12.PurchaseOrderAck(po_number=number or po.number, po_date=timezone.localdate(po.order_date), ack_type="AC", lines=lines)
+
+
+def interchange_text(document, control_number=1, sender=VENDOR_EDI, receiver=RETAILER_EDI, **options) -> str:
+    return x12.write_document(document, sender=sender, receiver=receiver, interchange_control_number=control_number,
+                              group_control_number=control_number, created_at=SENT_AT, **options)
+
+
+def accept_all_855(po, control_number=1, **options) -> str:
+    ship_date = timezone.localdate(po.ship_window_start) + datetime.timedelta(days=1)
+    lines = [ack_line(line, x12.LineAck("IA", line.ordered_quantity, "EA", "068", ship_date)) for line in po.lines.order_by("sequence")]
+    return interchange_text(po_855(po, lines), control_number, **options)
+
+
+def receive(vendor, text, source=InterchangeSource.API) -> Interchange:
+    return edi_receive(vendor=vendor, content=text.encode(), actor=Actor(channel=Channel.EDI), source=source)
+
+
+def the_997(interchange: Interchange) -> x12.FunctionalAck:
+    parsed = x12.parse_interchange(interchange.acknowledgement.content)
+    assert parsed.problems == []
+    [ack] = [ts.document for ts in parsed.transaction_sets]
+    return ack
+
+
+@pytest.fixture
+def partner(vendor):
+    return trading_partner(vendor)
+
+
+@pytest.fixture
+def po(vendor):
+    return purchase_order_with_lines(vendor, lines=2, quantity=60)
+
+
+def test_855_confirms_the_po_lines_with_edi_audit_rows_and_an_accepting_997(vendor, partner, po):
+    first, second = po.lines.order_by("sequence")
+    ship_date = timezone.localdate(po.ship_window_start) + datetime.timedelta(days=1)
+    backorder_date = timezone.localdate(po.ship_window_end) + datetime.timedelta(days=5)
+    document = po_855(po, [
+        ack_line(first, x12.LineAck("IA", 60, "EA", "068", ship_date)),
+        ack_line(second, x12.LineAck("IA", 48, "EA", "068", ship_date), x12.LineAck("IB", 12, "EA", "068", backorder_date)),
+    ])
+
+    interchange = receive(vendor, interchange_text(document))
+
+    assert interchange.status == InterchangeStatus.ACCEPTED
+    assert interchange.problems == []
+    po.refresh_from_db()
+    assert po.state == PurchaseOrderState.ACKNOWLEDGED
+    assert po.promised_ship_date == ship_date
+    second.refresh_from_db()
+    assert (second.accepted_quantity, second.backordered_quantity, second.backorder_date) == (48, 12, backorder_date)
+    confirmations = AuditEvent.objects.filter(action="purchase_order_line.confirm", vendor=vendor)
+    assert confirmations.count() == 2
+    assert set(confirmations.values_list("channel", flat=True)) == {Channel.EDI}
+    assert Acknowledgement.objects.get(purchase_order=po).channel == Channel.EDI
+    [record] = interchange.transactions.all()
+    assert (record.set_id, record.status, record.reference, record.object_id) == ("855", SetStatus.ACCEPTED, po.number, str(po.pk))
+    ack = the_997(interchange)
+    assert (ack.functional_id_code, ack.group_control_number, ack.status) == ("PR", "1", "A")
+    assert [(s.set_id_code, s.status) for s in ack.sets] == [("855", "A")]
+    assert "AK5*A" in interchange.acknowledgement.content
+    assert interchange.acknowledgement.direction == Direction.OUTBOUND
+    assert interchange.acknowledgement.receiver_id == "ACMEEDI"
+
+
+def test_855_accepting_more_than_ordered_is_rejected_in_the_997_and_the_po_is_unchanged(vendor, partner, po):
+    first, second = po.lines.order_by("sequence")
+    document = po_855(po, [ack_line(first, x12.LineAck("IA", 66, "EA")), ack_line(second, x12.LineAck("IA", 60, "EA"))])
+
+    interchange = receive(vendor, interchange_text(document))
+
+    assert interchange.status == InterchangeStatus.REJECTED
+    po.refresh_from_db()
+    assert po.state == PurchaseOrderState.NEW
+    assert not Acknowledgement.objects.filter(purchase_order=po).exists()
+    first.refresh_from_db()
+    assert first.accepted_quantity == 0
+    ack = the_997(interchange)
+    assert ack.status == "R"
+    [set_ack] = ack.sets
+    assert set_ack.status == "R" and set_ack.error_codes == ["5"]
+    [note] = set_ack.segments
+    assert (note.segment_id, note.position) == ("ACK", 4)  # ST 1, BAK 2, PO1 3, its ACK 4
+    assert note.elements[0].position == 2
+    [record] = interchange.transactions.all()
+    assert record.status == SetStatus.REJECTED
+    assert "60 were ordered" in record.errors[0]["message"]
+
+
+def test_855_for_an_unknown_po_is_rejected_in_the_997_without_a_crash(vendor, partner, po):
+    line = po.lines.first()
+    document = po_855(po, [ack_line(line, x12.LineAck("IA", 60, "EA"))], number="NOSUCHPO")
+
+    interchange = receive(vendor, interchange_text(document))
+
+    assert interchange.status == InterchangeStatus.REJECTED
+    [set_ack] = the_997(interchange).sets
+    assert set_ack.status == "R"
+    [note] = set_ack.segments
+    assert (note.segment_id, note.position, note.elements[0].position, note.elements[0].bad_value) == ("BAK", 2, 3, "NOSUCHPO")
+    assert "not found" in interchange.problems[0]["message"]
+
+
+def test_855_of_another_vendors_po_is_as_unknown_as_a_missing_one(vendor, other_vendor, partner):
+    theirs = purchase_order_with_lines(other_vendor, lines=1, quantity=60)
+    document = po_855(theirs, [ack_line(theirs.lines.get(), x12.LineAck("IA", 60, "EA"))])
+
+    interchange = receive(vendor, interchange_text(document))
+
+    assert interchange.status == InterchangeStatus.REJECTED
+    theirs.refresh_from_db()
+    assert theirs.state == PurchaseOrderState.NEW
+
+
+def test_wrong_se_segment_count_rejects_the_set_with_code_4(vendor, partner, po):
+    text = accept_all_855(po)
+    se = next(segment for segment in text.split("~") if segment.strip().startswith("SE*"))
+    text = text.replace(se, se.replace("SE*", "SE*9", 1))
+
+    interchange = receive(vendor, text)
+
+    assert interchange.status == InterchangeStatus.REJECTED
+    [set_ack] = the_997(interchange).sets
+    assert (set_ack.status, set_ack.error_codes) == ("R", ["4"])
+    po.refresh_from_db()
+    assert po.state == PurchaseOrderState.NEW
+
+
+def test_line_with_another_products_identifier_is_rejected_at_that_element(vendor, partner, po):
+    first, second = po.lines.order_by("sequence")
+    document = po_855(po, [
+        ack_line(first, x12.LineAck("IA", 60, "EA"), item_ids={"BP": second.asin}),
+        ack_line(second, x12.LineAck("IA", 60, "EA")),
+    ])
+
+    interchange = receive(vendor, interchange_text(document))
+
+    [set_ack] = the_997(interchange).sets
+    [note] = set_ack.segments
+    assert (note.segment_id, note.position, note.elements[0].position, note.elements[0].bad_value) == ("PO1", 3, 7, second.asin)
+    po.refresh_from_db()
+    assert po.state == PurchaseOrderState.NEW
+
+
+def test_rejected_line_maps_its_ack29_reason(vendor, partner, po):
+    first, second = po.lines.order_by("sequence")
+    document = po_855(po, [ack_line(first, x12.LineAck("IA", 60, "EA")),
+                           ack_line(second, x12.LineAck("IR", 60, "EA", reason_code="R3"))])
+
+    interchange = receive(vendor, interchange_text(document))
+
+    assert interchange.status == InterchangeStatus.ACCEPTED
+    second.refresh_from_db()
+    assert (second.rejected_quantity, second.rejection_reason) == (60, "ObsoleteProduct")
+
+
+def test_repeated_isa_control_number_is_refused_and_not_applied_twice(vendor, partner, po):
+    text = accept_all_855(po, control_number=77)
+    first = receive(vendor, text)
+
+    again = receive(vendor, text)
+
+    assert first.status == InterchangeStatus.ACCEPTED
+    assert again.status == InterchangeStatus.REJECTED
+    assert again.duplicate_of_id == first.pk
+    assert Acknowledgement.objects.filter(purchase_order=po).count() == 1
+    assert "TA1*000000077*" in again.acknowledgement.content and "*R*025" in again.acknowledgement.content
+    assert the_997(again).status == "R"
+
+
+def test_sender_that_is_not_the_vendors_trading_partner_is_rejected(vendor, other_vendor, partner, po):
+    trading_partner(other_vendor, isa_id="GLOBEXEDI")
+    for sender in (x12.Partner("ZZ", "GLOBEXEDI"), x12.Partner("ZZ", "STRANGER")):
+        interchange = receive(vendor, accept_all_855(po, sender=sender))
+
+        assert interchange.status == InterchangeStatus.REJECTED
+        assert interchange.partner is None and interchange.acknowledgement is None
+        assert interchange.problems[0]["code"] == "006"
+    po.refresh_from_db()
+    assert po.state == PurchaseOrderState.NEW
+
+
+def test_interchange_for_another_receiver_is_rejected(vendor, partner, po):
+    interchange = receive(vendor, accept_all_855(po, receiver=x12.Partner("ZZ", "SOMEONEELSE")))
+
+    assert interchange.status == InterchangeStatus.REJECTED
+    assert "TA1*" in interchange.acknowledgement.content
+    po.refresh_from_db()
+    assert po.state == PurchaseOrderState.NEW
+
+
+@pytest.mark.parametrize("garbage", ["hello", "ISA*00*short~", "\x00\x01\x02ISA", "ISA" + "*" * 200, "ÿþ" * 50])
+def test_garbage_is_stored_with_its_problems_and_never_crashes(vendor, partner, garbage):
+    interchange = receive(vendor, garbage)
+
+    assert interchange.status == InterchangeStatus.REJECTED
+    assert interchange.problems
+    assert not any("internal" in problem["message"] for problem in interchange.problems)
+
+
+def test_856_is_answered_as_not_supported_yet(vendor, partner, po):
+    shipment = x12.Shipment(shipment_id="ASN-1", shipment_date=SENT_AT.date(), shipment_time=SENT_AT.time(), orders=[
+        x12.ShipmentOrder(po_number=po.number, cartons=[x12.Carton(sscc="006141410000000012", items=[
+            x12.ShipmentItem(item_ids={"VN": po.lines.first().vendor_sku}, quantity=6, line_number="1")])])])
+
+    interchange = receive(vendor, interchange_text(shipment, 5))
+
+    assert interchange.status == InterchangeStatus.REJECTED
+    [set_ack] = the_997(interchange).sets
+    assert (set_ack.status, set_ack.error_codes) == ("R", ["1"])
+    assert "not supported over EDI yet" in interchange.transactions.get().errors[0]["message"]
+
+
+def invoice_810(po, *, quantity=60, total=None, number="INV-EDI-1") -> x12.Invoice:
+    lines = [
+        x12.InvoiceLine(line_number=str(line.sequence), quantity=quantity, uom="EA", unit_price=line.net_cost, price_basis="NT",
+                        item_ids={"BP": line.asin, "VN": line.vendor_sku})
+        for line in po.lines.order_by("sequence")
+    ]
+    computed = sum(line.quantity * line.unit_price for line in lines)
+    return x12.Invoice(invoice_number=number, invoice_date=timezone.localdate(), po_number=po.number,
+                       total_amount=computed if total is None else total, lines=lines)
+
+
+def test_810_for_a_confirmed_po_is_created_and_submitted_through_the_invoicing_service(vendor, partner, po):
+    from invoicing.models import Invoice, InvoiceState
+
+    receive(vendor, accept_all_855(po, control_number=1))
+
+    interchange = receive(vendor, interchange_text(invoice_810(po), 2))
+
+    assert interchange.status == InterchangeStatus.ACCEPTED, interchange.problems
+    invoice = Invoice.objects.get(vendor=vendor, number="INV-EDI-1")
+    assert (invoice.state, invoice.grand_total, invoice.currency) == (InvoiceState.SUBMITTED, 1200, "USD")
+    assert invoice.lines.count() == 2
+    assert set(AuditEvent.objects.filter(object_type="invoicing.invoice").values_list("channel", flat=True)) == {Channel.EDI}
+    record = interchange.transactions.get()
+    assert (record.set_id, record.reference, record.object_id) == ("810", "INV-EDI-1", str(invoice.pk))
+    assert "AK5*A" in interchange.acknowledgement.content
+
+
+def test_810_that_does_not_add_up_is_rejected_at_tds_and_nothing_is_kept(vendor, partner, po):
+    from invoicing.models import Invoice
+
+    receive(vendor, accept_all_855(po, control_number=1))
+
+    interchange = receive(vendor, interchange_text(invoice_810(po, total=1250), 2))
+
+    assert interchange.status == InterchangeStatus.REJECTED
+    assert not Invoice.objects.exists()
+    [set_ack] = the_997(interchange).sets
+    assert set_ack.status == "R"
+    assert [(note.segment_id, note.elements[0].position) for note in set_ack.segments] == [("TDS", 1)]
+
+
+def test_810_invoicing_more_than_accepted_points_at_the_quantity(vendor, partner, po):
+    receive(vendor, accept_all_855(po, control_number=1))
+
+    interchange = receive(vendor, interchange_text(invoice_810(po, quantity=61), 2))
+
+    [set_ack] = the_997(interchange).sets
+    notes = {(note.segment_id, note.position, note.elements[0].position) for note in set_ack.segments}
+    assert ("IT1", 3, 2) in notes
+    assert any(error["code"] == "over_invoiced" for error in interchange.transactions.get().errors)
+
+
+def test_997_from_the_partner_marks_the_850_it_acknowledges(vendor, partner, po):
+    from edi.services import edi_purchase_order_850
+
+    sent = edi_purchase_order_850(purchase_order=po)
+    record = sent.transactions.get()
+    partner_997 = x12.FunctionalAck(functional_id_code="PO", group_control_number=record.group_control_number, status="A",
+                                    included_count=1, received_count=1, accepted_count=1,
+                                    sets=[x12.SetAck("850", record.control_number, "A")])
+
+    interchange = receive(vendor, interchange_text(partner_997, 900))
+
+    assert interchange.status == InterchangeStatus.ACCEPTED
+    assert interchange.acknowledgement is None  # acknowledgements are never acknowledged
+    sent.refresh_from_db()
+    assert sent.status == InterchangeStatus.ACCEPTED
+    assert sent.acknowledgement_id == interchange.pk
+    assert sent.transactions.get().status == SetStatus.ACCEPTED
+
+
+def test_partner_delimiters_are_read_from_the_isa_and_used_in_the_answer(vendor, partner, po):
+    text = accept_all_855(po, delimiters=x12.Delimiters(element="|", component="^", segment="\n"))
+
+    interchange = receive(vendor, text)
+
+    assert interchange.status == InterchangeStatus.ACCEPTED
+    assert interchange.acknowledgement.content.startswith("ISA|00|")
+    assert "\nAK5|A\n" in interchange.acknowledgement.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_interchange_arriving_twice_at_once_is_applied_once(vendor):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent inserts against the unique index: PostgreSQL only")
+    trading_partner(vendor)
+    po = purchase_order_with_lines(vendor, lines=2)
+    text = accept_all_855(po, control_number=42)
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def upload():
+        try:
+            barrier.wait()
+            statuses.append(receive(vendor, text).status)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=upload) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert sorted(statuses) == [InterchangeStatus.ACCEPTED, InterchangeStatus.REJECTED]
+    assert Acknowledgement.objects.filter(purchase_order=po).count() == 1
+    assert Interchange.objects.inbound().filter(duplicate_of__isnull=False).count() == 1
+
+
+def test_exceptions_only_855_accepts_the_lines_it_does_not_mention(vendor, partner, po):
+    first, second = po.lines.order_by("sequence")
+    document = po_855(po, [ack_line(second, x12.LineAck("IA", 54, "EA"), x12.LineAck("IR", 6, "EA", reason_code="R1"))])
+    document.ack_type = "AE"
+
+    interchange = receive(vendor, interchange_text(document))
+
+    assert interchange.status == InterchangeStatus.ACCEPTED
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.accepted_quantity, second.accepted_quantity, second.rejected_quantity) == (60, 54, 6)
+    assert second.rejection_reason == "TemporarilyUnavailable"
+
+
+def test_interchange_acknowledgment_requested_in_isa14_gets_an_accepting_ta1(vendor, partner, po):
+    interchange = receive(vendor, accept_all_855(po, control_number=31, ack_requested=True))
+
+    assert interchange.status == InterchangeStatus.ACCEPTED
+    assert "TA1*000000031*" in interchange.acknowledgement.content
+    assert "*A*000~" in interchange.acknowledgement.content

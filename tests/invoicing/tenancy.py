@@ -1,0 +1,27 @@
+"""Invoicing objects of vendor A for the every-route tenancy walk (tests/vendor_portal/test_tenancy_walk.py)."""
+from invoicing.services import invoice_from_purchase_order
+from tests.invoicing.factories import shipped_po
+from vendor_portal.services.audit import Actor
+from vendor_portal.tenancy import Scope
+
+
+def build(world, vendor):
+    po = shipped_po(vendor, quantity=10, number="ACMESECRETINV")
+    world["invoice"] = invoice_from_purchase_order(
+        scope=Scope(vendor=vendor, roles=frozenset({"vendor_admin"})), po_number=po.number, number="ACME-SECRET-INV-1",
+        actor=Actor(user=world["admin"]),
+    )
+
+
+def _invoice(world):
+    return {"pk": world["invoice"].pk}
+
+
+URL_KWARGS: dict = {
+    name: _invoice
+    for name in (
+        "invoice_detail", "invoice_edit", "invoice_submit", "invoice_return_to_draft", "invoice_credit_note", "invoice_delete",
+        "invoice_decide", "invoice_pdf", "invoice-detail", "invoice-submit", "invoice-approve", "invoice-decision",
+        "invoice-credit-note", "invoice-document",
+    )
+}

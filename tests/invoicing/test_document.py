@@ -1,0 +1,90 @@
+import json
+from decimal import Decimal
+
+import pikepdf
+import pypdfium2
+import pytest
+from django.utils import timezone
+
+from invoicing.services import credit_note_create, invoice_create, invoice_document, invoice_submit
+from tests.factories import vendor_user
+from tests.invoicing.factories import shipped_po
+from tests.sp_api_schema import assert_valid_definition
+from vendor_portal.models import Document
+from vendor_portal.pdfa import pdfa_validate
+from vendor_portal.roles import Role
+from vendor_portal.services.audit import Actor
+from vendor_portal.tenancy import scope_for_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def finance(vendor):
+    return vendor_user(vendor, Role.VENDOR_FINANCE, username="acme-finance")
+
+
+def rich_invoice(vendor, user, lines=12):
+    po = shipped_po(vendor, lines=lines, quantity=24, cost="7.25")
+    data = {
+        "number": "PDF-2026-001", "invoice_date": timezone.localdate().isoformat(),
+        "lines": [{"purchase_order_number": po.number, "po_line_sequence": n, "quantity": 24, "tax_type": "ST", "tax_rate": "6.25"}
+                  for n in range(1, lines + 1)],
+        "charges": [{"kind": "charge", "charge_type": "Freight", "description": "LTL to ABE2", "amount": "85.00"},
+                    {"kind": "allowance", "charge_type": "Discount", "description": "Early order", "amount": "10.00"}],
+    }
+    return invoice_create(scope=scope_for_user(user), data=data, actor=Actor(user=user))
+
+
+def pdf_text(path) -> str:
+    document = pypdfium2.PdfDocument(path)
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+
+
+def test_invoice_pdf_is_valid_pdfa3_with_every_line_tax_charge_and_total(vendor, finance):
+    invoice = rich_invoice(vendor, finance)
+    stored = invoice_document(scope=scope_for_user(finance), invoice_id=invoice.pk, actor=Actor(user=finance))
+    path = stored.file.path
+    assert pdfa_validate(path) == []
+    with pikepdf.open(path) as pdf:
+        assert pdf.open_metadata().pdfa_status == "3B"
+        attachments = dict(pdf.attachments)
+        assert list(attachments) == [f"invoice-{invoice.pk}.json"]
+        data = json.loads(attachments[f"invoice-{invoice.pk}.json"].get_file().read_bytes())
+    assert data["invoice"]["invoiceTotal"] == {"currencyCode": "USD", "amount": str(invoice.grand_total)}
+    assert_valid_definition("vendorInvoices.json", "Invoice", data["invoice"])
+    text = pdf_text(path)
+    for line in invoice.lines.all():
+        assert f"{line.line_amount}" in text and line.vendor_sku in text
+    # 12 lines x 24 x 7.25 = 2088.00; tax 6.25% rounded per line (10.875 -> 10.88) = 130.56; + 85 freight - 10 discount
+    assert invoice.grand_total == Decimal("2293.56")
+    for amount in ("2088.00", "130.56", "85.00", "10.00", "2293.56"):
+        assert amount in text
+    assert "PDF-2026-001" in text and "LTL to ABE2" in text
+
+
+def test_document_key_is_deterministic_and_rerendered_after_a_change(vendor, finance):
+    invoice = rich_invoice(vendor, finance, lines=1)
+    scope, actor = scope_for_user(finance), Actor(user=finance)
+    first = invoice_document(scope=scope, invoice_id=invoice.pk, actor=actor)
+    again = invoice_document(scope=scope, invoice_id=invoice.pk, actor=actor)
+    assert again.pk == first.pk
+    invoice_submit(scope=scope, invoice_id=invoice.pk, actor=actor)
+    after = invoice_document(scope=scope, invoice_id=invoice.pk, actor=actor)
+    assert after.key == first.key == f"invoices/{invoice.pk}/invoice-{invoice.pk}.pdf"
+    assert Document.objects.filter(key=first.key).count() == 1 and after.file.name.endswith(first.key)
+
+
+def test_credit_note_pdf_names_the_credited_invoice(vendor, finance):
+    invoice = rich_invoice(vendor, finance, lines=1)
+    scope, actor = scope_for_user(finance), Actor(user=finance)
+    invoice_submit(scope=scope, invoice_id=invoice.pk, actor=actor)
+    credit = credit_note_create(scope=scope, reference_invoice_id=invoice.pk, actor=actor, reason="return", reference="RMA-77",
+                                lines=[{"credited_line": invoice.lines.get().pk, "quantity": 2}])
+    stored = invoice_document(scope=scope, invoice_id=credit.pk, actor=actor)
+    assert pdfa_validate(stored.file.path) == []
+    text = pdf_text(stored.file.path)
+    assert "Credit note" in text and "PDF-2026-001" in text and "RMA-77" in text

@@ -1,0 +1,80 @@
+import pytest
+
+from invoicing.models import Invoice
+from invoicing.services import invoice_from_shipment, invoice_submit
+from shipments import services as shipment_services
+from tests.factories import vendor_user
+from tests.shipments.factories import confirmed_purchase_order, plan, ship_from
+from vendor_portal.errors import DomainValidationError, InvalidTransitionError, NotFoundError
+from vendor_portal.roles import Role
+from vendor_portal.services.audit import Actor
+from vendor_portal.tenancy import scope_for_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(vendor):
+    ops = vendor_user(vendor, Role.VENDOR_OPS, username="acme-ops")
+    finance = vendor_user(vendor, Role.VENDOR_FINANCE, username="acme-finance")
+    return (scope_for_user(ops), Actor(user=ops)), (scope_for_user(finance), Actor(user=finance))
+
+
+def submitted_asn(vendor, ops, *pos, **fields):
+    scope, actor = ops
+    ship_from(vendor)
+    shipment = shipment_services.shipment_create(scope=scope, data=plan(*pos, **fields), actor=actor)
+    return shipment_services.shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
+
+
+def test_flip_from_asn_prefills_the_shipped_lines(vendor, people):
+    ops, (scope, actor) = people
+    po = confirmed_purchase_order(vendor, lines=2, quantity=60)
+    part = po.lines.order_by("sequence").last()
+    shipment = submitted_asn(vendor, ops, po, identifier="ASN-7", quantities={part.pk: 30})
+    invoice = invoice_from_shipment(scope=scope, shipment_id=shipment.pk, actor=actor)
+    assert invoice.source == "asn" and invoice.shipment_id == shipment.pk and invoice.shipment_identifier == "ASN-7"
+    assert [(line.purchase_order_number, line.quantity) for line in invoice.lines.order_by("sequence")] == [(po.number, 60), (po.number, 30)]
+    assert invoice.ship_from_address["city"] == "Reno"
+    invoice_submit(scope=scope, invoice_id=invoice.pk, actor=actor)
+    with pytest.raises(DomainValidationError):
+        invoice_from_shipment(scope=scope, shipment_id=shipment.pk, actor=actor)  # nothing left to invoice
+    assert Invoice.objects.count() == 1
+
+
+def test_a_draft_ship_plan_cannot_be_invoiced(vendor, people):
+    (ops_scope, ops_actor), (scope, actor) = people
+    po = confirmed_purchase_order(vendor, lines=1)
+    ship_from(vendor)
+    draft = shipment_services.shipment_create(scope=ops_scope, data=plan(po), actor=ops_actor)
+    with pytest.raises(InvalidTransitionError):
+        invoice_from_shipment(scope=scope, shipment_id=draft.pk, actor=actor)
+
+
+def test_another_vendors_asn_is_not_found(vendor, other_vendor, people):
+    ops, (scope, actor) = people
+    po = confirmed_purchase_order(vendor, lines=1)
+    shipment = submitted_asn(vendor, ops, po)
+    intruder = vendor_user(other_vendor, Role.VENDOR_FINANCE, username="globex-finance")
+    with pytest.raises(NotFoundError):
+        invoice_from_shipment(scope=scope_for_user(intruder), shipment_id=shipment.pk, actor=Actor(user=intruder))
+
+
+def test_flip_from_asn_through_the_api(vendor, people, token_client):
+    ops, _ = people
+    po = confirmed_purchase_order(vendor, lines=1, quantity=60)
+    shipment = submitted_asn(vendor, ops, po)
+    response = token_client.post("/api/v1/invoices/from-shipment", {"shipment_id": shipment.pk}, format="json")
+    assert response.status_code == 201 and response.json()["shipment_identifier"] == shipment.shipment_identifier
+
+
+def test_new_from_asn_screen(vendor, people, client):
+    ops, (scope, actor) = people
+    po = confirmed_purchase_order(vendor, lines=1, quantity=60)
+    shipment = submitted_asn(vendor, ops, po, identifier="ASN-SCREEN")
+    client.force_login(actor.user)
+    assert "ASN-SCREEN" in client.get("/invoices/new/from-asn/").content.decode()
+    response = client.post("/invoices/new/from-asn/", {"shipment_id": shipment.pk})
+    invoice = Invoice.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/invoices/{invoice.pk}/edit/"
+    assert invoice.shipment_identifier == "ASN-SCREEN"

@@ -1,0 +1,185 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from shipments.models import Shipment
+from tests.factories import api_token, retailer_user, vendor_user
+from tests.shipments.factories import confirmed_purchase_order, ship_from
+from vendor_portal.models import Document, Job
+from vendor_portal.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ops_client(api_client, vendor):
+    api_client.force_authenticate(vendor_user(vendor, Role.VENDOR_OPS))
+    ship_from(vendor)
+    return api_client
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def _plan_body(*pos, identifier="API-1", **extra):
+    lines = [{"purchase_order_line": line.pk, "quantity": line.open_to_ship} for po in pos for line in po.lines.order_by("sequence")]
+    body = {
+        "ship_to": pos[0].ship_to.code, "shipment_identifier": identifier,
+        "ship_date": (timezone.localdate() + datetime.timedelta(days=3)).isoformat(),
+        "transport_mode": "ltl", "carrier_scac": "ABFS", "bol_number": "BOL-7", "cartons_per_pallet": 8, "lines": lines,
+    }
+    return {**body, **extra}
+
+
+def test_create_list_cartons_pallets_and_submit_through_the_api(ops_client, vendor):
+    po = confirmed_purchase_order(vendor, lines=2, quantity=30)
+    response = ops_client.post("/api/v1/shipments", _plan_body(po), format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["state"] == "draft" and body["ship_to"] == po.ship_to.code and len(body["lines"]) == 2
+    assert body["warnings"] == []
+    shipment_id = body["id"]
+
+    cartons = ops_client.get(f"/api/v1/shipments/{shipment_id}/cartons").json()
+    assert len(cartons) == 10 and cartons[0]["items"][0]["quantity"] == 6 and cartons[0]["pallet"] == 1
+    pallets = ops_client.get(f"/api/v1/shipments/{shipment_id}/pallets/").json()
+    assert [p["carton_count"] for p in pallets] == [8, 2]
+
+    submitted = ops_client.post(f"/api/v1/shipments/{shipment_id}/submit", format="json")
+    assert submitted.status_code == 200, submitted.json()
+    assert submitted.json()["asn_type"] == "Original"
+    again = ops_client.post(f"/api/v1/shipments/{shipment_id}/submit", format="json")
+    assert again.status_code == 409
+    assert list(po.lines.values_list("shipped_quantity", flat=True)) == [30, 30]
+
+
+def test_over_shipping_is_a_400_naming_the_line(ops_client, vendor):
+    po = confirmed_purchase_order(vendor, lines=1, quantity=30, number="PO-API-OVER")
+    body = _plan_body(po)
+    body["lines"][0]["quantity"] = 31
+    response = ops_client.post("/api/v1/shipments/", body, format="json")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["code"] == "over_shipped" and "PO-API-OVER line 1" in error["message"] and error["field"] == "lines[0].quantity"
+
+
+def test_shipment_list_queries_do_not_grow_with_shipments(ops_client, vendor):
+    def count_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert ops_client.get("/api/v1/shipments").status_code == 200
+        return len(queries)
+
+    ops_client.post("/api/v1/shipments", _plan_body(confirmed_purchase_order(vendor, lines=1), identifier="L1"), format="json")
+    few = count_queries()
+    for number in range(2, 6):
+        ops_client.post("/api/v1/shipments", _plan_body(confirmed_purchase_order(vendor, lines=2), identifier=f"L{number}"), format="json")
+    assert count_queries() == few
+    assert len(ops_client.get("/api/v1/shipments").json()["results"]) == 5
+
+
+def test_labels_job_document_and_download(ops_client, vendor, django_capture_on_commit_callbacks):
+    po = confirmed_purchase_order(vendor, lines=1, quantity=24)
+    shipment_id = ops_client.post("/api/v1/shipments", _plan_body(po), format="json").json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = ops_client.post(f"/api/v1/shipments/{shipment_id}/labels", format="json")
+    assert response.status_code == 202
+    job = ops_client.get(f"/api/v1/jobs/{response.json()['id']}").json()
+    assert job["status"] == "succeeded" and job["percent"] == 100 and job["progress_total"] == 5
+    download_url = job["result"]["download_url"]
+    assert download_url == f"/api/v1/documents/{job['result']['id']}/download"
+    documents = ops_client.get(f"/api/v1/shipments/{shipment_id}/labels").json()
+    assert [d["kind"] for d in documents] == ["shipment_labels"]
+
+    download = ops_client.get(download_url)
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"] == 'attachment; filename="labels-0.pdf"'
+    assert b"".join(download.streaming_content).startswith(b"%PDF-")
+
+
+def test_packing_list_render_and_upload(ops_client, vendor):
+    shipment_id = ops_client.post("/api/v1/shipments", _plan_body(confirmed_purchase_order(vendor, lines=1)), format="json").json()["id"]
+    rendered = ops_client.post(f"/api/v1/shipments/{shipment_id}/packing-list", format="json")
+    assert rendered.status_code == 201 and rendered.json()["kind"] == "packing_list"
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    refused = ops_client.post(f"/api/v1/shipments/{shipment_id}/packing-list/upload", {"file": SimpleUploadedFile("a.pdf", b"hello")}, format="multipart")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["code"] == "not_pdf"
+    accepted = ops_client.post(f"/api/v1/shipments/{shipment_id}/packing-list/upload", {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF")}, format="multipart")
+    assert accepted.status_code == 201
+
+
+def test_retailer_receiving_books_a_receipt_by_scan(ops_client, api_client, vendor, client):
+    po = confirmed_purchase_order(vendor, lines=1, quantity=12)
+    shipment_id = ops_client.post("/api/v1/shipments", _plan_body(po), format="json").json()["id"]
+    ops_client.post(f"/api/v1/shipments/{shipment_id}/submit", format="json")
+    ssccs = [c["sscc"] for c in ops_client.get(f"/api/v1/shipments/{shipment_id}/cartons").json()]
+
+    from rest_framework.test import APIClient
+
+    dock = APIClient()
+    dock.force_authenticate(retailer_user(Role.RECEIVING))
+    response = dock.post("/api/v1/receipts", {"shipment": shipment_id, "scanned_ssccs": ssccs, "complete": True}, format="json")
+    assert response.status_code == 201, response.json()
+    assert sum(line["quantity"] for line in response.json()["lines"]) == 12
+    assert Shipment.objects.get(pk=shipment_id).state == "received"
+    assert po.lines.get().received_quantity == 12
+    # the vendor may read receipts of its shipments but not book them
+    assert len(ops_client.get("/api/v1/receipts").json()["results"]) == 1
+    assert ops_client.post("/api/v1/receipts", {"shipment": shipment_id, "complete": True}, format="json").status_code == 403
+
+
+def test_other_vendor_gets_404_for_shipment_job_and_document(vendor, other_vendor, ops_client, django_capture_on_commit_callbacks):
+    from rest_framework.test import APIClient
+
+    shipment_id = ops_client.post("/api/v1/shipments", _plan_body(confirmed_purchase_order(vendor, lines=1)), format="json").json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = ops_client.post(f"/api/v1/shipments/{shipment_id}/labels", format="json").json()["id"]
+    document_id = Job.objects.get(pk=job_id).result_id
+    assert Document.objects.filter(pk=document_id).exists()
+    _, raw = api_token(other_vendor)
+    api_client = APIClient()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    for url in (f"/api/v1/shipments/{shipment_id}", f"/api/v1/shipments/{shipment_id}/cartons", f"/api/v1/jobs/{job_id}", f"/api/v1/documents/{document_id}/download"):
+        assert api_client.get(url).status_code == 404, url
+    assert api_client.post(f"/api/v1/shipments/{shipment_id}/submit", format="json").status_code == 404
+    assert api_client.get("/api/v1/shipments").json()["results"] == []
+
+
+def test_token_without_shipment_write_scope_cannot_submit(api_client, vendor):
+    _, raw = api_token(vendor, scopes=["shipments:read"])
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api_client.get("/api/v1/shipments").status_code == 200
+    assert api_client.post("/api/v1/shipments", {}, format="json").status_code == 403
+
+
+def test_small_parcel_needs_tracking_numbers_set_through_the_api(ops_client, vendor):
+    po = confirmed_purchase_order(vendor, lines=1, quantity=12)
+    shipment_id = ops_client.post("/api/v1/shipments", _plan_body(po, transport_mode="small_parcel", bol_number="", cartons_per_pallet=0), format="json").json()["id"]
+    refused = ops_client.post(f"/api/v1/shipments/{shipment_id}/submit", format="json")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["code"] == "tracking_required"
+    cartons = ops_client.post(
+        f"/api/v1/shipments/{shipment_id}/cartons/tracking",
+        {"cartons": [{"index": 1, "tracking_number": "1Z0001"}, {"index": 2, "tracking_number": "1Z0002"}]}, format="json",
+    ).json()
+    assert [c["tracking_number"] for c in cartons] == ["1Z0001", "1Z0002"]
+    assert ops_client.post(f"/api/v1/shipments/{shipment_id}/submit", format="json").status_code == 200
+
+
+def test_moving_units_through_the_api_makes_a_mixed_carton(ops_client, vendor):
+    po = confirmed_purchase_order(vendor, lines=2, quantity=6)
+    body = ops_client.post("/api/v1/shipments", _plan_body(po), format="json").json()
+    second_line = body["lines"][1]["id"]
+    cartons = ops_client.post(
+        f"/api/v1/shipments/{body['id']}/cartons/move", {"from_carton": 2, "to_carton": 1, "shipment_line": second_line, "quantity": 6}, format="json"
+    ).json()
+    assert len(cartons) == 1 and sorted(item["quantity"] for item in cartons[0]["items"]) == [6, 6]
+    too_many = ops_client.post(
+        f"/api/v1/shipments/{body['id']}/cartons/move", {"from_carton": 1, "shipment_line": second_line, "quantity": 7}, format="json"
+    )
+    assert too_many.status_code == 400 and too_many.json()["errors"][0]["field"] == "quantity"
