@@ -10,7 +10,8 @@ from .models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderState, Purcha
 
 class PurchaseOrderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("PO number, ASIN or SKU"), method="filter_search")
-    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=PurchaseOrderState.choices)
+    # distinct=False: a plain IN on the PO's own column needs no DISTINCT (which made big lists slow).
+    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=PurchaseOrderState.choices, distinct=False)
     marketplace = django_filters.ModelChoiceFilter(
         label=_("Marketplace"), queryset=Marketplace.objects.all(), to_field_name="code", field_name="marketplace"
     )

@@ -79,7 +79,8 @@ OBJECT_KWARGS = {
 for _module in APP_TENANCY:
     OBJECT_KWARGS.update(_module.URL_KWARGS)
 SKIP_PREFIXES = ("admin/", "static/", "media/", "__debug__")
-NOT_TENANT_DATA = {"set_language", "logout", "password_reset_confirm", "javascript-catalog", "healthz"}
+# Public or per-person pages with no vendor data (the API schema's examples use GS1's own sample prefix).
+NOT_TENANT_DATA = {"set_language", "logout", "password_reset_confirm", "javascript-catalog", "healthz", "api_schema", "api_docs"}
 
 
 def _routes():

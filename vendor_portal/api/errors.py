@@ -34,7 +34,12 @@ def _flatten(detail, field=None) -> list[dict]:
     if isinstance(detail, dict):
         out = []
         for key, value in detail.items():
-            name = None if key in ("non_field_errors", "detail") else (f"{field}.{key}" if field else str(key))
+            if key in ("non_field_errors", "detail"):
+                name = None
+            elif isinstance(key, int) or str(key).isdigit():
+                name = f"{field}[{key}]" if field else f"[{key}]"  # DRF keys nested list errors by index
+            else:
+                name = f"{field}.{key}" if field else str(key)
             out.extend(_flatten(value, name if name is not None else field))
         return out
     if isinstance(detail, list):

@@ -218,6 +218,11 @@ SPECTACULAR_SETTINGS = {
     # Amazon's Cases/Eaches is the same choice set as ours: one enum in the schema.
     "ENUM_NAME_OVERRIDES": {
         "UnitOfMeasureEnum": "purchase_orders.models.UnitOfMeasure",
+        "PurchaseOrderStateEnum": "purchase_orders.models.PurchaseOrderState",
+        "ShipmentStateEnum": "shipments.models.ShipmentState",
+        "InvoiceStateEnum": "invoicing.models.InvoiceState",
+        "InvoiceSourceEnum": "invoicing.models.InvoiceSource",
+        "CreditNoteReasonEnum": "invoicing.models.CreditNoteReason",
         "EdiInterchangeStatusEnum": "edi.models.InterchangeStatus",
         "EdiSetStatusEnum": "edi.models.SetStatus",
         "EdiInterchangeSourceEnum": "edi.models.InterchangeSource",
