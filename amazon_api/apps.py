@@ -12,8 +12,16 @@ class AmazonApiConfig(AppConfig):
 
         from .acknowledgements import ITEMS_KEY, apply_order_acknowledgement
         from .models import TransactionKind
+        from .schema import PREFIXES
         from .services import register_transaction_handler
+        from .shipments import CONFIRMATIONS_KEY, SHIPMENTS_KEY, VENDOR_SHIPMENTS, apply_shipment, apply_shipment_confirmation
 
         register_transaction_handler(
             TransactionKind.ORDER_ACKNOWLEDGEMENT, apply_order_acknowledgement, items_key=ITEMS_KEY, read_action=Action.VIEW_PURCHASE_ORDERS
         )
+        register_transaction_handler(
+            TransactionKind.SHIPMENT_CONFIRMATION, apply_shipment_confirmation, items_key=CONFIRMATIONS_KEY, read_action=Action.VIEW_SHIPMENTS
+        )
+        register_transaction_handler(TransactionKind.SHIPMENT, apply_shipment, items_key=SHIPMENTS_KEY, read_action=Action.VIEW_SHIPMENTS)
+        # The shipping model's definitions become components of /api/schema/ like the orders model's.
+        PREFIXES.setdefault(VENDOR_SHIPMENTS, "VendorShipments")

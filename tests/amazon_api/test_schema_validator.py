@@ -74,7 +74,7 @@ def test_models_folder_can_be_overridden(monkeypatch, tmp_path):
     assert (sp_api_schema.models_dir() / ORDERS).is_file()
 
 
-@pytest.mark.parametrize("model_file", ["vendorOrders.json", "vendorTransactionStatus.json"])
+@pytest.mark.parametrize("model_file", ["vendorOrders.json", "vendorTransactionStatus.json", "vendorShipments.json"])
 def test_the_apps_copies_of_the_models_are_the_reference(model_file):
     shipped = json.loads((MODELS_DIR / model_file).read_text(encoding="utf-8"))
     assert shipped == load_model(model_file)

@@ -1,5 +1,6 @@
 """Inbound X12 through the portal's services: 855s confirm POs like the screens do, every group is
 answered with a 997 that points at what was wrong, and nothing is applied twice or from a stranger."""
+import copy
 import datetime
 
 import pytest
@@ -237,17 +238,99 @@ def test_garbage_is_stored_with_its_problems_and_never_crashes(vendor, partner, 
     assert not any("internal" in problem["message"] for problem in interchange.problems)
 
 
-def test_856_is_answered_as_not_supported_yet(vendor, partner, po):
-    shipment = x12.Shipment(shipment_id="ASN-1", shipment_date=SENT_AT.date(), shipment_time=SENT_AT.time(), orders=[
-        x12.ShipmentOrder(po_number=po.number, cartons=[x12.Carton(sscc="006141410000000012", items=[
-            x12.ShipmentItem(item_ids={"VN": po.lines.first().vendor_sku}, quantity=6, line_number="1")])])])
+def asn_856(po, *, identifier="ASN-EDI-1", purpose="00", first_serial=40) -> tuple[x12.Shipment, list[str]]:
+    """Every line of `po` in two cartons (vendor SSCCs, extension digit 7) on one pallet; the SSCCs in label order."""
+    from vendor_portal.gs1 import sscc_build
 
-    interchange = receive(vendor, interchange_text(shipment, 5))
+    prefix = po.vendor.gs1_company_prefix
+    serials = iter(range(first_serial, first_serial + 100))
+    cartons = []
+    for line in po.lines.order_by("sequence"):
+        half = line.open_to_ship // 2
+        for quantity in (half, line.open_to_ship - half):
+            cartons.append(x12.Carton(sscc=sscc_build(extension_digit=7, company_prefix=prefix, serial=next(serials)), items=[
+                x12.ShipmentItem(item_ids={"BP": line.asin, "VN": line.vendor_sku}, quantity=quantity, line_number=str(line.sequence))]))
+    pallet = x12.Pallet(sscc=sscc_build(extension_digit=7, company_prefix=prefix, serial=next(serials)), cartons=cartons)
+    shipment = x12.Shipment(
+        shipment_id=identifier, shipment_date=timezone.localdate(), shipment_time=SENT_AT.time(), purpose=purpose,
+        carrier_scac="ABFS", transport_method="M", bill_of_lading="BOL-EDI-1", shipped_date=timezone.localdate() - datetime.timedelta(days=1),
+        orders=[x12.ShipmentOrder(po_number=po.number, pallets=[pallet])],
+    )
+    return shipment, [carton.sscc for carton in cartons] + [pallet.sscc]
+
+
+@pytest.fixture
+def confirmed_po(vendor):
+    from tests.shipments.factories import confirmed_purchase_order, ship_from
+
+    ship_from(vendor)
+    return confirmed_purchase_order(vendor, lines=2, quantity=60)
+
+
+def test_856_submits_the_asn_with_exactly_the_given_ssccs(vendor, partner, confirmed_po):
+    from shipments.models import AsnType, Shipment, ShipmentState
+
+    document, ssccs = asn_856(confirmed_po)
+
+    interchange = receive(vendor, interchange_text(document, 5))
+
+    assert interchange.status == InterchangeStatus.ACCEPTED, interchange.problems
+    asn = Shipment.objects.get(vendor=vendor, shipment_identifier="ASN-EDI-1")
+    assert (asn.state, asn.asn_type, asn.bol_number, asn.carrier_scac) == (ShipmentState.SUBMITTED, AsnType.ORIGINAL, "BOL-EDI-1", "ABFS")
+    assert list(asn.cartons.order_by("index").values_list("sscc", flat=True)) + list(asn.pallets.values_list("sscc", flat=True)) == ssccs
+    assert list(confirmed_po.lines.order_by("sequence").values_list("shipped_quantity", flat=True)) == [60, 60]
+    assert set(AuditEvent.objects.filter(object_type="shipments.shipment").values_list("channel", flat=True)) == {Channel.EDI}
+    assert not AuditEvent.objects.filter(action="sscc_counter.allocate").exists()
+    [record] = interchange.transactions.all()
+    assert (record.set_id, record.status, record.reference, record.object_id) == ("856", SetStatus.ACCEPTED, "ASN-EDI-1", str(asn.pk))
+    assert [(s.set_id_code, s.status) for s in the_997(interchange).sets] == [("856", "A")]
+
+    lowered = copy.deepcopy(document)
+    lowered.purpose = "05"
+    lowered.orders[0].pallets[0].cartons[0].items[0].quantity -= 6
+    replaced = receive(vendor, interchange_text(lowered, 6))
+
+    assert replaced.status == InterchangeStatus.ACCEPTED, replaced.problems
+    asn.refresh_from_db()
+    assert (asn.asn_type, asn.asn_revision) == (AsnType.REPLACE, 2)
+    assert list(confirmed_po.lines.order_by("sequence").values_list("shipped_quantity", flat=True)) == [54, 60]
+
+
+def test_856_with_a_bad_sscc_check_digit_is_rejected_in_the_997_at_its_man_segment(vendor, partner, confirmed_po):
+    from shipments.models import Shipment
+
+    document, ssccs = asn_856(confirmed_po)
+    bad = ssccs[1][:-1] + str((int(ssccs[1][-1]) + 1) % 10)
+    document.orders[0].pallets[0].cartons[1].sscc = bad
+
+    interchange = receive(vendor, interchange_text(document, 5))
 
     assert interchange.status == InterchangeStatus.REJECTED
     [set_ack] = the_997(interchange).sets
-    assert (set_ack.status, set_ack.error_codes) == ("R", ["1"])
-    assert "not supported over EDI yet" in interchange.transactions.get().errors[0]["message"]
+    assert set_ack.status == "R"
+    [error] = interchange.transactions.get().errors
+    assert error["code"] == "sscc_check_digit" and error["segment"] == "MAN" and error["element"] == 2
+    assert f"*{bad}~" in interchange.content or bad in interchange.acknowledgement.content or bad in error["message"]
+    assert not Shipment.objects.exists()
+    assert list(confirmed_po.lines.values_list("shipped_quantity", flat=True)) == [0, 0]
+
+
+def test_856_over_shipping_a_line_is_rejected_at_its_sn1(vendor, partner, confirmed_po):
+    document, _ssccs = asn_856(confirmed_po)
+    document.orders[0].pallets[0].cartons[0].items[0].quantity += 6
+
+    interchange = receive(vendor, interchange_text(document, 5))
+
+    assert interchange.status == InterchangeStatus.REJECTED
+    [error] = interchange.transactions.get().errors
+    assert (error["code"], error["segment"], error["element"]) == ("over_shipped", "SN1", 2)
+
+
+def test_856_cancel_purpose_is_refused(vendor, partner, confirmed_po):
+    document, _ssccs = asn_856(confirmed_po, purpose="01")
+    interchange = receive(vendor, interchange_text(document, 5))
+    assert interchange.status == InterchangeStatus.REJECTED
+    assert interchange.transactions.get().errors[0]["segment"] == "BSN"
 
 
 def invoice_810(po, *, quantity=60, total=None, number="INV-EDI-1") -> x12.Invoice:

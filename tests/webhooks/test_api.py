@@ -66,7 +66,7 @@ def test_retry_with_the_same_idempotency_key_creates_one_subscription(admin_clie
         ({"url": "ftp://erp.example.com/"}, "url"),
         ({"url": "not a url"}, "url"),
         ({"events": []}, "events"),
-        ({"events": ["purchase_order.exploded"]}, "events.0"),
+        ({"events": ["purchase_order.exploded"]}, "events[0]"),
     ],
 )
 def test_invalid_subscription_is_refused_naming_the_field(admin_client, settings, change, field):

@@ -227,6 +227,13 @@ SPECTACULAR_SETTINGS = {
         "EdiSetStatusEnum": "edi.models.SetStatus",
         "EdiInterchangeSourceEnum": "edi.models.InterchangeSource",
         "EdiDirectionEnum": "edi.models.Direction",
+        # Amazon's vendorShipments model (amazon_api/sp_api/) reuses property names for different choice sets.
+        "AsnTypeEnum": "shipments.models.AsnType",
+        "AmazonShipModeEnum": ["TruckLoad", "LessThanTruckLoad", "SmallParcel"],
+        "AmazonLabelShipModeEnum": ["SmallParcel", "LTL"],
+        "AmazonShipmentStatusEnum": ["Created", "TransportationRequested", "CarrierAssigned", "Shipped"],
+        "AmazonHandlingCodeEnum": ["Oversized", "Fragile", "Food", "HandleWithCare"],
+        "AmazonWeightUnitEnum": ["POUNDS", "OUNCES", "GRAMS", "KILOGRAMS"],
     },
     # Integrators read the contract before they hold a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
