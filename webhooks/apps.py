@@ -9,6 +9,9 @@ class WebhooksConfig(AppConfig):
     def ready(self):
         from vendor_portal.navigation import NavItem, register_nav
 
+        from . import events
         from .permissions import MANAGE_WEBHOOKS
+
+        events.connect()
 
         register_nav(NavItem(_("Webhooks"), "webhook_list", MANAGE_WEBHOOKS, order=95, side="vendor"))
