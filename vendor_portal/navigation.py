@@ -57,8 +57,12 @@ def navigation_for(scope, current_path: str = "") -> list[dict]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        active = current_path.startswith(url) if url != "/" else current_path == "/"
-        items.append({"label": item.label, "url": url, "active": active})
+        items.append({"label": item.label, "url": url, "active": False})
+    # The entry whose URL is the longest prefix of the page is the one we are in
+    # (so /payments/deductions/ lights "Deductions", not also "Payments").
+    matches = [i for i in items if (current_path.startswith(i["url"]) if i["url"] != "/" else current_path == "/")]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return items
 
 
