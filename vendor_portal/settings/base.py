@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -185,6 +186,10 @@ EDI_RETAILER_ISA_ID = env("EDI_RETAILER_ISA_ID", default="NORTHWIND")
 EDI_RETAILER_GS_ID = env("EDI_RETAILER_GS_ID", default="NORTHWIND")
 EDI_INBOX_DIR = env.path("EDI_INBOX_DIR", default=str(VAR_DIR / "edi" / "inbox"))
 CELERY_BEAT_SCHEDULE["edi-poll-inbox"] = {"task": "edi.tasks.edi_poll_inbox", "schedule": 60}
+CELERY_BEAT_SCHEDULE["reconciliation-nightly-sweep"] = {
+    "task": "reconciliation.tasks.reconciliation_nightly_sweep",
+    "schedule": crontab(hour=2, minute=30),
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -202,6 +207,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"token": env("API_RATE", default="600/min")},
     "EXCEPTION_HANDLER": "vendor_portal.api.errors.portal_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "vendor_portal.api.parsers.PortalJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "COERCE_DECIMAL_TO_STRING": True,
@@ -234,6 +244,8 @@ SPECTACULAR_SETTINGS = {
         "AmazonShipmentStatusEnum": ["Created", "TransportationRequested", "CarrierAssigned", "Shipped"],
         "AmazonHandlingCodeEnum": ["Oversized", "Fragile", "Food", "HandleWithCare"],
         "AmazonWeightUnitEnum": ["POUNDS", "OUNCES", "GRAMS", "KILOGRAMS"],
+        # vendorOrders' purchaseOrderState would otherwise take the name (and values) of the portal's enum.
+        "AmazonPurchaseOrderStateEnum": ["New", "Acknowledged", "Closed"],
     },
     # Integrators read the contract before they hold a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

@@ -1,0 +1,247 @@
+"""The 3-way match engine on a large database, beside one plain SQL query computing the same variances.
+
+    psql -h 127.0.0.1 -U postgres -c 'create database vp_bench'
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/vp_bench .venv/bin/python bench/match.py --lines 100000
+
+Migrates, then loads vendor RBENCH's POs, PO lines, accepted invoices and invoice lines with COPY (10 lines
+per invoice and PO; rows already there are kept, so a second run only measures). The mix per line: 70%
+exact, 10% billed above the PO cost, 10% short-received, 5% under-billed, 5% nothing received yet.
+
+Each run first forgets earlier results of RBENCH (match results, deductions, invoice states back to
+accepted), then times:
+  - the engine: `reconciliation.engine.match_invoices()` over every matchable invoice (results upserted,
+    claims raised, invoices approved or put on hold, audit rows), with its query count;
+  - the engine again (nothing changes: the idempotent re-run a nightly sweep mostly is);
+  - one SELECT computing the same variances and claims for the same lines (nothing written).
+It checks both agree (claims and statuses) and prints the times and the ratio (target: engine within 3x).
+The loaded rows bypass the services on purpose (no audit rows): they exist to be matched.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import random
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repo root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vendor_portal.settings.local")
+os.environ.setdefault("DEBUG", "false")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count, Sum  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from bench.po_list import _insert  # noqa: E402
+from invoicing.models import Invoice, InvoiceLine, InvoiceState  # noqa: E402
+from purchase_orders.models import PurchaseOrder, PurchaseOrderLine  # noqa: E402
+from reconciliation.engine import match_invoices  # noqa: E402
+from reconciliation.models import Deduction, MatchResult  # noqa: E402
+from vendor_portal.demo import seed_foundation  # noqa: E402
+from vendor_portal.models import Vendor  # noqa: E402
+
+VENDOR_CODE = "RBENCH"
+LINES_PER_INVOICE = 10
+CHUNK = 2_000  # invoices (and POs) per COPY batch
+
+SQL = """
+WITH prior AS (
+    SELECT il.id, COALESCE(SUM(il.quantity) OVER (
+               PARTITION BY il.purchase_order_line_id ORDER BY i.submitted_at NULLS LAST, i.id, il.id
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS prior_quantity
+    FROM invoicing_invoiceline il JOIN invoicing_invoice i ON i.id = il.invoice_id
+    WHERE i.vendor_id = %(vendor)s AND i.invoice_type = 'Invoice'
+      AND i.state IN ('submitted', 'accepted', 'on_hold', 'approved_for_payment', 'paid_partly', 'paid')
+), v AS (
+    SELECT il.id, il.quantity, il.unit_cost, pol.net_cost, pol.received_quantity,
+           GREATEST(0, il.quantity - GREATEST(0, pol.received_quantity - p.prior_quantity)) AS short_units
+    FROM invoicing_invoiceline il
+    JOIN invoicing_invoice i ON i.id = il.invoice_id
+    JOIN prior p ON p.id = il.id
+    JOIN purchase_orders_purchaseorderline pol ON pol.id = il.purchase_order_line_id
+    WHERE i.vendor_id = %(vendor)s AND i.state IN ('accepted', 'on_hold', 'approved_for_payment')
+)
+SELECT id,
+       CASE WHEN received_quantity = 0 THEN 'pending_receipt'
+            WHEN unit_cost > net_cost OR short_units > 0 THEN 'over_tolerance'
+            WHEN unit_cost < net_cost THEN 'under_billed' ELSE 'matched' END AS status,
+       CASE WHEN received_quantity > 0 THEN ROUND(GREATEST(unit_cost - net_cost, 0) * quantity, 2) ELSE 0 END AS price_claim,
+       CASE WHEN received_quantity > 0 THEN ROUND(short_units * unit_cost, 2) ELSE 0 END AS shortage_claim
+FROM v
+"""
+
+
+def setup() -> tuple[Vendor, dict]:
+    call_command("migrate", verbosity=0)
+    with transaction.atomic():
+        world = seed_foundation()
+        vendor, _ = Vendor.objects.get_or_create(code=VENDOR_CODE, defaults={"name": "Reconciliation Bench Ltd", "gs1_company_prefix": "0999998"})
+    from vendor_portal.models import Warehouse
+
+    return vendor, {"us": world["marketplaces"]["US"], "dc": Warehouse.objects.filter(marketplace=world["marketplaces"]["US"]).first()}
+
+
+def load(vendor: Vendor, places: dict, lines: int) -> float:
+    have = InvoiceLine.objects.filter(invoice__vendor=vendor).count()
+    invoices_wanted = lines // LINES_PER_INVOICE
+    invoices_have = have // LINES_PER_INVOICE
+    if invoices_have >= invoices_wanted:
+        return 0.0
+    started = time.perf_counter()
+    rng = random.Random(42)
+    now = timezone.now()
+    us, dc = places["us"], places["dc"]
+    for start in range(invoices_have, invoices_wanted, CHUNK):
+        stop = min(start + CHUNK, invoices_wanted)
+        with transaction.atomic():
+            _insert(PurchaseOrder, [{
+                "vendor_id": vendor.pk, "marketplace_id": us.pk, "number": f"RB{n:09d}", "order_type": "RegularOrder",
+                "order_date": now - datetime.timedelta(days=40), "state": "received", "state_changed_at": now, "ship_to_id": dc.pk,
+                "ship_window_start": now - datetime.timedelta(days=35), "ship_window_end": now - datetime.timedelta(days=30),
+                "currency": "USD", "payment_terms": "net30", "payment_method": "Invoice", "confirmation_due_at": now - datetime.timedelta(days=38),
+                "has_unconfirmed_changes": False, "created_at": now, "updated_at": now,
+            } for n in range(start, stop)])
+            po_ids = dict(PurchaseOrder.objects.filter(number__gte=f"RB{start:09d}", number__lt=f"RB{stop:09d}").values_list("number", "pk"))
+            po_lines, plan = [], {}
+            for n in range(start, stop):
+                for sequence in range(1, LINES_PER_INVOICE + 1):
+                    ordered = rng.randint(1, 50) * 6
+                    cost = Decimal(rng.randint(100, 9000)) / 100
+                    roll = rng.random()
+                    received, billed_cost = ordered, cost
+                    if roll < 0.10:
+                        billed_cost = cost + Decimal("0.50")
+                    elif roll < 0.20:
+                        received = ordered - rng.randint(1, 6)
+                    elif roll < 0.25:
+                        billed_cost = cost - Decimal("0.25") if cost > 1 else cost
+                    elif roll < 0.30:
+                        received = 0
+                    plan[(n, sequence)] = (ordered, billed_cost)
+                    po_lines.append({
+                        "purchase_order_id": po_ids[f"RB{n:09d}"], "sequence": sequence, "asin": f"B0R{sequence:07d}", "vendor_sku": f"RB-{sequence}",
+                        "title": "", "ordered_quantity": ordered, "unit_of_measure": "Eaches", "unit_size": 1, "backorder_allowed": False,
+                        "net_cost": cost, "accepted_quantity": ordered, "shipped_quantity": ordered, "received_quantity": received,
+                        "invoiced_quantity": ordered,
+                    })
+            _insert(PurchaseOrderLine, po_lines)
+            line_ids = {
+                (number, sequence): (pk, po_id) for pk, po_id, number, sequence in
+                PurchaseOrderLine.objects.filter(purchase_order_id__in=po_ids.values()).values_list("pk", "purchase_order_id", "purchase_order__number", "sequence")
+            }
+            invoices = []
+            for n in range(start, stop):
+                total = sum((plan[(n, s)][0] * plan[(n, s)][1] for s in range(1, LINES_PER_INVOICE + 1)), Decimal("0"))
+                invoices.append({
+                    "vendor_id": vendor.pk, "marketplace_id": us.pk, "invoice_type": "Invoice", "number": f"RBI{n:09d}",
+                    "invoice_date": now.date() - datetime.timedelta(days=5), "currency": "USD", "state": InvoiceState.ACCEPTED,
+                    "state_changed_at": now, "payment_terms": "net30", "due_date": now.date() + datetime.timedelta(days=25),
+                    "items_subtotal": total, "grand_total": total, "source": "po", "purchase_order_id": po_ids[f"RB{n:09d}"],
+                    "submitted_at": now - datetime.timedelta(minutes=invoices_wanted - n), "created_at": now, "updated_at": now,
+                })
+            _insert(Invoice, invoices)
+            invoice_ids = dict(Invoice.objects.filter(vendor=vendor, number__gte=f"RBI{start:09d}", number__lt=f"RBI{stop:09d}").values_list("number", "pk"))
+            invoice_lines = []
+            for n in range(start, stop):
+                for sequence in range(1, LINES_PER_INVOICE + 1):
+                    ordered, billed_cost = plan[(n, sequence)]
+                    invoice_lines.append({
+                        "invoice_id": invoice_ids[f"RBI{n:09d}"], "sequence": sequence, "purchase_order_line_id": line_ids[(f"RB{n:09d}", sequence)][0],
+                        "purchase_order_number": f"RB{n:09d}", "asin": f"B0R{sequence:07d}", "vendor_sku": f"RB-{sequence}", "quantity": ordered,
+                        "unit_cost": billed_cost, "line_amount": ordered * billed_cost,
+                    })
+            _insert(InvoiceLine, invoice_lines)
+    with connection.cursor() as cursor:
+        for table in ("purchase_orders_purchaseorder", "purchase_orders_purchaseorderline", "invoicing_invoice", "invoicing_invoiceline"):
+            cursor.execute(f"ANALYZE {table}")
+    return time.perf_counter() - started
+
+
+def reset(vendor: Vendor) -> None:
+    """Forget earlier matches of the bench vendor, so the engine does its full first pass again."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM reconciliation_deduction WHERE vendor_id = %s AND reverses_id IS NOT NULL", [vendor.pk])
+        cursor.execute("DELETE FROM reconciliation_deduction WHERE vendor_id = %s", [vendor.pk])
+        cursor.execute("DELETE FROM reconciliation_matchresult WHERE invoice_id IN (SELECT id FROM invoicing_invoice WHERE vendor_id = %s)", [vendor.pk])
+        cursor.execute("UPDATE invoicing_invoice SET state = 'accepted' WHERE vendor_id = %s", [vendor.pk])
+        cursor.execute("ANALYZE reconciliation_matchresult")
+
+
+def timed_engine() -> tuple[float, int, dict]:
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        summary = match_invoices()
+        seconds = time.perf_counter() - started
+    return seconds, len(queries), summary.as_dict()
+
+
+def timed_sql(vendor: Vendor) -> tuple[float, list]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(SQL, {"vendor": vendor.pk})
+        rows = cursor.fetchall()
+        return time.perf_counter() - started, rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lines", type=int, default=100_000, help="invoice lines to load (10 per invoice)")
+    args = parser.parse_args()
+    vendor, places = setup()
+    seconds = load(vendor, places, args.lines)
+    total = InvoiceLine.objects.filter(invoice__vendor=vendor).count()
+    print(f"loaded {total:,} invoice lines of {VENDOR_CODE} ({'already there' if not seconds else f'{seconds:.1f} s'})")
+
+    reset(vendor)
+    sql_seconds, rows = timed_sql(vendor)  # also warms the cache for both
+    reset(vendor)
+    engine_seconds, engine_queries, summary = timed_engine()
+    again_seconds, again_queries, again = timed_engine()
+    sql_seconds, rows = timed_sql_after_reset(vendor)
+
+    results = MatchResult.objects.filter(invoice__vendor=vendor)
+    by_status = dict(results.values_list("status").annotate(n=Count("id")).order_by())
+    claims = Deduction.objects.filter(vendor=vendor).values("kind").annotate(total=Sum("amount")).order_by("kind")
+    sql_status: dict = {}
+    sql_price = sql_short = Decimal("0")
+    for _id, status, price, short in rows:
+        sql_status[status] = sql_status.get(status, 0) + 1
+        sql_price += price
+        sql_short += short
+    engine_claims = {row["kind"]: row["total"] for row in claims}
+    agree = sql_status == by_status and engine_claims.get("price_claim", 0) == sql_price and engine_claims.get("shortage_claim", 0) == sql_short
+
+    print(f"\nmatch of {summary['lines']:,} invoice lines ({total // LINES_PER_INVOICE:,} invoices)")
+    print(f"  engine, first pass:   {engine_seconds:8.2f} s  {engine_queries:3d} queries  {summary}")
+    print(f"  engine, re-run:       {again_seconds:8.2f} s  {again_queries:3d} queries  claims raised {again['claims_raised']}, reversals {again['reversals']}")
+    print(f"  single SQL (select):  {sql_seconds:8.2f} s    1 query    {len(rows):,} rows")
+    print(f"  ratio engine / SQL:   {engine_seconds / sql_seconds:8.2f}x first pass, {again_seconds / sql_seconds:.2f}x re-run (target within 3x)")
+    print(f"  statuses engine {by_status}")
+    print(f"  statuses SQL    {sql_status}")
+    print(f"  claims engine price {engine_claims.get('price_claim')} shortage {engine_claims.get('shortage_claim')}; SQL price {sql_price} shortage {sql_short}")
+    print(f"  engine and SQL agree: {agree}")
+
+
+def timed_sql_after_reset(vendor: Vendor) -> tuple[float, list]:
+    """The SQL reads invoices in the states the engine reads, so it runs on the same (reset) data."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE invoicing_invoice SET state = 'accepted' WHERE vendor_id = %s", [vendor.pk])
+        result = timed_sql(vendor)
+        transaction.set_rollback(True)
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,290 @@
+"""Shapes of /api/v1/ deductions, disputes, payments (remittances), payment runs and the payment summary.
+
+snake_case; money is a decimal string beside its `currency`. Deductions and match results carry
+financesInvoices' facts: `variance_type` (PQV/PPV/OTHER) and `variance_reasons`
+([{"variance_type", "defect_types"}]), `matching_context` (matched quantity/amount, quantity and price
+variance, paid quantity/amount)."""
+from django.utils import timezone
+from rest_framework import serializers
+
+from ..models import DeductionKind, DisputeStatus, VarianceType
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+def variance_reasons(deduction) -> list[dict]:
+    if deduction.variance_type in (VarianceType.PQV, VarianceType.PPV):
+        return [{"variance_type": deduction.variance_type, "defect_types": [deduction.reason]}]
+    return []
+
+
+class VarianceReasonSerializer(serializers.Serializer):
+    variance_type = serializers.ChoiceField(choices=VarianceType.choices)
+    defect_types = serializers.ListField(child=serializers.CharField())
+
+
+class DeductionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    vendor = serializers.CharField(source="vendor.code")
+    marketplace = serializers.CharField(source="marketplace.code")
+    kind = serializers.CharField()
+    reason = serializers.CharField()
+    reason_label = serializers.CharField(source="get_reason_display")
+    variance_type = serializers.CharField()
+    variance_reasons = serializers.SerializerMethodField()
+    amount = serializers.DecimalField(**MONEY)
+    currency = serializers.CharField()
+    reversed_amount = serializers.SerializerMethodField()
+    remaining_amount = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    description = serializers.CharField()
+    invoice_id = serializers.IntegerField(allow_null=True)
+    invoice_number = serializers.SerializerMethodField()
+    invoice_line_id = serializers.IntegerField(allow_null=True)
+    purchase_order_number = serializers.SerializerMethodField()
+    shipment_id = serializers.IntegerField(allow_null=True)
+    reverses_id = serializers.IntegerField(allow_null=True)
+    reverses_reference = serializers.SerializerMethodField()
+    dispute_deadline = serializers.DateField(allow_null=True)
+    disputable = serializers.SerializerMethodField()
+    remittance_number = serializers.SerializerMethodField()
+    settled_at = serializers.DateTimeField(allow_null=True)
+    evidence = serializers.JSONField()
+    created_at = serializers.DateTimeField()
+
+    def get_variance_reasons(self, obj) -> list[dict]:
+        return VarianceReasonSerializer(variance_reasons(obj), many=True).data
+
+    def _reversed(self, obj):
+        from decimal import Decimal
+
+        return getattr(obj, "reversals_total", None) or Decimal("0.00")
+
+    def get_reversed_amount(self, obj) -> str:
+        return f"{self._reversed(obj):.2f}"
+
+    def get_remaining_amount(self, obj) -> str:
+        return f"{obj.amount - self._reversed(obj):.2f}"
+
+    def get_invoice_number(self, obj) -> str | None:
+        return obj.invoice.number if obj.invoice_id else None
+
+    def get_purchase_order_number(self, obj) -> str | None:
+        return obj.purchase_order.number if obj.purchase_order_id else None
+
+    def get_reverses_reference(self, obj) -> str | None:
+        return obj.reverses.reference if obj.reverses_id else None
+
+    def get_disputable(self, obj) -> bool:
+        return (obj.kind != DeductionKind.REVERSAL and obj.status not in ("disputed", "reversed")
+                and obj.dispute_deadline is not None and obj.dispute_deadline >= timezone.localdate())
+
+    def get_remittance_number(self, obj) -> str | None:
+        return obj.remittance.number if obj.remittance_id else None
+
+
+class EvidenceDocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, obj) -> str:
+        return f"/api/v1/documents/{obj.pk}/download"
+
+
+class DisputeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    deduction_id = serializers.IntegerField()
+    deduction_reference = serializers.CharField(source="deduction.reference")
+    number = serializers.IntegerField()
+    reason = serializers.CharField()
+    status = serializers.CharField()
+    amount_reversed = serializers.DecimalField(**MONEY)
+    currency = serializers.CharField(source="deduction.currency")
+    reversal_id = serializers.IntegerField(allow_null=True)
+    answer_note = serializers.CharField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    evidence = EvidenceDocumentSerializer(many=True, source="evidence.all")
+
+
+class DisputeInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=4000)
+    evidence = serializers.ListField(child=serializers.FileField(), required=False, help_text="PDF, JPEG or PNG, at most 5 MB each, 10 files.")
+
+
+class DisputeAnswerSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[DisputeStatus.UPHELD, DisputeStatus.REVERSED, DisputeStatus.PARTLY_REVERSED])
+    amount = serializers.DecimalField(**MONEY, required=False, allow_null=True, help_text="Required for partly_reversed.")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RemittanceLineSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    kind = serializers.CharField()
+    reference = serializers.CharField()
+    description = serializers.CharField()
+    invoice_id = serializers.IntegerField(allow_null=True)
+    deduction_id = serializers.IntegerField(allow_null=True)
+    amount = serializers.DecimalField(**MONEY)
+
+
+class RemittanceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    vendor = serializers.CharField(source="vendor.code")
+    marketplace = serializers.CharField(source="marketplace.code")
+    pay_date = serializers.DateField()
+    paid_at = serializers.DateTimeField(allow_null=True)
+    currency = serializers.CharField()
+    gross_paid = serializers.DecimalField(**MONEY)
+    deductions_total = serializers.DecimalField(**MONEY)
+    reversals_total = serializers.DecimalField(**MONEY)
+    discounts_total = serializers.DecimalField(**MONEY)
+    net_amount = serializers.DecimalField(**MONEY)
+    document_url = serializers.SerializerMethodField()
+    lines = RemittanceLineSerializer(many=True, source="lines.all")
+
+    def get_document_url(self, obj) -> str:
+        return f"/api/v1/payments/{obj.pk}/document"
+
+
+class RemittanceSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    vendor = serializers.CharField(source="vendor.code")
+    marketplace = serializers.CharField(source="marketplace.code")
+    currency = serializers.CharField()
+    net_amount = serializers.DecimalField(**MONEY)
+
+
+class PaymentRunSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    pay_date = serializers.DateField()
+    status = serializers.CharField()
+    approval_request_id = serializers.IntegerField(allow_null=True)
+    created_by = serializers.CharField(source="created_by.username")
+    approved_by = serializers.SerializerMethodField()
+    approved_at = serializers.DateTimeField(allow_null=True)
+    paid_at = serializers.DateTimeField(allow_null=True)
+    remittances = RemittanceSummarySerializer(many=True, source="remittances.all")
+
+    def get_approved_by(self, obj) -> str | None:
+        return obj.approved_by.username if obj.approved_by_id else None
+
+
+class PaymentRunInputSerializer(serializers.Serializer):
+    pay_date = serializers.DateField()
+    marketplace = serializers.CharField(required=False, allow_blank=True, help_text="A marketplace code to pay only its invoices.")
+
+
+class PaymentRunDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "reject"])
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MatchRunInputSerializer(serializers.Serializer):
+    invoice_id = serializers.IntegerField(required=False, allow_null=True, help_text="Omit to match every open invoice and raise chargebacks.")
+
+
+class MatchSummarySerializer(serializers.Serializer):
+    lines = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    claims_raised = serializers.IntegerField()
+    claims_updated = serializers.IntegerField()
+    reversals = serializers.IntegerField()
+    approved_for_payment = serializers.IntegerField()
+    on_hold = serializers.IntegerField()
+
+
+class MatchResultSerializer(serializers.Serializer):
+    invoice_id = serializers.IntegerField()
+    invoice_line_id = serializers.IntegerField()
+    sequence = serializers.IntegerField(source="invoice_line.sequence")
+    status = serializers.CharField()
+    currency = serializers.CharField()
+    po_cost = serializers.DecimalField(**MONEY)
+    invoiced_cost = serializers.DecimalField(**MONEY)
+    ordered_quantity = serializers.IntegerField()
+    received_quantity = serializers.IntegerField()
+    invoiced_quantity = serializers.IntegerField()
+    previously_invoiced_quantity = serializers.IntegerField()
+    price_claim = serializers.DecimalField(**MONEY)
+    shortage_claim = serializers.DecimalField(**MONEY)
+    matching_context = serializers.SerializerMethodField()
+    evidence = serializers.JSONField()
+    computed_at = serializers.DateTimeField()
+
+    def get_matching_context(self, obj) -> dict:
+        """financesInvoices MatchingContext, in snake_case."""
+        matched = obj.invoiced_quantity - obj.shortage_units
+        return {
+            "matched_quantity": matched,
+            "matched_amount": {"amount": f"{obj.invoiced_cost * matched:.2f}", "currency": obj.currency},
+            "quantity_variance": obj.shortage_units,
+            "price_variance": {"amount": f"{obj.invoiced_cost - obj.po_cost:.2f}", "currency": obj.currency},
+            "variance_reasons": obj.variance_reasons,
+        }
+
+
+class _CurrencyAmount(serializers.Serializer):
+    currency = serializers.CharField()
+    count = serializers.IntegerField()
+    amount = serializers.DecimalField(**MONEY)
+
+
+class _OpenInvoices(_CurrencyAmount):
+    state = serializers.CharField()
+
+
+class _Aging(_CurrencyAmount):
+    bucket = serializers.CharField()
+
+
+class _Paid(serializers.Serializer):
+    currency = serializers.CharField()
+    remittances = serializers.IntegerField()
+    gross_paid = serializers.DecimalField(**MONEY)
+    deductions_total = serializers.DecimalField(**MONEY)
+    reversals_total = serializers.DecimalField(**MONEY)
+    discounts_total = serializers.DecimalField(**MONEY)
+    net_amount = serializers.DecimalField(**MONEY)
+
+
+class _DeductionMonth(_CurrencyAmount):
+    month = serializers.DateField()
+    kind = serializers.CharField()
+
+
+class _DeductionKind(_CurrencyAmount):
+    kind = serializers.CharField()
+
+
+class _Unsettled(serializers.Serializer):
+    currency = serializers.CharField()
+    deductions = serializers.DecimalField(**MONEY)
+    reversals = serializers.DecimalField(**MONEY)
+    net = serializers.DecimalField(**MONEY)
+
+
+class _CashWeek(_CurrencyAmount):
+    week_start = serializers.DateField()
+
+
+class PaymentSummarySerializer(serializers.Serializer):
+    today = serializers.DateField()
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    currencies = serializers.ListField(child=serializers.CharField())
+    open_invoices = _OpenInvoices(many=True)
+    aging = _Aging(many=True)
+    paid = _Paid(many=True)
+    deductions_by_month = _DeductionMonth(many=True)
+    deductions_by_kind = _DeductionKind(many=True)
+    unsettled_deductions = _Unsettled(many=True)
+    open_disputes = _CurrencyAmount(many=True)
+    cash_expected_by_week = _CashWeek(many=True)

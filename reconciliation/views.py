@@ -1,0 +1,602 @@
+"""Payment screens: vendor finance's summary, deductions, disputes and remittances; accounts payable's
+dispute queue, payment runs and match trigger. Reads come from reconciliation.selectors, every write
+calls reconciliation.services; exports are reconciliation.exports."""
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from invoicing.models import Invoice, InvoiceState, InvoiceType
+from vendor_portal.decorators import portal_view
+from vendor_portal.errors import PortalError
+from vendor_portal.models import Marketplace
+from vendor_portal.roles import Action
+from vendor_portal.services.audit import Actor
+from vendor_portal.tenancy import get_visible_or_404
+
+from . import exports, selectors, services
+from .forms import (
+    DeductionFilterForm,
+    DisputeAnswerForm,
+    DisputeForm,
+    PaymentRunForm,
+    RemittanceFilterForm,
+    RunDecisionForm,
+    SummaryFilterForm,
+)
+from .models import (
+    ZERO,
+    Deduction,
+    DeductionKind,
+    DeductionStatus,
+    Dispute,
+    DisputeStatus,
+    MatchResult,
+    PaymentRun,
+    PaymentRunStatus,
+    Remittance,
+    RemittanceLineKind,
+    marketplace_today,
+)
+
+PAGE_SIZE = 50
+AGING_LABELS = {
+    "not_due": gettext_lazy("Not yet due"), "1_30": gettext_lazy("1–30 days late"), "31_60": gettext_lazy("31–60 days late"),
+    "61_90": gettext_lazy("61–90 days late"), "90_plus": gettext_lazy("Over 90 days late"),
+}
+AGING_AXIS = {"not_due": gettext_lazy("Not due"), "1_30": "1–30", "31_60": "31–60", "61_90": "61–90", "90_plus": "90+"}
+PAST_DUE_BUCKETS = ("1_30", "31_60", "61_90", "90_plus")
+# Chart colours per deduction kind: claims warm, chargebacks red, co-op neutral, reversals green.
+KIND_COLOURS = {
+    DeductionKind.SHORTAGE_CLAIM: "#d9822b", DeductionKind.PRICE_CLAIM: "#e8b84a", DeductionKind.CHARGEBACK: "#b3261e",
+    DeductionKind.COOP_ALLOWANCE: "#7a8aa6", DeductionKind.REVERSAL: "#1f7a4d",
+}
+INVOICE_STATE_ORDER = list(selectors.OPEN_INVOICE_STATES)
+
+
+def _form_errors(form, error: PortalError) -> None:
+    """Put a service's errors next to the fields they name ("evidence[2]" belongs to "evidence")."""
+    for item in error.as_error_list():
+        field = (item.get("field") or "").split("[")[0]
+        form.add_error(field if field in form.fields else None, item["message"])
+
+
+def _money_sum(rows, field="amount") -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for row in rows:
+        totals[row["currency"]] += row[field] or ZERO
+    return dict(sorted(totals.items()))
+
+
+# Payment summary -----------------------------------------------------------------------------------
+def _summary_for(request):
+    form = SummaryFilterForm(request.GET or None, scope=request.scope)
+    filters = form.filters()
+    summary = selectors.payment_summary(
+        scope=request.scope, marketplace=filters.get("marketplace"), period_start=filters.get("period_start"),
+        period_end=filters.get("period_end"), vendor=filters.get("vendor"),
+    )
+    return form, summary
+
+
+def _month_range(start: datetime.date, end: datetime.date, limit: int = 36) -> list[datetime.date]:
+    months, month = [], start.replace(day=1)
+    while month <= end and len(months) < limit:
+        months.append(month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _chart_data(summary: dict, currency: str) -> dict:
+    """What payment_summary.js draws for one currency (amounts as decimal strings, never floats)."""
+    aging = {row["bucket"]: row for row in summary["aging"] if row["currency"] == currency}
+    weeks = [row for row in summary["cash_expected_by_week"] if row["currency"] == currency]
+    months = _month_range(summary["period_start"], summary["period_end"])
+    by_month = defaultdict(dict)
+    for row in summary["deductions_by_month"]:
+        if row["currency"] == currency:
+            by_month[row["kind"]][row["month"]] = row["amount"]
+    datasets = [
+        {"label": str(kind.label), "colour": KIND_COLOURS[kind], "data": [str(by_month[kind].get(m, ZERO)) for m in months]}
+        for kind in DeductionKind if kind in by_month
+    ]
+    return {
+        "currency": currency,
+        "aging": {"labels": [str(AGING_AXIS[b]) for b in selectors.AGING_BUCKETS], "axis": _("days past the due date"),
+                  "data": [str(aging[b]["amount"]) if b in aging else "0.00" for b in selectors.AGING_BUCKETS],
+                  "late": [b in PAST_DUE_BUCKETS for b in selectors.AGING_BUCKETS]},
+        "cash": {"labels": [row["week_start"].isoformat() for row in weeks], "data": [str(row["amount"]) for row in weeks]},
+        "deductions": {"labels": [m.strftime("%Y-%m") for m in months], "datasets": datasets},
+    }
+
+
+def _summary_context(summary: dict, chart_currency: str | None) -> dict:
+    currencies = summary["currencies"]
+    open_by_currency = defaultdict(list)
+    for row in summary["open_invoices"]:
+        open_by_currency[row["currency"]].append({**row, "label": InvoiceState(row["state"]).label})
+    for rows in open_by_currency.values():
+        rows.sort(key=lambda r: INVOICE_STATE_ORDER.index(r["state"]) if r["state"] in INVOICE_STATE_ORDER else 99)
+    past_due = [row for row in summary["aging"] if row["bucket"] in PAST_DUE_BUCKETS]
+    taken = [row for row in summary["deductions_by_kind"] if row["kind"] != DeductionKind.REVERSAL]
+    given_back = [row for row in summary["deductions_by_kind"] if row["kind"] == DeductionKind.REVERSAL]
+    tiles = []
+    for currency in currencies:
+        open_rows = open_by_currency.get(currency, [])
+        tiles.append({
+            "currency": currency,
+            "open_count": sum(r["count"] for r in open_rows),
+            "open_amount": sum((r["amount"] for r in open_rows), ZERO),
+            "open_by_state": open_rows,
+            "due_now": _money_sum(past_due).get(currency, ZERO),
+            "due_now_count": sum(r["count"] for r in past_due if r["currency"] == currency),
+            "paid": next((r for r in summary["paid"] if r["currency"] == currency), None),
+            "deductions": _money_sum(taken).get(currency, ZERO),
+            "deductions_count": sum(r["count"] for r in taken if r["currency"] == currency),
+            "reversals": _money_sum(given_back).get(currency, ZERO),
+            "disputes": next((r for r in summary["open_disputes"] if r["currency"] == currency), None),
+            "unsettled": next((r for r in summary["unsettled_deductions"] if r["currency"] == currency), None),
+        })
+    chart_currency = chart_currency if chart_currency in currencies else (currencies[0] if currencies else "")
+    aging_rows = [{**row, "label": AGING_LABELS[row["bucket"]], "late": row["bucket"] in PAST_DUE_BUCKETS} for row in summary["aging"]]
+    months = defaultdict(dict)
+    for row in summary["deductions_by_month"]:
+        months[(row["month"], row["currency"])][row["kind"]] = row["amount"]
+    kinds = [kind for kind in DeductionKind if any(kind in by_kind for by_kind in months.values())]
+    deduction_rows = [
+        {"month": month, "currency": currency, "amounts": [by_kind.get(kind) for kind in kinds],
+         "total": sum((v for k, v in by_kind.items() if k != DeductionKind.REVERSAL), ZERO)}
+        for (month, currency), by_kind in sorted(months.items())
+    ]
+    return {
+        "summary": summary, "tiles": tiles, "chart_currency": chart_currency, "aging_rows": aging_rows,
+        "deduction_kinds": [kind.label for kind in kinds], "deduction_rows": deduction_rows,
+        "chart_data": _chart_data(summary, chart_currency) if chart_currency else None,
+    }
+
+
+@portal_view(Action.VIEW_PAYMENTS)
+def payment_summary_view(request):
+    form, summary = _summary_for(request)
+    context = _summary_context(summary, request.GET.get("currency"))
+    context["form"] = form
+    context["query"] = request.GET.urlencode()
+    return render(request, "reconciliation/payment_summary.html", context)
+
+
+@portal_view(Action.VIEW_PAYMENTS)
+def payment_summary_csv(request):
+    _form, summary = _summary_for(request)
+    return exports.payment_summary_csv(summary, f"payment-summary-{summary['period_start']}-{summary['period_end']}")
+
+
+@portal_view(Action.VIEW_PAYMENTS)
+def payment_summary_xlsx(request):
+    _form, summary = _summary_for(request)
+    return exports.payment_summary_xlsx(summary, f"payment-summary-{summary['period_start']}-{summary['period_end']}")
+
+
+# Deductions ----------------------------------------------------------------------------------------
+def _deductions_for(request):
+    form = DeductionFilterForm(request.GET or None, scope=request.scope)
+    return form, selectors.deduction_list(scope=request.scope, filters=form.filters())
+
+
+@portal_view(Action.VIEW_PAYMENTS)
+def deduction_list_view(request):
+    form, deductions = _deductions_for(request)
+    # From the plain rows: the list's reversal annotation joins and would count an amount once per reversal.
+    totals = list(
+        Deduction.objects.filter(pk__in=deductions.order_by().values("pk")).values("currency")
+        .annotate(count=Count("id"), amount=Sum("amount")).order_by("currency")
+    )
+    page = Paginator(deductions, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reconciliation/deduction_list.html", {
+        "form": form, "page": page, "totals": totals, "query": request.GET.urlencode(),
+    })
+
+
+@portal_view(Action.VIEW_PAYMENTS)
+def deduction_export_csv(request):
+    _form, deductions = _deductions_for(request)
+    return exports.deductions_csv(deductions[: exports.CSV_MAX_ROWS], "deductions")
+
+
+@portal_view(Action.VIEW_PAYMENTS)
+def deduction_export_xlsx(request):
+    _form, deductions = _deductions_for(request)
+    return exports.deductions_xlsx(deductions[: exports.XLSX_MAX_ROWS], "deductions")
+
+
+def _dispute_standing(deduction: Deduction, disputes: list[Dispute]) -> dict:
+    """What the detail page says about disputing (the service decides; this only explains it up front)."""
+    from .engine import dispute_windows, window_for
+
+    days, max_disputes = window_for(dispute_windows(), deduction.marketplace_id, deduction.kind)
+    today = marketplace_today(deduction.marketplace)
+    deadline = deduction.dispute_deadline or (marketplace_today(deduction.marketplace, deduction.created_at) + datetime.timedelta(days=days))
+    standing = {"deadline": deadline, "days_left": (deadline - today).days, "max": max_disputes, "used": len(disputes), "blocked": ""}
+    if deduction.kind == DeductionKind.REVERSAL:
+        standing["blocked"] = _("A reversal gives money back: there is nothing to dispute.")
+    elif today > deadline:
+        standing["blocked"] = _("The dispute window closed on %(date)s.") % {"date": deadline.isoformat()}
+    elif any(d.status == DisputeStatus.OPEN for d in disputes):
+        standing["blocked"] = _("Your dispute is with the retailer; you will hear when it is answered.")
+    elif len(disputes) >= max_disputes:
+        standing["blocked"] = _("Disputed %(n)s times, the most allowed.") % {"n": len(disputes)}
+    elif deduction.status == DeductionStatus.REVERSED:
+        standing["blocked"] = _("Already reversed in full.")
+    return standing
+
+
+def _deduction_context(request, deduction: Deduction, form=None) -> dict:
+    disputes = list(selectors.dispute_list(scope=request.scope, deduction=deduction).order_by("number"))
+    match = (
+        MatchResult.objects.visible_to(request.scope).select_related("invoice_line").filter(invoice_line_id=deduction.invoice_line_id).first()
+        if deduction.invoice_line_id else None
+    )
+    scope = request.scope
+    can_dispute = not scope.is_retailer and scope.can(Action.DISPUTE_DEDUCTIONS)
+    return {
+        "deduction": deduction, "match": match, "disputes": disputes,
+        "reversals": list(deduction.reversals.order_by("created_at", "pk")),
+        "standing": _dispute_standing(deduction, disputes),
+        "can_dispute": can_dispute, "form": form or (DisputeForm() if can_dispute else None),
+        "remaining": deduction.amount - deduction.reversals_total,
+        "evidence_rows": [(key, value) for key, value in sorted((deduction.evidence or {}).items()) if not isinstance(value, (dict, list))],
+    }
+
+
+def _get_deduction(request, pk) -> Deduction:
+    deduction = selectors.deduction_detail(scope=request.scope, deduction_id=pk)
+    if deduction is None:
+        raise Http404
+    return deduction
+
+
+@portal_view(Action.VIEW_PAYMENTS)
+def deduction_detail_view(request, pk):
+    deduction = _get_deduction(request, pk)
+    return render(request, "reconciliation/deduction_detail.html", _deduction_context(request, deduction))
+
+
+@portal_view(Action.DISPUTE_DEDUCTIONS)
+@require_POST
+def deduction_dispute_view(request, pk):
+    deduction = _get_deduction(request, pk)
+    form = DisputeForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            dispute = services.dispute_create(
+                scope=request.scope, deduction_id=deduction.pk, reason=form.cleaned_data["reason"],
+                files=form.cleaned_data["evidence"], actor=Actor.from_request(request),
+            )
+        except PortalError as error:
+            _form_errors(form, error)
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Dispute %(n)s of %(ref)s sent to the retailer.") % {"n": dispute.number, "ref": deduction.reference})
+            return redirect("deduction_detail", pk=deduction.pk)
+    deduction = _get_deduction(request, pk)
+    return render(request, "reconciliation/deduction_detail.html", _deduction_context(request, deduction, form), status=400)
+
+
+# Remittances ---------------------------------------------------------------------------------------
+def _remittances_for(request):
+    form = RemittanceFilterForm(request.GET or None, scope=request.scope)
+    return form, selectors.remittance_list(scope=request.scope, filters=form.filters())
+
+
+@portal_view(Action.VIEW_PAYMENTS)
+def remittance_list_view(request):
+    form, remittances = _remittances_for(request)
+    totals = list(
+        remittances.order_by().values("currency").annotate(
+            count=Count("id"), gross_paid=Sum("gross_paid"), deductions_total=Sum("deductions_total"), reversals_total=Sum("reversals_total"),
+            discounts_total=Sum("discounts_total"), net_amount=Sum("net_amount"),
+        ).order_by("currency")
+    )
+    page = Paginator(remittances, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reconciliation/remittance_list.html", {"form": form, "page": page, "totals": totals, "query": request.GET.urlencode()})
+
+
+def _get_remittance(request, pk) -> Remittance:
+    return get_visible_or_404(Remittance.objects.select_related("vendor", "marketplace", "run", "document"), request.scope, pk=pk)
+
+
+@portal_view(Action.VIEW_PAYMENTS)
+def remittance_detail_view(request, pk):
+    remittance = _get_remittance(request, pk)
+    lines = list(remittance.lines.select_related("invoice", "deduction").order_by("sequence"))
+    sums = {kind: sum((line.amount for line in lines if line.kind == kind), ZERO) for kind in RemittanceLineKind.values}
+    return render(request, "reconciliation/remittance_detail.html", {
+        "remittance": remittance, "lines": lines, "sums": sums, "lines_total": sum((line.amount for line in lines), ZERO),
+        "kinds": RemittanceLineKind,
+    })
+
+
+@portal_view(Action.VIEW_PAYMENTS)
+def remittance_pdf(request, pk):
+    remittance = _get_remittance(request, pk)
+    try:
+        stored = services.remittance_document(scope=request.scope, remittance_id=remittance.pk, actor=Actor.from_request(request))
+    except PortalError as error:
+        messages.error(request, error.message)
+        return redirect("remittance_detail", pk=remittance.pk)
+    return FileResponse(stored.file.open("rb"), content_type="application/pdf", as_attachment=True, filename=f"{remittance.number}.pdf")
+
+
+def _one_remittance(request, pk):
+    remittance = _get_remittance(request, pk)
+    return remittance, selectors.remittance_list(scope=request.scope).filter(pk=remittance.pk)
+
+
+@portal_view(Action.VIEW_PAYMENTS)
+def remittance_csv(request, pk):
+    remittance, queryset = _one_remittance(request, pk)
+    return exports.remittances_csv(queryset, remittance.number)
+
+
+@portal_view(Action.VIEW_PAYMENTS)
+def remittance_xlsx(request, pk):
+    remittance, queryset = _one_remittance(request, pk)
+    return exports.remittances_xlsx(queryset, remittance.number)
+
+
+# A remittance is exported one row per line (a handful each): cap the remittances so the rows stay under the limits.
+REMITTANCES_PER_EXPORT = {"csv": exports.CSV_MAX_ROWS // 10, "xlsx": exports.XLSX_MAX_ROWS // 10}
+
+
+@portal_view(Action.VIEW_PAYMENTS)
+def remittance_export_csv(request):
+    _form, remittances = _remittances_for(request)
+    return exports.remittances_csv(remittances[: REMITTANCES_PER_EXPORT["csv"]], "remittances")
+
+
+@portal_view(Action.VIEW_PAYMENTS)
+def remittance_export_xlsx(request):
+    _form, remittances = _remittances_for(request)
+    return exports.remittances_xlsx(remittances[: REMITTANCES_PER_EXPORT["xlsx"]], "remittances")
+
+
+# Disputes (accounts payable) -----------------------------------------------------------------------
+@portal_view(Action.ANSWER_DISPUTES)
+def dispute_queue(request):
+    status = request.GET.get("status", DisputeStatus.OPEN)
+    status = status if status in DisputeStatus.values else ""
+    disputes = selectors.dispute_list(scope=request.scope, status=status or None).select_related("deduction__vendor", "deduction__marketplace")
+    if status == DisputeStatus.OPEN:
+        disputes = disputes.order_by("created_at", "id")  # oldest first: the queue is worked in order
+    page = Paginator(disputes, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reconciliation/dispute_list.html", {"page": page, "status": status, "statuses": DisputeStatus.choices})
+
+
+def _dispute_context(request, dispute: Dispute, form=None) -> dict:
+    deduction = _get_deduction(request, dispute.deduction_id)
+    context = _deduction_context(request, deduction)
+    context.update({"dispute": dispute, "answer_form": form or DisputeAnswerForm(initial={"outcome": DisputeStatus.REVERSED})})
+    return context
+
+
+@portal_view(Action.VIEW_PAYMENTS)
+def dispute_detail(request, pk):
+    dispute = get_visible_or_404(Dispute.objects.select_related("deduction", "answered_by", "created_by").prefetch_related("evidence"), request.scope, pk=pk)
+    if not request.scope.can(Action.ANSWER_DISPUTES):
+        # Vendor finance follows its disputes on the deduction (links in notifications land here).
+        return redirect(f"{reverse('deduction_detail', args=[dispute.deduction_id])}#dispute-{dispute.number}")
+    return render(request, "reconciliation/dispute_detail.html", _dispute_context(request, dispute))
+
+
+@portal_view(Action.ANSWER_DISPUTES)
+@require_POST
+def dispute_answer_view(request, pk):
+    dispute = get_visible_or_404(Dispute.objects.select_related("deduction").prefetch_related("evidence"), request.scope, pk=pk)
+    form = DisputeAnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.dispute_answer(
+                scope=request.scope, dispute_id=dispute.pk, outcome=form.cleaned_data["outcome"], amount=form.cleaned_data["amount"],
+                note=form.cleaned_data["note"], actor=Actor.from_request(request),
+            )
+        except PortalError as error:
+            _form_errors(form, error)
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Dispute of %(ref)s answered.") % {"ref": dispute.deduction.reference})
+            return redirect("dispute_queue")
+    return render(request, "reconciliation/dispute_detail.html", _dispute_context(request, dispute, form), status=400)
+
+
+# Payment runs and the match (accounts payable) -----------------------------------------------------
+def payment_run_preview(*, pay_date: datetime.date, marketplace=None) -> list[dict]:
+    """What a run for `pay_date` would pay each vendor, without creating it: the same planning as
+    `services.payment_run_create`, read-only (no locks, nothing saved)."""
+    invoices = (
+        Invoice.objects.filter(invoice_type=InvoiceType.INVOICE, state=InvoiceState.APPROVED_FOR_PAYMENT)
+        .exclude(pk__in=services._reserved_invoice_ids()).select_related("vendor", "marketplace").order_by("due_date", "pk")
+    )
+    deductions = Deduction.objects.filter(remittance__isnull=True).select_related("vendor", "marketplace").order_by("created_at", "pk")
+    if marketplace is not None:
+        invoices, deductions = invoices.filter(marketplace=marketplace), deductions.filter(marketplace=marketplace)
+    groups: dict[tuple, dict] = {}
+    for invoice in invoices:
+        if services._invoice_payable(invoice, pay_date):
+            groups.setdefault((invoice.vendor_id, invoice.marketplace_id), {"vendor": invoice.vendor, "marketplace": invoice.marketplace, "invoices": [], "deductions": []})["invoices"].append(invoice)
+    for deduction in deductions:
+        groups.setdefault((deduction.vendor_id, deduction.marketplace_id), {"vendor": deduction.vendor, "marketplace": deduction.marketplace, "invoices": [], "deductions": []})["deductions"].append(deduction)
+    preview = []
+    for _key, group in sorted(groups.items(), key=lambda item: (item[1]["vendor"].code, item[1]["marketplace"].code)):
+        lines, taken = services._plan_remittance(group["invoices"], group["deductions"], pay_date)
+        if not lines:
+            continue
+        by_kind = {kind: sum((line["amount"] for line in lines if line["kind"] == kind), ZERO) for kind in RemittanceLineKind.values}
+        preview.append({
+            "vendor": group["vendor"], "marketplace": group["marketplace"], "currency": group["marketplace"].currency,
+            "invoices": len(group["invoices"]), "gross": by_kind[RemittanceLineKind.INVOICE_PAID], "deductions": -by_kind[RemittanceLineKind.DEDUCTION],
+            "reversals": by_kind[RemittanceLineKind.REVERSAL], "discounts": -by_kind[RemittanceLineKind.DISCOUNT],
+            "net": sum((line["amount"] for line in lines), ZERO), "carried_over": len(group["deductions"]) - len(taken),
+        })
+    return preview
+
+
+def _marketplace_or_none(code):
+    return Marketplace.objects.filter(code=code).first() if code else None
+
+
+@portal_view(Action.RUN_PAYMENTS)
+def payment_run_list(request):
+    """The runs, and the form that previews a run for a pay date ("preview") or creates it."""
+    form = PaymentRunForm(request.POST or None, initial={"pay_date": timezone.localdate()})
+    preview, status = None, 200
+    if request.method == "POST" and form.is_valid():
+        marketplace = _marketplace_or_none(form.cleaned_data["marketplace"])
+        if "preview" in request.POST:
+            preview = payment_run_preview(pay_date=form.cleaned_data["pay_date"], marketplace=marketplace)
+        else:
+            try:
+                run = services.payment_run_create(
+                    scope=request.scope, pay_date=form.cleaned_data["pay_date"], actor=Actor.from_request(request), marketplace=marketplace,
+                )
+            except PortalError as error:
+                _form_errors(form, error)
+                messages.error(request, error.message)
+                status = 400
+            else:
+                messages.success(request, _("Payment run %(n)s created: a second person in accounts payable must approve it.") % {"n": run.number})
+                return redirect("payment_run_detail", pk=run.pk)
+    elif request.method == "POST":
+        status = 400
+    preview_totals = defaultdict(lambda: ZERO)
+    for row in preview or []:
+        preview_totals[row["currency"]] += row["net"]
+    page = Paginator(selectors.payment_run_list(scope=request.scope), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reconciliation/payment_run_list.html", {
+        "form": form, "preview": preview, "preview_totals": dict(sorted(preview_totals.items())), "page": page,
+    }, status=status)
+
+
+def _run_nets(run: PaymentRun) -> dict:
+    nets = defaultdict(lambda: ZERO)
+    for remittance in run.remittances.all():
+        nets[remittance.currency] += remittance.net_amount
+    return dict(sorted(nets.items()))
+
+
+@portal_view(Action.RUN_PAYMENTS)
+def payment_run_detail(request, pk):
+    run = get_visible_or_404(
+        PaymentRun.objects.select_related("created_by", "approved_by", "paid_by", "approval_request")
+        .prefetch_related("remittances__vendor", "remittances__marketplace"), request.scope, pk=pk,
+    )
+    waiting = run.status == PaymentRunStatus.PENDING_APPROVAL
+    return render(request, "reconciliation/payment_run_detail.html", {
+        "run": run, "remittances": sorted(run.remittances.all(), key=lambda r: (r.vendor.code, r.marketplace.code)), "nets": _run_nets(run),
+        "can_decide": waiting and run.created_by_id != request.user.pk, "own_run": waiting and run.created_by_id == request.user.pk,
+        "can_pay": run.status == PaymentRunStatus.APPROVED, "can_cancel": run.can_transition_to(PaymentRunStatus.CANCELLED),
+        "decision_form": RunDecisionForm(),
+    })
+
+
+def _run_action(request, pk, action):
+    run = get_visible_or_404(PaymentRun, request.scope, pk=pk)
+    try:
+        message = action(run)
+    except PortalError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, message)
+    return redirect("payment_run_detail", pk=run.pk)
+
+
+@portal_view(Action.RUN_PAYMENTS)
+@require_POST
+def payment_run_decide_view(request, pk):
+    form = RunDecisionForm(request.POST)
+
+    def decide(run):
+        if not form.is_valid():
+            raise PortalError(_("Choose approve or turn down."))
+        approve = form.cleaned_data["decision"] == "approve"
+        services.payment_run_decide(scope=request.scope, run_id=run.pk, approve=approve, actor=Actor.from_request(request), note=form.cleaned_data["note"])
+        return _("Payment run %(n)s approved: it can be paid.") % {"n": run.number} if approve else _("Payment run %(n)s turned down and cancelled.") % {"n": run.number}
+
+    return _run_action(request, pk, decide)
+
+
+@portal_view(Action.RUN_PAYMENTS)
+@require_POST
+def payment_run_pay_view(request, pk):
+    def pay(run):
+        services.payment_run_pay(scope=request.scope, run_id=run.pk, actor=Actor.from_request(request))
+        return _("Payment run %(n)s paid: remittances sent to the vendors.") % {"n": run.number}
+
+    return _run_action(request, pk, pay)
+
+
+@portal_view(Action.RUN_PAYMENTS)
+@require_POST
+def payment_run_cancel_view(request, pk):
+    def cancel(run):
+        services.payment_run_cancel(scope=request.scope, run_id=run.pk, actor=Actor.from_request(request))
+        return _("Payment run %(n)s cancelled: its invoices and deductions are free again.") % {"n": run.number}
+
+    return _run_action(request, pk, cancel)
+
+
+@portal_view(Action.RUN_PAYMENTS)
+@require_POST
+def match_run_view(request):
+    """Run the 3-way match now. It is set-based and quick, so it runs in the request and reports at once."""
+    try:
+        summary = services.match_run(scope=request.scope, actor=Actor.from_request(request))
+    except PortalError as error:
+        messages.error(request, error.message)
+    else:
+        numbers = summary.as_dict()
+        messages.success(request, _(
+            "Match done: %(lines)s invoice lines checked, %(claims)s claims raised, %(updated)s updated, %(reversals)s reversals, "
+            "%(approved)s invoices approved for payment, %(hold)s on hold."
+        ) % {"lines": numbers["lines"], "claims": numbers["claims_raised"], "updated": numbers["claims_updated"], "reversals": numbers["reversals"],
+             "approved": numbers["approved_for_payment"], "hold": numbers["on_hold"]})
+    target = request.POST.get("next") or reverse("payment_run_list")
+    return redirect(target if target.startswith("/payments/") else reverse("payment_run_list"))
+
+
+# Navigation and home-page counts -------------------------------------------------------------------
+def register_screens() -> None:
+    """Nav entries and "needs me" counts of the payment screens; called from ReconciliationConfig.ready()."""
+    from vendor_portal.navigation import NavItem, NeedsMe, register_nav, register_needs_me
+
+    register_nav(NavItem(gettext_lazy("Payments"), "payment_summary", Action.VIEW_PAYMENTS, order=50, side="vendor"))
+    register_nav(NavItem(gettext_lazy("Payment summary"), "payment_summary", Action.VIEW_PAYMENTS, order=50, side="retailer"))
+    register_nav(NavItem(gettext_lazy("Deductions"), "deduction_list", Action.VIEW_PAYMENTS, order=51))
+    register_nav(NavItem(gettext_lazy("Remittances"), "remittance_list", Action.VIEW_PAYMENTS, order=52))
+    register_nav(NavItem(gettext_lazy("Disputes"), "dispute_queue", Action.ANSWER_DISPUTES, order=53, side="retailer"))
+    register_nav(NavItem(gettext_lazy("Payment runs"), "payment_run_list", Action.RUN_PAYMENTS, order=54, side="retailer"))
+    register_needs_me(NeedsMe(
+        gettext_lazy("Deductions you can still dispute"), "/payments/deductions/?status=open&disputable=on", Action.DISPUTE_DEDUCTIONS,
+        lambda request, scope: selectors.deduction_list(scope=scope, filters={"disputable": "1", "status": DeductionStatus.OPEN}).count(),
+        order=45, side="vendor",
+    ))
+    register_needs_me(NeedsMe(
+        gettext_lazy("Disputes waiting for an answer"), "/payments/disputes/", Action.ANSWER_DISPUTES,
+        lambda request, scope: Dispute.objects.visible_to(scope).filter(status=DisputeStatus.OPEN).count(),
+        order=45, side="retailer",
+    ))
+    register_needs_me(NeedsMe(
+        gettext_lazy("Approved payment runs to pay"), "/payments/runs/", Action.RUN_PAYMENTS,
+        lambda request, scope: PaymentRun.objects.visible_to(scope).filter(status=PaymentRunStatus.APPROVED).count(),
+        order=46, side="retailer",
+    ))
