@@ -33,3 +33,57 @@ def test_flip_check_and_submit_in_the_browser(live_server, transactional_db, pag
     assert page.locator("h1 [data-testid=invoice-state]").inner_text() == "Submitted"
     invoice = Invoice.objects.get()
     assert invoice.state == InvoiceState.SUBMITTED and invoice.grand_total == 1050
+
+
+@pytest.mark.browser
+def test_flip_from_asn_preflight_warning_second_person_approves(live_server, transactional_db, page, vendor):  # noqa: F811
+    from decimal import Decimal
+
+    from shipments import services as shipment_services
+    from tests.audit_check import audit_exempt
+    from tests.shipments.factories import confirmed_purchase_order, plan, ship_from
+    from vendor_portal.models import ApprovalRequest
+    from vendor_portal.services.audit import Actor
+    from vendor_portal.tenancy import scope_for_user
+
+    with audit_exempt():
+        vendor.invoice_approval_threshold = Decimal("100.00")  # this invoice needs a second person
+        vendor.save()
+    ops = vendor_user(vendor, Role.VENDOR_OPS, username="ops")
+    vendor_user(vendor, Role.VENDOR_FINANCE, username="finance")
+    vendor_user(vendor, Role.VENDOR_ADMIN, username="admin")
+    po = confirmed_purchase_order(vendor, lines=1, quantity=60)
+    ship_from(vendor)
+    scope = scope_for_user(ops)
+    shipment = shipment_services.shipment_create(scope=scope, data=plan(po, identifier="ASN-B1"), actor=Actor(user=ops))
+    shipment_services.shipment_submit(scope=scope, shipment_id=shipment.pk, actor=Actor(user=ops))
+
+    login(page, live_server, "finance", "demo-password")
+    page.goto(f"{live_server.url}/invoices/new/from-asn/")
+    page.locator(f"form:has(input[name=shipment_id][value='{shipment.pk}']) button").click()
+    page.wait_for_url("**/edit/")
+    assert page.locator("#id_lines-0-quantity").input_value() == "60"
+    page.fill("#id_lines-0-unit_cost", "10.50")  # above the PO cost of 10.00
+    page.get_by_role("button", name="Check (pre-flight)").click()
+    panel = page.locator("[data-testid=preflight]")
+    panel.get_by_text("30.00", exact=False).first.wait_for()  # price claim 0.50 x 60
+    page.get_by_role("button", name="Save and submit").click()
+    page.wait_for_url(lambda url: url.rstrip("/").split("/")[-1].isdigit())
+    invoice = Invoice.objects.get()
+    assert invoice.state == InvoiceState.PENDING_APPROVAL
+
+    # The maker cannot approve; a second person can.
+    approval = ApprovalRequest.objects.get(kind="invoice_submission")
+    page.goto(f"{live_server.url}/approvals/{approval.pk}/")
+    assert "a second person must approve it" in page.content()
+    page.context.clear_cookies()
+    login(page, live_server, "admin", "demo-password")
+    page.goto(f"{live_server.url}/approvals/")
+    page.get_by_role("link", name="Review").first.click()
+    page.select_option("select[name=decision]", "approve")
+    page.get_by_role("button", name="Record decision").click()
+    page.wait_for_url("**/approvals/")
+    invoice.refresh_from_db()
+    assert invoice.state == InvoiceState.SUBMITTED
+    page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
+    assert page.locator("h1 [data-testid=invoice-state]").inner_text() == "Submitted"
