@@ -74,10 +74,15 @@ def worker_broker(tmp_path, settings):
 
 def _drop_connection_pools(app):
     # Producer pools are built from the broker settings on first use; rebuild them for the new ones.
+    # kombu also caches producer and connection pools globally per broker URL: clear those too, or a
+    # broker URL used before (REDIS_URL in CI) hands back a pool this function just closed.
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    pools.reset()
 
 
 @pytest.fixture
