@@ -13,6 +13,11 @@ can still be matched) with a fixed number of queries whatever the number of line
 4. bulk audit rows (handed to the webhooks mapping), set-based invoice state changes, one notification
    per vendor.
 
+That statement is PostgreSQL's (LATERAL, jsonb, ON CONFLICT ... RETURNING). On any other database (SQLite,
+the embedded default of `make run` and `make test`) `engine_portable` computes the same rows with a few
+ORM queries and Decimal, and writes the results with bulk_create/bulk_update; steps 1, 3 and 4 are shared.
+`match_invoices_via(path, ...)` runs either path (tests/reconciliation/test_engine_parity.py compares them).
+
 Rules (see DOMAIN.md):
 - shortage claim (PQV) = units invoiced beyond those received (less what earlier invoices took) x the
   invoiced cost; price claim (PPV) = (invoiced cost - PO cost) x invoiced units. Claims are raised only
@@ -60,6 +65,7 @@ from .models import (
     MatchResult,
     MatchTolerance,
     VarianceType,
+    money,
     terms_due_date,
 )
 
@@ -271,6 +277,15 @@ def _audit(actor: Actor, *, action: str, object_type: str, object_id, vendor_id,
 
 def match_invoices(*, invoice_ids=None, actor: Actor | None = None, now: datetime.datetime | None = None) -> MatchSummary:
     """Match the lines of `invoice_ids` (None: every matchable invoice). Safe to run again at any time."""
+    path = "sql" if connection.vendor == "postgresql" else "portable"
+    return match_invoices_via(path, invoice_ids=invoice_ids, actor=actor, now=now)
+
+
+def match_invoices_via(path: str, *, invoice_ids=None, actor: Actor | None = None, now: datetime.datetime | None = None) -> MatchSummary:
+    """`match_invoices` computing the numbers with `path`: "sql" (one PostgreSQL statement, the fast one)
+    or "portable" (the ORM and Decimal, any database; see engine_portable). Both give the same results."""
+    if path not in ("sql", "portable"):
+        raise ValueError(f"Unknown match path {path!r}")
     actor = actor or Actor.system()
     now = now or timezone.now()
     summary = MatchSummary()
@@ -284,23 +299,13 @@ def match_invoices(*, invoice_ids=None, actor: Actor | None = None, now: datetim
         states = dict(locked.order_by("pk").values_list("pk", "state"))
         if not states:
             return summary
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # JIT compiling this many expressions costs seconds and saves nothing at this size.
-                cursor.execute("SET LOCAL jit = off")
-            cursor.execute(
-                MATCH_SQL.format(**_tables()),
-                {
-                    "invoice_type": InvoiceType.INVOICE, "matchable": list(MATCHABLE_STATES), "sent": list(SENT_STATES),
-                    "all": invoice_ids is None, "ids": ids, "now": now, "now_text": now.isoformat(),
-                },
-            )
-            rows = _row_dicts(cursor)
-            cursor.execute(
-                f"SELECT status, COUNT(*) FROM {MatchResult._meta.db_table} WHERE invoice_id = ANY(%s) GROUP BY status", [list(states)]
-            )
-            for status, count in cursor.fetchall():
-                summary.by_status[status] = count
+        if path == "sql":
+            rows, by_status = _sql_match_rows(states=states, ids=ids, every=invoice_ids is None, now=now)
+        else:
+            from .engine_portable import match_rows
+
+            rows, by_status = match_rows(states=states, invoice_ids=ids if invoice_ids is not None else None, now=now)
+        summary.by_status.update(by_status)
         summary.lines = sum(summary.by_status.values())
         claimable = [row for row in rows if states.get(row["invoice_id"]) in CLAIMABLE_STATES]
         audits: list[AuditEvent] = []
@@ -311,6 +316,26 @@ def match_invoices(*, invoice_ids=None, actor: Actor | None = None, now: datetim
         _emit_webhooks(audits)
         _notify(summary)
     return summary
+
+
+def _sql_match_rows(*, states: dict, ids: list[int], every: bool, now: datetime.datetime) -> tuple[list[dict], dict]:
+    """PostgreSQL: MATCH_SQL computes and upserts the results and returns the rows to act on; then the count by status."""
+    with connection.cursor() as cursor:
+        # JIT compiling this many expressions costs seconds and saves nothing at this size.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(
+            MATCH_SQL.format(**_tables()),
+            {
+                "invoice_type": InvoiceType.INVOICE, "matchable": list(MATCHABLE_STATES), "sent": list(SENT_STATES),
+                "all": every, "ids": ids, "now": now, "now_text": now.isoformat(),
+            },
+        )
+        rows = _row_dicts(cursor)
+        cursor.execute(
+            f"SELECT status, COUNT(*) FROM {MatchResult._meta.db_table} WHERE invoice_id = ANY(%s) GROUP BY status", [list(states)]
+        )
+        by_status = dict(cursor.fetchall())
+    return rows, by_status
 
 
 def _emit_webhooks(audits: list[AuditEvent]) -> None:
@@ -358,7 +383,7 @@ def _apply_claims(rows: list[dict], summary: MatchSummary, audits: list, actor: 
               "purchase_order_id", "shipment_id", "remittance_id"]
     existing = {}
     for values in claims.annotate(reversed_total=Coalesce(Sum("reversals__amount"), Value(ZERO), output_field=DecimalField())).values(*fields, "reversed_total"):
-        reversed_total = values.pop("reversed_total")
+        reversed_total = money(values.pop("reversed_total"))  # SQLite sums as floats; PostgreSQL's numeric is already cents
         claim = Deduction(**values)  # the evidence JSON is not read back: it is only replaced
         claim.reversed_total = reversed_total
         existing[(claim.invoice_line_id, claim.kind)] = claim

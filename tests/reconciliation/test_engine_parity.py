@@ -1,0 +1,224 @@
+"""The portable match (ORM + Decimal, what SQLite runs) gives exactly what the PostgreSQL statement gives:
+the same results, evidence, claims and reversals, invoice states, audit rows and webhooks."""
+import datetime
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from invoicing.models import Invoice, InvoiceState
+from purchase_orders.services import purchase_order_lines_record_receipt
+from reconciliation.engine import match_invoices_via
+from reconciliation.models import Deduction, DeductionKind, DeductionReason, DeductionStatus, MatchResult, MatchStatus, MatchTolerance
+from tests.audit_check import audit_exempt
+from tests.factories import marketplace
+from tests.invoicing.factories import shipped_po
+from tests.reconciliation.factories import accept, accepted_invoice, submitted_invoice
+from vendor_portal.models import AuditEvent, Notification
+from vendor_portal.services.audit import Actor
+from webhooks.models import WebhookDelivery, WebhookSubscription
+
+pytestmark = pytest.mark.django_db
+
+
+def subscribe(vendor):
+    with audit_exempt():
+        WebhookSubscription.objects.create(vendor=vendor, url="https://erp.example.com/hooks", secret="s" * 32, secret_set_at=timezone.now(),
+                                           events=["deduction.raised", "invoice.state_changed"])
+
+
+def last_pk(model) -> int:
+    return model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def outcome(path: str, invoice_ids, now) -> dict:
+    """Run one path and describe everything it changed, with the ids of the deductions it created made
+    comparable (database sequences are not rolled back, so the other run numbers them differently)."""
+    marks = {model: last_pk(model) for model in (Deduction, AuditEvent, WebhookDelivery, Notification)}
+    summary = match_invoices_via(path, invoice_ids=invoice_ids, now=now)
+    new = {pk: f"new-{rank}" for rank, pk in enumerate(Deduction.objects.filter(pk__gt=marks[Deduction]).order_by("pk").values_list("pk", flat=True))}
+    references = {Deduction(pk=pk, kind=kind).reference: new[pk] for pk, kind in Deduction.objects.filter(pk__in=new).values_list("pk", "kind")}
+
+    def text(value: str) -> str:
+        for reference, name in references.items():
+            value = value.replace(reference, name)
+        return value
+
+    deductions = []
+    for row in Deduction.objects.order_by("pk").values():
+        row.pop("updated_at")  # auto_now on insert: the wall clock, not `now`
+        row["id"] = new.get(row["id"], row["id"])
+        row["reverses_id"] = new.get(row["reverses_id"], row["reverses_id"])
+        row["description"] = text(row["description"])
+        deductions.append(row)
+    audits = []
+    for row in AuditEvent.objects.filter(pk__gt=marks[AuditEvent]).values(
+            "action", "object_type", "object_id", "object_repr", "vendor_id", "channel", "actor_label", "before", "after"):
+        if row["object_type"] == "reconciliation.deduction":
+            row["object_id"], row["object_repr"] = new.get(int(row["object_id"]), row["object_id"]), text(row["object_repr"])
+        audits.append(row)
+    webhooks = []
+    for event, vendor_id, payload in WebhookDelivery.objects.filter(pk__gt=marks[WebhookDelivery]).values_list("event", "vendor_id", "payload"):
+        data = payload["data"]
+        if data["object_type"] == "reconciliation.deduction":
+            data["object_id"], data["reference"] = new.get(int(data["object_id"]), data["object_id"]), text(data["reference"])
+        webhooks.append((event, vendor_id, data))
+    by_line = lambda row: row["invoice_line_id"]  # noqa: E731
+    return {
+        "summary": summary.as_dict(),
+        "results": sorted(({k: v for k, v in r.items() if k != "id"} for r in MatchResult.objects.values()), key=by_line),
+        "deductions": deductions,
+        "audits": sorted(audits, key=repr),
+        "webhooks": sorted(webhooks, key=repr),
+        "notifications": sorted(Notification.objects.filter(pk__gt=marks[Notification]).values_list("user_id", "kind", "title")),
+        "invoices": list(Invoice.objects.order_by("pk").values("pk", "state", "state_changed_at", "due_date")),
+    }
+
+
+def assert_same_outcome(invoice_ids=None) -> dict:
+    """The portable path (then rolled back) and the SQL path (kept) on the same data, with the same clock."""
+    now = timezone.now()
+    with transaction.atomic():
+        portable = outcome("portable", invoice_ids, now)
+        transaction.set_rollback(True)
+    sql = outcome("sql", invoice_ids, now)
+    for part in sql:
+        assert portable[part] == sql[part], part
+    return sql
+
+
+def test_portable_path_matches_the_sql_path_step_by_step(vendor, other_vendor):
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQL path is PostgreSQL's; on SQLite the portable path is checked against hand-computed numbers below")
+    us = marketplace("US")
+    with audit_exempt():
+        MatchTolerance.objects.create(vendor=None, marketplace=None, over_absolute=Decimal("1.00"), under_percent=Decimal("5"))
+        MatchTolerance.objects.create(vendor=other_vendor, marketplace=None, over_percent=Decimal("1"), over_absolute=Decimal("20.00"))
+        MatchTolerance.objects.create(vendor=other_vendor, marketplace=us, over_percent=Decimal("1"), over_absolute=Decimal("6.00"))
+    subscribe(vendor)
+    walk, walk_po = accepted_invoice(vendor, number="WALK-1")  # shortage 42.00, price 50.00
+    rounding, _po = accepted_invoice(vendor, number="ROUND-1", quantity=3, received=3, invoiced_cost="10.01")  # 0.03 over
+    waiting, waiting_po = accepted_invoice(vendor, number="WAIT-1", received=0, invoiced_cost="10.00", lines=2)
+    under, _po = accepted_invoice(vendor, number="UNDER-1", received=100, invoiced_cost="9.00")
+    within, _po = accepted_invoice(other_vendor, number="TOL-1", received=100, invoiced_cost="10.05")  # 5.00 over: within 6.00 and 1%
+    beyond, _po = accepted_invoice(other_vendor, number="TOL-2", received=100, invoiced_cost="10.07")  # 7.00 over: beyond 6.00
+    split_po = shipped_po(vendor, quantity=100, received=50)
+    rows = lambda qty: [{"purchase_order_number": split_po.number, "po_line_sequence": 1, "quantity": qty, "unit_cost": "10.20"}]  # noqa: E731
+    first = accept(submitted_invoice(vendor, split_po, number="PART-1", quantity=50, cost="10.20", lines=rows(50)))
+    second = accept(submitted_invoice(vendor, split_po, number="PART-2", quantity=50, cost="10.20", lines=rows(50)))
+    pending = submitted_invoice(vendor, shipped_po(vendor, quantity=10, received=10), number="SUB-1", quantity=10, cost="10.50")
+
+    sql = assert_same_outcome()
+    # walk 2, rounding 1 (the default tolerance has no percent), beyond 1, PART-1 price, PART-2 price and shortage
+    assert sql["summary"]["claims_raised"] == 7 and sql["summary"]["on_hold"] == 1
+    assert Deduction.objects.get(invoice=rounding).reason == DeductionReason.ROUNDING_ISSUES
+    statuses = {r["invoice_id"]: r["status"] for r in sql["results"]}
+    assert statuses[within.pk] == MatchStatus.MATCHED and statuses[beyond.pk] == MatchStatus.OVER_TOLERANCE
+    assert statuses[under.pk] == MatchStatus.UNDER_BILLED and statuses[waiting.pk] == MatchStatus.PENDING_RECEIPT
+    assert statuses[pending.pk] == MatchStatus.OVER_TOLERANCE and not Deduction.objects.filter(invoice=pending).exists()
+
+    # Late receipts reverse the walk's shortage and release the invoice the engine held; AP accepts the pending one.
+    purchase_order_lines_record_receipt(quantities={walk_po.lines.get().pk: (4, 0)}, actor=Actor.system())
+    purchase_order_lines_record_receipt(quantities={line.pk: (100, 0) for line in waiting_po.lines.all()}, actor=Actor.system())
+    accept(pending)
+    sql = assert_same_outcome([walk.pk, waiting.pk, pending.pk, rounding.pk])
+    assert sql["summary"]["reversals"] == 1 and sql["summary"]["claims_raised"] == 1 and sql["summary"]["approved_for_payment"] == 2
+    assert Invoice.objects.get(pk=waiting.pk).state == InvoiceState.APPROVED_FOR_PAYMENT
+
+    # A corrected PO cost shrinks the split invoices' price claims: reversals, on both paths alike.
+    with audit_exempt():
+        split_po.lines.update(net_cost=Decimal("10.10"))
+    sql = assert_same_outcome([first.pk, second.pk])
+    assert sql["summary"]["reversals"] == 2
+
+    sql = assert_same_outcome()  # nothing changed since: both paths leave everything alone
+    assert sql["summary"]["claims_raised"] == sql["summary"]["reversals"] == 0 and sql["audits"] == []
+
+
+def test_each_path_leaves_nothing_for_the_other_to_redo(vendor):
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQL path is PostgreSQL's")
+    invoice, po = accepted_invoice(vendor)
+    match_invoices_via("portable", invoice_ids=[invoice.pk])
+    again = outcome("sql", [invoice.pk], timezone.now())
+    assert again["audits"] == [] and again["summary"]["claims_raised"] == 0
+    purchase_order_lines_record_receipt(quantities={po.lines.get().pk: (4, 0)}, actor=Actor.system())
+    match_invoices_via("sql", invoice_ids=[invoice.pk])
+    again = outcome("portable", [invoice.pk], timezone.now())
+    assert again["audits"] == [] and again["summary"]["reversals"] == 0
+
+
+def test_portable_path_gives_the_money_walk_numbers(vendor):
+    """PO 100 @ 10.00, 96 received, invoiced 100 @ 10.50: shortage 4 x 10.50 = 42.00, price 0.50 x 100 = 50.00."""
+    invoice, po = accepted_invoice(vendor)
+    now = timezone.now()
+    summary = match_invoices_via("portable", invoice_ids=[invoice.pk], now=now)
+
+    assert summary.as_dict() == {"lines": 1, "by_status": {"over_tolerance": 1}, "claims_raised": 2, "claims_updated": 0, "reversals": 0,
+                                 "approved_for_payment": 1, "on_hold": 0}
+    result = MatchResult.objects.get(invoice=invoice)
+    assert (result.status, result.currency, result.po_cost, result.invoiced_cost, result.ordered_quantity, result.received_quantity,
+            result.invoiced_quantity, result.previously_invoiced_quantity, result.shortage_units, result.price_claim, result.shortage_claim,
+            result.computed_at) == (MatchStatus.OVER_TOLERANCE, "USD", Decimal("10.00"), Decimal("10.50"), 100, 96, 100, 0, 4,
+                                    Decimal("50.00"), Decimal("42.00"), now)
+    assert result.variance_reasons == [{"variance_type": "PQV", "defect_types": ["SHORTAGES_IN_TRANSIT"]},
+                                       {"variance_type": "PPV", "defect_types": ["PRODUCT_COST_NOT_REGISTERED"]}]
+    assert result.evidence == {
+        "po_cost": "10.00", "invoiced_cost": "10.50", "price_variance": "0.50", "ordered_quantity": 100, "shipped_quantity": 100,
+        "received_quantity": 96, "invoiced_quantity": 100, "previously_invoiced_quantity": 0, "shortage_units": 4,
+        "price_claim": "50.00", "shortage_claim": "42.00", "over_amount": "92.00", "under_amount": "0.00", "po_value": "1000.00",
+        "tolerance": {"id": None, "over_percent": "0", "over_absolute": "0", "under_percent": "0", "under_absolute": "0"},
+        "currency": "USD", "computed_at": now.isoformat(),
+    }
+    claims = {d.kind: d for d in Deduction.objects.filter(invoice=invoice)}
+    shortage, price = claims[DeductionKind.SHORTAGE_CLAIM], claims[DeductionKind.PRICE_CLAIM]
+    assert (shortage.amount, shortage.reason, shortage.description) == (
+        Decimal("42.00"), DeductionReason.SHORTAGES_IN_TRANSIT, "4 units invoiced beyond those received, at 10.50")
+    assert (price.amount, price.reason, price.description) == (
+        Decimal("50.00"), DeductionReason.PRODUCT_COST_NOT_REGISTERED, "Invoiced at 10.50, PO cost 10.00, 100 units")
+    assert price.evidence == result.evidence and price.created_at == now
+    match = AuditEvent.objects.get(action="invoice.match", object_id=str(invoice.pk))
+    line_id = str(invoice.lines.get().pk)
+    assert match.after == {"lines": {line_id: {"status": "over_tolerance", "price_claim": "50.00", "shortage_claim": "42.00"}}}
+    raised = AuditEvent.objects.get(action="deduction.raise", object_id=str(shortage.pk))
+    assert raised.after["amount"] == "42.00" and raised.object_repr == shortage.reference
+    invoice.refresh_from_db()
+    assert invoice.state == InvoiceState.APPROVED_FOR_PAYMENT and invoice.due_date is not None
+
+    assert match_invoices_via("portable", invoice_ids=[invoice.pk]).as_dict()["claims_raised"] == 0
+    assert MatchResult.objects.get(invoice=invoice).computed_at == now  # unchanged numbers: the result is left alone
+
+    purchase_order_lines_record_receipt(quantities={po.lines.get().pk: (4, 0)}, actor=Actor.system())
+    later = now + datetime.timedelta(hours=1)
+    summary = match_invoices_via("portable", now=later)
+    assert summary.as_dict()["reversals"] == 1
+    reversal = Deduction.objects.get(kind=DeductionKind.REVERSAL)
+    assert (reversal.amount, reversal.reason, reversal.reverses_id) == (Decimal("42.00"), DeductionReason.LATE_RECEIPT, shortage.pk)
+    shortage.refresh_from_db()
+    assert shortage.status == DeductionStatus.REVERSED
+    result.refresh_from_db()
+    assert (result.received_quantity, result.shortage_units, result.shortage_claim, result.computed_at) == (100, 0, Decimal("0.00"), later)
+    assert result.variance_reasons == [{"variance_type": "PPV", "defect_types": ["PRODUCT_COST_NOT_REGISTERED"]}]
+    match = AuditEvent.objects.filter(action="invoice.match", object_id=str(invoice.pk)).order_by("-pk").first()
+    assert match.after == {"lines": {line_id: {"status": "over_tolerance", "price_claim": "50.00", "shortage_claim": "0.00"}}}
+
+
+def test_portable_path_issues_a_fixed_number_of_queries_apart_from_insert_batches(vendor, other_vendor):
+    small, _ = accepted_invoice(vendor, lines=5, number="SMALL-1", quantity=10, received=8)
+    large, _ = accepted_invoice(other_vendor, lines=50, number="LARGE-1", quantity=10, received=8)
+    with CaptureQueriesContext(connection) as five:
+        match_invoices_via("portable", invoice_ids=[small.pk])
+    with CaptureQueriesContext(connection) as fifty:
+        match_invoices_via("portable", invoice_ids=[large.pk])
+    assert Deduction.objects.filter(invoice=large).count() == 100
+    kinds = lambda queries: Counter(q["sql"].split()[0] for q in queries.captured_queries)  # noqa: E731
+    small_kinds, large_kinds = kinds(five), kinds(fifty)
+    assert small_kinds - Counter(INSERT=small_kinds["INSERT"]) == large_kinds - Counter(INSERT=large_kinds["INSERT"])
+    if connection.vendor == "sqlite":  # Django 5.2 splits SQLite bulk inserts at 999 parameters
+        assert large_kinds["INSERT"] - small_kinds["INSERT"] <= 4
+    else:
+        assert len(five) == len(fifty)
+    assert len(five) <= 20
