@@ -19,7 +19,15 @@ _shared: dict = {"users": 0}
 def browser():
     """One headless Chromium for the whole run (Debian's, no download)."""
     if "browser" not in _shared:
+        import os
+
         from playwright.sync_api import sync_playwright
+
+        if not os.path.exists(CHROMIUM_PATH):
+            message = f"browser tests need Debian's chromium at {CHROMIUM_PATH} (apt-get install chromium)"
+            if os.environ.get("CI"):
+                pytest.fail(message)  # CI installs it: missing there is a broken run, not a skip
+            pytest.skip(message)
 
         playwright = sync_playwright().start()
         _shared["playwright"] = playwright
