@@ -68,7 +68,12 @@ class QueryParams:
             return None
         if timezone.is_naive(value):
             value = timezone.make_aware(value, datetime.timezone.utc)  # Amazon reads a time without zone as UTC
-        return value
+        try:
+            # In UTC: PostgreSQL rejects offsets beyond ±15:59, which Python parses.
+            return value.astimezone(datetime.timezone.utc)
+        except OverflowError:
+            self.add_error(name, _("%(name)s is out of range; %(value)s was given.") % {"name": name, "value": raw})
+            return None
 
     def boolean(self, name: str, default: bool | None = None) -> bool | None:
         raw = self._raw(name)

@@ -5,11 +5,11 @@ handler converts errors under /vendor/). Tokens come as `x-amz-access-token` or 
 """
 from django.utils.translation import gettext as _
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from vendor_portal.api.base import PortalAPIView
+from vendor_portal.api.parsers import PortalJSONParser
 from vendor_portal.errors import DomainValidationError, ForbiddenError, NotFoundError
 from vendor_portal.roles import Action
 
@@ -65,7 +65,7 @@ TRANSACTION_EXAMPLE = {
 class AmazonDoorView(PortalAPIView):
     """JSON in and out, Amazon's rate-limit header on every answer."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [PortalJSONParser]
     renderer_classes = [JSONRenderer]
     schema = SpApiAutoSchema()
 

@@ -251,7 +251,7 @@ def _parse_date(value, where: str, errors: list) -> datetime.date | None:
 def _choice(value, choices, where: str, errors: list, *, default=""):
     if value in (None, ""):
         return default
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:
         errors.append(_error(where, _("%(value)s is not one of %(choices)s.") % {"value": value, "choices": ", ".join(sorted(choices))}, "invalid_choice"))
         return default
     return value

@@ -3,6 +3,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from vendor_portal.api.filters import UtcIsoDateTimeFilter
 from vendor_portal.models import Marketplace, Warehouse
 
 from .models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderState, PurchaseOrderType
@@ -17,10 +18,10 @@ class PurchaseOrderFilter(django_filters.FilterSet):
     )
     ship_to = django_filters.ModelChoiceFilter(label=_("DC"), queryset=Warehouse.objects.all(), to_field_name="code", field_name="ship_to")
     order_type = django_filters.ChoiceFilter(label=_("Type"), choices=PurchaseOrderType.choices)
-    ship_window_from = django_filters.IsoDateTimeFilter(label=_("Ship window from"), field_name="ship_window_end", lookup_expr="gte")
-    ship_window_to = django_filters.IsoDateTimeFilter(label=_("Ship window to"), field_name="ship_window_start", lookup_expr="lte")
-    ordered_after = django_filters.IsoDateTimeFilter(label=_("Ordered after"), field_name="order_date", lookup_expr="gte")
-    ordered_before = django_filters.IsoDateTimeFilter(label=_("Ordered before"), field_name="order_date", lookup_expr="lt")
+    ship_window_from = UtcIsoDateTimeFilter(label=_("Ship window from"), field_name="ship_window_end", lookup_expr="gte")
+    ship_window_to = UtcIsoDateTimeFilter(label=_("Ship window to"), field_name="ship_window_start", lookup_expr="lte")
+    ordered_after = UtcIsoDateTimeFilter(label=_("Ordered after"), field_name="order_date", lookup_expr="gte")
+    ordered_before = UtcIsoDateTimeFilter(label=_("Ordered before"), field_name="order_date", lookup_expr="lt")
     needs_confirmation = django_filters.BooleanFilter(label=_("Needs my confirmation"), method="filter_needs_confirmation")
     changed = django_filters.BooleanFilter(label=_("Changed by the buyer"), field_name="has_unconfirmed_changes")
     vendor = django_filters.CharFilter(label=_("Vendor code"), field_name="vendor__code", lookup_expr="iexact")

@@ -45,7 +45,7 @@ class InvoiceListSerializer(serializers.ModelSerializer):
 
 
 class InvoiceDetailSerializer(InvoiceListSerializer):
-    reference_invoice_number = serializers.CharField(source="reference_invoice.number", default=None)
+    reference_invoice_number = serializers.CharField(source="reference_invoice.number", default=None, allow_null=True)
     lines = InvoiceLineSerializer(many=True)
     charges = InvoiceChargeSerializer(many=True)
     taxes = InvoiceTaxSerializer(many=True)

@@ -8,11 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet
 from vendor_portal.api.pagination import PortalCursorPagination
+from vendor_portal.api.parsers import PortalJSONParser
 from vendor_portal.errors import DomainValidationError, NotFoundError
 from vendor_portal.roles import Action
 
@@ -75,7 +76,7 @@ class DeductionViewSet(ScopedGenericViewSet):
     queryset = Deduction.objects.all()
     pagination_class = DeductionPagination
     serializer_class = s.DeductionSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [PortalJSONParser, MultiPartParser, FormParser]
     actions = {"list": Action.VIEW_PAYMENTS, "retrieve": Action.VIEW_PAYMENTS, "GET": Action.VIEW_PAYMENTS, "POST": Action.DISPUTE_DEDUCTIONS}
 
     @extend_schema(tags=["Deductions"], responses={200: s.DeductionSerializer(many=True), **ERRORS}, examples=[DEDUCTION_EXAMPLE], parameters=[

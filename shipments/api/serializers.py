@@ -112,7 +112,7 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 class JobSerializer(serializers.ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
-    result = DocumentSerializer(read_only=True)
+    result = DocumentSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Job
@@ -123,7 +123,7 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class ReceiptLineSerializer(serializers.ModelSerializer):
-    carton_sscc = serializers.CharField(source="carton.sscc", read_only=True, default=None)
+    carton_sscc = serializers.CharField(source="carton.sscc", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = ReceiptLine

@@ -75,7 +75,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         return self._answer(shipment)
 
     @extend_schema(responses=s.CartonSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def cartons(self, request, pk=None):
         shipment = self.get_object()
         items = CartonItem.objects.select_related("shipment_line__purchase_order_line__purchase_order")
@@ -108,7 +108,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         return self.cartons(request, pk)
 
     @extend_schema(responses=s.PalletSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def pallets(self, request, pk=None):
         shipment = self.get_object()
         pallets = shipment.pallets.annotate(carton_count=Count("cartons")).order_by("index")
@@ -135,7 +135,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         return self._answer(services.shipment_cancel(scope=request.scope, shipment_id=pk, actor=self.actor))
 
     @extend_schema(responses=s.DocumentSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def labels(self, request, pk=None):
         """The shipment's documents: label PDFs (one per ASN revision) and packing lists."""
         shipment = self.get_object()

@@ -19,7 +19,7 @@ class NotificationReadSerializer(serializers.Serializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    vendor = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    vendor = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = AuditEvent

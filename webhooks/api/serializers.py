@@ -7,7 +7,7 @@ from ..models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubsc
 class WebhookSubscriptionSerializer(serializers.ModelSerializer):
     """A subscription as it is read: never with its secret."""
 
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices))
 
     class Meta:
