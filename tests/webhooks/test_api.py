@@ -10,9 +10,7 @@ from tests.webhooks.factories import WebhookDeliveryFactory, WebhookSubscription
 from tests.webhooks.receiver import Receiver
 from vendor_portal.models import AuditEvent, Notification
 from vendor_portal.roles import Role
-from vendor_portal.tenancy import ACTION_TOKEN_SCOPE
 from webhooks.models import WebhookDelivery, WebhookSubscription
-from webhooks.permissions import MANAGE_WEBHOOKS
 
 pytestmark = pytest.mark.django_db
 NEW = {"url": "https://erp.example.com/hooks", "events": ["purchase_order.created", "payment.sent"], "description": "SAP"}
@@ -228,10 +226,6 @@ def test_a_token_without_the_webhooks_scope_is_refused(api_client, vendor):
     assert api_client.post("/api/v1/webhooks/", NEW, format="json").status_code == 403
 
 
-@pytest.mark.skipif(
-    ACTION_TOKEN_SCOPE.get(str(MANAGE_WEBHOOKS)) != "webhooks",
-    reason="vendor_portal does not map the webhooks action to the 'webhooks' token scope yet",
-)
 def test_a_token_with_the_webhooks_scope_manages_its_vendors_subscriptions(api_client, vendor, other_vendor):
     token, raw = api_token(vendor, scopes=["webhooks"])
     WebhookSubscriptionFactory(vendor=other_vendor)
