@@ -159,12 +159,17 @@ def purchase_order_status_page(*, scope, query) -> Page:
     return _keyset_page(queryset, page_request, PURCHASE_ORDERS_STATUS)
 
 
-def transaction_detail(*, scope, transaction_id: str) -> Transaction:
+def transaction_detail(*, scope, transaction_id: str, user=None) -> Transaction:
     try:
         pk = uuid.UUID(str(transaction_id))
     except ValueError:
         pk = None
-    found = Transaction.objects.visible_to(scope).filter(pk=pk).first() if pk else None
+    queryset = Transaction.objects.visible_to(scope)
+    if scope is not None and not scope.is_retailer and scope.marketplace_ids is not None:
+        # A transaction's payload may span marketplaces and it has no marketplace of its own, so a person
+        # limited to some marketplaces reads only the transactions they submitted themselves.
+        queryset = queryset.filter(submitted_by=user) if getattr(user, "pk", None) else queryset.none()
+    found = queryset.filter(pk=pk).first() if pk else None
     if found is None:
         raise NotFoundError(_("The transaction was not found."), field="transactionId")
     return found

@@ -166,7 +166,7 @@ class TransactionDetailView(AmazonDoorView):
         response_examples={"200": TRANSACTION_EXAMPLE},
     )
     def get(self, request, transactionId):
-        txn = selectors.transaction_detail(scope=request.scope, transaction_id=transactionId)
+        txn = selectors.transaction_detail(scope=request.scope, transaction_id=transactionId, user=request.user)
         handler = transaction_handler(txn.kind)
         if handler and handler.read_action and not request.scope.can(handler.read_action):
             raise ForbiddenError()

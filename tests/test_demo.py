@@ -11,7 +11,6 @@ from purchase_orders.models import PurchaseOrder
 from shipments.models import ComplianceEventKind, Receipt, Shipment, ShipmentState
 from vendor_portal.models import AuditEvent, Notification
 from vendor_portal.tenancy import Scope
-from tests.audit_check import audit_exempt
 
 SHIPMENT_STATES = {
     "0001": ShipmentState.DRAFT,
@@ -26,22 +25,6 @@ INVOICE_STATES = {
     "0004": InvoiceState.PENDING_APPROVAL,
     "0005": InvoiceState.APPROVED_FOR_PAYMENT,
 }
-
-
-@pytest.fixture(autouse=True)
-def foundation_is_arrangement(monkeypatch):
-    """The vendors, users, DCs and catalogue (vendor_portal/demo.py's seed_foundation) are written without
-    services, like factories: the real function runs, outside the audit check. Everything the apps'
-    demo modules write, through their services, is still checked by the autouse audit fixture."""
-    from vendor_portal.management.commands import seed_demo
-
-    real = seed_demo.seed_foundation
-
-    def seed_foundation():
-        with audit_exempt():
-            return real()
-
-    monkeypatch.setattr(seed_demo, "seed_foundation", seed_foundation)
 
 
 def _counts() -> dict:
@@ -119,3 +102,18 @@ def test_seed_demo_rows_of_shipments_and_invoicing_all_have_audit_rows(db):
         assert rows and rows <= audited
     receivers = set(AuditEvent.objects.filter(action="receipt.create").values_list("actor__username", flat=True))
     assert receivers == {"retail-receiving"}
+
+
+def test_the_foundation_is_audited_once_and_a_second_run_writes_nothing(db):
+    from vendor_portal.demo import seed_foundation
+    from vendor_portal.models import Product, User
+
+    seed_foundation()
+    seeded = AuditEvent.objects.filter(channel="system", action__endswith=".seed")
+    first = seeded.count()
+    assert first >= Product.objects.count() + User.objects.count()
+    assert not any("password" in (event.after or {}) for event in seeded.filter(object_type="vendor_portal.user"))
+
+    seed_foundation()
+
+    assert seeded.count() == first

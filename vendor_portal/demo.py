@@ -7,6 +7,7 @@ from django.db import transaction
 from vendor_portal.gs1 import gs1_check_digit
 from vendor_portal.models import BankDetails, Marketplace, Membership, Product, ProductCost, ShipFromAddress, User, Vendor, VendorAccount, Warehouse
 from vendor_portal.roles import Role
+from vendor_portal.services.audit import Actor, audit_record, snapshot
 
 DEMO_PASSWORD = "demo"
 
@@ -68,53 +69,88 @@ def demo_users() -> list[tuple[str, str]]:
 def seed_foundation() -> dict:
     marketplaces = {}
     for code, name, amazon_id, currency, tz, language, country in MARKETPLACES:
-        marketplaces[code], _ = Marketplace.objects.update_or_create(
-            code=code,
-            defaults={"name": name, "amazon_marketplace_id": amazon_id, "currency": currency, "time_zone": tz, "language": language, "country_code": country},
+        marketplaces[code] = _upsert(
+            Marketplace, {"code": code},
+            {"name": name, "amazon_marketplace_id": amazon_id, "currency": currency, "time_zone": tz, "language": language, "country_code": country},
         )
     for code, mp, name, line1, city, region, postal, country, tz in WAREHOUSES:
-        Warehouse.objects.update_or_create(
-            code=code,
-            defaults={
+        _upsert(
+            Warehouse, {"code": code},
+            {
                 "marketplace": marketplaces[mp], "name": name, "line1": line1, "city": city, "state_or_region": region,
                 "postal_code": postal, "country_code": country, "time_zone": tz, "receiving_hours": "Mon-Fri 06:00-22:00",
             },
         )
     vendors = {}
     for code, name, prefix, (sf_name, sf_line1, sf_city, sf_region, sf_postal, sf_country) in VENDORS:
-        vendor, _ = Vendor.objects.update_or_create(code=code, defaults={"name": name, "gs1_company_prefix": prefix})
+        vendor = _upsert(Vendor, {"code": code}, {"name": name, "gs1_company_prefix": prefix})
         vendors[code] = vendor
         for mp_code in ("US", "CA", "UK", "DE", "FR"):
-            VendorAccount.objects.get_or_create(vendor=vendor, marketplace=marketplaces[mp_code], defaults={"vendor_code": f"{code[:4]}{mp_code}"})
-        ShipFromAddress.objects.get_or_create(
-            vendor=vendor,
-            code="MAIN",
-            defaults={"name": sf_name, "line1": sf_line1, "city": sf_city, "state_or_region": sf_region, "postal_code": sf_postal, "country_code": sf_country},
+            _create_missing(VendorAccount, {"vendor": vendor, "marketplace": marketplaces[mp_code]}, {"vendor_code": f"{code[:4]}{mp_code}"})
+        _create_missing(
+            ShipFromAddress, {"vendor": vendor, "code": "MAIN"},
+            {"name": sf_name, "line1": sf_line1, "city": sf_city, "state_or_region": sf_region, "postal_code": sf_postal, "country_code": sf_country},
         )
-        BankDetails.objects.get_or_create(
-            vendor=vendor,
-            defaults={
+        _create_missing(
+            BankDetails, {"vendor": vendor},
+            {
                 "account_holder": name, "bank_name": "Demo Bank", "account_number": f"DE8937040044053201{3000 + vendor.pk:04d}",
                 "routing_code": "COBADEFFXXX", "currency": "USD", "remit_to_address": f"{name}\n{sf_line1}\n{sf_city}",
             },
         )
         for suffix, role in VENDOR_USERS:
             user = _user(f"{code.lower()}-{suffix}", first_name=code.title(), last_name=role.label)
-            Membership.objects.get_or_create(user=user, vendor=vendor, role=role)
+            _create_missing(Membership, {"user": user, "vendor": vendor, "role": role}, {})
         _seed_products(vendor, marketplaces)
     for username, role in RETAILER_USERS:
         user = _user(username, first_name="Retail", last_name=role.label, is_staff=role == Role.RETAILER_ADMIN)
-        Membership.objects.get_or_create(user=user, vendor=None, role=role)
+        _create_missing(Membership, {"user": user, "vendor": None, "role": role}, {})
     return {"marketplaces": marketplaces, "vendors": vendors}
 
 
+# The demo writes like any other door: every row it creates or changes gets its audit row (channel system).
+_SEED = Actor.system()
+
+
+def _seeded(obj, *, before=None, vendor=None):
+    # A person's audited fields leave the password hash out.
+    fields = ["username", "first_name", "last_name", "email", "is_staff"] if isinstance(obj, User) else None
+    audit_record(actor=_SEED, action=f"{obj._meta.model_name}.seed", obj=obj, vendor=vendor, before=before, after=snapshot(obj, fields))
+
+
+def _upsert(model, lookup: dict, values: dict):
+    """Create the row, or bring a changed one back to the demo's values; an unchanged row is not written."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model.objects.create(**lookup, **values)
+        _seeded(obj)
+        return obj
+    changed = [field for field, value in values.items() if getattr(obj, field) != value]
+    if changed:
+        before = snapshot(obj, changed)
+        for field in changed:
+            setattr(obj, field, values[field])
+        obj.save(update_fields=changed)
+        _seeded(obj, before=before)
+    return obj
+
+
+def _create_missing(model, lookup: dict, values: dict):
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model.objects.create(**lookup, **values)
+        _seeded(obj, vendor=lookup.get("vendor"))
+    return obj
+
+
 def _user(username: str, **fields) -> User:
-    user, created = User.objects.get_or_create(username=username, defaults={**fields, "email": f"{username}@example.com"})
-    if created:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, email=f"{username}@example.com", **fields)
         user.set_password(DEMO_PASSWORD)
-        if fields.get("is_staff"):
-            user.is_superuser = True
+        user.is_superuser = bool(fields.get("is_staff"))
         user.save()
+        _seeded(user)
     return user
 
 
@@ -139,10 +175,12 @@ def _seed_products(vendor: Vendor, marketplaces: dict) -> None:
             carton_length_cm=Decimal("40.00"), carton_width_cm=Decimal("30.00"), carton_height_cm=Decimal("25.00"),
             carton_weight_kg=Decimal(rng.randint(2000, 15000)) / 1000,
         )
+        _seeded(product)
         base = Decimal(rng.randint(500, 9000)) / 100
         for code, marketplace in marketplaces.items():
             rate = {"USD": Decimal("1"), "CAD": Decimal("1.36"), "GBP": Decimal("0.79"), "EUR": Decimal("0.92")}[marketplace.currency]
             cost = (base * rate).quantize(Decimal("0.01"))
-            ProductCost.objects.create(
+            product_cost = ProductCost.objects.create(
                 product=product, marketplace=marketplace, cost=cost, currency=marketplace.currency, list_price=(cost * Decimal("1.8")).quantize(Decimal("0.01"))
             )
+            _seeded(product_cost, vendor=vendor)

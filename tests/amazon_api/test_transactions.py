@@ -124,3 +124,25 @@ def test_registered_handlers_get_each_item_with_the_tokens_scope_and_an_api_acto
     assert seen == [(0, {"id": "A"}, vendor, Channel.API, token), (1, {"id": "B"}, vendor, Channel.API, token)]
     txn.refresh_from_db()
     assert txn.errors == [{"code": "InvalidInput", "message": "second refused"}]
+
+
+def test_a_person_limited_to_a_marketplace_reads_only_their_own_transactions(vendor, vendor_token, account):
+    from amazon_api.selectors import transaction_detail
+    from tests.factories import marketplace, vendor_user
+    from vendor_portal.errors import NotFoundError
+    from vendor_portal.tenancy import scope_for_user
+
+    po = purchase_order_with_lines(vendor, lines=1)
+    by_the_erp = submitted(vendor_token, body(acknowledgement(po)))
+    us_only = vendor_user(vendor, username="us-only", marketplaces=[marketplace("US")])
+    everywhere = vendor_user(vendor, username="everywhere")
+    with audit_exempt():
+        mine = transaction_submit(
+            scope=scope_for_user(us_only), kind=TransactionKind.ORDER_ACKNOWLEDGEMENT, payload=body(acknowledgement(po)),
+            actor=Actor(user=us_only, channel=Channel.API),
+        )
+
+    assert transaction_detail(scope=scope_for_user(us_only), transaction_id=str(mine.pk), user=us_only) == mine
+    with pytest.raises(NotFoundError):
+        transaction_detail(scope=scope_for_user(us_only), transaction_id=str(by_the_erp.pk), user=us_only)
+    assert transaction_detail(scope=scope_for_user(everywhere), transaction_id=str(by_the_erp.pk), user=everywhere) == by_the_erp

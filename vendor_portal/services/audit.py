@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
+from django.utils.functional import Promise
 
 from vendor_portal.models import AuditEvent, Channel
 
@@ -50,6 +51,8 @@ def to_jsonable(value):
         return str(value)
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, Promise):  # a lazily translated label
+        return str(value)
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
