@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from django.db.models.signals import post_save
 
-OUR_APPS = {"vendor_portal", "purchase_orders", "shipments", "invoicing", "reconciliation", "edi", "amazon_api", "webhooks"}
+OUR_APPS = {"vendor_portal", "purchase_orders", "shipments", "invoicing", "reconciliation", "edi", "amazon_api", "webhooks", "planning"}
 # Rows that are themselves records of activity, not changes to business data.
 NOT_AUDITED = {
     "vendor_portal.auditevent",

@@ -26,6 +26,8 @@ ACTION_TOKEN_SCOPE = {
     "deduction.dispute": "payments:write",
     "webhook.manage": "webhooks",
     "edi.exchange": "edi",
+    "planning.view": "planning:read",
+    "promotion.confirm": "planning:write",
 }
 
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/v1/", include("reconciliation.api.urls")),
     path("api/v1/", include("webhooks.api.urls")),
     path("api/v1/", include("edi.api.urls")),
+    path("api/v1/", include("planning.api.urls")),
     path("vendor/", include("amazon_api.urls")),
     path("settings/webhooks/", include("webhooks.urls")),
     path("edi/", include("edi.urls")),
@@ -35,6 +36,7 @@ urlpatterns = [
     path("shipments/", include("shipments.urls")),
     path("invoices/", include("invoicing.urls")),
     path("payments/", include("reconciliation.urls")),
+    path("planning/", include("planning.urls")),
 ]
 
 handler400 = "vendor_portal.error_views.bad_request"

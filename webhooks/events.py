@@ -22,6 +22,11 @@ ACTION_EVENTS = {
     "deduction.raise": WebhookEvent.DEDUCTION_RAISED,
     "dispute.answer": WebhookEvent.DISPUTE_ANSWERED,
     "remittance.pay": WebhookEvent.PAYMENT_SENT,
+    "forecast.publish": WebhookEvent.FORECAST_PUBLISHED,
+    "promotion.share": WebhookEvent.PROMOTION_SHARED,
+    "promotion.confirm": WebhookEvent.PROMOTION_CONFIRMED,
+    "promotion.decline": WebhookEvent.PROMOTION_DECLINED,
+    "promotion.cancel": WebhookEvent.PROMOTION_CANCELLED,
 }
 
 

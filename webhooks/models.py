@@ -18,6 +18,11 @@ class WebhookEvent(models.TextChoices):
     DEDUCTION_RAISED = "deduction.raised", _("Deduction raised")
     DISPUTE_ANSWERED = "dispute.answered", _("Dispute answered")
     PAYMENT_SENT = "payment.sent", _("Payment sent")
+    FORECAST_PUBLISHED = "forecast.published", _("Demand forecast published")
+    PROMOTION_SHARED = "promotion.shared", _("Promotion shared for confirmation")
+    PROMOTION_CONFIRMED = "promotion.confirmed", _("Promotion confirmed (or revised)")
+    PROMOTION_DECLINED = "promotion.declined", _("Promotion declined")
+    PROMOTION_CANCELLED = "promotion.cancelled", _("Promotion cancelled")
 
 
 # Sent on request to one subscription to test the receiver; nobody subscribes to it.

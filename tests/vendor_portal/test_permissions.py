@@ -30,6 +30,9 @@ EXPECTED = {
     A.VIEW_AUDIT: {Role.VENDOR_ADMIN, Role.ACCOUNTS_PAYABLE, Role.RETAILER_ADMIN},
     A.ONBOARD_VENDORS: {Role.RETAILER_ADMIN},
     A.VIEW_CATALOGUE: set(Role),
+    A.VIEW_PLANNING: set(Role),
+    A.MANAGE_PLANNING: {Role.BUYER, Role.RETAILER_ADMIN},
+    A.CONFIRM_PROMOTIONS: {Role.VENDOR_ADMIN, Role.VENDOR_OPS},
 }
 
 
@@ -52,6 +55,10 @@ def test_role_action_matrix(role, action):
         (["orders:write"], A.CONFIRM_PURCHASE_ORDERS, True),
         (["invoices:write"], A.MANAGE_INVOICES, True),
         (["payments:read"], A.DISPUTE_DEDUCTIONS, False),
+        (["planning:read"], A.VIEW_PLANNING, True),
+        (["planning:read"], A.CONFIRM_PROMOTIONS, False),
+        (["planning:write"], A.CONFIRM_PROMOTIONS, True),
+        (list(__import__("vendor_portal.models.tokens", fromlist=["ALL_SCOPES"]).ALL_SCOPES), A.MANAGE_PLANNING, False),
         (list(__import__("vendor_portal.models.tokens", fromlist=["ALL_SCOPES"]).ALL_SCOPES), A.MANAGE_TOKENS, False),
         (list(__import__("vendor_portal.models.tokens", fromlist=["ALL_SCOPES"]).ALL_SCOPES), A.APPROVE_BANK_CHANGE, False),
     ],

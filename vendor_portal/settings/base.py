@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "amazon_api",
     "webhooks",
     "edi",
+    "planning",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +187,7 @@ EDI_RETAILER_ISA_ID = env("EDI_RETAILER_ISA_ID", default="NORTHWIND")
 EDI_RETAILER_GS_ID = env("EDI_RETAILER_GS_ID", default="NORTHWIND")
 EDI_INBOX_DIR = env.path("EDI_INBOX_DIR", default=str(VAR_DIR / "edi" / "inbox"))
 CELERY_BEAT_SCHEDULE["edi-poll-inbox"] = {"task": "edi.tasks.edi_poll_inbox", "schedule": 60}
+CELERY_BEAT_SCHEDULE["planning-end-promotions"] = {"task": "planning.tasks.end_finished_promotions", "schedule": 60 * 60}
 CELERY_BEAT_SCHEDULE["reconciliation-nightly-sweep"] = {
     "task": "reconciliation.tasks.reconciliation_nightly_sweep",
     "schedule": crontab(hour=2, minute=30),
@@ -218,7 +220,12 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Vendor Portal API",
-    "DESCRIPTION": "The portal's own REST API (/api/v1/) and its Amazon-compatible vendor door.",
+    "DESCRIPTION": (
+        "The portal's own REST API (/api/v1/) and its Amazon-compatible vendor door (/vendor/). Authenticate with an API "
+        "token (Bearer or x-amz-access-token), or with a signed-in session. Tokens are created and revoked only by a vendor "
+        "admin on the settings screen or by an operator with `manage.py api_token`: no API operation mints tokens. "
+        "Operations that no token scope covers (approvals, bank details, team, vendors, PO upload) are for signed-in people."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -244,8 +251,13 @@ SPECTACULAR_SETTINGS = {
         "AmazonShipmentStatusEnum": ["Created", "TransportationRequested", "CarrierAssigned", "Shipped"],
         "AmazonHandlingCodeEnum": ["Oversized", "Fragile", "Food", "HandleWithCare"],
         "AmazonWeightUnitEnum": ["POUNDS", "OUNCES", "GRAMS", "KILOGRAMS"],
+        # Maker/checker decisions (approvals, invoices above the threshold, payment runs) share one choice set.
+        "ApprovalDecisionEnum": ["approve", "reject"],
         # vendorOrders' purchaseOrderState would otherwise take the name (and values) of the portal's enum.
         "AmazonPurchaseOrderStateEnum": ["New", "Acknowledged", "Closed"],
+        "PromotionStateEnum": "planning.models.PromotionState",
+        "PromotionTypeEnum": "planning.models.PromotionType",
+        "ForecastSourceEnum": "planning.models.ForecastSource",
     },
     # Integrators read the contract before they hold a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

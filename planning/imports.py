@@ -1,0 +1,158 @@
+"""Forecast upload: a CSV or XLSX file with one row per product, marketplace and week, checked as a dry
+run, then published all at once. The file reading (size, type, header, row limits) is the PO upload's
+(`purchase_orders.imports.read_table`); each cell problem becomes a row-level error, and the service's
+checks (`forecast_check`) are mapped back to the file's rows and columns.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from purchase_orders.imports import UPLOAD_MAX_BYTES, CellError, RowError, UploadError, read_table
+
+from .models import current_week_start
+from .services import ForecastCheck, ForecastRow, forecast_check
+
+__all__ = ["UPLOAD_MAX_BYTES", "UploadError", "RowError", "ForecastImport", "parse_forecasts", "row_error", "template_csv"]
+
+COLUMNS = ["vendor_sku", "asin", "marketplace", "week_start", "mean", "p70", "p80", "p90"]
+ALIASES = {"sku": "vendor_sku", "week": "week_start", "week_starting": "week_start", "mean_units": "mean"}
+REQUIRED_COLUMNS = ["marketplace", "week_start", "mean", "p70", "p80", "p90"]
+# Where the service's error fields live in the file.
+SERVICE_FIELD_COLUMNS = {name: name for name in COLUMNS}
+
+
+@dataclass
+class ForecastImport:
+    rows: list[ForecastRow] = field(default_factory=list)
+    row_numbers: list[int] = field(default_factory=list)  # the file's row of each entry of `rows`
+    errors: list[RowError] = field(default_factory=list)
+    row_count: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    check: ForecastCheck | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+    @property
+    def product_count(self) -> int:
+        return len({row.product.pk for row in self.check.rows}) if self.check else 0
+
+    @property
+    def marketplaces(self) -> list[str]:
+        return sorted({row.marketplace.code for row in self.check.rows}) if self.check else []
+
+    @property
+    def weeks(self) -> tuple[datetime.date, datetime.date] | None:
+        if not self.check or not self.check.rows:
+            return None
+        days = [row.week_start for row in self.check.rows]
+        return min(days), max(days)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _units(value):
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise CellError(_("'%(value)s' is not a number (use a dot for decimals, no thousands separator).") % {"value": text})
+    if not amount.is_finite():
+        raise CellError(_("'%(value)s' is not a number.") % {"value": text})
+    if isinstance(value, float):
+        amount = amount.quantize(Decimal("0.01"))  # a spreadsheet's binary float, e.g. 12.300000000000001
+    return amount
+
+
+def _day(value):
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = _text(value)
+    try:
+        return datetime.date.fromisoformat(text[:10] if "T" in text else text)
+    except ValueError:
+        raise CellError(_("'%(value)s' is not a date: use YYYY-MM-DD.") % {"value": text})
+
+
+def parse_forecasts(name: str, content: bytes, *, vendor, now=None) -> ForecastImport:
+    """Read and check a whole file for one vendor without saving anything."""
+    header, table = read_table(name, content)
+    header = [ALIASES.get(column, column) for column in header]
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if "vendor_sku" not in header and "asin" not in header:
+        missing.insert(0, "vendor_sku / asin")
+    if missing:
+        raise UploadError(
+            _("Missing columns: %(missing)s. The first row must name the columns, as in the template.") % {"missing": ", ".join(missing)}
+        )
+    if not table:
+        raise UploadError(_("The file has a header row but no lines."))
+    result = ForecastImport(row_count=len(table), ignored_columns=[c for c in header if c and c not in COLUMNS])
+    for number, cells in table:
+        row = {column: (cells[i] if i < len(cells) else None) for i, column in enumerate(header) if column}
+        problems = len(result.errors)
+
+        def cell(column, convert):
+            try:
+                return convert(row.get(column))
+            except CellError as error:
+                result.errors.append(RowError(number, column, str(error)))
+                return None
+
+        values = {column: cell(column, _units) for column in ("mean", "p70", "p80", "p90")}
+        week_start = cell("week_start", _day)
+        if len(result.errors) > problems:
+            continue
+        result.rows.append(
+            ForecastRow(
+                marketplace=_text(row.get("marketplace")), week_start=week_start, vendor_sku=_text(row.get("vendor_sku")),
+                asin=_text(row.get("asin")).upper(), **values,
+            )
+        )
+        result.row_numbers.append(number)
+    if result.rows:
+        result.check = forecast_check(vendor=vendor, rows=result.rows, now=now)
+        result.errors.extend(row_error(result.row_numbers, error) for error in result.check.errors)
+    result.errors.sort(key=lambda e: (e.row, COLUMNS.index(e.column) if e.column in COLUMNS else 99))
+    return result
+
+
+def row_error(row_numbers: list[int], error: dict) -> RowError:
+    field_name = error.get("field") or "forecasts"
+    row = row_numbers[0]
+    if field_name.startswith("forecasts[") and "]" in field_name:
+        index = int(field_name[len("forecasts["):field_name.index("]")])
+        if index < len(row_numbers):
+            row = row_numbers[index]
+        field_name = field_name.split(".", 1)[1] if "." in field_name else ""
+    return RowError(row, SERVICE_FIELD_COLUMNS.get(field_name, "vendor_sku"), str(error["message"]))
+
+
+def template_csv(marketplace=None) -> str:
+    """A template with two example weeks starting next week (in the marketplace's time zone when given)."""
+    first = current_week_start(marketplace) if marketplace else datetime.date.today() - datetime.timedelta(days=datetime.date.today().weekday())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for offset, numbers in ((1, ("120", "135", "150", "170")), (2, ("95.5", "110", "122", "140"))):
+        writer.writerow(["SKU-00001", "", marketplace.code if marketplace else "US", (first + datetime.timedelta(weeks=offset)).isoformat(), *numbers])
+    return buffer.getvalue()
