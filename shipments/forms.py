@@ -56,3 +56,26 @@ class ScanForm(forms.Form):
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "inputmode": "numeric", "data-testid": "sscc-input"}),
     )
     damaged = forms.BooleanField(label=_("Damaged"), required=False)
+
+
+class TransportForm(ShipPlanForm):
+    """A draft ship plan's header in the editor; its pallets are changed on their own."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["cartons_per_pallet"]
+        self.fields["carrier_scac"].widget.attrs.update({"autocapitalize": "characters", "pattern": "[A-Za-z]{2,4}", "title": _("2-4 letters")})
+
+
+class PalletizeForm(forms.Form):
+    cartons_per_pallet = forms.IntegerField(label=_("Cartons per pallet"), min_value=0, help_text=_("0 ships loose cartons."))
+
+
+class ReplaceTransportForm(forms.Form):
+    """What a Replace ASN may change besides quantities and cartons (the DC, mode and ship date stay)."""
+
+    carrier_scac = forms.CharField(label=_("Carrier SCAC"), max_length=4, required=False)
+    carrier_name = forms.CharField(label=_("Carrier"), max_length=100, required=False)
+    estimated_arrival = forms.DateField(label=_("Estimated arrival"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    bol_number = forms.CharField(label=_("BOL number"), max_length=40, required=False, help_text=_("Required for LTL and truckload."))
+    pro_number = forms.CharField(label=_("PRO number"), max_length=40, required=False)

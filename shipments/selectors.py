@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from itertools import groupby
+from operator import itemgetter
 
 from django.db.models import Count, F, Prefetch, Q, Sum
 
 from purchase_orders.models import PurchaseOrderLine, PurchaseOrderState
 from shipments.labels import LabelData, LabelParty
 
-from .models import Carton, CartonItem, ReceiptLine, Shipment, ShipmentState
+from .models import AsnType, Carton, CartonItem, ReceiptLine, Shipment, ShipmentState
 
 
 def shipment_list(*, scope, state: str | None = None):
@@ -84,10 +86,35 @@ def _carton_summary(carton: Carton) -> tuple[list[str], set[str], int]:
     return sorted(po_numbers), gtins, quantity
 
 
+def _carton_label_rows(shipment: Shipment) -> Iterator[tuple[int, str, int | None, list[str], set[str], int]]:
+    """(index, SSCC, pallet id, PO numbers, GTINs, quantity) per carton, in carton order.
+
+    Plain rows streamed from one query (a row per item; one with NULLs for an empty carton), so the
+    label job's memory does not grow with the cartons: model instances with prefetched items form
+    reference cycles that linger until Python's cyclic garbage collector gets round to them."""
+    rows = (
+        Carton.objects.filter(shipment=shipment)
+        .order_by("index", "items__id")
+        .values_list(
+            "id", "index", "sscc", "pallet_id", "items__id", "items__quantity",
+            "items__shipment_line__purchase_order_line__purchase_order__number",
+            "items__shipment_line__purchase_order_line__product__gtin",
+        )
+    )
+    for _, items in groupby(rows.iterator(chunk_size=2000), key=itemgetter(0)):
+        po_numbers, gtins, quantity = set(), set(), 0
+        for _, index, sscc, pallet_id, item_id, item_quantity, po_number, gtin in items:
+            if item_id is not None:
+                po_numbers.add(po_number)
+                gtins.add(gtin or "")
+                quantity += item_quantity
+        yield index, sscc, pallet_id, sorted(po_numbers), gtins, quantity
+
+
 def shipment_label_data(*, shipment: Shipment) -> Iterator[LabelData]:
     """Carton marks (in carton order) then pallet labels, as the label renderer wants them.
 
-    Streams cartons in chunks so a 1,000-carton shipment never sits in memory at once."""
+    Streams cartons so a large shipment never sits in memory at once."""
     vendor = shipment.vendor
     if shipment.ship_from is not None:
         ship_from = LabelParty(shipment.ship_from.name or vendor.name, shipment.ship_from.address_lines())
@@ -106,17 +133,16 @@ def shipment_label_data(*, shipment: Shipment) -> Iterator[LabelData]:
     }
     carton_count = shipment.cartons.count()
     pallet_summaries: dict[int, dict] = defaultdict(lambda: {"po_numbers": set(), "gtins": set(), "quantity": 0, "cartons": 0})
-    for carton in _cartons_with_contents(shipment).iterator(chunk_size=200):
-        po_numbers, gtins, quantity = _carton_summary(carton)
-        if carton.pallet_id is not None:
-            summary = pallet_summaries[carton.pallet_id]
+    for index, sscc, pallet_id, po_numbers, gtins, quantity in _carton_label_rows(shipment):
+        if pallet_id is not None:
+            summary = pallet_summaries[pallet_id]
             summary["po_numbers"].update(po_numbers)
             summary["gtins"].update(gtins)
             summary["quantity"] += quantity
             summary["cartons"] += 1
         yield LabelData(
-            kind="carton", sscc=carton.sscc, po_numbers=po_numbers, gtin=_single_gtin(gtins), quantity=quantity,
-            index=carton.index, count=carton_count, **common,
+            kind="carton", sscc=sscc, po_numbers=po_numbers, gtin=_single_gtin(gtins), quantity=quantity,
+            index=index, count=carton_count, **common,
         )
     pallets = list(shipment.pallets.order_by("index"))
     for pallet in pallets:
@@ -176,3 +202,62 @@ def shipment_documents(*, scope, shipment: Shipment):
     return Document.objects.visible_to(scope).filter(target_type=shipment._meta.label_lower, target_id=str(shipment.pk)).filter(
         Q(kind__startswith="packing_list") | Q(kind="shipment_labels")
     )
+
+
+# Ship plan editor and ASN revisions ------------------------------------------------------------------
+def purchase_order_lines_planned_elsewhere(*, scope, shipment: Shipment, purchase_order_line_ids) -> dict[int, dict]:
+    """Units of these PO lines on the vendor's other draft ship plans: {PO line id: {"quantity", "plans"}}.
+
+    Drafts do not hold units (submitting re-checks what is open), but the editor shows them so two
+    plans do not promise the same units."""
+    from .models import ShipmentLine
+
+    planned: dict[int, dict] = defaultdict(lambda: {"quantity": 0, "plans": []})
+    rows = (
+        ShipmentLine.objects.visible_to(scope)
+        .filter(shipment__state=ShipmentState.DRAFT, purchase_order_line_id__in=list(purchase_order_line_ids))
+        .exclude(shipment=shipment)
+        .values_list("purchase_order_line_id", "quantity", "shipment__shipment_identifier")
+        .order_by("shipment__shipment_identifier")
+    )
+    for po_line_id, quantity, identifier in rows:
+        planned[po_line_id]["quantity"] += quantity
+        planned[po_line_id]["plans"].append(identifier)
+    return dict(planned)
+
+
+REVISION_HEADER_FIELDS = ["transport_mode", "transport_method", "carrier_scac", "carrier_name", "ship_date", "estimated_arrival", "bol_number", "pro_number"]
+
+
+def shipment_asn_revisions(*, shipment: Shipment, lines) -> list[dict]:
+    """The ASN's revisions, oldest first, read from the audit trail: the original (submit) and each
+    Replace, with who sent it, through which door, and what it changed against the revision before.
+
+    `lines`: the shipment's lines with their PO lines, to name the lines a revision changed."""
+    from vendor_portal.models import AuditEvent
+
+    events = list(
+        AuditEvent.objects.for_object(shipment).filter(action__in=["shipment.submit", "shipment.replace"]).order_by("occurred_at", "id")
+    )
+    names = {line.purchase_order_line_id: line.purchase_order_line for line in lines}
+    revisions = []
+    for number, event in enumerate(events, start=1):
+        before, after = event.before or {}, event.after or {}
+        revision = {
+            "number": number, "type": AsnType.ORIGINAL.label if event.action == "shipment.submit" else AsnType.REPLACE.label, "at": event.occurred_at,
+            "who": event.actor_label, "channel": event.get_channel_display(), "header": [], "lines": [], "cartons": None,
+        }
+        if event.action == "shipment.replace":
+            for name in REVISION_HEADER_FIELDS:
+                if before.get(name) != after.get(name):
+                    revision["header"].append({"label": Shipment._meta.get_field(name).verbose_name, "before": before.get(name), "after": after.get(name)})
+            was = {row["purchase_order_line"]: row["quantity"] for row in before.get("lines", [])}
+            now = {row["purchase_order_line"]: row["quantity"] for row in after.get("lines", [])}
+            for po_line_id in sorted(set(was) | set(now)):
+                if was.get(po_line_id) != now.get(po_line_id):
+                    po_line = names.get(po_line_id)
+                    revision["lines"].append({"po_line": po_line, "before": was.get(po_line_id, 0), "after": now.get(po_line_id, 0)})
+            if "cartons" in before and "cartons" in after and before["cartons"] != after["cartons"]:
+                revision["cartons"] = {"before": len(before["cartons"]), "after": len(after["cartons"])}
+        revisions.append(revision)
+    return revisions

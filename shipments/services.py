@@ -146,6 +146,21 @@ def _units_per_carton(po_line: PurchaseOrderLine) -> int:
     return max(1, po_line.product.case_pack)
 
 
+def ship_window_check(*, po, ship_date: datetime.date | None, time_zone: str, now: datetime.datetime) -> str:
+    """Where a ship plan stands against a PO's ship window: "closed" (the window has passed),
+    "ship_date_past_window" (the plan would ship after it closes), "cutoff" (allowed, but within
+    CUTOFF_BEFORE_WINDOW_END of its end) or "ok". Dates are local to the DC (its `time_zone`)."""
+    zone = _zone(time_zone)
+    if now > po.ship_window_end:
+        return "closed"
+    if ship_date is not None and ship_date > timezone.localdate(po.ship_window_end, timezone=zone):
+        return "ship_date_past_window"
+    cutoff = po.ship_window_end - CUTOFF_BEFORE_WINDOW_END
+    if now > cutoff or (ship_date is not None and ship_date > timezone.localdate(cutoff, timezone=zone)):
+        return "cutoff"
+    return "ok"
+
+
 def _check_plan(*, scope, data: ShipPlanInput, shipment: Shipment | None) -> tuple[Warehouse, ShipFromAddress | None, dict, list[str]]:
     """Validate a ship plan; lock its PO lines. Returns (DC, ship from, PO lines by id, warnings)."""
     if scope is None or scope.vendor is None:
@@ -190,7 +205,7 @@ def _check_plan(*, scope, data: ShipPlanInput, shipment: Shipment | None) -> tup
         .filter(pk__in=wanted_ids).select_related("purchase_order", "product").order_by("pk")
     }
     now = timezone.now()
-    seen = set()
+    seen, refused_windows = set(), set()
     for index, line in enumerate(data.lines):
         where = f"lines[{index}]"
         po_line = po_lines.get(line.purchase_order_line_id)
@@ -221,9 +236,22 @@ def _check_plan(*, scope, data: ShipPlanInput, shipment: Shipment | None) -> tup
                     "over_shipped",
                 )
             )
-        if now > po.ship_window_end:
+        window = ship_window_check(po=po, ship_date=data.ship_date, time_zone=warehouse.time_zone if warehouse else "UTC", now=now)
+        if window == "closed":
             errors.append(_error(f"{where}.purchase_order_line", _("%(line)s: the ship window closed on %(end)s.") % {"line": label, "end": timezone.localdate(po.ship_window_end)}, "ship_window_closed"))
-        elif now > po.ship_window_end - CUTOFF_BEFORE_WINDOW_END:
+        elif window == "ship_date_past_window":
+            if po.pk not in refused_windows:
+                refused_windows.add(po.pk)
+                end = timezone.localdate(po.ship_window_end, timezone=_zone(warehouse.time_zone if warehouse else "UTC"))
+                errors.append(
+                    _error(
+                        "ship_date",
+                        _("Ship date %(date)s is after the ship window of PO %(number)s closes (%(end)s): ship on %(end)s or earlier.")
+                        % {"date": data.ship_date, "number": po.number, "end": end},
+                        "ship_date_past_window",
+                    )
+                )
+        elif window == "cutoff":
             warnings.append(_("%(line)s: past the cutoff; the ship window closes on %(end)s.") % {"line": label, "end": timezone.localdate(po.ship_window_end)})
     if errors:
         raise DomainValidationError(_("The ship plan has errors; nothing was saved."), errors=errors)
@@ -287,7 +315,9 @@ def shipment_create(*, scope, data: ShipPlanInput, actor: Actor) -> Shipment:
 
 
 def shipment_update(*, scope, shipment_id, data: ShipPlanInput, actor: Actor) -> Shipment:
-    """Change a draft ship plan: header and lines. Cartons are re-planned; existing cartons keep their SSCCs."""
+    """Change a draft ship plan: header and lines. When the lines change, cartons are re-planned by case
+    pack (existing cartons keep their SSCCs); a header-only change keeps manual carton moves. Labels
+    already printed from the plan are outdated by any change."""
     with transaction.atomic():
         shipment = _shipment_for_update(scope, shipment_id)
         if not shipment.is_editable:
@@ -312,8 +342,15 @@ def shipment_update(*, scope, shipment_id, data: ShipPlanInput, actor: Actor) ->
         for po_line_id, quantity in wanted.items():
             if po_line_id not in existing:
                 _line_create(shipment, po_lines[po_line_id], quantity, actor)
-        audit_record(actor=actor, action="shipment.update", obj=shipment, before=before, after={**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)})
-        _cartonize(shipment, actor)
+        after = {**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)}
+        audit_record(actor=actor, action="shipment.update", obj=shipment, before=before, after=after)
+        # Re-packing by case pack would undo manual carton moves: only a change of lines needs it.
+        if after["lines"] != before["lines"]:
+            _cartonize(shipment, actor)
+        elif after["cartons_per_pallet"] != before["cartons_per_pallet"]:
+            _palletize(shipment, actor)
+        if after != before:
+            _labels_outdate(shipment, actor)
     shipment.warnings = warnings
     return shipment
 
@@ -328,6 +365,33 @@ def shipment_cancel(*, scope, shipment_id, actor: Actor) -> Shipment:
         shipment.save(update_fields=["state", "cancelled_at", "updated_at"])
         audit_record(actor=actor, action="shipment.cancel", obj=shipment, before=before, after=_header_snapshot(shipment))
     return shipment
+
+
+def _labels_outdate(shipment: Shipment, actor: Actor) -> None:
+    """Labels printed (or being printed) from the shipment before this change no longer match it.
+
+    A draft's stored labels PDF is dropped, so nobody downloads it again and the next request renders
+    fresh labels (same SSCCs by carton index); its file goes once the change commits. A submitted ASN's
+    PDF stays as the record of what its revision carried: a Replace ASN gets its own revision's labels.
+    The `shipment.labels_outdate` audit row is what the screens read to say the labels are out of date."""
+    documents = list(Document.objects.filter(vendor=shipment.vendor, kind=LABELS_JOB_KIND, key=shipment.labels_key))
+    jobs = Job.objects.filter(
+        vendor=shipment.vendor, kind=LABELS_JOB_KIND, target_type=shipment._meta.label_lower, target_id=str(shipment.pk)
+    )
+    if not documents and not jobs.exists():
+        return
+    audit_record(
+        actor=actor, action="shipment.labels_outdate", obj=shipment,
+        before={"asn_revision": shipment.asn_revision, "documents": [{"id": d.pk, "sha256": d.sha256} for d in documents]},
+        after={"dropped": [d.pk for d in documents] if shipment.is_editable else []},
+    )
+    if not shipment.is_editable:
+        return
+    for document in documents:
+        storage, name = document.file.storage, document.file.name
+        document.delete()
+        if name:
+            transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
 
 
 # Cartons and pallets -------------------------------------------------------------------------------
@@ -412,7 +476,10 @@ def shipment_cartonize(*, scope, shipment_id, actor: Actor) -> Shipment:
         shipment = _shipment_for_update(scope, shipment_id)
         if not shipment.is_editable:
             raise InvalidTransitionError(_("Only a draft ship plan can be re-cartonized."))
+        before = _carton_contents(shipment)
         _cartonize(shipment, actor)
+        if _carton_contents(shipment) != before:
+            _labels_outdate(shipment, actor)
     return shipment
 
 
@@ -428,6 +495,8 @@ def shipment_palletize(*, scope, shipment_id, cartons_per_pallet: int, actor: Ac
         shipment.save(update_fields=["cartons_per_pallet", "updated_at"])
         audit_record(actor=actor, action="shipment.update", obj=shipment, before=before, after=_header_snapshot(shipment))
         _palletize(shipment, actor)
+        if before["cartons_per_pallet"] != cartons_per_pallet:
+            _labels_outdate(shipment, actor)
     return shipment
 
 
@@ -465,6 +534,7 @@ def shipment_carton_move(
         plan = [{line: q for line, q in contents.items() if q > 0} for contents in plan]
         plan = [contents for contents in plan if contents]
         _write_cartons(shipment, plan, actor)
+        _labels_outdate(shipment, actor)
     return shipment
 
 
@@ -560,10 +630,14 @@ def _zone(name: str):
         return datetime.timezone.utc
 
 
-def shipment_replace(*, scope, shipment_id, lines: list[ShipPlanLine], actor: Actor, **header) -> Shipment:
+def shipment_replace(
+    *, scope, shipment_id, lines: list[ShipPlanLine], actor: Actor, cartons: list[dict[int, int]] | None = None, **header
+) -> Shipment:
     """A Replace ASN: before the DC starts receiving, quantities may only go down (to zero).
 
-    Lowered units go back to the PO lines' open quantity; cartons are re-planned, keeping SSCCs by index."""
+    Lowered units go back to the PO lines' open quantity; cartons are re-planned by case pack, keeping
+    SSCCs by index, unless `cartons` gives the packing: carton n holds cartons[n-1] ({shipment line id:
+    quantity}), which must add up to the new line quantities. All or nothing."""
     allowed = {"carrier_scac", "carrier_name", "estimated_arrival", "bol_number", "pro_number"}
     unknown = set(header) - allowed
     if unknown:
@@ -595,6 +669,19 @@ def shipment_replace(*, scope, shipment_id, lines: list[ShipPlanLine], actor: Ac
                 continue
             if line.quantity != current.quantity:
                 changes[current] = line.quantity
+        line_ids = {line.pk for line in existing.values()}
+        for position, contents in enumerate(cartons or []):
+            if any(line_id not in line_ids for line_id in contents):
+                errors.append(_error(f"cartons[{position}]", _("Carton %(n)s holds a line this ASN does not ship.") % {"n": position + 1}, "item_not_shipped"))
+            elif any(quantity is None or quantity < 0 for quantity in contents.values()):
+                errors.append(_error(f"cartons[{position}]", _("Carton %(n)s: quantities are zero or more.") % {"n": position + 1}))
+        header = {name: (value.strip() if isinstance(value, str) else value) for name, value in header.items()}
+        if header.get("carrier_scac"):
+            header["carrier_scac"] = header["carrier_scac"].upper()
+            if not (2 <= len(header["carrier_scac"]) <= 4 and header["carrier_scac"].isalpha()):
+                errors.append(_error("carrier_scac", _("A SCAC is 2-4 letters.")))
+        if header.get("estimated_arrival") and header["estimated_arrival"] < shipment.ship_date:
+            errors.append(_error("estimated_arrival", _("Arrival cannot be before the ship date.")))
         if errors:
             raise DomainValidationError(_("The Replace ASN has errors; nothing was changed."), errors=errors)
         before = {**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)}
@@ -606,12 +693,21 @@ def shipment_replace(*, scope, shipment_id, lines: list[ShipPlanLine], actor: Ac
             )
             for line, quantity in changes.items():
                 _line_set_quantity(line, quantity, actor, shipment.vendor)
+        before["cartons"] = _carton_contents(shipment)
+        _labels_outdate(shipment, actor)
         shipment.asn_type = AsnType.REPLACE
         shipment.asn_revision += 1
         shipment.save()
-        audit_record(actor=actor, action="shipment.replace", obj=shipment, before=before, after={**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)})
-        if changes:
+        if cartons is not None:
+            plan = [{line_id: quantity for line_id, quantity in contents.items() if quantity} for contents in cartons]
+            _write_cartons(shipment, [contents for contents in plan if contents], actor)
+        elif changes:
             _cartonize(shipment, actor)
+        audit_record(
+            actor=actor, action="shipment.replace", obj=shipment, before=before,
+            after={**_header_snapshot(shipment), "lines": _lines_snapshot(shipment), "cartons": _carton_contents(shipment)},
+        )
+        _raise_if(_asn_errors(shipment), _("The Replace ASN has errors; nothing was changed."))
     return shipment
 
 
@@ -848,21 +944,29 @@ def shipment_packing_list_render(*, scope, shipment_id, actor: Actor) -> Documen
 
 
 JOB_STALE_AFTER = datetime.timedelta(minutes=10)
-LABEL_PROGRESS_EVERY = 25
+JOB_MAX_ATTEMPTS = 5  # a job whose worker dies every time (say, killed for memory) fails instead of looping
 
 
 def job_claim(*, job_id, redelivered: bool = False) -> Job | None:
     """Compare-and-set queued -> running; None when another worker has it or it is finished.
 
     A redelivered message (its worker died) or a job running far too long may be taken over:
-    the work restarts from scratch and only a finished file is ever stored."""
+    the work restarts from scratch and only a finished file is ever stored. After
+    JOB_MAX_ATTEMPTS the job is failed instead."""
     now = timezone.now()
     takeover = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING)
     if not redelivered:
         takeover = takeover.filter(started_at__lt=now - JOB_STALE_AFTER)
     claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING, started_at=now, progress_done=0, attempts=F("attempts") + 1, message=""
-    ) or takeover.update(status=JobStatus.RUNNING, started_at=now, progress_done=0, attempts=F("attempts") + 1, message="")
+    ) or takeover.filter(attempts__lt=JOB_MAX_ATTEMPTS).update(
+        status=JobStatus.RUNNING, started_at=now, progress_done=0, attempts=F("attempts") + 1, message=""
+    )
+    if not claimed:
+        takeover.filter(attempts__gte=JOB_MAX_ATTEMPTS).update(
+            status=JobStatus.FAILED, finished_at=now,
+            message=_("Stopped after %(n)s attempts: the worker died while working on this job each time.") % {"n": JOB_MAX_ATTEMPTS},
+        )
     return Job.objects.get(pk=job_id) if claimed else None
 
 
@@ -896,16 +1000,15 @@ def shipment_labels_render(*, job_id, redelivered: bool = False) -> Job | None:
     total = shipment.cartons.count() + shipment.pallets.count()
     Job.objects.filter(pk=job_id).update(progress_total=total)
 
-    def labels_with_progress():
-        for done, label in enumerate(shipment_label_data(shipment=shipment), start=1):
-            yield label
-            if done % LABEL_PROGRESS_EVERY == 0:
-                Job.objects.filter(pk=job_id).update(progress_done=done)
+    def report_progress(done: int) -> None:  # once per chunk of labels (labels.CHUNK_PAGES)
+        Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(progress_done=done)
 
     with tempfile.TemporaryDirectory(prefix="labels-job-") as workdir:
         path = os.path.join(workdir, "labels.pdf")
         title = _("Labels %(id)s") % {"id": shipment.shipment_identifier}
-        pages = render_labels(labels_with_progress(), path, language=shipment.marketplace.language, title=title)
+        pages = render_labels(
+            shipment_label_data(shipment=shipment), path, language=shipment.marketplace.language, title=title, progress=report_progress
+        )
         document = document_store(
             vendor=shipment.vendor, kind=LABELS_JOB_KIND, key=shipment.labels_key, title=title, source_path=path, target=shipment,
             uploaded_by=job.created_by,

@@ -101,7 +101,7 @@ def test_unconfirmed_po_and_other_dc_lines_are_refused(vendor, scope, actor):
 def test_past_cutoff_warns_and_past_window_is_refused(vendor, scope, actor):
     now = timezone.now()
     near = confirmed_purchase_order(vendor, lines=1, ship_window_start=now - datetime.timedelta(days=5), ship_window_end=now + datetime.timedelta(days=1))
-    shipment = _shipment(scope, actor, near, identifier="NEAR")
+    shipment = _shipment(scope, actor, near, identifier="NEAR", ship_date=timezone.localdate())
     assert len(shipment.warnings) == 1 and "cutoff" in shipment.warnings[0]
     closed = confirmed_purchase_order(vendor, lines=1, ship_window_start=now - datetime.timedelta(days=9), ship_window_end=now - datetime.timedelta(hours=1))
     with pytest.raises(DomainValidationError) as error:
