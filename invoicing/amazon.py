@@ -15,7 +15,6 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
@@ -23,6 +22,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from amazon_api.models import TransactionKind
+from amazon_api.schema import PREFIXES, sp_api_operation
 from amazon_api.services import register_transaction_handler, transaction_submit
 from amazon_api.views import AmazonDoorView
 from vendor_portal.api.errors import AMAZON_CODES
@@ -35,6 +35,9 @@ from .models import Invoice, InvoiceLine, InvoiceType
 from .services import invoice_create, invoice_submit
 
 MODEL_FILE = Path(__file__).resolve().parent / "sp_api" / "vendorInvoices.json"
+# The model's definitions become components of /api/schema/ (VendorInvoices...) like the orders and shipping models'.
+# amazon_api reads models from its own folder; an absolute path names this app's copy.
+PREFIXES.setdefault(str(MODEL_FILE), "VendorInvoices")
 ITEMS_KEY = "invoices"
 MAX_INVOICES = 100
 TERMS_BY_DAYS = {30: "net30", 60: "net60", 90: "net90"}
@@ -317,19 +320,22 @@ class SubmitInvoicesView(AmazonDoorView):
 
     actions = {"POST": Action.MANAGE_INVOICES}
 
-    @extend_schema(
-        operation_id="submitInvoices",
-        tags=["Amazon vendor invoices"],
+    @sp_api_operation(
+        str(MODEL_FILE),
+        "submitInvoices",
+        tag="Amazon vendor invoices",
         description=(
             "Amazon's submitInvoices. Checks the body against the vendorInvoices model, stores it and answers 202 with a "
             "transactionId; a worker creates and submits each invoice all or nothing (the portal's hard checks: PO of the "
             "vendor, id never reused, totals add up, line taxes sum to the header, total not zero, date not in the future, "
             "a PO number on every Invoice line, creditNoteDetails only on a CreditNote). getTransaction names every refusal."
         ),
-        request={"application/json": {"type": "object"}},
-        responses={202: OpenApiResponse(description="Accepted for processing", examples=[
-            OpenApiExample("202", value={"payload": {"transactionId": "20f6a2b4-bb9f-4a7e-9e8a-1b3f1c1d2e3f"}}, response_only=True, status_codes=["202"])])},
-        examples=[OpenApiExample("Request", value=SUBMIT_EXAMPLE, request_only=True)],
+        request_example=SUBMIT_EXAMPLE,
+        response_examples={
+            "202": {"payload": {"transactionId": "20f6a2b4-bb9f-4a7e-9e8a-1b3f1c1d2e3f"}},
+            "400": {"errors": [{"code": "InvalidInput", "message": "invoices[0].invoiceTotal: 'amount' is a required property",
+                                "details": "field: invoices[0].invoiceTotal.amount"}]},
+        },
     )
     def post(self, request):
         body = request.data

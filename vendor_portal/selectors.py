@@ -1,6 +1,6 @@
-from django.db.models import Q
+from django.db.models import Count, Prefetch, Q
 
-from vendor_portal.models import ApprovalRequest, ApprovalStatus, AuditEvent
+from vendor_portal.models import ApprovalRequest, ApprovalStatus, AuditEvent, Membership, User, Vendor, VendorAccount
 from vendor_portal.services.approvals import APPROVAL_KINDS
 
 
@@ -33,3 +33,42 @@ def audit_event_list(*, scope, filters: dict):
     if filters.get("q"):
         queryset = queryset.filter(Q(object_repr__icontains=filters["q"]) | Q(action__icontains=filters["q"]))
     return queryset
+
+
+def product_search(products, query: str):
+    """The catalogue search of the screen and the API: SKU or title contains, or exactly the ASIN or GTIN."""
+    query = (query or "").strip()
+    if not query:
+        return products
+    return products.filter(Q(vendor_sku__icontains=query) | Q(asin__iexact=query) | Q(gtin=query) | Q(title__icontains=query))
+
+
+def vendor_members(*, vendor):
+    """The people of one vendor, each with `vendor_memberships` (their roles there, with marketplaces). Fails closed."""
+    if vendor is None:
+        return User.objects.none()
+    memberships = Membership.objects.filter(vendor=vendor).prefetch_related("marketplaces").order_by("role")
+    return (
+        User.objects.filter(pk__in=Membership.objects.filter(vendor=vendor).values("user_id"))
+        .prefetch_related(Prefetch("memberships", queryset=memberships, to_attr="vendor_memberships"))
+        .order_by("username")
+    )
+
+
+def member_marketplaces(memberships) -> list[str] | None:
+    """The marketplace codes a person's memberships are limited to; None when any of them covers every marketplace."""
+    codes: set[str] = set()
+    for membership in memberships:
+        limited = {marketplace.code for marketplace in membership.marketplaces.all()}
+        if not limited:
+            return None
+        codes |= limited
+    return sorted(codes)
+
+
+def vendor_list():
+    """Every vendor with how many people and active API tokens it has (the retailer's onboarding screen)."""
+    return Vendor.objects.annotate(
+        people=Count("memberships__user", distinct=True),
+        tokens=Count("api_tokens", filter=Q(api_tokens__revoked_at__isnull=True), distinct=True),
+    ).prefetch_related(Prefetch("accounts", queryset=VendorAccount.objects.select_related("marketplace").order_by("marketplace__code")))

@@ -17,7 +17,7 @@ from vendor_portal.forms import ApiTokenForm, ApprovalDecisionForm, AuditFilterF
 from vendor_portal.models import ApiToken, ApprovalRequest, BankDetails, Notification, Product
 from vendor_portal.navigation import needs_me_for
 from vendor_portal.roles import Action
-from vendor_portal.selectors import approvals_waiting_for, audit_event_list
+from vendor_portal.selectors import approvals_waiting_for, audit_event_list, member_marketplaces, product_search, vendor_members
 from vendor_portal.services.approvals import approval_cancel, approval_decide
 from vendor_portal.services.audit import Actor
 from vendor_portal.services.notifications import notification_mark_read
@@ -198,12 +198,8 @@ def bank_details(request):
 # Catalogue --------------------------------------------------------------------------------------
 @portal_view(Action.VIEW_CATALOGUE)
 def catalogue(request):
-    products = Product.objects.visible_to(request.scope).select_related("vendor").order_by("vendor__code", "vendor_sku")
     query = request.GET.get("q", "").strip()
-    if query:
-        from django.db.models import Q
-
-        products = products.filter(Q(vendor_sku__icontains=query) | Q(asin__iexact=query) | Q(gtin=query) | Q(title__icontains=query))
+    products = product_search(Product.objects.visible_to(request.scope).select_related("vendor").order_by("vendor__code", "vendor_sku"), query)
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "vendor_portal/catalogue.html", {"page": page, "query": query})
 
@@ -240,18 +236,14 @@ def team(request):
 
 
 def _team_rows(vendor) -> list[dict]:
-    from vendor_portal.models import Membership
-
-    rows: dict[int, dict] = {}
-    memberships = Membership.objects.filter(vendor=vendor).select_related("user").prefetch_related("marketplaces").order_by("user__username", "role")
-    for membership in memberships:
-        row = rows.setdefault(membership.user_id, {"user": membership.user, "roles": [], "marketplaces": set(), "all_marketplaces": False})
-        row["roles"].append(membership.get_role_display())
-        codes = {mp.code for mp in membership.marketplaces.all()}
-        if not codes:
-            row["all_marketplaces"] = True
-        row["marketplaces"] |= codes
-    return list(rows.values())
+    rows = []
+    for user in vendor_members(vendor=vendor):
+        marketplaces = member_marketplaces(user.vendor_memberships)
+        rows.append({
+            "user": user, "roles": [m.get_role_display() for m in user.vendor_memberships],
+            "marketplaces": marketplaces or [], "all_marketplaces": marketplaces is None,
+        })
+    return rows
 
 
 @portal_view(Action.MANAGE_USERS)
@@ -285,10 +277,8 @@ def team_member(request, user_id):
 # Vendor onboarding (retailer) ---------------------------------------------------------------------
 @portal_view(Action.ONBOARD_VENDORS)
 def vendor_list(request):
-    from django.db.models import Count, Q
-
     from vendor_portal.forms import VendorOnboardForm
-    from vendor_portal.models import Vendor
+    from vendor_portal.selectors import vendor_list as vendors_with_counts
     from vendor_portal.services.vendors import vendor_onboard
 
     form = VendorOnboardForm(request.POST or None)
@@ -306,7 +296,5 @@ def vendor_list(request):
         else:
             messages.success(request, _("Vendor %(code)s onboarded; its admin was e-mailed an invitation.") % {"code": vendor.code})
             return redirect("vendor_list")
-    vendors = Vendor.objects.annotate(
-        people=Count("memberships__user", distinct=True), tokens=Count("api_tokens", filter=Q(api_tokens__revoked_at__isnull=True), distinct=True)
-    ).order_by("code")
+    vendors = vendors_with_counts().order_by("code")
     return render(request, "vendor_portal/vendor_list.html", {"vendors": vendors, "form": form})

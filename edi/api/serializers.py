@@ -1,6 +1,8 @@
 from rest_framework import serializers
 
-from ..models import Interchange, TransactionRecord
+from vendor_portal.api.errors import ApiErrorSerializer
+
+from ..models import Interchange, TradingPartner, TransactionRecord
 
 
 class TransactionRecordSerializer(serializers.ModelSerializer):
@@ -50,3 +52,31 @@ class InterchangeResultSerializer(InterchangeSerializer):
 
 class InterchangeUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The X12 interchange. Or send it as the raw body with Content-Type text/plain.")
+
+
+class InterchangeRejectedSerializer(InterchangeResultSerializer):
+    """Nothing was applied: the interchange, the 997 that says so, and each problem in the API's error shape."""
+
+    errors = ApiErrorSerializer(many=True, read_only=True)
+
+    class Meta(InterchangeResultSerializer.Meta):
+        fields = [*InterchangeResultSerializer.Meta.fields, "errors"]
+
+
+class TradingPartnerSerializer(serializers.ModelSerializer):
+    vendor = serializers.CharField(source="vendor.code")
+
+    class Meta:
+        model = TradingPartner
+        fields = ["id", "vendor", "name", "isa_qualifier", "isa_id", "gs_application_id", "is_active", "created_at"]
+
+
+class TradingPartnerInputSerializer(serializers.Serializer):
+    isa_qualifier = serializers.CharField(max_length=2, default="ZZ", help_text="ISA05: ZZ mutually defined, 01 DUNS, 08 UCC EDI communications id, 12 phone.")
+    isa_id = serializers.CharField(max_length=15, help_text="ISA06: the id your EDI system sends from.")
+    gs_application_id = serializers.CharField(max_length=15, required=False, allow_blank=True, help_text="GS02, when it differs from the ISA id.")
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class TradingPartnerChangeSerializer(serializers.Serializer):
+    is_active = serializers.BooleanField(help_text="false: its files are refused and no 850s are sent to it.")

@@ -8,26 +8,36 @@ from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from vendor_portal.api.base import ScopedGenericViewSet
-from vendor_portal.api.errors import error_response
+from vendor_portal.api.base import ScopedGenericViewSet, body_object, form_cleaned_data
+from vendor_portal.api.errors import documented_error, error_response
 from vendor_portal.errors import ForbiddenError
 from vendor_portal.models import Channel
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
 
-from ..models import MAX_INTERCHANGE_BYTES, Direction, Interchange, InterchangeSource, InterchangeStatus
-from ..services import edi_receive
-from ..views import interchange_download
-from .serializers import InterchangeResultSerializer, InterchangeSerializer, InterchangeUploadSerializer
+from ..models import MAX_INTERCHANGE_BYTES, Direction, Interchange, InterchangeSource, InterchangeStatus, TradingPartner
+from ..services import edi_receive, trading_partner_create, trading_partner_set_active
+from ..views import TradingPartnerForm, interchange_download
+from . import examples
+from .serializers import (
+    InterchangeRejectedSerializer,
+    InterchangeResultSerializer,
+    InterchangeSerializer,
+    InterchangeUploadSerializer,
+    TradingPartnerChangeSerializer,
+    TradingPartnerInputSerializer,
+    TradingPartnerSerializer,
+)
 
 TAGS = ["EDI"]
 RAW_CONTENT_TYPES = {"text/plain", "application/edi-x12", "application/edi", "application/x12", "application/octet-stream"}
+NOT_FOUND = documented_error(str(_("No such interchange, or another vendor's.")), examples.NOT_FOUND)
 
 
 
@@ -69,12 +79,15 @@ class InterchangeViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
         "create": Action.EXCHANGE_EDI,
     }
 
-    @extend_schema(tags=TAGS, summary="List EDI interchanges", description="Inbound and outbound interchanges, newest first; filter by direction and status.")
+    @extend_schema(
+        tags=TAGS, summary="List EDI interchanges", description="Inbound and outbound interchanges, newest first; filter by direction and status.",
+        responses={200: InterchangeSerializer(many=True)}, examples=[examples.LIST_PAGE],
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
     @extend_schema(tags=TAGS, summary="An EDI interchange", description="With each transaction set's outcome and the 997 answering it.",
-                   responses={200: InterchangeResultSerializer, 404: OpenApiResponse(description=str(_("No such interchange, or another vendor's.")))})
+                   responses={200: InterchangeResultSerializer, 404: NOT_FOUND}, examples=[examples.DETAIL])
     def retrieve(self, request, pk=None):
         interchange = self.get_object()
         return Response(InterchangeResultSerializer(_with_acknowledgement(interchange)).data)
@@ -88,9 +101,13 @@ class InterchangeViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
             "(in `acknowledgement.content`). 201 when at least one set was applied, 422 when nothing was (the `errors` say why)."
         ),
         request={"text/plain": OpenApiTypes.STR, "application/edi-x12": OpenApiTypes.STR, "multipart/form-data": InterchangeUploadSerializer},
-        responses={201: InterchangeResultSerializer, 400: OpenApiResponse(description="Empty or too large."),
-                   415: OpenApiResponse(description="Not X12 text or a multipart file."), 422: InterchangeResultSerializer},
-        examples=[OpenApiExample("855", value="ISA*00*          *00*          *ZZ*ACMEHOME       *ZZ*NORTHWIND      *...~", request_only=True, media_type="text/plain")],
+        responses={
+            201: InterchangeResultSerializer,
+            400: documented_error(str(_("Empty or too large.")), examples.TOO_LARGE),
+            415: documented_error(str(_("Not X12 text or a multipart file.")), examples.UNSUPPORTED),
+            422: InterchangeRejectedSerializer,
+        },
+        examples=[examples.UPLOAD_TEXT, examples.UPLOAD_X12, examples.UPLOAD_FILE, examples.APPLIED, examples.NOTHING_APPLIED],
     )
     def create(self, request):
         scope = request.scope
@@ -126,7 +143,10 @@ class InterchangeViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
         response["Location"] = f"/api/v1/edi/interchanges/{interchange.pk}/"
         return response
 
-    @extend_schema(tags=TAGS, summary="The interchange as X12 text", responses={(200, "application/edi-x12"): OpenApiTypes.STR})
+    @extend_schema(
+        tags=TAGS, summary="The interchange as X12 text",
+        responses={(200, "application/edi-x12"): OpenApiResponse(OpenApiTypes.STR, examples=[examples.RAW]), 404: NOT_FOUND},
+    )
     @action(detail=True, methods=["get"])
     def raw(self, request, pk=None):
         return interchange_download(self.get_object())
@@ -134,3 +154,63 @@ class InterchangeViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
 
 def _with_acknowledgement(interchange: Interchange) -> Interchange:
     return Interchange.objects.select_related("vendor", "acknowledgement").prefetch_related("transactions").get(pk=interchange.pk)
+
+
+PARTNERS_NOTE = (
+    " Vendor admins, signed in, as on the EDI partners screen: registering who may send files for a vendor is credential "
+    "management, which no token scope covers, so API tokens are refused."
+)
+PARTNER_FORBIDDEN = documented_error(_("Not allowed."), examples.FORBIDDEN)
+
+
+class TradingPartnerViewSet(ScopedGenericViewSet):
+    queryset = TradingPartner.objects.select_related("vendor")
+    serializer_class = TradingPartnerSerializer
+    filter_backends = []
+    actions = {"*": Action.MANAGE_TOKENS}
+
+    @extend_schema(
+        tags=TAGS, summary="List EDI trading partners", description="The ISA ids that may send files for the vendor." + PARTNERS_NOTE,
+        responses={200: TradingPartnerSerializer(many=True), 403: PARTNER_FORBIDDEN}, examples=[examples.PARTNER],
+    )
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(TradingPartnerSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=TAGS, summary="Register an EDI trading partner",
+        description="An ISA sender id names exactly one vendor: inbound files find their owner by it." + PARTNERS_NOTE,
+        request=TradingPartnerInputSerializer,
+        responses={
+            201: TradingPartnerSerializer,
+            400: documented_error(_("Validation errors, each naming its field."), examples.PARTNER_ERRORS),
+            403: PARTNER_FORBIDDEN,
+        },
+        examples=[examples.PARTNER_REQUEST, examples.PARTNER_CREATED],
+    )
+    def create(self, request):
+        if request.scope.vendor is None:
+            raise ForbiddenError(_("Trading partners are registered by a vendor."))
+        data = form_cleaned_data(TradingPartnerForm({"isa_qualifier": "ZZ", **body_object(request)}))
+        partner = trading_partner_create(vendor=request.scope.vendor, actor=self.actor, **data)
+        response = Response(TradingPartnerSerializer(partner).data, status=status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/edi/partners/{partner.pk}/"
+        return response
+
+    @extend_schema(
+        tags=TAGS, summary="Activate or deactivate a trading partner",
+        description="A deactivated partner's files are refused and no 850s are sent to it." + PARTNERS_NOTE,
+        request=TradingPartnerChangeSerializer,
+        responses={
+            200: TradingPartnerSerializer,
+            400: documented_error(_("Validation errors, each naming its field."), examples.PARTNER_ERRORS),
+            403: PARTNER_FORBIDDEN, 404: NOT_FOUND,
+        },
+        examples=[examples.PARTNER_DEACTIVATE, examples.PARTNER_DEACTIVATED],
+    )
+    def partial_update(self, request, pk=None):
+        partner = self.get_object()
+        serializer = TradingPartnerChangeSerializer(data=body_object(request))
+        serializer.is_valid(raise_exception=True)
+        partner = trading_partner_set_active(scope=request.scope, partner_id=partner.pk, is_active=serializer.validated_data["is_active"], actor=self.actor)
+        return Response(TradingPartnerSerializer(partner).data)

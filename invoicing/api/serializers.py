@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import ChargeKind, CreditNoteReason, Invoice, InvoiceCharge, InvoiceLine, InvoiceState, InvoiceTax, InvoiceType
@@ -107,7 +108,7 @@ class InvoiceInputSerializer(serializers.Serializer):
 
 
 class PreflightInputSerializer(serializers.Serializer):
-    invoice_id = serializers.IntegerField(required=False, help_text="A stored invoice; or send a whole draft payload instead.")
+    invoice_id = serializers.IntegerField(help_text="A stored invoice; or send a whole draft payload instead.")
 
 
 class FromPurchaseOrderSerializer(serializers.Serializer):
@@ -120,11 +121,22 @@ class FromShipmentSerializer(serializers.Serializer):
     number = serializers.CharField(required=False)
 
 
+class CreditNoteLineInputSerializer(serializers.Serializer):
+    credited_line = serializers.IntegerField(help_text="The id of the credited invoice line.")
+    quantity = serializers.IntegerField(required=False, help_text="Defaults to the line's quantity.")
+    unit_cost = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, help_text="Defaults to the line's cost.")
+
+
+@extend_schema_field(CreditNoteLineInputSerializer(many=True))
+class CreditNoteLinesField(serializers.ListField):
+    child = serializers.DictField()
+
+
 class CreditNoteInputSerializer(serializers.Serializer):
     number = serializers.CharField(required=False)
     reason = serializers.ChoiceField(choices=CreditNoteReason.choices, required=False)
     reference = serializers.CharField(required=False)
-    lines = serializers.ListField(child=serializers.DictField(), required=False)
+    lines = CreditNoteLinesField(required=False, help_text="Omit to credit every line in full.")
 
 
 class ApproveInputSerializer(serializers.Serializer):

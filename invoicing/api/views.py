@@ -6,11 +6,13 @@ functions the screens and the Amazon-compatible door call.
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from vendor_portal.api.base import ScopedGenericViewSet
+from vendor_portal.api.errors import documented_error
 from vendor_portal.api.pagination import PortalCursorPagination
 from vendor_portal.errors import DomainValidationError
 from vendor_portal.roles import Action
@@ -19,47 +21,19 @@ from .. import services
 from ..filters import InvoiceFilter
 from ..models import Invoice
 from ..selectors import invoice_detail, invoice_list
+from . import examples
 from . import serializers as s
 
 TAGS = ["Invoices"]
-ERROR_EXAMPLE = OpenApiExample(
-    "Refused at submission",
-    value={"errors": [
-        {"code": "not_found", "message": "Purchase order 2ZX9QW1B not found.", "field": "lines[2].purchase_order_number"},
-        {"code": "arithmetic", "message": "Items + charges − allowances + tax is 1020.00, not 1030.00.", "field": "grand_total"},
-    ]},
-    response_only=True, status_codes=["400"],
-)
 ERRORS = {
-    400: OpenApiResponse(description=str(_("Validation errors or hard-check refusals, each naming its field.")), examples=[ERROR_EXAMPLE]),
-    403: OpenApiResponse(description=str(_("Your role or token scopes do not allow this."))),
-    404: OpenApiResponse(description=str(_("No such invoice, or another vendor's."))),
-    409: OpenApiResponse(description=str(_("Not possible in the invoice's current state."))),
+    400: documented_error(str(_("Validation errors or hard-check refusals, each naming its field.")), examples.ERRORS),
+    403: documented_error(str(_("Your role or token scopes do not allow this.")), examples.FORBIDDEN),
+    404: documented_error(str(_("No such invoice, or another vendor's.")), examples.NOT_FOUND),
+    409: documented_error(str(_("Not possible in the invoice's current state.")), examples.CONFLICT),
 }
-DRAFT_EXAMPLE = OpenApiExample("Invoice draft", request_only=True, value={
-    "number": "ACME-2026-0042", "invoice_date": "2026-11-20",
-    "lines": [{"purchase_order_number": "2ZX9QW1A", "po_line_sequence": 1, "quantity": 96, "unit_cost": "10.00",
-               "tax_type": "ST", "tax_rate": "6"}],
-    "charges": [{"kind": "charge", "charge_type": "Freight", "amount": "25.00"}],
-})
-DETAIL_EXAMPLE = OpenApiExample("Invoice", response_only=True, value={
-    "id": 42, "number": "ACME-2026-0042", "invoice_type": "Invoice", "state": "draft", "invoice_date": "2026-11-20",
-    "due_date": "2027-01-19", "currency": "USD", "marketplace": "US", "vendor": "ACME", "source": "po",
-    "purchase_order_number": "2ZX9QW1A", "items_subtotal": "960.00", "charges_total": "25.00", "allowances_total": "0.00",
-    "tax_total": "57.60", "grand_total": "1042.60", "lines": [{"sequence": 1, "purchase_order_number": "2ZX9QW1A", "quantity": 96,
-    "unit_cost": "10.00", "line_amount": "960.00", "tax_type": "ST", "tax_rate": "6.0000", "tax_amount": "57.60"}],
-    "charges": [{"kind": "charge", "charge_type": "Freight", "amount": "25.00", "tax_amount": "0.00"}],
-    "taxes": [{"tax_type": "ST", "rate": "6.0000", "taxable_amount": "960.00", "amount": "57.60"}],
-})
-PREFLIGHT_EXAMPLE = OpenApiExample("Claims the match would raise", response_only=True, value={
-    "currency": "USD", "grand_total": "1050.00", "price_claim_total": "50.00", "shortage_claim_total": "42.00",
-    "claims_total": "92.00", "expected_payment": "958.00", "errors": [],
-    "lines": [{"index": 0, "sequence": 1, "purchase_order_number": "2ZX9QW1A", "asin": "B0T0000001", "vendor_sku": "SKU-1",
-               "po_cost": "10.00", "invoiced_cost": "10.50", "received_quantity": 96, "previously_invoiced_quantity": 0,
-               "invoiced_quantity": 100, "shortage_units": 4, "price_claim": "50.00", "shortage_claim": "42.00",
-               "warnings": ["Unit cost 10.50 is above the PO cost 10.00: a price claim (PPV) of 50.00.",
-                            "4 units more than received: a shortage claim (PQV) of 42.00."]}],
-})
+PREFLIGHT_REQUEST = PolymorphicProxySerializer(
+    component_name="PreflightRequest", serializers=[s.PreflightInputSerializer, s.InvoiceInputSerializer], resource_type_field_name=None,
+)
 
 
 class InvoicePagination(PortalCursorPagination):
@@ -79,6 +53,8 @@ class InvoiceViewSet(ScopedGenericViewSet):
         "preflight": Action.VIEW_INVOICES,
         "create": Action.MANAGE_INVOICES,
         "partial_update": Action.MANAGE_INVOICES,
+        "destroy": Action.MANAGE_INVOICES,
+        "back_to_draft": Action.MANAGE_INVOICES,
         "submit": Action.MANAGE_INVOICES,
         "from_purchase_order": Action.MANAGE_INVOICES,
         "from_shipment": Action.MANAGE_INVOICES,
@@ -90,33 +66,66 @@ class InvoiceViewSet(ScopedGenericViewSet):
     def _detail(self, pk, code=status.HTTP_200_OK):
         return Response(s.InvoiceDetailSerializer(invoice_detail(scope=self.request.scope, invoice_id=pk)).data, status=code)
 
-    @extend_schema(tags=TAGS, responses={200: s.InvoiceListSerializer(many=True), **ERRORS}, examples=[OpenApiExample(
-        "A page of invoices", response_only=True, value={"next": None, "previous": None, "results": [
-            {"id": 42, "number": "ACME-2026-0042", "invoice_type": "Invoice", "state": "submitted", "grand_total": "1042.60", "currency": "USD", "line_count": 1}]})])
+    @extend_schema(
+        tags=TAGS, summary="List invoices and credit notes",
+        description="Newest first; filter by state, type, PO, dates. Cursor pagination.",
+        responses={200: s.InvoiceListSerializer(many=True), 400: ERRORS[400], 403: ERRORS[403]}, examples=[examples.LIST_PAGE],
+    )
     def list(self, request):
         queryset = invoice_list(scope=request.scope, params=request.query_params).order_by("-id")
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(s.InvoiceListSerializer(page, many=True).data)
 
-    @extend_schema(tags=TAGS, request=s.InvoiceInputSerializer, responses={201: s.InvoiceDetailSerializer, **ERRORS}, examples=[DRAFT_EXAMPLE, DETAIL_EXAMPLE])
+    @extend_schema(
+        tags=TAGS, summary="Create an invoice draft",
+        description="Lines point at PO lines (PO number + line sequence, or ASIN / vendor SKU); costs default to the PO's. Send an Idempotency-Key to retry safely.",
+        request=s.InvoiceInputSerializer, responses={201: s.InvoiceDetailSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+        examples=[examples.DRAFT_REQUEST, examples.DETAIL],
+    )
     def create(self, request):
         invoice = services.invoice_create(scope=request.scope, data=_body(request), actor=self.actor)
         return self._detail(invoice.pk, status.HTTP_201_CREATED)
 
-    @extend_schema(tags=TAGS, responses={200: s.InvoiceDetailSerializer, **ERRORS}, examples=[DETAIL_EXAMPLE])
+    @extend_schema(tags=TAGS, summary="An invoice with its lines, charges and taxes", responses={200: s.InvoiceDetailSerializer, 404: ERRORS[404]}, examples=[examples.DETAIL])
     def retrieve(self, request, pk=None):
         return self._detail(self.get_object().pk)
 
-    @extend_schema(tags=TAGS, request=s.InvoiceInputSerializer, responses={200: s.InvoiceDetailSerializer, **ERRORS}, examples=[
-        OpenApiExample("Change quantities", request_only=True, value={"lines": [{"purchase_order_number": "2ZX9QW1A", "po_line_sequence": 1, "quantity": 90}]}),
-        DETAIL_EXAMPLE])
+    @extend_schema(
+        tags=TAGS, summary="Change a draft", description="Only the fields sent change; `lines` replaces every line.",
+        request=s.InvoiceInputSerializer, responses={200: s.InvoiceDetailSerializer, **ERRORS},
+        examples=[examples.CHANGE_REQUEST, examples.CHANGED],
+    )
     def partial_update(self, request, pk=None):
         invoice = self.get_object()
         services.invoice_update(scope=request.scope, invoice_id=invoice.pk, data=_body(request), actor=self.actor)
         return self._detail(invoice.pk)
 
-    @extend_schema(tags=TAGS, request=s.PreflightInputSerializer, responses={200: s.PreflightSerializer, **ERRORS}, examples=[
-        OpenApiExample("A stored invoice", request_only=True, value={"invoice_id": 42}), DRAFT_EXAMPLE, PREFLIGHT_EXAMPLE])
+    @extend_schema(
+        tags=TAGS, summary="Delete a draft", description="Only a draft; its number becomes free again. No body in the answer (204).",
+        request=None, responses={204: OpenApiResponse(description=str(_("Deleted."))), 403: ERRORS[403], 404: ERRORS[404], 409: ERRORS[409]},
+    )
+    def destroy(self, request, pk=None):
+        invoice = self.get_object()
+        services.invoice_delete_draft(scope=request.scope, invoice_id=invoice.pk, actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        tags=TAGS, summary="Back to draft after the approval was turned down",
+        description="An invoice whose approval request was rejected (or withdrawn) becomes an editable draft again.",
+        request=None, responses={200: s.InvoiceDetailSerializer, 403: ERRORS[403], 404: ERRORS[404], 409: ERRORS[409]},
+        examples=[examples.DETAIL],
+    )
+    def back_to_draft(self, request, pk=None):
+        invoice = self.get_object()
+        services.invoice_return_to_draft(scope=request.scope, invoice_id=invoice.pk, actor=self.actor)
+        return self._detail(invoice.pk)
+
+    @extend_schema(
+        tags=TAGS, summary="Pre-flight: the claims the 3-way match would raise",
+        description="For a stored invoice (`invoice_id`) or a whole draft payload, without saving anything: price (PPV) and shortage (PQV) claims per line and the expected payment.",
+        request=PREFLIGHT_REQUEST, responses={200: s.PreflightSerializer, 400: ERRORS[400], 404: ERRORS[404]},
+        examples=[examples.PREFLIGHT_STORED, examples.DRAFT_REQUEST, examples.PREFLIGHT],
+    )
     def preflight(self, request):
         data = _body(request)
         if set(data) == {"invoice_id"}:
@@ -130,17 +139,23 @@ class InvoiceViewSet(ScopedGenericViewSet):
             result = services.invoice_preflight_draft(scope=request.scope, data=data)
         return Response(s.PreflightSerializer(result).data)
 
-    @extend_schema(tags=TAGS, request=None, responses={200: s.InvoiceDetailSerializer, **ERRORS}, examples=[OpenApiExample(
-        "Above the threshold", response_only=True, value={"id": 42, "number": "ACME-2026-0042", "state": "pending_approval", "approval_request": 7})])
+    @extend_schema(
+        tags=TAGS, summary="Submit an invoice",
+        description="Runs the hard checks and sends it; above the vendor's approval threshold it waits for a second person instead (`pending_approval`).",
+        request=None, responses={200: s.InvoiceDetailSerializer, **ERRORS}, examples=[examples.SUBMITTED, examples.PENDING_APPROVAL],
+    )
     def submit(self, request, pk=None):
         invoice = self.get_object()
         services.invoice_submit(scope=request.scope, invoice_id=invoice.pk, actor=self.actor)
         return self._detail(invoice.pk)
 
-    @extend_schema(tags=TAGS, request=s.ApproveInputSerializer, responses={200: s.InvoiceDetailSerializer, **ERRORS}, examples=[
-        OpenApiExample("Approve", request_only=True, value={"decision": "approve", "note": "Checked against the ASN"}),
-        OpenApiExample("Self-approval", response_only=True, status_codes=["403"], value={"errors": [
-            {"code": "self_approval", "message": "You cannot approve your own request: a second person must check it.", "field": None}]})])
+    @extend_schema(
+        tags=TAGS, summary="Approve or send back an invoice above the threshold",
+        description="The second person's decision (people only: the one who submitted cannot approve). Approval submits the invoice; a rejection returns it to draft.",
+        request=s.ApproveInputSerializer,
+        responses={200: s.InvoiceDetailSerializer, 400: ERRORS[400], 403: documented_error(_("Self-approval, or not a checker."), examples.SELF_APPROVAL), 404: ERRORS[404], 409: ERRORS[409]},
+        examples=[examples.APPROVE_REQUEST, examples.REJECT_REQUEST, examples.APPROVED],
+    )
     def approve(self, request, pk=None):
         invoice = self.get_object()
         serializer = s.ApproveInputSerializer(data=_body(request))
@@ -149,8 +164,12 @@ class InvoiceViewSet(ScopedGenericViewSet):
                                  approve=serializer.validated_data["decision"] == "approve", note=serializer.validated_data.get("note", ""))
         return self._detail(invoice.pk)
 
-    @extend_schema(tags=TAGS, request=s.DecisionInputSerializer, responses={200: s.InvoiceDetailSerializer, **ERRORS}, examples=[
-        OpenApiExample("Reject", request_only=True, value={"state": "rejected", "reason": "Cost not registered"})])
+    @extend_schema(
+        tags=TAGS, summary="The retailer's decision on a sent invoice (accounts payable)",
+        description="Accepted, rejected (with a reason), on hold (with a reason), approved for payment or paid. A rejected invoice gives its PO quantities back.",
+        request=s.DecisionInputSerializer, responses={200: s.InvoiceDetailSerializer, **ERRORS},
+        examples=[examples.DECISION_REQUEST, examples.ACCEPT_REQUEST, examples.REJECTED],
+    )
     def decision(self, request, pk=None):
         invoice = self.get_object()
         serializer = s.DecisionInputSerializer(data=_body(request))
@@ -158,8 +177,10 @@ class InvoiceViewSet(ScopedGenericViewSet):
         services.invoice_decide(scope=request.scope, invoice_id=invoice.pk, actor=self.actor, **serializer.validated_data)
         return self._detail(invoice.pk)
 
-    @extend_schema(tags=TAGS, request=s.FromPurchaseOrderSerializer, responses={201: s.InvoiceDetailSerializer, **ERRORS}, examples=[
-        OpenApiExample("Flip a PO", request_only=True, value={"po_number": "2ZX9QW1A"}), DETAIL_EXAMPLE])
+    @extend_schema(
+        tags=TAGS, summary="Flip a PO into an invoice draft", description="Every accepted, not yet invoiced quantity at the PO cost.",
+        request=s.FromPurchaseOrderSerializer, responses={201: s.InvoiceDetailSerializer, **ERRORS}, examples=[examples.FROM_PO_REQUEST, examples.DETAIL],
+    )
     def from_purchase_order(self, request):
         serializer = s.FromPurchaseOrderSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
@@ -167,8 +188,10 @@ class InvoiceViewSet(ScopedGenericViewSet):
                                                        number=serializer.validated_data.get("number", ""))
         return self._detail(invoice.pk, status.HTTP_201_CREATED)
 
-    @extend_schema(tags=TAGS, request=s.FromShipmentSerializer, responses={201: s.InvoiceDetailSerializer, **ERRORS}, examples=[
-        OpenApiExample("Flip an ASN", request_only=True, value={"shipment_id": 17}), DETAIL_EXAMPLE])
+    @extend_schema(
+        tags=TAGS, summary="Flip an ASN into an invoice draft", description="The shipped quantities of a submitted ASN, at the PO cost.",
+        request=s.FromShipmentSerializer, responses={201: s.InvoiceDetailSerializer, **ERRORS}, examples=[examples.FROM_ASN_REQUEST, examples.FROM_ASN],
+    )
     def from_shipment(self, request):
         serializer = s.FromShipmentSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
@@ -176,8 +199,12 @@ class InvoiceViewSet(ScopedGenericViewSet):
                                                  number=serializer.validated_data.get("number", ""))
         return self._detail(invoice.pk, status.HTTP_201_CREATED)
 
-    @extend_schema(tags=TAGS, request=s.CreditNoteInputSerializer, responses={201: s.InvoiceDetailSerializer, **ERRORS}, examples=[
-        OpenApiExample("Credit 4 returned units", request_only=True, value={"reason": "return", "reference": "RMA-881", "lines": [{"credited_line": 311, "quantity": 4}]})])
+    @extend_schema(
+        tags=TAGS, summary="Draft a credit note against a sent invoice",
+        description="Without `lines`, every line at its full quantity and cost, to trim before submitting.",
+        request=s.CreditNoteInputSerializer, responses={201: s.InvoiceDetailSerializer, **ERRORS},
+        examples=[examples.CREDIT_NOTE_REQUEST, examples.CREDIT_NOTE],
+    )
     def credit_note(self, request, pk=None):
         original = self.get_object()
         serializer = s.CreditNoteInputSerializer(data=_body(request))
@@ -187,7 +214,13 @@ class InvoiceViewSet(ScopedGenericViewSet):
                                               reason=data.get("reason", "quantity_correction"), reference=data.get("reference", ""), lines=data.get("lines"))
         return self._detail(invoice.pk, status.HTTP_201_CREATED)
 
-    @extend_schema(tags=TAGS, responses={(200, "application/pdf"): OpenApiResponse(description=str(_("The invoice as PDF/A-3b with its data attached as JSON."))), 404: ERRORS[404]})
+    @extend_schema(
+        tags=TAGS, summary="The invoice as PDF/A-3b",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description=str(_("The invoice as PDF/A-3b with its data attached as JSON."))),
+            404: ERRORS[404],
+        },
+    )
     def document(self, request, pk=None):
         invoice = self.get_object()
         stored = services.invoice_document(scope=request.scope, invoice_id=invoice.pk, actor=self.actor)

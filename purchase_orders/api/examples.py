@@ -148,3 +148,33 @@ CONFLICT = OpenApiExample(
     "Wrong state", response_only=True, status_codes=["409"],
     value={"errors": [{"code": "invalid_state", "message": "PO ACM0000123 has shipped units: its confirmation can no longer be revised.", "field": None}]},
 )
+
+UPLOAD_DRY_RUN_REQUEST = OpenApiExample(
+    "Check a file (dry run)", request_only=True, media_type="multipart/form-data", value={"file": "purchase-orders-week-48.csv", "dry_run": True},
+)
+UPLOAD_COMMIT_REQUEST = OpenApiExample(
+    "Create the POs", request_only=True, media_type="multipart/form-data", value={"file": "purchase-orders-week-48.csv", "dry_run": False},
+)
+UPLOAD_SUMMARY = {
+    "dry_run": True, "file_name": "purchase-orders-week-48.csv", "row_count": 3, "po_count": 2, "line_count": 3, "ignored_columns": ["buyer_note"],
+    "purchase_orders": [
+        {"number": "ACM0000130", "vendor": "ACME", "marketplace": "US", "ship_to": "ABE2", "line_count": 2, "units": 84, "total": "1950.00", "currency": "USD"},
+        {"number": "ACM0000131", "vendor": "ACME", "marketplace": "CA", "ship_to": "YYZ4", "line_count": 1, "units": 12, "total": "397.20", "currency": "CAD"},
+    ],
+    "created": [],
+}
+UPLOAD_CHECKED = OpenApiExample("Checked: nothing saved", response_only=True, status_codes=["200"], value=UPLOAD_SUMMARY)
+UPLOAD_CREATED = OpenApiExample(
+    "Created", response_only=True, status_codes=["201"], value={**UPLOAD_SUMMARY, "dry_run": False, "created": ["ACM0000130", "ACM0000131"]},
+)
+UPLOAD_ERRORS = OpenApiExample(
+    "Row errors: nothing saved", response_only=True, status_codes=["400"],
+    value={"errors": [
+        {"code": "invalid_row", "message": "Row 3, net_cost: Not a number: 'twelve'.", "field": "rows[3].net_cost"},
+        {"code": "invalid_row", "message": "Row 4, vendor_sku: No product ACM-9999 in ACME's catalogue.", "field": "rows[4].vendor_sku"},
+    ]},
+)
+UPLOAD_FILE_ERROR = OpenApiExample(
+    "Unreadable file", response_only=True, status_codes=["400"],
+    value={"errors": [{"code": "invalid_file", "message": "Missing columns: net_cost. The first row must name the columns, as in the template.", "field": "file"}]},
+)

@@ -233,3 +233,31 @@ class PurchaseOrderConfirmationSerializer(serializers.Serializer):
 
 class PurchaseOrderCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+# Bulk upload (CSV / XLSX) -------------------------------------------------------------------------
+class PurchaseOrderUploadInputSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("CSV or XLSX, one row per PO line, columns as in /purchase-orders/upload/template.csv."))
+    dry_run = serializers.BooleanField(default=True, help_text=_("true (the default) checks the file and saves nothing; false creates every PO, all or none."))
+
+
+class UploadedPurchaseOrderSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    vendor = serializers.CharField()
+    marketplace = serializers.CharField()
+    ship_to = serializers.CharField()
+    line_count = serializers.IntegerField()
+    units = serializers.IntegerField()
+    total = money()
+    currency = serializers.CharField()
+
+
+class PurchaseOrderUploadResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    file_name = serializers.CharField()
+    row_count = serializers.IntegerField()
+    po_count = serializers.IntegerField()
+    line_count = serializers.IntegerField()
+    ignored_columns = serializers.ListField(child=serializers.CharField(), help_text=_("Columns the portal does not read."))
+    purchase_orders = UploadedPurchaseOrderSerializer(many=True)
+    created = serializers.ListField(child=serializers.CharField(), help_text=_("Numbers of the POs created; empty on a dry run."))

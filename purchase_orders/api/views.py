@@ -5,13 +5,16 @@ Reads go through purchase_orders.selectors (scoped by `visible_to`), writes thro
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from vendor_portal.api.base import ScopedGenericViewSet
+from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet
+from vendor_portal.api.errors import documented_error
 from vendor_portal.roles import Action
 
+from .. import imports
 from ..filters import ORDERING_FIELDS, PurchaseOrderFilter
 from ..models import PurchaseOrder
 from ..selectors import purchase_order_detail, purchase_order_list
@@ -32,15 +35,17 @@ from .serializers import (
     PurchaseOrderCreateSerializer,
     PurchaseOrderDetailSerializer,
     PurchaseOrderListSerializer,
+    PurchaseOrderUploadInputSerializer,
+    PurchaseOrderUploadResultSerializer,
 )
 
 TAGS = ["Purchase orders"]
 ERRORS = {
-    400: OpenApiResponse(description=str(_("Validation errors, each naming its field.")), examples=[examples.VALIDATION_ERROR]),
-    403: OpenApiResponse(description=str(_("Your role or token scopes do not allow this.")), examples=[examples.FORBIDDEN]),
-    404: OpenApiResponse(description=str(_("No such PO, or another vendor's.")), examples=[examples.NOT_FOUND]),
+    400: documented_error(str(_("Validation errors, each naming its field.")), examples.VALIDATION_ERROR),
+    403: documented_error(str(_("Your role or token scopes do not allow this.")), examples.FORBIDDEN),
+    404: documented_error(str(_("No such PO, or another vendor's.")), examples.NOT_FOUND),
 }
-CONFLICT = {409: OpenApiResponse(description=str(_("Not possible in the PO's current state.")), examples=[examples.CONFLICT])}
+CONFLICT = {409: documented_error(str(_("Not possible in the PO's current state.")), examples.CONFLICT)}
 ORDERING_PARAMETER = OpenApiParameter(
     "ordering",
     OpenApiTypes.STR,
@@ -214,3 +219,75 @@ def _indexed_as_lists(detail):
     if isinstance(detail, list):
         return [_indexed_as_lists(value) for value in detail]
     return detail
+
+
+class PurchaseOrderUploadView(PortalAPIView):
+    """The screen's bulk upload as an API: the same reading and checks (purchase_orders.imports)."""
+
+    parser_classes = [MultiPartParser, FormParser]
+    actions = {"POST": Action.MANAGE_PURCHASE_ORDERS}
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Upload purchase orders from a CSV or XLSX file (retailer buyer)",
+        description=(
+            "One row per PO line, columns as in the upload template (`/purchase-orders/upload/template.csv`). "
+            "`dry_run=true` (the default) checks every row and saves nothing; `dry_run=false` checks again and creates "
+            "every PO in one transaction, all or none. Row errors name the spreadsheet row (the header is row 1) and "
+            "column in `field`: `rows[3].net_cost`. People with the buyer role only: vendor tokens cannot issue POs. "
+            "Send an Idempotency-Key with a commit to retry it safely."
+        ),
+        request={"multipart/form-data": PurchaseOrderUploadInputSerializer},
+        responses={
+            200: PurchaseOrderUploadResultSerializer,
+            201: PurchaseOrderUploadResultSerializer,
+            400: documented_error(_("The file cannot be read, or rows have errors: nothing saved."), examples.UPLOAD_ERRORS, examples.UPLOAD_FILE_ERROR),
+            403: ERRORS[403],
+        },
+        examples=[examples.UPLOAD_DRY_RUN_REQUEST, examples.UPLOAD_COMMIT_REQUEST, examples.UPLOAD_CHECKED, examples.UPLOAD_CREATED],
+    )
+    def post(self, request):
+        serializer = PurchaseOrderUploadInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload, dry_run = serializer.validated_data["file"], serializer.validated_data["dry_run"]
+        try:
+            if upload.size > imports.UPLOAD_MAX_BYTES:
+                raise imports.UploadError(
+                    _("The file is %(size)s KB; the limit is %(limit)s KB. Split it into smaller files.")
+                    % {"size": upload.size // 1024, "limit": imports.UPLOAD_MAX_BYTES // 1024}
+                )
+            result = imports.parse_purchase_orders(upload.name, upload.read())
+        except imports.UploadError as error:
+            raise serializers.ValidationError({"file": [serializers.ErrorDetail(error.message, code="invalid_file")]})
+        created = []
+        if result.ok and not dry_run:
+            try:
+                created = imports.create_imported_purchase_orders(result=result, actor=self.actor)
+            except imports.ImportRejected as rejected:
+                result.errors = rejected.errors
+        if not result.ok:
+            raise serializers.ValidationError(_row_errors(result.errors) or {"file": [_("The file has no purchase orders.")]})
+        body = {
+            "dry_run": dry_run, "file_name": upload.name, "row_count": result.row_count, "po_count": result.po_count,
+            "line_count": result.line_count, "ignored_columns": result.ignored_columns,
+            "purchase_orders": [_uploaded(imported) for imported in result.purchase_orders],
+            "created": [po.number for po in created],
+        }
+        return Response(PurchaseOrderUploadResultSerializer(body).data, status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED)
+
+
+def _uploaded(imported) -> dict:
+    data = imported.data
+    return {
+        "number": data.number, "vendor": data.vendor.code, "marketplace": data.marketplace.code, "ship_to": data.ship_to.code,
+        "line_count": len(data.lines), "units": imported.units, "total": imported.total, "currency": data.marketplace.currency,
+    }
+
+
+def _row_errors(errors) -> dict:
+    """{"rows": {3: {"net_cost": [...]}}}: the error handler flattens it to the field rows[3].net_cost."""
+    rows: dict = {}
+    for error in errors:
+        message = _("Row %(row)s, %(column)s: %(message)s") % {"row": error.row, "column": error.column, "message": error.message}
+        rows.setdefault(error.row, {}).setdefault(error.column, []).append(serializers.ErrorDetail(message, code="invalid_row"))
+    return {"rows": rows} if rows else {}

@@ -1,4 +1,5 @@
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shipments.models import Carton, Pallet, Receipt, ReceiptLine, Shipment, ShipmentLine, TransportMethod, TransportMode
@@ -19,7 +20,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
     vendor = serializers.CharField(source="vendor.code", read_only=True)
     marketplace = serializers.CharField(source="marketplace.code", read_only=True)
     ship_to = serializers.CharField(source="ship_to.code", read_only=True)
-    ship_from = serializers.CharField(source="ship_from.code", read_only=True, default=None)
+    ship_from = serializers.CharField(source="ship_from.code", read_only=True, default=None, allow_null=True)
     lines = ShipmentLineSerializer(many=True, read_only=True)
 
     class Meta:
@@ -30,6 +31,15 @@ class ShipmentSerializer(serializers.ModelSerializer):
             "cartons_per_pallet", "asn_type", "asn_revision", "submitted_at", "receiving_started_at", "received_at",
             "cancelled_at", "created_at", "lines",
         ]
+
+
+class ShipmentAnswerSerializer(ShipmentSerializer):
+    """The answer to a write: the shipment, and what is allowed but worth knowing (e.g. past the cutoff)."""
+
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True, default=list)
+
+    class Meta(ShipmentSerializer.Meta):
+        fields = [*ShipmentSerializer.Meta.fields, "warnings"]
 
 
 class ShipmentListSerializer(ShipmentSerializer):
@@ -70,14 +80,23 @@ class ReplaceInputSerializer(serializers.Serializer):
     pro_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
 
 
+class CartonItemSerializer(serializers.Serializer):
+    shipment_line = serializers.IntegerField()
+    purchase_order_number = serializers.CharField()
+    sequence = serializers.IntegerField()
+    vendor_sku = serializers.CharField()
+    quantity = serializers.IntegerField()
+
+
 class CartonSerializer(serializers.ModelSerializer):
-    pallet = serializers.IntegerField(source="pallet.index", read_only=True, default=None)
+    pallet = serializers.IntegerField(source="pallet.index", read_only=True, default=None, allow_null=True, help_text="pallet index; null for loose cartons")
     items = serializers.SerializerMethodField()
 
     class Meta:
         model = Carton
         fields = ["index", "sscc", "pallet", "tracking_number", "items"]
 
+    @extend_schema_field(CartonItemSerializer(many=True))
     def get_items(self, carton) -> list[dict]:
         return [
             {

@@ -1,7 +1,9 @@
 """The portal's own REST API for ship plans, ASNs, labels, receipts, and generic jobs and documents."""
 from django.db.models import Count, Prefetch
 from django.http import FileResponse
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -10,11 +12,22 @@ from rest_framework.response import Response
 from shipments import selectors, services
 from shipments.models import CartonItem, Receipt, ReceiptLine, Shipment, ShipmentLine
 from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet
+from vendor_portal.api.errors import documented_error
 from vendor_portal.models import Document, Job
 from vendor_portal.roles import Action
 from vendor_portal.tenancy import get_visible_or_404
 
+from . import examples
 from . import serializers as s
+
+TAGS = ["Shipments"]
+NOT_FOUND = documented_error(str(_("No such shipment, or another vendor's.")), examples.NOT_FOUND)
+FORBIDDEN = documented_error(str(_("Your role or token scopes do not allow this.")), examples.FORBIDDEN)
+CONFLICT = documented_error(str(_("Not possible in the shipment's current state.")), examples.CONFLICT)
+
+
+def _invalid(example):
+    return documented_error(str(_("Validation errors, each naming its field.")), example)
 
 
 def _plan_input(data) -> services.ShipPlanInput:
@@ -22,6 +35,17 @@ def _plan_input(data) -> services.ShipPlanInput:
     return services.ShipPlanInput(lines=lines, **data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        tags=TAGS, summary="List ship plans and ASNs",
+        description="Drafts and ASNs you may see, newest first; filter by `state`, order by `created_at` or `ship_date`.",
+        responses={200: s.ShipmentListSerializer(many=True), 403: FORBIDDEN}, examples=[examples.LIST_PAGE],
+    ),
+    retrieve=extend_schema(
+        tags=TAGS, summary="A ship plan or ASN with its lines",
+        responses={200: s.ShipmentSerializer, 404: NOT_FOUND}, examples=[examples.DETAIL],
+    ),
+)
 class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
     """Ship plans (drafts) and ASNs: build, cartonize, palletize, label, submit, replace."""
 
@@ -56,7 +80,15 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         warnings = getattr(shipment, "warnings", None)
         return Response({**body, "warnings": [str(w) for w in warnings or []]}, status=status_code)
 
-    @extend_schema(request=s.ShipPlanInputSerializer, responses={201: s.ShipmentSerializer})
+    @extend_schema(
+        tags=TAGS, summary="Build a ship plan (vendor)",
+        description=(
+            "A draft from confirmed PO lines going to one DC: the portal cartonizes by case pack, palletizes and assigns "
+            "SSCCs from your GS1 prefix. `warnings` lists what is allowed but late. Send an Idempotency-Key to retry safely."
+        ),
+        request=s.ShipPlanInputSerializer, responses={201: s.ShipmentAnswerSerializer, 400: _invalid(examples.PLAN_ERRORS), 403: FORBIDDEN},
+        examples=[examples.PLAN_REQUEST, examples.PLAN_CREATED, examples.PLAN_LATE],
+    )
     def create(self, request):
         serializer = s.ShipPlanInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -66,7 +98,13 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         shipment.warnings = warnings
         return self._answer(shipment, status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.ShipPlanInputSerializer, responses=s.ShipmentSerializer)
+    @extend_schema(
+        tags=TAGS, summary="Replace a draft's plan",
+        description="The whole plan again (drafts only). Changed lines re-plan the cartons by case pack, existing cartons keeping their SSCCs; a header-only change keeps manual carton moves.",
+        request=s.ShipPlanInputSerializer,
+        responses={200: s.ShipmentAnswerSerializer, 400: _invalid(examples.PLAN_ERRORS), 404: NOT_FOUND, 409: CONFLICT},
+        examples=[examples.PLAN_CHANGE_REQUEST, examples.PLAN_CHANGED],
+    )
     def update(self, request, pk=None):
         self.get_object()  # 404 for another vendor's shipment before judging the body
         serializer = s.ShipPlanInputSerializer(data=request.data)
@@ -74,7 +112,10 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         shipment = services.shipment_update(scope=request.scope, shipment_id=pk, data=_plan_input(dict(serializer.validated_data)), actor=self.actor)
         return self._answer(shipment)
 
-    @extend_schema(responses=s.CartonSerializer(many=True))
+    @extend_schema(
+        tags=TAGS, summary="Cartons of a shipment", description="Every carton in order, with its SSCC, pallet, tracking number and contents.",
+        responses={200: s.CartonSerializer(many=True), 404: NOT_FOUND}, examples=[examples.CARTONS],
+    )
     @action(detail=True, methods=["get"], pagination_class=None)
     def cartons(self, request, pk=None):
         shipment = self.get_object()
@@ -82,7 +123,13 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         cartons = shipment.cartons.select_related("pallet").prefetch_related(Prefetch("items", queryset=items)).order_by("index")
         return Response(s.CartonSerializer(cartons, many=True).data)
 
-    @extend_schema(request=s.CartonMoveInputSerializer, responses=s.CartonSerializer(many=True))
+    @extend_schema(
+        tags=TAGS, summary="Move units between cartons",
+        description="Drafts only. Omit `to_carton` to put the units in a new carton. Answers with every carton.",
+        request=s.CartonMoveInputSerializer,
+        responses={200: s.CartonSerializer(many=True), 400: _invalid(examples.CARTON_ERRORS), 404: NOT_FOUND, 409: CONFLICT},
+        examples=[examples.MOVE_REQUEST, examples.NEW_CARTON_REQUEST, examples.MOVED],
+    )
     @action(detail=True, methods=["post"], url_path="cartons/move")
     def cartons_move(self, request, pk=None):
         """Move units of a line between cartons (mixed cartons) or into a new carton; SSCCs stay."""
@@ -96,7 +143,12 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         )
         return self.cartons(request, pk)
 
-    @extend_schema(request=s.CartonTrackingInputSerializer, responses=s.CartonSerializer(many=True))
+    @extend_schema(
+        tags=TAGS, summary="Set carton tracking numbers",
+        request=s.CartonTrackingInputSerializer,
+        responses={200: s.CartonSerializer(many=True), 400: _invalid(examples.CARTON_ERRORS), 404: NOT_FOUND, 409: CONFLICT},
+        examples=[examples.TRACKING_REQUEST, examples.TRACKED],
+    )
     @action(detail=True, methods=["post"], url_path="cartons/tracking")
     def cartons_tracking(self, request, pk=None):
         """Small-parcel tracking numbers, by carton index."""
@@ -107,19 +159,33 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         services.shipment_carton_set_tracking(scope=request.scope, shipment_id=pk, tracking=tracking, actor=self.actor)
         return self.cartons(request, pk)
 
-    @extend_schema(responses=s.PalletSerializer(many=True))
+    @extend_schema(
+        tags=TAGS, summary="Pallets of a shipment", responses={200: s.PalletSerializer(many=True), 404: NOT_FOUND}, examples=[examples.PALLETS],
+    )
     @action(detail=True, methods=["get"], pagination_class=None)
     def pallets(self, request, pk=None):
         shipment = self.get_object()
         pallets = shipment.pallets.annotate(carton_count=Count("cartons")).order_by("index")
         return Response(s.PalletSerializer(pallets, many=True).data)
 
-    @extend_schema(request=None, responses=s.ShipmentSerializer)
+    @extend_schema(
+        tags=TAGS, summary="Submit the ASN",
+        description="Checks SSCCs, tracking numbers and BOL, then sends the ASN (Original) to the DC. Nothing to send in the body.",
+        request=None,
+        responses={200: s.ShipmentAnswerSerializer, 400: _invalid(examples.SUBMIT_ERRORS), 404: NOT_FOUND, 409: CONFLICT},
+        examples=[examples.SUBMITTED_ANSWER],
+    )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         return self._answer(services.shipment_submit(scope=request.scope, shipment_id=pk, actor=self.actor))
 
-    @extend_schema(request=s.ReplaceInputSerializer, responses=s.ShipmentSerializer)
+    @extend_schema(
+        tags=TAGS, summary="Send a Replace ASN",
+        description="Before the DC starts receiving: may only lower quantities; keeps the shipment identifier. The ASN revision goes up.",
+        request=s.ReplaceInputSerializer,
+        responses={200: s.ShipmentAnswerSerializer, 400: _invalid(examples.PLAN_ERRORS), 404: NOT_FOUND, 409: CONFLICT},
+        examples=[examples.REPLACE_REQUEST, examples.REPLACED],
+    )
     @action(detail=True, methods=["post"])
     def replace(self, request, pk=None):
         self.get_object()
@@ -129,32 +195,51 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         lines = [services.ShipPlanLine(line["purchase_order_line"], line["quantity"]) for line in data.pop("lines")]
         return self._answer(services.shipment_replace(scope=request.scope, shipment_id=pk, lines=lines, actor=self.actor, **data))
 
-    @extend_schema(request=None, responses=s.ShipmentSerializer)
+    @extend_schema(
+        tags=TAGS, summary="Cancel a draft", description="Gives up a ship plan before submission; its PO quantities are open to ship again.",
+        request=None, responses={200: s.ShipmentAnswerSerializer, 404: NOT_FOUND, 409: CONFLICT}, examples=[examples.CANCELLED],
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return self._answer(services.shipment_cancel(scope=request.scope, shipment_id=pk, actor=self.actor))
 
-    @extend_schema(responses=s.DocumentSerializer(many=True))
+    @extend_schema(
+        tags=TAGS, summary="Documents of a shipment",
+        description="Label PDFs (one per ASN revision) and packing lists; download each from its `download_url`.",
+        responses={200: s.DocumentSerializer(many=True), 404: NOT_FOUND}, examples=[examples.DOCUMENTS],
+    )
     @action(detail=True, methods=["get"], pagination_class=None)
     def labels(self, request, pk=None):
         """The shipment's documents: label PDFs (one per ASN revision) and packing lists."""
         shipment = self.get_object()
         return Response(s.DocumentSerializer(selectors.shipment_documents(scope=request.scope, shipment=shipment), many=True).data)
 
-    @extend_schema(request=None, responses={202: s.JobSerializer})
+    @extend_schema(
+        tags=TAGS, summary="Generate carton and pallet labels",
+        description="Starts the label PDF/A (GS1-128 SSCC labels, 4x6 in) in the background; poll `/api/v1/jobs/{id}/` for progress and the document.",
+        request=None, responses={202: s.JobSerializer, 404: NOT_FOUND, 409: CONFLICT}, examples=[examples.JOB_QUEUED],
+    )
     @labels.mapping.post
     def labels_request(self, request, pk=None):
         """Start label generation; poll the returned job."""
         job = services.shipment_labels_request(scope=request.scope, shipment_id=pk, actor=self.actor)
         return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses={201: s.DocumentSerializer})
+    @extend_schema(
+        tags=TAGS, summary="Render the packing list", description="The packing list as PDF/A, stored with the shipment's documents.",
+        request=None, responses={201: s.DocumentSerializer, 404: NOT_FOUND, 409: CONFLICT}, examples=[examples.PACKING_LIST],
+    )
     @action(detail=True, methods=["post"], url_path="packing-list")
     def packing_list(self, request, pk=None):
         document = services.shipment_packing_list_render(scope=request.scope, shipment_id=pk, actor=self.actor)
         return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request={"multipart/form-data": s.PackingListUploadSerializer}, responses={201: s.DocumentSerializer})
+    @extend_schema(
+        tags=TAGS, summary="Upload your own packing list", description="A PDF as the multipart field `file`.",
+        request={"multipart/form-data": s.PackingListUploadSerializer},
+        responses={201: s.DocumentSerializer, 400: _invalid(examples.NOT_PDF), 404: NOT_FOUND},
+        examples=[examples.PACKING_LIST_UPLOAD_REQUEST, examples.PACKING_LIST_UPLOADED],
+    )
     @action(detail=True, methods=["post"], url_path="packing-list/upload", parser_classes=[MultiPartParser, FormParser])
     def packing_list_upload(self, request, pk=None):
         self.get_object()  # another vendor's shipment is a 404 before its body is even parsed
@@ -162,6 +247,14 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    retrieve=extend_schema(
+        tags=["Jobs and documents"], summary="A background job",
+        description="Status (queued, running, succeeded, failed), progress and, once done, the document it produced.",
+        responses={200: s.JobSerializer, 404: documented_error(str(_("No such job, or another vendor's.")), examples.NOT_FOUND)},
+        examples=[examples.JOB_RUNNING, examples.JOB_DONE, examples.JOB_FAILED],
+    )
+)
 class JobViewSet(mixins.RetrieveModelMixin, ScopedGenericViewSet):
     """Any long-running job (labels, documents, imports): status, progress percent, result link."""
 
@@ -175,13 +268,27 @@ class DocumentDownloadView(PortalAPIView):
 
     actions = {"*": None}
 
-    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @extend_schema(
+        tags=["Jobs and documents"], summary="Download a document",
+        description="The stored file itself: labels, packing lists, invoices and remittance advice are PDF/A; the `Content-Type` is the document's own.",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description=str(_("The file, as an attachment."))),
+            404: documented_error(str(_("No such document, or another vendor's.")), examples.NOT_FOUND),
+        },
+    )
     def get(self, request, pk):
         document = get_visible_or_404(Document, request.scope, pk=pk)
         filename = document.key.rsplit("/", 1)[-1] or f"document-{document.pk}.pdf"
         return FileResponse(document.file.open("rb"), as_attachment=True, filename=filename, content_type=document.content_type)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        tags=["Receipts"], summary="List DC receipts", description="Receipts booked against ASNs, newest first (`ordering=received_at` for oldest first).",
+        responses={200: s.ReceiptSerializer(many=True), 403: FORBIDDEN}, examples=[examples.RECEIPT],
+    ),
+    retrieve=extend_schema(tags=["Receipts"], summary="A DC receipt", responses={200: s.ReceiptSerializer, 404: NOT_FOUND}, examples=[examples.RECEIPT]),
+)
 class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
     """DC receipts against ASNs: by carton SSCC scan and/or counted line quantities."""
 
@@ -192,7 +299,16 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGen
     ordering_fields = ["received_at"]
     actions = {"list": Action.VIEW_SHIPMENTS, "retrieve": Action.VIEW_SHIPMENTS, "create": Action.RECEIVE_GOODS}
 
-    @extend_schema(request=s.ReceiptInputSerializer, responses={201: s.ReceiptSerializer})
+    @extend_schema(
+        tags=["Receipts"], summary="Book a receipt (retailer receiving)",
+        description=(
+            "Scan carton SSCCs and/or count line quantities; damaged units are part of the received ones. "
+            "`complete: true` finishes receiving: over/short becomes final and the vendor is told."
+        ),
+        request=s.ReceiptInputSerializer,
+        responses={201: s.ReceiptSerializer, 400: _invalid(examples.RECEIPT_ERRORS), 403: FORBIDDEN, 409: CONFLICT},
+        examples=[examples.RECEIPT_REQUEST, examples.RECEIPT_CREATED],
+    )
     def create(self, request):
         serializer = s.ReceiptInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

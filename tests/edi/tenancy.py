@@ -28,4 +28,5 @@ URL_KWARGS: dict = {
     "edi_partner_set_active": lambda w: {"pk": w["edi_partner"].pk},
     "edi-interchange-detail": lambda w: {"pk": w["edi_interchange"].pk},
     "edi-interchange-raw": lambda w: {"pk": w["edi_interchange"].pk},
+    "edi-partner-detail": lambda w: {"pk": w["edi_partner"].pk},
 }

@@ -22,6 +22,6 @@ URL_KWARGS: dict = {
     for name in (
         "invoice_detail", "invoice_edit", "invoice_submit", "invoice_return_to_draft", "invoice_credit_note", "invoice_delete",
         "invoice_decide", "invoice_pdf", "invoice-detail", "invoice-submit", "invoice-approve", "invoice-decision",
-        "invoice-credit-note", "invoice-document",
+        "invoice-credit-note", "invoice-document", "invoice-back-to-draft",
     )
 }

@@ -3,12 +3,14 @@
 import hashlib
 import json
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from rest_framework import permissions, viewsets
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from vendor_portal.errors import DomainValidationError
 from vendor_portal.models import ApiToken, IdempotencyRecord
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import scope_for_token, scope_for_user
@@ -32,6 +34,9 @@ class HasScopeAction(permissions.BasePermission):
         if request.scope is None:
             self.message = _("Your account has no role in this portal. Ask your administrator for access.")
             return False
+        if getattr(view, "people_only", False) and request.scope.token_scopes is not None:
+            self.message = _("Only a signed-in person can do this: API tokens cannot.")
+            return False
         action = view.required_action(request)
         return action is None or request.scope.can(action)
 
@@ -42,6 +47,8 @@ class PortalAPIMixin:
     permission_classes = [permissions.IsAuthenticated, HasScopeAction]
     # {"GET": Action..., "POST": Action...} or {"list": ..., "confirm": ...} (DRF action names win).
     actions: dict = {}
+    # True where a person must act (maker/checker decisions): tokens are refused whatever their scopes.
+    people_only = False
 
     def required_action(self, request):
         drf_action = getattr(self, "action", None)
@@ -137,3 +144,22 @@ def body_json(request):
         return json.loads(request.body or b"{}")
     except ValueError:
         return None
+
+
+def body_object(request) -> dict:
+    """The request's body as a mapping (JSON object or form fields); anything else is a 400."""
+    if not isinstance(request.data, dict):
+        raise DomainValidationError(_("The body must be a JSON object."))
+    return request.data
+
+
+def form_cleaned_data(form) -> dict:
+    """Validate with the screen's own form, so both doors apply the same rules; its errors become field errors."""
+    if not form.is_valid():
+        raise serializers.ValidationError({
+            ("non_field_errors" if name == NON_FIELD_ERRORS else name): [
+                serializers.ErrorDetail(" ".join(error.messages), code=error.code or "invalid") for error in errors
+            ]
+            for name, errors in form.errors.as_data().items()
+        })
+    return form.cleaned_data

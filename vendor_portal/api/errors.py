@@ -5,7 +5,8 @@ The Amazon-compatible door (/vendor/...) answers in its models' shape: {"errors"
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -92,3 +93,20 @@ def amazon_errors(errors: list[dict], status_code: int) -> dict:
 
 def error_response(message, *, code="invalid", field=None, status_code=status.HTTP_400_BAD_REQUEST) -> Response:
     return Response({"errors": [{"code": code, "message": str(message), "field": field}]}, status=status_code)
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="What went wrong, for programs: e.g. invalid, required, not_found, invalid_state, self_approval.")
+    message = serializers.CharField(help_text="What went wrong, for people, in the caller's language.")
+    field = serializers.CharField(allow_null=True, help_text="Where: a field path such as lines[1].quantity, or null for the whole request.")
+
+
+class ApiErrorsSerializer(serializers.Serializer):
+    """The body of every 4xx answer of /api/v1/."""
+
+    errors = ApiErrorSerializer(many=True)
+
+
+def documented_error(description, *examples) -> OpenApiResponse:
+    """A 4xx answer in the schema: the error body, with examples (without a schema drf-spectacular drops them)."""
+    return OpenApiResponse(response=ApiErrorsSerializer, description=str(description), examples=list(examples))

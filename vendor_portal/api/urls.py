@@ -6,8 +6,18 @@ from . import views
 router = SimpleRouter(trailing_slash=True)
 router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
+router.register("products", views.ProductViewSet, basename="product")
 
 urlpatterns = [
     path("me", views.MeView.as_view(), name="api_me"),
+    path("approvals/", views.ApprovalViewSet.as_view({"get": "list"}), name="approval-list"),
+    path("approvals/<int:pk>/", views.ApprovalViewSet.as_view({"get": "retrieve"}), name="approval-detail"),
+    path("approvals/<int:pk>/decision", views.ApprovalViewSet.as_view({"post": "decision"}), name="approval-decision"),
+    path("approvals/<int:pk>/withdraw", views.ApprovalViewSet.as_view({"post": "withdraw"}), name="approval-withdraw"),
+    path("bank-details", views.BankDetailsView.as_view(), name="api-bank-details"),
+    path("team-members/", views.TeamMemberListView.as_view(), name="team-member-list"),
+    path("team-members/<int:user_id>/", views.TeamMemberView.as_view(), name="team-member-detail"),
+    path("vendors/", views.VendorListView.as_view(), name="vendor-list"),
+    path("vendors/<str:code>/", views.VendorDetailView.as_view(), name="vendor-detail"),
     *router.urls,
 ]

@@ -1,4 +1,4 @@
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from vendor_portal.models import BankDetails
@@ -59,10 +59,21 @@ def vendor_onboard(*, code: str, name: str, gs1_company_prefix: str, marketplace
             errors=[{"field": field, "message": message} for field, messages in error.message_dict.items() for message in messages],
         )
     with transaction.atomic():
-        vendor.save()
+        try:
+            with transaction.atomic():
+                vendor.save()
+        except IntegrityError:  # onboarded by someone else since full_clean()
+            raise DomainValidationError(_("Vendor with this Vendor code already exists."), field="code")
         audit_record(actor=actor, action="vendor.onboard", obj=vendor, after=snapshot(vendor, ["code", "name", "gs1_company_prefix", "invoice_approval_threshold"]))
         for marketplace in marketplaces:
-            account = VendorAccount.objects.create(vendor=vendor, marketplace=marketplace, vendor_code=f"{vendor.code[:8]}{marketplace.code}")
+            vendor_code = f"{vendor.code[:8]}{marketplace.code}"
+            if VendorAccount.objects.filter(marketplace=marketplace, vendor_code=vendor_code).exists():
+                raise DomainValidationError(
+                    _("%(account)s is already another vendor's code in %(marketplace)s: choose a code that differs in its first 8 characters.")
+                    % {"account": vendor_code, "marketplace": marketplace.code},
+                    field="code",
+                )
+            account = VendorAccount.objects.create(vendor=vendor, marketplace=marketplace, vendor_code=vendor_code)
             audit_record(actor=actor, action="vendor_account.create", obj=account, vendor=vendor, after={"marketplace": marketplace.code, "vendor_code": account.vendor_code})
         member_invite(vendor=vendor, username=admin_username, email=admin_email, roles=[Role.VENDOR_ADMIN], marketplaces=[], actor=actor, site_url=site_url)
     return vendor

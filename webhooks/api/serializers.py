@@ -42,7 +42,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
     subscription = serializers.PrimaryKeyRelatedField(read_only=True)
     status = serializers.ChoiceField(choices=DeliveryStatus.choices)
     attempt_log = AttemptSerializer(many=True)
-    resend_of = serializers.PrimaryKeyRelatedField(read_only=True)
+    resend_of = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = WebhookDelivery

@@ -7,11 +7,13 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from vendor_portal.api.base import ScopedGenericViewSet
+from vendor_portal.api.errors import documented_error
 from vendor_portal.errors import DomainValidationError
 
 from .. import services
 from ..models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from ..permissions import MANAGE_WEBHOOKS
+from .examples import CREATE_REQUEST, DELIVERY, FORBIDDEN, NOT_FOUND, SECRET, SUBSCRIPTION
 from .serializers import (
     WebhookDeliverySerializer,
     WebhookSubscriptionInputSerializer,
@@ -20,64 +22,14 @@ from .serializers import (
 )
 
 TAGS = ["Webhooks"]
-SUBSCRIPTION = {
-    "id": 7,
-    "url": "https://erp.example.com/portal-webhooks",
-    "events": ["purchase_order.created", "purchase_order.changed"],
-    "description": "SAP production",
-    "is_active": True,
-    "secret_set_at": "2026-11-27T09:00:00Z",
-    "created_by": "acme-admin",
-    "created_at": "2026-11-27T09:00:00Z",
-    "updated_at": "2026-11-27T09:00:00Z",
-}
-SECRET = "whsec_Hk2vB7yQm3xP0aR9sT4uW6zC8dE1fG5hJ-LnOpQrStU"
-DELIVERY = {
-    "id": 311,
-    "subscription": 7,
-    "event": "purchase_order.created",
-    "event_id": "5b0f6f0e-4a53-4c0e-9d56-0a3c6a0c2f1e",
-    "status": "pending",
-    "attempts": 2,
-    "response_status_code": 503,
-    "last_error": "HTTP 503: Service Unavailable",
-    "next_attempt_at": "2026-11-27T09:03:00Z",
-    "delivered_at": None,
-    "created_at": "2026-11-27T09:00:00Z",
-    "resend_of": None,
-    "payload": {
-        "id": "5b0f6f0e-4a53-4c0e-9d56-0a3c6a0c2f1e",
-        "event": "purchase_order.created",
-        "created_at": "2026-11-27T09:00:00+00:00",
-        "vendor": "ACME",
-        "data": {"purchase_order": "4Z32PABC", "marketplace": "US"},
-    },
-    "attempt_log": [
-        {"at": "2026-11-27T09:00:00.120000+00:00", "status_code": None, "error": "timed out", "duration_ms": 10002},
-        {"at": "2026-11-27T09:00:31.004000+00:00", "status_code": 503, "error": "HTTP 503: Service Unavailable", "duration_ms": 48},
-    ],
-}
 ERROR_EXAMPLES = {
-    400: OpenApiResponse(
-        description=str(_("Validation errors, each naming its field.")),
-        examples=[OpenApiExample("Plain http", value={"errors": [{"code": "invalid", "message": "Use an https:// URL: webhooks carry your business data.", "field": "url"}]})],
-    ),
-    403: OpenApiResponse(description=str(_("Only vendor admins, or tokens with the webhooks scope."))),
-    404: OpenApiResponse(
-        description=str(_("No such subscription, or another vendor's.")),
-        examples=[OpenApiExample("Not found", value={"errors": [{"code": "not_found", "message": "Not found.", "field": None}]})],
-    ),
+    400: documented_error(str(_("Validation errors, each naming its field.")), OpenApiExample("Plain http", value={"errors": [{"code": "invalid", "message": "Use an https:// URL: webhooks carry your business data.", "field": "url"}]})),
+    403: documented_error(str(_("Only vendor admins, or tokens with the webhooks scope.")), FORBIDDEN),
+    404: documented_error(str(_("No such subscription, or another vendor's.")), NOT_FOUND),
 }
-CONFLICT = OpenApiResponse(
-    description=str(_("Not possible now: the delivery is still being attempted, or the subscription is inactive.")),
-    examples=[OpenApiExample("Still pending", value={"errors": [{"code": "invalid_state", "message": "This delivery is still being attempted: resend it once it has succeeded or failed.", "field": None}]})],
-)
+CONFLICT = documented_error(str(_("Not possible now: the delivery is still being attempted, or the subscription is inactive.")), OpenApiExample("Still pending", value={"errors": [{"code": "invalid_state", "message": "This delivery is still being attempted: resend it once it has succeeded or failed.", "field": None}]}))
 ID_PARAMETER = OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description=str(_("The subscription's id.")))
 DELIVERY_ID_PARAMETER = OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description=str(_("The delivery's id.")))
-CREATE_REQUEST = OpenApiExample(
-    "Subscribe", request_only=True,
-    value={"url": "https://erp.example.com/portal-webhooks", "events": ["purchase_order.created", "purchase_order.changed"], "description": "SAP production"},
-)
 
 
 def _with_secret(subscription, secret: str) -> dict:
@@ -100,7 +52,7 @@ class WebhookSubscriptionViewSet(ScopedGenericViewSet):
         tags=TAGS, summary="List webhook subscriptions",
         description="The vendor's subscriptions, newest first, without their secrets.",
         responses={200: WebhookSubscriptionSerializer(many=True), 403: ERROR_EXAMPLES[403]},
-        examples=[OpenApiExample("Page", response_only=True, value={"next": None, "previous": None, "results": [SUBSCRIPTION]})],
+        examples=[OpenApiExample("A page (one row shown)", response_only=True, value=SUBSCRIPTION)],
     )
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())
@@ -167,7 +119,12 @@ class WebhookSubscriptionViewSet(ScopedGenericViewSet):
     def partial_update(self, request, pk):
         return self._update(request, pk, partial=True)
 
-    @extend_schema(tags=TAGS, summary="Delete a webhook subscription", description="Deletes it with its delivery log.", parameters=[ID_PARAMETER], responses={204: None, 404: ERROR_EXAMPLES[404]})
+    @extend_schema(
+        tags=TAGS, summary="Delete a webhook subscription",
+        description="Deletes it with its delivery log: no body in the answer (204). Send an Idempotency-Key to retry safely.",
+        parameters=[ID_PARAMETER], request=None,
+        responses={204: OpenApiResponse(description=str(_("Deleted; nothing more will be delivered to its URL."))), 403: ERROR_EXAMPLES[403], 404: ERROR_EXAMPLES[404]},
+    )
     def destroy(self, request, pk):
         subscription = self.get_object()
         services.webhook_subscription_delete(scope=request.scope, subscription_id=subscription.pk, actor=self.actor)
@@ -178,7 +135,7 @@ class WebhookSubscriptionViewSet(ScopedGenericViewSet):
         description="Newest first, each with its status, attempts, last response code or error, next attempt and the log of every attempt.",
         parameters=[ID_PARAMETER, OpenApiParameter("status", OpenApiTypes.STR, enum=DeliveryStatus.values, description=str(_("Only deliveries in this status.")))],
         responses={200: WebhookDeliverySerializer(many=True), 400: ERROR_EXAMPLES[400], 404: ERROR_EXAMPLES[404]},
-        examples=[OpenApiExample("Page", response_only=True, value={"next": None, "previous": None, "results": [DELIVERY]})],
+        examples=[OpenApiExample("A page (one row shown)", response_only=True, value=DELIVERY)],
     )
     def deliveries(self, request, pk):
         subscription = self.get_object()

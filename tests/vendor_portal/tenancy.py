@@ -1,0 +1,16 @@
+"""The portal-level API's routes with arguments, for the tenancy walk (tests/vendor_portal/test_tenancy_walk.py):
+ACME's product, approval request, admin and vendor record, asked for by GLOBEX's people and tokens."""
+
+
+def build(world, vendor):
+    world["vendor"] = vendor
+
+
+URL_KWARGS = {
+    "product-detail": lambda w: {"pk": w["product"].pk},
+    "approval-detail": lambda w: {"pk": w["approval"].pk},
+    "approval-decision": lambda w: {"pk": w["approval"].pk},
+    "approval-withdraw": lambda w: {"pk": w["approval"].pk},
+    "team-member-detail": lambda w: {"user_id": w["admin"].pk},
+    "vendor-detail": lambda w: {"code": w["vendor"].code},
+}

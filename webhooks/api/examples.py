@@ -1,0 +1,48 @@
+"""Request and response examples of the webhook API, shown in /api/docs/ (vendor ACME's ERP subscribed to PO events)."""
+from drf_spectacular.utils import OpenApiExample
+
+SUBSCRIPTION = {
+    "id": 7,
+    "url": "https://erp.example.com/portal-webhooks",
+    "events": ["purchase_order.created", "purchase_order.changed"],
+    "description": "SAP production",
+    "is_active": True,
+    "secret_set_at": "2026-11-27T09:00:00Z",
+    "created_by": "acme-admin",
+    "created_at": "2026-11-27T09:00:00Z",
+    "updated_at": "2026-11-27T09:00:00Z",
+}
+SECRET = "whsec_Hk2vB7yQm3xP0aR9sT4uW6zC8dE1fG5hJ-LnOpQrStU"
+DELIVERY = {
+    "id": 311,
+    "subscription": 7,
+    "event": "purchase_order.created",
+    "event_id": "5b0f6f0e-4a53-4c0e-9d56-0a3c6a0c2f1e",
+    "status": "pending",
+    "attempts": 2,
+    "response_status_code": 503,
+    "last_error": "HTTP 503: Service Unavailable",
+    "next_attempt_at": "2026-11-27T09:03:00Z",
+    "delivered_at": None,
+    "created_at": "2026-11-27T09:00:00Z",
+    "resend_of": None,
+    "payload": {
+        "id": "5b0f6f0e-4a53-4c0e-9d56-0a3c6a0c2f1e",
+        "event": "purchase_order.created",
+        "created_at": "2026-11-27T09:00:00+00:00",
+        "vendor": "ACME",
+        "data": {"purchase_order": "4Z32PABC", "marketplace": "US"},
+    },
+    "attempt_log": [
+        {"at": "2026-11-27T09:00:00.120000+00:00", "status_code": None, "error": "timed out", "duration_ms": 10002},
+        {"at": "2026-11-27T09:00:31.004000+00:00", "status_code": 503, "error": "HTTP 503: Service Unavailable", "duration_ms": 48},
+    ],
+}
+NOT_FOUND = OpenApiExample("Not found", value={"errors": [{"code": "not_found", "message": "Not found.", "field": None}]})
+FORBIDDEN = OpenApiExample(
+    "Not allowed", value={"errors": [{"code": "permission_denied", "message": "Your role or token scopes do not allow this action.", "field": None}]},
+)
+CREATE_REQUEST = OpenApiExample(
+    "Subscribe", request_only=True,
+    value={"url": "https://erp.example.com/portal-webhooks", "events": ["purchase_order.created", "purchase_order.changed"], "description": "SAP production"},
+)
