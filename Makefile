@@ -50,7 +50,7 @@ test-fast: install
 	DJANGO_SETTINGS_MODULE=vendor_portal.settings.test $(PY) -m pytest -m "not browser and not celery_worker" $(PYTEST_ARGS)
 
 messages: install
-	cd vendor_portal && ../$(PY) ../manage.py makemessages -l zh_Hans --ignore "static/*" && cd .. && $(PY) manage.py compilemessages
+	$(PY) manage.py makemessages -l zh_Hans --ignore "static/*" --ignore ".venv/*" && $(PY) manage.py compilemessages --ignore ".venv"
 
 clean:
 	rm -rf var/ $(VENV)

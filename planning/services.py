@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
 from vendor_portal.errors import DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError
@@ -175,7 +176,7 @@ def forecast_check(*, vendor, rows: list[ForecastRow], now=None) -> ForecastChec
             errors.append(_error(f"{where}.week_start", _("The week's start date is required."), "required"))
         elif row.week_start.weekday() != 0:
             errors.append(_error(f"{where}.week_start", _("%(day)s is a %(weekday)s: weeks start on a Monday.") % {
-                "day": row.week_start.isoformat(), "weekday": row.week_start.strftime("%A")}, "not_monday"))
+                "day": row.week_start.isoformat(), "weekday": WEEKDAYS[row.week_start.weekday()]}, "not_monday"))
         elif marketplace is not None:
             first, last = horizons[marketplace.code.upper()]
             if not first <= row.week_start <= last:
