@@ -65,7 +65,9 @@ def _summary_sections(summary: dict) -> list[tuple[str, list[str], list[dict]]]:
     return [
         (_("Open invoices"), ["state", "currency", "count", "amount"], summary["open_invoices"]),
         (_("Aging"), ["bucket", "currency", "count", "amount"], summary["aging"]),
-        (_("Paid"), ["currency", "remittances", "gross_paid", "deductions_total", "reversals_total", "discounts_total", "net_amount"], summary["paid"]),
+        (_("Paid"), ["currency", "remittances", "gross_paid", "deductions_total", "reversals_total", "discounts_total", "credit_notes_total", "net_amount"],
+         summary["paid"]),
+        (_("Credit notes to net"), ["currency", "count", "amount"], summary["open_credit_notes"]),
         (_("Deductions by month"), ["month", "kind", "currency", "count", "amount"], summary["deductions_by_month"]),
         (_("Open disputes"), ["currency", "count", "amount"], summary["open_disputes"]),
         (_("Cash expected by week"), ["week_start", "currency", "count", "amount"], summary["cash_expected_by_week"]),

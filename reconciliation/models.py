@@ -19,8 +19,9 @@ Names the screens and the API rely on (keep them stable):
 - `ChargebackRate` (marketplace, category) and `DisputeWindow` (marketplace or NULL, kind): settings.
 - `Dispute`: the vendor's dispute of one deduction (`number` 1, 2, ...), with `evidence` Documents.
 - `PaymentRun` (retailer only) -> `Remittance` (one per vendor and marketplace) -> `RemittanceLine`
-  (signed amounts: invoices paid positive, deductions and discounts negative, reversals positive;
-  the lines sum exactly to `Remittance.net_amount`).
+  (signed amounts: invoices paid positive, deductions, discounts and credit notes negative, reversals
+  positive; the lines sum exactly to `Remittance.net_amount`). A `credit_note` line points at the credit
+  note (`invoice`) and may net only part of it; the rest carries forward (see remittance_plan.py).
 - Payment terms helpers: `terms_due_date`, `terms_discount_deadline`, `terms_discount`,
   `marketplace_today`.
 """
@@ -444,6 +445,7 @@ class Remittance(models.Model):
     deductions_total = models.DecimalField(_("deductions"), **MONEY, default=ZERO)
     reversals_total = models.DecimalField(_("reversals"), **MONEY, default=ZERO)
     discounts_total = models.DecimalField(_("early-payment discounts"), **MONEY, default=ZERO)
+    credit_notes_total = models.DecimalField(_("credit notes"), **MONEY, default=ZERO)
     net_amount = models.DecimalField(_("net paid"), **MONEY, default=ZERO)
     pay_date = models.DateField(_("pay date"))
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
@@ -457,11 +459,13 @@ class Remittance(models.Model):
         ordering = ["-pay_date", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["run", "vendor", "marketplace"], name="uniq_remittance_per_run_vendor"),
-            # net = gross - deductions + reversals - discounts, and never negative (the rest carries over)
+            # net = gross - deductions + reversals - discounts - credit notes, and never negative (the rest carries over)
             models.CheckConstraint(
-                condition=Q(net_amount=models.F("gross_paid") - models.F("deductions_total") + models.F("reversals_total") - models.F("discounts_total")),
+                condition=Q(net_amount=models.F("gross_paid") - models.F("deductions_total") + models.F("reversals_total")
+                            - models.F("discounts_total") - models.F("credit_notes_total")),
                 name="remittance_net_adds_up",
             ),
+            models.CheckConstraint(condition=Q(credit_notes_total__gte=0), name="remittance_credit_notes_not_negative"),
             models.CheckConstraint(condition=Q(net_amount__gte=0), name="remittance_net_not_negative"),
         ]
         indexes = [models.Index(fields=["vendor", "-pay_date"], name="remittance_by_vendor")]
@@ -480,6 +484,7 @@ class RemittanceLineKind(models.TextChoices):
     DEDUCTION = "deduction", _("Deduction")
     REVERSAL = "reversal", _("Reversal")
     DISCOUNT = "discount", _("Early-payment discount")
+    CREDIT_NOTE = "credit_note", _("Credit note")  # a vendor's credit note netted (in full or in part)
 
 
 class RemittanceLine(models.Model):

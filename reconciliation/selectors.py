@@ -10,14 +10,26 @@ Stable names:
   pay_date_to, run (id, retailer), vendor (code, retailer).
 - `payment_run_list(*, scope)` — retailer only (vendors get nothing).
 - `match_results(*, scope, invoice_id)` — the evidence of one invoice's lines.
+- `payment_run_candidates(*, pay_date, marketplace=None, vendor=None, for_update=False)` — what is open
+  for a run, per (vendor id, marketplace id): payable invoices, unsettled deductions and reversals, open
+  credit notes. `services.payment_run_create` reads it under lock; the preview without.
+- `payment_run_preview(*, scope, pay_date=None, marketplace=None, vendor=None)` — accounts payable's
+  dry run: what a run on `pay_date` (default today) would pay each vendor, as `PreviewRemittance` rows
+  (invoices due, deductions, reversals, credit notes netted, what carries over, the lines and the net),
+  planned by `remittance_plan.plan_remittance` exactly as the run would be. Vendors get nothing.
+  Raises DomainValidationError for a pay date a run would refuse.
+- `credit_note_open_amounts(*, credit_note_ids)` — {id: total less what paid runs netted}.
 - `payment_summary(*, scope, marketplace=None, period_start=None, period_end=None, vendor=None)` — the
   finance overview, a handful of aggregate queries; money is Decimal per currency:
     {"today", "period_start", "period_end", "currencies": [...],
      "open_invoices": [{"state", "currency", "count", "amount"}],
      "aging": [{"currency", "bucket", "count", "amount"}]  (buckets AGING_BUCKETS: not_due, 1_30, 31_60, 61_90, 90_plus
               — days past the due date, of invoices submitted/accepted/on hold/approved for payment),
-     "paid": [{"currency", "remittances", "gross_paid", "deductions_total", "reversals_total", "discounts_total", "net_amount"}]
+     "paid": [{"currency", "remittances", "gross_paid", "deductions_total", "reversals_total", "discounts_total",
+               "credit_notes_total", "net_amount"}]
               (remittances paid with pay date in the period: the same numbers as the remittances),
+     "open_credit_notes": [{"currency", "count", "amount"}]  (credit notes the retailer accepted that payment
+              runs have not netted in full: amount is what is left to net, in the next runs),
      "deductions_by_month": [{"month": date (1st), "kind", "currency", "count", "amount"}],
      "deductions_by_kind": [{"kind", "currency", "count", "amount"}]  (the period's totals),
      "unsettled_deductions": [{"currency", "deductions", "reversals", "net"}]  (to be netted in the next run),
@@ -28,13 +40,16 @@ Stable names:
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from invoicing.models import Invoice, InvoiceState, InvoiceType
+
+from vendor_portal.errors import DomainValidationError
 
 from .models import (
     ZERO,
@@ -46,12 +61,19 @@ from .models import (
     PaymentRun,
     PaymentRunStatus,
     Remittance,
+    RemittanceLine,
+    RemittanceLineKind,
 )
+from .remittance_plan import CreditNoteCandidate, RemittancePlan, invoice_payable, pay_date_errors, plan_remittance
 
 OPEN_INVOICE_STATES = (
     InvoiceState.SUBMITTED, InvoiceState.ACCEPTED, InvoiceState.ON_HOLD, InvoiceState.APPROVED_FOR_PAYMENT, InvoiceState.PAID_PARTLY,
 )
 AGING_BUCKETS = ("not_due", "1_30", "31_60", "61_90", "90_plus")
+# Credit notes a payment run nets: accepted by the retailer (approved for payment or not), or netted in part.
+CREDITABLE_STATES = (InvoiceState.ACCEPTED, InvoiceState.APPROVED_FOR_PAYMENT, InvoiceState.PAID_PARTLY)
+# Runs that hold what they took until they are paid or cancelled.
+OPEN_RUN_STATES = (PaymentRunStatus.DRAFT, PaymentRunStatus.PENDING_APPROVAL, PaymentRunStatus.APPROVED)
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
 
 
@@ -61,7 +83,7 @@ def _marketplace_filter(queryset, marketplace, field="marketplace"):
     if hasattr(marketplace, "pk"):
         return queryset.filter(**{field: marketplace})
     text = str(marketplace)
-    return queryset.filter(**{f"{field}_id": int(text)}) if text.isdigit() else queryset.filter(**{f"{field}__code": text.upper()})
+    return queryset.filter(**{f"{field}_id": int(text)}) if text.isdecimal() else queryset.filter(**{f"{field}__code": text.upper()})
 
 
 def _date(value):
@@ -90,7 +112,7 @@ def deduction_list(*, scope, filters: dict | None = None):
         if filters.get(name):
             queryset = queryset.filter(**{name: filters[name]})
     queryset = _marketplace_filter(queryset, filters.get("marketplace"))
-    if str(filters.get("invoice") or "").isdigit():
+    if str(filters.get("invoice") or "").isdecimal():
         queryset = queryset.filter(invoice_id=int(filters["invoice"]))
     if filters.get("invoice_number"):
         queryset = queryset.filter(invoice__number=filters["invoice_number"])
@@ -110,7 +132,7 @@ def deduction_list(*, scope, filters: dict | None = None):
 
 
 def deduction_detail(*, scope, deduction_id) -> Deduction | None:
-    if not str(deduction_id).isdigit():
+    if not str(deduction_id).isdecimal():
         return None
     return deduction_queryset(scope).filter(pk=int(deduction_id)).first()
 
@@ -133,7 +155,7 @@ def remittance_list(*, scope, filters: dict | None = None):
     if _date(filters.get("pay_date_to")):
         queryset = queryset.filter(pay_date__lte=_date(filters["pay_date_to"]))
     if scope is not None and scope.is_retailer:
-        if str(filters.get("run") or "").isdigit():
+        if str(filters.get("run") or "").isdecimal():
             queryset = queryset.filter(run_id=int(filters["run"]))
         if filters.get("vendor"):
             queryset = queryset.filter(vendor__code=str(filters["vendor"]).upper())
@@ -164,7 +186,10 @@ def payment_summary(*, scope, marketplace=None, period_start=None, period_end=No
     """The vendor's finance overview (or the retailer's, over every vendor, optionally one)."""
     today = timezone.localdate()
     period_end = _date(period_end) or today
-    period_start = _date(period_start) or (period_end.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
+    try:
+        period_start = _date(period_start) or (period_end.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
+    except OverflowError:  # a period ending in year 1
+        period_start = datetime.date.min
 
     def scoped(queryset, field="marketplace", vendor_field="vendor"):
         queryset = _marketplace_filter(queryset.visible_to(scope), marketplace, field)
@@ -198,9 +223,16 @@ def payment_summary(*, scope, marketplace=None, period_start=None, period_end=No
         scoped(Remittance.objects).filter(run__status=PaymentRunStatus.PAID, pay_date__gte=period_start, pay_date__lte=period_end)
         .values("currency").annotate(
             remittances=Count("id"), gross_paid=Sum("gross_paid"), deductions_total=Sum("deductions_total"),
-            reversals_total=Sum("reversals_total"), discounts_total=Sum("discounts_total"), net_amount=Sum("net_amount"),
+            reversals_total=Sum("reversals_total"), discounts_total=Sum("discounts_total"), credit_notes_total=Sum("credit_notes_total"),
+            net_amount=Sum("net_amount"),
         ).order_by("currency")
-    ), "gross_paid", "deductions_total", "reversals_total", "discounts_total", "net_amount")
+    ), "gross_paid", "deductions_total", "reversals_total", "discounts_total", "credit_notes_total", "net_amount")
+
+    open_credit_notes = _money_rows(list(
+        scoped(Invoice.objects).filter(invoice_type=InvoiceType.CREDIT_NOTE, state__in=CREDITABLE_STATES)
+        .annotate(open_amount=F("grand_total") + Coalesce(Subquery(_credit_netted_in_paid_runs()), Value(ZERO), output_field=_MONEY))
+        .filter(open_amount__gt=0).values("currency").annotate(count=Count("id"), amount=Sum("open_amount")).order_by("currency")
+    ), "amount")
 
     deductions = scoped(Deduction.objects)
     by_month = _money_rows(list(
@@ -236,11 +268,144 @@ def payment_summary(*, scope, marketplace=None, period_start=None, period_end=No
         entry["count"] += row["count"]
         entry["amount"] += row["amount"]
 
-    currencies = sorted({r["currency"] for r in [*open_invoices, *paid, *by_month, *unsettled, *open_disputes, *cash.values()] if r["currency"]})
+    currencies = sorted({r["currency"] for r in [*open_invoices, *paid, *by_month, *unsettled, *open_disputes, *cash.values(), *open_credit_notes]
+                         if r["currency"]})
     return {
         "today": today, "period_start": period_start, "period_end": period_end, "currencies": currencies,
         "open_invoices": open_invoices, "aging": aging, "paid": paid,
+        "open_credit_notes": open_credit_notes,
         "deductions_by_month": by_month, "deductions_by_kind": sorted(by_kind.values(), key=lambda r: (r["currency"], r["kind"])),
         "unsettled_deductions": unsettled, "open_disputes": open_disputes,
         "cash_expected_by_week": sorted(cash.values(), key=lambda r: (r["week_start"], r["currency"])),
     }
+
+
+# Payment runs: candidates and the preview ---------------------------------------------------------
+def reserved_invoice_ids():
+    """Invoices a run (not cancelled) already pays: never taken twice."""
+    return (RemittanceLine.objects.filter(kind=RemittanceLineKind.INVOICE_PAID, invoice__isnull=False)
+            .exclude(remittance__run__status=PaymentRunStatus.CANCELLED).values("invoice_id"))
+
+
+def reserved_credit_note_ids():
+    """Credit notes an unpaid run is netting: the next run waits for it to be paid or cancelled."""
+    return RemittanceLine.objects.filter(kind=RemittanceLineKind.CREDIT_NOTE, remittance__run__status__in=OPEN_RUN_STATES).values("invoice_id")
+
+
+def _credit_netted_in_paid_runs():
+    """Per credit note (OuterRef "pk"): the sum of its lines in paid runs (negative: money taken)."""
+    return (RemittanceLine.objects.filter(kind=RemittanceLineKind.CREDIT_NOTE, invoice=OuterRef("pk"), remittance__run__status=PaymentRunStatus.PAID)
+            .values("invoice").annotate(total=Sum("amount")).values("total"))
+
+
+def credit_note_open_amounts(*, credit_notes) -> dict[int, Decimal]:
+    """{credit note id: its total less what paid runs netted}."""
+    credit_notes = list(credit_notes)
+    netted = dict(
+        RemittanceLine.objects.filter(kind=RemittanceLineKind.CREDIT_NOTE, invoice_id__in=[c.pk for c in credit_notes],
+                                      remittance__run__status=PaymentRunStatus.PAID)
+        .values("invoice_id").annotate(total=Sum("amount")).values_list("invoice_id", "total")
+    )
+    return {c.pk: c.grand_total + (netted.get(c.pk) or ZERO) for c in credit_notes}  # netted lines are negative
+
+
+def payment_run_candidates(*, scope, pay_date: datetime.date, marketplace=None, vendor=None, for_update: bool = False) -> dict[tuple, dict]:
+    """What a run on `pay_date` may take, per (vendor id, marketplace id): {"vendor", "marketplace",
+    "invoices" (payable, due date order), "deductions" (unsettled, oldest first), "credit_notes"
+    ([CreditNoteCandidate], oldest first)}. With `for_update` the rows are locked."""
+    def rows(queryset):
+        queryset = _marketplace_filter(queryset.visible_to(scope), marketplace)
+        if vendor not in (None, ""):
+            queryset = queryset.filter(vendor__code=str(getattr(vendor, "code", vendor)).upper())
+        return queryset.select_for_update(of=("self",)) if for_update else queryset
+
+    invoices = rows(Invoice.objects.select_related("vendor", "marketplace")).filter(
+        invoice_type=InvoiceType.INVOICE, state=InvoiceState.APPROVED_FOR_PAYMENT).exclude(pk__in=reserved_invoice_ids())
+    deductions = rows(Deduction.objects.select_related("vendor", "marketplace", "reverses")).filter(remittance__isnull=True)
+    credit_notes = list(
+        rows(Invoice.objects.select_related("vendor", "marketplace", "reference_invoice"))
+        .filter(invoice_type=InvoiceType.CREDIT_NOTE, state__in=CREDITABLE_STATES, currency=F("marketplace__currency"))
+        .exclude(reference_invoice__state=InvoiceState.REJECTED).exclude(pk__in=reserved_credit_note_ids())
+        .order_by("invoice_date", "pk")
+    )
+    groups: dict[tuple, dict] = {}
+
+    def group(obj) -> dict:
+        return groups.setdefault((obj.vendor_id, obj.marketplace_id), {
+            "vendor": obj.vendor, "marketplace": obj.marketplace, "invoices": [], "deductions": [], "credit_notes": []})
+
+    for invoice in invoices.order_by("due_date", "pk"):
+        if invoice_payable(invoice, pay_date):
+            group(invoice)["invoices"].append(invoice)
+    for deduction in deductions.order_by("created_at", "pk"):
+        group(deduction)["deductions"].append(deduction)
+    open_amounts = credit_note_open_amounts(credit_notes=credit_notes)
+    for credit_note in credit_notes:
+        if open_amounts[credit_note.pk] > 0:
+            group(credit_note)["credit_notes"].append(CreditNoteCandidate(credit_note=credit_note, open_amount=open_amounts[credit_note.pk]))
+    return groups
+
+
+def _preview_row(candidates: dict, plan: RemittancePlan) -> dict:
+    discounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for line in plan.lines:
+        if line["kind"] == RemittanceLineKind.DISCOUNT:
+            discounts[line["invoice"].pk] -= line["amount"]
+
+    def deduction_row(deduction) -> dict:
+        return {"deduction": deduction, "id": deduction.pk, "reference": deduction.reference, "kind": deduction.kind, "reason": deduction.reason,
+                "description": deduction.description, "amount": deduction.amount,
+                "reverses_reference": deduction.reverses.reference if deduction.reverses_id else None}
+
+    return {
+        "vendor": candidates["vendor"], "marketplace": candidates["marketplace"], "currency": candidates["marketplace"].currency,
+        "invoices": [{"invoice": invoice, "id": invoice.pk, "number": invoice.number, "invoice_date": invoice.invoice_date,
+                      "due_date": invoice.due_date, "amount": invoice.grand_total, "discount": discounts[invoice.pk]} for invoice in plan.invoices],
+        "deductions": [deduction_row(d) for d in plan.taken if d.kind != DeductionKind.REVERSAL],
+        "reversals": [deduction_row(d) for d in plan.taken if d.kind == DeductionKind.REVERSAL],
+        "credit_notes": [{"credit_note": c.credit_note, "id": c.credit_note.pk, "number": c.credit_note.number,
+                          "invoice_date": c.credit_note.invoice_date,
+                          "credited_invoice": c.credit_note.reference_invoice.number if c.credit_note.reference_invoice_id else None,
+                          "open_amount": c.open_amount, "applied_amount": c.applied, "carried_forward": c.carried_forward} for c in plan.credits],
+        "carried_over": [deduction_row(d) for d in plan.carried_over],
+        "gross_paid": plan.gross_paid, "deductions_total": plan.deductions_total, "reversals_total": plan.reversals_total,
+        "discounts_total": plan.discounts_total, "credit_notes_total": plan.credit_notes_total, "net_amount": plan.net_amount,
+        "credit_carried_forward": plan.credit_carried_forward,
+        "lines": [{"sequence": index, "kind": line["kind"], "kind_label": RemittanceLineKind(line["kind"]).label,
+                   "reference": line["reference"][:60], "description": line["description"],
+                   "amount": line["amount"], "invoice_id": line["invoice"].pk if line.get("invoice") else None,
+                   "deduction_id": line["deduction"].pk if line.get("deduction") else None}
+                  for index, line in enumerate(plan.lines, start=1)],
+    }
+
+
+PREVIEW_TOTALS = ("gross_paid", "deductions_total", "reversals_total", "discounts_total", "credit_notes_total", "net_amount")
+
+
+def payment_run_preview(*, scope, pay_date: datetime.date | None = None, marketplace=None, vendor=None) -> dict:
+    """What a payment run on `pay_date` would pay, without creating it (nothing locked, nothing saved):
+    {"pay_date", "remittances": [one row per vendor and marketplace, as `_preview_row`],
+     "totals": [{"currency", "remittances", "gross_paid", ..., "net_amount"}]}. A vendor's scope gets nothing."""
+    today = timezone.localdate()
+    pay_date = today if pay_date is None else pay_date
+    errors = pay_date_errors(pay_date, today)
+    if errors:
+        raise DomainValidationError(errors[0]["message"], errors=errors)
+    preview = {"pay_date": pay_date, "remittances": [], "totals": []}
+    if scope is None or not scope.is_retailer:
+        return preview
+    groups = payment_run_candidates(scope=scope, pay_date=pay_date, marketplace=marketplace, vendor=vendor)
+    totals: dict[str, dict] = {}
+    for candidates in sorted(groups.values(), key=lambda g: (g["vendor"].code, g["marketplace"].code)):
+        plan = plan_remittance(invoices=candidates["invoices"], deductions=candidates["deductions"],
+                               credit_notes=candidates["credit_notes"], pay_date=pay_date)
+        if not plan.lines:
+            continue
+        row = _preview_row(candidates, plan)
+        preview["remittances"].append(row)
+        total = totals.setdefault(row["currency"], {"currency": row["currency"], "remittances": 0, **{name: ZERO for name in PREVIEW_TOTALS}})
+        total["remittances"] += 1
+        for name in PREVIEW_TOTALS:
+            total[name] += row[name]
+    preview["totals"] = [totals[currency] for currency in sorted(totals)]
+    return preview

@@ -17,16 +17,23 @@ Names (stable, used by the screens and the API):
   actor)`; `payment_run_cancel(*, scope, run_id, actor)`.
 - `remittance_document(*, scope, remittance_id, actor)` — the remittance advice as PDF/A.
 
-Payment decisions:
-- A run takes the invoices approved for payment that are due by the pay date, or whose early-payment
-  discount is still open on it (the discount is then taken: a `discount` line).
+Payment decisions (the plan itself is reconciliation/remittance_plan.py, shared with the preview
+`selectors.payment_run_preview`):
+- A run is dated today or later (at most a year ahead). It takes the invoices approved for payment
+  that are due by the pay date, or whose early-payment discount is still open on it (the discount is
+  then taken: a `discount` line).
 - Deductions and reversals not yet settled are netted per vendor and marketplace (one remittance each).
   Invoices are always paid in full (state `paid`): deductions are netted on the remittance, not
   against one invoice. When deductions exceed what the run pays a vendor, the deductions that do not
   fit (newest first) stay unsettled and carry over to the next run, so a net is never negative. A
   claim and its unsettled reversals are taken together. A disputed deduction is netted like any other;
   an upheld dispute's reversal is paid in the next run.
-- Credit notes are not netted by payment runs (they stay with invoicing).
+- Credit notes the retailer accepted (or approved for payment), in the marketplace's currency, whose
+  credited invoice was not rejected, are netted in the vendor's next run in that marketplace: a
+  `credit_note` line, after the deductions. One larger than what is left to pay is netted in part (the
+  net reaches zero, never below) and the rest carries forward to the following runs. When the run is
+  paid the credit note becomes `paid` (netted in full) or `paid_partly` (some still to net). An unpaid
+  run holds its credit notes; a cancelled run frees them.
 
 Side effects: every write is audited; vendors are notified (deduction raised, dispute answered, payment
 sent) and AP is notified of new disputes. Webhooks `deduction.raised`, `dispute.answered` and `payment.sent`
@@ -45,12 +52,12 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Prefetch, Sum
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from invoicing.models import Invoice, InvoiceState, InvoiceType
+from invoicing.models import Invoice, InvoiceState
 from vendor_portal.errors import (
     ConflictError,
     PortalError,
@@ -81,9 +88,6 @@ from .models import (
     RemittanceLineKind,
     marketplace_today,
     money,
-    terms_discount,
-    terms_discount_deadline,
-    terms_due_date,
 )
 
 logger = logging.getLogger(__name__)
@@ -99,6 +103,7 @@ DEDUCTION_AUDITED = [
 ]
 DISPUTE_AUDITED = ["deduction_id", "number", "reason", "status", "amount_reversed", "reversal_id", "answer_note", "answered_by_id", "answered_at"]
 RUN_AUDITED = ["number", "pay_date", "status", "approval_request_id", "approved_by_id", "approved_at", "paid_by_id", "paid_at"]
+REMITTANCE_AUDITED = ["number", "currency", "gross_paid", "deductions_total", "reversals_total", "discounts_total", "credit_notes_total", "net_amount"]
 
 
 def system_scope() -> Scope:
@@ -138,12 +143,12 @@ def match_run(*, scope, actor: Actor, invoice_id=None):
 
     _require_retailer(scope, Action.RUN_PAYMENTS)
     if invoice_id is not None:
-        invoice = Invoice.objects.visible_to(scope).filter(pk=invoice_id).first() if str(invoice_id).isdigit() else None
+        invoice = Invoice.objects.visible_to(scope).filter(pk=invoice_id).first() if str(invoice_id).isdecimal() else None
         if invoice is None:
             raise NotFoundError(_("Invoice not found."))
         return match_invoices(invoice_ids=[invoice.pk], actor=actor)
     summary = match_invoices(actor=actor)
-    summary.claims_raised.extend(chargebacks_raise(actor=actor))
+    summary.claims_raised.extend(deduction.pk for deduction in chargebacks_raise(actor=actor))
     return summary
 
 
@@ -226,7 +231,7 @@ def dispute_create(*, scope, deduction_id, reason: str, files=(), actor: Actor) 
     with transaction.atomic():
         deduction = (
             Deduction.objects.visible_to(scope).select_for_update().select_related("marketplace", "vendor").filter(pk=deduction_id).first()
-            if str(deduction_id).isdigit() else None
+            if str(deduction_id).isdecimal() else None
         )
         if deduction is None:
             raise NotFoundError(_("Deduction not found."))
@@ -249,7 +254,7 @@ def dispute_create(*, scope, deduction_id, reason: str, files=(), actor: Actor) 
             key = f"disputes/{dispute.pk}/{index}-{get_valid_filename(uploaded.name)[:80] or 'evidence.' + extension}"
             data = uploaded.read()
             document = Document(
-                vendor=deduction.vendor, kind="dispute_evidence", key=key, title=(uploaded.name or key)[:200], content_type=content_type,
+                vendor=deduction.vendor, kind="dispute_evidence", key=key, title=((uploaded.name or "").replace("\x00", "") or key)[:200], content_type=content_type,
                 size=len(data), sha256=hashlib.sha256(data).hexdigest(), target_type=dispute._meta.label_lower,
                 target_id=str(dispute.pk), uploaded_by=actor.user,
             )
@@ -289,7 +294,7 @@ def dispute_answer(*, scope, dispute_id, outcome: str, actor: Actor, amount=None
     if outcome != DisputeStatus.REVERSED and not note:
         _refuse(_("Say why."), "note", "required")
     with transaction.atomic():
-        dispute = Dispute.objects.visible_to(scope).select_for_update().filter(pk=dispute_id).first() if str(dispute_id).isdigit() else None
+        dispute = Dispute.objects.visible_to(scope).select_for_update().filter(pk=dispute_id).first() if str(dispute_id).isdecimal() else None
         if dispute is None:
             raise NotFoundError(_("Dispute not found."))
         if dispute.status != DisputeStatus.OPEN:
@@ -341,114 +346,45 @@ def dispute_answer(*, scope, dispute_id, outcome: str, actor: Actor, amount=None
 
 
 # Payment runs -------------------------------------------------------------------------------------
-def _reserved_invoice_ids():
-    return RemittanceLine.objects.filter(invoice__isnull=False).exclude(remittance__run__status=PaymentRunStatus.CANCELLED).values("invoice_id")
-
-
-def _invoice_payable(invoice: Invoice, pay_date: datetime.date) -> bool:
-    due = invoice.due_date or terms_due_date(invoice.invoice_date, invoice.payment_terms)
-    if due <= pay_date:
-        return True
-    deadline = terms_discount_deadline(invoice_date=invoice.invoice_date, terms=invoice.payment_terms, discount_days=invoice.discount_due_days)
-    has_discount = invoice.discount_percent > 0 or invoice.payment_terms == "2/10net30"
-    return has_discount and deadline is not None and pay_date <= deadline
-
-
-def _plan_remittance(invoices: list[Invoice], deductions: list[Deduction], pay_date: datetime.date) -> tuple[list[dict], list[Deduction]]:
-    """The lines of one vendor's remittance in one marketplace, and the deductions it settles."""
-    lines: list[dict] = []
-    running = ZERO
-    for invoice in invoices:
-        lines.append({"kind": RemittanceLineKind.INVOICE_PAID, "reference": invoice.number, "invoice": invoice, "amount": invoice.grand_total,
-                      "description": _("Invoice %(n)s of %(d)s") % {"n": invoice.number, "d": invoice.invoice_date.isoformat()}})
-        running += invoice.grand_total
-        discount = terms_discount(amount=invoice.grand_total, invoice_date=invoice.invoice_date, terms=invoice.payment_terms, pay_date=pay_date,
-                                  discount_percent=invoice.discount_percent, discount_days=invoice.discount_due_days)
-        if discount:
-            lines.append({"kind": RemittanceLineKind.DISCOUNT, "reference": invoice.number, "invoice": invoice, "amount": -discount,
-                          "description": _("Early-payment discount")})
-            running -= discount
-    reversals_of: dict[int, list[Deduction]] = defaultdict(list)
-    for deduction in deductions:
-        if deduction.kind == DeductionKind.REVERSAL:
-            reversals_of[deduction.reverses_id].append(deduction)
-    unsettled_ids = {d.pk for d in deductions}
-    taken: list[Deduction] = []
-    # Reversals of claims settled earlier are money owed now.
-    for deduction in deductions:
-        if deduction.kind == DeductionKind.REVERSAL and deduction.reverses_id not in unsettled_ids:
-            taken.append(deduction)
-            running += deduction.amount
-    for deduction in deductions:  # oldest first: the newest carry over when they do not fit
-        if deduction.kind == DeductionKind.REVERSAL:
-            continue
-        its_reversals = reversals_of.get(deduction.pk, [])
-        effect = deduction.amount - sum((r.amount for r in its_reversals), ZERO)
-        if running - effect < 0:
-            continue
-        running -= effect
-        taken.append(deduction)
-        taken.extend(its_reversals)
-    order = {d.pk: i for i, d in enumerate(deductions)}
-    for deduction in sorted(taken, key=lambda d: order[d.pk]):
-        is_reversal = deduction.kind == DeductionKind.REVERSAL
-        lines.append({
-            "kind": RemittanceLineKind.REVERSAL if is_reversal else RemittanceLineKind.DEDUCTION, "reference": deduction.reference,
-            "deduction": deduction, "amount": deduction.amount if is_reversal else -deduction.amount,
-            "description": (f"{deduction.get_kind_display()} · {deduction.get_reason_display()}" + (f" · {deduction.description}" if deduction.description else ""))[:300],
-        })
-    return lines, taken
-
-
 def payment_run_create(*, scope, pay_date: datetime.date, actor: Actor, marketplace=None) -> PaymentRun:
-    """Put together the remittances for `pay_date` and ask a second person to approve them."""
+    """Put together the remittances for `pay_date` and ask a second person to approve them. The plan is
+    `selectors.payment_run_preview`'s, taken under lock: what the preview showed is what the run holds."""
+    from .remittance_plan import pay_date_errors, plan_remittance
+    from .selectors import payment_run_candidates
+
     _require_retailer(scope, Action.RUN_PAYMENTS)
     if actor.user is None:
         raise ForbiddenError(_("A payment run is requested by a person."))
-    if not isinstance(pay_date, datetime.date):
-        _refuse(_("Enter the pay date."), "pay_date", "required")
+    errors = pay_date_errors(pay_date, timezone.localdate())
+    if errors:
+        raise DomainValidationError(errors[0]["message"], errors=errors)
     with transaction.atomic():
-        invoices = Invoice.objects.select_for_update().filter(invoice_type=InvoiceType.INVOICE, state=InvoiceState.APPROVED_FOR_PAYMENT).exclude(pk__in=_reserved_invoice_ids())
-        deductions = Deduction.objects.select_for_update().filter(remittance__isnull=True)
-        if marketplace is not None:
-            invoices = invoices.filter(marketplace=marketplace)
-            deductions = deductions.filter(marketplace=marketplace)
-        groups_invoices: dict[tuple, list[Invoice]] = defaultdict(list)
-        for invoice in invoices.order_by("due_date", "pk"):
-            if _invoice_payable(invoice, pay_date):
-                groups_invoices[(invoice.vendor_id, invoice.marketplace_id)].append(invoice)
-        groups_deductions: dict[tuple, list[Deduction]] = defaultdict(list)
-        for deduction in deductions.order_by("created_at", "pk"):
-            groups_deductions[(deduction.vendor_id, deduction.marketplace_id)].append(deduction)
+        groups = payment_run_candidates(scope=scope, pay_date=pay_date, marketplace=marketplace, for_update=True)
         run = PaymentRun.objects.create(number=f"PR-{pay_date:%Y%m%d}-{uuid.uuid4().hex[:6].upper()}", pay_date=pay_date, created_by=actor.user)
         audit_record(actor=actor, action="payment_run.create", obj=run, after=snapshot(run, RUN_AUDITED))
-        from vendor_portal.models import Marketplace, Vendor
-
-        keys = sorted(set(groups_invoices) | set(groups_deductions))
-        vendors = Vendor.objects.in_bulk({k[0] for k in keys})
-        marketplaces = Marketplace.objects.in_bulk({k[1] for k in keys})
         totals = {"remittances": 0, "net": defaultdict(Decimal)}
-        for vendor_id, marketplace_id in keys:
-            lines, taken = _plan_remittance(groups_invoices.get((vendor_id, marketplace_id), []), groups_deductions.get((vendor_id, marketplace_id), []), pay_date)
-            if not lines:
+        for key in sorted(groups):
+            candidates = groups[key]
+            plan = plan_remittance(invoices=candidates["invoices"], deductions=candidates["deductions"],
+                                   credit_notes=candidates["credit_notes"], pay_date=pay_date)
+            if not plan.lines:
                 continue
-            _remittance_create(run=run, vendor=vendors[vendor_id], marketplace=marketplaces[marketplace_id], lines=lines, taken=taken, actor=actor, totals=totals)
+            _remittance_create(run=run, vendor=candidates["vendor"], marketplace=candidates["marketplace"], plan=plan, actor=actor, totals=totals)
         if not totals["remittances"]:
-            raise DomainValidationError(_("Nothing is due by %(date)s.") % {"date": pay_date.isoformat()}, errors=[_error("pay_date", _("Nothing is due by %(date)s.") % {"date": pay_date.isoformat()}, "nothing_due")])
+            message = _("Nothing is due by %(date)s.") % {"date": pay_date.isoformat()}
+            raise DomainValidationError(message, errors=[_error("pay_date", message, "nothing_due")])
         _request_approval(run, actor, totals)
     return run
 
 
-def _remittance_create(*, run, vendor, marketplace, lines: list[dict], taken: list[Deduction], actor: Actor, totals: dict) -> Remittance:
-    gross = sum((l["amount"] for l in lines if l["kind"] == RemittanceLineKind.INVOICE_PAID), ZERO)
-    deducted = -sum((l["amount"] for l in lines if l["kind"] == RemittanceLineKind.DEDUCTION), ZERO)
-    reversed_ = sum((l["amount"] for l in lines if l["kind"] == RemittanceLineKind.REVERSAL), ZERO)
-    discounts = -sum((l["amount"] for l in lines if l["kind"] == RemittanceLineKind.DISCOUNT), ZERO)
-    net = gross - deducted + reversed_ - discounts
-    assert net == sum((l["amount"] for l in lines), ZERO)
+def _remittance_create(*, run, vendor, marketplace, plan, actor: Actor, totals: dict) -> Remittance:
+    lines = plan.lines
+    net = plan.net_amount
+    assert net == plan.gross_paid - plan.deductions_total + plan.reversals_total - plan.discounts_total - plan.credit_notes_total
     remittance = Remittance.objects.create(
         run=run, vendor=vendor, marketplace=marketplace, number=f"RA-{run.pk:05d}-{vendor.code}-{marketplace.code}", currency=marketplace.currency,
-        gross_paid=gross, deductions_total=deducted, reversals_total=reversed_, discounts_total=discounts, net_amount=net, pay_date=run.pay_date,
+        gross_paid=plan.gross_paid, deductions_total=plan.deductions_total, reversals_total=plan.reversals_total,
+        discounts_total=plan.discounts_total, credit_notes_total=plan.credit_notes_total, net_amount=net, pay_date=run.pay_date,
     )
     RemittanceLine.objects.bulk_create([
         RemittanceLine(remittance=remittance, sequence=index, kind=l["kind"], reference=l["reference"][:60], description=l["description"],
@@ -456,10 +392,11 @@ def _remittance_create(*, run, vendor, marketplace, lines: list[dict], taken: li
         for index, l in enumerate(lines, start=1)
     ])
     audit_record(actor=actor, action="remittance.create", obj=remittance, after={
-        **snapshot(remittance, ["number", "currency", "gross_paid", "deductions_total", "reversals_total", "discounts_total", "net_amount"]),
+        **snapshot(remittance, REMITTANCE_AUDITED),
         "lines": [{"kind": l["kind"], "reference": l["reference"], "amount": l["amount"]} for l in lines],
+        "credit_carried_forward": [{"credit_note": c.credit_note.number, "amount": c.carried_forward} for c in plan.credits if c.carried_forward],
     })
-    for deduction in taken:
+    for deduction in plan.taken:
         before = {"remittance_id": deduction.remittance_id}
         deduction.remittance = remittance
         deduction.save(update_fields=["remittance", "updated_at"])
@@ -503,7 +440,7 @@ register_approval_kind(
 
 
 def _run_for_update(scope, run_id) -> PaymentRun:
-    run = PaymentRun.objects.visible_to(scope).select_for_update().filter(pk=run_id).first() if str(run_id).isdigit() else None
+    run = PaymentRun.objects.visible_to(scope).select_for_update().filter(pk=run_id).first() if str(run_id).isdecimal() else None
     if run is None:
         raise NotFoundError(_("Payment run not found."))
     return run
@@ -512,7 +449,7 @@ def _run_for_update(scope, run_id) -> PaymentRun:
 def payment_run_decide(*, scope, run_id, approve: bool, actor: Actor, note: str = "") -> PaymentRun:
     """The second person's decision (the same as on the approvals screen). A turned-down run is cancelled."""
     _require_retailer(scope, Action.RUN_PAYMENTS)
-    run = PaymentRun.objects.visible_to(scope).filter(pk=run_id).select_related("approval_request").first() if str(run_id).isdigit() else None
+    run = PaymentRun.objects.visible_to(scope).filter(pk=run_id).select_related("approval_request").first() if str(run_id).isdecimal() else None
     if run is None:
         raise NotFoundError(_("Payment run not found."))
     if run.status != PaymentRunStatus.PENDING_APPROVAL or run.approval_request is None:
@@ -563,13 +500,15 @@ def payment_run_pay(*, scope, run_id, actor: Actor) -> PaymentRun:
         if run.status != PaymentRunStatus.APPROVED:
             raise InvalidTransitionError(_("Payment run %(n)s is %(s)s: only an approved run is paid.") % {"n": run.number, "s": run.get_status_display().lower()})
         now = timezone.now()
-        remittances = list(run.remittances.select_related("vendor", "marketplace").prefetch_related("lines").order_by("pk"))
+        remittances = list(run.remittances.select_related("vendor", "marketplace").prefetch_related(
+            Prefetch("lines", queryset=RemittanceLine.objects.select_related("invoice").order_by("sequence"))).order_by("pk"))
         invoice_ids = sorted({line.invoice_id for r in remittances for line in r.lines.all() if line.invoice_id and line.kind == RemittanceLineKind.INVOICE_PAID})
         stale = list(Invoice.objects.select_for_update().filter(pk__in=invoice_ids).exclude(state=InvoiceState.APPROVED_FOR_PAYMENT).values_list("number", flat=True))
         if stale:
             raise ConflictError(_("Invoices %(n)s are no longer approved for payment; cancel this run and create a new one.") % {"n": ", ".join(stale)})
         for invoice_id in invoice_ids:
             invoice_decide(scope=scope, invoice_id=invoice_id, state=InvoiceState.PAID, actor=actor, reason=run.number)
+        _settle_credit_notes(scope=scope, run=run, remittances=remittances, actor=actor)
         for deduction in Deduction.objects.select_for_update().filter(remittance__run=run).order_by("pk"):
             before = snapshot(deduction, DEDUCTION_AUDITED)
             deduction.settled_at = now
@@ -600,12 +539,41 @@ def payment_run_pay(*, scope, run_id, actor: Actor) -> PaymentRun:
     return run
 
 
+def _settle_credit_notes(*, scope, run: PaymentRun, remittances: list[Remittance], actor: Actor) -> None:
+    """The credit notes this run nets: paid once netted in full, paid partly while some carries forward."""
+    from invoicing.services import invoice_decide
+
+    from .selectors import CREDITABLE_STATES, credit_note_open_amounts
+
+    netted: dict[int, Decimal] = defaultdict(Decimal)
+    for remittance in remittances:
+        for line in remittance.lines.all():
+            if line.kind == RemittanceLineKind.CREDIT_NOTE:
+                netted[line.invoice_id] -= line.amount
+    if not netted:
+        return
+    credit_notes = list(Invoice.objects.select_for_update().filter(pk__in=sorted(netted)).order_by("pk"))
+    stale = [c.number for c in credit_notes if c.state not in CREDITABLE_STATES]
+    if stale:
+        raise ConflictError(_("Credit notes %(n)s can no longer be netted; cancel this run and create a new one.") % {"n": ", ".join(stale)})
+    open_before = credit_note_open_amounts(credit_notes=credit_notes)  # this run is not paid yet: not counted
+    for credit_note in credit_notes:
+        if netted[credit_note.pk] > open_before[credit_note.pk]:
+            raise ConflictError(_("Credit note %(n)s was netted by another run meanwhile; cancel this run and create a new one.") % {"n": credit_note.number})
+        target = InvoiceState.PAID if netted[credit_note.pk] == open_before[credit_note.pk] else InvoiceState.PAID_PARTLY
+        if credit_note.state == InvoiceState.ACCEPTED:
+            invoice_decide(scope=scope, invoice_id=credit_note.pk, state=InvoiceState.APPROVED_FOR_PAYMENT, actor=actor, reason=run.number)
+            credit_note.state = InvoiceState.APPROVED_FOR_PAYMENT
+        if credit_note.state != target:
+            invoice_decide(scope=scope, invoice_id=credit_note.pk, state=target, actor=actor, reason=run.number)
+
+
 def remittance_event_data(remittance: Remittance) -> dict:
     return {
         "remittance_id": remittance.pk, "number": remittance.number, "pay_date": remittance.pay_date.isoformat(),
         "currency": remittance.currency, "gross_paid": str(remittance.gross_paid), "deductions_total": str(remittance.deductions_total),
         "reversals_total": str(remittance.reversals_total), "discounts_total": str(remittance.discounts_total),
-        "net_amount": str(remittance.net_amount),
+        "credit_notes_total": str(remittance.credit_notes_total), "net_amount": str(remittance.net_amount),
         "lines": [{"kind": l.kind, "reference": l.reference, "amount": str(l.amount)} for l in remittance.lines.all()],
     }
 
@@ -625,6 +593,10 @@ def _send_edi_820(remittance: Remittance, actor: Actor) -> None:
     for line in remittance.lines.all():
         if line.kind == RemittanceLineKind.INVOICE_PAID:
             invoices.append(RemittedInvoice(invoice_number=line.reference, amount_paid=line.amount, invoice_amount=line.amount))
+        elif line.kind == RemittanceLineKind.CREDIT_NOTE:
+            # RMR*CM: the credit memo, with what this payment nets of it (negative) beside its full amount.
+            total = line.invoice.grand_total if line.invoice_id else -line.amount
+            invoices.append(RemittedInvoice(invoice_number=line.reference, amount_paid=line.amount, invoice_amount=-total, reference_qualifier="CM"))
         else:
             reason = {"discount": "CS", "reversal": "CS"}.get(line.kind, "01" if "PC-" in line.reference else "06" if "SC-" in line.reference else "CS")
             adjustments.append(Adjustment(amount=line.amount, reason_code=reason, reference_qualifier="CR", reference_id=line.reference))
@@ -681,7 +653,7 @@ def remittance_document_render(*, remittance: Remittance, actor: Actor) -> Docum
 
 def remittance_document(*, scope, remittance_id, actor: Actor) -> Document:
     """The stored remittance advice, rendered first when missing."""
-    remittance = Remittance.objects.visible_to(scope).select_related("vendor", "document").filter(pk=remittance_id).first() if str(remittance_id).isdigit() else None
+    remittance = Remittance.objects.visible_to(scope).select_related("vendor", "document").filter(pk=remittance_id).first() if str(remittance_id).isdecimal() else None
     if remittance is None:
         raise NotFoundError(_("Remittance not found."))
     if remittance.document is not None:

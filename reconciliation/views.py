@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from invoicing.models import Invoice, InvoiceState, InvoiceType
+from invoicing.models import InvoiceState
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import PortalError
 from vendor_portal.models import Marketplace
@@ -95,6 +95,8 @@ def _month_range(start: datetime.date, end: datetime.date, limit: int = 36) -> l
     months, month = [], start.replace(day=1)
     while month <= end and len(months) < limit:
         months.append(month)
+        if month.year == datetime.MAXYEAR and month.month == 12:
+            break
         month = (month + datetime.timedelta(days=32)).replace(day=1)
     return months
 
@@ -148,6 +150,7 @@ def _summary_context(summary: dict, chart_currency: str | None) -> dict:
             "reversals": _money_sum(given_back).get(currency, ZERO),
             "disputes": next((r for r in summary["open_disputes"] if r["currency"] == currency), None),
             "unsettled": next((r for r in summary["unsettled_deductions"] if r["currency"] == currency), None),
+            "open_credit": next((r for r in summary["open_credit_notes"] if r["currency"] == currency), None),
         })
     chart_currency = chart_currency if chart_currency in currencies else (currencies[0] if currencies else "")
     aging_rows = [{**row, "label": AGING_LABELS[row["bucket"]], "late": row["bucket"] in PAST_DUE_BUCKETS} for row in summary["aging"]]
@@ -305,7 +308,7 @@ def remittance_list_view(request):
     totals = list(
         remittances.order_by().values("currency").annotate(
             count=Count("id"), gross_paid=Sum("gross_paid"), deductions_total=Sum("deductions_total"), reversals_total=Sum("reversals_total"),
-            discounts_total=Sum("discounts_total"), net_amount=Sum("net_amount"),
+            discounts_total=Sum("discounts_total"), credit_notes_total=Sum("credit_notes_total"), net_amount=Sum("net_amount"),
         ).order_by("currency")
     )
     page = Paginator(remittances, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -420,37 +423,6 @@ def dispute_answer_view(request, pk):
 
 
 # Payment runs and the match (accounts payable) -----------------------------------------------------
-def payment_run_preview(*, pay_date: datetime.date, marketplace=None) -> list[dict]:
-    """What a run for `pay_date` would pay each vendor, without creating it: the same planning as
-    `services.payment_run_create`, read-only (no locks, nothing saved)."""
-    invoices = (
-        Invoice.objects.filter(invoice_type=InvoiceType.INVOICE, state=InvoiceState.APPROVED_FOR_PAYMENT)
-        .exclude(pk__in=services._reserved_invoice_ids()).select_related("vendor", "marketplace").order_by("due_date", "pk")
-    )
-    deductions = Deduction.objects.filter(remittance__isnull=True).select_related("vendor", "marketplace").order_by("created_at", "pk")
-    if marketplace is not None:
-        invoices, deductions = invoices.filter(marketplace=marketplace), deductions.filter(marketplace=marketplace)
-    groups: dict[tuple, dict] = {}
-    for invoice in invoices:
-        if services._invoice_payable(invoice, pay_date):
-            groups.setdefault((invoice.vendor_id, invoice.marketplace_id), {"vendor": invoice.vendor, "marketplace": invoice.marketplace, "invoices": [], "deductions": []})["invoices"].append(invoice)
-    for deduction in deductions:
-        groups.setdefault((deduction.vendor_id, deduction.marketplace_id), {"vendor": deduction.vendor, "marketplace": deduction.marketplace, "invoices": [], "deductions": []})["deductions"].append(deduction)
-    preview = []
-    for _key, group in sorted(groups.items(), key=lambda item: (item[1]["vendor"].code, item[1]["marketplace"].code)):
-        lines, taken = services._plan_remittance(group["invoices"], group["deductions"], pay_date)
-        if not lines:
-            continue
-        by_kind = {kind: sum((line["amount"] for line in lines if line["kind"] == kind), ZERO) for kind in RemittanceLineKind.values}
-        preview.append({
-            "vendor": group["vendor"], "marketplace": group["marketplace"], "currency": group["marketplace"].currency,
-            "invoices": len(group["invoices"]), "gross": by_kind[RemittanceLineKind.INVOICE_PAID], "deductions": -by_kind[RemittanceLineKind.DEDUCTION],
-            "reversals": by_kind[RemittanceLineKind.REVERSAL], "discounts": -by_kind[RemittanceLineKind.DISCOUNT],
-            "net": sum((line["amount"] for line in lines), ZERO), "carried_over": len(group["deductions"]) - len(taken),
-        })
-    return preview
-
-
 def _marketplace_or_none(code):
     return Marketplace.objects.filter(code=code).first() if code else None
 
@@ -463,7 +435,11 @@ def payment_run_list(request):
     if request.method == "POST" and form.is_valid():
         marketplace = _marketplace_or_none(form.cleaned_data["marketplace"])
         if "preview" in request.POST:
-            preview = payment_run_preview(pay_date=form.cleaned_data["pay_date"], marketplace=marketplace)
+            try:
+                preview = selectors.payment_run_preview(scope=request.scope, pay_date=form.cleaned_data["pay_date"], marketplace=marketplace)
+            except PortalError as error:
+                _form_errors(form, error)
+                status = 400
         else:
             try:
                 run = services.payment_run_create(
@@ -478,13 +454,8 @@ def payment_run_list(request):
                 return redirect("payment_run_detail", pk=run.pk)
     elif request.method == "POST":
         status = 400
-    preview_totals = defaultdict(lambda: ZERO)
-    for row in preview or []:
-        preview_totals[row["currency"]] += row["net"]
     page = Paginator(selectors.payment_run_list(scope=request.scope), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "reconciliation/payment_run_list.html", {
-        "form": form, "preview": preview, "preview_totals": dict(sorted(preview_totals.items())), "page": page,
-    }, status=status)
+    return render(request, "reconciliation/payment_run_list.html", {"form": form, "preview": preview, "page": page}, status=status)
 
 
 def _run_nets(run: PaymentRun) -> dict:

@@ -5,11 +5,64 @@ financesInvoices' facts: `variance_type` (PQV/PPV/OTHER) and `variance_reasons`
 ([{"variance_type", "defect_types"}]), `matching_context` (matched quantity/amount, quantity and price
 variance, paid quantity/amount)."""
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..models import DeductionKind, DisputeStatus, VarianceType
+from ..models import DeductionKind, DeductionReason, DeductionStatus, DisputeStatus, RemittanceLineKind, VarianceType
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
+ID = {"min_value": 1, "max_value": 2**63 - 1}
+
+
+# Query parameters: checked, so a wrong value is a 400 naming the parameter, never ignored or a 500.
+class DeductionFilterSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DeductionKind.values, required=False)
+    status = serializers.ChoiceField(choices=DeductionStatus.values, required=False)
+    reason = serializers.ChoiceField(choices=DeductionReason.values, required=False, help_text="A defect type or chargeback category.")
+    variance_type = serializers.ChoiceField(choices=VarianceType.values, required=False)
+    marketplace = serializers.CharField(required=False, max_length=10, help_text="Marketplace code, e.g. US.")
+    invoice = serializers.IntegerField(required=False, **ID, help_text="Invoice id.")
+    invoice_number = serializers.CharField(required=False, max_length=40)
+    purchase_order = serializers.CharField(required=False, max_length=20, help_text="PO number.")
+    unsettled = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="true: not yet netted in a payment run.")
+    disputable = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="true: open to a dispute today.")
+    created_after = serializers.DateField(required=False)
+    created_before = serializers.DateField(required=False)
+    vendor = serializers.CharField(required=False, max_length=20, help_text="Vendor code (retailer only).")
+
+
+class DisputeFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=DisputeStatus.values, required=False)
+
+
+class RemittanceFilterSerializer(serializers.Serializer):
+    marketplace = serializers.CharField(required=False, max_length=10, help_text="Marketplace code.")
+    pay_date_from = serializers.DateField(required=False)
+    pay_date_to = serializers.DateField(required=False)
+    run = serializers.IntegerField(required=False, **ID, help_text="Payment run id (retailer only).")
+    vendor = serializers.CharField(required=False, max_length=20, help_text="Vendor code (retailer only).")
+
+
+class PaymentSummaryFilterSerializer(serializers.Serializer):
+    marketplace = serializers.CharField(required=False, max_length=10, help_text="Marketplace code.")
+    period_start = serializers.DateField(required=False, help_text="Default: the first day of the month eleven months before period_end.")
+    period_end = serializers.DateField(required=False, help_text="Default: today.")
+    vendor = serializers.CharField(required=False, max_length=20, help_text="Vendor code (retailer only).")
+
+    def validate(self, data):
+        if data.get("period_start") and data.get("period_end") and data["period_start"] > data["period_end"]:
+            raise serializers.ValidationError({"period_end": _("The period ends before it starts.")}, code="invalid_period")
+        return data
+
+
+class MatchResultFilterSerializer(serializers.Serializer):
+    invoice = serializers.IntegerField(**ID, help_text="Invoice id.")
+
+
+class PaymentRunPreviewFilterSerializer(serializers.Serializer):
+    pay_date = serializers.DateField(required=False, help_text="Default: today. Not in the past, at most a year ahead.")
+    marketplace = serializers.CharField(required=False, max_length=10, help_text="A marketplace code: only its invoices, deductions and credit notes.")
+    vendor = serializers.CharField(required=False, max_length=20, help_text="A vendor code: only that vendor's remittances.")
 
 
 def variance_reasons(deduction) -> list[dict]:
@@ -119,12 +172,15 @@ class DisputeInputSerializer(serializers.Serializer):
 class DisputeAnswerSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[DisputeStatus.UPHELD, DisputeStatus.REVERSED, DisputeStatus.PARTLY_REVERSED])
     amount = serializers.DecimalField(**MONEY, required=False, allow_null=True, help_text="Required for partly_reversed.")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+LINE_KINDS = ", ".join(RemittanceLineKind.values)
 
 
 class RemittanceLineSerializer(serializers.Serializer):
     sequence = serializers.IntegerField()
-    kind = serializers.CharField()
+    kind = serializers.CharField(help_text=f"One of {LINE_KINDS}. Amounts are signed: what the line adds to the payment.")
     reference = serializers.CharField()
     description = serializers.CharField()
     invoice_id = serializers.IntegerField(allow_null=True)
@@ -144,6 +200,7 @@ class RemittanceSerializer(serializers.Serializer):
     deductions_total = serializers.DecimalField(**MONEY)
     reversals_total = serializers.DecimalField(**MONEY)
     discounts_total = serializers.DecimalField(**MONEY)
+    credit_notes_total = serializers.DecimalField(**MONEY)
     net_amount = serializers.DecimalField(**MONEY)
     document_url = serializers.SerializerMethodField()
     lines = RemittanceLineSerializer(many=True, source="lines.all")
@@ -178,17 +235,82 @@ class PaymentRunSerializer(serializers.Serializer):
 
 
 class PaymentRunInputSerializer(serializers.Serializer):
+    pay_date = serializers.DateField(help_text="Not in the past, at most a year ahead.")
+    marketplace = serializers.CharField(required=False, allow_blank=True, max_length=10, help_text="A marketplace code to pay only its invoices.")
+
+
+class _PreviewInvoice(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    invoice_date = serializers.DateField()
+    due_date = serializers.DateField(allow_null=True)
+    amount = serializers.DecimalField(**MONEY)
+    discount = serializers.DecimalField(**MONEY, help_text="The early-payment discount taken on it.")
+
+
+class _PreviewDeduction(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    kind = serializers.CharField()
+    reason = serializers.CharField()
+    description = serializers.CharField()
+    amount = serializers.DecimalField(**MONEY)
+    reverses_reference = serializers.CharField(allow_null=True)
+
+
+class _PreviewCreditNote(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    invoice_date = serializers.DateField()
+    credited_invoice = serializers.CharField(allow_null=True)
+    open_amount = serializers.DecimalField(**MONEY, help_text="Not yet netted before this run.")
+    applied_amount = serializers.DecimalField(**MONEY, help_text="Netted by this run.")
+    carried_forward = serializers.DecimalField(**MONEY, help_text="Left for the next runs.")
+
+
+class PaymentRunPreviewRemittanceSerializer(serializers.Serializer):
+    vendor = serializers.CharField(source="vendor.code")
+    marketplace = serializers.CharField(source="marketplace.code")
+    currency = serializers.CharField()
+    gross_paid = serializers.DecimalField(**MONEY)
+    deductions_total = serializers.DecimalField(**MONEY)
+    reversals_total = serializers.DecimalField(**MONEY)
+    discounts_total = serializers.DecimalField(**MONEY)
+    credit_notes_total = serializers.DecimalField(**MONEY)
+    net_amount = serializers.DecimalField(**MONEY)
+    credit_carried_forward = serializers.DecimalField(**MONEY, help_text="Credit notes left to net in later runs.")
+    invoices = _PreviewInvoice(many=True, help_text="Invoices due by the pay date, paid in full.")
+    deductions = _PreviewDeduction(many=True, help_text="Deductions netted.")
+    reversals = _PreviewDeduction(many=True, help_text="Reversals paid back.")
+    credit_notes = _PreviewCreditNote(many=True, help_text="Open credit notes, netted in full, in part or not at all.")
+    carried_over = _PreviewDeduction(many=True, help_text="Deductions that do not fit this payment: netted in a later run.")
+    lines = RemittanceLineSerializer(many=True, help_text="The remittance lines the run would write; they sum to net_amount.")
+
+
+class _PreviewTotal(serializers.Serializer):
+    currency = serializers.CharField()
+    remittances = serializers.IntegerField()
+    gross_paid = serializers.DecimalField(**MONEY)
+    deductions_total = serializers.DecimalField(**MONEY)
+    reversals_total = serializers.DecimalField(**MONEY)
+    discounts_total = serializers.DecimalField(**MONEY)
+    credit_notes_total = serializers.DecimalField(**MONEY)
+    net_amount = serializers.DecimalField(**MONEY)
+
+
+class PaymentRunPreviewSerializer(serializers.Serializer):
     pay_date = serializers.DateField()
-    marketplace = serializers.CharField(required=False, allow_blank=True, help_text="A marketplace code to pay only its invoices.")
+    remittances = PaymentRunPreviewRemittanceSerializer(many=True)
+    totals = _PreviewTotal(many=True, help_text="Per currency.")
 
 
 class PaymentRunDecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "reject"])
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
 class MatchRunInputSerializer(serializers.Serializer):
-    invoice_id = serializers.IntegerField(required=False, allow_null=True, help_text="Omit to match every open invoice and raise chargebacks.")
+    invoice_id = serializers.IntegerField(required=False, allow_null=True, **ID, help_text="Omit to match every open invoice and raise chargebacks.")
 
 
 class MatchSummarySerializer(serializers.Serializer):
@@ -252,6 +374,7 @@ class _Paid(serializers.Serializer):
     deductions_total = serializers.DecimalField(**MONEY)
     reversals_total = serializers.DecimalField(**MONEY)
     discounts_total = serializers.DecimalField(**MONEY)
+    credit_notes_total = serializers.DecimalField(**MONEY)
     net_amount = serializers.DecimalField(**MONEY)
 
 
@@ -283,6 +406,7 @@ class PaymentSummarySerializer(serializers.Serializer):
     open_invoices = _OpenInvoices(many=True)
     aging = _Aging(many=True)
     paid = _Paid(many=True)
+    open_credit_notes = _CurrencyAmount(many=True, help_text="Credit notes accepted and not yet netted in full: the amount left to net.")
     deductions_by_month = _DeductionMonth(many=True)
     deductions_by_kind = _DeductionKind(many=True)
     unsettled_deductions = _Unsettled(many=True)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("payments/<int:pk>/", views.RemittanceViewSet.as_view({"get": "retrieve"}), name="remittance-detail"),
     path("payments/<int:pk>/document", views.RemittanceViewSet.as_view({"get": "document"}), name="remittance-document"),
     path("payment-runs/", views.PaymentRunViewSet.as_view({"get": "list", "post": "create"}), name="payment-run-list"),
+    path("payment-runs/preview", views.PaymentRunViewSet.as_view({"get": "preview"}), name="payment-run-preview"),
     path("payment-runs/<int:pk>/", views.PaymentRunViewSet.as_view({"get": "retrieve"}), name="payment-run-detail"),
     path("payment-runs/<int:pk>/approve", views.PaymentRunViewSet.as_view({"post": "approve"}), name="payment-run-approve"),
     path("payment-runs/<int:pk>/pay", views.PaymentRunViewSet.as_view({"post": "pay"}), name="payment-run-pay"),

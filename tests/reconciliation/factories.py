@@ -62,3 +62,16 @@ def deduction(vendor, *, kind=DeductionKind.CHARGEBACK, reason=DeductionReason.A
             status=DeductionStatus.OPEN, created_at=raised,
             dispute_deadline=timezone.localdate(raised) + datetime.timedelta(days=window_days), **fields,
         )
+
+
+def accepted_credit_note(vendor, invoice: Invoice, *, quantity: int, unit_cost=None, number="", reason="return") -> Invoice:
+    """The vendor's credit note of `quantity` units of `invoice`'s first line, submitted and accepted by accounts payable."""
+    from invoicing.services import credit_note_create
+
+    user = finance_user(vendor)
+    scope, actor = scope_for_user(user), Actor(user=user)
+    line = invoice.lines.order_by("sequence").first()
+    row = {"credited_line": line.pk, "quantity": quantity, **({"unit_cost": str(unit_cost)} if unit_cost is not None else {})}
+    credit_note = credit_note_create(scope=scope, reference_invoice_id=invoice.pk, actor=actor, number=number, reason=reason, lines=[row])
+    credit_note = invoice_submit(scope=scope, invoice_id=credit_note.pk, actor=actor)
+    return accept(credit_note)

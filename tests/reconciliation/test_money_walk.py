@@ -123,3 +123,52 @@ def test_payment_run_pays_the_invoice_net_of_the_price_claim_and_the_summary_agr
     kinds = {(r["kind"], r["amount"]) for r in summary["deductions_by_kind"]}
     assert (DeductionKind.PRICE_CLAIM, Decimal("50.00")) in kinds and (DeductionKind.SHORTAGE_CLAIM, Decimal("42.00")) in kinds
     assert not [r for r in summary["open_invoices"] if r["state"] != InvoiceState.PAID]
+
+
+def test_money_walk_with_a_credit_note_nets_it_and_every_view_of_the_payment_agrees(vendor, api_client):
+    """The walk above, and then the vendor credits 10 returned units at the PO cost (100.00) before the run:
+    1050.00 - 50.00 price claim - 42.00 shortage claim + 42.00 reversal - 100.00 credit note = 900.00."""
+    from reconciliation.selectors import payment_run_preview
+    from tests.reconciliation.factories import accepted_credit_note
+
+    invoice, po = accepted_invoice(vendor, payment_terms="net30")
+    match_invoices(invoice_ids=[invoice.pk])
+    purchase_order_lines_record_receipt(quantities={po.lines.get().pk: (4, 0)}, actor=Actor.system())
+    match_invoices()
+    credit_note = accepted_credit_note(vendor, invoice, quantity=10, unit_cost="10.00")
+    assert credit_note.grand_total == Decimal("100.00")
+    maker, checker = ap_user("ap-maker"), retailer_user(Role.ACCOUNTS_PAYABLE, username="ap-checker")
+    pay_date = timezone.localdate() + datetime.timedelta(days=30)
+
+    [previewed] = payment_run_preview(scope=scope_for_user(maker), pay_date=pay_date)["remittances"]
+    run = payment_run_create(scope=scope_for_user(maker), pay_date=pay_date, actor=Actor(user=maker))
+    payment_run_decide(scope=scope_for_user(checker), run_id=run.pk, approve=True, actor=Actor(user=checker))
+    run = payment_run_pay(scope=scope_for_user(maker), run_id=run.pk, actor=Actor(user=maker))
+
+    remittance = run.remittances.get()
+    lines = list(remittance.lines.order_by("sequence"))
+    assert [(line.kind, line.reference[:2], line.amount) for line in lines] == [
+        (RemittanceLineKind.INVOICE_PAID, invoice.number[:2], Decimal("1050.00")),
+        (RemittanceLineKind.DEDUCTION, "PC", Decimal("-50.00")),
+        (RemittanceLineKind.DEDUCTION, "SC", Decimal("-42.00")),
+        (RemittanceLineKind.REVERSAL, "RV", Decimal("42.00")),
+        (RemittanceLineKind.CREDIT_NOTE, "CN", Decimal("-100.00")),
+    ]
+    assert sum(line.amount for line in lines) == remittance.net_amount == Decimal("900.00")
+    assert (remittance.gross_paid, remittance.deductions_total, remittance.reversals_total, remittance.credit_notes_total) == (
+        Decimal("1050.00"), Decimal("92.00"), Decimal("42.00"), Decimal("100.00"))
+    assert [(l["kind"], l["reference"], l["amount"]) for l in previewed["lines"]] == [(l.kind, l.reference, l.amount) for l in lines]
+    invoice.refresh_from_db(), credit_note.refresh_from_db()
+    assert invoice.state == InvoiceState.PAID and credit_note.state == InvoiceState.PAID
+
+    finance = finance_user(vendor)
+    summary = payment_summary(scope=scope_for_user(finance), period_end=pay_date)
+    paid = summary["paid"][0]
+    assert (paid["gross_paid"], paid["deductions_total"], paid["reversals_total"], paid["credit_notes_total"], paid["net_amount"]) == (
+        remittance.gross_paid, remittance.deductions_total, remittance.reversals_total, remittance.credit_notes_total, remittance.net_amount)
+    assert summary["open_credit_notes"] == []
+    api_client.force_authenticate(finance)
+    [api_remittance] = api_client.get("/api/v1/payments/").json()["results"]
+    assert api_remittance["net_amount"] == "900.00" and api_remittance["credit_notes_total"] == "100.00"
+    assert sum(Decimal(line["amount"]) for line in api_remittance["lines"]) == Decimal("900.00")
+    assert api_client.get("/api/v1/payment-summary", {"period_end": pay_date.isoformat()}).json()["paid"][0]["net_amount"] == "900.00"

@@ -279,7 +279,7 @@ def test_payment_run_needs_a_second_person_and_is_then_paid(vendor):
 
     preview = maker.post("/payments/runs/", {"pay_date": timezone.localdate().isoformat(), "preview": "1"})
     assert preview.status_code == 200 and not PaymentRun.objects.exists()
-    assert [row["net"] for row in preview.context["preview"]] == [Decimal("958.00")]
+    assert [row["net_amount"] for row in preview.context["preview"]["remittances"]] == [Decimal("958.00")]
 
     maker.post("/payments/runs/", {"pay_date": timezone.localdate().isoformat()})
     run = PaymentRun.objects.get()
@@ -425,3 +425,40 @@ def test_home_page_counts_what_needs_finance_and_accounts_payable(vendor):
     dispute_create(scope=scope_for_user(person), deduction_id=claim.pk, reason="r", actor=Actor(user=person))
     cards = {str(card["label"]): card["count"] for card in signed_in(ap_user()).get("/").context["cards"]}
     assert cards["Disputes waiting for an answer"] == 1 and cards["Approved payment runs to pay"] == 0
+
+
+def test_run_preview_and_remittance_show_the_credit_note_and_what_carries_forward(vendor):
+    from tests.reconciliation.factories import accepted_credit_note
+
+    invoice, _po = accepted_invoice(vendor, received=100, invoiced_cost="10.00", quantity=10, payment_terms="net30",
+                                    invoice_date=timezone.localdate() - datetime.timedelta(days=40))  # 100.00, due
+    maker = signed_in(ap_user("ap-maker"))
+    maker.post("/payments/match/")
+    accepted_credit_note(vendor, invoice, quantity=10)  # 100.00
+    big, _po = accepted_invoice(vendor, received=100, invoiced_cost="10.00", payment_terms="net60", number="INV-BIG", po_number="PO-BIG")
+    credit_note = accepted_credit_note(vendor, big, quantity=3)  # 30.00, more than what is left: it carries forward
+    response = maker.post("/payments/runs/", {"pay_date": timezone.localdate().isoformat(), "preview": "1"})
+    assert response.status_code == 200
+    [row] = response.context["preview"]["remittances"]
+    assert (row["net_amount"], row["credit_notes_total"], row["credit_carried_forward"]) == (Decimal("0.00"), Decimal("100.00"), Decimal("30.00"))
+    page = response.content.decode()
+    assert 'data-testid="credit-carried"' in page and credit_note.number not in page  # not netted this time: no line for it
+
+    maker.post("/payments/runs/", {"pay_date": timezone.localdate().isoformat()})
+    run = PaymentRun.objects.get()
+    remittance = run.remittances.get()
+    page = signed_in(ap_user("ap-checker")).get(f"/payments/remittances/{remittance.pk}/").content.decode()
+    assert 'data-testid="remittance-credit-notes"' in page and "Credit note" in page
+
+
+def test_pay_date_in_the_past_is_said_on_the_run_form(vendor):
+    response = signed_in(ap_user()).post("/payments/runs/", {"pay_date": "2001-01-01", "preview": "1"})
+    assert response.status_code == 400
+    assert "in the past" in response.content.decode()
+
+
+@pytest.mark.parametrize("period_end", ["9999-12-31", "0001-01-05"])
+def test_summary_of_a_period_at_the_ends_of_the_calendar_is_answered(vendor, period_end):
+    """The month axis stepped past year 9999 and the default start before year 1: both were 500s."""
+    response = signed_in(finance_user(vendor)).get("/payments/", {"period_end": period_end})
+    assert response.status_code == 200
