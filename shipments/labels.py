@@ -6,10 +6,12 @@ and call `render_labels`. Layout and barcode rules: shared/LABELS.md.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -22,6 +24,8 @@ from reportlab.pdfgen.canvas import Canvas
 
 from vendor_portal.gs1 import gtin_is_valid, sscc_human_readable, sscc_is_valid
 from vendor_portal.pdfa import BOLD_FONT_NAME, BOLD_FONT_PATH, REGULAR_FONT_NAME, REGULAR_FONT_PATH, make_pdfa
+
+from .pdfa_concat import concatenate_pdfa
 
 LabelKind = Literal["carton", "pallet"]
 
@@ -36,7 +40,9 @@ SSCC_MODULE_DOTS = 4  # 0.50 mm, inside GS1's 0.495-1.016 mm
 SSCC_BAR_HEIGHT = 272 * PRINTER_DOT  # 34.0 mm, GS1 asks for at least 32 mm
 QUIET_ZONE_MODULES = 10
 PO_MODULE_DOTS = (3, 2)  # widest that fits the label wins
-PROGRESS_EVERY_PAGES = 50
+# Labels per ReportLab document: ReportLab holds a document's pages in memory until it saves, and
+# pikepdf holds every object of the document it converts and validates.
+CHUNK_PAGES = 100
 
 MARGIN = 8.0
 AB_BOTTOM = 340.0  # zone A/B: ship from | ship to
@@ -371,33 +377,95 @@ def render_labels(
 ) -> int:
     """Write one 4 x 6 in PDF/A-2b page per label to `dest_path`; return the pages written.
 
-    Labels are drawn as they are iterated (pass a generator for large shipments).
-    `progress(pages_drawn)` is called every PROGRESS_EVERY_PAGES pages, and with the total once
-    the PDF/A file is in place.
-    `dest_path` is only replaced once the whole file has validated as PDF/A.
+    Labels are drawn as they are iterated (pass a generator for large shipments), CHUNK_PAGES to a
+    ReportLab document, and each chunk is made PDF/A and validated on its own before the chunks are
+    joined, so memory stays flat however many labels there are.
+    `progress(pages_done)` is called as each chunk is done, and with the total once the PDF/A file
+    is in place. `dest_path` is only replaced once the whole file is written.
     """
     _register_fonts()
     captions = label_captions(language)
+    fonts = _SharedFontSubsets((REGULAR_FONT_NAME, BOLD_FONT_NAME))
     pages = 0
-    with tempfile.TemporaryDirectory(prefix="labels-") as workdir:
-        reportlab_path = Path(workdir) / "labels.pdf"
-        canvas = Canvas(
-            str(reportlab_path),
+    with tempfile.TemporaryDirectory(prefix="labels-") as workdir, _garbage_collected_per_chunk():
+        parts: list[Path] = []
+        chunk: _Chunk | None = None
+        for label in labels:
+            if chunk is None:
+                if parts and progress is not None:
+                    progress(pages)
+                chunk = _Chunk(Path(workdir) / f"chunk-{len(parts):05d}.pdf", fonts)
+            _draw_label(chunk.canvas, label, captions)
+            chunk.canvas.showPage()
+            pages += 1
+            if pages % CHUNK_PAGES == 0:
+                parts.append(chunk.finish(title=title))
+                chunk = None
+        if chunk is not None:
+            parts.append(chunk.finish(title=title))
+        if pages == 0:
+            raise ValueError("no labels to render")
+        concatenate_pdfa(parts, dest_path)
+    if progress is not None:
+        progress(pages)
+    return pages
+
+
+@contextlib.contextmanager
+def _garbage_collected_per_chunk() -> Iterator[None]:
+    """pikepdf's PDF/A validator leaves reference cycles behind that hold on to each chunk's PDF
+    (about 1 MiB a chunk). In a worker with Django loaded, Python's cyclic garbage collector gets
+    round to them only after many chunks, so memory would grow with the labels: `_Chunk.finish`
+    collects after each chunk. Freezing the objects that existed before (Django, the app) keeps
+    those collections to what the rendering made: about 1 ms each instead of about 90 ms."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+class _SharedFontSubsets:
+    """One glyph numbering per TrueType font across the chunk documents of one label file.
+
+    ReportLab numbers a font's glyphs per document, in order of first use, and embeds the subset
+    when the document is saved. Carrying the numbering from chunk to chunk makes every chunk's
+    subset a superset of the earlier ones with the same codes, so the joined file embeds each font
+    once (from the last chunk) instead of once per chunk."""
+
+    def __init__(self, font_names: Sequence[str]):
+        self._fonts = [pdfmetrics.getFont(name) for name in font_names]
+        self._states: dict[str, object] = {}
+
+    def attach(self, canvas: Canvas) -> None:
+        doc = canvas._doc
+        for font in self._fonts:
+            state = self._states.get(font.fontName)
+            if state is None:
+                self._states[font.fontName] = font._assignState(doc)
+            else:
+                state.frozen = 0  # saving the previous chunk froze it
+                state.internalName = None  # the resource name belongs to each document
+                font.state[doc] = state
+
+
+class _Chunk:
+    def __init__(self, path: Path, fonts: _SharedFontSubsets):
+        self.path = path
+        self.canvas = Canvas(
+            str(path),
             pagesize=(LABEL_WIDTH, LABEL_HEIGHT),
             initialFontName=REGULAR_FONT_NAME,
             initialFontSize=8,
             pageCompression=1,
         )
-        for label in labels:
-            _draw_label(canvas, label, captions)
-            canvas.showPage()
-            pages += 1
-            if progress is not None and pages % PROGRESS_EVERY_PAGES == 0:
-                progress(pages)
-        if pages == 0:
-            raise ValueError("no labels to render")
-        canvas.save()
-        make_pdfa(reportlab_path, dest_path, title=title)
-    if progress is not None:
-        progress(pages)
-    return pages
+        fonts.attach(self.canvas)
+
+    def finish(self, *, title: str) -> Path:
+        """Save the chunk and make it PDF/A (validated); return the PDF/A file."""
+        self.canvas.save()
+        pdfa_path = self.path.with_suffix(".pdfa.pdf")
+        make_pdfa(self.path, pdfa_path, title=title)
+        self.path.unlink()
+        gc.collect()  # see _garbage_collected_per_chunk
+        return pdfa_path

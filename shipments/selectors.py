@@ -101,7 +101,7 @@ def _carton_label_rows(shipment: Shipment) -> Iterator[tuple[int, str, int | Non
             "items__shipment_line__purchase_order_line__product__gtin",
         )
     )
-    for _, items in groupby(rows.iterator(chunk_size=2000), key=itemgetter(0)):
+    for _, items in groupby(rows.iterator(chunk_size=500), key=itemgetter(0)):
         po_numbers, gtins, quantity = set(), set(), 0
         for _, index, sscc, pallet_id, item_id, item_quantity, po_number, gtin in items:
             if item_id is not None:

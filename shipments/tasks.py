@@ -14,7 +14,9 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutEr
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
 def render_shipment_labels(self, job_id: str) -> str | None:
     """Labels for a shipment's Job. A worker that dies mid-job leaves the message unacknowledged, so
-    it is redelivered and the job restarts from scratch; a transient error retries with backoff."""
+    it is redelivered (at once when a pool process dies, through reject_on_worker_lost; after the
+    broker's visibility timeout when the whole worker goes) and the job restarts from scratch, up to
+    services.JOB_MAX_ATTEMPTS times; a transient error retries with backoff."""
     redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
     try:
         job = services.shipment_labels_render(job_id=job_id, redelivered=redelivered)

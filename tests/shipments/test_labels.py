@@ -1,6 +1,7 @@
 """Labels are judged as a DC judges them: by a barcode reader on the printed page and by a
 PDF/A validator (shared/LABELS.md). Pages are rasterised at the printer's 203 dpi."""
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -112,13 +113,18 @@ def bottom(barcode) -> int:
     return max(barcode.position.bottom_left.y, barcode.position.bottom_right.y)
 
 
+CHUNK = 16  # labels per ReportLab document here, so the shipment's file is joined from three chunks
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> RenderedShipment:
     labels = shipment_labels()
     path = tmp_path_factory.mktemp("labels") / "shipment-labels.pdf"
     progress: list[int] = []
-    # a generator, as the shipments service will pass one for a large shipment
-    pages = render_labels((label for label in labels), path, language="en", progress=progress.append)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("shipments.labels.CHUNK_PAGES", CHUNK)
+        # a generator, as the shipments service will pass one for a large shipment
+        pages = render_labels((label for label in labels), path, language="en", progress=progress.append)
     return RenderedShipment(labels, str(path), progress, pages)
 
 
@@ -192,15 +198,53 @@ def test_contents_zone_shows_count_gtin_or_mixed_skus_and_pallet_marks(scanned):
     assert "Pallet level SSCC" not in first_carton
 
 
-def test_progress_ends_with_the_page_count(rendered):
-    assert rendered.progress == [CARTONS + PALLETS]
+def test_progress_is_reported_per_chunk_and_ends_with_the_page_count(rendered):
+    assert rendered.progress == [CHUNK, 2 * CHUNK, CARTONS + PALLETS]
 
 
-def test_progress_is_reported_while_streaming(tmp_path, monkeypatch):
-    monkeypatch.setattr("shipments.labels.PROGRESS_EVERY_PAGES", 2)
+def test_a_single_chunk_reports_progress_once_the_file_is_in_place(tmp_path):
     progress: list[int] = []
     render_labels(shipment_labels()[:5], tmp_path / "five.pdf", language="en", progress=progress.append)
-    assert progress == [2, 4, 5]
+    assert progress == [5]
+    assert pdfa_validate(tmp_path / "five.pdf") == []
+
+
+def test_chunks_share_one_embedded_copy_of_each_font(rendered, tmp_path):
+    with pikepdf.open(rendered.path) as pdf:
+        font_files = [obj for obj in pdf.objects if isinstance(obj, pikepdf.Stream) and "/Length1" in obj]
+        page_fonts = {font.objgen for page in pdf.pages for font in page.Resources.Font.values()}
+        assert pdf.check_pdf_syntax() == [] and pdf.get_warnings() == []
+    assert len(font_files) == 2 and len(page_fonts) == 2  # DejaVuSans and DejaVuSans-Bold, once each
+    one_document = tmp_path / "one-document.pdf"
+    render_labels(shipment_labels(), one_document, language="en")  # fewer labels than a chunk
+    assert os.path.getsize(rendered.path) < 1.05 * os.path.getsize(one_document)
+
+
+def test_glyphs_first_drawn_in_later_chunks_print_and_extract(tmp_path, monkeypatch):
+    """Each chunk adds characters no earlier chunk drew, over 256 in all, so the fonts need a
+    second subset; every page still validates and reads back as drawn."""
+    monkeypatch.setattr("shipments.labels.CHUNK_PAGES", 2)
+    alphabets = [
+        "АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ", "абвгдежзийклмнопрстуфхцчшщъыьэюя",
+        "ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ", "αβγδεζηθικλμνξοπρστυφχψω",
+        "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞß", "àáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ",
+        "ĀāĂăĄąĆćĈĉĊċČčĎďĐđĒēĔĕĖėĘęĚěĜĝĞğ", "ĠġĢģĤĥĦħĨĩĪīĬĭĮįİıĲĳĴĵĶķĸĹĺĻļĽľĿ",
+        "ŀŁłŃńŅņŇňŉŊŋŌōŎŏŐőŒœŔŕŖŗŘřŚśŜŝŞş", "ŠšŢţŤťŦŧŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžſ",
+    ]
+    lines = [[alphabet[i:i + 8] for i in range(0, len(alphabet), 8)] for alphabet in alphabets]
+    labels = [
+        replace(label, ship_from=LabelParty(f"Sender {number}", party_lines))
+        for number, (label, party_lines) in enumerate(zip(shipment_labels(), lines, strict=False))
+    ]
+    path = tmp_path / "alphabets.pdf"
+    render_labels(labels, path, language="en")
+    assert len(set("".join(alphabets))) > 256
+    assert pdfa_validate(path) == []
+    with pikepdf.open(path) as pdf:
+        base_fonts = sorted(str(font.BaseFont) for font in pdf.objects if isinstance(font, pikepdf.Dictionary) and font.get("/Type") == "/Font")
+    assert base_fonts == ["/AAAAAA+DejaVuSans", "/AAAAAA+DejaVuSans-Bold", "/AAAAAB+DejaVuSans"]
+    for page, party_lines in zip(scan_pages(path), lines, strict=True):
+        assert all(line in page.text for line in party_lines)
 
 
 def test_labels_file_is_valid_pdfa_2b(rendered):
@@ -256,6 +300,21 @@ def test_caption_language_falls_back_from_region_then_to_english():
     # DejaVu has no CJK glyphs; a CJK marketplace gets English captions, never empty boxes.
     assert label_captions("zh-hans") is CAPTIONS["en"]
     assert all(captions.keys() == CAPTIONS["en"].keys() for captions in CAPTIONS.values())
+
+
+def test_a_render_that_fails_midway_leaves_the_previous_file_untouched(tmp_path, monkeypatch):
+    monkeypatch.setattr("shipments.labels.CHUNK_PAGES", 4)
+    dest = tmp_path / "labels.pdf"
+    dest.write_bytes(b"%PDF- the previous labels")
+
+    def labels_then_a_database_error():
+        yield from shipment_labels()[:10]
+        raise ConnectionError("database went away")
+
+    with pytest.raises(ConnectionError):
+        render_labels(labels_then_a_database_error(), dest, language="en")
+    assert dest.read_bytes() == b"%PDF- the previous labels"
+    assert [path.name for path in tmp_path.iterdir()] == ["labels.pdf"]
 
 
 def test_render_labels_refuses_an_empty_shipment(tmp_path):

@@ -50,7 +50,8 @@ def test_a_redelivered_or_stale_running_job_is_taken_over_and_restarted(shipment
     assert services.job_claim(job_id=job.pk).attempts == 3
 
 
-def test_progress_is_written_every_25_labels_and_the_result_is_stored(shipment):
+def test_progress_is_written_per_chunk_of_labels_and_the_result_is_stored(shipment, monkeypatch):
+    monkeypatch.setattr("shipments.labels.CHUNK_PAGES", 25)
     job = _job(shipment)
     with CaptureQueriesContext(connection) as queries:
         tasks.render_shipment_labels.apply(args=[str(job.pk)])
@@ -58,11 +59,25 @@ def test_progress_is_written_every_25_labels_and_the_result_is_stored(shipment):
         int(match) for q in queries if q["sql"].startswith('UPDATE "vendor_portal_job"')
         for match in re.findall(r'"progress_done" = (\d+)', q["sql"])
     ]
-    assert progress_written == [0, 25, 50, 62]  # claim, every 25 labels, done
+    assert progress_written == [0, 25, 50, 62, 62]  # claim, each chunk, file in place, done
     job.refresh_from_db()
     assert (job.status, job.progress_done, job.progress_total) == (JobStatus.SUCCEEDED, 62, 62)
     document = Document.objects.get(pk=job.result_id)
     assert document.key == f"shipments/{shipment.pk}/labels-0.pdf" and document.target_id == str(shipment.pk)
+
+
+def test_a_job_whose_worker_keeps_dying_fails_instead_of_looping(shipment):
+    job = _job(shipment)
+    services.job_claim(job_id=job.pk)
+    for _ in range(services.JOB_MAX_ATTEMPTS - 1):
+        assert services.job_claim(job_id=job.pk, redelivered=True) is not None
+    assert Job.objects.get(pk=job.pk).attempts == services.JOB_MAX_ATTEMPTS
+
+    # the broker hands the message over once more after the last worker died
+    assert services.shipment_labels_render(job_id=job.pk, redelivered=True) is None
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.result_id is None
+    assert f"after {services.JOB_MAX_ATTEMPTS} attempts" in job.message
 
 
 def test_a_finished_job_is_not_run_again(shipment):

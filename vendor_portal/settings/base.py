@@ -164,6 +164,10 @@ if not REDIS_URL:
         "control_folder": str(VAR_DIR / "broker-control"),
         "store_processed": False,
     }
+else:
+    # A message a dead worker had taken goes back to the queue after this long (Redis's default is an hour).
+    # It must outlast the longest task: the label job of a 5,000-carton shipment takes about a minute.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=15 * 60)}
 CELERY_RESULT_BACKEND = None  # progress and outcomes live in Job rows the UI and API read
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
