@@ -8,7 +8,8 @@ RECEIPT_MATCH_ACTIONS = {"purchase_order_line.receive"}
 
 def _queue_match(sender, instance, created, raw=False, **kwargs):
     """Matching follows the audit trail: every door (screens, API, EDI) that submits or accepts an invoice,
-    or books a receipt, writes these audit rows in its transaction; the match runs after the commit."""
+    or books a receipt, writes these audit rows in its transaction; the match runs after the commit. A
+    receipt writes one row per PO line it books but queues one match for all of them."""
     if raw or not created:
         return
     from django.db import transaction
@@ -19,10 +20,9 @@ def _queue_match(sender, instance, created, raw=False, **kwargs):
         invoice_id = int(instance.object_id)
         transaction.on_commit(lambda: match_invoices_task.delay([invoice_id]))
     elif instance.action in RECEIPT_MATCH_ACTIONS and instance.object_type == "purchase_orders.purchaseorderline":
-        from .tasks import match_receipt_task
+        from .tasks import match_receipt_task, queue_after_commit
 
-        po_line_id = int(instance.object_id)
-        transaction.on_commit(lambda: match_receipt_task.delay([po_line_id]))
+        queue_after_commit(match_receipt_task, [int(instance.object_id)])
 
 
 class ReconciliationConfig(AppConfig):

@@ -1,22 +1,29 @@
 """The 3-way match engine: PO cost <-> receipt quantity <-> invoice quantity x cost, set-based.
 
 `match_invoices(invoice_ids=None)` matches every line of the given invoices (None: every invoice that
-can still be matched) with a fixed number of queries whatever the number of lines:
+can still be matched). On PostgreSQL the whole match is a fixed number of statements whatever the
+number of lines, and no row of it becomes a Python object:
 
-1. lock the invoices (SELECT ... FOR UPDATE),
-2. one SQL statement computes every line's variances (a window function gives each line the units
-   earlier invoices of the same PO line already took), applies the most specific `MatchTolerance`,
-   upserts the `MatchResult` rows whose numbers changed (INSERT ... ON CONFLICT) and returns only the
-   lines there is something to do about (changed numbers, a claim not raised yet, an invoice whose state
-   may move) — a re-run over unchanged data returns nothing — plus one count of results by status,
-3. the existing claims of those lines, then bulk create / update / reverse `Deduction`s,
-4. bulk audit rows (handed to the webhooks mapping), set-based invoice state changes, one notification
-   per vendor.
+1. lock the invoices (SELECT ... FOR UPDATE, pk order),
+2. `MATCH_SQL` computes every line's variances (a window function gives each line the units earlier
+   invoices of the same PO line already took), applies the most specific `MatchTolerance`, upserts the
+   `MatchResult` rows whose numbers changed (INSERT ... ON CONFLICT, evidence built there), stages the
+   lines there is something to do about (changed numbers, a claim not raised yet, an invoice whose
+   state may move; a re-run over unchanged data stages nothing) in a temporary table, locks the claims
+   those lines already have (pk order) and returns the count of the lines by status,
+3. `APPLY_SQL`, a new statement so it reads the claims as they are once locked, then decides and writes
+   from the staged lines: new claims and reversals (INSERT ... SELECT ... RETURNING, in a fixed order),
+   claims grown or reversed (UPDATE ... FROM), invoice state changes (UPDATE ... FROM) and one audit row
+   per change (INSERT ... SELECT from the RETURNING rows). It hands back the ids for the summary, the
+   counts for the notifications and the audit rows of the vendors that subscribe to webhooks. Nothing
+   staged (a re-run over unchanged data): it does not run,
+4. the webhooks (audit rows written in SQL send no post_save: `_emit_webhooks` applies the same mapping
+   webhooks/events.py applies on post_save) and one notification per vendor.
 
-That statement is PostgreSQL's (LATERAL, jsonb, ON CONFLICT ... RETURNING). On any other database (SQLite,
-the embedded default of `make run` and `make test`) `engine_portable` computes the same rows with a few
-ORM queries and Decimal, and writes the results with bulk_create/bulk_update; steps 1, 3 and 4 are shared.
-`match_invoices_via(path, ...)` runs either path (tests/reconciliation/test_engine_parity.py compares them).
+The statements are PostgreSQL's (LATERAL, jsonb, ON CONFLICT, data-modifying WITH). On any other database
+(SQLite, the embedded default of `make run` and `make test`) `engine_portable` computes the same rows with
+a few ORM queries and Decimal and writes them with bulk_create/bulk_update. `match_invoices_via(path, ...)`
+runs either path; tests/reconciliation/test_engine_parity.py proves they leave the same rows behind.
 
 Rules (see DOMAIN.md):
 - shortage claim (PQV) = units invoiced beyond those received (less what earlier invoices took) x the
@@ -32,8 +39,7 @@ Rules (see DOMAIN.md):
   invoices become approved for payment (claims are netted at payment) or on hold while a line waits
   for its receipt; an invoice the engine put on hold is released when the goods arrive. Invoices the
   retailer put on hold by hand stay on hold.
-  State changes are written set-based here (one UPDATE per transition, the same audit action names as
-  `invoicing.services.invoice_decide`) so a nightly sweep over 100,000 lines stays a few queries.
+  State changes use the same audit action names as `invoicing.services.invoice_decide`.
 """
 from __future__ import annotations
 
@@ -41,87 +47,111 @@ import datetime
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import DecimalField, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invoicing.models import SENT_STATES, Invoice, InvoiceLine, InvoiceState, InvoiceType
-from purchase_orders.models import PurchaseOrderLine
+from purchase_orders.models import PaymentTerms, PurchaseOrderLine
 from vendor_portal.models import AuditEvent
 from vendor_portal.services.audit import Actor, to_jsonable
 
 from .models import (
     CLAIM_KINDS,
-    ZERO,
+    TERMS_DAYS,
     Deduction,
     DeductionKind,
     DeductionReason,
-    DeductionStatus,
     DisputeWindow,
     MatchResult,
     MatchTolerance,
-    VarianceType,
-    money,
-    terms_due_date,
 )
 
 # Invoices the engine looks at; claims and state changes only for the ones AP accepted.
 MATCHABLE_STATES = (InvoiceState.SUBMITTED, InvoiceState.ACCEPTED, InvoiceState.ON_HOLD, InvoiceState.APPROVED_FOR_PAYMENT)
 CLAIMABLE_STATES = (InvoiceState.ACCEPTED, InvoiceState.ON_HOLD, InvoiceState.APPROVED_FOR_PAYMENT)
 BATCH = 2000
+# Sorts and hashes of a 100,000-line sweep fit in memory instead of spilling to disk (this transaction only).
+WORK_MEM = "64MB"
+
+# What a result stores as evidence (and a claim carries), built where it is written.
+EVIDENCE_SQL = """jsonb_build_object(
+    'po_cost', {r}.po_cost::text, 'invoiced_cost', {r}.invoiced_cost::text, 'price_variance', ({r}.invoiced_cost - {r}.po_cost)::text,
+    'ordered_quantity', {r}.ordered_quantity, 'shipped_quantity', {r}.shipped_quantity, 'received_quantity', {r}.received_quantity,
+    'invoiced_quantity', {r}.invoiced_quantity, 'previously_invoiced_quantity', {r}.prior_quantity, 'shortage_units', {r}.shortage_units,
+    'price_claim', {r}.price_amount::text, 'shortage_claim', {r}.shortage_amount::text,
+    'over_amount', ROUND({r}.over_amount, 2)::text, 'under_amount', ROUND({r}.under_amount, 2)::text, 'po_value', ROUND({r}.po_value, 2)::text,
+    'tolerance', {r}.tolerance_evidence, 'currency', {r}.currency, 'computed_at', %(now_text)s)"""
+
+VARIANCE_REASONS_SQL = """(CASE WHEN {r}.shortage_units > 0 THEN jsonb_build_array(jsonb_build_object('variance_type', 'PQV', 'defect_types', jsonb_build_array({r}.shortage_reason))) ELSE '[]'::jsonb END)
+           || (CASE WHEN {r}.invoiced_cost > {r}.po_cost THEN jsonb_build_array(jsonb_build_object('variance_type', 'PPV', 'defect_types', jsonb_build_array({r}.price_reason))) ELSE '[]'::jsonb END)"""
+
+# The lines MATCH_SQL stages for APPLY_SQL; dropped at the end of the match (and at the latest at commit).
+STAGED_TABLE = "reconciliation_match_staged"
+STAGED_SQL = f"""
+CREATE TEMPORARY TABLE {STAGED_TABLE} (
+    invoice_line_id bigint, invoice_id bigint, vendor_id bigint, marketplace_id bigint, currency text, invoice_state text,
+    shipment_id bigint, due_date date, invoice_date date, payment_terms text, purchase_order_id bigint,
+    invoiced_cost numeric, po_cost numeric, invoiced_quantity integer, shortage_units integer,
+    status text, price_claim numeric, shortage_claim numeric, shortage_reason text, price_reason text, changed boolean,
+    invoice_waiting boolean, invoice_engine_hold boolean, evidence jsonb
+) ON COMMIT DROP
+"""
 
 MATCH_SQL = """
-WITH target AS (
-    SELECT il.id, il.purchase_order_line_id
-    FROM {line} il JOIN {invoice} i ON i.id = il.invoice_id
-    WHERE i.invoice_type = %(invoice_type)s AND i.state = ANY(%(matchable)s) AND il.purchase_order_line_id IS NOT NULL
-      AND (%(all)s OR il.invoice_id = ANY(%(ids)s))
-),
-prior AS (
-    SELECT il.id,
+WITH billed AS (
+    -- Every sent invoice line of the PO lines the target lines bill, with the units earlier invoices of the same
+    -- PO line already took (invoices in order of submission, never-submitted last); the target lines are flagged.
+    SELECT il.id, il.invoice_id, il.purchase_order_line_id, il.quantity, il.unit_cost, i.vendor_id, i.marketplace_id, i.currency,
+           i.state, i.shipment_id, i.due_date, i.invoice_date, i.payment_terms,
            COALESCE(SUM(il.quantity) OVER (
                PARTITION BY il.purchase_order_line_id ORDER BY i.submitted_at NULLS LAST, i.id, il.id
-               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::int AS prior_quantity
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::int AS prior_quantity,
+           i.state = ANY(%(matchable)s) AND (%(all)s OR il.invoice_id = ANY(%(ids)s)) AS is_target
     FROM {line} il JOIN {invoice} i ON i.id = il.invoice_id
     WHERE i.invoice_type = %(invoice_type)s AND i.state = ANY(%(sent)s)
-      AND il.purchase_order_line_id IN (SELECT purchase_order_line_id FROM target)
+      AND il.purchase_order_line_id IN (
+          SELECT tl.purchase_order_line_id FROM {line} tl JOIN {invoice} ti ON ti.id = tl.invoice_id
+          WHERE ti.invoice_type = %(invoice_type)s AND ti.state = ANY(%(matchable)s)
+            AND (%(all)s OR (tl.invoice_id = ANY(%(ids)s) AND ti.id = ANY(%(ids)s)))  -- both: either side's index may lead
+      )
 ),
+-- Each step below ends with OFFSET 0 so PostgreSQL computes its columns once per line instead of inlining
+-- them into every expression of the next step (status alone would be evaluated a dozen times per line).
 numbers AS (
-    SELECT il.id AS invoice_line_id, il.invoice_id, i.vendor_id, i.marketplace_id, i.currency, i.state AS invoice_state,
-           i.shipment_id, i.due_date, i.invoice_date, i.payment_terms, m.time_zone, pol.purchase_order_id,
-           il.quantity AS invoiced_quantity, il.unit_cost AS invoiced_cost, pol.net_cost AS po_cost,
-           pol.ordered_quantity, pol.shipped_quantity, pol.received_quantity, p.prior_quantity,
-           GREATEST(0, il.quantity - GREATEST(0, pol.received_quantity - p.prior_quantity))::int AS shortage_units,
-           tol.id AS tolerance_id,
+    SELECT b.id AS invoice_line_id, b.invoice_id, b.vendor_id, b.marketplace_id, b.currency, b.state AS invoice_state,
+           b.shipment_id, b.due_date, b.invoice_date, b.payment_terms, pol.purchase_order_id,
+           b.quantity AS invoiced_quantity, b.unit_cost AS invoiced_cost, pol.net_cost AS po_cost,
+           pol.ordered_quantity, pol.shipped_quantity, pol.received_quantity, b.prior_quantity,
+           GREATEST(0, b.quantity - GREATEST(0, pol.received_quantity - b.prior_quantity))::int AS shortage_units,
            COALESCE(tol.over_percent, 0) AS over_percent, COALESCE(tol.over_absolute, 0) AS over_absolute,
            COALESCE(tol.under_percent, 0) AS under_percent, COALESCE(tol.under_absolute, 0) AS under_absolute,
+           COALESCE(tol.evidence, '{{"id": null, "over_percent": "0", "over_absolute": "0", "under_percent": "0", "under_absolute": "0"}}'::jsonb)
+               AS tolerance_evidence,
            prev.status AS previous_status,
-           COALESCE(dc.has_price_claim, FALSE) AS has_price_claim, COALESCE(dc.has_shortage_claim, FALSE) AS has_shortage_claim,
            ROW(prev.status::text, prev.po_cost, prev.invoiced_cost, prev.ordered_quantity, prev.received_quantity, prev.invoiced_quantity,
                prev.previously_invoiced_quantity, prev.price_claim, prev.shortage_claim, prev.currency::text) AS previous_numbers
-    FROM target t
-    JOIN {line} il ON il.id = t.id
-    JOIN prior p ON p.id = t.id
-    JOIN {invoice} i ON i.id = il.invoice_id
-    JOIN {marketplace} m ON m.id = i.marketplace_id
-    JOIN {po_line} pol ON pol.id = il.purchase_order_line_id
-    LEFT JOIN {result} prev ON prev.invoice_line_id = il.id
-    LEFT JOIN (
-        SELECT d.invoice_line_id, bool_or(d.kind = 'price_claim') AS has_price_claim, bool_or(d.kind = 'shortage_claim') AS has_shortage_claim
-        FROM {deduction} d WHERE d.kind IN ('price_claim', 'shortage_claim') AND d.invoice_line_id IN (SELECT id FROM target)
-        GROUP BY d.invoice_line_id
-    ) dc ON dc.invoice_line_id = il.id
+    FROM billed b
+    JOIN {po_line} pol ON pol.id = b.purchase_order_line_id
+    -- A lookup by the unique index per line rather than a join: a join planned on stale statistics (the
+    -- results of a first sweep not analyzed yet) can become a nested loop over the whole table per line.
     LEFT JOIN LATERAL (
-        SELECT mt.id, mt.over_percent, mt.over_absolute, mt.under_percent, mt.under_absolute
+        SELECT r.status, r.po_cost, r.invoiced_cost, r.ordered_quantity, r.received_quantity, r.invoiced_quantity,
+               r.previously_invoiced_quantity, r.price_claim, r.shortage_claim, r.currency
+        FROM {result} r WHERE r.invoice_line_id = b.id LIMIT 1
+    ) prev ON TRUE
+    LEFT JOIN LATERAL (  -- evaluated once per (vendor, marketplace), its evidence with it
+        SELECT mt.over_percent, mt.over_absolute, mt.under_percent, mt.under_absolute,
+               jsonb_build_object('id', mt.id, 'over_percent', mt.over_percent::text, 'over_absolute', mt.over_absolute::text,
+                                  'under_percent', mt.under_percent::text, 'under_absolute', mt.under_absolute::text) AS evidence
         FROM {tolerance} mt
-        WHERE (mt.vendor_id = i.vendor_id OR mt.vendor_id IS NULL) AND (mt.marketplace_id = i.marketplace_id OR mt.marketplace_id IS NULL)
+        WHERE (mt.vendor_id = b.vendor_id OR mt.vendor_id IS NULL) AND (mt.marketplace_id = b.marketplace_id OR mt.marketplace_id IS NULL)
         ORDER BY mt.vendor_id IS NULL, mt.marketplace_id IS NULL
         LIMIT 1
     ) tol ON TRUE
+    WHERE b.is_target
+    OFFSET 0
 ),
 computed AS (
     SELECT n.*,
@@ -131,6 +161,7 @@ computed AS (
            GREATEST(n.po_cost - n.invoiced_cost, 0) * n.invoiced_quantity AS under_amount,
            n.po_cost * n.invoiced_quantity AS po_value
     FROM numbers n
+    OFFSET 0
 ),
 judged AS (
     SELECT c.*,
@@ -143,93 +174,300 @@ judged AS (
            CASE WHEN c.shipped_quantity >= c.prior_quantity + c.invoiced_quantity THEN 'SHORTAGES_IN_TRANSIT' ELSE 'OVERBILLING' END AS shortage_reason,
            CASE WHEN c.invoiced_cost - c.po_cost <= 0.01 THEN 'ROUNDING_ISSUES' ELSE 'PRODUCT_COST_NOT_REGISTERED' END AS price_reason
     FROM computed c
+    OFFSET 0
 ),
 claimed AS (
     SELECT j.*,
            CASE WHEN j.status = 'over_tolerance' THEN j.price_amount ELSE 0 END AS price_claim,
            CASE WHEN j.status = 'over_tolerance' THEN j.shortage_amount ELSE 0 END AS shortage_claim
     FROM judged j
+    OFFSET 0
 ),
-compared AS (
-    SELECT c.*,
+checked AS (  -- materialized: read three times below
+    SELECT c.invoice_line_id, c.invoice_id, c.vendor_id, c.marketplace_id, c.currency, c.invoice_state, c.shipment_id, c.due_date,
+           c.invoice_date, c.payment_terms, c.purchase_order_id, c.invoiced_quantity, c.invoiced_cost, c.po_cost, c.ordered_quantity,
+           c.shipped_quantity, c.received_quantity, c.prior_quantity, c.shortage_units, c.tolerance_evidence,
+           c.previous_status, c.price_amount,
+           c.shortage_amount, c.over_amount, c.under_amount, c.po_value, c.status, c.shortage_reason, c.price_reason, c.price_claim,
+           c.shortage_claim,
            c.previous_numbers IS DISTINCT FROM ROW(c.status::text, c.po_cost, c.invoiced_cost, c.ordered_quantity, c.received_quantity,
                c.invoiced_quantity, c.prior_quantity, c.price_claim, c.shortage_claim, c.currency::text) AS changed
     FROM claimed c
-),
-final AS (
-    SELECT j.*,
-           (CASE WHEN j.shortage_units > 0 THEN jsonb_build_array(jsonb_build_object('variance_type', 'PQV', 'defect_types', jsonb_build_array(j.shortage_reason))) ELSE '[]'::jsonb END)
-           || (CASE WHEN j.invoiced_cost > j.po_cost THEN jsonb_build_array(jsonb_build_object('variance_type', 'PPV', 'defect_types', jsonb_build_array(j.price_reason))) ELSE '[]'::jsonb END)
-               AS variance_reasons,
-           -- built only where it is written or a claim needs it
-           CASE WHEN j.changed OR j.price_claim > 0 OR j.shortage_claim > 0 OR j.previous_status = 'over_tolerance' THEN jsonb_build_object(
-               'po_cost', j.po_cost::text, 'invoiced_cost', j.invoiced_cost::text, 'price_variance', (j.invoiced_cost - j.po_cost)::text,
-               'ordered_quantity', j.ordered_quantity, 'shipped_quantity', j.shipped_quantity, 'received_quantity', j.received_quantity,
-               'invoiced_quantity', j.invoiced_quantity, 'previously_invoiced_quantity', j.prior_quantity, 'shortage_units', j.shortage_units,
-               'price_claim', j.price_amount::text, 'shortage_claim', j.shortage_amount::text,
-               'over_amount', ROUND(j.over_amount, 2)::text, 'under_amount', ROUND(j.under_amount, 2)::text, 'po_value', ROUND(j.po_value, 2)::text,
-               'tolerance', jsonb_build_object('id', j.tolerance_id, 'over_percent', j.over_percent::text, 'over_absolute', j.over_absolute::text,
-                                               'under_percent', j.under_percent::text, 'under_absolute', j.under_absolute::text),
-               'currency', j.currency, 'computed_at', %(now_text)s) END AS evidence
-    FROM compared j
 ),
 upserted AS (
     INSERT INTO {result} AS mr (invoice_id, invoice_line_id, status, currency, po_cost, invoiced_cost, ordered_quantity, received_quantity,
                                 invoiced_quantity, previously_invoiced_quantity, shortage_units, price_claim, shortage_claim,
                                 variance_reasons, evidence, computed_at)
-    SELECT f.invoice_id, f.invoice_line_id, f.status, f.currency, f.po_cost, f.invoiced_cost, f.ordered_quantity, f.received_quantity,
-           f.invoiced_quantity, f.prior_quantity, f.shortage_units, f.price_claim, f.shortage_claim, f.variance_reasons, f.evidence, %(now)s
-    FROM final f
-    WHERE f.changed  -- an unchanged line is not rewritten: its evidence and computed_at stay those of when its numbers last changed
+    SELECT m.invoice_id, m.invoice_line_id, m.status, m.currency, m.po_cost, m.invoiced_cost, m.ordered_quantity, m.received_quantity,
+           m.invoiced_quantity, m.prior_quantity, m.shortage_units, m.price_claim, m.shortage_claim, {variance_reasons_m}, {evidence_m}, %(now)s
+    FROM checked m
+    WHERE m.changed  -- an unchanged line is not rewritten: its evidence and computed_at stay those of when its numbers last changed
     ON CONFLICT (invoice_line_id) DO UPDATE SET
         status = EXCLUDED.status, currency = EXCLUDED.currency, po_cost = EXCLUDED.po_cost, invoiced_cost = EXCLUDED.invoiced_cost,
         ordered_quantity = EXCLUDED.ordered_quantity, received_quantity = EXCLUDED.received_quantity,
         invoiced_quantity = EXCLUDED.invoiced_quantity, previously_invoiced_quantity = EXCLUDED.previously_invoiced_quantity,
         shortage_units = EXCLUDED.shortage_units, price_claim = EXCLUDED.price_claim, shortage_claim = EXCLUDED.shortage_claim,
         variance_reasons = EXCLUDED.variance_reasons, evidence = EXCLUDED.evidence, computed_at = EXCLUDED.computed_at
-    RETURNING mr.invoice_line_id
 ),
-flagged AS (
-    SELECT f.*,
-           bool_or(f.status = 'pending_receipt') OVER w AS invoice_waiting,
-           bool_or(f.previous_status = 'pending_receipt') OVER w AS invoice_engine_hold
-    FROM final f
-    WINDOW w AS (PARTITION BY f.invoice_id)
+-- Only the lines there is something to do about: changed numbers, a claim not raised yet, or an invoice whose
+-- state may move. A re-run over unchanged data stages nothing. The claims are looked up by index only for the
+-- lines that need one (LIMIT keeps it a lookup per line, never a hash of every claim ever raised).
+act AS (
+    SELECT m.* FROM (
+        SELECT m.*,  -- over all the invoice's lines (a window, not a join: no plan can turn it into a loop per invoice)
+               bool_or(m.status = 'pending_receipt') OVER (PARTITION BY m.invoice_id) AS invoice_waiting,
+               bool_or(m.previous_status = 'pending_receipt') OVER (PARTITION BY m.invoice_id) AS invoice_engine_hold
+        FROM checked m
+    ) m
+    WHERE m.changed
+       OR m.invoice_state = 'accepted'
+       OR (m.invoice_state = 'on_hold' AND m.invoice_engine_hold AND NOT m.invoice_waiting)
+       OR (m.price_claim > 0 AND (
+               SELECT d.id FROM {deduction} d WHERE d.invoice_line_id = m.invoice_line_id AND d.kind = 'price_claim' LIMIT 1) IS NULL)
+       OR (m.shortage_claim > 0 AND (
+               SELECT d.id FROM {deduction} d WHERE d.invoice_line_id = m.invoice_line_id AND d.kind = 'shortage_claim' LIMIT 1) IS NULL)
+),
+staged AS (
+    INSERT INTO {staged} (invoice_line_id, invoice_id, vendor_id, marketplace_id, currency, invoice_state, shipment_id, due_date, invoice_date,
+                          payment_terms, purchase_order_id, invoiced_cost, po_cost, invoiced_quantity, shortage_units, status, price_claim,
+                          shortage_claim, shortage_reason, price_reason, changed, invoice_waiting, invoice_engine_hold, evidence)
+    SELECT a.invoice_line_id, a.invoice_id, a.vendor_id, a.marketplace_id, a.currency, a.invoice_state, a.shipment_id, a.due_date, a.invoice_date,
+           a.payment_terms, a.purchase_order_id, a.invoiced_cost, a.po_cost, a.invoiced_quantity, a.shortage_units, a.status, a.price_claim,
+           a.shortage_claim, a.shortage_reason, a.price_reason, a.changed, a.invoice_waiting, a.invoice_engine_hold,
+           -- what a claim (or its reversal) of this line would carry
+           CASE WHEN a.price_claim > 0 OR a.shortage_claim > 0 OR a.previous_status = 'over_tolerance' THEN {evidence_a} END
+    FROM act a
+    RETURNING 1
+),
+-- The claims APPLY_SQL may grow or reverse, locked in pk order so a dispute answer cannot reverse one meanwhile.
+locked_claims AS (
+    SELECT d.id FROM {deduction} d
+    WHERE d.kind IN ('price_claim', 'shortage_claim') AND d.invoice_line_id IN (
+        SELECT a.invoice_line_id FROM act a WHERE a.invoice_state = ANY(%(claimable)s))
+    ORDER BY d.id
+    FOR UPDATE OF d
 )
--- Only the lines there is something to do about come back: changed numbers, a claim not raised yet, or an
--- invoice whose state may move. A re-run over unchanged data returns nothing.
-SELECT f.invoice_line_id, f.invoice_id, f.vendor_id, f.marketplace_id, f.currency, f.shipment_id, f.due_date,
-       f.invoice_date, f.payment_terms, f.time_zone, f.purchase_order_id, f.status, f.price_claim, f.shortage_claim,
-       f.shortage_reason, f.price_reason, f.previous_status, f.changed, f.has_price_claim, f.has_shortage_claim,
-       f.invoice_waiting, f.invoice_engine_hold,
-       CASE WHEN f.price_claim > 0 OR f.shortage_claim > 0 OR f.previous_status = 'over_tolerance' THEN f.evidence END AS evidence
-FROM flagged f
-WHERE f.changed
-   OR (f.price_claim > 0 AND NOT f.has_price_claim) OR (f.shortage_claim > 0 AND NOT f.has_shortage_claim)
-   OR f.invoice_state = 'accepted'
-   OR (f.invoice_state = 'on_hold' AND f.invoice_engine_hold AND NOT f.invoice_waiting)
+SELECT 'lines' AS counted, m.status, COUNT(*) FROM checked m GROUP BY m.status
+UNION ALL
+SELECT 'staged', NULL, COUNT(*) FROM staged
+UNION ALL
+SELECT 'locked', NULL, COUNT(*) FROM locked_claims
+"""
+
+APPLY_SQL = """
+WITH claimable AS NOT MATERIALIZED (  -- scanned where needed rather than copied
+    SELECT s.* FROM {staged} s WHERE s.invoice_state = ANY(%(claimable)s)
+),
+wanted AS (
+    SELECT c.invoice_line_id, k.kind, CASE WHEN k.kind = 'price_claim' THEN c.price_claim ELSE c.shortage_claim END AS amount,
+           c.vendor_id, c.marketplace_id, c.currency, c.invoice_id, c.purchase_order_id, c.shipment_id, c.price_reason, c.shortage_reason,
+           c.invoiced_cost, c.po_cost, c.invoiced_quantity, c.shortage_units, c.evidence
+    FROM claimable c CROSS JOIN (VALUES ('price_claim'), ('shortage_claim')) AS k(kind)
+    WHERE CASE WHEN k.kind = 'price_claim' THEN c.price_claim ELSE c.shortage_claim END > 0
+),
+existing AS (  -- read after MATCH_SQL locked them: what was already given back is up to date
+    SELECT d.id, d.invoice_line_id, d.kind::text AS kind, d.amount, d.status, d.remittance_id, d.vendor_id, d.marketplace_id,
+           d.variance_type, d.currency, d.invoice_id, d.purchase_order_id, d.shipment_id, c.evidence AS line_evidence,
+           COALESCE((SELECT SUM(r.amount) FROM {deduction} r WHERE r.reverses_id = d.id), 0) AS reversed_total
+    FROM claimable c
+    CROSS JOIN LATERAL (  -- by index per line, whatever the statistics say (see MATCH_SQL's results lookup)
+        SELECT cl.* FROM {deduction} cl WHERE cl.invoice_line_id = c.invoice_line_id AND cl.kind IN ('price_claim', 'shortage_claim')
+        OFFSET 0
+    ) d
+),
+decided AS (  -- one row per (line, kind) wanted or already claimed, and what to do about it
+    SELECT w.*, COALESCE(w.invoice_line_id, e.invoice_line_id) AS line_id, COALESCE(w.kind, e.kind) AS claim_kind,
+           COALESCE(w.amount, 0) AS wanted_amount, COALESCE(w.evidence, e.line_evidence, '{{}}'::jsonb) AS line_evidence,
+           e.id AS claim_id, e.amount AS claim_amount, e.status AS claim_status, e.reversed_total,
+           e.amount - e.reversed_total AS remaining, e.vendor_id AS claim_vendor_id, e.marketplace_id AS claim_marketplace_id,
+           e.variance_type AS claim_variance_type, e.currency AS claim_currency, e.invoice_id AS claim_invoice_id,
+           e.purchase_order_id AS claim_purchase_order_id, e.shipment_id AS claim_shipment_id,
+           CASE
+               WHEN e.id IS NULL THEN 'raise'
+               WHEN COALESCE(w.amount, 0) = e.amount - e.reversed_total THEN NULL
+               WHEN COALESCE(w.amount, 0) > e.amount - e.reversed_total THEN  -- only an open claim nothing was given back on grows
+                   CASE WHEN e.reversed_total = 0 AND e.remittance_id IS NULL AND e.status = 'open' THEN 'grow' END
+               WHEN e.amount - e.reversed_total > 0 THEN 'reverse'
+           END AS action
+    FROM wanted w FULL JOIN existing e ON e.invoice_line_id = w.invoice_line_id AND e.kind = w.kind
+),
+raised AS (  -- new claims, then reversals, each in (line, kind) order: the order their ids are taken in
+    INSERT INTO {deduction} (vendor_id, marketplace_id, kind, reason, variance_type, amount, currency, description, invoice_id,
+                             invoice_line_id, purchase_order_id, shipment_id, reverses_id, status, dispute_deadline, evidence,
+                             created_at, updated_at)
+    SELECT n.vendor_id, n.marketplace_id, n.deduction_kind, n.reason, n.variance_type, n.amount, n.currency, n.description, n.invoice_id,
+           n.line_id, n.purchase_order_id, n.shipment_id, n.reverses_id, 'open', n.dispute_deadline, n.evidence, %(now)s, %(now)s
+    FROM (
+        SELECT 1 AS batch, d.line_id, d.claim_kind, d.claim_kind AS deduction_kind, d.vendor_id, d.marketplace_id,
+               CASE WHEN d.claim_kind = 'price_claim' THEN d.price_reason ELSE d.shortage_reason END AS reason,
+               CASE WHEN d.claim_kind = 'price_claim' THEN 'PPV' ELSE 'PQV' END AS variance_type,
+               d.wanted_amount AS amount, d.currency,
+               CASE WHEN d.claim_kind = 'price_claim'
+                    THEN replace(replace(replace(%(price_claim_text)s, %(mark_inv)s, d.invoiced_cost::text), %(mark_po)s, d.po_cost::text),
+                                 %(mark_qty)s, d.invoiced_quantity::text)
+                    ELSE replace(replace(%(shortage_claim_text)s, %(mark_short)s, d.shortage_units::text), %(mark_inv)s, d.invoiced_cost::text)
+               END AS description,
+               d.invoice_id, d.purchase_order_id, d.shipment_id, NULL::bigint AS reverses_id, dl.deadline AS dispute_deadline,
+               d.line_evidence AS evidence
+        FROM decided d
+        LEFT JOIN unnest(%(deadline_marketplaces)s::bigint[], %(deadline_kinds)s::text[], %(deadline_dates)s::date[]) AS dl(marketplace_id, kind, deadline)
+          ON dl.marketplace_id = d.marketplace_id AND dl.kind = d.claim_kind
+        WHERE d.action = 'raise'
+        UNION ALL
+        SELECT 2, d.line_id, d.claim_kind, 'reversal', d.claim_vendor_id, d.claim_marketplace_id,
+               CASE WHEN d.claim_kind = 'shortage_claim' THEN 'late_receipt' ELSE 'price_corrected' END,
+               d.claim_variance_type, d.remaining - d.wanted_amount, d.claim_currency,
+               replace(CASE WHEN d.claim_kind = 'shortage_claim' THEN %(late_receipt_text)s ELSE %(price_corrected_text)s END,
+                       %(mark_ref)s, {claim_reference}),
+               d.claim_invoice_id, d.claim_purchase_order_id, d.claim_shipment_id, d.claim_id, NULL, d.line_evidence
+        FROM decided d
+        WHERE d.action = 'reverse'
+    ) n
+    ORDER BY n.batch, n.line_id, n.claim_kind
+    RETURNING id, kind, reason, variance_type, amount, currency, status, invoice_id, invoice_line_id, reverses_id, dispute_deadline, vendor_id
+),
+claims_changed AS (
+    UPDATE {deduction} c
+    SET amount = CASE WHEN d.action = 'grow' THEN d.wanted_amount ELSE c.amount END,
+        evidence = CASE WHEN d.action = 'grow' THEN d.line_evidence ELSE c.evidence END,
+        status = CASE WHEN d.action = 'reverse' AND c.status IN ('open', 'settled', 'upheld', 'partly_reversed')
+                      THEN CASE WHEN d.wanted_amount = 0 THEN 'reversed' ELSE 'partly_reversed' END
+                      ELSE c.status END,
+        updated_at = %(now)s
+    FROM decided d
+    WHERE c.id = d.claim_id AND d.action IN ('grow', 'reverse')
+    RETURNING c.id, c.kind, c.reason, c.variance_type, c.amount, c.currency, c.status, c.invoice_id, c.invoice_line_id, c.reverses_id,
+              c.dispute_deadline, c.vendor_id, d.action, d.claim_amount, d.claim_status
+),
+invoice_moves AS (
+    SELECT m.*,
+           CASE WHEN m.payment_terms = %(end_of_month)s
+                THEN (date_trunc('month', m.invoice_date::timestamp) + interval '2 months' - interval '1 day')::date
+                ELSE m.invoice_date + COALESCE(t.days, %(default_terms_days)s) END AS terms_due_date
+    FROM (
+        SELECT DISTINCT c.invoice_id, c.vendor_id, c.invoice_state AS state_before,
+               CASE WHEN c.invoice_waiting THEN 'on_hold' ELSE 'approved_for_payment' END AS state_after,
+               c.invoice_engine_hold, c.due_date, c.invoice_date, c.payment_terms
+        FROM claimable c
+    ) m
+    LEFT JOIN unnest(%(terms)s::text[], %(terms_days)s::int[]) AS t(terms, days) ON t.terms = m.payment_terms
+    -- approved stays approved; a hold the retailer put by hand stays
+    WHERE NOT (m.state_before = m.state_after OR m.state_before = 'approved_for_payment'
+               OR (m.state_before = 'on_hold' AND NOT m.invoice_engine_hold))
+),
+moved AS (
+    UPDATE {invoice} i
+    SET state = m.state_after, state_changed_at = %(now)s, updated_at = %(now)s,
+        due_date = CASE WHEN m.state_after = 'approved_for_payment' AND m.due_date IS NULL THEN m.terms_due_date ELSE i.due_date END
+    FROM invoice_moves m
+    WHERE i.id = m.invoice_id AND i.state = m.state_before
+    RETURNING i.id, m.vendor_id, m.state_before, m.state_after,
+              CASE WHEN m.state_after = 'approved_for_payment' AND m.due_date IS NULL THEN i.due_date END AS due_date_set
+),
+result_changes AS (  -- one audit row per invoice whose lines' results changed (the numbers are on the results)
+    SELECT s.invoice_id, s.vendor_id,
+           -- json (text) aggregates far faster than jsonb; the column stores jsonb all the same
+           json_build_object('lines', json_object_agg(s.invoice_line_id::text, json_build_object(
+               'status', s.status, 'price_claim', s.price_claim::text, 'shortage_claim', s.shortage_claim::text)))::jsonb AS after
+    FROM {staged} s
+    GROUP BY s.invoice_id, s.vendor_id
+    HAVING bool_or(s.changed)
+),
+audited AS (
+    INSERT INTO {audit} (occurred_at, actor_id, actor_token_id, actor_label, channel, vendor_id, action, object_type, object_id,
+                         object_repr, before, after, request_id)
+    SELECT %(recorded_at)s, %(actor_id)s, %(actor_token_id)s, %(actor_label)s, %(channel)s, x.vendor_id, x.action, x.object_type,
+           x.object_id, x.object_repr, x.before, x.after, %(request_id)s
+    FROM (
+        SELECT 1 AS part, r.id AS position, r.vendor_id,
+               CASE WHEN r.kind = 'reversal' THEN 'deduction.reverse' ELSE 'deduction.raise' END AS action,
+               'reconciliation.deduction' AS object_type, r.id::text AS object_id, {raised_reference} AS object_repr,
+               NULL::jsonb AS before, {raised_state} AS after
+        FROM raised r
+        UNION ALL
+        SELECT 2, u.id, u.vendor_id, 'deduction.update', 'reconciliation.deduction', u.id::text, {changed_reference},
+               CASE WHEN u.action = 'grow' THEN jsonb_build_object('amount', u.claim_amount::text)
+                    ELSE jsonb_build_object('status', u.claim_status) END,
+               {changed_state}
+        FROM claims_changed u
+        UNION ALL
+        SELECT 3, m.id, m.vendor_id, 'invoice.' || m.state_after, 'invoicing.invoice', m.id::text, m.id::text,
+               jsonb_build_object('state', m.state_before),
+               jsonb_build_object('state', m.state_after, 'note', %(note)s)
+                   || CASE WHEN m.due_date_set IS NULL THEN '{{}}'::jsonb
+                           ELSE jsonb_build_object('due_date', to_char(m.due_date_set, 'YYYY-MM-DD')) END
+        FROM moved m
+        UNION ALL
+        SELECT 4, r.invoice_id, r.vendor_id, 'invoice.match', 'invoicing.invoice', r.invoice_id::text, r.invoice_id::text, NULL, r.after
+        FROM result_changes r
+    ) x
+    ORDER BY x.part, x.position
+    RETURNING id, vendor_id, action, object_type, object_id, object_repr, before, after, channel
+)
+SELECT
+    ARRAY(SELECT r.id FROM raised r WHERE r.kind <> 'reversal' ORDER BY r.id) AS claims_raised,
+    ARRAY(SELECT r.id FROM raised r WHERE r.kind = 'reversal' ORDER BY r.id) AS reversals,
+    ARRAY(SELECT u.id FROM claims_changed u ORDER BY u.id) AS claims_updated,
+    ARRAY(SELECT m.id FROM moved m WHERE m.state_after = 'approved_for_payment' ORDER BY m.id) AS approved,
+    ARRAY(SELECT m.id FROM moved m WHERE m.state_after = 'on_hold' ORDER BY m.id) AS on_hold,
+    (SELECT jsonb_agg(jsonb_build_array(v.vendor_id, v.claims, v.reversals)) FROM (
+        SELECT r.vendor_id, COUNT(*) FILTER (WHERE r.kind <> 'reversal') AS claims, COUNT(*) FILTER (WHERE r.kind = 'reversal') AS reversals
+        FROM raised r GROUP BY r.vendor_id) v) AS raised_by_vendor,
+    -- audit rows the webhooks may need, only for the vendors that subscribe
+    (SELECT jsonb_agg(to_jsonb(a) ORDER BY a.id) FROM audited a WHERE a.vendor_id = ANY(%(listening)s)) AS webhook_audits
 """
 
 
-def _tables() -> dict:
-    from vendor_portal.models import Marketplace
+def _reference_sql(kind: str, pk: str) -> str:
+    """`Deduction.reference` in SQL: "SC-000042"."""
+    prefixes = " ".join(f"WHEN '{k}' THEN '{prefix}'" for k, prefix in Deduction.REFERENCE_PREFIX.items())
+    return f"((CASE {kind} {prefixes} ELSE 'DD' END) || '-' || CASE WHEN {pk} < 1000000 THEN lpad({pk}::text, 6, '0') ELSE {pk}::text END)"
 
+
+def _deduction_state_sql(d: str) -> str:
+    """`deduction_state` in SQL, from a row of the deduction table."""
+    return (f"jsonb_build_object('kind', {d}.kind, 'reason', {d}.reason, 'variance_type', {d}.variance_type, 'amount', {d}.amount::text, "
+            f"'currency', {d}.currency, 'status', {d}.status, 'invoice_id', {d}.invoice_id, 'invoice_line_id', {d}.invoice_line_id, "
+            f"'reverses_id', {d}.reverses_id, 'dispute_deadline', to_char({d}.dispute_deadline, 'YYYY-MM-DD'))")
+
+
+# Placeholders in the translated descriptions, replaced in SQL by each row's numbers.
+MARKS = {"inv": "\x1finv\x1f", "po": "\x1fpo\x1f", "qty": "\x1fqty\x1f", "short": "\x1fshort\x1f", "ref": "\x1fref\x1f"}
+
+
+def _tables() -> dict:
     return {
         "line": InvoiceLine._meta.db_table, "invoice": Invoice._meta.db_table, "po_line": PurchaseOrderLine._meta.db_table,
-        "tolerance": MatchTolerance._meta.db_table, "result": MatchResult._meta.db_table, "marketplace": Marketplace._meta.db_table,
-        "deduction": Deduction._meta.db_table,
+        "tolerance": MatchTolerance._meta.db_table, "result": MatchResult._meta.db_table, "deduction": Deduction._meta.db_table,
+        "audit": AuditEvent._meta.db_table, "staged": STAGED_TABLE,
     }
+
+
+def _statements() -> tuple[str, str]:
+    tables = _tables()
+    match_sql = MATCH_SQL.format(
+        **tables, evidence_m=EVIDENCE_SQL.format(r="m"), evidence_a=EVIDENCE_SQL.format(r="a"),
+        variance_reasons_m=VARIANCE_REASONS_SQL.format(r="m"),
+    )
+    apply_sql = APPLY_SQL.format(
+        **tables, claim_reference=_reference_sql("d.claim_kind", "d.claim_id"),
+        raised_reference=_reference_sql("r.kind", "r.id"), raised_state=_deduction_state_sql("r"),
+        changed_reference=_reference_sql("u.kind", "u.id"), changed_state=_deduction_state_sql("u"),
+    )
+    return match_sql, apply_sql
 
 
 @dataclass
 class MatchSummary:
+    """What a match did: its lines by result status, and the ids of what it raised, changed and moved."""
+
     lines: int = 0
     by_status: dict = field(default_factory=lambda: defaultdict(int))
-    claims_raised: list = field(default_factory=list)
-    claims_updated: list = field(default_factory=list)
-    reversals: list = field(default_factory=list)
-    approved: list = field(default_factory=list)
-    on_hold: list = field(default_factory=list)
+    claims_raised: list = field(default_factory=list)  # deduction ids
+    claims_updated: list = field(default_factory=list)  # deduction ids (grown, or reversed in part or in full)
+    reversals: list = field(default_factory=list)  # deduction ids
+    approved: list = field(default_factory=list)  # invoice ids
+    on_hold: list = field(default_factory=list)  # invoice ids
 
     def as_dict(self) -> dict:
         return {
@@ -237,15 +475,6 @@ class MatchSummary:
             "claims_updated": len(self.claims_updated), "reversals": len(self.reversals),
             "approved_for_payment": len(self.approved), "on_hold": len(self.on_hold),
         }
-
-
-def _row_dicts(cursor) -> list[dict]:
-    names = [column.name for column in cursor.description]
-    rows = [dict(zip(names, row)) for row in cursor.fetchall()]
-    for row in rows:  # Django's cursor hands jsonb back as text
-        if isinstance(row.get("evidence"), str):
-            row["evidence"] = json.loads(row["evidence"])
-    return rows
 
 
 def dispute_windows() -> dict:
@@ -275,6 +504,18 @@ def _audit(actor: Actor, *, action: str, object_type: str, object_id, vendor_id,
     )
 
 
+def claim_description(kind: str, *, invoiced_cost, po_cost, invoiced_quantity, shortage_units) -> str:
+    if kind == DeductionKind.PRICE_CLAIM:
+        return _("Invoiced at %(inv)s, PO cost %(po)s, %(qty)s units") % {"inv": invoiced_cost, "po": po_cost, "qty": invoiced_quantity}
+    return _("%(short)s units invoiced beyond those received, at %(inv)s") % {"short": shortage_units, "inv": invoiced_cost}
+
+
+def reversal_description(kind: str, reference: str) -> str:
+    return _("Reverses %(ref)s: %(why)s") % {
+        "ref": reference, "why": _("units received later") if kind == DeductionKind.SHORTAGE_CLAIM else _("PO cost corrected"),
+    }
+
+
 def match_invoices(*, invoice_ids=None, actor: Actor | None = None, now: datetime.datetime | None = None) -> MatchSummary:
     """Match the lines of `invoice_ids` (None: every matchable invoice). Safe to run again at any time."""
     path = "sql" if connection.vendor == "postgresql" else "portable"
@@ -282,8 +523,8 @@ def match_invoices(*, invoice_ids=None, actor: Actor | None = None, now: datetim
 
 
 def match_invoices_via(path: str, *, invoice_ids=None, actor: Actor | None = None, now: datetime.datetime | None = None) -> MatchSummary:
-    """`match_invoices` computing the numbers with `path`: "sql" (one PostgreSQL statement, the fast one)
-    or "portable" (the ORM and Decimal, any database; see engine_portable). Both give the same results."""
+    """`match_invoices` with `path`: "sql" (PostgreSQL statements, the fast one) or "portable" (the ORM and
+    Decimal, any database; see engine_portable). Both leave the same rows behind."""
     if path not in ("sql", "portable"):
         raise ValueError(f"Unknown match path {path!r}")
     actor = actor or Actor.system()
@@ -296,61 +537,119 @@ def match_invoices_via(path: str, *, invoice_ids=None, actor: Actor | None = Non
         locked = Invoice.objects.select_for_update().filter(invoice_type=InvoiceType.INVOICE, state__in=MATCHABLE_STATES)
         if invoice_ids is not None:
             locked = locked.filter(pk__in=ids)
-        states = dict(locked.order_by("pk").values_list("pk", "state"))
-        if not states:
+        invoices = list(locked.order_by("pk").values_list("pk", "state", "vendor_id"))
+        if not invoices:
             return summary
+        states = {pk: state for pk, state, _vendor in invoices}
         if path == "sql":
-            rows, by_status = _sql_match_rows(states=states, ids=ids, every=invoice_ids is None, now=now)
+            listening = _webhook_listeners({vendor_id for _pk, _state, vendor_id in invoices})
+            audits, raised = _sql_match(ids=ids, every=invoice_ids is None, listening=listening, actor=actor, now=now, summary=summary)
+            _emit_webhooks(audits, listening)
         else:
-            from .engine_portable import match_rows
+            from .engine_portable import match_and_apply
 
-            rows, by_status = match_rows(states=states, invoice_ids=ids if invoice_ids is not None else None, now=now)
-        summary.by_status.update(by_status)
-        summary.lines = sum(summary.by_status.values())
-        claimable = [row for row in rows if states.get(row["invoice_id"]) in CLAIMABLE_STATES]
-        audits: list[AuditEvent] = []
-        _apply_claims(claimable, summary, audits, actor, now)
-        _apply_invoice_states(claimable, states, summary, audits, actor, now)
-        _audit_results(rows, audits, actor)
-        AuditEvent.objects.bulk_create(audits, batch_size=BATCH)
-        _emit_webhooks(audits)
-        _notify(summary)
+            audits, raised = match_and_apply(states=states, invoice_ids=ids if invoice_ids is not None else None, actor=actor,
+                                             now=now, summary=summary)
+            _emit_webhooks(audits)
+        _notify(raised)
     return summary
 
 
-def _sql_match_rows(*, states: dict, ids: list[int], every: bool, now: datetime.datetime) -> tuple[list[dict], dict]:
-    """PostgreSQL: MATCH_SQL computes and upserts the results and returns the rows to act on; then the count by status."""
+def _sql_match(*, ids: list[int], every: bool, listening: dict, actor: Actor, now: datetime.datetime,
+               summary: MatchSummary) -> tuple[list[AuditEvent], dict]:
+    """PostgreSQL: MATCH_SQL then APPLY_SQL (see the module docstring). Returns the audit rows of the vendors
+    listening to webhooks and {vendor id: (claims raised, reversals)}."""
+    from vendor_portal.models import Marketplace
+
+    match_sql, apply_sql = _statements()
     with connection.cursor() as cursor:
         # JIT compiling this many expressions costs seconds and saves nothing at this size.
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute(
-            MATCH_SQL.format(**_tables()),
-            {
-                "invoice_type": InvoiceType.INVOICE, "matchable": list(MATCHABLE_STATES), "sent": list(SENT_STATES),
-                "all": every, "ids": ids, "now": now, "now_text": now.isoformat(),
-            },
-        )
-        rows = _row_dicts(cursor)
-        cursor.execute(
-            f"SELECT status, COUNT(*) FROM {MatchResult._meta.db_table} WHERE invoice_id = ANY(%s) GROUP BY status", [list(states)]
-        )
-        by_status = dict(cursor.fetchall())
-    return rows, by_status
+        cursor.execute(f"SET LOCAL jit = off; SET LOCAL work_mem = '{WORK_MEM}'")
+        cursor.execute(STAGED_SQL)
+        cursor.execute(match_sql, {
+            "invoice_type": InvoiceType.INVOICE, "matchable": list(MATCHABLE_STATES), "sent": list(SENT_STATES),
+            "claimable": list(CLAIMABLE_STATES), "all": every, "ids": ids, "now": now, "now_text": now.isoformat(),
+        })
+        staged = 0
+        for counted, status, count in cursor.fetchall():
+            if counted == "lines":
+                summary.by_status[status] += count
+            elif counted == "staged":
+                staged = count
+        summary.lines = sum(summary.by_status.values())
+        if not staged:  # nothing to act on (a re-run over unchanged data)
+            cursor.execute(f"DROP TABLE {STAGED_TABLE}")
+            return [], {}
+        windows = dispute_windows()
+        deadlines = [
+            (marketplace_id, kind, _local_date(now, zone) + datetime.timedelta(days=window_for(windows, marketplace_id, kind)[0]))
+            for marketplace_id, zone in Marketplace.objects.values_list("pk", "time_zone")
+            for kind in CLAIM_KINDS
+        ]
+        marks = {f"mark_{name}": mark for name, mark in MARKS.items()}
+        cursor.execute(apply_sql, {
+            **marks,
+            "claimable": list(CLAIMABLE_STATES), "now": now, "recorded_at": timezone.now(),
+            "deadline_marketplaces": [m for m, _k, _d in deadlines], "deadline_kinds": [str(k) for _m, k, _d in deadlines],
+            "deadline_dates": [d for _m, _k, d in deadlines],
+            "price_claim_text": claim_description(DeductionKind.PRICE_CLAIM, invoiced_cost=MARKS["inv"], po_cost=MARKS["po"],
+                                                  invoiced_quantity=MARKS["qty"], shortage_units=MARKS["short"]),
+            "shortage_claim_text": claim_description(DeductionKind.SHORTAGE_CLAIM, invoiced_cost=MARKS["inv"], po_cost=MARKS["po"],
+                                                     invoiced_quantity=MARKS["qty"], shortage_units=MARKS["short"]),
+            "late_receipt_text": reversal_description(DeductionKind.SHORTAGE_CLAIM, MARKS["ref"]),
+            "price_corrected_text": reversal_description(DeductionKind.PRICE_CLAIM, MARKS["ref"]),
+            "note": _("3-way match"), "end_of_month": PaymentTerms.END_OF_MONTH, "default_terms_days": 60,  # as terms_due_date
+            "terms": [str(t) for t in TERMS_DAYS], "terms_days": list(TERMS_DAYS.values()),
+            "actor_id": getattr(actor.user, "pk", None), "actor_token_id": getattr(actor.token, "pk", None),
+            "actor_label": actor.label, "channel": actor.channel, "request_id": actor.request_id,
+            "listening": list(listening),
+        })
+        claims_raised, reversals, claims_updated, approved, on_hold, raised_by_vendor, webhook_audits = cursor.fetchone()
+        cursor.execute(f"DROP TABLE {STAGED_TABLE}")
+    summary.claims_raised.extend(claims_raised)
+    summary.reversals.extend(reversals)
+    summary.claims_updated.extend(claims_updated)
+    summary.approved.extend(approved)
+    summary.on_hold.extend(on_hold)
+    raised = {vendor_id: (claims, reversed_) for vendor_id, claims, reversed_ in _json(raised_by_vendor) or []}
+    audits = [
+        AuditEvent(pk=row["id"], vendor_id=row["vendor_id"], action=row["action"], object_type=row["object_type"], object_id=row["object_id"],
+                   object_repr=row["object_repr"], before=row["before"], after=row["after"], channel=row["channel"])
+        for row in _json(webhook_audits) or []
+    ]
+    return audits, raised
 
 
-def _emit_webhooks(audits: list[AuditEvent]) -> None:
-    """Webhooks follow the audit trail through post_save (webhooks/events.py), which bulk-created rows
-    bypass: hand those rows to the same mapping, for the vendors that subscribe (one query otherwise)."""
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value  # Django's cursor hands jsonb back as text
+
+
+def _webhook_listeners(vendor_ids) -> dict[int, set]:
+    """{vendor id: events subscribed}, for the vendors with an active webhook subscription (one query)."""
+    try:
+        from webhooks.models import WebhookSubscription
+    except ImportError:  # the webhooks app is optional
+        return {}
+    listening: dict[int, set] = defaultdict(set)
+    vendor_ids = [pk for pk in vendor_ids if pk]
+    if vendor_ids:
+        for vendor_id, events in WebhookSubscription.objects.filter(vendor_id__in=vendor_ids, is_active=True).values_list("vendor_id", "events"):
+            listening[vendor_id] |= set(events or [])
+    return dict(listening)
+
+
+def _emit_webhooks(audits: list[AuditEvent], listening: dict | None = None) -> None:
+    """Webhooks follow the audit trail through post_save (webhooks/events.py), which rows written in bulk
+    bypass: hand those rows to the same mapping, for the vendors that subscribe."""
+    if not audits:
+        return
     try:
         from webhooks.events import event_data, event_for
-        from webhooks.models import WebhookSubscription
         from webhooks.services import webhook_emit
     except ImportError:  # the webhooks app is optional
         return
-    vendor_ids = {audit.vendor_id for audit in audits if audit.vendor_id}
-    listening: dict[int, set] = defaultdict(set)
-    for vendor_id, events in WebhookSubscription.objects.filter(vendor_id__in=vendor_ids, is_active=True).values_list("vendor_id", "events"):
-        listening[vendor_id] |= set(events or [])
+    if listening is None:
+        listening = _webhook_listeners({audit.vendor_id for audit in audits})
     if not listening:
         return
     from vendor_portal.models import Vendor
@@ -362,199 +661,35 @@ def _emit_webhooks(audits: list[AuditEvent]) -> None:
             webhook_emit(vendor=vendors[audit.vendor_id], event=event, data=event_data(audit))
 
 
-def _apply_claims(rows: list[dict], summary: MatchSummary, audits: list, actor: Actor, now) -> None:
-    wanted: dict[tuple[int, str], tuple[Decimal, dict]] = {}
-    candidates = set()
-    for row in rows:
-        if row["price_claim"] > 0:
-            wanted[(row["invoice_line_id"], DeductionKind.PRICE_CLAIM)] = (row["price_claim"], row)
-        if row["shortage_claim"] > 0:
-            wanted[(row["invoice_line_id"], DeductionKind.SHORTAGE_CLAIM)] = (row["shortage_claim"], row)
-        if row["has_price_claim"] or row["has_shortage_claim"]:
-            candidates.add(row["invoice_line_id"])
-    by_line = {row["invoice_line_id"]: row for row in rows}
-    claims = Deduction.objects.filter(kind__in=CLAIM_KINDS, invoice_line_id__in=sorted(candidates))
-    # Lock first (FOR UPDATE cannot carry the aggregate), so a dispute answer cannot reverse at the same time.
-    if candidates:
-        list(claims.select_for_update().order_by("pk").values_list("pk", flat=True))
-    else:
-        claims = claims.none()
-    fields = ["pk", "vendor_id", "marketplace_id", "kind", "reason", "dispute_deadline", "reverses_id", "variance_type", "amount", "currency", "status", "invoice_id", "invoice_line_id",
-              "purchase_order_id", "shipment_id", "remittance_id"]
-    existing = {}
-    for values in claims.annotate(reversed_total=Coalesce(Sum("reversals__amount"), Value(ZERO), output_field=DecimalField())).values(*fields, "reversed_total"):
-        reversed_total = money(values.pop("reversed_total"))  # SQLite sums as floats; PostgreSQL's numeric is already cents
-        claim = Deduction(**values)  # the evidence JSON is not read back: it is only replaced
-        claim.reversed_total = reversed_total
-        existing[(claim.invoice_line_id, claim.kind)] = claim
-    windows = dispute_windows()
-    new_claims, changed, reversals, grown, statused = [], [], [], [], []
-    for key in sorted(set(wanted) | set(existing), key=lambda k: (k[0], k[1])):
-        line_id, kind = key
-        amount, row = wanted.get(key, (ZERO, by_line.get(line_id)))
-        claim = existing.get(key)
-        evidence = (row or {}).get("evidence") or {}
-        if claim is None:
-            days, _max = window_for(windows, row["marketplace_id"], kind)
-            is_price = kind == DeductionKind.PRICE_CLAIM
-            new_claims.append(Deduction(
-                vendor_id=row["vendor_id"], marketplace_id=row["marketplace_id"], kind=kind,
-                reason=row["price_reason"] if is_price else row["shortage_reason"],
-                variance_type=VarianceType.PPV if is_price else VarianceType.PQV, amount=amount, currency=row["currency"],
-                invoice_id=row["invoice_id"], invoice_line_id=line_id, purchase_order_id=row["purchase_order_id"],
-                shipment_id=row["shipment_id"], evidence=evidence, created_at=now,
-                dispute_deadline=_local_date(now, row["time_zone"]) + datetime.timedelta(days=days),
-                description=_claim_description(kind, row),
-            ))
-            continue
-        remaining = claim.amount - claim.reversed_total
-        if amount == remaining:
-            continue
-        if amount > remaining:
-            if claim.reversed_total == 0 and claim.remittance_id is None and claim.status == DeductionStatus.OPEN:
-                before = {"amount": claim.amount}
-                claim.amount, claim.evidence, claim.updated_at = amount, evidence, now
-                changed.append((claim, before))
-                grown.append(claim)
-            continue
-        if remaining <= 0:
-            continue
-        back = remaining - amount
-        reversals.append(Deduction(
-            vendor_id=claim.vendor_id, marketplace_id=claim.marketplace_id, kind=DeductionKind.REVERSAL,
-            reason=DeductionReason.LATE_RECEIPT if kind == DeductionKind.SHORTAGE_CLAIM else DeductionReason.PRICE_CORRECTED,
-            variance_type=claim.variance_type, amount=back, currency=claim.currency, invoice_id=claim.invoice_id,
-            invoice_line_id=claim.invoice_line_id, purchase_order_id=claim.purchase_order_id, shipment_id=claim.shipment_id,
-            reverses=claim, evidence=evidence, created_at=now,
-            description=_("Reverses %(ref)s: %(why)s") % {
-                "ref": claim.reference,
-                "why": _("units received later") if kind == DeductionKind.SHORTAGE_CLAIM else _("PO cost corrected"),
-            },
-        ))
-        before = {"status": claim.status}
-        if claim.status in (DeductionStatus.OPEN, DeductionStatus.SETTLED, DeductionStatus.UPHELD, DeductionStatus.PARTLY_REVERSED):
-            claim.status = DeductionStatus.REVERSED if amount == 0 else DeductionStatus.PARTLY_REVERSED
-        claim.updated_at = now
-        changed.append((claim, before))
-        statused.append(claim)
-    if new_claims:
-        Deduction.objects.bulk_create(new_claims, batch_size=BATCH)
-    if reversals:
-        Deduction.objects.bulk_create(reversals, batch_size=BATCH)
-    if grown:
-        Deduction.objects.bulk_update(grown, ["amount", "evidence", "updated_at"], batch_size=BATCH)
-    if statused:
-        Deduction.objects.bulk_update(statused, ["status", "updated_at"], batch_size=BATCH)
-    for claim in new_claims:
-        audits.append(_audit(actor, action="deduction.raise", object_type="reconciliation.deduction", object_id=claim.pk,
-                             vendor_id=claim.vendor_id, repr_=claim.reference, after=_deduction_state(claim)))
-    for reversal in reversals:
-        audits.append(_audit(actor, action="deduction.reverse", object_type="reconciliation.deduction", object_id=reversal.pk,
-                             vendor_id=reversal.vendor_id, repr_=reversal.reference, after=_deduction_state(reversal)))
-    for claim, before in changed:
-        audits.append(_audit(actor, action="deduction.update", object_type="reconciliation.deduction", object_id=claim.pk,
-                             vendor_id=claim.vendor_id, repr_=claim.reference, before=before, after=_deduction_state(claim)))
-    summary.claims_raised.extend(new_claims)
-    summary.reversals.extend(reversals)
-    summary.claims_updated.extend(c for c, _b in changed)
-
-
-def _claim_description(kind: str, row: dict) -> str:
-    evidence = row["evidence"]
-    if kind == DeductionKind.PRICE_CLAIM:
-        return _("Invoiced at %(inv)s, PO cost %(po)s, %(qty)s units") % {
-            "inv": evidence["invoiced_cost"], "po": evidence["po_cost"], "qty": evidence["invoiced_quantity"]}
-    return _("%(short)s units invoiced beyond those received, at %(inv)s") % {
-        "short": evidence["shortage_units"], "inv": evidence["invoiced_cost"]}
-
-
-def _deduction_state(deduction: Deduction) -> dict:
-    return {
-        "kind": deduction.kind, "reason": deduction.reason, "variance_type": deduction.variance_type, "amount": deduction.amount,
-        "currency": deduction.currency, "status": deduction.status, "invoice_id": deduction.invoice_id,
-        "invoice_line_id": deduction.invoice_line_id, "reverses_id": deduction.reverses_id,
-        "dispute_deadline": deduction.dispute_deadline,
-    }
-
-
-def _apply_invoice_states(rows: list[dict], states: dict, summary: MatchSummary, audits: list, actor: Actor, now) -> None:
-    per_invoice: dict[int, list[dict]] = defaultdict(list)
-    for row in rows:
-        per_invoice[row["invoice_id"]].append(row)
-    moves: dict[tuple[str, str], list[int]] = defaultdict(list)
-    due_dates: dict[int, datetime.date] = {}
-    vendor_of = {}
-    for invoice_id, lines in per_invoice.items():
-        current = states[invoice_id]
-        vendor_of[invoice_id] = lines[0]["vendor_id"]
-        waiting, engine_hold = lines[0]["invoice_waiting"], lines[0]["invoice_engine_hold"]  # over all its lines
-        target = InvoiceState.ON_HOLD if waiting else InvoiceState.APPROVED_FOR_PAYMENT
-        if current == target or (current == InvoiceState.ON_HOLD and not engine_hold) or current == InvoiceState.APPROVED_FOR_PAYMENT:
-            continue
-        moves[(current, target)].append(invoice_id)
-        if target == InvoiceState.APPROVED_FOR_PAYMENT and lines[0]["due_date"] is None:
-            due_dates[invoice_id] = terms_due_date(lines[0]["invoice_date"], lines[0]["payment_terms"])
-    for (current, target), invoice_ids in moves.items():
-        Invoice.objects.filter(pk__in=invoice_ids, state=current).update(state=target, state_changed_at=now, updated_at=now)
-        for invoice_id in invoice_ids:
-            after = {"state": target, "note": _("3-way match")}
-            if invoice_id in due_dates:
-                after["due_date"] = due_dates[invoice_id]
-            audits.append(_audit(actor, action=f"invoice.{target}", object_type="invoicing.invoice", object_id=invoice_id,
-                                 vendor_id=vendor_of[invoice_id], repr_=str(invoice_id), before={"state": current}, after=after))
-        (summary.approved if target == InvoiceState.APPROVED_FOR_PAYMENT else summary.on_hold).extend(invoice_ids)
-    if due_dates:
-        invoices = [Invoice(pk=pk, due_date=due) for pk, due in due_dates.items()]
-        Invoice.objects.bulk_update(invoices, ["due_date"], batch_size=BATCH)
-
-
-def _audit_results(rows: list[dict], audits: list, actor: Actor) -> None:
-    """One audit row per invoice whose lines' results changed (the numbers are on the results)."""
-    per_invoice: dict[int, dict] = {}
-    for row in rows:
-        entry = per_invoice.setdefault(row["invoice_id"], {"vendor_id": row["vendor_id"], "lines": {}, "changed": False})
-        entry["lines"][str(row["invoice_line_id"])] = {"status": row["status"], "price_claim": row["price_claim"], "shortage_claim": row["shortage_claim"]}
-        entry["changed"] |= row["changed"]
-    for invoice_id, entry in per_invoice.items():
-        if not entry["changed"]:
-            continue
-        audits.append(_audit(actor, action="invoice.match", object_type="invoicing.invoice", object_id=invoice_id,
-                             vendor_id=entry["vendor_id"], repr_=str(invoice_id), after={"lines": entry["lines"]}))
-
-
-def _notify(summary: MatchSummary) -> None:
-    """One message per vendor (not one per line), and the webhooks of vendors that subscribe."""
+def _notify(raised: dict[int, tuple[int, int]]) -> None:
+    """One message per vendor (not one per line): {vendor id: (claims raised, reversals)}."""
     from vendor_portal.models import Vendor
     from vendor_portal.services.notifications import notify_vendor_roles
 
     from .services import FINANCE_ROLES
 
-    raised: dict[int, list[Deduction]] = defaultdict(list)
-    for deduction in [*summary.claims_raised, *summary.reversals]:
-        raised[deduction.vendor_id].append(deduction)
+    raised = {vendor_id: counts for vendor_id, counts in raised.items() if any(counts)}
     if not raised:
         return
     vendors = Vendor.objects.in_bulk(list(raised))
-    for vendor_id, deductions in raised.items():
-        claims = [d for d in deductions if d.kind != DeductionKind.REVERSAL]
-        reversals = [d for d in deductions if d.kind == DeductionKind.REVERSAL]
+    for vendor_id, (claims, reversals) in raised.items():
         if claims:
             notify_vendor_roles(
                 vendor=vendors[vendor_id], roles=FINANCE_ROLES, kind="deduction_raised",
-                title=_("%(n)s new deduction(s) from the 3-way match") % {"n": len(claims)}, url="/payments/deductions/",
+                title=_("%(n)s new deduction(s) from the 3-way match") % {"n": claims}, url="/payments/deductions/",
             )
         if reversals:
             notify_vendor_roles(
                 vendor=vendors[vendor_id], roles=FINANCE_ROLES, kind="deduction_reversed",
-                title=_("%(n)s deduction(s) reversed") % {"n": len(reversals)}, url="/payments/deductions/",
+                title=_("%(n)s deduction(s) reversed") % {"n": reversals}, url="/payments/deductions/",
             )
 
 
 def match_purchase_order_lines(*, po_line_ids, actor: Actor | None = None) -> MatchSummary:
-    """After a receipt: match the invoices that bill these PO lines."""
+    """After a receipt: match the invoices that bill these PO lines, all in one match."""
     invoice_ids = list(
         InvoiceLine.objects.filter(purchase_order_line_id__in=list(po_line_ids), invoice__state__in=MATCHABLE_STATES)
-        .values_list("invoice_id", flat=True).distinct()
+        .order_by("invoice_id").values_list("invoice_id", flat=True).distinct()
     )
     return match_invoices(invoice_ids=invoice_ids, actor=actor)
 
@@ -599,10 +734,22 @@ def chargebacks_raise(*, actor: Actor | None = None, now: datetime.datetime | No
         Deduction.objects.bulk_create(created)
         audits = AuditEvent.objects.bulk_create([
             _audit(actor, action="deduction.raise", object_type="reconciliation.deduction", object_id=d.pk, vendor_id=d.vendor_id,
-                   repr_=d.reference, after=_deduction_state(d))
+                   repr_=d.reference, after=deduction_state(d))
             for d in created
         ])
         _emit_webhooks(audits)
-        summary = MatchSummary(claims_raised=created)
-        _notify(summary)
+        per_vendor: dict[int, int] = defaultdict(int)
+        for deduction in created:
+            per_vendor[deduction.vendor_id] += 1
+        _notify({vendor_id: (count, 0) for vendor_id, count in per_vendor.items()})
     return created
+
+
+def deduction_state(deduction: Deduction) -> dict:
+    """What the audit rows of a deduction record (`_deduction_state_sql` is the same in SQL)."""
+    return {
+        "kind": deduction.kind, "reason": deduction.reason, "variance_type": deduction.variance_type, "amount": deduction.amount,
+        "currency": deduction.currency, "status": deduction.status, "invoice_id": deduction.invoice_id,
+        "invoice_line_id": deduction.invoice_line_id, "reverses_id": deduction.reverses_id,
+        "dispute_deadline": deduction.dispute_deadline,
+    }

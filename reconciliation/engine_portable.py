@@ -4,12 +4,15 @@ SQLite (the embedded default of `make run` and `make test`) has no LATERAL join,
 INSERT ... ON CONFLICT ... RETURNING. This path reads the batch in five set-based queries (the target
 lines with their invoice, marketplace and PO line; the quantities every sent invoice took from those
 PO lines; the tolerances; the previous results; the claims already raised), computes each line with
-Decimal exactly as the SQL does, writes the changed results with bulk_create/bulk_update and returns
-rows of the same shape as the SQL's, which `engine` turns into claims, audit rows and state changes.
+Decimal exactly as the SQL does, writes the changed results with bulk_create/bulk_update and keeps
+the rows `engine.MATCH_SQL` stages (the lines there is something to do about).
 
 Where the arithmetic is subtle it follows PostgreSQL's numeric: ROUND(x, 2) rounds half away from
 zero (ROUND_HALF_UP in `decimal`), a difference keeps the larger scale, COALESCE(tolerance, 0) prints
 as "0" and a claim of 0 is the integer 0 of the SQL's CASE (it shows as "0" in the audit rows).
+
+`match_and_apply` then does in Python what `engine.APPLY_SQL` does in SQL: claims, reversals, invoice
+state changes and their audit rows.
 """
 from __future__ import annotations
 
@@ -17,12 +20,42 @@ import datetime
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q
+from django.db.models import DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
-from invoicing.models import SENT_STATES, InvoiceLine, InvoiceState, InvoiceType
+from invoicing.models import SENT_STATES, Invoice, InvoiceLine, InvoiceState, InvoiceType
+from vendor_portal.models import AuditEvent
+from vendor_portal.services.audit import Actor
 
-from .engine import BATCH, MATCHABLE_STATES
-from .models import CENT, CLAIM_KINDS, Deduction, DeductionKind, MatchResult, MatchStatus, MatchTolerance
+from .engine import (
+    BATCH,
+    CLAIMABLE_STATES,
+    MATCHABLE_STATES,
+    MatchSummary,
+    _audit,
+    _local_date,
+    claim_description,
+    deduction_state,
+    dispute_windows,
+    reversal_description,
+    window_for,
+)
+from .models import (
+    CENT,
+    CLAIM_KINDS,
+    ZERO,
+    Deduction,
+    DeductionKind,
+    DeductionReason,
+    DeductionStatus,
+    MatchResult,
+    MatchStatus,
+    MatchTolerance,
+    VarianceType,
+    money,
+    terms_due_date,
+)
 
 NOTHING = Decimal(0)  # the SQL's integer 0 (COALESCE(..., 0), CASE ... ELSE 0): prints as "0"
 RESULT_FIELDS = [
@@ -82,9 +115,9 @@ def _tolerance_for(tolerances: dict, vendor_id, marketplace_id):
     return None
 
 
-def match_rows(*, states: dict, invoice_ids, now: datetime.datetime) -> tuple[list[dict], dict]:
-    """Compute and store the results of the target lines; return (the rows to act on, results by status).
-    `states` is {invoice id: state} of the locked invoices; `invoice_ids` None means every matchable invoice."""
+def match_rows(*, invoice_ids, now: datetime.datetime) -> tuple[list[dict], dict]:
+    """Compute and store the results of the target lines; return (the rows to act on, the lines by status).
+    `invoice_ids` None means every matchable invoice (locked by the caller)."""
     target = _target_lines(invoice_ids)
     lines = list(
         target.order_by("invoice_id", "id").values(
@@ -96,7 +129,7 @@ def match_rows(*, states: dict, invoice_ids, now: datetime.datetime) -> tuple[li
         )
     )
     if not lines:
-        return [], _by_status(states, invoice_ids)
+        return [], {}
     prior = _prior_quantities(target)
     vendor_ids = {line["invoice__vendor_id"] for line in lines}
     tolerances = {
@@ -143,16 +176,10 @@ def match_rows(*, states: dict, invoice_ids, now: datetime.datetime) -> tuple[li
         MatchResult.objects.bulk_create(new_results, batch_size=BATCH)
     if updated_results:
         MatchResult.objects.bulk_update(updated_results, RESULT_FIELDS, batch_size=BATCH)
-    return rows, _by_status(states, invoice_ids)
-
-
-def _by_status(states: dict, invoice_ids) -> dict:
-    results = MatchResult.objects.order_by()
-    if invoice_ids is None:  # every matchable invoice: filter by state rather than by a list of every id
-        results = results.filter(invoice__invoice_type=InvoiceType.INVOICE, invoice__state__in=list(MATCHABLE_STATES))
-    else:
-        results = results.filter(invoice_id__in=list(states))
-    return {r["status"]: r["n"] for r in results.values("status").annotate(n=Count("pk"))}
+    by_status: dict[str, int] = defaultdict(int)
+    for row in computed:
+        by_status[row["status"]] += 1
+    return rows, dict(by_status)
 
 
 def _compute(line: dict, prior_quantity: int, tolerances: dict, previous: dict | None, claimed: set, now_text: str) -> dict:
@@ -232,3 +259,163 @@ def _compute(line: dict, prior_quantity: int, tolerances: dict, previous: dict |
             "variance_reasons": variance_reasons, "evidence": evidence,
         },
     }
+
+
+def match_and_apply(*, states: dict, invoice_ids, actor: Actor, now: datetime.datetime, summary: MatchSummary) -> tuple[list, dict]:
+    """The whole match on the locked invoices `states` ({id: state}): results, claims, reversals, invoice
+    states, audit rows. Returns the audit rows (for the webhooks) and {vendor id: (claims raised, reversals)}."""
+    rows, by_status = match_rows(invoice_ids=invoice_ids, now=now)
+    summary.by_status.update(by_status)
+    summary.lines = sum(summary.by_status.values())
+    claimable = [row for row in rows if states.get(row["invoice_id"]) in CLAIMABLE_STATES]
+    audits: list[AuditEvent] = []
+    new_claims, reversals = _apply_claims(claimable, summary, audits, actor, now)
+    _apply_invoice_states(claimable, states, summary, audits, actor, now)
+    _audit_results(rows, audits, actor)
+    AuditEvent.objects.bulk_create(audits, batch_size=BATCH)
+    raised: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for claim in new_claims:
+        raised[claim.vendor_id][0] += 1
+    for reversal in reversals:
+        raised[reversal.vendor_id][1] += 1
+    return audits, {vendor_id: tuple(counts) for vendor_id, counts in raised.items()}
+
+
+def _apply_claims(rows: list[dict], summary: MatchSummary, audits: list, actor: Actor, now) -> tuple[list, list]:
+    wanted: dict[tuple[int, str], tuple[Decimal, dict]] = {}
+    candidates = set()
+    for row in rows:
+        if row["price_claim"] > 0:
+            wanted[(row["invoice_line_id"], DeductionKind.PRICE_CLAIM)] = (row["price_claim"], row)
+        if row["shortage_claim"] > 0:
+            wanted[(row["invoice_line_id"], DeductionKind.SHORTAGE_CLAIM)] = (row["shortage_claim"], row)
+        if row["has_price_claim"] or row["has_shortage_claim"]:
+            candidates.add(row["invoice_line_id"])
+    by_line = {row["invoice_line_id"]: row for row in rows}
+    claims = Deduction.objects.filter(kind__in=CLAIM_KINDS, invoice_line_id__in=sorted(candidates))
+    # Lock first (FOR UPDATE cannot carry the aggregate), so a dispute answer cannot reverse at the same time.
+    if candidates:
+        list(claims.select_for_update().order_by("pk").values_list("pk", flat=True))
+    else:
+        claims = claims.none()
+    fields = ["pk", "vendor_id", "marketplace_id", "kind", "reason", "dispute_deadline", "reverses_id", "variance_type", "amount", "currency", "status", "invoice_id", "invoice_line_id",
+              "purchase_order_id", "shipment_id", "remittance_id"]
+    existing = {}
+    for values in claims.annotate(reversed_total=Coalesce(Sum("reversals__amount"), Value(ZERO), output_field=DecimalField())).values(*fields, "reversed_total"):
+        reversed_total = money(values.pop("reversed_total"))  # SQLite sums as floats; PostgreSQL's numeric is already cents
+        claim = Deduction(**values)  # the evidence JSON is not read back: it is only replaced
+        claim.reversed_total = reversed_total
+        existing[(claim.invoice_line_id, claim.kind)] = claim
+    windows = dispute_windows()
+    new_claims, changed, reversals, grown, statused = [], [], [], [], []
+    for key in sorted(set(wanted) | set(existing), key=lambda k: (k[0], k[1])):
+        line_id, kind = key
+        amount, row = wanted.get(key, (ZERO, by_line.get(line_id)))
+        claim = existing.get(key)
+        evidence = (row or {}).get("evidence") or {}
+        if claim is None:
+            days, _max = window_for(windows, row["marketplace_id"], kind)
+            is_price = kind == DeductionKind.PRICE_CLAIM
+            new_claims.append(Deduction(
+                vendor_id=row["vendor_id"], marketplace_id=row["marketplace_id"], kind=kind,
+                reason=row["price_reason"] if is_price else row["shortage_reason"],
+                variance_type=VarianceType.PPV if is_price else VarianceType.PQV, amount=amount, currency=row["currency"],
+                invoice_id=row["invoice_id"], invoice_line_id=line_id, purchase_order_id=row["purchase_order_id"],
+                shipment_id=row["shipment_id"], evidence=evidence, created_at=now,
+                dispute_deadline=_local_date(now, row["time_zone"]) + datetime.timedelta(days=days),
+                description=claim_description(kind, invoiced_cost=evidence["invoiced_cost"], po_cost=evidence["po_cost"],
+                                              invoiced_quantity=evidence["invoiced_quantity"], shortage_units=evidence["shortage_units"]),
+            ))
+            continue
+        remaining = claim.amount - claim.reversed_total
+        if amount == remaining:
+            continue
+        if amount > remaining:
+            if claim.reversed_total == 0 and claim.remittance_id is None and claim.status == DeductionStatus.OPEN:
+                before = {"amount": claim.amount}
+                claim.amount, claim.evidence, claim.updated_at = amount, evidence, now
+                changed.append((claim, before))
+                grown.append(claim)
+            continue
+        if remaining <= 0:
+            continue
+        back = remaining - amount
+        reversals.append(Deduction(
+            vendor_id=claim.vendor_id, marketplace_id=claim.marketplace_id, kind=DeductionKind.REVERSAL,
+            reason=DeductionReason.LATE_RECEIPT if kind == DeductionKind.SHORTAGE_CLAIM else DeductionReason.PRICE_CORRECTED,
+            variance_type=claim.variance_type, amount=back, currency=claim.currency, invoice_id=claim.invoice_id,
+            invoice_line_id=claim.invoice_line_id, purchase_order_id=claim.purchase_order_id, shipment_id=claim.shipment_id,
+            reverses=claim, evidence=evidence, created_at=now, description=reversal_description(kind, claim.reference),
+        ))
+        before = {"status": claim.status}
+        if claim.status in (DeductionStatus.OPEN, DeductionStatus.SETTLED, DeductionStatus.UPHELD, DeductionStatus.PARTLY_REVERSED):
+            claim.status = DeductionStatus.REVERSED if amount == 0 else DeductionStatus.PARTLY_REVERSED
+        claim.updated_at = now
+        changed.append((claim, before))
+        statused.append(claim)
+    if new_claims:
+        Deduction.objects.bulk_create(new_claims, batch_size=BATCH)
+    if reversals:
+        Deduction.objects.bulk_create(reversals, batch_size=BATCH)
+    if grown:
+        Deduction.objects.bulk_update(grown, ["amount", "evidence", "updated_at"], batch_size=BATCH)
+    if statused:
+        Deduction.objects.bulk_update(statused, ["status", "updated_at"], batch_size=BATCH)
+    for claim in new_claims:
+        audits.append(_audit(actor, action="deduction.raise", object_type="reconciliation.deduction", object_id=claim.pk,
+                             vendor_id=claim.vendor_id, repr_=claim.reference, after=deduction_state(claim)))
+    for reversal in reversals:
+        audits.append(_audit(actor, action="deduction.reverse", object_type="reconciliation.deduction", object_id=reversal.pk,
+                             vendor_id=reversal.vendor_id, repr_=reversal.reference, after=deduction_state(reversal)))
+    for claim, before in changed:
+        audits.append(_audit(actor, action="deduction.update", object_type="reconciliation.deduction", object_id=claim.pk,
+                             vendor_id=claim.vendor_id, repr_=claim.reference, before=before, after=deduction_state(claim)))
+    summary.claims_raised.extend(claim.pk for claim in new_claims)
+    summary.reversals.extend(reversal.pk for reversal in reversals)
+    summary.claims_updated.extend(claim.pk for claim, _before in changed)
+    return new_claims, reversals
+
+
+def _apply_invoice_states(rows: list[dict], states: dict, summary: MatchSummary, audits: list, actor: Actor, now) -> None:
+    per_invoice: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        per_invoice[row["invoice_id"]].append(row)
+    moves: dict[tuple[str, str], list[int]] = defaultdict(list)
+    due_dates: dict[int, datetime.date] = {}
+    vendor_of = {}
+    for invoice_id, lines in per_invoice.items():
+        current = states[invoice_id]
+        vendor_of[invoice_id] = lines[0]["vendor_id"]
+        waiting, engine_hold = lines[0]["invoice_waiting"], lines[0]["invoice_engine_hold"]  # over all its lines
+        target = InvoiceState.ON_HOLD if waiting else InvoiceState.APPROVED_FOR_PAYMENT
+        if current == target or (current == InvoiceState.ON_HOLD and not engine_hold) or current == InvoiceState.APPROVED_FOR_PAYMENT:
+            continue
+        moves[(current, target)].append(invoice_id)
+        if target == InvoiceState.APPROVED_FOR_PAYMENT and lines[0]["due_date"] is None:
+            due_dates[invoice_id] = terms_due_date(lines[0]["invoice_date"], lines[0]["payment_terms"])
+    for (current, target), invoice_ids in moves.items():
+        Invoice.objects.filter(pk__in=invoice_ids, state=current).update(state=target, state_changed_at=now, updated_at=now)
+        for invoice_id in invoice_ids:
+            after = {"state": target, "note": _("3-way match")}
+            if invoice_id in due_dates:
+                after["due_date"] = due_dates[invoice_id]
+            audits.append(_audit(actor, action=f"invoice.{target}", object_type="invoicing.invoice", object_id=invoice_id,
+                                 vendor_id=vendor_of[invoice_id], repr_=str(invoice_id), before={"state": current}, after=after))
+        (summary.approved if target == InvoiceState.APPROVED_FOR_PAYMENT else summary.on_hold).extend(invoice_ids)
+    if due_dates:
+        invoices = [Invoice(pk=pk, due_date=due) for pk, due in due_dates.items()]
+        Invoice.objects.bulk_update(invoices, ["due_date"], batch_size=BATCH)
+
+
+def _audit_results(rows: list[dict], audits: list, actor: Actor) -> None:
+    """One audit row per invoice whose lines' results changed (the numbers are on the results)."""
+    per_invoice: dict[int, dict] = {}
+    for row in rows:
+        entry = per_invoice.setdefault(row["invoice_id"], {"vendor_id": row["vendor_id"], "lines": {}, "changed": False})
+        entry["lines"][str(row["invoice_line_id"])] = {"status": row["status"], "price_claim": row["price_claim"], "shortage_claim": row["shortage_claim"]}
+        entry["changed"] |= row["changed"]
+    for invoice_id, entry in per_invoice.items():
+        if not entry["changed"]:
+            continue
+        audits.append(_audit(actor, action="invoice.match", object_type="invoicing.invoice", object_id=invoice_id,
+                             vendor_id=entry["vendor_id"], repr_=str(invoice_id), after={"lines": entry["lines"]}))

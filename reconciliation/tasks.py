@@ -5,7 +5,7 @@ Beat entries the settings need (see the report):
                                      "schedule": crontab(hour=2, minute=30)}
 """
 from celery import shared_task
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 
 from vendor_portal.services.audit import Actor
 
@@ -20,7 +20,8 @@ def match_invoices_task(invoice_ids: list[int]) -> dict:
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def match_receipt_task(po_line_ids: list[int]) -> dict:
-    """Units were received on these PO lines: match the invoices that bill them (late receipts reverse claims)."""
+    """Units were received on these PO lines (a whole receipt): match, in one run, every invoice that bills
+    them (late receipts reverse claims). Idempotent: a second delivery finds nothing left to do."""
     from .engine import match_purchase_order_lines
 
     return match_purchase_order_lines(po_line_ids=po_line_ids, actor=Actor.system()).as_dict()
@@ -47,3 +48,34 @@ def render_remittance_document(remittance_id: int) -> int | None:
     if remittance is None:
         return None
     return remittance_document_render(remittance=remittance, actor=Actor.system()).pk
+
+
+class _QueuedAfterCommit:
+    """The ids one transaction collected for `task`, sent in one call once it commits."""
+
+    def __init__(self, task):
+        self.task, self.ids, self.sent = task, set(), False
+
+    def __call__(self):
+        self.sent = True
+        self.task.delay(sorted(self.ids))
+
+
+def queue_after_commit(task, ids) -> None:
+    """Queue `task(sorted ids)` once the current transaction commits, one call per transaction whatever
+    the number of calls here: a receipt of 40 lines writes 40 "purchase_order_line.receive" audit rows
+    but queues one match for its 40 PO lines. A rolled-back transaction queues nothing (ids added in a
+    savepoint that rolls back while the transaction's call was already waiting stay in it: harmless, the
+    match is idempotent)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        task.delay(sorted(set(ids)))
+        return
+    pending = connection.__dict__.setdefault("reconciliation_queued_after_commit", {})
+    batch = pending.get(task.name)
+    # A new batch unless this transaction already has one waiting: the last one was sent, or was dropped
+    # with the (savepoint) rollback that discarded its on_commit callback.
+    if batch is None or batch.sent or not any(entry[1] is batch for entry in connection.run_on_commit):
+        batch = pending[task.name] = _QueuedAfterCommit(task)
+        transaction.on_commit(batch)
+    batch.ids.update(ids)
