@@ -35,6 +35,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -460,9 +461,11 @@ class Remittance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "vendor", "marketplace"], name="uniq_remittance_per_run_vendor"),
             # net = gross - deductions + reversals - discounts - credit notes, and never negative (the rest carries over)
+            # Rounded to the cent: SQLite does this arithmetic in floating point (3166.30 - 40.00 - 63.33 is
+            # 3062.9700000000003 there); on PostgreSQL numeric is exact and the rounding changes nothing.
             models.CheckConstraint(
-                condition=Q(net_amount=models.F("gross_paid") - models.F("deductions_total") + models.F("reversals_total")
-                            - models.F("discounts_total") - models.F("credit_notes_total")),
+                condition=Q(net_amount=Round(models.F("gross_paid") - models.F("deductions_total") + models.F("reversals_total")
+                                             - models.F("discounts_total") - models.F("credit_notes_total"), 2)),
                 name="remittance_net_adds_up",
             ),
             models.CheckConstraint(condition=Q(credit_notes_total__gte=0), name="remittance_credit_notes_not_negative"),
