@@ -130,7 +130,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         responses={200: s.CartonSerializer(many=True), 400: _invalid(examples.CARTON_ERRORS), 404: NOT_FOUND, 409: CONFLICT},
         examples=[examples.MOVE_REQUEST, examples.NEW_CARTON_REQUEST, examples.MOVED],
     )
-    @action(detail=True, methods=["post"], url_path="cartons/move")
+    @action(detail=True, methods=["post"], url_path="cartons/move", pagination_class=None)
     def cartons_move(self, request, pk=None):
         """Move units of a line between cartons (mixed cartons) or into a new carton; SSCCs stay."""
         self.get_object()
@@ -149,7 +149,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         responses={200: s.CartonSerializer(many=True), 400: _invalid(examples.CARTON_ERRORS), 404: NOT_FOUND, 409: CONFLICT},
         examples=[examples.TRACKING_REQUEST, examples.TRACKED],
     )
-    @action(detail=True, methods=["post"], url_path="cartons/tracking")
+    @action(detail=True, methods=["post"], url_path="cartons/tracking", pagination_class=None)
     def cartons_tracking(self, request, pk=None):
         """Small-parcel tracking numbers, by carton index."""
         self.get_object()

@@ -183,3 +183,10 @@ def test_moving_units_through_the_api_makes_a_mixed_carton(ops_client, vendor):
         f"/api/v1/shipments/{body['id']}/cartons/move", {"from_carton": 1, "shipment_line": second_line, "quantity": 7}, format="json"
     )
     assert too_many.status_code == 400 and too_many.json()["errors"][0]["field"] == "quantity"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/shipments/{id}/cartons/move/", "/api/v1/shipments/{id}/cartons/tracking/"])
+def test_carton_writes_are_documented_as_the_plain_list_they_answer(api_client, path):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    answer = schema["paths"][path]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["type"] == "array"
