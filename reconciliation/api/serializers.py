@@ -287,7 +287,9 @@ class PaymentRunPreviewRemittanceSerializer(serializers.Serializer):
     lines = RemittanceLineSerializer(many=True, help_text="The remittance lines the run would write; they sum to net_amount.")
 
 
-class _PreviewTotal(serializers.Serializer):
+class _RemittanceTotals(serializers.Serializer):
+    """The sums of remittances in one currency: what a run would pay (preview) or what was paid (summary)."""
+
     currency = serializers.CharField()
     remittances = serializers.IntegerField()
     gross_paid = serializers.DecimalField(**MONEY)
@@ -296,6 +298,10 @@ class _PreviewTotal(serializers.Serializer):
     discounts_total = serializers.DecimalField(**MONEY)
     credit_notes_total = serializers.DecimalField(**MONEY)
     net_amount = serializers.DecimalField(**MONEY)
+
+
+class _PreviewTotal(_RemittanceTotals):
+    pass
 
 
 class PaymentRunPreviewSerializer(serializers.Serializer):
@@ -367,15 +373,8 @@ class _Aging(_CurrencyAmount):
     bucket = serializers.CharField()
 
 
-class _Paid(serializers.Serializer):
-    currency = serializers.CharField()
-    remittances = serializers.IntegerField()
-    gross_paid = serializers.DecimalField(**MONEY)
-    deductions_total = serializers.DecimalField(**MONEY)
-    reversals_total = serializers.DecimalField(**MONEY)
-    discounts_total = serializers.DecimalField(**MONEY)
-    credit_notes_total = serializers.DecimalField(**MONEY)
-    net_amount = serializers.DecimalField(**MONEY)
+class _Paid(_RemittanceTotals):
+    pass
 
 
 class _DeductionMonth(_CurrencyAmount):
