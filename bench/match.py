@@ -57,16 +57,28 @@ LINES_PER_INVOICE = 10
 CHUNK = 2_000  # invoices (and POs) per COPY batch
 
 SQL = """
-WITH prior AS (
-    SELECT il.id, COALESCE(SUM(il.quantity) OVER (
+WITH credited AS (
+    SELECT cl.credited_line_id,
+           SUM(CASE WHEN cn.credit_reason = 'quantity_correction' THEN cl.quantity ELSE 0 END) AS units,
+           SUM(CASE WHEN cn.credit_reason = 'price_correction' THEN cl.line_amount ELSE 0 END) AS amount
+    FROM invoicing_invoiceline cl JOIN invoicing_invoice cn ON cn.id = cl.invoice_id
+    WHERE cn.vendor_id = %(vendor)s AND cn.invoice_type = 'CreditNote' AND cl.credited_line_id IS NOT NULL
+      AND cn.state IN ('accepted', 'approved_for_payment', 'paid_partly', 'paid')
+      AND cn.credit_reason IN ('quantity_correction', 'price_correction')
+    GROUP BY cl.credited_line_id
+), prior AS (
+    SELECT il.id, GREATEST(0, il.quantity - COALESCE(c.units, 0)) AS net_quantity, COALESCE(c.amount, 0) AS credited_amount,
+           COALESCE(SUM(GREATEST(0, il.quantity - COALESCE(c.units, 0))) OVER (
                PARTITION BY il.purchase_order_line_id ORDER BY i.submitted_at NULLS LAST, i.id, il.id
                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS prior_quantity
     FROM invoicing_invoiceline il JOIN invoicing_invoice i ON i.id = il.invoice_id
+    LEFT JOIN credited c ON c.credited_line_id = il.id
     WHERE i.vendor_id = %(vendor)s AND i.invoice_type = 'Invoice'
       AND i.state IN ('submitted', 'accepted', 'on_hold', 'approved_for_payment', 'paid_partly', 'paid')
 ), v AS (
-    SELECT il.id, il.quantity, il.unit_cost, pol.net_cost, pol.received_quantity,
-           GREATEST(0, il.quantity - GREATEST(0, pol.received_quantity - p.prior_quantity)) AS short_units
+    SELECT il.id, p.net_quantity, il.unit_cost, pol.net_cost, pol.received_quantity,
+           GREATEST(0, GREATEST(il.unit_cost - pol.net_cost, 0) * p.net_quantity - p.credited_amount) AS price_over,
+           GREATEST(0, p.net_quantity - GREATEST(0, pol.received_quantity - p.prior_quantity)) AS short_units
     FROM invoicing_invoiceline il
     JOIN invoicing_invoice i ON i.id = il.invoice_id
     JOIN prior p ON p.id = il.id
@@ -74,10 +86,10 @@ WITH prior AS (
     WHERE i.vendor_id = %(vendor)s AND i.state IN ('accepted', 'on_hold', 'approved_for_payment')
 )
 SELECT id,
-       CASE WHEN received_quantity = 0 THEN 'pending_receipt'
-            WHEN unit_cost > net_cost OR short_units > 0 THEN 'over_tolerance'
-            WHEN unit_cost < net_cost THEN 'under_billed' ELSE 'matched' END AS status,
-       CASE WHEN received_quantity > 0 THEN ROUND(GREATEST(unit_cost - net_cost, 0) * quantity, 2) ELSE 0 END AS price_claim,
+       CASE WHEN received_quantity = 0 AND net_quantity > 0 THEN 'pending_receipt'
+            WHEN price_over > 0 OR short_units > 0 THEN 'over_tolerance'
+            WHEN unit_cost < net_cost AND net_quantity > 0 THEN 'under_billed' ELSE 'matched' END AS status,
+       CASE WHEN received_quantity > 0 THEN ROUND(price_over, 2) ELSE 0 END AS price_claim,
        CASE WHEN received_quantity > 0 THEN ROUND(short_units * unit_cost, 2) ELSE 0 END AS shortage_claim
 FROM v
 """

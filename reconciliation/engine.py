@@ -29,7 +29,13 @@ Rules (see DOMAIN.md):
 - shortage claim (PQV) = units invoiced beyond those received (less what earlier invoices took) x the
   invoiced cost; price claim (PPV) = (invoiced cost - PO cost) x invoiced units. Claims are raised only
   when over-billing is beyond tolerance; under-billing only warns (`under_billed`).
-- Nothing received yet on the PO line: `pending_receipt`, no claim; the invoice goes on hold.
+- Credit notes AP accepted net out of the line they credit: a quantity correction's units are no longer
+  billed (nor counted as taken by later invoices), a price correction's amount comes off the price claim.
+  A claim a credit note makes unneeded is reversed (reason `credited`), so the vendor is not charged
+  twice: once by the claim, once by the credit note netted in the payment run. Matching a credit note
+  matches the invoice it credits.
+- Nothing received yet on the PO line (and units still billed): `pending_receipt`, no claim; the invoice
+  goes on hold.
 - Idempotent: one claim per (invoice line, kind) (a unique constraint); re-running raises nothing new.
 - When the needed claim shrinks (late receipts, a corrected PO cost) the engine does not edit the
   claim: it adds a `reversal` deduction pointing at it (`reverses`), so the vendor sees the claim and
@@ -52,7 +58,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from invoicing.models import SENT_STATES, Invoice, InvoiceLine, InvoiceState, InvoiceType
+from invoicing.models import SENT_STATES, CreditNoteReason, Invoice, InvoiceLine, InvoiceState, InvoiceType
 from purchase_orders.models import PaymentTerms, PurchaseOrderLine
 from vendor_portal.models import AuditEvent
 from vendor_portal.services.audit import Actor, to_jsonable
@@ -71,6 +77,8 @@ from .models import (
 # Invoices the engine looks at; claims and state changes only for the ones AP accepted.
 MATCHABLE_STATES = (InvoiceState.SUBMITTED, InvoiceState.ACCEPTED, InvoiceState.ON_HOLD, InvoiceState.APPROVED_FOR_PAYMENT)
 CLAIMABLE_STATES = (InvoiceState.ACCEPTED, InvoiceState.ON_HOLD, InvoiceState.APPROVED_FOR_PAYMENT)
+# Credit notes whose quantity and price corrections the match nets (accepted by AP, netted or to be netted).
+CREDIT_COUNTED_STATES = (InvoiceState.ACCEPTED, InvoiceState.APPROVED_FOR_PAYMENT, InvoiceState.PAID_PARTLY, InvoiceState.PAID)
 BATCH = 2000
 # Sorts and hashes of a 100,000-line sweep fit in memory instead of spilling to disk (this transaction only).
 WORK_MEM = "64MB"
@@ -81,6 +89,7 @@ EVIDENCE_SQL = """jsonb_build_object(
     'ordered_quantity', {r}.ordered_quantity, 'shipped_quantity', {r}.shipped_quantity, 'received_quantity', {r}.received_quantity,
     'invoiced_quantity', {r}.invoiced_quantity, 'previously_invoiced_quantity', {r}.prior_quantity, 'shortage_units', {r}.shortage_units,
     'price_claim', {r}.price_amount::text, 'shortage_claim', {r}.shortage_amount::text,
+    'credited_quantity', {r}.credited_quantity, 'credited_amount', {r}.credited_amount::text,
     'over_amount', ROUND({r}.over_amount, 2)::text, 'under_amount', ROUND({r}.under_amount, 2)::text, 'po_value', ROUND({r}.po_value, 2)::text,
     'tolerance', {r}.tolerance_evidence, 'currency', {r}.currency, 'computed_at', %(now_text)s)"""
 
@@ -95,7 +104,7 @@ CREATE TEMPORARY TABLE {STAGED_TABLE} (
     shipment_id bigint, due_date date, invoice_date date, payment_terms text, purchase_order_id bigint,
     invoiced_cost numeric, po_cost numeric, invoiced_quantity integer, shortage_units integer,
     status text, price_claim numeric, shortage_claim numeric, shortage_reason text, price_reason text, changed boolean,
-    invoice_waiting boolean, invoice_engine_hold boolean, evidence jsonb
+    invoice_waiting boolean, invoice_engine_hold boolean, credited_more_units boolean, credited_more_amount boolean, evidence jsonb
 ) ON COMMIT DROP
 """
 
@@ -103,13 +112,25 @@ MATCH_SQL = """
 WITH billed AS (
     -- Every sent invoice line of the PO lines the target lines bill, with the units earlier invoices of the same
     -- PO line already took (invoices in order of submission, never-submitted last); the target lines are flagged.
+    -- Units a quantity correction credited back are no longer billed; a price correction's amount is owed no more.
     SELECT il.id, il.invoice_id, il.purchase_order_line_id, il.quantity, il.unit_cost, i.vendor_id, i.marketplace_id, i.currency,
            i.state, i.shipment_id, i.due_date, i.invoice_date, i.payment_terms,
-           COALESCE(SUM(il.quantity) OVER (
+           COALESCE(cr.credited_quantity, 0)::int AS credited_quantity, COALESCE(cr.credited_amount, 0) AS credited_amount,
+           GREATEST(0, il.quantity - COALESCE(cr.credited_quantity, 0))::int AS net_quantity,
+           COALESCE(SUM(GREATEST(0, il.quantity - COALESCE(cr.credited_quantity, 0))) OVER (
                PARTITION BY il.purchase_order_line_id ORDER BY i.submitted_at NULLS LAST, i.id, il.id
                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::int AS prior_quantity,
            i.state = ANY(%(matchable)s) AND (%(all)s OR il.invoice_id = ANY(%(ids)s)) AS is_target
     FROM {line} il JOIN {invoice} i ON i.id = il.invoice_id
+    LEFT JOIN (
+        SELECT cl.credited_line_id,
+               SUM(CASE WHEN cn.credit_reason = %(quantity_correction)s THEN cl.quantity ELSE 0 END) AS credited_quantity,
+               SUM(CASE WHEN cn.credit_reason = %(price_correction)s THEN cl.line_amount ELSE 0 END) AS credited_amount
+        FROM {line} cl JOIN {invoice} cn ON cn.id = cl.invoice_id
+        WHERE cl.credited_line_id IS NOT NULL AND cn.invoice_type = %(credit_note_type)s AND cn.state = ANY(%(credit_counted)s)
+          AND cn.credit_reason IN (%(quantity_correction)s, %(price_correction)s)
+        GROUP BY cl.credited_line_id
+    ) cr ON cr.credited_line_id = il.id
     WHERE i.invoice_type = %(invoice_type)s AND i.state = ANY(%(sent)s)
       AND il.purchase_order_line_id IN (
           SELECT tl.purchase_order_line_id FROM {line} tl JOIN {invoice} ti ON ti.id = tl.invoice_id
@@ -124,21 +145,25 @@ numbers AS (
            b.shipment_id, b.due_date, b.invoice_date, b.payment_terms, pol.purchase_order_id,
            b.quantity AS invoiced_quantity, b.unit_cost AS invoiced_cost, pol.net_cost AS po_cost,
            pol.ordered_quantity, pol.shipped_quantity, pol.received_quantity, b.prior_quantity,
-           GREATEST(0, b.quantity - GREATEST(0, pol.received_quantity - b.prior_quantity))::int AS shortage_units,
+           b.credited_quantity, b.credited_amount, b.net_quantity,
+           GREATEST(0, b.net_quantity - GREATEST(0, pol.received_quantity - b.prior_quantity))::int AS shortage_units,
            COALESCE(tol.over_percent, 0) AS over_percent, COALESCE(tol.over_absolute, 0) AS over_absolute,
            COALESCE(tol.under_percent, 0) AS under_percent, COALESCE(tol.under_absolute, 0) AS under_absolute,
            COALESCE(tol.evidence, '{{"id": null, "over_percent": "0", "over_absolute": "0", "under_percent": "0", "under_absolute": "0"}}'::jsonb)
                AS tolerance_evidence,
            prev.status AS previous_status,
+           b.credited_quantity > COALESCE(prev.credited_quantity, 0) AS credited_more_units,
+           b.credited_amount > COALESCE(prev.credited_amount, 0) AS credited_more_amount,
            ROW(prev.status::text, prev.po_cost, prev.invoiced_cost, prev.ordered_quantity, prev.received_quantity, prev.invoiced_quantity,
-               prev.previously_invoiced_quantity, prev.price_claim, prev.shortage_claim, prev.currency::text) AS previous_numbers
+               prev.previously_invoiced_quantity, prev.price_claim, prev.shortage_claim, prev.currency::text, prev.credited_quantity,
+               prev.credited_amount) AS previous_numbers
     FROM billed b
     JOIN {po_line} pol ON pol.id = b.purchase_order_line_id
     -- A lookup by the unique index per line rather than a join: a join planned on stale statistics (the
     -- results of a first sweep not analyzed yet) can become a nested loop over the whole table per line.
     LEFT JOIN LATERAL (
         SELECT r.status, r.po_cost, r.invoiced_cost, r.ordered_quantity, r.received_quantity, r.invoiced_quantity,
-               r.previously_invoiced_quantity, r.price_claim, r.shortage_claim, r.currency
+               r.previously_invoiced_quantity, r.price_claim, r.shortage_claim, r.currency, r.credited_quantity, r.credited_amount
         FROM {result} r WHERE r.invoice_line_id = b.id LIMIT 1
     ) prev ON TRUE
     LEFT JOIN LATERAL (  -- evaluated once per (vendor, marketplace), its evidence with it
@@ -155,18 +180,19 @@ numbers AS (
 ),
 computed AS (
     SELECT n.*,
-           ROUND(GREATEST(n.invoiced_cost - n.po_cost, 0) * n.invoiced_quantity, 2) AS price_amount,
+           ROUND(GREATEST(GREATEST(n.invoiced_cost - n.po_cost, 0) * n.net_quantity - n.credited_amount, 0), 2) AS price_amount,
            ROUND(n.shortage_units * n.invoiced_cost, 2) AS shortage_amount,
-           GREATEST(n.invoiced_cost - n.po_cost, 0) * n.invoiced_quantity + n.shortage_units * n.invoiced_cost AS over_amount,
-           GREATEST(n.po_cost - n.invoiced_cost, 0) * n.invoiced_quantity AS under_amount,
-           n.po_cost * n.invoiced_quantity AS po_value
+           GREATEST(GREATEST(n.invoiced_cost - n.po_cost, 0) * n.net_quantity - n.credited_amount, 0)
+               + n.shortage_units * n.invoiced_cost AS over_amount,
+           GREATEST(n.po_cost - n.invoiced_cost, 0) * n.net_quantity AS under_amount,
+           n.po_cost * n.net_quantity AS po_value
     FROM numbers n
     OFFSET 0
 ),
 judged AS (
     SELECT c.*,
            CASE
-               WHEN c.received_quantity = 0 THEN 'pending_receipt'
+               WHEN c.received_quantity = 0 AND c.net_quantity > 0 THEN 'pending_receipt'  -- a line credited in full waits for nothing
                WHEN c.over_amount > 0 AND (c.over_amount > c.over_absolute OR c.over_amount * 100 > c.over_percent * c.po_value) THEN 'over_tolerance'
                WHEN c.under_amount > 0 AND (c.under_amount > c.under_absolute OR c.under_amount * 100 > c.under_percent * c.po_value) THEN 'under_billed'
                ELSE 'matched'
@@ -187,19 +213,21 @@ checked AS (  -- materialized: read three times below
     SELECT c.invoice_line_id, c.invoice_id, c.vendor_id, c.marketplace_id, c.currency, c.invoice_state, c.shipment_id, c.due_date,
            c.invoice_date, c.payment_terms, c.purchase_order_id, c.invoiced_quantity, c.invoiced_cost, c.po_cost, c.ordered_quantity,
            c.shipped_quantity, c.received_quantity, c.prior_quantity, c.shortage_units, c.tolerance_evidence,
-           c.previous_status, c.price_amount,
+           c.credited_quantity, c.credited_amount, c.credited_more_units, c.credited_more_amount, c.previous_status, c.price_amount,
            c.shortage_amount, c.over_amount, c.under_amount, c.po_value, c.status, c.shortage_reason, c.price_reason, c.price_claim,
            c.shortage_claim,
            c.previous_numbers IS DISTINCT FROM ROW(c.status::text, c.po_cost, c.invoiced_cost, c.ordered_quantity, c.received_quantity,
-               c.invoiced_quantity, c.prior_quantity, c.price_claim, c.shortage_claim, c.currency::text) AS changed
+               c.invoiced_quantity, c.prior_quantity, c.price_claim, c.shortage_claim, c.currency::text, c.credited_quantity,
+               c.credited_amount) AS changed
     FROM claimed c
 ),
 upserted AS (
     INSERT INTO {result} AS mr (invoice_id, invoice_line_id, status, currency, po_cost, invoiced_cost, ordered_quantity, received_quantity,
                                 invoiced_quantity, previously_invoiced_quantity, shortage_units, price_claim, shortage_claim,
-                                variance_reasons, evidence, computed_at)
+                                credited_quantity, credited_amount, variance_reasons, evidence, computed_at)
     SELECT m.invoice_id, m.invoice_line_id, m.status, m.currency, m.po_cost, m.invoiced_cost, m.ordered_quantity, m.received_quantity,
-           m.invoiced_quantity, m.prior_quantity, m.shortage_units, m.price_claim, m.shortage_claim, {variance_reasons_m}, {evidence_m}, %(now)s
+           m.invoiced_quantity, m.prior_quantity, m.shortage_units, m.price_claim, m.shortage_claim, m.credited_quantity, m.credited_amount,
+           {variance_reasons_m}, {evidence_m}, %(now)s
     FROM checked m
     WHERE m.changed  -- an unchanged line is not rewritten: its evidence and computed_at stay those of when its numbers last changed
     ON CONFLICT (invoice_line_id) DO UPDATE SET
@@ -207,7 +235,7 @@ upserted AS (
         ordered_quantity = EXCLUDED.ordered_quantity, received_quantity = EXCLUDED.received_quantity,
         invoiced_quantity = EXCLUDED.invoiced_quantity, previously_invoiced_quantity = EXCLUDED.previously_invoiced_quantity,
         shortage_units = EXCLUDED.shortage_units, price_claim = EXCLUDED.price_claim, shortage_claim = EXCLUDED.shortage_claim,
-        variance_reasons = EXCLUDED.variance_reasons, evidence = EXCLUDED.evidence, computed_at = EXCLUDED.computed_at
+        credited_quantity = EXCLUDED.credited_quantity, credited_amount = EXCLUDED.credited_amount, variance_reasons = EXCLUDED.variance_reasons, evidence = EXCLUDED.evidence, computed_at = EXCLUDED.computed_at
 ),
 -- Only the lines there is something to do about: changed numbers, a claim not raised yet, or an invoice whose
 -- state may move. A re-run over unchanged data stages nothing. The claims are looked up by index only for the
@@ -230,10 +258,12 @@ act AS (
 staged AS (
     INSERT INTO {staged} (invoice_line_id, invoice_id, vendor_id, marketplace_id, currency, invoice_state, shipment_id, due_date, invoice_date,
                           payment_terms, purchase_order_id, invoiced_cost, po_cost, invoiced_quantity, shortage_units, status, price_claim,
-                          shortage_claim, shortage_reason, price_reason, changed, invoice_waiting, invoice_engine_hold, evidence)
+                          shortage_claim, shortage_reason, price_reason, changed, invoice_waiting, invoice_engine_hold, credited_more_units,
+                          credited_more_amount, evidence)
     SELECT a.invoice_line_id, a.invoice_id, a.vendor_id, a.marketplace_id, a.currency, a.invoice_state, a.shipment_id, a.due_date, a.invoice_date,
            a.payment_terms, a.purchase_order_id, a.invoiced_cost, a.po_cost, a.invoiced_quantity, a.shortage_units, a.status, a.price_claim,
-           a.shortage_claim, a.shortage_reason, a.price_reason, a.changed, a.invoice_waiting, a.invoice_engine_hold,
+           a.shortage_claim, a.shortage_reason, a.price_reason, a.changed, a.invoice_waiting, a.invoice_engine_hold, a.credited_more_units,
+           a.credited_more_amount,
            -- what a claim (or its reversal) of this line would carry
            CASE WHEN a.price_claim > 0 OR a.shortage_claim > 0 OR a.previous_status = 'over_tolerance' THEN {evidence_a} END
     FROM act a
@@ -268,6 +298,8 @@ wanted AS (
 existing AS (  -- read after MATCH_SQL locked them: what was already given back is up to date
     SELECT d.id, d.invoice_line_id, d.kind::text AS kind, d.amount, d.status, d.remittance_id, d.vendor_id, d.marketplace_id,
            d.variance_type, d.currency, d.invoice_id, d.purchase_order_id, d.shipment_id, c.evidence AS line_evidence,
+           -- units credited back shrink both claims; a price correction only the price claim
+           CASE WHEN d.kind = 'shortage_claim' THEN c.credited_more_units ELSE c.credited_more_units OR c.credited_more_amount END AS credited_more,
            COALESCE((SELECT SUM(r.amount) FROM {deduction} r WHERE r.reverses_id = d.id), 0) AS reversed_total
     FROM claimable c
     CROSS JOIN LATERAL (  -- by index per line, whatever the statistics say (see MATCH_SQL's results lookup)
@@ -281,7 +313,7 @@ decided AS (  -- one row per (line, kind) wanted or already claimed, and what to
            e.id AS claim_id, e.amount AS claim_amount, e.status AS claim_status, e.reversed_total,
            e.amount - e.reversed_total AS remaining, e.vendor_id AS claim_vendor_id, e.marketplace_id AS claim_marketplace_id,
            e.variance_type AS claim_variance_type, e.currency AS claim_currency, e.invoice_id AS claim_invoice_id,
-           e.purchase_order_id AS claim_purchase_order_id, e.shipment_id AS claim_shipment_id,
+           e.purchase_order_id AS claim_purchase_order_id, e.shipment_id AS claim_shipment_id, e.credited_more,
            CASE
                WHEN e.id IS NULL THEN 'raise'
                WHEN COALESCE(w.amount, 0) = e.amount - e.reversed_total THEN NULL
@@ -315,9 +347,10 @@ raised AS (  -- new claims, then reversals, each in (line, kind) order: the orde
         WHERE d.action = 'raise'
         UNION ALL
         SELECT 2, d.line_id, d.claim_kind, 'reversal', d.claim_vendor_id, d.claim_marketplace_id,
-               CASE WHEN d.claim_kind = 'shortage_claim' THEN 'late_receipt' ELSE 'price_corrected' END,
+               CASE WHEN d.credited_more THEN 'credited' WHEN d.claim_kind = 'shortage_claim' THEN 'late_receipt' ELSE 'price_corrected' END,
                d.claim_variance_type, d.remaining - d.wanted_amount, d.claim_currency,
-               replace(CASE WHEN d.claim_kind = 'shortage_claim' THEN %(late_receipt_text)s ELSE %(price_corrected_text)s END,
+               replace(CASE WHEN d.credited_more THEN %(credited_text)s
+                            WHEN d.claim_kind = 'shortage_claim' THEN %(late_receipt_text)s ELSE %(price_corrected_text)s END,
                        %(mark_ref)s, {claim_reference}),
                d.claim_invoice_id, d.claim_purchase_order_id, d.claim_shipment_id, d.claim_id, NULL, d.line_evidence
         FROM decided d
@@ -510,10 +543,19 @@ def claim_description(kind: str, *, invoiced_cost, po_cost, invoiced_quantity, s
     return _("%(short)s units invoiced beyond those received, at %(inv)s") % {"short": shortage_units, "inv": invoiced_cost}
 
 
-def reversal_description(kind: str, reference: str) -> str:
-    return _("Reverses %(ref)s: %(why)s") % {
-        "ref": reference, "why": _("units received later") if kind == DeductionKind.SHORTAGE_CLAIM else _("PO cost corrected"),
-    }
+def reversal_reason(kind: str, *, credited: bool) -> str:
+    """Why a claim shrank: a credit note gave the money back, else late receipts (shortage) or a corrected PO cost (price)."""
+    if credited:
+        return DeductionReason.CREDITED
+    return DeductionReason.LATE_RECEIPT if kind == DeductionKind.SHORTAGE_CLAIM else DeductionReason.PRICE_CORRECTED
+
+
+def reversal_description(kind: str, reference: str, *, credited: bool = False) -> str:
+    why = {
+        DeductionReason.CREDITED: _("credited by a credit note"), DeductionReason.LATE_RECEIPT: _("units received later"),
+        DeductionReason.PRICE_CORRECTED: _("PO cost corrected"),
+    }[reversal_reason(kind, credited=credited)]
+    return _("Reverses %(ref)s: %(why)s") % {"ref": reference, "why": why}
 
 
 def match_invoices(*, invoice_ids=None, actor: Actor | None = None, now: datetime.datetime | None = None) -> MatchSummary:
@@ -533,6 +575,9 @@ def match_invoices_via(path: str, *, invoice_ids=None, actor: Actor | None = Non
     ids = [int(pk) for pk in invoice_ids] if invoice_ids is not None else []
     if invoice_ids is not None and not ids:
         return summary
+    if ids:  # a credit note changes the match of the invoice it credits
+        credited = Invoice.objects.filter(pk__in=ids, invoice_type=InvoiceType.CREDIT_NOTE, reference_invoice__isnull=False)
+        ids = sorted(set(ids) | set(credited.values_list("reference_invoice_id", flat=True)))
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().filter(invoice_type=InvoiceType.INVOICE, state__in=MATCHABLE_STATES)
         if invoice_ids is not None:
@@ -568,6 +613,8 @@ def _sql_match(*, ids: list[int], every: bool, listening: dict, actor: Actor, no
         cursor.execute(STAGED_SQL)
         cursor.execute(match_sql, {
             "invoice_type": InvoiceType.INVOICE, "matchable": list(MATCHABLE_STATES), "sent": list(SENT_STATES),
+            "credit_note_type": InvoiceType.CREDIT_NOTE, "credit_counted": list(CREDIT_COUNTED_STATES),
+            "quantity_correction": CreditNoteReason.QUANTITY_CORRECTION, "price_correction": CreditNoteReason.PRICE_CORRECTION,
             "claimable": list(CLAIMABLE_STATES), "all": every, "ids": ids, "now": now, "now_text": now.isoformat(),
         })
         staged = 0
@@ -598,6 +645,7 @@ def _sql_match(*, ids: list[int], every: bool, listening: dict, actor: Actor, no
                                                      invoiced_quantity=MARKS["qty"], shortage_units=MARKS["short"]),
             "late_receipt_text": reversal_description(DeductionKind.SHORTAGE_CLAIM, MARKS["ref"]),
             "price_corrected_text": reversal_description(DeductionKind.PRICE_CLAIM, MARKS["ref"]),
+            "credited_text": reversal_description(DeductionKind.PRICE_CLAIM, MARKS["ref"], credited=True),
             "note": _("3-way match"), "end_of_month": PaymentTerms.END_OF_MONTH, "default_terms_days": 60,  # as terms_due_date
             "terms": [str(t) for t in TERMS_DAYS], "terms_days": list(TERMS_DAYS.values()),
             "actor_id": getattr(actor.user, "pk", None), "actor_token_id": getattr(actor.token, "pk", None),

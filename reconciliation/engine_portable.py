@@ -24,7 +24,7 @@ from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from invoicing.models import SENT_STATES, Invoice, InvoiceLine, InvoiceState, InvoiceType
+from invoicing.models import SENT_STATES, CreditNoteReason, Invoice, InvoiceLine, InvoiceState, InvoiceType
 from vendor_portal.models import AuditEvent
 from vendor_portal.services.audit import Actor
 
@@ -35,10 +35,12 @@ from .engine import (
     MatchSummary,
     _audit,
     _local_date,
+    CREDIT_COUNTED_STATES,
     claim_description,
     deduction_state,
     dispute_windows,
     reversal_description,
+    reversal_reason,
     window_for,
 )
 from .models import (
@@ -47,7 +49,6 @@ from .models import (
     ZERO,
     Deduction,
     DeductionKind,
-    DeductionReason,
     DeductionStatus,
     MatchResult,
     MatchStatus,
@@ -60,10 +61,11 @@ from .models import (
 NOTHING = Decimal(0)  # the SQL's integer 0 (COALESCE(..., 0), CASE ... ELSE 0): prints as "0"
 RESULT_FIELDS = [
     "status", "currency", "po_cost", "invoiced_cost", "ordered_quantity", "received_quantity", "invoiced_quantity",
-    "previously_invoiced_quantity", "shortage_units", "price_claim", "shortage_claim", "variance_reasons", "evidence", "computed_at",
+    "previously_invoiced_quantity", "shortage_units", "price_claim", "shortage_claim", "credited_quantity", "credited_amount",
+    "variance_reasons", "evidence", "computed_at",
 ]
 COMPARED = ["status", "po_cost", "invoiced_cost", "ordered_quantity", "received_quantity", "invoiced_quantity",
-            "previously_invoiced_quantity", "price_claim", "shortage_claim", "currency"]
+            "previously_invoiced_quantity", "price_claim", "shortage_claim", "currency", "credited_quantity", "credited_amount"]
 
 
 def _round2(value) -> Decimal:
@@ -85,9 +87,33 @@ def _target_lines(invoice_ids):
     return lines
 
 
-def _prior_quantities(target) -> dict[int, int]:
-    """Units earlier sent invoices already took from each line's PO line (the SQL's window function):
-    invoices ordered by submission (never-submitted last), then invoice id, then line id."""
+def _credits(credited_line_ids) -> dict[int, tuple[int, Decimal]]:
+    """{invoice line id: (units credited by quantity corrections, amount credited by price corrections)} from
+    the credit notes the match counts (the SQL's `cr` join)."""
+    credits: dict[int, tuple[int, Decimal]] = {}
+    rows = (
+        InvoiceLine.objects.filter(
+            credited_line_id__in=credited_line_ids, invoice__invoice_type=InvoiceType.CREDIT_NOTE,
+            invoice__state__in=list(CREDIT_COUNTED_STATES),
+            invoice__credit_reason__in=[CreditNoteReason.QUANTITY_CORRECTION, CreditNoteReason.PRICE_CORRECTION],
+        )
+        .order_by()
+        .values_list("credited_line_id", "invoice__credit_reason", "quantity", "line_amount")
+    )
+    for line_id, reason, quantity, amount in rows:
+        units, money_back = credits.get(line_id, (0, NOTHING))
+        if reason == CreditNoteReason.QUANTITY_CORRECTION:
+            units += quantity
+        else:
+            money_back += amount
+        credits[line_id] = (units, money_back)
+    return credits
+
+
+def _prior_quantities(target, credits: dict) -> dict[int, int]:
+    """Units earlier sent invoices already took from each line's PO line (the SQL's window function), net of
+    the units credit notes gave back: invoices ordered by submission (never-submitted last), then invoice
+    id, then line id."""
     taken = (
         InvoiceLine.objects.filter(
             invoice__invoice_type=InvoiceType.INVOICE, invoice__state__in=list(SENT_STATES),
@@ -103,7 +129,7 @@ def _prior_quantities(target) -> dict[int, int]:
         if po_line_id != current_po_line:
             current_po_line, running = po_line_id, 0
         prior[line_id] = running
-        running += quantity
+        running += max(0, quantity - credits.get(line_id, (0, NOTHING))[0])
     return prior
 
 
@@ -130,7 +156,13 @@ def match_rows(*, invoice_ids, now: datetime.datetime) -> tuple[list[dict], dict
     )
     if not lines:
         return [], {}
-    prior = _prior_quantities(target)
+    credits = _credits(
+        InvoiceLine.objects.filter(
+            invoice__invoice_type=InvoiceType.INVOICE, invoice__state__in=list(SENT_STATES),
+            purchase_order_line_id__in=target.values("purchase_order_line_id"),
+        ).values("id")
+    )
+    prior = _prior_quantities(target, credits)
     vendor_ids = {line["invoice__vendor_id"] for line in lines}
     tolerances = {
         (t["vendor_id"], t["marketplace_id"]): t
@@ -148,7 +180,8 @@ def match_rows(*, invoice_ids, now: datetime.datetime) -> tuple[list[dict], dict
     for line in lines:
         if line["id"] not in prior:  # the SQL joins the line to its own running total
             continue
-        computed.append(_compute(line, prior[line["id"]], tolerances, previous.get(line["id"]), claimed, now_text))
+        computed.append(_compute(line, prior[line["id"]], credits.get(line["id"], (0, NOTHING)), tolerances, previous.get(line["id"]),
+                                 claimed, now_text))
 
     waiting, engine_hold = defaultdict(bool), defaultdict(bool)
     for row in computed:
@@ -182,8 +215,11 @@ def match_rows(*, invoice_ids, now: datetime.datetime) -> tuple[list[dict], dict
     return rows, dict(by_status)
 
 
-def _compute(line: dict, prior_quantity: int, tolerances: dict, previous: dict | None, claimed: set, now_text: str) -> dict:
+def _compute(line: dict, prior_quantity: int, credit: tuple[int, Decimal], tolerances: dict, previous: dict | None, claimed: set,
+             now_text: str) -> dict:
     quantity, invoiced_cost, po_cost = line["quantity"], line["unit_cost"], line["purchase_order_line__net_cost"]
+    credited_quantity, credited_amount = credit
+    net_quantity = max(0, quantity - credited_quantity)
     ordered, shipped, received = (line["purchase_order_line__ordered_quantity"], line["purchase_order_line__shipped_quantity"],
                                   line["purchase_order_line__received_quantity"])
     vendor_id, marketplace_id, currency = line["invoice__vendor_id"], line["invoice__marketplace_id"], line["invoice__currency"]
@@ -193,15 +229,15 @@ def _compute(line: dict, prior_quantity: int, tolerances: dict, previous: dict |
         if tolerance else (NOTHING, NOTHING, NOTHING, NOTHING)
     )
 
-    shortage_units = max(0, quantity - max(0, received - prior_quantity))
-    price_gap = max(invoiced_cost - po_cost, NOTHING)
-    price_amount = _round2(price_gap * quantity)
+    shortage_units = max(0, net_quantity - max(0, received - prior_quantity))
+    price_over = max(max(invoiced_cost - po_cost, NOTHING) * net_quantity - credited_amount, NOTHING)
+    price_amount = _round2(price_over)
     shortage_amount = _round2(shortage_units * invoiced_cost)
-    over_amount = price_gap * quantity + shortage_units * invoiced_cost
-    under_amount = max(po_cost - invoiced_cost, NOTHING) * quantity
-    po_value = po_cost * quantity
+    over_amount = price_over + shortage_units * invoiced_cost
+    under_amount = max(po_cost - invoiced_cost, NOTHING) * net_quantity
+    po_value = po_cost * net_quantity
 
-    if received == 0:
+    if received == 0 and net_quantity > 0:
         status = MatchStatus.PENDING_RECEIPT
     elif over_amount > 0 and (over_amount > over_absolute or over_amount * 100 > over_percent * po_value):
         status = MatchStatus.OVER_TOLERANCE
@@ -218,7 +254,7 @@ def _compute(line: dict, prior_quantity: int, tolerances: dict, previous: dict |
     numbers = {
         "status": status, "po_cost": po_cost, "invoiced_cost": invoiced_cost, "ordered_quantity": ordered, "received_quantity": received,
         "invoiced_quantity": quantity, "previously_invoiced_quantity": prior_quantity, "price_claim": price_claim,
-        "shortage_claim": shortage_claim, "currency": currency,
+        "shortage_claim": shortage_claim, "currency": currency, "credited_quantity": credited_quantity, "credited_amount": credited_amount,
     }
     changed = previous is None or any(previous[name] != numbers[name] for name in COMPARED)
     previous_status = previous["status"] if previous else None
@@ -235,6 +271,7 @@ def _compute(line: dict, prior_quantity: int, tolerances: dict, previous: dict |
             "ordered_quantity": ordered, "shipped_quantity": shipped, "received_quantity": received, "invoiced_quantity": quantity,
             "previously_invoiced_quantity": prior_quantity, "shortage_units": shortage_units,
             "price_claim": _text(price_amount), "shortage_claim": _text(shortage_amount),
+            "credited_quantity": credited_quantity, "credited_amount": _text(credited_amount),
             "over_amount": _text(_round2(over_amount)), "under_amount": _text(_round2(under_amount)), "po_value": _text(_round2(po_value)),
             "tolerance": {
                 "id": tolerance["id"] if tolerance else None, "over_percent": _text(over_percent), "over_absolute": _text(over_absolute),
@@ -249,6 +286,8 @@ def _compute(line: dict, prior_quantity: int, tolerances: dict, previous: dict |
         "time_zone": line["invoice__marketplace__time_zone"], "purchase_order_id": line["purchase_order_line__purchase_order_id"],
         "status": status, "price_claim": price_claim, "shortage_claim": shortage_claim, "shortage_reason": shortage_reason,
         "price_reason": price_reason, "previous_status": previous_status, "changed": changed,
+        "credited_more_units": credited_quantity > (previous["credited_quantity"] if previous else 0),
+        "credited_more_amount": credited_amount > (previous["credited_amount"] if previous else 0),
         "has_price_claim": (line["id"], DeductionKind.PRICE_CLAIM) in claimed,
         "has_shortage_claim": (line["id"], DeductionKind.SHORTAGE_CLAIM) in claimed,
         "evidence": evidence, "invoice_state": line["invoice__state"], "previous_pk": previous["pk"] if previous else None,
@@ -256,7 +295,7 @@ def _compute(line: dict, prior_quantity: int, tolerances: dict, previous: dict |
             "status": status, "currency": currency, "po_cost": po_cost, "invoiced_cost": invoiced_cost, "ordered_quantity": ordered,
             "received_quantity": received, "invoiced_quantity": quantity, "previously_invoiced_quantity": prior_quantity,
             "shortage_units": shortage_units, "price_claim": price_claim, "shortage_claim": shortage_claim,
-            "variance_reasons": variance_reasons, "evidence": evidence,
+            "credited_quantity": credited_quantity, "credited_amount": credited_amount, "variance_reasons": variance_reasons, "evidence": evidence,
         },
     }
 
@@ -340,12 +379,14 @@ def _apply_claims(rows: list[dict], summary: MatchSummary, audits: list, actor: 
         if remaining <= 0:
             continue
         back = remaining - amount
+        # units credited back shrink both claims; a price correction only the price claim
+        credited = bool(row) and (row["credited_more_units"] or (kind == DeductionKind.PRICE_CLAIM and row["credited_more_amount"]))
         reversals.append(Deduction(
             vendor_id=claim.vendor_id, marketplace_id=claim.marketplace_id, kind=DeductionKind.REVERSAL,
-            reason=DeductionReason.LATE_RECEIPT if kind == DeductionKind.SHORTAGE_CLAIM else DeductionReason.PRICE_CORRECTED,
+            reason=reversal_reason(kind, credited=credited),
             variance_type=claim.variance_type, amount=back, currency=claim.currency, invoice_id=claim.invoice_id,
             invoice_line_id=claim.invoice_line_id, purchase_order_id=claim.purchase_order_id, shipment_id=claim.shipment_id,
-            reverses=claim, evidence=evidence, created_at=now, description=reversal_description(kind, claim.reference),
+            reverses=claim, evidence=evidence, created_at=now, description=reversal_description(kind, claim.reference, credited=credited),
         ))
         before = {"status": claim.status}
         if claim.status in (DeductionStatus.OPEN, DeductionStatus.SETTLED, DeductionStatus.UPHELD, DeductionStatus.PARTLY_REVERSED):

@@ -141,6 +141,9 @@ class MatchResult(models.Model):
     invoiced_quantity = models.IntegerField(_("invoiced"))
     previously_invoiced_quantity = models.IntegerField(_("invoiced before"))
     shortage_units = models.IntegerField(_("units short"))
+    # What accepted credit notes (quantity and price corrections) already took back from this line.
+    credited_quantity = models.IntegerField(_("units credited"), default=0)
+    credited_amount = models.DecimalField(_("price credited"), **MONEY, default=ZERO)
     price_claim = models.DecimalField(_("price claim"), **MONEY, default=ZERO)
     shortage_claim = models.DecimalField(_("shortage claim"), **MONEY, default=ZERO)
     variance_reasons = models.JSONField(_("variance reasons"), default=list, blank=True)
@@ -161,7 +164,7 @@ class MatchResult(models.Model):
 
     @property
     def matched_quantity(self) -> int:
-        return self.invoiced_quantity - self.shortage_units
+        return self.invoiced_quantity - self.credited_quantity - self.shortage_units
 
     @property
     def price_variance(self) -> Decimal:
@@ -205,6 +208,7 @@ class DeductionReason(models.TextChoices):
     COOP_AGREEMENT = "coop_agreement", _("Co-op agreement")
     LATE_RECEIPT = "late_receipt", _("Units received later")
     PRICE_CORRECTED = "price_corrected", _("PO cost corrected")
+    CREDITED = "credited", _("Credited by the vendor's credit note")
     DISPUTE_REVERSED = "dispute_reversed", _("Dispute approved")
 
 

@@ -133,7 +133,7 @@ PAY_DATE_PAST = _error("Pay date in the past", 400, "pay_date_past", "The pay da
 MATCH_RESULT = OpenApiExample("One line", response_only=True, value={
     "invoice_id": 7, "invoice_line_id": 11, "sequence": 1, "status": "over_tolerance", "currency": "USD", "po_cost": "10.00",
     "invoiced_cost": "10.50", "ordered_quantity": 100, "received_quantity": 96, "invoiced_quantity": 100,
-    "previously_invoiced_quantity": 0, "price_claim": "50.00", "shortage_claim": "42.00",
+    "previously_invoiced_quantity": 0, "price_claim": "50.00", "shortage_claim": "42.00", "credited_quantity": 0, "credited_amount": "0.00",
     "matching_context": {"matched_quantity": 96, "matched_amount": {"amount": "1008.00", "currency": "USD"}, "quantity_variance": 4,
                          "price_variance": {"amount": "0.50", "currency": "USD"},
                          "variance_reasons": [{"variance_type": "PQV", "defect_types": ["SHORTAGES_IN_TRANSIT"]},

@@ -343,13 +343,15 @@ class MatchResultSerializer(serializers.Serializer):
     previously_invoiced_quantity = serializers.IntegerField()
     price_claim = serializers.DecimalField(**MONEY)
     shortage_claim = serializers.DecimalField(**MONEY)
+    credited_quantity = serializers.IntegerField(help_text="Units accepted credit notes (quantity corrections) took back from the line.")
+    credited_amount = serializers.DecimalField(**MONEY, help_text="What accepted credit notes (price corrections) took back from the line.")
     matching_context = serializers.SerializerMethodField()
     evidence = serializers.JSONField()
     computed_at = serializers.DateTimeField()
 
     def get_matching_context(self, obj) -> dict:
         """financesInvoices MatchingContext, in snake_case."""
-        matched = obj.invoiced_quantity - obj.shortage_units
+        matched = obj.matched_quantity
         return {
             "matched_quantity": matched,
             "matched_amount": {"amount": f"{obj.invoiced_cost * matched:.2f}", "currency": obj.currency},

@@ -220,3 +220,24 @@ def test_a_run_is_not_dated_in_the_past_or_years_ahead(vendor):
         assert refused.value.as_error_list()[0]["code"] == code
         with pytest.raises(DomainValidationError):
             payment_run_preview(scope=scope_for_user(ap_user()), pay_date=when)
+
+
+def test_credit_note_for_short_units_is_not_charged_twice_in_the_payment_run(vendor, django_capture_on_commit_callbacks):
+    """The money walk's invoice (100 at 10.50, 96 received: shortage 42.00, price 50.00), then the vendor credits the 4
+    short units. Accepting the credit note re-matches the invoice: the shortage claim and the price claim on the 4 units
+    are reversed, so the run nets the claim, its reversal and the credit note, and pays 96 units at the PO's 10.00."""
+    invoice, _po = accepted_invoice(vendor, payment_terms="net30")
+    match_invoices(invoice_ids=[invoice.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        credit_note = accepted_credit_note(vendor, invoice, quantity=4, unit_cost="10.50", reason="quantity_correction")
+    assert credit_note.grand_total == Decimal("42.00")
+
+    remittance = approve_and_pay(create_run()).remittances.get()
+    lines = [(line.kind, line.amount) for line in remittance.lines.order_by("sequence")]
+    assert sorted(lines) == sorted([
+        (RemittanceLineKind.INVOICE_PAID, Decimal("1050.00")),
+        (RemittanceLineKind.DEDUCTION, Decimal("-42.00")), (RemittanceLineKind.DEDUCTION, Decimal("-50.00")),
+        (RemittanceLineKind.REVERSAL, Decimal("42.00")), (RemittanceLineKind.REVERSAL, Decimal("2.00")),
+        (RemittanceLineKind.CREDIT_NOTE, Decimal("-42.00")),
+    ])
+    assert remittance.net_amount == Decimal("960.00") == sum(amount for _kind, amount in lines)

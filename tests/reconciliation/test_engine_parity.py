@@ -16,7 +16,7 @@ from reconciliation.models import Deduction, DeductionKind, DeductionReason, Ded
 from tests.audit_check import audit_exempt
 from tests.factories import marketplace
 from tests.invoicing.factories import shipped_po
-from tests.reconciliation.factories import accept, accepted_invoice, submitted_invoice
+from tests.reconciliation.factories import accept, accepted_credit_note, accepted_invoice, submitted_invoice
 from vendor_portal.models import AuditEvent, Notification
 from vendor_portal.services.audit import Actor
 from webhooks.models import WebhookDelivery, WebhookSubscription
@@ -140,6 +140,20 @@ def test_portable_path_matches_the_sql_path_step_by_step(vendor, other_vendor):
     sql = assert_same_outcome()  # nothing changed since: both paths leave everything alone
     assert sql["summary"]["claims_raised"] == sql["summary"]["reversals"] == 0 and sql["audits"] == []
 
+    # Credit notes: 5.00 of TOL-2's 7.00 over-billing credited leaves 2.00, within its tolerance: the claim is reversed in
+    # full; PART-2's 50 units credited back take its shortage (510.00) and what is left of its price claim (5.00) back;
+    # returned goods are not a correction of the invoice: UNDER-1 is left alone.
+    accepted_credit_note(other_vendor, beyond, quantity=1, unit_cost="5.00", reason="price_correction", number="CN-TOL-2")
+    accepted_credit_note(vendor, second, quantity=50, unit_cost="10.20", reason="quantity_correction", number="CN-PART-2")
+    accepted_credit_note(vendor, under, quantity=2, unit_cost="9.00", reason="return", number="CN-UNDER-1")  # not a correction
+    sql = assert_same_outcome()
+    assert sql["summary"]["reversals"] == 3 and sql["summary"]["claims_raised"] == 0
+    reversals = Deduction.objects.filter(kind=DeductionKind.REVERSAL, reason=DeductionReason.CREDITED)
+    assert sorted((d.invoice_id, d.amount) for d in reversals) == sorted([(beyond.pk, Decimal("7.00")), (second.pk, Decimal("5.00")),
+                                                                          (second.pk, Decimal("510.00"))])
+    sql = assert_same_outcome()
+    assert sql["audits"] == []
+
 
 def test_each_path_leaves_nothing_for_the_other_to_redo(vendor):
     if connection.vendor != "postgresql":
@@ -176,7 +190,8 @@ def test_each_path_gives_the_money_walk_numbers(vendor, path):
     assert result.evidence == {
         "po_cost": "10.00", "invoiced_cost": "10.50", "price_variance": "0.50", "ordered_quantity": 100, "shipped_quantity": 100,
         "received_quantity": 96, "invoiced_quantity": 100, "previously_invoiced_quantity": 0, "shortage_units": 4,
-        "price_claim": "50.00", "shortage_claim": "42.00", "over_amount": "92.00", "under_amount": "0.00", "po_value": "1000.00",
+        "price_claim": "50.00", "shortage_claim": "42.00", "credited_quantity": 0, "credited_amount": "0",
+        "over_amount": "92.00", "under_amount": "0.00", "po_value": "1000.00",
         "tolerance": {"id": None, "over_percent": "0", "over_absolute": "0", "under_percent": "0", "under_absolute": "0"},
         "currency": "USD", "computed_at": now.isoformat(),
     }
@@ -229,3 +244,44 @@ def test_portable_path_issues_a_fixed_number_of_queries_apart_from_insert_batche
     else:
         assert len(five) == len(fifty)
     assert len(five) <= 20
+
+
+@pytest.mark.parametrize("path", ["portable", "sql"])
+def test_credit_note_for_the_short_units_reverses_the_shortage_claim_so_the_vendor_pays_for_them_once(vendor, path):
+    """The money walk's invoice (4 units short: 42.00 claimed) then the vendor's credit note for those 4 units at 10.50:
+    the claim is reversed (reason `credited`), the price claim stays, and the evidence shows the credited units."""
+    if path == "sql" and connection.vendor != "postgresql":
+        pytest.skip("the SQL path is PostgreSQL's")
+    invoice, _po = accepted_invoice(vendor)
+    match_invoices_via(path, invoice_ids=[invoice.pk])
+    shortage = Deduction.objects.get(invoice=invoice, kind=DeductionKind.SHORTAGE_CLAIM)
+
+    credit_note = accepted_credit_note(vendor, invoice, quantity=4, unit_cost="10.50", reason="quantity_correction")
+    summary = match_invoices_via(path, invoice_ids=[credit_note.pk])  # matching the credit note matches what it credits
+    assert summary.as_dict()["reversals"] == 2 and summary.as_dict()["claims_raised"] == 0
+    reversal = Deduction.objects.get(kind=DeductionKind.REVERSAL, reverses=shortage)
+    assert (reversal.amount, reversal.reason, reversal.reverses_id) == (Decimal("42.00"), DeductionReason.CREDITED, shortage.pk)
+    assert reversal.description == f"Reverses {shortage.reference}: credited by a credit note"
+    result = MatchResult.objects.get(invoice=invoice)
+    assert (result.credited_quantity, result.shortage_units, result.shortage_claim, result.price_claim, result.matched_quantity) == (
+        4, 0, Decimal("0.00"), Decimal("48.00"), 96)  # the price claim is on the 96 units still billed
+    assert result.evidence["credited_quantity"] == 4
+    price = Deduction.objects.get(invoice=invoice, kind=DeductionKind.PRICE_CLAIM)
+    assert price.status == DeductionStatus.PARTLY_REVERSED
+    assert Deduction.objects.filter(reverses=price).get().amount == Decimal("2.00")
+    assert match_invoices_via(path, invoice_ids=[invoice.pk]).as_dict()["reversals"] == 0
+
+
+@pytest.mark.parametrize("path", ["portable", "sql"])
+def test_credit_note_accepted_before_the_match_leaves_nothing_to_claim(vendor, path):
+    """The vendor credits the 4 short units and the 0.50 overcharge on the 96 before AP's match runs: no claim at all."""
+    if path == "sql" and connection.vendor != "postgresql":
+        pytest.skip("the SQL path is PostgreSQL's")
+    invoice, _po = accepted_invoice(vendor)
+    accepted_credit_note(vendor, invoice, quantity=4, unit_cost="10.50", reason="quantity_correction", number="CN-Q")
+    accepted_credit_note(vendor, invoice, quantity=96, unit_cost="0.50", reason="price_correction", number="CN-P")
+    summary = match_invoices_via(path, invoice_ids=[invoice.pk])
+    assert summary.as_dict()["by_status"] == {"matched": 1} and summary.as_dict()["claims_raised"] == 0
+    result = MatchResult.objects.get(invoice=invoice)
+    assert (result.credited_quantity, result.credited_amount, result.shortage_units) == (4, Decimal("48.00"), 0)
+    assert not Deduction.objects.filter(invoice=invoice).exists()
