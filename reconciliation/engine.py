@@ -7,7 +7,7 @@ number of lines, and no row of it becomes a Python object:
 1. lock the invoices (SELECT ... FOR UPDATE, pk order),
 2. `MATCH_SQL` computes every line's variances (a window function gives each line the units earlier
    invoices of the same PO line already took), applies the most specific `MatchTolerance`, upserts the
-   `MatchResult` rows whose numbers changed (INSERT ... ON CONFLICT, evidence built there), stages the
+   `MatchResult` rows whose numbers changed (INSERT ... ON CONFLICT; the numbers are columns), stages the
    lines there is something to do about (changed numbers, a claim not raised yet, an invoice whose
    state may move; a re-run over unchanged data stages nothing) in a temporary table, locks the claims
    those lines already have (pk order) and returns the count of the lines by status,
@@ -83,7 +83,7 @@ BATCH = 2000
 # Sorts and hashes of a 100,000-line sweep fit in memory instead of spilling to disk (this transaction only).
 WORK_MEM = "64MB"
 
-# What a result stores as evidence (and a claim carries), built where it is written.
+# The numbers a claim (or its reversal) carries as evidence, built where it is written (MatchResult has them as columns).
 EVIDENCE_SQL = """jsonb_build_object(
     'po_cost', {r}.po_cost::text, 'invoiced_cost', {r}.invoiced_cost::text, 'price_variance', ({r}.invoiced_cost - {r}.po_cost)::text,
     'ordered_quantity', {r}.ordered_quantity, 'shipped_quantity', {r}.shipped_quantity, 'received_quantity', {r}.received_quantity,
@@ -92,9 +92,6 @@ EVIDENCE_SQL = """jsonb_build_object(
     'credited_quantity', {r}.credited_quantity, 'credited_amount', {r}.credited_amount::text,
     'over_amount', ROUND({r}.over_amount, 2)::text, 'under_amount', ROUND({r}.under_amount, 2)::text, 'po_value', ROUND({r}.po_value, 2)::text,
     'tolerance', {r}.tolerance_evidence, 'currency', {r}.currency, 'computed_at', %(now_text)s)"""
-
-VARIANCE_REASONS_SQL = """(CASE WHEN {r}.shortage_units > 0 THEN jsonb_build_array(jsonb_build_object('variance_type', 'PQV', 'defect_types', jsonb_build_array({r}.shortage_reason))) ELSE '[]'::jsonb END)
-           || (CASE WHEN {r}.invoiced_cost > {r}.po_cost THEN jsonb_build_array(jsonb_build_object('variance_type', 'PPV', 'defect_types', jsonb_build_array({r}.price_reason))) ELSE '[]'::jsonb END)"""
 
 # The lines MATCH_SQL stages for APPLY_SQL; dropped at the end of the match (and at the latest at commit).
 STAGED_TABLE = "reconciliation_match_staged"
@@ -156,14 +153,15 @@ numbers AS (
            b.credited_amount > COALESCE(prev.credited_amount, 0) AS credited_more_amount,
            ROW(prev.status::text, prev.po_cost, prev.invoiced_cost, prev.ordered_quantity, prev.received_quantity, prev.invoiced_quantity,
                prev.previously_invoiced_quantity, prev.price_claim, prev.shortage_claim, prev.currency::text, prev.credited_quantity,
-               prev.credited_amount) AS previous_numbers
+               prev.credited_amount, prev.shipped_quantity) AS previous_numbers
     FROM billed b
     JOIN {po_line} pol ON pol.id = b.purchase_order_line_id
     -- A lookup by the unique index per line rather than a join: a join planned on stale statistics (the
     -- results of a first sweep not analyzed yet) can become a nested loop over the whole table per line.
     LEFT JOIN LATERAL (
         SELECT r.status, r.po_cost, r.invoiced_cost, r.ordered_quantity, r.received_quantity, r.invoiced_quantity,
-               r.previously_invoiced_quantity, r.price_claim, r.shortage_claim, r.currency, r.credited_quantity, r.credited_amount
+               r.previously_invoiced_quantity, r.price_claim, r.shortage_claim, r.currency, r.credited_quantity, r.credited_amount,
+               r.shipped_quantity
         FROM {result} r WHERE r.invoice_line_id = b.id LIMIT 1
     ) prev ON TRUE
     LEFT JOIN LATERAL (  -- evaluated once per (vendor, marketplace), its evidence with it
@@ -218,16 +216,17 @@ checked AS (  -- materialized: read three times below
            c.shortage_claim,
            c.previous_numbers IS DISTINCT FROM ROW(c.status::text, c.po_cost, c.invoiced_cost, c.ordered_quantity, c.received_quantity,
                c.invoiced_quantity, c.prior_quantity, c.price_claim, c.shortage_claim, c.currency::text, c.credited_quantity,
-               c.credited_amount) AS changed
+               c.credited_amount, c.shipped_quantity) AS changed
     FROM claimed c
 ),
 upserted AS (
     INSERT INTO {result} AS mr (invoice_id, invoice_line_id, status, currency, po_cost, invoiced_cost, ordered_quantity, received_quantity,
                                 invoiced_quantity, previously_invoiced_quantity, shortage_units, price_claim, shortage_claim,
-                                credited_quantity, credited_amount, variance_reasons, evidence, computed_at)
+                                credited_quantity, credited_amount, shipped_quantity, tolerance, computed_at)
+    -- the numbers are the columns: no JSON is built per line (the tolerance's is built once per tolerance)
     SELECT m.invoice_id, m.invoice_line_id, m.status, m.currency, m.po_cost, m.invoiced_cost, m.ordered_quantity, m.received_quantity,
            m.invoiced_quantity, m.prior_quantity, m.shortage_units, m.price_claim, m.shortage_claim, m.credited_quantity, m.credited_amount,
-           {variance_reasons_m}, {evidence_m}, %(now)s
+           m.shipped_quantity, m.tolerance_evidence, %(now)s
     FROM checked m
     WHERE m.changed  -- an unchanged line is not rewritten: its evidence and computed_at stay those of when its numbers last changed
     ON CONFLICT (invoice_line_id) DO UPDATE SET
@@ -235,7 +234,8 @@ upserted AS (
         ordered_quantity = EXCLUDED.ordered_quantity, received_quantity = EXCLUDED.received_quantity,
         invoiced_quantity = EXCLUDED.invoiced_quantity, previously_invoiced_quantity = EXCLUDED.previously_invoiced_quantity,
         shortage_units = EXCLUDED.shortage_units, price_claim = EXCLUDED.price_claim, shortage_claim = EXCLUDED.shortage_claim,
-        credited_quantity = EXCLUDED.credited_quantity, credited_amount = EXCLUDED.credited_amount, variance_reasons = EXCLUDED.variance_reasons, evidence = EXCLUDED.evidence, computed_at = EXCLUDED.computed_at
+        credited_quantity = EXCLUDED.credited_quantity, credited_amount = EXCLUDED.credited_amount,
+        shipped_quantity = EXCLUDED.shipped_quantity, tolerance = EXCLUDED.tolerance, computed_at = EXCLUDED.computed_at
 ),
 -- Only the lines there is something to do about: changed numbers, a claim not raised yet, or an invoice whose
 -- state may move. A re-run over unchanged data stages nothing. The claims are looked up by index only for the
@@ -479,8 +479,7 @@ def _tables() -> dict:
 def _statements() -> tuple[str, str]:
     tables = _tables()
     match_sql = MATCH_SQL.format(
-        **tables, evidence_m=EVIDENCE_SQL.format(r="m"), evidence_a=EVIDENCE_SQL.format(r="a"),
-        variance_reasons_m=VARIANCE_REASONS_SQL.format(r="m"),
+        **tables, evidence_a=EVIDENCE_SQL.format(r="a"),
     )
     apply_sql = APPLY_SQL.format(
         **tables, claim_reference=_reference_sql("d.claim_kind", "d.claim_id"),

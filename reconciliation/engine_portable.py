@@ -57,12 +57,14 @@ from .models import (
     money,
     terms_due_date,
 )
+from .models import price_reason as model_price_reason
+from .models import shortage_reason as model_shortage_reason
 
 NOTHING = Decimal(0)  # the SQL's integer 0 (COALESCE(..., 0), CASE ... ELSE 0): prints as "0"
 RESULT_FIELDS = [
     "status", "currency", "po_cost", "invoiced_cost", "ordered_quantity", "received_quantity", "invoiced_quantity",
     "previously_invoiced_quantity", "shortage_units", "price_claim", "shortage_claim", "credited_quantity", "credited_amount",
-    "variance_reasons", "evidence", "computed_at",
+    "shipped_quantity", "tolerance", "computed_at",
 ]
 COMPARED = ["status", "po_cost", "invoiced_cost", "ordered_quantity", "received_quantity", "invoiced_quantity",
             "previously_invoiced_quantity", "price_claim", "shortage_claim", "currency", "credited_quantity", "credited_amount"]
@@ -246,8 +248,8 @@ def _compute(line: dict, prior_quantity: int, credit: tuple[int, Decimal], toler
     else:
         status = MatchStatus.MATCHED
     status = str(status.value)
-    shortage_reason = "SHORTAGES_IN_TRANSIT" if shipped >= prior_quantity + quantity else "OVERBILLING"
-    price_reason = "ROUNDING_ISSUES" if invoiced_cost - po_cost <= CENT else "PRODUCT_COST_NOT_REGISTERED"
+    shortage_reason = model_shortage_reason(shipped_quantity=shipped, previously_invoiced_quantity=prior_quantity, invoiced_quantity=quantity)
+    price_reason = model_price_reason(invoiced_cost=invoiced_cost, po_cost=po_cost)
     price_claim = price_amount if status == MatchStatus.OVER_TOLERANCE else NOTHING
     shortage_claim = shortage_amount if status == MatchStatus.OVER_TOLERANCE else NOTHING
 
@@ -255,15 +257,15 @@ def _compute(line: dict, prior_quantity: int, credit: tuple[int, Decimal], toler
         "status": status, "po_cost": po_cost, "invoiced_cost": invoiced_cost, "ordered_quantity": ordered, "received_quantity": received,
         "invoiced_quantity": quantity, "previously_invoiced_quantity": prior_quantity, "price_claim": price_claim,
         "shortage_claim": shortage_claim, "currency": currency, "credited_quantity": credited_quantity, "credited_amount": credited_amount,
+        "shipped_quantity": shipped,
     }
     changed = previous is None or any(previous[name] != numbers[name] for name in COMPARED)
     previous_status = previous["status"] if previous else None
 
-    variance_reasons = []
-    if shortage_units > 0:
-        variance_reasons.append({"variance_type": "PQV", "defect_types": [shortage_reason]})
-    if invoiced_cost > po_cost:
-        variance_reasons.append({"variance_type": "PPV", "defect_types": [price_reason]})
+    tolerance_applied = {
+        "id": tolerance["id"] if tolerance else None, "over_percent": _text(over_percent), "over_absolute": _text(over_absolute),
+        "under_percent": _text(under_percent), "under_absolute": _text(under_absolute),
+    }
     evidence = None
     if changed or price_claim > 0 or shortage_claim > 0 or previous_status == MatchStatus.OVER_TOLERANCE:
         evidence = {
@@ -273,11 +275,7 @@ def _compute(line: dict, prior_quantity: int, credit: tuple[int, Decimal], toler
             "price_claim": _text(price_amount), "shortage_claim": _text(shortage_amount),
             "credited_quantity": credited_quantity, "credited_amount": _text(credited_amount),
             "over_amount": _text(_round2(over_amount)), "under_amount": _text(_round2(under_amount)), "po_value": _text(_round2(po_value)),
-            "tolerance": {
-                "id": tolerance["id"] if tolerance else None, "over_percent": _text(over_percent), "over_absolute": _text(over_absolute),
-                "under_percent": _text(under_percent), "under_absolute": _text(under_absolute),
-            },
-            "currency": currency, "computed_at": now_text,
+            "tolerance": tolerance_applied, "currency": currency, "computed_at": now_text,
         }
     return {
         "invoice_line_id": line["id"], "invoice_id": line["invoice_id"], "vendor_id": vendor_id, "marketplace_id": marketplace_id,
@@ -295,7 +293,8 @@ def _compute(line: dict, prior_quantity: int, credit: tuple[int, Decimal], toler
             "status": status, "currency": currency, "po_cost": po_cost, "invoiced_cost": invoiced_cost, "ordered_quantity": ordered,
             "received_quantity": received, "invoiced_quantity": quantity, "previously_invoiced_quantity": prior_quantity,
             "shortage_units": shortage_units, "price_claim": price_claim, "shortage_claim": shortage_claim,
-            "credited_quantity": credited_quantity, "credited_amount": credited_amount, "variance_reasons": variance_reasons, "evidence": evidence,
+            "credited_quantity": credited_quantity, "credited_amount": credited_amount, "shipped_quantity": shipped,
+            "tolerance": tolerance_applied,
         },
     }
 
