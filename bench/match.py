@@ -5,7 +5,8 @@
 
 Migrates, then loads vendor RBENCH's POs, PO lines, accepted invoices and invoice lines with COPY (10 lines
 per invoice and PO; rows already there are kept, so a second run only measures). The mix per line: 70%
-exact, 10% billed above the PO cost, 10% short-received, 5% under-billed, 5% nothing received yet.
+exact, 10% billed above the PO cost, 10% short-received, 5% under-billed, 5% nothing received yet; every
+tenth invoice has an accepted credit note (a quantity correction) for its short units, which the match nets.
 
 Each round first forgets earlier results of RBENCH (match results, deductions, invoice states back to
 accepted), then times:
@@ -40,7 +41,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import Count, Sum  # noqa: E402
+from django.db.models import Count, F, Sum  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -106,7 +107,7 @@ def setup() -> tuple[Vendor, dict]:
 
 
 def load(vendor: Vendor, places: dict, lines: int) -> float:
-    have = InvoiceLine.objects.filter(invoice__vendor=vendor).count()
+    have = InvoiceLine.objects.filter(invoice__vendor=vendor, invoice__invoice_type="Invoice").count()
     invoices_wanted = lines // LINES_PER_INVOICE
     invoices_have = have // LINES_PER_INVOICE
     if invoices_have >= invoices_wanted:
@@ -175,10 +176,57 @@ def load(vendor: Vendor, places: dict, lines: int) -> float:
                         "unit_cost": billed_cost, "line_amount": ordered * billed_cost,
                     })
             _insert(InvoiceLine, invoice_lines)
+    analyze()
+    return time.perf_counter() - started
+
+
+def analyze() -> None:
     with connection.cursor() as cursor:
         for table in ("purchase_orders_purchaseorder", "purchase_orders_purchaseorderline", "invoicing_invoice", "invoicing_invoiceline"):
             cursor.execute(f"ANALYZE {table}")
-    return time.perf_counter() - started
+
+
+def load_credit_notes(vendor: Vendor) -> int:
+    """Every tenth invoice: an accepted credit note for the units its lines billed beyond those received."""
+    if Invoice.objects.filter(vendor=vendor, invoice_type="CreditNote").exists():
+        return 0
+    short = list(
+        InvoiceLine.objects.filter(invoice__vendor=vendor, invoice__invoice_type="Invoice", invoice__number__endswith="0",
+                                   purchase_order_line__received_quantity__gt=0,
+                                   purchase_order_line__received_quantity__lt=F("purchase_order_line__ordered_quantity"))
+        .order_by("invoice_id", "sequence")
+        .values("id", "invoice_id", "invoice__number", "invoice__marketplace_id", "invoice__invoice_date", "purchase_order_line_id",
+                "purchase_order_number", "asin", "vendor_sku", "unit_cost", "purchase_order_line__ordered_quantity",
+                "purchase_order_line__received_quantity")
+    )
+    by_invoice: dict[int, list[dict]] = {}
+    for line in short:
+        line["units"] = line["purchase_order_line__ordered_quantity"] - line["purchase_order_line__received_quantity"]
+        by_invoice.setdefault(line["invoice_id"], []).append(line)
+    now = timezone.now()
+    with transaction.atomic():
+        credit_notes = []
+        for invoice_id, lines in by_invoice.items():
+            total = sum((line["units"] * line["unit_cost"] for line in lines), Decimal("0"))
+            first = lines[0]
+            credit_notes.append({
+                "vendor_id": vendor.pk, "marketplace_id": first["invoice__marketplace_id"], "invoice_type": "CreditNote",
+                "number": f"CN-{first['invoice__number']}", "invoice_date": first["invoice__invoice_date"], "currency": "USD",
+                "state": InvoiceState.ACCEPTED, "state_changed_at": now, "payment_terms": "net30", "items_subtotal": total,
+                "grand_total": total, "source": "credit", "reference_invoice_id": invoice_id, "credit_reason": "quantity_correction",
+                "submitted_at": now, "created_at": now, "updated_at": now,
+            })
+        _insert(Invoice, credit_notes)
+        ids = dict(Invoice.objects.filter(vendor=vendor, invoice_type="CreditNote").values_list("reference_invoice_id", "pk"))
+        _insert(InvoiceLine, [
+            {"invoice_id": ids[invoice_id], "sequence": sequence, "credited_line_id": line["id"],
+             "purchase_order_line_id": line["purchase_order_line_id"], "purchase_order_number": line["purchase_order_number"],
+             "asin": line["asin"], "vendor_sku": line["vendor_sku"], "quantity": line["units"], "unit_cost": line["unit_cost"],
+             "line_amount": line["units"] * line["unit_cost"]}
+            for invoice_id, lines in by_invoice.items() for sequence, line in enumerate(lines, 1)
+        ])
+    analyze()
+    return len(by_invoice)
 
 
 def reset(vendor: Vendor) -> None:
@@ -219,8 +267,11 @@ def main() -> None:
     args = parser.parse_args()
     vendor, places = setup()
     seconds = load(vendor, places, args.lines)
-    total = InvoiceLine.objects.filter(invoice__vendor=vendor).count()
-    print(f"loaded {total:,} invoice lines of {VENDOR_CODE} ({'already there' if not seconds else f'{seconds:.1f} s'})")
+    total = InvoiceLine.objects.filter(invoice__vendor=vendor, invoice__invoice_type="Invoice").count()
+    credit_notes = load_credit_notes(vendor)
+    credited = InvoiceLine.objects.filter(invoice__vendor=vendor, invoice__invoice_type="CreditNote").count()
+    print(f"loaded {total:,} invoice lines of {VENDOR_CODE} ({'already there' if not seconds else f'{seconds:.1f} s'}), "
+          f"{credited:,} of them credited back by credit notes{f' ({credit_notes:,} loaded now)' if credit_notes else ''}")
 
     reset(vendor)
     timed_sql(vendor)  # warms the cache for both

@@ -7,10 +7,11 @@ number of lines, and no row of it becomes a Python object:
 1. lock the invoices (SELECT ... FOR UPDATE, pk order),
 2. `MATCH_SQL` computes every line's variances (a window function gives each line the units earlier
    invoices of the same PO line already took), applies the most specific `MatchTolerance`, upserts the
-   `MatchResult` rows whose numbers changed (INSERT ... ON CONFLICT; the numbers are columns), stages the
-   lines there is something to do about (changed numbers, a claim not raised yet, an invoice whose
-   state may move; a re-run over unchanged data stages nothing) in a temporary table, locks the claims
-   those lines already have (pk order) and returns the count of the lines by status,
+   `MatchResult` rows whose numbers changed (INSERT ... ON CONFLICT; the numbers are columns), stages
+   what there is something to do about (changed numbers, a claim not raised yet, an invoice whose state
+   may move; a re-run over unchanged data stages nothing) in two temporary tables, the lines whose claims
+   may change and their invoices, locks the claims those lines already have (pk order) and returns the
+   count of the lines by status,
 3. `APPLY_SQL`, a new statement so it reads the claims as they are once locked, then decides and writes
    from the staged lines: new claims and reversals (INSERT ... SELECT ... RETURNING, in a fixed order),
    claims grown or reversed (UPDATE ... FROM), invoice state changes (UPDATE ... FROM) and one audit row
@@ -93,15 +94,21 @@ EVIDENCE_SQL = """jsonb_build_object(
     'over_amount', ROUND({r}.over_amount, 2)::text, 'under_amount', ROUND({r}.under_amount, 2)::text, 'po_value', ROUND({r}.po_value, 2)::text,
     'tolerance', {r}.tolerance_evidence, 'currency', {r}.currency, 'computed_at', %(now_text)s)"""
 
-# The lines MATCH_SQL stages for APPLY_SQL; dropped at the end of the match (and at the latest at commit).
+# What MATCH_SQL stages for APPLY_SQL: the lines whose claims may need raising, growing or reversing, and the
+# invoices with something to do (a state that may move, results that changed). Dropped at the end of the match
+# (and at the latest at commit).
 STAGED_TABLE = "reconciliation_match_staged"
+STAGED_INVOICES_TABLE = "reconciliation_match_staged_invoices"
 STAGED_SQL = f"""
 CREATE TEMPORARY TABLE {STAGED_TABLE} (
     invoice_line_id bigint, invoice_id bigint, vendor_id bigint, marketplace_id bigint, currency text, invoice_state text,
-    shipment_id bigint, due_date date, invoice_date date, payment_terms text, purchase_order_id bigint,
-    invoiced_cost numeric, po_cost numeric, invoiced_quantity integer, shortage_units integer,
-    status text, price_claim numeric, shortage_claim numeric, shortage_reason text, price_reason text, changed boolean,
-    invoice_waiting boolean, invoice_engine_hold boolean, credited_more_units boolean, credited_more_amount boolean, evidence jsonb
+    shipment_id bigint, purchase_order_id bigint, invoiced_cost numeric, po_cost numeric, invoiced_quantity integer, shortage_units integer,
+    price_claim numeric, shortage_claim numeric, shortage_reason text, price_reason text, credited_more_units boolean,
+    credited_more_amount boolean, evidence jsonb
+) ON COMMIT DROP;
+CREATE TEMPORARY TABLE {STAGED_INVOICES_TABLE} (
+    invoice_id bigint, vendor_id bigint, invoice_state text, due_date date, invoice_date date, payment_terms text,
+    invoice_waiting boolean, invoice_engine_hold boolean, lines json
 ) ON COMMIT DROP
 """
 
@@ -255,31 +262,43 @@ act AS (
        OR (m.shortage_claim > 0 AND (
                SELECT d.id FROM {deduction} d WHERE d.invoice_line_id = m.invoice_line_id AND d.kind = 'shortage_claim' LIMIT 1) IS NULL)
 ),
+-- A line can have claims only once judged over tolerance: lines that are not, and were not, have none to touch.
 staged AS (
-    INSERT INTO {staged} (invoice_line_id, invoice_id, vendor_id, marketplace_id, currency, invoice_state, shipment_id, due_date, invoice_date,
-                          payment_terms, purchase_order_id, invoiced_cost, po_cost, invoiced_quantity, shortage_units, status, price_claim,
-                          shortage_claim, shortage_reason, price_reason, changed, invoice_waiting, invoice_engine_hold, credited_more_units,
-                          credited_more_amount, evidence)
-    SELECT a.invoice_line_id, a.invoice_id, a.vendor_id, a.marketplace_id, a.currency, a.invoice_state, a.shipment_id, a.due_date, a.invoice_date,
-           a.payment_terms, a.purchase_order_id, a.invoiced_cost, a.po_cost, a.invoiced_quantity, a.shortage_units, a.status, a.price_claim,
-           a.shortage_claim, a.shortage_reason, a.price_reason, a.changed, a.invoice_waiting, a.invoice_engine_hold, a.credited_more_units,
-           a.credited_more_amount,
-           -- what a claim (or its reversal) of this line would carry
-           CASE WHEN a.price_claim > 0 OR a.shortage_claim > 0 OR a.previous_status = 'over_tolerance' THEN {evidence_a} END
+    INSERT INTO {staged} (invoice_line_id, invoice_id, vendor_id, marketplace_id, currency, invoice_state, shipment_id, purchase_order_id,
+                          invoiced_cost, po_cost, invoiced_quantity, shortage_units, price_claim, shortage_claim, shortage_reason, price_reason,
+                          credited_more_units, credited_more_amount, evidence)
+    SELECT a.invoice_line_id, a.invoice_id, a.vendor_id, a.marketplace_id, a.currency, a.invoice_state, a.shipment_id, a.purchase_order_id,
+           a.invoiced_cost, a.po_cost, a.invoiced_quantity, a.shortage_units, a.price_claim, a.shortage_claim, a.shortage_reason, a.price_reason,
+           a.credited_more_units, a.credited_more_amount,
+           {evidence_a}  -- what a claim (or its reversal) of this line carries
     FROM act a
+    WHERE a.price_claim > 0 OR a.shortage_claim > 0 OR a.previous_status = 'over_tolerance'
+    RETURNING 1
+),
+staged_invoices AS (
+    INSERT INTO {staged_invoices} (invoice_id, vendor_id, invoice_state, due_date, invoice_date, payment_terms, invoice_waiting,
+                                   invoice_engine_hold, lines)
+    SELECT a.invoice_id, MIN(a.vendor_id), MIN(a.invoice_state), MIN(a.due_date), MIN(a.invoice_date), MIN(a.payment_terms),
+           bool_or(a.invoice_waiting), bool_or(a.invoice_engine_hold),
+           -- what the invoice's "invoice.match" audit row records when its results changed (json aggregates far faster than jsonb)
+           CASE WHEN bool_or(a.changed) THEN json_build_object('lines', json_object_agg(a.invoice_line_id::text, json_build_object(
+               'status', a.status, 'price_claim', a.price_claim::text, 'shortage_claim', a.shortage_claim::text))) END
+    FROM act a
+    GROUP BY a.invoice_id
     RETURNING 1
 ),
 -- The claims APPLY_SQL may grow or reverse, locked in pk order so a dispute answer cannot reverse one meanwhile.
 locked_claims AS (
     SELECT d.id FROM {deduction} d
     WHERE d.kind IN ('price_claim', 'shortage_claim') AND d.invoice_line_id IN (
-        SELECT a.invoice_line_id FROM act a WHERE a.invoice_state = ANY(%(claimable)s))
+        SELECT a.invoice_line_id FROM act a
+        WHERE a.invoice_state = ANY(%(claimable)s) AND (a.price_claim > 0 OR a.shortage_claim > 0 OR a.previous_status = 'over_tolerance'))
     ORDER BY d.id
     FOR UPDATE OF d
 )
 SELECT 'lines' AS counted, m.status, COUNT(*) FROM checked m GROUP BY m.status
 UNION ALL
-SELECT 'staged', NULL, COUNT(*) FROM staged
+SELECT 'staged', NULL, (SELECT COUNT(*) FROM staged) + (SELECT COUNT(*) FROM staged_invoices)
 UNION ALL
 SELECT 'locked', NULL, COUNT(*) FROM locked_claims
 """
@@ -378,10 +397,11 @@ invoice_moves AS (
                 THEN (date_trunc('month', m.invoice_date::timestamp) + interval '2 months' - interval '1 day')::date
                 ELSE m.invoice_date + COALESCE(t.days, %(default_terms_days)s) END AS terms_due_date
     FROM (
-        SELECT DISTINCT c.invoice_id, c.vendor_id, c.invoice_state AS state_before,
-               CASE WHEN c.invoice_waiting THEN 'on_hold' ELSE 'approved_for_payment' END AS state_after,
-               c.invoice_engine_hold, c.due_date, c.invoice_date, c.payment_terms
-        FROM claimable c
+        SELECT si.invoice_id, si.vendor_id, si.invoice_state AS state_before,
+               CASE WHEN si.invoice_waiting THEN 'on_hold' ELSE 'approved_for_payment' END AS state_after,
+               si.invoice_engine_hold, si.due_date, si.invoice_date, si.payment_terms
+        FROM {staged_invoices} si
+        WHERE si.invoice_state = ANY(%(claimable)s)
     ) m
     LEFT JOIN unnest(%(terms)s::text[], %(terms_days)s::int[]) AS t(terms, days) ON t.terms = m.payment_terms
     -- approved stays approved; a hold the retailer put by hand stays
@@ -398,13 +418,7 @@ moved AS (
               CASE WHEN m.state_after = 'approved_for_payment' AND m.due_date IS NULL THEN i.due_date END AS due_date_set
 ),
 result_changes AS (  -- one audit row per invoice whose lines' results changed (the numbers are on the results)
-    SELECT s.invoice_id, s.vendor_id,
-           -- json (text) aggregates far faster than jsonb; the column stores jsonb all the same
-           json_build_object('lines', json_object_agg(s.invoice_line_id::text, json_build_object(
-               'status', s.status, 'price_claim', s.price_claim::text, 'shortage_claim', s.shortage_claim::text)))::jsonb AS after
-    FROM {staged} s
-    GROUP BY s.invoice_id, s.vendor_id
-    HAVING bool_or(s.changed)
+    SELECT si.invoice_id, si.vendor_id, si.lines::jsonb AS after FROM {staged_invoices} si WHERE si.lines IS NOT NULL
 ),
 audited AS (
     INSERT INTO {audit} (occurred_at, actor_id, actor_token_id, actor_label, channel, vendor_id, action, object_type, object_id,
@@ -472,7 +486,7 @@ def _tables() -> dict:
     return {
         "line": InvoiceLine._meta.db_table, "invoice": Invoice._meta.db_table, "po_line": PurchaseOrderLine._meta.db_table,
         "tolerance": MatchTolerance._meta.db_table, "result": MatchResult._meta.db_table, "deduction": Deduction._meta.db_table,
-        "audit": AuditEvent._meta.db_table, "staged": STAGED_TABLE,
+        "audit": AuditEvent._meta.db_table, "staged": STAGED_TABLE, "staged_invoices": STAGED_INVOICES_TABLE,
     }
 
 
@@ -624,7 +638,7 @@ def _sql_match(*, ids: list[int], every: bool, listening: dict, actor: Actor, no
                 staged = count
         summary.lines = sum(summary.by_status.values())
         if not staged:  # nothing to act on (a re-run over unchanged data)
-            cursor.execute(f"DROP TABLE {STAGED_TABLE}")
+            cursor.execute(f"DROP TABLE {STAGED_TABLE}, {STAGED_INVOICES_TABLE}")
             return [], {}
         windows = dispute_windows()
         deadlines = [
@@ -652,7 +666,7 @@ def _sql_match(*, ids: list[int], every: bool, listening: dict, actor: Actor, no
             "listening": list(listening),
         })
         claims_raised, reversals, claims_updated, approved, on_hold, raised_by_vendor, webhook_audits = cursor.fetchone()
-        cursor.execute(f"DROP TABLE {STAGED_TABLE}")
+        cursor.execute(f"DROP TABLE {STAGED_TABLE}, {STAGED_INVOICES_TABLE}")
     summary.claims_raised.extend(claims_raised)
     summary.reversals.extend(reversals)
     summary.claims_updated.extend(claims_updated)
