@@ -45,6 +45,9 @@ SENT_STATES = (
     InvoiceState.PAID_PARTLY,
     InvoiceState.PAID,
 )
+# Credit notes whose quantity and price corrections count against the invoice they credit (accepted by
+# accounts payable, netted or to be netted): the 3-way match and the invoiced quantities net them.
+CREDIT_COUNTED_STATES = (InvoiceState.ACCEPTED, InvoiceState.APPROVED_FOR_PAYMENT, InvoiceState.PAID_PARTLY, InvoiceState.PAID)
 # States the retailer's accounts payable moves an invoice into (Action.RUN_PAYMENTS).
 RETAILER_STATES = (
     InvoiceState.ACCEPTED,

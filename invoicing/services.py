@@ -28,6 +28,7 @@ from vendor_portal.services.notifications import notify_retailer_roles, notify_v
 from .models import (
     ALLOWANCE_TYPES,
     CHARGE_TYPES,
+    CREDIT_COUNTED_STATES,
     RETAILER_STATES,
     SENT_STATES,
     ZERO,
@@ -748,14 +749,30 @@ def invoice_delete_draft(*, scope, invoice_id, actor: Actor) -> None:
 
 
 # Hard checks -----------------------------------------------------------------------------------------
-def _sent_quantities(po_line_ids, *, exclude_invoice_id, invoice_type=InvoiceType.INVOICE) -> dict[int, int]:
+def _sent_quantities(po_line_ids, *, exclude_invoice_id) -> dict[int, int]:
+    """Units the sent invoices bill per PO line, less the units accepted credit notes took back (quantity
+    corrections): what the 3-way match counts as already invoiced."""
     rows = (
-        InvoiceLine.objects.filter(purchase_order_line_id__in=po_line_ids, invoice__state__in=SENT_STATES, invoice__invoice_type=invoice_type)
+        InvoiceLine.objects.filter(purchase_order_line_id__in=po_line_ids, invoice__state__in=SENT_STATES, invoice__invoice_type=InvoiceType.INVOICE)
         .exclude(invoice_id=exclude_invoice_id)
         .values("purchase_order_line_id")
         .annotate(total=Sum("quantity"))
     )
-    return {row["purchase_order_line_id"]: row["total"] for row in rows}
+    sent = {row["purchase_order_line_id"]: row["total"] for row in rows}
+    credited = (
+        InvoiceLine.objects.filter(
+            credited_line__purchase_order_line_id__in=po_line_ids, credited_line__invoice__state__in=SENT_STATES,
+            credited_line__invoice__invoice_type=InvoiceType.INVOICE, invoice__invoice_type=InvoiceType.CREDIT_NOTE,
+            invoice__state__in=CREDIT_COUNTED_STATES, invoice__credit_reason=CreditNoteReason.QUANTITY_CORRECTION,
+        )
+        .exclude(credited_line__invoice_id=exclude_invoice_id)
+        .values("credited_line__purchase_order_line_id")
+        .annotate(total=Sum("quantity"))
+    )
+    for row in credited:
+        po_line_id = row["credited_line__purchase_order_line_id"]
+        sent[po_line_id] = max(0, sent.get(po_line_id, 0) - row["total"])
+    return sent
 
 
 def invoice_check(document: InvoiceDocument, *, today: datetime.date | None = None) -> list[dict]:

@@ -59,7 +59,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from invoicing.models import SENT_STATES, CreditNoteReason, Invoice, InvoiceLine, InvoiceState, InvoiceType
+from invoicing.models import CREDIT_COUNTED_STATES, SENT_STATES, CreditNoteReason, Invoice, InvoiceLine, InvoiceState, InvoiceType
 from purchase_orders.models import PaymentTerms, PurchaseOrderLine
 from vendor_portal.models import AuditEvent
 from vendor_portal.services.audit import Actor, to_jsonable
@@ -78,8 +78,6 @@ from .models import (
 # Invoices the engine looks at; claims and state changes only for the ones AP accepted.
 MATCHABLE_STATES = (InvoiceState.SUBMITTED, InvoiceState.ACCEPTED, InvoiceState.ON_HOLD, InvoiceState.APPROVED_FOR_PAYMENT)
 CLAIMABLE_STATES = (InvoiceState.ACCEPTED, InvoiceState.ON_HOLD, InvoiceState.APPROVED_FOR_PAYMENT)
-# Credit notes whose quantity and price corrections the match nets (accepted by AP, netted or to be netted).
-CREDIT_COUNTED_STATES = (InvoiceState.ACCEPTED, InvoiceState.APPROVED_FOR_PAYMENT, InvoiceState.PAID_PARTLY, InvoiceState.PAID)
 BATCH = 2000
 # Sorts and hashes of a 100,000-line sweep fit in memory instead of spilling to disk (this transaction only).
 WORK_MEM = "64MB"

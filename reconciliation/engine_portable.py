@@ -24,7 +24,7 @@ from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from invoicing.models import SENT_STATES, CreditNoteReason, Invoice, InvoiceLine, InvoiceState, InvoiceType
+from invoicing.models import CREDIT_COUNTED_STATES, SENT_STATES, CreditNoteReason, Invoice, InvoiceLine, InvoiceState, InvoiceType
 from vendor_portal.models import AuditEvent
 from vendor_portal.services.audit import Actor
 
@@ -35,7 +35,6 @@ from .engine import (
     MatchSummary,
     _audit,
     _local_date,
-    CREDIT_COUNTED_STATES,
     claim_description,
     deduction_state,
     dispute_windows,

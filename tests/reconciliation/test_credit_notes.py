@@ -241,3 +241,25 @@ def test_credit_note_for_short_units_is_not_charged_twice_in_the_payment_run(ven
         (RemittanceLineKind.CREDIT_NOTE, Decimal("-42.00")),
     ])
     assert remittance.net_amount == Decimal("960.00") == sum(amount for _kind, amount in lines)
+
+
+def test_units_credited_back_can_be_invoiced_again_when_they_arrive(vendor):
+    """100 shipped and invoiced, 96 received: the vendor credits the 4 missing units. When they arrive, a second
+    invoice for them passes the over-invoicing check (4 of the 100 were given back) and matches without a claim."""
+    from purchase_orders.services import purchase_order_lines_record_receipt
+    from reconciliation.models import Deduction, DeductionKind, MatchResult
+    from tests.reconciliation.factories import accept, submitted_invoice
+
+    invoice, po = accepted_invoice(vendor, invoiced_cost="10.00")
+    match_invoices(invoice_ids=[invoice.pk])
+    accepted_credit_note(vendor, invoice, quantity=4, unit_cost="10.00", reason="quantity_correction")
+    match_invoices(invoice_ids=[invoice.pk])
+    assert Deduction.objects.get(kind=DeductionKind.REVERSAL).amount == Decimal("40.00")
+
+    purchase_order_lines_record_receipt(quantities={po.lines.get().pk: (4, 0)}, actor=Actor.system())
+    again = accept(submitted_invoice(vendor, po, number="INV-LATE", quantity=4, cost="10.00"))
+    match_invoices(invoice_ids=[invoice.pk, again.pk])
+    result = MatchResult.objects.get(invoice=again)
+    assert (result.previously_invoiced_quantity, result.shortage_units, result.status) == (96, 0, "matched")
+    assert not Deduction.objects.filter(invoice=again).exists()
+    assert Deduction.objects.filter(kind__in=[DeductionKind.SHORTAGE_CLAIM, DeductionKind.PRICE_CLAIM]).count() == 1
