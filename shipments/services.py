@@ -980,6 +980,16 @@ def job_fail(*, job_id, message: str) -> None:
     )
 
 
+LABELS_RENDER_ATTEMPTS = 3  # prints of one job when the ship plan changes while they run
+
+
+def _fingerprinted(labels, digest):
+    """Pass the labels through, adding each one's content to `digest` (what was printed, or would be)."""
+    for label in labels:
+        digest.update(repr(label).encode())
+        yield label
+
+
 def shipment_labels_render(*, job_id, redelivered: bool = False) -> Job | None:
     """The label job's work: every carton mark and pallet label of the shipment into one PDF/A file,
     stored as the shipment's labels document for its ASN revision. Re-running gives the same SSCCs."""
@@ -1003,16 +1013,42 @@ def shipment_labels_render(*, job_id, redelivered: bool = False) -> Job | None:
     def report_progress(done: int) -> None:  # once per chunk of labels (labels.CHUNK_PAGES)
         Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(progress_done=done)
 
-    with tempfile.TemporaryDirectory(prefix="labels-job-") as workdir:
-        path = os.path.join(workdir, "labels.pdf")
-        title = _("Labels %(id)s") % {"id": shipment.shipment_identifier}
-        pages = render_labels(
-            shipment_label_data(shipment=shipment), path, language=shipment.marketplace.language, title=title, progress=report_progress
+    # The ship plan may be edited while its labels print (an edit drops the stored labels but cannot stop
+    # this job). The file is stored only if the shipment, locked, still gives exactly the labels printed;
+    # otherwise they are printed again from what it says now.
+    document = None
+    for _attempt in range(LABELS_RENDER_ATTEMPTS):
+        printed = hashlib.sha256()
+        with tempfile.TemporaryDirectory(prefix="labels-job-") as workdir:
+            path = os.path.join(workdir, "labels.pdf")
+            title = _("Labels %(id)s") % {"id": shipment.shipment_identifier}
+            pages = render_labels(
+                _fingerprinted(shipment_label_data(shipment=shipment), printed), path, language=shipment.marketplace.language,
+                title=title, progress=report_progress,
+            )
+            with transaction.atomic():
+                current = Shipment.objects.select_for_update().filter(pk=shipment.pk).first()
+                if current is None:
+                    job_fail(job_id=job_id, message=_("The shipment no longer exists."))
+                    return None
+                current = Shipment.objects.select_related("vendor", "marketplace", "ship_to", "ship_from").get(pk=shipment.pk)
+                now_gives = hashlib.sha256()
+                for _label in _fingerprinted(shipment_label_data(shipment=current), now_gives):
+                    pass
+                if now_gives.digest() == printed.digest():
+                    document = document_store(
+                        vendor=current.vendor, kind=LABELS_JOB_KIND, key=current.labels_key, title=title, source_path=path,
+                        target=current, uploaded_by=job.created_by,
+                    )
+        if document is not None:
+            break
+        shipment = current
+        Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+            progress_done=0, progress_total=shipment.cartons.count() + shipment.pallets.count()
         )
-        document = document_store(
-            vendor=shipment.vendor, kind=LABELS_JOB_KIND, key=shipment.labels_key, title=title, source_path=path, target=shipment,
-            uploaded_by=job.created_by,
-        )
+    else:
+        job_fail(job_id=job_id, message=_("The ship plan kept changing while its labels were printed. Print them again."))
+        return None
     Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
         status=JobStatus.SUCCEEDED, progress_done=pages, progress_total=pages, result=document, finished_at=timezone.now()
     )

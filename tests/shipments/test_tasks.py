@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shipments import services, tasks
-from shipments.models import Carton
+from shipments.models import Carton, Shipment
 from tests.factories import vendor_user
 from tests.shipments.factories import confirmed_purchase_order, plan, ship_from
 from vendor_portal.models import Document, Job, JobStatus
@@ -123,3 +123,51 @@ def test_labels_for_a_german_dc_carry_german_captions(vendor):
     finally:
         document.close()
     assert "Versand an" in text and "KARTON 1 von 2" in text and "FRA7" in text
+
+
+def test_labels_of_a_plan_edited_while_they_print_are_printed_again_from_the_edited_plan(vendor, shipment, monkeypatch):
+    """60 cartons on 2 pallets are printing when the vendor repacks them 20 to a pallet: the stored PDF is
+    the second print, 60 carton marks and 3 pallet labels, never the outdated one."""
+    import pikepdf
+
+    from shipments import labels
+    from tests.shipments.factories import plan
+
+    real_render, prints = labels.render_labels, []
+
+    def render_while_editing(data, path, **kwargs):
+        pages = real_render(data, path, **kwargs)
+        prints.append(pages)
+        if len(prints) == 1:
+            po = shipment.lines.first().purchase_order_line.purchase_order
+            services.shipment_update(scope=Scope(vendor=vendor), shipment_id=shipment.pk, data=plan(po, cartons_per_pallet=20),
+                                     actor=Actor(user=vendor_user(vendor, username="repacker")))
+        return pages
+
+    monkeypatch.setattr(labels, "render_labels", render_while_editing)
+    job = _job(shipment)
+    tasks.render_shipment_labels.apply(args=[str(job.pk)])
+    job.refresh_from_db()
+    assert prints == [62, 63]
+    assert (job.status, job.progress_done, job.progress_total) == (JobStatus.SUCCEEDED, 63, 63)
+    document = Document.objects.get(pk=job.result_id)
+    with pikepdf.open(document.file.path) as pdf:
+        assert len(pdf.pages) == 63
+
+
+def test_a_plan_that_keeps_changing_fails_the_label_job_with_a_message(shipment, monkeypatch):
+    from shipments import labels
+
+    real_render = labels.render_labels
+
+    def render_then_touch(data, path, **kwargs):
+        pages = real_render(data, path, **kwargs)
+        Shipment.objects.filter(pk=shipment.pk).update(carrier_name=f"Carrier {timezone.now().timestamp()}")
+        return pages
+
+    monkeypatch.setattr(labels, "render_labels", render_then_touch)
+    job = _job(shipment)
+    tasks.render_shipment_labels.apply(args=[str(job.pk)])
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "kept changing" in job.message
+    assert not Document.objects.filter(kind="shipment_labels").exists()
