@@ -42,6 +42,10 @@ Rules (see DOMAIN.md):
   claim: it adds a `reversal` deduction pointing at it (`reverses`), so the vendor sees the claim and
   its reversal on the remittance, as Vendor Central shows them. An open, never-reversed claim that must
   grow is updated in place.
+- Paid invoices are matched again when something about them changes (a late receipt on their PO lines,
+  a credit note), never by the nightly sweep. After payment the match only gives back: a claim that
+  shrinks is reversed and the reversal paid in the next run; no claim is raised or grown, and the
+  invoice stays paid.
 - Invoice state: submitted invoices only get results (what AP will see before accepting). Accepted
   invoices become approved for payment (claims are netted at payment) or on hold while a line waits
   for its receipt; an invoice the engine put on hold is released when the goods arrive. Invoices the
@@ -77,7 +81,13 @@ from .models import (
 
 # Invoices the engine looks at; claims and state changes only for the ones AP accepted.
 MATCHABLE_STATES = (InvoiceState.SUBMITTED, InvoiceState.ACCEPTED, InvoiceState.ON_HOLD, InvoiceState.APPROVED_FOR_PAYMENT)
-CLAIMABLE_STATES = (InvoiceState.ACCEPTED, InvoiceState.ON_HOLD, InvoiceState.APPROVED_FOR_PAYMENT)
+# A paid invoice is matched again when something about it changes (a late receipt, a credit note), not by the
+# nightly sweep (which would grow with all paid history). After payment the match only gives back: claims
+# that shrink are reversed (the reversal paid in the next run); nothing new is raised or grown.
+PAID_STATES = (InvoiceState.PAID_PARTLY, InvoiceState.PAID)
+REMATCHABLE_STATES = MATCHABLE_STATES + PAID_STATES
+CLAIMABLE_STATES = (InvoiceState.ACCEPTED, InvoiceState.ON_HOLD, InvoiceState.APPROVED_FOR_PAYMENT) + PAID_STATES
+MOVABLE_STATES = (InvoiceState.ACCEPTED, InvoiceState.ON_HOLD)  # the states the match moves an invoice out of
 BATCH = 2000
 # Sorts and hashes of a 100,000-line sweep fit in memory instead of spilling to disk (this transaction only).
 WORK_MEM = "64MB"
@@ -308,13 +318,14 @@ WITH claimable AS NOT MATERIALIZED (  -- scanned where needed rather than copied
 wanted AS (
     SELECT c.invoice_line_id, k.kind, CASE WHEN k.kind = 'price_claim' THEN c.price_claim ELSE c.shortage_claim END AS amount,
            c.vendor_id, c.marketplace_id, c.currency, c.invoice_id, c.purchase_order_id, c.shipment_id, c.price_reason, c.shortage_reason,
-           c.invoiced_cost, c.po_cost, c.invoiced_quantity, c.shortage_units, c.evidence
+           c.invoiced_cost, c.po_cost, c.invoiced_quantity, c.shortage_units, c.evidence, c.invoice_state = ANY(%(paid)s) AS invoice_paid
     FROM claimable c CROSS JOIN (VALUES ('price_claim'), ('shortage_claim')) AS k(kind)
     WHERE CASE WHEN k.kind = 'price_claim' THEN c.price_claim ELSE c.shortage_claim END > 0
 ),
 existing AS (  -- read after MATCH_SQL locked them: what was already given back is up to date
     SELECT d.id, d.invoice_line_id, d.kind::text AS kind, d.amount, d.status, d.remittance_id, d.vendor_id, d.marketplace_id,
            d.variance_type, d.currency, d.invoice_id, d.purchase_order_id, d.shipment_id, c.evidence AS line_evidence,
+           c.invoice_state = ANY(%(paid)s) AS line_invoice_paid,
            -- units credited back shrink both claims; a price correction only the price claim
            CASE WHEN d.kind = 'shortage_claim' THEN c.credited_more_units ELSE c.credited_more_units OR c.credited_more_amount END AS credited_more,
            COALESCE((SELECT SUM(r.amount) FROM {deduction} r WHERE r.reverses_id = d.id), 0) AS reversed_total
@@ -332,10 +343,10 @@ decided AS (  -- one row per (line, kind) wanted or already claimed, and what to
            e.variance_type AS claim_variance_type, e.currency AS claim_currency, e.invoice_id AS claim_invoice_id,
            e.purchase_order_id AS claim_purchase_order_id, e.shipment_id AS claim_shipment_id, e.credited_more,
            CASE
-               WHEN e.id IS NULL THEN 'raise'
+               WHEN e.id IS NULL THEN CASE WHEN NOT w.invoice_paid THEN 'raise' END  -- nothing new is taken from a paid invoice
                WHEN COALESCE(w.amount, 0) = e.amount - e.reversed_total THEN NULL
                WHEN COALESCE(w.amount, 0) > e.amount - e.reversed_total THEN  -- only an open claim nothing was given back on grows
-                   CASE WHEN e.reversed_total = 0 AND e.remittance_id IS NULL AND e.status = 'open' THEN 'grow' END
+                   CASE WHEN e.reversed_total = 0 AND e.remittance_id IS NULL AND e.status = 'open' AND NOT e.line_invoice_paid THEN 'grow' END
                WHEN e.amount - e.reversed_total > 0 THEN 'reverse'
            END AS action
     FROM wanted w FULL JOIN existing e ON e.invoice_line_id = w.invoice_line_id AND e.kind = w.kind
@@ -399,7 +410,7 @@ invoice_moves AS (
                CASE WHEN si.invoice_waiting THEN 'on_hold' ELSE 'approved_for_payment' END AS state_after,
                si.invoice_engine_hold, si.due_date, si.invoice_date, si.payment_terms
         FROM {staged_invoices} si
-        WHERE si.invoice_state = ANY(%(claimable)s)
+        WHERE si.invoice_state = ANY(%(movable)s)
     ) m
     LEFT JOIN unnest(%(terms)s::text[], %(terms_days)s::int[]) AS t(terms, days) ON t.terms = m.payment_terms
     -- approved stays approved; a hold the retailer put by hand stays
@@ -590,7 +601,8 @@ def match_invoices_via(path: str, *, invoice_ids=None, actor: Actor | None = Non
         credited = Invoice.objects.filter(pk__in=ids, invoice_type=InvoiceType.CREDIT_NOTE, reference_invoice__isnull=False)
         ids = sorted(set(ids) | set(credited.values_list("reference_invoice_id", flat=True)))
     with transaction.atomic():
-        locked = Invoice.objects.select_for_update().filter(invoice_type=InvoiceType.INVOICE, state__in=MATCHABLE_STATES)
+        targets = REMATCHABLE_STATES if invoice_ids is not None else MATCHABLE_STATES
+        locked = Invoice.objects.select_for_update().filter(invoice_type=InvoiceType.INVOICE, state__in=targets)
         if invoice_ids is not None:
             locked = locked.filter(pk__in=ids)
         invoices = list(locked.order_by("pk").values_list("pk", "state", "vendor_id"))
@@ -623,7 +635,7 @@ def _sql_match(*, ids: list[int], every: bool, listening: dict, actor: Actor, no
         cursor.execute(f"SET LOCAL jit = off; SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(STAGED_SQL)
         cursor.execute(match_sql, {
-            "invoice_type": InvoiceType.INVOICE, "matchable": list(MATCHABLE_STATES), "sent": list(SENT_STATES),
+            "invoice_type": InvoiceType.INVOICE, "matchable": list(MATCHABLE_STATES if every else REMATCHABLE_STATES), "sent": list(SENT_STATES),
             "credit_note_type": InvoiceType.CREDIT_NOTE, "credit_counted": list(CREDIT_COUNTED_STATES),
             "quantity_correction": CreditNoteReason.QUANTITY_CORRECTION, "price_correction": CreditNoteReason.PRICE_CORRECTION,
             "claimable": list(CLAIMABLE_STATES), "all": every, "ids": ids, "now": now, "now_text": now.isoformat(),
@@ -647,7 +659,8 @@ def _sql_match(*, ids: list[int], every: bool, listening: dict, actor: Actor, no
         marks = {f"mark_{name}": mark for name, mark in MARKS.items()}
         cursor.execute(apply_sql, {
             **marks,
-            "claimable": list(CLAIMABLE_STATES), "now": now, "recorded_at": timezone.now(),
+            "claimable": list(CLAIMABLE_STATES), "movable": list(MOVABLE_STATES), "paid": list(PAID_STATES),
+            "now": now, "recorded_at": timezone.now(),
             "deadline_marketplaces": [m for m, _k, _d in deadlines], "deadline_kinds": [str(k) for _m, k, _d in deadlines],
             "deadline_dates": [d for _m, _k, d in deadlines],
             "price_claim_text": claim_description(DeductionKind.PRICE_CLAIM, invoiced_cost=MARKS["inv"], po_cost=MARKS["po"],
@@ -747,7 +760,8 @@ def _notify(raised: dict[int, tuple[int, int]]) -> None:
 def match_purchase_order_lines(*, po_line_ids, actor: Actor | None = None) -> MatchSummary:
     """After a receipt: match the invoices that bill these PO lines, all in one match."""
     invoice_ids = list(
-        InvoiceLine.objects.filter(purchase_order_line_id__in=list(po_line_ids), invoice__state__in=MATCHABLE_STATES)
+        InvoiceLine.objects.filter(purchase_order_line_id__in=list(po_line_ids), invoice__state__in=REMATCHABLE_STATES,
+                                   invoice__invoice_type=InvoiceType.INVOICE)
         .order_by("invoice_id").values_list("invoice_id", flat=True).distinct()
     )
     return match_invoices(invoice_ids=invoice_ids, actor=actor)

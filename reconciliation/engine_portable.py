@@ -32,6 +32,9 @@ from .engine import (
     BATCH,
     CLAIMABLE_STATES,
     MATCHABLE_STATES,
+    MOVABLE_STATES,
+    PAID_STATES,
+    REMATCHABLE_STATES,
     MatchSummary,
     _audit,
     _local_date,
@@ -81,7 +84,8 @@ def _text(value: Decimal) -> str:
 
 def _target_lines(invoice_ids):
     lines = InvoiceLine.objects.filter(
-        invoice__invoice_type=InvoiceType.INVOICE, invoice__state__in=list(MATCHABLE_STATES), purchase_order_line__isnull=False,
+        invoice__invoice_type=InvoiceType.INVOICE, purchase_order_line__isnull=False,
+        invoice__state__in=list(MATCHABLE_STATES if invoice_ids is None else REMATCHABLE_STATES),
     )
     if invoice_ids is not None:
         lines = lines.filter(invoice_id__in=invoice_ids)
@@ -192,6 +196,7 @@ def match_rows(*, invoice_ids, now: datetime.datetime) -> tuple[list[dict], dict
     new_results, updated_results, rows = [], [], []
     for row in computed:
         result_fields, previous_pk, invoice_state = row.pop("result"), row.pop("previous_pk"), row.pop("invoice_state")
+        row["invoice_paid"] = invoice_state in PAID_STATES
         if row["changed"]:  # an unchanged line is not rewritten: its evidence and computed_at stay those of its last change
             result = MatchResult(pk=previous_pk, invoice_id=row["invoice_id"], invoice_line_id=row["invoice_line_id"], computed_at=now, **result_fields)
             (new_results if previous_pk is None else updated_results).append(result)
@@ -307,7 +312,7 @@ def match_and_apply(*, states: dict, invoice_ids, actor: Actor, now: datetime.da
     claimable = [row for row in rows if states.get(row["invoice_id"]) in CLAIMABLE_STATES]
     audits: list[AuditEvent] = []
     new_claims, reversals = _apply_claims(claimable, summary, audits, actor, now)
-    _apply_invoice_states(claimable, states, summary, audits, actor, now)
+    _apply_invoice_states([row for row in claimable if states[row["invoice_id"]] in MOVABLE_STATES], states, summary, audits, actor, now)
     _audit_results(rows, audits, actor)
     AuditEvent.objects.bulk_create(audits, batch_size=BATCH)
     raised: dict[int, list[int]] = defaultdict(lambda: [0, 0])
@@ -350,7 +355,10 @@ def _apply_claims(rows: list[dict], summary: MatchSummary, audits: list, actor: 
         amount, row = wanted.get(key, (ZERO, by_line.get(line_id)))
         claim = existing.get(key)
         evidence = (row or {}).get("evidence") or {}
+        paid = bool(row and row["invoice_paid"])  # nothing new is taken from a paid invoice
         if claim is None:
+            if paid:
+                continue
             days, _max = window_for(windows, row["marketplace_id"], kind)
             is_price = kind == DeductionKind.PRICE_CLAIM
             new_claims.append(Deduction(
@@ -368,7 +376,7 @@ def _apply_claims(rows: list[dict], summary: MatchSummary, audits: list, actor: 
         if amount == remaining:
             continue
         if amount > remaining:
-            if claim.reversed_total == 0 and claim.remittance_id is None and claim.status == DeductionStatus.OPEN:
+            if claim.reversed_total == 0 and claim.remittance_id is None and claim.status == DeductionStatus.OPEN and not paid:
                 before = {"amount": claim.amount}
                 claim.amount, claim.evidence, claim.updated_at = amount, evidence, now
                 changed.append((claim, before))

@@ -263,3 +263,34 @@ def test_units_credited_back_can_be_invoiced_again_when_they_arrive(vendor):
     assert (result.previously_invoiced_quantity, result.shortage_units, result.status) == (96, 0, "matched")
     assert not Deduction.objects.filter(invoice=again).exists()
     assert Deduction.objects.filter(kind__in=[DeductionKind.SHORTAGE_CLAIM, DeductionKind.PRICE_CLAIM]).count() == 1
+
+
+def test_late_receipt_after_payment_reverses_the_shortage_claim_and_the_next_run_pays_it(vendor, django_capture_on_commit_callbacks):
+    """The money walk's invoice is paid net of both claims (1050.00 - 42.00 - 50.00). The 4 missing units arrive
+    afterwards: the receipt re-matches the paid invoice, the shortage claim is reversed, and the next run pays
+    the 42.00 back. The paid invoice stays paid and nothing new is claimed from it."""
+    from purchase_orders.services import purchase_order_lines_record_receipt
+    from reconciliation.models import Deduction, DeductionKind, DeductionReason, DeductionStatus
+
+    invoice, po = accepted_invoice(vendor, payment_terms="net30")
+    match_invoices(invoice_ids=[invoice.pk])
+    first = approve_and_pay(create_run()).remittances.get()
+    assert first.net_amount == Decimal("958.00")
+    invoice.refresh_from_db()
+    assert invoice.state == InvoiceState.PAID
+
+    with django_capture_on_commit_callbacks(execute=True):
+        purchase_order_lines_record_receipt(quantities={po.lines.get().pk: (4, 0)}, actor=Actor.system())
+    shortage = Deduction.objects.get(invoice=invoice, kind=DeductionKind.SHORTAGE_CLAIM)
+    assert shortage.status == DeductionStatus.REVERSED
+    reversal = Deduction.objects.get(kind=DeductionKind.REVERSAL)
+    assert (reversal.amount, reversal.reason, reversal.reverses_id) == (Decimal("42.00"), DeductionReason.LATE_RECEIPT, shortage.pk)
+    invoice.refresh_from_db()
+    assert invoice.state == InvoiceState.PAID
+
+    matched_invoice(vendor, number="INV-2", po_number="PO-2")  # the next run has an invoice to pay too
+    second = approve_and_pay(create_run()).remittances.get()
+    assert [(line.kind, line.amount) for line in second.lines.order_by("sequence")] == [
+        (RemittanceLineKind.INVOICE_PAID, Decimal("1000.00")), (RemittanceLineKind.REVERSAL, Decimal("42.00"))]
+    assert second.net_amount == Decimal("1042.00")
+    assert match_invoices(invoice_ids=[invoice.pk]).as_dict()["claims_raised"] == 0

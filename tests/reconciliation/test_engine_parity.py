@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from invoicing.models import Invoice, InvoiceState
+from purchase_orders.models import PurchaseOrderLine
 from purchase_orders.services import purchase_order_lines_record_receipt
 from reconciliation.engine import match_invoices_via
 from reconciliation.models import Deduction, DeductionKind, DeductionReason, DeductionStatus, MatchResult, MatchStatus, MatchTolerance
@@ -153,6 +154,19 @@ def test_portable_path_matches_the_sql_path_step_by_step(vendor, other_vendor):
                                                                           (second.pk, Decimal("510.00"))])
     sql = assert_same_outcome()
     assert sql["audits"] == []
+
+    # Paid invoices, matched again when targeted, only give back: WALK-1's PO cost corrected up shrinks its price
+    # claim (a reversal); UNDER-1's corrected down would now over-bill, but nothing new is claimed after payment.
+    with audit_exempt():
+        Invoice.objects.filter(pk__in=[walk.pk, under.pk]).update(state=InvoiceState.PAID)
+        walk_po.lines.update(net_cost=Decimal("10.20"))
+        PurchaseOrderLine.objects.filter(pk=under.lines.get().purchase_order_line_id).update(net_cost=Decimal("8.50"))
+    sql = assert_same_outcome([walk.pk, under.pk])
+    assert (sql["summary"]["reversals"], sql["summary"]["claims_raised"], sql["summary"]["approved_for_payment"]) == (1, 0, 0)
+    assert Deduction.objects.get(invoice=walk, kind=DeductionKind.REVERSAL, reason=DeductionReason.PRICE_CORRECTED).amount == Decimal("20.00")
+    assert not Deduction.objects.filter(invoice=under).exists()
+    assert set(Invoice.objects.filter(pk__in=[walk.pk, under.pk]).values_list("state", flat=True)) == {InvoiceState.PAID}
+    assert assert_same_outcome()["audits"] == []  # the nightly sweep leaves paid invoices alone
 
 
 def test_each_path_leaves_nothing_for_the_other_to_redo(vendor):
