@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import NotFoundError, PortalError
+from vendor_portal.navigation import detail_panels_for
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import get_visible_or_404
@@ -99,6 +100,7 @@ def _detail_context(request, invoice: Invoice) -> dict:
         "can_credit": invoice.invoice_type == InvoiceType.INVOICE and invoice.state in services.SENT_STATES,
         "approval_decided": invoice.approval_request is not None and invoice.approval_request.status != "pending",
         "credit_notes": invoice.credit_notes.all() if invoice.invoice_type == InvoiceType.INVOICE else [],
+        "panels": detail_panels_for("invoice", request, scope, invoice),
     }
 
 

@@ -10,6 +10,7 @@ Stable names:
   pay_date_to, run (id, retailer), vendor (code, retailer).
 - `payment_run_list(*, scope)` — retailer only (vendors get nothing).
 - `match_results(*, scope, invoice_id)` — the evidence of one invoice's lines.
+- `invoice_match(*, scope, invoice)` — the invoice page's 3-way match panel: results, deductions, totals.
 - `payment_run_candidates(*, pay_date, marketplace=None, vendor=None, for_update=False)` — what is open
   for a run, per (vendor id, marketplace id): payable invoices, unsettled deductions and reversals, open
   credit notes. `services.payment_run_create` reads it under lock; the preview without.
@@ -58,6 +59,7 @@ from .models import (
     Dispute,
     DisputeStatus,
     MatchResult,
+    MatchStatus,
     PaymentRun,
     PaymentRunStatus,
     Remittance,
@@ -173,6 +175,25 @@ def payment_run_list(*, scope):
 
 def match_results(*, scope, invoice_id):
     return MatchResult.objects.visible_to(scope).filter(invoice_id=invoice_id).select_related("invoice_line").order_by("invoice_line__sequence")
+
+
+def invoice_match(*, scope, invoice) -> dict | None:
+    """The 3-way match of one invoice as its page shows it: each line's result, the deductions raised on it
+    (claims and their reversals) and what they come to. None before the invoice was matched. Two queries."""
+    results = list(match_results(scope=scope, invoice_id=invoice.pk))
+    if not results:
+        return None
+    deductions = list(Deduction.objects.visible_to(scope).filter(invoice_id=invoice.pk).order_by("created_at", "pk"))
+    taken = sum((d.amount for d in deductions if d.kind != DeductionKind.REVERSAL), ZERO)
+    given_back = sum((d.amount for d in deductions if d.kind == DeductionKind.REVERSAL), ZERO)
+    by_status: dict[str, int] = defaultdict(int)
+    for result in results:
+        by_status[result.status] += 1
+    return {
+        "results": results, "deductions": deductions, "currency": invoice.currency, "taken": taken, "given_back": given_back,
+        "net": taken - given_back, "computed_at": max(result.computed_at for result in results),
+        "waiting": by_status.get(MatchStatus.PENDING_RECEIPT, 0), "over": by_status.get(MatchStatus.OVER_TOLERANCE, 0),
+    }
 
 
 def _money_rows(rows, *fields):

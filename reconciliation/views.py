@@ -548,8 +548,12 @@ def match_run_view(request):
 # Navigation and home-page counts -------------------------------------------------------------------
 def register_screens() -> None:
     """Nav entries and "needs me" counts of the payment screens; called from ReconciliationConfig.ready()."""
-    from vendor_portal.navigation import NavItem, NeedsMe, register_nav, register_needs_me
+    from vendor_portal.navigation import DetailPanel, NavItem, NeedsMe, register_detail_panel, register_nav, register_needs_me
 
+    register_detail_panel(DetailPanel(
+        "invoice", "reconciliation/_invoice_match.html", Action.VIEW_PAYMENTS,
+        lambda request, scope, invoice: selectors.invoice_match(scope=scope, invoice=invoice), order=10,
+    ))
     register_nav(NavItem(gettext_lazy("Payments"), "payment_summary", Action.VIEW_PAYMENTS, order=50, side="vendor"))
     register_nav(NavItem(gettext_lazy("Payment summary"), "payment_summary", Action.VIEW_PAYMENTS, order=50, side="retailer"))
     register_nav(NavItem(gettext_lazy("Deductions"), "deduction_list", Action.VIEW_PAYMENTS, order=51))

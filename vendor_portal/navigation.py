@@ -1,4 +1,5 @@
-"""Navigation by role and the home page's "what needs me". Apps register their entries in ready()."""
+"""Navigation by role, the home page's "what needs me" and the panels one app adds to another's detail page.
+Apps register their entries in ready()."""
 from dataclasses import dataclass
 from typing import Callable
 
@@ -26,8 +27,22 @@ class NeedsMe:
     side: str = "both"
 
 
+@dataclass(frozen=True)
+class DetailPanel:
+    """A section on another app's detail page (e.g. the 3-way match on an invoice), so that app need not
+    know about this one. `context(request, scope, obj)` -> dict, or None when there is nothing to show;
+    the page includes `template` with that dict as `panel`."""
+
+    page: str
+    template: str
+    action: str | None
+    context: Callable
+    order: int = 100
+
+
 NAV_ITEMS: list[NavItem] = []
 NEEDS_ME: list[NeedsMe] = []
+DETAIL_PANELS: list[DetailPanel] = []
 
 
 def register_nav(item: NavItem) -> None:
@@ -40,6 +55,23 @@ def register_needs_me(item: NeedsMe) -> None:
     if all(existing.label != item.label for existing in NEEDS_ME):
         NEEDS_ME.append(item)
         NEEDS_ME.sort(key=lambda i: i.order)
+
+
+def register_detail_panel(panel: DetailPanel) -> None:
+    if all((existing.page, existing.template) != (panel.page, panel.template) for existing in DETAIL_PANELS):
+        DETAIL_PANELS.append(panel)
+        DETAIL_PANELS.sort(key=lambda p: p.order)
+
+
+def detail_panels_for(page: str, request, scope, obj) -> list[dict]:
+    panels = []
+    for panel in DETAIL_PANELS:
+        if panel.page != page or scope is None or (panel.action and not scope.can(panel.action)):
+            continue
+        context = panel.context(request, scope, obj)
+        if context is not None:
+            panels.append({"template": panel.template, "context": context})
+    return panels
 
 
 def _side_matches(side: str, scope) -> bool:

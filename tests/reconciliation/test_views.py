@@ -462,3 +462,36 @@ def test_summary_of_a_period_at_the_ends_of_the_calendar_is_answered(vendor, per
     """The month axis stepped past year 9999 and the default start before year 1: both were 500s."""
     response = signed_in(finance_user(vendor)).get("/payments/", {"period_end": period_end})
     assert response.status_code == 200
+
+
+def test_invoice_page_shows_its_3_way_match_and_the_deductions_raised_on_it(vendor, django_assert_max_num_queries):
+    """The money walk's invoice: line 1 over tolerance, 4 units short, both claims linked, 92.00 deducted. Five more
+    lines cost no more queries; a person who may not see payments sees no panel."""
+    from reconciliation.engine import match_invoices
+
+    invoice, _po = accepted_invoice(vendor)
+    match_invoices(invoice_ids=[invoice.pk])
+    client = signed_in(finance_user(vendor))
+    page = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert 'data-testid="invoice-match"' in page and "Over tolerance" in page
+    claims = Deduction.objects.filter(invoice=invoice).order_by("pk")
+    for claim in claims:
+        assert f'href="/payments/deductions/{claim.pk}/">{claim.reference}</a>' in page
+    assert "−$92.00" in page or "−92.00" in page
+
+    many, _po = accepted_invoice(vendor, number="INV-6", po_number="PO-6", lines=6)
+    match_invoices(invoice_ids=[many.pk])
+    with CaptureQueriesContext(connection) as one_line:
+        client.get(f"/invoices/{invoice.pk}/")
+    with django_assert_max_num_queries(len(one_line)):
+        assert client.get(f"/invoices/{many.pk}/").status_code == 200
+
+    ops = signed_in(vendor_user(vendor, Role.VENDOR_OPS, username="acme-ops-2"))
+    response = ops.get(f"/invoices/{invoice.pk}/")
+    assert response.status_code in (200, 403) and 'data-testid="invoice-match"' not in response.content.decode()
+
+
+def test_invoice_page_before_the_match_has_no_match_panel(vendor):
+    invoice, _po = accepted_invoice(vendor)
+    page = signed_in(finance_user(vendor)).get(f"/invoices/{invoice.pk}/").content.decode()
+    assert 'data-testid="invoice-match"' not in page
