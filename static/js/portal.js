@@ -9,6 +9,31 @@ document.addEventListener("click", (event) => {
   const target = document.getElementById(button.dataset.copy);
   if (target && navigator.clipboard) navigator.clipboard.writeText(target.textContent.trim());
 });
+// Formset rows: a button [data-add-row="<prefix>"] appends a copy of <template id="<prefix>-empty-row"> to
+// [data-rows="<prefix>"] with the formset's next index. Without JavaScript the buttons stay hidden and saving
+// the form gives more empty rows.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-add-row]");
+  if (!button) return;
+  const prefix = button.dataset.addRow;
+  const body = document.querySelector(`[data-rows="${prefix}"]`);
+  const template = document.getElementById(`${prefix}-empty-row`);
+  const total = document.getElementById(`id_${prefix}-TOTAL_FORMS`);
+  if (!body || !template || !total) return;
+  const index = parseInt(total.value, 10);
+  const row = template.content.firstElementChild.cloneNode(true);
+  row.querySelectorAll("[name], [id], [for]").forEach((el) => {
+    ["name", "id", "for"].forEach((attr) => {
+      if (el.hasAttribute(attr)) el.setAttribute(attr, el.getAttribute(attr).replaceAll("__prefix__", index));
+    });
+  });
+  row.querySelectorAll("[data-row-number]").forEach((el) => { el.textContent = index + 1; });
+  body.appendChild(row);
+  total.value = index + 1;
+  const first = row.querySelector("input:not([type=hidden]), select");
+  if (first) first.focus();
+});
+document.querySelectorAll("[data-add-row]").forEach((button) => { button.hidden = false; });
 document.addEventListener("submit", (event) => {
   const message = event.target.dataset.confirm;
   if (message && !window.confirm(message)) event.preventDefault();

@@ -109,6 +109,17 @@ def test_edit_saves_the_draft(signed_in, vendor, finance):
     assert invoice.grand_total == Decimal("990.00") and invoice.payment_terms == "net30"
 
 
+def test_edit_offers_add_row_buttons_with_an_empty_row_per_formset(signed_in, vendor, finance):
+    """portal.js copies each <template id="<prefix>-empty-row"> with the next index (the browser test of the
+    promotion form drives it); without JavaScript the buttons stay hidden and saving gives an empty row."""
+    invoice = make_invoice(vendor, finance)
+    html = signed_in.get(f"/invoices/{invoice.pk}/edit/").content.decode()
+    for prefix in ("lines", "charges", "taxes"):
+        assert f'data-add-row="{prefix}" hidden' in html and f'data-rows="{prefix}"' in html
+        template = html.split(f'<template id="{prefix}-empty-row">')[1].split("</template>")[0]
+        assert f'name="{prefix}-__prefix__-' in template
+
+
 def test_detail_shows_preflight_deductions_and_audit_trail(signed_in, vendor, finance):
     invoice = make_invoice(vendor, finance)
     html = signed_in.get(f"/invoices/{invoice.pk}/").content.decode()

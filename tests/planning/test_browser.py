@@ -62,3 +62,41 @@ def test_vendor_opens_a_forecast_chart_and_confirms_a_promotion(transactional_db
     promotion = Promotion.objects.get()
     assert promotion.state == PromotionState.CONFIRMED
     assert list(promotion.lines.order_by("sequence").values_list("committed_units", flat=True)) == [80, 100]
+
+
+@pytest.mark.browser
+def test_buyer_adds_product_rows_beyond_the_empty_ones_and_saves_them_all(transactional_db, live_server, page, vendor):  # noqa: F811
+    """The new-promotion form starts with four empty rows; "Add product" adds more in place, numbered, and all
+    six products are saved in order."""
+    import datetime
+
+    from tests.factories import marketplace
+    from tests.planning.factories import buyer
+
+    marketplace("US")
+    buyer()
+    products = [ProductFactory(vendor=vendor, vendor_sku=f"DEAL-{n}") for n in range(1, 7)]
+    login(page, live_server, "buyer", "demo-password")
+    page.goto(f"{live_server.url}/planning/promotions/new/")
+    start = datetime.date.today() + datetime.timedelta(days=20)
+    page.select_option("[name=vendor]", vendor.code)
+    page.select_option("[name=marketplace]", "US")
+    page.fill("[name=name]", "Six-product deal")
+    page.fill("[name=start_date]", start.isoformat())
+    page.fill("[name=end_date]", (start + datetime.timedelta(days=6)).isoformat())
+    rows = page.get_by_test_id("promotion-line-rows").locator("tbody tr")
+    assert rows.count() == 4
+    add = page.get_by_role("button", name="Add product")
+    add.click()
+    add.click()
+    assert rows.count() == 6 and rows.nth(5).locator("td").first.inner_text() == "6"
+    assert page.evaluate("() => document.activeElement.name") == "lines-5-product"
+    for index, product in enumerate(products):
+        page.fill(f"[name=lines-{index}-product]", product.vendor_sku)
+        page.fill(f"[name=lines-{index}-promotional_price]", "9.99")
+        page.fill(f"[name=lines-{index}-expected_units]", str(100 + index))
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_url("**/planning/promotions/*/")
+    promotion = Promotion.objects.get()
+    assert [line.product.vendor_sku for line in promotion.lines.order_by("sequence")] == [p.vendor_sku for p in products]
+    assert list(promotion.lines.order_by("sequence").values_list("expected_units", flat=True)) == [100, 101, 102, 103, 104, 105]
