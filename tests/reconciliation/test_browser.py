@@ -65,3 +65,14 @@ def test_vendor_finance_sees_the_payment_summary_charts_and_totals(live_server, 
     assert "Not yet due" in page.locator("details.chart-table table").first.inner_text()
 
     page.screenshot(path=SCREENSHOT, full_page=True)
+
+    # From the money walk's invoice page: its 3-way match, and a click to the shortage claim's evidence.
+    from invoicing.models import Invoice
+
+    invoice = Invoice.objects.get(number="INV-1001")
+    page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
+    panel = page.get_by_test_id("invoice-match")
+    assert "Over tolerance" in panel.inner_text() and "−92.00 USD" in panel.inner_text()
+    panel.get_by_role("link", name="SC-").click()
+    page.wait_for_url("**/payments/deductions/*/")
+    assert page.get_by_test_id("match-evidence").is_visible()
