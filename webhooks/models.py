@@ -38,6 +38,10 @@ class WebhookSubscription(models.Model):
     # Kept in clear because every delivery is signed with it; shown only on creation and rotation.
     secret = models.CharField(max_length=100)
     secret_set_at = models.DateTimeField(_("secret set"))
+    # After a rotation the old secret may keep signing, as a second signature, until `previous_secret_until`:
+    # receivers switch to the new one without refusing deliveries meanwhile.
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_until = models.DateTimeField(_("old secret signs until"), null=True, blank=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -54,6 +58,21 @@ class WebhookSubscription(models.Model):
 
     def __str__(self) -> str:
         return self.description or self.url
+
+    def signing_secrets(self, now) -> list[str]:
+        """The secrets a delivery sent at `now` is signed with: the current one, and the old one while it lasts."""
+        if self.previous_secret and self.previous_secret_until and self.previous_secret_until > now:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
+
+    @property
+    def previous_secret_expires_at(self):
+        """When the old secret stops signing, while it still does (None otherwise)."""
+        from django.utils import timezone
+
+        if self.previous_secret and self.previous_secret_until and self.previous_secret_until > timezone.now():
+            return self.previous_secret_until
+        return None
 
 
 class DeliveryStatus(models.TextChoices):

@@ -31,7 +31,8 @@ from vendor_portal.services.notifications import notify_vendor_roles
 from . import signing
 from .models import PING_EVENT, DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
 
-AUDITED_FIELDS = ["url", "events", "description", "is_active", "secret_set_at"]  # never the secret itself
+AUDITED_FIELDS = ["url", "events", "description", "is_active", "secret_set_at", "previous_secret_until"]  # never a secret itself
+MAX_ROLLOVER_HOURS = 72  # how long a rotated-out secret may keep signing
 SECRET_PREFIX = "whsec_"
 USER_AGENT = "VendorPortal-Webhooks/1"
 TIMEOUT_SECONDS = 10
@@ -169,14 +170,29 @@ def webhook_subscription_delete(*, scope, subscription_id: int, actor: Actor) ->
         subscription.delete()
 
 
-def webhook_subscription_rotate_secret(*, scope, subscription_id: int, actor: Actor) -> tuple[WebhookSubscription, str]:
-    """Replace the secret at once and return the new one, shown only this once."""
+def webhook_subscription_rotate_secret(
+    *, scope, subscription_id: int, actor: Actor, keep_old_for_hours: int = 0
+) -> tuple[WebhookSubscription, str]:
+    """Replace the secret and return the new one, shown only this once. With `keep_old_for_hours` (up to 72)
+    the old secret keeps signing deliveries, as a second signature, for that long: receivers switch over
+    without refusing any. Without it (a leaked secret) the old one stops at once, and so does any earlier
+    secret still in its rollover."""
+    if not isinstance(keep_old_for_hours, int) or isinstance(keep_old_for_hours, bool) or not 0 <= keep_old_for_hours <= MAX_ROLLOVER_HOURS:
+        raise DomainValidationError(
+            _("Keep the old secret for 0 to %(max)s hours.") % {"max": MAX_ROLLOVER_HOURS}, field="keep_old_for_hours",
+        )
     with transaction.atomic():
         subscription = _locked_subscription(scope, subscription_id)
         before = snapshot(subscription, AUDITED_FIELDS)
+        now = timezone.now()
+        if keep_old_for_hours:
+            subscription.previous_secret = subscription.secret
+            subscription.previous_secret_until = now + datetime.timedelta(hours=keep_old_for_hours)
+        else:
+            subscription.previous_secret, subscription.previous_secret_until = "", None
         subscription.secret = _new_secret()
-        subscription.secret_set_at = timezone.now()
-        subscription.save(update_fields=["secret", "secret_set_at", "updated_at"])
+        subscription.secret_set_at = now
+        subscription.save(update_fields=["secret", "secret_set_at", "previous_secret", "previous_secret_until", "updated_at"])
         audit_record(actor=actor, action="webhook_subscription.rotate_secret", obj=subscription, before=before, after=snapshot(subscription, AUDITED_FIELDS))
     return subscription, subscription.secret
 
@@ -295,7 +311,8 @@ def webhook_delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
         "X-Portal-Event": delivery.event,
         "X-Portal-Delivery": str(delivery.event_id),
         "X-Portal-Timestamp": str(timestamp),
-        "X-Portal-Signature": signing.sign(subscription.secret, timestamp, body),
+        # During a rollover both the new and the old secret sign: a receiver accepts either (see signing.verify).
+        "X-Portal-Signature": ",".join(signing.sign(secret, timestamp, body) for secret in subscription.signing_secrets(timezone.now())),
     }
     started = time.monotonic()
     status_code, error = _post(subscription.url, body, headers)

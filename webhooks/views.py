@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vendor_portal.decorators import portal_view
-from vendor_portal.errors import PortalError
+from vendor_portal.errors import DomainValidationError, PortalError
 from vendor_portal.models import AuditEvent
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import get_visible_or_404
@@ -97,7 +97,15 @@ def webhook_set_active(request, pk):
 @require_POST
 def webhook_rotate_secret(request, pk):
     subscription = get_visible_or_404(WebhookSubscription, request.scope, pk=pk)
-    subscription, secret = services.webhook_subscription_rotate_secret(scope=request.scope, subscription_id=subscription.pk, actor=Actor.from_request(request))
+    hours = request.POST.get("keep_old_for_hours", "0")
+    try:
+        subscription, secret = services.webhook_subscription_rotate_secret(
+            scope=request.scope, subscription_id=subscription.pk, actor=Actor.from_request(request),
+            keep_old_for_hours=int(hours) if hours.isdigit() else -1,
+        )
+    except DomainValidationError as error:
+        messages.error(request, error.message)
+        return redirect("webhook_detail", pk=subscription.pk)
     messages.success(request, _("New secret set. Copy it now: it will not be shown again, and deliveries are signed with it from now on."))
     return _detail(request, subscription, secret=secret)
 

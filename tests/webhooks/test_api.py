@@ -1,9 +1,11 @@
 """/api/v1/webhooks/: subscriptions, deliveries, rotation, pings and resends, for vendor admins and tokens."""
+import datetime
 import json
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tests.factories import api_token, vendor_user
 from tests.webhooks.factories import WebhookDeliveryFactory, WebhookSubscriptionFactory
@@ -244,3 +246,35 @@ def test_the_schema_documents_the_webhook_endpoints(api_client):
                  "/api/v1/webhooks/{id}/ping", "/api/v1/webhook-deliveries/{id}/resend"]:
         assert path in paths, path
     assert "Created" in paths["/api/v1/webhooks/"]["post"]["responses"]["201"]["content"]["application/json"]["examples"]
+
+
+def test_rotation_that_keeps_the_old_secret_signs_with_both_until_it_expires(admin_client, django_capture_on_commit_callbacks):
+    """A receiver still on the old secret keeps accepting deliveries during the rollover; one on the new secret too.
+    Once it expires, only the new secret signs."""
+    with Receiver() as receiver:
+        created = admin_client.post("/api/v1/webhooks/", {**NEW, "url": receiver.url}, format="json").json()
+        rotated = admin_client.post(f"/api/v1/webhooks/{created['id']}/rotate-secret", {"keep_old_for_hours": 24}, format="json")
+        assert rotated.status_code == 200, rotated.json()
+        body = rotated.json()
+        assert body["previous_secret_expires_at"] is not None and body["secret"] != created["secret"]
+        for secret in (created["secret"], body["secret"]):
+            receiver.secret = secret
+            with django_capture_on_commit_callbacks(execute=True):
+                admin_client.post(f"/api/v1/webhooks/{created['id']}/ping")
+        assert [request["valid"] for request in receiver.requests] == [True, True]
+        assert receiver.requests[0]["headers"]["X-Portal-Signature"].count("v1=") == 2
+
+        WebhookSubscription.objects.filter(pk=created["id"]).update(previous_secret_until=timezone.now() - datetime.timedelta(seconds=1))
+        receiver.secret = created["secret"]
+        with django_capture_on_commit_callbacks(execute=True):
+            admin_client.post(f"/api/v1/webhooks/{created['id']}/ping")
+    assert receiver.requests[2]["valid"] is False and receiver.requests[2]["headers"]["X-Portal-Signature"].count("v1=") == 1
+    assert admin_client.get(f"/api/v1/webhooks/{created['id']}/").json()["previous_secret_expires_at"] is None
+
+    # A rotation without it (a leaked secret) ends any rollover at once; more than 72 hours is refused.
+    too_long = admin_client.post(f"/api/v1/webhooks/{created['id']}/rotate-secret", {"keep_old_for_hours": 100}, format="json")
+    assert too_long.status_code == 400 and too_long.json()["errors"][0]["field"] == "keep_old_for_hours"
+    admin_client.post(f"/api/v1/webhooks/{created['id']}/rotate-secret", {"keep_old_for_hours": 24}, format="json")
+    admin_client.post(f"/api/v1/webhooks/{created['id']}/rotate-secret")
+    subscription = WebhookSubscription.objects.get(pk=created["id"])
+    assert subscription.previous_secret == "" and subscription.previous_secret_until is None

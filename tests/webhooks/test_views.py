@@ -76,6 +76,20 @@ def test_admin_edits_deactivates_rotates_and_deletes_a_subscription(admin, vendo
     assert actions == ["webhook_subscription.change", "webhook_subscription.change", "webhook_subscription.rotate_secret", "webhook_subscription.delete"]
 
 
+def test_rotating_on_screen_can_keep_the_old_secret_signing_for_a_while(admin, vendor):
+    subscription = WebhookSubscriptionFactory(vendor=vendor, events=["payment.sent"])
+    old_secret = subscription.secret
+    base = f"/settings/webhooks/{subscription.pk}/"
+    page = admin.post(base + "rotate-secret/", {"keep_old_for_hours": "24"}).content.decode()
+    subscription.refresh_from_db()
+    assert subscription.previous_secret == old_secret and subscription.previous_secret_expires_at is not None
+    assert 'data-testid="secret-rollover"' in page and subscription.secret in page
+    refused = admin.post(base + "rotate-secret/", {"keep_old_for_hours": "999"}, follow=True)
+    assert "Keep the old secret for 0 to 72 hours." in refused.content.decode()
+    subscription.refresh_from_db()
+    assert subscription.previous_secret == old_secret  # nothing changed
+
+
 def test_ping_from_the_screen_reaches_the_receiver(admin, vendor, django_capture_on_commit_callbacks):
     with Receiver(secret="whsec_s") as receiver:
         subscription = WebhookSubscriptionFactory(vendor=vendor, url=receiver.url, secret="whsec_s", events=["payment.sent"])

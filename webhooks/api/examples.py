@@ -8,6 +8,7 @@ SUBSCRIPTION = {
     "description": "SAP production",
     "is_active": True,
     "secret_set_at": "2026-11-27T09:00:00Z",
+    "previous_secret_expires_at": None,
     "created_by": "acme-admin",
     "created_at": "2026-11-27T09:00:00Z",
     "updated_at": "2026-11-27T09:00:00Z",

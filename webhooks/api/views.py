@@ -16,6 +16,7 @@ from ..permissions import MANAGE_WEBHOOKS
 from .examples import CREATE_REQUEST, DELIVERY, FORBIDDEN, NOT_FOUND, SECRET, SUBSCRIPTION
 from .serializers import (
     WebhookDeliverySerializer,
+    RotateSecretInputSerializer,
     WebhookSubscriptionInputSerializer,
     WebhookSubscriptionSerializer,
     WebhookSubscriptionWithSecretSerializer,
@@ -28,6 +29,7 @@ ERROR_EXAMPLES = {
     404: documented_error(str(_("No such subscription, or another vendor's.")), NOT_FOUND),
 }
 CONFLICT = documented_error(str(_("Not possible now: the delivery is still being attempted, or the subscription is inactive.")), OpenApiExample("Still pending", value={"errors": [{"code": "invalid_state", "message": "This delivery is still being attempted: resend it once it has succeeded or failed.", "field": None}]}))
+ROLLOVER_TOO_LONG = documented_error(str(_("The old secret can keep signing for 0 to 72 hours.")), OpenApiExample("Too long", value={"errors": [{"code": "max_value", "message": "Ensure this value is less than or equal to 72.", "field": "keep_old_for_hours"}]}))
 ID_PARAMETER = OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description=str(_("The subscription's id.")))
 DELIVERY_ID_PARAMETER = OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description=str(_("The delivery's id.")))
 
@@ -150,14 +152,26 @@ class WebhookSubscriptionViewSet(ScopedGenericViewSet):
 
     @extend_schema(
         tags=TAGS, summary="Rotate the signing secret",
-        description="Replaces the secret at once and answers with the new one, shown only in this answer. Deliveries from now on are signed with it.",
-        parameters=[ID_PARAMETER], request=None,
-        responses={200: WebhookSubscriptionWithSecretSerializer, 404: ERROR_EXAMPLES[404]},
-        examples=[OpenApiExample("Rotated", response_only=True, value={**SUBSCRIPTION, "secret": SECRET})],
+        description=(
+            "Replaces the secret and answers with the new one, shown only in this answer. Deliveries from now on are signed "
+            "with it. With `keep_old_for_hours` (1 to 72) they carry the old secret's signature too until "
+            "`previous_secret_expires_at` (`X-Portal-Signature: v1=<new>,v1=<old>`), so a receiver can switch over without "
+            "refusing any; without it (an empty body) the old secret stops at once."
+        ),
+        parameters=[ID_PARAMETER], request=RotateSecretInputSerializer,
+        responses={200: WebhookSubscriptionWithSecretSerializer, 400: ROLLOVER_TOO_LONG, 404: ERROR_EXAMPLES[404]},
+        examples=[
+            OpenApiExample("Keep the old secret for a day", request_only=True, value={"keep_old_for_hours": 24}),
+            OpenApiExample("Rotated", response_only=True, value={**SUBSCRIPTION, "secret": SECRET, "previous_secret_expires_at": "2026-11-28T09:00:00Z"}),
+        ],
     )
     def rotate_secret(self, request, pk):
         subscription = self.get_object()
-        subscription, secret = services.webhook_subscription_rotate_secret(scope=request.scope, subscription_id=subscription.pk, actor=self.actor)
+        wanted = RotateSecretInputSerializer(data=request.data)
+        wanted.is_valid(raise_exception=True)
+        subscription, secret = services.webhook_subscription_rotate_secret(
+            scope=request.scope, subscription_id=subscription.pk, actor=self.actor, keep_old_for_hours=wanted.validated_data["keep_old_for_hours"],
+        )
         return Response(_with_secret(subscription, secret))
 
     @extend_schema(
