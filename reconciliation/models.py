@@ -217,7 +217,7 @@ class DeductionKind(models.TextChoices):
     PRICE_CLAIM = "price_claim", _("Price claim")  # PPV: billed above the PO cost
     CHARGEBACK = "chargeback", _("Chargeback")  # an operational fault (ASN, labels, delivery)
     COOP_ALLOWANCE = "coop_allowance", _("Co-op allowance")  # agreed in advance
-    REVERSAL = "reversal", _("Reversal")  # money given back: a late receipt or an upheld dispute
+    REVERSAL = "reversal", _("Reversal")  # money given back: a late receipt, a credit note or an upheld dispute
 
 
 CLAIM_KINDS = (DeductionKind.SHORTAGE_CLAIM, DeductionKind.PRICE_CLAIM)
