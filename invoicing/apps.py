@@ -21,6 +21,11 @@ class InvoicingConfig(AppConfig):
             NeedsMe(_("Invoices waiting for the retailer"), "/invoices/?state=submitted", Action.RUN_PAYMENTS,
                     lambda request, scope: _submitted(scope), order=41, side="retailer")
         )
+        # Held by the 3-way match until goods arrive, or by accounts payable: both sides want to know why.
+        register_needs_me(
+            NeedsMe(_("Invoices on hold"), "/invoices/?state=on_hold", Action.VIEW_INVOICES,
+                    lambda request, scope: _on_hold(scope), order=42)
+        )
         _register_amazon_handler()
 
 
@@ -28,6 +33,12 @@ def _attention(scope) -> int:
     from .selectors import invoices_needing_attention
 
     return invoices_needing_attention(scope=scope)
+
+
+def _on_hold(scope) -> int:
+    from .models import Invoice, InvoiceState
+
+    return Invoice.objects.visible_to(scope).filter(state=InvoiceState.ON_HOLD).count()
 
 
 def _submitted(scope) -> int:

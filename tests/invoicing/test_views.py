@@ -59,6 +59,15 @@ def test_nav_and_home_count_are_registered(signed_in, vendor, finance):
     assert 'href="/invoices/"' in html and "Invoice drafts and rejected invoices" in html
 
 
+def test_home_counts_invoices_on_hold_for_the_vendor_and_for_accounts_payable(signed_in, client, vendor, finance):
+    invoice = make_invoice(vendor, finance)
+    with audit_exempt():
+        Invoice.objects.filter(pk=invoice.pk).update(state=InvoiceState.ON_HOLD)
+    assert 'href="/invoices/?state=on_hold"' in signed_in.get("/").content.decode()
+    client.force_login(retailer_user(Role.ACCOUNTS_PAYABLE))
+    assert 'href="/invoices/?state=on_hold"' in client.get("/").content.decode()
+
+
 def test_new_from_po_creates_a_draft_and_opens_the_editor(signed_in, vendor):
     po = shipped_po(vendor, quantity=10)
     page = signed_in.get("/invoices/new/from-po/")
