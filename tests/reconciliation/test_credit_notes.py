@@ -294,3 +294,23 @@ def test_late_receipt_after_payment_reverses_the_shortage_claim_and_the_next_run
         (RemittanceLineKind.INVOICE_PAID, Decimal("1000.00")), (RemittanceLineKind.REVERSAL, Decimal("42.00"))]
     assert second.net_amount == Decimal("1042.00")
     assert match_invoices(invoice_ids=[invoice.pk]).as_dict()["claims_raised"] == 0
+
+
+def test_credit_note_for_short_units_of_an_invoice_already_paid_is_not_charged_twice(vendor, django_capture_on_commit_callbacks):
+    """Paid net of the 42.00 shortage claim, then the vendor credits the same 4 units: accepting the credit note
+    re-matches the paid invoice and reverses the claim, so the next run nets the credit note against the reversal."""
+    invoice, _po = accepted_invoice(vendor, payment_terms="net30", invoiced_cost="10.00")
+    match_invoices(invoice_ids=[invoice.pk])
+    assert approve_and_pay(create_run()).remittances.get().net_amount == Decimal("960.00")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        credit_note = accepted_credit_note(vendor, invoice, quantity=4, unit_cost="10.00", reason="quantity_correction")
+    matched_invoice(vendor, number="INV-2", po_number="PO-2")
+    second = approve_and_pay(create_run()).remittances.get()
+    assert sorted((line.kind, line.amount) for line in second.lines.all()) == sorted([
+        (RemittanceLineKind.INVOICE_PAID, Decimal("1000.00")), (RemittanceLineKind.REVERSAL, Decimal("40.00")),
+        (RemittanceLineKind.CREDIT_NOTE, Decimal("-40.00")),
+    ])
+    assert second.net_amount == Decimal("1000.00")
+    credit_note.refresh_from_db()
+    assert credit_note.state == InvoiceState.PAID
