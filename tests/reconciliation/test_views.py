@@ -491,6 +491,15 @@ def test_invoice_page_shows_its_3_way_match_and_the_deductions_raised_on_it(vend
     assert response.status_code in (200, 403) and 'data-testid="invoice-match"' not in response.content.decode()
 
 
+def test_invoice_page_of_an_invoice_waiting_for_its_goods_says_so_and_nothing_else(vendor):
+    from reconciliation.engine import match_invoices
+
+    invoice, _po = accepted_invoice(vendor, received=0, lines=2)
+    match_invoices(invoice_ids=[invoice.pk])
+    page = signed_in(finance_user(vendor)).get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "2 lines wait for their goods to be received" in page and "Nothing deducted" not in page
+
+
 def test_invoice_page_before_the_match_has_no_match_panel(vendor):
     invoice, _po = accepted_invoice(vendor)
     page = signed_in(finance_user(vendor)).get(f"/invoices/{invoice.pk}/").content.decode()
