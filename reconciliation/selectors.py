@@ -193,6 +193,7 @@ def invoice_match(*, scope, invoice) -> dict | None:
         "results": results, "deductions": deductions, "currency": invoice.currency, "taken": taken, "given_back": given_back,
         "net": taken - given_back, "computed_at": max(result.computed_at for result in results),
         "waiting": by_status.get(MatchStatus.PENDING_RECEIPT, 0), "over": by_status.get(MatchStatus.OVER_TOLERANCE, 0),
+        "claims_on_acceptance": invoice.state == InvoiceState.SUBMITTED,  # claims are raised once AP accepts it
     }
 
 

@@ -500,6 +500,17 @@ def test_invoice_page_of_an_invoice_waiting_for_its_goods_says_so_and_nothing_el
     assert "2 lines wait for their goods to be received" in page and "Nothing deducted" not in page
 
 
+def test_invoice_page_of_a_submitted_invoice_over_tolerance_says_claims_come_on_acceptance(vendor):
+    from reconciliation.engine import match_invoices
+    from tests.invoicing.factories import shipped_po
+    from tests.reconciliation.factories import submitted_invoice
+
+    invoice = submitted_invoice(vendor, shipped_po(vendor, quantity=10, received=10), number="SUB-1", quantity=10, cost="10.50")
+    match_invoices(invoice_ids=[invoice.pk])
+    page = signed_in(finance_user(vendor)).get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "claims are raised once accounts payable accepts the invoice" in page
+
+
 def test_invoice_page_before_the_match_has_no_match_panel(vendor):
     invoice, _po = accepted_invoice(vendor)
     page = signed_in(finance_user(vendor)).get(f"/invoices/{invoice.pk}/").content.decode()
