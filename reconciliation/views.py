@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from invoicing.models import InvoiceState
+from invoicing.models import CREDIT_COUNTED_STATES, Invoice, InvoiceState, InvoiceType
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import PortalError
 from vendor_portal.models import Marketplace
@@ -252,8 +252,15 @@ def _deduction_context(request, deduction: Deduction, form=None) -> dict:
     )
     scope = request.scope
     can_dispute = not scope.is_retailer and scope.can(Action.DISPUTE_DEDUCTIONS)
+    # The credit notes the match netted on this line (what a `credited` reversal gave back for).
+    credit_notes = (
+        list(Invoice.objects.visible_to(scope).filter(
+            invoice_type=InvoiceType.CREDIT_NOTE, state__in=CREDIT_COUNTED_STATES, lines__credited_line_id=deduction.invoice_line_id,
+        ).distinct().order_by("pk"))
+        if deduction.invoice_line_id else []
+    )
     return {
-        "deduction": deduction, "match": match, "disputes": disputes,
+        "deduction": deduction, "match": match, "disputes": disputes, "credit_notes": credit_notes,
         "reversals": list(deduction.reversals.order_by("created_at", "pk")),
         "standing": _dispute_standing(deduction, disputes),
         "can_dispute": can_dispute, "form": form or (DisputeForm() if can_dispute else None),

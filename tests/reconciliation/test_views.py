@@ -15,6 +15,7 @@ from invoicing.models import InvoiceState
 from reconciliation.models import (
     Deduction,
     DeductionKind,
+    DeductionReason,
     DeductionStatus,
     Dispute,
     DisputeStatus,
@@ -515,3 +516,16 @@ def test_invoice_page_before_the_match_has_no_match_panel(vendor):
     invoice, _po = accepted_invoice(vendor)
     page = signed_in(finance_user(vendor)).get(f"/invoices/{invoice.pk}/").content.decode()
     assert 'data-testid="invoice-match"' not in page
+
+
+def test_a_reversal_for_a_credit_note_links_the_credit_note(vendor):
+    from reconciliation.engine import match_invoices
+    from tests.reconciliation.factories import accepted_credit_note
+
+    invoice, _po = accepted_invoice(vendor)
+    match_invoices(invoice_ids=[invoice.pk])
+    credit_note = accepted_credit_note(vendor, invoice, quantity=4, unit_cost="10.50", reason="quantity_correction", number="CN-SHORT")
+    match_invoices(invoice_ids=[credit_note.pk])
+    reversal = Deduction.objects.get(kind=DeductionKind.REVERSAL, reason=DeductionReason.CREDITED, reverses__kind=DeductionKind.SHORTAGE_CLAIM)
+    page = signed_in(finance_user(vendor)).get(f"/payments/deductions/{reversal.pk}/").content.decode()
+    assert f'<a href="/invoices/{credit_note.pk}/">CN-SHORT</a>' in page and "Credited by the vendor&#x27;s credit note" in page
