@@ -69,7 +69,8 @@ RESULT_FIELDS = [
     "shipped_quantity", "tolerance", "computed_at",
 ]
 COMPARED = ["status", "po_cost", "invoiced_cost", "ordered_quantity", "received_quantity", "invoiced_quantity",
-            "previously_invoiced_quantity", "price_claim", "shortage_claim", "currency", "credited_quantity", "credited_amount"]
+            "previously_invoiced_quantity", "price_claim", "shortage_claim", "currency", "credited_quantity", "credited_amount",
+            "shipped_quantity"]
 
 
 def _round2(value) -> Decimal:

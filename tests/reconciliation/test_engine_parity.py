@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -154,6 +155,13 @@ def test_portable_path_matches_the_sql_path_step_by_step(vendor, other_vendor):
                                                                           (second.pk, Decimal("510.00"))])
     sql = assert_same_outcome()
     assert sql["audits"] == []
+
+    # A replaced ASN ships less of WALK-1's PO line: nothing to claim differently, but the result's numbers (and the
+    # shortage reason derived from them) are rewritten on both paths.
+    with audit_exempt():
+        walk_po.lines.update(shipped_quantity=F("shipped_quantity") - 10)
+    sql = assert_same_outcome([walk.pk])
+    assert [r["shipped_quantity"] for r in sql["results"] if r["invoice_id"] == walk.pk] == [90]
 
     # Paid invoices, matched again when targeted, only give back: WALK-1's PO cost corrected up shrinks its price
     # claim (a reversal); UNDER-1's corrected down would now over-bill, but nothing new is claimed after payment.
