@@ -990,6 +990,16 @@ def _fingerprinted(labels, digest):
         yield label
 
 
+def _labels_digest(shipment: Shipment) -> bytes:
+    """The fingerprint of the labels the shipment gives now, without printing them."""
+    from .selectors import shipment_label_data
+
+    digest = hashlib.sha256()
+    for _label in _fingerprinted(shipment_label_data(shipment=shipment), digest):
+        pass
+    return digest.digest()
+
+
 def shipment_labels_render(*, job_id, redelivered: bool = False) -> Job | None:
     """The label job's work: every carton mark and pallet label of the shipment into one PDF/A file,
     stored as the shipment's labels document for its ASN revision. Re-running gives the same SSCCs."""
@@ -1027,15 +1037,14 @@ def shipment_labels_render(*, job_id, redelivered: bool = False) -> Job | None:
                 title=title, progress=report_progress,
             )
             with transaction.atomic():
-                current = Shipment.objects.select_for_update().filter(pk=shipment.pk).first()
+                current = (
+                    Shipment.objects.select_for_update(of=("self",)).select_related("vendor", "marketplace", "ship_to", "ship_from")
+                    .filter(pk=shipment.pk).first()
+                )
                 if current is None:
                     job_fail(job_id=job_id, message=_("The shipment no longer exists."))
                     return None
-                current = Shipment.objects.select_related("vendor", "marketplace", "ship_to", "ship_from").get(pk=shipment.pk)
-                now_gives = hashlib.sha256()
-                for _label in _fingerprinted(shipment_label_data(shipment=current), now_gives):
-                    pass
-                if now_gives.digest() == printed.digest():
+                if _labels_digest(current) == printed.digest():
                     document = document_store(
                         vendor=current.vendor, kind=LABELS_JOB_KIND, key=current.labels_key, title=title, source_path=path,
                         target=current, uploaded_by=job.created_by,
