@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vendor_portal.tenancy import VendorScopedQuerySet
@@ -68,11 +69,7 @@ class WebhookSubscription(models.Model):
     @property
     def previous_secret_expires_at(self):
         """When the old secret stops signing, while it still does (None otherwise)."""
-        from django.utils import timezone
-
-        if self.previous_secret and self.previous_secret_until and self.previous_secret_until > timezone.now():
-            return self.previous_secret_until
-        return None
+        return self.previous_secret_until if len(self.signing_secrets(timezone.now())) > 1 else None
 
 
 class DeliveryStatus(models.TextChoices):
