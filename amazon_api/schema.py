@@ -11,9 +11,9 @@ from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 
-from .spec import VENDOR_ORDERS, VENDOR_TRANSACTION_STATUS, definition_validator, load_model
+from .spec import VENDOR_INVOICES, VENDOR_ORDERS, VENDOR_TRANSACTION_STATUS, definition_validator, load_model
 
-PREFIXES = {VENDOR_ORDERS: "VendorOrders", VENDOR_TRANSACTION_STATUS: "VendorTransactionStatus"}
+PREFIXES = {VENDOR_ORDERS: "VendorOrders", VENDOR_TRANSACTION_STATUS: "VendorTransactionStatus", VENDOR_INVOICES: "VendorInvoices"}
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 
 

@@ -17,6 +17,7 @@ from referencing.jsonschema import DRAFT4
 MODELS_DIR = Path(__file__).resolve().parent / "sp_api"
 VENDOR_ORDERS = "vendorOrders.json"
 VENDOR_TRANSACTION_STATUS = "vendorTransactionStatus.json"
+VENDOR_INVOICES = "vendorInvoices.json"
 MAX_REPORTED_ERRORS = 50
 
 

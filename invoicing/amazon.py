@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
-from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from jsonschema import Draft4Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
 from rest_framework import status
 from rest_framework.response import Response
 
 from amazon_api.models import TransactionKind
-from amazon_api.schema import PREFIXES, sp_api_operation
+from amazon_api.schema import sp_api_operation
+from amazon_api.spec import VENDOR_INVOICES, request_errors
 from amazon_api.services import register_transaction_handler, transaction_submit
 from amazon_api.views import AmazonDoorView
 from vendor_portal.api.errors import AMAZON_CODES
@@ -34,10 +30,6 @@ from vendor_portal.roles import Action
 from .models import Invoice, InvoiceLine, InvoiceType
 from .services import invoice_create, invoice_submit
 
-MODEL_FILE = Path(__file__).resolve().parent / "sp_api" / "vendorInvoices.json"
-# The model's definitions become components of /api/schema/ (VendorInvoices...) like the orders and shipping models'.
-# amazon_api reads models from its own folder; an absolute path names this app's copy.
-PREFIXES.setdefault(str(MODEL_FILE), "VendorInvoices")
 ITEMS_KEY = "invoices"
 MAX_INVOICES = 100
 TERMS_BY_DAYS = {30: "net30", 60: "net60", 90: "net90"}
@@ -67,23 +59,6 @@ LINE_FIELDS = {
 }
 
 
-@lru_cache(maxsize=1)
-def _validator() -> Draft4Validator:
-    import json
-
-    model = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    uri = "urn:sp-api:vendorInvoices.json"
-    registry = Registry().with_resource(uri, Resource.from_contents(model, default_specification=DRAFT4))
-    return Draft4Validator({"$ref": f"{uri}#/definitions/SubmitInvoicesRequest"}, registry=registry)
-
-
-def _path(parts) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def parse_datetime(value) -> datetime.datetime | None:
     if not isinstance(value, str):
         return None
@@ -96,13 +71,7 @@ def parse_datetime(value) -> datetime.datetime | None:
 
 def submit_errors(body) -> list[dict]:
     """The request's shape: Amazon's model, 1 to 100 invoices, readable dates, no id twice."""
-    errors = []
-    for error in sorted(_validator().iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path])[:50]:
-        parts = list(error.absolute_path)
-        if error.validator == "required" and isinstance(error.instance, dict):
-            parts += [name for name in error.validator_value if name not in error.instance][:1]
-        field = _path(parts)
-        errors.append({"field": field or None, "message": f"{field or _('body')}: {error.message}", "code": "invalid"})
+    errors = request_errors(VENDOR_INVOICES, "SubmitInvoicesRequest", body)
     if errors:
         return errors
     invoices = body.get(ITEMS_KEY) or []
@@ -321,7 +290,7 @@ class SubmitInvoicesView(AmazonDoorView):
     actions = {"POST": Action.MANAGE_INVOICES}
 
     @sp_api_operation(
-        str(MODEL_FILE),
+        VENDOR_INVOICES,
         "submitInvoices",
         tag="Amazon vendor invoices",
         description=(

@@ -2,9 +2,8 @@
 
     assert_valid_response("vendorOrders.json", "getPurchaseOrders", 200, response.json())
 
-The models are read from /work/shared/reference/sp-api/ (found relative to this checkout), or from the
-folder named by the SP_API_MODELS environment variable. Validation uses JSON Schema Draft 4, which is
-what Swagger 2.0 schemas are, with a `referencing` registry over the model file so `#/definitions/...`
+The models are the app's own copies in amazon_api/sp_api/, the one place the app and the tests read them
+from. Validation uses JSON Schema Draft 4, which is what Swagger 2.0 schemas are, with a `referencing` registry over the model file so `#/definitions/...`
 resolve. By default it is stricter than the bare model, in the ways the model's own text asks for:
 - an object may only carry the properties the model declares (catches misspelled or invented fields),
 - `Decimal` strings follow the pattern written in its description (`"10.20"`, never a float),
@@ -14,17 +13,15 @@ from __future__ import annotations
 
 import copy
 import datetime
-import json
-import os
 import re
 from functools import lru_cache
-from pathlib import Path
 
 from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "sp-api"
+from amazon_api.spec import load_model
+
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 # Amazon's Decimal definition states this pattern in its description only.
 DECIMAL_PATTERN = r"^-?(0|([1-9]\d*))(\.\d+)?([eE][+-]?\d+)?$"
@@ -32,17 +29,6 @@ RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:
 # Amazon answers authentication failures with 403; the portal answers 401 (with WWW-Authenticate).
 # Where an operation declares no 401, its 403 body model applies: both are the same error list.
 STATUS_FALLBACK = {401: 403}
-
-
-def models_dir() -> Path:
-    return Path(os.environ["SP_API_MODELS"]) if os.environ.get("SP_API_MODELS") else DEFAULT_MODELS_DIR
-
-
-@lru_cache(maxsize=None)
-def load_model(model_file: str) -> dict:
-    path = models_dir() / model_file
-    with path.open(encoding="utf-8") as handle:
-        return json.load(handle)
 
 
 def _strict(model: dict) -> dict:

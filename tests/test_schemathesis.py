@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from tests.sp_api_schema import models_dir
+from amazon_api.spec import MODELS_DIR
 
 pytestmark = pytest.mark.fuzz
 
@@ -124,7 +124,7 @@ def _portal_schema():
 
 
 def _amazon_schema(model_file: str, operation_ids: list[str]):
-    raw = json.loads((models_dir() / model_file).read_text(encoding="utf-8"))
+    raw = json.loads((MODELS_DIR / model_file).read_text(encoding="utf-8"))
     # The models name Amazon's hosts; requests go to the app in this process.
     raw.pop("host", None)
     raw["schemes"] = ["http"]
