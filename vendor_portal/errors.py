@@ -1,5 +1,48 @@
-"""Domain errors. The API maps them to structured 4xx bodies, the HTML layer to a message on the page."""
+"""Domain errors. The API maps them to structured 4xx bodies, the HTML layer to a message on the page.
+
+A service that checks many things at once (every line of a confirmation, an invoice, a ship plan) raises
+one error carrying a `FieldError` per problem. A FieldError names the input item by the `ref` the door
+gave it (input dataclasses carry a `ref`) and the service's own field name on that item, so each door
+puts the problem where its caller will look without parsing anything back:
+
+    # the door builds the input, giving each line its own reference
+    lines = [LineConfirmation(sequence=..., accepted=..., ref=f"lines[{i}]") for i, line in enumerate(body["lines"])]
+    # the service checks it
+    errors.append(field_error(line.ref, "accepted", _("Quantities cannot be negative.")))
+    # the door renders it: the own API by default as "lines[2].accepted", another door with its own locator
+    error.as_error_list(locate=lambda ref, field: amazon_paths[ref] + AMAZON_FIELDS[field])
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one field of the input. `ref` is the door's reference of the input item (None: the
+    request as a whole, its header fields); `field` the service's name of the field on it (None: the item)."""
+
+    ref: object
+    field: str | None
+    code: str
+    message: str
+
+
+def default_location(ref, field: str | None) -> str | None:
+    """Where the own API and the screens put a problem: "lines[2].accepted", "ship_date", "lines[2]"."""
+    if ref is None:
+        return field
+    return f"{ref}.{field}" if field else str(ref)
+
+
+def field_error(ref, field: str | None, message, code: str = "invalid") -> FieldError:
+    return FieldError(ref=ref, field=field, code=code, message=str(message))
+
+
+Locator = Callable[[object, "str | None"], "str | None"]
 
 
 class PortalError(Exception):
@@ -7,17 +50,28 @@ class PortalError(Exception):
     status = 400
     default_message = _("The request could not be processed.")
 
-    def __init__(self, message=None, *, field: str | None = None, errors: list[dict] | None = None):
+    def __init__(self, message=None, *, field: str | None = None, errors: list[FieldError] | None = None):
         self.message = str(message or self.default_message)
         self.field = field
-        # Several problems at once, each {"code", "message", "field"}: e.g. one per PO line.
+        # Several problems at once: e.g. one per PO line.
         self.errors = errors or []
         super().__init__(self.message)
 
-    def as_error_list(self) -> list[dict]:
-        if self.errors:
-            return [{"code": e.get("code", self.code), "message": str(e["message"]), "field": e.get("field")} for e in self.errors]
-        return [{"code": self.code, "message": self.message, "field": self.field}]
+    def field_errors(self) -> list[FieldError]:
+        """The problems, at least one: the error itself when it names no field problems."""
+        if not self.errors:
+            return [FieldError(ref=None, field=self.field, code=self.code, message=self.message)]
+        return [_as_field_error(e, self.code) for e in self.errors]
+
+    def as_error_list(self, locate: Locator = default_location) -> list[dict]:
+        return [{"code": e.code, "message": str(e.message), "field": locate(e.ref, e.field)} for e in self.field_errors()]
+
+
+def _as_field_error(error, default_code: str) -> FieldError:
+    if isinstance(error, FieldError):
+        return error
+    # An error still written as a dict {"field", "message", "code"} (the older form).
+    return FieldError(ref=None, field=error.get("field"), code=error.get("code", default_code), message=str(error["message"]))
 
 
 class DomainValidationError(PortalError):
