@@ -26,15 +26,9 @@ from django.utils.translation import gettext as _
 
 from purchase_orders.models import PurchaseOrder, PurchaseOrderLine
 from shipments.models import AsnType, Carton, CartonItem, Shipment, ShipmentLine, ShipmentState, TransportMode
-from shipments.services import (
-    ConfirmedCarton,
-    ConfirmedPallet,
-    ShipmentConfirmationInput,
-    ShipPlanLine,
-    shipment_cancel,
-    shipment_create_from_confirmation,
-    shipment_labels_document,
-)
+from shipments.services.confirmations import ConfirmedCarton, ConfirmedPallet, ShipmentConfirmationInput, shipment_create_from_confirmation
+from shipments.services.labels import shipment_labels_document
+from shipments.services.plans import ShipPlanLine, shipment_cancel
 from vendor_portal.api.errors import AMAZON_CODES
 from vendor_portal.errors import DomainValidationError, PortalError
 from vendor_portal.models import VendorAccount, Warehouse

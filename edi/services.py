@@ -472,7 +472,8 @@ def _segments_of_856(ts: x12.TransactionSet, shipment: x12.Shipment) -> dict[int
 def _receive_856(ts, group, context: _Context) -> _Outcome:
     """An ASN the vendor's system built: onto shipment_create_from_confirmation, SSCCs (MAN*GM) as given."""
     from shipments.models import TransportMode
-    from shipments.services import ConfirmedCarton, ConfirmedPallet, ShipmentConfirmationInput, ShipPlanLine, shipment_create_from_confirmation
+    from shipments.services.confirmations import ConfirmedCarton, ConfirmedPallet, ShipmentConfirmationInput, shipment_create_from_confirmation
+    from shipments.services.plans import ShipPlanLine
     from vendor_portal.models import ShipFromAddress
 
     shipment: x12.Shipment = ts.document
