@@ -34,7 +34,8 @@ from edi.x12.po855 import (
     ITEM_REJECTED,
     REJECTED_NO_DETAIL,
 )
-from invoicing.services import invoice_create, invoice_submit
+from invoicing.services.drafts import invoice_create
+from invoicing.services.submission import invoice_submit
 from purchase_orders.models import PurchaseOrder, PurchaseOrderType, RejectionReason, UnitOfMeasure
 from purchase_orders.services import LineConfirmation, purchase_order_acknowledge
 from vendor_portal.errors import DomainValidationError, ForbiddenError, NotFoundError, PortalError

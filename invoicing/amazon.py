@@ -32,7 +32,8 @@ from vendor_portal.models import Marketplace, VendorAccount
 from vendor_portal.roles import Action
 
 from .models import Invoice, InvoiceLine, InvoiceType
-from .services import invoice_create, invoice_submit
+from .services.drafts import invoice_create
+from .services.submission import invoice_submit
 
 MODEL_FILE = Path(__file__).resolve().parent / "sp_api" / "vendorInvoices.json"
 # The model's definitions become components of /api/schema/ (VendorInvoices...) like the orders and shipping models'.

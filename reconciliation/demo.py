@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from invoicing.demo import MATCHED, PRICE_VARIANCE, invoice_number
 from invoicing.models import Invoice, InvoiceState, InvoiceType
-from invoicing.services import invoice_decide
+from invoicing.services.decisions import invoice_decide
 from shipments.demo import RECEIVED, RECEIVED_SHORT, retailer_actor, shipment_identifier
 from shipments.models import Shipment
 from vendor_portal.models import Marketplace, Membership

@@ -492,7 +492,7 @@ def payment_run_cancel(*, scope, run_id, actor: Actor) -> PaymentRun:
 
 def payment_run_pay(*, scope, run_id, actor: Actor) -> PaymentRun:
     """Send the approved payment: invoices paid, deductions settled, remittances issued (PDF, webhooks, EDI 820)."""
-    from invoicing.services import invoice_decide
+    from invoicing.services.decisions import invoice_decide
 
     _require_retailer(scope, Action.RUN_PAYMENTS)
     with transaction.atomic():
@@ -541,7 +541,7 @@ def payment_run_pay(*, scope, run_id, actor: Actor) -> PaymentRun:
 
 def _settle_credit_notes(*, scope, run: PaymentRun, remittances: list[Remittance], actor: Actor) -> None:
     """The credit notes this run nets: paid once netted in full, paid partly while some carries forward."""
-    from invoicing.services import invoice_decide
+    from invoicing.services.decisions import invoice_decide
 
     from .selectors import CREDITABLE_STATES, credit_note_open_amounts
 

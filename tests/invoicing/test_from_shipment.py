@@ -1,7 +1,8 @@
 import pytest
 
 from invoicing.models import Invoice
-from invoicing.services import invoice_from_shipment, invoice_submit
+from invoicing.services.flips import invoice_from_shipment
+from invoicing.services.submission import invoice_submit
 from shipments.services.asn import shipment_submit
 from shipments.services.plans import shipment_create
 from tests.factories import vendor_user

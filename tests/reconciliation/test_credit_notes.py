@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from invoicing.models import InvoiceState
-from invoicing.services import invoice_decide
+from invoicing.services.decisions import invoice_decide
 from reconciliation import exports
 from reconciliation.engine import match_invoices
 from reconciliation.models import PaymentRunStatus, RemittanceLine, RemittanceLineKind
@@ -107,7 +107,8 @@ def test_deductions_are_netted_before_credit_notes_and_neither_makes_the_net_neg
 
 
 def test_only_credit_notes_the_retailer_accepted_are_netted(vendor):
-    from invoicing.services import credit_note_create, invoice_submit
+    from invoicing.services.credit_notes import credit_note_create
+    from invoicing.services.submission import invoice_submit
 
     invoice = matched_invoice(vendor)
     finance = finance_user(vendor)
