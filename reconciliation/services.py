@@ -581,7 +581,8 @@ def remittance_event_data(remittance: Remittance) -> dict:
 def _send_edi_820(remittance: Remittance, actor: Actor) -> None:
     """An 820 for vendors trading by EDI; nothing for the others."""
     try:
-        from edi.services import active_partner, edi_remittance_820
+        from edi.services.outbound import edi_remittance_820
+        from edi.services.partners import active_partner
         from edi.x12.remittance820 import Adjustment, RemittedInvoice
         from edi.x12.remittance820 import Remittance as X12Remittance
     except ImportError:

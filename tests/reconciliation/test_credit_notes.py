@@ -163,7 +163,7 @@ def test_credit_notes_are_netted_per_vendor_and_marketplace(vendor, other_vendor
 
 def test_remittance_exports_pdf_summary_and_edi_820_carry_the_credit_note(vendor):
     from edi.models import Interchange
-    from edi.services import trading_partner_create
+    from edi.services.partners import trading_partner_create
     from edi.x12 import parse_interchange
 
     trading_partner_create(vendor=vendor, isa_id="ACMEEDI", actor=Actor.system())

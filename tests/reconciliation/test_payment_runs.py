@@ -100,7 +100,7 @@ def test_remittance_advice_pdf_and_exports_agree_with_the_remittance(vendor):
 
 def test_a_vendor_trading_by_edi_gets_an_820_with_the_payment(vendor):
     from edi.models import Interchange
-    from edi.services import trading_partner_create
+    from edi.services.partners import trading_partner_create
 
     trading_partner_create(vendor=vendor, isa_id="ACMEEDI", actor=Actor.system())
     invoice, _po = accepted_invoice(vendor, payment_terms="net30")
