@@ -12,7 +12,7 @@ from edi.x12.codes import ElementError
 from edi.x12.core import is_digits
 from edi.x12.po855 import ACK_WITH_EXCEPTION_DETAIL_ONLY, ITEM_ACCEPTED, ITEM_BACKORDERED, ITEM_REJECTED, REJECTED_NO_DETAIL
 from purchase_orders.models import PurchaseOrder, RejectionReason
-from purchase_orders.services import LineConfirmation, purchase_order_acknowledge
+from purchase_orders.services.confirmations import LineConfirmation, purchase_order_acknowledge
 from vendor_portal.errors import PortalError
 from vendor_portal.roles import Action
 

@@ -17,7 +17,7 @@ from .document import InvoiceDocument
 def invoice_decide(*, scope, invoice_id, state: str, actor: Actor, reason: str = "") -> Invoice:
     """The retailer's accounts payable moves a sent invoice: accepted or rejected (with a reason), on hold,
     approved for payment, paid. A rejected invoice gives its PO quantities back."""
-    from purchase_orders.services import purchase_order_lines_record_invoice
+    from purchase_orders.services.line_quantities import purchase_order_lines_record_invoice
 
     if scope is None or not scope.is_retailer or not scope.can(Action.RUN_PAYMENTS):
         raise ForbiddenError()

@@ -30,7 +30,7 @@ def _lock_po_lines(document: InvoiceDocument) -> None:
 
 def _send(invoice: Invoice, actor: Actor, *, submitted_by=None) -> None:
     """Hard checks once more under lock, then submitted; the PO lines' invoiced quantities move."""
-    from purchase_orders.services import purchase_order_lines_record_invoice
+    from purchase_orders.services.line_quantities import purchase_order_lines_record_invoice
 
     document = InvoiceDocument.load(invoice)
     _lock_po_lines(document)

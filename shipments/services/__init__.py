@@ -1,7 +1,7 @@
 """Every write on ship plans, ASNs, cartons, pallets, labels and receipts, a module per use case.
 
 HTML views, the portal API, the Amazon-compatible door and EDI call these, so they behave identically.
-PO line quantities change only through purchase_orders.services.
+PO line quantities change only through purchase_orders.services.line_quantities.
 
 - plans: ship plans (drafts) created, changed, cancelled; cartons, pallets, carton moves, tracking numbers
 - asn: the original ASN submitted, a Replace ASN

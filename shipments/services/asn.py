@@ -7,7 +7,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from purchase_orders.services import purchase_order_lines_record_shipment
+from purchase_orders.services.line_quantities import purchase_order_lines_record_shipment
 from vendor_portal.errors import DomainValidationError, InvalidTransitionError
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor, audit_record, snapshot

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from purchase_orders.services import purchase_order_lines_record_shipment
+from purchase_orders.services.line_quantities import purchase_order_lines_record_shipment
 from vendor_portal.errors import DomainValidationError, ForbiddenError, InvalidTransitionError
 from vendor_portal.gs1 import sscc_is_valid
 from vendor_portal.models import Vendor

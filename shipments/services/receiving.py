@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from purchase_orders.services import purchase_order_lines_record_receipt
+from purchase_orders.services.line_quantities import purchase_order_lines_record_receipt
 from vendor_portal.errors import DomainValidationError, InvalidTransitionError
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_vendor_roles

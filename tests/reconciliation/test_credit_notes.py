@@ -247,7 +247,7 @@ def test_credit_note_for_short_units_is_not_charged_twice_in_the_payment_run(ven
 def test_units_credited_back_can_be_invoiced_again_when_they_arrive(vendor):
     """100 shipped and invoiced, 96 received: the vendor credits the 4 missing units. When they arrive, a second
     invoice for them passes the over-invoicing check (4 of the 100 were given back) and matches without a claim."""
-    from purchase_orders.services import purchase_order_lines_record_receipt
+    from purchase_orders.services.line_quantities import purchase_order_lines_record_receipt
     from reconciliation.models import Deduction, DeductionKind, MatchResult
     from tests.reconciliation.factories import accept, submitted_invoice
 
@@ -270,7 +270,7 @@ def test_late_receipt_after_payment_reverses_the_shortage_claim_and_the_next_run
     """The money walk's invoice is paid net of both claims (1050.00 - 42.00 - 50.00). The 4 missing units arrive
     afterwards: the receipt re-matches the paid invoice, the shortage claim is reversed, and the next run pays
     the 42.00 back. The paid invoice stays paid and nothing new is claimed from it."""
-    from purchase_orders.services import purchase_order_lines_record_receipt
+    from purchase_orders.services.line_quantities import purchase_order_lines_record_receipt
     from reconciliation.models import Deduction, DeductionKind, DeductionReason, DeductionStatus
 
     invoice, po = accepted_invoice(vendor, payment_terms="net30")

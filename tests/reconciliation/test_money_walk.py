@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from invoicing.models import InvoiceState
-from purchase_orders.services import purchase_order_lines_record_receipt
+from purchase_orders.services.line_quantities import purchase_order_lines_record_receipt
 from reconciliation.engine import match_invoices
 from reconciliation.models import (
     Deduction,

@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 
 from invoicing.models import Invoice, InvoiceState
-from purchase_orders.services import purchase_order_lines_record_receipt
+from purchase_orders.services.line_quantities import purchase_order_lines_record_receipt
 from reconciliation import tasks
 from reconciliation.engine import match_invoices, match_purchase_order_lines
 from reconciliation.models import Deduction, DeductionKind, MatchResult
