@@ -13,7 +13,8 @@ from reconciliation import exports
 from reconciliation.engine import match_invoices
 from reconciliation.models import PaymentRunStatus, RemittanceLine, RemittanceLineKind
 from reconciliation.selectors import payment_run_preview, payment_summary, remittance_list
-from reconciliation.services import payment_run_cancel, payment_run_create, payment_run_decide, payment_run_pay, remittance_document
+from reconciliation.services.payment_runs import payment_run_cancel, payment_run_create, payment_run_decide, payment_run_pay
+from reconciliation.services.remittance_advice import remittance_document
 from tests.factories import marketplace
 from tests.reconciliation.factories import accepted_credit_note, accepted_invoice, ap_user, deduction, finance_user
 from vendor_portal.errors import ConflictError, DomainValidationError

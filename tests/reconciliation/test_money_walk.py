@@ -20,7 +20,7 @@ from reconciliation.models import (
     VarianceType,
 )
 from reconciliation.selectors import payment_summary
-from reconciliation.services import payment_run_create, payment_run_decide, payment_run_pay
+from reconciliation.services.payment_runs import payment_run_create, payment_run_decide, payment_run_pay
 from tests.factories import retailer_user
 from tests.reconciliation.factories import accepted_invoice, ap_user, finance_user
 from vendor_portal.errors import SelfApprovalError
