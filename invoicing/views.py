@@ -223,7 +223,7 @@ def invoice_credit_note_view(request, pk):
     original = get_visible_or_404(Invoice, request.scope, pk=pk)
     try:
         credit = credit_note_create(scope=request.scope, reference_invoice_id=original.pk, actor=Actor.from_request(request),
-                                             reason=request.POST.get("reason") or "quantity_correction")
+                                    reason=request.POST.get("reason") or "quantity_correction")
     except PortalError as error:
         messages.error(request, error.message)
         return redirect("invoice_detail", pk=original.pk)

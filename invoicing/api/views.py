@@ -167,7 +167,7 @@ class InvoiceViewSet(ScopedGenericViewSet):
         serializer = s.ApproveInputSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
         invoice_approve(scope=request.scope, invoice_id=invoice.pk, actor=self.actor,
-                                 approve=serializer.validated_data["decision"] == "approve", note=serializer.validated_data.get("note", ""))
+                        approve=serializer.validated_data["decision"] == "approve", note=serializer.validated_data.get("note", ""))
         return self._detail(invoice.pk)
 
     @extend_schema(
@@ -191,7 +191,7 @@ class InvoiceViewSet(ScopedGenericViewSet):
         serializer = s.FromPurchaseOrderSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
         invoice = invoice_from_purchase_order(scope=request.scope, actor=self.actor, po_number=serializer.validated_data["po_number"],
-                                                       number=serializer.validated_data.get("number", ""))
+                                              number=serializer.validated_data.get("number", ""))
         return self._detail(invoice.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -202,7 +202,7 @@ class InvoiceViewSet(ScopedGenericViewSet):
         serializer = s.FromShipmentSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
         invoice = invoice_from_shipment(scope=request.scope, actor=self.actor, shipment_id=serializer.validated_data["shipment_id"],
-                                                 number=serializer.validated_data.get("number", ""))
+                                        number=serializer.validated_data.get("number", ""))
         return self._detail(invoice.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -217,7 +217,7 @@ class InvoiceViewSet(ScopedGenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         invoice = credit_note_create(scope=request.scope, reference_invoice_id=original.pk, actor=self.actor, number=data.get("number", ""),
-                                              reason=data.get("reason", "quantity_correction"), reference=data.get("reference", ""), lines=data.get("lines"))
+                                     reason=data.get("reason", "quantity_correction"), reference=data.get("reference", ""), lines=data.get("lines"))
         return self._detail(invoice.pk, status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -143,7 +143,7 @@ def test_labels_of_a_plan_edited_while_they_print_are_printed_again_from_the_edi
         if len(prints) == 1:
             po = shipment.lines.first().purchase_order_line.purchase_order
             shipment_update(scope=Scope(vendor=vendor), shipment_id=shipment.pk, data=plan(po, cartons_per_pallet=20),
-                                     actor=Actor(user=vendor_user(vendor, username="repacker")))
+                            actor=Actor(user=vendor_user(vendor, username="repacker")))
         return pages
 
     monkeypatch.setattr(labels, "render_labels", render_while_editing)
