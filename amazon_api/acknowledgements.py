@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from purchase_orders.models import PurchaseOrder, PurchaseOrderLine, UnitOfMeasure
-from purchase_orders.services import LineConfirmation, purchase_order_acknowledge
+from purchase_orders.services.confirmations import LineConfirmation, purchase_order_acknowledge
 from vendor_portal.api.errors import AMAZON_CODES
 from vendor_portal.errors import PortalError
 from vendor_portal.models import VendorAccount

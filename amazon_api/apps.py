@@ -14,7 +14,7 @@ class AmazonApiConfig(AppConfig):
         from .models import TransactionKind
         from .schema import PREFIXES
         from .services import register_transaction_handler
-        from .shipments import CONFIRMATIONS_KEY, SHIPMENTS_KEY, VENDOR_SHIPMENTS, apply_shipment, apply_shipment_confirmation
+        from .shipments.submissions import CONFIRMATIONS_KEY, SHIPMENTS_KEY, VENDOR_SHIPMENTS, apply_shipment, apply_shipment_confirmation
 
         register_transaction_handler(
             TransactionKind.ORDER_ACKNOWLEDGEMENT, apply_order_acknowledgement, items_key=ITEMS_KEY, read_action=Action.VIEW_PURCHASE_ORDERS

@@ -5,11 +5,12 @@ from rest_framework.response import Response
 
 from vendor_portal.roles import Action
 
-from . import shipments
 from .models import TransactionKind
 from .schema import sp_api_operation
 from .services import transaction_submit
-from .shipments import VENDOR_SHIPMENTS
+from .shipments.listing import label_page, labels_next_token, shipment_page
+from .shipments.representations import selling_party_codes, shipment_representation, transport_labels
+from .shipments.submissions import VENDOR_SHIPMENTS, confirmations_submit_errors, raise_if, shipments_submit_errors
 from .views import AmazonDoorView
 
 SHIPPING_TAG = "Amazon vendor shipping"
@@ -102,8 +103,8 @@ class ShipmentConfirmationSubmitView(AmazonDoorView):
 
     @sp_api_operation(VENDOR_SHIPMENTS, "SubmitShipmentConfirmations", tag=SHIPPING_TAG, description=ASYNC_NOTE, request_example=CONFIRMATION_EXAMPLE)
     def post(self, request):
-        errors = shipments.confirmations_submit_errors(request.data)
-        shipments.raise_if(errors, _("The shipment confirmation request is not valid."))
+        errors = confirmations_submit_errors(request.data)
+        raise_if(errors, _("The shipment confirmation request is not valid."))
         txn = transaction_submit(scope=request.scope, kind=TransactionKind.SHIPMENT_CONFIRMATION, payload=request.data, actor=self.actor)
         return Response({"payload": {"transactionId": txn.transaction_id}}, status=status.HTTP_202_ACCEPTED)
 
@@ -113,16 +114,16 @@ class ShipmentListView(AmazonDoorView):
 
     @sp_api_operation(VENDOR_SHIPMENTS, "SubmitShipments", tag=SHIPPING_TAG, description=ASYNC_NOTE, request_example=SHIPMENT_EXAMPLE)
     def post(self, request):
-        errors = shipments.shipments_submit_errors(request.data)
-        shipments.raise_if(errors, _("The shipments request is not valid."))
+        errors = shipments_submit_errors(request.data)
+        raise_if(errors, _("The shipments request is not valid."))
         txn = transaction_submit(scope=request.scope, kind=TransactionKind.SHIPMENT, payload=request.data, actor=self.actor)
         return Response({"payload": {"transactionId": txn.transaction_id}}, status=status.HTTP_202_ACCEPTED)
 
     @sp_api_operation(VENDOR_SHIPMENTS, "GetShipmentDetails", tag=SHIPPING_TAG)
     def get(self, request):
-        page = shipments.shipment_page(scope=request.scope, query=request.query_params)
-        codes = shipments.selling_party_codes(page.rows)
-        payload = {"shipments": [shipments.shipment_representation(shipment, codes=codes) for shipment in page.rows]}
+        page = shipment_page(scope=request.scope, query=request.query_params)
+        codes = selling_party_codes(page.rows)
+        payload = {"shipments": [shipment_representation(shipment, codes=codes) for shipment in page.rows]}
         if page.next_token:
             payload["pagination"] = {"nextToken": page.next_token}
         return Response({"payload": payload})
@@ -142,11 +143,11 @@ class TransportLabelListView(AmazonDoorView):
         ),
     )
     def get(self, request):
-        page = shipments.label_page(scope=request.scope, query=request.query_params)
-        codes = shipments.selling_party_codes(page.rows)
-        labels, used = shipments.transport_labels(page.rows, scope=request.scope, actor=self.actor, codes=codes)
+        page = label_page(scope=request.scope, query=request.query_params)
+        codes = selling_party_codes(page.rows)
+        labels, used = transport_labels(page.rows, scope=request.scope, actor=self.actor, codes=codes)
         payload = {"transportLabels": labels}
-        next_token = shipments.labels_next_token(page, used)
+        next_token = labels_next_token(page, used)
         if next_token:
             payload["pagination"] = {"nextToken": next_token}
         return Response({"payload": payload})

@@ -76,7 +76,7 @@ def build_shipment(foundation, cartons: int):
     from django.utils import timezone
 
     from purchase_orders.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderState
-    from shipments import services
+    from shipments.services.plans import ShipPlanInput, ShipPlanLine, shipment_create
     from vendor_portal.demo import demo_gtin
     from vendor_portal.models import Product
     from vendor_portal.services.audit import Actor
@@ -100,14 +100,14 @@ def build_shipment(foundation, cartons: int):
             purchase_order=po, sequence=sequence, product=product, asin=product.asin, vendor_sku=product.vendor_sku, title=product.title,
             ordered_quantity=quantity, accepted_quantity=quantity, net_cost=Decimal("10.00"),
         )
-    data = services.ShipPlanInput(
+    data = ShipPlanInput(
         ship_to=warehouse.code, shipment_identifier=f"BENCH-{cartons}", ship_date=timezone.localdate(), transport_mode="ltl",
         carrier_scac="ABFS", carrier_name="ABF Freight", bol_number="BOL-BENCH", pro_number="123456789", cartons_per_pallet=CARTONS_PER_PALLET,
-        lines=[services.ShipPlanLine(line.pk, line.open_to_ship) for line in po.lines.order_by("sequence")],
+        lines=[ShipPlanLine(line.pk, line.open_to_ship) for line in po.lines.order_by("sequence")],
     )
     scope = Scope(vendor=vendor)
     started = time.perf_counter()
-    shipment = services.shipment_create(scope=scope, data=data, actor=Actor.system())
+    shipment = shipment_create(scope=scope, data=data, actor=Actor.system())
     return scope, shipment, time.perf_counter() - started
 
 
@@ -125,13 +125,13 @@ def run_raw(shipment, workdir: Path) -> dict:
 
 
 def run_in_process(scope, shipment) -> dict:
-    from shipments import services
+    from shipments.services.labels import shipment_labels_request
     from vendor_portal.models import Job
     from vendor_portal.services.audit import Actor
 
     # Test settings run Celery eagerly: the request's on_commit runs the task right here.
     started = time.perf_counter()
-    job = services.shipment_labels_request(scope=scope, shipment_id=shipment.pk, actor=Actor.system())
+    job = shipment_labels_request(scope=scope, shipment_id=shipment.pk, actor=Actor.system())
     seconds = time.perf_counter() - started
     job = Job.objects.select_related("result").get(pk=job.pk)
     assert job.status == "succeeded", job.message
@@ -218,11 +218,11 @@ class Worker:
 
 
 def _run_job_on(worker: Worker, scope, shipment) -> tuple:
-    from shipments import services
+    from shipments.services.labels import shipment_labels_request
     from vendor_portal.services.audit import Actor
 
     started = time.perf_counter()
-    job = services.shipment_labels_request(scope=scope, shipment_id=shipment.pk, actor=Actor.system())
+    job = shipment_labels_request(scope=scope, shipment_id=shipment.pk, actor=Actor.system())
     while True:
         job.refresh_from_db()
         if job.is_finished or time.perf_counter() - started > 600:

@@ -2,7 +2,8 @@ import logging
 
 from celery import shared_task
 
-from . import services
+from .services.inbox import edi_inbox_poll
+from .services.outbound import edi_purchase_order_850
 
 logger = logging.getLogger(__name__)
 
@@ -15,7 +16,7 @@ def send_850(purchase_order_id: int) -> int | None:
     if purchase_order is None:
         return None
     try:
-        interchange = services.edi_purchase_order_850(purchase_order=purchase_order)
+        interchange = edi_purchase_order_850(purchase_order=purchase_order)
     except ValueError:
         # Data X12 cannot carry (a delimiter inside an id): retrying will not help.
         logger.exception("EDI 850 for PO %s cannot be written", purchase_order_id)
@@ -25,5 +26,5 @@ def send_850(purchase_order_id: int) -> int | None:
 
 @shared_task(acks_late=True)
 def edi_poll_inbox() -> dict:
-    result = services.edi_inbox_poll()
+    result = edi_inbox_poll()
     return {"processed": result.processed, "failed": result.failed}

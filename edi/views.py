@@ -18,7 +18,8 @@ from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import get_visible_or_404
 
 from .models import MAX_INTERCHANGE_BYTES, Direction, Interchange, InterchangeSource, InterchangeStatus, TradingPartner
-from .services import edi_receive, retailer_partner, trading_partner_create, trading_partner_set_active
+from .services.inbound import edi_receive
+from .services.partners import retailer_partner, trading_partner_create, trading_partner_set_active
 
 PAGE_SIZE = 50
 

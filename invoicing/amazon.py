@@ -28,7 +28,8 @@ from vendor_portal.models import Marketplace, VendorAccount
 from vendor_portal.roles import Action
 
 from .models import Invoice, InvoiceLine, InvoiceType
-from .services import invoice_create, invoice_submit
+from .services.drafts import invoice_create
+from .services.submission import invoice_submit
 
 ITEMS_KEY = "invoices"
 MAX_INVOICES = 100

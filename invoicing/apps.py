@@ -10,7 +10,7 @@ class InvoicingConfig(AppConfig):
         from vendor_portal.navigation import NavItem, NeedsMe, register_nav, register_needs_me
         from vendor_portal.roles import Action
 
-        from . import services  # noqa: F401  registers the invoice_submission approval kind
+        from .services import submission  # noqa: F401  registers the invoice_submission approval kind
 
         register_nav(NavItem(_("Invoices"), "invoice_list", Action.VIEW_INVOICES, order=40))
         register_needs_me(

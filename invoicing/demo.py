@@ -29,7 +29,11 @@ from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import Scope
 
 from .models import Invoice, InvoiceState
-from .services import invoice_decide, invoice_from_purchase_order, invoice_from_shipment, invoice_submit, invoice_update, money
+from .services.decisions import invoice_decide
+from .services.document import money
+from .services.drafts import invoice_update
+from .services.flips import invoice_from_purchase_order, invoice_from_shipment
+from .services.submission import invoice_submit
 
 DRAFT, MATCHED, PRICE_VARIANCE, PENDING_APPROVAL, APPROVED_FOR_PAYMENT = 1, 2, 3, 4, 5
 PRICE_INCREASE = Decimal("1.04")  # the vendor bills its new list cost, 4% above the PO's

@@ -3,7 +3,7 @@ from celery import shared_task
 from vendor_portal.services.audit import Actor
 
 from .models import Invoice
-from .services import invoice_document_render
+from .services.pdf import invoice_document_render
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)

@@ -13,7 +13,6 @@ from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import get_visible_or_404
 
-from . import services
 from .filters import InvoiceFilter
 from .forms import (
     ChargeFormSet,
@@ -27,8 +26,16 @@ from .forms import (
     payload_from_forms,
     place_errors,
 )
-from .models import Invoice, InvoiceState, InvoiceType
+from .models import SENT_STATES, Invoice, InvoiceState, InvoiceType
 from .selectors import invoice_audit_trail, invoice_detail, invoice_list, purchase_orders_to_invoice, shipments_to_invoice
+from .services.checks import invoice_preflight, invoice_preflight_draft
+from .services.credit_notes import credit_note_create
+from .services.decisions import invoice_decide
+from .services.document import InvoiceDocument
+from .services.drafts import invoice_delete_draft, invoice_update
+from .services.flips import invoice_from_purchase_order, invoice_from_shipment
+from .services.pdf import invoice_document
+from .services.submission import invoice_return_to_draft, invoice_submit
 
 PAGE_SIZE = 50
 
@@ -51,7 +58,7 @@ def invoice_new_from_po(request):
     form = PickPurchaseOrderForm(request.POST or request.GET or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invoice = services.invoice_from_purchase_order(
+            invoice = invoice_from_purchase_order(
                 scope=request.scope, po_number=form.cleaned_data["po_number"], number=form.cleaned_data["number"], actor=Actor.from_request(request)
             )
         except PortalError as error:
@@ -68,7 +75,7 @@ def invoice_new_from_asn(request):
     form = PickShipmentForm(request.POST or request.GET or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invoice = services.invoice_from_shipment(
+            invoice = invoice_from_shipment(
                 scope=request.scope, shipment_id=form.cleaned_data["shipment_id"], number=form.cleaned_data["number"], actor=Actor.from_request(request)
             )
         except PortalError as error:
@@ -86,8 +93,8 @@ def _form_errors(form, error: PortalError) -> None:
 
 
 def _detail_context(request, invoice: Invoice) -> dict:
-    document = services.InvoiceDocument(invoice, list(invoice.lines.all()), list(invoice.charges.all()), list(invoice.taxes.all()))
-    preflight = services.invoice_preflight(scope=request.scope, invoice=document) if invoice.state in (InvoiceState.DRAFT, InvoiceState.PENDING_APPROVAL) else None
+    document = InvoiceDocument(invoice, list(invoice.lines.all()), list(invoice.charges.all()), list(invoice.taxes.all()))
+    preflight = invoice_preflight(scope=request.scope, invoice=document) if invoice.state in (InvoiceState.DRAFT, InvoiceState.PENDING_APPROVAL) else None
     scope = request.scope
     return {
         "invoice": invoice,
@@ -97,7 +104,7 @@ def _detail_context(request, invoice: Invoice) -> dict:
         "can_manage": scope.can(Action.MANAGE_INVOICES) and not scope.is_retailer,
         "can_decide": scope.is_retailer and scope.can(Action.RUN_PAYMENTS) and invoice.state not in (InvoiceState.DRAFT, InvoiceState.PENDING_APPROVAL),
         "decision_form": RetailerDecisionForm(),
-        "can_credit": invoice.invoice_type == InvoiceType.INVOICE and invoice.state in services.SENT_STATES,
+        "can_credit": invoice.invoice_type == InvoiceType.INVOICE and invoice.state in SENT_STATES,
         "approval_decided": invoice.approval_request is not None and invoice.approval_request.status != "pending",
         "credit_notes": invoice.credit_notes.all() if invoice.invoice_type == InvoiceType.INVOICE else [],
         "panels": detail_panels_for("invoice", request, scope, invoice),
@@ -154,10 +161,10 @@ def invoice_edit(request, pk):
             check_only = "preflight" in request.POST
             try:
                 if check_only:
-                    preflight = services.invoice_preflight_draft(scope=request.scope, data=data, invoice=invoice)
+                    preflight = invoice_preflight_draft(scope=request.scope, data=data, invoice=invoice)
                     place_errors(preflight["errors"], header, placement)
                 else:
-                    services.invoice_update(scope=request.scope, invoice_id=invoice.pk, data=data, actor=Actor.from_request(request))
+                    invoice_update(scope=request.scope, invoice_id=invoice.pk, data=data, actor=Actor.from_request(request))
             except PortalError as error:
                 place_errors(error.as_error_list(), header, placement)
                 messages.error(request, error.message)
@@ -168,7 +175,7 @@ def invoice_edit(request, pk):
                         return _submit(request, invoice)
                     return redirect("invoice_edit", pk=invoice.pk)
     else:
-        preflight = services.invoice_preflight(scope=request.scope, invoice=invoice)
+        preflight = invoice_preflight(scope=request.scope, invoice=invoice)
     context = {"invoice": invoice, "header": header, "lines": lines, "charges": charges, "taxes": taxes, "preflight": preflight}
     if request.htmx and "preflight" in request.POST:
         context["form_errors"] = form_errors(header, lines, charges, taxes)
@@ -178,7 +185,7 @@ def invoice_edit(request, pk):
 
 def _submit(request, invoice):
     try:
-        invoice = services.invoice_submit(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request))
+        invoice = invoice_submit(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request))
     except PortalError as error:
         messages.error(request, error.message)
         for item in error.as_error_list():
@@ -204,7 +211,7 @@ def invoice_submit_view(request, pk):
 def invoice_return_to_draft_view(request, pk):
     invoice = get_visible_or_404(Invoice, request.scope, pk=pk)
     try:
-        services.invoice_return_to_draft(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request))
+        invoice_return_to_draft(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request))
     except PortalError as error:
         messages.error(request, error.message)
     return redirect("invoice_detail", pk=invoice.pk)
@@ -215,8 +222,8 @@ def invoice_return_to_draft_view(request, pk):
 def invoice_credit_note_view(request, pk):
     original = get_visible_or_404(Invoice, request.scope, pk=pk)
     try:
-        credit = services.credit_note_create(scope=request.scope, reference_invoice_id=original.pk, actor=Actor.from_request(request),
-                                             reason=request.POST.get("reason") or "quantity_correction")
+        credit = credit_note_create(scope=request.scope, reference_invoice_id=original.pk, actor=Actor.from_request(request),
+                                    reason=request.POST.get("reason") or "quantity_correction")
     except PortalError as error:
         messages.error(request, error.message)
         return redirect("invoice_detail", pk=original.pk)
@@ -229,7 +236,7 @@ def invoice_credit_note_view(request, pk):
 def invoice_delete_view(request, pk):
     invoice = get_visible_or_404(Invoice, request.scope, pk=pk)
     try:
-        services.invoice_delete_draft(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request))
+        invoice_delete_draft(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request))
     except PortalError as error:
         messages.error(request, error.message)
         return redirect("invoice_detail", pk=invoice.pk)
@@ -244,7 +251,7 @@ def invoice_decide_view(request, pk):
     form = RetailerDecisionForm(request.POST)
     if form.is_valid():
         try:
-            services.invoice_decide(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request), **form.cleaned_data)
+            invoice_decide(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request), **form.cleaned_data)
         except PortalError as error:
             messages.error(request, error.message)
         else:
@@ -255,5 +262,5 @@ def invoice_decide_view(request, pk):
 @portal_view(Action.VIEW_INVOICES)
 def invoice_pdf(request, pk):
     invoice = get_visible_or_404(Invoice, request.scope, pk=pk)
-    stored = services.invoice_document(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request))
+    stored = invoice_document(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request))
     return FileResponse(stored.file.open("rb"), content_type="application/pdf", as_attachment=True, filename=f"{invoice.number}.pdf")

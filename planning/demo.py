@@ -24,12 +24,11 @@ from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import Scope
 
 from .models import FORECAST_HORIZON_WEEKS, ForecastPublication, ForecastSource, Promotion, PromotionType, current_week_start, marketplace_today
-from .services import (
-    ForecastRow,
+from .services.forecasts import ForecastRow, forecast_publish
+from .services.promotions import (
     LineCommitment,
     PromotionInput,
     PromotionLineInput,
-    forecast_publish,
     promotion_confirm,
     promotion_create,
     promotion_decline,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from vendor_portal.models import Marketplace, Vendor
 
 from .models import PromotionType
-from .services import LineCommitment, PromotionInput, PromotionLineInput
+from .services.promotions import LineCommitment, PromotionInput, PromotionLineInput
 
 LINE_ERROR_FIELD = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
 EXTRA_LINE_ROWS = 4

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from purchase_orders.imports import UPLOAD_MAX_BYTES, CellError, RowError, UploadError, read_table
 
 from .models import current_week_start
-from .services import ForecastCheck, ForecastRow, forecast_check
+from .services.forecasts import ForecastCheck, ForecastRow, forecast_check
 
 __all__ = ["UPLOAD_MAX_BYTES", "UploadError", "RowError", "ForecastImport", "parse_forecasts", "row_error", "template_csv"]
 

@@ -3,7 +3,7 @@ locked and its state checked again before it is ended, so a retry or a second ru
 from celery import shared_task
 from django.db import OperationalError
 
-from . import services
+from .services.promotions import promotions_end_due
 
 RETRY = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
 
@@ -11,4 +11,4 @@ RETRY = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff
 @shared_task(**RETRY)
 def end_finished_promotions() -> int:
     """Shared and confirmed promotions whose last day has passed become ended."""
-    return services.promotions_end_due()
+    return promotions_end_due()

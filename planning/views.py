@@ -19,7 +19,7 @@ from vendor_portal.models import AuditEvent, Marketplace, Product
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
 
-from . import exports, imports, selectors, services
+from . import exports, imports, selectors
 from .filters import ForecastFilter, PromotionFilter
 from .forms import (
     LINE_ERROR_FIELD,
@@ -32,6 +32,7 @@ from .forms import (
     promotion_input,
 )
 from .models import Forecast, ForecastSource, Promotion, PromotionState
+from .services import forecasts, promotions
 
 PAGE_SIZE = 50
 UPLOAD_SALT = "planning.forecast_upload"
@@ -200,7 +201,7 @@ def forecast_upload(request):
     context.update(result=result, file_name=name, vendor=vendor, committing=committing)
     if result.ok and committing:
         try:
-            publication = services.forecast_publish(
+            publication = forecasts.forecast_publish(
                 scope=request.scope, vendor=vendor, rows=result.rows, actor=Actor.from_request(request), source=ForecastSource.UPLOAD, file_name=name
             )
         except DomainValidationError as error:
@@ -317,7 +318,7 @@ def promotion_confirm(request, pk):
             mark_invalid(form)
         return _detail(request, promotion, commit_forms=line_forms, error_message=_("Some values are not valid; nothing was saved."), status=400)
     try:
-        services.promotion_confirm(
+        promotions.promotion_confirm(
             scope=request.scope, promotion_id=promotion.pk, commitments=[form.commitment() for form in line_forms], actor=Actor.from_request(request)
         )
     except DomainValidationError as error:
@@ -348,7 +349,7 @@ def promotion_decline(request, pk):
         mark_invalid(form)
         return _detail(request, promotion, decline_form=form, error_message=_("Say why you decline."), status=400)
     try:
-        services.promotion_decline(scope=request.scope, promotion_id=promotion.pk, reason=form.cleaned_data["reason"], actor=Actor.from_request(request))
+        promotions.promotion_decline(scope=request.scope, promotion_id=promotion.pk, reason=form.cleaned_data["reason"], actor=Actor.from_request(request))
     except PortalError as error:
         messages.error(request, error.message)
     else:
@@ -370,7 +371,7 @@ def _buyer_action(request, pk, service, success, **kwargs):
 @portal_view(Action.MANAGE_PLANNING)
 @require_POST
 def promotion_share(request, pk):
-    return _buyer_action(request, pk, services.promotion_share, _("%(name)s is shared; the vendor has been asked to confirm."))
+    return _buyer_action(request, pk, promotions.promotion_share, _("%(name)s is shared; the vendor has been asked to confirm."))
 
 
 @portal_view(Action.MANAGE_PLANNING)
@@ -378,13 +379,13 @@ def promotion_share(request, pk):
 def promotion_cancel(request, pk):
     form = ReasonForm(request.POST, prefix="cancel", required=False)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _buyer_action(request, pk, services.promotion_cancel, _("%(name)s is cancelled."), reason=reason)
+    return _buyer_action(request, pk, promotions.promotion_cancel, _("%(name)s is cancelled."), reason=reason)
 
 
 @portal_view(Action.MANAGE_PLANNING)
 @require_POST
 def promotion_reopen(request, pk):
-    return _buyer_action(request, pk, services.promotion_reopen, _("%(name)s is a draft again: change it and share it."))
+    return _buyer_action(request, pk, promotions.promotion_reopen, _("%(name)s is a draft again: change it and share it."))
 
 
 def _typed_asins(vendor, identifiers) -> set[str]:
@@ -423,9 +424,9 @@ def _promotion_form_view(request, promotion=None):
             actor = Actor.from_request(request)
             try:
                 if editing:
-                    saved = services.promotion_update(scope=request.scope, promotion_id=promotion.pk, data=data_input, actor=actor)
+                    saved = promotions.promotion_update(scope=request.scope, promotion_id=promotion.pk, data=data_input, actor=actor)
                 else:
-                    saved = services.promotion_create(scope=request.scope, data=data_input, actor=actor)
+                    saved = promotions.promotion_create(scope=request.scope, data=data_input, actor=actor)
             except DomainValidationError as error:
                 for item in error.as_error_list():
                     field = item.get("field") or ""
@@ -443,7 +444,7 @@ def _promotion_form_view(request, promotion=None):
                 return redirect("promotion_detail", pk=promotion.pk) if editing else redirect("promotion_list")
             else:
                 if "share" in request.POST:
-                    return _buyer_action(request, saved.pk, services.promotion_share, _("%(name)s is saved and shared; the vendor has been asked to confirm."))
+                    return _buyer_action(request, saved.pk, promotions.promotion_share, _("%(name)s is saved and shared; the vendor has been asked to confirm."))
                 messages.success(request, _("%(name)s is saved as a draft. Share it when it is ready.") % {"name": saved.name})
                 return redirect("promotion_detail", pk=saved.pk)
         mark_invalid(form)

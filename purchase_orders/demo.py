@@ -18,16 +18,8 @@ from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import Scope
 
 from .models import PurchaseOrder, PurchaseOrderType, RejectionReason, UnitOfMeasure
-from .services import (
-    LineChange,
-    LineConfirmation,
-    LineInput,
-    PurchaseOrderInput,
-    purchase_order_acknowledge,
-    purchase_order_cancel,
-    purchase_order_change,
-    purchase_order_create,
-)
+from .services.confirmations import LineConfirmation, purchase_order_acknowledge
+from .services.orders import LineChange, LineInput, PurchaseOrderInput, purchase_order_cancel, purchase_order_change, purchase_order_create
 
 PER_VENDOR = 30
 FIRST_NUMBER = 100

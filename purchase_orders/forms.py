@@ -12,7 +12,8 @@ from vendor_portal.models import Marketplace, Vendor, Warehouse
 
 from .filters import PurchaseOrderFilter
 from .models import PaymentTerms, PurchaseOrderState, PurchaseOrderType, RejectionReason, UnitOfMeasure
-from .services import LineChange, LineConfirmation, LineInput
+from .services.confirmations import LineConfirmation
+from .services.orders import LineChange, LineInput
 
 DUE_SOON_HOURS = 24
 

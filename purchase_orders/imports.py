@@ -22,7 +22,7 @@ from vendor_portal.models import Marketplace, Vendor, VendorAccount, Warehouse
 
 from .forms import end_of_day, start_of_day
 from .models import PaymentTerms, PurchaseOrderType, UnitOfMeasure
-from .services import LineInput, PurchaseOrderInput, purchase_order_create, purchase_order_validate
+from .services.orders import LineInput, PurchaseOrderInput, purchase_order_create, purchase_order_validate
 
 UPLOAD_MAX_BYTES = 2 * 1024 * 1024
 UPLOAD_MAX_ROWS = 5000

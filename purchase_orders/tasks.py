@@ -6,7 +6,7 @@ locked state check on the cancellation), so a retry or a second beat run never a
 from celery import shared_task
 from django.db import OperationalError
 
-from . import services
+from .services.deadlines import purchase_orders_cancel_unconfirmed, purchase_orders_send_confirmation_reminders
 
 RETRY = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
 
@@ -14,10 +14,10 @@ RETRY = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff
 @shared_task(**RETRY)
 def send_confirmation_reminders() -> int:
     """Remind vendors' admins and ops of POs whose confirmation is due within 12 hours."""
-    return services.purchase_orders_send_confirmation_reminders()
+    return purchase_orders_send_confirmation_reminders()
 
 
 @shared_task(**RETRY)
 def cancel_unconfirmed_purchase_orders() -> int:
     """Cancel POs still unconfirmed after their ship window closed, and tell the vendor."""
-    return services.purchase_orders_cancel_unconfirmed()
+    return purchase_orders_cancel_unconfirmed()

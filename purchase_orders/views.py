@@ -36,13 +36,8 @@ from .forms import (
     mark_invalid,
 )
 from .models import PurchaseOrder, PurchaseOrderState, RejectionReason
-from .services import (
-    PurchaseOrderInput,
-    purchase_order_acknowledge,
-    purchase_order_cancel,
-    purchase_order_change,
-    purchase_order_create,
-)
+from .services.confirmations import purchase_order_acknowledge
+from .services.orders import PurchaseOrderInput, purchase_order_cancel, purchase_order_change, purchase_order_create
 
 PAGE_SIZE = 50
 DEFAULT_SORT = "-order_date"

@@ -34,7 +34,7 @@ class ReconciliationConfig(AppConfig):
 
         from vendor_portal.models import AuditEvent
 
-        from . import services  # noqa: F401  registers the "payment_run" approval kind
+        from .services import payment_runs  # noqa: F401  registers the "payment_run" approval kind
         from .views import register_screens  # the payment screens' nav entries and home-page counts
 
         register_screens()

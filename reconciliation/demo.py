@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from invoicing.demo import MATCHED, PRICE_VARIANCE, invoice_number
 from invoicing.models import Invoice, InvoiceState, InvoiceType
-from invoicing.services import invoice_decide
+from invoicing.services.decisions import invoice_decide
 from shipments.demo import RECEIVED, RECEIVED_SHORT, retailer_actor, shipment_identifier
 from shipments.models import Shipment
 from vendor_portal.models import Marketplace, Membership
@@ -46,17 +46,10 @@ from vendor_portal.tenancy import Scope
 from .models import ChargebackRate, Deduction, DeductionKind, DeductionReason, DisputeStatus, PaymentRun, PaymentRunStatus, Remittance, money
 from .remittance_plan import MAX_DAYS_AHEAD
 from .selectors import OPEN_RUN_STATES, payment_run_preview, reserved_invoice_ids
-from .services import (
-    deduction_create,
-    dispute_answer,
-    dispute_create,
-    match_run,
-    payment_run_create,
-    payment_run_decide,
-    payment_run_pay,
-    remittance_document,
-    system_scope,
-)
+from .services.deductions import deduction_create, match_run, system_scope
+from .services.disputes import dispute_answer, dispute_create
+from .services.payment_runs import payment_run_create, payment_run_decide, payment_run_pay
+from .services.remittance_advice import remittance_document
 
 # The retailer's chargeback fees per event, in USD, converted like the demo product costs.
 CHARGEBACK_FEES_USD = {

@@ -738,7 +738,7 @@ def _notify(raised: dict[int, tuple[int, int]]) -> None:
     from vendor_portal.models import Vendor
     from vendor_portal.services.notifications import notify_vendor_roles
 
-    from .services import FINANCE_ROLES
+    from .services._common import FINANCE_ROLES
 
     raised = {vendor_id: counts for vendor_id, counts in raised.items() if any(counts)}
     if not raised:

@@ -1,7 +1,7 @@
 """How a payment run nets one vendor's money in one marketplace. Pure: reads nothing, writes nothing.
 
 `selectors.payment_run_candidates` gathers what is open, `plan_remittance` decides what one remittance
-takes; `selectors.payment_run_preview` shows the plans and `services.payment_run_create` stores them, so
+takes; `selectors.payment_run_preview` shows the plans and `services.payment_runs.payment_run_create` stores them, so
 the preview and the run can never disagree.
 
 The order of netting (a remittance never goes below zero):

@@ -13,7 +13,7 @@ Stable names:
 - `invoice_match(*, scope, invoice)` — the invoice page's 3-way match panel: results, deductions, totals.
 - `payment_run_candidates(*, pay_date, marketplace=None, vendor=None, for_update=False)` — what is open
   for a run, per (vendor id, marketplace id): payable invoices, unsettled deductions and reversals, open
-  credit notes. `services.payment_run_create` reads it under lock; the preview without.
+  credit notes. `services.payment_runs.payment_run_create` reads it under lock; the preview without.
 - `payment_run_preview(*, scope, pay_date=None, marketplace=None, vendor=None)` — accounts payable's
   dry run: what a run on `pay_date` (default today) would pay each vendor, as `PreviewRemittance` rows
   (invoices due, deductions, reversals, credit notes netted, what carries over, the lines and the net),

@@ -42,7 +42,7 @@ def reconciliation_nightly_sweep() -> dict:
 def render_remittance_document(remittance_id: int) -> int | None:
     """The remittance advice PDF/A; idempotent (same key, the old file replaced)."""
     from .models import Remittance
-    from .services import remittance_document_render
+    from .services.remittance_advice import remittance_document_render
 
     remittance = Remittance.objects.filter(pk=remittance_id).select_related("vendor", "marketplace").first()
     if remittance is None:

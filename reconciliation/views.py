@@ -26,7 +26,7 @@ from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import get_visible_or_404
 
-from . import exports, selectors, services
+from . import exports, selectors
 from .forms import (
     DeductionFilterForm,
     DisputeAnswerForm,
@@ -50,6 +50,10 @@ from .models import (
     RemittanceLineKind,
     marketplace_today,
 )
+from .services.deductions import match_run
+from .services.disputes import dispute_answer, dispute_create
+from .services.payment_runs import payment_run_cancel, payment_run_create, payment_run_decide, payment_run_pay
+from .services.remittance_advice import remittance_document
 
 PAGE_SIZE = 50
 AGING_LABELS = {
@@ -289,7 +293,7 @@ def deduction_dispute_view(request, pk):
     form = DisputeForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            dispute = services.dispute_create(
+            dispute = dispute_create(
                 scope=request.scope, deduction_id=deduction.pk, reason=form.cleaned_data["reason"],
                 files=form.cleaned_data["evidence"], actor=Actor.from_request(request),
             )
@@ -341,7 +345,7 @@ def remittance_detail_view(request, pk):
 def remittance_pdf(request, pk):
     remittance = _get_remittance(request, pk)
     try:
-        stored = services.remittance_document(scope=request.scope, remittance_id=remittance.pk, actor=Actor.from_request(request))
+        stored = remittance_document(scope=request.scope, remittance_id=remittance.pk, actor=Actor.from_request(request))
     except PortalError as error:
         messages.error(request, error.message)
         return redirect("remittance_detail", pk=remittance.pk)
@@ -416,7 +420,7 @@ def dispute_answer_view(request, pk):
     form = DisputeAnswerForm(request.POST)
     if form.is_valid():
         try:
-            services.dispute_answer(
+            dispute_answer(
                 scope=request.scope, dispute_id=dispute.pk, outcome=form.cleaned_data["outcome"], amount=form.cleaned_data["amount"],
                 note=form.cleaned_data["note"], actor=Actor.from_request(request),
             )
@@ -449,7 +453,7 @@ def payment_run_list(request):
                 status = 400
         else:
             try:
-                run = services.payment_run_create(
+                run = payment_run_create(
                     scope=request.scope, pay_date=form.cleaned_data["pay_date"], actor=Actor.from_request(request), marketplace=marketplace,
                 )
             except PortalError as error:
@@ -507,7 +511,7 @@ def payment_run_decide_view(request, pk):
         if not form.is_valid():
             raise PortalError(_("Choose approve or turn down."))
         approve = form.cleaned_data["decision"] == "approve"
-        services.payment_run_decide(scope=request.scope, run_id=run.pk, approve=approve, actor=Actor.from_request(request), note=form.cleaned_data["note"])
+        payment_run_decide(scope=request.scope, run_id=run.pk, approve=approve, actor=Actor.from_request(request), note=form.cleaned_data["note"])
         return _("Payment run %(n)s approved: it can be paid.") % {"n": run.number} if approve else _("Payment run %(n)s turned down and cancelled.") % {"n": run.number}
 
     return _run_action(request, pk, decide)
@@ -517,7 +521,7 @@ def payment_run_decide_view(request, pk):
 @require_POST
 def payment_run_pay_view(request, pk):
     def pay(run):
-        services.payment_run_pay(scope=request.scope, run_id=run.pk, actor=Actor.from_request(request))
+        payment_run_pay(scope=request.scope, run_id=run.pk, actor=Actor.from_request(request))
         return _("Payment run %(n)s paid: remittances sent to the vendors.") % {"n": run.number}
 
     return _run_action(request, pk, pay)
@@ -527,7 +531,7 @@ def payment_run_pay_view(request, pk):
 @require_POST
 def payment_run_cancel_view(request, pk):
     def cancel(run):
-        services.payment_run_cancel(scope=request.scope, run_id=run.pk, actor=Actor.from_request(request))
+        payment_run_cancel(scope=request.scope, run_id=run.pk, actor=Actor.from_request(request))
         return _("Payment run %(n)s cancelled: its invoices and deductions are free again.") % {"n": run.number}
 
     return _run_action(request, pk, cancel)
@@ -538,7 +542,7 @@ def payment_run_cancel_view(request, pk):
 def match_run_view(request):
     """Run the 3-way match now. It is set-based and quick, so it runs in the request and reports at once."""
     try:
-        summary = services.match_run(scope=request.scope, actor=Actor.from_request(request))
+        summary = match_run(scope=request.scope, actor=Actor.from_request(request))
     except PortalError as error:
         messages.error(request, error.message)
     else:

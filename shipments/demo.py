@@ -25,7 +25,10 @@ from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import Scope
 
 from .models import Shipment, ShipmentLine
-from .services import CUTOFF_BEFORE_WINDOW_END, ReceivedLine, ShipPlanInput, ShipPlanLine, _zone, receipt_create, shipment_create, shipment_submit
+from .services._common import _zone
+from .services.asn import shipment_submit
+from .services.plans import CUTOFF_BEFORE_WINDOW_END, ShipPlanInput, ShipPlanLine, shipment_create
+from .services.receiving import ReceivedLine, receipt_create
 
 DRAFT, SUBMITTED, RECEIVED, RECEIVED_SHORT = 1, 2, 3, 4
 SHORT_UNITS = 2

@@ -5,7 +5,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
-from . import services
+from .services.labels import job_fail, job_requeue, shipment_labels_render
 
 logger = logging.getLogger(__name__)
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
@@ -16,18 +16,18 @@ def render_shipment_labels(self, job_id: str) -> str | None:
     """Labels for a shipment's Job. A worker that dies mid-job leaves the message unacknowledged, so
     it is redelivered (at once when a pool process dies, through reject_on_worker_lost; after the
     broker's visibility timeout when the whole worker goes) and the job restarts from scratch, up to
-    services.JOB_MAX_ATTEMPTS times; a transient error retries with backoff."""
+    services.labels.JOB_MAX_ATTEMPTS times; a transient error retries with backoff."""
     redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
     try:
-        job = services.shipment_labels_render(job_id=job_id, redelivered=redelivered)
+        job = shipment_labels_render(job_id=job_id, redelivered=redelivered)
     except TRANSIENT_ERRORS as error:
         if self.request.retries >= self.max_retries:
-            services.job_fail(job_id=job_id, message=_("Gave up after %(n)s attempts: %(error)s") % {"n": self.request.retries + 1, "error": error})
+            job_fail(job_id=job_id, message=_("Gave up after %(n)s attempts: %(error)s") % {"n": self.request.retries + 1, "error": error})
             raise
-        services.job_requeue(job_id=job_id, message=_("Retrying after: %(error)s") % {"error": error})
+        job_requeue(job_id=job_id, message=_("Retrying after: %(error)s") % {"error": error})
         raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1))
     except Exception as error:
         logger.exception("label job %s failed", job_id)
-        services.job_fail(job_id=job_id, message=str(error) or error.__class__.__name__)
+        job_fail(job_id=job_id, message=str(error) or error.__class__.__name__)
         raise
     return str(job.result_id) if job is not None and job.result_id else None

@@ -17,9 +17,10 @@ from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import get_visible_or_404
 
-from . import selectors, services
+from . import selectors
 from .forms import CartonMoveForm, PackingListUploadForm, PalletizeForm, ReplaceTransportForm, ScanForm, ShipPlanForm, TransportForm
 from .models import CartonItem, Shipment, ShipmentState
+from .services import asn, labels, packing_list, plans, receiving
 
 PAGE_SIZE = 50
 LINE_FIELD = re.compile(r"^lines\[(\d+)\]")
@@ -71,11 +72,11 @@ def shipment_new(request):
     quantities = {line.pk: line.open_to_ship for line in lines}
     if request.method == "POST" and warehouse is not None:
         quantities = {line.pk: _int(request.POST.get(f"qty_{line.pk}")) for line in lines}
-        chosen = [services.ShipPlanLine(line_id, quantity) for line_id, quantity in quantities.items() if quantity]
+        chosen = [plans.ShipPlanLine(line_id, quantity) for line_id, quantity in quantities.items() if quantity]
         if form.is_valid():
-            data = services.ShipPlanInput(ship_to=warehouse.code, lines=chosen, **form.cleaned_data)
+            data = plans.ShipPlanInput(ship_to=warehouse.code, lines=chosen, **form.cleaned_data)
             try:
-                shipment = services.shipment_create(scope=request.scope, data=data, actor=Actor.from_request(request))
+                shipment = plans.shipment_create(scope=request.scope, data=data, actor=Actor.from_request(request))
             except PortalError as error:
                 by_index = _show_errors(request, error, form)
                 line_errors = {chosen[index].purchase_order_line_id: problems for index, problems in by_index.items() if index < len(chosen)}
@@ -140,21 +141,21 @@ def _act(request, pk, call, success: str):
 @portal_view(Action.MANAGE_SHIPMENTS)
 def shipment_submit(request, pk):
     _shipment(request, pk)
-    return _act(request, pk, services.shipment_submit, _("ASN submitted."))
+    return _act(request, pk, asn.shipment_submit, _("ASN submitted."))
 
 
 @require_POST
 @portal_view(Action.MANAGE_SHIPMENTS)
 def shipment_cancel(request, pk):
     _shipment(request, pk)
-    return _act(request, pk, services.shipment_cancel, _("Ship plan cancelled."))
+    return _act(request, pk, plans.shipment_cancel, _("Ship plan cancelled."))
 
 
 @require_POST
 @portal_view(Action.MANAGE_SHIPMENTS)
 def shipment_packing_list(request, pk):
     _shipment(request, pk)
-    return _act(request, pk, services.shipment_packing_list_render, _("Packing list generated."))
+    return _act(request, pk, packing_list.shipment_packing_list_render, _("Packing list generated."))
 
 
 @require_POST
@@ -166,7 +167,7 @@ def shipment_packing_list_upload(request, pk):
         messages.error(request, _("Choose a PDF file."))
         return redirect("shipment_detail", pk=pk)
     try:
-        services.shipment_packing_list_upload(scope=request.scope, shipment_id=pk, uploaded_file=form.cleaned_data["file"], actor=Actor.from_request(request))
+        packing_list.shipment_packing_list_upload(scope=request.scope, shipment_id=pk, uploaded_file=form.cleaned_data["file"], actor=Actor.from_request(request))
     except PortalError as error:
         _show_errors(request, error)
     else:
@@ -183,7 +184,7 @@ def shipment_carton_move(request, pk):
         messages.error(request, _("Give the carton, line and quantity to move."))
         return redirect("shipment_detail", pk=pk)
     try:
-        services.shipment_carton_move(
+        plans.shipment_carton_move(
             scope=request.scope, shipment_id=pk, from_carton=form.cleaned_data["from_carton"], to_carton=form.cleaned_data["to_carton"],
             shipment_line_id=form.cleaned_data["shipment_line"], quantity=form.cleaned_data["quantity"], actor=Actor.from_request(request),
         )
@@ -200,7 +201,7 @@ def shipment_labels(request, pk):
     """Start the label job; an htmx request gets the progress fragment in place."""
     _shipment(request, pk)
     try:
-        job = services.shipment_labels_request(scope=request.scope, shipment_id=pk, actor=Actor.from_request(request))
+        job = labels.shipment_labels_request(scope=request.scope, shipment_id=pk, actor=Actor.from_request(request))
     except PortalError as error:
         _show_errors(request, error)
         return redirect("shipment_detail", pk=pk)
@@ -240,19 +241,19 @@ def receiving_detail(request, pk):
             if "sscc" in request.POST:
                 scan_form = ScanForm(request.POST)
                 if scan_form.is_valid():
-                    sscc = services.sscc_from_scan(scan_form.cleaned_data["sscc"])
+                    sscc = receiving.sscc_from_scan(scan_form.cleaned_data["sscc"])
                     damaged = [sscc] if scan_form.cleaned_data["damaged"] else []
-                    services.receipt_create(scope=request.scope, shipment_id=pk, scanned_ssccs=[sscc], damaged_ssccs=damaged, actor=actor)
+                    receiving.receipt_create(scope=request.scope, shipment_id=pk, scanned_ssccs=[sscc], damaged_ssccs=damaged, actor=actor)
                     messages.success(request, _("Carton %(sscc)s received.") % {"sscc": sscc})
                     return redirect("receiving_detail", pk=pk)
             else:
                 lines = [
-                    services.ReceivedLine(line.pk, _int(request.POST.get(f"received_{line.pk}")), _int(request.POST.get(f"damaged_{line.pk}")))
+                    receiving.ReceivedLine(line.pk, _int(request.POST.get(f"received_{line.pk}")), _int(request.POST.get(f"damaged_{line.pk}")))
                     for line in shipment.lines.all()
                     if request.POST.get(f"received_{line.pk}") not in (None, "")
                 ]
                 complete = request.POST.get("complete") == "1"
-                services.receipt_create(scope=request.scope, shipment_id=pk, lines=lines, complete=complete, actor=actor)
+                receiving.receipt_create(scope=request.scope, shipment_id=pk, lines=lines, complete=complete, actor=actor)
                 messages.success(request, _("Receiving finished.") if complete else _("Quantities booked."))
                 return redirect("receiving_detail", pk=pk)
         except PortalError as error:
@@ -293,8 +294,8 @@ def _plan_header(shipment: Shipment) -> dict:
     }
 
 
-def _plan_input(shipment: Shipment, lines: list, header: dict | None = None) -> services.ShipPlanInput:
-    return services.ShipPlanInput(
+def _plan_input(shipment: Shipment, lines: list, header: dict | None = None) -> plans.ShipPlanInput:
+    return plans.ShipPlanInput(
         ship_to=shipment.ship_to.code, lines=lines, cartons_per_pallet=shipment.cartons_per_pallet, **(header or _plan_header(shipment))
     )
 
@@ -340,7 +341,7 @@ def _labels_outdated(shipment: Shipment, job: Job | None) -> bool:
 
 def _labels_job(request, shipment: Shipment) -> Job | None:
     return Job.objects.visible_to(request.scope).filter(
-        target_type=shipment._meta.label_lower, target_id=str(shipment.pk), kind=services.LABELS_JOB_KIND
+        target_type=shipment._meta.label_lower, target_id=str(shipment.pk), kind=labels.LABELS_JOB_KIND
     ).select_related("result").first()
 
 
@@ -373,7 +374,7 @@ def _editor_context(
     now = timezone.now()
 
     def window(po_line) -> str:
-        return services.ship_window_check(po=po_line.purchase_order, ship_date=shipment.ship_date, time_zone=shipment.ship_to.time_zone, now=now)
+        return plans.ship_window_check(po=po_line.purchase_order, ship_date=shipment.ship_date, time_zone=shipment.ship_to.time_zone, now=now)
 
     rows = []
     for line in lines:
@@ -462,9 +463,9 @@ def shipment_edit_transport(request, pk):
     form = TransportForm(request.POST, vendor=request.scope.vendor)
     if not form.is_valid():
         return _editor(request, shipment, transport_form=form, notices=[("error", _("Check the transport details; nothing was saved."))])
-    lines = [services.ShipPlanLine(line.purchase_order_line_id, line.quantity) for line in shipment.lines.order_by("pk")]
+    lines = [plans.ShipPlanLine(line.purchase_order_line_id, line.quantity) for line in shipment.lines.order_by("pk")]
     try:
-        saved = services.shipment_update(scope=request.scope, shipment_id=pk, data=_plan_input(shipment, lines, form.cleaned_data), actor=Actor.from_request(request))
+        saved = plans.shipment_update(scope=request.scope, shipment_id=pk, data=_plan_input(shipment, lines, form.cleaned_data), actor=Actor.from_request(request))
     except PortalError as error:
         general, by_line = _sort_problems(error, lines=lines, form=form)
         return _editor(request, shipment, transport_form=form, line_errors=by_line, notices=[("error", m) for m in general])
@@ -475,7 +476,7 @@ def _save_lines(request, shipment: Shipment, lines: list, *, quantities=None, ad
     """Send the plan's new lines through the ship plan service; on error show each problem in place."""
     transport_form = _transport_form(request, shipment)
     try:
-        saved = services.shipment_update(scope=request.scope, shipment_id=shipment.pk, data=_plan_input(shipment, lines), actor=Actor.from_request(request))
+        saved = plans.shipment_update(scope=request.scope, shipment_id=shipment.pk, data=_plan_input(shipment, lines), actor=Actor.from_request(request))
     except PortalError as error:
         general, by_line = _sort_problems(error, lines=lines, form=transport_form)
         return _editor(
@@ -501,7 +502,7 @@ def shipment_edit_lines(request, pk):
         if quantity is None:
             errors[line.purchase_order_line_id] = [_("Enter a whole number of units (0 removes the line).")]
         elif quantity:
-            lines.append(services.ShipPlanLine(line.purchase_order_line_id, quantity))
+            lines.append(plans.ShipPlanLine(line.purchase_order_line_id, quantity))
     if errors:
         return _editor(request, shipment, line_errors=errors, quantities=typed, notices=[("error", _("Some quantities are not whole numbers; nothing was saved."))])
     success = _("Line removed; cartons re-packed.") if remove else _("Quantities saved; cartons re-packed by case pack.")
@@ -513,7 +514,7 @@ def shipment_edit_lines(request, pk):
 def shipment_edit_add(request, pk):
     """Add confirmed PO lines (of one or several POs to the plan's DC) with the quantities typed."""
     shipment = _shipment(request, pk)
-    lines = [services.ShipPlanLine(line.purchase_order_line_id, line.quantity) for line in shipment.lines.order_by("pk")]
+    lines = [plans.ShipPlanLine(line.purchase_order_line_id, line.quantity) for line in shipment.lines.order_by("pk")]
     typed, errors, added = {}, {}, []
     for name, raw in request.POST.items():
         match = ADD_FIELD.match(name)
@@ -525,7 +526,7 @@ def shipment_edit_add(request, pk):
         if quantity is None:
             errors[po_line_id] = [_("Enter a whole number of units.")]
         elif quantity:
-            added.append(services.ShipPlanLine(po_line_id, quantity))
+            added.append(plans.ShipPlanLine(po_line_id, quantity))
     if errors:
         return _editor(request, shipment, line_errors=errors, additions=typed, notices=[("error", _("Some quantities are not whole numbers; nothing was added."))])
     if not added:
@@ -539,7 +540,7 @@ def shipment_edit_add(request, pk):
 def shipment_edit_cartonize(request, pk):
     shipment = _shipment(request, pk)
     try:
-        services.shipment_cartonize(scope=request.scope, shipment_id=pk, actor=Actor.from_request(request))
+        plans.shipment_cartonize(scope=request.scope, shipment_id=pk, actor=Actor.from_request(request))
     except PortalError as error:
         return _editor(request, shipment, notices=[("error", error.message)])
     return _editor_saved(request, shipment, _("Cartons re-packed by case pack; SSCCs kept by carton number."))
@@ -555,7 +556,7 @@ def shipment_edit_move(request, pk):
         return _editor(request, shipment, move_form=form, notices=[("error", _("Give the carton, line and quantity to move."))])
     data = form.cleaned_data
     try:
-        services.shipment_carton_move(
+        plans.shipment_carton_move(
             scope=request.scope, shipment_id=pk, from_carton=data["from_carton"], to_carton=data["to_carton"],
             shipment_line_id=data["shipment_line"], quantity=data["quantity"], actor=Actor.from_request(request),
         )
@@ -575,7 +576,7 @@ def shipment_edit_pallets(request, pk):
     if not form.is_valid():
         return _editor(request, shipment, pallet_form=form)
     try:
-        services.shipment_palletize(scope=request.scope, shipment_id=pk, cartons_per_pallet=form.cleaned_data["cartons_per_pallet"], actor=Actor.from_request(request))
+        plans.shipment_palletize(scope=request.scope, shipment_id=pk, cartons_per_pallet=form.cleaned_data["cartons_per_pallet"], actor=Actor.from_request(request))
     except PortalError as error:
         return _editor(request, shipment, pallet_form=form, notices=[("error", error.message)])
     return _editor_saved(request, shipment, _("Pallets re-built."))
@@ -596,7 +597,7 @@ def shipment_edit_tracking(request, pk):
         return _editor(request, shipment, notices=[("error", _("A tracking number is at most 40 characters (carton %(n)s).") % {"n": too_long[0]})])
     if tracking:
         try:
-            services.shipment_carton_set_tracking(scope=request.scope, shipment_id=pk, tracking=tracking, actor=Actor.from_request(request))
+            plans.shipment_carton_set_tracking(scope=request.scope, shipment_id=pk, tracking=tracking, actor=Actor.from_request(request))
         except PortalError as error:
             return _editor(request, shipment, notices=[("error", error.message)])
     return _editor_saved(request, shipment, _("Tracking numbers saved."))
@@ -678,7 +679,7 @@ def shipment_replace(request, pk):
         if quantity is None:
             line_errors[line.purchase_order_line_id] = [_("Enter a whole number of units.")]
         else:
-            sent.append(services.ShipPlanLine(line.purchase_order_line_id, quantity))
+            sent.append(plans.ShipPlanLine(line.purchase_order_line_id, quantity))
     cartons = _carton_rows(shipment, {line.pk: line for line in lines})
     grid, packing, grid_problems = _replace_grid(request, lines, cartons)
     state = {"form": form, "line_errors": line_errors, "quantities": typed, "grid": grid}
@@ -686,7 +687,7 @@ def shipment_replace(request, pk):
         notices = [("error", _("The Replace ASN has errors; nothing was changed."))] + [("error", p) for p in grid_problems]
         return render(request, "shipments/shipment_replace.html", _replace_context(request, shipment, notices=notices, **state))
     try:
-        replaced = services.shipment_replace(
+        replaced = asn.shipment_replace(
             scope=request.scope, shipment_id=pk, lines=sent, cartons=packing, actor=Actor.from_request(request), **form.cleaned_data
         )
     except PortalError as error:

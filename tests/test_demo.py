@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from invoicing.models import Invoice, InvoiceState
-from invoicing.services import invoice_preflight
+from invoicing.services.checks import invoice_preflight
 from purchase_orders.models import PurchaseOrder
 from reconciliation.models import (
     ChargebackRate,

@@ -81,7 +81,9 @@ def seed_payments():
     from django.contrib.auth import get_user_model
 
     from invoicing.models import Invoice, InvoiceState, InvoiceType
-    from invoicing.services import credit_note_create, invoice_decide, invoice_submit
+    from invoicing.services.credit_notes import credit_note_create
+    from invoicing.services.decisions import invoice_decide
+    from invoicing.services.submission import invoice_submit
     from reconciliation.models import Dispute, PaymentRun
     from vendor_portal.services.audit import Actor
     from vendor_portal.tenancy import scope_for_user

@@ -22,7 +22,8 @@ from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
 
 from ..models import MAX_INTERCHANGE_BYTES, Direction, Interchange, InterchangeSource, InterchangeStatus, TradingPartner
-from ..services import edi_receive, trading_partner_create, trading_partner_set_active
+from ..services.inbound import edi_receive
+from ..services.partners import trading_partner_create, trading_partner_set_active
 from ..views import TradingPartnerForm, interchange_download
 from . import examples
 from .serializers import (

@@ -17,10 +17,16 @@ from vendor_portal.api.pagination import PortalCursorPagination
 from vendor_portal.errors import DomainValidationError
 from vendor_portal.roles import Action
 
-from .. import services
 from ..filters import InvoiceFilter
 from ..models import Invoice
 from ..selectors import invoice_detail, invoice_list
+from ..services.checks import invoice_preflight, invoice_preflight_draft
+from ..services.credit_notes import credit_note_create
+from ..services.decisions import invoice_decide
+from ..services.drafts import invoice_create, invoice_delete_draft, invoice_update
+from ..services.flips import invoice_from_purchase_order, invoice_from_shipment
+from ..services.pdf import invoice_document
+from ..services.submission import invoice_approve, invoice_return_to_draft, invoice_submit
 from . import examples
 from . import serializers as s
 
@@ -83,7 +89,7 @@ class InvoiceViewSet(ScopedGenericViewSet):
         examples=[examples.DRAFT_REQUEST, examples.DETAIL],
     )
     def create(self, request):
-        invoice = services.invoice_create(scope=request.scope, data=_body(request), actor=self.actor)
+        invoice = invoice_create(scope=request.scope, data=_body(request), actor=self.actor)
         return self._detail(invoice.pk, status.HTTP_201_CREATED)
 
     @extend_schema(tags=TAGS, summary="An invoice with its lines, charges and taxes", responses={200: s.InvoiceDetailSerializer, 404: ERRORS[404]}, examples=[examples.DETAIL])
@@ -97,7 +103,7 @@ class InvoiceViewSet(ScopedGenericViewSet):
     )
     def partial_update(self, request, pk=None):
         invoice = self.get_object()
-        services.invoice_update(scope=request.scope, invoice_id=invoice.pk, data=_body(request), actor=self.actor)
+        invoice_update(scope=request.scope, invoice_id=invoice.pk, data=_body(request), actor=self.actor)
         return self._detail(invoice.pk)
 
     @extend_schema(
@@ -106,7 +112,7 @@ class InvoiceViewSet(ScopedGenericViewSet):
     )
     def destroy(self, request, pk=None):
         invoice = self.get_object()
-        services.invoice_delete_draft(scope=request.scope, invoice_id=invoice.pk, actor=self.actor)
+        invoice_delete_draft(scope=request.scope, invoice_id=invoice.pk, actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -117,7 +123,7 @@ class InvoiceViewSet(ScopedGenericViewSet):
     )
     def back_to_draft(self, request, pk=None):
         invoice = self.get_object()
-        services.invoice_return_to_draft(scope=request.scope, invoice_id=invoice.pk, actor=self.actor)
+        invoice_return_to_draft(scope=request.scope, invoice_id=invoice.pk, actor=self.actor)
         return self._detail(invoice.pk)
 
     @extend_schema(
@@ -134,9 +140,9 @@ class InvoiceViewSet(ScopedGenericViewSet):
                 from vendor_portal.errors import NotFoundError
 
                 raise NotFoundError(_("Invoice not found."), field="invoice_id")
-            result = services.invoice_preflight(scope=request.scope, invoice=invoice)
+            result = invoice_preflight(scope=request.scope, invoice=invoice)
         else:
-            result = services.invoice_preflight_draft(scope=request.scope, data=data)
+            result = invoice_preflight_draft(scope=request.scope, data=data)
         return Response(s.PreflightSerializer(result).data)
 
     @extend_schema(
@@ -146,7 +152,7 @@ class InvoiceViewSet(ScopedGenericViewSet):
     )
     def submit(self, request, pk=None):
         invoice = self.get_object()
-        services.invoice_submit(scope=request.scope, invoice_id=invoice.pk, actor=self.actor)
+        invoice_submit(scope=request.scope, invoice_id=invoice.pk, actor=self.actor)
         return self._detail(invoice.pk)
 
     @extend_schema(
@@ -160,8 +166,8 @@ class InvoiceViewSet(ScopedGenericViewSet):
         invoice = self.get_object()
         serializer = s.ApproveInputSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
-        services.invoice_approve(scope=request.scope, invoice_id=invoice.pk, actor=self.actor,
-                                 approve=serializer.validated_data["decision"] == "approve", note=serializer.validated_data.get("note", ""))
+        invoice_approve(scope=request.scope, invoice_id=invoice.pk, actor=self.actor,
+                        approve=serializer.validated_data["decision"] == "approve", note=serializer.validated_data.get("note", ""))
         return self._detail(invoice.pk)
 
     @extend_schema(
@@ -174,7 +180,7 @@ class InvoiceViewSet(ScopedGenericViewSet):
         invoice = self.get_object()
         serializer = s.DecisionInputSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
-        services.invoice_decide(scope=request.scope, invoice_id=invoice.pk, actor=self.actor, **serializer.validated_data)
+        invoice_decide(scope=request.scope, invoice_id=invoice.pk, actor=self.actor, **serializer.validated_data)
         return self._detail(invoice.pk)
 
     @extend_schema(
@@ -184,8 +190,8 @@ class InvoiceViewSet(ScopedGenericViewSet):
     def from_purchase_order(self, request):
         serializer = s.FromPurchaseOrderSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
-        invoice = services.invoice_from_purchase_order(scope=request.scope, actor=self.actor, po_number=serializer.validated_data["po_number"],
-                                                       number=serializer.validated_data.get("number", ""))
+        invoice = invoice_from_purchase_order(scope=request.scope, actor=self.actor, po_number=serializer.validated_data["po_number"],
+                                              number=serializer.validated_data.get("number", ""))
         return self._detail(invoice.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -195,8 +201,8 @@ class InvoiceViewSet(ScopedGenericViewSet):
     def from_shipment(self, request):
         serializer = s.FromShipmentSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
-        invoice = services.invoice_from_shipment(scope=request.scope, actor=self.actor, shipment_id=serializer.validated_data["shipment_id"],
-                                                 number=serializer.validated_data.get("number", ""))
+        invoice = invoice_from_shipment(scope=request.scope, actor=self.actor, shipment_id=serializer.validated_data["shipment_id"],
+                                        number=serializer.validated_data.get("number", ""))
         return self._detail(invoice.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -210,8 +216,8 @@ class InvoiceViewSet(ScopedGenericViewSet):
         serializer = s.CreditNoteInputSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        invoice = services.credit_note_create(scope=request.scope, reference_invoice_id=original.pk, actor=self.actor, number=data.get("number", ""),
-                                              reason=data.get("reason", "quantity_correction"), reference=data.get("reference", ""), lines=data.get("lines"))
+        invoice = credit_note_create(scope=request.scope, reference_invoice_id=original.pk, actor=self.actor, number=data.get("number", ""),
+                                     reason=data.get("reason", "quantity_correction"), reference=data.get("reference", ""), lines=data.get("lines"))
         return self._detail(invoice.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -223,7 +229,7 @@ class InvoiceViewSet(ScopedGenericViewSet):
     )
     def document(self, request, pk=None):
         invoice = self.get_object()
-        stored = services.invoice_document(scope=request.scope, invoice_id=invoice.pk, actor=self.actor)
+        stored = invoice_document(scope=request.scope, invoice_id=invoice.pk, actor=self.actor)
         return FileResponse(stored.file.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf")
 
 

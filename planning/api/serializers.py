@@ -10,7 +10,8 @@ from rest_framework import serializers
 from vendor_portal.models import Marketplace, Vendor
 
 from ..models import ForecastSource, PromotionState, PromotionType
-from ..services import MAX_FORECAST_ROWS, MAX_PROMOTION_LINES, ForecastRow, LineCommitment, PromotionLineInput
+from ..services.forecasts import MAX_FORECAST_ROWS, ForecastRow
+from ..services.promotions import MAX_PROMOTION_LINES, LineCommitment, PromotionLineInput
 
 MAX_UNITS = 10_000_000
 

@@ -15,9 +15,20 @@ from vendor_portal.api.base import ScopedGenericViewSet
 from vendor_portal.api.errors import documented_error
 from vendor_portal.roles import Action
 
-from .. import selectors, services
+from .. import selectors
 from ..filters import FORECAST_ORDERING, PROMOTION_ORDERING, ForecastFilter, PromotionFilter
 from ..models import Forecast, ForecastSource, Promotion
+from ..services.forecasts import forecast_dry_run, forecast_publish
+from ..services.promotions import (
+    PromotionInput,
+    PromotionLineInput,
+    promotion_cancel,
+    promotion_confirm,
+    promotion_create,
+    promotion_decline,
+    promotion_share,
+    promotion_update,
+)
 from . import examples
 from . import serializers as s
 
@@ -106,7 +117,7 @@ class ForecastViewSet(ScopedGenericViewSet):
         serializer = _valid(s.ForecastPublishSerializer, request.data)
         vendor, rows = serializer.validated_data["vendor"], serializer.rows()
         if serializer.validated_data["dry_run"]:
-            checked = services.forecast_dry_run(scope=request.scope, vendor=vendor, rows=rows)
+            checked = forecast_dry_run(scope=request.scope, vendor=vendor, rows=rows)
             weeks = [row.week_start for row in checked.rows]
             summary = {
                 "id": None, "vendor": vendor.code, "version": None, "source": ForecastSource.API, "dry_run": True, "published_at": None,
@@ -114,7 +125,7 @@ class ForecastViewSet(ScopedGenericViewSet):
                 "replaced_count": checked.replaced_count, "week_from": min(weeks), "week_to": max(weeks),
             }
             return Response(s.ForecastPublicationSerializer(summary).data)
-        publication = services.forecast_publish(scope=request.scope, vendor=vendor, rows=rows, actor=self.actor, source=ForecastSource.API)
+        publication = forecast_publish(scope=request.scope, vendor=vendor, rows=rows, actor=self.actor, source=ForecastSource.API)
         summary = {
             "id": publication.pk, "vendor": vendor.code, "version": publication.version, "source": publication.source, "dry_run": False,
             "published_at": publication.published_at, "published_by": publication.published_by_label, "row_count": publication.row_count,
@@ -180,9 +191,9 @@ class PromotionViewSet(ScopedGenericViewSet):
     def create(self, request):
         serializer = _valid(s.PromotionInputSerializer, request.data)
         data = serializer.validated_data
-        promotion = services.promotion_create(
+        promotion = promotion_create(
             scope=request.scope,
-            data=services.PromotionInput(
+            data=PromotionInput(
                 vendor=data["vendor"], marketplace=data["marketplace"], name=data["name"], promotion_type=data["promotion_type"],
                 start_date=data["start_date"], end_date=data["end_date"], buyer_note=data["buyer_note"], currency=data["currency"],
                 lines=serializer.line_inputs(),
@@ -218,7 +229,7 @@ class PromotionViewSet(ScopedGenericViewSet):
         serializer = _valid(s.PromotionChangeSerializer, request.data)
         data = serializer.validated_data
         current = promotion.lines.all()
-        merged = services.PromotionInput(
+        merged = PromotionInput(
             vendor=promotion.vendor,
             marketplace=data.get("marketplace", promotion.marketplace),
             name=data.get("name", promotion.name),
@@ -228,14 +239,14 @@ class PromotionViewSet(ScopedGenericViewSet):
             buyer_note=data.get("buyer_note", promotion.buyer_note),
             currency=data.get("currency", ""),
             lines=serializer.line_inputs() if "lines" in data else [
-                services.PromotionLineInput(
+                PromotionLineInput(
                     vendor_sku=line.product.vendor_sku, promotional_price=line.promotional_price, expected_units=line.expected_units,
                     vendor_funding_per_unit=line.vendor_funding_per_unit,
                 )
                 for line in current
             ],
         )
-        services.promotion_update(scope=request.scope, promotion_id=promotion.pk, data=merged, actor=self.actor)
+        promotion_update(scope=request.scope, promotion_id=promotion.pk, data=merged, actor=self.actor)
         return self._detail(promotion.pk)
 
     @extend_schema(
@@ -249,7 +260,7 @@ class PromotionViewSet(ScopedGenericViewSet):
     )
     def share(self, request, pk):
         promotion = selectors.promotion_detail(scope=request.scope, promotion_id=pk)
-        services.promotion_share(scope=request.scope, promotion_id=promotion.pk, actor=self.actor)
+        promotion_share(scope=request.scope, promotion_id=promotion.pk, actor=self.actor)
         return self._detail(promotion.pk)
 
     @extend_schema(
@@ -264,7 +275,7 @@ class PromotionViewSet(ScopedGenericViewSet):
     def cancel(self, request, pk):
         promotion = selectors.promotion_detail(scope=request.scope, promotion_id=pk)
         serializer = _valid(s.PromotionCancelSerializer, request.data)
-        services.promotion_cancel(scope=request.scope, promotion_id=promotion.pk, actor=self.actor, reason=serializer.validated_data["reason"])
+        promotion_cancel(scope=request.scope, promotion_id=promotion.pk, actor=self.actor, reason=serializer.validated_data["reason"])
         return self._detail(promotion.pk)
 
     @extend_schema(
@@ -287,7 +298,7 @@ class PromotionViewSet(ScopedGenericViewSet):
         promotion = selectors.promotion_detail(scope=request.scope, promotion_id=pk)
         serializer = _valid(s.PromotionConfirmationSerializer, request.data)
         if serializer.validated_data["decision"] == "decline":
-            services.promotion_decline(scope=request.scope, promotion_id=promotion.pk, reason=serializer.validated_data["reason"], actor=self.actor)
+            promotion_decline(scope=request.scope, promotion_id=promotion.pk, reason=serializer.validated_data["reason"], actor=self.actor)
         else:
-            services.promotion_confirm(scope=request.scope, promotion_id=promotion.pk, commitments=serializer.commitments(), actor=self.actor)
+            promotion_confirm(scope=request.scope, promotion_id=promotion.pk, commitments=serializer.commitments(), actor=self.actor)
         return self._detail(promotion.pk)

@@ -16,7 +16,8 @@ from ..models import (
     UnitOfMeasure,
 )
 from ..selectors import purchase_order_totals
-from ..services import LineChange, LineConfirmation, LineInput, PurchaseOrderInput
+from ..services.confirmations import LineConfirmation
+from ..services.orders import LineChange, LineInput, PurchaseOrderInput
 
 MAX_LINES = 1000
 MAX_QUANTITY = 1_000_000

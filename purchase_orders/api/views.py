@@ -18,13 +18,8 @@ from .. import imports
 from ..filters import ORDERING_FIELDS, PurchaseOrderFilter
 from ..models import PurchaseOrder
 from ..selectors import purchase_order_detail, purchase_order_list
-from ..services import (
-    confirmations_accepting_all,
-    purchase_order_acknowledge,
-    purchase_order_cancel,
-    purchase_order_change,
-    purchase_order_create,
-)
+from ..services.confirmations import confirmations_accepting_all, purchase_order_acknowledge
+from ..services.orders import purchase_order_cancel, purchase_order_change, purchase_order_create
 from . import examples
 from .pagination import KeysetCursorPagination
 from .serializers import (

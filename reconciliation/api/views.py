@@ -18,8 +18,12 @@ from vendor_portal.api.parsers import PortalJSONParser
 from vendor_portal.errors import DomainValidationError, NotFoundError
 from vendor_portal.roles import Action
 
-from .. import selectors, services
+from .. import selectors
 from ..models import Deduction, Dispute, MatchResult, PaymentRun, Remittance
+from ..services.deductions import match_run
+from ..services.disputes import dispute_answer, dispute_create
+from ..services.payment_runs import payment_run_cancel, payment_run_create, payment_run_decide, payment_run_pay
+from ..services.remittance_advice import remittance_document
 from . import examples
 from . import serializers as s
 
@@ -95,8 +99,8 @@ class DeductionViewSet(ScopedGenericViewSet):
         serializer = s.DisputeInputSerializer(data={"reason": body_object(request).get("reason", "")})
         serializer.is_valid(raise_exception=True)
         files = request.FILES.getlist("evidence") if request.FILES else []
-        dispute = services.dispute_create(scope=request.scope, deduction_id=deduction.pk, reason=serializer.validated_data["reason"], files=files,
-                                          actor=self.actor)
+        dispute = dispute_create(scope=request.scope, deduction_id=deduction.pk, reason=serializer.validated_data["reason"], files=files,
+                                 actor=self.actor)
         return Response(s.DisputeSerializer(selectors.dispute_list(scope=request.scope).get(pk=dispute.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -124,7 +128,7 @@ class DisputeViewSet(ScopedGenericViewSet):
         dispute = self.get_object()
         serializer = s.DisputeAnswerSerializer(data=body_object(request))
         serializer.is_valid(raise_exception=True)
-        services.dispute_answer(scope=request.scope, dispute_id=dispute.pk, actor=self.actor, **serializer.validated_data)
+        dispute_answer(scope=request.scope, dispute_id=dispute.pk, actor=self.actor, **serializer.validated_data)
         return Response(s.DisputeSerializer(selectors.dispute_list(scope=request.scope).get(pk=dispute.pk)).data)
 
 
@@ -154,7 +158,7 @@ class RemittanceViewSet(ScopedGenericViewSet):
         **_errors(401, 403, 404)})
     def document(self, request, pk=None):
         remittance = self.get_object()
-        stored = services.remittance_document(scope=request.scope, remittance_id=remittance.pk, actor=self.actor)
+        stored = remittance_document(scope=request.scope, remittance_id=remittance.pk, actor=self.actor)
         return FileResponse(stored.file.open("rb"), content_type="application/pdf", filename=f"{remittance.number}.pdf")
 
 
@@ -203,7 +207,7 @@ class PaymentRunViewSet(ScopedGenericViewSet):
         serializer = s.PaymentRunInputSerializer(data=body_object(request))
         serializer.is_valid(raise_exception=True)
         marketplace = _marketplace(serializer.validated_data.get("marketplace"))
-        run = services.payment_run_create(scope=request.scope, pay_date=serializer.validated_data["pay_date"], actor=self.actor, marketplace=marketplace)
+        run = payment_run_create(scope=request.scope, pay_date=serializer.validated_data["pay_date"], actor=self.actor, marketplace=marketplace)
         return self._detail(run.pk, status.HTTP_201_CREATED)
 
     @extend_schema(tags=["Payment runs"], request=s.PaymentRunDecisionSerializer,
@@ -213,21 +217,21 @@ class PaymentRunViewSet(ScopedGenericViewSet):
         run = self.get_object()
         serializer = s.PaymentRunDecisionSerializer(data=body_object(request))
         serializer.is_valid(raise_exception=True)
-        services.payment_run_decide(scope=request.scope, run_id=run.pk, actor=self.actor,
-                                    approve=serializer.validated_data["decision"] == "approve", note=serializer.validated_data.get("note", ""))
+        payment_run_decide(scope=request.scope, run_id=run.pk, actor=self.actor,
+                           approve=serializer.validated_data["decision"] == "approve", note=serializer.validated_data.get("note", ""))
         return self._detail(run.pk)
 
     @extend_schema(tags=["Payment runs"], request=None, responses={200: s.PaymentRunSerializer, **_errors(401, 403, 404, 409)}, examples=[examples.RUN_PAID])
     def pay(self, request, pk=None):
         run = self.get_object()
-        services.payment_run_pay(scope=request.scope, run_id=run.pk, actor=self.actor)
+        payment_run_pay(scope=request.scope, run_id=run.pk, actor=self.actor)
         return self._detail(run.pk)
 
     @extend_schema(tags=["Payment runs"], request=None, responses={200: s.PaymentRunSerializer, **_errors(401, 403, 404, 409)},
                    examples=[examples.RUN_CANCELLED])
     def cancel(self, request, pk=None):
         run = self.get_object()
-        services.payment_run_cancel(scope=request.scope, run_id=run.pk, actor=self.actor)
+        payment_run_cancel(scope=request.scope, run_id=run.pk, actor=self.actor)
         return self._detail(run.pk)
 
 
@@ -270,7 +274,7 @@ class ReconciliationRunView(PortalAPIView):
     def post(self, request):
         serializer = s.MatchRunInputSerializer(data=body_object(request))
         serializer.is_valid(raise_exception=True)
-        summary = services.match_run(scope=request.scope, actor=self.actor, invoice_id=serializer.validated_data.get("invoice_id"))
+        summary = match_run(scope=request.scope, actor=self.actor, invoice_id=serializer.validated_data.get("invoice_id"))
         return Response(s.MatchSummarySerializer(summary.as_dict()).data)
 
 

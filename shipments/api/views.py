@@ -9,8 +9,21 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from shipments import selectors, services
+from shipments import selectors
 from shipments.models import CartonItem, Receipt, ReceiptLine, Shipment, ShipmentLine
+from shipments.services.asn import shipment_replace, shipment_submit
+from shipments.services.labels import shipment_labels_request
+from shipments.services.packing_list import shipment_packing_list_render, shipment_packing_list_upload
+from shipments.services.plans import (
+    ShipPlanInput,
+    ShipPlanLine,
+    shipment_cancel,
+    shipment_carton_move,
+    shipment_carton_set_tracking,
+    shipment_create,
+    shipment_update,
+)
+from shipments.services.receiving import ReceivedLine, receipt_create
 from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet
 from vendor_portal.api.errors import documented_error
 from vendor_portal.models import Document, Job
@@ -30,9 +43,9 @@ def _invalid(example):
     return documented_error(str(_("Validation errors, each naming its field.")), example)
 
 
-def _plan_input(data) -> services.ShipPlanInput:
-    lines = [services.ShipPlanLine(purchase_order_line_id=line["purchase_order_line"], quantity=line["quantity"]) for line in data.pop("lines")]
-    return services.ShipPlanInput(lines=lines, **data)
+def _plan_input(data) -> ShipPlanInput:
+    lines = [ShipPlanLine(purchase_order_line_id=line["purchase_order_line"], quantity=line["quantity"]) for line in data.pop("lines")]
+    return ShipPlanInput(lines=lines, **data)
 
 
 @extend_schema_view(
@@ -92,7 +105,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
     def create(self, request):
         serializer = s.ShipPlanInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        shipment = services.shipment_create(scope=request.scope, data=_plan_input(dict(serializer.validated_data)), actor=self.actor)
+        shipment = shipment_create(scope=request.scope, data=_plan_input(dict(serializer.validated_data)), actor=self.actor)
         warnings = shipment.warnings
         shipment = self.base_queryset().get(pk=shipment.pk)
         shipment.warnings = warnings
@@ -109,7 +122,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         self.get_object()  # 404 for another vendor's shipment before judging the body
         serializer = s.ShipPlanInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        shipment = services.shipment_update(scope=request.scope, shipment_id=pk, data=_plan_input(dict(serializer.validated_data)), actor=self.actor)
+        shipment = shipment_update(scope=request.scope, shipment_id=pk, data=_plan_input(dict(serializer.validated_data)), actor=self.actor)
         return self._answer(shipment)
 
     @extend_schema(
@@ -137,7 +150,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         serializer = s.CartonMoveInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        services.shipment_carton_move(
+        shipment_carton_move(
             scope=request.scope, shipment_id=pk, from_carton=data["from_carton"], to_carton=data.get("to_carton"),
             shipment_line_id=data["shipment_line"], quantity=data["quantity"], actor=self.actor,
         )
@@ -156,7 +169,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         serializer = s.CartonTrackingInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         tracking = {row["index"]: row["tracking_number"] for row in serializer.validated_data["cartons"]}
-        services.shipment_carton_set_tracking(scope=request.scope, shipment_id=pk, tracking=tracking, actor=self.actor)
+        shipment_carton_set_tracking(scope=request.scope, shipment_id=pk, tracking=tracking, actor=self.actor)
         return self.cartons(request, pk)
 
     @extend_schema(
@@ -177,7 +190,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        return self._answer(services.shipment_submit(scope=request.scope, shipment_id=pk, actor=self.actor))
+        return self._answer(shipment_submit(scope=request.scope, shipment_id=pk, actor=self.actor))
 
     @extend_schema(
         tags=TAGS, summary="Send a Replace ASN",
@@ -192,8 +205,8 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         serializer = s.ReplaceInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        lines = [services.ShipPlanLine(line["purchase_order_line"], line["quantity"]) for line in data.pop("lines")]
-        return self._answer(services.shipment_replace(scope=request.scope, shipment_id=pk, lines=lines, actor=self.actor, **data))
+        lines = [ShipPlanLine(line["purchase_order_line"], line["quantity"]) for line in data.pop("lines")]
+        return self._answer(shipment_replace(scope=request.scope, shipment_id=pk, lines=lines, actor=self.actor, **data))
 
     @extend_schema(
         tags=TAGS, summary="Cancel a draft", description="Gives up a ship plan before submission; its PO quantities are open to ship again.",
@@ -201,7 +214,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        return self._answer(services.shipment_cancel(scope=request.scope, shipment_id=pk, actor=self.actor))
+        return self._answer(shipment_cancel(scope=request.scope, shipment_id=pk, actor=self.actor))
 
     @extend_schema(
         tags=TAGS, summary="Documents of a shipment",
@@ -222,7 +235,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
     @labels.mapping.post
     def labels_request(self, request, pk=None):
         """Start label generation; poll the returned job."""
-        job = services.shipment_labels_request(scope=request.scope, shipment_id=pk, actor=self.actor)
+        job = shipment_labels_request(scope=request.scope, shipment_id=pk, actor=self.actor)
         return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
@@ -231,7 +244,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
     )
     @action(detail=True, methods=["post"], url_path="packing-list")
     def packing_list(self, request, pk=None):
-        document = services.shipment_packing_list_render(scope=request.scope, shipment_id=pk, actor=self.actor)
+        document = shipment_packing_list_render(scope=request.scope, shipment_id=pk, actor=self.actor)
         return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -243,7 +256,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
     @action(detail=True, methods=["post"], url_path="packing-list/upload", parser_classes=[MultiPartParser, FormParser])
     def packing_list_upload(self, request, pk=None):
         self.get_object()  # another vendor's shipment is a 404 before its body is even parsed
-        document = services.shipment_packing_list_upload(scope=request.scope, shipment_id=pk, uploaded_file=request.FILES.get("file"), actor=self.actor)
+        document = shipment_packing_list_upload(scope=request.scope, shipment_id=pk, uploaded_file=request.FILES.get("file"), actor=self.actor)
         return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
@@ -313,12 +326,12 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGen
         serializer = s.ReceiptInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        receipt = services.receipt_create(
+        receipt = receipt_create(
             scope=request.scope,
             shipment_id=data["shipment"],
             scanned_ssccs=data["scanned_ssccs"],
             damaged_ssccs=data["damaged_ssccs"],
-            lines=[services.ReceivedLine(line["shipment_line"], line["quantity"], line["damaged"]) for line in data["lines"]],
+            lines=[ReceivedLine(line["shipment_line"], line["quantity"], line["damaged"]) for line in data["lines"]],
             complete=data["complete"],
             note=data["note"],
             actor=self.actor,

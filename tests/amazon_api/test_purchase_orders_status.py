@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from amazon_api.representations import CONFIRMATION_STATUS_Q, RECEIVE_STATUS_Q, confirmation_status, receive_status
 from purchase_orders.models import PurchaseOrderLine, PurchaseOrderState
-from purchase_orders.services import LineConfirmation, purchase_order_acknowledge
+from purchase_orders.services.confirmations import LineConfirmation, purchase_order_acknowledge
 from tests.audit_check import audit_exempt
 from tests.factories import WarehouseFactory
 from tests.purchase_orders.factories import PurchaseOrderFactory, purchase_order_with_lines

@@ -317,7 +317,7 @@ def test_submit_shipments_over_shipping_fails_with_the_item(amazon, submit, vend
 
 
 def test_submit_shipments_cancel_gives_up_a_draft_and_refuses_a_submitted_asn(amazon, submit, vendor, po):
-    from shipments import services
+    from shipments.services.plans import shipment_create
     from tests.shipments.factories import plan
     from vendor_portal.roles import Role
     from vendor_portal.services.audit import Actor
@@ -325,7 +325,7 @@ def test_submit_shipments_cancel_gives_up_a_draft_and_refuses_a_submitted_asn(am
     from tests.factories import vendor_user
 
     scope = Scope(vendor=vendor, roles=frozenset({Role.VENDOR_OPS}))
-    draft = services.shipment_create(scope=scope, data=plan(po, identifier="DRAFT-1"), actor=Actor(user=vendor_user(vendor, Role.VENDOR_OPS)))
+    draft = shipment_create(scope=scope, data=plan(po, identifier="DRAFT-1"), actor=Actor(user=vendor_user(vendor, Role.VENDOR_OPS)))
     cancel = {**shipment(po, identifier="DRAFT-1"), "transactionType": "Cancel"}
     assert outcome(amazon, submit(amazon, SHIPMENTS, {"shipments": [cancel]}, operation="SubmitShipments"))["status"] == "Success"
     draft.refresh_from_db()

@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from shipments import services
 from shipments.models import Shipment
+from shipments.services.asn import shipment_submit
+from shipments.services.plans import shipment_carton_set_tracking, shipment_create
 from tests.amazon_api.shipping import MODEL, SHIPMENTS
 from tests.factories import vendor_user
 from tests.shipments.factories import confirmed_purchase_order, plan, ship_from
@@ -27,10 +28,10 @@ def build(vendor, count, *, submit=True, prefix="ACMESECRET-SHP"):
     made = []
     for n in range(count):
         po = confirmed_purchase_order(vendor, lines=2, quantity=12)
-        shipment = services.shipment_create(scope=scope, data=plan(po, identifier=f"{prefix}-{n}", cartons_per_pallet=3), actor=actor)
+        shipment = shipment_create(scope=scope, data=plan(po, identifier=f"{prefix}-{n}", cartons_per_pallet=3), actor=actor)
         if submit:
-            services.shipment_carton_set_tracking(scope=scope, shipment_id=shipment.pk, tracking={1: "1Z1"}, actor=actor)
-            services.shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
+            shipment_carton_set_tracking(scope=scope, shipment_id=shipment.pk, tracking={1: "1Z1"}, actor=actor)
+            shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
         made.append(shipment)
     return made
 

@@ -7,7 +7,7 @@ from django.apps import apps
 
 
 from edi.models import Interchange, InterchangeSource, InterchangeStatus  # noqa: E402
-from edi.services import STALE_CLAIM_SECONDS  # noqa: E402
+from edi.services.inbox import STALE_CLAIM_SECONDS  # noqa: E402
 from edi.tasks import edi_poll_inbox  # noqa: E402
 from purchase_orders.models import Acknowledgement, PurchaseOrderState  # noqa: E402
 from tests.edi.test_django_inbound import accept_all_855, trading_partner  # noqa: E402

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from edi import x12  # noqa: E402
 from edi.models import Direction, Interchange, InterchangeSource, InterchangeStatus, SetStatus, TradingPartner  # noqa: E402
-from edi.services import edi_receive  # noqa: E402
+from edi.services.inbound import edi_receive  # noqa: E402
 from purchase_orders.models import Acknowledgement, PurchaseOrderState  # noqa: E402
 from tests.audit_check import audit_exempt  # noqa: E402
 from tests.purchase_orders.factories import purchase_order_with_lines  # noqa: E402
@@ -387,7 +387,7 @@ def test_810_invoicing_more_than_accepted_points_at_the_quantity(vendor, partner
 
 
 def test_997_from_the_partner_marks_the_850_it_acknowledges(vendor, partner, po):
-    from edi.services import edi_purchase_order_850
+    from edi.services.outbound import edi_purchase_order_850
 
     sent = edi_purchase_order_850(purchase_order=po)
     record = sent.transactions.get()

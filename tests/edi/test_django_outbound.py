@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from edi import x12  # noqa: E402
 from edi.models import ControlNumberCounter, ControlNumberKind, Direction, Interchange, InterchangeStatus  # noqa: E402
-from edi.services import edi_purchase_order_850, edi_remittance_820  # noqa: E402
+from edi.services.outbound import edi_purchase_order_850, edi_remittance_820  # noqa: E402
 from edi.tasks import send_850  # noqa: E402
-from purchase_orders.services import LineInput, PurchaseOrderInput, purchase_order_create  # noqa: E402
+from purchase_orders.services.orders import LineInput, PurchaseOrderInput, purchase_order_create  # noqa: E402
 from tests.edi.test_django_inbound import trading_partner  # noqa: E402
 from tests.factories import ProductFactory, WarehouseFactory, marketplace, retailer_user  # noqa: E402
 from tests.purchase_orders.factories import purchase_order_with_lines  # noqa: E402

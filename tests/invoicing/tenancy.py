@@ -1,5 +1,5 @@
 """Invoicing objects of vendor A for the every-route tenancy walk (tests/vendor_portal/test_tenancy_walk.py)."""
-from invoicing.services import invoice_from_purchase_order
+from invoicing.services.flips import invoice_from_purchase_order
 from tests.invoicing.factories import shipped_po
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import Scope

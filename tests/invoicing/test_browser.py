@@ -39,7 +39,8 @@ def test_flip_check_and_submit_in_the_browser(live_server, transactional_db, pag
 def test_flip_from_asn_preflight_warning_second_person_approves(live_server, transactional_db, page, vendor):  # noqa: F811
     from decimal import Decimal
 
-    from shipments import services as shipment_services
+    from shipments.services.asn import shipment_submit
+    from shipments.services.plans import shipment_create
     from tests.audit_check import audit_exempt
     from tests.shipments.factories import confirmed_purchase_order, plan, ship_from
     from vendor_portal.models import ApprovalRequest
@@ -55,8 +56,8 @@ def test_flip_from_asn_preflight_warning_second_person_approves(live_server, tra
     po = confirmed_purchase_order(vendor, lines=1, quantity=60)
     ship_from(vendor)
     scope = scope_for_user(ops)
-    shipment = shipment_services.shipment_create(scope=scope, data=plan(po, identifier="ASN-B1"), actor=Actor(user=ops))
-    shipment_services.shipment_submit(scope=scope, shipment_id=shipment.pk, actor=Actor(user=ops))
+    shipment = shipment_create(scope=scope, data=plan(po, identifier="ASN-B1"), actor=Actor(user=ops))
+    shipment_submit(scope=scope, shipment_id=shipment.pk, actor=Actor(user=ops))
 
     login(page, live_server, "finance", "demo-password")
     page.goto(f"{live_server.url}/invoices/new/from-asn/")

@@ -6,7 +6,10 @@ import pypdfium2
 import pytest
 from django.utils import timezone
 
-from invoicing.services import credit_note_create, invoice_create, invoice_document, invoice_submit
+from invoicing.services.credit_notes import credit_note_create
+from invoicing.services.drafts import invoice_create
+from invoicing.services.pdf import invoice_document
+from invoicing.services.submission import invoice_submit
 from tests.factories import vendor_user
 from tests.invoicing.factories import shipped_po
 from tests.sp_api_schema import assert_valid_definition

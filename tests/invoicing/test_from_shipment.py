@@ -1,8 +1,10 @@
 import pytest
 
 from invoicing.models import Invoice
-from invoicing.services import invoice_from_shipment, invoice_submit
-from shipments import services as shipment_services
+from invoicing.services.flips import invoice_from_shipment
+from invoicing.services.submission import invoice_submit
+from shipments.services.asn import shipment_submit
+from shipments.services.plans import shipment_create
 from tests.factories import vendor_user
 from tests.shipments.factories import confirmed_purchase_order, plan, ship_from
 from vendor_portal.errors import DomainValidationError, InvalidTransitionError, NotFoundError
@@ -23,8 +25,8 @@ def people(vendor):
 def submitted_asn(vendor, ops, *pos, **fields):
     scope, actor = ops
     ship_from(vendor)
-    shipment = shipment_services.shipment_create(scope=scope, data=plan(*pos, **fields), actor=actor)
-    return shipment_services.shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
+    shipment = shipment_create(scope=scope, data=plan(*pos, **fields), actor=actor)
+    return shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
 
 
 def test_flip_from_asn_prefills_the_shipped_lines(vendor, people):
@@ -46,7 +48,7 @@ def test_a_draft_ship_plan_cannot_be_invoiced(vendor, people):
     (ops_scope, ops_actor), (scope, actor) = people
     po = confirmed_purchase_order(vendor, lines=1)
     ship_from(vendor)
-    draft = shipment_services.shipment_create(scope=ops_scope, data=plan(po), actor=ops_actor)
+    draft = shipment_create(scope=ops_scope, data=plan(po), actor=ops_actor)
     with pytest.raises(InvalidTransitionError):
         invoice_from_shipment(scope=scope, shipment_id=draft.pk, actor=actor)
 

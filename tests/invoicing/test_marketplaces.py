@@ -1,7 +1,8 @@
 import pytest
 from django.utils import timezone
 
-from invoicing.services import invoice_create, invoice_submit
+from invoicing.services.drafts import invoice_create
+from invoicing.services.submission import invoice_submit
 from tests.factories import marketplace, vendor_user
 from tests.invoicing.factories import shipped_po
 from vendor_portal.errors import DomainValidationError, NotFoundError

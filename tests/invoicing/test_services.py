@@ -5,16 +5,12 @@ import pytest
 from django.utils import timezone
 
 from invoicing.models import Invoice, InvoiceLine, InvoiceState, InvoiceType
-from invoicing.services import (
-    credit_note_create,
-    invoice_create,
-    invoice_decide,
-    invoice_from_purchase_order,
-    invoice_preflight,
-    invoice_return_to_draft,
-    invoice_submit,
-    invoice_update,
-)
+from invoicing.services.checks import invoice_preflight
+from invoicing.services.credit_notes import credit_note_create
+from invoicing.services.decisions import invoice_decide
+from invoicing.services.drafts import invoice_create, invoice_update
+from invoicing.services.flips import invoice_from_purchase_order
+from invoicing.services.submission import invoice_return_to_draft, invoice_submit
 from tests.audit_check import audit_exempt
 from tests.factories import retailer_user, vendor_user
 from tests.invoicing.factories import shipped_po
@@ -252,7 +248,7 @@ def test_preflight_of_a_clean_invoice_raises_no_claims(vendor, scope, actor):
 
 
 def test_preflight_of_an_unsaved_document_saves_nothing(vendor, scope):
-    from invoicing.services import build_document
+    from invoicing.services.payload import build_document
 
     po = shipped_po(vendor, quantity=100, received=96)
     document, errors = build_document(scope=scope, data=payload(po, quantity=100, cost="10.50"))

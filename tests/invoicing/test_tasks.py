@@ -1,7 +1,8 @@
 import pytest
 from django.utils import timezone
 
-from invoicing.services import invoice_create, invoice_submit
+from invoicing.services.drafts import invoice_create
+from invoicing.services.submission import invoice_submit
 from invoicing.tasks import render_invoice_document
 from tests.factories import vendor_user
 from tests.invoicing.factories import shipped_po

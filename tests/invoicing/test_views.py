@@ -4,7 +4,9 @@ import pytest
 from django.utils import timezone
 
 from invoicing.models import Invoice, InvoiceState
-from invoicing.services import invoice_create, invoice_from_purchase_order, invoice_submit
+from invoicing.services.drafts import invoice_create
+from invoicing.services.flips import invoice_from_purchase_order
+from invoicing.services.submission import invoice_submit
 from tests.audit_check import audit_exempt
 from tests.factories import retailer_user, vendor_user
 from tests.invoicing.factories import shipped_po

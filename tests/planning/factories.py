@@ -4,7 +4,8 @@ import datetime
 from decimal import Decimal
 
 from planning.models import current_week_start, marketplace_today
-from planning.services import ForecastRow, PromotionInput, PromotionLineInput, forecast_publish, promotion_create, promotion_share
+from planning.services.forecasts import ForecastRow, forecast_publish
+from planning.services.promotions import PromotionInput, PromotionLineInput, promotion_create, promotion_share
 from tests.factories import ProductCostFactory, ProductFactory, marketplace, retailer_user
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor

@@ -5,10 +5,9 @@ from decimal import Decimal
 import pytest
 
 from planning.models import Forecast, ForecastPublication, Promotion, PromotionLine, PromotionState, current_week_start, horizon
-from planning.services import (
-    ForecastRow,
+from planning.services.forecasts import ForecastRow, forecast_check
+from planning.services.promotions import (
     LineCommitment,
-    forecast_check,
     promotion_cancel,
     promotion_confirm,
     promotion_create,
@@ -122,7 +121,7 @@ def test_this_week_is_counted_in_the_marketplaces_own_time_zone(vendor):
 
 def test_only_the_retailers_buyers_publish(vendor):
     product = ProductFactory(vendor=vendor)
-    from planning.services import forecast_publish
+    from planning.services.forecasts import forecast_publish
 
     with pytest.raises(ForbiddenError):
         forecast_publish(scope=vendor_scope(vendor, Role.VENDOR_ADMIN), vendor=vendor, rows=rows_for(product), actor=Actor.system())

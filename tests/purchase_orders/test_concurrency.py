@@ -5,7 +5,7 @@ import pytest
 from django.db import connection, connections
 
 from purchase_orders.models import Acknowledgement, PurchaseOrderLine
-from purchase_orders.services import LineConfirmation, purchase_order_acknowledge
+from purchase_orders.services.confirmations import LineConfirmation, purchase_order_acknowledge
 from tests.factories import vendor_user
 from tests.purchase_orders.factories import purchase_order_with_lines
 from vendor_portal.roles import Role

@@ -7,13 +7,11 @@ from django.db.models import Count
 from django.utils import timezone
 
 from purchase_orders.models import Acknowledgement, PurchaseOrder, PurchaseOrderLine, PurchaseOrderState, UnitOfMeasure
-from purchase_orders.services import (
+from purchase_orders.services.confirmations import LineConfirmation, confirmations_accepting_all, purchase_order_acknowledge
+from purchase_orders.services.orders import (
     LineChange,
-    LineConfirmation,
     LineInput,
     PurchaseOrderInput,
-    confirmations_accepting_all,
-    purchase_order_acknowledge,
     purchase_order_cancel,
     purchase_order_change,
     purchase_order_create,

@@ -7,14 +7,9 @@ from django.utils import timezone
 
 from purchase_orders import tasks
 from purchase_orders.models import PurchaseOrder, PurchaseOrderState
-from purchase_orders.services import (
-    LineChange,
-    LineConfirmation,
-    purchase_order_acknowledge,
-    purchase_order_change,
-    purchase_orders_cancel_unconfirmed,
-    purchase_orders_send_confirmation_reminders,
-)
+from purchase_orders.services.confirmations import LineConfirmation, purchase_order_acknowledge
+from purchase_orders.services.deadlines import purchase_orders_cancel_unconfirmed, purchase_orders_send_confirmation_reminders
+from purchase_orders.services.orders import LineChange, purchase_order_change
 from tests.factories import WarehouseFactory, marketplace, vendor_user
 from tests.purchase_orders.factories import purchase_order_with_lines
 from vendor_portal.celery import app

@@ -5,7 +5,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from invoicing.models import Invoice, InvoiceState
-from invoicing.services import invoice_create, invoice_decide, invoice_submit
+from invoicing.services.decisions import invoice_decide
+from invoicing.services.drafts import invoice_create
+from invoicing.services.submission import invoice_submit
 from reconciliation.models import Deduction, DeductionKind, DeductionReason, DeductionStatus
 from tests.audit_check import audit_exempt
 from tests.factories import marketplace, retailer_user, vendor_user
@@ -66,7 +68,7 @@ def deduction(vendor, *, kind=DeductionKind.CHARGEBACK, reason=DeductionReason.A
 
 def accepted_credit_note(vendor, invoice: Invoice, *, quantity: int, unit_cost=None, number="", reason="return") -> Invoice:
     """The vendor's credit note of `quantity` units of `invoice`'s first line, submitted and accepted by accounts payable."""
-    from invoicing.services import credit_note_create
+    from invoicing.services.credit_notes import credit_note_create
 
     user = finance_user(vendor)
     scope, actor = scope_for_user(user), Actor(user=user)

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from reconciliation.engine import match_invoices
 from reconciliation.models import Deduction, DeductionKind
-from reconciliation.services import dispute_create, payment_run_create, payment_run_decide, payment_run_pay
+from reconciliation.services.disputes import dispute_create
+from reconciliation.services.payment_runs import payment_run_create, payment_run_decide, payment_run_pay
 from tests.reconciliation.factories import accepted_invoice, ap_user, finance_user
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import scope_for_user

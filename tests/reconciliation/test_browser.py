@@ -5,7 +5,8 @@ import pytest
 from django.utils import timezone
 
 from reconciliation.models import DeductionKind, DeductionReason
-from reconciliation.services import dispute_create, payment_run_create, payment_run_decide, payment_run_pay
+from reconciliation.services.disputes import dispute_create
+from reconciliation.services.payment_runs import payment_run_create, payment_run_decide, payment_run_pay
 from tests.browser_support import browser, login, page  # noqa: F401
 from tests.invoicing.factories import shipped_po
 from tests.reconciliation.factories import accepted_invoice, ap_user, deduction, finance_user, submitted_invoice

@@ -8,12 +8,13 @@ import pytest
 from django.utils import timezone
 
 from invoicing.models import InvoiceState
-from invoicing.services import invoice_decide
+from invoicing.services.decisions import invoice_decide
 from reconciliation import exports
 from reconciliation.engine import match_invoices
 from reconciliation.models import PaymentRunStatus, RemittanceLine, RemittanceLineKind
 from reconciliation.selectors import payment_run_preview, payment_summary, remittance_list
-from reconciliation.services import payment_run_cancel, payment_run_create, payment_run_decide, payment_run_pay, remittance_document
+from reconciliation.services.payment_runs import payment_run_cancel, payment_run_create, payment_run_decide, payment_run_pay
+from reconciliation.services.remittance_advice import remittance_document
 from tests.factories import marketplace
 from tests.reconciliation.factories import accepted_credit_note, accepted_invoice, ap_user, deduction, finance_user
 from vendor_portal.errors import ConflictError, DomainValidationError
@@ -107,7 +108,8 @@ def test_deductions_are_netted_before_credit_notes_and_neither_makes_the_net_neg
 
 
 def test_only_credit_notes_the_retailer_accepted_are_netted(vendor):
-    from invoicing.services import credit_note_create, invoice_submit
+    from invoicing.services.credit_notes import credit_note_create
+    from invoicing.services.submission import invoice_submit
 
     invoice = matched_invoice(vendor)
     finance = finance_user(vendor)
@@ -162,7 +164,7 @@ def test_credit_notes_are_netted_per_vendor_and_marketplace(vendor, other_vendor
 
 def test_remittance_exports_pdf_summary_and_edi_820_carry_the_credit_note(vendor):
     from edi.models import Interchange
-    from edi.services import trading_partner_create
+    from edi.services.partners import trading_partner_create
     from edi.x12 import parse_interchange
 
     trading_partner_create(vendor=vendor, isa_id="ACMEEDI", actor=Actor.system())
@@ -246,7 +248,7 @@ def test_credit_note_for_short_units_is_not_charged_twice_in_the_payment_run(ven
 def test_units_credited_back_can_be_invoiced_again_when_they_arrive(vendor):
     """100 shipped and invoiced, 96 received: the vendor credits the 4 missing units. When they arrive, a second
     invoice for them passes the over-invoicing check (4 of the 100 were given back) and matches without a claim."""
-    from purchase_orders.services import purchase_order_lines_record_receipt
+    from purchase_orders.services.line_quantities import purchase_order_lines_record_receipt
     from reconciliation.models import Deduction, DeductionKind, MatchResult
     from tests.reconciliation.factories import accept, submitted_invoice
 
@@ -269,7 +271,7 @@ def test_late_receipt_after_payment_reverses_the_shortage_claim_and_the_next_run
     """The money walk's invoice is paid net of both claims (1050.00 - 42.00 - 50.00). The 4 missing units arrive
     afterwards: the receipt re-matches the paid invoice, the shortage claim is reversed, and the next run pays
     the 42.00 back. The paid invoice stays paid and nothing new is claimed from it."""
-    from purchase_orders.services import purchase_order_lines_record_receipt
+    from purchase_orders.services.line_quantities import purchase_order_lines_record_receipt
     from reconciliation.models import Deduction, DeductionKind, DeductionReason, DeductionStatus
 
     invoice, po = accepted_invoice(vendor, payment_terms="net30")

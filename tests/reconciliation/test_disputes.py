@@ -6,7 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from reconciliation.models import Deduction, DeductionKind, DeductionStatus, DisputeStatus, DisputeWindow, RemittanceLineKind
-from reconciliation.services import dispute_answer, dispute_create, payment_run_create, payment_run_decide, payment_run_pay
+from reconciliation.services.disputes import dispute_answer, dispute_create
+from reconciliation.services.payment_runs import payment_run_create, payment_run_decide, payment_run_pay
 from tests.audit_check import audit_exempt
 from tests.factories import marketplace
 from tests.reconciliation.factories import accepted_invoice, ap_user, deduction, finance_user

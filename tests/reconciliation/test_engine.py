@@ -60,7 +60,7 @@ def test_under_billing_only_warns(vendor):
 
 
 def test_nothing_received_puts_the_invoice_on_hold_until_the_goods_arrive(vendor):
-    from purchase_orders.services import purchase_order_lines_record_receipt
+    from purchase_orders.services.line_quantities import purchase_order_lines_record_receipt
     from vendor_portal.services.audit import Actor
 
     invoice, po = accepted_invoice(vendor, received=0, invoiced_cost="10.00")
@@ -126,7 +126,7 @@ def test_chargebacks_from_compliance_events_are_raised_once(vendor):
 
 
 def test_a_receipt_booked_later_queues_the_match_that_reverses_the_shortage(vendor, django_capture_on_commit_callbacks):
-    from purchase_orders.services import purchase_order_lines_record_receipt
+    from purchase_orders.services.line_quantities import purchase_order_lines_record_receipt
     from vendor_portal.services.audit import Actor
 
     invoice, po = accepted_invoice(vendor)

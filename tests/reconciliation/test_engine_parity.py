@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from invoicing.models import Invoice, InvoiceState
 from purchase_orders.models import PurchaseOrderLine
-from purchase_orders.services import purchase_order_lines_record_receipt
+from purchase_orders.services.line_quantities import purchase_order_lines_record_receipt
 from reconciliation.engine import match_invoices_via
 from reconciliation.models import Deduction, DeductionKind, DeductionReason, DeductionStatus, MatchResult, MatchStatus, MatchTolerance
 from tests.audit_check import audit_exempt

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from invoicing.models import InvoiceState
-from purchase_orders.services import purchase_order_lines_record_receipt
+from purchase_orders.services.line_quantities import purchase_order_lines_record_receipt
 from reconciliation.engine import match_invoices
 from reconciliation.models import (
     Deduction,
@@ -20,7 +20,7 @@ from reconciliation.models import (
     VarianceType,
 )
 from reconciliation.selectors import payment_summary
-from reconciliation.services import payment_run_create, payment_run_decide, payment_run_pay
+from reconciliation.services.payment_runs import payment_run_create, payment_run_decide, payment_run_pay
 from tests.factories import retailer_user
 from tests.reconciliation.factories import accepted_invoice, ap_user, finance_user
 from vendor_portal.errors import SelfApprovalError

@@ -11,7 +11,8 @@ from reconciliation import exports
 from reconciliation.engine import match_invoices
 from reconciliation.models import Deduction, PaymentRunStatus, RemittanceLineKind, terms_discount, terms_due_date
 from reconciliation.selectors import remittance_list
-from reconciliation.services import payment_run_cancel, payment_run_create, payment_run_decide, payment_run_pay, remittance_document
+from reconciliation.services.payment_runs import payment_run_cancel, payment_run_create, payment_run_decide, payment_run_pay
+from reconciliation.services.remittance_advice import remittance_document
 from tests.reconciliation.factories import accepted_invoice, ap_user, deduction, finance_user
 from vendor_portal.errors import DomainValidationError, ForbiddenError
 from vendor_portal.services.audit import Actor
@@ -100,7 +101,7 @@ def test_remittance_advice_pdf_and_exports_agree_with_the_remittance(vendor):
 
 def test_a_vendor_trading_by_edi_gets_an_820_with_the_payment(vendor):
     from edi.models import Interchange
-    from edi.services import trading_partner_create
+    from edi.services.partners import trading_partner_create
 
     trading_partner_create(vendor=vendor, isa_id="ACMEEDI", actor=Actor.system())
     invoice, _po = accepted_invoice(vendor, payment_terms="net30")

@@ -6,12 +6,13 @@ import pytest
 from django.db import transaction
 
 from invoicing.models import Invoice, InvoiceState
-from purchase_orders.services import purchase_order_lines_record_receipt
+from purchase_orders.services.line_quantities import purchase_order_lines_record_receipt
 from reconciliation import tasks
 from reconciliation.engine import match_invoices, match_purchase_order_lines
 from reconciliation.models import Deduction, DeductionKind, MatchResult
-from shipments import services as shipment_services
-from shipments.services import ReceivedLine
+from shipments.services.asn import shipment_submit
+from shipments.services.plans import shipment_create
+from shipments.services.receiving import ReceivedLine, receipt_create
 from tests.reconciliation.factories import accepted_invoice
 from tests.shipments.factories import confirmed_purchase_order, plan, ship_from
 from vendor_portal.models import AuditEvent
@@ -47,12 +48,12 @@ def test_a_receipt_of_many_lines_queues_one_match_for_all_its_po_lines(vendor, q
     po = confirmed_purchase_order(vendor, lines=5, quantity=12)
     ship_from(vendor)
     scope = Scope(vendor=vendor, roles=frozenset({Role.VENDOR_OPS}))
-    shipment = shipment_services.shipment_create(scope=scope, data=plan(po), actor=Actor.system())
-    shipment_services.shipment_submit(scope=scope, shipment_id=shipment.pk, actor=Actor.system())
+    shipment = shipment_create(scope=scope, data=plan(po), actor=Actor.system())
+    shipment_submit(scope=scope, shipment_id=shipment.pk, actor=Actor.system())
     receiving = Scope(roles=frozenset({Role.RECEIVING}), is_retailer=True)
 
     with django_capture_on_commit_callbacks(execute=True):
-        shipment_services.receipt_create(
+        receipt_create(
             scope=receiving, shipment_id=shipment.pk, actor=Actor.system(),
             lines=[ReceivedLine(line.pk, 12) for line in shipment.lines.all()], complete=True,
         )

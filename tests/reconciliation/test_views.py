@@ -23,7 +23,7 @@ from reconciliation.models import (
     PaymentRunStatus,
     Remittance,
 )
-from reconciliation.services import dispute_answer, dispute_create
+from reconciliation.services.disputes import dispute_answer, dispute_create
 from tests.factories import marketplace, vendor_user
 from tests.reconciliation import tenancy
 from tests.reconciliation.factories import accepted_invoice, ap_user, deduction, finance_user

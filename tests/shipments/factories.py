@@ -3,7 +3,7 @@ import datetime
 from django.utils import timezone
 
 from purchase_orders.models import PurchaseOrderState
-from shipments.services import ShipPlanInput, ShipPlanLine
+from shipments.services.plans import ShipPlanInput, ShipPlanLine
 from tests.audit_check import audit_exempt
 from tests.factories import WarehouseFactory
 from tests.purchase_orders.factories import PurchaseOrderFactory, PurchaseOrderLineFactory

@@ -1,5 +1,7 @@
 """Shipment objects of vendor A for the every-route tenancy walk (tests/vendor_portal/test_tenancy_walk.py)."""
-from shipments import services
+from shipments.services.asn import shipment_submit
+from shipments.services.plans import shipment_create
+from shipments.services.receiving import receipt_create
 from tests.audit_check import audit_exempt
 from tests.factories import vendor_user
 from tests.shipments.factories import confirmed_purchase_order, plan, ship_from
@@ -14,11 +16,11 @@ def build(world, vendor):
     actor = Actor(user=world.get("admin") or vendor_user(vendor, Role.VENDOR_ADMIN))
     ship_from(vendor)
     po = confirmed_purchase_order(vendor, lines=1, quantity=12, number="ACMESECRET-S")
-    submitted = services.shipment_create(scope=scope, data=plan(po, identifier="ACMESECRET-ASN", quantities={po.lines.get().pk: 6}), actor=actor)
-    services.shipment_submit(scope=scope, shipment_id=submitted.pk, actor=actor)
-    world["shipment"] = services.shipment_create(scope=scope, data=plan(po, identifier="ACMESECRET-PLAN"), actor=actor)
+    submitted = shipment_create(scope=scope, data=plan(po, identifier="ACMESECRET-ASN", quantities={po.lines.get().pk: 6}), actor=actor)
+    shipment_submit(scope=scope, shipment_id=submitted.pk, actor=actor)
+    world["shipment"] = shipment_create(scope=scope, data=plan(po, identifier="ACMESECRET-PLAN"), actor=actor)
     world["submitted_shipment"] = submitted
-    world["receipt"] = services.receipt_create(
+    world["receipt"] = receipt_create(
         scope=Scope(is_retailer=True, roles=frozenset({Role.RECEIVING})), shipment_id=submitted.pk,
         scanned_ssccs=[submitted.cartons.get().sscc], actor=Actor.system(),
     )

@@ -51,15 +51,16 @@ def test_vendor_builds_a_plan_prints_labels_and_downloads_them(page, live_server
 
 
 def test_receiving_takes_keyboard_wedge_scans(page, live_server, vendor):  # noqa: F811
-    from shipments import services
+    from shipments.services.asn import shipment_submit
+    from shipments.services.plans import shipment_create
     from tests.shipments.factories import plan
     from vendor_portal.services.audit import Actor
     from vendor_portal.tenancy import Scope
 
     ship_from(vendor)
     scope = Scope(vendor=vendor)
-    shipment = services.shipment_create(scope=scope, data=plan(confirmed_purchase_order(vendor, lines=1, quantity=12)), actor=Actor.system())
-    services.shipment_submit(scope=scope, shipment_id=shipment.pk, actor=Actor.system())
+    shipment = shipment_create(scope=scope, data=plan(confirmed_purchase_order(vendor, lines=1, quantity=12)), actor=Actor.system())
+    shipment_submit(scope=scope, shipment_id=shipment.pk, actor=Actor.system())
     retailer_user(Role.RECEIVING, username="dock")
     login(page, live_server, "dock", "demo-password")
     page.goto(f"{live_server.url}/shipments/receiving/{shipment.pk}/")

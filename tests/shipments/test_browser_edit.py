@@ -4,8 +4,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from shipments import services
 from shipments.models import Shipment, ShipmentState
+from shipments.services.plans import shipment_create
 from tests.browser_support import browser, login, page  # noqa: F401
 from tests.factories import vendor_user
 from tests.shipments.factories import confirmed_purchase_order, plan, ship_from
@@ -25,7 +25,7 @@ def test_vendor_edits_a_plan_submits_the_asn_and_replaces_it(page, live_server, 
     first_po = confirmed_purchase_order(vendor, lines=1, quantity=12, number="PO-EDIT-1")
     second_po = confirmed_purchase_order(vendor, lines=1, quantity=12, number="PO-EDIT-2", warehouse=first_po.ship_to)
     ship_from(vendor)
-    shipment = services.shipment_create(scope=Scope(vendor=vendor), data=plan(first_po, identifier="EDIT-ASN-1"), actor=Actor.system())
+    shipment = shipment_create(scope=Scope(vendor=vendor), data=plan(first_po, identifier="EDIT-ASN-1"), actor=Actor.system())
     added = second_po.lines.get()
     vendor_user(vendor, Role.VENDOR_OPS, username="ops")
     login(page, live_server, "ops", "demo-password")

@@ -16,9 +16,10 @@ import pytest
 import zxingcpp
 from django.conf import settings as django_settings
 
-from shipments import services
 from shipments.labels import E_BOTTOM, LABEL_HEIGHT, PRINTER_DPI
 from shipments.models import Carton, Pallet
+from shipments.services.labels import shipment_labels_request
+from shipments.services.plans import shipment_create
 from tests.factories import vendor_user
 from tests.shipments.factories import confirmed_purchase_order, plan, ship_from
 from vendor_portal.models import Document, Job, JobStatus
@@ -176,12 +177,12 @@ def test_label_job_on_a_real_worker_prints_exactly_the_shipments_ssccs_as_valid_
     ship_from(vendor)
     first = confirmed_purchase_order(vendor, lines=1, quantity=126, number="ACMESECRET-L1")
     second = confirmed_purchase_order(vendor, lines=1, quantity=126, number="ACMESECRET-L2", warehouse=first.ship_to)
-    shipment = services.shipment_create(scope=scope, data=plan(first, second, identifier="LBL-42", cartons_per_pallet=21), actor=actor)
+    shipment = shipment_create(scope=scope, data=plan(first, second, identifier="LBL-42", cartons_per_pallet=21), actor=actor)
     expected = set(Carton.objects.filter(shipment=shipment).values_list("sscc", flat=True))
     expected |= set(Pallet.objects.filter(shipment=shipment).values_list("sscc", flat=True))
     assert len(expected) == 42 + 2
 
-    job = services.shipment_labels_request(scope=scope, shipment_id=shipment.pk, actor=actor)
+    job = shipment_labels_request(scope=scope, shipment_id=shipment.pk, actor=actor)
     assert job.status == JobStatus.QUEUED and job.progress_total == 44
     job = _wait_for(job.pk, celery_worker)
 
@@ -198,7 +199,7 @@ def test_label_job_on_a_real_worker_prints_exactly_the_shipments_ssccs_as_valid_
     assert pdfa_validate(path) == []
 
     # Re-running the job gives the same SSCCs in the same (replaced) document.
-    again = _wait_for(services.shipment_labels_request(scope=scope, shipment_id=shipment.pk, actor=actor).pk, celery_worker)
+    again = _wait_for(shipment_labels_request(scope=scope, shipment_id=shipment.pk, actor=actor).pk, celery_worker)
     assert again.status == JobStatus.SUCCEEDED, again.message
     assert again.result_id == document.pk
     assert set(scanned_ssccs(Document.objects.get(pk=document.pk).file.path)) == expected
@@ -218,7 +219,7 @@ def _large_shipment(vendor):
     actor = Actor(user=vendor_user(vendor, Role.VENDOR_OPS))
     ship_from(vendor)
     po = confirmed_purchase_order(vendor, lines=3, quantity=CRASH_CARTONS * 6 // 3, number="ACMECRASH-1")
-    shipment = services.shipment_create(scope=scope, data=plan(po, identifier="CRASH-1", cartons_per_pallet=50), actor=actor)
+    shipment = shipment_create(scope=scope, data=plan(po, identifier="CRASH-1", cartons_per_pallet=50), actor=actor)
     expected = set(Carton.objects.filter(shipment=shipment).values_list("sscc", flat=True))
     expected |= set(Pallet.objects.filter(shipment=shipment).values_list("sscc", flat=True))
     assert len(expected) == CRASH_CARTONS + 6
@@ -290,7 +291,7 @@ def test_a_worker_killed_mid_job_leaves_a_job_that_a_fresh_worker_retries_to_a_w
     _, actor, shipment, expected = _large_shipment(vendor)
     storage_path = _storage_path(shipment, worker_broker["media"])
     first = start_worker()
-    job = services.shipment_labels_request(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=actor)
+    job = shipment_labels_request(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=actor)
     _watch(job.pk, first, until=_mid_job, storage_path=storage_path)
     first.send_signal(signal.SIGKILL)  # the whole worker, as when its machine or container goes away
     first.wait(timeout=10)
@@ -327,7 +328,7 @@ def test_a_pool_process_killed_mid_job_hands_the_job_back_and_the_worker_retries
     _, actor, shipment, expected = _large_shipment(vendor)
     storage_path = _storage_path(shipment, worker_broker["media"])
     worker = start_worker(pool="prefork")
-    job = services.shipment_labels_request(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=actor)
+    job = shipment_labels_request(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=actor)
     _watch(job.pk, worker, until=_mid_job, storage_path=storage_path)
     [pool_process] = _pool_processes(worker.pid)
     os.kill(pool_process, signal.SIGKILL)

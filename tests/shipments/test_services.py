@@ -6,9 +6,21 @@ from django.db import connection
 from django.utils import timezone
 
 from purchase_orders.models import PurchaseOrderState
-from shipments import services
 from shipments.models import Carton, ComplianceEvent, Pallet, Shipment, ShipmentState, SsccCounter
-from shipments.services import ReceivedLine, ShipPlanLine
+from shipments.services.asn import shipment_replace, shipment_submit
+from shipments.services.labels import shipment_labels_request
+from shipments.services.packing_list import shipment_packing_list_render, shipment_packing_list_upload
+from shipments.services.plans import (
+    ShipPlanLine,
+    shipment_cancel,
+    shipment_carton_move,
+    shipment_cartonize,
+    shipment_create,
+    shipment_palletize,
+    shipment_update,
+)
+from shipments.services.receiving import ReceivedLine, receipt_create
+from shipments.services.sscc import sscc_allocate
 from tests.audit_check import audit_exempt
 from tests.factories import vendor_user
 from tests.shipments.factories import confirmed_purchase_order, plan, ship_from
@@ -38,7 +50,7 @@ def retailer_scope():
 
 def _shipment(scope, actor, *pos, **fields):
     ship_from(scope.vendor)
-    return services.shipment_create(scope=scope, data=plan(*pos, **fields), actor=actor)
+    return shipment_create(scope=scope, data=plan(*pos, **fields), actor=actor)
 
 
 # Ship plans ------------------------------------------------------------------------------------------
@@ -80,7 +92,7 @@ def test_units_already_shipped_are_not_open_again(vendor, scope, actor):
     po = confirmed_purchase_order(vendor, lines=1, quantity=60)
     line = po.lines.get()
     first = _shipment(scope, actor, po, quantities={line.pk: 42}, identifier="S1")
-    services.shipment_submit(scope=scope, shipment_id=first.pk, actor=actor)
+    shipment_submit(scope=scope, shipment_id=first.pk, actor=actor)
     line.refresh_from_db()
     assert line.open_to_ship == 18
     with pytest.raises(DomainValidationError):
@@ -125,7 +137,7 @@ def test_other_vendors_po_lines_and_shipments_are_not_found(vendor, other_vendor
         _shipment(scope, actor, theirs)
     assert error.value.errors[0]["code"] == "not_found"
     their_shipment = _shipment(Scope(vendor=other_vendor), Actor(user=vendor_user(other_vendor)), theirs, identifier="THEIRS")
-    for call in (services.shipment_submit, services.shipment_cancel, services.shipment_labels_request):
+    for call in (shipment_submit, shipment_cancel, shipment_labels_request):
         with pytest.raises(NotFoundError):
             call(scope=scope, shipment_id=their_shipment.pk, actor=actor)
 
@@ -137,24 +149,24 @@ def test_moving_units_makes_a_mixed_carton_and_keeps_other_ssccs(vendor, scope, 
     before = dict(shipment.cartons.values_list("index", "sscc"))
     line2 = shipment.lines.get(purchase_order_line__sequence=2)
     # carton 3 holds 6 of line 2; move 3 of them into carton 1
-    services.shipment_carton_move(scope=scope, shipment_id=shipment.pk, from_carton=3, to_carton=1, shipment_line_id=line2.pk, quantity=3, actor=actor)
+    shipment_carton_move(scope=scope, shipment_id=shipment.pk, from_carton=3, to_carton=1, shipment_line_id=line2.pk, quantity=3, actor=actor)
     carton1 = shipment.cartons.get(index=1)
     assert sorted(carton1.items.values_list("quantity", flat=True)) == [3, 6]
     assert dict(shipment.cartons.values_list("index", "sscc")) == before
     # emptying carton 4 into carton 3 removes the last carton; its SSCC is retired
-    services.shipment_carton_move(scope=scope, shipment_id=shipment.pk, from_carton=4, to_carton=3, shipment_line_id=line2.pk, quantity=6, actor=actor)
+    shipment_carton_move(scope=scope, shipment_id=shipment.pk, from_carton=4, to_carton=3, shipment_line_id=line2.pk, quantity=6, actor=actor)
     assert dict(shipment.cartons.values_list("index", "sscc")) == {i: before[i] for i in (1, 2, 3)}
     assert not Carton.objects.filter(sscc=before[4]).exists()
     with pytest.raises(DomainValidationError):
-        services.shipment_carton_move(scope=scope, shipment_id=shipment.pk, from_carton=3, to_carton=None, shipment_line_id=line2.pk, quantity=99, actor=actor)
+        shipment_carton_move(scope=scope, shipment_id=shipment.pk, from_carton=3, to_carton=None, shipment_line_id=line2.pk, quantity=99, actor=actor)
 
 
 def test_recartonizing_and_repalletizing_keep_the_same_ssccs(vendor, scope, actor):
     po = confirmed_purchase_order(vendor, lines=2, quantity=60)
     shipment = _shipment(scope, actor, po, cartons_per_pallet=10)
     ssccs = sorted(Carton.objects.values_list("sscc", flat=True)) + sorted(Pallet.objects.values_list("sscc", flat=True))
-    services.shipment_cartonize(scope=scope, shipment_id=shipment.pk, actor=actor)
-    services.shipment_palletize(scope=scope, shipment_id=shipment.pk, cartons_per_pallet=10, actor=actor)
+    shipment_cartonize(scope=scope, shipment_id=shipment.pk, actor=actor)
+    shipment_palletize(scope=scope, shipment_id=shipment.pk, cartons_per_pallet=10, actor=actor)
     assert sorted(Carton.objects.values_list("sscc", flat=True)) + sorted(Pallet.objects.values_list("sscc", flat=True)) == ssccs
     counter = SsccCounter.objects.get(vendor=vendor).next_serial
     assert counter == len(ssccs) + 1
@@ -166,9 +178,9 @@ def test_ssccs_are_never_reused_after_cartons_are_removed(vendor, scope, actor):
     shipment = _shipment(scope, actor, po)
     retired = set(Carton.objects.values_list("sscc", flat=True))
     data = plan(po, identifier=shipment.shipment_identifier, quantities={line.pk: 12})
-    services.shipment_update(scope=scope, shipment_id=shipment.pk, data=data, actor=actor)
+    shipment_update(scope=scope, shipment_id=shipment.pk, data=data, actor=actor)
     data = plan(po, identifier=shipment.shipment_identifier, quantities={line.pk: 60})
-    services.shipment_update(scope=scope, shipment_id=shipment.pk, data=data, actor=actor)
+    shipment_update(scope=scope, shipment_id=shipment.pk, data=data, actor=actor)
     now = list(Carton.objects.order_by("index").values_list("sscc", flat=True))
     assert len(now) == 10
     assert set(now[2:]).isdisjoint(retired)
@@ -186,7 +198,7 @@ def test_two_concurrent_allocations_get_disjoint_ssccs(vendor):
 
         try:
             barrier.wait()
-            results.append(services.sscc_allocate(vendor=vendor, count=200, actor=Actor.system()))
+            results.append(sscc_allocate(vendor=vendor, count=200, actor=Actor.system()))
         except Exception as error:  # surfaced below
             errors.append(error)
         finally:
@@ -209,7 +221,7 @@ def test_submit_freezes_the_asn_and_ships_the_po_lines(vendor, scope, actor):
     other = confirmed_purchase_order(vendor, lines=1, quantity=60, warehouse=po.ship_to)
     part = other.lines.get()
     shipment = _shipment(scope, actor, po, other, quantities={part.pk: 30})
-    services.shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
+    shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
     shipment.refresh_from_db()
     assert (shipment.state, shipment.asn_type, shipment.asn_revision) == (ShipmentState.SUBMITTED, "Original", 1)
     assert list(po.lines.values_list("shipped_quantity", flat=True)) == [60, 60]
@@ -219,13 +231,13 @@ def test_submit_freezes_the_asn_and_ships_the_po_lines(vendor, scope, actor):
     assert other.state == PurchaseOrderState.PARTIALLY_SHIPPED
     assert not ComplianceEvent.objects.exists()
     with pytest.raises(InvalidTransitionError):
-        services.shipment_update(scope=scope, shipment_id=shipment.pk, data=plan(po, identifier="X"), actor=actor)
+        shipment_update(scope=scope, shipment_id=shipment.pk, data=plan(po, identifier="X"), actor=actor)
 
 
 def test_asn_after_the_ship_date_records_a_late_asn_event(vendor, scope, actor):
     po = confirmed_purchase_order(vendor, lines=1)
     shipment = _shipment(scope, actor, po, ship_date=timezone.localdate() - datetime.timedelta(days=2))
-    services.shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
+    shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
     event = ComplianceEvent.objects.get()
     assert (event.kind, event.shipment_id, event.vendor_id) == ("asn_late", shipment.pk, vendor.pk)
 
@@ -233,7 +245,7 @@ def test_asn_after_the_ship_date_records_a_late_asn_event(vendor, scope, actor):
 def test_submit_needs_a_bol_for_ltl(vendor, scope, actor):
     shipment = _shipment(scope, actor, confirmed_purchase_order(vendor, lines=1), bol_number="")
     with pytest.raises(DomainValidationError) as error:
-        services.shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
+        shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
     assert error.value.errors[0]["code"] == "bol_required"
 
 
@@ -241,9 +253,9 @@ def test_submit_rechecks_open_quantity_against_another_plan(vendor, scope, actor
     po = confirmed_purchase_order(vendor, lines=1, quantity=60)
     first = _shipment(scope, actor, po, identifier="A")
     second = _shipment(scope, actor, po, identifier="B")
-    services.shipment_submit(scope=scope, shipment_id=first.pk, actor=actor)
+    shipment_submit(scope=scope, shipment_id=first.pk, actor=actor)
     with pytest.raises(DomainValidationError) as error:
-        services.shipment_submit(scope=scope, shipment_id=second.pk, actor=actor)
+        shipment_submit(scope=scope, shipment_id=second.pk, actor=actor)
     assert error.value.errors[0]["code"] == "over_shipped"
     assert po.lines.get().shipped_quantity == 60
 
@@ -252,12 +264,12 @@ def test_replace_asn_only_lowers_quantities_and_gives_units_back(vendor, scope, 
     po = confirmed_purchase_order(vendor, lines=1, quantity=60)
     line = po.lines.get()
     shipment = _shipment(scope, actor, po)
-    services.shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
+    shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
     with pytest.raises(DomainValidationError) as error:
-        services.shipment_replace(scope=scope, shipment_id=shipment.pk, lines=[ShipPlanLine(line.pk, 66)], actor=actor)
+        shipment_replace(scope=scope, shipment_id=shipment.pk, lines=[ShipPlanLine(line.pk, 66)], actor=actor)
     assert error.value.errors[0]["code"] == "quantity_raised"
     kept = list(shipment.cartons.order_by("index").values_list("sscc", flat=True))
-    services.shipment_replace(scope=scope, shipment_id=shipment.pk, lines=[ShipPlanLine(line.pk, 36)], actor=actor, pro_number="PRO-9")
+    shipment_replace(scope=scope, shipment_id=shipment.pk, lines=[ShipPlanLine(line.pk, 36)], actor=actor, pro_number="PRO-9")
     shipment.refresh_from_db()
     assert (shipment.asn_type, shipment.asn_revision, shipment.pro_number) == ("Replace", 2, "PRO-9")
     line.refresh_from_db()
@@ -271,31 +283,31 @@ def test_replace_is_refused_once_receiving_started(vendor, scope, actor, retaile
     po = confirmed_purchase_order(vendor, lines=1, quantity=60)
     line = po.lines.get()
     shipment = _shipment(scope, actor, po)
-    services.shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
+    shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
     first = shipment.cartons.get(index=1)
-    services.receipt_create(scope=retailer_scope, shipment_id=shipment.pk, scanned_ssccs=[first.sscc], actor=Actor.system())
+    receipt_create(scope=retailer_scope, shipment_id=shipment.pk, scanned_ssccs=[first.sscc], actor=Actor.system())
     with pytest.raises(InvalidTransitionError):
-        services.shipment_replace(scope=scope, shipment_id=shipment.pk, lines=[ShipPlanLine(line.pk, 30)], actor=actor)
+        shipment_replace(scope=scope, shipment_id=shipment.pk, lines=[ShipPlanLine(line.pk, 30)], actor=actor)
 
 
 def test_cancel_only_a_draft(vendor, scope, actor):
     shipment = _shipment(scope, actor, confirmed_purchase_order(vendor, lines=1))
-    services.shipment_cancel(scope=scope, shipment_id=shipment.pk, actor=actor)
+    shipment_cancel(scope=scope, shipment_id=shipment.pk, actor=actor)
     shipment.refresh_from_db()
     assert shipment.state == ShipmentState.CANCELLED
     with pytest.raises(InvalidTransitionError):
-        services.shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
+        shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
 
 
 # Receiving ------------------------------------------------------------------------------------------
 def test_receiving_by_scans_and_lines_updates_received_quantities_and_receives_the_po(vendor, scope, actor, retailer_scope):
     po = confirmed_purchase_order(vendor, lines=2, quantity=12)
     shipment = _shipment(scope, actor, po)
-    services.shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
+    shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
     receiver = Actor(user=vendor_user(vendor, Role.VENDOR_ADMIN, username="dock"))
     line1_cartons = list(shipment.cartons.filter(items__shipment_line__purchase_order_line__sequence=1).values_list("sscc", flat=True))
     # scanner sends AI (00) + SSCC; one carton arrives damaged
-    services.receipt_create(
+    receipt_create(
         scope=retailer_scope, shipment_id=shipment.pk, actor=receiver,
         scanned_ssccs=["00" + line1_cartons[0], line1_cartons[1]], damaged_ssccs=[line1_cartons[1]],
     )
@@ -305,9 +317,9 @@ def test_receiving_by_scans_and_lines_updates_received_quantities_and_receives_t
     assert (line1.received_quantity, line1.damaged_quantity) == (12, 6)
     shipment_line2 = shipment.lines.get(purchase_order_line=line2)
     with pytest.raises(DomainValidationError) as error:
-        services.receipt_create(scope=retailer_scope, shipment_id=shipment.pk, actor=receiver, scanned_ssccs=[line1_cartons[0]])
+        receipt_create(scope=retailer_scope, shipment_id=shipment.pk, actor=receiver, scanned_ssccs=[line1_cartons[0]])
     assert error.value.errors[0]["code"] == "already_received"
-    services.receipt_create(
+    receipt_create(
         scope=retailer_scope, shipment_id=shipment.pk, actor=receiver, lines=[ReceivedLine(shipment_line2.pk, 12)], complete=True,
     )
     shipment.refresh_from_db()
@@ -321,8 +333,8 @@ def test_receiving_by_scans_and_lines_updates_received_quantities_and_receives_t
 def test_short_receipt_is_recorded_and_keeps_the_po_open(vendor, scope, actor, retailer_scope):
     po = confirmed_purchase_order(vendor, lines=1, quantity=12)
     shipment = _shipment(scope, actor, po)
-    services.shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
-    services.receipt_create(
+    shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
+    receipt_create(
         scope=retailer_scope, shipment_id=shipment.pk, actor=Actor.system(),
         lines=[ReceivedLine(shipment.lines.get().pk, 10)], complete=True,
     )
@@ -334,16 +346,16 @@ def test_short_receipt_is_recorded_and_keeps_the_po_open(vendor, scope, actor, r
 
 def test_unknown_sscc_is_refused(vendor, scope, actor, retailer_scope):
     shipment = _shipment(scope, actor, confirmed_purchase_order(vendor, lines=1))
-    services.shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
+    shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
     with pytest.raises(DomainValidationError) as error:
-        services.receipt_create(scope=retailer_scope, shipment_id=shipment.pk, actor=Actor.system(), scanned_ssccs=["006141410000009999"])
+        receipt_create(scope=retailer_scope, shipment_id=shipment.pk, actor=Actor.system(), scanned_ssccs=["006141410000009999"])
     assert error.value.errors[0]["code"] == "unknown_sscc"
 
 
 def test_a_draft_cannot_be_received(vendor, scope, actor, retailer_scope):
     shipment = _shipment(scope, actor, confirmed_purchase_order(vendor, lines=1))
     with pytest.raises(InvalidTransitionError):
-        services.receipt_create(scope=retailer_scope, shipment_id=shipment.pk, actor=Actor.system(), complete=True)
+        receipt_create(scope=retailer_scope, shipment_id=shipment.pk, actor=Actor.system(), complete=True)
 
 
 # Documents ------------------------------------------------------------------------------------------
@@ -354,20 +366,20 @@ def test_packing_list_is_pdfa_and_upload_accepts_only_small_pdfs(vendor, scope, 
 
     settings.MEDIA_ROOT = str(tmp_path)
     shipment = _shipment(scope, actor, confirmed_purchase_order(vendor, lines=2))
-    document = services.shipment_packing_list_render(scope=scope, shipment_id=shipment.pk, actor=actor)
+    document = shipment_packing_list_render(scope=scope, shipment_id=shipment.pk, actor=actor)
     assert document.kind == "packing_list" and document.size > 1000
     assert pdfa_validate(document.file.path) == []
-    again = services.shipment_packing_list_render(scope=scope, shipment_id=shipment.pk, actor=actor)
+    again = shipment_packing_list_render(scope=scope, shipment_id=shipment.pk, actor=actor)
     assert again.pk == document.pk and again.file.name == document.file.name
 
     with pytest.raises(DomainValidationError) as error:
-        services.shipment_packing_list_upload(scope=scope, shipment_id=shipment.pk, uploaded_file=SimpleUploadedFile("x.pdf", b"GIF89a..."), actor=actor)
+        shipment_packing_list_upload(scope=scope, shipment_id=shipment.pk, uploaded_file=SimpleUploadedFile("x.pdf", b"GIF89a..."), actor=actor)
     assert error.value.errors[0]["code"] == "not_pdf"
     too_big = SimpleUploadedFile("x.pdf", b"%PDF-1.7\n" + b"0" * (5 * 1024 * 1024))
     with pytest.raises(DomainValidationError) as error:
-        services.shipment_packing_list_upload(scope=scope, shipment_id=shipment.pk, uploaded_file=too_big, actor=actor)
+        shipment_packing_list_upload(scope=scope, shipment_id=shipment.pk, uploaded_file=too_big, actor=actor)
     assert error.value.errors[0]["code"] == "too_large"
-    ok = services.shipment_packing_list_upload(
+    ok = shipment_packing_list_upload(
         scope=scope, shipment_id=shipment.pk, uploaded_file=SimpleUploadedFile("mine.pdf", b"%PDF-1.7\n%%EOF\n"), actor=actor
     )
     assert ok.kind == "packing_list_upload" and ok.size == 15

@@ -7,8 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from shipments import services, tasks
+from shipments import tasks
 from shipments.models import Carton, Shipment
+from shipments.services.labels import JOB_MAX_ATTEMPTS, job_claim, shipment_labels_render, shipment_labels_request
+from shipments.services.plans import shipment_cancel, shipment_create, shipment_update
 from tests.factories import vendor_user
 from tests.shipments.factories import confirmed_purchase_order, plan, ship_from
 from vendor_portal.models import Document, Job, JobStatus
@@ -28,7 +30,7 @@ def shipment(vendor):
     ship_from(vendor)
     scope = Scope(vendor=vendor)
     po = confirmed_purchase_order(vendor, lines=1, quantity=360)  # 60 cartons
-    return services.shipment_create(scope=scope, data=plan(po, cartons_per_pallet=30), actor=Actor(user=vendor_user(vendor)))
+    return shipment_create(scope=scope, data=plan(po, cartons_per_pallet=30), actor=Actor(user=vendor_user(vendor)))
 
 
 def _job(shipment) -> Job:
@@ -38,16 +40,16 @@ def _job(shipment) -> Job:
 
 def test_the_job_is_claimed_once(shipment):
     job = _job(shipment)
-    assert services.job_claim(job_id=job.pk).status == JobStatus.RUNNING
-    assert services.job_claim(job_id=job.pk) is None
+    assert job_claim(job_id=job.pk).status == JobStatus.RUNNING
+    assert job_claim(job_id=job.pk) is None
 
 
 def test_a_redelivered_or_stale_running_job_is_taken_over_and_restarted(shipment):
     job = _job(shipment)
-    services.job_claim(job_id=job.pk)
-    assert services.job_claim(job_id=job.pk, redelivered=True).attempts == 2
+    job_claim(job_id=job.pk)
+    assert job_claim(job_id=job.pk, redelivered=True).attempts == 2
     Job.objects.filter(pk=job.pk).update(started_at=timezone.now() - datetime.timedelta(hours=1))
-    assert services.job_claim(job_id=job.pk).attempts == 3
+    assert job_claim(job_id=job.pk).attempts == 3
 
 
 def test_progress_is_written_per_chunk_of_labels_and_the_result_is_stored(shipment, monkeypatch):
@@ -68,16 +70,16 @@ def test_progress_is_written_per_chunk_of_labels_and_the_result_is_stored(shipme
 
 def test_a_job_whose_worker_keeps_dying_fails_instead_of_looping(shipment):
     job = _job(shipment)
-    services.job_claim(job_id=job.pk)
-    for _ in range(services.JOB_MAX_ATTEMPTS - 1):
-        assert services.job_claim(job_id=job.pk, redelivered=True) is not None
-    assert Job.objects.get(pk=job.pk).attempts == services.JOB_MAX_ATTEMPTS
+    job_claim(job_id=job.pk)
+    for _ in range(JOB_MAX_ATTEMPTS - 1):
+        assert job_claim(job_id=job.pk, redelivered=True) is not None
+    assert Job.objects.get(pk=job.pk).attempts == JOB_MAX_ATTEMPTS
 
     # the broker hands the message over once more after the last worker died
-    assert services.shipment_labels_render(job_id=job.pk, redelivered=True) is None
+    assert shipment_labels_render(job_id=job.pk, redelivered=True) is None
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and job.result_id is None
-    assert f"after {services.JOB_MAX_ATTEMPTS} attempts" in job.message
+    assert f"after {JOB_MAX_ATTEMPTS} attempts" in job.message
 
 
 def test_a_finished_job_is_not_run_again(shipment):
@@ -99,9 +101,9 @@ def test_a_failing_job_is_marked_failed_with_a_message(shipment):
 def test_labels_request_refuses_a_shipment_without_cartons(vendor, shipment):
     from vendor_portal.errors import InvalidTransitionError
 
-    services.shipment_cancel(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
+    shipment_cancel(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
     with pytest.raises(InvalidTransitionError):
-        services.shipment_labels_request(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
+        shipment_labels_request(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
     assert Carton.objects.filter(shipment=shipment).count() == 60
 
 
@@ -113,7 +115,7 @@ def test_labels_for_a_german_dc_carry_german_captions(vendor):
     ship_from(vendor)
     dc = WarehouseFactory(code="FRA7", marketplace=marketplace("DE"), city="Frankfurt", country_code="DE", time_zone="Europe/Berlin")
     po = confirmed_purchase_order(vendor, lines=1, quantity=12, warehouse=dc)
-    shipment = services.shipment_create(scope=Scope(vendor=vendor), data=plan(po), actor=Actor.system())
+    shipment = shipment_create(scope=Scope(vendor=vendor), data=plan(po), actor=Actor.system())
     job = _job(shipment)
     tasks.render_shipment_labels.apply(args=[str(job.pk)])
     path = Document.objects.get(pk=Job.objects.get(pk=job.pk).result_id).file.path
@@ -140,8 +142,8 @@ def test_labels_of_a_plan_edited_while_they_print_are_printed_again_from_the_edi
         prints.append(pages)
         if len(prints) == 1:
             po = shipment.lines.first().purchase_order_line.purchase_order
-            services.shipment_update(scope=Scope(vendor=vendor), shipment_id=shipment.pk, data=plan(po, cartons_per_pallet=20),
-                                     actor=Actor(user=vendor_user(vendor, username="repacker")))
+            shipment_update(scope=Scope(vendor=vendor), shipment_id=shipment.pk, data=plan(po, cartons_per_pallet=20),
+                            actor=Actor(user=vendor_user(vendor, username="repacker")))
         return pages
 
     monkeypatch.setattr(labels, "render_labels", render_while_editing)

@@ -8,10 +8,12 @@ import pytest
 import zxingcpp
 from django.utils import timezone
 
-from shipments import services
 from shipments.labels import PRINTER_DPI
 from shipments.models import AsnType, Carton, Pallet, Shipment, ShipmentState, SsccCounter
-from shipments.services import ConfirmedCarton, ConfirmedPallet, ShipmentConfirmationInput, ShipPlanLine
+from shipments.services.confirmations import ConfirmedCarton, ConfirmedPallet, ShipmentConfirmationInput, shipment_create_from_confirmation
+from shipments.services.labels import shipment_labels_document, shipment_labels_render, shipment_labels_request
+from shipments.services.plans import ShipPlanInput, ShipPlanLine, shipment_create
+from shipments.services.sscc import sscc_allocate
 from tests.factories import vendor_user
 from tests.shipments.factories import confirmed_purchase_order, ship_from
 from vendor_portal.errors import DomainValidationError, InvalidTransitionError
@@ -79,7 +81,7 @@ def test_asn_keeps_exactly_the_given_ssccs_and_allocates_none(vendor, scope, act
     ship_from(vendor)
     data = confirmation(po)
 
-    shipment = services.shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
+    shipment = shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
 
     assert shipment.state == ShipmentState.SUBMITTED and shipment.asn_type == AsnType.ORIGINAL
     assert all_ssccs(shipment) == [c.sscc for c in data.cartons] + [p.sscc for p in data.pallets]
@@ -96,11 +98,11 @@ def test_given_ssccs_in_the_portals_range_move_the_counter_past_them(vendor, sco
     data = confirmation(po, cartons_per_line=2, pallets=False)
     data.cartons = [ConfirmedCarton(sscc=sscc(vendor, 40 + i, extension=0), items=c.items) for i, c in enumerate(data.cartons)]
 
-    services.shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
+    shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
 
     assert SsccCounter.objects.get(vendor=vendor).next_serial == 42
     other = confirmed_purchase_order(vendor, lines=1, quantity=6, warehouse=po.ship_to)
-    planned = services.shipment_create(scope=scope, data=services.ShipPlanInput(
+    planned = shipment_create(scope=scope, data=ShipPlanInput(
         ship_to=po.ship_to.code, shipment_identifier="PLAN-2", ship_date=timezone.localdate(), bol_number="B",
         lines=[ShipPlanLine(other.lines.get().pk, 6)]), actor=actor)
     assert planned.cartons.get().sscc == sscc(vendor, 42, extension=0)
@@ -111,12 +113,12 @@ def test_labels_print_exactly_the_given_ssccs(vendor, scope, actor, tmp_path, se
     po = confirmed_purchase_order(vendor, lines=1, quantity=12)
     ship_from(vendor)
     data = confirmation(po, cartons_per_line=2)
-    shipment = services.shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
+    shipment = shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
 
-    document = services.shipment_labels_document(scope=scope, shipment_id=shipment.pk, actor=actor)
+    document = shipment_labels_document(scope=scope, shipment_id=shipment.pk, actor=actor)
 
     assert scanned_ssccs(document.file.path) == all_ssccs(shipment)
-    assert services.shipment_labels_document(scope=scope, shipment_id=shipment.pk, actor=actor).pk == document.pk  # stored, not re-rendered
+    assert shipment_labels_document(scope=scope, shipment_id=shipment.pk, actor=actor).pk == document.pk  # stored, not re-rendered
 
 
 def _wrong_check_digit(vendor, data):
@@ -173,7 +175,7 @@ def test_a_bad_confirmation_is_refused_naming_the_field_and_saves_nothing(vendor
     audit_rows = AuditEvent.objects.count()
 
     with pytest.raises(DomainValidationError) as raised:
-        services.shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
+        shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
 
     assert {"field": field, "code": code} in [{"field": e["field"], "code": e["code"]} for e in raised.value.as_error_list()]
     assert not Shipment.objects.exists() and not Carton.objects.exists() and not Pallet.objects.exists()
@@ -184,14 +186,14 @@ def test_a_bad_confirmation_is_refused_naming_the_field_and_saves_nothing(vendor
 def test_an_sscc_used_by_an_earlier_shipment_is_refused(vendor, scope, actor):
     po = confirmed_purchase_order(vendor, lines=1, quantity=60)
     ship_from(vendor)
-    first = services.shipment_create_from_confirmation(scope=scope, data=confirmation(po, cartons_per_line=2), actor=actor)
+    first = shipment_create_from_confirmation(scope=scope, data=confirmation(po, cartons_per_line=2), actor=actor)
     reused = first.cartons.order_by("index").first().sscc
     second_po = confirmed_purchase_order(vendor, lines=1, quantity=60, warehouse=po.ship_to)
     data = confirmation(second_po, identifier="ERP-ASN-2", first_serial=900)
     data.cartons[1].sscc = reused
 
     with pytest.raises(DomainValidationError) as raised:
-        services.shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
+        shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
 
     assert ("cartons[1].sscc", "sscc_reused") in [(e["field"], e["code"]) for e in raised.value.as_error_list()]
     assert Shipment.objects.count() == 1
@@ -200,12 +202,12 @@ def test_an_sscc_used_by_an_earlier_shipment_is_refused(vendor, scope, actor):
 def test_a_portal_allocated_sscc_counts_as_used(vendor, scope, actor):
     po = confirmed_purchase_order(vendor, lines=1, quantity=6)
     ship_from(vendor)
-    services.sscc_allocate(vendor=vendor, count=5, actor=actor)
+    sscc_allocate(vendor=vendor, count=5, actor=actor)
     data = confirmation(po, cartons_per_line=1, pallets=False)
     data.cartons[0].sscc = sscc(vendor, 2, extension=0)  # allocated above, even though no carton holds it now
 
     with pytest.raises(DomainValidationError) as raised:
-        services.shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
+        shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
     assert [e["code"] for e in raised.value.as_error_list()] == ["sscc_reused"]
 
 
@@ -215,7 +217,7 @@ def test_without_cartons_the_portal_cartonizes_with_its_own_ssccs(vendor, scope,
     data = confirmation(po, pallets=False)
     data.cartons = []
 
-    shipment = services.shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
+    shipment = shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
 
     assert shipment.cartons.count() == 2 and shipment.state == ShipmentState.SUBMITTED
     assert all(s.startswith("0" + vendor.gs1_company_prefix) for s in all_ssccs(shipment))
@@ -225,14 +227,14 @@ def test_replace_lowers_quantities_and_replaces_the_cartons(vendor, scope, actor
     po = confirmed_purchase_order(vendor, lines=2, quantity=60)
     ship_from(vendor)
     given = confirmation(po)
-    original = services.shipment_create_from_confirmation(scope=scope, data=given, actor=actor)
+    original = shipment_create_from_confirmation(scope=scope, data=given, actor=actor)
     kept = all_ssccs(original)
     data = copy.deepcopy(given)  # the same SSCCs are allowed again on the same ASN
     data.asn_type = AsnType.REPLACE
     data.lines[0].quantity = 48
     data.cartons[1].items[0].quantity = 18
 
-    replaced = services.shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
+    replaced = shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
 
     assert replaced.pk == original.pk and replaced.asn_type == AsnType.REPLACE and replaced.asn_revision == 2
     assert all_ssccs(replaced) == kept
@@ -244,7 +246,7 @@ def test_replace_may_not_raise_a_quantity_nor_add_a_line(vendor, scope, actor):
     po = confirmed_purchase_order(vendor, lines=2, quantity=60)
     ship_from(vendor)
     given = confirmation(po, identifier="R1")
-    services.shipment_create_from_confirmation(scope=scope, data=given, actor=actor)
+    shipment_create_from_confirmation(scope=scope, data=given, actor=actor)
     other = confirmed_purchase_order(vendor, lines=1, quantity=6, warehouse=po.ship_to)
     data = copy.deepcopy(given)
     data.asn_type = AsnType.REPLACE
@@ -252,29 +254,29 @@ def test_replace_may_not_raise_a_quantity_nor_add_a_line(vendor, scope, actor):
     data.cartons[0].items.append(ShipPlanLine(other.lines.get().pk, 6))
 
     with pytest.raises(DomainValidationError) as raised:
-        services.shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
+        shipment_create_from_confirmation(scope=scope, data=data, actor=actor)
     assert [e["code"] for e in raised.value.as_error_list()] == ["line_added"]
 
 
 def test_replace_after_receiving_started_is_refused(vendor, scope, actor):
     po = confirmed_purchase_order(vendor, lines=1, quantity=12)
     ship_from(vendor)
-    shipment = services.shipment_create_from_confirmation(scope=scope, data=confirmation(po), actor=actor)
+    shipment = shipment_create_from_confirmation(scope=scope, data=confirmation(po), actor=actor)
     Shipment.objects.filter(pk=shipment.pk).update(state=ShipmentState.RECEIVING)
 
     with pytest.raises(InvalidTransitionError):
-        services.shipment_create_from_confirmation(scope=scope, data=confirmation(po, asn_type=AsnType.REPLACE), actor=actor)
+        shipment_create_from_confirmation(scope=scope, data=confirmation(po, asn_type=AsnType.REPLACE), actor=actor)
 
 
 def test_another_vendors_asn_cannot_be_replaced(vendor, other_vendor, scope, actor):
     po = confirmed_purchase_order(vendor, lines=1, quantity=12)
     ship_from(vendor)
-    services.shipment_create_from_confirmation(scope=scope, data=confirmation(po, identifier="SHARED"), actor=actor)
+    shipment_create_from_confirmation(scope=scope, data=confirmation(po, identifier="SHARED"), actor=actor)
     other_scope = Scope(vendor=other_vendor, roles=frozenset({Role.VENDOR_OPS}))
     other_po = confirmed_purchase_order(other_vendor, lines=1, quantity=12)
 
     with pytest.raises(DomainValidationError) as raised:
-        services.shipment_create_from_confirmation(
+        shipment_create_from_confirmation(
             scope=other_scope, data=confirmation(other_po, identifier="SHARED", asn_type=AsnType.REPLACE),
             actor=Actor(user=vendor_user(other_vendor, Role.VENDOR_OPS)),
         )
@@ -285,9 +287,9 @@ def test_the_label_job_prints_the_given_ssccs_too(vendor, scope, actor, tmp_path
     settings.MEDIA_ROOT = str(tmp_path)
     po = confirmed_purchase_order(vendor, lines=1, quantity=12)
     ship_from(vendor)
-    shipment = services.shipment_create_from_confirmation(scope=scope, data=confirmation(po, cartons_per_line=2), actor=actor)
-    job = services.shipment_labels_request(scope=scope, shipment_id=shipment.pk, actor=actor)
+    shipment = shipment_create_from_confirmation(scope=scope, data=confirmation(po, cartons_per_line=2), actor=actor)
+    job = shipment_labels_request(scope=scope, shipment_id=shipment.pk, actor=actor)
 
-    finished = services.shipment_labels_render(job_id=job.pk)
+    finished = shipment_labels_render(job_id=job.pk)
 
     assert scanned_ssccs(finished.result.file.path) == all_ssccs(shipment)

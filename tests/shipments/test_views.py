@@ -5,8 +5,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from shipments import services
 from shipments.models import Shipment, ShipmentState
+from shipments.services.asn import shipment_submit
+from shipments.services.labels import shipment_labels_request
+from shipments.services.plans import shipment_create
 from tests.factories import retailer_user, vendor_user
 from tests.shipments.factories import confirmed_purchase_order, plan, ship_from
 from vendor_portal.models import Job
@@ -63,7 +65,7 @@ def test_builder_shows_an_over_ship_error_next_to_the_line(ops, vendor):
 
 def test_detail_print_labels_polls_job_status_until_done_then_links_the_pdf(ops, vendor, django_capture_on_commit_callbacks):
     po = confirmed_purchase_order(vendor, lines=1, quantity=12)
-    shipment = services.shipment_create(scope=Scope(vendor=vendor), data=plan(po), actor=Actor.system())
+    shipment = shipment_create(scope=Scope(vendor=vendor), data=plan(po), actor=Actor.system())
     page = ops.get(f"/shipments/{shipment.pk}/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -76,7 +78,7 @@ def test_detail_print_labels_polls_job_status_until_done_then_links_the_pdf(ops,
     assert f'hx-get="/shipments/jobs/{job.pk}/"' in fragment and 'hx-trigger="every 1s"' in fragment
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.shipment_labels_request(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
+        shipment_labels_request(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
     done = Job.objects.filter(status="succeeded").get()
     fragment = ops.get(f"/shipments/jobs/{done.pk}/").content.decode()
     assert "hx-trigger" not in fragment
@@ -86,7 +88,7 @@ def test_detail_print_labels_polls_job_status_until_done_then_links_the_pdf(ops,
 
 def test_submit_from_the_detail_page(ops, vendor):
     po = confirmed_purchase_order(vendor, lines=1, quantity=12)
-    shipment = services.shipment_create(scope=Scope(vendor=vendor), data=plan(po), actor=Actor.system())
+    shipment = shipment_create(scope=Scope(vendor=vendor), data=plan(po), actor=Actor.system())
     assert ops.post(f"/shipments/{shipment.pk}/submit/").status_code == 302
     shipment.refresh_from_db()
     assert shipment.state == ShipmentState.SUBMITTED
@@ -99,10 +101,10 @@ def test_shipment_list_queries_do_not_grow(ops, vendor):
         return len(queries)
 
     scope = Scope(vendor=vendor)
-    services.shipment_create(scope=scope, data=plan(confirmed_purchase_order(vendor, lines=1), identifier="A0"), actor=Actor.system())
+    shipment_create(scope=scope, data=plan(confirmed_purchase_order(vendor, lines=1), identifier="A0"), actor=Actor.system())
     few = count()
     for n in range(1, 5):
-        services.shipment_create(scope=scope, data=plan(confirmed_purchase_order(vendor, lines=1), identifier=f"A{n}"), actor=Actor.system())
+        shipment_create(scope=scope, data=plan(confirmed_purchase_order(vendor, lines=1), identifier=f"A{n}"), actor=Actor.system())
     assert count() == few
 
 
@@ -110,8 +112,8 @@ def test_receiving_screen_scans_cartons_with_an_autofocused_input_and_finishes(c
     po = confirmed_purchase_order(vendor, lines=1, quantity=12)
     scope = Scope(vendor=vendor)
     ship_from(vendor)
-    shipment = services.shipment_create(scope=scope, data=plan(po), actor=Actor.system())
-    services.shipment_submit(scope=scope, shipment_id=shipment.pk, actor=Actor.system())
+    shipment = shipment_create(scope=scope, data=plan(po), actor=Actor.system())
+    shipment_submit(scope=scope, shipment_id=shipment.pk, actor=Actor.system())
     client.force_login(retailer_user(Role.RECEIVING))
     assert shipment.shipment_identifier in client.get("/shipments/receiving/").content.decode()
     page = client.get(f"/shipments/receiving/{shipment.pk}/").content.decode()

@@ -9,9 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from purchase_orders.models import PurchaseOrderLine
-from shipments import services
 from shipments.models import Shipment, ShipmentState
-from shipments.services import ShipPlanInput, ShipPlanLine
+from shipments.services.asn import shipment_submit
+from shipments.services.labels import shipment_labels_request
+from shipments.services.plans import CUTOFF_BEFORE_WINDOW_END, ShipPlanInput, ShipPlanLine, shipment_carton_move, shipment_create
+from shipments.services.receiving import receipt_create
 from tests.factories import retailer_user, vendor_user
 from tests.shipments.factories import confirmed_purchase_order, ship_from, warehouse
 from vendor_portal.models import AuditEvent, Document
@@ -43,7 +45,7 @@ def _draft(vendor, *po_lines, identifier="EDIT-1", ship_date=None, **fields) -> 
         lines=lines, **{"transport_mode": "ltl", "bol_number": "BOL-1", "carrier_scac": "ABFS", **fields},
     )
     ship_from(vendor)
-    return services.shipment_create(scope=Scope(vendor=vendor), data=data, actor=Actor.system())
+    return shipment_create(scope=Scope(vendor=vendor), data=data, actor=Actor.system())
 
 
 def _transport(shipment, **changes) -> dict:
@@ -212,7 +214,7 @@ def test_a_ship_date_past_the_cutoff_warns_next_to_the_field(ops, vendor):
     now = timezone.now()
     po = confirmed_purchase_order(vendor, lines=1, quantity=12, number="PO-CUT-1", ship_window_start=now - datetime.timedelta(days=3), ship_window_end=now + datetime.timedelta(days=4))
     shipment = _draft(vendor, po.lines.get())
-    cutoff_day = timezone.localdate(po.ship_window_end - services.CUTOFF_BEFORE_WINDOW_END) + datetime.timedelta(days=1)
+    cutoff_day = timezone.localdate(po.ship_window_end - CUTOFF_BEFORE_WINDOW_END) + datetime.timedelta(days=1)
     response = ops.post(f"/shipments/{shipment.pk}/edit/transport/", _transport(shipment, ship_date=cutoff_day.isoformat()), follow=True)
     html = response.content.decode()
     assert "past the cutoff" in html and 'data-testid="cutoff-warnings"' in html
@@ -248,7 +250,7 @@ def test_re_pack_and_re_palletize(ops, vendor):
     po = confirmed_purchase_order(vendor, lines=2, quantity=12)
     shipment = _draft(vendor, *po.lines.order_by("sequence"))
     line2 = shipment.lines.get(purchase_order_line__sequence=2)
-    services.shipment_carton_move(scope=Scope(vendor=vendor), shipment_id=shipment.pk, from_carton=4, to_carton=1, shipment_line_id=line2.pk, quantity=6, actor=Actor.system())
+    shipment_carton_move(scope=Scope(vendor=vendor), shipment_id=shipment.pk, from_carton=4, to_carton=1, shipment_line_id=line2.pk, quantity=6, actor=Actor.system())
     assert shipment.cartons.count() == 3
     assert ops.post(f"/shipments/{shipment.pk}/edit/cartonize/").status_code == 302
     assert shipment.cartons.count() == 4
@@ -273,7 +275,7 @@ def test_an_edit_outdates_labels_already_printed_and_the_pages_say_so(ops, vendo
     po = confirmed_purchase_order(vendor, lines=1, quantity=12)
     shipment = _draft(vendor, po.lines.get())
     with django_capture_on_commit_callbacks(execute=True):
-        services.shipment_labels_request(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
+        shipment_labels_request(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
     document = Document.objects.get(kind="shipment_labels")
     path = document.file.path
     assert "labels-outdated" not in ops.get(f"/shipments/{shipment.pk}/edit/").content.decode()
@@ -292,7 +294,7 @@ def test_a_failed_edit_keeps_the_labels(ops, vendor, django_capture_on_commit_ca
     po = confirmed_purchase_order(vendor, lines=1, quantity=12)
     shipment = _draft(vendor, po.lines.get())
     with django_capture_on_commit_callbacks(execute=True):
-        services.shipment_labels_request(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
+        shipment_labels_request(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
     line = shipment.lines.get()
     with django_capture_on_commit_callbacks(execute=True):
         ops.post(f"/shipments/{shipment.pk}/edit/lines/", {f"qty_{line.pk}": "99"})
@@ -348,7 +350,7 @@ def test_editor_queries_do_not_grow_with_lines_and_cartons(ops, vendor, django_a
 def test_editing_a_submitted_plan_leads_to_the_replace_screen(ops, vendor):
     po = confirmed_purchase_order(vendor, lines=1, quantity=12)
     shipment = _draft(vendor, po.lines.get())
-    services.shipment_submit(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
+    shipment_submit(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
     response = ops.get(f"/shipments/{shipment.pk}/edit/")
     assert response.status_code == 302 and response["Location"] == f"/shipments/{shipment.pk}/replace/"
     response = ops.post(f"/shipments/{shipment.pk}/edit/pallets/", {"cartons_per_pallet": "1"}, follow=True)
@@ -362,7 +364,7 @@ def test_detail_page_links_to_the_editor_and_to_replace(ops, vendor):
     po = confirmed_purchase_order(vendor, lines=1, quantity=12)
     shipment = _draft(vendor, po.lines.get())
     assert f'href="/shipments/{shipment.pk}/edit/"' in ops.get(f"/shipments/{shipment.pk}/").content.decode()
-    services.shipment_submit(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
+    shipment_submit(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
     html = ops.get(f"/shipments/{shipment.pk}/").content.decode()
     assert f'href="/shipments/{shipment.pk}/replace/"' in html and 'data-testid="asn-revisions"' in html
 
@@ -371,7 +373,7 @@ def test_detail_page_links_to_the_editor_and_to_replace(ops, vendor):
 def _submitted(vendor, quantity=12, lines=1, **fields):
     po = confirmed_purchase_order(vendor, lines=lines, quantity=quantity, number="PO-REPL-1")
     shipment = _draft(vendor, *po.lines.order_by("sequence"), identifier="ASN-REPL-1", **fields)
-    services.shipment_submit(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
+    shipment_submit(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
     return po, shipment
 
 
@@ -453,7 +455,7 @@ def test_replace_cannot_drop_the_bol_of_an_ltl_shipment(ops, vendor):
 
 def test_replace_is_refused_once_receiving_started(ops, vendor):
     po, shipment = _submitted(vendor, quantity=12)
-    services.receipt_create(
+    receipt_create(
         scope=Scope(is_retailer=True, roles=frozenset({Role.RECEIVING})), shipment_id=shipment.pk,
         scanned_ssccs=[shipment.cartons.get(index=1).sscc], actor=Actor(user=retailer_user(Role.RECEIVING)),
     )
@@ -471,7 +473,7 @@ def test_replace_is_refused_once_receiving_started(ops, vendor):
 def test_replace_outdates_labels_of_the_earlier_revision(ops, vendor, django_capture_on_commit_callbacks):
     po, shipment = _submitted(vendor, quantity=12)
     with django_capture_on_commit_callbacks(execute=True):
-        services.shipment_labels_request(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
+        shipment_labels_request(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
     line = shipment.lines.get()
     assert ops.post(f"/shipments/{shipment.pk}/replace/", _replace_body(shipment, **{f"qty_{line.pk}": "6"})).status_code == 302
     assert Document.objects.filter(kind="shipment_labels", key=f"shipments/{shipment.pk}/labels-1.pdf").exists()  # the record of revision 1

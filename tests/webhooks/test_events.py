@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from purchase_orders.services import LineConfirmation, LineInput, PurchaseOrderInput, purchase_order_acknowledge, purchase_order_create
+from purchase_orders.services.confirmations import LineConfirmation, purchase_order_acknowledge
+from purchase_orders.services.orders import LineInput, PurchaseOrderInput, purchase_order_create
 from tests.factories import ProductFactory, WarehouseFactory, marketplace, retailer_user
 from tests.webhooks.factories import WebhookSubscriptionFactory
 from vendor_portal.roles import Role

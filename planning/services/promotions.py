@@ -1,20 +1,13 @@
-"""Every write on forecasts and promotions. The screens, the upload, the API and the demo call these.
-
-Forecasts: the buyer publishes weekly numbers per product and marketplace; a publication replaces the
-current numbers of the weeks it covers (the old rows stay, marked superseded by it) and is audited as one
-event. Promotions: the buyer drafts and shares a deal; the vendor confirms the supply it commits per line,
-or declines, before the deal starts; the buyer may cancel.
-"""
+"""Promotions: the buyer drafts and shares a deal; the vendor confirms the supply it commits per line, or
+declines, before the deal starts; the buyer may cancel; deals past their end are ended (Celery beat)."""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max, Q
 from django.utils import timezone
-from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
 from vendor_portal.errors import DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError
@@ -23,21 +16,9 @@ from vendor_portal.roles import Action, Role
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notification_send, notify_retailer_roles, notify_vendor_roles
 
-from .models import (
-    FORECAST_HORIZON_WEEKS,
-    Forecast,
-    ForecastPublication,
-    ForecastSource,
-    Promotion,
-    PromotionLine,
-    PromotionState,
-    PromotionType,
-    horizon,
-    marketplace_today,
-)
+from ..models import Promotion, PromotionLine, PromotionState, PromotionType, marketplace_today
+from ._common import _amount_errors, _catalogue, _error, _require_planner, _resolve_product
 
-MAX_FORECAST_ROWS = 5000
-MAX_UNITS = Decimal("9999999999.99")
 MAX_PROMOTION_LINES = 200
 MAX_EXPECTED_UNITS = 10_000_000
 MAX_PRICE = Decimal("9999999999.99")
@@ -47,17 +28,6 @@ PROMOTION_AUDITED = [
 ]
 LINE_AUDITED = ["sequence", "product_id", "promotional_price", "expected_units", "vendor_funding_per_unit", "committed_units", "commitment_note"]
 CONFIRMERS = [Role.VENDOR_ADMIN, Role.VENDOR_OPS]
-PLANNERS = [Role.BUYER, Role.RETAILER_ADMIN]
-AUDIT_LIST_LIMIT = 200  # product/marketplace pairs named in a publication's audit row
-
-
-def _error(field_name: str | None, message: str, code: str = "invalid") -> dict:
-    return {"field": field_name, "message": message, "code": code}
-
-
-def _require_planner(scope) -> None:
-    if scope is None or not scope.is_retailer or not scope.can(Action.MANAGE_PLANNING):
-        raise ForbiddenError(_("Only the retailer's buyers publish forecasts and run promotions."))
 
 
 def _require_confirmer(scope) -> None:
@@ -65,221 +35,6 @@ def _require_confirmer(scope) -> None:
         raise ForbiddenError(_("Your role or token scopes do not allow confirming promotions."))
 
 
-# Products named by SKU or ASIN ---------------------------------------------------------------------
-def _catalogue(vendor, items) -> dict:
-    """The vendor's products named by the items (each with vendor_sku and/or asin), by ("sku", x) and ("asin", x)."""
-    skus = {item.vendor_sku for item in items if item.vendor_sku}
-    asins = {item.asin.upper() for item in items if item.asin}
-    products = {}
-    if skus or asins:
-        for product in Product.objects.filter(vendor=vendor).filter(Q(vendor_sku__in=skus) | Q(asin__in=asins)):
-            products[("sku", product.vendor_sku)] = product
-            products[("asin", product.asin)] = product
-    return products
-
-
-def _resolve_product(products: dict, item, where: str, vendor, errors: list):
-    if not item.vendor_sku and not item.asin:
-        errors.append(_error(f"{where}.vendor_sku", _("Give the vendor SKU or the ASIN."), "required"))
-        return None
-    by_sku = products.get(("sku", item.vendor_sku)) if item.vendor_sku else None
-    by_asin = products.get(("asin", item.asin.upper())) if item.asin else None
-    if item.vendor_sku and by_sku is None:
-        errors.append(_error(f"{where}.vendor_sku", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": item.vendor_sku, "vendor": vendor.code}, "unknown_product"))
-        return None
-    if item.asin and by_asin is None:
-        errors.append(_error(f"{where}.asin", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": item.asin, "vendor": vendor.code}, "unknown_product"))
-        return None
-    if by_sku is not None and by_asin is not None and by_sku.pk != by_asin.pk:
-        errors.append(_error(f"{where}.asin", _("ASIN %(asin)s is not the product of SKU %(sku)s.") % {"asin": item.asin, "sku": item.vendor_sku}, "product_mismatch"))
-        return None
-    return by_sku or by_asin
-
-
-def _amount_errors(value, where: str, *, maximum: Decimal, label: str) -> list[dict]:
-    if value is None:
-        return [_error(where, _("%(label)s is required.") % {"label": label}, "required")]
-    if not isinstance(value, Decimal) or not value.is_finite():
-        return [_error(where, _("%(label)s must be a number.") % {"label": label})]
-    if value < 0:
-        return [_error(where, _("%(label)s cannot be negative.") % {"label": label}, "min_value")]
-    if value > maximum:
-        return [_error(where, _("%(label)s is at most %(max)s.") % {"label": label, "max": maximum}, "max_value")]
-    if value.as_tuple().exponent < -2:
-        return [_error(where, _("%(label)s has more than 2 decimal places.") % {"label": label}, "max_decimal_places")]
-    return []
-
-
-# Forecasts ------------------------------------------------------------------------------------------
-@dataclass
-class ForecastRow:
-    """One week of one product in one marketplace, as a buyer sends it."""
-
-    marketplace: str
-    week_start: datetime.date | None
-    mean: Decimal | None
-    p70: Decimal | None
-    p80: Decimal | None
-    p90: Decimal | None
-    vendor_sku: str = ""
-    asin: str = ""
-
-
-@dataclass
-class CheckedForecast:
-    product: Product
-    marketplace: Marketplace
-    week_start: datetime.date
-    mean: Decimal
-    p70: Decimal
-    p80: Decimal
-    p90: Decimal
-
-    @property
-    def key(self) -> tuple:
-        return (self.product.pk, self.marketplace.pk, self.week_start)
-
-
-@dataclass
-class ForecastCheck:
-    rows: list[CheckedForecast] = field(default_factory=list)
-    errors: list[dict] = field(default_factory=list)
-    replaced_count: int = 0
-
-    @property
-    def new_count(self) -> int:
-        return len(self.rows) - self.replaced_count
-
-
-def forecast_check(*, vendor, rows: list[ForecastRow], now=None) -> ForecastCheck:
-    """Check a publication without saving: every problem, each naming its row (`forecasts[i].field`)."""
-    result = ForecastCheck()
-    errors = result.errors
-    if not rows:
-        errors.append(_error("forecasts", _("Send at least one forecast row."), "required"))
-        return result
-    if len(rows) > MAX_FORECAST_ROWS:
-        errors.append(_error("forecasts", _("At most %(max)s rows per publication; split it.") % {"max": MAX_FORECAST_ROWS}, "max_length"))
-        return result
-    marketplaces = {m.code.upper(): m for m in Marketplace.objects.all()}
-    horizons = {code: horizon(marketplace, now) for code, marketplace in marketplaces.items()}
-    products = _catalogue(vendor, rows)
-    seen: dict[tuple, int] = {}
-    for index, row in enumerate(rows):
-        where = f"forecasts[{index}]"
-        problems = len(errors)
-        product = _resolve_product(products, row, where, vendor, errors)
-        marketplace = marketplaces.get((row.marketplace or "").strip().upper())
-        if marketplace is None:
-            errors.append(_error(f"{where}.marketplace", _("Unknown marketplace '%(code)s'.") % {"code": row.marketplace or ""}, "unknown_marketplace"))
-        if row.week_start is None:
-            errors.append(_error(f"{where}.week_start", _("The week's start date is required."), "required"))
-        elif row.week_start.weekday() != 0:
-            errors.append(_error(f"{where}.week_start", _("%(day)s is a %(weekday)s: weeks start on a Monday.") % {
-                "day": row.week_start.isoformat(), "weekday": WEEKDAYS[row.week_start.weekday()]}, "not_monday"))
-        elif marketplace is not None:
-            first, last = horizons[marketplace.code.upper()]
-            if not first <= row.week_start <= last:
-                errors.append(_error(f"{where}.week_start", _(
-                    "Week %(week)s is outside the forecast horizon of %(mp)s: %(first)s to %(last)s (%(n)s weeks from this week)."
-                ) % {"week": row.week_start.isoformat(), "mp": marketplace.code, "first": first.isoformat(), "last": last.isoformat(), "n": FORECAST_HORIZON_WEEKS}, "outside_horizon"))
-        for name, label in (("mean", _("Mean")), ("p70", "P70"), ("p80", "P80"), ("p90", "P90")):
-            errors.extend(_amount_errors(getattr(row, name), f"{where}.{name}", maximum=MAX_UNITS, label=label))
-        if len(errors) > problems:
-            continue
-        if not row.p70 <= row.p80 <= row.p90:
-            errors.append(_error(f"{where}.p80" if row.p70 > row.p80 else f"{where}.p90", _(
-                "The percentiles must not decrease: P70 %(p70)s ≤ P80 %(p80)s ≤ P90 %(p90)s."
-            ) % {"p70": row.p70, "p80": row.p80, "p90": row.p90}, "percentiles_order"))
-            continue
-        checked = CheckedForecast(product, marketplace, row.week_start, row.mean, row.p70, row.p80, row.p90)
-        if checked.key in seen:
-            errors.append(_error(f"{where}.week_start", _("Row %(other)s already gives %(sku)s in %(mp)s for the week of %(week)s.") % {
-                "other": seen[checked.key] + 1, "sku": product.vendor_sku, "mp": marketplace.code, "week": row.week_start.isoformat()}, "duplicate"))
-            continue
-        seen[checked.key] = index
-        result.rows.append(checked)
-    if not errors:
-        result.replaced_count = len(_current_rows(vendor, result.rows))
-    return result
-
-
-def _current_rows(vendor, rows: list[CheckedForecast]) -> list[int]:
-    """Ids of the current forecasts these rows replace."""
-    if not rows:
-        return []
-    keys = {row.key for row in rows}
-    candidates = Forecast.objects.current().filter(
-        vendor=vendor,
-        product_id__in={key[0] for key in keys},
-        marketplace_id__in={key[1] for key in keys},
-        week_start__in={key[2] for key in keys},
-    ).values_list("pk", "product_id", "marketplace_id", "week_start")
-    return [pk for pk, product_id, marketplace_id, week in candidates if (product_id, marketplace_id, week) in keys]
-
-
-def forecast_dry_run(*, scope, vendor, rows: list[ForecastRow], now=None) -> ForecastCheck:
-    """What a publication would do (rows, new and replaced weeks), or every error; nothing is saved."""
-    _require_planner(scope)
-    checked = forecast_check(vendor=vendor, rows=rows, now=now)
-    if checked.errors:
-        raise DomainValidationError(_("The forecasts have errors; nothing would be published."), errors=checked.errors)
-    return checked
-
-
-def forecast_publish(*, scope, vendor, rows: list[ForecastRow], actor: Actor, source: str = ForecastSource.API, file_name: str = "", now=None) -> ForecastPublication:
-    """Publish a vendor's forecasts: all rows or none. Weeks already forecast get the new numbers; the
-    earlier rows are kept, superseded by this publication."""
-    _require_planner(scope)
-    with transaction.atomic():
-        # One publication at a time per vendor: the replaced rows and the version number stay exact.
-        vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
-        checked = forecast_check(vendor=vendor, rows=rows, now=now)
-        if checked.errors:
-            raise DomainValidationError(_("The forecasts have errors; nothing was published."), errors=checked.errors)
-        replaced = _current_rows(vendor, checked.rows)
-        published_at = timezone.now()
-        weeks = [row.week_start for row in checked.rows]
-        version = (ForecastPublication.objects.filter(vendor=vendor).aggregate(v=Max("version"))["v"] or 0) + 1
-        publication = ForecastPublication.objects.create(
-            vendor=vendor, version=version, source=source, file_name=file_name[:200], published_at=published_at,
-            published_by=actor.user, published_by_label=actor.label, row_count=len(checked.rows),
-            new_count=len(checked.rows) - len(replaced), replaced_count=len(replaced), week_from=min(weeks), week_to=max(weeks),
-        )
-        Forecast.objects.filter(pk__in=replaced).update(superseded_by=publication)
-        Forecast.objects.bulk_create(
-            [
-                Forecast(
-                    vendor=vendor, product=row.product, marketplace=row.marketplace, week_start=row.week_start, mean=row.mean,
-                    p70=row.p70, p80=row.p80, p90=row.p90, publication=publication, published_at=published_at,
-                )
-                for row in checked.rows
-            ],
-            batch_size=1000,
-        )
-        pairs = sorted({(row.product.vendor_sku, row.marketplace.code) for row in checked.rows})
-        marketplaces = sorted({row.marketplace.code for row in checked.rows})
-        audit_record(
-            actor=actor, action="forecast.publish", obj=publication,
-            after={
-                **snapshot(publication, ["version", "source", "file_name", "row_count", "new_count", "replaced_count", "week_from", "week_to"]),
-                "marketplaces": marketplaces,
-                "products": [f"{sku}/{mp}" for sku, mp in pairs[:AUDIT_LIST_LIMIT]],
-            },
-        )
-        single_marketplace = next(row.marketplace for row in checked.rows) if len(marketplaces) == 1 else None
-        notify_vendor_roles(
-            vendor=vendor, roles=[Role.VENDOR_ADMIN, Role.VENDOR_OPS], marketplace=single_marketplace, kind="forecast_published",
-            title=_("New demand forecast (version %(v)s)") % {"v": version},
-            body=_("%(products)s products in %(mps)s, weeks %(first)s to %(last)s.") % {
-                "products": len({row.product.pk for row in checked.rows}), "mps": ", ".join(marketplaces),
-                "first": publication.week_from.isoformat(), "last": publication.week_to.isoformat()},
-            url="/planning/forecasts/",
-        )
-    return publication
-
-
-# Promotions -----------------------------------------------------------------------------------------
 @dataclass
 class PromotionLineInput:
     promotional_price: Decimal | None

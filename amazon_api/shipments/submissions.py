@@ -1,61 +1,41 @@
-"""Amazon's vendor shipping operations (vendorShipments.json) over the portal's shipments.
+"""SubmitShipmentConfirmations and SubmitShipments (vendorShipments.json) over the portal's shipments.
 
-SubmitShipmentConfirmations and SubmitShipments are transactions like submitAcknowledgement: the POST
-checks the shape, a worker maps each ShipmentConfirmation (or Shipment) onto
-`shipment_create_from_confirmation`, which stores the cartons and pallets with the vendor's own SSCCs
-and submits (or replaces) the ASN, all or nothing. What the service cannot know is checked here:
-sellingParty is the vendor's code in the DC's marketplace, every item is a line of the named PO,
-`itemReference` and `cartonReferenceNumbers` resolve inside the same payload, quantities convert to
-the PO line's unit. Every refusal names the shipment, the PO and item when there is one, the rule
-and the field.
-
-GetShipmentDetails and GetShipmentLabels read the vendor's shipments with keyset pagination; labels
-are the portal's carton and pallet labels (PDF, base64), whoever built the shipment.
+Both are transactions like submitAcknowledgement: the POST checks the shape, a worker maps each
+ShipmentConfirmation (or Shipment) onto `shipment_create_from_confirmation`, which stores the cartons
+and pallets with the vendor's own SSCCs and submits (or replaces) the ASN, all or nothing. What the
+service cannot know is checked here: sellingParty is the vendor's code in the DC's marketplace, every
+item is a line of the named PO, `itemReference` and `cartonReferenceNumbers` resolve inside the same
+payload, quantities convert to the PO line's unit. Every refusal names the shipment, the PO and item
+when there is one, the rule and the field.
 """
 from __future__ import annotations
 
-import base64
 import datetime
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from purchase_orders.models import PurchaseOrder, PurchaseOrderLine
-from shipments.models import AsnType, Carton, CartonItem, Shipment, ShipmentLine, ShipmentState, TransportMode
-from shipments.services import (
-    ConfirmedCarton,
-    ConfirmedPallet,
-    ShipmentConfirmationInput,
-    ShipPlanLine,
-    shipment_cancel,
-    shipment_create_from_confirmation,
-    shipment_labels_document,
-)
+from shipments.models import AsnType, Shipment, TransportMode
+from shipments.services.confirmations import ConfirmedCarton, ConfirmedPallet, ShipmentConfirmationInput, shipment_create_from_confirmation
+from shipments.services.plans import ShipPlanLine, shipment_cancel
 from vendor_portal.api.errors import AMAZON_CODES
 from vendor_portal.errors import DomainValidationError, PortalError
 from vendor_portal.models import VendorAccount, Warehouse
 
-from .acknowledgements import in_line_units, parse_amazon_datetime
-from .params import SORT_ORDERS, QueryParams, decode_next_token, encode_next_token
-from .representations import amazon_datetime, amazon_window, item_quantity
-from .spec import request_errors
+from ..acknowledgements import in_line_units, parse_amazon_datetime
+from ..spec import request_errors
 
 VENDOR_SHIPMENTS = "vendorShipments.json"
 CONFIRMATIONS_KEY = "shipmentConfirmations"
 SHIPMENTS_KEY = "shipments"
 SHIP_MODES = {"TruckLoad": TransportMode.TRUCKLOAD, "LessThanTruckLoad": TransportMode.LTL, "SmallParcel": TransportMode.SMALL_PARCEL}
-AMAZON_SHIP_MODES = {value: key for key, value in SHIP_MODES.items()}
 TRANSPORT_METHODS = {"Road": "road", "Air": "air", "Ocean": "ocean"}
-AMAZON_TRANSPORT_METHODS = {value: key for key, value in TRANSPORT_METHODS.items()}
-SHIPPED_STATES = (ShipmentState.SUBMITTED, ShipmentState.RECEIVING, ShipmentState.RECEIVED)
 # A shipped date a little ahead of the server's clock is a clock difference, not a future shipment.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
-LIMIT_MAX = 50
-LABELS_PAGE_MAX_BYTES = 20 * 1024 * 1024  # a labels page stops early rather than grow past this
 
 
 # At the door (the POSTs) ---------------------------------------------------------------------------
@@ -489,285 +469,6 @@ def apply_shipment(*, item: dict, index: int, scope, actor) -> list[dict]:
     except PortalError as error:
         return service_errors(error, mapped, shape="shipment")
     return []
-
-
-# Reads ---------------------------------------------------------------------------------------------
-@dataclass
-class Page:
-    rows: list
-    next_token: str | None
-    sort_order: str = "DESC"
-
-
-def _page_start(params: QueryParams, listing: str):
-    limit = params.limit(default=LIMIT_MAX, maximum=LIMIT_MAX)
-    requested = params.choice("sortOrder", SORT_ORDERS)
-    cursor = decode_next_token(params, listing)
-    sort_order = requested or (cursor[0] if cursor else "DESC")
-    if cursor and requested and cursor[0] != requested:
-        params.add_error("sortOrder", _("This nextToken continues a %(order)s listing; send the same sortOrder or none.") % {"order": cursor[0]})
-    return limit, sort_order, (cursor[1], cursor[2]) if cursor else None
-
-
-def _range(params: QueryParams, queryset, field_name: str, after_name: str, before_name: str, *, dates: bool = False):
-    after, before = params.datetime(after_name), params.datetime(before_name)
-    if after and before and before <= after:
-        params.add_error(before_name, _("%(before)s must be later than %(after)s.") % {"before": before_name, "after": after_name})
-    if dates:  # a date column: compare with the dates of the instants, in UTC
-        after = after.astimezone(datetime.timezone.utc).date() if after else None
-        before = before.astimezone(datetime.timezone.utc).date() if before else None
-    if after:
-        queryset = queryset.filter(**{f"{field_name}__gte": after})
-    if before:
-        queryset = queryset.filter(**{f"{field_name}__lt" if not dates else f"{field_name}__lte": before})
-    return queryset
-
-
-def _keyset(queryset, *, field_name: str, limit: int, sort_order: str, after, listing: str, max_bytes=None) -> Page:
-    later = "gt" if sort_order == "ASC" else "lt"
-    ordering = (field_name, "id") if sort_order == "ASC" else (f"-{field_name}", "-id")
-    if after:
-        moment, last_id = after
-        queryset = queryset.filter(Q(**{f"{field_name}__{later}": moment}) | Q(**{field_name: moment, f"id__{later}": last_id}))
-    rows = list(queryset.order_by(*ordering)[: limit + 1])
-    next_token = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_token = encode_next_token(listing, sort_order=sort_order, last_date=getattr(last, field_name), last_id=last.pk)
-    return Page(rows=rows, next_token=next_token, sort_order=sort_order)
-
-
-def _with_contents(queryset):
-    return queryset.select_related("vendor", "ship_to", "ship_from").prefetch_related(
-        Prefetch("lines", queryset=ShipmentLine.objects.select_related("purchase_order_line__purchase_order").order_by("pk")),
-        Prefetch("cartons", queryset=Carton.objects.order_by("index").prefetch_related(
-            Prefetch("items", queryset=CartonItem.objects.select_related("shipment_line__purchase_order_line__purchase_order").order_by("pk"))
-        )),
-        "pallets",
-    )
-
-
-def _nothing_matches(params: QueryParams, queryset, *names: str):
-    """Filters on facts the portal does not keep (pickups, buyer references): checked, and nothing matches them."""
-    given = False
-    for name in names:
-        if name.endswith(("Before", "After")):
-            given = params.datetime(name) is not None or given
-        else:
-            given = params.text(name) is not None or given
-    return queryset.none() if given else queryset
-
-
-def shipment_page(*, scope, query) -> Page:
-    """GetShipmentDetails."""
-    params = QueryParams(query)
-    limit, sort_order, after = _page_start(params, "shipments")
-    queryset = Shipment.objects.visible_to(scope)
-    queryset = _range(params, queryset, "created_at", "createdAfter", "createdBefore")
-    queryset = _range(params, queryset, "submitted_at", "shipmentConfirmedAfter", "shipmentConfirmedBefore")
-    queryset = _range(params, queryset, "submitted_at", "packageLabelCreatedAfter", "packageLabelCreatedBefore")
-    queryset = _range(params, queryset, "ship_date", "shippedAfter", "shippedBefore", dates=True)
-    queryset = _range(params, queryset, "estimated_arrival", "estimatedDeliveryAfter", "estimatedDeliveryBefore", dates=True)
-    queryset = _range(params, queryset, "received_at", "shipmentDeliveryAfter", "shipmentDeliveryBefore")
-    queryset = _nothing_matches(params, queryset, "requestedPickUpAfter", "requestedPickUpBefore", "scheduledPickUpAfter", "scheduledPickUpBefore", "buyerReferenceNumber")
-    status = params.choice("currentShipmentStatus", ["Created", "TransportationRequested", "CarrierAssigned", "Shipped"])
-    identifier = params.text("vendorShipmentIdentifier")
-    buyer_warehouse = params.text("buyerWarehouseCode")
-    seller_warehouse = params.text("sellerWarehouseCode")
-    params.raise_if_invalid()
-    if status == "Created":
-        queryset = queryset.filter(state__in=(ShipmentState.DRAFT, ShipmentState.CANCELLED))
-    elif status == "Shipped":
-        queryset = queryset.filter(state__in=SHIPPED_STATES)
-    elif status:
-        queryset = queryset.none()  # the portal does not book transport
-    if identifier:
-        queryset = queryset.filter(shipment_identifier=identifier)
-    if buyer_warehouse:
-        queryset = queryset.filter(ship_to__code=buyer_warehouse)
-    if seller_warehouse:
-        queryset = queryset.filter(ship_from__code=seller_warehouse)
-    return _keyset(_with_contents(queryset), field_name="created_at", limit=limit, sort_order=sort_order, after=after, listing="shipments")
-
-
-def label_page(*, scope, query) -> Page:
-    """GetShipmentLabels: submitted shipments that have cartons, by the time their labels became final (submission)."""
-    params = QueryParams(query)
-    limit, sort_order, after = _page_start(params, "transportLabels")
-    queryset = Shipment.objects.visible_to(scope).filter(state__in=SHIPPED_STATES, cartons__isnull=False).distinct()
-    queryset = _range(params, queryset, "submitted_at", "labelCreatedAfter", "labelCreatedBefore")
-    queryset = _nothing_matches(params, queryset, "buyerReferenceNumber")
-    identifier = params.text("vendorShipmentIdentifier")
-    seller_warehouse = params.text("sellerWarehouseCode")
-    params.raise_if_invalid()
-    if identifier:
-        queryset = queryset.filter(shipment_identifier=identifier)
-    if seller_warehouse:
-        queryset = queryset.filter(ship_from__code=seller_warehouse)
-    queryset = queryset.select_related("vendor", "ship_to", "ship_from")
-    return _keyset(queryset, field_name="submitted_at", limit=limit, sort_order=sort_order, after=after, listing="transportLabels")
-
-
-# Representations -----------------------------------------------------------------------------------
-def _compact(data: dict) -> dict:
-    return {key: value for key, value in data.items() if value is not None and value != "" and value != []}
-
-
-def _party(code: str, place) -> dict:
-    party = {"partyId": code}
-    if place is not None and place.line1 and place.country_code:
-        party["address"] = _compact(
-            {
-                "name": place.name or code, "addressLine1": place.line1, "addressLine2": place.line2, "city": place.city,
-                "stateOrRegion": place.state_or_region, "postalCode": place.postal_code, "countryCode": place.country_code,
-            }
-        )
-    return party
-
-
-def selling_party_codes(shipments) -> dict:
-    vendor_ids = {shipment.vendor_id for shipment in shipments}
-    accounts = VendorAccount.objects.filter(vendor_id__in=vendor_ids).values_list("vendor_id", "marketplace_id", "vendor_code") if vendor_ids else []
-    return {(vendor_id, marketplace_id): code for vendor_id, marketplace_id, code in accounts}
-
-
-def _selling_party(shipment: Shipment, codes: dict) -> dict:
-    return {"partyId": codes.get((shipment.vendor_id, shipment.marketplace_id)) or shipment.vendor.code}
-
-
-def _status(shipment: Shipment) -> str:
-    return "Shipped" if shipment.state in SHIPPED_STATES else "Created"
-
-
-def shipment_representation(shipment: Shipment, *, codes: dict) -> dict:
-    """A `Shipment`; lines, cartons (with items) and pallets should be prefetched."""
-    statuses = [{"shipmentStatus": "Created", "shipmentStatusDate": amazon_datetime(shipment.created_at)}]
-    if shipment.submitted_at:
-        statuses.append({"shipmentStatus": "Shipped", "shipmentStatusDate": amazon_datetime(shipment.submitted_at)})
-    orders: dict[str, dict] = {}
-    for line in shipment.lines.all():
-        po_line = line.purchase_order_line
-        po = po_line.purchase_order
-        order = orders.setdefault(
-            po.number,
-            {"purchaseOrderNumber": po.number, "purchaseOrderDate": amazon_datetime(po.order_date), "shipWindow": amazon_window(po.ship_window_start, po.ship_window_end), "items": []},
-        )
-        order["items"].append(
-            _compact({
-                "itemSequenceNumber": str(po_line.sequence), "buyerProductIdentifier": po_line.asin, "vendorProductIdentifier": po_line.vendor_sku,
-                "shippedQuantity": item_quantity(line.quantity, po_line),
-            })
-        )
-    cartons = list(shipment.cartons.all())
-    pallets = list(shipment.pallets.all())
-    on_pallet = defaultdict(list)
-    containers = []
-    for carton in cartons:
-        if carton.pallet_id:
-            on_pallet[carton.pallet_id].append(str(carton.index))
-        containers.append(
-            _compact({
-                "containerType": "carton", "containerSequenceNumber": str(carton.index),
-                "containerIdentifiers": [{"containerIdentificationType": "SSCC", "containerIdentificationNumber": carton.sscc}],
-                "trackingNumber": carton.tracking_number,
-                "packedItems": [
-                    {
-                        "itemSequenceNumber": str(item.shipment_line.purchase_order_line.sequence),
-                        "buyerProductIdentifier": item.shipment_line.purchase_order_line.asin,
-                        "vendorProductIdentifier": item.shipment_line.purchase_order_line.vendor_sku,
-                        "packedQuantity": item_quantity(item.quantity, item.shipment_line.purchase_order_line),
-                        "itemDetails": {"purchaseOrderNumber": item.shipment_line.purchase_order_line.purchase_order.number},
-                    }
-                    for item in carton.items.all()
-                ],
-            })
-        )
-    for pallet in pallets:
-        inner = on_pallet.get(pallet.pk, [])
-        containers.append(
-            _compact({
-                "containerType": "pallet", "containerSequenceNumber": f"P{pallet.index}",
-                "containerIdentifiers": [{"containerIdentificationType": "SSCC", "containerIdentificationNumber": pallet.sscc}],
-                "innerContainersDetails": {"containerCount": len(inner), "containerSequenceNumbers": [{"containerSequenceNumber": n} for n in inner]},
-            })
-        )
-    transport = _compact(
-        {
-            "shipMode": AMAZON_SHIP_MODES.get(shipment.transport_mode), "transportationMode": AMAZON_TRANSPORT_METHODS.get(shipment.transport_method),
-            "shippedDate": amazon_datetime(_midnight(shipment.ship_date)), "estimatedDeliveryDate": amazon_datetime(_midnight(shipment.estimated_arrival)),
-            "shipmentDeliveryDate": amazon_datetime(shipment.received_at),
-            "carrierDetails": _compact({"name": shipment.carrier_name, "code": shipment.carrier_scac, "shipmentReferenceNumber": shipment.pro_number}) or None,
-            "billOfLadingNumber": shipment.bol_number,
-        }
-    )
-    return _compact(
-        {
-            "vendorShipmentIdentifier": shipment.shipment_identifier,
-            "transactionType": "Cancel" if shipment.state == ShipmentState.CANCELLED else "New",
-            "transactionDate": amazon_datetime(shipment.cancelled_at or shipment.submitted_at or shipment.created_at),
-            "currentShipmentStatus": _status(shipment),
-            "currentshipmentStatusDate": statuses[-1]["shipmentStatusDate"],
-            "shipmentStatusDetails": statuses,
-            "shipmentCreateDate": amazon_datetime(shipment.created_at),
-            "shipmentConfirmDate": amazon_datetime(shipment.submitted_at),
-            "packageLabelCreateDate": amazon_datetime(shipment.submitted_at) if cartons else None,
-            "sellingParty": _selling_party(shipment, codes),
-            "shipFromParty": _party(shipment.ship_from.code, shipment.ship_from) if shipment.ship_from else {"partyId": shipment.vendor.code},
-            "shipToParty": _party(shipment.ship_to.code, shipment.ship_to),
-            "shipmentMeasurements": {"totalCartonCount": len(cartons), "totalPalletNonStackable": len(pallets)},
-            "purchaseOrders": list(orders.values()),
-            "containers": containers,
-            "transportationDetails": transport or None,
-        }
-    )
-
-
-def _midnight(day: datetime.date | None) -> datetime.datetime | None:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.timezone.utc) if day else None
-
-
-def transport_labels(shipments, *, scope, actor, codes: dict) -> tuple[list[dict], int]:
-    """A TransportLabel per shipment, its carton and pallet labels in one base64 PDF; stops before the
-    page's PDFs pass LABELS_PAGE_MAX_BYTES (always at least one). Returns (labels, shipments used)."""
-    out, total = [], 0
-    for shipment in shipments:
-        document = shipment_labels_document(scope=scope, shipment_id=shipment.pk, actor=actor)
-        if out and total + document.size > LABELS_PAGE_MAX_BYTES:
-            break
-        with document.file.open("rb") as handle:
-            encoded = base64.b64encode(handle.read()).decode("ascii")
-        total += document.size
-        count = shipment.cartons.count() + shipment.pallets.count()
-        out.append(
-            {
-                "labelCreateDateTime": amazon_datetime(shipment.submitted_at),
-                "shipmentInformation": _compact({
-                    "vendorDetails": {"sellingParty": _selling_party(shipment, codes), "vendorShipmentIdentifier": shipment.shipment_identifier},
-                    "shipToParty": _party(shipment.ship_to.code, shipment.ship_to),
-                    "shipFromParty": _party(shipment.ship_from.code, shipment.ship_from) if shipment.ship_from else None,
-                    "warehouseId": shipment.ship_from.code if shipment.ship_from else None,
-                    "masterTrackingId": shipment.pro_number or shipment.bol_number,
-                    "totalLabelCount": count,
-                    "shipMode": "SmallParcel" if shipment.transport_mode == TransportMode.SMALL_PARCEL else "LTL",
-                }),
-                "labelData": [
-                    _compact({
-                        "labelSequenceNumber": 1, "labelFormat": "PDF", "carrierCode": shipment.carrier_scac,
-                        "trackingId": shipment.pro_number or shipment.bol_number, "label": encoded,
-                    })
-                ],
-            }
-        )
-    return out, len(out)
-
-
-def labels_next_token(page: Page, used: int) -> str | None:
-    """When the byte budget cut the page short, continue after the last shipment sent."""
-    if used >= len(page.rows):
-        return page.next_token
-    last = page.rows[used - 1]
-    return encode_next_token("transportLabels", sort_order=page.sort_order, last_date=last.submitted_at, last_id=last.pk)
 
 
 def raise_if(errors: list[dict], message: str) -> None:

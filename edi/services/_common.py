@@ -1,0 +1,97 @@
+"""What the inbound transaction-set handlers share: a set's outcome and its problems located for the 997,
+the context a set is received in, units and item identifiers."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from edi import x12
+from edi.x12.codes import ElementError, SegmentError, SetError
+from edi.x12.core import Problem
+from purchase_orders.models import UnitOfMeasure
+from vendor_portal.models import TokenScope, Vendor
+from vendor_portal.services.audit import Actor
+from vendor_portal.tenancy import Scope
+
+from ..models import Interchange, TradingPartner
+
+
+@dataclass
+class _Outcome:
+    """What dispatching one transaction set did."""
+
+    reference: str = ""
+    obj: object | None = None
+    errors: list[dict] = field(default_factory=list)
+
+
+class _SetProblems:
+    """Domain refusals filed on a transaction set as 997 problems, located at the segment and element
+    that caused them, so the AK3/AK4 point the partner at the line to fix."""
+
+    def __init__(self, ts: x12.TransactionSet, group: x12.FunctionalGroup, outcome: _Outcome):
+        self.ts, self.group, self.outcome = ts, group, outcome
+
+    def element(self, segment: x12.Segment, index: int, message: str, *, code: str = "invalid",
+                x12_code: str = ElementError.INVALID_CODE, reference: str = "") -> None:
+        self.ts.problems.append(Problem(
+            "element", x12_code, str(message), group_control_number=self.group.control_number,
+            set_control_number=self.ts.control_number, segment_id=segment.id, segment_position=segment.position,
+            element_position=index, element_reference=reference, bad_value=segment[index][:99],
+        ))
+        self.outcome.errors.append({"code": code, "message": str(message), "segment": segment.id,
+                                    "position": segment.position, "element": index})
+
+    def missing(self, segment_id: str, position: int, message: str, *, code: str = "required") -> None:
+        self.ts.problems.append(Problem(
+            "segment", SegmentError.MANDATORY_MISSING, str(message), group_control_number=self.group.control_number,
+            set_control_number=self.ts.control_number, segment_id=segment_id, segment_position=position,
+        ))
+        self.outcome.errors.append({"code": code, "message": str(message), "segment": segment_id, "position": position, "element": None})
+
+    def unsupported(self, message: str, *, code: str = "not_supported") -> None:
+        self.ts.problems.append(Problem(
+            "set", SetError.NOT_SUPPORTED, str(message), group_control_number=self.group.control_number,
+            set_control_number=self.ts.control_number,
+        ))
+        self.outcome.errors.append({"code": code, "message": str(message), "segment": "", "position": None, "element": None})
+
+
+@dataclass
+class _Context:
+    vendor: Vendor
+    partner: TradingPartner
+    scope: Scope
+    actor: Actor
+    interchange: Interchange
+    check_permissions: bool = True  # False for the watched folder, where the vendor itself is the sender
+
+    def may(self, action: str) -> bool:
+        """People need the action's role; an integrator token needs its edi scope."""
+        if not self.check_permissions:
+            return True
+        if self.scope.token_scopes is not None:
+            return TokenScope.EDI in self.scope.token_scopes
+        return self.scope.can(action)
+
+
+UNITS = {"EA": UnitOfMeasure.EACHES, "CA": UnitOfMeasure.CASES}
+X12_UNITS = {value: key for key, value in UNITS.items()}
+GTIN_QUALIFIERS = (x12.ItemId.UPC, x12.ItemId.EAN, x12.ItemId.GTIN14)
+_SERVICE_LINE_FIELD = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
+
+
+def _item_id_positions(segment: x12.Segment, start: int = 6) -> dict[str, int]:
+    """Qualifier -> position of its value in a PO1/LIN id-pair list."""
+    return {segment[index]: index + 1 for index in range(start, len(segment.elements), 2) if segment[index]}
+
+
+def _product_mismatch(qualifier: str, value: str, po_line) -> bool:
+    if qualifier == x12.ItemId.ASIN:
+        return value != po_line.asin
+    if qualifier == x12.ItemId.VENDOR_ITEM:
+        return value != po_line.vendor_sku
+    if qualifier in GTIN_QUALIFIERS:
+        gtin = po_line.product.gtin if po_line.product is not None else ""
+        return value.zfill(14) != gtin.zfill(14)
+    return False

@@ -1,0 +1,124 @@
+"""Outbound X12: the 850 of a new purchase order and the 820 remittance advice, for the vendor's active
+trading partner."""
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from edi import x12
+from purchase_orders.models import PurchaseOrder, PurchaseOrderType, UnitOfMeasure
+from vendor_portal.errors import DomainValidationError
+from vendor_portal.models import Vendor, VendorAccount
+from vendor_portal.services.audit import Actor
+
+from ..models import ControlNumberKind, Direction, Interchange, TransactionRecord
+from ._common import X12_UNITS
+from .interchanges import _allocate, _OutboundSet, _store_outbound
+from .partners import _x12_partner, active_partner, retailer_partner
+
+# Outbound: 850 -------------------------------------------------------------------------------------
+ORDER_TYPES = {  # BEG02 (92)
+    PurchaseOrderType.REGULAR: "SA",
+    PurchaseOrderType.RUSH: "RO",
+    PurchaseOrderType.NEW_PRODUCT: "NE",
+    PurchaseOrderType.CONSIGNED: "CN",
+}
+_NOT_X12_TEXT = re.compile(r"[^A-Za-z0-9 !\"&'()+,\-./:;?=%@\[\]_{}\\|<#$]")
+
+
+def x12_text(value: str, limit: int = 60) -> str:
+    """Free text as X12 can carry it with the default delimiters (* > ~ ^ never appear in data)."""
+    return re.sub(r"\s+", " ", _NOT_X12_TEXT.sub(" ", value or "")).strip()[:limit]
+
+
+def _gtin_pair(gtin: str) -> dict[str, str]:
+    qualifier = {12: x12.ItemId.UPC, 13: x12.ItemId.EAN, 14: x12.ItemId.GTIN14}.get(len(gtin or ""))
+    return {qualifier: gtin} if qualifier else {}
+
+
+def x12_purchase_order(po: PurchaseOrder) -> x12.PurchaseOrder:
+    dc = po.ship_to
+    vendor_code = VendorAccount.objects.filter(vendor_id=po.vendor_id, marketplace_id=po.marketplace_id).values_list("vendor_code", flat=True).first()
+    document = x12.PurchaseOrder(
+        po_number=po.number, po_date=timezone.localdate(po.order_date), purpose="00", order_type=ORDER_TYPES.get(po.order_type, "SA"),
+        currency=po.currency, references={"IA": vendor_code or po.vendor.code},
+        ship_not_before=timezone.localdate(po.ship_window_start), ship_not_after=timezone.localdate(po.ship_window_end),
+        deliver_not_before=timezone.localdate(po.delivery_window_start) if po.delivery_window_start else None,
+        deliver_not_after=timezone.localdate(po.delivery_window_end) if po.delivery_window_end else None,
+        parties=[x12.Party(
+            entity_code="ST", name=x12_text(dc.name), id_qualifier="92", id_code=dc.code,
+            address_lines=[x12_text(line, 55) for line in (dc.line1, dc.line2) if line],
+            city=x12_text(dc.city, 30), state=dc.state_or_region if len(dc.state_or_region) == 2 else "", postal_code=x12_text(dc.postal_code, 15), country=dc.country_code,
+        )],
+    )
+    for line in po.lines.select_related("product").order_by("sequence"):
+        if line.ordered_quantity <= 0:
+            continue
+        item_ids = {x12.ItemId.ASIN: line.asin, x12.ItemId.VENDOR_ITEM: line.vendor_sku}
+        if line.product is not None:
+            item_ids.update(_gtin_pair(line.product.gtin))
+        pack_size = line.unit_size if line.unit_of_measure == UnitOfMeasure.CASES else (line.product.case_pack if line.product else None)
+        document.lines.append(x12.PurchaseOrderLine(
+            line_number=str(line.sequence), quantity=line.ordered_quantity, uom=X12_UNITS[line.unit_of_measure],
+            unit_price=line.net_cost, price_basis="NT", item_ids=item_ids, description=x12_text(line.title, 80), pack_size=pack_size,
+        ))
+    return document
+
+
+def edi_purchase_order_850(*, purchase_order: PurchaseOrder, actor: Actor | None = None) -> Interchange | None:
+    """The 850 of a PO for the vendor's active trading partner, once: a second call returns the first.
+    None when the vendor does not trade by EDI."""
+    actor = actor or Actor.system()
+    with transaction.atomic():
+        po = PurchaseOrder.objects.select_for_update().select_related("vendor", "ship_to").get(pk=purchase_order.pk)
+        partner = active_partner(po.vendor)
+        if partner is None:
+            return None
+        sent = TransactionRecord.objects.filter(
+            set_id="850", object_type=po._meta.label_lower, object_id=str(po.pk), interchange__direction=Direction.OUTBOUND
+        ).select_related("interchange").first()
+        if sent is not None:
+            return sent.interchange
+        document = x12_purchase_order(po)
+        isa_number = _allocate(partner, ControlNumberKind.INTERCHANGE)
+        group_number = _allocate(partner, ControlNumberKind.GROUP)
+        set_number = _allocate(partner, ControlNumberKind.TRANSACTION_SET)
+        text = x12.write_document(
+            document, sender=retailer_partner(), receiver=_x12_partner(partner), interchange_control_number=isa_number,
+            group_control_number=group_number, set_control_number=set_number, created_at=timezone.now(),
+        )
+        return _store_outbound(
+            partner=partner, isa_control_number=isa_number, text=text, actor=actor, action="edi_interchange.send",
+            sets=[_OutboundSet("850", group_number, set_number, reference=po.number, obj=po)],
+        )
+
+
+# Outbound: 820 -------------------------------------------------------------------------------------
+def edi_remittance_820(*, vendor: Vendor, remittance: x12.Remittance, actor: Actor | None = None, remittance_object=None) -> Interchange:
+    """An 820 remittance advice for the vendor's active trading partner. `remittance` is the plain
+    edi.x12 dataclass; `remittance_object` is the portal's payment row it describes, when there is one."""
+    actor = actor or Actor.system()
+    with transaction.atomic():
+        partner = active_partner(vendor)
+        if partner is None:
+            raise DomainValidationError(_("%(vendor)s has no active EDI trading partner.") % {"vendor": vendor.code})
+        if not remittance.parties:
+            remittance.parties = [
+                x12.Party("PR", x12_text(getattr(settings, "PORTAL_RETAILER_NAME", "")), "92", retailer_partner().id),
+                x12.Party("PE", x12_text(vendor.name), "92", vendor.code),
+            ]
+        isa_number = _allocate(partner, ControlNumberKind.INTERCHANGE)
+        group_number = _allocate(partner, ControlNumberKind.GROUP)
+        set_number = _allocate(partner, ControlNumberKind.TRANSACTION_SET)
+        text = x12.write_document(
+            remittance, sender=retailer_partner(), receiver=_x12_partner(partner), interchange_control_number=isa_number,
+            group_control_number=group_number, set_control_number=set_number, created_at=timezone.now(),
+        )
+        return _store_outbound(
+            partner=partner, isa_control_number=isa_number, text=text, actor=actor, action="edi_interchange.send",
+            sets=[_OutboundSet("820", group_number, set_number, reference=remittance.trace_number, obj=remittance_object)],
+        )

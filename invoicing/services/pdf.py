@@ -1,0 +1,71 @@
+"""The invoice's PDF/A-3b, its data attached as JSON: rendered and stored under a deterministic key, served
+while current."""
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from vendor_portal.errors import NotFoundError
+from vendor_portal.services.audit import Actor
+
+from ..models import Invoice
+from .document import InvoiceDocument, computed_totals
+
+
+def invoice_document_render(*, invoice: Invoice, actor: Actor):
+    """Render the invoice as PDF/A-3b with its data attached as JSON; stored under a deterministic key."""
+    import hashlib
+    import json
+    import os
+    import tempfile
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.template.loader import render_to_string
+    from weasyprint import Attachment
+
+    from vendor_portal.models import Document
+    from vendor_portal.models.jobs import document_upload_to
+    from vendor_portal.pdfa import render_html_pdfa
+
+    from ..selectors import invoice_data_json
+
+    document = InvoiceDocument.load(invoice)
+    data = json.dumps(invoice_data_json(document), indent=2, sort_keys=True).encode()
+    with tempfile.TemporaryDirectory() as directory:
+        data_path = os.path.join(directory, f"{invoice.invoice_type.lower()}-{invoice.pk}.json")
+        with open(data_path, "wb") as handle:
+            handle.write(data)
+        html = render_to_string("invoicing/invoice_pdf.html", {"doc": document, "invoice": invoice, "totals": computed_totals(document)})
+        pdf = render_html_pdfa(
+            html, variant="pdf/a-3b",
+            attachments=[Attachment(filename=data_path, description="Invoice data (Amazon vendorInvoices shape)", relationship="Data")],
+        )
+    with transaction.atomic():
+        # One document per key: the old file goes, so the new one is stored under the same name.
+        for old in Document.objects.select_for_update().filter(vendor=invoice.vendor, kind="invoice", key=invoice.document_key):
+            old.file.delete(save=False)
+            old.delete()
+        stored = Document(
+            vendor=invoice.vendor, kind="invoice", key=invoice.document_key, content_type="application/pdf", size=len(pdf),
+            title=(_("%(type)s %(n)s") % {"type": invoice.get_invoice_type_display(), "n": invoice.number})[:200],
+            sha256=hashlib.sha256(pdf).hexdigest(), target_type=invoice._meta.label_lower, target_id=str(invoice.pk), uploaded_by=actor.user,
+        )
+        name = document_upload_to(stored, invoice.document_key)
+        default_storage.delete(name)  # a file left by an earlier run must not push the new one to another name
+        stored.file.save(name, ContentFile(pdf), save=False)
+        stored.save()
+    return stored
+
+
+def invoice_document(*, scope, invoice_id, actor: Actor):
+    """The stored PDF/A, rendered first when missing or older than the invoice's last change."""
+    from vendor_portal.models import Document
+
+    invoice = Invoice.objects.visible_to(scope).filter(pk=invoice_id).first() if str(invoice_id).isdigit() else None
+    if invoice is None:
+        raise NotFoundError(_("Invoice not found."))
+    stored = Document.objects.filter(vendor=invoice.vendor, kind="invoice", key=invoice.document_key).first()
+    if stored is None or stored.created_at < invoice.updated_at or not stored.file or not stored.file.storage.exists(stored.file.name):
+        stored = invoice_document_render(invoice=invoice, actor=actor)
+    return stored

@@ -1,0 +1,198 @@
+"""The vendor's side: a purchase order confirmed (acknowledged) line by line, accepted, backordered or
+rejected, with the ship and delivery dates it commits to."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vendor_portal.errors import DomainValidationError, InvalidTransitionError
+from vendor_portal.services.audit import Actor, audit_record, snapshot
+
+from ..models import Acknowledgement, PurchaseOrder, PurchaseOrderState, RejectionReason, UnitOfMeasure
+from ._common import LINE_AUDITED, PO_AUDITED, _error, _locked_po
+
+
+@dataclass
+class LineConfirmation:
+    """The vendor's answer for one line. Accepted + backordered + rejected must equal the ordered quantity."""
+
+    sequence: int
+    accepted: int = 0
+    backordered: int = 0
+    rejected: int = 0
+    rejection_reason: str = ""
+    backorder_date: datetime.date | None = None
+
+
+def confirmation_errors(po: PurchaseOrder, lines_by_sequence: dict, confirmations: list[LineConfirmation], *, ship_date, delivery_date) -> list[dict]:
+    """Every rule a confirmation must meet, one error per line and field: nothing is saved if any fails."""
+    errors = []
+    given = {}
+    for index, confirmation in enumerate(confirmations):
+        where = f"lines[{index}]"
+        line = lines_by_sequence.get(confirmation.sequence)
+        if line is None:
+            errors.append(_error(f"{where}.sequence", _("PO %(number)s has no line %(n)s.") % {"number": po.number, "n": confirmation.sequence}))
+            continue
+        if confirmation.sequence in given:
+            errors.append(_error(f"{where}.sequence", _("Line %(n)s is confirmed twice.") % {"n": confirmation.sequence}))
+            continue
+        given[confirmation.sequence] = confirmation
+        quantities = (confirmation.accepted, confirmation.backordered, confirmation.rejected)
+        if any(q is None or q < 0 for q in quantities):
+            errors.append(_error(f"{where}.accepted", _("Quantities cannot be negative.")))
+            continue
+        total = sum(quantities)
+        if total != line.ordered_quantity:
+            errors.append(
+                _error(
+                    f"{where}.accepted",
+                    _("Line %(n)s: accepted + backordered + rejected is %(total)s, but %(ordered)s were ordered.")
+                    % {"n": line.sequence, "total": total, "ordered": line.ordered_quantity},
+                    "quantities_do_not_add_up",
+                )
+            )
+        if line.rejected_quantity and confirmation.rejected < line.rejected_quantity and po.acknowledged_at:
+            errors.append(_error(f"{where}.rejected", _("Line %(n)s: a rejected quantity stays rejected.") % {"n": line.sequence}, "rejected_stays_rejected"))
+        if confirmation.backordered:
+            if not line.backorder_allowed:
+                errors.append(_error(f"{where}.backordered", _("Line %(n)s does not allow backorders.") % {"n": line.sequence}, "backorder_not_allowed"))
+            elif confirmation.backorder_date is None:
+                errors.append(_error(f"{where}.backorder_date", _("Line %(n)s: give the date the backordered units will be available.") % {"n": line.sequence}))
+            elif confirmation.backorder_date > timezone.localdate(po.ship_window_end) + datetime.timedelta(days=60):
+                errors.append(_error(f"{where}.backorder_date", _("Line %(n)s: the backorder date is more than 60 days after the ship window.") % {"n": line.sequence}))
+        if confirmation.rejected and confirmation.rejection_reason not in RejectionReason.values:
+            errors.append(_error(f"{where}.rejection_reason", _("Line %(n)s: choose why the units are rejected.") % {"n": line.sequence}, "rejection_reason_required"))
+        product = line.product
+        supplied_eaches = (confirmation.accepted + confirmation.backordered) * line.eaches_per_unit
+        if line.unit_of_measure == UnitOfMeasure.CASES and product is not None and supplied_eaches and supplied_eaches < product.minimum_order_quantity:
+            errors.append(
+                _error(f"{where}.accepted", _("Line %(n)s: below the minimum order quantity of %(moq)s.") % {"n": line.sequence, "moq": product.minimum_order_quantity}, "moq")
+            )
+        if line.unit_of_measure == UnitOfMeasure.EACHES and product is not None:
+            for name, quantity in (("accepted", confirmation.accepted), ("backordered", confirmation.backordered)):
+                if quantity and product.case_pack > 1 and quantity % product.case_pack:
+                    errors.append(
+                        _error(
+                            f"{where}.{name}",
+                            _("Line %(n)s: %(q)s eaches is not a whole number of cases of %(pack)s.") % {"n": line.sequence, "q": quantity, "pack": product.case_pack},
+                            "case_pack",
+                        )
+                    )
+            supplied = confirmation.accepted + confirmation.backordered
+            if supplied and supplied < product.minimum_order_quantity:
+                errors.append(
+                    _error(f"{where}.accepted", _("Line %(n)s: below the minimum order quantity of %(moq)s.") % {"n": line.sequence, "moq": product.minimum_order_quantity}, "moq")
+                )
+    # A line the buyer cancelled entirely has nothing left to confirm.
+    missing = sorted(sequence for sequence, line in lines_by_sequence.items() if sequence not in given and line.ordered_quantity > 0)
+    for sequence in missing:
+        errors.append(_error("lines", _("Line %(n)s has no confirmation: every line must be confirmed.") % {"n": sequence}, "line_missing"))
+    window_start, window_end = timezone.localdate(po.ship_window_start), timezone.localdate(po.ship_window_end)
+    if ship_date is not None and not window_start <= ship_date <= window_end:
+        errors.append(_error("scheduled_ship_date", _("The ship date must be inside the ship window (%(start)s to %(end)s).") % {"start": window_start, "end": window_end}))
+    if delivery_date is not None:
+        if po.delivery_window_start and po.delivery_window_end:
+            d_start, d_end = timezone.localdate(po.delivery_window_start), timezone.localdate(po.delivery_window_end)
+            if not d_start <= delivery_date <= d_end:
+                errors.append(_error("scheduled_delivery_date", _("The delivery date must be inside the delivery window (%(start)s to %(end)s).") % {"start": d_start, "end": d_end}))
+        if ship_date is not None and delivery_date < ship_date:
+            errors.append(_error("scheduled_delivery_date", _("Delivery cannot be before shipping.")))
+    return errors
+
+
+def purchase_order_acknowledge(
+    *,
+    scope,
+    number: str,
+    lines: list[LineConfirmation],
+    actor: Actor,
+    scheduled_ship_date: datetime.date | None = None,
+    scheduled_delivery_date: datetime.date | None = None,
+) -> PurchaseOrder:
+    """Confirm (or revise) a PO line by line. All or nothing; two people confirming at once are serialised."""
+    with transaction.atomic():
+        po = _locked_po(scope, number)
+        if not po.is_confirmable:
+            raise InvalidTransitionError(
+                _("PO %(number)s can no longer be confirmed: it is %(state)s.") % {"number": po.number, "state": po.get_state_display().lower()}
+            )
+        # of=("self",): the product join is an outer join, which PostgreSQL cannot lock.
+        po_lines = {line.sequence: line for line in po.lines.select_for_update(of=("self",)).select_related("product").order_by("sequence")}
+        if any(line.shipped_quantity for line in po_lines.values()):
+            raise InvalidTransitionError(_("PO %(number)s has shipped units: its confirmation can no longer be revised.") % {"number": po.number})
+        errors = confirmation_errors(po, po_lines, lines, ship_date=scheduled_ship_date, delivery_date=scheduled_delivery_date)
+        if errors:
+            raise DomainValidationError(_("The confirmation has errors; nothing was saved."), errors=errors)
+        now = timezone.now()
+        po_before = snapshot(po, PO_AUDITED)
+        for confirmation in lines:
+            line = po_lines[confirmation.sequence]
+            before = snapshot(line, LINE_AUDITED)
+            line.accepted_quantity = confirmation.accepted
+            line.backordered_quantity = confirmation.backordered
+            line.rejected_quantity = confirmation.rejected
+            line.rejection_reason = confirmation.rejection_reason if confirmation.rejected else ""
+            line.backorder_date = confirmation.backorder_date if confirmation.backordered else None
+            line.acknowledged_at = now
+            after = snapshot(line, LINE_AUDITED)
+            if after != before:
+                line.save()
+                audit_record(actor=actor, action="purchase_order_line.confirm", obj=line, vendor=po.vendor, before=before, after=after)
+        revision = (po.acknowledgements.order_by("-revision").values_list("revision", flat=True).first() or 0) + 1
+        acknowledgement = Acknowledgement.objects.create(
+            purchase_order=po,
+            revision=revision,
+            channel=actor.channel,
+            submitted_by=actor.user,
+            scheduled_ship_date=scheduled_ship_date,
+            scheduled_delivery_date=scheduled_delivery_date,
+            lines=[
+                {
+                    "sequence": c.sequence, "accepted": c.accepted, "backordered": c.backordered, "rejected": c.rejected,
+                    "rejection_reason": c.rejection_reason if c.rejected else "",
+                    "backorder_date": c.backorder_date.isoformat() if c.backorder_date and c.backordered else None,
+                }
+                for c in sorted(lines, key=lambda c: c.sequence)
+            ],
+        )
+        audit_record(actor=actor, action="acknowledgement.submit", obj=acknowledgement, vendor=po.vendor, after={"revision": revision, "lines": acknowledgement.lines})
+        # The first dates given are the promise; later ones are estimates.
+        if scheduled_ship_date:
+            if po.promised_ship_date is None:
+                po.promised_ship_date = scheduled_ship_date
+            po.estimated_ship_date = scheduled_ship_date
+        if scheduled_delivery_date:
+            if po.promised_delivery_date is None:
+                po.promised_delivery_date = scheduled_delivery_date
+            po.estimated_delivery_date = scheduled_delivery_date
+        nothing_accepted = all(line.accepted_quantity + line.backordered_quantity == 0 for line in po_lines.values())
+        po.state = PurchaseOrderState.CANCELLED if nothing_accepted else PurchaseOrderState.ACKNOWLEDGED
+        po.state_changed_at = now if po.state != po_before["state"] else po.state_changed_at
+        po.acknowledged_at = now
+        po.has_unconfirmed_changes = False
+        po.save()
+        audit_record(actor=actor, action="purchase_order.acknowledge", obj=po, before=po_before, after=snapshot(po, PO_AUDITED))
+    return po
+
+
+def confirmations_accepting_all(po: PurchaseOrder) -> list[LineConfirmation]:
+    """'Accept all': every open line accepted in full, except what an earlier revision rejected (it stays rejected)."""
+    confirmations = []
+    for line in po.lines.all():
+        if line.ordered_quantity == 0:
+            continue
+        rejected = line.rejected_quantity if po.acknowledged_at else 0
+        confirmations.append(
+            LineConfirmation(
+                sequence=line.sequence,
+                accepted=line.ordered_quantity - rejected,
+                rejected=rejected,
+                rejection_reason=line.rejection_reason if rejected else "",
+            )
+        )
+    return confirmations

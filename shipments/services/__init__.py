@@ -1,0 +1,15 @@
+"""Every write on ship plans, ASNs, cartons, pallets, labels and receipts, a module per use case.
+
+HTML views, the portal API, the Amazon-compatible door and EDI call these, so they behave identically.
+PO line quantities change only through purchase_orders.services.line_quantities.
+
+- plans: ship plans (drafts) created, changed, cancelled; cartons, pallets, carton moves, tracking numbers
+- asn: the original ASN submitted, a Replace ASN
+- confirmations: ASNs the vendor's own system built, with its cartons, pallets and SSCCs
+- receiving: receipts at the DC, over and short
+- labels: the label job and labels rendered on request; labels outdated by a change
+- packing_list: the vendor's packing list uploaded, the portal's rendered
+- sscc: SSCC allocation from the vendor's counter
+- documents: a finished file stored as a Document
+- _common: helpers the modules share
+"""

@@ -1,0 +1,65 @@
+"""What the shipments service modules share: the locked read of a shipment and its state check,
+field errors, the audit snapshots of a shipment and its lines, and a DC's time zone."""
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+
+from django.utils.translation import gettext as _
+
+from vendor_portal.errors import DomainValidationError, InvalidTransitionError, NotFoundError
+from vendor_portal.roles import Role
+from vendor_portal.services.audit import snapshot
+
+from ..models import Shipment
+
+SHIPMENT_AUDITED = [
+    "shipment_identifier", "state", "ship_to_id", "ship_from_id", "transport_mode", "transport_method", "carrier_scac",
+    "carrier_name", "ship_date", "estimated_arrival", "bol_number", "pro_number", "cartons_per_pallet", "asn_type",
+    "asn_revision", "submitted_at", "receiving_started_at", "received_at", "cancelled_at",
+]
+SHIPPERS = [Role.VENDOR_ADMIN, Role.VENDOR_OPS]
+
+
+def _error(field_name: str | None, message: str, code: str = "invalid") -> dict:
+    return {"field": field_name, "message": message, "code": code}
+
+
+# Reads used by writes ------------------------------------------------------------------------------
+def _shipment_for_update(scope, shipment_id) -> Shipment:
+    """Lock the shipment row; another vendor's shipment is 'not found'."""
+    try:
+        shipment = Shipment.objects.visible_to(scope).select_for_update().filter(pk=int(shipment_id)).first()
+    except (TypeError, ValueError):
+        shipment = None
+    if shipment is None:
+        raise NotFoundError(_("Shipment not found."))
+    return shipment
+
+
+def _refuse_unless(shipment: Shipment, state: str, verb: str) -> None:
+    if not shipment.can_transition_to(state):
+        raise InvalidTransitionError(
+            _("Shipment %(id)s cannot be %(verb)s: it is %(state)s.")
+            % {"id": shipment.shipment_identifier, "verb": verb, "state": shipment.get_state_display().lower()}
+        )
+
+
+def _header_snapshot(shipment: Shipment) -> dict:
+    return snapshot(shipment, SHIPMENT_AUDITED)
+
+
+def _lines_snapshot(shipment: Shipment) -> list[dict]:
+    return [{"purchase_order_line": line.purchase_order_line_id, "quantity": line.quantity} for line in shipment.lines.order_by("pk")]
+
+
+def _zone(name: str):
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return datetime.timezone.utc
+
+
+def _raise_if(errors: list[dict], message: str) -> None:
+    if errors:
+        raise DomainValidationError(message, errors=errors)
