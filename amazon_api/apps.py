@@ -10,6 +10,7 @@ class AmazonApiConfig(AppConfig):
     def ready(self):
         from vendor_portal.roles import Action
 
+        from . import invoices
         from .acknowledgements import ITEMS_KEY, apply_order_acknowledgement
         from .models import TransactionKind
         from .schema import PREFIXES
@@ -23,5 +24,8 @@ class AmazonApiConfig(AppConfig):
             TransactionKind.SHIPMENT_CONFIRMATION, apply_shipment_confirmation, items_key=CONFIRMATIONS_KEY, read_action=Action.VIEW_SHIPMENTS
         )
         register_transaction_handler(TransactionKind.SHIPMENT, apply_shipment, items_key=SHIPMENTS_KEY, read_action=Action.VIEW_SHIPMENTS)
+        register_transaction_handler(
+            TransactionKind.INVOICE, invoices.apply_invoice, items_key=invoices.ITEMS_KEY, read_action=Action.VIEW_INVOICES
+        )
         # The shipping model's definitions become components of /api/schema/ like the orders model's.
         PREFIXES.setdefault(VENDOR_SHIPMENTS, "VendorShipments")

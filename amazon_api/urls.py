@@ -1,9 +1,7 @@
 """Amazon's paths, mounted at /vendor/ (no trailing slashes, as Amazon's clients call them)."""
 from django.urls import path
 
-from invoicing.amazon import SubmitInvoicesView
-
-from . import shipment_views, views
+from . import invoices, shipment_views, views
 
 urlpatterns = [
     path("orders/v1/purchaseOrders", views.PurchaseOrderListView.as_view(), name="amazon-purchase-orders"),
@@ -14,5 +12,5 @@ urlpatterns = [
     path("shipping/v1/shipments", shipment_views.ShipmentListView.as_view(), name="amazon-shipments"),
     path("shipping/v1/transportLabels", shipment_views.TransportLabelListView.as_view(), name="amazon-transport-labels"),
     path("transactions/v1/transactions/<str:transactionId>", views.TransactionDetailView.as_view(), name="amazon-transaction"),
-    path("payments/v1/invoices", SubmitInvoicesView.as_view(), name="amazon-invoices"),
+    path("payments/v1/invoices", invoices.SubmitInvoicesView.as_view(), name="amazon-invoices"),
 ]

@@ -26,7 +26,6 @@ class InvoicingConfig(AppConfig):
             NeedsMe(_("Invoices on hold"), "/invoices/?state=on_hold", Action.VIEW_INVOICES,
                     lambda request, scope: _on_hold(scope), order=42)
         )
-        _register_amazon_handler()
 
 
 def _attention(scope) -> int:
@@ -46,12 +45,3 @@ def _submitted(scope) -> int:
 
     return Invoice.objects.visible_to(scope).filter(state=InvoiceState.SUBMITTED).count()
 
-
-def _register_amazon_handler():
-    """The Amazon-compatible submitInvoices door, when the amazon_api app offers its transaction registry."""
-    try:
-        from amazon_api.models import Transaction  # noqa: F401
-        from amazon_api.services import register_transaction_handler  # noqa: F401
-    except ImportError:
-        return
-    from . import amazon  # noqa: F401

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from amazon_api.models import TransactionKind
 from amazon_api.schema import sp_api_operation
 from amazon_api.spec import VENDOR_INVOICES, request_errors
-from amazon_api.services import register_transaction_handler, transaction_submit
+from amazon_api.services import transaction_submit
 from amazon_api.views import AmazonDoorView
 from vendor_portal.api.errors import AMAZON_CODES
 from vendor_portal.errors import DomainValidationError, PortalError
@@ -27,9 +27,9 @@ from purchase_orders.models import PurchaseOrder
 from vendor_portal.models import Marketplace, VendorAccount
 from vendor_portal.roles import Action
 
-from .models import Invoice, InvoiceLine, InvoiceType
-from .services.drafts import invoice_create
-from .services.submission import invoice_submit
+from invoicing.models import Invoice, InvoiceLine, InvoiceType
+from invoicing.services.drafts import invoice_create
+from invoicing.services.submission import invoice_submit
 
 ITEMS_KEY = "invoices"
 MAX_INVOICES = 100
@@ -281,8 +281,6 @@ def apply_invoice(*, item: dict, index: int, scope, actor) -> list[dict]:
         return _service_errors(error, item, positions, where)
     return []
 
-
-register_transaction_handler(TransactionKind.INVOICE, apply_invoice, items_key=ITEMS_KEY, read_action=Action.VIEW_INVOICES)
 
 
 class SubmitInvoicesView(AmazonDoorView):
