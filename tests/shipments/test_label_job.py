@@ -92,10 +92,6 @@ def _drop_connection_pools(app):
 def start_worker(tmp_path, worker_broker):
     """Starts `celery -A vendor_portal worker -c 1` processes on the test database and the private
     broker; `transport_options` are added to the broker's for that worker only."""
-    from django.db import connection
-
-    if connection.vendor == "sqlite" and connection.creation.is_in_memory_db(connection.settings_dict["NAME"]):
-        pytest.skip("the worker is another process: it needs a database it can open (set DATABASE_URL to PostgreSQL)")
     processes = []
 
     def start(*, pool="solo", transport_options=None):
