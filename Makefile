@@ -5,6 +5,11 @@ BIN = $(VENV)/bin
 PY = $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist processes for `make test`: one per core (PYTEST_WORKERS=0 runs the suite in one process).
+PYTEST_WORKERS ?= auto
+# The schemathesis fuzz runs take half the suite's time: `make test` leaves them out, TEST_MARKERS=fuzz runs
+# only them, TEST_MARKERS= everything (CI).
+TEST_MARKERS ?= not fuzz
 export DJANGO_SETTINGS_MODULE ?= vendor_portal.settings.local
 # Runs a command that needs the database: DATABASE_URL's server when it is set; otherwise the checkout's own
 # PostgreSQL (var/postgres), started if need be and stopped when the last command using it ends.
@@ -45,12 +50,12 @@ worker: install
 beat: install
 	$(WITH_DB) $(BIN)/celery -A vendor_portal beat --loglevel=INFO
 
-# The whole suite. DATABASE_URL / REDIS_URL select PostgreSQL / Redis servers (CI sets both).
+# The suite, in parallel. DATABASE_URL / REDIS_URL select PostgreSQL / Redis servers (CI sets both).
 test: install
-	DJANGO_SETTINGS_MODULE=vendor_portal.settings.test $(WITH_DB) $(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=vendor_portal.settings.test $(WITH_DB) $(PY) -m pytest -n $(PYTEST_WORKERS) -m "$(TEST_MARKERS)" $(PYTEST_ARGS)
 
 test-fast: install
-	DJANGO_SETTINGS_MODULE=vendor_portal.settings.test $(WITH_DB) $(PY) -m pytest -m "not browser and not celery_worker" $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=vendor_portal.settings.test $(WITH_DB) $(PY) -m pytest -n $(PYTEST_WORKERS) -m "not browser and not celery_worker and not fuzz" $(PYTEST_ARGS)
 
 messages: install
 	$(WITH_DB) sh -c '$(PY) manage.py makemessages -l zh_Hans --ignore "static/*" --ignore ".venv/*" && $(PY) manage.py compilemessages --ignore ".venv"'

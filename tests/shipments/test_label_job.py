@@ -58,7 +58,9 @@ def worker_broker(tmp_path, settings):
     settings.MEDIA_ROOT = str(media)
     redis_url = os.environ.get("REDIS_URL", "")
     if redis_url:
-        broker = {"broker_url": redis_url, "broker_transport_options": {}}
+        # Every key of this test under its own prefix: a worker restoring unacknowledged messages (the crash tests)
+        # must not hand back the job of a test running beside it (pytest-xdist) on the same Redis database.
+        broker = {"broker_url": redis_url, "broker_transport_options": {"global_keyprefix": f"{queue}:"}}
     else:
         folder = tmp_path / "broker"
         folder.mkdir()
