@@ -15,17 +15,24 @@ export DJANGO_SETTINGS_MODULE ?= vendor_portal.settings.local
 # PostgreSQL (var/postgres), started if need be and stopped when the last command using it ends.
 WITH_DB = $(PY) -P vendor_portal/local_postgres.py run --
 
-.PHONY: install run serve worker beat test test-fast migrate seed messages bench clean
+.PHONY: install lock run serve worker beat test test-fast migrate seed messages bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+# Every package comes from requirements.lock, checked against its hashes, as a wheel (nothing to compile);
+# the project itself brings only its metadata.
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install --quiet --require-hashes --only-binary :all: -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(VENV)/.installed
+
+# Pins in pyproject.toml -> requirements.lock, with every package's hashes (after changing a pin).
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes \
+		--quiet --custom-compile-command "make lock" -o requirements.lock
 
 migrate: install
 	$(WITH_DB) $(PY) manage.py migrate --noinput
