@@ -41,12 +41,17 @@ seed: migrate
 	$(WITH_DB) $(PY) manage.py seed_demo
 
 # Web server, Celery worker and beat together; Ctrl-C stops them all (and the checkout's PostgreSQL).
+# Exported rather than set on the command line, which would need a shell between make and the launcher:
+# make hands SIGTERM to its own child only.
+run: export PATH := $(abspath $(BIN)):$(PATH)
+run: export HOST := $(HOST)
+run: export PORT := $(PORT)
 run: seed
 	@echo ""
 	@echo "  Vendor Portal: http://$(HOST):$(PORT)/   (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	@echo "  Sign in as acme-ops, acme-finance, acme-admin, retail-buyer, ... with password 'demo'."
 	@echo ""
-	PATH="$(abspath $(BIN)):$$PATH" HOST=$(HOST) PORT=$(PORT) $(WITH_DB) $(BIN)/honcho -f Procfile.dev start
+	$(WITH_DB) $(BIN)/honcho -f Procfile.dev start
 
 serve: install
 	$(WITH_DB) $(PY) manage.py runserver $(HOST):$(PORT)
