@@ -75,6 +75,13 @@ def worker_broker(tmp_path, settings):
     yield {"queue": queue, "media": media, **broker}
     app.conf.update(saved)
     _drop_connection_pools(app)
+    if redis_url:  # the test's keys are all under its prefix: leave none behind
+        import redis
+
+        client = redis.Redis.from_url(redis_url)
+        for key in client.scan_iter(f"{queue}:*"):
+            client.delete(key)
+        client.close()
 
 
 def _drop_connection_pools(app):
