@@ -7,7 +7,8 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir -e .
 COPY . .
-RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
+# The settings want a database named (there is no default in production); collectstatic never connects to it.
+RUN SECRET_KEY=build-only DATABASE_URL=postgres://build-only@localhost/unused python manage.py collectstatic --noinput
 RUN useradd --create-home portal && mkdir -p /app/var && chown -R portal /app/var
 USER portal
 EXPOSE 8000

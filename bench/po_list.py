@@ -119,9 +119,8 @@ def load(world: dict, pos: int, lines: int) -> tuple[int, float]:
         _insert(PurchaseOrderLine, line_rows)
         print(f"  loaded {indexes[-1] + 1:,} POs ({time.perf_counter() - started:.0f} s)", flush=True)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {PurchaseOrder._meta.db_table}")
-            cursor.execute(f"ANALYZE {PurchaseOrderLine._meta.db_table}")
+        cursor.execute(f"ANALYZE {PurchaseOrder._meta.db_table}")
+        cursor.execute(f"ANALYZE {PurchaseOrderLine._meta.db_table}")
     return pos, time.perf_counter() - started
 
 
@@ -178,9 +177,6 @@ def _line_rows(world: dict, header: dict, po_id: int, lines: int, rng: random.Ra
 
 def _insert(model, rows: list[dict]) -> None:
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**{f.attname: row.get(f.attname, _default(f)) for f in fields}) for row in rows], batch_size=2000)
-        return
     buffer = io.StringIO()
     for row in rows:
         buffer.write("\t".join(_copy_value(row[f.attname] if f.attname in row else _default(f)) for f in fields))
@@ -271,8 +267,7 @@ def main() -> None:
     parser.add_argument("--creates", type=int, default=200, help="POs to issue through the POST API (default 200)")
     args = parser.parse_args()
 
-    version = f" {connection.pg_version // 10000}" if connection.vendor == "postgresql" else ""
-    print(f"Database: {connection.vendor}{version}, {connection.settings_dict['NAME']}")
+    print(f"Database: PostgreSQL {connection.pg_version // 10000}, {connection.settings_dict['NAME']}")
     world = setup_world()
     _, load_seconds = load(world, args.pos, args.lines)
     total = PurchaseOrder.objects.filter(vendor=world["vendor"]).count()

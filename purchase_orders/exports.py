@@ -3,7 +3,6 @@ refuses an export above the bound and asks for narrower filters."""
 import csv
 import datetime
 import io
-from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -56,8 +55,7 @@ def _values(po) -> dict:
         "changed": _("yes") if po.has_unconfirmed_changes else _("no"),
         "line_count": po.line_count,
         "ordered_units": po.ordered_units or 0,
-        # Quantized here: SQLite's SUM drops trailing zeros that PostgreSQL's numeric keeps.
-        "total_cost": Decimal(po.total_cost).quantize(Decimal("0.01")) if po.total_cost is not None else None,
+        "total_cost": po.total_cost,
         "currency": po.currency,
         "payment_terms": po.get_payment_terms_display(),
         "promised_ship_date": po.promised_ship_date,

@@ -21,10 +21,8 @@ number of lines, and no row of it becomes a Python object:
 4. the webhooks (audit rows written in SQL send no post_save: `_emit_webhooks` applies the same mapping
    webhooks/events.py applies on post_save) and one notification per vendor.
 
-The statements are PostgreSQL's (LATERAL, jsonb, ON CONFLICT, data-modifying WITH). On any other database
-(SQLite, the embedded default of `make run` and `make test`) `engine_portable` computes the same rows with
-a few ORM queries and Decimal and writes them with bulk_create/bulk_update. `match_invoices_via(path, ...)`
-runs either path; tests/reconciliation/test_engine_parity.py proves they leave the same rows behind.
+The statements are PostgreSQL's (LATERAL, jsonb, ON CONFLICT, data-modifying WITH), the one database the portal
+runs on (the embedded one of `make run` and `make test` too).
 
 Rules (see DOMAIN.md):
 - shortage claim (PQV) = units invoiced beyond those received (less what earlier invoices took) x the
@@ -88,7 +86,6 @@ PAID_STATES = (InvoiceState.PAID_PARTLY, InvoiceState.PAID)
 REMATCHABLE_STATES = MATCHABLE_STATES + PAID_STATES
 CLAIMABLE_STATES = (InvoiceState.ACCEPTED, InvoiceState.ON_HOLD, InvoiceState.APPROVED_FOR_PAYMENT) + PAID_STATES
 MOVABLE_STATES = (InvoiceState.ACCEPTED, InvoiceState.ON_HOLD)  # the states the match moves an invoice out of
-BATCH = 2000
 # Sorts and hashes of a 100,000-line sweep fit in memory instead of spilling to disk (this transaction only).
 WORK_MEM = "64MB"
 
@@ -582,15 +579,6 @@ def reversal_description(kind: str, reference: str, *, credited: bool = False) -
 
 def match_invoices(*, invoice_ids=None, actor: Actor | None = None, now: datetime.datetime | None = None) -> MatchSummary:
     """Match the lines of `invoice_ids` (None: every matchable invoice). Safe to run again at any time."""
-    path = "sql" if connection.vendor == "postgresql" else "portable"
-    return match_invoices_via(path, invoice_ids=invoice_ids, actor=actor, now=now)
-
-
-def match_invoices_via(path: str, *, invoice_ids=None, actor: Actor | None = None, now: datetime.datetime | None = None) -> MatchSummary:
-    """`match_invoices` with `path`: "sql" (PostgreSQL statements, the fast one) or "portable" (the ORM and
-    Decimal, any database; see engine_portable). Both leave the same rows behind."""
-    if path not in ("sql", "portable"):
-        raise ValueError(f"Unknown match path {path!r}")
     actor = actor or Actor.system()
     now = now or timezone.now()
     summary = MatchSummary()
@@ -605,20 +593,12 @@ def match_invoices_via(path: str, *, invoice_ids=None, actor: Actor | None = Non
         locked = Invoice.objects.select_for_update().filter(invoice_type=InvoiceType.INVOICE, state__in=targets)
         if invoice_ids is not None:
             locked = locked.filter(pk__in=ids)
-        invoices = list(locked.order_by("pk").values_list("pk", "state", "vendor_id"))
+        invoices = list(locked.order_by("pk").values_list("pk", "vendor_id"))
         if not invoices:
             return summary
-        states = {pk: state for pk, state, _vendor in invoices}
-        if path == "sql":
-            listening = _webhook_listeners({vendor_id for _pk, _state, vendor_id in invoices})
-            audits, raised = _sql_match(ids=ids, every=invoice_ids is None, listening=listening, actor=actor, now=now, summary=summary)
-            _emit_webhooks(audits, listening)
-        else:
-            from .engine_portable import match_and_apply
-
-            audits, raised = match_and_apply(states=states, invoice_ids=ids if invoice_ids is not None else None, actor=actor,
-                                             now=now, summary=summary)
-            _emit_webhooks(audits)
+        listening = _webhook_listeners({vendor_id for _pk, vendor_id in invoices})
+        audits, raised = _sql_match(ids=ids, every=invoice_ids is None, listening=listening, actor=actor, now=now, summary=summary)
+        _emit_webhooks(audits, listening)
         _notify(raised)
     return summary
 

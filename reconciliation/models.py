@@ -512,8 +512,7 @@ class Remittance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "vendor", "marketplace"], name="uniq_remittance_per_run_vendor"),
             # net = gross - deductions + reversals - discounts - credit notes, and never negative (the rest carries over)
-            # Rounded to the cent: SQLite does this arithmetic in floating point (3166.30 - 40.00 - 63.33 is
-            # 3062.9700000000003 there); on PostgreSQL numeric is exact and the rounding changes nothing.
+            # The amounts have two decimal places and numeric is exact: the rounding to the cent changes nothing.
             models.CheckConstraint(
                 condition=Q(net_amount=Round(models.F("gross_paid") - models.F("deductions_total") + models.F("reversals_total")
                                              - models.F("discounts_total") - models.F("credit_notes_total"), 2)),

@@ -3,12 +3,16 @@
 Import them in a test module with `from tests.browser_support import browser, page  # noqa: F401`;
 use pytest-django's `live_server` and `transactional_db`, and `login(...)` to sign in through the form.
 """
+from pathlib import Path
+
 import pytest
 
 CHROMIUM_PATH = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1440, "height": 900}
 TIMEOUT_MS = 15_000
+# Screenshots some tests take for a person to look at after a run (the checkout's, not the machine's /tmp).
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 
 # Every module that imports `browser` gets its own copy of the session fixture, but Playwright's sync API
 # allows one running instance per thread: all copies share this one and the last to finish closes it.
@@ -29,6 +33,7 @@ def browser():
                 pytest.fail(message)  # CI installs it: missing there is a broken run, not a skip
             pytest.skip(message)
 
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         playwright = sync_playwright().start()
         _shared["playwright"] = playwright
         _shared["browser"] = playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS)

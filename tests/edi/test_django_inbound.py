@@ -421,8 +421,6 @@ def test_the_same_interchange_arriving_twice_at_once_is_applied_once(vendor):
 
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent inserts against the unique index: PostgreSQL only")
     trading_partner(vendor)
     po = purchase_order_with_lines(vendor, lines=2)
     text = accept_all_855(po, control_number=42)

@@ -113,8 +113,6 @@ def test_remittance_for_a_vendor_without_edi_is_refused(vendor):
 
 @pytest.mark.django_db(transaction=True)
 def test_control_numbers_are_unique_and_increasing_under_concurrent_allocation(vendor):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locking is what is under test: PostgreSQL only")
     partner = trading_partner(vendor)
     threads, per_thread = 6, 10
     allocated: list[list[int]] = [[] for _ in range(threads)]

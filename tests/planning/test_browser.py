@@ -3,13 +3,13 @@ it commits to a promotion, one line below what the retailer expects."""
 import pytest
 
 from planning.models import Promotion, PromotionState
-from tests.browser_support import browser, login, page  # noqa: F401
+from tests.browser_support import SCREENSHOTS, browser, login, page  # noqa: F401
 from tests.factories import ProductFactory, vendor_user
 from tests.planning.factories import publish, rows_for, shared_promotion
 from vendor_portal.roles import Role
 
-CHART_SCREENSHOT = "/tmp/planning_forecast_chart.png"
-PROMOTION_SCREENSHOT = "/tmp/planning_promotion_confirmed.png"
+CHART_SCREENSHOT = SCREENSHOTS / "planning_forecast_chart.png"
+PROMOTION_SCREENSHOT = SCREENSHOTS / "planning_promotion_confirmed.png"
 
 
 @pytest.mark.browser

@@ -6,13 +6,13 @@ import pytest
 from django.utils import timezone
 
 from purchase_orders.models import PurchaseOrder, PurchaseOrderState
-from tests.browser_support import browser, login, page  # noqa: F401
+from tests.browser_support import SCREENSHOTS, browser, login, page  # noqa: F401
 from tests.factories import ProductFactory, WarehouseFactory, marketplace, vendor_user
 from tests.purchase_orders.factories import PurchaseOrderFactory, PurchaseOrderLineFactory
 from vendor_portal.roles import Role
 
-LIST_SCREENSHOT = "/tmp/po_list.png"
-CONFIRM_SCREENSHOT = "/tmp/po_confirm.png"
+LIST_SCREENSHOT = SCREENSHOTS / "po_list.png"
+CONFIRM_SCREENSHOT = SCREENSHOTS / "po_confirm.png"
 
 
 def arrange_purchase_orders(vendor):

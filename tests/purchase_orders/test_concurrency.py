@@ -2,7 +2,7 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from purchase_orders.models import Acknowledgement, PurchaseOrderLine
 from purchase_orders.services.confirmations import LineConfirmation, purchase_order_acknowledge
@@ -15,8 +15,6 @@ from vendor_portal.tenancy import Scope
 
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_confirmations_are_serialised_never_mixed(vendor):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks (SELECT ... FOR UPDATE) need PostgreSQL; CI runs this on PostgreSQL")
     po = purchase_order_with_lines(vendor, lines=3, quantity=60)
     available = po.ship_window_end.date()
     submissions = {

@@ -7,13 +7,13 @@ from django.utils import timezone
 from reconciliation.models import DeductionKind, DeductionReason
 from reconciliation.services.disputes import dispute_create
 from reconciliation.services.payment_runs import payment_run_create, payment_run_decide, payment_run_pay
-from tests.browser_support import browser, login, page  # noqa: F401
+from tests.browser_support import SCREENSHOTS, browser, login, page  # noqa: F401
 from tests.invoicing.factories import shipped_po
 from tests.reconciliation.factories import accepted_invoice, ap_user, deduction, finance_user, submitted_invoice
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import scope_for_user
 
-SCREENSHOT = "/tmp/payment_summary.png"
+SCREENSHOT = SCREENSHOTS / "payment_summary.png"
 
 
 def a_finance_quarter(vendor):

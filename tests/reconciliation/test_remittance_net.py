@@ -1,4 +1,4 @@
-"""The database holds a remittance to its sum to the cent, on SQLite (floating point) as on PostgreSQL."""
+"""The database holds a remittance to its sum, to the cent."""
 import datetime
 from decimal import Decimal
 
@@ -20,8 +20,8 @@ def _remittance(vendor, *, net: str) -> Remittance:
         )
 
 
-def test_a_net_that_adds_up_to_the_cent_is_stored_even_where_the_sum_is_floating_point(vendor):
-    # 3166.30 - 40.00 - 63.33 is 3062.9700000000003 in floating point (SQLite's arithmetic).
+def test_a_net_that_adds_up_to_the_cent_is_stored(vendor):
+    # 3166.30 - 40.00 - 63.33 would be 3062.9700000000003 in floating point; numeric is exact.
     assert _remittance(vendor, net="3062.97").net_amount == Decimal("3062.97")
 
 

@@ -2,7 +2,6 @@ import datetime
 import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from purchase_orders.models import PurchaseOrderState
@@ -188,8 +187,6 @@ def test_ssccs_are_never_reused_after_cartons_are_removed(vendor, scope, actor):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_allocations_get_disjoint_ssccs(vendor):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
     results, errors = [], []
     barrier = threading.Barrier(2)
 

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-# On PostgreSQL the database itself refuses to change or delete audit rows, whatever code runs.
+# The database itself refuses to change or delete audit rows, whatever code runs.
 # (TRUNCATE, used by test tear-down and by operators purging a whole database, is not affected.)
 FORWARD = """
 CREATE OR REPLACE FUNCTION vendor_portal_audit_append_only() RETURNS trigger AS $$
@@ -17,16 +17,6 @@ DROP FUNCTION IF EXISTS vendor_portal_audit_append_only();
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD)
-
-
 class Migration(migrations.Migration):
     dependencies = [("vendor_portal", "0001_initial")]
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [migrations.RunSQL(FORWARD, BACKWARD)]

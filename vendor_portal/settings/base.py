@@ -1,9 +1,13 @@
 """Settings shared by every environment. The environment is read here and only here."""
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from vendor_portal import local_postgres
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -80,21 +84,16 @@ TEMPLATES = [
     }
 ]
 
-# Databases: DATABASE_URL selects PostgreSQL in CI and production; the embedded default is SQLite.
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The web server and the Celery worker write to the same file: WAL and a busy timeout
-    # let them take turns instead of failing with "database is locked".
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
-    }
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Databases: DATABASE_URL names a PostgreSQL server (CI, production). Without it, the checkout's own PostgreSQL
+# under var/postgres, which the make targets start and stop (vendor_portal/local_postgres.py): the settings only
+# read where it listens, and never start it.
+_database_url = env("DATABASE_URL", default="") or local_postgres.running_database_url()
+if not _database_url:
+    raise ImproperlyConfigured(local_postgres.NOT_RUNNING)
+DATABASES = {"default": env.db_url_config(_database_url)}
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])  # a socket's folder comes percent-encoded, as libpq reads it
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "vendor_portal.User"

@@ -1,4 +1,7 @@
+import os
+
 from .base import *  # noqa: F401,F403
+from .base import VAR_DIR
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -10,3 +13,19 @@ CELERY_TASK_EAGER_PROPAGATES = True
 AUTH_PASSWORD_VALIDATORS = []
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "10000/min"}}  # noqa: F405
 WEBHOOKS_ALLOW_LOCAL_HTTP = True
+
+# Files of each pytest-xdist worker (gw0, gw1, ...) in a folder of its own: the workers' databases number rows
+# alike, so two workers would write the same storage keys. Never the development server's var/media.
+TEST_FILES_DIR = VAR_DIR / "test" / os.environ.get("PYTEST_XDIST_WORKER", "main")
+MEDIA_ROOT = str(TEST_FILES_DIR / "media")
+EDI_INBOX_DIR = str(TEST_FILES_DIR / "edi" / "inbox")
+CELERY_BEAT_SCHEDULE_FILENAME = str(TEST_FILES_DIR / "celerybeat-schedule")
+if not REDIS_URL:  # noqa: F405
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
+        "data_folder_in": str(TEST_FILES_DIR / "broker"),
+        "data_folder_out": str(TEST_FILES_DIR / "broker"),
+        "control_folder": str(TEST_FILES_DIR / "broker-control"),
+    }
+for _folder in ("media", "edi/inbox", "broker", "broker-control"):
+    (TEST_FILES_DIR / _folder).mkdir(parents=True, exist_ok=True)
