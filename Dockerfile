@@ -4,8 +4,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext curl \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY pyproject.toml README.md ./
-RUN pip install --no-cache-dir -e .
+# The portal runs from its folder: only its dependencies are installed, from the lock, checked by hash.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes --only-binary :all: -r requirements.lock
 COPY . .
 # The settings want a database named (there is no default in production); collectstatic never connects to it.
 RUN SECRET_KEY=build-only DATABASE_URL=postgres://build-only@localhost/unused python manage.py collectstatic --noinput

@@ -20,19 +20,20 @@ WITH_DB = $(PY) -P vendor_portal/local_postgres.py run --
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
-# Every package comes from requirements.lock, checked against its hashes, as a wheel (nothing to compile);
-# the project itself brings only its metadata.
-$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/activate
-	$(PY) -m pip install --quiet --require-hashes --only-binary :all: -r requirements.lock
+# Every package comes from requirements-dev.lock, checked against its hashes, as a wheel (nothing to compile);
+# the project itself brings only its metadata. requirements.lock is the same without the dev extra (Dockerfile).
+$(VENV)/.installed: requirements-dev.lock pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install --quiet --require-hashes --only-binary :all: -r requirements-dev.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(VENV)/.installed
 
-# Pins in pyproject.toml -> requirements.lock, with every package's hashes (after changing a pin).
+# Pins in pyproject.toml -> the lock files, with every package's hashes (after changing a pin).
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock"
 lock: install
-	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes \
-		--quiet --custom-compile-command "make lock" -o requirements.lock
+	$(UV_COMPILE) -o requirements.lock
+	$(UV_COMPILE) --extra dev -o requirements-dev.lock
 
 migrate: install
 	$(WITH_DB) $(PY) manage.py migrate --noinput
