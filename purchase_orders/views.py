@@ -24,7 +24,6 @@ from vendor_portal.tenancy import get_visible_or_404
 from . import exports, imports
 from .forms import (
     DUE_SOON_HOURS,
-    LINE_ERROR_FIELD,
     LineChangeForm,
     PurchaseOrderCancelForm,
     PurchaseOrderConfirmationForm,
@@ -266,7 +265,7 @@ def purchase_order_confirm(request, number):
                     scheduled_delivery_date=dates.get("scheduled_delivery_date"),
                 )
             except DomainValidationError as error:
-                form.add_domain_errors(error.as_error_list())
+                form.add_domain_errors(error.field_errors())
                 context["error_message"] = error.message
             except PortalError as error:
                 messages.error(request, error.message)
@@ -329,17 +328,14 @@ def purchase_order_new(request):
             try:
                 po = purchase_order_create(data=po_input, actor=Actor.from_request(request))
             except DomainValidationError as error:
-                for item in error.as_error_list():
-                    field = item.get("field") or ""
-                    match = LINE_ERROR_FIELD.match(field)
-                    if match and int(match.group(1)) < len(filled):
-                        line_form = filled[int(match.group(1))]
-                        name = "vendor_sku" if match.group(2) == "asin" else match.group(2)
-                        line_form.add_error(name if name in line_form.fields else None, item["message"])
-                    elif field in form.fields:
-                        form.add_error(field, item["message"])
+                for item in error.field_errors():
+                    if item.ref in filled:
+                        name = "vendor_sku" if item.field == "asin" else item.field
+                        item.ref.add_error(name if name in item.ref.fields else None, item.message)
+                    elif item.ref is None and item.field in form.fields:
+                        form.add_error(item.field, item.message)
                     else:
-                        line_errors.append(item["message"])
+                        line_errors.append(item.message)
             else:
                 messages.success(request, _("Purchase order %(number)s issued to %(vendor)s.") % {"number": po.number, "vendor": po.vendor.code})
                 return redirect("po_detail", number=po.number)
@@ -378,16 +374,13 @@ def purchase_order_change_view(request, number):
                     scope=request.scope, number=po.number, actor=Actor.from_request(request), lines=[c for _f, c in changes], **dates
                 )
             except DomainValidationError as error:
-                for item in error.as_error_list():
-                    field = item.get("field") or ""
-                    match = LINE_ERROR_FIELD.match(field)
-                    if match and int(match.group(1)) < len(changes):
-                        line_form = changes[int(match.group(1))][0]
-                        line_form.add_error("ordered_quantity", item["message"])
-                    elif field in windows.fields:
-                        windows.add_error(field, item["message"])
+                for item in error.field_errors():
+                    if item.ref in line_forms:
+                        item.ref.add_error("ordered_quantity", item.message)
+                    elif item.ref is None and item.field in windows.fields:
+                        windows.add_error(item.field, item.message)
                     else:
-                        errors.append(item["message"])
+                        errors.append(item.message)
             except PortalError as error:
                 messages.error(request, error.message)
                 return redirect("po_detail", number=po.number)
