@@ -21,7 +21,7 @@ from amazon_api.schema import sp_api_operation
 from amazon_api.spec import VENDOR_INVOICES, request_errors
 from amazon_api.services import transaction_submit
 from amazon_api.views import AmazonDoorView
-from vendor_portal.api.errors import AMAZON_CODES
+from amazon_api.errors import amazon_code
 from vendor_portal.errors import DomainValidationError, PortalError
 from purchase_orders.models import PurchaseOrder
 from vendor_portal.models import Marketplace, VendorAccount
@@ -248,7 +248,7 @@ def _amazon_error(*, code: str, message: str, invoice_id: str, sequence=None, ru
 def _service_errors(error: PortalError, item: dict, positions: list[int], where: str) -> list[dict]:
     import re
 
-    code = AMAZON_CODES.get(error.status, "InvalidInput")
+    code = amazon_code(error.status)
     out = []
     for problem in error.as_error_list():
         field = problem.get("field") or ""
