@@ -341,6 +341,36 @@ def test_approval_rechecks_and_refuses_units_taken_meanwhile(vendor, scope, acto
     assert ApprovalRequest.objects.get(pk=invoice.approval_request_id).status == "pending"
 
 
+@pytest.fixture
+def hard_checks(monkeypatch):
+    """The invoices the submission's hard checks ran on, once per run."""
+    from invoicing.services import submission
+
+    checked, real = [], submission.invoice_check
+    monkeypatch.setattr(submission, "invoice_check", lambda document, **kwargs: checked.append(document.invoice.pk) or real(document, **kwargs))
+    return checked
+
+
+def test_a_submission_runs_the_hard_checks_once(vendor, scope, actor, hard_checks):
+    invoice = invoice_create(scope=scope, data=invoice_input(payload(shipped_po(vendor))), actor=actor)
+
+    invoice_submit(scope=scope, invoice_id=invoice.pk, actor=actor)
+
+    assert hard_checks == [invoice.pk]
+    assert Invoice.objects.get(pk=invoice.pk).state == InvoiceState.SUBMITTED
+
+
+def test_above_the_threshold_the_request_and_the_approval_each_check_once(vendor, scope, actor, hard_checks):
+    invoice = above_threshold(vendor, scope, actor)
+    assert hard_checks == [invoice.pk]
+    checker = vendor_user(vendor, Role.VENDOR_ADMIN, username="acme-admin")
+
+    approval_decide(approval=invoice.approval_request, approve=True, actor=Actor(user=checker), scope=scope_for_user(checker))
+
+    assert hard_checks == [invoice.pk, invoice.pk]  # the approval re-checks under its own lock: units may have gone meanwhile
+    assert Invoice.objects.get(pk=invoice.pk).state == InvoiceState.SUBMITTED
+
+
 # Retailer decisions ---------------------------------------------------------------------------------
 def test_retailer_rejects_and_po_units_are_free_again(vendor, scope, actor):
     po = shipped_po(vendor, quantity=10)
