@@ -68,23 +68,18 @@ class PortalError(Exception):
         self.field = field
         # Several problems at once: e.g. one per PO line.
         self.errors = list(errors or [])
+        if not all(isinstance(error, FieldError) for error in self.errors):
+            raise TypeError("PortalError(errors=...) takes FieldErrors: build them with field_error().")
         super().__init__(self.message)
 
     def field_errors(self) -> list[FieldError]:
         """The problems, at least one: the error itself when it names no field problems."""
         if not self.errors:
             return [FieldError(ref=None, field=self.field, code=self.code, message=self.message)]
-        return [_as_field_error(e, self.code) for e in self.errors]
+        return list(self.errors)
 
     def as_error_list(self, locate: Locator = default_location) -> list[dict]:
         return error_list(self.field_errors(), locate)
-
-
-def _as_field_error(error, default_code: str) -> FieldError:
-    if isinstance(error, FieldError):
-        return error
-    # An error still written as a dict {"field", "message", "code"} (the older form).
-    return FieldError(ref=None, field=error.get("field"), code=error.get("code", default_code), message=str(error["message"]))
 
 
 class DomainValidationError(PortalError):
