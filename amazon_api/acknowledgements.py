@@ -2,44 +2,46 @@
 
 The POST checks the shape (the model's SubmitAcknowledgementRequest, dates, POs that exist for the
 caller); the worker maps each acknowledgement to LineConfirmations and lets the service apply it, all
-or nothing per PO. What the service cannot know is checked here: that each item is the PO's own
-(sequence and product identifiers agree), that sellingParty is the vendor's code in the PO's
-marketplace, that orderedQuantity is what the PO now orders, and quantities in another unit convert.
-Every refusal names the PO, the item sequence, the rule and the field.
+or nothing per PO. The door passes each item as it was given (its sequence, product identifiers,
+orderedQuantity and acknowledged quantities in their units): the service checks them against the PO line
+and converts. What only the door knows is checked here: that sellingParty is the vendor's code in the
+PO's marketplace, and one rejection reason per item. Every refusal names the PO, the item sequence, the
+rule and the field, at the item's own path.
 """
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from purchase_orders.models import PurchaseOrder, PurchaseOrderLine, UnitOfMeasure
+from purchase_orders.models import PurchaseOrder
 from purchase_orders.services.confirmations import LineConfirmation, purchase_order_acknowledge
-from vendor_portal.api.errors import AMAZON_CODES
-from vendor_portal.errors import PortalError
+from purchase_orders.services.line_identity import GivenQuantity
+from vendor_portal.errors import FieldError, PortalError, field_error
 from vendor_portal.models import VendorAccount
 
+from .errors import amazon_code
 from .spec import VENDOR_ORDERS, request_errors
 
 ITEMS_KEY = "acknowledgements"
 CODE_TO_FIELD = {"Accepted": "accepted", "Backordered": "backordered", "Rejected": "rejected"}
-# The service's field names for a line, as paths inside Amazon's item.
-SERVICE_FIELD_SUFFIX = {
+# The service's field names for an item, as paths inside Amazon's item (when the item's acknowledgements
+# do not say more precisely where).
+ITEM_FIELDS = {
     "sequence": ".itemSequenceNumber",
+    "asin": ".amazonProductIdentifier",
+    "vendor_sku": ".vendorProductIdentifier",
+    "gtin": "",
+    "ordered_quantity": ".orderedQuantity",
     "accepted": ".itemAcknowledgements",
     "backordered": ".itemAcknowledgements",
     "rejected": ".itemAcknowledgements",
-    "rejection_reason": ".itemAcknowledgements.rejectionReason",
-    "backorder_date": ".itemAcknowledgements.scheduledShipDate",
+    "rejection_reason": ".itemAcknowledgements",
+    "backorder_date": ".itemAcknowledgements",
 }
-SERVICE_PO_FIELDS = {
-    "scheduled_ship_date": ".items.itemAcknowledgements.scheduledShipDate",
-    "scheduled_delivery_date": ".items.itemAcknowledgements.scheduledDeliveryDate",
-}
-_SERVICE_LINE_FIELD = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
+PO_FIELDS = {"lines": ".items", "scheduled_ship_date": ".items", "scheduled_delivery_date": ".items"}
 
 
 def parse_amazon_datetime(value) -> datetime.datetime | None:
@@ -55,14 +57,14 @@ def parse_amazon_datetime(value) -> datetime.datetime | None:
 
 
 # At the door (the POST) ---------------------------------------------------------------------------
-def submit_errors(body) -> list[dict]:
+def submit_errors(body) -> list[FieldError]:
     """The request's shape: Amazon's model, at least one acknowledgement, every date readable."""
     errors = request_errors(VENDOR_ORDERS, "SubmitAcknowledgementRequest", body)
     if errors:
         return errors
     acknowledgements = body.get(ITEMS_KEY) or []
     if not acknowledgements:
-        return [{"field": ITEMS_KEY, "message": _("Send at least one acknowledgement."), "code": "required"}]
+        return [field_error(None, ITEMS_KEY, _("Send at least one acknowledgement."), "required")]
     for a, acknowledgement in enumerate(acknowledgements):
         dates = [(f"acknowledgements[{a}].acknowledgementDate", acknowledgement.get("acknowledgementDate"))]
         for i, item in enumerate(acknowledgement.get("items") or []):
@@ -72,16 +74,16 @@ def submit_errors(body) -> list[dict]:
                         dates.append((f"acknowledgements[{a}].items[{i}].itemAcknowledgements[{j}].{name}", given[name]))
         for path, value in dates:
             if parse_amazon_datetime(value) is None:
-                errors.append({"field": path, "message": _("%(field)s must be an ISO-8601 date-time.") % {"field": path}, "code": "invalid"})
+                errors.append(field_error(None, path, _("%(field)s must be an ISO-8601 date-time.") % {"field": path}))
     return errors
 
 
-def unknown_purchase_order_errors(*, scope, body) -> list[dict]:
+def unknown_purchase_order_errors(*, scope, body) -> list[FieldError]:
     """Every acknowledged PO must be the caller's: another vendor's PO is as unknown as a missing one."""
     numbers = {acknowledgement["purchaseOrderNumber"] for acknowledgement in body[ITEMS_KEY]}
     known = set(PurchaseOrder.objects.visible_to(scope).filter(number__in=numbers).values_list("number", flat=True))
     return [
-        {"field": f"acknowledgements[{a}].purchaseOrderNumber", "message": _("The purchase order was not found."), "code": "not_found"}
+        field_error(None, f"acknowledgements[{a}].purchaseOrderNumber", _("The purchase order was not found."), "not_found")
         for a, acknowledgement in enumerate(body[ITEMS_KEY])
         if acknowledgement["purchaseOrderNumber"] not in known
     ]
@@ -93,13 +95,37 @@ def amazon_error(*, code: str, message: str, number: str, sequence=None, rule: s
     return {"code": code, "message": message, "details": "; ".join(f"{key}={value}" for key, value in details if value is not None)}
 
 
+@dataclass(eq=False)
+class _Item:
+    """An item of the payload: where it is, its itemSequenceNumber as given, and where its
+    itemAcknowledgements put each service field (the first one that carries it)."""
+
+    path: str
+    sequence: object = None
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def locate(self, name: str | None) -> str:
+        if not name:
+            return self.path
+        return self.fields.get(name) or self.path + ITEM_FIELDS.get(name, "")
+
+
+@dataclass(eq=False)
+class _Quantity:
+    """An ItemQuantity of the payload (orderedQuantity, acknowledgedQuantity) of the item `item`."""
+
+    path: str
+    item: _Item
+
+
 @dataclass
 class MappedAcknowledgement:
     number: str
+    where: str
     confirmations: list[LineConfirmation] = field(default_factory=list)
-    positions: list[tuple[str, int]] = field(default_factory=list)  # per confirmation: (Amazon item path, sequence)
     scheduled_ship_date: datetime.date | None = None
     scheduled_delivery_date: datetime.date | None = None
+    date_paths: dict[str, str] = field(default_factory=dict)  # the service's date field -> the date it came from
     errors: list[dict] = field(default_factory=list)
 
     def refuse(self, sequence, rule: str, path: str, message: str) -> None:
@@ -109,57 +135,19 @@ class MappedAcknowledgement:
             text = _("Purchase order %(number)s, item %(sequence)s: %(problem)s") % {"number": self.number, "sequence": sequence, "problem": message}
         self.errors.append(amazon_error(code="InvalidInput", message=text, number=self.number, sequence=sequence, rule=rule, field=path))
 
-
-def in_line_units(quantity: dict, line: PurchaseOrderLine) -> int | None:
-    """An ItemQuantity in the line's own unit (Eaches, or Cases of the line's size); None if it does not convert."""
-    amount = quantity.get("amount")
-    if not isinstance(amount, int):
-        return None
-    unit = quantity.get("unitOfMeasure") or line.unit_of_measure
-    size = quantity.get("unitSize")
-    if unit == line.unit_of_measure and (unit == UnitOfMeasure.EACHES or size in (None, line.unit_size)):
-        return amount
-    eaches = amount * (size or line.unit_size) if unit == UnitOfMeasure.CASES else amount
-    if eaches % line.eaches_per_unit:
-        return None
-    return eaches // line.eaches_per_unit
+    def locate(self, problem: FieldError) -> tuple[str, object]:
+        """Where in the payload a service error belongs, and the item sequence it concerns."""
+        ref = problem.ref
+        if isinstance(ref, _Quantity):
+            return ref.path, ref.item.sequence
+        if isinstance(ref, _Item):
+            return ref.locate(problem.field), ref.sequence
+        path = self.date_paths.get(problem.field) or self.where + PO_FIELDS.get(problem.field, "")
+        return path, problem.data.get("sequence")
 
 
-def _resolve_line(mapped: MappedAcknowledgement, item: dict, lines: dict, path: str) -> PurchaseOrderLine | None:
-    asin, sku = item.get("amazonProductIdentifier"), item.get("vendorProductIdentifier")
-    raw_sequence = item.get("itemSequenceNumber")
-    if raw_sequence is not None:
-        if not str(raw_sequence).strip().isdigit():
-            mapped.refuse(raw_sequence, "unknown_item", f"{path}.itemSequenceNumber", _("itemSequenceNumber must be the line number on the purchase order."))
-            return None
-        line = lines.get(int(raw_sequence))
-        if line is None:
-            mapped.refuse(raw_sequence, "unknown_item", f"{path}.itemSequenceNumber", _("the purchase order has no such item."))
-            return None
-        if (asin and asin != line.asin) or (sku and sku != line.vendor_sku):
-            mapped.refuse(
-                line.sequence,
-                "product_identifier_mismatch",
-                f"{path}.{'amazonProductIdentifier' if asin and asin != line.asin else 'vendorProductIdentifier'}",
-                _("the product identifier is not the one this purchase order orders on this item (ASIN %(asin)s, SKU %(sku)s).") % {"asin": line.asin, "sku": line.vendor_sku},
-            )
-            return None
-        return line
-    if not asin and not sku:
-        mapped.refuse(None, "item_not_identified", path, _("give itemSequenceNumber, amazonProductIdentifier or vendorProductIdentifier for each item."))
-        return None
-    matches = [line for line in lines.values() if (asin and line.asin == asin) or (sku and line.vendor_sku == sku)]
-    if len(matches) == 1:
-        line = matches[0]
-        if (asin and asin != line.asin) or (sku and sku != line.vendor_sku):
-            mapped.refuse(line.sequence, "product_identifier_mismatch", path, _("the ASIN and the vendor SKU belong to different items."))
-            return None
-        return line
-    if not matches:
-        mapped.refuse(None, "product_identifier_mismatch", path, _("no item of this purchase order has this product identifier."))
-    else:
-        mapped.refuse(None, "item_ambiguous", path, _("several items have this product identifier; give itemSequenceNumber."))
-    return None
+def _quantity(given: dict, path: str, item: _Item) -> GivenQuantity:
+    return GivenQuantity(given.get("amount"), given.get("unitOfMeasure") or "", given.get("unitSize"), ref=_Quantity(path, item))
 
 
 def _selling_party_code(po: PurchaseOrder) -> str:
@@ -167,8 +155,8 @@ def _selling_party_code(po: PurchaseOrder) -> str:
     return account or po.vendor.code
 
 
-def map_acknowledgement(acknowledgement: dict, po: PurchaseOrder, lines: dict, where: str) -> MappedAcknowledgement:
-    mapped = MappedAcknowledgement(number=po.number)
+def map_acknowledgement(acknowledgement: dict, po: PurchaseOrder, where: str) -> MappedAcknowledgement:
+    mapped = MappedAcknowledgement(number=po.number, where=where)
     expected_party = _selling_party_code(po)
     given_party = (acknowledgement.get("sellingParty") or {}).get("partyId")
     if given_party != expected_party:
@@ -176,76 +164,66 @@ def map_acknowledgement(acknowledgement: dict, po: PurchaseOrder, lines: dict, w
             None, "selling_party_mismatch", f"{where}.sellingParty.partyId",
             _("sellingParty must be your vendor code in this purchase order's marketplace (%(code)s).") % {"code": expected_party},
         )
-    ship_dates, delivery_dates = [], []
+    dates: dict[str, list[tuple[datetime.date, str]]] = {"scheduled_ship_date": [], "scheduled_delivery_date": []}
     for i, item in enumerate(acknowledgement.get("items") or []):
         path = f"{where}.items[{i}]"
-        line = _resolve_line(mapped, item, lines, path)
-        if line is None:
+        raw_sequence = item.get("itemSequenceNumber")
+        if raw_sequence is not None and not str(raw_sequence).strip().isdigit():
+            mapped.refuse(raw_sequence, "unknown_item", f"{path}.itemSequenceNumber", _("itemSequenceNumber must be the line number on the purchase order."))
             continue
-        ordered = in_line_units(item.get("orderedQuantity") or {}, line)
-        if ordered != line.ordered_quantity:
-            mapped.refuse(
-                line.sequence, "ordered_quantity_mismatch", f"{path}.orderedQuantity",
-                _("orderedQuantity must be what the purchase order now orders: %(qty)s %(unit)s.") % {"qty": line.ordered_quantity, "unit": line.unit_of_measure},
-            )
-            continue
-        quantities = {"accepted": 0, "backordered": 0, "rejected": 0}
-        reasons, backorder_dates = [], []
-        for j, given in enumerate(item.get("itemAcknowledgements") or []):
-            quantity = in_line_units(given.get("acknowledgedQuantity") or {}, line)
-            if quantity is None or quantity < 0:
-                mapped.refuse(
-                    line.sequence, "quantity_unit", f"{path}.itemAcknowledgements[{j}].acknowledgedQuantity",
-                    _("the acknowledged quantity must be a whole number of the item's unit (%(unit)s of %(size)s).") % {"unit": line.unit_of_measure, "size": line.unit_size},
-                )
-                continue
-            code = given["acknowledgementCode"]
-            quantities[CODE_TO_FIELD[code]] += quantity
-            ship = parse_amazon_datetime(given.get("scheduledShipDate"))
-            delivery = parse_amazon_datetime(given.get("scheduledDeliveryDate"))
-            if code == "Rejected" and given.get("rejectionReason") and given["rejectionReason"] not in reasons:
-                reasons.append(given["rejectionReason"])
+        at = _Item(path, raw_sequence)
+        given, reasons, backorder_dates = [], [], []
+        for j, answer in enumerate(item.get("itemAcknowledgements") or []):
+            answer_path = f"{path}.itemAcknowledgements[{j}]"
+            code = answer["acknowledgementCode"]
+            status = CODE_TO_FIELD[code]
+            given.append((status, _quantity(answer.get("acknowledgedQuantity") or {}, f"{answer_path}.acknowledgedQuantity", at)))
+            at.fields.setdefault(status, f"{answer_path}.acknowledgedQuantity")
+            ship = parse_amazon_datetime(answer.get("scheduledShipDate"))
+            delivery = parse_amazon_datetime(answer.get("scheduledDeliveryDate"))
+            if code == "Rejected":
+                at.fields.setdefault("rejection_reason", f"{answer_path}.rejectionReason")
+                if answer.get("rejectionReason") and answer["rejectionReason"] not in reasons:
+                    reasons.append(answer["rejectionReason"])
             elif code == "Backordered" and (ship or delivery):
+                at.fields.setdefault("backorder_date", f"{answer_path}.{'scheduledShipDate' if ship else 'scheduledDeliveryDate'}")
                 backorder_dates.append(timezone.localdate(ship or delivery))
             elif code == "Accepted":
-                ship_dates += [timezone.localdate(ship)] if ship else []
-                delivery_dates += [timezone.localdate(delivery)] if delivery else []
+                if ship:
+                    dates["scheduled_ship_date"].append((timezone.localdate(ship), f"{answer_path}.scheduledShipDate"))
+                if delivery:
+                    dates["scheduled_delivery_date"].append((timezone.localdate(delivery), f"{answer_path}.scheduledDeliveryDate"))
         if len(reasons) > 1:
-            mapped.refuse(line.sequence, "one_rejection_reason", f"{path}.itemAcknowledgements", _("give one rejection reason per item."))
+            mapped.refuse(raw_sequence, "one_rejection_reason", f"{path}.itemAcknowledgements", _("give one rejection reason per item."))
             continue
         mapped.confirmations.append(
             LineConfirmation(
-                sequence=line.sequence,
+                sequence=int(raw_sequence) if raw_sequence is not None else None,
+                asin=item.get("amazonProductIdentifier") or "",
+                vendor_sku=item.get("vendorProductIdentifier") or "",
+                ordered=_quantity(item.get("orderedQuantity") or {}, f"{path}.orderedQuantity", at),
+                given=given,
                 rejection_reason=reasons[0] if reasons else "",
                 backorder_date=max(backorder_dates) if backorder_dates else None,
-                **quantities,
+                ref=at,
             )
         )
-        mapped.positions.append((path, line.sequence))
-    # The PO keeps one promised date: the earliest any accepted item gives.
-    mapped.scheduled_ship_date = min(ship_dates) if ship_dates else None
-    mapped.scheduled_delivery_date = min(delivery_dates) if delivery_dates else None
+    # The PO keeps one promised date: the earliest any accepted item gives; its errors point there.
+    for name, given_dates in dates.items():
+        if given_dates:
+            day, path = min(given_dates)
+            setattr(mapped, name, day)
+            mapped.date_paths[name] = path
     return mapped
 
 
-def _service_errors(error: PortalError, mapped: MappedAcknowledgement, lines: dict, where: str) -> list[dict]:
-    code = AMAZON_CODES.get(error.status, "InvalidInput")
-    given = {sequence for _path, sequence in mapped.positions}
-    missing = iter(sorted(set(lines) - given))
+def _service_errors(error: PortalError, mapped: MappedAcknowledgement) -> list[dict]:
+    code = amazon_code(error.status)
     out = []
-    for problem in error.as_error_list():
-        service_field = problem.get("field") or ""
-        sequence, path = None, where
-        match = _SERVICE_LINE_FIELD.match(service_field)
-        if match and int(match[1]) < len(mapped.positions):
-            item_path, sequence = mapped.positions[int(match[1])]
-            path = item_path + SERVICE_FIELD_SUFFIX.get(match[2] or "", "")
-        elif problem["code"] == "line_missing":
-            sequence, path = next(missing, None), f"{where}.items"
-        elif service_field in SERVICE_PO_FIELDS:
-            path = where + SERVICE_PO_FIELDS[service_field]
-        message = _("Purchase order %(number)s: %(problem)s") % {"number": mapped.number, "problem": problem["message"]}
-        out.append(amazon_error(code=code, message=message, number=mapped.number, sequence=sequence, rule=problem["code"], field=path))
+    for problem in error.field_errors():
+        path, sequence = mapped.locate(problem)
+        message = _("Purchase order %(number)s: %(problem)s") % {"number": mapped.number, "problem": problem.message}
+        out.append(amazon_error(code=code, message=message, number=mapped.number, sequence=sequence, rule=problem.code, field=path))
     return out
 
 
@@ -256,9 +234,7 @@ def apply_order_acknowledgement(*, item: dict, index: int, scope, actor) -> list
     po = PurchaseOrder.objects.visible_to(scope).select_related("vendor").filter(number=number).first()
     if po is None:
         return [amazon_error(code="NotFound", message=_("The purchase order was not found."), number=number, rule="not_found", field=f"{where}.purchaseOrderNumber")]
-    # Read without a lock: sequences and product identifiers of a line never change; the service locks and re-checks the rest.
-    lines = {line.sequence: line for line in po.lines.order_by("sequence")}
-    mapped = map_acknowledgement(item, po, lines, where)
+    mapped = map_acknowledgement(item, po, where)
     if mapped.errors:
         return mapped.errors
     try:
@@ -271,5 +247,5 @@ def apply_order_acknowledgement(*, item: dict, index: int, scope, actor) -> list
             scheduled_delivery_date=mapped.scheduled_delivery_date,
         )
     except PortalError as error:
-        return _service_errors(error, mapped, lines, where)
+        return _service_errors(error, mapped)
     return []

@@ -10,7 +10,10 @@ class AmazonApiConfig(AppConfig):
     def ready(self):
         from vendor_portal.roles import Action
 
+        from vendor_portal.error_views import register_error_renderer
+
         from . import invoices
+        from .errors import amazon_error_response
         from .acknowledgements import ITEMS_KEY, apply_order_acknowledgement
         from .models import TransactionKind
         from .schema import PREFIXES
@@ -27,5 +30,7 @@ class AmazonApiConfig(AppConfig):
         register_transaction_handler(
             TransactionKind.INVOICE, invoices.apply_invoice, items_key=invoices.ITEMS_KEY, read_action=Action.VIEW_INVOICES
         )
+        # Django's own errors under the door's paths (unknown path, unknown host, a crash) in Amazon's shape too.
+        register_error_renderer("/vendor/", amazon_error_response)
         # The shipping model's definitions become components of /api/schema/ like the orders model's.
         PREFIXES.setdefault(VENDOR_SHIPMENTS, "VendorShipments")

@@ -8,6 +8,7 @@ names every refused invoice, line and rule.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -21,14 +22,15 @@ from amazon_api.schema import sp_api_operation
 from amazon_api.spec import VENDOR_INVOICES, request_errors
 from amazon_api.services import transaction_submit
 from amazon_api.views import AmazonDoorView
-from vendor_portal.api.errors import AMAZON_CODES
-from vendor_portal.errors import DomainValidationError, PortalError
+from amazon_api.errors import amazon_code
+from vendor_portal.errors import DomainValidationError, FieldError, PortalError, field_error
 from purchase_orders.models import PurchaseOrder
 from vendor_portal.models import Marketplace, VendorAccount
 from vendor_portal.roles import Action
 
 from invoicing.models import Invoice, InvoiceLine, InvoiceType
 from invoicing.services.drafts import invoice_create
+from invoicing.services.inputs import InvoiceChargeInput, InvoiceInput, InvoiceLineInput, InvoiceTaxInput
 from invoicing.services.submission import invoice_submit
 
 ITEMS_KEY = "invoices"
@@ -46,7 +48,7 @@ SUBMIT_EXAMPLE = {
                    "invoicedQuantity": {"amount": 96, "unitOfMeasure": "Eaches"}, "netCost": {"currencyCode": "USD", "amount": "10.00"}}],
     }]
 }
-# Service error fields -> where they sit in Amazon's Invoice.
+# Service error fields -> where they sit in Amazon's Invoice (or, for a line's field, in its item).
 HEADER_FIELDS = {
     "number": ".id", "invoice_date": ".date", "currency": ".invoiceTotal.currencyCode", "grand_total": ".invoiceTotal.amount",
     "items_subtotal": ".items", "charges_total": ".chargeDetails", "allowances_total": ".allowanceDetails", "taxes": ".taxDetails",
@@ -70,161 +72,183 @@ def parse_datetime(value) -> datetime.datetime | None:
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, datetime.timezone.utc)
 
 
-def submit_errors(body) -> list[dict]:
+def submit_errors(body) -> list[FieldError]:
     """The request's shape: Amazon's model, 1 to 100 invoices, readable dates, no id twice."""
     errors = request_errors(VENDOR_INVOICES, "SubmitInvoicesRequest", body)
     if errors:
         return errors
     invoices = body.get(ITEMS_KEY) or []
     if not invoices or len(invoices) > MAX_INVOICES:
-        return [{"field": ITEMS_KEY, "message": _("Send 1 to %(n)s invoices.") % {"n": MAX_INVOICES}, "code": "invalid"}]
+        return [field_error(None, ITEMS_KEY, _("Send 1 to %(n)s invoices.") % {"n": MAX_INVOICES})]
     seen = set()
     for index, invoice in enumerate(invoices):
         if parse_datetime(invoice.get("date")) is None:
-            errors.append({"field": f"invoices[{index}].date", "message": _("The date must be an ISO-8601 date-time."), "code": "invalid"})
+            errors.append(field_error(None, f"invoices[{index}].date", _("The date must be an ISO-8601 date-time.")))
         if invoice["id"] in seen:
-            errors.append({"field": f"invoices[{index}].id", "message": _("Invoice id %(id)s appears twice.") % {"id": invoice["id"]}, "code": "duplicate"})
+            errors.append(field_error(None, f"invoices[{index}].id", _("Invoice id %(id)s appears twice.") % {"id": invoice["id"]}, "duplicate"))
         seen.add(invoice["id"])
         for i, item in enumerate(invoice.get("items") or []):
             if item.get("creditNoteDetails") and invoice["invoiceType"] != InvoiceType.CREDIT_NOTE:
-                errors.append({"field": f"invoices[{index}].items[{i}].creditNoteDetails",
-                               "message": _("creditNoteDetails belong only on a CreditNote."), "code": "credit_details_on_invoice"})
+                errors.append(field_error(None, f"invoices[{index}].items[{i}].creditNoteDetails", _("creditNoteDetails belong only on a CreditNote."), "credit_details_on_invoice"))
     return errors
 
 
-# Mapping one Invoice onto the service payload ---------------------------------------------------------
+# Mapping one Invoice onto the service's input ----------------------------------------------------------
 class MappingError(Exception):
     def __init__(self, field: str, message: str, rule: str):
         super().__init__(message)
         self.field, self.message, self.rule = field, message, rule
 
 
-def _amount(money: dict | None, currency: str, where: str) -> str:
+@dataclass(eq=False)
+class _Row:
+    """An item, charge or tax of the payload: where it is, and for an item its itemSequenceNumber."""
+
+    path: str
+    sequence: object = None
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def _amount(money: dict | None, currency: str, where: str) -> Decimal:
     if not money:
-        return "0"
+        return Decimal("0")
     if money.get("currencyCode") != currency:
         raise MappingError(f"{where}.currencyCode", _("Every amount must be in the invoice's currency %(c)s.") % {"c": currency}, "currency_mismatch")
     try:
-        Decimal(str(money.get("amount")))
+        return Decimal(str(money.get("amount")))
     except InvalidOperation:
         raise MappingError(f"{where}.amount", _("Not a decimal amount."), "invalid")
-    return str(money["amount"])
 
 
-def _taxes(details, currency: str, where: str) -> tuple[str, str, str]:
+def _rate(value) -> Decimal:
+    try:
+        return Decimal(str(value or "0"))
+    except InvalidOperation:
+        return Decimal("-1")  # the service refuses a negative rate, naming the row
+
+
+def _taxes(details, currency: str, where: str) -> tuple[str, Decimal, Decimal]:
     """(type, rate, amount) of a row's taxDetails: amounts summed, the first type and rate kept."""
     if not details:
-        return "", "0", "0"
-    total = sum((Decimal(_amount(d.get("taxAmount"), currency, f"{where}[{n}].taxAmount")) for n, d in enumerate(details)), Decimal("0"))
-    return details[0]["taxType"], str(details[0].get("taxRate") or "0"), str(total)
+        return "", Decimal("0"), Decimal("0")
+    total = sum((_amount(d.get("taxAmount"), currency, f"{where}[{n}].taxAmount") for n, d in enumerate(details)), Decimal("0"))
+    return details[0]["taxType"], _rate(details[0].get("taxRate")), total
 
 
-def _charge_rows(details, kind: str, amount_key: str, currency: str, where: str) -> list[dict]:
+def _charge_rows(details, kind: str, amount_key: str, currency: str, where: str) -> list[InvoiceChargeInput]:
     rows = []
     for n, detail in enumerate(details or []):
         tax_type, tax_rate, tax_amount = _taxes(detail.get("taxDetails"), currency, f"{where}[{n}].taxDetails")
-        rows.append({"kind": kind, "charge_type": detail["type"], "description": detail.get("description", ""),
-                     "amount": _amount(detail.get(amount_key), currency, f"{where}[{n}].{amount_key}"),
-                     "tax_type": tax_type, "tax_rate": tax_rate, "tax_amount": tax_amount})
+        path = f"{where}[{n}]"
+        rows.append(InvoiceChargeInput(
+            kind=kind, charge_type=detail["type"], description=detail.get("description", ""),
+            amount=_amount(detail.get(amount_key), currency, f"{path}.{amount_key}"), tax_type=tax_type, tax_rate=tax_rate, tax_amount=tax_amount,
+            ref=_Row(path, fields={"charge_type": f"{path}.type", "amount": f"{path}.{amount_key}", "tax_amount": f"{path}.taxDetails", "tax_rate": f"{path}.taxDetails"}),
+        ))
     return rows
 
 
-def map_invoice(item: dict, *, vendor, where: str) -> tuple[dict, list[int]]:
-    """The service payload of one Amazon Invoice, and for each line (in sequence order) its item index."""
+def map_invoice(item: dict, *, vendor, where: str) -> tuple[InvoiceInput, dict]:
+    """The service's input for one Amazon Invoice, and each item's row by its itemSequenceNumber."""
     currency = item["invoiceTotal"].get("currencyCode", "")
     invoice_type = item["invoiceType"]
     date = parse_datetime(item["date"])
     if date > timezone.now() + datetime.timedelta(minutes=5):  # a clock a little fast is not a future invoice
         raise MappingError(f"{where}.date", _("The invoice date %(date)s is in the future.") % {"date": item["date"]}, "future_date")
-    data = {
-        "number": item["id"], "invoice_type": invoice_type, "invoice_date": date.date().isoformat(), "currency": currency,
-        "grand_total": _amount(item["invoiceTotal"], currency, f"{where}.invoiceTotal"),
-        "remit_to_party_id": item["remitToParty"]["partyId"], "remit_to_address": item["remitToParty"].get("address") or {},
-    }
+    data = InvoiceInput(
+        number=item["id"], invoice_type=invoice_type, invoice_date=date.date(), currency=currency,
+        grand_total=_amount(item["invoiceTotal"], currency, f"{where}.invoiceTotal"),
+        remit_to_party_id=item["remitToParty"]["partyId"], remit_to_address=item["remitToParty"].get("address") or {},
+    )
     for key, prefix in (("shipFromParty", "ship_from"), ("billToParty", "bill_to")):
         if item.get(key):
-            data[f"{prefix}_party_id"] = item[key]["partyId"]
-            data[f"{prefix}_address"] = item[key].get("address") or {}
+            setattr(data, f"{prefix}_party_id", item[key]["partyId"])
+            setattr(data, f"{prefix}_address", item[key].get("address") or {})
     if item.get("shipToParty"):
-        data["ship_to_party_id"] = item["shipToParty"]["partyId"]
+        data.ship_to_party_id = item["shipToParty"]["partyId"]
     terms = item.get("paymentTerms") or {}
     if terms.get("type") == "EndOfMonth":
-        data["payment_terms"] = "eom"
+        data.payment_terms = "eom"
     elif terms.get("netDueDays") in TERMS_BY_DAYS:
-        data["payment_terms"] = TERMS_BY_DAYS[terms["netDueDays"]]
+        data.payment_terms = TERMS_BY_DAYS[terms["netDueDays"]]
     if terms.get("netDueDays") is not None:
-        data["due_date"] = (date.date() + datetime.timedelta(days=int(terms["netDueDays"]))).isoformat()
+        data.due_date = date.date() + datetime.timedelta(days=int(terms["netDueDays"]))
     if terms.get("discountPercent"):
-        data["discount_percent"] = str(terms["discountPercent"])
-        data["discount_due_days"] = int(terms.get("discountDueDays") or 0)
+        data.discount_percent = _rate(terms["discountPercent"])
+        data.discount_due_days = int(terms.get("discountDueDays") or 0)
 
     items = sorted(enumerate(item.get("items") or []), key=lambda pair: pair[1]["itemSequenceNumber"])
-    positions = [index for index, _ in items]
     header_charges = item.get("chargeDetails")
     header_allowances = item.get("allowanceDetails")
-    data["charges"] = _charge_rows(header_charges, "charge", "chargeAmount", currency, f"{where}.chargeDetails")
-    data["charges"] += _charge_rows(header_allowances, "allowance", "allowanceAmount", currency, f"{where}.allowanceDetails")
+    charges = _charge_rows(header_charges, "charge", "chargeAmount", currency, f"{where}.chargeDetails")
+    charges += _charge_rows(header_allowances, "allowance", "allowanceAmount", currency, f"{where}.allowanceDetails")
     # Header charge/allowance details are the totals of the items' ones; only without them do the items' count.
     for index, line in items:
         if not header_charges:
-            data["charges"] += _charge_rows(line.get("chargeDetails"), "charge", "chargeAmount", currency, f"{where}.items[{index}].chargeDetails")
+            charges += _charge_rows(line.get("chargeDetails"), "charge", "chargeAmount", currency, f"{where}.items[{index}].chargeDetails")
         if not header_allowances:
-            data["charges"] += _charge_rows(line.get("allowanceDetails"), "allowance", "allowanceAmount", currency, f"{where}.items[{index}].allowanceDetails")
+            charges += _charge_rows(line.get("allowanceDetails"), "allowance", "allowanceAmount", currency, f"{where}.items[{index}].allowanceDetails")
+    data.charges = charges
 
-    taxes = [{"tax_type": t["taxType"], "rate": str(t.get("taxRate") or "0"),
-              "taxable_amount": _amount(t.get("taxableAmount"), currency, f"{where}.taxDetails[{n}].taxableAmount") if t.get("taxableAmount") else "0",
-              "amount": _amount(t.get("taxAmount"), currency, f"{where}.taxDetails[{n}].taxAmount")}
-             for n, t in enumerate(item.get("taxDetails") or [])]
+    taxes = [
+        InvoiceTaxInput(
+            tax_type=t["taxType"], rate=_rate(t.get("taxRate")),
+            taxable_amount=_amount(t.get("taxableAmount"), currency, f"{where}.taxDetails[{n}].taxableAmount") if t.get("taxableAmount") else Decimal("0"),
+            amount=_amount(t.get("taxAmount"), currency, f"{where}.taxDetails[{n}].taxAmount"), ref=_Row(f"{where}.taxDetails[{n}]"),
+        )
+        for n, t in enumerate(item.get("taxDetails") or [])
+    ]
     # Taxes on charges are not in Amazon's header taxDetails, but they are in the total: they join the header.
-    for charge in data["charges"]:
-        if Decimal(charge["tax_amount"]):
-            if charge["kind"] == "allowance":
+    for charge in charges:
+        if charge.tax_amount:
+            if charge.kind == "allowance":
                 raise MappingError(f"{where}.allowanceDetails", _("Taxes on allowances are not accepted; reduce the line taxes instead."), "allowance_tax")
-            taxes.append({"tax_type": charge["tax_type"] or "VAT", "rate": charge["tax_rate"], "taxable_amount": charge["amount"], "amount": charge["tax_amount"]})
-    data["taxes"] = taxes
+            taxes.append(InvoiceTaxInput(tax_type=charge.tax_type or "VAT", rate=charge.tax_rate, taxable_amount=charge.amount, amount=charge.tax_amount, ref=charge.ref))
+    data.taxes = taxes
 
     reference = None
-    lines = []
-    for sequence_index, (index, line) in enumerate(items):
+    lines, rows = [], {}
+    for index, line in items:
         line_where = f"{where}.items[{index}]"
         tax_type, tax_rate, tax_amount = _taxes(line.get("taxDetails"), currency, f"{line_where}.taxDetails")
         quantity = line["invoicedQuantity"]
-        row = {
-            "sequence": line["itemSequenceNumber"], "purchase_order_number": line.get("purchaseOrderNumber", ""),
-            "asin": line.get("amazonProductIdentifier", ""), "vendor_sku": line.get("vendorProductIdentifier", ""),
-            "quantity": quantity["amount"], "unit_of_measure": quantity["unitOfMeasure"], "unit_size": quantity.get("unitSize") or 1,
-            "unit_cost": _amount(line["netCost"], currency, f"{line_where}.netCost"),
-            "tax_type": tax_type, "tax_rate": tax_rate, "tax_amount": tax_amount,
-        }
+        at = _Row(line_where, line["itemSequenceNumber"])
+        rows[line["itemSequenceNumber"]] = at
+        given = InvoiceLineInput(
+            sequence=line["itemSequenceNumber"], purchase_order_number=line.get("purchaseOrderNumber", ""),
+            asin=line.get("amazonProductIdentifier", ""), vendor_sku=line.get("vendorProductIdentifier", ""),
+            quantity=quantity["amount"], unit_of_measure=quantity["unitOfMeasure"], unit_size=quantity.get("unitSize") or 1,
+            unit_cost=_amount(line["netCost"], currency, f"{line_where}.netCost"), tax_type=tax_type, tax_rate=tax_rate, tax_amount=tax_amount, ref=at,
+        )
         credit = line.get("creditNoteDetails") or {}
         if credit.get("referenceInvoiceNumber"):
             if reference is None:
                 reference = Invoice.objects.for_vendor(vendor).filter(number=credit["referenceInvoiceNumber"]).first()
                 if reference is None:
                     raise MappingError(f"{line_where}.creditNoteDetails.referenceInvoiceNumber", _("Invoice %(n)s not found.") % {"n": credit["referenceInvoiceNumber"]}, "not_found")
-                data["reference_invoice_number"] = reference.number
-                data["credit_reason"] = "return" if credit.get("returnsReferenceNumber") else ("coop" if credit.get("coopReferenceNumber") else "other")
-                data["credit_reference"] = (credit.get("rmaId") or credit.get("returnsReferenceNumber") or credit.get("debitNoteNumber")
-                                            or credit.get("coopReferenceNumber") or "")[:60]
-            credited = _credited_line(reference, row)
+                data.reference_invoice_number = reference.number
+                data.credit_reason = "return" if credit.get("returnsReferenceNumber") else ("coop" if credit.get("coopReferenceNumber") else "other")
+                data.credit_reference = (credit.get("rmaId") or credit.get("returnsReferenceNumber") or credit.get("debitNoteNumber")
+                                         or credit.get("coopReferenceNumber") or "")[:60]
+            credited = _credited_line(reference, given)
             if credited is not None:
-                row["credited_line"] = credited.pk
-        lines.append(row)
-    data["lines"] = lines
+                given.credited_line = credited.pk
+        lines.append(given)
+    data.lines = lines
     marketplace = _fallback_marketplace(vendor, data, currency)
     if marketplace is not None:
-        data["marketplace"] = marketplace.code
-    return data, positions
+        data.marketplace = marketplace.code
+    return data, rows
 
 
-def _fallback_marketplace(vendor, data: dict, currency: str):
+def _fallback_marketplace(vendor, data: InvoiceInput, currency: str):
     """Amazon's invoice names no marketplace: it is the POs'. When no line names one of the vendor's POs
     (the hard checks will say so), take the remit-to party's marketplace, else one in the invoice's currency,
     so the refusal can name the lines instead of the missing marketplace."""
-    numbers = {line["purchase_order_number"] for line in data["lines"] if line["purchase_order_number"]}
+    numbers = {line.purchase_order_number for line in data.lines if line.purchase_order_number}
     if PurchaseOrder.objects.for_vendor(vendor).filter(number__in=numbers).exists():
         return None
-    account = VendorAccount.objects.filter(vendor=vendor, vendor_code=data["remit_to_party_id"]).select_related("marketplace").first()
+    account = VendorAccount.objects.filter(vendor=vendor, vendor_code=data.remit_to_party_id).select_related("marketplace").first()
     if account is None:
         account = VendorAccount.objects.filter(vendor=vendor, marketplace__currency=currency).select_related("marketplace").order_by("pk").first()
     if account is not None:
@@ -232,11 +256,10 @@ def _fallback_marketplace(vendor, data: dict, currency: str):
     return Marketplace.objects.filter(currency=currency).order_by("pk").first()
 
 
-def _credited_line(reference: Invoice, row: dict) -> InvoiceLine | None:
-    candidates = reference.lines.filter(purchase_order_number=row["purchase_order_number"])
-    for line in candidates:
-        if (row["asin"] and line.asin == row["asin"]) or (row["vendor_sku"] and line.vendor_sku == row["vendor_sku"]):
-            return line
+def _credited_line(reference: Invoice, line: InvoiceLineInput) -> InvoiceLine | None:
+    for credited in reference.lines.filter(purchase_order_number=line.purchase_order_number):
+        if (line.asin and credited.asin == line.asin) or (line.vendor_sku and credited.vendor_sku == line.vendor_sku):
+            return credited
     return None
 
 
@@ -245,23 +268,19 @@ def _amazon_error(*, code: str, message: str, invoice_id: str, sequence=None, ru
     return {"code": code, "message": message, "details": "; ".join(f"{key}={value}" for key, value in details if value is not None)}
 
 
-def _service_errors(error: PortalError, item: dict, positions: list[int], where: str) -> list[dict]:
-    import re
-
-    code = AMAZON_CODES.get(error.status, "InvalidInput")
+def _service_errors(error: PortalError, item: dict, rows: dict, where: str) -> list[dict]:
+    """The service's refusals, each at its item (by the row the door gave it, or the sequence of the stored line
+    the hard checks name), else at the invoice's field."""
+    code = amazon_code(error.status)
     out = []
-    for problem in error.as_error_list():
-        field = problem.get("field") or ""
-        sequence, path = None, where
-        match = re.match(r"^lines\[(\d+)\](?:\.(\w+))?$", field)
-        if match and int(match[1]) < len(positions):
-            index = positions[int(match[1])]
-            sequence = item["items"][index]["itemSequenceNumber"]
-            path = f"{where}.items[{index}]" + LINE_FIELDS.get(match[2] or "", "")
-        elif field in HEADER_FIELDS:
-            path = where + HEADER_FIELDS[field]
-        message = _("Invoice %(id)s: %(problem)s") % {"id": item.get("id"), "problem": problem["message"]}
-        out.append(_amazon_error(code=code, message=message, invoice_id=item.get("id"), sequence=sequence, rule=problem["code"], field=path))
+    for problem in error.field_errors():
+        at = problem.ref if isinstance(problem.ref, _Row) else rows.get(problem.data.get("sequence"))
+        if at is not None:
+            path = at.fields.get(problem.field or "") or at.path + LINE_FIELDS.get(problem.field or "", "")
+        else:
+            path = where + HEADER_FIELDS.get(problem.field or "", "")
+        message = _("Invoice %(id)s: %(problem)s") % {"id": item.get("id"), "problem": problem.message}
+        out.append(_amazon_error(code=code, message=message, invoice_id=item.get("id"), sequence=at.sequence if at else None, rule=problem.code, field=path))
     return out
 
 
@@ -269,7 +288,7 @@ def apply_invoice(*, item: dict, index: int, scope, actor) -> list[dict]:
     """The transaction handler for one Invoice: create and submit it, all or nothing, or say why not."""
     where = f"invoices[{index}]"
     try:
-        data, positions = map_invoice(item, vendor=scope.vendor, where=where)
+        data, rows = map_invoice(item, vendor=scope.vendor, where=where)
     except MappingError as error:
         return [_amazon_error(code="InvalidInput", message=_("Invoice %(id)s: %(problem)s") % {"id": item.get("id"), "problem": error.message},
                               invoice_id=item.get("id"), rule=error.rule, field=error.field)]
@@ -278,9 +297,8 @@ def apply_invoice(*, item: dict, index: int, scope, actor) -> list[dict]:
             invoice = invoice_create(scope=scope, data=data, actor=actor, source="manual")
             invoice_submit(scope=scope, invoice_id=invoice.pk, actor=actor)
     except PortalError as error:
-        return _service_errors(error, item, positions, where)
+        return _service_errors(error, item, rows, where)
     return []
-
 
 
 class SubmitInvoicesView(AmazonDoorView):

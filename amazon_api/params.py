@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from vendor_portal.errors import DomainValidationError
+from vendor_portal.errors import DomainValidationError, FieldError, field_error
 
 SORT_ORDERS = ("ASC", "DESC")
 # A "+02:00" offset sent unencoded in a query string arrives as " 02:00".
@@ -22,7 +22,7 @@ class QueryParams:
 
     def __init__(self, query):
         self.query = query
-        self.errors: list[dict] = []
+        self.errors: list[FieldError] = []
 
     def _raw(self, name: str) -> str | None:
         value = self.query.get(name)
@@ -32,7 +32,7 @@ class QueryParams:
         return value or None
 
     def add_error(self, name: str, message: str) -> None:
-        self.errors.append({"field": name, "message": message, "code": "invalid"})
+        self.errors.append(field_error(None, name, message))
 
     def text(self, name: str) -> str | None:
         return self._raw(name)

@@ -14,6 +14,8 @@ from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from vendor_portal.errors import FieldError, field_error
+
 MODELS_DIR = Path(__file__).resolve().parent / "sp_api"
 VENDOR_ORDERS = "vendorOrders.json"
 VENDOR_TRANSACTION_STATUS = "vendorTransactionStatus.json"
@@ -50,13 +52,13 @@ def _error_field(error) -> str:
     return field_path(parts)
 
 
-def request_errors(model_file: str, definition: str, body) -> list[dict]:
-    """Every way `body` breaks the model's definition, as the portal's error dicts ({"field", "message", "code"})."""
+def request_errors(model_file: str, definition: str, body) -> list[FieldError]:
+    """Every way `body` breaks the model's definition, each a field error at its path in the body."""
     validator = definition_validator(model_file, definition)
     errors = []
     for error in sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path]):
         field = _error_field(error)
-        errors.append({"field": field or None, "message": _("%(field)s: %(problem)s") % {"field": field or _("body"), "problem": error.message}, "code": "invalid"})
+        errors.append(field_error(None, field or None, _("%(field)s: %(problem)s") % {"field": field or _("body"), "problem": error.message}))
         if len(errors) >= MAX_REPORTED_ERRORS:
             break
     return errors

@@ -1,7 +1,7 @@
 """Amazon's vendor order and transaction operations, at Amazon's paths and in Amazon's shapes.
 
-Every body is {"payload": ...} or {"errors": [{"code", "message", "details"}]} (the portal's exception
-handler converts errors under /vendor/). Tokens come as `x-amz-access-token` or `Authorization: Bearer`.
+Every body is {"payload": ...} or {"errors": [{"code", "message", "details"}]} (the door's views answer
+errors through `amazon_exception_handler`). Tokens come as `x-amz-access-token` or `Authorization: Bearer`.
 """
 from django.utils.translation import gettext as _
 from rest_framework import status
@@ -15,6 +15,7 @@ from vendor_portal.roles import Action
 
 from . import representations, selectors
 from .acknowledgements import submit_errors, unknown_purchase_order_errors
+from .errors import amazon_exception_handler
 from .models import TransactionKind
 from .schema import SpApiAutoSchema, sp_api_operation
 from .services import transaction_handler, transaction_submit
@@ -54,7 +55,7 @@ TRANSACTION_EXAMPLE = {
                     "code": "InvalidInput",
                     "message": "Purchase order 2JK3S9VC: Line 1: choose why the units are rejected.",
                     "details": "purchaseOrderNumber=2JK3S9VC; itemSequenceNumber=1; rule=rejection_reason_required; "
-                    "field=acknowledgements[0].items[0].itemAcknowledgements.rejectionReason",
+                    "field=acknowledgements[0].items[0].itemAcknowledgements[1].rejectionReason",
                 }
             ],
         }
@@ -63,11 +64,14 @@ TRANSACTION_EXAMPLE = {
 
 
 class AmazonDoorView(PortalAPIView):
-    """JSON in and out, Amazon's rate-limit header on every answer."""
+    """JSON in and out, errors in Amazon's shape, Amazon's rate-limit header on every answer."""
 
     parser_classes = [PortalJSONParser]
     renderer_classes = [JSONRenderer]
     schema = SpApiAutoSchema()
+
+    def get_exception_handler(self):
+        return amazon_exception_handler
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

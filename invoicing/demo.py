@@ -32,6 +32,7 @@ from .models import Invoice, InvoiceState
 from .services.decisions import invoice_decide
 from .services.document import money
 from .services.drafts import invoice_update
+from .services.inputs import InvoiceInput, InvoiceLineInput
 from .services.flips import invoice_from_purchase_order, invoice_from_shipment
 from .services.submission import invoice_submit
 
@@ -88,7 +89,7 @@ def _seed_vendor(vendor, missing: dict[int, str], accounts_payable: tuple[Actor,
 
     if PRICE_VARIANCE in missing and received_short is not None:
         invoice = invoice_from_shipment(scope=scope, shipment_id=received_short.pk, number=missing[PRICE_VARIANCE], actor=system)
-        invoice_update(scope=scope, invoice_id=invoice.pk, data={"lines": _first_line_costlier(invoice)}, actor=system)
+        invoice_update(scope=scope, invoice_id=invoice.pk, data=InvoiceInput(lines=_first_line_costlier(invoice)), actor=system)
         invoice_submit(scope=scope, invoice_id=invoice.pk, actor=system)
         created += 1
 
@@ -107,18 +108,18 @@ def _seed_vendor(vendor, missing: dict[int, str], accounts_payable: tuple[Actor,
     return created
 
 
-def _first_line_costlier(invoice: Invoice) -> list[dict]:
-    """The draft's lines as a payload, the first line's unit cost raised by PRICE_INCREASE."""
+def _first_line_costlier(invoice: Invoice) -> list[InvoiceLineInput]:
+    """The draft's lines, the first line's unit cost raised by PRICE_INCREASE."""
     rows = []
     for index, line in enumerate(invoice.lines.select_related("purchase_order_line").order_by("sequence")):
         unit_cost = money(line.unit_cost * PRICE_INCREASE) if index == 0 else line.unit_cost
         if index == 0 and unit_cost == line.unit_cost:
             unit_cost += Decimal("0.01")
-        rows.append({
-            "sequence": line.sequence, "purchase_order_number": line.purchase_order_number,
-            "po_line_sequence": line.purchase_order_line.sequence, "quantity": line.quantity, "unit_cost": str(unit_cost),
-            "unit_of_measure": line.unit_of_measure, "unit_size": line.unit_size, "tax_type": line.tax_type, "tax_rate": str(line.tax_rate),
-        })
+        rows.append(InvoiceLineInput(
+            sequence=line.sequence, purchase_order_number=line.purchase_order_number,
+            po_line_sequence=line.purchase_order_line.sequence, quantity=line.quantity, unit_cost=unit_cost,
+            unit_of_measure=line.unit_of_measure, unit_size=line.unit_size, tax_type=line.tax_type, tax_rate=line.tax_rate,
+        ))
     return rows
 
 

@@ -1,12 +1,13 @@
-"""Forms of the invoice screens. They only collect input; invoicing.services checks it and names the fields."""
-import re
-
+"""Forms of the invoice screens. They only collect input; invoicing.services checks it and names the rows."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from purchase_orders.models import PaymentTerms
 
+from vendor_portal.errors import FieldError
+
 from .models import ChargeKind, ChargeType, CreditNoteReason, InvoiceState, TaxType
+from .services.inputs import InvoiceChargeInput, InvoiceInput, InvoiceLineInput, InvoiceTaxInput
 
 BLANK = [("", "—")]
 
@@ -62,31 +63,50 @@ ChargeFormSet = forms.formset_factory(InvoiceChargeForm, extra=1, can_delete=Tru
 TaxFormSet = forms.formset_factory(InvoiceTaxForm, extra=1, can_delete=True)
 
 
-def _rows(formset, fields) -> tuple[list[dict], list[int]]:
-    """The filled, not deleted rows as payload dicts, and the form index of each (to put errors back)."""
-    rows, indexes = [], []
+def _filled(formset) -> list:
+    """The filled, not deleted forms of a formset."""
+    forms_ = []
     for index, form in enumerate(formset.forms):
         filled = index < formset.initial_form_count() or form.has_changed()
-        if not filled or (formset.can_delete and form.cleaned_data.get("DELETE")):
-            continue
-        data = {name: form.cleaned_data.get(name) for name in fields}
-        rows.append({key: (str(value) if value is not None else None) for key, value in data.items() if value not in (None, "")})
-        indexes.append(index)
-    return rows, indexes
+        if filled and not (formset.can_delete and form.cleaned_data.get("DELETE")):
+            forms_.append(form)
+    return forms_
 
 
-def payload_from_forms(header, lines, charges, taxes) -> tuple[dict, dict]:
-    """The service payload from the edit screen, and where each payload row sits in its formset."""
-    data = {key: header.cleaned_data[key] for key in ("number", "invoice_date", "payment_terms", "credit_reason", "credit_reference") if key in header.cleaned_data}
-    data["invoice_date"] = data["invoice_date"].isoformat()
-    data["lines"], line_index = _rows(lines, ["sequence", "purchase_order_number", "po_line_sequence", "asin", "vendor_sku", "quantity", "unit_cost", "tax_type", "tax_rate", "credited_line"])
-    for row in data["lines"]:
-        row["quantity"] = int(row.get("quantity", 0))
-    data["charges"], charge_index = _rows(charges, ["kind", "charge_type", "description", "amount", "tax_type", "tax_rate"])
-    tax_rows, tax_index = _rows(taxes, ["tax_type", "rate", "taxable_amount", "amount"])
-    if not header.cleaned_data.get("derive_taxes"):
-        data["taxes"] = tax_rows
-    return data, {"lines": (lines, line_index), "charges": (charges, charge_index), "taxes": (taxes, tax_index)}
+def input_from_forms(header, lines, charges, taxes) -> InvoiceInput:
+    """The services' input from the edit screen; each row's problems come back to its form (its ref)."""
+    data = header.cleaned_data
+    given = InvoiceInput(number=data["number"], invoice_date=data["invoice_date"], payment_terms=data["payment_terms"])
+    for name in ("credit_reason", "credit_reference"):
+        if name in data:
+            setattr(given, name, data[name] or "")
+    given.lines = [
+        InvoiceLineInput(
+            sequence=form.cleaned_data.get("sequence"), purchase_order_number=form.cleaned_data.get("purchase_order_number") or "",
+            po_line_sequence=form.cleaned_data.get("po_line_sequence"), asin=form.cleaned_data.get("asin") or "",
+            vendor_sku=form.cleaned_data.get("vendor_sku") or "", quantity=form.cleaned_data.get("quantity"),
+            unit_cost=form.cleaned_data.get("unit_cost"), tax_type=form.cleaned_data.get("tax_type") or "",
+            tax_rate=form.cleaned_data.get("tax_rate"), credited_line=form.cleaned_data.get("credited_line"), ref=form,
+        )
+        for form in _filled(lines)
+    ]
+    given.charges = [
+        InvoiceChargeInput(
+            kind=form.cleaned_data.get("kind") or "", charge_type=form.cleaned_data.get("charge_type") or "",
+            description=form.cleaned_data.get("description") or "", amount=form.cleaned_data.get("amount"),
+            tax_type=form.cleaned_data.get("tax_type") or "", tax_rate=form.cleaned_data.get("tax_rate"), ref=form,
+        )
+        for form in _filled(charges)
+    ]
+    if not data.get("derive_taxes"):
+        given.taxes = [
+            InvoiceTaxInput(
+                tax_type=form.cleaned_data.get("tax_type") or "", rate=form.cleaned_data.get("rate"),
+                taxable_amount=form.cleaned_data.get("taxable_amount"), amount=form.cleaned_data.get("amount"), ref=form,
+            )
+            for form in _filled(taxes)
+        ]
+    return given
 
 
 def form_errors(header, *formsets) -> list[str]:
@@ -102,28 +122,16 @@ def form_errors(header, *formsets) -> list[str]:
     return out
 
 
-ERROR_FIELD = re.compile(r"^(lines|charges|taxes)\[(\d+)\](?:\.(\w+))?$")
-
-
-def place_errors(errors: list[dict], header, placement: dict) -> None:
-    """Put each service error next to its field: `lines[2].quantity` on the third filled line's quantity."""
+def place_errors(errors: list[FieldError], header) -> None:
+    """Put each service error next to its field: a row's on that row's form (the error's ref), the rest on the header."""
     for error in errors:
-        field = error.get("field") or ""
-        match = ERROR_FIELD.match(field)
-        if match:
-            formset, indexes = placement[match.group(1)]
-            position = int(match.group(2))
-            if position < len(indexes):
-                form = formset.forms[indexes[position]]
-                name = match.group(3)
-                if name == "line_amount":
-                    name = "unit_cost"
-                form.add_error(name if name in form.fields else None, error["message"])
-                continue
-        if field in header.fields:
-            header.add_error(field, error["message"])
+        if isinstance(error.ref, forms.Form):
+            name = "unit_cost" if error.field == "line_amount" else error.field
+            error.ref.add_error(name if name in error.ref.fields else None, error.message)
+        elif error.ref is None and error.field in header.fields:
+            header.add_error(error.field, error.message)
         else:
-            header.add_error(None, error["message"])
+            header.add_error(None, error.message)
 
 
 class PickPurchaseOrderForm(forms.Form):

@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from purchase_orders.models import PurchaseOrder, PurchaseOrderState
-from vendor_portal.errors import DomainValidationError, NotFoundError
+from vendor_portal.errors import DomainValidationError, NotFoundError, field_error
 from vendor_portal.models import AuditEvent
 
 from .filters import InvoiceFilter
@@ -23,7 +23,7 @@ def invoice_list(*, scope, params):
     queryset = Invoice.objects.visible_to(scope).select_related("vendor", "marketplace", "purchase_order")
     filterset = InvoiceFilter(data=params, queryset=queryset)
     if not filterset.is_valid():
-        errors = [{"field": name, "message": str(message), "code": "invalid"} for name, messages in filterset.errors.items() for message in messages]
+        errors = [field_error(None, name, message) for name, messages in filterset.errors.items() for message in messages]
         raise DomainValidationError(_("The filters are not valid."), errors=errors)
     return with_line_count(filterset.qs).order_by("-invoice_date", "-id")
 

@@ -23,7 +23,7 @@ from .forms import (
     RetailerDecisionForm,
     TaxFormSet,
     form_errors,
-    payload_from_forms,
+    input_from_forms,
     place_errors,
 )
 from .models import SENT_STATES, Invoice, InvoiceState, InvoiceType
@@ -157,16 +157,16 @@ def invoice_edit(request, pk):
     if request.method == "POST":
         valid = all([header.is_valid(), lines.is_valid(), charges.is_valid(), taxes.is_valid()])
         if valid:
-            data, placement = payload_from_forms(header, lines, charges, taxes)
+            data = input_from_forms(header, lines, charges, taxes)
             check_only = "preflight" in request.POST
             try:
                 if check_only:
                     preflight = invoice_preflight_draft(scope=request.scope, data=data, invoice=invoice)
-                    place_errors(preflight["errors"], header, placement)
+                    place_errors(preflight["problems"], header)
                 else:
                     invoice_update(scope=request.scope, invoice_id=invoice.pk, data=data, actor=Actor.from_request(request))
             except PortalError as error:
-                place_errors(error.as_error_list(), header, placement)
+                place_errors(error.field_errors(), header)
                 messages.error(request, error.message)
             else:
                 if not check_only:

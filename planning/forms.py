@@ -1,5 +1,4 @@
 """Forms of the planning screens. They check types and shapes; the rules live in planning.services."""
-import re
 from decimal import Decimal
 
 from django import forms
@@ -10,7 +9,6 @@ from vendor_portal.models import Marketplace, Vendor
 from .models import PromotionType
 from .services.promotions import LineCommitment, PromotionInput, PromotionLineInput
 
-LINE_ERROR_FIELD = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
 EXTRA_LINE_ROWS = 4
 
 
@@ -71,6 +69,7 @@ class PromotionLineForm(forms.Form):
             promotional_price=data["promotional_price"], expected_units=data["expected_units"],
             vendor_funding_per_unit=data["vendor_funding_per_unit"] if data.get("vendor_funding_per_unit") is not None else Decimal("0.00"),
             vendor_sku="" if by_asin else identifier, asin=identifier.upper() if by_asin else "",
+            ref=self,  # the service's problems with this line come back to this row
         )
 
 
@@ -101,7 +100,7 @@ class CommitmentForm(forms.Form):
         self.fields["note"].widget.attrs.update({"aria-label": _("Note, line %(n)s") % {"n": line.sequence}})
 
     def commitment(self) -> LineCommitment:
-        return LineCommitment(sequence=self.line.sequence, committed_units=self.cleaned_data["committed_units"], note=self.cleaned_data.get("note", ""))
+        return LineCommitment(sequence=self.line.sequence, committed_units=self.cleaned_data["committed_units"], note=self.cleaned_data.get("note", ""), ref=self)
 
 
 class ReasonForm(forms.Form):

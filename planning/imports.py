@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from purchase_orders.imports import UPLOAD_MAX_BYTES, CellError, RowError, UploadError, read_table
+from vendor_portal.errors import FieldError
 
 from .models import current_week_start
 from .services.forecasts import ForecastCheck, ForecastRow, forecast_check
@@ -125,7 +126,7 @@ def parse_forecasts(name: str, content: bytes, *, vendor, now=None) -> ForecastI
         result.rows.append(
             ForecastRow(
                 marketplace=_text(row.get("marketplace")), week_start=week_start, vendor_sku=_text(row.get("vendor_sku")),
-                asin=_text(row.get("asin")).upper(), **values,
+                asin=_text(row.get("asin")).upper(), ref=number, **values,
             )
         )
         result.row_numbers.append(number)
@@ -136,15 +137,10 @@ def parse_forecasts(name: str, content: bytes, *, vendor, now=None) -> ForecastI
     return result
 
 
-def row_error(row_numbers: list[int], error: dict) -> RowError:
-    field_name = error.get("field") or "forecasts"
-    row = row_numbers[0]
-    if field_name.startswith("forecasts[") and "]" in field_name:
-        index = int(field_name[len("forecasts["):field_name.index("]")])
-        if index < len(row_numbers):
-            row = row_numbers[index]
-        field_name = field_name.split(".", 1)[1] if "." in field_name else ""
-    return RowError(row, SERVICE_FIELD_COLUMNS.get(field_name, "vendor_sku"), str(error["message"]))
+def row_error(row_numbers: list[int], error: FieldError) -> RowError:
+    """A service error on the file's row it names (a row's ref is its row number), else the first row."""
+    row = error.ref if error.ref is not None else row_numbers[0]
+    return RowError(row, SERVICE_FIELD_COLUMNS.get(error.field or "", "vendor_sku"), error.message)
 
 
 def template_csv(marketplace=None) -> str:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, F, Max, Min, Prefetch, Sum
 from django.utils.translation import gettext as _
 
-from vendor_portal.errors import DomainValidationError, NotFoundError
+from vendor_portal.errors import DomainValidationError, NotFoundError, field_error
 from vendor_portal.models import Marketplace, Product
 from vendor_portal.tenancy import get_visible_or_404
 
@@ -21,9 +21,7 @@ PROMOTION_DEFAULT_ORDERING = "-start_date"
 def _filtered(filterset_class, queryset, params):
     filterset = filterset_class(data=params or {}, queryset=queryset)
     if not filterset.is_valid():
-        errors = [
-            {"field": name, "message": str(message), "code": "invalid"} for name, messages in filterset.errors.items() for message in messages
-        ]
+        errors = [field_error(None, name, message) for name, messages in filterset.errors.items() for message in messages]
         raise DomainValidationError(_("The filters are not valid."), errors=errors)
     return filterset
 

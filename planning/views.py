@@ -22,7 +22,6 @@ from vendor_portal.services.audit import Actor
 from . import exports, imports, selectors
 from .filters import ForecastFilter, PromotionFilter
 from .forms import (
-    LINE_ERROR_FIELD,
     CommitmentForm,
     ForecastUploadForm,
     PromotionForm,
@@ -205,7 +204,7 @@ def forecast_upload(request):
                 scope=request.scope, vendor=vendor, rows=result.rows, actor=Actor.from_request(request), source=ForecastSource.UPLOAD, file_name=name
             )
         except DomainValidationError as error:
-            result.errors = [imports.row_error(result.row_numbers, item) for item in error.as_error_list()]
+            result.errors = [imports.row_error(result.row_numbers, item) for item in error.field_errors()]
         else:
             messages.success(
                 request,
@@ -323,13 +322,11 @@ def promotion_confirm(request, pk):
         )
     except DomainValidationError as error:
         general = []
-        for item in error.as_error_list():
-            match = LINE_ERROR_FIELD.match(item.get("field") or "")
-            if match and int(match.group(1)) < len(line_forms):
-                form = line_forms[int(match.group(1))]
-                form.add_error("note" if match.group(2) == "note" else "committed_units", item["message"])
+        for item in error.field_errors():
+            if item.ref in line_forms:
+                item.ref.add_error("note" if item.field == "note" else "committed_units", item.message)
             else:
-                general.append(item["message"])
+                general.append(item.message)
         for form in line_forms:
             mark_invalid(form)
         return _detail(request, promotion, commit_forms=line_forms, error_message=" ".join(general) or error.message, status=400)
@@ -428,17 +425,14 @@ def _promotion_form_view(request, promotion=None):
                 else:
                     saved = promotions.promotion_create(scope=request.scope, data=data_input, actor=actor)
             except DomainValidationError as error:
-                for item in error.as_error_list():
-                    field = item.get("field") or ""
-                    match = LINE_ERROR_FIELD.match(field)
-                    if match and int(match.group(1)) < len(filled):
-                        line_form = filled[int(match.group(1))]
-                        name = "product" if match.group(2) in ("vendor_sku", "asin") else match.group(2)
-                        line_form.add_error(name if name in line_form.fields else None, item["message"])
-                    elif field in form.fields:
-                        form.add_error(field, item["message"])
+                for item in error.field_errors():
+                    if item.ref in filled:
+                        name = "product" if item.field in ("vendor_sku", "asin") else item.field
+                        item.ref.add_error(name if name in item.ref.fields else None, item.message)
+                    elif item.ref is None and item.field in form.fields:
+                        form.add_error(item.field, item.message)
                     else:
-                        line_errors.append(item["message"])
+                        line_errors.append(item.message)
             except PortalError as error:
                 messages.error(request, error.message)
                 return redirect("promotion_detail", pk=promotion.pk) if editing else redirect("promotion_list")

@@ -1,6 +1,5 @@
 """Forms of the purchase-order screens: the list filters, the vendor's confirmation and the buyer's pages."""
 import datetime
-import re
 
 import django_filters
 from django import forms
@@ -8,6 +7,7 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vendor_portal.errors import FieldError
 from vendor_portal.models import Marketplace, Vendor, Warehouse
 
 from .filters import PurchaseOrderFilter
@@ -155,6 +155,7 @@ class LineConfirmationForm(forms.Form):
             rejected=data.get("rejected") or 0,
             rejection_reason=data.get("rejection_reason") or "",
             backorder_date=data.get("backorder_date"),
+            ref=self,  # the service's problems with this line come back to this row
         )
 
     def remaining(self) -> int | None:
@@ -180,9 +181,6 @@ class LineConfirmationForm(forms.Form):
         return {"state": state, "count": abs(remaining)}
 
 
-LINE_ERROR_FIELD = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
-
-
 def mark_invalid(form) -> None:
     """Flag fields with errors for styling and screen readers."""
     for name in form.errors:
@@ -194,7 +192,7 @@ def mark_invalid(form) -> None:
 
 
 class PurchaseOrderConfirmationForm:
-    """The dates and one LineConfirmationForm per line; maps the service's `lines[i].field` errors back."""
+    """The dates and one LineConfirmationForm per line; puts the service's errors back on the row they name."""
 
     def __init__(self, purchase_order, lines, data=None):
         self.purchase_order = purchase_order
@@ -219,16 +217,13 @@ class PurchaseOrderConfirmationForm:
     def confirmations(self) -> list[LineConfirmation]:
         return [form.confirmation() for form in self.lines]
 
-    def add_domain_errors(self, errors: list[dict]) -> None:
+    def add_domain_errors(self, errors: list[FieldError]) -> None:
         for error in errors:
-            field, message = error.get("field") or "", error["message"]
+            field, message = error.field or "", error.message
             self._domain_messages.add(message)
-            match = LINE_ERROR_FIELD.match(field)
-            if match and int(match.group(1)) < len(self.lines):
-                form = self.lines[int(match.group(1))]
-                name = match.group(2)
-                form.add_error(name if name in form.fields else None, message)
-            elif field in self.dates.fields:
+            if error.ref in self.lines:
+                error.ref.add_error(field if field in error.ref.fields else None, message)
+            elif error.ref is None and field in self.dates.fields:
                 self.dates.add_error(field, message)
             else:
                 self.non_field_errors.append(message)
@@ -322,6 +317,7 @@ class PurchaseOrderLineForm(forms.Form):
             unit_size=data["unit_size"] or 1,
             backorder_allowed=data["backorder_allowed"],
             list_price=data.get("list_price"),
+            ref=self,
         )
 
 
@@ -389,9 +385,9 @@ class LineChangeForm(forms.Form):
         if self.line.ordered_quantity == 0:
             return None
         if self.cleaned_data["cancel"]:
-            return LineChange(sequence=self.line.sequence, cancel=True)
+            return LineChange(sequence=self.line.sequence, cancel=True, ref=self)
         if self.cleaned_data["ordered_quantity"] != self.line.ordered_quantity:
-            return LineChange(sequence=self.line.sequence, ordered_quantity=self.cleaned_data["ordered_quantity"])
+            return LineChange(sequence=self.line.sequence, ordered_quantity=self.cleaned_data["ordered_quantity"], ref=self)
         return None
 
 

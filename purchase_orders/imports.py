@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from vendor_portal.errors import DomainValidationError
+from vendor_portal.errors import DomainValidationError, FieldError
 from vendor_portal.models import Marketplace, Vendor, VendorAccount, Warehouse
 
 from .forms import end_of_day, start_of_day
@@ -385,7 +385,7 @@ def _purchase_order(po_number: str, group, lookups: _Lookups, errors: list[RowEr
             lines.append(
                 LineInput(
                     sequence=sequence, ordered_quantity=quantity, net_cost=net_cost, vendor_sku=sku, unit_of_measure=unit,
-                    unit_size=unit_size, backorder_allowed=backorder_allowed, list_price=list_price,
+                    unit_size=unit_size, backorder_allowed=backorder_allowed, list_price=list_price, ref=number,
                 )
             )
             line_rows.append(number)
@@ -398,15 +398,10 @@ def _purchase_order(po_number: str, group, lookups: _Lookups, errors: list[RowEr
     return ImportedPurchaseOrder(data=data, rows=line_rows)
 
 
-def _row_error(imported: ImportedPurchaseOrder, error: dict) -> RowError:
-    field_name = error.get("field") or "lines"
-    row = imported.rows[0]
-    if field_name.startswith("lines[") and "]" in field_name:
-        index = int(field_name[len("lines["):field_name.index("]")])
-        if index < len(imported.rows):
-            row = imported.rows[index]
-        field_name = field_name.split(".", 1)[1] if "." in field_name else "lines"
-    return RowError(row, SERVICE_FIELD_COLUMNS.get(field_name, "po_number"), str(error["message"]))
+def _row_error(imported: ImportedPurchaseOrder, error: FieldError) -> RowError:
+    """A service error on the file's row it names: a line's own row (its ref), else the PO's first row."""
+    row = error.ref if error.ref is not None else imported.rows[0]
+    return RowError(row, SERVICE_FIELD_COLUMNS.get(error.field or "lines", "po_number"), error.message)
 
 
 # Committing -----------------------------------------------------------------------------------------------
@@ -419,7 +414,7 @@ def create_imported_purchase_orders(*, result: ImportResult, actor) -> list:
                 created.append(purchase_order_create(data=imported.data, actor=actor))
             except DomainValidationError as error:
                 # Someone created one of these numbers since the dry run: report it, keep nothing.
-                errors = [_row_error(imported, e) for e in error.as_error_list()]
+                errors = [_row_error(imported, e) for e in error.field_errors()]
                 raise ImportRejected(errors)
     return created
 

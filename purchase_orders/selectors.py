@@ -7,7 +7,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerF
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from vendor_portal.errors import DomainValidationError, NotFoundError
+from vendor_portal.errors import DomainValidationError, NotFoundError, field_error
 
 from .filters import ORDERING_FIELDS, PurchaseOrderFilter
 from .models import Acknowledgement, PurchaseOrder, PurchaseOrderLine
@@ -68,11 +68,7 @@ def purchase_order_list(*, scope, params):
         if "__" not in (list_filter.field_name or ""):
             list_filter.distinct = False
     if not filterset.is_valid():
-        errors = [
-            {"field": name, "message": str(message), "code": "invalid"}
-            for name, messages in filterset.errors.items()
-            for message in messages
-        ]
+        errors = [field_error(None, name, message) for name, messages in filterset.errors.items() for message in messages]
         raise DomainValidationError(_("The filters are not valid."), errors=errors)
     ordering = ordering_from_param(params.get("ordering"))
     return with_line_totals(filterset.qs).order_by(*ordering)

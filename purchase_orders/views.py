@@ -24,7 +24,6 @@ from vendor_portal.tenancy import get_visible_or_404
 from . import exports, imports
 from .forms import (
     DUE_SOON_HOURS,
-    LINE_ERROR_FIELD,
     LineChangeForm,
     PurchaseOrderCancelForm,
     PurchaseOrderConfirmationForm,
@@ -36,7 +35,7 @@ from .forms import (
     mark_invalid,
 )
 from .models import PurchaseOrder, PurchaseOrderState, RejectionReason
-from .services.confirmations import purchase_order_acknowledge
+from .services.confirmations import confirmations_accepting_all, purchase_order_acknowledge
 from .services.orders import PurchaseOrderInput, purchase_order_cancel, purchase_order_change, purchase_order_create
 
 PAGE_SIZE = 50
@@ -228,19 +227,6 @@ def purchase_order_detail(request, number):
 
 
 # Vendor: confirmation -------------------------------------------------------------------------------
-def _accept_all(data, lines):
-    """The submitted form with every line fully accepted (dates as given)."""
-    data = data.copy()
-    for line in lines:
-        prefix = f"line-{line.sequence}-"
-        data[f"{prefix}accepted"] = str(line.ordered_quantity)
-        for name in ("backordered", "rejected"):
-            data[f"{prefix}{name}"] = "0"
-        for name in ("backorder_date", "rejection_reason"):
-            data[f"{prefix}{name}"] = ""
-    return data
-
-
 @portal_view(Action.CONFIRM_PURCHASE_ORDERS)
 def purchase_order_confirm(request, number):
     po = _purchase_order(request, number)
@@ -248,25 +234,25 @@ def purchase_order_confirm(request, number):
     context = {"po": po, "lines": lines, "countdown": confirmation_countdown(po, timezone.now())}
     if not po.is_confirmable:
         return render(request, "purchase_orders/purchase_order_confirm.html", context, status=409 if request.method == "POST" else 200)
-    data = None
-    if request.method == "POST":
-        data = _accept_all(request.POST, lines) if "accept_all" in request.POST else request.POST
-    form = PurchaseOrderConfirmationForm(po, lines, data)
+    form = PurchaseOrderConfirmationForm(po, lines, request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        # "Accept all" is the API's accept_all: the same service call, only the dates come from the form.
+        accept_all = "accept_all" in request.POST
+        if form.dates.is_valid() if accept_all else form.is_valid():
             dates = form.dates.cleaned_data
+            confirmations = _accepting_all(po, form) if accept_all else form.confirmations()
             try:
                 po = purchase_order_acknowledge(
                     scope=request.scope,
                     number=po.number,
-                    lines=form.confirmations(),
+                    lines=confirmations,
                     actor=Actor.from_request(request),
                     scheduled_ship_date=dates.get("scheduled_ship_date"),
                     scheduled_delivery_date=dates.get("scheduled_delivery_date"),
                 )
             except DomainValidationError as error:
-                form.add_domain_errors(error.as_error_list())
+                form.add_domain_errors(error.field_errors())
                 context["error_message"] = error.message
             except PortalError as error:
                 messages.error(request, error.message)
@@ -283,6 +269,16 @@ def purchase_order_confirm(request, number):
         status = 400
     context.update(form=form, rows=list(zip(lines, form.lines)), is_revision=po.acknowledged_at is not None)
     return render(request, "purchase_orders/purchase_order_confirm.html", context, status=status)
+
+
+def _accepting_all(po, form: PurchaseOrderConfirmationForm) -> list:
+    """Every open line accepted in full, what an earlier revision rejected staying rejected; each line's
+    problems go back to its row."""
+    rows = {line_form.line.sequence: line_form for line_form in form.lines}
+    confirmations = confirmations_accepting_all(po)
+    for confirmation in confirmations:
+        confirmation.ref = rows.get(confirmation.sequence)
+    return confirmations
 
 
 # Buyer: issue, change, cancel -------------------------------------------------------------------------
@@ -329,17 +325,14 @@ def purchase_order_new(request):
             try:
                 po = purchase_order_create(data=po_input, actor=Actor.from_request(request))
             except DomainValidationError as error:
-                for item in error.as_error_list():
-                    field = item.get("field") or ""
-                    match = LINE_ERROR_FIELD.match(field)
-                    if match and int(match.group(1)) < len(filled):
-                        line_form = filled[int(match.group(1))]
-                        name = "vendor_sku" if match.group(2) == "asin" else match.group(2)
-                        line_form.add_error(name if name in line_form.fields else None, item["message"])
-                    elif field in form.fields:
-                        form.add_error(field, item["message"])
+                for item in error.field_errors():
+                    if item.ref in filled:
+                        name = "vendor_sku" if item.field == "asin" else item.field
+                        item.ref.add_error(name if name in item.ref.fields else None, item.message)
+                    elif item.ref is None and item.field in form.fields:
+                        form.add_error(item.field, item.message)
                     else:
-                        line_errors.append(item["message"])
+                        line_errors.append(item.message)
             else:
                 messages.success(request, _("Purchase order %(number)s issued to %(vendor)s.") % {"number": po.number, "vendor": po.vendor.code})
                 return redirect("po_detail", number=po.number)
@@ -378,16 +371,13 @@ def purchase_order_change_view(request, number):
                     scope=request.scope, number=po.number, actor=Actor.from_request(request), lines=[c for _f, c in changes], **dates
                 )
             except DomainValidationError as error:
-                for item in error.as_error_list():
-                    field = item.get("field") or ""
-                    match = LINE_ERROR_FIELD.match(field)
-                    if match and int(match.group(1)) < len(changes):
-                        line_form = changes[int(match.group(1))][0]
-                        line_form.add_error("ordered_quantity", item["message"])
-                    elif field in windows.fields:
-                        windows.add_error(field, item["message"])
+                for item in error.field_errors():
+                    if item.ref in line_forms:
+                        item.ref.add_error("ordered_quantity", item.message)
+                    elif item.ref is None and item.field in windows.fields:
+                        windows.add_error(item.field, item.message)
                     else:
-                        errors.append(item["message"])
+                        errors.append(item.message)
             except PortalError as error:
                 messages.error(request, error.message)
                 return redirect("po_detail", number=po.number)

@@ -24,6 +24,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from vendor_portal.errors import FieldError, field_error
+
 from .models import (
     ZERO,
     Deduction,
@@ -38,14 +40,14 @@ from .models import (
 MAX_DAYS_AHEAD = 366
 
 
-def pay_date_errors(pay_date, today: datetime.date) -> list[dict]:
+def pay_date_errors(pay_date, today: datetime.date) -> list[FieldError]:
     """Why `pay_date` cannot date a payment run (empty when it can)."""
     if not isinstance(pay_date, datetime.date):
-        return [{"field": "pay_date", "message": _("Enter the pay date."), "code": "required"}]
+        return [field_error(None, "pay_date", _("Enter the pay date."), "required")]
     if pay_date < today:
-        return [{"field": "pay_date", "message": _("The pay date %(date)s is in the past.") % {"date": pay_date.isoformat()}, "code": "pay_date_past"}]
+        return [field_error(None, "pay_date", _("The pay date %(date)s is in the past.") % {"date": pay_date.isoformat()}, "pay_date_past")]
     if (pay_date - today).days > MAX_DAYS_AHEAD:
-        return [{"field": "pay_date", "message": _("A payment run is dated at most a year ahead."), "code": "pay_date_too_far"}]
+        return [field_error(None, "pay_date", _("A payment run is dated at most a year ahead."), "pay_date_too_far")]
     return []
 
 

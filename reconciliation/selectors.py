@@ -412,7 +412,7 @@ def payment_run_preview(*, scope, pay_date: datetime.date | None = None, marketp
     pay_date = today if pay_date is None else pay_date
     errors = pay_date_errors(pay_date, today)
     if errors:
-        raise DomainValidationError(errors[0]["message"], errors=errors)
+        raise DomainValidationError(errors[0].message, errors=errors)
     preview = {"pay_date": pay_date, "remittances": [], "totals": []}
     if scope is None or not scope.is_retailer:
         return preview

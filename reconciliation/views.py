@@ -71,10 +71,11 @@ INVOICE_STATE_ORDER = list(selectors.OPEN_INVOICE_STATES)
 
 
 def _form_errors(form, error: PortalError) -> None:
-    """Put a service's errors next to the fields they name ("evidence[2]" belongs to "evidence")."""
-    for item in error.as_error_list():
-        field = (item.get("field") or "").split("[")[0]
-        form.add_error(field if field in form.fields else None, item["message"])
+    """Put a service's errors next to the fields they name; a problem with one of the files (it names the
+    file by its position) goes next to the evidence field."""
+    for item in error.field_errors():
+        field = "evidence" if item.ref is not None else item.field
+        form.add_error(field if field in form.fields else None, item.message)
 
 
 def _money_sum(rows, field="amount") -> dict[str, Decimal]:

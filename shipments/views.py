@@ -23,24 +23,21 @@ from .models import CartonItem, Shipment, ShipmentState
 from .services import asn, labels, packing_list, plans, receiving
 
 PAGE_SIZE = 50
-LINE_FIELD = re.compile(r"^lines\[(\d+)\]")
 HEADER_FIELDS = set(ShipPlanForm.base_fields)
 
 
-def _show_errors(request, error: PortalError, form=None) -> dict:
-    """Header problems go next to their fields, the rest on top; returns line problems by list index."""
-    by_line: dict[int, list[str]] = {}
-    problems = error.errors or [{"field": error.field, "message": error.message}]
+def _show_errors(request, error: PortalError, form=None, line_refs=()) -> dict:
+    """Header problems go next to their fields, the rest on top; returns the problems of the lines sent
+    (`line_refs`: the refs they were sent with) by ref."""
+    by_line: dict[object, list[str]] = {}
     shown_general = False
-    for problem in problems:
-        field = problem.get("field") or ""
-        match = LINE_FIELD.match(field)
-        if match:
-            by_line.setdefault(int(match.group(1)), []).append(str(problem["message"]))
-        elif form is not None and field in HEADER_FIELDS:
-            form.add_error(field, str(problem["message"]))
+    for problem in error.field_errors():
+        if problem.ref is not None and problem.ref in line_refs:
+            by_line.setdefault(problem.ref, []).append(problem.message)
+        elif form is not None and problem.ref is None and problem.field in HEADER_FIELDS:
+            form.add_error(problem.field, problem.message)
         else:
-            messages.error(request, str(problem["message"]))
+            messages.error(request, problem.message)
             shown_general = True
     if by_line or not shown_general:
         messages.error(request, error.message)
@@ -72,14 +69,14 @@ def shipment_new(request):
     quantities = {line.pk: line.open_to_ship for line in lines}
     if request.method == "POST" and warehouse is not None:
         quantities = {line.pk: _int(request.POST.get(f"qty_{line.pk}")) for line in lines}
-        chosen = [plans.ShipPlanLine(line_id, quantity) for line_id, quantity in quantities.items() if quantity]
+        # Each line sent is known by its PO line id, so its problems come back to its row.
+        chosen = [plans.ShipPlanLine(line_id, quantity, ref=line_id) for line_id, quantity in quantities.items() if quantity]
         if form.is_valid():
             data = plans.ShipPlanInput(ship_to=warehouse.code, lines=chosen, **form.cleaned_data)
             try:
                 shipment = plans.shipment_create(scope=request.scope, data=data, actor=Actor.from_request(request))
             except PortalError as error:
-                by_index = _show_errors(request, error, form)
-                line_errors = {chosen[index].purchase_order_line_id: problems for index, problems in by_index.items() if index < len(chosen)}
+                line_errors = _show_errors(request, error, form, line_refs={line.ref for line in chosen})
             else:
                 for warning in shipment.warnings:
                     messages.warning(request, warning)
@@ -310,19 +307,18 @@ def _transport_form(request, shipment: Shipment) -> TransportForm:
 
 def _sort_problems(error: PortalError, *, lines: list, form=None) -> tuple[list[str], dict[int, list[str]]]:
     """Split a service error: header problems go next to the form's fields, line problems next to their
-    PO line (`lines` is the list sent to the service), the rest on top of the editor."""
+    PO line (`lines` is the list sent to the service, each with its PO line id as ref), the rest on top."""
     general, by_po_line, placed = [], {}, False
-    for problem in error.errors or [{"field": error.field, "message": error.message}]:
-        field, message = problem.get("field") or "", str(problem["message"])
-        match = LINE_FIELD.match(field)
-        if match and int(match.group(1)) < len(lines):
-            by_po_line.setdefault(lines[int(match.group(1))].purchase_order_line_id, []).append(message)
+    sent = {line.ref for line in lines}
+    for problem in error.field_errors():
+        if problem.ref is not None and problem.ref in sent:
+            by_po_line.setdefault(problem.ref, []).append(problem.message)
             placed = True
-        elif form is not None and field in form.fields:
-            form.add_error(field, message)
+        elif form is not None and problem.ref is None and problem.field in form.fields:
+            form.add_error(problem.field, problem.message)
             placed = True
         else:
-            general.append(message)
+            general.append(problem.message)
     if placed:
         general.insert(0, error.message)
     return general, by_po_line
@@ -463,7 +459,7 @@ def shipment_edit_transport(request, pk):
     form = TransportForm(request.POST, vendor=request.scope.vendor)
     if not form.is_valid():
         return _editor(request, shipment, transport_form=form, notices=[("error", _("Check the transport details; nothing was saved."))])
-    lines = [plans.ShipPlanLine(line.purchase_order_line_id, line.quantity) for line in shipment.lines.order_by("pk")]
+    lines = [plans.ShipPlanLine(line.purchase_order_line_id, line.quantity, ref=line.purchase_order_line_id) for line in shipment.lines.order_by("pk")]
     try:
         saved = plans.shipment_update(scope=request.scope, shipment_id=pk, data=_plan_input(shipment, lines, form.cleaned_data), actor=Actor.from_request(request))
     except PortalError as error:
@@ -502,7 +498,7 @@ def shipment_edit_lines(request, pk):
         if quantity is None:
             errors[line.purchase_order_line_id] = [_("Enter a whole number of units (0 removes the line).")]
         elif quantity:
-            lines.append(plans.ShipPlanLine(line.purchase_order_line_id, quantity))
+            lines.append(plans.ShipPlanLine(line.purchase_order_line_id, quantity, ref=line.purchase_order_line_id))
     if errors:
         return _editor(request, shipment, line_errors=errors, quantities=typed, notices=[("error", _("Some quantities are not whole numbers; nothing was saved."))])
     success = _("Line removed; cartons re-packed.") if remove else _("Quantities saved; cartons re-packed by case pack.")
@@ -514,7 +510,7 @@ def shipment_edit_lines(request, pk):
 def shipment_edit_add(request, pk):
     """Add confirmed PO lines (of one or several POs to the plan's DC) with the quantities typed."""
     shipment = _shipment(request, pk)
-    lines = [plans.ShipPlanLine(line.purchase_order_line_id, line.quantity) for line in shipment.lines.order_by("pk")]
+    lines = [plans.ShipPlanLine(line.purchase_order_line_id, line.quantity, ref=line.purchase_order_line_id) for line in shipment.lines.order_by("pk")]
     typed, errors, added = {}, {}, []
     for name, raw in request.POST.items():
         match = ADD_FIELD.match(name)
@@ -526,7 +522,7 @@ def shipment_edit_add(request, pk):
         if quantity is None:
             errors[po_line_id] = [_("Enter a whole number of units.")]
         elif quantity:
-            added.append(plans.ShipPlanLine(po_line_id, quantity))
+            added.append(plans.ShipPlanLine(po_line_id, quantity, ref=po_line_id))
     if errors:
         return _editor(request, shipment, line_errors=errors, additions=typed, notices=[("error", _("Some quantities are not whole numbers; nothing was added."))])
     if not added:
@@ -679,7 +675,7 @@ def shipment_replace(request, pk):
         if quantity is None:
             line_errors[line.purchase_order_line_id] = [_("Enter a whole number of units.")]
         else:
-            sent.append(plans.ShipPlanLine(line.purchase_order_line_id, quantity))
+            sent.append(plans.ShipPlanLine(line.purchase_order_line_id, quantity, ref=line.purchase_order_line_id))
     cartons = _carton_rows(shipment, {line.pk: line for line in lines})
     grid, packing, grid_problems = _replace_grid(request, lines, cartons)
     state = {"form": form, "line_errors": line_errors, "quantities": typed, "grid": grid}

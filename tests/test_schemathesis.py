@@ -80,6 +80,7 @@ def seed_payments():
     one thing the payment operations work on that the demo lacks."""
     from django.contrib.auth import get_user_model
 
+    from invoicing.api.inputs import credit_lines
     from invoicing.models import Invoice, InvoiceState, InvoiceType
     from invoicing.services.credit_notes import credit_note_create
     from invoicing.services.decisions import invoice_decide
@@ -99,7 +100,7 @@ def seed_payments():
     )
     assert credited is not None, "no ACME invoice is approved for payment or paid in the demo"
     credit_note = credit_note_create(
-        reference_invoice_id=credited.pk, lines=[{"credited_line": credited.lines.order_by("sequence").first().pk, "quantity": 1}], **vendor_side
+        reference_invoice_id=credited.pk, lines=credit_lines([{"credited_line": credited.lines.order_by("sequence").first().pk, "quantity": 1}]), **vendor_side
     )
     invoice_submit(invoice_id=credit_note.pk, **vendor_side)
     invoice_decide(invoice_id=credit_note.pk, state=InvoiceState.ACCEPTED, **ap)

@@ -9,10 +9,13 @@ class VendorPortalConfig(AppConfig):
     def ready(self):
         from vendor_portal import signals  # noqa: F401
         from vendor_portal.api import schema  # noqa: F401  registers the token scheme with drf-spectacular
+        from vendor_portal.api.errors import api_error_response
+        from vendor_portal.error_views import register_error_renderer
         from vendor_portal.navigation import NavItem, NeedsMe, register_nav, register_needs_me
         from vendor_portal.roles import Action
         from vendor_portal.services import vendors  # noqa: F401  registers the bank-change approval kind
 
+        register_error_renderer("/api/", api_error_response)
         register_nav(NavItem(_("Home"), "home", None, order=0))
         register_nav(NavItem(_("Catalogue"), "catalogue", Action.VIEW_CATALOGUE, order=60))
         register_nav(NavItem(_("Approvals"), "approvals", None, order=80))

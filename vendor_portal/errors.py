@@ -15,7 +15,7 @@ puts the problem where its caller will look without parsing anything back:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 
 from django.utils.translation import gettext_lazy as _
 
@@ -23,12 +23,14 @@ from django.utils.translation import gettext_lazy as _
 @dataclass(frozen=True)
 class FieldError:
     """One problem with one field of the input. `ref` is the door's reference of the input item (None: the
-    request as a whole, its header fields); `field` the service's name of the field on it (None: the item)."""
+    request as a whole, its header fields); `field` the service's name of the field on it (None: the item);
+    `data` facts a door may show in its own shape (e.g. the `sequence` of a PO line nobody confirmed)."""
 
     ref: object
     field: str | None
     code: str
     message: str
+    data: dict = dataclass_field(default_factory=dict, compare=False, hash=False)
 
 
 def default_location(ref, field: str | None) -> str | None:
@@ -38,11 +40,22 @@ def default_location(ref, field: str | None) -> str | None:
     return f"{ref}.{field}" if field else str(ref)
 
 
-def field_error(ref, field: str | None, message, code: str = "invalid") -> FieldError:
-    return FieldError(ref=ref, field=field, code=code, message=str(message))
+def field_error(ref, field: str | None, message, code: str = "invalid", **data) -> FieldError:
+    return FieldError(ref=ref, field=field, code=code, message=str(message), data=data)
+
+
+def with_refs(items, collection: str) -> list[tuple[object, object]]:
+    """Each input item with its reference: the one its door gave it (`item.ref`), else its position in the
+    input the way the own API names it (`lines[2]`), for callers in-process (tasks, seeds, tests)."""
+    return [(item.ref if getattr(item, "ref", None) is not None else f"{collection}[{index}]", item) for index, item in enumerate(items)]
 
 
 Locator = Callable[[object, "str | None"], "str | None"]
+
+
+def error_list(errors: list[FieldError], locate: Locator = default_location) -> list[dict]:
+    """Field errors as a door shows them: {"code", "message", "field"}, each at the location `locate` gives."""
+    return [{"code": e.code, "message": str(e.message), "field": locate(e.ref, e.field)} for e in errors]
 
 
 class PortalError(Exception):
@@ -54,24 +67,19 @@ class PortalError(Exception):
         self.message = str(message or self.default_message)
         self.field = field
         # Several problems at once: e.g. one per PO line.
-        self.errors = errors or []
+        self.errors = list(errors or [])
+        if not all(isinstance(error, FieldError) for error in self.errors):
+            raise TypeError("PortalError(errors=...) takes FieldErrors: build them with field_error().")
         super().__init__(self.message)
 
     def field_errors(self) -> list[FieldError]:
         """The problems, at least one: the error itself when it names no field problems."""
         if not self.errors:
             return [FieldError(ref=None, field=self.field, code=self.code, message=self.message)]
-        return [_as_field_error(e, self.code) for e in self.errors]
+        return list(self.errors)
 
     def as_error_list(self, locate: Locator = default_location) -> list[dict]:
-        return [{"code": e.code, "message": str(e.message), "field": locate(e.ref, e.field)} for e in self.field_errors()]
-
-
-def _as_field_error(error, default_code: str) -> FieldError:
-    if isinstance(error, FieldError):
-        return error
-    # An error still written as a dict {"field", "message", "code"} (the older form).
-    return FieldError(ref=None, field=error.get("field"), code=error.get("code", default_code), message=str(error["message"]))
+        return error_list(self.field_errors(), locate)
 
 
 class DomainValidationError(PortalError):

@@ -1,6 +1,9 @@
 import re
 import uuid
 
+from rest_framework.response import Response
+
+from vendor_portal.error_views import door_error_response
 from vendor_portal.tenancy import scope_for_user
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -51,3 +54,24 @@ def request_scope(request):
         scope = scope.get()
         request.scope = scope
     return scope
+
+
+class DoorErrorMiddleware:
+    """Outermost: under a door's prefix (see `error_views.register_error_renderer`) an error Django answered
+    itself, in HTML (its error pages, or with DEBUG its pages for an unknown host, a 404 or a 500), becomes
+    the door's JSON error. Answers the door's views shaped (DRF responses, JSON) pass untouched."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code < 400 or isinstance(response, Response) or response.get("Content-Type", "").startswith("application/json"):
+            return response
+        door = door_error_response(request, response.status_code)
+        if door is None:
+            return response
+        for header, value in response.items():
+            if header.lower() not in ("content-type", "content-length", "content-disposition"):
+                door[header] = value
+        return door

@@ -2,31 +2,29 @@
 
 Both are transactions like submitAcknowledgement: the POST checks the shape, a worker maps each
 ShipmentConfirmation (or Shipment) onto `shipment_create_from_confirmation`, which stores the cartons
-and pallets with the vendor's own SSCCs and submits (or replaces) the ASN, all or nothing. What the
-service cannot know is checked here: sellingParty is the vendor's code in the DC's marketplace, every
-item is a line of the named PO, `itemReference` and `cartonReferenceNumbers` resolve inside the same
-payload, quantities convert to the PO line's unit. Every refusal names the shipment, the PO and item
-when there is one, the rule and the field.
+and pallets with the vendor's own SSCCs and submits (or replaces) the ASN, all or nothing. Each item goes
+to the service as it was given (purchase order, product identifiers, quantity in its unit): the service
+finds the PO line and converts. What only the door can check is checked here: sellingParty is the vendor's
+code in the DC's marketplace, `itemReference` and `cartonReferenceNumbers` resolve inside the same
+payload, the shipped date-time has passed. Every refusal names the shipment, the PO and item when there
+is one, the rule and the field.
 """
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from purchase_orders.models import PurchaseOrder, PurchaseOrderLine
 from shipments.models import AsnType, Shipment, TransportMode
 from shipments.services.confirmations import ConfirmedCarton, ConfirmedPallet, ShipmentConfirmationInput, shipment_create_from_confirmation
 from shipments.services.plans import ShipPlanLine, shipment_cancel
-from vendor_portal.api.errors import AMAZON_CODES
-from vendor_portal.errors import DomainValidationError, PortalError
+from vendor_portal.errors import DomainValidationError, FieldError, InvalidTransitionError, PortalError, field_error
 from vendor_portal.models import VendorAccount, Warehouse
 
-from ..acknowledgements import in_line_units, parse_amazon_datetime
+from ..acknowledgements import parse_amazon_datetime
+from ..errors import amazon_code
 from ..spec import request_errors
 
 VENDOR_SHIPMENTS = "vendorShipments.json"
@@ -39,21 +37,21 @@ CLOCK_SKEW = datetime.timedelta(minutes=5)
 
 
 # At the door (the POSTs) ---------------------------------------------------------------------------
-def _date_errors(dates: list[tuple[str, object]]) -> list[dict]:
+def _date_errors(dates: list[tuple[str, object]]) -> list[FieldError]:
     return [
-        {"field": path, "message": _("%(field)s must be an ISO-8601 date-time.") % {"field": path}, "code": "invalid"}
+        field_error(None, path, _("%(field)s must be an ISO-8601 date-time.") % {"field": path})
         for path, value in dates
         if value is not None and parse_amazon_datetime(value) is None
     ]
 
 
-def confirmations_submit_errors(body) -> list[dict]:
+def confirmations_submit_errors(body) -> list[FieldError]:
     errors = request_errors(VENDOR_SHIPMENTS, "SubmitShipmentConfirmationsRequest", body)
     if errors:
         return errors
     confirmations = body.get(CONFIRMATIONS_KEY) or []
     if not confirmations:
-        return [{"field": CONFIRMATIONS_KEY, "message": _("Send at least one shipment confirmation."), "code": "required"}]
+        return [field_error(None, CONFIRMATIONS_KEY, _("Send at least one shipment confirmation."), "required")]
     dates = []
     for c, confirmation in enumerate(confirmations):
         for name in ("shipmentConfirmationDate", "shippedDate", "estimatedDeliveryDate"):
@@ -61,13 +59,13 @@ def confirmations_submit_errors(body) -> list[dict]:
     return _date_errors(dates)
 
 
-def shipments_submit_errors(body) -> list[dict]:
+def shipments_submit_errors(body) -> list[FieldError]:
     errors = request_errors(VENDOR_SHIPMENTS, "SubmitShipments", body)
     if errors:
         return errors
     shipments = body.get(SHIPMENTS_KEY) or []
     if not shipments:
-        return [{"field": SHIPMENTS_KEY, "message": _("Send at least one shipment."), "code": "required"}]
+        return [field_error(None, SHIPMENTS_KEY, _("Send at least one shipment."), "required")]
     dates = []
     for s, shipment in enumerate(shipments):
         dates.append((f"{SHIPMENTS_KEY}[{s}].transactionDate", shipment.get("transactionDate")))
@@ -82,30 +80,29 @@ def shipment_error(*, code: str, message: str, identifier: str, rule: str, field
     return {"code": code, "message": message, "details": "; ".join(f"{key}={value}" for key, value in details if value not in (None, ""))}
 
 
-@dataclass
-class _GivenItem:
-    """One shipped item of the payload, resolved to a PO line."""
+@dataclass(eq=False)
+class _At:
+    """Where an item, carton or pallet of the payload is, for the service's errors about it: its path,
+    the path of each service field on it, and for an item its purchase order and itemSequenceNumber."""
 
     path: str
-    line: PurchaseOrderLine
-    quantity: int
+    fields: dict[str, str] = field(default_factory=dict)
+    number: str | None = None
+    sequence: object = None
+
+    def locate(self, name: str | None) -> str:
+        return self.fields.get(name or "", self.path)
 
 
 @dataclass
 class _Mapped:
     identifier: str
     data: ShipmentConfirmationInput | None = None
-    items: list[_GivenItem] = field(default_factory=list)  # data.lines[i] comes from items_of_line[i][0]
-    items_of_line: list[list[_GivenItem]] = field(default_factory=list)
-    carton_paths: list[str] = field(default_factory=list)
-    pallet_paths: list[str] = field(default_factory=list)
     where: str = ""
     errors: list[dict] = field(default_factory=list)
 
-    def refuse(self, rule: str, path: str, message: str, *, line: PurchaseOrderLine | None = None, number: str | None = None, code: str = "InvalidInput") -> None:
-        sequence = line.sequence if line is not None else None
-        number = line.purchase_order.number if line is not None else number
-        if line is not None:
+    def refuse(self, rule: str, path: str, message: str, *, number: str | None = None, sequence=None, code: str = "InvalidInput") -> None:
+        if number is not None and sequence is not None:
             text = _("Shipment %(id)s, purchase order %(number)s, item %(sequence)s: %(problem)s") % {
                 "id": self.identifier, "number": number, "sequence": sequence, "problem": message,
             }
@@ -153,68 +150,20 @@ def _shipped_date(mapped: _Mapped, value, path: str) -> datetime.date | None:
     return shipped.astimezone(datetime.timezone.utc).date()
 
 
-class _LineResolver:
-    """PO lines of the caller's POs named in one payload item, read once."""
-
-    def __init__(self, scope, numbers):
-        self.purchase_orders = {
-            po.number: po
-            for po in PurchaseOrder.objects.visible_to(scope).filter(number__in=set(numbers)).prefetch_related(
-                Prefetch("lines", queryset=PurchaseOrderLine.objects.select_related("purchase_order").order_by("sequence"))
-            )
-        }
-
-    def line(self, mapped: _Mapped, number, sequence, asin, sku, path: str) -> PurchaseOrderLine | None:
-        if not number:
-            mapped.refuse("purchase_order_required", path, _("name the purchase order each item ships against (itemDetails.purchaseOrderNumber)."))
-            return None
-        po = self.purchase_orders.get(number)
-        if po is None:
-            mapped.refuse("purchase_order_not_found", path, _("purchase order %(number)s was not found.") % {"number": number}, number=number, code="NotFound")
-            return None
-        lines = list(po.lines.all())
-        by_sequence = {line.sequence: line for line in lines}
-        wanted_sequence = int(sequence) if str(sequence or "").strip().isdigit() else None
-        if asin or sku:
-            candidates = [line for line in lines if (not asin or line.asin == asin) and (not sku or line.vendor_sku == sku)]
-            if wanted_sequence in {line.sequence for line in candidates}:
-                return by_sequence[wanted_sequence]
-            if len(candidates) == 1:
-                return candidates[0]
-            if not candidates:
-                mapped.refuse("product_identifier_mismatch", path, _("no item of purchase order %(number)s has this product identifier.") % {"number": number}, number=number)
-            else:
-                mapped.refuse("item_ambiguous", path, _("several items of purchase order %(number)s have this product identifier.") % {"number": number}, number=number)
-            return None
-        if wanted_sequence in by_sequence:
-            return by_sequence[wanted_sequence]
-        mapped.refuse("unknown_item", path, _("purchase order %(number)s has no item %(sequence)s.") % {"number": number, "sequence": sequence}, number=number)
-        return None
+def _shipped_item(given: dict, *, number, sequence, asin, sku, quantity_key: str, at: _At) -> ShipPlanLine:
+    """An item as the service takes it: named by its purchase order and sequence or product, its
+    quantity in the unit given (the service finds the PO line and converts)."""
+    quantity = given.get(quantity_key) or {}
+    at.fields.setdefault("quantity", f"{at.path}.{quantity_key}")
+    at.fields.setdefault("unit_of_measure", f"{at.path}.{quantity_key}")
+    return ShipPlanLine(
+        None, quantity.get("amount"), ref=at, purchase_order_number=number or "", sequence=sequence, asin=asin or "", vendor_sku=sku or "",
+        unit_of_measure=quantity.get("unitOfMeasure") or "", unit_size=quantity.get("unitSize"),
+    )
 
 
-def _quantity(mapped: _Mapped, quantity: dict, line: PurchaseOrderLine, path: str) -> int | None:
-    amount = in_line_units(quantity or {}, line)
-    if amount is None or amount < 0:
-        mapped.refuse(
-            "quantity_unit", path,
-            _("the quantity must be a whole number of the item's unit (%(unit)s of %(size)s).") % {"unit": line.unit_of_measure, "size": line.unit_size},
-            line=line,
-        )
-        return None
-    return amount
-
-
-def _add_item(mapped: _Mapped, totals: dict, given: _GivenItem) -> None:
-    mapped.items.append(given)
-    totals.setdefault(given.line.pk, []).append(given)
-
-
-def _finish_lines(mapped: _Mapped, totals: dict) -> list[ShipPlanLine]:
-    lines = []
-    for line_id, given in totals.items():
-        mapped.items_of_line.append(given)
-        lines.append(ShipPlanLine(purchase_order_line_id=line_id, quantity=sum(g.quantity for g in given)))
-    return lines
+def _sequence(value) -> int | None:
+    return int(value) if str(value or "").strip().isdigit() else None
 
 
 def _pallet_cartons(mapped: _Mapped, references, carton_positions: dict, path: str) -> list[int]:
@@ -227,36 +176,35 @@ def _pallet_cartons(mapped: _Mapped, references, carton_positions: dict, path: s
     return positions
 
 
+def _container(path: str, **fields: str) -> _At:
+    return _At(path, {name: path + suffix for name, suffix in fields.items()})
+
+
 def map_confirmation(confirmation: dict, *, scope, where: str) -> _Mapped:
     """A ShipmentConfirmation as the service's input (or the reasons it cannot be one)."""
     mapped = _Mapped(identifier=confirmation.get("shipmentIdentifier", ""), where=where)
     warehouse = _check_parties(mapped, scope, confirmation, where)
     ship_date = _shipped_date(mapped, confirmation.get("shippedDate") or confirmation.get("shipmentConfirmationDate"), f"{where}.shippedDate")
     transport = confirmation.get("transportationDetails") or {}
-    items = confirmation.get("shippedItems") or []
-    resolver = _LineResolver(scope, [(item.get("itemDetails") or {}).get("purchaseOrderNumber") for item in items])
-    totals: dict[int, list[_GivenItem]] = {}
-    references: dict[str, PurchaseOrderLine] = {}
-    for i, item in enumerate(items):
+    lines: list[ShipPlanLine] = []
+    references: dict[str, dict] = {}
+    for i, item in enumerate(confirmation.get("shippedItems") or []):
         path = f"{where}.shippedItems[{i}]"
-        line = resolver.line(
-            mapped, (item.get("itemDetails") or {}).get("purchaseOrderNumber"), item.get("itemSequenceNumber"),
-            item.get("amazonProductIdentifier"), item.get("vendorProductIdentifier"), path,
-        )
-        if line is None:
-            continue
         reference = str(item.get("itemSequenceNumber"))
+        number = (item.get("itemDetails") or {}).get("purchaseOrderNumber")
+        at = _At(path, {"purchase_order_number": f"{path}.itemDetails.purchaseOrderNumber", "asin": f"{path}.amazonProductIdentifier",
+                        "vendor_sku": f"{path}.vendorProductIdentifier"}, number=number, sequence=item.get("itemSequenceNumber"))
         if reference in references:
-            mapped.refuse("item_reference_duplicate", f"{path}.itemSequenceNumber", _("itemSequenceNumber %(ref)s is given twice.") % {"ref": reference}, line=line)
+            mapped.refuse("item_reference_duplicate", f"{path}.itemSequenceNumber", _("itemSequenceNumber %(ref)s is given twice.") % {"ref": reference}, number=number, sequence=reference)
             continue
-        references[reference] = line
-        quantity = _quantity(mapped, item.get("shippedQuantity"), line, f"{path}.shippedQuantity")
-        if quantity is not None:
-            _add_item(mapped, totals, _GivenItem(path=path, line=line, quantity=quantity))
+        asin, sku = item.get("amazonProductIdentifier"), item.get("vendorProductIdentifier")
+        # itemSequenceNumber numbers the items of this shipment: the PO's line is named by the product, by the sequence only without one.
+        naming = {"number": number, "sequence": None if asin or sku else _sequence(reference), "asin": asin, "sku": sku}
+        references[reference] = naming
+        lines.append(_shipped_item(item, quantity_key="shippedQuantity", at=at, **naming))
     cartons, carton_positions = [], {}
     for c, carton in enumerate(confirmation.get("cartons") or []):
         path = f"{where}.cartons[{c}]"
-        mapped.carton_paths.append(path)
         sscc = _sscc(mapped, carton.get("cartonIdentifiers"), f"{path}.cartonIdentifiers")
         number = carton.get("cartonSequenceNumber")
         if number in carton_positions:
@@ -264,27 +212,26 @@ def map_confirmation(confirmation: dict, *, scope, where: str) -> _Mapped:
         carton_positions[number] = c
         packed = []
         for k, content in enumerate(carton.get("items") or []):
-            line = references.get(str(content.get("itemReference")))
-            if line is None:
+            naming = references.get(str(content.get("itemReference")))
+            if naming is None:
                 mapped.refuse(
                     "item_reference_unknown", f"{path}.items[{k}].itemReference",
                     _("itemReference %(ref)s names no item of shippedItems.") % {"ref": content.get("itemReference")},
                 )
                 continue
-            quantity = _quantity(mapped, content.get("shippedQuantity"), line, f"{path}.items[{k}].shippedQuantity")
-            if quantity is not None:
-                packed.append(ShipPlanLine(purchase_order_line_id=line.pk, quantity=quantity))
-        cartons.append(ConfirmedCarton(sscc=sscc, items=packed, tracking_number=carton.get("trackingNumber") or ""))
+            at = _At(f"{path}.items[{k}]", number=naming["number"], sequence=content.get("itemReference"))
+            packed.append(_shipped_item(content, quantity_key="shippedQuantity", at=at, **naming))
+        carton_at = _container(path, sscc=".cartonIdentifiers", tracking_number=".trackingNumber", items=".items")
+        cartons.append(ConfirmedCarton(sscc=sscc, items=packed, tracking_number=carton.get("trackingNumber") or "", ref=carton_at))
     pallets = []
     for p, pallet in enumerate(confirmation.get("pallets") or []):
         path = f"{where}.pallets[{p}]"
-        mapped.pallet_paths.append(path)
         sscc = _sscc(mapped, pallet.get("palletIdentifiers"), f"{path}.palletIdentifiers")
         if pallet.get("items"):
             mapped.refuse("pallet_items_not_supported", f"{path}.items", _("list what a pallet carries as cartons (with their SSCCs) and reference them in cartonReferenceDetails."))
         references_given = (pallet.get("cartonReferenceDetails") or {}).get("cartonReferenceNumbers") or []
         positions = _pallet_cartons(mapped, references_given, carton_positions, f"{path}.cartonReferenceDetails.cartonReferenceNumbers")
-        pallets.append(ConfirmedPallet(sscc=sscc, cartons=positions))
+        pallets.append(ConfirmedPallet(sscc=sscc, cartons=positions, ref=_container(path, sscc=".palletIdentifiers", cartons=".cartonReferenceDetails")))
     mode = confirmation.get("shipmentType")
     if mapped.errors or warehouse is None:
         return mapped
@@ -292,7 +239,7 @@ def map_confirmation(confirmation: dict, *, scope, where: str) -> _Mapped:
         ship_to=warehouse.code,
         shipment_identifier=mapped.identifier,
         ship_date=ship_date,
-        lines=_finish_lines(mapped, totals),
+        lines=lines,
         transport_mode=SHIP_MODES.get(mode, TransportMode.LTL),
         transport_method=TRANSPORT_METHODS.get(transport.get("transportationMode"), "road"),
         carrier_scac=transport.get("carrierScac") or "",
@@ -315,20 +262,19 @@ def map_shipment(shipment: dict, *, scope, where: str) -> _Mapped:
     carrier = transport.get("carrierDetails") or {}
     ship_date = _shipped_date(mapped, transport.get("shippedDate") or shipment.get("transactionDate"), f"{where}.transportationDetails.shippedDate")
     orders = shipment.get("purchaseOrders") or []
-    resolver = _LineResolver(scope, [order.get("purchaseOrderNumber") for order in orders])
-    totals: dict[int, list[_GivenItem]] = {}
-    by_reference: dict[tuple[str, str], PurchaseOrderLine] = {}
+    lines: list[ShipPlanLine] = []
+    by_reference: dict[tuple[str, str], dict] = {}
     for o, order in enumerate(orders):
         number = order.get("purchaseOrderNumber")
         for i, item in enumerate(order.get("items") or []):
             path = f"{where}.purchaseOrders[{o}].items[{i}]"
-            line = resolver.line(mapped, number, item.get("itemSequenceNumber"), item.get("buyerProductIdentifier"), item.get("vendorProductIdentifier"), path)
-            if line is None:
-                continue
-            by_reference[(number, str(item.get("itemSequenceNumber")))] = line
-            quantity = _quantity(mapped, item.get("shippedQuantity"), line, f"{path}.shippedQuantity")
-            if quantity is not None:
-                _add_item(mapped, totals, _GivenItem(path=path, line=line, quantity=quantity))
+            at = _At(path, {"purchase_order_number": f"{where}.purchaseOrders[{o}].purchaseOrderNumber", "asin": f"{path}.buyerProductIdentifier",
+                            "vendor_sku": f"{path}.vendorProductIdentifier", "sequence": f"{path}.itemSequenceNumber"},
+                     number=number, sequence=item.get("itemSequenceNumber"))
+            # Here itemSequenceNumber is the PO's: it names the line, the product identifiers must be its.
+            naming = {"number": number, "sequence": _sequence(item.get("itemSequenceNumber")), "asin": item.get("buyerProductIdentifier"), "sku": item.get("vendorProductIdentifier")}
+            by_reference[(number, str(item.get("itemSequenceNumber")))] = naming
+            lines.append(_shipped_item(item, quantity_key="shippedQuantity", at=at, **naming))
     only_po = orders[0].get("purchaseOrderNumber") if len(orders) == 1 else None
     cartons, carton_positions, pallet_containers = [], {}, []
     for c, container in enumerate(shipment.get("containers") or []):
@@ -336,40 +282,38 @@ def map_shipment(shipment: dict, *, scope, where: str) -> _Mapped:
         if container.get("containerType") == "pallet":
             pallet_containers.append((path, container))
             continue
-        mapped.carton_paths.append(path)
         sscc = _sscc(mapped, container.get("containerIdentifiers"), f"{path}.containerIdentifiers")
         carton_positions[container.get("containerSequenceNumber") or f"#{c}"] = len(cartons)
         packed = []
         for k, content in enumerate(container.get("packedItems") or []):
             number = (content.get("itemDetails") or {}).get("purchaseOrderNumber") or only_po
-            line = by_reference.get((number, str(content.get("itemSequenceNumber"))))
-            if line is None:
+            naming = by_reference.get((number, str(content.get("itemSequenceNumber"))))
+            if naming is None:
                 mapped.refuse(
                     "item_reference_unknown", f"{path}.packedItems[{k}]",
                     _("the packed item (purchase order %(number)s, item %(ref)s) is not one of purchaseOrders' items.") % {"number": number, "ref": content.get("itemSequenceNumber")},
                 )
                 continue
-            quantity = _quantity(mapped, content.get("packedQuantity"), line, f"{path}.packedItems[{k}].packedQuantity")
-            if quantity is not None:
-                packed.append(ShipPlanLine(purchase_order_line_id=line.pk, quantity=quantity))
-        cartons.append(ConfirmedCarton(sscc=sscc, items=packed, tracking_number=container.get("trackingNumber") or ""))
+            at = _At(f"{path}.packedItems[{k}]", number=number, sequence=content.get("itemSequenceNumber"))
+            packed.append(_shipped_item(content, quantity_key="packedQuantity", at=at, **naming))
+        carton_at = _container(path, sscc=".containerIdentifiers", tracking_number=".trackingNumber", items=".packedItems")
+        cartons.append(ConfirmedCarton(sscc=sscc, items=packed, tracking_number=container.get("trackingNumber") or "", ref=carton_at))
     pallets = []
     for path, container in pallet_containers:
-        mapped.pallet_paths.append(path)
         sscc = _sscc(mapped, container.get("containerIdentifiers"), f"{path}.containerIdentifiers")
         if container.get("packedItems"):
             mapped.refuse("pallet_items_not_supported", f"{path}.packedItems", _("list what a pallet carries as carton containers and name them in innerContainersDetails."))
         inner = (container.get("innerContainersDetails") or {}).get("containerSequenceNumbers") or []
         references = [entry.get("containerSequenceNumber") for entry in inner]
         positions = _pallet_cartons(mapped, references, carton_positions, f"{path}.innerContainersDetails.containerSequenceNumbers")
-        pallets.append(ConfirmedPallet(sscc=sscc, cartons=positions))
+        pallets.append(ConfirmedPallet(sscc=sscc, cartons=positions, ref=_container(path, sscc=".containerIdentifiers", cartons=".innerContainersDetails")))
     if mapped.errors or warehouse is None:
         return mapped
     mapped.data = ShipmentConfirmationInput(
         ship_to=warehouse.code,
         shipment_identifier=mapped.identifier,
         ship_date=ship_date,
-        lines=_finish_lines(mapped, totals),
+        lines=lines,
         transport_mode=SHIP_MODES.get(transport.get("shipMode"), TransportMode.LTL),
         transport_method=TRANSPORT_METHODS.get(transport.get("transportationMode"), "road"),
         carrier_scac=carrier.get("code") or "",
@@ -389,48 +333,42 @@ def _date(value) -> datetime.date | None:
     return parsed.astimezone(datetime.timezone.utc).date() if parsed else None
 
 
-# The service's field names, as paths inside Amazon's item.
-_LINE_FIELD = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
-_CONTAINER_FIELD = re.compile(r"^(cartons|pallets)\[(\d+)\](?:\.(.+))?$")
+# The service's header field names, as paths inside Amazon's ShipmentConfirmation / Shipment.
 _CONFIRMATION_FIELDS = {
     "ship_to": ".shipToParty.partyId", "ship_from": ".shipFromParty.partyId", "shipment_identifier": ".shipmentIdentifier",
     "ship_date": ".shippedDate", "transport_mode": ".shipmentType", "transport_method": ".transportationDetails.transportationMode",
     "carrier_scac": ".transportationDetails.carrierScac", "bol_number": ".transportationDetails.billOfLadingNumber",
+    "pro_number": ".transportationDetails.carrierShipmentReferenceNumber",
     "estimated_arrival": ".estimatedDeliveryDate", "tracking_number": ".cartons", "cartons": ".cartons", "pallets": ".pallets",
+    "lines": ".shippedItems",
 }
 _SHIPMENT_FIELDS = {
     **_CONFIRMATION_FIELDS,
     "shipment_identifier": ".vendorShipmentIdentifier", "ship_date": ".transportationDetails.shippedDate",
     "transport_mode": ".transportationDetails.shipMode", "carrier_scac": ".transportationDetails.carrierDetails.code",
-    "estimated_arrival": ".transportationDetails.estimatedDeliveryDate", "tracking_number": ".containers", "cartons": ".containers", "pallets": ".containers",
+    "carrier_name": ".transportationDetails.carrierDetails.name", "pro_number": ".transportationDetails.carrierDetails.shipmentReferenceNumber",
+    "estimated_arrival": ".transportationDetails.estimatedDeliveryDate", "tracking_number": ".containers", "cartons": ".containers",
+    "pallets": ".containers", "lines": ".purchaseOrders",
 }
-_CARTON_SUFFIX = {"sscc": {"confirmation": ".cartonIdentifiers", "shipment": ".containerIdentifiers"}, "tracking_number": {"confirmation": ".trackingNumber", "shipment": ".trackingNumber"}}
-_PALLET_SUFFIX = {"sscc": {"confirmation": ".palletIdentifiers", "shipment": ".containerIdentifiers"}, "cartons": {"confirmation": ".cartonReferenceDetails", "shipment": ".innerContainersDetails"}}
+# Refusals Amazon reports as NotFound rather than InvalidInput.
+_NOT_FOUND_RULES = {"purchase_order_not_found"}
 
 
 def service_errors(error: PortalError, mapped: _Mapped, *, shape: str) -> list[dict]:
     """The service's refusals as Amazon errors, each at the payload's item, carton or pallet it is about."""
-    code = AMAZON_CODES.get(error.status, "InvalidInput")
     header_fields = _CONFIRMATION_FIELDS if shape == "confirmation" else _SHIPMENT_FIELDS
+    replacing = mapped.data is not None and mapped.data.asn_type == AsnType.REPLACE
     out = []
-    for problem in error.as_error_list():
-        service_field = problem.get("field") or ""
-        path, line = mapped.where, None
-        line_match, container_match = _LINE_FIELD.match(service_field), _CONTAINER_FIELD.match(service_field)
-        if line_match and int(line_match[1]) < len(mapped.items_of_line):
-            given = mapped.items_of_line[int(line_match[1])][0]
-            path, line = given.path + (".shippedQuantity" if line_match[2] == "quantity" else ""), given.line
-        elif container_match:
-            kind, index, rest = container_match[1], int(container_match[2]), container_match[3] or ""
-            paths = mapped.carton_paths if kind == "cartons" else mapped.pallet_paths
-            suffixes = _CARTON_SUFFIX if kind == "cartons" else _PALLET_SUFFIX
-            if index < len(paths):
-                path = paths[index] + (suffixes[rest][shape] if rest in suffixes else ("." + rest.replace("quantity", "shippedQuantity") if rest else ""))
-        elif service_field in header_fields:
-            path = mapped.where + header_fields[service_field]
-        number = line.purchase_order.number if line is not None else None
-        message = _("Shipment %(id)s: %(problem)s") % {"id": mapped.identifier, "problem": problem["message"]}
-        out.append(shipment_error(code=code, message=message, identifier=mapped.identifier, rule=problem["code"], field=path, number=number, sequence=line.sequence if line else None))
+    for problem in error.field_errors():
+        at = problem.ref if isinstance(problem.ref, _At) else None
+        path = at.locate(problem.field) if at is not None else mapped.where + header_fields.get(problem.field or "", "")
+        rule = problem.code
+        if replacing and isinstance(error, InvalidTransitionError):
+            rule = "not_replaceable"  # the ASN is past the state a Replace ASN may change
+        code = "NotFound" if rule in _NOT_FOUND_RULES else amazon_code(error.status)
+        message = _("Shipment %(id)s: %(problem)s") % {"id": mapped.identifier, "problem": problem.message}
+        number, sequence = (at.number, at.sequence) if at is not None else (None, None)
+        out.append(shipment_error(code=code, message=message, identifier=mapped.identifier, rule=rule, field=path, number=number, sequence=sequence))
     return out
 
 
@@ -471,6 +409,6 @@ def apply_shipment(*, item: dict, index: int, scope, actor) -> list[dict]:
     return []
 
 
-def raise_if(errors: list[dict], message: str) -> None:
+def raise_if(errors: list[FieldError], message: str) -> None:
     if errors:
         raise DomainValidationError(message, errors=errors)

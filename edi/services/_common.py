@@ -2,7 +2,6 @@
 the context a set is received in, units and item identifiers."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from edi import x12
@@ -78,7 +77,8 @@ class _Context:
 UNITS = {"EA": UnitOfMeasure.EACHES, "CA": UnitOfMeasure.CASES}
 X12_UNITS = {value: key for key, value in UNITS.items()}
 GTIN_QUALIFIERS = (x12.ItemId.UPC, x12.ItemId.EAN, x12.ItemId.GTIN14)
-_SERVICE_LINE_FIELD = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
+# The service's product identifier fields, as the id-pair qualifiers that carry them.
+PRODUCT_QUALIFIERS = {"asin": (x12.ItemId.ASIN,), "vendor_sku": (x12.ItemId.VENDOR_ITEM,), "gtin": GTIN_QUALIFIERS}
 
 
 def _item_id_positions(segment: x12.Segment, start: int = 6) -> dict[str, int]:
@@ -86,12 +86,26 @@ def _item_id_positions(segment: x12.Segment, start: int = 6) -> dict[str, int]:
     return {segment[index]: index + 1 for index in range(start, len(segment.elements), 2) if segment[index]}
 
 
-def _product_mismatch(qualifier: str, value: str, po_line) -> bool:
-    if qualifier == x12.ItemId.ASIN:
-        return value != po_line.asin
-    if qualifier == x12.ItemId.VENDOR_ITEM:
-        return value != po_line.vendor_sku
-    if qualifier in GTIN_QUALIFIERS:
-        gtin = po_line.product.gtin if po_line.product is not None else ""
-        return value.zfill(14) != gtin.zfill(14)
-    return False
+def _named_product(item_ids: dict[str, str]) -> dict[str, str]:
+    """The product identifiers of an id-pair list, as the services' `asin`, `vendor_sku`, `gtin`."""
+    return {name: next((item_ids[q] for q in qualifiers if item_ids.get(q)), "") for name, qualifiers in PRODUCT_QUALIFIERS.items()}
+
+
+def _unit(code: str) -> str:
+    """An X12 unit code as the portal's unit (an unknown code stays as given: the service refuses it)."""
+    return UNITS.get(code, code)
+
+
+def _product_position(segment: x12.Segment, name: str, start: int = 6) -> int | None:
+    """The element of `segment` that carries the service's product field `name` (asin, vendor_sku, gtin)."""
+    positions = _item_id_positions(segment, start)
+    return next((positions[q] for q in PRODUCT_QUALIFIERS.get(name, ()) if q in positions), None)
+
+
+@dataclass(frozen=True)
+class _Element:
+    """A quantity given in a segment: the element of its amount and of its unit (for the service's errors)."""
+
+    segment: x12.Segment
+    quantity: int
+    unit: int

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from edi import x12
 from edi.x12.codes import InterchangeNote
 from edi.x12.core import Problem, decode, is_digits
-from vendor_portal.errors import DomainValidationError, ForbiddenError
+from vendor_portal.errors import DomainValidationError, ForbiddenError, field_error
 from vendor_portal.models import Channel, Vendor
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.tenancy import Scope
@@ -123,7 +123,7 @@ def edi_receive(*, vendor: Vendor, content: bytes | str, actor: Actor, source: s
     if len(raw) > MAX_INTERCHANGE_BYTES:
         raise DomainValidationError(
             _("The file is %(size)s bytes; an interchange may be at most %(max)s bytes.") % {"size": len(raw), "max": MAX_INTERCHANGE_BYTES},
-            field="content", errors=[{"field": "content", "code": "too_large", "message": _("The file is too large.")}],
+            field="content", errors=[field_error(None, "content", _("The file is too large."), "too_large")],
         )
     check_permissions = scope is not None
     scope = scope or Scope(vendor=vendor)

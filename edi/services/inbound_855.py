@@ -13,10 +13,11 @@ from edi.x12.core import is_digits
 from edi.x12.po855 import ACK_WITH_EXCEPTION_DETAIL_ONLY, ITEM_ACCEPTED, ITEM_BACKORDERED, ITEM_REJECTED, REJECTED_NO_DETAIL
 from purchase_orders.models import PurchaseOrder, RejectionReason
 from purchase_orders.services.confirmations import LineConfirmation, purchase_order_acknowledge
-from vendor_portal.errors import PortalError
+from purchase_orders.services.line_identity import GivenQuantity
+from vendor_portal.errors import FieldError, PortalError
 from vendor_portal.roles import Action
 
-from ._common import _SERVICE_LINE_FIELD, UNITS, X12_UNITS, _Context, _item_id_positions, _Outcome, _product_mismatch, _SetProblems
+from ._common import _Context, _Element, _named_product, _Outcome, _product_position, _SetProblems, _unit
 
 # ACK29 names why units are rejected; the portal's own reason names are understood too.
 REJECTION_REASON_CODES = {
@@ -29,7 +30,7 @@ ACK_STATUS_FIELDS = {ITEM_ACCEPTED: "accepted", ITEM_BACKORDERED: "backordered",
 CURRENT_SCHEDULE_SHIP, CURRENT_SCHEDULE_DELIVERY = "068", "067"
 
 
-@dataclass
+@dataclass(eq=False)
 class _LineSegments:
     """The PO1 of one line and its ACKs as received: where the 997 points for that line."""
 
@@ -63,46 +64,25 @@ def _receive_855(ts: x12.TransactionSet, group: x12.FunctionalGroup, context: _C
         problems.element(bak, 3, _("Purchase order %(number)s not found.") % {"number": ack.po_number}, code="not_found", reference="324")
         return outcome
     outcome.obj = po
-    po_lines = {line.sequence: line for line in po.lines.select_related("product")}
-    located = _line_segments(ts)
+    # Each line goes to the service as the 855 gives it (line number, product ids, quantities in their
+    # units): which PO line it is, and whether product and units fit, is the service's to say.
     confirmations: list[LineConfirmation] = []
-    where: list[_LineSegments | None] = []  # the segments of each confirmation, for the service's errors
     ship_dates: list[date] = []
     delivery_dates: list[date] = []
-    seen: set[int] = set()
-    for line, segments in zip(ack.lines, located):
+    mentioned: set[int] = set()
+    for line, segments in zip(ack.lines, _line_segments(ts)):
         po1 = segments.po1
-        if not is_digits(line.line_number) or int(line.line_number) not in po_lines:
-            problems.element(po1, 1, _("PO %(number)s has no line %(n)s.") % {"number": po.number, "n": line.line_number}, code="unknown_line", reference="350")
-            continue
-        po_line = po_lines[int(line.line_number)]
-        if po_line.sequence in seen:
-            problems.element(po1, 1, _("Line %(n)s is acknowledged twice.") % {"n": po_line.sequence}, code="duplicate_line", reference="350")
-            continue
-        seen.add(po_line.sequence)
-        mismatched = False
-        for qualifier, position in _item_id_positions(po1).items():
-            if _product_mismatch(qualifier, po1[position], po_line):
-                problems.element(
-                    po1, position,
-                    _("Line %(n)s orders ASIN %(asin)s, SKU %(sku)s: %(qualifier)s %(value)s is another product.")
-                    % {"n": po_line.sequence, "asin": po_line.asin, "sku": po_line.vendor_sku, "qualifier": qualifier, "value": po1[position]},
-                    code="product_identifier_mismatch", reference="234",
-                )
-                mismatched = True
-        if mismatched:
-            continue
-        if UNITS.get(line.uom) != po_line.unit_of_measure:
-            problems.element(po1, 3, _("Line %(n)s is ordered in %(unit)s (%(code)s).") % {"n": po_line.sequence, "unit": po_line.unit_of_measure, "code": X12_UNITS[po_line.unit_of_measure]}, code="unit_mismatch", reference="355")
-            continue
-        if line.quantity != po_line.ordered_quantity:
-            problems.element(po1, 2, _("Line %(n)s orders %(ordered)s, not %(given)s.") % {"n": po_line.sequence, "ordered": po_line.ordered_quantity, "given": line.quantity}, code="ordered_quantity_mismatch", reference="330")
-            continue
+        if is_digits(line.line_number):
+            mentioned.add(int(line.line_number))
         if not line.acks:
-            problems.missing("ACK", po1.position + 1, _("Line %(n)s has no ACK segment.") % {"n": po_line.sequence})
+            problems.missing("ACK", po1.position + 1, _("Line %(n)s has no ACK segment.") % {"n": line.line_number or "-"})
             continue
-        quantities = {"accepted": 0, "backordered": 0, "rejected": 0}
-        confirmation = LineConfirmation(sequence=po_line.sequence)
+        confirmation = LineConfirmation(
+            sequence=int(line.line_number) if is_digits(line.line_number) else None,
+            ordered=GivenQuantity(line.quantity, _unit(line.uom), ref=_Element(po1, 2, 3)),
+            ref=segments,
+            **_named_product(line.item_ids),
+        )
         usable = True
         for line_ack, ack_segment in zip(line.acks, segments.acks):
             status_field = ACK_STATUS_FIELDS.get(line_ack.status)
@@ -111,14 +91,10 @@ def _receive_855(ts: x12.TransactionSet, group: x12.FunctionalGroup, context: _C
                 usable = False
                 continue
             if line_ack.quantity is None or line_ack.quantity < 0:
-                problems.element(ack_segment, 2, _("Line %(n)s: give the quantity in ACK02.") % {"n": po_line.sequence}, code="required", x12_code=ElementError.MANDATORY_MISSING, reference="380")
+                problems.element(ack_segment, 2, _("Line %(n)s: give the quantity in ACK02.") % {"n": line.line_number or "-"}, code="required", x12_code=ElementError.MANDATORY_MISSING, reference="380")
                 usable = False
                 continue
-            if line_ack.uom and UNITS.get(line_ack.uom) != po_line.unit_of_measure:
-                problems.element(ack_segment, 3, _("Line %(n)s is ordered in %(unit)s (%(code)s).") % {"n": po_line.sequence, "unit": po_line.unit_of_measure, "code": X12_UNITS[po_line.unit_of_measure]}, code="unit_mismatch", reference="355")
-                usable = False
-                continue
-            quantities[status_field] += line_ack.quantity
+            confirmation.given.append((status_field, GivenQuantity(line_ack.quantity, _unit(line_ack.uom), ref=_Element(ack_segment, 2, 3))))
             if line_ack.status == ITEM_BACKORDERED:
                 confirmation.backorder_date = line_ack.date or confirmation.backorder_date
             elif line_ack.status == ITEM_REJECTED and line_ack.reason_code:
@@ -133,23 +109,20 @@ def _receive_855(ts: x12.TransactionSet, group: x12.FunctionalGroup, context: _C
                     ship_dates.append(line_ack.date)
                 elif line_ack.date_qualifier == CURRENT_SCHEDULE_DELIVERY:
                     delivery_dates.append(line_ack.date)
-        if not usable:
-            continue
-        confirmation.accepted, confirmation.backordered, confirmation.rejected = quantities["accepted"], quantities["backordered"], quantities["rejected"]
-        confirmations.append(confirmation)
-        where.append(segments)
+        if usable:
+            confirmations.append(confirmation)
+    po_lines = list(po.lines.order_by("sequence"))
     if ack.ack_type == ACK_WITH_EXCEPTION_DETAIL_ONLY:
         # "Exceptions only": a line the vendor did not mention is accepted as ordered.
-        for sequence, po_line in po_lines.items():
-            if sequence not in seen and po_line.ordered_quantity > 0:
-                confirmations.append(LineConfirmation(sequence=sequence, accepted=po_line.ordered_quantity))
-                where.append(None)
+        confirmations += [
+            LineConfirmation(sequence=po_line.sequence, accepted=po_line.ordered_quantity, ref=bak)
+            for po_line in po_lines if po_line.sequence not in mentioned and po_line.ordered_quantity > 0
+        ]
     elif ack.ack_type == REJECTED_NO_DETAIL and not ack.lines:
-        for sequence, po_line in po_lines.items():
-            if po_line.ordered_quantity > 0:
-                confirmations.append(LineConfirmation(sequence=sequence, rejected=po_line.ordered_quantity,
-                                                      rejection_reason=RejectionReason.TEMPORARILY_UNAVAILABLE))
-                where.append(None)
+        confirmations += [
+            LineConfirmation(sequence=po_line.sequence, rejected=po_line.ordered_quantity, rejection_reason=RejectionReason.TEMPORARILY_UNAVAILABLE, ref=bak)
+            for po_line in po_lines if po_line.ordered_quantity > 0
+        ]
     if outcome.errors:
         return outcome
     try:
@@ -159,26 +132,37 @@ def _receive_855(ts: x12.TransactionSet, group: x12.FunctionalGroup, context: _C
             scheduled_delivery_date=min(delivery_dates) if delivery_dates else None,
         )
     except PortalError as error:
-        for item in error.as_error_list():
-            segment, index, reference = _locate_service_error(item.get("field") or "", where, bak, ts)
-            problems.element(segment, index, item["message"], code=item.get("code") or "invalid", reference=reference)
+        for problem in error.field_errors():
+            segment, index, reference = _locate_service_error(problem, bak, ts)
+            problems.element(segment, index, problem.message, code=problem.code, reference=reference)
     return outcome
 
 
-def _locate_service_error(field_name: str, where: list, bak: x12.Segment, ts: x12.TransactionSet) -> tuple[x12.Segment, int, str]:
-    """The segment and element of the 855 that a purchase_order_acknowledge error names."""
-    match = _SERVICE_LINE_FIELD.match(field_name)
-    if match and int(match[1]) < len(where) and where[int(match[1])] is not None:
-        segments, name = where[int(match[1])], match[2]
+# Data element reference numbers of the elements the service's errors point at.
+_ACK_ELEMENTS = {2: "380", 3: "355", 5: "373", 29: "1271"}
+_PO1_ELEMENTS = {1: "350", 2: "330", 3: "355"}
+
+
+def _locate_service_error(problem: FieldError, bak: x12.Segment, ts: x12.TransactionSet) -> tuple[x12.Segment, int, str]:
+    """The segment and element of the 855 that a purchase_order_acknowledge error is about."""
+    ref, name = problem.ref, problem.field
+    if isinstance(ref, _Element):  # a quantity: its amount or its unit
+        index = ref.unit if name == "unit_of_measure" else ref.quantity
+        return ref.segment, index, (_PO1_ELEMENTS if ref.segment.id == "PO1" else _ACK_ELEMENTS).get(index, "")
+    if isinstance(ref, _LineSegments):
         status = {"accepted": ITEM_ACCEPTED, "backordered": ITEM_BACKORDERED, "backorder_date": ITEM_BACKORDERED,
                   "rejected": ITEM_REJECTED, "rejection_reason": ITEM_REJECTED}.get(name)
-        ack_segment = segments.ack(status) if status else None
+        ack_segment = ref.ack(status) if status else None
         if ack_segment is not None:
             index = {"backorder_date": 5, "rejection_reason": 29}.get(name, 2)
-            return ack_segment, index, {5: "373", 29: "1271"}.get(index, "380")
-        return segments.po1, 1 if name == "sequence" else 2, "350" if name == "sequence" else "330"
-    if field_name in ("scheduled_ship_date", "scheduled_delivery_date"):
-        qualifier = CURRENT_SCHEDULE_SHIP if field_name == "scheduled_ship_date" else CURRENT_SCHEDULE_DELIVERY
+            return ack_segment, index, _ACK_ELEMENTS[index]
+        product = _product_position(ref.po1, name) if name in ("asin", "vendor_sku", "gtin") else None
+        if product is not None:
+            return ref.po1, product, "234"
+        index = 1 if name == "sequence" else 2
+        return ref.po1, index, _PO1_ELEMENTS[index]
+    if name in ("scheduled_ship_date", "scheduled_delivery_date"):
+        qualifier = CURRENT_SCHEDULE_SHIP if name == "scheduled_ship_date" else CURRENT_SCHEDULE_DELIVERY
         dated = next((s for s in ts.body if s.id == "ACK" and s[1] == ITEM_ACCEPTED and s[4] == qualifier), None)
         if dated is not None:
             return dated, 5, "373"

@@ -2,17 +2,17 @@
 given, its refusals located at the HL, SN1 or MAN segment they concern."""
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from edi import x12
 from edi.x12.core import is_digits
 from purchase_orders.models import PurchaseOrder
-from vendor_portal.errors import PortalError
+from vendor_portal.errors import FieldError, PortalError
 from vendor_portal.roles import Action
 
-from ._common import UNITS, X12_UNITS, _Context, _Outcome, _product_mismatch, _SetProblems
+from ._common import _Context, _named_product, _Outcome, _product_position, _SetProblems, _unit
 
 # BSN01: an original ASN or a replacement; TD504: how the goods travel.
 ASN_PURPOSES = {"00": "Original", "05": "Replace"}
@@ -50,8 +50,21 @@ def _segments_of_856(ts: x12.TransactionSet, shipment: x12.Shipment) -> dict[int
     return where
 
 
+@dataclass(eq=False)
+class _Segments:
+    """The segments an item, carton or pallet of the 856 was read from (and its order's), for the
+    service's errors about it."""
+
+    kind: str  # "item", "carton", "pallet"
+    segments: dict[str, x12.Segment]
+    order: dict[str, x12.Segment]
+
+
 def _receive_856(ts, group, context: _Context) -> _Outcome:
-    """An ASN the vendor's system built: onto shipment_create_from_confirmation, SSCCs (MAN*GM) as given."""
+    """An ASN the vendor's system built: onto shipment_create_from_confirmation, SSCCs (MAN*GM) as given.
+
+    Each item goes to the service as the 856 gives it (PO number, LIN line number and product ids, SN1
+    quantity and unit): which PO line it is, and whether product and unit fit, is the service's to say."""
     from shipments.models import TransportMode
     from shipments.services.confirmations import ConfirmedCarton, ConfirmedPallet, ShipmentConfirmationInput, shipment_create_from_confirmation
     from shipments.services.plans import ShipPlanLine
@@ -68,70 +81,47 @@ def _receive_856(ts, group, context: _Context) -> _Outcome:
         problems.element(bsn, 1, _("BSN01 %(code)s: send 00 (original) or 05 (replace).") % {"code": shipment.purpose}, reference="353")
         return outcome
     where = _segments_of_856(ts, shipment)
-    numbers = {order.po_number for order in shipment.orders}
-    purchase_orders = {
-        po.number: po
-        for po in PurchaseOrder.objects.visible_to(context.scope).filter(number__in=numbers).select_related("ship_to").prefetch_related("lines__product")
-    }
-    line_totals: dict[int, int] = {}
-    first_item_of_line: dict[int, x12.ShipmentItem] = {}
-    carton_list: list[tuple[x12.Carton, ConfirmedCarton]] = []
-    pallets: dict[str, tuple[x12.Pallet, ConfirmedPallet]] = {}
+    totals: dict[tuple, ShipPlanLine] = {}  # the shipment's lines: the items' quantities, summed per line as named
+    cartons: list[ConfirmedCarton] = []
+    pallets: dict[str, ConfirmedPallet] = {}
 
-    def resolve(item: x12.ShipmentItem, po: PurchaseOrder):
-        segments = where.get(id(item), {})
-        lin, sn1 = segments.get("LIN", bsn), segments.get("SN1", bsn)
-        lines = {line.sequence: line for line in po.lines.all()}
-        if is_digits(item.line_number) and int(item.line_number) in lines:
-            po_line = lines[int(item.line_number)]
+    def shipped(item: x12.ShipmentItem, order: x12.ShipmentOrder) -> ShipPlanLine:
+        ref = _Segments("item", where.get(id(item), {}), where.get(id(order), {}))
+        return ShipPlanLine(
+            None, item.quantity, ref=ref, purchase_order_number=order.po_number,
+            sequence=int(item.line_number) if is_digits(item.line_number) else None, unit_of_measure=_unit(item.uom), **_named_product(item.item_ids),
+        )
+
+    def add(item: x12.ShipmentItem, order: x12.ShipmentOrder) -> ShipPlanLine:
+        line = shipped(item, order)
+        key = (order.po_number, item.line_number, tuple(sorted(item.item_ids.items())), item.uom)
+        if key in totals:
+            totals[key].quantity += item.quantity
         else:
-            matches = [line for line in lines.values() if item.item_ids and not any(_product_mismatch(q, v, line) for q, v in item.item_ids.items())]
-            if len(matches) != 1:
-                problems.element(lin, 1, _("PO %(number)s has no line %(n)s with these product identifiers.") % {"number": po.number, "n": item.line_number or "-"}, code="unknown_line", reference="350")
-                return None
-            po_line = matches[0]
-        for qualifier, value in item.item_ids.items():
-            if _product_mismatch(qualifier, value, po_line):
-                problems.element(
-                    lin, 1, _("Line %(n)s ships ASIN %(asin)s, SKU %(sku)s: %(qualifier)s %(value)s is another product.")
-                    % {"n": po_line.sequence, "asin": po_line.asin, "sku": po_line.vendor_sku, "qualifier": qualifier, "value": value},
-                    code="product_identifier_mismatch", reference="350",
-                )
-                return None
-        if UNITS.get(item.uom) != po_line.unit_of_measure:
-            problems.element(sn1, 3, _("Line %(n)s is ordered in %(unit)s (%(code)s).") % {"n": po_line.sequence, "unit": po_line.unit_of_measure, "code": X12_UNITS[po_line.unit_of_measure]}, code="unit_mismatch", reference="355")
-            return None
-        line_totals[po_line.pk] = line_totals.get(po_line.pk, 0) + item.quantity
-        first_item_of_line.setdefault(po_line.pk, item)
-        return po_line
+            totals[key] = shipped(item, order)
+        return line
 
-    def carton_of(carton: x12.Carton, po: PurchaseOrder) -> int:
-        packed = []
-        for item in carton.items:
-            po_line = resolve(item, po)
-            if po_line is not None:
-                packed.append(ShipPlanLine(purchase_order_line_id=po_line.pk, quantity=item.quantity))
-        carton_list.append((carton, ConfirmedCarton(sscc=carton.sscc, items=packed, tracking_number=carton.tracking_number)))
-        return len(carton_list) - 1
+    def carton_of(carton: x12.Carton, order: x12.ShipmentOrder) -> int:
+        ref = _Segments("carton", where.get(id(carton), {}), where.get(id(order), {}))
+        cartons.append(ConfirmedCarton(sscc=carton.sscc, items=[add(item, order) for item in carton.items], tracking_number=carton.tracking_number, ref=ref))
+        return len(cartons) - 1
 
     for order in shipment.orders:
-        po = purchase_orders.get(order.po_number)
-        if po is None:
-            problems.element(where[id(order)].get("PRF", bsn), 1, _("Purchase order %(number)s not found.") % {"number": order.po_number}, code="not_found", reference="324")
-            continue
         for pallet in order.pallets:
             for item in pallet.items:
                 problems.element(where.get(id(item), {}).get("LIN", bsn), 1, _("Pack the items of pallet %(sscc)s in cartons (HL P) with their own SSCCs.") % {"sscc": pallet.sscc}, code="pallet_items_not_supported", reference="350")
             # A pallet of several POs appears under each order with the same SSCC: it is one pallet.
-            given = pallets.setdefault(pallet.sscc, (pallet, ConfirmedPallet(sscc=pallet.sscc)))[1]
-            given.cartons += [carton_of(carton, po) for carton in pallet.cartons]
+            if pallet.sscc not in pallets:
+                pallets[pallet.sscc] = ConfirmedPallet(sscc=pallet.sscc, ref=_Segments("pallet", where.get(id(pallet), {}), where.get(id(order), {})))
+            pallets[pallet.sscc].cartons += [carton_of(carton, order) for carton in pallet.cartons]
         for carton in order.cartons:
-            carton_of(carton, po)
+            carton_of(carton, order)
         for item in order.items:
-            resolve(item, po)
+            add(item, order)
     if outcome.errors:
         return outcome
-    dcs = {po.ship_to.code for po in purchase_orders.values()}
+    # Without a ship-to party the ASN ships to its POs' DC, when they share one.
+    dcs = set(PurchaseOrder.objects.visible_to(context.scope).filter(number__in={o.po_number for o in shipment.orders}).values_list("ship_to__code", flat=True))
     ship_to_party = next((party for party in shipment.parties if party.entity_code == "ST"), None)
     ship_to = ship_to_party.id_code if ship_to_party is not None and ship_to_party.id_code else (next(iter(dcs)) if len(dcs) == 1 else "")
     ship_from_party = next((party for party in shipment.parties if party.entity_code == "SF"), None)
@@ -142,7 +132,7 @@ def _receive_856(ts, group, context: _Context) -> _Outcome:
         ship_to=ship_to,
         shipment_identifier=shipment.shipment_id,
         ship_date=shipment.shipped_date or shipment.shipment_date,
-        lines=[ShipPlanLine(purchase_order_line_id=line_id, quantity=quantity) for line_id, quantity in line_totals.items()],
+        lines=list(totals.values()),
         transport_mode=TransportMode.SMALL_PARCEL if shipment.transport_method in SMALL_PARCEL_METHODS else TransportMode.LTL,
         transport_method=TRANSPORT_METHODS_856.get(shipment.transport_method, "road"),
         carrier_scac=shipment.carrier_scac,
@@ -150,54 +140,50 @@ def _receive_856(ts, group, context: _Context) -> _Outcome:
         pro_number=shipment.pro_number,
         estimated_arrival=shipment.estimated_delivery,
         ship_from=ship_from,
-        cartons=[given for _carton, given in carton_list],
-        pallets=[given for _pallet, given in pallets.values()],
+        cartons=cartons,
+        pallets=list(pallets.values()),
         asn_type=ASN_PURPOSES[shipment.purpose],
     )
     try:
         outcome.obj = shipment_create_from_confirmation(scope=context.scope, data=data, actor=context.actor)
     except PortalError as error:
-        items_of_lines = list(first_item_of_line.values())
-        cartons = [carton for carton, _given in carton_list]
-        pallet_list = [pallet for pallet, _given in pallets.values()]
-        for problem in error.as_error_list():
-            segment, index, reference = _locate_856_error(problem.get("field") or "", where, bsn, ts, items_of_lines, cartons, pallet_list)
-            problems.element(segment, index, problem["message"], code=problem.get("code") or "invalid", reference=reference)
+        for problem in error.field_errors():
+            segment, index, reference = _locate_856_error(problem, bsn, ts)
+            problems.element(segment, index, problem.message, code=problem.code, reference=reference)
     return outcome
 
 
-_SERVICE_856_FIELD = re.compile(r"^(lines|cartons|pallets)\[(\d+)\](?:\.(.+))?$")
+_HEADER_ELEMENTS = {"ship_date": ("DTM", 2, "373"), "estimated_arrival": ("DTM", 2, "373"), "bol_number": ("REF", 2, "127"), "carrier_scac": ("TD5", 3, "67")}
 
 
-def _locate_856_error(field_name: str, where: dict, bsn: x12.Segment, ts: x12.TransactionSet, items: list, cartons: list, pallets: list) -> tuple[x12.Segment, int, str]:
-    """The segment and element of the 856 that a shipment_create_from_confirmation error names."""
-    match = _SERVICE_856_FIELD.match(field_name)
-    if match:
-        kind, index, rest = match[1], int(match[2]), match[3] or ""
-        found = {"lines": items, "cartons": cartons, "pallets": pallets}[kind]
-        segments = where.get(id(found[index]), {}) if index < len(found) else {}
-        if kind == "lines" and "SN1" in segments:
-            return (segments["SN1"], 2, "382") if rest == "quantity" else (segments.get("LIN", segments["SN1"]), 1, "350")
-        if kind == "cartons" and rest.startswith("items") and index < len(found):
-            item_index = re.match(r"items\[(\d+)\]", rest)
-            carton = found[index]
-            if item_index and int(item_index[1]) < len(carton.items):
-                sn1 = where.get(id(carton.items[int(item_index[1])]), {}).get("SN1")
-                if sn1 is not None:
-                    return sn1, 2, "382"
-        if kind == "cartons" and rest == "tracking_number" and "REF" in segments:
+def _locate_856_error(problem: FieldError, bsn: x12.Segment, ts: x12.TransactionSet) -> tuple[x12.Segment, int, str]:
+    """The segment and element of the 856 that a shipment_create_from_confirmation error is about."""
+    ref, name = problem.ref, problem.field
+    if isinstance(ref, _Segments):
+        segments = ref.segments
+        if ref.kind == "item":
+            if name == "purchase_order_number" and "PRF" in ref.order:
+                return ref.order["PRF"], 1, "324"
+            sn1, lin = segments.get("SN1"), segments.get("LIN")
+            if sn1 is not None and name in ("quantity", "unit_of_measure"):
+                return (sn1, 3, "355") if name == "unit_of_measure" else (sn1, 2, "382")
+            position = _product_position(lin, name, start=2) if lin is not None and name in ("asin", "vendor_sku", "gtin") else None
+            if position is not None:
+                return lin, position, "234"
+            if lin is not None or sn1 is not None:
+                return (lin or sn1), 1, "350"
+        if ref.kind == "carton" and name == "tracking_number" and "REF" in segments:
             return segments["REF"], 2, "127"
-        if "MAN" in segments:
+        if name == "sscc" and "MAN" in segments:
             return segments["MAN"], 2, "88"
         if "HL" in segments:
             return segments["HL"], 1, "628"
-    headers = {"ship_date": ("DTM", 2, "373"), "estimated_arrival": ("DTM", 2, "373"), "bol_number": ("REF", 2, "127"), "carrier_scac": ("TD5", 3, "67")}
-    if field_name in headers:
-        segment_id, index, reference = headers[field_name]
-        found_segment = next((s for s in ts.body if s.id == segment_id), None)
-        if found_segment is not None:
-            return found_segment, index, reference
-    if field_name == "tracking_number":
+    if ref is None and name in _HEADER_ELEMENTS:
+        segment_id, index, reference = _HEADER_ELEMENTS[name]
+        found = next((s for s in ts.body if s.id == segment_id), None)
+        if found is not None:
+            return found, index, reference
+    if ref is None and name == "tracking_number":
         carton_hl = next((s for s in ts.body if s.id == "HL" and s[3] == "P"), None)
         if carton_hl is not None:
             return carton_hl, 1, "628"

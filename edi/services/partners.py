@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from edi import x12
-from vendor_portal.errors import DomainValidationError, NotFoundError
+from vendor_portal.errors import DomainValidationError, NotFoundError, field_error
 from vendor_portal.models import Vendor
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.tenancy import Scope
@@ -51,11 +51,11 @@ def trading_partner_create(*, vendor: Vendor, isa_id: str, actor: Actor, isa_qua
     isa_id, gs_application_id, isa_qualifier = isa_id.strip(), gs_application_id.strip(), isa_qualifier.strip().upper()
     errors = []
     if not _EDI_ID.fullmatch(isa_id):
-        errors.append({"field": "isa_id", "message": _("An ISA id is 1-15 letters, digits, spaces, dots, dashes or underscores."), "code": "invalid"})
+        errors.append(field_error(None, "isa_id", _("An ISA id is 1-15 letters, digits, spaces, dots, dashes or underscores.")))
     if gs_application_id and not _EDI_ID.fullmatch(gs_application_id):
-        errors.append({"field": "gs_application_id", "message": _("A GS application id is 1-15 letters, digits, spaces, dots, dashes or underscores."), "code": "invalid"})
+        errors.append(field_error(None, "gs_application_id", _("A GS application id is 1-15 letters, digits, spaces, dots, dashes or underscores.")))
     if not re.fullmatch(r"[A-Z0-9]{2}", isa_qualifier):
-        errors.append({"field": "isa_qualifier", "message": _("An ISA qualifier is two letters or digits, e.g. ZZ or 01."), "code": "invalid"})
+        errors.append(field_error(None, "isa_qualifier", _("An ISA qualifier is two letters or digits, e.g. ZZ or 01.")))
     if errors:
         raise DomainValidationError(_("The trading partner has errors."), errors=errors)
     try:

@@ -60,7 +60,7 @@ class InvoiceDetailSerializer(InvoiceListSerializer):
         ]
 
 
-# Inputs: documented here; the services read and check the payload field by field.
+# Inputs: documented here; api/inputs.py reads the body into the services' input field by field.
 class LineInputSerializer(serializers.Serializer):
     sequence = serializers.IntegerField(min_value=1, required=False)
     purchase_order_number = serializers.CharField(required=False, help_text="Required on every line of an Invoice.")

@@ -29,6 +29,7 @@ from ..services.pdf import invoice_document
 from ..services.submission import invoice_approve, invoice_return_to_draft, invoice_submit
 from . import examples
 from . import serializers as s
+from .inputs import credit_lines, invoice_input
 
 TAGS = ["Invoices"]
 ERRORS = {
@@ -89,7 +90,7 @@ class InvoiceViewSet(ScopedGenericViewSet):
         examples=[examples.DRAFT_REQUEST, examples.DETAIL],
     )
     def create(self, request):
-        invoice = invoice_create(scope=request.scope, data=_body(request), actor=self.actor)
+        invoice = invoice_create(scope=request.scope, data=invoice_input(_body(request)), actor=self.actor)
         return self._detail(invoice.pk, status.HTTP_201_CREATED)
 
     @extend_schema(tags=TAGS, summary="An invoice with its lines, charges and taxes", responses={200: s.InvoiceDetailSerializer, 404: ERRORS[404]}, examples=[examples.DETAIL])
@@ -103,7 +104,7 @@ class InvoiceViewSet(ScopedGenericViewSet):
     )
     def partial_update(self, request, pk=None):
         invoice = self.get_object()
-        invoice_update(scope=request.scope, invoice_id=invoice.pk, data=_body(request), actor=self.actor)
+        invoice_update(scope=request.scope, invoice_id=invoice.pk, data=invoice_input(_body(request)), actor=self.actor)
         return self._detail(invoice.pk)
 
     @extend_schema(
@@ -142,7 +143,7 @@ class InvoiceViewSet(ScopedGenericViewSet):
                 raise NotFoundError(_("Invoice not found."), field="invoice_id")
             result = invoice_preflight(scope=request.scope, invoice=invoice)
         else:
-            result = invoice_preflight_draft(scope=request.scope, data=data)
+            result = invoice_preflight_draft(scope=request.scope, data=invoice_input(data))
         return Response(s.PreflightSerializer(result).data)
 
     @extend_schema(
@@ -217,7 +218,7 @@ class InvoiceViewSet(ScopedGenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         invoice = credit_note_create(scope=request.scope, reference_invoice_id=original.pk, actor=self.actor, number=data.get("number", ""),
-                                     reason=data.get("reason", "quantity_correction"), reference=data.get("reference", ""), lines=data.get("lines"))
+                                     reason=data.get("reason", "quantity_correction"), reference=data.get("reference", ""), lines=credit_lines(data.get("lines")))
         return self._detail(invoice.pk, status.HTTP_201_CREATED)
 
     @extend_schema(

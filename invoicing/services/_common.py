@@ -1,11 +1,11 @@
-"""What the invoicing service modules share: field errors and refusals, the vendor check, the locked
+"""What the invoicing service modules share: refusals, the vendor check, the locked
 read of an invoice, the duplicate-number error, and a state change with its audit row and notices."""
 from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vendor_portal.errors import DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError
+from vendor_portal.errors import DomainValidationError, FieldError, ForbiddenError, InvalidTransitionError, NotFoundError, field_error
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_retailer_roles, notify_vendor_roles
@@ -16,11 +16,7 @@ from .document import INVOICE_AUDITED, InvoiceDocument
 FINANCE_ROLES = [Role.VENDOR_FINANCE, Role.VENDOR_ADMIN]
 
 
-def _error(field_name: str | None, message: str, code: str = "invalid") -> dict:
-    return {"field": field_name, "message": str(message), "code": code}
-
-
-def _refuse(errors: list[dict], message=None):
+def _refuse(errors: list[FieldError], message=None):
     raise DomainValidationError(message or _("The invoice was not accepted: %(n)s problem(s).") % {"n": len(errors)}, errors=errors)
 
 
@@ -39,8 +35,8 @@ def _locked_invoice(scope, invoice_id) -> Invoice:
     return invoice
 
 
-def _duplicate_number_error(invoice: Invoice) -> dict:
-    return _error("number", _("Invoice number %(n)s was already used.") % {"n": invoice.number}, "duplicate")
+def _duplicate_number_error(invoice: Invoice) -> FieldError:
+    return field_error(None, "number", _("Invoice number %(n)s was already used.") % {"n": invoice.number}, "duplicate")
 
 
 def _set_state(invoice: Invoice, state: str, actor: Actor, *, action: str, extra_fields=(), note: str = "") -> None:

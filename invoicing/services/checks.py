@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from purchase_orders.models import PurchaseOrder
-from vendor_portal.errors import NotFoundError
+from vendor_portal.errors import FieldError, NotFoundError, error_list, field_error, with_refs
 
 from ..models import CREDIT_COUNTED_STATES, SENT_STATES, ZERO, CreditNoteReason, Invoice, InvoiceLine, InvoiceType
-from ._common import _duplicate_number_error, _error, _refuse, _require_vendor
+from ._common import _duplicate_number_error, _refuse, _require_vendor
 from .document import InvoiceDocument, computed_totals, money
+from .inputs import InvoiceInput
 from .payload import build_document
 
 # Stated totals may differ from the sum of their parts by a rounding cent, no more.
@@ -22,6 +23,10 @@ ROUNDING_TOLERANCE = Decimal("0.01")
 
 
 # Hard checks -----------------------------------------------------------------------------------------
+def _line_error(ref, line: InvoiceLine, field: str, message, code: str = "invalid") -> FieldError:
+    return field_error(ref, field, message, code, sequence=line.sequence)
+
+
 def _sent_quantities(po_line_ids, *, exclude_invoice_id) -> dict[int, int]:
     """Units the sent invoices bill per PO line, less the units accepted credit notes took back (quantity
     corrections): what the 3-way match counts as already invoiced."""
@@ -48,13 +53,14 @@ def _sent_quantities(po_line_ids, *, exclude_invoice_id) -> dict[int, int]:
     return sent
 
 
-def invoice_check(document: InvoiceDocument, *, today: datetime.date | None = None) -> list[dict]:
-    """The hard checks: every reason the retailer would refuse this invoice, one error each."""
+def invoice_check(document: InvoiceDocument, *, today: datetime.date | None = None) -> list[FieldError]:
+    """The hard checks: every reason the retailer would refuse this invoice, one error each. A line's
+    error names it by its position (`lines[2]`) and carries its `sequence`, for doors that number lines."""
     invoice = document.invoice
-    errors: list[dict] = []
+    errors: list[FieldError] = []
     is_invoice = invoice.invoice_type == InvoiceType.INVOICE
     if not invoice.number:
-        errors.append(_error("number", _("Give the invoice number."), "required"))
+        errors.append(field_error(None, "number", _("Give the invoice number."), "required"))
     elif Invoice.objects.filter(vendor_id=invoice.vendor_id, number=invoice.number).exclude(pk=invoice.pk).exists():
         errors.append(_duplicate_number_error(invoice))
     if invoice.invoice_date:
@@ -62,62 +68,61 @@ def invoice_check(document: InvoiceDocument, *, today: datetime.date | None = No
         # tomorrow everywhere on earth (UTC+14).
         today = today or (timezone.now() + datetime.timedelta(hours=14)).date()
         if invoice.invoice_date > today:
-            errors.append(_error("invoice_date", _("The invoice date %(date)s is in the future.") % {"date": invoice.invoice_date.isoformat()}, "future_date"))
+            errors.append(field_error(None, "invoice_date", _("The invoice date %(date)s is in the future.") % {"date": invoice.invoice_date.isoformat()}, "future_date"))
     if not document.lines:
-        errors.append(_error("lines", _("An invoice needs at least one line."), "required"))
+        errors.append(field_error(None, "lines", _("An invoice needs at least one line."), "required"))
 
     # Purchase orders: the vendor's own, in the invoice's currency.
     numbers = {line.purchase_order_number for line in document.lines if line.purchase_order_number}
     purchase_orders = {po.number: po for po in PurchaseOrder.objects.filter(vendor_id=invoice.vendor_id, number__in=numbers)}
     wrong_currency = set()
-    for index, line in enumerate(document.lines):
-        where = f"lines[{index}]"
+    for ref, line in with_refs(document.lines, "lines"):
         if line.quantity <= 0:
-            errors.append(_error(f"{where}.quantity", _("The quantity must be above zero."), "invalid"))
+            errors.append(_line_error(ref, line, "quantity", _("The quantity must be above zero."), "invalid"))
         if line.credited_line_id and is_invoice:
-            errors.append(_error(f"{where}.credited_line", _("Credit note details belong only on a credit note."), "credit_details_on_invoice"))
+            errors.append(_line_error(ref, line, "credited_line", _("Credit note details belong only on a credit note."), "credit_details_on_invoice"))
         if not line.purchase_order_number:
             if is_invoice:
-                errors.append(_error(f"{where}.purchase_order_number", _("Every line of an invoice names its purchase order."), "required"))
+                errors.append(_line_error(ref, line, "purchase_order_number", _("Every line of an invoice names its purchase order."), "required"))
             continue
         po = purchase_orders.get(line.purchase_order_number)
         if po is None:
-            errors.append(_error(f"{where}.purchase_order_number", _("Purchase order %(n)s not found.") % {"n": line.purchase_order_number}, "not_found"))
+            errors.append(_line_error(ref, line, "purchase_order_number", _("Purchase order %(n)s not found.") % {"n": line.purchase_order_number}, "not_found"))
             continue
         if line.purchase_order_line_id is None or line.purchase_order_line.purchase_order_id != po.pk:
-            errors.append(_error(f"{where}.vendor_sku", _("This item is not on purchase order %(n)s.") % {"n": po.number}, "not_on_po"))
+            errors.append(_line_error(ref, line, "vendor_sku", _("This item is not on purchase order %(n)s.") % {"n": po.number}, "not_on_po"))
         if po.currency != invoice.currency and po.number not in wrong_currency:
             wrong_currency.add(po.number)
-            errors.append(_error("currency", _("Purchase order %(n)s is in %(po)s; the invoice is in %(inv)s.") % {"n": po.number, "po": po.currency, "inv": invoice.currency}, "currency_mismatch"))
+            errors.append(field_error(None, "currency", _("Purchase order %(n)s is in %(po)s; the invoice is in %(inv)s.") % {"n": po.number, "po": po.currency, "inv": invoice.currency}, "currency_mismatch"))
 
     # Arithmetic: each line, then the header.
-    for index, line in enumerate(document.lines):
+    for ref, line in with_refs(document.lines, "lines"):
         if line.line_amount != money(line.quantity * line.unit_cost):
-            errors.append(_error(f"lines[{index}].line_amount", _("%(q)s × %(c)s is %(t)s, not %(a)s.") % {"q": line.quantity, "c": line.unit_cost, "t": money(line.quantity * line.unit_cost), "a": line.line_amount}, "arithmetic"))
+            errors.append(_line_error(ref, line, "line_amount", _("%(q)s × %(c)s is %(t)s, not %(a)s.") % {"q": line.quantity, "c": line.unit_cost, "t": money(line.quantity * line.unit_cost), "a": line.line_amount}, "arithmetic"))
     totals = computed_totals(document)
     for name in ("items_subtotal", "charges_total", "allowances_total"):
         if abs(getattr(invoice, name) - totals[name]) > ROUNDING_TOLERANCE:
-            errors.append(_error(name, _("%(field)s is %(stated)s but its rows add up to %(sum)s.") % {"field": name, "stated": getattr(invoice, name), "sum": totals[name]}, "arithmetic"))
+            errors.append(field_error(None, name, _("%(field)s is %(stated)s but its rows add up to %(sum)s.") % {"field": name, "stated": getattr(invoice, name), "sum": totals[name]}, "arithmetic"))
     if abs(totals["row_tax"] - totals["header_tax"]) > ROUNDING_TOLERANCE:
-        errors.append(_error("taxes", _("The line and charge taxes add up to %(rows)s but the invoice's taxes are %(header)s.") % {"rows": totals["row_tax"], "header": totals["header_tax"]}, "tax_mismatch"))
+        errors.append(field_error(None, "taxes", _("The line and charge taxes add up to %(rows)s but the invoice's taxes are %(header)s.") % {"rows": totals["row_tax"], "header": totals["header_tax"]}, "tax_mismatch"))
     if abs(invoice.tax_total - totals["header_tax"]) > ROUNDING_TOLERANCE:
-        errors.append(_error("tax_total", _("The tax total is %(stated)s but the taxes add up to %(sum)s.") % {"stated": invoice.tax_total, "sum": totals["header_tax"]}, "arithmetic"))
+        errors.append(field_error(None, "tax_total", _("The tax total is %(stated)s but the taxes add up to %(sum)s.") % {"stated": invoice.tax_total, "sum": totals["header_tax"]}, "arithmetic"))
     expected = money(invoice.items_subtotal + invoice.charges_total - invoice.allowances_total + invoice.tax_total)
     if abs(invoice.grand_total - expected) > ROUNDING_TOLERANCE:
-        errors.append(_error("grand_total", _("Items + charges − allowances + tax is %(sum)s, not %(stated)s.") % {"sum": expected, "stated": invoice.grand_total}, "arithmetic"))
+        errors.append(field_error(None, "grand_total", _("Items + charges − allowances + tax is %(sum)s, not %(stated)s.") % {"sum": expected, "stated": invoice.grand_total}, "arithmetic"))
     if invoice.grand_total <= 0:
-        errors.append(_error("grand_total", _("The total is zero."), "zero_total"))
+        errors.append(field_error(None, "grand_total", _("The total is zero."), "zero_total"))
 
     if is_invoice:
         if invoice.reference_invoice_id or invoice.credit_reason:
-            errors.append(_error("reference_invoice_number", _("Credit note details belong only on a credit note."), "credit_details_on_invoice"))
+            errors.append(field_error(None, "reference_invoice_number", _("Credit note details belong only on a credit note."), "credit_details_on_invoice"))
         errors.extend(_over_invoicing_errors(document))
     else:
         errors.extend(_credit_limit_errors(document))
     return errors
 
 
-def _over_invoicing_errors(document: InvoiceDocument) -> list[dict]:
+def _over_invoicing_errors(document: InvoiceDocument) -> list[FieldError]:
     """A PO line is invoiced at most up to what was shipped (or accepted, before anything shipped)."""
     errors = []
     wanted: dict[int, int] = {}
@@ -126,15 +131,15 @@ def _over_invoicing_errors(document: InvoiceDocument) -> list[dict]:
             wanted[line.purchase_order_line_id] = wanted.get(line.purchase_order_line_id, 0) + line.quantity
     already = _sent_quantities(list(wanted), exclude_invoice_id=document.invoice.pk)
     reported = set()
-    for index, line in enumerate(document.lines):
+    for ref, line in with_refs(document.lines, "lines"):
         po_line = line.purchase_order_line
         if po_line is None or po_line.pk in reported:
             continue
         limit = po_line.shipped_quantity or po_line.accepted_quantity
         if already.get(po_line.pk, 0) + wanted[po_line.pk] > limit:
             reported.add(po_line.pk)
-            errors.append(_error(
-                f"lines[{index}].quantity",
+            errors.append(_line_error(
+                ref, line, "quantity",
                 _("PO %(n)s line %(s)s: %(limit)s units were shipped/accepted, %(before)s are already invoiced and this invoice adds %(now)s.")
                 % {"n": line.purchase_order_number, "s": po_line.sequence, "limit": limit, "before": already.get(po_line.pk, 0), "now": wanted[po_line.pk]},
                 "over_invoiced",
@@ -142,35 +147,35 @@ def _over_invoicing_errors(document: InvoiceDocument) -> list[dict]:
     return errors
 
 
-def _credit_limit_errors(document: InvoiceDocument) -> list[dict]:
+def _credit_limit_errors(document: InvoiceDocument) -> list[FieldError]:
     invoice = document.invoice
     reference = invoice.reference_invoice
     if reference is None:
-        return [_error("reference_invoice_number", _("A credit note names the invoice it credits."), "required")]
+        return [field_error(None, "reference_invoice_number", _("A credit note names the invoice it credits."), "required")]
     errors = []
     if reference.invoice_type != InvoiceType.INVOICE or reference.state not in SENT_STATES:
-        errors.append(_error("reference_invoice_number", _("Invoice %(n)s was never submitted; it cannot be credited.") % {"n": reference.number}, "invalid_reference"))
+        errors.append(field_error(None, "reference_invoice_number", _("Invoice %(n)s was never submitted; it cannot be credited.") % {"n": reference.number}, "invalid_reference"))
     if reference.currency != invoice.currency:
-        errors.append(_error("currency", _("The credited invoice is in %(c)s.") % {"c": reference.currency}, "currency_mismatch"))
+        errors.append(field_error(None, "currency", _("The credited invoice is in %(c)s.") % {"c": reference.currency}, "currency_mismatch"))
     earlier = InvoiceLine.objects.filter(
         credited_line__invoice=reference, invoice__state__in=SENT_STATES, invoice__invoice_type=InvoiceType.CREDIT_NOTE
     ).exclude(invoice_id=invoice.pk).values("credited_line_id").annotate(quantity=Sum("quantity"), amount=Sum("line_amount"))
     earlier = {row["credited_line_id"]: row for row in earlier}
-    for index, line in enumerate(document.lines):
+    for ref, line in with_refs(document.lines, "lines"):
         original = line.credited_line
         if original is None:
-            errors.append(_error(f"lines[{index}].credited_line", _("Each credit note line names the invoice line it credits."), "required"))
+            errors.append(_line_error(ref, line, "credited_line", _("Each credit note line names the invoice line it credits."), "required"))
             continue
         before = earlier.get(original.pk, {"quantity": 0, "amount": ZERO})
         if before["quantity"] + line.quantity > original.quantity:
-            errors.append(_error(f"lines[{index}].quantity", _("Line %(s)s of %(n)s had %(q)s units; %(before)s are already credited.") % {"s": original.sequence, "n": reference.number, "q": original.quantity, "before": before["quantity"]}, "over_credited"))
+            errors.append(_line_error(ref, line, "quantity", _("Line %(s)s of %(n)s had %(q)s units; %(before)s are already credited.") % {"s": original.sequence, "n": reference.number, "q": original.quantity, "before": before["quantity"]}, "over_credited"))
         if line.unit_cost > original.unit_cost:
-            errors.append(_error(f"lines[{index}].unit_cost", _("The credited cost cannot be above the invoiced %(c)s.") % {"c": original.unit_cost}, "over_credited"))
+            errors.append(_line_error(ref, line, "unit_cost", _("The credited cost cannot be above the invoiced %(c)s.") % {"c": original.unit_cost}, "over_credited"))
         elif before["amount"] + line.line_amount > original.line_amount:
-            errors.append(_error(f"lines[{index}].line_amount", _("Line %(s)s of %(n)s was %(a)s; %(before)s is already credited.") % {"s": original.sequence, "n": reference.number, "a": original.line_amount, "before": before["amount"]}, "over_credited"))
+            errors.append(_line_error(ref, line, "line_amount", _("Line %(s)s of %(n)s was %(a)s; %(before)s is already credited.") % {"s": original.sequence, "n": reference.number, "a": original.line_amount, "before": before["amount"]}, "over_credited"))
     credited_before = Invoice.objects.filter(reference_invoice=reference, state__in=SENT_STATES).exclude(pk=invoice.pk).aggregate(total=Sum("grand_total"))["total"] or ZERO
     if credited_before + invoice.grand_total > reference.grand_total:
-        errors.append(_error("grand_total", _("Invoice %(n)s totalled %(t)s and %(before)s is already credited.") % {"n": reference.number, "t": reference.grand_total, "before": credited_before}, "over_credited"))
+        errors.append(field_error(None, "grand_total", _("Invoice %(n)s totalled %(t)s and %(before)s is already credited.") % {"n": reference.number, "t": reference.grand_total, "before": credited_before}, "over_credited"))
     return errors
 
 
@@ -182,6 +187,7 @@ def invoice_preflight(*, scope, invoice: Invoice | InvoiceDocument) -> dict:
     Shortage claim (PQV): units invoiced beyond those received (less what earlier invoices took) × invoiced cost.
     """
     document = invoice if isinstance(invoice, InvoiceDocument) else InvoiceDocument.load(invoice)
+    problems = invoice_check(document)
     if document.invoice.vendor_id != getattr(scope.vendor, "pk", document.invoice.vendor_id) and not scope.is_retailer:
         raise NotFoundError(_("Invoice not found."))
     po_line_ids = [line.purchase_order_line_id for line in document.lines if line.purchase_order_line_id]
@@ -221,12 +227,14 @@ def invoice_preflight(*, scope, invoice: Invoice | InvoiceDocument) -> dict:
         "grand_total": document.invoice.grand_total,
         "expected_payment": money(document.invoice.grand_total - claims) if is_invoice else document.invoice.grand_total,
         "currency": document.invoice.currency,
-        "errors": invoice_check(document),
+        # As the API and the pages show them; `problems` keep each one's ref for a form to place it.
+        "errors": error_list(problems),
+        "problems": problems,
     }
 
 
-def invoice_preflight_draft(*, scope, data: dict, invoice: Invoice | None = None) -> dict:
-    """The pre-flight of a payload (a new draft, or changes to `invoice`) without saving anything."""
+def invoice_preflight_draft(*, scope, data: InvoiceInput, invoice: Invoice | None = None) -> dict:
+    """The pre-flight of a draft as a door states it (a new one, or changes to `invoice`) without saving anything."""
     _require_vendor(scope)
     if invoice is not None:
         invoice = Invoice.objects.visible_to(scope).get(pk=invoice.pk)

@@ -3,22 +3,23 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from vendor_portal.errors import InvalidTransitionError, NotFoundError
+from vendor_portal.errors import InvalidTransitionError, NotFoundError, field_error, with_refs
 from vendor_portal.services.audit import Actor
 
 from ..models import SENT_STATES, CreditNoteReason, Invoice, InvoiceSource, InvoiceType
-from ._common import _error, _refuse, _require_vendor
+from ._common import _refuse, _require_vendor
 from .document import _marketplace_today
 from .drafts import _next_number, _store_new
+from .inputs import CreditLineInput, InvoiceInput, InvoiceLineInput
 from .payload import build_document
 
 
 def credit_note_create(
     *, scope, reference_invoice_id, actor: Actor, number: str = "", reason: str = CreditNoteReason.QUANTITY_CORRECTION,
-    reference: str = "", lines: list[dict] | None = None,
+    reference: str = "", lines: list[CreditLineInput] | None = None,
 ) -> Invoice:
-    """A draft credit note against a sent invoice. `lines` [{"credited_line", "quantity", "unit_cost"}]; by default
-    every line at its full quantity and cost, for the vendor to trim."""
+    """A draft credit note against a sent invoice: the invoice lines `lines` credit (their quantity and cost
+    unless given); by default every line at its full quantity and cost, for the vendor to trim."""
     _require_vendor(scope)
     original = Invoice.objects.visible_to(scope).filter(pk=reference_invoice_id).first() if str(reference_invoice_id).isdigit() else None
     if original is None:
@@ -27,26 +28,27 @@ def credit_note_create(
         raise InvalidTransitionError(_("A credit note needs a submitted invoice to credit."))
     original_lines = {line.pk: line for line in original.lines.all()}
     if lines is None:
-        lines = [{"credited_line": pk, "quantity": line.quantity, "unit_cost": str(line.unit_cost)} for pk, line in original_lines.items()]
+        lines = [CreditLineInput(credited_line=pk) for pk in original_lines]
     rows = []
-    for index, row in enumerate(lines):
-        credited = original_lines.get(int(row.get("credited_line") or 0)) if str(row.get("credited_line") or "").isdigit() else None
+    for index, (ref, line) in enumerate(with_refs(lines, "lines"), start=1):
+        credited = original_lines.get(line.credited_line)
         if credited is None:
-            _refuse([_error(f"lines[{index}].credited_line", _("This line is not on invoice %(n)s.") % {"n": original.number}, "not_found")])
-        rows.append({
-            "sequence": index + 1, "credited_line": credited.pk, "purchase_order_number": credited.purchase_order_number,
-            "po_line_sequence": credited.purchase_order_line.sequence if credited.purchase_order_line_id else None,
-            "asin": credited.asin, "vendor_sku": credited.vendor_sku, "title": credited.title,
-            "quantity": row.get("quantity", credited.quantity), "unit_cost": row.get("unit_cost", str(credited.unit_cost)),
-            "unit_of_measure": credited.unit_of_measure, "unit_size": credited.unit_size,
-            "tax_type": credited.tax_type, "tax_rate": str(credited.tax_rate),
-        })
-    data = {
-        "number": number or _next_number(original.vendor, f"CN-{original.number}"[:40]), "invoice_type": InvoiceType.CREDIT_NOTE,
-        "invoice_date": _marketplace_today(original.marketplace).isoformat(), "marketplace": original.marketplace.code,
-        "currency": original.currency, "payment_terms": original.payment_terms, "reference_invoice_number": original.number,
-        "credit_reason": reason, "credit_reference": reference, "lines": rows,
-    }
+            _refuse([field_error(ref, "credited_line", _("This line is not on invoice %(n)s.") % {"n": original.number}, "not_found")])
+        rows.append(InvoiceLineInput(
+            sequence=index, credited_line=credited.pk, purchase_order_number=credited.purchase_order_number,
+            po_line_sequence=credited.purchase_order_line.sequence if credited.purchase_order_line_id else None,
+            asin=credited.asin, vendor_sku=credited.vendor_sku, title=credited.title,
+            quantity=line.quantity if line.quantity is not None else credited.quantity,
+            unit_cost=line.unit_cost if line.unit_cost is not None else credited.unit_cost,
+            unit_of_measure=credited.unit_of_measure, unit_size=credited.unit_size, tax_type=credited.tax_type, tax_rate=credited.tax_rate,
+            ref=ref,
+        ))
+    data = InvoiceInput(
+        number=number or _next_number(original.vendor, f"CN-{original.number}"[:40]), invoice_type=InvoiceType.CREDIT_NOTE,
+        invoice_date=_marketplace_today(original.marketplace), marketplace=original.marketplace.code,
+        currency=original.currency, payment_terms=original.payment_terms, reference_invoice_number=original.number,
+        credit_reason=reason, credit_reference=reference, lines=rows,
+    )
     document, errors = build_document(scope=scope, data=data)
     if errors:
         _refuse(errors)

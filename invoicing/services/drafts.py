@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from vendor_portal.errors import DomainValidationError, InvalidTransitionError
+from vendor_portal.errors import DomainValidationError, InvalidTransitionError, field_error
 from vendor_portal.services.audit import Actor, audit_record
 
 from ..models import Invoice, InvoiceCharge, InvoiceLine, InvoiceSource, InvoiceTax, InvoiceType
-from ._common import _duplicate_number_error, _error, _locked_invoice, _refuse, _require_vendor
+from ._common import _duplicate_number_error, _locked_invoice, _refuse, _require_vendor
 from .document import InvoiceDocument, default_parties
+from .inputs import InvoiceInput
 from .payload import build_document
 
 
@@ -38,14 +39,14 @@ def _fill_party_defaults(invoice: Invoice) -> None:
             setattr(invoice, name, value)
 
 
-def invoice_create(*, scope, data: dict, actor: Actor, source: str = InvoiceSource.MANUAL) -> Invoice:
-    """A draft invoice or credit note from a payload (API, screens, the Amazon door). Nothing is checked
-    beyond the shape here: the hard checks run at submission."""
+def invoice_create(*, scope, data: InvoiceInput, actor: Actor, source: str = InvoiceSource.MANUAL) -> Invoice:
+    """A draft invoice or credit note as a door states it (API, screens, the Amazon door, EDI). Nothing is
+    checked beyond the values here: the hard checks run at submission."""
     _require_vendor(scope)
     document, errors = build_document(scope=scope, data=data)
     invoice = document.invoice
-    if not invoice.number and not any(e["field"] == "number" for e in errors):
-        errors.append(_error("number", _("Give the invoice number."), "required"))
+    if not invoice.number and not any(e.ref is None and e.field == "number" for e in errors):
+        errors.append(field_error(None, "number", _("Give the invoice number."), "required"))
     if errors:
         _refuse(errors, _("The invoice draft was not saved."))
     invoice.source = source
@@ -73,7 +74,7 @@ def _check_number_free(invoice: Invoice) -> None:
         _refuse([_duplicate_number_error(invoice)])
 
 
-def invoice_update(*, scope, invoice_id, data: dict, actor: Actor) -> Invoice:
+def invoice_update(*, scope, invoice_id, data: InvoiceInput, actor: Actor) -> Invoice:
     """Edit a draft: header fields, and the lines / charges / taxes lists when given (each replaces the old)."""
     _require_vendor(scope)
     with transaction.atomic():
@@ -81,7 +82,7 @@ def invoice_update(*, scope, invoice_id, data: dict, actor: Actor) -> Invoice:
         if not invoice.is_editable:
             raise InvalidTransitionError(_("Invoice %(n)s is %(state)s: only a draft can be changed.") % {"n": invoice.number, "state": invoice.get_state_display().lower()})
         before = InvoiceDocument.load(invoice).audit_state()
-        if "invoice_type" in data and data["invoice_type"] != invoice.invoice_type:
+        if data.given("invoice_type") and data.invoice_type != invoice.invoice_type:
             raise DomainValidationError(_("The type of a draft cannot change; start a new one."), field="invoice_type")
         document, errors = build_document(scope=scope, data=data, invoice=invoice)
         if errors:

@@ -13,6 +13,7 @@ from ..models import Invoice, InvoiceSource, InvoiceType, TaxType
 from ._common import _refuse, _require_vendor
 from .document import _marketplace_today, default_parties
 from .drafts import _fill_party_defaults, _next_number, _store_new
+from .inputs import InvoiceInput, InvoiceLineInput
 from .payload import build_document
 
 # VAT a flipped invoice starts with, by marketplace (the vendor can change it on the draft).
@@ -25,15 +26,13 @@ def invoiceable_quantity(line: PurchaseOrderLine) -> int:
     return max(0, basis - line.invoiced_quantity)
 
 
-def _line_payload(po_line: PurchaseOrderLine, quantity: int, vat_rate) -> dict:
-    row = {
-        "purchase_order_number": po_line.purchase_order.number, "po_line_sequence": po_line.sequence, "asin": po_line.asin,
-        "vendor_sku": po_line.vendor_sku, "title": po_line.title, "quantity": quantity, "unit_cost": str(po_line.net_cost),
-        "unit_of_measure": po_line.unit_of_measure, "unit_size": po_line.unit_size,
-    }
-    if vat_rate:
-        row.update(tax_type=TaxType.VAT, tax_rate=str(vat_rate))
-    return row
+def _line_input(po_line: PurchaseOrderLine, quantity: int, vat_rate, sequence: int) -> InvoiceLineInput:
+    return InvoiceLineInput(
+        sequence=sequence, purchase_order_number=po_line.purchase_order.number, po_line_sequence=po_line.sequence, asin=po_line.asin,
+        vendor_sku=po_line.vendor_sku, title=po_line.title, quantity=quantity, unit_cost=po_line.net_cost,
+        unit_of_measure=po_line.unit_of_measure, unit_size=po_line.unit_size,
+        tax_type=TaxType.VAT if vat_rate else "", tax_rate=Decimal(vat_rate) if vat_rate else None,
+    )
 
 
 def invoice_from_purchase_order(*, scope, po_number: str, actor: Actor, number: str = "", invoice_date=None) -> Invoice:
@@ -43,18 +42,17 @@ def invoice_from_purchase_order(*, scope, po_number: str, actor: Actor, number: 
     if po is None:
         raise NotFoundError(_("Purchase order %(number)s not found.") % {"number": po_number}, field="po_number")
     vat = DEFAULT_VAT_RATE.get(po.marketplace.code)
-    rows = [_line_payload(line, invoiceable_quantity(line), vat) for line in po.lines.order_by("sequence") if invoiceable_quantity(line) > 0]
+    to_invoice = [(line, invoiceable_quantity(line)) for line in po.lines.order_by("sequence")]
+    rows = [_line_input(line, quantity, vat, sequence) for sequence, (line, quantity) in enumerate([pair for pair in to_invoice if pair[1] > 0], start=1)]
     if not rows:
         raise DomainValidationError(_("Nothing on PO %(number)s is left to invoice.") % {"number": po.number}, field="po_number")
-    for index, row in enumerate(rows):
-        row["sequence"] = index + 1
-    data = {
-        "number": number or _next_number(po.vendor, f"INV-{po.number}"), "invoice_type": InvoiceType.INVOICE,
-        "invoice_date": (invoice_date or _marketplace_today(po.marketplace)).isoformat(), "marketplace": po.marketplace.code,
-        "currency": po.currency, "payment_terms": po.payment_terms, "lines": rows,
-    }
+    data = InvoiceInput(
+        number=number or _next_number(po.vendor, f"INV-{po.number}"), invoice_type=InvoiceType.INVOICE,
+        invoice_date=invoice_date or _marketplace_today(po.marketplace), marketplace=po.marketplace.code,
+        currency=po.currency, payment_terms=po.payment_terms, lines=rows,
+    )
     if po.payment_terms == PaymentTerms.NET_30_2_10:
-        data.update(discount_percent="2", discount_due_days=10)
+        data.discount_percent, data.discount_due_days = Decimal("2"), 10
     document, errors = build_document(scope=scope, data=data)
     if errors:
         _refuse(errors)
@@ -86,18 +84,16 @@ def invoice_from_shipment(*, scope, shipment_id, actor: Actor, number: str = "",
         # This ASN's units, unless the PO line's shipped units were already invoiced (e.g. from the PO or another ASN).
         quantity = min(shipment_line.quantity, max(0, po_line.shipped_quantity - po_line.invoiced_quantity))
         if quantity > 0:
-            rows.append(_line_payload(po_line, quantity, vat))
+            rows.append(_line_input(po_line, quantity, vat, len(rows) + 1))
             purchase_orders.append(po_line.purchase_order)
     if not rows:
         raise DomainValidationError(_("Nothing on ASN %(id)s is left to invoice.") % {"id": shipment.shipment_identifier}, field="shipment_id")
-    for index, row in enumerate(rows):
-        row["sequence"] = index + 1
     first_po = purchase_orders[0]
-    data = {
-        "number": number or _next_number(shipment.vendor, f"INV-{shipment.shipment_identifier}"[:40]),
-        "invoice_type": InvoiceType.INVOICE, "invoice_date": (invoice_date or _marketplace_today(shipment.marketplace)).isoformat(),
-        "marketplace": shipment.marketplace.code, "currency": first_po.currency, "payment_terms": first_po.payment_terms, "lines": rows,
-    }
+    data = InvoiceInput(
+        number=number or _next_number(shipment.vendor, f"INV-{shipment.shipment_identifier}"[:40]),
+        invoice_type=InvoiceType.INVOICE, invoice_date=invoice_date or _marketplace_today(shipment.marketplace),
+        marketplace=shipment.marketplace.code, currency=first_po.currency, payment_terms=first_po.payment_terms, lines=rows,
+    )
     document, errors = build_document(scope=scope, data=data)
     if errors:
         _refuse(errors)

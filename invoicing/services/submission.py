@@ -28,15 +28,23 @@ def _lock_po_lines(document: InvoiceDocument) -> None:
         list(PurchaseOrderLine.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
 
 
-def _send(invoice: Invoice, actor: Actor, *, submitted_by=None) -> None:
-    """Hard checks once more under lock, then submitted; the PO lines' invoiced quantities move."""
-    from purchase_orders.services.line_quantities import purchase_order_lines_record_invoice
-
+def _checked_document(invoice: Invoice) -> InvoiceDocument:
+    """The invoice with its rows, its PO lines locked, refused (nothing changes) unless it passes the hard checks."""
     document = InvoiceDocument.load(invoice)
     _lock_po_lines(document)
     errors = invoice_check(document)
     if errors:
         _refuse(errors)
+    return document
+
+
+def _send(invoice: Invoice, actor: Actor, *, submitted_by=None, document: InvoiceDocument | None = None) -> None:
+    """Submitted (the hard checks run here, under lock, unless the caller just ran them under the same
+    lock and gives the `document`); the PO lines' invoiced quantities move."""
+    from purchase_orders.services.line_quantities import purchase_order_lines_record_invoice
+
+    if document is None:
+        document = _checked_document(invoice)
     invoice.submitted_at = timezone.now()
     invoice.submitted_by = submitted_by if submitted_by is not None else actor.user
     invoice.rejection_reason = ""
@@ -63,11 +71,8 @@ def invoice_submit(*, scope, invoice_id, actor: Actor) -> Invoice:
         invoice = _locked_invoice(scope, invoice_id)
         if invoice.state != InvoiceState.DRAFT:
             raise InvalidTransitionError(_("Invoice %(n)s is %(state)s: only a draft can be submitted.") % {"n": invoice.number, "state": invoice.get_state_display().lower()})
-        document = InvoiceDocument.load(invoice)
-        _lock_po_lines(document)
-        errors = invoice_check(document)
-        if errors:
-            _refuse(errors)
+        # The hard checks run once per submission: here, under the lock the submission keeps.
+        document = _checked_document(invoice)
         if invoice.grand_total > invoice.vendor.invoice_approval_threshold:
             requester = actor.user or getattr(actor.token, "created_by", None)
             if requester is None:
@@ -83,7 +88,7 @@ def invoice_submit(*, scope, invoice_id, actor: Actor) -> Invoice:
             invoice.submitted_by = requester
             _set_state(invoice, InvoiceState.PENDING_APPROVAL, maker, action="invoice.request_approval", extra_fields=["approval_request", "submitted_by"])
         else:
-            _send(invoice, actor)
+            _send(invoice, actor, document=document)
     return invoice
 
 

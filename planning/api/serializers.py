@@ -69,7 +69,7 @@ class ForecastPublishSerializer(serializers.Serializer):
     forecasts = ForecastRowInputSerializer(many=True, allow_empty=False, max_length=MAX_FORECAST_ROWS)
 
     def rows(self) -> list[ForecastRow]:
-        return [ForecastRow(**row) for row in self.validated_data["forecasts"]]
+        return [ForecastRow(**row, ref=f"forecasts[{i}]") for i, row in enumerate(self.validated_data["forecasts"])]
 
 
 class ForecastPublicationSerializer(serializers.Serializer):
@@ -192,7 +192,7 @@ class PromotionInputSerializer(serializers.Serializer):
     lines = PromotionLineInputSerializer(many=True, allow_empty=False, max_length=MAX_PROMOTION_LINES)
 
     def line_inputs(self) -> list[PromotionLineInput]:
-        return [PromotionLineInput(**line) for line in self.validated_data["lines"]]
+        return [PromotionLineInput(**line, ref=f"lines[{i}]") for i, line in enumerate(self.validated_data["lines"])]
 
 
 class PromotionChangeSerializer(PromotionInputSerializer):
@@ -233,4 +233,4 @@ class PromotionConfirmationSerializer(serializers.Serializer):
         return attrs
 
     def commitments(self) -> list[LineCommitment]:
-        return [LineCommitment(**line) for line in self.validated_data.get("lines", [])]
+        return [LineCommitment(**line, ref=f"lines[{i}]") for i, line in enumerate(self.validated_data.get("lines", []))]

@@ -1,4 +1,4 @@
-"""What forecasts and promotions share: field errors, the buyer check, products named by SKU or ASIN, amounts."""
+"""What forecasts and promotions share: the buyer check, products named by SKU or ASIN, amounts."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -6,15 +6,11 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from vendor_portal.errors import ForbiddenError
+from vendor_portal.errors import FieldError, ForbiddenError, field_error
 from vendor_portal.models import Product
 from vendor_portal.roles import Action, Role
 
 PLANNERS = [Role.BUYER, Role.RETAILER_ADMIN]
-
-
-def _error(field_name: str | None, message: str, code: str = "invalid") -> dict:
-    return {"field": field_name, "message": message, "code": code}
 
 
 def _require_planner(scope) -> None:
@@ -35,33 +31,33 @@ def _catalogue(vendor, items) -> dict:
     return products
 
 
-def _resolve_product(products: dict, item, where: str, vendor, errors: list):
+def _resolve_product(products: dict, item, ref, vendor, errors: list):
     if not item.vendor_sku and not item.asin:
-        errors.append(_error(f"{where}.vendor_sku", _("Give the vendor SKU or the ASIN."), "required"))
+        errors.append(field_error(ref, "vendor_sku", _("Give the vendor SKU or the ASIN."), "required"))
         return None
     by_sku = products.get(("sku", item.vendor_sku)) if item.vendor_sku else None
     by_asin = products.get(("asin", item.asin.upper())) if item.asin else None
     if item.vendor_sku and by_sku is None:
-        errors.append(_error(f"{where}.vendor_sku", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": item.vendor_sku, "vendor": vendor.code}, "unknown_product"))
+        errors.append(field_error(ref, "vendor_sku", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": item.vendor_sku, "vendor": vendor.code}, "unknown_product"))
         return None
     if item.asin and by_asin is None:
-        errors.append(_error(f"{where}.asin", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": item.asin, "vendor": vendor.code}, "unknown_product"))
+        errors.append(field_error(ref, "asin", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": item.asin, "vendor": vendor.code}, "unknown_product"))
         return None
     if by_sku is not None and by_asin is not None and by_sku.pk != by_asin.pk:
-        errors.append(_error(f"{where}.asin", _("ASIN %(asin)s is not the product of SKU %(sku)s.") % {"asin": item.asin, "sku": item.vendor_sku}, "product_mismatch"))
+        errors.append(field_error(ref, "asin", _("ASIN %(asin)s is not the product of SKU %(sku)s.") % {"asin": item.asin, "sku": item.vendor_sku}, "product_mismatch"))
         return None
     return by_sku or by_asin
 
 
-def _amount_errors(value, where: str, *, maximum: Decimal, label: str) -> list[dict]:
+def _amount_errors(value, ref, name: str, *, maximum: Decimal, label: str) -> list[FieldError]:
     if value is None:
-        return [_error(where, _("%(label)s is required.") % {"label": label}, "required")]
+        return [field_error(ref, name, _("%(label)s is required.") % {"label": label}, "required")]
     if not isinstance(value, Decimal) or not value.is_finite():
-        return [_error(where, _("%(label)s must be a number.") % {"label": label})]
+        return [field_error(ref, name, _("%(label)s must be a number.") % {"label": label})]
     if value < 0:
-        return [_error(where, _("%(label)s cannot be negative.") % {"label": label}, "min_value")]
+        return [field_error(ref, name, _("%(label)s cannot be negative.") % {"label": label}, "min_value")]
     if value > maximum:
-        return [_error(where, _("%(label)s is at most %(max)s.") % {"label": label, "max": maximum}, "max_value")]
+        return [field_error(ref, name, _("%(label)s is at most %(max)s.") % {"label": label, "max": maximum}, "max_value")]
     if value.as_tuple().exponent < -2:
-        return [_error(where, _("%(label)s has more than 2 decimal places.") % {"label": label}, "max_decimal_places")]
+        return [field_error(ref, name, _("%(label)s has more than 2 decimal places.") % {"label": label}, "max_decimal_places")]
     return []

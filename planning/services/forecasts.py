@@ -12,14 +12,14 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
-from vendor_portal.errors import DomainValidationError
+from vendor_portal.errors import DomainValidationError, FieldError, field_error, with_refs
 from vendor_portal.models import Marketplace, Product, Vendor
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_vendor_roles
 
 from ..models import FORECAST_HORIZON_WEEKS, Forecast, ForecastPublication, ForecastSource, horizon
-from ._common import _amount_errors, _catalogue, _error, _require_planner, _resolve_product
+from ._common import _amount_errors, _catalogue, _require_planner, _resolve_product
 
 MAX_FORECAST_ROWS = 5000
 MAX_UNITS = Decimal("9999999999.99")
@@ -38,6 +38,7 @@ class ForecastRow:
     p90: Decimal | None
     vendor_sku: str = ""
     asin: str = ""
+    ref: object = None  # the door's reference of the row (a file's row number), for its errors
 
 
 @dataclass
@@ -58,7 +59,7 @@ class CheckedForecast:
 @dataclass
 class ForecastCheck:
     rows: list[CheckedForecast] = field(default_factory=list)
-    errors: list[dict] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
     replaced_count: int = 0
 
     @property
@@ -67,49 +68,48 @@ class ForecastCheck:
 
 
 def forecast_check(*, vendor, rows: list[ForecastRow], now=None) -> ForecastCheck:
-    """Check a publication without saving: every problem, each naming its row (`forecasts[i].field`)."""
+    """Check a publication without saving: every problem, each naming its row (its ref, else `forecasts[i]`)."""
     result = ForecastCheck()
     errors = result.errors
     if not rows:
-        errors.append(_error("forecasts", _("Send at least one forecast row."), "required"))
+        errors.append(field_error(None, "forecasts", _("Send at least one forecast row."), "required"))
         return result
     if len(rows) > MAX_FORECAST_ROWS:
-        errors.append(_error("forecasts", _("At most %(max)s rows per publication; split it.") % {"max": MAX_FORECAST_ROWS}, "max_length"))
+        errors.append(field_error(None, "forecasts", _("At most %(max)s rows per publication; split it.") % {"max": MAX_FORECAST_ROWS}, "max_length"))
         return result
     marketplaces = {m.code.upper(): m for m in Marketplace.objects.all()}
     horizons = {code: horizon(marketplace, now) for code, marketplace in marketplaces.items()}
     products = _catalogue(vendor, rows)
     seen: dict[tuple, int] = {}
-    for index, row in enumerate(rows):
-        where = f"forecasts[{index}]"
+    for index, (ref, row) in enumerate(with_refs(rows, "forecasts")):
         problems = len(errors)
-        product = _resolve_product(products, row, where, vendor, errors)
+        product = _resolve_product(products, row, ref, vendor, errors)
         marketplace = marketplaces.get((row.marketplace or "").strip().upper())
         if marketplace is None:
-            errors.append(_error(f"{where}.marketplace", _("Unknown marketplace '%(code)s'.") % {"code": row.marketplace or ""}, "unknown_marketplace"))
+            errors.append(field_error(ref, "marketplace", _("Unknown marketplace '%(code)s'.") % {"code": row.marketplace or ""}, "unknown_marketplace"))
         if row.week_start is None:
-            errors.append(_error(f"{where}.week_start", _("The week's start date is required."), "required"))
+            errors.append(field_error(ref, "week_start", _("The week's start date is required."), "required"))
         elif row.week_start.weekday() != 0:
-            errors.append(_error(f"{where}.week_start", _("%(day)s is a %(weekday)s: weeks start on a Monday.") % {
+            errors.append(field_error(ref, "week_start", _("%(day)s is a %(weekday)s: weeks start on a Monday.") % {
                 "day": row.week_start.isoformat(), "weekday": WEEKDAYS[row.week_start.weekday()]}, "not_monday"))
         elif marketplace is not None:
             first, last = horizons[marketplace.code.upper()]
             if not first <= row.week_start <= last:
-                errors.append(_error(f"{where}.week_start", _(
+                errors.append(field_error(ref, "week_start", _(
                     "Week %(week)s is outside the forecast horizon of %(mp)s: %(first)s to %(last)s (%(n)s weeks from this week)."
                 ) % {"week": row.week_start.isoformat(), "mp": marketplace.code, "first": first.isoformat(), "last": last.isoformat(), "n": FORECAST_HORIZON_WEEKS}, "outside_horizon"))
         for name, label in (("mean", _("Mean")), ("p70", "P70"), ("p80", "P80"), ("p90", "P90")):
-            errors.extend(_amount_errors(getattr(row, name), f"{where}.{name}", maximum=MAX_UNITS, label=label))
+            errors.extend(_amount_errors(getattr(row, name), ref, name, maximum=MAX_UNITS, label=label))
         if len(errors) > problems:
             continue
         if not row.p70 <= row.p80 <= row.p90:
-            errors.append(_error(f"{where}.p80" if row.p70 > row.p80 else f"{where}.p90", _(
+            errors.append(field_error(ref, "p80" if row.p70 > row.p80 else "p90", _(
                 "The percentiles must not decrease: P70 %(p70)s ≤ P80 %(p80)s ≤ P90 %(p90)s."
             ) % {"p70": row.p70, "p80": row.p80, "p90": row.p90}, "percentiles_order"))
             continue
         checked = CheckedForecast(product, marketplace, row.week_start, row.mean, row.p70, row.p80, row.p90)
         if checked.key in seen:
-            errors.append(_error(f"{where}.week_start", _("Row %(other)s already gives %(sku)s in %(mp)s for the week of %(week)s.") % {
+            errors.append(field_error(ref, "week_start", _("Row %(other)s already gives %(sku)s in %(mp)s for the week of %(week)s.") % {
                 "other": seen[checked.key] + 1, "sku": product.vendor_sku, "mp": marketplace.code, "week": row.week_start.isoformat()}, "duplicate"))
             continue
         seen[checked.key] = index

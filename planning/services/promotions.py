@@ -10,14 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vendor_portal.errors import DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError
+from vendor_portal.errors import DomainValidationError, FieldError, ForbiddenError, InvalidTransitionError, NotFoundError, field_error, with_refs
 from vendor_portal.models import Marketplace, Product, User, Vendor
 from vendor_portal.roles import Action, Role
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notification_send, notify_retailer_roles, notify_vendor_roles
 
 from ..models import Promotion, PromotionLine, PromotionState, PromotionType, marketplace_today
-from ._common import _amount_errors, _catalogue, _error, _require_planner, _resolve_product
+from ._common import _amount_errors, _catalogue, _require_planner, _resolve_product
 
 MAX_PROMOTION_LINES = 200
 MAX_EXPECTED_UNITS = 10_000_000
@@ -42,6 +42,7 @@ class PromotionLineInput:
     vendor_funding_per_unit: Decimal | None = Decimal("0.00")
     vendor_sku: str = ""
     asin: str = ""
+    ref: object = None  # the door's reference of the line, for its errors
 
 
 @dataclass
@@ -64,60 +65,60 @@ class LineCommitment:
     sequence: int
     committed_units: int | None
     note: str = ""
+    ref: object = None  # the door's reference of the answer, for its errors
 
 
-def promotion_validate(data: PromotionInput, *, now=None) -> tuple[list[dict], list[Product | None]]:
+def promotion_validate(data: PromotionInput, *, now=None) -> tuple[list[FieldError], list[Product | None]]:
     """Every problem of a promotion as the buyer gives it, and the product of each line."""
     errors = []
     name = (data.name or "").strip()
     if not name:
-        errors.append(_error("name", _("Give the promotion a name."), "required"))
+        errors.append(field_error(None, "name", _("Give the promotion a name."), "required"))
     elif len(name) > 200:
-        errors.append(_error("name", _("A name is at most 200 characters."), "max_length"))
+        errors.append(field_error(None, "name", _("A name is at most 200 characters."), "max_length"))
     if data.promotion_type not in PromotionType.values:
-        errors.append(_error("promotion_type", _("%(value)s is not one of %(choices)s.") % {"value": data.promotion_type, "choices": ", ".join(PromotionType.values)}, "invalid_choice"))
+        errors.append(field_error(None, "promotion_type", _("%(value)s is not one of %(choices)s.") % {"value": data.promotion_type, "choices": ", ".join(PromotionType.values)}, "invalid_choice"))
     if data.currency and data.currency.upper() != data.marketplace.currency:
-        errors.append(_error("currency", _("Prices in %(mp)s are in %(currency)s.") % {"mp": data.marketplace.code, "currency": data.marketplace.currency}))
+        errors.append(field_error(None, "currency", _("Prices in %(mp)s are in %(currency)s.") % {"mp": data.marketplace.code, "currency": data.marketplace.currency}))
     today = marketplace_today(data.marketplace, now)
     if data.start_date is None:
-        errors.append(_error("start_date", _("The deal's first day is required."), "required"))
+        errors.append(field_error(None, "start_date", _("The deal's first day is required."), "required"))
     elif data.start_date <= today:
-        errors.append(_error("start_date", _("The deal must start after today (%(today)s in %(mp)s): the vendor confirms before it starts.") % {"today": today.isoformat(), "mp": data.marketplace.code}))
+        errors.append(field_error(None, "start_date", _("The deal must start after today (%(today)s in %(mp)s): the vendor confirms before it starts.") % {"today": today.isoformat(), "mp": data.marketplace.code}))
     elif data.start_date > today + datetime.timedelta(days=366):
-        errors.append(_error("start_date", _("The deal must start within a year.")))
+        errors.append(field_error(None, "start_date", _("The deal must start within a year.")))
     if data.end_date is None:
-        errors.append(_error("end_date", _("The deal's last day is required."), "required"))
+        errors.append(field_error(None, "end_date", _("The deal's last day is required."), "required"))
     elif data.start_date is not None and data.end_date < data.start_date:
-        errors.append(_error("end_date", _("The deal ends before it starts.")))
+        errors.append(field_error(None, "end_date", _("The deal ends before it starts.")))
     elif data.start_date is not None and (data.end_date - data.start_date).days > 92:
-        errors.append(_error("end_date", _("A deal runs at most 93 days.")))
+        errors.append(field_error(None, "end_date", _("A deal runs at most 93 days.")))
     if not data.lines:
-        errors.append(_error("lines", _("A promotion needs at least one product."), "required"))
+        errors.append(field_error(None, "lines", _("A promotion needs at least one product."), "required"))
     elif len(data.lines) > MAX_PROMOTION_LINES:
-        errors.append(_error("lines", _("At most %(max)s products per promotion.") % {"max": MAX_PROMOTION_LINES}, "max_length"))
+        errors.append(field_error(None, "lines", _("At most %(max)s products per promotion.") % {"max": MAX_PROMOTION_LINES}, "max_length"))
     products = _catalogue(data.vendor, data.lines)
     resolved: list[Product | None] = []
     seen = {}
-    for index, line in enumerate(data.lines[:MAX_PROMOTION_LINES]):
-        where = f"lines[{index}]"
-        product = _resolve_product(products, line, where, data.vendor, errors)
+    for index, (ref, line) in enumerate(with_refs(data.lines[:MAX_PROMOTION_LINES], "lines")):
+        product = _resolve_product(products, line, ref, data.vendor, errors)
         if product is not None and product.pk in seen:
-            errors.append(_error(f"{where}.vendor_sku", _("%(sku)s is already on line %(n)s.") % {"sku": product.vendor_sku, "n": seen[product.pk] + 1}, "duplicate"))
+            errors.append(field_error(ref, "vendor_sku", _("%(sku)s is already on line %(n)s.") % {"sku": product.vendor_sku, "n": seen[product.pk] + 1}, "duplicate"))
         elif product is not None:
             seen[product.pk] = index
         resolved.append(product)
-        price_errors = _amount_errors(line.promotional_price, f"{where}.promotional_price", maximum=MAX_PRICE, label=_("The promotional price"))
+        price_errors = _amount_errors(line.promotional_price, ref, "promotional_price", maximum=MAX_PRICE, label=_("The promotional price"))
         if not price_errors and line.promotional_price <= 0:
-            price_errors = [_error(f"{where}.promotional_price", _("The promotional price must be above zero."), "min_value")]
+            price_errors = [field_error(ref, "promotional_price", _("The promotional price must be above zero."), "min_value")]
         errors.extend(price_errors)
-        funding_errors = _amount_errors(line.vendor_funding_per_unit, f"{where}.vendor_funding_per_unit", maximum=MAX_PRICE, label=_("The vendor funding"))
+        funding_errors = _amount_errors(line.vendor_funding_per_unit, ref, "vendor_funding_per_unit", maximum=MAX_PRICE, label=_("The vendor funding"))
         errors.extend(funding_errors)
         if not price_errors and not funding_errors and line.vendor_funding_per_unit > line.promotional_price:
-            errors.append(_error(f"{where}.vendor_funding_per_unit", _("The vendor funding per unit cannot exceed the promotional price.")))
+            errors.append(field_error(ref, "vendor_funding_per_unit", _("The vendor funding per unit cannot exceed the promotional price.")))
         if line.expected_units is None:
-            errors.append(_error(f"{where}.expected_units", _("The expected units are required."), "required"))
+            errors.append(field_error(ref, "expected_units", _("The expected units are required."), "required"))
         elif not 1 <= line.expected_units <= MAX_EXPECTED_UNITS:
-            errors.append(_error(f"{where}.expected_units", _("Expect from 1 to %(max)s units.") % {"max": MAX_EXPECTED_UNITS}, "min_value"))
+            errors.append(field_error(ref, "expected_units", _("Expect from 1 to %(max)s units.") % {"max": MAX_EXPECTED_UNITS}, "min_value"))
     return errors, resolved
 
 
@@ -311,32 +312,31 @@ def promotion_confirm(*, scope, promotion_id, commitments: list[LineCommitment],
         lines = {line.sequence: line for line in promotion.lines.select_for_update().order_by("sequence")}
         errors = []
         given = {}
-        for index, commitment in enumerate(commitments):
-            where = f"lines[{index}]"
+        for ref, commitment in with_refs(commitments, "lines"):
             line = lines.get(commitment.sequence)
             if line is None:
-                errors.append(_error(f"{where}.sequence", _("The promotion has no line %(n)s.") % {"n": commitment.sequence}, "unknown_line"))
+                errors.append(field_error(ref, "sequence", _("The promotion has no line %(n)s.") % {"n": commitment.sequence}, "unknown_line"))
                 continue
             if commitment.sequence in given:
-                errors.append(_error(f"{where}.sequence", _("Line %(n)s appears twice.") % {"n": commitment.sequence}, "duplicate"))
+                errors.append(field_error(ref, "sequence", _("Line %(n)s appears twice.") % {"n": commitment.sequence}, "duplicate"))
                 continue
             given[commitment.sequence] = commitment
             units = commitment.committed_units
             if units is None:
-                errors.append(_error(f"{where}.committed_units", _("Line %(n)s: give the units you commit (0 if none).") % {"n": line.sequence}, "required"))
+                errors.append(field_error(ref, "committed_units", _("Line %(n)s: give the units you commit (0 if none).") % {"n": line.sequence}, "required"))
             elif units < 0:
-                errors.append(_error(f"{where}.committed_units", _("Line %(n)s: committed units cannot be negative.") % {"n": line.sequence}, "min_value"))
+                errors.append(field_error(ref, "committed_units", _("Line %(n)s: committed units cannot be negative.") % {"n": line.sequence}, "min_value"))
             elif units > line.expected_units:
-                errors.append(_error(f"{where}.committed_units", _(
+                errors.append(field_error(ref, "committed_units", _(
                     "Line %(n)s: %(units)s units is more than the %(expected)s the retailer expects."
                 ) % {"n": line.sequence, "units": units, "expected": line.expected_units}, "above_expected"))
             if len(commitment.note or "") > 500:
-                errors.append(_error(f"{where}.note", _("A note is at most 500 characters."), "max_length"))
+                errors.append(field_error(ref, "note", _("A note is at most 500 characters."), "max_length"))
         for sequence in lines:
             if sequence not in given:
-                errors.append(_error("lines", _("Line %(n)s has no answer: give the committed units of every line.") % {"n": sequence}, "line_missing"))
+                errors.append(field_error(None, "lines", _("Line %(n)s has no answer: give the committed units of every line.") % {"n": sequence}, "line_missing"))
         if not errors and not any(commitment.committed_units for commitment in given.values()):
-            errors.append(_error("lines", _("Commit at least one unit, or decline the promotion."), "nothing_committed"))
+            errors.append(field_error(None, "lines", _("Commit at least one unit, or decline the promotion."), "nothing_committed"))
         if errors:
             raise DomainValidationError(_("The confirmation has errors; nothing was saved."), errors=errors)
         before_state = _promotion_state(promotion, lines.values())

@@ -173,7 +173,7 @@ class PurchaseOrderCreateSerializer(serializers.Serializer):
 
     def to_input(self) -> PurchaseOrderInput:
         data = dict(self.validated_data)
-        lines = [LineInput(**line) for line in data.pop("lines")]
+        lines = [LineInput(**line, ref=f"lines[{i}]") for i, line in enumerate(data.pop("lines"))]
         return PurchaseOrderInput(lines=lines, **data)
 
 
@@ -202,7 +202,7 @@ class PurchaseOrderChangeSerializer(serializers.Serializer):
 
     def to_kwargs(self) -> dict:
         data = dict(self.validated_data)
-        data["lines"] = [LineChange(**line) for line in data.pop("lines", [])]
+        data["lines"] = [LineChange(**line, ref=f"lines[{i}]") for i, line in enumerate(data.pop("lines", []))]
         return data
 
 
@@ -229,7 +229,7 @@ class PurchaseOrderConfirmationSerializer(serializers.Serializer):
         return attrs
 
     def confirmations(self) -> list[LineConfirmation]:
-        return [LineConfirmation(**line) for line in self.validated_data.get("lines", [])]
+        return [LineConfirmation(**line, ref=f"lines[{i}]") for i, line in enumerate(self.validated_data.get("lines", []))]
 
 
 class PurchaseOrderCancelSerializer(serializers.Serializer):

@@ -1,4 +1,4 @@
-"""What the purchase order service modules share: audited fields, who confirms, field errors, the locked
+"""What the purchase order service modules share: audited fields, who confirms, the locked
 read of a PO and a state change with its audit row."""
 from __future__ import annotations
 
@@ -21,10 +21,6 @@ LINE_AUDITED = [
     "rejection_reason", "backorder_date", "cancelled_quantity", "net_cost",
 ]
 CONFIRMERS = [Role.VENDOR_ADMIN, Role.VENDOR_OPS]
-
-
-def _error(field_name: str, message: str, code: str = "invalid") -> dict:
-    return {"field": field_name, "message": message, "code": code}
 
 
 def _locked_po(scope, number: str) -> PurchaseOrder:

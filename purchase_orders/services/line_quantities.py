@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from vendor_portal.errors import DomainValidationError
+from vendor_portal.errors import DomainValidationError, field_error
 from vendor_portal.services.audit import Actor, audit_record
 
 from ..models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderState
-from ._common import _error, _set_state
+from ._common import _set_state
 
 
 # Shipments and receipts (called by shipments.services inside its transaction) -----------------------
@@ -37,8 +37,8 @@ def purchase_order_lines_record_shipment(*, quantities: dict[int, int], actor: A
             new_shipped = line.shipped_quantity + quantities[line.pk]
             if new_shipped < 0 or new_shipped > line.accepted_quantity + line.backordered_quantity:
                 errors.append(
-                    _error(
-                        f"lines.{line.pk}",
+                    field_error(
+                        None, f"lines.{line.pk}",
                         _("PO %(number)s line %(n)s: only %(open)s open to ship, %(wanted)s asked.")
                         % {"number": line.purchase_order.number, "n": line.sequence, "open": line.open_to_ship, "wanted": quantities[line.pk]},
                         "over_shipped",

@@ -10,13 +10,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vendor_portal.errors import DomainValidationError, InvalidTransitionError
+from vendor_portal.errors import DomainValidationError, FieldError, InvalidTransitionError, field_error, with_refs
 from vendor_portal.models import Product, Vendor
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_vendor_roles
 
 from ..models import PaymentMethod, PaymentTerms, PurchaseOrder, PurchaseOrderLine, PurchaseOrderState, PurchaseOrderType, UnitOfMeasure
-from ._common import CONFIRMERS, LINE_AUDITED, PO_AUDITED, _error, _locked_po, _set_state
+from ._common import CONFIRMERS, LINE_AUDITED, PO_AUDITED, _locked_po, _set_state
 
 
 @dataclass
@@ -32,6 +32,7 @@ class LineInput:
     unit_size: int = 1
     backorder_allowed: bool = False
     list_price: Decimal | None = None
+    ref: object = None  # the door's reference of the line, for its errors
 
 
 @dataclass
@@ -39,6 +40,7 @@ class LineChange:
     sequence: int
     ordered_quantity: int | None = None
     cancel: bool = False
+    ref: object = None  # the door's reference of the change, for its errors
 
 
 @dataclass
@@ -60,31 +62,31 @@ class PurchaseOrderInput:
     extra: dict = field(default_factory=dict)
 
 
-def purchase_order_validate(data: PurchaseOrderInput) -> tuple[list[dict], dict]:
+def purchase_order_validate(data: PurchaseOrderInput) -> tuple[list[FieldError], dict]:
     """Check a new PO without saving. Returns (errors, products by SKU/ASIN) so bulk upload can dry-run."""
     errors = []
     if not data.number or len(data.number) > 20 or not data.number.replace("-", "").isalnum():
-        errors.append(_error("number", _("A PO number is 1-20 letters or digits.")))
+        errors.append(field_error(None, "number", _("A PO number is 1-20 letters or digits.")))
     elif PurchaseOrder.objects.filter(number=data.number).exists():
-        errors.append(_error("number", _("PO number %(number)s already exists.") % {"number": data.number}, "duplicate"))
+        errors.append(field_error(None, "number", _("PO number %(number)s already exists.") % {"number": data.number}, "duplicate"))
     for name, value in (("ship_window_start", data.ship_window_start), ("ship_window_end", data.ship_window_end)):
         if value is None:
-            errors.append(_error(name, _("Give the ship window's start and end."), "required"))
+            errors.append(field_error(None, name, _("Give the ship window's start and end."), "required"))
     if data.ship_window_start and data.ship_window_end and data.ship_window_end < data.ship_window_start:
-        errors.append(_error("ship_window_end", _("The ship window ends before it starts.")))
+        errors.append(field_error(None, "ship_window_end", _("The ship window ends before it starts.")))
     if data.delivery_window_start and data.delivery_window_end and data.delivery_window_end < data.delivery_window_start:
-        errors.append(_error("delivery_window_end", _("The delivery window ends before it starts.")))
+        errors.append(field_error(None, "delivery_window_end", _("The delivery window ends before it starts.")))
     if data.ship_to.marketplace_id != data.marketplace.pk:
-        errors.append(_error("ship_to", _("DC %(dc)s is not in marketplace %(mp)s.") % {"dc": data.ship_to.code, "mp": data.marketplace.code}))
+        errors.append(field_error(None, "ship_to", _("DC %(dc)s is not in marketplace %(mp)s.") % {"dc": data.ship_to.code, "mp": data.marketplace.code}))
     for name, value, choices in (
         ("order_type", data.order_type, PurchaseOrderType.values),
         ("payment_terms", data.payment_terms, PaymentTerms.values),
         ("payment_method", data.payment_method, PaymentMethod.values),
     ):
         if value not in choices:
-            errors.append(_error(name, _("%(value)s is not one of %(choices)s.") % {"value": value, "choices": ", ".join(choices)}, "invalid_choice"))
+            errors.append(field_error(None, name, _("%(value)s is not one of %(choices)s.") % {"value": value, "choices": ", ".join(choices)}, "invalid_choice"))
     if not data.lines:
-        errors.append(_error("lines", _("A PO needs at least one line.")))
+        errors.append(field_error(None, "lines", _("A PO needs at least one line.")))
     products = {}
     wanted_skus = {line.vendor_sku for line in data.lines if line.vendor_sku}
     wanted_asins = {line.asin for line in data.lines if line.asin}
@@ -92,22 +94,21 @@ def purchase_order_validate(data: PurchaseOrderInput) -> tuple[list[dict], dict]
         products[("sku", product.vendor_sku)] = product
         products[("asin", product.asin)] = product
     seen = set()
-    for index, line in enumerate(data.lines):
-        where = f"lines[{index}]"
+    for ref, line in with_refs(data.lines, "lines"):
         if line.sequence is None or line.sequence < 1:
-            errors.append(_error(f"{where}.sequence", _("Line numbers start at 1.")))
+            errors.append(field_error(ref, "sequence", _("Line numbers start at 1.")))
         elif line.sequence in seen:
-            errors.append(_error(f"{where}.sequence", _("Line %(n)s appears twice.") % {"n": line.sequence}))
+            errors.append(field_error(ref, "sequence", _("Line %(n)s appears twice.") % {"n": line.sequence}))
         seen.add(line.sequence)
-        errors.extend(_product_errors(products, line, where, data.vendor))
+        errors.extend(_product_errors(products, line, ref, data.vendor))
         if line.ordered_quantity is None or line.ordered_quantity <= 0:
-            errors.append(_error(f"{where}.ordered_quantity", _("Order at least one unit.")))
+            errors.append(field_error(ref, "ordered_quantity", _("Order at least one unit.")))
         if line.unit_of_measure not in UnitOfMeasure.values:
-            errors.append(_error(f"{where}.unit_of_measure", _("Unit must be Eaches or Cases.")))
+            errors.append(field_error(ref, "unit_of_measure", _("Unit must be Eaches or Cases.")))
         if line.unit_size is None or line.unit_size < 1:
-            errors.append(_error(f"{where}.unit_size", _("Unit size must be at least 1.")))
+            errors.append(field_error(ref, "unit_size", _("Unit size must be at least 1.")))
         if line.net_cost is None or line.net_cost <= 0:
-            errors.append(_error(f"{where}.net_cost", _("Net cost must be above zero.")))
+            errors.append(field_error(ref, "net_cost", _("Net cost must be above zero.")))
     return errors, products
 
 
@@ -118,17 +119,17 @@ def _line_product(products: dict, line: LineInput):
     return products.get(("asin", line.asin))
 
 
-def _product_errors(products: dict, line: LineInput, where: str, vendor) -> list[dict]:
+def _product_errors(products: dict, line: LineInput, ref, vendor) -> list[FieldError]:
     if not line.vendor_sku and not line.asin:
-        return [_error(f"{where}.vendor_sku", _("Give the vendor SKU or the ASIN."), "required")]
+        return [field_error(ref, "vendor_sku", _("Give the vendor SKU or the ASIN."), "required")]
     by_sku = products.get(("sku", line.vendor_sku)) if line.vendor_sku else None
     by_asin = products.get(("asin", line.asin)) if line.asin else None
     if line.vendor_sku and by_sku is None:
-        return [_error(f"{where}.vendor_sku", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": line.vendor_sku, "vendor": vendor.code}, "unknown_product")]
+        return [field_error(ref, "vendor_sku", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": line.vendor_sku, "vendor": vendor.code}, "unknown_product")]
     if line.asin and by_asin is None:
-        return [_error(f"{where}.asin", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": line.asin, "vendor": vendor.code}, "unknown_product")]
+        return [field_error(ref, "asin", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": line.asin, "vendor": vendor.code}, "unknown_product")]
     if by_sku is not None and by_asin is not None and by_sku.pk != by_asin.pk:
-        return [_error(f"{where}.asin", _("ASIN %(asin)s is not the product of SKU %(sku)s.") % {"asin": line.asin, "sku": line.vendor_sku}, "product_mismatch")]
+        return [field_error(ref, "asin", _("ASIN %(asin)s is not the product of SKU %(sku)s.") % {"asin": line.asin, "sku": line.vendor_sku}, "product_mismatch")]
     return []
 
 
@@ -229,21 +230,21 @@ def purchase_order_change(*, scope, number: str, actor: Actor, lines: list[LineC
             setattr(po, key, value)
         for key in ("ship_window_start", "ship_window_end"):
             if getattr(po, key) is None:
-                errors.append(_error(key, _("The ship window needs a start and an end."), "required"))
+                errors.append(field_error(None, key, _("The ship window needs a start and an end."), "required"))
         if po.ship_window_start and po.ship_window_end and po.ship_window_end < po.ship_window_start:
-            errors.append(_error("ship_window_end", _("The ship window ends before it starts.")))
+            errors.append(field_error(None, "ship_window_end", _("The ship window ends before it starts.")))
         if po.delivery_window_start and po.delivery_window_end and po.delivery_window_end < po.delivery_window_start:
-            errors.append(_error("delivery_window_end", _("The delivery window ends before it starts.")))
+            errors.append(field_error(None, "delivery_window_end", _("The delivery window ends before it starts.")))
         changed_lines = []
-        for index, change in enumerate(lines):
+        for ref, change in with_refs(lines, "lines"):
             line = existing.get(change.sequence)
             if line is None:
-                errors.append(_error(f"lines[{index}].sequence", _("PO %(number)s has no line %(n)s.") % {"number": po.number, "n": change.sequence}))
+                errors.append(field_error(ref, "sequence", _("PO %(number)s has no line %(n)s.") % {"number": po.number, "n": change.sequence}))
                 continue
             line_before = snapshot(line, LINE_AUDITED)
             new_quantity = 0 if change.cancel else change.ordered_quantity
             if new_quantity is None or new_quantity < 0:
-                errors.append(_error(f"lines[{index}].ordered_quantity", _("Quantity must be zero or more.")))
+                errors.append(field_error(ref, "ordered_quantity", _("Quantity must be zero or more.")))
                 continue
             if new_quantity == line.ordered_quantity:
                 continue

@@ -2,7 +2,7 @@
 facts of a deduction as its audit rows (and so its webhooks) carry them."""
 from __future__ import annotations
 
-from vendor_portal.errors import DomainValidationError, ForbiddenError
+from vendor_portal.errors import DomainValidationError, ForbiddenError, field_error
 from vendor_portal.roles import Role
 
 from ..models import Deduction
@@ -20,12 +20,8 @@ def _require_retailer(scope, action: str) -> None:
         raise ForbiddenError()
 
 
-def _error(field: str | None, message: str, code: str = "invalid") -> dict:
-    return {"field": field, "message": message, "code": code}
-
-
 def _refuse(message: str, field: str | None = None, code: str = "invalid"):
-    raise DomainValidationError(message, errors=[_error(field, message, code)])
+    raise DomainValidationError(message, errors=[field_error(None, field, message, code)])
 
 
 # Webhooks follow the audit trail (webhooks/events.py maps "deduction.raise", "dispute.answer" and

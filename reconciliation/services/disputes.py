@@ -19,14 +19,14 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from vendor_portal.errors import ConflictError, DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError
+from vendor_portal.errors import ConflictError, DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError, field_error
 from vendor_portal.models import Document
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_retailer_roles, notify_vendor_roles
 
 from ..models import ZERO, Deduction, DeductionKind, DeductionReason, DeductionStatus, Dispute, DisputeStatus, marketplace_today, money
-from ._common import AP_ROLES, DEDUCTION_AUDITED, FINANCE_ROLES, _error, _refuse, _require_retailer, deduction_event_data
+from ._common import AP_ROLES, DEDUCTION_AUDITED, FINANCE_ROLES, _refuse, _require_retailer, deduction_event_data
 from .deductions import deduction_reversed_total
 
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
@@ -49,14 +49,15 @@ def _check_evidence(files) -> list[tuple]:
     files = [f for f in (files or []) if f is not None]
     errors, checked = [], []
     if len(files) > EVIDENCE_MAX_FILES:
-        errors.append(_error("evidence", _("At most %(n)s files.") % {"n": EVIDENCE_MAX_FILES}, "too_many"))
+        errors.append(field_error(None, "evidence", _("At most %(n)s files.") % {"n": EVIDENCE_MAX_FILES}, "too_many"))
+    # A file's problem names the file by its position, the one reference every door has for it.
     for index, uploaded in enumerate(files):
         if uploaded.size > EVIDENCE_MAX_BYTES:
-            errors.append(_error(f"evidence[{index}]", _("%(name)s is larger than 5 MB.") % {"name": uploaded.name}, "too_large"))
+            errors.append(field_error(f"evidence[{index}]", None, _("%(name)s is larger than 5 MB.") % {"name": uploaded.name}, "too_large"))
             continue
         kind = _evidence_kind(uploaded)
         if kind is None:
-            errors.append(_error(f"evidence[{index}]", _("%(name)s is not a PDF, JPEG or PNG file.") % {"name": uploaded.name}, "file_type"))
+            errors.append(field_error(f"evidence[{index}]", None, _("%(name)s is not a PDF, JPEG or PNG file.") % {"name": uploaded.name}, "file_type"))
             continue
         checked.append((uploaded, *kind))
     if errors:

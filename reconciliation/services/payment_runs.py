@@ -38,14 +38,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invoicing.models import Invoice, InvoiceState
-from vendor_portal.errors import ConflictError, DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError, PortalError
+from vendor_portal.errors import ConflictError, DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError, PortalError, field_error
 from vendor_portal.roles import Action
 from vendor_portal.services.approvals import ApprovalKind, approval_decide, approval_request_create, register_approval_kind
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_vendor_roles
 
 from ..models import Deduction, DeductionStatus, PaymentRun, PaymentRunStatus, Remittance, RemittanceLine, RemittanceLineKind
-from ._common import AP_ROLES, DEDUCTION_AUDITED, FINANCE_ROLES, _error, _require_retailer
+from ._common import AP_ROLES, DEDUCTION_AUDITED, FINANCE_ROLES, _require_retailer
 
 logger = logging.getLogger(__name__)
 APPROVAL_KIND = "payment_run"
@@ -64,7 +64,7 @@ def payment_run_create(*, scope, pay_date: datetime.date, actor: Actor, marketpl
         raise ForbiddenError(_("A payment run is requested by a person."))
     errors = pay_date_errors(pay_date, timezone.localdate())
     if errors:
-        raise DomainValidationError(errors[0]["message"], errors=errors)
+        raise DomainValidationError(errors[0].message, errors=errors)
     with transaction.atomic():
         groups = payment_run_candidates(scope=scope, pay_date=pay_date, marketplace=marketplace, for_update=True)
         run = PaymentRun.objects.create(number=f"PR-{pay_date:%Y%m%d}-{uuid.uuid4().hex[:6].upper()}", pay_date=pay_date, created_by=actor.user)
@@ -79,7 +79,7 @@ def payment_run_create(*, scope, pay_date: datetime.date, actor: Actor, marketpl
             _remittance_create(run=run, vendor=candidates["vendor"], marketplace=candidates["marketplace"], plan=plan, actor=actor, totals=totals)
         if not totals["remittances"]:
             message = _("Nothing is due by %(date)s.") % {"date": pay_date.isoformat()}
-            raise DomainValidationError(message, errors=[_error("pay_date", message, "nothing_due")])
+            raise DomainValidationError(message, errors=[field_error(None, "pay_date", message, "nothing_due")])
         _request_approval(run, actor, totals)
     return run
 

@@ -44,7 +44,7 @@ def _invalid(example):
 
 
 def _plan_input(data) -> ShipPlanInput:
-    lines = [ShipPlanLine(purchase_order_line_id=line["purchase_order_line"], quantity=line["quantity"]) for line in data.pop("lines")]
+    lines = [ShipPlanLine(purchase_order_line_id=line["purchase_order_line"], quantity=line["quantity"], ref=f"lines[{i}]") for i, line in enumerate(data.pop("lines"))]
     return ShipPlanInput(lines=lines, **data)
 
 
@@ -194,18 +194,26 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
 
     @extend_schema(
         tags=TAGS, summary="Send a Replace ASN",
-        description="Before the DC starts receiving: may only lower quantities; keeps the shipment identifier. The ASN revision goes up.",
+        description=(
+            "Before the DC starts receiving: may only lower quantities (to zero) and change the carrier details; keeps the "
+            "shipment identifier. Lines you leave out keep their quantity. The ASN revision goes up and labels printed "
+            "before are out of date."
+        ),
         request=s.ReplaceInputSerializer,
         responses={200: s.ShipmentAnswerSerializer, 400: _invalid(examples.PLAN_ERRORS), 404: NOT_FOUND, 409: CONFLICT},
         examples=[examples.REPLACE_REQUEST, examples.REPLACED],
     )
     @action(detail=True, methods=["post"])
     def replace(self, request, pk=None):
-        self.get_object()
+        shipment = self.get_object()
         serializer = s.ReplaceInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        lines = [ShipPlanLine(line["purchase_order_line"], line["quantity"]) for line in data.pop("lines")]
+        lines = [ShipPlanLine(line["purchase_order_line"], line["quantity"], ref=f"lines[{i}]") for i, line in enumerate(data.pop("lines"))]
+        # The service takes the whole ASN again; here a line left out keeps its quantity (the service
+        # re-checks every quantity under its lock).
+        named = {line.purchase_order_line_id for line in lines}
+        lines += [ShipPlanLine(line.purchase_order_line_id, line.quantity, ref="lines") for line in shipment.lines.order_by("pk") if line.purchase_order_line_id not in named]
         return self._answer(shipment_replace(scope=request.scope, shipment_id=pk, lines=lines, actor=self.actor, **data))
 
     @extend_schema(
@@ -331,7 +339,7 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGen
             shipment_id=data["shipment"],
             scanned_ssccs=data["scanned_ssccs"],
             damaged_ssccs=data["damaged_ssccs"],
-            lines=[ReceivedLine(line["shipment_line"], line["quantity"], line["damaged"]) for line in data["lines"]],
+            lines=[ReceivedLine(line["shipment_line"], line["quantity"], line["damaged"], ref=f"lines[{i}]") for i, line in enumerate(data["lines"])],
             complete=data["complete"],
             note=data["note"],
             actor=self.actor,

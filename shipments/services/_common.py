@@ -1,5 +1,5 @@
 """What the shipments service modules share: the locked read of a shipment and its state check,
-field errors, the audit snapshots of a shipment and its lines, and a DC's time zone."""
+the audit snapshots of a shipment and its lines, and a DC's time zone."""
 from __future__ import annotations
 
 import datetime
@@ -19,10 +19,6 @@ SHIPMENT_AUDITED = [
     "asn_revision", "submitted_at", "receiving_started_at", "received_at", "cancelled_at",
 ]
 SHIPPERS = [Role.VENDOR_ADMIN, Role.VENDOR_OPS]
-
-
-def _error(field_name: str | None, message: str, code: str = "invalid") -> dict:
-    return {"field": field_name, "message": message, "code": code}
 
 
 # Reads used by writes ------------------------------------------------------------------------------
@@ -60,6 +56,6 @@ def _zone(name: str):
         return datetime.timezone.utc
 
 
-def _raise_if(errors: list[dict], message: str) -> None:
+def _raise_if(errors: list, message: str) -> None:
     if errors:
         raise DomainValidationError(message, errors=errors)

@@ -1,5 +1,6 @@
-"""ASNs: a ship plan submitted as the original ASN (PO lines count its units as shipped), and a
-Replace ASN that lowers quantities before the DC starts receiving."""
+"""ASNs: a ship plan submitted as the original ASN (PO lines count its units as shipped), and the Replace
+ASN of every door (screens, portal API, Amazon door, EDI 856) that lowers quantities before the DC starts
+receiving."""
 from __future__ import annotations
 
 from django.db import transaction
@@ -8,37 +9,38 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from purchase_orders.services.line_quantities import purchase_order_lines_record_shipment
-from vendor_portal.errors import DomainValidationError, InvalidTransitionError
+from vendor_portal.errors import DomainValidationError, FieldError, InvalidTransitionError, field_error, with_refs
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_retailer_roles, notify_vendor_roles
 
 from ..models import AsnType, ComplianceEvent, ComplianceEventKind, Shipment, ShipmentState, TransportMode
-from ._common import SHIPPERS, _error, _header_snapshot, _lines_snapshot, _raise_if, _refuse_unless, _shipment_for_update, _zone
+from ._common import SHIPPERS, _header_snapshot, _lines_snapshot, _raise_if, _refuse_unless, _shipment_for_update, _zone
+from .containers import ConfirmedCarton, ConfirmedPallet, given_container_errors, given_sscc_errors, given_ssccs, named_cartons, write_given_containers
 from .labels import _labels_outdate
-from .plans import ShipPlanLine, _carton_contents, _cartonize, _line_set_quantity, _write_cartons
+from .plans import ShipPlanLine, _carton_contents, _cartonize, _line_set_quantity, _named_lines, _write_cartons
+from .sscc import _sscc_counter_pass
 
 
-def _asn_errors(shipment: Shipment) -> list[dict]:
+def _asn_errors(shipment: Shipment) -> list[FieldError]:
     errors = []
     lines = list(shipment.lines.annotate(in_cartons=Sum("carton_items__quantity")).select_related("purchase_order_line__purchase_order"))
     if not lines or not any(line.quantity for line in lines):
-        errors.append(_error("lines", _("The shipment has nothing to ship.")))
+        errors.append(field_error(None, "lines", _("The shipment has nothing to ship.")))
     for line in lines:
         if (line.in_cartons or 0) != line.quantity:
             po_line = line.purchase_order_line
             errors.append(
-                _error(
-                    "cartons",
+                field_error(None, "cartons",
                     _("PO %(number)s line %(n)s: %(planned)s to ship but %(packed)s in cartons.")
                     % {"number": po_line.purchase_order.number, "n": po_line.sequence, "planned": line.quantity, "packed": line.in_cartons or 0},
                     "cartons_do_not_add_up",
                 )
             )
     if shipment.transport_mode in (TransportMode.LTL, TransportMode.TRUCKLOAD) and not shipment.bol_number:
-        errors.append(_error("bol_number", _("A BOL number is required for LTL and truckload shipments."), "bol_required"))
+        errors.append(field_error(None, "bol_number", _("A BOL number is required for LTL and truckload shipments."), "bol_required"))
     if shipment.transport_mode == TransportMode.SMALL_PARCEL and shipment.cartons.filter(tracking_number="").exists():
-        errors.append(_error("tracking_number", _("Every carton of a small-parcel shipment needs a tracking number."), "tracking_required"))
+        errors.append(field_error(None, "tracking_number", _("Every carton of a small-parcel shipment needs a tracking number."), "tracking_required"))
     return errors
 
 
@@ -85,18 +87,35 @@ def shipment_submit(*, scope, shipment_id, actor: Actor) -> Shipment:
     return shipment
 
 
-def shipment_replace(
-    *, scope, shipment_id, lines: list[ShipPlanLine], actor: Actor, cartons: list[dict[int, int]] | None = None, **header
-) -> Shipment:
-    """A Replace ASN: before the DC starts receiving, quantities may only go down (to zero).
+REPLACEABLE = {"carrier_scac", "carrier_name", "estimated_arrival", "bol_number", "pro_number", "ship_date"}
+# What a Replace ASN may restate but never change: a door that sends the whole ASN again gives them too.
+KEPT = {"ship_to", "transport_mode"}
 
-    Lowered units go back to the PO lines' open quantity; cartons are re-planned by case pack, keeping
-    SSCCs by index, unless `cartons` gives the packing: carton n holds cartons[n-1] ({shipment line id:
-    quantity}), which must add up to the new line quantities. All or nothing."""
-    allowed = {"carrier_scac", "carrier_name", "estimated_arrival", "bol_number", "pro_number"}
-    unknown = set(header) - allowed
+
+def shipment_replace(
+    *,
+    scope,
+    shipment_id,
+    lines: list[ShipPlanLine],
+    actor: Actor,
+    cartons: list[dict[int, int]] | None = None,
+    given_cartons: list[ConfirmedCarton] | None = None,
+    given_pallets: list[ConfirmedPallet] = (),
+    **header,
+) -> Shipment:
+    """A Replace ASN, the same for every door: before the DC starts receiving, the whole ASN again.
+
+    `lines` are all the ASN ships now: a line left out ships nothing, a given line may only go down (to
+    zero), no line may be added. Lowered units go back to the PO lines' open quantity. The header fields
+    given replace the ASN's (carrier, SCAC, BOL, PRO, arrival, ship date); a DC or transport mode given
+    must be the ASN's. The packing is re-planned by case pack, keeping SSCCs by index, unless `cartons`
+    gives it (the screen: carton n holds cartons[n-1], {shipment line id: quantity}) or `given_cartons`
+    and `given_pallets` bring the vendor's own labelled cartons and pallets. Labels printed before are out
+    of date. All or nothing."""
+    unknown = set(header) - REPLACEABLE - KEPT
     if unknown:
         raise DomainValidationError(_("A Replace ASN cannot change: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    given_pallets = list(given_pallets or [])
     with transaction.atomic():
         shipment = _shipment_for_update(scope, shipment_id)
         if not shipment.is_replaceable:
@@ -104,44 +123,46 @@ def shipment_replace(
                 _("Shipment %(id)s cannot be replaced: it is %(state)s.")
                 % {"id": shipment.shipment_identifier, "state": shipment.get_state_display().lower()}
             )
+        lines, errors = _named_lines(scope, with_refs(lines, "lines"))
+        if given_cartons is not None and not errors:  # the cartons' items name the same lines again
+            given_cartons, carton_errors = named_cartons(scope, given_cartons)
+            errors += carton_errors
         existing = {line.purchase_order_line_id: line for line in shipment.lines.select_related("purchase_order_line__purchase_order")}
-        errors, changes = [], {}
-        for index, line in enumerate(lines):
+        wanted: dict[int, int] = {}
+        for ref, line in with_refs(lines, "lines"):
             current = existing.get(line.purchase_order_line_id)
             if current is None:
-                errors.append(_error(f"lines[{index}].purchase_order_line", _("A Replace ASN cannot add PO lines."), "line_added"))
+                errors.append(field_error(ref, "purchase_order_line", _("A Replace ASN cannot add PO lines."), "line_added"))
                 continue
             po_line = current.purchase_order_line
-            if line.quantity is None or line.quantity < 0 or line.quantity > current.quantity:
-                errors.append(
-                    _error(
-                        f"lines[{index}].quantity",
-                        _("PO %(number)s line %(n)s: a Replace ASN may only lower the quantity (now %(q)s).")
-                        % {"number": po_line.purchase_order.number, "n": po_line.sequence, "q": current.quantity},
-                        "quantity_raised",
-                    )
-                )
-                continue
-            if line.quantity != current.quantity:
-                changes[current] = line.quantity
+            label = {"number": po_line.purchase_order.number, "n": po_line.sequence, "q": current.quantity}
+            if line.purchase_order_line_id in wanted:
+                errors.append(field_error(ref, "purchase_order_line", _("PO %(number)s line %(n)s appears twice.") % label, "duplicate"))
+            elif line.quantity is None or line.quantity < 0 or line.quantity > current.quantity:
+                errors.append(field_error(ref, "quantity", _("PO %(number)s line %(n)s: a Replace ASN may only lower the quantity (now %(q)s).") % label, "quantity_raised"))
+            else:
+                wanted[line.purchase_order_line_id] = line.quantity
+        header = {name: (value.strip() if isinstance(value, str) else value) for name, value in header.items()}
+        errors += _replace_header_errors(shipment, header)
         line_ids = {line.pk for line in existing.values()}
         for position, contents in enumerate(cartons or []):
             if any(line_id not in line_ids for line_id in contents):
-                errors.append(_error(f"cartons[{position}]", _("Carton %(n)s holds a line this ASN does not ship.") % {"n": position + 1}, "item_not_shipped"))
+                errors.append(field_error(f"cartons[{position}]", None, _("Carton %(n)s holds a line this ASN does not ship.") % {"n": position + 1}, "item_not_shipped"))
             elif any(quantity is None or quantity < 0 for quantity in contents.values()):
-                errors.append(_error(f"cartons[{position}]", _("Carton %(n)s: quantities are zero or more.") % {"n": position + 1}))
-        header = {name: (value.strip() if isinstance(value, str) else value) for name, value in header.items()}
-        if header.get("carrier_scac"):
-            header["carrier_scac"] = header["carrier_scac"].upper()
-            if not (2 <= len(header["carrier_scac"]) <= 4 and header["carrier_scac"].isalpha()):
-                errors.append(_error("carrier_scac", _("A SCAC is 2-4 letters.")))
-        if header.get("estimated_arrival") and header["estimated_arrival"] < shipment.ship_date:
-            errors.append(_error("estimated_arrival", _("Arrival cannot be before the ship date.")))
-        if errors:
-            raise DomainValidationError(_("The Replace ASN has errors; nothing was changed."), errors=errors)
+                errors.append(field_error(f"cartons[{position}]", None, _("Carton %(n)s: quantities are zero or more.") % {"n": position + 1}))
+        if given_cartons is not None and not errors:
+            own = set(shipment.cartons.values_list("sscc", flat=True)) | set(shipment.pallets.values_list("sscc", flat=True))
+            errors += given_sscc_errors(vendor=shipment.vendor, cartons=given_cartons, pallets=given_pallets, own=own)
+            errors += given_container_errors(lines=[line for line in lines if wanted.get(line.purchase_order_line_id)], cartons=given_cartons, pallets=given_pallets)
+        _raise_if(errors, _("The Replace ASN has errors; nothing was changed."))
         before = {**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)}
         for name, value in header.items():
-            setattr(shipment, name, value or ("" if name != "estimated_arrival" else None))
+            if name == "ship_date":
+                shipment.ship_date = value or shipment.ship_date
+            elif name in REPLACEABLE:
+                setattr(shipment, name, value or ("" if name != "estimated_arrival" else None))
+        # The whole ASN again: a line it leaves out ships nothing now.
+        changes = {line: wanted.get(po_line_id, 0) for po_line_id, line in existing.items() if wanted.get(po_line_id, 0) != line.quantity}
         if changes:
             purchase_order_lines_record_shipment(
                 quantities={line.purchase_order_line_id: quantity - line.quantity for line, quantity in changes.items()}, actor=actor
@@ -153,7 +174,10 @@ def shipment_replace(
         shipment.asn_type = AsnType.REPLACE
         shipment.asn_revision += 1
         shipment.save()
-        if cartons is not None:
+        if given_cartons is not None:
+            write_given_containers(shipment, given_cartons, given_pallets, actor)
+            _sscc_counter_pass(shipment.vendor, given_ssccs(given_cartons, given_pallets), actor)
+        elif cartons is not None:
             plan = [{line_id: quantity for line_id, quantity in contents.items() if quantity} for contents in cartons]
             _write_cartons(shipment, [contents for contents in plan if contents], actor)
         elif changes:
@@ -164,3 +188,21 @@ def shipment_replace(
         )
         _raise_if(_asn_errors(shipment), _("The Replace ASN has errors; nothing was changed."))
     return shipment
+
+
+def _replace_header_errors(shipment: Shipment, header: dict) -> list[FieldError]:
+    """The header of a Replace ASN: the same DC and transport mode, a SCAC of 2-4 letters, an arrival not
+    before the ship date. Normalises the SCAC in `header`."""
+    errors = []
+    if header.get("ship_to") is not None and header["ship_to"] != shipment.ship_to.code:
+        errors.append(field_error(None, "ship_to", _("A Replace ASN ships to the same DC (%(dc)s).") % {"dc": shipment.ship_to.code}, "replace_changes_dc"))
+    if header.get("transport_mode") is not None and header["transport_mode"] != shipment.transport_mode:
+        errors.append(field_error(None, "transport_mode", _("A Replace ASN keeps the transport mode (%(mode)s).") % {"mode": shipment.get_transport_mode_display()}, "replace_changes_mode"))
+    if header.get("carrier_scac"):
+        header["carrier_scac"] = header["carrier_scac"].upper()
+        if not (2 <= len(header["carrier_scac"]) <= 4 and header["carrier_scac"].isalpha()):
+            errors.append(field_error(None, "carrier_scac", _("A SCAC is 2-4 letters.")))
+    ship_date = header.get("ship_date") or shipment.ship_date
+    if header.get("estimated_arrival") and ship_date and header["estimated_arrival"] < ship_date:
+        errors.append(field_error(None, "estimated_arrival", _("Arrival cannot be before the ship date.")))
+    return errors

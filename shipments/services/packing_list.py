@@ -4,12 +4,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from vendor_portal.errors import DomainValidationError, InvalidTransitionError
+from vendor_portal.errors import DomainValidationError, InvalidTransitionError, field_error
 from vendor_portal.models import Document
 from vendor_portal.services.audit import Actor, audit_record
 
 from ..models import ShipmentState
-from ._common import _error, _shipment_for_update
+from ._common import _shipment_for_update
 from .documents import document_store
 
 PACKING_LIST_MAX_BYTES = 5 * 1024 * 1024
@@ -26,10 +26,10 @@ def shipment_packing_list_upload(*, scope, shipment_id, uploaded_file, actor: Ac
         if uploaded_file is None:
             raise DomainValidationError(_("Choose a PDF file."), field="file")
         if uploaded_file.size > PACKING_LIST_MAX_BYTES:
-            raise DomainValidationError(_("The file is larger than 5 MB."), field="file", errors=[_error("file", _("The file is larger than 5 MB."), "too_large")])
+            raise DomainValidationError(_("The file is larger than 5 MB."), field="file", errors=[field_error(None, "file", _("The file is larger than 5 MB."), "too_large")])
         uploaded_file.seek(0)
         if uploaded_file.read(5) != b"%PDF-":
-            raise DomainValidationError(_("Only PDF files are accepted."), errors=[_error("file", _("Only PDF files are accepted."), "not_pdf")])
+            raise DomainValidationError(_("Only PDF files are accepted."), errors=[field_error(None, "file", _("Only PDF files are accepted."), "not_pdf")])
         uploaded_file.seek(0)
         with tempfile.NamedTemporaryFile(suffix=".pdf") as temp:
             for chunk in uploaded_file.chunks():

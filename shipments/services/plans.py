@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from purchase_orders.models import PurchaseOrderLine, PurchaseOrderState, UnitOfMeasure
-from vendor_portal.errors import ConflictError, DomainValidationError, ForbiddenError, InvalidTransitionError
+from purchase_orders.services.line_identity import GivenQuantity, NamedProduct, in_line_units, line_named, product_errors
+from vendor_portal.errors import ConflictError, DomainValidationError, FieldError, ForbiddenError, InvalidTransitionError, field_error, with_refs
 from vendor_portal.models import ShipFromAddress, Warehouse
 from vendor_portal.services.audit import Actor, audit_record
 
 from ..models import Carton, CartonItem, Pallet, Shipment, ShipmentLine, ShipmentState, TransportMode
-from ._common import _error, _header_snapshot, _lines_snapshot, _refuse_unless, _shipment_for_update, _zone
+from ._common import _header_snapshot, _lines_snapshot, _refuse_unless, _shipment_for_update, _zone
 from .labels import _labels_outdate
 from .sscc import sscc_allocate
 
@@ -30,9 +32,25 @@ SHIPPABLE_PO_STATES = {PurchaseOrderState.ACKNOWLEDGED, PurchaseOrderState.PARTI
 
 
 @dataclass
-class ShipPlanLine:
-    purchase_order_line_id: int
-    quantity: int
+class ShipPlanLine(NamedProduct):
+    """The units of one PO line a shipment (or a carton) holds.
+
+    The screens and the portal API name the PO line by its id and count in its own unit. A door that names
+    lines as its caller did (Amazon, EDI) may give the PO number and the line's sequence or product
+    (`asin`, `vendor_sku`, `gtin`) instead, and count in another unit (`unit_of_measure`, `unit_size`):
+    the service finds the line and converts the quantity."""
+
+    purchase_order_line_id: int | None
+    quantity: int | None
+    ref: object = None
+    purchase_order_number: str = ""
+    sequence: int | None = None
+    unit_of_measure: str = ""
+    unit_size: int | None = None
+
+    @property
+    def needs_naming(self) -> bool:
+        return self.purchase_order_line_id is None or self.names_product or bool(self.unit_of_measure) or self.unit_size is not None
 
 
 @dataclass
@@ -54,6 +72,55 @@ class ShipPlanInput:
 
 
 # Ship plans ----------------------------------------------------------------------------------------
+def _named_lines(scope, named: list[tuple[object, ShipPlanLine]]) -> tuple[list[ShipPlanLine], list[FieldError]]:
+    """The lines (ref, line) as the service works with them: each with its PO line id and its quantity in
+    the line's own unit; a line that names no PO line of the caller, or another product, or counts in a
+    unit that does not convert, is a problem. Lines already named by id in their own unit are kept as
+    they are, at no cost."""
+    pending = [(ref, line) for ref, line in named if line.needs_naming]
+    if not pending:
+        return [line for _ref, line in named], []
+    ids = {line.purchase_order_line_id for _ref, line in pending if line.purchase_order_line_id is not None}
+    numbers = {line.purchase_order_number for _ref, line in pending if line.purchase_order_line_id is None and line.purchase_order_number}
+    po_lines = list(
+        PurchaseOrderLine.objects.visible_to(scope).filter(Q(pk__in=ids) | Q(purchase_order__number__in=numbers))
+        .select_related("purchase_order", "product").order_by("purchase_order_id", "sequence")
+    )
+    by_id = {line.pk: line for line in po_lines}
+    by_number: dict[str, list] = defaultdict(list)
+    for line in po_lines:
+        by_number[line.purchase_order.number].append(line)
+    out, errors = [], []
+    for ref, line in named:
+        if not line.needs_naming:
+            out.append(line)
+            continue
+        problems = []
+        if line.purchase_order_line_id is not None:
+            po_line = by_id.get(line.purchase_order_line_id)
+            if po_line is None:
+                problems = [field_error(ref, "purchase_order_line", _("PO line not found."), "not_found")]
+            else:
+                problems = product_errors(ref, line, po_line)
+        elif not line.purchase_order_number:
+            problems = [field_error(ref, "purchase_order_number", _("Name the purchase order the line ships against."), "purchase_order_required")]
+        elif line.purchase_order_number not in by_number:
+            problems = [field_error(ref, "purchase_order_number", _("Purchase order %(number)s was not found.") % {"number": line.purchase_order_number}, "purchase_order_not_found")]
+        else:
+            po_line, problems = line_named(ref, line, sequence=line.sequence, lines=by_number[line.purchase_order_number], po_number=line.purchase_order_number)
+        if problems:
+            errors.extend(problems)
+            continue
+        quantity = line.quantity
+        if line.unit_of_measure or line.unit_size is not None:
+            quantity, problem = in_line_units(GivenQuantity(line.quantity, line.unit_of_measure, line.unit_size, ref=ref), po_line)
+            if problem is not None:
+                errors.append(problem)
+                continue
+        out.append(replace(line, ref=ref, purchase_order_line_id=po_line.pk, quantity=quantity, unit_of_measure="", unit_size=None, asin="", vendor_sku="", gtin=""))
+    return out, errors
+
+
 def _units_per_carton(po_line: PurchaseOrderLine) -> int:
     """A carton is one case: a case-pack of eaches, or one unit when the line is ordered in cases."""
     if po_line.unit_of_measure == UnitOfMeasure.CASES or po_line.product is None:
@@ -76,44 +143,48 @@ def ship_window_check(*, po, ship_date: datetime.date | None, time_zone: str, no
     return "ok"
 
 
-def _check_plan(*, scope, data: ShipPlanInput, shipment: Shipment | None) -> tuple[Warehouse, ShipFromAddress | None, dict, list[str]]:
-    """Validate a ship plan; lock its PO lines. Returns (DC, ship from, PO lines by id, warnings)."""
+def _check_plan(*, scope, data: ShipPlanInput, shipment: Shipment | None) -> tuple[Warehouse, ShipFromAddress | None, dict, list[str], list[ShipPlanLine]]:
+    """Validate a ship plan; lock its PO lines. Returns (DC, ship from, PO lines by id, warnings, the lines
+    each with its PO line id and its quantity in the line's unit)."""
     if scope is None or scope.vendor is None:
         raise ForbiddenError(_("Ship plans are built by a vendor."))
-    errors, warnings = [], []
+    lines, errors = _named_lines(scope, with_refs(data.lines, "lines"))
+    if errors:
+        raise DomainValidationError(_("The ship plan has errors; nothing was saved."), errors=errors)
+    warnings = []
     warehouse = Warehouse.objects.filter(code=data.ship_to).select_related("marketplace").first()
     if warehouse is None:
-        errors.append(_error("ship_to", _("No DC %(code)s.") % {"code": data.ship_to}, "unknown_dc"))
+        errors.append(field_error(None, "ship_to", _("No DC %(code)s.") % {"code": data.ship_to}, "unknown_dc"))
     identifier = (data.shipment_identifier or "").strip()
     if not identifier or len(identifier) > 40:
-        errors.append(_error("shipment_identifier", _("A shipment identifier is 1-40 characters.")))
+        errors.append(field_error(None, "shipment_identifier", _("A shipment identifier is 1-40 characters.")))
     else:
         duplicates = Shipment.objects.for_vendor(scope.vendor).filter(shipment_identifier=identifier)
         if shipment is not None:
             duplicates = duplicates.exclude(pk=shipment.pk)
         if duplicates.exists():
-            errors.append(_error("shipment_identifier", _("Shipment %(id)s already exists.") % {"id": identifier}, "duplicate"))
+            errors.append(field_error(None, "shipment_identifier", _("Shipment %(id)s already exists.") % {"id": identifier}, "duplicate"))
     if data.transport_mode not in TransportMode.values:
-        errors.append(_error("transport_mode", _("Choose small parcel, LTL or truckload.")))
+        errors.append(field_error(None, "transport_mode", _("Choose small parcel, LTL or truckload.")))
     if data.transport_method not in ("road", "air", "ocean"):
-        errors.append(_error("transport_method", _("Choose road, air or ocean.")))
+        errors.append(field_error(None, "transport_method", _("Choose road, air or ocean.")))
     if data.carrier_scac and not (2 <= len(data.carrier_scac) <= 4 and data.carrier_scac.isalpha()):
-        errors.append(_error("carrier_scac", _("A SCAC is 2-4 letters.")))
+        errors.append(field_error(None, "carrier_scac", _("A SCAC is 2-4 letters.")))
     if data.estimated_arrival and data.ship_date and data.estimated_arrival < data.ship_date:
-        errors.append(_error("estimated_arrival", _("Arrival cannot be before the ship date.")))
+        errors.append(field_error(None, "estimated_arrival", _("Arrival cannot be before the ship date.")))
     if data.cartons_per_pallet is None or data.cartons_per_pallet < 0:
-        errors.append(_error("cartons_per_pallet", _("Cartons per pallet must be zero or more.")))
+        errors.append(field_error(None, "cartons_per_pallet", _("Cartons per pallet must be zero or more.")))
     ship_from = None
     ship_froms = ShipFromAddress.objects.for_vendor(scope.vendor).order_by("pk")
     if data.ship_from:
         ship_from = ship_froms.filter(code=data.ship_from).first()
         if ship_from is None:
-            errors.append(_error("ship_from", _("No ship-from address %(code)s.") % {"code": data.ship_from}))
+            errors.append(field_error(None, "ship_from", _("No ship-from address %(code)s.") % {"code": data.ship_from}))
     else:
         ship_from = ship_froms.first()
-    if not data.lines:
-        errors.append(_error("lines", _("A ship plan needs at least one PO line.")))
-    wanted_ids = [line.purchase_order_line_id for line in data.lines]
+    if not lines:
+        errors.append(field_error(None, "lines", _("A ship plan needs at least one PO line.")))
+    wanted_ids = [line.purchase_order_line_id for line in lines]
     po_lines = {
         line.pk: line
         for line in PurchaseOrderLine.objects.visible_to(scope).select_for_update(of=("self",))
@@ -121,31 +192,29 @@ def _check_plan(*, scope, data: ShipPlanInput, shipment: Shipment | None) -> tup
     }
     now = timezone.now()
     seen, refused_windows = set(), set()
-    for index, line in enumerate(data.lines):
-        where = f"lines[{index}]"
+    for ref, line in with_refs(lines, "lines"):
         po_line = po_lines.get(line.purchase_order_line_id)
         if po_line is None:
-            errors.append(_error(f"{where}.purchase_order_line", _("PO line not found."), "not_found"))
+            errors.append(field_error(ref, "purchase_order_line", _("PO line not found."), "not_found"))
             continue
         label = _("PO %(number)s line %(n)s") % {"number": po_line.purchase_order.number, "n": po_line.sequence}
         if po_line.pk in seen:
-            errors.append(_error(f"{where}.purchase_order_line", _("%(line)s appears twice.") % {"line": label}))
+            errors.append(field_error(ref, "purchase_order_line", _("%(line)s appears twice.") % {"line": label}))
             continue
         seen.add(po_line.pk)
         po = po_line.purchase_order
         if po.state not in SHIPPABLE_PO_STATES:
-            errors.append(_error(f"{where}.purchase_order_line", _("%(line)s cannot ship: the PO is %(state)s.") % {"line": label, "state": po.get_state_display().lower()}, "po_not_confirmed"))
+            errors.append(field_error(ref, "purchase_order_line", _("%(line)s cannot ship: the PO is %(state)s.") % {"line": label, "state": po.get_state_display().lower()}, "po_not_confirmed"))
             continue
         if warehouse is not None and po.ship_to_id != warehouse.pk:
-            errors.append(_error(f"{where}.purchase_order_line", _("%(line)s ships to %(dc)s, not %(plan_dc)s.") % {"line": label, "dc": po.ship_to.code, "plan_dc": warehouse.code}, "other_dc"))
+            errors.append(field_error(ref, "purchase_order_line", _("%(line)s ships to %(dc)s, not %(plan_dc)s.") % {"line": label, "dc": po.ship_to.code, "plan_dc": warehouse.code}, "other_dc"))
             continue
         if line.quantity is None or line.quantity <= 0:
-            errors.append(_error(f"{where}.quantity", _("%(line)s: ship at least one unit.") % {"line": label}))
+            errors.append(field_error(ref, "quantity", _("%(line)s: ship at least one unit.") % {"line": label}))
             continue
         if line.quantity > po_line.open_to_ship:
             errors.append(
-                _error(
-                    f"{where}.quantity",
+                field_error(ref, "quantity",
                     _("%(line)s: %(wanted)s asked but only %(open)s open to ship (accepted and backordered, minus shipped).")
                     % {"line": label, "wanted": line.quantity, "open": po_line.open_to_ship},
                     "over_shipped",
@@ -153,14 +222,13 @@ def _check_plan(*, scope, data: ShipPlanInput, shipment: Shipment | None) -> tup
             )
         window = ship_window_check(po=po, ship_date=data.ship_date, time_zone=warehouse.time_zone if warehouse else "UTC", now=now)
         if window == "closed":
-            errors.append(_error(f"{where}.purchase_order_line", _("%(line)s: the ship window closed on %(end)s.") % {"line": label, "end": timezone.localdate(po.ship_window_end)}, "ship_window_closed"))
+            errors.append(field_error(ref, "purchase_order_line", _("%(line)s: the ship window closed on %(end)s.") % {"line": label, "end": timezone.localdate(po.ship_window_end)}, "ship_window_closed"))
         elif window == "ship_date_past_window":
             if po.pk not in refused_windows:
                 refused_windows.add(po.pk)
                 end = timezone.localdate(po.ship_window_end, timezone=_zone(warehouse.time_zone if warehouse else "UTC"))
                 errors.append(
-                    _error(
-                        "ship_date",
+                    field_error(None, "ship_date",
                         _("Ship date %(date)s is after the ship window of PO %(number)s closes (%(end)s): ship on %(end)s or earlier.")
                         % {"date": data.ship_date, "number": po.number, "end": end},
                         "ship_date_past_window",
@@ -170,7 +238,7 @@ def _check_plan(*, scope, data: ShipPlanInput, shipment: Shipment | None) -> tup
             warnings.append(_("%(line)s: past the cutoff; the ship window closes on %(end)s.") % {"line": label, "end": timezone.localdate(po.ship_window_end)})
     if errors:
         raise DomainValidationError(_("The ship plan has errors; nothing was saved."), errors=errors)
-    return warehouse, ship_from, po_lines, warnings
+    return warehouse, ship_from, po_lines, warnings, lines
 
 
 def _header_values(data: ShipPlanInput) -> dict:
@@ -201,7 +269,7 @@ def shipment_create(*, scope, data: ShipPlanInput, actor: Actor) -> Shipment:
     `shipment.warnings` lists what is allowed but late (past the cutoff)."""
     try:
         with transaction.atomic():
-            warehouse, ship_from, po_lines, warnings = _check_plan(scope=scope, data=data, shipment=None)
+            warehouse, ship_from, po_lines, warnings, lines = _check_plan(scope=scope, data=data, shipment=None)
             shipment = Shipment.objects.create(
                 vendor=scope.vendor,
                 marketplace=warehouse.marketplace,
@@ -211,7 +279,7 @@ def shipment_create(*, scope, data: ShipPlanInput, actor: Actor) -> Shipment:
                 created_by=actor.user,
                 **_header_values(data),
             )
-            for line in data.lines:
+            for line in lines:
                 _line_create(shipment, po_lines[line.purchase_order_line_id], line.quantity, actor)
             audit_record(actor=actor, action="shipment.create", obj=shipment, after={**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)})
             _cartonize(shipment, actor)
@@ -229,7 +297,7 @@ def shipment_update(*, scope, shipment_id, data: ShipPlanInput, actor: Actor) ->
         shipment = _shipment_for_update(scope, shipment_id)
         if not shipment.is_editable:
             raise InvalidTransitionError(_("Only a draft ship plan can be changed; use a Replace ASN after submission."))
-        warehouse, ship_from, po_lines, warnings = _check_plan(scope=scope, data=data, shipment=shipment)
+        warehouse, ship_from, po_lines, warnings, lines = _check_plan(scope=scope, data=data, shipment=shipment)
         if warehouse.pk != shipment.ship_to_id:
             raise DomainValidationError(_("A ship plan's DC cannot change; start a new plan."), field="ship_to")
         before = {**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)}
@@ -239,7 +307,7 @@ def shipment_update(*, scope, shipment_id, data: ShipPlanInput, actor: Actor) ->
             setattr(shipment, name, value)
         shipment.save()
         existing = {line.purchase_order_line_id: line for line in shipment.lines.all()}
-        wanted = {line.purchase_order_line_id: line.quantity for line in data.lines}
+        wanted = {line.purchase_order_line_id: line.quantity for line in lines}
         for po_line_id, line in existing.items():
             if po_line_id not in wanted:
                 audit_record(actor=actor, action="shipment_line.delete", obj=line, vendor=shipment.vendor, before={"quantity": line.quantity})

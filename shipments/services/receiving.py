@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from purchase_orders.services.line_quantities import purchase_order_lines_record_receipt
-from vendor_portal.errors import DomainValidationError, InvalidTransitionError
+from vendor_portal.errors import DomainValidationError, InvalidTransitionError, field_error, with_refs
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_vendor_roles
 
 from ..models import ComplianceEvent, ComplianceEventKind, Receipt, ReceiptLine, Shipment, ShipmentState
-from ._common import SHIPPERS, _error, _header_snapshot, _shipment_for_update
+from ._common import SHIPPERS, _header_snapshot, _shipment_for_update
 
 
 @dataclass
@@ -23,6 +23,7 @@ class ReceivedLine:
     shipment_line_id: int
     quantity: int
     damaged: int = 0
+    ref: object = None  # the door's reference of the line, for its errors
 
 
 def sscc_from_scan(text: str) -> str:
@@ -56,20 +57,20 @@ def receipt_create(
         cartons = {carton.sscc: carton for carton in shipment.cartons.filter(sscc__in=ssccs).prefetch_related("items")}
         already = set(ReceiptLine.objects.filter(carton__sscc__in=ssccs).values_list("carton__sscc", flat=True))
         if len(set(ssccs)) != len(ssccs):
-            errors.append(_error("scanned_ssccs", _("A carton was scanned twice."), "duplicate_scan"))
+            errors.append(field_error(None, "scanned_ssccs", _("A carton was scanned twice."), "duplicate_scan"))
         for sscc in ssccs:
             if sscc not in cartons:
-                errors.append(_error("scanned_ssccs", _("SSCC %(sscc)s is not a carton of this ASN.") % {"sscc": sscc}, "unknown_sscc"))
+                errors.append(field_error(None, "scanned_ssccs", _("SSCC %(sscc)s is not a carton of this ASN.") % {"sscc": sscc}, "unknown_sscc"))
             elif sscc in already:
-                errors.append(_error("scanned_ssccs", _("Carton %(sscc)s was already received.") % {"sscc": sscc}, "already_received"))
+                errors.append(field_error(None, "scanned_ssccs", _("Carton %(sscc)s was already received.") % {"sscc": sscc}, "already_received"))
         shipment_lines = {line.pk: line for line in shipment.lines.select_related("purchase_order_line")}
-        for index, line in enumerate(lines):
+        for ref, line in with_refs(lines, "lines"):
             if line.shipment_line_id not in shipment_lines:
-                errors.append(_error(f"lines[{index}].shipment_line", _("Not a line of this ASN."), "not_found"))
+                errors.append(field_error(ref, "shipment_line", _("Not a line of this ASN."), "not_found"))
             elif line.quantity is None or line.quantity < 0 or line.damaged is None or line.damaged < 0 or line.damaged > line.quantity:
-                errors.append(_error(f"lines[{index}].quantity", _("Received quantities are zero or more; damaged units are part of them.")))
+                errors.append(field_error(ref, "quantity", _("Received quantities are zero or more; damaged units are part of them.")))
         if not ssccs and not lines and not complete:
-            errors.append(_error(None, _("Scan a carton or count a line.")))
+            errors.append(field_error(None, None, _("Scan a carton or count a line.")))
         if errors:
             raise DomainValidationError(_("The receipt has errors; nothing was booked."), errors=errors)
         now = timezone.now()

@@ -292,3 +292,37 @@ def test_a_body_that_is_not_json_is_415(amazon):
     assert response.status_code == 415
     assert_valid_response(ORDERS, "submitAcknowledgement", 415, response.json())
     assert response.json()["errors"][0]["code"] == "UnsupportedMediaType"
+
+
+def test_every_refusal_names_the_item_and_the_acknowledgement_it_is_about(amazon, submit, vendor, account):
+    po = purchase_order_with_lines(vendor, lines=2, number="PATHS001")
+    first, second = po.lines.order_by("sequence")
+    outside_window = when(400)
+    items = [
+        item(first, accepted(54, scheduledShipDate=outside_window), rejected(6, reason=None)),
+        item(second, accepted(60), orderedQuantity=quantity(10, "Cases", 5)),
+    ]
+
+    response = submit(amazon, body(acknowledgement(po, items)))
+
+    status = transaction_status(amazon, response.json()["payload"]["transactionId"])
+    fields = {detail.split("; field=")[1] for detail in (error["details"] for error in status["errors"])}
+    assert fields == {
+        "acknowledgements[0].items[0].itemAcknowledgements[1].rejectionReason",  # the item's Rejected acknowledgement
+        "acknowledgements[0].items[1].orderedQuantity",  # 50 eaches is not what the PO orders
+        "acknowledgements[0].items[0].itemAcknowledgements[0].scheduledShipDate",  # the date that became the promise
+    }
+    assert po_state(po)["revisions"] == 0
+
+
+def test_an_item_named_only_by_its_product_is_checked_by_the_service(amazon, submit, vendor, account):
+    po = purchase_order_with_lines(vendor, lines=2, number="BYPRODUCT")
+    first, second = po.lines.order_by("sequence")
+    stranger = item(first, vendorProductIdentifier="NOT-OURS-1")
+    del stranger["itemSequenceNumber"], stranger["amazonProductIdentifier"]
+
+    response = submit(amazon, body(acknowledgement(po, [stranger, item(second)])))
+
+    mismatch, missing = transaction_status(amazon, response.json()["payload"]["transactionId"])["errors"]
+    assert "rule=product_identifier_mismatch; field=acknowledgements[0].items[0].vendorProductIdentifier" in mismatch["details"]
+    assert "itemSequenceNumber=1; rule=line_missing" in missing["details"]  # no item answered line 1 then

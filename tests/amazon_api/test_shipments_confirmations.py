@@ -228,6 +228,49 @@ def test_replace_may_only_lower_quantities_of_a_known_asn(amazon, submit, vendor
     assert Shipment.objects.get().asn_revision == 1
 
 
+def _without_line_2(replace: dict) -> dict:
+    """The confirmation again without its second item, nor the cartons that held it."""
+    replace["shippedItems"] = [item for item in replace["shippedItems"] if item["itemSequenceNumber"] != "2"]
+    replace["cartons"] = [carton for carton in replace["cartons"] if carton["items"][0]["itemReference"] != "2"]
+    kept = [carton["cartonSequenceNumber"] for carton in replace["cartons"]]
+    replace["pallets"][0]["cartonReferenceDetails"] = {"cartonCount": len(kept), "cartonReferenceNumbers": kept}
+    return replace
+
+
+def test_replace_is_the_whole_asn_again_with_its_scac_checked_and_labels_outdated(amazon, submit, vendor, po):
+    """A Replace confirmation goes through the one Replace ASN service: a bad SCAC is refused (it used to be
+    stored unchecked), an item left out ships nothing now, and labels printed before are out of date."""
+    from shipments.services.labels import shipment_labels_request
+    from tests.factories import vendor_user
+    from vendor_portal.services.audit import Actor
+    from vendor_portal.tenancy import scope_for_user
+
+    original = confirmation(po)
+    assert outcome(amazon, submit(amazon, CONFIRMATIONS, {"shipmentConfirmations": [original]}))["status"] == "Success"
+    asn = Shipment.objects.get(shipment_identifier=original["shipmentIdentifier"])
+    ops = vendor_user(vendor, username="acme-ops-labels")
+    shipment_labels_request(scope=scope_for_user(ops), shipment_id=asn.pk, actor=Actor(user=ops))
+    replace = _without_line_2({**copy.deepcopy(original), "shipmentConfirmationType": "Replace"})
+    replace["transportationDetails"]["carrierScac"] = "12AB"
+
+    refused = outcome(amazon, submit(amazon, CONFIRMATIONS, {"shipmentConfirmations": [replace]}))
+
+    assert refused["status"] == "Failure"
+    assert any("rule=invalid; field=shipmentConfirmations[0].transportationDetails.carrierScac" in e["details"] for e in refused["errors"]), refused
+    asn.refresh_from_db()
+    assert (asn.asn_revision, asn.carrier_scac) == (1, "ABFS") and shipped(po) == [60, 60]
+
+    replace["transportationDetails"]["carrierScac"] = "SAIA"
+    assert outcome(amazon, submit(amazon, CONFIRMATIONS, {"shipmentConfirmations": [replace]}))["status"] == "Success"
+
+    asn.refresh_from_db()
+    assert (asn.asn_type, asn.asn_revision, asn.carrier_scac) == (AsnType.REPLACE, 2, "SAIA")
+    assert shipped(po) == [60, 0]
+    assert list(asn.lines.order_by("purchase_order_line__sequence").values_list("quantity", flat=True)) == [60, 0]
+    assert ssccs_of(asn) == given_ssccs(replace)
+    assert AuditEvent.objects.filter(action="shipment.labels_outdate", object_id=str(asn.pk)).exists()
+
+
 def test_replace_after_receiving_started_fails(amazon, submit, vendor, po):
     original = confirmation(po)
     assert outcome(amazon, submit(amazon, CONFIRMATIONS, {"shipmentConfirmations": [original]}))["status"] == "Success"

@@ -326,6 +326,50 @@ def test_856_over_shipping_a_line_is_rejected_at_its_sn1(vendor, partner, confir
     assert (error["code"], error["segment"], error["element"]) == ("over_shipped", "SN1", 2)
 
 
+def _labels_printed(shipment):
+    from shipments.services.labels import shipment_labels_request
+    from vendor_portal.tenancy import scope_for_user
+
+    from tests.factories import vendor_user
+
+    ops = vendor_user(shipment.vendor, username="acme-ops-labels")
+    shipment_labels_request(scope=scope_for_user(ops), shipment_id=shipment.pk, actor=Actor(user=ops))
+
+
+def test_856_replace_is_the_whole_asn_again_with_its_scac_checked_and_labels_outdated(vendor, partner, confirmed_po):
+    """Purpose 05 goes through the one Replace ASN service: a line left out ships nothing now, the SCAC is
+    checked (refused at TD503), and labels printed before are out of date."""
+    from shipments.models import AsnType, Shipment
+
+    document, _ssccs = asn_856(confirmed_po)
+    assert receive(vendor, interchange_text(document, 5)).status == InterchangeStatus.ACCEPTED
+    asn = Shipment.objects.get(shipment_identifier="ASN-EDI-1")
+    _labels_printed(asn)
+    replace = copy.deepcopy(document)
+    replace.purpose = "05"
+    pallet = replace.orders[0].pallets[0]
+    pallet.cartons = [carton for carton in pallet.cartons if carton.items[0].line_number == "1"]  # line 2 left out
+    replace.carrier_scac = "12AB"
+
+    refused = receive(vendor, interchange_text(replace, 6))
+
+    assert refused.status == InterchangeStatus.REJECTED
+    [error] = refused.transactions.get().errors
+    assert (error["segment"], error["element"]) == ("TD5", 3) and "SCAC" in error["message"]
+    asn.refresh_from_db()
+    assert asn.asn_revision == 1 and list(confirmed_po.lines.order_by("sequence").values_list("shipped_quantity", flat=True)) == [60, 60]
+
+    replace.carrier_scac = "saia"
+    replaced = receive(vendor, interchange_text(replace, 7))
+
+    assert replaced.status == InterchangeStatus.ACCEPTED, replaced.problems
+    asn.refresh_from_db()
+    assert (asn.asn_type, asn.asn_revision, asn.carrier_scac) == (AsnType.REPLACE, 2, "SAIA")
+    assert list(asn.lines.order_by("purchase_order_line__sequence").values_list("quantity", flat=True)) == [60, 0]
+    assert list(confirmed_po.lines.order_by("sequence").values_list("shipped_quantity", flat=True)) == [60, 0]
+    assert AuditEvent.objects.filter(action="shipment.labels_outdate", object_id=str(asn.pk)).exists()
+
+
 def test_856_cancel_purpose_is_refused(vendor, partner, confirmed_po):
     document, _ssccs = asn_856(confirmed_po, purpose="01")
     interchange = receive(vendor, interchange_text(document, 5))

@@ -6,6 +6,7 @@ import pypdfium2
 import pytest
 from django.utils import timezone
 
+from invoicing.api.inputs import credit_lines, invoice_input
 from invoicing.services.credit_notes import credit_note_create
 from invoicing.services.drafts import invoice_create
 from invoicing.services.pdf import invoice_document
@@ -36,7 +37,7 @@ def rich_invoice(vendor, user, lines=12):
         "charges": [{"kind": "charge", "charge_type": "Freight", "description": "LTL to ABE2", "amount": "85.00"},
                     {"kind": "allowance", "charge_type": "Discount", "description": "Early order", "amount": "10.00"}],
     }
-    return invoice_create(scope=scope_for_user(user), data=data, actor=Actor(user=user))
+    return invoice_create(scope=scope_for_user(user), data=invoice_input(data), actor=Actor(user=user))
 
 
 def pdf_text(path) -> str:
@@ -86,7 +87,7 @@ def test_credit_note_pdf_names_the_credited_invoice(vendor, finance):
     scope, actor = scope_for_user(finance), Actor(user=finance)
     invoice_submit(scope=scope, invoice_id=invoice.pk, actor=actor)
     credit = credit_note_create(scope=scope, reference_invoice_id=invoice.pk, actor=actor, reason="return", reference="RMA-77",
-                                lines=[{"credited_line": invoice.lines.get().pk, "quantity": 2}])
+                                lines=credit_lines([{"credited_line": invoice.lines.get().pk, "quantity": 2}]))
     stored = invoice_document(scope=scope, invoice_id=credit.pk, actor=actor)
     assert pdfa_validate(stored.file.path) == []
     text = pdf_text(stored.file.path)

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from invoicing.api.inputs import credit_lines, invoice_input
 from invoicing.models import Invoice, InvoiceLine, InvoiceState, InvoiceType
 from invoicing.services.checks import invoice_preflight
 from invoicing.services.credit_notes import credit_note_create
@@ -111,13 +112,13 @@ def test_unknown_po_is_refused_naming_the_line(vendor, scope, actor):
     data = payload(po)
     data["lines"].append({"purchase_order_number": "NOPE1234", "quantity": 1, "unit_cost": "1.00", "vendor_sku": "X"})
     data["marketplace"] = "US"
-    invoice = invoice_create(scope=scope, data=data, actor=actor)
+    invoice = invoice_create(scope=scope, data=invoice_input(data), actor=actor)
     assert ("lines[1].purchase_order_number", "not_found") in submit_refused(scope, actor, invoice)
 
 
 def test_another_vendors_po_is_refused_as_not_found(vendor, other_vendor, scope, actor):
     po = shipped_po(other_vendor)
-    invoice = invoice_create(scope=scope, data={**payload(po), "marketplace": "US"}, actor=actor)
+    invoice = invoice_create(scope=scope, data=invoice_input({**payload(po), "marketplace": "US"}), actor=actor)
     assert ("lines[0].purchase_order_number", "not_found") in submit_refused(scope, actor, invoice)
 
 
@@ -127,31 +128,31 @@ def test_missing_po_number_on_an_invoice_line_is_refused(vendor, scope, actor):
     marketplace("US")
     data = {"number": "INV-9", "marketplace": "US", "invoice_date": timezone.localdate().isoformat(),
             "lines": [{"quantity": 1, "unit_cost": "5.00", "vendor_sku": "SKU"}]}
-    invoice = invoice_create(scope=scope, data=data, actor=actor)
+    invoice = invoice_create(scope=scope, data=invoice_input(data), actor=actor)
     assert ("lines[0].purchase_order_number", "required") in submit_refused(scope, actor, invoice)
 
 
 def test_duplicate_invoice_number_is_refused_and_nothing_saved(vendor, scope, actor):
     po = shipped_po(vendor)
-    invoice_create(scope=scope, data=payload(po, number="DUP-1"), actor=actor)
+    invoice_create(scope=scope, data=invoice_input(payload(po, number="DUP-1")), actor=actor)
     with pytest.raises(DomainValidationError) as excinfo:
-        invoice_create(scope=scope, data=payload(po, number="DUP-1"), actor=actor)
+        invoice_create(scope=scope, data=invoice_input(payload(po, number="DUP-1")), actor=actor)
     assert ("number", "duplicate") in errors_of(excinfo)
     assert Invoice.objects.filter(number="DUP-1").count() == 1
 
 
 def test_same_number_is_fine_for_another_vendor(vendor, other_vendor, scope, actor):
     po = shipped_po(vendor)
-    invoice_create(scope=scope, data=payload(po, number="SHARED-1"), actor=actor)
+    invoice_create(scope=scope, data=invoice_input(payload(po, number="SHARED-1")), actor=actor)
     other_po = shipped_po(other_vendor)
     other_user = vendor_user(other_vendor, Role.VENDOR_FINANCE, username="globex-finance")
-    invoice_create(scope=scope_for_user(other_user), data=payload(other_po, number="SHARED-1"), actor=Actor(user=other_user))
+    invoice_create(scope=scope_for_user(other_user), data=invoice_input(payload(other_po, number="SHARED-1")), actor=Actor(user=other_user))
     assert Invoice.objects.filter(number="SHARED-1").count() == 2
 
 
 def test_totals_that_do_not_add_up_are_refused(vendor, scope, actor):
     po = shipped_po(vendor)
-    invoice = invoice_create(scope=scope, data=payload(po, quantity=10, grand_total="101.00"), actor=actor)
+    invoice = invoice_create(scope=scope, data=invoice_input(payload(po, quantity=10, grand_total="101.00")), actor=actor)
     assert ("grand_total", "arithmetic") in submit_refused(scope, actor, invoice)
 
 
@@ -160,7 +161,7 @@ def test_line_taxes_must_sum_to_the_header_tax(vendor, scope, actor):
     data = payload(po, quantity=10)
     data["lines"][0].update(tax_type="ST", tax_rate="6", tax_amount="6.00")
     data["taxes"] = [{"tax_type": "ST", "rate": "6", "taxable_amount": "100.00", "amount": "7.00"}]
-    invoice = invoice_create(scope=scope, data=data, actor=actor)
+    invoice = invoice_create(scope=scope, data=invoice_input(data), actor=actor)
     assert ("taxes", "tax_mismatch") in submit_refused(scope, actor, invoice)
 
 
@@ -170,7 +171,7 @@ def test_charges_allowances_and_tax_add_up(vendor, scope, actor):
     data["lines"][0].update(tax_type="ST", tax_rate="6")
     data["charges"] = [{"kind": "charge", "charge_type": "Freight", "amount": "20.00"},
                        {"kind": "allowance", "charge_type": "Discount", "amount": "5.00"}]
-    invoice = invoice_create(scope=scope, data=data, actor=actor)
+    invoice = invoice_create(scope=scope, data=invoice_input(data), actor=actor)
     assert (invoice.items_subtotal, invoice.charges_total, invoice.allowances_total, invoice.tax_total, invoice.grand_total) == (
         Decimal("100.00"), Decimal("20.00"), Decimal("5.00"), Decimal("6.00"), Decimal("121.00"))
     invoice_submit(scope=scope, invoice_id=invoice.pk, actor=actor)
@@ -179,38 +180,38 @@ def test_charges_allowances_and_tax_add_up(vendor, scope, actor):
 
 def test_currency_other_than_the_pos_is_refused(vendor, scope, actor):
     po = shipped_po(vendor)
-    invoice = invoice_create(scope=scope, data=payload(po, currency="EUR"), actor=actor)
+    invoice = invoice_create(scope=scope, data=invoice_input(payload(po, currency="EUR")), actor=actor)
     assert ("currency", "currency_mismatch") in submit_refused(scope, actor, invoice)
 
 
 def test_units_invoiced_twice_across_invoices_are_refused(vendor, scope, actor):
     po = shipped_po(vendor, quantity=100)
-    first = invoice_create(scope=scope, data=payload(po, number="A-1", quantity=70), actor=actor)
+    first = invoice_create(scope=scope, data=invoice_input(payload(po, number="A-1", quantity=70)), actor=actor)
     invoice_submit(scope=scope, invoice_id=first.pk, actor=actor)
     assert po.lines.get().invoiced_quantity == 70
-    second = invoice_create(scope=scope, data=payload(po, number="A-2", quantity=31), actor=actor)
+    second = invoice_create(scope=scope, data=invoice_input(payload(po, number="A-2", quantity=31)), actor=actor)
     assert ("lines[0].quantity", "over_invoiced") in submit_refused(scope, actor, second)
     assert po.lines.get().invoiced_quantity == 70
 
 
 def test_zero_total_is_refused(vendor, scope, actor):
     po = shipped_po(vendor)
-    invoice = invoice_create(scope=scope, data=payload(po, cost="0.00"), actor=actor)
+    invoice = invoice_create(scope=scope, data=invoice_input(payload(po, cost="0.00")), actor=actor)
     assert ("grand_total", "zero_total") in submit_refused(scope, actor, invoice)
 
 
 def test_invoice_date_in_the_future_is_refused(vendor, scope, actor):
     po = shipped_po(vendor)
     future = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
-    invoice = invoice_create(scope=scope, data=payload(po, invoice_date=future), actor=actor)
+    invoice = invoice_create(scope=scope, data=invoice_input(payload(po, invoice_date=future)), actor=actor)
     assert ("invoice_date", "future_date") in submit_refused(scope, actor, invoice)
 
 
 def test_credit_note_details_only_on_a_credit_note(vendor, scope, actor):
     po = shipped_po(vendor)
-    first = invoice_create(scope=scope, data=payload(po, number="A-1"), actor=actor)
+    first = invoice_create(scope=scope, data=invoice_input(payload(po, number="A-1")), actor=actor)
     with pytest.raises(DomainValidationError) as excinfo:
-        invoice_create(scope=scope, data=payload(po, number="A-2", reference_invoice_number="A-1", credit_reason="return"), actor=actor)
+        invoice_create(scope=scope, data=invoice_input(payload(po, number="A-2", reference_invoice_number="A-1", credit_reason="return")), actor=actor)
     assert ("reference_invoice_number", "credit_details_on_invoice") in errors_of(excinfo)
     assert list(Invoice.objects.values_list("number", flat=True)) == [first.number]
 
@@ -218,7 +219,7 @@ def test_credit_note_details_only_on_a_credit_note(vendor, scope, actor):
 def test_refusal_lists_every_problem_at_once(vendor, scope, actor):
     po = shipped_po(vendor)
     future = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
-    invoice = invoice_create(scope=scope, data=payload(po, invoice_date=future, currency="EUR", grand_total="1.00"), actor=actor)
+    invoice = invoice_create(scope=scope, data=invoice_input(payload(po, invoice_date=future, currency="EUR", grand_total="1.00")), actor=actor)
     fields = {field for field, _ in submit_refused(scope, actor, invoice)}
     assert {"invoice_date", "currency", "grand_total"} <= fields
 
@@ -226,7 +227,7 @@ def test_refusal_lists_every_problem_at_once(vendor, scope, actor):
 # Pre-flight -----------------------------------------------------------------------------------------
 def test_preflight_shows_price_and_shortage_claims(vendor, scope, actor):
     po = shipped_po(vendor, quantity=100, received=96, cost="10.00")
-    invoice = invoice_create(scope=scope, data=payload(po, quantity=100, cost="10.50"), actor=actor)
+    invoice = invoice_create(scope=scope, data=invoice_input(payload(po, quantity=100, cost="10.50")), actor=actor)
     result = invoice_preflight(scope=scope, invoice=invoice)
     line = result["lines"][0]
     assert (line["po_cost"], line["invoiced_cost"], line["received_quantity"], line["invoiced_quantity"]) == (
@@ -251,7 +252,7 @@ def test_preflight_of_an_unsaved_document_saves_nothing(vendor, scope):
     from invoicing.services.payload import build_document
 
     po = shipped_po(vendor, quantity=100, received=96)
-    document, errors = build_document(scope=scope, data=payload(po, quantity=100, cost="10.50"))
+    document, errors = build_document(scope=scope, data=invoice_input(payload(po, quantity=100, cost="10.50")))
     assert errors == []
     assert invoice_preflight(scope=scope, invoice=document)["claims_total"] == Decimal("92.00")
     assert not Invoice.objects.exists()
@@ -322,7 +323,7 @@ def test_rejected_approval_lets_the_invoice_return_to_draft(vendor, scope, actor
 def test_pending_invoice_cannot_be_edited(vendor, scope, actor):
     invoice = above_threshold(vendor, scope, actor)
     with pytest.raises(InvalidTransitionError):
-        invoice_update(scope=scope, invoice_id=invoice.pk, data={"number": "X"}, actor=actor)
+        invoice_update(scope=scope, invoice_id=invoice.pk, data=invoice_input({"number": "X"}), actor=actor)
 
 
 def test_approval_rechecks_and_refuses_units_taken_meanwhile(vendor, scope, actor):
@@ -330,7 +331,7 @@ def test_approval_rechecks_and_refuses_units_taken_meanwhile(vendor, scope, acto
     po_line = invoice.lines.get().purchase_order_line
     with audit_exempt():
         type(vendor).objects.filter(pk=vendor.pk).update(invoice_approval_threshold=Decimal("100000"))
-    rival = invoice_create(scope=scope, data={**payload(po_line.purchase_order, number="RIVAL", quantity=50)}, actor=actor)
+    rival = invoice_create(scope=scope, data=invoice_input({**payload(po_line.purchase_order, number="RIVAL", quantity=50)}), actor=actor)
     invoice_submit(scope=scope, invoice_id=rival.pk, actor=actor)
     checker = vendor_user(vendor, Role.VENDOR_ADMIN, username="acme-admin")
     with pytest.raises(DomainValidationError):
@@ -338,6 +339,36 @@ def test_approval_rechecks_and_refuses_units_taken_meanwhile(vendor, scope, acto
     invoice.refresh_from_db()
     assert invoice.state == InvoiceState.PENDING_APPROVAL
     assert ApprovalRequest.objects.get(pk=invoice.approval_request_id).status == "pending"
+
+
+@pytest.fixture
+def hard_checks(monkeypatch):
+    """The invoices the submission's hard checks ran on, once per run."""
+    from invoicing.services import submission
+
+    checked, real = [], submission.invoice_check
+    monkeypatch.setattr(submission, "invoice_check", lambda document, **kwargs: checked.append(document.invoice.pk) or real(document, **kwargs))
+    return checked
+
+
+def test_a_submission_runs_the_hard_checks_once(vendor, scope, actor, hard_checks):
+    invoice = invoice_create(scope=scope, data=invoice_input(payload(shipped_po(vendor))), actor=actor)
+
+    invoice_submit(scope=scope, invoice_id=invoice.pk, actor=actor)
+
+    assert hard_checks == [invoice.pk]
+    assert Invoice.objects.get(pk=invoice.pk).state == InvoiceState.SUBMITTED
+
+
+def test_above_the_threshold_the_request_and_the_approval_each_check_once(vendor, scope, actor, hard_checks):
+    invoice = above_threshold(vendor, scope, actor)
+    assert hard_checks == [invoice.pk]
+    checker = vendor_user(vendor, Role.VENDOR_ADMIN, username="acme-admin")
+
+    approval_decide(approval=invoice.approval_request, approve=True, actor=Actor(user=checker), scope=scope_for_user(checker))
+
+    assert hard_checks == [invoice.pk, invoice.pk]  # the approval re-checks under its own lock: units may have gone meanwhile
+    assert Invoice.objects.get(pk=invoice.pk).state == InvoiceState.SUBMITTED
 
 
 # Retailer decisions ---------------------------------------------------------------------------------
@@ -388,7 +419,7 @@ def test_credit_note_against_a_submitted_invoice(vendor, scope, actor):
     original = submitted_invoice(vendor, scope, actor)
     line = original.lines.get()
     credit = credit_note_create(scope=scope, reference_invoice_id=original.pk, actor=actor, reason="return",
-                                lines=[{"credited_line": line.pk, "quantity": 4}])
+                                lines=credit_lines([{"credited_line": line.pk, "quantity": 4}]))
     assert credit.invoice_type == InvoiceType.CREDIT_NOTE and credit.reference_invoice == original
     assert credit.grand_total == Decimal("40.00")
     invoice_submit(scope=scope, invoice_id=credit.pk, actor=actor)
@@ -398,9 +429,9 @@ def test_credit_note_against_a_submitted_invoice(vendor, scope, actor):
 def test_credit_cannot_exceed_the_original_quantity_across_credit_notes(vendor, scope, actor):
     original = submitted_invoice(vendor, scope, actor)
     line = original.lines.get()
-    first = credit_note_create(scope=scope, reference_invoice_id=original.pk, actor=actor, lines=[{"credited_line": line.pk, "quantity": 6}])
+    first = credit_note_create(scope=scope, reference_invoice_id=original.pk, actor=actor, lines=credit_lines([{"credited_line": line.pk, "quantity": 6}]))
     invoice_submit(scope=scope, invoice_id=first.pk, actor=actor)
-    second = credit_note_create(scope=scope, reference_invoice_id=original.pk, actor=actor, lines=[{"credited_line": line.pk, "quantity": 5}])
+    second = credit_note_create(scope=scope, reference_invoice_id=original.pk, actor=actor, lines=credit_lines([{"credited_line": line.pk, "quantity": 5}]))
     errors = submit_refused(scope, actor, second)
     assert ("lines[0].quantity", "over_credited") in errors and ("grand_total", "over_credited") in errors
 
@@ -409,7 +440,7 @@ def test_credit_cannot_exceed_the_original_cost(vendor, scope, actor):
     original = submitted_invoice(vendor, scope, actor)
     line = original.lines.get()
     credit = credit_note_create(scope=scope, reference_invoice_id=original.pk, actor=actor,
-                                lines=[{"credited_line": line.pk, "quantity": 1, "unit_cost": "12.00"}])
+                                lines=credit_lines([{"credited_line": line.pk, "quantity": 1, "unit_cost": "12.00"}]))
     assert ("lines[0].unit_cost", "over_credited") in submit_refused(scope, actor, credit)
 
 
@@ -424,10 +455,10 @@ def test_credit_note_needs_a_sent_invoice(vendor, scope, actor):
 def test_edit_draft_replaces_lines_and_recomputes_totals(vendor, scope, actor):
     po = shipped_po(vendor, quantity=100)
     invoice = invoice_from_purchase_order(scope=scope, po_number=po.number, actor=actor)
-    invoice_update(scope=scope, invoice_id=invoice.pk, actor=actor, data={
+    invoice_update(scope=scope, invoice_id=invoice.pk, actor=actor, data=invoice_input({
         "lines": [{"purchase_order_number": po.number, "po_line_sequence": 1, "quantity": 40}],
         "charges": [{"kind": "charge", "charge_type": "Freight", "amount": "15.00"}],
-    })
+    }))
     invoice.refresh_from_db()
     assert invoice.lines.get().quantity == 40 and invoice.grand_total == Decimal("415.00")
     event = AuditEvent.objects.for_object(invoice).filter(action="invoice.update").get()
@@ -438,7 +469,7 @@ def test_bad_edit_saves_nothing(vendor, scope, actor):
     po = shipped_po(vendor, quantity=100)
     invoice = invoice_from_purchase_order(scope=scope, po_number=po.number, actor=actor)
     with pytest.raises(DomainValidationError) as excinfo:
-        invoice_update(scope=scope, invoice_id=invoice.pk, actor=actor, data={"lines": [{"purchase_order_number": po.number, "quantity": "x"}]})
+        invoice_update(scope=scope, invoice_id=invoice.pk, actor=actor, data=invoice_input({"lines": [{"purchase_order_number": po.number, "quantity": "x"}]}))
     assert ("lines[0].quantity", "invalid") in errors_of(excinfo)
     assert InvoiceLine.objects.get(invoice=invoice).quantity == 100
 
@@ -449,7 +480,7 @@ def test_other_vendor_cannot_touch_the_invoice(vendor, other_vendor, scope, acto
     intruder = vendor_user(other_vendor, Role.VENDOR_FINANCE, username="globex-finance")
     for call in (
         lambda: invoice_submit(scope=scope_for_user(intruder), invoice_id=invoice.pk, actor=Actor(user=intruder)),
-        lambda: invoice_update(scope=scope_for_user(intruder), invoice_id=invoice.pk, data={}, actor=Actor(user=intruder)),
+        lambda: invoice_update(scope=scope_for_user(intruder), invoice_id=invoice.pk, data=invoice_input({}), actor=Actor(user=intruder)),
     ):
         with pytest.raises(NotFoundError):
             call()

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from invoicing.api.inputs import invoice_input
 from invoicing.models import Invoice, InvoiceState
 from invoicing.services.drafts import invoice_create
 from invoicing.services.flips import invoice_from_purchase_order
@@ -34,7 +35,7 @@ def make_invoice(vendor, user, **data):
     base = {"number": "SCREEN-1", "invoice_date": timezone.localdate().isoformat(),
             "lines": [{"purchase_order_number": po.number, "po_line_sequence": 1, "quantity": 100, "unit_cost": "10.50"}]}
     base.update(data)
-    return invoice_create(scope=scope_for_user(user), data=base, actor=Actor(user=user))
+    return invoice_create(scope=scope_for_user(user), data=invoice_input(base), actor=Actor(user=user))
 
 
 def test_list_shows_invoices_with_state_badges_and_filters(signed_in, vendor, finance):
@@ -49,8 +50,8 @@ def test_list_shows_invoices_with_state_badges_and_filters(signed_in, vendor, fi
 def test_list_query_count_does_not_grow(signed_in, vendor, finance, django_assert_max_num_queries):
     po = shipped_po(vendor, quantity=1000)
     for n in range(15):
-        invoice_create(scope=scope_for_user(finance), actor=Actor(user=finance), data={
-            "number": f"Q-{n}", "lines": [{"purchase_order_number": po.number, "po_line_sequence": 1, "quantity": 1}]})
+        invoice_create(scope=scope_for_user(finance), actor=Actor(user=finance), data=invoice_input({
+            "number": f"Q-{n}", "lines": [{"purchase_order_number": po.number, "po_line_sequence": 1, "quantity": 1}]}))
     with django_assert_max_num_queries(12):
         assert signed_in.get("/invoices/").status_code == 200
 

@@ -19,7 +19,7 @@ from planning.services.promotions import (
 )
 from tests.factories import ProductFactory, marketplace, vendor_user
 from tests.planning.factories import PLANNER, buyer, buyer_actor, draft_promotion, promotion_input, publish, rows_for, shared_promotion
-from vendor_portal.errors import DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError
+from vendor_portal.errors import DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError, error_list
 from vendor_portal.models import AuditEvent, Notification
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor
@@ -115,7 +115,7 @@ def test_this_week_is_counted_in_the_marketplaces_own_time_zone(vendor):
         ForecastRow(vendor_sku=product.vendor_sku, marketplace=mp, week_start=last_week, mean=Decimal(1), p70=Decimal(1), p80=Decimal(1), p90=Decimal(1))
         for mp in ("US", "DE")
     ]
-    errors = forecast_check(vendor=vendor, rows=rows, now=sunday_night).errors
+    errors = error_list(forecast_check(vendor=vendor, rows=rows, now=sunday_night).errors)
     assert [error["field"] for error in errors] == ["forecasts[1].week_start"]
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from purchase_orders.models import Acknowledgement, PurchaseOrder, PurchaseOrderLine, PurchaseOrderState, UnitOfMeasure
 from purchase_orders.services.confirmations import LineConfirmation, confirmations_accepting_all, purchase_order_acknowledge
+from purchase_orders.services.line_identity import GivenQuantity
 from purchase_orders.services.orders import (
     LineChange,
     LineInput,
@@ -208,6 +209,34 @@ def test_confirmation_rules_name_the_line_and_field_and_save_nothing(vendor, sco
     assert error_fields(excinfo) == expected
     assert not Acknowledgement.objects.exists()
     assert PurchaseOrder.objects.get(pk=po.pk).state == PurchaseOrderState.NEW
+
+
+# What a door was given (product identifiers, other units) is checked once, here ----------------------
+def test_a_door_names_the_product_and_counts_in_cases_the_service_checks_and_converts(vendor, scope):
+    po = purchase_order_with_lines(vendor, lines=1, quantity=60)
+    line = po.lines.get()
+    given = LineConfirmation(
+        sequence=None, vendor_sku=line.vendor_sku, ordered=GivenQuantity(10, UnitOfMeasure.CASES, 6),
+        given=[("accepted", GivenQuantity(9, UnitOfMeasure.CASES, 6)), ("rejected", GivenQuantity(6))], rejection_reason="ObsoleteProduct",
+    )
+    confirm(scope, po, [given])
+    line.refresh_from_db()
+    assert (line.accepted_quantity, line.rejected_quantity) == (54, 6)
+    assert po.acknowledgements.get().lines[0]["sequence"] == 1
+
+
+def test_what_a_door_was_given_is_refused_at_the_doors_own_reference(vendor, scope):
+    po = purchase_order_with_lines(vendor, lines=2, quantity=60)
+    first, second = po.lines.order_by("sequence")
+    wrong_product = LineConfirmation(sequence=1, asin=second.asin, accepted=60, ref="item-A")
+    # cases of no stated size, for a line ordered in eaches: they cannot be counted
+    odd_cases = LineConfirmation(sequence=2, given=[("accepted", GivenQuantity(10, UnitOfMeasure.CASES, ref="ack-B"))], ordered=GivenQuantity(60), ref="item-B")
+    with pytest.raises(DomainValidationError) as excinfo:
+        confirm(scope, po, [wrong_product, odd_cases])
+    assert [(e.ref, e.field, e.code) for e in excinfo.value.field_errors()] == [
+        ("item-A", "asin", "product_identifier_mismatch"), ("ack-B", "unit_of_measure", "unit_mismatch"),
+    ]
+    assert not po.acknowledgements.exists()
 
 
 def test_below_minimum_order_quantity_is_refused(vendor, scope):

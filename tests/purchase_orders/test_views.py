@@ -398,6 +398,47 @@ def test_accept_all_accepts_every_line_in_full(ops_client, vendor):
 
 
 @pytest.mark.django_db
+def test_accept_all_on_a_revision_keeps_what_was_rejected_rejected(ops_client, vendor):
+    """The screen's Accept all is the API's accept_all: a revision accepts every open unit, the units an
+    earlier confirmation rejected stay rejected (it used to try to accept them too, and answer 400)."""
+    po = purchase_order_with_lines(vendor, lines=2, quantity=24, number="PO-ALL-REV")
+    url = f"/purchase-orders/{po.number}/confirm/"
+    first = ops_client.post(url, confirm_data(po, {1: {"accepted": 18, "rejected": 6, "rejection_reason": "TemporarilyUnavailable"}, 2: {"accepted": 24}}, scheduled_ship_date=ship_day(po)))
+    assert first.status_code == 302
+
+    # The page's own form is posted with the button: the lines as the form shows them, plus accept_all.
+    data = confirm_data(po, {1: {"accepted": 18, "rejected": 6, "rejection_reason": "TemporarilyUnavailable"}, 2: {"accepted": 24}}, scheduled_ship_date=ship_day(po, 2))
+    data["accept_all"] = "1"
+    response = ops_client.post(url, data)
+
+    assert response.status_code == 302
+    assert [(line.accepted_quantity, line.rejected_quantity, line.rejection_reason) for line in po.lines.order_by("sequence")] == [
+        (18, 6, "TemporarilyUnavailable"), (24, 0, ""),
+    ]
+    po.refresh_from_db()
+    assert po.acknowledgements.count() == 2 and po.estimated_ship_date == ship_day(po, 2)
+
+
+@pytest.mark.django_db
+def test_accept_all_refused_by_the_service_shows_why_on_the_line(ops_client, vendor):
+    po = purchase_order_with_lines(vendor, lines=1, quantity=24, number="PO-ALL-MOQ")
+    product = po.lines.get().product
+    product.case_pack = 5  # 24 eaches are not whole cases of 5: accepting all of them is refused
+    with audit_exempt():
+        product.save(update_fields=["case_pack"])
+    data = confirm_data(po, {}, scheduled_ship_date=ship_day(po))
+    data["accept_all"] = "1"
+
+    response = ops_client.post(f"/purchase-orders/{po.number}/confirm/", data)
+
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert "not a whole number of cases of 5" in form.lines[0].errors["accepted"][0]
+    po.refresh_from_db()
+    assert po.state == PurchaseOrderState.NEW
+
+
+@pytest.mark.django_db
 def test_revision_starts_from_current_values_and_keeps_every_revision(ops_client, vendor):
     po = purchase_order_with_lines(vendor, lines=2, quantity=60, number="PO-REVISE")
     url = f"/purchase-orders/{po.number}/confirm/"

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from invoicing.api.inputs import credit_lines, invoice_input
 from invoicing.models import Invoice, InvoiceState
 from invoicing.services.decisions import invoice_decide
 from invoicing.services.drafts import invoice_create
@@ -39,7 +40,7 @@ def submitted_invoice(vendor, po, *, number, quantity, cost, lines=None, invoice
         for line in po.lines.order_by("sequence")
     ]
     data = {"number": number, "invoice_date": (invoice_date or timezone.localdate()).isoformat(), "lines": rows, **extra}
-    invoice = invoice_create(scope=scope, data=data, actor=actor)
+    invoice = invoice_create(scope=scope, data=invoice_input(data), actor=actor)
     return invoice_submit(scope=scope, invoice_id=invoice.pk, actor=actor)
 
 
@@ -74,6 +75,6 @@ def accepted_credit_note(vendor, invoice: Invoice, *, quantity: int, unit_cost=N
     scope, actor = scope_for_user(user), Actor(user=user)
     line = invoice.lines.order_by("sequence").first()
     row = {"credited_line": line.pk, "quantity": quantity, **({"unit_cost": str(unit_cost)} if unit_cost is not None else {})}
-    credit_note = credit_note_create(scope=scope, reference_invoice_id=invoice.pk, actor=actor, number=number, reason=reason, lines=[row])
+    credit_note = credit_note_create(scope=scope, reference_invoice_id=invoice.pk, actor=actor, number=number, reason=reason, lines=credit_lines([row]))
     credit_note = invoice_submit(scope=scope, invoice_id=credit_note.pk, actor=actor)
     return accept(credit_note)

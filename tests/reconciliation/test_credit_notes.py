@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from invoicing.api.inputs import credit_lines
 from invoicing.models import InvoiceState
 from invoicing.services.decisions import invoice_decide
 from reconciliation import exports
@@ -114,7 +115,7 @@ def test_only_credit_notes_the_retailer_accepted_are_netted(vendor):
     invoice = matched_invoice(vendor)
     finance = finance_user(vendor)
     submitted = credit_note_create(scope=scope_for_user(finance), reference_invoice_id=invoice.pk, actor=Actor(user=finance),
-                                   lines=[{"credited_line": invoice.lines.get().pk, "quantity": 5}])
+                                   lines=credit_lines([{"credited_line": invoice.lines.get().pk, "quantity": 5}]))
     invoice_submit(scope=scope_for_user(finance), invoice_id=submitted.pk, actor=Actor(user=finance))
     remittance = create_run().remittances.get()
     assert not remittance.lines.filter(kind=RemittanceLineKind.CREDIT_NOTE).exists()

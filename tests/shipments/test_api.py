@@ -82,6 +82,38 @@ def test_shipment_list_queries_do_not_grow_with_shipments(ops_client, vendor):
     assert len(ops_client.get("/api/v1/shipments").json()["results"]) == 5
 
 
+def test_replace_checks_the_scac_outdates_labels_and_keeps_the_lines_left_out(ops_client, vendor):
+    """The API's Replace ASN is the same service as the Amazon door's and EDI's (SCAC checked, labels
+    printed before out of date); a line the request leaves out keeps its quantity, as documented."""
+    from vendor_portal.models import AuditEvent
+
+    po = confirmed_purchase_order(vendor, lines=2, quantity=30)
+    first, second = po.lines.order_by("sequence")
+    shipment_id = ops_client.post("/api/v1/shipments", _plan_body(po), format="json").json()["id"]
+    assert ops_client.post(f"/api/v1/shipments/{shipment_id}/submit", format="json").status_code == 200
+    assert ops_client.post(f"/api/v1/shipments/{shipment_id}/labels", format="json").status_code == 202
+
+    refused = ops_client.post(
+        f"/api/v1/shipments/{shipment_id}/replace", {"lines": [{"purchase_order_line": first.pk, "quantity": 24}], "carrier_scac": "12AB"}, format="json",
+    )
+
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == [{"code": "invalid", "message": "A SCAC is 2-4 letters.", "field": "carrier_scac"}]
+    raised = ops_client.post(f"/api/v1/shipments/{shipment_id}/replace", {"lines": [{"purchase_order_line": second.pk, "quantity": 31}]}, format="json")
+    assert raised.status_code == 400 and [(e["code"], e["field"]) for e in raised.json()["errors"]] == [("quantity_raised", "lines[0].quantity")]
+
+    replaced = ops_client.post(
+        f"/api/v1/shipments/{shipment_id}/replace", {"lines": [{"purchase_order_line": first.pk, "quantity": 24}], "carrier_scac": "saia"}, format="json",
+    )
+
+    assert replaced.status_code == 200, replaced.json()
+    body = replaced.json()
+    assert (body["asn_type"], body["asn_revision"], body["carrier_scac"]) == ("Replace", 2, "SAIA")
+    assert [line["quantity"] for line in body["lines"]] == [24, 30]
+    assert list(po.lines.order_by("sequence").values_list("shipped_quantity", flat=True)) == [24, 30]
+    assert AuditEvent.objects.filter(action="shipment.labels_outdate", object_id=str(shipment_id)).exists()
+
+
 def test_labels_job_document_and_download(ops_client, vendor, django_capture_on_commit_callbacks):
     po = confirmed_purchase_order(vendor, lines=1, quantity=24)
     shipment_id = ops_client.post("/api/v1/shipments", _plan_body(po), format="json").json()["id"]

@@ -80,7 +80,7 @@ def test_quantity_above_open_to_ship_is_refused_naming_the_line(vendor, scope, a
     second = po.lines.get(sequence=2)
     with pytest.raises(DomainValidationError) as error:
         _shipment(scope, actor, po, quantities={second.pk: 61})
-    [problem] = error.value.errors
+    [problem] = error.value.as_error_list()
     assert problem["code"] == "over_shipped"
     assert "PO-OVER-1 line 2" in problem["message"]
     assert problem["field"] == "lines[1].quantity"
@@ -106,7 +106,7 @@ def test_unconfirmed_po_and_other_dc_lines_are_refused(vendor, scope, actor):
         po.save()
     with pytest.raises(DomainValidationError) as error:
         _shipment(scope, actor, po)
-    assert error.value.errors[0]["code"] == "po_not_confirmed"
+    assert error.value.as_error_list()[0]["code"] == "po_not_confirmed"
 
 
 def test_past_cutoff_warns_and_past_window_is_refused(vendor, scope, actor):
@@ -117,14 +117,14 @@ def test_past_cutoff_warns_and_past_window_is_refused(vendor, scope, actor):
     closed = confirmed_purchase_order(vendor, lines=1, ship_window_start=now - datetime.timedelta(days=9), ship_window_end=now - datetime.timedelta(hours=1))
     with pytest.raises(DomainValidationError) as error:
         _shipment(scope, actor, closed, identifier="LATE")
-    assert error.value.errors[0]["code"] == "ship_window_closed"
+    assert error.value.as_error_list()[0]["code"] == "ship_window_closed"
 
 
 def test_shipment_identifier_is_unique_per_vendor(vendor, other_vendor, scope, actor):
     _shipment(scope, actor, confirmed_purchase_order(vendor, lines=1), identifier="DUP")
     with pytest.raises(DomainValidationError) as error:
         _shipment(scope, actor, confirmed_purchase_order(vendor, lines=1), identifier="DUP")
-    assert error.value.errors[0]["code"] == "duplicate"
+    assert error.value.as_error_list()[0]["code"] == "duplicate"
     other_scope = Scope(vendor=other_vendor)
     other_actor = Actor(user=vendor_user(other_vendor))
     assert _shipment(other_scope, other_actor, confirmed_purchase_order(other_vendor, lines=1), identifier="DUP").pk
@@ -134,7 +134,7 @@ def test_other_vendors_po_lines_and_shipments_are_not_found(vendor, other_vendor
     theirs = confirmed_purchase_order(other_vendor, lines=1)
     with pytest.raises(DomainValidationError) as error:
         _shipment(scope, actor, theirs)
-    assert error.value.errors[0]["code"] == "not_found"
+    assert error.value.as_error_list()[0]["code"] == "not_found"
     their_shipment = _shipment(Scope(vendor=other_vendor), Actor(user=vendor_user(other_vendor)), theirs, identifier="THEIRS")
     for call in (shipment_submit, shipment_cancel, shipment_labels_request):
         with pytest.raises(NotFoundError):
@@ -243,7 +243,7 @@ def test_submit_needs_a_bol_for_ltl(vendor, scope, actor):
     shipment = _shipment(scope, actor, confirmed_purchase_order(vendor, lines=1), bol_number="")
     with pytest.raises(DomainValidationError) as error:
         shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
-    assert error.value.errors[0]["code"] == "bol_required"
+    assert error.value.as_error_list()[0]["code"] == "bol_required"
 
 
 def test_submit_rechecks_open_quantity_against_another_plan(vendor, scope, actor):
@@ -253,7 +253,7 @@ def test_submit_rechecks_open_quantity_against_another_plan(vendor, scope, actor
     shipment_submit(scope=scope, shipment_id=first.pk, actor=actor)
     with pytest.raises(DomainValidationError) as error:
         shipment_submit(scope=scope, shipment_id=second.pk, actor=actor)
-    assert error.value.errors[0]["code"] == "over_shipped"
+    assert error.value.as_error_list()[0]["code"] == "over_shipped"
     assert po.lines.get().shipped_quantity == 60
 
 
@@ -264,7 +264,7 @@ def test_replace_asn_only_lowers_quantities_and_gives_units_back(vendor, scope, 
     shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
     with pytest.raises(DomainValidationError) as error:
         shipment_replace(scope=scope, shipment_id=shipment.pk, lines=[ShipPlanLine(line.pk, 66)], actor=actor)
-    assert error.value.errors[0]["code"] == "quantity_raised"
+    assert error.value.as_error_list()[0]["code"] == "quantity_raised"
     kept = list(shipment.cartons.order_by("index").values_list("sscc", flat=True))
     shipment_replace(scope=scope, shipment_id=shipment.pk, lines=[ShipPlanLine(line.pk, 36)], actor=actor, pro_number="PRO-9")
     shipment.refresh_from_db()
@@ -315,7 +315,7 @@ def test_receiving_by_scans_and_lines_updates_received_quantities_and_receives_t
     shipment_line2 = shipment.lines.get(purchase_order_line=line2)
     with pytest.raises(DomainValidationError) as error:
         receipt_create(scope=retailer_scope, shipment_id=shipment.pk, actor=receiver, scanned_ssccs=[line1_cartons[0]])
-    assert error.value.errors[0]["code"] == "already_received"
+    assert error.value.as_error_list()[0]["code"] == "already_received"
     receipt_create(
         scope=retailer_scope, shipment_id=shipment.pk, actor=receiver, lines=[ReceivedLine(shipment_line2.pk, 12)], complete=True,
     )
@@ -346,7 +346,7 @@ def test_unknown_sscc_is_refused(vendor, scope, actor, retailer_scope):
     shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
     with pytest.raises(DomainValidationError) as error:
         receipt_create(scope=retailer_scope, shipment_id=shipment.pk, actor=Actor.system(), scanned_ssccs=["006141410000009999"])
-    assert error.value.errors[0]["code"] == "unknown_sscc"
+    assert error.value.as_error_list()[0]["code"] == "unknown_sscc"
 
 
 def test_a_draft_cannot_be_received(vendor, scope, actor, retailer_scope):
@@ -371,11 +371,11 @@ def test_packing_list_is_pdfa_and_upload_accepts_only_small_pdfs(vendor, scope, 
 
     with pytest.raises(DomainValidationError) as error:
         shipment_packing_list_upload(scope=scope, shipment_id=shipment.pk, uploaded_file=SimpleUploadedFile("x.pdf", b"GIF89a..."), actor=actor)
-    assert error.value.errors[0]["code"] == "not_pdf"
+    assert error.value.as_error_list()[0]["code"] == "not_pdf"
     too_big = SimpleUploadedFile("x.pdf", b"%PDF-1.7\n" + b"0" * (5 * 1024 * 1024))
     with pytest.raises(DomainValidationError) as error:
         shipment_packing_list_upload(scope=scope, shipment_id=shipment.pk, uploaded_file=too_big, actor=actor)
-    assert error.value.errors[0]["code"] == "too_large"
+    assert error.value.as_error_list()[0]["code"] == "too_large"
     ok = shipment_packing_list_upload(
         scope=scope, shipment_id=shipment.pk, uploaded_file=SimpleUploadedFile("mine.pdf", b"%PDF-1.7\n%%EOF\n"), actor=actor
     )

@@ -10,12 +10,12 @@ from rest_framework import permissions, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from vendor_portal.errors import DomainValidationError
+from vendor_portal.errors import ConflictError, DomainValidationError
 from vendor_portal.models import ApiToken, IdempotencyRecord
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import scope_for_token, scope_for_user
 
-from .errors import IdempotentReplay, error_response
+from .errors import IdempotencyKeyReused, IdempotentReplay
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -68,7 +68,7 @@ class PortalAPIMixin:
         if request.method not in WRITE_METHODS or not key:
             return
         if len(key) > 200:
-            raise IdempotentReplay(error_response(_("Idempotency-Key is at most 200 characters."), field="Idempotency-Key"))
+            raise DomainValidationError(_("Idempotency-Key is at most 200 characters."), field="Idempotency-Key")
         token = getattr(request._request, "auth_token", None)
         principal = f"token:{token.pk}" if token else f"user:{request.user.pk}"
         body_hash = hashlib.sha256(request.method.encode() + request.path.encode() + request.body).hexdigest()
@@ -79,19 +79,11 @@ class PortalAPIMixin:
                 )
         except IntegrityError:
             record = IdempotencyRecord.objects.get(principal=principal, key=key)
+            # Refusals are errors like any other, so each door answers them in its own shape.
             if record.request_hash != body_hash:
-                raise IdempotentReplay(
-                    error_response(
-                        _("This Idempotency-Key was already used for a different request."),
-                        code="idempotency_key_reused",
-                        field="Idempotency-Key",
-                        status_code=422,
-                    )
-                )
+                raise IdempotencyKeyReused(field="Idempotency-Key")
             if record.response_status is None:
-                raise IdempotentReplay(
-                    error_response(_("A request with this Idempotency-Key is still being processed."), code="conflict", status_code=409)
-                )
+                raise ConflictError(_("A request with this Idempotency-Key is still being processed."))
             response = Response(record.response_body, status=record.response_status)
             response["Idempotent-Replayed"] = "true"
             raise IdempotentReplay(response)

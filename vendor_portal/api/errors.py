@@ -1,34 +1,32 @@
 """One error shape for the API: {"errors": [{"code", "message", "field"}]}; never a 500 for bad input.
 
-The Amazon-compatible door (/vendor/...) answers in its models' shape: {"errors": [{"code", "message", "details"}]}.
+Another door answers in its own shape by giving its views their own exception handler (DRF's
+`get_exception_handler()`), built on `portal_exception_handler`; this module knows no door's URL.
 """
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from vendor_portal.errors import PortalError
+from django.utils.translation import gettext_lazy as _
 
-AMAZON_CODES = {
-    400: "InvalidInput",
-    401: "Unauthorized",
-    403: "Unauthorized",
-    404: "NotFound",
-    405: "InvalidInput",
-    409: "InvalidInput",
-    413: "RequestEntityTooLarge",
-    415: "UnsupportedMediaType",
-    422: "InvalidInput",
-    429: "QuotaExceeded",
-}
+from vendor_portal.errors import PortalError
 
 
 class IdempotentReplay(Exception):
+    """The answer already given to a request with the same Idempotency-Key, given again."""
+
     def __init__(self, response: Response):
         self.response = response
+
+
+class IdempotencyKeyReused(PortalError):
+    code = "idempotency_key_reused"
+    status = 422
+    default_message = _("This Idempotency-Key was already used for a different request.")
 
 
 def _flatten(detail, field=None) -> list[dict]:
@@ -74,21 +72,12 @@ def portal_exception_handler(exc, context):
         if isinstance(exc, exceptions.APIException) and not isinstance(exc, exceptions.ValidationError):
             errors = [{"code": exc.get_codes() if isinstance(exc.get_codes(), str) else "error", "message": str(exc.detail), "field": None}]
         response.data = {"errors": errors}
-    request = context.get("request")
-    if request is not None and request.path.startswith("/vendor/"):
-        response.data = amazon_errors(response.data["errors"], response.status_code)
     return response
 
 
-def amazon_errors(errors: list[dict], status_code: int) -> dict:
-    code = AMAZON_CODES.get(status_code, "InvalidInput" if status_code < 500 else "InternalFailure")
-    out = []
-    for error in errors:
-        item = {"code": code, "message": error["message"]}
-        if error.get("field"):
-            item["details"] = f"field: {error['field']}"
-        out.append(item)
-    return {"errors": out}
+def api_error_response(request, status_code: int, code: str, message: str) -> JsonResponse:
+    """Django's own 400/403/404/500 under /api/ (registered with error_views), in the API's shape."""
+    return JsonResponse({"errors": [{"code": code, "message": str(message), "field": None}]}, status=status_code)
 
 
 def error_response(message, *, code="invalid", field=None, status_code=status.HTTP_400_BAD_REQUEST) -> Response:

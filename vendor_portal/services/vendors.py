@@ -44,7 +44,7 @@ def vendor_onboard(*, code: str, name: str, gs1_company_prefix: str, marketplace
     """The retailer admits a new vendor: the vendor, its code per marketplace, and its first vendor admin."""
     from django.core.exceptions import ValidationError
 
-    from vendor_portal.errors import DomainValidationError
+    from vendor_portal.errors import DomainValidationError, field_error
     from vendor_portal.models import Vendor, VendorAccount
     from vendor_portal.roles import Role
 
@@ -56,7 +56,7 @@ def vendor_onboard(*, code: str, name: str, gs1_company_prefix: str, marketplace
     except ValidationError as error:
         raise DomainValidationError(
             _("The vendor has errors."),
-            errors=[{"field": field, "message": message} for field, messages in error.message_dict.items() for message in messages],
+            errors=[field_error(None, field, message) for field, messages in error.message_dict.items() for message in messages],
         )
     with transaction.atomic():
         try:
