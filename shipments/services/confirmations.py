@@ -18,7 +18,7 @@ from vendor_portal.models import Vendor
 from vendor_portal.services.audit import Actor, audit_record
 
 from ..models import AsnType, Carton, CartonItem, Pallet, Shipment, SsccCounter
-from ._common import _error, _header_snapshot, _lines_snapshot, _raise_if
+from ._common import _error, _header_snapshot, _lines_snapshot, _publish_asn, _raise_if
 from .asn import _asn_errors, shipment_submit
 from .plans import ShipPlanInput, ShipPlanLine, _carton_contents, _cartonize, _check_plan, _header_values, _line_create, _line_set_quantity
 from .sscc import SSCC_EXTENSION_DIGIT, _serial_of, _sscc_counter_pass
@@ -267,6 +267,7 @@ def _shipment_replace_from_confirmation(*, scope, data: ShipmentConfirmationInpu
         shipment.asn_revision += 1
         shipment.save()
         audit_record(actor=actor, action="shipment.replace", obj=shipment, before=before, after={**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)})
+        _publish_asn(shipment, actor, previous_state=before["state"])
         if data.cartons:
             _write_given_containers(shipment, data, actor)
             _sscc_counter_pass(shipment.vendor, [c.sscc.strip() for c in data.cartons] + [p.sscc.strip() for p in data.pallets], actor)
