@@ -11,8 +11,8 @@ Where the arithmetic is subtle it follows PostgreSQL's numeric: ROUND(x, 2) roun
 zero (ROUND_HALF_UP in `decimal`), a difference keeps the larger scale, COALESCE(tolerance, 0) prints
 as "0" and a claim of 0 is the integer 0 of the SQL's CASE (it shows as "0" in the audit rows).
 
-`match_and_apply` then does in Python what `engine.APPLY_SQL` does in SQL: claims, reversals, invoice
-state changes and their audit rows.
+`match_and_apply` then does in Python what `engine.APPLY_SQL` does in SQL: claims, reversals and their
+audit rows, and the invoice state changes for `engine` to hand to invoicing.
 """
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext as _
 
 from invoicing.models import CREDIT_COUNTED_STATES, SENT_STATES, CreditNoteReason, Invoice, InvoiceLine, InvoiceState, InvoiceType
+from invoicing.services.matching import MatchStateChange
 from vendor_portal.models import AuditEvent
 from vendor_portal.services.audit import Actor
 
@@ -35,6 +35,7 @@ from .engine import (
     MOVABLE_STATES,
     PAID_STATES,
     REMATCHABLE_STATES,
+    Applied,
     MatchSummary,
     _audit,
     _local_date,
@@ -304,16 +305,18 @@ def _compute(line: dict, prior_quantity: int, credit: tuple[int, Decimal], toler
     }
 
 
-def match_and_apply(*, states: dict, invoice_ids, actor: Actor, now: datetime.datetime, summary: MatchSummary) -> tuple[list, dict]:
-    """The whole match on the locked invoices `states` ({id: state}): results, claims, reversals, invoice
-    states, audit rows. Returns the audit rows (for the webhooks) and {vendor id: (claims raised, reversals)}."""
+def match_and_apply(*, states: dict, invoice_ids, actor: Actor, now: datetime.datetime, summary: MatchSummary) -> Applied:
+    """The whole match on the locked invoices `states` ({id: state}): results, claims, reversals, audit rows.
+    Returns, as `engine._sql_match` does, the deductions raised, the counts per vendor and the states to move."""
+    from .services._common import deduction_raised
+
     rows, by_status = match_rows(invoice_ids=invoice_ids, now=now)
     summary.by_status.update(by_status)
     summary.lines = sum(summary.by_status.values())
     claimable = [row for row in rows if states.get(row["invoice_id"]) in CLAIMABLE_STATES]
     audits: list[AuditEvent] = []
     new_claims, reversals = _apply_claims(claimable, summary, audits, actor, now)
-    _apply_invoice_states([row for row in claimable if states[row["invoice_id"]] in MOVABLE_STATES], states, summary, audits, actor, now)
+    moves = _invoice_moves([row for row in claimable if states[row["invoice_id"]] in MOVABLE_STATES], states)
     _audit_results(rows, audits, actor)
     AuditEvent.objects.bulk_create(audits, batch_size=BATCH)
     raised: dict[int, list[int]] = defaultdict(lambda: [0, 0])
@@ -321,7 +324,12 @@ def match_and_apply(*, states: dict, invoice_ids, actor: Actor, now: datetime.da
         raised[claim.vendor_id][0] += 1
     for reversal in reversals:
         raised[reversal.vendor_id][1] += 1
-    return audits, {vendor_id: tuple(counts) for vendor_id, counts in raised.items()}
+    numbers = dict(Invoice.objects.filter(pk__in={d.invoice_id for d in new_claims + reversals}).values_list("pk", "number"))
+    return Applied(
+        deductions=[deduction_raised(d, channel=actor.channel, invoice_number=numbers.get(d.invoice_id, "")) for d in new_claims + reversals],
+        raised={vendor_id: tuple(counts) for vendor_id, counts in raised.items()},
+        moves=moves,
+    )
 
 
 def _apply_claims(rows: list[dict], summary: MatchSummary, audits: list, actor: Actor, now) -> tuple[list, list]:
@@ -424,35 +432,24 @@ def _apply_claims(rows: list[dict], summary: MatchSummary, audits: list, actor: 
     return new_claims, reversals
 
 
-def _apply_invoice_states(rows: list[dict], states: dict, summary: MatchSummary, audits: list, actor: Actor, now) -> None:
+def _invoice_moves(rows: list[dict], states: dict) -> list[MatchStateChange]:
+    """The invoice states `engine.APPLY_SQL`'s invoice_moves computes: on hold while a line waits for its
+    receipt, else approved for payment (due by its terms when it has no due date); a hold by hand stays."""
     per_invoice: dict[int, list[dict]] = defaultdict(list)
     for row in rows:
         per_invoice[row["invoice_id"]].append(row)
-    moves: dict[tuple[str, str], list[int]] = defaultdict(list)
-    due_dates: dict[int, datetime.date] = {}
-    vendor_of = {}
-    for invoice_id, lines in per_invoice.items():
+    moves = []
+    for invoice_id, lines in sorted(per_invoice.items()):
         current = states[invoice_id]
-        vendor_of[invoice_id] = lines[0]["vendor_id"]
         waiting, engine_hold = lines[0]["invoice_waiting"], lines[0]["invoice_engine_hold"]  # over all its lines
         target = InvoiceState.ON_HOLD if waiting else InvoiceState.APPROVED_FOR_PAYMENT
         if current == target or (current == InvoiceState.ON_HOLD and not engine_hold) or current == InvoiceState.APPROVED_FOR_PAYMENT:
             continue
-        moves[(current, target)].append(invoice_id)
+        due = None
         if target == InvoiceState.APPROVED_FOR_PAYMENT and lines[0]["due_date"] is None:
-            due_dates[invoice_id] = terms_due_date(lines[0]["invoice_date"], lines[0]["payment_terms"])
-    for (current, target), invoice_ids in moves.items():
-        Invoice.objects.filter(pk__in=invoice_ids, state=current).update(state=target, state_changed_at=now, updated_at=now)
-        for invoice_id in invoice_ids:
-            after = {"state": target, "note": _("3-way match")}
-            if invoice_id in due_dates:
-                after["due_date"] = due_dates[invoice_id]
-            audits.append(_audit(actor, action=f"invoice.{target}", object_type="invoicing.invoice", object_id=invoice_id,
-                                 vendor_id=vendor_of[invoice_id], repr_=str(invoice_id), before={"state": current}, after=after))
-        (summary.approved if target == InvoiceState.APPROVED_FOR_PAYMENT else summary.on_hold).extend(invoice_ids)
-    if due_dates:
-        invoices = [Invoice(pk=pk, due_date=due) for pk, due in due_dates.items()]
-        Invoice.objects.bulk_update(invoices, ["due_date"], batch_size=BATCH)
+            due = terms_due_date(lines[0]["invoice_date"], lines[0]["payment_terms"])
+        moves.append(MatchStateChange(invoice_id=invoice_id, from_state=current, to_state=target, due_date=due))
+    return moves
 
 
 def _audit_results(rows: list[dict], audits: list, actor: Actor) -> None:

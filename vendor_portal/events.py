@@ -181,8 +181,8 @@ class ReceiptPosted(Event):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PurchaseOrderLinesReceived(Event):
-    """Received quantities of these PO lines (of one vendor) went up: a receipt at a DC, or any other
-    booking of received units. What the 3-way match reacts to; a ReceiptPosted is the DC's document."""
+    """Received units were booked on these PO lines (of one vendor): a receipt at a DC, or any other
+    booking. What the 3-way match reacts to; ReceiptPosted is the DC's document, for the vendor."""
 
     purchase_order_line_ids: tuple[int, ...]
 

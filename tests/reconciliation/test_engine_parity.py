@@ -272,7 +272,9 @@ def test_portable_path_issues_a_fixed_number_of_queries_apart_from_insert_batche
         assert large_kinds["INSERT"] - small_kinds["INSERT"] <= 4
     else:
         assert len(five) == len(fifty)
-    assert len(five) <= 20
+    # 21 since the invoice states move through invoicing: the finance people notified (one query), the events'
+    # webhook subscribers looked up (one query per event type), the claims' invoice numbers for their events.
+    assert len(five) <= 21
 
 
 @pytest.mark.parametrize("path", ["portable", "sql"])
