@@ -218,7 +218,7 @@ PAYLOADS: tuple[Payload, ...] = (
         fields=(
             Field("kind", "string", _("price_claim, shortage_claim, chargeback, coop_allowance or reversal.")),
             Field("reason", "string", _("Why, as Vendor Central names it (e.g. SHORTAGES_IN_TRANSIT, late_receipt).")),
-            Field("variance_type", "string", _("PPV or PQV for match claims; may be empty.")),
+            Field("variance_type", "string", _("PPV (price) or PQV (quantity) for match claims and their reversals, OTHER otherwise.")),
             Field("amount", "string", _("The amount deducted (or, for a reversal, given back), in `currency`."), pattern=AMOUNT),
             Field("currency", "string", _("ISO 4217 code.")),
             Field("dispute_deadline", ("string", "null"), _("Last day to dispute it; null for a reversal."), format="date"),
