@@ -246,8 +246,9 @@ def webhook_deliveries_for_events(batch: list[domain_events.Event]) -> list[Webh
         if not subscription_ids:
             continue
         event_id = uuid.uuid4()
+        # An event's fields are plain values (vendor_portal/events.py): its data is JSON as it is.
         body = {"id": str(event_id), "event": payload.event, "version": payloads.VERSION, "created_at": created_at,
-                "vendor": codes[event.vendor_id], "data": to_jsonable(payload.data(event))}
+                "vendor": codes[event.vendor_id], "data": payload.data(event)}
         deliveries.extend(
             WebhookDelivery(subscription_id=subscription_id, vendor_id=event.vendor_id, event=payload.event, event_id=event_id, payload=body,
                             next_attempt_at=now)
