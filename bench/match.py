@@ -17,6 +17,9 @@ accepted), then times:
     then put back as they were): the sweep that reverses their shortage claims;
 and, best of three, one SELECT computing the same variances and claims for the same lines (nothing written).
 With --rounds N the best of N rounds is printed (the machine is shared: single runs are noisy).
+With --webhooks the vendor subscribes to deduction.raised and invoice.state_changed, so the engine's events
+also write a webhook delivery per claim and per invoice moved (the outbox, in the match's transaction);
+sending them is not measured (they are not queued to Celery). Without it the subscription is paused.
 It checks both agree (claims and statuses) and prints the times and the ratio (target: engine within 3x).
 The loaded rows bypass the services on purpose (no audit rows): they exist to be matched.
 """
@@ -241,10 +244,25 @@ def reset(vendor: Vendor) -> None:
         cursor.execute("DELETE FROM reconciliation_deduction WHERE vendor_id = %s", [vendor.pk])
         cursor.execute("DELETE FROM reconciliation_matchresult WHERE invoice_id IN (SELECT id FROM invoicing_invoice WHERE vendor_id = %s)", [vendor.pk])
         cursor.execute("UPDATE invoicing_invoice SET state = 'accepted' WHERE vendor_id = %s", [vendor.pk])
+        cursor.execute("DELETE FROM webhooks_webhookdelivery WHERE vendor_id = %s", [vendor.pk])
         if not connection.in_atomic_block:  # VACUUM cannot run in a transaction
             cursor.execute("VACUUM ANALYZE reconciliation_matchresult, reconciliation_deduction, invoicing_invoice")
         else:
             cursor.execute("ANALYZE reconciliation_matchresult")
+
+
+def subscribe_webhooks(vendor: Vendor, active: bool) -> None:
+    """--webhooks: the vendor's ERP listens to the match's events; deliveries are written but never queued."""
+    from webhooks import services
+    from webhooks.models import WebhookSubscription
+
+    WebhookSubscription.objects.update_or_create(
+        vendor=vendor, url="https://erp.rbench.example/hooks",
+        defaults={"events": ["deduction.raised", "invoice.state_changed"], "secret": "whsec_bench", "secret_set_at": timezone.now(),
+                  "is_active": active},
+    )
+    if active:
+        services._deliver_on_commit = lambda delivery_ids: None  # written in the transaction; sending is not measured
 
 
 def late_receipts(vendor: Vendor, count: int) -> list[tuple[int, int]]:
@@ -284,8 +302,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=100_000, help="invoice lines to load (10 per invoice)")
     parser.add_argument("--rounds", type=int, default=1, help="reset and match this many times; print the best")
+    parser.add_argument("--webhooks", action="store_true", help="the vendor subscribes to the match's webhook events (see above)")
     args = parser.parse_args()
     vendor, places = setup()
+    subscribe_webhooks(vendor, args.webhooks)
     seconds = load(vendor, places, args.lines)
     total = InvoiceLine.objects.filter(invoice__vendor=vendor, invoice__invoice_type="Invoice").count()
     credit_notes = load_credit_notes(vendor)
@@ -324,6 +344,10 @@ def main() -> None:
 
     print(f"\nmatch of {summary['lines']:,} invoice lines ({total // LINES_PER_INVOICE:,} invoices)")
     print(f"  engine, first pass:   {engine_seconds:8.2f} s  {engine_queries:3d} queries  {summary}")
+    if args.webhooks:
+        from webhooks.models import WebhookDelivery
+
+        print(f"  (webhook deliveries written by the last first pass: {WebhookDelivery.objects.filter(vendor=vendor).count():,})")
     print(f"  engine, re-run:       {again_seconds:8.2f} s  {again_queries:3d} queries  claims raised {again['claims_raised']}, reversals {again['reversals']}")
     print(f"  engine, late receipts:{late_seconds:8.2f} s  {late_queries:3d} queries  the sweep after {LATE_LINES:,} short lines were received "
           f"in full: reversals {late['reversals']}, claims marked reversed {late['claims_updated']}")

@@ -2,7 +2,7 @@
 
 `match_invoices(invoice_ids=None)` matches every line of the given invoices (None: every invoice that
 can still be matched). On PostgreSQL the whole match is a fixed number of statements whatever the
-number of lines, and no row of it becomes a Python object:
+number of lines, and no row of it becomes a model instance:
 
 1. lock the invoices (SELECT ... FOR UPDATE, pk order),
 2. `MATCH_SQL` computes every line's variances (a window function gives each line the units earlier
@@ -14,12 +14,14 @@ number of lines, and no row of it becomes a Python object:
    count of the lines by status,
 3. `APPLY_SQL`, a new statement so it reads the claims as they are once locked, then decides and writes
    from the staged lines: new claims and reversals (INSERT ... SELECT ... RETURNING, in a fixed order),
-   claims grown or reversed (UPDATE ... FROM), invoice state changes (UPDATE ... FROM) and one audit row
-   per change (INSERT ... SELECT from the RETURNING rows). It hands back the ids for the summary, the
-   counts for the notifications and the audit rows of the vendors that subscribe to webhooks. Nothing
-   staged (a re-run over unchanged data): it does not run,
-4. the webhooks (audit rows written in SQL send no post_save: `_emit_webhooks` applies the same mapping
-   webhooks/events.py applies on post_save) and one notification per vendor.
+   claims grown or reversed (UPDATE ... FROM) and one audit row per change (INSERT ... SELECT from the
+   RETURNING rows). It hands back the ids for the summary, the counts for the notifications, the invoice
+   states to move and the deductions raised (as json). Nothing staged (a re-run over unchanged data): it
+   does not run,
+4. the invoice states move through invoicing (`invoices_set_state_from_match`: one statement, audited,
+   InvoiceStateChanged published and the vendor notified as any state change is), the deductions raised
+   are published (one `publish(*events)` of DeductionRaised per pass: the webhooks, and whoever else
+   subscribes, take them from there) and one notification per vendor sums up the claims.
 
 The statements are PostgreSQL's (LATERAL, jsonb, ON CONFLICT, data-modifying WITH), the one database the portal
 runs on (the embedded one of `make run` and `make test` too).
@@ -62,7 +64,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invoicing.models import CREDIT_COUNTED_STATES, SENT_STATES, CreditNoteReason, Invoice, InvoiceLine, InvoiceState, InvoiceType
+from invoicing.services.matching import MatchStateChange, invoices_set_state_from_match
 from purchase_orders.models import PaymentTerms, PurchaseOrderLine
+from vendor_portal.events import DeductionRaised, publish
 from vendor_portal.models import AuditEvent
 from vendor_portal.services.audit import Actor, to_jsonable
 
@@ -414,15 +418,6 @@ invoice_moves AS (
     WHERE NOT (m.state_before = m.state_after OR m.state_before = 'approved_for_payment'
                OR (m.state_before = 'on_hold' AND NOT m.invoice_engine_hold))
 ),
-moved AS (
-    UPDATE {invoice} i
-    SET state = m.state_after, state_changed_at = %(now)s, updated_at = %(now)s,
-        due_date = CASE WHEN m.state_after = 'approved_for_payment' AND m.due_date IS NULL THEN m.terms_due_date ELSE i.due_date END
-    FROM invoice_moves m
-    WHERE i.id = m.invoice_id AND i.state = m.state_before
-    RETURNING i.id, m.vendor_id, m.state_before, m.state_after,
-              CASE WHEN m.state_after = 'approved_for_payment' AND m.due_date IS NULL THEN i.due_date END AS due_date_set
-),
 result_changes AS (  -- one audit row per invoice whose lines' results changed (the numbers are on the results)
     SELECT si.invoice_id, si.vendor_id, si.lines::jsonb AS after FROM {staged_invoices} si WHERE si.lines IS NOT NULL
 ),
@@ -444,30 +439,26 @@ audited AS (
                {changed_state}
         FROM claims_changed u
         UNION ALL
-        SELECT 3, m.id, m.vendor_id, 'invoice.' || m.state_after, 'invoicing.invoice', m.id::text, m.id::text,
-               jsonb_build_object('state', m.state_before),
-               jsonb_build_object('state', m.state_after, 'note', %(note)s)
-                   || CASE WHEN m.due_date_set IS NULL THEN '{{}}'::jsonb
-                           ELSE jsonb_build_object('due_date', to_char(m.due_date_set, 'YYYY-MM-DD')) END
-        FROM moved m
-        UNION ALL
-        SELECT 4, r.invoice_id, r.vendor_id, 'invoice.match', 'invoicing.invoice', r.invoice_id::text, r.invoice_id::text, NULL, r.after
+        SELECT 3, r.invoice_id, r.vendor_id, 'invoice.match', 'invoicing.invoice', r.invoice_id::text, r.invoice_id::text, NULL, r.after
         FROM result_changes r
     ) x
     ORDER BY x.part, x.position
-    RETURNING id, vendor_id, action, object_type, object_id, object_repr, before, after, channel
 )
 SELECT
     ARRAY(SELECT r.id FROM raised r WHERE r.kind <> 'reversal' ORDER BY r.id) AS claims_raised,
     ARRAY(SELECT r.id FROM raised r WHERE r.kind = 'reversal' ORDER BY r.id) AS reversals,
     ARRAY(SELECT u.id FROM claims_changed u ORDER BY u.id) AS claims_updated,
-    ARRAY(SELECT m.id FROM moved m WHERE m.state_after = 'approved_for_payment' ORDER BY m.id) AS approved,
-    ARRAY(SELECT m.id FROM moved m WHERE m.state_after = 'on_hold' ORDER BY m.id) AS on_hold,
     (SELECT jsonb_agg(jsonb_build_array(v.vendor_id, v.claims, v.reversals)) FROM (
         SELECT r.vendor_id, COUNT(*) FILTER (WHERE r.kind <> 'reversal') AS claims, COUNT(*) FILTER (WHERE r.kind = 'reversal') AS reversals
         FROM raised r GROUP BY r.vendor_id) v) AS raised_by_vendor,
-    -- audit rows the webhooks may need, only for the vendors that subscribe
-    (SELECT jsonb_agg(to_jsonb(a) ORDER BY a.id) FROM audited a WHERE a.vendor_id = ANY(%(listening)s)) AS webhook_audits
+    -- what the invoicing service moves (the due date to set when approved without one), in invoice order
+    (SELECT json_agg(json_build_array(m.invoice_id, m.state_before, m.state_after,
+                                      CASE WHEN m.state_after = 'approved_for_payment' AND m.due_date IS NULL THEN m.terms_due_date END)
+                     ORDER BY m.invoice_id) FROM invoice_moves m) AS moves,
+    -- the deductions raised, as their DeductionRaised events carry them (json: far faster to build than jsonb)
+    (SELECT json_agg(json_build_array(r.id, r.vendor_id, {raised_reference}, r.kind, r.reason, r.variance_type, r.amount::text, r.currency,
+                                      r.status, to_char(r.dispute_deadline, 'YYYY-MM-DD'), r.invoice_id, i.number, r.reverses_id) ORDER BY r.id)
+     FROM raised r LEFT JOIN {invoice} i ON i.id = r.invoice_id) AS raised_rows
 """
 
 
@@ -596,17 +587,27 @@ def match_invoices(*, invoice_ids=None, actor: Actor | None = None, now: datetim
         invoices = list(locked.order_by("pk").values_list("pk", "vendor_id"))
         if not invoices:
             return summary
-        listening = _webhook_listeners({vendor_id for _pk, vendor_id in invoices})
-        audits, raised = _sql_match(ids=ids, every=invoice_ids is None, listening=listening, actor=actor, now=now, summary=summary)
-        _emit_webhooks(audits, listening)
-        _notify(raised)
+        applied = _sql_match(ids=ids, every=invoice_ids is None, actor=actor, now=now, summary=summary)
+        # Invoice states move like any other state change: through invoicing, audited, published and notified.
+        for moved in invoices_set_state_from_match(changes=applied.moves, actor=actor, now=now, note=_("3-way match")):
+            (summary.approved if moved.to_state == InvoiceState.APPROVED_FOR_PAYMENT else summary.on_hold).append(moved.invoice_id)
+        publish(*applied.deductions)
+        _notify(applied.raised)
     return summary
 
 
-def _sql_match(*, ids: list[int], every: bool, listening: dict, actor: Actor, now: datetime.datetime,
-               summary: MatchSummary) -> tuple[list[AuditEvent], dict]:
-    """PostgreSQL: MATCH_SQL then APPLY_SQL (see the module docstring). Returns the audit rows of the vendors
-    listening to webhooks and {vendor id: (claims raised, reversals)}."""
+@dataclass
+class Applied:
+    """What a pass decided beyond its own rows: the claims and reversals raised (their events), the counts per
+    vendor for the notifications, and the invoice states to move."""
+
+    deductions: list = field(default_factory=list)  # DeductionRaised
+    raised: dict = field(default_factory=dict)  # {vendor id: (claims raised, reversals)}
+    moves: list = field(default_factory=list)  # MatchStateChange
+
+
+def _sql_match(*, ids: list[int], every: bool, actor: Actor, now: datetime.datetime, summary: MatchSummary) -> Applied:
+    """PostgreSQL: MATCH_SQL then APPLY_SQL (see the module docstring)."""
     from vendor_portal.models import Marketplace
 
     match_sql, apply_sql = _statements()
@@ -629,7 +630,7 @@ def _sql_match(*, ids: list[int], every: bool, listening: dict, actor: Actor, no
         summary.lines = sum(summary.by_status.values())
         if not staged:  # nothing to act on (a re-run over unchanged data)
             cursor.execute(f"DROP TABLE {STAGED_TABLE}, {STAGED_INVOICES_TABLE}")
-            return [], {}
+            return Applied()
         windows = dispute_windows()
         deadlines = [
             (marketplace_id, kind, _local_date(now, zone) + datetime.timedelta(days=window_for(windows, marketplace_id, kind)[0]))
@@ -650,67 +651,36 @@ def _sql_match(*, ids: list[int], every: bool, listening: dict, actor: Actor, no
             "late_receipt_text": reversal_description(DeductionKind.SHORTAGE_CLAIM, MARKS["ref"]),
             "price_corrected_text": reversal_description(DeductionKind.PRICE_CLAIM, MARKS["ref"]),
             "credited_text": reversal_description(DeductionKind.PRICE_CLAIM, MARKS["ref"], credited=True),
-            "note": _("3-way match"), "end_of_month": PaymentTerms.END_OF_MONTH, "default_terms_days": 60,  # as terms_due_date
+            "end_of_month": PaymentTerms.END_OF_MONTH, "default_terms_days": 60,  # as terms_due_date
             "terms": [str(t) for t in TERMS_DAYS], "terms_days": list(TERMS_DAYS.values()),
             "actor_id": getattr(actor.user, "pk", None), "actor_token_id": getattr(actor.token, "pk", None),
             "actor_label": actor.label, "channel": actor.channel, "request_id": actor.request_id,
-            "listening": list(listening),
         })
-        claims_raised, reversals, claims_updated, approved, on_hold, raised_by_vendor, webhook_audits = cursor.fetchone()
+        claims_raised, reversals, claims_updated, raised_by_vendor, moves, raised_rows = cursor.fetchone()
         cursor.execute(f"DROP TABLE {STAGED_TABLE}, {STAGED_INVOICES_TABLE}")
     summary.claims_raised.extend(claims_raised)
     summary.reversals.extend(reversals)
     summary.claims_updated.extend(claims_updated)
-    summary.approved.extend(approved)
-    summary.on_hold.extend(on_hold)
-    raised = {vendor_id: (claims, reversed_) for vendor_id, claims, reversed_ in _json(raised_by_vendor) or []}
-    audits = [
-        AuditEvent(pk=row["id"], vendor_id=row["vendor_id"], action=row["action"], object_type=row["object_type"], object_id=row["object_id"],
-                   object_repr=row["object_repr"], before=row["before"], after=row["after"], channel=row["channel"])
-        for row in _json(webhook_audits) or []
-    ]
-    return audits, raised
+    return Applied(
+        deductions=[
+            DeductionRaised(
+                vendor_id=vendor_id, channel=actor.channel, deduction_id=pk, reference=reference, kind=kind, reason=reason,
+                variance_type=variance_type, amount=amount, currency=currency, status=status, dispute_deadline=deadline,
+                invoice_id=invoice_id, invoice_number=invoice_number or "", reverses_id=reverses_id,
+            )
+            for (pk, vendor_id, reference, kind, reason, variance_type, amount, currency, status, deadline, invoice_id, invoice_number,
+                 reverses_id) in _json(raised_rows) or []
+        ],
+        raised={vendor_id: (claims, reversed_) for vendor_id, claims, reversed_ in _json(raised_by_vendor) or []},
+        moves=[
+            MatchStateChange(invoice_id=invoice_id, from_state=before, to_state=after, due_date=datetime.date.fromisoformat(due) if due else None)
+            for invoice_id, before, after, due in _json(moves) or []
+        ],
+    )
 
 
 def _json(value):
-    return json.loads(value) if isinstance(value, str) else value  # Django's cursor hands jsonb back as text
-
-
-def _webhook_listeners(vendor_ids) -> dict[int, set]:
-    """{vendor id: events subscribed}, for the vendors with an active webhook subscription (one query)."""
-    try:
-        from webhooks.models import WebhookSubscription
-    except ImportError:  # the webhooks app is optional
-        return {}
-    listening: dict[int, set] = defaultdict(set)
-    vendor_ids = [pk for pk in vendor_ids if pk]
-    if vendor_ids:
-        for vendor_id, events in WebhookSubscription.objects.filter(vendor_id__in=vendor_ids, is_active=True).values_list("vendor_id", "events"):
-            listening[vendor_id] |= set(events or [])
-    return dict(listening)
-
-
-def _emit_webhooks(audits: list[AuditEvent], listening: dict | None = None) -> None:
-    """Webhooks follow the audit trail through post_save (webhooks/events.py), which rows written in bulk
-    bypass: hand those rows to the same mapping, for the vendors that subscribe."""
-    if not audits:
-        return
-    try:
-        from webhooks.events import event_data, event_for
-        from webhooks.services import webhook_emit
-    except ImportError:  # the webhooks app is optional
-        return
-    if listening is None:
-        listening = _webhook_listeners({audit.vendor_id for audit in audits})
-    if not listening:
-        return
-    from vendor_portal.models import Vendor
-
-    vendors = Vendor.objects.in_bulk(list(listening))
-    for audit in audits:
-        event = event_for(audit) if audit.vendor_id in listening else None
-        if event and event in listening[audit.vendor_id]:
-            webhook_emit(vendor=vendors[audit.vendor_id], event=event, data=event_data(audit))
+    return json.loads(value) if isinstance(value, str) else value  # Django's cursor hands json back as text
 
 
 def _notify(raised: dict[int, tuple[int, int]]) -> None:
@@ -753,6 +723,7 @@ def chargebacks_raise(*, actor: Actor | None = None, now: datetime.datetime | No
     from shipments.models import ComplianceEvent
 
     from .models import COMPLIANCE_CATEGORY, ChargebackRate
+    from .services._common import deduction_raised
 
     actor = actor or Actor.system()
     now = now or timezone.now()
@@ -785,12 +756,12 @@ def chargebacks_raise(*, actor: Actor | None = None, now: datetime.datetime | No
         if not created:
             return []
         Deduction.objects.bulk_create(created)
-        audits = AuditEvent.objects.bulk_create([
+        AuditEvent.objects.bulk_create([
             _audit(actor, action="deduction.raise", object_type="reconciliation.deduction", object_id=d.pk, vendor_id=d.vendor_id,
                    repr_=d.reference, after=deduction_state(d))
             for d in created
         ])
-        _emit_webhooks(audits)
+        publish(*(deduction_raised(d, channel=actor.channel) for d in created))
         per_vendor: dict[int, int] = defaultdict(int)
         for deduction in created:
             per_vendor[deduction.vendor_id] += 1

@@ -50,6 +50,17 @@ def render_remittance_document(remittance_id: int) -> int | None:
     return remittance_document_render(remittance=remittance, actor=Actor.system()).pk
 
 
+def queue_invoice_match(batch) -> None:
+    """InvoiceSubmitted / InvoiceAccepted, after the commit: match the invoices of the batch."""
+    match_invoices_task.delay(sorted({event.invoice_id for event in batch}))
+
+
+def queue_receipt_match(batch) -> None:
+    """PurchaseOrderLinesReceived (subscribed in the publishing transaction): one match for every PO line the
+    transaction received units on, queued for after its commit."""
+    queue_after_commit(match_receipt_task, [line_id for event in batch for line_id in event.purchase_order_line_ids])
+
+
 class _QueuedAfterCommit:
     """The ids one transaction collected for `task`, sent in one call once it commits."""
 
@@ -63,8 +74,8 @@ class _QueuedAfterCommit:
 
 def queue_after_commit(task, ids) -> None:
     """Queue `task(sorted ids)` once the current transaction commits, one call per transaction whatever
-    the number of calls here: a receipt of 40 lines writes 40 "purchase_order_line.receive" audit rows
-    but queues one match for its 40 PO lines. A rolled-back transaction queues nothing (ids added in a
+    the number of calls here: a transaction that books receipts on 40 PO lines in several steps queues
+    one match for the 40. A rolled-back transaction queues nothing (ids added in a
     savepoint that rolls back while the transaction's call was already waiting stay in it: harmless, the
     match is idempotent)."""
     connection = transaction.get_connection()

@@ -20,7 +20,8 @@ Two moments a subscriber can choose:
   Each subscriber runs on its own; one that raises is logged and does not stop the others.
 - IN_TRANSACTION: called at once, inside the publishing transaction, for rows that must commit or roll
   back with the change (an outbox such as the webhook deliveries). Such a subscriber may only write
-  rows; an exception it raises rolls the whole change back.
+  rows, or hand work to the commit itself with `transaction.on_commit` (reconciliation does, to queue
+  one match for every batch a transaction published); an exception it raises rolls the whole change back.
 
 Subscribers always receive a list of events of one type: a bulk write (the 3-way match raises thousands
 of claims in one statement) publishes them with one `publish(*events)` and a subscriber handles them in a
@@ -29,7 +30,6 @@ few queries, not one per event.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -106,13 +106,20 @@ def _call(when: str, events: Iterable[Event], *, swallow: bool) -> None:
 
 # The catalogue -----------------------------------------------------------------------------------
 # One place lists every event the portal publishes. Fields are plain values (ids, references, states,
-# decimal amounts as strings), so an event can be logged, queued or serialised as it is.
+# decimal amounts as strings, dates and times as ISO 8601 strings), so an event can be logged, queued or
+# serialised as it is. `webhooks/payloads.py` turns each into a webhook's `data`.
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PurchaseOrderCreated(Event):
+    """The buyer issued a PO (screens, API, bulk upload)."""
+
     purchase_order_id: int
     number: str
     state: str
+    marketplace: str  # code
+    ship_to: str  # the DC's code
+    ship_window_start: str
+    ship_window_end: str
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -146,12 +153,15 @@ class PurchaseOrderAcknowledged(Event):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class AsnSubmitted(Event):
-    """A ship plan became an ASN, or an ASN was replaced (asn_type "replace")."""
+    """A ship plan became an ASN (asn_type "Original"), or an ASN was replaced (asn_type "Replace")."""
 
     shipment_id: int
     shipment_identifier: str
     asn_type: str
+    asn_revision: int
     state: str
+    previous_state: str
+    ship_to: str  # the DC's code
     purchase_order_numbers: tuple[str, ...] = ()
 
 
@@ -164,18 +174,31 @@ class ReceiptPosted(Event):
     shipment_id: int
     shipment_identifier: str
     purchase_order_line_ids: tuple[int, ...] = ()
+    shipment_state: str = ""  # receiving, or received once the DC finished
+    units_received: int = 0
+    units_damaged: int = 0
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PurchaseOrderLinesReceived(Event):
+    """Received units were booked on these PO lines (of one vendor): a receipt at a DC, or any other
+    booking. What the 3-way match reacts to; ReceiptPosted is the DC's document, for the vendor."""
+
+    purchase_order_line_ids: tuple[int, ...]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class InvoiceStateChanged(Event):
-    """Any change of an invoice's or credit note's state; the subclasses below name the ones other apps
-    react to, and a subscriber of InvoiceStateChanged receives them all."""
+    """Any change of an invoice's or credit note's state (also the 3-way match's); the subclasses below
+    name the ones other apps react to, and a subscriber of InvoiceStateChanged receives them all."""
 
     invoice_id: int
     number: str
     invoice_type: str
     state: str
     previous_state: str
+    total: str = ""  # the grand total, in `currency`
+    currency: str = ""
     reason: str = ""
 
 
@@ -187,28 +210,44 @@ class InvoiceSubmitted(InvoiceStateChanged):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class InvoiceAccepted(InvoiceStateChanged):
-    """Accounts payable accepted it (or approved it for payment), so the match takes it into account."""
+    """Accounts payable accepted it, so the match takes it into account (approvals for payment are
+    plain InvoiceStateChanged: the match itself makes most of them)."""
 
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class DeductionRaised(Event):
+    """A deduction was raised: a claim of the 3-way match, a chargeback, one AP raised by hand, or a
+    reversal giving (part of) one back (kind "reversal", `reverses_id` the deduction it reverses)."""
+
     deduction_id: int
     reference: str
     kind: str
     reason: str
+    variance_type: str
     amount: str
     currency: str
+    status: str
+    dispute_deadline: str | None = None
     invoice_id: int | None = None
+    invoice_number: str = ""
     reverses_id: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class DisputeAnswered(Event):
+    """Accounts payable answered a vendor's dispute of a deduction."""
+
     dispute_id: int
+    number: int  # 1st, 2nd, ... dispute of the deduction
     deduction_id: int
+    deduction_reference: str
     outcome: str
     state: str
+    previous_state: str
+    amount_reversed: str
+    currency: str
+    reversal_id: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -218,23 +257,37 @@ class RemittancePaid(Event):
     remittance_id: int
     number: str
     currency: str
+    pay_date: str
+    gross_paid: str
+    deductions_total: str
+    reversals_total: str
+    discounts_total: str
+    credit_notes_total: str
     net_amount: str
-    pay_date: datetime.date | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ForecastPublished(Event):
-    forecast_id: int
-    marketplace: str
+    """A buyer published a new version of the vendor's demand forecasts."""
+
+    publication_id: int
     version: int
+    marketplaces: tuple[str, ...]
+    week_from: str
+    week_to: str
+    row_count: int
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PromotionEvent(Event):
     promotion_id: int
-    reference: str
+    reference: str  # the promotion's name
     state: str
     previous_state: str
+    promotion_type: str
+    marketplace: str
+    start_date: str
+    end_date: str
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -246,12 +299,16 @@ class PromotionShared(PromotionEvent):
 class PromotionConfirmed(PromotionEvent):
     """The vendor committed its supply (or revised the commitment)."""
 
+    confirmation_revision: int = 1
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PromotionDeclined(PromotionEvent):
-    pass
+    reason: str = ""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PromotionCancelled(PromotionEvent):
-    pass
+    """The buyer cancelled a promotion the vendor had seen (a draft's cancellation is no news to it)."""
+
+    reason: str = ""

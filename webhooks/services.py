@@ -1,7 +1,9 @@
 """Every write of the webhooks app, and the delivery of events to vendors' receivers.
 
-Other apps call `webhook_emit(vendor=..., event=..., data=...)` inside the transaction of their change;
-deliveries leave only after it commits. A worker sends each attempt (`webhook_delivery_attempt`), and a
+The domain's services publish typed events (vendor_portal/events.py); `webhook_deliveries_for_events`,
+subscribed inside the publishing transaction for every event type webhooks/payloads.py maps, writes a
+delivery per event and subscription listening to it (an outbox: it commits or rolls back with the change).
+Deliveries leave only after the commit. A worker sends each attempt (`webhook_delivery_attempt`), and a
 beat job (`webhook_deliveries_due`) picks up retries and attempts whose worker died.
 """
 from __future__ import annotations
@@ -23,12 +25,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vendor_portal import events as domain_events
 from vendor_portal.errors import DomainValidationError, InvalidTransitionError, NotFoundError
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor, audit_record, snapshot, to_jsonable
 from vendor_portal.services.notifications import notify_vendor_roles
 
-from . import signing
+from . import payloads, signing
 from .models import PING_EVENT, DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 AUDITED_FIELDS = ["url", "events", "description", "is_active", "secret_set_at", "previous_secret_until"]  # never a secret itself
@@ -210,8 +213,55 @@ def webhook_subscription_ping(*, scope, subscription_id: int, actor: Actor) -> W
 
 
 # Events and deliveries ---------------------------------------------------------------------------
+DELIVERY_BATCH = 2000  # rows per INSERT: a 10,000-claim match writes its deliveries in a few statements
+
+
+def webhook_deliveries_for_events(batch: list[domain_events.Event]) -> list[WebhookDelivery]:
+    """The outbox: for a batch of domain events of one type, a delivery per event and active subscription of
+    its vendor listening to its webhook event, all with the payload webhooks/payloads.py defines for it.
+
+    Subscribed IN_TRANSACTION (webhooks/apps.py): the deliveries commit or roll back with the change and
+    leave after the commit. One query finds the batch's subscribers, whatever its size; the deliveries are
+    inserted in batches of DELIVERY_BATCH."""
+    payload = payloads.payload_for(batch[0]) if batch else None
+    vendor_ids = {event.vendor_id for event in batch if event.vendor_id is not None}
+    if payload is None or not vendor_ids:
+        return []
+    listening: dict[int, list[int]] = {}
+    codes: dict[int, str] = {}
+    for subscription_id, vendor_id, code, subscribed in (
+        WebhookSubscription.objects.filter(vendor_id__in=vendor_ids, is_active=True).order_by("pk")
+        .values_list("pk", "vendor_id", "vendor__code", "events")
+    ):
+        if payload.event in (subscribed or []):
+            listening.setdefault(vendor_id, []).append(subscription_id)
+            codes[vendor_id] = code
+    if not listening:
+        return []
+    now = timezone.now()
+    created_at = now.isoformat()
+    deliveries = []
+    for event in batch:
+        subscription_ids = listening.get(event.vendor_id)
+        if not subscription_ids:
+            continue
+        event_id = uuid.uuid4()
+        # An event's fields are plain values (vendor_portal/events.py): its data is JSON as it is.
+        body = {"id": str(event_id), "event": payload.event, "version": payloads.VERSION, "created_at": created_at,
+                "vendor": codes[event.vendor_id], "data": payload.data(event)}
+        deliveries.extend(
+            WebhookDelivery(subscription_id=subscription_id, vendor_id=event.vendor_id, event=payload.event, event_id=event_id, payload=body,
+                            next_attempt_at=now)
+            for subscription_id in subscription_ids
+        )
+    deliveries = WebhookDelivery.objects.bulk_create(deliveries, batch_size=DELIVERY_BATCH)
+    _deliver_on_commit([delivery.pk for delivery in deliveries])
+    return deliveries
+
+
 def webhook_emit(*, vendor, event: str, data: dict) -> list[WebhookDelivery]:
-    """Queue `event` for every active subscription of `vendor` listening to it.
+    """Queue `event` with this `data` for every active subscription of `vendor` listening to it (the domain's
+    events go through `webhook_deliveries_for_events`; this is for a payload built by hand).
 
     Call it inside the transaction of the change it reports: deliveries leave after the commit and
     never for a rolled-back change. Costs one query when nobody subscribes."""
@@ -230,7 +280,8 @@ def webhook_emit(*, vendor, event: str, data: dict) -> list[WebhookDelivery]:
 def _create_deliveries(subscriptions, *, vendor, event: str, data: dict) -> list[WebhookDelivery]:
     now = timezone.now()
     event_id = uuid.uuid4()
-    payload = {"id": str(event_id), "event": event, "created_at": now.isoformat(), "vendor": vendor.code, "data": to_jsonable(data)}
+    payload = {"id": str(event_id), "event": event, "version": payloads.VERSION, "created_at": now.isoformat(), "vendor": vendor.code,
+               "data": to_jsonable(data)}
     deliveries = WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(subscription=subscription, vendor=vendor, event=event, event_id=event_id, payload=payload, next_attempt_at=now)

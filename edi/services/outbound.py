@@ -1,7 +1,8 @@
-"""Outbound X12: the 850 of a new purchase order and the 820 remittance advice, for the vendor's active
-trading partner."""
+"""Outbound X12: the 850 of a new purchase order and the 820 remittance advice of a payment, for the
+vendor's active trading partner (edi/subscribers.py sends them when the domain publishes the news)."""
 from __future__ import annotations
 
+import logging
 import re
 
 from django.conf import settings
@@ -11,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from edi import x12
 from purchase_orders.models import PurchaseOrder, PurchaseOrderType, UnitOfMeasure
-from vendor_portal.errors import DomainValidationError
+from reconciliation.models import Remittance, RemittanceLineKind
+from vendor_portal.errors import DomainValidationError, PortalError
 from vendor_portal.models import Vendor, VendorAccount
 from vendor_portal.services.audit import Actor
 
@@ -19,6 +21,8 @@ from ..models import ControlNumberKind, Direction, Interchange, TransactionRecor
 from ._common import X12_UNITS
 from .interchanges import _allocate, _OutboundSet, _store_outbound
 from .partners import _x12_partner, active_partner, retailer_partner
+
+logger = logging.getLogger(__name__)
 
 # Outbound: 850 -------------------------------------------------------------------------------------
 ORDER_TYPES = {  # BEG02 (92)
@@ -122,3 +126,37 @@ def edi_remittance_820(*, vendor: Vendor, remittance: x12.Remittance, actor: Act
             partner=partner, isa_control_number=isa_number, text=text, actor=actor, action="edi_interchange.send",
             sets=[_OutboundSet("820", group_number, set_number, reference=remittance.trace_number, obj=remittance_object)],
         )
+
+
+def x12_remittance(remittance: Remittance) -> x12.Remittance:
+    """The 820 of a paid remittance: its invoices (RMR*IV), credit notes netted (RMR*CM) and adjustments (ADX)."""
+    invoices, adjustments = [], []
+    for line in remittance.lines.select_related("invoice").order_by("sequence"):
+        if line.kind == RemittanceLineKind.INVOICE_PAID:
+            invoices.append(x12.RemittedInvoice(invoice_number=line.reference, amount_paid=line.amount, invoice_amount=line.amount))
+        elif line.kind == RemittanceLineKind.CREDIT_NOTE:
+            # RMR*CM: the credit memo, with what this payment nets of it (negative) beside its full amount.
+            total = line.invoice.grand_total if line.invoice_id else -line.amount
+            invoices.append(x12.RemittedInvoice(invoice_number=line.reference, amount_paid=line.amount, invoice_amount=-total, reference_qualifier="CM"))
+        else:
+            reason = {"discount": "CS", "reversal": "CS"}.get(line.kind, "01" if "PC-" in line.reference else "06" if "SC-" in line.reference else "CS")
+            adjustments.append(x12.Adjustment(amount=line.amount, reason_code=reason, reference_qualifier="CR", reference_id=line.reference))
+    return x12.Remittance(
+        trace_number=remittance.number, payment_amount=remittance.net_amount, payment_date=remittance.pay_date, currency=remittance.currency,
+        parties=[x12.Party(entity_code="PR", name="Retailer"), x12.Party(entity_code="PE", name=remittance.vendor.name[:60])],
+        invoices=invoices, adjustments=adjustments,
+    )
+
+
+def edi_remittance_paid_820(*, remittance_id: int, actor: Actor | None = None) -> Interchange | None:
+    """The 820 of a remittance just paid, for a vendor with an active trading partner (None for the others, and
+    when it cannot be written: a payment is never stopped by its 820, which is logged instead)."""
+    remittance = Remittance.objects.select_related("vendor").get(pk=remittance_id)
+    if active_partner(remittance.vendor) is None:
+        return None
+    try:
+        with transaction.atomic():  # a savepoint: an 820 that cannot be written never stops the payment
+            return edi_remittance_820(vendor=remittance.vendor, remittance=x12_remittance(remittance), actor=actor, remittance_object=remittance)
+    except PortalError as error:
+        logger.warning("No EDI 820 for remittance %s: %s", remittance.number, error)
+        return None

@@ -13,6 +13,7 @@ The pre-flight match shows the claims the retailer's 3-way match would raise, be
 - checks: the hard checks and the pre-flight match
 - submission: submission and its approval (registers the invoice_submission approval kind)
 - decisions: accounts payable's decisions
+- matching: the states the 3-way match decides, set in bulk (audited, published, notified)
 - pdf: the invoice's PDF/A
 - _common: helpers the modules share
 """

@@ -1,10 +1,11 @@
-"""What the invoicing service modules share: refusals, the vendor check, the locked
-read of an invoice, the duplicate-number error, and a state change with its audit row and notices."""
+"""What the invoicing service modules share: refusals, the vendor check, the locked read of an invoice, the
+duplicate-number error, and a state change with its audit row, event and notices."""
 from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vendor_portal import events
 from vendor_portal.errors import DomainValidationError, FieldError, ForbiddenError, InvalidTransitionError, NotFoundError, field_error
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor, audit_record, snapshot
@@ -52,7 +53,19 @@ def _set_state(invoice: Invoice, state: str, actor: Actor, *, action: str, extra
     if note:
         after["note"] = note
     audit_record(actor=actor, action=action, obj=invoice, before=before, after=after)
+    events.publish(_state_event(invoice, previous_state=before["state"], channel=actor.channel, reason=note))
     _notify_state(invoice)
+
+
+# The states other apps react to have their own event type (reconciliation matches on both).
+STATE_EVENTS = {InvoiceState.SUBMITTED: events.InvoiceSubmitted, InvoiceState.ACCEPTED: events.InvoiceAccepted}
+
+
+def _state_event(invoice: Invoice, *, previous_state: str, channel: str, reason: str = "") -> events.InvoiceStateChanged:
+    return STATE_EVENTS.get(invoice.state, events.InvoiceStateChanged)(
+        vendor_id=invoice.vendor_id, channel=channel, invoice_id=invoice.pk, number=invoice.number, invoice_type=invoice.invoice_type,
+        state=invoice.state, previous_state=previous_state or "", total=str(invoice.grand_total), currency=invoice.currency, reason=reason,
+    )
 
 
 def _notify_state(invoice: Invoice) -> None:

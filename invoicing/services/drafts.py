@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from vendor_portal import events
 from vendor_portal.errors import DomainValidationError, InvalidTransitionError, field_error
 from vendor_portal.services.audit import Actor, audit_record
 
 from ..models import Invoice, InvoiceCharge, InvoiceLine, InvoiceSource, InvoiceTax, InvoiceType
-from ._common import _duplicate_number_error, _locked_invoice, _refuse, _require_vendor
+from ._common import _duplicate_number_error, _locked_invoice, _refuse, _require_vendor, _state_event
 from .document import InvoiceDocument, default_parties
 from .inputs import InvoiceInput
 from .payload import build_document
@@ -64,6 +65,8 @@ def _store_new(document: InvoiceDocument, actor: Actor) -> Invoice:
             _check_number_free(invoice)
             _save_document(document, replace_rows=False)
             audit_record(actor=actor, action="invoice.create", obj=invoice, after=document.audit_state())
+            # A new draft enters its first state: subscribers to state changes have always heard of it.
+            events.publish(_state_event(invoice, previous_state="", channel=actor.channel))
     except IntegrityError:
         _refuse([_duplicate_number_error(invoice)])
     return invoice

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
+from vendor_portal import events
 from vendor_portal.errors import DomainValidationError, FieldError, field_error, with_refs
 from vendor_portal.models import Marketplace, Product, Vendor
 from vendor_portal.roles import Role
@@ -182,6 +183,10 @@ def forecast_publish(*, scope, vendor, rows: list[ForecastRow], actor: Actor, so
                 "products": [f"{sku}/{mp}" for sku, mp in pairs[:AUDIT_LIST_LIMIT]],
             },
         )
+        events.publish(events.ForecastPublished(
+            vendor_id=vendor.pk, channel=actor.channel, publication_id=publication.pk, version=version, marketplaces=tuple(marketplaces),
+            week_from=publication.week_from.isoformat(), week_to=publication.week_to.isoformat(), row_count=publication.row_count,
+        ))
         single_marketplace = next(row.marketplace for row in checked.rows) if len(marketplaces) == 1 else None
         notify_vendor_roles(
             vendor=vendor, roles=[Role.VENDOR_ADMIN, Role.VENDOR_OPS], marketplace=single_marketplace, kind="forecast_published",

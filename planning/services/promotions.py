@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vendor_portal import events
 from vendor_portal.errors import DomainValidationError, FieldError, ForbiddenError, InvalidTransitionError, NotFoundError, field_error, with_refs
 from vendor_portal.models import Marketplace, Product, User, Vendor
 from vendor_portal.roles import Action, Role
@@ -220,6 +221,14 @@ def promotion_update(*, scope, promotion_id, data: PromotionInput, actor: Actor,
     return promotion
 
 
+def _publish(event_type: type[events.PromotionEvent], promotion: Promotion, actor: Actor, *, previous_state: str, **fields) -> None:
+    events.publish(event_type(
+        vendor_id=promotion.vendor_id, channel=actor.channel, promotion_id=promotion.pk, reference=promotion.name, state=promotion.state,
+        previous_state=previous_state, promotion_type=promotion.promotion_type, marketplace=promotion.marketplace.code,
+        start_date=promotion.start_date.isoformat(), end_date=promotion.end_date.isoformat(), **fields,
+    ))
+
+
 def _promotion_url(promotion) -> str:
     return f"/planning/promotions/{promotion.pk}/"
 
@@ -237,6 +246,7 @@ def promotion_share(*, scope, promotion_id, actor: Actor, now=None) -> Promotion
         promotion.shared_by = actor.user
         _set_state(promotion, PromotionState.SHARED, extra_fields=["shared_at", "shared_by"])
         audit_record(actor=actor, action="promotion.share", obj=promotion, before=before, after=snapshot(promotion, PROMOTION_AUDITED))
+        _publish(events.PromotionShared, promotion, actor, previous_state=before["state"])
         notify_vendor_roles(
             vendor=promotion.vendor, roles=CONFIRMERS, marketplace=promotion.marketplace, kind="promotion_shared",
             title=_("Promotion to confirm: %(name)s") % {"name": promotion.name},
@@ -263,6 +273,7 @@ def promotion_cancel(*, scope, promotion_id, actor: Actor, reason: str = "") -> 
         action = "promotion.cancel" if was_shared else "promotion.cancel_draft"
         audit_record(actor=actor, action=action, obj=promotion, before=before, after=snapshot(promotion, PROMOTION_AUDITED))
         if was_shared:
+            _publish(events.PromotionCancelled, promotion, actor, previous_state=before["state"], reason=promotion.cancel_reason)
             notify_vendor_roles(
                 vendor=promotion.vendor, roles=CONFIRMERS, marketplace=promotion.marketplace, kind="promotion_cancelled",
                 title=_("Promotion cancelled: %(name)s") % {"name": promotion.name}, body=reason, url=_promotion_url(promotion),
@@ -356,6 +367,7 @@ def promotion_confirm(*, scope, promotion_id, commitments: list[LineCommitment],
         promotion.confirmation_revision += 1
         _set_state(promotion, PromotionState.CONFIRMED, extra_fields=["responded_at", "responded_by_label", "decline_reason", "confirmation_revision"])
         audit_record(actor=actor, action="promotion.confirm", obj=promotion, before=before_state, after=_promotion_state(promotion, lines.values()))
+        _publish(events.PromotionConfirmed, promotion, actor, previous_state=before_state["state"], confirmation_revision=promotion.confirmation_revision)
         _audit_lines(changed, actor, promotion.vendor, "promotion_line.commit", before=line_before)
         committed = sum(line.committed_units or 0 for line in lines.values())
         expected = sum(line.expected_units for line in lines.values())
@@ -391,6 +403,7 @@ def promotion_decline(*, scope, promotion_id, reason: str, actor: Actor, now=Non
         promotion.decline_reason = reason
         _set_state(promotion, PromotionState.DECLINED, extra_fields=["responded_at", "responded_by_label", "decline_reason"])
         audit_record(actor=actor, action="promotion.decline", obj=promotion, before=before, after=_promotion_state(promotion, lines))
+        _publish(events.PromotionDeclined, promotion, actor, previous_state=before["state"], reason=reason)
         _audit_lines(withdrawn, actor, promotion.vendor, "promotion_line.withdraw", before=line_before)
         _tell_buyers(
             promotion, kind="promotion_declined",

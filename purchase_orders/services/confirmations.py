@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vendor_portal import events
 from vendor_portal.errors import DomainValidationError, FieldError, InvalidTransitionError, field_error, with_refs
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 
@@ -226,6 +227,10 @@ def purchase_order_acknowledge(
         po.has_unconfirmed_changes = False
         po.save()
         audit_record(actor=actor, action="purchase_order.acknowledge", obj=po, before=po_before, after=snapshot(po, PO_AUDITED))
+        events.publish(events.PurchaseOrderAcknowledged(
+            vendor_id=po.vendor_id, channel=actor.channel, purchase_order_id=po.pk, number=po.number, state=po.state,
+            previous_state=po_before["state"], revision=revision,
+        ))
     return po
 
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vendor_portal import events
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.services.notifications import notify_vendor_roles
 
@@ -54,7 +55,12 @@ def purchase_orders_cancel_unconfirmed(*, now: datetime.datetime | None = None) 
             po = PurchaseOrder.objects.select_for_update().filter(pk=po_id, state=PurchaseOrderState.NEW).first()
             if po is None:
                 continue
-            _set_state(po, PurchaseOrderState.CANCELLED, Actor.system(), action="purchase_order.cancel_unconfirmed", note="unconfirmed past the ship window")
+            actor = Actor.system()
+            _set_state(po, PurchaseOrderState.CANCELLED, actor, action="purchase_order.cancel_unconfirmed", note="unconfirmed past the ship window")
+            events.publish(events.PurchaseOrderCancelled(
+                vendor_id=po.vendor_id, channel=actor.channel, purchase_order_id=po.pk, number=po.number, state=po.state,
+                previous_state=PurchaseOrderState.NEW, reason="unconfirmed past the ship window", unconfirmed=True,
+            ))
             notify_vendor_roles(
                 vendor=po.vendor, roles=CONFIRMERS, marketplace=po.marketplace, kind="po_cancelled",
                 title=_("PO %(number)s was cancelled: not confirmed before its ship window closed") % {"number": po.number},

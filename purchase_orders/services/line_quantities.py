@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from vendor_portal import events
 from vendor_portal.errors import DomainValidationError, field_error
 from vendor_portal.services.audit import Actor, audit_record
 
@@ -77,6 +78,13 @@ def purchase_order_lines_record_receipt(*, quantities: dict[int, tuple[int, int]
                 before=before, after={"received_quantity": line.received_quantity, "damaged_quantity": line.damaged_quantity},
             )
             purchase_orders[line.purchase_order_id] = line.purchase_order
+        received: dict[int, list[int]] = {}
+        for line in lines:
+            received.setdefault(line.purchase_order.vendor_id, []).append(line.pk)
+        events.publish(*(
+            events.PurchaseOrderLinesReceived(vendor_id=vendor_id, channel=actor.channel, purchase_order_line_ids=tuple(line_ids))
+            for vendor_id, line_ids in received.items()
+        ))
         for po in PurchaseOrder.objects.select_for_update().filter(pk__in=purchase_orders).order_by("pk"):
             po_lines = list(po.lines.all())
             fully_received = all(line.open_to_ship == 0 and line.received_quantity >= line.shipped_quantity for line in po_lines)

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vendor_portal import events
 from vendor_portal.errors import DomainValidationError, FieldError, InvalidTransitionError, field_error, with_refs
 from vendor_portal.models import Product, Vendor
 from vendor_portal.services.audit import Actor, audit_record, snapshot
@@ -198,6 +199,11 @@ def purchase_order_create(*, data: PurchaseOrderInput, actor: Actor) -> Purchase
             )
             for line in lines:
                 audit_record(actor=actor, action="purchase_order_line.create", obj=line, vendor=data.vendor, after=snapshot(line, LINE_AUDITED))
+            events.publish(events.PurchaseOrderCreated(
+                vendor_id=po.vendor_id, channel=actor.channel, purchase_order_id=po.pk, number=po.number, state=po.state,
+                marketplace=data.marketplace.code, ship_to=data.ship_to.code, ship_window_start=po.ship_window_start.isoformat(),
+                ship_window_end=po.ship_window_end.isoformat(),
+            ))
             notify_vendor_roles(
                 vendor=data.vendor,
                 roles=CONFIRMERS,
@@ -284,6 +290,11 @@ def purchase_order_change(*, scope, number: str, actor: Actor, lines: list[LineC
             po.has_unconfirmed_changes = po.acknowledged_at is not None
         po.save()
         audit_record(actor=actor, action="purchase_order.change", obj=po, before=before, after=snapshot(po, PO_AUDITED))
+        # Cancelling every line cancels the PO: the same news as a cancellation.
+        changed = events.PurchaseOrderCancelled if po.state == PurchaseOrderState.CANCELLED else events.PurchaseOrderChanged
+        events.publish(changed(
+            vendor_id=po.vendor_id, channel=actor.channel, purchase_order_id=po.pk, number=po.number, state=po.state, previous_state=before["state"],
+        ))
         notify_vendor_roles(
             vendor=po.vendor,
             roles=CONFIRMERS,
@@ -301,7 +312,12 @@ def purchase_order_cancel(*, scope, number: str, actor: Actor, reason: str = "")
         po = _locked_po(scope, number)
         if not po.can_transition_to(PurchaseOrderState.CANCELLED):
             raise InvalidTransitionError(_("PO %(number)s cannot be cancelled: it is %(state)s.") % {"number": po.number, "state": po.get_state_display().lower()})
+        previous_state = po.state
         _set_state(po, PurchaseOrderState.CANCELLED, actor, action="purchase_order.cancel", note=reason)
+        events.publish(events.PurchaseOrderCancelled(
+            vendor_id=po.vendor_id, channel=actor.channel, purchase_order_id=po.pk, number=po.number, state=po.state,
+            previous_state=previous_state, reason=reason,
+        ))
         notify_vendor_roles(
             vendor=po.vendor, roles=CONFIRMERS, marketplace=po.marketplace, kind="po_cancelled",
             title=_("Purchase order %(number)s was cancelled") % {"number": po.number}, body=reason, url=f"/purchase-orders/{po.number}/",

@@ -8,8 +8,8 @@ payment runs, remittances. The names are stable, used by the screens and the API
 - _common: what the modules share
 
 Side effects: every write is audited; vendors are notified (deduction raised, dispute answered, payment
-sent) and AP is notified of new disputes. Webhooks `deduction.raised`, `dispute.answered` and `payment.sent`
-follow the audit rows ("deduction.raise", "dispute.answer", "remittance.pay", mapped in webhooks/events.py);
-the engine hands its bulk-written audit rows to the same mapping. Vendors with an active EDI trading
-partner get an 820 with each payment.
+sent) and AP is notified of new disputes. Next to their audit rows the services (and the engine) publish
+DeductionRaised, DisputeAnswered and RemittancePaid (vendor_portal/events.py): the webhooks app turns them
+into `deduction.raised`, `dispute.answered` and `payment.sent`, and the edi app sends an 820 with each
+payment to vendors with an active trading partner. Reconciliation imports neither.
 """

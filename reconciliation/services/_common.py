@@ -1,7 +1,8 @@
-"""What the reconciliation service modules share: who is notified, the retailer check, refusals, and the
-facts of a deduction as its audit rows (and so its webhooks) carry them."""
+"""What the reconciliation service modules share: who is notified, the retailer check, refusals, the
+facts of a deduction as its audit rows carry them, and its DeductionRaised event."""
 from __future__ import annotations
 
+from vendor_portal import events
 from vendor_portal.errors import DomainValidationError, ForbiddenError, field_error
 from vendor_portal.roles import Role
 
@@ -24,12 +25,21 @@ def _refuse(message: str, field: str | None = None, code: str = "invalid"):
     raise DomainValidationError(message, errors=[field_error(None, field, message, code)])
 
 
-# Webhooks follow the audit trail (webhooks/events.py maps "deduction.raise", "dispute.answer" and
-# "remittance.pay"); these shapes go into those audit rows so the deliveries carry the facts.
 def deduction_event_data(deduction: Deduction) -> dict:
+    """What the audit rows of a deduction raised by hand (and of a dispute's answer) record of it."""
     return {
         "id": deduction.pk, "reference": deduction.reference, "kind": deduction.kind, "reason": deduction.reason,
         "variance_type": deduction.variance_type, "amount": {"amount": str(deduction.amount), "currency": deduction.currency},
         "status": deduction.status, "invoice_id": deduction.invoice_id, "reverses_id": deduction.reverses_id,
         "dispute_deadline": deduction.dispute_deadline.isoformat() if deduction.dispute_deadline else None,
     }
+
+
+def deduction_raised(deduction: Deduction, *, channel: str, invoice_number: str = "") -> events.DeductionRaised:
+    """The news of a deduction just raised (a claim, a chargeback, a reversal): publish it next to its audit row."""
+    return events.DeductionRaised(
+        vendor_id=deduction.vendor_id, channel=channel, deduction_id=deduction.pk, reference=deduction.reference, kind=deduction.kind,
+        reason=deduction.reason, variance_type=deduction.variance_type, amount=str(deduction.amount), currency=deduction.currency,
+        status=deduction.status, dispute_deadline=deduction.dispute_deadline.isoformat() if deduction.dispute_deadline else None,
+        invoice_id=deduction.invoice_id, invoice_number=invoice_number, reverses_id=deduction.reverses_id,
+    )

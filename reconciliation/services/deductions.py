@@ -15,6 +15,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from invoicing.models import Invoice
+from vendor_portal import events
 from vendor_portal.errors import NotFoundError
 from vendor_portal.roles import Action, Role
 from vendor_portal.services.audit import Actor, audit_record
@@ -22,7 +23,7 @@ from vendor_portal.services.notifications import notify_vendor_roles
 from vendor_portal.tenancy import Scope
 
 from ..models import ZERO, Deduction, DeductionKind, DeductionReason, marketplace_today, money
-from ._common import FINANCE_ROLES, _refuse, _require_retailer, deduction_event_data
+from ._common import FINANCE_ROLES, _refuse, _require_retailer, deduction_event_data, deduction_raised
 
 
 def system_scope() -> Scope:
@@ -71,6 +72,7 @@ def deduction_create(*, scope, actor: Actor, vendor, marketplace, kind: str, rea
             dispute_deadline=marketplace_today(marketplace) + datetime.timedelta(days=days),
         )
         audit_record(actor=actor, action="deduction.raise", obj=deduction, after=deduction_event_data(deduction))
+        events.publish(deduction_raised(deduction, channel=actor.channel, invoice_number=invoice.number if invoice is not None else ""))
         notify_vendor_roles(
             vendor=vendor, roles=FINANCE_ROLES, marketplace=marketplace, kind="deduction_raised",
             title=_("Deduction %(ref)s: %(amount)s %(cur)s") % {"ref": deduction.reference, "amount": amount, "cur": deduction.currency},

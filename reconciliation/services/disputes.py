@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from vendor_portal import events
 from vendor_portal.errors import ConflictError, DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError, field_error
 from vendor_portal.models import Document
 from vendor_portal.roles import Action
@@ -26,7 +27,7 @@ from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_retailer_roles, notify_vendor_roles
 
 from ..models import ZERO, Deduction, DeductionKind, DeductionReason, DeductionStatus, Dispute, DisputeStatus, marketplace_today, money
-from ._common import AP_ROLES, DEDUCTION_AUDITED, FINANCE_ROLES, _refuse, _require_retailer, deduction_event_data
+from ._common import AP_ROLES, DEDUCTION_AUDITED, FINANCE_ROLES, _refuse, _require_retailer, deduction_event_data, deduction_raised
 from .deductions import deduction_reversed_total
 
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
@@ -159,6 +160,7 @@ def dispute_answer(*, scope, dispute_id, outcome: str, actor: Actor, amount=None
                 _refuse(_("A partial reversal is above zero and below %(left)s.") % {"left": remaining}, "amount", "out_of_range")
         if outcome != DisputeStatus.UPHELD and back <= 0:
             _refuse(_("Nothing is left to reverse."), "outcome", "nothing_left")
+        news = []
         if back > 0:
             reversal = Deduction.objects.create(
                 vendor=deduction.vendor, marketplace=deduction.marketplace, kind=DeductionKind.REVERSAL, reason=DeductionReason.DISPUTE_REVERSED,
@@ -167,6 +169,7 @@ def dispute_answer(*, scope, dispute_id, outcome: str, actor: Actor, amount=None
                 reverses=deduction, description=(_("Dispute %(n)s of %(ref)s approved") % {"n": dispute.number, "ref": deduction.reference})[:300],
             )
             audit_record(actor=actor, action="deduction.reverse", obj=reversal, after=snapshot(reversal, DEDUCTION_AUDITED))
+            news.append(deduction_raised(reversal, channel=actor.channel, invoice_number=reversal.invoice.number if reversal.invoice_id else ""))
             dispute.reversal = reversal
         before = snapshot(dispute, DISPUTE_AUDITED)
         dispute.status = outcome
@@ -179,10 +182,16 @@ def dispute_answer(*, scope, dispute_id, outcome: str, actor: Actor, amount=None
             **snapshot(dispute, DISPUTE_AUDITED), "state": dispute.status, "currency": deduction.currency,
             "deduction": {**deduction_event_data(deduction), "status": DEDUCTION_STATUS_FOR[outcome]},
         })
+        news.append(events.DisputeAnswered(
+            vendor_id=dispute.vendor_id, channel=actor.channel, dispute_id=dispute.pk, number=dispute.number, deduction_id=deduction.pk,
+            deduction_reference=deduction.reference, outcome=outcome, state=dispute.status, previous_state=before["status"],
+            amount_reversed=str(back), currency=deduction.currency, reversal_id=dispute.reversal_id,
+        ))
         before = snapshot(deduction, DEDUCTION_AUDITED)
         deduction.status = DEDUCTION_STATUS_FOR[outcome]
         deduction.save(update_fields=["status", "updated_at"])
         audit_record(actor=actor, action="deduction.answer", obj=deduction, before=before, after=snapshot(deduction, DEDUCTION_AUDITED))
+        events.publish(*news)
         notify_vendor_roles(
             vendor=deduction.vendor, roles=FINANCE_ROLES, marketplace=deduction.marketplace, kind="dispute_answered",
             title=_("Dispute of %(ref)s: %(outcome)s") % {"ref": deduction.reference, "outcome": DisputeStatus(outcome).label.lower()},

@@ -1,5 +1,5 @@
 """Payment runs: remittances put together for a pay date, approved by a second person, paid (invoices paid,
-deductions settled, credit notes netted, an EDI 820 to vendors trading by EDI) or cancelled.
+deductions settled, credit notes netted, RemittancePaid published: the webhooks and EDI's 820 follow) or cancelled.
 
 - `payment_run_create(*, scope, pay_date, actor, marketplace=None)` -> a run waiting for a second
   person's approval (maker/checker kind "payment_run", registered here; the requester can never approve);
@@ -27,7 +27,6 @@ Payment decisions (the plan itself is reconciliation/remittance_plan.py, shared 
 from __future__ import annotations
 
 import datetime
-import logging
 import uuid
 from collections import defaultdict
 from decimal import Decimal
@@ -38,7 +37,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invoicing.models import Invoice, InvoiceState
-from vendor_portal.errors import ConflictError, DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError, PortalError, field_error
+from vendor_portal import events
+from vendor_portal.errors import ConflictError, DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError, field_error
 from vendor_portal.roles import Action
 from vendor_portal.services.approvals import ApprovalKind, approval_decide, approval_request_create, register_approval_kind
 from vendor_portal.services.audit import Actor, audit_record, snapshot
@@ -47,7 +47,6 @@ from vendor_portal.services.notifications import notify_vendor_roles
 from ..models import Deduction, DeductionStatus, PaymentRun, PaymentRunStatus, Remittance, RemittanceLine, RemittanceLineKind
 from ._common import AP_ROLES, DEDUCTION_AUDITED, FINANCE_ROLES, _require_retailer
 
-logger = logging.getLogger(__name__)
 APPROVAL_KIND = "payment_run"
 RUN_AUDITED = ["number", "pay_date", "status", "approval_request_id", "approved_by_id", "approved_at", "paid_by_id", "paid_at"]
 REMITTANCE_AUDITED = ["number", "currency", "gross_paid", "deductions_total", "reversals_total", "discounts_total", "credit_notes_total", "net_amount"]
@@ -198,7 +197,8 @@ def payment_run_cancel(*, scope, run_id, actor: Actor) -> PaymentRun:
 
 
 def payment_run_pay(*, scope, run_id, actor: Actor) -> PaymentRun:
-    """Send the approved payment: invoices paid, deductions settled, remittances issued (PDF, webhooks, EDI 820)."""
+    """Send the approved payment: invoices paid, deductions settled, remittances issued (their PDF; RemittancePaid
+    for each, which webhooks and EDI's 820 follow)."""
     from invoicing.services.decisions import invoice_decide
 
     _require_retailer(scope, Action.RUN_PAYMENTS)
@@ -240,7 +240,13 @@ def payment_run_pay(*, scope, run_id, actor: Actor) -> PaymentRun:
                     "n": remittance.number, "net": remittance.net_amount, "cur": remittance.currency, "date": run.pay_date.isoformat()},
                 url=f"/payments/remittances/{remittance.pk}/",
             )
-            _send_edi_820(remittance, actor)
+            events.publish(events.RemittancePaid(
+                vendor_id=remittance.vendor_id, channel=actor.channel, remittance_id=remittance.pk, number=remittance.number,
+                currency=remittance.currency, pay_date=remittance.pay_date.isoformat(), gross_paid=str(remittance.gross_paid),
+                deductions_total=str(remittance.deductions_total), reversals_total=str(remittance.reversals_total),
+                discounts_total=str(remittance.discounts_total), credit_notes_total=str(remittance.credit_notes_total),
+                net_amount=str(remittance.net_amount),
+            ))
         remittance_ids = [r.pk for r in remittances]
         transaction.on_commit(lambda: _queue_documents(remittance_ids))
     return run
@@ -283,43 +289,6 @@ def remittance_event_data(remittance: Remittance) -> dict:
         "credit_notes_total": str(remittance.credit_notes_total), "net_amount": str(remittance.net_amount),
         "lines": [{"kind": l.kind, "reference": l.reference, "amount": str(l.amount)} for l in remittance.lines.all()],
     }
-
-
-def _send_edi_820(remittance: Remittance, actor: Actor) -> None:
-    """An 820 for vendors trading by EDI; nothing for the others."""
-    try:
-        from edi.services.outbound import edi_remittance_820
-        from edi.services.partners import active_partner
-        from edi.x12.remittance820 import Adjustment, RemittedInvoice
-        from edi.x12.remittance820 import Remittance as X12Remittance
-    except ImportError:
-        return
-    if active_partner(remittance.vendor) is None:
-        return
-    invoices = []
-    adjustments = []
-    for line in remittance.lines.all():
-        if line.kind == RemittanceLineKind.INVOICE_PAID:
-            invoices.append(RemittedInvoice(invoice_number=line.reference, amount_paid=line.amount, invoice_amount=line.amount))
-        elif line.kind == RemittanceLineKind.CREDIT_NOTE:
-            # RMR*CM: the credit memo, with what this payment nets of it (negative) beside its full amount.
-            total = line.invoice.grand_total if line.invoice_id else -line.amount
-            invoices.append(RemittedInvoice(invoice_number=line.reference, amount_paid=line.amount, invoice_amount=-total, reference_qualifier="CM"))
-        else:
-            reason = {"discount": "CS", "reversal": "CS"}.get(line.kind, "01" if "PC-" in line.reference else "06" if "SC-" in line.reference else "CS")
-            adjustments.append(Adjustment(amount=line.amount, reason_code=reason, reference_qualifier="CR", reference_id=line.reference))
-    from edi.x12.common import Party
-
-    x12 = X12Remittance(
-        trace_number=remittance.number, payment_amount=remittance.net_amount, payment_date=remittance.pay_date, currency=remittance.currency,
-        parties=[Party(entity_code="PR", name="Retailer"), Party(entity_code="PE", name=remittance.vendor.name[:60])],
-        invoices=invoices, adjustments=adjustments,
-    )
-    try:
-        with transaction.atomic():  # a savepoint: an 820 that cannot be written never stops the payment
-            edi_remittance_820(vendor=remittance.vendor, remittance=x12, actor=actor, remittance_object=remittance)
-    except PortalError as error:
-        logger.warning("No EDI 820 for remittance %s: %s", remittance.number, error)
 
 
 def _queue_documents(remittance_ids: list[int]) -> None:

@@ -7,9 +7,10 @@ import zoneinfo
 
 from django.utils.translation import gettext as _
 
+from vendor_portal import events
 from vendor_portal.errors import DomainValidationError, InvalidTransitionError, NotFoundError
 from vendor_portal.roles import Role
-from vendor_portal.services.audit import snapshot
+from vendor_portal.services.audit import Actor, snapshot
 
 from ..models import Shipment
 
@@ -47,6 +48,17 @@ def _header_snapshot(shipment: Shipment) -> dict:
 
 def _lines_snapshot(shipment: Shipment) -> list[dict]:
     return [{"purchase_order_line": line.purchase_order_line_id, "quantity": line.quantity} for line in shipment.lines.order_by("pk")]
+
+
+def _publish_asn(shipment: Shipment, actor: Actor, *, previous_state: str) -> None:
+    """News of an ASN sent or replaced, next to its audit row."""
+    numbers = shipment.lines.values_list("purchase_order_line__purchase_order__number", flat=True).distinct().order_by(
+        "purchase_order_line__purchase_order__number")
+    events.publish(events.AsnSubmitted(
+        vendor_id=shipment.vendor_id, channel=actor.channel, shipment_id=shipment.pk, shipment_identifier=shipment.shipment_identifier,
+        asn_type=shipment.asn_type, asn_revision=shipment.asn_revision, state=shipment.state, previous_state=previous_state,
+        ship_to=shipment.ship_to.code, purchase_order_numbers=tuple(numbers),
+    ))
 
 
 def _zone(name: str):

@@ -15,7 +15,7 @@ from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_retailer_roles, notify_vendor_roles
 
 from ..models import AsnType, ComplianceEvent, ComplianceEventKind, Shipment, ShipmentState, TransportMode
-from ._common import SHIPPERS, _header_snapshot, _lines_snapshot, _raise_if, _refuse_unless, _shipment_for_update, _zone
+from ._common import SHIPPERS, _header_snapshot, _lines_snapshot, _publish_asn, _raise_if, _refuse_unless, _shipment_for_update, _zone
 from .containers import ConfirmedCarton, ConfirmedPallet, given_container_errors, given_sscc_errors, given_ssccs, named_cartons, write_given_containers
 from .labels import _labels_outdate
 from .plans import ShipPlanLine, _carton_contents, _cartonize, _line_set_quantity, _named_lines, _write_cartons
@@ -67,6 +67,7 @@ def shipment_submit(*, scope, shipment_id, actor: Actor) -> Shipment:
         shipment.submitted_at = now
         shipment.save(update_fields=["state", "asn_type", "asn_revision", "submitted_at", "updated_at"])
         audit_record(actor=actor, action="shipment.submit", obj=shipment, before=before, after=_header_snapshot(shipment))
+        _publish_asn(shipment, actor, previous_state=before["state"])
         local_today = timezone.localdate(now, timezone=_zone(shipment.ship_to.time_zone))
         if local_today > shipment.ship_date:
             event = ComplianceEvent.objects.create(
@@ -186,6 +187,7 @@ def shipment_replace(
             actor=actor, action="shipment.replace", obj=shipment, before=before,
             after={**_header_snapshot(shipment), "lines": _lines_snapshot(shipment), "cartons": _carton_contents(shipment)},
         )
+        _publish_asn(shipment, actor, previous_state=before["state"])
         _raise_if(_asn_errors(shipment), _("The Replace ASN has errors; nothing was changed."))
     return shipment
 

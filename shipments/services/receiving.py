@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from purchase_orders.services.line_quantities import purchase_order_lines_record_receipt
+from vendor_portal import events
 from vendor_portal.errors import DomainValidationError, InvalidTransitionError, field_error, with_refs
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_vendor_roles
@@ -108,6 +109,12 @@ def receipt_create(
         if _header_snapshot(shipment) != before:
             shipment.save(update_fields=["state", "receiving_started_at", "received_at", "updated_at"])
             audit_record(actor=actor, action="shipment.receive", obj=shipment, before=before, after=_header_snapshot(shipment))
+        events.publish(events.ReceiptPosted(
+            vendor_id=shipment.vendor_id, channel=actor.channel, receipt_id=receipt.pk, shipment_id=shipment.pk,
+            shipment_identifier=shipment.shipment_identifier, shipment_state=shipment.state,
+            units_received=sum(line.quantity for line in receipt_lines), units_damaged=sum(line.damaged_quantity for line in receipt_lines),
+            purchase_order_line_ids=tuple(sorted(by_po_line)),
+        ))
         if complete:
             notify_vendor_roles(
                 vendor=shipment.vendor, roles=SHIPPERS, marketplace=shipment.marketplace, kind="shipment_received",

@@ -136,4 +136,4 @@ def test_answer_is_sent_to_the_vendors_webhook_once(vendor):
     answer(opened, DisputeStatus.PARTLY_REVERSED, amount="15.00")
     [delivery] = WebhookDelivery.objects.filter(event="dispute.answered")
     assert delivery.payload["data"]["state"] == "partly_reversed"
-    assert delivery.payload["data"]["changes"]["amount_reversed"] == "15.00"
+    assert delivery.payload["data"]["amount_reversed"] == "15.00" and delivery.payload["data"]["outcome"] == "partly_reversed"

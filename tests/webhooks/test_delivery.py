@@ -46,7 +46,7 @@ def test_emitted_event_reaches_the_receiver_signed_with_the_documented_headers(v
     assert abs(int(headers["X-Portal-Timestamp"]) - timezone.now().timestamp()) < 60
     body = request["json"]
     assert body == {
-        "id": str(delivery.event_id), "event": "purchase_order.created", "created_at": body["created_at"], "vendor": "ACME",
+        "id": str(delivery.event_id), "event": "purchase_order.created", "version": 2, "created_at": body["created_at"], "vendor": "ACME",
         "data": {"purchase_order": "4Z32PABC", "total": "10.20", "due": "2026-12-01"},
     }
     delivery.refresh_from_db()

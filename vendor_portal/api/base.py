@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vendor_portal.errors import ConflictError, DomainValidationError
-from vendor_portal.models import ApiToken, IdempotencyRecord
+from vendor_portal.models import ApiToken, Channel, IdempotencyRecord
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import scope_for_token, scope_for_user
 
@@ -49,6 +49,8 @@ class PortalAPIMixin:
     actions: dict = {}
     # True where a person must act (maker/checker decisions): tokens are refused whatever their scopes.
     people_only = False
+    # The door its writes are audited (and published) as coming through, a signed-in person's too.
+    channel = Channel.API
 
     def required_action(self, request):
         drf_action = getattr(self, "action", None)
@@ -58,7 +60,7 @@ class PortalAPIMixin:
 
     @property
     def actor(self) -> Actor:
-        return Actor.from_request(self.request)
+        return Actor.from_request(self.request, channel=self.channel)
 
     # Idempotency-Key ------------------------------------------------------------------------
     def initial(self, request, *args, **kwargs):

@@ -27,10 +27,12 @@ class Actor:
 
     @classmethod
     def from_request(cls, request, channel: str | None = None) -> "Actor":
+        """The door's view names its channel (the API's base view says API, EDI's views EDI); otherwise a
+        token means the API and a person the screens."""
         token = getattr(request, "auth_token", None)
         user = request.user if getattr(request.user, "pk", None) and not token else None
         if channel is None:
-            channel = Channel.API if token or request.path.startswith(("/api/", "/vendor/")) else Channel.WEB
+            channel = Channel.API if token else Channel.WEB
         return cls(user=user, token=token, channel=channel, request_id=getattr(request, "request_id", ""))
 
     @property

@@ -30,15 +30,27 @@ DELIVERY = {
     "payload": {
         "id": "5b0f6f0e-4a53-4c0e-9d56-0a3c6a0c2f1e",
         "event": "purchase_order.created",
+        "version": 2,
         "created_at": "2026-11-27T09:00:00+00:00",
         "vendor": "ACME",
-        "data": {"purchase_order": "4Z32PABC", "marketplace": "US"},
+        "data": {
+            "object_type": "purchase_orders.purchaseorder", "object_id": "4711", "reference": "4Z32PABC", "state": "new",
+            "previous_state": None, "channel": "api", "number": "4Z32PABC", "marketplace": "US", "ship_to": "ABE2",
+            "ship_window_start": "2026-12-01T08:00:00+00:00", "ship_window_end": "2026-12-08T08:00:00+00:00",
+        },
     },
     "attempt_log": [
         {"at": "2026-11-27T09:00:00.120000+00:00", "status_code": None, "error": "timed out", "duration_ms": 10002},
         {"at": "2026-11-27T09:00:31.004000+00:00", "status_code": 503, "error": "HTTP 503: Service Unavailable", "duration_ms": 48},
     ],
 }
+def event_type(payload) -> dict:
+    """An entry of GET /api/v1/webhooks/event-types, from webhooks/payloads.py."""
+    from ..payloads import VERSION
+
+    return {"event": payload.event, "label": payload.label, "version": VERSION, "description": str(payload.when), "schema": payload.schema()}
+
+
 NOT_FOUND = OpenApiExample("Not found", value={"errors": [{"code": "not_found", "message": "Not found.", "field": None}]})
 FORBIDDEN = OpenApiExample(
     "Not allowed", value={"errors": [{"code": "permission_denied", "message": "Your role or token scopes do not allow this action.", "field": None}]},

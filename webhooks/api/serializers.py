@@ -64,3 +64,13 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "id", "subscription", "event", "event_id", "status", "attempts", "response_status_code", "last_error",
             "next_attempt_at", "delivered_at", "created_at", "resend_of", "payload", "attempt_log",
         ]
+
+
+class WebhookEventTypeSerializer(serializers.Serializer):
+    """One public webhook event: what `data` a delivery of it carries (webhooks/payloads.py)."""
+
+    event = serializers.ChoiceField(choices=WebhookEvent.choices, help_text=_("The name subscriptions list and deliveries carry."))
+    label = serializers.CharField()
+    version = serializers.IntegerField(help_text=_("The payload's version, also in every delivery's envelope."))
+    description = serializers.CharField(help_text=_("When it is sent."))
+    schema = serializers.JSONField(help_text=_("JSON Schema (2020-12) of the delivery's `data`."))

@@ -1,21 +1,24 @@
 """/api/v1/webhooks/: the vendor's webhook subscriptions, their delivery logs, secret rotation, test pings
-and resends. Vendor admins, or tokens with the "webhooks" scope. Writes go through webhooks.services."""
+and resends. Vendor admins, or tokens with the "webhooks" scope. Writes go through webhooks.services.
+/api/v1/webhooks/event-types documents every event's payload (webhooks/payloads.py), for anyone signed in."""
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from vendor_portal.api.base import ScopedGenericViewSet
+from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet
 from vendor_portal.api.errors import documented_error
 from vendor_portal.errors import DomainValidationError
 
 from .. import services
-from ..models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from ..models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
+from ..payloads import BY_EVENT, PAYLOADS
 from ..permissions import MANAGE_WEBHOOKS
-from .examples import CREATE_REQUEST, DELIVERY, FORBIDDEN, NOT_FOUND, SECRET, SUBSCRIPTION
+from .examples import CREATE_REQUEST, DELIVERY, FORBIDDEN, NOT_FOUND, SECRET, SUBSCRIPTION, event_type
 from .serializers import (
     WebhookDeliverySerializer,
+    WebhookEventTypeSerializer,
     RotateSecretInputSerializer,
     WebhookSubscriptionInputSerializer,
     WebhookSubscriptionSerializer,
@@ -214,3 +217,26 @@ class WebhookDeliveryViewSet(ScopedGenericViewSet):
         delivery = services.webhook_delivery_resend(scope=request.scope, delivery_id=original.pk, actor=self.actor)
         delivery.refresh_from_db()
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+
+class WebhookEventTypeListView(PortalAPIView):
+    """The catalogue of webhook events and their payloads: documentation, readable by anyone signed in or with a token."""
+
+    actions = {"GET": None}
+
+    @extend_schema(
+        tags=TAGS, summary="Webhook events and their payloads", operation_id="webhook_event_types",
+        description=(
+            "Every event a subscription can list, with when it is sent and the JSON Schema (2020-12) of the `data` its deliveries "
+            "carry, so a receiver can generate its types. Each delivery is a POST of `{id, event, version, created_at, vendor, data}`: "
+            "`id` is the event's id (deduplicate on it; resends keep it), `version` the payload's version (2: `data` has "
+            "`object_type`, `object_id`, `reference`, `state`, `previous_state`, `channel` and the event's own fields; version 1 "
+            "had `action` and `changes` instead). Adding a field keeps the version; removing or changing one raises it."
+        ),
+        responses={200: WebhookEventTypeSerializer(many=True),
+                   403: documented_error(str(_("Signed-in people with a role in the portal, and API tokens, may read it.")), FORBIDDEN)},
+        examples=[OpenApiExample("The invoice event (one of the list)", response_only=True,
+                                 value=event_type(BY_EVENT[WebhookEvent.INVOICE_STATE_CHANGED]))],
+    )
+    def get(self, request):
+        return Response(WebhookEventTypeSerializer([event_type(payload) for payload in PAYLOADS], many=True).data)
