@@ -13,4 +13,4 @@ RUN SECRET_KEY=build-only DATABASE_URL=postgres://build-only@localhost/unused py
 RUN useradd --create-home portal && mkdir -p /app/var && chown -R portal /app/var
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "vendor_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "python:vendor_portal.gunicorn", "vendor_portal.wsgi:application"]

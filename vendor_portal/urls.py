@@ -4,13 +4,14 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from vendor_portal import views
+from vendor_portal import health
 from vendor_portal.auth_views import PasswordChangeView, PasswordResetConfirmView
 
 admin.site.site_header = "Vendor Portal back office"
 
 urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),

@@ -2,8 +2,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,12 +25,6 @@ from vendor_portal.services.vendors import bank_details_change_request
 from vendor_portal.tenancy import get_visible_or_404
 
 PAGE_SIZE = 50
-
-
-def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
 
 
 @portal_view()

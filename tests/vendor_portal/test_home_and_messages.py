@@ -96,7 +96,3 @@ def test_home_shows_counts_for_approvals_waiting(client, vendor):
     page = client.get("/").content.decode()
     assert "Approvals waiting for you" in page
     assert '<div class="count">1</div><div>Approvals waiting for you' in page
-
-
-def test_healthz(client, db):
-    assert client.get("/healthz").json() == {"status": "ok"}

@@ -80,7 +80,7 @@ for _module in APP_TENANCY:
     OBJECT_KWARGS.update(_module.URL_KWARGS)
 SKIP_PREFIXES = ("admin/", "static/", "media/", "__debug__")
 # Public or per-person pages with no vendor data (the API schema's examples use GS1's own sample prefix).
-NOT_TENANT_DATA = {"set_language", "logout", "password_reset_confirm", "javascript-catalog", "healthz", "api_schema", "api_docs"}
+NOT_TENANT_DATA = {"set_language", "logout", "password_reset_confirm", "javascript-catalog", "healthz", "readyz", "api_schema", "api_docs"}
 
 
 def _routes():
