@@ -263,6 +263,7 @@ SPECTACULAR_SETTINGS = {
         "PromotionStateEnum": "planning.models.PromotionState",
         "PromotionTypeEnum": "planning.models.PromotionType",
         "ForecastSourceEnum": "planning.models.ForecastSource",
+        "WebhookEventEnum": "webhooks.models.WebhookEvent",
     },
     # Integrators read the contract before they hold a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
