@@ -15,7 +15,7 @@ export DJANGO_SETTINGS_MODULE ?= vendor_portal.settings.local
 # PostgreSQL (var/postgres), started if need be and stopped when the last command using it ends.
 WITH_DB = $(PY) -P vendor_portal/local_postgres.py run --
 
-.PHONY: install lock run serve worker beat test test-fast migrate seed messages bench clean
+.PHONY: install lock run serve worker beat test test-fast lint format migrate seed messages bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,15 @@ test: install
 
 test-fast: install
 	DJANGO_SETTINGS_MODULE=vendor_portal.settings.test $(WITH_DB) $(PY) -m pytest -n $(PYTEST_WORKERS) -m "not browser and not celery_worker and not fuzz" $(PYTEST_ARGS)
+
+# ruff: lint and format check (CI runs it); `make format` rewrites.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 messages: install
 	$(WITH_DB) sh -c '$(PY) manage.py makemessages -l zh_Hans --ignore "static/*" --ignore ".venv/*" && $(PY) manage.py compilemessages --ignore ".venv"'

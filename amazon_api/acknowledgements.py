@@ -52,7 +52,7 @@ def parse_amazon_datetime(value) -> datetime.datetime | None:
     except ValueError:
         return None
     if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, datetime.timezone.utc)
+        parsed = timezone.make_aware(parsed, datetime.UTC)
     return parsed
 
 

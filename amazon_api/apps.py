@@ -8,13 +8,12 @@ class AmazonApiConfig(AppConfig):
     verbose_name = "Amazon-compatible API"
 
     def ready(self):
+        from vendor_portal.error_views import register_error_renderer
         from vendor_portal.roles import Action
 
-        from vendor_portal.error_views import register_error_renderer
-
         from . import invoices
-        from .errors import amazon_error_response
         from .acknowledgements import ITEMS_KEY, apply_order_acknowledgement
+        from .errors import amazon_error_response
         from .models import TransactionKind
         from .schema import PREFIXES
         from .services import register_transaction_handler

@@ -17,21 +17,20 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
 
+from amazon_api.errors import amazon_code
 from amazon_api.models import TransactionKind
 from amazon_api.schema import sp_api_operation
-from amazon_api.spec import VENDOR_INVOICES, request_errors
 from amazon_api.services import transaction_submit
+from amazon_api.spec import VENDOR_INVOICES, request_errors
 from amazon_api.views import AmazonDoorView
-from amazon_api.errors import amazon_code
-from vendor_portal.errors import DomainValidationError, FieldError, PortalError, field_error
-from purchase_orders.models import PurchaseOrder
-from vendor_portal.models import Marketplace, VendorAccount
-from vendor_portal.roles import Action
-
 from invoicing.models import Invoice, InvoiceLine, InvoiceType
 from invoicing.services.drafts import invoice_create
 from invoicing.services.inputs import InvoiceChargeInput, InvoiceInput, InvoiceLineInput, InvoiceTaxInput
 from invoicing.services.submission import invoice_submit
+from purchase_orders.models import PurchaseOrder
+from vendor_portal.errors import DomainValidationError, FieldError, PortalError, field_error
+from vendor_portal.models import Marketplace, VendorAccount
+from vendor_portal.roles import Action
 
 ITEMS_KEY = "invoices"
 MAX_INVOICES = 100
@@ -69,7 +68,7 @@ def parse_datetime(value) -> datetime.datetime | None:
         parsed = datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, datetime.timezone.utc)
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, datetime.UTC)
 
 
 def submit_errors(body) -> list[FieldError]:
@@ -117,7 +116,7 @@ def _amount(money: dict | None, currency: str, where: str) -> Decimal:
     try:
         return Decimal(str(money.get("amount")))
     except InvalidOperation:
-        raise MappingError(f"{where}.amount", _("Not a decimal amount."), "invalid")
+        raise MappingError(f"{where}.amount", _("Not a decimal amount."), "invalid") from None
 
 
 def _rate(value) -> Decimal:

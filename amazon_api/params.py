@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from datetime import UTC
 
 from django.core import signing
 from django.utils import timezone
@@ -67,10 +68,10 @@ class QueryParams:
             self.add_error(name, _("%(name)s must be an ISO-8601 date-time, e.g. 2024-05-01T00:00:00Z; %(value)s was given.") % {"name": name, "value": raw})
             return None
         if timezone.is_naive(value):
-            value = timezone.make_aware(value, datetime.timezone.utc)  # Amazon reads a time without zone as UTC
+            value = timezone.make_aware(value, UTC)  # Amazon reads a time without zone as UTC
         try:
             # In UTC: PostgreSQL rejects offsets beyond ±15:59, which Python parses.
-            return value.astimezone(datetime.timezone.utc)
+            return value.astimezone(UTC)
         except OverflowError:
             self.add_error(name, _("%(name)s is out of range; %(value)s was given.") % {"name": name, "value": raw})
             return None

@@ -39,7 +39,7 @@ INCOTERMS = {
 def amazon_datetime(value: datetime.datetime | None) -> str | None:
     if value is None:
         return None
-    value = value.astimezone(datetime.timezone.utc)
+    value = value.astimezone(datetime.UTC)
     timespec = "milliseconds" if value.microsecond else "seconds"
     return value.replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
 

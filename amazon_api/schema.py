@@ -4,7 +4,7 @@ status codes and examples, so the documented contract is the one the models defi
 from __future__ import annotations
 
 import copy
-from functools import lru_cache
+from functools import cache
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
@@ -28,7 +28,7 @@ def _rewrite_refs(schema, prefix: str):
     return schema
 
 
-@lru_cache(maxsize=None)
+@cache
 def components() -> dict[str, dict]:
     out = {}
     for model_file, prefix in PREFIXES.items():

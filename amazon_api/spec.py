@@ -6,7 +6,7 @@ Swagger 2.0 schemas are JSON Schema Draft 4; `referencing` resolves their `#/def
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -23,13 +23,13 @@ VENDOR_INVOICES = "vendorInvoices.json"
 MAX_REPORTED_ERRORS = 50
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_model(model_file: str) -> dict:
     with (MODELS_DIR / model_file).open(encoding="utf-8") as handle:
         return json.load(handle)
 
 
-@lru_cache(maxsize=None)
+@cache
 def definition_validator(model_file: str, definition: str) -> Draft4Validator:
     uri = f"urn:sp-api:{model_file}"
     registry = Registry().with_resource(uri, Resource.from_contents(load_model(model_file), default_specification=DRAFT4))

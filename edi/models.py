@@ -58,6 +58,9 @@ class ControlNumberCounter(models.Model):
             models.CheckConstraint(condition=Q(kind__in=ControlNumberKind.values), name="edi_counter_kind_valid"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.last_value}"
+
     @classmethod
     def allocate(cls, *, partner_id: int, kind: str, count: int = 1) -> int:
         """Reserve `count` numbers and return the first. One statement (insert or increment, returning

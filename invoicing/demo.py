@@ -32,8 +32,8 @@ from .models import Invoice, InvoiceState
 from .services.decisions import invoice_decide
 from .services.document import money
 from .services.drafts import invoice_update
-from .services.inputs import InvoiceInput, InvoiceLineInput
 from .services.flips import invoice_from_purchase_order, invoice_from_shipment
+from .services.inputs import InvoiceInput, InvoiceLineInput
 from .services.submission import invoice_submit
 
 DRAFT, MATCHED, PRICE_VARIANCE, PENDING_APPROVAL, APPROVED_FOR_PAYMENT = 1, 2, 3, 4, 5

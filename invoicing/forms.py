@@ -3,7 +3,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from purchase_orders.models import PaymentTerms
-
 from vendor_portal.errors import FieldError
 
 from .models import ChargeKind, ChargeType, CreditNoteReason, InvoiceState, TaxType

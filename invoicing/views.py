@@ -121,7 +121,7 @@ def _get_invoice(request, pk) -> Invoice:
     try:
         return invoice_detail(scope=request.scope, invoice_id=pk)
     except NotFoundError:
-        raise Http404
+        raise Http404 from None
 
 
 def _edit_forms(request, invoice: Invoice, data=None):

@@ -72,7 +72,7 @@ def _units(value):
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise CellError(_("'%(value)s' is not a number (use a dot for decimals, no thousands separator).") % {"value": text})
+        raise CellError(_("'%(value)s' is not a number (use a dot for decimals, no thousands separator).") % {"value": text}) from None
     if not amount.is_finite():
         raise CellError(_("'%(value)s' is not a number.") % {"value": text})
     if isinstance(value, float):
@@ -91,7 +91,7 @@ def _day(value):
     try:
         return datetime.date.fromisoformat(text[:10] if "T" in text else text)
     except ValueError:
-        raise CellError(_("'%(value)s' is not a date: use YYYY-MM-DD.") % {"value": text})
+        raise CellError(_("'%(value)s' is not a date: use YYYY-MM-DD.") % {"value": text}) from None
 
 
 def parse_forecasts(name: str, content: bytes, *, vendor, now=None) -> ForecastImport:
@@ -112,7 +112,7 @@ def parse_forecasts(name: str, content: bytes, *, vendor, now=None) -> ForecastI
         row = {column: (cells[i] if i < len(cells) else None) for i, column in enumerate(header) if column}
         problems = len(result.errors)
 
-        def cell(column, convert):
+        def cell(column, convert, row=row, number=number):
             try:
                 return convert(row.get(column))
             except CellError as error:

@@ -254,7 +254,7 @@ def _promotion(request, pk):
     try:
         return selectors.promotion_detail(scope=request.scope, promotion_id=pk)
     except NotFoundError as error:
-        raise Http404(error.message)
+        raise Http404(error.message) from error
 
 
 def _history(promotion):

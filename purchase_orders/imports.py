@@ -135,7 +135,7 @@ def read_table(name: str, content: bytes) -> tuple[list[str], list[tuple[int, li
             if len(numbered) > UPLOAD_MAX_ROWS:
                 raise UploadError(_("The file has more than %(max)s lines. Split it into smaller files.") % {"max": UPLOAD_MAX_ROWS})
     except csv.Error as error:
-        raise UploadError(_("Row %(row)s of %(name)s cannot be read: %(error)s") % {"row": len(numbered) + 2, "name": name, "error": error})
+        raise UploadError(_("Row %(row)s of %(name)s cannot be read: %(error)s") % {"row": len(numbered) + 2, "name": name, "error": error}) from error
     if not header:
         raise UploadError(_("The file has no header row."))
     return header, numbered
@@ -145,7 +145,7 @@ def _csv_rows(name, content):
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UploadError(_("%(name)s is not UTF-8 text. Save it as 'CSV UTF-8' and upload it again.") % {"name": name})
+        raise UploadError(_("%(name)s is not UTF-8 text. Save it as 'CSV UTF-8' and upload it again.") % {"name": name}) from None
     if "\x00" in text:
         raise UploadError(_("%(name)s is not a CSV file.") % {"name": name})
     first_line = text.split("\n", 1)[0]
@@ -161,13 +161,13 @@ def _xlsx_rows(name, content):
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError):
-        raise UploadError(unreadable)
+        raise UploadError(unreadable) from None
     try:
         sheet = workbook.worksheets[0]
         for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
             yield list(row)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError):
-        raise UploadError(unreadable)  # SyntaxError covers the XML parser's ParseError
+        raise UploadError(unreadable) from None  # SyntaxError covers the XML parser's ParseError
     finally:
         workbook.close()
 
@@ -192,7 +192,7 @@ def _integer(value, *, blank=None):
     try:
         return int(text)
     except ValueError:
-        raise CellError(_("'%(value)s' is not a whole number.") % {"value": text})
+        raise CellError(_("'%(value)s' is not a whole number.") % {"value": text}) from None
 
 
 def _decimal(value, *, blank=None):
@@ -202,7 +202,7 @@ def _decimal(value, *, blank=None):
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise CellError(_("'%(value)s' is not a number (use a dot for decimals, no thousands separator).") % {"value": text})
+        raise CellError(_("'%(value)s' is not a number (use a dot for decimals, no thousands separator).") % {"value": text}) from None
     if not amount.is_finite():
         raise CellError(_("'%(value)s' is not a number.") % {"value": text})
     if amount.as_tuple().exponent < -2:
@@ -354,7 +354,7 @@ def _purchase_order(po_number: str, group, lookups: _Lookups, errors: list[RowEr
     for number, row in group:
         line_problems = len(errors)
 
-        def line_cell(column, convert, *args, **kwargs):
+        def line_cell(column, convert, *args, row=row, number=number, **kwargs):
             try:
                 return convert(row.get(column), *args, **kwargs)
             except CellError as error:
@@ -415,7 +415,7 @@ def create_imported_purchase_orders(*, result: ImportResult, actor) -> list:
             except DomainValidationError as error:
                 # Someone created one of these numbers since the dry run: report it, keep nothing.
                 errors = [_row_error(imported, e) for e in error.field_errors()]
-                raise ImportRejected(errors)
+                raise ImportRejected(errors) from error
     return created
 
 

@@ -267,7 +267,7 @@ def purchase_order_confirm(request, number):
             form.mark_invalid()
             context["error_message"] = _("Some values are not valid; nothing was saved.")
         status = 400
-    context.update(form=form, rows=list(zip(lines, form.lines)), is_revision=po.acknowledged_at is not None)
+    context.update(form=form, rows=list(zip(lines, form.lines, strict=False)), is_revision=po.acknowledged_at is not None)
     return render(request, "purchase_orders/purchase_order_confirm.html", context, status=status)
 
 
@@ -391,7 +391,7 @@ def purchase_order_change_view(request, number):
     return render(
         request,
         "purchase_orders/purchase_order_change.html",
-        {"po": po, "windows": windows, "rows": list(zip(lines, line_forms)), "errors": errors, "changeable": changeable},
+        {"po": po, "windows": windows, "rows": list(zip(lines, line_forms, strict=False)), "errors": errors, "changeable": changeable},
         status=status,
     )
 

@@ -64,7 +64,7 @@ def marketplace_today(marketplace, now: datetime.datetime | None = None) -> date
     try:
         zone = zoneinfo.ZoneInfo(marketplace.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, AttributeError):
-        zone = datetime.timezone.utc
+        zone = datetime.UTC
     return timezone.localtime(now or timezone.now(), zone).date()
 
 

@@ -49,7 +49,6 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from invoicing.models import Invoice, InvoiceState, InvoiceType
-
 from vendor_portal.errors import DomainValidationError
 
 from .models import (

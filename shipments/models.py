@@ -188,6 +188,9 @@ class CartonItem(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="carton_item_quantity_positive"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.quantity} × line {self.shipment_line_id} in carton {self.carton_id}"
+
 
 class SsccCounter(models.Model):
     """The next SSCC serial reference of a vendor's GS1 company prefix. Only ever counts up."""
@@ -240,6 +243,9 @@ class ReceiptLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(damaged_quantity__lte=F("quantity")), name="receipt_line_damaged_within_received"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} received on line {self.shipment_line_id}"
 
 
 class ComplianceEventKind(models.TextChoices):

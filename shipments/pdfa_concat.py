@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import os
 import struct
-from array import array
 import uuid
 import zlib
+from array import array
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path

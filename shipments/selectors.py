@@ -103,7 +103,7 @@ def _carton_label_rows(shipment: Shipment) -> Iterator[tuple[int, str, int | Non
     )
     for _, items in groupby(rows.iterator(chunk_size=500), key=itemgetter(0)):
         po_numbers, gtins, quantity = set(), set(), 0
-        for _, index, sscc, pallet_id, item_id, item_quantity, po_number, gtin in items:
+        for _, index, sscc, pallet_id, item_id, item_quantity, po_number, gtin in items:  # noqa: B007 (the container's columns, the same on each of its rows, are yielded below)
             if item_id is not None:
                 po_numbers.add(po_number)
                 gtins.add(gtin or "")

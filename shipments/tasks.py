@@ -25,7 +25,7 @@ def render_shipment_labels(self, job_id: str) -> str | None:
             job_fail(job_id=job_id, message=_("Gave up after %(n)s attempts: %(error)s") % {"n": self.request.retries + 1, "error": error})
             raise
         job_requeue(job_id=job_id, message=_("Retrying after: %(error)s") % {"error": error})
-        raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1))
+        raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error
     except Exception as error:
         logger.exception("label job %s failed", job_id)
         job_fail(job_id=job_id, message=str(error) or error.__class__.__name__)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import datetime
 import re
-from functools import lru_cache
+from functools import cache
 
 from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
@@ -76,7 +76,7 @@ def _is_interval(value) -> bool:
     return len(parts) == 2 and all(_is_date_time(part) for part in parts)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _registry(model_file: str, strict: bool) -> tuple[str, Registry]:
     model = load_model(model_file)
     if strict:

@@ -177,7 +177,7 @@ def _seed_products(vendor: Vendor, marketplaces: dict) -> None:
         )
         _seeded(product)
         base = Decimal(rng.randint(500, 9000)) / 100
-        for code, marketplace in marketplaces.items():
+        for _code, marketplace in marketplaces.items():
             rate = {"USD": Decimal("1"), "CAD": Decimal("1.36"), "GBP": Decimal("0.79"), "EUR": Decimal("0.92")}[marketplace.currency]
             cost = (base * rate).quantize(Decimal("0.01"))
             product_cost = ProductCost.objects.create(

@@ -15,7 +15,8 @@ puts the problem where its caller will look without parsing anything back:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from django.utils.translation import gettext_lazy as _
 

@@ -42,7 +42,7 @@ AFTER_COMMIT = "after_commit"
 IN_TRANSACTION = "in_transaction"
 
 Subscriber = Callable[[list["Event"]], None]
-_subscribers: dict[str, dict[type["Event"], list[Subscriber]]] = {AFTER_COMMIT: defaultdict(list), IN_TRANSACTION: defaultdict(list)}
+_subscribers: dict[str, dict[type[Event], list[Subscriber]]] = {AFTER_COMMIT: defaultdict(list), IN_TRANSACTION: defaultdict(list)}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -2,8 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vendor_portal.models import BankDetails, Channel, Marketplace
-from vendor_portal.roles import VENDOR_ROLES, Role
 from vendor_portal.models.tokens import TokenScope
+from vendor_portal.roles import VENDOR_ROLES, Role
 
 
 class ApiTokenForm(forms.Form):

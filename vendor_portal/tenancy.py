@@ -82,7 +82,7 @@ def get_visible_or_404(queryset, scope: Scope | None, **lookup):
     try:
         return queryset.visible_to(scope).get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
-        raise Http404
+        raise Http404 from None
 
 
 def scope_for_user(user, active_vendor_id=None) -> Scope | None:

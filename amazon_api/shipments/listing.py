@@ -37,8 +37,8 @@ def _range(params: QueryParams, queryset, field_name: str, after_name: str, befo
     if after and before and before <= after:
         params.add_error(before_name, _("%(before)s must be later than %(after)s.") % {"before": before_name, "after": after_name})
     if dates:  # a date column: compare with the dates of the instants, in UTC
-        after = after.astimezone(datetime.timezone.utc).date() if after else None
-        before = before.astimezone(datetime.timezone.utc).date() if before else None
+        after = after.astimezone(datetime.UTC).date() if after else None
+        before = before.astimezone(datetime.UTC).date() if before else None
     if after:
         queryset = queryset.filter(**{f"{field_name}__gte": after})
     if before:

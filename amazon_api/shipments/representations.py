@@ -133,7 +133,7 @@ def shipment_representation(shipment: Shipment, *, codes: dict) -> dict:
 
 
 def _midnight(day: datetime.date | None) -> datetime.datetime | None:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.timezone.utc) if day else None
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC) if day else None
 
 
 def transport_labels(shipments, *, scope, actor, codes: dict) -> tuple[list[dict], int]:

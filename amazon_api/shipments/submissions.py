@@ -147,7 +147,7 @@ def _shipped_date(mapped: _Mapped, value, path: str) -> datetime.date | None:
     if shipped > timezone.now() + CLOCK_SKEW:
         mapped.refuse("shipped_in_future", path, _("the shipped date is in the future: confirm a shipment once it has left."))
         return None
-    return shipped.astimezone(datetime.timezone.utc).date()
+    return shipped.astimezone(datetime.UTC).date()
 
 
 def _shipped_item(given: dict, *, number, sequence, asin, sku, quantity_key: str, at: _At) -> ShipPlanLine:
@@ -330,7 +330,7 @@ def map_shipment(shipment: dict, *, scope, where: str) -> _Mapped:
 
 def _date(value) -> datetime.date | None:
     parsed = parse_amazon_datetime(value)
-    return parsed.astimezone(datetime.timezone.utc).date() if parsed else None
+    return parsed.astimezone(datetime.UTC).date() if parsed else None
 
 
 # The service's header field names, as paths inside Amazon's ShipmentConfirmation / Shipment.

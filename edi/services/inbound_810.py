@@ -108,7 +108,7 @@ def _receive_810(ts, group, context: _Context) -> _Outcome:
         problems.element(big, 2, _("Your role does not allow submitting invoices."), code="forbidden", reference="76")
         return outcome
     it1s = [segment for segment in ts.body if segment.id == "IT1"]
-    it1_by_sequence = {_sequence(line, index): segment for index, (line, segment) in enumerate(zip(invoice.lines, it1s))}
+    it1_by_sequence = {_sequence(line, index): segment for index, (line, segment) in enumerate(zip(invoice.lines, it1s, strict=False))}
     try:
         with transaction.atomic():
             created = invoice_create(scope=context.scope, data=_invoice_input(invoice, it1s), actor=context.actor)

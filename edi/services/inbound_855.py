@@ -70,7 +70,7 @@ def _receive_855(ts: x12.TransactionSet, group: x12.FunctionalGroup, context: _C
     ship_dates: list[date] = []
     delivery_dates: list[date] = []
     mentioned: set[int] = set()
-    for line, segments in zip(ack.lines, _line_segments(ts)):
+    for line, segments in zip(ack.lines, _line_segments(ts), strict=False):
         po1 = segments.po1
         if is_digits(line.line_number):
             mentioned.add(int(line.line_number))
@@ -84,7 +84,7 @@ def _receive_855(ts: x12.TransactionSet, group: x12.FunctionalGroup, context: _C
             **_named_product(line.item_ids),
         )
         usable = True
-        for line_ack, ack_segment in zip(line.acks, segments.acks):
+        for line_ack, ack_segment in zip(line.acks, segments.acks, strict=False):
             status_field = ACK_STATUS_FIELDS.get(line_ack.status)
             if status_field is None:
                 problems.element(ack_segment, 1, _("ACK01 %(code)s: use IA (accepted), IB (backordered) or IR (rejected).") % {"code": line_ack.status}, reference="668")

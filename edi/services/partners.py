@@ -66,7 +66,7 @@ def trading_partner_create(*, vendor: Vendor, isa_id: str, actor: Actor, isa_qua
             audit_record(actor=actor, action="edi_trading_partner.create", obj=partner,
                          after={"isa_qualifier": isa_qualifier, "isa_id": isa_id, "gs_application_id": gs_application_id})
     except IntegrityError:
-        raise DomainValidationError(_("ISA id %(id)s is already in use.") % {"id": f"{isa_qualifier}:{isa_id}"}, field="isa_id")
+        raise DomainValidationError(_("ISA id %(id)s is already in use.") % {"id": f"{isa_qualifier}:{isa_id}"}, field="isa_id") from None
     return partner
 
 

@@ -321,7 +321,7 @@ class _EnvelopeParser:
         fixed = len(text) >= ISA_LENGTH and all(text[i] == element for i in ISA_SEPARATOR_POSITIONS)
         if fixed:
             seps = ISA_SEPARATOR_POSITIONS
-            isa = ["ISA"] + [text[a + 1:b] for a, b in zip(seps, seps[1:])] + [text[ISA_TERMINATOR_POSITION - 1]]
+            isa = ["ISA"] + [text[a + 1:b] for a, b in zip(seps, seps[1:], strict=False)] + [text[ISA_TERMINATOR_POSITION - 1]]
             terminator, rest = text[ISA_TERMINATOR_POSITION], text[ISA_LENGTH:]
         else:
             # Not 106 wide: a sender trimmed the padding, or the ISA is cut off. Read it by its

@@ -121,7 +121,7 @@ def write_interchange(
             raise ValueError(f"group {group.control_number} must hold documents of exactly one kind")
         outbound.append(OutboundGroup(
             functional_id_code=functional_ids.pop(), control_number=group.control_number,
-            sets=[OutboundSet(t.id_code, t.write(d)) for t, d in zip(set_types, group.documents)],
+            sets=[OutboundSet(t.id_code, t.write(d)) for t, d in zip(set_types, group.documents, strict=False)],
             first_set_control_number=group.first_set_control_number,
         ))
     return render_interchange(

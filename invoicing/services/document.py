@@ -47,7 +47,7 @@ class InvoiceDocument:
     taxes: list[InvoiceTax] = field(default_factory=list)
 
     @classmethod
-    def load(cls, invoice: Invoice) -> "InvoiceDocument":
+    def load(cls, invoice: Invoice) -> InvoiceDocument:
         lines = list(
             InvoiceLine.objects.filter(invoice=invoice).select_related("purchase_order_line__purchase_order", "credited_line").order_by("sequence")
         )

@@ -133,7 +133,7 @@ def _build_lines(promotion: Promotion, data: PromotionInput, products) -> list[P
             promotion=promotion, sequence=sequence, product=product, promotional_price=line.promotional_price,
             expected_units=line.expected_units, vendor_funding_per_unit=line.vendor_funding_per_unit,
         )
-        for sequence, (line, product) in enumerate(zip(data.lines, products), start=1)
+        for sequence, (line, product) in enumerate(zip(data.lines, products, strict=False), start=1)
     ]
 
 

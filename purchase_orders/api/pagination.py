@@ -71,12 +71,12 @@ class KeysetCursorPagination(BasePagination):
             data = json.loads(base64.urlsafe_b64decode(encoded.encode("ascii") + b"=" * (-len(encoded) % 4)))
             if data["o"] != self.ordering or len(data["p"]) != len(self.fields):
                 raise ValueError("cursor of another ordering")
-            position = [field.to_python(value) for field, value in zip(self.fields, data["p"])]
+            position = [field.to_python(value) for field, value in zip(self.fields, data["p"], strict=False)]
             if any(value is None for value in position):
                 raise ValueError("empty position")
             return bool(data.get("r")), position
         except (ValueError, TypeError, KeyError, UnicodeError, binascii.Error, DjangoValidationError):
-            raise serializers.ValidationError({self.cursor_query_param: [_("This cursor is not valid for this list and ordering.")]})
+            raise serializers.ValidationError({self.cursor_query_param: [_("This cursor is not valid for this list and ordering.")]}) from None
 
     def encode_cursor(self, instance, reverse: bool) -> str:
         values = [getattr(instance, field.attname) for field in self.fields]
@@ -137,7 +137,7 @@ def _after(ordering: list[str], position: list) -> Q:
     """Rows strictly after `position` in `ordering`: (a > x) or (a = x and b > y) ..., plus a bound on the
     leading column alone, which is what lets the database start its index scan at the cursor."""
     clauses, equal = [], {}
-    for name, value in zip(ordering, position):
+    for name, value in zip(ordering, position, strict=False):
         column = name.lstrip("-")
         clauses.append(Q(**equal, **{f"{column}__{'lt' if name.startswith('-') else 'gt'}": value}))
         equal[column] = value

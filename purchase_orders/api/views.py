@@ -24,9 +24,9 @@ from . import examples
 from .pagination import KeysetCursorPagination
 from .serializers import (
     PurchaseOrderCancelSerializer,
+    PurchaseOrderChangeSerializer,
     PurchaseOrderConfirmationHistorySerializer,
     PurchaseOrderConfirmationSerializer,
-    PurchaseOrderChangeSerializer,
     PurchaseOrderCreateSerializer,
     PurchaseOrderDetailSerializer,
     PurchaseOrderListSerializer,
@@ -253,7 +253,7 @@ class PurchaseOrderUploadView(PortalAPIView):
                 )
             result = imports.parse_purchase_orders(upload.name, upload.read())
         except imports.UploadError as error:
-            raise serializers.ValidationError({"file": [serializers.ErrorDetail(error.message, code="invalid_file")]})
+            raise serializers.ValidationError({"file": [serializers.ErrorDetail(error.message, code="invalid_file")]}) from error
         created = []
         if result.ok and not dry_run:
             try:

@@ -214,7 +214,7 @@ def purchase_order_create(*, data: PurchaseOrderInput, actor: Actor) -> Purchase
                 url=f"/purchase-orders/{po.number}/",
             )
     except IntegrityError:
-        raise DomainValidationError(_("PO number %(number)s already exists.") % {"number": data.number}, field="number")
+        raise DomainValidationError(_("PO number %(number)s already exists.") % {"number": data.number}, field="number") from None
     return po
 
 

@@ -93,13 +93,13 @@ def _remittance_create(*, run, vendor, marketplace, plan, actor: Actor, totals: 
         discounts_total=plan.discounts_total, credit_notes_total=plan.credit_notes_total, net_amount=net, pay_date=run.pay_date,
     )
     RemittanceLine.objects.bulk_create([
-        RemittanceLine(remittance=remittance, sequence=index, kind=l["kind"], reference=l["reference"][:60], description=l["description"],
-                       invoice=l.get("invoice"), deduction=l.get("deduction"), amount=l["amount"])
-        for index, l in enumerate(lines, start=1)
+        RemittanceLine(remittance=remittance, sequence=index, kind=entry["kind"], reference=entry["reference"][:60], description=entry["description"],
+                       invoice=entry.get("invoice"), deduction=entry.get("deduction"), amount=entry["amount"])
+        for index, entry in enumerate(lines, start=1)
     ])
     audit_record(actor=actor, action="remittance.create", obj=remittance, after={
         **snapshot(remittance, REMITTANCE_AUDITED),
-        "lines": [{"kind": l["kind"], "reference": l["reference"], "amount": l["amount"]} for l in lines],
+        "lines": [{"kind": entry["kind"], "reference": entry["reference"], "amount": entry["amount"]} for entry in lines],
         "credit_carried_forward": [{"credit_note": c.credit_note.number, "amount": c.carried_forward} for c in plan.credits if c.carried_forward],
     })
     for deduction in plan.taken:
@@ -287,7 +287,7 @@ def remittance_event_data(remittance: Remittance) -> dict:
         "currency": remittance.currency, "gross_paid": str(remittance.gross_paid), "deductions_total": str(remittance.deductions_total),
         "reversals_total": str(remittance.reversals_total), "discounts_total": str(remittance.discounts_total),
         "credit_notes_total": str(remittance.credit_notes_total), "net_amount": str(remittance.net_amount),
-        "lines": [{"kind": l.kind, "reference": l.reference, "amount": str(l.amount)} for l in remittance.lines.all()],
+        "lines": [{"kind": entry.kind, "reference": entry.reference, "amount": str(entry.amount)} for entry in remittance.lines.all()],
     }
 
 

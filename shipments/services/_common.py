@@ -65,7 +65,7 @@ def _zone(name: str):
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return datetime.timezone.utc
+        return datetime.UTC
 
 
 def _raise_if(errors: list, message: str) -> None:

@@ -16,7 +16,15 @@ from vendor_portal.services.notifications import notify_retailer_roles, notify_v
 
 from ..models import AsnType, ComplianceEvent, ComplianceEventKind, Shipment, ShipmentState, TransportMode
 from ._common import SHIPPERS, _header_snapshot, _lines_snapshot, _publish_asn, _raise_if, _refuse_unless, _shipment_for_update, _zone
-from .containers import ConfirmedCarton, ConfirmedPallet, given_container_errors, given_sscc_errors, given_ssccs, named_cartons, write_given_containers
+from .containers import (
+    ConfirmedCarton,
+    ConfirmedPallet,
+    given_container_errors,
+    given_sscc_errors,
+    given_ssccs,
+    named_cartons,
+    write_given_containers,
+)
 from .labels import _labels_outdate
 from .plans import ShipPlanLine, _carton_contents, _cartonize, _line_set_quantity, _named_lines, _write_cartons
 from .sscc import _sscc_counter_pass

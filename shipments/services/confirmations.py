@@ -16,7 +16,15 @@ from vendor_portal.services.audit import Actor, audit_record
 from ..models import AsnType, Shipment
 from ._common import _header_snapshot, _lines_snapshot, _raise_if
 from .asn import _asn_errors, shipment_replace, shipment_submit
-from .containers import ConfirmedCarton, ConfirmedPallet, given_container_errors, given_sscc_errors, given_ssccs, named_cartons, write_given_containers
+from .containers import (
+    ConfirmedCarton,
+    ConfirmedPallet,
+    given_container_errors,
+    given_sscc_errors,
+    given_ssccs,
+    named_cartons,
+    write_given_containers,
+)
 from .plans import ShipPlanInput, _cartonize, _check_plan, _header_values, _line_create, _named_lines
 from .sscc import _sscc_counter_pass
 
@@ -35,7 +43,7 @@ class ShipmentConfirmationInput(ShipPlanInput):
 
 def _shipped_date_errors(data: ShipmentConfirmationInput) -> list[FieldError]:
     # The ship-from's zone is not known: a date is in the future once it is tomorrow everywhere (UTC+14).
-    latest_today = (timezone.now().astimezone(datetime.timezone.utc) + datetime.timedelta(hours=14)).date()
+    latest_today = (timezone.now().astimezone(datetime.UTC) + datetime.timedelta(hours=14)).date()
     if data.ship_date and data.ship_date > latest_today:
         return [field_error(None, "ship_date", _("The shipped date %(date)s is in the future: confirm a shipment once it has left.") % {"date": data.ship_date}, "shipped_in_future")]
     return []
@@ -87,7 +95,7 @@ def shipment_create_from_confirmation(*, scope, data: ShipmentConfirmationInput,
         raise DomainValidationError(
             _("Shipment %(id)s or one of its SSCCs already exists.") % {"id": data.shipment_identifier},
             errors=[field_error(None, "shipment_identifier", _("Shipment %(id)s or one of its SSCCs already exists.") % {"id": data.shipment_identifier}, "duplicate")],
-        )
+        ) from None
     shipment.warnings = warnings
     return shipment
 

@@ -130,14 +130,14 @@ def write_given_containers(shipment: Shipment, cartons: list[ConfirmedCarton], p
         [Carton(shipment=shipment, index=i, sscc=carton.sscc.strip(), tracking_number=(carton.tracking_number or "").strip()) for i, carton in enumerate(cartons, start=1)]
     )
     items = []
-    for carton, given in zip(stored, cartons):
+    for carton, given in zip(stored, cartons, strict=False):
         contents: dict[int, int] = defaultdict(int)
         for item in given.items:
             contents[lines[item.purchase_order_line_id]] += item.quantity
         items += [CartonItem(carton=carton, shipment_line_id=line_id, quantity=quantity) for line_id, quantity in contents.items()]
     CartonItem.objects.bulk_create(items)
     stored_pallets = Pallet.objects.bulk_create([Pallet(shipment=shipment, index=j, sscc=pallet.sscc.strip()) for j, pallet in enumerate(pallets, start=1)])
-    for pallet, given in zip(stored_pallets, pallets):
+    for pallet, given in zip(stored_pallets, pallets, strict=False):
         for position in given.cartons:
             stored[position].pallet = pallet
     if stored_pallets:

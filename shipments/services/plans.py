@@ -284,7 +284,7 @@ def shipment_create(*, scope, data: ShipPlanInput, actor: Actor) -> Shipment:
             audit_record(actor=actor, action="shipment.create", obj=shipment, after={**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)})
             _cartonize(shipment, actor)
     except IntegrityError:
-        raise DomainValidationError(_("Shipment %(id)s already exists.") % {"id": data.shipment_identifier}, field="shipment_identifier")
+        raise DomainValidationError(_("Shipment %(id)s already exists.") % {"id": data.shipment_identifier}, field="shipment_identifier") from None
     shipment.warnings = warnings
     return shipment
 
@@ -361,7 +361,7 @@ def _write_cartons(shipment: Shipment, plan: list[dict[int, int]], actor: Actor)
     shipment.cartons.filter(index__gt=len(plan)).delete()
     missing = [index for index in range(1, len(plan) + 1) if index not in existing]
     new_ssccs = sscc_allocate(vendor=shipment.vendor, count=len(missing), actor=actor)
-    created = Carton.objects.bulk_create([Carton(shipment=shipment, index=index, sscc=sscc) for index, sscc in zip(missing, new_ssccs)])
+    created = Carton.objects.bulk_create([Carton(shipment=shipment, index=index, sscc=sscc) for index, sscc in zip(missing, new_ssccs, strict=False)])
     cartons = {**{index: carton for index, carton in existing.items() if index <= len(plan)}, **{carton.index: carton for carton in created}}
     CartonItem.objects.bulk_create(
         [
@@ -406,7 +406,7 @@ def _palletize(shipment: Shipment, actor: Actor) -> None:
     existing = {pallet.index: pallet for pallet in shipment.pallets.all()}
     missing = [index for index in range(1, needed + 1) if index not in existing]
     new_ssccs = sscc_allocate(vendor=shipment.vendor, count=len(missing), actor=actor)
-    for pallet in Pallet.objects.bulk_create([Pallet(shipment=shipment, index=index, sscc=sscc) for index, sscc in zip(missing, new_ssccs)]):
+    for pallet in Pallet.objects.bulk_create([Pallet(shipment=shipment, index=index, sscc=sscc) for index, sscc in zip(missing, new_ssccs, strict=False)]):
         existing[pallet.index] = pallet
     for position, carton in enumerate(cartons):
         if per_pallet:

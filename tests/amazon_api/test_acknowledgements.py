@@ -4,7 +4,7 @@ import pytest
 
 from amazon_api.models import Transaction, TransactionStatus
 from purchase_orders.models import Acknowledgement, PurchaseOrderState
-from tests.amazon_api.acks import ACKNOWLEDGEMENTS, acknowledgement, accepted, backordered, body, item, quantity, rejected, when
+from tests.amazon_api.acks import ACKNOWLEDGEMENTS, accepted, acknowledgement, backordered, body, item, quantity, rejected, when
 from tests.amazon_api.conftest import amazon_client
 from tests.factories import api_token
 from tests.purchase_orders.factories import purchase_order_with_lines

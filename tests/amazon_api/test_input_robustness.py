@@ -24,7 +24,7 @@ def test_a_date_whose_utc_value_leaves_the_calendar_is_400(amazon):
     "path", [ACKNOWLEDGEMENTS, "/vendor/shipping/v1/shipmentConfirmations", "/vendor/shipping/v1/shipments", "/vendor/payments/v1/invoices"]
 )
 def test_json_strings_postgresql_cannot_store_are_400_not_500(amazon, path, text):
-    raw = '{"anything": [{"name": "%s"}]}' % text
+    raw = f'{{"anything": [{{"name": "{text}"}}]}}'
     response = amazon.generic("POST", path, raw, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "InvalidInput"

@@ -361,11 +361,11 @@ def test_submit_shipments_over_shipping_fails_with_the_item(amazon, submit, vend
 
 def test_submit_shipments_cancel_gives_up_a_draft_and_refuses_a_submitted_asn(amazon, submit, vendor, po):
     from shipments.services.plans import shipment_create
+    from tests.factories import vendor_user
     from tests.shipments.factories import plan
     from vendor_portal.roles import Role
     from vendor_portal.services.audit import Actor
     from vendor_portal.tenancy import Scope
-    from tests.factories import vendor_user
 
     scope = Scope(vendor=vendor, roles=frozenset({Role.VENDOR_OPS}))
     draft = shipment_create(scope=scope, data=plan(po, identifier="DRAFT-1"), actor=Actor(user=vendor_user(vendor, Role.VENDOR_OPS)))

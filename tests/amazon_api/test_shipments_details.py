@@ -95,7 +95,7 @@ def test_filters(amazon, vendor):
     assert len(get(amazon, vendorShipmentIdentifier="ACMESECRET-SHP-1").json()["payload"]["shipments"]) == 1
     assert get(amazon, currentShipmentStatus="CarrierAssigned").json()["payload"]["shipments"] == []
     assert get(amazon, scheduledPickUpAfter="2024-01-01T00:00:00Z").json()["payload"]["shipments"] == []
-    later = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    later = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert get(amazon, createdAfter=later).json()["payload"]["shipments"] == []
     assert len(get(amazon, shipmentConfirmedBefore=later).json()["payload"]["shipments"]) == 2
     assert len(get(amazon, buyerWarehouseCode=draft.ship_to.code).json()["payload"]["shipments"]) == 3

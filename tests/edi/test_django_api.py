@@ -1,10 +1,8 @@
 """/api/v1/edi/interchanges/ and the /edi/ screens: upload, read, download, all scoped to the caller."""
 import pytest
-from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-
 
 from edi.models import Interchange, InterchangeStatus  # noqa: E402
 from purchase_orders.models import PurchaseOrderState  # noqa: E402

@@ -3,8 +3,6 @@ import os
 import time
 
 import pytest
-from django.apps import apps
-
 
 from edi.models import Interchange, InterchangeSource, InterchangeStatus  # noqa: E402
 from edi.services.inbox import STALE_CLAIM_SECONDS  # noqa: E402

@@ -4,9 +4,7 @@ import copy
 import datetime
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
-
 
 from edi import x12  # noqa: E402
 from edi.models import Direction, Interchange, InterchangeSource, InterchangeStatus, SetStatus, TradingPartner  # noqa: E402
@@ -328,9 +326,8 @@ def test_856_over_shipping_a_line_is_rejected_at_its_sn1(vendor, partner, confir
 
 def _labels_printed(shipment):
     from shipments.services.labels import shipment_labels_request
-    from vendor_portal.tenancy import scope_for_user
-
     from tests.factories import vendor_user
+    from vendor_portal.tenancy import scope_for_user
 
     ops = vendor_user(shipment.vendor, username="acme-ops-labels")
     shipment_labels_request(scope=scope_for_user(ops), shipment_id=shipment.pk, actor=Actor(user=ops))

@@ -5,10 +5,8 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
-
 
 from edi import x12  # noqa: E402
 from edi.models import ControlNumberCounter, ControlNumberKind, Direction, Interchange, InterchangeStatus  # noqa: E402
@@ -51,10 +49,10 @@ def test_new_po_is_sent_as_an_850_that_parses_back_to_its_lines(vendor, django_c
     assert document.ship_not_before == timezone.localdate(po.ship_window_start)
     assert document.party("ST").id_code == "ABE2"
     lines = list(po.lines.order_by("sequence"))
-    assert [(l.line_number, l.quantity, l.uom, l.unit_price) for l in document.lines] == [
+    assert [(entry.line_number, entry.quantity, entry.uom, entry.unit_price) for entry in document.lines] == [
         (str(line.sequence), line.ordered_quantity, "EA" if line.unit_of_measure == "Eaches" else "CA", line.net_cost) for line in lines
     ]
-    assert [(l.item_ids["BP"], l.item_ids["VN"]) for l in document.lines] == [(line.asin, line.vendor_sku) for line in lines]
+    assert [(entry.item_ids["BP"], entry.item_ids["VN"]) for entry in document.lines] == [(line.asin, line.vendor_sku) for line in lines]
     assert document.lines[0].item_ids["EN"] == "0614141000012"
     assert document.lines[0].description == "Kettle steel 1.7l"
     assert document.lines[1].pack_size == 6

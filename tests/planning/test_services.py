@@ -106,7 +106,7 @@ def test_the_last_week_of_the_horizon_is_accepted_and_equal_percentiles_are_fine
 def test_this_week_is_counted_in_the_marketplaces_own_time_zone(vendor):
     product = ProductFactory(vendor=vendor)
     # Sunday 23:30 UTC: Monday already in Berlin, still Sunday in New York.
-    sunday_night = datetime.datetime(2026, 11, 29, 23, 30, tzinfo=datetime.timezone.utc)
+    sunday_night = datetime.datetime(2026, 11, 29, 23, 30, tzinfo=datetime.UTC)
     new_monday = datetime.date(2026, 11, 30)
     assert current_week_start(marketplace("DE"), sunday_night) == new_monday
     assert current_week_start(marketplace("US"), sunday_night) == new_monday - datetime.timedelta(weeks=1)

@@ -234,7 +234,7 @@ def test_xlsx_export_holds_the_filtered_list_with_numbers_and_dates(ops_client, 
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
     assert len(rows) == 2
-    record = dict(zip(header, rows[1]))
+    record = dict(zip(header, rows[1], strict=False))
     assert record["PO number"] == "PO-XLSX-1"
     assert record["Lines"] == 3 and record["Ordered units"] == 18
     assert Decimal(str(record["Total cost"])) == Decimal("180.00")

@@ -142,8 +142,8 @@ def test_accounts_payable_previews_a_run_and_the_run_holds_exactly_that(api_clie
     created = client.post("/api/v1/payment-runs/", {"pay_date": pay_date}, format="json")
     assert created.json()["remittances"][0]["net_amount"] == row["net_amount"]
     run = PaymentRun.objects.get()
-    assert [(l.kind, l.reference, f"{l.amount:.2f}") for l in run.remittances.get().lines.order_by("sequence")] == [
-        (l["kind"], l["reference"], l["amount"]) for l in row["lines"]]
+    assert [(entry.kind, entry.reference, f"{entry.amount:.2f}") for entry in run.remittances.get().lines.order_by("sequence")] == [
+        (entry["kind"], entry["reference"], entry["amount"]) for entry in row["lines"]]
     # The credit note is held by the run: a second preview no longer nets it.
     assert client.get("/api/v1/payment-runs/preview", {"pay_date": pay_date}).json()["remittances"] == []
 

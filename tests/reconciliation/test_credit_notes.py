@@ -85,7 +85,7 @@ def test_credit_note_larger_than_the_payment_nets_to_zero_and_carries_the_rest_f
     assert invoice.state == InvoiceState.PAID
 
     second = approve_and_pay(create_run(timezone.localdate() + datetime.timedelta(days=61))).remittances.get()
-    assert [(l.kind, l.amount) for l in second.lines.order_by("sequence")] == [
+    assert [(entry.kind, entry.amount) for entry in second.lines.order_by("sequence")] == [
         (RemittanceLineKind.INVOICE_PAID, Decimal("1000.00")), (RemittanceLineKind.CREDIT_NOTE, Decimal("-50.00"))]
     assert second.net_amount == Decimal("950.00")
     credit_note.refresh_from_db()

@@ -122,7 +122,7 @@ def test_reversed_dispute_is_paid_in_the_next_remittance(vendor):
     assert price.status == DeductionStatus.REVERSED
     second = pay()
     lines = list(second.lines.all())
-    assert [(l.kind, l.amount) for l in lines] == [(RemittanceLineKind.REVERSAL, Decimal("50.00"))]
+    assert [(entry.kind, entry.amount) for entry in lines] == [(RemittanceLineKind.REVERSAL, Decimal("50.00"))]
     assert second.net_amount == Decimal("50.00") == second.reversals_total
 
 

@@ -10,8 +10,8 @@ from reconciliation.models import ChargebackRate, Deduction, DeductionKind, Matc
 from shipments.models import ComplianceEvent, ComplianceEventKind
 from tests.audit_check import audit_exempt
 from tests.factories import marketplace
-from tests.reconciliation.factories import accepted_invoice, accept, submitted_invoice
 from tests.invoicing.factories import shipped_po
+from tests.reconciliation.factories import accept, accepted_invoice, submitted_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,10 @@ def test_submitted_invoice_gets_results_but_no_claims_until_accepted(vendor):
 def test_units_taken_by_an_earlier_invoice_count_as_invoiced(vendor):
     po = shipped_po(vendor, quantity=100, received=50)
     line = po.lines.get()
-    rows = lambda qty: [{"purchase_order_number": po.number, "po_line_sequence": line.sequence, "quantity": qty, "unit_cost": "10.00"}]
+
+    def rows(qty):
+        return [{"purchase_order_number": po.number, "po_line_sequence": line.sequence, "quantity": qty, "unit_cost": "10.00"}]
+
     first = accept(submitted_invoice(vendor, po, number="PART-1", quantity=50, cost="10.00", lines=rows(50)))
     second = accept(submitted_invoice(vendor, po, number="PART-2", quantity=50, cost="10.00", lines=rows(50)))
     match_invoices(invoice_ids=[second.pk, first.pk])

@@ -157,7 +157,7 @@ def test_money_walk_with_a_credit_note_nets_it_and_every_view_of_the_payment_agr
     assert sum(line.amount for line in lines) == remittance.net_amount == Decimal("900.00")
     assert (remittance.gross_paid, remittance.deductions_total, remittance.reversals_total, remittance.credit_notes_total) == (
         Decimal("1050.00"), Decimal("92.00"), Decimal("42.00"), Decimal("100.00"))
-    assert [(l["kind"], l["reference"], l["amount"]) for l in previewed["lines"]] == [(l.kind, l.reference, l.amount) for l in lines]
+    assert [(entry["kind"], entry["reference"], entry["amount"]) for entry in previewed["lines"]] == [(entry.kind, entry.reference, entry.amount) for entry in lines]
     invoice.refresh_from_db(), credit_note.refresh_from_db()
     assert invoice.state == InvoiceState.PAID and credit_note.state == InvoiceState.PAID
 

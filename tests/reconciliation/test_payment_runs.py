@@ -42,7 +42,7 @@ def test_early_payment_discount_is_taken_inside_its_window(vendor):
     match_invoices(invoice_ids=[invoice.pk])
     run = run_and_pay(timezone.localdate() + datetime.timedelta(days=5))
     remittance = run.remittances.get()
-    assert [(l.kind, l.amount) for l in remittance.lines.all()] == [
+    assert [(entry.kind, entry.amount) for entry in remittance.lines.all()] == [
         (RemittanceLineKind.INVOICE_PAID, Decimal("1000.00")), (RemittanceLineKind.DISCOUNT, Decimal("-20.00"))]
     assert remittance.net_amount == Decimal("980.00") and remittance.discounts_total == Decimal("20.00")
 

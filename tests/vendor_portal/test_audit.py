@@ -2,7 +2,7 @@
 import pytest
 from django.db import connection, transaction
 
-from tests.factories import api_token, retailer_user, vendor_user
+from tests.factories import retailer_user, vendor_user
 from vendor_portal.errors import AuditImmutableError
 from vendor_portal.models import AuditEvent
 from vendor_portal.roles import Role

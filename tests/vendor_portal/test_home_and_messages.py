@@ -1,7 +1,7 @@
 """The shell: home page's "what needs me", the message centre and its unread badge, languages."""
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.audit_check import audit_exempt
 from tests.factories import vendor_user

@@ -81,7 +81,7 @@ def test_failing_receiver_is_retried_with_growing_backoff_then_the_delivery_fail
     assert len(receiver.requests) == MAX_ATTEMPTS
     assert all(request["valid"] for request in receiver.requests)
     assert len({request["json"]["id"] for request in receiver.requests}) == 1  # every retry carries the same event id
-    for delay, expected in zip(delays, RETRY_DELAYS):
+    for delay, expected in zip(delays, RETRY_DELAYS, strict=False):
         assert expected <= delay < expected + datetime.timedelta(seconds=5)
     assert delays == sorted(delays) and len(set(delays)) == len(delays)
     assert delivery.status == "failed" and delivery.next_attempt_at is None

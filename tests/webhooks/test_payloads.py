@@ -11,7 +11,14 @@ from jsonschema import Draft202012Validator, FormatChecker
 from planning.services.promotions import LineCommitment, promotion_cancel, promotion_confirm, promotion_decline
 from purchase_orders.services.confirmations import LineConfirmation, purchase_order_acknowledge
 from purchase_orders.services.deadlines import purchase_orders_cancel_unconfirmed
-from purchase_orders.services.orders import LineChange, LineInput, PurchaseOrderInput, purchase_order_cancel, purchase_order_change, purchase_order_create
+from purchase_orders.services.orders import (
+    LineChange,
+    LineInput,
+    PurchaseOrderInput,
+    purchase_order_cancel,
+    purchase_order_change,
+    purchase_order_create,
+)
 from reconciliation.engine import match_invoices
 from reconciliation.models import Deduction, DeductionKind, DisputeStatus
 from reconciliation.services.deductions import deduction_create

@@ -83,12 +83,12 @@ class PortalAPIMixin:
             record = IdempotencyRecord.objects.get(principal=principal, key=key)
             # Refusals are errors like any other, so each door answers them in its own shape.
             if record.request_hash != body_hash:
-                raise IdempotencyKeyReused(field="Idempotency-Key")
+                raise IdempotencyKeyReused(field="Idempotency-Key") from None
             if record.response_status is None:
-                raise ConflictError(_("A request with this Idempotency-Key is still being processed."))
+                raise ConflictError(_("A request with this Idempotency-Key is still being processed.")) from None
             response = Response(record.response_body, status=record.response_status)
             response["Idempotent-Replayed"] = "true"
-            raise IdempotentReplay(response)
+            raise IdempotentReplay(response) from None
 
     def finalize_response(self, request, response, *args, **kwargs):
         record = getattr(self, "_idempotency_record", None)

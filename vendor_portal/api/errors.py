@@ -6,12 +6,11 @@ Another door answers in its own shape by giving its views their own exception ha
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
-
-from django.utils.translation import gettext_lazy as _
 
 from vendor_portal.errors import PortalError
 

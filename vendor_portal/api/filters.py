@@ -15,9 +15,9 @@ class UtcIsoDateTimeField(IsoDateTimeField):
         if value is None or value.tzinfo is None:
             return value
         try:
-            return value.astimezone(datetime.timezone.utc)
+            return value.astimezone(datetime.UTC)
         except OverflowError:
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):

@@ -54,3 +54,6 @@ class ProductCost(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["product", "marketplace"], name="uniq_cost_per_marketplace")]
+
+    def __str__(self) -> str:
+        return f"{self.cost} {self.currency}"

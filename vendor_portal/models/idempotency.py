@@ -22,3 +22,6 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["principal", "key"], name="uniq_idempotency_key_per_principal"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.key})"

@@ -41,6 +41,9 @@ class Job(models.Model):
         ordering = ["-created_at"]
         constraints = [models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="job_status_valid")]
 
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.get_status_display()})"
+
     @property
     def percent(self) -> int:
         if self.status == JobStatus.SUCCEEDED:

@@ -22,11 +22,11 @@ class Actor:
     request_id: str = ""
 
     @classmethod
-    def system(cls) -> "Actor":
+    def system(cls) -> Actor:
         return cls(channel=Channel.SYSTEM)
 
     @classmethod
-    def from_request(cls, request, channel: str | None = None) -> "Actor":
+    def from_request(cls, request, channel: str | None = None) -> Actor:
         """The door's view names its channel (the API's base view says API, EDI's views EDI); otherwise a
         token means the API and a person the screens."""
         token = getattr(request, "auth_token", None)

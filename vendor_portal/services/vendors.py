@@ -57,13 +57,13 @@ def vendor_onboard(*, code: str, name: str, gs1_company_prefix: str, marketplace
         raise DomainValidationError(
             _("The vendor has errors."),
             errors=[field_error(None, field, message) for field, messages in error.message_dict.items() for message in messages],
-        )
+        ) from error
     with transaction.atomic():
         try:
             with transaction.atomic():
                 vendor.save()
         except IntegrityError:  # onboarded by someone else since full_clean()
-            raise DomainValidationError(_("Vendor with this Vendor code already exists."), field="code")
+            raise DomainValidationError(_("Vendor with this Vendor code already exists."), field="code") from None
         audit_record(actor=actor, action="vendor.onboard", obj=vendor, after=snapshot(vendor, ["code", "name", "gs1_company_prefix", "invoice_approval_threshold"]))
         for marketplace in marketplaces:
             vendor_code = f"{vendor.code[:8]}{marketplace.code}"

@@ -17,9 +17,9 @@ from ..payloads import BY_EVENT, PAYLOADS
 from ..permissions import MANAGE_WEBHOOKS
 from .examples import CREATE_REQUEST, DELIVERY, FORBIDDEN, NOT_FOUND, SECRET, SUBSCRIPTION, event_type
 from .serializers import (
+    RotateSecretInputSerializer,
     WebhookDeliverySerializer,
     WebhookEventTypeSerializer,
-    RotateSecretInputSerializer,
     WebhookSubscriptionInputSerializer,
     WebhookSubscriptionSerializer,
     WebhookSubscriptionWithSecretSerializer,

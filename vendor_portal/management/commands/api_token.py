@@ -38,7 +38,7 @@ class Command(BaseCommand):
         try:
             token, raw = api_token_create(vendor=vendor, name=name, scopes=scopes, actor=Actor.system())
         except PortalError as error:
-            raise CommandError(error.message)
+            raise CommandError(error.message) from error
         self.stdout.write(f"Created token '{token.name}' for {vendor.code} with scopes: {', '.join(token.scopes)}")
         self.stdout.write("Store it now; it is shown only once:")
         self.stdout.write(raw)
@@ -61,5 +61,5 @@ class Command(BaseCommand):
         try:
             api_token_revoke(token=token, actor=Actor.system())
         except PortalError as error:
-            raise CommandError(error.message)
+            raise CommandError(error.message) from error
         self.stdout.write(f"Revoked token '{token.name}' ({token.key_prefix}) of {token.vendor.code}.")

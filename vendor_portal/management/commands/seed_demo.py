@@ -24,6 +24,6 @@ class Command(BaseCommand):
             summary = module.seed(world)
             if summary:
                 self.stdout.write(f"  {config.verbose_name}: {summary}")
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with any of these (password: %s):" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Sign in with any of these (password: {DEMO_PASSWORD}):"))
         for username, description in demo_users():
             self.stdout.write(f"  {username:<20} {description}")
