@@ -3,6 +3,7 @@
 
     python .ci/production_pages.py http://127.0.0.1:18765 acme-admin acme-finance retail-ap ...
 """
+
 import collections
 import html.parser
 import re

@@ -8,6 +8,7 @@ and converts. What only the door knows is checked here: that sellingParty is the
 PO's marketplace, and one rejection reason per item. Every refusal names the PO, the item sequence, the
 rule and the field, at the item's own path.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -161,7 +162,9 @@ def map_acknowledgement(acknowledgement: dict, po: PurchaseOrder, where: str) ->
     given_party = (acknowledgement.get("sellingParty") or {}).get("partyId")
     if given_party != expected_party:
         mapped.refuse(
-            None, "selling_party_mismatch", f"{where}.sellingParty.partyId",
+            None,
+            "selling_party_mismatch",
+            f"{where}.sellingParty.partyId",
             _("sellingParty must be your vendor code in this purchase order's marketplace (%(code)s).") % {"code": expected_party},
         )
     dates: dict[str, list[tuple[datetime.date, str]]] = {"scheduled_ship_date": [], "scheduled_delivery_date": []}
@@ -169,7 +172,9 @@ def map_acknowledgement(acknowledgement: dict, po: PurchaseOrder, where: str) ->
         path = f"{where}.items[{i}]"
         raw_sequence = item.get("itemSequenceNumber")
         if raw_sequence is not None and not str(raw_sequence).strip().isdigit():
-            mapped.refuse(raw_sequence, "unknown_item", f"{path}.itemSequenceNumber", _("itemSequenceNumber must be the line number on the purchase order."))
+            mapped.refuse(
+                raw_sequence, "unknown_item", f"{path}.itemSequenceNumber", _("itemSequenceNumber must be the line number on the purchase order.")
+            )
             continue
         at = _Item(path, raw_sequence)
         given, reasons, backorder_dates = [], [], []
@@ -233,7 +238,11 @@ def apply_order_acknowledgement(*, item: dict, index: int, scope, actor) -> list
     number = item.get("purchaseOrderNumber", "")
     po = PurchaseOrder.objects.visible_to(scope).select_related("vendor").filter(number=number).first()
     if po is None:
-        return [amazon_error(code="NotFound", message=_("The purchase order was not found."), number=number, rule="not_found", field=f"{where}.purchaseOrderNumber")]
+        return [
+            amazon_error(
+                code="NotFound", message=_("The purchase order was not found."), number=number, rule="not_found", field=f"{where}.purchaseOrderNumber"
+            )
+        ]
     mapped = map_acknowledgement(item, po, where)
     if mapped.errors:
         return mapped.errors

@@ -26,9 +26,7 @@ class AmazonApiConfig(AppConfig):
             TransactionKind.SHIPMENT_CONFIRMATION, apply_shipment_confirmation, items_key=CONFIRMATIONS_KEY, read_action=Action.VIEW_SHIPMENTS
         )
         register_transaction_handler(TransactionKind.SHIPMENT, apply_shipment, items_key=SHIPMENTS_KEY, read_action=Action.VIEW_SHIPMENTS)
-        register_transaction_handler(
-            TransactionKind.INVOICE, invoices.apply_invoice, items_key=invoices.ITEMS_KEY, read_action=Action.VIEW_INVOICES
-        )
+        register_transaction_handler(TransactionKind.INVOICE, invoices.apply_invoice, items_key=invoices.ITEMS_KEY, read_action=Action.VIEW_INVOICES)
         # Django's own errors under the door's paths (unknown path, unknown host, a crash) in Amazon's shape too.
         register_error_renderer("/vendor/", amazon_error_response)
         # The shipping model's definitions become components of /api/schema/ like the orders model's.

@@ -1,6 +1,7 @@
 """The Amazon door's error shape, {"errors": [{"code", "message", "details"}]}, whatever went wrong: a
 domain refusal, a malformed body, a throttle, an idempotency conflict (its views' exception handler), or
 a 404/500 Django answers before any view runs (its renderer, registered with the core in `ready()`)."""
+
 from django.http import JsonResponse
 
 from vendor_portal.api.errors import IdempotentReplay, portal_exception_handler

@@ -5,6 +5,7 @@ each Invoice onto `invoice_create` + `invoice_submit` in one database transactio
 either submitted (or waiting for its second person) or nothing of it is saved, and getTransaction
 names every refused invoice, line and rule.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -36,28 +37,54 @@ ITEMS_KEY = "invoices"
 MAX_INVOICES = 100
 TERMS_BY_DAYS = {30: "net30", 60: "net60", 90: "net90"}
 SUBMIT_EXAMPLE = {
-    "invoices": [{
-        "invoiceType": "Invoice", "id": "ACME-2026-0042", "date": "2026-11-20T00:00:00Z",
-        "remitToParty": {"partyId": "ACMEUS", "address": {"name": "Acme Home Goods", "addressLine1": "1 Main St", "countryCode": "US"}},
-        "billToParty": {"partyId": "AMZNUS"},
-        "paymentTerms": {"type": "Basic", "netDueDays": 60},
-        "invoiceTotal": {"currencyCode": "USD", "amount": "985.00"},
-        "chargeDetails": [{"type": "Freight", "chargeAmount": {"currencyCode": "USD", "amount": "25.00"}}],
-        "items": [{"itemSequenceNumber": 1, "purchaseOrderNumber": "2ZX9QW1A", "vendorProductIdentifier": "ACME-KETTLE-1",
-                   "invoicedQuantity": {"amount": 96, "unitOfMeasure": "Eaches"}, "netCost": {"currencyCode": "USD", "amount": "10.00"}}],
-    }]
+    "invoices": [
+        {
+            "invoiceType": "Invoice",
+            "id": "ACME-2026-0042",
+            "date": "2026-11-20T00:00:00Z",
+            "remitToParty": {"partyId": "ACMEUS", "address": {"name": "Acme Home Goods", "addressLine1": "1 Main St", "countryCode": "US"}},
+            "billToParty": {"partyId": "AMZNUS"},
+            "paymentTerms": {"type": "Basic", "netDueDays": 60},
+            "invoiceTotal": {"currencyCode": "USD", "amount": "985.00"},
+            "chargeDetails": [{"type": "Freight", "chargeAmount": {"currencyCode": "USD", "amount": "25.00"}}],
+            "items": [
+                {
+                    "itemSequenceNumber": 1,
+                    "purchaseOrderNumber": "2ZX9QW1A",
+                    "vendorProductIdentifier": "ACME-KETTLE-1",
+                    "invoicedQuantity": {"amount": 96, "unitOfMeasure": "Eaches"},
+                    "netCost": {"currencyCode": "USD", "amount": "10.00"},
+                }
+            ],
+        }
+    ]
 }
 # Service error fields -> where they sit in Amazon's Invoice (or, for a line's field, in its item).
 HEADER_FIELDS = {
-    "number": ".id", "invoice_date": ".date", "currency": ".invoiceTotal.currencyCode", "grand_total": ".invoiceTotal.amount",
-    "items_subtotal": ".items", "charges_total": ".chargeDetails", "allowances_total": ".allowanceDetails", "taxes": ".taxDetails",
-    "tax_total": ".taxDetails", "reference_invoice_number": ".items.creditNoteDetails.referenceInvoiceNumber", "lines": ".items",
-    "payment_terms": ".paymentTerms", "credit_reason": ".items.creditNoteDetails",
+    "number": ".id",
+    "invoice_date": ".date",
+    "currency": ".invoiceTotal.currencyCode",
+    "grand_total": ".invoiceTotal.amount",
+    "items_subtotal": ".items",
+    "charges_total": ".chargeDetails",
+    "allowances_total": ".allowanceDetails",
+    "taxes": ".taxDetails",
+    "tax_total": ".taxDetails",
+    "reference_invoice_number": ".items.creditNoteDetails.referenceInvoiceNumber",
+    "lines": ".items",
+    "payment_terms": ".paymentTerms",
+    "credit_reason": ".items.creditNoteDetails",
 }
 LINE_FIELDS = {
-    "purchase_order_number": ".purchaseOrderNumber", "quantity": ".invoicedQuantity.amount", "unit_cost": ".netCost.amount",
-    "line_amount": ".netCost.amount", "vendor_sku": ".vendorProductIdentifier", "credited_line": ".creditNoteDetails",
-    "tax_amount": ".taxDetails", "tax_rate": ".taxDetails", "sequence": ".itemSequenceNumber",
+    "purchase_order_number": ".purchaseOrderNumber",
+    "quantity": ".invoicedQuantity.amount",
+    "unit_cost": ".netCost.amount",
+    "line_amount": ".netCost.amount",
+    "vendor_sku": ".vendorProductIdentifier",
+    "credited_line": ".creditNoteDetails",
+    "tax_amount": ".taxDetails",
+    "tax_rate": ".taxDetails",
+    "sequence": ".itemSequenceNumber",
 }
 
 
@@ -88,7 +115,14 @@ def submit_errors(body) -> list[FieldError]:
         seen.add(invoice["id"])
         for i, item in enumerate(invoice.get("items") or []):
             if item.get("creditNoteDetails") and invoice["invoiceType"] != InvoiceType.CREDIT_NOTE:
-                errors.append(field_error(None, f"invoices[{index}].items[{i}].creditNoteDetails", _("creditNoteDetails belong only on a CreditNote."), "credit_details_on_invoice"))
+                errors.append(
+                    field_error(
+                        None,
+                        f"invoices[{index}].items[{i}].creditNoteDetails",
+                        _("creditNoteDetails belong only on a CreditNote."),
+                        "credit_details_on_invoice",
+                    )
+                )
     return errors
 
 
@@ -139,11 +173,26 @@ def _charge_rows(details, kind: str, amount_key: str, currency: str, where: str)
     for n, detail in enumerate(details or []):
         tax_type, tax_rate, tax_amount = _taxes(detail.get("taxDetails"), currency, f"{where}[{n}].taxDetails")
         path = f"{where}[{n}]"
-        rows.append(InvoiceChargeInput(
-            kind=kind, charge_type=detail["type"], description=detail.get("description", ""),
-            amount=_amount(detail.get(amount_key), currency, f"{path}.{amount_key}"), tax_type=tax_type, tax_rate=tax_rate, tax_amount=tax_amount,
-            ref=_Row(path, fields={"charge_type": f"{path}.type", "amount": f"{path}.{amount_key}", "tax_amount": f"{path}.taxDetails", "tax_rate": f"{path}.taxDetails"}),
-        ))
+        rows.append(
+            InvoiceChargeInput(
+                kind=kind,
+                charge_type=detail["type"],
+                description=detail.get("description", ""),
+                amount=_amount(detail.get(amount_key), currency, f"{path}.{amount_key}"),
+                tax_type=tax_type,
+                tax_rate=tax_rate,
+                tax_amount=tax_amount,
+                ref=_Row(
+                    path,
+                    fields={
+                        "charge_type": f"{path}.type",
+                        "amount": f"{path}.{amount_key}",
+                        "tax_amount": f"{path}.taxDetails",
+                        "tax_rate": f"{path}.taxDetails",
+                    },
+                ),
+            )
+        )
     return rows
 
 
@@ -155,9 +204,13 @@ def map_invoice(item: dict, *, vendor, where: str) -> tuple[InvoiceInput, dict]:
     if date > timezone.now() + datetime.timedelta(minutes=5):  # a clock a little fast is not a future invoice
         raise MappingError(f"{where}.date", _("The invoice date %(date)s is in the future.") % {"date": item["date"]}, "future_date")
     data = InvoiceInput(
-        number=item["id"], invoice_type=invoice_type, invoice_date=date.date(), currency=currency,
+        number=item["id"],
+        invoice_type=invoice_type,
+        invoice_date=date.date(),
+        currency=currency,
         grand_total=_amount(item["invoiceTotal"], currency, f"{where}.invoiceTotal"),
-        remit_to_party_id=item["remitToParty"]["partyId"], remit_to_address=item["remitToParty"].get("address") or {},
+        remit_to_party_id=item["remitToParty"]["partyId"],
+        remit_to_address=item["remitToParty"].get("address") or {},
     )
     for key, prefix in (("shipFromParty", "ship_from"), ("billToParty", "bill_to")):
         if item.get(key):
@@ -186,14 +239,20 @@ def map_invoice(item: dict, *, vendor, where: str) -> tuple[InvoiceInput, dict]:
         if not header_charges:
             charges += _charge_rows(line.get("chargeDetails"), "charge", "chargeAmount", currency, f"{where}.items[{index}].chargeDetails")
         if not header_allowances:
-            charges += _charge_rows(line.get("allowanceDetails"), "allowance", "allowanceAmount", currency, f"{where}.items[{index}].allowanceDetails")
+            charges += _charge_rows(
+                line.get("allowanceDetails"), "allowance", "allowanceAmount", currency, f"{where}.items[{index}].allowanceDetails"
+            )
     data.charges = charges
 
     taxes = [
         InvoiceTaxInput(
-            tax_type=t["taxType"], rate=_rate(t.get("taxRate")),
-            taxable_amount=_amount(t.get("taxableAmount"), currency, f"{where}.taxDetails[{n}].taxableAmount") if t.get("taxableAmount") else Decimal("0"),
-            amount=_amount(t.get("taxAmount"), currency, f"{where}.taxDetails[{n}].taxAmount"), ref=_Row(f"{where}.taxDetails[{n}]"),
+            tax_type=t["taxType"],
+            rate=_rate(t.get("taxRate")),
+            taxable_amount=_amount(t.get("taxableAmount"), currency, f"{where}.taxDetails[{n}].taxableAmount")
+            if t.get("taxableAmount")
+            else Decimal("0"),
+            amount=_amount(t.get("taxAmount"), currency, f"{where}.taxDetails[{n}].taxAmount"),
+            ref=_Row(f"{where}.taxDetails[{n}]"),
         )
         for n, t in enumerate(item.get("taxDetails") or [])
     ]
@@ -201,8 +260,14 @@ def map_invoice(item: dict, *, vendor, where: str) -> tuple[InvoiceInput, dict]:
     for charge in charges:
         if charge.tax_amount:
             if charge.kind == "allowance":
-                raise MappingError(f"{where}.allowanceDetails", _("Taxes on allowances are not accepted; reduce the line taxes instead."), "allowance_tax")
-            taxes.append(InvoiceTaxInput(tax_type=charge.tax_type or "VAT", rate=charge.tax_rate, taxable_amount=charge.amount, amount=charge.tax_amount, ref=charge.ref))
+                raise MappingError(
+                    f"{where}.allowanceDetails", _("Taxes on allowances are not accepted; reduce the line taxes instead."), "allowance_tax"
+                )
+            taxes.append(
+                InvoiceTaxInput(
+                    tax_type=charge.tax_type or "VAT", rate=charge.tax_rate, taxable_amount=charge.amount, amount=charge.tax_amount, ref=charge.ref
+                )
+            )
     data.taxes = taxes
 
     reference = None
@@ -214,21 +279,38 @@ def map_invoice(item: dict, *, vendor, where: str) -> tuple[InvoiceInput, dict]:
         at = _Row(line_where, line["itemSequenceNumber"])
         rows[line["itemSequenceNumber"]] = at
         given = InvoiceLineInput(
-            sequence=line["itemSequenceNumber"], purchase_order_number=line.get("purchaseOrderNumber", ""),
-            asin=line.get("amazonProductIdentifier", ""), vendor_sku=line.get("vendorProductIdentifier", ""),
-            quantity=quantity["amount"], unit_of_measure=quantity["unitOfMeasure"], unit_size=quantity.get("unitSize") or 1,
-            unit_cost=_amount(line["netCost"], currency, f"{line_where}.netCost"), tax_type=tax_type, tax_rate=tax_rate, tax_amount=tax_amount, ref=at,
+            sequence=line["itemSequenceNumber"],
+            purchase_order_number=line.get("purchaseOrderNumber", ""),
+            asin=line.get("amazonProductIdentifier", ""),
+            vendor_sku=line.get("vendorProductIdentifier", ""),
+            quantity=quantity["amount"],
+            unit_of_measure=quantity["unitOfMeasure"],
+            unit_size=quantity.get("unitSize") or 1,
+            unit_cost=_amount(line["netCost"], currency, f"{line_where}.netCost"),
+            tax_type=tax_type,
+            tax_rate=tax_rate,
+            tax_amount=tax_amount,
+            ref=at,
         )
         credit = line.get("creditNoteDetails") or {}
         if credit.get("referenceInvoiceNumber"):
             if reference is None:
                 reference = Invoice.objects.for_vendor(vendor).filter(number=credit["referenceInvoiceNumber"]).first()
                 if reference is None:
-                    raise MappingError(f"{line_where}.creditNoteDetails.referenceInvoiceNumber", _("Invoice %(n)s not found.") % {"n": credit["referenceInvoiceNumber"]}, "not_found")
+                    raise MappingError(
+                        f"{line_where}.creditNoteDetails.referenceInvoiceNumber",
+                        _("Invoice %(n)s not found.") % {"n": credit["referenceInvoiceNumber"]},
+                        "not_found",
+                    )
                 data.reference_invoice_number = reference.number
                 data.credit_reason = "return" if credit.get("returnsReferenceNumber") else ("coop" if credit.get("coopReferenceNumber") else "other")
-                data.credit_reference = (credit.get("rmaId") or credit.get("returnsReferenceNumber") or credit.get("debitNoteNumber")
-                                         or credit.get("coopReferenceNumber") or "")[:60]
+                data.credit_reference = (
+                    credit.get("rmaId")
+                    or credit.get("returnsReferenceNumber")
+                    or credit.get("debitNoteNumber")
+                    or credit.get("coopReferenceNumber")
+                    or ""
+                )[:60]
             credited = _credited_line(reference, given)
             if credited is not None:
                 given.credited_line = credited.pk
@@ -279,7 +361,9 @@ def _service_errors(error: PortalError, item: dict, rows: dict, where: str) -> l
         else:
             path = where + HEADER_FIELDS.get(problem.field or "", "")
         message = _("Invoice %(id)s: %(problem)s") % {"id": item.get("id"), "problem": problem.message}
-        out.append(_amazon_error(code=code, message=message, invoice_id=item.get("id"), sequence=at.sequence if at else None, rule=problem.code, field=path))
+        out.append(
+            _amazon_error(code=code, message=message, invoice_id=item.get("id"), sequence=at.sequence if at else None, rule=problem.code, field=path)
+        )
     return out
 
 
@@ -289,8 +373,15 @@ def apply_invoice(*, item: dict, index: int, scope, actor) -> list[dict]:
     try:
         data, rows = map_invoice(item, vendor=scope.vendor, where=where)
     except MappingError as error:
-        return [_amazon_error(code="InvalidInput", message=_("Invoice %(id)s: %(problem)s") % {"id": item.get("id"), "problem": error.message},
-                              invoice_id=item.get("id"), rule=error.rule, field=error.field)]
+        return [
+            _amazon_error(
+                code="InvalidInput",
+                message=_("Invoice %(id)s: %(problem)s") % {"id": item.get("id"), "problem": error.message},
+                invoice_id=item.get("id"),
+                rule=error.rule,
+                field=error.field,
+            )
+        ]
     try:
         with transaction.atomic():
             invoice = invoice_create(scope=scope, data=data, actor=actor, source="manual")
@@ -318,8 +409,15 @@ class SubmitInvoicesView(AmazonDoorView):
         request_example=SUBMIT_EXAMPLE,
         response_examples={
             "202": {"payload": {"transactionId": "20f6a2b4-bb9f-4a7e-9e8a-1b3f1c1d2e3f"}},
-            "400": {"errors": [{"code": "InvalidInput", "message": "invoices[0].invoiceTotal: 'amount' is a required property",
-                                "details": "field: invoices[0].invoiceTotal.amount"}]},
+            "400": {
+                "errors": [
+                    {
+                        "code": "InvalidInput",
+                        "message": "invoices[0].invoiceTotal: 'amount' is a required property",
+                        "details": "field: invoices[0].invoiceTotal.amount",
+                    }
+                ]
+            },
         },
     )
     def post(self, request):

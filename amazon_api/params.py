@@ -1,5 +1,6 @@
 """Query parameters of the Amazon-compatible operations, parsed strictly: anything malformed is a 400
 naming the parameter (InvalidInput), never silently ignored."""
+
 from __future__ import annotations
 
 import datetime
@@ -48,7 +49,9 @@ class QueryParams:
             self.add_error("limit", _("limit must be a whole number from %(min)s to %(max)s.") % {"min": minimum, "max": maximum})
             return default
         if not minimum <= value <= maximum:
-            self.add_error("limit", _("limit must be from %(min)s to %(max)s; %(value)s was given.") % {"min": minimum, "max": maximum, "value": value})
+            self.add_error(
+                "limit", _("limit must be from %(min)s to %(max)s; %(value)s was given.") % {"min": minimum, "max": maximum, "value": value}
+            )
             return default
         return value
 
@@ -65,7 +68,9 @@ class QueryParams:
         except ValueError:
             value = None
         if value is None:
-            self.add_error(name, _("%(name)s must be an ISO-8601 date-time, e.g. 2024-05-01T00:00:00Z; %(value)s was given.") % {"name": name, "value": raw})
+            self.add_error(
+                name, _("%(name)s must be an ISO-8601 date-time, e.g. 2024-05-01T00:00:00Z; %(value)s was given.") % {"name": name, "value": raw}
+            )
             return None
         if timezone.is_naive(value):
             value = timezone.make_aware(value, UTC)  # Amazon reads a time without zone as UTC

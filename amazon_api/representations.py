@@ -3,6 +3,7 @@
 Dates are ISO-8601 in UTC with a Z, windows are `start--end`, money is {"currencyCode", "amount"} with
 the amount a decimal string, quantities are integers with Cases/Eaches and the case size.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -28,11 +29,25 @@ AMAZON_PO_STATUSES = {
     "CLOSED": [PurchaseOrderState.RECEIVED, PurchaseOrderState.CLOSED, PurchaseOrderState.CANCELLED],
 }
 IMPORT_METHODS_OF_PAYMENT = {
-    "PaidByBuyer", "CollectOnDelivery", "DefinedByBuyerAndSeller", "FOBPortOfCall", "PrepaidBySeller", "PaidBySeller",
+    "PaidByBuyer",
+    "CollectOnDelivery",
+    "DefinedByBuyerAndSeller",
+    "FOBPortOfCall",
+    "PrepaidBySeller",
+    "PaidBySeller",
 }
 INCOTERMS = {
-    "ExWorks", "FreeCarrier", "FreeOnBoard", "FreeAlongSideShip", "CarriagePaidTo", "CostAndFreight",
-    "CarriageAndInsurancePaidTo", "CostInsuranceAndFreight", "DeliveredAtTerminal", "DeliveredAtPlace", "DeliverDutyPaid",
+    "ExWorks",
+    "FreeCarrier",
+    "FreeOnBoard",
+    "FreeAlongSideShip",
+    "CarriagePaidTo",
+    "CostAndFreight",
+    "CarriageAndInsurancePaidTo",
+    "CostInsuranceAndFreight",
+    "DeliveredAtTerminal",
+    "DeliveredAtPlace",
+    "DeliverDutyPaid",
 }
 
 
@@ -186,7 +201,9 @@ CONFIRMATION_STATUS_Q = {
     "UNCONFIRMED": lambda: Q(acknowledged_at__isnull=True),
     "REJECTED": lambda: Q(acknowledged_at__isnull=False, accepted_quantity=0, backordered_quantity=0),
     "ACCEPTED": lambda: Q(acknowledged_at__isnull=False, ordered_quantity__lte=_supplied()) & ~Q(accepted_quantity=0, backordered_quantity=0),
-    "PARTIALLY_ACCEPTED": lambda: Q(acknowledged_at__isnull=False, ordered_quantity__gt=_supplied()) & ~Q(accepted_quantity=0, backordered_quantity=0),
+    "PARTIALLY_ACCEPTED": lambda: (
+        Q(acknowledged_at__isnull=False, ordered_quantity__gt=_supplied()) & ~Q(accepted_quantity=0, backordered_quantity=0)
+    ),
 }
 RECEIVE_STATUS_Q = {
     "NOT_RECEIVED": lambda: Q(received_quantity=0),

@@ -1,6 +1,7 @@
 """The door in the portal's OpenAPI schema (/api/schema/): Amazon's own models become components
 (prefixed with the model's name), and each operation keeps Amazon's operationId, parameters,
 status codes and examples, so the documented contract is the one the models define."""
+
 from __future__ import annotations
 
 import copy
@@ -42,7 +43,9 @@ class SpApiAutoSchema(AutoSchema):
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         for name, schema in components().items():
-            registry.register_on_missing(ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, schema=copy.deepcopy(schema), object=f"sp-api:{name}"))
+            registry.register_on_missing(
+                ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, schema=copy.deepcopy(schema), object=f"sp-api:{name}")
+            )
         return super().get_operation(path, path_regex, path_prefix, method, registry)
 
 

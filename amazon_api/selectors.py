@@ -3,6 +3,7 @@
 Every read starts from `visible_to(scope)`. Pages are cut on (order date, id), so a `nextToken` walk
 never repeats or skips a PO even while new ones arrive, and each page costs the same few queries.
 """
+
 from __future__ import annotations
 
 import uuid

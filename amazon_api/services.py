@@ -9,6 +9,7 @@ while it works (a second worker skips it), and writes the outcome in the same da
 the items' changes. A worker that dies leaves the row Processing and nothing applied; the beat sweep
 `transactions_requeue_stale` queues it again, and after MAX_ATTEMPTS it fails with a clear error.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -135,7 +136,8 @@ def transaction_apply(*, transaction_id) -> str | None:
         if txn.attempts > MAX_ATTEMPTS:
             errors = _failure(
                 "InternalFailure",
-                _("The transaction could not be applied after %(n)s attempts; nothing of it was saved. Please submit it again.") % {"n": MAX_ATTEMPTS},
+                _("The transaction could not be applied after %(n)s attempts; nothing of it was saved. Please submit it again.")
+                % {"n": MAX_ATTEMPTS},
             )
         else:
             errors = _apply_items(txn)

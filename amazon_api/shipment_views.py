@@ -1,4 +1,5 @@
 """Amazon's vendor shipping operations at Amazon's paths and in Amazon's shapes (vendorShipments.json)."""
+
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
@@ -22,7 +23,12 @@ CONFIRMATION_EXAMPLE = {
             "shipmentConfirmationType": "Original",
             "shipmentType": "LessThanTruckLoad",
             "shipmentStructure": "PalletizedAssortmentCase",
-            "transportationDetails": {"carrierScac": "ABFS", "carrierShipmentReferenceNumber": "PRO-88123", "transportationMode": "Road", "billOfLadingNumber": "BOL-000042"},
+            "transportationDetails": {
+                "carrierScac": "ABFS",
+                "carrierShipmentReferenceNumber": "PRO-88123",
+                "transportationMode": "Road",
+                "billOfLadingNumber": "BOL-000042",
+            },
             "shipmentConfirmationDate": "2024-05-06T15:00:00Z",
             "shippedDate": "2024-05-06T14:30:00Z",
             "estimatedDeliveryDate": "2024-05-09T08:00:00Z",
@@ -71,7 +77,13 @@ SHIPMENT_EXAMPLE = {
             "purchaseOrders": [
                 {
                     "purchaseOrderNumber": "2JK3S9VC",
-                    "items": [{"itemSequenceNumber": "1", "buyerProductIdentifier": "B07DFVDRAB", "shippedQuantity": {"amount": 6, "unitOfMeasure": "Eaches", "unitSize": 1}}],
+                    "items": [
+                        {
+                            "itemSequenceNumber": "1",
+                            "buyerProductIdentifier": "B07DFVDRAB",
+                            "shippedQuantity": {"amount": 6, "unitOfMeasure": "Eaches", "unitSize": 1},
+                        }
+                    ],
                 }
             ],
             "containers": [
@@ -84,7 +96,9 @@ SHIPMENT_EXAMPLE = {
                 }
             ],
             "transportationDetails": {
-                "shipMode": "SmallParcel", "transportationMode": "Road", "shippedDate": "2024-05-06T14:30:00Z",
+                "shipMode": "SmallParcel",
+                "transportationMode": "Road",
+                "shippedDate": "2024-05-06T14:30:00Z",
                 "carrierDetails": {"name": "UPS", "code": "UPSN"},
             },
         }
@@ -151,4 +165,3 @@ class TransportLabelListView(AmazonDoorView):
         if next_token:
             payload["pagination"] = {"nextToken": next_token}
         return Response({"payload": payload})
-

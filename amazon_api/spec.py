@@ -3,6 +3,7 @@ amzn/selling-partner-api-models), used to check request bodies and to document t
 
 Swagger 2.0 schemas are JSON Schema Draft 4; `referencing` resolves their `#/definitions/...`.
 """
+
 from __future__ import annotations
 
 import json

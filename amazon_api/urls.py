@@ -1,4 +1,5 @@
 """Amazon's paths, mounted at /vendor/ (no trailing slashes, as Amazon's clients call them)."""
+
 from django.urls import path
 
 from . import invoices, shipment_views, views

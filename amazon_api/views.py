@@ -3,6 +3,7 @@
 Every body is {"payload": ...} or {"errors": [{"code", "message", "details"}]} (the door's views answer
 errors through `amazon_exception_handler`). Tokens come as `x-amz-access-token` or `Authorization: Bearer`.
 """
+
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.renderers import JSONRenderer
@@ -37,8 +38,16 @@ ACKNOWLEDGEMENT_EXAMPLE = {
                     "orderedQuantity": {"amount": 60, "unitOfMeasure": "Eaches", "unitSize": 1},
                     "netCost": {"currencyCode": "USD", "amount": "10.20"},
                     "itemAcknowledgements": [
-                        {"acknowledgementCode": "Accepted", "acknowledgedQuantity": {"amount": 48, "unitOfMeasure": "Eaches"}, "scheduledShipDate": "2024-05-06T00:00:00Z"},
-                        {"acknowledgementCode": "Rejected", "acknowledgedQuantity": {"amount": 12, "unitOfMeasure": "Eaches"}, "rejectionReason": "TemporarilyUnavailable"},
+                        {
+                            "acknowledgementCode": "Accepted",
+                            "acknowledgedQuantity": {"amount": 48, "unitOfMeasure": "Eaches"},
+                            "scheduledShipDate": "2024-05-06T00:00:00Z",
+                        },
+                        {
+                            "acknowledgementCode": "Rejected",
+                            "acknowledgedQuantity": {"amount": 12, "unitOfMeasure": "Eaches"},
+                            "rejectionReason": "TemporarilyUnavailable",
+                        },
                     ],
                 }
             ],
@@ -148,11 +157,7 @@ class PurchaseOrderStatusListView(AmazonDoorView):
     def get(self, request):
         page = selectors.purchase_order_status_page(scope=request.scope, query=request.query_params)
         codes = representations.selling_party_ids(page.rows)
-        payload = {
-            "ordersStatus": [
-                representations.order_status(po, selling_party=representations.selling_party_id(po, codes)) for po in page.rows
-            ]
-        }
+        payload = {"ordersStatus": [representations.order_status(po, selling_party=representations.selling_party_id(po, codes)) for po in page.rows]}
         if page.next_token:
             payload["pagination"] = {"nextToken": page.next_token}
         return Response({"payload": payload})

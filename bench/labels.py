@@ -15,6 +15,7 @@ ship plan through the services (cartonization, SSCC allocation) in a throw-away 
 It prints the rates, their ratio to raw, and the peak RSS per size, so a reader sees whether memory
 grows with the cartons.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,10 +65,31 @@ def build_foundation():
 
     from vendor_portal.models import Marketplace, ShipFromAddress, Vendor, Warehouse
 
-    marketplace = Marketplace.objects.create(code="US", name="United States", currency="USD", time_zone="America/New_York", language="en", country_code="US")
+    marketplace = Marketplace.objects.create(
+        code="US", name="United States", currency="USD", time_zone="America/New_York", language="en", country_code="US"
+    )
     vendor = Vendor.objects.create(code="BENCH", name="Bench Widgets Inc.", gs1_company_prefix="0614141")
-    ShipFromAddress.objects.create(vendor=vendor, code="MAIN", name="Bench Widgets DC", line1="1 Industrial Way", city="Reno", state_or_region="NV", postal_code="89502", country_code="US")
-    warehouse = Warehouse.objects.create(code="ABE2", name="ABE2 Fulfillment Center", marketplace=marketplace, line1="705 Boulder Drive", city="Breinigsville", state_or_region="PA", postal_code="18031", country_code="US", time_zone="America/New_York")
+    ShipFromAddress.objects.create(
+        vendor=vendor,
+        code="MAIN",
+        name="Bench Widgets DC",
+        line1="1 Industrial Way",
+        city="Reno",
+        state_or_region="NV",
+        postal_code="89502",
+        country_code="US",
+    )
+    warehouse = Warehouse.objects.create(
+        code="ABE2",
+        name="ABE2 Fulfillment Center",
+        marketplace=marketplace,
+        line1="705 Boulder Drive",
+        city="Breinigsville",
+        state_or_region="PA",
+        postal_code="18031",
+        country_code="US",
+        time_zone="America/New_York",
+    )
     return marketplace, vendor, warehouse, timezone.now()
 
 
@@ -84,25 +106,53 @@ def build_shipment(foundation, cartons: int):
 
     marketplace, vendor, warehouse, now = foundation
     po = PurchaseOrder.objects.create(
-        vendor=vendor, marketplace=marketplace, number=f"BENCH{cartons:06d}", order_date=now, state=PurchaseOrderState.ACKNOWLEDGED, state_changed_at=now,
-        ship_to=warehouse, ship_window_start=now, ship_window_end=now + datetime.timedelta(days=10), currency="USD",
-        confirmation_due_at=now, acknowledged_at=now,
+        vendor=vendor,
+        marketplace=marketplace,
+        number=f"BENCH{cartons:06d}",
+        order_date=now,
+        state=PurchaseOrderState.ACKNOWLEDGED,
+        state_changed_at=now,
+        ship_to=warehouse,
+        ship_window_start=now,
+        ship_window_end=now + datetime.timedelta(days=10),
+        currency="USD",
+        confirmation_due_at=now,
+        acknowledged_at=now,
     )
     per_line = [cartons // LINES + (1 if i < cartons % LINES else 0) for i in range(LINES)]
     for sequence, line_cartons in enumerate(per_line, start=1):
         item = f"{cartons:05d}{sequence:02d}"
         product = Product.objects.create(
-            vendor=vendor, asin=f"B0{item}", vendor_sku=f"BENCH-{item}", gtin=demo_gtin(vendor.gs1_company_prefix, int(item)),
-            title=f"Bench product {item}", case_pack=CASE_PACK, minimum_order_quantity=CASE_PACK,
+            vendor=vendor,
+            asin=f"B0{item}",
+            vendor_sku=f"BENCH-{item}",
+            gtin=demo_gtin(vendor.gs1_company_prefix, int(item)),
+            title=f"Bench product {item}",
+            case_pack=CASE_PACK,
+            minimum_order_quantity=CASE_PACK,
         )
         quantity = line_cartons * CASE_PACK
         PurchaseOrderLine.objects.create(
-            purchase_order=po, sequence=sequence, product=product, asin=product.asin, vendor_sku=product.vendor_sku, title=product.title,
-            ordered_quantity=quantity, accepted_quantity=quantity, net_cost=Decimal("10.00"),
+            purchase_order=po,
+            sequence=sequence,
+            product=product,
+            asin=product.asin,
+            vendor_sku=product.vendor_sku,
+            title=product.title,
+            ordered_quantity=quantity,
+            accepted_quantity=quantity,
+            net_cost=Decimal("10.00"),
         )
     data = ShipPlanInput(
-        ship_to=warehouse.code, shipment_identifier=f"BENCH-{cartons}", ship_date=timezone.localdate(), transport_mode="ltl",
-        carrier_scac="ABFS", carrier_name="ABF Freight", bol_number="BOL-BENCH", pro_number="123456789", cartons_per_pallet=CARTONS_PER_PALLET,
+        ship_to=warehouse.code,
+        shipment_identifier=f"BENCH-{cartons}",
+        ship_date=timezone.localdate(),
+        transport_mode="ltl",
+        carrier_scac="ABFS",
+        carrier_name="ABF Freight",
+        bol_number="BOL-BENCH",
+        pro_number="123456789",
+        cartons_per_pallet=CARTONS_PER_PALLET,
         lines=[ShipPlanLine(line.pk, line.open_to_ship) for line in po.lines.order_by("sequence")],
     )
     scope = Scope(vendor=vendor)
@@ -119,7 +169,10 @@ def run_raw(shipment, workdir: Path) -> dict:
     labels_file.write_bytes(pickle.dumps(list(shipment_label_data(shipment=shipment))))
     output = subprocess.run(
         [sys.executable, str(REPO / "bench" / "labels_raw.py"), "--labels", str(labels_file), "--json"],
-        cwd=REPO, check=True, capture_output=True, text=True,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -172,9 +225,29 @@ class Worker:
         self.log_path = workdir / f"worker-{number}.log"
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "vendor_portal", "worker", "--pool=solo", "-c", "1", "-Q", self.queue,
-                 "-n", f"bench{number}@%h", "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "vendor_portal",
+                    "worker",
+                    "--pool=solo",
+                    "-c",
+                    "1",
+                    "-Q",
+                    self.queue,
+                    "-n",
+                    f"bench{number}@%h",
+                    "--loglevel=WARNING",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                ],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
 
     @staticmethod
@@ -247,7 +320,13 @@ def run_on_worker(scope, shipment, warm_up_shipment, workdir: Path, media_root: 
         peak = _rss_mib(worker.process.pid, "VmHWM")
     finally:
         worker.stop()
-    return {"labels": job.progress_done, "seconds": seconds, "labels_per_second": job.progress_done / seconds, "peak_rss_mib": peak, "rss_before_mib": rss_before}
+    return {
+        "labels": job.progress_done,
+        "seconds": seconds,
+        "labels_per_second": job.progress_done / seconds,
+        "peak_rss_mib": peak,
+        "rss_before_mib": rss_before,
+    }
 
 
 def _fastest(runs: list[dict]) -> dict:
@@ -292,7 +371,9 @@ def main() -> None:
 
     for cartons, raw, in_process, worker in results:
         print(f"\n{cartons} cartons, {raw['labels']:.0f} labels")
-        print(f"  raw ReportLab+pikepdf (one document): {raw['labels_per_second']:5.0f} labels/s, peak RSS {raw['peak_rss_mib']:.0f} MiB (before rendering {raw['peak_rss_before_mib']:.0f} MiB), file {raw['file_mib']:.2f} MiB")
+        print(
+            f"  raw ReportLab+pikepdf (one document): {raw['labels_per_second']:5.0f} labels/s, peak RSS {raw['peak_rss_mib']:.0f} MiB (before rendering {raw['peak_rss_before_mib']:.0f} MiB), file {raw['file_mib']:.2f} MiB"
+        )
         print(
             f"  end to end, in process:               {in_process['labels_per_second']:5.0f} labels/s, ratio to raw {in_process['labels_per_second'] / raw['labels_per_second']:.2f}, "
             f"file {in_process['file_mib']:.2f} MiB"
@@ -302,7 +383,13 @@ def main() -> None:
                 f"  end to end, Celery worker:            {worker['labels_per_second']:5.0f} labels/s, ratio to raw {worker['labels_per_second'] / raw['labels_per_second']:.2f} "
                 f"(with broker pickup and this script polling the job), worker RSS {worker['rss_before_mib']:.0f} MiB before the job, peak {worker['peak_rss_mib']:.0f} MiB"
             )
-    print("\npeak RSS by labels:  " + "  ".join(f"{raw['labels']:.0f}: raw {raw['peak_rss_mib']:.0f} MiB" + (f", worker {worker['peak_rss_mib']:.0f} MiB" if worker else "") for _, raw, _, worker in results))
+    print(
+        "\npeak RSS by labels:  "
+        + "  ".join(
+            f"{raw['labels']:.0f}: raw {raw['peak_rss_mib']:.0f} MiB" + (f", worker {worker['peak_rss_mib']:.0f} MiB" if worker else "")
+            for _, raw, _, worker in results
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ sending them is not measured (they are not queued to Celery). Without it the sub
 It checks both agree (claims and statuses) and prints the times and the ratio (target: engine within 3x).
 The loaded rows bypass the services on purpose (no audit rows): they exist to be matched.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -125,13 +126,31 @@ def load(vendor: Vendor, places: dict, lines: int) -> float:
     for start in range(invoices_have, invoices_wanted, CHUNK):
         stop = min(start + CHUNK, invoices_wanted)
         with transaction.atomic():
-            _insert(PurchaseOrder, [{
-                "vendor_id": vendor.pk, "marketplace_id": us.pk, "number": f"RB{n:09d}", "order_type": "RegularOrder",
-                "order_date": now - datetime.timedelta(days=40), "state": "received", "state_changed_at": now, "ship_to_id": dc.pk,
-                "ship_window_start": now - datetime.timedelta(days=35), "ship_window_end": now - datetime.timedelta(days=30),
-                "currency": "USD", "payment_terms": "net30", "payment_method": "Invoice", "confirmation_due_at": now - datetime.timedelta(days=38),
-                "has_unconfirmed_changes": False, "created_at": now, "updated_at": now,
-            } for n in range(start, stop)])
+            _insert(
+                PurchaseOrder,
+                [
+                    {
+                        "vendor_id": vendor.pk,
+                        "marketplace_id": us.pk,
+                        "number": f"RB{n:09d}",
+                        "order_type": "RegularOrder",
+                        "order_date": now - datetime.timedelta(days=40),
+                        "state": "received",
+                        "state_changed_at": now,
+                        "ship_to_id": dc.pk,
+                        "ship_window_start": now - datetime.timedelta(days=35),
+                        "ship_window_end": now - datetime.timedelta(days=30),
+                        "currency": "USD",
+                        "payment_terms": "net30",
+                        "payment_method": "Invoice",
+                        "confirmation_due_at": now - datetime.timedelta(days=38),
+                        "has_unconfirmed_changes": False,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for n in range(start, stop)
+                ],
+            )
             po_ids = dict(PurchaseOrder.objects.filter(number__gte=f"RB{start:09d}", number__lt=f"RB{stop:09d}").values_list("number", "pk"))
             po_lines, plan = [], {}
             for n in range(start, stop):
@@ -149,38 +168,76 @@ def load(vendor: Vendor, places: dict, lines: int) -> float:
                     elif roll < 0.30:
                         received = 0
                     plan[(n, sequence)] = (ordered, billed_cost)
-                    po_lines.append({
-                        "purchase_order_id": po_ids[f"RB{n:09d}"], "sequence": sequence, "asin": f"B0R{sequence:07d}", "vendor_sku": f"RB-{sequence}",
-                        "title": "", "ordered_quantity": ordered, "unit_of_measure": "Eaches", "unit_size": 1, "backorder_allowed": False,
-                        "net_cost": cost, "accepted_quantity": ordered, "shipped_quantity": ordered, "received_quantity": received,
-                        "invoiced_quantity": ordered,
-                    })
+                    po_lines.append(
+                        {
+                            "purchase_order_id": po_ids[f"RB{n:09d}"],
+                            "sequence": sequence,
+                            "asin": f"B0R{sequence:07d}",
+                            "vendor_sku": f"RB-{sequence}",
+                            "title": "",
+                            "ordered_quantity": ordered,
+                            "unit_of_measure": "Eaches",
+                            "unit_size": 1,
+                            "backorder_allowed": False,
+                            "net_cost": cost,
+                            "accepted_quantity": ordered,
+                            "shipped_quantity": ordered,
+                            "received_quantity": received,
+                            "invoiced_quantity": ordered,
+                        }
+                    )
             _insert(PurchaseOrderLine, po_lines)
             line_ids = {
-                (number, sequence): (pk, po_id) for pk, po_id, number, sequence in
-                PurchaseOrderLine.objects.filter(purchase_order_id__in=po_ids.values()).values_list("pk", "purchase_order_id", "purchase_order__number", "sequence")
+                (number, sequence): (pk, po_id)
+                for pk, po_id, number, sequence in PurchaseOrderLine.objects.filter(purchase_order_id__in=po_ids.values()).values_list(
+                    "pk", "purchase_order_id", "purchase_order__number", "sequence"
+                )
             }
             invoices = []
             for n in range(start, stop):
                 total = sum((plan[(n, s)][0] * plan[(n, s)][1] for s in range(1, LINES_PER_INVOICE + 1)), Decimal("0"))
-                invoices.append({
-                    "vendor_id": vendor.pk, "marketplace_id": us.pk, "invoice_type": "Invoice", "number": f"RBI{n:09d}",
-                    "invoice_date": now.date() - datetime.timedelta(days=5), "currency": "USD", "state": InvoiceState.ACCEPTED,
-                    "state_changed_at": now, "payment_terms": "net30", "due_date": now.date() + datetime.timedelta(days=25),
-                    "items_subtotal": total, "grand_total": total, "source": "po", "purchase_order_id": po_ids[f"RB{n:09d}"],
-                    "submitted_at": now - datetime.timedelta(minutes=invoices_wanted - n), "created_at": now, "updated_at": now,
-                })
+                invoices.append(
+                    {
+                        "vendor_id": vendor.pk,
+                        "marketplace_id": us.pk,
+                        "invoice_type": "Invoice",
+                        "number": f"RBI{n:09d}",
+                        "invoice_date": now.date() - datetime.timedelta(days=5),
+                        "currency": "USD",
+                        "state": InvoiceState.ACCEPTED,
+                        "state_changed_at": now,
+                        "payment_terms": "net30",
+                        "due_date": now.date() + datetime.timedelta(days=25),
+                        "items_subtotal": total,
+                        "grand_total": total,
+                        "source": "po",
+                        "purchase_order_id": po_ids[f"RB{n:09d}"],
+                        "submitted_at": now - datetime.timedelta(minutes=invoices_wanted - n),
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
             _insert(Invoice, invoices)
-            invoice_ids = dict(Invoice.objects.filter(vendor=vendor, number__gte=f"RBI{start:09d}", number__lt=f"RBI{stop:09d}").values_list("number", "pk"))
+            invoice_ids = dict(
+                Invoice.objects.filter(vendor=vendor, number__gte=f"RBI{start:09d}", number__lt=f"RBI{stop:09d}").values_list("number", "pk")
+            )
             invoice_lines = []
             for n in range(start, stop):
                 for sequence in range(1, LINES_PER_INVOICE + 1):
                     ordered, billed_cost = plan[(n, sequence)]
-                    invoice_lines.append({
-                        "invoice_id": invoice_ids[f"RBI{n:09d}"], "sequence": sequence, "purchase_order_line_id": line_ids[(f"RB{n:09d}", sequence)][0],
-                        "purchase_order_number": f"RB{n:09d}", "asin": f"B0R{sequence:07d}", "vendor_sku": f"RB-{sequence}", "quantity": ordered,
-                        "unit_cost": billed_cost, "line_amount": ordered * billed_cost,
-                    })
+                    invoice_lines.append(
+                        {
+                            "invoice_id": invoice_ids[f"RBI{n:09d}"],
+                            "sequence": sequence,
+                            "purchase_order_line_id": line_ids[(f"RB{n:09d}", sequence)][0],
+                            "purchase_order_number": f"RB{n:09d}",
+                            "asin": f"B0R{sequence:07d}",
+                            "vendor_sku": f"RB-{sequence}",
+                            "quantity": ordered,
+                            "unit_cost": billed_cost,
+                            "line_amount": ordered * billed_cost,
+                        }
+                    )
             _insert(InvoiceLine, invoice_lines)
     analyze()
     return time.perf_counter() - started
@@ -197,13 +254,28 @@ def load_credit_notes(vendor: Vendor) -> int:
     if Invoice.objects.filter(vendor=vendor, invoice_type="CreditNote").exists():
         return 0
     short = list(
-        InvoiceLine.objects.filter(invoice__vendor=vendor, invoice__invoice_type="Invoice", invoice__number__endswith="0",
-                                   purchase_order_line__received_quantity__gt=0,
-                                   purchase_order_line__received_quantity__lt=F("purchase_order_line__ordered_quantity"))
+        InvoiceLine.objects.filter(
+            invoice__vendor=vendor,
+            invoice__invoice_type="Invoice",
+            invoice__number__endswith="0",
+            purchase_order_line__received_quantity__gt=0,
+            purchase_order_line__received_quantity__lt=F("purchase_order_line__ordered_quantity"),
+        )
         .order_by("invoice_id", "sequence")
-        .values("id", "invoice_id", "invoice__number", "invoice__marketplace_id", "invoice__invoice_date", "purchase_order_line_id",
-                "purchase_order_number", "asin", "vendor_sku", "unit_cost", "purchase_order_line__ordered_quantity",
-                "purchase_order_line__received_quantity")
+        .values(
+            "id",
+            "invoice_id",
+            "invoice__number",
+            "invoice__marketplace_id",
+            "invoice__invoice_date",
+            "purchase_order_line_id",
+            "purchase_order_number",
+            "asin",
+            "vendor_sku",
+            "unit_cost",
+            "purchase_order_line__ordered_quantity",
+            "purchase_order_line__received_quantity",
+        )
     )
     by_invoice: dict[int, list[dict]] = {}
     for line in short:
@@ -215,22 +287,48 @@ def load_credit_notes(vendor: Vendor) -> int:
         for invoice_id, lines in by_invoice.items():
             total = sum((line["units"] * line["unit_cost"] for line in lines), Decimal("0"))
             first = lines[0]
-            credit_notes.append({
-                "vendor_id": vendor.pk, "marketplace_id": first["invoice__marketplace_id"], "invoice_type": "CreditNote",
-                "number": f"CN-{first['invoice__number']}", "invoice_date": first["invoice__invoice_date"], "currency": "USD",
-                "state": InvoiceState.ACCEPTED, "state_changed_at": now, "payment_terms": "net30", "items_subtotal": total,
-                "grand_total": total, "source": "credit", "reference_invoice_id": invoice_id, "credit_reason": "quantity_correction",
-                "submitted_at": now, "created_at": now, "updated_at": now,
-            })
+            credit_notes.append(
+                {
+                    "vendor_id": vendor.pk,
+                    "marketplace_id": first["invoice__marketplace_id"],
+                    "invoice_type": "CreditNote",
+                    "number": f"CN-{first['invoice__number']}",
+                    "invoice_date": first["invoice__invoice_date"],
+                    "currency": "USD",
+                    "state": InvoiceState.ACCEPTED,
+                    "state_changed_at": now,
+                    "payment_terms": "net30",
+                    "items_subtotal": total,
+                    "grand_total": total,
+                    "source": "credit",
+                    "reference_invoice_id": invoice_id,
+                    "credit_reason": "quantity_correction",
+                    "submitted_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
         _insert(Invoice, credit_notes)
         ids = dict(Invoice.objects.filter(vendor=vendor, invoice_type="CreditNote").values_list("reference_invoice_id", "pk"))
-        _insert(InvoiceLine, [
-            {"invoice_id": ids[invoice_id], "sequence": sequence, "credited_line_id": line["id"],
-             "purchase_order_line_id": line["purchase_order_line_id"], "purchase_order_number": line["purchase_order_number"],
-             "asin": line["asin"], "vendor_sku": line["vendor_sku"], "quantity": line["units"], "unit_cost": line["unit_cost"],
-             "line_amount": line["units"] * line["unit_cost"]}
-            for invoice_id, lines in by_invoice.items() for sequence, line in enumerate(lines, 1)
-        ])
+        _insert(
+            InvoiceLine,
+            [
+                {
+                    "invoice_id": ids[invoice_id],
+                    "sequence": sequence,
+                    "credited_line_id": line["id"],
+                    "purchase_order_line_id": line["purchase_order_line_id"],
+                    "purchase_order_number": line["purchase_order_number"],
+                    "asin": line["asin"],
+                    "vendor_sku": line["vendor_sku"],
+                    "quantity": line["units"],
+                    "unit_cost": line["unit_cost"],
+                    "line_amount": line["units"] * line["unit_cost"],
+                }
+                for invoice_id, lines in by_invoice.items()
+                for sequence, line in enumerate(lines, 1)
+            ],
+        )
     analyze()
     return len(by_invoice)
 
@@ -242,7 +340,9 @@ def reset(vendor: Vendor) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM reconciliation_deduction WHERE vendor_id = %s AND reverses_id IS NOT NULL", [vendor.pk])
         cursor.execute("DELETE FROM reconciliation_deduction WHERE vendor_id = %s", [vendor.pk])
-        cursor.execute("DELETE FROM reconciliation_matchresult WHERE invoice_id IN (SELECT id FROM invoicing_invoice WHERE vendor_id = %s)", [vendor.pk])
+        cursor.execute(
+            "DELETE FROM reconciliation_matchresult WHERE invoice_id IN (SELECT id FROM invoicing_invoice WHERE vendor_id = %s)", [vendor.pk]
+        )
         cursor.execute("UPDATE invoicing_invoice SET state = 'accepted' WHERE vendor_id = %s", [vendor.pk])
         cursor.execute("DELETE FROM webhooks_webhookdelivery WHERE vendor_id = %s", [vendor.pk])
         if not connection.in_atomic_block:  # VACUUM cannot run in a transaction
@@ -257,9 +357,14 @@ def subscribe_webhooks(vendor: Vendor, active: bool) -> None:
     from webhooks.models import WebhookSubscription
 
     WebhookSubscription.objects.update_or_create(
-        vendor=vendor, url="https://erp.rbench.example/hooks",
-        defaults={"events": ["deduction.raised", "invoice.state_changed"], "secret": "whsec_bench", "secret_set_at": timezone.now(),
-                  "is_active": active},
+        vendor=vendor,
+        url="https://erp.rbench.example/hooks",
+        defaults={
+            "events": ["deduction.raised", "invoice.state_changed"],
+            "secret": "whsec_bench",
+            "secret_set_at": timezone.now(),
+            "is_active": active,
+        },
     )
     if active:
         services._deliver_on_commit = lambda delivery_ids: None  # written in the transaction; sending is not measured
@@ -268,9 +373,9 @@ def subscribe_webhooks(vendor: Vendor, active: bool) -> None:
 def late_receipts(vendor: Vendor, count: int) -> list[tuple[int, int]]:
     """A day's late deliveries: the missing units of `count` short-received PO lines arrive. Returns what to restore."""
     booked = list(
-        PurchaseOrderLine.objects.filter(purchase_order__vendor=vendor, received_quantity__gt=0,
-                                         received_quantity__lt=F("ordered_quantity"))
-        .order_by("pk").values_list("pk", "received_quantity")[:count]
+        PurchaseOrderLine.objects.filter(purchase_order__vendor=vendor, received_quantity__gt=0, received_quantity__lt=F("ordered_quantity"))
+        .order_by("pk")
+        .values_list("pk", "received_quantity")[:count]
     )
     PurchaseOrderLine.objects.filter(pk__in=[pk for pk, _received in booked]).update(received_quantity=F("ordered_quantity"))
     return booked
@@ -278,8 +383,9 @@ def late_receipts(vendor: Vendor, count: int) -> list[tuple[int, int]]:
 
 def restore_receipts(booked: list[tuple[int, int]]) -> None:
     with connection.cursor() as cursor:
-        cursor.executemany("UPDATE purchase_orders_purchaseorderline SET received_quantity = %s WHERE id = %s",
-                           [(received, pk) for pk, received in booked])
+        cursor.executemany(
+            "UPDATE purchase_orders_purchaseorderline SET received_quantity = %s WHERE id = %s", [(received, pk) for pk, received in booked]
+        )
 
 
 def timed_engine() -> tuple[float, int, dict]:
@@ -310,8 +416,10 @@ def main() -> None:
     total = InvoiceLine.objects.filter(invoice__vendor=vendor, invoice__invoice_type="Invoice").count()
     credit_notes = load_credit_notes(vendor)
     credited = InvoiceLine.objects.filter(invoice__vendor=vendor, invoice__invoice_type="CreditNote").count()
-    print(f"loaded {total:,} invoice lines of {VENDOR_CODE} ({'already there' if not seconds else f'{seconds:.1f} s'}), "
-          f"{credited:,} of them credited back by credit notes{f' ({credit_notes:,} loaded now)' if credit_notes else ''}")
+    print(
+        f"loaded {total:,} invoice lines of {VENDOR_CODE} ({'already there' if not seconds else f'{seconds:.1f} s'}), "
+        f"{credited:,} of them credited back by credit notes{f' ({credit_notes:,} loaded now)' if credit_notes else ''}"
+    )
 
     reset(vendor)
     timed_sql(vendor)  # warms the cache for both
@@ -348,15 +456,23 @@ def main() -> None:
         from webhooks.models import WebhookDelivery
 
         print(f"  (webhook deliveries written by the last first pass: {WebhookDelivery.objects.filter(vendor=vendor).count():,})")
-    print(f"  engine, re-run:       {again_seconds:8.2f} s  {again_queries:3d} queries  claims raised {again['claims_raised']}, reversals {again['reversals']}")
-    print(f"  engine, late receipts:{late_seconds:8.2f} s  {late_queries:3d} queries  the sweep after {LATE_LINES:,} short lines were received "
-          f"in full: reversals {late['reversals']}, claims marked reversed {late['claims_updated']}")
+    print(
+        f"  engine, re-run:       {again_seconds:8.2f} s  {again_queries:3d} queries  claims raised {again['claims_raised']}, reversals {again['reversals']}"
+    )
+    print(
+        f"  engine, late receipts:{late_seconds:8.2f} s  {late_queries:3d} queries  the sweep after {LATE_LINES:,} short lines were received "
+        f"in full: reversals {late['reversals']}, claims marked reversed {late['claims_updated']}"
+    )
     print(f"  single SQL (select):  {sql_seconds:8.2f} s    1 query    {len(rows):,} rows")
-    print(f"  ratio engine / SQL:   {engine_seconds / sql_seconds:8.2f}x first pass, {again_seconds / sql_seconds:.2f}x re-run, "
-          f"{late_seconds / sql_seconds:.2f}x after late receipts (target within 3x)")
+    print(
+        f"  ratio engine / SQL:   {engine_seconds / sql_seconds:8.2f}x first pass, {again_seconds / sql_seconds:.2f}x re-run, "
+        f"{late_seconds / sql_seconds:.2f}x after late receipts (target within 3x)"
+    )
     print(f"  statuses engine {by_status}")
     print(f"  statuses SQL    {sql_status}")
-    print(f"  claims engine price {engine_claims.get('price_claim')} shortage {engine_claims.get('shortage_claim')}; SQL price {sql_price} shortage {sql_short}")
+    print(
+        f"  claims engine price {engine_claims.get('price_claim')} shortage {engine_claims.get('shortage_claim')}; SQL price {sql_price} shortage {sql_short}"
+    )
     print(f"  engine and SQL agree: {agree}")
 
 

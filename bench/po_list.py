@@ -12,6 +12,7 @@ POST /api/v1/purchase-orders/ as a buyer. Target: under 100 ms per page of 100.
 The bulk-loaded rows bypass the services (no audit rows): they exist to be read, not to tell a story.
 Use a small --pos (e.g. 2000) for a quick check.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +54,13 @@ PREFIX = "BEN"
 PRODUCTS = 200
 DCS = ["ABE2", "ABE2", "ONT8", "YYZ4", "FRA3"]
 STATES = (
-    [PurchaseOrderState.NEW] * 25 + [PurchaseOrderState.ACKNOWLEDGED] * 40 + [PurchaseOrderState.PARTIALLY_SHIPPED] * 5
-    + [PurchaseOrderState.SHIPPED] * 5 + [PurchaseOrderState.RECEIVED] * 5 + [PurchaseOrderState.CLOSED] * 12 + [PurchaseOrderState.CANCELLED] * 8
+    [PurchaseOrderState.NEW] * 25
+    + [PurchaseOrderState.ACKNOWLEDGED] * 40
+    + [PurchaseOrderState.PARTIALLY_SHIPPED] * 5
+    + [PurchaseOrderState.SHIPPED] * 5
+    + [PurchaseOrderState.RECEIVED] * 5
+    + [PurchaseOrderState.CLOSED] * 12
+    + [PurchaseOrderState.CANCELLED] * 8
 )
 CHUNK = 20_000
 HOST = {"HTTP_HOST": "localhost"}
@@ -70,8 +76,13 @@ def setup_world() -> dict:
         Product.objects.bulk_create(
             [
                 Product(
-                    vendor=vendor, asin=f"B0Z{n:07d}", vendor_sku=f"BEN-{n:05d}", gtin=demo_gtin(vendor.gs1_company_prefix, n),
-                    title=f"Bench product {n}", case_pack=1 if n % 3 else 6, minimum_order_quantity=1,
+                    vendor=vendor,
+                    asin=f"B0Z{n:07d}",
+                    vendor_sku=f"BEN-{n:05d}",
+                    gtin=demo_gtin(vendor.gs1_company_prefix, n),
+                    title=f"Bench product {n}",
+                    case_pack=1 if n % 3 else 6,
+                    minimum_order_quantity=1,
                 )
                 for n in range(1, PRODUCTS + 1)
                 if f"BEN-{n:05d}" not in existing
@@ -84,7 +95,10 @@ def setup_world() -> dict:
         raw, prefix, key_hash = ApiToken.generate()
         ApiToken.objects.create(vendor=vendor, name="bench", key_prefix=prefix, key_hash=key_hash, scopes=["orders:read", "orders:write"])
     return {
-        "vendor": vendor, "ops": ops, "buyer": buyer, "token": raw,
+        "vendor": vendor,
+        "ops": ops,
+        "buyer": buyer,
+        "token": raw,
         "products": list(Product.objects.filter(vendor=vendor).order_by("vendor_sku")),
         "warehouses": {w.code: w for w in Warehouse.objects.filter(code__in=DCS).select_related("marketplace")},
         "marketplaces": world["marketplaces"],
@@ -134,17 +148,28 @@ def _po_row(world: dict, index: int, rng: random.Random, now) -> dict:
     confirmed = state != PurchaseOrderState.NEW and state != PurchaseOrderState.CANCELLED
     promised = (ship_start + datetime.timedelta(days=1)).date() if confirmed else None
     return {
-        "vendor_id": world["vendor"].pk, "marketplace_id": dc.marketplace_id, "number": f"{PREFIX}{index:09d}",
-        "order_type": "RegularOrder" if index % 10 else "RushOrder", "order_date": order_date,
-        "state": state, "state_changed_at": order_date + datetime.timedelta(days=1),
+        "vendor_id": world["vendor"].pk,
+        "marketplace_id": dc.marketplace_id,
+        "number": f"{PREFIX}{index:09d}",
+        "order_type": "RegularOrder" if index % 10 else "RushOrder",
+        "order_date": order_date,
+        "state": state,
+        "state_changed_at": order_date + datetime.timedelta(days=1),
         "has_unconfirmed_changes": state == PurchaseOrderState.NEW and index % 17 == 0,
-        "ship_to_id": dc.pk, "ship_window_start": ship_start, "ship_window_end": ship_end,
-        "delivery_window_start": ship_start + datetime.timedelta(days=3), "delivery_window_end": ship_end + datetime.timedelta(days=7),
-        "currency": dc.marketplace.currency, "payment_terms": "net60", "payment_method": "Invoice",
+        "ship_to_id": dc.pk,
+        "ship_window_start": ship_start,
+        "ship_window_end": ship_end,
+        "delivery_window_start": ship_start + datetime.timedelta(days=3),
+        "delivery_window_end": ship_end + datetime.timedelta(days=7),
+        "currency": dc.marketplace.currency,
+        "payment_terms": "net60",
+        "payment_method": "Invoice",
         "confirmation_due_at": order_date + datetime.timedelta(hours=48),
         "acknowledged_at": order_date + datetime.timedelta(hours=20) if confirmed else None,
-        "promised_ship_date": promised, "estimated_ship_date": promised,
-        "created_at": order_date, "updated_at": order_date,
+        "promised_ship_date": promised,
+        "estimated_ship_date": promised,
+        "created_at": order_date,
+        "updated_at": order_date,
     }
 
 
@@ -162,16 +187,30 @@ def _line_rows(world: dict, header: dict, po_id: int, lines: int, rng: random.Ra
             elif state in (PurchaseOrderState.SHIPPED, PurchaseOrderState.RECEIVED, PurchaseOrderState.CLOSED):
                 shipped = accepted
             received = shipped if state in (PurchaseOrderState.RECEIVED, PurchaseOrderState.CLOSED) else 0
-        rows.append({
-            "purchase_order_id": po_id, "sequence": sequence, "product_id": product.pk, "asin": product.asin,
-            "vendor_sku": product.vendor_sku, "title": product.title, "ordered_quantity": ordered,
-            "unit_of_measure": "Eaches", "unit_size": 1, "backorder_allowed": sequence % 2 == 0,
-            "net_cost": Decimal(rng.randint(100, 9000)) / 100, "list_price": None,
-            "accepted_quantity": accepted, "backordered_quantity": backordered, "rejected_quantity": rejected,
-            "rejection_reason": "TemporarilyUnavailable" if rejected else "", "shipped_quantity": shipped,
-            "received_quantity": received, "invoiced_quantity": received,
-            "acknowledged_at": header["acknowledged_at"],
-        })
+        rows.append(
+            {
+                "purchase_order_id": po_id,
+                "sequence": sequence,
+                "product_id": product.pk,
+                "asin": product.asin,
+                "vendor_sku": product.vendor_sku,
+                "title": product.title,
+                "ordered_quantity": ordered,
+                "unit_of_measure": "Eaches",
+                "unit_size": 1,
+                "backorder_allowed": sequence % 2 == 0,
+                "net_cost": Decimal(rng.randint(100, 9000)) / 100,
+                "list_price": None,
+                "accepted_quantity": accepted,
+                "backordered_quantity": backordered,
+                "rejected_quantity": rejected,
+                "rejection_reason": "TemporarilyUnavailable" if rejected else "",
+                "shipped_quantity": shipped,
+                "received_quantity": received,
+                "invoiced_quantity": received,
+                "acknowledged_at": header["acknowledged_at"],
+            }
+        )
     return rows
 
 
@@ -244,8 +283,12 @@ def time_creates(client: Client, world: dict, count: int, lines: int) -> dict:
     for index in range(count):
         products = rng.sample(world["products"], k=min(lines, len(world["products"])))
         body = {
-            "vendor": VENDOR_CODE, "marketplace": "US", "number": f"BC{run:08d}{index:04d}", "ship_to": "ABE2",
-            "ship_window_start": (now + datetime.timedelta(days=3)).isoformat(), "ship_window_end": (now + datetime.timedelta(days=10)).isoformat(),
+            "vendor": VENDOR_CODE,
+            "marketplace": "US",
+            "number": f"BC{run:08d}{index:04d}",
+            "ship_to": "ABE2",
+            "ship_window_start": (now + datetime.timedelta(days=3)).isoformat(),
+            "ship_window_end": (now + datetime.timedelta(days=10)).isoformat(),
             "lines": [
                 {"sequence": n, "vendor_sku": p.vendor_sku, "ordered_quantity": p.case_pack * 10, "net_cost": "12.34"}
                 for n, p in enumerate(products, start=1)
@@ -272,7 +315,9 @@ def main() -> None:
     _, load_seconds = load(world, args.pos, args.lines)
     total = PurchaseOrder.objects.filter(vendor=world["vendor"]).count()
     line_count = PurchaseOrderLine.objects.filter(purchase_order__vendor=world["vendor"]).count()
-    print(f"Vendor {VENDOR_CODE}: {total:,} POs, {line_count:,} lines" + (f" (loaded in {load_seconds:.0f} s)" if load_seconds else " (already loaded)"))
+    print(
+        f"Vendor {VENDOR_CODE}: {total:,} POs, {line_count:,} lines" + (f" (loaded in {load_seconds:.0f} s)" if load_seconds else " (already loaded)")
+    )
 
     session = Client(**HOST)
     session.force_login(world["ops"])

@@ -15,8 +15,13 @@ class EdiConfig(AppConfig):
 
         register_nav(NavItem(_("EDI"), "edi_interchange_list", Action.VIEW_PURCHASE_ORDERS, order=70))
         register_needs_me(
-            NeedsMe(_("EDI files rejected this week"), "/edi/?direction=inbound&status=rejected", Action.VIEW_PURCHASE_ORDERS,
-                    _rejected_this_week, order=40)
+            NeedsMe(
+                _("EDI files rejected this week"),
+                "/edi/?direction=inbound&status=rejected",
+                Action.VIEW_PURCHASE_ORDERS,
+                _rejected_this_week,
+                order=40,
+            )
         )
         # The domain's news: a new PO is sent as an 850 (after the commit), a payment's 820 is stored with it.
         events.subscribe(events.PurchaseOrderCreated, send_850_for_new_purchase_orders)

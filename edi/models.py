@@ -1,5 +1,6 @@
 """EDI X12 as the portal records it: who may send (trading partners), the control numbers we hand
 out, and every interchange in or out with its transaction sets and what became of them."""
+
 from django.db import connection, models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _

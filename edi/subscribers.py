@@ -1,5 +1,6 @@
 """What EDI does with the domain's news (subscribed in EdiConfig.ready()): an 850 for each new purchase order
 and an 820 with each payment, for the vendors with an active trading partner."""
+
 from __future__ import annotations
 
 from vendor_portal import events

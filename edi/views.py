@@ -1,5 +1,6 @@
 """EDI screens: the interchanges in and out with their status and problems, one interchange with its
 sets and the 997 that answered it, and an upload form. All reads are scoped to the caller."""
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -37,7 +38,9 @@ class InterchangeFilterForm(forms.Form):
 
 
 class InterchangeUploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("X12 file"), help_text=gettext_lazy("One interchange (ISA ... IEA): 855, 856, 810 or 997. At most 5 MB."))
+    file = forms.FileField(
+        label=gettext_lazy("X12 file"), help_text=gettext_lazy("One interchange (ISA ... IEA): 855, 856, 810 or 997. At most 5 MB.")
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -57,10 +60,16 @@ def edi_interchange_list(request):
         if form.cleaned_data["status"]:
             interchanges = interchanges.filter(status=form.cleaned_data["status"])
     page = Paginator(interchanges, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "edi/interchange_list.html", {
-        "form": form, "page": page, "can_upload": request.scope.vendor is not None and request.scope.can(Action.EXCHANGE_EDI),
-        "can_manage_partners": request.scope.can(Action.MANAGE_TOKENS),
-    })
+    return render(
+        request,
+        "edi/interchange_list.html",
+        {
+            "form": form,
+            "page": page,
+            "can_upload": request.scope.vendor is not None and request.scope.can(Action.EXCHANGE_EDI),
+            "can_manage_partners": request.scope.can(Action.MANAGE_TOKENS),
+        },
+    )
 
 
 @require_GET
@@ -68,12 +77,16 @@ def edi_interchange_list(request):
 def edi_interchange_detail(request, pk):
     interchange = get_visible_or_404(Interchange.objects.select_related("vendor", "partner", "acknowledgement", "duplicate_of"), request.scope, pk=pk)
     answered = Interchange.objects.visible_to(request.scope).filter(acknowledgement=interchange).order_by("pk")
-    return render(request, "edi/interchange_detail.html", {
-        "interchange": interchange,
-        "transactions": interchange.transactions.all(),
-        "answers_to": answered,
-        "events": AuditEvent.objects.for_object(interchange).order_by("occurred_at")[:50],
-    })
+    return render(
+        request,
+        "edi/interchange_detail.html",
+        {
+            "interchange": interchange,
+            "transactions": interchange.transactions.all(),
+            "answers_to": answered,
+            "events": AuditEvent.objects.for_object(interchange).order_by("occurred_at")[:50],
+        },
+    )
 
 
 @require_GET
@@ -93,8 +106,12 @@ def edi_upload(request):
         upload = form.cleaned_data["file"]
         try:
             interchange = edi_receive(
-                vendor=request.scope.vendor, content=upload.read(), actor=Actor.from_request(request, channel=Channel.EDI),
-                source=InterchangeSource.WEB, filename=upload.name, scope=request.scope,
+                vendor=request.scope.vendor,
+                content=upload.read(),
+                actor=Actor.from_request(request, channel=Channel.EDI),
+                source=InterchangeSource.WEB,
+                filename=upload.name,
+                scope=request.scope,
             )
         except PortalError as error:
             form.add_error("file", error.message)
@@ -110,11 +127,16 @@ def edi_upload(request):
 
 
 class TradingPartnerForm(forms.Form):
-    isa_qualifier = forms.CharField(label=gettext_lazy("ISA qualifier"), max_length=2, initial="ZZ",
-                                    help_text=gettext_lazy("ISA05: ZZ mutually defined, 01 DUNS, 08 UCC EDI communications id, 12 phone."))
+    isa_qualifier = forms.CharField(
+        label=gettext_lazy("ISA qualifier"),
+        max_length=2,
+        initial="ZZ",
+        help_text=gettext_lazy("ISA05: ZZ mutually defined, 01 DUNS, 08 UCC EDI communications id, 12 phone."),
+    )
     isa_id = forms.CharField(label=gettext_lazy("ISA id"), max_length=15, help_text=gettext_lazy("ISA06: the id your EDI system sends from."))
-    gs_application_id = forms.CharField(label=gettext_lazy("GS application id"), max_length=15, required=False,
-                                        help_text=gettext_lazy("GS02, when it differs from the ISA id."))
+    gs_application_id = forms.CharField(
+        label=gettext_lazy("GS application id"), max_length=15, required=False, help_text=gettext_lazy("GS02, when it differs from the ISA id.")
+    )
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100, required=False)
 
 

@@ -14,17 +14,28 @@ class InvoicingConfig(AppConfig):
 
         register_nav(NavItem(_("Invoices"), "invoice_list", Action.VIEW_INVOICES, order=40))
         register_needs_me(
-            NeedsMe(_("Invoice drafts and rejected invoices"), "/invoices/?state=draft&state=rejected", Action.MANAGE_INVOICES,
-                    lambda request, scope: _attention(scope), order=40, side="vendor")
+            NeedsMe(
+                _("Invoice drafts and rejected invoices"),
+                "/invoices/?state=draft&state=rejected",
+                Action.MANAGE_INVOICES,
+                lambda request, scope: _attention(scope),
+                order=40,
+                side="vendor",
+            )
         )
         register_needs_me(
-            NeedsMe(_("Invoices waiting for the retailer"), "/invoices/?state=submitted", Action.RUN_PAYMENTS,
-                    lambda request, scope: _submitted(scope), order=41, side="retailer")
+            NeedsMe(
+                _("Invoices waiting for the retailer"),
+                "/invoices/?state=submitted",
+                Action.RUN_PAYMENTS,
+                lambda request, scope: _submitted(scope),
+                order=41,
+                side="retailer",
+            )
         )
         # Held by the 3-way match until goods arrive, or by accounts payable: both sides want to know why.
         register_needs_me(
-            NeedsMe(_("Invoices on hold"), "/invoices/?state=on_hold", Action.VIEW_INVOICES,
-                    lambda request, scope: _on_hold(scope), order=42)
+            NeedsMe(_("Invoices on hold"), "/invoices/?state=on_hold", Action.VIEW_INVOICES, lambda request, scope: _on_hold(scope), order=42)
         )
 
 
@@ -44,4 +55,3 @@ def _submitted(scope) -> int:
     from .models import Invoice, InvoiceState
 
     return Invoice.objects.visible_to(scope).filter(state=InvoiceState.SUBMITTED).count()
-

@@ -12,6 +12,7 @@ INV-<VENDOR>-0005 flipped from the other PO on the received-in-full ASN, accepte
 
 Idempotent: numbers are fixed and a number that exists is left alone.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -115,11 +116,19 @@ def _first_line_costlier(invoice: Invoice) -> list[InvoiceLineInput]:
         unit_cost = money(line.unit_cost * PRICE_INCREASE) if index == 0 else line.unit_cost
         if index == 0 and unit_cost == line.unit_cost:
             unit_cost += Decimal("0.01")
-        rows.append(InvoiceLineInput(
-            sequence=line.sequence, purchase_order_number=line.purchase_order_number,
-            po_line_sequence=line.purchase_order_line.sequence, quantity=line.quantity, unit_cost=unit_cost,
-            unit_of_measure=line.unit_of_measure, unit_size=line.unit_size, tax_type=line.tax_type, tax_rate=line.tax_rate,
-        ))
+        rows.append(
+            InvoiceLineInput(
+                sequence=line.sequence,
+                purchase_order_number=line.purchase_order_number,
+                po_line_sequence=line.purchase_order_line.sequence,
+                quantity=line.quantity,
+                unit_cost=unit_cost,
+                unit_of_measure=line.unit_of_measure,
+                unit_size=line.unit_size,
+                tax_type=line.tax_type,
+                tax_rate=line.tax_rate,
+            )
+        )
     return rows
 
 

@@ -1,4 +1,5 @@
 """The invoice list filters: one FilterSet for the screen and the API."""
+
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _

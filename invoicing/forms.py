@@ -1,4 +1,5 @@
 """Forms of the invoice screens. They only collect input; invoicing.services checks it and names the rows."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -81,27 +82,40 @@ def input_from_forms(header, lines, charges, taxes) -> InvoiceInput:
             setattr(given, name, data[name] or "")
     given.lines = [
         InvoiceLineInput(
-            sequence=form.cleaned_data.get("sequence"), purchase_order_number=form.cleaned_data.get("purchase_order_number") or "",
-            po_line_sequence=form.cleaned_data.get("po_line_sequence"), asin=form.cleaned_data.get("asin") or "",
-            vendor_sku=form.cleaned_data.get("vendor_sku") or "", quantity=form.cleaned_data.get("quantity"),
-            unit_cost=form.cleaned_data.get("unit_cost"), tax_type=form.cleaned_data.get("tax_type") or "",
-            tax_rate=form.cleaned_data.get("tax_rate"), credited_line=form.cleaned_data.get("credited_line"), ref=form,
+            sequence=form.cleaned_data.get("sequence"),
+            purchase_order_number=form.cleaned_data.get("purchase_order_number") or "",
+            po_line_sequence=form.cleaned_data.get("po_line_sequence"),
+            asin=form.cleaned_data.get("asin") or "",
+            vendor_sku=form.cleaned_data.get("vendor_sku") or "",
+            quantity=form.cleaned_data.get("quantity"),
+            unit_cost=form.cleaned_data.get("unit_cost"),
+            tax_type=form.cleaned_data.get("tax_type") or "",
+            tax_rate=form.cleaned_data.get("tax_rate"),
+            credited_line=form.cleaned_data.get("credited_line"),
+            ref=form,
         )
         for form in _filled(lines)
     ]
     given.charges = [
         InvoiceChargeInput(
-            kind=form.cleaned_data.get("kind") or "", charge_type=form.cleaned_data.get("charge_type") or "",
-            description=form.cleaned_data.get("description") or "", amount=form.cleaned_data.get("amount"),
-            tax_type=form.cleaned_data.get("tax_type") or "", tax_rate=form.cleaned_data.get("tax_rate"), ref=form,
+            kind=form.cleaned_data.get("kind") or "",
+            charge_type=form.cleaned_data.get("charge_type") or "",
+            description=form.cleaned_data.get("description") or "",
+            amount=form.cleaned_data.get("amount"),
+            tax_type=form.cleaned_data.get("tax_type") or "",
+            tax_rate=form.cleaned_data.get("tax_rate"),
+            ref=form,
         )
         for form in _filled(charges)
     ]
     if not data.get("derive_taxes"):
         given.taxes = [
             InvoiceTaxInput(
-                tax_type=form.cleaned_data.get("tax_type") or "", rate=form.cleaned_data.get("rate"),
-                taxable_amount=form.cleaned_data.get("taxable_amount"), amount=form.cleaned_data.get("amount"), ref=form,
+                tax_type=form.cleaned_data.get("tax_type") or "",
+                rate=form.cleaned_data.get("rate"),
+                taxable_amount=form.cleaned_data.get("taxable_amount"),
+                amount=form.cleaned_data.get("amount"),
+                ref=form,
             )
             for form in _filled(taxes)
         ]
@@ -110,8 +124,11 @@ def input_from_forms(header, lines, charges, taxes) -> InvoiceInput:
 
 def form_errors(header, *formsets) -> list[str]:
     """Every field error of the edit screen as one list (for the pre-flight panel htmx swaps in)."""
-    out = [f"{header.fields[name].label if name in header.fields else ''}: {message}".lstrip(": ")
-           for name, messages in header.errors.items() for message in messages]
+    out = [
+        f"{header.fields[name].label if name in header.fields else ''}: {message}".lstrip(": ")
+        for name, messages in header.errors.items()
+        for message in messages
+    ]
     for formset in formsets:
         out += [str(message) for message in formset.non_form_errors()]
         for position, form in enumerate(formset.forms, start=1):
@@ -144,7 +161,18 @@ class PickShipmentForm(forms.Form):
 
 
 class RetailerDecisionForm(forms.Form):
-    state = forms.ChoiceField(label=_("Decision"), choices=[(s.value, s.label) for s in (
-        InvoiceState.ACCEPTED, InvoiceState.REJECTED, InvoiceState.ON_HOLD, InvoiceState.APPROVED_FOR_PAYMENT,
-        InvoiceState.PAID_PARTLY, InvoiceState.PAID)])
+    state = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (s.value, s.label)
+            for s in (
+                InvoiceState.ACCEPTED,
+                InvoiceState.REJECTED,
+                InvoiceState.ON_HOLD,
+                InvoiceState.APPROVED_FOR_PAYMENT,
+                InvoiceState.PAID_PARTLY,
+                InvoiceState.PAID,
+            )
+        ],
+    )
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -5,6 +5,7 @@ bill-to parties, payment terms, tax, charge and allowance details) so the Amazon
 one to one. Money is Decimal with two places in the invoice's one currency. A credit note is stored with
 positive amounts: its type says the money flows back.
 """
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -115,8 +116,19 @@ class ChargeType(models.TextChoices):
     SPECIAL = "Special", _("Other allowance")
 
 
-CHARGE_TYPES = {"Freight", "Packing", "SpecialHandlingService", "InsuranceFee", "Duty", "SmallOrder", "Service",
-                "InsurancePlacementCost", "CollectionAndRecyclingService", "EnvironmentalProtectionService", "TaxCollectedAtSource"}
+CHARGE_TYPES = {
+    "Freight",
+    "Packing",
+    "SpecialHandlingService",
+    "InsuranceFee",
+    "Duty",
+    "SmallOrder",
+    "Service",
+    "InsurancePlacementCost",
+    "CollectionAndRecyclingService",
+    "EnvironmentalProtectionService",
+    "TaxCollectedAtSource",
+}
 ALLOWANCE_TYPES = {"Discount", "DiscountIncentive", "Defective", "Promotional", "UnsaleableMerchandise", "Special"}
 
 
@@ -171,7 +183,11 @@ class Invoice(models.Model):
 
     source = models.CharField(_("source"), max_length=10, choices=InvoiceSource.choices, default=InvoiceSource.MANUAL)
     purchase_order = models.ForeignKey(
-        "purchase_orders.PurchaseOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="invoices",
+        "purchase_orders.PurchaseOrder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
         verbose_name=_("purchase order"),
     )
     # The ASN it was flipped from (shipments.Shipment id); kept as a plain id so invoicing does not depend
@@ -185,9 +201,7 @@ class Invoice(models.Model):
     credit_reason = models.CharField(_("credit reason"), max_length=30, choices=CreditNoteReason.choices, blank=True)
     credit_reference = models.CharField(_("credit reference (RMA, debit note, co-op)"), max_length=60, blank=True)
 
-    approval_request = models.ForeignKey(
-        "vendor_portal.ApprovalRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    approval_request = models.ForeignKey("vendor_portal.ApprovalRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     rejection_reason = models.TextField(_("rejection reason"), blank=True)

@@ -1,4 +1,5 @@
 """Invoice reads for the screens, the API and the invoice document. Every read starts at `visible_to(scope)`."""
+
 from __future__ import annotations
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value
@@ -178,9 +179,15 @@ def invoice_data_json(document) -> dict:
     return {
         "invoice": invoice_amazon_payload(document),
         "portal": {
-            "id": invoice.pk, "vendor": invoice.vendor.code, "marketplace": invoice.marketplace.code, "state": invoice.state,
-            "items_subtotal": str(invoice.items_subtotal), "charges_total": str(invoice.charges_total),
-            "allowances_total": str(invoice.allowances_total), "tax_total": str(invoice.tax_total), "grand_total": str(invoice.grand_total),
+            "id": invoice.pk,
+            "vendor": invoice.vendor.code,
+            "marketplace": invoice.marketplace.code,
+            "state": invoice.state,
+            "items_subtotal": str(invoice.items_subtotal),
+            "charges_total": str(invoice.charges_total),
+            "allowances_total": str(invoice.allowances_total),
+            "tax_total": str(invoice.tax_total),
+            "grand_total": str(invoice.grand_total),
             "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
         },
     }

@@ -1,4 +1,5 @@
 """Vendor finance's invoice screens (and accounts payable's decisions). Every write calls invoicing.services."""
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -76,7 +77,10 @@ def invoice_new_from_asn(request):
     if request.method == "POST" and form.is_valid():
         try:
             invoice = invoice_from_shipment(
-                scope=request.scope, shipment_id=form.cleaned_data["shipment_id"], number=form.cleaned_data["number"], actor=Actor.from_request(request)
+                scope=request.scope,
+                shipment_id=form.cleaned_data["shipment_id"],
+                number=form.cleaned_data["number"],
+                actor=Actor.from_request(request),
             )
         except PortalError as error:
             _form_errors(form, error)
@@ -94,7 +98,9 @@ def _form_errors(form, error: PortalError) -> None:
 
 def _detail_context(request, invoice: Invoice) -> dict:
     document = InvoiceDocument(invoice, list(invoice.lines.all()), list(invoice.charges.all()), list(invoice.taxes.all()))
-    preflight = invoice_preflight(scope=request.scope, invoice=document) if invoice.state in (InvoiceState.DRAFT, InvoiceState.PENDING_APPROVAL) else None
+    preflight = (
+        invoice_preflight(scope=request.scope, invoice=document) if invoice.state in (InvoiceState.DRAFT, InvoiceState.PENDING_APPROVAL) else None
+    )
     scope = request.scope
     return {
         "invoice": invoice,
@@ -102,7 +108,9 @@ def _detail_context(request, invoice: Invoice) -> dict:
         "preflight": preflight,
         "events": invoice_audit_trail(invoice),
         "can_manage": scope.can(Action.MANAGE_INVOICES) and not scope.is_retailer,
-        "can_decide": scope.is_retailer and scope.can(Action.RUN_PAYMENTS) and invoice.state not in (InvoiceState.DRAFT, InvoiceState.PENDING_APPROVAL),
+        "can_decide": scope.is_retailer
+        and scope.can(Action.RUN_PAYMENTS)
+        and invoice.state not in (InvoiceState.DRAFT, InvoiceState.PENDING_APPROVAL),
         "decision_form": RetailerDecisionForm(),
         "can_credit": invoice.invoice_type == InvoiceType.INVOICE and invoice.state in SENT_STATES,
         "approval_decided": invoice.approval_request is not None and invoice.approval_request.status != "pending",
@@ -126,23 +134,67 @@ def _get_invoice(request, pk) -> Invoice:
 
 def _edit_forms(request, invoice: Invoice, data=None):
     lines = list(invoice.lines.all())
-    header = InvoiceHeaderForm(data, credit_note=invoice.is_credit_note, prefix="h", initial={
-        "number": invoice.number, "invoice_date": invoice.invoice_date, "payment_terms": invoice.payment_terms,
-        "credit_reason": invoice.credit_reason, "credit_reference": invoice.credit_reference, "derive_taxes": True,
-    })
-    line_formset = LineFormSet(data, prefix="lines", initial=[{
-        "sequence": line.sequence, "purchase_order_number": line.purchase_order_number,
-        "po_line_sequence": line.purchase_order_line.sequence if line.purchase_order_line_id else None, "asin": line.asin,
-        "vendor_sku": line.vendor_sku, "quantity": line.quantity, "unit_cost": line.unit_cost, "tax_type": line.tax_type,
-        "tax_rate": line.tax_rate or None, "credited_line": line.credited_line_id, "line_amount": line.line_amount,
-    } for line in lines])
-    charge_formset = ChargeFormSet(data, prefix="charges", initial=[{
-        "kind": c.kind, "charge_type": c.charge_type, "description": c.description, "amount": c.amount, "tax_type": c.tax_type,
-        "tax_rate": c.tax_rate or None,
-    } for c in invoice.charges.all()])
-    tax_formset = TaxFormSet(data, prefix="taxes", initial=[{
-        "tax_type": t.tax_type, "rate": t.rate, "taxable_amount": t.taxable_amount, "amount": t.amount,
-    } for t in invoice.taxes.all()])
+    header = InvoiceHeaderForm(
+        data,
+        credit_note=invoice.is_credit_note,
+        prefix="h",
+        initial={
+            "number": invoice.number,
+            "invoice_date": invoice.invoice_date,
+            "payment_terms": invoice.payment_terms,
+            "credit_reason": invoice.credit_reason,
+            "credit_reference": invoice.credit_reference,
+            "derive_taxes": True,
+        },
+    )
+    line_formset = LineFormSet(
+        data,
+        prefix="lines",
+        initial=[
+            {
+                "sequence": line.sequence,
+                "purchase_order_number": line.purchase_order_number,
+                "po_line_sequence": line.purchase_order_line.sequence if line.purchase_order_line_id else None,
+                "asin": line.asin,
+                "vendor_sku": line.vendor_sku,
+                "quantity": line.quantity,
+                "unit_cost": line.unit_cost,
+                "tax_type": line.tax_type,
+                "tax_rate": line.tax_rate or None,
+                "credited_line": line.credited_line_id,
+                "line_amount": line.line_amount,
+            }
+            for line in lines
+        ],
+    )
+    charge_formset = ChargeFormSet(
+        data,
+        prefix="charges",
+        initial=[
+            {
+                "kind": c.kind,
+                "charge_type": c.charge_type,
+                "description": c.description,
+                "amount": c.amount,
+                "tax_type": c.tax_type,
+                "tax_rate": c.tax_rate or None,
+            }
+            for c in invoice.charges.all()
+        ],
+    )
+    tax_formset = TaxFormSet(
+        data,
+        prefix="taxes",
+        initial=[
+            {
+                "tax_type": t.tax_type,
+                "rate": t.rate,
+                "taxable_amount": t.taxable_amount,
+                "amount": t.amount,
+            }
+            for t in invoice.taxes.all()
+        ],
+    )
     return header, line_formset, charge_formset, tax_formset
 
 
@@ -150,7 +202,10 @@ def _edit_forms(request, invoice: Invoice, data=None):
 def invoice_edit(request, pk):
     invoice = _get_invoice(request, pk)
     if not invoice.is_editable:
-        messages.error(request, _("Invoice %(n)s is %(state)s: only a draft can be changed.") % {"n": invoice.number, "state": invoice.get_state_display().lower()})
+        messages.error(
+            request,
+            _("Invoice %(n)s is %(state)s: only a draft can be changed.") % {"n": invoice.number, "state": invoice.get_state_display().lower()},
+        )
         return redirect("invoice_detail", pk=invoice.pk)
     header, lines, charges, taxes = _edit_forms(request, invoice, request.POST if request.method == "POST" else None)
     preflight = None
@@ -191,7 +246,11 @@ def _submit(request, invoice):
         for item in error.as_error_list():
             if item["message"] != error.message:
                 messages.error(request, f"{item['field'] or ''}: {item['message']}".lstrip(": "))
-        return redirect("invoice_edit", pk=invoice.pk) if Invoice.objects.filter(pk=invoice.pk, state=InvoiceState.DRAFT).exists() else redirect("invoice_detail", pk=invoice.pk)
+        return (
+            redirect("invoice_edit", pk=invoice.pk)
+            if Invoice.objects.filter(pk=invoice.pk, state=InvoiceState.DRAFT).exists()
+            else redirect("invoice_detail", pk=invoice.pk)
+        )
     if invoice.state == InvoiceState.PENDING_APPROVAL:
         messages.success(request, _("The total is above your approval threshold: a second person must approve it on the approvals screen."))
     else:
@@ -222,12 +281,18 @@ def invoice_return_to_draft_view(request, pk):
 def invoice_credit_note_view(request, pk):
     original = get_visible_or_404(Invoice, request.scope, pk=pk)
     try:
-        credit = credit_note_create(scope=request.scope, reference_invoice_id=original.pk, actor=Actor.from_request(request),
-                                    reason=request.POST.get("reason") or "quantity_correction")
+        credit = credit_note_create(
+            scope=request.scope,
+            reference_invoice_id=original.pk,
+            actor=Actor.from_request(request),
+            reason=request.POST.get("reason") or "quantity_correction",
+        )
     except PortalError as error:
         messages.error(request, error.message)
         return redirect("invoice_detail", pk=original.pk)
-    messages.success(request, _("Credit note %(n)s drafted with every line of %(o)s: trim it to what you credit.") % {"n": credit.number, "o": original.number})
+    messages.success(
+        request, _("Credit note %(n)s drafted with every line of %(o)s: trim it to what you credit.") % {"n": credit.number, "o": original.number}
+    )
     return redirect("invoice_edit", pk=credit.pk)
 
 

@@ -13,12 +13,19 @@ class PlanningConfig(AppConfig):
         register_nav(NavItem(_("Forecasts"), "forecast_list", Action.VIEW_PLANNING, order=14))
         register_nav(NavItem(_("Promotions"), "promotion_list", Action.VIEW_PLANNING, order=16))
         register_needs_me(
-            NeedsMe(_("Promotions to confirm"), "/planning/promotions/?state=shared", Action.CONFIRM_PROMOTIONS,
-                    _awaiting_vendor, order=15, side="vendor")
+            NeedsMe(
+                _("Promotions to confirm"), "/planning/promotions/?state=shared", Action.CONFIRM_PROMOTIONS, _awaiting_vendor, order=15, side="vendor"
+            )
         )
         register_needs_me(
-            NeedsMe(_("Promotions declined by vendors"), "/planning/promotions/?state=declined", Action.MANAGE_PLANNING,
-                    _declined, order=15, side="retailer")
+            NeedsMe(
+                _("Promotions declined by vendors"),
+                "/planning/promotions/?state=declined",
+                Action.MANAGE_PLANNING,
+                _declined,
+                order=15,
+                side="retailer",
+            )
         )
 
 

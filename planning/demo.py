@@ -10,6 +10,7 @@ Per vendor:
 
 Idempotent: a vendor with any forecast publication gets no new one, and promotions are found by name.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -130,30 +131,45 @@ def _seed_promotions(vendor, buyer: Actor, planner: Scope) -> int:
         marketplace = marketplaces[mp_index % len(marketplaces)]
         start = marketplace_today(marketplace) + datetime.timedelta(days=days)
         lines = []
-        for product in products[index * 2: index * 2 + 3]:
+        for product in products[index * 2 : index * 2 + 3]:
             list_price = product.costs.filter(marketplace=marketplace).values_list("list_price", flat=True).first() or Decimal("49.99")
             price = (list_price * Decimal(str(rng.choice([0.7, 0.75, 0.8])))).quantize(Decimal("0.01"))
-            lines.append(PromotionLineInput(
-                vendor_sku=product.vendor_sku, promotional_price=price, expected_units=rng.choice([200, 300, 500, 800, 1200]),
-                vendor_funding_per_unit=((list_price - price) * Decimal("0.5")).quantize(Decimal("0.01")),
-            ))
+            lines.append(
+                PromotionLineInput(
+                    vendor_sku=product.vendor_sku,
+                    promotional_price=price,
+                    expected_units=rng.choice([200, 300, 500, 800, 1200]),
+                    vendor_funding_per_unit=((list_price - price) * Decimal("0.5")).quantize(Decimal("0.01")),
+                )
+            )
         promotion = promotion_create(
-            scope=planner, actor=buyer,
+            scope=planner,
+            actor=buyer,
             data=PromotionInput(
-                vendor=vendor, marketplace=marketplace, name=name, promotion_type=promotion_type, start_date=start,
-                end_date=start + datetime.timedelta(days=length - 1), lines=lines,
+                vendor=vendor,
+                marketplace=marketplace,
+                name=name,
+                promotion_type=promotion_type,
+                start_date=start,
+                end_date=start + datetime.timedelta(days=length - 1),
+                lines=lines,
                 buyer_note="Featured placement on the deals page." if state == SHARED else "",
             ),
         )
         promotion_share(scope=planner, promotion_id=promotion.pk, actor=buyer)
         if state == CONFIRMED:
             commitments = [
-                LineCommitment(sequence=sequence, committed_units=line.expected_units if sequence > 1 else line.expected_units * 3 // 4,
-                               note="Production slot limited; the rest ships after the deal." if sequence == 1 else "")
+                LineCommitment(
+                    sequence=sequence,
+                    committed_units=line.expected_units if sequence > 1 else line.expected_units * 3 // 4,
+                    note="Production slot limited; the rest ships after the deal." if sequence == 1 else "",
+                )
                 for sequence, line in enumerate(lines, start=1)
             ]
             promotion_confirm(scope=vendor_scope, promotion_id=promotion.pk, commitments=commitments, actor=ops)
         elif state == DECLINED:
-            promotion_decline(scope=vendor_scope, promotion_id=promotion.pk, reason="No stock in that marketplace until the next container lands.", actor=ops)
+            promotion_decline(
+                scope=vendor_scope, promotion_id=promotion.pk, reason="No stock in that marketplace until the next container lands.", actor=ops
+            )
         created += 1
     return created

@@ -3,6 +3,7 @@
 The columns start with the upload's own (vendor_sku, asin, marketplace, week_start, mean, p70, p80, p90),
 so a buyer can download, adjust and upload again; the extra columns are ignored by the upload.
 """
+
 import csv
 import io
 
@@ -17,8 +18,18 @@ XLSX_MAX_ROWS = 20_000
 COLUMNS = ["vendor_sku", "asin", "marketplace", "week_start", "mean", "p70", "p80", "p90", "vendor_code", "title", "version", "published_at"]
 # The same columns, read as plain values: a download of thousands of weeks builds no model instances.
 FIELDS = [
-    "product__vendor_sku", "product__asin", "marketplace__code", "week_start", "mean", "p70", "p80", "p90", "vendor__code",
-    "product__title", "publication__version", "published_at",
+    "product__vendor_sku",
+    "product__asin",
+    "marketplace__code",
+    "week_start",
+    "mean",
+    "p70",
+    "p80",
+    "p90",
+    "vendor__code",
+    "product__title",
+    "publication__version",
+    "published_at",
 ]
 PUBLISHED_AT = COLUMNS.index("published_at")
 

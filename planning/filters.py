@@ -1,4 +1,5 @@
 """List filters of forecasts and promotions: one FilterSet each for the screens, the downloads and the API."""
+
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -28,9 +29,7 @@ class ForecastFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(product__vendor_sku__iexact=value) | Q(product__asin__iexact=value) | Q(product__title__icontains=value)
-        )
+        return queryset.filter(Q(product__vendor_sku__iexact=value) | Q(product__asin__iexact=value) | Q(product__title__icontains=value))
 
 
 # Keyset pagination keeps the ordering values in its cursor (JSON): dates, times and ids, not decimals.

@@ -1,4 +1,5 @@
 """Forms of the planning screens. They check types and shapes; the rules live in planning.services."""
+
 from decimal import Decimal
 
 from django import forms
@@ -33,7 +34,10 @@ class PromotionForm(forms.Form):
     start_date = forms.DateField(label=_("First day of the deal"), widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(label=_("Last day of the deal"), widget=forms.DateInput(attrs={"type": "date"}))
     buyer_note = forms.CharField(
-        label=_("Note for the vendor"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Note for the vendor"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Terms, placement, anything the vendor should know before committing."),
     )
 
@@ -66,9 +70,11 @@ class PromotionLineForm(forms.Form):
         data = self.cleaned_data
         identifier = data["product"].strip()
         return PromotionLineInput(
-            promotional_price=data["promotional_price"], expected_units=data["expected_units"],
+            promotional_price=data["promotional_price"],
+            expected_units=data["expected_units"],
             vendor_funding_per_unit=data["vendor_funding_per_unit"] if data.get("vendor_funding_per_unit") is not None else Decimal("0.00"),
-            vendor_sku="" if by_asin else identifier, asin=identifier.upper() if by_asin else "",
+            vendor_sku="" if by_asin else identifier,
+            asin=identifier.upper() if by_asin else "",
             ref=self,  # the service's problems with this line come back to this row
         )
 
@@ -79,8 +85,13 @@ PromotionLineFormSet = forms.formset_factory(PromotionLineForm, extra=EXTRA_LINE
 def promotion_input(form: PromotionForm, line_forms, asins: set[str]) -> PromotionInput:
     data = form.cleaned_data
     return PromotionInput(
-        vendor=data["vendor"], marketplace=data["marketplace"], name=data["name"], promotion_type=data["promotion_type"],
-        start_date=data["start_date"], end_date=data["end_date"], buyer_note=data.get("buyer_note", ""),
+        vendor=data["vendor"],
+        marketplace=data["marketplace"],
+        name=data["name"],
+        promotion_type=data["promotion_type"],
+        start_date=data["start_date"],
+        end_date=data["end_date"],
+        buyer_note=data.get("buyer_note", ""),
         lines=[line_form.line_input(by_asin=line_form.cleaned_data["product"].strip().upper() in asins) for line_form in line_forms],
     )
 
@@ -96,11 +107,15 @@ class CommitmentForm(forms.Form):
         initial = {"committed_units": line.committed_units if line.committed_units is not None else line.expected_units, "note": line.commitment_note}
         super().__init__(*args, initial=initial, **kwargs)
         self.line = line
-        self.fields["committed_units"].widget.attrs.update({"max": line.expected_units, "aria-label": _("Committed units, line %(n)s") % {"n": line.sequence}})
+        self.fields["committed_units"].widget.attrs.update(
+            {"max": line.expected_units, "aria-label": _("Committed units, line %(n)s") % {"n": line.sequence}}
+        )
         self.fields["note"].widget.attrs.update({"aria-label": _("Note, line %(n)s") % {"n": line.sequence}})
 
     def commitment(self) -> LineCommitment:
-        return LineCommitment(sequence=self.line.sequence, committed_units=self.cleaned_data["committed_units"], note=self.cleaned_data.get("note", ""), ref=self)
+        return LineCommitment(
+            sequence=self.line.sequence, committed_units=self.cleaned_data["committed_units"], note=self.cleaned_data.get("note", ""), ref=self
+        )
 
 
 class ReasonForm(forms.Form):

@@ -3,6 +3,7 @@ run, then published all at once. The file reading (size, type, header, row limit
 (`purchase_orders.imports.read_table`); each cell problem becomes a row-level error, and the service's
 checks (`forecast_check`) are mapped back to the file's rows and columns.
 """
+
 from __future__ import annotations
 
 import csv
@@ -125,8 +126,12 @@ def parse_forecasts(name: str, content: bytes, *, vendor, now=None) -> ForecastI
             continue
         result.rows.append(
             ForecastRow(
-                marketplace=_text(row.get("marketplace")), week_start=week_start, vendor_sku=_text(row.get("vendor_sku")),
-                asin=_text(row.get("asin")).upper(), ref=number, **values,
+                marketplace=_text(row.get("marketplace")),
+                week_start=week_start,
+                vendor_sku=_text(row.get("vendor_sku")),
+                asin=_text(row.get("asin")).upper(),
+                ref=number,
+                **values,
             )
         )
         result.row_numbers.append(number)
@@ -150,5 +155,7 @@ def template_csv(marketplace=None) -> str:
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     for offset, numbers in ((1, ("120", "135", "150", "170")), (2, ("95.5", "110", "122", "140"))):
-        writer.writerow(["SKU-00001", "", marketplace.code if marketplace else "US", (first + datetime.timedelta(weeks=offset)).isoformat(), *numbers])
+        writer.writerow(
+            ["SKU-00001", "", marketplace.code if marketplace else "US", (first + datetime.timedelta(weeks=offset)).isoformat(), *numbers]
+        )
     return buffer.getvalue()

@@ -6,6 +6,7 @@ every earlier version stays readable with who published it and when.
 
 Weeks start on Monday in the marketplace's own time zone; `week_start` is that local date.
 """
+
 import datetime
 import zoneinfo
 
@@ -110,9 +111,7 @@ class Forecast(models.Model):
     p90 = models.DecimalField("P90", **UNITS)
     publication = models.ForeignKey(ForecastPublication, on_delete=models.PROTECT, related_name="forecasts")
     published_at = models.DateTimeField(_("published"))  # the publication's, kept here for ordering and filters
-    superseded_by = models.ForeignKey(
-        ForecastPublication, on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_forecasts"
-    )
+    superseded_by = models.ForeignKey(ForecastPublication, on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_forecasts")
 
     objects = ForecastQuerySet.as_manager()
     tenancy_marketplace_field = "marketplace"
@@ -129,9 +128,7 @@ class Forecast(models.Model):
         ]
         indexes = [
             # The vendor's list and the API: current weeks of one vendor, by marketplace and week.
-            models.Index(
-                fields=["vendor", "marketplace", "week_start"], condition=Q(superseded_by__isnull=True), name="forecast_current_by_vendor"
-            ),
+            models.Index(fields=["vendor", "marketplace", "week_start"], condition=Q(superseded_by__isnull=True), name="forecast_current_by_vendor"),
             models.Index(fields=["product", "marketplace", "week_start"], name="forecast_history_by_product"),
         ]
         verbose_name = _("forecast")
@@ -274,7 +271,9 @@ class PromotionLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["promotion", "sequence"], name="uniq_promotion_line_sequence"),
             models.UniqueConstraint(fields=["promotion", "product"], name="uniq_promotion_line_product"),
-            models.CheckConstraint(condition=Q(promotional_price__gt=0, vendor_funding_per_unit__gte=0, expected_units__gt=0), name="promotion_line_amounts_valid"),
+            models.CheckConstraint(
+                condition=Q(promotional_price__gt=0, vendor_funding_per_unit__gte=0, expected_units__gt=0), name="promotion_line_amounts_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(committed_units__isnull=True) | Q(committed_units__lte=F("expected_units")),
                 name="promotion_line_commit_within_expected",

@@ -1,5 +1,6 @@
 """Reads of forecasts and promotions for the screens, the downloads and the API. Every read starts at
 `visible_to(scope)`: a vendor sees its own, only in the marketplaces its membership allows."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -150,7 +151,10 @@ def forecast_chart_data(detail: dict) -> dict:
         "p90": [str(week.p90) for week in weeks],
         "previous": [str(previous[week.week_start][0]) if week.week_start in previous else None for week in weeks],
         "series": {
-            "mean": _("Mean"), "band": _("P70 to P90"), "p80": "P80", "previous": _("Previous publication (mean)"),
+            "mean": _("Mean"),
+            "band": _("P70 to P90"),
+            "p80": "P80",
+            "previous": _("Previous publication (mean)"),
         },
         "axis": _("Units per week"),
     }
@@ -200,7 +204,9 @@ def promotion_totals(promotion: Promotion) -> dict:
     return {
         "line_count": len(lines),
         "total_expected_units": sum(line.expected_units for line in lines),
-        "total_committed_units": sum(line.committed_units or 0 for line in lines) if any(line.committed_units is not None for line in lines) else None,
+        "total_committed_units": sum(line.committed_units or 0 for line in lines)
+        if any(line.committed_units is not None for line in lines)
+        else None,
         "total_expected_funding": sum((line.expected_funding for line in lines), zero),
         "total_committed_funding": sum((line.committed_funding for line in lines), zero),
     }

@@ -1,5 +1,6 @@
 """Celery beat entry point (schedule: settings.CELERY_BEAT_SCHEDULE). Idempotent: each promotion is
 locked and its state checked again before it is ended, so a retry or a second run never acts twice."""
+
 from celery import shared_task
 from django.db import OperationalError
 

@@ -1,5 +1,6 @@
 """Planning screens: forecasts (list, product chart, download; the buyer's upload) and promotions (list,
 detail with the vendor's per-line commitment; the buyer's create, edit, share, cancel)."""
+
 import base64
 
 from django.contrib import messages
@@ -83,7 +84,9 @@ def forecast_list(request):
     query.pop("page", None)
     query.pop("sort", None)
     context.update(
-        page=page, sorting=_sort_links(request, sort), export_query=query.urlencode(),
+        page=page,
+        sorting=_sort_links(request, sort),
+        export_query=query.urlencode(),
         is_filtered=any(key not in ("sort", "page") and value for key, value in request.GET.items()),
         spark={"width": SPARK_WIDTH, "height": SPARK_HEIGHT},
     )
@@ -123,9 +126,7 @@ def forecast_product(request, product_id):
     detail = selectors.forecast_product(scope=request.scope, product_id=product_id, marketplace_code=request.GET.get("marketplace"))
     previous = detail["previous"]
     rows = [{"week": week, "previous": previous.get(week.week_start)} for week in detail["weeks"]]
-    totals = {
-        name: sum((getattr(week, name) for week in detail["weeks"]), start=0) for name in ("mean", "p70", "p80", "p90")
-    }
+    totals = {name: sum((getattr(week, name) for week in detail["weeks"]), start=0) for name in ("mean", "p70", "p80", "p90")}
     return render(
         request,
         "planning/forecast_product.html",
@@ -309,7 +310,11 @@ def promotion_detail(request, pk):
 def promotion_confirm(request, pk):
     promotion = _promotion(request, pk)
     if not promotion.is_answerable():
-        messages.error(request, _("This promotion can no longer be confirmed: it is %(state)s or the deal has started.") % {"state": promotion.get_state_display().lower()})
+        messages.error(
+            request,
+            _("This promotion can no longer be confirmed: it is %(state)s or the deal has started.")
+            % {"state": promotion.get_state_display().lower()},
+        )
         return redirect("promotion_detail", pk=promotion.pk)
     line_forms = [CommitmentForm(request.POST, line=line) for line in promotion.lines.all()]
     if not all([form.is_valid() for form in line_forms]):
@@ -346,7 +351,9 @@ def promotion_decline(request, pk):
         mark_invalid(form)
         return _detail(request, promotion, decline_form=form, error_message=_("Say why you decline."), status=400)
     try:
-        promotions.promotion_decline(scope=request.scope, promotion_id=promotion.pk, reason=form.cleaned_data["reason"], actor=Actor.from_request(request))
+        promotions.promotion_decline(
+            scope=request.scope, promotion_id=promotion.pk, reason=form.cleaned_data["reason"], actor=Actor.from_request(request)
+        )
     except PortalError as error:
         messages.error(request, error.message)
     else:
@@ -396,13 +403,21 @@ def _promotion_form_view(request, promotion=None):
     editing = promotion is not None
     if editing:
         initial = {
-            "vendor": promotion.vendor.code, "marketplace": promotion.marketplace.code, "name": promotion.name,
-            "promotion_type": promotion.promotion_type, "start_date": promotion.start_date, "end_date": promotion.end_date,
+            "vendor": promotion.vendor.code,
+            "marketplace": promotion.marketplace.code,
+            "name": promotion.name,
+            "promotion_type": promotion.promotion_type,
+            "start_date": promotion.start_date,
+            "end_date": promotion.end_date,
             "buyer_note": promotion.buyer_note,
         }
         line_initial = [
-            {"product": line.product.vendor_sku, "promotional_price": line.promotional_price, "expected_units": line.expected_units,
-             "vendor_funding_per_unit": line.vendor_funding_per_unit}
+            {
+                "product": line.product.vendor_sku,
+                "promotional_price": line.promotional_price,
+                "expected_units": line.expected_units,
+                "vendor_funding_per_unit": line.vendor_funding_per_unit,
+            }
             for line in promotion.lines.all()
         ]
     else:
@@ -438,7 +453,9 @@ def _promotion_form_view(request, promotion=None):
                 return redirect("promotion_detail", pk=promotion.pk) if editing else redirect("promotion_list")
             else:
                 if "share" in request.POST:
-                    return _buyer_action(request, saved.pk, promotions.promotion_share, _("%(name)s is saved and shared; the vendor has been asked to confirm."))
+                    return _buyer_action(
+                        request, saved.pk, promotions.promotion_share, _("%(name)s is saved and shared; the vendor has been asked to confirm.")
+                    )
                 messages.success(request, _("%(name)s is saved as a draft. Share it when it is ready.") % {"name": saved.name})
                 return redirect("promotion_detail", pk=saved.pk)
         mark_invalid(form)

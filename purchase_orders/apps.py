@@ -14,16 +14,34 @@ class PurchaseOrdersConfig(AppConfig):
 
         register_nav(NavItem(_("Purchase orders"), "po_list", Action.VIEW_PURCHASE_ORDERS, order=10))
         register_needs_me(
-            NeedsMe(_("POs to confirm"), "/purchase-orders/?needs_confirmation=on&sort=confirmation_due", Action.CONFIRM_PURCHASE_ORDERS,
-                    _to_confirm, order=10, side="vendor")
+            NeedsMe(
+                _("POs to confirm"),
+                "/purchase-orders/?needs_confirmation=on&sort=confirmation_due",
+                Action.CONFIRM_PURCHASE_ORDERS,
+                _to_confirm,
+                order=10,
+                side="vendor",
+            )
         )
         register_needs_me(
-            NeedsMe(_("POs confirmation due in 24 h"), "/purchase-orders/?due_soon=on&sort=confirmation_due", Action.CONFIRM_PURCHASE_ORDERS,
-                    _due_soon, order=11, side="vendor")
+            NeedsMe(
+                _("POs confirmation due in 24 h"),
+                "/purchase-orders/?due_soon=on&sort=confirmation_due",
+                Action.CONFIRM_PURCHASE_ORDERS,
+                _due_soon,
+                order=11,
+                side="vendor",
+            )
         )
         register_needs_me(
-            NeedsMe(_("Changed POs"), "/purchase-orders/?changed=on&sort=confirmation_due", Action.CONFIRM_PURCHASE_ORDERS,
-                    _changed, order=12, side="vendor")
+            NeedsMe(
+                _("Changed POs"),
+                "/purchase-orders/?changed=on&sort=confirmation_due",
+                Action.CONFIRM_PURCHASE_ORDERS,
+                _changed,
+                order=12,
+                side="vendor",
+            )
         )
 
 

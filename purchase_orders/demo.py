@@ -4,6 +4,7 @@ rejections, revised, cancelled). Every PO goes through the services, so its audi
 
 Idempotent: numbers are fixed (ACM0000100 ...), and a number that exists is left alone.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -99,28 +100,42 @@ def _seed_po(vendor, number: str, index: int, products: list, warehouses: dict) 
 
     def acknowledge(confirmations, ship_day=ship_date):
         purchase_order_acknowledge(
-            scope=vendor_scope, number=number, lines=confirmations, actor=system,
-            scheduled_ship_date=ship_day, scheduled_delivery_date=ship_day + datetime.timedelta(days=4),
+            scope=vendor_scope,
+            number=number,
+            lines=confirmations,
+            actor=system,
+            scheduled_ship_date=ship_day,
+            scheduled_delivery_date=ship_day + datetime.timedelta(days=4),
         )
 
     if story == "cancelled":
         purchase_order_cancel(scope=retailer, number=number, actor=system, reason="Demand forecast lowered")
     elif story == "all_rejected":
-        acknowledge([LineConfirmation(sequence=line.sequence, rejected=line.ordered_quantity, rejection_reason=RejectionReason.OBSOLETE_PRODUCT) for line in lines])
+        acknowledge(
+            [
+                LineConfirmation(sequence=line.sequence, rejected=line.ordered_quantity, rejection_reason=RejectionReason.OBSOLETE_PRODUCT)
+                for line in lines
+            ]
+        )
     elif story == "backordered":
         acknowledge([_backordered(line, rng, ship_date) for line in lines])
     elif story == "rejected_part":
         acknowledge([_partly_rejected(line, rng) if position == 0 else _accepted(line) for position, line in enumerate(lines)])
     elif story == "revised":
         acknowledge([_accepted(line) for line in lines])
-        acknowledge([_backordered(line, rng, ship_date) if position == 0 else _accepted(line) for position, line in enumerate(lines)], ship_date + datetime.timedelta(days=2))
+        acknowledge(
+            [_backordered(line, rng, ship_date) if position == 0 else _accepted(line) for position, line in enumerate(lines)],
+            ship_date + datetime.timedelta(days=2),
+        )
     else:
         acknowledge([_accepted(line) for line in lines])
         if story == "changed":
             first = lines[0]
             step = _step(first)
             new_quantity = first.ordered_quantity - step if first.ordered_quantity > step else first.ordered_quantity + step
-            purchase_order_change(scope=retailer, number=number, actor=system, lines=[LineChange(sequence=first.sequence, ordered_quantity=new_quantity)])
+            purchase_order_change(
+                scope=retailer, number=number, actor=system, lines=[LineChange(sequence=first.sequence, ordered_quantity=new_quantity)]
+            )
         elif story == "dates_changed":
             purchase_order_change(scope=retailer, number=number, actor=system, ship_window_end=ship_end + datetime.timedelta(days=3))
 
@@ -134,17 +149,29 @@ def _lines(rng: random.Random, products: list, marketplace) -> list[LineInput]:
         list_price = cost.list_price if cost else None
         in_cases = product.case_pack > 1 and rng.random() < 0.25
         if in_cases:
-            lines.append(LineInput(
-                sequence=sequence, vendor_sku=product.vendor_sku, ordered_quantity=rng.randint(2, 20),
-                unit_of_measure=UnitOfMeasure.CASES, unit_size=product.case_pack,
-                net_cost=net_cost * product.case_pack, list_price=list_price * product.case_pack if list_price else None,
-                backorder_allowed=rng.random() < 0.6,
-            ))
+            lines.append(
+                LineInput(
+                    sequence=sequence,
+                    vendor_sku=product.vendor_sku,
+                    ordered_quantity=rng.randint(2, 20),
+                    unit_of_measure=UnitOfMeasure.CASES,
+                    unit_size=product.case_pack,
+                    net_cost=net_cost * product.case_pack,
+                    list_price=list_price * product.case_pack if list_price else None,
+                    backorder_allowed=rng.random() < 0.6,
+                )
+            )
         else:
-            lines.append(LineInput(
-                sequence=sequence, vendor_sku=product.vendor_sku, ordered_quantity=product.case_pack * rng.randint(2, 20),
-                net_cost=net_cost, list_price=list_price, backorder_allowed=rng.random() < 0.6,
-            ))
+            lines.append(
+                LineInput(
+                    sequence=sequence,
+                    vendor_sku=product.vendor_sku,
+                    ordered_quantity=product.case_pack * rng.randint(2, 20),
+                    net_cost=net_cost,
+                    list_price=list_price,
+                    backorder_allowed=rng.random() < 0.6,
+                )
+            )
     return lines
 
 
@@ -165,7 +192,9 @@ def _backordered(line, rng: random.Random, ship_date) -> LineConfirmation:
         return _accepted(line)
     backordered = step * rng.randint(1, line.ordered_quantity // step - 1)
     return LineConfirmation(
-        sequence=line.sequence, accepted=line.ordered_quantity - backordered, backordered=backordered,
+        sequence=line.sequence,
+        accepted=line.ordered_quantity - backordered,
+        backordered=backordered,
         backorder_date=ship_date + datetime.timedelta(days=rng.randint(10, 30)),
     )
 
@@ -176,6 +205,8 @@ def _partly_rejected(line, rng: random.Random) -> LineConfirmation:
         return LineConfirmation(sequence=line.sequence, rejected=line.ordered_quantity, rejection_reason=RejectionReason.TEMPORARILY_UNAVAILABLE)
     rejected = step * rng.randint(1, line.ordered_quantity // step - 1)
     return LineConfirmation(
-        sequence=line.sequence, accepted=line.ordered_quantity - rejected, rejected=rejected,
+        sequence=line.sequence,
+        accepted=line.ordered_quantity - rejected,
+        rejected=rejected,
         rejection_reason=rng.choice([RejectionReason.TEMPORARILY_UNAVAILABLE, RejectionReason.OBSOLETE_PRODUCT]),
     )

@@ -1,5 +1,6 @@
 """CSV and XLSX exports of the filtered PO list. Both are built in memory, so both are bounded; the view
 refuses an export above the bound and asks for narrower filters."""
+
 import csv
 import datetime
 import io

@@ -1,4 +1,5 @@
 """The PO list filters: one FilterSet for the screen, the CSV/XLSX export and the API."""
+
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -34,9 +35,7 @@ class PurchaseOrderFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        lines = PurchaseOrderLine.objects.filter(purchase_order=OuterRef("pk")).filter(
-            Q(asin__iexact=value) | Q(vendor_sku__iexact=value)
-        )
+        lines = PurchaseOrderLine.objects.filter(purchase_order=OuterRef("pk")).filter(Q(asin__iexact=value) | Q(vendor_sku__iexact=value))
         return queryset.filter(Q(number__istartswith=value) | Exists(lines))
 
     def filter_needs_confirmation(self, queryset, name, value):

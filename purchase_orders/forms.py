@@ -1,4 +1,5 @@
 """Forms of the purchase-order screens: the list filters, the vendor's confirmation and the buyer's pages."""
+
 import datetime
 
 import django_filters
@@ -38,9 +39,7 @@ class PurchaseOrderListFilter(PurchaseOrderFilter):
     """The API's FilterSet with widgets for people: checkboxes, date pickers, choices limited to what the
     person may see, and whole days for the ship window."""
 
-    state = django_filters.MultipleChoiceFilter(
-        label=_("State"), choices=PurchaseOrderState.choices, widget=forms.CheckboxSelectMultiple
-    )
+    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=PurchaseOrderState.choices, widget=forms.CheckboxSelectMultiple)
     marketplace = django_filters.ModelChoiceFilter(
         label=_("Marketplace"), queryset=Marketplace.objects.all(), to_field_name="code", field_name="marketplace", empty_label=_("Any")
     )
@@ -55,9 +54,7 @@ class PurchaseOrderListFilter(PurchaseOrderFilter):
     needs_confirmation = django_filters.BooleanFilter(
         label=_("Needs my confirmation"), method="filter_checked_needs_confirmation", widget=forms.CheckboxInput
     )
-    due_soon = django_filters.BooleanFilter(
-        label=_("Confirmation due within 24 h"), method="filter_due_soon", widget=forms.CheckboxInput
-    )
+    due_soon = django_filters.BooleanFilter(label=_("Confirmation due within 24 h"), method="filter_due_soon", widget=forms.CheckboxInput)
     changed = django_filters.BooleanFilter(label=_("Changed by the buyer"), method="filter_changed", widget=forms.CheckboxInput)
 
     def __init__(self, data=None, *args, scope, **kwargs):
@@ -104,9 +101,7 @@ class ConfirmationDatesForm(forms.Form):
         ship.update(min=timezone.localdate(po.ship_window_start).isoformat(), max=timezone.localdate(po.ship_window_end).isoformat())
         if po.delivery_window_start and po.delivery_window_end:
             delivery = self.fields["scheduled_delivery_date"].widget.attrs
-            delivery.update(
-                min=timezone.localdate(po.delivery_window_start).isoformat(), max=timezone.localdate(po.delivery_window_end).isoformat()
-            )
+            delivery.update(min=timezone.localdate(po.delivery_window_start).isoformat(), max=timezone.localdate(po.delivery_window_end).isoformat())
 
 
 class LineConfirmationForm(forms.Form):
@@ -116,9 +111,7 @@ class LineConfirmationForm(forms.Form):
     backordered = forms.IntegerField(label=_("Backordered"), min_value=0, required=False)
     backorder_date = forms.DateField(label=_("Backorder date"), required=False, widget=DateInput)
     rejected = forms.IntegerField(label=_("Rejected"), min_value=0, required=False)
-    rejection_reason = forms.ChoiceField(
-        label=_("Rejection reason"), required=False, choices=[("", "—")] + list(RejectionReason.choices)
-    )
+    rejection_reason = forms.ChoiceField(label=_("Rejection reason"), required=False, choices=[("", "—")] + list(RejectionReason.choices))
 
     def __init__(self, *args, line, **kwargs):
         self.line = line
@@ -321,9 +314,7 @@ class PurchaseOrderLineForm(forms.Form):
         )
 
 
-PurchaseOrderLineFormSet = formset_factory(
-    PurchaseOrderLineForm, extra=3, min_num=1, validate_min=True, max_num=500, validate_max=True
-)
+PurchaseOrderLineFormSet = formset_factory(PurchaseOrderLineForm, extra=3, min_num=1, validate_min=True, max_num=500, validate_max=True)
 
 
 # Buyer: change and cancel -------------------------------------------------------------------------
@@ -335,11 +326,7 @@ class PurchaseOrderWindowsForm(forms.Form):
 
     def __init__(self, *args, purchase_order, **kwargs):
         self.purchase_order = purchase_order
-        initial = {
-            name: timezone.localdate(getattr(purchase_order, name))
-            for name in self.base_fields
-            if getattr(purchase_order, name) is not None
-        }
+        initial = {name: timezone.localdate(getattr(purchase_order, name)) for name in self.base_fields if getattr(purchase_order, name) is not None}
         super().__init__(*args, initial=initial, **kwargs)
 
     def clean(self):
@@ -401,4 +388,3 @@ class PurchaseOrderUploadForm(forms.Form):
         label=_("CSV or XLSX file"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
     )
-

@@ -3,6 +3,7 @@
 Reading turns every cell problem into a row-level error (row number, column, message); the service's own
 checks (`purchase_order_validate`) run on each PO, and their errors are mapped back to rows and columns.
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,32 +30,107 @@ UPLOAD_MAX_ROWS = 5000
 MAX_COLUMNS = 60
 
 COLUMNS = [
-    "po_number", "vendor_code", "marketplace", "ship_to", "ship_window_start", "ship_window_end",
-    "delivery_window_start", "delivery_window_end", "order_type", "payment_terms", "sequence", "vendor_sku",
-    "ordered_quantity", "unit_of_measure", "unit_size", "net_cost", "list_price", "backorder_allowed",
+    "po_number",
+    "vendor_code",
+    "marketplace",
+    "ship_to",
+    "ship_window_start",
+    "ship_window_end",
+    "delivery_window_start",
+    "delivery_window_end",
+    "order_type",
+    "payment_terms",
+    "sequence",
+    "vendor_sku",
+    "ordered_quantity",
+    "unit_of_measure",
+    "unit_size",
+    "net_cost",
+    "list_price",
+    "backorder_allowed",
 ]
 REQUIRED_COLUMNS = [
-    "po_number", "vendor_code", "marketplace", "ship_to", "ship_window_start", "ship_window_end", "vendor_sku",
-    "ordered_quantity", "net_cost",
+    "po_number",
+    "vendor_code",
+    "marketplace",
+    "ship_to",
+    "ship_window_start",
+    "ship_window_end",
+    "vendor_sku",
+    "ordered_quantity",
+    "net_cost",
 ]
 # Columns that describe the PO, not the line: every row of one PO must agree on them.
 HEADER_COLUMNS = [
-    "vendor_code", "marketplace", "ship_to", "ship_window_start", "ship_window_end", "delivery_window_start",
-    "delivery_window_end", "order_type", "payment_terms",
+    "vendor_code",
+    "marketplace",
+    "ship_to",
+    "ship_window_start",
+    "ship_window_end",
+    "delivery_window_start",
+    "delivery_window_end",
+    "order_type",
+    "payment_terms",
 ]
 # Where the service's error fields live in the file.
 SERVICE_FIELD_COLUMNS = {
-    "number": "po_number", "ship_to": "ship_to", "ship_window_start": "ship_window_start", "ship_window_end": "ship_window_end",
-    "order_type": "order_type", "payment_terms": "payment_terms", "asin": "vendor_sku",
-    "delivery_window_end": "delivery_window_end", "lines": "po_number", "sequence": "sequence",
-    "vendor_sku": "vendor_sku", "ordered_quantity": "ordered_quantity", "unit_of_measure": "unit_of_measure",
-    "unit_size": "unit_size", "net_cost": "net_cost",
+    "number": "po_number",
+    "ship_to": "ship_to",
+    "ship_window_start": "ship_window_start",
+    "ship_window_end": "ship_window_end",
+    "order_type": "order_type",
+    "payment_terms": "payment_terms",
+    "asin": "vendor_sku",
+    "delivery_window_end": "delivery_window_end",
+    "lines": "po_number",
+    "sequence": "sequence",
+    "vendor_sku": "vendor_sku",
+    "ordered_quantity": "ordered_quantity",
+    "unit_of_measure": "unit_of_measure",
+    "unit_size": "unit_size",
+    "net_cost": "net_cost",
 }
 TEMPLATE_ROWS = [
-    ["PO-EXAMPLE1", "VENDORCODE", "US", "ABE2", "2030-05-04", "2030-05-10", "2030-05-12", "2030-05-18",
-     "RegularOrder", "net60", "1", "SKU-00001", "60", "Eaches", "1", "12.50", "24.99", "true"],
-    ["PO-EXAMPLE1", "VENDORCODE", "US", "ABE2", "2030-05-04", "2030-05-10", "2030-05-12", "2030-05-18",
-     "RegularOrder", "net60", "2", "SKU-00002", "10", "Cases", "6", "71.40", "", "false"],
+    [
+        "PO-EXAMPLE1",
+        "VENDORCODE",
+        "US",
+        "ABE2",
+        "2030-05-04",
+        "2030-05-10",
+        "2030-05-12",
+        "2030-05-18",
+        "RegularOrder",
+        "net60",
+        "1",
+        "SKU-00001",
+        "60",
+        "Eaches",
+        "1",
+        "12.50",
+        "24.99",
+        "true",
+    ],
+    [
+        "PO-EXAMPLE1",
+        "VENDORCODE",
+        "US",
+        "ABE2",
+        "2030-05-04",
+        "2030-05-10",
+        "2030-05-12",
+        "2030-05-18",
+        "RegularOrder",
+        "net60",
+        "2",
+        "SKU-00002",
+        "10",
+        "Cases",
+        "6",
+        "71.40",
+        "",
+        "false",
+    ],
 ]
 XLSX_MAGIC = b"PK\x03\x04"
 
@@ -109,8 +185,10 @@ class ImportResult:
 def read_table(name: str, content: bytes) -> tuple[list[str], list[tuple[int, list]]]:
     """(header, [(row number, cells)]) of a CSV or XLSX file; row numbers are the spreadsheet's (header = 1)."""
     if len(content) > UPLOAD_MAX_BYTES:
-        raise UploadError(_("The file is %(size)s KB; the limit is %(limit)s KB. Split it into smaller files.") % {
-            "size": len(content) // 1024, "limit": UPLOAD_MAX_BYTES // 1024})
+        raise UploadError(
+            _("The file is %(size)s KB; the limit is %(limit)s KB. Split it into smaller files.")
+            % {"size": len(content) // 1024, "limit": UPLOAD_MAX_BYTES // 1024}
+        )
     if not content:
         raise UploadError(_("The file is empty."))
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -135,7 +213,9 @@ def read_table(name: str, content: bytes) -> tuple[list[str], list[tuple[int, li
             if len(numbered) > UPLOAD_MAX_ROWS:
                 raise UploadError(_("The file has more than %(max)s lines. Split it into smaller files.") % {"max": UPLOAD_MAX_ROWS})
     except csv.Error as error:
-        raise UploadError(_("Row %(row)s of %(name)s cannot be read: %(error)s") % {"row": len(numbered) + 2, "name": name, "error": error}) from error
+        raise UploadError(
+            _("Row %(row)s of %(name)s cannot be read: %(error)s") % {"row": len(numbered) + 2, "name": name, "error": error}
+        ) from error
     if not header:
         raise UploadError(_("The file has no header row."))
     return header, numbered
@@ -320,7 +400,13 @@ def _purchase_order(po_number: str, group, lookups: _Lookups, errors: list[RowEr
     for number, row in group[1:]:
         for column in HEADER_COLUMNS:
             if _text(row.get(column)) != _text(first.get(column)):
-                errors.append(RowError(number, column, _("Differs from row %(row)s of the same PO (%(value)s).") % {"row": first_row, "value": _text(first.get(column)) or "—"}))
+                errors.append(
+                    RowError(
+                        number,
+                        column,
+                        _("Differs from row %(row)s of the same PO (%(value)s).") % {"row": first_row, "value": _text(first.get(column)) or "—"},
+                    )
+                )
 
     def cell(column, convert, *args, **kwargs):
         try:
@@ -384,16 +470,29 @@ def _purchase_order(po_number: str, group, lookups: _Lookups, errors: list[RowEr
         if len(errors) == line_problems:
             lines.append(
                 LineInput(
-                    sequence=sequence, ordered_quantity=quantity, net_cost=net_cost, vendor_sku=sku, unit_of_measure=unit,
-                    unit_size=unit_size, backorder_allowed=backorder_allowed, list_price=list_price, ref=number,
+                    sequence=sequence,
+                    ordered_quantity=quantity,
+                    net_cost=net_cost,
+                    vendor_sku=sku,
+                    unit_of_measure=unit,
+                    unit_size=unit_size,
+                    backorder_allowed=backorder_allowed,
+                    list_price=list_price,
+                    ref=number,
                 )
             )
             line_rows.append(number)
     if len(errors) > problems_before:
         return None
     data = PurchaseOrderInput(
-        vendor=vendor, marketplace=marketplace, number=po_number, ship_to=warehouse, lines=lines,
-        order_type=order_type, payment_terms=payment_terms, **windows,
+        vendor=vendor,
+        marketplace=marketplace,
+        number=po_number,
+        ship_to=warehouse,
+        lines=lines,
+        order_type=order_type,
+        payment_terms=payment_terms,
+        **windows,
     )
     return ImportedPurchaseOrder(data=data, rows=line_rows)
 

@@ -109,8 +109,11 @@ class PurchaseOrder(models.Model):
     TRANSITIONS = {
         PurchaseOrderState.NEW: {PurchaseOrderState.ACKNOWLEDGED, PurchaseOrderState.CANCELLED},
         PurchaseOrderState.ACKNOWLEDGED: {
-            PurchaseOrderState.NEW, PurchaseOrderState.PARTIALLY_SHIPPED, PurchaseOrderState.SHIPPED,
-            PurchaseOrderState.CANCELLED, PurchaseOrderState.CLOSED,
+            PurchaseOrderState.NEW,
+            PurchaseOrderState.PARTIALLY_SHIPPED,
+            PurchaseOrderState.SHIPPED,
+            PurchaseOrderState.CANCELLED,
+            PurchaseOrderState.CLOSED,
         },
         PurchaseOrderState.PARTIALLY_SHIPPED: {PurchaseOrderState.SHIPPED, PurchaseOrderState.RECEIVED, PurchaseOrderState.CLOSED},
         PurchaseOrderState.SHIPPED: {PurchaseOrderState.PARTIALLY_SHIPPED, PurchaseOrderState.RECEIVED, PurchaseOrderState.CLOSED},

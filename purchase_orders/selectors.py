@@ -1,4 +1,5 @@
 """Purchase-order reads for the screens, the exports and the API. Every read starts at `visible_to(scope)`."""
+
 from __future__ import annotations
 
 from decimal import Decimal

@@ -3,6 +3,7 @@
 Both are idempotent: each PO is claimed in its own transaction (compare-and-set on the reminder, a
 locked state check on the cancellation), so a retry or a second beat run never acts twice.
 """
+
 from celery import shared_task
 from django.db import OperationalError
 

@@ -1,4 +1,5 @@
 """Purchase-order screens: the vendor's list, detail and confirmation; the buyer's issue, change, cancel and upload."""
+
 import base64
 import secrets
 from decimal import Decimal
@@ -41,8 +42,13 @@ from .services.orders import PurchaseOrderInput, purchase_order_cancel, purchase
 PAGE_SIZE = 50
 DEFAULT_SORT = "-order_date"
 LIFECYCLE = [
-    PurchaseOrderState.NEW, PurchaseOrderState.ACKNOWLEDGED, PurchaseOrderState.PARTIALLY_SHIPPED, PurchaseOrderState.SHIPPED,
-    PurchaseOrderState.RECEIVED, PurchaseOrderState.CLOSED, PurchaseOrderState.CANCELLED,
+    PurchaseOrderState.NEW,
+    PurchaseOrderState.ACKNOWLEDGED,
+    PurchaseOrderState.PARTIALLY_SHIPPED,
+    PurchaseOrderState.SHIPPED,
+    PurchaseOrderState.RECEIVED,
+    PurchaseOrderState.CLOSED,
+    PurchaseOrderState.CANCELLED,
 ]
 SORTS = {
     "number": "number",
@@ -163,9 +169,7 @@ def purchase_order_export_xlsx(request):
 
 # Detail ---------------------------------------------------------------------------------------------
 def _purchase_order(request, number):
-    return get_visible_or_404(
-        PurchaseOrder.objects.select_related("vendor", "marketplace", "ship_to", "created_by"), request.scope, number=number
-    )
+    return get_visible_or_404(PurchaseOrder.objects.select_related("vendor", "marketplace", "ship_to", "created_by"), request.scope, number=number)
 
 
 def _lines(po):
@@ -472,4 +476,3 @@ def purchase_order_upload_template(request):
     response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="purchase-order-upload-template.csv"'
     return response
-

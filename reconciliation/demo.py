@@ -21,6 +21,7 @@ Everything is dated today: the retailer pays early to earn the discount, nothing
 Idempotent: each step looks for what it makes first (invoice states, the hand-raised chargeback, a dispute
 on the deduction, a paid run, a run waiting), so a second run writes nothing.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -160,15 +161,23 @@ def _charge_label_fault(vendor, ap_actor: Actor, ap_scope: Scope) -> int:
     )
     where = f"{shipment.shipment_identifier} at {shipment.ship_to.code}" if shipment else marketplace.code
     deduction_create(
-        scope=ap_scope, actor=ap_actor, vendor=vendor, marketplace=marketplace, kind=DeductionKind.CHARGEBACK,
-        reason=DeductionReason.LABEL_NON_COMPLIANCE, amount=rate.amount, description=f"{LABEL_FAULT}, {where}", shipment=shipment,
+        scope=ap_scope,
+        actor=ap_actor,
+        vendor=vendor,
+        marketplace=marketplace,
+        kind=DeductionKind.CHARGEBACK,
+        reason=DeductionReason.LABEL_NON_COMPLIANCE,
+        amount=rate.amount,
+        description=f"{LABEL_FAULT}, {where}",
+        shipment=shipment,
     )
     return 1
 
 
 def _label_chargeback(vendor, marketplace=None) -> Deduction | None:
     deductions = Deduction.objects.for_vendor(vendor).filter(
-        kind=DeductionKind.CHARGEBACK, reason=DeductionReason.LABEL_NON_COMPLIANCE, description__startswith=LABEL_FAULT)
+        kind=DeductionKind.CHARGEBACK, reason=DeductionReason.LABEL_NON_COMPLIANCE, description__startswith=LABEL_FAULT
+    )
     if marketplace is not None:
         deductions = deductions.filter(marketplace=marketplace)
     return deductions.order_by("pk").first()
@@ -196,31 +205,39 @@ def _seed_disputes(vendor, ap_actor: Actor, ap_scope: Scope) -> int:
     label = _label_chargeback(vendor)
     if label is not None and not label.disputes.exists():
         dispute = dispute_create(
-            scope=finance_scope, deduction_id=label.pk, actor=finance_actor,
-            reason="Our dispatch photos show both carton labels flat on a side panel, clear of the seams. "
-                   "The cartons were rewrapped in transit.",
+            scope=finance_scope,
+            deduction_id=label.pk,
+            actor=finance_actor,
+            reason="Our dispatch photos show both carton labels flat on a side panel, clear of the seams. The cartons were rewrapped in transit.",
         )
         opened += 1
         dispute_answer(
-            scope=ap_scope, dispute_id=dispute.pk, outcome=DisputeStatus.PARTLY_REVERSED, actor=ap_actor,
+            scope=ap_scope,
+            dispute_id=dispute.pk,
+            outcome=DisputeStatus.PARTLY_REVERSED,
+            actor=ap_actor,
             amount=money(label.amount * REVERSED_SHARE),
             note="Receiving's photos show one label across a seam; the other carton was rewrapped by the carrier. "
-                 "Half of the chargeback is reversed; it is paid back in the next remittance.",
+            "Half of the chargeback is reversed; it is paid back in the next remittance.",
         )
 
     # Open: the shortage claim of the short-received invoice, disputed with the carrier's proof of delivery.
     short_invoice = _demo_invoice(vendor, PRICE_VARIANCE)
     claim = (
         Deduction.objects.for_vendor(vendor).filter(invoice=short_invoice, kind=DeductionKind.SHORTAGE_CLAIM).order_by("pk").first()
-        if short_invoice is not None else None
+        if short_invoice is not None
+        else None
     )
     if claim is not None and not claim.disputes.exists():
         shipment = Shipment.objects.for_vendor(vendor).filter(shipment_identifier=shipment_identifier(vendor, RECEIVED_SHORT)).first()
         files = [_proof_of_delivery(shipment)] if shipment is not None else []
         dispute_create(
-            scope=finance_scope, deduction_id=claim.pk, actor=finance_actor, files=files,
+            scope=finance_scope,
+            deduction_id=claim.pk,
+            actor=finance_actor,
+            files=files,
             reason="The carrier's proof of delivery was signed without exception for every carton, seals intact. "
-                   "The units were delivered; please recount the line at the DC.",
+            "The units were delivered; please recount the line at the DC.",
         )
         opened += 1
     return opened

@@ -52,6 +52,7 @@ Rules (see DOMAIN.md):
   retailer put on hold by hand stay on hold.
   State changes use the same audit action names as `invoicing.services.invoice_decide`.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -470,9 +471,11 @@ def _reference_sql(kind: str, pk: str) -> str:
 
 def _deduction_state_sql(d: str) -> str:
     """`deduction_state` in SQL, from a row of the deduction table."""
-    return (f"jsonb_build_object('kind', {d}.kind, 'reason', {d}.reason, 'variance_type', {d}.variance_type, 'amount', {d}.amount::text, "
-            f"'currency', {d}.currency, 'status', {d}.status, 'invoice_id', {d}.invoice_id, 'invoice_line_id', {d}.invoice_line_id, "
-            f"'reverses_id', {d}.reverses_id, 'dispute_deadline', to_char({d}.dispute_deadline, 'YYYY-MM-DD'))")
+    return (
+        f"jsonb_build_object('kind', {d}.kind, 'reason', {d}.reason, 'variance_type', {d}.variance_type, 'amount', {d}.amount::text, "
+        f"'currency', {d}.currency, 'status', {d}.status, 'invoice_id', {d}.invoice_id, 'invoice_line_id', {d}.invoice_line_id, "
+        f"'reverses_id', {d}.reverses_id, 'dispute_deadline', to_char({d}.dispute_deadline, 'YYYY-MM-DD'))"
+    )
 
 
 # Placeholders in the translated descriptions, replaced in SQL by each row's numbers.
@@ -481,21 +484,31 @@ MARKS = {"inv": "\x1finv\x1f", "po": "\x1fpo\x1f", "qty": "\x1fqty\x1f", "short"
 
 def _tables() -> dict:
     return {
-        "line": InvoiceLine._meta.db_table, "invoice": Invoice._meta.db_table, "po_line": PurchaseOrderLine._meta.db_table,
-        "tolerance": MatchTolerance._meta.db_table, "result": MatchResult._meta.db_table, "deduction": Deduction._meta.db_table,
-        "audit": AuditEvent._meta.db_table, "staged": STAGED_TABLE, "staged_invoices": STAGED_INVOICES_TABLE,
+        "line": InvoiceLine._meta.db_table,
+        "invoice": Invoice._meta.db_table,
+        "po_line": PurchaseOrderLine._meta.db_table,
+        "tolerance": MatchTolerance._meta.db_table,
+        "result": MatchResult._meta.db_table,
+        "deduction": Deduction._meta.db_table,
+        "audit": AuditEvent._meta.db_table,
+        "staged": STAGED_TABLE,
+        "staged_invoices": STAGED_INVOICES_TABLE,
     }
 
 
 def _statements() -> tuple[str, str]:
     tables = _tables()
     match_sql = MATCH_SQL.format(
-        **tables, evidence_a=EVIDENCE_SQL.format(r="a"),
+        **tables,
+        evidence_a=EVIDENCE_SQL.format(r="a"),
     )
     apply_sql = APPLY_SQL.format(
-        **tables, claim_reference=_reference_sql("d.claim_kind", "d.claim_id"),
-        raised_reference=_reference_sql("r.kind", "r.id"), raised_state=_deduction_state_sql("r"),
-        changed_reference=_reference_sql("u.kind", "u.id"), changed_state=_deduction_state_sql("u"),
+        **tables,
+        claim_reference=_reference_sql("d.claim_kind", "d.claim_id"),
+        raised_reference=_reference_sql("r.kind", "r.id"),
+        raised_state=_deduction_state_sql("r"),
+        changed_reference=_reference_sql("u.kind", "u.id"),
+        changed_state=_deduction_state_sql("u"),
     )
     return match_sql, apply_sql
 
@@ -514,9 +527,13 @@ class MatchSummary:
 
     def as_dict(self) -> dict:
         return {
-            "lines": self.lines, "by_status": dict(self.by_status), "claims_raised": len(self.claims_raised),
-            "claims_updated": len(self.claims_updated), "reversals": len(self.reversals),
-            "approved_for_payment": len(self.approved), "on_hold": len(self.on_hold),
+            "lines": self.lines,
+            "by_status": dict(self.by_status),
+            "claims_raised": len(self.claims_raised),
+            "claims_updated": len(self.claims_updated),
+            "reversals": len(self.reversals),
+            "approved_for_payment": len(self.approved),
+            "on_hold": len(self.on_hold),
         }
 
 
@@ -540,9 +557,17 @@ def _local_date(now: datetime.datetime, zone_name: str) -> datetime.date:
 
 def _audit(actor: Actor, *, action: str, object_type: str, object_id, vendor_id, repr_: str, before=None, after=None) -> AuditEvent:
     return AuditEvent(
-        actor=actor.user, actor_token=actor.token, actor_label=actor.label, channel=actor.channel, vendor_id=vendor_id,
-        action=action, object_type=object_type, object_id=str(object_id), object_repr=str(repr_)[:200],
-        before=to_jsonable(before) if before is not None else None, after=to_jsonable(after) if after is not None else None,
+        actor=actor.user,
+        actor_token=actor.token,
+        actor_label=actor.label,
+        channel=actor.channel,
+        vendor_id=vendor_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        object_repr=str(repr_)[:200],
+        before=to_jsonable(before) if before is not None else None,
+        after=to_jsonable(after) if after is not None else None,
         request_id=actor.request_id,
     )
 
@@ -562,7 +587,8 @@ def reversal_reason(kind: str, *, credited: bool) -> str:
 
 def reversal_description(kind: str, reference: str, *, credited: bool = False) -> str:
     why = {
-        DeductionReason.CREDITED: _("credited by a credit note"), DeductionReason.LATE_RECEIPT: _("units received later"),
+        DeductionReason.CREDITED: _("credited by a credit note"),
+        DeductionReason.LATE_RECEIPT: _("units received later"),
         DeductionReason.PRICE_CORRECTED: _("PO cost corrected"),
     }[reversal_reason(kind, credited=credited)]
     return _("Reverses %(ref)s: %(why)s") % {"ref": reference, "why": why}
@@ -615,12 +641,23 @@ def _sql_match(*, ids: list[int], every: bool, actor: Actor, now: datetime.datet
         # JIT compiling this many expressions costs seconds and saves nothing at this size.
         cursor.execute(f"SET LOCAL jit = off; SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(STAGED_SQL)
-        cursor.execute(match_sql, {
-            "invoice_type": InvoiceType.INVOICE, "matchable": list(MATCHABLE_STATES if every else REMATCHABLE_STATES), "sent": list(SENT_STATES),
-            "credit_note_type": InvoiceType.CREDIT_NOTE, "credit_counted": list(CREDIT_COUNTED_STATES),
-            "quantity_correction": CreditNoteReason.QUANTITY_CORRECTION, "price_correction": CreditNoteReason.PRICE_CORRECTION,
-            "claimable": list(CLAIMABLE_STATES), "all": every, "ids": ids, "now": now, "now_text": now.isoformat(),
-        })
+        cursor.execute(
+            match_sql,
+            {
+                "invoice_type": InvoiceType.INVOICE,
+                "matchable": list(MATCHABLE_STATES if every else REMATCHABLE_STATES),
+                "sent": list(SENT_STATES),
+                "credit_note_type": InvoiceType.CREDIT_NOTE,
+                "credit_counted": list(CREDIT_COUNTED_STATES),
+                "quantity_correction": CreditNoteReason.QUANTITY_CORRECTION,
+                "price_correction": CreditNoteReason.PRICE_CORRECTION,
+                "claimable": list(CLAIMABLE_STATES),
+                "all": every,
+                "ids": ids,
+                "now": now,
+                "now_text": now.isoformat(),
+            },
+        )
         staged = 0
         for counted, status, count in cursor.fetchall():
             if counted == "lines":
@@ -638,24 +675,46 @@ def _sql_match(*, ids: list[int], every: bool, actor: Actor, now: datetime.datet
             for kind in CLAIM_KINDS
         ]
         marks = {f"mark_{name}": mark for name, mark in MARKS.items()}
-        cursor.execute(apply_sql, {
-            **marks,
-            "claimable": list(CLAIMABLE_STATES), "movable": list(MOVABLE_STATES), "paid": list(PAID_STATES),
-            "now": now, "recorded_at": timezone.now(),
-            "deadline_marketplaces": [m for m, _k, _d in deadlines], "deadline_kinds": [str(k) for _m, k, _d in deadlines],
-            "deadline_dates": [d for _m, _k, d in deadlines],
-            "price_claim_text": claim_description(DeductionKind.PRICE_CLAIM, invoiced_cost=MARKS["inv"], po_cost=MARKS["po"],
-                                                  invoiced_quantity=MARKS["qty"], shortage_units=MARKS["short"]),
-            "shortage_claim_text": claim_description(DeductionKind.SHORTAGE_CLAIM, invoiced_cost=MARKS["inv"], po_cost=MARKS["po"],
-                                                     invoiced_quantity=MARKS["qty"], shortage_units=MARKS["short"]),
-            "late_receipt_text": reversal_description(DeductionKind.SHORTAGE_CLAIM, MARKS["ref"]),
-            "price_corrected_text": reversal_description(DeductionKind.PRICE_CLAIM, MARKS["ref"]),
-            "credited_text": reversal_description(DeductionKind.PRICE_CLAIM, MARKS["ref"], credited=True),
-            "end_of_month": PaymentTerms.END_OF_MONTH, "default_terms_days": 60,  # as terms_due_date
-            "terms": [str(t) for t in TERMS_DAYS], "terms_days": list(TERMS_DAYS.values()),
-            "actor_id": getattr(actor.user, "pk", None), "actor_token_id": getattr(actor.token, "pk", None),
-            "actor_label": actor.label, "channel": actor.channel, "request_id": actor.request_id,
-        })
+        cursor.execute(
+            apply_sql,
+            {
+                **marks,
+                "claimable": list(CLAIMABLE_STATES),
+                "movable": list(MOVABLE_STATES),
+                "paid": list(PAID_STATES),
+                "now": now,
+                "recorded_at": timezone.now(),
+                "deadline_marketplaces": [m for m, _k, _d in deadlines],
+                "deadline_kinds": [str(k) for _m, k, _d in deadlines],
+                "deadline_dates": [d for _m, _k, d in deadlines],
+                "price_claim_text": claim_description(
+                    DeductionKind.PRICE_CLAIM,
+                    invoiced_cost=MARKS["inv"],
+                    po_cost=MARKS["po"],
+                    invoiced_quantity=MARKS["qty"],
+                    shortage_units=MARKS["short"],
+                ),
+                "shortage_claim_text": claim_description(
+                    DeductionKind.SHORTAGE_CLAIM,
+                    invoiced_cost=MARKS["inv"],
+                    po_cost=MARKS["po"],
+                    invoiced_quantity=MARKS["qty"],
+                    shortage_units=MARKS["short"],
+                ),
+                "late_receipt_text": reversal_description(DeductionKind.SHORTAGE_CLAIM, MARKS["ref"]),
+                "price_corrected_text": reversal_description(DeductionKind.PRICE_CLAIM, MARKS["ref"]),
+                "credited_text": reversal_description(DeductionKind.PRICE_CLAIM, MARKS["ref"], credited=True),
+                "end_of_month": PaymentTerms.END_OF_MONTH,
+                "default_terms_days": 60,  # as terms_due_date
+                "terms": [str(t) for t in TERMS_DAYS],
+                "terms_days": list(TERMS_DAYS.values()),
+                "actor_id": getattr(actor.user, "pk", None),
+                "actor_token_id": getattr(actor.token, "pk", None),
+                "actor_label": actor.label,
+                "channel": actor.channel,
+                "request_id": actor.request_id,
+            },
+        )
         claims_raised, reversals, claims_updated, raised_by_vendor, moves, raised_rows = cursor.fetchone()
         cursor.execute(f"DROP TABLE {STAGED_TABLE}, {STAGED_INVOICES_TABLE}")
     summary.claims_raised.extend(claims_raised)
@@ -664,12 +723,36 @@ def _sql_match(*, ids: list[int], every: bool, actor: Actor, now: datetime.datet
     return Applied(
         deductions=[
             DeductionRaised(
-                vendor_id=vendor_id, channel=actor.channel, deduction_id=pk, reference=reference, kind=kind, reason=reason,
-                variance_type=variance_type, amount=amount, currency=currency, status=status, dispute_deadline=deadline,
-                invoice_id=invoice_id, invoice_number=invoice_number or "", reverses_id=reverses_id,
+                vendor_id=vendor_id,
+                channel=actor.channel,
+                deduction_id=pk,
+                reference=reference,
+                kind=kind,
+                reason=reason,
+                variance_type=variance_type,
+                amount=amount,
+                currency=currency,
+                status=status,
+                dispute_deadline=deadline,
+                invoice_id=invoice_id,
+                invoice_number=invoice_number or "",
+                reverses_id=reverses_id,
             )
-            for (pk, vendor_id, reference, kind, reason, variance_type, amount, currency, status, deadline, invoice_id, invoice_number,
-                 reverses_id) in _json(raised_rows) or []
+            for (
+                pk,
+                vendor_id,
+                reference,
+                kind,
+                reason,
+                variance_type,
+                amount,
+                currency,
+                status,
+                deadline,
+                invoice_id,
+                invoice_number,
+                reverses_id,
+            ) in _json(raised_rows) or []
         ],
         raised={vendor_id: (claims, reversed_) for vendor_id, claims, reversed_ in _json(raised_by_vendor) or []},
         moves=[
@@ -697,22 +780,31 @@ def _notify(raised: dict[int, tuple[int, int]]) -> None:
     for vendor_id, (claims, reversals) in raised.items():
         if claims:
             notify_vendor_roles(
-                vendor=vendors[vendor_id], roles=FINANCE_ROLES, kind="deduction_raised",
-                title=_("%(n)s new deduction(s) from the 3-way match") % {"n": claims}, url="/payments/deductions/",
+                vendor=vendors[vendor_id],
+                roles=FINANCE_ROLES,
+                kind="deduction_raised",
+                title=_("%(n)s new deduction(s) from the 3-way match") % {"n": claims},
+                url="/payments/deductions/",
             )
         if reversals:
             notify_vendor_roles(
-                vendor=vendors[vendor_id], roles=FINANCE_ROLES, kind="deduction_reversed",
-                title=_("%(n)s deduction(s) reversed") % {"n": reversals}, url="/payments/deductions/",
+                vendor=vendors[vendor_id],
+                roles=FINANCE_ROLES,
+                kind="deduction_reversed",
+                title=_("%(n)s deduction(s) reversed") % {"n": reversals},
+                url="/payments/deductions/",
             )
 
 
 def match_purchase_order_lines(*, po_line_ids, actor: Actor | None = None) -> MatchSummary:
     """After a receipt: match the invoices that bill these PO lines, all in one match."""
     invoice_ids = list(
-        InvoiceLine.objects.filter(purchase_order_line_id__in=list(po_line_ids), invoice__state__in=REMATCHABLE_STATES,
-                                   invoice__invoice_type=InvoiceType.INVOICE)
-        .order_by("invoice_id").values_list("invoice_id", flat=True).distinct()
+        InvoiceLine.objects.filter(
+            purchase_order_line_id__in=list(po_line_ids), invoice__state__in=REMATCHABLE_STATES, invoice__invoice_type=InvoiceType.INVOICE
+        )
+        .order_by("invoice_id")
+        .values_list("invoice_id", flat=True)
+        .distinct()
     )
     return match_invoices(invoice_ids=invoice_ids, actor=actor)
 
@@ -745,22 +837,40 @@ def chargebacks_raise(*, actor: Actor | None = None, now: datetime.datetime | No
             if rate is None:
                 continue
             days, _max = window_for(windows, event.shipment.marketplace_id, DeductionKind.CHARGEBACK)
-            created.append(Deduction(
-                vendor_id=event.vendor_id, marketplace_id=event.shipment.marketplace_id, kind=DeductionKind.CHARGEBACK,
-                reason=category, amount=rate.amount, currency=rate.currency, shipment_id=event.shipment_id, compliance_event=event,
-                evidence={"compliance_event": event.pk, "kind": event.kind, "occurred_at": event.occurred_at.isoformat(), **event.details},
-                dispute_deadline=_local_date(now, event.shipment.marketplace.time_zone) + datetime.timedelta(days=days),
-                description=_("%(category)s, shipment %(id)s") % {"category": DeductionReason(category).label, "id": event.shipment.shipment_identifier},
-                created_at=now,
-            ))
+            created.append(
+                Deduction(
+                    vendor_id=event.vendor_id,
+                    marketplace_id=event.shipment.marketplace_id,
+                    kind=DeductionKind.CHARGEBACK,
+                    reason=category,
+                    amount=rate.amount,
+                    currency=rate.currency,
+                    shipment_id=event.shipment_id,
+                    compliance_event=event,
+                    evidence={"compliance_event": event.pk, "kind": event.kind, "occurred_at": event.occurred_at.isoformat(), **event.details},
+                    dispute_deadline=_local_date(now, event.shipment.marketplace.time_zone) + datetime.timedelta(days=days),
+                    description=_("%(category)s, shipment %(id)s")
+                    % {"category": DeductionReason(category).label, "id": event.shipment.shipment_identifier},
+                    created_at=now,
+                )
+            )
         if not created:
             return []
         Deduction.objects.bulk_create(created)
-        AuditEvent.objects.bulk_create([
-            _audit(actor, action="deduction.raise", object_type="reconciliation.deduction", object_id=d.pk, vendor_id=d.vendor_id,
-                   repr_=d.reference, after=deduction_state(d))
-            for d in created
-        ])
+        AuditEvent.objects.bulk_create(
+            [
+                _audit(
+                    actor,
+                    action="deduction.raise",
+                    object_type="reconciliation.deduction",
+                    object_id=d.pk,
+                    vendor_id=d.vendor_id,
+                    repr_=d.reference,
+                    after=deduction_state(d),
+                )
+                for d in created
+            ]
+        )
         publish(*(deduction_raised(d, channel=actor.channel) for d in created))
         per_vendor: dict[int, int] = defaultdict(int)
         for deduction in created:
@@ -772,8 +882,14 @@ def chargebacks_raise(*, actor: Actor | None = None, now: datetime.datetime | No
 def deduction_state(deduction: Deduction) -> dict:
     """What the audit rows of a deduction record (`_deduction_state_sql` is the same in SQL)."""
     return {
-        "kind": deduction.kind, "reason": deduction.reason, "variance_type": deduction.variance_type, "amount": deduction.amount,
-        "currency": deduction.currency, "status": deduction.status, "invoice_id": deduction.invoice_id,
-        "invoice_line_id": deduction.invoice_line_id, "reverses_id": deduction.reverses_id,
+        "kind": deduction.kind,
+        "reason": deduction.reason,
+        "variance_type": deduction.variance_type,
+        "amount": deduction.amount,
+        "currency": deduction.currency,
+        "status": deduction.status,
+        "invoice_id": deduction.invoice_id,
+        "invoice_line_id": deduction.invoice_line_id,
+        "reverses_id": deduction.reverses_id,
         "dispute_deadline": deduction.dispute_deadline,
     }

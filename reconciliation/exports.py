@@ -7,6 +7,7 @@ payment summary. Built in memory, so bounded: callers check the count against th
 - `payment_summary_csv(summary, filename)` / `payment_summary_xlsx(summary, filename)` (the dict of
   `selectors.payment_summary`, one sheet per section in XLSX)
 """
+
 import csv
 import datetime
 import io
@@ -24,30 +25,59 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 def _deduction_columns():
     return [
-        ("reference", _("Reference")), ("vendor", _("Vendor")), ("marketplace", _("Marketplace")), ("kind", _("Kind")),
-        ("reason", _("Reason")), ("variance_type", _("Variance")), ("amount", _("Amount")), ("currency", _("Currency")),
-        ("status", _("Status")), ("invoice", _("Invoice")), ("purchase_order", _("PO")), ("reverses", _("Reverses")),
-        ("dispute_deadline", _("Dispute by")), ("remittance", _("Remittance")), ("created_at", _("Raised")),
+        ("reference", _("Reference")),
+        ("vendor", _("Vendor")),
+        ("marketplace", _("Marketplace")),
+        ("kind", _("Kind")),
+        ("reason", _("Reason")),
+        ("variance_type", _("Variance")),
+        ("amount", _("Amount")),
+        ("currency", _("Currency")),
+        ("status", _("Status")),
+        ("invoice", _("Invoice")),
+        ("purchase_order", _("PO")),
+        ("reverses", _("Reverses")),
+        ("dispute_deadline", _("Dispute by")),
+        ("remittance", _("Remittance")),
+        ("created_at", _("Raised")),
         ("description", _("Description")),
     ]
 
 
 def _deduction_values(d) -> dict:
     return {
-        "reference": d.reference, "vendor": d.vendor.code, "marketplace": d.marketplace.code, "kind": d.get_kind_display(),
-        "reason": d.get_reason_display(), "variance_type": d.variance_type, "amount": d.amount, "currency": d.currency,
-        "status": d.get_status_display(), "invoice": d.invoice.number if d.invoice_id else "",
-        "purchase_order": d.purchase_order.number if d.purchase_order_id else "", "reverses": d.reverses.reference if d.reverses_id else "",
-        "dispute_deadline": d.dispute_deadline, "remittance": d.remittance.number if d.remittance_id else "",
-        "created_at": d.created_at, "description": d.description,
+        "reference": d.reference,
+        "vendor": d.vendor.code,
+        "marketplace": d.marketplace.code,
+        "kind": d.get_kind_display(),
+        "reason": d.get_reason_display(),
+        "variance_type": d.variance_type,
+        "amount": d.amount,
+        "currency": d.currency,
+        "status": d.get_status_display(),
+        "invoice": d.invoice.number if d.invoice_id else "",
+        "purchase_order": d.purchase_order.number if d.purchase_order_id else "",
+        "reverses": d.reverses.reference if d.reverses_id else "",
+        "dispute_deadline": d.dispute_deadline,
+        "remittance": d.remittance.number if d.remittance_id else "",
+        "created_at": d.created_at,
+        "description": d.description,
     }
 
 
 def _remittance_columns():
     return [
-        ("remittance", _("Remittance")), ("vendor", _("Vendor")), ("marketplace", _("Marketplace")), ("pay_date", _("Pay date")),
-        ("sequence", _("Line")), ("kind", _("Kind")), ("reference", _("Reference")), ("description", _("Description")),
-        ("amount", _("Amount")), ("currency", _("Currency")), ("net_amount", _("Net paid")),
+        ("remittance", _("Remittance")),
+        ("vendor", _("Vendor")),
+        ("marketplace", _("Marketplace")),
+        ("pay_date", _("Pay date")),
+        ("sequence", _("Line")),
+        ("kind", _("Kind")),
+        ("reference", _("Reference")),
+        ("description", _("Description")),
+        ("amount", _("Amount")),
+        ("currency", _("Currency")),
+        ("net_amount", _("Net paid")),
     ]
 
 
@@ -55,9 +85,17 @@ def _remittance_rows(queryset):
     for remittance in queryset:
         for line in remittance.lines.all():
             yield {
-                "remittance": remittance.number, "vendor": remittance.vendor.code, "marketplace": remittance.marketplace.code,
-                "pay_date": remittance.pay_date, "sequence": line.sequence, "kind": line.get_kind_display(), "reference": line.reference,
-                "description": line.description, "amount": line.amount, "currency": remittance.currency, "net_amount": remittance.net_amount,
+                "remittance": remittance.number,
+                "vendor": remittance.vendor.code,
+                "marketplace": remittance.marketplace.code,
+                "pay_date": remittance.pay_date,
+                "sequence": line.sequence,
+                "kind": line.get_kind_display(),
+                "reference": line.reference,
+                "description": line.description,
+                "amount": line.amount,
+                "currency": remittance.currency,
+                "net_amount": remittance.net_amount,
             }
 
 
@@ -65,8 +103,11 @@ def _summary_sections(summary: dict) -> list[tuple[str, list[str], list[dict]]]:
     return [
         (_("Open invoices"), ["state", "currency", "count", "amount"], summary["open_invoices"]),
         (_("Aging"), ["bucket", "currency", "count", "amount"], summary["aging"]),
-        (_("Paid"), ["currency", "remittances", "gross_paid", "deductions_total", "reversals_total", "discounts_total", "credit_notes_total", "net_amount"],
-         summary["paid"]),
+        (
+            _("Paid"),
+            ["currency", "remittances", "gross_paid", "deductions_total", "reversals_total", "discounts_total", "credit_notes_total", "net_amount"],
+            summary["paid"],
+        ),
         (_("Credit notes to net"), ["currency", "count", "amount"], summary["open_credit_notes"]),
         (_("Deductions by month"), ["month", "kind", "currency", "count", "amount"], summary["deductions_by_month"]),
         (_("Open disputes"), ["currency", "count", "amount"], summary["open_disputes"]),

@@ -1,4 +1,5 @@
 """Forms of the payment screens. They only collect input; reconciliation.services checks it and names the fields."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -87,11 +88,13 @@ class EvidenceField(forms.FileField):
 
 class DisputeForm(forms.Form):
     reason = forms.CharField(
-        label=_("Why is this deduction wrong?"), max_length=4000,
+        label=_("Why is this deduction wrong?"),
+        max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("e.g. All 100 units were delivered: see the signed proof of delivery.")}),
     )
     evidence = EvidenceField(
-        label=_("Evidence (proof of delivery, BOL, packing list, photos)"), required=False,
+        label=_("Evidence (proof of delivery, BOL, packing list, photos)"),
+        required=False,
         help_text=_("PDF, JPEG or PNG; up to 10 files of at most 5 MB each."),
         widget=MultipleFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png", "multiple": True}),
     )
@@ -99,7 +102,8 @@ class DisputeForm(forms.Form):
 
 class DisputeAnswerForm(forms.Form):
     outcome = forms.ChoiceField(
-        label=_("Answer"), widget=forms.RadioSelect,
+        label=_("Answer"),
+        widget=forms.RadioSelect,
         choices=[
             (DisputeStatus.UPHELD, _("Uphold the deduction (deny the dispute)")),
             (DisputeStatus.REVERSED, _("Reverse it in full")),

@@ -26,6 +26,7 @@ Names the screens and the API rely on (keep them stable):
 - Payment terms helpers: `terms_due_date`, `terms_discount_deadline`, `terms_discount`,
   `marketplace_today`.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -81,8 +82,9 @@ def terms_discount_deadline(*, invoice_date: datetime.date, terms: str, discount
     return invoice_date + datetime.timedelta(days=days) if days else None
 
 
-def terms_discount(*, amount: Decimal, invoice_date: datetime.date, terms: str, pay_date: datetime.date,
-                   discount_percent: Decimal = ZERO, discount_days: int = 0) -> Decimal:
+def terms_discount(
+    *, amount: Decimal, invoice_date: datetime.date, terms: str, pay_date: datetime.date, discount_percent: Decimal = ZERO, discount_days: int = 0
+) -> Decimal:
     """The early-payment discount earned when paying on `pay_date` (2/10 net 30: 2% within 10 days)."""
     percent = discount_percent or TERMS_DISCOUNT.get(terms, (ZERO, 0))[0]
     deadline = terms_discount_deadline(invoice_date=invoice_date, terms=terms, discount_days=discount_days)
@@ -191,9 +193,18 @@ class MatchResult(models.Model):
     def variance_reasons(self) -> list[dict]:
         reasons = []
         if self.shortage_units > 0:
-            reasons.append({"variance_type": "PQV", "defect_types": [shortage_reason(
-                shipped_quantity=self.shipped_quantity, previously_invoiced_quantity=self.previously_invoiced_quantity,
-                invoiced_quantity=self.invoiced_quantity)]})
+            reasons.append(
+                {
+                    "variance_type": "PQV",
+                    "defect_types": [
+                        shortage_reason(
+                            shipped_quantity=self.shipped_quantity,
+                            previously_invoiced_quantity=self.previously_invoiced_quantity,
+                            invoiced_quantity=self.invoiced_quantity,
+                        )
+                    ],
+                }
+            )
         if self.invoiced_cost > self.po_cost:
             reasons.append({"variance_type": "PPV", "defect_types": [price_reason(invoiced_cost=self.invoiced_cost, po_cost=self.po_cost)]})
         return reasons
@@ -202,12 +213,22 @@ class MatchResult(models.Model):
     def evidence(self) -> dict:
         """Every number the line was judged with, the tolerance applied and when."""
         return {
-            "po_cost": str(self.po_cost), "invoiced_cost": str(self.invoiced_cost), "price_variance": str(self.price_variance),
-            "ordered_quantity": self.ordered_quantity, "shipped_quantity": self.shipped_quantity, "received_quantity": self.received_quantity,
-            "invoiced_quantity": self.invoiced_quantity, "previously_invoiced_quantity": self.previously_invoiced_quantity,
-            "credited_quantity": self.credited_quantity, "credited_amount": str(self.credited_amount), "shortage_units": self.shortage_units,
-            "price_claim": str(self.price_claim), "shortage_claim": str(self.shortage_claim), "tolerance": self.tolerance or NO_TOLERANCE,
-            "currency": self.currency, "computed_at": self.computed_at.isoformat() if self.computed_at else None,
+            "po_cost": str(self.po_cost),
+            "invoiced_cost": str(self.invoiced_cost),
+            "price_variance": str(self.price_variance),
+            "ordered_quantity": self.ordered_quantity,
+            "shipped_quantity": self.shipped_quantity,
+            "received_quantity": self.received_quantity,
+            "invoiced_quantity": self.invoiced_quantity,
+            "previously_invoiced_quantity": self.previously_invoiced_quantity,
+            "credited_quantity": self.credited_quantity,
+            "credited_amount": str(self.credited_amount),
+            "shortage_units": self.shortage_units,
+            "price_claim": str(self.price_claim),
+            "shortage_claim": str(self.shortage_claim),
+            "tolerance": self.tolerance or NO_TOLERANCE,
+            "currency": self.currency,
+            "computed_at": self.computed_at.isoformat() if self.computed_at else None,
         }
 
 
@@ -253,8 +274,14 @@ class DeductionReason(models.TextChoices):
 
 
 CHARGEBACK_CATEGORIES = (
-    DeductionReason.ASN_MISSING, DeductionReason.ASN_LATE, DeductionReason.ASN_ACCURACY, DeductionReason.OVER_SHIPPED,
-    DeductionReason.LABEL_NON_COMPLIANCE, DeductionReason.LATE_DELIVERY, DeductionReason.CARTON_CONTENT, DeductionReason.NO_SHOW,
+    DeductionReason.ASN_MISSING,
+    DeductionReason.ASN_LATE,
+    DeductionReason.ASN_ACCURACY,
+    DeductionReason.OVER_SHIPPED,
+    DeductionReason.LABEL_NON_COMPLIANCE,
+    DeductionReason.LATE_DELIVERY,
+    DeductionReason.CARTON_CONTENT,
+    DeductionReason.NO_SHOW,
 )
 # shipments.ComplianceEventKind -> chargeback category
 COMPLIANCE_CATEGORY = {
@@ -310,8 +337,11 @@ class Deduction(models.Model):
     tenancy_marketplace_field = "marketplace"
 
     REFERENCE_PREFIX = {
-        DeductionKind.SHORTAGE_CLAIM: "SC", DeductionKind.PRICE_CLAIM: "PC", DeductionKind.CHARGEBACK: "CB",
-        DeductionKind.COOP_ALLOWANCE: "CO", DeductionKind.REVERSAL: "RV",
+        DeductionKind.SHORTAGE_CLAIM: "SC",
+        DeductionKind.PRICE_CLAIM: "PC",
+        DeductionKind.CHARGEBACK: "CB",
+        DeductionKind.COOP_ALLOWANCE: "CO",
+        DeductionKind.REVERSAL: "RV",
     }
 
     class Meta:
@@ -468,7 +498,9 @@ class PaymentRun(models.Model):
         ordering = ["-pay_date", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=PaymentRunStatus.values), name="payment_run_status_valid"),
-            models.CheckConstraint(condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("created_by")), name="payment_run_not_self_approved"),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("created_by")), name="payment_run_not_self_approved"
+            ),
         ]
         verbose_name = _("payment run")
 
@@ -514,8 +546,16 @@ class Remittance(models.Model):
             # net = gross - deductions + reversals - discounts - credit notes, and never negative (the rest carries over)
             # The amounts have two decimal places and numeric is exact: the rounding to the cent changes nothing.
             models.CheckConstraint(
-                condition=Q(net_amount=Round(models.F("gross_paid") - models.F("deductions_total") + models.F("reversals_total")
-                                             - models.F("discounts_total") - models.F("credit_notes_total"), 2)),
+                condition=Q(
+                    net_amount=Round(
+                        models.F("gross_paid")
+                        - models.F("deductions_total")
+                        + models.F("reversals_total")
+                        - models.F("discounts_total")
+                        - models.F("credit_notes_total"),
+                        2,
+                    )
+                ),
                 name="remittance_net_adds_up",
             ),
             models.CheckConstraint(condition=Q(credit_notes_total__gte=0), name="remittance_credit_notes_not_negative"),

@@ -15,6 +15,7 @@ The order of netting (a remittance never goes below zero):
    net can reach zero but never go negative. Credit notes come last so a deduction is never carried
    over because of a credit note, and together they recoup as much as the payment allows.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -120,10 +121,15 @@ class RemittancePlan:
 
 def _deduction_line(deduction: Deduction) -> dict:
     is_reversal = deduction.kind == DeductionKind.REVERSAL
-    description = f"{deduction.get_kind_display()} · {deduction.get_reason_display()}" + (f" · {deduction.description}" if deduction.description else "")
+    description = f"{deduction.get_kind_display()} · {deduction.get_reason_display()}" + (
+        f" · {deduction.description}" if deduction.description else ""
+    )
     return {
-        "kind": RemittanceLineKind.REVERSAL if is_reversal else RemittanceLineKind.DEDUCTION, "reference": deduction.reference,
-        "deduction": deduction, "amount": deduction.amount if is_reversal else -deduction.amount, "description": description[:300],
+        "kind": RemittanceLineKind.REVERSAL if is_reversal else RemittanceLineKind.DEDUCTION,
+        "reference": deduction.reference,
+        "deduction": deduction,
+        "amount": deduction.amount if is_reversal else -deduction.amount,
+        "description": description[:300],
     }
 
 
@@ -132,28 +138,61 @@ def _credit_note_line(credit: CreditApplied) -> dict:
     credited = note.reference_invoice.number if note.reference_invoice_id else ""
     if credit.applied < credit.open_amount:
         description = _("Credit note %(n)s of %(d)s (credits %(inv)s): %(applied)s of %(open)s netted, %(rest)s carried forward") % {
-            "n": note.number, "d": note.invoice_date.isoformat(), "inv": credited, "applied": credit.applied, "open": credit.open_amount,
-            "rest": credit.carried_forward}
+            "n": note.number,
+            "d": note.invoice_date.isoformat(),
+            "inv": credited,
+            "applied": credit.applied,
+            "open": credit.open_amount,
+            "rest": credit.carried_forward,
+        }
     else:
         description = _("Credit note %(n)s of %(d)s (credits %(inv)s)") % {"n": note.number, "d": note.invoice_date.isoformat(), "inv": credited}
-    return {"kind": RemittanceLineKind.CREDIT_NOTE, "reference": note.number, "invoice": note, "amount": -credit.applied, "description": description[:300]}
+    return {
+        "kind": RemittanceLineKind.CREDIT_NOTE,
+        "reference": note.number,
+        "invoice": note,
+        "amount": -credit.applied,
+        "description": description[:300],
+    }
 
 
-def plan_remittance(*, invoices: list, deductions: list[Deduction], credit_notes: list[CreditNoteCandidate], pay_date: datetime.date) -> RemittancePlan:
+def plan_remittance(
+    *, invoices: list, deductions: list[Deduction], credit_notes: list[CreditNoteCandidate], pay_date: datetime.date
+) -> RemittancePlan:
     """The lines of one vendor's remittance in one marketplace. `invoices` are the payable ones (due date
     order), `deductions` the unsettled deductions and reversals (oldest first), `credit_notes` the open
     credit notes (oldest first)."""
     plan = RemittancePlan(invoices=list(invoices))
     running = ZERO
     for invoice in invoices:
-        plan.lines.append({"kind": RemittanceLineKind.INVOICE_PAID, "reference": invoice.number, "invoice": invoice, "amount": invoice.grand_total,
-                           "description": _("Invoice %(n)s of %(d)s") % {"n": invoice.number, "d": invoice.invoice_date.isoformat()}})
+        plan.lines.append(
+            {
+                "kind": RemittanceLineKind.INVOICE_PAID,
+                "reference": invoice.number,
+                "invoice": invoice,
+                "amount": invoice.grand_total,
+                "description": _("Invoice %(n)s of %(d)s") % {"n": invoice.number, "d": invoice.invoice_date.isoformat()},
+            }
+        )
         running += invoice.grand_total
-        discount = terms_discount(amount=invoice.grand_total, invoice_date=invoice.invoice_date, terms=invoice.payment_terms, pay_date=pay_date,
-                                  discount_percent=invoice.discount_percent, discount_days=invoice.discount_due_days)
+        discount = terms_discount(
+            amount=invoice.grand_total,
+            invoice_date=invoice.invoice_date,
+            terms=invoice.payment_terms,
+            pay_date=pay_date,
+            discount_percent=invoice.discount_percent,
+            discount_days=invoice.discount_due_days,
+        )
         if discount:
-            plan.lines.append({"kind": RemittanceLineKind.DISCOUNT, "reference": invoice.number, "invoice": invoice, "amount": -discount,
-                               "description": _("Early-payment discount")})
+            plan.lines.append(
+                {
+                    "kind": RemittanceLineKind.DISCOUNT,
+                    "reference": invoice.number,
+                    "invoice": invoice,
+                    "amount": -discount,
+                    "description": _("Early-payment discount"),
+                }
+            )
             running -= discount
 
     reversals_of: dict[int, list[Deduction]] = defaultdict(list)

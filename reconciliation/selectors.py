@@ -38,6 +38,7 @@ Stable names:
      "cash_expected_by_week": [{"week_start": date (Monday), "currency", "count", "amount"}]
               (invoices approved for payment, by the week they fall due; overdue ones in the current week)}
 """
+
 from __future__ import annotations
 
 import datetime
@@ -68,7 +69,11 @@ from .models import (
 from .remittance_plan import CreditNoteCandidate, RemittancePlan, invoice_payable, pay_date_errors, plan_remittance
 
 OPEN_INVOICE_STATES = (
-    InvoiceState.SUBMITTED, InvoiceState.ACCEPTED, InvoiceState.ON_HOLD, InvoiceState.APPROVED_FOR_PAYMENT, InvoiceState.PAID_PARTLY,
+    InvoiceState.SUBMITTED,
+    InvoiceState.ACCEPTED,
+    InvoiceState.ON_HOLD,
+    InvoiceState.APPROVED_FOR_PAYMENT,
+    InvoiceState.PAID_PARTLY,
 )
 AGING_BUCKETS = ("not_due", "1_30", "31_60", "61_90", "90_plus")
 # Credit notes a payment run nets: accepted by the retailer (approved for payment or not), or netted in part.
@@ -189,9 +194,15 @@ def invoice_match(*, scope, invoice) -> dict | None:
     for result in results:
         by_status[result.status] += 1
     return {
-        "results": results, "deductions": deductions, "currency": invoice.currency, "taken": taken, "given_back": given_back,
-        "net": taken - given_back, "computed_at": max(result.computed_at for result in results),
-        "waiting": by_status.get(MatchStatus.PENDING_RECEIPT, 0), "over": by_status.get(MatchStatus.OVER_TOLERANCE, 0),
+        "results": results,
+        "deductions": deductions,
+        "currency": invoice.currency,
+        "taken": taken,
+        "given_back": given_back,
+        "net": taken - given_back,
+        "computed_at": max(result.computed_at for result in results),
+        "waiting": by_status.get(MatchStatus.PENDING_RECEIPT, 0),
+        "over": by_status.get(MatchStatus.OVER_TOLERANCE, 0),
         "claims_on_acceptance": invoice.state == InvoiceState.SUBMITTED,  # claims are raised once AP accepts it
     }
 
@@ -219,10 +230,15 @@ def payment_summary(*, scope, marketplace=None, period_start=None, period_end=No
         return queryset
 
     invoices = scoped(Invoice.objects).filter(invoice_type=InvoiceType.INVOICE)
-    open_invoices = _money_rows(list(
-        invoices.filter(state__in=OPEN_INVOICE_STATES).values("state", "currency")
-        .annotate(count=Count("id"), amount=Sum("grand_total")).order_by("currency", "state")
-    ), "amount")
+    open_invoices = _money_rows(
+        list(
+            invoices.filter(state__in=OPEN_INVOICE_STATES)
+            .values("state", "currency")
+            .annotate(count=Count("id"), amount=Sum("grand_total"))
+            .order_by("currency", "state")
+        ),
+        "amount",
+    )
 
     overdue = {
         "not_due": Q(due_date__gte=today) | Q(due_date__isnull=True),
@@ -233,34 +249,68 @@ def payment_summary(*, scope, marketplace=None, period_start=None, period_end=No
     }
     aggregates = {}
     for bucket, condition in overdue.items():
-        aggregates[f"amount_{bucket}"] = Coalesce(Sum(Case(When(condition, then="grand_total"), output_field=_MONEY)), Value(ZERO), output_field=_MONEY)
+        aggregates[f"amount_{bucket}"] = Coalesce(
+            Sum(Case(When(condition, then="grand_total"), output_field=_MONEY)), Value(ZERO), output_field=_MONEY
+        )
         aggregates[f"count_{bucket}"] = Coalesce(Sum(Case(When(condition, then=1), output_field=IntegerField())), 0)
     aging = []
-    for row in invoices.filter(state__in=[s for s in OPEN_INVOICE_STATES if s != InvoiceState.PAID_PARTLY]).values("currency").annotate(**aggregates).order_by("currency"):
+    for row in (
+        invoices.filter(state__in=[s for s in OPEN_INVOICE_STATES if s != InvoiceState.PAID_PARTLY])
+        .values("currency")
+        .annotate(**aggregates)
+        .order_by("currency")
+    ):
         for bucket in AGING_BUCKETS:
             aging.append({"currency": row["currency"], "bucket": bucket, "count": row[f"count_{bucket}"], "amount": row[f"amount_{bucket}"]})
 
-    paid = _money_rows(list(
-        scoped(Remittance.objects).filter(run__status=PaymentRunStatus.PAID, pay_date__gte=period_start, pay_date__lte=period_end)
-        .values("currency").annotate(
-            remittances=Count("id"), gross_paid=Sum("gross_paid"), deductions_total=Sum("deductions_total"),
-            reversals_total=Sum("reversals_total"), discounts_total=Sum("discounts_total"), credit_notes_total=Sum("credit_notes_total"),
-            net_amount=Sum("net_amount"),
-        ).order_by("currency")
-    ), "gross_paid", "deductions_total", "reversals_total", "discounts_total", "credit_notes_total", "net_amount")
+    paid = _money_rows(
+        list(
+            scoped(Remittance.objects)
+            .filter(run__status=PaymentRunStatus.PAID, pay_date__gte=period_start, pay_date__lte=period_end)
+            .values("currency")
+            .annotate(
+                remittances=Count("id"),
+                gross_paid=Sum("gross_paid"),
+                deductions_total=Sum("deductions_total"),
+                reversals_total=Sum("reversals_total"),
+                discounts_total=Sum("discounts_total"),
+                credit_notes_total=Sum("credit_notes_total"),
+                net_amount=Sum("net_amount"),
+            )
+            .order_by("currency")
+        ),
+        "gross_paid",
+        "deductions_total",
+        "reversals_total",
+        "discounts_total",
+        "credit_notes_total",
+        "net_amount",
+    )
 
-    open_credit_notes = _money_rows(list(
-        scoped(Invoice.objects).filter(invoice_type=InvoiceType.CREDIT_NOTE, state__in=CREDITABLE_STATES)
-        .annotate(open_amount=F("grand_total") + Coalesce(Subquery(_credit_netted_in_paid_runs()), Value(ZERO), output_field=_MONEY))
-        .filter(open_amount__gt=0).values("currency").annotate(count=Count("id"), amount=Sum("open_amount")).order_by("currency")
-    ), "amount")
+    open_credit_notes = _money_rows(
+        list(
+            scoped(Invoice.objects)
+            .filter(invoice_type=InvoiceType.CREDIT_NOTE, state__in=CREDITABLE_STATES)
+            .annotate(open_amount=F("grand_total") + Coalesce(Subquery(_credit_netted_in_paid_runs()), Value(ZERO), output_field=_MONEY))
+            .filter(open_amount__gt=0)
+            .values("currency")
+            .annotate(count=Count("id"), amount=Sum("open_amount"))
+            .order_by("currency")
+        ),
+        "amount",
+    )
 
     deductions = scoped(Deduction.objects)
-    by_month = _money_rows(list(
-        deductions.filter(created_at__date__gte=period_start, created_at__date__lte=period_end)
-        .annotate(month=TruncMonth("created_at")).values("month", "kind", "currency")
-        .annotate(count=Count("id"), amount=Sum("amount")).order_by("month", "kind", "currency")
-    ), "amount")
+    by_month = _money_rows(
+        list(
+            deductions.filter(created_at__date__gte=period_start, created_at__date__lte=period_end)
+            .annotate(month=TruncMonth("created_at"))
+            .values("month", "kind", "currency")
+            .annotate(count=Count("id"), amount=Sum("amount"))
+            .order_by("month", "kind", "currency")
+        ),
+        "amount",
+    )
     by_kind: dict[tuple, dict] = {}
     for row in by_month:
         row["month"] = row["month"].date() if isinstance(row["month"], datetime.datetime) else row["month"]
@@ -269,34 +319,55 @@ def payment_summary(*, scope, marketplace=None, period_start=None, period_end=No
         total["amount"] += row["amount"]
 
     unsettled = []
-    for row in deductions.filter(remittance__isnull=True).values("currency").annotate(
-        deductions=Coalesce(Sum("amount", filter=~Q(kind=DeductionKind.REVERSAL)), Value(ZERO), output_field=_MONEY),
-        reversals=Coalesce(Sum("amount", filter=Q(kind=DeductionKind.REVERSAL)), Value(ZERO), output_field=_MONEY),
-    ).order_by("currency"):
+    for row in (
+        deductions.filter(remittance__isnull=True)
+        .values("currency")
+        .annotate(
+            deductions=Coalesce(Sum("amount", filter=~Q(kind=DeductionKind.REVERSAL)), Value(ZERO), output_field=_MONEY),
+            reversals=Coalesce(Sum("amount", filter=Q(kind=DeductionKind.REVERSAL)), Value(ZERO), output_field=_MONEY),
+        )
+        .order_by("currency")
+    ):
         unsettled.append({**row, "net": row["deductions"] - row["reversals"]})
 
-    open_disputes = _money_rows(list(
-        scoped(Dispute.objects, "deduction__marketplace", "vendor").filter(status=DisputeStatus.OPEN)
-        .values(currency=Coalesce("deduction__currency", Value(""))).annotate(count=Count("id"), amount=Sum("deduction__amount")).order_by("currency")
-    ), "amount")
+    open_disputes = _money_rows(
+        list(
+            scoped(Dispute.objects, "deduction__marketplace", "vendor")
+            .filter(status=DisputeStatus.OPEN)
+            .values(currency=Coalesce("deduction__currency", Value("")))
+            .annotate(count=Count("id"), amount=Sum("deduction__amount"))
+            .order_by("currency")
+        ),
+        "amount",
+    )
 
     week_start = today - datetime.timedelta(days=today.weekday())
     cash: dict[tuple, dict] = {}
-    for row in invoices.filter(state=InvoiceState.APPROVED_FOR_PAYMENT).values("due_date", "currency").annotate(count=Count("id"), amount=Sum("grand_total")):
+    for row in (
+        invoices.filter(state=InvoiceState.APPROVED_FOR_PAYMENT).values("due_date", "currency").annotate(count=Count("id"), amount=Sum("grand_total"))
+    ):
         due = row["due_date"] or today
         week = max(week_start, due - datetime.timedelta(days=due.weekday()))
         entry = cash.setdefault((week, row["currency"]), {"week_start": week, "currency": row["currency"], "count": 0, "amount": ZERO})
         entry["count"] += row["count"]
         entry["amount"] += row["amount"]
 
-    currencies = sorted({r["currency"] for r in [*open_invoices, *paid, *by_month, *unsettled, *open_disputes, *cash.values(), *open_credit_notes]
-                         if r["currency"]})
+    currencies = sorted(
+        {r["currency"] for r in [*open_invoices, *paid, *by_month, *unsettled, *open_disputes, *cash.values(), *open_credit_notes] if r["currency"]}
+    )
     return {
-        "today": today, "period_start": period_start, "period_end": period_end, "currencies": currencies,
-        "open_invoices": open_invoices, "aging": aging, "paid": paid,
+        "today": today,
+        "period_start": period_start,
+        "period_end": period_end,
+        "currencies": currencies,
+        "open_invoices": open_invoices,
+        "aging": aging,
+        "paid": paid,
         "open_credit_notes": open_credit_notes,
-        "deductions_by_month": by_month, "deductions_by_kind": sorted(by_kind.values(), key=lambda r: (r["currency"], r["kind"])),
-        "unsettled_deductions": unsettled, "open_disputes": open_disputes,
+        "deductions_by_month": by_month,
+        "deductions_by_kind": sorted(by_kind.values(), key=lambda r: (r["currency"], r["kind"])),
+        "unsettled_deductions": unsettled,
+        "open_disputes": open_disputes,
         "cash_expected_by_week": sorted(cash.values(), key=lambda r: (r["week_start"], r["currency"])),
     }
 
@@ -304,8 +375,11 @@ def payment_summary(*, scope, marketplace=None, period_start=None, period_end=No
 # Payment runs: candidates and the preview ---------------------------------------------------------
 def reserved_invoice_ids():
     """Invoices a run (not cancelled) already pays: never taken twice."""
-    return (RemittanceLine.objects.filter(kind=RemittanceLineKind.INVOICE_PAID, invoice__isnull=False)
-            .exclude(remittance__run__status=PaymentRunStatus.CANCELLED).values("invoice_id"))
+    return (
+        RemittanceLine.objects.filter(kind=RemittanceLineKind.INVOICE_PAID, invoice__isnull=False)
+        .exclude(remittance__run__status=PaymentRunStatus.CANCELLED)
+        .values("invoice_id")
+    )
 
 
 def reserved_credit_note_ids():
@@ -315,17 +389,24 @@ def reserved_credit_note_ids():
 
 def _credit_netted_in_paid_runs():
     """Per credit note (OuterRef "pk"): the sum of its lines in paid runs (negative: money taken)."""
-    return (RemittanceLine.objects.filter(kind=RemittanceLineKind.CREDIT_NOTE, invoice=OuterRef("pk"), remittance__run__status=PaymentRunStatus.PAID)
-            .values("invoice").annotate(total=Sum("amount")).values("total"))
+    return (
+        RemittanceLine.objects.filter(kind=RemittanceLineKind.CREDIT_NOTE, invoice=OuterRef("pk"), remittance__run__status=PaymentRunStatus.PAID)
+        .values("invoice")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
 
 
 def credit_note_open_amounts(*, credit_notes) -> dict[int, Decimal]:
     """{credit note id: its total less what paid runs netted}."""
     credit_notes = list(credit_notes)
     netted = dict(
-        RemittanceLine.objects.filter(kind=RemittanceLineKind.CREDIT_NOTE, invoice_id__in=[c.pk for c in credit_notes],
-                                      remittance__run__status=PaymentRunStatus.PAID)
-        .values("invoice_id").annotate(total=Sum("amount")).values_list("invoice_id", "total")
+        RemittanceLine.objects.filter(
+            kind=RemittanceLineKind.CREDIT_NOTE, invoice_id__in=[c.pk for c in credit_notes], remittance__run__status=PaymentRunStatus.PAID
+        )
+        .values("invoice_id")
+        .annotate(total=Sum("amount"))
+        .values_list("invoice_id", "total")
     )
     return {c.pk: c.grand_total + (netted.get(c.pk) or ZERO) for c in credit_notes}  # netted lines are negative
 
@@ -334,26 +415,33 @@ def payment_run_candidates(*, scope, pay_date: datetime.date, marketplace=None, 
     """What a run on `pay_date` may take, per (vendor id, marketplace id): {"vendor", "marketplace",
     "invoices" (payable, due date order), "deductions" (unsettled, oldest first), "credit_notes"
     ([CreditNoteCandidate], oldest first)}. With `for_update` the rows are locked."""
+
     def rows(queryset):
         queryset = _marketplace_filter(queryset.visible_to(scope), marketplace)
         if vendor not in (None, ""):
             queryset = queryset.filter(vendor__code=str(getattr(vendor, "code", vendor)).upper())
         return queryset.select_for_update(of=("self",)) if for_update else queryset
 
-    invoices = rows(Invoice.objects.select_related("vendor", "marketplace")).filter(
-        invoice_type=InvoiceType.INVOICE, state=InvoiceState.APPROVED_FOR_PAYMENT).exclude(pk__in=reserved_invoice_ids())
+    invoices = (
+        rows(Invoice.objects.select_related("vendor", "marketplace"))
+        .filter(invoice_type=InvoiceType.INVOICE, state=InvoiceState.APPROVED_FOR_PAYMENT)
+        .exclude(pk__in=reserved_invoice_ids())
+    )
     deductions = rows(Deduction.objects.select_related("vendor", "marketplace", "reverses")).filter(remittance__isnull=True)
     credit_notes = list(
         rows(Invoice.objects.select_related("vendor", "marketplace", "reference_invoice"))
         .filter(invoice_type=InvoiceType.CREDIT_NOTE, state__in=CREDITABLE_STATES, currency=F("marketplace__currency"))
-        .exclude(reference_invoice__state=InvoiceState.REJECTED).exclude(pk__in=reserved_credit_note_ids())
+        .exclude(reference_invoice__state=InvoiceState.REJECTED)
+        .exclude(pk__in=reserved_credit_note_ids())
         .order_by("invoice_date", "pk")
     )
     groups: dict[tuple, dict] = {}
 
     def group(obj) -> dict:
-        return groups.setdefault((obj.vendor_id, obj.marketplace_id), {
-            "vendor": obj.vendor, "marketplace": obj.marketplace, "invoices": [], "deductions": [], "credit_notes": []})
+        return groups.setdefault(
+            (obj.vendor_id, obj.marketplace_id),
+            {"vendor": obj.vendor, "marketplace": obj.marketplace, "invoices": [], "deductions": [], "credit_notes": []},
+        )
 
     for invoice in invoices.order_by("due_date", "pk"):
         if invoice_payable(invoice, pay_date):
@@ -374,29 +462,69 @@ def _preview_row(candidates: dict, plan: RemittancePlan) -> dict:
             discounts[line["invoice"].pk] -= line["amount"]
 
     def deduction_row(deduction) -> dict:
-        return {"deduction": deduction, "id": deduction.pk, "reference": deduction.reference, "kind": deduction.kind, "reason": deduction.reason,
-                "description": deduction.description, "amount": deduction.amount,
-                "reverses_reference": deduction.reverses.reference if deduction.reverses_id else None}
+        return {
+            "deduction": deduction,
+            "id": deduction.pk,
+            "reference": deduction.reference,
+            "kind": deduction.kind,
+            "reason": deduction.reason,
+            "description": deduction.description,
+            "amount": deduction.amount,
+            "reverses_reference": deduction.reverses.reference if deduction.reverses_id else None,
+        }
 
     return {
-        "vendor": candidates["vendor"], "marketplace": candidates["marketplace"], "currency": candidates["marketplace"].currency,
-        "invoices": [{"invoice": invoice, "id": invoice.pk, "number": invoice.number, "invoice_date": invoice.invoice_date,
-                      "due_date": invoice.due_date, "amount": invoice.grand_total, "discount": discounts[invoice.pk]} for invoice in plan.invoices],
+        "vendor": candidates["vendor"],
+        "marketplace": candidates["marketplace"],
+        "currency": candidates["marketplace"].currency,
+        "invoices": [
+            {
+                "invoice": invoice,
+                "id": invoice.pk,
+                "number": invoice.number,
+                "invoice_date": invoice.invoice_date,
+                "due_date": invoice.due_date,
+                "amount": invoice.grand_total,
+                "discount": discounts[invoice.pk],
+            }
+            for invoice in plan.invoices
+        ],
         "deductions": [deduction_row(d) for d in plan.taken if d.kind != DeductionKind.REVERSAL],
         "reversals": [deduction_row(d) for d in plan.taken if d.kind == DeductionKind.REVERSAL],
-        "credit_notes": [{"credit_note": c.credit_note, "id": c.credit_note.pk, "number": c.credit_note.number,
-                          "invoice_date": c.credit_note.invoice_date,
-                          "credited_invoice": c.credit_note.reference_invoice.number if c.credit_note.reference_invoice_id else None,
-                          "open_amount": c.open_amount, "applied_amount": c.applied, "carried_forward": c.carried_forward} for c in plan.credits],
+        "credit_notes": [
+            {
+                "credit_note": c.credit_note,
+                "id": c.credit_note.pk,
+                "number": c.credit_note.number,
+                "invoice_date": c.credit_note.invoice_date,
+                "credited_invoice": c.credit_note.reference_invoice.number if c.credit_note.reference_invoice_id else None,
+                "open_amount": c.open_amount,
+                "applied_amount": c.applied,
+                "carried_forward": c.carried_forward,
+            }
+            for c in plan.credits
+        ],
         "carried_over": [deduction_row(d) for d in plan.carried_over],
-        "gross_paid": plan.gross_paid, "deductions_total": plan.deductions_total, "reversals_total": plan.reversals_total,
-        "discounts_total": plan.discounts_total, "credit_notes_total": plan.credit_notes_total, "net_amount": plan.net_amount,
+        "gross_paid": plan.gross_paid,
+        "deductions_total": plan.deductions_total,
+        "reversals_total": plan.reversals_total,
+        "discounts_total": plan.discounts_total,
+        "credit_notes_total": plan.credit_notes_total,
+        "net_amount": plan.net_amount,
         "credit_carried_forward": plan.credit_carried_forward,
-        "lines": [{"sequence": index, "kind": line["kind"], "kind_label": RemittanceLineKind(line["kind"]).label,
-                   "reference": line["reference"][:60], "description": line["description"],
-                   "amount": line["amount"], "invoice_id": line["invoice"].pk if line.get("invoice") else None,
-                   "deduction_id": line["deduction"].pk if line.get("deduction") else None}
-                  for index, line in enumerate(plan.lines, start=1)],
+        "lines": [
+            {
+                "sequence": index,
+                "kind": line["kind"],
+                "kind_label": RemittanceLineKind(line["kind"]).label,
+                "reference": line["reference"][:60],
+                "description": line["description"],
+                "amount": line["amount"],
+                "invoice_id": line["invoice"].pk if line.get("invoice") else None,
+                "deduction_id": line["deduction"].pk if line.get("deduction") else None,
+            }
+            for index, line in enumerate(plan.lines, start=1)
+        ],
     }
 
 
@@ -418,8 +546,9 @@ def payment_run_preview(*, scope, pay_date: datetime.date | None = None, marketp
     groups = payment_run_candidates(scope=scope, pay_date=pay_date, marketplace=marketplace, vendor=vendor)
     totals: dict[str, dict] = {}
     for candidates in sorted(groups.values(), key=lambda g: (g["vendor"].code, g["marketplace"].code)):
-        plan = plan_remittance(invoices=candidates["invoices"], deductions=candidates["deductions"],
-                               credit_notes=candidates["credit_notes"], pay_date=pay_date)
+        plan = plan_remittance(
+            invoices=candidates["invoices"], deductions=candidates["deductions"], credit_notes=candidates["credit_notes"], pay_date=pay_date
+        )
         if not plan.lines:
             continue
         row = _preview_row(candidates, plan)

@@ -4,6 +4,7 @@ Beat entries the settings need (see the report):
     "reconciliation-nightly-sweep": {"task": "reconciliation.tasks.reconciliation_nightly_sweep",
                                      "schedule": crontab(hour=2, minute=30)}
 """
+
 from celery import shared_task
 from django.db import OperationalError, transaction
 

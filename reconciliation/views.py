@@ -1,6 +1,7 @@
 """Payment screens: vendor finance's summary, deductions, disputes and remittances; accounts payable's
 dispute queue, payment runs and match trigger. Reads come from reconciliation.selectors, every write
 calls reconciliation.services; exports are reconciliation.exports."""
+
 from __future__ import annotations
 
 import datetime
@@ -57,15 +58,21 @@ from .services.remittance_advice import remittance_document
 
 PAGE_SIZE = 50
 AGING_LABELS = {
-    "not_due": gettext_lazy("Not yet due"), "1_30": gettext_lazy("1–30 days late"), "31_60": gettext_lazy("31–60 days late"),
-    "61_90": gettext_lazy("61–90 days late"), "90_plus": gettext_lazy("Over 90 days late"),
+    "not_due": gettext_lazy("Not yet due"),
+    "1_30": gettext_lazy("1–30 days late"),
+    "31_60": gettext_lazy("31–60 days late"),
+    "61_90": gettext_lazy("61–90 days late"),
+    "90_plus": gettext_lazy("Over 90 days late"),
 }
 AGING_AXIS = {"not_due": gettext_lazy("Not due"), "1_30": "1–30", "31_60": "31–60", "61_90": "61–90", "90_plus": "90+"}
 PAST_DUE_BUCKETS = ("1_30", "31_60", "61_90", "90_plus")
 # Chart colours per deduction kind: claims warm, chargebacks red, co-op neutral, reversals green.
 KIND_COLOURS = {
-    DeductionKind.SHORTAGE_CLAIM: "#d9822b", DeductionKind.PRICE_CLAIM: "#e8b84a", DeductionKind.CHARGEBACK: "#b3261e",
-    DeductionKind.COOP_ALLOWANCE: "#7a8aa6", DeductionKind.REVERSAL: "#1f7a4d",
+    DeductionKind.SHORTAGE_CLAIM: "#d9822b",
+    DeductionKind.PRICE_CLAIM: "#e8b84a",
+    DeductionKind.CHARGEBACK: "#b3261e",
+    DeductionKind.COOP_ALLOWANCE: "#7a8aa6",
+    DeductionKind.REVERSAL: "#1f7a4d",
 }
 INVOICE_STATE_ORDER = list(selectors.OPEN_INVOICE_STATES)
 
@@ -90,8 +97,11 @@ def _summary_for(request):
     form = SummaryFilterForm(request.GET or None, scope=request.scope)
     filters = form.filters()
     summary = selectors.payment_summary(
-        scope=request.scope, marketplace=filters.get("marketplace"), period_start=filters.get("period_start"),
-        period_end=filters.get("period_end"), vendor=filters.get("vendor"),
+        scope=request.scope,
+        marketplace=filters.get("marketplace"),
+        period_start=filters.get("period_start"),
+        period_end=filters.get("period_end"),
+        vendor=filters.get("vendor"),
     )
     return form, summary
 
@@ -117,13 +127,17 @@ def _chart_data(summary: dict, currency: str) -> dict:
             by_month[row["kind"]][row["month"]] = row["amount"]
     datasets = [
         {"label": str(kind.label), "colour": KIND_COLOURS[kind], "data": [str(by_month[kind].get(m, ZERO)) for m in months]}
-        for kind in DeductionKind if kind in by_month
+        for kind in DeductionKind
+        if kind in by_month
     ]
     return {
         "currency": currency,
-        "aging": {"labels": [str(AGING_AXIS[b]) for b in selectors.AGING_BUCKETS], "axis": _("days past the due date"),
-                  "data": [str(aging[b]["amount"]) if b in aging else "0.00" for b in selectors.AGING_BUCKETS],
-                  "late": [b in PAST_DUE_BUCKETS for b in selectors.AGING_BUCKETS]},
+        "aging": {
+            "labels": [str(AGING_AXIS[b]) for b in selectors.AGING_BUCKETS],
+            "axis": _("days past the due date"),
+            "data": [str(aging[b]["amount"]) if b in aging else "0.00" for b in selectors.AGING_BUCKETS],
+            "late": [b in PAST_DUE_BUCKETS for b in selectors.AGING_BUCKETS],
+        },
         "cash": {"labels": [row["week_start"].isoformat() for row in weeks], "data": [str(row["amount"]) for row in weeks]},
         "deductions": {"labels": [m.strftime("%Y-%m") for m in months], "datasets": datasets},
     }
@@ -142,21 +156,23 @@ def _summary_context(summary: dict, chart_currency: str | None) -> dict:
     tiles = []
     for currency in currencies:
         open_rows = open_by_currency.get(currency, [])
-        tiles.append({
-            "currency": currency,
-            "open_count": sum(r["count"] for r in open_rows),
-            "open_amount": sum((r["amount"] for r in open_rows), ZERO),
-            "open_by_state": open_rows,
-            "due_now": _money_sum(past_due).get(currency, ZERO),
-            "due_now_count": sum(r["count"] for r in past_due if r["currency"] == currency),
-            "paid": next((r for r in summary["paid"] if r["currency"] == currency), None),
-            "deductions": _money_sum(taken).get(currency, ZERO),
-            "deductions_count": sum(r["count"] for r in taken if r["currency"] == currency),
-            "reversals": _money_sum(given_back).get(currency, ZERO),
-            "disputes": next((r for r in summary["open_disputes"] if r["currency"] == currency), None),
-            "unsettled": next((r for r in summary["unsettled_deductions"] if r["currency"] == currency), None),
-            "open_credit": next((r for r in summary["open_credit_notes"] if r["currency"] == currency), None),
-        })
+        tiles.append(
+            {
+                "currency": currency,
+                "open_count": sum(r["count"] for r in open_rows),
+                "open_amount": sum((r["amount"] for r in open_rows), ZERO),
+                "open_by_state": open_rows,
+                "due_now": _money_sum(past_due).get(currency, ZERO),
+                "due_now_count": sum(r["count"] for r in past_due if r["currency"] == currency),
+                "paid": next((r for r in summary["paid"] if r["currency"] == currency), None),
+                "deductions": _money_sum(taken).get(currency, ZERO),
+                "deductions_count": sum(r["count"] for r in taken if r["currency"] == currency),
+                "reversals": _money_sum(given_back).get(currency, ZERO),
+                "disputes": next((r for r in summary["open_disputes"] if r["currency"] == currency), None),
+                "unsettled": next((r for r in summary["unsettled_deductions"] if r["currency"] == currency), None),
+                "open_credit": next((r for r in summary["open_credit_notes"] if r["currency"] == currency), None),
+            }
+        )
     chart_currency = chart_currency if chart_currency in currencies else (currencies[0] if currencies else "")
     aging_rows = [{**row, "label": AGING_LABELS[row["bucket"]], "late": row["bucket"] in PAST_DUE_BUCKETS} for row in summary["aging"]]
     months = defaultdict(dict)
@@ -164,13 +180,21 @@ def _summary_context(summary: dict, chart_currency: str | None) -> dict:
         months[(row["month"], row["currency"])][row["kind"]] = row["amount"]
     kinds = [kind for kind in DeductionKind if any(kind in by_kind for by_kind in months.values())]
     deduction_rows = [
-        {"month": month, "currency": currency, "amounts": [by_kind.get(kind) for kind in kinds],
-         "total": sum((v for k, v in by_kind.items() if k != DeductionKind.REVERSAL), ZERO)}
+        {
+            "month": month,
+            "currency": currency,
+            "amounts": [by_kind.get(kind) for kind in kinds],
+            "total": sum((v for k, v in by_kind.items() if k != DeductionKind.REVERSAL), ZERO),
+        }
         for (month, currency), by_kind in sorted(months.items())
     ]
     return {
-        "summary": summary, "tiles": tiles, "chart_currency": chart_currency, "aging_rows": aging_rows,
-        "deduction_kinds": [kind.label for kind in kinds], "deduction_rows": deduction_rows,
+        "summary": summary,
+        "tiles": tiles,
+        "chart_currency": chart_currency,
+        "aging_rows": aging_rows,
+        "deduction_kinds": [kind.label for kind in kinds],
+        "deduction_rows": deduction_rows,
         "chart_data": _chart_data(summary, chart_currency) if chart_currency else None,
     }
 
@@ -207,13 +231,22 @@ def deduction_list_view(request):
     form, deductions = _deductions_for(request)
     # From the plain rows: the list's reversal annotation joins and would count an amount once per reversal.
     totals = list(
-        Deduction.objects.filter(pk__in=deductions.order_by().values("pk")).values("currency")
-        .annotate(count=Count("id"), amount=Sum("amount")).order_by("currency")
+        Deduction.objects.filter(pk__in=deductions.order_by().values("pk"))
+        .values("currency")
+        .annotate(count=Count("id"), amount=Sum("amount"))
+        .order_by("currency")
     )
     page = Paginator(deductions, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "reconciliation/deduction_list.html", {
-        "form": form, "page": page, "totals": totals, "query": request.GET.urlencode(),
-    })
+    return render(
+        request,
+        "reconciliation/deduction_list.html",
+        {
+            "form": form,
+            "page": page,
+            "totals": totals,
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 @portal_view(Action.VIEW_PAYMENTS)
@@ -253,22 +286,35 @@ def _deduction_context(request, deduction: Deduction, form=None) -> dict:
     disputes = list(selectors.dispute_list(scope=request.scope, deduction=deduction).order_by("number"))
     match = (
         MatchResult.objects.visible_to(request.scope).select_related("invoice_line").filter(invoice_line_id=deduction.invoice_line_id).first()
-        if deduction.invoice_line_id else None
+        if deduction.invoice_line_id
+        else None
     )
     scope = request.scope
     can_dispute = not scope.is_retailer and scope.can(Action.DISPUTE_DEDUCTIONS)
     # The credit notes the match netted on this line (what a `credited` reversal gave back for).
     credit_notes = (
-        list(Invoice.objects.visible_to(scope).filter(
-            invoice_type=InvoiceType.CREDIT_NOTE, state__in=CREDIT_COUNTED_STATES, lines__credited_line_id=deduction.invoice_line_id,
-        ).distinct().order_by("pk"))
-        if deduction.invoice_line_id else []
+        list(
+            Invoice.objects.visible_to(scope)
+            .filter(
+                invoice_type=InvoiceType.CREDIT_NOTE,
+                state__in=CREDIT_COUNTED_STATES,
+                lines__credited_line_id=deduction.invoice_line_id,
+            )
+            .distinct()
+            .order_by("pk")
+        )
+        if deduction.invoice_line_id
+        else []
     )
     return {
-        "deduction": deduction, "match": match, "disputes": disputes, "credit_notes": credit_notes,
+        "deduction": deduction,
+        "match": match,
+        "disputes": disputes,
+        "credit_notes": credit_notes,
         "reversals": list(deduction.reversals.order_by("created_at", "pk")),
         "standing": _dispute_standing(deduction, disputes),
-        "can_dispute": can_dispute, "form": form or (DisputeForm() if can_dispute else None),
+        "can_dispute": can_dispute,
+        "form": form or (DisputeForm() if can_dispute else None),
         "remaining": deduction.amount - deduction.reversals_total,
         "evidence_rows": [(key, value) for key, value in sorted((deduction.evidence or {}).items()) if not isinstance(value, (dict, list))],
     }
@@ -295,8 +341,11 @@ def deduction_dispute_view(request, pk):
     if form.is_valid():
         try:
             dispute = dispute_create(
-                scope=request.scope, deduction_id=deduction.pk, reason=form.cleaned_data["reason"],
-                files=form.cleaned_data["evidence"], actor=Actor.from_request(request),
+                scope=request.scope,
+                deduction_id=deduction.pk,
+                reason=form.cleaned_data["reason"],
+                files=form.cleaned_data["evidence"],
+                actor=Actor.from_request(request),
             )
         except PortalError as error:
             _form_errors(form, error)
@@ -318,10 +367,18 @@ def _remittances_for(request):
 def remittance_list_view(request):
     form, remittances = _remittances_for(request)
     totals = list(
-        remittances.order_by().values("currency").annotate(
-            count=Count("id"), gross_paid=Sum("gross_paid"), deductions_total=Sum("deductions_total"), reversals_total=Sum("reversals_total"),
-            discounts_total=Sum("discounts_total"), credit_notes_total=Sum("credit_notes_total"), net_amount=Sum("net_amount"),
-        ).order_by("currency")
+        remittances.order_by()
+        .values("currency")
+        .annotate(
+            count=Count("id"),
+            gross_paid=Sum("gross_paid"),
+            deductions_total=Sum("deductions_total"),
+            reversals_total=Sum("reversals_total"),
+            discounts_total=Sum("discounts_total"),
+            credit_notes_total=Sum("credit_notes_total"),
+            net_amount=Sum("net_amount"),
+        )
+        .order_by("currency")
     )
     page = Paginator(remittances, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reconciliation/remittance_list.html", {"form": form, "page": page, "totals": totals, "query": request.GET.urlencode()})
@@ -336,10 +393,17 @@ def remittance_detail_view(request, pk):
     remittance = _get_remittance(request, pk)
     lines = list(remittance.lines.select_related("invoice", "deduction").order_by("sequence"))
     sums = {kind: sum((line.amount for line in lines if line.kind == kind), ZERO) for kind in RemittanceLineKind.values}
-    return render(request, "reconciliation/remittance_detail.html", {
-        "remittance": remittance, "lines": lines, "sums": sums, "lines_total": sum((line.amount for line in lines), ZERO),
-        "kinds": RemittanceLineKind,
-    })
+    return render(
+        request,
+        "reconciliation/remittance_detail.html",
+        {
+            "remittance": remittance,
+            "lines": lines,
+            "sums": sums,
+            "lines_total": sum((line.amount for line in lines), ZERO),
+            "kinds": RemittanceLineKind,
+        },
+    )
 
 
 @portal_view(Action.VIEW_PAYMENTS)
@@ -407,7 +471,9 @@ def _dispute_context(request, dispute: Dispute, form=None) -> dict:
 
 @portal_view(Action.VIEW_PAYMENTS)
 def dispute_detail(request, pk):
-    dispute = get_visible_or_404(Dispute.objects.select_related("deduction", "answered_by", "created_by").prefetch_related("evidence"), request.scope, pk=pk)
+    dispute = get_visible_or_404(
+        Dispute.objects.select_related("deduction", "answered_by", "created_by").prefetch_related("evidence"), request.scope, pk=pk
+    )
     if not request.scope.can(Action.ANSWER_DISPUTES):
         # Vendor finance follows its disputes on the deduction (links in notifications land here).
         return redirect(f"{reverse('deduction_detail', args=[dispute.deduction_id])}#dispute-{dispute.number}")
@@ -422,8 +488,12 @@ def dispute_answer_view(request, pk):
     if form.is_valid():
         try:
             dispute_answer(
-                scope=request.scope, dispute_id=dispute.pk, outcome=form.cleaned_data["outcome"], amount=form.cleaned_data["amount"],
-                note=form.cleaned_data["note"], actor=Actor.from_request(request),
+                scope=request.scope,
+                dispute_id=dispute.pk,
+                outcome=form.cleaned_data["outcome"],
+                amount=form.cleaned_data["amount"],
+                note=form.cleaned_data["note"],
+                actor=Actor.from_request(request),
             )
         except PortalError as error:
             _form_errors(form, error)
@@ -455,7 +525,10 @@ def payment_run_list(request):
         else:
             try:
                 run = payment_run_create(
-                    scope=request.scope, pay_date=form.cleaned_data["pay_date"], actor=Actor.from_request(request), marketplace=marketplace,
+                    scope=request.scope,
+                    pay_date=form.cleaned_data["pay_date"],
+                    actor=Actor.from_request(request),
+                    marketplace=marketplace,
                 )
             except PortalError as error:
                 _form_errors(form, error)
@@ -480,16 +553,27 @@ def _run_nets(run: PaymentRun) -> dict:
 @portal_view(Action.RUN_PAYMENTS)
 def payment_run_detail(request, pk):
     run = get_visible_or_404(
-        PaymentRun.objects.select_related("created_by", "approved_by", "paid_by", "approval_request")
-        .prefetch_related("remittances__vendor", "remittances__marketplace"), request.scope, pk=pk,
+        PaymentRun.objects.select_related("created_by", "approved_by", "paid_by", "approval_request").prefetch_related(
+            "remittances__vendor", "remittances__marketplace"
+        ),
+        request.scope,
+        pk=pk,
     )
     waiting = run.status == PaymentRunStatus.PENDING_APPROVAL
-    return render(request, "reconciliation/payment_run_detail.html", {
-        "run": run, "remittances": sorted(run.remittances.all(), key=lambda r: (r.vendor.code, r.marketplace.code)), "nets": _run_nets(run),
-        "can_decide": waiting and run.created_by_id != request.user.pk, "own_run": waiting and run.created_by_id == request.user.pk,
-        "can_pay": run.status == PaymentRunStatus.APPROVED, "can_cancel": run.can_transition_to(PaymentRunStatus.CANCELLED),
-        "decision_form": RunDecisionForm(),
-    })
+    return render(
+        request,
+        "reconciliation/payment_run_detail.html",
+        {
+            "run": run,
+            "remittances": sorted(run.remittances.all(), key=lambda r: (r.vendor.code, r.marketplace.code)),
+            "nets": _run_nets(run),
+            "can_decide": waiting and run.created_by_id != request.user.pk,
+            "own_run": waiting and run.created_by_id == request.user.pk,
+            "can_pay": run.status == PaymentRunStatus.APPROVED,
+            "can_cancel": run.can_transition_to(PaymentRunStatus.CANCELLED),
+            "decision_form": RunDecisionForm(),
+        },
+    )
 
 
 def _run_action(request, pk, action):
@@ -513,7 +597,11 @@ def payment_run_decide_view(request, pk):
             raise PortalError(_("Choose approve or turn down."))
         approve = form.cleaned_data["decision"] == "approve"
         payment_run_decide(scope=request.scope, run_id=run.pk, approve=approve, actor=Actor.from_request(request), note=form.cleaned_data["note"])
-        return _("Payment run %(n)s approved: it can be paid.") % {"n": run.number} if approve else _("Payment run %(n)s turned down and cancelled.") % {"n": run.number}
+        return (
+            _("Payment run %(n)s approved: it can be paid.") % {"n": run.number}
+            if approve
+            else _("Payment run %(n)s turned down and cancelled.") % {"n": run.number}
+        )
 
     return _run_action(request, pk, decide)
 
@@ -548,11 +636,21 @@ def match_run_view(request):
         messages.error(request, error.message)
     else:
         numbers = summary.as_dict()
-        messages.success(request, _(
-            "Match done: %(lines)s invoice lines checked, %(claims)s claims raised, %(updated)s updated, %(reversals)s reversals, "
-            "%(approved)s invoices approved for payment, %(hold)s on hold."
-        ) % {"lines": numbers["lines"], "claims": numbers["claims_raised"], "updated": numbers["claims_updated"], "reversals": numbers["reversals"],
-             "approved": numbers["approved_for_payment"], "hold": numbers["on_hold"]})
+        messages.success(
+            request,
+            _(
+                "Match done: %(lines)s invoice lines checked, %(claims)s claims raised, %(updated)s updated, %(reversals)s reversals, "
+                "%(approved)s invoices approved for payment, %(hold)s on hold."
+            )
+            % {
+                "lines": numbers["lines"],
+                "claims": numbers["claims_raised"],
+                "updated": numbers["claims_updated"],
+                "reversals": numbers["reversals"],
+                "approved": numbers["approved_for_payment"],
+                "hold": numbers["on_hold"],
+            },
+        )
     target = request.POST.get("next") or reverse("payment_run_list")
     return redirect(target if target.startswith("/payments/") else reverse("payment_run_list"))
 
@@ -562,28 +660,48 @@ def register_screens() -> None:
     """Nav entries and "needs me" counts of the payment screens; called from ReconciliationConfig.ready()."""
     from vendor_portal.navigation import DetailPanel, NavItem, NeedsMe, register_detail_panel, register_nav, register_needs_me
 
-    register_detail_panel(DetailPanel(
-        "invoice", "reconciliation/_invoice_match.html", Action.VIEW_PAYMENTS,
-        lambda request, scope, invoice: selectors.invoice_match(scope=scope, invoice=invoice), order=10,
-    ))
+    register_detail_panel(
+        DetailPanel(
+            "invoice",
+            "reconciliation/_invoice_match.html",
+            Action.VIEW_PAYMENTS,
+            lambda request, scope, invoice: selectors.invoice_match(scope=scope, invoice=invoice),
+            order=10,
+        )
+    )
     register_nav(NavItem(gettext_lazy("Payments"), "payment_summary", Action.VIEW_PAYMENTS, order=50, side="vendor"))
     register_nav(NavItem(gettext_lazy("Payment summary"), "payment_summary", Action.VIEW_PAYMENTS, order=50, side="retailer"))
     register_nav(NavItem(gettext_lazy("Deductions"), "deduction_list", Action.VIEW_PAYMENTS, order=51))
     register_nav(NavItem(gettext_lazy("Remittances"), "remittance_list", Action.VIEW_PAYMENTS, order=52))
     register_nav(NavItem(gettext_lazy("Disputes"), "dispute_queue", Action.ANSWER_DISPUTES, order=53, side="retailer"))
     register_nav(NavItem(gettext_lazy("Payment runs"), "payment_run_list", Action.RUN_PAYMENTS, order=54, side="retailer"))
-    register_needs_me(NeedsMe(
-        gettext_lazy("Deductions you can still dispute"), "/payments/deductions/?status=open&disputable=on", Action.DISPUTE_DEDUCTIONS,
-        lambda request, scope: selectors.deduction_list(scope=scope, filters={"disputable": "1", "status": DeductionStatus.OPEN}).count(),
-        order=45, side="vendor",
-    ))
-    register_needs_me(NeedsMe(
-        gettext_lazy("Disputes waiting for an answer"), "/payments/disputes/", Action.ANSWER_DISPUTES,
-        lambda request, scope: Dispute.objects.visible_to(scope).filter(status=DisputeStatus.OPEN).count(),
-        order=45, side="retailer",
-    ))
-    register_needs_me(NeedsMe(
-        gettext_lazy("Approved payment runs to pay"), "/payments/runs/", Action.RUN_PAYMENTS,
-        lambda request, scope: PaymentRun.objects.visible_to(scope).filter(status=PaymentRunStatus.APPROVED).count(),
-        order=46, side="retailer",
-    ))
+    register_needs_me(
+        NeedsMe(
+            gettext_lazy("Deductions you can still dispute"),
+            "/payments/deductions/?status=open&disputable=on",
+            Action.DISPUTE_DEDUCTIONS,
+            lambda request, scope: selectors.deduction_list(scope=scope, filters={"disputable": "1", "status": DeductionStatus.OPEN}).count(),
+            order=45,
+            side="vendor",
+        )
+    )
+    register_needs_me(
+        NeedsMe(
+            gettext_lazy("Disputes waiting for an answer"),
+            "/payments/disputes/",
+            Action.ANSWER_DISPUTES,
+            lambda request, scope: Dispute.objects.visible_to(scope).filter(status=DisputeStatus.OPEN).count(),
+            order=45,
+            side="retailer",
+        )
+    )
+    register_needs_me(
+        NeedsMe(
+            gettext_lazy("Approved payment runs to pay"),
+            "/payments/runs/",
+            Action.RUN_PAYMENTS,
+            lambda request, scope: PaymentRun.objects.visible_to(scope).filter(status=PaymentRunStatus.APPROVED).count(),
+            order=46,
+            side="retailer",
+        )
+    )

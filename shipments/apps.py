@@ -12,7 +12,9 @@ class ShipmentsConfig(AppConfig):
 
         register_nav(NavItem(_("Shipments"), "shipment_list", Action.VIEW_SHIPMENTS, order=30))
         register_nav(NavItem(_("Receiving"), "receiving_list", Action.RECEIVE_GOODS, order=32, side="retailer"))
-        register_needs_me(NeedsMe(_("Ship plans not yet submitted"), "/shipments/?state=draft", Action.MANAGE_SHIPMENTS, _drafts, order=30, side="vendor"))
+        register_needs_me(
+            NeedsMe(_("Ship plans not yet submitted"), "/shipments/?state=draft", Action.MANAGE_SHIPMENTS, _drafts, order=30, side="vendor")
+        )
         register_needs_me(NeedsMe(_("ASNs to receive"), "/shipments/receiving/", Action.RECEIVE_GOODS, _to_receive, order=30, side="retailer"))
 
 

@@ -9,6 +9,7 @@ Everything goes through the services, so the audit trail and the PO quantities a
 
 Idempotent: identifiers are fixed and an identifier that exists is left alone.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -48,7 +49,9 @@ def seed(world) -> str:
     receiving = retailer_actor(Role.RECEIVING)
     for vendor in world["vendors"].values():
         wanted = {number: shipment_identifier(vendor, number) for number in (DRAFT, SUBMITTED, RECEIVED, RECEIVED_SHORT)}
-        existing = set(Shipment.objects.for_vendor(vendor).filter(shipment_identifier__in=wanted.values()).values_list("shipment_identifier", flat=True))
+        existing = set(
+            Shipment.objects.for_vendor(vendor).filter(shipment_identifier__in=wanted.values()).values_list("shipment_identifier", flat=True)
+        )
         missing = [number for number, identifier in wanted.items() if identifier not in existing]
         skipped += len(wanted) - len(missing)
         if not missing:
@@ -78,7 +81,11 @@ def _seed_vendor(vendor, missing: list[int], receiving: tuple[Actor, Scope]) -> 
             receipt_create(scope=receiving_scope, shipment_id=shipment.pk, actor=receiver, scanned_ssccs=ssccs, complete=True)
         elif number == RECEIVED_SHORT:
             receipt_create(
-                scope=receiving_scope, shipment_id=shipment.pk, actor=receiver, lines=_counted_short(shipment), complete=True,
+                scope=receiving_scope,
+                shipment_id=shipment.pk,
+                actor=receiver,
+                lines=_counted_short(shipment),
+                complete=True,
                 note="Two units missing on one line; carton seals intact.",
             )
     return created
@@ -146,7 +153,9 @@ def _accepted_value(po: PurchaseOrder) -> Decimal:
 
 def _first_cartons_value(po: PurchaseOrder) -> Decimal:
     """What one carton of every accepted line is worth: the least a shipment of the whole PO carries."""
-    return sum((min(_units_per_carton(line), line.accepted_quantity) * line.net_cost for line in po.lines.all() if line.accepted_quantity), Decimal("0"))
+    return sum(
+        (min(_units_per_carton(line), line.accepted_quantity) * line.net_cost for line in po.lines.all() if line.accepted_quantity), Decimal("0")
+    )
 
 
 def _can_come_up_short(line) -> bool:
@@ -209,8 +218,4 @@ def _counted_short(shipment: Shipment) -> list[ReceivedLine]:
     big_enough = [line for line in lines if line.quantity > SHORT_UNITS]
     short = next((line for line in big_enough if line.purchase_order_line.unit_of_measure == UnitOfMeasure.EACHES), None)
     short = short or (big_enough[0] if big_enough else None)
-    return [
-        ReceivedLine(shipment_line_id=line.pk, quantity=line.quantity - (SHORT_UNITS if line is short else 0))
-        for line in lines
-    ]
-
+    return [ReceivedLine(shipment_line_id=line.pk, quantity=line.quantity - (SHORT_UNITS if line is short else 0)) for line in lines]

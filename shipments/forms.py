@@ -41,18 +41,24 @@ class CartonMoveForm(forms.Form):
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["shipment_line"].widget.choices = [
-            (line.pk, f"{line.purchase_order_line.purchase_order.number} / {line.purchase_order_line.sequence} · {line.purchase_order_line.vendor_sku}")
+            (
+                line.pk,
+                f"{line.purchase_order_line.purchase_order.number} / {line.purchase_order_line.sequence} · {line.purchase_order_line.vendor_sku}",
+            )
             for line in lines
         ]
 
 
 class PackingListUploadForm(forms.Form):
-    file = forms.FileField(label=_("Your packing list (PDF, at most 5 MB)"), widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}))
+    file = forms.FileField(
+        label=_("Your packing list (PDF, at most 5 MB)"), widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"})
+    )
 
 
 class ScanForm(forms.Form):
     sscc = forms.CharField(
-        label=_("Scan a carton SSCC"), max_length=40,
+        label=_("Scan a carton SSCC"),
+        max_length=40,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "inputmode": "numeric", "data-testid": "sscc-input"}),
     )
     damaged = forms.BooleanField(label=_("Damaged"), required=False)

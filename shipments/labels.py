@@ -269,9 +269,7 @@ def _draw_carrier(canvas: Canvas, label: LabelData, captions: dict[str, str]) ->
     _draw_caption(canvas, captions["carrier"], MARGIN, top, max_width=half - MARGIN)
     _draw_text(canvas, label.carrier_name, MARGIN, top - 16, max_width=half - 2 * MARGIN, size=12, bold=True)
     number_width = half - MARGIN
-    for row, (caption, number) in enumerate(
-        ((captions["pro_number"], label.pro_number), (captions["bol_number"], label.bol_number))
-    ):
+    for row, (caption, number) in enumerate(((captions["pro_number"], label.pro_number), (captions["bol_number"], label.bol_number))):
         y = top - 3 - row * 22
         _draw_caption(canvas, caption, half, y, max_width=number_width)
         _draw_text(canvas, number or "–", half, y - 11, max_width=number_width, size=10, bold=True)
@@ -337,8 +335,14 @@ def _draw_contents(canvas: Canvas, label: LabelData, captions: dict[str, str]) -
         canvas.rect(LABEL_WIDTH / 2, box_bottom, left_width, box_height, stroke=0, fill=1)
         canvas.setFillGray(1)
         _draw_text(
-            canvas, captions["pallet_level_sscc"], right - 4, box_bottom + 4,
-            max_width=left_width - 8, size=9, bold=True, align="right",
+            canvas,
+            captions["pallet_level_sscc"],
+            right - 4,
+            box_bottom + 4,
+            max_width=left_width - 8,
+            size=9,
+            bold=True,
+            align="right",
         )
         canvas.setFillGray(0)
 

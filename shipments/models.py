@@ -4,6 +4,7 @@ A Shipment is a ship plan while it is a draft; submitting freezes it into an ASN
 shipment lines, carton items and receipt lines are in the PO line's unit of measure, like the PO
 line's own shipped and received quantities.
 """
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q

@@ -51,7 +51,7 @@ class _Writer:
         return len(self.xref) // _XREF_ROW - 1
 
     def _row(self, number: int, kind: int, field2: int, field3: int) -> None:
-        self.xref[number * _XREF_ROW:(number + 1) * _XREF_ROW] = struct.pack(">BIH", kind, field2, field3)
+        self.xref[number * _XREF_ROW : (number + 1) * _XREF_ROW] = struct.pack(">BIH", kind, field2, field3)
 
     def write_object(self, number: int, body: bytes) -> None:
         self.buffered.append((number, body))

@@ -1,4 +1,5 @@
 """Non-trivial reads of shipments: lists, receiving summaries, label and packing-list data."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -96,7 +97,12 @@ def _carton_label_rows(shipment: Shipment) -> Iterator[tuple[int, str, int | Non
         Carton.objects.filter(shipment=shipment)
         .order_by("index", "items__id")
         .values_list(
-            "id", "index", "sscc", "pallet_id", "items__id", "items__quantity",
+            "id",
+            "index",
+            "sscc",
+            "pallet_id",
+            "items__id",
+            "items__quantity",
             "items__shipment_line__purchase_order_line__purchase_order__number",
             "items__shipment_line__purchase_order_line__product__gtin",
         )
@@ -141,15 +147,28 @@ def shipment_label_data(*, shipment: Shipment) -> Iterator[LabelData]:
             summary["quantity"] += quantity
             summary["cartons"] += 1
         yield LabelData(
-            kind="carton", sscc=sscc, po_numbers=po_numbers, gtin=_single_gtin(gtins), quantity=quantity,
-            index=index, count=carton_count, **common,
+            kind="carton",
+            sscc=sscc,
+            po_numbers=po_numbers,
+            gtin=_single_gtin(gtins),
+            quantity=quantity,
+            index=index,
+            count=carton_count,
+            **common,
         )
     pallets = list(shipment.pallets.order_by("index"))
     for pallet in pallets:
         summary = pallet_summaries[pallet.pk]
         yield LabelData(
-            kind="pallet", sscc=pallet.sscc, po_numbers=sorted(summary["po_numbers"]), gtin=_single_gtin(summary["gtins"]),
-            quantity=summary["quantity"], index=pallet.index, count=len(pallets), carton_count=summary["cartons"], **common,
+            kind="pallet",
+            sscc=pallet.sscc,
+            po_numbers=sorted(summary["po_numbers"]),
+            gtin=_single_gtin(summary["gtins"]),
+            quantity=summary["quantity"],
+            index=pallet.index,
+            count=len(pallets),
+            carton_count=summary["cartons"],
+            **common,
         )
 
 
@@ -199,8 +218,10 @@ def shipment_packing_list_context(*, shipment: Shipment) -> dict:
 def shipment_documents(*, scope, shipment: Shipment):
     from vendor_portal.models import Document
 
-    return Document.objects.visible_to(scope).filter(target_type=shipment._meta.label_lower, target_id=str(shipment.pk)).filter(
-        Q(kind__startswith="packing_list") | Q(kind="shipment_labels")
+    return (
+        Document.objects.visible_to(scope)
+        .filter(target_type=shipment._meta.label_lower, target_id=str(shipment.pk))
+        .filter(Q(kind__startswith="packing_list") | Q(kind="shipment_labels"))
     )
 
 
@@ -226,7 +247,16 @@ def purchase_order_lines_planned_elsewhere(*, scope, shipment: Shipment, purchas
     return dict(planned)
 
 
-REVISION_HEADER_FIELDS = ["transport_mode", "transport_method", "carrier_scac", "carrier_name", "ship_date", "estimated_arrival", "bol_number", "pro_number"]
+REVISION_HEADER_FIELDS = [
+    "transport_mode",
+    "transport_method",
+    "carrier_scac",
+    "carrier_name",
+    "ship_date",
+    "estimated_arrival",
+    "bol_number",
+    "pro_number",
+]
 
 
 def shipment_asn_revisions(*, shipment: Shipment, lines) -> list[dict]:
@@ -236,21 +266,27 @@ def shipment_asn_revisions(*, shipment: Shipment, lines) -> list[dict]:
     `lines`: the shipment's lines with their PO lines, to name the lines a revision changed."""
     from vendor_portal.models import AuditEvent
 
-    events = list(
-        AuditEvent.objects.for_object(shipment).filter(action__in=["shipment.submit", "shipment.replace"]).order_by("occurred_at", "id")
-    )
+    events = list(AuditEvent.objects.for_object(shipment).filter(action__in=["shipment.submit", "shipment.replace"]).order_by("occurred_at", "id"))
     names = {line.purchase_order_line_id: line.purchase_order_line for line in lines}
     revisions = []
     for number, event in enumerate(events, start=1):
         before, after = event.before or {}, event.after or {}
         revision = {
-            "number": number, "type": AsnType.ORIGINAL.label if event.action == "shipment.submit" else AsnType.REPLACE.label, "at": event.occurred_at,
-            "who": event.actor_label, "channel": event.get_channel_display(), "header": [], "lines": [], "cartons": None,
+            "number": number,
+            "type": AsnType.ORIGINAL.label if event.action == "shipment.submit" else AsnType.REPLACE.label,
+            "at": event.occurred_at,
+            "who": event.actor_label,
+            "channel": event.get_channel_display(),
+            "header": [],
+            "lines": [],
+            "cartons": None,
         }
         if event.action == "shipment.replace":
             for name in REVISION_HEADER_FIELDS:
                 if before.get(name) != after.get(name):
-                    revision["header"].append({"label": Shipment._meta.get_field(name).verbose_name, "before": before.get(name), "after": after.get(name)})
+                    revision["header"].append(
+                        {"label": Shipment._meta.get_field(name).verbose_name, "before": before.get(name), "after": after.get(name)}
+                    )
             was = {row["purchase_order_line"]: row["quantity"] for row in before.get("lines", [])}
             now = {row["purchase_order_line"]: row["quantity"] for row in after.get("lines", [])}
             for po_line_id in sorted(set(was) | set(now)):

@@ -1,4 +1,5 @@
 """Celery entry points only: take ids, call a service."""
+
 import logging
 
 from celery import shared_task

@@ -1,4 +1,5 @@
 """Shipment screens: the vendor's ship plan builder, shipment detail with labels; the DC's receiving."""
+
 import re
 
 from django.contrib import messages
@@ -50,7 +51,9 @@ def shipment_list(request):
     shipments = selectors.shipment_list(scope=request.scope, state=state if state in ShipmentState.values else None).order_by("-created_at", "-id")
     page = Paginator(shipments, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request, "shipments/shipment_list.html", {"page": page, "state": state, "states": ShipmentState.choices, "can_manage": request.scope.can(Action.MANAGE_SHIPMENTS)},
+        request,
+        "shipments/shipment_list.html",
+        {"page": page, "state": state, "states": ShipmentState.choices, "can_manage": request.scope.can(Action.MANAGE_SHIPMENTS)},
     )
 
 
@@ -84,7 +87,8 @@ def shipment_new(request):
                 return redirect("shipment_detail", pk=shipment.pk)
     rows = [{"line": line, "quantity": quantities.get(line.pk, 0), "errors": line_errors.get(line.pk, [])} for line in lines]
     return render(
-        request, "shipments/shipment_new.html",
+        request,
+        "shipments/shipment_new.html",
         {"form": form, "dc_codes": dc_codes, "warehouse": warehouse, "rows": rows},
     )
 
@@ -119,7 +123,9 @@ def shipment_detail(request, pk):
         "can_manage": request.scope.can(Action.MANAGE_SHIPMENTS),
         "move_form": CartonMoveForm(lines=lines),
         "upload_form": PackingListUploadForm(),
-        "receiving": selectors.shipment_receiving_summary(shipment=shipment) if shipment.state in (ShipmentState.RECEIVING, ShipmentState.RECEIVED) else None,
+        "receiving": selectors.shipment_receiving_summary(shipment=shipment)
+        if shipment.state in (ShipmentState.RECEIVING, ShipmentState.RECEIVED)
+        else None,
     }
     return render(request, "shipments/shipment_detail.html", context)
 
@@ -164,7 +170,9 @@ def shipment_packing_list_upload(request, pk):
         messages.error(request, _("Choose a PDF file."))
         return redirect("shipment_detail", pk=pk)
     try:
-        packing_list.shipment_packing_list_upload(scope=request.scope, shipment_id=pk, uploaded_file=form.cleaned_data["file"], actor=Actor.from_request(request))
+        packing_list.shipment_packing_list_upload(
+            scope=request.scope, shipment_id=pk, uploaded_file=form.cleaned_data["file"], actor=Actor.from_request(request)
+        )
     except PortalError as error:
         _show_errors(request, error)
     else:
@@ -182,8 +190,13 @@ def shipment_carton_move(request, pk):
         return redirect("shipment_detail", pk=pk)
     try:
         plans.shipment_carton_move(
-            scope=request.scope, shipment_id=pk, from_carton=form.cleaned_data["from_carton"], to_carton=form.cleaned_data["to_carton"],
-            shipment_line_id=form.cleaned_data["shipment_line"], quantity=form.cleaned_data["quantity"], actor=Actor.from_request(request),
+            scope=request.scope,
+            shipment_id=pk,
+            from_carton=form.cleaned_data["from_carton"],
+            to_carton=form.cleaned_data["to_carton"],
+            shipment_line_id=form.cleaned_data["shipment_line"],
+            quantity=form.cleaned_data["quantity"],
+            actor=Actor.from_request(request),
         )
     except PortalError as error:
         _show_errors(request, error)
@@ -212,7 +225,11 @@ def shipment_labels(request, pk):
 def job_status(request, pk):
     """The progress fragment htmx polls every second; once the job is finished it stops polling."""
     job = get_visible_or_404(Job.objects.select_related("result"), request.scope, pk=pk)
-    shipment = Shipment.objects.visible_to(request.scope).filter(pk=job.target_id).first() if job.target_type == "shipments.shipment" and job.target_id.isdigit() else None
+    shipment = (
+        Shipment.objects.visible_to(request.scope).filter(pk=job.target_id).first()
+        if job.target_type == "shipments.shipment" and job.target_id.isdigit()
+        else None
+    )
     return render(request, "shipments/_job_status.html", {"job": job, "labels_outdated": shipment is not None and _labels_outdated(shipment, job)})
 
 
@@ -284,9 +301,15 @@ def _whole_number(raw) -> int | None:
 
 def _plan_header(shipment: Shipment) -> dict:
     return {
-        "shipment_identifier": shipment.shipment_identifier, "ship_date": shipment.ship_date, "estimated_arrival": shipment.estimated_arrival,
-        "transport_mode": shipment.transport_mode, "transport_method": shipment.transport_method, "carrier_scac": shipment.carrier_scac,
-        "carrier_name": shipment.carrier_name, "bol_number": shipment.bol_number, "pro_number": shipment.pro_number,
+        "shipment_identifier": shipment.shipment_identifier,
+        "ship_date": shipment.ship_date,
+        "estimated_arrival": shipment.estimated_arrival,
+        "transport_mode": shipment.transport_mode,
+        "transport_method": shipment.transport_method,
+        "carrier_scac": shipment.carrier_scac,
+        "carrier_name": shipment.carrier_name,
+        "bol_number": shipment.bol_number,
+        "pro_number": shipment.pro_number,
         "ship_from": shipment.ship_from.code if shipment.ship_from_id else "",
     }
 
@@ -329,31 +352,48 @@ def _labels_outdated(shipment: Shipment, job: Job | None) -> bool:
     if job is None:
         return False
     outdated_at = (
-        AuditEvent.objects.for_object(shipment).filter(action="shipment.labels_outdate").order_by("-occurred_at")
-        .values_list("occurred_at", flat=True).first()
+        AuditEvent.objects.for_object(shipment)
+        .filter(action="shipment.labels_outdate")
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
     )
     return outdated_at is not None and job.created_at <= outdated_at
 
 
 def _labels_job(request, shipment: Shipment) -> Job | None:
-    return Job.objects.visible_to(request.scope).filter(
-        target_type=shipment._meta.label_lower, target_id=str(shipment.pk), kind=labels.LABELS_JOB_KIND
-    ).select_related("result").first()
+    return (
+        Job.objects.visible_to(request.scope)
+        .filter(target_type=shipment._meta.label_lower, target_id=str(shipment.pk), kind=labels.LABELS_JOB_KIND)
+        .select_related("result")
+        .first()
+    )
 
 
 def _carton_rows(shipment: Shipment, lines_by_pk: dict) -> list[dict]:
     """Cartons in order with what each holds, as (shipment line, quantity) pairs, in two queries."""
     cartons = shipment.cartons.select_related("pallet").prefetch_related("items").order_by("index")
     return [
-        {"carton": carton, "items": [(lines_by_pk.get(item.shipment_line_id), item.quantity) for item in carton.items.all()],
-         "held": {item.shipment_line_id: item.quantity for item in carton.items.all()}}
+        {
+            "carton": carton,
+            "items": [(lines_by_pk.get(item.shipment_line_id), item.quantity) for item in carton.items.all()],
+            "held": {item.shipment_line_id: item.quantity for item in carton.items.all()},
+        }
         for carton in cartons
     ]
 
 
 def _editor_context(
-    request, shipment: Shipment, *, transport_form=None, pallet_form=None, move_form=None, line_errors=None, quantities=None,
-    additions=None, notices=None,
+    request,
+    shipment: Shipment,
+    *,
+    transport_form=None,
+    pallet_form=None,
+    move_form=None,
+    line_errors=None,
+    quantities=None,
+    additions=None,
+    notices=None,
 ) -> dict:
     """Everything the editor shows, in a fixed number of queries whatever the size of the plan."""
     line_errors, quantities, additions, notices = line_errors or {}, quantities or {}, additions or {}, list(notices or [])
@@ -376,18 +416,32 @@ def _editor_context(
     for line in lines:
         po_line = line.purchase_order_line
         other = elsewhere.get(po_line.pk, {"quantity": 0, "plans": []})
-        rows.append({
-            "line": line, "po_line": po_line, "quantity": quantities.get(line.pk, line.quantity), "open": po_line.open_to_ship,
-            "elsewhere": other, "left": po_line.open_to_ship - other["quantity"] - line.quantity, "window": window(po_line),
-            "errors": line_errors.pop(po_line.pk, []),
-        })
+        rows.append(
+            {
+                "line": line,
+                "po_line": po_line,
+                "quantity": quantities.get(line.pk, line.quantity),
+                "open": po_line.open_to_ship,
+                "elsewhere": other,
+                "left": po_line.open_to_ship - other["quantity"] - line.quantity,
+                "window": window(po_line),
+                "errors": line_errors.pop(po_line.pk, []),
+            }
+        )
     add_rows = []
     for po_line in candidates:
         other = elsewhere.get(po_line.pk, {"quantity": 0, "plans": []})
-        add_rows.append({
-            "po_line": po_line, "quantity": additions.get(po_line.pk, ""), "open": po_line.open_to_ship, "elsewhere": other,
-            "left": po_line.open_to_ship - other["quantity"], "window": window(po_line), "errors": line_errors.pop(po_line.pk, []),
-        })
+        add_rows.append(
+            {
+                "po_line": po_line,
+                "quantity": additions.get(po_line.pk, ""),
+                "open": po_line.open_to_ship,
+                "elsewhere": other,
+                "left": po_line.open_to_ship - other["quantity"],
+                "window": window(po_line),
+                "errors": line_errors.pop(po_line.pk, []),
+            }
+        )
     for problems in line_errors.values():  # lines the editor does not list (another DC, not found)
         notices += [("error", problem) for problem in problems]
     cutoff = list({row["po_line"].purchase_order_id: row for row in rows if row["window"] != "ok"}.values())  # one per PO
@@ -440,7 +494,9 @@ def _draft_or_redirect(request, shipment: Shipment):
         messages.info(request, _("ASN %(id)s was submitted: change it with a Replace ASN.") % {"id": shipment.shipment_identifier})
         return redirect("shipment_replace", pk=shipment.pk)
     messages.error(
-        request, _("Shipment %(id)s is %(state)s: it can no longer be changed.") % {"id": shipment.shipment_identifier, "state": shipment.get_state_display().lower()}
+        request,
+        _("Shipment %(id)s is %(state)s: it can no longer be changed.")
+        % {"id": shipment.shipment_identifier, "state": shipment.get_state_display().lower()},
     )
     return redirect("shipment_detail", pk=shipment.pk)
 
@@ -459,9 +515,13 @@ def shipment_edit_transport(request, pk):
     form = TransportForm(request.POST, vendor=request.scope.vendor)
     if not form.is_valid():
         return _editor(request, shipment, transport_form=form, notices=[("error", _("Check the transport details; nothing was saved."))])
-    lines = [plans.ShipPlanLine(line.purchase_order_line_id, line.quantity, ref=line.purchase_order_line_id) for line in shipment.lines.order_by("pk")]
+    lines = [
+        plans.ShipPlanLine(line.purchase_order_line_id, line.quantity, ref=line.purchase_order_line_id) for line in shipment.lines.order_by("pk")
+    ]
     try:
-        saved = plans.shipment_update(scope=request.scope, shipment_id=pk, data=_plan_input(shipment, lines, form.cleaned_data), actor=Actor.from_request(request))
+        saved = plans.shipment_update(
+            scope=request.scope, shipment_id=pk, data=_plan_input(shipment, lines, form.cleaned_data), actor=Actor.from_request(request)
+        )
     except PortalError as error:
         general, by_line = _sort_problems(error, lines=lines, form=form)
         return _editor(request, shipment, transport_form=form, line_errors=by_line, notices=[("error", m) for m in general])
@@ -472,11 +532,18 @@ def _save_lines(request, shipment: Shipment, lines: list, *, quantities=None, ad
     """Send the plan's new lines through the ship plan service; on error show each problem in place."""
     transport_form = _transport_form(request, shipment)
     try:
-        saved = plans.shipment_update(scope=request.scope, shipment_id=shipment.pk, data=_plan_input(shipment, lines), actor=Actor.from_request(request))
+        saved = plans.shipment_update(
+            scope=request.scope, shipment_id=shipment.pk, data=_plan_input(shipment, lines), actor=Actor.from_request(request)
+        )
     except PortalError as error:
         general, by_line = _sort_problems(error, lines=lines, form=transport_form)
         return _editor(
-            request, shipment, transport_form=transport_form, line_errors=by_line, quantities=quantities, additions=additions,
+            request,
+            shipment,
+            transport_form=transport_form,
+            line_errors=by_line,
+            quantities=quantities,
+            additions=additions,
             notices=[("error", m) for m in general],
         )
     return _editor_saved(request, shipment, success, saved.warnings)
@@ -500,7 +567,13 @@ def shipment_edit_lines(request, pk):
         elif quantity:
             lines.append(plans.ShipPlanLine(line.purchase_order_line_id, quantity, ref=line.purchase_order_line_id))
     if errors:
-        return _editor(request, shipment, line_errors=errors, quantities=typed, notices=[("error", _("Some quantities are not whole numbers; nothing was saved."))])
+        return _editor(
+            request,
+            shipment,
+            line_errors=errors,
+            quantities=typed,
+            notices=[("error", _("Some quantities are not whole numbers; nothing was saved."))],
+        )
     success = _("Line removed; cartons re-packed.") if remove else _("Quantities saved; cartons re-packed by case pack.")
     return _save_lines(request, shipment, lines, quantities=typed, success=success)
 
@@ -510,7 +583,9 @@ def shipment_edit_lines(request, pk):
 def shipment_edit_add(request, pk):
     """Add confirmed PO lines (of one or several POs to the plan's DC) with the quantities typed."""
     shipment = _shipment(request, pk)
-    lines = [plans.ShipPlanLine(line.purchase_order_line_id, line.quantity, ref=line.purchase_order_line_id) for line in shipment.lines.order_by("pk")]
+    lines = [
+        plans.ShipPlanLine(line.purchase_order_line_id, line.quantity, ref=line.purchase_order_line_id) for line in shipment.lines.order_by("pk")
+    ]
     typed, errors, added = {}, {}, []
     for name, raw in request.POST.items():
         match = ADD_FIELD.match(name)
@@ -524,7 +599,13 @@ def shipment_edit_add(request, pk):
         elif quantity:
             added.append(plans.ShipPlanLine(po_line_id, quantity, ref=po_line_id))
     if errors:
-        return _editor(request, shipment, line_errors=errors, additions=typed, notices=[("error", _("Some quantities are not whole numbers; nothing was added."))])
+        return _editor(
+            request,
+            shipment,
+            line_errors=errors,
+            additions=typed,
+            notices=[("error", _("Some quantities are not whole numbers; nothing was added."))],
+        )
     if not added:
         return _editor(request, shipment, notices=[("error", _("Type the quantity to ship next to the lines to add."))])
     message = _("%(n)s line(s) added; cartons re-packed by case pack.") % {"n": len(added)}
@@ -553,8 +634,13 @@ def shipment_edit_move(request, pk):
     data = form.cleaned_data
     try:
         plans.shipment_carton_move(
-            scope=request.scope, shipment_id=pk, from_carton=data["from_carton"], to_carton=data["to_carton"],
-            shipment_line_id=data["shipment_line"], quantity=data["quantity"], actor=Actor.from_request(request),
+            scope=request.scope,
+            shipment_id=pk,
+            from_carton=data["from_carton"],
+            to_carton=data["to_carton"],
+            shipment_line_id=data["shipment_line"],
+            quantity=data["quantity"],
+            actor=Actor.from_request(request),
         )
     except PortalError as error:
         if error.field in form.fields:
@@ -572,7 +658,9 @@ def shipment_edit_pallets(request, pk):
     if not form.is_valid():
         return _editor(request, shipment, pallet_form=form)
     try:
-        plans.shipment_palletize(scope=request.scope, shipment_id=pk, cartons_per_pallet=form.cleaned_data["cartons_per_pallet"], actor=Actor.from_request(request))
+        plans.shipment_palletize(
+            scope=request.scope, shipment_id=pk, cartons_per_pallet=form.cleaned_data["cartons_per_pallet"], actor=Actor.from_request(request)
+        )
     except PortalError as error:
         return _editor(request, shipment, pallet_form=form, notices=[("error", error.message)])
     return _editor_saved(request, shipment, _("Pallets re-built."))
@@ -607,7 +695,12 @@ def _replace_context(request, shipment: Shipment, *, form=None, line_errors=None
     lines = list(shipment.lines.select_related("purchase_order_line__purchase_order", "purchase_order_line__product").order_by("pk"))
     line_errors, quantities = line_errors or {}, quantities or {}
     rows = [
-        {"line": line, "po_line": line.purchase_order_line, "quantity": quantities.get(line.pk, line.quantity), "errors": line_errors.get(line.purchase_order_line_id, [])}
+        {
+            "line": line,
+            "po_line": line.purchase_order_line,
+            "quantity": quantities.get(line.pk, line.quantity),
+            "errors": line_errors.get(line.purchase_order_line_id, []),
+        }
         for line in lines
     ]
     cartons = _carton_rows(shipment, {line.pk: line for line in lines})
@@ -702,7 +795,11 @@ def shipment_replace(request, pk):
 def _replace_refusal(shipment: Shipment) -> str:
     if shipment.receiving_started_at:
         return _("%(dc)s started receiving ASN %(id)s on %(when)s: it can no longer be replaced. Talk to the DC about any difference.") % {
-            "dc": shipment.ship_to.code, "id": shipment.shipment_identifier,
+            "dc": shipment.ship_to.code,
+            "id": shipment.shipment_identifier,
             "when": timezone.localtime(shipment.receiving_started_at).strftime("%Y-%m-%d %H:%M"),
         }
-    return _("ASN %(id)s is %(state)s: it can no longer be replaced.") % {"id": shipment.shipment_identifier, "state": shipment.get_state_display().lower()}
+    return _("ASN %(id)s is %(state)s: it can no longer be replaced.") % {
+        "id": shipment.shipment_identifier,
+        "state": shipment.get_state_display().lower(),
+    }

@@ -3,6 +3,7 @@
 Changes made to arrange a test (factories, `audit_exempt()`) are not counted; everything a service,
 view, API call or task changes must be audited in the same breath.
 """
+
 import threading
 from contextlib import contextmanager
 

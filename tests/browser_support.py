@@ -3,6 +3,7 @@
 Import them in a test module with `from tests.browser_support import browser, page  # noqa: F401`;
 use pytest-django's `live_server` and `transactional_db`, and `login(...)` to sign in through the form.
 """
+
 from pathlib import Path
 
 import pytest

@@ -40,7 +40,14 @@ def marketplace(code: str = "US") -> Marketplace:
     with audit_exempt():
         obj, _ = Marketplace.objects.get_or_create(
             code=code,
-            defaults={"name": name, "amazon_marketplace_id": amazon_id, "currency": currency, "time_zone": tz, "language": language, "country_code": country},
+            defaults={
+                "name": name,
+                "amazon_marketplace_id": amazon_id,
+                "currency": currency,
+                "time_zone": tz,
+                "language": language,
+                "country_code": country,
+            },
         )
     return obj
 

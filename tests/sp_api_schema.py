@@ -9,6 +9,7 @@ resolve. By default it is stricter than the bare model, in the ways the model's 
 - `Decimal` strings follow the pattern written in its description (`"10.20"`, never a float),
 - `date-time` strings are RFC 3339 with a zone, and `DateTimeInterval` is `start--end` of two of them.
 """
+
 from __future__ import annotations
 
 import copy

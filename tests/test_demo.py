@@ -1,4 +1,5 @@
 """`manage.py seed_demo`: a living portal from the services, and nothing new on a second run."""
+
 import io
 
 import pytest
@@ -173,7 +174,8 @@ def test_seed_demo_tells_each_vendor_a_finance_story_from_the_match_to_the_remit
         open_dispute = Dispute.objects.get(vendor__code=code, status=DisputeStatus.OPEN)
         assert open_dispute.created_by == finance and open_dispute.reason and open_dispute.evidence.count() == 1
         answered = Dispute.objects.select_related("deduction__remittance", "reversal__remittance").get(
-            vendor__code=code, status=DisputeStatus.PARTLY_REVERSED)
+            vendor__code=code, status=DisputeStatus.PARTLY_REVERSED
+        )
         assert answered.created_by == finance and answered.answered_by == accounts_payable
         assert answered.deduction.remittance.run_id == paid_run.pk  # netted in today's payment, then disputed
         assert 0 < answered.amount_reversed < answered.deduction.amount

@@ -1,6 +1,7 @@
 """The domain's events reach reconciliation, EDI and the webhooks from real service calls, through every door
 that matters (screens, /api/v1/, the Amazon door, EDI), and only once the change has committed: a service
 that fails after publishing sends no webhook, queues no match and sends no 850."""
+
 import datetime
 from decimal import Decimal
 
@@ -46,8 +47,12 @@ def po_input(vendor, number="EVT00001") -> PurchaseOrderInput:
     product = ProductFactory(vendor=vendor, case_pack=6, minimum_order_quantity=6)
     now = timezone.now()
     return PurchaseOrderInput(
-        vendor=vendor, marketplace=us, number=number, ship_to=WarehouseFactory(code="ABE2", marketplace=us),
-        ship_window_start=now + datetime.timedelta(days=2), ship_window_end=now + datetime.timedelta(days=9),
+        vendor=vendor,
+        marketplace=us,
+        number=number,
+        ship_to=WarehouseFactory(code="ABE2", marketplace=us),
+        ship_window_start=now + datetime.timedelta(days=2),
+        ship_window_end=now + datetime.timedelta(days=9),
         lines=[LineInput(sequence=1, vendor_sku=product.vendor_sku, ordered_quantity=12, net_cost=Decimal("10.00"))],
     )
 
@@ -116,8 +121,11 @@ def test_an_invoice_accepted_on_the_screen_is_matched(client, vendor, django_cap
 
 def test_an_invoice_submitted_through_the_api_is_matched(token_client, vendor, django_capture_on_commit_callbacks):
     po = shipped_po(vendor, quantity=10, received=8)
-    body = {"number": "API-EVT", "invoice_date": timezone.localdate().isoformat(),
-            "lines": [{"purchase_order_number": po.number, "po_line_sequence": 1, "quantity": 10, "unit_cost": "10.00"}]}
+    body = {
+        "number": "API-EVT",
+        "invoice_date": timezone.localdate().isoformat(),
+        "lines": [{"purchase_order_number": po.number, "po_line_sequence": 1, "quantity": 10, "unit_cost": "10.00"}],
+    }
     invoice_id = token_client.post("/api/v1/invoices/", body, format="json").json()["id"]
     with django_capture_on_commit_callbacks(execute=True):
         assert token_client.post(f"/api/v1/invoices/{invoice_id}/submit", format="json").status_code == 200
@@ -203,7 +211,9 @@ def test_a_po_issued_through_the_api_is_sent_as_an_850_and_a_webhook(vendor, dja
 
 
 # Webhooks: a confirmation through the Amazon door and EDI ------------------------------------------------
-def test_acknowledgements_through_the_amazon_door_and_edi_reach_the_webhook_with_their_channel(vendor, vendor_token, django_capture_on_commit_callbacks):
+def test_acknowledgements_through_the_amazon_door_and_edi_reach_the_webhook_with_their_channel(
+    vendor, vendor_token, django_capture_on_commit_callbacks
+):
     from tests.amazon_api.acks import ACKNOWLEDGEMENTS, acknowledgement, body
     from tests.factories import VendorAccountFactory
 

@@ -7,6 +7,7 @@ stands (module level, function, `try: ... except ImportError`) and `importlib.im
 `__import__("...")` with a literal name. The project's wiring names every app by string and is not a domain
 import: INSTALLED_APPS, the root URLconf's `include("edi.urls")`.
 """
+
 import ast
 from pathlib import Path
 

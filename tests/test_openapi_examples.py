@@ -6,6 +6,7 @@
 - every example, request or response, validates against its operation's schema: references resolved,
   OpenAPI's `nullable` honoured, objects closed to properties the schema does not declare, formats checked.
 """
+
 from __future__ import annotations
 
 import copy
@@ -97,7 +98,11 @@ def _openapi_to_json_schema(node):
         return [_openapi_to_json_schema(item) for item in node]
     if not isinstance(node, dict):
         return node
-    node = {key: _openapi_to_json_schema(value) for key, value in node.items() if key not in ("example", "examples", "xml", "externalDocs", "discriminator")}
+    node = {
+        key: _openapi_to_json_schema(value)
+        for key, value in node.items()
+        if key not in ("example", "examples", "xml", "externalDocs", "discriminator")
+    }
     if "properties" in node and "additionalProperties" not in node and node.get("type", "object") == "object":
         node["additionalProperties"] = False
     if node.pop("nullable", False):
@@ -183,8 +188,11 @@ def _wrapped_twice(value) -> bool:
     if isinstance(value, list) and value and isinstance(value[0], list):
         return True
     rows = value.get("results") if isinstance(value, dict) else None
-    return isinstance(rows, list) and bool(rows) and isinstance(rows[0], (list, dict)) and (
-        isinstance(rows[0], list) or {"results", "next"} <= set(rows[0])
+    return (
+        isinstance(rows, list)
+        and bool(rows)
+        and isinstance(rows[0], (list, dict))
+        and (isinstance(rows[0], list) or {"results", "next"} <= set(rows[0]))
     )
 
 

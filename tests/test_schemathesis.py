@@ -6,6 +6,7 @@ Bounded for CI: a fixed number of examples per operation, derandomized so a run 
 Checks: no 5xx, and every response matches its declared schema (status_code_conformance is left out:
 negative cases get 400s that most operations do not declare).
 """
+
 import io
 import json
 
@@ -95,12 +96,17 @@ def seed_payments():
     ap = {"scope": scope_for_user(users["retail-ap"]), "actor": Actor(user=users["retail-ap"])}
     vendor_side = {"scope": scope_for_user(users["acme-finance"]), "actor": Actor(user=users["acme-finance"])}
     credited = (
-        Invoice.objects.filter(vendor__code="ACME", invoice_type=InvoiceType.INVOICE, state__in=[InvoiceState.APPROVED_FOR_PAYMENT, InvoiceState.PAID])
-        .order_by("pk").first()
+        Invoice.objects.filter(
+            vendor__code="ACME", invoice_type=InvoiceType.INVOICE, state__in=[InvoiceState.APPROVED_FOR_PAYMENT, InvoiceState.PAID]
+        )
+        .order_by("pk")
+        .first()
     )
     assert credited is not None, "no ACME invoice is approved for payment or paid in the demo"
     credit_note = credit_note_create(
-        reference_invoice_id=credited.pk, lines=credit_lines([{"credited_line": credited.lines.order_by("sequence").first().pk, "quantity": 1}]), **vendor_side
+        reference_invoice_id=credited.pk,
+        lines=credit_lines([{"credited_line": credited.lines.order_by("sequence").first().pk, "quantity": 1}]),
+        **vendor_side,
     )
     invoice_submit(invoice_id=credit_note.pk, **vendor_side)
     invoice_decide(invoice_id=credit_note.pk, state=InvoiceState.ACCEPTED, **ap)
@@ -180,9 +186,7 @@ retailer_schema = portal_schema.include(
     ]
 )
 amazon_schemas = {
-    "orders": _amazon_schema(
-        "vendorOrders.json", ["getPurchaseOrders", "getPurchaseOrder", "submitAcknowledgement", "getPurchaseOrdersStatus"]
-    ),
+    "orders": _amazon_schema("vendorOrders.json", ["getPurchaseOrders", "getPurchaseOrder", "submitAcknowledgement", "getPurchaseOrdersStatus"]),
     "shipments": _amazon_schema(
         "vendorShipments.json", ["SubmitShipmentConfirmations", "SubmitShipments", "GetShipmentDetails", "GetShipmentLabels"]
     ),

@@ -25,9 +25,7 @@ class VendorPortalConfig(AppConfig):
         register_nav(NavItem(_("API tokens"), "vendor_settings", Action.MANAGE_TOKENS, order=95, side="vendor"))
         register_nav(NavItem(_("Bank details"), "bank_details", Action.REQUEST_BANK_CHANGE, order=96, side="vendor"))
 
-        register_needs_me(
-            NeedsMe(_("Unread messages"), "/messages/", None, lambda request, scope: _unread(request), order=90)
-        )
+        register_needs_me(NeedsMe(_("Unread messages"), "/messages/", None, lambda request, scope: _unread(request), order=90))
         register_needs_me(
             NeedsMe(_("Approvals waiting for you"), "/approvals/", None, lambda request, scope: _approvals_for_me(request, scope), order=91)
         )

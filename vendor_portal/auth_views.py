@@ -1,4 +1,5 @@
 """Django's password views, with the change written to the audit trail."""
+
 from django.contrib.auth import views as auth_views
 
 from vendor_portal.services.audit import Actor, audit_record

@@ -1,4 +1,5 @@
 """Demo data for `make run` and newcomers: idempotent, so running it twice changes nothing."""
+
 import random
 from decimal import Decimal
 
@@ -70,15 +71,24 @@ def seed_foundation() -> dict:
     marketplaces = {}
     for code, name, amazon_id, currency, tz, language, country in MARKETPLACES:
         marketplaces[code] = _upsert(
-            Marketplace, {"code": code},
+            Marketplace,
+            {"code": code},
             {"name": name, "amazon_marketplace_id": amazon_id, "currency": currency, "time_zone": tz, "language": language, "country_code": country},
         )
     for code, mp, name, line1, city, region, postal, country, tz in WAREHOUSES:
         _upsert(
-            Warehouse, {"code": code},
+            Warehouse,
+            {"code": code},
             {
-                "marketplace": marketplaces[mp], "name": name, "line1": line1, "city": city, "state_or_region": region,
-                "postal_code": postal, "country_code": country, "time_zone": tz, "receiving_hours": "Mon-Fri 06:00-22:00",
+                "marketplace": marketplaces[mp],
+                "name": name,
+                "line1": line1,
+                "city": city,
+                "state_or_region": region,
+                "postal_code": postal,
+                "country_code": country,
+                "time_zone": tz,
+                "receiving_hours": "Mon-Fri 06:00-22:00",
             },
         )
     vendors = {}
@@ -88,14 +98,20 @@ def seed_foundation() -> dict:
         for mp_code in ("US", "CA", "UK", "DE", "FR"):
             _create_missing(VendorAccount, {"vendor": vendor, "marketplace": marketplaces[mp_code]}, {"vendor_code": f"{code[:4]}{mp_code}"})
         _create_missing(
-            ShipFromAddress, {"vendor": vendor, "code": "MAIN"},
+            ShipFromAddress,
+            {"vendor": vendor, "code": "MAIN"},
             {"name": sf_name, "line1": sf_line1, "city": sf_city, "state_or_region": sf_region, "postal_code": sf_postal, "country_code": sf_country},
         )
         _create_missing(
-            BankDetails, {"vendor": vendor},
+            BankDetails,
+            {"vendor": vendor},
             {
-                "account_holder": name, "bank_name": "Demo Bank", "account_number": f"DE8937040044053201{3000 + vendor.pk:04d}",
-                "routing_code": "COBADEFFXXX", "currency": "USD", "remit_to_address": f"{name}\n{sf_line1}\n{sf_city}",
+                "account_holder": name,
+                "bank_name": "Demo Bank",
+                "account_number": f"DE8937040044053201{3000 + vendor.pk:04d}",
+                "routing_code": "COBADEFFXXX",
+                "currency": "USD",
+                "remit_to_address": f"{name}\n{sf_line1}\n{sf_city}",
             },
         )
         for suffix, role in VENDOR_USERS:
@@ -172,7 +188,9 @@ def _seed_products(vendor: Vendor, marketplaces: dict) -> None:
             title=f"{vendor.name.split()[0]} {word} {variant}",
             case_pack=CASE_PACKS[index % len(CASE_PACKS)],
             minimum_order_quantity=CASE_PACKS[index % len(CASE_PACKS)],
-            carton_length_cm=Decimal("40.00"), carton_width_cm=Decimal("30.00"), carton_height_cm=Decimal("25.00"),
+            carton_length_cm=Decimal("40.00"),
+            carton_width_cm=Decimal("30.00"),
+            carton_height_cm=Decimal("25.00"),
             carton_weight_kg=Decimal(rng.randint(2000, 15000)) / 1000,
         )
         _seeded(product)
@@ -181,6 +199,10 @@ def _seed_products(vendor: Vendor, marketplaces: dict) -> None:
             rate = {"USD": Decimal("1"), "CAD": Decimal("1.36"), "GBP": Decimal("0.79"), "EUR": Decimal("0.92")}[marketplace.currency]
             cost = (base * rate).quantize(Decimal("0.01"))
             product_cost = ProductCost.objects.create(
-                product=product, marketplace=marketplace, cost=cost, currency=marketplace.currency, list_price=(cost * Decimal("1.8")).quantize(Decimal("0.01"))
+                product=product,
+                marketplace=marketplace,
+                cost=cost,
+                currency=marketplace.currency,
+                list_price=(cost * Decimal("1.8")).quantize(Decimal("0.01")),
             )
             _seeded(product_cost, vendor=vendor)

@@ -4,6 +4,7 @@ door) answers Django's own errors under its URL prefix in its own shape, whateve
 A door registers its renderer in its app's `ready()`; `DoorErrorMiddleware` replaces any error answer
 Django gave under that prefix (the error pages below, or the DEBUG pages for an unknown host, a 404 or a
 500) by the door's. The core names no door's prefix."""
+
 from collections.abc import Callable
 
 from django.http import HttpResponse

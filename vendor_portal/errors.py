@@ -12,6 +12,7 @@ puts the problem where its caller will look without parsing anything back:
     # the door renders it: the own API by default as "lines[2].accepted", another door with its own locator
     error.as_error_list(locate=lambda ref, field: amazon_paths[ref] + AMAZON_FIELDS[field])
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

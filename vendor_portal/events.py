@@ -27,6 +27,7 @@ Subscribers always receive a list of events of one type: a bulk write (the 3-way
 of claims in one statement) publishes them with one `publish(*events)` and a subscriber handles them in a
 few queries, not one per event.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -101,13 +102,16 @@ def _call(when: str, events: Iterable[Event], *, swallow: bool) -> None:
             try:
                 subscriber(batch)
             except Exception:  # one subscriber's failure must not cost the others their news
-                logger.exception("Subscriber %s failed on %d %s event(s)", getattr(subscriber, "__qualname__", subscriber), len(batch), event_type.__name__)
+                logger.exception(
+                    "Subscriber %s failed on %d %s event(s)", getattr(subscriber, "__qualname__", subscriber), len(batch), event_type.__name__
+                )
 
 
 # The catalogue -----------------------------------------------------------------------------------
 # One place lists every event the portal publishes. Fields are plain values (ids, references, states,
 # decimal amounts as strings, dates and times as ISO 8601 strings), so an event can be logged, queued or
 # serialised as it is. `webhooks/payloads.py` turns each into a webhook's `data`.
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PurchaseOrderCreated(Event):
@@ -207,12 +211,10 @@ class InvoiceSubmitted(InvoiceStateChanged):
     """Submitted to the retailer (directly, or when its second person approved it)."""
 
 
-
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class InvoiceAccepted(InvoiceStateChanged):
     """Accounts payable accepted it, so the match takes it into account (approvals for payment are
     plain InvoiceStateChanged: the match itself makes most of them)."""
-
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -65,8 +65,9 @@ class MemberForm(forms.Form):
 
 
 class MemberInviteForm(MemberForm):
-    username = forms.RegexField(label=_("Username"), regex=r"^[a-z0-9._-]{3,40}$", max_length=40,
-                                help_text=_("3-40 lower-case letters, digits, dots, dashes."))
+    username = forms.RegexField(
+        label=_("Username"), regex=r"^[a-z0-9._-]{3,40}$", max_length=40, help_text=_("3-40 lower-case letters, digits, dots, dashes.")
+    )
     email = forms.EmailField(label=_("E-mail"))
     first_name = forms.CharField(label=_("First name"), required=False, max_length=150)
     last_name = forms.CharField(label=_("Last name"), required=False, max_length=150)
@@ -77,7 +78,11 @@ class MemberInviteForm(MemberForm):
 class VendorOnboardForm(forms.Form):
     code = forms.RegexField(label=_("Vendor code"), regex=r"^[A-Za-z0-9]{2,12}$", help_text=_("2-12 letters or digits, e.g. ACME."))
     name = forms.CharField(label=_("Company name"), max_length=200)
-    gs1_company_prefix = forms.RegexField(label=_("GS1 company prefix"), regex=r"^\d{7,10}$", help_text=_("7 to 10 digits, from the vendor's GS1 membership."))
-    marketplaces = forms.ModelMultipleChoiceField(label=_("Marketplaces"), queryset=Marketplace.objects.all(), to_field_name="code", widget=forms.CheckboxSelectMultiple)
+    gs1_company_prefix = forms.RegexField(
+        label=_("GS1 company prefix"), regex=r"^\d{7,10}$", help_text=_("7 to 10 digits, from the vendor's GS1 membership.")
+    )
+    marketplaces = forms.ModelMultipleChoiceField(
+        label=_("Marketplaces"), queryset=Marketplace.objects.all(), to_field_name="code", widget=forms.CheckboxSelectMultiple
+    )
     admin_username = forms.RegexField(label=_("First admin's username"), regex=r"^[a-z0-9._-]{3,40}$")
     admin_email = forms.EmailField(label=_("First admin's e-mail"))

@@ -27,9 +27,7 @@ def sscc_build(*, extension_digit: int, company_prefix: str, serial: int) -> str
         raise ValueError(f"GS1 company prefix must be 7-10 digits, got {company_prefix!r}")
     serial_length = SSCC_LENGTH - 2 - len(company_prefix)
     if not 0 <= serial < 10**serial_length:
-        raise ValueError(
-            f"serial reference {serial} does not fit in {serial_length} digits for prefix {company_prefix}"
-        )
+        raise ValueError(f"serial reference {serial} does not fit in {serial_length} digits for prefix {company_prefix}")
     body = f"{extension_digit}{company_prefix}{serial:0{serial_length}d}"
     return body + str(gs1_check_digit(body))
 

@@ -5,6 +5,7 @@ runs in the Celery worker, and CSV downloads stream. So threads serve the waitin
 clients, the timeout is a safety net no healthy request comes near, and processes are recycled now and then
 because PDF and spreadsheet libraries keep memory they once needed.
 """
+
 import multiprocessing
 import os
 

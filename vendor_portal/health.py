@@ -5,6 +5,7 @@ web process look dead and get restarted at once.
 /readyz (readiness): this process can serve: the database answers and has every migration applied, and the
 cache (Redis when configured) takes a write. 503 with the failing checks otherwise, so traffic goes elsewhere.
 """
+
 import time
 
 from django.core.cache import cache

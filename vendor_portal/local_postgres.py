@@ -23,6 +23,7 @@ PostgreSQL refuses to run as root: under root the server runs as `nobody`, which
 account is created). A folder above var/postgres or the binaries that `nobody` cannot search (the 0700
 folder of `mktemp -d`, say) gets the search bit for others, never the read bit, and the launcher says which.
 """
+
 import fcntl
 import os
 import pwd
@@ -134,9 +135,20 @@ class Server:
         fresh = self.folder / "data.new"
         shutil.rmtree(fresh, ignore_errors=True)
         result = self._as_server(
-            [str(self.bin / "initdb"), "-D", str(fresh), "-U", USER, "--auth=trust", "--encoding=UTF8", "--locale=C",
-             "--locale-provider=builtin", "--builtin-locale=C.UTF-8"],
-            capture_output=True, text=True,
+            [
+                str(self.bin / "initdb"),
+                "-D",
+                str(fresh),
+                "-U",
+                USER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--locale-provider=builtin",
+                "--builtin-locale=C.UTF-8",
+            ],
+            capture_output=True,
+            text=True,
         )
         if result.returncode:
             sys.exit(f"var/postgres: initdb failed:\n{result.stdout}{result.stderr}")
@@ -156,10 +168,22 @@ class Server:
         return subprocess.run(ready, env=_client_environment()).returncode == 0
 
     def _with_database(self, pid_file: dict) -> str:
-        create = (f"SELECT 'CREATE DATABASE {DATABASE}' WHERE NOT EXISTS "
-                  f"(SELECT FROM pg_database WHERE datname = '{DATABASE}')\\gexec")
-        psql = [str(self.bin / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", pid_file["socket_dir"],
-                "-p", str(pid_file["port"]), "-U", USER, "-d", "postgres"]
+        create = f"SELECT 'CREATE DATABASE {DATABASE}' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{DATABASE}')\\gexec"
+        psql = [
+            str(self.bin / "psql"),
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            pid_file["socket_dir"],
+            "-p",
+            str(pid_file["port"]),
+            "-U",
+            USER,
+            "-d",
+            "postgres",
+        ]
         subprocess.run(psql, input=create, text=True, check=True, env=_client_environment(), stdout=subprocess.DEVNULL)
         return _database_url(pid_file)
 
@@ -193,12 +217,18 @@ class Server:
         cannot search."""
         for folder in reversed(path.resolve().parents):
             status = os.stat(folder)
-            if (status.st_mode & stat.S_IXOTH or (status.st_uid == self.account.pw_uid and status.st_mode & stat.S_IXUSR)
-                    or (status.st_gid == self.account.pw_gid and status.st_mode & stat.S_IXGRP)):
+            if (
+                status.st_mode & stat.S_IXOTH
+                or (status.st_uid == self.account.pw_uid and status.st_mode & stat.S_IXUSR)
+                or (status.st_gid == self.account.pw_gid and status.st_mode & stat.S_IXGRP)
+            ):
                 continue
             folder.chmod(stat.S_IMODE(status.st_mode) | stat.S_IXOTH)
-            print(f"var/postgres: gave others search permission (o+x) on {folder}, so that {SERVER_ACCOUNT}, "
-                  "the account PostgreSQL runs as under root, can reach its files", file=sys.stderr)
+            print(
+                f"var/postgres: gave others search permission (o+x) on {folder}, so that {SERVER_ACCOUNT}, "
+                "the account PostgreSQL runs as under root, can reach its files",
+                file=sys.stderr,
+            )
 
 
 def _binaries() -> Path:
@@ -277,8 +307,7 @@ def stop() -> int:
         try:
             fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            print("var/postgres: in use by a make target still running (make run, make test, ...): stop it first",
-                  file=sys.stderr)
+            print("var/postgres: in use by a make target still running (make run, make test, ...): stop it first", file=sys.stderr)
             return 1
         server.stop()
     return 0

@@ -1,5 +1,6 @@
 """Navigation by role, the home page's "what needs me" and the panels one app adds to another's detail page.
 Apps register their entries in ready()."""
+
 from collections.abc import Callable
 from dataclasses import dataclass
 

@@ -1,4 +1,5 @@
 """Roles of DOMAIN.md and what each may do. One table, read by views, the API and the tests."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -65,9 +66,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.INTEGRATOR: frozenset(_VIEW_ALL | {A.VIEW_INVOICES, A.VIEW_PAYMENTS, A.EXCHANGE_EDI}),
     Role.BUYER: frozenset(_VIEW_ALL | {A.MANAGE_PURCHASE_ORDERS, A.VIEW_INVOICES, A.MANAGE_PLANNING}),
     Role.RECEIVING: frozenset(_VIEW_ALL | {A.RECEIVE_GOODS}),
-    Role.ACCOUNTS_PAYABLE: frozenset(
-        _VIEW_ALL | {A.VIEW_INVOICES, A.VIEW_PAYMENTS, A.RUN_PAYMENTS, A.ANSWER_DISPUTES, A.VIEW_AUDIT}
-    ),
+    Role.ACCOUNTS_PAYABLE: frozenset(_VIEW_ALL | {A.VIEW_INVOICES, A.VIEW_PAYMENTS, A.RUN_PAYMENTS, A.ANSWER_DISPUTES, A.VIEW_AUDIT}),
     Role.RETAILER_ADMIN: frozenset(
         _VIEW_ALL
         | {A.MANAGE_PURCHASE_ORDERS, A.RECEIVE_GOODS, A.VIEW_INVOICES, A.VIEW_PAYMENTS, A.RUN_PAYMENTS}

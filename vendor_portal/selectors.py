@@ -7,11 +7,7 @@ from vendor_portal.services.approvals import APPROVAL_KINDS
 def approvals_waiting_for(*, user, scope):
     """Pending requests this person could check: in their scope, of kinds their role may approve, not their own."""
     kinds = [name for name, kind in APPROVAL_KINDS.items() if scope is not None and scope.can(kind.checker_action)]
-    return (
-        ApprovalRequest.objects.visible_to(scope)
-        .filter(status=ApprovalStatus.PENDING, kind__in=kinds)
-        .exclude(requested_by=user)
-    )
+    return ApprovalRequest.objects.visible_to(scope).filter(status=ApprovalStatus.PENDING, kind__in=kinds).exclude(requested_by=user)
 
 
 def audit_event_list(*, scope, filters: dict):

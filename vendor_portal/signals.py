@@ -1,4 +1,5 @@
 """Sign-in events belong in the audit trail too."""
+
 import logging
 
 from axes.signals import user_locked_out

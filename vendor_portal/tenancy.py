@@ -4,6 +4,7 @@ Every vendor-owned model uses VendorScopedQuerySet; every read goes through `vis
 (or `for_vendor(vendor)`), which returns nothing when the scope is missing: it fails closed.
 A Scope says who is asking: one vendor (perhaps limited to some marketplaces) or the retailer.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -223,7 +223,9 @@ def team(request):
         except PortalError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            messages.success(request, _("%(username)s was added and has been e-mailed a link to choose a password.") % {"username": form.cleaned_data["username"]})
+            messages.success(
+                request, _("%(username)s was added and has been e-mailed a link to choose a password.") % {"username": form.cleaned_data["username"]}
+            )
             return redirect("team")
     return render(request, "vendor_portal/team.html", {"members": _team_rows(vendor), "form": form})
 
@@ -232,10 +234,14 @@ def _team_rows(vendor) -> list[dict]:
     rows = []
     for user in vendor_members(vendor=vendor):
         marketplaces = member_marketplaces(user.vendor_memberships)
-        rows.append({
-            "user": user, "roles": [m.get_role_display() for m in user.vendor_memberships],
-            "marketplaces": marketplaces or [], "all_marketplaces": marketplaces is None,
-        })
+        rows.append(
+            {
+                "user": user,
+                "roles": [m.get_role_display() for m in user.vendor_memberships],
+                "marketplaces": marketplaces or [],
+                "all_marketplaces": marketplaces is None,
+            }
+        )
     return rows
 
 
@@ -256,10 +262,18 @@ def team_member(request, user_id):
         try:
             if "remove" in request.POST:
                 member_remove(vendor=vendor, user=member, actor=Actor.from_request(request))
-                messages.success(request, _("%(username)s no longer has access to %(vendor)s.") % {"username": member.username, "vendor": vendor.code})
+                messages.success(
+                    request, _("%(username)s no longer has access to %(vendor)s.") % {"username": member.username, "vendor": vendor.code}
+                )
                 return redirect("team")
             if form.is_valid():
-                member_update(vendor=vendor, user=member, roles=form.cleaned_data["roles"], marketplaces=form.cleaned_data["marketplaces"], actor=Actor.from_request(request))
+                member_update(
+                    vendor=vendor,
+                    user=member,
+                    roles=form.cleaned_data["roles"],
+                    marketplaces=form.cleaned_data["marketplaces"],
+                    actor=Actor.from_request(request),
+                )
                 messages.success(request, _("Roles of %(username)s updated.") % {"username": member.username})
                 return redirect("team")
         except PortalError as error:
@@ -279,8 +293,13 @@ def vendor_list(request):
         data = form.cleaned_data
         try:
             vendor = vendor_onboard(
-                code=data["code"], name=data["name"], gs1_company_prefix=data["gs1_company_prefix"], marketplaces=data["marketplaces"],
-                admin_username=data["admin_username"], admin_email=data["admin_email"], actor=Actor.from_request(request),
+                code=data["code"],
+                name=data["name"],
+                gs1_company_prefix=data["gs1_company_prefix"],
+                marketplaces=data["marketplaces"],
+                admin_username=data["admin_username"],
+                admin_email=data["admin_email"],
+                actor=Actor.from_request(request),
                 site_url=request.build_absolute_uri("/"),
             )
         except PortalError as error:

@@ -6,7 +6,8 @@ from .models import WebhookEvent
 
 class WebhookSubscriptionForm(forms.Form):
     url = forms.CharField(
-        label=_("URL"), max_length=500,
+        label=_("URL"),
+        max_length=500,
         help_text=_("An https:// address of your system; the portal POSTs signed JSON to it."),
         widget=forms.TextInput(attrs={"placeholder": "https://erp.example.com/portal-webhooks", "size": 60}),
     )

@@ -15,6 +15,7 @@ removes or changes the meaning of a field raises the version; adding a field doe
 Schema, for integrators generating types) are made from it, and the webhooks app subscribes to every event
 type it names.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -87,8 +88,12 @@ class Payload:
     def data(self, event: events.Event) -> dict:
         state, previous_state = self.states(event)
         return {
-            "object_type": self.object_type, "object_id": str(self.object_id(event)), "reference": self.reference(event),
-            "state": state or None, "previous_state": previous_state or None, "channel": event.channel,
+            "object_type": self.object_type,
+            "object_id": str(self.object_id(event)),
+            "reference": self.reference(event),
+            "state": state or None,
+            "previous_state": previous_state or None,
+            "channel": event.channel,
             **self.build(event),
         }
 
@@ -120,20 +125,35 @@ PROMOTION_FIELDS = (
 
 
 def _promotion(event, **more) -> dict:
-    return {"name": event.reference, "promotion_type": event.promotion_type, "marketplace": event.marketplace,
-            "start_date": event.start_date, "end_date": event.end_date, **more}
+    return {
+        "name": event.reference,
+        "promotion_type": event.promotion_type,
+        "marketplace": event.marketplace,
+        "start_date": event.start_date,
+        "end_date": event.end_date,
+        **more,
+    }
 
 
 def _promotion_payload(event: str, event_type, when: str, fields=(), build=_promotion) -> Payload:
     return Payload(
-        event=event, event_types=(event_type,), when=when, object_type="planning.promotion", fields=PROMOTION_FIELDS + fields,
-        build=build, reference=lambda e: e.reference, states=_states, object_id=lambda e: e.promotion_id,
+        event=event,
+        event_types=(event_type,),
+        when=when,
+        object_type="planning.promotion",
+        fields=PROMOTION_FIELDS + fields,
+        build=build,
+        reference=lambda e: e.reference,
+        states=_states,
+        object_id=lambda e: e.promotion_id,
     )
 
 
 PAYLOADS: tuple[Payload, ...] = (
     Payload(
-        event=WebhookEvent.PURCHASE_ORDER_CREATED, event_types=(events.PurchaseOrderCreated,), object_type="purchase_orders.purchaseorder",
+        event=WebhookEvent.PURCHASE_ORDER_CREATED,
+        event_types=(events.PurchaseOrderCreated,),
+        object_type="purchase_orders.purchaseorder",
         when=_("The buyer issued a purchase order (screens, API or bulk upload)."),
         fields=(
             PO_NUMBER,
@@ -142,33 +162,56 @@ PAYLOADS: tuple[Payload, ...] = (
             Field("ship_window_start", "string", _("The ship window."), format="date-time"),
             Field("ship_window_end", "string", _("The ship window's end."), format="date-time"),
         ),
-        build=lambda e: {"number": e.number, "marketplace": e.marketplace, "ship_to": e.ship_to,
-                         "ship_window_start": e.ship_window_start, "ship_window_end": e.ship_window_end},
-        reference=lambda e: e.number, states=lambda e: (e.state, None), object_id=lambda e: e.purchase_order_id,
+        build=lambda e: {
+            "number": e.number,
+            "marketplace": e.marketplace,
+            "ship_to": e.ship_to,
+            "ship_window_start": e.ship_window_start,
+            "ship_window_end": e.ship_window_end,
+        },
+        reference=lambda e: e.number,
+        states=lambda e: (e.state, None),
+        object_id=lambda e: e.purchase_order_id,
     ),
     Payload(
-        event=WebhookEvent.PURCHASE_ORDER_CHANGED, event_types=(events.PurchaseOrderChanged,), object_type="purchase_orders.purchaseorder",
-        when=_("The buyer changed a PO (quantities, dates, lines cancelled) or cancelled it, or the portal cancelled it unconfirmed "
-               "after its ship window."),
+        event=WebhookEvent.PURCHASE_ORDER_CHANGED,
+        event_types=(events.PurchaseOrderChanged,),
+        object_type="purchase_orders.purchaseorder",
+        when=_(
+            "The buyer changed a PO (quantities, dates, lines cancelled) or cancelled it, or the portal cancelled it unconfirmed "
+            "after its ship window."
+        ),
         fields=(
             PO_NUMBER,
             Field("cancelled", "boolean", _("True when the PO is cancelled (by the buyer, or by cancelling every line).")),
             Field("unconfirmed", "boolean", _("True when the portal cancelled it because it was not confirmed in time.")),
             Field("reason", "string", _("The buyer's reason for a cancellation (may be empty).")),
         ),
-        build=lambda e: {"number": e.number, "cancelled": isinstance(e, events.PurchaseOrderCancelled),
-                         "unconfirmed": getattr(e, "unconfirmed", False), "reason": getattr(e, "reason", "")},
-        reference=lambda e: e.number, states=_states, object_id=lambda e: e.purchase_order_id,
+        build=lambda e: {
+            "number": e.number,
+            "cancelled": isinstance(e, events.PurchaseOrderCancelled),
+            "unconfirmed": getattr(e, "unconfirmed", False),
+            "reason": getattr(e, "reason", ""),
+        },
+        reference=lambda e: e.number,
+        states=_states,
+        object_id=lambda e: e.purchase_order_id,
     ),
     Payload(
-        event=WebhookEvent.ACKNOWLEDGEMENT_PROCESSED, event_types=(events.PurchaseOrderAcknowledged,), object_type="purchase_orders.purchaseorder",
+        event=WebhookEvent.ACKNOWLEDGEMENT_PROCESSED,
+        event_types=(events.PurchaseOrderAcknowledged,),
+        object_type="purchase_orders.purchaseorder",
         when=_("The vendor's confirmation of a PO (screens, API, Amazon door or EDI 855) was recorded; each revision again."),
         fields=(PO_NUMBER, Field("revision", "integer", _("1 for the first confirmation, then 2, 3... for each revision."))),
         build=lambda e: {"number": e.number, "revision": e.revision},
-        reference=lambda e: e.number, states=_states, object_id=lambda e: e.purchase_order_id,
+        reference=lambda e: e.number,
+        states=_states,
+        object_id=lambda e: e.purchase_order_id,
     ),
     Payload(
-        event=WebhookEvent.ASN_ACCEPTED, event_types=(events.AsnSubmitted,), object_type="shipments.shipment",
+        event=WebhookEvent.ASN_ACCEPTED,
+        event_types=(events.AsnSubmitted,),
+        object_type="shipments.shipment",
         when=_("An ASN was submitted (asn_type Original) or replaced (asn_type Replace), through any door."),
         fields=(
             Field("shipment_identifier", "string", _("The ASN's identifier.")),
@@ -177,12 +220,21 @@ PAYLOADS: tuple[Payload, ...] = (
             Field("ship_to", "string", _("The code of the DC it ships to.")),
             Field("purchase_order_numbers", "array", _("The POs it ships units of."), items="string"),
         ),
-        build=lambda e: {"shipment_identifier": e.shipment_identifier, "asn_type": e.asn_type, "asn_revision": e.asn_revision,
-                         "ship_to": e.ship_to, "purchase_order_numbers": list(e.purchase_order_numbers)},
-        reference=lambda e: e.shipment_identifier, states=_states, object_id=lambda e: e.shipment_id,
+        build=lambda e: {
+            "shipment_identifier": e.shipment_identifier,
+            "asn_type": e.asn_type,
+            "asn_revision": e.asn_revision,
+            "ship_to": e.ship_to,
+            "purchase_order_numbers": list(e.purchase_order_numbers),
+        },
+        reference=lambda e: e.shipment_identifier,
+        states=_states,
+        object_id=lambda e: e.shipment_id,
     ),
     Payload(
-        event=WebhookEvent.RECEIPT_POSTED, event_types=(events.ReceiptPosted,), object_type="shipments.receipt",
+        event=WebhookEvent.RECEIPT_POSTED,
+        event_types=(events.ReceiptPosted,),
+        object_type="shipments.receipt",
         when=_("A DC booked a receipt (scanned cartons or counted lines) against one of the vendor's ASNs."),
         fields=(
             Field("shipment_id", "integer", _("The ASN's id.")),
@@ -192,15 +244,25 @@ PAYLOADS: tuple[Payload, ...] = (
             Field("units_damaged", "integer", _("Of which damaged.")),
             Field("purchase_order_line_ids", "array", _("The PO lines whose received quantities it changed."), items="integer"),
         ),
-        build=lambda e: {"shipment_id": e.shipment_id, "shipment_identifier": e.shipment_identifier, "shipment_state": e.shipment_state,
-                         "units_received": e.units_received, "units_damaged": e.units_damaged,
-                         "purchase_order_line_ids": list(e.purchase_order_line_ids)},
-        reference=lambda e: e.shipment_identifier, object_id=lambda e: e.receipt_id,
+        build=lambda e: {
+            "shipment_id": e.shipment_id,
+            "shipment_identifier": e.shipment_identifier,
+            "shipment_state": e.shipment_state,
+            "units_received": e.units_received,
+            "units_damaged": e.units_damaged,
+            "purchase_order_line_ids": list(e.purchase_order_line_ids),
+        },
+        reference=lambda e: e.shipment_identifier,
+        object_id=lambda e: e.receipt_id,
     ),
     Payload(
-        event=WebhookEvent.INVOICE_STATE_CHANGED, event_types=(events.InvoiceStateChanged,), object_type="invoicing.invoice",
-        when=_("An invoice or credit note was created as a draft or changed state: submitted, accepted, rejected, on hold, "
-               "approved for payment (by hand or by the 3-way match), paid."),
+        event=WebhookEvent.INVOICE_STATE_CHANGED,
+        event_types=(events.InvoiceStateChanged,),
+        object_type="invoicing.invoice",
+        when=_(
+            "An invoice or credit note was created as a draft or changed state: submitted, accepted, rejected, on hold, "
+            "approved for payment (by hand or by the 3-way match), paid."
+        ),
         fields=(
             Field("number", "string", _("The invoice (or credit note) number.")),
             Field("invoice_type", "string", _("Invoice or CreditNote."), enum=("Invoice", "CreditNote")),
@@ -209,12 +271,18 @@ PAYLOADS: tuple[Payload, ...] = (
             Field("reason", "string", _("Why: a rejection's or hold's reason, the payment run's number, \"3-way match\"; may be empty.")),
         ),
         build=lambda e: {"number": e.number, "invoice_type": e.invoice_type, "total": e.total, "currency": e.currency, "reason": e.reason},
-        reference=lambda e: e.number, states=_states, object_id=lambda e: e.invoice_id,
+        reference=lambda e: e.number,
+        states=_states,
+        object_id=lambda e: e.invoice_id,
     ),
     Payload(
-        event=WebhookEvent.DEDUCTION_RAISED, event_types=(events.DeductionRaised,), object_type="reconciliation.deduction",
-        when=_("A deduction was raised: a 3-way match claim (price or shortage), a chargeback, one accounts payable raised by hand, "
-               "or a reversal giving (part of) one back (kind reversal; after late receipts, a credit note or a dispute)."),
+        event=WebhookEvent.DEDUCTION_RAISED,
+        event_types=(events.DeductionRaised,),
+        object_type="reconciliation.deduction",
+        when=_(
+            "A deduction was raised: a 3-way match claim (price or shortage), a chargeback, one accounts payable raised by hand, "
+            "or a reversal giving (part of) one back (kind reversal; after late receipts, a credit note or a dispute)."
+        ),
         fields=(
             Field("kind", "string", _("price_claim, shortage_claim, chargeback, coop_allowance or reversal.")),
             Field("reason", "string", _("Why, as Vendor Central names it (e.g. SHORTAGES_IN_TRANSIT, late_receipt).")),
@@ -226,13 +294,25 @@ PAYLOADS: tuple[Payload, ...] = (
             Field("invoice_number", "string", _("That invoice's number (empty when none).")),
             Field("reverses_id", ("integer", "null"), _("For a reversal: the id of the deduction it reverses.")),
         ),
-        build=lambda e: {"kind": e.kind, "reason": e.reason, "variance_type": e.variance_type, "amount": e.amount, "currency": e.currency,
-                         "dispute_deadline": e.dispute_deadline, "invoice_id": e.invoice_id, "invoice_number": e.invoice_number,
-                         "reverses_id": e.reverses_id},
-        reference=lambda e: e.reference, states=lambda e: (e.status, None), object_id=lambda e: e.deduction_id,
+        build=lambda e: {
+            "kind": e.kind,
+            "reason": e.reason,
+            "variance_type": e.variance_type,
+            "amount": e.amount,
+            "currency": e.currency,
+            "dispute_deadline": e.dispute_deadline,
+            "invoice_id": e.invoice_id,
+            "invoice_number": e.invoice_number,
+            "reverses_id": e.reverses_id,
+        },
+        reference=lambda e: e.reference,
+        states=lambda e: (e.status, None),
+        object_id=lambda e: e.deduction_id,
     ),
     Payload(
-        event=WebhookEvent.DISPUTE_ANSWERED, event_types=(events.DisputeAnswered,), object_type="reconciliation.dispute",
+        event=WebhookEvent.DISPUTE_ANSWERED,
+        event_types=(events.DisputeAnswered,),
+        object_type="reconciliation.dispute",
         when=_("Accounts payable answered a dispute of a deduction: upheld, reversed, or partly reversed."),
         fields=(
             Field("outcome", "string", _("upheld, reversed or partly_reversed."), enum=("upheld", "reversed", "partly_reversed")),
@@ -242,12 +322,22 @@ PAYLOADS: tuple[Payload, ...] = (
             Field("currency", "string", _("ISO 4217 code.")),
             Field("reversal_id", ("integer", "null"), _("The reversal deduction raised for it, if any.")),
         ),
-        build=lambda e: {"outcome": e.outcome, "deduction_id": e.deduction_id, "deduction_reference": e.deduction_reference,
-                         "amount_reversed": e.amount_reversed, "currency": e.currency, "reversal_id": e.reversal_id},
-        reference=lambda e: f"{e.deduction_reference} #{e.number}", states=_states, object_id=lambda e: e.dispute_id,
+        build=lambda e: {
+            "outcome": e.outcome,
+            "deduction_id": e.deduction_id,
+            "deduction_reference": e.deduction_reference,
+            "amount_reversed": e.amount_reversed,
+            "currency": e.currency,
+            "reversal_id": e.reversal_id,
+        },
+        reference=lambda e: f"{e.deduction_reference} #{e.number}",
+        states=_states,
+        object_id=lambda e: e.dispute_id,
     ),
     Payload(
-        event=WebhookEvent.PAYMENT_SENT, event_types=(events.RemittancePaid,), object_type="reconciliation.remittance",
+        event=WebhookEvent.PAYMENT_SENT,
+        event_types=(events.RemittancePaid,),
+        object_type="reconciliation.remittance",
         when=_("A payment run paid the vendor: one event per remittance (vendor and marketplace)."),
         fields=(
             Field("number", "string", _("The remittance number (the payment's trace number).")),
@@ -260,13 +350,24 @@ PAYLOADS: tuple[Payload, ...] = (
             Field("credit_notes_total", "string", _("Credit notes netted."), pattern=AMOUNT),
             Field("net_amount", "string", _("What was paid: gross - deductions + reversals - discounts - credit notes."), pattern=AMOUNT),
         ),
-        build=lambda e: {"number": e.number, "pay_date": e.pay_date, "currency": e.currency, "gross_paid": e.gross_paid,
-                         "deductions_total": e.deductions_total, "reversals_total": e.reversals_total, "discounts_total": e.discounts_total,
-                         "credit_notes_total": e.credit_notes_total, "net_amount": e.net_amount},
-        reference=lambda e: e.number, object_id=lambda e: e.remittance_id,
+        build=lambda e: {
+            "number": e.number,
+            "pay_date": e.pay_date,
+            "currency": e.currency,
+            "gross_paid": e.gross_paid,
+            "deductions_total": e.deductions_total,
+            "reversals_total": e.reversals_total,
+            "discounts_total": e.discounts_total,
+            "credit_notes_total": e.credit_notes_total,
+            "net_amount": e.net_amount,
+        },
+        reference=lambda e: e.number,
+        object_id=lambda e: e.remittance_id,
     ),
     Payload(
-        event=WebhookEvent.FORECAST_PUBLISHED, event_types=(events.ForecastPublished,), object_type="planning.forecastpublication",
+        event=WebhookEvent.FORECAST_PUBLISHED,
+        event_types=(events.ForecastPublished,),
+        object_type="planning.forecastpublication",
         when=_("A buyer published a new version of the vendor's demand forecasts."),
         fields=(
             Field("version", "integer", _("1, 2, ... per vendor.")),
@@ -275,23 +376,37 @@ PAYLOADS: tuple[Payload, ...] = (
             Field("week_to", "string", _("Last week."), format="date"),
             Field("row_count", "integer", _("Product-weeks published.")),
         ),
-        build=lambda e: {"version": e.version, "marketplaces": list(e.marketplaces), "week_from": e.week_from, "week_to": e.week_to,
-                         "row_count": e.row_count},
-        reference=lambda e: f"{e.vendor_id} forecast v{e.version}", object_id=lambda e: e.publication_id,
+        build=lambda e: {
+            "version": e.version,
+            "marketplaces": list(e.marketplaces),
+            "week_from": e.week_from,
+            "week_to": e.week_to,
+            "row_count": e.row_count,
+        },
+        reference=lambda e: f"{e.vendor_id} forecast v{e.version}",
+        object_id=lambda e: e.publication_id,
     ),
     _promotion_payload(WebhookEvent.PROMOTION_SHARED, events.PromotionShared, _("The buyer shared a deal for the vendor to confirm.")),
     _promotion_payload(
-        WebhookEvent.PROMOTION_CONFIRMED, events.PromotionConfirmed, _("The vendor committed units to a deal, or revised its commitment."),
+        WebhookEvent.PROMOTION_CONFIRMED,
+        events.PromotionConfirmed,
+        _("The vendor committed units to a deal, or revised its commitment."),
         fields=(Field("confirmation_revision", "integer", _("1 for the first confirmation, then one more per revision.")),),
         build=lambda e: _promotion(e, confirmation_revision=e.confirmation_revision),
     ),
     _promotion_payload(
-        WebhookEvent.PROMOTION_DECLINED, events.PromotionDeclined, _("The vendor declined a deal."),
-        fields=(Field("reason", "string", _("The vendor's reason.")),), build=lambda e: _promotion(e, reason=e.reason),
+        WebhookEvent.PROMOTION_DECLINED,
+        events.PromotionDeclined,
+        _("The vendor declined a deal."),
+        fields=(Field("reason", "string", _("The vendor's reason.")),),
+        build=lambda e: _promotion(e, reason=e.reason),
     ),
     _promotion_payload(
-        WebhookEvent.PROMOTION_CANCELLED, events.PromotionCancelled, _("The buyer cancelled a deal the vendor had been shown."),
-        fields=(Field("reason", "string", _("The buyer's reason (may be empty).")),), build=lambda e: _promotion(e, reason=e.reason),
+        WebhookEvent.PROMOTION_CANCELLED,
+        events.PromotionCancelled,
+        _("The buyer cancelled a deal the vendor had been shown."),
+        fields=(Field("reason", "string", _("The buyer's reason (may be empty).")),),
+        build=lambda e: _promotion(e, reason=e.reason),
     ),
 )
 BY_EVENT = {payload.event: payload for payload in PAYLOADS}

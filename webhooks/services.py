@@ -6,6 +6,7 @@ delivery per event and subscription listening to it (an outbox: it commits or ro
 Deliveries leave only after the commit. A worker sends each attempt (`webhook_delivery_attempt`), and a
 beat job (`webhook_deliveries_due`) picks up retries and attempts whose worker died.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -132,16 +133,28 @@ def webhook_subscription_create(
     secret = _new_secret()
     with transaction.atomic():
         subscription = WebhookSubscription.objects.create(
-            vendor=vendor, url=url, events=events, description=(description or "").strip(), secret=secret,
-            secret_set_at=timezone.now(), is_active=is_active, created_by=actor.user,
+            vendor=vendor,
+            url=url,
+            events=events,
+            description=(description or "").strip(),
+            secret=secret,
+            secret_set_at=timezone.now(),
+            is_active=is_active,
+            created_by=actor.user,
         )
         audit_record(actor=actor, action="webhook_subscription.create", obj=subscription, after=snapshot(subscription, AUDITED_FIELDS))
     return subscription, secret
 
 
 def webhook_subscription_update(
-    *, scope, subscription_id: int, actor: Actor, url: str | None = None, events: list[str] | None = None,
-    description: str | None = None, is_active: bool | None = None,
+    *,
+    scope,
+    subscription_id: int,
+    actor: Actor,
+    url: str | None = None,
+    events: list[str] | None = None,
+    description: str | None = None,
+    is_active: bool | None = None,
 ) -> WebhookSubscription:
     changes = {}
     if url is not None:
@@ -173,16 +186,15 @@ def webhook_subscription_delete(*, scope, subscription_id: int, actor: Actor) ->
         subscription.delete()
 
 
-def webhook_subscription_rotate_secret(
-    *, scope, subscription_id: int, actor: Actor, keep_old_for_hours: int = 0
-) -> tuple[WebhookSubscription, str]:
+def webhook_subscription_rotate_secret(*, scope, subscription_id: int, actor: Actor, keep_old_for_hours: int = 0) -> tuple[WebhookSubscription, str]:
     """Replace the secret and return the new one, shown only this once. With `keep_old_for_hours` (up to 72)
     the old secret keeps signing deliveries, as a second signature, for that long: receivers switch over
     without refusing any. Without it (a leaked secret) the old one stops at once, and so does any earlier
     secret still in its rollover."""
     if not isinstance(keep_old_for_hours, int) or isinstance(keep_old_for_hours, bool) or not 0 <= keep_old_for_hours <= MAX_ROLLOVER_HOURS:
         raise DomainValidationError(
-            _("Keep the old secret for 0 to %(max)s hours.") % {"max": MAX_ROLLOVER_HOURS}, field="keep_old_for_hours",
+            _("Keep the old secret for 0 to %(max)s hours.") % {"max": MAX_ROLLOVER_HOURS},
+            field="keep_old_for_hours",
         )
     with transaction.atomic():
         subscription = _locked_subscription(scope, subscription_id)
@@ -196,7 +208,9 @@ def webhook_subscription_rotate_secret(
         subscription.secret = _new_secret()
         subscription.secret_set_at = now
         subscription.save(update_fields=["secret", "secret_set_at", "previous_secret", "previous_secret_until", "updated_at"])
-        audit_record(actor=actor, action="webhook_subscription.rotate_secret", obj=subscription, before=before, after=snapshot(subscription, AUDITED_FIELDS))
+        audit_record(
+            actor=actor, action="webhook_subscription.rotate_secret", obj=subscription, before=before, after=snapshot(subscription, AUDITED_FIELDS)
+        )
     return subscription, subscription.secret
 
 
@@ -208,7 +222,9 @@ def webhook_subscription_ping(*, scope, subscription_id: int, actor: Actor) -> W
             raise InvalidTransitionError(_("This subscription is inactive: activate it to send a test event."))
         data = {"subscription": subscription.pk, "message": "Test event from the Vendor Portal."}
         [delivery] = _create_deliveries([subscription], vendor=subscription.vendor, event=PING_EVENT, data=data)
-        audit_record(actor=actor, action="webhook_subscription.ping", obj=subscription, after={"delivery": delivery.pk, "event_id": delivery.event_id})
+        audit_record(
+            actor=actor, action="webhook_subscription.ping", obj=subscription, after={"delivery": delivery.pk, "event_id": delivery.event_id}
+        )
     return delivery
 
 
@@ -230,7 +246,8 @@ def webhook_deliveries_for_events(batch: list[domain_events.Event]) -> list[Webh
     listening: dict[int, list[int]] = {}
     codes: dict[int, str] = {}
     for subscription_id, vendor_id, code, subscribed in (
-        WebhookSubscription.objects.filter(vendor_id__in=vendor_ids, is_active=True).order_by("pk")
+        WebhookSubscription.objects.filter(vendor_id__in=vendor_ids, is_active=True)
+        .order_by("pk")
         .values_list("pk", "vendor_id", "vendor__code", "events")
     ):
         if payload.event in (subscribed or []):
@@ -247,11 +264,18 @@ def webhook_deliveries_for_events(batch: list[domain_events.Event]) -> list[Webh
             continue
         event_id = uuid.uuid4()
         # An event's fields are plain values (vendor_portal/events.py): its data is JSON as it is.
-        body = {"id": str(event_id), "event": payload.event, "version": payloads.VERSION, "created_at": created_at,
-                "vendor": codes[event.vendor_id], "data": payload.data(event)}
+        body = {
+            "id": str(event_id),
+            "event": payload.event,
+            "version": payloads.VERSION,
+            "created_at": created_at,
+            "vendor": codes[event.vendor_id],
+            "data": payload.data(event),
+        }
         deliveries.extend(
-            WebhookDelivery(subscription_id=subscription_id, vendor_id=event.vendor_id, event=payload.event, event_id=event_id, payload=body,
-                            next_attempt_at=now)
+            WebhookDelivery(
+                subscription_id=subscription_id, vendor_id=event.vendor_id, event=payload.event, event_id=event_id, payload=body, next_attempt_at=now
+            )
             for subscription_id in subscription_ids
         )
     deliveries = WebhookDelivery.objects.bulk_create(deliveries, batch_size=DELIVERY_BATCH)
@@ -280,8 +304,14 @@ def webhook_emit(*, vendor, event: str, data: dict) -> list[WebhookDelivery]:
 def _create_deliveries(subscriptions, *, vendor, event: str, data: dict) -> list[WebhookDelivery]:
     now = timezone.now()
     event_id = uuid.uuid4()
-    payload = {"id": str(event_id), "event": event, "version": payloads.VERSION, "created_at": now.isoformat(), "vendor": vendor.code,
-               "data": to_jsonable(data)}
+    payload = {
+        "id": str(event_id),
+        "event": event,
+        "version": payloads.VERSION,
+        "created_at": now.isoformat(),
+        "vendor": vendor.code,
+        "data": to_jsonable(data),
+    }
     deliveries = WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(subscription=subscription, vendor=vendor, event=event, event_id=event_id, payload=payload, next_attempt_at=now)
@@ -315,11 +345,18 @@ def webhook_delivery_resend(*, scope, delivery_id: int, actor: Actor) -> Webhook
         if not subscription.is_active:
             raise InvalidTransitionError(_("This subscription is inactive: activate it before resending."))
         resend = WebhookDelivery.objects.create(
-            subscription=subscription, vendor_id=original.vendor_id, event=original.event, event_id=original.event_id,
-            payload=original.payload, next_attempt_at=timezone.now(), resend_of=original,
+            subscription=subscription,
+            vendor_id=original.vendor_id,
+            event=original.event,
+            event_id=original.event_id,
+            payload=original.payload,
+            next_attempt_at=timezone.now(),
+            resend_of=original,
         )
         audit_record(
-            actor=actor, action="webhook_delivery.resend", obj=resend,
+            actor=actor,
+            action="webhook_delivery.resend",
+            obj=resend,
             after={"resend_of": original.pk, "event": original.event, "event_id": original.event_id, "subscription": subscription.pk},
         )
         _deliver_on_commit([resend.pk])

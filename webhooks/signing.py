@@ -5,6 +5,7 @@ Each delivery carries `X-Portal-Timestamp: <unix seconds>` and `X-Portal-Signatu
 recomputes it over the raw bytes it received (before parsing the JSON), compares in constant time and
 refuses timestamps more than five minutes away, so a captured request cannot be replayed later.
 """
+
 import hashlib
 import hmac
 import time

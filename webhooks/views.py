@@ -1,4 +1,5 @@
 """/settings/webhooks/: a vendor admin's webhook subscriptions, their delivery logs and resends."""
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -31,8 +32,11 @@ def webhook_list(request):
     if request.method == "POST" and form.is_valid():
         try:
             created, secret = services.webhook_subscription_create(
-                vendor=request.scope.vendor, url=form.cleaned_data["url"], events=form.cleaned_data["events"],
-                description=form.cleaned_data["description"], actor=Actor.from_request(request),
+                vendor=request.scope.vendor,
+                url=form.cleaned_data["url"],
+                events=form.cleaned_data["events"],
+                description=form.cleaned_data["description"],
+                actor=Actor.from_request(request),
             )
         except PortalError as error:
             _form_errors(form, error)
@@ -53,8 +57,13 @@ def _detail(request, subscription, *, form=None, secret=None):
     page = Paginator(deliveries, DELIVERIES_PER_PAGE).get_page(request.GET.get("page"))
     events = AuditEvent.objects.visible_to(request.scope).for_object(subscription)[:50]
     context = {
-        "subscription": subscription, "form": form, "secret": secret, "page": page, "events": events,
-        "statuses": DeliveryStatus.choices, "wanted_status": wanted,
+        "subscription": subscription,
+        "form": form,
+        "secret": secret,
+        "page": page,
+        "events": events,
+        "statuses": DeliveryStatus.choices,
+        "wanted_status": wanted,
     }
     return render(request, "webhooks/webhook_detail.html", context)
 
@@ -68,8 +77,12 @@ def webhook_detail(request, pk):
     if form.is_valid():
         try:
             services.webhook_subscription_update(
-                scope=request.scope, subscription_id=subscription.pk, actor=Actor.from_request(request),
-                url=form.cleaned_data["url"], events=form.cleaned_data["events"], description=form.cleaned_data["description"],
+                scope=request.scope,
+                subscription_id=subscription.pk,
+                actor=Actor.from_request(request),
+                url=form.cleaned_data["url"],
+                events=form.cleaned_data["events"],
+                description=form.cleaned_data["description"],
             )
         except PortalError as error:
             _form_errors(form, error)
@@ -85,11 +98,15 @@ def webhook_set_active(request, pk):
     subscription = get_visible_or_404(WebhookSubscription, request.scope, pk=pk)
     activate = request.POST.get("active") == "1"
     try:
-        services.webhook_subscription_update(scope=request.scope, subscription_id=subscription.pk, is_active=activate, actor=Actor.from_request(request))
+        services.webhook_subscription_update(
+            scope=request.scope, subscription_id=subscription.pk, is_active=activate, actor=Actor.from_request(request)
+        )
     except PortalError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Subscription activated.") if activate else _("Subscription deactivated: nothing is sent to it until you activate it again."))
+        messages.success(
+            request, _("Subscription activated.") if activate else _("Subscription deactivated: nothing is sent to it until you activate it again.")
+        )
     return redirect("webhook_detail", pk=subscription.pk)
 
 
@@ -100,7 +117,9 @@ def webhook_rotate_secret(request, pk):
     hours = request.POST.get("keep_old_for_hours", "0")
     try:
         subscription, secret = services.webhook_subscription_rotate_secret(
-            scope=request.scope, subscription_id=subscription.pk, actor=Actor.from_request(request),
+            scope=request.scope,
+            subscription_id=subscription.pk,
+            actor=Actor.from_request(request),
             keep_old_for_hours=int(hours) if hours.isdigit() else -1,
         )
     except DomainValidationError as error:

@@ -1,4 +1,5 @@
 """GetShipmentDetails and GetShipmentLabels: the vendor's shipments filtered and read with keyset pagination."""
+
 from __future__ import annotations
 
 import datetime
@@ -64,9 +65,12 @@ def _keyset(queryset, *, field_name: str, limit: int, sort_order: str, after, li
 def _with_contents(queryset):
     return queryset.select_related("vendor", "ship_to", "ship_from").prefetch_related(
         Prefetch("lines", queryset=ShipmentLine.objects.select_related("purchase_order_line__purchase_order").order_by("pk")),
-        Prefetch("cartons", queryset=Carton.objects.order_by("index").prefetch_related(
-            Prefetch("items", queryset=CartonItem.objects.select_related("shipment_line__purchase_order_line__purchase_order").order_by("pk"))
-        )),
+        Prefetch(
+            "cartons",
+            queryset=Carton.objects.order_by("index").prefetch_related(
+                Prefetch("items", queryset=CartonItem.objects.select_related("shipment_line__purchase_order_line__purchase_order").order_by("pk"))
+            ),
+        ),
         "pallets",
     )
 
@@ -93,7 +97,9 @@ def shipment_page(*, scope, query) -> Page:
     queryset = _range(params, queryset, "ship_date", "shippedAfter", "shippedBefore", dates=True)
     queryset = _range(params, queryset, "estimated_arrival", "estimatedDeliveryAfter", "estimatedDeliveryBefore", dates=True)
     queryset = _range(params, queryset, "received_at", "shipmentDeliveryAfter", "shipmentDeliveryBefore")
-    queryset = _nothing_matches(params, queryset, "requestedPickUpAfter", "requestedPickUpBefore", "scheduledPickUpAfter", "scheduledPickUpBefore", "buyerReferenceNumber")
+    queryset = _nothing_matches(
+        params, queryset, "requestedPickUpAfter", "requestedPickUpBefore", "scheduledPickUpAfter", "scheduledPickUpBefore", "buyerReferenceNumber"
+    )
     status = params.choice("currentShipmentStatus", ["Created", "TransportationRequested", "CarrierAssigned", "Shipped"])
     identifier = params.text("vendorShipmentIdentifier")
     buyer_warehouse = params.text("buyerWarehouseCode")

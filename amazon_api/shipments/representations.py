@@ -1,5 +1,6 @@
 """Shipments in Amazon's shapes: a Shipment for GetShipmentDetails, and for GetShipmentLabels a
 TransportLabel carrying the portal's carton and pallet labels (one PDF, base64), whoever built the shipment."""
+
 from __future__ import annotations
 
 import base64
@@ -28,8 +29,13 @@ def _party(code: str, place) -> dict:
     if place is not None and place.line1 and place.country_code:
         party["address"] = _compact(
             {
-                "name": place.name or code, "addressLine1": place.line1, "addressLine2": place.line2, "city": place.city,
-                "stateOrRegion": place.state_or_region, "postalCode": place.postal_code, "countryCode": place.country_code,
+                "name": place.name or code,
+                "addressLine1": place.line1,
+                "addressLine2": place.line2,
+                "city": place.city,
+                "stateOrRegion": place.state_or_region,
+                "postalCode": place.postal_code,
+                "countryCode": place.country_code,
             }
         )
     return party
@@ -60,13 +66,22 @@ def shipment_representation(shipment: Shipment, *, codes: dict) -> dict:
         po = po_line.purchase_order
         order = orders.setdefault(
             po.number,
-            {"purchaseOrderNumber": po.number, "purchaseOrderDate": amazon_datetime(po.order_date), "shipWindow": amazon_window(po.ship_window_start, po.ship_window_end), "items": []},
+            {
+                "purchaseOrderNumber": po.number,
+                "purchaseOrderDate": amazon_datetime(po.order_date),
+                "shipWindow": amazon_window(po.ship_window_start, po.ship_window_end),
+                "items": [],
+            },
         )
         order["items"].append(
-            _compact({
-                "itemSequenceNumber": str(po_line.sequence), "buyerProductIdentifier": po_line.asin, "vendorProductIdentifier": po_line.vendor_sku,
-                "shippedQuantity": item_quantity(line.quantity, po_line),
-            })
+            _compact(
+                {
+                    "itemSequenceNumber": str(po_line.sequence),
+                    "buyerProductIdentifier": po_line.asin,
+                    "vendorProductIdentifier": po_line.vendor_sku,
+                    "shippedQuantity": item_quantity(line.quantity, po_line),
+                }
+            )
         )
     cartons = list(shipment.cartons.all())
     pallets = list(shipment.pallets.all())
@@ -76,37 +91,49 @@ def shipment_representation(shipment: Shipment, *, codes: dict) -> dict:
         if carton.pallet_id:
             on_pallet[carton.pallet_id].append(str(carton.index))
         containers.append(
-            _compact({
-                "containerType": "carton", "containerSequenceNumber": str(carton.index),
-                "containerIdentifiers": [{"containerIdentificationType": "SSCC", "containerIdentificationNumber": carton.sscc}],
-                "trackingNumber": carton.tracking_number,
-                "packedItems": [
-                    {
-                        "itemSequenceNumber": str(item.shipment_line.purchase_order_line.sequence),
-                        "buyerProductIdentifier": item.shipment_line.purchase_order_line.asin,
-                        "vendorProductIdentifier": item.shipment_line.purchase_order_line.vendor_sku,
-                        "packedQuantity": item_quantity(item.quantity, item.shipment_line.purchase_order_line),
-                        "itemDetails": {"purchaseOrderNumber": item.shipment_line.purchase_order_line.purchase_order.number},
-                    }
-                    for item in carton.items.all()
-                ],
-            })
+            _compact(
+                {
+                    "containerType": "carton",
+                    "containerSequenceNumber": str(carton.index),
+                    "containerIdentifiers": [{"containerIdentificationType": "SSCC", "containerIdentificationNumber": carton.sscc}],
+                    "trackingNumber": carton.tracking_number,
+                    "packedItems": [
+                        {
+                            "itemSequenceNumber": str(item.shipment_line.purchase_order_line.sequence),
+                            "buyerProductIdentifier": item.shipment_line.purchase_order_line.asin,
+                            "vendorProductIdentifier": item.shipment_line.purchase_order_line.vendor_sku,
+                            "packedQuantity": item_quantity(item.quantity, item.shipment_line.purchase_order_line),
+                            "itemDetails": {"purchaseOrderNumber": item.shipment_line.purchase_order_line.purchase_order.number},
+                        }
+                        for item in carton.items.all()
+                    ],
+                }
+            )
         )
     for pallet in pallets:
         inner = on_pallet.get(pallet.pk, [])
         containers.append(
-            _compact({
-                "containerType": "pallet", "containerSequenceNumber": f"P{pallet.index}",
-                "containerIdentifiers": [{"containerIdentificationType": "SSCC", "containerIdentificationNumber": pallet.sscc}],
-                "innerContainersDetails": {"containerCount": len(inner), "containerSequenceNumbers": [{"containerSequenceNumber": n} for n in inner]},
-            })
+            _compact(
+                {
+                    "containerType": "pallet",
+                    "containerSequenceNumber": f"P{pallet.index}",
+                    "containerIdentifiers": [{"containerIdentificationType": "SSCC", "containerIdentificationNumber": pallet.sscc}],
+                    "innerContainersDetails": {
+                        "containerCount": len(inner),
+                        "containerSequenceNumbers": [{"containerSequenceNumber": n} for n in inner],
+                    },
+                }
+            )
         )
     transport = _compact(
         {
-            "shipMode": AMAZON_SHIP_MODES.get(shipment.transport_mode), "transportationMode": AMAZON_TRANSPORT_METHODS.get(shipment.transport_method),
-            "shippedDate": amazon_datetime(_midnight(shipment.ship_date)), "estimatedDeliveryDate": amazon_datetime(_midnight(shipment.estimated_arrival)),
+            "shipMode": AMAZON_SHIP_MODES.get(shipment.transport_mode),
+            "transportationMode": AMAZON_TRANSPORT_METHODS.get(shipment.transport_method),
+            "shippedDate": amazon_datetime(_midnight(shipment.ship_date)),
+            "estimatedDeliveryDate": amazon_datetime(_midnight(shipment.estimated_arrival)),
             "shipmentDeliveryDate": amazon_datetime(shipment.received_at),
-            "carrierDetails": _compact({"name": shipment.carrier_name, "code": shipment.carrier_scac, "shipmentReferenceNumber": shipment.pro_number}) or None,
+            "carrierDetails": _compact({"name": shipment.carrier_name, "code": shipment.carrier_scac, "shipmentReferenceNumber": shipment.pro_number})
+            or None,
             "billOfLadingNumber": shipment.bol_number,
         }
     )
@@ -151,20 +178,27 @@ def transport_labels(shipments, *, scope, actor, codes: dict) -> tuple[list[dict
         out.append(
             {
                 "labelCreateDateTime": amazon_datetime(shipment.submitted_at),
-                "shipmentInformation": _compact({
-                    "vendorDetails": {"sellingParty": _selling_party(shipment, codes), "vendorShipmentIdentifier": shipment.shipment_identifier},
-                    "shipToParty": _party(shipment.ship_to.code, shipment.ship_to),
-                    "shipFromParty": _party(shipment.ship_from.code, shipment.ship_from) if shipment.ship_from else None,
-                    "warehouseId": shipment.ship_from.code if shipment.ship_from else None,
-                    "masterTrackingId": shipment.pro_number or shipment.bol_number,
-                    "totalLabelCount": count,
-                    "shipMode": "SmallParcel" if shipment.transport_mode == TransportMode.SMALL_PARCEL else "LTL",
-                }),
+                "shipmentInformation": _compact(
+                    {
+                        "vendorDetails": {"sellingParty": _selling_party(shipment, codes), "vendorShipmentIdentifier": shipment.shipment_identifier},
+                        "shipToParty": _party(shipment.ship_to.code, shipment.ship_to),
+                        "shipFromParty": _party(shipment.ship_from.code, shipment.ship_from) if shipment.ship_from else None,
+                        "warehouseId": shipment.ship_from.code if shipment.ship_from else None,
+                        "masterTrackingId": shipment.pro_number or shipment.bol_number,
+                        "totalLabelCount": count,
+                        "shipMode": "SmallParcel" if shipment.transport_mode == TransportMode.SMALL_PARCEL else "LTL",
+                    }
+                ),
                 "labelData": [
-                    _compact({
-                        "labelSequenceNumber": 1, "labelFormat": "PDF", "carrierCode": shipment.carrier_scac,
-                        "trackingId": shipment.pro_number or shipment.bol_number, "label": encoded,
-                    })
+                    _compact(
+                        {
+                            "labelSequenceNumber": 1,
+                            "labelFormat": "PDF",
+                            "carrierCode": shipment.carrier_scac,
+                            "trackingId": shipment.pro_number or shipment.bol_number,
+                            "label": encoded,
+                        }
+                    )
                 ],
             }
         )

@@ -9,6 +9,7 @@ code in the DC's marketplace, `itemReference` and `cartonReferenceNumbers` resol
 payload, the shipped date-time has passed. Every refusal names the shipment, the PO and item when there
 is one, the rule and the field.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -76,7 +77,13 @@ def shipments_submit_errors(body) -> list[FieldError]:
 
 # In the worker: one payload item onto the service ------------------------------------------------
 def shipment_error(*, code: str, message: str, identifier: str, rule: str, field: str, number: str | None = None, sequence=None) -> dict:
-    details = [("shipmentIdentifier", identifier), ("purchaseOrderNumber", number), ("itemSequenceNumber", sequence), ("rule", rule), ("field", field)]
+    details = [
+        ("shipmentIdentifier", identifier),
+        ("purchaseOrderNumber", number),
+        ("itemSequenceNumber", sequence),
+        ("rule", rule),
+        ("field", field),
+    ]
     return {"code": code, "message": message, "details": "; ".join(f"{key}={value}" for key, value in details if value not in (None, ""))}
 
 
@@ -104,11 +111,16 @@ class _Mapped:
     def refuse(self, rule: str, path: str, message: str, *, number: str | None = None, sequence=None, code: str = "InvalidInput") -> None:
         if number is not None and sequence is not None:
             text = _("Shipment %(id)s, purchase order %(number)s, item %(sequence)s: %(problem)s") % {
-                "id": self.identifier, "number": number, "sequence": sequence, "problem": message,
+                "id": self.identifier,
+                "number": number,
+                "sequence": sequence,
+                "problem": message,
             }
         else:
             text = _("Shipment %(id)s: %(problem)s") % {"id": self.identifier, "problem": message}
-        self.errors.append(shipment_error(code=code, message=text, identifier=self.identifier, rule=rule, field=path, number=number, sequence=sequence))
+        self.errors.append(
+            shipment_error(code=code, message=text, identifier=self.identifier, rule=rule, field=path, number=number, sequence=sequence)
+        )
 
 
 def _sscc(mapped: _Mapped, identifiers, path: str) -> str:
@@ -128,12 +140,17 @@ def _check_parties(mapped: _Mapped, scope, given: dict, where: str) -> Warehouse
     dc_code = (given.get("shipToParty") or {}).get("partyId", "")
     warehouse = Warehouse.objects.filter(code=dc_code).first()
     if warehouse is None:
-        mapped.refuse("unknown_dc", f"{where}.shipToParty.partyId", _("shipToParty must be the code of the DC the goods ship to; %(code)s is not one.") % {"code": dc_code})
+        mapped.refuse(
+            "unknown_dc",
+            f"{where}.shipToParty.partyId",
+            _("shipToParty must be the code of the DC the goods ship to; %(code)s is not one.") % {"code": dc_code},
+        )
         return None
     expected = _selling_party_code(scope.vendor, warehouse)
     if (given.get("sellingParty") or {}).get("partyId") != expected:
         mapped.refuse(
-            "selling_party_mismatch", f"{where}.sellingParty.partyId",
+            "selling_party_mismatch",
+            f"{where}.sellingParty.partyId",
             _("sellingParty must be your vendor code in the DC's marketplace (%(code)s).") % {"code": expected},
         )
     return warehouse
@@ -157,8 +174,15 @@ def _shipped_item(given: dict, *, number, sequence, asin, sku, quantity_key: str
     at.fields.setdefault("quantity", f"{at.path}.{quantity_key}")
     at.fields.setdefault("unit_of_measure", f"{at.path}.{quantity_key}")
     return ShipPlanLine(
-        None, quantity.get("amount"), ref=at, purchase_order_number=number or "", sequence=sequence, asin=asin or "", vendor_sku=sku or "",
-        unit_of_measure=quantity.get("unitOfMeasure") or "", unit_size=quantity.get("unitSize"),
+        None,
+        quantity.get("amount"),
+        ref=at,
+        purchase_order_number=number or "",
+        sequence=sequence,
+        asin=asin or "",
+        vendor_sku=sku or "",
+        unit_of_measure=quantity.get("unitOfMeasure") or "",
+        unit_size=quantity.get("unitSize"),
     )
 
 
@@ -192,10 +216,24 @@ def map_confirmation(confirmation: dict, *, scope, where: str) -> _Mapped:
         path = f"{where}.shippedItems[{i}]"
         reference = str(item.get("itemSequenceNumber"))
         number = (item.get("itemDetails") or {}).get("purchaseOrderNumber")
-        at = _At(path, {"purchase_order_number": f"{path}.itemDetails.purchaseOrderNumber", "asin": f"{path}.amazonProductIdentifier",
-                        "vendor_sku": f"{path}.vendorProductIdentifier"}, number=number, sequence=item.get("itemSequenceNumber"))
+        at = _At(
+            path,
+            {
+                "purchase_order_number": f"{path}.itemDetails.purchaseOrderNumber",
+                "asin": f"{path}.amazonProductIdentifier",
+                "vendor_sku": f"{path}.vendorProductIdentifier",
+            },
+            number=number,
+            sequence=item.get("itemSequenceNumber"),
+        )
         if reference in references:
-            mapped.refuse("item_reference_duplicate", f"{path}.itemSequenceNumber", _("itemSequenceNumber %(ref)s is given twice.") % {"ref": reference}, number=number, sequence=reference)
+            mapped.refuse(
+                "item_reference_duplicate",
+                f"{path}.itemSequenceNumber",
+                _("itemSequenceNumber %(ref)s is given twice.") % {"ref": reference},
+                number=number,
+                sequence=reference,
+            )
             continue
         asin, sku = item.get("amazonProductIdentifier"), item.get("vendorProductIdentifier")
         # itemSequenceNumber numbers the items of this shipment: the PO's line is named by the product, by the sequence only without one.
@@ -215,7 +253,8 @@ def map_confirmation(confirmation: dict, *, scope, where: str) -> _Mapped:
             naming = references.get(str(content.get("itemReference")))
             if naming is None:
                 mapped.refuse(
-                    "item_reference_unknown", f"{path}.items[{k}].itemReference",
+                    "item_reference_unknown",
+                    f"{path}.items[{k}].itemReference",
                     _("itemReference %(ref)s names no item of shippedItems.") % {"ref": content.get("itemReference")},
                 )
                 continue
@@ -228,10 +267,16 @@ def map_confirmation(confirmation: dict, *, scope, where: str) -> _Mapped:
         path = f"{where}.pallets[{p}]"
         sscc = _sscc(mapped, pallet.get("palletIdentifiers"), f"{path}.palletIdentifiers")
         if pallet.get("items"):
-            mapped.refuse("pallet_items_not_supported", f"{path}.items", _("list what a pallet carries as cartons (with their SSCCs) and reference them in cartonReferenceDetails."))
+            mapped.refuse(
+                "pallet_items_not_supported",
+                f"{path}.items",
+                _("list what a pallet carries as cartons (with their SSCCs) and reference them in cartonReferenceDetails."),
+            )
         references_given = (pallet.get("cartonReferenceDetails") or {}).get("cartonReferenceNumbers") or []
         positions = _pallet_cartons(mapped, references_given, carton_positions, f"{path}.cartonReferenceDetails.cartonReferenceNumbers")
-        pallets.append(ConfirmedPallet(sscc=sscc, cartons=positions, ref=_container(path, sscc=".palletIdentifiers", cartons=".cartonReferenceDetails")))
+        pallets.append(
+            ConfirmedPallet(sscc=sscc, cartons=positions, ref=_container(path, sscc=".palletIdentifiers", cartons=".cartonReferenceDetails"))
+        )
     mode = confirmation.get("shipmentType")
     if mapped.errors or warehouse is None:
         return mapped
@@ -268,11 +313,24 @@ def map_shipment(shipment: dict, *, scope, where: str) -> _Mapped:
         number = order.get("purchaseOrderNumber")
         for i, item in enumerate(order.get("items") or []):
             path = f"{where}.purchaseOrders[{o}].items[{i}]"
-            at = _At(path, {"purchase_order_number": f"{where}.purchaseOrders[{o}].purchaseOrderNumber", "asin": f"{path}.buyerProductIdentifier",
-                            "vendor_sku": f"{path}.vendorProductIdentifier", "sequence": f"{path}.itemSequenceNumber"},
-                     number=number, sequence=item.get("itemSequenceNumber"))
+            at = _At(
+                path,
+                {
+                    "purchase_order_number": f"{where}.purchaseOrders[{o}].purchaseOrderNumber",
+                    "asin": f"{path}.buyerProductIdentifier",
+                    "vendor_sku": f"{path}.vendorProductIdentifier",
+                    "sequence": f"{path}.itemSequenceNumber",
+                },
+                number=number,
+                sequence=item.get("itemSequenceNumber"),
+            )
             # Here itemSequenceNumber is the PO's: it names the line, the product identifiers must be its.
-            naming = {"number": number, "sequence": _sequence(item.get("itemSequenceNumber")), "asin": item.get("buyerProductIdentifier"), "sku": item.get("vendorProductIdentifier")}
+            naming = {
+                "number": number,
+                "sequence": _sequence(item.get("itemSequenceNumber")),
+                "asin": item.get("buyerProductIdentifier"),
+                "sku": item.get("vendorProductIdentifier"),
+            }
             by_reference[(number, str(item.get("itemSequenceNumber")))] = naming
             lines.append(_shipped_item(item, quantity_key="shippedQuantity", at=at, **naming))
     only_po = orders[0].get("purchaseOrderNumber") if len(orders) == 1 else None
@@ -290,8 +348,10 @@ def map_shipment(shipment: dict, *, scope, where: str) -> _Mapped:
             naming = by_reference.get((number, str(content.get("itemSequenceNumber"))))
             if naming is None:
                 mapped.refuse(
-                    "item_reference_unknown", f"{path}.packedItems[{k}]",
-                    _("the packed item (purchase order %(number)s, item %(ref)s) is not one of purchaseOrders' items.") % {"number": number, "ref": content.get("itemSequenceNumber")},
+                    "item_reference_unknown",
+                    f"{path}.packedItems[{k}]",
+                    _("the packed item (purchase order %(number)s, item %(ref)s) is not one of purchaseOrders' items.")
+                    % {"number": number, "ref": content.get("itemSequenceNumber")},
                 )
                 continue
             at = _At(f"{path}.packedItems[{k}]", number=number, sequence=content.get("itemSequenceNumber"))
@@ -302,11 +362,17 @@ def map_shipment(shipment: dict, *, scope, where: str) -> _Mapped:
     for path, container in pallet_containers:
         sscc = _sscc(mapped, container.get("containerIdentifiers"), f"{path}.containerIdentifiers")
         if container.get("packedItems"):
-            mapped.refuse("pallet_items_not_supported", f"{path}.packedItems", _("list what a pallet carries as carton containers and name them in innerContainersDetails."))
+            mapped.refuse(
+                "pallet_items_not_supported",
+                f"{path}.packedItems",
+                _("list what a pallet carries as carton containers and name them in innerContainersDetails."),
+            )
         inner = (container.get("innerContainersDetails") or {}).get("containerSequenceNumbers") or []
         references = [entry.get("containerSequenceNumber") for entry in inner]
         positions = _pallet_cartons(mapped, references, carton_positions, f"{path}.innerContainersDetails.containerSequenceNumbers")
-        pallets.append(ConfirmedPallet(sscc=sscc, cartons=positions, ref=_container(path, sscc=".containerIdentifiers", cartons=".innerContainersDetails")))
+        pallets.append(
+            ConfirmedPallet(sscc=sscc, cartons=positions, ref=_container(path, sscc=".containerIdentifiers", cartons=".innerContainersDetails"))
+        )
     if mapped.errors or warehouse is None:
         return mapped
     mapped.data = ShipmentConfirmationInput(
@@ -335,20 +401,34 @@ def _date(value) -> datetime.date | None:
 
 # The service's header field names, as paths inside Amazon's ShipmentConfirmation / Shipment.
 _CONFIRMATION_FIELDS = {
-    "ship_to": ".shipToParty.partyId", "ship_from": ".shipFromParty.partyId", "shipment_identifier": ".shipmentIdentifier",
-    "ship_date": ".shippedDate", "transport_mode": ".shipmentType", "transport_method": ".transportationDetails.transportationMode",
-    "carrier_scac": ".transportationDetails.carrierScac", "bol_number": ".transportationDetails.billOfLadingNumber",
+    "ship_to": ".shipToParty.partyId",
+    "ship_from": ".shipFromParty.partyId",
+    "shipment_identifier": ".shipmentIdentifier",
+    "ship_date": ".shippedDate",
+    "transport_mode": ".shipmentType",
+    "transport_method": ".transportationDetails.transportationMode",
+    "carrier_scac": ".transportationDetails.carrierScac",
+    "bol_number": ".transportationDetails.billOfLadingNumber",
     "pro_number": ".transportationDetails.carrierShipmentReferenceNumber",
-    "estimated_arrival": ".estimatedDeliveryDate", "tracking_number": ".cartons", "cartons": ".cartons", "pallets": ".pallets",
+    "estimated_arrival": ".estimatedDeliveryDate",
+    "tracking_number": ".cartons",
+    "cartons": ".cartons",
+    "pallets": ".pallets",
     "lines": ".shippedItems",
 }
 _SHIPMENT_FIELDS = {
     **_CONFIRMATION_FIELDS,
-    "shipment_identifier": ".vendorShipmentIdentifier", "ship_date": ".transportationDetails.shippedDate",
-    "transport_mode": ".transportationDetails.shipMode", "carrier_scac": ".transportationDetails.carrierDetails.code",
-    "carrier_name": ".transportationDetails.carrierDetails.name", "pro_number": ".transportationDetails.carrierDetails.shipmentReferenceNumber",
-    "estimated_arrival": ".transportationDetails.estimatedDeliveryDate", "tracking_number": ".containers", "cartons": ".containers",
-    "pallets": ".containers", "lines": ".purchaseOrders",
+    "shipment_identifier": ".vendorShipmentIdentifier",
+    "ship_date": ".transportationDetails.shippedDate",
+    "transport_mode": ".transportationDetails.shipMode",
+    "carrier_scac": ".transportationDetails.carrierDetails.code",
+    "carrier_name": ".transportationDetails.carrierDetails.name",
+    "pro_number": ".transportationDetails.carrierDetails.shipmentReferenceNumber",
+    "estimated_arrival": ".transportationDetails.estimatedDeliveryDate",
+    "tracking_number": ".containers",
+    "cartons": ".containers",
+    "pallets": ".containers",
+    "lines": ".purchaseOrders",
 }
 # Refusals Amazon reports as NotFound rather than InvalidInput.
 _NOT_FOUND_RULES = {"purchase_order_not_found"}

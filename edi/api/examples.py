@@ -1,5 +1,6 @@
 """Request and response examples of the EDI API, shown in /api/docs/: vendor ACME (ISA id ACMEEDI) and the
 retailer (NORTHWIND) exchanging an 855 and its 997."""
+
 from drf_spectacular.utils import OpenApiExample
 
 X12_855 = (
@@ -29,26 +30,79 @@ X12_997 = (
     "IEA*1*000000007~\n"
 )
 INBOUND = {
-    "id": 31, "vendor": "ACME", "direction": "inbound", "status": "accepted", "source": "api", "filename": "",
-    "control_number": "000000001", "sender": "ZZ:ACMEEDI", "receiver": "ZZ:NORTHWIND", "set_ids": "855", "size": 396,
-    "created_at": "2026-11-27T08:00:04Z", "problems": [],
-    "transactions": [{"set_id": "855", "group_control_number": "1", "control_number": "0001", "status": "accepted",
-                      "reference": "ACM0000123", "object_type": "purchase_orders.purchaseorder", "object_id": "123", "errors": []}],
-    "acknowledgement_id": 32, "duplicate_of_id": None,
+    "id": 31,
+    "vendor": "ACME",
+    "direction": "inbound",
+    "status": "accepted",
+    "source": "api",
+    "filename": "",
+    "control_number": "000000001",
+    "sender": "ZZ:ACMEEDI",
+    "receiver": "ZZ:NORTHWIND",
+    "set_ids": "855",
+    "size": 396,
+    "created_at": "2026-11-27T08:00:04Z",
+    "problems": [],
+    "transactions": [
+        {
+            "set_id": "855",
+            "group_control_number": "1",
+            "control_number": "0001",
+            "status": "accepted",
+            "reference": "ACM0000123",
+            "object_type": "purchase_orders.purchaseorder",
+            "object_id": "123",
+            "errors": [],
+        }
+    ],
+    "acknowledgement_id": 32,
+    "duplicate_of_id": None,
 }
-ACKNOWLEDGEMENT = {"id": 32, "control_number": "000000007", "status": "sent", "set_ids": "997", "created_at": "2026-11-27T08:00:04Z", "content": X12_997}
+ACKNOWLEDGEMENT = {
+    "id": 32,
+    "control_number": "000000007",
+    "status": "sent",
+    "set_ids": "997",
+    "created_at": "2026-11-27T08:00:04Z",
+    "content": X12_997,
+}
 RESULT = {**INBOUND, "acknowledgement": ACKNOWLEDGEMENT}
 DUPLICATE_PROBLEM = {
-    "set": "", "code": "025", "group": "", "level": "interchange", "element": None, "segment": "", "position": None, "bad_value": "000000001",
+    "set": "",
+    "code": "025",
+    "group": "",
+    "level": "interchange",
+    "element": None,
+    "segment": "",
+    "position": None,
+    "bad_value": "000000001",
     "message": "Interchange 000000001 was already received on 2026-11-27 08:00; it is not processed again.",
 }
 REJECTED = {
-    **INBOUND, "id": 33, "status": "rejected", "problems": [DUPLICATE_PROBLEM],
-    "transactions": [{"set_id": "855", "group_control_number": "1", "control_number": "0001", "status": "rejected", "reference": "",
-                      "object_type": "", "object_id": "", "errors": [
-                          {"code": "025", "element": None, "segment": "", "position": None, "message": DUPLICATE_PROBLEM["message"]}]}],
-    "acknowledgement_id": 34, "duplicate_of_id": 31,
-    "acknowledgement": {**ACKNOWLEDGEMENT, "id": 34, "control_number": "000000008", "content": X12_997.replace("AK5*A", "AK5*R").replace("AK9*A*1*1*1", "AK9*R*1*1*0")},
+    **INBOUND,
+    "id": 33,
+    "status": "rejected",
+    "problems": [DUPLICATE_PROBLEM],
+    "transactions": [
+        {
+            "set_id": "855",
+            "group_control_number": "1",
+            "control_number": "0001",
+            "status": "rejected",
+            "reference": "",
+            "object_type": "",
+            "object_id": "",
+            "errors": [{"code": "025", "element": None, "segment": "", "position": None, "message": DUPLICATE_PROBLEM["message"]}],
+        }
+    ],
+    "acknowledgement_id": 34,
+    "duplicate_of_id": 31,
+    "acknowledgement": {
+        **ACKNOWLEDGEMENT,
+        "id": 34,
+        "control_number": "000000008",
+        "content": X12_997.replace("AK5*A", "AK5*R").replace("AK9*A*1*1*1", "AK9*R*1*1*0"),
+    },
     "errors": [{"code": "025", "message": DUPLICATE_PROBLEM["message"], "field": "ISA"}],
 }
 
@@ -61,33 +115,64 @@ DETAIL = OpenApiExample("An inbound 855 and its 997", response_only=True, status
 LIST_PAGE = OpenApiExample("A page (one row shown)", response_only=True, status_codes=["200"], value=INBOUND)
 RAW = OpenApiExample("X12 text", response_only=True, status_codes=["200"], media_type="application/edi-x12", value=X12_855)
 TOO_LARGE = OpenApiExample(
-    "Too large", response_only=True, status_codes=["400"],
+    "Too large",
+    response_only=True,
+    status_codes=["400"],
     value={"errors": [{"code": "too_large", "message": "An interchange may be at most 5242880 bytes.", "field": None}]},
 )
 UNSUPPORTED = OpenApiExample(
-    "Not X12", response_only=True, status_codes=["415"],
-    value={"errors": [{"code": "unsupported_media_type", "message": "Send the X12 interchange as text/plain or application/edi-x12, or as a multipart file.", "field": None}]},
+    "Not X12",
+    response_only=True,
+    status_codes=["415"],
+    value={
+        "errors": [
+            {
+                "code": "unsupported_media_type",
+                "message": "Send the X12 interchange as text/plain or application/edi-x12, or as a multipart file.",
+                "field": None,
+            }
+        ]
+    },
 )
 NOT_FOUND = OpenApiExample(
-    "Not found", response_only=True, status_codes=["404"], value={"errors": [{"code": "not_found", "message": "Not found.", "field": None}]},
+    "Not found",
+    response_only=True,
+    status_codes=["404"],
+    value={"errors": [{"code": "not_found", "message": "Not found.", "field": None}]},
 )
 
 PARTNER_VALUE = {
-    "id": 3, "vendor": "ACME", "name": "Acme SAP EDI", "isa_qualifier": "ZZ", "isa_id": "ACMEEDI", "gs_application_id": "",
-    "is_active": True, "created_at": "2026-10-02T09:30:00Z",
+    "id": 3,
+    "vendor": "ACME",
+    "name": "Acme SAP EDI",
+    "isa_qualifier": "ZZ",
+    "isa_id": "ACMEEDI",
+    "gs_application_id": "",
+    "is_active": True,
+    "created_at": "2026-10-02T09:30:00Z",
 }
 PARTNER = OpenApiExample("A trading partner (a page shows a list)", response_only=True, status_codes=["200"], value=PARTNER_VALUE)
-PARTNER_REQUEST = OpenApiExample("Register the ISA id your EDI system sends from", request_only=True, value={
-    "isa_qualifier": "ZZ", "isa_id": "ACMEEDI", "name": "Acme SAP EDI",
-})
+PARTNER_REQUEST = OpenApiExample(
+    "Register the ISA id your EDI system sends from",
+    request_only=True,
+    value={
+        "isa_qualifier": "ZZ",
+        "isa_id": "ACMEEDI",
+        "name": "Acme SAP EDI",
+    },
+)
 PARTNER_CREATED = OpenApiExample("Registered", response_only=True, status_codes=["201"], value=PARTNER_VALUE)
 PARTNER_DEACTIVATE = OpenApiExample("Deactivate", request_only=True, value={"is_active": False})
 PARTNER_DEACTIVATED = OpenApiExample("Deactivated", response_only=True, status_codes=["200"], value={**PARTNER_VALUE, "is_active": False})
 PARTNER_ERRORS = OpenApiExample(
-    "Refused", response_only=True, status_codes=["400"],
+    "Refused",
+    response_only=True,
+    status_codes=["400"],
     value={"errors": [{"code": "invalid", "message": "ISA id ZZ:ACMEEDI is already in use.", "field": "isa_id"}]},
 )
 FORBIDDEN = OpenApiExample(
-    "Not allowed", response_only=True, status_codes=["403"],
+    "Not allowed",
+    response_only=True,
+    status_codes=["403"],
     value={"errors": [{"code": "permission_denied", "message": "Your role or token scopes do not allow this action.", "field": None}]},
 )

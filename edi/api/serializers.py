@@ -30,8 +30,22 @@ class InterchangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Interchange
         fields = [
-            "id", "vendor", "direction", "status", "source", "filename", "control_number", "sender", "receiver", "set_ids",
-            "size", "created_at", "problems", "transactions", "acknowledgement_id", "duplicate_of_id",
+            "id",
+            "vendor",
+            "direction",
+            "status",
+            "source",
+            "filename",
+            "control_number",
+            "sender",
+            "receiver",
+            "set_ids",
+            "size",
+            "created_at",
+            "problems",
+            "transactions",
+            "acknowledgement_id",
+            "duplicate_of_id",
         ]
 
     def get_sender(self, obj) -> str:
@@ -72,7 +86,9 @@ class TradingPartnerSerializer(serializers.ModelSerializer):
 
 
 class TradingPartnerInputSerializer(serializers.Serializer):
-    isa_qualifier = serializers.CharField(max_length=2, default="ZZ", help_text="ISA05: ZZ mutually defined, 01 DUNS, 08 UCC EDI communications id, 12 phone.")
+    isa_qualifier = serializers.CharField(
+        max_length=2, default="ZZ", help_text="ISA05: ZZ mutually defined, 01 DUNS, 08 UCC EDI communications id, 12 phone."
+    )
     isa_id = serializers.CharField(max_length=15, help_text="ISA06: the id your EDI system sends from.")
     gs_application_id = serializers.CharField(max_length=15, required=False, allow_blank=True, help_text="GS02, when it differs from the ISA id.")
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)

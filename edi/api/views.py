@@ -3,6 +3,7 @@
 POST takes one interchange (raw body as text/plain or application/edi-x12, or a multipart `file`),
 applies it through the portal's services and answers with each set's outcome and the 997 sent back.
 """
+
 import django_filters
 from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +40,6 @@ from .serializers import (
 TAGS = ["EDI"]
 RAW_CONTENT_TYPES = {"text/plain", "application/edi-x12", "application/edi", "application/x12", "application/octet-stream"}
 NOT_FOUND = documented_error(str(_("No such interchange, or another vendor's.")), examples.NOT_FOUND)
-
 
 
 class InterchangeFilter(django_filters.FilterSet):
@@ -81,14 +81,22 @@ class InterchangeViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
     }
 
     @extend_schema(
-        tags=TAGS, summary="List EDI interchanges", description="Inbound and outbound interchanges, newest first; filter by direction and status.",
-        responses={200: InterchangeSerializer(many=True)}, examples=[examples.LIST_PAGE],
+        tags=TAGS,
+        summary="List EDI interchanges",
+        description="Inbound and outbound interchanges, newest first; filter by direction and status.",
+        responses={200: InterchangeSerializer(many=True)},
+        examples=[examples.LIST_PAGE],
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(tags=TAGS, summary="An EDI interchange", description="With each transaction set's outcome and the 997 answering it.",
-                   responses={200: InterchangeResultSerializer, 404: NOT_FOUND}, examples=[examples.DETAIL])
+    @extend_schema(
+        tags=TAGS,
+        summary="An EDI interchange",
+        description="With each transaction set's outcome and the 997 answering it.",
+        responses={200: InterchangeResultSerializer, 404: NOT_FOUND},
+        examples=[examples.DETAIL],
+    )
     def retrieve(self, request, pk=None):
         interchange = self.get_object()
         return Response(InterchangeResultSerializer(_with_acknowledgement(interchange)).data)
@@ -122,20 +130,27 @@ class InterchangeViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
                 if upload is None:
                     return error_response(_("Send the interchange in the multipart field 'file'."), code="required", field="file")
                 if upload.size > MAX_INTERCHANGE_BYTES:
-                    return error_response(_("An interchange may be at most %(max)s bytes.") % {"max": MAX_INTERCHANGE_BYTES}, code="too_large", field="file")
+                    return error_response(
+                        _("An interchange may be at most %(max)s bytes.") % {"max": MAX_INTERCHANGE_BYTES}, code="too_large", field="file"
+                    )
                 content, filename = upload.read(), upload.name
             elif content_type in RAW_CONTENT_TYPES:
                 content = request.body
             else:
                 return error_response(
                     _("Send the X12 interchange as text/plain or application/edi-x12, or as a multipart file."),
-                    code="unsupported_media_type", status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                    code="unsupported_media_type",
+                    status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
                 )
         except RequestDataTooBig:
             return error_response(_("An interchange may be at most %(max)s bytes.") % {"max": MAX_INTERCHANGE_BYTES}, code="too_large")
         interchange = edi_receive(
-            vendor=scope.vendor, content=content, actor=Actor.from_request(request, channel=Channel.EDI),
-            source=InterchangeSource.API, filename=filename, scope=scope,
+            vendor=scope.vendor,
+            content=content,
+            actor=Actor.from_request(request, channel=Channel.EDI),
+            source=InterchangeSource.API,
+            filename=filename,
+            scope=scope,
         )
         data = InterchangeResultSerializer(_with_acknowledgement(interchange)).data
         if interchange.status == InterchangeStatus.REJECTED:
@@ -145,7 +160,8 @@ class InterchangeViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
         return response
 
     @extend_schema(
-        tags=TAGS, summary="The interchange as X12 text",
+        tags=TAGS,
+        summary="The interchange as X12 text",
         responses={(200, "application/edi-x12"): OpenApiResponse(OpenApiTypes.STR, examples=[examples.RAW]), 404: NOT_FOUND},
     )
     @action(detail=True, methods=["get"])
@@ -171,15 +187,19 @@ class TradingPartnerViewSet(ScopedGenericViewSet):
     actions = {"*": Action.MANAGE_TOKENS}
 
     @extend_schema(
-        tags=TAGS, summary="List EDI trading partners", description="The ISA ids that may send files for the vendor." + PARTNERS_NOTE,
-        responses={200: TradingPartnerSerializer(many=True), 403: PARTNER_FORBIDDEN}, examples=[examples.PARTNER],
+        tags=TAGS,
+        summary="List EDI trading partners",
+        description="The ISA ids that may send files for the vendor." + PARTNERS_NOTE,
+        responses={200: TradingPartnerSerializer(many=True), 403: PARTNER_FORBIDDEN},
+        examples=[examples.PARTNER],
     )
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(TradingPartnerSerializer(page, many=True).data)
 
     @extend_schema(
-        tags=TAGS, summary="Register an EDI trading partner",
+        tags=TAGS,
+        summary="Register an EDI trading partner",
         description="An ISA sender id names exactly one vendor: inbound files find their owner by it." + PARTNERS_NOTE,
         request=TradingPartnerInputSerializer,
         responses={
@@ -199,13 +219,15 @@ class TradingPartnerViewSet(ScopedGenericViewSet):
         return response
 
     @extend_schema(
-        tags=TAGS, summary="Activate or deactivate a trading partner",
+        tags=TAGS,
+        summary="Activate or deactivate a trading partner",
         description="A deactivated partner's files are refused and no 850s are sent to it." + PARTNERS_NOTE,
         request=TradingPartnerChangeSerializer,
         responses={
             200: TradingPartnerSerializer,
             400: documented_error(_("Validation errors, each naming its field."), examples.PARTNER_ERRORS),
-            403: PARTNER_FORBIDDEN, 404: NOT_FOUND,
+            403: PARTNER_FORBIDDEN,
+            404: NOT_FOUND,
         },
         examples=[examples.PARTNER_DEACTIVATE, examples.PARTNER_DEACTIVATED],
     )
@@ -213,5 +235,7 @@ class TradingPartnerViewSet(ScopedGenericViewSet):
         partner = self.get_object()
         serializer = TradingPartnerChangeSerializer(data=body_object(request))
         serializer.is_valid(raise_exception=True)
-        partner = trading_partner_set_active(scope=request.scope, partner_id=partner.pk, is_active=serializer.validated_data["is_active"], actor=self.actor)
+        partner = trading_partner_set_active(
+            scope=request.scope, partner_id=partner.pk, is_active=serializer.validated_data["is_active"], actor=self.actor
+        )
         return Response(TradingPartnerSerializer(partner).data)

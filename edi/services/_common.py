@@ -1,5 +1,6 @@
 """What the inbound transaction-set handlers share: a set's outcome and its problems located for the 997,
 the context a set is received in, units and item identifiers."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -31,28 +32,49 @@ class _SetProblems:
     def __init__(self, ts: x12.TransactionSet, group: x12.FunctionalGroup, outcome: _Outcome):
         self.ts, self.group, self.outcome = ts, group, outcome
 
-    def element(self, segment: x12.Segment, index: int, message: str, *, code: str = "invalid",
-                x12_code: str = ElementError.INVALID_CODE, reference: str = "") -> None:
-        self.ts.problems.append(Problem(
-            "element", x12_code, str(message), group_control_number=self.group.control_number,
-            set_control_number=self.ts.control_number, segment_id=segment.id, segment_position=segment.position,
-            element_position=index, element_reference=reference, bad_value=segment[index][:99],
-        ))
-        self.outcome.errors.append({"code": code, "message": str(message), "segment": segment.id,
-                                    "position": segment.position, "element": index})
+    def element(
+        self, segment: x12.Segment, index: int, message: str, *, code: str = "invalid", x12_code: str = ElementError.INVALID_CODE, reference: str = ""
+    ) -> None:
+        self.ts.problems.append(
+            Problem(
+                "element",
+                x12_code,
+                str(message),
+                group_control_number=self.group.control_number,
+                set_control_number=self.ts.control_number,
+                segment_id=segment.id,
+                segment_position=segment.position,
+                element_position=index,
+                element_reference=reference,
+                bad_value=segment[index][:99],
+            )
+        )
+        self.outcome.errors.append({"code": code, "message": str(message), "segment": segment.id, "position": segment.position, "element": index})
 
     def missing(self, segment_id: str, position: int, message: str, *, code: str = "required") -> None:
-        self.ts.problems.append(Problem(
-            "segment", SegmentError.MANDATORY_MISSING, str(message), group_control_number=self.group.control_number,
-            set_control_number=self.ts.control_number, segment_id=segment_id, segment_position=position,
-        ))
+        self.ts.problems.append(
+            Problem(
+                "segment",
+                SegmentError.MANDATORY_MISSING,
+                str(message),
+                group_control_number=self.group.control_number,
+                set_control_number=self.ts.control_number,
+                segment_id=segment_id,
+                segment_position=position,
+            )
+        )
         self.outcome.errors.append({"code": code, "message": str(message), "segment": segment_id, "position": position, "element": None})
 
     def unsupported(self, message: str, *, code: str = "not_supported") -> None:
-        self.ts.problems.append(Problem(
-            "set", SetError.NOT_SUPPORTED, str(message), group_control_number=self.group.control_number,
-            set_control_number=self.ts.control_number,
-        ))
+        self.ts.problems.append(
+            Problem(
+                "set",
+                SetError.NOT_SUPPORTED,
+                str(message),
+                group_control_number=self.group.control_number,
+                set_control_number=self.ts.control_number,
+            )
+        )
         self.outcome.errors.append({"code": code, "message": str(message), "segment": "", "position": None, "element": None})
 
 

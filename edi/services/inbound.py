@@ -1,5 +1,6 @@
 """Receiving an interchange from a vendor: envelope and sender checked, stored (a repeated ISA13 is a
 duplicate), each transaction set dispatched to its handler, every group answered with a 997."""
+
 from __future__ import annotations
 
 import logging
@@ -32,9 +33,7 @@ DUPLICATE_INTERCHANGE = "025"  # TA105: duplicate interchange control number
 
 def _receive_outbound_only(ts, group, context: _Context) -> _Outcome:
     outcome = _Outcome()
-    _SetProblems(ts, group, outcome).unsupported(
-        _("The retailer sends %(set)s transaction sets; it does not accept them.") % {"set": ts.id_code}
-    )
+    _SetProblems(ts, group, outcome).unsupported(_("The retailer sends %(set)s transaction sets; it does not accept them.") % {"set": ts.id_code})
     return outcome
 
 
@@ -95,8 +94,13 @@ def _answer(ix: x12.Interchange, partner: TradingPartner, actor: Actor) -> Inter
     for delimiters in candidates:
         try:
             text = x12.write_interchange(
-                sender=retailer_partner(), receiver=_x12_partner(partner), control_number=isa_number, groups=groups,
-                created_at=timezone.now(), delimiters=delimiters, interchange_acks=[ta1] if ta1 else [],
+                sender=retailer_partner(),
+                receiver=_x12_partner(partner),
+                control_number=isa_number,
+                groups=groups,
+                created_at=timezone.now(),
+                delimiters=delimiters,
+                interchange_acks=[ta1] if ta1 else [],
             )
             break
         except ValueError:  # delimiters X12 refuses, or one that occurs in the data echoed back
@@ -123,7 +127,8 @@ def edi_receive(*, vendor: Vendor, content: bytes | str, actor: Actor, source: s
     if len(raw) > MAX_INTERCHANGE_BYTES:
         raise DomainValidationError(
             _("The file is %(size)s bytes; an interchange may be at most %(max)s bytes.") % {"size": len(raw), "max": MAX_INTERCHANGE_BYTES},
-            field="content", errors=[field_error(None, "content", _("The file is too large."), "too_large")],
+            field="content",
+            errors=[field_error(None, "content", _("The file is too large."), "too_large")],
         )
     check_permissions = scope is not None
     scope = scope or Scope(vendor=vendor)
@@ -132,28 +137,42 @@ def edi_receive(*, vendor: Vendor, content: bytes | str, actor: Actor, source: s
     ix = x12.parse_interchange(text)
     partner = None
     if ix.delimiters is not None:
-        partner = TradingPartner.objects.for_vendor(vendor).filter(
-            is_active=True, isa_qualifier=ix.sender_qualifier, isa_id=ix.sender_id
-        ).first()
+        partner = TradingPartner.objects.for_vendor(vendor).filter(is_active=True, isa_qualifier=ix.sender_qualifier, isa_id=ix.sender_id).first()
         if partner is None:
-            _envelope_problem(ix, InterchangeNote.INVALID_SENDER_ID,
-                              _("ISA sender %(sender)s is not an active trading partner of %(vendor)s.") % {"sender": f"{ix.sender_qualifier}:{ix.sender_id}", "vendor": vendor.code},
-                              bad_value=ix.sender_id)
+            _envelope_problem(
+                ix,
+                InterchangeNote.INVALID_SENDER_ID,
+                _("ISA sender %(sender)s is not an active trading partner of %(vendor)s.")
+                % {"sender": f"{ix.sender_qualifier}:{ix.sender_id}", "vendor": vendor.code},
+                bad_value=ix.sender_id,
+            )
         us = retailer_partner()
         if (ix.receiver_qualifier, ix.receiver_id) != (us.qualifier, us.id):
-            _envelope_problem(ix, InterchangeNote.INVALID_RECEIVER_ID,
-                              _("ISA receiver %(receiver)s is not the retailer (%(us)s).") % {"receiver": f"{ix.receiver_qualifier}:{ix.receiver_id}", "us": f"{us.qualifier}:{us.id}"},
-                              bad_value=ix.receiver_id)
+            _envelope_problem(
+                ix,
+                InterchangeNote.INVALID_RECEIVER_ID,
+                _("ISA receiver %(receiver)s is not the retailer (%(us)s).")
+                % {"receiver": f"{ix.receiver_qualifier}:{ix.receiver_id}", "us": f"{us.qualifier}:{us.id}"},
+                bad_value=ix.receiver_id,
+            )
     # ISA13 is nine digits; a sender that trims the padding still means the same interchange.
     control_number = ix.control_number.zfill(9) if is_digits(ix.control_number) and len(ix.control_number) <= 9 else ""
     with transaction.atomic():
         interchange = Interchange(
-            vendor=vendor, partner=partner, direction=Direction.INBOUND, status=InterchangeStatus.RECEIVED, source=source,
-            filename=filename[:200], control_number=control_number,
-            sender_qualifier=ix.sender_qualifier[:2], sender_id=ix.sender_id[:15],
-            receiver_qualifier=ix.receiver_qualifier[:2], receiver_id=ix.receiver_id[:15],
+            vendor=vendor,
+            partner=partner,
+            direction=Direction.INBOUND,
+            status=InterchangeStatus.RECEIVED,
+            source=source,
+            filename=filename[:200],
+            control_number=control_number,
+            sender_qualifier=ix.sender_qualifier[:2],
+            sender_id=ix.sender_id[:15],
+            receiver_qualifier=ix.receiver_qualifier[:2],
+            receiver_id=ix.receiver_id[:15],
             set_ids=",".join(dict.fromkeys(_storable(ts.id_code[:3]) for ts in ix.transaction_sets))[:200],
-            content=text, size=len(raw),
+            content=text,
+            size=len(raw),
         )
         _save_detecting_duplicate(interchange, ix)
         context = _Context(vendor=vendor, partner=partner, scope=scope, actor=actor, interchange=interchange, check_permissions=check_permissions)
@@ -165,12 +184,20 @@ def edi_receive(*, vendor: Vendor, content: bytes | str, actor: Actor, source: s
         interchange.acknowledgement = answer
         interchange.status = _inbound_status(ix, records)
         interchange.save(update_fields=["problems", "acknowledgement", "status"])
-        audit_record(actor=actor, action="edi_interchange.receive", obj=interchange, after={
-            "status": interchange.status, "source": source, "control_number": control_number,
-            "sender": f"{interchange.sender_qualifier}:{interchange.sender_id}", "duplicate_of": interchange.duplicate_of_id,
-            "sets": [{"set": r.set_id, "control_number": r.control_number, "status": r.status, "reference": r.reference} for r in records],
-            "acknowledgement": answer.pk if answer else None,
-        })
+        audit_record(
+            actor=actor,
+            action="edi_interchange.receive",
+            obj=interchange,
+            after={
+                "status": interchange.status,
+                "source": source,
+                "control_number": control_number,
+                "sender": f"{interchange.sender_qualifier}:{interchange.sender_id}",
+                "duplicate_of": interchange.duplicate_of_id,
+                "sets": [{"set": r.set_id, "control_number": r.control_number, "status": r.status, "reference": r.reference} for r in records],
+                "acknowledgement": answer.pk if answer else None,
+            },
+        )
     return interchange
 
 
@@ -179,9 +206,11 @@ def _save_detecting_duplicate(interchange: Interchange, ix: x12.Interchange) -> 
     if interchange.partner is None or not interchange.control_number:
         interchange.save()
         return
-    original = Interchange.objects.inbound().filter(
-        partner=interchange.partner, control_number=interchange.control_number, duplicate_of__isnull=True
-    ).first()
+    original = (
+        Interchange.objects.inbound()
+        .filter(partner=interchange.partner, control_number=interchange.control_number, duplicate_of__isnull=True)
+        .first()
+    )
     if original is None:
         try:
             with transaction.atomic():
@@ -195,7 +224,8 @@ def _save_detecting_duplicate(interchange: Interchange, ix: x12.Interchange) -> 
     interchange.duplicate_of = original
     interchange.save()
     _envelope_problem(
-        ix, DUPLICATE_INTERCHANGE,
+        ix,
+        DUPLICATE_INTERCHANGE,
         _("Interchange %(number)s was already received on %(when)s; it is not processed again.")
         % {"number": interchange.control_number, "when": timezone.localtime(original.created_at).strftime("%Y-%m-%d %H:%M")},
         bad_value=interchange.control_number,
@@ -208,17 +238,29 @@ def _inbound_records(interchange: Interchange, ix: x12.Interchange, outcomes: di
         for ts in group.transaction_sets:
             outcome = outcomes.get(id(ts), _Outcome())
             errors = outcome.errors or [
-                {"code": str(p.code), "message": _storable(p.message), "segment": _storable(p.segment_id), "position": p.segment_position, "element": p.element_position}
+                {
+                    "code": str(p.code),
+                    "message": _storable(p.message),
+                    "segment": _storable(p.segment_id),
+                    "position": p.segment_position,
+                    "element": p.element_position,
+                }
                 for p in [*ix.envelope_problems, *group.problems, *ts.problems]
             ]
             accepted = not errors and id(ts) in outcomes
-            records.append(TransactionRecord(
-                interchange=interchange, set_id=_storable(ts.id_code[:3]), group_control_number=_storable(group.control_number[:9]),
-                control_number=_storable(ts.control_number[:9]), status=SetStatus.ACCEPTED if accepted else SetStatus.REJECTED,
-                errors=errors, reference=_storable(outcome.reference),
-                object_type=outcome.obj._meta.label_lower if outcome.obj is not None else "",
-                object_id=str(outcome.obj.pk) if outcome.obj is not None else "",
-            ))
+            records.append(
+                TransactionRecord(
+                    interchange=interchange,
+                    set_id=_storable(ts.id_code[:3]),
+                    group_control_number=_storable(group.control_number[:9]),
+                    control_number=_storable(ts.control_number[:9]),
+                    status=SetStatus.ACCEPTED if accepted else SetStatus.REJECTED,
+                    errors=errors,
+                    reference=_storable(outcome.reference),
+                    object_type=outcome.obj._meta.label_lower if outcome.obj is not None else "",
+                    object_id=str(outcome.obj.pk) if outcome.obj is not None else "",
+                )
+            )
     return records
 
 

@@ -1,5 +1,6 @@
 """Inbound 810, invoices and credit notes: read into the invoicing payload, created and submitted like an
 invoice from the screens, its refusals located at the BIG, IT1 or TDS segment they concern."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -29,8 +30,10 @@ def _tax_type(code: str) -> str:
 def _invoice_input(invoice: x12.Invoice, it1s: list[x12.Segment]) -> InvoiceInput:
     """The invoicing service's input for an 810: each line's ref its IT1 segment, for the 997."""
     data = InvoiceInput(
-        number=invoice.invoice_number, invoice_type="CreditNote" if invoice.is_credit_note else "Invoice",
-        invoice_date=invoice.invoice_date, grand_total=invoice.total_amount,
+        number=invoice.invoice_number,
+        invoice_type="CreditNote" if invoice.is_credit_note else "Invoice",
+        invoice_date=invoice.invoice_date,
+        grand_total=invoice.total_amount,
     )
     if invoice.currency:
         data.currency = invoice.currency
@@ -45,9 +48,13 @@ def _invoice_input(invoice: x12.Invoice, it1s: list[x12.Segment]) -> InvoiceInpu
             data.payment_terms = TERMS_BY_NET_DAYS[terms.net_days]
     data.lines = [
         InvoiceLineInput(
-            sequence=_sequence(line, index), purchase_order_number=invoice.po_number,
-            asin=line.item_ids.get(x12.ItemId.ASIN, ""), vendor_sku=line.item_ids.get(x12.ItemId.VENDOR_ITEM, ""),
-            quantity=line.quantity, unit_of_measure=UNITS.get(line.uom, line.uom), unit_cost=line.unit_price,
+            sequence=_sequence(line, index),
+            purchase_order_number=invoice.po_number,
+            asin=line.item_ids.get(x12.ItemId.ASIN, ""),
+            vendor_sku=line.item_ids.get(x12.ItemId.VENDOR_ITEM, ""),
+            quantity=line.quantity,
+            unit_of_measure=UNITS.get(line.uom, line.uom),
+            unit_cost=line.unit_price,
             tax_type=_tax_type(line.taxes[0].type_code) if line.taxes else "",
             tax_rate=(line.taxes[0].percent or Decimal(0)) if line.taxes else Decimal(0),
             tax_amount=sum((tax.amount or 0 for tax in line.taxes), Decimal(0)),
@@ -60,12 +67,16 @@ def _invoice_input(invoice: x12.Invoice, it1s: list[x12.Segment]) -> InvoiceInpu
         InvoiceChargeInput(
             kind="allowance" if charge.indicator == "A" else "charge",
             charge_type=CHARGE_CODES.get(charge.code, "Special" if charge.indicator == "A" else "Service"),
-            description=charge.description, amount=charge.amount or Decimal(0),
+            description=charge.description,
+            amount=charge.amount or Decimal(0),
         )
         for charge in charges
     ]
     if invoice.taxes:
-        data.taxes = [InvoiceTaxInput(tax_type=_tax_type(tax.type_code), rate=tax.percent or Decimal(0), amount=tax.amount or Decimal(0)) for tax in invoice.taxes]
+        data.taxes = [
+            InvoiceTaxInput(tax_type=_tax_type(tax.type_code), rate=tax.percent or Decimal(0), amount=tax.amount or Decimal(0))
+            for tax in invoice.taxes
+        ]
     return data
 
 

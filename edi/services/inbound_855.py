@@ -1,5 +1,6 @@
 """Inbound 855, purchase order acknowledgements: onto purchase_order_acknowledge, its refusals located
 at the PO1/ACK segment they concern."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -87,11 +88,23 @@ def _receive_855(ts: x12.TransactionSet, group: x12.FunctionalGroup, context: _C
         for line_ack, ack_segment in zip(line.acks, segments.acks, strict=False):
             status_field = ACK_STATUS_FIELDS.get(line_ack.status)
             if status_field is None:
-                problems.element(ack_segment, 1, _("ACK01 %(code)s: use IA (accepted), IB (backordered) or IR (rejected).") % {"code": line_ack.status}, reference="668")
+                problems.element(
+                    ack_segment,
+                    1,
+                    _("ACK01 %(code)s: use IA (accepted), IB (backordered) or IR (rejected).") % {"code": line_ack.status},
+                    reference="668",
+                )
                 usable = False
                 continue
             if line_ack.quantity is None or line_ack.quantity < 0:
-                problems.element(ack_segment, 2, _("Line %(n)s: give the quantity in ACK02.") % {"n": line.line_number or "-"}, code="required", x12_code=ElementError.MANDATORY_MISSING, reference="380")
+                problems.element(
+                    ack_segment,
+                    2,
+                    _("Line %(n)s: give the quantity in ACK02.") % {"n": line.line_number or "-"},
+                    code="required",
+                    x12_code=ElementError.MANDATORY_MISSING,
+                    reference="380",
+                )
                 usable = False
                 continue
             confirmation.given.append((status_field, GivenQuantity(line_ack.quantity, _unit(line_ack.uom), ref=_Element(ack_segment, 2, 3))))
@@ -100,7 +113,13 @@ def _receive_855(ts: x12.TransactionSet, group: x12.FunctionalGroup, context: _C
             elif line_ack.status == ITEM_REJECTED and line_ack.reason_code:
                 reason = REJECTION_REASON_CODES.get(line_ack.reason_code)
                 if reason is None:
-                    problems.element(ack_segment, 29, _("ACK29 %(code)s: use R1 (temporarily unavailable), R2 (invalid product identifier) or R3 (obsolete product).") % {"code": line_ack.reason_code}, reference="1271")
+                    problems.element(
+                        ack_segment,
+                        29,
+                        _("ACK29 %(code)s: use R1 (temporarily unavailable), R2 (invalid product identifier) or R3 (obsolete product).")
+                        % {"code": line_ack.reason_code},
+                        reference="1271",
+                    )
                     usable = False
                     continue
                 confirmation.rejection_reason = reason
@@ -116,18 +135,25 @@ def _receive_855(ts: x12.TransactionSet, group: x12.FunctionalGroup, context: _C
         # "Exceptions only": a line the vendor did not mention is accepted as ordered.
         confirmations += [
             LineConfirmation(sequence=po_line.sequence, accepted=po_line.ordered_quantity, ref=bak)
-            for po_line in po_lines if po_line.sequence not in mentioned and po_line.ordered_quantity > 0
+            for po_line in po_lines
+            if po_line.sequence not in mentioned and po_line.ordered_quantity > 0
         ]
     elif ack.ack_type == REJECTED_NO_DETAIL and not ack.lines:
         confirmations += [
-            LineConfirmation(sequence=po_line.sequence, rejected=po_line.ordered_quantity, rejection_reason=RejectionReason.TEMPORARILY_UNAVAILABLE, ref=bak)
-            for po_line in po_lines if po_line.ordered_quantity > 0
+            LineConfirmation(
+                sequence=po_line.sequence, rejected=po_line.ordered_quantity, rejection_reason=RejectionReason.TEMPORARILY_UNAVAILABLE, ref=bak
+            )
+            for po_line in po_lines
+            if po_line.ordered_quantity > 0
         ]
     if outcome.errors:
         return outcome
     try:
         purchase_order_acknowledge(
-            scope=context.scope, number=po.number, lines=confirmations, actor=context.actor,
+            scope=context.scope,
+            number=po.number,
+            lines=confirmations,
+            actor=context.actor,
             scheduled_ship_date=min(ship_dates) if ship_dates else None,
             scheduled_delivery_date=min(delivery_dates) if delivery_dates else None,
         )
@@ -150,8 +176,13 @@ def _locate_service_error(problem: FieldError, bak: x12.Segment, ts: x12.Transac
         index = ref.unit if name == "unit_of_measure" else ref.quantity
         return ref.segment, index, (_PO1_ELEMENTS if ref.segment.id == "PO1" else _ACK_ELEMENTS).get(index, "")
     if isinstance(ref, _LineSegments):
-        status = {"accepted": ITEM_ACCEPTED, "backordered": ITEM_BACKORDERED, "backorder_date": ITEM_BACKORDERED,
-                  "rejected": ITEM_REJECTED, "rejection_reason": ITEM_REJECTED}.get(name)
+        status = {
+            "accepted": ITEM_ACCEPTED,
+            "backordered": ITEM_BACKORDERED,
+            "backorder_date": ITEM_BACKORDERED,
+            "rejected": ITEM_REJECTED,
+            "rejection_reason": ITEM_REJECTED,
+        }.get(name)
         ack_segment = ref.ack(status) if status else None
         if ack_segment is not None:
             index = {"backorder_date": 5, "rejection_reason": 29}.get(name, 2)

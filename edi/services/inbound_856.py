@@ -1,5 +1,6 @@
 """Inbound 856, ASNs the vendor's system built: onto shipment_create_from_confirmation, SSCCs (MAN*GM) as
 given, its refusals located at the HL, SN1 or MAN segment they concern."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -88,8 +89,13 @@ def _receive_856(ts, group, context: _Context) -> _Outcome:
     def shipped(item: x12.ShipmentItem, order: x12.ShipmentOrder) -> ShipPlanLine:
         ref = _Segments("item", where.get(id(item), {}), where.get(id(order), {}))
         return ShipPlanLine(
-            None, item.quantity, ref=ref, purchase_order_number=order.po_number,
-            sequence=int(item.line_number) if is_digits(item.line_number) else None, unit_of_measure=_unit(item.uom), **_named_product(item.item_ids),
+            None,
+            item.quantity,
+            ref=ref,
+            purchase_order_number=order.po_number,
+            sequence=int(item.line_number) if is_digits(item.line_number) else None,
+            unit_of_measure=_unit(item.uom),
+            **_named_product(item.item_ids),
         )
 
     def add(item: x12.ShipmentItem, order: x12.ShipmentOrder) -> ShipPlanLine:
@@ -103,13 +109,21 @@ def _receive_856(ts, group, context: _Context) -> _Outcome:
 
     def carton_of(carton: x12.Carton, order: x12.ShipmentOrder) -> int:
         ref = _Segments("carton", where.get(id(carton), {}), where.get(id(order), {}))
-        cartons.append(ConfirmedCarton(sscc=carton.sscc, items=[add(item, order) for item in carton.items], tracking_number=carton.tracking_number, ref=ref))
+        cartons.append(
+            ConfirmedCarton(sscc=carton.sscc, items=[add(item, order) for item in carton.items], tracking_number=carton.tracking_number, ref=ref)
+        )
         return len(cartons) - 1
 
     for order in shipment.orders:
         for pallet in order.pallets:
             for item in pallet.items:
-                problems.element(where.get(id(item), {}).get("LIN", bsn), 1, _("Pack the items of pallet %(sscc)s in cartons (HL P) with their own SSCCs.") % {"sscc": pallet.sscc}, code="pallet_items_not_supported", reference="350")
+                problems.element(
+                    where.get(id(item), {}).get("LIN", bsn),
+                    1,
+                    _("Pack the items of pallet %(sscc)s in cartons (HL P) with their own SSCCs.") % {"sscc": pallet.sscc},
+                    code="pallet_items_not_supported",
+                    reference="350",
+                )
             # A pallet of several POs appears under each order with the same SSCC: it is one pallet.
             if pallet.sscc not in pallets:
                 pallets[pallet.sscc] = ConfirmedPallet(sscc=pallet.sscc, ref=_Segments("pallet", where.get(id(pallet), {}), where.get(id(order), {})))
@@ -121,7 +135,11 @@ def _receive_856(ts, group, context: _Context) -> _Outcome:
     if outcome.errors:
         return outcome
     # Without a ship-to party the ASN ships to its POs' DC, when they share one.
-    dcs = set(PurchaseOrder.objects.visible_to(context.scope).filter(number__in={o.po_number for o in shipment.orders}).values_list("ship_to__code", flat=True))
+    dcs = set(
+        PurchaseOrder.objects.visible_to(context.scope)
+        .filter(number__in={o.po_number for o in shipment.orders})
+        .values_list("ship_to__code", flat=True)
+    )
     ship_to_party = next((party for party in shipment.parties if party.entity_code == "ST"), None)
     ship_to = ship_to_party.id_code if ship_to_party is not None and ship_to_party.id_code else (next(iter(dcs)) if len(dcs) == 1 else "")
     ship_from_party = next((party for party in shipment.parties if party.entity_code == "SF"), None)
@@ -153,7 +171,12 @@ def _receive_856(ts, group, context: _Context) -> _Outcome:
     return outcome
 
 
-_HEADER_ELEMENTS = {"ship_date": ("DTM", 2, "373"), "estimated_arrival": ("DTM", 2, "373"), "bol_number": ("REF", 2, "127"), "carrier_scac": ("TD5", 3, "67")}
+_HEADER_ELEMENTS = {
+    "ship_date": ("DTM", 2, "373"),
+    "estimated_arrival": ("DTM", 2, "373"),
+    "bol_number": ("REF", 2, "127"),
+    "carrier_scac": ("TD5", 3, "67"),
+}
 
 
 def _locate_856_error(problem: FieldError, bsn: x12.Segment, ts: x12.TransactionSet) -> tuple[x12.Segment, int, str]:

@@ -1,4 +1,5 @@
 """The watched folder: every *.edi file claimed, received and moved to done/ or error/ (Celery beat)."""
+
 from __future__ import annotations
 
 import logging
@@ -109,8 +110,9 @@ def edi_inbox_poll(*, inbox_dir: str | Path | None = None) -> InboxResult:
                     if vendor is None:
                         logger.warning("EDI inbox: no vendor for %s (unknown ISA sender)", path)
                     else:
-                        interchange = edi_receive(vendor=vendor, content=content, actor=Actor(channel=Channel.EDI),
-                                                  source=InterchangeSource.FOLDER, filename=path.name)
+                        interchange = edi_receive(
+                            vendor=vendor, content=content, actor=Actor(channel=Channel.EDI), source=InterchangeSource.FOLDER, filename=path.name
+                        )
                         outcome = "error" if interchange.status == InterchangeStatus.REJECTED else "done"
             except PortalError as error:
                 logger.warning("EDI inbox: %s refused: %s", path, error.message)

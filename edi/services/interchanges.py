@@ -1,5 +1,6 @@
 """Storing interchanges: text PostgreSQL accepts, problems as stored, and an outbound interchange with its
 transaction sets and the partner's control numbers."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,26 +40,50 @@ class _OutboundSet:
     obj: object | None = None
 
 
-def _store_outbound(*, partner: TradingPartner, isa_control_number: int, text: str, sets: list[_OutboundSet], actor: Actor, action: str) -> Interchange:
+def _store_outbound(
+    *, partner: TradingPartner, isa_control_number: int, text: str, sets: list[_OutboundSet], actor: Actor, action: str
+) -> Interchange:
     sender, receiver = retailer_partner(), _x12_partner(partner)
     interchange = Interchange.objects.create(
-        vendor_id=partner.vendor_id, partner=partner, direction=Direction.OUTBOUND, status=InterchangeStatus.SENT,
-        source=InterchangeSource.PORTAL, control_number=str(isa_control_number).zfill(9),
-        sender_qualifier=sender.qualifier, sender_id=sender.id, receiver_qualifier=receiver.qualifier, receiver_id=receiver.id,
-        set_ids=",".join(dict.fromkeys(s.set_id for s in sets)), content=text, size=len(text.encode()),
+        vendor_id=partner.vendor_id,
+        partner=partner,
+        direction=Direction.OUTBOUND,
+        status=InterchangeStatus.SENT,
+        source=InterchangeSource.PORTAL,
+        control_number=str(isa_control_number).zfill(9),
+        sender_qualifier=sender.qualifier,
+        sender_id=sender.id,
+        receiver_qualifier=receiver.qualifier,
+        receiver_id=receiver.id,
+        set_ids=",".join(dict.fromkeys(s.set_id for s in sets)),
+        content=text,
+        size=len(text.encode()),
     )
-    TransactionRecord.objects.bulk_create([
-        TransactionRecord(
-            interchange=interchange, set_id=s.set_id, group_control_number=str(s.group_control_number),
-            control_number=str(s.control_number).zfill(4), status=SetStatus.SENT, reference=s.reference[:60],
-            object_type=s.obj._meta.label_lower if s.obj is not None else "", object_id=str(s.obj.pk) if s.obj is not None else "",
-        )
-        for s in sets
-    ])
-    audit_record(actor=actor, action=action, obj=interchange, after={
-        "control_number": interchange.control_number, "partner": str(partner),
-        "sets": [{"set": s.set_id, "group": s.group_control_number, "control_number": s.control_number, "reference": s.reference} for s in sets],
-    })
+    TransactionRecord.objects.bulk_create(
+        [
+            TransactionRecord(
+                interchange=interchange,
+                set_id=s.set_id,
+                group_control_number=str(s.group_control_number),
+                control_number=str(s.control_number).zfill(4),
+                status=SetStatus.SENT,
+                reference=s.reference[:60],
+                object_type=s.obj._meta.label_lower if s.obj is not None else "",
+                object_id=str(s.obj.pk) if s.obj is not None else "",
+            )
+            for s in sets
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=interchange,
+        after={
+            "control_number": interchange.control_number,
+            "partner": str(partner),
+            "sets": [{"set": s.set_id, "group": s.group_control_number, "control_number": s.control_number, "reference": s.reference} for s in sets],
+        },
+    )
     return interchange
 
 

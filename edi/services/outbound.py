@@ -1,5 +1,6 @@
 """Outbound X12: the 850 of a new purchase order and the 820 remittance advice of a payment, for the
 vendor's active trading partner (edi/subscribers.py sends them when the domain publishes the news)."""
+
 from __future__ import annotations
 
 import logging
@@ -48,16 +49,29 @@ def x12_purchase_order(po: PurchaseOrder) -> x12.PurchaseOrder:
     dc = po.ship_to
     vendor_code = VendorAccount.objects.filter(vendor_id=po.vendor_id, marketplace_id=po.marketplace_id).values_list("vendor_code", flat=True).first()
     document = x12.PurchaseOrder(
-        po_number=po.number, po_date=timezone.localdate(po.order_date), purpose="00", order_type=ORDER_TYPES.get(po.order_type, "SA"),
-        currency=po.currency, references={"IA": vendor_code or po.vendor.code},
-        ship_not_before=timezone.localdate(po.ship_window_start), ship_not_after=timezone.localdate(po.ship_window_end),
+        po_number=po.number,
+        po_date=timezone.localdate(po.order_date),
+        purpose="00",
+        order_type=ORDER_TYPES.get(po.order_type, "SA"),
+        currency=po.currency,
+        references={"IA": vendor_code or po.vendor.code},
+        ship_not_before=timezone.localdate(po.ship_window_start),
+        ship_not_after=timezone.localdate(po.ship_window_end),
         deliver_not_before=timezone.localdate(po.delivery_window_start) if po.delivery_window_start else None,
         deliver_not_after=timezone.localdate(po.delivery_window_end) if po.delivery_window_end else None,
-        parties=[x12.Party(
-            entity_code="ST", name=x12_text(dc.name), id_qualifier="92", id_code=dc.code,
-            address_lines=[x12_text(line, 55) for line in (dc.line1, dc.line2) if line],
-            city=x12_text(dc.city, 30), state=dc.state_or_region if len(dc.state_or_region) == 2 else "", postal_code=x12_text(dc.postal_code, 15), country=dc.country_code,
-        )],
+        parties=[
+            x12.Party(
+                entity_code="ST",
+                name=x12_text(dc.name),
+                id_qualifier="92",
+                id_code=dc.code,
+                address_lines=[x12_text(line, 55) for line in (dc.line1, dc.line2) if line],
+                city=x12_text(dc.city, 30),
+                state=dc.state_or_region if len(dc.state_or_region) == 2 else "",
+                postal_code=x12_text(dc.postal_code, 15),
+                country=dc.country_code,
+            )
+        ],
     )
     for line in po.lines.select_related("product").order_by("sequence"):
         if line.ordered_quantity <= 0:
@@ -66,10 +80,18 @@ def x12_purchase_order(po: PurchaseOrder) -> x12.PurchaseOrder:
         if line.product is not None:
             item_ids.update(_gtin_pair(line.product.gtin))
         pack_size = line.unit_size if line.unit_of_measure == UnitOfMeasure.CASES else (line.product.case_pack if line.product else None)
-        document.lines.append(x12.PurchaseOrderLine(
-            line_number=str(line.sequence), quantity=line.ordered_quantity, uom=X12_UNITS[line.unit_of_measure],
-            unit_price=line.net_cost, price_basis="NT", item_ids=item_ids, description=x12_text(line.title, 80), pack_size=pack_size,
-        ))
+        document.lines.append(
+            x12.PurchaseOrderLine(
+                line_number=str(line.sequence),
+                quantity=line.ordered_quantity,
+                uom=X12_UNITS[line.unit_of_measure],
+                unit_price=line.net_cost,
+                price_basis="NT",
+                item_ids=item_ids,
+                description=x12_text(line.title, 80),
+                pack_size=pack_size,
+            )
+        )
     return document
 
 
@@ -82,9 +104,13 @@ def edi_purchase_order_850(*, purchase_order: PurchaseOrder, actor: Actor | None
         partner = active_partner(po.vendor)
         if partner is None:
             return None
-        sent = TransactionRecord.objects.filter(
-            set_id="850", object_type=po._meta.label_lower, object_id=str(po.pk), interchange__direction=Direction.OUTBOUND
-        ).select_related("interchange").first()
+        sent = (
+            TransactionRecord.objects.filter(
+                set_id="850", object_type=po._meta.label_lower, object_id=str(po.pk), interchange__direction=Direction.OUTBOUND
+            )
+            .select_related("interchange")
+            .first()
+        )
         if sent is not None:
             return sent.interchange
         document = x12_purchase_order(po)
@@ -92,11 +118,20 @@ def edi_purchase_order_850(*, purchase_order: PurchaseOrder, actor: Actor | None
         group_number = _allocate(partner, ControlNumberKind.GROUP)
         set_number = _allocate(partner, ControlNumberKind.TRANSACTION_SET)
         text = x12.write_document(
-            document, sender=retailer_partner(), receiver=_x12_partner(partner), interchange_control_number=isa_number,
-            group_control_number=group_number, set_control_number=set_number, created_at=timezone.now(),
+            document,
+            sender=retailer_partner(),
+            receiver=_x12_partner(partner),
+            interchange_control_number=isa_number,
+            group_control_number=group_number,
+            set_control_number=set_number,
+            created_at=timezone.now(),
         )
         return _store_outbound(
-            partner=partner, isa_control_number=isa_number, text=text, actor=actor, action="edi_interchange.send",
+            partner=partner,
+            isa_control_number=isa_number,
+            text=text,
+            actor=actor,
+            action="edi_interchange.send",
             sets=[_OutboundSet("850", group_number, set_number, reference=po.number, obj=po)],
         )
 
@@ -119,11 +154,20 @@ def edi_remittance_820(*, vendor: Vendor, remittance: x12.Remittance, actor: Act
         group_number = _allocate(partner, ControlNumberKind.GROUP)
         set_number = _allocate(partner, ControlNumberKind.TRANSACTION_SET)
         text = x12.write_document(
-            remittance, sender=retailer_partner(), receiver=_x12_partner(partner), interchange_control_number=isa_number,
-            group_control_number=group_number, set_control_number=set_number, created_at=timezone.now(),
+            remittance,
+            sender=retailer_partner(),
+            receiver=_x12_partner(partner),
+            interchange_control_number=isa_number,
+            group_control_number=group_number,
+            set_control_number=set_number,
+            created_at=timezone.now(),
         )
         return _store_outbound(
-            partner=partner, isa_control_number=isa_number, text=text, actor=actor, action="edi_interchange.send",
+            partner=partner,
+            isa_control_number=isa_number,
+            text=text,
+            actor=actor,
+            action="edi_interchange.send",
             sets=[_OutboundSet("820", group_number, set_number, reference=remittance.trace_number, obj=remittance_object)],
         )
 
@@ -137,14 +181,22 @@ def x12_remittance(remittance: Remittance) -> x12.Remittance:
         elif line.kind == RemittanceLineKind.CREDIT_NOTE:
             # RMR*CM: the credit memo, with what this payment nets of it (negative) beside its full amount.
             total = line.invoice.grand_total if line.invoice_id else -line.amount
-            invoices.append(x12.RemittedInvoice(invoice_number=line.reference, amount_paid=line.amount, invoice_amount=-total, reference_qualifier="CM"))
+            invoices.append(
+                x12.RemittedInvoice(invoice_number=line.reference, amount_paid=line.amount, invoice_amount=-total, reference_qualifier="CM")
+            )
         else:
-            reason = {"discount": "CS", "reversal": "CS"}.get(line.kind, "01" if "PC-" in line.reference else "06" if "SC-" in line.reference else "CS")
+            reason = {"discount": "CS", "reversal": "CS"}.get(
+                line.kind, "01" if "PC-" in line.reference else "06" if "SC-" in line.reference else "CS"
+            )
             adjustments.append(x12.Adjustment(amount=line.amount, reason_code=reason, reference_qualifier="CR", reference_id=line.reference))
     return x12.Remittance(
-        trace_number=remittance.number, payment_amount=remittance.net_amount, payment_date=remittance.pay_date, currency=remittance.currency,
+        trace_number=remittance.number,
+        payment_amount=remittance.net_amount,
+        payment_date=remittance.pay_date,
+        currency=remittance.currency,
         parties=[x12.Party(entity_code="PR", name="Retailer"), x12.Party(entity_code="PE", name=remittance.vendor.name[:60])],
-        invoices=invoices, adjustments=adjustments,
+        invoices=invoices,
+        adjustments=adjustments,
     )
 
 

@@ -1,5 +1,6 @@
 """Trading partners: the retailer's own X12 identity (from settings), a vendor's partners created and
 (de)activated, and the one EDI goes to."""
+
 from __future__ import annotations
 
 import re
@@ -30,9 +31,7 @@ def edi_setting(name: str):
 
 
 def retailer_partner() -> x12.Partner:
-    return x12.Partner(
-        edi_setting("EDI_RETAILER_ISA_QUALIFIER"), edi_setting("EDI_RETAILER_ISA_ID"), edi_setting("EDI_RETAILER_GS_ID")
-    )
+    return x12.Partner(edi_setting("EDI_RETAILER_ISA_QUALIFIER"), edi_setting("EDI_RETAILER_ISA_ID"), edi_setting("EDI_RETAILER_GS_ID"))
 
 
 def _x12_partner(partner: TradingPartner) -> x12.Partner:
@@ -47,7 +46,9 @@ def active_partner(vendor) -> TradingPartner | None:
 _EDI_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,14}")
 
 
-def trading_partner_create(*, vendor: Vendor, isa_id: str, actor: Actor, isa_qualifier: str = "ZZ", gs_application_id: str = "", name: str = "") -> TradingPartner:
+def trading_partner_create(
+    *, vendor: Vendor, isa_id: str, actor: Actor, isa_qualifier: str = "ZZ", gs_application_id: str = "", name: str = ""
+) -> TradingPartner:
     isa_id, gs_application_id, isa_qualifier = isa_id.strip(), gs_application_id.strip(), isa_qualifier.strip().upper()
     errors = []
     if not _EDI_ID.fullmatch(isa_id):
@@ -63,8 +64,12 @@ def trading_partner_create(*, vendor: Vendor, isa_id: str, actor: Actor, isa_qua
             partner = TradingPartner.objects.create(
                 vendor=vendor, isa_qualifier=isa_qualifier, isa_id=isa_id, gs_application_id=gs_application_id, name=name[:100]
             )
-            audit_record(actor=actor, action="edi_trading_partner.create", obj=partner,
-                         after={"isa_qualifier": isa_qualifier, "isa_id": isa_id, "gs_application_id": gs_application_id})
+            audit_record(
+                actor=actor,
+                action="edi_trading_partner.create",
+                obj=partner,
+                after={"isa_qualifier": isa_qualifier, "isa_id": isa_id, "gs_application_id": gs_application_id},
+            )
     except IntegrityError:
         raise DomainValidationError(_("ISA id %(id)s is already in use.") % {"id": f"{isa_qualifier}:{isa_id}"}, field="isa_id") from None
     return partner
@@ -78,6 +83,11 @@ def trading_partner_set_active(*, scope: Scope, partner_id, is_active: bool, act
         if partner.is_active != is_active:
             partner.is_active = is_active
             partner.save(update_fields=["is_active"])
-            audit_record(actor=actor, action="edi_trading_partner.activate" if is_active else "edi_trading_partner.deactivate",
-                         obj=partner, before={"is_active": not is_active}, after={"is_active": is_active})
+            audit_record(
+                actor=actor,
+                action="edi_trading_partner.activate" if is_active else "edi_trading_partner.deactivate",
+                obj=partner,
+                before={"is_active": not is_active},
+                after={"is_active": is_active},
+            )
     return partner

@@ -111,20 +111,27 @@ def _set_ack(ts: TransactionSet, *, force_reject: bool) -> SetAck:
         if problem.level == "segment":
             note.code = note.code or str(problem.code)
         elif len(note.elements) < _MAX_ELEMENT_NOTES:
-            note.elements.append(ElementNote(
-                position=problem.element_position or 0, code=str(problem.code),
-                component_position=problem.component_position, element_reference=problem.element_reference,
-                bad_value=_echo(problem.bad_value),
-            ))
+            note.elements.append(
+                ElementNote(
+                    position=problem.element_position or 0,
+                    code=str(problem.code),
+                    component_position=problem.component_position,
+                    element_reference=problem.element_reference,
+                    bad_value=_echo(problem.bad_value),
+                )
+            )
     for note in notes.values():
         note.code = note.code or str(SegmentError.HAS_ELEMENT_ERRORS)
     if notes and SetError.SEGMENTS_IN_ERROR not in codes:
         codes.append(str(SetError.SEGMENTS_IN_ERROR))
     rejected = force_reject or bool(ts.problems)
-    return SetAck(set_id_code=_echo(ts.id_code, 3), control_number=_echo(ts.control_number, 9),
-                  status=str(AckCode.REJECTED if rejected else AckCode.ACCEPTED),
-                  error_codes=[str(code) for code in codes[:_MAX_CODES]],
-                  segments=sorted(notes.values(), key=lambda n: n.position))
+    return SetAck(
+        set_id_code=_echo(ts.id_code, 3),
+        control_number=_echo(ts.control_number, 9),
+        status=str(AckCode.REJECTED if rejected else AckCode.ACCEPTED),
+        error_codes=[str(code) for code in codes[:_MAX_CODES]],
+        segments=sorted(notes.values(), key=lambda n: n.position),
+    )
 
 
 def build_997(group: FunctionalGroup, *, reject_all: bool = False) -> FunctionalAck:
@@ -141,19 +148,21 @@ def build_997(group: FunctionalGroup, *, reject_all: bool = False) -> Functional
     else:
         status = AckCode.ACCEPTED
     return FunctionalAck(
-        functional_id_code=_echo(group.functional_id_code, 2), group_control_number=_echo(group.control_number, 9),
+        functional_id_code=_echo(group.functional_id_code, 2),
+        group_control_number=_echo(group.control_number, 9),
         status=str(status),
         included_count=received if group.declared_set_count is None else group.declared_set_count,
-        received_count=received, accepted_count=accepted,
-        error_codes=_unique_codes(group.problems, "group")[:_MAX_CODES], sets=set_acks,
+        received_count=received,
+        accepted_count=accepted,
+        error_codes=_unique_codes(group.problems, "group")[:_MAX_CODES],
+        sets=set_acks,
     )
 
 
 def acknowledge(interchange: Interchange) -> list[FunctionalAck]:
     """One 997 per received group, except groups of 997s (acknowledgments are never acknowledged)."""
     envelope_broken = bool(interchange.envelope_problems)
-    return [build_997(group, reject_all=envelope_broken) for group in interchange.groups
-            if group.functional_id_code != "FA"]
+    return [build_997(group, reject_all=envelope_broken) for group in interchange.groups if group.functional_id_code != "FA"]
 
 
 def build_ta1(interchange: Interchange) -> InterchangeAck | None:
@@ -162,7 +171,9 @@ def build_ta1(interchange: Interchange) -> InterchangeAck | None:
         return None
     notes = [p for p in interchange.envelope_problems if p.code]
     return InterchangeAck(
-        control_number=interchange.control_number, date=interchange.date, time=interchange.time,
+        control_number=interchange.control_number,
+        date=interchange.date,
+        time=interchange.time,
         status=str(AckCode.REJECTED if interchange.envelope_problems else AckCode.ACCEPTED),
         note_code=str(notes[0].code) if notes else str(InterchangeNote.NO_ERROR),
     )
@@ -177,7 +188,8 @@ def read_997(reader: SetReader) -> FunctionalAck | None:
     if ak1 is None or ak9 is None:
         return None
     ack = FunctionalAck(
-        functional_id_code=reader.text(ak1, 1, required=True), group_control_number=reader.text(ak1, 2, required=True),
+        functional_id_code=reader.text(ak1, 1, required=True),
+        group_control_number=reader.text(ak1, 2, required=True),
         status=reader.code(ak9, 1, ("A", "E", "M", "P", "R", "W", "X"), required=True),
         included_count=reader.integer(ak9, 2, required=True),  # type: ignore[arg-type]
         received_count=reader.integer(ak9, 3, required=True),  # type: ignore[arg-type]
@@ -191,16 +203,18 @@ def read_997(reader: SetReader) -> FunctionalAck | None:
         if sid in ("AK2", "AK9") and set_ack is not None and not set_ack.status:
             reader.missing_segment("AK5", at=segment.position)
         if sid == "AK2":
-            set_ack = SetAck(set_id_code=reader.text(segment, 1, required=True),
-                             control_number=reader.text(segment, 2, required=True), status="")
+            set_ack = SetAck(set_id_code=reader.text(segment, 1, required=True), control_number=reader.text(segment, 2, required=True), status="")
             ack.sets.append(set_ack)
             note = None
         elif sid in ("AK3", "AK4", "AK5") and set_ack is None:
             reader.segment_problem(segment, SegmentError.OUT_OF_SEQUENCE, f"{sid} before any AK2", fatal=True)
         elif sid == "AK3" and set_ack is not None:
-            note = SegmentNote(segment_id=reader.text(segment, 1, required=True),
-                               position=reader.integer(segment, 2, required=True) or 0,
-                               loop_id=segment[3], code=segment[4])
+            note = SegmentNote(
+                segment_id=reader.text(segment, 1, required=True),
+                position=reader.integer(segment, 2, required=True) or 0,
+                loop_id=segment[3],
+                code=segment[4],
+            )
             set_ack.segments.append(note)
         elif sid == "AK4":
             if note is None:
@@ -208,13 +222,17 @@ def read_997(reader: SetReader) -> FunctionalAck | None:
                 continue
             position, component = (segment.components(1) + [""])[:2]
             if not is_digits(position) or (component and not is_digits(component)):
-                reader.element_problem(segment, 1, ElementError.INVALID_CHARACTER,
-                                       f"AK401 {segment[1]!r} is not an element position", fatal=True)
+                reader.element_problem(segment, 1, ElementError.INVALID_CHARACTER, f"AK401 {segment[1]!r} is not an element position", fatal=True)
                 continue
-            note.elements.append(ElementNote(
-                position=int(position), component_position=int(component) if component else None,
-                element_reference=segment[2], code=reader.text(segment, 3, required=True), bad_value=segment[4],
-            ))
+            note.elements.append(
+                ElementNote(
+                    position=int(position),
+                    component_position=int(component) if component else None,
+                    element_reference=segment[2],
+                    code=reader.text(segment, 3, required=True),
+                    bad_value=segment[4],
+                )
+            )
         elif sid == "AK5" and set_ack is not None:
             set_ack.status = reader.code(segment, 1, ("A", "E", "M", "R", "W", "X"), required=True)
             set_ack.error_codes = [segment[i] for i in range(2, 7) if segment[i]]
@@ -228,10 +246,10 @@ def write_997(ack: FunctionalAck) -> list[list[Element]]:
         for note in set_ack.segments:
             segments.append(["AK3", note.segment_id, str(note.position), note.loop_id, note.code])
             for element in note.elements:
-                position: Element = (str(element.position),) if element.component_position is None else \
-                    (str(element.position), str(element.component_position))
+                position: Element = (
+                    (str(element.position),) if element.component_position is None else (str(element.position), str(element.component_position))
+                )
                 segments.append(["AK4", position, element.element_reference, element.code, element.bad_value])
         segments.append(["AK5", set_ack.status, *set_ack.error_codes])
-    segments.append(["AK9", ack.status, str(ack.included_count), str(ack.received_count), str(ack.accepted_count),
-                     *ack.error_codes])
+    segments.append(["AK9", ack.status, str(ack.included_count), str(ack.received_count), str(ack.accepted_count), *ack.error_codes])
     return segments

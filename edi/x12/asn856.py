@@ -72,8 +72,7 @@ class ShipmentOrder:
         return [c for p in self.pallets for c in p.cartons] + self.cartons
 
     def all_items(self) -> list[ShipmentItem]:
-        return ([i for c in self.all_cartons() for i in c.items] + [i for p in self.pallets for i in p.items]
-                + self.items)
+        return [i for c in self.all_cartons() for i in c.items] + [i for p in self.pallets for i in p.items] + self.items
 
 
 @dataclass
@@ -164,20 +163,17 @@ def _check_level(reader: SetReader, level: str, seen: set[str], position: int | 
             reader.missing_segment(segment_id, at=position)
 
 
-def _read_hl(reader: SetReader, hl: Segment, shipment: Shipment,
-             levels: dict[str, tuple[str, object]]) -> tuple[str, object]:
+def _read_hl(reader: SetReader, hl: Segment, shipment: Shipment, levels: dict[str, tuple[str, object]]) -> tuple[str, object]:
     hl_id, parent_id, level = reader.text(hl, 1, required=True), hl[2], reader.text(hl, 3, required=True)
     if level not in _PARENT_LEVELS:
-        reader.element_problem(hl, 3, ElementError.INVALID_CODE, f"HL03 {level!r} is not one of S, O, T, P, I",
-                               fatal=True)
+        reader.element_problem(hl, 3, ElementError.INVALID_CODE, f"HL03 {level!r} is not one of S, O, T, P, I", fatal=True)
         return "", None
     if hl_id in levels:
         reader.element_problem(hl, 1, ElementError.INVALID_CODE, f"HL01 {hl_id!r} is used twice", fatal=True)
         return "", None
     parent_level, parent = levels.get(parent_id, ("", None)) if parent_id else ("", shipment)
     if parent_id and parent is None or parent_level not in _PARENT_LEVELS[level] or (level == "S" and levels):
-        reader.segment_problem(hl, SegmentError.OUT_OF_SEQUENCE,
-                               f"HL {hl_id} level {level} cannot sit under HL {parent_id or '(none)'}", fatal=True)
+        reader.segment_problem(hl, SegmentError.OUT_OF_SEQUENCE, f"HL {hl_id} level {level} cannot sit under HL {parent_id or '(none)'}", fatal=True)
         return "", None
     child: object
     if level == "S":
@@ -219,16 +215,15 @@ def _read_shipment_detail(reader: SetReader, segment: Segment, shipment: Shipmen
 
 
 def write_856(shipment: Shipment) -> list[list[Element]]:
-    segments: list[list[Element]] = [["BSN", shipment.purpose, shipment.shipment_id,
-                                      fmt_date(shipment.shipment_date), fmt_time(shipment.shipment_time),
-                                      shipment.structure_code]]
+    segments: list[list[Element]] = [
+        ["BSN", shipment.purpose, shipment.shipment_id, fmt_date(shipment.shipment_date), fmt_time(shipment.shipment_time), shipment.structure_code]
+    ]
     counter = 0
 
     def hl(parent: int | None, level: str, has_children: bool) -> int:
         nonlocal counter
         counter += 1
-        segments.append(["HL", str(counter), "" if parent is None else str(parent), level,
-                         "1" if has_children else "0"])
+        segments.append(["HL", str(counter), "" if parent is None else str(parent), level, "1" if has_children else "0"])
         return counter
 
     def item(parent: int, shipped: ShipmentItem) -> None:
@@ -251,8 +246,7 @@ def write_856(shipment: Shipment) -> list[list[Element]]:
             td1 = pad(td1, 5) + ["G", fmt_decimal(shipment.gross_weight), shipment.weight_uom]
         segments.append(td1)
     if shipment.carrier_scac or shipment.transport_method:
-        segments.append(["TD5", "B", "2" if shipment.carrier_scac else "", shipment.carrier_scac,
-                         shipment.transport_method])
+        segments.append(["TD5", "B", "2" if shipment.carrier_scac else "", shipment.carrier_scac, shipment.transport_method])
     if shipment.bill_of_lading:
         segments.append(["REF", BILL_OF_LADING, shipment.bill_of_lading])
     if shipment.pro_number:

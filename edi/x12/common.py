@@ -96,7 +96,7 @@ def party_segments(party: Party) -> list[list[Element]]:
     segments: list[list[Element]] = [["N1", party.entity_code, party.name, party.id_qualifier, party.id_code]]
     lines = party.address_lines
     for index in range(0, len(lines), 2):
-        segments.append(["N3", *lines[index:index + 2]])
+        segments.append(["N3", *lines[index : index + 2]])
     if party.city or party.state or party.postal_code or party.country:
         segments.append(["N4", party.city, party.state, party.postal_code, party.country])
     return segments
@@ -122,8 +122,7 @@ def contact_segment(contact: Contact) -> list[Element]:
 
 
 def read_tax(reader: SetReader, txi: Segment) -> Tax:
-    return Tax(type_code=reader.text(txi, 1, required=True), amount=reader.decimal(txi, 2),
-               percent=reader.decimal(txi, 3))
+    return Tax(type_code=reader.text(txi, 1, required=True), amount=reader.decimal(txi, 2), percent=reader.decimal(txi, 3))
 
 
 def tax_segment(tax: Tax) -> list[Element]:
@@ -131,8 +130,9 @@ def tax_segment(tax: Tax) -> list[Element]:
 
 
 def read_allowance_charge(reader: SetReader, sac: Segment) -> AllowanceCharge:
-    return AllowanceCharge(indicator=reader.code(sac, 1, ("A", "C", "N"), required=True), code=sac[2],
-                           amount=reader.implied(sac, 5), description=sac[15])
+    return AllowanceCharge(
+        indicator=reader.code(sac, 1, ("A", "C", "N"), required=True), code=sac[2], amount=reader.implied(sac, 5), description=sac[15]
+    )
 
 
 def allowance_charge_segment(charge: AllowanceCharge) -> list[Element]:

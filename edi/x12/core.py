@@ -89,10 +89,12 @@ class Problem:
     bad_value: str = ""
 
     def __str__(self) -> str:
-        where = [f"group {self.group_control_number}" if self.group_control_number else "",
-                 f"set {self.set_control_number}" if self.set_control_number else "",
-                 f"{self.segment_id}@{self.segment_position}" if self.segment_id else "",
-                 f"element {self.element_position}" if self.element_position else ""]
+        where = [
+            f"group {self.group_control_number}" if self.group_control_number else "",
+            f"set {self.set_control_number}" if self.set_control_number else "",
+            f"{self.segment_id}@{self.segment_position}" if self.segment_id else "",
+            f"element {self.element_position}" if self.element_position else "",
+        ]
         location = ", ".join(w for w in where if w)
         return f"[{self.level} {self.code or '-'}] {self.message}" + (f" ({location})" if location else "")
 
@@ -280,8 +282,7 @@ class _EnvelopeParser:
 
     def set_problem(self, ts: TransactionSet, code: str, message: str) -> None:
         group_control_number = self.group.control_number if self.group else ""
-        ts.problems.append(Problem("set", code, message, group_control_number=group_control_number,
-                                   set_control_number=ts.control_number))
+        ts.problems.append(Problem("set", code, message, group_control_number=group_control_number, set_control_number=ts.control_number))
 
     # driver
     def run(self, text: str) -> None:
@@ -290,8 +291,7 @@ class _EnvelopeParser:
             self.interchange_problem(InterchangeNote.PREMATURE_END, "the input is empty")
             return
         if not text.startswith("ISA"):
-            self.interchange_problem(InterchangeNote.INVALID_CONTROL_STRUCTURE,
-                                     "the input does not start with an ISA segment", bad_value=text[:20])
+            self.interchange_problem(InterchangeNote.INVALID_CONTROL_STRUCTURE, "the input does not start with an ISA segment", bad_value=text[:20])
             return
         header = self.read_isa(text)
         if header is None:
@@ -305,8 +305,7 @@ class _EnvelopeParser:
             if not raw:
                 continue
             if self.ended:
-                self.interchange_problem(InterchangeNote.INVALID_CONTENT,
-                                         "data after IEA; one interchange per parse", bad_value=raw[:20])
+                self.interchange_problem(InterchangeNote.INVALID_CONTENT, "data after IEA; one interchange per parse", bad_value=raw[:20])
                 break
             self.feed(Segment(raw.split(delimiters.element), component_separator=delimiters.component))
         self.finish()
@@ -315,32 +314,33 @@ class _EnvelopeParser:
         element = text[3] if len(text) > 3 else ""
         # Only real whitespace is refused: control characters such as GS/RS/US are fine delimiters.
         if not element or element.isalnum() or element in " \t\r\n":
-            self.interchange_problem(InterchangeNote.INVALID_ELEMENT_SEPARATOR,
-                                     "ISA has no valid element separator at position 4", bad_value=text[:4])
+            self.interchange_problem(
+                InterchangeNote.INVALID_ELEMENT_SEPARATOR, "ISA has no valid element separator at position 4", bad_value=text[:4]
+            )
             return None
         fixed = len(text) >= ISA_LENGTH and all(text[i] == element for i in ISA_SEPARATOR_POSITIONS)
         if fixed:
             seps = ISA_SEPARATOR_POSITIONS
-            isa = ["ISA"] + [text[a + 1:b] for a, b in zip(seps, seps[1:], strict=False)] + [text[ISA_TERMINATOR_POSITION - 1]]
+            isa = ["ISA"] + [text[a + 1 : b] for a, b in zip(seps, seps[1:], strict=False)] + [text[ISA_TERMINATOR_POSITION - 1]]
             terminator, rest = text[ISA_TERMINATOR_POSITION], text[ISA_LENGTH:]
         else:
             # Not 106 wide: a sender trimmed the padding, or the ISA is cut off. Read it by its
             # separators so the rest can still be checked, and report each element of the wrong width.
             parts = text.split(element, 16)
             if len(parts) < 17 or len(parts[16]) < 2:
-                self.interchange_problem(InterchangeNote.PREMATURE_END,
-                                         "the ISA segment is truncated", bad_value=text[:ISA_LENGTH])
+                self.interchange_problem(InterchangeNote.PREMATURE_END, "the ISA segment is truncated", bad_value=text[:ISA_LENGTH])
                 return None
             isa = parts[:16] + [parts[16][0]]
             terminator, rest = parts[16][1], parts[16][2:]
         component = isa[16]
         if component.isalnum() or component in " \t\r\n" or component == element:
-            self.interchange_problem(InterchangeNote.INVALID_COMPONENT_SEPARATOR,
-                                     f"ISA16 {component!r} cannot be a component separator", bad_value=component)
+            self.interchange_problem(
+                InterchangeNote.INVALID_COMPONENT_SEPARATOR, f"ISA16 {component!r} cannot be a component separator", bad_value=component
+            )
         if terminator.isalnum() or terminator in (" ", "\t", element, component):
-            self.interchange_problem(InterchangeNote.INVALID_SEGMENT_TERMINATOR,
-                                     f"{terminator!r} after ISA16 cannot be a segment terminator",
-                                     bad_value=terminator)
+            self.interchange_problem(
+                InterchangeNote.INVALID_SEGMENT_TERMINATOR, f"{terminator!r} after ISA16 cannot be a segment terminator", bad_value=terminator
+            )
             return None
         repetition = isa[11] if isa[11] and not isa[11].isalnum() and isa[11] not in (element, terminator) else ""
         self.ix.delimiters = Delimiters(element, component, terminator, repetition)
@@ -350,9 +350,9 @@ class _EnvelopeParser:
         ix = self.ix
         for index, width in enumerate(ISA_WIDTHS, start=1):
             if len(isa[index]) != width:
-                self.interchange_problem(_ISA_ELEMENT_NOTES[index],
-                                         f"ISA{index:02d} must be {width} characters wide, got {len(isa[index])}",
-                                         bad_value=isa[index])
+                self.interchange_problem(
+                    _ISA_ELEMENT_NOTES[index], f"ISA{index:02d} must be {width} characters wide, got {len(isa[index])}", bad_value=isa[index]
+                )
         ix.sender_qualifier, ix.sender_id = isa[5].strip(), isa[6].strip()
         ix.receiver_qualifier, ix.receiver_id = isa[7].strip(), isa[8].strip()
         ix.date, ix.time = parse_date6(isa[9]), parse_time(isa[10])
@@ -420,26 +420,27 @@ class _EnvelopeParser:
             # X12 has no AK9 code for a stray segment between sets; it still makes the group suspect.
             self.group_problem(group, "", f"segment {sid[:3]!r} outside any transaction set")
         else:
-            self.interchange_problem(InterchangeNote.INVALID_CONTENT,
-                                     f"segment {sid[:3]!r} outside any functional group", bad_value=sid[:20])
+            self.interchange_problem(InterchangeNote.INVALID_CONTENT, f"segment {sid[:3]!r} outside any functional group", bad_value=sid[:20])
 
     def open_group(self, gs: Segment) -> None:
         group = FunctionalGroup(
-            functional_id_code=gs[1], application_sender_id=gs[2], application_receiver_id=gs[3],
-            date=parse_date8(gs[4]), time=parse_time(gs[5]), control_number=gs[6],
-            agency_code=gs[7], version=gs[8],
+            functional_id_code=gs[1],
+            application_sender_id=gs[2],
+            application_receiver_id=gs[3],
+            date=parse_date8(gs[4]),
+            time=parse_time(gs[5]),
+            control_number=gs[6],
+            agency_code=gs[7],
+            version=gs[8],
         )
         self.ix.groups.append(group)
         self.group = group
         if group.functional_id_code not in set(self.supported_sets.values()):
-            self.group_problem(group, GroupError.NOT_SUPPORTED,
-                               f"functional group {group.functional_id_code!r} is not supported")
+            self.group_problem(group, GroupError.NOT_SUPPORTED, f"functional group {group.functional_id_code!r} is not supported")
         if not group.version.startswith(GROUP_VERSION):
-            self.group_problem(group, GroupError.VERSION_NOT_SUPPORTED,
-                               f"GS08 {group.version!r} is not {GROUP_VERSION}")
+            self.group_problem(group, GroupError.VERSION_NOT_SUPPORTED, f"GS08 {group.version!r} is not {GROUP_VERSION}")
         if not re.fullmatch(r"[0-9]{1,9}", group.control_number):
-            self.group_problem(group, GroupError.CONTROL_NUMBER_INVALID,
-                               f"GS06 {group.control_number!r} is not a 1-9 digit number")
+            self.group_problem(group, GroupError.CONTROL_NUMBER_INVALID, f"GS06 {group.control_number!r} is not a 1-9 digit number")
 
     def close_group(self, ge: Segment | None) -> None:
         group = self.group
@@ -450,11 +451,9 @@ class _EnvelopeParser:
         received = len(group.transaction_sets)
         group.declared_set_count = int(ge[1]) if is_digits(ge[1]) else None
         if group.declared_set_count != received:
-            self.group_problem(group, GroupError.SET_COUNT_MISMATCH,
-                               f"GE01 says {ge[1] or 'nothing'}, the group holds {received} transaction sets")
+            self.group_problem(group, GroupError.SET_COUNT_MISMATCH, f"GE01 says {ge[1] or 'nothing'}, the group holds {received} transaction sets")
         if not _same_number(ge[2], group.control_number):
-            self.group_problem(group, GroupError.CONTROL_NUMBER_MISMATCH,
-                               f"GE02 {ge[2]!r} does not match GS06 {group.control_number!r}")
+            self.group_problem(group, GroupError.CONTROL_NUMBER_MISMATCH, f"GE02 {ge[2]!r} does not match GS06 {group.control_number!r}")
 
     def open_set(self, group: FunctionalGroup, st: Segment) -> None:
         st.position = 1
@@ -467,14 +466,11 @@ class _EnvelopeParser:
         elif ts.id_code not in self.supported_sets:
             self.set_problem(ts, SetError.NOT_SUPPORTED, f"transaction set {ts.id_code} is not supported")
         elif self.supported_sets[ts.id_code] != group.functional_id_code:
-            self.set_problem(ts, SetError.INVALID_SET_ID,
-                             f"a {ts.id_code} does not belong in a {group.functional_id_code!r} group")
+            self.set_problem(ts, SetError.INVALID_SET_ID, f"a {ts.id_code} does not belong in a {group.functional_id_code!r} group")
         if not 4 <= len(ts.control_number) <= 9:
-            self.set_problem(ts, SetError.INVALID_CONTROL_NUMBER,
-                             f"ST02 {ts.control_number!r} must be 4 to 9 characters")
+            self.set_problem(ts, SetError.INVALID_CONTROL_NUMBER, f"ST02 {ts.control_number!r} must be 4 to 9 characters")
         elif ts.control_number in earlier:
-            self.set_problem(ts, SetError.CONTROL_NUMBER_NOT_UNIQUE,
-                             f"ST02 {ts.control_number!r} is used twice in group {group.control_number}")
+            self.set_problem(ts, SetError.CONTROL_NUMBER_NOT_UNIQUE, f"ST02 {ts.control_number!r} is used twice in group {group.control_number}")
 
     def add_to_set(self, segment: Segment) -> None:
         ts = self.ts
@@ -482,12 +478,17 @@ class _EnvelopeParser:
         segment.position = len(ts.segments) + 1
         ts.segments.append(segment)
         if not SEGMENT_ID.fullmatch(segment.id):
-            ts.problems.append(Problem(
-                "segment", SegmentError.UNRECOGNIZED_ID, f"{segment.id[:10]!r} is not a segment ID",
-                group_control_number=self.group.control_number if self.group else "",
-                set_control_number=ts.control_number, segment_id=_echoable_id(segment.id),
-                segment_position=segment.position,
-            ))
+            ts.problems.append(
+                Problem(
+                    "segment",
+                    SegmentError.UNRECOGNIZED_ID,
+                    f"{segment.id[:10]!r} is not a segment ID",
+                    group_control_number=self.group.control_number if self.group else "",
+                    set_control_number=ts.control_number,
+                    segment_id=_echoable_id(segment.id),
+                    segment_position=segment.position,
+                )
+            )
 
     def close_set(self, se: Segment | None) -> None:
         ts = self.ts
@@ -497,23 +498,21 @@ class _EnvelopeParser:
             return
         counted = len(ts.segments)
         if not (is_digits(se[1]) and int(se[1]) == counted):
-            self.set_problem(ts, SetError.SEGMENT_COUNT_MISMATCH,
-                             f"SE01 says {se[1] or 'nothing'}, the set holds {counted} segments")
+            self.set_problem(ts, SetError.SEGMENT_COUNT_MISMATCH, f"SE01 says {se[1] or 'nothing'}, the set holds {counted} segments")
         if se[2] != ts.control_number:
-            self.set_problem(ts, SetError.CONTROL_NUMBER_MISMATCH,
-                             f"SE02 {se[2]!r} does not match ST02 {ts.control_number!r}")
+            self.set_problem(ts, SetError.CONTROL_NUMBER_MISMATCH, f"SE02 {se[2]!r} does not match ST02 {ts.control_number!r}")
 
     def close_interchange(self, iea: Segment) -> None:
         self.ended = True
         groups = len(self.ix.groups)
         if not (is_digits(iea[1]) and int(iea[1]) == groups):
-            self.interchange_problem(InterchangeNote.INVALID_GROUP_COUNT,
-                                     f"IEA01 says {iea[1] or 'nothing'}, the interchange holds {groups} groups",
-                                     bad_value=iea[1])
+            self.interchange_problem(
+                InterchangeNote.INVALID_GROUP_COUNT, f"IEA01 says {iea[1] or 'nothing'}, the interchange holds {groups} groups", bad_value=iea[1]
+            )
         if not _same_number(iea[2], self.ix.control_number):
-            self.interchange_problem(InterchangeNote.CONTROL_NUMBER_MISMATCH,
-                                     f"IEA02 {iea[2]!r} does not match ISA13 {self.ix.control_number!r}",
-                                     bad_value=iea[2])
+            self.interchange_problem(
+                InterchangeNote.CONTROL_NUMBER_MISMATCH, f"IEA02 {iea[2]!r} does not match ISA13 {self.ix.control_number!r}", bad_value=iea[2]
+            )
 
     def finish(self) -> None:
         if self.ts is not None:
@@ -533,8 +532,9 @@ def _echoable_id(raw: str) -> str:
 
 
 def _read_ta1(segment: Segment) -> InterchangeAck:
-    return InterchangeAck(control_number=segment[1], date=parse_date6(segment[2]), time=parse_time(segment[3]),
-                          status=segment[4], note_code=segment[5])
+    return InterchangeAck(
+        control_number=segment[1], date=parse_date6(segment[2]), time=parse_time(segment[3]), status=segment[4], note_code=segment[5]
+    )
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -622,10 +622,22 @@ def render_interchange(
         lines.append(render_segment(elements, delimiters))
 
     isa = [
-        "ISA", "00", " " * 10, "00", " " * 10,
-        sender.qualifier, sender.id.ljust(15), receiver.qualifier, receiver.id.ljust(15),
-        created_at.strftime("%y%m%d"), created_at.strftime("%H%M"), "U", ENVELOPE_VERSION, isa13,
-        "1" if ack_requested else "0", usage_indicator,
+        "ISA",
+        "00",
+        " " * 10,
+        "00",
+        " " * 10,
+        sender.qualifier,
+        sender.id.ljust(15),
+        receiver.qualifier,
+        receiver.id.ljust(15),
+        created_at.strftime("%y%m%d"),
+        created_at.strftime("%H%M"),
+        "U",
+        ENVELOPE_VERSION,
+        isa13,
+        "1" if ack_requested else "0",
+        usage_indicator,
     ]
     for value in isa:
         if any(ch in value for ch in (delimiters.element, delimiters.segment, delimiters.component)):
@@ -633,13 +645,31 @@ def render_interchange(
     # ISA16 is the component separator itself, so it cannot go through render_segment.
     lines.append(delimiters.element.join(isa + [delimiters.component]))
     for ta1 in interchange_acks:
-        emit(["TA1", ta1.control_number,
-              ta1.date.strftime("%y%m%d") if ta1.date else "", ta1.time.strftime("%H%M") if ta1.time else "",
-              ta1.status, ta1.note_code])
+        emit(
+            [
+                "TA1",
+                ta1.control_number,
+                ta1.date.strftime("%y%m%d") if ta1.date else "",
+                ta1.time.strftime("%H%M") if ta1.time else "",
+                ta1.status,
+                ta1.note_code,
+            ]
+        )
     for group in groups:
         gs06 = _control_number(group.control_number, "group control number", width=1)
-        emit(["GS", group.functional_id_code, sender.group_id, receiver.group_id,
-              created_at.strftime("%Y%m%d"), created_at.strftime("%H%M"), gs06, "X", GROUP_VERSION])
+        emit(
+            [
+                "GS",
+                group.functional_id_code,
+                sender.group_id,
+                receiver.group_id,
+                created_at.strftime("%Y%m%d"),
+                created_at.strftime("%H%M"),
+                gs06,
+                "X",
+                GROUP_VERSION,
+            ]
+        )
         for offset, outbound in enumerate(group.sets):
             st02 = _control_number(group.first_set_control_number + offset, "set control number", width=4)
             emit(["ST", outbound.id_code, st02])

@@ -1,13 +1,13 @@
 """The transaction sets this layer maps, and the document-level entry points.
 
-    interchange = parse_interchange(data)           # never raises for bad input
-    for ts in interchange.transaction_sets:
-        ts.document                                 # PurchaseOrderAck, Shipment, Invoice, ... or None
-    interchange.problems                            # everything wrong, located and coded
-    acks = acknowledge(interchange)                 # one 997 per group
+interchange = parse_interchange(data)           # never raises for bad input
+for ts in interchange.transaction_sets:
+    ts.document                                 # PurchaseOrderAck, Shipment, Invoice, ... or None
+interchange.problems                            # everything wrong, located and coded
+acks = acknowledge(interchange)                 # one 997 per group
 
-    write_document(po, sender=..., receiver=..., interchange_control_number=..., group_control_number=...,
-                   created_at=...)                  # an 850 interchange as text
+write_document(po, sender=..., receiver=..., interchange_control_number=..., group_control_number=...,
+               created_at=...)                  # an 850 interchange as text
 """
 
 from __future__ import annotations
@@ -75,9 +75,9 @@ def parse_interchange(data: str | bytes) -> Interchange:
             try:
                 document = set_type.read(reader)
             except Exception as exc:  # noqa: BLE001 - a mapper bug must not escape with the input
-                ts.problems.append(Problem("set", "", f"{INTERNAL_ERROR}: {exc!r}",
-                                           group_control_number=group.control_number,
-                                           set_control_number=ts.control_number))
+                ts.problems.append(
+                    Problem("set", "", f"{INTERNAL_ERROR}: {exc!r}", group_control_number=group.control_number, set_control_number=ts.control_number)
+                )
                 document, reader.fatal = None, True
             ts.document = None if reader.fatal else document
     return interchange
@@ -119,14 +119,24 @@ def write_interchange(
         functional_ids = {set_type.functional_id_code for set_type in set_types}
         if len(functional_ids) != 1:
             raise ValueError(f"group {group.control_number} must hold documents of exactly one kind")
-        outbound.append(OutboundGroup(
-            functional_id_code=functional_ids.pop(), control_number=group.control_number,
-            sets=[OutboundSet(t.id_code, t.write(d)) for t, d in zip(set_types, group.documents, strict=False)],
-            first_set_control_number=group.first_set_control_number,
-        ))
+        outbound.append(
+            OutboundGroup(
+                functional_id_code=functional_ids.pop(),
+                control_number=group.control_number,
+                sets=[OutboundSet(t.id_code, t.write(d)) for t, d in zip(set_types, group.documents, strict=False)],
+                first_set_control_number=group.first_set_control_number,
+            )
+        )
     return render_interchange(
-        sender=sender, receiver=receiver, control_number=control_number, groups=outbound, created_at=created_at,
-        usage_indicator=usage_indicator, ack_requested=ack_requested, delimiters=delimiters, newline=newline,
+        sender=sender,
+        receiver=receiver,
+        control_number=control_number,
+        groups=outbound,
+        created_at=created_at,
+        usage_indicator=usage_indicator,
+        ack_requested=ack_requested,
+        delimiters=delimiters,
+        newline=newline,
         interchange_acks=interchange_acks,
     )
 
@@ -147,7 +157,13 @@ def write_document(
 ) -> str:
     """One document in its own group and interchange, the usual shape of an outbound file."""
     return write_interchange(
-        sender=sender, receiver=receiver, control_number=interchange_control_number,
-        groups=[DocumentGroup(group_control_number, [document], set_control_number)], created_at=created_at,
-        usage_indicator=usage_indicator, ack_requested=ack_requested, delimiters=delimiters, newline=newline,
+        sender=sender,
+        receiver=receiver,
+        control_number=interchange_control_number,
+        groups=[DocumentGroup(group_control_number, [document], set_control_number)],
+        created_at=created_at,
+        usage_indicator=usage_indicator,
+        ack_requested=ack_requested,
+        delimiters=delimiters,
+        newline=newline,
     )

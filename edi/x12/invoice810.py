@@ -90,7 +90,9 @@ def read_810(reader: SetReader) -> Invoice | None:
     invoice = Invoice(
         invoice_date=reader.date(big, 1, required=True),  # type: ignore[arg-type]
         invoice_number=reader.text(big, 2, required=True),
-        po_date=reader.date(big, 3), po_number=big[4], invoice_type=big[7],
+        po_date=reader.date(big, 3),
+        po_number=big[4],
+        invoice_type=big[7],
         total_amount=reader.implied(tds, 1, required=True),  # type: ignore[arg-type]
     )
     party: Party | None = None
@@ -112,18 +114,23 @@ def read_810(reader: SetReader) -> Invoice | None:
             invoice.references[segment[1]] = segment[2] or segment[3]
         elif sid == "ITD":
             invoice.terms = PaymentTerms(
-                type_code=segment[1], basis_date_code=segment[2], discount_percent=reader.decimal(segment, 3),
-                discount_days=reader.integer(segment, 5), net_days=reader.integer(segment, 7),
+                type_code=segment[1],
+                basis_date_code=segment[2],
+                discount_percent=reader.decimal(segment, 3),
+                discount_days=reader.integer(segment, 5),
+                net_days=reader.integer(segment, 7),
                 description=segment[12],
             )
         elif sid == "DTM" and segment[1] == SHIPPED and line is None:
             invoice.shipped_date = reader.date(segment, 2, required=True)
         elif sid == "IT1":
             line = InvoiceLine(
-                line_number=segment[1], quantity=reader.integer(segment, 2, required=True),  # type: ignore[arg-type]
+                line_number=segment[1],
+                quantity=reader.integer(segment, 2, required=True),  # type: ignore[arg-type]
                 uom=reader.text(segment, 3, required=True),
                 unit_price=reader.decimal(segment, 4, required=True),  # type: ignore[arg-type]
-                price_basis=segment[5], item_ids=reader.id_pairs(segment, 6),
+                price_basis=segment[5],
+                item_ids=reader.id_pairs(segment, 6),
             )
             invoice.lines.append(line)
         elif sid == "PID" and line is not None and not in_summary:
@@ -142,8 +149,7 @@ def read_810(reader: SetReader) -> Invoice | None:
 
 
 def write_810(invoice: Invoice) -> list[list[Element]]:
-    big: list[Element] = ["BIG", fmt_date(invoice.invoice_date), invoice.invoice_number,
-                          fmt_date(invoice.po_date), invoice.po_number]
+    big: list[Element] = ["BIG", fmt_date(invoice.invoice_date), invoice.invoice_number, fmt_date(invoice.po_date), invoice.po_number]
     if invoice.invoice_type:
         big = pad(big, 6) + [invoice.invoice_type]
     segments: list[list[Element]] = [big]
@@ -154,16 +160,33 @@ def write_810(invoice: Invoice) -> list[list[Element]]:
         segments += party_segments(party)
     if invoice.terms:
         terms = invoice.terms
-        itd: list[Element] = ["ITD", terms.type_code, terms.basis_date_code, fmt_decimal(terms.discount_percent),
-                              "", fmt_int(terms.discount_days), "", fmt_int(terms.net_days)]
+        itd: list[Element] = [
+            "ITD",
+            terms.type_code,
+            terms.basis_date_code,
+            fmt_decimal(terms.discount_percent),
+            "",
+            fmt_int(terms.discount_days),
+            "",
+            fmt_int(terms.net_days),
+        ]
         if terms.description:
             itd = pad(itd, 11) + [terms.description]
         segments.append(itd)
     if invoice.shipped_date:
         segments.append(["DTM", SHIPPED, fmt_date(invoice.shipped_date)])
     for line in invoice.lines:
-        segments.append(["IT1", line.line_number, fmt_int(line.quantity), line.uom, fmt_decimal(line.unit_price),
-                         line.price_basis, *id_pair_elements(line.item_ids)])
+        segments.append(
+            [
+                "IT1",
+                line.line_number,
+                fmt_int(line.quantity),
+                line.uom,
+                fmt_decimal(line.unit_price),
+                line.price_basis,
+                *id_pair_elements(line.item_ids),
+            ]
+        )
         segments += [tax_segment(tax) for tax in line.taxes]
         if line.description:
             segments.append(["PID", "F", "", "", "", line.description])

@@ -30,24 +30,48 @@ class SetReader:
         return self.ts.body
 
     # problems
-    def _file(self, level: ProblemLevel, code: str, message: str, segment_id: str, position: int | None, *,
-              element_position: int | None = None, component_position: int | None = None,
-              bad_value: str = "") -> None:
-        self.ts.problems.append(Problem(
-            level, code, message,
-            group_control_number=self.group_control_number, set_control_number=self.ts.control_number,
-            segment_id=segment_id, segment_position=position, element_position=element_position,
-            component_position=component_position, bad_value=bad_value,
-        ))
+    def _file(
+        self,
+        level: ProblemLevel,
+        code: str,
+        message: str,
+        segment_id: str,
+        position: int | None,
+        *,
+        element_position: int | None = None,
+        component_position: int | None = None,
+        bad_value: str = "",
+    ) -> None:
+        self.ts.problems.append(
+            Problem(
+                level,
+                code,
+                message,
+                group_control_number=self.group_control_number,
+                set_control_number=self.ts.control_number,
+                segment_id=segment_id,
+                segment_position=position,
+                element_position=element_position,
+                component_position=component_position,
+                bad_value=bad_value,
+            )
+        )
 
     def segment_problem(self, segment: Segment, code: str, message: str, *, fatal: bool = False) -> None:
         self._file("segment", code, message, segment.id, segment.position)
         self.fatal = self.fatal or fatal
 
-    def element_problem(self, segment: Segment, index: int, code: str, message: str, *,
-                        component: int | None = None, fatal: bool = False) -> None:
-        self._file("element", code, message, segment.id, segment.position, element_position=index,
-                   component_position=component, bad_value=segment[index][:99])
+    def element_problem(self, segment: Segment, index: int, code: str, message: str, *, component: int | None = None, fatal: bool = False) -> None:
+        self._file(
+            "element",
+            code,
+            message,
+            segment.id,
+            segment.position,
+            element_position=index,
+            component_position=component,
+            bad_value=segment[index][:99],
+        )
         self.fatal = self.fatal or fatal
 
     def missing_segment(self, segment_id: str, *, before: Iterable[str] = ("CTT",), at: int | None = None) -> None:
@@ -56,8 +80,7 @@ class SetReader:
         position = at if at is not None else next((s.position for s in self.body if s.id in wanted), None)
         if position is None:
             position = self.ts.segments[-1].position + (0 if self.ts.has_trailer else 1)
-        self._file("segment", SegmentError.MANDATORY_MISSING, f"mandatory segment {segment_id} is missing",
-                   segment_id, position)
+        self._file("segment", SegmentError.MANDATORY_MISSING, f"mandatory segment {segment_id} is missing", segment_id, position)
         self.fatal = True
 
     def first(self, segment_id: str, *, at: int | None = None, before: Iterable[str] = ("CTT",)) -> Segment | None:
@@ -72,16 +95,15 @@ class SetReader:
     def text(self, segment: Segment, index: int, *, required: bool = False) -> str:
         value = segment[index]
         if not value and required:
-            self.element_problem(segment, index, ElementError.MANDATORY_MISSING,
-                                 f"{segment.id}{index:02d} is mandatory", fatal=True)
+            self.element_problem(segment, index, ElementError.MANDATORY_MISSING, f"{segment.id}{index:02d} is mandatory", fatal=True)
         return value
 
     def code(self, segment: Segment, index: int, allowed: Collection[str], *, required: bool = False) -> str:
         value = self.text(segment, index, required=required)
         if value and value not in allowed:
-            self.element_problem(segment, index, ElementError.INVALID_CODE,
-                                 f"{segment.id}{index:02d} {value!r} is not one of {sorted(allowed)}",
-                                 fatal=required)
+            self.element_problem(
+                segment, index, ElementError.INVALID_CODE, f"{segment.id}{index:02d} {value!r} is not one of {sorted(allowed)}", fatal=required
+            )
         return value
 
     def decimal(self, segment: Segment, index: int, *, required: bool = False) -> Decimal | None:
@@ -89,8 +111,9 @@ class SetReader:
         if not value:
             return None
         if not _REAL.fullmatch(value):
-            self.element_problem(segment, index, ElementError.INVALID_CHARACTER,
-                                 f"{segment.id}{index:02d} {value!r} is not a decimal number", fatal=required)
+            self.element_problem(
+                segment, index, ElementError.INVALID_CHARACTER, f"{segment.id}{index:02d} {value!r} is not a decimal number", fatal=required
+            )
             return None
         return Decimal(value)
 
@@ -99,9 +122,9 @@ class SetReader:
         if number is None:
             return None
         if number != number.to_integral_value():
-            self.element_problem(segment, index, ElementError.INVALID_CHARACTER,
-                                 f"{segment.id}{index:02d} {segment[index]!r} is not a whole number",
-                                 fatal=required)
+            self.element_problem(
+                segment, index, ElementError.INVALID_CHARACTER, f"{segment.id}{index:02d} {segment[index]!r} is not a whole number", fatal=required
+            )
             return None
         return int(number)
 
@@ -111,9 +134,13 @@ class SetReader:
         if not value:
             return None
         if not _IMPLIED.fullmatch(value):
-            self.element_problem(segment, index, ElementError.INVALID_CHARACTER,
-                                 f"{segment.id}{index:02d} {value!r} must be digits with an implied "
-                                 f"decimal point (N{places})", fatal=required)
+            self.element_problem(
+                segment,
+                index,
+                ElementError.INVALID_CHARACTER,
+                f"{segment.id}{index:02d} {value!r} must be digits with an implied decimal point (N{places})",
+                fatal=required,
+            )
             return None
         return Decimal(value).scaleb(-places)
 
@@ -123,8 +150,9 @@ class SetReader:
             return None
         parsed = parse_date8(value)
         if parsed is None:
-            self.element_problem(segment, index, ElementError.INVALID_DATE,
-                                 f"{segment.id}{index:02d} {value!r} is not a CCYYMMDD date", fatal=required)
+            self.element_problem(
+                segment, index, ElementError.INVALID_DATE, f"{segment.id}{index:02d} {value!r} is not a CCYYMMDD date", fatal=required
+            )
         return parsed
 
     def time(self, segment: Segment, index: int, *, required: bool = False) -> time | None:
@@ -133,8 +161,9 @@ class SetReader:
             return None
         parsed = parse_time(value)
         if parsed is None:
-            self.element_problem(segment, index, ElementError.INVALID_TIME,
-                                 f"{segment.id}{index:02d} {value!r} is not an HHMM[SS] time", fatal=required)
+            self.element_problem(
+                segment, index, ElementError.INVALID_TIME, f"{segment.id}{index:02d} {value!r} is not an HHMM[SS] time", fatal=required
+            )
         return parsed
 
     def id_pairs(self, segment: Segment, start: int, stop: int | None = None) -> dict[str, str]:
@@ -147,8 +176,9 @@ class SetReader:
                 pairs[qualifier] = value
             elif qualifier or value:
                 missing = index + 1 if qualifier else index
-                self.element_problem(segment, missing, ElementError.CONDITIONAL_MISSING,
-                                     f"{segment.id}{index:02d}/{index + 1:02d} must come as a pair")
+                self.element_problem(
+                    segment, missing, ElementError.CONDITIONAL_MISSING, f"{segment.id}{index:02d}/{index + 1:02d} must come as a pair"
+                )
         return pairs
 
 

@@ -81,7 +81,8 @@ def read_850(reader: SetReader) -> PurchaseOrder | None:
     if beg is None:
         return None
     po = PurchaseOrder(
-        purpose=reader.text(beg, 1, required=True), order_type=reader.text(beg, 2, required=True),
+        purpose=reader.text(beg, 1, required=True),
+        order_type=reader.text(beg, 2, required=True),
         po_number=reader.text(beg, 3, required=True),
         po_date=reader.date(beg, 5, required=True),  # type: ignore[arg-type]
     )
@@ -109,9 +110,12 @@ def read_850(reader: SetReader) -> PurchaseOrder | None:
             setattr(po, _WINDOW_FIELDS[segment[1]], reader.date(segment, 2, required=True))
         elif sid == "PO1":
             line = PurchaseOrderLine(
-                line_number=segment[1], quantity=reader.integer(segment, 2, required=True),  # type: ignore[arg-type]
-                uom=reader.text(segment, 3, required=True), unit_price=reader.decimal(segment, 4),
-                price_basis=segment[5], item_ids=reader.id_pairs(segment, 6),
+                line_number=segment[1],
+                quantity=reader.integer(segment, 2, required=True),  # type: ignore[arg-type]
+                uom=reader.text(segment, 3, required=True),
+                unit_price=reader.decimal(segment, 4),
+                price_basis=segment[5],
+                item_ids=reader.id_pairs(segment, 6),
             )
             po.lines.append(line)
         elif sid == "PID" and line is not None:
@@ -137,8 +141,17 @@ def write_850(po: PurchaseOrder) -> list[list[Element]]:
     for party in po.parties:
         segments += party_segments(party)
     for line in po.lines:
-        segments.append(["PO1", line.line_number, fmt_int(line.quantity), line.uom, fmt_decimal(line.unit_price),
-                         line.price_basis, *id_pair_elements(line.item_ids)])
+        segments.append(
+            [
+                "PO1",
+                line.line_number,
+                fmt_int(line.quantity),
+                line.uom,
+                fmt_decimal(line.unit_price),
+                line.price_basis,
+                *id_pair_elements(line.item_ids),
+            ]
+        )
         if line.description:
             segments.append(["PID", "F", "", "", "", line.description])
         if line.pack_size is not None:

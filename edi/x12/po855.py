@@ -72,10 +72,12 @@ def read_855(reader: SetReader) -> PurchaseOrderAck | None:
     if bak is None:
         return None
     ack = PurchaseOrderAck(
-        purpose=reader.text(bak, 1, required=True), ack_type=reader.code(bak, 2, ACK_TYPES, required=True),
+        purpose=reader.text(bak, 1, required=True),
+        ack_type=reader.code(bak, 2, ACK_TYPES, required=True),
         po_number=reader.text(bak, 3, required=True),
         po_date=reader.date(bak, 4, required=True),  # type: ignore[arg-type]
-        seller_reference=bak[8], acknowledged_on=reader.date(bak, 9),
+        seller_reference=bak[8],
+        acknowledged_on=reader.date(bak, 9),
     )
     party: Party | None = None
     line: PurchaseOrderAckLine | None = None
@@ -93,36 +95,63 @@ def read_855(reader: SetReader) -> PurchaseOrderAck | None:
             ack.references[segment[1]] = segment[2] or segment[3]
         elif sid == "PO1":
             line = PurchaseOrderAckLine(
-                line_number=segment[1], quantity=reader.integer(segment, 2, required=True),  # type: ignore[arg-type]
-                uom=reader.text(segment, 3, required=True), unit_price=reader.decimal(segment, 4),
-                price_basis=segment[5], item_ids=reader.id_pairs(segment, 6),
+                line_number=segment[1],
+                quantity=reader.integer(segment, 2, required=True),  # type: ignore[arg-type]
+                uom=reader.text(segment, 3, required=True),
+                unit_price=reader.decimal(segment, 4),
+                price_basis=segment[5],
+                item_ids=reader.id_pairs(segment, 6),
             )
             ack.lines.append(line)
         elif sid == "ACK":
             if line is None:
                 reader.segment_problem(segment, SegmentError.OUT_OF_SEQUENCE, "ACK before any PO1")
                 continue
-            line.acks.append(LineAck(
-                status=reader.text(segment, 1, required=True),
-                quantity=reader.integer(segment, 2), uom=segment[3], date_qualifier=segment[4],
-                date=reader.date(segment, 5), reason_code=segment[29],
-            ))
+            line.acks.append(
+                LineAck(
+                    status=reader.text(segment, 1, required=True),
+                    quantity=reader.integer(segment, 2),
+                    uom=segment[3],
+                    date_qualifier=segment[4],
+                    date=reader.date(segment, 5),
+                    reason_code=segment[29],
+                )
+            )
     return ack
 
 
 def write_855(ack: PurchaseOrderAck) -> list[list[Element]]:
-    segments: list[list[Element]] = [pad(
-        ["BAK", ack.purpose, ack.ack_type, ack.po_number, fmt_date(ack.po_date)], 7,
-    ) + [ack.seller_reference, fmt_date(ack.acknowledged_on)]]
+    segments: list[list[Element]] = [
+        pad(
+            ["BAK", ack.purpose, ack.ack_type, ack.po_number, fmt_date(ack.po_date)],
+            7,
+        )
+        + [ack.seller_reference, fmt_date(ack.acknowledged_on)]
+    ]
     segments += [["REF", qualifier, value] for qualifier, value in ack.references.items()]
     for party in ack.parties:
         segments += party_segments(party)
     for line in ack.lines:
-        segments.append(["PO1", line.line_number, fmt_int(line.quantity), line.uom, fmt_decimal(line.unit_price),
-                         line.price_basis, *id_pair_elements(line.item_ids)])
+        segments.append(
+            [
+                "PO1",
+                line.line_number,
+                fmt_int(line.quantity),
+                line.uom,
+                fmt_decimal(line.unit_price),
+                line.price_basis,
+                *id_pair_elements(line.item_ids),
+            ]
+        )
         for line_ack in line.acks:
-            elements: list[Element] = ["ACK", line_ack.status, fmt_int(line_ack.quantity), line_ack.uom,
-                                       line_ack.date_qualifier, fmt_date(line_ack.date)]
+            elements: list[Element] = [
+                "ACK",
+                line_ack.status,
+                fmt_int(line_ack.quantity),
+                line_ack.uom,
+                line_ack.date_qualifier,
+                fmt_date(line_ack.date),
+            ]
             if line_ack.reason_code:
                 elements = pad(elements, 28) + [line_ack.reason_code]
             segments.append(elements)

@@ -89,10 +89,13 @@ def read_820(reader: SetReader) -> Remittance | None:
         handling_code=reader.text(bpr, 1, required=True),
         payment_amount=reader.decimal(bpr, 2, required=True),  # type: ignore[arg-type]
         credit_debit=reader.code(bpr, 3, ("C", "D"), required=True),
-        payment_method=reader.text(bpr, 4, required=True), payment_format=bpr[5],
-        originating_account=_bank_account(bpr, 6), receiving_account=_bank_account(bpr, 12),
+        payment_method=reader.text(bpr, 4, required=True),
+        payment_format=bpr[5],
+        originating_account=_bank_account(bpr, 6),
+        receiving_account=_bank_account(bpr, 12),
         payment_date=reader.date(bpr, 16, required=True),  # type: ignore[arg-type]
-        trace_number=reader.text(trn, 2, required=True), originator_id=trn[3],
+        trace_number=reader.text(trn, 2, required=True),
+        originator_id=trn[3],
     )
     party: Party | None = None
     invoice: RemittedInvoice | None = None
@@ -112,31 +115,44 @@ def read_820(reader: SetReader) -> Remittance | None:
             invoice = None
         elif sid == "RMR":
             invoice = RemittedInvoice(
-                reference_qualifier=segment[1], invoice_number=reader.text(segment, 2, required=True),
+                reference_qualifier=segment[1],
+                invoice_number=reader.text(segment, 2, required=True),
                 amount_paid=reader.decimal(segment, 4, required=True),  # type: ignore[arg-type]
-                invoice_amount=reader.decimal(segment, 5), discount_amount=reader.decimal(segment, 6),
+                invoice_amount=reader.decimal(segment, 5),
+                discount_amount=reader.decimal(segment, 6),
             )
             remittance.invoices.append(invoice)
         elif sid == "DTM" and segment[1] == INVOICE_DATE and invoice is not None:
             invoice.invoice_date = reader.date(segment, 2)
         elif sid == "ADX":
-            adjustment = Adjustment(amount=reader.decimal(segment, 1, required=True),  # type: ignore[arg-type]
-                                    reason_code=reader.text(segment, 2, required=True),
-                                    reference_qualifier=segment[3], reference_id=segment[4])
+            adjustment = Adjustment(
+                amount=reader.decimal(segment, 1, required=True),  # type: ignore[arg-type]
+                reason_code=reader.text(segment, 2, required=True),
+                reference_qualifier=segment[3],
+                reference_id=segment[4],
+            )
             (invoice.adjustments if invoice is not None else remittance.adjustments).append(adjustment)
     return remittance
 
 
 def _adjustment_segment(adjustment: Adjustment) -> list[Element]:
-    return ["ADX", fmt_decimal(adjustment.amount), adjustment.reason_code, adjustment.reference_qualifier,
-            adjustment.reference_id]
+    return ["ADX", fmt_decimal(adjustment.amount), adjustment.reason_code, adjustment.reference_qualifier, adjustment.reference_id]
 
 
 def write_820(remittance: Remittance) -> list[list[Element]]:
-    bpr: list[Element] = ["BPR", remittance.handling_code, fmt_decimal(remittance.payment_amount),
-                          remittance.credit_debit, remittance.payment_method, remittance.payment_format,
-                          *_bank_elements(remittance.originating_account), "", "",
-                          *_bank_elements(remittance.receiving_account), fmt_date(remittance.payment_date)]
+    bpr: list[Element] = [
+        "BPR",
+        remittance.handling_code,
+        fmt_decimal(remittance.payment_amount),
+        remittance.credit_debit,
+        remittance.payment_method,
+        remittance.payment_format,
+        *_bank_elements(remittance.originating_account),
+        "",
+        "",
+        *_bank_elements(remittance.receiving_account),
+        fmt_date(remittance.payment_date),
+    ]
     segments: list[list[Element]] = [bpr, ["TRN", "1", remittance.trace_number, remittance.originator_id]]
     if remittance.currency:
         segments.append(["CUR", "PR", remittance.currency])
@@ -146,11 +162,18 @@ def write_820(remittance: Remittance) -> list[list[Element]]:
         segments.append(["ENT", "1"])
         segments += [_adjustment_segment(adjustment) for adjustment in remittance.adjustments]
     for invoice in remittance.invoices:
-        segments.append(["RMR", invoice.reference_qualifier, invoice.invoice_number, "",
-                         fmt_decimal(invoice.amount_paid), fmt_decimal(invoice.invoice_amount),
-                         fmt_decimal(invoice.discount_amount)])
+        segments.append(
+            [
+                "RMR",
+                invoice.reference_qualifier,
+                invoice.invoice_number,
+                "",
+                fmt_decimal(invoice.amount_paid),
+                fmt_decimal(invoice.invoice_amount),
+                fmt_decimal(invoice.discount_amount),
+            ]
+        )
         if invoice.invoice_date:
             segments.append(["DTM", INVOICE_DATE, fmt_date(invoice.invoice_date)])
         segments += [_adjustment_segment(adjustment) for adjustment in invoice.adjustments]
     return segments
-

@@ -1,6 +1,7 @@
 """The API's JSON body read into the invoicing services' typed input: amounts are decimal strings, counts
 whole numbers, dates YYYY-MM-DD; what does not parse is refused here, named like `lines[2].unit_cost`.
 Whether the values make a good invoice is the services' to say."""
+
 from __future__ import annotations
 
 import datetime
@@ -13,14 +14,37 @@ from vendor_portal.errors import DomainValidationError, FieldError, field_error
 from ..services.inputs import CreditLineInput, InvoiceChargeInput, InvoiceInput, InvoiceLineInput, InvoiceTaxInput
 
 HEADER_TEXT = (
-    "number", "invoice_type", "currency", "marketplace", "payment_terms", "remit_to_party_id", "ship_from_party_id", "bill_to_party_id",
-    "ship_to_party_id", "reference_invoice_number", "credit_reason", "credit_reference",
+    "number",
+    "invoice_type",
+    "currency",
+    "marketplace",
+    "payment_terms",
+    "remit_to_party_id",
+    "ship_from_party_id",
+    "bill_to_party_id",
+    "ship_to_party_id",
+    "reference_invoice_number",
+    "credit_reason",
+    "credit_reference",
 )
 ADDRESSES = ("remit_to_address", "ship_from_address", "bill_to_address")
 ACCEPTED = {
-    *HEADER_TEXT, *ADDRESSES, "invoice_date", "due_date", "discount_percent", "discount_due_days", "grand_total", "lines", "charges", "taxes",
+    *HEADER_TEXT,
+    *ADDRESSES,
+    "invoice_date",
+    "due_date",
+    "discount_percent",
+    "discount_due_days",
+    "grand_total",
+    "lines",
+    "charges",
+    "taxes",
     # Accepted and ignored: the PO is the lines' (purchase_order_number), the rest is what the API answers.
-    "purchase_order_number", "invoice_id", "id", "state", "source",
+    "purchase_order_number",
+    "invoice_id",
+    "id",
+    "state",
+    "source",
 }
 
 
@@ -34,7 +58,7 @@ class _Reader:
         if value in (None, ""):
             return None
         if isinstance(value, float):
-            self.errors.append(field_error(ref, name, _("Send amounts as decimal strings, e.g. \"10.20\"."), "invalid"))
+            self.errors.append(field_error(ref, name, _('Send amounts as decimal strings, e.g. "10.20".'), "invalid"))
             return None
         try:
             return Decimal(str(value).strip())
@@ -115,17 +139,25 @@ def invoice_input(data) -> InvoiceInput:
     if isinstance(data.get("charges"), list):
         given.charges = [
             InvoiceChargeInput(
-                kind=_text(row.get("kind")), charge_type=_text(row.get("charge_type")), description=_text(row.get("description")),
-                amount=read.decimal(row.get("amount"), ref, "amount"), tax_type=_text(row.get("tax_type")),
-                tax_rate=read.decimal(row.get("tax_rate"), ref, "tax_rate"), tax_amount=read.decimal(row.get("tax_amount"), ref, "tax_amount"), ref=ref,
+                kind=_text(row.get("kind")),
+                charge_type=_text(row.get("charge_type")),
+                description=_text(row.get("description")),
+                amount=read.decimal(row.get("amount"), ref, "amount"),
+                tax_type=_text(row.get("tax_type")),
+                tax_rate=read.decimal(row.get("tax_rate"), ref, "tax_rate"),
+                tax_amount=read.decimal(row.get("tax_amount"), ref, "tax_amount"),
+                ref=ref,
             )
             for ref, row in read.rows(data, "charges", _("Each charge is an object."))
         ]
     if isinstance(data.get("taxes"), list):
         given.taxes = [
             InvoiceTaxInput(
-                tax_type=_text(row.get("tax_type")), rate=read.decimal(row.get("rate"), ref, "rate"),
-                taxable_amount=read.decimal(row.get("taxable_amount"), ref, "taxable_amount"), amount=read.decimal(row.get("amount"), ref, "amount"), ref=ref,
+                tax_type=_text(row.get("tax_type")),
+                rate=read.decimal(row.get("rate"), ref, "rate"),
+                taxable_amount=read.decimal(row.get("taxable_amount"), ref, "taxable_amount"),
+                amount=read.decimal(row.get("amount"), ref, "amount"),
+                ref=ref,
             )
             for ref, row in read.rows(data, "taxes", _("Each tax is an object."))
         ]
@@ -137,13 +169,21 @@ def invoice_input(data) -> InvoiceInput:
 def _line(read: _Reader, ref: str, row: dict, index: int) -> InvoiceLineInput:
     sequence = row.get("sequence", index + 1)
     return InvoiceLineInput(
-        sequence=read.whole(sequence, ref, "sequence"), purchase_order_number=_text(row.get("purchase_order_number")),
-        po_line_sequence=read.whole(row.get("po_line_sequence"), ref, "po_line_sequence"), asin=_text(row.get("asin")),
-        vendor_sku=_text(row.get("vendor_sku")), title=_text(row.get("title")), quantity=read.whole(row.get("quantity"), ref, "quantity"),
-        unit_of_measure=_text(row.get("unit_of_measure")), unit_size=read.whole(row.get("unit_size"), ref, "unit_size"),
-        unit_cost=read.decimal(row.get("unit_cost"), ref, "unit_cost"), tax_type=_text(row.get("tax_type")),
-        tax_rate=read.decimal(row.get("tax_rate"), ref, "tax_rate"), tax_amount=read.decimal(row.get("tax_amount"), ref, "tax_amount"),
-        credited_line=read.whole(row.get("credited_line"), ref, "credited_line"), ref=ref,
+        sequence=read.whole(sequence, ref, "sequence"),
+        purchase_order_number=_text(row.get("purchase_order_number")),
+        po_line_sequence=read.whole(row.get("po_line_sequence"), ref, "po_line_sequence"),
+        asin=_text(row.get("asin")),
+        vendor_sku=_text(row.get("vendor_sku")),
+        title=_text(row.get("title")),
+        quantity=read.whole(row.get("quantity"), ref, "quantity"),
+        unit_of_measure=_text(row.get("unit_of_measure")),
+        unit_size=read.whole(row.get("unit_size"), ref, "unit_size"),
+        unit_cost=read.decimal(row.get("unit_cost"), ref, "unit_cost"),
+        tax_type=_text(row.get("tax_type")),
+        tax_rate=read.decimal(row.get("tax_rate"), ref, "tax_rate"),
+        tax_amount=read.decimal(row.get("tax_amount"), ref, "tax_amount"),
+        credited_line=read.whole(row.get("credited_line"), ref, "credited_line"),
+        ref=ref,
     )
 
 
@@ -154,8 +194,10 @@ def credit_lines(rows) -> list[CreditLineInput] | None:
     read = _Reader()
     lines = [
         CreditLineInput(
-            credited_line=read.whole(row.get("credited_line"), ref, "credited_line"), quantity=read.whole(row.get("quantity"), ref, "quantity"),
-            unit_cost=read.decimal(row.get("unit_cost"), ref, "unit_cost"), ref=ref,
+            credited_line=read.whole(row.get("credited_line"), ref, "credited_line"),
+            quantity=read.whole(row.get("quantity"), ref, "quantity"),
+            unit_cost=read.decimal(row.get("unit_cost"), ref, "unit_cost"),
+            ref=ref,
         )
         for ref, row in read.rows({"lines": rows}, "lines", _("Each line is an object."))
     ]

@@ -10,8 +10,22 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = InvoiceLine
         fields = [
-            "sequence", "purchase_order_number", "po_line_sequence", "credited_line", "asin", "vendor_sku", "title", "quantity",
-            "unit_of_measure", "unit_size", "unit_cost", "line_amount", "tax_type", "tax_rate", "tax_amount", "id",
+            "sequence",
+            "purchase_order_number",
+            "po_line_sequence",
+            "credited_line",
+            "asin",
+            "vendor_sku",
+            "title",
+            "quantity",
+            "unit_of_measure",
+            "unit_size",
+            "unit_cost",
+            "line_amount",
+            "tax_type",
+            "tax_rate",
+            "tax_amount",
+            "id",
         ]
 
 
@@ -28,9 +42,27 @@ class InvoiceTaxSerializer(serializers.ModelSerializer):
 
 
 HEADER = [
-    "id", "number", "invoice_type", "state", "invoice_date", "due_date", "currency", "marketplace", "vendor", "source",
-    "purchase_order_number", "shipment_id", "shipment_identifier", "items_subtotal", "charges_total", "allowances_total",
-    "tax_total", "grand_total", "submitted_at", "rejection_reason", "approval_request",
+    "id",
+    "number",
+    "invoice_type",
+    "state",
+    "invoice_date",
+    "due_date",
+    "currency",
+    "marketplace",
+    "vendor",
+    "source",
+    "purchase_order_number",
+    "shipment_id",
+    "shipment_identifier",
+    "items_subtotal",
+    "charges_total",
+    "allowances_total",
+    "tax_total",
+    "grand_total",
+    "submitted_at",
+    "rejection_reason",
+    "approval_request",
 ]
 
 
@@ -54,9 +86,23 @@ class InvoiceDetailSerializer(InvoiceListSerializer):
     class Meta:
         model = Invoice
         fields = [
-            *HEADER, "payment_terms", "discount_percent", "discount_due_days", "remit_to_party_id", "remit_to_address",
-            "ship_from_party_id", "ship_from_address", "bill_to_party_id", "bill_to_address", "ship_to_party_id",
-            "reference_invoice_number", "credit_reason", "credit_reference", "lines", "charges", "taxes",
+            *HEADER,
+            "payment_terms",
+            "discount_percent",
+            "discount_due_days",
+            "remit_to_party_id",
+            "remit_to_address",
+            "ship_from_party_id",
+            "ship_from_address",
+            "bill_to_party_id",
+            "bill_to_address",
+            "ship_to_party_id",
+            "reference_invoice_number",
+            "credit_reason",
+            "credit_reference",
+            "lines",
+            "charges",
+            "taxes",
         ]
 
 

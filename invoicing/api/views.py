@@ -3,6 +3,7 @@
 Reads go through invoicing.selectors (scoped by `visible_to`), writes through invoicing.services, the same
 functions the screens and the Amazon-compatible door call.
 """
+
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -39,7 +40,9 @@ ERRORS = {
     409: documented_error(str(_("Not possible in the invoice's current state.")), examples.CONFLICT),
 }
 PREFLIGHT_REQUEST = PolymorphicProxySerializer(
-    component_name="PreflightRequest", serializers=[s.PreflightInputSerializer, s.InvoiceInputSerializer], resource_type_field_name=None,
+    component_name="PreflightRequest",
+    serializers=[s.PreflightInputSerializer, s.InvoiceInputSerializer],
+    resource_type_field_name=None,
 )
 
 
@@ -74,9 +77,11 @@ class InvoiceViewSet(ScopedGenericViewSet):
         return Response(s.InvoiceDetailSerializer(invoice_detail(scope=self.request.scope, invoice_id=pk)).data, status=code)
 
     @extend_schema(
-        tags=TAGS, summary="List invoices and credit notes",
+        tags=TAGS,
+        summary="List invoices and credit notes",
         description="Newest first; filter by state, type, PO, dates. Cursor pagination.",
-        responses={200: s.InvoiceListSerializer(many=True), 400: ERRORS[400], 403: ERRORS[403]}, examples=[examples.LIST_PAGE],
+        responses={200: s.InvoiceListSerializer(many=True), 400: ERRORS[400], 403: ERRORS[403]},
+        examples=[examples.LIST_PAGE],
     )
     def list(self, request):
         queryset = invoice_list(scope=request.scope, params=request.query_params).order_by("-id")
@@ -84,22 +89,32 @@ class InvoiceViewSet(ScopedGenericViewSet):
         return self.get_paginated_response(s.InvoiceListSerializer(page, many=True).data)
 
     @extend_schema(
-        tags=TAGS, summary="Create an invoice draft",
+        tags=TAGS,
+        summary="Create an invoice draft",
         description="Lines point at PO lines (PO number + line sequence, or ASIN / vendor SKU); costs default to the PO's. Send an Idempotency-Key to retry safely.",
-        request=s.InvoiceInputSerializer, responses={201: s.InvoiceDetailSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+        request=s.InvoiceInputSerializer,
+        responses={201: s.InvoiceDetailSerializer, 400: ERRORS[400], 403: ERRORS[403]},
         examples=[examples.DRAFT_REQUEST, examples.DETAIL],
     )
     def create(self, request):
         invoice = invoice_create(scope=request.scope, data=invoice_input(_body(request)), actor=self.actor)
         return self._detail(invoice.pk, status.HTTP_201_CREATED)
 
-    @extend_schema(tags=TAGS, summary="An invoice with its lines, charges and taxes", responses={200: s.InvoiceDetailSerializer, 404: ERRORS[404]}, examples=[examples.DETAIL])
+    @extend_schema(
+        tags=TAGS,
+        summary="An invoice with its lines, charges and taxes",
+        responses={200: s.InvoiceDetailSerializer, 404: ERRORS[404]},
+        examples=[examples.DETAIL],
+    )
     def retrieve(self, request, pk=None):
         return self._detail(self.get_object().pk)
 
     @extend_schema(
-        tags=TAGS, summary="Change a draft", description="Only the fields sent change; `lines` replaces every line.",
-        request=s.InvoiceInputSerializer, responses={200: s.InvoiceDetailSerializer, **ERRORS},
+        tags=TAGS,
+        summary="Change a draft",
+        description="Only the fields sent change; `lines` replaces every line.",
+        request=s.InvoiceInputSerializer,
+        responses={200: s.InvoiceDetailSerializer, **ERRORS},
         examples=[examples.CHANGE_REQUEST, examples.CHANGED],
     )
     def partial_update(self, request, pk=None):
@@ -108,8 +123,11 @@ class InvoiceViewSet(ScopedGenericViewSet):
         return self._detail(invoice.pk)
 
     @extend_schema(
-        tags=TAGS, summary="Delete a draft", description="Only a draft; its number becomes free again. No body in the answer (204).",
-        request=None, responses={204: OpenApiResponse(description=str(_("Deleted."))), 403: ERRORS[403], 404: ERRORS[404], 409: ERRORS[409]},
+        tags=TAGS,
+        summary="Delete a draft",
+        description="Only a draft; its number becomes free again. No body in the answer (204).",
+        request=None,
+        responses={204: OpenApiResponse(description=str(_("Deleted."))), 403: ERRORS[403], 404: ERRORS[404], 409: ERRORS[409]},
     )
     def destroy(self, request, pk=None):
         invoice = self.get_object()
@@ -117,9 +135,11 @@ class InvoiceViewSet(ScopedGenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        tags=TAGS, summary="Back to draft after the approval was turned down",
+        tags=TAGS,
+        summary="Back to draft after the approval was turned down",
         description="An invoice whose approval request was rejected (or withdrawn) becomes an editable draft again.",
-        request=None, responses={200: s.InvoiceDetailSerializer, 403: ERRORS[403], 404: ERRORS[404], 409: ERRORS[409]},
+        request=None,
+        responses={200: s.InvoiceDetailSerializer, 403: ERRORS[403], 404: ERRORS[404], 409: ERRORS[409]},
         examples=[examples.DETAIL],
     )
     def back_to_draft(self, request, pk=None):
@@ -128,9 +148,11 @@ class InvoiceViewSet(ScopedGenericViewSet):
         return self._detail(invoice.pk)
 
     @extend_schema(
-        tags=TAGS, summary="Pre-flight: the claims the 3-way match would raise",
+        tags=TAGS,
+        summary="Pre-flight: the claims the 3-way match would raise",
         description="For a stored invoice (`invoice_id`) or a whole draft payload, without saving anything: price (PPV) and shortage (PQV) claims per line and the expected payment.",
-        request=PREFLIGHT_REQUEST, responses={200: s.PreflightSerializer, 400: ERRORS[400], 404: ERRORS[404]},
+        request=PREFLIGHT_REQUEST,
+        responses={200: s.PreflightSerializer, 400: ERRORS[400], 404: ERRORS[404]},
         examples=[examples.PREFLIGHT_STORED, examples.DRAFT_REQUEST, examples.PREFLIGHT],
     )
     def preflight(self, request):
@@ -147,9 +169,12 @@ class InvoiceViewSet(ScopedGenericViewSet):
         return Response(s.PreflightSerializer(result).data)
 
     @extend_schema(
-        tags=TAGS, summary="Submit an invoice",
+        tags=TAGS,
+        summary="Submit an invoice",
         description="Runs the hard checks and sends it; above the vendor's approval threshold it waits for a second person instead (`pending_approval`).",
-        request=None, responses={200: s.InvoiceDetailSerializer, **ERRORS}, examples=[examples.SUBMITTED, examples.PENDING_APPROVAL],
+        request=None,
+        responses={200: s.InvoiceDetailSerializer, **ERRORS},
+        examples=[examples.SUBMITTED, examples.PENDING_APPROVAL],
     )
     def submit(self, request, pk=None):
         invoice = self.get_object()
@@ -157,24 +182,38 @@ class InvoiceViewSet(ScopedGenericViewSet):
         return self._detail(invoice.pk)
 
     @extend_schema(
-        tags=TAGS, summary="Approve or send back an invoice above the threshold",
+        tags=TAGS,
+        summary="Approve or send back an invoice above the threshold",
         description="The second person's decision (people only: the one who submitted cannot approve). Approval submits the invoice; a rejection returns it to draft.",
         request=s.ApproveInputSerializer,
-        responses={200: s.InvoiceDetailSerializer, 400: ERRORS[400], 403: documented_error(_("Self-approval, or not a checker."), examples.SELF_APPROVAL), 404: ERRORS[404], 409: ERRORS[409]},
+        responses={
+            200: s.InvoiceDetailSerializer,
+            400: ERRORS[400],
+            403: documented_error(_("Self-approval, or not a checker."), examples.SELF_APPROVAL),
+            404: ERRORS[404],
+            409: ERRORS[409],
+        },
         examples=[examples.APPROVE_REQUEST, examples.REJECT_REQUEST, examples.APPROVED],
     )
     def approve(self, request, pk=None):
         invoice = self.get_object()
         serializer = s.ApproveInputSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
-        invoice_approve(scope=request.scope, invoice_id=invoice.pk, actor=self.actor,
-                        approve=serializer.validated_data["decision"] == "approve", note=serializer.validated_data.get("note", ""))
+        invoice_approve(
+            scope=request.scope,
+            invoice_id=invoice.pk,
+            actor=self.actor,
+            approve=serializer.validated_data["decision"] == "approve",
+            note=serializer.validated_data.get("note", ""),
+        )
         return self._detail(invoice.pk)
 
     @extend_schema(
-        tags=TAGS, summary="The retailer's decision on a sent invoice (accounts payable)",
+        tags=TAGS,
+        summary="The retailer's decision on a sent invoice (accounts payable)",
         description="Accepted, rejected (with a reason), on hold (with a reason), approved for payment or paid. A rejected invoice gives its PO quantities back.",
-        request=s.DecisionInputSerializer, responses={200: s.InvoiceDetailSerializer, **ERRORS},
+        request=s.DecisionInputSerializer,
+        responses={200: s.InvoiceDetailSerializer, **ERRORS},
         examples=[examples.DECISION_REQUEST, examples.ACCEPT_REQUEST, examples.REJECTED],
     )
     def decision(self, request, pk=None):
@@ -185,31 +224,49 @@ class InvoiceViewSet(ScopedGenericViewSet):
         return self._detail(invoice.pk)
 
     @extend_schema(
-        tags=TAGS, summary="Flip a PO into an invoice draft", description="Every accepted, not yet invoiced quantity at the PO cost.",
-        request=s.FromPurchaseOrderSerializer, responses={201: s.InvoiceDetailSerializer, **ERRORS}, examples=[examples.FROM_PO_REQUEST, examples.DETAIL],
+        tags=TAGS,
+        summary="Flip a PO into an invoice draft",
+        description="Every accepted, not yet invoiced quantity at the PO cost.",
+        request=s.FromPurchaseOrderSerializer,
+        responses={201: s.InvoiceDetailSerializer, **ERRORS},
+        examples=[examples.FROM_PO_REQUEST, examples.DETAIL],
     )
     def from_purchase_order(self, request):
         serializer = s.FromPurchaseOrderSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
-        invoice = invoice_from_purchase_order(scope=request.scope, actor=self.actor, po_number=serializer.validated_data["po_number"],
-                                              number=serializer.validated_data.get("number", ""))
+        invoice = invoice_from_purchase_order(
+            scope=request.scope,
+            actor=self.actor,
+            po_number=serializer.validated_data["po_number"],
+            number=serializer.validated_data.get("number", ""),
+        )
         return self._detail(invoice.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
-        tags=TAGS, summary="Flip an ASN into an invoice draft", description="The shipped quantities of a submitted ASN, at the PO cost.",
-        request=s.FromShipmentSerializer, responses={201: s.InvoiceDetailSerializer, **ERRORS}, examples=[examples.FROM_ASN_REQUEST, examples.FROM_ASN],
+        tags=TAGS,
+        summary="Flip an ASN into an invoice draft",
+        description="The shipped quantities of a submitted ASN, at the PO cost.",
+        request=s.FromShipmentSerializer,
+        responses={201: s.InvoiceDetailSerializer, **ERRORS},
+        examples=[examples.FROM_ASN_REQUEST, examples.FROM_ASN],
     )
     def from_shipment(self, request):
         serializer = s.FromShipmentSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
-        invoice = invoice_from_shipment(scope=request.scope, actor=self.actor, shipment_id=serializer.validated_data["shipment_id"],
-                                        number=serializer.validated_data.get("number", ""))
+        invoice = invoice_from_shipment(
+            scope=request.scope,
+            actor=self.actor,
+            shipment_id=serializer.validated_data["shipment_id"],
+            number=serializer.validated_data.get("number", ""),
+        )
         return self._detail(invoice.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
-        tags=TAGS, summary="Draft a credit note against a sent invoice",
+        tags=TAGS,
+        summary="Draft a credit note against a sent invoice",
         description="Without `lines`, every line at its full quantity and cost, to trim before submitting.",
-        request=s.CreditNoteInputSerializer, responses={201: s.InvoiceDetailSerializer, **ERRORS},
+        request=s.CreditNoteInputSerializer,
+        responses={201: s.InvoiceDetailSerializer, **ERRORS},
         examples=[examples.CREDIT_NOTE_REQUEST, examples.CREDIT_NOTE],
     )
     def credit_note(self, request, pk=None):
@@ -217,14 +274,24 @@ class InvoiceViewSet(ScopedGenericViewSet):
         serializer = s.CreditNoteInputSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        invoice = credit_note_create(scope=request.scope, reference_invoice_id=original.pk, actor=self.actor, number=data.get("number", ""),
-                                     reason=data.get("reason", "quantity_correction"), reference=data.get("reference", ""), lines=credit_lines(data.get("lines")))
+        invoice = credit_note_create(
+            scope=request.scope,
+            reference_invoice_id=original.pk,
+            actor=self.actor,
+            number=data.get("number", ""),
+            reason=data.get("reason", "quantity_correction"),
+            reference=data.get("reference", ""),
+            lines=credit_lines(data.get("lines")),
+        )
         return self._detail(invoice.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
-        tags=TAGS, summary="The invoice as PDF/A-3b",
+        tags=TAGS,
+        summary="The invoice as PDF/A-3b",
         responses={
-            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description=str(_("The invoice as PDF/A-3b with its data attached as JSON."))),
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description=str(_("The invoice as PDF/A-3b with its data attached as JSON."))
+            ),
             404: ERRORS[404],
         },
     )

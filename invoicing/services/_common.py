@@ -1,5 +1,6 @@
 """What the invoicing service modules share: refusals, the vendor check, the locked read of an invoice, the
 duplicate-number error, and a state change with its audit row, event and notices."""
+
 from __future__ import annotations
 
 from django.utils import timezone
@@ -43,7 +44,8 @@ def _duplicate_number_error(invoice: Invoice) -> FieldError:
 def _set_state(invoice: Invoice, state: str, actor: Actor, *, action: str, extra_fields=(), note: str = "") -> None:
     if not invoice.can_transition_to(state):
         raise InvalidTransitionError(
-            _("Invoice %(n)s is %(state)s and cannot become %(target)s.") % {"n": invoice.number, "state": invoice.get_state_display().lower(), "target": InvoiceState(state).label.lower()}
+            _("Invoice %(n)s is %(state)s and cannot become %(target)s.")
+            % {"n": invoice.number, "state": invoice.get_state_display().lower(), "target": InvoiceState(state).label.lower()}
         )
     before = snapshot(invoice, INVOICE_AUDITED)
     invoice.state = state
@@ -63,24 +65,41 @@ STATE_EVENTS = {InvoiceState.SUBMITTED: events.InvoiceSubmitted, InvoiceState.AC
 
 def _state_event(invoice: Invoice, *, previous_state: str, channel: str, reason: str = "") -> events.InvoiceStateChanged:
     return STATE_EVENTS.get(invoice.state, events.InvoiceStateChanged)(
-        vendor_id=invoice.vendor_id, channel=channel, invoice_id=invoice.pk, number=invoice.number, invoice_type=invoice.invoice_type,
-        state=invoice.state, previous_state=previous_state or "", total=str(invoice.grand_total), currency=invoice.currency, reason=reason,
+        vendor_id=invoice.vendor_id,
+        channel=channel,
+        invoice_id=invoice.pk,
+        number=invoice.number,
+        invoice_type=invoice.invoice_type,
+        state=invoice.state,
+        previous_state=previous_state or "",
+        total=str(invoice.grand_total),
+        currency=invoice.currency,
+        reason=reason,
     )
 
 
 def _notify_state(invoice: Invoice) -> None:
     title = _("%(type)s %(number)s: %(state)s") % {
-        "type": invoice.get_invoice_type_display(), "number": invoice.number, "state": invoice.get_state_display().lower(),
+        "type": invoice.get_invoice_type_display(),
+        "number": invoice.number,
+        "state": invoice.get_state_display().lower(),
     }
     notify_vendor_roles(
-        vendor=invoice.vendor, roles=FINANCE_ROLES, marketplace=invoice.marketplace, kind=f"invoice_{invoice.state}",
-        title=title, body=invoice.rejection_reason if invoice.state == InvoiceState.REJECTED else "",
+        vendor=invoice.vendor,
+        roles=FINANCE_ROLES,
+        marketplace=invoice.marketplace,
+        kind=f"invoice_{invoice.state}",
+        title=title,
+        body=invoice.rejection_reason if invoice.state == InvoiceState.REJECTED else "",
         url=f"/invoices/{invoice.pk}/",
     )
     if invoice.state == InvoiceState.SUBMITTED:
         notify_retailer_roles(
-            roles=[Role.ACCOUNTS_PAYABLE], kind="invoice_submitted", vendor=invoice.vendor,
-            title=_("New %(type)s %(n)s from %(vendor)s") % {"type": invoice.get_invoice_type_display().lower(), "n": invoice.number, "vendor": invoice.vendor.code},
+            roles=[Role.ACCOUNTS_PAYABLE],
+            kind="invoice_submitted",
+            vendor=invoice.vendor,
+            title=_("New %(type)s %(n)s from %(vendor)s")
+            % {"type": invoice.get_invoice_type_display().lower(), "n": invoice.number, "vendor": invoice.vendor.code},
             url=f"/invoices/{invoice.pk}/",
         )
 

@@ -1,5 +1,6 @@
 """The retailer's accounts payable decisions on a sent invoice: accepted, rejected, on hold, approved for
 payment, paid."""
+
 from __future__ import annotations
 
 from django.db import transaction

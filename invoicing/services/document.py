@@ -1,5 +1,6 @@
 """An invoice as a whole (InvoiceDocument: header plus lines, charges and taxes, saved or not) and what
 follows from it: totals, header taxes, due date, default parties; `money` rounds to the cent."""
+
 from __future__ import annotations
 
 import calendar
@@ -18,15 +19,48 @@ from ..models import ZERO, ChargeKind, Invoice, InvoiceCharge, InvoiceLine, Invo
 CENT = Decimal("0.01")
 
 INVOICE_AUDITED = [
-    "invoice_type", "number", "invoice_date", "currency", "state", "marketplace_id", "payment_terms", "discount_percent",
-    "discount_due_days", "due_date", "items_subtotal", "charges_total", "allowances_total", "tax_total", "grand_total",
-    "source", "purchase_order_id", "shipment_id", "reference_invoice_id", "credit_reason", "credit_reference",
-    "remit_to_party_id", "ship_from_party_id", "bill_to_party_id", "ship_to_party_id", "approval_request_id",
-    "submitted_at", "rejection_reason",
+    "invoice_type",
+    "number",
+    "invoice_date",
+    "currency",
+    "state",
+    "marketplace_id",
+    "payment_terms",
+    "discount_percent",
+    "discount_due_days",
+    "due_date",
+    "items_subtotal",
+    "charges_total",
+    "allowances_total",
+    "tax_total",
+    "grand_total",
+    "source",
+    "purchase_order_id",
+    "shipment_id",
+    "reference_invoice_id",
+    "credit_reason",
+    "credit_reference",
+    "remit_to_party_id",
+    "ship_from_party_id",
+    "bill_to_party_id",
+    "ship_to_party_id",
+    "approval_request_id",
+    "submitted_at",
+    "rejection_reason",
 ]
 LINE_AUDITED = [
-    "sequence", "purchase_order_number", "purchase_order_line_id", "credited_line_id", "asin", "vendor_sku", "quantity",
-    "unit_cost", "line_amount", "tax_type", "tax_rate", "tax_amount",
+    "sequence",
+    "purchase_order_number",
+    "purchase_order_line_id",
+    "credited_line_id",
+    "asin",
+    "vendor_sku",
+    "quantity",
+    "unit_cost",
+    "line_amount",
+    "tax_type",
+    "tax_rate",
+    "tax_amount",
 ]
 CHARGE_AUDITED = ["kind", "charge_type", "description", "amount", "tax_type", "tax_rate", "tax_amount"]
 TAX_AUDITED = ["tax_type", "rate", "taxable_amount", "amount"]
@@ -141,8 +175,11 @@ def default_parties(*, vendor, marketplace, purchase_order=None, ship_from=None)
     bank = BankDetails.objects.filter(vendor=vendor).first()
     if bank is not None:
         address_lines = [part.strip() for part in bank.remit_to_address.splitlines() if part.strip()]
-        parties["remit_to_address"] = {"name": bank.account_holder, "addressLine1": address_lines[0] if address_lines else bank.bank_name,
-                                       "countryCode": marketplace.country_code}
+        parties["remit_to_address"] = {
+            "name": bank.account_holder,
+            "addressLine1": address_lines[0] if address_lines else bank.bank_name,
+            "countryCode": marketplace.country_code,
+        }
         if len(address_lines) > 1:
             parties["remit_to_address"]["addressLine2"] = ", ".join(address_lines[1:])
     else:

@@ -1,5 +1,6 @@
 """Drafts: an invoice or credit note stored as the vendor states it, edited, or deleted. Nothing is checked
 beyond the shape here: the hard checks run at submission."""
+
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
@@ -83,7 +84,9 @@ def invoice_update(*, scope, invoice_id, data: InvoiceInput, actor: Actor) -> In
     with transaction.atomic():
         invoice = _locked_invoice(scope, invoice_id)
         if not invoice.is_editable:
-            raise InvalidTransitionError(_("Invoice %(n)s is %(state)s: only a draft can be changed.") % {"n": invoice.number, "state": invoice.get_state_display().lower()})
+            raise InvalidTransitionError(
+                _("Invoice %(n)s is %(state)s: only a draft can be changed.") % {"n": invoice.number, "state": invoice.get_state_display().lower()}
+            )
         before = InvoiceDocument.load(invoice).audit_state()
         if data.given("invoice_type") and data.invoice_type != invoice.invoice_type:
             raise DomainValidationError(_("The type of a draft cannot change; start a new one."), field="invoice_type")

@@ -1,4 +1,5 @@
 """Draft invoices flipped from a purchase order or a submitted ASN: what is left to invoice, at the PO's cost."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -28,10 +29,18 @@ def invoiceable_quantity(line: PurchaseOrderLine) -> int:
 
 def _line_input(po_line: PurchaseOrderLine, quantity: int, vat_rate, sequence: int) -> InvoiceLineInput:
     return InvoiceLineInput(
-        sequence=sequence, purchase_order_number=po_line.purchase_order.number, po_line_sequence=po_line.sequence, asin=po_line.asin,
-        vendor_sku=po_line.vendor_sku, title=po_line.title, quantity=quantity, unit_cost=po_line.net_cost,
-        unit_of_measure=po_line.unit_of_measure, unit_size=po_line.unit_size,
-        tax_type=TaxType.VAT if vat_rate else "", tax_rate=Decimal(vat_rate) if vat_rate else None,
+        sequence=sequence,
+        purchase_order_number=po_line.purchase_order.number,
+        po_line_sequence=po_line.sequence,
+        asin=po_line.asin,
+        vendor_sku=po_line.vendor_sku,
+        title=po_line.title,
+        quantity=quantity,
+        unit_cost=po_line.net_cost,
+        unit_of_measure=po_line.unit_of_measure,
+        unit_size=po_line.unit_size,
+        tax_type=TaxType.VAT if vat_rate else "",
+        tax_rate=Decimal(vat_rate) if vat_rate else None,
     )
 
 
@@ -43,13 +52,19 @@ def invoice_from_purchase_order(*, scope, po_number: str, actor: Actor, number: 
         raise NotFoundError(_("Purchase order %(number)s not found.") % {"number": po_number}, field="po_number")
     vat = DEFAULT_VAT_RATE.get(po.marketplace.code)
     to_invoice = [(line, invoiceable_quantity(line)) for line in po.lines.order_by("sequence")]
-    rows = [_line_input(line, quantity, vat, sequence) for sequence, (line, quantity) in enumerate([pair for pair in to_invoice if pair[1] > 0], start=1)]
+    rows = [
+        _line_input(line, quantity, vat, sequence) for sequence, (line, quantity) in enumerate([pair for pair in to_invoice if pair[1] > 0], start=1)
+    ]
     if not rows:
         raise DomainValidationError(_("Nothing on PO %(number)s is left to invoice.") % {"number": po.number}, field="po_number")
     data = InvoiceInput(
-        number=number or _next_number(po.vendor, f"INV-{po.number}"), invoice_type=InvoiceType.INVOICE,
-        invoice_date=invoice_date or _marketplace_today(po.marketplace), marketplace=po.marketplace.code,
-        currency=po.currency, payment_terms=po.payment_terms, lines=rows,
+        number=number or _next_number(po.vendor, f"INV-{po.number}"),
+        invoice_type=InvoiceType.INVOICE,
+        invoice_date=invoice_date or _marketplace_today(po.marketplace),
+        marketplace=po.marketplace.code,
+        currency=po.currency,
+        payment_terms=po.payment_terms,
+        lines=rows,
     )
     if po.payment_terms == PaymentTerms.NET_30_2_10:
         data.discount_percent, data.discount_due_days = Decimal("2"), 10
@@ -75,11 +90,16 @@ def invoice_from_shipment(*, scope, shipment_id, actor: Actor, number: str = "",
     if shipment is None:
         raise NotFoundError(_("Shipment not found."), field="shipment_id")
     if shipment.state in (ShipmentState.DRAFT, ShipmentState.CANCELLED):
-        raise InvalidTransitionError(_("Only a submitted ASN can be invoiced; %(id)s is %(state)s.") % {"id": shipment.shipment_identifier, "state": shipment.get_state_display().lower()})
+        raise InvalidTransitionError(
+            _("Only a submitted ASN can be invoiced; %(id)s is %(state)s.")
+            % {"id": shipment.shipment_identifier, "state": shipment.get_state_display().lower()}
+        )
     vat = DEFAULT_VAT_RATE.get(shipment.marketplace.code)
     rows = []
     purchase_orders = []
-    for shipment_line in shipment.lines.select_related("purchase_order_line__purchase_order").order_by("purchase_order_line__purchase_order__number", "purchase_order_line__sequence"):
+    for shipment_line in shipment.lines.select_related("purchase_order_line__purchase_order").order_by(
+        "purchase_order_line__purchase_order__number", "purchase_order_line__sequence"
+    ):
         po_line = shipment_line.purchase_order_line
         # This ASN's units, unless the PO line's shipped units were already invoiced (e.g. from the PO or another ASN).
         quantity = min(shipment_line.quantity, max(0, po_line.shipped_quantity - po_line.invoiced_quantity))
@@ -91,8 +111,12 @@ def invoice_from_shipment(*, scope, shipment_id, actor: Actor, number: str = "",
     first_po = purchase_orders[0]
     data = InvoiceInput(
         number=number or _next_number(shipment.vendor, f"INV-{shipment.shipment_identifier}"[:40]),
-        invoice_type=InvoiceType.INVOICE, invoice_date=invoice_date or _marketplace_today(shipment.marketplace),
-        marketplace=shipment.marketplace.code, currency=first_po.currency, payment_terms=first_po.payment_terms, lines=rows,
+        invoice_type=InvoiceType.INVOICE,
+        invoice_date=invoice_date or _marketplace_today(shipment.marketplace),
+        marketplace=shipment.marketplace.code,
+        currency=first_po.currency,
+        payment_terms=first_po.payment_terms,
+        lines=rows,
     )
     document, errors = build_document(scope=scope, data=data)
     if errors:

@@ -5,6 +5,7 @@ and build these; the services check the values and name each problem by the `ref
 A field left UNSET was not given: a new draft takes its default, a change of a draft keeps what it has
 (`lines`, `charges` and `taxes`, when given, replace all the draft's rows).
 """
+
 from __future__ import annotations
 
 import datetime

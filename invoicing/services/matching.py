@@ -5,6 +5,7 @@ The engine computes what moves; this module moves it like any other state change
 invoice, `InvoiceStateChanged` published, the vendor's finance people notified as `_set_state` does),
 in a fixed number of statements however many invoices a sweep moves.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -79,8 +80,9 @@ FROM moved m ORDER BY m.id
 """
 
 
-def invoices_set_state_from_match(*, changes: list[MatchStateChange], actor: Actor, now: datetime.datetime | None = None,
-                                  note: str = "") -> list[MovedInvoice]:
+def invoices_set_state_from_match(
+    *, changes: list[MatchStateChange], actor: Actor, now: datetime.datetime | None = None, note: str = ""
+) -> list[MovedInvoice]:
     """Move the invoices of `changes` (in the caller's transaction, which holds their locks): each one still in
     its `from_state` becomes `to_state`, with an audit row ("invoice.<state>", before/after state, `note`, the
     due date set), one InvoiceStateChanged each in one publish, and the notice a state change sends. Returns
@@ -89,36 +91,65 @@ def invoices_set_state_from_match(*, changes: list[MatchStateChange], actor: Act
         return []
     for change in changes:
         if change.to_state not in MATCH_STATES or change.to_state not in Invoice.TRANSITIONS.get(change.from_state, ()):
-            raise InvalidTransitionError(_("The match cannot move an invoice from %(from)s to %(to)s.") % {"from": change.from_state, "to": change.to_state})
+            raise InvalidTransitionError(
+                _("The match cannot move an invoice from %(from)s to %(to)s.") % {"from": change.from_state, "to": change.to_state}
+            )
     now = now or timezone.now()
     changes = sorted(changes, key=lambda change: change.invoice_id)
     with transaction.atomic(savepoint=False):  # part of the caller's transaction, which holds the invoices' locks
         moved = _move_sql(changes, actor, now, note)
-        events.publish(*(
-            STATE_EVENTS.get(m.to_state, events.InvoiceStateChanged)(
-                vendor_id=m.vendor_id, channel=actor.channel, invoice_id=m.invoice_id, number=m.number, invoice_type=m.invoice_type,
-                state=m.to_state, previous_state=m.from_state, total=m.total, currency=m.currency, reason=note,
+        events.publish(
+            *(
+                STATE_EVENTS.get(m.to_state, events.InvoiceStateChanged)(
+                    vendor_id=m.vendor_id,
+                    channel=actor.channel,
+                    invoice_id=m.invoice_id,
+                    number=m.number,
+                    invoice_type=m.invoice_type,
+                    state=m.to_state,
+                    previous_state=m.from_state,
+                    total=m.total,
+                    currency=m.currency,
+                    reason=note,
+                )
+                for m in moved
             )
-            for m in moved
-        ))
-        notify_vendor_roles_each(roles=FINANCE_ROLES, notices=[
-            {"vendor_id": m.vendor_id, "marketplace_id": m.marketplace_id, "kind": f"invoice_{m.to_state}", "url": f"/invoices/{m.invoice_id}/",
-             "title": _("%(type)s %(number)s: %(state)s") % {
-                 "type": InvoiceType(m.invoice_type).label, "number": m.number, "state": InvoiceState(m.to_state).label.lower()}}
-            for m in moved
-        ])
+        )
+        notify_vendor_roles_each(
+            roles=FINANCE_ROLES,
+            notices=[
+                {
+                    "vendor_id": m.vendor_id,
+                    "marketplace_id": m.marketplace_id,
+                    "kind": f"invoice_{m.to_state}",
+                    "url": f"/invoices/{m.invoice_id}/",
+                    "title": _("%(type)s %(number)s: %(state)s")
+                    % {"type": InvoiceType(m.invoice_type).label, "number": m.number, "state": InvoiceState(m.to_state).label.lower()},
+                }
+                for m in moved
+            ],
+        )
     return moved
 
 
 def _move_sql(changes: list[MatchStateChange], actor: Actor, now, note: str) -> list[MovedInvoice]:
     """One statement updates them (compare-and-set on the state), writes their audit rows and returns them."""
     with connection.cursor() as cursor:
-        cursor.execute(MOVE_SQL.format(invoice=Invoice._meta.db_table, audit=AuditEvent._meta.db_table), {
-            "ids": [c.invoice_id for c in changes], "from_states": [str(c.from_state) for c in changes],
-            "to_states": [str(c.to_state) for c in changes], "due_dates": [c.due_date for c in changes],
-            "now": now, "recorded_at": timezone.now(), "note": note, "actor_id": getattr(actor.user, "pk", None),
-            "actor_token_id": getattr(actor.token, "pk", None), "actor_label": actor.label, "channel": actor.channel,
-            "request_id": actor.request_id,
-        })
+        cursor.execute(
+            MOVE_SQL.format(invoice=Invoice._meta.db_table, audit=AuditEvent._meta.db_table),
+            {
+                "ids": [c.invoice_id for c in changes],
+                "from_states": [str(c.from_state) for c in changes],
+                "to_states": [str(c.to_state) for c in changes],
+                "due_dates": [c.due_date for c in changes],
+                "now": now,
+                "recorded_at": timezone.now(),
+                "note": note,
+                "actor_id": getattr(actor.user, "pk", None),
+                "actor_token_id": getattr(actor.token, "pk", None),
+                "actor_label": actor.label,
+                "channel": actor.channel,
+                "request_id": actor.request_id,
+            },
+        )
         return [MovedInvoice(*row) for row in cursor.fetchall()]
-

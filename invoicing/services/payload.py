@@ -1,5 +1,6 @@
 """An InvoiceInput read into an unsaved InvoiceDocument: every value checked, every problem one field error
 at the row the door gave (`lines[2].unit_cost` from the API)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -56,7 +57,11 @@ def _choice(value, choices, ref, name: str, errors: list, *, default=""):
     if value in (None, ""):
         return default
     if not isinstance(value, str) or value not in choices:
-        errors.append(field_error(ref, name, _("%(value)s is not one of %(choices)s.") % {"value": value, "choices": ", ".join(sorted(choices))}, "invalid_choice"))
+        errors.append(
+            field_error(
+                ref, name, _("%(value)s is not one of %(choices)s.") % {"value": value, "choices": ", ".join(sorted(choices))}, "invalid_choice"
+            )
+        )
         return default
     return value
 
@@ -120,8 +125,14 @@ def _build_lines(invoice: Invoice, rows: list[InvoiceLineInput], errors: list, s
             vendor_sku=(row.vendor_sku or (po_line.vendor_sku if po_line else ""))[:40],
             title=(row.title or (po_line.title if po_line else ""))[:300],
             quantity=quantity,
-            unit_of_measure=_choice(row.unit_of_measure, UnitOfMeasure.values, ref, "unit_of_measure", errors,
-                                    default=po_line.unit_of_measure if po_line else UnitOfMeasure.EACHES),
+            unit_of_measure=_choice(
+                row.unit_of_measure,
+                UnitOfMeasure.values,
+                ref,
+                "unit_of_measure",
+                errors,
+                default=po_line.unit_of_measure if po_line else UnitOfMeasure.EACHES,
+            ),
             unit_size=row.unit_size or (po_line.unit_size if po_line else 1),
             unit_cost=unit_cost,
             line_amount=line_amount,
@@ -149,9 +160,14 @@ def _build_charges(invoice: Invoice, rows: list[InvoiceChargeInput], errors: lis
             tax_amount = amount * tax_rate / 100
         charges.append(
             InvoiceCharge(
-                invoice=invoice, kind=kind, charge_type=charge_type, description=(row.description or "")[:200], amount=amount,
+                invoice=invoice,
+                kind=kind,
+                charge_type=charge_type,
+                description=(row.description or "")[:200],
+                amount=amount,
                 tax_type=_choice(row.tax_type, TaxType.values, ref, "tax_type", errors, default=TaxType.VAT if tax_rate else ""),
-                tax_rate=tax_rate, tax_amount=money(tax_amount),
+                tax_rate=tax_rate,
+                tax_amount=money(tax_amount),
             )
         )
     return charges
@@ -163,7 +179,9 @@ def _build_taxes(invoice: Invoice, rows: list[InvoiceTaxInput], errors: list) ->
         tax_type = _choice(row.tax_type, TaxType.values, ref, "tax_type", errors) or TaxType.VAT
         taxes.append(
             InvoiceTax(
-                invoice=invoice, tax_type=tax_type, rate=_amount(row.rate, ref, "rate", errors, required=False),
+                invoice=invoice,
+                tax_type=tax_type,
+                rate=_amount(row.rate, ref, "rate", errors, required=False),
                 taxable_amount=money(_amount(row.taxable_amount, ref, "taxable_amount", errors, required=False)),
                 amount=money(_amount(row.amount, ref, "amount", errors)),
             )
@@ -211,13 +229,19 @@ def _apply_header(invoice: Invoice, data: InvoiceInput, errors: list, *, scope) 
     if data.given("reference_invoice_number") and data.reference_invoice_number:
         reference = Invoice.objects.for_vendor(invoice.vendor).filter(number=data.reference_invoice_number).first()
         if reference is None:
-            errors.append(field_error(None, "reference_invoice_number", _("Invoice %(n)s not found.") % {"n": data.reference_invoice_number}, "not_found"))
+            errors.append(
+                field_error(None, "reference_invoice_number", _("Invoice %(n)s not found.") % {"n": data.reference_invoice_number}, "not_found")
+            )
         else:
             invoice.reference_invoice = reference
     if invoice.invoice_type == InvoiceType.INVOICE and (invoice.reference_invoice_id or invoice.credit_reason or invoice.credit_reference):
-        errors.append(field_error(None, "reference_invoice_number", _("Credit note details belong only on a credit note."), "credit_details_on_invoice"))
-    invoice.due_date = data.due_date if data.given("due_date") and data.due_date else (
-        due_date_for(invoice.invoice_date, invoice.payment_terms) if invoice.invoice_date else None
+        errors.append(
+            field_error(None, "reference_invoice_number", _("Credit note details belong only on a credit note."), "credit_details_on_invoice")
+        )
+    invoice.due_date = (
+        data.due_date
+        if data.given("due_date") and data.due_date
+        else (due_date_for(invoice.invoice_date, invoice.payment_terms) if invoice.invoice_date else None)
     )
 
 

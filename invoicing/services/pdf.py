@@ -1,5 +1,6 @@
 """The invoice's PDF/A-3b, its data attached as JSON: rendered and stored under a deterministic key, served
 while current."""
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -38,7 +39,8 @@ def invoice_document_render(*, invoice: Invoice, actor: Actor):
             handle.write(data)
         html = render_to_string("invoicing/invoice_pdf.html", {"doc": document, "invoice": invoice, "totals": computed_totals(document)})
         pdf = render_html_pdfa(
-            html, variant="pdf/a-3b",
+            html,
+            variant="pdf/a-3b",
             attachments=[Attachment(filename=data_path, description="Invoice data (Amazon vendorInvoices shape)", relationship="Data")],
         )
     with transaction.atomic():
@@ -47,9 +49,16 @@ def invoice_document_render(*, invoice: Invoice, actor: Actor):
             old.file.delete(save=False)
             old.delete()
         stored = Document(
-            vendor=invoice.vendor, kind="invoice", key=invoice.document_key, content_type="application/pdf", size=len(pdf),
+            vendor=invoice.vendor,
+            kind="invoice",
+            key=invoice.document_key,
+            content_type="application/pdf",
+            size=len(pdf),
             title=(_("%(type)s %(n)s") % {"type": invoice.get_invoice_type_display(), "n": invoice.number})[:200],
-            sha256=hashlib.sha256(pdf).hexdigest(), target_type=invoice._meta.label_lower, target_id=str(invoice.pk), uploaded_by=actor.user,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            target_type=invoice._meta.label_lower,
+            target_id=str(invoice.pk),
+            uploaded_by=actor.user,
         )
         name = document_upload_to(stored, invoice.document_key)
         default_storage.delete(name)  # a file left by an earlier run must not push the new one to another name

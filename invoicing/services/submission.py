@@ -1,5 +1,6 @@
 """Submission: hard checks under lock, then submitted (PO lines count the units as invoiced), or sent for
 a second person's approval above the vendor's threshold. Registers the invoice_submission approval kind."""
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -70,23 +71,42 @@ def invoice_submit(*, scope, invoice_id, actor: Actor) -> Invoice:
     with transaction.atomic():
         invoice = _locked_invoice(scope, invoice_id)
         if invoice.state != InvoiceState.DRAFT:
-            raise InvalidTransitionError(_("Invoice %(n)s is %(state)s: only a draft can be submitted.") % {"n": invoice.number, "state": invoice.get_state_display().lower()})
+            raise InvalidTransitionError(
+                _("Invoice %(n)s is %(state)s: only a draft can be submitted.") % {"n": invoice.number, "state": invoice.get_state_display().lower()}
+            )
         # The hard checks run once per submission: here, under the lock the submission keeps.
         document = _checked_document(invoice)
         if invoice.grand_total > invoice.vendor.invoice_approval_threshold:
             requester = actor.user or getattr(actor.token, "created_by", None)
             if requester is None:
-                raise ForbiddenError(_("Invoices above %(limit)s need a person to submit them for approval.") % {"limit": invoice.vendor.invoice_approval_threshold})
+                raise ForbiddenError(
+                    _("Invoices above %(limit)s need a person to submit them for approval.") % {"limit": invoice.vendor.invoice_approval_threshold}
+                )
             maker = Actor(user=requester, token=actor.token, channel=actor.channel, request_id=actor.request_id)
             approval = approval_request_create(
-                vendor=invoice.vendor, kind=APPROVAL_KIND, actor=maker, target=invoice,
-                summary=(_("Submit %(type)s %(n)s for %(total)s %(cur)s") % {"type": invoice.get_invoice_type_display().lower(), "n": invoice.number, "total": invoice.grand_total, "cur": invoice.currency})[:200],
-                payload={"invoice": invoice.number, "invoice_url": f"/invoices/{invoice.pk}/", "invoice_id": invoice.pk, "total": str(invoice.grand_total),
-                         "currency": invoice.currency, "lines": len(document.lines), "threshold": str(invoice.vendor.invoice_approval_threshold)},
+                vendor=invoice.vendor,
+                kind=APPROVAL_KIND,
+                actor=maker,
+                target=invoice,
+                summary=(
+                    _("Submit %(type)s %(n)s for %(total)s %(cur)s")
+                    % {"type": invoice.get_invoice_type_display().lower(), "n": invoice.number, "total": invoice.grand_total, "cur": invoice.currency}
+                )[:200],
+                payload={
+                    "invoice": invoice.number,
+                    "invoice_url": f"/invoices/{invoice.pk}/",
+                    "invoice_id": invoice.pk,
+                    "total": str(invoice.grand_total),
+                    "currency": invoice.currency,
+                    "lines": len(document.lines),
+                    "threshold": str(invoice.vendor.invoice_approval_threshold),
+                },
             )
             invoice.approval_request = approval
             invoice.submitted_by = requester
-            _set_state(invoice, InvoiceState.PENDING_APPROVAL, maker, action="invoice.request_approval", extra_fields=["approval_request", "submitted_by"])
+            _set_state(
+                invoice, InvoiceState.PENDING_APPROVAL, maker, action="invoice.request_approval", extra_fields=["approval_request", "submitted_by"]
+            )
         else:
             _send(invoice, actor, document=document)
     return invoice
@@ -109,7 +129,9 @@ def invoice_approve(*, scope, invoice_id, actor: Actor, approve: bool = True, no
     """The second person's decision on an invoice waiting for approval (same as on the approvals screen)."""
     from vendor_portal.services.approvals import approval_decide
 
-    invoice = Invoice.objects.visible_to(scope).filter(pk=invoice_id).select_related("approval_request").first() if str(invoice_id).isdigit() else None
+    invoice = (
+        Invoice.objects.visible_to(scope).filter(pk=invoice_id).select_related("approval_request").first() if str(invoice_id).isdigit() else None
+    )
     if invoice is None:
         raise NotFoundError(_("Invoice not found."))
     if invoice.state != InvoiceState.PENDING_APPROVAL or invoice.approval_request is None:

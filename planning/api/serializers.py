@@ -1,5 +1,6 @@
 """Shapes of the forecast and promotion API. Input serializers check types and ranges only; the rules live
 in planning.services, so the screens, the upload and this API agree."""
+
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _

@@ -3,6 +3,7 @@
 Reads go through planning.selectors (scoped by `visible_to`), writes through planning.services: the same
 functions the screens and the upload call.
 """
+
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -45,7 +46,9 @@ def _ordering_parameter(fields, default: str) -> OpenApiParameter:
     return OpenApiParameter(
         "ordering",
         OpenApiTypes.STR,
-        description=str(_("Sort by one of %(fields)s; prefix - for descending. Default %(default)s.") % {"fields": ", ".join(fields), "default": default}),
+        description=str(
+            _("Sort by one of %(fields)s; prefix - for descending. Default %(default)s.") % {"fields": ", ".join(fields), "default": default}
+        ),
         enum=[prefix + name for name in fields for prefix in ("", "-")],
     )
 
@@ -120,17 +123,34 @@ class ForecastViewSet(ScopedGenericViewSet):
             checked = forecast_dry_run(scope=request.scope, vendor=vendor, rows=rows)
             weeks = [row.week_start for row in checked.rows]
             summary = {
-                "id": None, "vendor": vendor.code, "version": None, "source": ForecastSource.API, "dry_run": True, "published_at": None,
-                "published_by": self.actor.label, "row_count": len(checked.rows), "new_count": checked.new_count,
-                "replaced_count": checked.replaced_count, "week_from": min(weeks), "week_to": max(weeks),
+                "id": None,
+                "vendor": vendor.code,
+                "version": None,
+                "source": ForecastSource.API,
+                "dry_run": True,
+                "published_at": None,
+                "published_by": self.actor.label,
+                "row_count": len(checked.rows),
+                "new_count": checked.new_count,
+                "replaced_count": checked.replaced_count,
+                "week_from": min(weeks),
+                "week_to": max(weeks),
             }
             return Response(s.ForecastPublicationSerializer(summary).data)
         publication = forecast_publish(scope=request.scope, vendor=vendor, rows=rows, actor=self.actor, source=ForecastSource.API)
         summary = {
-            "id": publication.pk, "vendor": vendor.code, "version": publication.version, "source": publication.source, "dry_run": False,
-            "published_at": publication.published_at, "published_by": publication.published_by_label, "row_count": publication.row_count,
-            "new_count": publication.new_count, "replaced_count": publication.replaced_count,
-            "week_from": publication.week_from, "week_to": publication.week_to,
+            "id": publication.pk,
+            "vendor": vendor.code,
+            "version": publication.version,
+            "source": publication.source,
+            "dry_run": False,
+            "published_at": publication.published_at,
+            "published_by": publication.published_by_label,
+            "row_count": publication.row_count,
+            "new_count": publication.new_count,
+            "replaced_count": publication.replaced_count,
+            "week_from": publication.week_from,
+            "week_to": publication.week_to,
         }
         return Response(s.ForecastPublicationSerializer(summary).data, status=status.HTTP_201_CREATED)
 
@@ -185,7 +205,11 @@ class PromotionViewSet(ScopedGenericViewSet):
             "units and vendor funding per unit. Send an Idempotency-Key to retry safely."
         ),
         request=s.PromotionInputSerializer,
-        responses={201: s.PromotionDetailSerializer, 400: documented_error(_("Nothing saved: errors per field."), examples.CREATE_ERRORS), 403: ERRORS[403]},
+        responses={
+            201: s.PromotionDetailSerializer,
+            400: documented_error(_("Nothing saved: errors per field."), examples.CREATE_ERRORS),
+            403: ERRORS[403],
+        },
         examples=[examples.CREATE_REQUEST, examples.DETAIL_CREATED, examples.CREATE_ERRORS],
     )
     def create(self, request):
@@ -194,8 +218,14 @@ class PromotionViewSet(ScopedGenericViewSet):
         promotion = promotion_create(
             scope=request.scope,
             data=PromotionInput(
-                vendor=data["vendor"], marketplace=data["marketplace"], name=data["name"], promotion_type=data["promotion_type"],
-                start_date=data["start_date"], end_date=data["end_date"], buyer_note=data["buyer_note"], currency=data["currency"],
+                vendor=data["vendor"],
+                marketplace=data["marketplace"],
+                name=data["name"],
+                promotion_type=data["promotion_type"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                buyer_note=data["buyer_note"],
+                currency=data["currency"],
                 lines=serializer.line_inputs(),
             ),
             actor=self.actor,
@@ -238,9 +268,13 @@ class PromotionViewSet(ScopedGenericViewSet):
             end_date=data.get("end_date", promotion.end_date),
             buyer_note=data.get("buyer_note", promotion.buyer_note),
             currency=data.get("currency", ""),
-            lines=serializer.line_inputs() if "lines" in data else [
+            lines=serializer.line_inputs()
+            if "lines" in data
+            else [
                 PromotionLineInput(
-                    vendor_sku=line.product.vendor_sku, promotional_price=line.promotional_price, expected_units=line.expected_units,
+                    vendor_sku=line.product.vendor_sku,
+                    promotional_price=line.promotional_price,
+                    expected_units=line.expected_units,
                     vendor_funding_per_unit=line.vendor_funding_per_unit,
                 )
                 for line in current
@@ -289,8 +323,11 @@ class PromotionViewSet(ScopedGenericViewSet):
         parameters=[ID_PARAMETER],
         request=s.PromotionConfirmationSerializer,
         responses={
-            200: s.PromotionDetailSerializer, 400: documented_error(_("Nothing saved: errors per line."), examples.CONFIRM_ERRORS),
-            403: ERRORS[403], 404: ERRORS[404], **CONFLICT,
+            200: s.PromotionDetailSerializer,
+            400: documented_error(_("Nothing saved: errors per line."), examples.CONFIRM_ERRORS),
+            403: ERRORS[403],
+            404: ERRORS[404],
+            **CONFLICT,
         },
         examples=[examples.CONFIRM_REQUEST, examples.DECLINE_REQUEST, examples.DETAIL_CONFIRMED, examples.DETAIL_DECLINED, examples.CONFIRM_ERRORS],
     )

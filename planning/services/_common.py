@@ -1,4 +1,5 @@
 """What forecasts and promotions share: the buyer check, products named by SKU or ASIN, amounts."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -38,13 +39,26 @@ def _resolve_product(products: dict, item, ref, vendor, errors: list):
     by_sku = products.get(("sku", item.vendor_sku)) if item.vendor_sku else None
     by_asin = products.get(("asin", item.asin.upper())) if item.asin else None
     if item.vendor_sku and by_sku is None:
-        errors.append(field_error(ref, "vendor_sku", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": item.vendor_sku, "vendor": vendor.code}, "unknown_product"))
+        errors.append(
+            field_error(
+                ref,
+                "vendor_sku",
+                _("No product %(id)s in %(vendor)s's catalogue.") % {"id": item.vendor_sku, "vendor": vendor.code},
+                "unknown_product",
+            )
+        )
         return None
     if item.asin and by_asin is None:
-        errors.append(field_error(ref, "asin", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": item.asin, "vendor": vendor.code}, "unknown_product"))
+        errors.append(
+            field_error(ref, "asin", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": item.asin, "vendor": vendor.code}, "unknown_product")
+        )
         return None
     if by_sku is not None and by_asin is not None and by_sku.pk != by_asin.pk:
-        errors.append(field_error(ref, "asin", _("ASIN %(asin)s is not the product of SKU %(sku)s.") % {"asin": item.asin, "sku": item.vendor_sku}, "product_mismatch"))
+        errors.append(
+            field_error(
+                ref, "asin", _("ASIN %(asin)s is not the product of SKU %(sku)s.") % {"asin": item.asin, "sku": item.vendor_sku}, "product_mismatch"
+            )
+        )
         return None
     return by_sku or by_asin
 

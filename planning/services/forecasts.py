@@ -1,5 +1,6 @@
 """Forecasts: the buyer publishes weekly numbers per product and marketplace; a publication replaces the
 current numbers of the weeks it covers (the old rows stay, marked superseded by it) and is audited as one event."""
+
 from __future__ import annotations
 
 import datetime
@@ -87,31 +88,65 @@ def forecast_check(*, vendor, rows: list[ForecastRow], now=None) -> ForecastChec
         product = _resolve_product(products, row, ref, vendor, errors)
         marketplace = marketplaces.get((row.marketplace or "").strip().upper())
         if marketplace is None:
-            errors.append(field_error(ref, "marketplace", _("Unknown marketplace '%(code)s'.") % {"code": row.marketplace or ""}, "unknown_marketplace"))
+            errors.append(
+                field_error(ref, "marketplace", _("Unknown marketplace '%(code)s'.") % {"code": row.marketplace or ""}, "unknown_marketplace")
+            )
         if row.week_start is None:
             errors.append(field_error(ref, "week_start", _("The week's start date is required."), "required"))
         elif row.week_start.weekday() != 0:
-            errors.append(field_error(ref, "week_start", _("%(day)s is a %(weekday)s: weeks start on a Monday.") % {
-                "day": row.week_start.isoformat(), "weekday": WEEKDAYS[row.week_start.weekday()]}, "not_monday"))
+            errors.append(
+                field_error(
+                    ref,
+                    "week_start",
+                    _("%(day)s is a %(weekday)s: weeks start on a Monday.")
+                    % {"day": row.week_start.isoformat(), "weekday": WEEKDAYS[row.week_start.weekday()]},
+                    "not_monday",
+                )
+            )
         elif marketplace is not None:
             first, last = horizons[marketplace.code.upper()]
             if not first <= row.week_start <= last:
-                errors.append(field_error(ref, "week_start", _(
-                    "Week %(week)s is outside the forecast horizon of %(mp)s: %(first)s to %(last)s (%(n)s weeks from this week)."
-                ) % {"week": row.week_start.isoformat(), "mp": marketplace.code, "first": first.isoformat(), "last": last.isoformat(), "n": FORECAST_HORIZON_WEEKS}, "outside_horizon"))
+                errors.append(
+                    field_error(
+                        ref,
+                        "week_start",
+                        _("Week %(week)s is outside the forecast horizon of %(mp)s: %(first)s to %(last)s (%(n)s weeks from this week).")
+                        % {
+                            "week": row.week_start.isoformat(),
+                            "mp": marketplace.code,
+                            "first": first.isoformat(),
+                            "last": last.isoformat(),
+                            "n": FORECAST_HORIZON_WEEKS,
+                        },
+                        "outside_horizon",
+                    )
+                )
         for name, label in (("mean", _("Mean")), ("p70", "P70"), ("p80", "P80"), ("p90", "P90")):
             errors.extend(_amount_errors(getattr(row, name), ref, name, maximum=MAX_UNITS, label=label))
         if len(errors) > problems:
             continue
         if not row.p70 <= row.p80 <= row.p90:
-            errors.append(field_error(ref, "p80" if row.p70 > row.p80 else "p90", _(
-                "The percentiles must not decrease: P70 %(p70)s ≤ P80 %(p80)s ≤ P90 %(p90)s."
-            ) % {"p70": row.p70, "p80": row.p80, "p90": row.p90}, "percentiles_order"))
+            errors.append(
+                field_error(
+                    ref,
+                    "p80" if row.p70 > row.p80 else "p90",
+                    _("The percentiles must not decrease: P70 %(p70)s ≤ P80 %(p80)s ≤ P90 %(p90)s.")
+                    % {"p70": row.p70, "p80": row.p80, "p90": row.p90},
+                    "percentiles_order",
+                )
+            )
             continue
         checked = CheckedForecast(product, marketplace, row.week_start, row.mean, row.p70, row.p80, row.p90)
         if checked.key in seen:
-            errors.append(field_error(ref, "week_start", _("Row %(other)s already gives %(sku)s in %(mp)s for the week of %(week)s.") % {
-                "other": seen[checked.key] + 1, "sku": product.vendor_sku, "mp": marketplace.code, "week": row.week_start.isoformat()}, "duplicate"))
+            errors.append(
+                field_error(
+                    ref,
+                    "week_start",
+                    _("Row %(other)s already gives %(sku)s in %(mp)s for the week of %(week)s.")
+                    % {"other": seen[checked.key] + 1, "sku": product.vendor_sku, "mp": marketplace.code, "week": row.week_start.isoformat()},
+                    "duplicate",
+                )
+            )
             continue
         seen[checked.key] = index
         result.rows.append(checked)
@@ -125,12 +160,16 @@ def _current_rows(vendor, rows: list[CheckedForecast]) -> list[int]:
     if not rows:
         return []
     keys = {row.key for row in rows}
-    candidates = Forecast.objects.current().filter(
-        vendor=vendor,
-        product_id__in={key[0] for key in keys},
-        marketplace_id__in={key[1] for key in keys},
-        week_start__in={key[2] for key in keys},
-    ).values_list("pk", "product_id", "marketplace_id", "week_start")
+    candidates = (
+        Forecast.objects.current()
+        .filter(
+            vendor=vendor,
+            product_id__in={key[0] for key in keys},
+            marketplace_id__in={key[1] for key in keys},
+            week_start__in={key[2] for key in keys},
+        )
+        .values_list("pk", "product_id", "marketplace_id", "week_start")
+    )
     return [pk for pk, product_id, marketplace_id, week in candidates if (product_id, marketplace_id, week) in keys]
 
 
@@ -143,7 +182,9 @@ def forecast_dry_run(*, scope, vendor, rows: list[ForecastRow], now=None) -> For
     return checked
 
 
-def forecast_publish(*, scope, vendor, rows: list[ForecastRow], actor: Actor, source: str = ForecastSource.API, file_name: str = "", now=None) -> ForecastPublication:
+def forecast_publish(
+    *, scope, vendor, rows: list[ForecastRow], actor: Actor, source: str = ForecastSource.API, file_name: str = "", now=None
+) -> ForecastPublication:
     """Publish a vendor's forecasts: all rows or none. Weeks already forecast get the new numbers; the
     earlier rows are kept, superseded by this publication."""
     _require_planner(scope)
@@ -158,16 +199,33 @@ def forecast_publish(*, scope, vendor, rows: list[ForecastRow], actor: Actor, so
         weeks = [row.week_start for row in checked.rows]
         version = (ForecastPublication.objects.filter(vendor=vendor).aggregate(v=Max("version"))["v"] or 0) + 1
         publication = ForecastPublication.objects.create(
-            vendor=vendor, version=version, source=source, file_name=file_name[:200], published_at=published_at,
-            published_by=actor.user, published_by_label=actor.label, row_count=len(checked.rows),
-            new_count=len(checked.rows) - len(replaced), replaced_count=len(replaced), week_from=min(weeks), week_to=max(weeks),
+            vendor=vendor,
+            version=version,
+            source=source,
+            file_name=file_name[:200],
+            published_at=published_at,
+            published_by=actor.user,
+            published_by_label=actor.label,
+            row_count=len(checked.rows),
+            new_count=len(checked.rows) - len(replaced),
+            replaced_count=len(replaced),
+            week_from=min(weeks),
+            week_to=max(weeks),
         )
         Forecast.objects.filter(pk__in=replaced).update(superseded_by=publication)
         Forecast.objects.bulk_create(
             [
                 Forecast(
-                    vendor=vendor, product=row.product, marketplace=row.marketplace, week_start=row.week_start, mean=row.mean,
-                    p70=row.p70, p80=row.p80, p90=row.p90, publication=publication, published_at=published_at,
+                    vendor=vendor,
+                    product=row.product,
+                    marketplace=row.marketplace,
+                    week_start=row.week_start,
+                    mean=row.mean,
+                    p70=row.p70,
+                    p80=row.p80,
+                    p90=row.p90,
+                    publication=publication,
+                    published_at=published_at,
                 )
                 for row in checked.rows
             ],
@@ -176,24 +234,41 @@ def forecast_publish(*, scope, vendor, rows: list[ForecastRow], actor: Actor, so
         pairs = sorted({(row.product.vendor_sku, row.marketplace.code) for row in checked.rows})
         marketplaces = sorted({row.marketplace.code for row in checked.rows})
         audit_record(
-            actor=actor, action="forecast.publish", obj=publication,
+            actor=actor,
+            action="forecast.publish",
+            obj=publication,
             after={
                 **snapshot(publication, ["version", "source", "file_name", "row_count", "new_count", "replaced_count", "week_from", "week_to"]),
                 "marketplaces": marketplaces,
                 "products": [f"{sku}/{mp}" for sku, mp in pairs[:AUDIT_LIST_LIMIT]],
             },
         )
-        events.publish(events.ForecastPublished(
-            vendor_id=vendor.pk, channel=actor.channel, publication_id=publication.pk, version=version, marketplaces=tuple(marketplaces),
-            week_from=publication.week_from.isoformat(), week_to=publication.week_to.isoformat(), row_count=publication.row_count,
-        ))
+        events.publish(
+            events.ForecastPublished(
+                vendor_id=vendor.pk,
+                channel=actor.channel,
+                publication_id=publication.pk,
+                version=version,
+                marketplaces=tuple(marketplaces),
+                week_from=publication.week_from.isoformat(),
+                week_to=publication.week_to.isoformat(),
+                row_count=publication.row_count,
+            )
+        )
         single_marketplace = next(row.marketplace for row in checked.rows) if len(marketplaces) == 1 else None
         notify_vendor_roles(
-            vendor=vendor, roles=[Role.VENDOR_ADMIN, Role.VENDOR_OPS], marketplace=single_marketplace, kind="forecast_published",
+            vendor=vendor,
+            roles=[Role.VENDOR_ADMIN, Role.VENDOR_OPS],
+            marketplace=single_marketplace,
+            kind="forecast_published",
             title=_("New demand forecast (version %(v)s)") % {"v": version},
-            body=_("%(products)s products in %(mps)s, weeks %(first)s to %(last)s.") % {
-                "products": len({row.product.pk for row in checked.rows}), "mps": ", ".join(marketplaces),
-                "first": publication.week_from.isoformat(), "last": publication.week_to.isoformat()},
+            body=_("%(products)s products in %(mps)s, weeks %(first)s to %(last)s.")
+            % {
+                "products": len({row.product.pk for row in checked.rows}),
+                "mps": ", ".join(marketplaces),
+                "first": publication.week_from.isoformat(),
+                "last": publication.week_to.isoformat(),
+            },
             url="/planning/forecasts/",
         )
     return publication

@@ -1,5 +1,6 @@
 """Promotions: the buyer drafts and shares a deal; the vendor confirms the supply it commits per line, or
 declines, before the deal starts; the buyer may cancel; deals past their end are ended (Celery beat)."""
+
 from __future__ import annotations
 
 import datetime
@@ -24,8 +25,17 @@ MAX_PROMOTION_LINES = 200
 MAX_EXPECTED_UNITS = 10_000_000
 MAX_PRICE = Decimal("9999999999.99")
 PROMOTION_AUDITED = [
-    "name", "promotion_type", "marketplace_id", "start_date", "end_date", "currency", "buyer_note", "state",
-    "decline_reason", "cancel_reason", "confirmation_revision",
+    "name",
+    "promotion_type",
+    "marketplace_id",
+    "start_date",
+    "end_date",
+    "currency",
+    "buyer_note",
+    "state",
+    "decline_reason",
+    "cancel_reason",
+    "confirmation_revision",
 ]
 LINE_AUDITED = ["sequence", "product_id", "promotional_price", "expected_units", "vendor_funding_per_unit", "committed_units", "commitment_note"]
 CONFIRMERS = [Role.VENDOR_ADMIN, Role.VENDOR_OPS]
@@ -78,14 +88,32 @@ def promotion_validate(data: PromotionInput, *, now=None) -> tuple[list[FieldErr
     elif len(name) > 200:
         errors.append(field_error(None, "name", _("A name is at most 200 characters."), "max_length"))
     if data.promotion_type not in PromotionType.values:
-        errors.append(field_error(None, "promotion_type", _("%(value)s is not one of %(choices)s.") % {"value": data.promotion_type, "choices": ", ".join(PromotionType.values)}, "invalid_choice"))
+        errors.append(
+            field_error(
+                None,
+                "promotion_type",
+                _("%(value)s is not one of %(choices)s.") % {"value": data.promotion_type, "choices": ", ".join(PromotionType.values)},
+                "invalid_choice",
+            )
+        )
     if data.currency and data.currency.upper() != data.marketplace.currency:
-        errors.append(field_error(None, "currency", _("Prices in %(mp)s are in %(currency)s.") % {"mp": data.marketplace.code, "currency": data.marketplace.currency}))
+        errors.append(
+            field_error(
+                None, "currency", _("Prices in %(mp)s are in %(currency)s.") % {"mp": data.marketplace.code, "currency": data.marketplace.currency}
+            )
+        )
     today = marketplace_today(data.marketplace, now)
     if data.start_date is None:
         errors.append(field_error(None, "start_date", _("The deal's first day is required."), "required"))
     elif data.start_date <= today:
-        errors.append(field_error(None, "start_date", _("The deal must start after today (%(today)s in %(mp)s): the vendor confirms before it starts.") % {"today": today.isoformat(), "mp": data.marketplace.code}))
+        errors.append(
+            field_error(
+                None,
+                "start_date",
+                _("The deal must start after today (%(today)s in %(mp)s): the vendor confirms before it starts.")
+                % {"today": today.isoformat(), "mp": data.marketplace.code},
+            )
+        )
     elif data.start_date > today + datetime.timedelta(days=366):
         errors.append(field_error(None, "start_date", _("The deal must start within a year.")))
     if data.end_date is None:
@@ -104,7 +132,11 @@ def promotion_validate(data: PromotionInput, *, now=None) -> tuple[list[FieldErr
     for index, (ref, line) in enumerate(with_refs(data.lines[:MAX_PROMOTION_LINES], "lines")):
         product = _resolve_product(products, line, ref, data.vendor, errors)
         if product is not None and product.pk in seen:
-            errors.append(field_error(ref, "vendor_sku", _("%(sku)s is already on line %(n)s.") % {"sku": product.vendor_sku, "n": seen[product.pk] + 1}, "duplicate"))
+            errors.append(
+                field_error(
+                    ref, "vendor_sku", _("%(sku)s is already on line %(n)s.") % {"sku": product.vendor_sku, "n": seen[product.pk] + 1}, "duplicate"
+                )
+            )
         elif product is not None:
             seen[product.pk] = index
         resolved.append(product)
@@ -112,7 +144,9 @@ def promotion_validate(data: PromotionInput, *, now=None) -> tuple[list[FieldErr
         if not price_errors and line.promotional_price <= 0:
             price_errors = [field_error(ref, "promotional_price", _("The promotional price must be above zero."), "min_value")]
         errors.extend(price_errors)
-        funding_errors = _amount_errors(line.vendor_funding_per_unit, ref, "vendor_funding_per_unit", maximum=MAX_PRICE, label=_("The vendor funding"))
+        funding_errors = _amount_errors(
+            line.vendor_funding_per_unit, ref, "vendor_funding_per_unit", maximum=MAX_PRICE, label=_("The vendor funding")
+        )
         errors.extend(funding_errors)
         if not price_errors and not funding_errors and line.vendor_funding_per_unit > line.promotional_price:
             errors.append(field_error(ref, "vendor_funding_per_unit", _("The vendor funding per unit cannot exceed the promotional price.")))
@@ -130,8 +164,12 @@ def _promotion_state(promotion: Promotion, lines) -> dict:
 def _build_lines(promotion: Promotion, data: PromotionInput, products) -> list[PromotionLine]:
     return [
         PromotionLine(
-            promotion=promotion, sequence=sequence, product=product, promotional_price=line.promotional_price,
-            expected_units=line.expected_units, vendor_funding_per_unit=line.vendor_funding_per_unit,
+            promotion=promotion,
+            sequence=sequence,
+            product=product,
+            promotional_price=line.promotional_price,
+            expected_units=line.expected_units,
+            vendor_funding_per_unit=line.vendor_funding_per_unit,
         )
         for sequence, (line, product) in enumerate(zip(data.lines, products, strict=False), start=1)
     ]
@@ -150,9 +188,17 @@ def promotion_create(*, scope, data: PromotionInput, actor: Actor, now=None) -> 
         raise DomainValidationError(_("The promotion has errors; nothing was saved."), errors=errors)
     with transaction.atomic():
         promotion = Promotion.objects.create(
-            vendor=data.vendor, marketplace=data.marketplace, name=data.name.strip(), promotion_type=data.promotion_type,
-            start_date=data.start_date, end_date=data.end_date, currency=data.marketplace.currency, buyer_note=data.buyer_note.strip(),
-            state=PromotionState.DRAFT, state_changed_at=timezone.now(), created_by=actor.user,
+            vendor=data.vendor,
+            marketplace=data.marketplace,
+            name=data.name.strip(),
+            promotion_type=data.promotion_type,
+            start_date=data.start_date,
+            end_date=data.end_date,
+            currency=data.marketplace.currency,
+            buyer_note=data.buyer_note.strip(),
+            state=PromotionState.DRAFT,
+            state_changed_at=timezone.now(),
+            created_by=actor.user,
         )
         lines = _build_lines(promotion, data, products)
         for line in lines:
@@ -170,9 +216,7 @@ def _locked(scope, promotion_id) -> Promotion:
         pk = None
     promotion = None
     if pk is not None:
-        promotion = (
-            Promotion.objects.visible_to(scope).select_related("vendor", "marketplace").select_for_update(of=("self",)).filter(pk=pk).first()
-        )
+        promotion = Promotion.objects.visible_to(scope).select_related("vendor", "marketplace").select_for_update(of=("self",)).filter(pk=pk).first()
     if promotion is None:
         raise NotFoundError(_("Promotion not found."))
     return promotion
@@ -180,8 +224,11 @@ def _locked(scope, promotion_id) -> Promotion:
 
 def _refuse_transition(promotion: Promotion, target: str, message=None):
     if not promotion.can_transition_to(target):
-        raise InvalidTransitionError(message or _("Promotion %(name)s is %(state)s and cannot become %(target)s.") % {
-            "name": promotion.name, "state": promotion.get_state_display().lower(), "target": PromotionState(target).label.lower()})
+        raise InvalidTransitionError(
+            message
+            or _("Promotion %(name)s is %(state)s and cannot become %(target)s.")
+            % {"name": promotion.name, "state": promotion.get_state_display().lower(), "target": PromotionState(target).label.lower()}
+        )
 
 
 def _set_state(promotion: Promotion, state: str, *, extra_fields=()) -> None:
@@ -196,7 +243,10 @@ def promotion_update(*, scope, promotion_id, data: PromotionInput, actor: Actor,
     with transaction.atomic():
         promotion = _locked(scope, promotion_id)
         if not promotion.is_editable:
-            raise InvalidTransitionError(_("Only a draft can be edited; promotion %(name)s is %(state)s.") % {"name": promotion.name, "state": promotion.get_state_display().lower()})
+            raise InvalidTransitionError(
+                _("Only a draft can be edited; promotion %(name)s is %(state)s.")
+                % {"name": promotion.name, "state": promotion.get_state_display().lower()}
+            )
         if data.vendor.pk != promotion.vendor_id:
             raise DomainValidationError(_("A promotion stays with its vendor."), field="vendor")
         errors, products = promotion_validate(data, now=now)
@@ -222,11 +272,21 @@ def promotion_update(*, scope, promotion_id, data: PromotionInput, actor: Actor,
 
 
 def _publish(event_type: type[events.PromotionEvent], promotion: Promotion, actor: Actor, *, previous_state: str, **fields) -> None:
-    events.publish(event_type(
-        vendor_id=promotion.vendor_id, channel=actor.channel, promotion_id=promotion.pk, reference=promotion.name, state=promotion.state,
-        previous_state=previous_state, promotion_type=promotion.promotion_type, marketplace=promotion.marketplace.code,
-        start_date=promotion.start_date.isoformat(), end_date=promotion.end_date.isoformat(), **fields,
-    ))
+    events.publish(
+        event_type(
+            vendor_id=promotion.vendor_id,
+            channel=actor.channel,
+            promotion_id=promotion.pk,
+            reference=promotion.name,
+            state=promotion.state,
+            previous_state=previous_state,
+            promotion_type=promotion.promotion_type,
+            marketplace=promotion.marketplace.code,
+            start_date=promotion.start_date.isoformat(),
+            end_date=promotion.end_date.isoformat(),
+            **fields,
+        )
+    )
 
 
 def _promotion_url(promotion) -> str:
@@ -240,7 +300,9 @@ def promotion_share(*, scope, promotion_id, actor: Actor, now=None) -> Promotion
         promotion = _locked(scope, promotion_id)
         _refuse_transition(promotion, PromotionState.SHARED)
         if promotion.start_date <= marketplace_today(promotion.marketplace, now):
-            raise InvalidTransitionError(_("The deal starts %(day)s: share it before its first day, or move its dates.") % {"day": promotion.start_date.isoformat()})
+            raise InvalidTransitionError(
+                _("The deal starts %(day)s: share it before its first day, or move its dates.") % {"day": promotion.start_date.isoformat()}
+            )
         before = snapshot(promotion, PROMOTION_AUDITED)
         promotion.shared_at = timezone.now()
         promotion.shared_by = actor.user
@@ -248,11 +310,18 @@ def promotion_share(*, scope, promotion_id, actor: Actor, now=None) -> Promotion
         audit_record(actor=actor, action="promotion.share", obj=promotion, before=before, after=snapshot(promotion, PROMOTION_AUDITED))
         _publish(events.PromotionShared, promotion, actor, previous_state=before["state"])
         notify_vendor_roles(
-            vendor=promotion.vendor, roles=CONFIRMERS, marketplace=promotion.marketplace, kind="promotion_shared",
+            vendor=promotion.vendor,
+            roles=CONFIRMERS,
+            marketplace=promotion.marketplace,
+            kind="promotion_shared",
             title=_("Promotion to confirm: %(name)s") % {"name": promotion.name},
-            body=_("%(type)s in %(mp)s, %(start)s to %(end)s. Confirm the units you commit before %(start)s.") % {
-                "type": promotion.get_promotion_type_display(), "mp": promotion.marketplace.code,
-                "start": promotion.start_date.isoformat(), "end": promotion.end_date.isoformat()},
+            body=_("%(type)s in %(mp)s, %(start)s to %(end)s. Confirm the units you commit before %(start)s.")
+            % {
+                "type": promotion.get_promotion_type_display(),
+                "mp": promotion.marketplace.code,
+                "start": promotion.start_date.isoformat(),
+                "end": promotion.end_date.isoformat(),
+            },
             url=_promotion_url(promotion),
         )
     return promotion
@@ -275,8 +344,13 @@ def promotion_cancel(*, scope, promotion_id, actor: Actor, reason: str = "") -> 
         if was_shared:
             _publish(events.PromotionCancelled, promotion, actor, previous_state=before["state"], reason=promotion.cancel_reason)
             notify_vendor_roles(
-                vendor=promotion.vendor, roles=CONFIRMERS, marketplace=promotion.marketplace, kind="promotion_cancelled",
-                title=_("Promotion cancelled: %(name)s") % {"name": promotion.name}, body=reason, url=_promotion_url(promotion),
+                vendor=promotion.vendor,
+                roles=CONFIRMERS,
+                marketplace=promotion.marketplace,
+                kind="promotion_cancelled",
+                title=_("Promotion cancelled: %(name)s") % {"name": promotion.name},
+                body=reason,
+                url=_promotion_url(promotion),
             )
     return promotion
 
@@ -302,14 +376,18 @@ def _tell_buyers(promotion: Promotion, *, kind: str, title: str, body: str = "")
         return
     vendor, url = promotion.vendor, _promotion_url(promotion)
     transaction.on_commit(
-        lambda: notification_send(users=User.objects.filter(pk__in=user_ids, is_active=True), kind=kind, title=title, body=body, url=url, vendor=vendor)
+        lambda: notification_send(
+            users=User.objects.filter(pk__in=user_ids, is_active=True), kind=kind, title=title, body=body, url=url, vendor=vendor
+        )
     )
 
 
 def _answerable(promotion: Promotion, target: str, now=None) -> None:
     if promotion.has_started(now) and promotion.state in (PromotionState.SHARED, PromotionState.CONFIRMED):
-        raise InvalidTransitionError(_("The deal started %(when)s: it can no longer be confirmed or declined.") % {
-            "when": timezone.localtime(promotion.starts_at, promotion.starts_at.tzinfo).strftime("%Y-%m-%d %H:%M %Z")})
+        raise InvalidTransitionError(
+            _("The deal started %(when)s: it can no longer be confirmed or declined.")
+            % {"when": timezone.localtime(promotion.starts_at, promotion.starts_at.tzinfo).strftime("%Y-%m-%d %H:%M %Z")}
+        )
     _refuse_transition(promotion, target)
 
 
@@ -334,18 +412,32 @@ def promotion_confirm(*, scope, promotion_id, commitments: list[LineCommitment],
             given[commitment.sequence] = commitment
             units = commitment.committed_units
             if units is None:
-                errors.append(field_error(ref, "committed_units", _("Line %(n)s: give the units you commit (0 if none).") % {"n": line.sequence}, "required"))
+                errors.append(
+                    field_error(ref, "committed_units", _("Line %(n)s: give the units you commit (0 if none).") % {"n": line.sequence}, "required")
+                )
             elif units < 0:
-                errors.append(field_error(ref, "committed_units", _("Line %(n)s: committed units cannot be negative.") % {"n": line.sequence}, "min_value"))
+                errors.append(
+                    field_error(ref, "committed_units", _("Line %(n)s: committed units cannot be negative.") % {"n": line.sequence}, "min_value")
+                )
             elif units > line.expected_units:
-                errors.append(field_error(ref, "committed_units", _(
-                    "Line %(n)s: %(units)s units is more than the %(expected)s the retailer expects."
-                ) % {"n": line.sequence, "units": units, "expected": line.expected_units}, "above_expected"))
+                errors.append(
+                    field_error(
+                        ref,
+                        "committed_units",
+                        _("Line %(n)s: %(units)s units is more than the %(expected)s the retailer expects.")
+                        % {"n": line.sequence, "units": units, "expected": line.expected_units},
+                        "above_expected",
+                    )
+                )
             if len(commitment.note or "") > 500:
                 errors.append(field_error(ref, "note", _("A note is at most 500 characters."), "max_length"))
         for sequence in lines:
             if sequence not in given:
-                errors.append(field_error(None, "lines", _("Line %(n)s has no answer: give the committed units of every line.") % {"n": sequence}, "line_missing"))
+                errors.append(
+                    field_error(
+                        None, "lines", _("Line %(n)s has no answer: give the committed units of every line.") % {"n": sequence}, "line_missing"
+                    )
+                )
         if not errors and not any(commitment.committed_units for commitment in given.values()):
             errors.append(field_error(None, "lines", _("Commit at least one unit, or decline the promotion."), "nothing_committed"))
         if errors:
@@ -365,16 +457,21 @@ def promotion_confirm(*, scope, promotion_id, commitments: list[LineCommitment],
         promotion.responded_by_label = actor.label
         promotion.decline_reason = ""
         promotion.confirmation_revision += 1
-        _set_state(promotion, PromotionState.CONFIRMED, extra_fields=["responded_at", "responded_by_label", "decline_reason", "confirmation_revision"])
+        _set_state(
+            promotion, PromotionState.CONFIRMED, extra_fields=["responded_at", "responded_by_label", "decline_reason", "confirmation_revision"]
+        )
         audit_record(actor=actor, action="promotion.confirm", obj=promotion, before=before_state, after=_promotion_state(promotion, lines.values()))
-        _publish(events.PromotionConfirmed, promotion, actor, previous_state=before_state["state"], confirmation_revision=promotion.confirmation_revision)
+        _publish(
+            events.PromotionConfirmed, promotion, actor, previous_state=before_state["state"], confirmation_revision=promotion.confirmation_revision
+        )
         _audit_lines(changed, actor, promotion.vendor, "promotion_line.commit", before=line_before)
         committed = sum(line.committed_units or 0 for line in lines.values())
         expected = sum(line.expected_units for line in lines.values())
         _tell_buyers(
-            promotion, kind="promotion_confirmed",
-            title=(_("%(vendor)s revised its commitment to %(name)s") if promotion.confirmation_revision > 1 else _("%(vendor)s confirmed %(name)s")) % {
-                "vendor": promotion.vendor.code, "name": promotion.name},
+            promotion,
+            kind="promotion_confirmed",
+            title=(_("%(vendor)s revised its commitment to %(name)s") if promotion.confirmation_revision > 1 else _("%(vendor)s confirmed %(name)s"))
+            % {"vendor": promotion.vendor.code, "name": promotion.name},
             body=_("%(committed)s of %(expected)s expected units committed.") % {"committed": committed, "expected": expected},
         )
     return promotion
@@ -406,8 +503,10 @@ def promotion_decline(*, scope, promotion_id, reason: str, actor: Actor, now=Non
         _publish(events.PromotionDeclined, promotion, actor, previous_state=before["state"], reason=reason)
         _audit_lines(withdrawn, actor, promotion.vendor, "promotion_line.withdraw", before=line_before)
         _tell_buyers(
-            promotion, kind="promotion_declined",
-            title=_("%(vendor)s declined %(name)s") % {"vendor": promotion.vendor.code, "name": promotion.name}, body=reason,
+            promotion,
+            kind="promotion_declined",
+            title=_("%(vendor)s declined %(name)s") % {"vendor": promotion.vendor.code, "name": promotion.name},
+            body=reason,
         )
     return promotion
 
@@ -416,7 +515,9 @@ def promotions_end_due(*, now=None) -> int:
     """System: shared and confirmed promotions whose last day has passed in their marketplace become ended."""
     now = now or timezone.now()
     ended = 0
-    candidates = Promotion.objects.filter(state__in=[PromotionState.SHARED, PromotionState.CONFIRMED], end_date__lt=now.date() + datetime.timedelta(days=1))
+    candidates = Promotion.objects.filter(
+        state__in=[PromotionState.SHARED, PromotionState.CONFIRMED], end_date__lt=now.date() + datetime.timedelta(days=1)
+    )
     for pk in candidates.order_by("pk").values_list("pk", flat=True):
         with transaction.atomic():
             promotion = Promotion.objects.select_related("vendor", "marketplace").select_for_update(of=("self",)).filter(pk=pk).first()

@@ -5,6 +5,7 @@ DRF's CursorPagination keys on the first ordering field only and falls back to o
 ordering value of the page's edge row, so pages never overlap or skip and a deep page costs as little
 as the first one (`(field, id) < (value, id)` walks the index from the cursor on).
 """
+
 from __future__ import annotations
 
 import base64
@@ -101,7 +102,10 @@ class KeysetCursorPagination(BasePagination):
             "required": ["next", "previous", "results"],
             "properties": {
                 "next": {
-                    "type": "string", "nullable": True, "format": "uri", "description": "The following page, or null on the last page.",
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "description": "The following page, or null on the last page.",
                     "example": "https://portal.example.com/api/v1/purchase-orders/?cursor=eyJvIjpbIi1vcmRlcl9kYXRlIiwiLWlkIl0sInIiOjAsInAiOlsiMjAyNi0xMS0yMFQxNDowMDowMCswMDowMCIsNDJdfQ",
                 },
                 "previous": {"type": "string", "nullable": True, "format": "uri", "example": None},
@@ -112,11 +116,16 @@ class KeysetCursorPagination(BasePagination):
     def get_schema_operation_parameters(self, view):
         return [
             {
-                "name": self.cursor_query_param, "required": False, "in": "query",
-                "description": str(_("Opaque cursor from a previous page's next/previous link.")), "schema": {"type": "string"},
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": str(_("Opaque cursor from a previous page's next/previous link.")),
+                "schema": {"type": "string"},
             },
             {
-                "name": self.page_size_query_param, "required": False, "in": "query",
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
                 "description": str(_("Rows per page, 1 to %(max)s (default %(default)s).") % {"max": self.max_page_size, "default": self.page_size}),
                 "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },

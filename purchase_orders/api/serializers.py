@@ -1,5 +1,6 @@
 """Shapes of the purchase-order API. Input serializers check types and ranges only; every business rule
 lives in purchase_orders.services, so the screens, this API, the Amazon door and EDI agree."""
+
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
@@ -117,7 +118,9 @@ class PurchaseOrderDetailSerializer(PurchaseOrderListSerializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     lines = PurchaseOrderLineSerializer(many=True, source="lines.all")
-    acknowledgements = PurchaseOrderAcknowledgementSerializer(many=True, source="acknowledgements.all", help_text="Every confirmation revision, newest first.")
+    acknowledgements = PurchaseOrderAcknowledgementSerializer(
+        many=True, source="acknowledgements.all", help_text="Every confirmation revision, newest first."
+    )
 
     def to_representation(self, instance):
         # The detail has its lines loaded: totals come from them, not from list annotations.
@@ -239,7 +242,9 @@ class PurchaseOrderCancelSerializer(serializers.Serializer):
 # Bulk upload (CSV / XLSX) -------------------------------------------------------------------------
 class PurchaseOrderUploadInputSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=_("CSV or XLSX, one row per PO line, columns as in /purchase-orders/upload/template.csv."))
-    dry_run = serializers.BooleanField(default=True, help_text=_("true (the default) checks the file and saves nothing; false creates every PO, all or none."))
+    dry_run = serializers.BooleanField(
+        default=True, help_text=_("true (the default) checks the file and saves nothing; false creates every PO, all or none.")
+    )
 
 
 class UploadedPurchaseOrderSerializer(serializers.Serializer):

@@ -2,6 +2,7 @@
 
 Reads go through purchase_orders.selectors (scoped by `visible_to`), writes through purchase_orders.services.
 """
+
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -236,7 +237,9 @@ class PurchaseOrderUploadView(PortalAPIView):
         responses={
             200: PurchaseOrderUploadResultSerializer,
             201: PurchaseOrderUploadResultSerializer,
-            400: documented_error(_("The file cannot be read, or rows have errors: nothing saved."), examples.UPLOAD_ERRORS, examples.UPLOAD_FILE_ERROR),
+            400: documented_error(
+                _("The file cannot be read, or rows have errors: nothing saved."), examples.UPLOAD_ERRORS, examples.UPLOAD_FILE_ERROR
+            ),
             403: ERRORS[403],
         },
         examples=[examples.UPLOAD_DRY_RUN_REQUEST, examples.UPLOAD_COMMIT_REQUEST, examples.UPLOAD_CHECKED, examples.UPLOAD_CREATED],
@@ -263,8 +266,12 @@ class PurchaseOrderUploadView(PortalAPIView):
         if not result.ok:
             raise serializers.ValidationError(_row_errors(result.errors) or {"file": [_("The file has no purchase orders.")]})
         body = {
-            "dry_run": dry_run, "file_name": upload.name, "row_count": result.row_count, "po_count": result.po_count,
-            "line_count": result.line_count, "ignored_columns": result.ignored_columns,
+            "dry_run": dry_run,
+            "file_name": upload.name,
+            "row_count": result.row_count,
+            "po_count": result.po_count,
+            "line_count": result.line_count,
+            "ignored_columns": result.ignored_columns,
             "purchase_orders": [_uploaded(imported) for imported in result.purchase_orders],
             "created": [po.number for po in created],
         }
@@ -274,8 +281,14 @@ class PurchaseOrderUploadView(PortalAPIView):
 def _uploaded(imported) -> dict:
     data = imported.data
     return {
-        "number": data.number, "vendor": data.vendor.code, "marketplace": data.marketplace.code, "ship_to": data.ship_to.code,
-        "line_count": len(data.lines), "units": imported.units, "total": imported.total, "currency": data.marketplace.currency,
+        "number": data.number,
+        "vendor": data.vendor.code,
+        "marketplace": data.marketplace.code,
+        "ship_to": data.ship_to.code,
+        "line_count": len(data.lines),
+        "units": imported.units,
+        "total": imported.total,
+        "currency": data.marketplace.currency,
     }
 
 

@@ -1,5 +1,6 @@
 """What the purchase order service modules share: audited fields, who confirms, the locked
 read of a PO and a state change with its audit row."""
+
 from __future__ import annotations
 
 from django.utils import timezone
@@ -12,13 +13,29 @@ from vendor_portal.services.audit import Actor, audit_record, snapshot
 from ..models import PurchaseOrder
 
 PO_AUDITED = [
-    "state", "ship_window_start", "ship_window_end", "delivery_window_start", "delivery_window_end",
-    "promised_ship_date", "promised_delivery_date", "estimated_ship_date", "estimated_delivery_date",
-    "has_unconfirmed_changes", "confirmation_due_at",
+    "state",
+    "ship_window_start",
+    "ship_window_end",
+    "delivery_window_start",
+    "delivery_window_end",
+    "promised_ship_date",
+    "promised_delivery_date",
+    "estimated_ship_date",
+    "estimated_delivery_date",
+    "has_unconfirmed_changes",
+    "confirmation_due_at",
 ]
 LINE_AUDITED = [
-    "sequence", "vendor_sku", "ordered_quantity", "accepted_quantity", "backordered_quantity", "rejected_quantity",
-    "rejection_reason", "backorder_date", "cancelled_quantity", "net_cost",
+    "sequence",
+    "vendor_sku",
+    "ordered_quantity",
+    "accepted_quantity",
+    "backordered_quantity",
+    "rejected_quantity",
+    "rejection_reason",
+    "backorder_date",
+    "cancelled_quantity",
+    "net_cost",
 ]
 CONFIRMERS = [Role.VENDOR_ADMIN, Role.VENDOR_OPS]
 

@@ -1,5 +1,6 @@
 """The vendor's side: a purchase order confirmed (acknowledged) line by line, accepted, backordered or
 rejected, with the ship and delivery dates it commits to."""
+
 from __future__ import annotations
 
 import datetime
@@ -50,11 +51,15 @@ def _as_line_units(ref, confirmation: LineConfirmation, line: PurchaseOrderLine,
         if problem is not None:
             problems.append(problem)
         elif ordered != line.ordered_quantity:
-            problems.append(field_error(
-                confirmation.ordered.ref if confirmation.ordered.ref is not None else ref, "ordered_quantity",
-                _("Line %(n)s orders %(qty)s %(unit)s now, not %(given)s.") % {"n": line.sequence, "qty": line.ordered_quantity, "unit": line.unit_of_measure, "given": ordered},
-                "ordered_quantity_mismatch",
-            ))
+            problems.append(
+                field_error(
+                    confirmation.ordered.ref if confirmation.ordered.ref is not None else ref,
+                    "ordered_quantity",
+                    _("Line %(n)s orders %(qty)s %(unit)s now, not %(given)s.")
+                    % {"n": line.sequence, "qty": line.ordered_quantity, "unit": line.unit_of_measure, "given": ordered},
+                    "ordered_quantity_mismatch",
+                )
+            )
     quantities = {name: getattr(confirmation, name) for name in QUANTITY_FIELDS}
     if confirmation.given:
         quantities = dict.fromkeys(QUANTITY_FIELDS, 0)
@@ -99,58 +104,108 @@ def confirmation_errors(
         if total != line.ordered_quantity:
             errors.append(
                 field_error(
-                    ref, "accepted",
+                    ref,
+                    "accepted",
                     _("Line %(n)s: accepted + backordered + rejected is %(total)s, but %(ordered)s were ordered.")
                     % {"n": line.sequence, "total": total, "ordered": line.ordered_quantity},
                     "quantities_do_not_add_up",
                 )
             )
         if line.rejected_quantity and confirmation.rejected < line.rejected_quantity and po.acknowledged_at:
-            errors.append(field_error(ref, "rejected", _("Line %(n)s: a rejected quantity stays rejected.") % {"n": line.sequence}, "rejected_stays_rejected"))
+            errors.append(
+                field_error(ref, "rejected", _("Line %(n)s: a rejected quantity stays rejected.") % {"n": line.sequence}, "rejected_stays_rejected")
+            )
         if confirmation.backordered:
             if not line.backorder_allowed:
-                errors.append(field_error(ref, "backordered", _("Line %(n)s does not allow backorders.") % {"n": line.sequence}, "backorder_not_allowed"))
+                errors.append(
+                    field_error(ref, "backordered", _("Line %(n)s does not allow backorders.") % {"n": line.sequence}, "backorder_not_allowed")
+                )
             elif confirmation.backorder_date is None:
-                errors.append(field_error(ref, "backorder_date", _("Line %(n)s: give the date the backordered units will be available.") % {"n": line.sequence}))
+                errors.append(
+                    field_error(ref, "backorder_date", _("Line %(n)s: give the date the backordered units will be available.") % {"n": line.sequence})
+                )
             elif confirmation.backorder_date > timezone.localdate(po.ship_window_end) + datetime.timedelta(days=60):
-                errors.append(field_error(ref, "backorder_date", _("Line %(n)s: the backorder date is more than 60 days after the ship window.") % {"n": line.sequence}))
+                errors.append(
+                    field_error(
+                        ref, "backorder_date", _("Line %(n)s: the backorder date is more than 60 days after the ship window.") % {"n": line.sequence}
+                    )
+                )
         if confirmation.rejected and confirmation.rejection_reason not in RejectionReason.values:
-            errors.append(field_error(ref, "rejection_reason", _("Line %(n)s: choose why the units are rejected.") % {"n": line.sequence}, "rejection_reason_required"))
+            errors.append(
+                field_error(
+                    ref, "rejection_reason", _("Line %(n)s: choose why the units are rejected.") % {"n": line.sequence}, "rejection_reason_required"
+                )
+            )
         product = line.product
         supplied_eaches = (confirmation.accepted + confirmation.backordered) * line.eaches_per_unit
-        if line.unit_of_measure == UnitOfMeasure.CASES and product is not None and supplied_eaches and supplied_eaches < product.minimum_order_quantity:
+        if (
+            line.unit_of_measure == UnitOfMeasure.CASES
+            and product is not None
+            and supplied_eaches
+            and supplied_eaches < product.minimum_order_quantity
+        ):
             errors.append(
-                field_error(ref, "accepted", _("Line %(n)s: below the minimum order quantity of %(moq)s.") % {"n": line.sequence, "moq": product.minimum_order_quantity}, "moq")
+                field_error(
+                    ref,
+                    "accepted",
+                    _("Line %(n)s: below the minimum order quantity of %(moq)s.") % {"n": line.sequence, "moq": product.minimum_order_quantity},
+                    "moq",
+                )
             )
         if line.unit_of_measure == UnitOfMeasure.EACHES and product is not None:
             for name, quantity in (("accepted", confirmation.accepted), ("backordered", confirmation.backordered)):
                 if quantity and product.case_pack > 1 and quantity % product.case_pack:
                     errors.append(
                         field_error(
-                            ref, name,
-                            _("Line %(n)s: %(q)s eaches is not a whole number of cases of %(pack)s.") % {"n": line.sequence, "q": quantity, "pack": product.case_pack},
+                            ref,
+                            name,
+                            _("Line %(n)s: %(q)s eaches is not a whole number of cases of %(pack)s.")
+                            % {"n": line.sequence, "q": quantity, "pack": product.case_pack},
                             "case_pack",
                         )
                     )
             supplied = confirmation.accepted + confirmation.backordered
             if supplied and supplied < product.minimum_order_quantity:
                 errors.append(
-                    field_error(ref, "accepted", _("Line %(n)s: below the minimum order quantity of %(moq)s.") % {"n": line.sequence, "moq": product.minimum_order_quantity}, "moq")
+                    field_error(
+                        ref,
+                        "accepted",
+                        _("Line %(n)s: below the minimum order quantity of %(moq)s.") % {"n": line.sequence, "moq": product.minimum_order_quantity},
+                        "moq",
+                    )
                 )
     # A line the buyer cancelled entirely has nothing left to confirm.
     for line in po_lines:
         if line.sequence not in given and line.ordered_quantity > 0:
-            errors.append(field_error(
-                None, "lines", _("Line %(n)s has no confirmation: every line must be confirmed.") % {"n": line.sequence}, "line_missing", sequence=line.sequence,
-            ))
+            errors.append(
+                field_error(
+                    None,
+                    "lines",
+                    _("Line %(n)s has no confirmation: every line must be confirmed.") % {"n": line.sequence},
+                    "line_missing",
+                    sequence=line.sequence,
+                )
+            )
     window_start, window_end = timezone.localdate(po.ship_window_start), timezone.localdate(po.ship_window_end)
     if ship_date is not None and not window_start <= ship_date <= window_end:
-        errors.append(field_error(None, "scheduled_ship_date", _("The ship date must be inside the ship window (%(start)s to %(end)s).") % {"start": window_start, "end": window_end}))
+        errors.append(
+            field_error(
+                None,
+                "scheduled_ship_date",
+                _("The ship date must be inside the ship window (%(start)s to %(end)s).") % {"start": window_start, "end": window_end},
+            )
+        )
     if delivery_date is not None:
         if po.delivery_window_start and po.delivery_window_end:
             d_start, d_end = timezone.localdate(po.delivery_window_start), timezone.localdate(po.delivery_window_end)
             if not d_start <= delivery_date <= d_end:
-                errors.append(field_error(None, "scheduled_delivery_date", _("The delivery date must be inside the delivery window (%(start)s to %(end)s).") % {"start": d_start, "end": d_end}))
+                errors.append(
+                    field_error(
+                        None,
+                        "scheduled_delivery_date",
+                        _("The delivery date must be inside the delivery window (%(start)s to %(end)s).") % {"start": d_start, "end": d_end},
+                    )
+                )
         if ship_date is not None and delivery_date < ship_date:
             errors.append(field_error(None, "scheduled_delivery_date", _("Delivery cannot be before shipping.")))
     return errors, confirmed
@@ -203,14 +258,23 @@ def purchase_order_acknowledge(
             scheduled_delivery_date=scheduled_delivery_date,
             lines=[
                 {
-                    "sequence": c.sequence, "accepted": c.accepted, "backordered": c.backordered, "rejected": c.rejected,
+                    "sequence": c.sequence,
+                    "accepted": c.accepted,
+                    "backordered": c.backordered,
+                    "rejected": c.rejected,
                     "rejection_reason": c.rejection_reason if c.rejected else "",
                     "backorder_date": c.backorder_date.isoformat() if c.backorder_date and c.backordered else None,
                 }
                 for c in sorted((c for _line, c in confirmed), key=lambda c: c.sequence)
             ],
         )
-        audit_record(actor=actor, action="acknowledgement.submit", obj=acknowledgement, vendor=po.vendor, after={"revision": revision, "lines": acknowledgement.lines})
+        audit_record(
+            actor=actor,
+            action="acknowledgement.submit",
+            obj=acknowledgement,
+            vendor=po.vendor,
+            after={"revision": revision, "lines": acknowledgement.lines},
+        )
         # The first dates given are the promise; later ones are estimates.
         if scheduled_ship_date:
             if po.promised_ship_date is None:
@@ -227,10 +291,17 @@ def purchase_order_acknowledge(
         po.has_unconfirmed_changes = False
         po.save()
         audit_record(actor=actor, action="purchase_order.acknowledge", obj=po, before=po_before, after=snapshot(po, PO_AUDITED))
-        events.publish(events.PurchaseOrderAcknowledged(
-            vendor_id=po.vendor_id, channel=actor.channel, purchase_order_id=po.pk, number=po.number, state=po.state,
-            previous_state=po_before["state"], revision=revision,
-        ))
+        events.publish(
+            events.PurchaseOrderAcknowledged(
+                vendor_id=po.vendor_id,
+                channel=actor.channel,
+                purchase_order_id=po.pk,
+                number=po.number,
+                state=po.state,
+                previous_state=po_before["state"],
+                revision=revision,
+            )
+        )
     return po
 
 

@@ -1,4 +1,5 @@
 """Confirmation deadlines (Celery beat): reminders before they pass, unconfirmed POs cancelled after."""
+
 from __future__ import annotations
 
 import datetime
@@ -39,7 +40,8 @@ def purchase_orders_send_confirmation_reminders(*, now: datetime.datetime | None
                 marketplace=po.marketplace,
                 kind="po_confirmation_due",
                 title=_("Confirmation due soon: PO %(number)s") % {"number": po.number},
-                body=_("Confirm by %(due)s or the PO may be cancelled.") % {"due": timezone.localtime(po.confirmation_due_at).strftime("%Y-%m-%d %H:%M")},
+                body=_("Confirm by %(due)s or the PO may be cancelled.")
+                % {"due": timezone.localtime(po.confirmation_due_at).strftime("%Y-%m-%d %H:%M")},
                 url=f"/purchase-orders/{po.number}/",
             )
             sent += 1
@@ -57,12 +59,23 @@ def purchase_orders_cancel_unconfirmed(*, now: datetime.datetime | None = None) 
                 continue
             actor = Actor.system()
             _set_state(po, PurchaseOrderState.CANCELLED, actor, action="purchase_order.cancel_unconfirmed", note="unconfirmed past the ship window")
-            events.publish(events.PurchaseOrderCancelled(
-                vendor_id=po.vendor_id, channel=actor.channel, purchase_order_id=po.pk, number=po.number, state=po.state,
-                previous_state=PurchaseOrderState.NEW, reason="unconfirmed past the ship window", unconfirmed=True,
-            ))
+            events.publish(
+                events.PurchaseOrderCancelled(
+                    vendor_id=po.vendor_id,
+                    channel=actor.channel,
+                    purchase_order_id=po.pk,
+                    number=po.number,
+                    state=po.state,
+                    previous_state=PurchaseOrderState.NEW,
+                    reason="unconfirmed past the ship window",
+                    unconfirmed=True,
+                )
+            )
             notify_vendor_roles(
-                vendor=po.vendor, roles=CONFIRMERS, marketplace=po.marketplace, kind="po_cancelled",
+                vendor=po.vendor,
+                roles=CONFIRMERS,
+                marketplace=po.marketplace,
+                kind="po_cancelled",
                 title=_("PO %(number)s was cancelled: not confirmed before its ship window closed") % {"number": po.number},
                 url=f"/purchase-orders/{po.number}/",
             )

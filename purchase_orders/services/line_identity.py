@@ -5,6 +5,7 @@ door and EDI also say which product they mean (ASIN, vendor SKU, GTIN) and may c
 (Cases of some size, or Eaches). They pass what they were given; the services (confirmations, ship plans
 and ASNs) check it here against the locked PO line, so no door carries its own copy of the rule.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -63,7 +64,8 @@ def product_errors(ref, item: NamedProduct, line) -> list[FieldError]:
     """Each identifier given that names another product than the line's, at its own field."""
     return [
         field_error(
-            ref, name,
+            ref,
+            name,
             _("Line %(n)s orders ASIN %(asin)s, SKU %(sku)s: %(value)s is another product.")
             % {"n": line.sequence, "asin": line.asin, "sku": line.vendor_sku, "value": value},
             "product_identifier_mismatch",
@@ -84,14 +86,25 @@ def line_named(ref, item: NamedProduct, *, sequence, lines: list, po_number: str
             return None, [field_error(ref, "sequence", _("PO %(number)s has no line %(n)s.") % {"number": po_number, "n": sequence})]
         return line, product_errors(ref, item, line)
     if not item.names_product:
-        return None, [field_error(ref, "sequence", _("Name the line by its sequence on the PO, or by its ASIN, vendor SKU or GTIN."), "item_not_identified")]
+        return None, [
+            field_error(ref, "sequence", _("Name the line by its sequence on the PO, or by its ASIN, vendor SKU or GTIN."), "item_not_identified")
+        ]
     matches = [line for line in lines if all(same for _name, _value, same in _given_identifiers(item, line))]
     if len(matches) == 1:
         return matches[0], []
     first = next(name for name in ("asin", "vendor_sku", "gtin") if getattr(item, name))
     if not matches:
-        return None, [field_error(ref, first, _("No line of PO %(number)s orders this product.") % {"number": po_number}, "product_identifier_mismatch")]
-    return None, [field_error(ref, "sequence", _("Several lines of PO %(number)s order this product: give the line's sequence.") % {"number": po_number}, "item_ambiguous")]
+        return None, [
+            field_error(ref, first, _("No line of PO %(number)s orders this product.") % {"number": po_number}, "product_identifier_mismatch")
+        ]
+    return None, [
+        field_error(
+            ref,
+            "sequence",
+            _("Several lines of PO %(number)s order this product: give the line's sequence.") % {"number": po_number},
+            "item_ambiguous",
+        )
+    ]
 
 
 def in_line_units(quantity: GivenQuantity, line) -> tuple[int | None, FieldError | None]:
@@ -106,15 +119,19 @@ def in_line_units(quantity: GivenQuantity, line) -> tuple[int | None, FieldError
         size = line.unit_size
     if unit not in UnitOfMeasure.values or (unit == UnitOfMeasure.CASES and not size):
         return None, field_error(
-            quantity.ref, "unit_of_measure",
-            _("Line %(n)s is ordered in %(unit)s: give quantities in %(unit)s, or in cases with their size.") % {"n": line.sequence, "unit": line.unit_of_measure},
+            quantity.ref,
+            "unit_of_measure",
+            _("Line %(n)s is ordered in %(unit)s: give quantities in %(unit)s, or in cases with their size.")
+            % {"n": line.sequence, "unit": line.unit_of_measure},
             "unit_mismatch",
         )
     eaches = amount * (size if unit == UnitOfMeasure.CASES else 1)
     if eaches % line.eaches_per_unit:
         return None, field_error(
-            quantity.ref, "quantity",
-            _("Line %(n)s: the quantity must be a whole number of the line's unit (%(unit)s of %(size)s).") % {"n": line.sequence, "unit": line.unit_of_measure, "size": line.unit_size},
+            quantity.ref,
+            "quantity",
+            _("Line %(n)s: the quantity must be a whole number of the line's unit (%(unit)s of %(size)s).")
+            % {"n": line.sequence, "unit": line.unit_of_measure, "size": line.unit_size},
             "quantity_unit",
         )
     return eaches // line.eaches_per_unit, None

@@ -1,5 +1,6 @@
 """PO line quantities that other apps move inside their own transactions: shipped (ASNs), received
 (receipts) and invoiced (invoices), and the PO's state that follows."""
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -30,16 +31,15 @@ def purchase_order_lines_record_shipment(*, quantities: dict[int, int], actor: A
     to partially shipped or shipped.
     """
     with transaction.atomic():
-        lines = list(
-            PurchaseOrderLine.objects.select_for_update().filter(pk__in=quantities).select_related("purchase_order").order_by("pk")
-        )
+        lines = list(PurchaseOrderLine.objects.select_for_update().filter(pk__in=quantities).select_related("purchase_order").order_by("pk"))
         errors = []
         for line in lines:
             new_shipped = line.shipped_quantity + quantities[line.pk]
             if new_shipped < 0 or new_shipped > line.accepted_quantity + line.backordered_quantity:
                 errors.append(
                     field_error(
-                        None, f"lines.{line.pk}",
+                        None,
+                        f"lines.{line.pk}",
                         _("PO %(number)s line %(n)s: only %(open)s open to ship, %(wanted)s asked.")
                         % {"number": line.purchase_order.number, "n": line.sequence, "open": line.open_to_ship, "wanted": quantities[line.pk]},
                         "over_shipped",
@@ -52,7 +52,14 @@ def purchase_order_lines_record_shipment(*, quantities: dict[int, int], actor: A
             before = {"shipped_quantity": line.shipped_quantity}
             line.shipped_quantity += quantities[line.pk]
             line.save(update_fields=["shipped_quantity"])
-            audit_record(actor=actor, action="purchase_order_line.ship", obj=line, vendor=line.purchase_order.vendor, before=before, after={"shipped_quantity": line.shipped_quantity})
+            audit_record(
+                actor=actor,
+                action="purchase_order_line.ship",
+                obj=line,
+                vendor=line.purchase_order.vendor,
+                before=before,
+                after={"shipped_quantity": line.shipped_quantity},
+            )
             purchase_orders[line.purchase_order_id] = line.purchase_order
         for po in PurchaseOrder.objects.select_for_update().filter(pk__in=purchase_orders).order_by("pk"):
             _refresh_state_after_shipment(po, actor)
@@ -63,9 +70,7 @@ def purchase_order_lines_record_receipt(*, quantities: dict[int, tuple[int, int]
     """Add DC receipts: {PO line id: (received, damaged)}. A PO whose shipped units are all received
     and that has nothing left to ship becomes received."""
     with transaction.atomic():
-        lines = list(
-            PurchaseOrderLine.objects.select_for_update().filter(pk__in=quantities).select_related("purchase_order").order_by("pk")
-        )
+        lines = list(PurchaseOrderLine.objects.select_for_update().filter(pk__in=quantities).select_related("purchase_order").order_by("pk"))
         purchase_orders = {}
         for line in lines:
             received, damaged = quantities[line.pk]
@@ -74,17 +79,23 @@ def purchase_order_lines_record_receipt(*, quantities: dict[int, tuple[int, int]
             line.damaged_quantity += damaged
             line.save(update_fields=["received_quantity", "damaged_quantity"])
             audit_record(
-                actor=actor, action="purchase_order_line.receive", obj=line, vendor=line.purchase_order.vendor,
-                before=before, after={"received_quantity": line.received_quantity, "damaged_quantity": line.damaged_quantity},
+                actor=actor,
+                action="purchase_order_line.receive",
+                obj=line,
+                vendor=line.purchase_order.vendor,
+                before=before,
+                after={"received_quantity": line.received_quantity, "damaged_quantity": line.damaged_quantity},
             )
             purchase_orders[line.purchase_order_id] = line.purchase_order
         received: dict[int, list[int]] = {}
         for line in lines:
             received.setdefault(line.purchase_order.vendor_id, []).append(line.pk)
-        events.publish(*(
-            events.PurchaseOrderLinesReceived(vendor_id=vendor_id, channel=actor.channel, purchase_order_line_ids=tuple(line_ids))
-            for vendor_id, line_ids in received.items()
-        ))
+        events.publish(
+            *(
+                events.PurchaseOrderLinesReceived(vendor_id=vendor_id, channel=actor.channel, purchase_order_line_ids=tuple(line_ids))
+                for vendor_id, line_ids in received.items()
+            )
+        )
         for po in PurchaseOrder.objects.select_for_update().filter(pk__in=purchase_orders).order_by("pk"):
             po_lines = list(po.lines.all())
             fully_received = all(line.open_to_ship == 0 and line.received_quantity >= line.shipped_quantity for line in po_lines)
@@ -97,15 +108,17 @@ def purchase_order_lines_record_receipt(*, quantities: dict[int, tuple[int, int]
 def purchase_order_lines_record_invoice(*, quantities: dict[int, int], actor: Actor) -> list[PurchaseOrderLine]:
     """Add (or, for a rejected invoice, take back) invoiced quantities: {PO line id: change}. Never below zero."""
     with transaction.atomic():
-        lines = list(
-            PurchaseOrderLine.objects.select_for_update().filter(pk__in=quantities).select_related("purchase_order").order_by("pk")
-        )
+        lines = list(PurchaseOrderLine.objects.select_for_update().filter(pk__in=quantities).select_related("purchase_order").order_by("pk"))
         for line in lines:
             before = {"invoiced_quantity": line.invoiced_quantity}
             line.invoiced_quantity = max(0, line.invoiced_quantity + quantities[line.pk])
             line.save(update_fields=["invoiced_quantity"])
             audit_record(
-                actor=actor, action="purchase_order_line.invoice", obj=line, vendor=line.purchase_order.vendor,
-                before=before, after={"invoiced_quantity": line.invoiced_quantity},
+                actor=actor,
+                action="purchase_order_line.invoice",
+                obj=line,
+                vendor=line.purchase_order.vendor,
+                before=before,
+                after={"invoiced_quantity": line.invoiced_quantity},
             )
     return lines

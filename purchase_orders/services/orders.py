@@ -1,4 +1,5 @@
 """The buyer's side: a purchase order validated and created, changed (lines and windows) or cancelled."""
+
 from __future__ import annotations
 
 import datetime
@@ -78,14 +79,18 @@ def purchase_order_validate(data: PurchaseOrderInput) -> tuple[list[FieldError],
     if data.delivery_window_start and data.delivery_window_end and data.delivery_window_end < data.delivery_window_start:
         errors.append(field_error(None, "delivery_window_end", _("The delivery window ends before it starts.")))
     if data.ship_to.marketplace_id != data.marketplace.pk:
-        errors.append(field_error(None, "ship_to", _("DC %(dc)s is not in marketplace %(mp)s.") % {"dc": data.ship_to.code, "mp": data.marketplace.code}))
+        errors.append(
+            field_error(None, "ship_to", _("DC %(dc)s is not in marketplace %(mp)s.") % {"dc": data.ship_to.code, "mp": data.marketplace.code})
+        )
     for name, value, choices in (
         ("order_type", data.order_type, PurchaseOrderType.values),
         ("payment_terms", data.payment_terms, PaymentTerms.values),
         ("payment_method", data.payment_method, PaymentMethod.values),
     ):
         if value not in choices:
-            errors.append(field_error(None, name, _("%(value)s is not one of %(choices)s.") % {"value": value, "choices": ", ".join(choices)}, "invalid_choice"))
+            errors.append(
+                field_error(None, name, _("%(value)s is not one of %(choices)s.") % {"value": value, "choices": ", ".join(choices)}, "invalid_choice")
+            )
     if not data.lines:
         errors.append(field_error(None, "lines", _("A PO needs at least one line.")))
     products = {}
@@ -126,11 +131,24 @@ def _product_errors(products: dict, line: LineInput, ref, vendor) -> list[FieldE
     by_sku = products.get(("sku", line.vendor_sku)) if line.vendor_sku else None
     by_asin = products.get(("asin", line.asin)) if line.asin else None
     if line.vendor_sku and by_sku is None:
-        return [field_error(ref, "vendor_sku", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": line.vendor_sku, "vendor": vendor.code}, "unknown_product")]
+        return [
+            field_error(
+                ref,
+                "vendor_sku",
+                _("No product %(id)s in %(vendor)s's catalogue.") % {"id": line.vendor_sku, "vendor": vendor.code},
+                "unknown_product",
+            )
+        ]
     if line.asin and by_asin is None:
-        return [field_error(ref, "asin", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": line.asin, "vendor": vendor.code}, "unknown_product")]
+        return [
+            field_error(ref, "asin", _("No product %(id)s in %(vendor)s's catalogue.") % {"id": line.asin, "vendor": vendor.code}, "unknown_product")
+        ]
     if by_sku is not None and by_asin is not None and by_sku.pk != by_asin.pk:
-        return [field_error(ref, "asin", _("ASIN %(asin)s is not the product of SKU %(sku)s.") % {"asin": line.asin, "sku": line.vendor_sku}, "product_mismatch")]
+        return [
+            field_error(
+                ref, "asin", _("ASIN %(asin)s is not the product of SKU %(sku)s.") % {"asin": line.asin, "sku": line.vendor_sku}, "product_mismatch"
+            )
+        ]
     return []
 
 
@@ -199,11 +217,19 @@ def purchase_order_create(*, data: PurchaseOrderInput, actor: Actor) -> Purchase
             )
             for line in lines:
                 audit_record(actor=actor, action="purchase_order_line.create", obj=line, vendor=data.vendor, after=snapshot(line, LINE_AUDITED))
-            events.publish(events.PurchaseOrderCreated(
-                vendor_id=po.vendor_id, channel=actor.channel, purchase_order_id=po.pk, number=po.number, state=po.state,
-                marketplace=data.marketplace.code, ship_to=data.ship_to.code, ship_window_start=po.ship_window_start.isoformat(),
-                ship_window_end=po.ship_window_end.isoformat(),
-            ))
+            events.publish(
+                events.PurchaseOrderCreated(
+                    vendor_id=po.vendor_id,
+                    channel=actor.channel,
+                    purchase_order_id=po.pk,
+                    number=po.number,
+                    state=po.state,
+                    marketplace=data.marketplace.code,
+                    ship_to=data.ship_to.code,
+                    ship_window_start=po.ship_window_start.isoformat(),
+                    ship_window_end=po.ship_window_end.isoformat(),
+                )
+            )
             notify_vendor_roles(
                 vendor=data.vendor,
                 roles=CONFIRMERS,
@@ -227,7 +253,9 @@ def purchase_order_change(*, scope, number: str, actor: Actor, lines: list[LineC
     with transaction.atomic():
         po = _locked_po(scope, number)
         if po.state not in (PurchaseOrderState.NEW, PurchaseOrderState.ACKNOWLEDGED):
-            raise InvalidTransitionError(_("PO %(number)s can no longer be changed: it is %(state)s.") % {"number": po.number, "state": po.get_state_display().lower()})
+            raise InvalidTransitionError(
+                _("PO %(number)s can no longer be changed: it is %(state)s.") % {"number": po.number, "state": po.get_state_display().lower()}
+            )
         before = snapshot(po, PO_AUDITED)
         existing = {line.sequence: line for line in po.lines.select_for_update().order_by("sequence")}
         errors = []
@@ -273,7 +301,9 @@ def purchase_order_change(*, scope, number: str, actor: Actor, lines: list[LineC
             return po  # nothing differs from the PO as it stands: no change notice
         for line, line_before in changed_lines:
             line.save()
-            audit_record(actor=actor, action="purchase_order_line.change", obj=line, vendor=po.vendor, before=line_before, after=snapshot(line, LINE_AUDITED))
+            audit_record(
+                actor=actor, action="purchase_order_line.change", obj=line, vendor=po.vendor, before=line_before, after=snapshot(line, LINE_AUDITED)
+            )
         now = timezone.now()
         po.changed_at = now
         remaining = [line for line in existing.values() if line.ordered_quantity > 0]
@@ -292,9 +322,16 @@ def purchase_order_change(*, scope, number: str, actor: Actor, lines: list[LineC
         audit_record(actor=actor, action="purchase_order.change", obj=po, before=before, after=snapshot(po, PO_AUDITED))
         # Cancelling every line cancels the PO: the same news as a cancellation.
         changed = events.PurchaseOrderCancelled if po.state == PurchaseOrderState.CANCELLED else events.PurchaseOrderChanged
-        events.publish(changed(
-            vendor_id=po.vendor_id, channel=actor.channel, purchase_order_id=po.pk, number=po.number, state=po.state, previous_state=before["state"],
-        ))
+        events.publish(
+            changed(
+                vendor_id=po.vendor_id,
+                channel=actor.channel,
+                purchase_order_id=po.pk,
+                number=po.number,
+                state=po.state,
+                previous_state=before["state"],
+            )
+        )
         notify_vendor_roles(
             vendor=po.vendor,
             roles=CONFIRMERS,
@@ -311,15 +348,29 @@ def purchase_order_cancel(*, scope, number: str, actor: Actor, reason: str = "")
     with transaction.atomic():
         po = _locked_po(scope, number)
         if not po.can_transition_to(PurchaseOrderState.CANCELLED):
-            raise InvalidTransitionError(_("PO %(number)s cannot be cancelled: it is %(state)s.") % {"number": po.number, "state": po.get_state_display().lower()})
+            raise InvalidTransitionError(
+                _("PO %(number)s cannot be cancelled: it is %(state)s.") % {"number": po.number, "state": po.get_state_display().lower()}
+            )
         previous_state = po.state
         _set_state(po, PurchaseOrderState.CANCELLED, actor, action="purchase_order.cancel", note=reason)
-        events.publish(events.PurchaseOrderCancelled(
-            vendor_id=po.vendor_id, channel=actor.channel, purchase_order_id=po.pk, number=po.number, state=po.state,
-            previous_state=previous_state, reason=reason,
-        ))
+        events.publish(
+            events.PurchaseOrderCancelled(
+                vendor_id=po.vendor_id,
+                channel=actor.channel,
+                purchase_order_id=po.pk,
+                number=po.number,
+                state=po.state,
+                previous_state=previous_state,
+                reason=reason,
+            )
+        )
         notify_vendor_roles(
-            vendor=po.vendor, roles=CONFIRMERS, marketplace=po.marketplace, kind="po_cancelled",
-            title=_("Purchase order %(number)s was cancelled") % {"number": po.number}, body=reason, url=f"/purchase-orders/{po.number}/",
+            vendor=po.vendor,
+            roles=CONFIRMERS,
+            marketplace=po.marketplace,
+            kind="po_cancelled",
+            title=_("Purchase order %(number)s was cancelled") % {"number": po.number},
+            body=reason,
+            url=f"/purchase-orders/{po.number}/",
         )
     return po

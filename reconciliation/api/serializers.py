@@ -4,6 +4,7 @@ snake_case; money is a decimal string beside its `currency`. Deductions and matc
 financesInvoices' facts: `variance_type` (PQV/PPV/OTHER) and `variance_reasons`
 ([{"variance_type", "defect_types"}]), `matching_context` (matched quantity/amount, quantity and price
 variance, paid quantity/amount)."""
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -61,7 +62,9 @@ class MatchResultFilterSerializer(serializers.Serializer):
 
 class PaymentRunPreviewFilterSerializer(serializers.Serializer):
     pay_date = serializers.DateField(required=False, help_text="Default: today. Not in the past, at most a year ahead.")
-    marketplace = serializers.CharField(required=False, max_length=10, help_text="A marketplace code: only its invoices, deductions and credit notes.")
+    marketplace = serializers.CharField(
+        required=False, max_length=10, help_text="A marketplace code: only its invoices, deductions and credit notes."
+    )
     vendor = serializers.CharField(required=False, max_length=20, help_text="A vendor code: only that vendor's remittances.")
 
 
@@ -130,8 +133,12 @@ class DeductionSerializer(serializers.Serializer):
         return obj.reverses.reference if obj.reverses_id else None
 
     def get_disputable(self, obj) -> bool:
-        return (obj.kind != DeductionKind.REVERSAL and obj.status not in ("disputed", "reversed")
-                and obj.dispute_deadline is not None and obj.dispute_deadline >= timezone.localdate())
+        return (
+            obj.kind != DeductionKind.REVERSAL
+            and obj.status not in ("disputed", "reversed")
+            and obj.dispute_deadline is not None
+            and obj.dispute_deadline >= timezone.localdate()
+        )
 
     def get_remittance_number(self, obj) -> str | None:
         return obj.remittance.number if obj.remittance_id else None

@@ -3,6 +3,7 @@
 Reads go through reconciliation.selectors (scoped by `visible_to`), writes through reconciliation.services:
 the same functions the screens call.
 """
+
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -68,8 +69,12 @@ class DeductionViewSet(ScopedGenericViewSet):
     parser_classes = [PortalJSONParser, MultiPartParser, FormParser]
     actions = {"list": Action.VIEW_PAYMENTS, "retrieve": Action.VIEW_PAYMENTS, "GET": Action.VIEW_PAYMENTS, "POST": Action.DISPUTE_DEDUCTIONS}
 
-    @extend_schema(tags=["Deductions"], parameters=[s.DeductionFilterSerializer], responses={200: s.DeductionSerializer(many=True), **READ_ERRORS},
-                   examples=[examples.DEDUCTION, examples.BAD_FILTER])
+    @extend_schema(
+        tags=["Deductions"],
+        parameters=[s.DeductionFilterSerializer],
+        responses={200: s.DeductionSerializer(many=True), **READ_ERRORS},
+        examples=[examples.DEDUCTION, examples.BAD_FILTER],
+    )
     def list(self, request):
         filters = _query(s.DeductionFilterSerializer, request)
         queryset = selectors.deduction_list(scope=request.scope, filters=filters).order_by("-id")
@@ -84,9 +89,13 @@ class DeductionViewSet(ScopedGenericViewSet):
         return Response(s.DeductionSerializer(deduction).data)
 
     @extend_schema(tags=["Disputes"], methods=["GET"], responses={200: s.DisputeSerializer(many=True), **READ_ERRORS}, examples=[examples.DISPUTE])
-    @extend_schema(tags=["Disputes"], methods=["POST"], request={"multipart/form-data": s.DisputeInputSerializer, "application/json": s.DisputeInputSerializer},
-                   responses={201: s.DisputeSerializer, **WRITE_ERRORS},
-                   examples=[examples.DISPUTE_REQUEST, OpenApiExample("Dispute opened", response_only=True, status_codes=["201"], value=examples.DISPUTE_VALUE)])
+    @extend_schema(
+        tags=["Disputes"],
+        methods=["POST"],
+        request={"multipart/form-data": s.DisputeInputSerializer, "application/json": s.DisputeInputSerializer},
+        responses={201: s.DisputeSerializer, **WRITE_ERRORS},
+        examples=[examples.DISPUTE_REQUEST, OpenApiExample("Dispute opened", response_only=True, status_codes=["201"], value=examples.DISPUTE_VALUE)],
+    )
     def disputes(self, request, pk=None):
         deduction = selectors.deduction_detail(scope=request.scope, deduction_id=pk)
         if deduction is None:
@@ -99,8 +108,9 @@ class DeductionViewSet(ScopedGenericViewSet):
         serializer = s.DisputeInputSerializer(data={"reason": body_object(request).get("reason", "")})
         serializer.is_valid(raise_exception=True)
         files = request.FILES.getlist("evidence") if request.FILES else []
-        dispute = dispute_create(scope=request.scope, deduction_id=deduction.pk, reason=serializer.validated_data["reason"], files=files,
-                                 actor=self.actor)
+        dispute = dispute_create(
+            scope=request.scope, deduction_id=deduction.pk, reason=serializer.validated_data["reason"], files=files, actor=self.actor
+        )
         return Response(s.DisputeSerializer(selectors.dispute_list(scope=request.scope).get(pk=dispute.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -110,8 +120,12 @@ class DisputeViewSet(ScopedGenericViewSet):
     serializer_class = s.DisputeSerializer
     actions = {"list": Action.VIEW_PAYMENTS, "retrieve": Action.VIEW_PAYMENTS, "answer": Action.ANSWER_DISPUTES}
 
-    @extend_schema(tags=["Disputes"], parameters=[s.DisputeFilterSerializer], responses={200: s.DisputeSerializer(many=True), **READ_ERRORS},
-                   examples=[examples.DISPUTE])
+    @extend_schema(
+        tags=["Disputes"],
+        parameters=[s.DisputeFilterSerializer],
+        responses={200: s.DisputeSerializer(many=True), **READ_ERRORS},
+        examples=[examples.DISPUTE],
+    )
     def list(self, request):
         filters = _query(s.DisputeFilterSerializer, request)
         queryset = selectors.dispute_list(scope=request.scope, status=filters.get("status")).order_by("-id")
@@ -122,8 +136,12 @@ class DisputeViewSet(ScopedGenericViewSet):
     def retrieve(self, request, pk=None):
         return Response(s.DisputeSerializer(self.get_object()).data)
 
-    @extend_schema(tags=["Disputes"], request=s.DisputeAnswerSerializer, responses={200: s.DisputeSerializer, **_errors(400, 401, 403, 404, 409, e400=[examples.ANSWER_OUT_OF_RANGE])},
-                   examples=[examples.ANSWER_PARTLY, examples.ANSWER_DENY, examples.DISPUTE_ANSWERED])
+    @extend_schema(
+        tags=["Disputes"],
+        request=s.DisputeAnswerSerializer,
+        responses={200: s.DisputeSerializer, **_errors(400, 401, 403, 404, 409, e400=[examples.ANSWER_OUT_OF_RANGE])},
+        examples=[examples.ANSWER_PARTLY, examples.ANSWER_DENY, examples.DISPUTE_ANSWERED],
+    )
     def answer(self, request, pk=None):
         dispute = self.get_object()
         serializer = s.DisputeAnswerSerializer(data=body_object(request))
@@ -140,8 +158,12 @@ class RemittanceViewSet(ScopedGenericViewSet):
     serializer_class = s.RemittanceSerializer
     actions = {"*": Action.VIEW_PAYMENTS}
 
-    @extend_schema(tags=["Payments"], parameters=[s.RemittanceFilterSerializer], responses={200: s.RemittanceSerializer(many=True), **READ_ERRORS},
-                   examples=[examples.REMITTANCE])
+    @extend_schema(
+        tags=["Payments"],
+        parameters=[s.RemittanceFilterSerializer],
+        responses={200: s.RemittanceSerializer(many=True), **READ_ERRORS},
+        examples=[examples.REMITTANCE],
+    )
     def list(self, request):
         filters = _query(s.RemittanceFilterSerializer, request)
         queryset = selectors.remittance_list(scope=request.scope, filters=filters).order_by("-id")
@@ -153,9 +175,13 @@ class RemittanceViewSet(ScopedGenericViewSet):
         remittance = selectors.remittance_list(scope=request.scope).filter(pk=self.get_object().pk).get()
         return Response(s.RemittanceSerializer(remittance).data)
 
-    @extend_schema(tags=["Payments"], responses={
-        (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description=str(_("The remittance advice as PDF/A."))),
-        **_errors(401, 403, 404)})
+    @extend_schema(
+        tags=["Payments"],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description=str(_("The remittance advice as PDF/A."))),
+            **_errors(401, 403, 404),
+        },
+    )
     def document(self, request, pk=None):
         remittance = self.get_object()
         stored = remittance_document(scope=request.scope, remittance_id=remittance.pk, actor=self.actor)
@@ -182,12 +208,20 @@ class PaymentRunViewSet(ScopedGenericViewSet):
     def retrieve(self, request, pk=None):
         return self._detail(self.get_object().pk)
 
-    @extend_schema(tags=["Payment runs"], operation_id="payment_run_preview", parameters=[s.PaymentRunPreviewFilterSerializer],
-                   responses={200: s.PaymentRunPreviewSerializer, **_errors(400, 401, 403, e400=[examples.PAY_DATE_PAST])},
-                   examples=[examples.PREVIEW, examples.PREVIEW_CARRIED],
-                   description=str(_("What a payment run on pay_date would pay each vendor, without creating it: invoices due, deductions, "
-                                     "reversals, credit notes netted and carried forward, the remittance lines and the net. The run created "
-                                     "with the same pay date holds exactly these lines unless something changes in between.")))
+    @extend_schema(
+        tags=["Payment runs"],
+        operation_id="payment_run_preview",
+        parameters=[s.PaymentRunPreviewFilterSerializer],
+        responses={200: s.PaymentRunPreviewSerializer, **_errors(400, 401, 403, e400=[examples.PAY_DATE_PAST])},
+        examples=[examples.PREVIEW, examples.PREVIEW_CARRIED],
+        description=str(
+            _(
+                "What a payment run on pay_date would pay each vendor, without creating it: invoices due, deductions, "
+                "reversals, credit notes netted and carried forward, the remittance lines and the net. The run created "
+                "with the same pay date holds exactly these lines unless something changes in between."
+            )
+        ),
+    )
     def preview(self, request):
         filters = _query(s.PaymentRunPreviewFilterSerializer, request)
         marketplace = _marketplace(filters.get("marketplace"))
@@ -200,9 +234,12 @@ class PaymentRunViewSet(ScopedGenericViewSet):
         preview = selectors.payment_run_preview(scope=request.scope, pay_date=filters.get("pay_date"), marketplace=marketplace, vendor=vendor)
         return Response(s.PaymentRunPreviewSerializer(preview).data)
 
-    @extend_schema(tags=["Payment runs"], request=s.PaymentRunInputSerializer,
-                   responses={201: s.PaymentRunSerializer, **_errors(400, 401, 403, e400=[examples.NOTHING_DUE, examples.PAY_DATE_PAST])},
-                   examples=[examples.RUN_REQUEST, examples.RUN_REQUEST_MARKETPLACE, examples.RUN_CREATED])
+    @extend_schema(
+        tags=["Payment runs"],
+        request=s.PaymentRunInputSerializer,
+        responses={201: s.PaymentRunSerializer, **_errors(400, 401, 403, e400=[examples.NOTHING_DUE, examples.PAY_DATE_PAST])},
+        examples=[examples.RUN_REQUEST, examples.RUN_REQUEST_MARKETPLACE, examples.RUN_CREATED],
+    )
     def create(self, request):
         serializer = s.PaymentRunInputSerializer(data=body_object(request))
         serializer.is_valid(raise_exception=True)
@@ -210,25 +247,36 @@ class PaymentRunViewSet(ScopedGenericViewSet):
         run = payment_run_create(scope=request.scope, pay_date=serializer.validated_data["pay_date"], actor=self.actor, marketplace=marketplace)
         return self._detail(run.pk, status.HTTP_201_CREATED)
 
-    @extend_schema(tags=["Payment runs"], request=s.PaymentRunDecisionSerializer,
-                   responses={200: s.PaymentRunSerializer, **_errors(400, 401, 403, 404, 409, e403=[examples.SELF_APPROVAL])},
-                   examples=[examples.APPROVE_REQUEST, examples.TURN_DOWN_REQUEST, examples.RUN_APPROVED])
+    @extend_schema(
+        tags=["Payment runs"],
+        request=s.PaymentRunDecisionSerializer,
+        responses={200: s.PaymentRunSerializer, **_errors(400, 401, 403, 404, 409, e403=[examples.SELF_APPROVAL])},
+        examples=[examples.APPROVE_REQUEST, examples.TURN_DOWN_REQUEST, examples.RUN_APPROVED],
+    )
     def approve(self, request, pk=None):
         run = self.get_object()
         serializer = s.PaymentRunDecisionSerializer(data=body_object(request))
         serializer.is_valid(raise_exception=True)
-        payment_run_decide(scope=request.scope, run_id=run.pk, actor=self.actor,
-                           approve=serializer.validated_data["decision"] == "approve", note=serializer.validated_data.get("note", ""))
+        payment_run_decide(
+            scope=request.scope,
+            run_id=run.pk,
+            actor=self.actor,
+            approve=serializer.validated_data["decision"] == "approve",
+            note=serializer.validated_data.get("note", ""),
+        )
         return self._detail(run.pk)
 
-    @extend_schema(tags=["Payment runs"], request=None, responses={200: s.PaymentRunSerializer, **_errors(401, 403, 404, 409)}, examples=[examples.RUN_PAID])
+    @extend_schema(
+        tags=["Payment runs"], request=None, responses={200: s.PaymentRunSerializer, **_errors(401, 403, 404, 409)}, examples=[examples.RUN_PAID]
+    )
     def pay(self, request, pk=None):
         run = self.get_object()
         payment_run_pay(scope=request.scope, run_id=run.pk, actor=self.actor)
         return self._detail(run.pk)
 
-    @extend_schema(tags=["Payment runs"], request=None, responses={200: s.PaymentRunSerializer, **_errors(401, 403, 404, 409)},
-                   examples=[examples.RUN_CANCELLED])
+    @extend_schema(
+        tags=["Payment runs"], request=None, responses={200: s.PaymentRunSerializer, **_errors(401, 403, 404, 409)}, examples=[examples.RUN_CANCELLED]
+    )
     def cancel(self, request, pk=None):
         run = self.get_object()
         payment_run_cancel(scope=request.scope, run_id=run.pk, actor=self.actor)
@@ -243,9 +291,12 @@ class MatchResultViewSet(ScopedGenericViewSet):
     pagination_class = None
     actions = {"*": Action.VIEW_INVOICES}
 
-    @extend_schema(tags=["Reconciliation"], parameters=[s.MatchResultFilterSerializer],
-                   responses={200: s.MatchResultSerializer(many=True), **_errors(400, 401, 403, e400=[examples.MATCH_RESULTS_MISSING_INVOICE])},
-                   examples=[examples.MATCH_RESULT])
+    @extend_schema(
+        tags=["Reconciliation"],
+        parameters=[s.MatchResultFilterSerializer],
+        responses={200: s.MatchResultSerializer(many=True), **_errors(400, 401, 403, e400=[examples.MATCH_RESULTS_MISSING_INVOICE])},
+        examples=[examples.MATCH_RESULT],
+    )
     def list(self, request):
         filters = _query(s.MatchResultFilterSerializer, request)
         return Response(s.MatchResultSerializer(selectors.match_results(scope=request.scope, invoice_id=filters["invoice"]), many=True).data)
@@ -254,13 +305,21 @@ class MatchResultViewSet(ScopedGenericViewSet):
 class PaymentSummaryView(PortalAPIView):
     actions = {"GET": Action.VIEW_PAYMENTS}
 
-    @extend_schema(tags=["Payments"], operation_id="payment_summary", parameters=[s.PaymentSummaryFilterSerializer],
-                   responses={200: s.PaymentSummarySerializer, **_errors(400, 401, 403, e400=[examples.SUMMARY_BAD_PERIOD])}, examples=[examples.SUMMARY])
+    @extend_schema(
+        tags=["Payments"],
+        operation_id="payment_summary",
+        parameters=[s.PaymentSummaryFilterSerializer],
+        responses={200: s.PaymentSummarySerializer, **_errors(400, 401, 403, e400=[examples.SUMMARY_BAD_PERIOD])},
+        examples=[examples.SUMMARY],
+    )
     def get(self, request):
         filters = _query(s.PaymentSummaryFilterSerializer, request)
         summary = selectors.payment_summary(
-            scope=request.scope, marketplace=filters.get("marketplace"), period_start=filters.get("period_start"),
-            period_end=filters.get("period_end"), vendor=filters.get("vendor"),
+            scope=request.scope,
+            marketplace=filters.get("marketplace"),
+            period_start=filters.get("period_start"),
+            period_end=filters.get("period_end"),
+            vendor=filters.get("vendor"),
         )
         return Response(s.PaymentSummarySerializer(summary).data)
 
@@ -268,9 +327,13 @@ class PaymentSummaryView(PortalAPIView):
 class ReconciliationRunView(PortalAPIView):
     actions = {"POST": Action.RUN_PAYMENTS}
 
-    @extend_schema(tags=["Reconciliation"], operation_id="reconciliation_run", request=s.MatchRunInputSerializer,
-                   responses={200: s.MatchSummarySerializer, **_errors(400, 401, 403, 404)},
-                   examples=[examples.MATCH_RUN_REQUEST, examples.MATCH_RUN_ALL, examples.MATCH_RUN_RESULT])
+    @extend_schema(
+        tags=["Reconciliation"],
+        operation_id="reconciliation_run",
+        request=s.MatchRunInputSerializer,
+        responses={200: s.MatchSummarySerializer, **_errors(400, 401, 403, 404)},
+        examples=[examples.MATCH_RUN_REQUEST, examples.MATCH_RUN_ALL, examples.MATCH_RUN_RESULT],
+    )
     def post(self, request):
         serializer = s.MatchRunInputSerializer(data=body_object(request))
         serializer.is_valid(raise_exception=True)

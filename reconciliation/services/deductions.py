@@ -5,6 +5,7 @@
 - `deduction_create(*, scope, actor, vendor, marketplace, kind, reason, amount, description, ...)` — AP
   raises a chargeback or co-op allowance by hand.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -48,8 +49,20 @@ def match_run(*, scope, actor: Actor, invoice_id=None):
 
 
 # Deductions raised by hand ------------------------------------------------------------------------
-def deduction_create(*, scope, actor: Actor, vendor, marketplace, kind: str, reason: str, amount, description: str = "",
-                     invoice=None, purchase_order=None, shipment=None) -> Deduction:
+def deduction_create(
+    *,
+    scope,
+    actor: Actor,
+    vendor,
+    marketplace,
+    kind: str,
+    reason: str,
+    amount,
+    description: str = "",
+    invoice=None,
+    purchase_order=None,
+    shipment=None,
+) -> Deduction:
     """AP raises a chargeback or a co-op allowance (agreed in advance) by hand."""
     from ..engine import dispute_windows, window_for
 
@@ -67,14 +80,25 @@ def deduction_create(*, scope, actor: Actor, vendor, marketplace, kind: str, rea
     days, _max = window_for(dispute_windows(), marketplace.pk, kind)
     with transaction.atomic():
         deduction = Deduction.objects.create(
-            vendor=vendor, marketplace=marketplace, kind=kind, reason=reason, amount=amount, currency=marketplace.currency,
-            description=description[:300], invoice=invoice, purchase_order=purchase_order, shipment=shipment,
+            vendor=vendor,
+            marketplace=marketplace,
+            kind=kind,
+            reason=reason,
+            amount=amount,
+            currency=marketplace.currency,
+            description=description[:300],
+            invoice=invoice,
+            purchase_order=purchase_order,
+            shipment=shipment,
             dispute_deadline=marketplace_today(marketplace) + datetime.timedelta(days=days),
         )
         audit_record(actor=actor, action="deduction.raise", obj=deduction, after=deduction_event_data(deduction))
         events.publish(deduction_raised(deduction, channel=actor.channel, invoice_number=invoice.number if invoice is not None else ""))
         notify_vendor_roles(
-            vendor=vendor, roles=FINANCE_ROLES, marketplace=marketplace, kind="deduction_raised",
+            vendor=vendor,
+            roles=FINANCE_ROLES,
+            marketplace=marketplace,
+            kind="deduction_raised",
             title=_("Deduction %(ref)s: %(amount)s %(cur)s") % {"ref": deduction.reference, "amount": amount, "cur": deduction.currency},
             url=f"/payments/deductions/{deduction.pk}/",
         )

@@ -7,6 +7,7 @@
 - `dispute_answer(*, scope, dispute_id, outcome, actor, amount=None, note="")` — AP upholds (denies),
   reverses fully or partly; a reversal is a new `reversal` deduction, paid in the next remittance.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -58,7 +59,9 @@ def _check_evidence(files) -> list[tuple]:
             continue
         kind = _evidence_kind(uploaded)
         if kind is None:
-            errors.append(field_error(f"evidence[{index}]", None, _("%(name)s is not a PDF, JPEG or PNG file.") % {"name": uploaded.name}, "file_type"))
+            errors.append(
+                field_error(f"evidence[{index}]", None, _("%(name)s is not a PDF, JPEG or PNG file.") % {"name": uploaded.name}, "file_type")
+            )
             continue
         checked.append((uploaded, *kind))
     if errors:
@@ -78,7 +81,8 @@ def dispute_create(*, scope, deduction_id, reason: str, files=(), actor: Actor) 
     with transaction.atomic():
         deduction = (
             Deduction.objects.visible_to(scope).select_for_update().select_related("marketplace", "vendor").filter(pk=deduction_id).first()
-            if str(deduction_id).isdecimal() else None
+            if str(deduction_id).isdecimal()
+            else None
         )
         if deduction is None:
             raise NotFoundError(_("Deduction not found."))
@@ -87,7 +91,11 @@ def dispute_create(*, scope, deduction_id, reason: str, files=(), actor: Actor) 
         days, max_disputes = window_for(dispute_windows(), deduction.marketplace_id, deduction.kind)
         deadline = deduction.dispute_deadline or (marketplace_today(deduction.marketplace, deduction.created_at) + datetime.timedelta(days=days))
         if marketplace_today(deduction.marketplace) > deadline:
-            _refuse(_("The dispute window of %(ref)s closed on %(date)s.") % {"ref": deduction.reference, "date": deadline.isoformat()}, None, "window_closed")
+            _refuse(
+                _("The dispute window of %(ref)s closed on %(date)s.") % {"ref": deduction.reference, "date": deadline.isoformat()},
+                None,
+                "window_closed",
+            )
         earlier = list(deduction.disputes.order_by("number"))
         if any(d.status == DisputeStatus.OPEN for d in earlier):
             raise ConflictError(_("%(ref)s is already disputed; wait for the answer.") % {"ref": deduction.reference})
@@ -101,25 +109,35 @@ def dispute_create(*, scope, deduction_id, reason: str, files=(), actor: Actor) 
             key = f"disputes/{dispute.pk}/{index}-{get_valid_filename(uploaded.name)[:80] or 'evidence.' + extension}"
             data = uploaded.read()
             document = Document(
-                vendor=deduction.vendor, kind="dispute_evidence", key=key, title=((uploaded.name or "").replace("\x00", "") or key)[:200], content_type=content_type,
-                size=len(data), sha256=hashlib.sha256(data).hexdigest(), target_type=dispute._meta.label_lower,
-                target_id=str(dispute.pk), uploaded_by=actor.user,
+                vendor=deduction.vendor,
+                kind="dispute_evidence",
+                key=key,
+                title=((uploaded.name or "").replace("\x00", "") or key)[:200],
+                content_type=content_type,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                target_type=dispute._meta.label_lower,
+                target_id=str(dispute.pk),
+                uploaded_by=actor.user,
             )
             document.file.save(key.replace("/", "-"), ContentFile(data), save=False)
             document.save()
             documents.append(document)
         if documents:
             dispute.evidence.add(*documents)
-        audit_record(actor=actor, action="dispute.create", obj=dispute,
-                     after={**snapshot(dispute, DISPUTE_AUDITED), "evidence": [d.pk for d in documents]})
+        audit_record(
+            actor=actor, action="dispute.create", obj=dispute, after={**snapshot(dispute, DISPUTE_AUDITED), "evidence": [d.pk for d in documents]}
+        )
         before = snapshot(deduction, DEDUCTION_AUDITED)
         deduction.status = DeductionStatus.DISPUTED
         deduction.save(update_fields=["status", "updated_at"])
         audit_record(actor=actor, action="deduction.dispute", obj=deduction, before=before, after=snapshot(deduction, DEDUCTION_AUDITED))
         notify_retailer_roles(
-            roles=AP_ROLES, kind="dispute_opened", vendor=deduction.vendor,
-            title=_("%(vendor)s disputes %(ref)s (%(amount)s %(cur)s)") % {
-                "vendor": deduction.vendor.code, "ref": deduction.reference, "amount": deduction.amount, "cur": deduction.currency},
+            roles=AP_ROLES,
+            kind="dispute_opened",
+            vendor=deduction.vendor,
+            title=_("%(vendor)s disputes %(ref)s (%(amount)s %(cur)s)")
+            % {"vendor": deduction.vendor.code, "ref": deduction.reference, "amount": deduction.amount, "cur": deduction.currency},
             url=f"/payments/disputes/{dispute.pk}/",
         )
     return dispute
@@ -163,10 +181,19 @@ def dispute_answer(*, scope, dispute_id, outcome: str, actor: Actor, amount=None
         news = []
         if back > 0:
             reversal = Deduction.objects.create(
-                vendor=deduction.vendor, marketplace=deduction.marketplace, kind=DeductionKind.REVERSAL, reason=DeductionReason.DISPUTE_REVERSED,
-                variance_type=deduction.variance_type, amount=back, currency=deduction.currency, invoice=deduction.invoice,
-                invoice_line=deduction.invoice_line, purchase_order=deduction.purchase_order, shipment=deduction.shipment,
-                reverses=deduction, description=(_("Dispute %(n)s of %(ref)s approved") % {"n": dispute.number, "ref": deduction.reference})[:300],
+                vendor=deduction.vendor,
+                marketplace=deduction.marketplace,
+                kind=DeductionKind.REVERSAL,
+                reason=DeductionReason.DISPUTE_REVERSED,
+                variance_type=deduction.variance_type,
+                amount=back,
+                currency=deduction.currency,
+                invoice=deduction.invoice,
+                invoice_line=deduction.invoice_line,
+                purchase_order=deduction.purchase_order,
+                shipment=deduction.shipment,
+                reverses=deduction,
+                description=(_("Dispute %(n)s of %(ref)s approved") % {"n": dispute.number, "ref": deduction.reference})[:300],
             )
             audit_record(actor=actor, action="deduction.reverse", obj=reversal, after=snapshot(reversal, DEDUCTION_AUDITED))
             news.append(deduction_raised(reversal, channel=actor.channel, invoice_number=reversal.invoice.number if reversal.invoice_id else ""))
@@ -178,23 +205,46 @@ def dispute_answer(*, scope, dispute_id, outcome: str, actor: Actor, amount=None
         dispute.answered_by = actor.user
         dispute.answered_at = timezone.now()
         dispute.save(update_fields=["status", "amount_reversed", "reversal", "answer_note", "answered_by", "answered_at"])
-        audit_record(actor=actor, action="dispute.answer", obj=dispute, before=before, after={
-            **snapshot(dispute, DISPUTE_AUDITED), "state": dispute.status, "currency": deduction.currency,
-            "deduction": {**deduction_event_data(deduction), "status": DEDUCTION_STATUS_FOR[outcome]},
-        })
-        news.append(events.DisputeAnswered(
-            vendor_id=dispute.vendor_id, channel=actor.channel, dispute_id=dispute.pk, number=dispute.number, deduction_id=deduction.pk,
-            deduction_reference=deduction.reference, outcome=outcome, state=dispute.status, previous_state=before["status"],
-            amount_reversed=str(back), currency=deduction.currency, reversal_id=dispute.reversal_id,
-        ))
+        audit_record(
+            actor=actor,
+            action="dispute.answer",
+            obj=dispute,
+            before=before,
+            after={
+                **snapshot(dispute, DISPUTE_AUDITED),
+                "state": dispute.status,
+                "currency": deduction.currency,
+                "deduction": {**deduction_event_data(deduction), "status": DEDUCTION_STATUS_FOR[outcome]},
+            },
+        )
+        news.append(
+            events.DisputeAnswered(
+                vendor_id=dispute.vendor_id,
+                channel=actor.channel,
+                dispute_id=dispute.pk,
+                number=dispute.number,
+                deduction_id=deduction.pk,
+                deduction_reference=deduction.reference,
+                outcome=outcome,
+                state=dispute.status,
+                previous_state=before["status"],
+                amount_reversed=str(back),
+                currency=deduction.currency,
+                reversal_id=dispute.reversal_id,
+            )
+        )
         before = snapshot(deduction, DEDUCTION_AUDITED)
         deduction.status = DEDUCTION_STATUS_FOR[outcome]
         deduction.save(update_fields=["status", "updated_at"])
         audit_record(actor=actor, action="deduction.answer", obj=deduction, before=before, after=snapshot(deduction, DEDUCTION_AUDITED))
         events.publish(*news)
         notify_vendor_roles(
-            vendor=deduction.vendor, roles=FINANCE_ROLES, marketplace=deduction.marketplace, kind="dispute_answered",
+            vendor=deduction.vendor,
+            roles=FINANCE_ROLES,
+            marketplace=deduction.marketplace,
+            kind="dispute_answered",
             title=_("Dispute of %(ref)s: %(outcome)s") % {"ref": deduction.reference, "outcome": DisputeStatus(outcome).label.lower()},
-            body=note, url=f"/payments/disputes/{dispute.pk}/",
+            body=note,
+            url=f"/payments/disputes/{dispute.pk}/",
         )
     return dispute

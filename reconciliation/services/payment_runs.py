@@ -24,6 +24,7 @@ Payment decisions (the plan itself is reconciliation/remittance_plan.py, shared 
   paid the credit note becomes `paid` (netted in full) or `paid_partly` (some still to net). An unpaid
   run holds its credit notes; a cancelled run frees them.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -49,7 +50,16 @@ from ._common import AP_ROLES, DEDUCTION_AUDITED, FINANCE_ROLES, _require_retail
 
 APPROVAL_KIND = "payment_run"
 RUN_AUDITED = ["number", "pay_date", "status", "approval_request_id", "approved_by_id", "approved_at", "paid_by_id", "paid_at"]
-REMITTANCE_AUDITED = ["number", "currency", "gross_paid", "deductions_total", "reversals_total", "discounts_total", "credit_notes_total", "net_amount"]
+REMITTANCE_AUDITED = [
+    "number",
+    "currency",
+    "gross_paid",
+    "deductions_total",
+    "reversals_total",
+    "discounts_total",
+    "credit_notes_total",
+    "net_amount",
+]
 
 
 def payment_run_create(*, scope, pay_date: datetime.date, actor: Actor, marketplace=None) -> PaymentRun:
@@ -71,8 +81,9 @@ def payment_run_create(*, scope, pay_date: datetime.date, actor: Actor, marketpl
         totals = {"remittances": 0, "net": defaultdict(Decimal)}
         for key in sorted(groups):
             candidates = groups[key]
-            plan = plan_remittance(invoices=candidates["invoices"], deductions=candidates["deductions"],
-                                   credit_notes=candidates["credit_notes"], pay_date=pay_date)
+            plan = plan_remittance(
+                invoices=candidates["invoices"], deductions=candidates["deductions"], credit_notes=candidates["credit_notes"], pay_date=pay_date
+            )
             if not plan.lines:
                 continue
             _remittance_create(run=run, vendor=candidates["vendor"], marketplace=candidates["marketplace"], plan=plan, actor=actor, totals=totals)
@@ -88,20 +99,44 @@ def _remittance_create(*, run, vendor, marketplace, plan, actor: Actor, totals: 
     net = plan.net_amount
     assert net == plan.gross_paid - plan.deductions_total + plan.reversals_total - plan.discounts_total - plan.credit_notes_total
     remittance = Remittance.objects.create(
-        run=run, vendor=vendor, marketplace=marketplace, number=f"RA-{run.pk:05d}-{vendor.code}-{marketplace.code}", currency=marketplace.currency,
-        gross_paid=plan.gross_paid, deductions_total=plan.deductions_total, reversals_total=plan.reversals_total,
-        discounts_total=plan.discounts_total, credit_notes_total=plan.credit_notes_total, net_amount=net, pay_date=run.pay_date,
+        run=run,
+        vendor=vendor,
+        marketplace=marketplace,
+        number=f"RA-{run.pk:05d}-{vendor.code}-{marketplace.code}",
+        currency=marketplace.currency,
+        gross_paid=plan.gross_paid,
+        deductions_total=plan.deductions_total,
+        reversals_total=plan.reversals_total,
+        discounts_total=plan.discounts_total,
+        credit_notes_total=plan.credit_notes_total,
+        net_amount=net,
+        pay_date=run.pay_date,
     )
-    RemittanceLine.objects.bulk_create([
-        RemittanceLine(remittance=remittance, sequence=index, kind=entry["kind"], reference=entry["reference"][:60], description=entry["description"],
-                       invoice=entry.get("invoice"), deduction=entry.get("deduction"), amount=entry["amount"])
-        for index, entry in enumerate(lines, start=1)
-    ])
-    audit_record(actor=actor, action="remittance.create", obj=remittance, after={
-        **snapshot(remittance, REMITTANCE_AUDITED),
-        "lines": [{"kind": entry["kind"], "reference": entry["reference"], "amount": entry["amount"]} for entry in lines],
-        "credit_carried_forward": [{"credit_note": c.credit_note.number, "amount": c.carried_forward} for c in plan.credits if c.carried_forward],
-    })
+    RemittanceLine.objects.bulk_create(
+        [
+            RemittanceLine(
+                remittance=remittance,
+                sequence=index,
+                kind=entry["kind"],
+                reference=entry["reference"][:60],
+                description=entry["description"],
+                invoice=entry.get("invoice"),
+                deduction=entry.get("deduction"),
+                amount=entry["amount"],
+            )
+            for index, entry in enumerate(lines, start=1)
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="remittance.create",
+        obj=remittance,
+        after={
+            **snapshot(remittance, REMITTANCE_AUDITED),
+            "lines": [{"kind": entry["kind"], "reference": entry["reference"], "amount": entry["amount"]} for entry in lines],
+            "credit_carried_forward": [{"credit_note": c.credit_note.number, "amount": c.carried_forward} for c in plan.credits if c.carried_forward],
+        },
+    )
     for deduction in plan.taken:
         before = {"remittance_id": deduction.remittance_id}
         deduction.remittance = remittance
@@ -115,11 +150,22 @@ def _remittance_create(*, run, vendor, marketplace, plan, actor: Actor, totals: 
 def _request_approval(run: PaymentRun, actor: Actor, totals: dict) -> None:
     nets = ", ".join(f"{amount} {currency}" for currency, amount in sorted(totals["net"].items()))
     approval = approval_request_create(
-        vendor=None, kind=APPROVAL_KIND, actor=actor, target=run,
-        summary=(_("Payment run %(n)s for %(date)s: %(count)s remittances, %(nets)s") % {
-            "n": run.number, "date": run.pay_date.isoformat(), "count": totals["remittances"], "nets": nets})[:200],
-        payload={"run_id": run.pk, "run": run.number, "pay_date": run.pay_date.isoformat(), "remittances": totals["remittances"],
-                 "net": {c: str(a) for c, a in totals["net"].items()}, "run_url": f"/payments/runs/{run.pk}/"},
+        vendor=None,
+        kind=APPROVAL_KIND,
+        actor=actor,
+        target=run,
+        summary=(
+            _("Payment run %(n)s for %(date)s: %(count)s remittances, %(nets)s")
+            % {"n": run.number, "date": run.pay_date.isoformat(), "count": totals["remittances"], "nets": nets}
+        )[:200],
+        payload={
+            "run_id": run.pk,
+            "run": run.number,
+            "pay_date": run.pay_date.isoformat(),
+            "remittances": totals["remittances"],
+            "net": {c: str(a) for c, a in totals["net"].items()},
+            "run_url": f"/payments/runs/{run.pk}/",
+        },
     )
     before = snapshot(run, RUN_AUDITED)
     run.approval_request = approval
@@ -170,7 +216,9 @@ def payment_run_decide(*, scope, run_id, approve: bool, actor: Actor, note: str 
 
 def _cancel(run: PaymentRun, actor: Actor) -> None:
     if not run.can_transition_to(PaymentRunStatus.CANCELLED):
-        raise InvalidTransitionError(_("Payment run %(n)s is %(s)s and cannot be cancelled.") % {"n": run.number, "s": run.get_status_display().lower()})
+        raise InvalidTransitionError(
+            _("Payment run %(n)s is %(s)s and cannot be cancelled.") % {"n": run.number, "s": run.get_status_display().lower()}
+        )
     for deduction in Deduction.objects.select_for_update().filter(remittance__run=run).order_by("pk"):
         before = {"remittance_id": deduction.remittance_id}
         deduction.remittance = None
@@ -205,14 +253,28 @@ def payment_run_pay(*, scope, run_id, actor: Actor) -> PaymentRun:
     with transaction.atomic():
         run = _run_for_update(scope, run_id)
         if run.status != PaymentRunStatus.APPROVED:
-            raise InvalidTransitionError(_("Payment run %(n)s is %(s)s: only an approved run is paid.") % {"n": run.number, "s": run.get_status_display().lower()})
+            raise InvalidTransitionError(
+                _("Payment run %(n)s is %(s)s: only an approved run is paid.") % {"n": run.number, "s": run.get_status_display().lower()}
+            )
         now = timezone.now()
-        remittances = list(run.remittances.select_related("vendor", "marketplace").prefetch_related(
-            Prefetch("lines", queryset=RemittanceLine.objects.select_related("invoice").order_by("sequence"))).order_by("pk"))
-        invoice_ids = sorted({line.invoice_id for r in remittances for line in r.lines.all() if line.invoice_id and line.kind == RemittanceLineKind.INVOICE_PAID})
-        stale = list(Invoice.objects.select_for_update().filter(pk__in=invoice_ids).exclude(state=InvoiceState.APPROVED_FOR_PAYMENT).values_list("number", flat=True))
+        remittances = list(
+            run.remittances.select_related("vendor", "marketplace")
+            .prefetch_related(Prefetch("lines", queryset=RemittanceLine.objects.select_related("invoice").order_by("sequence")))
+            .order_by("pk")
+        )
+        invoice_ids = sorted(
+            {line.invoice_id for r in remittances for line in r.lines.all() if line.invoice_id and line.kind == RemittanceLineKind.INVOICE_PAID}
+        )
+        stale = list(
+            Invoice.objects.select_for_update()
+            .filter(pk__in=invoice_ids)
+            .exclude(state=InvoiceState.APPROVED_FOR_PAYMENT)
+            .values_list("number", flat=True)
+        )
         if stale:
-            raise ConflictError(_("Invoices %(n)s are no longer approved for payment; cancel this run and create a new one.") % {"n": ", ".join(stale)})
+            raise ConflictError(
+                _("Invoices %(n)s are no longer approved for payment; cancel this run and create a new one.") % {"n": ", ".join(stale)}
+            )
         for invoice_id in invoice_ids:
             invoice_decide(scope=scope, invoice_id=invoice_id, state=InvoiceState.PAID, actor=actor, reason=run.number)
         _settle_credit_notes(scope=scope, run=run, remittances=remittances, actor=actor)
@@ -232,21 +294,38 @@ def payment_run_pay(*, scope, run_id, actor: Actor) -> PaymentRun:
         for remittance in remittances:
             remittance.paid_at = now
             remittance.save(update_fields=["paid_at"])
-            audit_record(actor=actor, action="remittance.pay", obj=remittance, before={"paid_at": None},
-                         after={"paid_at": now, **remittance_event_data(remittance)})
+            audit_record(
+                actor=actor,
+                action="remittance.pay",
+                obj=remittance,
+                before={"paid_at": None},
+                after={"paid_at": now, **remittance_event_data(remittance)},
+            )
             notify_vendor_roles(
-                vendor=remittance.vendor, roles=FINANCE_ROLES, marketplace=remittance.marketplace, kind="payment_sent",
-                title=_("Payment %(n)s: %(net)s %(cur)s on %(date)s") % {
-                    "n": remittance.number, "net": remittance.net_amount, "cur": remittance.currency, "date": run.pay_date.isoformat()},
+                vendor=remittance.vendor,
+                roles=FINANCE_ROLES,
+                marketplace=remittance.marketplace,
+                kind="payment_sent",
+                title=_("Payment %(n)s: %(net)s %(cur)s on %(date)s")
+                % {"n": remittance.number, "net": remittance.net_amount, "cur": remittance.currency, "date": run.pay_date.isoformat()},
                 url=f"/payments/remittances/{remittance.pk}/",
             )
-            events.publish(events.RemittancePaid(
-                vendor_id=remittance.vendor_id, channel=actor.channel, remittance_id=remittance.pk, number=remittance.number,
-                currency=remittance.currency, pay_date=remittance.pay_date.isoformat(), gross_paid=str(remittance.gross_paid),
-                deductions_total=str(remittance.deductions_total), reversals_total=str(remittance.reversals_total),
-                discounts_total=str(remittance.discounts_total), credit_notes_total=str(remittance.credit_notes_total),
-                net_amount=str(remittance.net_amount),
-            ))
+            events.publish(
+                events.RemittancePaid(
+                    vendor_id=remittance.vendor_id,
+                    channel=actor.channel,
+                    remittance_id=remittance.pk,
+                    number=remittance.number,
+                    currency=remittance.currency,
+                    pay_date=remittance.pay_date.isoformat(),
+                    gross_paid=str(remittance.gross_paid),
+                    deductions_total=str(remittance.deductions_total),
+                    reversals_total=str(remittance.reversals_total),
+                    discounts_total=str(remittance.discounts_total),
+                    credit_notes_total=str(remittance.credit_notes_total),
+                    net_amount=str(remittance.net_amount),
+                )
+            )
         remittance_ids = [r.pk for r in remittances]
         transaction.on_commit(lambda: _queue_documents(remittance_ids))
     return run
@@ -272,7 +351,9 @@ def _settle_credit_notes(*, scope, run: PaymentRun, remittances: list[Remittance
     open_before = credit_note_open_amounts(credit_notes=credit_notes)  # this run is not paid yet: not counted
     for credit_note in credit_notes:
         if netted[credit_note.pk] > open_before[credit_note.pk]:
-            raise ConflictError(_("Credit note %(n)s was netted by another run meanwhile; cancel this run and create a new one.") % {"n": credit_note.number})
+            raise ConflictError(
+                _("Credit note %(n)s was netted by another run meanwhile; cancel this run and create a new one.") % {"n": credit_note.number}
+            )
         target = InvoiceState.PAID if netted[credit_note.pk] == open_before[credit_note.pk] else InvoiceState.PAID_PARTLY
         if credit_note.state == InvoiceState.ACCEPTED:
             invoice_decide(scope=scope, invoice_id=credit_note.pk, state=InvoiceState.APPROVED_FOR_PAYMENT, actor=actor, reason=run.number)
@@ -283,10 +364,16 @@ def _settle_credit_notes(*, scope, run: PaymentRun, remittances: list[Remittance
 
 def remittance_event_data(remittance: Remittance) -> dict:
     return {
-        "remittance_id": remittance.pk, "number": remittance.number, "pay_date": remittance.pay_date.isoformat(),
-        "currency": remittance.currency, "gross_paid": str(remittance.gross_paid), "deductions_total": str(remittance.deductions_total),
-        "reversals_total": str(remittance.reversals_total), "discounts_total": str(remittance.discounts_total),
-        "credit_notes_total": str(remittance.credit_notes_total), "net_amount": str(remittance.net_amount),
+        "remittance_id": remittance.pk,
+        "number": remittance.number,
+        "pay_date": remittance.pay_date.isoformat(),
+        "currency": remittance.currency,
+        "gross_paid": str(remittance.gross_paid),
+        "deductions_total": str(remittance.deductions_total),
+        "reversals_total": str(remittance.reversals_total),
+        "discounts_total": str(remittance.discounts_total),
+        "credit_notes_total": str(remittance.credit_notes_total),
+        "net_amount": str(remittance.net_amount),
         "lines": [{"kind": entry.kind, "reference": entry.reference, "amount": str(entry.amount)} for entry in remittance.lines.all()],
     }
 

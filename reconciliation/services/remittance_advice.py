@@ -2,6 +2,7 @@
 
 - `remittance_document(*, scope, remittance_id, actor)` — the remittance advice as PDF/A.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,9 +33,16 @@ def remittance_document_render(*, remittance: Remittance, actor: Actor) -> Docum
             old.file.delete(save=False)
             old.delete()
         stored = Document(
-            vendor=remittance.vendor, kind="remittance", key=remittance.document_key, content_type="application/pdf", size=len(pdf),
-            title=(_("Remittance %(n)s") % {"n": remittance.number})[:200], sha256=hashlib.sha256(pdf).hexdigest(),
-            target_type=remittance._meta.label_lower, target_id=str(remittance.pk), uploaded_by=actor.user,
+            vendor=remittance.vendor,
+            kind="remittance",
+            key=remittance.document_key,
+            content_type="application/pdf",
+            size=len(pdf),
+            title=(_("Remittance %(n)s") % {"n": remittance.number})[:200],
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            target_type=remittance._meta.label_lower,
+            target_id=str(remittance.pk),
+            uploaded_by=actor.user,
         )
         name = document_upload_to(stored, remittance.document_key)
         default_storage.delete(name)
@@ -48,7 +56,11 @@ def remittance_document_render(*, remittance: Remittance, actor: Actor) -> Docum
 
 def remittance_document(*, scope, remittance_id, actor: Actor) -> Document:
     """The stored remittance advice, rendered first when missing."""
-    remittance = Remittance.objects.visible_to(scope).select_related("vendor", "document").filter(pk=remittance_id).first() if str(remittance_id).isdecimal() else None
+    remittance = (
+        Remittance.objects.visible_to(scope).select_related("vendor", "document").filter(pk=remittance_id).first()
+        if str(remittance_id).isdecimal()
+        else None
+    )
     if remittance is None:
         raise NotFoundError(_("Remittance not found."))
     if remittance.document is not None:

@@ -26,10 +26,30 @@ class ShipmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Shipment
         fields = [
-            "id", "shipment_identifier", "state", "vendor", "marketplace", "ship_to", "ship_from", "transport_mode",
-            "transport_method", "carrier_scac", "carrier_name", "ship_date", "estimated_arrival", "bol_number", "pro_number",
-            "cartons_per_pallet", "asn_type", "asn_revision", "submitted_at", "receiving_started_at", "received_at",
-            "cancelled_at", "created_at", "lines",
+            "id",
+            "shipment_identifier",
+            "state",
+            "vendor",
+            "marketplace",
+            "ship_to",
+            "ship_from",
+            "transport_mode",
+            "transport_method",
+            "carrier_scac",
+            "carrier_name",
+            "ship_date",
+            "estimated_arrival",
+            "bol_number",
+            "pro_number",
+            "cartons_per_pallet",
+            "asn_type",
+            "asn_revision",
+            "submitted_at",
+            "receiving_started_at",
+            "received_at",
+            "cancelled_at",
+            "created_at",
+            "lines",
         ]
 
 
@@ -89,7 +109,9 @@ class CartonItemSerializer(serializers.Serializer):
 
 
 class CartonSerializer(serializers.ModelSerializer):
-    pallet = serializers.IntegerField(source="pallet.index", read_only=True, default=None, allow_null=True, help_text="pallet index; null for loose cartons")
+    pallet = serializers.IntegerField(
+        source="pallet.index", read_only=True, default=None, allow_null=True, help_text="pallet index; null for loose cartons"
+    )
     items = serializers.SerializerMethodField()
 
     class Meta:
@@ -136,8 +158,20 @@ class JobSerializer(serializers.ModelSerializer):
     class Meta:
         model = Job
         fields = [
-            "id", "kind", "status", "percent", "progress_done", "progress_total", "message", "target_type", "target_id",
-            "attempts", "created_at", "started_at", "finished_at", "result",
+            "id",
+            "kind",
+            "status",
+            "percent",
+            "progress_done",
+            "progress_total",
+            "message",
+            "target_type",
+            "target_id",
+            "attempts",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "result",
         ]
 
 

@@ -1,4 +1,5 @@
 """The portal's own REST API for ship plans, ASNs, labels, receipts, and generic jobs and documents."""
+
 from django.db.models import Count, Prefetch
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
@@ -44,19 +45,26 @@ def _invalid(example):
 
 
 def _plan_input(data) -> ShipPlanInput:
-    lines = [ShipPlanLine(purchase_order_line_id=line["purchase_order_line"], quantity=line["quantity"], ref=f"lines[{i}]") for i, line in enumerate(data.pop("lines"))]
+    lines = [
+        ShipPlanLine(purchase_order_line_id=line["purchase_order_line"], quantity=line["quantity"], ref=f"lines[{i}]")
+        for i, line in enumerate(data.pop("lines"))
+    ]
     return ShipPlanInput(lines=lines, **data)
 
 
 @extend_schema_view(
     list=extend_schema(
-        tags=TAGS, summary="List ship plans and ASNs",
+        tags=TAGS,
+        summary="List ship plans and ASNs",
         description="Drafts and ASNs you may see, newest first; filter by `state`, order by `created_at` or `ship_date`.",
-        responses={200: s.ShipmentListSerializer(many=True), 403: FORBIDDEN}, examples=[examples.LIST_PAGE],
+        responses={200: s.ShipmentListSerializer(many=True), 403: FORBIDDEN},
+        examples=[examples.LIST_PAGE],
     ),
     retrieve=extend_schema(
-        tags=TAGS, summary="A ship plan or ASN with its lines",
-        responses={200: s.ShipmentSerializer, 404: NOT_FOUND}, examples=[examples.DETAIL],
+        tags=TAGS,
+        summary="A ship plan or ASN with its lines",
+        responses={200: s.ShipmentSerializer, 404: NOT_FOUND},
+        examples=[examples.DETAIL],
     ),
 )
 class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
@@ -94,12 +102,14 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         return Response({**body, "warnings": [str(w) for w in warnings or []]}, status=status_code)
 
     @extend_schema(
-        tags=TAGS, summary="Build a ship plan (vendor)",
+        tags=TAGS,
+        summary="Build a ship plan (vendor)",
         description=(
             "A draft from confirmed PO lines going to one DC: the portal cartonizes by case pack, palletizes and assigns "
             "SSCCs from your GS1 prefix. `warnings` lists what is allowed but late. Send an Idempotency-Key to retry safely."
         ),
-        request=s.ShipPlanInputSerializer, responses={201: s.ShipmentAnswerSerializer, 400: _invalid(examples.PLAN_ERRORS), 403: FORBIDDEN},
+        request=s.ShipPlanInputSerializer,
+        responses={201: s.ShipmentAnswerSerializer, 400: _invalid(examples.PLAN_ERRORS), 403: FORBIDDEN},
         examples=[examples.PLAN_REQUEST, examples.PLAN_CREATED, examples.PLAN_LATE],
     )
     def create(self, request):
@@ -112,7 +122,8 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         return self._answer(shipment, status.HTTP_201_CREATED)
 
     @extend_schema(
-        tags=TAGS, summary="Replace a draft's plan",
+        tags=TAGS,
+        summary="Replace a draft's plan",
         description="The whole plan again (drafts only). Changed lines re-plan the cartons by case pack, existing cartons keeping their SSCCs; a header-only change keeps manual carton moves.",
         request=s.ShipPlanInputSerializer,
         responses={200: s.ShipmentAnswerSerializer, 400: _invalid(examples.PLAN_ERRORS), 404: NOT_FOUND, 409: CONFLICT},
@@ -126,8 +137,11 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         return self._answer(shipment)
 
     @extend_schema(
-        tags=TAGS, summary="Cartons of a shipment", description="Every carton in order, with its SSCC, pallet, tracking number and contents.",
-        responses={200: s.CartonSerializer(many=True), 404: NOT_FOUND}, examples=[examples.CARTONS],
+        tags=TAGS,
+        summary="Cartons of a shipment",
+        description="Every carton in order, with its SSCC, pallet, tracking number and contents.",
+        responses={200: s.CartonSerializer(many=True), 404: NOT_FOUND},
+        examples=[examples.CARTONS],
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def cartons(self, request, pk=None):
@@ -137,7 +151,8 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         return Response(s.CartonSerializer(cartons, many=True).data)
 
     @extend_schema(
-        tags=TAGS, summary="Move units between cartons",
+        tags=TAGS,
+        summary="Move units between cartons",
         description="Drafts only. Omit `to_carton` to put the units in a new carton. Answers with every carton.",
         request=s.CartonMoveInputSerializer,
         responses={200: s.CartonSerializer(many=True), 400: _invalid(examples.CARTON_ERRORS), 404: NOT_FOUND, 409: CONFLICT},
@@ -151,13 +166,19 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         shipment_carton_move(
-            scope=request.scope, shipment_id=pk, from_carton=data["from_carton"], to_carton=data.get("to_carton"),
-            shipment_line_id=data["shipment_line"], quantity=data["quantity"], actor=self.actor,
+            scope=request.scope,
+            shipment_id=pk,
+            from_carton=data["from_carton"],
+            to_carton=data.get("to_carton"),
+            shipment_line_id=data["shipment_line"],
+            quantity=data["quantity"],
+            actor=self.actor,
         )
         return self.cartons(request, pk)
 
     @extend_schema(
-        tags=TAGS, summary="Set carton tracking numbers",
+        tags=TAGS,
+        summary="Set carton tracking numbers",
         request=s.CartonTrackingInputSerializer,
         responses={200: s.CartonSerializer(many=True), 400: _invalid(examples.CARTON_ERRORS), 404: NOT_FOUND, 409: CONFLICT},
         examples=[examples.TRACKING_REQUEST, examples.TRACKED],
@@ -173,7 +194,10 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         return self.cartons(request, pk)
 
     @extend_schema(
-        tags=TAGS, summary="Pallets of a shipment", responses={200: s.PalletSerializer(many=True), 404: NOT_FOUND}, examples=[examples.PALLETS],
+        tags=TAGS,
+        summary="Pallets of a shipment",
+        responses={200: s.PalletSerializer(many=True), 404: NOT_FOUND},
+        examples=[examples.PALLETS],
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def pallets(self, request, pk=None):
@@ -182,7 +206,8 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         return Response(s.PalletSerializer(pallets, many=True).data)
 
     @extend_schema(
-        tags=TAGS, summary="Submit the ASN",
+        tags=TAGS,
+        summary="Submit the ASN",
         description="Checks SSCCs, tracking numbers and BOL, then sends the ASN (Original) to the DC. Nothing to send in the body.",
         request=None,
         responses={200: s.ShipmentAnswerSerializer, 400: _invalid(examples.SUBMIT_ERRORS), 404: NOT_FOUND, 409: CONFLICT},
@@ -193,7 +218,8 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         return self._answer(shipment_submit(scope=request.scope, shipment_id=pk, actor=self.actor))
 
     @extend_schema(
-        tags=TAGS, summary="Send a Replace ASN",
+        tags=TAGS,
+        summary="Send a Replace ASN",
         description=(
             "Before the DC starts receiving: may only lower quantities (to zero) and change the carrier details; keeps the "
             "shipment identifier. Lines you leave out keep their quantity. The ASN revision goes up and labels printed "
@@ -213,21 +239,31 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         # The service takes the whole ASN again; here a line left out keeps its quantity (the service
         # re-checks every quantity under its lock).
         named = {line.purchase_order_line_id for line in lines}
-        lines += [ShipPlanLine(line.purchase_order_line_id, line.quantity, ref="lines") for line in shipment.lines.order_by("pk") if line.purchase_order_line_id not in named]
+        lines += [
+            ShipPlanLine(line.purchase_order_line_id, line.quantity, ref="lines")
+            for line in shipment.lines.order_by("pk")
+            if line.purchase_order_line_id not in named
+        ]
         return self._answer(shipment_replace(scope=request.scope, shipment_id=pk, lines=lines, actor=self.actor, **data))
 
     @extend_schema(
-        tags=TAGS, summary="Cancel a draft", description="Gives up a ship plan before submission; its PO quantities are open to ship again.",
-        request=None, responses={200: s.ShipmentAnswerSerializer, 404: NOT_FOUND, 409: CONFLICT}, examples=[examples.CANCELLED],
+        tags=TAGS,
+        summary="Cancel a draft",
+        description="Gives up a ship plan before submission; its PO quantities are open to ship again.",
+        request=None,
+        responses={200: s.ShipmentAnswerSerializer, 404: NOT_FOUND, 409: CONFLICT},
+        examples=[examples.CANCELLED],
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return self._answer(shipment_cancel(scope=request.scope, shipment_id=pk, actor=self.actor))
 
     @extend_schema(
-        tags=TAGS, summary="Documents of a shipment",
+        tags=TAGS,
+        summary="Documents of a shipment",
         description="Label PDFs (one per ASN revision) and packing lists; download each from its `download_url`.",
-        responses={200: s.DocumentSerializer(many=True), 404: NOT_FOUND}, examples=[examples.DOCUMENTS],
+        responses={200: s.DocumentSerializer(many=True), 404: NOT_FOUND},
+        examples=[examples.DOCUMENTS],
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def labels(self, request, pk=None):
@@ -236,9 +272,12 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         return Response(s.DocumentSerializer(selectors.shipment_documents(scope=request.scope, shipment=shipment), many=True).data)
 
     @extend_schema(
-        tags=TAGS, summary="Generate carton and pallet labels",
+        tags=TAGS,
+        summary="Generate carton and pallet labels",
         description="Starts the label PDF/A (GS1-128 SSCC labels, 4x6 in) in the background; poll `/api/v1/jobs/{id}/` for progress and the document.",
-        request=None, responses={202: s.JobSerializer, 404: NOT_FOUND, 409: CONFLICT}, examples=[examples.JOB_QUEUED],
+        request=None,
+        responses={202: s.JobSerializer, 404: NOT_FOUND, 409: CONFLICT},
+        examples=[examples.JOB_QUEUED],
     )
     @labels.mapping.post
     def labels_request(self, request, pk=None):
@@ -247,8 +286,12 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
-        tags=TAGS, summary="Render the packing list", description="The packing list as PDF/A, stored with the shipment's documents.",
-        request=None, responses={201: s.DocumentSerializer, 404: NOT_FOUND, 409: CONFLICT}, examples=[examples.PACKING_LIST],
+        tags=TAGS,
+        summary="Render the packing list",
+        description="The packing list as PDF/A, stored with the shipment's documents.",
+        request=None,
+        responses={201: s.DocumentSerializer, 404: NOT_FOUND, 409: CONFLICT},
+        examples=[examples.PACKING_LIST],
     )
     @action(detail=True, methods=["post"], url_path="packing-list")
     def packing_list(self, request, pk=None):
@@ -256,7 +299,9 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        tags=TAGS, summary="Upload your own packing list", description="A PDF as the multipart field `file`.",
+        tags=TAGS,
+        summary="Upload your own packing list",
+        description="A PDF as the multipart field `file`.",
         request={"multipart/form-data": s.PackingListUploadSerializer},
         responses={201: s.DocumentSerializer, 400: _invalid(examples.NOT_PDF), 404: NOT_FOUND},
         examples=[examples.PACKING_LIST_UPLOAD_REQUEST, examples.PACKING_LIST_UPLOADED],
@@ -270,7 +315,8 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
 
 @extend_schema_view(
     retrieve=extend_schema(
-        tags=["Jobs and documents"], summary="A background job",
+        tags=["Jobs and documents"],
+        summary="A background job",
         description="Status (queued, running, succeeded, failed), progress and, once done, the document it produced.",
         responses={200: s.JobSerializer, 404: documented_error(str(_("No such job, or another vendor's.")), examples.NOT_FOUND)},
         examples=[examples.JOB_RUNNING, examples.JOB_DONE, examples.JOB_FAILED],
@@ -290,7 +336,8 @@ class DocumentDownloadView(PortalAPIView):
     actions = {"*": None}
 
     @extend_schema(
-        tags=["Jobs and documents"], summary="Download a document",
+        tags=["Jobs and documents"],
+        summary="Download a document",
         description="The stored file itself: labels, packing lists, invoices and remittance advice are PDF/A; the `Content-Type` is the document's own.",
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description=str(_("The file, as an attachment."))),
@@ -305,10 +352,15 @@ class DocumentDownloadView(PortalAPIView):
 
 @extend_schema_view(
     list=extend_schema(
-        tags=["Receipts"], summary="List DC receipts", description="Receipts booked against ASNs, newest first (`ordering=received_at` for oldest first).",
-        responses={200: s.ReceiptSerializer(many=True), 403: FORBIDDEN}, examples=[examples.RECEIPT],
+        tags=["Receipts"],
+        summary="List DC receipts",
+        description="Receipts booked against ASNs, newest first (`ordering=received_at` for oldest first).",
+        responses={200: s.ReceiptSerializer(many=True), 403: FORBIDDEN},
+        examples=[examples.RECEIPT],
     ),
-    retrieve=extend_schema(tags=["Receipts"], summary="A DC receipt", responses={200: s.ReceiptSerializer, 404: NOT_FOUND}, examples=[examples.RECEIPT]),
+    retrieve=extend_schema(
+        tags=["Receipts"], summary="A DC receipt", responses={200: s.ReceiptSerializer, 404: NOT_FOUND}, examples=[examples.RECEIPT]
+    ),
 )
 class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
     """DC receipts against ASNs: by carton SSCC scan and/or counted line quantities."""
@@ -321,7 +373,8 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGen
     actions = {"list": Action.VIEW_SHIPMENTS, "retrieve": Action.VIEW_SHIPMENTS, "create": Action.RECEIVE_GOODS}
 
     @extend_schema(
-        tags=["Receipts"], summary="Book a receipt (retailer receiving)",
+        tags=["Receipts"],
+        summary="Book a receipt (retailer receiving)",
         description=(
             "Scan carton SSCCs and/or count line quantities; damaged units are part of the received ones. "
             "`complete: true` finishes receiving: over/short becomes final and the vendor is told."

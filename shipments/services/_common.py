@@ -1,5 +1,6 @@
 """What the shipments service modules share: the locked read of a shipment and its state check,
 the audit snapshots of a shipment and its lines, and a DC's time zone."""
+
 from __future__ import annotations
 
 import datetime
@@ -15,9 +16,25 @@ from vendor_portal.services.audit import Actor, snapshot
 from ..models import Shipment
 
 SHIPMENT_AUDITED = [
-    "shipment_identifier", "state", "ship_to_id", "ship_from_id", "transport_mode", "transport_method", "carrier_scac",
-    "carrier_name", "ship_date", "estimated_arrival", "bol_number", "pro_number", "cartons_per_pallet", "asn_type",
-    "asn_revision", "submitted_at", "receiving_started_at", "received_at", "cancelled_at",
+    "shipment_identifier",
+    "state",
+    "ship_to_id",
+    "ship_from_id",
+    "transport_mode",
+    "transport_method",
+    "carrier_scac",
+    "carrier_name",
+    "ship_date",
+    "estimated_arrival",
+    "bol_number",
+    "pro_number",
+    "cartons_per_pallet",
+    "asn_type",
+    "asn_revision",
+    "submitted_at",
+    "receiving_started_at",
+    "received_at",
+    "cancelled_at",
 ]
 SHIPPERS = [Role.VENDOR_ADMIN, Role.VENDOR_OPS]
 
@@ -52,13 +69,25 @@ def _lines_snapshot(shipment: Shipment) -> list[dict]:
 
 def _publish_asn(shipment: Shipment, actor: Actor, *, previous_state: str) -> None:
     """News of an ASN sent or replaced, next to its audit row."""
-    numbers = shipment.lines.values_list("purchase_order_line__purchase_order__number", flat=True).distinct().order_by(
-        "purchase_order_line__purchase_order__number")
-    events.publish(events.AsnSubmitted(
-        vendor_id=shipment.vendor_id, channel=actor.channel, shipment_id=shipment.pk, shipment_identifier=shipment.shipment_identifier,
-        asn_type=shipment.asn_type, asn_revision=shipment.asn_revision, state=shipment.state, previous_state=previous_state,
-        ship_to=shipment.ship_to.code, purchase_order_numbers=tuple(numbers),
-    ))
+    numbers = (
+        shipment.lines.values_list("purchase_order_line__purchase_order__number", flat=True)
+        .distinct()
+        .order_by("purchase_order_line__purchase_order__number")
+    )
+    events.publish(
+        events.AsnSubmitted(
+            vendor_id=shipment.vendor_id,
+            channel=actor.channel,
+            shipment_id=shipment.pk,
+            shipment_identifier=shipment.shipment_identifier,
+            asn_type=shipment.asn_type,
+            asn_revision=shipment.asn_revision,
+            state=shipment.state,
+            previous_state=previous_state,
+            ship_to=shipment.ship_to.code,
+            purchase_order_numbers=tuple(numbers),
+        )
+    )
 
 
 def _zone(name: str):

@@ -1,6 +1,7 @@
 """ASNs: a ship plan submitted as the original ASN (PO lines count its units as shipped), and the Replace
 ASN of every door (screens, portal API, Amazon door, EDI 856) that lowers quantities before the DC starts
 receiving."""
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -39,7 +40,9 @@ def _asn_errors(shipment: Shipment) -> list[FieldError]:
         if (line.in_cartons or 0) != line.quantity:
             po_line = line.purchase_order_line
             errors.append(
-                field_error(None, "cartons",
+                field_error(
+                    None,
+                    "cartons",
                     _("PO %(number)s line %(n)s: %(planned)s to ship but %(packed)s in cartons.")
                     % {"number": po_line.purchase_order.number, "n": po_line.sequence, "planned": line.quantity, "packed": line.in_cartons or 0},
                     "cartons_do_not_add_up",
@@ -48,7 +51,9 @@ def _asn_errors(shipment: Shipment) -> list[FieldError]:
     if shipment.transport_mode in (TransportMode.LTL, TransportMode.TRUCKLOAD) and not shipment.bol_number:
         errors.append(field_error(None, "bol_number", _("A BOL number is required for LTL and truckload shipments."), "bol_required"))
     if shipment.transport_mode == TransportMode.SMALL_PARCEL and shipment.cartons.filter(tracking_number="").exists():
-        errors.append(field_error(None, "tracking_number", _("Every carton of a small-parcel shipment needs a tracking number."), "tracking_required"))
+        errors.append(
+            field_error(None, "tracking_number", _("Every carton of a small-parcel shipment needs a tracking number."), "tracking_required")
+        )
     return errors
 
 
@@ -64,9 +69,7 @@ def shipment_submit(*, scope, shipment_id, actor: Actor) -> Shipment:
         errors = _asn_errors(shipment)
         if errors:
             raise DomainValidationError(_("The ASN cannot be submitted yet."), errors=errors)
-        purchase_order_lines_record_shipment(
-            quantities={line.purchase_order_line_id: line.quantity for line in shipment.lines.all()}, actor=actor
-        )
+        purchase_order_lines_record_shipment(quantities={line.purchase_order_line_id: line.quantity for line in shipment.lines.all()}, actor=actor)
         before = _header_snapshot(shipment)
         now = timezone.now()
         shipment.state = ShipmentState.SUBMITTED
@@ -79,17 +82,26 @@ def shipment_submit(*, scope, shipment_id, actor: Actor) -> Shipment:
         local_today = timezone.localdate(now, timezone=_zone(shipment.ship_to.time_zone))
         if local_today > shipment.ship_date:
             event = ComplianceEvent.objects.create(
-                vendor=shipment.vendor, shipment=shipment, kind=ComplianceEventKind.ASN_LATE, occurred_at=now,
+                vendor=shipment.vendor,
+                shipment=shipment,
+                kind=ComplianceEventKind.ASN_LATE,
+                occurred_at=now,
                 details={"ship_date": shipment.ship_date.isoformat(), "submitted_at": now.isoformat()},
             )
             audit_record(actor=actor, action="compliance_event.record", obj=event, after=snapshot(event, ["kind", "shipment_id", "details"]))
             notify_vendor_roles(
-                vendor=shipment.vendor, roles=SHIPPERS, marketplace=shipment.marketplace, kind="asn_late",
+                vendor=shipment.vendor,
+                roles=SHIPPERS,
+                marketplace=shipment.marketplace,
+                kind="asn_late",
                 title=_("ASN %(id)s was sent after its ship date") % {"id": shipment.shipment_identifier},
-                body=_("A late ASN may be charged back."), url=f"/shipments/{shipment.pk}/",
+                body=_("A late ASN may be charged back."),
+                url=f"/shipments/{shipment.pk}/",
             )
         notify_retailer_roles(
-            roles=[Role.RECEIVING], kind="asn_submitted", vendor=shipment.vendor,
+            roles=[Role.RECEIVING],
+            kind="asn_submitted",
+            vendor=shipment.vendor,
             title=_("ASN %(id)s for %(dc)s") % {"id": shipment.shipment_identifier, "dc": shipment.ship_to.code},
             url=f"/shipments/receiving/{shipment.pk}/",
         )
@@ -148,7 +160,14 @@ def shipment_replace(
             if line.purchase_order_line_id in wanted:
                 errors.append(field_error(ref, "purchase_order_line", _("PO %(number)s line %(n)s appears twice.") % label, "duplicate"))
             elif line.quantity is None or line.quantity < 0 or line.quantity > current.quantity:
-                errors.append(field_error(ref, "quantity", _("PO %(number)s line %(n)s: a Replace ASN may only lower the quantity (now %(q)s).") % label, "quantity_raised"))
+                errors.append(
+                    field_error(
+                        ref,
+                        "quantity",
+                        _("PO %(number)s line %(n)s: a Replace ASN may only lower the quantity (now %(q)s).") % label,
+                        "quantity_raised",
+                    )
+                )
             else:
                 wanted[line.purchase_order_line_id] = line.quantity
         header = {name: (value.strip() if isinstance(value, str) else value) for name, value in header.items()}
@@ -156,13 +175,19 @@ def shipment_replace(
         line_ids = {line.pk for line in existing.values()}
         for position, contents in enumerate(cartons or []):
             if any(line_id not in line_ids for line_id in contents):
-                errors.append(field_error(f"cartons[{position}]", None, _("Carton %(n)s holds a line this ASN does not ship.") % {"n": position + 1}, "item_not_shipped"))
+                errors.append(
+                    field_error(
+                        f"cartons[{position}]", None, _("Carton %(n)s holds a line this ASN does not ship.") % {"n": position + 1}, "item_not_shipped"
+                    )
+                )
             elif any(quantity is None or quantity < 0 for quantity in contents.values()):
                 errors.append(field_error(f"cartons[{position}]", None, _("Carton %(n)s: quantities are zero or more.") % {"n": position + 1}))
         if given_cartons is not None and not errors:
             own = set(shipment.cartons.values_list("sscc", flat=True)) | set(shipment.pallets.values_list("sscc", flat=True))
             errors += given_sscc_errors(vendor=shipment.vendor, cartons=given_cartons, pallets=given_pallets, own=own)
-            errors += given_container_errors(lines=[line for line in lines if wanted.get(line.purchase_order_line_id)], cartons=given_cartons, pallets=given_pallets)
+            errors += given_container_errors(
+                lines=[line for line in lines if wanted.get(line.purchase_order_line_id)], cartons=given_cartons, pallets=given_pallets
+            )
         _raise_if(errors, _("The Replace ASN has errors; nothing was changed."))
         before = {**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)}
         for name, value in header.items():
@@ -192,7 +217,10 @@ def shipment_replace(
         elif changes:
             _cartonize(shipment, actor)
         audit_record(
-            actor=actor, action="shipment.replace", obj=shipment, before=before,
+            actor=actor,
+            action="shipment.replace",
+            obj=shipment,
+            before=before,
             after={**_header_snapshot(shipment), "lines": _lines_snapshot(shipment), "cartons": _carton_contents(shipment)},
         )
         _publish_asn(shipment, actor, previous_state=before["state"])
@@ -205,9 +233,18 @@ def _replace_header_errors(shipment: Shipment, header: dict) -> list[FieldError]
     before the ship date. Normalises the SCAC in `header`."""
     errors = []
     if header.get("ship_to") is not None and header["ship_to"] != shipment.ship_to.code:
-        errors.append(field_error(None, "ship_to", _("A Replace ASN ships to the same DC (%(dc)s).") % {"dc": shipment.ship_to.code}, "replace_changes_dc"))
+        errors.append(
+            field_error(None, "ship_to", _("A Replace ASN ships to the same DC (%(dc)s).") % {"dc": shipment.ship_to.code}, "replace_changes_dc")
+        )
     if header.get("transport_mode") is not None and header["transport_mode"] != shipment.transport_mode:
-        errors.append(field_error(None, "transport_mode", _("A Replace ASN keeps the transport mode (%(mode)s).") % {"mode": shipment.get_transport_mode_display()}, "replace_changes_mode"))
+        errors.append(
+            field_error(
+                None,
+                "transport_mode",
+                _("A Replace ASN keeps the transport mode (%(mode)s).") % {"mode": shipment.get_transport_mode_display()},
+                "replace_changes_mode",
+            )
+        )
     if header.get("carrier_scac"):
         header["carrier_scac"] = header["carrier_scac"].upper()
         if not (2 <= len(header["carrier_scac"]) <= 4 and header["carrier_scac"].isalpha()):

@@ -1,6 +1,7 @@
 """Shipments the vendor's own system confirmed (Amazon-compatible door, EDI 856): an ASN created and
 submitted, or replaced, as a whole. Such a shipment arrives with its cartons and pallets already labelled:
 the portal stores the SSCCs as given, after checking each one, and never allocates its own for them."""
+
 from __future__ import annotations
 
 import datetime
@@ -45,7 +46,14 @@ def _shipped_date_errors(data: ShipmentConfirmationInput) -> list[FieldError]:
     # The ship-from's zone is not known: a date is in the future once it is tomorrow everywhere (UTC+14).
     latest_today = (timezone.now().astimezone(datetime.UTC) + datetime.timedelta(hours=14)).date()
     if data.ship_date and data.ship_date > latest_today:
-        return [field_error(None, "ship_date", _("The shipped date %(date)s is in the future: confirm a shipment once it has left.") % {"date": data.ship_date}, "shipped_in_future")]
+        return [
+            field_error(
+                None,
+                "ship_date",
+                _("The shipped date %(date)s is in the future: confirm a shipment once it has left.") % {"date": data.ship_date},
+                "shipped_in_future",
+            )
+        ]
     return []
 
 
@@ -78,12 +86,19 @@ def shipment_create_from_confirmation(*, scope, data: ShipmentConfirmationInput,
             errors += given_sscc_errors(vendor=scope.vendor, cartons=data.cartons, pallets=data.pallets, own=set())
             _raise_if(errors, _("The ASN has errors; nothing was saved."))
             shipment = Shipment.objects.create(
-                vendor=scope.vendor, marketplace=warehouse.marketplace, ship_to=warehouse, ship_from=ship_from,
-                shipment_identifier=data.shipment_identifier.strip(), created_by=actor.user, **_header_values(data),
+                vendor=scope.vendor,
+                marketplace=warehouse.marketplace,
+                ship_to=warehouse,
+                ship_from=ship_from,
+                shipment_identifier=data.shipment_identifier.strip(),
+                created_by=actor.user,
+                **_header_values(data),
             )
             for line in lines:
                 _line_create(shipment, po_lines[line.purchase_order_line_id], line.quantity, actor)
-            audit_record(actor=actor, action="shipment.create", obj=shipment, after={**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)})
+            audit_record(
+                actor=actor, action="shipment.create", obj=shipment, after={**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)}
+            )
             if cartons:
                 write_given_containers(shipment, cartons, data.pallets, actor)
                 _sscc_counter_pass(scope.vendor, given_ssccs(cartons, data.pallets), actor)
@@ -94,7 +109,14 @@ def shipment_create_from_confirmation(*, scope, data: ShipmentConfirmationInput,
     except IntegrityError:
         raise DomainValidationError(
             _("Shipment %(id)s or one of its SSCCs already exists.") % {"id": data.shipment_identifier},
-            errors=[field_error(None, "shipment_identifier", _("Shipment %(id)s or one of its SSCCs already exists.") % {"id": data.shipment_identifier}, "duplicate")],
+            errors=[
+                field_error(
+                    None,
+                    "shipment_identifier",
+                    _("Shipment %(id)s or one of its SSCCs already exists.") % {"id": data.shipment_identifier},
+                    "duplicate",
+                )
+            ],
         ) from None
     shipment.warnings = warnings
     return shipment
@@ -115,9 +137,15 @@ def _replace_from_confirmation(*, scope, data: ShipmentConfirmationInput, actor:
     _raise_if(_shipped_date_errors(data), _("The Replace ASN has errors; nothing was changed."))
     header = _header_values(data)
     shipment = shipment_replace(
-        scope=scope, shipment_id=shipment_id, lines=data.lines, actor=actor,
-        given_cartons=data.cartons if data.cartons or data.pallets else None, given_pallets=data.pallets,
-        ship_to=data.ship_to, transport_mode=data.transport_mode, **{name: header[name] for name in REPLACEABLE_HEADER},
+        scope=scope,
+        shipment_id=shipment_id,
+        lines=data.lines,
+        actor=actor,
+        given_cartons=data.cartons if data.cartons or data.pallets else None,
+        given_pallets=data.pallets,
+        ship_to=data.ship_to,
+        transport_mode=data.transport_mode,
+        **{name: header[name] for name in REPLACEABLE_HEADER},
     )
     shipment.warnings = []
     return shipment

@@ -1,6 +1,7 @@
 """Cartons and pallets as the vendor's own system labelled them (Amazon-compatible door, EDI 856): each
 given SSCC checked, what the cartons hold checked against the shipment's lines, and stored exactly as given.
 Used by an original ASN confirmed as a whole and by a Replace ASN."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -39,17 +40,17 @@ def _carton_refs(cartons: list[ConfirmedCarton]) -> list[tuple[object, Confirmed
 
 def named_cartons(scope, cartons: list[ConfirmedCarton]) -> tuple[list[ConfirmedCarton], list[FieldError]]:
     """The cartons with what they hold named by PO line id in the line's unit (one query for them all)."""
-    named = [
-        (item_ref, item)
-        for carton_ref, carton in _carton_refs(cartons)
-        for item_ref, item in with_refs(carton.items, f"{carton_ref}.items")
-    ]
+    named = [(item_ref, item) for carton_ref, carton in _carton_refs(cartons) for item_ref, item in with_refs(carton.items, f"{carton_ref}.items")]
     items, errors = _named_lines(scope, named)
     if errors:
         return cartons, errors
     out, position = [], 0
     for carton_ref, carton in _carton_refs(cartons):
-        out.append(ConfirmedCarton(sscc=carton.sscc, items=items[position:position + len(carton.items)], tracking_number=carton.tracking_number, ref=carton_ref))
+        out.append(
+            ConfirmedCarton(
+                sscc=carton.sscc, items=items[position : position + len(carton.items)], tracking_number=carton.tracking_number, ref=carton_ref
+            )
+        )
         position += len(carton.items)
     return out, []
 
@@ -69,9 +70,14 @@ def given_sscc_errors(*, vendor: Vendor, cartons: list[ConfirmedCarton], pallets
             errors.append(field_error(ref, "sscc", _("SSCC %(sscc)s: an SSCC is 18 digits.") % values, "sscc_format"))
         elif not sscc_is_valid(sscc):
             errors.append(field_error(ref, "sscc", _("SSCC %(sscc)s: the check digit is wrong.") % values, "sscc_check_digit"))
-        elif sscc[1:1 + len(prefix)] != prefix:
+        elif sscc[1 : 1 + len(prefix)] != prefix:
             errors.append(
-                field_error(ref, "sscc", _("SSCC %(sscc)s does not carry your GS1 company prefix %(prefix)s after the extension digit.") % {**values, "prefix": prefix}, "sscc_company_prefix")
+                field_error(
+                    ref,
+                    "sscc",
+                    _("SSCC %(sscc)s does not carry your GS1 company prefix %(prefix)s after the extension digit.") % {**values, "prefix": prefix},
+                    "sscc_company_prefix",
+                )
             )
         elif sscc in seen:
             errors.append(field_error(ref, "sscc", _("SSCC %(sscc)s is given twice in this shipment.") % values, "sscc_duplicate"))
@@ -85,7 +91,14 @@ def given_sscc_errors(*, vendor: Vendor, cartons: list[ConfirmedCarton], pallets
             continue
         portal_range = int(sscc[0]) == SSCC_EXTENSION_DIGIT and _serial_of(sscc, prefix) < counter_next
         if sscc in used or portal_range:
-            errors.append(field_error(ref, "sscc", _("SSCC %(sscc)s was already used for another carton or pallet; an SSCC is never reused.") % {"sscc": sscc}, "sscc_reused"))
+            errors.append(
+                field_error(
+                    ref,
+                    "sscc",
+                    _("SSCC %(sscc)s was already used for another carton or pallet; an SSCC is never reused.") % {"sscc": sscc},
+                    "sscc_reused",
+                )
+            )
     return errors
 
 
@@ -98,13 +111,21 @@ def given_container_errors(*, lines: list[ShipPlanLine], cartons: list[Confirmed
             errors.append(field_error(carton_ref, "items", _("Carton %(sscc)s holds nothing.") % {"sscc": carton.sscc}, "carton_empty"))
         for item_ref, item in with_refs(carton.items, f"{carton_ref}.items"):
             if item.purchase_order_line_id not in line_ids:
-                errors.append(field_error(item_ref, None, _("Carton %(sscc)s holds an item this shipment does not ship.") % {"sscc": carton.sscc}, "item_not_shipped"))
+                errors.append(
+                    field_error(
+                        item_ref, None, _("Carton %(sscc)s holds an item this shipment does not ship.") % {"sscc": carton.sscc}, "item_not_shipped"
+                    )
+                )
             elif item.quantity is None or item.quantity <= 0:
-                errors.append(field_error(item_ref, "quantity", _("Carton %(sscc)s: a packed quantity is at least 1.") % {"sscc": carton.sscc}, "invalid"))
+                errors.append(
+                    field_error(item_ref, "quantity", _("Carton %(sscc)s: a packed quantity is at least 1.") % {"sscc": carton.sscc}, "invalid")
+                )
         if len(carton.tracking_number or "") > 40:
             errors.append(field_error(carton_ref, "tracking_number", _("A tracking number is at most 40 characters."), "invalid"))
     if pallets and not cartons:
-        errors.append(field_error(None, "pallets", _("Pallets need the cartons on them: give the cartons with their SSCCs."), "pallet_without_cartons"))
+        errors.append(
+            field_error(None, "pallets", _("Pallets need the cartons on them: give the cartons with their SSCCs."), "pallet_without_cartons")
+        )
         return errors
     placed: dict[int, object] = {}
     for pallet_ref, pallet in with_refs(pallets, "pallets"):
@@ -112,9 +133,20 @@ def given_container_errors(*, lines: list[ShipPlanLine], cartons: list[Confirmed
             errors.append(field_error(pallet_ref, "cartons", _("Pallet %(sscc)s carries no carton.") % {"sscc": pallet.sscc}, "pallet_empty"))
         for position in pallet.cartons:
             if not 0 <= position < len(cartons):
-                errors.append(field_error(pallet_ref, "cartons", _("Pallet %(sscc)s names a carton that is not in the shipment.") % {"sscc": pallet.sscc}, "unknown_carton"))
+                errors.append(
+                    field_error(
+                        pallet_ref,
+                        "cartons",
+                        _("Pallet %(sscc)s names a carton that is not in the shipment.") % {"sscc": pallet.sscc},
+                        "unknown_carton",
+                    )
+                )
             elif position in placed and placed[position] is not pallet:
-                errors.append(field_error(pallet_ref, "cartons", _("Carton %(carton)s is on two pallets.") % {"carton": cartons[position].sscc}, "carton_on_two_pallets"))
+                errors.append(
+                    field_error(
+                        pallet_ref, "cartons", _("Carton %(carton)s is on two pallets.") % {"carton": cartons[position].sscc}, "carton_on_two_pallets"
+                    )
+                )
             else:
                 placed[position] = pallet
     return errors
@@ -127,7 +159,10 @@ def write_given_containers(shipment: Shipment, cartons: list[ConfirmedCarton], p
     shipment.pallets.all().delete()
     lines = {line.purchase_order_line_id: line.pk for line in shipment.lines.all()}
     stored = Carton.objects.bulk_create(
-        [Carton(shipment=shipment, index=i, sscc=carton.sscc.strip(), tracking_number=(carton.tracking_number or "").strip()) for i, carton in enumerate(cartons, start=1)]
+        [
+            Carton(shipment=shipment, index=i, sscc=carton.sscc.strip(), tracking_number=(carton.tracking_number or "").strip())
+            for i, carton in enumerate(cartons, start=1)
+        ]
     )
     items = []
     for carton, given in zip(stored, cartons, strict=False):
@@ -136,16 +171,22 @@ def write_given_containers(shipment: Shipment, cartons: list[ConfirmedCarton], p
             contents[lines[item.purchase_order_line_id]] += item.quantity
         items += [CartonItem(carton=carton, shipment_line_id=line_id, quantity=quantity) for line_id, quantity in contents.items()]
     CartonItem.objects.bulk_create(items)
-    stored_pallets = Pallet.objects.bulk_create([Pallet(shipment=shipment, index=j, sscc=pallet.sscc.strip()) for j, pallet in enumerate(pallets, start=1)])
+    stored_pallets = Pallet.objects.bulk_create(
+        [Pallet(shipment=shipment, index=j, sscc=pallet.sscc.strip()) for j, pallet in enumerate(pallets, start=1)]
+    )
     for pallet, given in zip(stored_pallets, pallets, strict=False):
         for position in given.cartons:
             stored[position].pallet = pallet
     if stored_pallets:
         Carton.objects.bulk_update(stored, ["pallet"])
     audit_record(
-        actor=actor, action="shipment.cartonize", obj=shipment, before=before,
+        actor=actor,
+        action="shipment.cartonize",
+        obj=shipment,
+        before=before,
         after={
-            "cartons": _carton_contents(shipment), "pallets": [pallet.sscc for pallet in stored_pallets],
+            "cartons": _carton_contents(shipment),
+            "pallets": [pallet.sscc for pallet in stored_pallets],
             "given_ssccs": [carton.sscc for carton in stored] + [pallet.sscc for pallet in stored_pallets],
         },
     )

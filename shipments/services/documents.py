@@ -1,4 +1,5 @@
 """A finished file (labels, packing list) stored as the vendor's Document under its deterministic key."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,7 +15,9 @@ from vendor_portal.models import Document
 from vendor_portal.models.jobs import document_upload_to
 
 
-def document_store(*, vendor, kind: str, key: str, title: str, source_path: str, target, content_type: str = "application/pdf", uploaded_by=None) -> Document:
+def document_store(
+    *, vendor, kind: str, key: str, title: str, source_path: str, target, content_type: str = "application/pdf", uploaded_by=None
+) -> Document:
     """Store a finished file under its deterministic key, replacing the previous one.
 
     On the filesystem the new file is written beside the old one and renamed over it, so a reader

@@ -1,5 +1,6 @@
 """Carton and pallet labels: the label job (requested, claimed by a worker, rendered and stored), labels
 rendered on request for a small shipment, and labels outdated by a change of the ship plan."""
+
 from __future__ import annotations
 
 import datetime
@@ -31,13 +32,13 @@ def _labels_outdate(shipment: Shipment, actor: Actor) -> None:
     PDF stays as the record of what its revision carried: a Replace ASN gets its own revision's labels.
     The `shipment.labels_outdate` audit row is what the screens read to say the labels are out of date."""
     documents = list(Document.objects.filter(vendor=shipment.vendor, kind=LABELS_JOB_KIND, key=shipment.labels_key))
-    jobs = Job.objects.filter(
-        vendor=shipment.vendor, kind=LABELS_JOB_KIND, target_type=shipment._meta.label_lower, target_id=str(shipment.pk)
-    )
+    jobs = Job.objects.filter(vendor=shipment.vendor, kind=LABELS_JOB_KIND, target_type=shipment._meta.label_lower, target_id=str(shipment.pk))
     if not documents and not jobs.exists():
         return
     audit_record(
-        actor=actor, action="shipment.labels_outdate", obj=shipment,
+        actor=actor,
+        action="shipment.labels_outdate",
+        obj=shipment,
         before={"asn_revision": shipment.asn_revision, "documents": [{"id": d.pk, "sha256": d.sha256} for d in documents]},
         after={"dropped": [d.pk for d in documents] if shipment.is_editable else []},
     )
@@ -62,8 +63,13 @@ def shipment_labels_request(*, scope, shipment_id, actor: Actor) -> Job:
         if not cartons:
             raise DomainValidationError(_("The shipment has no cartons to label."))
         job = Job.objects.create(
-            vendor=shipment.vendor, kind=LABELS_JOB_KIND, target_type=shipment._meta.label_lower, target_id=str(shipment.pk),
-            progress_total=cartons + pallets, params={"asn_revision": shipment.asn_revision}, created_by=actor.user,
+            vendor=shipment.vendor,
+            kind=LABELS_JOB_KIND,
+            target_type=shipment._meta.label_lower,
+            target_id=str(shipment.pk),
+            progress_total=cartons + pallets,
+            params={"asn_revision": shipment.asn_revision},
+            created_by=actor.user,
         )
         audit_record(actor=actor, action="shipment.labels_request", obj=shipment, after={"job": str(job.pk), "labels": cartons + pallets})
         job_id = str(job.pk)
@@ -92,7 +98,8 @@ def job_claim(*, job_id, redelivered: bool = False) -> Job | None:
     )
     if not claimed:
         takeover.filter(attempts__gte=JOB_MAX_ATTEMPTS).update(
-            status=JobStatus.FAILED, finished_at=now,
+            status=JobStatus.FAILED,
+            finished_at=now,
             message=_("Stopped after %(n)s attempts: the worker died while working on this job each time.") % {"n": JOB_MAX_ATTEMPTS},
         )
     return Job.objects.get(pk=job_id) if claimed else None
@@ -139,9 +146,9 @@ def shipment_labels_render(*, job_id, redelivered: bool = False) -> Job | None:
     job = job_claim(job_id=job_id, redelivered=redelivered)
     if job is None:
         return None
-    shipment = Shipment.objects.select_related("vendor", "marketplace", "ship_to", "ship_from").filter(
-        pk=job.target_id, vendor_id=job.vendor_id
-    ).first()
+    shipment = (
+        Shipment.objects.select_related("vendor", "marketplace", "ship_to", "ship_from").filter(pk=job.target_id, vendor_id=job.vendor_id).first()
+    )
     if shipment is None:
         job_fail(job_id=job_id, message=_("The shipment no longer exists."))
         return None
@@ -161,21 +168,31 @@ def shipment_labels_render(*, job_id, redelivered: bool = False) -> Job | None:
             path = os.path.join(workdir, "labels.pdf")
             title = _("Labels %(id)s") % {"id": shipment.shipment_identifier}
             pages = render_labels(
-                _fingerprinted(shipment_label_data(shipment=shipment), printed), path, language=shipment.marketplace.language,
-                title=title, progress=report_progress,
+                _fingerprinted(shipment_label_data(shipment=shipment), printed),
+                path,
+                language=shipment.marketplace.language,
+                title=title,
+                progress=report_progress,
             )
             with transaction.atomic():
                 current = (
-                    Shipment.objects.select_for_update(of=("self",)).select_related("vendor", "marketplace", "ship_to", "ship_from")
-                    .filter(pk=shipment.pk).first()
+                    Shipment.objects.select_for_update(of=("self",))
+                    .select_related("vendor", "marketplace", "ship_to", "ship_from")
+                    .filter(pk=shipment.pk)
+                    .first()
                 )
                 if current is None:
                     job_fail(job_id=job_id, message=_("The shipment no longer exists."))
                     return None
                 if _labels_digest(current) == printed.digest():
                     document = document_store(
-                        vendor=current.vendor, kind=LABELS_JOB_KIND, key=current.labels_key, title=title, source_path=path,
-                        target=current, uploaded_by=job.created_by,
+                        vendor=current.vendor,
+                        kind=LABELS_JOB_KIND,
+                        key=current.labels_key,
+                        title=title,
+                        source_path=path,
+                        target=current,
+                        uploaded_by=job.created_by,
                     )
         if document is not None:
             break
@@ -219,8 +236,15 @@ def shipment_labels_document(*, scope, shipment_id, actor: Actor) -> Document:
         title = _("Labels %(id)s") % {"id": shipment.shipment_identifier}
         render_labels(shipment_label_data(shipment=shipment), path, language=shipment.marketplace.language, title=title)
         document = document_store(
-            vendor=shipment.vendor, kind=LABELS_JOB_KIND, key=shipment.labels_key, title=title, source_path=path, target=shipment,
+            vendor=shipment.vendor,
+            kind=LABELS_JOB_KIND,
+            key=shipment.labels_key,
+            title=title,
+            source_path=path,
+            target=shipment,
             uploaded_by=actor.user,
         )
-    audit_record(actor=actor, action="shipment.labels_render", obj=shipment, after={"document": document.pk, "labels": labels, "sha256": document.sha256})
+    audit_record(
+        actor=actor, action="shipment.labels_render", obj=shipment, after={"document": document.pk, "labels": labels, "sha256": document.sha256}
+    )
     return document

@@ -1,4 +1,5 @@
 """Packing lists of a shipment: the vendor's own PDF uploaded, or the portal's rendered as PDF/A."""
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -26,21 +27,34 @@ def shipment_packing_list_upload(*, scope, shipment_id, uploaded_file, actor: Ac
         if uploaded_file is None:
             raise DomainValidationError(_("Choose a PDF file."), field="file")
         if uploaded_file.size > PACKING_LIST_MAX_BYTES:
-            raise DomainValidationError(_("The file is larger than 5 MB."), field="file", errors=[field_error(None, "file", _("The file is larger than 5 MB."), "too_large")])
+            raise DomainValidationError(
+                _("The file is larger than 5 MB."), field="file", errors=[field_error(None, "file", _("The file is larger than 5 MB."), "too_large")]
+            )
         uploaded_file.seek(0)
         if uploaded_file.read(5) != b"%PDF-":
-            raise DomainValidationError(_("Only PDF files are accepted."), errors=[field_error(None, "file", _("Only PDF files are accepted."), "not_pdf")])
+            raise DomainValidationError(
+                _("Only PDF files are accepted."), errors=[field_error(None, "file", _("Only PDF files are accepted."), "not_pdf")]
+            )
         uploaded_file.seek(0)
         with tempfile.NamedTemporaryFile(suffix=".pdf") as temp:
             for chunk in uploaded_file.chunks():
                 temp.write(chunk)
             temp.flush()
             document = document_store(
-                vendor=shipment.vendor, kind="packing_list_upload", key=f"shipments/{shipment.pk}/packing-list-vendor.pdf",
-                title=_("Packing list (vendor) %(id)s") % {"id": shipment.shipment_identifier}, source_path=temp.name,
-                target=shipment, uploaded_by=actor.user,
+                vendor=shipment.vendor,
+                kind="packing_list_upload",
+                key=f"shipments/{shipment.pk}/packing-list-vendor.pdf",
+                title=_("Packing list (vendor) %(id)s") % {"id": shipment.shipment_identifier},
+                source_path=temp.name,
+                target=shipment,
+                uploaded_by=actor.user,
             )
-        audit_record(actor=actor, action="shipment.packing_list_upload", obj=shipment, after={"document": document.pk, "size": document.size, "sha256": document.sha256})
+        audit_record(
+            actor=actor,
+            action="shipment.packing_list_upload",
+            obj=shipment,
+            after={"document": document.pk, "size": document.size, "sha256": document.sha256},
+        )
     return document
 
 
@@ -62,8 +76,12 @@ def shipment_packing_list_render(*, scope, shipment_id, actor: Actor) -> Documen
             temp.write(pdf)
             temp.flush()
             document = document_store(
-                vendor=shipment.vendor, kind="packing_list", key=shipment.packing_list_key,
-                title=_("Packing list %(id)s") % {"id": shipment.shipment_identifier}, source_path=temp.name, target=shipment,
+                vendor=shipment.vendor,
+                kind="packing_list",
+                key=shipment.packing_list_key,
+                title=_("Packing list %(id)s") % {"id": shipment.shipment_identifier},
+                source_path=temp.name,
+                target=shipment,
                 uploaded_by=actor.user,
             )
         audit_record(actor=actor, action="shipment.packing_list_render", obj=shipment, after={"document": document.pk, "sha256": document.sha256})

@@ -1,5 +1,6 @@
 """Ship plans: a draft for one DC from confirmed PO lines, created, changed or cancelled, and packed
 into cartons by case pack and onto pallets (carton moves and small-parcel tracking numbers too)."""
+
 from __future__ import annotations
 
 import datetime
@@ -23,8 +24,15 @@ from .labels import _labels_outdate
 from .sscc import sscc_allocate
 
 HEADER_FIELDS = [
-    "transport_mode", "transport_method", "carrier_scac", "carrier_name", "ship_date", "estimated_arrival", "bol_number",
-    "pro_number", "cartons_per_pallet",
+    "transport_mode",
+    "transport_method",
+    "carrier_scac",
+    "carrier_name",
+    "ship_date",
+    "estimated_arrival",
+    "bol_number",
+    "pro_number",
+    "cartons_per_pallet",
 ]
 # A ship plan this close to the end of its POs' ship window gets a warning; past the window it is refused.
 CUTOFF_BEFORE_WINDOW_END = datetime.timedelta(days=2)
@@ -83,8 +91,10 @@ def _named_lines(scope, named: list[tuple[object, ShipPlanLine]]) -> tuple[list[
     ids = {line.purchase_order_line_id for _ref, line in pending if line.purchase_order_line_id is not None}
     numbers = {line.purchase_order_number for _ref, line in pending if line.purchase_order_line_id is None and line.purchase_order_number}
     po_lines = list(
-        PurchaseOrderLine.objects.visible_to(scope).filter(Q(pk__in=ids) | Q(purchase_order__number__in=numbers))
-        .select_related("purchase_order", "product").order_by("purchase_order_id", "sequence")
+        PurchaseOrderLine.objects.visible_to(scope)
+        .filter(Q(pk__in=ids) | Q(purchase_order__number__in=numbers))
+        .select_related("purchase_order", "product")
+        .order_by("purchase_order_id", "sequence")
     )
     by_id = {line.pk: line for line in po_lines}
     by_number: dict[str, list] = defaultdict(list)
@@ -105,9 +115,18 @@ def _named_lines(scope, named: list[tuple[object, ShipPlanLine]]) -> tuple[list[
         elif not line.purchase_order_number:
             problems = [field_error(ref, "purchase_order_number", _("Name the purchase order the line ships against."), "purchase_order_required")]
         elif line.purchase_order_number not in by_number:
-            problems = [field_error(ref, "purchase_order_number", _("Purchase order %(number)s was not found.") % {"number": line.purchase_order_number}, "purchase_order_not_found")]
+            problems = [
+                field_error(
+                    ref,
+                    "purchase_order_number",
+                    _("Purchase order %(number)s was not found.") % {"number": line.purchase_order_number},
+                    "purchase_order_not_found",
+                )
+            ]
         else:
-            po_line, problems = line_named(ref, line, sequence=line.sequence, lines=by_number[line.purchase_order_number], po_number=line.purchase_order_number)
+            po_line, problems = line_named(
+                ref, line, sequence=line.sequence, lines=by_number[line.purchase_order_number], po_number=line.purchase_order_number
+            )
         if problems:
             errors.extend(problems)
             continue
@@ -117,7 +136,19 @@ def _named_lines(scope, named: list[tuple[object, ShipPlanLine]]) -> tuple[list[
             if problem is not None:
                 errors.append(problem)
                 continue
-        out.append(replace(line, ref=ref, purchase_order_line_id=po_line.pk, quantity=quantity, unit_of_measure="", unit_size=None, asin="", vendor_sku="", gtin=""))
+        out.append(
+            replace(
+                line,
+                ref=ref,
+                purchase_order_line_id=po_line.pk,
+                quantity=quantity,
+                unit_of_measure="",
+                unit_size=None,
+                asin="",
+                vendor_sku="",
+                gtin="",
+            )
+        )
     return out, errors
 
 
@@ -143,7 +174,9 @@ def ship_window_check(*, po, ship_date: datetime.date | None, time_zone: str, no
     return "ok"
 
 
-def _check_plan(*, scope, data: ShipPlanInput, shipment: Shipment | None) -> tuple[Warehouse, ShipFromAddress | None, dict, list[str], list[ShipPlanLine]]:
+def _check_plan(
+    *, scope, data: ShipPlanInput, shipment: Shipment | None
+) -> tuple[Warehouse, ShipFromAddress | None, dict, list[str], list[ShipPlanLine]]:
     """Validate a ship plan; lock its PO lines. Returns (DC, ship from, PO lines by id, warnings, the lines
     each with its PO line id and its quantity in the line's unit)."""
     if scope is None or scope.vendor is None:
@@ -187,8 +220,11 @@ def _check_plan(*, scope, data: ShipPlanInput, shipment: Shipment | None) -> tup
     wanted_ids = [line.purchase_order_line_id for line in lines]
     po_lines = {
         line.pk: line
-        for line in PurchaseOrderLine.objects.visible_to(scope).select_for_update(of=("self",))
-        .filter(pk__in=wanted_ids).select_related("purchase_order", "product").order_by("pk")
+        for line in PurchaseOrderLine.objects.visible_to(scope)
+        .select_for_update(of=("self",))
+        .filter(pk__in=wanted_ids)
+        .select_related("purchase_order", "product")
+        .order_by("pk")
     }
     now = timezone.now()
     seen, refused_windows = set(), set()
@@ -204,17 +240,33 @@ def _check_plan(*, scope, data: ShipPlanInput, shipment: Shipment | None) -> tup
         seen.add(po_line.pk)
         po = po_line.purchase_order
         if po.state not in SHIPPABLE_PO_STATES:
-            errors.append(field_error(ref, "purchase_order_line", _("%(line)s cannot ship: the PO is %(state)s.") % {"line": label, "state": po.get_state_display().lower()}, "po_not_confirmed"))
+            errors.append(
+                field_error(
+                    ref,
+                    "purchase_order_line",
+                    _("%(line)s cannot ship: the PO is %(state)s.") % {"line": label, "state": po.get_state_display().lower()},
+                    "po_not_confirmed",
+                )
+            )
             continue
         if warehouse is not None and po.ship_to_id != warehouse.pk:
-            errors.append(field_error(ref, "purchase_order_line", _("%(line)s ships to %(dc)s, not %(plan_dc)s.") % {"line": label, "dc": po.ship_to.code, "plan_dc": warehouse.code}, "other_dc"))
+            errors.append(
+                field_error(
+                    ref,
+                    "purchase_order_line",
+                    _("%(line)s ships to %(dc)s, not %(plan_dc)s.") % {"line": label, "dc": po.ship_to.code, "plan_dc": warehouse.code},
+                    "other_dc",
+                )
+            )
             continue
         if line.quantity is None or line.quantity <= 0:
             errors.append(field_error(ref, "quantity", _("%(line)s: ship at least one unit.") % {"line": label}))
             continue
         if line.quantity > po_line.open_to_ship:
             errors.append(
-                field_error(ref, "quantity",
+                field_error(
+                    ref,
+                    "quantity",
                     _("%(line)s: %(wanted)s asked but only %(open)s open to ship (accepted and backordered, minus shipped).")
                     % {"line": label, "wanted": line.quantity, "open": po_line.open_to_ship},
                     "over_shipped",
@@ -222,20 +274,31 @@ def _check_plan(*, scope, data: ShipPlanInput, shipment: Shipment | None) -> tup
             )
         window = ship_window_check(po=po, ship_date=data.ship_date, time_zone=warehouse.time_zone if warehouse else "UTC", now=now)
         if window == "closed":
-            errors.append(field_error(ref, "purchase_order_line", _("%(line)s: the ship window closed on %(end)s.") % {"line": label, "end": timezone.localdate(po.ship_window_end)}, "ship_window_closed"))
+            errors.append(
+                field_error(
+                    ref,
+                    "purchase_order_line",
+                    _("%(line)s: the ship window closed on %(end)s.") % {"line": label, "end": timezone.localdate(po.ship_window_end)},
+                    "ship_window_closed",
+                )
+            )
         elif window == "ship_date_past_window":
             if po.pk not in refused_windows:
                 refused_windows.add(po.pk)
                 end = timezone.localdate(po.ship_window_end, timezone=_zone(warehouse.time_zone if warehouse else "UTC"))
                 errors.append(
-                    field_error(None, "ship_date",
+                    field_error(
+                        None,
+                        "ship_date",
                         _("Ship date %(date)s is after the ship window of PO %(number)s closes (%(end)s): ship on %(end)s or earlier.")
                         % {"date": data.ship_date, "number": po.number, "end": end},
                         "ship_date_past_window",
                     )
                 )
         elif window == "cutoff":
-            warnings.append(_("%(line)s: past the cutoff; the ship window closes on %(end)s.") % {"line": label, "end": timezone.localdate(po.ship_window_end)})
+            warnings.append(
+                _("%(line)s: past the cutoff; the ship window closes on %(end)s.") % {"line": label, "end": timezone.localdate(po.ship_window_end)}
+            )
     if errors:
         raise DomainValidationError(_("The ship plan has errors; nothing was saved."), errors=errors)
     return warehouse, ship_from, po_lines, warnings, lines
@@ -252,7 +315,9 @@ def _header_values(data: ShipPlanInput) -> dict:
 
 def _line_create(shipment: Shipment, po_line: PurchaseOrderLine, quantity: int, actor: Actor) -> ShipmentLine:
     line = ShipmentLine.objects.create(shipment=shipment, purchase_order_line=po_line, quantity=quantity)
-    audit_record(actor=actor, action="shipment_line.create", obj=line, vendor=shipment.vendor, after={"purchase_order_line": po_line.pk, "quantity": quantity})
+    audit_record(
+        actor=actor, action="shipment_line.create", obj=line, vendor=shipment.vendor, after={"purchase_order_line": po_line.pk, "quantity": quantity}
+    )
     return line
 
 
@@ -281,7 +346,9 @@ def shipment_create(*, scope, data: ShipPlanInput, actor: Actor) -> Shipment:
             )
             for line in lines:
                 _line_create(shipment, po_lines[line.purchase_order_line_id], line.quantity, actor)
-            audit_record(actor=actor, action="shipment.create", obj=shipment, after={**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)})
+            audit_record(
+                actor=actor, action="shipment.create", obj=shipment, after={**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)}
+            )
             _cartonize(shipment, actor)
     except IntegrityError:
         raise DomainValidationError(_("Shipment %(id)s already exists.") % {"id": data.shipment_identifier}, field="shipment_identifier") from None
@@ -373,7 +440,10 @@ def _write_cartons(shipment: Shipment, plan: list[dict[int, int]], actor: Actor)
     )
     # Cartons are numerous and belong to the shipment: one audit row on the shipment records them all.
     audit_record(
-        actor=actor, action="shipment.cartonize", obj=shipment, before=before,
+        actor=actor,
+        action="shipment.cartonize",
+        obj=shipment,
+        before=before,
         after={"cartons": _carton_contents(shipment), "new_ssccs": new_ssccs},
     )
     _palletize(shipment, actor)
@@ -406,7 +476,9 @@ def _palletize(shipment: Shipment, actor: Actor) -> None:
     existing = {pallet.index: pallet for pallet in shipment.pallets.all()}
     missing = [index for index in range(1, needed + 1) if index not in existing]
     new_ssccs = sscc_allocate(vendor=shipment.vendor, count=len(missing), actor=actor)
-    for pallet in Pallet.objects.bulk_create([Pallet(shipment=shipment, index=index, sscc=sscc) for index, sscc in zip(missing, new_ssccs, strict=False)]):
+    for pallet in Pallet.objects.bulk_create(
+        [Pallet(shipment=shipment, index=index, sscc=sscc) for index, sscc in zip(missing, new_ssccs, strict=False)]
+    ):
         existing[pallet.index] = pallet
     for position, carton in enumerate(cartons):
         if per_pallet:
@@ -500,5 +572,12 @@ def shipment_carton_set_tracking(*, scope, shipment_id, tracking: dict[int, str]
             before = {"tracking_number": carton.tracking_number}
             carton.tracking_number = (number or "").strip()[:40]
             carton.save(update_fields=["tracking_number"])
-            audit_record(actor=actor, action="carton.track", obj=carton, vendor=shipment.vendor, before=before, after={"tracking_number": carton.tracking_number})
+            audit_record(
+                actor=actor,
+                action="carton.track",
+                obj=carton,
+                vendor=shipment.vendor,
+                before=before,
+                after={"tracking_number": carton.tracking_number},
+            )
     return shipment

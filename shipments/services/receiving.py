@@ -1,5 +1,6 @@
 """Receiving at the DC: receipts booked against an ASN from scanned cartons or counted lines; over and
 short are recorded when receiving completes."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -50,7 +51,8 @@ def receipt_create(
         shipment = _shipment_for_update(scope, shipment_id)
         if shipment.state not in (ShipmentState.SUBMITTED, ShipmentState.RECEIVING):
             raise InvalidTransitionError(
-                _("Shipment %(id)s cannot be received: it is %(state)s.") % {"id": shipment.shipment_identifier, "state": shipment.get_state_display().lower()}
+                _("Shipment %(id)s cannot be received: it is %(state)s.")
+                % {"id": shipment.shipment_identifier, "state": shipment.get_state_display().lower()}
             )
         errors = []
         ssccs = [sscc_from_scan(sscc) for sscc in scanned_ssccs if sscc and sscc.strip()]
@@ -80,15 +82,28 @@ def receipt_create(
         for sscc in ssccs:
             for item in cartons[sscc].items.all():
                 hurt = item.quantity if sscc in damaged else 0
-                receipt_lines.append(ReceiptLine(receipt=receipt, shipment_line_id=item.shipment_line_id, carton=cartons[sscc], quantity=item.quantity, damaged_quantity=hurt))
+                receipt_lines.append(
+                    ReceiptLine(
+                        receipt=receipt, shipment_line_id=item.shipment_line_id, carton=cartons[sscc], quantity=item.quantity, damaged_quantity=hurt
+                    )
+                )
         for line in lines:
-            receipt_lines.append(ReceiptLine(receipt=receipt, shipment_line_id=line.shipment_line_id, quantity=line.quantity, damaged_quantity=line.damaged))
+            receipt_lines.append(
+                ReceiptLine(receipt=receipt, shipment_line_id=line.shipment_line_id, quantity=line.quantity, damaged_quantity=line.damaged)
+            )
         ReceiptLine.objects.bulk_create(receipt_lines)
         audit_record(
-            actor=actor, action="receipt.create", obj=receipt, vendor=shipment.vendor,
+            actor=actor,
+            action="receipt.create",
+            obj=receipt,
+            vendor=shipment.vendor,
             after={
-                "shipment": shipment.pk, "scanned_ssccs": ssccs,
-                "lines": [{"shipment_line": rl.shipment_line_id, "carton": rl.carton_id, "quantity": rl.quantity, "damaged": rl.damaged_quantity} for rl in receipt_lines],
+                "shipment": shipment.pk,
+                "scanned_ssccs": ssccs,
+                "lines": [
+                    {"shipment_line": rl.shipment_line_id, "carton": rl.carton_id, "quantity": rl.quantity, "damaged": rl.damaged_quantity}
+                    for rl in receipt_lines
+                ],
             },
         )
         by_po_line: dict[int, list[int]] = defaultdict(lambda: [0, 0])
@@ -109,15 +124,25 @@ def receipt_create(
         if _header_snapshot(shipment) != before:
             shipment.save(update_fields=["state", "receiving_started_at", "received_at", "updated_at"])
             audit_record(actor=actor, action="shipment.receive", obj=shipment, before=before, after=_header_snapshot(shipment))
-        events.publish(events.ReceiptPosted(
-            vendor_id=shipment.vendor_id, channel=actor.channel, receipt_id=receipt.pk, shipment_id=shipment.pk,
-            shipment_identifier=shipment.shipment_identifier, shipment_state=shipment.state,
-            units_received=sum(line.quantity for line in receipt_lines), units_damaged=sum(line.damaged_quantity for line in receipt_lines),
-            purchase_order_line_ids=tuple(sorted(by_po_line)),
-        ))
+        events.publish(
+            events.ReceiptPosted(
+                vendor_id=shipment.vendor_id,
+                channel=actor.channel,
+                receipt_id=receipt.pk,
+                shipment_id=shipment.pk,
+                shipment_identifier=shipment.shipment_identifier,
+                shipment_state=shipment.state,
+                units_received=sum(line.quantity for line in receipt_lines),
+                units_damaged=sum(line.damaged_quantity for line in receipt_lines),
+                purchase_order_line_ids=tuple(sorted(by_po_line)),
+            )
+        )
         if complete:
             notify_vendor_roles(
-                vendor=shipment.vendor, roles=SHIPPERS, marketplace=shipment.marketplace, kind="shipment_received",
+                vendor=shipment.vendor,
+                roles=SHIPPERS,
+                marketplace=shipment.marketplace,
+                kind="shipment_received",
                 title=_("%(dc)s received shipment %(id)s") % {"dc": shipment.ship_to.code, "id": shipment.shipment_identifier},
                 url=f"/shipments/{shipment.pk}/",
             )
@@ -132,7 +157,8 @@ def _record_over_short(shipment: Shipment, actor: Actor, now) -> None:
         if difference == 0:
             continue
         event = ComplianceEvent.objects.create(
-            vendor=shipment.vendor, shipment=shipment,
+            vendor=shipment.vendor,
+            shipment=shipment,
             kind=ComplianceEventKind.OVER_SHIPPED if difference > 0 else ComplianceEventKind.SHORT_SHIPPED,
             occurred_at=now,
             details={"purchase_order": row["purchase_order"], "line": row["sequence"], "shipped": row["shipped"], "received": row["received"]},

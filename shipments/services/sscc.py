@@ -1,5 +1,6 @@
 """SSCCs of the vendor's GS1 company prefix: allocated from a counter that only counts up, which is
 also moved past the SSCCs the vendor's own system printed."""
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -34,14 +35,18 @@ def sscc_allocate(*, vendor: Vendor, count: int, actor: Actor) -> list[str]:
             raise ConflictError(_("The GS1 company prefix %(prefix)s has no SSCC serials left.") % {"prefix": prefix})
         SsccCounter.objects.filter(pk=counter.pk).update(next_serial=F("next_serial") + count)
         audit_record(
-            actor=actor, action="sscc_counter.allocate", obj=counter, vendor=vendor,
-            before={"next_serial": first}, after={"next_serial": first + count},
+            actor=actor,
+            action="sscc_counter.allocate",
+            obj=counter,
+            vendor=vendor,
+            before={"next_serial": first},
+            after={"next_serial": first + count},
         )
     return [sscc_build(extension_digit=SSCC_EXTENSION_DIGIT, company_prefix=prefix, serial=serial) for serial in range(first, first + count)]
 
 
 def _serial_of(sscc: str, prefix: str) -> int:
-    return int(sscc[1 + len(prefix):-1])
+    return int(sscc[1 + len(prefix) : -1])
 
 
 def _sscc_counter_pass(vendor: Vendor, ssccs: list[str], actor: Actor) -> None:

@@ -1,4 +1,5 @@
 """Builders of Amazon SubmitAcknowledgementRequest bodies for the portal's test POs."""
+
 import datetime
 
 from django.utils import timezone

@@ -1,4 +1,5 @@
 """Builders of Amazon vendorShipments request bodies for the portal's test POs, with vendor-given SSCCs."""
+
 import datetime
 
 from django.utils import timezone
@@ -59,7 +60,12 @@ def confirmation(po, *, identifier="ASN-ACMESECRET-1", cartons_per_line=2, first
         "shipmentIdentifier": identifier,
         "shipmentConfirmationType": "Original",
         "shipmentType": "LessThanTruckLoad",
-        "transportationDetails": {"carrierScac": "ABFS", "carrierShipmentReferenceNumber": "PRO-1", "transportationMode": "Road", "billOfLadingNumber": "BOL-1"},
+        "transportationDetails": {
+            "carrierScac": "ABFS",
+            "carrierShipmentReferenceNumber": "PRO-1",
+            "transportationMode": "Road",
+            "billOfLadingNumber": "BOL-1",
+        },
         "shipmentConfirmationDate": when(),
         "shippedDate": when(-0.1),
         "estimatedDeliveryDate": when(3),
@@ -100,7 +106,10 @@ def shipment(po, *, identifier="SHP-ACMESECRET-1", first_serial=300, party="ACME
         "purchaseOrders": [
             {
                 "purchaseOrderNumber": po.number,
-                "items": [{"itemSequenceNumber": str(line.sequence), "buyerProductIdentifier": line.asin, "shippedQuantity": eaches(line.open_to_ship)} for line in lines],
+                "items": [
+                    {"itemSequenceNumber": str(line.sequence), "buyerProductIdentifier": line.asin, "shippedQuantity": eaches(line.open_to_ship)}
+                    for line in lines
+                ],
             }
         ],
         "containers": [
@@ -113,5 +122,10 @@ def shipment(po, *, identifier="SHP-ACMESECRET-1", first_serial=300, party="ACME
             }
             for n, line in enumerate(lines, start=1)
         ],
-        "transportationDetails": {"shipMode": "SmallParcel", "transportationMode": "Road", "shippedDate": when(-0.1), "carrierDetails": {"name": "UPS", "code": "UPSN"}},
+        "transportationDetails": {
+            "shipMode": "SmallParcel",
+            "transportationMode": "Road",
+            "shippedDate": when(-0.1),
+            "carrierDetails": {"name": "UPS", "code": "UPSN"},
+        },
     }

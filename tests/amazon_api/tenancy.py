@@ -1,4 +1,5 @@
 """Vendor A's objects behind the Amazon-compatible door, for the every-route tenancy walk."""
+
 from amazon_api.models import Transaction, TransactionKind
 from tests.audit_check import audit_exempt
 from tests.purchase_orders.factories import purchase_order_with_lines

@@ -1,5 +1,6 @@
 """submitAcknowledgement and getTransaction: 202 with a transactionId, then Success, or Failure naming
 every refused item and its rule while nothing of that PO changes."""
+
 import pytest
 
 from amazon_api.models import Transaction, TransactionStatus
@@ -40,8 +41,18 @@ def transaction_status(client, transaction_id) -> dict:
 def po_state(po) -> dict:
     """Everything an acknowledgement may change on a PO, to prove a refused one changed nothing."""
     po.refresh_from_db()
-    lines = list(po.lines.order_by("sequence").values_list("accepted_quantity", "backordered_quantity", "rejected_quantity", "rejection_reason", "acknowledged_at"))
-    return {"state": po.state, "acknowledged_at": po.acknowledged_at, "promised": po.promised_ship_date, "lines": lines, "revisions": po.acknowledgements.count()}
+    lines = list(
+        po.lines.order_by("sequence").values_list(
+            "accepted_quantity", "backordered_quantity", "rejected_quantity", "rejection_reason", "acknowledged_at"
+        )
+    )
+    return {
+        "state": po.state,
+        "acknowledged_at": po.acknowledged_at,
+        "promised": po.promised_ship_date,
+        "lines": lines,
+        "revisions": po.acknowledgements.count(),
+    }
 
 
 def test_acknowledgement_is_applied_and_the_transaction_succeeds(amazon, submit, vendor, vendor_token, account):
@@ -59,7 +70,9 @@ def test_acknowledgement_is_applied_and_the_transaction_succeeds(amazon, submit,
     token = vendor_token[0]
     events = AuditEvent.objects.filter(vendor=vendor, actor_token=token)
     assert set(events.values_list("channel", flat=True)) == {Channel.API}
-    assert {"transaction.submit", "purchase_order.acknowledge", "acknowledgement.submit", "purchase_order_line.confirm"} <= set(events.values_list("action", flat=True))
+    assert {"transaction.submit", "purchase_order.acknowledge", "acknowledgement.submit", "purchase_order_line.confirm"} <= set(
+        events.values_list("action", flat=True)
+    )
     assert events.get(action="purchase_order.acknowledge").request_id == response["x-amzn-RequestId"]
 
 
@@ -85,7 +98,9 @@ def test_accepted_backordered_and_rejected_split_on_one_item(amazon, submit, ven
 def test_quantities_given_in_cases_convert_to_the_lines_eaches(amazon, submit, vendor, account):
     po = purchase_order_with_lines(vendor, lines=1)
     line = po.lines.get()
-    given = item(line, {"acknowledgementCode": "Accepted", "acknowledgedQuantity": quantity(10, "Cases", 6)}, orderedQuantity=quantity(10, "Cases", 6))
+    given = item(
+        line, {"acknowledgementCode": "Accepted", "acknowledgedQuantity": quantity(10, "Cases", 6)}, orderedQuantity=quantity(10, "Cases", 6)
+    )
     response = submit(amazon, body(acknowledgement(po, [given])))
     assert transaction_status(amazon, response.json()["payload"]["transactionId"])["status"] == "Success"
     line.refresh_from_db()
@@ -203,8 +218,14 @@ def test_unknown_or_another_vendors_po_is_404_and_nothing_is_stored(amazon, glob
     "mutate, field",
     [
         (lambda a: a.pop("sellingParty"), "acknowledgements[0].sellingParty"),
-        (lambda a: a["items"][0]["itemAcknowledgements"][0].update(acknowledgementCode="accepted"), "acknowledgements[0].items[0].itemAcknowledgements[0].acknowledgementCode"),
-        (lambda a: a["items"][0]["itemAcknowledgements"][0]["acknowledgedQuantity"].update(amount="60"), "acknowledgements[0].items[0].itemAcknowledgements[0].acknowledgedQuantity.amount"),
+        (
+            lambda a: a["items"][0]["itemAcknowledgements"][0].update(acknowledgementCode="accepted"),
+            "acknowledgements[0].items[0].itemAcknowledgements[0].acknowledgementCode",
+        ),
+        (
+            lambda a: a["items"][0]["itemAcknowledgements"][0]["acknowledgedQuantity"].update(amount="60"),
+            "acknowledgements[0].items[0].itemAcknowledgements[0].acknowledgedQuantity.amount",
+        ),
         (lambda a: a.update(acknowledgementDate="yesterday"), "acknowledgements[0].acknowledgementDate"),
         (lambda a: a["items"][0].pop("orderedQuantity"), "acknowledgements[0].items[0].orderedQuantity"),
     ],

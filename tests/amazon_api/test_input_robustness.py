@@ -1,4 +1,5 @@
 """Inputs found by schemathesis that once made the door answer 500: each is now a 400 naming the problem."""
+
 import pytest
 
 from amazon_api.models import Transaction
@@ -29,4 +30,3 @@ def test_json_strings_postgresql_cannot_store_are_400_not_500(amazon, path, text
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "InvalidInput"
     assert not Transaction.objects.exists()
-

@@ -1,4 +1,5 @@
 """The door in /api/schema/: Amazon's operationIds, parameters and models, with examples that hold."""
+
 import pytest
 
 from tests.sp_api_schema import assert_valid_definition, assert_valid_response

@@ -1,4 +1,5 @@
 """getPurchaseOrders and getPurchaseOrder: Amazon's shapes, filters, pagination, errors and tenancy."""
+
 import datetime
 from decimal import Decimal
 

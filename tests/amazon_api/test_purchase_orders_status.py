@@ -1,4 +1,5 @@
 """getPurchaseOrdersStatus: per-item confirmation and receiving status, filters and pagination."""
+
 import datetime
 
 import pytest
@@ -90,7 +91,9 @@ def test_item_status_filters_agree_with_the_statuses_shown(amazon, vendor, accou
     ):
         for value, condition in statuses.items():
             numbers = sorted(s["purchaseOrderNumber"] for s in get_status(amazon, **{name: value}).json()["payload"]["ordersStatus"])
-            expected = sorted({line.purchase_order.number for line in PurchaseOrderLine.objects.select_related("purchase_order") if compute(line) == value})
+            expected = sorted(
+                {line.purchase_order.number for line in PurchaseOrderLine.objects.select_related("purchase_order") if compute(line) == value}
+            )
             assert numbers == expected, (name, value)
             in_sql = set(PurchaseOrderLine.objects.filter(condition()).values_list("pk", flat=True))
             in_python = {line.pk for line in PurchaseOrderLine.objects.all() if compute(line) == value}
@@ -115,7 +118,9 @@ def test_po_level_filters(amazon, vendor, account):
     assert numbers(orderingVendorCode="NOPE") == []
 
 
-@pytest.mark.parametrize("params", [{"limit": "0"}, {"limit": "101"}, {"updatedAfter": "31/12/2024"}, {"purchaseOrderStatus": "open"}, {"itemReceiveStatus": "DONE"}])
+@pytest.mark.parametrize(
+    "params", [{"limit": "0"}, {"limit": "101"}, {"updatedAfter": "31/12/2024"}, {"purchaseOrderStatus": "open"}, {"itemReceiveStatus": "DONE"}]
+)
 def test_bad_parameters_are_400(amazon, params):
     response = get_status(amazon, **params)
     assert response.status_code == 400

@@ -1,5 +1,6 @@
 """The SP-API response validator itself: it accepts Amazon's own examples and catches what a loose
 implementation gets wrong (floats for money, invented fields, dates without a zone)."""
+
 import copy
 import hashlib
 

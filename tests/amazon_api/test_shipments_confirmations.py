@@ -1,6 +1,7 @@
 """SubmitShipmentConfirmations and SubmitShipments: 202 with a transactionId, then an ASN whose cartons
 and pallets carry exactly the vendor's SSCCs, or a Failure naming each refused item and its rule while
 nothing changes."""
+
 import copy
 
 import pytest
@@ -48,7 +49,9 @@ def shipped(po) -> list[int]:
 
 
 def ssccs_of(shipment_row) -> list[str]:
-    return list(shipment_row.cartons.order_by("index").values_list("sscc", flat=True)) + list(shipment_row.pallets.order_by("index").values_list("sscc", flat=True))
+    return list(shipment_row.cartons.order_by("index").values_list("sscc", flat=True)) + list(
+        shipment_row.pallets.order_by("index").values_list("sscc", flat=True)
+    )
 
 
 def test_confirmation_submits_the_asn_with_exactly_the_given_ssccs(amazon, submit, vendor, vendor_token, po):
@@ -64,7 +67,9 @@ def test_confirmation_submits_the_asn_with_exactly_the_given_ssccs(amazon, submi
     assert shipped(po) == [60, 60]
     events = AuditEvent.objects.filter(vendor=vendor, actor_token=vendor_token[0])
     assert set(events.values_list("channel", flat=True)) == {Channel.API}
-    assert {"transaction.submit", "shipment.create", "shipment.cartonize", "shipment.submit", "purchase_order_line.ship"} <= set(events.values_list("action", flat=True))
+    assert {"transaction.submit", "shipment.create", "shipment.cartonize", "shipment.submit", "purchase_order_line.ship"} <= set(
+        events.values_list("action", flat=True)
+    )
     assert events.get(action="shipment.submit").request_id == response["x-amzn-RequestId"]
     assert not events.filter(action="sscc_counter.allocate").exists()
 
@@ -133,8 +138,17 @@ def _cartons_do_not_add_up(body, vendor):
 @pytest.mark.parametrize(
     "spoil",
     [
-        _over_shipped, _bad_check_digit, _wrong_prefix, _sscc_twice, _unknown_item_reference, _unknown_carton_reference,
-        _wrong_selling_party, _shipped_tomorrow, _truckload_without_bol, _small_parcel_without_tracking, _cartons_do_not_add_up,
+        _over_shipped,
+        _bad_check_digit,
+        _wrong_prefix,
+        _sscc_twice,
+        _unknown_item_reference,
+        _unknown_carton_reference,
+        _wrong_selling_party,
+        _shipped_tomorrow,
+        _truckload_without_bol,
+        _small_parcel_without_tracking,
+        _cartons_do_not_add_up,
     ],
 )
 def test_a_bad_confirmation_fails_naming_the_item_and_rule_and_changes_nothing(amazon, submit, vendor, po, spoil):

@@ -1,5 +1,6 @@
 """GetShipmentDetails: the vendor's shipments in Amazon's Shipment shape, filtered, sorted and paged with
 nextToken; limit 1-50; another vendor's shipments never appear."""
+
 import datetime
 
 import pytest
@@ -55,7 +56,9 @@ def test_a_shipment_in_amazons_shape(amazon, vendor, account):
     assert shipment["shipToParty"]["partyId"] == made.ship_to.code
     cartons = [c for c in shipment["containers"] if c["containerType"] == "carton"]
     pallets = [c for c in shipment["containers"] if c["containerType"] == "pallet"]
-    assert [c["containerIdentifiers"][0]["containerIdentificationNumber"] for c in cartons] == list(made.cartons.order_by("index").values_list("sscc", flat=True))
+    assert [c["containerIdentifiers"][0]["containerIdentificationNumber"] for c in cartons] == list(
+        made.cartons.order_by("index").values_list("sscc", flat=True)
+    )
     assert len(cartons) == 4 and len(pallets) == 2
     assert pallets[0]["innerContainersDetails"]["containerSequenceNumbers"] == [{"containerSequenceNumber": n} for n in ("1", "2", "3")]
     assert [i["shippedQuantity"] for i in shipment["purchaseOrders"][0]["items"]] == [{"amount": 12, "unitOfMeasure": "Eaches", "unitSize": 1}] * 2
@@ -80,7 +83,9 @@ def test_next_token_pages_never_overlap_or_skip(amazon, vendor, order):
     assert seen == (expected if order == "ASC" else expected[::-1])
 
 
-@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 51}, {"limit": "x"}, {"createdAfter": "not-a-date"}, {"sortOrder": "asc"}, {"nextToken": "forged"}])
+@pytest.mark.parametrize(
+    "query", [{"limit": 0}, {"limit": 51}, {"limit": "x"}, {"createdAfter": "not-a-date"}, {"sortOrder": "asc"}, {"nextToken": "forged"}]
+)
 def test_bad_parameters_are_a_400(amazon, vendor, query):
     response = get(amazon, **query)
     assert response.status_code == 400
@@ -90,7 +95,9 @@ def test_bad_parameters_are_a_400(amazon, vendor, query):
 def test_filters(amazon, vendor):
     build(vendor, 2)
     [draft] = build(vendor, 1, submit=False, prefix="DRAFT")
-    assert [s["vendorShipmentIdentifier"] for s in get(amazon, currentShipmentStatus="Created").json()["payload"]["shipments"]] == [draft.shipment_identifier]
+    assert [s["vendorShipmentIdentifier"] for s in get(amazon, currentShipmentStatus="Created").json()["payload"]["shipments"]] == [
+        draft.shipment_identifier
+    ]
     assert len(get(amazon, currentShipmentStatus="Shipped").json()["payload"]["shipments"]) == 2
     assert len(get(amazon, vendorShipmentIdentifier="ACMESECRET-SHP-1").json()["payload"]["shipments"]) == 1
     assert get(amazon, currentShipmentStatus="CarrierAssigned").json()["payload"]["shipments"] == []

@@ -1,6 +1,7 @@
 """GetShipmentLabels: each submitted shipment's carton and pallet labels as one base64 PDF whose
 barcodes, read at the printer's 203 dpi, are the shipment's SSCCs: the vendor's own when its system
 built the shipment."""
+
 import base64
 import io
 
@@ -35,7 +36,9 @@ def scanned_ssccs(label: str) -> list[str]:
     found = []
     for page in pdf:
         image = page.render(scale=PRINTER_DPI / 72, grayscale=True).to_pil()
-        found += [b.text[2:] for b in zxingcpp.read_barcodes(image, text_mode=zxingcpp.TextMode.Plain) if len(b.text) == 20 and b.text.startswith("00")]
+        found += [
+            b.text[2:] for b in zxingcpp.read_barcodes(image, text_mode=zxingcpp.TextMode.Plain) if len(b.text) == 20 and b.text.startswith("00")
+        ]
     pdf.close()
     return found
 
@@ -51,7 +54,10 @@ def test_labels_of_a_confirmed_shipment_scan_as_the_vendors_ssccs(amazon, vendor
 
     assert response.status_code == 200
     [label] = response.json()["payload"]["transportLabels"]
-    assert label["shipmentInformation"]["vendorDetails"] == {"sellingParty": {"partyId": "ACMEUS"}, "vendorShipmentIdentifier": body["shipmentIdentifier"]}
+    assert label["shipmentInformation"]["vendorDetails"] == {
+        "sellingParty": {"partyId": "ACMEUS"},
+        "vendorShipmentIdentifier": body["shipmentIdentifier"],
+    }
     assert label["shipmentInformation"]["totalLabelCount"] == 5
     [data] = label["labelData"]
     assert data["labelFormat"] == "PDF"
@@ -65,7 +71,9 @@ def test_labels_of_a_portal_built_shipment_are_its_allocated_ssccs_and_are_store
     [shipment] = build(vendor, 1)
     first = get(amazon).json()["payload"]["transportLabels"][0]["labelData"][0]["label"]
     again = get(amazon).json()["payload"]["transportLabels"][0]["labelData"][0]["label"]
-    expected = list(shipment.cartons.order_by("index").values_list("sscc", flat=True)) + list(shipment.pallets.order_by("index").values_list("sscc", flat=True))
+    expected = list(shipment.cartons.order_by("index").values_list("sscc", flat=True)) + list(
+        shipment.pallets.order_by("index").values_list("sscc", flat=True)
+    )
     assert scanned_ssccs(first) == expected
     assert first == again and Document.objects.filter(vendor=vendor).count() == 1
 

@@ -1,4 +1,5 @@
 """The transaction worker: applied exactly once, never lost, dispatched by kind."""
+
 import datetime
 
 import pytest
@@ -138,7 +139,9 @@ def test_a_person_limited_to_a_marketplace_reads_only_their_own_transactions(ven
     everywhere = vendor_user(vendor, username="everywhere")
     with audit_exempt():
         mine = transaction_submit(
-            scope=scope_for_user(us_only), kind=TransactionKind.ORDER_ACKNOWLEDGEMENT, payload=body(acknowledgement(po)),
+            scope=scope_for_user(us_only),
+            kind=TransactionKind.ORDER_ACKNOWLEDGEMENT,
+            payload=body(acknowledgement(po)),
             actor=Actor(user=us_only, channel=Channel.API),
         )
 

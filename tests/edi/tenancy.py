@@ -1,4 +1,5 @@
 """EDI objects of vendor A for the every-route tenancy walk (tests/vendor_portal/test_tenancy_walk.py)."""
+
 from tests.audit_check import audit_exempt
 
 ACME_SECRET_X12 = (
@@ -14,10 +15,20 @@ def build(world, vendor):
         partner = TradingPartner.objects.create(vendor=vendor, isa_qualifier="ZZ", isa_id="ACMESECRET", name="ACME-SECRET EDI")
         world["edi_partner"] = partner
         world["edi_interchange"] = Interchange.objects.create(
-            vendor=vendor, partner=partner, direction=Direction.INBOUND, status=InterchangeStatus.REJECTED,
-            source=InterchangeSource.API, filename="ACMESECRET.edi", control_number="000000001", sender_qualifier="ZZ",
-            sender_id="ACMESECRET", receiver_qualifier="ZZ", receiver_id="NORTHWIND", set_ids="855",
-            problems=[{"level": "set", "code": "5", "message": "ACMESECRET1 not found"}], content=ACME_SECRET_X12,
+            vendor=vendor,
+            partner=partner,
+            direction=Direction.INBOUND,
+            status=InterchangeStatus.REJECTED,
+            source=InterchangeSource.API,
+            filename="ACMESECRET.edi",
+            control_number="000000001",
+            sender_qualifier="ZZ",
+            sender_id="ACMESECRET",
+            receiver_qualifier="ZZ",
+            receiver_id="NORTHWIND",
+            set_ids="855",
+            problems=[{"level": "set", "code": "5", "message": "ACMESECRET1 not found"}],
+            content=ACME_SECRET_X12,
         )
 
 

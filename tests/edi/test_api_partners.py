@@ -1,4 +1,5 @@
 """/api/v1/edi/partners/: the EDI partners screen as an API, for vendor admins signed in (tokens are refused)."""
+
 import pytest
 from rest_framework.test import APIClient
 

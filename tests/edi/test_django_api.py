@@ -1,4 +1,5 @@
 """/api/v1/edi/interchanges/ and the /edi/ screens: upload, read, download, all scoped to the caller."""
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -75,11 +76,14 @@ def test_rejected_set_is_a_422_with_the_set_error_and_the_997(token_client, part
     assert body["errors"][0]["field"].startswith("GS 1, ST 0001, BAK03")
 
 
-@pytest.mark.parametrize("content_type, body, status", [
-    ("text/plain", "", 400),
-    ("application/json", "{}", 415),
-    ("multipart/form-data; boundary=x", "--x--", 400),
-])
+@pytest.mark.parametrize(
+    "content_type, body, status",
+    [
+        ("text/plain", "", 400),
+        ("application/json", "{}", 415),
+        ("multipart/form-data; boundary=x", "--x--", 400),
+    ],
+)
 def test_what_is_not_an_interchange_is_refused(token_client, partner, content_type, body, status):
     response = token_client.generic("POST", URL, body.encode(), content_type=content_type)
 

@@ -1,4 +1,5 @@
 """The watched folder: each file is received once, then filed under done/ or error/."""
+
 import os
 import time
 

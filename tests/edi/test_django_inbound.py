@@ -1,5 +1,6 @@
 """Inbound X12 through the portal's services: 855s confirm POs like the screens do, every group is
 answered with a 997 that points at what was wrong, and nothing is applied twice or from a stranger."""
+
 import copy
 import datetime
 
@@ -27,9 +28,13 @@ def trading_partner(vendor, isa_id="ACMEEDI") -> TradingPartner:
 
 def ack_line(po_line, *acks, quantity=None, item_ids=None) -> x12.PurchaseOrderAckLine:
     return x12.PurchaseOrderAckLine(
-        line_number=str(po_line.sequence), quantity=po_line.ordered_quantity if quantity is None else quantity, uom="EA",
-        unit_price=po_line.net_cost, price_basis="NT",
-        item_ids=item_ids if item_ids is not None else {"BP": po_line.asin, "VN": po_line.vendor_sku}, acks=list(acks),
+        line_number=str(po_line.sequence),
+        quantity=po_line.ordered_quantity if quantity is None else quantity,
+        uom="EA",
+        unit_price=po_line.net_cost,
+        price_basis="NT",
+        item_ids=item_ids if item_ids is not None else {"BP": po_line.asin, "VN": po_line.vendor_sku},
+        acks=list(acks),
     )
 
 
@@ -38,8 +43,15 @@ def po_855(po, lines, number=None) -> x12.PurchaseOrderAck:
 
 
 def interchange_text(document, control_number=1, sender=VENDOR_EDI, receiver=RETAILER_EDI, **options) -> str:
-    return x12.write_document(document, sender=sender, receiver=receiver, interchange_control_number=control_number,
-                              group_control_number=control_number, created_at=SENT_AT, **options)
+    return x12.write_document(
+        document,
+        sender=sender,
+        receiver=receiver,
+        interchange_control_number=control_number,
+        group_control_number=control_number,
+        created_at=SENT_AT,
+        **options,
+    )
 
 
 def accept_all_855(po, control_number=1, **options) -> str:
@@ -73,10 +85,13 @@ def test_855_confirms_the_po_lines_with_edi_audit_rows_and_an_accepting_997(vend
     first, second = po.lines.order_by("sequence")
     ship_date = timezone.localdate(po.ship_window_start) + datetime.timedelta(days=1)
     backorder_date = timezone.localdate(po.ship_window_end) + datetime.timedelta(days=5)
-    document = po_855(po, [
-        ack_line(first, x12.LineAck("IA", 60, "EA", "068", ship_date)),
-        ack_line(second, x12.LineAck("IA", 48, "EA", "068", ship_date), x12.LineAck("IB", 12, "EA", "068", backorder_date)),
-    ])
+    document = po_855(
+        po,
+        [
+            ack_line(first, x12.LineAck("IA", 60, "EA", "068", ship_date)),
+            ack_line(second, x12.LineAck("IA", 48, "EA", "068", ship_date), x12.LineAck("IB", 12, "EA", "068", backorder_date)),
+        ],
+    )
 
     interchange = receive(vendor, interchange_text(document))
 
@@ -166,10 +181,13 @@ def test_wrong_se_segment_count_rejects_the_set_with_code_4(vendor, partner, po)
 
 def test_line_with_another_products_identifier_is_rejected_at_that_element(vendor, partner, po):
     first, second = po.lines.order_by("sequence")
-    document = po_855(po, [
-        ack_line(first, x12.LineAck("IA", 60, "EA"), item_ids={"BP": second.asin}),
-        ack_line(second, x12.LineAck("IA", 60, "EA")),
-    ])
+    document = po_855(
+        po,
+        [
+            ack_line(first, x12.LineAck("IA", 60, "EA"), item_ids={"BP": second.asin}),
+            ack_line(second, x12.LineAck("IA", 60, "EA")),
+        ],
+    )
 
     interchange = receive(vendor, interchange_text(document))
 
@@ -182,8 +200,7 @@ def test_line_with_another_products_identifier_is_rejected_at_that_element(vendo
 
 def test_rejected_line_maps_its_ack29_reason(vendor, partner, po):
     first, second = po.lines.order_by("sequence")
-    document = po_855(po, [ack_line(first, x12.LineAck("IA", 60, "EA")),
-                           ack_line(second, x12.LineAck("IR", 60, "EA", reason_code="R3"))])
+    document = po_855(po, [ack_line(first, x12.LineAck("IA", 60, "EA")), ack_line(second, x12.LineAck("IR", 60, "EA", reason_code="R3"))])
 
     interchange = receive(vendor, interchange_text(document))
 
@@ -246,12 +263,22 @@ def asn_856(po, *, identifier="ASN-EDI-1", purpose="00", first_serial=40) -> tup
     for line in po.lines.order_by("sequence"):
         half = line.open_to_ship // 2
         for quantity in (half, line.open_to_ship - half):
-            cartons.append(x12.Carton(sscc=sscc_build(extension_digit=7, company_prefix=prefix, serial=next(serials)), items=[
-                x12.ShipmentItem(item_ids={"BP": line.asin, "VN": line.vendor_sku}, quantity=quantity, line_number=str(line.sequence))]))
+            cartons.append(
+                x12.Carton(
+                    sscc=sscc_build(extension_digit=7, company_prefix=prefix, serial=next(serials)),
+                    items=[x12.ShipmentItem(item_ids={"BP": line.asin, "VN": line.vendor_sku}, quantity=quantity, line_number=str(line.sequence))],
+                )
+            )
     pallet = x12.Pallet(sscc=sscc_build(extension_digit=7, company_prefix=prefix, serial=next(serials)), cartons=cartons)
     shipment = x12.Shipment(
-        shipment_id=identifier, shipment_date=timezone.localdate(), shipment_time=SENT_AT.time(), purpose=purpose,
-        carrier_scac="ABFS", transport_method="M", bill_of_lading="BOL-EDI-1", shipped_date=timezone.localdate() - datetime.timedelta(days=1),
+        shipment_id=identifier,
+        shipment_date=timezone.localdate(),
+        shipment_time=SENT_AT.time(),
+        purpose=purpose,
+        carrier_scac="ABFS",
+        transport_method="M",
+        bill_of_lading="BOL-EDI-1",
+        shipped_date=timezone.localdate() - datetime.timedelta(days=1),
         orders=[x12.ShipmentOrder(po_number=po.number, pallets=[pallet])],
     )
     return shipment, [carton.sscc for carton in cartons] + [pallet.sscc]
@@ -376,13 +403,20 @@ def test_856_cancel_purpose_is_refused(vendor, partner, confirmed_po):
 
 def invoice_810(po, *, quantity=60, total=None, number="INV-EDI-1") -> x12.Invoice:
     lines = [
-        x12.InvoiceLine(line_number=str(line.sequence), quantity=quantity, uom="EA", unit_price=line.net_cost, price_basis="NT",
-                        item_ids={"BP": line.asin, "VN": line.vendor_sku})
+        x12.InvoiceLine(
+            line_number=str(line.sequence),
+            quantity=quantity,
+            uom="EA",
+            unit_price=line.net_cost,
+            price_basis="NT",
+            item_ids={"BP": line.asin, "VN": line.vendor_sku},
+        )
         for line in po.lines.order_by("sequence")
     ]
     computed = sum(line.quantity * line.unit_price for line in lines)
-    return x12.Invoice(invoice_number=number, invoice_date=timezone.localdate(), po_number=po.number,
-                       total_amount=computed if total is None else total, lines=lines)
+    return x12.Invoice(
+        invoice_number=number, invoice_date=timezone.localdate(), po_number=po.number, total_amount=computed if total is None else total, lines=lines
+    )
 
 
 def test_810_for_a_confirmed_po_is_created_and_submitted_through_the_invoicing_service(vendor, partner, po):
@@ -432,9 +466,15 @@ def test_997_from_the_partner_marks_the_850_it_acknowledges(vendor, partner, po)
 
     sent = edi_purchase_order_850(purchase_order=po)
     record = sent.transactions.get()
-    partner_997 = x12.FunctionalAck(functional_id_code="PO", group_control_number=record.group_control_number, status="A",
-                                    included_count=1, received_count=1, accepted_count=1,
-                                    sets=[x12.SetAck("850", record.control_number, "A")])
+    partner_997 = x12.FunctionalAck(
+        functional_id_code="PO",
+        group_control_number=record.group_control_number,
+        status="A",
+        included_count=1,
+        received_count=1,
+        accepted_count=1,
+        sets=[x12.SetAck("850", record.control_number, "A")],
+    )
 
     interchange = receive(vendor, interchange_text(partner_997, 900))
 

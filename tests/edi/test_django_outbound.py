@@ -1,5 +1,6 @@
 """Outbound X12: a new PO becomes an 850 for the vendor's trading partner, a remittance an 820, and
 control numbers are never handed out twice, even to concurrent senders."""
+
 import datetime
 import threading
 from decimal import Decimal
@@ -25,10 +26,16 @@ def issue_po(vendor, number="PO850TEST") -> object:
     products = [ProductFactory(vendor=vendor, title="Kettle * steel ~ 1.7l", gtin="0614141000012"), ProductFactory(vendor=vendor)]
     now = timezone.now()
     data = PurchaseOrderInput(
-        vendor=vendor, marketplace=us, number=number, ship_to=WarehouseFactory(code="ABE2", marketplace=us),
-        ship_window_start=now + datetime.timedelta(days=2), ship_window_end=now + datetime.timedelta(days=9),
-        lines=[LineInput(sequence=1, ordered_quantity=24, net_cost=Decimal("12.50"), vendor_sku=products[0].vendor_sku),
-               LineInput(sequence=2, ordered_quantity=3, net_cost=Decimal("40.00"), asin=products[1].asin, unit_of_measure="Cases", unit_size=6)],
+        vendor=vendor,
+        marketplace=us,
+        number=number,
+        ship_to=WarehouseFactory(code="ABE2", marketplace=us),
+        ship_window_start=now + datetime.timedelta(days=2),
+        ship_window_end=now + datetime.timedelta(days=9),
+        lines=[
+            LineInput(sequence=1, ordered_quantity=24, net_cost=Decimal("12.50"), vendor_sku=products[0].vendor_sku),
+            LineInput(sequence=2, ordered_quantity=3, net_cost=Decimal("40.00"), asin=products[1].asin, unit_of_measure="Cases", unit_size=6),
+        ],
     )
     return purchase_order_create(data=data, actor=Actor(user=retailer_user()))
 
@@ -90,9 +97,18 @@ def test_outbound_control_numbers_count_up_per_partner(vendor, other_vendor):
 def test_remittance_is_written_as_an_820_for_the_partner(vendor):
     trading_partner(vendor)
     remittance = x12.Remittance(
-        trace_number="TRACE-1", payment_amount=Decimal("1180.25"), payment_date=datetime.date(2026, 12, 1), currency="USD",
-        invoices=[x12.RemittedInvoice(invoice_number="INV-1", amount_paid=Decimal("1180.25"), invoice_amount=Decimal("1200.25"),
-                                      adjustments=[x12.Adjustment(Decimal("-20.00"), "06", "", "SC-9")])],
+        trace_number="TRACE-1",
+        payment_amount=Decimal("1180.25"),
+        payment_date=datetime.date(2026, 12, 1),
+        currency="USD",
+        invoices=[
+            x12.RemittedInvoice(
+                invoice_number="INV-1",
+                amount_paid=Decimal("1180.25"),
+                invoice_amount=Decimal("1200.25"),
+                adjustments=[x12.Adjustment(Decimal("-20.00"), "06", "", "SC-9")],
+            )
+        ],
     )
 
     sent = edi_remittance_820(vendor=vendor, remittance=remittance)

@@ -31,22 +31,25 @@ def golden(name: str) -> str:
 
 
 def write_ack(ack: FunctionalAck, control_number: int, created_at: datetime) -> str:
-    return write_document(ack, sender=RETAILER, receiver=VENDOR, interchange_control_number=control_number,
-                          group_control_number=control_number, created_at=created_at)
+    return write_document(
+        ack, sender=RETAILER, receiver=VENDOR, interchange_control_number=control_number, group_control_number=control_number, created_at=created_at
+    )
 
 
 def set_notes(text: str) -> list[tuple]:
     """(AK301, AK302, AK304, [(AK401, AK403)]) of the only set of the only group."""
     [ack] = acknowledge(parse_interchange(text))
-    return [(n.segment_id, n.position, n.code, [(e.position, e.code) for e in n.elements])
-            for n in ack.sets[0].segments]
+    return [(n.segment_id, n.position, n.code, [(e.position, e.code) for e in n.elements]) for n in ack.sets[0].segments]
 
 
-@pytest.mark.parametrize(("name", "control_number", "created_at"), [
-    ("855_garbage_segments", 951, datetime(2024, 3, 5, 9, 0)),
-    ("856_bad_se_count", 952, datetime(2024, 3, 11, 15, 0)),
-    ("810_bad_envelope", 953, datetime(2024, 3, 13, 11, 0)),
-])
+@pytest.mark.parametrize(
+    ("name", "control_number", "created_at"),
+    [
+        ("855_garbage_segments", 951, datetime(2024, 3, 5, 9, 0)),
+        ("856_bad_se_count", 952, datetime(2024, 3, 11, 15, 0)),
+        ("810_bad_envelope", 953, datetime(2024, 3, 13, 11, 0)),
+    ],
+)
 def test_rejecting_997_matches_the_golden_file(name, control_number, created_at):
     [ack] = acknowledge(parse_interchange(golden(f"{name}.edi")))
     assert write_ack(ack, control_number, created_at) == golden(f"{name}.997.edi")
@@ -57,15 +60,17 @@ def test_garbage_segments_keep_no_document_when_mandatory_data_is_unreadable():
     assert interchange.transaction_sets[0].document is None  # PO102 "twelve" cannot become a quantity
 
 
-@pytest.mark.parametrize(("name", "ak9"), [
-    ("850_retailer_po.edi", ("PO", "905", "A", 1, 1, 1)),
-    ("810_invoice_and_credit.edi", ("IN", "418", "A", 2, 2, 2)),
-    ("856_sotpi_pipe_caret_newline.edi", ("SH", "417", "A", 1, 1, 1)),
-])
+@pytest.mark.parametrize(
+    ("name", "ak9"),
+    [
+        ("850_retailer_po.edi", ("PO", "905", "A", 1, 1, 1)),
+        ("810_invoice_and_credit.edi", ("IN", "418", "A", 2, 2, 2)),
+        ("856_sotpi_pipe_caret_newline.edi", ("SH", "417", "A", 1, 1, 1)),
+    ],
+)
 def test_accepting_997_for_clean_groups(name, ak9):
     [ack] = acknowledge(parse_interchange(golden(name)))
-    assert (ack.functional_id_code, ack.group_control_number, ack.status, ack.included_count,
-            ack.received_count, ack.accepted_count) == ak9
+    assert (ack.functional_id_code, ack.group_control_number, ack.status, ack.included_count, ack.received_count, ack.accepted_count) == ak9
     assert all(s.status == "A" and s.segments == [] for s in ack.sets)
 
 
@@ -74,9 +79,26 @@ def test_a_997_is_never_acknowledged():
 
 
 def test_built_997_round_trips_including_a_component_position():
-    ack = FunctionalAck("SH", "417", "R", 1, 1, 0, ["5"], [SetAck("856", "0001", "R", ["5"], [
-        SegmentNote("MAN", 12, "8", elements=[ElementNote(2, "4", 1, "87", "0061414")]),
-    ])])
+    ack = FunctionalAck(
+        "SH",
+        "417",
+        "R",
+        1,
+        1,
+        0,
+        ["5"],
+        [
+            SetAck(
+                "856",
+                "0001",
+                "R",
+                ["5"],
+                [
+                    SegmentNote("MAN", 12, "8", elements=[ElementNote(2, "4", 1, "87", "0061414")]),
+                ],
+            )
+        ],
+    )
     text = write_ack(ack, 5, datetime(2024, 1, 1))
     assert "AK4*2>1*87*4*0061414~" in text
     [interchange] = [parse_interchange(text)]
@@ -152,8 +174,9 @@ def test_ta1_accepts_a_clean_interchange_and_round_trips():
     interchange = parse_interchange(golden("856_sotpi.edi"))
     ta1 = build_ta1(interchange)
     assert ta1 == InterchangeAck("000000417", date(2024, 3, 11), time(14, 30), "A", "000")
-    text = write_interchange(sender=RETAILER, receiver=VENDOR, control_number=960, groups=[],
-                             created_at=datetime(2024, 3, 11, 15, 0), interchange_acks=[ta1])
+    text = write_interchange(
+        sender=RETAILER, receiver=VENDOR, control_number=960, groups=[], created_at=datetime(2024, 3, 11, 15, 0), interchange_acks=[ta1]
+    )
     assert "TA1*000000417*240311*1430*A*000~\nIEA*0*000000960~" in text
     parsed = parse_interchange(text)
     assert parsed.problems == [] and parsed.interchange_acks == [ta1]

@@ -40,9 +40,10 @@ def codes(problems, level: str) -> list[str]:
 
 
 def write_997s(interchange) -> list[str]:
-    return [write_document(ack, sender=RETAILER, receiver=VENDOR, interchange_control_number=99,
-                           group_control_number=99, created_at=datetime(2024, 1, 1))
-            for ack in acknowledge(interchange)]
+    return [
+        write_document(ack, sender=RETAILER, receiver=VENDOR, interchange_control_number=99, group_control_number=99, created_at=datetime(2024, 1, 1))
+        for ack in acknowledge(interchange)
+    ]
 
 
 # --- delimiters ----------------------------------------------------------------------------------------
@@ -67,12 +68,16 @@ def test_isa_header_fields_are_read_without_their_padding():
     assert (group.functional_id_code, group.control_number, group.version) == ("SH", "417", "004010")
 
 
-@pytest.mark.parametrize("variant", [
-    lambda text: text.replace("~\n", "~\r\n"),
-    lambda text: text.replace("~\n", "~"),
-    lambda text: "\ufeff\r\n  " + text + "\r\n\r\n",
-    lambda text: text.replace("~\n", "~\n\n"),
-], ids=["crlf", "one-line", "bom-and-blank-lines", "blank-line-between-segments"])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        lambda text: text.replace("~\n", "~\r\n"),
+        lambda text: text.replace("~\n", "~"),
+        lambda text: "\ufeff\r\n  " + text + "\r\n\r\n",
+        lambda text: text.replace("~\n", "~\n\n"),
+    ],
+    ids=["crlf", "one-line", "bom-and-blank-lines", "blank-line-between-segments"],
+)
 def test_line_breaks_and_blank_lines_around_terminators_are_tolerated(variant):
     interchange = parse_interchange(variant(golden("850_retailer_po.edi")))
     assert interchange.problems == []
@@ -125,8 +130,7 @@ def test_ge_count_and_control_number_mismatch_reject_the_group():
     assert codes(interchange.problems, "group") == ["5", "4"]
     assert codes(interchange.problems, "set") == ["3"]
     [ack] = acknowledge(interchange)
-    assert (ack.status, ack.included_count, ack.received_count, ack.accepted_count, ack.error_codes) == \
-        ("R", 3, 2, 0, ["5", "4"])
+    assert (ack.status, ack.included_count, ack.received_count, ack.accepted_count, ack.error_codes) == ("R", 3, 2, 0, ["5", "4"])
     assert [s.status for s in ack.sets] == ["R", "R"]
 
 
@@ -142,7 +146,7 @@ def test_iea_mismatch_is_an_interchange_problem_that_rejects_every_group(iea, no
 
 def test_an_interchange_cut_off_mid_set_misses_every_trailer():
     text = golden("856_sotpi.edi")
-    interchange = parse_interchange(text[:text.index("HL*8*2*P")])
+    interchange = parse_interchange(text[: text.index("HL*8*2*P")])
     assert [(p.level, p.code) for p in interchange.problems] == [("interchange", "023"), ("group", "3"), ("set", "2")]
     [ack] = acknowledge(interchange)
     assert (ack.status, ack.error_codes, ack.sets[0].error_codes) == ("R", ["3"], ["2"])
@@ -180,11 +184,22 @@ def test_unsupported_functional_group_and_version():
 # --- garbage ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("data", [
-    "", "   \r\n", "hello, world", "ISA", "ISA*00*", "<?xml version='1.0'?><x/>",
-    b"\x00\xff\xfe\x00garbage", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "ISA0000000000000000000",
-    "UNA:+.? 'UNB+UNOC:3+SENDER+RECEIVER+240101:1200+1'",
-], ids=["empty", "whitespace", "text", "isa-only", "isa-cut", "xml", "binary", "pdf", "no-separator", "edifact"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "",
+        "   \r\n",
+        "hello, world",
+        "ISA",
+        "ISA*00*",
+        "<?xml version='1.0'?><x/>",
+        b"\x00\xff\xfe\x00garbage",
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+        "ISA0000000000000000000",
+        "UNA:+.? 'UNB+UNOC:3+SENDER+RECEIVER+240101:1200+1'",
+    ],
+    ids=["empty", "whitespace", "text", "isa-only", "isa-cut", "xml", "binary", "pdf", "no-separator", "edifact"],
+)
 def test_garbage_is_reported_never_raised(data):
     interchange = parse_interchange(data)
     assert interchange.problems and interchange.groups == []
@@ -256,7 +271,7 @@ def mutations(text: str, rng: random.Random):
         if choice == 0:
             yield text[:at]
         elif choice == 1:
-            yield text[:at] + text[at + 1:]
+            yield text[:at] + text[at + 1 :]
         elif choice == 2:
             yield text[:at] + rng.choice("*>~|^\n\r 0A@") + text[at:]
         elif choice == 3:
@@ -286,15 +301,21 @@ def purchase_order(**changes) -> PurchaseOrder:
 
 
 def write(document, **options) -> str:
-    return write_document(document, sender=RETAILER, receiver=VENDOR, interchange_control_number=1,
-                          group_control_number=1, created_at=datetime(2024, 1, 2), **options)
+    return write_document(
+        document, sender=RETAILER, receiver=VENDOR, interchange_control_number=1, group_control_number=1, created_at=datetime(2024, 1, 2), **options
+    )
 
 
 def test_writer_counts_segments_sets_and_groups():
     text = write_interchange(
-        sender=RETAILER, receiver=VENDOR, control_number=123456789, created_at=datetime(2024, 1, 2, 3, 4),
-        groups=[DocumentGroup(41, [purchase_order(), purchase_order(po_number="PO-2")], first_set_control_number=7),
-                DocumentGroup(42, [purchase_order(po_number="PO-3")])],
+        sender=RETAILER,
+        receiver=VENDOR,
+        control_number=123456789,
+        created_at=datetime(2024, 1, 2, 3, 4),
+        groups=[
+            DocumentGroup(41, [purchase_order(), purchase_order(po_number="PO-2")], first_set_control_number=7),
+            DocumentGroup(42, [purchase_order(po_number="PO-3")]),
+        ],
     )
     assert "ST*850*0007~\n" in text and "SE*5*0008~\n" in text and "GE*2*41~\n" in text and "GE*1*42~\n" in text
     assert text.endswith("IEA*2*123456789~\n")
@@ -311,8 +332,9 @@ def test_writer_refuses_data_containing_a_delimiter():
 
 
 def test_writer_refuses_to_round_amounts_into_implied_decimals():
-    invoice = Invoice(invoice_number="I-1", invoice_date=date(2024, 1, 2), total_amount=Decimal("10.005"),
-                      lines=[InvoiceLine("1", 1, "EA", Decimal("10.005"))])
+    invoice = Invoice(
+        invoice_number="I-1", invoice_date=date(2024, 1, 2), total_amount=Decimal("10.005"), lines=[InvoiceLine("1", 1, "EA", Decimal("10.005"))]
+    )
     with pytest.raises(ValueError, match="decimal places"):
         write(invoice)
 
@@ -320,19 +342,35 @@ def test_writer_refuses_to_round_amounts_into_implied_decimals():
 @pytest.mark.parametrize("control_number", [0, 10**9])
 def test_writer_refuses_control_numbers_out_of_range(control_number):
     with pytest.raises(ValueError):
-        write_document(purchase_order(), sender=RETAILER, receiver=VENDOR, interchange_control_number=control_number,
-                       group_control_number=1, created_at=datetime(2024, 1, 2))
+        write_document(
+            purchase_order(),
+            sender=RETAILER,
+            receiver=VENDOR,
+            interchange_control_number=control_number,
+            group_control_number=1,
+            created_at=datetime(2024, 1, 2),
+        )
 
 
 def test_writer_refuses_mixed_groups_bad_ids_and_bad_delimiters():
-    invoice = Invoice(invoice_number="I-1", invoice_date=date(2024, 1, 2), total_amount=Decimal("1"),
-                      lines=[InvoiceLine("1", 1, "EA", Decimal("1"))])
+    invoice = Invoice(invoice_number="I-1", invoice_date=date(2024, 1, 2), total_amount=Decimal("1"), lines=[InvoiceLine("1", 1, "EA", Decimal("1"))])
     with pytest.raises(ValueError, match="one kind"):
-        write_interchange(sender=RETAILER, receiver=VENDOR, control_number=1, created_at=datetime(2024, 1, 2),
-                          groups=[DocumentGroup(1, [purchase_order(), invoice])])
+        write_interchange(
+            sender=RETAILER,
+            receiver=VENDOR,
+            control_number=1,
+            created_at=datetime(2024, 1, 2),
+            groups=[DocumentGroup(1, [purchase_order(), invoice])],
+        )
     with pytest.raises(ValueError, match="15"):
-        write_document(purchase_order(), sender=Partner("ZZ", "A-SENDER-ID-TOO-LONG"), receiver=VENDOR,
-                       interchange_control_number=1, group_control_number=1, created_at=datetime(2024, 1, 2))
+        write_document(
+            purchase_order(),
+            sender=Partner("ZZ", "A-SENDER-ID-TOO-LONG"),
+            receiver=VENDOR,
+            interchange_control_number=1,
+            group_control_number=1,
+            created_at=datetime(2024, 1, 2),
+        )
     with pytest.raises(ValueError, match="differ"):
         write(purchase_order(), delimiters=Delimiters("*", "*", "~"))
     with pytest.raises(TypeError):

@@ -75,8 +75,15 @@ def documents(text: str) -> list[object]:
 
 
 def round_trip(document, **options) -> object:
-    text = write_document(document, sender=RETAILER, receiver=VENDOR, interchange_control_number=7,
-                          group_control_number=7, created_at=datetime(2024, 5, 6, 7, 8), **options)
+    text = write_document(
+        document,
+        sender=RETAILER,
+        receiver=VENDOR,
+        interchange_control_number=7,
+        group_control_number=7,
+        created_at=datetime(2024, 5, 6, 7, 8),
+        **options,
+    )
     [parsed] = documents(text)
     return parsed
 
@@ -87,38 +94,62 @@ def dc4() -> Party:
 
 def expected_850() -> PurchaseOrder:
     return PurchaseOrder(
-        po_number="4500012345", po_date=date(2024, 3, 4), purpose="00", order_type="SA", currency="USD",
+        po_number="4500012345",
+        po_date=date(2024, 3, 4),
+        purpose="00",
+        order_type="SA",
+        currency="USD",
         references={"IA": "VEND01"},
         contacts=[Contact("BD", "Pat Buyer", phone="2065550100", email="pat.buyer@retailer.example")],
         fob=Fob("CC", "OR", "Dayton OH"),
-        ship_not_before=date(2024, 3, 8), ship_not_after=date(2024, 3, 11),
-        deliver_not_before=date(2024, 3, 13), deliver_not_after=date(2024, 3, 15),
+        ship_not_before=date(2024, 3, 8),
+        ship_not_after=date(2024, 3, 11),
+        deliver_not_before=date(2024, 3, 13),
+        deliver_not_after=date(2024, 3, 15),
         parties=[Party("BY", "Retailer Inc", "92", "RTL"), dc4(), Party("VN", "Acme Home Goods", "92", "ACME")],
         lines=[
-            PurchaseOrderLine("1", 24, "EA", Decimal("12.50"), "NT",
-                              {"BP": "B00EXAMPLE", "VN": "AC-100", "UP": "614141000012"},
-                              description="Widget, stainless", pack_size=6),
-            PurchaseOrderLine("2", 12, "EA", Decimal("8.75"), "NT",
-                              {"BP": "B00EXAMPL2", "VN": "AC-200", "EN": "4006381333931"}, pack_size=12),
-            PurchaseOrderLine("3", 2, "CA", Decimal("50.40"), "NT", {"BP": "B00EXAMPL3", "VN": "AC-300"},
-                              pack_size=12),
+            PurchaseOrderLine(
+                "1",
+                24,
+                "EA",
+                Decimal("12.50"),
+                "NT",
+                {"BP": "B00EXAMPLE", "VN": "AC-100", "UP": "614141000012"},
+                description="Widget, stainless",
+                pack_size=6,
+            ),
+            PurchaseOrderLine("2", 12, "EA", Decimal("8.75"), "NT", {"BP": "B00EXAMPL2", "VN": "AC-200", "EN": "4006381333931"}, pack_size=12),
+            PurchaseOrderLine("3", 2, "CA", Decimal("50.40"), "NT", {"BP": "B00EXAMPL3", "VN": "AC-300"}, pack_size=12),
         ],
     )
 
 
 def expected_855() -> PurchaseOrderAck:
     return PurchaseOrderAck(
-        po_number="4500012345", po_date=date(2024, 3, 4), ack_type="AC", purpose="00",
-        seller_reference="ACK-7781", acknowledged_on=date(2024, 3, 5), references={"IA": "VEND01"},
+        po_number="4500012345",
+        po_date=date(2024, 3, 4),
+        ack_type="AC",
+        purpose="00",
+        seller_reference="ACK-7781",
+        acknowledged_on=date(2024, 3, 5),
+        references={"IA": "VEND01"},
         parties=[Party("SF", "Acme Home Goods", "92", "ACME")],
         lines=[
-            PurchaseOrderAckLine("1", 24, "EA", Decimal("12.5"), "NT", {"BP": "B00EXAMPLE", "VN": "AC-100"},
-                                 [LineAck("IA", 24, "EA", "068", date(2024, 3, 11))]),
-            PurchaseOrderAckLine("2", 12, "EA", Decimal("8.75"), "NT", {"BP": "B00EXAMPL2", "VN": "AC-200"},
-                                 [LineAck("IA", 6, "EA", "068", date(2024, 3, 11)),
-                                  LineAck("IB", 6, "EA", "068", date(2024, 3, 25))]),
-            PurchaseOrderAckLine("3", 10, "EA", Decimal("4.2"), "NT", {"BP": "B00EXAMPL3", "VN": "AC-300"},
-                                 [LineAck("IR", 10, "EA", reason_code="R2")]),
+            PurchaseOrderAckLine(
+                "1", 24, "EA", Decimal("12.5"), "NT", {"BP": "B00EXAMPLE", "VN": "AC-100"}, [LineAck("IA", 24, "EA", "068", date(2024, 3, 11))]
+            ),
+            PurchaseOrderAckLine(
+                "2",
+                12,
+                "EA",
+                Decimal("8.75"),
+                "NT",
+                {"BP": "B00EXAMPL2", "VN": "AC-200"},
+                [LineAck("IA", 6, "EA", "068", date(2024, 3, 11)), LineAck("IB", 6, "EA", "068", date(2024, 3, 25))],
+            ),
+            PurchaseOrderAckLine(
+                "3", 10, "EA", Decimal("4.2"), "NT", {"BP": "B00EXAMPL3", "VN": "AC-300"}, [LineAck("IR", 10, "EA", reason_code="R2")]
+            ),
         ],
     )
 
@@ -129,29 +160,49 @@ def widget(quantity: int, line: str = "1") -> ShipmentItem:
 
 def expected_856() -> Shipment:
     return Shipment(
-        shipment_id="ASN-20240311-01", shipment_date=date(2024, 3, 11), shipment_time=time(14, 30),
-        purpose="00", structure_code="0001", packaging_code="CTN25", lading_quantity=4,
-        gross_weight=Decimal("61.5"), weight_uom="LB", carrier_scac="ODFL", transport_method="M",
-        bill_of_lading="BOL-778812", pro_number="PRO-5521904",
-        shipped_date=date(2024, 3, 11), estimated_delivery=date(2024, 3, 14),
-        parties=[dc4(), Party("SF", "Acme Home Goods", "92", "ACME", ["1 Factory Lane", "Building 2"],
-                              "Dayton", "OH", "45402", "US")],
+        shipment_id="ASN-20240311-01",
+        shipment_date=date(2024, 3, 11),
+        shipment_time=time(14, 30),
+        purpose="00",
+        structure_code="0001",
+        packaging_code="CTN25",
+        lading_quantity=4,
+        gross_weight=Decimal("61.5"),
+        weight_uom="LB",
+        carrier_scac="ODFL",
+        transport_method="M",
+        bill_of_lading="BOL-778812",
+        pro_number="PRO-5521904",
+        shipped_date=date(2024, 3, 11),
+        estimated_delivery=date(2024, 3, 14),
+        parties=[dc4(), Party("SF", "Acme Home Goods", "92", "ACME", ["1 Factory Lane", "Building 2"], "Dayton", "OH", "45402", "US")],
         orders=[
             ShipmentOrder(
-                po_number="4500012345", po_date=date(2024, 3, 4),
-                pallets=[Pallet("106141410000000019", cartons=[
-                    Carton("006141410000000012", [widget(12)]),
-                    Carton("006141410000000029", [widget(12)]),
-                ])],
-                cartons=[Carton("006141410000000036",
-                                [ShipmentItem({"UP": "614141000029", "VN": "AC-200"}, 6, "EA", "2")])],
+                po_number="4500012345",
+                po_date=date(2024, 3, 4),
+                pallets=[
+                    Pallet(
+                        "106141410000000019",
+                        cartons=[
+                            Carton("006141410000000012", [widget(12)]),
+                            Carton("006141410000000029", [widget(12)]),
+                        ],
+                    )
+                ],
+                cartons=[Carton("006141410000000036", [ShipmentItem({"UP": "614141000029", "VN": "AC-200"}, 6, "EA", "2")])],
             ),
             ShipmentOrder(
-                po_number="4500012399", po_date=date(2024, 3, 5),
-                cartons=[Carton("006141410000000043", [
-                    ShipmentItem({"UP": "614141000036", "VN": "AC-300"}, 4, "EA", "1"),
-                    widget(2, "2"),
-                ])],
+                po_number="4500012399",
+                po_date=date(2024, 3, 5),
+                cartons=[
+                    Carton(
+                        "006141410000000043",
+                        [
+                            ShipmentItem({"UP": "614141000036", "VN": "AC-300"}, 4, "EA", "1"),
+                            widget(2, "2"),
+                        ],
+                    )
+                ],
             ),
         ],
     )
@@ -160,26 +211,53 @@ def expected_856() -> Shipment:
 def expected_810s() -> list[Invoice]:
     remit_to = Party("RI", "Acme Home Goods", "92", "ACME", ["PO Box 4410"], "Dayton", "OH", "45401", "US")
     invoice = Invoice(
-        invoice_number="INV-10077", invoice_date=date(2024, 3, 12), total_amount=Decimal("388.65"),
-        po_number="4500012345", po_date=date(2024, 3, 4), currency="USD", references={"IA": "VEND01"},
-        parties=[remit_to, Party("BT", "Retailer Inc", "92", "RTL"), Party("ST", "Retailer DC 4", "92", "DC04"),
-                 Party("SF", "Acme Home Goods", "92", "ACME")],
+        invoice_number="INV-10077",
+        invoice_date=date(2024, 3, 12),
+        total_amount=Decimal("388.65"),
+        po_number="4500012345",
+        po_date=date(2024, 3, 4),
+        currency="USD",
+        references={"IA": "VEND01"},
+        parties=[
+            remit_to,
+            Party("BT", "Retailer Inc", "92", "RTL"),
+            Party("ST", "Retailer DC 4", "92", "DC04"),
+            Party("SF", "Acme Home Goods", "92", "ACME"),
+        ],
         terms=PaymentTerms("08", "3", discount_percent=Decimal("2"), discount_days=10, net_days=30),
         shipped_date=date(2024, 3, 11),
         lines=[
-            InvoiceLine("1", 24, "EA", Decimal("12.50"), "NT",
-                        {"BP": "B00EXAMPLE", "VN": "AC-100", "UP": "614141000012"},
-                        description="Widget, stainless", taxes=[Tax("ST", Decimal("18.00"), Decimal("6"))]),
-            InvoiceLine("2", 6, "EA", Decimal("8.75"), "NT", {"BP": "B00EXAMPL2", "VN": "AC-200", "UP": "614141000029"},
-                        taxes=[Tax("ST", Decimal("3.15"), Decimal("6"))]),
+            InvoiceLine(
+                "1",
+                24,
+                "EA",
+                Decimal("12.50"),
+                "NT",
+                {"BP": "B00EXAMPLE", "VN": "AC-100", "UP": "614141000012"},
+                description="Widget, stainless",
+                taxes=[Tax("ST", Decimal("18.00"), Decimal("6"))],
+            ),
+            InvoiceLine(
+                "2",
+                6,
+                "EA",
+                Decimal("8.75"),
+                "NT",
+                {"BP": "B00EXAMPL2", "VN": "AC-200", "UP": "614141000029"},
+                taxes=[Tax("ST", Decimal("3.15"), Decimal("6"))],
+            ),
         ],
         taxes=[Tax("ST", Decimal("21.15"), Decimal("6"))],
-        allowances_charges=[AllowanceCharge("C", "D240", Decimal("25.00")),
-                            AllowanceCharge("A", "C310", Decimal("10.00"), "Promotional allowance")],
+        allowances_charges=[AllowanceCharge("C", "D240", Decimal("25.00")), AllowanceCharge("A", "C310", Decimal("10.00"), "Promotional allowance")],
     )
     credit = Invoice(
-        invoice_number="CM-2001", invoice_date=date(2024, 3, 13), total_amount=Decimal("25.00"),
-        po_number="4500012345", po_date=date(2024, 3, 4), invoice_type="CR", currency="USD",
+        invoice_number="CM-2001",
+        invoice_date=date(2024, 3, 13),
+        total_amount=Decimal("25.00"),
+        po_number="4500012345",
+        po_date=date(2024, 3, 4),
+        invoice_type="CR",
+        currency="USD",
         parties=[Party("RI", "Acme Home Goods", "92", "ACME")],
         lines=[InvoiceLine("1", 2, "EA", Decimal("12.50"), "NT", {"BP": "B00EXAMPLE", "VN": "AC-100"})],
     )
@@ -188,16 +266,31 @@ def expected_810s() -> list[Invoice]:
 
 def expected_820() -> Remittance:
     return Remittance(
-        trace_number="EFT-000778812", payment_amount=Decimal("453.10"), payment_date=date(2024, 4, 15),
-        payment_method="ACH", handling_code="C", credit_debit="C", payment_format="CCP",
+        trace_number="EFT-000778812",
+        payment_amount=Decimal("453.10"),
+        payment_date=date(2024, 4, 15),
+        payment_method="ACH",
+        handling_code="C",
+        credit_debit="C",
+        payment_format="CCP",
         originating_account=BankAccount("01", "021000021", "DA", "123456789"),
         receiving_account=BankAccount("01", "071000013", "DA", "9876543210"),
-        originator_id="1123456789", currency="USD",
-        parties=[Party("PR", "Retailer Inc", "92", "RTL"),
-                 Party("PE", "Acme Home Goods", "92", "ACME", ["PO Box 4410"], "Dayton", "OH", "45401", "US")],
+        originator_id="1123456789",
+        currency="USD",
+        parties=[
+            Party("PR", "Retailer Inc", "92", "RTL"),
+            Party("PE", "Acme Home Goods", "92", "ACME", ["PO Box 4410"], "Dayton", "OH", "45401", "US"),
+        ],
         invoices=[
-            RemittedInvoice("INV-10077", Decimal("373.10"), Decimal("388.65"), Decimal("7.05"), "IV",
-                            date(2024, 3, 12), [Adjustment(Decimal("-8.50"), "06", "ZZ", "DM-5531")]),
+            RemittedInvoice(
+                "INV-10077",
+                Decimal("373.10"),
+                Decimal("388.65"),
+                Decimal("7.05"),
+                "IV",
+                date(2024, 3, 12),
+                [Adjustment(Decimal("-8.50"), "06", "ZZ", "DM-5531")],
+            ),
             RemittedInvoice("INV-10080", Decimal("120.00"), Decimal("120.00"), None, "IV", date(2024, 3, 20)),
             RemittedInvoice("CM-2001", Decimal("-25.00"), Decimal("-25.00"), None, "CM", date(2024, 3, 13)),
         ],
@@ -207,11 +300,16 @@ def expected_820() -> Remittance:
 
 def expected_997() -> FunctionalAck:
     return FunctionalAck(
-        functional_id_code="PO", group_control_number="905", status="P", included_count=2, received_count=2,
+        functional_id_code="PO",
+        group_control_number="905",
+        status="P",
+        included_count=2,
+        received_count=2,
         accepted_count=1,
-        sets=[SetAck("850", "0001", "A"),
-              SetAck("850", "0002", "R", ["5"],
-                     [SegmentNote("PO1", 14, "8", elements=[ElementNote(2, "6", None, "330", "2X4")])])],
+        sets=[
+            SetAck("850", "0001", "A"),
+            SetAck("850", "0002", "R", ["5"], [SegmentNote("PO1", 14, "8", elements=[ElementNote(2, "6", None, "330", "2X4")])]),
+        ],
     )
 
 
@@ -236,8 +334,7 @@ def test_856_golden_parses_the_sotpi_hierarchy():
     [shipment] = documents(golden("856_sotpi.edi"))
     assert shipment == expected_856()
     first_order = shipment.orders[0]
-    assert [c.sscc for c in first_order.all_cartons()] == [
-        "006141410000000012", "006141410000000029", "006141410000000036"]
+    assert [c.sscc for c in first_order.all_cartons()] == ["006141410000000012", "006141410000000029", "006141410000000036"]
     assert sum(item.quantity for item in first_order.all_items()) == 30
 
 
@@ -274,38 +371,59 @@ def test_party_lookup_by_entity_code():
 # --- the writer --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "sender", "receiver"), [
-    ("850_retailer_po.edi", RETAILER, VENDOR),
-    ("820_remittance.edi", RETAILER, VENDOR),
-    ("856_sotpi.edi", VENDOR, RETAILER),
-    ("810_invoice_and_credit.edi", VENDOR, RETAILER),
-    ("997_from_vendor.edi", VENDOR, RETAILER),
-])
+@pytest.mark.parametrize(
+    ("name", "sender", "receiver"),
+    [
+        ("850_retailer_po.edi", RETAILER, VENDOR),
+        ("820_remittance.edi", RETAILER, VENDOR),
+        ("856_sotpi.edi", VENDOR, RETAILER),
+        ("810_invoice_and_credit.edi", VENDOR, RETAILER),
+        ("997_from_vendor.edi", VENDOR, RETAILER),
+    ],
+)
 def test_writer_reproduces_the_hand_written_golden_file(name, sender, receiver):
     interchange = parse_interchange(golden(name))
     group = interchange.groups[0]
     text = write_interchange(
-        sender=sender, receiver=receiver, control_number=int(interchange.control_number),
+        sender=sender,
+        receiver=receiver,
+        control_number=int(interchange.control_number),
         groups=[DocumentGroup(int(group.control_number), [ts.document for ts in group.transaction_sets])],
         created_at=datetime.combine(group.date, group.time),
     )
     assert text == golden(name)
 
 
-@pytest.mark.parametrize("document", [
-    expected_850(), expected_855(), expected_856(), *expected_810s(), expected_820(), expected_997(),
-], ids=["850", "855", "856", "810", "810-credit", "820", "997"])
+@pytest.mark.parametrize(
+    "document",
+    [
+        expected_850(),
+        expected_855(),
+        expected_856(),
+        *expected_810s(),
+        expected_820(),
+        expected_997(),
+    ],
+    ids=["850", "855", "856", "810", "810-credit", "820", "997"],
+)
 def test_round_trip(document):
     assert round_trip(document) == document
 
 
 def test_round_trip_of_an_856_with_items_under_pallet_and_order_and_a_carton_tracking_number():
-    shipment = replace(expected_856(), purpose="05", shipment_time=time(9, 5, 30), orders=[ShipmentOrder(
-        po_number="PO-9",
-        pallets=[Pallet("106141410000000026", items=[widget(120)])],
-        cartons=[Carton("006141410000000050", [widget(3)], tracking_number="1Z999AA10123456784")],
-        items=[widget(1, "2")],
-    )])
+    shipment = replace(
+        expected_856(),
+        purpose="05",
+        shipment_time=time(9, 5, 30),
+        orders=[
+            ShipmentOrder(
+                po_number="PO-9",
+                pallets=[Pallet("106141410000000026", items=[widget(120)])],
+                cartons=[Carton("006141410000000050", [widget(3)], tracking_number="1Z999AA10123456784")],
+                items=[widget(1, "2")],
+            )
+        ],
+    )
     assert round_trip(shipment) == shipment
 
 
@@ -315,26 +433,43 @@ def test_round_trip_of_a_minimal_purchase_order():
 
 
 def test_round_trip_of_a_check_remittance_without_bank_accounts():
-    remittance = Remittance(trace_number="CHK-1001", payment_amount=Decimal("99.99"), payment_date=date(2024, 2, 1),
-                            payment_method="CHK", invoices=[RemittedInvoice("INV-1", Decimal("99.99"))])
-    text = write_document(remittance, sender=RETAILER, receiver=VENDOR, interchange_control_number=1,
-                          group_control_number=1, created_at=datetime(2024, 2, 1))
+    remittance = Remittance(
+        trace_number="CHK-1001",
+        payment_amount=Decimal("99.99"),
+        payment_date=date(2024, 2, 1),
+        payment_method="CHK",
+        invoices=[RemittedInvoice("INV-1", Decimal("99.99"))],
+    )
+    text = write_document(
+        remittance, sender=RETAILER, receiver=VENDOR, interchange_control_number=1, group_control_number=1, created_at=datetime(2024, 2, 1)
+    )
     assert "BPR*C*99.99*C*CHK************20240201~" in text
     assert round_trip(remittance) == remittance
 
 
-@pytest.mark.parametrize("delimiters", [
-    Delimiters("|", "^", "\n"),
-    Delimiters("^", ":", "'"),
-    Delimiters("\x1d", "\x1f", "\x1e"),
-], ids=["pipe-caret-newline", "caret-colon-quote", "control-characters"])
+@pytest.mark.parametrize(
+    "delimiters",
+    [
+        Delimiters("|", "^", "\n"),
+        Delimiters("^", ":", "'"),
+        Delimiters("\x1d", "\x1f", "\x1e"),
+    ],
+    ids=["pipe-caret-newline", "caret-colon-quote", "control-characters"],
+)
 def test_round_trip_with_non_default_delimiters(delimiters):
     shipment = expected_856()
     assert round_trip(shipment, delimiters=delimiters) == shipment
 
 
 def test_writer_output_without_line_breaks_is_one_line():
-    text = write_document(expected_850(), sender=RETAILER, receiver=VENDOR, interchange_control_number=1,
-                          group_control_number=1, created_at=datetime(2024, 3, 4), newline=False)
+    text = write_document(
+        expected_850(),
+        sender=RETAILER,
+        receiver=VENDOR,
+        interchange_control_number=1,
+        group_control_number=1,
+        created_at=datetime(2024, 3, 4),
+        newline=False,
+    )
     assert "\n" not in text
     assert documents(text) == [expected_850()]

@@ -12,7 +12,12 @@ def shipped_po(vendor, *, lines=1, quantity=100, received=None, cost="10.00", nu
     po = PurchaseOrderFactory(vendor=vendor, state=state, **fields)
     for sequence in range(1, lines + 1):
         PurchaseOrderLineFactory(
-            purchase_order=po, sequence=sequence, ordered_quantity=quantity, accepted_quantity=quantity, shipped_quantity=quantity,
-            received_quantity=quantity if received is None else received, net_cost=Decimal(cost),
+            purchase_order=po,
+            sequence=sequence,
+            ordered_quantity=quantity,
+            accepted_quantity=quantity,
+            shipped_quantity=quantity,
+            received_quantity=quantity if received is None else received,
+            net_cost=Decimal(cost),
         )
     return po

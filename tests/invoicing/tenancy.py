@@ -1,4 +1,5 @@
 """Invoicing objects of vendor A for the every-route tenancy walk (tests/vendor_portal/test_tenancy_walk.py)."""
+
 from invoicing.services.flips import invoice_from_purchase_order
 from tests.invoicing.factories import shipped_po
 from vendor_portal.services.audit import Actor
@@ -8,7 +9,9 @@ from vendor_portal.tenancy import Scope
 def build(world, vendor):
     po = shipped_po(vendor, quantity=10, number="ACMESECRETINV")
     world["invoice"] = invoice_from_purchase_order(
-        scope=Scope(vendor=vendor, roles=frozenset({"vendor_admin"})), po_number=po.number, number="ACME-SECRET-INV-1",
+        scope=Scope(vendor=vendor, roles=frozenset({"vendor_admin"})),
+        po_number=po.number,
+        number="ACME-SECRET-INV-1",
         actor=Actor(user=world["admin"]),
     )
 
@@ -20,8 +23,20 @@ def _invoice(world):
 URL_KWARGS: dict = {
     name: _invoice
     for name in (
-        "invoice_detail", "invoice_edit", "invoice_submit", "invoice_return_to_draft", "invoice_credit_note", "invoice_delete",
-        "invoice_decide", "invoice_pdf", "invoice-detail", "invoice-submit", "invoice-approve", "invoice-decision",
-        "invoice-credit-note", "invoice-document", "invoice-back-to-draft",
+        "invoice_detail",
+        "invoice_edit",
+        "invoice_submit",
+        "invoice_return_to_draft",
+        "invoice_credit_note",
+        "invoice_delete",
+        "invoice_decide",
+        "invoice_pdf",
+        "invoice-detail",
+        "invoice-submit",
+        "invoice-approve",
+        "invoice-decision",
+        "invoice-credit-note",
+        "invoice-document",
+        "invoice-back-to-draft",
     )
 }

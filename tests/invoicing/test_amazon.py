@@ -1,4 +1,5 @@
 """POST /vendor/payments/v1/invoices (Amazon's submitInvoices) and its transaction outcome."""
+
 import copy
 from decimal import Decimal
 
@@ -30,7 +31,9 @@ def money(amount):
 def amazon_invoice(po, *, invoice_id="AMZ-1", quantity=10, cost="10.00", total="119.50", **extra):
     line = po.lines.get(sequence=1)
     invoice = {
-        "invoiceType": "Invoice", "id": invoice_id, "date": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "invoiceType": "Invoice",
+        "id": invoice_id,
+        "date": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "remitToParty": {"partyId": "ACMEUS", "address": {"name": "Acme Home Goods", "addressLine1": "1 Main St", "countryCode": "US"}},
         "billToParty": {"partyId": "AMZNUS"},
         "paymentTerms": {"type": "Basic", "netDueDays": 30},
@@ -38,11 +41,17 @@ def amazon_invoice(po, *, invoice_id="AMZ-1", quantity=10, cost="10.00", total="
         "taxDetails": [{"taxType": "ST", "taxRate": "6", "taxAmount": money("6.00"), "taxableAmount": money("100.00")}],
         "chargeDetails": [{"type": "Freight", "description": "LTL", "chargeAmount": money("15.00")}],
         "allowanceDetails": [{"type": "Discount", "allowanceAmount": money("1.50")}],
-        "items": [{
-            "itemSequenceNumber": 1, "purchaseOrderNumber": po.number, "amazonProductIdentifier": line.asin,
-            "vendorProductIdentifier": line.vendor_sku, "invoicedQuantity": {"amount": quantity, "unitOfMeasure": "Eaches"},
-            "netCost": money(cost), "taxDetails": [{"taxType": "ST", "taxRate": "6", "taxAmount": money("6.00"), "taxableAmount": money("100.00")}],
-        }],
+        "items": [
+            {
+                "itemSequenceNumber": 1,
+                "purchaseOrderNumber": po.number,
+                "amazonProductIdentifier": line.asin,
+                "vendorProductIdentifier": line.vendor_sku,
+                "invoicedQuantity": {"amount": quantity, "unitOfMeasure": "Eaches"},
+                "netCost": money(cost),
+                "taxDetails": [{"taxType": "ST", "taxRate": "6", "taxAmount": money("6.00"), "taxableAmount": money("100.00")}],
+            }
+        ],
     }
     invoice.update(extra)
     return invoice
@@ -66,7 +75,11 @@ def test_submit_invoices_creates_and_submits_through_the_services(amazon, vendor
     invoice = Invoice.objects.get(number="AMZ-1")
     assert invoice.state == InvoiceState.SUBMITTED and invoice.grand_total == Decimal("119.50")
     assert (invoice.items_subtotal, invoice.charges_total, invoice.allowances_total, invoice.tax_total) == (
-        Decimal("100.00"), Decimal("15.00"), Decimal("1.50"), Decimal("6.00"))
+        Decimal("100.00"),
+        Decimal("15.00"),
+        Decimal("1.50"),
+        Decimal("6.00"),
+    )
     assert invoice.payment_terms == "net30" and invoice.remit_to_party_id == "ACMEUS"
     assert po.lines.get().invoiced_quantity == 10
 
@@ -130,11 +143,21 @@ def test_credit_note_against_an_earlier_invoice(amazon, vendor, django_capture_o
     assert submit(amazon, {"invoices": [amazon_invoice(po)]}, django_capture_on_commit_callbacks)["status"] == "Success"
     line = po.lines.get()
     credit = {
-        "invoiceType": "CreditNote", "id": "AMZ-CN-1", "date": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "remitToParty": {"partyId": "ACMEUS"}, "invoiceTotal": money("20.00"),
-        "items": [{"itemSequenceNumber": 1, "purchaseOrderNumber": po.number, "vendorProductIdentifier": line.vendor_sku,
-                   "invoicedQuantity": {"amount": 2, "unitOfMeasure": "Eaches"}, "netCost": money("10.00"),
-                   "creditNoteDetails": {"referenceInvoiceNumber": "AMZ-1", "rmaId": "RMA-5"}}],
+        "invoiceType": "CreditNote",
+        "id": "AMZ-CN-1",
+        "date": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "remitToParty": {"partyId": "ACMEUS"},
+        "invoiceTotal": money("20.00"),
+        "items": [
+            {
+                "itemSequenceNumber": 1,
+                "purchaseOrderNumber": po.number,
+                "vendorProductIdentifier": line.vendor_sku,
+                "invoicedQuantity": {"amount": 2, "unitOfMeasure": "Eaches"},
+                "netCost": money("10.00"),
+                "creditNoteDetails": {"referenceInvoiceNumber": "AMZ-1", "rmaId": "RMA-5"},
+            }
+        ],
     }
     too_much = copy.deepcopy(credit)
     too_much.update(id="AMZ-CN-2", invoiceTotal=money("110.00"))

@@ -17,8 +17,10 @@ pytestmark = pytest.mark.django_db
 
 def draft_body(po, number="API-1", quantity=10, cost="10.00", **extra):
     return {
-        "number": number, "invoice_date": timezone.localdate().isoformat(),
-        "lines": [{"purchase_order_number": po.number, "po_line_sequence": 1, "quantity": quantity, "unit_cost": cost}], **extra,
+        "number": number,
+        "invoice_date": timezone.localdate().isoformat(),
+        "lines": [{"purchase_order_number": po.number, "po_line_sequence": 1, "quantity": quantity, "unit_cost": cost}],
+        **extra,
     }
 
 
@@ -86,7 +88,9 @@ def test_submit_refusal_lists_each_problem_with_its_field(token_client, vendor):
 def test_patch_changes_a_draft(token_client, vendor):
     po = shipped_po(vendor)
     invoice_id = token_client.post("/api/v1/invoices/", draft_body(po), format="json").json()["id"]
-    response = token_client.patch(f"/api/v1/invoices/{invoice_id}/", {"charges": [{"kind": "charge", "charge_type": "Freight", "amount": "12.50"}]}, format="json")
+    response = token_client.patch(
+        f"/api/v1/invoices/{invoice_id}/", {"charges": [{"kind": "charge", "charge_type": "Freight", "amount": "12.50"}]}, format="json"
+    )
     assert response.status_code == 200 and response.json()["grand_total"] == "112.50"
 
 
@@ -117,8 +121,12 @@ def test_other_vendors_invoice_is_404(vendor, other_vendor, token_client):
     _, raw = api_token(other_vendor, name="GLOBEX ERP")
     intruder = APIClient()
     intruder.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    for method, url in (("get", f"/api/v1/invoices/{invoice_id}/"), ("patch", f"/api/v1/invoices/{invoice_id}/"),
-                        ("post", f"/api/v1/invoices/{invoice_id}/submit"), ("get", f"/api/v1/invoices/{invoice_id}/document")):
+    for method, url in (
+        ("get", f"/api/v1/invoices/{invoice_id}/"),
+        ("patch", f"/api/v1/invoices/{invoice_id}/"),
+        ("post", f"/api/v1/invoices/{invoice_id}/submit"),
+        ("get", f"/api/v1/invoices/{invoice_id}/document"),
+    ):
         assert getattr(intruder, method)(url, {}, format="json").status_code == 404
     assert intruder.post("/api/v1/invoices/preflight", {"invoice_id": invoice_id}, format="json").status_code == 404
     assert intruder.get("/api/v1/invoices/").json()["results"] == []
@@ -196,7 +204,9 @@ def test_credit_note_through_the_api(token_client, vendor):
     invoice = token_client.post("/api/v1/invoices/", draft_body(po), format="json").json()
     token_client.post(f"/api/v1/invoices/{invoice['id']}/submit", format="json")
     line_id = invoice["lines"][0]["id"]
-    credit = token_client.post(f"/api/v1/invoices/{invoice['id']}/credit-notes", {"reason": "return", "lines": [{"credited_line": line_id, "quantity": 2}]}, format="json")
+    credit = token_client.post(
+        f"/api/v1/invoices/{invoice['id']}/credit-notes", {"reason": "return", "lines": [{"credited_line": line_id, "quantity": 2}]}, format="json"
+    )
     assert credit.status_code == 201 and credit.json()["invoice_type"] == "CreditNote" and credit.json()["grand_total"] == "20.00"
     assert credit.json()["reference_invoice_number"] == "API-1"
 
@@ -206,8 +216,14 @@ def test_schema_documents_the_invoice_endpoints(client, vendor_user):
     response = client.get("/api/schema/?format=json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    assert {"/api/v1/invoices/", "/api/v1/invoices/preflight", "/api/v1/invoices/{id}/submit", "/api/v1/invoices/{id}/approve",
-            "/api/v1/invoices/from-purchase-order", "/api/v1/invoices/{id}/document"} <= set(paths)
+    assert {
+        "/api/v1/invoices/",
+        "/api/v1/invoices/preflight",
+        "/api/v1/invoices/{id}/submit",
+        "/api/v1/invoices/{id}/approve",
+        "/api/v1/invoices/from-purchase-order",
+        "/api/v1/invoices/{id}/document",
+    } <= set(paths)
     assert paths["/api/v1/invoices/preflight"]["post"]["requestBody"]["content"]["application/json"]["examples"]
 
 

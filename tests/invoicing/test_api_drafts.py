@@ -1,4 +1,5 @@
 """The invoice screens' draft actions through the API: delete a draft, back to draft after a turned-down approval."""
+
 from decimal import Decimal
 
 import pytest

@@ -1,4 +1,5 @@
 """Inputs found by schemathesis that once made the invoice API answer 500."""
+
 import pytest
 
 from invoicing.models import Invoice

@@ -1,4 +1,5 @@
 """Vendor finance flips a PO, sees the pre-flight claims appear (htmx) and submits, in a real browser."""
+
 import pytest
 
 from invoicing.models import Invoice, InvoiceState

@@ -31,11 +31,16 @@ def finance(vendor):
 def rich_invoice(vendor, user, lines=12):
     po = shipped_po(vendor, lines=lines, quantity=24, cost="7.25")
     data = {
-        "number": "PDF-2026-001", "invoice_date": timezone.localdate().isoformat(),
-        "lines": [{"purchase_order_number": po.number, "po_line_sequence": n, "quantity": 24, "tax_type": "ST", "tax_rate": "6.25"}
-                  for n in range(1, lines + 1)],
-        "charges": [{"kind": "charge", "charge_type": "Freight", "description": "LTL to ABE2", "amount": "85.00"},
-                    {"kind": "allowance", "charge_type": "Discount", "description": "Early order", "amount": "10.00"}],
+        "number": "PDF-2026-001",
+        "invoice_date": timezone.localdate().isoformat(),
+        "lines": [
+            {"purchase_order_number": po.number, "po_line_sequence": n, "quantity": 24, "tax_type": "ST", "tax_rate": "6.25"}
+            for n in range(1, lines + 1)
+        ],
+        "charges": [
+            {"kind": "charge", "charge_type": "Freight", "description": "LTL to ABE2", "amount": "85.00"},
+            {"kind": "allowance", "charge_type": "Discount", "description": "Early order", "amount": "10.00"},
+        ],
     }
     return invoice_create(scope=scope_for_user(user), data=invoice_input(data), actor=Actor(user=user))
 
@@ -86,8 +91,14 @@ def test_credit_note_pdf_names_the_credited_invoice(vendor, finance):
     invoice = rich_invoice(vendor, finance, lines=1)
     scope, actor = scope_for_user(finance), Actor(user=finance)
     invoice_submit(scope=scope, invoice_id=invoice.pk, actor=actor)
-    credit = credit_note_create(scope=scope, reference_invoice_id=invoice.pk, actor=actor, reason="return", reference="RMA-77",
-                                lines=credit_lines([{"credited_line": invoice.lines.get().pk, "quantity": 2}]))
+    credit = credit_note_create(
+        scope=scope,
+        reference_invoice_id=invoice.pk,
+        actor=actor,
+        reason="return",
+        reference="RMA-77",
+        lines=credit_lines([{"credited_line": invoice.lines.get().pk, "quantity": 2}]),
+    )
     stored = invoice_document(scope=scope, invoice_id=credit.pk, actor=actor)
     assert pdfa_validate(stored.file.path) == []
     text = pdf_text(stored.file.path)

@@ -18,8 +18,11 @@ def test_a_us_only_member_cannot_invoice_a_german_po_nor_see_its_invoices(vendor
     de_po = shipped_po(vendor, marketplace=marketplace("DE"))
     us_only = vendor_user(vendor, Role.VENDOR_FINANCE, username="us-finance", marketplaces=[marketplace("US")])
     everywhere = vendor_user(vendor, Role.VENDOR_FINANCE, username="all-finance")
-    data = {"number": "DE-1", "invoice_date": timezone.localdate().isoformat(),
-            "lines": [{"purchase_order_number": de_po.number, "po_line_sequence": 1, "quantity": 1}]}
+    data = {
+        "number": "DE-1",
+        "invoice_date": timezone.localdate().isoformat(),
+        "lines": [{"purchase_order_number": de_po.number, "po_line_sequence": 1, "quantity": 1}],
+    }
     with pytest.raises(DomainValidationError):
         invoice_create(scope=scope_for_user(us_only), data=invoice_input(data), actor=Actor(user=us_only))  # the PO does not resolve
     invoice = invoice_create(scope=scope_for_user(everywhere), data=invoice_input(data), actor=Actor(user=everywhere))

@@ -126,8 +126,12 @@ def test_missing_po_number_on_an_invoice_line_is_refused(vendor, scope, actor):
     from tests.factories import marketplace
 
     marketplace("US")
-    data = {"number": "INV-9", "marketplace": "US", "invoice_date": timezone.localdate().isoformat(),
-            "lines": [{"quantity": 1, "unit_cost": "5.00", "vendor_sku": "SKU"}]}
+    data = {
+        "number": "INV-9",
+        "marketplace": "US",
+        "invoice_date": timezone.localdate().isoformat(),
+        "lines": [{"quantity": 1, "unit_cost": "5.00", "vendor_sku": "SKU"}],
+    }
     invoice = invoice_create(scope=scope, data=invoice_input(data), actor=actor)
     assert ("lines[0].purchase_order_number", "required") in submit_refused(scope, actor, invoice)
 
@@ -169,11 +173,18 @@ def test_charges_allowances_and_tax_add_up(vendor, scope, actor):
     po = shipped_po(vendor)
     data = payload(po, quantity=10)
     data["lines"][0].update(tax_type="ST", tax_rate="6")
-    data["charges"] = [{"kind": "charge", "charge_type": "Freight", "amount": "20.00"},
-                       {"kind": "allowance", "charge_type": "Discount", "amount": "5.00"}]
+    data["charges"] = [
+        {"kind": "charge", "charge_type": "Freight", "amount": "20.00"},
+        {"kind": "allowance", "charge_type": "Discount", "amount": "5.00"},
+    ]
     invoice = invoice_create(scope=scope, data=invoice_input(data), actor=actor)
     assert (invoice.items_subtotal, invoice.charges_total, invoice.allowances_total, invoice.tax_total, invoice.grand_total) == (
-        Decimal("100.00"), Decimal("20.00"), Decimal("5.00"), Decimal("6.00"), Decimal("121.00"))
+        Decimal("100.00"),
+        Decimal("20.00"),
+        Decimal("5.00"),
+        Decimal("6.00"),
+        Decimal("121.00"),
+    )
     invoice_submit(scope=scope, invoice_id=invoice.pk, actor=actor)
     assert Invoice.objects.get(pk=invoice.pk).state == InvoiceState.SUBMITTED
 
@@ -211,7 +222,9 @@ def test_credit_note_details_only_on_a_credit_note(vendor, scope, actor):
     po = shipped_po(vendor)
     first = invoice_create(scope=scope, data=invoice_input(payload(po, number="A-1")), actor=actor)
     with pytest.raises(DomainValidationError) as excinfo:
-        invoice_create(scope=scope, data=invoice_input(payload(po, number="A-2", reference_invoice_number="A-1", credit_reason="return")), actor=actor)
+        invoice_create(
+            scope=scope, data=invoice_input(payload(po, number="A-2", reference_invoice_number="A-1", credit_reason="return")), actor=actor
+        )
     assert ("reference_invoice_number", "credit_details_on_invoice") in errors_of(excinfo)
     assert list(Invoice.objects.values_list("number", flat=True)) == [first.number]
 
@@ -231,11 +244,18 @@ def test_preflight_shows_price_and_shortage_claims(vendor, scope, actor):
     result = invoice_preflight(scope=scope, invoice=invoice)
     line = result["lines"][0]
     assert (line["po_cost"], line["invoiced_cost"], line["received_quantity"], line["invoiced_quantity"]) == (
-        Decimal("10.00"), Decimal("10.50"), 96, 100)
+        Decimal("10.00"),
+        Decimal("10.50"),
+        96,
+        100,
+    )
     assert line["price_claim"] == Decimal("50.00")  # 0.50 x 100
     assert line["shortage_claim"] == Decimal("42.00")  # 4 x 10.50
     assert (result["price_claim_total"], result["shortage_claim_total"], result["claims_total"]) == (
-        Decimal("50.00"), Decimal("42.00"), Decimal("92.00"))
+        Decimal("50.00"),
+        Decimal("42.00"),
+        Decimal("92.00"),
+    )
     assert result["expected_payment"] == Decimal("958.00")
     assert result["errors"] == []
     assert len(line["warnings"]) == 2
@@ -418,8 +438,9 @@ def submitted_invoice(vendor, scope, actor, quantity=10):
 def test_credit_note_against_a_submitted_invoice(vendor, scope, actor):
     original = submitted_invoice(vendor, scope, actor)
     line = original.lines.get()
-    credit = credit_note_create(scope=scope, reference_invoice_id=original.pk, actor=actor, reason="return",
-                                lines=credit_lines([{"credited_line": line.pk, "quantity": 4}]))
+    credit = credit_note_create(
+        scope=scope, reference_invoice_id=original.pk, actor=actor, reason="return", lines=credit_lines([{"credited_line": line.pk, "quantity": 4}])
+    )
     assert credit.invoice_type == InvoiceType.CREDIT_NOTE and credit.reference_invoice == original
     assert credit.grand_total == Decimal("40.00")
     invoice_submit(scope=scope, invoice_id=credit.pk, actor=actor)
@@ -429,9 +450,13 @@ def test_credit_note_against_a_submitted_invoice(vendor, scope, actor):
 def test_credit_cannot_exceed_the_original_quantity_across_credit_notes(vendor, scope, actor):
     original = submitted_invoice(vendor, scope, actor)
     line = original.lines.get()
-    first = credit_note_create(scope=scope, reference_invoice_id=original.pk, actor=actor, lines=credit_lines([{"credited_line": line.pk, "quantity": 6}]))
+    first = credit_note_create(
+        scope=scope, reference_invoice_id=original.pk, actor=actor, lines=credit_lines([{"credited_line": line.pk, "quantity": 6}])
+    )
     invoice_submit(scope=scope, invoice_id=first.pk, actor=actor)
-    second = credit_note_create(scope=scope, reference_invoice_id=original.pk, actor=actor, lines=credit_lines([{"credited_line": line.pk, "quantity": 5}]))
+    second = credit_note_create(
+        scope=scope, reference_invoice_id=original.pk, actor=actor, lines=credit_lines([{"credited_line": line.pk, "quantity": 5}])
+    )
     errors = submit_refused(scope, actor, second)
     assert ("lines[0].quantity", "over_credited") in errors and ("grand_total", "over_credited") in errors
 
@@ -439,8 +464,12 @@ def test_credit_cannot_exceed_the_original_quantity_across_credit_notes(vendor, 
 def test_credit_cannot_exceed_the_original_cost(vendor, scope, actor):
     original = submitted_invoice(vendor, scope, actor)
     line = original.lines.get()
-    credit = credit_note_create(scope=scope, reference_invoice_id=original.pk, actor=actor,
-                                lines=credit_lines([{"credited_line": line.pk, "quantity": 1, "unit_cost": "12.00"}]))
+    credit = credit_note_create(
+        scope=scope,
+        reference_invoice_id=original.pk,
+        actor=actor,
+        lines=credit_lines([{"credited_line": line.pk, "quantity": 1, "unit_cost": "12.00"}]),
+    )
     assert ("lines[0].unit_cost", "over_credited") in submit_refused(scope, actor, credit)
 
 
@@ -455,10 +484,17 @@ def test_credit_note_needs_a_sent_invoice(vendor, scope, actor):
 def test_edit_draft_replaces_lines_and_recomputes_totals(vendor, scope, actor):
     po = shipped_po(vendor, quantity=100)
     invoice = invoice_from_purchase_order(scope=scope, po_number=po.number, actor=actor)
-    invoice_update(scope=scope, invoice_id=invoice.pk, actor=actor, data=invoice_input({
-        "lines": [{"purchase_order_number": po.number, "po_line_sequence": 1, "quantity": 40}],
-        "charges": [{"kind": "charge", "charge_type": "Freight", "amount": "15.00"}],
-    }))
+    invoice_update(
+        scope=scope,
+        invoice_id=invoice.pk,
+        actor=actor,
+        data=invoice_input(
+            {
+                "lines": [{"purchase_order_number": po.number, "po_line_sequence": 1, "quantity": 40}],
+                "charges": [{"kind": "charge", "charge_type": "Freight", "amount": "15.00"}],
+            }
+        ),
+    )
     invoice.refresh_from_db()
     assert invoice.lines.get().quantity == 40 and invoice.grand_total == Decimal("415.00")
     event = AuditEvent.objects.for_object(invoice).filter(action="invoice.update").get()
@@ -469,7 +505,9 @@ def test_bad_edit_saves_nothing(vendor, scope, actor):
     po = shipped_po(vendor, quantity=100)
     invoice = invoice_from_purchase_order(scope=scope, po_number=po.number, actor=actor)
     with pytest.raises(DomainValidationError) as excinfo:
-        invoice_update(scope=scope, invoice_id=invoice.pk, actor=actor, data=invoice_input({"lines": [{"purchase_order_number": po.number, "quantity": "x"}]}))
+        invoice_update(
+            scope=scope, invoice_id=invoice.pk, actor=actor, data=invoice_input({"lines": [{"purchase_order_number": po.number, "quantity": "x"}]})
+        )
     assert ("lines[0].quantity", "invalid") in errors_of(excinfo)
     assert InvoiceLine.objects.get(invoice=invoice).quantity == 100
 

@@ -19,9 +19,17 @@ pytestmark = pytest.mark.django_db
 def test_submission_queues_the_pdf_and_the_task_is_idempotent(vendor, django_capture_on_commit_callbacks):
     user = vendor_user(vendor, Role.VENDOR_FINANCE, username="acme-finance")
     po = shipped_po(vendor, quantity=4)
-    invoice = invoice_create(scope=scope_for_user(user), actor=Actor(user=user), data=invoice_input({
-        "number": "TASK-1", "invoice_date": timezone.localdate().isoformat(),
-        "lines": [{"purchase_order_number": po.number, "po_line_sequence": 1, "quantity": 4}]}))
+    invoice = invoice_create(
+        scope=scope_for_user(user),
+        actor=Actor(user=user),
+        data=invoice_input(
+            {
+                "number": "TASK-1",
+                "invoice_date": timezone.localdate().isoformat(),
+                "lines": [{"purchase_order_number": po.number, "po_line_sequence": 1, "quantity": 4}],
+            }
+        ),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         invoice_submit(scope=scope_for_user(user), invoice_id=invoice.pk, actor=Actor(user=user))
     document = Document.objects.get(kind="invoice")

@@ -32,8 +32,11 @@ def signed_in(client, finance):
 
 def make_invoice(vendor, user, **data):
     po = shipped_po(vendor, quantity=100, received=96)
-    base = {"number": "SCREEN-1", "invoice_date": timezone.localdate().isoformat(),
-            "lines": [{"purchase_order_number": po.number, "po_line_sequence": 1, "quantity": 100, "unit_cost": "10.50"}]}
+    base = {
+        "number": "SCREEN-1",
+        "invoice_date": timezone.localdate().isoformat(),
+        "lines": [{"purchase_order_number": po.number, "po_line_sequence": 1, "quantity": 100, "unit_cost": "10.50"}],
+    }
     base.update(data)
     return invoice_create(scope=scope_for_user(user), data=invoice_input(base), actor=Actor(user=user))
 
@@ -50,8 +53,11 @@ def test_list_shows_invoices_with_state_badges_and_filters(signed_in, vendor, fi
 def test_list_query_count_does_not_grow(signed_in, vendor, finance, django_assert_max_num_queries):
     po = shipped_po(vendor, quantity=1000)
     for n in range(15):
-        invoice_create(scope=scope_for_user(finance), actor=Actor(user=finance), data=invoice_input({
-            "number": f"Q-{n}", "lines": [{"purchase_order_number": po.number, "po_line_sequence": 1, "quantity": 1}]}))
+        invoice_create(
+            scope=scope_for_user(finance),
+            actor=Actor(user=finance),
+            data=invoice_input({"number": f"Q-{n}", "lines": [{"purchase_order_number": po.number, "po_line_sequence": 1, "quantity": 1}]}),
+        )
     with django_assert_max_num_queries(12):
         assert signed_in.get("/invoices/").status_code == 200
 
@@ -90,11 +96,24 @@ def test_edit_shows_errors_next_to_the_line(signed_in, vendor, finance):
     invoice = make_invoice(vendor, finance)
     form = signed_in.get(f"/invoices/{invoice.pk}/edit/").context
     data = {
-        "h-number": "SCREEN-1", "h-invoice_date": timezone.localdate().isoformat(), "h-payment_terms": "net60", "h-derive_taxes": "on",
-        "lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "1", "lines-0-sequence": "1", "lines-0-purchase_order_number": "NOPE1234",
-        "lines-0-vendor_sku": "X", "lines-0-quantity": "5", "lines-0-unit_cost": "10.00",
-        "lines-1-sequence": "", "lines-1-quantity": "", "lines-1-unit_cost": "",
-        "charges-TOTAL_FORMS": "1", "charges-INITIAL_FORMS": "0", "taxes-TOTAL_FORMS": "1", "taxes-INITIAL_FORMS": "0",
+        "h-number": "SCREEN-1",
+        "h-invoice_date": timezone.localdate().isoformat(),
+        "h-payment_terms": "net60",
+        "h-derive_taxes": "on",
+        "lines-TOTAL_FORMS": "2",
+        "lines-INITIAL_FORMS": "1",
+        "lines-0-sequence": "1",
+        "lines-0-purchase_order_number": "NOPE1234",
+        "lines-0-vendor_sku": "X",
+        "lines-0-quantity": "5",
+        "lines-0-unit_cost": "10.00",
+        "lines-1-sequence": "",
+        "lines-1-quantity": "",
+        "lines-1-unit_cost": "",
+        "charges-TOTAL_FORMS": "1",
+        "charges-INITIAL_FORMS": "0",
+        "taxes-TOTAL_FORMS": "1",
+        "taxes-INITIAL_FORMS": "0",
         "preflight": "1",
     }
     assert form is not None
@@ -109,11 +128,25 @@ def test_edit_saves_the_draft(signed_in, vendor, finance):
     invoice = make_invoice(vendor, finance)
     po_number = invoice.lines.get().purchase_order_number
     data = {
-        "h-number": "SCREEN-1", "h-invoice_date": timezone.localdate().isoformat(), "h-payment_terms": "net30", "h-derive_taxes": "on",
-        "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "1", "lines-0-sequence": "1", "lines-0-purchase_order_number": po_number,
-        "lines-0-po_line_sequence": "1", "lines-0-quantity": "96", "lines-0-unit_cost": "10.00",
-        "charges-TOTAL_FORMS": "1", "charges-INITIAL_FORMS": "0", "charges-0-kind": "charge", "charges-0-charge_type": "Freight", "charges-0-amount": "30.00",
-        "taxes-TOTAL_FORMS": "0", "taxes-INITIAL_FORMS": "0", "save": "1",
+        "h-number": "SCREEN-1",
+        "h-invoice_date": timezone.localdate().isoformat(),
+        "h-payment_terms": "net30",
+        "h-derive_taxes": "on",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "1",
+        "lines-0-sequence": "1",
+        "lines-0-purchase_order_number": po_number,
+        "lines-0-po_line_sequence": "1",
+        "lines-0-quantity": "96",
+        "lines-0-unit_cost": "10.00",
+        "charges-TOTAL_FORMS": "1",
+        "charges-INITIAL_FORMS": "0",
+        "charges-0-kind": "charge",
+        "charges-0-charge_type": "Freight",
+        "charges-0-amount": "30.00",
+        "taxes-TOTAL_FORMS": "0",
+        "taxes-INITIAL_FORMS": "0",
+        "save": "1",
     }
     response = signed_in.post(f"/invoices/{invoice.pk}/edit/", data)
     assert response.status_code == 302
@@ -214,11 +247,25 @@ def test_htmx_preflight_returns_the_panel_with_form_errors(signed_in, vendor, fi
     invoice = make_invoice(vendor, finance)
     po_number = invoice.lines.get().purchase_order_number
     data = {
-        "h-number": "SCREEN-1", "h-invoice_date": timezone.localdate().isoformat(), "h-payment_terms": "net60", "h-derive_taxes": "on",
-        "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "1", "lines-0-sequence": "1", "lines-0-purchase_order_number": po_number,
-        "lines-0-po_line_sequence": "1", "lines-0-quantity": "-3", "lines-0-unit_cost": "10.00",
-        "charges-TOTAL_FORMS": "1", "charges-INITIAL_FORMS": "0", "charges-0-kind": "", "charges-0-charge_type": "",
-        "taxes-TOTAL_FORMS": "1", "taxes-INITIAL_FORMS": "0", "taxes-0-tax_type": "", "preflight": "1",
+        "h-number": "SCREEN-1",
+        "h-invoice_date": timezone.localdate().isoformat(),
+        "h-payment_terms": "net60",
+        "h-derive_taxes": "on",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "1",
+        "lines-0-sequence": "1",
+        "lines-0-purchase_order_number": po_number,
+        "lines-0-po_line_sequence": "1",
+        "lines-0-quantity": "-3",
+        "lines-0-unit_cost": "10.00",
+        "charges-TOTAL_FORMS": "1",
+        "charges-INITIAL_FORMS": "0",
+        "charges-0-kind": "",
+        "charges-0-charge_type": "",
+        "taxes-TOTAL_FORMS": "1",
+        "taxes-INITIAL_FORMS": "0",
+        "taxes-0-tax_type": "",
+        "preflight": "1",
     }
     response = signed_in.post(f"/invoices/{invoice.pk}/edit/", data, HTTP_HX_REQUEST="true")
     html = response.content.decode()

@@ -1,5 +1,6 @@
 """Arrangements for the planning tests. Forecasts and promotions are made through the services (they audit
 themselves), as a retailer buyer would."""
+
 import datetime
 from decimal import Decimal
 
@@ -31,10 +32,17 @@ def rows_for(product, mp_code="US", weeks=26, *, start=None, mean=100, step=0) -
     rows = []
     for offset in range(weeks):
         value = Decimal(mean + step * offset)
-        rows.append(ForecastRow(
-            vendor_sku=product.vendor_sku, marketplace=mp.code, week_start=first + datetime.timedelta(weeks=offset),
-            mean=value, p70=value + 10, p80=value + 20, p90=value + 35,
-        ))
+        rows.append(
+            ForecastRow(
+                vendor_sku=product.vendor_sku,
+                marketplace=mp.code,
+                week_start=first + datetime.timedelta(weeks=offset),
+                mean=value,
+                p70=value + 10,
+                p80=value + 20,
+                p90=value + 35,
+            )
+        )
     return rows
 
 
@@ -46,10 +54,16 @@ def promotion_input(vendor, products, *, mp_code="US", name="Holiday deal", days
     mp = marketplace(mp_code)
     start = marketplace_today(mp) + datetime.timedelta(days=days)
     return PromotionInput(
-        vendor=vendor, marketplace=mp, name=name, promotion_type="best_deal", start_date=start,
+        vendor=vendor,
+        marketplace=mp,
+        name=name,
+        promotion_type="best_deal",
+        start_date=start,
         end_date=start + datetime.timedelta(days=length - 1),
         lines=[
-            PromotionLineInput(vendor_sku=product.vendor_sku, promotional_price=Decimal(price), expected_units=expected, vendor_funding_per_unit=Decimal(funding))
+            PromotionLineInput(
+                vendor_sku=product.vendor_sku, promotional_price=Decimal(price), expected_units=expected, vendor_funding_per_unit=Decimal(funding)
+            )
             for product in products
         ],
     )

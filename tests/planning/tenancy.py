@@ -1,4 +1,5 @@
 """Planning objects of vendor A for the every-route tenancy walk (tests/vendor_portal/test_tenancy_walk.py)."""
+
 from tests.planning.factories import publish, rows_for, shared_promotion
 
 
@@ -17,8 +18,17 @@ URL_KWARGS: dict = {
     **{
         name: _promotion
         for name in (
-            "promotion_detail", "promotion_edit", "promotion_share", "promotion_cancel", "promotion_reopen", "promotion_confirm",
-            "promotion_decline", "promotion-detail", "promotion-share", "promotion-cancel", "promotion-confirmation",
+            "promotion_detail",
+            "promotion_edit",
+            "promotion_share",
+            "promotion_cancel",
+            "promotion_reopen",
+            "promotion_confirm",
+            "promotion_decline",
+            "promotion-detail",
+            "promotion-share",
+            "promotion-cancel",
+            "promotion-confirmation",
         )
     },
 }

@@ -1,4 +1,5 @@
 """/api/v1/forecasts/ and /api/v1/promotions/: for people and tokens."""
+
 import datetime
 from unittest import mock
 
@@ -40,8 +41,15 @@ def publish_body(product, weeks=3, mp="US", **changes) -> dict:
     return {
         "vendor": "ACME",
         "forecasts": [
-            {"vendor_sku": product.vendor_sku, "marketplace": mp, "week_start": (first + datetime.timedelta(weeks=n)).isoformat(),
-             "mean": "100.5", "p70": "110", "p80": "120", "p90": "140"}
+            {
+                "vendor_sku": product.vendor_sku,
+                "marketplace": mp,
+                "week_start": (first + datetime.timedelta(weeks=n)).isoformat(),
+                "mean": "100.5",
+                "p70": "110",
+                "p80": "120",
+                "p90": "140",
+            }
             for n in range(weeks)
         ],
         **changes,
@@ -73,7 +81,14 @@ def test_forecast_list_filters_orders_and_pages(vendor):
     assert {row["vendor_sku"] for row in client.get(FORECASTS, {"asin": kettle.asin}).json()["results"]} == {kettle.vendor_sku}
     assert len(client.get(FORECASTS, {"sku": lamp.vendor_sku.lower()}).json()["results"]) == 10
     first = current_week_start(marketplace("US"))
-    ranged = client.get(FORECASTS, {"marketplace": "US", "week_from": (first + datetime.timedelta(weeks=1)).isoformat(), "week_to": (first + datetime.timedelta(weeks=2)).isoformat()})
+    ranged = client.get(
+        FORECASTS,
+        {
+            "marketplace": "US",
+            "week_from": (first + datetime.timedelta(weeks=1)).isoformat(),
+            "week_to": (first + datetime.timedelta(weeks=2)).isoformat(),
+        },
+    )
     assert len(ranged.json()["results"]) == 4
     newest = client.get(FORECASTS, {"ordering": "-week_start", "page_size": 4}).json()
     assert len(newest["results"]) == 4 and newest["results"][0]["week_start"] == (first + datetime.timedelta(weeks=4)).isoformat()
@@ -144,10 +159,16 @@ def test_a_token_without_the_planning_scope_is_refused(vendor):
 def create_body(products, **changes) -> dict:
     start = marketplace_today(marketplace("US")) + datetime.timedelta(days=10)
     body = {
-        "vendor": "ACME", "marketplace": "US", "name": "Prime week", "promotion_type": "lightning_deal",
-        "start_date": start.isoformat(), "end_date": start.isoformat(),
-        "lines": [{"vendor_sku": products[0].vendor_sku, "promotional_price": "19.99", "expected_units": 500, "vendor_funding_per_unit": "2.00"},
-                  {"asin": products[1].asin, "promotional_price": "5.00", "expected_units": 50}],
+        "vendor": "ACME",
+        "marketplace": "US",
+        "name": "Prime week",
+        "promotion_type": "lightning_deal",
+        "start_date": start.isoformat(),
+        "end_date": start.isoformat(),
+        "lines": [
+            {"vendor_sku": products[0].vendor_sku, "promotional_price": "19.99", "expected_units": 500, "vendor_funding_per_unit": "2.00"},
+            {"asin": products[1].asin, "promotional_price": "5.00", "expected_units": 50},
+        ],
     }
     body.update(changes)
     return body
@@ -163,7 +184,11 @@ def test_buyer_drafts_changes_shares_and_cancels_through_the_api(buyer_client, v
     replay = buyer_client.post(PROMOTIONS, create_body(products), format="json", HTTP_IDEMPOTENCY_KEY="promo-1")
     assert replay.json()["id"] == body["id"] and Promotion.objects.count() == 1
     url = f"{PROMOTIONS}{body['id']}/"
-    changed = buyer_client.patch(url, {"name": "Prime day", "lines": [{"vendor_sku": products[2].vendor_sku, "promotional_price": "9.00", "expected_units": 10}]}, format="json")
+    changed = buyer_client.patch(
+        url,
+        {"name": "Prime day", "lines": [{"vendor_sku": products[2].vendor_sku, "promotional_price": "9.00", "expected_units": 10}]},
+        format="json",
+    )
     assert changed.status_code == 200 and changed.json()["name"] == "Prime day" and len(changed.json()["lines"]) == 1
     shared = buyer_client.post(f"{url}share", format="json")
     assert shared.status_code == 200 and shared.json()["state"] == "shared" and shared.json()["awaiting_vendor"]
@@ -175,8 +200,11 @@ def test_buyer_drafts_changes_shares_and_cancels_through_the_api(buyer_client, v
 
 def test_create_errors_are_structured(buyer_client, vendor):
     products = [ProductFactory(vendor=vendor) for _ in range(2)]
-    response = buyer_client.post(PROMOTIONS, create_body(products, end_date="2000-01-01", lines=[
-        {"vendor_sku": "NOPE", "promotional_price": "1.00", "expected_units": 1}]), format="json")
+    response = buyer_client.post(
+        PROMOTIONS,
+        create_body(products, end_date="2000-01-01", lines=[{"vendor_sku": "NOPE", "promotional_price": "1.00", "expected_units": 1}]),
+        format="json",
+    )
     assert response.status_code == 400 and fields(response) == {"end_date": "invalid", "lines[0].vendor_sku": "unknown_product"}
     assert fields(buyer_client.post(PROMOTIONS, {"vendor": "ACME"}, format="json"))["marketplace"] == "required"
 
@@ -184,7 +212,10 @@ def test_create_errors_are_structured(buyer_client, vendor):
 def test_vendor_token_with_write_scope_confirms_and_another_vendors_token_gets_404(vendor, other_vendor):
     promotion = shared_promotion(vendor, expected=100)
     url = f"{PROMOTIONS}{promotion.pk}/confirmation"
-    body = {"decision": "confirm", "lines": [{"sequence": 1, "committed_units": 100}, {"sequence": 2, "committed_units": 40, "note": "Short on cartons"}]}
+    body = {
+        "decision": "confirm",
+        "lines": [{"sequence": 1, "committed_units": 100}, {"sequence": 2, "committed_units": 40, "note": "Short on cartons"}],
+    }
     assert token_client(other_vendor).post(url, body, format="json").status_code == 404
     assert token_client(other_vendor).get(f"{PROMOTIONS}{promotion.pk}/").status_code == 404
     assert token_client(vendor, ["planning:read"]).post(url, body, format="json").status_code == 403
@@ -195,7 +226,9 @@ def test_vendor_token_with_write_scope_confirms_and_another_vendors_token_gets_4
     assert data["state"] == "confirmed" and data["total_committed_units"] == 140 and data["responded_by"].startswith("token:")
     assert writer.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="confirm-1").json()["confirmation_revision"] == 1
     assert AuditEvent.objects.filter(action="promotion.confirm", channel="api").count() == 1
-    too_many = writer.post(url, {"decision": "confirm", "lines": [{"sequence": 1, "committed_units": 101}, {"sequence": 2, "committed_units": 1}]}, format="json")
+    too_many = writer.post(
+        url, {"decision": "confirm", "lines": [{"sequence": 1, "committed_units": 101}, {"sequence": 2, "committed_units": 1}]}, format="json"
+    )
     assert too_many.status_code == 400 and fields(too_many) == {"lines[0].committed_units": "above_expected"}
 
 
@@ -231,7 +264,8 @@ def test_confirming_after_the_deal_started_is_a_409(vendor):
     promotion = shared_promotion(vendor, days=1)
     with mock.patch("django.utils.timezone.now", return_value=promotion.starts_at + datetime.timedelta(minutes=5)):
         response = token_client(vendor).post(
-            f"{PROMOTIONS}{promotion.pk}/confirmation", {"decision": "confirm", "lines": [{"sequence": 1, "committed_units": 1}, {"sequence": 2, "committed_units": 1}]},
+            f"{PROMOTIONS}{promotion.pk}/confirmation",
+            {"decision": "confirm", "lines": [{"sequence": 1, "committed_units": 1}, {"sequence": 2, "committed_units": 1}]},
             format="json",
         )
     assert response.status_code == 409 and response.json()["errors"][0]["code"] == "invalid_state"

@@ -1,5 +1,6 @@
 """A vendor ops person in a real browser: opens a product's demand forecast chart, then confirms the units
 it commits to a promotion, one line below what the retailer expects."""
+
 import pytest
 
 from planning.models import Promotion, PromotionState

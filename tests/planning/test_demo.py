@@ -1,4 +1,5 @@
 """`manage.py seed_demo` gives each demo vendor forecasts and promotions, through the services, once."""
+
 import io
 
 import pytest
@@ -17,7 +18,13 @@ def _seed() -> str:
 
 
 def _counts() -> tuple:
-    return (Forecast.objects.count(), ForecastPublication.objects.count(), Promotion.objects.count(), AuditEvent.objects.count(), Notification.objects.count())
+    return (
+        Forecast.objects.count(),
+        ForecastPublication.objects.count(),
+        Promotion.objects.count(),
+        AuditEvent.objects.count(),
+        Notification.objects.count(),
+    )
 
 
 def test_demo_forecasts_and_promotions_are_made_once():

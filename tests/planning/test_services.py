@@ -1,4 +1,5 @@
 """Forecast publication and the promotion lifecycle, through the services."""
+
 import datetime
 from decimal import Decimal
 
@@ -99,7 +100,9 @@ def test_the_last_week_of_the_horizon_is_accepted_and_equal_percentiles_are_fine
     product = ProductFactory(vendor=vendor)
     first, last = horizon(marketplace("US"))
     assert (last - first).days == 25 * 7
-    row = ForecastRow(vendor_sku=product.vendor_sku, marketplace="US", week_start=last, mean=Decimal(0), p70=Decimal(5), p80=Decimal(5), p90=Decimal(5))
+    row = ForecastRow(
+        vendor_sku=product.vendor_sku, marketplace="US", week_start=last, mean=Decimal(0), p70=Decimal(5), p80=Decimal(5), p90=Decimal(5)
+    )
     assert not forecast_check(vendor=vendor, rows=[row]).errors
 
 
@@ -112,7 +115,9 @@ def test_this_week_is_counted_in_the_marketplaces_own_time_zone(vendor):
     assert current_week_start(marketplace("US"), sunday_night) == new_monday - datetime.timedelta(weeks=1)
     last_week = new_monday - datetime.timedelta(weeks=1)
     rows = [
-        ForecastRow(vendor_sku=product.vendor_sku, marketplace=mp, week_start=last_week, mean=Decimal(1), p70=Decimal(1), p80=Decimal(1), p90=Decimal(1))
+        ForecastRow(
+            vendor_sku=product.vendor_sku, marketplace=mp, week_start=last_week, mean=Decimal(1), p70=Decimal(1), p80=Decimal(1), p90=Decimal(1)
+        )
         for mp in ("US", "DE")
     ]
     errors = error_list(forecast_check(vendor=vendor, rows=rows, now=sunday_night).errors)
@@ -126,7 +131,9 @@ def test_only_the_retailers_buyers_publish(vendor):
     with pytest.raises(ForbiddenError):
         forecast_publish(scope=vendor_scope(vendor, Role.VENDOR_ADMIN), vendor=vendor, rows=rows_for(product), actor=Actor.system())
     with pytest.raises(ForbiddenError):
-        forecast_publish(scope=Scope(is_retailer=True, roles=frozenset({Role.RECEIVING})), vendor=vendor, rows=rows_for(product), actor=Actor.system())
+        forecast_publish(
+            scope=Scope(is_retailer=True, roles=frozenset({Role.RECEIVING})), vendor=vendor, rows=rows_for(product), actor=Actor.system()
+        )
 
 
 def test_a_marketplace_limited_member_sees_only_its_marketplaces_forecasts(vendor):
@@ -161,8 +168,12 @@ def test_promotion_validation_names_each_problem(vendor):
     with pytest.raises(DomainValidationError) as error:
         promotion_create(scope=PLANNER, data=data, actor=buyer_actor())
     assert codes(error) == {
-        "name": "required", "start_date": "invalid", "end_date": "invalid",
-        "lines[0].vendor_funding_per_unit": "invalid", "lines[1].vendor_funding_per_unit": "invalid", "lines[1].vendor_sku": "duplicate",
+        "name": "required",
+        "start_date": "invalid",
+        "end_date": "invalid",
+        "lines[0].vendor_funding_per_unit": "invalid",
+        "lines[1].vendor_funding_per_unit": "invalid",
+        "lines[1].vendor_sku": "duplicate",
     }
     assert not Promotion.objects.exists()
 
@@ -172,16 +183,23 @@ def test_vendor_confirms_below_expected_with_a_note_and_the_buyer_is_told(vendor
     promotion = shared_promotion(vendor, expected=100)
     with django_capture_on_commit_callbacks(execute=True):
         promotion = promotion_confirm(
-            scope=vendor_scope(vendor), promotion_id=promotion.pk, actor=Actor(user=ops),
+            scope=vendor_scope(vendor),
+            promotion_id=promotion.pk,
+            actor=Actor(user=ops),
             commitments=[LineCommitment(1, 100), LineCommitment(2, 60, "Limited by packaging supply")],
         )
     assert promotion.state == PromotionState.CONFIRMED and promotion.confirmation_revision == 1
-    assert list(promotion.lines.order_by("sequence").values_list("committed_units", "commitment_note")) == [(100, ""), (60, "Limited by packaging supply")]
+    assert list(promotion.lines.order_by("sequence").values_list("committed_units", "commitment_note")) == [
+        (100, ""),
+        (60, "Limited by packaging supply"),
+    ]
     assert Notification.objects.get(user=buyer(), kind="promotion_confirmed").body == "160 of 200 expected units committed."
     audit = AuditEvent.objects.get(action="promotion.confirm")
     assert audit.before["state"] == "shared" and audit.after["lines"][1]["committed_units"] == 60
     # Revised before the start: confirmed again.
-    promotion_confirm(scope=vendor_scope(vendor), promotion_id=promotion.pk, actor=Actor(user=ops), commitments=[LineCommitment(1, 90), LineCommitment(2, 60)])
+    promotion_confirm(
+        scope=vendor_scope(vendor), promotion_id=promotion.pk, actor=Actor(user=ops), commitments=[LineCommitment(1, 90), LineCommitment(2, 60)]
+    )
     promotion.refresh_from_db()
     assert promotion.confirmation_revision == 2 and promotion.lines.get(sequence=1).committed_units == 90
 
@@ -193,7 +211,9 @@ def test_commitment_above_expected_a_missing_line_or_nothing_at_all_is_refused(v
         promotion_confirm(scope=vendor_scope(vendor), promotion_id=promotion.pk, actor=actor, commitments=[LineCommitment(1, 101)])
     assert codes(error) == {"lines[0].committed_units": "above_expected", "lines": "line_missing"}
     with pytest.raises(DomainValidationError) as error:
-        promotion_confirm(scope=vendor_scope(vendor), promotion_id=promotion.pk, actor=actor, commitments=[LineCommitment(1, 0), LineCommitment(2, 0)])
+        promotion_confirm(
+            scope=vendor_scope(vendor), promotion_id=promotion.pk, actor=actor, commitments=[LineCommitment(1, 0), LineCommitment(2, 0)]
+        )
     assert codes(error) == {"lines": "nothing_committed"}
     promotion.refresh_from_db()
     assert promotion.state == PromotionState.SHARED
@@ -207,9 +227,13 @@ def test_decline_and_confirm_are_refused_once_the_deal_started(vendor):
     with pytest.raises(InvalidTransitionError, match="can no longer be confirmed or declined"):
         promotion_decline(scope=vendor_scope(vendor), promotion_id=promotion.pk, reason="Too late", actor=actor, now=started)
     with pytest.raises(InvalidTransitionError):
-        promotion_confirm(scope=vendor_scope(vendor), promotion_id=promotion.pk, commitments=[LineCommitment(1, 1), LineCommitment(2, 1)], actor=actor, now=started)
+        promotion_confirm(
+            scope=vendor_scope(vendor), promotion_id=promotion.pk, commitments=[LineCommitment(1, 1), LineCommitment(2, 1)], actor=actor, now=started
+        )
     # A minute before the start it still works.
-    promotion_decline(scope=vendor_scope(vendor), promotion_id=promotion.pk, reason="No stock", actor=actor, now=promotion.starts_at - datetime.timedelta(minutes=1))
+    promotion_decline(
+        scope=vendor_scope(vendor), promotion_id=promotion.pk, reason="No stock", actor=actor, now=promotion.starts_at - datetime.timedelta(minutes=1)
+    )
     assert Promotion.objects.get().state == PromotionState.DECLINED
 
 
@@ -218,7 +242,12 @@ def test_declining_needs_a_reason_and_withdraws_a_confirmation(vendor, django_ca
     actor = Actor(user=vendor_user(vendor, Role.VENDOR_ADMIN))
     with pytest.raises(DomainValidationError):
         promotion_decline(scope=vendor_scope(vendor, Role.VENDOR_ADMIN), promotion_id=promotion.pk, reason="  ", actor=actor)
-    promotion_confirm(scope=vendor_scope(vendor, Role.VENDOR_ADMIN), promotion_id=promotion.pk, actor=actor, commitments=[LineCommitment(1, 5), LineCommitment(2, 5)])
+    promotion_confirm(
+        scope=vendor_scope(vendor, Role.VENDOR_ADMIN),
+        promotion_id=promotion.pk,
+        actor=actor,
+        commitments=[LineCommitment(1, 5), LineCommitment(2, 5)],
+    )
     with django_capture_on_commit_callbacks(execute=True):
         promotion_decline(scope=vendor_scope(vendor, Role.VENDOR_ADMIN), promotion_id=promotion.pk, reason="Factory fire", actor=actor)
     promotion.refresh_from_db()
@@ -279,7 +308,9 @@ def test_sharing_after_the_first_day_is_refused(vendor):
 
 def test_promotions_end_after_their_last_day_in_their_marketplace(vendor):
     confirmed = shared_promotion(vendor, name="Confirmed", days=2, length=1)
-    promotion_confirm(scope=vendor_scope(vendor), promotion_id=confirmed.pk, actor=Actor.system(), commitments=[LineCommitment(1, 1), LineCommitment(2, 1)])
+    promotion_confirm(
+        scope=vendor_scope(vendor), promotion_id=confirmed.pk, actor=Actor.system(), commitments=[LineCommitment(1, 1), LineCommitment(2, 1)]
+    )
     draft_promotion(vendor, name="Draft", days=2, length=1)
     assert promotions_end_due(now=confirmed.ends_at - datetime.timedelta(seconds=1)) == 0
     assert promotions_end_due(now=confirmed.ends_at) == 1
@@ -292,10 +323,14 @@ def test_promotion_steps_reach_webhook_subscribers(vendor, django_capture_on_com
     from tests.webhooks.factories import WebhookSubscriptionFactory
     from webhooks.models import WebhookDelivery
 
-    WebhookSubscriptionFactory(vendor=vendor, url="https://erp.acme.example/hooks", events=["promotion.shared", "promotion.confirmed", "forecast.published"])
+    WebhookSubscriptionFactory(
+        vendor=vendor, url="https://erp.acme.example/hooks", events=["promotion.shared", "promotion.confirmed", "forecast.published"]
+    )
     with django_capture_on_commit_callbacks():
         promotion = shared_promotion(vendor)
-        promotion_confirm(scope=vendor_scope(vendor), promotion_id=promotion.pk, actor=Actor.system(), commitments=[LineCommitment(1, 1), LineCommitment(2, 1)])
+        promotion_confirm(
+            scope=vendor_scope(vendor), promotion_id=promotion.pk, actor=Actor.system(), commitments=[LineCommitment(1, 1), LineCommitment(2, 1)]
+        )
         publish(vendor, rows_for(ProductFactory(vendor=vendor), "US", 2))
     events = list(WebhookDelivery.objects.order_by("pk").values_list("event", flat=True))
     assert events == ["promotion.shared", "promotion.confirmed", "forecast.published"]

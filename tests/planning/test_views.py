@@ -1,5 +1,6 @@
 """The planning screens: forecasts (list, product chart, downloads, the buyer's upload) and promotions (list,
 detail, the vendor's commitment, the buyer's create, share, cancel), and who may do what."""
+
 import csv
 import datetime
 import io
@@ -45,7 +46,9 @@ def test_vendor_sees_its_own_forecasts_per_product_and_marketplace(ops_client, v
     assert response.status_code == 200
     rows = list(response.context["page"])
     assert [(row["product__vendor_sku"], row["marketplace__code"], row["week_count"]) for row in rows] == [
-        (kettle.vendor_sku, "DE", 10), (kettle.vendor_sku, "US", 26)]
+        (kettle.vendor_sku, "DE", 10),
+        (kettle.vendor_sku, "US", 26),
+    ]
     assert rows[1]["total_mean"] == 2600 and "Tent" not in response.content.decode()
     assert "<polyline" in response.content.decode()
 
@@ -149,13 +152,15 @@ def test_buyer_uploads_a_file_dry_run_then_publishes(buyer_client, vendor):
 def test_upload_reports_errors_by_row_and_column_and_saves_nothing(buyer_client, vendor):
     kettle = ProductFactory(vendor=vendor)
     monday = current_week_start(marketplace("US"))
-    content = _csv([
-        [kettle.vendor_sku, "US", monday.isoformat(), "100", "110", "120", "140"],
-        [kettle.vendor_sku, "US", (monday + datetime.timedelta(days=1)).isoformat(), "100", "110", "120", "140"],
-        [kettle.vendor_sku, "US", (monday + datetime.timedelta(weeks=1)).isoformat(), "lots", "110", "100", "140"],
-        ["NOPE", "US", (monday + datetime.timedelta(weeks=2)).isoformat(), "1", "2", "3", "4"],
-        [kettle.vendor_sku, "US", (monday + datetime.timedelta(weeks=3)).isoformat(), "100", "130", "120", "140"],
-    ])
+    content = _csv(
+        [
+            [kettle.vendor_sku, "US", monday.isoformat(), "100", "110", "120", "140"],
+            [kettle.vendor_sku, "US", (monday + datetime.timedelta(days=1)).isoformat(), "100", "110", "120", "140"],
+            [kettle.vendor_sku, "US", (monday + datetime.timedelta(weeks=1)).isoformat(), "lots", "110", "100", "140"],
+            ["NOPE", "US", (monday + datetime.timedelta(weeks=2)).isoformat(), "1", "2", "3", "4"],
+            [kettle.vendor_sku, "US", (monday + datetime.timedelta(weeks=3)).isoformat(), "100", "130", "120", "140"],
+        ]
+    )
     response = _upload(buyer_client, vendor, content)
     assert response.status_code == 400
     assert [(e.row, e.column) for e in response.context["result"].errors] == [(3, "week_start"), (4, "mean"), (5, "vendor_sku"), (6, "p80")]
@@ -228,8 +233,11 @@ def test_vendor_confirms_per_line_from_the_detail_page(ops_client, vendor):
     assert f"{promotion.start_date.isoformat()} 00:00 (America/New_York)" in page.content.decode()  # the marketplace's midnight
     too_many = ops_client.post(f"/planning/promotions/{promotion.pk}/confirm/", {"line-1-committed_units": "150", "line-2-committed_units": "100"})
     assert too_many.status_code == 400 and "more than the 100 the retailer expects" in too_many.content.decode()
-    done = ops_client.post(f"/planning/promotions/{promotion.pk}/confirm/", {
-        "line-1-committed_units": "80", "line-1-note": "Half a container", "line-2-committed_units": "100"}, follow=True)
+    done = ops_client.post(
+        f"/planning/promotions/{promotion.pk}/confirm/",
+        {"line-1-committed_units": "80", "line-1-note": "Half a container", "line-2-committed_units": "100"},
+        follow=True,
+    )
     assert done.status_code == 200
     promotion.refresh_from_db()
     assert promotion.state == PromotionState.CONFIRMED
@@ -264,11 +272,25 @@ def test_buyer_creates_shares_and_cancels_a_promotion_on_screen(buyer_client, ve
     marketplace("US")
     start = datetime.date.today() + datetime.timedelta(days=20)
     form = {
-        "vendor": vendor.code, "marketplace": "US", "name": "Spring sale", "promotion_type": "price_discount",
-        "start_date": start.isoformat(), "end_date": (start + datetime.timedelta(days=6)).isoformat(), "buyer_note": "",
-        "lines-TOTAL_FORMS": "4", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "200",
-        "lines-0-product": kettle.vendor_sku, "lines-0-promotional_price": "19.99", "lines-0-expected_units": "300", "lines-0-vendor_funding_per_unit": "3",
-        "lines-1-product": lamp.asin, "lines-1-promotional_price": "9.50", "lines-1-expected_units": "120", "lines-1-vendor_funding_per_unit": "",
+        "vendor": vendor.code,
+        "marketplace": "US",
+        "name": "Spring sale",
+        "promotion_type": "price_discount",
+        "start_date": start.isoformat(),
+        "end_date": (start + datetime.timedelta(days=6)).isoformat(),
+        "buyer_note": "",
+        "lines-TOTAL_FORMS": "4",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "200",
+        "lines-0-product": kettle.vendor_sku,
+        "lines-0-promotional_price": "19.99",
+        "lines-0-expected_units": "300",
+        "lines-0-vendor_funding_per_unit": "3",
+        "lines-1-product": lamp.asin,
+        "lines-1-promotional_price": "9.50",
+        "lines-1-expected_units": "120",
+        "lines-1-vendor_funding_per_unit": "",
     }
     bad = buyer_client.post("/planning/promotions/new/", {**form, "lines-1-product": "NOPE"})
     assert bad.status_code == 400 and "No product NOPE" in bad.content.decode() and not Promotion.objects.exists()

@@ -1,4 +1,5 @@
 """Purchase-order objects of vendor A for the every-route tenancy walk (tests/vendor_portal/test_tenancy_walk.py)."""
+
 from tests.purchase_orders.factories import purchase_order_with_lines
 
 

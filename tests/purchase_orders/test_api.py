@@ -1,4 +1,5 @@
 """/api/v1/purchase-orders/: the portal's own purchase-order API, for people and tokens."""
+
 import datetime
 from urllib.parse import parse_qs, urlparse
 
@@ -66,7 +67,11 @@ def catalogue(vendor):
 def create_body(number="PO-2001", **changes) -> dict:
     now = timezone.now()
     body = {
-        "vendor": "ACME", "marketplace": "US", "number": number, "ship_to": "ABE2", "order_type": "RushOrder",
+        "vendor": "ACME",
+        "marketplace": "US",
+        "number": number,
+        "ship_to": "ABE2",
+        "order_type": "RushOrder",
         "ship_window_start": (now + datetime.timedelta(days=3)).isoformat(),
         "ship_window_end": (now + datetime.timedelta(days=10)).isoformat(),
         "delivery_window_start": (now + datetime.timedelta(days=5)).isoformat(),
@@ -165,7 +170,9 @@ def test_idempotent_retry_of_create_creates_nothing_new(buyer_client, vendor, ca
 def test_detail_shows_every_line_quantity_and_the_revisions(ops_client, vendor):
     po = purchase_order_with_lines(vendor, lines=2, number="PO-3001")
     with audit_exempt():
-        po.lines.filter(sequence=1).update(accepted_quantity=48, backordered_quantity=12, shipped_quantity=30, received_quantity=24, invoiced_quantity=24)
+        po.lines.filter(sequence=1).update(
+            accepted_quantity=48, backordered_quantity=12, shipped_quantity=30, received_quantity=24, invoiced_quantity=24
+        )
     body = ops_client.get(detail_url(po)).json()
     line = body["lines"][0]
     assert (line["ordered_quantity"], line["accepted_quantity"], line["backordered_quantity"], line["shipped_quantity"]) == (60, 48, 12, 30)
@@ -356,7 +363,10 @@ def test_vendor_confirms_line_by_line(ops_client, vendor):
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["state"] == "acknowledged" and body["promised_ship_date"] == ship.isoformat()
-    assert [(line["accepted_quantity"], line["backordered_quantity"], line["rejected_quantity"]) for line in body["lines"]] == [(48, 12, 0), (0, 0, 60)]
+    assert [(line["accepted_quantity"], line["backordered_quantity"], line["rejected_quantity"]) for line in body["lines"]] == [
+        (48, 12, 0),
+        (0, 0, 60),
+    ]
     assert body["acknowledgements"][0]["revision"] == 1 and body["acknowledgements"][0]["submitted_by"] == "acme-vendor-ops"
 
 
@@ -369,7 +379,9 @@ def test_confirmation_errors_name_the_line_and_field(ops_client, vendor):
     )
     assert response.status_code == 400
     assert fields(response) == {"lines[1].accepted": "case_pack"}
-    response = ops_client.post(confirmation_url(po), {"lines": [{"sequence": 1, "accepted": -1}, {"sequence": 2, "rejection_reason": "Bored"}]}, format="json")
+    response = ops_client.post(
+        confirmation_url(po), {"lines": [{"sequence": 1, "accepted": -1}, {"sequence": 2, "rejection_reason": "Bored"}]}, format="json"
+    )
     assert fields(response) == {"lines[0].accepted": "min_value", "lines[1].rejection_reason": "invalid_choice"}
     assert fields(ops_client.post(confirmation_url(po), {}, format="json")) == {"lines": "invalid"}
     assert not Acknowledgement.objects.exists()
@@ -377,12 +389,20 @@ def test_confirmation_errors_name_the_line_and_field(ops_client, vendor):
 
 def test_token_accepts_all_and_reads_the_revisions(token_client, vendor):
     po = purchase_order_with_lines(vendor, lines=2, quantity=24)
-    response = token_client.post(confirmation_url(po), {"accept_all": True, "scheduled_ship_date": timezone.localdate(po.ship_window_start).isoformat()}, format="json")
+    response = token_client.post(
+        confirmation_url(po), {"accept_all": True, "scheduled_ship_date": timezone.localdate(po.ship_window_start).isoformat()}, format="json"
+    )
     assert response.status_code == 200, response.json()
     assert [line["accepted_quantity"] for line in response.json()["lines"]] == [24, 24]
     token_client.post(
         confirmation_url(po),
-        {"scheduled_ship_date": timezone.localdate(po.ship_window_end).isoformat(), "lines": [{"sequence": 1, "accepted": 24}, {"sequence": 2, "accepted": 18, "backordered": 6, "backorder_date": timezone.localdate(po.ship_window_end).isoformat()}]},
+        {
+            "scheduled_ship_date": timezone.localdate(po.ship_window_end).isoformat(),
+            "lines": [
+                {"sequence": 1, "accepted": 24},
+                {"sequence": 2, "accepted": 18, "backordered": 6, "backorder_date": timezone.localdate(po.ship_window_end).isoformat()},
+            ],
+        },
         format="json",
     )
     history = token_client.get(confirmation_url(po)).json()
@@ -418,7 +438,9 @@ def test_buyer_change_returns_the_po_to_new_and_tells_the_vendor(buyer_client, o
     new_end = po.ship_window_end + datetime.timedelta(days=2)
     with django_capture_on_commit_callbacks(execute=True):
         response = buyer_client.patch(
-            detail_url(po), {"ship_window_end": new_end.isoformat(), "lines": [{"sequence": 1, "ordered_quantity": 48}, {"sequence": 2, "cancel": True}]}, format="json"
+            detail_url(po),
+            {"ship_window_end": new_end.isoformat(), "lines": [{"sequence": 1, "ordered_quantity": 48}, {"sequence": 2, "cancel": True}]},
+            format="json",
         )
     assert response.status_code == 200, response.json()
     body = response.json()
@@ -455,13 +477,18 @@ def test_schema_documents_every_operation_with_examples(api_client):
     schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     paths = schema["paths"]
     operations = {
-        ("/api/v1/purchase-orders/", "get"), ("/api/v1/purchase-orders/", "post"),
-        ("/api/v1/purchase-orders/{number}/", "get"), ("/api/v1/purchase-orders/{number}/", "patch"),
-        ("/api/v1/purchase-orders/{number}/confirmation", "get"), ("/api/v1/purchase-orders/{number}/confirmation", "post"),
+        ("/api/v1/purchase-orders/", "get"),
+        ("/api/v1/purchase-orders/", "post"),
+        ("/api/v1/purchase-orders/{number}/", "get"),
+        ("/api/v1/purchase-orders/{number}/", "patch"),
+        ("/api/v1/purchase-orders/{number}/confirmation", "get"),
+        ("/api/v1/purchase-orders/{number}/confirmation", "post"),
         ("/api/v1/purchase-orders/{number}/cancel", "post"),
     }
     for path, method in operations:
         operation = paths[path][method]
-        assert operation["responses"]["200" if (path, method) != ("/api/v1/purchase-orders/", "post") else "201"]["content"]["application/json"]["examples"]
+        assert operation["responses"]["200" if (path, method) != ("/api/v1/purchase-orders/", "post") else "201"]["content"]["application/json"][
+            "examples"
+        ]
         if method in ("post", "patch"):
             assert operation["requestBody"]["content"]["application/json"]["examples"]

@@ -1,4 +1,5 @@
 """Inputs found by schemathesis that once made the PO API answer 500."""
+
 import pytest
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,5 @@
 """POST /api/v1/purchase-orders/upload: the screen's CSV/XLSX upload (dry run, then all-or-nothing) as an API."""
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
@@ -38,7 +39,14 @@ def test_a_dry_run_checks_the_file_and_saves_nothing(buyer, products):
     body = response.json()
     assert (body["dry_run"], body["row_count"], body["po_count"], body["line_count"], body["created"]) == (True, 3, 2, 3, [])
     assert body["purchase_orders"][0] == {
-        "number": "PO-1", "vendor": "ACME", "marketplace": "US", "ship_to": "ABE2", "line_count": 2, "units": 72, "total": "720.00", "currency": "USD",
+        "number": "PO-1",
+        "vendor": "ACME",
+        "marketplace": "US",
+        "ship_to": "ABE2",
+        "line_count": 2,
+        "units": 72,
+        "total": "720.00",
+        "currency": "USD",
     }
     assert not PurchaseOrder.objects.exists()
 
@@ -61,11 +69,14 @@ def test_row_errors_name_row_and_column_and_nothing_is_created(buyer, products):
     assert not PurchaseOrder.objects.exists()
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("orders.csv", b"", "file is empty."),
-    ("orders.xlsx", b"not a zip", "is not a valid XLSX workbook"),
-    ("orders.csv", b"po_number,vendor_code\nPO-1,ACME\n", "Missing columns"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("orders.csv", b"", "file is empty."),
+        ("orders.xlsx", b"not a zip", "is not a valid XLSX workbook"),
+        ("orders.csv", b"po_number,vendor_code\nPO-1,ACME\n", "Missing columns"),
+    ],
+)
 def test_an_unreadable_file_is_a_400_on_the_file_field(buyer, products, name, content, message):
     response = buyer.post(URL, {"file": SimpleUploadedFile(name, content)}, format="multipart")
     assert response.status_code == 400
@@ -89,9 +100,13 @@ def test_only_people_who_issue_pos_may_upload(vendor, products, vendor_token):
 
 def test_a_committed_upload_retried_with_its_idempotency_key_creates_nothing_more(buyer, products):
     content = csv_bytes([row(po_number="PO-1")])
-    first = buyer.post(URL, {"file": SimpleUploadedFile("orders.csv", content), "dry_run": "false"}, format="multipart", HTTP_IDEMPOTENCY_KEY="upload-1")
+    first = buyer.post(
+        URL, {"file": SimpleUploadedFile("orders.csv", content), "dry_run": "false"}, format="multipart", HTTP_IDEMPOTENCY_KEY="upload-1"
+    )
     assert first.status_code == 201
     before = row_counts()
-    again = buyer.post(URL, {"file": SimpleUploadedFile("orders.csv", content), "dry_run": "false"}, format="multipart", HTTP_IDEMPOTENCY_KEY="upload-1")
+    again = buyer.post(
+        URL, {"file": SimpleUploadedFile("orders.csv", content), "dry_run": "false"}, format="multipart", HTTP_IDEMPOTENCY_KEY="upload-1"
+    )
     assert (again.status_code, again.json(), again["Idempotent-Replayed"]) == (201, first.json(), "true")
     assert row_counts() == before

@@ -1,5 +1,6 @@
 """A vendor ops person's day in a real browser: find the POs that need them, confirm one line partly
 backordered and another rejected, and see the PO acknowledged."""
+
 import datetime
 
 import pytest
@@ -36,7 +37,9 @@ def arrange_purchase_orders(vendor):
         PurchaseOrderLineFactory(purchase_order=po, sequence=1, product=kettle, ordered_quantity=120, net_cost="18.40")
         PurchaseOrderLineFactory(purchase_order=po, sequence=2, product=toaster, ordered_quantity=48, net_cost="22.15")
     germany = marketplace("DE")
-    german = PurchaseOrderFactory(vendor=vendor, number="6DE4PL2B", marketplace=germany, ship_to=WarehouseFactory(code="FRA3", marketplace=germany, name="FRA3 Logistikzentrum"))
+    german = PurchaseOrderFactory(
+        vendor=vendor, number="6DE4PL2B", marketplace=germany, ship_to=WarehouseFactory(code="FRA3", marketplace=germany, name="FRA3 Logistikzentrum")
+    )
     PurchaseOrderLineFactory(purchase_order=german, sequence=1, product=kettle, ordered_quantity=36, net_cost="16.90")
     return target
 

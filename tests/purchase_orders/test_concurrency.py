@@ -1,4 +1,5 @@
 """Two people confirming the same PO at the same moment: one waits for the other, nothing is mixed."""
+
 import threading
 
 import pytest
@@ -28,9 +29,7 @@ def test_simultaneous_confirmations_are_serialised_never_mixed(vendor):
     def confirm(name):
         try:
             start.wait(timeout=10)
-            purchase_order_acknowledge(
-                scope=Scope(vendor=vendor), number=po.number, lines=submissions[name], actor=Actor(user=people[name])
-            )
+            purchase_order_acknowledge(scope=Scope(vendor=vendor), number=po.number, lines=submissions[name], actor=Actor(user=people[name]))
         except Exception as error:  # reported to the main thread, which fails the test
             failures.append((name, error))
         finally:

@@ -1,5 +1,6 @@
 """Reading PO upload files: every cell problem becomes a row-level error, the file as a whole is refused
 when it cannot be read, and nothing is saved by a dry run."""
+
 import csv
 import datetime
 import io
@@ -27,9 +28,16 @@ START = datetime.date(2030, 5, 4)
 
 def row(**values) -> dict:
     base = {
-        "po_number": "PO-1", "vendor_code": "ACME", "marketplace": "US", "ship_to": "ABE2",
-        "ship_window_start": START.isoformat(), "ship_window_end": (START + datetime.timedelta(days=6)).isoformat(),
-        "sequence": "1", "vendor_sku": "SKU-A", "ordered_quantity": "60", "net_cost": "10.00",
+        "po_number": "PO-1",
+        "vendor_code": "ACME",
+        "marketplace": "US",
+        "ship_to": "ABE2",
+        "ship_window_start": START.isoformat(),
+        "ship_window_end": (START + datetime.timedelta(days=6)).isoformat(),
+        "sequence": "1",
+        "vendor_sku": "SKU-A",
+        "ordered_quantity": "60",
+        "net_cost": "10.00",
     }
     base.update(values)
     return base
@@ -55,18 +63,26 @@ def errors_of(result):
 
 @pytest.mark.django_db
 def test_rows_with_one_po_number_make_one_po_with_its_lines_in_order(products):
-    content = csv_bytes([
-        row(sequence="1", vendor_sku="SKU-A", unit_of_measure="Cases", unit_size="6", net_cost="60", list_price="99.5", backorder_allowed="yes"),
-        row(po_number="PO-2", sequence="", vendor_sku="SKU-C", order_type="Rush", payment_terms="Net 30"),
-        row(sequence="2", vendor_sku="SKU-B", ordered_quantity="12"),
-    ])
+    content = csv_bytes(
+        [
+            row(sequence="1", vendor_sku="SKU-A", unit_of_measure="Cases", unit_size="6", net_cost="60", list_price="99.5", backorder_allowed="yes"),
+            row(po_number="PO-2", sequence="", vendor_sku="SKU-C", order_type="Rush", payment_terms="Net 30"),
+            row(sequence="2", vendor_sku="SKU-B", ordered_quantity="12"),
+        ]
+    )
     result = parse_purchase_orders("orders.csv", content)
     assert result.ok, result.errors
     assert (result.row_count, result.line_count) == (3, 3)
     first, second = result.purchase_orders
     assert first.rows == [2, 4]
     line = first.data.lines[0]
-    assert (line.unit_of_measure, line.unit_size, line.net_cost, line.list_price, line.backorder_allowed) == ("Cases", 6, Decimal("60.00"), Decimal("99.50"), True)
+    assert (line.unit_of_measure, line.unit_size, line.net_cost, line.list_price, line.backorder_allowed) == (
+        "Cases",
+        6,
+        Decimal("60.00"),
+        Decimal("99.50"),
+        True,
+    )
     assert first.total == Decimal("3720.00")  # 60 cases at 60.00 + 12 eaches at 10.00
     assert (second.data.order_type, second.data.payment_terms, second.data.lines[0].sequence) == ("RushOrder", "net30", 1)
     assert timezone.localdate(first.data.ship_window_start) == START
@@ -76,19 +92,27 @@ def test_rows_with_one_po_number_make_one_po_with_its_lines_in_order(products):
 
 @pytest.mark.django_db
 def test_bad_numbers_and_dates_are_reported_by_row_and_column(products):
-    content = csv_bytes([
-        row(ordered_quantity="6.5"),
-        row(po_number="PO-2", net_cost="12,50"),
-        row(po_number="PO-3", net_cost="1.999"),
-        row(po_number="PO-4", ship_window_start="05/04/2030"),
-        row(po_number="PO-5", backorder_allowed="maybe", unit_of_measure="pallets"),
-        row(po_number="PO-6", ship_window_end=""),
-        row(po_number="PO-7", delivery_window_start=START.isoformat()),
-    ])
+    content = csv_bytes(
+        [
+            row(ordered_quantity="6.5"),
+            row(po_number="PO-2", net_cost="12,50"),
+            row(po_number="PO-3", net_cost="1.999"),
+            row(po_number="PO-4", ship_window_start="05/04/2030"),
+            row(po_number="PO-5", backorder_allowed="maybe", unit_of_measure="pallets"),
+            row(po_number="PO-6", ship_window_end=""),
+            row(po_number="PO-7", delivery_window_start=START.isoformat()),
+        ]
+    )
     result = parse_purchase_orders("orders.csv", content)
     assert errors_of(result) == [
-        (2, "ordered_quantity"), (3, "net_cost"), (4, "net_cost"), (5, "ship_window_start"),
-        (6, "unit_of_measure"), (6, "backorder_allowed"), (7, "ship_window_end"), (8, "delivery_window_end"),
+        (2, "ordered_quantity"),
+        (3, "net_cost"),
+        (4, "net_cost"),
+        (5, "ship_window_start"),
+        (6, "unit_of_measure"),
+        (6, "backorder_allowed"),
+        (7, "ship_window_end"),
+        (8, "delivery_window_end"),
     ]
     messages = [e.message for e in result.errors]
     assert "'6.5' is not a whole number." in messages
@@ -99,18 +123,26 @@ def test_bad_numbers_and_dates_are_reported_by_row_and_column(products):
 @pytest.mark.django_db
 def test_unknown_references_and_service_rules_point_at_the_row(vendor, products):
     PurchaseOrderFactory(vendor=vendor, number="PO-TAKEN")
-    content = csv_bytes([
-        row(po_number="PO-1", vendor_code="NOPE"),
-        row(po_number="PO-2", marketplace="XX", ship_to="ZZZ9"),
-        row(po_number="PO-TAKEN"),
-        row(po_number="PO-4", sequence="1"),
-        row(po_number="PO-4", sequence="1", vendor_sku="SKU-UNKNOWN"),
-        row(po_number="PO-5", ordered_quantity="0", ship_window_end=(START - datetime.timedelta(days=1)).isoformat()),
-    ])
+    content = csv_bytes(
+        [
+            row(po_number="PO-1", vendor_code="NOPE"),
+            row(po_number="PO-2", marketplace="XX", ship_to="ZZZ9"),
+            row(po_number="PO-TAKEN"),
+            row(po_number="PO-4", sequence="1"),
+            row(po_number="PO-4", sequence="1", vendor_sku="SKU-UNKNOWN"),
+            row(po_number="PO-5", ordered_quantity="0", ship_window_end=(START - datetime.timedelta(days=1)).isoformat()),
+        ]
+    )
     result = parse_purchase_orders("orders.csv", content)
     assert errors_of(result) == [
-        (2, "vendor_code"), (3, "marketplace"), (3, "ship_to"), (4, "po_number"),
-        (6, "sequence"), (6, "vendor_sku"), (7, "ship_window_end"), (7, "ordered_quantity"),
+        (2, "vendor_code"),
+        (3, "marketplace"),
+        (3, "ship_to"),
+        (4, "po_number"),
+        (6, "sequence"),
+        (6, "vendor_sku"),
+        (7, "ship_window_end"),
+        (7, "ordered_quantity"),
     ]
     assert "already exists" in result.errors[3].message
 
@@ -132,7 +164,18 @@ def test_vendor_code_may_be_the_marketplace_vendor_code(vendor, products):
 
 @pytest.mark.django_db
 def test_semicolon_csv_with_bom_and_only_required_columns(products):
-    columns = ["po_number", "vendor_code", "marketplace", "ship_to", "ship_window_start", "ship_window_end", "vendor_sku", "ordered_quantity", "net_cost", "notes"]
+    columns = [
+        "po_number",
+        "vendor_code",
+        "marketplace",
+        "ship_to",
+        "ship_window_start",
+        "ship_window_end",
+        "vendor_sku",
+        "ordered_quantity",
+        "net_cost",
+        "notes",
+    ]
     content = "\ufeff".encode() + csv_bytes([{**row(), "notes": "hello"}], columns=columns, delimiter=";")
     result = parse_purchase_orders("orders.CSV", content)
     assert result.ok, result.errors
@@ -145,8 +188,15 @@ def test_xlsx_cells_keep_their_types(products):
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(COLUMNS)
-    values = {**row(), "ship_window_start": datetime.datetime(2030, 5, 4), "ship_window_end": datetime.date(2030, 5, 9),
-              "ordered_quantity": 24.0, "net_cost": 12.5, "sequence": 1, "backorder_allowed": True}
+    values = {
+        **row(),
+        "ship_window_start": datetime.datetime(2030, 5, 4),
+        "ship_window_end": datetime.date(2030, 5, 9),
+        "ordered_quantity": 24.0,
+        "net_cost": 12.5,
+        "sequence": 1,
+        "backorder_allowed": True,
+    }
     sheet.append([values.get(column) for column in COLUMNS])
     sheet.append([None] * len(COLUMNS))  # blank rows are skipped
     buffer = io.BytesIO()

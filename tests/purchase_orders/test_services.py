@@ -1,4 +1,5 @@
 """Purchase-order services: issuing, confirming (and revising), changing and cancelling POs."""
+
 import datetime
 from decimal import Decimal
 
@@ -53,8 +54,13 @@ def new_po_input(vendor, number="PO-1001", lines=None, **fields) -> PurchaseOrde
         kettle = ProductFactory(vendor=vendor, vendor_sku="KET-1", asin="B0KETTLE01")
         lines = [LineInput(sequence=1, vendor_sku=kettle.vendor_sku, ordered_quantity=60, net_cost=Decimal("24.50"), list_price=Decimal("44.10"))]
     values = {
-        "vendor": vendor, "marketplace": us, "number": number, "ship_to": WarehouseFactory(code="ABE2", marketplace=us),
-        "ship_window_start": now + datetime.timedelta(days=3), "ship_window_end": now + datetime.timedelta(days=10), "lines": lines,
+        "vendor": vendor,
+        "marketplace": us,
+        "number": number,
+        "ship_to": WarehouseFactory(code="ABE2", marketplace=us),
+        "ship_window_start": now + datetime.timedelta(days=3),
+        "ship_window_end": now + datetime.timedelta(days=10),
+        "lines": lines,
     }
     values.update(fields)
     return PurchaseOrderInput(**values)
@@ -124,10 +130,13 @@ def test_bad_sku_duplicate_number_and_reversed_window_are_all_reported_and_nothi
 
 def test_another_vendors_product_or_a_mismatched_asin_is_refused(vendor, other_vendor, buyer):
     theirs, mine, other_mine = ProductFactory(vendor=other_vendor), ProductFactory(vendor=vendor), ProductFactory(vendor=vendor)
-    data = new_po_input(vendor, lines=[
-        LineInput(sequence=1, vendor_sku=theirs.vendor_sku, ordered_quantity=6, net_cost=Decimal("1.00")),
-        LineInput(sequence=2, vendor_sku=mine.vendor_sku, asin=other_mine.asin, ordered_quantity=6, net_cost=Decimal("1.00")),
-    ])
+    data = new_po_input(
+        vendor,
+        lines=[
+            LineInput(sequence=1, vendor_sku=theirs.vendor_sku, ordered_quantity=6, net_cost=Decimal("1.00")),
+            LineInput(sequence=2, vendor_sku=mine.vendor_sku, asin=other_mine.asin, ordered_quantity=6, net_cost=Decimal("1.00")),
+        ],
+    )
     with pytest.raises(DomainValidationError) as excinfo:
         purchase_order_create(data=data, actor=buyer)
     assert error_fields(excinfo) == {"lines[0].vendor_sku": "unknown_product", "lines[1].asin": "product_mismatch"}
@@ -145,7 +154,8 @@ def test_confirm_one_line_partly_backordered_and_one_rejected(vendor, scope):
     po = purchase_order_with_lines(vendor, lines=2, quantity=60)
     start = timezone.localdate(po.ship_window_start)
     confirm(
-        scope, po,
+        scope,
+        po,
         [
             LineConfirmation(sequence=1, accepted=48, backordered=12, backorder_date=start + datetime.timedelta(days=14)),
             LineConfirmation(sequence=2, rejected=60, rejection_reason="ObsoleteProduct"),
@@ -192,7 +202,11 @@ def test_accept_all_keeps_what_an_earlier_revision_rejected(vendor, scope):
             id="50 eaches of a 6-pack",
         ),
         pytest.param([LineConfirmation(sequence=1, accepted=30)], {"lines[0].accepted": "quantities_do_not_add_up"}, id="does not add up"),
-        pytest.param([LineConfirmation(sequence=1, accepted=54, rejected=6)], {"lines[0].rejection_reason": "rejection_reason_required"}, id="rejected without reason"),
+        pytest.param(
+            [LineConfirmation(sequence=1, accepted=54, rejected=6)],
+            {"lines[0].rejection_reason": "rejection_reason_required"},
+            id="rejected without reason",
+        ),
         pytest.param([LineConfirmation(sequence=1, accepted=-6, rejected=66)], {"lines[0].accepted": "invalid"}, id="negative"),
         pytest.param([LineConfirmation(sequence=9, accepted=60)], {"lines[0].sequence": "invalid", "lines": "line_missing"}, id="unknown line"),
         pytest.param(
@@ -216,8 +230,11 @@ def test_a_door_names_the_product_and_counts_in_cases_the_service_checks_and_con
     po = purchase_order_with_lines(vendor, lines=1, quantity=60)
     line = po.lines.get()
     given = LineConfirmation(
-        sequence=None, vendor_sku=line.vendor_sku, ordered=GivenQuantity(10, UnitOfMeasure.CASES, 6),
-        given=[("accepted", GivenQuantity(9, UnitOfMeasure.CASES, 6)), ("rejected", GivenQuantity(6))], rejection_reason="ObsoleteProduct",
+        sequence=None,
+        vendor_sku=line.vendor_sku,
+        ordered=GivenQuantity(10, UnitOfMeasure.CASES, 6),
+        given=[("accepted", GivenQuantity(9, UnitOfMeasure.CASES, 6)), ("rejected", GivenQuantity(6))],
+        rejection_reason="ObsoleteProduct",
     )
     confirm(scope, po, [given])
     line.refresh_from_db()
@@ -230,11 +247,14 @@ def test_what_a_door_was_given_is_refused_at_the_doors_own_reference(vendor, sco
     first, second = po.lines.order_by("sequence")
     wrong_product = LineConfirmation(sequence=1, asin=second.asin, accepted=60, ref="item-A")
     # cases of no stated size, for a line ordered in eaches: they cannot be counted
-    odd_cases = LineConfirmation(sequence=2, given=[("accepted", GivenQuantity(10, UnitOfMeasure.CASES, ref="ack-B"))], ordered=GivenQuantity(60), ref="item-B")
+    odd_cases = LineConfirmation(
+        sequence=2, given=[("accepted", GivenQuantity(10, UnitOfMeasure.CASES, ref="ack-B"))], ordered=GivenQuantity(60), ref="item-B"
+    )
     with pytest.raises(DomainValidationError) as excinfo:
         confirm(scope, po, [wrong_product, odd_cases])
     assert [(e.ref, e.field, e.code) for e in excinfo.value.field_errors()] == [
-        ("item-A", "asin", "product_identifier_mismatch"), ("ack-B", "unit_of_measure", "unit_mismatch"),
+        ("item-A", "asin", "product_identifier_mismatch"),
+        ("ack-B", "unit_of_measure", "unit_mismatch"),
     ]
     assert not po.acknowledgements.exists()
 
@@ -297,7 +317,9 @@ def test_revision_keeps_history_and_the_promised_date_while_the_estimate_moves(v
     first_date = timezone.localdate(po.ship_window_start)
     confirm(scope, po, [LineConfirmation(sequence=1, accepted=60)], scheduled_ship_date=first_date)
     confirm(
-        scope, po, [LineConfirmation(sequence=1, accepted=48, backordered=12, backorder_date=first_date + datetime.timedelta(days=20))],
+        scope,
+        po,
+        [LineConfirmation(sequence=1, accepted=48, backordered=12, backorder_date=first_date + datetime.timedelta(days=20))],
         scheduled_ship_date=first_date + datetime.timedelta(days=2),
     )
     po.refresh_from_db()
@@ -346,7 +368,11 @@ def test_marketplace_limited_scope_cannot_confirm_other_marketplaces(vendor):
 # Buyer changes and cancellation ------------------------------------------------------------------
 def test_buyer_change_resets_the_confirmation_and_tells_the_vendor(vendor, scope, buyer, ops, django_capture_on_commit_callbacks):
     po = purchase_order_with_lines(vendor, lines=2)
-    confirm(scope, po, [LineConfirmation(sequence=1, accepted=60), LineConfirmation(sequence=2, accepted=48, rejected=12, rejection_reason="ObsoleteProduct")])
+    confirm(
+        scope,
+        po,
+        [LineConfirmation(sequence=1, accepted=60), LineConfirmation(sequence=2, accepted=48, rejected=12, rejection_reason="ObsoleteProduct")],
+    )
     with audit_exempt():
         PurchaseOrder.objects.filter(pk=po.pk).update(confirmation_reminder_sent_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
@@ -361,7 +387,11 @@ def test_buyer_change_resets_the_confirmation_and_tells_the_vendor(vendor, scope
     assert po.number in notice.title
     assert AuditEvent.objects.filter(action="purchase_order.change", object_id=str(po.pk)).exists()
     # The vendor confirms again: the change flag clears.
-    confirm(scope, po, [LineConfirmation(sequence=1, accepted=60), LineConfirmation(sequence=2, accepted=24, rejected=12, rejection_reason="ObsoleteProduct")])
+    confirm(
+        scope,
+        po,
+        [LineConfirmation(sequence=1, accepted=60), LineConfirmation(sequence=2, accepted=24, rejected=12, rejection_reason="ObsoleteProduct")],
+    )
     po.refresh_from_db()
     assert (po.state, po.has_unconfirmed_changes) == (PurchaseOrderState.ACKNOWLEDGED, False)
 
@@ -381,7 +411,9 @@ def test_change_errors_name_the_field(vendor, buyer):
     po = purchase_order_with_lines(vendor, lines=1)
     with pytest.raises(DomainValidationError) as excinfo:
         purchase_order_change(
-            scope=RETAILER, number=po.number, actor=buyer,
+            scope=RETAILER,
+            number=po.number,
+            actor=buyer,
             ship_window_end=po.ship_window_start - datetime.timedelta(days=1),
             delivery_window_end=po.delivery_window_start - datetime.timedelta(days=1),
             lines=[LineChange(sequence=7, ordered_quantity=1)],

@@ -1,4 +1,5 @@
 """Confirmation deadlines: the beat jobs that remind vendors and cancel unconfirmed POs."""
+
 import datetime
 
 import pytest
@@ -19,7 +20,6 @@ from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import Scope
 
 pytestmark = pytest.mark.django_db
-
 
 
 @pytest.fixture
@@ -81,10 +81,18 @@ def test_a_changed_po_is_reminded_again(vendor, people, now):
 
 
 def test_unconfirmed_po_past_its_ship_window_is_cancelled_and_the_vendor_told(vendor, people, now, django_capture_on_commit_callbacks):
-    late = purchase_order_with_lines(vendor, lines=1, ship_window_start=now - datetime.timedelta(days=8), ship_window_end=now - datetime.timedelta(minutes=1))
-    open_window = purchase_order_with_lines(vendor, lines=1, ship_window_start=now - datetime.timedelta(days=2), ship_window_end=now + datetime.timedelta(days=1))
+    late = purchase_order_with_lines(
+        vendor, lines=1, ship_window_start=now - datetime.timedelta(days=8), ship_window_end=now - datetime.timedelta(minutes=1)
+    )
+    open_window = purchase_order_with_lines(
+        vendor, lines=1, ship_window_start=now - datetime.timedelta(days=2), ship_window_end=now + datetime.timedelta(days=1)
+    )
     confirmed = purchase_order_with_lines(
-        vendor, lines=1, state=PurchaseOrderState.ACKNOWLEDGED, ship_window_start=now - datetime.timedelta(days=8), ship_window_end=now - datetime.timedelta(days=1)
+        vendor,
+        lines=1,
+        state=PurchaseOrderState.ACKNOWLEDGED,
+        ship_window_start=now - datetime.timedelta(days=8),
+        ship_window_end=now - datetime.timedelta(days=1),
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert purchase_orders_cancel_unconfirmed(now=now) == 1

@@ -1,5 +1,6 @@
 """The purchase-order screens, through their views: the vendor's list, detail and confirmation, the buyer's
 issue, change, cancel and upload, and who may do what."""
+
 import csv
 import datetime
 import io
@@ -98,9 +99,16 @@ def test_list_filters_by_state_needs_confirmation_and_changed(ops_client, vendor
 @pytest.mark.django_db
 def test_list_filters_by_marketplace_dc_and_ship_window(ops_client, vendor):
     now = timezone.now()
-    PurchaseOrderFactory(vendor=vendor, number="PO-US-ABE2", ship_window_start=now + datetime.timedelta(days=2), ship_window_end=now + datetime.timedelta(days=5))
-    PurchaseOrderFactory(vendor=vendor, number="PO-US-ONT8", ship_to=WarehouseFactory(code="ONT8"),
-                         ship_window_start=now + datetime.timedelta(days=20), ship_window_end=now + datetime.timedelta(days=25))
+    PurchaseOrderFactory(
+        vendor=vendor, number="PO-US-ABE2", ship_window_start=now + datetime.timedelta(days=2), ship_window_end=now + datetime.timedelta(days=5)
+    )
+    PurchaseOrderFactory(
+        vendor=vendor,
+        number="PO-US-ONT8",
+        ship_to=WarehouseFactory(code="ONT8"),
+        ship_window_start=now + datetime.timedelta(days=20),
+        ship_window_end=now + datetime.timedelta(days=25),
+    )
     de = marketplace("DE")
     PurchaseOrderFactory(vendor=vendor, number="PO-DE", marketplace=de, ship_to=WarehouseFactory(code="FRA3", marketplace=de))
 
@@ -260,8 +268,11 @@ def test_detail_shows_header_quantities_totals_history_and_revisions(ops_client,
     po = purchase_order_with_lines(vendor, lines=2, quantity=60, number="PO-DETAIL")
     ops_client.post(
         f"/purchase-orders/{po.number}/confirm/",
-        confirm_data(po, {1: {"accepted": 30, "backordered": 30, "backorder_date": ship_day(po, 10)}, 2: {"rejected": 60, "rejection_reason": "ObsoleteProduct"}},
-                     scheduled_ship_date=ship_day(po)),
+        confirm_data(
+            po,
+            {1: {"accepted": 30, "backordered": 30, "backorder_date": ship_day(po, 10)}, 2: {"rejected": 60, "rejection_reason": "ObsoleteProduct"}},
+            scheduled_ship_date=ship_day(po),
+        ),
     )
     with audit_exempt():
         po.lines.filter(sequence=1).update(shipped_quantity=12, received_quantity=6, invoiced_quantity=6)
@@ -287,8 +298,16 @@ def test_detail_shows_header_quantities_totals_history_and_revisions(ops_client,
 def test_detail_lists_documents_only_when_there_are_some(ops_client, vendor):
     po = purchase_order_with_lines(vendor, lines=1, number="PO-DOCS")
     with audit_exempt():
-        Document.objects.create(vendor=vendor, kind="po_print", key="po-docs.pdf", title="PO print-out", file="x.pdf", size=2048,
-                                target_type="purchase_orders.purchaseorder", target_id=str(po.pk))
+        Document.objects.create(
+            vendor=vendor,
+            kind="po_print",
+            key="po-docs.pdf",
+            title="PO print-out",
+            file="x.pdf",
+            size=2048,
+            target_type="purchase_orders.purchaseorder",
+            target_id=str(po.pk),
+        )
     page = ops_client.get(f"/purchase-orders/{po.number}/").content.decode()
     assert "Documents" in page and "PO print-out" in page
 
@@ -314,8 +333,15 @@ def test_confirmation_with_backorder_and_rejection_acknowledges_the_po(ops_clien
     assert 'name="line-1-accepted"' in form.content.decode()
     response = ops_client.post(
         f"/purchase-orders/{po.number}/confirm/",
-        confirm_data(po, {1: {"accepted": 30, "backordered": 30, "backorder_date": ship_day(po, 14)}, 2: {"rejected": 60, "rejection_reason": "TemporarilyUnavailable"}},
-                     scheduled_ship_date=ship_day(po), scheduled_delivery_date=ship_day(po, 5)),
+        confirm_data(
+            po,
+            {
+                1: {"accepted": 30, "backordered": 30, "backorder_date": ship_day(po, 14)},
+                2: {"rejected": 60, "rejection_reason": "TemporarilyUnavailable"},
+            },
+            scheduled_ship_date=ship_day(po),
+            scheduled_delivery_date=ship_day(po, 5),
+        ),
     )
     assert response.status_code == 302 and response["Location"] == f"/purchase-orders/{po.number}/"
     po.refresh_from_db()
@@ -403,17 +429,29 @@ def test_accept_all_on_a_revision_keeps_what_was_rejected_rejected(ops_client, v
     earlier confirmation rejected stay rejected (it used to try to accept them too, and answer 400)."""
     po = purchase_order_with_lines(vendor, lines=2, quantity=24, number="PO-ALL-REV")
     url = f"/purchase-orders/{po.number}/confirm/"
-    first = ops_client.post(url, confirm_data(po, {1: {"accepted": 18, "rejected": 6, "rejection_reason": "TemporarilyUnavailable"}, 2: {"accepted": 24}}, scheduled_ship_date=ship_day(po)))
+    first = ops_client.post(
+        url,
+        confirm_data(
+            po,
+            {1: {"accepted": 18, "rejected": 6, "rejection_reason": "TemporarilyUnavailable"}, 2: {"accepted": 24}},
+            scheduled_ship_date=ship_day(po),
+        ),
+    )
     assert first.status_code == 302
 
     # The page's own form is posted with the button: the lines as the form shows them, plus accept_all.
-    data = confirm_data(po, {1: {"accepted": 18, "rejected": 6, "rejection_reason": "TemporarilyUnavailable"}, 2: {"accepted": 24}}, scheduled_ship_date=ship_day(po, 2))
+    data = confirm_data(
+        po,
+        {1: {"accepted": 18, "rejected": 6, "rejection_reason": "TemporarilyUnavailable"}, 2: {"accepted": 24}},
+        scheduled_ship_date=ship_day(po, 2),
+    )
     data["accept_all"] = "1"
     response = ops_client.post(url, data)
 
     assert response.status_code == 302
     assert [(line.accepted_quantity, line.rejected_quantity, line.rejection_reason) for line in po.lines.order_by("sequence")] == [
-        (18, 6, "TemporarilyUnavailable"), (24, 0, ""),
+        (18, 6, "TemporarilyUnavailable"),
+        (24, 0, ""),
     ]
     po.refresh_from_db()
     assert po.acknowledgements.count() == 2 and po.estimated_ship_date == ship_day(po, 2)
@@ -442,7 +480,12 @@ def test_accept_all_refused_by_the_service_shows_why_on_the_line(ops_client, ven
 def test_revision_starts_from_current_values_and_keeps_every_revision(ops_client, vendor):
     po = purchase_order_with_lines(vendor, lines=2, quantity=60, number="PO-REVISE")
     url = f"/purchase-orders/{po.number}/confirm/"
-    ops_client.post(url, confirm_data(po, {1: {"accepted": 60}, 2: {"accepted": 30, "backordered": 30, "backorder_date": ship_day(po, 20)}}, scheduled_ship_date=ship_day(po)))
+    ops_client.post(
+        url,
+        confirm_data(
+            po, {1: {"accepted": 60}, 2: {"accepted": 30, "backordered": 30, "backorder_date": ship_day(po, 20)}}, scheduled_ship_date=ship_day(po)
+        ),
+    )
     form = ops_client.get(url)
     page = form.content.decode()
     assert "Revise confirmation" in page
@@ -477,20 +520,33 @@ def test_confirmation_is_refused_after_the_first_shipment(ops_client, vendor):
 def new_po_data(vendor, products, **overrides):
     start = timezone.localdate() + datetime.timedelta(days=3)
     data = {
-        "number": "PO-BUYER-1", "vendor": vendor.pk, "marketplace": marketplace("US").pk, "ship_to": WarehouseFactory(code="ABE2").pk,
-        "order_type": "RegularOrder", "payment_terms": "net30",
-        "ship_window_start": start.isoformat(), "ship_window_end": (start + datetime.timedelta(days=6)).isoformat(),
-        "delivery_window_start": (start + datetime.timedelta(days=3)).isoformat(), "delivery_window_end": (start + datetime.timedelta(days=12)).isoformat(),
+        "number": "PO-BUYER-1",
+        "vendor": vendor.pk,
+        "marketplace": marketplace("US").pk,
+        "ship_to": WarehouseFactory(code="ABE2").pk,
+        "order_type": "RegularOrder",
+        "payment_terms": "net30",
+        "ship_window_start": start.isoformat(),
+        "ship_window_end": (start + datetime.timedelta(days=6)).isoformat(),
+        "delivery_window_start": (start + datetime.timedelta(days=3)).isoformat(),
+        "delivery_window_end": (start + datetime.timedelta(days=12)).isoformat(),
         "deal_code": "",
-        "lines-TOTAL_FORMS": "4", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "1", "lines-MAX_NUM_FORMS": "500",
+        "lines-TOTAL_FORMS": "4",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "500",
     }
     for index in range(4):
         data.update({f"lines-{index}-unit_of_measure": "Eaches", f"lines-{index}-unit_size": "1"})
     for index, (identifier, quantity, cost) in enumerate(products):
-        data.update({
-            f"lines-{index}-vendor_sku": identifier, f"lines-{index}-ordered_quantity": str(quantity),
-            f"lines-{index}-net_cost": cost, f"lines-{index}-backorder_allowed": "on",
-        })
+        data.update(
+            {
+                f"lines-{index}-vendor_sku": identifier,
+                f"lines-{index}-ordered_quantity": str(quantity),
+                f"lines-{index}-net_cost": cost,
+                f"lines-{index}-backorder_allowed": "on",
+            }
+        )
     data.update(overrides)
     return data
 
@@ -507,7 +563,8 @@ def test_buyer_issues_a_po_with_lines(buyer_client, vendor):
     assert (po.vendor, po.state, po.payment_terms, po.currency) == (vendor, PurchaseOrderState.NEW, "net30", "USD")
     lines = list(po.lines.order_by("sequence"))
     assert [(line.sequence, line.product, line.ordered_quantity, line.net_cost, line.backorder_allowed) for line in lines] == [
-        (1, kettle, 24, Decimal("12.50"), True), (2, toaster, 12, Decimal("30.00"), True)
+        (1, kettle, 24, Decimal("12.50"), True),
+        (2, toaster, 12, Decimal("30.00"), True),
     ]
     assert timezone.localdate(po.ship_window_end) == timezone.localdate() + datetime.timedelta(days=9)
 
@@ -529,7 +586,9 @@ def test_buyer_sees_service_errors_next_to_the_line(buyer_client, vendor):
 
 @pytest.mark.django_db
 def test_buyer_changes_quantities_and_dates_and_the_vendor_must_confirm_again(buyer_client, vendor):
-    po = purchase_order_with_lines(vendor, lines=2, quantity=60, number="PO-CHANGE", state=PurchaseOrderState.ACKNOWLEDGED, acknowledged_at=timezone.now())
+    po = purchase_order_with_lines(
+        vendor, lines=2, quantity=60, number="PO-CHANGE", state=PurchaseOrderState.ACKNOWLEDGED, acknowledged_at=timezone.now()
+    )
     form = buyer_client.get(f"/purchase-orders/{po.number}/change/")
     assert form.status_code == 200
     new_end = timezone.localdate(po.ship_window_end) + datetime.timedelta(days=3)
@@ -557,10 +616,16 @@ def test_buyer_changes_quantities_and_dates_and_the_vendor_must_confirm_again(bu
 def test_buyer_change_with_a_backwards_window_saves_nothing(buyer_client, vendor):
     po = purchase_order_with_lines(vendor, lines=1, number="PO-BACKWARDS")
     start = timezone.localdate(po.ship_window_start)
-    response = buyer_client.post(f"/purchase-orders/{po.number}/change/", {
-        "ship_window_start": start.isoformat(), "ship_window_end": (start - datetime.timedelta(days=1)).isoformat(),
-        "delivery_window_start": "", "delivery_window_end": "", "line-1-ordered_quantity": "12",
-    })
+    response = buyer_client.post(
+        f"/purchase-orders/{po.number}/change/",
+        {
+            "ship_window_start": start.isoformat(),
+            "ship_window_end": (start - datetime.timedelta(days=1)).isoformat(),
+            "delivery_window_start": "",
+            "delivery_window_end": "",
+            "line-1-ordered_quantity": "12",
+        },
+    )
     assert response.status_code == 400
     assert "ends before it starts" in response.context["windows"].errors["ship_window_end"][0]
     assert 'value="12"' in response.content.decode()
@@ -571,8 +636,13 @@ def test_buyer_change_with_a_backwards_window_saves_nothing(buyer_client, vendor
 @pytest.mark.django_db
 def test_buyer_cancels_a_line_then_the_whole_po(buyer_client, vendor):
     po = purchase_order_with_lines(vendor, lines=2, number="PO-CXL")
-    dates = {name: timezone.localdate(getattr(po, name)).isoformat() for name in ("ship_window_start", "ship_window_end", "delivery_window_start", "delivery_window_end")}
-    response = buyer_client.post(f"/purchase-orders/{po.number}/change/", {**dates, "line-1-ordered_quantity": "60", "line-1-cancel": "on", "line-2-ordered_quantity": "60"})
+    dates = {
+        name: timezone.localdate(getattr(po, name)).isoformat()
+        for name in ("ship_window_start", "ship_window_end", "delivery_window_start", "delivery_window_end")
+    }
+    response = buyer_client.post(
+        f"/purchase-orders/{po.number}/change/", {**dates, "line-1-ordered_quantity": "60", "line-1-cancel": "on", "line-2-ordered_quantity": "60"}
+    )
     assert response.status_code == 302
     assert po.lines.get(sequence=1).ordered_quantity == 0
     nothing = buyer_client.post(f"/purchase-orders/{po.number}/change/", {**dates, "line-2-ordered_quantity": "60"}, follow=True)
@@ -603,11 +673,24 @@ def upload_csv(rows, header=None) -> io.BytesIO:
 def upload_row(number, sku, quantity="60", cost="10.00", vendor_code="ACME", sequence="1", **overrides):
     start = timezone.localdate() + datetime.timedelta(days=3)
     row = {
-        "po_number": number, "vendor_code": vendor_code, "marketplace": "US", "ship_to": "ABE2",
-        "ship_window_start": start.isoformat(), "ship_window_end": (start + datetime.timedelta(days=5)).isoformat(),
-        "delivery_window_start": "", "delivery_window_end": "", "order_type": "RegularOrder", "payment_terms": "net60",
-        "sequence": sequence, "vendor_sku": sku, "ordered_quantity": quantity, "unit_of_measure": "Eaches", "unit_size": "1",
-        "net_cost": cost, "list_price": "", "backorder_allowed": "true",
+        "po_number": number,
+        "vendor_code": vendor_code,
+        "marketplace": "US",
+        "ship_to": "ABE2",
+        "ship_window_start": start.isoformat(),
+        "ship_window_end": (start + datetime.timedelta(days=5)).isoformat(),
+        "delivery_window_start": "",
+        "delivery_window_end": "",
+        "order_type": "RegularOrder",
+        "payment_terms": "net60",
+        "sequence": sequence,
+        "vendor_sku": sku,
+        "ordered_quantity": quantity,
+        "unit_of_measure": "Eaches",
+        "unit_size": "1",
+        "net_cost": cost,
+        "list_price": "",
+        "backorder_allowed": "true",
     }
     row.update(overrides)
     from purchase_orders.imports import COLUMNS

@@ -1,4 +1,5 @@
 """Arrange reconciliation tests: accepted invoices against POs with receipts, deductions, people."""
+
 import datetime
 from decimal import Decimal
 
@@ -56,14 +57,23 @@ def accepted_invoice(vendor, *, quantity=100, received=96, po_cost="10.00", invo
     return accept(invoice), po
 
 
-def deduction(vendor, *, kind=DeductionKind.CHARGEBACK, reason=DeductionReason.ASN_LATE, amount="25.00", days_ago=0, window_days=30, **fields) -> Deduction:
+def deduction(
+    vendor, *, kind=DeductionKind.CHARGEBACK, reason=DeductionReason.ASN_LATE, amount="25.00", days_ago=0, window_days=30, **fields
+) -> Deduction:
     us = marketplace("US")
     raised = timezone.now() - datetime.timedelta(days=days_ago)
     with audit_exempt():
         return Deduction.objects.create(
-            vendor=vendor, marketplace=us, kind=kind, reason=reason, amount=Decimal(amount), currency=us.currency,
-            status=DeductionStatus.OPEN, created_at=raised,
-            dispute_deadline=timezone.localdate(raised) + datetime.timedelta(days=window_days), **fields,
+            vendor=vendor,
+            marketplace=us,
+            kind=kind,
+            reason=reason,
+            amount=Decimal(amount),
+            currency=us.currency,
+            status=DeductionStatus.OPEN,
+            created_at=raised,
+            dispute_deadline=timezone.localdate(raised) + datetime.timedelta(days=window_days),
+            **fields,
         )
 
 
@@ -75,6 +85,8 @@ def accepted_credit_note(vendor, invoice: Invoice, *, quantity: int, unit_cost=N
     scope, actor = scope_for_user(user), Actor(user=user)
     line = invoice.lines.order_by("sequence").first()
     row = {"credited_line": line.pk, "quantity": quantity, **({"unit_cost": str(unit_cost)} if unit_cost is not None else {})}
-    credit_note = credit_note_create(scope=scope, reference_invoice_id=invoice.pk, actor=actor, number=number, reason=reason, lines=credit_lines([row]))
+    credit_note = credit_note_create(
+        scope=scope, reference_invoice_id=invoice.pk, actor=actor, number=number, reason=reason, lines=credit_lines([row])
+    )
     credit_note = invoice_submit(scope=scope, invoice_id=credit_note.pk, actor=actor)
     return accept(credit_note)

@@ -3,6 +3,7 @@
 world["deduction"] (a price claim), world["shortage"], world["dispute"], world["payment_run"] (paid),
 world["remittance"], world["reconciliation_invoice"]. Screens with URL arguments add their route names to
 URL_KWARGS below with one of the lambdas."""
+
 import datetime
 
 from django.utils import timezone
@@ -23,8 +24,9 @@ def build(world, vendor):
     world["deduction"] = Deduction.objects.get(invoice=invoice, kind=DeductionKind.PRICE_CLAIM)
     world["shortage"] = Deduction.objects.get(invoice=invoice, kind=DeductionKind.SHORTAGE_CLAIM)
     finance = finance_user(vendor)
-    world["dispute"] = dispute_create(scope=scope_for_user(finance), deduction_id=world["shortage"].pk,
-                                      reason="ACME-SECRET proof of delivery", actor=Actor(user=finance))
+    world["dispute"] = dispute_create(
+        scope=scope_for_user(finance), deduction_id=world["shortage"].pk, reason="ACME-SECRET proof of delivery", actor=Actor(user=finance)
+    )
     maker, checker = ap_user("walk-ap-maker"), ap_user("walk-ap-checker")
     run = payment_run_create(scope=scope_for_user(maker), pay_date=timezone.localdate() + datetime.timedelta(days=31), actor=Actor(user=maker))
     payment_run_decide(scope=scope_for_user(checker), run_id=run.pk, approve=True, actor=Actor(user=checker))

@@ -59,7 +59,9 @@ def test_dispute_by_multipart_then_answered_by_accounts_payable(api_client, vend
     refused = client.post(f"/api/v1/disputes/{dispute['id']}/answer", {"outcome": "reversed"}, format="json")
     assert refused.status_code == 403
     client = client_for(api_client, ap_user())
-    answered = client.post(f"/api/v1/disputes/{dispute['id']}/answer", {"outcome": "partly_reversed", "amount": "21.00", "note": "2 of 4 units found"}, format="json")
+    answered = client.post(
+        f"/api/v1/disputes/{dispute['id']}/answer", {"outcome": "partly_reversed", "amount": "21.00", "note": "2 of 4 units found"}, format="json"
+    )
     assert answered.status_code == 200, answered.json()
     assert answered.json()["status"] == "partly_reversed" and answered.json()["amount_reversed"] == "21.00"
 
@@ -132,18 +134,34 @@ def test_accounts_payable_previews_a_run_and_the_run_holds_exactly_that(api_clie
     preview = response.json()
     [row] = preview["remittances"]
     assert (row["vendor"], row["gross_paid"], row["deductions_total"], row["credit_notes_total"], row["net_amount"]) == (
-        "ACME", "1050.00", "92.00", "100.00", "858.00")
+        "ACME",
+        "1050.00",
+        "92.00",
+        "100.00",
+        "858.00",
+    )
     assert [c["number"] for c in row["credit_notes"]] == [credit_note.number] and row["credit_notes"][0]["carried_forward"] == "0.00"
     assert [i["number"] for i in row["invoices"]] == [matched.number]
-    assert preview["totals"] == [{"currency": "USD", "remittances": 1, "gross_paid": "1050.00", "deductions_total": "92.00", "reversals_total": "0.00",
-                                  "discounts_total": "0.00", "credit_notes_total": "100.00", "net_amount": "858.00"}]
+    assert preview["totals"] == [
+        {
+            "currency": "USD",
+            "remittances": 1,
+            "gross_paid": "1050.00",
+            "deductions_total": "92.00",
+            "reversals_total": "0.00",
+            "discounts_total": "0.00",
+            "credit_notes_total": "100.00",
+            "net_amount": "858.00",
+        }
+    ]
     assert not PaymentRun.objects.exists()
 
     created = client.post("/api/v1/payment-runs/", {"pay_date": pay_date}, format="json")
     assert created.json()["remittances"][0]["net_amount"] == row["net_amount"]
     run = PaymentRun.objects.get()
     assert [(entry.kind, entry.reference, f"{entry.amount:.2f}") for entry in run.remittances.get().lines.order_by("sequence")] == [
-        (entry["kind"], entry["reference"], entry["amount"]) for entry in row["lines"]]
+        (entry["kind"], entry["reference"], entry["amount"]) for entry in row["lines"]
+    ]
     # The credit note is held by the run: a second preview no longer nets it.
     assert client.get("/api/v1/payment-runs/preview", {"pay_date": pay_date}).json()["remittances"] == []
 
@@ -162,23 +180,31 @@ def test_preview_is_for_accounts_payable_and_checks_its_parameters(api_client, v
         assert response.status_code == 400, params
         assert response.json()["errors"][0]["field"] == field and response.json()["errors"][0]["code"] == code, response.json()
     assert client.get("/api/v1/payment-runs/preview").json()["remittances"] == []  # nothing due today
-    assert client.get("/api/v1/payment-runs/preview", {"vendor": "acme", "marketplace": "us",
-                                                       "pay_date": (timezone.localdate() + datetime.timedelta(days=31)).isoformat()}).json()["totals"][0]["net_amount"] == "958.00"
+    assert (
+        client.get(
+            "/api/v1/payment-runs/preview",
+            {"vendor": "acme", "marketplace": "us", "pay_date": (timezone.localdate() + datetime.timedelta(days=31)).isoformat()},
+        ).json()["totals"][0]["net_amount"]
+        == "958.00"
+    )
 
 
-@pytest.mark.parametrize(("path", "params", "field"), [
-    ("/api/v1/deductions/", {"kind": "claim"}, "kind"),
-    ("/api/v1/deductions/", {"invoice": "²"}, "invoice"),  # isdigit() but not a number int() reads: was a 500
-    ("/api/v1/deductions/", {"created_after": "yesterday"}, "created_after"),
-    ("/api/v1/deductions/", {"unsettled": "maybe"}, "unsettled"),
-    ("/api/v1/deductions/", {"marketplace": "U\x00S"}, "marketplace"),
-    ("/api/v1/disputes/", {"status": "pending"}, "status"),
-    ("/api/v1/payments/", {"pay_date_from": "2026-13-01"}, "pay_date_from"),
-    ("/api/v1/payments/", {"run": "²"}, "run"),
-    ("/api/v1/payment-summary", {"period_start": "2026-12-01", "period_end": "2026-11-01"}, "period_end"),
-    ("/api/v1/match-results/", {}, "invoice"),
-    ("/api/v1/match-results/", {"invoice": "²"}, "invoice"),
-])
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/api/v1/deductions/", {"kind": "claim"}, "kind"),
+        ("/api/v1/deductions/", {"invoice": "²"}, "invoice"),  # isdigit() but not a number int() reads: was a 500
+        ("/api/v1/deductions/", {"created_after": "yesterday"}, "created_after"),
+        ("/api/v1/deductions/", {"unsettled": "maybe"}, "unsettled"),
+        ("/api/v1/deductions/", {"marketplace": "U\x00S"}, "marketplace"),
+        ("/api/v1/disputes/", {"status": "pending"}, "status"),
+        ("/api/v1/payments/", {"pay_date_from": "2026-13-01"}, "pay_date_from"),
+        ("/api/v1/payments/", {"run": "²"}, "run"),
+        ("/api/v1/payment-summary", {"period_start": "2026-12-01", "period_end": "2026-11-01"}, "period_end"),
+        ("/api/v1/match-results/", {}, "invoice"),
+        ("/api/v1/match-results/", {"invoice": "²"}, "invoice"),
+    ],
+)
 def test_query_parameters_that_are_not_allowed_are_a_400_naming_them(api_client, vendor, path, params, field):
     response = client_for(api_client, finance_user(vendor)).get(path, params)
     assert response.status_code == 400, response.content
@@ -201,7 +227,9 @@ def test_payment_summary_of_a_period_ending_in_year_one_is_answered(api_client, 
 
 def test_dispute_reason_with_a_nul_character_is_a_400(api_client, vendor):
     claim = deduction(vendor)
-    response = client_for(api_client, finance_user(vendor)).post(f"/api/v1/deductions/{claim.pk}/disputes/", {"reason": "late\x00"}, format="multipart")
+    response = client_for(api_client, finance_user(vendor)).post(
+        f"/api/v1/deductions/{claim.pk}/disputes/", {"reason": "late\x00"}, format="multipart"
+    )
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "reason"
     response = client_for(api_client, finance_user(vendor)).post(f"/api/v1/deductions/{claim.pk}/disputes/", {"reason": ["a", "b"]}, format="json")
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "reason"

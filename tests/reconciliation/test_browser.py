@@ -1,4 +1,5 @@
 """Vendor finance opens the payment summary in a real browser: tiles, and Chart.js charts drawn from the page's data."""
+
 import datetime
 
 import pytest
@@ -26,8 +27,15 @@ def a_finance_quarter(vendor):
     remittance = payment_run_pay(scope=scope_for_user(maker), run_id=run.pk, actor=Actor(user=maker)).remittances.get()
 
     for number, days_ago, quantity in (("INV-1002", 45, 40), ("INV-1003", 12, 80), ("INV-1004", 3, 120), ("INV-1005", 20, 60)):
-        accepted_invoice(vendor, number=number, quantity=quantity, received=quantity, invoiced_cost="10.00", payment_terms="net30",
-                         invoice_date=today - datetime.timedelta(days=days_ago))
+        accepted_invoice(
+            vendor,
+            number=number,
+            quantity=quantity,
+            received=quantity,
+            invoiced_cost="10.00",
+            payment_terms="net30",
+            invoice_date=today - datetime.timedelta(days=days_ago),
+        )
     submitted_invoice(vendor, shipped_po(vendor, quantity=30, received=30), number="INV-1006", quantity=30, cost="10.00")
 
     for kind, reason, amount, days_ago in (

@@ -1,4 +1,5 @@
 """`manage.py match_invoices`: the match by hand, for operators."""
+
 import json
 from io import StringIO
 

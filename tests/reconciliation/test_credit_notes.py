@@ -1,4 +1,5 @@
 """Credit notes in payment runs: netted in the vendor's next run, as their own remittance line, never below zero."""
+
 import csv
 import datetime
 import io
@@ -86,7 +87,9 @@ def test_credit_note_larger_than_the_payment_nets_to_zero_and_carries_the_rest_f
 
     second = approve_and_pay(create_run(timezone.localdate() + datetime.timedelta(days=61))).remittances.get()
     assert [(entry.kind, entry.amount) for entry in second.lines.order_by("sequence")] == [
-        (RemittanceLineKind.INVOICE_PAID, Decimal("1000.00")), (RemittanceLineKind.CREDIT_NOTE, Decimal("-50.00"))]
+        (RemittanceLineKind.INVOICE_PAID, Decimal("1000.00")),
+        (RemittanceLineKind.CREDIT_NOTE, Decimal("-50.00")),
+    ]
     assert second.net_amount == Decimal("950.00")
     credit_note.refresh_from_db()
     assert credit_note.state == InvoiceState.PAID
@@ -102,7 +105,12 @@ def test_deductions_are_netted_before_credit_notes_and_neither_makes_the_net_neg
     preview = payment_run_preview(scope=scope_for_user(ap_user()), pay_date=pay_date())
     [row] = preview["remittances"]
     assert (row["gross_paid"], row["deductions_total"], row["credit_notes_total"], row["net_amount"], row["credit_carried_forward"]) == (
-        Decimal("100.00"), Decimal("60.00"), Decimal("40.00"), Decimal("0.00"), Decimal("40.00"))
+        Decimal("100.00"),
+        Decimal("60.00"),
+        Decimal("40.00"),
+        Decimal("0.00"),
+        Decimal("40.00"),
+    )
     assert [d["reference"] for d in row["deductions"]] == [claim.reference]
     remittance = approve_and_pay(create_run()).remittances.get()
     assert remittance.net_amount == Decimal("0.00") and remittance.deductions_total == Decimal("60.00")
@@ -114,8 +122,12 @@ def test_only_credit_notes_the_retailer_accepted_are_netted(vendor):
 
     invoice = matched_invoice(vendor)
     finance = finance_user(vendor)
-    submitted = credit_note_create(scope=scope_for_user(finance), reference_invoice_id=invoice.pk, actor=Actor(user=finance),
-                                   lines=credit_lines([{"credited_line": invoice.lines.get().pk, "quantity": 5}]))
+    submitted = credit_note_create(
+        scope=scope_for_user(finance),
+        reference_invoice_id=invoice.pk,
+        actor=Actor(user=finance),
+        lines=credit_lines([{"credited_line": invoice.lines.get().pk, "quantity": 5}]),
+    )
     invoice_submit(scope=scope_for_user(finance), invoice_id=submitted.pk, actor=Actor(user=finance))
     remittance = create_run().remittances.get()
     assert not remittance.lines.filter(kind=RemittanceLineKind.CREDIT_NOTE).exists()
@@ -185,7 +197,10 @@ def test_remittance_exports_pdf_summary_and_edi_820_carry_the_credit_note(vendor
     summary = payment_summary(scope=scope, period_end=remittance.pay_date)
     [paid] = summary["paid"]
     assert (paid["gross_paid"], paid["credit_notes_total"], paid["net_amount"]) == (Decimal("1000.00"), Decimal("100.00"), Decimal("900.00"))
-    assert paid["gross_paid"] - paid["deductions_total"] + paid["reversals_total"] - paid["discounts_total"] - paid["credit_notes_total"] == paid["net_amount"]
+    assert (
+        paid["gross_paid"] - paid["deductions_total"] + paid["reversals_total"] - paid["discounts_total"] - paid["credit_notes_total"]
+        == paid["net_amount"]
+    )
     assert summary["open_credit_notes"] == []
 
     interchange = Interchange.objects.filter(vendor=vendor, set_ids="820").latest("pk")
@@ -216,8 +231,10 @@ def test_summary_counts_credit_notes_still_to_net(vendor):
 
 def test_a_run_is_not_dated_in_the_past_or_years_ahead(vendor):
     matched_invoice(vendor)
-    for when, code in ((timezone.localdate() - datetime.timedelta(days=1), "pay_date_past"),
-                       (timezone.localdate() + datetime.timedelta(days=400), "pay_date_too_far")):
+    for when, code in (
+        (timezone.localdate() - datetime.timedelta(days=1), "pay_date_past"),
+        (timezone.localdate() + datetime.timedelta(days=400), "pay_date_too_far"),
+    ):
         with pytest.raises(DomainValidationError) as refused:
             create_run(when)
         assert refused.value.as_error_list()[0]["code"] == code
@@ -237,12 +254,16 @@ def test_credit_note_for_short_units_is_not_charged_twice_in_the_payment_run(ven
 
     remittance = approve_and_pay(create_run()).remittances.get()
     lines = [(line.kind, line.amount) for line in remittance.lines.order_by("sequence")]
-    assert sorted(lines) == sorted([
-        (RemittanceLineKind.INVOICE_PAID, Decimal("1050.00")),
-        (RemittanceLineKind.DEDUCTION, Decimal("-42.00")), (RemittanceLineKind.DEDUCTION, Decimal("-50.00")),
-        (RemittanceLineKind.REVERSAL, Decimal("42.00")), (RemittanceLineKind.REVERSAL, Decimal("2.00")),
-        (RemittanceLineKind.CREDIT_NOTE, Decimal("-42.00")),
-    ])
+    assert sorted(lines) == sorted(
+        [
+            (RemittanceLineKind.INVOICE_PAID, Decimal("1050.00")),
+            (RemittanceLineKind.DEDUCTION, Decimal("-42.00")),
+            (RemittanceLineKind.DEDUCTION, Decimal("-50.00")),
+            (RemittanceLineKind.REVERSAL, Decimal("42.00")),
+            (RemittanceLineKind.REVERSAL, Decimal("2.00")),
+            (RemittanceLineKind.CREDIT_NOTE, Decimal("-42.00")),
+        ]
+    )
     assert remittance.net_amount == Decimal("960.00") == sum(amount for _kind, amount in lines)
 
 
@@ -294,7 +315,9 @@ def test_late_receipt_after_payment_reverses_the_shortage_claim_and_the_next_run
     matched_invoice(vendor, number="INV-2", po_number="PO-2")  # the next run has an invoice to pay too
     second = approve_and_pay(create_run()).remittances.get()
     assert [(line.kind, line.amount) for line in second.lines.order_by("sequence")] == [
-        (RemittanceLineKind.INVOICE_PAID, Decimal("1000.00")), (RemittanceLineKind.REVERSAL, Decimal("42.00"))]
+        (RemittanceLineKind.INVOICE_PAID, Decimal("1000.00")),
+        (RemittanceLineKind.REVERSAL, Decimal("42.00")),
+    ]
     assert second.net_amount == Decimal("1042.00")
     assert match_invoices(invoice_ids=[invoice.pk]).as_dict()["claims_raised"] == 0
 
@@ -310,10 +333,13 @@ def test_credit_note_for_short_units_of_an_invoice_already_paid_is_not_charged_t
         credit_note = accepted_credit_note(vendor, invoice, quantity=4, unit_cost="10.00", reason="quantity_correction")
     matched_invoice(vendor, number="INV-2", po_number="PO-2")
     second = approve_and_pay(create_run()).remittances.get()
-    assert sorted((line.kind, line.amount) for line in second.lines.all()) == sorted([
-        (RemittanceLineKind.INVOICE_PAID, Decimal("1000.00")), (RemittanceLineKind.REVERSAL, Decimal("40.00")),
-        (RemittanceLineKind.CREDIT_NOTE, Decimal("-40.00")),
-    ])
+    assert sorted((line.kind, line.amount) for line in second.lines.all()) == sorted(
+        [
+            (RemittanceLineKind.INVOICE_PAID, Decimal("1000.00")),
+            (RemittanceLineKind.REVERSAL, Decimal("40.00")),
+            (RemittanceLineKind.CREDIT_NOTE, Decimal("-40.00")),
+        ]
+    )
     assert second.net_amount == Decimal("1000.00")
     credit_note.refresh_from_db()
     assert credit_note.state == InvoiceState.PAID

@@ -130,8 +130,9 @@ def test_answer_is_sent_to_the_vendors_webhook_once(vendor):
     from webhooks.models import WebhookDelivery, WebhookSubscription
 
     with audit_exempt():
-        WebhookSubscription.objects.create(vendor=vendor, url="https://erp.example.com/hooks", events=["dispute.answered"],
-                                           secret="s" * 32, secret_set_at=timezone.now())
+        WebhookSubscription.objects.create(
+            vendor=vendor, url="https://erp.example.com/hooks", events=["dispute.answered"], secret="s" * 32, secret_set_at=timezone.now()
+        )
     opened = dispute(vendor, deduction(vendor, amount="40.00").pk)
     answer(opened, DisputeStatus.PARTLY_REVERSED, amount="15.00")
     [delivery] = WebhookDelivery.objects.filter(event="dispute.answered")

@@ -115,8 +115,9 @@ def test_chargebacks_from_compliance_events_are_raised_once(vendor):
         ChargebackRate.objects.create(marketplace=us, category="asn_late", amount=Decimal("75.00"), currency="USD")
         from tests.shipments.factories import warehouse
 
-        shipment = Shipment.objects.create(vendor=vendor, marketplace=us, ship_to=warehouse(), shipment_identifier="ACME-SHIP-9",
-                                           ship_date="2026-11-01")
+        shipment = Shipment.objects.create(
+            vendor=vendor, marketplace=us, ship_to=warehouse(), shipment_identifier="ACME-SHIP-9", ship_date="2026-11-01"
+        )
         ComplianceEvent.objects.create(vendor=vendor, shipment=shipment, kind=ComplianceEventKind.ASN_LATE, occurred_at="2026-11-02T10:00:00Z")
         ComplianceEvent.objects.create(vendor=vendor, shipment=shipment, kind=ComplianceEventKind.SHORT_SHIPPED, occurred_at="2026-11-02T10:00:00Z")
     created = chargebacks_raise()

@@ -1,5 +1,6 @@
 """The match engine step by step, with the numbers worked out by hand: results, evidence, claims and reversals,
 invoice states, audit rows and webhooks, through credit notes, late receipts, replaced ASNs and payment."""
+
 import datetime
 from collections import Counter
 from decimal import Decimal
@@ -26,8 +27,13 @@ pytestmark = pytest.mark.django_db
 
 def subscribe(vendor):
     with audit_exempt():
-        WebhookSubscription.objects.create(vendor=vendor, url="https://erp.example.com/hooks", secret="s" * 32, secret_set_at=timezone.now(),
-                                           events=["deduction.raised", "invoice.state_changed"])
+        WebhookSubscription.objects.create(
+            vendor=vendor,
+            url="https://erp.example.com/hooks",
+            secret="s" * 32,
+            secret_set_at=timezone.now(),
+            events=["deduction.raised", "invoice.state_changed"],
+        )
 
 
 def last_pk(model) -> int:
@@ -103,8 +109,9 @@ def test_the_match_step_by_step(vendor, other_vendor):
     step = outcome()
     assert step["summary"]["reversals"] == 3 and step["summary"]["claims_raised"] == 0
     reversals = Deduction.objects.filter(kind=DeductionKind.REVERSAL, reason=DeductionReason.CREDITED)
-    assert sorted((d.invoice_id, d.amount) for d in reversals) == sorted([(beyond.pk, Decimal("7.00")), (second.pk, Decimal("5.00")),
-                                                                          (second.pk, Decimal("510.00"))])
+    assert sorted((d.invoice_id, d.amount) for d in reversals) == sorted(
+        [(beyond.pk, Decimal("7.00")), (second.pk, Decimal("5.00")), (second.pk, Decimal("510.00"))]
+    )
     step = outcome()
     assert step["audits"] == []
 
@@ -147,36 +154,89 @@ def test_the_money_walk_numbers(vendor):
     now = timezone.now()
     summary = match_invoices(invoice_ids=[invoice.pk], now=now)
 
-    assert summary.as_dict() == {"lines": 1, "by_status": {"over_tolerance": 1}, "claims_raised": 2, "claims_updated": 0, "reversals": 0,
-                                 "approved_for_payment": 1, "on_hold": 0}
+    assert summary.as_dict() == {
+        "lines": 1,
+        "by_status": {"over_tolerance": 1},
+        "claims_raised": 2,
+        "claims_updated": 0,
+        "reversals": 0,
+        "approved_for_payment": 1,
+        "on_hold": 0,
+    }
     result = MatchResult.objects.get(invoice=invoice)
-    assert (result.status, result.currency, result.po_cost, result.invoiced_cost, result.ordered_quantity, result.received_quantity,
-            result.invoiced_quantity, result.previously_invoiced_quantity, result.shortage_units, result.price_claim, result.shortage_claim,
-            result.computed_at) == (MatchStatus.OVER_TOLERANCE, "USD", Decimal("10.00"), Decimal("10.50"), 100, 96, 100, 0, 4,
-                                    Decimal("50.00"), Decimal("42.00"), now)
-    assert result.variance_reasons == [{"variance_type": "PQV", "defect_types": ["SHORTAGES_IN_TRANSIT"]},
-                                       {"variance_type": "PPV", "defect_types": ["PRODUCT_COST_NOT_REGISTERED"]}]
+    assert (
+        result.status,
+        result.currency,
+        result.po_cost,
+        result.invoiced_cost,
+        result.ordered_quantity,
+        result.received_quantity,
+        result.invoiced_quantity,
+        result.previously_invoiced_quantity,
+        result.shortage_units,
+        result.price_claim,
+        result.shortage_claim,
+        result.computed_at,
+    ) == (MatchStatus.OVER_TOLERANCE, "USD", Decimal("10.00"), Decimal("10.50"), 100, 96, 100, 0, 4, Decimal("50.00"), Decimal("42.00"), now)
+    assert result.variance_reasons == [
+        {"variance_type": "PQV", "defect_types": ["SHORTAGES_IN_TRANSIT"]},
+        {"variance_type": "PPV", "defect_types": ["PRODUCT_COST_NOT_REGISTERED"]},
+    ]
     assert result.evidence == {
-        "po_cost": "10.00", "invoiced_cost": "10.50", "price_variance": "0.50", "ordered_quantity": 100, "shipped_quantity": 100,
-        "received_quantity": 96, "invoiced_quantity": 100, "previously_invoiced_quantity": 0, "credited_quantity": 0, "credited_amount": "0.00",
-        "shortage_units": 4, "price_claim": "50.00", "shortage_claim": "42.00",
+        "po_cost": "10.00",
+        "invoiced_cost": "10.50",
+        "price_variance": "0.50",
+        "ordered_quantity": 100,
+        "shipped_quantity": 100,
+        "received_quantity": 96,
+        "invoiced_quantity": 100,
+        "previously_invoiced_quantity": 0,
+        "credited_quantity": 0,
+        "credited_amount": "0.00",
+        "shortage_units": 4,
+        "price_claim": "50.00",
+        "shortage_claim": "42.00",
         "tolerance": {"id": None, "over_percent": "0", "over_absolute": "0", "under_percent": "0", "under_absolute": "0"},
-        "currency": "USD", "computed_at": now.isoformat(),
+        "currency": "USD",
+        "computed_at": now.isoformat(),
     }
     claims = {d.kind: d for d in Deduction.objects.filter(invoice=invoice)}
     shortage, price = claims[DeductionKind.SHORTAGE_CLAIM], claims[DeductionKind.PRICE_CLAIM]
-    assert price.evidence == shortage.evidence == {  # a claim keeps its own copy, with the amounts judged against the tolerance
-        "po_cost": "10.00", "invoiced_cost": "10.50", "price_variance": "0.50", "ordered_quantity": 100, "shipped_quantity": 100,
-        "received_quantity": 96, "invoiced_quantity": 100, "previously_invoiced_quantity": 0, "shortage_units": 4,
-        "price_claim": "50.00", "shortage_claim": "42.00", "credited_quantity": 0, "credited_amount": "0",
-        "over_amount": "92.00", "under_amount": "0.00", "po_value": "1000.00",
-        "tolerance": {"id": None, "over_percent": "0", "over_absolute": "0", "under_percent": "0", "under_absolute": "0"},
-        "currency": "USD", "computed_at": now.isoformat(),
-    }
+    assert (
+        price.evidence
+        == shortage.evidence
+        == {  # a claim keeps its own copy, with the amounts judged against the tolerance
+            "po_cost": "10.00",
+            "invoiced_cost": "10.50",
+            "price_variance": "0.50",
+            "ordered_quantity": 100,
+            "shipped_quantity": 100,
+            "received_quantity": 96,
+            "invoiced_quantity": 100,
+            "previously_invoiced_quantity": 0,
+            "shortage_units": 4,
+            "price_claim": "50.00",
+            "shortage_claim": "42.00",
+            "credited_quantity": 0,
+            "credited_amount": "0",
+            "over_amount": "92.00",
+            "under_amount": "0.00",
+            "po_value": "1000.00",
+            "tolerance": {"id": None, "over_percent": "0", "over_absolute": "0", "under_percent": "0", "under_absolute": "0"},
+            "currency": "USD",
+            "computed_at": now.isoformat(),
+        }
+    )
     assert (shortage.amount, shortage.reason, shortage.description) == (
-        Decimal("42.00"), DeductionReason.SHORTAGES_IN_TRANSIT, "4 units invoiced beyond those received, at 10.50")
+        Decimal("42.00"),
+        DeductionReason.SHORTAGES_IN_TRANSIT,
+        "4 units invoiced beyond those received, at 10.50",
+    )
     assert (price.amount, price.reason, price.description) == (
-        Decimal("50.00"), DeductionReason.PRODUCT_COST_NOT_REGISTERED, "Invoiced at 10.50, PO cost 10.00, 100 units")
+        Decimal("50.00"),
+        DeductionReason.PRODUCT_COST_NOT_REGISTERED,
+        "Invoiced at 10.50, PO cost 10.00, 100 units",
+    )
     assert price.created_at == now
     match = AuditEvent.objects.get(action="invoice.match", object_id=str(invoice.pk))
     line_id = str(invoice.lines.get().pk)
@@ -219,7 +279,12 @@ def test_credit_note_for_the_short_units_reverses_the_shortage_claim_so_the_vend
     assert reversal.description == f"Reverses {shortage.reference}: credited by a credit note"
     result = MatchResult.objects.get(invoice=invoice)
     assert (result.credited_quantity, result.shortage_units, result.shortage_claim, result.price_claim, result.matched_quantity) == (
-        4, 0, Decimal("0.00"), Decimal("48.00"), 96)  # the price claim is on the 96 units still billed
+        4,
+        0,
+        Decimal("0.00"),
+        Decimal("48.00"),
+        96,
+    )  # the price claim is on the 96 units still billed
     assert result.evidence["credited_quantity"] == 4
     price = Deduction.objects.get(invoice=invoice, kind=DeductionKind.PRICE_CLAIM)
     assert price.status == DeductionStatus.PARTLY_REVERSED

@@ -1,4 +1,5 @@
 """The issue's "done means": one PO from match to remittance, every number exact."""
+
 import datetime
 from decimal import Decimal
 
@@ -49,7 +50,12 @@ def test_match_raises_exact_shortage_and_price_claims_with_evidence(vendor):
     result = MatchResult.objects.get(invoice=invoice)
     assert result.status == MatchStatus.OVER_TOLERANCE
     assert (result.po_cost, result.invoiced_cost, result.ordered_quantity, result.received_quantity, result.invoiced_quantity) == (
-        Decimal("10.00"), Decimal("10.50"), 100, 96, 100)
+        Decimal("10.00"),
+        Decimal("10.50"),
+        100,
+        96,
+        100,
+    )
     assert result.evidence["shortage_units"] == 4 and result.evidence["price_claim"] == "50.00"
     assert result.evidence["tolerance"]["over_absolute"] == "0" and "computed_at" in result.evidence
     assert {r["variance_type"] for r in result.variance_reasons} == {"PQV", "PPV"}
@@ -118,7 +124,12 @@ def test_payment_run_pays_the_invoice_net_of_the_price_claim_and_the_summary_agr
     summary = payment_summary(scope=scope_for_user(finance_user(vendor)), period_end=pay_date)
     paid = summary["paid"][0]
     assert (paid["currency"], paid["gross_paid"], paid["deductions_total"], paid["reversals_total"], paid["net_amount"]) == (
-        "USD", remittance.gross_paid, remittance.deductions_total, remittance.reversals_total, remittance.net_amount)
+        "USD",
+        remittance.gross_paid,
+        remittance.deductions_total,
+        remittance.reversals_total,
+        remittance.net_amount,
+    )
     assert paid["net_amount"] == Decimal("1000.00")
     kinds = {(r["kind"], r["amount"]) for r in summary["deductions_by_kind"]}
     assert (DeductionKind.PRICE_CLAIM, Decimal("50.00")) in kinds and (DeductionKind.SHORTAGE_CLAIM, Decimal("42.00")) in kinds
@@ -156,8 +167,14 @@ def test_money_walk_with_a_credit_note_nets_it_and_every_view_of_the_payment_agr
     ]
     assert sum(line.amount for line in lines) == remittance.net_amount == Decimal("900.00")
     assert (remittance.gross_paid, remittance.deductions_total, remittance.reversals_total, remittance.credit_notes_total) == (
-        Decimal("1050.00"), Decimal("92.00"), Decimal("42.00"), Decimal("100.00"))
-    assert [(entry["kind"], entry["reference"], entry["amount"]) for entry in previewed["lines"]] == [(entry.kind, entry.reference, entry.amount) for entry in lines]
+        Decimal("1050.00"),
+        Decimal("92.00"),
+        Decimal("42.00"),
+        Decimal("100.00"),
+    )
+    assert [(entry["kind"], entry["reference"], entry["amount"]) for entry in previewed["lines"]] == [
+        (entry.kind, entry.reference, entry.amount) for entry in lines
+    ]
     invoice.refresh_from_db(), credit_note.refresh_from_db()
     assert invoice.state == InvoiceState.PAID and credit_note.state == InvoiceState.PAID
 
@@ -165,7 +182,12 @@ def test_money_walk_with_a_credit_note_nets_it_and_every_view_of_the_payment_agr
     summary = payment_summary(scope=scope_for_user(finance), period_end=pay_date)
     paid = summary["paid"][0]
     assert (paid["gross_paid"], paid["deductions_total"], paid["reversals_total"], paid["credit_notes_total"], paid["net_amount"]) == (
-        remittance.gross_paid, remittance.deductions_total, remittance.reversals_total, remittance.credit_notes_total, remittance.net_amount)
+        remittance.gross_paid,
+        remittance.deductions_total,
+        remittance.reversals_total,
+        remittance.credit_notes_total,
+        remittance.net_amount,
+    )
     assert summary["open_credit_notes"] == []
     api_client.force_authenticate(finance)
     [api_remittance] = api_client.get("/api/v1/payments/").json()["results"]

@@ -43,7 +43,9 @@ def test_early_payment_discount_is_taken_inside_its_window(vendor):
     run = run_and_pay(timezone.localdate() + datetime.timedelta(days=5))
     remittance = run.remittances.get()
     assert [(entry.kind, entry.amount) for entry in remittance.lines.all()] == [
-        (RemittanceLineKind.INVOICE_PAID, Decimal("1000.00")), (RemittanceLineKind.DISCOUNT, Decimal("-20.00"))]
+        (RemittanceLineKind.INVOICE_PAID, Decimal("1000.00")),
+        (RemittanceLineKind.DISCOUNT, Decimal("-20.00")),
+    ]
     assert remittance.net_amount == Decimal("980.00") and remittance.discounts_total == Decimal("20.00")
 
 
@@ -117,8 +119,13 @@ def test_subscribed_vendor_gets_deduction_and_payment_webhooks(vendor):
     from webhooks.models import WebhookDelivery, WebhookSubscription
 
     with audit_exempt():
-        WebhookSubscription.objects.create(vendor=vendor, url="https://erp.example.com/hooks", events=["deduction.raised", "payment.sent", "invoice.state_changed"],
-                                           secret="s" * 32, secret_set_at=timezone.now())
+        WebhookSubscription.objects.create(
+            vendor=vendor,
+            url="https://erp.example.com/hooks",
+            events=["deduction.raised", "payment.sent", "invoice.state_changed"],
+            secret="s" * 32,
+            secret_set_at=timezone.now(),
+        )
     invoice, _po = accepted_invoice(vendor, payment_terms="net30")
     match_invoices(invoice_ids=[invoice.pk])
     assert WebhookDelivery.objects.filter(event="deduction.raised").count() == 2

@@ -1,5 +1,6 @@
 """A receipt queues one match for all its PO lines (not one per line), and that one match leaves what
 matching line by line left."""
+
 from decimal import Decimal
 
 import pytest
@@ -54,8 +55,11 @@ def test_a_receipt_of_many_lines_queues_one_match_for_all_its_po_lines(vendor, q
 
     with django_capture_on_commit_callbacks(execute=True):
         receipt_create(
-            scope=receiving, shipment_id=shipment.pk, actor=Actor.system(),
-            lines=[ReceivedLine(line.pk, 12) for line in shipment.lines.all()], complete=True,
+            scope=receiving,
+            shipment_id=shipment.pk,
+            actor=Actor.system(),
+            lines=[ReceivedLine(line.pk, 12) for line in shipment.lines.all()],
+            complete=True,
         )
 
     po_line_ids = sorted(po.lines.values_list("pk", flat=True))
@@ -121,8 +125,9 @@ def _outcome(after_audit_pk) -> dict:
     )
     audits = sorted(
         repr((row["action"], row["object_type"], row["before"], row["after"]))
-        for row in AuditEvent.objects.filter(pk__gt=after_audit_pk, object_type__in=["invoicing.invoice", "reconciliation.deduction"])
-        .values("action", "object_type", "before", "after")
+        for row in AuditEvent.objects.filter(pk__gt=after_audit_pk, object_type__in=["invoicing.invoice", "reconciliation.deduction"]).values(
+            "action", "object_type", "before", "after"
+        )
     )
     invoices = list(Invoice.objects.order_by("pk").values_list("pk", "state", "due_date"))
     return {"results": results, "deductions": deductions, "audits": audits, "invoices": invoices}

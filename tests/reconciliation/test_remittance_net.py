@@ -1,4 +1,5 @@
 """The database holds a remittance to its sum, to the cent."""
+
 import datetime
 from decimal import Decimal
 
@@ -15,8 +16,16 @@ def _remittance(vendor, *, net: str) -> Remittance:
     with audit_exempt():
         run = PaymentRun.objects.create(number="PR-NET", pay_date=datetime.date(2026, 11, 27), created_by=ap_user())
         return Remittance.objects.create(
-            run=run, vendor=vendor, marketplace=marketplace("US"), number="RA-NET", currency="USD", pay_date=run.pay_date,
-            gross_paid=Decimal("3166.30"), deductions_total=Decimal("40.00"), discounts_total=Decimal("63.33"), net_amount=Decimal(net),
+            run=run,
+            vendor=vendor,
+            marketplace=marketplace("US"),
+            number="RA-NET",
+            currency="USD",
+            pay_date=run.pay_date,
+            gross_paid=Decimal("3166.30"),
+            deductions_total=Decimal("40.00"),
+            discounts_total=Decimal("63.33"),
+            net_amount=Decimal(net),
         )
 
 

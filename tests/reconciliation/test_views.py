@@ -1,4 +1,5 @@
 """The payment screens, driven through their URLs as vendor finance and accounts payable would."""
+
 import csv
 import datetime
 import io
@@ -193,10 +194,13 @@ def test_vendor_disputes_a_deduction_with_evidence(vendor):
     claim = deduction(vendor, amount="25.00")
     finance = signed_in(finance_user(vendor))
 
-    response = finance.post(f"/payments/deductions/{claim.pk}/dispute/", {
-        "reason": "The ASN was sent on time: see the EDI 997.",
-        "evidence": [SimpleUploadedFile("pod.pdf", PDF, content_type="application/pdf")],
-    })
+    response = finance.post(
+        f"/payments/deductions/{claim.pk}/dispute/",
+        {
+            "reason": "The ASN was sent on time: see the EDI 997.",
+            "evidence": [SimpleUploadedFile("pod.pdf", PDF, content_type="application/pdf")],
+        },
+    )
 
     assert response.status_code == 302
     dispute = Dispute.objects.get(deduction=claim)
@@ -229,13 +233,19 @@ def test_dispute_limit_and_wrong_file_type_are_shown_next_to_the_form(vendor):
     claim = deduction(vendor, amount="25.00")
     finance_person, ap = finance_user(vendor), ap_user()
     for number in (1, 2):
-        dispute = dispute_create(scope=scope_for_user(finance_person), deduction_id=claim.pk, reason=f"try {number}", actor=Actor(user=finance_person))
+        dispute = dispute_create(
+            scope=scope_for_user(finance_person), deduction_id=claim.pk, reason=f"try {number}", actor=Actor(user=finance_person)
+        )
         dispute_answer(scope=scope_for_user(ap), dispute_id=dispute.pk, outcome=DisputeStatus.UPHELD, note="Stands.", actor=Actor(user=ap))
     finance = signed_in(finance_person)
 
-    bad_file = finance.post(f"/payments/deductions/{claim.pk}/dispute/", {
-        "reason": "Third time", "evidence": [SimpleUploadedFile("virus.exe", b"MZ\x90\x00", content_type="application/pdf")],
-    })
+    bad_file = finance.post(
+        f"/payments/deductions/{claim.pk}/dispute/",
+        {
+            "reason": "Third time",
+            "evidence": [SimpleUploadedFile("virus.exe", b"MZ\x90\x00", content_type="application/pdf")],
+        },
+    )
     assert bad_file.status_code == 400
     assert "is not a PDF, JPEG or PNG file" in str(bad_file.context["form"].errors["evidence"])
 
@@ -262,7 +272,9 @@ def test_accounts_payable_answers_a_dispute_partly_from_the_queue(vendor):
     too_much = ap.post(f"/payments/disputes/{dispute.pk}/answer/", {"outcome": "partly_reversed", "amount": "30.00", "note": "x"})
     assert too_much.status_code == 400 and too_much.context["answer_form"].errors["amount"]
 
-    response = ap.post(f"/payments/disputes/{dispute.pk}/answer/", {"outcome": "partly_reversed", "amount": "10.00", "note": "Half the cartons were late."})
+    response = ap.post(
+        f"/payments/disputes/{dispute.pk}/answer/", {"outcome": "partly_reversed", "amount": "10.00", "note": "Half the cartons were late."}
+    )
     assert response.status_code == 302
     dispute.refresh_from_db()
     assert dispute.status == DisputeStatus.PARTLY_REVERSED and dispute.amount_reversed == Decimal("10.00")
@@ -337,8 +349,12 @@ def test_every_payment_route_is_404_for_another_vendor(vendor, other_vendor):
         "deduction": ["/payments/deductions/{pk}/", "/payments/deductions/{pk}/dispute/"],
         "shortage": ["/payments/deductions/{pk}/"],
         "dispute": ["/payments/disputes/{pk}/"],
-        "remittance": ["/payments/remittances/{pk}/", "/payments/remittances/{pk}/advice.pdf",
-                       "/payments/remittances/{pk}/lines.csv", "/payments/remittances/{pk}/lines.xlsx"],
+        "remittance": [
+            "/payments/remittances/{pk}/",
+            "/payments/remittances/{pk}/advice.pdf",
+            "/payments/remittances/{pk}/lines.csv",
+            "/payments/remittances/{pk}/lines.xlsx",
+        ],
     }
     for key, urls in routes.items():
         for url in urls:
@@ -363,11 +379,29 @@ def test_list_query_counts_do_not_grow_with_rows(vendor):
     for _ in range(2):
         claim = deduction(vendor)
         dispute_create(scope=scope_for_user(finance_person), deduction_id=claim.pk, reason="r", actor=Actor(user=finance_person))
-    small = {url: _queries(client, url) for client, url in ((finance, "/payments/deductions/"), (ap, "/payments/disputes/"), (finance, "/payments/remittances/"), (ap, "/payments/runs/"), (finance, "/payments/"))}
+    small = {
+        url: _queries(client, url)
+        for client, url in (
+            (finance, "/payments/deductions/"),
+            (ap, "/payments/disputes/"),
+            (finance, "/payments/remittances/"),
+            (ap, "/payments/runs/"),
+            (finance, "/payments/"),
+        )
+    }
     for _ in range(12):
         claim = deduction(vendor)
         dispute_create(scope=scope_for_user(finance_person), deduction_id=claim.pk, reason="r", actor=Actor(user=finance_person))
-    large = {url: _queries(client, url) for client, url in ((finance, "/payments/deductions/"), (ap, "/payments/disputes/"), (finance, "/payments/remittances/"), (ap, "/payments/runs/"), (finance, "/payments/"))}
+    large = {
+        url: _queries(client, url)
+        for client, url in (
+            (finance, "/payments/deductions/"),
+            (ap, "/payments/disputes/"),
+            (finance, "/payments/remittances/"),
+            (ap, "/payments/runs/"),
+            (finance, "/payments/"),
+        )
+    }
     assert large == small
     assert max(small.values()) <= 15  # measured: deductions 9, disputes 8, remittances 8, runs 7, summary 13
 
@@ -421,7 +455,8 @@ def test_home_page_counts_what_needs_finance_and_accounts_payable(vendor):
     deduction(vendor, amount="5.00", days_ago=40, window_days=30)
     home = signed_in(finance_user(vendor)).get("/")
     assert {"label": "Deductions you can still dispute", "url": "/payments/deductions/?status=open&disputable=on", "count": 1} in [
-        {**card, "label": str(card["label"])} for card in home.context["cards"]]
+        {**card, "label": str(card["label"])} for card in home.context["cards"]
+    ]
     person = finance_user(vendor)
     dispute_create(scope=scope_for_user(person), deduction_id=claim.pk, reason="r", actor=Actor(user=person))
     cards = {str(card["label"]): card["count"] for card in signed_in(ap_user()).get("/").context["cards"]}
@@ -431,8 +466,14 @@ def test_home_page_counts_what_needs_finance_and_accounts_payable(vendor):
 def test_run_preview_and_remittance_show_the_credit_note_and_what_carries_forward(vendor):
     from tests.reconciliation.factories import accepted_credit_note
 
-    invoice, _po = accepted_invoice(vendor, received=100, invoiced_cost="10.00", quantity=10, payment_terms="net30",
-                                    invoice_date=timezone.localdate() - datetime.timedelta(days=40))  # 100.00, due
+    invoice, _po = accepted_invoice(
+        vendor,
+        received=100,
+        invoiced_cost="10.00",
+        quantity=10,
+        payment_terms="net30",
+        invoice_date=timezone.localdate() - datetime.timedelta(days=40),
+    )  # 100.00, due
     maker = signed_in(ap_user("ap-maker"))
     maker.post("/payments/match/")
     accepted_credit_note(vendor, invoice, quantity=10)  # 100.00

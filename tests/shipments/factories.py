@@ -25,8 +25,16 @@ def confirmed_purchase_order(vendor, *, lines=2, quantity=60, number=None, wareh
 def ship_from(vendor, code="MAIN"):
     with audit_exempt():
         address, _ = ShipFromAddress.objects.get_or_create(
-            vendor=vendor, code=code,
-            defaults={"name": f"{vendor.name} warehouse", "line1": "1 Industrial Way", "city": "Reno", "state_or_region": "NV", "postal_code": "89502", "country_code": "US"},
+            vendor=vendor,
+            code=code,
+            defaults={
+                "name": f"{vendor.name} warehouse",
+                "line1": "1 Industrial Way",
+                "city": "Reno",
+                "state_or_region": "NV",
+                "postal_code": "89502",
+                "country_code": "US",
+            },
         )
     return address
 

@@ -1,4 +1,5 @@
 """Shipment objects of vendor A for the every-route tenancy walk (tests/vendor_portal/test_tenancy_walk.py)."""
+
 from shipments.services.asn import shipment_submit
 from shipments.services.plans import shipment_create
 from shipments.services.receiving import receipt_create
@@ -21,17 +22,28 @@ def build(world, vendor):
     world["shipment"] = shipment_create(scope=scope, data=plan(po, identifier="ACMESECRET-PLAN"), actor=actor)
     world["submitted_shipment"] = submitted
     world["receipt"] = receipt_create(
-        scope=Scope(is_retailer=True, roles=frozenset({Role.RECEIVING})), shipment_id=submitted.pk,
-        scanned_ssccs=[submitted.cartons.get().sscc], actor=Actor.system(),
+        scope=Scope(is_retailer=True, roles=frozenset({Role.RECEIVING})),
+        shipment_id=submitted.pk,
+        scanned_ssccs=[submitted.cartons.get().sscc],
+        actor=Actor.system(),
     )
     with audit_exempt():
         world["document"] = Document.objects.create(
-            vendor=vendor, kind="shipment_labels", key=f"shipments/{submitted.pk}/labels-1.pdf", title="ACME-SECRET labels",
-            file="documents/acme-secret.pdf", target_type="shipments.shipment", target_id=str(submitted.pk),
+            vendor=vendor,
+            kind="shipment_labels",
+            key=f"shipments/{submitted.pk}/labels-1.pdf",
+            title="ACME-SECRET labels",
+            file="documents/acme-secret.pdf",
+            target_type="shipments.shipment",
+            target_id=str(submitted.pk),
         )
         world["job"] = Job.objects.create(
-            vendor=vendor, kind="shipment_labels", target_type="shipments.shipment", target_id=str(submitted.pk),
-            message="ACME-SECRET", result=world["document"],
+            vendor=vendor,
+            kind="shipment_labels",
+            target_type="shipments.shipment",
+            target_id=str(submitted.pk),
+            message="ACME-SECRET",
+            result=world["document"],
         )
 
 

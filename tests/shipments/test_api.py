@@ -29,9 +29,14 @@ def media(settings, tmp_path):
 def _plan_body(*pos, identifier="API-1", **extra):
     lines = [{"purchase_order_line": line.pk, "quantity": line.open_to_ship} for po in pos for line in po.lines.order_by("sequence")]
     body = {
-        "ship_to": pos[0].ship_to.code, "shipment_identifier": identifier,
+        "ship_to": pos[0].ship_to.code,
+        "shipment_identifier": identifier,
         "ship_date": (timezone.localdate() + datetime.timedelta(days=3)).isoformat(),
-        "transport_mode": "ltl", "carrier_scac": "ABFS", "bol_number": "BOL-7", "cartons_per_pallet": 8, "lines": lines,
+        "transport_mode": "ltl",
+        "carrier_scac": "ABFS",
+        "bol_number": "BOL-7",
+        "cartons_per_pallet": 8,
+        "lines": lines,
     }
     return {**body, **extra}
 
@@ -94,16 +99,22 @@ def test_replace_checks_the_scac_outdates_labels_and_keeps_the_lines_left_out(op
     assert ops_client.post(f"/api/v1/shipments/{shipment_id}/labels", format="json").status_code == 202
 
     refused = ops_client.post(
-        f"/api/v1/shipments/{shipment_id}/replace", {"lines": [{"purchase_order_line": first.pk, "quantity": 24}], "carrier_scac": "12AB"}, format="json",
+        f"/api/v1/shipments/{shipment_id}/replace",
+        {"lines": [{"purchase_order_line": first.pk, "quantity": 24}], "carrier_scac": "12AB"},
+        format="json",
     )
 
     assert refused.status_code == 400
     assert refused.json()["errors"] == [{"code": "invalid", "message": "A SCAC is 2-4 letters.", "field": "carrier_scac"}]
-    raised = ops_client.post(f"/api/v1/shipments/{shipment_id}/replace", {"lines": [{"purchase_order_line": second.pk, "quantity": 31}]}, format="json")
+    raised = ops_client.post(
+        f"/api/v1/shipments/{shipment_id}/replace", {"lines": [{"purchase_order_line": second.pk, "quantity": 31}]}, format="json"
+    )
     assert raised.status_code == 400 and [(e["code"], e["field"]) for e in raised.json()["errors"]] == [("quantity_raised", "lines[0].quantity")]
 
     replaced = ops_client.post(
-        f"/api/v1/shipments/{shipment_id}/replace", {"lines": [{"purchase_order_line": first.pk, "quantity": 24}], "carrier_scac": "saia"}, format="json",
+        f"/api/v1/shipments/{shipment_id}/replace",
+        {"lines": [{"purchase_order_line": first.pk, "quantity": 24}], "carrier_scac": "saia"},
+        format="json",
     )
 
     assert replaced.status_code == 200, replaced.json()
@@ -140,9 +151,13 @@ def test_packing_list_render_and_upload(ops_client, vendor):
     assert rendered.status_code == 201 and rendered.json()["kind"] == "packing_list"
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    refused = ops_client.post(f"/api/v1/shipments/{shipment_id}/packing-list/upload", {"file": SimpleUploadedFile("a.pdf", b"hello")}, format="multipart")
+    refused = ops_client.post(
+        f"/api/v1/shipments/{shipment_id}/packing-list/upload", {"file": SimpleUploadedFile("a.pdf", b"hello")}, format="multipart"
+    )
     assert refused.status_code == 400 and refused.json()["errors"][0]["code"] == "not_pdf"
-    accepted = ops_client.post(f"/api/v1/shipments/{shipment_id}/packing-list/upload", {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF")}, format="multipart")
+    accepted = ops_client.post(
+        f"/api/v1/shipments/{shipment_id}/packing-list/upload", {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF")}, format="multipart"
+    )
     assert accepted.status_code == 201
 
 
@@ -177,7 +192,12 @@ def test_other_vendor_gets_404_for_shipment_job_and_document(vendor, other_vendo
     _, raw = api_token(other_vendor)
     api_client = APIClient()
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    for url in (f"/api/v1/shipments/{shipment_id}", f"/api/v1/shipments/{shipment_id}/cartons", f"/api/v1/jobs/{job_id}", f"/api/v1/documents/{document_id}/download"):
+    for url in (
+        f"/api/v1/shipments/{shipment_id}",
+        f"/api/v1/shipments/{shipment_id}/cartons",
+        f"/api/v1/jobs/{job_id}",
+        f"/api/v1/documents/{document_id}/download",
+    ):
         assert api_client.get(url).status_code == 404, url
     assert api_client.post(f"/api/v1/shipments/{shipment_id}/submit", format="json").status_code == 404
     assert api_client.get("/api/v1/shipments").json()["results"] == []
@@ -192,12 +212,15 @@ def test_token_without_shipment_write_scope_cannot_submit(api_client, vendor):
 
 def test_small_parcel_needs_tracking_numbers_set_through_the_api(ops_client, vendor):
     po = confirmed_purchase_order(vendor, lines=1, quantity=12)
-    shipment_id = ops_client.post("/api/v1/shipments", _plan_body(po, transport_mode="small_parcel", bol_number="", cartons_per_pallet=0), format="json").json()["id"]
+    shipment_id = ops_client.post(
+        "/api/v1/shipments", _plan_body(po, transport_mode="small_parcel", bol_number="", cartons_per_pallet=0), format="json"
+    ).json()["id"]
     refused = ops_client.post(f"/api/v1/shipments/{shipment_id}/submit", format="json")
     assert refused.status_code == 400 and refused.json()["errors"][0]["code"] == "tracking_required"
     cartons = ops_client.post(
         f"/api/v1/shipments/{shipment_id}/cartons/tracking",
-        {"cartons": [{"index": 1, "tracking_number": "1Z0001"}, {"index": 2, "tracking_number": "1Z0002"}]}, format="json",
+        {"cartons": [{"index": 1, "tracking_number": "1Z0001"}, {"index": 2, "tracking_number": "1Z0002"}]},
+        format="json",
     ).json()
     assert [c["tracking_number"] for c in cartons] == ["1Z0001", "1Z0002"]
     assert ops_client.post(f"/api/v1/shipments/{shipment_id}/submit", format="json").status_code == 200

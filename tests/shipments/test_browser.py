@@ -1,4 +1,5 @@
 """The ship plan builder, label printing with its polled progress bar, and scanner-style receiving, in Chromium."""
+
 import pytest
 
 from shipments.models import Shipment, ShipmentState

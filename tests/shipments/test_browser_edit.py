@@ -1,4 +1,5 @@
 """Vendor ops edit a draft ship plan in place (htmx), submit the ASN, then send a Replace ASN, in Chromium."""
+
 import datetime
 
 import pytest

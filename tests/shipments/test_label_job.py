@@ -2,6 +2,7 @@
 a real broker, reads the test database, renders and stores the PDF/A; the test then scans every
 page at the printer's 203 dpi and compares the SSCCs with the shipment's. A worker killed mid-job
 leaves a job that is retried to completion, never a partial file."""
+
 import os
 import signal
 import subprocess
@@ -134,10 +135,29 @@ def start_worker(tmp_path, worker_broker):
         log_path = tmp_path / f"worker-{number}.log"
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "vendor_portal", "worker", f"--pool={pool}", "-c", "1",
-                 "-n", f"labels{number}@%h", "-Q", worker_broker["queue"], "--loglevel=INFO",
-                 "--without-gossip", "--without-mingle", "--without-heartbeat"],
-                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "vendor_portal",
+                    "worker",
+                    f"--pool={pool}",
+                    "-c",
+                    "1",
+                    "-n",
+                    f"labels{number}@%h",
+                    "-Q",
+                    worker_broker["queue"],
+                    "--loglevel=INFO",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                ],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         process.log_path = log_path
         processes.append(process)
@@ -255,7 +275,9 @@ def _watch(job_id, worker, *, until, storage_path: Path) -> Job:
         if worker.poll() is not None:
             pytest.fail(f"the worker exited ({worker.returncode}):\n{worker.log_path.read_text()[-4000:]}")
         time.sleep(0.02)
-    pytest.fail(f"label job still {job.status} at {job.progress_done}/{job.progress_total} after {WORKER_TIMEOUT_SECONDS} s:\n{worker.log_path.read_text()[-4000:]}")
+    pytest.fail(
+        f"label job still {job.status} at {job.progress_done}/{job.progress_total} after {WORKER_TIMEOUT_SECONDS} s:\n{worker.log_path.read_text()[-4000:]}"
+    )
 
 
 def _storage_path(shipment, media: Path) -> Path:

@@ -111,10 +111,14 @@ def test_unconfirmed_po_and_other_dc_lines_are_refused(vendor, scope, actor):
 
 def test_past_cutoff_warns_and_past_window_is_refused(vendor, scope, actor):
     now = timezone.now()
-    near = confirmed_purchase_order(vendor, lines=1, ship_window_start=now - datetime.timedelta(days=5), ship_window_end=now + datetime.timedelta(days=1))
+    near = confirmed_purchase_order(
+        vendor, lines=1, ship_window_start=now - datetime.timedelta(days=5), ship_window_end=now + datetime.timedelta(days=1)
+    )
     shipment = _shipment(scope, actor, near, identifier="NEAR", ship_date=timezone.localdate())
     assert len(shipment.warnings) == 1 and "cutoff" in shipment.warnings[0]
-    closed = confirmed_purchase_order(vendor, lines=1, ship_window_start=now - datetime.timedelta(days=9), ship_window_end=now - datetime.timedelta(hours=1))
+    closed = confirmed_purchase_order(
+        vendor, lines=1, ship_window_start=now - datetime.timedelta(days=9), ship_window_end=now - datetime.timedelta(hours=1)
+    )
     with pytest.raises(DomainValidationError) as error:
         _shipment(scope, actor, closed, identifier="LATE")
     assert error.value.as_error_list()[0]["code"] == "ship_window_closed"
@@ -305,8 +309,11 @@ def test_receiving_by_scans_and_lines_updates_received_quantities_and_receives_t
     line1_cartons = list(shipment.cartons.filter(items__shipment_line__purchase_order_line__sequence=1).values_list("sscc", flat=True))
     # scanner sends AI (00) + SSCC; one carton arrives damaged
     receipt_create(
-        scope=retailer_scope, shipment_id=shipment.pk, actor=receiver,
-        scanned_ssccs=["00" + line1_cartons[0], line1_cartons[1]], damaged_ssccs=[line1_cartons[1]],
+        scope=retailer_scope,
+        shipment_id=shipment.pk,
+        actor=receiver,
+        scanned_ssccs=["00" + line1_cartons[0], line1_cartons[1]],
+        damaged_ssccs=[line1_cartons[1]],
     )
     shipment.refresh_from_db()
     assert shipment.state == ShipmentState.RECEIVING
@@ -317,7 +324,11 @@ def test_receiving_by_scans_and_lines_updates_received_quantities_and_receives_t
         receipt_create(scope=retailer_scope, shipment_id=shipment.pk, actor=receiver, scanned_ssccs=[line1_cartons[0]])
     assert error.value.as_error_list()[0]["code"] == "already_received"
     receipt_create(
-        scope=retailer_scope, shipment_id=shipment.pk, actor=receiver, lines=[ReceivedLine(shipment_line2.pk, 12)], complete=True,
+        scope=retailer_scope,
+        shipment_id=shipment.pk,
+        actor=receiver,
+        lines=[ReceivedLine(shipment_line2.pk, 12)],
+        complete=True,
     )
     shipment.refresh_from_db()
     po.refresh_from_db()
@@ -332,8 +343,11 @@ def test_short_receipt_is_recorded_and_keeps_the_po_open(vendor, scope, actor, r
     shipment = _shipment(scope, actor, po)
     shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
     receipt_create(
-        scope=retailer_scope, shipment_id=shipment.pk, actor=Actor.system(),
-        lines=[ReceivedLine(shipment.lines.get().pk, 10)], complete=True,
+        scope=retailer_scope,
+        shipment_id=shipment.pk,
+        actor=Actor.system(),
+        lines=[ReceivedLine(shipment.lines.get().pk, 10)],
+        complete=True,
     )
     event = ComplianceEvent.objects.get()
     assert event.kind == "short_shipped" and event.details["received"] == 10

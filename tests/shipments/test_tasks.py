@@ -1,4 +1,5 @@
 """The label task in-process: claiming, takeover after a dead worker, progress, failure."""
+
 import datetime
 import re
 
@@ -58,8 +59,7 @@ def test_progress_is_written_per_chunk_of_labels_and_the_result_is_stored(shipme
     with CaptureQueriesContext(connection) as queries:
         tasks.render_shipment_labels.apply(args=[str(job.pk)])
     progress_written = [
-        int(match) for q in queries if q["sql"].startswith('UPDATE "vendor_portal_job"')
-        for match in re.findall(r'"progress_done" = (\d+)', q["sql"])
+        int(match) for q in queries if q["sql"].startswith('UPDATE "vendor_portal_job"') for match in re.findall(r'"progress_done" = (\d+)', q["sql"])
     ]
     assert progress_written == [0, 25, 50, 62, 62]  # claim, each chunk, file in place, done
     job.refresh_from_db()
@@ -142,8 +142,12 @@ def test_labels_of_a_plan_edited_while_they_print_are_printed_again_from_the_edi
         prints.append(pages)
         if len(prints) == 1:
             po = shipment.lines.first().purchase_order_line.purchase_order
-            shipment_update(scope=Scope(vendor=vendor), shipment_id=shipment.pk, data=plan(po, cartons_per_pallet=20),
-                            actor=Actor(user=vendor_user(vendor, username="repacker")))
+            shipment_update(
+                scope=Scope(vendor=vendor),
+                shipment_id=shipment.pk,
+                data=plan(po, cartons_per_pallet=20),
+                actor=Actor(user=vendor_user(vendor, username="repacker")),
+            )
         return pages
 
     monkeypatch.setattr(labels, "render_labels", render_while_editing)

@@ -1,5 +1,6 @@
 """ASNs whose cartons and pallets come labelled by the vendor's own system: the SSCCs are stored and
 printed exactly as given, each one checked, and the portal allocates none of its own for them."""
+
 import copy
 import datetime
 
@@ -55,8 +56,15 @@ def confirmation(po, *, cartons_per_line=2, identifier="ERP-ASN-1", first_serial
             serial += 1
     given_pallets = [ConfirmedPallet(sscc=sscc(vendor, serial), cartons=list(range(len(cartons))))] if pallets else []
     defaults = {
-        "ship_to": po.ship_to.code, "shipment_identifier": identifier, "ship_date": timezone.localdate() - datetime.timedelta(days=0),
-        "lines": lines, "transport_mode": "ltl", "bol_number": "BOL-77", "carrier_scac": "ABFS", "cartons": cartons, "pallets": given_pallets,
+        "ship_to": po.ship_to.code,
+        "shipment_identifier": identifier,
+        "ship_date": timezone.localdate() - datetime.timedelta(days=0),
+        "lines": lines,
+        "transport_mode": "ltl",
+        "bol_number": "BOL-77",
+        "carrier_scac": "ABFS",
+        "cartons": cartons,
+        "pallets": given_pallets,
     }
     return ShipmentConfirmationInput(**{**defaults, **fields})
 
@@ -67,13 +75,17 @@ def scanned_ssccs(path) -> list[str]:
     found = []
     for page in pdf:
         image = page.render(scale=PRINTER_DPI / 72, grayscale=True).to_pil()
-        found += [b.text[2:] for b in zxingcpp.read_barcodes(image, text_mode=zxingcpp.TextMode.Plain) if len(b.text) == 20 and b.text.startswith("00")]
+        found += [
+            b.text[2:] for b in zxingcpp.read_barcodes(image, text_mode=zxingcpp.TextMode.Plain) if len(b.text) == 20 and b.text.startswith("00")
+        ]
     pdf.close()
     return found
 
 
 def all_ssccs(shipment):
-    return list(shipment.cartons.order_by("index").values_list("sscc", flat=True)) + list(shipment.pallets.order_by("index").values_list("sscc", flat=True))
+    return list(shipment.cartons.order_by("index").values_list("sscc", flat=True)) + list(
+        shipment.pallets.order_by("index").values_list("sscc", flat=True)
+    )
 
 
 def test_asn_keeps_exactly_the_given_ssccs_and_allocates_none(vendor, scope, actor):
@@ -102,9 +114,17 @@ def test_given_ssccs_in_the_portals_range_move_the_counter_past_them(vendor, sco
 
     assert SsccCounter.objects.get(vendor=vendor).next_serial == 42
     other = confirmed_purchase_order(vendor, lines=1, quantity=6, warehouse=po.ship_to)
-    planned = shipment_create(scope=scope, data=ShipPlanInput(
-        ship_to=po.ship_to.code, shipment_identifier="PLAN-2", ship_date=timezone.localdate(), bol_number="B",
-        lines=[ShipPlanLine(other.lines.get().pk, 6)]), actor=actor)
+    planned = shipment_create(
+        scope=scope,
+        data=ShipPlanInput(
+            ship_to=po.ship_to.code,
+            shipment_identifier="PLAN-2",
+            ship_date=timezone.localdate(),
+            bol_number="B",
+            lines=[ShipPlanLine(other.lines.get().pk, 6)],
+        ),
+        actor=actor,
+    )
     assert planned.cartons.get().sscc == sscc(vendor, 42, extension=0)
 
 
@@ -165,7 +185,17 @@ def _missing_tracking_for_small_parcel(vendor, data):
 
 
 @pytest.mark.parametrize(
-    "spoil", [_wrong_check_digit, _other_prefix, _not_eighteen_digits, _twice_in_payload, _over_shipped, _cartons_do_not_add_up, _shipped_tomorrow, _missing_tracking_for_small_parcel]
+    "spoil",
+    [
+        _wrong_check_digit,
+        _other_prefix,
+        _not_eighteen_digits,
+        _twice_in_payload,
+        _over_shipped,
+        _cartons_do_not_add_up,
+        _shipped_tomorrow,
+        _missing_tracking_for_small_parcel,
+    ],
 )
 def test_a_bad_confirmation_is_refused_naming_the_field_and_saves_nothing(vendor, scope, actor, spoil):
     po = confirmed_purchase_order(vendor, lines=2, quantity=60)
@@ -277,7 +307,8 @@ def test_another_vendors_asn_cannot_be_replaced(vendor, other_vendor, scope, act
 
     with pytest.raises(DomainValidationError) as raised:
         shipment_create_from_confirmation(
-            scope=other_scope, data=confirmation(other_po, identifier="SHARED", asn_type=AsnType.REPLACE),
+            scope=other_scope,
+            data=confirmation(other_po, identifier="SHARED", asn_type=AsnType.REPLACE),
             actor=Actor(user=vendor_user(other_vendor, Role.VENDOR_OPS)),
         )
     assert [e["code"] for e in raised.value.as_error_list()] == ["replace_unknown"]

@@ -33,8 +33,14 @@ def ops(client, vendor):
 
 def _form(po, identifier="WEB-1", **quantities):
     body = {
-        "ship_to": po.ship_to.code, "shipment_identifier": identifier, "ship_date": (timezone.localdate() + datetime.timedelta(days=2)).isoformat(),
-        "transport_mode": "ltl", "transport_method": "road", "carrier_scac": "ABFS", "bol_number": "BOL-9", "ship_from": "MAIN",
+        "ship_to": po.ship_to.code,
+        "shipment_identifier": identifier,
+        "ship_date": (timezone.localdate() + datetime.timedelta(days=2)).isoformat(),
+        "transport_mode": "ltl",
+        "transport_method": "road",
+        "carrier_scac": "ABFS",
+        "bol_number": "BOL-9",
+        "ship_from": "MAIN",
         "cartons_per_pallet": "4",
     }
     for line in po.lines.all():

@@ -1,5 +1,6 @@
 """The ship plan editor (drafts) and the Replace ASN screen: every change goes through the services,
 errors are shown in place with nothing written, and other vendors' plans stay out of reach."""
+
 import datetime
 import os
 
@@ -41,8 +42,11 @@ def _draft(vendor, *po_lines, identifier="EDIT-1", ship_date=None, **fields) -> 
     lines = [ShipPlanLine(*entry) if isinstance(entry, tuple) else ShipPlanLine(entry.pk, entry.open_to_ship) for entry in po_lines]
     po = PurchaseOrderLine.objects.select_related("purchase_order__ship_to").get(pk=lines[0].purchase_order_line_id).purchase_order
     data = ShipPlanInput(
-        ship_to=po.ship_to.code, shipment_identifier=identifier, ship_date=ship_date or timezone.localdate() + datetime.timedelta(days=3),
-        lines=lines, **{"transport_mode": "ltl", "bol_number": "BOL-1", "carrier_scac": "ABFS", **fields},
+        ship_to=po.ship_to.code,
+        shipment_identifier=identifier,
+        ship_date=ship_date or timezone.localdate() + datetime.timedelta(days=3),
+        lines=lines,
+        **{"transport_mode": "ltl", "bol_number": "BOL-1", "carrier_scac": "ABFS", **fields},
     )
     ship_from(vendor)
     return shipment_create(scope=Scope(vendor=vendor), data=data, actor=Actor.system())
@@ -50,9 +54,16 @@ def _draft(vendor, *po_lines, identifier="EDIT-1", ship_date=None, **fields) -> 
 
 def _transport(shipment, **changes) -> dict:
     body = {
-        "shipment_identifier": shipment.shipment_identifier, "ship_date": shipment.ship_date.isoformat(), "estimated_arrival": "",
-        "transport_mode": shipment.transport_mode, "transport_method": shipment.transport_method, "carrier_scac": shipment.carrier_scac,
-        "carrier_name": shipment.carrier_name, "bol_number": shipment.bol_number, "pro_number": shipment.pro_number, "ship_from": "MAIN",
+        "shipment_identifier": shipment.shipment_identifier,
+        "ship_date": shipment.ship_date.isoformat(),
+        "estimated_arrival": "",
+        "transport_mode": shipment.transport_mode,
+        "transport_method": shipment.transport_method,
+        "carrier_scac": shipment.carrier_scac,
+        "carrier_name": shipment.carrier_name,
+        "bol_number": shipment.bol_number,
+        "pro_number": shipment.pro_number,
+        "ship_from": "MAIN",
     }
     return {**body, **changes}
 
@@ -98,7 +109,11 @@ def test_adding_lines_of_two_pos_re_packs_the_cartons_and_writes_audit_rows(ops,
     assert response.status_code == 302 and response["Location"] == f"/shipments/{shipment.pk}/edit/"
     assert sorted(shipment.lines.values_list("quantity", flat=True)) == [3, 12, 12]
     assert shipment.cartons.count() == 2 + 2 + 1  # cases of 6, the 3 in a last partial carton
-    actions = set(AuditEvent.objects.filter(object_type="shipments.shipmentline", object_id__in=[str(pk) for pk in shipment.lines.values_list("pk", flat=True)]).values_list("action", flat=True))
+    actions = set(
+        AuditEvent.objects.filter(
+            object_type="shipments.shipmentline", object_id__in=[str(pk) for pk in shipment.lines.values_list("pk", flat=True)]
+        ).values_list("action", flat=True)
+    )
     assert actions == {"shipment_line.create"}
     assert AuditEvent.objects.filter(action="shipment.update", object_id=str(shipment.pk)).exists()
     assert "line(s) added" in ops.get(f"/shipments/{shipment.pk}/edit/").content.decode()
@@ -179,13 +194,23 @@ def test_transport_details_are_saved_and_manual_cartons_are_kept(ops, vendor):
     po = confirmed_purchase_order(vendor, lines=2, quantity=12)
     shipment = _draft(vendor, *po.lines.order_by("sequence"))
     line2 = shipment.lines.get(purchase_order_line__sequence=2)
-    response = ops.post(f"/shipments/{shipment.pk}/edit/cartons/move/", {"from_carton": "3", "shipment_line": str(line2.pk), "quantity": "3", "to_carton": "1"})
+    response = ops.post(
+        f"/shipments/{shipment.pk}/edit/cartons/move/", {"from_carton": "3", "shipment_line": str(line2.pk), "quantity": "3", "to_carton": "1"}
+    )
     assert response.status_code == 302
     packed = list(shipment.cartons.order_by("index").values_list("index", "sscc", "items__quantity"))
     arrival = (shipment.ship_date + datetime.timedelta(days=2)).isoformat()
     response = ops.post(
         f"/shipments/{shipment.pk}/edit/transport/",
-        _transport(shipment, transport_mode="truckload", carrier_scac="odfl", carrier_name="Old Dominion", bol_number="BOL-77", pro_number="PRO-77", estimated_arrival=arrival),
+        _transport(
+            shipment,
+            transport_mode="truckload",
+            carrier_scac="odfl",
+            carrier_name="Old Dominion",
+            bol_number="BOL-77",
+            pro_number="PRO-77",
+            estimated_arrival=arrival,
+        ),
     )
     assert response.status_code == 302
     shipment.refresh_from_db()
@@ -212,7 +237,14 @@ def test_a_ship_date_past_the_window_is_refused_next_to_the_field(ops, vendor):
 
 def test_a_ship_date_past_the_cutoff_warns_next_to_the_field(ops, vendor):
     now = timezone.now()
-    po = confirmed_purchase_order(vendor, lines=1, quantity=12, number="PO-CUT-1", ship_window_start=now - datetime.timedelta(days=3), ship_window_end=now + datetime.timedelta(days=4))
+    po = confirmed_purchase_order(
+        vendor,
+        lines=1,
+        quantity=12,
+        number="PO-CUT-1",
+        ship_window_start=now - datetime.timedelta(days=3),
+        ship_window_end=now + datetime.timedelta(days=4),
+    )
     shipment = _draft(vendor, po.lines.get())
     cutoff_day = timezone.localdate(po.ship_window_end - CUTOFF_BEFORE_WINDOW_END) + datetime.timedelta(days=1)
     response = ops.post(f"/shipments/{shipment.pk}/edit/transport/", _transport(shipment, ship_date=cutoff_day.isoformat()), follow=True)
@@ -238,11 +270,15 @@ def test_moving_units_makes_a_mixed_carton_and_a_bad_move_is_explained(ops, vend
     shipment = _draft(vendor, *po.lines.order_by("sequence"))
     line2 = shipment.lines.get(purchase_order_line__sequence=2)
     response = ops.post(
-        f"/shipments/{shipment.pk}/edit/cartons/move/", {"from_carton": "2", "shipment_line": str(line2.pk), "quantity": "2", "to_carton": "1"}, HTTP_HX_REQUEST="true",
+        f"/shipments/{shipment.pk}/edit/cartons/move/",
+        {"from_carton": "2", "shipment_line": str(line2.pk), "quantity": "2", "to_carton": "1"},
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200 and "mixed" in response.content.decode()
     assert sorted(shipment.cartons.get(index=1).items.values_list("quantity", flat=True)) == [2, 6]
-    bad = ops.post(f"/shipments/{shipment.pk}/edit/cartons/move/", {"from_carton": "2", "shipment_line": str(line2.pk), "quantity": "99"}, HTTP_HX_REQUEST="true")
+    bad = ops.post(
+        f"/shipments/{shipment.pk}/edit/cartons/move/", {"from_carton": "2", "shipment_line": str(line2.pk), "quantity": "99"}, HTTP_HX_REQUEST="true"
+    )
     assert bad.status_code == 200 and "Carton 2 holds 4 of that line" in bad.content.decode()
 
 
@@ -250,7 +286,9 @@ def test_re_pack_and_re_palletize(ops, vendor):
     po = confirmed_purchase_order(vendor, lines=2, quantity=12)
     shipment = _draft(vendor, *po.lines.order_by("sequence"))
     line2 = shipment.lines.get(purchase_order_line__sequence=2)
-    shipment_carton_move(scope=Scope(vendor=vendor), shipment_id=shipment.pk, from_carton=4, to_carton=1, shipment_line_id=line2.pk, quantity=6, actor=Actor.system())
+    shipment_carton_move(
+        scope=Scope(vendor=vendor), shipment_id=shipment.pk, from_carton=4, to_carton=1, shipment_line_id=line2.pk, quantity=6, actor=Actor.system()
+    )
     assert shipment.cartons.count() == 3
     assert ops.post(f"/shipments/{shipment.pk}/edit/cartonize/").status_code == 302
     assert shipment.cartons.count() == 4
@@ -304,7 +342,16 @@ def test_a_failed_edit_keeps_the_labels(ops, vendor, django_capture_on_commit_ca
 
 
 # Who may edit ---------------------------------------------------------------------------------------
-EDIT_POSTS = ["edit/transport/", "edit/lines/", "edit/lines/add/", "edit/cartonize/", "edit/cartons/move/", "edit/cartons/tracking/", "edit/pallets/", "replace/"]
+EDIT_POSTS = [
+    "edit/transport/",
+    "edit/lines/",
+    "edit/lines/add/",
+    "edit/cartonize/",
+    "edit/cartons/move/",
+    "edit/cartons/tracking/",
+    "edit/pallets/",
+    "replace/",
+]
 
 
 def test_another_vendors_plan_is_not_found(client, vendor, other_vendor):
@@ -378,7 +425,13 @@ def _submitted(vendor, quantity=12, lines=1, **fields):
 
 
 def _replace_body(shipment, **changes) -> dict:
-    body = {"carrier_scac": shipment.carrier_scac, "carrier_name": shipment.carrier_name, "estimated_arrival": "", "bol_number": shipment.bol_number, "pro_number": shipment.pro_number}
+    body = {
+        "carrier_scac": shipment.carrier_scac,
+        "carrier_name": shipment.carrier_name,
+        "estimated_arrival": "",
+        "bol_number": shipment.bol_number,
+        "pro_number": shipment.pro_number,
+    }
     for line in shipment.lines.all():
         body[f"qty_{line.pk}"] = str(line.quantity)
     for carton in shipment.cartons.prefetch_related("items"):
@@ -392,7 +445,9 @@ def test_replace_lowers_a_quantity_changes_carrier_details_and_lists_the_revisio
     line = shipment.lines.get()
     page = ops.get(f"/shipments/{shipment.pk}/replace/")
     assert page.status_code == 200 and 'data-testid="replace-form"' in page.content.decode()
-    response = ops.post(f"/shipments/{shipment.pk}/replace/", _replace_body(shipment, **{f"qty_{line.pk}": "6", "pro_number": "PRO-77", "carrier_scac": "odfl"}))
+    response = ops.post(
+        f"/shipments/{shipment.pk}/replace/", _replace_body(shipment, **{f"qty_{line.pk}": "6", "pro_number": "PRO-77", "carrier_scac": "odfl"})
+    )
     assert response.status_code == 302
     shipment.refresh_from_db()
     assert (shipment.asn_type, shipment.asn_revision, shipment.pro_number, shipment.carrier_scac) == ("Replace", 2, "PRO-77", "ODFL")
@@ -456,8 +511,10 @@ def test_replace_cannot_drop_the_bol_of_an_ltl_shipment(ops, vendor):
 def test_replace_is_refused_once_receiving_started(ops, vendor):
     po, shipment = _submitted(vendor, quantity=12)
     receipt_create(
-        scope=Scope(is_retailer=True, roles=frozenset({Role.RECEIVING})), shipment_id=shipment.pk,
-        scanned_ssccs=[shipment.cartons.get(index=1).sscc], actor=Actor(user=retailer_user(Role.RECEIVING)),
+        scope=Scope(is_retailer=True, roles=frozenset({Role.RECEIVING})),
+        shipment_id=shipment.pk,
+        scanned_ssccs=[shipment.cartons.get(index=1).sscc],
+        actor=Actor(user=retailer_user(Role.RECEIVING)),
     )
     page = ops.get(f"/shipments/{shipment.pk}/replace/").content.decode()
     assert "started receiving ASN ASN-REPL-1" in page and "can no longer be replaced" in page
@@ -478,4 +535,3 @@ def test_replace_outdates_labels_of_the_earlier_revision(ops, vendor, django_cap
     assert ops.post(f"/shipments/{shipment.pk}/replace/", _replace_body(shipment, **{f"qty_{line.pk}": "6"})).status_code == 302
     assert Document.objects.filter(kind="shipment_labels", key=f"shipments/{shipment.pk}/labels-1.pdf").exists()  # the record of revision 1
     assert 'data-testid="labels-outdated"' in ops.get(f"/shipments/{shipment.pk}/replace/").content.decode()
-

@@ -2,6 +2,7 @@
 
 Each goes through the same services and forms as its screen: these tests check the door (roles and token
 scopes, 4xx shapes, Idempotency-Key replays, query counts), the services' own tests check the rules."""
+
 import pytest
 from django.core import mail
 from rest_framework.test import APIClient
@@ -15,8 +16,12 @@ from vendor_portal.services.vendors import bank_details_change_request
 pytestmark = pytest.mark.django_db
 
 NEW_DETAILS = {
-    "account_holder": "Acme Home Goods Inc.", "bank_name": "First Bank of Newark", "account_number": "0001 2345 6789",
-    "routing_code": "021000021", "currency": "usd", "remit_to_address": "1 Main St",
+    "account_holder": "Acme Home Goods Inc.",
+    "bank_name": "First Bank of Newark",
+    "account_number": "0001 2345 6789",
+    "routing_code": "021000021",
+    "currency": "usd",
+    "remit_to_address": "1 Main St",
 }
 
 
@@ -167,7 +172,10 @@ def test_a_role_that_may_not_check_the_kind_is_refused(vendor, finance):
 def test_approvals_are_for_people_not_tokens(vendor, finance):
     approval = bank_details_change_request(vendor=vendor, data=NEW_DETAILS, actor=Actor(user=finance))
     client = token(vendor)
-    for response in (client.get("/api/v1/approvals/"), client.post(f"/api/v1/approvals/{approval.pk}/decision", {"decision": "approve"}, format="json")):
+    for response in (
+        client.get("/api/v1/approvals/"),
+        client.post(f"/api/v1/approvals/{approval.pk}/decision", {"decision": "approve"}, format="json"),
+    ):
         assert response.status_code == 403
         assert response.json()["errors"][0]["message"] == "Only a signed-in person can do this: API tokens cannot."
     approval.refresh_from_db()
@@ -187,9 +195,17 @@ def test_admin_lists_invites_changes_and_removes_people(vendor, admin, django_ca
     marketplace("US"), marketplace("CA")
     client = person(admin)
     with django_capture_on_commit_callbacks(execute=True):
-        invited = client.post("/api/v1/team-members/", {
-            "username": "acme-shipping", "email": "shipping@acme.example.com", "first_name": "Lee", "roles": ["vendor_ops"], "marketplaces": ["US"],
-        }, format="json")
+        invited = client.post(
+            "/api/v1/team-members/",
+            {
+                "username": "acme-shipping",
+                "email": "shipping@acme.example.com",
+                "first_name": "Lee",
+                "roles": ["vendor_ops"],
+                "marketplaces": ["US"],
+            },
+            format="json",
+        )
     assert invited.status_code == 201, invited.json()
     member = invited.json()
     assert (member["roles"], member["marketplaces"], member["last_login"]) == (["vendor_ops"], ["US"], None)
@@ -235,8 +251,12 @@ def test_team_list_query_count_does_not_grow_with_people(vendor, admin, django_a
 
 # Vendors (retailer) -------------------------------------------------------------------------------------
 ONBOARD = {
-    "code": "initech", "name": "Initech Kitchen Supply", "gs1_company_prefix": "0850000", "marketplaces": ["US", "CA"],
-    "admin_username": "initech-admin", "admin_email": "it@initech.example.com",
+    "code": "initech",
+    "name": "Initech Kitchen Supply",
+    "gs1_company_prefix": "0850000",
+    "marketplaces": ["US", "CA"],
+    "admin_username": "initech-admin",
+    "admin_email": "it@initech.example.com",
 }
 
 
@@ -260,8 +280,11 @@ def test_a_code_whose_marketplace_account_is_taken_is_a_400_not_a_crash(vendor):
     client = person(retailer_user(Role.RETAILER_ADMIN))
     first = client.post("/api/v1/vendors/", {**ONBOARD, "code": "NORTHSTAR1", "marketplaces": ["US"]}, format="json")
     assert first.status_code == 201 and first.json()["accounts"] == [{"marketplace": "US", "vendor_code": "NORTHSTAUS"}]
-    second = client.post("/api/v1/vendors/", {**ONBOARD, "code": "NORTHSTAR2", "marketplaces": ["US"], "admin_username": "ns2-admin",
-                                              "admin_email": "ns2@example.com"}, format="json")
+    second = client.post(
+        "/api/v1/vendors/",
+        {**ONBOARD, "code": "NORTHSTAR2", "marketplaces": ["US"], "admin_username": "ns2-admin", "admin_email": "ns2@example.com"},
+        format="json",
+    )
     assert second.status_code == 400 and error_codes(second) == [("invalid", "code")]
     assert not Vendor.objects.filter(code="NORTHSTAR2").exists()
 

@@ -1,5 +1,6 @@
 """Every write accepts an Idempotency-Key (one representative write per app): a retry with the same key
 answers the first answer again and creates no row anywhere. A token over its rate gets 429 + Retry-After."""
+
 import pytest
 from django.apps import apps
 
@@ -44,9 +45,7 @@ def acknowledge_on_the_amazon_door(vendor):
     return ACKNOWLEDGEMENTS, body(acknowledgement(purchase_order_with_lines(vendor, lines=1)))
 
 
-@pytest.mark.parametrize(
-    "write", [confirm_purchase_order, create_ship_plan, create_invoice, subscribe_webhook, acknowledge_on_the_amazon_door]
-)
+@pytest.mark.parametrize("write", [confirm_purchase_order, create_ship_plan, create_invoice, subscribe_webhook, acknowledge_on_the_amazon_door])
 def test_a_retry_with_the_same_idempotency_key_replays_the_answer_and_creates_nothing(
     token_client, vendor, write, settings, tmp_path, django_capture_on_commit_callbacks
 ):

@@ -1,4 +1,5 @@
 """Maker/checker: bank detail changes need a second person; nobody approves their own request."""
+
 import pytest
 from django.db import IntegrityError, transaction
 

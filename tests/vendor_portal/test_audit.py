@@ -1,4 +1,5 @@
 """The audit trail is append-only and readable per document and in a filtered list."""
+
 import pytest
 from django.db import connection, transaction
 

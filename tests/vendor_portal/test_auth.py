@@ -1,4 +1,5 @@
 """Sign-in, lockout, password change and reset."""
+
 import re
 
 import pytest

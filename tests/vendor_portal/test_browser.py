@@ -1,4 +1,5 @@
 """The shell in a real headless Chromium: sign in, see what needs me, create a token once, switch to Chinese."""
+
 import pytest
 
 from tests.browser_support import browser, login, page  # noqa: F401

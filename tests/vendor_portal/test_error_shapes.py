@@ -2,6 +2,7 @@
 {"errors": [{"code", "message", "field"}]}, the Amazon door {"errors": [{"code", "message", "details"}]},
 for a refused idempotency key, an unknown path, an unknown host or a crash, with DEBUG on or off; the
 screens keep their HTML pages."""
+
 from unittest import mock
 
 import pytest
@@ -110,8 +111,11 @@ def test_a_crash_under_a_door_is_that_doors_json_500(vendor_token, debug):
     amazon.credentials(HTTP_X_AMZ_ACCESS_TOKEN=vendor_token[1])
     api = APIClient(raise_request_exception=False)
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {vendor_token[1]}")
-    with override_settings(DEBUG=debug), mock.patch("amazon_api.selectors.purchase_order_page", side_effect=crash), \
-            mock.patch("purchase_orders.api.views.purchase_order_list", side_effect=crash):
+    with (
+        override_settings(DEBUG=debug),
+        mock.patch("amazon_api.selectors.purchase_order_page", side_effect=crash),
+        mock.patch("purchase_orders.api.views.purchase_order_list", side_effect=crash),
+    ):
         amazon_answer = amazon.get(AMAZON_ORDERS)
         api_answer = api.get(API_ORDERS)
     [error] = amazon_shaped(amazon_answer, 500, "InternalFailure")

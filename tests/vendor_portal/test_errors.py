@@ -1,13 +1,17 @@
 """Field errors name the input item by the door's own reference, so each door locates them without parsing."""
+
 from vendor_portal.errors import DomainValidationError, NotFoundError, field_error
 
 
 def confirmation_error():
-    return DomainValidationError("The confirmation has errors.", errors=[
-        field_error("lines[0]", "accepted", "Quantities cannot be negative."),
-        field_error(None, "scheduled_ship_date", "Outside the ship window.", "outside_window"),
-        field_error("lines[1]", None, "Line 2 is confirmed twice.", "duplicate"),
-    ])
+    return DomainValidationError(
+        "The confirmation has errors.",
+        errors=[
+            field_error("lines[0]", "accepted", "Quantities cannot be negative."),
+            field_error(None, "scheduled_ship_date", "Outside the ship window.", "outside_window"),
+            field_error("lines[1]", None, "Line 2 is confirmed twice.", "duplicate"),
+        ],
+    )
 
 
 def test_the_own_api_locates_by_item_and_field():

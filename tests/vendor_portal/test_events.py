@@ -1,5 +1,6 @@
 """Domain events reach their subscribers after the commit only, in batches, one failing subscriber
 costing the others nothing; in-transaction subscribers share the fate of the change."""
+
 import logging
 
 import pytest
@@ -32,8 +33,15 @@ def heard():
 
 
 def submitted(invoice_id=1, **overrides):
-    values = {"vendor_id": 7, "invoice_id": invoice_id, "number": f"INV-{invoice_id}", "invoice_type": "invoice",
-              "state": "submitted", "previous_state": "draft", "channel": "api"}
+    values = {
+        "vendor_id": 7,
+        "invoice_id": invoice_id,
+        "number": f"INV-{invoice_id}",
+        "invoice_type": "invoice",
+        "state": "submitted",
+        "previous_state": "draft",
+        "channel": "api",
+    }
     return InvoiceSubmitted(**{**values, **overrides})
 
 

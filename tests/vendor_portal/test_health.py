@@ -1,4 +1,5 @@
 """Liveness answers without touching anything; readiness says which dependency fails, with a 503."""
+
 import pytest
 from django.db import connections
 

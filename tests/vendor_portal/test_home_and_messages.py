@@ -1,4 +1,5 @@
 """The shell: home page's "what needs me", the message centre and its unread badge, languages."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +17,9 @@ def ops(vendor):
 
 def notify(user, vendor, n=1, **fields):
     with audit_exempt():
-        return [Notification.objects.create(user=user, vendor=vendor, kind="po_new", title=f"New PO {i}", url="/catalogue/", **fields) for i in range(n)]
+        return [
+            Notification.objects.create(user=user, vendor=vendor, kind="po_new", title=f"New PO {i}", url="/catalogue/", **fields) for i in range(n)
+        ]
 
 
 @pytest.mark.django_db
@@ -90,7 +93,9 @@ def test_home_shows_counts_for_approvals_waiting(client, vendor):
     maker = vendor_user(vendor, Role.VENDOR_ADMIN)
     checker = vendor_user(vendor, Role.VENDOR_FINANCE)
     bank_details_change_request(
-        vendor=vendor, data={"account_holder": "A", "bank_name": "B", "account_number": "12345678", "routing_code": "R", "currency": "USD"}, actor=Actor(user=maker)
+        vendor=vendor,
+        data={"account_holder": "A", "bank_name": "B", "account_number": "12345678", "routing_code": "R", "currency": "USD"},
+        actor=Actor(user=maker),
     )
     client.force_login(checker)
     page = client.get("/").content.decode()

@@ -1,4 +1,5 @@
 """The portal works with no internet: no page or document pulls assets from another host."""
+
 import re
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """Who may do what: the role x action matrix, and the screens and API honour it."""
+
 import pytest
 
 from tests.factories import api_token, retailer_user, vendor_user

@@ -1,4 +1,5 @@
 """A vendor admin manages the vendor's people."""
+
 import re
 
 import pytest
@@ -23,9 +24,7 @@ def test_invite_creates_a_limited_member_who_chooses_a_password(client, vendor, 
     marketplace("US")
     marketplace("DE")
     client.force_login(admin)
-    response = client.post(
-        "/team/", {"username": "li.wei", "email": "li.wei@acme.example", "roles": ["vendor_ops"], "marketplaces": ["US"]}
-    )
+    response = client.post("/team/", {"username": "li.wei", "email": "li.wei@acme.example", "roles": ["vendor_ops"], "marketplaces": ["US"]})
     assert response.status_code == 302
     member = User.objects.get(username="li.wei")
     assert not member.has_usable_password()
@@ -87,10 +86,30 @@ def test_retailer_admin_onboards_a_vendor_with_its_first_admin(client, django_ca
     marketplace("US")
     marketplace("DE")
     client.force_login(retailer_user(Role.RETAILER_ADMIN))
-    bad = client.post("/vendors/", {"code": "INITECH", "name": "Initech", "gs1_company_prefix": "12", "marketplaces": ["US"], "admin_username": "initech-admin", "admin_email": "a@initech.example"})
+    bad = client.post(
+        "/vendors/",
+        {
+            "code": "INITECH",
+            "name": "Initech",
+            "gs1_company_prefix": "12",
+            "marketplaces": ["US"],
+            "admin_username": "initech-admin",
+            "admin_email": "a@initech.example",
+        },
+    )
     assert "GS1" in bad.content.decode() and not Vendor.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/vendors/", {"code": "initech", "name": "Initech", "gs1_company_prefix": "0876543", "marketplaces": ["US", "DE"], "admin_username": "initech-admin", "admin_email": "a@initech.example"})
+        client.post(
+            "/vendors/",
+            {
+                "code": "initech",
+                "name": "Initech",
+                "gs1_company_prefix": "0876543",
+                "marketplaces": ["US", "DE"],
+                "admin_username": "initech-admin",
+                "admin_email": "a@initech.example",
+            },
+        )
     vendor = Vendor.objects.get(code="INITECH")
     assert sorted(VendorAccount.objects.filter(vendor=vendor).values_list("vendor_code", flat=True)) == ["INITECHDE", "INITECHUS"]
     assert scope_for_user(User.objects.get(username="initech-admin")).roles == {"vendor_admin"}

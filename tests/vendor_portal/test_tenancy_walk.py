@@ -1,6 +1,7 @@
 """Every URL pattern and API route, visited as a user (and a token) of another vendor, answers 404/403
 and never shows the first vendor's data. A new route with arguments fails this test until it is listed
 in OBJECT_KWARGS, so no screen or endpoint escapes the check."""
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 

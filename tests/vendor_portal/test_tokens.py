@@ -1,4 +1,5 @@
 """API tokens: hashed at rest, scoped, revocable at once, per vendor; command and UI."""
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError

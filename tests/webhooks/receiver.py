@@ -1,4 +1,5 @@
 """A real HTTP receiver on 127.0.0.1 (random port), in a thread, checking signatures the documented way."""
+
 import http.server
 import json
 import threading

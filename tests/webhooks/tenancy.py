@@ -1,4 +1,5 @@
 """Webhook objects of vendor A for the every-route tenancy walk (tests/vendor_portal/test_tenancy_walk.py)."""
+
 from tests.webhooks.factories import WebhookDeliveryFactory, WebhookSubscriptionFactory
 
 

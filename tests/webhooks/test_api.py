@@ -1,4 +1,5 @@
 """/api/v1/webhooks/: subscriptions, deliveries, rotation, pings and resends, for vendor admins and tokens."""
+
 import datetime
 import json
 
@@ -26,7 +27,9 @@ def admin_client(api_client, vendor):
 
 def _audit_actions(subscription_id) -> list[str]:
     return list(
-        AuditEvent.objects.filter(object_type="webhooks.webhooksubscription", object_id=str(subscription_id)).order_by("id").values_list("action", flat=True)
+        AuditEvent.objects.filter(object_type="webhooks.webhooksubscription", object_id=str(subscription_id))
+        .order_by("id")
+        .values_list("action", flat=True)
     )
 
 
@@ -203,9 +206,15 @@ def test_another_vendors_subscriptions_and_deliveries_are_404(api_client, vendor
     api_client.force_login(vendor_user(other_vendor, Role.VENDOR_ADMIN))
     base = f"/api/v1/webhooks/{theirs.pk}/"
     for method, url in [
-        ("get", base), ("patch", base), ("put", base), ("delete", base), ("get", base + "deliveries/"),
-        ("post", f"/api/v1/webhooks/{theirs.pk}/rotate-secret"), ("post", f"/api/v1/webhooks/{theirs.pk}/ping"),
-        ("get", f"/api/v1/webhook-deliveries/{delivery.pk}/"), ("post", f"/api/v1/webhook-deliveries/{delivery.pk}/resend"),
+        ("get", base),
+        ("patch", base),
+        ("put", base),
+        ("delete", base),
+        ("get", base + "deliveries/"),
+        ("post", f"/api/v1/webhooks/{theirs.pk}/rotate-secret"),
+        ("post", f"/api/v1/webhooks/{theirs.pk}/ping"),
+        ("get", f"/api/v1/webhook-deliveries/{delivery.pk}/"),
+        ("post", f"/api/v1/webhook-deliveries/{delivery.pk}/resend"),
     ]:
         response = getattr(api_client, method)(url, NEW if method in ("put", "patch") else None, format="json")
         assert response.status_code == 404, (method, url, response.status_code)
@@ -242,8 +251,14 @@ def test_a_token_with_the_webhooks_scope_manages_its_vendors_subscriptions(api_c
 def test_the_schema_documents_the_webhook_endpoints(api_client):
     schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     paths = schema["paths"]
-    for path in ["/api/v1/webhooks/", "/api/v1/webhooks/{id}/", "/api/v1/webhooks/{id}/deliveries/", "/api/v1/webhooks/{id}/rotate-secret",
-                 "/api/v1/webhooks/{id}/ping", "/api/v1/webhook-deliveries/{id}/resend"]:
+    for path in [
+        "/api/v1/webhooks/",
+        "/api/v1/webhooks/{id}/",
+        "/api/v1/webhooks/{id}/deliveries/",
+        "/api/v1/webhooks/{id}/rotate-secret",
+        "/api/v1/webhooks/{id}/ping",
+        "/api/v1/webhook-deliveries/{id}/resend",
+    ]:
         assert path in paths, path
     assert "Created" in paths["/api/v1/webhooks/"]["post"]["responses"]["201"]["content"]["application/json"]["examples"]
 

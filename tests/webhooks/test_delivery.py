@@ -1,4 +1,5 @@
 """Deliveries to a real HTTP receiver on 127.0.0.1: signature, headers, retries with backoff, failure."""
+
 import datetime
 import json
 import threading
@@ -28,11 +29,14 @@ def _fast_forward(delivery):
 
 def test_emitted_event_reaches_the_receiver_signed_with_the_documented_headers(vendor, django_capture_on_commit_callbacks):
     with Receiver(secret="whsec_receiver-secret") as receiver:
-        subscription = WebhookSubscriptionFactory(vendor=vendor, url=receiver.url, secret="whsec_receiver-secret", events=[WebhookEvent.PURCHASE_ORDER_CREATED])
+        subscription = WebhookSubscriptionFactory(
+            vendor=vendor, url=receiver.url, secret="whsec_receiver-secret", events=[WebhookEvent.PURCHASE_ORDER_CREATED]
+        )
         with django_capture_on_commit_callbacks(execute=True):
             with transaction.atomic():
                 [delivery] = webhook_emit(
-                    vendor=vendor, event=WebhookEvent.PURCHASE_ORDER_CREATED,
+                    vendor=vendor,
+                    event=WebhookEvent.PURCHASE_ORDER_CREATED,
                     data={"purchase_order": "4Z32PABC", "total": __import__("decimal").Decimal("10.20"), "due": datetime.date(2026, 12, 1)},
                 )
     assert len(receiver.requests) == 1
@@ -46,7 +50,11 @@ def test_emitted_event_reaches_the_receiver_signed_with_the_documented_headers(v
     assert abs(int(headers["X-Portal-Timestamp"]) - timezone.now().timestamp()) < 60
     body = request["json"]
     assert body == {
-        "id": str(delivery.event_id), "event": "purchase_order.created", "version": 2, "created_at": body["created_at"], "vendor": "ACME",
+        "id": str(delivery.event_id),
+        "event": "purchase_order.created",
+        "version": 2,
+        "created_at": body["created_at"],
+        "vendor": "ACME",
         "data": {"purchase_order": "4Z32PABC", "total": "10.20", "due": "2026-12-01"},
     }
     delivery.refresh_from_db()
@@ -183,7 +191,9 @@ def test_beat_sweep_sends_due_deliveries_and_leaves_future_ones(vendor):
 def test_two_workers_racing_for_the_same_attempt_send_it_once(vendor):
     with Receiver(secret="whsec_s", delay=0.3) as receiver:
         subscription = WebhookSubscriptionFactory(vendor=vendor, url=receiver.url, secret="whsec_s")
-        delivery = WebhookDeliveryFactory(subscription=subscription, status="pending", attempts=0, next_attempt_at=timezone.now(), response_status_code=None)
+        delivery = WebhookDeliveryFactory(
+            subscription=subscription, status="pending", attempts=0, next_attempt_at=timezone.now(), response_status_code=None
+        )
         barrier = threading.Barrier(2)
         results = []
 

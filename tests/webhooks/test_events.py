@@ -1,4 +1,5 @@
 """Changes made through the services reach subscribers as webhook events, after the commit."""
+
 import datetime
 from decimal import Decimal
 
@@ -23,8 +24,12 @@ def test_po_created_and_acknowledged_become_events_for_subscribers_only(vendor, 
     product = ProductFactory(vendor=vendor, case_pack=6, minimum_order_quantity=6)
     now = timezone.now()
     data = PurchaseOrderInput(
-        vendor=vendor, marketplace=us, number="HOOK0001", ship_to=WarehouseFactory(code="ABE2", marketplace=us),
-        ship_window_start=now + datetime.timedelta(days=2), ship_window_end=now + datetime.timedelta(days=9),
+        vendor=vendor,
+        marketplace=us,
+        number="HOOK0001",
+        ship_to=WarehouseFactory(code="ABE2", marketplace=us),
+        ship_window_start=now + datetime.timedelta(days=2),
+        ship_window_end=now + datetime.timedelta(days=9),
         lines=[LineInput(sequence=1, vendor_sku=product.vendor_sku, ordered_quantity=12, net_cost=Decimal("10.00"))],
     )
     with django_capture_on_commit_callbacks():
@@ -34,7 +39,12 @@ def test_po_created_and_acknowledged_become_events_for_subscribers_only(vendor, 
     assert created.payload["data"]["reference"] == "HOOK0001" and created.payload["vendor"] == vendor.code
 
     with django_capture_on_commit_callbacks():
-        purchase_order_acknowledge(scope=Scope(vendor=vendor, roles=frozenset({"vendor_ops"})), number="HOOK0001", lines=[LineConfirmation(sequence=1, accepted=12)], actor=Actor.system())
+        purchase_order_acknowledge(
+            scope=Scope(vendor=vendor, roles=frozenset({"vendor_ops"})),
+            number="HOOK0001",
+            lines=[LineConfirmation(sequence=1, accepted=12)],
+            actor=Actor.system(),
+        )
     ack = WebhookDelivery.objects.get(event="acknowledgement.processed")
     assert ack.payload["data"]["state"] == "acknowledged" and ack.payload["data"]["previous_state"] == "new"
     assert WebhookDelivery.objects.filter(vendor=other_vendor).count() == 0

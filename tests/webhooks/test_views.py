@@ -1,4 +1,5 @@
 """/settings/webhooks/: a vendor admin's screens for subscriptions, their delivery log and resends."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,7 +21,9 @@ def admin(client, vendor):
 
 
 def test_admin_creates_a_subscription_and_sees_its_secret_only_once(admin):
-    response = admin.post("/settings/webhooks/", {"url": "https://erp.example.com/hooks", "events": ["purchase_order.created", "payment.sent"], "description": "SAP"})
+    response = admin.post(
+        "/settings/webhooks/", {"url": "https://erp.example.com/hooks", "events": ["purchase_order.created", "payment.sent"], "description": "SAP"}
+    )
     assert response.status_code == 200
     subscription = WebhookSubscription.objects.get()
     page = response.content.decode()
@@ -43,7 +46,9 @@ def test_detail_shows_the_delivery_log_and_resend_starts_a_new_cycle(admin, vend
     with Receiver(secret="whsec_s") as receiver:
         subscription = WebhookSubscriptionFactory(vendor=vendor, url=receiver.url, secret="whsec_s")
         failed = WebhookDeliveryFactory(
-            subscription=subscription, last_error="HTTP 503: maintenance", response_status_code=503,
+            subscription=subscription,
+            last_error="HTTP 503: maintenance",
+            response_status_code=503,
             attempt_log=[{"at": "2026-11-27T09:00:00+00:00", "status_code": 503, "error": "HTTP 503: maintenance", "duration_ms": 12}],
         )
         page = admin.get(f"/settings/webhooks/{subscription.pk}/").content.decode()
@@ -72,8 +77,17 @@ def test_admin_edits_deactivates_rotates_and_deletes_a_subscription(admin, vendo
     assert subscription.secret != old_secret and subscription.secret in rotated.content.decode()
     assert admin.post(base + "delete/").status_code == 302
     assert not WebhookSubscription.objects.exists()
-    actions = list(AuditEvent.objects.filter(object_id=str(subscription.pk), object_type="webhooks.webhooksubscription").order_by("id").values_list("action", flat=True))
-    assert actions == ["webhook_subscription.change", "webhook_subscription.change", "webhook_subscription.rotate_secret", "webhook_subscription.delete"]
+    actions = list(
+        AuditEvent.objects.filter(object_id=str(subscription.pk), object_type="webhooks.webhooksubscription")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "webhook_subscription.change",
+        "webhook_subscription.change",
+        "webhook_subscription.rotate_secret",
+        "webhook_subscription.delete",
+    ]
 
 
 def test_rotating_on_screen_can_keep_the_old_secret_signing_for_a_while(admin, vendor):
@@ -102,8 +116,14 @@ def test_another_vendors_subscription_is_404_on_every_screen(client, vendor, oth
     theirs = WebhookSubscriptionFactory(vendor=vendor, description="ACME-SECRET")
     delivery = WebhookDeliveryFactory(subscription=theirs)
     client.force_login(vendor_user(other_vendor, Role.VENDOR_ADMIN))
-    for url in [f"/settings/webhooks/{theirs.pk}/", f"/settings/webhooks/{theirs.pk}/active/", f"/settings/webhooks/{theirs.pk}/rotate-secret/",
-                f"/settings/webhooks/{theirs.pk}/ping/", f"/settings/webhooks/{theirs.pk}/delete/", f"/settings/webhooks/deliveries/{delivery.pk}/resend/"]:
+    for url in [
+        f"/settings/webhooks/{theirs.pk}/",
+        f"/settings/webhooks/{theirs.pk}/active/",
+        f"/settings/webhooks/{theirs.pk}/rotate-secret/",
+        f"/settings/webhooks/{theirs.pk}/ping/",
+        f"/settings/webhooks/{theirs.pk}/delete/",
+        f"/settings/webhooks/deliveries/{delivery.pk}/resend/",
+    ]:
         assert client.post(url, {"active": "0", "url": "https://x.example.com/", "events": ["asn.accepted"]}).status_code == 404, url
     assert client.get(f"/settings/webhooks/{theirs.pk}/").status_code == 404
     assert "ACME-SECRET" not in client.get("/settings/webhooks/").content.decode()

@@ -1,5 +1,6 @@
 """Base API views: every endpoint resolves the caller's scope, checks the action, and reads through
 `visible_to(scope)`. Subclasses may not override get_queryset: scoping cannot be forgotten."""
+
 import hashlib
 import json
 
@@ -150,10 +151,12 @@ def body_object(request) -> dict:
 def form_cleaned_data(form) -> dict:
     """Validate with the screen's own form, so both doors apply the same rules; its errors become field errors."""
     if not form.is_valid():
-        raise serializers.ValidationError({
-            ("non_field_errors" if name == NON_FIELD_ERRORS else name): [
-                serializers.ErrorDetail(" ".join(error.messages), code=error.code or "invalid") for error in errors
-            ]
-            for name, errors in form.errors.as_data().items()
-        })
+        raise serializers.ValidationError(
+            {
+                ("non_field_errors" if name == NON_FIELD_ERRORS else name): [
+                    serializers.ErrorDetail(" ".join(error.messages), code=error.code or "invalid") for error in errors
+                ]
+                for name, errors in form.errors.as_data().items()
+            }
+        )
     return form.cleaned_data

@@ -3,6 +3,7 @@
 Another door answers in its own shape by giving its views their own exception handler (DRF's
 `get_exception_handler()`), built on `portal_exception_handler`; this module knows no door's URL.
 """
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse

@@ -1,4 +1,5 @@
 """How the API's authentication appears in the OpenAPI schema."""
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 

@@ -35,8 +35,18 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "id", "occurred_at", "actor_label", "channel", "vendor", "action", "object_type", "object_id",
-            "object_repr", "before", "after", "request_id",
+            "id",
+            "occurred_at",
+            "actor_label",
+            "channel",
+            "vendor",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "before",
+            "after",
+            "request_id",
         ]
 
 
@@ -70,8 +80,20 @@ class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = [
-            "id", "vendor", "asin", "vendor_sku", "gtin", "title", "case_pack", "minimum_order_quantity", "carton_length_cm",
-            "carton_width_cm", "carton_height_cm", "carton_weight_kg", "is_active", "costs",
+            "id",
+            "vendor",
+            "asin",
+            "vendor_sku",
+            "gtin",
+            "title",
+            "case_pack",
+            "minimum_order_quantity",
+            "carton_length_cm",
+            "carton_width_cm",
+            "carton_height_cm",
+            "carton_weight_kg",
+            "is_active",
+            "costs",
         ]
 
 
@@ -85,8 +107,19 @@ class ApprovalSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApprovalRequest
         fields = [
-            "id", "kind", "summary", "status", "vendor", "payload", "target_type", "target_id", "requested_by", "requested_at",
-            "decided_by", "decided_at", "decision_note",
+            "id",
+            "kind",
+            "summary",
+            "status",
+            "vendor",
+            "payload",
+            "target_type",
+            "target_id",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
         ]
 
 

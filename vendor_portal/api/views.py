@@ -2,6 +2,7 @@
 approvals, bank details, the vendor's team and (for the retailer) vendors. Writes go through the same services and
 forms as the screens, so both doors apply the same rules. API tokens are not managed here: a token cannot mint
 tokens; vendor admins create them on the settings screen, operators with `manage.py api_token`."""
+
 import django_filters
 from django.db.models import Prefetch
 from django.http import Http404
@@ -94,8 +95,11 @@ class MeView(PortalAPIView):
 
 @extend_schema_view(
     list=extend_schema(
-        tags=["Messages"], summary="The caller's messages", description="Newest first. A token has no inbox: its list is empty.",
-        responses={200: NotificationSerializer(many=True)}, examples=[examples.NOTIFICATION],
+        tags=["Messages"],
+        summary="The caller's messages",
+        description="Newest first. A token has no inbox: its list is empty.",
+        responses={200: NotificationSerializer(many=True)},
+        examples=[examples.NOTIFICATION],
     )
 )
 class NotificationViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
@@ -110,8 +114,11 @@ class NotificationViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
         return Notification.objects.filter(user_id=getattr(user, "pk", None) or -1)
 
     @extend_schema(
-        tags=["Messages"], summary="Mark messages as read", description="The given `ids`, or every message when `ids` is left out.",
-        request=NotificationReadSerializer, responses={200: NotificationReadResultSerializer, 400: INVALID},
+        tags=["Messages"],
+        summary="Mark messages as read",
+        description="The given `ids`, or every message when `ids` is left out.",
+        request=NotificationReadSerializer,
+        responses={200: NotificationReadResultSerializer, 400: INVALID},
         examples=[examples.MARK_SOME_READ, examples.MARK_ALL_READ, examples.MARKED_READ],
     )
     @action(detail=False, methods=["post"], url_path="mark-read")
@@ -126,12 +133,17 @@ class NotificationViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
 
 @extend_schema_view(
     list=extend_schema(
-        tags=["Audit trail"], summary="List audit events",
+        tags=["Audit trail"],
+        summary="List audit events",
         description="Append-only: who changed what, when and through which door. Filter by object, action prefix, channel, who, time.",
-        responses={200: AuditEventSerializer(many=True), 400: INVALID, 403: FORBIDDEN}, examples=[examples.AUDIT_EVENT],
+        responses={200: AuditEventSerializer(many=True), 400: INVALID, 403: FORBIDDEN},
+        examples=[examples.AUDIT_EVENT],
     ),
     retrieve=extend_schema(
-        tags=["Audit trail"], summary="An audit event", responses={200: AuditEventSerializer, 404: NOT_FOUND}, examples=[examples.AUDIT_EVENT],
+        tags=["Audit trail"],
+        summary="An audit event",
+        responses={200: AuditEventSerializer, 404: NOT_FOUND},
+        examples=[examples.AUDIT_EVENT],
     ),
 )
 class AuditEventViewSet(ScopedReadOnlyViewSet):
@@ -164,12 +176,14 @@ class ProductFilter(django_filters.FilterSet):
 
 @extend_schema_view(
     list=extend_schema(
-        tags=["Catalogue"], summary="List products",
+        tags=["Catalogue"],
+        summary="List products",
         description=(
             "The product catalogue you may see, with each marketplace's cost. Search with `q`, filter by ASIN, SKU, GTIN, "
             "vendor, active; order by `vendor_sku` (default), `asin`, `title` or `id`. Tokens need the orders:read scope."
         ),
-        responses={200: ProductSerializer(many=True), 403: FORBIDDEN}, examples=[examples.PRODUCT],
+        responses={200: ProductSerializer(many=True), 403: FORBIDDEN},
+        examples=[examples.PRODUCT],
     ),
     retrieve=extend_schema(tags=["Catalogue"], summary="A product", responses={200: ProductSerializer, 404: NOT_FOUND}, examples=[examples.PRODUCT]),
 )
@@ -190,7 +204,9 @@ class ProductViewSet(ScopedReadOnlyViewSet):
 class ApprovalFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ApprovalStatus.choices)
     kind = django_filters.CharFilter()
-    waiting_for_me = django_filters.BooleanFilter(method="filter_waiting", help_text="Pending requests you could decide (not your own), as the screen's 'Waiting for you'.")
+    waiting_for_me = django_filters.BooleanFilter(
+        method="filter_waiting", help_text="Pending requests you could decide (not your own), as the screen's 'Waiting for you'."
+    )
     mine = django_filters.BooleanFilter(method="filter_mine", help_text="Requests you made.")
 
     class Meta:
@@ -211,16 +227,21 @@ APPROVAL_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, de
 
 @extend_schema_view(
     list=extend_schema(
-        tags=["Approvals"], summary="List approval requests",
+        tags=["Approvals"],
+        summary="List approval requests",
         description=(
             "Maker/checker requests you may see (bank detail changes, invoices above the threshold, payment runs), newest first. "
             "`waiting_for_me=true` gives those you could decide now. People only: a decision needs a person, so API tokens are refused."
         ),
-        responses={200: ApprovalSerializer(many=True), 403: FORBIDDEN}, examples=[examples.APPROVAL],
+        responses={200: ApprovalSerializer(many=True), 403: FORBIDDEN},
+        examples=[examples.APPROVAL],
     ),
     retrieve=extend_schema(
-        tags=["Approvals"], summary="An approval request", parameters=[APPROVAL_ID],
-        responses={200: ApprovalSerializer, 404: NOT_FOUND}, examples=[examples.APPROVAL],
+        tags=["Approvals"],
+        summary="An approval request",
+        parameters=[APPROVAL_ID],
+        responses={200: ApprovalSerializer, 404: NOT_FOUND},
+        examples=[examples.APPROVAL],
     ),
 )
 class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
@@ -233,12 +254,14 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
     actions = {"*": None}  # who may decide depends on the request's kind: the service checks it
 
     @extend_schema(
-        tags=["Approvals"], summary="Approve or reject a request",
+        tags=["Approvals"],
+        summary="Approve or reject a request",
         description=(
             "The second person's decision, with an optional note (the reason, sent to the requester). Approving applies the "
             "change in the same transaction. Your own request is refused (403 `self_approval`), as is a kind your role may not check."
         ),
-        parameters=[APPROVAL_ID], request=ApprovalDecisionInputSerializer,
+        parameters=[APPROVAL_ID],
+        request=ApprovalDecisionInputSerializer,
         responses={200: ApprovalSerializer, 400: INVALID, 403: examples.response_403(examples.SELF_APPROVAL), 404: NOT_FOUND, 409: CONFLICT},
         examples=[examples.APPROVE_REQUEST, examples.REJECT_REQUEST, examples.APPROVED],
     )
@@ -249,9 +272,13 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         return Response(ApprovalSerializer(self.get_queryset().get(pk=approval.pk)).data)
 
     @extend_schema(
-        tags=["Approvals"], summary="Withdraw your own request", description="Only the person who asked, and only while it is pending.",
-        parameters=[APPROVAL_ID], request=None,
-        responses={200: ApprovalSerializer, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT}, examples=[examples.WITHDRAWN],
+        tags=["Approvals"],
+        summary="Withdraw your own request",
+        description="Only the person who asked, and only while it is pending.",
+        parameters=[APPROVAL_ID],
+        request=None,
+        responses={200: ApprovalSerializer, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
+        examples=[examples.WITHDRAWN],
     )
     def withdraw(self, request, pk=None):
         approval = approval_cancel(approval=self.get_object(), actor=self.actor)
@@ -265,20 +292,27 @@ class BankDetailsView(PortalAPIView):
     actions = {"*": Action.REQUEST_BANK_CHANGE}
 
     @extend_schema(
-        tags=["Vendor settings"], summary="Bank details (masked) and pending changes",
+        tags=["Vendor settings"],
+        summary="Bank details (masked) and pending changes",
         description="Vendor admins and finance, signed in: no token scope covers bank details, so API tokens are refused.",
-        responses={200: BankDetailsSerializer, 403: FORBIDDEN}, examples=[examples.BANK_DETAILS],
+        responses={200: BankDetailsSerializer, 403: FORBIDDEN},
+        examples=[examples.BANK_DETAILS],
     )
     def get(self, request):
         scope = request.scope
         pending = ApprovalRequest.objects.visible_to(scope).filter(kind=BANK_CHANGE, status=ApprovalStatus.PENDING)
-        return Response(BankDetailsSerializer({
-            "current": BankDetails.objects.visible_to(scope).first(),
-            "pending": pending.select_related("vendor", "requested_by", "decided_by"),
-        }).data)
+        return Response(
+            BankDetailsSerializer(
+                {
+                    "current": BankDetails.objects.visible_to(scope).first(),
+                    "pending": pending.select_related("vendor", "requested_by", "decided_by"),
+                }
+            ).data
+        )
 
     @extend_schema(
-        tags=["Vendor settings"], summary="Request a change of bank details",
+        tags=["Vendor settings"],
+        summary="Request a change of bank details",
         description=(
             "Creates an approval request: nothing changes until a second person of the vendor (admin or finance) approves it "
             "(`POST /api/v1/approvals/{id}/decision`). Sessions only, like reading them."
@@ -328,8 +362,11 @@ class TeamMemberListView(TeamMixin, PortalAPIView):
     pagination_class = TeamPagination
 
     @extend_schema(
-        tags=["Team"], summary="List the vendor's people", description="Each person with their roles and marketplaces, by username." + TEAM_DESCRIPTION,
-        responses={200: TeamMemberSerializer(many=True), 403: FORBIDDEN}, examples=[examples.MEMBER],
+        tags=["Team"],
+        summary="List the vendor's people",
+        description="Each person with their roles and marketplaces, by username." + TEAM_DESCRIPTION,
+        responses={200: TeamMemberSerializer(many=True), 403: FORBIDDEN},
+        examples=[examples.MEMBER],
     )
     def get(self, request):
         paginator = self.pagination_class()
@@ -337,12 +374,14 @@ class TeamMemberListView(TeamMixin, PortalAPIView):
         return paginator.get_paginated_response(TeamMemberSerializer(page, many=True).data)
 
     @extend_schema(
-        tags=["Team"], summary="Invite a person",
+        tags=["Team"],
+        summary="Invite a person",
         description=(
             "Adds the person with the given roles (limited to `marketplaces`, or every marketplace when empty). A new account "
             "gets no password: the person is e-mailed a link to choose one. An existing account simply gains the roles." + TEAM_DESCRIPTION
         ),
-        request=TeamMemberInviteInputSerializer, responses={201: TeamMemberSerializer, 400: INVALID, 403: FORBIDDEN},
+        request=TeamMemberInviteInputSerializer,
+        responses={201: TeamMemberSerializer, 400: INVALID, 403: FORBIDDEN},
         examples=[examples.INVITE_REQUEST, examples.MEMBER_INVITED],
     )
     def post(self, request):
@@ -351,8 +390,15 @@ class TeamMemberListView(TeamMixin, PortalAPIView):
             raise ForbiddenError(_("A vendor's team is managed by its own admins."))
         data = form_cleaned_data(MemberInviteForm(body_object(request)))
         user = member_invite(
-            vendor=vendor, username=data["username"], email=data["email"], first_name=data["first_name"], last_name=data["last_name"],
-            roles=data["roles"], marketplaces=data["marketplaces"], actor=self.actor, site_url=request.build_absolute_uri("/"),
+            vendor=vendor,
+            username=data["username"],
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            roles=data["roles"],
+            marketplaces=data["marketplaces"],
+            actor=self.actor,
+            site_url=request.build_absolute_uri("/"),
         )
         response = self.answer(user.pk, status.HTTP_201_CREATED)
         response["Location"] = f"/api/v1/team-members/{user.pk}/"
@@ -361,16 +407,21 @@ class TeamMemberListView(TeamMixin, PortalAPIView):
 
 class TeamMemberView(TeamMixin, PortalAPIView):
     @extend_schema(
-        tags=["Team"], summary="A person of the vendor", parameters=[USER_ID],
-        responses={200: TeamMemberSerializer, 403: FORBIDDEN, 404: NOT_FOUND}, examples=[examples.MEMBER],
+        tags=["Team"],
+        summary="A person of the vendor",
+        parameters=[USER_ID],
+        responses={200: TeamMemberSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
+        examples=[examples.MEMBER],
     )
     def get(self, request, user_id):
         return self.answer(user_id)
 
     @extend_schema(
-        tags=["Team"], summary="Change a person's roles or marketplaces",
+        tags=["Team"],
+        summary="Change a person's roles or marketplaces",
         description="Send `roles`, `marketplaces` or both; what is left out stays. The vendor keeps at least one admin." + TEAM_DESCRIPTION,
-        parameters=[USER_ID], request=TeamMemberChangeInputSerializer,
+        parameters=[USER_ID],
+        request=TeamMemberChangeInputSerializer,
         responses={200: TeamMemberSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
         examples=[examples.CHANGE_ROLES_REQUEST, examples.MEMBER_CHANGED],
     )
@@ -383,12 +434,14 @@ class TeamMemberView(TeamMixin, PortalAPIView):
         return self.answer(member.pk)
 
     @extend_schema(
-        tags=["Team"], summary="Remove a person from the vendor",
+        tags=["Team"],
+        summary="Remove a person from the vendor",
         description=(
             "Revokes every role the person has at this vendor: they can no longer see or do anything for it (their account, "
             "other vendors' roles and the audit trail stay). You cannot remove yourself, nor the last admin." + TEAM_DESCRIPTION
         ),
-        parameters=[USER_ID], request=None,
+        parameters=[USER_ID],
+        request=None,
         responses={204: OpenApiResponse(description=str(_("Removed."))), 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def delete(self, request, user_id):
@@ -412,9 +465,11 @@ class VendorListView(VendorMixin, PortalAPIView):
     pagination_class = VendorPagination
 
     @extend_schema(
-        tags=["Vendors"], summary="List vendors (retailer admin)",
+        tags=["Vendors"],
+        summary="List vendors (retailer admin)",
         description="Every vendor with its marketplaces, people and active tokens, by code.",
-        responses={200: VendorSerializer(many=True), 403: FORBIDDEN}, examples=[examples.VENDOR],
+        responses={200: VendorSerializer(many=True), 403: FORBIDDEN},
+        examples=[examples.VENDOR],
     )
     def get(self, request):
         paginator = self.pagination_class()
@@ -422,19 +477,27 @@ class VendorListView(VendorMixin, PortalAPIView):
         return paginator.get_paginated_response(VendorSerializer(page, many=True).data)
 
     @extend_schema(
-        tags=["Vendors"], summary="Onboard a vendor (retailer admin)",
+        tags=["Vendors"],
+        summary="Onboard a vendor (retailer admin)",
         description=(
             "Creates the vendor, its code per marketplace and its first vendor admin, who is e-mailed a link to choose a password. "
             "Retailer admins, signed in (tokens belong to vendors)."
         ),
-        request=VendorOnboardInputSerializer, responses={201: VendorSerializer, 400: INVALID, 403: FORBIDDEN},
+        request=VendorOnboardInputSerializer,
+        responses={201: VendorSerializer, 400: INVALID, 403: FORBIDDEN},
         examples=[examples.ONBOARD_REQUEST, examples.VENDOR_ONBOARDED],
     )
     def post(self, request):
         data = form_cleaned_data(VendorOnboardForm(body_object(request)))
         vendor = vendor_onboard(
-            code=data["code"], name=data["name"], gs1_company_prefix=data["gs1_company_prefix"], marketplaces=data["marketplaces"],
-            admin_username=data["admin_username"], admin_email=data["admin_email"], actor=self.actor, site_url=request.build_absolute_uri("/"),
+            code=data["code"],
+            name=data["name"],
+            gs1_company_prefix=data["gs1_company_prefix"],
+            marketplaces=data["marketplaces"],
+            admin_username=data["admin_username"],
+            admin_email=data["admin_email"],
+            actor=self.actor,
+            site_url=request.build_absolute_uri("/"),
         )
         response = Response(VendorSerializer(self.vendors().get(pk=vendor.pk)).data, status=status.HTTP_201_CREATED)
         response["Location"] = f"/api/v1/vendors/{vendor.code}/"
@@ -443,8 +506,11 @@ class VendorListView(VendorMixin, PortalAPIView):
 
 class VendorDetailView(VendorMixin, PortalAPIView):
     @extend_schema(
-        tags=["Vendors"], summary="A vendor (retailer admin)", parameters=[VENDOR_CODE],
-        responses={200: VendorSerializer, 403: FORBIDDEN, 404: NOT_FOUND}, examples=[examples.VENDOR],
+        tags=["Vendors"],
+        summary="A vendor (retailer admin)",
+        parameters=[VENDOR_CODE],
+        responses={200: VendorSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
+        examples=[examples.VENDOR],
     )
     def get(self, request, code):
         vendor = self.vendors().filter(code=code).first()

@@ -32,9 +32,7 @@ class Membership(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "vendor", "role"], name="uniq_membership_role"),
-            models.UniqueConstraint(
-                fields=["user", "role"], condition=Q(vendor__isnull=True), name="uniq_retailer_membership_role"
-            ),
+            models.UniqueConstraint(fields=["user", "role"], condition=Q(vendor__isnull=True), name="uniq_retailer_membership_role"),
             models.CheckConstraint(
                 condition=(Q(vendor__isnull=False, role__in=sorted(r.value for r in VENDOR_ROLES)))
                 | Q(vendor__isnull=True, role__in=sorted(r.value for r in RETAILER_ROLES)),

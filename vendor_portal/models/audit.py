@@ -30,12 +30,8 @@ class AuditEvent(models.Model):
 
     occurred_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     # Indexed only where set (see Meta): system and retailer rows, most of a busy trail, add no index entries.
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
-    )
-    actor_token = models.ForeignKey(
-        "vendor_portal.ApiToken", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
-    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False)
+    actor_token = models.ForeignKey("vendor_portal.ApiToken", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False)
     actor_label = models.CharField(_("who"), max_length=150)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     vendor = models.ForeignKey(  # indexed by audit_by_vendor_recent, which leads with it

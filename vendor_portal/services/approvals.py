@@ -1,4 +1,5 @@
 """Maker/checker: a general two-person approval. Each kind registers what happens when approved."""
+
 from collections.abc import Callable
 
 from django.db import transaction
@@ -49,9 +50,7 @@ def approval_request_create(*, vendor, kind: str, summary: str, payload: dict, a
         if approval_kind.retailer:
             notify_retailer_roles(roles=approval_kind.checker_roles, kind="approval_requested", title=title, url="/approvals/")
         else:
-            notify_vendor_roles(
-                vendor=vendor, roles=approval_kind.checker_roles, kind="approval_requested", title=title, url="/approvals/"
-            )
+            notify_vendor_roles(vendor=vendor, roles=approval_kind.checker_roles, kind="approval_requested", title=title, url="/approvals/")
     return request
 
 
@@ -97,17 +96,19 @@ def approval_cancel(*, approval: ApprovalRequest, actor: Actor) -> ApprovalReque
         before = snapshot(approval, AUDITED_FIELDS)
         approval.status = ApprovalStatus.CANCELLED
         approval.save(update_fields=["status"])
-        audit_record(actor=actor, action="approval.cancel", obj=approval, vendor=approval.vendor, before=before, after=snapshot(approval, AUDITED_FIELDS))
+        audit_record(
+            actor=actor, action="approval.cancel", obj=approval, vendor=approval.vendor, before=before, after=snapshot(approval, AUDITED_FIELDS)
+        )
     return approval
 
 
 def _notify_requester(approval: ApprovalRequest) -> None:
     from .notifications import _send_on_commit
 
-    title = (
-        _("Approved: %(summary)s") if approval.status == ApprovalStatus.APPROVED else _("Rejected: %(summary)s")
-    ) % {"summary": approval.summary}
-    _send_on_commit({approval.requested_by_id}, kind="approval_decided", title=title, body=approval.decision_note, url="/approvals/", vendor=approval.vendor)
+    title = (_("Approved: %(summary)s") if approval.status == ApprovalStatus.APPROVED else _("Rejected: %(summary)s")) % {"summary": approval.summary}
+    _send_on_commit(
+        {approval.requested_by_id}, kind="approval_decided", title=title, body=approval.decision_note, url="/approvals/", vendor=approval.vendor
+    )
 
 
 VENDOR_CHECKERS = [Role.VENDOR_ADMIN, Role.VENDOR_FINANCE]

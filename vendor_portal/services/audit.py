@@ -1,4 +1,5 @@
 """Audit trail writes. Every service calls `audit_record` inside the same transaction as its change."""
+
 from __future__ import annotations
 
 import datetime

@@ -1,4 +1,5 @@
 """A vendor admin manages the vendor's people: invite, change roles and marketplaces, remove."""
+
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
@@ -76,7 +77,9 @@ def _set_memberships(vendor, user, roles, marketplaces, actor: Actor) -> None:
         membership.marketplaces.set(marketplaces)
         after = {"user": user.username, "role": role, "marketplaces": codes or "all"}
         if before != after:
-            audit_record(actor=actor, action="membership.grant" if created else "membership.change", obj=membership, vendor=vendor, before=before, after=after)
+            audit_record(
+                actor=actor, action="membership.grant" if created else "membership.change", obj=membership, vendor=vendor, before=before, after=after
+            )
 
 
 def _describe(membership) -> dict:

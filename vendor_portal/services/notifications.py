@@ -4,9 +4,7 @@ from vendor_portal.models import Membership, Notification
 
 
 def notification_send(*, users, kind: str, title: str, body: str = "", url: str = "", vendor=None) -> list[Notification]:
-    notifications = [
-        Notification(user=user, vendor=vendor, kind=kind, title=str(title)[:200], body=str(body), url=url) for user in users
-    ]
+    notifications = [Notification(user=user, vendor=vendor, kind=kind, title=str(title)[:200], body=str(body), url=url) for user in users]
     return Notification.objects.bulk_create(notifications)
 
 
@@ -34,8 +32,14 @@ def notify_vendor_roles_each(*, roles, notices: list[dict]) -> None:
         elif user_id not in limited or limited[user_id] is not None:
             limited.setdefault(user_id, set()).add(marketplace_id)
     notifications = [
-        Notification(user_id=user_id, vendor_id=notice["vendor_id"], kind=notice["kind"], title=str(notice["title"])[:200],
-                     body=str(notice.get("body", "")), url=notice.get("url", ""))
+        Notification(
+            user_id=user_id,
+            vendor_id=notice["vendor_id"],
+            kind=notice["kind"],
+            title=str(notice["title"])[:200],
+            body=str(notice.get("body", "")),
+            url=notice.get("url", ""),
+        )
         for notice in notices
         for user_id, marketplaces in members.get(notice["vendor_id"], {}).items()
         if marketplaces is None or notice.get("marketplace_id") is None or notice["marketplace_id"] in marketplaces
@@ -45,9 +49,7 @@ def notify_vendor_roles_each(*, roles, notices: list[dict]) -> None:
 
 
 def notify_retailer_roles(*, roles, kind: str, title: str, body: str = "", url: str = "", vendor=None):
-    user_ids = set(
-        Membership.objects.filter(vendor__isnull=True, role__in=roles, user__is_active=True).values_list("user_id", flat=True)
-    )
+    user_ids = set(Membership.objects.filter(vendor__isnull=True, role__in=roles, user__is_active=True).values_list("user_id", flat=True))
     return _send_on_commit(user_ids, kind=kind, title=title, body=body, url=url, vendor=vendor)
 
 

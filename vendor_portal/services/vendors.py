@@ -40,7 +40,9 @@ register_approval_kind(
 )
 
 
-def vendor_onboard(*, code: str, name: str, gs1_company_prefix: str, marketplaces, admin_username: str, admin_email: str, actor: Actor, site_url: str = ""):
+def vendor_onboard(
+    *, code: str, name: str, gs1_company_prefix: str, marketplaces, admin_username: str, admin_email: str, actor: Actor, site_url: str = ""
+):
     """The retailer admits a new vendor: the vendor, its code per marketplace, and its first vendor admin."""
     from django.core.exceptions import ValidationError
 
@@ -64,7 +66,12 @@ def vendor_onboard(*, code: str, name: str, gs1_company_prefix: str, marketplace
                 vendor.save()
         except IntegrityError:  # onboarded by someone else since full_clean()
             raise DomainValidationError(_("Vendor with this Vendor code already exists."), field="code") from None
-        audit_record(actor=actor, action="vendor.onboard", obj=vendor, after=snapshot(vendor, ["code", "name", "gs1_company_prefix", "invoice_approval_threshold"]))
+        audit_record(
+            actor=actor,
+            action="vendor.onboard",
+            obj=vendor,
+            after=snapshot(vendor, ["code", "name", "gs1_company_prefix", "invoice_approval_threshold"]),
+        )
         for marketplace in marketplaces:
             vendor_code = f"{vendor.code[:8]}{marketplace.code}"
             if VendorAccount.objects.filter(marketplace=marketplace, vendor_code=vendor_code).exists():
@@ -74,6 +81,14 @@ def vendor_onboard(*, code: str, name: str, gs1_company_prefix: str, marketplace
                     field="code",
                 )
             account = VendorAccount.objects.create(vendor=vendor, marketplace=marketplace, vendor_code=vendor_code)
-            audit_record(actor=actor, action="vendor_account.create", obj=account, vendor=vendor, after={"marketplace": marketplace.code, "vendor_code": account.vendor_code})
-        member_invite(vendor=vendor, username=admin_username, email=admin_email, roles=[Role.VENDOR_ADMIN], marketplaces=[], actor=actor, site_url=site_url)
+            audit_record(
+                actor=actor,
+                action="vendor_account.create",
+                obj=account,
+                vendor=vendor,
+                after={"marketplace": marketplace.code, "vendor_code": account.vendor_code},
+            )
+        member_invite(
+            vendor=vendor, username=admin_username, email=admin_email, roles=[Role.VENDOR_ADMIN], marketplaces=[], actor=actor, site_url=site_url
+        )
     return vendor

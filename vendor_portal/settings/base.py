@@ -1,4 +1,5 @@
 """Settings shared by every environment. The environment is read here and only here."""
+
 from pathlib import Path
 from urllib.parse import unquote
 

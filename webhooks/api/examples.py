@@ -1,4 +1,5 @@
 """Request and response examples of the webhook API, shown in /api/docs/ (vendor ACME's ERP subscribed to PO events)."""
+
 from drf_spectacular.utils import OpenApiExample
 
 SUBSCRIPTION = {
@@ -34,9 +35,17 @@ DELIVERY = {
         "created_at": "2026-11-27T09:00:00+00:00",
         "vendor": "ACME",
         "data": {
-            "object_type": "purchase_orders.purchaseorder", "object_id": "4711", "reference": "4Z32PABC", "state": "new",
-            "previous_state": None, "channel": "api", "number": "4Z32PABC", "marketplace": "US", "ship_to": "ABE2",
-            "ship_window_start": "2026-12-01T08:00:00+00:00", "ship_window_end": "2026-12-08T08:00:00+00:00",
+            "object_type": "purchase_orders.purchaseorder",
+            "object_id": "4711",
+            "reference": "4Z32PABC",
+            "state": "new",
+            "previous_state": None,
+            "channel": "api",
+            "number": "4Z32PABC",
+            "marketplace": "US",
+            "ship_to": "ABE2",
+            "ship_window_start": "2026-12-01T08:00:00+00:00",
+            "ship_window_end": "2026-12-08T08:00:00+00:00",
         },
     },
     "attempt_log": [
@@ -44,6 +53,8 @@ DELIVERY = {
         {"at": "2026-11-27T09:00:31.004000+00:00", "status_code": 503, "error": "HTTP 503: Service Unavailable", "duration_ms": 48},
     ],
 }
+
+
 def event_type(payload) -> dict:
     """An entry of GET /api/v1/webhooks/event-types, from webhooks/payloads.py."""
     from ..payloads import VERSION
@@ -53,9 +64,15 @@ def event_type(payload) -> dict:
 
 NOT_FOUND = OpenApiExample("Not found", value={"errors": [{"code": "not_found", "message": "Not found.", "field": None}]})
 FORBIDDEN = OpenApiExample(
-    "Not allowed", value={"errors": [{"code": "permission_denied", "message": "Your role or token scopes do not allow this action.", "field": None}]},
+    "Not allowed",
+    value={"errors": [{"code": "permission_denied", "message": "Your role or token scopes do not allow this action.", "field": None}]},
 )
 CREATE_REQUEST = OpenApiExample(
-    "Subscribe", request_only=True,
-    value={"url": "https://erp.example.com/portal-webhooks", "events": ["purchase_order.created", "purchase_order.changed"], "description": "SAP production"},
+    "Subscribe",
+    request_only=True,
+    value={
+        "url": "https://erp.example.com/portal-webhooks",
+        "events": ["purchase_order.created", "purchase_order.changed"],
+        "description": "SAP production",
+    },
 )

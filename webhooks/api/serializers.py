@@ -12,20 +12,36 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookSubscription
-        fields = ["id", "url", "events", "description", "is_active", "secret_set_at", "previous_secret_expires_at", "created_by",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "url",
+            "events",
+            "description",
+            "is_active",
+            "secret_set_at",
+            "previous_secret_expires_at",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
 
     previous_secret_expires_at = serializers.DateTimeField(
-        read_only=True, allow_null=True,
+        read_only=True,
+        allow_null=True,
         help_text=_("After a rotation that keeps the old secret: until when deliveries also carry its signature. Null otherwise."),
     )
 
 
 class RotateSecretInputSerializer(serializers.Serializer):
     keep_old_for_hours = serializers.IntegerField(
-        min_value=0, max_value=72, required=False, default=0,
-        help_text=_("How long the old secret keeps signing too (a second signature), so receivers switch without refusing "
-                    "deliveries. 0, the default, stops it at once: what a leaked secret needs."),
+        min_value=0,
+        max_value=72,
+        required=False,
+        default=0,
+        help_text=_(
+            "How long the old secret keeps signing too (a second signature), so receivers switch without refusing "
+            "deliveries. 0, the default, stops it at once: what a leaked secret needs."
+        ),
     )
 
 
@@ -61,8 +77,20 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookDelivery
         fields = [
-            "id", "subscription", "event", "event_id", "status", "attempts", "response_status_code", "last_error",
-            "next_attempt_at", "delivered_at", "created_at", "resend_of", "payload", "attempt_log",
+            "id",
+            "subscription",
+            "event",
+            "event_id",
+            "status",
+            "attempts",
+            "response_status_code",
+            "last_error",
+            "next_attempt_at",
+            "delivered_at",
+            "created_at",
+            "resend_of",
+            "payload",
+            "attempt_log",
         ]
 
 

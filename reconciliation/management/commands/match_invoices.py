@@ -1,4 +1,5 @@
 """Run the 3-way match by hand: after a bulk import or a data fix, or to see what the nightly sweep would do."""
+
 import json
 import time
 
@@ -17,8 +18,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--invoice", action="append", default=[], metavar="NUMBER_OR_ID",
-                            help="an invoice's id or its vendor's number (repeat for several); a paid invoice is matched too")
+        parser.add_argument(
+            "--invoice",
+            action="append",
+            default=[],
+            metavar="NUMBER_OR_ID",
+            help="an invoice's id or its vendor's number (repeat for several); a paid invoice is matched too",
+        )
         parser.add_argument("--vendor", help="with --invoice NUMBER: the vendor code the number belongs to")
         parser.add_argument("--dry-run", action="store_true", help="report what the match would do, then undo it")
 
