@@ -44,7 +44,9 @@ class RowSerializer(OutputSerializer):
 def _rows():
     at = datetime.datetime(2026, 12, 3, 23, 30, tzinfo=datetime.UTC)
     return [
-        Row(name="a", vendor=Code("ACME"), count=3, amount=Decimal("1.005"), due=datetime.date(2026, 12, 4), at=at, state="new", flag=True, tags=["x"]),
+        Row(
+            name="a", vendor=Code("ACME"), count=3, amount=Decimal("1.005"), due=datetime.date(2026, 12, 4), at=at, state="new", flag=True, tags=["x"]
+        ),
         Row(name="b", vendor=None, count=0, amount=Decimal("0"), due=None, at=None, state="done", flag=False, tags=[]),
         {"name": "c", "vendor": Code("GLOBEX"), "count": 1, "amount": "2.5", "due": None, "at": at, "state": "new", "flag": 1, "tags": []},
     ]
