@@ -40,67 +40,11 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.serializers.json import DjangoJSONEncoder  # noqa: E402
-from django.http import JsonResponse  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
-from rest_framework import generics, pagination, permissions, serializers  # noqa: E402
 
+from bench.baseline import BareDrfList, bare_django_list  # noqa: E402
 from bench.po_list import HOST, load, setup_world  # noqa: E402
-from purchase_orders.models import PurchaseOrder  # noqa: E402
-from purchase_orders.selectors import with_line_totals  # noqa: E402
-
-BENCH_VENDOR = {}
-
-
-def bench_queryset():
-    return with_line_totals(PurchaseOrder.objects.filter(vendor_id=BENCH_VENDOR["id"]).select_related("vendor", "marketplace", "ship_to"))
-
-
-class BarePurchaseOrderSerializer(serializers.ModelSerializer):
-    vendor = serializers.CharField(source="vendor.code")
-    marketplace = serializers.CharField(source="marketplace.code")
-    ship_to = serializers.CharField(source="ship_to.code")
-    line_count = serializers.IntegerField()
-    total_ordered_quantity = serializers.IntegerField()
-    total_accepted_quantity = serializers.IntegerField()
-    total_cost = serializers.DecimalField(max_digits=16, decimal_places=2)
-
-    class Meta:
-        model = PurchaseOrder
-        fields = [
-            "number", "vendor", "marketplace", "ship_to", "state", "order_type", "order_date", "ship_window_start", "ship_window_end",
-            "delivery_window_start", "delivery_window_end", "currency", "payment_terms", "confirmation_due_at", "changed_at",
-            "acknowledged_at", "promised_ship_date", "estimated_ship_date", "line_count", "total_ordered_quantity",
-            "total_accepted_quantity", "total_cost",
-        ]  # fmt: skip
-
-
-class BarePagination(pagination.CursorPagination):
-    page_size = 100
-    ordering = ("-order_date", "-id")
-
-
-class BareDrfList(generics.ListAPIView):
-    authentication_classes = []
-    permission_classes = [permissions.AllowAny]
-    throttle_classes = []
-    serializer_class = BarePurchaseOrderSerializer
-    pagination_class = BarePagination
-
-    def get_queryset(self):
-        return bench_queryset()
-
-
-def bare_django_list(request):
-    rows = list(
-        bench_queryset()
-        .order_by("-order_date", "-id")
-        .values(*[name for name in BarePurchaseOrderSerializer.Meta.fields if name not in ("vendor", "marketplace", "ship_to")],
-                "vendor__code", "marketplace__code", "ship_to__code")[:100]
-    )  # fmt: skip
-    return JsonResponse({"results": rows}, encoder=DjangoJSONEncoder)
-
 
 urlpatterns = [
     path("bench/drf/", BareDrfList.as_view()),
@@ -133,7 +77,6 @@ def main() -> None:
 
     world = setup_world()
     load(world, args.pos, args.lines)
-    BENCH_VENDOR["id"] = world["vendor"].pk
     token = Client(HTTP_AUTHORIZATION=f"Bearer {world['token']}", **HOST)
     anonymous = Client(**HOST)
     portal_url = "/api/v1/purchase-orders/?page_size=100"
