@@ -1,6 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from vendor_portal.api.output import PlannedListSerializer
+
 from ..models import ChargeKind, CreditNoteReason, Invoice, InvoiceCharge, InvoiceLine, InvoiceState, InvoiceTax, InvoiceType
 
 
@@ -75,6 +77,7 @@ class InvoiceListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Invoice
         fields = [*HEADER, "line_count"]
+        list_serializer_class = PlannedListSerializer
 
 
 class InvoiceDetailSerializer(InvoiceListSerializer):

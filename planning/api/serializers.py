@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from vendor_portal.api.output import OutputSerializer
 from vendor_portal.models import Marketplace, Vendor
 
 from ..models import ForecastSource, PromotionState, PromotionType
@@ -26,7 +27,7 @@ def money(**kwargs):
 
 
 # Forecasts ------------------------------------------------------------------------------------------
-class ForecastSerializer(serializers.Serializer):
+class ForecastSerializer(OutputSerializer):
     id = serializers.IntegerField()
     vendor = serializers.CharField(source="vendor.code")
     product_id = serializers.IntegerField()
@@ -105,7 +106,7 @@ class PromotionLineSerializer(serializers.Serializer):
     commitment_note = serializers.CharField()
 
 
-class PromotionListSerializer(serializers.Serializer):
+class PromotionListSerializer(OutputSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     vendor = serializers.CharField(source="vendor.code")

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from vendor_portal.api.output import OutputSerializer
 from vendor_portal.models import Marketplace, Vendor, Warehouse
 
 from ..models import (
@@ -77,7 +78,7 @@ class PurchaseOrderAcknowledgementSerializer(serializers.Serializer):
         return obj.submitted_by.get_username() if obj.submitted_by_id else None
 
 
-class PurchaseOrderListSerializer(serializers.Serializer):
+class PurchaseOrderListSerializer(OutputSerializer):
     """One row of the list: header, codes, and line totals the list query annotates."""
 
     number = serializers.CharField()

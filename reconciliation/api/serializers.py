@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from vendor_portal.api.output import OutputSerializer
+
 from ..models import DeductionKind, DeductionReason, DeductionStatus, DisputeStatus, RemittanceLineKind, VarianceType
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
@@ -79,7 +81,7 @@ class VarianceReasonSerializer(serializers.Serializer):
     defect_types = serializers.ListField(child=serializers.CharField())
 
 
-class DeductionSerializer(serializers.Serializer):
+class DeductionSerializer(OutputSerializer):
     id = serializers.IntegerField()
     reference = serializers.CharField()
     vendor = serializers.CharField(source="vendor.code")
@@ -155,7 +157,7 @@ class EvidenceDocumentSerializer(serializers.Serializer):
         return f"/api/v1/documents/{obj.pk}/download"
 
 
-class DisputeSerializer(serializers.Serializer):
+class DisputeSerializer(OutputSerializer):
     id = serializers.IntegerField()
     deduction_id = serializers.IntegerField()
     deduction_reference = serializers.CharField(source="deduction.reference")
@@ -195,7 +197,7 @@ class RemittanceLineSerializer(serializers.Serializer):
     amount = serializers.DecimalField(**MONEY)
 
 
-class RemittanceSerializer(serializers.Serializer):
+class RemittanceSerializer(OutputSerializer):
     id = serializers.IntegerField()
     number = serializers.CharField()
     vendor = serializers.CharField(source="vendor.code")
@@ -225,7 +227,7 @@ class RemittanceSummarySerializer(serializers.Serializer):
     net_amount = serializers.DecimalField(**MONEY)
 
 
-class PaymentRunSerializer(serializers.Serializer):
+class PaymentRunSerializer(OutputSerializer):
     id = serializers.IntegerField()
     number = serializers.CharField()
     pay_date = serializers.DateField()

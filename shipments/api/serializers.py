@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shipments.models import Carton, Pallet, Receipt, ReceiptLine, Shipment, ShipmentLine, TransportMethod, TransportMode
+from vendor_portal.api.output import PlannedListSerializer
 from vendor_portal.models import Document, Job
 
 
@@ -51,6 +52,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
             "created_at",
             "lines",
         ]
+        list_serializer_class = PlannedListSerializer
 
 
 class ShipmentAnswerSerializer(ShipmentSerializer):
