@@ -4,14 +4,10 @@ The columns start with the upload's own (vendor_sku, asin, marketplace, week_sta
 so a buyer can download, adjust and upload again; the extra columns are ignored by the upload.
 """
 
-import csv
-import io
-
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from purchase_orders.exports import XLSX_CONTENT_TYPE
+from vendor_portal import tables
 
 CSV_MAX_ROWS = 100_000
 XLSX_MAX_ROWS = 20_000
@@ -31,62 +27,19 @@ FIELDS = [
     "publication__version",
     "published_at",
 ]
-PUBLISHED_AT = COLUMNS.index("published_at")
 
 
 def _rows(queryset):
-    for values in queryset.values_list(*FIELDS).iterator(chunk_size=2000):
-        values = list(values)
-        values[PUBLISHED_AT] = timezone.localtime(values[PUBLISHED_AT]).replace(tzinfo=None)  # spreadsheets have no time zones
-        yield values
-
-
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ", timespec="minutes") if hasattr(value, "hour") else value.isoformat()
-    text = str(value)
-    # A spreadsheet would run a cell starting with these as a formula (titles are free text).
-    if text[:1] in ("=", "+", "-", "@"):
-        return "'" + text
-    return text
+    return queryset.values_list(*FIELDS).iterator(chunk_size=2000)
 
 
 def csv_response(queryset, filename: str) -> HttpResponse:
     """The caller checks the row count against CSV_MAX_ROWS first."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # so that spreadsheet programs read the file as UTF-8
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for values in _rows(queryset):
-        writer.writerow([_csv_cell(value) for value in values])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
+    return tables.csv_response(COLUMNS, _rows(queryset), filename)
 
 
 def xlsx_response(queryset, filename: str) -> HttpResponse:
     """The caller checks the row count against XLSX_MAX_ROWS first."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Forecasts")[:31])
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for column in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=column)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    # Plain values: openpyxl gives dates and date-times their own number formats.
-    for values in _rows(queryset):
-        sheet.append(values)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response
+    # Plain values: openpyxl gives dates and date-times their own number formats (published_at in local time).
+    sheet = tables.Sheet(_("Forecasts"), COLUMNS, _rows(queryset), freeze_panes="A2", number_formats=False)
+    return tables.xlsx_response([sheet], filename)

@@ -1,6 +1,6 @@
 """Forecast upload: a CSV or XLSX file with one row per product, marketplace and week, checked as a dry
-run, then published all at once. The file reading (size, type, header, row limits) is the PO upload's
-(`purchase_orders.imports.read_table`); each cell problem becomes a row-level error, and the service's
+run, then published all at once. The file reading (size, type, header, row limits) is the core's
+(`vendor_portal.tables.read_table`); each cell problem becomes a row-level error, and the service's
 checks (`forecast_check`) are mapped back to the file's rows and columns.
 """
 
@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from purchase_orders.imports import UPLOAD_MAX_BYTES, CellError, RowError, UploadError, read_table
 from vendor_portal.errors import FieldError
+from vendor_portal.tables import UPLOAD_MAX_BYTES, UPLOAD_MAX_ROWS, CellError, RowError, UploadError, cell_text, read_table
 
 from .models import current_week_start
 from .services.forecasts import ForecastCheck, ForecastRow, forecast_check
@@ -58,16 +58,8 @@ class ForecastImport:
         return min(days), max(days)
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _units(value):
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return None
     try:
@@ -88,7 +80,7 @@ def _day(value):
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    text = _text(value)
+    text = cell_text(value)
     try:
         return datetime.date.fromisoformat(text[:10] if "T" in text else text)
     except ValueError:
@@ -97,7 +89,7 @@ def _day(value):
 
 def parse_forecasts(name: str, content: bytes, *, vendor, now=None) -> ForecastImport:
     """Read and check a whole file for one vendor without saving anything."""
-    header, table = read_table(name, content)
+    header, table = read_table(name, content, max_bytes=UPLOAD_MAX_BYTES, max_rows=UPLOAD_MAX_ROWS)
     header = [ALIASES.get(column, column) for column in header]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if "vendor_sku" not in header and "asin" not in header:
@@ -126,10 +118,10 @@ def parse_forecasts(name: str, content: bytes, *, vendor, now=None) -> ForecastI
             continue
         result.rows.append(
             ForecastRow(
-                marketplace=_text(row.get("marketplace")),
+                marketplace=cell_text(row.get("marketplace")),
                 week_start=week_start,
-                vendor_sku=_text(row.get("vendor_sku")),
-                asin=_text(row.get("asin")).upper(),
+                vendor_sku=cell_text(row.get("vendor_sku")),
+                asin=cell_text(row.get("asin")).upper(),
                 ref=number,
                 **values,
             )

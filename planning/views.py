@@ -19,6 +19,7 @@ from vendor_portal.errors import DomainValidationError, NotFoundError, PortalErr
 from vendor_portal.models import AuditEvent, Marketplace, Product
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
+from vendor_portal.tables import CSV_CONTENT_TYPE, upload_read
 
 from . import exports, imports, selectors
 from .filters import ForecastFilter, PromotionFilter
@@ -181,12 +182,7 @@ def forecast_upload(request):
                 raise signing.BadSignature("vendor gone")
         elif form.is_valid():
             upload, vendor = form.cleaned_data["file"], form.cleaned_data["vendor"]
-            if upload.size > imports.UPLOAD_MAX_BYTES:
-                raise imports.UploadError(
-                    _("The file is %(size)s KB; the limit is %(limit)s KB. Split it into smaller files.")
-                    % {"size": upload.size // 1024, "limit": imports.UPLOAD_MAX_BYTES // 1024}
-                )
-            name, content = upload.name, upload.read()
+            name, content = upload_read(upload, max_bytes=imports.UPLOAD_MAX_BYTES)
         else:
             mark_invalid(form)
             return render(request, page, context, status=400)
@@ -222,7 +218,7 @@ def forecast_upload(request):
 @portal_view(Action.MANAGE_PLANNING)
 def forecast_upload_template(request):
     marketplace = Marketplace.objects.filter(code=request.GET.get("marketplace", "US")).first()
-    response = HttpResponse(imports.template_csv(marketplace), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(imports.template_csv(marketplace), content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="forecast-upload-template.csv"'
     return response
 

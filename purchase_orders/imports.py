@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -20,14 +19,11 @@ from django.utils.translation import gettext as _
 
 from vendor_portal.errors import DomainValidationError, FieldError
 from vendor_portal.models import Marketplace, Vendor, VendorAccount, Warehouse
+from vendor_portal.tables import UPLOAD_MAX_BYTES, UPLOAD_MAX_ROWS, CellError, RowError, UploadError, cell_text, read_table
 
 from .forms import end_of_day, start_of_day
 from .models import PaymentTerms, PurchaseOrderType, UnitOfMeasure
 from .services.orders import LineInput, PurchaseOrderInput, purchase_order_create, purchase_order_validate
-
-UPLOAD_MAX_BYTES = 2 * 1024 * 1024
-UPLOAD_MAX_ROWS = 5000
-MAX_COLUMNS = 60
 
 COLUMNS = [
     "po_number",
@@ -132,22 +128,6 @@ TEMPLATE_ROWS = [
         "false",
     ],
 ]
-XLSX_MAGIC = b"PK\x03\x04"
-
-
-class UploadError(Exception):
-    """The file as a whole cannot be read: wrong type, too large, missing columns."""
-
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
 
 
 @dataclass
@@ -181,92 +161,9 @@ class ImportResult:
         return sum(len(po.data.lines) for po in self.purchase_orders)
 
 
-# Reading the file ---------------------------------------------------------------------------------
-def read_table(name: str, content: bytes) -> tuple[list[str], list[tuple[int, list]]]:
-    """(header, [(row number, cells)]) of a CSV or XLSX file; row numbers are the spreadsheet's (header = 1)."""
-    if len(content) > UPLOAD_MAX_BYTES:
-        raise UploadError(
-            _("The file is %(size)s KB; the limit is %(limit)s KB. Split it into smaller files.")
-            % {"size": len(content) // 1024, "limit": UPLOAD_MAX_BYTES // 1024}
-        )
-    if not content:
-        raise UploadError(_("The file is empty."))
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension == "xlsx":
-        if not content.startswith(XLSX_MAGIC):
-            raise UploadError(_("%(name)s is not a valid XLSX workbook.") % {"name": name})
-        rows = _xlsx_rows(name, content)
-    elif extension == "csv":
-        rows = _csv_rows(name, content)
-    else:
-        raise UploadError(_("%(name)s is not a CSV or XLSX file. Upload a .csv or .xlsx file (use the template).") % {"name": name})
-    numbered = []
-    header = None
-    try:
-        for number, cells in enumerate(rows, start=1):
-            if header is None:
-                header = [str(cell or "").strip().lower().replace(" ", "_") for cell in cells]
-                continue
-            if all(cell in (None, "") or (isinstance(cell, str) and not cell.strip()) for cell in cells):
-                continue
-            numbered.append((number, list(cells)))
-            if len(numbered) > UPLOAD_MAX_ROWS:
-                raise UploadError(_("The file has more than %(max)s lines. Split it into smaller files.") % {"max": UPLOAD_MAX_ROWS})
-    except csv.Error as error:
-        raise UploadError(
-            _("Row %(row)s of %(name)s cannot be read: %(error)s") % {"row": len(numbered) + 2, "name": name, "error": error}
-        ) from error
-    if not header:
-        raise UploadError(_("The file has no header row."))
-    return header, numbered
-
-
-def _csv_rows(name, content):
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UploadError(_("%(name)s is not UTF-8 text. Save it as 'CSV UTF-8' and upload it again.") % {"name": name}) from None
-    if "\x00" in text:
-        raise UploadError(_("%(name)s is not a CSV file.") % {"name": name})
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    return csv.reader(io.StringIO(text), delimiter=delimiter)
-
-
-def _xlsx_rows(name, content):
-    """The first sheet's rows, read lazily: a small file can unpack into very many rows."""
-    from openpyxl import load_workbook
-
-    unreadable = _("%(name)s is not a valid XLSX workbook.") % {"name": name}
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError):
-        raise UploadError(unreadable) from None
-    try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
-            yield list(row)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError):
-        raise UploadError(unreadable) from None  # SyntaxError covers the XML parser's ParseError
-    finally:
-        workbook.close()
-
-
-# Cells ----------------------------------------------------------------------------------------------
-class CellError(ValueError):
-    pass
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
+# Cells (CellError becomes a RowError on the cell's row and column) ---------------------------------------
 def _integer(value, *, blank=None):
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return blank
     try:
@@ -276,7 +173,7 @@ def _integer(value, *, blank=None):
 
 
 def _decimal(value, *, blank=None):
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return blank
     try:
@@ -291,12 +188,12 @@ def _decimal(value, *, blank=None):
 
 
 def _boolean(value) -> bool:
-    text = _text(value).lower()
+    text = cell_text(value).lower()
     if text in ("", "0", "false", "no", "n"):
         return False
     if text in ("1", "true", "yes", "y"):
         return True
-    raise CellError(_("'%(value)s' is not true or false.") % {"value": _text(value)})
+    raise CellError(_("'%(value)s' is not true or false.") % {"value": cell_text(value)})
 
 
 def _moment(value, *, end: bool):
@@ -309,7 +206,7 @@ def _moment(value, *, end: bool):
         return timezone.make_aware(value) if timezone.is_naive(value) else value
     if isinstance(value, datetime.date):
         return end_of_day(value) if end else start_of_day(value)
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return None
     try:
@@ -328,7 +225,7 @@ def _moment(value, *, end: bool):
 
 
 def _choice(value, choices, *, default):
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return default
     for stored, label in choices:
@@ -344,7 +241,7 @@ class _Lookups:
     def __init__(self, rows):
         self.marketplaces = {m.code.upper(): m for m in Marketplace.objects.all()}
         self.warehouses = {w.code.upper(): w for w in Warehouse.objects.all()}
-        codes = {_text(row.get("vendor_code")).upper() for _, row in rows} - {""}
+        codes = {cell_text(row.get("vendor_code")).upper() for _, row in rows} - {""}
         self.vendors = {v.code.upper(): v for v in Vendor.objects.filter(code__in=codes, is_active=True)}
         self.accounts = {
             (a.marketplace_id, a.vendor_code.upper()): a.vendor
@@ -361,7 +258,7 @@ class _Lookups:
 
 def parse_purchase_orders(name: str, content: bytes) -> ImportResult:
     """Read and check a whole file without saving anything."""
-    header, table = read_table(name, content)
+    header, table = read_table(name, content, max_bytes=UPLOAD_MAX_BYTES, max_rows=UPLOAD_MAX_ROWS)
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise UploadError(
@@ -375,7 +272,7 @@ def parse_purchase_orders(name: str, content: bytes) -> ImportResult:
 
     groups: dict[str, list[tuple[int, dict]]] = {}
     for number, row in rows:
-        po_number = _text(row.get("po_number"))
+        po_number = cell_text(row.get("po_number"))
         if not po_number:
             result.errors.append(RowError(number, "po_number", _("The PO number is missing.")))
             continue
@@ -399,12 +296,12 @@ def _purchase_order(po_number: str, group, lookups: _Lookups, errors: list[RowEr
     problems_before = len(errors)
     for number, row in group[1:]:
         for column in HEADER_COLUMNS:
-            if _text(row.get(column)) != _text(first.get(column)):
+            if cell_text(row.get(column)) != cell_text(first.get(column)):
                 errors.append(
                     RowError(
                         number,
                         column,
-                        _("Differs from row %(row)s of the same PO (%(value)s).") % {"row": first_row, "value": _text(first.get(column)) or "—"},
+                        _("Differs from row %(row)s of the same PO (%(value)s).") % {"row": first_row, "value": cell_text(first.get(column)) or "—"},
                     )
                 )
 
@@ -415,15 +312,15 @@ def _purchase_order(po_number: str, group, lookups: _Lookups, errors: list[RowEr
             errors.append(RowError(first_row, column, str(error)))
             return None
 
-    marketplace = lookups.marketplaces.get(_text(first.get("marketplace")).upper())
+    marketplace = lookups.marketplaces.get(cell_text(first.get("marketplace")).upper())
     if marketplace is None:
-        errors.append(RowError(first_row, "marketplace", _("Unknown marketplace '%(code)s'.") % {"code": _text(first.get("marketplace"))}))
-    warehouse = lookups.warehouses.get(_text(first.get("ship_to")).upper())
+        errors.append(RowError(first_row, "marketplace", _("Unknown marketplace '%(code)s'.") % {"code": cell_text(first.get("marketplace"))}))
+    warehouse = lookups.warehouses.get(cell_text(first.get("ship_to")).upper())
     if warehouse is None:
-        errors.append(RowError(first_row, "ship_to", _("Unknown DC '%(code)s'.") % {"code": _text(first.get("ship_to"))}))
-    vendor = lookups.vendor(_text(first.get("vendor_code")), marketplace)
+        errors.append(RowError(first_row, "ship_to", _("Unknown DC '%(code)s'.") % {"code": cell_text(first.get("ship_to"))}))
+    vendor = lookups.vendor(cell_text(first.get("vendor_code")), marketplace)
     if vendor is None:
-        errors.append(RowError(first_row, "vendor_code", _("Unknown or inactive vendor '%(code)s'.") % {"code": _text(first.get("vendor_code"))}))
+        errors.append(RowError(first_row, "vendor_code", _("Unknown or inactive vendor '%(code)s'.") % {"code": cell_text(first.get("vendor_code"))}))
     windows = {}
     for column in ("ship_window_start", "ship_window_end", "delivery_window_start", "delivery_window_end"):
         windows[column] = cell(column, _moment, end=column.endswith("_end"))
@@ -454,7 +351,7 @@ def _purchase_order(po_number: str, group, lookups: _Lookups, errors: list[RowEr
             errors.append(RowError(number, "sequence", _("The line number must be 1 or more.")))
         elif sequence is not None:
             used_sequences.add(sequence)
-        sku = _text(row.get("vendor_sku"))
+        sku = cell_text(row.get("vendor_sku"))
         if not sku:
             errors.append(RowError(number, "vendor_sku", _("The vendor SKU is missing.")))
         quantity = line_cell("ordered_quantity", _integer)

@@ -20,6 +20,7 @@ from vendor_portal.errors import DomainValidationError, PortalError
 from vendor_portal.models import AuditEvent, Document, Product
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
+from vendor_portal.tables import CSV_CONTENT_TYPE, upload_read
 from vendor_portal.tenancy import get_visible_or_404
 
 from . import exports, imports
@@ -440,12 +441,7 @@ def purchase_order_upload(request):
             name, content = _unsign_upload(request.POST.get("token", ""), request.user)
         elif form.is_valid():
             upload = form.cleaned_data["file"]
-            if upload.size > imports.UPLOAD_MAX_BYTES:
-                raise imports.UploadError(
-                    _("The file is %(size)s KB; the limit is %(limit)s KB. Split it into smaller files.")
-                    % {"size": upload.size // 1024, "limit": imports.UPLOAD_MAX_BYTES // 1024}
-                )
-            name, content = upload.name, upload.read()
+            name, content = upload_read(upload, max_bytes=imports.UPLOAD_MAX_BYTES)
         else:
             return render(request, "purchase_orders/purchase_order_upload.html", context, status=400)
         # A commit checks the file again: POs may have been created since its dry run.
@@ -473,6 +469,6 @@ def purchase_order_upload(request):
 
 @portal_view(Action.MANAGE_PURCHASE_ORDERS)
 def purchase_order_upload_template(request):
-    response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(imports.template_csv(), content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="purchase-order-upload-template.csv"'
     return response

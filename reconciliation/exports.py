@@ -8,19 +8,13 @@ payment summary. Built in memory, so bounded: callers check the count against th
   `selectors.payment_summary`, one sheet per section in XLSX)
 """
 
-import csv
-import datetime
-import io
-
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from purchase_orders.exports import _csv_cell
+from vendor_portal.tables import Sheet, csv_response, xlsx_response
 
 CSV_MAX_ROWS = 100_000
 XLSX_MAX_ROWS = 20_000
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _deduction_columns():
@@ -115,82 +109,28 @@ def _summary_sections(summary: dict) -> list[tuple[str, list[str], list[dict]]]:
     ]
 
 
-def _csv(header: list[str], rows, filename: str) -> HttpResponse:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # so that spreadsheet programs read the file as UTF-8
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
-
-
-def _xlsx_cell(value):
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).replace(tzinfo=None)  # Excel has no time zones
-    return value
-
-
-def _xlsx(sheets: list[tuple[str, list[str], list[list]]], filename: str) -> HttpResponse:
-    from decimal import Decimal
-
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for title, header, rows in sheets:
-        sheet = workbook.create_sheet(str(title)[:31])
-        cells = []
-        for label in header:
-            cell = WriteOnlyCell(sheet, value=str(label))
-            cell.font = bold
-            cells.append(cell)
-        sheet.append(cells)
-        for row in rows:
-            out = []
-            for value in row:
-                cell = WriteOnlyCell(sheet, value=_xlsx_cell(value))
-                if isinstance(value, Decimal):
-                    cell.number_format = "#,##0.00"
-                elif isinstance(value, datetime.datetime):
-                    cell.number_format = "yyyy-mm-dd hh:mm"
-                elif isinstance(value, datetime.date):
-                    cell.number_format = "yyyy-mm-dd"
-                out.append(cell)
-            sheet.append(out)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response
-
-
 def deductions_csv(queryset, filename: str = "deductions") -> HttpResponse:
     columns = _deduction_columns()
     rows = ([values[key] for key, _label in columns] for values in map(_deduction_values, queryset.iterator(chunk_size=500)))
-    return _csv([str(label) for _key, label in columns], rows, filename)
+    return csv_response([label for _key, label in columns], rows, filename)
 
 
 def deductions_xlsx(queryset, filename: str = "deductions") -> HttpResponse:
     columns = _deduction_columns()
     rows = ([values[key] for key, _label in columns] for values in map(_deduction_values, queryset.iterator(chunk_size=500)))
-    return _xlsx([(_("Deductions"), [str(label) for _key, label in columns], rows)], filename)
+    return xlsx_response([Sheet(_("Deductions"), [label for _key, label in columns], rows)], filename)
 
 
 def remittances_csv(queryset, filename: str = "remittances") -> HttpResponse:
     columns = _remittance_columns()
     rows = ([values[key] for key, _label in columns] for values in _remittance_rows(queryset))
-    return _csv([str(label) for _key, label in columns], rows, filename)
+    return csv_response([label for _key, label in columns], rows, filename)
 
 
 def remittances_xlsx(queryset, filename: str = "remittances") -> HttpResponse:
     columns = _remittance_columns()
     rows = ([values[key] for key, _label in columns] for values in _remittance_rows(queryset))
-    return _xlsx([(_("Remittances"), [str(label) for _key, label in columns], rows)], filename)
+    return xlsx_response([Sheet(_("Remittances"), [label for _key, label in columns], rows)], filename)
 
 
 def payment_summary_csv(summary: dict, filename: str = "payment-summary") -> HttpResponse:
@@ -203,9 +143,9 @@ def payment_summary_csv(summary: dict, filename: str = "payment-summary") -> Htt
             amount = row.get("amount", row.get("net_amount"))
             count = row.get("count", row.get("remittances"))
             rows.append([str(title), row.get(key_field, "") if key_field else "", row["currency"], count, amount])
-    return _csv(header, rows, filename)
+    return csv_response(header, rows, filename)
 
 
 def payment_summary_xlsx(summary: dict, filename: str = "payment-summary") -> HttpResponse:
-    sheets = [(title, fields, [[row.get(field) for field in fields] for row in rows]) for title, fields, rows in _summary_sections(summary)]
-    return _xlsx(sheets, filename)
+    sheets = [Sheet(title, fields, [[row.get(field) for field in fields] for row in rows]) for title, fields, rows in _summary_sections(summary)]
+    return xlsx_response(sheets, filename)

@@ -58,3 +58,30 @@ def test_no_domain_module_imports_an_integration(package):
     assert modules, f"{package} has no modules: the walk looks in the wrong place"
     found = [problem for path in modules for problem in forbidden_imports(path)]
     assert not found, "the domain must not import an integration (publish an event instead):\n" + "\n".join(found)
+
+
+# CSV/XLSX reading and writing live once in the core (vendor_portal/tables.py); an app's exports and
+# imports say only what its own columns mean, so no app borrows another's.
+FILE_MODULES = ("exports", "imports")
+
+
+def borrowed_file_modules(path: Path, package: str) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            # `from purchase_orders.exports import x` names the module; `from purchase_orders import exports` its member
+            names += [(node.lineno, node.module)] if "." in node.module else [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+    return [
+        f"{path.relative_to(ROOT)}:{line} imports {name}"
+        for line, name in names
+        if _top(name) in DOMAIN and _top(name) != package and name.split(".")[1:2] and name.split(".")[1] in FILE_MODULES
+    ]
+
+
+@pytest.mark.parametrize("package", DOMAIN)
+def test_no_domain_app_imports_another_apps_exports_or_imports(package):
+    found = [problem for path in sorted((ROOT / package).rglob("*.py")) for problem in borrowed_file_modules(path, package)]
+    assert not found, "shared CSV/XLSX code belongs in vendor_portal/tables.py:\n" + "\n".join(found)

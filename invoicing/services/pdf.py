@@ -3,11 +3,11 @@ while current."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from vendor_portal.errors import NotFoundError
 from vendor_portal.services.audit import Actor
+from vendor_portal.services.documents import document_store
 
 from ..models import Invoice
 from .document import InvoiceDocument, computed_totals
@@ -15,18 +15,13 @@ from .document import InvoiceDocument, computed_totals
 
 def invoice_document_render(*, invoice: Invoice, actor: Actor):
     """Render the invoice as PDF/A-3b with its data attached as JSON; stored under a deterministic key."""
-    import hashlib
     import json
     import os
     import tempfile
 
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
     from django.template.loader import render_to_string
     from weasyprint import Attachment
 
-    from vendor_portal.models import Document
-    from vendor_portal.models.jobs import document_upload_to
     from vendor_portal.pdfa import render_html_pdfa
 
     from ..selectors import invoice_data_json
@@ -43,28 +38,15 @@ def invoice_document_render(*, invoice: Invoice, actor: Actor):
             variant="pdf/a-3b",
             attachments=[Attachment(filename=data_path, description="Invoice data (Amazon vendorInvoices shape)", relationship="Data")],
         )
-    with transaction.atomic():
-        # One document per key: the old file goes, so the new one is stored under the same name.
-        for old in Document.objects.select_for_update().filter(vendor=invoice.vendor, kind="invoice", key=invoice.document_key):
-            old.file.delete(save=False)
-            old.delete()
-        stored = Document(
-            vendor=invoice.vendor,
-            kind="invoice",
-            key=invoice.document_key,
-            content_type="application/pdf",
-            size=len(pdf),
-            title=(_("%(type)s %(n)s") % {"type": invoice.get_invoice_type_display(), "n": invoice.number})[:200],
-            sha256=hashlib.sha256(pdf).hexdigest(),
-            target_type=invoice._meta.label_lower,
-            target_id=str(invoice.pk),
-            uploaded_by=actor.user,
-        )
-        name = document_upload_to(stored, invoice.document_key)
-        default_storage.delete(name)  # a file left by an earlier run must not push the new one to another name
-        stored.file.save(name, ContentFile(pdf), save=False)
-        stored.save()
-    return stored
+    return document_store(
+        vendor=invoice.vendor,
+        kind="invoice",
+        key=invoice.document_key,
+        title=_("%(type)s %(n)s") % {"type": invoice.get_invoice_type_display(), "n": invoice.number},
+        content=pdf,
+        target=invoice,
+        uploaded_by=actor.user,
+    )
 
 
 def invoice_document(*, scope, invoice_id, actor: Actor):

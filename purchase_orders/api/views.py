@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet
 from vendor_portal.api.errors import documented_error
 from vendor_portal.roles import Action
+from vendor_portal.tables import upload_read
 
 from .. import imports
 from ..filters import ORDERING_FIELDS, PurchaseOrderFilter
@@ -249,12 +250,7 @@ class PurchaseOrderUploadView(PortalAPIView):
         serializer.is_valid(raise_exception=True)
         upload, dry_run = serializer.validated_data["file"], serializer.validated_data["dry_run"]
         try:
-            if upload.size > imports.UPLOAD_MAX_BYTES:
-                raise imports.UploadError(
-                    _("The file is %(size)s KB; the limit is %(limit)s KB. Split it into smaller files.")
-                    % {"size": upload.size // 1024, "limit": imports.UPLOAD_MAX_BYTES // 1024}
-                )
-            result = imports.parse_purchase_orders(upload.name, upload.read())
+            result = imports.parse_purchase_orders(*upload_read(upload, max_bytes=imports.UPLOAD_MAX_BYTES))
         except imports.UploadError as error:
             raise serializers.ValidationError({"file": [serializers.ErrorDetail(error.message, code="invalid_file")]}) from error
         created = []

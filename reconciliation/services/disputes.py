@@ -11,10 +11,8 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 from decimal import InvalidOperation
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
@@ -22,9 +20,9 @@ from django.utils.translation import gettext as _
 
 from vendor_portal import events
 from vendor_portal.errors import ConflictError, DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError, field_error
-from vendor_portal.models import Document
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor, audit_record, snapshot
+from vendor_portal.services.documents import document_store
 from vendor_portal.services.notifications import notify_retailer_roles, notify_vendor_roles
 
 from ..models import ZERO, Deduction, DeductionKind, DeductionReason, DeductionStatus, Dispute, DisputeStatus, marketplace_today, money
@@ -107,21 +105,16 @@ def dispute_create(*, scope, deduction_id, reason: str, files=(), actor: Actor) 
         documents = []
         for index, (uploaded, content_type, extension) in enumerate(evidence, start=1):
             key = f"disputes/{dispute.pk}/{index}-{get_valid_filename(uploaded.name)[:80] or 'evidence.' + extension}"
-            data = uploaded.read()
-            document = Document(
+            document = document_store(
                 vendor=deduction.vendor,
                 kind="dispute_evidence",
                 key=key,
-                title=((uploaded.name or "").replace("\x00", "") or key)[:200],
+                title=(uploaded.name or "").replace("\x00", "") or key,
+                content=uploaded.read(),
                 content_type=content_type,
-                size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                target_type=dispute._meta.label_lower,
-                target_id=str(dispute.pk),
+                target=dispute,
                 uploaded_by=actor.user,
             )
-            document.file.save(key.replace("/", "-"), ContentFile(data), save=False)
-            document.save()
             documents.append(document)
         if documents:
             dispute.evidence.add(*documents)

@@ -10,6 +10,5 @@ PO line quantities change only through purchase_orders.services.line_quantities.
 - labels: the label job and labels rendered on request; labels outdated by a change
 - packing_list: the vendor's packing list uploaded, the portal's rendered
 - sscc: SSCC allocation from the vendor's counter
-- documents: a finished file stored as a Document
 - _common: helpers the modules share
 """

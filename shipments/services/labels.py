@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from vendor_portal.errors import ConflictError, DomainValidationError, InvalidTransitionError, NotFoundError
 from vendor_portal.models import Document, Job, JobStatus
 from vendor_portal.services.audit import Actor, audit_record
+from vendor_portal.services.documents import document_store
 
 from ..models import Shipment, ShipmentState
 from ._common import _shipment_for_update
-from .documents import document_store
 
 LABELS_JOB_KIND = "shipment_labels"
 LABELS_SYNC_MAX = 300  # labels rendered inside a request; bigger shipments go through the label job

@@ -8,10 +8,10 @@ from django.utils.translation import gettext as _
 from vendor_portal.errors import DomainValidationError, InvalidTransitionError, field_error
 from vendor_portal.models import Document
 from vendor_portal.services.audit import Actor, audit_record
+from vendor_portal.services.documents import document_store
 
 from ..models import ShipmentState
 from ._common import _shipment_for_update
-from .documents import document_store
 
 PACKING_LIST_MAX_BYTES = 5 * 1024 * 1024
 
@@ -60,8 +60,6 @@ def shipment_packing_list_upload(*, scope, shipment_id, uploaded_file, actor: Ac
 
 def shipment_packing_list_render(*, scope, shipment_id, actor: Actor) -> Document:
     """The portal's packing list, PDF/A-2b through WeasyPrint (synchronous: a few pages per shipment)."""
-    import tempfile
-
     from django.template.loader import render_to_string
 
     from vendor_portal.pdfa import render_html_pdfa
@@ -71,18 +69,14 @@ def shipment_packing_list_render(*, scope, shipment_id, actor: Actor) -> Documen
     with transaction.atomic():
         shipment = _shipment_for_update(scope, shipment_id)
         html = render_to_string("shipments/packing_list.html", shipment_packing_list_context(shipment=shipment))
-        pdf = render_html_pdfa(html)
-        with tempfile.NamedTemporaryFile(suffix=".pdf") as temp:
-            temp.write(pdf)
-            temp.flush()
-            document = document_store(
-                vendor=shipment.vendor,
-                kind="packing_list",
-                key=shipment.packing_list_key,
-                title=_("Packing list %(id)s") % {"id": shipment.shipment_identifier},
-                source_path=temp.name,
-                target=shipment,
-                uploaded_by=actor.user,
-            )
+        document = document_store(
+            vendor=shipment.vendor,
+            kind="packing_list",
+            key=shipment.packing_list_key,
+            title=_("Packing list %(id)s") % {"id": shipment.shipment_identifier},
+            content=render_html_pdfa(html),
+            target=shipment,
+            uploaded_by=actor.user,
+        )
         audit_record(actor=actor, action="shipment.packing_list_render", obj=shipment, after={"document": document.pk, "sha256": document.sha256})
     return document

@@ -13,6 +13,7 @@ from invoicing.services.pdf import invoice_document
 from invoicing.services.submission import invoice_submit
 from tests.factories import vendor_user
 from tests.invoicing.factories import shipped_po
+from tests.pdf_barcodes import pdf_barcodes
 from tests.sp_api_schema import assert_valid_definition
 from vendor_portal.models import Document
 from vendor_portal.pdfa import pdfa_validate
@@ -73,6 +74,8 @@ def test_invoice_pdf_is_valid_pdfa3_with_every_line_tax_charge_and_total(vendor,
     for amount in ("2088.00", "130.56", "85.00", "10.00", "2293.56"):
         assert amount in text
     assert "PDF-2026-001" in text and "LTL to ABE2" in text
+    first_page = pdf_barcodes(path)[0]
+    assert [barcode.text for barcode in first_page] == ["PDF-2026-001"]  # the invoice number, in Code 128
 
 
 def test_document_key_is_deterministic_and_rerendered_after_a_change(vendor, finance):

@@ -1,0 +1,157 @@
+"""The core's CSV/XLSX pieces: reading an upload into numbered rows, refusing what cannot be read, and
+writing downloads a spreadsheet program opens safely."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+
+from vendor_portal.tables import (
+    CSV_CONTENT_TYPE,
+    XLSX_CONTENT_TYPE,
+    Sheet,
+    UploadError,
+    cell_text,
+    csv_cell,
+    csv_response,
+    read_table,
+    upload_read,
+    xlsx_response,
+)
+
+
+def xlsx_bytes(*rows) -> bytes:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# Reading ------------------------------------------------------------------------------------------------
+def test_csv_with_a_utf8_bom_and_semicolons_reads_into_numbered_rows():
+    content = "\ufeffPO Number;Vendor SKU\nPO-1;SKU-A\n;\n  ;\nPO-2;Kühlschrank\n".encode()
+    header, rows = read_table("orders.csv", content)
+    assert header == ["po_number", "vendor_sku"]
+    assert rows == [(2, ["PO-1", "SKU-A"]), (5, ["PO-2", "Kühlschrank"])]  # blank rows skipped, numbers kept
+
+
+def test_xlsx_rows_keep_their_cell_types():
+    content = xlsx_bytes(["week_start", "mean", "note"], [datetime.date(2030, 5, 6), 12.5, None], [None, None, None], ["", 3, "x"])
+    header, rows = read_table("forecast.XLSX", content)
+    assert header[:3] == ["week_start", "mean", "note"] and not any(header[3:])  # padded to the columns read
+    assert [(number, cells[:3]) for number, cells in rows] == [(2, [datetime.datetime(2030, 5, 6), 12.5, None]), (4, [None, 3, "x"])]
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("orders.txt", b"po_number\n", "orders.txt is not a CSV or XLSX file"),
+        ("orders", b"po_number\n", "is not a CSV or XLSX file"),
+        ("orders.csv", b"", "The file is empty"),
+        ("orders.csv", "po_number;vendor_code\n".encode("utf-16"), "orders.csv is not UTF-8 text"),
+        ("orders.csv", "po_number\nPO-1\n".encode("latin-1") + b"\xe9\n", "is not UTF-8 text"),
+        ("orders.csv", b"po_number\x00\n", "orders.csv is not a CSV file"),
+        ("orders.xlsx", b"po_number\n", "orders.xlsx is not a valid XLSX workbook"),
+        ("orders.xlsx", b"PK\x03\x04 broken zip", "is not a valid XLSX workbook"),
+        ("orders.csv", b"\n\n", "The file has no header row"),
+    ],
+)
+def test_files_that_cannot_be_read_are_refused_as_a_whole(name, content, message):
+    with pytest.raises(UploadError) as refused:
+        read_table(name, content)
+    assert message in refused.value.message
+
+
+def test_a_csv_cell_too_large_to_read_is_refused_not_a_crash():
+    with pytest.raises(UploadError, match="Row 2 of orders.csv cannot be read"):
+        read_table("orders.csv", b"po_number\n" + b"x" * 200_000 + b"\n")
+
+
+def test_files_above_the_size_or_row_limit_are_refused():
+    content = b"po_number\n" + b"PO-1\n" * 3
+    assert len(read_table("orders.csv", content, max_rows=3)[1]) == 3
+    with pytest.raises(UploadError, match="more than 2 lines"):
+        read_table("orders.csv", content, max_rows=2)
+    with pytest.raises(UploadError, match="The file is 2 KB; the limit is 1 KB"):
+        read_table("orders.csv", content + b"x" * 2048, max_bytes=1024)
+
+
+def test_an_upload_above_the_limit_is_refused_before_it_is_read():
+    class Upload:
+        name, size = "orders.csv", 4096
+
+        def read(self):
+            raise AssertionError("read a file that was too large")
+
+    with pytest.raises(UploadError, match="The file is 4 KB; the limit is 2 KB"):
+        upload_read(Upload(), max_bytes=2048)
+    assert upload_read(SimpleUploadedFile("orders.csv", b"po_number\n"), max_bytes=2048) == ("orders.csv", b"po_number\n")
+
+
+@pytest.mark.parametrize("value, text", [(None, ""), (24.0, "24"), (12.5, "12.5"), ("  SKU-A ", "SKU-A"), (7, "7")])
+def test_cell_text(value, text):
+    assert cell_text(value) == text
+
+
+# Writing --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        ('=HYPERLINK("http://evil")', '\'=HYPERLINK("http://evil")'),
+        ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("-5", "-5"),  # a number stays a number
+        ("+1.5", "+1.5"),
+        (Decimal("-12.30"), "-12.30"),
+        ("Kettle - steel", "Kettle - steel"),
+        (None, ""),
+        (datetime.date(2030, 5, 6), "2030-05-06"),
+        (datetime.datetime(2030, 5, 6, 9, 30, 12), "2030-05-06 09:30"),
+    ],
+)
+def test_csv_cell_quotes_what_a_spreadsheet_would_run_as_a_formula(value, text):
+    assert csv_cell(value) == text
+
+
+def test_csv_cell_writes_date_times_in_local_time():
+    moment = datetime.datetime(2030, 5, 6, 22, 15, tzinfo=datetime.UTC)
+    with timezone.override("Europe/Berlin"):
+        assert csv_cell(moment) == "2030-05-07 00:15"
+
+
+def test_csv_response_is_an_attachment_in_utf8_with_a_bom():
+    response = csv_response(["Reference", "Amount"], [["=cmd", Decimal("1.50")], ["Ünïcode", None]], "deductions")
+    assert response["Content-Type"] == CSV_CONTENT_TYPE
+    assert response["Content-Disposition"] == 'attachment; filename="deductions.csv"'
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows == [["Reference", "Amount"], ["'=cmd", "1.50"], ["Ünïcode", ""]]
+
+
+def test_xlsx_response_writes_each_sheet_with_a_bold_header_and_number_formats():
+    moment = datetime.datetime(2030, 5, 6, 22, 15, tzinfo=datetime.UTC)
+    sheets = [
+        Sheet("Deductions", ["Amount", "Raised", "Due"], [[Decimal("12.50"), moment, datetime.date(2030, 6, 1)]], freeze_panes="B2"),
+        Sheet("Plain " + "x" * 40, ["Mean"], iter([[Decimal("3.25")]]), number_formats=False),
+    ]
+    with timezone.override("Europe/Berlin"):
+        response = xlsx_response(sheets, "report")
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
+    assert response["Content-Disposition"] == 'attachment; filename="report.xlsx"'
+    workbook = load_workbook(io.BytesIO(response.content))
+    first, second = workbook.worksheets
+    assert (first.title, second.title) == ("Deductions", ("Plain " + "x" * 40)[:31])
+    assert first.freeze_panes == "B2" and first["A1"].font.bold
+    assert [cell.value for cell in first[2]] == [12.5, datetime.datetime(2030, 5, 7, 0, 15), datetime.datetime(2030, 6, 1)]
+    assert [cell.number_format for cell in first[2]] == ["#,##0.00", "yyyy-mm-dd hh:mm", "yyyy-mm-dd"]
+    assert second["A2"].value == 3.25 and second["A2"].number_format == "General"

@@ -1,0 +1,245 @@
+"""CSV and XLSX files, read from uploads and written as downloads; what the columns mean is each app's own.
+
+Reading (the PO and forecast uploads):
+- `upload_read(upload, *, max_bytes)` — the uploaded file's (name, bytes), refused before reading when too large.
+- `read_table(name, content, *, max_bytes, max_rows)` — (header, [(row number, cells)]) of a CSV or XLSX file;
+  a file that cannot be read as a whole raises `UploadError`; apps turn each cell problem (`CellError`)
+  into a `RowError` (row number, column, message).
+- `cell_text(value)` — a cell as stripped text (a spreadsheet's 24.0 is "24").
+
+Writing (the list exports; built in memory, so each app bounds the rows it writes):
+- `csv_cell(value)` — a value as CSV text, with the formula-injection guard.
+- `csv_response(header, rows, filename)` — a UTF-8 CSV download (with a BOM for spreadsheet programs).
+- `xlsx_response(sheets, filename)` — an XLSX download of one or more `Sheet`s.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+UPLOAD_MAX_ROWS = 5000
+MAX_COLUMNS = 60
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+# Reading ----------------------------------------------------------------------------------------------
+class UploadError(Exception):
+    """The file as a whole cannot be read: wrong type, too large, missing columns."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+class CellError(ValueError):
+    """One cell cannot be read; the app reports it as a RowError on the cell's row and column."""
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+def _too_large(size: int, max_bytes: int) -> UploadError:
+    return UploadError(
+        _("The file is %(size)s KB; the limit is %(limit)s KB. Split it into smaller files.") % {"size": size // 1024, "limit": max_bytes // 1024}
+    )
+
+
+def upload_read(upload, *, max_bytes: int = UPLOAD_MAX_BYTES) -> tuple[str, bytes]:
+    """The uploaded file's name and content; a file above the limit is refused before it is read into memory."""
+    if upload.size > max_bytes:
+        raise _too_large(upload.size, max_bytes)
+    return upload.name, upload.read()
+
+
+def read_table(
+    name: str, content: bytes, *, max_bytes: int = UPLOAD_MAX_BYTES, max_rows: int = UPLOAD_MAX_ROWS
+) -> tuple[list[str], list[tuple[int, list]]]:
+    """(header, [(row number, cells)]) of a CSV or XLSX file; row numbers are the spreadsheet's (header = 1).
+
+    Header names are lower case with underscores for spaces; blank rows are skipped."""
+    if len(content) > max_bytes:
+        raise _too_large(len(content), max_bytes)
+    if not content:
+        raise UploadError(_("The file is empty."))
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension == "xlsx":
+        if not content.startswith(XLSX_MAGIC):
+            raise UploadError(_("%(name)s is not a valid XLSX workbook.") % {"name": name})
+        rows = _xlsx_rows(name, content)
+    elif extension == "csv":
+        rows = _csv_rows(name, content)
+    else:
+        raise UploadError(_("%(name)s is not a CSV or XLSX file. Upload a .csv or .xlsx file (use the template).") % {"name": name})
+    numbered = []
+    header = None
+    try:
+        for number, cells in enumerate(rows, start=1):
+            if header is None:
+                header = [str(cell or "").strip().lower().replace(" ", "_") for cell in cells]
+                continue
+            if all(cell in (None, "") or (isinstance(cell, str) and not cell.strip()) for cell in cells):
+                continue
+            numbered.append((number, list(cells)))
+            if len(numbered) > max_rows:
+                raise UploadError(_("The file has more than %(max)s lines. Split it into smaller files.") % {"max": max_rows})
+    except csv.Error as error:
+        raise UploadError(
+            _("Row %(row)s of %(name)s cannot be read: %(error)s") % {"row": len(numbered) + 2, "name": name, "error": error}
+        ) from error
+    if not header:
+        raise UploadError(_("The file has no header row."))
+    return header, numbered
+
+
+def _csv_rows(name, content):
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UploadError(_("%(name)s is not UTF-8 text. Save it as 'CSV UTF-8' and upload it again.") % {"name": name}) from None
+    if "\x00" in text:
+        raise UploadError(_("%(name)s is not a CSV file.") % {"name": name})
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    return csv.reader(io.StringIO(text), delimiter=delimiter)
+
+
+def _xlsx_rows(name, content):
+    """The first sheet's rows, read lazily: a small file can unpack into very many rows."""
+    from openpyxl import load_workbook
+
+    unreadable = _("%(name)s is not a valid XLSX workbook.") % {"name": name}
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError):
+        raise UploadError(unreadable) from None
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+            yield list(row)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError):
+        raise UploadError(unreadable) from None  # SyntaxError covers the XML parser's ParseError
+    finally:
+        workbook.close()
+
+
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+# Writing ----------------------------------------------------------------------------------------------
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A value as CSV text: date-times in local time to the minute, dates ISO, and text a spreadsheet would
+    run as a formula quoted with a leading apostrophe (numbers such as -5 stay numbers)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return (timezone.localtime(value) if timezone.is_aware(value) else value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    text = str(value)
+    if text[:1] in FORMULA_STARTS and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def csv_response(header: Iterable, rows: Iterable[Iterable], filename: str) -> HttpResponse:
+    """`filename` without its extension; every cell goes through `csv_cell`, the header as given."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # so that spreadsheet programs read the file as UTF-8
+    writer = csv.writer(buffer)
+    writer.writerow([str(label) for label in header])
+    for row in rows:
+        writer.writerow([csv_cell(value) for value in row])
+    return _attachment(HttpResponse(buffer.getvalue(), content_type=CSV_CONTENT_TYPE), f"{filename}.csv")
+
+
+def xlsx_cell(value):
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).replace(tzinfo=None)  # Excel has no time zones
+    return value
+
+
+NUMBER_FORMATS = ((datetime.datetime, "yyyy-mm-dd hh:mm"), (datetime.date, "yyyy-mm-dd"), (Decimal, "#,##0.00"))
+
+
+@dataclass
+class Sheet:
+    title: str
+    header: list
+    rows: Iterable[Iterable]
+    freeze_panes: str | None = None
+    # Amounts with two decimals and date-times to the minute; False leaves openpyxl's own formats.
+    number_formats: bool = True
+
+
+def xlsx_response(sheets: list[Sheet], filename: str) -> HttpResponse:
+    """`filename` without its extension; a bold header row on each sheet, date-times in local time."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for sheet_data in sheets:
+        sheet = workbook.create_sheet(str(sheet_data.title)[:31])
+        if sheet_data.freeze_panes:
+            sheet.freeze_panes = sheet_data.freeze_panes
+        header = []
+        for label in sheet_data.header:
+            cell = WriteOnlyCell(sheet, value=str(label))
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        for row in sheet_data.rows:
+            if not sheet_data.number_formats:
+                sheet.append([xlsx_cell(value) for value in row])
+                continue
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, value=xlsx_cell(value))
+                number_format = next((style for kind, style in NUMBER_FORMATS if isinstance(value, kind)), None)
+                if number_format:
+                    cell.number_format = number_format
+                cells.append(cell)
+            sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return _attachment(HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE), f"{filename}.xlsx")
