@@ -3,6 +3,8 @@ import datetime
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from vendor_portal.tasks_lock import single_run
+
 from . import services
 
 
@@ -18,5 +20,6 @@ def apply_transaction(transaction_id: str) -> str | None:
 
 
 @shared_task(acks_late=True)
+@single_run(ttl=5 * 60)
 def requeue_stale_transactions(older_than_minutes: int = 10) -> int:
     return services.transactions_requeue_stale(older_than=datetime.timedelta(minutes=older_than_minutes))

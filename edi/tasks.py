@@ -2,6 +2,8 @@ import logging
 
 from celery import shared_task
 
+from vendor_portal.tasks_lock import single_run
+
 from .services.inbox import edi_inbox_poll
 from .services.outbound import edi_purchase_order_850
 
@@ -25,6 +27,7 @@ def send_850(purchase_order_id: int) -> int | None:
 
 
 @shared_task(acks_late=True)
+@single_run(ttl=10 * 60)
 def edi_poll_inbox() -> dict:
     result = edi_inbox_poll()
     return {"processed": result.processed, "failed": result.failed}

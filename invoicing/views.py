@@ -2,12 +2,13 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vendor_portal.decorators import portal_view
+from vendor_portal.downloads import document_response
 from vendor_portal.errors import NotFoundError, PortalError
 from vendor_portal.navigation import detail_panels_for
 from vendor_portal.roles import Action
@@ -328,4 +329,4 @@ def invoice_decide_view(request, pk):
 def invoice_pdf(request, pk):
     invoice = get_visible_or_404(Invoice, request.scope, pk=pk)
     stored = invoice_document(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request))
-    return FileResponse(stored.file.open("rb"), content_type="application/pdf", as_attachment=True, filename=f"{invoice.number}.pdf")
+    return document_response(stored, filename=f"{invoice.number}.pdf", content_type="application/pdf")

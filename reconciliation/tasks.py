@@ -9,6 +9,7 @@ from celery import shared_task
 from django.db import OperationalError, transaction
 
 from vendor_portal.services.audit import Actor
+from vendor_portal.tasks_lock import single_run
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
@@ -29,6 +30,7 @@ def match_receipt_task(po_line_ids: list[int]) -> dict:
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+@single_run(ttl=3 * 60 * 60)
 def reconciliation_nightly_sweep() -> dict:
     """Every matchable invoice again (late receipts turn shortage claims into reversals), then chargebacks."""
     from .engine import chargebacks_raise, match_invoices

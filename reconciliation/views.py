@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from invoicing.models import CREDIT_COUNTED_STATES, Invoice, InvoiceState, InvoiceType
 from vendor_portal.decorators import portal_view
+from vendor_portal.downloads import document_response
 from vendor_portal.errors import PortalError
 from vendor_portal.models import Marketplace
 from vendor_portal.roles import Action
@@ -414,7 +415,7 @@ def remittance_pdf(request, pk):
     except PortalError as error:
         messages.error(request, error.message)
         return redirect("remittance_detail", pk=remittance.pk)
-    return FileResponse(stored.file.open("rb"), content_type="application/pdf", as_attachment=True, filename=f"{remittance.number}.pdf")
+    return document_response(stored, filename=f"{remittance.number}.pdf", content_type="application/pdf")
 
 
 def _one_remittance(request, pk):

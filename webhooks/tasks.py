@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from vendor_portal.tasks_lock import single_run
+
 from . import services
 
 
@@ -10,6 +12,7 @@ def deliver_webhook(delivery_id: int) -> str | None:
 
 
 @shared_task(acks_late=True)
+@single_run(ttl=5 * 60)
 def deliver_due_webhooks() -> int:
     """Beat job: queue the retries that are due and the attempts whose worker died."""
     due = services.webhook_deliveries_due()

@@ -4,7 +4,6 @@ Reads go through invoicing.selectors (scoped by `visible_to`), writes through in
 functions the screens and the Amazon-compatible door call.
 """
 
-from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 from vendor_portal.api.base import ScopedGenericViewSet
 from vendor_portal.api.errors import documented_error
 from vendor_portal.api.pagination import PortalCursorPagination
+from vendor_portal.downloads import SIGNED_URL_REDIRECT, document_response
 from vendor_portal.errors import DomainValidationError
 from vendor_portal.roles import Action
 
@@ -292,13 +292,14 @@ class InvoiceViewSet(ScopedGenericViewSet):
             (200, "application/pdf"): OpenApiResponse(
                 OpenApiTypes.BINARY, description=str(_("The invoice as PDF/A-3b with its data attached as JSON."))
             ),
+            302: SIGNED_URL_REDIRECT,
             404: ERRORS[404],
         },
     )
     def document(self, request, pk=None):
         invoice = self.get_object()
         stored = invoice_document(scope=request.scope, invoice_id=invoice.pk, actor=self.actor)
-        return FileResponse(stored.file.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf")
+        return document_response(stored, filename=f"{invoice.number}.pdf", as_attachment=False, content_type="application/pdf")
 
 
 def _body(request) -> dict:

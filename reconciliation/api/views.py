@@ -4,7 +4,6 @@ Reads go through reconciliation.selectors (scoped by `visible_to`), writes throu
 the same functions the screens call.
 """
 
-from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -16,6 +15,7 @@ from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet, body_obj
 from vendor_portal.api.errors import documented_error
 from vendor_portal.api.pagination import PortalCursorPagination
 from vendor_portal.api.parsers import PortalJSONParser
+from vendor_portal.downloads import SIGNED_URL_REDIRECT, document_response
 from vendor_portal.errors import DomainValidationError, NotFoundError
 from vendor_portal.roles import Action
 
@@ -179,13 +179,14 @@ class RemittanceViewSet(ScopedGenericViewSet):
         tags=["Payments"],
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description=str(_("The remittance advice as PDF/A."))),
+            302: SIGNED_URL_REDIRECT,
             **_errors(401, 403, 404),
         },
     )
     def document(self, request, pk=None):
         remittance = self.get_object()
         stored = remittance_document(scope=request.scope, remittance_id=remittance.pk, actor=self.actor)
-        return FileResponse(stored.file.open("rb"), content_type="application/pdf", filename=f"{remittance.number}.pdf")
+        return document_response(stored, filename=f"{remittance.number}.pdf", as_attachment=False, content_type="application/pdf")
 
 
 class PaymentRunViewSet(ScopedGenericViewSet):

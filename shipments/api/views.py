@@ -1,7 +1,6 @@
 """The portal's own REST API for ship plans, ASNs, labels, receipts, and generic jobs and documents."""
 
 from django.db.models import Count, Prefetch
-from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -27,6 +26,7 @@ from shipments.services.plans import (
 from shipments.services.receiving import ReceivedLine, receipt_create
 from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet
 from vendor_portal.api.errors import documented_error
+from vendor_portal.downloads import SIGNED_URL_REDIRECT, document_response
 from vendor_portal.models import Document, Job
 from vendor_portal.roles import Action
 from vendor_portal.tenancy import get_visible_or_404
@@ -331,7 +331,7 @@ class JobViewSet(mixins.RetrieveModelMixin, ScopedGenericViewSet):
 
 
 class DocumentDownloadView(PortalAPIView):
-    """Streams a stored document to whoever may see it (another vendor's is a 404)."""
+    """A stored document for whoever may see it (another vendor's is a 404): streamed, or a redirect to a signed URL."""
 
     actions = {"*": None}
 
@@ -341,13 +341,14 @@ class DocumentDownloadView(PortalAPIView):
         description="The stored file itself: labels, packing lists, invoices and remittance advice are PDF/A; the `Content-Type` is the document's own.",
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description=str(_("The file, as an attachment."))),
+            302: SIGNED_URL_REDIRECT,
             404: documented_error(str(_("No such document, or another vendor's.")), examples.NOT_FOUND),
         },
     )
     def get(self, request, pk):
         document = get_visible_or_404(Document, request.scope, pk=pk)
         filename = document.key.rsplit("/", 1)[-1] or f"document-{document.pk}.pdf"
-        return FileResponse(document.file.open("rb"), as_attachment=True, filename=filename, content_type=document.content_type)
+        return document_response(document, filename=filename)
 
 
 @extend_schema_view(

@@ -10,6 +10,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
@@ -27,6 +28,15 @@ def _chunks(*, content: bytes | None, source_path: str | None) -> Iterator[bytes
         return
     with open(source_path, "rb") as source:
         yield from iter(lambda: source.read(CHUNK_BYTES), b"")
+
+
+@contextmanager
+def _upload(*, content: bytes | None, source_path: str | None) -> Iterator[File]:
+    if content is not None:
+        yield ContentFile(content)
+        return
+    with open(source_path, "rb") as source:
+        yield File(source)
 
 
 def _write_beside(final_path: str, chunks: Iterator[bytes]) -> None:
@@ -83,13 +93,14 @@ def document_store(
         if isinstance(storage, FileSystemStorage):
             _write_beside(storage.path(name), _chunks(content=content, source_path=source_path))
             document.file.name = name
-        else:  # no rename there: the old file goes first, so the new one gets its name
-            storage.delete(name)
-            if content is not None:
-                document.file.name = storage.save(name, ContentFile(content), max_length=field.max_length)
-            else:
-                with open(source_path, "rb") as source:
-                    document.file.name = storage.save(name, File(source), max_length=field.max_length)
+        else:
+            # Object storage (file_overwrite) replaces the object whole with one PUT over the key: a reader gets the
+            # old file or the new one. A storage that would pick another name instead loses the old file first.
+            if not getattr(storage, "file_overwrite", False):
+                storage.delete(name)
+            with _upload(content=content, source_path=source_path) as upload:
+                upload.content_type = content_type  # S3Storage stores it as the object's Content-Type
+                document.file.name = storage.save(name, upload, max_length=field.max_length)
         document.title = title[:200]
         document.content_type = content_type
         document.size = size

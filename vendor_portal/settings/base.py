@@ -121,6 +121,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # failures and lockouts in PostgreSQL: every web node sees them
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -139,6 +140,34 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# With S3_BUCKET, documents and uploads go to an S3-compatible bucket (AWS S3, MinIO, ...), which every web and
+# worker node shares; the local disk under MEDIA_ROOT otherwise. Downloads are redirects to signed URLs that
+# expire after S3_URL_EXPIRY seconds, handed out only after the view's permission checks (vendor_portal/downloads.py).
+S3_BUCKET = env("S3_BUCKET", default="")
+S3_URL_EXPIRY = env.int("S3_URL_EXPIRY", default=60)
+if S3_BUCKET:
+    _s3_endpoint_url = env("S3_ENDPOINT_URL", default="") or None
+    STORAGES["default"] = {
+        "BACKEND": "vendor_portal.object_storage.ObjectStorage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": _s3_endpoint_url,
+            "public_endpoint_url": env("S3_PUBLIC_ENDPOINT_URL", default="") or None,
+            "region_name": env("S3_REGION", default="") or None,
+            # Unset: boto3's own chain (AWS_ACCESS_KEY_ID..., an instance or task role).
+            "access_key": env("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": None,  # no ACL sent: objects stay as private as the bucket, readable only through signed URLs
+            "querystring_auth": True,
+            "querystring_expire": S3_URL_EXPIRY,
+            # The document store names files deterministically (vendor/kind/key) and replaces them in place: a PUT
+            # over the same key, never Django's "name_a1b2c3.pdf" beside the old one.
+            "file_overwrite": True,
+            "signature_version": "s3v4",
+            # A server of one's own (MinIO) answers every bucket at one address: path style. AWS chooses for itself.
+            "addressing_style": "path" if _s3_endpoint_url else None,
+        },
+    }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -149,6 +178,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Vendor Portal <no-reply@
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions read from Redis, so any web node serves any request; cached_db rather than cache alone also writes
+    # them to PostgreSQL, so a Redis restart or an eviction under memory pressure (it is the broker too) signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {
