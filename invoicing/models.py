@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from purchase_orders.models import PaymentTerms, UnitOfMeasure
+from vendor_portal.states import StateMachine
 from vendor_portal.tenancy import VendorScopedQuerySet
 
 ZERO = Decimal("0.00")
@@ -150,7 +151,7 @@ class InvoiceQuerySet(VendorScopedQuerySet):
         return self.filter(invoice_type=InvoiceType.INVOICE)
 
 
-class Invoice(models.Model):
+class Invoice(StateMachine, models.Model):
     vendor = models.ForeignKey("vendor_portal.Vendor", on_delete=models.PROTECT, related_name="invoices")
     marketplace = models.ForeignKey("vendor_portal.Marketplace", on_delete=models.PROTECT, related_name="+")
     invoice_type = models.CharField(_("type"), max_length=10, choices=InvoiceType.choices, default=InvoiceType.INVOICE)
@@ -249,9 +250,6 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-    def can_transition_to(self, state: str) -> bool:
-        return state in self.TRANSITIONS[self.state]
 
     @property
     def is_editable(self) -> bool:

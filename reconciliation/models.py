@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from purchase_orders.models import PaymentTerms
+from vendor_portal.states import StateMachine
 from vendor_portal.tenancy import VendorScopedQuerySet
 
 ZERO = Decimal("0.00")
@@ -472,7 +473,7 @@ class PaymentRunQuerySet(VendorScopedQuerySet):
         return self.all()
 
 
-class PaymentRun(models.Model):
+class PaymentRun(StateMachine, models.Model):
     number = models.CharField(_("number"), max_length=30, unique=True)
     pay_date = models.DateField(_("pay date"))
     status = models.CharField(_("status"), max_length=20, choices=PaymentRunStatus.choices, default=PaymentRunStatus.DRAFT)
@@ -486,6 +487,7 @@ class PaymentRun(models.Model):
 
     objects = PaymentRunQuerySet.as_manager()
 
+    state_field = "status"
     TRANSITIONS = {
         PaymentRunStatus.DRAFT: {PaymentRunStatus.PENDING_APPROVAL, PaymentRunStatus.CANCELLED},
         PaymentRunStatus.PENDING_APPROVAL: {PaymentRunStatus.APPROVED, PaymentRunStatus.CANCELLED},
@@ -506,9 +508,6 @@ class PaymentRun(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-    def can_transition_to(self, status: str) -> bool:
-        return status in self.TRANSITIONS[self.status]
 
 
 class RemittanceQuerySet(VendorScopedQuerySet):
