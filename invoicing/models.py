@@ -6,18 +6,16 @@ one to one. Money is Decimal with two places in the invoice's one currency. A cr
 positive amounts: its type says the money flows back.
 """
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from purchase_orders.models import PaymentTerms, UnitOfMeasure
+from vendor_portal.money import ZERO
 from vendor_portal.states import StateMachine
 from vendor_portal.tenancy import VendorScopedQuerySet
 
-ZERO = Decimal("0.00")
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 

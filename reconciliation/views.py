@@ -23,6 +23,7 @@ from invoicing.models import CREDIT_COUNTED_STATES, Invoice, InvoiceState, Invoi
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import PortalError
 from vendor_portal.models import Marketplace
+from vendor_portal.money import ZERO
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import get_visible_or_404
@@ -38,7 +39,6 @@ from .forms import (
     SummaryFilterForm,
 )
 from .models import (
-    ZERO,
     Deduction,
     DeductionKind,
     DeductionStatus,
