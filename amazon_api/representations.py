@@ -14,8 +14,7 @@ from django.db.models import F, Q
 
 from purchase_orders.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderState
 from vendor_portal.models import VendorAccount
-
-CENT = Decimal("0.01")
+from vendor_portal.money import round_money
 
 # Amazon's three PO states, and which of the portal's states each one covers (PurchaseOrder.amazon_state).
 AMAZON_PO_STATES = {
@@ -68,7 +67,7 @@ def amazon_window(start, end) -> str | None:
 def money(amount: Decimal | None, currency: str) -> dict | None:
     if amount is None:
         return None
-    return {"currencyCode": currency, "amount": str(Decimal(amount).quantize(CENT))}
+    return {"currencyCode": currency, "amount": str(round_money(amount))}
 
 
 def item_quantity(amount: int, line: PurchaseOrderLine) -> dict:

@@ -43,8 +43,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from purchase_orders.api.pagination import cursor_for  # noqa: E402
 from purchase_orders.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderState  # noqa: E402
+from vendor_portal.api.pagination import cursor_for  # noqa: E402
 from vendor_portal.demo import demo_gtin, seed_foundation  # noqa: E402
 from vendor_portal.models import ApiToken, Membership, Product, User, Vendor, Warehouse  # noqa: E402
 from vendor_portal.roles import Role  # noqa: E402

@@ -25,13 +25,13 @@ from shipments.demo import RECEIVED, RECEIVED_SHORT, SUBMITTED, retailer_actor, 
 from shipments.models import Shipment, ShipmentLine
 from vendor_portal.models import Membership
 from vendor_portal.models.audit import Channel
+from vendor_portal.money import round_money
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import Scope
 
 from .models import Invoice, InvoiceState
 from .services.decisions import invoice_decide
-from .services.document import money
 from .services.drafts import invoice_update
 from .services.flips import invoice_from_purchase_order, invoice_from_shipment
 from .services.inputs import InvoiceInput, InvoiceLineInput
@@ -113,7 +113,7 @@ def _first_line_costlier(invoice: Invoice) -> list[InvoiceLineInput]:
     """The draft's lines, the first line's unit cost raised by PRICE_INCREASE."""
     rows = []
     for index, line in enumerate(invoice.lines.select_related("purchase_order_line").order_by("sequence")):
-        unit_cost = money(line.unit_cost * PRICE_INCREASE) if index == 0 else line.unit_cost
+        unit_cost = round_money(line.unit_cost * PRICE_INCREASE) if index == 0 else line.unit_cost
         if index == 0 and unit_cost == line.unit_cost:
             unit_cost += Decimal("0.01")
         rows.append(

@@ -6,17 +6,16 @@ one to one. Money is Decimal with two places in the invoice's one currency. A cr
 positive amounts: its type says the money flows back.
 """
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from purchase_orders.models import PaymentTerms, UnitOfMeasure
+from vendor_portal.money import ZERO
+from vendor_portal.states import StateMachine
 from vendor_portal.tenancy import VendorScopedQuerySet
 
-ZERO = Decimal("0.00")
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
@@ -150,7 +149,7 @@ class InvoiceQuerySet(VendorScopedQuerySet):
         return self.filter(invoice_type=InvoiceType.INVOICE)
 
 
-class Invoice(models.Model):
+class Invoice(StateMachine, models.Model):
     vendor = models.ForeignKey("vendor_portal.Vendor", on_delete=models.PROTECT, related_name="invoices")
     marketplace = models.ForeignKey("vendor_portal.Marketplace", on_delete=models.PROTECT, related_name="+")
     invoice_type = models.CharField(_("type"), max_length=10, choices=InvoiceType.choices, default=InvoiceType.INVOICE)
@@ -249,9 +248,6 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-    def can_transition_to(self, state: str) -> bool:
-        return state in self.TRANSITIONS[self.state]
 
     @property
     def is_editable(self) -> bool:

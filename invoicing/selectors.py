@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from purchase_orders.models import PurchaseOrder, PurchaseOrderState
 from vendor_portal.errors import DomainValidationError, NotFoundError, field_error
 from vendor_portal.models import AuditEvent
+from vendor_portal.money import round_money
 
 from .filters import InvoiceFilter
 from .models import Invoice, InvoiceLine, InvoiceState, InvoiceType
@@ -79,7 +80,7 @@ def invoices_needing_attention(*, scope) -> int:
 
 # Amazon's vendorInvoices shape -----------------------------------------------------------------------
 def _money(amount, currency) -> dict:
-    return {"currencyCode": currency, "amount": f"{amount:.2f}"}
+    return {"currencyCode": currency, "amount": str(round_money(amount))}
 
 
 def _rate(value) -> str:

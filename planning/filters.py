@@ -32,7 +32,7 @@ class ForecastFilter(django_filters.FilterSet):
         return queryset.filter(Q(product__vendor_sku__iexact=value) | Q(product__asin__iexact=value) | Q(product__title__icontains=value))
 
 
-# Keyset pagination keeps the ordering values in its cursor (JSON): dates, times and ids, not decimals.
+# Keyset pagination keeps the ordering values of the edge row in its cursor.
 FORECAST_ORDERING = {
     "week_start": "week_start",
     "product": "product",

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vendor_portal.states import StateMachine
 from vendor_portal.tenancy import VendorScopedQuerySet
 
 FORECAST_HORIZON_WEEKS = 26
@@ -175,7 +176,7 @@ class PromotionQuerySet(VendorScopedQuerySet):
         return self.filter(state=PromotionState.SHARED).filter(per_marketplace_date_q("start_date", "gt", now))
 
 
-class Promotion(models.Model):
+class Promotion(StateMachine, models.Model):
     vendor = models.ForeignKey("vendor_portal.Vendor", on_delete=models.PROTECT, related_name="promotions")
     marketplace = models.ForeignKey("vendor_portal.Marketplace", on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("name"), max_length=200)
@@ -228,9 +229,6 @@ class Promotion(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def can_transition_to(self, state: str) -> bool:
-        return state in self.TRANSITIONS[self.state]
 
     @property
     def starts_at(self) -> datetime.datetime:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from vendor_portal.errors import DomainValidationError, FieldError
 from vendor_portal.models import Marketplace, Vendor, VendorAccount, Warehouse
+from vendor_portal.money import ZERO, round_money
 from vendor_portal.tables import UPLOAD_MAX_BYTES, UPLOAD_MAX_ROWS, CellError, RowError, UploadError, cell_text, read_table
 
 from .forms import end_of_day, start_of_day
@@ -137,7 +138,7 @@ class ImportedPurchaseOrder:
 
     @property
     def total(self) -> Decimal:
-        return sum((line.net_cost * line.ordered_quantity for line in self.data.lines), Decimal("0.00"))
+        return sum((line.net_cost * line.ordered_quantity for line in self.data.lines), ZERO)
 
     @property
     def units(self) -> int:
@@ -184,7 +185,7 @@ def _decimal(value, *, blank=None):
         raise CellError(_("'%(value)s' is not a number.") % {"value": text})
     if amount.as_tuple().exponent < -2:
         raise CellError(_("'%(value)s' has more than 2 decimal places.") % {"value": text})
-    return amount.quantize(Decimal("0.01"))
+    return round_money(amount)  # exact: more places were refused above; 12.3 becomes 12.30
 
 
 def _boolean(value) -> bool:

@@ -4,6 +4,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from vendor_portal.states import StateMachine
 from vendor_portal.tenancy import VendorScopedQuerySet
 
 
@@ -61,7 +62,7 @@ class PurchaseOrderQuerySet(VendorScopedQuerySet):
         return self.filter(state__in=OPEN_STATES)
 
 
-class PurchaseOrder(models.Model):
+class PurchaseOrder(StateMachine, models.Model):
     vendor = models.ForeignKey("vendor_portal.Vendor", on_delete=models.PROTECT, related_name="purchase_orders")
     marketplace = models.ForeignKey("vendor_portal.Marketplace", on_delete=models.PROTECT, related_name="+")
     number = models.CharField(_("PO number"), max_length=20, unique=True)  # unique across the retailer, like Amazon's
@@ -143,9 +144,6 @@ class PurchaseOrder(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-    def can_transition_to(self, state: str) -> bool:
-        return state in self.TRANSITIONS[self.state]
 
     @property
     def is_confirmable(self) -> bool:

@@ -40,11 +40,12 @@ from shipments.demo import RECEIVED, RECEIVED_SHORT, retailer_actor, shipment_id
 from shipments.models import Shipment
 from vendor_portal.models import Marketplace, Membership
 from vendor_portal.models.audit import Channel
+from vendor_portal.money import round_money
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.tenancy import Scope
 
-from .models import ChargebackRate, Deduction, DeductionKind, DeductionReason, DisputeStatus, PaymentRun, PaymentRunStatus, Remittance, money
+from .models import ChargebackRate, Deduction, DeductionKind, DeductionReason, DisputeStatus, PaymentRun, PaymentRunStatus, Remittance
 from .remittance_plan import MAX_DAYS_AHEAD
 from .selectors import OPEN_RUN_STATES, payment_run_preview, reserved_invoice_ids
 from .services.deductions import deduction_create, match_run, system_scope
@@ -123,7 +124,9 @@ def _seed_chargeback_rates() -> int:
         for category, fee in CHARGEBACK_FEES_USD.items():
             if (marketplace.pk, category) in existing:
                 continue
-            row = ChargebackRate.objects.create(marketplace=marketplace, category=category, amount=money(fee * rate), currency=marketplace.currency)
+            row = ChargebackRate.objects.create(
+                marketplace=marketplace, category=category, amount=round_money(fee * rate), currency=marketplace.currency
+            )
             audit_record(actor=Actor.system(), action="chargebackrate.seed", obj=row, after=snapshot(row))
             created += 1
     return created
@@ -216,7 +219,7 @@ def _seed_disputes(vendor, ap_actor: Actor, ap_scope: Scope) -> int:
             dispute_id=dispute.pk,
             outcome=DisputeStatus.PARTLY_REVERSED,
             actor=ap_actor,
-            amount=money(label.amount * REVERSED_SHARE),
+            amount=round_money(label.amount * REVERSED_SHARE),
             note="Receiving's photos show one label across a seam; the other carton was rewrapped by the carrier. "
             "Half of the chargeback is reversed; it is paid back in the next remittance.",
         )

@@ -32,7 +32,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import zoneinfo
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -42,16 +42,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from purchase_orders.models import PaymentTerms
+from vendor_portal.money import CENT, ZERO, round_money
+from vendor_portal.states import StateMachine
 from vendor_portal.tenancy import VendorScopedQuerySet
 
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PERCENT = {"max_digits": 6, "decimal_places": 2}
-
-
-def money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # Payment terms --------------------------------------------------------------------------------------
@@ -90,7 +86,7 @@ def terms_discount(
     deadline = terms_discount_deadline(invoice_date=invoice_date, terms=terms, discount_days=discount_days)
     if not percent or deadline is None or pay_date > deadline:
         return ZERO
-    return money(amount * percent / 100)
+    return round_money(amount * percent / 100)
 
 
 # Tolerances and match results -----------------------------------------------------------------------
@@ -472,7 +468,7 @@ class PaymentRunQuerySet(VendorScopedQuerySet):
         return self.all()
 
 
-class PaymentRun(models.Model):
+class PaymentRun(StateMachine, models.Model):
     number = models.CharField(_("number"), max_length=30, unique=True)
     pay_date = models.DateField(_("pay date"))
     status = models.CharField(_("status"), max_length=20, choices=PaymentRunStatus.choices, default=PaymentRunStatus.DRAFT)
@@ -486,6 +482,7 @@ class PaymentRun(models.Model):
 
     objects = PaymentRunQuerySet.as_manager()
 
+    state_field = "status"
     TRANSITIONS = {
         PaymentRunStatus.DRAFT: {PaymentRunStatus.PENDING_APPROVAL, PaymentRunStatus.CANCELLED},
         PaymentRunStatus.PENDING_APPROVAL: {PaymentRunStatus.APPROVED, PaymentRunStatus.CANCELLED},
@@ -506,9 +503,6 @@ class PaymentRun(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-    def can_transition_to(self, status: str) -> bool:
-        return status in self.TRANSITIONS[self.status]
 
 
 class RemittanceQuerySet(VendorScopedQuerySet):

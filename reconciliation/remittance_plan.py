@@ -26,9 +26,9 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from vendor_portal.errors import FieldError, field_error
+from vendor_portal.money import ZERO
 
 from .models import (
-    ZERO,
     Deduction,
     DeductionKind,
     RemittanceLineKind,

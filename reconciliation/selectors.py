@@ -51,9 +51,9 @@ from django.utils import timezone
 
 from invoicing.models import Invoice, InvoiceState, InvoiceType
 from vendor_portal.errors import DomainValidationError
+from vendor_portal.money import ZERO, round_money
 
 from .models import (
-    ZERO,
     Deduction,
     DeductionKind,
     Dispute,
@@ -210,7 +210,7 @@ def invoice_match(*, scope, invoice) -> dict | None:
 def _money_rows(rows, *fields):
     for row in rows:
         for name in fields:
-            row[name] = (row[name] or ZERO).quantize(Decimal("0.01"))
+            row[name] = round_money(row[name] or ZERO)
     return rows
 
 

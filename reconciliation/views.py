@@ -24,6 +24,7 @@ from vendor_portal.decorators import portal_view
 from vendor_portal.downloads import document_response
 from vendor_portal.errors import PortalError
 from vendor_portal.models import Marketplace
+from vendor_portal.money import ZERO
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import get_visible_or_404
@@ -39,7 +40,6 @@ from .forms import (
     SummaryFilterForm,
 )
 from .models import (
-    ZERO,
     Deduction,
     DeductionKind,
     DeductionStatus,

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from vendor_portal.states import StateMachine
 from vendor_portal.tenancy import VendorScopedQuerySet
 
 
@@ -43,7 +44,7 @@ class ShipmentQuerySet(VendorScopedQuerySet):
         return self.filter(state=ShipmentState.DRAFT)
 
 
-class Shipment(models.Model):
+class Shipment(StateMachine, models.Model):
     vendor = models.ForeignKey("vendor_portal.Vendor", on_delete=models.PROTECT, related_name="shipments")
     marketplace = models.ForeignKey("vendor_portal.Marketplace", on_delete=models.PROTECT, related_name="+")
     ship_to = models.ForeignKey("vendor_portal.Warehouse", on_delete=models.PROTECT, related_name="+", verbose_name=_("ship to"))
@@ -94,9 +95,6 @@ class Shipment(models.Model):
 
     def __str__(self) -> str:
         return self.shipment_identifier
-
-    def can_transition_to(self, state: str) -> bool:
-        return state in self.TRANSITIONS[self.state]
 
     @property
     def is_editable(self) -> bool:

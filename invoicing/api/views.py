@@ -13,7 +13,6 @@ from rest_framework.response import Response
 
 from vendor_portal.api.base import ScopedGenericViewSet
 from vendor_portal.api.errors import documented_error
-from vendor_portal.api.pagination import PortalCursorPagination
 from vendor_portal.downloads import SIGNED_URL_REDIRECT, document_response
 from vendor_portal.errors import DomainValidationError
 from vendor_portal.roles import Action
@@ -46,13 +45,8 @@ PREFLIGHT_REQUEST = PolymorphicProxySerializer(
 )
 
 
-class InvoicePagination(PortalCursorPagination):
-    ordering = "-id"
-
-
 class InvoiceViewSet(ScopedGenericViewSet):
     queryset = Invoice.objects.all()
-    pagination_class = InvoicePagination
     filter_backends = [DjangoFilterBackend]  # the selector applies the filters; listed so the schema shows them
     filterset_class = InvoiceFilter
     serializer_class = s.InvoiceDetailSerializer

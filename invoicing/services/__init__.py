@@ -5,7 +5,7 @@ A draft is stored as the vendor states it; the hard checks run at submission and
 invoice (nothing changes) with one error per problem, named like `lines[2].purchase_order_number`.
 The pre-flight match shows the claims the retailer's 3-way match would raise, before submission.
 
-- document: InvoiceDocument (an invoice with its rows), totals, taxes, due dates, default parties, `money`
+- document: InvoiceDocument (an invoice with its rows), totals, taxes, due dates, default parties
 - payload: a payload read into an unsaved InvoiceDocument
 - drafts: drafts created, edited, deleted
 - flips: drafts flipped from a purchase order or an ASN

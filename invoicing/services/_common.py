@@ -7,10 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vendor_portal import events
-from vendor_portal.errors import DomainValidationError, FieldError, ForbiddenError, InvalidTransitionError, NotFoundError, field_error
+from vendor_portal.errors import DomainValidationError, FieldError, ForbiddenError, NotFoundError, field_error
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_retailer_roles, notify_vendor_roles
+from vendor_portal.states import transition
 
 from ..models import Invoice, InvoiceState
 from .document import INVOICE_AUDITED, InvoiceDocument
@@ -41,14 +42,17 @@ def _duplicate_number_error(invoice: Invoice) -> FieldError:
     return field_error(None, "number", _("Invoice number %(n)s was already used.") % {"n": invoice.number}, "duplicate")
 
 
+def _refusal(invoice: Invoice, target: str) -> str:
+    return _("Invoice %(n)s is %(state)s and cannot become %(target)s.") % {
+        "n": invoice.number,
+        "state": invoice.get_state_display().lower(),
+        "target": InvoiceState(target).label.lower(),
+    }
+
+
 def _set_state(invoice: Invoice, state: str, actor: Actor, *, action: str, extra_fields=(), note: str = "") -> None:
-    if not invoice.can_transition_to(state):
-        raise InvalidTransitionError(
-            _("Invoice %(n)s is %(state)s and cannot become %(target)s.")
-            % {"n": invoice.number, "state": invoice.get_state_display().lower(), "target": InvoiceState(state).label.lower()}
-        )
     before = snapshot(invoice, INVOICE_AUDITED)
-    invoice.state = state
+    transition(invoice, state, refusal=_refusal)
     invoice.state_changed_at = timezone.now()
     invoice.save(update_fields=["state", "state_changed_at", "updated_at", *extra_fields])
     after = snapshot(invoice, INVOICE_AUDITED)

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from purchase_orders.models import PurchaseOrder
 from vendor_portal.errors import FieldError, NotFoundError, error_list, field_error, with_refs
+from vendor_portal.money import ZERO, round_money
 
-from ..models import CREDIT_COUNTED_STATES, SENT_STATES, ZERO, CreditNoteReason, Invoice, InvoiceLine, InvoiceType
+from ..models import CREDIT_COUNTED_STATES, SENT_STATES, CreditNoteReason, Invoice, InvoiceLine, InvoiceType
 from ._common import _duplicate_number_error, _refuse, _require_vendor
-from .document import InvoiceDocument, computed_totals, money
+from .document import InvoiceDocument, computed_totals
 from .inputs import InvoiceInput
 from .payload import build_document
 
@@ -116,14 +117,14 @@ def invoice_check(document: InvoiceDocument, *, today: datetime.date | None = No
 
     # Arithmetic: each line, then the header.
     for ref, line in with_refs(document.lines, "lines"):
-        if line.line_amount != money(line.quantity * line.unit_cost):
+        if line.line_amount != round_money(line.quantity * line.unit_cost):
             errors.append(
                 _line_error(
                     ref,
                     line,
                     "line_amount",
                     _("%(q)s × %(c)s is %(t)s, not %(a)s.")
-                    % {"q": line.quantity, "c": line.unit_cost, "t": money(line.quantity * line.unit_cost), "a": line.line_amount},
+                    % {"q": line.quantity, "c": line.unit_cost, "t": round_money(line.quantity * line.unit_cost), "a": line.line_amount},
                     "arithmetic",
                 )
             )
@@ -158,7 +159,7 @@ def invoice_check(document: InvoiceDocument, *, today: datetime.date | None = No
                 "arithmetic",
             )
         )
-    expected = money(invoice.items_subtotal + invoice.charges_total - invoice.allowances_total + invoice.tax_total)
+    expected = round_money(invoice.items_subtotal + invoice.charges_total - invoice.allowances_total + invoice.tax_total)
     if abs(invoice.grand_total - expected) > ROUNDING_TOLERANCE:
         errors.append(
             field_error(
@@ -331,7 +332,7 @@ def invoice_preflight(*, scope, invoice: Invoice | InvoiceDocument) -> dict:
             used[po_line.pk] = used.get(po_line.pk, 0) + line.quantity
             row.update(po_cost=po_line.net_cost, received_quantity=po_line.received_quantity, previously_invoiced_quantity=prior)
             if line.unit_cost > po_line.net_cost:
-                row["price_claim"] = money((line.unit_cost - po_line.net_cost) * line.quantity)
+                row["price_claim"] = round_money((line.unit_cost - po_line.net_cost) * line.quantity)
                 row["warnings"].append(
                     _("Unit cost %(inv)s is above the PO cost %(po)s: a price claim (PPV) of %(claim)s.")
                     % {"inv": line.unit_cost, "po": po_line.net_cost, "claim": row["price_claim"]}
@@ -339,7 +340,7 @@ def invoice_preflight(*, scope, invoice: Invoice | InvoiceDocument) -> dict:
             received_left = max(0, po_line.received_quantity - prior)
             if line.quantity > received_left:
                 row["shortage_units"] = line.quantity - received_left
-                row["shortage_claim"] = money(row["shortage_units"] * line.unit_cost)
+                row["shortage_claim"] = round_money(row["shortage_units"] * line.unit_cost)
                 row["warnings"].append(
                     _("%(units)s units more than received: a shortage claim (PQV) of %(claim)s.")
                     % {"units": row["shortage_units"], "claim": row["shortage_claim"]}
@@ -347,14 +348,14 @@ def invoice_preflight(*, scope, invoice: Invoice | InvoiceDocument) -> dict:
             price_total += row["price_claim"]
             shortage_total += row["shortage_claim"]
         rows.append(row)
-    claims = money(price_total + shortage_total)
+    claims = round_money(price_total + shortage_total)
     return {
         "lines": rows,
-        "price_claim_total": money(price_total),
-        "shortage_claim_total": money(shortage_total),
+        "price_claim_total": round_money(price_total),
+        "shortage_claim_total": round_money(shortage_total),
         "claims_total": claims,
         "grand_total": document.invoice.grand_total,
-        "expected_payment": money(document.invoice.grand_total - claims) if is_invoice else document.invoice.grand_total,
+        "expected_payment": round_money(document.invoice.grand_total - claims) if is_invoice else document.invoice.grand_total,
         "currency": document.invoice.currency,
         # As the API and the pages show them; `problems` keep each one's ref for a form to place it.
         "errors": error_list(problems),

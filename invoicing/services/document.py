@@ -1,22 +1,21 @@
 """An invoice as a whole (InvoiceDocument: header plus lines, charges and taxes, saved or not) and what
-follows from it: totals, header taxes, due date, default parties; `money` rounds to the cent."""
+follows from it: totals, header taxes, due date, default parties."""
 
 from __future__ import annotations
 
 import calendar
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils import timezone
 
 from purchase_orders.models import PaymentTerms
 from vendor_portal.models import BankDetails, ShipFromAddress, VendorAccount
+from vendor_portal.money import ZERO, round_money
 from vendor_portal.services.audit import snapshot
 
-from ..models import ZERO, ChargeKind, Invoice, InvoiceCharge, InvoiceLine, InvoiceTax, TaxType
-
-CENT = Decimal("0.01")
+from ..models import ChargeKind, Invoice, InvoiceCharge, InvoiceLine, InvoiceTax, TaxType
 
 INVOICE_AUDITED = [
     "invoice_type",
@@ -66,10 +65,6 @@ CHARGE_AUDITED = ["kind", "charge_type", "description", "amount", "tax_type", "t
 TAX_AUDITED = ["tax_type", "rate", "taxable_amount", "amount"]
 
 
-def money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 # The document as a whole: header plus its rows, saved or not ------------------------------------------
 @dataclass
 class InvoiceDocument:
@@ -103,12 +98,12 @@ def computed_totals(document: InvoiceDocument) -> dict:
     row_tax = sum((line.tax_amount for line in document.lines), ZERO) + sum((c.sign * c.tax_amount for c in document.charges), ZERO)
     header_tax = sum((tax.amount for tax in document.taxes), ZERO)
     return {
-        "items_subtotal": money(items),
-        "charges_total": money(charges),
-        "allowances_total": money(allowances),
-        "row_tax": money(row_tax),
-        "header_tax": money(header_tax),
-        "grand_total": money(items + charges - allowances + header_tax),
+        "items_subtotal": round_money(items),
+        "charges_total": round_money(charges),
+        "allowances_total": round_money(allowances),
+        "row_tax": round_money(row_tax),
+        "header_tax": round_money(header_tax),
+        "grand_total": round_money(items + charges - allowances + header_tax),
     }
 
 
@@ -122,7 +117,13 @@ def derive_taxes(document: InvoiceDocument) -> list[InvoiceTax]:
         taxable, amount = groups.setdefault(key, [ZERO, ZERO])
         groups[key] = [taxable + sign * base, amount + sign * row.tax_amount]
     return [
-        InvoiceTax(invoice=document.invoice, tax_type=tax_type, rate=rate, taxable_amount=money(max(taxable, ZERO)), amount=money(max(amount, ZERO)))
+        InvoiceTax(
+            invoice=document.invoice,
+            tax_type=tax_type,
+            rate=rate,
+            taxable_amount=round_money(max(taxable, ZERO)),
+            amount=round_money(max(amount, ZERO)),
+        )
         for (tax_type, rate), (taxable, amount) in groups.items()
     ]
 
@@ -134,7 +135,7 @@ def apply_totals(document: InvoiceDocument, *, stated_total=None) -> None:
     invoice.charges_total = totals["charges_total"]
     invoice.allowances_total = totals["allowances_total"]
     invoice.tax_total = totals["header_tax"]
-    invoice.grand_total = money(stated_total) if stated_total is not None else totals["grand_total"]
+    invoice.grand_total = round_money(stated_total) if stated_total is not None else totals["grand_total"]
 
 
 def due_date_for(invoice_date: datetime.date, terms: str) -> datetime.date:

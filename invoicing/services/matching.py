@@ -90,7 +90,7 @@ def invoices_set_state_from_match(
     if not changes:
         return []
     for change in changes:
-        if change.to_state not in MATCH_STATES or change.to_state not in Invoice.TRANSITIONS.get(change.from_state, ()):
+        if change.to_state not in MATCH_STATES or not Invoice.allows(change.from_state, change.to_state):
             raise InvalidTransitionError(
                 _("The match cannot move an invoice from %(from)s to %(to)s.") % {"from": change.from_state, "to": change.to_state}
             )

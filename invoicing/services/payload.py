@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from purchase_orders.models import PaymentTerms, PurchaseOrder, PurchaseOrderLine, UnitOfMeasure
 from vendor_portal.errors import FieldError, field_error, with_refs
 from vendor_portal.models import Marketplace
+from vendor_portal.money import ZERO, round_money
 
 from ..models import (
     ALLOWANCE_TYPES,
     CHARGE_TYPES,
-    ZERO,
     ChargeKind,
     CreditNoteReason,
     Invoice,
@@ -26,7 +26,7 @@ from ..models import (
     InvoiceType,
     TaxType,
 )
-from .document import InvoiceDocument, apply_totals, derive_taxes, due_date_for, money
+from .document import InvoiceDocument, apply_totals, derive_taxes, due_date_for
 from .inputs import InvoiceChargeInput, InvoiceInput, InvoiceLineInput, InvoiceTaxInput
 
 
@@ -104,12 +104,12 @@ def _build_lines(invoice: Invoice, rows: list[InvoiceLineInput], errors: list, s
         unit_cost = _amount(row.unit_cost, ref, "unit_cost", errors, required=po_line is None)
         if row.unit_cost is None and po_line is not None:
             unit_cost = po_line.net_cost
-        unit_cost = money(unit_cost)
-        line_amount = money(quantity * unit_cost)
+        unit_cost = round_money(unit_cost)
+        line_amount = round_money(quantity * unit_cost)
         tax_rate = _amount(row.tax_rate, ref, "tax_rate", errors, required=False)
         tax_amount = _amount(row.tax_amount, ref, "tax_amount", errors, required=False, default=None)
         if tax_amount is None:
-            tax_amount = money(line_amount * tax_rate / 100)
+            tax_amount = round_money(line_amount * tax_rate / 100)
         credited_line = None
         if row.credited_line:
             credited_line = credited.get(row.credited_line)
@@ -138,7 +138,7 @@ def _build_lines(invoice: Invoice, rows: list[InvoiceLineInput], errors: list, s
             line_amount=line_amount,
             tax_type=_choice(row.tax_type, TaxType.values, ref, "tax_type", errors, default=TaxType.VAT if tax_rate else ""),
             tax_rate=tax_rate,
-            tax_amount=money(tax_amount),
+            tax_amount=round_money(tax_amount),
         )
         line.ref = ref  # the hard checks of an unsaved draft (pre-flight) name the door's row
         lines.append(line)
@@ -153,7 +153,7 @@ def _build_charges(invoice: Invoice, rows: list[InvoiceChargeInput], errors: lis
         charge_type = _choice(row.charge_type, allowed, ref, "charge_type", errors)
         if not charge_type:
             charge_type = "Special" if kind == ChargeKind.ALLOWANCE else "Service"
-        amount = money(_amount(row.amount, ref, "amount", errors))
+        amount = round_money(_amount(row.amount, ref, "amount", errors))
         tax_rate = _amount(row.tax_rate, ref, "tax_rate", errors, required=False)
         tax_amount = _amount(row.tax_amount, ref, "tax_amount", errors, required=False, default=None)
         if tax_amount is None:
@@ -167,7 +167,7 @@ def _build_charges(invoice: Invoice, rows: list[InvoiceChargeInput], errors: lis
                 amount=amount,
                 tax_type=_choice(row.tax_type, TaxType.values, ref, "tax_type", errors, default=TaxType.VAT if tax_rate else ""),
                 tax_rate=tax_rate,
-                tax_amount=money(tax_amount),
+                tax_amount=round_money(tax_amount),
             )
         )
     return charges
@@ -182,8 +182,8 @@ def _build_taxes(invoice: Invoice, rows: list[InvoiceTaxInput], errors: list) ->
                 invoice=invoice,
                 tax_type=tax_type,
                 rate=_amount(row.rate, ref, "rate", errors, required=False),
-                taxable_amount=money(_amount(row.taxable_amount, ref, "taxable_amount", errors, required=False)),
-                amount=money(_amount(row.amount, ref, "amount", errors)),
+                taxable_amount=round_money(_amount(row.taxable_amount, ref, "taxable_amount", errors, required=False)),
+                amount=round_money(_amount(row.amount, ref, "amount", errors)),
             )
         )
     return taxes

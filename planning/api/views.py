@@ -11,7 +11,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from purchase_orders.api.pagination import KeysetCursorPagination
 from vendor_portal.api.base import ScopedGenericViewSet
 from vendor_portal.api.errors import documented_error
 from vendor_portal.roles import Action
@@ -72,8 +71,8 @@ def _indexed_as_lists(detail):
 
 
 class ForecastViewSet(ScopedGenericViewSet):
+    max_page_size = 100
     queryset = Forecast.objects.all()
-    pagination_class = KeysetCursorPagination
     # The selector applies ForecastFilter itself; the backend is listed so the schema documents its parameters.
     filter_backends = [DjangoFilterBackend]
     filterset_class = ForecastFilter
@@ -156,8 +155,8 @@ class ForecastViewSet(ScopedGenericViewSet):
 
 
 class PromotionViewSet(ScopedGenericViewSet):
+    max_page_size = 100
     queryset = Promotion.objects.all()
-    pagination_class = KeysetCursorPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = PromotionFilter
     serializer_class = s.PromotionDetailSerializer

@@ -17,6 +17,7 @@ from vendor_portal.models import Marketplace, Product, User, Vendor
 from vendor_portal.roles import Action, Role
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notification_send, notify_retailer_roles, notify_vendor_roles
+from vendor_portal.states import require_transition, transition
 
 from ..models import Promotion, PromotionLine, PromotionState, PromotionType, marketplace_today
 from ._common import _amount_errors, _catalogue, _require_planner, _resolve_product
@@ -222,17 +223,16 @@ def _locked(scope, promotion_id) -> Promotion:
     return promotion
 
 
-def _refuse_transition(promotion: Promotion, target: str, message=None):
-    if not promotion.can_transition_to(target):
-        raise InvalidTransitionError(
-            message
-            or _("Promotion %(name)s is %(state)s and cannot become %(target)s.")
-            % {"name": promotion.name, "state": promotion.get_state_display().lower(), "target": PromotionState(target).label.lower()}
-        )
+def _refusal(promotion: Promotion, target: str) -> str:
+    return _("Promotion %(name)s is %(state)s and cannot become %(target)s.") % {
+        "name": promotion.name,
+        "state": promotion.get_state_display().lower(),
+        "target": PromotionState(target).label.lower(),
+    }
 
 
 def _set_state(promotion: Promotion, state: str, *, extra_fields=()) -> None:
-    promotion.state = state
+    transition(promotion, state, refusal=_refusal)
     promotion.state_changed_at = timezone.now()
     promotion.save(update_fields=["state", "state_changed_at", "updated_at", *extra_fields])
 
@@ -298,7 +298,7 @@ def promotion_share(*, scope, promotion_id, actor: Actor, now=None) -> Promotion
     _require_planner(scope)
     with transaction.atomic():
         promotion = _locked(scope, promotion_id)
-        _refuse_transition(promotion, PromotionState.SHARED)
+        require_transition(promotion, PromotionState.SHARED, refusal=_refusal)
         if promotion.start_date <= marketplace_today(promotion.marketplace, now):
             raise InvalidTransitionError(
                 _("The deal starts %(day)s: share it before its first day, or move its dates.") % {"day": promotion.start_date.isoformat()}
@@ -333,7 +333,7 @@ def promotion_cancel(*, scope, promotion_id, actor: Actor, reason: str = "") -> 
     reason = (reason or "").strip()
     with transaction.atomic():
         promotion = _locked(scope, promotion_id)
-        _refuse_transition(promotion, PromotionState.CANCELLED)
+        require_transition(promotion, PromotionState.CANCELLED, refusal=_refusal)
         was_shared = promotion.shared_at is not None  # the vendor has seen it (perhaps before a reopen)
         before = snapshot(promotion, PROMOTION_AUDITED)
         promotion.cancel_reason = reason[:2000]
@@ -388,7 +388,7 @@ def _answerable(promotion: Promotion, target: str, now=None) -> None:
             _("The deal started %(when)s: it can no longer be confirmed or declined.")
             % {"when": timezone.localtime(promotion.starts_at, promotion.starts_at.tzinfo).strftime("%Y-%m-%d %H:%M %Z")}
         )
-    _refuse_transition(promotion, target)
+    require_transition(promotion, target, refusal=_refusal)
 
 
 def promotion_confirm(*, scope, promotion_id, commitments: list[LineCommitment], actor: Actor, now=None) -> Promotion:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from vendor_portal.errors import NotFoundError
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor, audit_record, snapshot
+from vendor_portal.states import transition
 
 from ..models import PurchaseOrder
 
@@ -50,7 +51,7 @@ def _locked_po(scope, number: str) -> PurchaseOrder:
 
 def _set_state(po: PurchaseOrder, state: str, actor: Actor, *, action: str, note: str = "") -> None:
     before = snapshot(po, PO_AUDITED)
-    po.state = state
+    transition(po, state)
     po.state_changed_at = timezone.now()
     po.save(update_fields=["state", "state_changed_at", "updated_at"])
     after = snapshot(po, PO_AUDITED)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from vendor_portal import events
 from vendor_portal.errors import DomainValidationError, FieldError, InvalidTransitionError, field_error, with_refs
 from vendor_portal.services.audit import Actor, audit_record, snapshot
+from vendor_portal.states import transition
 
 from ..models import Acknowledgement, PurchaseOrder, PurchaseOrderLine, PurchaseOrderState, RejectionReason, UnitOfMeasure
 from ._common import LINE_AUDITED, PO_AUDITED, _locked_po
@@ -285,8 +286,10 @@ def purchase_order_acknowledge(
                 po.promised_delivery_date = scheduled_delivery_date
             po.estimated_delivery_date = scheduled_delivery_date
         nothing_accepted = all(line.accepted_quantity + line.backordered_quantity == 0 for line in po_lines)
-        po.state = PurchaseOrderState.CANCELLED if nothing_accepted else PurchaseOrderState.ACKNOWLEDGED
-        po.state_changed_at = now if po.state != po_before["state"] else po.state_changed_at
+        target = PurchaseOrderState.CANCELLED if nothing_accepted else PurchaseOrderState.ACKNOWLEDGED
+        if po.state != target:  # a revised confirmation keeps the PO acknowledged
+            transition(po, target)
+            po.state_changed_at = now
         po.acknowledged_at = now
         po.has_unconfirmed_changes = False
         po.save()

@@ -16,6 +16,7 @@ from vendor_portal.errors import DomainValidationError, FieldError, InvalidTrans
 from vendor_portal.models import Product, Vendor
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_vendor_roles
+from vendor_portal.states import require_transition, transition
 
 from ..models import PaymentMethod, PaymentTerms, PurchaseOrder, PurchaseOrderLine, PurchaseOrderState, PurchaseOrderType, UnitOfMeasure
 from ._common import CONFIRMERS, LINE_AUDITED, PO_AUDITED, _locked_po, _set_state
@@ -308,10 +309,10 @@ def purchase_order_change(*, scope, number: str, actor: Actor, lines: list[LineC
         po.changed_at = now
         remaining = [line for line in existing.values() if line.ordered_quantity > 0]
         if not remaining:
-            po.state = PurchaseOrderState.CANCELLED
+            transition(po, PurchaseOrderState.CANCELLED)
             po.state_changed_at = now
         elif changed_lines and po.state == PurchaseOrderState.ACKNOWLEDGED:
-            po.state = PurchaseOrderState.NEW
+            transition(po, PurchaseOrderState.NEW)
             po.state_changed_at = now
             po.has_unconfirmed_changes = True
             po.confirmation_due_at = now + datetime.timedelta(hours=settings.PORTAL_CONFIRMATION_DUE_HOURS)
@@ -344,13 +345,14 @@ def purchase_order_change(*, scope, number: str, actor: Actor, lines: list[LineC
     return po
 
 
+def _cannot_cancel(po: PurchaseOrder, _target: str) -> str:
+    return _("PO %(number)s cannot be cancelled: it is %(state)s.") % {"number": po.number, "state": po.get_state_display().lower()}
+
+
 def purchase_order_cancel(*, scope, number: str, actor: Actor, reason: str = "") -> PurchaseOrder:
     with transaction.atomic():
         po = _locked_po(scope, number)
-        if not po.can_transition_to(PurchaseOrderState.CANCELLED):
-            raise InvalidTransitionError(
-                _("PO %(number)s cannot be cancelled: it is %(state)s.") % {"number": po.number, "state": po.get_state_display().lower()}
-            )
+        require_transition(po, PurchaseOrderState.CANCELLED, refusal=_cannot_cancel)
         previous_state = po.state
         _set_state(po, PurchaseOrderState.CANCELLED, actor, action="purchase_order.cancel", note=reason)
         events.publish(

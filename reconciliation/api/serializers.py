@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from vendor_portal.api.output import OutputSerializer
+from vendor_portal.money import ZERO, round_money
 
 from ..models import DeductionKind, DeductionReason, DeductionStatus, DisputeStatus, RemittanceLineKind, VarianceType
 
@@ -115,15 +116,13 @@ class DeductionSerializer(OutputSerializer):
         return VarianceReasonSerializer(variance_reasons(obj), many=True).data
 
     def _reversed(self, obj):
-        from decimal import Decimal
-
-        return getattr(obj, "reversals_total", None) or Decimal("0.00")
+        return getattr(obj, "reversals_total", None) or ZERO
 
     def get_reversed_amount(self, obj) -> str:
-        return f"{self._reversed(obj):.2f}"
+        return str(round_money(self._reversed(obj)))
 
     def get_remaining_amount(self, obj) -> str:
-        return f"{obj.amount - self._reversed(obj):.2f}"
+        return str(round_money(obj.amount - self._reversed(obj)))
 
     def get_invoice_number(self, obj) -> str | None:
         return obj.invoice.number if obj.invoice_id else None
@@ -363,9 +362,9 @@ class MatchResultSerializer(serializers.Serializer):
         matched = obj.matched_quantity
         return {
             "matched_quantity": matched,
-            "matched_amount": {"amount": f"{obj.invoiced_cost * matched:.2f}", "currency": obj.currency},
+            "matched_amount": {"amount": str(round_money(obj.invoiced_cost * matched)), "currency": obj.currency},
             "quantity_variance": obj.shortage_units,
-            "price_variance": {"amount": f"{obj.invoiced_cost - obj.po_cost:.2f}", "currency": obj.currency},
+            "price_variance": {"amount": str(round_money(obj.invoiced_cost - obj.po_cost)), "currency": obj.currency},
             "variance_reasons": obj.variance_reasons,
         }
 

@@ -13,7 +13,6 @@ from rest_framework.response import Response
 
 from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet, body_object
 from vendor_portal.api.errors import documented_error
-from vendor_portal.api.pagination import PortalCursorPagination
 from vendor_portal.api.parsers import PortalJSONParser
 from vendor_portal.downloads import SIGNED_URL_REDIRECT, document_response
 from vendor_portal.errors import DomainValidationError, NotFoundError
@@ -56,15 +55,10 @@ def _query(serializer_class, request) -> dict:
     return {name: value for name, value in serializer.validated_data.items() if value not in (None, "")}
 
 
-class DeductionPagination(PortalCursorPagination):
-    ordering = "-id"
-
-
 class DeductionViewSet(ScopedGenericViewSet):
     """Deductions (claims, chargebacks, co-op allowances and their reversals) and their disputes."""
 
     queryset = Deduction.objects.all()
-    pagination_class = DeductionPagination
     serializer_class = s.DeductionSerializer
     parser_classes = [PortalJSONParser, MultiPartParser, FormParser]
     actions = {"list": Action.VIEW_PAYMENTS, "retrieve": Action.VIEW_PAYMENTS, "GET": Action.VIEW_PAYMENTS, "POST": Action.DISPUTE_DEDUCTIONS}
@@ -116,7 +110,6 @@ class DeductionViewSet(ScopedGenericViewSet):
 
 class DisputeViewSet(ScopedGenericViewSet):
     queryset = Dispute.objects.all()
-    pagination_class = DeductionPagination
     serializer_class = s.DisputeSerializer
     actions = {"list": Action.VIEW_PAYMENTS, "retrieve": Action.VIEW_PAYMENTS, "answer": Action.ANSWER_DISPUTES}
 
@@ -154,7 +147,6 @@ class RemittanceViewSet(ScopedGenericViewSet):
     """Payments: the remittances (one per vendor and marketplace in a paid run) with their lines."""
 
     queryset = Remittance.objects.all()
-    pagination_class = DeductionPagination
     serializer_class = s.RemittanceSerializer
     actions = {"*": Action.VIEW_PAYMENTS}
 
@@ -193,7 +185,6 @@ class PaymentRunViewSet(ScopedGenericViewSet):
     """Payment runs (retailer accounts payable): preview, create for a pay date, a second person approves, then pay."""
 
     queryset = PaymentRun.objects.all()
-    pagination_class = DeductionPagination
     serializer_class = s.PaymentRunSerializer
     actions = {"*": Action.RUN_PAYMENTS}
 

@@ -18,12 +18,13 @@ from django.utils.translation import gettext as _
 from invoicing.models import Invoice
 from vendor_portal import events
 from vendor_portal.errors import NotFoundError
+from vendor_portal.money import ZERO, round_money
 from vendor_portal.roles import Action, Role
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.services.notifications import notify_vendor_roles
 from vendor_portal.tenancy import Scope
 
-from ..models import ZERO, Deduction, DeductionKind, DeductionReason, marketplace_today, money
+from ..models import Deduction, DeductionKind, DeductionReason, marketplace_today
 from ._common import FINANCE_ROLES, _refuse, _require_retailer, deduction_event_data, deduction_raised
 
 
@@ -72,7 +73,7 @@ def deduction_create(
     if reason not in DeductionReason.values:
         _refuse(_("Unknown reason."), "reason")
     try:
-        amount = money(amount)
+        amount = round_money(amount)
     except (InvalidOperation, TypeError, ValueError):
         _refuse(_("Enter an amount."), "amount")
     if amount <= 0:

@@ -20,12 +20,13 @@ from django.utils.translation import gettext as _
 
 from vendor_portal import events
 from vendor_portal.errors import ConflictError, DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError, field_error
+from vendor_portal.money import ZERO, round_money
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.documents import document_store
 from vendor_portal.services.notifications import notify_retailer_roles, notify_vendor_roles
 
-from ..models import ZERO, Deduction, DeductionKind, DeductionReason, DeductionStatus, Dispute, DisputeStatus, marketplace_today, money
+from ..models import Deduction, DeductionKind, DeductionReason, DeductionStatus, Dispute, DisputeStatus, marketplace_today
 from ._common import AP_ROLES, DEDUCTION_AUDITED, FINANCE_ROLES, _refuse, _require_retailer, deduction_event_data, deduction_raised
 from .deductions import deduction_reversed_total
 
@@ -164,7 +165,7 @@ def dispute_answer(*, scope, dispute_id, outcome: str, actor: Actor, amount=None
             back = remaining
         elif outcome == DisputeStatus.PARTLY_REVERSED:
             try:
-                back = money(amount)
+                back = round_money(amount)
             except (InvalidOperation, TypeError, ValueError):
                 _refuse(_("Enter the amount to reverse."), "amount", "required")
             if not ZERO < back < remaining:

@@ -44,6 +44,7 @@ from vendor_portal.roles import Action
 from vendor_portal.services.approvals import ApprovalKind, approval_decide, approval_request_create, register_approval_kind
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_vendor_roles
+from vendor_portal.states import require_transition, transition
 
 from ..models import Deduction, DeductionStatus, PaymentRun, PaymentRunStatus, Remittance, RemittanceLine, RemittanceLineKind
 from ._common import AP_ROLES, DEDUCTION_AUDITED, FINANCE_ROLES, _require_retailer
@@ -169,7 +170,7 @@ def _request_approval(run: PaymentRun, actor: Actor, totals: dict) -> None:
     )
     before = snapshot(run, RUN_AUDITED)
     run.approval_request = approval
-    run.status = PaymentRunStatus.PENDING_APPROVAL
+    transition(run, PaymentRunStatus.PENDING_APPROVAL)
     run.save(update_fields=["approval_request", "status"])
     audit_record(actor=actor, action="payment_run.request_approval", obj=run, before=before, after=snapshot(run, RUN_AUDITED))
 
@@ -179,7 +180,7 @@ def _apply_payment_run_approval(approval, actor: Actor) -> None:
     if run is None or run.status != PaymentRunStatus.PENDING_APPROVAL or run.approval_request_id != approval.pk:
         raise InvalidTransitionError(_("This payment run no longer waits for approval."))
     before = snapshot(run, RUN_AUDITED)
-    run.status = PaymentRunStatus.APPROVED
+    transition(run, PaymentRunStatus.APPROVED)
     run.approved_by = actor.user
     run.approved_at = timezone.now()
     run.save(update_fields=["status", "approved_by", "approved_at"])
@@ -214,18 +215,24 @@ def payment_run_decide(*, scope, run_id, approve: bool, actor: Actor, note: str 
     return run
 
 
+def _cannot_cancel(run: PaymentRun, _target: str) -> str:
+    return _("Payment run %(n)s is %(s)s and cannot be cancelled.") % {"n": run.number, "s": run.get_status_display().lower()}
+
+
+def _only_approved_is_paid(run: PaymentRun, _target: str) -> str:
+    return _("Payment run %(n)s is %(s)s: only an approved run is paid.") % {"n": run.number, "s": run.get_status_display().lower()}
+
+
 def _cancel(run: PaymentRun, actor: Actor) -> None:
-    if not run.can_transition_to(PaymentRunStatus.CANCELLED):
-        raise InvalidTransitionError(
-            _("Payment run %(n)s is %(s)s and cannot be cancelled.") % {"n": run.number, "s": run.get_status_display().lower()}
-        )
+    # Refused before its deductions are let go.
+    require_transition(run, PaymentRunStatus.CANCELLED, refusal=_cannot_cancel)
     for deduction in Deduction.objects.select_for_update().filter(remittance__run=run).order_by("pk"):
         before = {"remittance_id": deduction.remittance_id}
         deduction.remittance = None
         deduction.save(update_fields=["remittance", "updated_at"])
         audit_record(actor=actor, action="deduction.unschedule", obj=deduction, before=before, after={"remittance_id": None})
     before = snapshot(run, RUN_AUDITED)
-    run.status = PaymentRunStatus.CANCELLED
+    transition(run, PaymentRunStatus.CANCELLED)
     run.save(update_fields=["status"])
     audit_record(actor=actor, action="payment_run.cancel", obj=run, before=before, after=snapshot(run, RUN_AUDITED))
 
@@ -252,10 +259,7 @@ def payment_run_pay(*, scope, run_id, actor: Actor) -> PaymentRun:
     _require_retailer(scope, Action.RUN_PAYMENTS)
     with transaction.atomic():
         run = _run_for_update(scope, run_id)
-        if run.status != PaymentRunStatus.APPROVED:
-            raise InvalidTransitionError(
-                _("Payment run %(n)s is %(s)s: only an approved run is paid.") % {"n": run.number, "s": run.get_status_display().lower()}
-            )
+        require_transition(run, PaymentRunStatus.PAID, refusal=_only_approved_is_paid)
         now = timezone.now()
         remittances = list(
             run.remittances.select_related("vendor", "marketplace")
@@ -286,7 +290,7 @@ def payment_run_pay(*, scope, run_id, actor: Actor) -> PaymentRun:
             deduction.save(update_fields=["settled_at", "status", "updated_at"])
             audit_record(actor=actor, action="deduction.settle", obj=deduction, before=before, after=snapshot(deduction, DEDUCTION_AUDITED))
         before = snapshot(run, RUN_AUDITED)
-        run.status = PaymentRunStatus.PAID
+        transition(run, PaymentRunStatus.PAID)
         run.paid_by = actor.user
         run.paid_at = now
         run.save(update_fields=["status", "paid_by", "paid_at"])

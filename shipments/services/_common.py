@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
 from vendor_portal import events
-from vendor_portal.errors import DomainValidationError, InvalidTransitionError, NotFoundError
+from vendor_portal.errors import DomainValidationError, NotFoundError
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor, snapshot
 
@@ -51,12 +52,17 @@ def _shipment_for_update(scope, shipment_id) -> Shipment:
     return shipment
 
 
-def _refuse_unless(shipment: Shipment, state: str, verb: str) -> None:
-    if not shipment.can_transition_to(state):
-        raise InvalidTransitionError(
-            _("Shipment %(id)s cannot be %(verb)s: it is %(state)s.")
-            % {"id": shipment.shipment_identifier, "verb": verb, "state": shipment.get_state_display().lower()}
-        )
+def _cannot_be(verb: str) -> Callable[[Shipment, str], str]:
+    """The refusal of a move the state table does not allow: "Shipment X cannot be cancelled: it is received." """
+
+    def refusal(shipment: Shipment, _target: str) -> str:
+        return _("Shipment %(id)s cannot be %(verb)s: it is %(state)s.") % {
+            "id": shipment.shipment_identifier,
+            "verb": verb,
+            "state": shipment.get_state_display().lower(),
+        }
+
+    return refusal
 
 
 def _header_snapshot(shipment: Shipment) -> dict:

@@ -14,9 +14,10 @@ from vendor_portal.errors import DomainValidationError, FieldError, InvalidTrans
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_retailer_roles, notify_vendor_roles
+from vendor_portal.states import require_transition, transition
 
 from ..models import AsnType, ComplianceEvent, ComplianceEventKind, Shipment, ShipmentState, TransportMode
-from ._common import SHIPPERS, _header_snapshot, _lines_snapshot, _publish_asn, _raise_if, _refuse_unless, _shipment_for_update, _zone
+from ._common import SHIPPERS, _cannot_be, _header_snapshot, _lines_snapshot, _publish_asn, _raise_if, _shipment_for_update, _zone
 from .containers import (
     ConfirmedCarton,
     ConfirmedPallet,
@@ -63,7 +64,7 @@ def shipment_submit(*, scope, shipment_id, actor: Actor) -> Shipment:
     An ASN sent after the ship date is recorded as a late-ASN compliance event."""
     with transaction.atomic():
         shipment = _shipment_for_update(scope, shipment_id)
-        _refuse_unless(shipment, ShipmentState.SUBMITTED, _("submitted"))
+        require_transition(shipment, ShipmentState.SUBMITTED, refusal=_cannot_be(_("submitted")))
         if shipment.state != ShipmentState.DRAFT:
             raise InvalidTransitionError(_("This ASN was already submitted; send a Replace ASN to change it."))
         errors = _asn_errors(shipment)
@@ -72,7 +73,7 @@ def shipment_submit(*, scope, shipment_id, actor: Actor) -> Shipment:
         purchase_order_lines_record_shipment(quantities={line.purchase_order_line_id: line.quantity for line in shipment.lines.all()}, actor=actor)
         before = _header_snapshot(shipment)
         now = timezone.now()
-        shipment.state = ShipmentState.SUBMITTED
+        transition(shipment, ShipmentState.SUBMITTED)
         shipment.asn_type = AsnType.ORIGINAL
         shipment.asn_revision = 1
         shipment.submitted_at = now

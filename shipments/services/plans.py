@@ -17,9 +17,10 @@ from purchase_orders.services.line_identity import GivenQuantity, NamedProduct, 
 from vendor_portal.errors import ConflictError, DomainValidationError, FieldError, ForbiddenError, InvalidTransitionError, field_error, with_refs
 from vendor_portal.models import ShipFromAddress, Warehouse
 from vendor_portal.services.audit import Actor, audit_record
+from vendor_portal.states import transition
 
 from ..models import Carton, CartonItem, Pallet, Shipment, ShipmentLine, ShipmentState, TransportMode
-from ._common import _header_snapshot, _lines_snapshot, _refuse_unless, _shipment_for_update, _zone
+from ._common import _cannot_be, _header_snapshot, _lines_snapshot, _shipment_for_update, _zone
 from .labels import _labels_outdate
 from .sscc import sscc_allocate
 
@@ -400,9 +401,8 @@ def shipment_update(*, scope, shipment_id, data: ShipPlanInput, actor: Actor) ->
 def shipment_cancel(*, scope, shipment_id, actor: Actor) -> Shipment:
     with transaction.atomic():
         shipment = _shipment_for_update(scope, shipment_id)
-        _refuse_unless(shipment, ShipmentState.CANCELLED, _("cancelled"))
         before = _header_snapshot(shipment)
-        shipment.state = ShipmentState.CANCELLED
+        transition(shipment, ShipmentState.CANCELLED, refusal=_cannot_be(_("cancelled")))
         shipment.cancelled_at = timezone.now()
         shipment.save(update_fields=["state", "cancelled_at", "updated_at"])
         audit_record(actor=actor, action="shipment.cancel", obj=shipment, before=before, after=_header_snapshot(shipment))

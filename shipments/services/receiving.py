@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 
 from purchase_orders.services.line_quantities import purchase_order_lines_record_receipt
 from vendor_portal import events
-from vendor_portal.errors import DomainValidationError, InvalidTransitionError, field_error, with_refs
+from vendor_portal.errors import DomainValidationError, field_error, with_refs
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_vendor_roles
+from vendor_portal.states import require_transition, transition
 
 from ..models import ComplianceEvent, ComplianceEventKind, Receipt, ReceiptLine, Shipment, ShipmentState
 from ._common import SHIPPERS, _header_snapshot, _shipment_for_update
@@ -34,6 +35,13 @@ def sscc_from_scan(text: str) -> str:
     return text[2:] if len(text) == 20 and text.startswith("00") else text
 
 
+def _cannot_receive(shipment: Shipment, _target: str) -> str:
+    return _("Shipment %(id)s cannot be received: it is %(state)s.") % {
+        "id": shipment.shipment_identifier,
+        "state": shipment.get_state_display().lower(),
+    }
+
+
 def receipt_create(
     *,
     scope,
@@ -49,11 +57,8 @@ def receipt_create(
     and/or counted line quantities. `complete` finishes receiving; over/short is then recorded."""
     with transaction.atomic():
         shipment = _shipment_for_update(scope, shipment_id)
-        if shipment.state not in (ShipmentState.SUBMITTED, ShipmentState.RECEIVING):
-            raise InvalidTransitionError(
-                _("Shipment %(id)s cannot be received: it is %(state)s.")
-                % {"id": shipment.shipment_identifier, "state": shipment.get_state_display().lower()}
-            )
+        # Receipts are booked while the shipment may still become received: submitted or receiving.
+        require_transition(shipment, ShipmentState.RECEIVED, refusal=_cannot_receive)
         errors = []
         ssccs = [sscc_from_scan(sscc) for sscc in scanned_ssccs if sscc and sscc.strip()]
         damaged = {sscc_from_scan(sscc) for sscc in damaged_ssccs if sscc}
@@ -115,10 +120,10 @@ def receipt_create(
             purchase_order_lines_record_receipt(quantities={k: tuple(v) for k, v in by_po_line.items()}, actor=actor)
         before = _header_snapshot(shipment)
         if shipment.state == ShipmentState.SUBMITTED:
-            shipment.state = ShipmentState.RECEIVING
+            transition(shipment, ShipmentState.RECEIVING)
             shipment.receiving_started_at = now
         if complete:
-            shipment.state = ShipmentState.RECEIVED
+            transition(shipment, ShipmentState.RECEIVED)
             shipment.received_at = now
             _record_over_short(shipment, actor, now)
         if _header_snapshot(shipment) != before:

@@ -37,7 +37,7 @@ from . import examples
 from .base import PortalAPIView, ScopedGenericViewSet, ScopedReadOnlyViewSet, body_object, form_cleaned_data
 from .errors import documented_error
 from .filters import AuditEventFilter
-from .pagination import PortalCursorPagination
+from .pagination import KeysetCursorPagination
 from .serializers import (
     ApprovalDecisionInputSerializer,
     ApprovalSerializer,
@@ -60,14 +60,6 @@ FORBIDDEN = documented_error(str(_("Your role or token scopes do not allow this.
 NOT_FOUND = documented_error(str(_("Not found, or not yours to see.")), examples.NOT_FOUND)
 INVALID = documented_error(str(_("Validation errors, each naming its field.")), examples.INVALID)
 CONFLICT = documented_error(str(_("Not possible in the current state.")), examples.CONFLICT)
-
-
-class TeamPagination(PortalCursorPagination):
-    ordering = "username"
-
-
-class VendorPagination(PortalCursorPagination):
-    ordering = "code"
 
 
 class MeView(PortalAPIView):
@@ -359,7 +351,7 @@ class TeamMixin:
 
 
 class TeamMemberListView(TeamMixin, PortalAPIView):
-    pagination_class = TeamPagination
+    pagination_class = KeysetCursorPagination
 
     @extend_schema(
         tags=["Team"],
@@ -462,7 +454,7 @@ class VendorMixin:
 
 
 class VendorListView(VendorMixin, PortalAPIView):
-    pagination_class = VendorPagination
+    pagination_class = KeysetCursorPagination
 
     @extend_schema(
         tags=["Vendors"],
@@ -473,7 +465,7 @@ class VendorListView(VendorMixin, PortalAPIView):
     )
     def get(self, request):
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(self.vendors(), request, view=self)
+        page = paginator.paginate_queryset(self.vendors().order_by("code"), request, view=self)
         return paginator.get_paginated_response(VendorSerializer(page, many=True).data)
 
     @extend_schema(

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from vendor_portal.states import StateMachine
 from vendor_portal.tenancy import VendorScopedQuerySet
 
 
@@ -13,7 +14,7 @@ class ApprovalStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")  # withdrawn by the requester
 
 
-class ApprovalRequest(models.Model):
+class ApprovalRequest(StateMachine, models.Model):
     """Maker/checker: one person asks, another decides. Kinds register what approval applies."""
 
     vendor = models.ForeignKey("vendor_portal.Vendor", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
@@ -31,6 +32,7 @@ class ApprovalRequest(models.Model):
 
     objects = VendorScopedQuerySet.as_manager()
 
+    state_field = "status"
     TRANSITIONS = {
         ApprovalStatus.PENDING: {ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.CANCELLED},
         ApprovalStatus.APPROVED: set(),
@@ -53,6 +55,3 @@ class ApprovalRequest(models.Model):
 
     def __str__(self) -> str:
         return self.summary
-
-    def can_transition_to(self, status: str) -> bool:
-        return status in self.TRANSITIONS[self.status]

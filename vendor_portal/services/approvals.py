@@ -6,9 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vendor_portal.errors import ForbiddenError, InvalidTransitionError, SelfApprovalError
+from vendor_portal.errors import ForbiddenError, SelfApprovalError
 from vendor_portal.models import ApprovalRequest, ApprovalStatus
 from vendor_portal.roles import Role
+from vendor_portal.states import transition
 
 from .audit import Actor, audit_record, snapshot
 from .notifications import notify_retailer_roles, notify_vendor_roles
@@ -54,6 +55,10 @@ def approval_request_create(*, vendor, kind: str, summary: str, payload: dict, a
     return request
 
 
+def _already_decided(approval: ApprovalRequest, _target: str) -> str:
+    return _("This request was already %(status)s.") % {"status": approval.get_status_display().lower()}
+
+
 def approval_decide(*, approval: ApprovalRequest, approve: bool, actor: Actor, scope, note: str = "") -> ApprovalRequest:
     """The checker approves (the change is applied in the same transaction) or rejects."""
     approval_kind = APPROVAL_KINDS[approval.kind]
@@ -64,10 +69,8 @@ def approval_decide(*, approval: ApprovalRequest, approve: bool, actor: Actor, s
         if not scope.can(approval_kind.checker_action):
             raise ForbiddenError(_("Your role cannot approve this kind of request."))
         target_status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
-        if not approval.can_transition_to(target_status):
-            raise InvalidTransitionError(_("This request was already %(status)s.") % {"status": approval.get_status_display().lower()})
         before = snapshot(approval, AUDITED_FIELDS)
-        approval.status = target_status
+        transition(approval, target_status, refusal=_already_decided)
         approval.decided_by = actor.user
         approval.decided_at = timezone.now()
         approval.decision_note = note
@@ -91,10 +94,8 @@ def approval_cancel(*, approval: ApprovalRequest, actor: Actor) -> ApprovalReque
         approval = ApprovalRequest.objects.select_for_update().get(pk=approval.pk)
         if actor.user is None or approval.requested_by_id != actor.user.pk:
             raise ForbiddenError(_("Only the person who asked can withdraw a request."))
-        if not approval.can_transition_to(ApprovalStatus.CANCELLED):
-            raise InvalidTransitionError()
         before = snapshot(approval, AUDITED_FIELDS)
-        approval.status = ApprovalStatus.CANCELLED
+        transition(approval, ApprovalStatus.CANCELLED)
         approval.save(update_fields=["status"])
         audit_record(
             actor=actor, action="approval.cancel", obj=approval, vendor=approval.vendor, before=before, after=snapshot(approval, AUDITED_FIELDS)

@@ -241,7 +241,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "vendor_portal.api.pagination.PortalCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "vendor_portal.api.pagination.KeysetCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": ["vendor_portal.api.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env("API_RATE", default="600/min")},
