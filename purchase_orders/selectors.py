@@ -101,3 +101,11 @@ def purchase_order_totals(po: PurchaseOrder) -> dict:
         "total_accepted_quantity": sum(line.accepted_quantity for line in lines),
         "total_cost": sum((line.line_total for line in lines), Decimal("0.00")),
     }
+
+
+def purchase_order_next_to_confirm(*, scope, exclude: PurchaseOrder | None = None) -> PurchaseOrder | None:
+    """The PO awaiting the vendor's confirmation that is due first (`exclude`: the one just confirmed)."""
+    queryset = PurchaseOrder.objects.visible_to(scope).needing_confirmation().select_related("marketplace", "ship_to")
+    if exclude is not None:
+        queryset = queryset.exclude(pk=exclude.pk)
+    return queryset.order_by("confirmation_due_at", "id").first()

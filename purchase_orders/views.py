@@ -141,6 +141,7 @@ def purchase_order_list(request):
             "export_query": export_query.urlencode(),
             "is_filtered": any(key not in ("sort", "page") for key in request.GET),
             "can_manage": request.scope.can(Action.MANAGE_PURCHASE_ORDERS),
+            "can_confirm": request.scope.can(Action.CONFIRM_PURCHASE_ORDERS),
         },
     )
 
@@ -267,7 +268,7 @@ def purchase_order_confirm(request, number):
                     request,
                     _("Confirmation of PO %(number)s saved. It is now %(state)s.") % {"number": po.number, "state": po.get_state_display()},
                 )
-                return redirect("po_detail", number=po.number)
+                return redirect("po_confirmed", number=po.number)  # offers the next PO to confirm
         else:
             form.mark_invalid()
             context["error_message"] = _("Some values are not valid; nothing was saved.")

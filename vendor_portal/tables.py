@@ -208,6 +208,7 @@ class Sheet:
     freeze_panes: str | None = None
     # Amounts with two decimals and date-times to the minute; False leaves openpyxl's own formats.
     number_formats: bool = True
+    hidden_columns: tuple[int, ...] = ()  # 0-based; a column the program reads back, not people
 
 
 def xlsx_response(sheets: list[Sheet], filename: str) -> HttpResponse:
@@ -215,6 +216,7 @@ def xlsx_response(sheets: list[Sheet], filename: str) -> HttpResponse:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
@@ -222,6 +224,8 @@ def xlsx_response(sheets: list[Sheet], filename: str) -> HttpResponse:
         sheet = workbook.create_sheet(str(sheet_data.title)[:31])
         if sheet_data.freeze_panes:
             sheet.freeze_panes = sheet_data.freeze_panes
+        for index in sheet_data.hidden_columns:
+            sheet.column_dimensions[get_column_letter(index + 1)].hidden = True
         header = []
         for label in sheet_data.header:
             cell = WriteOnlyCell(sheet, value=str(label))

@@ -16,6 +16,7 @@ URL_KWARGS: dict = {
     # The HTML screens (purchase_orders/urls.py)
     "po_detail": lambda w: {"number": w["purchase_order"].number},
     "po_confirm": lambda w: {"number": w["purchase_order"].number},
+    "po_confirmed": lambda w: {"number": w["purchase_order"].number},
     "po_change": lambda w: {"number": w["purchase_order"].number},
     "po_cancel": lambda w: {"number": w["purchase_order"].number},
 }

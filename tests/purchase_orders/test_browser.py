@@ -78,6 +78,11 @@ def test_vendor_ops_finds_and_confirms_a_po_with_backorder_and_rejection(transac
     page.screenshot(path=CONFIRM_SCREENSHOT, full_page=True)
 
     page.get_by_test_id("submit-confirmation").click()
+    page.wait_for_url(f"**/purchase-orders/{po.number}/confirmed/")
+    assert page.get_by_test_id("po-state").inner_text() == "Acknowledged"
+    # Saved: the next PO offered is the one due first, the overdue one.
+    assert page.get_by_test_id("confirm-next").inner_text() == "Confirm PO 2PQZ6WLN"
+    page.get_by_test_id("view-po").click()
     page.wait_for_url(f"**/purchase-orders/{po.number}/")
     assert page.get_by_test_id("po-state").inner_text() == "Acknowledged"
     assert page.get_by_test_id("accepted-1").inner_text() == "30"
@@ -108,5 +113,5 @@ def test_confirmation_errors_show_next_to_the_line_in_the_browser(transactional_
     page.get_by_role("button", name="Accept all", exact=True).click()
     assert page.get_by_label("Line 1: Accepted").input_value() == "60"
     page.get_by_test_id("submit-confirmation").click()
-    page.wait_for_url(f"**/purchase-orders/{po.number}/")
+    page.wait_for_url(f"**/purchase-orders/{po.number}/confirmed/")
     assert page.get_by_test_id("po-state").inner_text() == "Acknowledged"

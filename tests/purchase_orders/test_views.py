@@ -343,7 +343,8 @@ def test_confirmation_with_backorder_and_rejection_acknowledges_the_po(ops_clien
             scheduled_delivery_date=ship_day(po, 5),
         ),
     )
-    assert response.status_code == 302 and response["Location"] == f"/purchase-orders/{po.number}/"
+    # Saved: the next PO to confirm is offered (tests/purchase_orders/test_bulk_confirmation.py).
+    assert response.status_code == 302 and response["Location"] == f"/purchase-orders/{po.number}/confirmed/"
     po.refresh_from_db()
     assert po.state == PurchaseOrderState.ACKNOWLEDGED
     assert po.promised_ship_date == ship_day(po)
