@@ -117,7 +117,7 @@ class PurchaseOrder(models.Model):
         },
         PurchaseOrderState.PARTIALLY_SHIPPED: {PurchaseOrderState.SHIPPED, PurchaseOrderState.RECEIVED, PurchaseOrderState.CLOSED},
         PurchaseOrderState.SHIPPED: {PurchaseOrderState.PARTIALLY_SHIPPED, PurchaseOrderState.RECEIVED, PurchaseOrderState.CLOSED},
-        PurchaseOrderState.RECEIVED: {PurchaseOrderState.CLOSED},
+        PurchaseOrderState.RECEIVED: {PurchaseOrderState.CLOSED, PurchaseOrderState.SHIPPED},  # shipped again: the DC took received units back
         PurchaseOrderState.CLOSED: set(),
         PurchaseOrderState.CANCELLED: set(),
     }
