@@ -1,11 +1,14 @@
 """Baseline pages for the benchmarks: the first page of vendor BENCH's POs as a bare DRF view and as a bare
-Django view, over the same rows and fields as the portal's GET /api/v1/purchase-orders/. Routed only by the
-benchmarks (bench/api_cpu.py, bench/load), never by the portal."""
+Django view, over the same rows and fields as the portal's GET /api/v1/purchase-orders/; and one UPDATE of a
+carton row, beside a receiving scan. Routed only by the benchmarks (bench/api_cpu.py, bench/load,
+bench/receiving.py), never by the portal."""
 
 from functools import cache
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
 from django.http import JsonResponse
+from django.views.decorators.http import require_POST
 from rest_framework import generics, pagination, permissions, serializers
 
 from purchase_orders.models import PurchaseOrder
@@ -67,3 +70,13 @@ def bare_django_list(request):
                 "vendor__code", "marketplace__code", "ship_to__code")[:100]
     )  # fmt: skip
     return JsonResponse({"results": rows}, encoder=DjangoJSONEncoder)
+
+
+@require_POST
+def bare_carton_update(request, pk):
+    """bench/receiving.py's baseline for a scan: one UPDATE of a carton row, no portal decorator, service,
+    audit row or event; the same middleware (sessions, CSRF) as the portal's pages."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE shipments_carton SET tracking_number = %s WHERE id = %s", [request.POST.get("tracking", ""), pk])
+        updated = cursor.rowcount
+    return JsonResponse({"updated": updated})

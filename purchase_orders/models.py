@@ -118,7 +118,7 @@ class PurchaseOrder(StateMachine, models.Model):
         },
         PurchaseOrderState.PARTIALLY_SHIPPED: {PurchaseOrderState.SHIPPED, PurchaseOrderState.RECEIVED, PurchaseOrderState.CLOSED},
         PurchaseOrderState.SHIPPED: {PurchaseOrderState.PARTIALLY_SHIPPED, PurchaseOrderState.RECEIVED, PurchaseOrderState.CLOSED},
-        PurchaseOrderState.RECEIVED: {PurchaseOrderState.CLOSED},
+        PurchaseOrderState.RECEIVED: {PurchaseOrderState.CLOSED, PurchaseOrderState.SHIPPED},  # shipped again: the DC took received units back
         PurchaseOrderState.CLOSED: set(),
         PurchaseOrderState.CANCELLED: set(),
     }

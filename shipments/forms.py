@@ -57,11 +57,11 @@ class PackingListUploadForm(forms.Form):
 
 class ScanForm(forms.Form):
     sscc = forms.CharField(
-        label=_("Scan a carton SSCC"),
+        label=_("Scan a carton or pallet SSCC"),
         max_length=40,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "inputmode": "numeric", "data-testid": "sscc-input"}),
     )
-    damaged = forms.BooleanField(label=_("Damaged"), required=False)
+    damaged = forms.BooleanField(label=_("Damaged (this scan only)"), required=False)
 
 
 class TransportForm(ShipPlanForm):

@@ -207,13 +207,18 @@ class SsccCounter(models.Model):
 
 
 class Receipt(models.Model):
-    """One receiving session at the DC against an ASN: cartons scanned and/or lines counted."""
+    """One receiving session at the DC against an ASN: cartons scanned and/or lines counted.
+
+    A scan on the receiving screen is one receipt carrying the id the page gave the scan, so a scan the
+    page sends again (it retries until it hears back) is answered from its receipt instead of booked twice."""
 
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="receipts")
     warehouse = models.ForeignKey("vendor_portal.Warehouse", on_delete=models.PROTECT, related_name="+")
     received_at = models.DateTimeField(_("received"))
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     note = models.TextField(_("note"), blank=True)
+    scan_id = models.UUIDField(_("scan"), null=True, blank=True)
+    pallet = models.ForeignKey(Pallet, on_delete=models.SET_NULL, null=True, blank=True, db_index=False, related_name="receipts")  # a pallet scan
 
     objects = VendorScopedQuerySet.as_manager()
     tenancy_vendor_field = "shipment__vendor"
@@ -221,6 +226,10 @@ class Receipt(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "scan_id"], condition=Q(scan_id__isnull=False), name="uniq_receipt_scan_per_shipment"),
+        ]
+        indexes = [models.Index(fields=["pallet"], condition=Q(pallet__isnull=False), name="receipt_by_pallet")]
 
     def __str__(self) -> str:
         return f"{_('Receipt')} {self.pk} · {self.shipment_id}"

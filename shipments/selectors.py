@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from itertools import groupby
 from operator import itemgetter
 
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 
 from purchase_orders.models import PurchaseOrderLine, PurchaseOrderState
 from shipments.labels import LabelData, LabelParty
 
-from .models import AsnType, Carton, CartonItem, ReceiptLine, Shipment, ShipmentState
+from .models import AsnType, Carton, CartonItem, Pallet, Receipt, ReceiptLine, Shipment, ShipmentState
 
 
 def shipment_list(*, scope, state: str | None = None):
@@ -68,8 +68,62 @@ def shipment_receiving_summary(*, shipment: Shipment) -> list[dict]:
     return rows
 
 
-def shipment_ready_for_receiving(*, scope):
-    return shipment_list(scope=scope).filter(state__in=[ShipmentState.SUBMITTED, ShipmentState.RECEIVING])
+def shipment_received_by_line(*, shipment: Shipment) -> list[dict]:
+    """Units received and damaged so far on each line of the shipment (one query; what a scan's answer carries)."""
+    rows = (
+        shipment.lines.order_by("pk")
+        .annotate(received=Sum("receipt_lines__quantity", default=0), damaged=Sum("receipt_lines__damaged_quantity", default=0))
+        .values("pk", "received", "damaged")
+    )
+    return [{"shipment_line": row["pk"], "received": row["received"], "damaged": row["damaged"]} for row in rows]
+
+
+def shipment_ready_for_receiving(*, scope, query: str = ""):
+    """ASNs a DC may receive; `query` finds one by its identifier, a pallet or carton SSCC (as a scanner
+    sends it), its BOL or its PRO number."""
+    queryset = shipment_list(scope=scope).filter(state__in=[ShipmentState.SUBMITTED, ShipmentState.RECEIVING])
+    query = query.strip()
+    if query:
+        from .services.receiving import sscc_from_scan
+
+        sscc = sscc_from_scan(query)
+        queryset = queryset.filter(
+            Q(shipment_identifier__icontains=query)
+            | Q(bol_number__iexact=query)
+            | Q(pro_number__iexact=query)
+            | Exists(Carton.objects.filter(shipment=OuterRef("pk"), sscc=sscc))
+            | Exists(Pallet.objects.filter(shipment=OuterRef("pk"), sscc=sscc))
+        )
+    return queryset
+
+
+def shipment_receiving_cartons(*, shipment: Shipment) -> list[dict]:
+    """The receiving screen's cartons in carton order: scanned or not, damaged, received with their pallet,
+    and `missing` for a carton not received although its pallet was scanned (reported missing)."""
+    lines = ReceiptLine.objects.filter(carton=OuterRef("pk"))
+    scanned_pallets = set(Receipt.objects.filter(shipment=shipment, pallet__isnull=False).values_list("pallet_id", flat=True))
+    rows = (
+        shipment.cartons.order_by("index")
+        .annotate(
+            received=Exists(lines),
+            damaged=Exists(lines.filter(damaged_quantity__gt=0)),
+            with_pallet=Exists(lines.filter(receipt__pallet__isnull=False)),
+        )
+        .values("sscc", "index", "pallet_id", "pallet__index", "pallet__sscc", "received", "damaged", "with_pallet")
+    )
+    return [
+        {
+            "sscc": row["sscc"],
+            "index": row["index"],
+            "pallet": row["pallet__index"],
+            "pallet_sscc": row["pallet__sscc"],
+            "received": row["received"],
+            "damaged": row["damaged"],
+            "with_pallet": row["with_pallet"],
+            "missing": not row["received"] and row["pallet_id"] in scanned_pallets,
+        }
+        for row in rows
+    ]
 
 
 def _cartons_with_contents(shipment: Shipment):

@@ -24,4 +24,6 @@ urlpatterns = [
     path("jobs/<uuid:pk>/", views.job_status, name="shipment_job_status"),
     path("receiving/", views.receiving_list, name="receiving_list"),
     path("receiving/<int:pk>/", views.receiving_detail, name="receiving_detail"),
+    path("receiving/<int:pk>/scan/", views.receiving_scan, name="receiving_scan"),
+    path("receiving/<int:pk>/cartons/exception/", views.receiving_carton_exception, name="receiving_carton_exception"),
 ]

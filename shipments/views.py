@@ -1,11 +1,12 @@
 """Shipment screens: the vendor's ship plan builder, shipment detail with labels; the DC's receiving."""
 
 import re
+import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -236,50 +237,148 @@ def job_status(request, pk):
 # Receiving (retailer) -------------------------------------------------------------------------------
 @portal_view(Action.RECEIVE_GOODS)
 def receiving_list(request):
-    shipments = selectors.shipment_ready_for_receiving(scope=request.scope).order_by("ship_date", "pk")
+    """ASNs to receive, found by identifier, a scanned pallet or carton label, BOL or PRO; one match opens it."""
     query = request.GET.get("q", "").strip()
-    if query:
-        shipments = shipments.filter(Q(shipment_identifier__icontains=query) | Q(cartons__sscc=query[-18:])).distinct()
+    shipments = selectors.shipment_ready_for_receiving(scope=request.scope, query=query).order_by("ship_date", "pk")
     page = Paginator(shipments, PAGE_SIZE).get_page(request.GET.get("page"))
+    if query and page.paginator.count == 1:
+        return redirect("receiving_detail", pk=page[0].pk)
     return render(request, "shipments/receiving_list.html", {"page": page, "query": query})
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _scan_id(raw) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        return uuid.uuid4()  # a form sent without the page's script: every submission is a new scan
+
+
+def _receiving_progress(shipment: Shipment) -> dict:
+    """What the receiving screen updates after a scan: the carton counts and each line's received units."""
+    counts = shipment.cartons.aggregate(total=Count("pk", distinct=True), scanned=Count("pk", filter=Q(receipt_lines__isnull=False), distinct=True))
+    return {
+        "scanned": counts["scanned"],
+        "total": counts["total"],
+        "lines": selectors.shipment_received_by_line(shipment=shipment),
+        "state": shipment.state,
+        "state_label": shipment.get_state_display(),
+    }
+
+
+def _carton_answer(carton) -> dict:
+    return {"sscc": carton.sscc, "index": carton.index}
+
+
+def _refusal(error: PortalError) -> dict:
+    problem = error.field_errors()[0]
+    return {"status": "refused", "code": problem.code, "message": problem.message}
+
+
+@require_POST
+@portal_view(Action.RECEIVE_GOODS)
+def receiving_scan(request, pk):
+    """One scan sent by the receiving screen's queue: JSON {status: recorded|refused, message, cartons, ...}.
+    The page sends each scan with its own id until it hears back; a repeat is answered, not booked again."""
+    scan_id = _scan_id(request.POST.get("scan_id"))
+    try:
+        outcome = receiving.receiving_scan(
+            scope=request.scope,
+            shipment_id=pk,
+            scan_id=scan_id,
+            code=request.POST.get("sscc", ""),
+            damaged=request.POST.get("damaged") in ("1", "on", "true"),
+            actor=Actor.from_request(request),
+        )
+    except PortalError as error:
+        if not _wants_json(request):
+            _show_errors(request, error)
+            return redirect("receiving_detail", pk=pk)
+        return JsonResponse({"scan_id": str(scan_id), **_refusal(error)}, status=error.status)
+    if not _wants_json(request):
+        messages.success(request, outcome.message)
+        return redirect("receiving_detail", pk=pk)
+    return JsonResponse(
+        {
+            "scan_id": str(scan_id),
+            "status": "recorded",
+            "message": outcome.message,
+            "kind": "pallet" if outcome.is_pallet else "carton",
+            "damaged": outcome.damaged,
+            "replayed": outcome.replayed,
+            "cartons": [_carton_answer(carton) for carton in outcome.cartons],
+            **_receiving_progress(outcome.receipt.shipment),
+        }
+    )
+
+
+@require_POST
+@portal_view(Action.RECEIVE_GOODS)
+def receiving_carton_exception(request, pk):
+    """A carton of a scanned pallet reported missing or damaged."""
+    exception = request.POST.get("exception", "")
+    try:
+        carton = receiving.receiving_carton_exception(
+            scope=request.scope, shipment_id=pk, sscc=request.POST.get("sscc", ""), exception=exception, actor=Actor.from_request(request)
+        )
+    except PortalError as error:
+        if not _wants_json(request):
+            _show_errors(request, error)
+            return redirect("receiving_detail", pk=pk)
+        return JsonResponse(_refusal(error), status=error.status)
+    if exception == receiving.MISSING:
+        message = _("Carton %(sscc)s recorded as missing from its pallet.") % {"sscc": carton.sscc}
+    else:
+        message = _("Carton %(sscc)s recorded as damaged.") % {"sscc": carton.sscc}
+    if not _wants_json(request):
+        messages.success(request, message)
+        return redirect("receiving_detail", pk=pk)
+    return JsonResponse(
+        {"status": "recorded", "message": message, "exception": exception, "carton": _carton_answer(carton), **_receiving_progress(carton.shipment)}
+    )
 
 
 @portal_view(Action.RECEIVE_GOODS)
 def receiving_detail(request, pk):
-    """Scan carton after carton (a keyboard-wedge scanner types the SSCC and Enter), count lines, finish."""
+    """Scan cartons or whole pallets (a keyboard-wedge scanner types the SSCC and Enter; the page queues the
+    scans and sends them one by one), count lines, finish. Works as plain forms without the script."""
     shipment = _shipment(request, pk)
-    scan_form = ScanForm()
+    confirm_unscanned = 0
     if request.method == "POST":
         actor = Actor.from_request(request)
-        try:
-            if "sscc" in request.POST:
-                scan_form = ScanForm(request.POST)
-                if scan_form.is_valid():
-                    sscc = receiving.sscc_from_scan(scan_form.cleaned_data["sscc"])
-                    damaged = [sscc] if scan_form.cleaned_data["damaged"] else []
-                    receiving.receipt_create(scope=request.scope, shipment_id=pk, scanned_ssccs=[sscc], damaged_ssccs=damaged, actor=actor)
-                    messages.success(request, _("Carton %(sscc)s received.") % {"sscc": sscc})
-                    return redirect("receiving_detail", pk=pk)
-            else:
-                lines = [
-                    receiving.ReceivedLine(line.pk, _int(request.POST.get(f"received_{line.pk}")), _int(request.POST.get(f"damaged_{line.pk}")))
-                    for line in shipment.lines.all()
-                    if request.POST.get(f"received_{line.pk}") not in (None, "")
-                ]
-                complete = request.POST.get("complete") == "1"
+        if "sscc" in request.POST:
+            return receiving_scan(request, pk)
+        lines = [
+            receiving.ReceivedLine(line.pk, _int(request.POST.get(f"received_{line.pk}")), _int(request.POST.get(f"damaged_{line.pk}")))
+            for line in shipment.lines.all()
+            if request.POST.get(f"received_{line.pk}") not in (None, "")
+        ]
+        complete = request.POST.get("complete") == "1"
+        unscanned = shipment.cartons.filter(receipt_lines__isnull=True).count() if complete else 0
+        if unscanned and request.POST.get("confirm_unscanned") != "1":
+            confirm_unscanned = unscanned  # asked on the page before anything is booked
+        else:
+            try:
                 receiving.receipt_create(scope=request.scope, shipment_id=pk, lines=lines, complete=complete, actor=actor)
                 messages.success(request, _("Receiving finished.") if complete else _("Quantities booked."))
                 return redirect("receiving_detail", pk=pk)
-        except PortalError as error:
-            _show_errors(request, error)
-            scan_form = ScanForm()
-    received_cartons = set(shipment.cartons.filter(receipt_lines__isnull=False).values_list("index", flat=True))
+            except PortalError as error:
+                _show_errors(request, error)
+    cartons = selectors.shipment_receiving_cartons(shipment=shipment)
+    scanned = [carton for carton in cartons if carton["received"]]
     context = {
         "shipment": shipment,
-        "scan_form": scan_form,
+        "scan_form": ScanForm(),
         "summary": selectors.shipment_receiving_summary(shipment=shipment),
-        "carton_count": shipment.cartons.count(),
-        "received_cartons": len(received_cartons),
+        "carton_count": len(cartons),
+        "received_cartons": len(scanned),
+        "scanned": scanned,
+        "remaining": [carton for carton in cartons if not carton["received"]],
+        "confirm_unscanned": confirm_unscanned,
+        "posted": request.POST if confirm_unscanned else {},
         "open": shipment.state in (ShipmentState.SUBMITTED, ShipmentState.RECEIVING),
     }
     return render(request, "shipments/receiving_detail.html", context)

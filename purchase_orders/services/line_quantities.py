@@ -68,7 +68,8 @@ def purchase_order_lines_record_shipment(*, quantities: dict[int, int], actor: A
 
 def purchase_order_lines_record_receipt(*, quantities: dict[int, tuple[int, int]], actor: Actor) -> list[PurchaseOrderLine]:
     """Add DC receipts: {PO line id: (received, damaged)}. A PO whose shipped units are all received
-    and that has nothing left to ship becomes received."""
+    and that has nothing left to ship becomes received; a DC taking units back (a carton reported
+    missing after its pallet was received) makes such a PO shipped again."""
     with transaction.atomic():
         lines = list(PurchaseOrderLine.objects.select_for_update().filter(pk__in=quantities).select_related("purchase_order").order_by("pk"))
         purchase_orders = {}
@@ -101,6 +102,8 @@ def purchase_order_lines_record_receipt(*, quantities: dict[int, tuple[int, int]
             fully_received = all(line.open_to_ship == 0 and line.received_quantity >= line.shipped_quantity for line in po_lines)
             if fully_received and po.can_transition_to(PurchaseOrderState.RECEIVED):
                 _set_state(po, PurchaseOrderState.RECEIVED, actor, action="purchase_order.receive")
+            elif not fully_received and po.state == PurchaseOrderState.RECEIVED:
+                _set_state(po, PurchaseOrderState.SHIPPED, actor, action="purchase_order.receive_taken_back")
     return lines
 
 

@@ -3,21 +3,25 @@ short are recorded when receiving completes."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from purchase_orders.services.line_quantities import purchase_order_lines_record_receipt
 from vendor_portal import events
 from vendor_portal.errors import DomainValidationError, field_error, with_refs
+from vendor_portal.gs1 import SSCC_LENGTH, gs1_check_digit
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_vendor_roles
 from vendor_portal.states import require_transition, transition
 
-from ..models import ComplianceEvent, ComplianceEventKind, Receipt, ReceiptLine, Shipment, ShipmentState
+from ..models import Carton, ComplianceEvent, ComplianceEventKind, Pallet, Receipt, ReceiptLine, Shipment, ShipmentState
 from ._common import SHIPPERS, _header_snapshot, _shipment_for_update
 
 
@@ -30,8 +34,9 @@ class ReceivedLine:
 
 
 def sscc_from_scan(text: str) -> str:
-    """A scanner reading the GS1-128 symbol may send the AI "00" (or "(00)") in front of the 18 digits."""
-    text = text.strip().replace("(00)", "").replace(" ", "")
+    """A scanner reading the GS1-128 symbol may send the AI "00" (or "(00)") in front of the 18 digits,
+    and before them the symbology identifier "]C1" when it is set to announce GS1-128."""
+    text = text.strip().removeprefix("]C1").replace("(00)", "").replace(" ", "")
     return text[2:] if len(text) == 20 and text.startswith("00") else text
 
 
@@ -52,6 +57,8 @@ def receipt_create(
     damaged_ssccs: list[str] = (),
     complete: bool = False,
     note: str = "",
+    scan_id: uuid.UUID | None = None,
+    pallet: Pallet | None = None,
 ) -> Receipt:
     """Book what the DC received against an ASN: scanned cartons (their ASN contents are trusted)
     and/or counted line quantities. `complete` finishes receiving; over/short is then recorded."""
@@ -82,7 +89,9 @@ def receipt_create(
         if errors:
             raise DomainValidationError(_("The receipt has errors; nothing was booked."), errors=errors)
         now = timezone.now()
-        receipt = Receipt.objects.create(shipment=shipment, warehouse=shipment.ship_to, received_at=now, received_by=actor.user, note=note)
+        receipt = Receipt.objects.create(
+            shipment=shipment, warehouse_id=shipment.ship_to_id, received_at=now, received_by=actor.user, note=note, scan_id=scan_id, pallet=pallet
+        )
         receipt_lines = []
         for sscc in ssccs:
             for item in cartons[sscc].items.all():
@@ -152,6 +161,173 @@ def receipt_create(
                 url=f"/shipments/{shipment.pk}/",
             )
     return receipt
+
+
+# Scans on the receiving screen -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScanOutcome:
+    """What one scan booked: a carton, or every carton of a pallet that was not received yet."""
+
+    receipt: Receipt
+    sscc: str  # the carton's or the pallet's
+    cartons: list[Carton]
+    damaged: bool
+    replayed: bool  # the page sent this scan before; this is the answer it got then
+
+    @property
+    def is_pallet(self) -> bool:
+        return self.receipt.pallet_id is not None
+
+    @property
+    def message(self) -> str:
+        if not self.is_pallet:
+            if self.damaged:
+                return _("Carton %(sscc)s recorded as damaged.") % {"sscc": self.sscc}
+            return _("Carton %(sscc)s received.") % {"sscc": self.sscc}
+        values = {"sscc": self.sscc, "count": len(self.cartons)}
+        if self.damaged:
+            return (
+                ngettext(
+                    "Pallet %(sscc)s received: %(count)s carton, recorded as damaged.",
+                    "Pallet %(sscc)s received: %(count)s cartons, recorded as damaged.",
+                    len(self.cartons),
+                )
+                % values
+            )
+        return ngettext("Pallet %(sscc)s received: %(count)s carton.", "Pallet %(sscc)s received: %(count)s cartons.", len(self.cartons)) % values
+
+
+def _refuse_scan(message: str, code: str):
+    return DomainValidationError(message, errors=[field_error(None, "sscc", message, code)])
+
+
+def sscc_scan_problem(sscc: str) -> str | None:
+    """Why a scanned code cannot be an SSCC (told apart from "not on this ASN"), or None."""
+    if len(sscc) != SSCC_LENGTH or not sscc.isascii() or not sscc.isdigit():
+        return _("%(code)s is not a valid SSCC: an SSCC has 18 digits.") % {"code": sscc}
+    if gs1_check_digit(sscc[:-1]) != int(sscc[-1]):
+        return _("%(code)s is not a valid SSCC: its check digit is wrong (misread label?).") % {"code": sscc}
+    return None
+
+
+def receiving_scan(*, scope, shipment_id, scan_id: uuid.UUID, code: str, damaged: bool = False, actor: Actor) -> ScanOutcome:
+    """Book one scan of the receiving screen: a carton SSCC receives the carton, a pallet SSCC every
+    carton on the pallet not received yet (one receipt). `scan_id` is the page's id of the scan: sent
+    again, the scan is answered from its first booking and nothing is counted twice."""
+    with transaction.atomic():
+        shipment = _shipment_for_update(scope, shipment_id)  # scans of one ASN queue here, so a retry sees the first try's receipt
+        earlier = shipment.receipts.filter(scan_id=scan_id).select_related("pallet").first()
+        if earlier is not None:
+            return _scan_outcome(earlier, replayed=True)
+        sscc = sscc_from_scan(code)
+        if not sscc:
+            raise _refuse_scan(_("Scan a carton or pallet label."), "required")
+        problem = sscc_scan_problem(sscc)
+        if problem:
+            raise _refuse_scan(problem, "invalid_sscc")
+        pallet = shipment.pallets.filter(sscc=sscc).first()
+        if pallet is None:
+            ssccs = [sscc]  # receipt_create refuses a carton of another ASN or one received before
+        else:
+            ssccs = list(pallet.cartons.filter(receipt_lines__isnull=True).order_by("index").values_list("sscc", flat=True))
+            if not ssccs:
+                raise _refuse_scan(_("Every carton of pallet %(sscc)s was already received.") % {"sscc": sscc}, "already_received")
+        receipt = receipt_create(
+            scope=scope,
+            shipment_id=shipment.pk,
+            scanned_ssccs=ssccs,
+            damaged_ssccs=ssccs if damaged else [],
+            scan_id=scan_id,
+            pallet=pallet,
+            actor=actor,
+        )
+        return _scan_outcome(receipt, replayed=False)
+
+
+def _scan_outcome(receipt: Receipt, *, replayed: bool) -> ScanOutcome:
+    lines = list(receipt.lines.select_related("carton").order_by("carton__index", "id"))
+    cartons = list({line.carton_id: line.carton for line in lines if line.carton_id}.values())
+    if receipt.pallet_id:
+        sscc = receipt.pallet.sscc
+    else:
+        sscc = cartons[0].sscc if cartons else ""
+    damaged = bool(lines) and all(line.damaged_quantity == line.quantity for line in lines)
+    return ScanOutcome(receipt=receipt, sscc=sscc, cartons=cartons, damaged=damaged, replayed=replayed)
+
+
+MISSING, DAMAGED = "missing", "damaged"
+
+
+def receiving_carton_exception(*, scope, shipment_id, sscc: str, exception: str, actor: Actor) -> Carton:
+    """The exception path of a pallet scan, per carton: `damaged` books all the carton's received units
+    as damaged; `missing` (a carton of a scanned pallet that was not on it) takes its units back, so it
+    counts as not scanned again and finishing records the shortage. Doing either twice changes nothing."""
+    if exception not in (MISSING, DAMAGED):
+        raise DomainValidationError(_("Report a carton missing or damaged."), field="exception")
+    with transaction.atomic():
+        shipment = _shipment_for_update(scope, shipment_id)
+        require_transition(shipment, ShipmentState.RECEIVED, refusal=_cannot_receive)
+        sscc = sscc_from_scan(sscc)
+        carton = shipment.cartons.filter(sscc=sscc).select_related("pallet").first()
+        if carton is None:
+            raise _refuse_scan(_("SSCC %(sscc)s is not a carton of this ASN.") % {"sscc": sscc}, "unknown_sscc")
+        lines = list(ReceiptLine.objects.filter(receipt__shipment=shipment, carton=carton).select_related("receipt").order_by("pk"))
+        if not lines:
+            if exception == MISSING and carton.pallet_id and carton.pallet.receipts.exists():
+                return carton  # already reported missing
+            raise _refuse_scan(_("Carton %(sscc)s is not received yet.") % {"sscc": sscc}, "not_received")
+        if exception == MISSING and not any(line.receipt.pallet_id for line in lines):
+            raise _refuse_scan(
+                _("Carton %(sscc)s was scanned on its own, so it is here: only a carton received with its pallet can be missing.") % {"sscc": sscc},
+                "scanned_on_its_own",
+            )
+        before = [
+            {"receipt": line.receipt_id, "shipment_line": line.shipment_line_id, "quantity": line.quantity, "damaged": line.damaged_quantity}
+            for line in lines
+        ]
+        changes: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # shipment line -> [received, damaged] change
+        if exception == MISSING:
+            for line in lines:
+                changes[line.shipment_line_id][0] -= line.quantity
+                changes[line.shipment_line_id][1] -= line.damaged_quantity
+            ReceiptLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
+        else:
+            for line in lines:
+                changes[line.shipment_line_id][1] += line.quantity - line.damaged_quantity
+            ReceiptLine.objects.filter(pk__in=[line.pk for line in lines]).update(damaged_quantity=F("quantity"))
+        changes = {line_id: change for line_id, change in changes.items() if change != [0, 0]}
+        if not changes:
+            return carton  # already reported damaged
+        po_lines = dict(shipment.lines.filter(pk__in=changes).values_list("pk", "purchase_order_line_id"))
+        by_po_line: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for shipment_line_id, (received, hurt) in changes.items():
+            by_po_line[po_lines[shipment_line_id]][0] += received
+            by_po_line[po_lines[shipment_line_id]][1] += hurt
+        purchase_order_lines_record_receipt(quantities={k: tuple(v) for k, v in by_po_line.items()}, actor=actor)
+        receipt = lines[0].receipt
+        audit_record(
+            actor=actor,
+            action=f"receipt.carton_{exception}",
+            obj=receipt,
+            vendor=shipment.vendor,
+            before={"carton": carton.sscc, "lines": before},
+            after={"carton": carton.sscc, "exception": exception, "changes": {str(k): v for k, v in changes.items()}},
+        )
+        # The vendor hears of the correction like of any receipt: by how much it changed what was received.
+        events.publish(
+            events.ReceiptPosted(
+                vendor_id=shipment.vendor_id,
+                channel=actor.channel,
+                receipt_id=receipt.pk,
+                shipment_id=shipment.pk,
+                shipment_identifier=shipment.shipment_identifier,
+                shipment_state=shipment.state,
+                units_received=sum(received for received, _hurt in changes.values()),
+                units_damaged=sum(hurt for _received, hurt in changes.values()),
+                purchase_order_line_ids=tuple(sorted(by_po_line)),
+            )
+        )
+    return carton
 
 
 def _record_over_short(shipment: Shipment, actor: Actor, now) -> None:

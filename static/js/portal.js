@@ -38,3 +38,22 @@ document.addEventListener("submit", (event) => {
   const message = event.target.dataset.confirm;
   if (message && !window.confirm(message)) event.preventDefault();
 });
+// Below 800 px the side navigation is hidden; the topbar's menu button opens it (with the account tools).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-menu-toggle]");
+  if (!button) return;
+  const open = button.getAttribute("aria-expanded") !== "true";
+  button.setAttribute("aria-expanded", String(open));
+  document.body.classList.toggle("menu-open", open);
+  if (open) {
+    const first = document.querySelector("#main-nav a");
+    if (first) first.focus();
+  }
+});
+document.addEventListener("keydown", (event) => {
+  const button = document.querySelector("[data-menu-toggle][aria-expanded=true]");
+  if (event.key !== "Escape" || !button) return;
+  button.setAttribute("aria-expanded", "false");
+  document.body.classList.remove("menu-open");
+  button.focus();
+});

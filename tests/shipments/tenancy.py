@@ -85,4 +85,6 @@ URL_KWARGS: dict = {
     "shipment_replace": lambda w: {"pk": w["submitted_shipment"].pk},
     "shipment_job_status": lambda w: {"pk": w["job"].pk},
     "receiving_detail": lambda w: {"pk": w["submitted_shipment"].pk},
+    "receiving_scan": lambda w: {"pk": w["submitted_shipment"].pk},
+    "receiving_carton_exception": lambda w: {"pk": w["submitted_shipment"].pk},
 }
