@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from .models import HOLDING_STATES, Appointment, AppointmentState, DockCapacity, DockClosure, RoutingRequest
 
+CALENDAR_REACH_DAYS = 366  # how far back or ahead a calendar may be shown
 SHOWN_ON_CALENDAR = (AppointmentState.REQUESTED, AppointmentState.CONFIRMED, AppointmentState.ARRIVED, AppointmentState.MISSED)
 
 

@@ -105,7 +105,10 @@ def appointment_calendar(request):
     context = {"capacities": capacities, "capacity": capacity, "days": [], "can_schedule": request.scope.can(Action.SCHEDULE_APPOINTMENTS)}
     if capacity is not None:
         today = timezone.localdate(timezone.now(), timezone=capacity.zone)
-        first = selectors.week_start(_date(request.GET.get("week")) or today)
+        asked = _date(request.GET.get("week"))
+        if asked is None or abs((asked - today).days) > selectors.CALENDAR_REACH_DAYS:
+            asked = today
+        first = selectors.week_start(asked)
         context.update(
             days=selectors.dock_days(capacity=capacity, first_day=first, scope=request.scope),
             week=first,

@@ -338,7 +338,10 @@ class DockCapacityView(PortalAPIView):
         capacity = selectors.dock_capacity_for(code)
         if capacity is None:
             raise NotFoundError(_("No such DC, or it takes no appointments."))
-        first = _query_date(request.query_params.get("from")) or timezone.localdate(timezone.now(), timezone=capacity.zone)
+        today = timezone.localdate(timezone.now(), timezone=capacity.zone)
+        first = _query_date(request.query_params.get("from")) or today
+        if abs((first - today).days) > selectors.CALENDAR_REACH_DAYS:
+            raise DomainValidationError(_("Give a date within a year of today."), field="from")
         days = _query_int(request.query_params.get("days"), default=7)
         if not 1 <= days <= MAX_CAPACITY_DAYS:
             raise DomainValidationError(_("From 1 to %(max)s days.") % {"max": MAX_CAPACITY_DAYS}, field="days")

@@ -180,13 +180,13 @@ def slot_at(capacity: DockCapacity, slot_start, *, now, field: str = "slot_start
     """The DC's slot starting at `slot_start`: on its grid, on an open day, not begun, within the horizon."""
     if slot_start is None:
         raise DomainValidationError(_("Give the slot's start."), errors=[field_error(None, field, _("Give the slot's start."), "required")])
-    local = slot_start.astimezone(capacity.zone)
     problem = None
     if slot_start <= now:
         problem = _("That slot has already begun.")
     elif slot_start > now + BOOKING_HORIZON:
         problem = _("Slots may be booked up to %(days)s days ahead.") % {"days": BOOKING_HORIZON.days}
     else:
+        local = slot_start.astimezone(capacity.zone)
         day = local.date()
         closed = closed_dates(capacity.warehouse, day, day)
         if not capacity.is_open_on(day, closed):

@@ -43,6 +43,7 @@ from ._common import (
 )
 
 ARRIVAL_CLOCK_SKEW = datetime.timedelta(minutes=5)  # an arrival time a little ahead of the server's clock is accepted
+EARLIEST_ARRIVAL = datetime.timedelta(days=7)  # a truck may come early, but a check-in a week before its slot is a typo
 MISSED_BATCH = 500  # appointments the beat job looks at per run; the next run takes the rest
 
 
@@ -318,6 +319,8 @@ def appointment_mark_arrived(*, scope, appointment_id, actor: Actor, arrived_at=
     with transaction.atomic():
         appointment = appointment_for_update(scope, appointment_id)
         refuse_unless(appointment, AppointmentState.ARRIVED, _("marked arrived"))
+        if arrived_at < appointment.slot_start - EARLIEST_ARRIVAL:
+            raise DomainValidationError(_("That is more than a week before the slot: check the arrival time."), field="arrived_at")
         capacity = DockCapacity.objects.filter(warehouse_id=appointment.warehouse_id).first()
         grace = capacity.grace if capacity is not None else datetime.timedelta(0)
         before = appointment_snapshot(appointment)

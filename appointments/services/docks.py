@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vendor_portal.errors import DomainValidationError, NotFoundError, field_error
 from vendor_portal.models import Warehouse
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 
-from ..models import WEEKDAYS, DockCapacity, DockClosure
+from ..models import WEEKDAYS, DockCapacity, DockClosure, zone_of
 from ._common import require_scheduler
 
 CAPACITY_AUDITED = ["warehouse_id", "doors", "slot_minutes", "opens_at", "closes_at", "open_weekdays", "grace_minutes"]
@@ -89,6 +90,10 @@ def dock_closure_add(*, scope, warehouse_code: str, date: datetime.date | None, 
         raise DomainValidationError(_("Give the date."), errors=[field_error(None, "date", _("Give the date."), "required")])
     with transaction.atomic():
         warehouse = _warehouse(warehouse_code)
+        if date < timezone.localdate(timezone.now(), timezone=zone_of(warehouse)):
+            raise DomainValidationError(
+                _("A closed day is today or later."), errors=[field_error(None, "date", _("A closed day is today or later."))]
+            )
         closure, created = DockClosure.objects.get_or_create(warehouse=warehouse, date=date, defaults={"reason": (reason or "").strip()[:200]})
         if created:
             audit_record(actor=actor, action="dock_closure.add", obj=closure, after=snapshot(closure, ["warehouse_id", "date", "reason"]))

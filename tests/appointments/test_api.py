@@ -219,3 +219,27 @@ def test_dock_capacity_is_public_to_everyone_signed_in_and_names_no_vendor(vendo
     assert client.get("/api/v1/docks/NOPE/capacity").status_code == 404
     assert client.get("/api/v1/docks/ABE2/capacity", {"days": 0}).status_code == 400
     assert client.get("/api/v1/docks/ABE2/capacity", {"from": "someday"}).status_code == 400
+
+
+def test_capacity_dates_far_off_are_refused(token_client, vendor):
+    dock()
+    for far in ("0001-01-01", "9999-12-31"):
+        answer = token_client.get("/api/v1/docks/ABE2/capacity", {"from": far})
+        assert answer.status_code == 400 and answer.json()["errors"][0]["field"] == "from"
+
+
+def test_a_page_costs_the_same_queries_for_one_appointment_or_many(token_client, vendor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    dock(doors=5)
+    day = day_ahead()
+    requested(vendor, submitted_asn(vendor, "SHIP-0"), day)
+    token_client.get(URL)  # the token's last use is written down at most once a minute
+    with CaptureQueriesContext(connection) as one:
+        assert len(token_client.get(URL).json()["results"]) == 1
+    for n in range(1, 5):
+        requested(vendor, submitted_asn(vendor, f"SHIP-{n}"), day)
+    with CaptureQueriesContext(connection) as many:
+        assert len(token_client.get(URL).json()["results"]) == 5
+    assert len(many) == len(one)

@@ -451,3 +451,19 @@ def test_the_dc_publishes_its_capacity(vendor):
     closure = docks.dock_closure_add(scope=DOCK, warehouse_code="ABE2", date=day_ahead(5), reason="Holiday", actor=dock_actor())
     docks.dock_closure_remove(scope=DOCK, warehouse_code="ABE2", date=closure.date, actor=dock_actor())
     assert not ComplianceEvent.objects.exists()
+
+
+def test_odd_dates_are_refused_not_failed(vendor):
+    """Dates at the ends of the calendar are refused like any bad input, never a crash."""
+    dock()
+    appointment = requested(vendor, submitted_asn(vendor))
+    for slot_start in (datetime.datetime(1, 1, 1, 1, tzinfo=datetime.UTC), datetime.datetime(9999, 12, 31, 23, tzinfo=datetime.UTC)):
+        with pytest.raises(DomainValidationError):
+            booking.appointment_confirm(scope=DOCK, appointment_id=appointment.pk, slot_start=slot_start, actor=dock_actor())
+    with pytest.raises(DomainValidationError, match="more than a week before the slot"):
+        booking.appointment_confirm(scope=DOCK, appointment_id=appointment.pk, actor=dock_actor())
+        booking.appointment_mark_arrived(
+            scope=DOCK, appointment_id=appointment.pk, arrived_at=datetime.datetime(1, 1, 2, tzinfo=datetime.UTC), actor=dock_actor()
+        )
+    with pytest.raises(DomainValidationError, match="today or later"):
+        docks.dock_closure_add(scope=DOCK, warehouse_code="ABE2", date=datetime.date(1, 1, 1), actor=dock_actor())

@@ -224,3 +224,26 @@ def test_navigation_offers_appointments_to_both_sides(client, vendor):
     client.force_login(retailer_user(Role.RECEIVING, username="dock"))
     page = client.get("/").content.decode()
     assert 'href="/appointments/calendar/"' in page and "Appointment requests to answer" in page
+
+
+def test_a_calendar_week_far_off_shows_this_week(dock_client):
+    dock()
+    for far in ("0001-01-01", "9999-12-31", "not-a-date"):
+        assert dock_client.get(f"/appointments/calendar/?dc=ABE2&week={far}").status_code == 200
+
+
+def test_the_calendar_costs_the_same_queries_for_one_appointment_or_many(dock_client, vendor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    dock(doors=5)
+    day = day_ahead()
+    url = f"/appointments/calendar/?dc=ABE2&week={day.isoformat()}"
+    requested(vendor, submitted_asn(vendor, "SHIP-0"), day)
+    with CaptureQueriesContext(connection) as one:
+        dock_client.get(url)
+    for n in range(1, 5):
+        requested(vendor, submitted_asn(vendor, f"SHIP-{n}"), day, start=9 + n, end=10 + n)
+    with CaptureQueriesContext(connection) as many:
+        assert dock_client.get(url).content.decode().count('class="status requested"') == 5
+    assert len(many) == len(one)
