@@ -243,3 +243,14 @@ def test_a_page_costs_the_same_queries_for_one_appointment_or_many(token_client,
     with CaptureQueriesContext(connection) as many:
         assert len(token_client.get(URL).json()["results"]) == 5
     assert len(many) == len(one)
+
+
+def test_slot_filters_take_any_offset_in_utc(token_client, vendor):
+    dock()
+    day = day_ahead()
+    appointment = requested(vendor, submitted_asn(vendor), day)
+    since = at(day, 8).isoformat()
+    assert [row["id"] for row in token_client.get(URL, {"slot_from": since}).json()["results"]] == [appointment.pk]
+    assert token_client.get(URL, {"slot_to": since}).json()["results"] == []
+    odd = token_client.get(URL, {"slot_from": "1408-05-01T22:10:57+19:56"})  # beyond what PostgreSQL takes as an offset
+    assert odd.status_code == 200 and [row["id"] for row in odd.json()["results"]] == [appointment.pk]
