@@ -5,7 +5,7 @@ import pytest
 
 from appointments.models import Appointment, AppointmentState
 from tests.appointments.factories import at, day_ahead, dock, submitted_asn
-from tests.browser_support import CHROMIUM_ARGS, SCREENSHOTS, TIMEOUT_MS, browser, login  # noqa: F401
+from tests.browser_support import SCREENSHOTS, TIMEOUT_MS, browser, login  # noqa: F401
 from tests.factories import retailer_user, vendor_user
 from vendor_portal.roles import Role
 
