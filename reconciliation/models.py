@@ -285,6 +285,8 @@ COMPLIANCE_CATEGORY = {
     "asn_missing": DeductionReason.ASN_MISSING,
     "over_shipped": DeductionReason.OVER_SHIPPED,
     "short_shipped": DeductionReason.ASN_ACCURACY,
+    "appointment_missed": DeductionReason.NO_SHOW,
+    "appointment_late": DeductionReason.LATE_DELIVERY,
 }
 
 

@@ -261,6 +261,8 @@ class ComplianceEventKind(models.TextChoices):
     ASN_MISSING = "asn_missing", _("ASN missing")  # goods arrived without an ASN
     OVER_SHIPPED = "over_shipped", _("Over-shipped")  # the DC received more than the ASN said
     SHORT_SHIPPED = "short_shipped", _("Short-shipped")  # the DC received less than the ASN said
+    APPOINTMENT_MISSED = "appointment_missed", _("Appointment missed")  # no truck came to a confirmed DC appointment
+    APPOINTMENT_LATE = "appointment_late", _("Appointment late")  # the truck came after its slot's start and the DC's grace
 
 
 class ComplianceEvent(models.Model):

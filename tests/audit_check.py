@@ -9,7 +9,18 @@ from contextlib import contextmanager
 
 from django.db.models.signals import post_save
 
-OUR_APPS = {"vendor_portal", "purchase_orders", "shipments", "invoicing", "reconciliation", "edi", "amazon_api", "webhooks", "planning"}
+OUR_APPS = {
+    "vendor_portal",
+    "purchase_orders",
+    "shipments",
+    "invoicing",
+    "reconciliation",
+    "edi",
+    "amazon_api",
+    "webhooks",
+    "planning",
+    "appointments",
+}
 # Rows that are themselves records of activity, not changes to business data.
 NOT_AUDITED = {
     "vendor_portal.auditevent",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAIN = ("vendor_portal", "purchase_orders", "shipments", "invoicing", "reconciliation", "planning")
+DOMAIN = ("vendor_portal", "purchase_orders", "shipments", "invoicing", "reconciliation", "planning", "appointments")
 INTEGRATIONS = ("webhooks", "edi", "amazon_api")
 
 

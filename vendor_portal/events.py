@@ -110,7 +110,8 @@ def _call(when: str, events: Iterable[Event], *, swallow: bool) -> None:
 # The catalogue -----------------------------------------------------------------------------------
 # One place lists every event the portal publishes. Fields are plain values (ids, references, states,
 # decimal amounts as strings, dates and times as ISO 8601 strings), so an event can be logged, queued or
-# serialised as it is. `webhooks/payloads.py` turns each into a webhook's `data`.
+# serialised as it is. `webhooks/payloads.py` turns each into a webhook's `data`. An app whose events nobody
+# else publishes may keep them in its own events module (appointments/events.py), built on Event the same way.
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/v1/", include("webhooks.api.urls")),
     path("api/v1/", include("edi.api.urls")),
     path("api/v1/", include("planning.api.urls")),
+    path("api/v1/", include("appointments.api.urls")),
     path("vendor/", include("amazon_api.urls")),
     path("settings/webhooks/", include("webhooks.urls")),
     path("edi/", include("edi.urls")),
@@ -38,6 +39,7 @@ urlpatterns = [
     path("invoices/", include("invoicing.urls")),
     path("payments/", include("reconciliation.urls")),
     path("planning/", include("planning.urls")),
+    path("appointments/", include("appointments.urls")),
 ]
 
 handler400 = "vendor_portal.error_views.bad_request"

@@ -24,6 +24,10 @@ class WebhookEvent(models.TextChoices):
     PROMOTION_CONFIRMED = "promotion.confirmed", _("Promotion confirmed (or revised)")
     PROMOTION_DECLINED = "promotion.declined", _("Promotion declined")
     PROMOTION_CANCELLED = "promotion.cancelled", _("Promotion cancelled")
+    APPOINTMENT_CONFIRMED = "appointment.confirmed", _("DC appointment confirmed")
+    APPOINTMENT_MOVED = "appointment.moved", _("DC appointment moved")
+    APPOINTMENT_REFUSED = "appointment.refused", _("DC appointment refused")
+    APPOINTMENT_MISSED = "appointment.missed", _("DC appointment missed")
 
 
 # Sent on request to one subscription to test the receiver; nobody subscribes to it.

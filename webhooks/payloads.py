@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from appointments import events as appointment_events
 from vendor_portal import events
 from vendor_portal.models import Channel
 
@@ -146,6 +147,46 @@ def _promotion_payload(event: str, event_type, when: str, fields=(), build=_prom
         reference=lambda e: e.reference,
         states=_states,
         object_id=lambda e: e.promotion_id,
+    )
+
+
+APPOINTMENT_FIELDS = (
+    Field("warehouse", "string", _("The DC's code.")),
+    Field("time_zone", "string", _("The DC's time zone (IANA), to show the slot in the DC's local time.")),
+    Field("slot_start", "string", _("The slot's start (UTC)."), format="date-time"),
+    Field("slot_end", "string", _("The slot's end (UTC)."), format="date-time"),
+    Field("door", "integer", _("The dock door.")),
+    Field("shipment_id", ("integer", "null"), _("The ASN's id, if the appointment is for one.")),
+    Field("shipment_identifier", "string", _("That ASN's identifier (empty when none).")),
+    Field("routing_request_id", ("integer", "null"), _("The routing request the retailer scheduled it for, if any.")),
+)
+
+
+def _appointment(event, **more) -> dict:
+    return {
+        "warehouse": event.warehouse,
+        "time_zone": event.time_zone,
+        "slot_start": event.slot_start,
+        "slot_end": event.slot_end,
+        "door": event.door,
+        "shipment_id": event.shipment_id,
+        "shipment_identifier": event.shipment_identifier,
+        "routing_request_id": event.routing_request_id,
+        **more,
+    }
+
+
+def _appointment_payload(event: str, event_type, when: str, fields=(), build=_appointment) -> Payload:
+    return Payload(
+        event=event,
+        event_types=(event_type,),
+        when=when,
+        object_type="appointments.appointment",
+        fields=APPOINTMENT_FIELDS + fields,
+        build=build,
+        reference=lambda e: e.reference,
+        states=_states,
+        object_id=lambda e: e.appointment_id,
     )
 
 
@@ -407,6 +448,39 @@ PAYLOADS: tuple[Payload, ...] = (
         _("The buyer cancelled a deal the vendor had been shown."),
         fields=(Field("reason", "string", _("The buyer's reason (may be empty).")),),
         build=lambda e: _promotion(e, reason=e.reason),
+    ),
+    _appointment_payload(
+        WebhookEvent.APPOINTMENT_CONFIRMED,
+        appointment_events.AppointmentConfirmed,
+        _("The DC confirmed a delivery appointment (perhaps at another slot than requested), or booked one for a routing request."),
+    ),
+    _appointment_payload(
+        WebhookEvent.APPOINTMENT_MOVED,
+        appointment_events.AppointmentMoved,
+        _("The DC moved a confirmed appointment to another slot or door; it stays confirmed."),
+        fields=(
+            Field("previous_slot_start", "string", _("The slot's start before the move (UTC)."), format="date-time"),
+            Field("previous_slot_end", "string", _("The slot's end before the move (UTC)."), format="date-time"),
+            Field("previous_door", "integer", _("The door before the move.")),
+            Field("reason", "string", _("The DC's reason (may be empty).")),
+        ),
+        build=lambda e: _appointment(
+            e, previous_slot_start=e.previous_slot_start, previous_slot_end=e.previous_slot_end, previous_door=e.previous_door, reason=e.reason
+        ),
+    ),
+    _appointment_payload(
+        WebhookEvent.APPOINTMENT_REFUSED,
+        appointment_events.AppointmentRefused,
+        _("The DC refused a requested appointment, or the portal did because its slot began unconfirmed; the slot is free again."),
+        fields=(Field("reason", "string", _("Why.")),),
+        build=lambda e: _appointment(e, reason=e.reason),
+    ),
+    _appointment_payload(
+        WebhookEvent.APPOINTMENT_MISSED,
+        appointment_events.AppointmentMissed,
+        _("No truck came to a confirmed appointment by its slot's end and the DC's grace (a compliance event that may be charged back)."),
+        fields=(Field("compliance_event_id", ("integer", "null"), _("The compliance event recorded; null when the retailer arranged the freight.")),),
+        build=lambda e: _appointment(e, compliance_event_id=e.compliance_event_id),
     ),
 )
 BY_EVENT = {payload.event: payload for payload in PAYLOADS}

@@ -82,6 +82,8 @@ for _module in APP_TENANCY:
 SKIP_PREFIXES = ("admin/", "static/", "media/", "__debug__")
 # Public or per-person pages with no vendor data (the API schema's examples use GS1's own sample prefix).
 NOT_TENANT_DATA = {"set_language", "logout", "password_reset_confirm", "javascript-catalog", "healthz", "readyz", "api_schema", "api_docs"}
+# A DC's dock capacity (doors, hours, slots used and free, no vendor named) is public to everyone signed in.
+NOT_TENANT_DATA |= {"dock-capacity"}
 
 
 def _routes():

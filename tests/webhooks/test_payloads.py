@@ -449,6 +449,11 @@ def test_every_public_event_has_a_payload_test():
         "promotion.confirmed",
         "promotion.declined",
         "promotion.cancelled",
+        # tests/appointments/test_webhooks.py
+        "appointment.confirmed",
+        "appointment.moved",
+        "appointment.refused",
+        "appointment.missed",
     }
     assert tested == set(WebhookEvent.values) == set(BY_EVENT)
 

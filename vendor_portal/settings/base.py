@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "webhooks",
     "edi",
     "planning",
+    "appointments",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +227,7 @@ EDI_RETAILER_GS_ID = env("EDI_RETAILER_GS_ID", default="NORTHWIND")
 EDI_INBOX_DIR = env.path("EDI_INBOX_DIR", default=str(VAR_DIR / "edi" / "inbox"))
 CELERY_BEAT_SCHEDULE["edi-poll-inbox"] = {"task": "edi.tasks.edi_poll_inbox", "schedule": 60}
 CELERY_BEAT_SCHEDULE["planning-end-promotions"] = {"task": "planning.tasks.end_finished_promotions", "schedule": 60 * 60}
+CELERY_BEAT_SCHEDULE["appointments-mark-missed"] = {"task": "appointments.tasks.mark_missed_appointments", "schedule": 5 * 60}
 CELERY_BEAT_SCHEDULE["reconciliation-nightly-sweep"] = {
     "task": "reconciliation.tasks.reconciliation_nightly_sweep",
     "schedule": crontab(hour=2, minute=30),
@@ -297,6 +299,8 @@ SPECTACULAR_SETTINGS = {
         "PromotionTypeEnum": "planning.models.PromotionType",
         "ForecastSourceEnum": "planning.models.ForecastSource",
         "WebhookEventEnum": "webhooks.models.WebhookEvent",
+        "AppointmentStateEnum": "appointments.models.AppointmentState",
+        "RoutingRequestStateEnum": "appointments.models.RoutingRequestState",
     },
     # Integrators read the contract before they hold a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
