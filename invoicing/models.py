@@ -9,8 +9,10 @@ positive amounts: its type says the money flows back.
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from purchase_orders.models import PaymentTerms, UnitOfMeasure
@@ -243,6 +245,8 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["vendor", "-invoice_date", "-id"], name="invoice_list_by_vendor"),
             models.Index(fields=["vendor", "state", "-invoice_date"], name="invoice_list_by_vendor_state"),
+            # The list's search: a part of the number, as UPPER(number) LIKE '%...%' (what icontains writes).
+            GinIndex(OpClass(Upper("number"), name="gin_trgm_ops"), name="invoice_search_number"),
         ]
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
@@ -294,6 +298,10 @@ class InvoiceLine(models.Model):
 
     class Meta:
         ordering = ["invoice_id", "sequence"]
+        indexes = [
+            # The list's search and PO filter: (a part of) a PO number in any case, UPPER(purchase_order_number).
+            GinIndex(OpClass(Upper("purchase_order_number"), name="gin_trgm_ops"), name="invoice_line_search_po"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["invoice", "sequence"], name="uniq_invoice_line_sequence"),
             models.CheckConstraint(condition=Q(unit_cost__gte=0, line_amount__gte=0, tax_amount__gte=0), name="invoice_line_amounts_not_negative"),

@@ -4,7 +4,7 @@ Stable names:
 - `deduction_list(*, scope, filters=None)` — filters: kind, status, reason, variance_type, marketplace
   (code or id), invoice (id), invoice_number, purchase_order (number), unsettled ("1"), disputable
   ("1": open to a dispute today), created_after / created_before (dates), vendor (retailer only, code).
-- `deduction_detail(*, scope, deduction_id)` -> Deduction with reversals_total / remaining annotations.
+- `deduction_detail(*, scope, deduction_id)` -> Deduction (reversed_amount and remaining_amount say what was given back).
 - `dispute_list(*, scope, deduction=None, status=None)`
 - `remittance_list(*, scope, filters=None)` — lines prefetched; filters: marketplace, pay_date_from,
   pay_date_to, run (id, retailer), vendor (code, retailer).
@@ -103,12 +103,34 @@ def _date(value):
         return None
 
 
+def _local_day_start(day: datetime.date) -> datetime.datetime | None:
+    """The first instant of `day` in the current time zone (None past the calendar's end): filtering a
+    timestamp column between such bounds reads an index range, where `column::date` would cast every row."""
+    try:
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    except (OverflowError, ValueError):
+        return None
+
+
+def _on_days(field: str, first: datetime.date | None = None, last: datetime.date | None = None) -> Q:
+    """`field` (a timestamp) on local days first..last, both included, as a range of instants."""
+    condition = Q()
+    start = _local_day_start(first) if first is not None else None
+    if start is not None:
+        condition &= Q(**{f"{field}__gte": start})
+    if last is not None:
+        try:
+            after = _local_day_start(last + datetime.timedelta(days=1))
+        except OverflowError:
+            after = None
+        if after is not None:
+            condition &= Q(**{f"{field}__lt": after})
+    return condition
+
+
 def deduction_queryset(scope):
-    return (
-        Deduction.objects.visible_to(scope)
-        .select_related("marketplace", "vendor", "invoice", "purchase_order", "reverses", "remittance")
-        .annotate(reversals_total=Coalesce(Sum("reversals__amount"), Value(ZERO), output_field=_MONEY))
-    )
+    """What its reversals gave back is the deduction's own column (reversed_amount), never a join over them."""
+    return Deduction.objects.visible_to(scope).select_related("marketplace", "vendor", "invoice", "purchase_order", "reverses", "remittance")
 
 
 def deduction_list(*, scope, filters: dict | None = None):
@@ -128,10 +150,7 @@ def deduction_list(*, scope, filters: dict | None = None):
         queryset = queryset.filter(remittance__isnull=True)
     if str(filters.get("disputable") or "") in ("1", "true", "True"):
         queryset = queryset.exclude(kind=DeductionKind.REVERSAL).filter(dispute_deadline__gte=timezone.localdate())
-    if _date(filters.get("created_after")):
-        queryset = queryset.filter(created_at__date__gte=_date(filters["created_after"]))
-    if _date(filters.get("created_before")):
-        queryset = queryset.filter(created_at__date__lte=_date(filters["created_before"]))
+    queryset = queryset.filter(_on_days("created_at", _date(filters.get("created_after")), _date(filters.get("created_before"))))
     if filters.get("vendor") and scope is not None and scope.is_retailer:
         queryset = queryset.filter(vendor__code=str(filters["vendor"]).upper())
     return queryset.order_by("-created_at", "-id")
@@ -303,7 +322,7 @@ def payment_summary(*, scope, marketplace=None, period_start=None, period_end=No
     deductions = scoped(Deduction.objects)
     by_month = _money_rows(
         list(
-            deductions.filter(created_at__date__gte=period_start, created_at__date__lte=period_end)
+            deductions.filter(_on_days("created_at", period_start, period_end))
             .annotate(month=TruncMonth("created_at"))
             .values("month", "kind", "currency")
             .annotate(count=Count("id"), amount=Sum("amount"))

@@ -7,23 +7,32 @@ from collections.abc import Iterator
 from itertools import groupby
 from operator import itemgetter
 
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from purchase_orders.models import PurchaseOrderLine, PurchaseOrderState
 from shipments.labels import LabelData, LabelParty
 
-from .models import AsnType, Carton, CartonItem, ReceiptLine, Shipment, ShipmentState
+from .models import AsnType, Carton, CartonItem, Pallet, ReceiptLine, Shipment, ShipmentState
+
+
+def _per_shipment(model):
+    """How many `model` rows a shipment has, as a correlated subquery: computed for the page's rows only."""
+    rows = model.objects.filter(shipment=OuterRef("pk")).order_by().values("shipment").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def with_box_counts(queryset):
+    """carton_count and pallet_count of each shipment (the list's columns, on the screen and in the API)."""
+    return queryset.annotate(carton_count=_per_shipment(Carton), pallet_count=_per_shipment(Pallet))
 
 
 def shipment_list(*, scope, state: str | None = None):
-    queryset = (
-        Shipment.objects.visible_to(scope)
-        .select_related("ship_to", "vendor", "marketplace")
-        .annotate(carton_count=Count("cartons", distinct=True), pallet_count=Count("pallets", distinct=True))
-    )
+    """The shipments the scope may see, newest first (the screen's and the API's list)."""
+    queryset = with_box_counts(Shipment.objects.visible_to(scope).select_related("ship_to", "vendor", "marketplace"))
     if state:
         queryset = queryset.filter(state=state)
-    return queryset
+    return queryset.order_by("-created_at", "-id")
 
 
 def purchase_order_lines_open_to_ship(*, scope, ship_to=None):
@@ -68,8 +77,15 @@ def shipment_receiving_summary(*, shipment: Shipment) -> list[dict]:
     return rows
 
 
-def shipment_ready_for_receiving(*, scope):
-    return shipment_list(scope=scope).filter(state__in=[ShipmentState.SUBMITTED, ShipmentState.RECEIVING])
+def shipment_ready_for_receiving(*, scope, query: str = ""):
+    """ASNs a DC can receive, by ship date; `query`: part of the shipment identifier, or a carton's SSCC (a
+    scan: the last 18 digits) matched without DISTINCT."""
+    queryset = shipment_list(scope=scope).filter(state__in=[ShipmentState.SUBMITTED, ShipmentState.RECEIVING]).order_by("ship_date", "id")
+    query = (query or "").strip()
+    if query:
+        cartons = Carton.objects.filter(sscc=query[-18:]).values("shipment_id")
+        queryset = queryset.filter(Q(shipment_identifier__icontains=query) | Q(pk__in=cartons))
+    return queryset
 
 
 def _cartons_with_contents(shipment: Shipment):

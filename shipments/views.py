@@ -3,8 +3,7 @@
 import re
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import PortalError
+from vendor_portal.listing import keyset_page
 from vendor_portal.models import AuditEvent, Job, Warehouse
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
@@ -48,8 +48,8 @@ def _show_errors(request, error: PortalError, form=None, line_refs=()) -> dict:
 @portal_view(Action.VIEW_SHIPMENTS)
 def shipment_list(request):
     state = request.GET.get("state", "")
-    shipments = selectors.shipment_list(scope=request.scope, state=state if state in ShipmentState.values else None).order_by("-created_at", "-id")
-    page = Paginator(shipments, PAGE_SIZE).get_page(request.GET.get("page"))
+    shipments = selectors.shipment_list(scope=request.scope, state=state if state in ShipmentState.values else None)
+    page = keyset_page(shipments, request.GET, page_size=PAGE_SIZE)
     return render(
         request,
         "shipments/shipment_list.html",
@@ -236,11 +236,9 @@ def job_status(request, pk):
 # Receiving (retailer) -------------------------------------------------------------------------------
 @portal_view(Action.RECEIVE_GOODS)
 def receiving_list(request):
-    shipments = selectors.shipment_ready_for_receiving(scope=request.scope).order_by("ship_date", "pk")
     query = request.GET.get("q", "").strip()
-    if query:
-        shipments = shipments.filter(Q(shipment_identifier__icontains=query) | Q(cartons__sscc=query[-18:])).distinct()
-    page = Paginator(shipments, PAGE_SIZE).get_page(request.GET.get("page"))
+    shipments = selectors.shipment_ready_for_receiving(scope=request.scope, query=query)
+    page = keyset_page(shipments, request.GET, page_size=PAGE_SIZE)
     return render(request, "shipments/receiving_list.html", {"page": page, "query": query})
 
 

@@ -112,16 +112,11 @@ class DeductionSerializer(serializers.Serializer):
     def get_variance_reasons(self, obj) -> list[dict]:
         return VarianceReasonSerializer(variance_reasons(obj), many=True).data
 
-    def _reversed(self, obj):
-        from decimal import Decimal
-
-        return getattr(obj, "reversals_total", None) or Decimal("0.00")
-
     def get_reversed_amount(self, obj) -> str:
-        return f"{self._reversed(obj):.2f}"
+        return f"{obj.reversed_amount:.2f}"
 
     def get_remaining_amount(self, obj) -> str:
-        return f"{obj.amount - self._reversed(obj):.2f}"
+        return f"{obj.remaining_amount:.2f}"
 
     def get_invoice_number(self, obj) -> str | None:
         return obj.invoice.number if obj.invoice_id else None

@@ -9,10 +9,9 @@
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from invoicing.models import Invoice
@@ -23,7 +22,7 @@ from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.services.notifications import notify_vendor_roles
 from vendor_portal.tenancy import Scope
 
-from ..models import ZERO, Deduction, DeductionKind, DeductionReason, marketplace_today, money
+from ..models import Deduction, DeductionKind, DeductionReason, marketplace_today, money
 from ._common import FINANCE_ROLES, _refuse, _require_retailer, deduction_event_data, deduction_raised
 
 
@@ -103,7 +102,3 @@ def deduction_create(
             url=f"/payments/deductions/{deduction.pk}/",
         )
     return deduction
-
-
-def deduction_reversed_total(deduction: Deduction) -> Decimal:
-    return deduction.reversals.aggregate(total=Sum("amount"))["total"] or ZERO
