@@ -1,7 +1,6 @@
 """The invoice list filters: one FilterSet for the screen and the API."""
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from vendor_portal.models import Marketplace
@@ -29,12 +28,14 @@ class InvoiceFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         """A part of the invoice number or of a PO number on its lines, in any case: UPPER(column) LIKE '%VALUE%',
-        served by the trigram indexes on exactly UPPER(column)."""
+        served by the trigram indexes on exactly UPPER(column). One IN (... UNION ALL ...), so each side reads its
+        index; an OR of the two would make the database walk every invoice and test its number."""
         value = value.strip()
         if not value:
             return queryset
+        numbers = Invoice.objects.filter(number__icontains=value).values("pk")
         lines = InvoiceLine.objects.filter(purchase_order_number__icontains=value).values("invoice_id")
-        return queryset.filter(Q(number__icontains=value) | Q(pk__in=lines))
+        return queryset.filter(pk__in=numbers.union(lines, all=True))
 
     def filter_purchase_order(self, queryset, name, value):
         value = value.strip()

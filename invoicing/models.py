@@ -245,6 +245,7 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["vendor", "-invoice_date", "-id"], name="invoice_list_by_vendor"),
             models.Index(fields=["vendor", "state", "-invoice_date"], name="invoice_list_by_vendor_state"),
+            models.Index(fields=["vendor", "-id"], name="invoice_api_by_vendor"),  # the API's list, newest id first
             # The list's search: a part of the number, as UPPER(number) LIKE '%...%' (what icontains writes).
             GinIndex(OpClass(Upper("number"), name="gin_trgm_ops"), name="invoice_search_number"),
         ]

@@ -367,6 +367,7 @@ class Deduction(models.Model):
             # The vendor's list, and (index-only: the columns it sums) the payment summary's deductions by month.
             models.Index(fields=["vendor", "-created_at"], name="deduction_by_vendor", include=["kind", "currency", "amount", "marketplace"]),
             models.Index(fields=["-created_at", "-id"], name="deduction_list_retailer"),
+            models.Index(fields=["vendor", "-id"], name="deduction_api_by_vendor"),  # the API's list, newest id first
             # The vendor's home count and list filter "still disputable": open claims by their dispute deadline.
             models.Index(fields=["vendor", "dispute_deadline"], name="deduction_disputable", condition=Q(status="open") & ~Q(kind="reversal")),
             models.Index(fields=["vendor", "remittance"], name="deduction_unsettled", condition=Q(remittance__isnull=True)),

@@ -66,6 +66,7 @@ class KeysetPage:
     rows: list
     has_next: bool
     has_previous: bool
+    is_first: bool = True
     next_query: str = ""
     previous_query: str = ""
     first_query: str = ""
@@ -86,7 +87,7 @@ class KeysetPage:
 
     @property
     def has_other_pages(self) -> bool:
-        return self.has_next or self.has_previous
+        return self.has_next or not self.is_first
 
     @property
     def count_label(self) -> str:
@@ -115,7 +116,8 @@ def keyset_page(queryset, params, *, page_size: int = PAGE_SIZE, count: bool = F
         has_next, has_previous = True, more
     else:
         has_next, has_previous = more, position is not None
-    page = KeysetPage(rows=rows, has_next=has_next and bool(rows), has_previous=has_previous and bool(rows))
+    # An empty page past a cursor (its rows were deleted since) links only back to the first page.
+    page = KeysetPage(rows=rows, has_next=has_next and bool(rows), has_previous=has_previous and bool(rows), is_first=position is None)
     page.first_query = _query(params, None)
     if page.has_next:
         page.next_query = _query(params, _encode(ordering, _values(rows[-1], ordering), reverse=False))

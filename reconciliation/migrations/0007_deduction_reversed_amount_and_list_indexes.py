@@ -43,6 +43,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='deduction',
+            index=models.Index(fields=['vendor', '-id'], name='deduction_api_by_vendor'),
+        ),
+        migrations.AddIndex(
+            model_name='deduction',
             index=models.Index(condition=models.Q(('status', 'open'), models.Q(('kind', 'reversal'), _negated=True)), fields=['vendor', 'dispute_deadline'], name='deduction_disputable'),
         ),
         migrations.AddIndex(
