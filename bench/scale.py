@@ -16,6 +16,7 @@ Then, as each size's vendor admin (Django's test Client: middleware, session, sc
 `local` with DEBUG off), it times every HTML list (first page, filtered, searched, a page 90% deep by
 cursor), the payment summary, the home page and the API's list pages, beside a baseline in the same run: a
 bare view (defined here, not in the app) rendering 100 of the vendor's POs from values() with a template.
+The sizes take turns request after request, so load from other work on the machine slows them alike.
 The retailer's lists (all vendors at once) are timed once, at the end. It prints per page the median and
 p95 ms, the queries and the ratio median(largest size) / median(smallest size). Targets: each page's
 median at 100k at most 1.5x its median at 1k; the PO list and the deductions under 150 ms at 100k.
@@ -632,19 +633,26 @@ def install_baseline() -> None:
 
 
 # Measuring ---------------------------------------------------------------------------------------
-def time_get(client: Client, url: str, repeat: int) -> dict:
-    for _ in range(3):
-        _expect(client.get(url), url)
-    samples = []
+def time_pages(targets: list[tuple[Client, str]], repeat: int) -> list[dict]:
+    """Time the same page of each size in turn, request after request, so a machine busy with other work
+    slows every size alike and the ratios hold. Returns per target its median, p95 and query count."""
+    for client, url in targets:
+        for _ in range(3):
+            _expect(client.get(url), url)
+    samples: list[list[float]] = [[] for _ in targets]
     for _ in range(repeat):
-        started = time.perf_counter()
-        response = client.get(url)
-        samples.append((time.perf_counter() - started) * 1000)
-        _expect(response, url)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    samples.sort()
-    return {"median": statistics.median(samples), "p95": samples[max(0, int(round(len(samples) * 0.95)) - 1)], "queries": len(queries)}
+        for index, (client, url) in enumerate(targets):
+            started = time.perf_counter()
+            response = client.get(url)
+            samples[index].append((time.perf_counter() - started) * 1000)
+            _expect(response, url)
+    results = []
+    for (client, url), times in zip(targets, samples, strict=True):
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        times.sort()
+        results.append({"median": statistics.median(times), "p95": times[max(0, int(round(len(times) * 0.95)) - 1)], "queries": len(queries)})
+    return results
 
 
 def _expect(response, url):
@@ -761,21 +769,24 @@ def main() -> None:
         print(f"{vendor.code}: " + ", ".join(f"{n:,} {label}" for label, n in counts.items()) + (f" (loaded in {seconds:.0f} s)" if seconds else ""))
     install_baseline()
 
-    results: dict[str, dict[int, dict]] = {}
-    labels: list[str] = []
+    pages: dict[str, dict[int, tuple[Client, str]]] = {}
     for size in sizes:
         entry = world["vendors"][size]
         client = Client(**HOST)
         client.force_login(entry["admin"])
         for label, url in vendor_pages(entry):
-            if args.only and args.only not in label:
-                continue
-            if label not in labels:
-                labels.append(label)
-            results.setdefault(label, {})[size] = time_get(client, url, args.repeat)
-        print(f"  timed {tag(size)} (load average {os.getloadavg()[0]:.1f})", flush=True)
+            if not args.only or args.only in label:
+                pages.setdefault(label, {})[size] = (client, url)
+    results: dict[str, dict[int, dict]] = {}
+    for label, by_size in pages.items():
+        results[label] = dict(zip(by_size, time_pages(list(by_size.values()), args.repeat), strict=True))
+    print(f"  timed (load average {os.getloadavg()[0]:.1f})", flush=True)
+    labels = list(pages)
 
-    print(f"\nVendor pages ({args.repeat} requests each after 3 warm-ups; ms; q = queries; ratio = median at {tag(sizes[-1])} / at {tag(sizes[0])})")
+    print(
+        f"\nVendor pages ({args.repeat} requests each after 3 warm-ups, the sizes in turn; ms; q = queries; "
+        f"ratio = median at {tag(sizes[-1])} / at {tag(sizes[0])})"
+    )
     header = f"{'page':<40}" + "".join(f" {tag(size) + ' median/p95':>18} {'q':>3}" for size in sizes) + f" {'ratio':>6}"
     print(header)
     for label in labels:
@@ -794,7 +805,7 @@ def main() -> None:
     for label, url in RETAILER_PAGES:
         if args.only and args.only not in label:
             continue
-        r = time_get(retailer, url, args.repeat)
+        (r,) = time_pages([(retailer, url)], args.repeat)
         print(f"{label:<40} {r['median']:>8.1f} /{r['p95']:>7.1f} {r['queries']:>3}")
     print(f"\nLoad average at the end: {os.getloadavg()[0]:.1f}")
 

@@ -246,6 +246,12 @@ class Invoice(models.Model):
             models.Index(fields=["vendor", "-invoice_date", "-id"], name="invoice_list_by_vendor"),
             models.Index(fields=["vendor", "state", "-invoice_date"], name="invoice_list_by_vendor_state"),
             models.Index(fields=["vendor", "-id"], name="invoice_api_by_vendor"),  # the API's list, newest id first
+            # The payment summary's open invoices (the retailer's, every vendor): the few not yet paid, not the history.
+            models.Index(
+                fields=["state", "due_date"],
+                name="invoice_open",
+                condition=Q(state__in=["submitted", "accepted", "on_hold", "approved_for_payment", "paid_partly"]),
+            ),
             # The list's search: a part of the number, as UPPER(number) LIKE '%...%' (what icontains writes).
             GinIndex(OpClass(Upper("number"), name="gin_trgm_ops"), name="invoice_search_number"),
         ]

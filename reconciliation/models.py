@@ -395,6 +395,35 @@ class Deduction(models.Model):
         return self.amount - self.reversed_amount
 
 
+class DeductionMonth(models.Model):
+    """What deductions came to per vendor, marketplace, month (in UTC), kind and currency: the payment summary's
+    months read these few rows instead of every deduction of the period.
+
+    A database trigger (migration 0008) appends a row per statement and group whenever deductions are inserted,
+    changed (an amount grown, a date, a kind) or deleted, with the signed change in count and amount; a month's
+    totals are the sum of its rows. Appending, not updating one row per month, keeps concurrent writers of the
+    same vendor (the match engine, a dispute's answer) from waiting on each other, and no code path can forget it.
+    """
+
+    vendor = models.ForeignKey("vendor_portal.Vendor", on_delete=models.PROTECT, related_name="+", db_index=False)
+    marketplace = models.ForeignKey("vendor_portal.Marketplace", on_delete=models.PROTECT, related_name="+", db_index=False)
+    month = models.DateField(_("month"))  # its first day, in UTC
+    kind = models.CharField(_("kind"), max_length=20, choices=DeductionKind.choices)
+    currency = models.CharField(_("currency"), max_length=3)
+    count = models.IntegerField(_("count"))
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+
+    objects = VendorScopedQuerySet.as_manager()
+    tenancy_marketplace_field = "marketplace"
+
+    class Meta:
+        indexes = [models.Index(fields=["vendor", "month"], name="deduction_month_by_vendor")]
+        verbose_name = _("deductions of a month")
+
+    def __str__(self) -> str:
+        return f"{self.vendor_id} {self.month:%Y-%m} {self.kind} {self.count} {self.amount} {self.currency}"
+
+
 class ChargebackRate(models.Model):
     marketplace = models.ForeignKey("vendor_portal.Marketplace", on_delete=models.CASCADE, related_name="+")
     category = models.CharField(_("category"), max_length=40, choices=[(c.value, c.label) for c in CHARGEBACK_CATEGORIES])

@@ -97,3 +97,70 @@ def test_the_migration_fills_the_column_from_the_reversals(vendor):
         cursor.execute(migration.FILL_REVERSED_AMOUNT)
     claim.refresh_from_db()
     assert claim.reversed_amount == Decimal("40.00")
+
+
+# The payment summary's months -------------------------------------------------------------------------
+def live_by_month(vendor) -> list[tuple]:
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    rows = (
+        Deduction.objects.filter(vendor=vendor)
+        .annotate(month=TruncMonth("created_at"))
+        .values("month", "kind", "currency")
+        .annotate(n=Count("id"), total=Sum("amount"))
+        .order_by("month", "kind", "currency")
+    )
+    return [(row["month"].date(), row["kind"], row["currency"], row["n"], row["total"]) for row in rows]
+
+
+def summary_by_month(vendor, **period) -> list[tuple]:
+    from reconciliation.selectors import payment_summary
+    from tests.reconciliation.factories import finance_user
+    from vendor_portal.tenancy import scope_for_user
+
+    summary = payment_summary(scope=scope_for_user(finance_user(vendor)), **period)
+    return [(r["month"], r["kind"], r["currency"], r["count"], r["amount"]) for r in summary["deductions_by_month"]]
+
+
+def test_the_summary_months_come_from_the_monthly_rows_and_stay_right_through_every_write(vendor, other_vendor):
+    import datetime
+
+    from django.utils import timezone
+
+    from reconciliation.models import DeductionMonth
+
+    for days_ago, amount in ((3, "10.00"), (45, "20.00"), (75, "30.00"), (75, "5.00"), (140, "40.00")):
+        deduction(vendor, amount=amount, days_ago=days_ago)
+    deduction(other_vendor, amount="99.00", days_ago=45)
+    grown = deduction(vendor, kind=DeductionKind.PRICE_CLAIM, reason="OVERBILLING", amount="8.00", days_ago=75)
+    with audit_exempt():
+        Deduction.objects.filter(pk=grown.pk).update(amount=Decimal("12.00"))  # as the match engine grows a claim
+        moved = deduction(vendor, amount="7.00", days_ago=45)
+        Deduction.objects.filter(pk=moved.pk).update(created_at=timezone.now() - datetime.timedelta(days=140))
+        Deduction.objects.filter(pk=deduction(vendor, amount="1.00", days_ago=45).pk).delete()
+    claim = deduction(vendor, amount="50.00", days_ago=10)
+    rows_before = DeductionMonth.objects.count()
+    answer(dispute(vendor, claim.pk), DisputeStatus.PARTLY_REVERSED, amount="15.00", note="Part")
+    # One row: the reversal. The claim's new status and reversed_amount move nothing the months sum.
+    assert DeductionMonth.objects.count() == rows_before + 1
+
+    assert summary_by_month(vendor) == live_by_month(vendor)
+    # A period starting mid-month: that month's days are read from the deductions (none of the 140-day-old ones).
+    mid_month = timezone.localdate() - datetime.timedelta(days=100)
+    mid_month += datetime.timedelta(days=1 if mid_month.day == 1 else 0)
+    expected = [row for row in live_by_month(vendor) if row[0] >= mid_month.replace(day=1)]
+    assert summary_by_month(vendor, period_start=mid_month) == expected
+
+
+def test_the_migration_fills_the_monthly_rows_from_the_deductions(vendor):
+    from reconciliation.models import DeductionMonth
+
+    for days_ago in (5, 50, 50):
+        deduction(vendor, amount="10.00", days_ago=days_ago)
+    before = summary_by_month(vendor)
+    DeductionMonth.objects.all().delete()
+    migration = importlib.import_module("reconciliation.migrations.0008_deduction_months")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.FILL)
+    assert summary_by_month(vendor) == before == live_by_month(vendor)
