@@ -33,12 +33,12 @@ class InvoiceFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        numbers = Invoice.objects.filter(number__icontains=value).values("pk")
-        lines = InvoiceLine.objects.filter(purchase_order_number__icontains=value).values("invoice_id")
+        numbers = Invoice.objects.filter(number__icontains=value).order_by().values("pk")
+        lines = InvoiceLine.objects.filter(purchase_order_number__icontains=value).order_by().values("invoice_id")
         return queryset.filter(pk__in=numbers.union(lines, all=True))
 
     def filter_purchase_order(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(pk__in=InvoiceLine.objects.filter(purchase_order_number__iexact=value).values("invoice_id"))
+        return queryset.filter(pk__in=InvoiceLine.objects.filter(purchase_order_number__iexact=value).order_by().values("invoice_id"))

@@ -43,8 +43,8 @@ class PurchaseOrderFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        numbers = PurchaseOrder.objects.filter(number__icontains=value).values("pk")
-        lines = PurchaseOrderLine.objects.filter(Q(asin__icontains=value) | Q(vendor_sku__icontains=value)).values("purchase_order_id")
+        numbers = PurchaseOrder.objects.filter(number__icontains=value).order_by().values("pk")
+        lines = PurchaseOrderLine.objects.filter(Q(asin__icontains=value) | Q(vendor_sku__icontains=value)).order_by().values("purchase_order_id")
         return queryset.filter(pk__in=numbers.union(lines, all=True))
 
     def filter_needs_confirmation(self, queryset, name, value):

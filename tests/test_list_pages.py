@@ -234,3 +234,24 @@ def test_deduction_totals_stop_at_the_cap_and_say_so(client, vendor, monkeypatch
     assert response.context["totals"] == [] and len(response.context["page"]) == 5
     assert "3+ deductions: narrow the filters to see their totals." in response.content.decode()
     assert "35.00 USD" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "selector, indexes",
+    [
+        ("purchase_orders", {"po_search_number", "po_line_search_asin", "po_line_search_sku"}),
+        ("invoicing", {"invoice_search_number", "invoice_line_search_po"}),
+    ],
+)
+def test_the_substring_search_is_written_so_the_trigram_indexes_apply(vendor, selector, indexes):
+    """icontains is UPPER(column::text) LIKE UPPER('%...%'): the indexes are on exactly UPPER(column). With
+    sequential scans priced out, the plan of the list's query uses every one of them."""
+    from invoicing.selectors import invoice_list
+    from purchase_orders.selectors import purchase_order_list
+    from vendor_portal.tenancy import Scope
+
+    lister = {"purchase_orders": purchase_order_list, "invoicing": invoice_list}[selector]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = lister(scope=Scope(vendor=vendor), params={"q": "teapot-42"}).explain()
+    assert {index for index in indexes if index in plan} == indexes, plan
