@@ -146,7 +146,10 @@ class Interchange(models.Model):
                 name="uniq_edi_outbound_isa_per_partner",
             ),
         ]
-        indexes = [models.Index(fields=["vendor", "-created_at", "-id"], name="edi_interchanges_by_vendor")]
+        indexes = [
+            models.Index(fields=["vendor", "-created_at", "-id"], name="edi_interchanges_by_vendor"),
+            models.Index(fields=["-created_at", "-id"], name="edi_interchanges_recent"),  # the retailer's list, every vendor
+        ]
         verbose_name = _("EDI interchange")
         verbose_name_plural = _("EDI interchanges")
 

@@ -4,7 +4,6 @@ sets and the 997 that answered it, and an upload form. All reads are scoped to t
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,11 +12,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import PortalError
+from vendor_portal.listing import keyset_page
 from vendor_portal.models import AuditEvent, Channel
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import get_visible_or_404
 
+from . import selectors
 from .models import MAX_INTERCHANGE_BYTES, Direction, Interchange, InterchangeSource, InterchangeStatus, TradingPartner
 from .services.inbound import edi_receive
 from .services.partners import retailer_partner, trading_partner_create, trading_partner_set_active
@@ -53,13 +54,9 @@ class InterchangeUploadForm(forms.Form):
 @portal_view(Action.VIEW_PURCHASE_ORDERS)
 def edi_interchange_list(request):
     form = InterchangeFilterForm(request.GET or None)
-    interchanges = Interchange.objects.visible_to(request.scope).select_related("vendor").order_by("-created_at", "-id")
-    if form.is_valid():
-        if form.cleaned_data["direction"]:
-            interchanges = interchanges.filter(direction=form.cleaned_data["direction"])
-        if form.cleaned_data["status"]:
-            interchanges = interchanges.filter(status=form.cleaned_data["status"])
-    page = Paginator(interchanges, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = form.cleaned_data if form.is_valid() else {}
+    interchanges = selectors.interchange_list(scope=request.scope, direction=filters.get("direction", ""), status=filters.get("status", ""))
+    page = keyset_page(interchanges, request.GET, page_size=PAGE_SIZE)
     return render(
         request,
         "edi/interchange_list.html",

@@ -7,8 +7,10 @@ positive amounts: its type says the money flows back.
 """
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from purchase_orders.models import PaymentTerms, UnitOfMeasure
@@ -242,6 +244,15 @@ class Invoice(StateMachine, models.Model):
         indexes = [
             models.Index(fields=["vendor", "-invoice_date", "-id"], name="invoice_list_by_vendor"),
             models.Index(fields=["vendor", "state", "-invoice_date"], name="invoice_list_by_vendor_state"),
+            models.Index(fields=["vendor", "-id"], name="invoice_api_by_vendor"),  # the API's list, newest id first
+            # The payment summary's open invoices (the retailer's, every vendor): the few not yet paid, not the history.
+            models.Index(
+                fields=["state", "due_date"],
+                name="invoice_open",
+                condition=Q(state__in=["submitted", "accepted", "on_hold", "approved_for_payment", "paid_partly"]),
+            ),
+            # The list's search: a part of the number, as UPPER(number) LIKE '%...%' (what icontains writes).
+            GinIndex(OpClass(Upper("number"), name="gin_trgm_ops"), name="invoice_search_number"),
         ]
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
@@ -290,6 +301,10 @@ class InvoiceLine(models.Model):
 
     class Meta:
         ordering = ["invoice_id", "sequence"]
+        indexes = [
+            # The list's search and PO filter: (a part of) a PO number in any case, UPPER(purchase_order_number).
+            GinIndex(OpClass(Upper("purchase_order_number"), name="gin_trgm_ops"), name="invoice_line_search_po"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["invoice", "sequence"], name="uniq_invoice_line_sequence"),
             models.CheckConstraint(condition=Q(unit_cost__gte=0, line_amount__gte=0, tax_amount__gte=0), name="invoice_line_amounts_not_negative"),

@@ -1,7 +1,6 @@
 """Vendor finance's invoice screens (and accounts payable's decisions). Every write calls invoicing.services."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_POST
 from vendor_portal.decorators import portal_view
 from vendor_portal.downloads import document_response
 from vendor_portal.errors import NotFoundError, PortalError
+from vendor_portal.listing import keyset_page
 from vendor_portal.navigation import detail_panels_for
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
@@ -50,7 +50,7 @@ def invoice_list_view(request):
     except PortalError as error:
         messages.error(request, error.message)
         invoices = invoice_list(scope=request.scope, params={})
-    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(invoices, request.GET, page_size=PAGE_SIZE)
     can_manage = request.scope.can(Action.MANAGE_INVOICES) and not request.scope.is_retailer
     return render(request, "invoicing/invoice_list.html", {"page": page, "filter_form": filterset.form, "can_manage": can_manage})
 

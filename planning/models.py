@@ -223,6 +223,7 @@ class Promotion(StateMachine, models.Model):
         indexes = [
             models.Index(fields=["vendor", "state", "start_date"], name="promotion_by_vendor_state"),
             models.Index(fields=["state", "end_date"], name="promotion_by_state_end"),
+            models.Index(fields=["vendor", "-start_date", "-id"], name="promotion_list_by_vendor"),
         ]
         verbose_name = _("promotion")
         verbose_name_plural = _("promotions")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Max, Min, Prefetch, Sum
+from django.db.models import Count, DecimalField, F, IntegerField, Max, Min, OuterRef, Prefetch, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from vendor_portal.errors import DomainValidationError, NotFoundError, field_error
@@ -162,19 +163,28 @@ def forecast_chart_data(detail: dict) -> dict:
 
 # Promotions -----------------------------------------------------------------------------------------
 def promotion_list(*, scope, params):
+    """The promotions the scope may see, filtered and ordered, each with its line totals (the screen's and the
+    API's list: one query per page)."""
     queryset = Promotion.objects.visible_to(scope).select_related("vendor", "marketplace")
     filterset = _filtered(PromotionFilter, queryset, params)
     ordering = _ordering((params or {}).get("ordering"), PROMOTION_ORDERING, ("-start_date", "-id"))
-    return filterset.qs.order_by(*ordering)
+    return with_line_totals(filterset.qs).order_by(*ordering)
+
+
+def _per_promotion(expression, output_field):
+    """One number per promotion from its lines, as a correlated subquery: computed for the page's rows only
+    (NULL without lines, or when every value summed is NULL, as the sum over a join was)."""
+    lines = PromotionLine.objects.filter(promotion=OuterRef("pk")).order_by().values("promotion").annotate(result=expression).values("result")
+    return Subquery(lines, output_field=output_field)
 
 
 def with_line_totals(queryset):
     money = DecimalField(max_digits=16, decimal_places=2)
     return queryset.annotate(
-        line_count=Count("lines"),
-        total_expected_units=Sum("lines__expected_units"),
-        total_committed_units=Sum("lines__committed_units"),
-        total_expected_funding=Sum(F("lines__vendor_funding_per_unit") * F("lines__expected_units"), output_field=money),
+        line_count=Coalesce(_per_promotion(Count("pk"), IntegerField()), Value(0)),
+        total_expected_units=_per_promotion(Sum("expected_units"), IntegerField()),
+        total_committed_units=_per_promotion(Sum("committed_units"), IntegerField()),
+        total_expected_funding=_per_promotion(Sum(F("vendor_funding_per_unit") * F("expected_units"), output_field=money), money),
     )
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import DomainValidationError, NotFoundError, PortalError
+from vendor_portal.listing import keyset_page
 from vendor_portal.models import AuditEvent, Marketplace, Product
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
@@ -235,15 +236,15 @@ def promotion_list(request):
     filterset.form.fields["state"].choices = states
     context = {"filterset": filterset, "can_manage": scope.can(Action.MANAGE_PLANNING), "filter_error": None}
     try:
-        rows = selectors.with_line_totals(selectors.promotion_list(scope=scope, params=request.GET))
+        rows = selectors.promotion_list(scope=scope, params=request.GET)
     except DomainValidationError as error:
         context.update(filter_error=error.message, page=None)
         return render(request, "planning/promotion_list.html", context, status=400)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(rows, request.GET, page_size=PAGE_SIZE)
     now = timezone.now()
     for promotion in page:
         promotion.awaiting_answer = promotion.state == PromotionState.SHARED and not promotion.has_started(now)
-    context.update(page=page, is_filtered=any(key != "page" and value for key, value in request.GET.items()))
+    context.update(page=page, is_filtered=any(key not in ("page", "cursor") and value for key, value in request.GET.items()))
     return render(request, "planning/promotion_list.html", context)
 
 

@@ -1,7 +1,7 @@
 """The PO list filters: one FilterSet for the screen, the CSV/XLSX export and the API."""
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from vendor_portal.api.filters import UtcIsoDateTimeFilter
@@ -31,12 +31,21 @@ class PurchaseOrderFilter(django_filters.FilterSet):
         model = PurchaseOrder
         fields = []
 
+    def __init__(self, data=None, *args, scope=None, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.scope = scope
+
     def filter_search(self, queryset, name, value):
+        """A part of the PO number, or of a line's ASIN or SKU, in any case. `icontains` is UPPER(column) LIKE
+        '%VALUE%', which the trigram indexes on exactly UPPER(column) serve (migration 0003). The matches are one
+        IN (... UNION ALL ...) so each side reads its own index; an OR of the two would make the database walk
+        every PO and test its number."""
         value = value.strip()
         if not value:
             return queryset
-        lines = PurchaseOrderLine.objects.filter(purchase_order=OuterRef("pk")).filter(Q(asin__iexact=value) | Q(vendor_sku__iexact=value))
-        return queryset.filter(Q(number__istartswith=value) | Exists(lines))
+        numbers = PurchaseOrder.objects.filter(number__icontains=value).order_by().values("pk")
+        lines = PurchaseOrderLine.objects.filter(Q(asin__icontains=value) | Q(vendor_sku__icontains=value)).order_by().values("purchase_order_id")
+        return queryset.filter(pk__in=numbers.union(lines, all=True))
 
     def filter_needs_confirmation(self, queryset, name, value):
         if value is None:

@@ -39,7 +39,10 @@ class PurchaseOrderListFilter(PurchaseOrderFilter):
     """The API's FilterSet with widgets for people: checkboxes, date pickers, choices limited to what the
     person may see, and whole days for the ship window."""
 
-    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=PurchaseOrderState.choices, widget=forms.CheckboxSelectMultiple)
+    # distinct=False: the states are the PO's own column, so no row can repeat (DISTINCT would sort every match).
+    state = django_filters.MultipleChoiceFilter(
+        label=_("State"), choices=PurchaseOrderState.choices, widget=forms.CheckboxSelectMultiple, distinct=False
+    )
     marketplace = django_filters.ModelChoiceFilter(
         label=_("Marketplace"), queryset=Marketplace.objects.all(), to_field_name="code", field_name="marketplace", empty_label=_("Any")
     )
@@ -58,8 +61,7 @@ class PurchaseOrderListFilter(PurchaseOrderFilter):
     changed = django_filters.BooleanFilter(label=_("Changed by the buyer"), method="filter_changed", widget=forms.CheckboxInput)
 
     def __init__(self, data=None, *args, scope, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        self.scope = scope
+        super().__init__(data, *args, scope=scope, **kwargs)
         if scope.is_retailer:
             self.filters["needs_confirmation"].label = _("Awaiting vendor confirmation")
         else:

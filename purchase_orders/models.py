@@ -1,6 +1,7 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,17 @@ class PurchaseOrderState(models.TextChoices):
 
 
 OPEN_STATES = {PurchaseOrderState.NEW, PurchaseOrderState.ACKNOWLEDGED, PurchaseOrderState.PARTIALLY_SHIPPED, PurchaseOrderState.SHIPPED}
+LIFECYCLE = [
+    PurchaseOrderState.NEW,
+    PurchaseOrderState.ACKNOWLEDGED,
+    PurchaseOrderState.PARTIALLY_SHIPPED,
+    PurchaseOrderState.SHIPPED,
+    PurchaseOrderState.RECEIVED,
+    PurchaseOrderState.CLOSED,
+    PurchaseOrderState.CANCELLED,
+]
+# The states in lifecycle order (the screen sorts by it); po_list_by_state_rank indexes exactly this expression.
+STATE_RANK = Case(*[When(state=state, then=Value(rank)) for rank, state in enumerate(LIFECYCLE)], output_field=IntegerField())
 
 
 class PurchaseOrderType(models.TextChoices):
@@ -138,6 +150,12 @@ class PurchaseOrder(StateMachine, models.Model):
             models.Index(fields=["vendor", "ship_window_start", "id"], name="po_list_by_ship_start"),
             models.Index(fields=["vendor", "ship_window_end", "id"], name="po_list_by_ship_end"),
             models.Index(fields=["vendor", "confirmation_due_at", "id"], name="po_list_by_confirm_due"),
+            models.Index(fields=["vendor", "number"], name="po_list_by_number"),
+            # "Changed by the buyer" (the home count and the list filter): the few POs waiting on a changed confirmation.
+            models.Index(fields=["vendor"], name="po_changed_by_buyer", condition=Q(has_unconfirmed_changes=True)),
+            models.Index(F("vendor"), STATE_RANK, F("id"), name="po_list_by_state_rank"),
+            # The search: a part of the number, as UPPER(number) LIKE '%...%' (what icontains writes).
+            GinIndex(OpClass(Upper("number"), name="gin_trgm_ops"), name="po_search_number"),
         ]
         verbose_name = _("purchase order")
         verbose_name_plural = _("purchase orders")
@@ -193,9 +211,10 @@ class PurchaseOrderLine(models.Model):
     class Meta:
         ordering = ["purchase_order_id", "sequence"]
         indexes = [
-            # The list's search (q) matches a line's ASIN or SKU case-insensitively.
-            models.Index(Upper("asin"), name="po_line_search_asin"),
-            models.Index(Upper("vendor_sku"), name="po_line_search_sku"),
+            # The list's search (q) matches a part of a line's ASIN or SKU in any case: trigrams of exactly what
+            # icontains compares, UPPER(column).
+            GinIndex(OpClass(Upper("asin"), name="gin_trgm_ops"), name="po_line_search_asin"),
+            GinIndex(OpClass(Upper("vendor_sku"), name="gin_trgm_ops"), name="po_line_search_sku"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["purchase_order", "sequence"], name="uniq_po_line_sequence"),

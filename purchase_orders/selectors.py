@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from vendor_portal.errors import DomainValidationError, NotFoundError, field_error
 
 from .filters import ORDERING_FIELDS, PurchaseOrderFilter
-from .models import Acknowledgement, PurchaseOrder, PurchaseOrderLine
+from .models import STATE_RANK, Acknowledgement, PurchaseOrder, PurchaseOrderLine
 
 DEFAULT_ORDERING = "-order_date"
 
@@ -53,26 +53,39 @@ def ordering_from_param(value: str | None) -> tuple[str, str]:
     return (f"-{field}", "-id") if descending else (field, "id")
 
 
-def purchase_order_list(*, scope, params):
-    """The POs the scope may see, filtered by PurchaseOrderFilter's parameters and ordered by `ordering`.
-
-    Everything a list row shows comes from this one query (codes by select_related, line totals as
-    annotations), so a page costs the same number of queries whatever its length.
-    """
-    params = params if params is not None else {}
-    queryset = PurchaseOrder.objects.visible_to(scope).select_related("vendor", "marketplace", "ship_to")
-    filterset = PurchaseOrderFilter(data=params, queryset=queryset)
+def purchase_order_filterset(*, scope, params, filterset_class=PurchaseOrderFilter):
+    """The filters of the list over the POs the scope may see; the screen passes its PurchaseOrderListFilter."""
+    filterset = filterset_class(data=params, queryset=PurchaseOrder.objects.visible_to(scope), scope=scope)
     for list_filter in filterset.filters.values():
         # django-filter adds DISTINCT for multiple-choice filters in case they cross a to-many relation.
         # These filter the PO's own columns, so no row can repeat; DISTINCT would make the database
         # sort every matching PO (and compute its line totals) before taking a page.
         if "__" not in (list_filter.field_name or ""):
             list_filter.distinct = False
-    if not filterset.is_valid():
-        errors = [field_error(None, name, message) for name, messages in filterset.errors.items() for message in messages]
-        raise DomainValidationError(_("The filters are not valid."), errors=errors)
-    ordering = ordering_from_param(params.get("ordering"))
-    return with_line_totals(filterset.qs).order_by(*ordering)
+    return filterset
+
+
+def purchase_order_list(*, scope, params, filterset=None, ordering=None):
+    """The POs the scope may see, filtered by PurchaseOrderFilter's parameters and ordered by `ordering`
+    (default: the `ordering` parameter), for the API and the screen alike.
+
+    Everything a list row shows comes from this one query (codes by select_related, line totals as
+    correlated subqueries the database computes for the page's rows only), so a page costs the same
+    number of queries, and about the same time, whatever the list's length. The screen passes its own
+    `filterset` (from purchase_order_filterset, whose errors it shows next to the fields) and ordering;
+    without one, filters that are not valid raise DomainValidationError.
+    """
+    params = params if params is not None else {}
+    if filterset is None:
+        filterset = purchase_order_filterset(scope=scope, params=params)
+        if not filterset.is_valid():
+            errors = [field_error(None, name, message) for name, messages in filterset.errors.items() for message in messages]
+            raise DomainValidationError(_("The filters are not valid."), errors=errors)
+    ordering = ordering or ordering_from_param(params.get("ordering"))
+    queryset = filterset.qs.select_related("vendor", "marketplace", "ship_to")
+    if any(name.lstrip("-") == "state_rank" for name in ordering):
+        queryset = queryset.annotate(state_rank=STATE_RANK)
+    return with_line_totals(queryset).order_by(*ordering)
 
 
 def purchase_order_detail(*, scope, number: str) -> PurchaseOrder:

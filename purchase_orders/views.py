@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core import signing
-from django.core.paginator import Paginator
 from django.db.models import Case, Count, DecimalField, F, IntegerField, Q, Sum, Value, When
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -17,13 +16,14 @@ from django.views.decorators.http import require_POST
 
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import DomainValidationError, PortalError
+from vendor_portal.listing import keyset_page
 from vendor_portal.models import AuditEvent, Document, Product
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
 from vendor_portal.tables import CSV_CONTENT_TYPE, upload_read
 from vendor_portal.tenancy import get_visible_or_404
 
-from . import exports, imports
+from . import exports, imports, selectors
 from .forms import (
     DUE_SOON_HOURS,
     LineChangeForm,
@@ -36,21 +36,12 @@ from .forms import (
     PurchaseOrderWindowsForm,
     mark_invalid,
 )
-from .models import PurchaseOrder, PurchaseOrderState, RejectionReason
+from .models import LIFECYCLE, PurchaseOrder, PurchaseOrderState, RejectionReason
 from .services.confirmations import confirmations_accepting_all, purchase_order_acknowledge
 from .services.orders import PurchaseOrderInput, purchase_order_cancel, purchase_order_change, purchase_order_create
 
 PAGE_SIZE = 50
 DEFAULT_SORT = "-order_date"
-LIFECYCLE = [
-    PurchaseOrderState.NEW,
-    PurchaseOrderState.ACKNOWLEDGED,
-    PurchaseOrderState.PARTIALLY_SHIPPED,
-    PurchaseOrderState.SHIPPED,
-    PurchaseOrderState.RECEIVED,
-    PurchaseOrderState.CLOSED,
-    PurchaseOrderState.CANCELLED,
-]
 SORTS = {
     "number": "number",
     "order_date": "order_date",
@@ -91,6 +82,7 @@ def _sort_headers(request, current: str) -> dict:
     for key in SORTS:
         query = request.GET.copy()
         query.pop("page", None)
+        query.pop("cursor", None)
         if current == key:
             direction, query["sort"] = "ascending", f"-{key}"
         elif current == f"-{key}":
@@ -122,15 +114,30 @@ def confirmation_countdown(po, now) -> dict | None:
     return {"level": level, "label": _("in %(t)s") % {"t": _duration(seconds)}}
 
 
+def _sort(params) -> str:
+    sort = params.get("sort") or DEFAULT_SORT
+    return sort if sort.lstrip("-") in SORTS else DEFAULT_SORT
+
+
+def _ordering(sort: str) -> tuple[str, str]:
+    direction = "-" if sort.startswith("-") else ""
+    return f"{direction}{SORTS[sort.lstrip('-')]}", f"{direction}id"
+
+
 @portal_view(Action.VIEW_PURCHASE_ORDERS)
 def purchase_order_list(request):
-    filterset, rows, sort = purchase_order_rows(request.scope, request.GET)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    """The API's selector (line totals for the page's rows only), a keyset page and a capped count."""
+    scope = request.scope
+    filterset = selectors.purchase_order_filterset(scope=scope, params=request.GET or None, filterset_class=PurchaseOrderListFilter)
+    sort = _sort(request.GET)
+    rows = selectors.purchase_order_list(scope=scope, params=request.GET, filterset=filterset, ordering=_ordering(sort))
+    page = keyset_page(rows, request.GET, page_size=PAGE_SIZE, count=True, count_queryset=filterset.qs)
     now = timezone.now()
     for po in page:
         po.countdown = confirmation_countdown(po, now)
     export_query = request.GET.copy()
     export_query.pop("page", None)
+    export_query.pop("cursor", None)
     return render(
         request,
         "purchase_orders/purchase_order_list.html",
@@ -139,7 +146,7 @@ def purchase_order_list(request):
             "page": page,
             "sorting": _sort_headers(request, sort),
             "export_query": export_query.urlencode(),
-            "is_filtered": any(key not in ("sort", "page") for key in request.GET),
+            "is_filtered": any(key not in ("sort", "page", "cursor") for key in request.GET),
             "can_manage": request.scope.can(Action.MANAGE_PURCHASE_ORDERS),
             "can_confirm": request.scope.can(Action.CONFIRM_PURCHASE_ORDERS),
         },

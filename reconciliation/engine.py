@@ -330,7 +330,7 @@ existing AS (  -- read after MATCH_SQL locked them: what was already given back 
            c.invoice_state = ANY(%(paid)s) AS line_invoice_paid,
            -- units credited back shrink both claims; a price correction only the price claim
            CASE WHEN d.kind = 'shortage_claim' THEN c.credited_more_units ELSE c.credited_more_units OR c.credited_more_amount END AS credited_more,
-           COALESCE((SELECT SUM(r.amount) FROM {deduction} r WHERE r.reverses_id = d.id), 0) AS reversed_total
+           d.reversed_amount AS reversed_total
     FROM claimable c
     CROSS JOIN LATERAL (  -- by index per line, whatever the statistics say (see MATCH_SQL's results lookup)
         SELECT cl.* FROM {deduction} cl WHERE cl.invoice_line_id = c.invoice_line_id AND cl.kind IN ('price_claim', 'shortage_claim')
@@ -396,6 +396,8 @@ claims_changed AS (
         status = CASE WHEN d.action = 'reverse' AND c.status IN ('open', 'settled', 'upheld', 'partly_reversed')
                       THEN CASE WHEN d.wanted_amount = 0 THEN 'reversed' ELSE 'partly_reversed' END
                       ELSE c.status END,
+        -- the reversal `raised` writes in this statement (Deduction.reversed_amount)
+        reversed_amount = CASE WHEN d.action = 'reverse' THEN c.reversed_amount + d.remaining - d.wanted_amount ELSE c.reversed_amount END,
         updated_at = %(now)s
     FROM decided d
     WHERE c.id = d.claim_id AND d.action IN ('grow', 'reverse')

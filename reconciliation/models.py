@@ -313,6 +313,9 @@ class Deduction(models.Model):
     reason = models.CharField(_("reason"), max_length=40, choices=DeductionReason.choices)
     variance_type = models.CharField(_("variance type"), max_length=5, choices=VarianceType.choices, default=VarianceType.OTHER)
     amount = models.DecimalField(_("amount"), **MONEY)
+    # What its reversals gave back so far (0 for a reversal itself): kept by whoever writes a reversal (the match
+    # engine's SQL, a dispute's answer) in the same transaction, so lists and totals read it without a self-join.
+    reversed_amount = models.DecimalField(_("reversed"), **MONEY, default=ZERO, db_default=ZERO)
     currency = models.CharField(_("currency"), max_length=3)
     description = models.CharField(_("description"), max_length=300, blank=True)
     invoice = models.ForeignKey("invoicing.Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="deductions")
@@ -349,6 +352,9 @@ class Deduction(models.Model):
             models.CheckConstraint(condition=Q(kind__in=DeductionKind.values), name="deduction_kind_valid"),
             models.CheckConstraint(condition=Q(status__in=DeductionStatus.values), name="deduction_status_valid"),
             models.CheckConstraint(condition=Q(kind=DeductionKind.REVERSAL) | Q(reverses__isnull=True), name="deduction_only_reversal_reverses"),
+            models.CheckConstraint(
+                condition=Q(reversed_amount__gte=0, reversed_amount__lte=models.F("amount")), name="deduction_reversed_within_amount"
+            ),
             # One claim of each kind per invoice line: the match engine upserts on this key.
             models.UniqueConstraint(
                 fields=["invoice_line", "kind"], condition=Q(kind__in=["shortage_claim", "price_claim"]), name="uniq_claim_per_invoice_line"
@@ -356,7 +362,12 @@ class Deduction(models.Model):
             models.UniqueConstraint(fields=["compliance_event"], condition=Q(kind="chargeback"), name="uniq_chargeback_per_event"),
         ]
         indexes = [
-            models.Index(fields=["vendor", "-created_at"], name="deduction_by_vendor"),
+            # The vendor's list, and (index-only: the columns it sums) the payment summary's deductions by month.
+            models.Index(fields=["vendor", "-created_at"], name="deduction_by_vendor", include=["kind", "currency", "amount", "marketplace"]),
+            models.Index(fields=["-created_at", "-id"], name="deduction_list_retailer"),
+            models.Index(fields=["vendor", "-id"], name="deduction_api_by_vendor"),  # the API's list, newest id first
+            # The vendor's home count and list filter "still disputable": open claims by their dispute deadline.
+            models.Index(fields=["vendor", "dispute_deadline"], name="deduction_disputable", condition=Q(status="open") & ~Q(kind="reversal")),
             models.Index(fields=["vendor", "remittance"], name="deduction_unsettled", condition=Q(remittance__isnull=True)),
             models.Index(fields=["shipment"], name="deduction_by_shipment", condition=Q(shipment__isnull=False)),
             models.Index(fields=["reverses"], name="deduction_by_reversed", condition=Q(reverses__isnull=False)),
@@ -375,6 +386,40 @@ class Deduction(models.Model):
     def sign(self) -> int:
         """+1 when the money goes to the vendor (a reversal), -1 when it is taken."""
         return 1 if self.kind == DeductionKind.REVERSAL else -1
+
+    @property
+    def remaining_amount(self):
+        """What still stands after its reversals."""
+        return self.amount - self.reversed_amount
+
+
+class DeductionMonth(models.Model):
+    """What deductions came to per vendor, marketplace, month (in UTC), kind and currency: the payment summary's
+    months read these few rows instead of every deduction of the period.
+
+    A database trigger (migration 0008) appends a row per statement and group whenever deductions are inserted,
+    changed (an amount grown, a date, a kind) or deleted, with the signed change in count and amount; a month's
+    totals are the sum of its rows. Appending, not updating one row per month, keeps concurrent writers of the
+    same vendor (the match engine, a dispute's answer) from waiting on each other, and no code path can forget it.
+    """
+
+    vendor = models.ForeignKey("vendor_portal.Vendor", on_delete=models.PROTECT, related_name="+", db_index=False)
+    marketplace = models.ForeignKey("vendor_portal.Marketplace", on_delete=models.PROTECT, related_name="+", db_index=False)
+    month = models.DateField(_("month"))  # its first day, in UTC
+    kind = models.CharField(_("kind"), max_length=20, choices=DeductionKind.choices)
+    currency = models.CharField(_("currency"), max_length=3)
+    count = models.IntegerField(_("count"))
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+
+    objects = VendorScopedQuerySet.as_manager()
+    tenancy_marketplace_field = "marketplace"
+
+    class Meta:
+        indexes = [models.Index(fields=["vendor", "month"], name="deduction_month_by_vendor")]
+        verbose_name = _("deductions of a month")
+
+    def __str__(self) -> str:
+        return f"{self.vendor_id} {self.month:%Y-%m} {self.kind} {self.count} {self.amount} {self.currency}"
 
 
 class ChargebackRate(models.Model):
@@ -446,6 +491,11 @@ class Dispute(models.Model):
             models.UniqueConstraint(fields=["deduction"], condition=Q(status="open"), name="one_open_dispute_per_deduction"),
             models.CheckConstraint(condition=Q(status__in=DisputeStatus.values), name="dispute_status_valid"),
             models.CheckConstraint(condition=Q(amount_reversed__gte=0), name="dispute_amount_not_negative"),
+        ]
+        indexes = [
+            # Accounts payable's queue (open disputes, oldest first) and every dispute, newest first.
+            models.Index(fields=["created_at", "id"], name="dispute_queue", condition=Q(status="open")),
+            models.Index(fields=["-created_at", "-id"], name="dispute_recent"),
         ]
         verbose_name = _("dispute")
 

@@ -4,7 +4,7 @@ Stable names:
 - `deduction_list(*, scope, filters=None)` — filters: kind, status, reason, variance_type, marketplace
   (code or id), invoice (id), invoice_number, purchase_order (number), unsettled ("1"), disputable
   ("1": open to a dispute today), created_after / created_before (dates), vendor (retailer only, code).
-- `deduction_detail(*, scope, deduction_id)` -> Deduction with reversals_total / remaining annotations.
+- `deduction_detail(*, scope, deduction_id)` -> Deduction (reversed_amount and remaining_amount say what was given back).
 - `dispute_list(*, scope, deduction=None, status=None)`
 - `remittance_list(*, scope, filters=None)` — lines prefetched; filters: marketplace, pay_date_from,
   pay_date_to, run (id, retailer), vendor (code, retailer).
@@ -41,6 +41,7 @@ Stable names:
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from collections import defaultdict
 from decimal import Decimal
@@ -56,6 +57,7 @@ from vendor_portal.money import ZERO, round_money
 from .models import (
     Deduction,
     DeductionKind,
+    DeductionMonth,
     Dispute,
     DisputeStatus,
     MatchResult,
@@ -103,12 +105,34 @@ def _date(value):
         return None
 
 
+def _local_day_start(day: datetime.date) -> datetime.datetime | None:
+    """The first instant of `day` in the current time zone (None past the calendar's end): filtering a
+    timestamp column between such bounds reads an index range, where `column::date` would cast every row."""
+    try:
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    except (OverflowError, ValueError):
+        return None
+
+
+def _on_days(field: str, first: datetime.date | None = None, last: datetime.date | None = None) -> Q:
+    """`field` (a timestamp) on local days first..last, both included, as a range of instants."""
+    condition = Q()
+    start = _local_day_start(first) if first is not None else None
+    if start is not None:
+        condition &= Q(**{f"{field}__gte": start})
+    if last is not None:
+        try:
+            after = _local_day_start(last + datetime.timedelta(days=1))
+        except OverflowError:
+            after = None
+        if after is not None:
+            condition &= Q(**{f"{field}__lt": after})
+    return condition
+
+
 def deduction_queryset(scope):
-    return (
-        Deduction.objects.visible_to(scope)
-        .select_related("marketplace", "vendor", "invoice", "purchase_order", "reverses", "remittance")
-        .annotate(reversals_total=Coalesce(Sum("reversals__amount"), Value(ZERO), output_field=_MONEY))
-    )
+    """What its reversals gave back is the deduction's own column (reversed_amount), never a join over them."""
+    return Deduction.objects.visible_to(scope).select_related("marketplace", "vendor", "invoice", "purchase_order", "reverses", "remittance")
 
 
 def deduction_list(*, scope, filters: dict | None = None):
@@ -128,10 +152,7 @@ def deduction_list(*, scope, filters: dict | None = None):
         queryset = queryset.filter(remittance__isnull=True)
     if str(filters.get("disputable") or "") in ("1", "true", "True"):
         queryset = queryset.exclude(kind=DeductionKind.REVERSAL).filter(dispute_deadline__gte=timezone.localdate())
-    if _date(filters.get("created_after")):
-        queryset = queryset.filter(created_at__date__gte=_date(filters["created_after"]))
-    if _date(filters.get("created_before")):
-        queryset = queryset.filter(created_at__date__lte=_date(filters["created_before"]))
+    queryset = queryset.filter(_on_days("created_at", _date(filters.get("created_after")), _date(filters.get("created_before"))))
     if filters.get("vendor") and scope is not None and scope.is_retailer:
         queryset = queryset.filter(vendor__code=str(filters["vendor"]).upper())
     return queryset.order_by("-created_at", "-id")
@@ -301,19 +322,9 @@ def payment_summary(*, scope, marketplace=None, period_start=None, period_end=No
     )
 
     deductions = scoped(Deduction.objects)
-    by_month = _money_rows(
-        list(
-            deductions.filter(created_at__date__gte=period_start, created_at__date__lte=period_end)
-            .annotate(month=TruncMonth("created_at"))
-            .values("month", "kind", "currency")
-            .annotate(count=Count("id"), amount=Sum("amount"))
-            .order_by("month", "kind", "currency")
-        ),
-        "amount",
-    )
+    by_month = _money_rows(_deductions_by_month(scoped, period_start, period_end), "amount")
     by_kind: dict[tuple, dict] = {}
     for row in by_month:
-        row["month"] = row["month"].date() if isinstance(row["month"], datetime.datetime) else row["month"]
         total = by_kind.setdefault((row["kind"], row["currency"]), {"kind": row["kind"], "currency": row["currency"], "count": 0, "amount": ZERO})
         total["count"] += row["count"]
         total["amount"] += row["amount"]
@@ -370,6 +381,63 @@ def payment_summary(*, scope, marketplace=None, period_start=None, period_end=No
         "open_disputes": open_disputes,
         "cash_expected_by_week": sorted(cash.values(), key=lambda r: (r["week_start"], r["currency"])),
     }
+
+
+def _deductions_by_month(scoped, period_start: datetime.date, period_end: datetime.date) -> list[dict]:
+    """[{"month" (its 1st), "kind", "currency", "count", "amount"}] of the deductions raised on the period's days.
+
+    The period's whole months are the DeductionMonth rows (a few per month, whatever the volume) when months are
+    UTC months, as the portal's are; the days outside whole months (this month so far, a period starting mid-month,
+    any other time zone) are read from the deductions themselves as created_at ranges, by index."""
+    whole = _whole_months(period_start, period_end) if timezone.get_current_timezone_name() == "UTC" else None
+    totals: dict[tuple, dict] = {}
+
+    def add(rows):
+        for row in rows:
+            month = row["month"].date() if isinstance(row["month"], datetime.datetime) else row["month"]
+            total = totals.setdefault((month, row["kind"], row["currency"]), {"month": month, "kind": row["kind"], "currency": row["currency"]})
+            total["count"] = total.get("count", 0) + row["rows"]
+            total["amount"] = total.get("amount", ZERO) + (row["total"] or ZERO)
+
+    if whole is None:
+        outside = _on_days("created_at", period_start, period_end)
+    else:
+        first, last = whole
+        add(
+            scoped(DeductionMonth.objects)
+            .filter(month__gte=first, month__lte=last)
+            .values("month", "kind", "currency")
+            .annotate(rows=Sum("count"), total=Sum("amount"))
+            .order_by()
+        )
+        outside = Q(pk__in=[])
+        if period_start < first:
+            outside |= _on_days("created_at", period_start, first - datetime.timedelta(days=1))
+        if period_end > _month_end(last):
+            outside |= _on_days("created_at", _month_end(last) + datetime.timedelta(days=1), period_end)
+    add(
+        scoped(Deduction.objects)
+        .filter(outside)
+        .annotate(month=TruncMonth("created_at"))
+        .values("month", "kind", "currency")
+        .annotate(rows=Count("id"), total=Sum("amount"))
+        .order_by()
+    )
+    return sorted((row for row in totals.values() if row["count"]), key=lambda r: (r["month"], r["kind"], r["currency"]))
+
+
+def _whole_months(start: datetime.date, end: datetime.date) -> tuple[datetime.date, datetime.date] | None:
+    """(first, last) month (1st days) lying wholly within start..end, or None."""
+    try:
+        first = start if start.day == 1 else _month_end(start) + datetime.timedelta(days=1)
+        last = end.replace(day=1) if end == _month_end(end) else (end.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    except OverflowError:
+        return None
+    return (first, last) if first <= last else None
+
+
+def _month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 # Payment runs: candidates and the preview ---------------------------------------------------------

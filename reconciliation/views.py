@@ -9,8 +9,6 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from invoicing.models import CREDIT_COUNTED_STATES, Invoice, InvoiceState, InvoiceType
+from vendor_portal import listing
 from vendor_portal.decorators import portal_view
 from vendor_portal.downloads import document_response
 from vendor_portal.errors import PortalError
@@ -221,6 +220,13 @@ def payment_summary_xlsx(request):
     return exports.payment_summary_xlsx(summary, f"payment-summary-{summary['period_start']}-{summary['period_end']}")
 
 
+def _export_query(request) -> str:
+    """The list's filters for its export links (not its page)."""
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return query.urlencode()
+
+
 # Deductions ----------------------------------------------------------------------------------------
 def _deductions_for(request):
     form = DeductionFilterForm(request.GET or None, scope=request.scope)
@@ -230,22 +236,18 @@ def _deductions_for(request):
 @portal_view(Action.VIEW_PAYMENTS)
 def deduction_list_view(request):
     form, deductions = _deductions_for(request)
-    # From the plain rows: the list's reversal annotation joins and would count an amount once per reversal.
-    totals = list(
-        Deduction.objects.filter(pk__in=deductions.order_by().values("pk"))
-        .values("currency")
-        .annotate(count=Count("id"), amount=Sum("amount"))
-        .order_by("currency")
-    )
-    page = Paginator(deductions, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Totals per currency while the list is under the count cap; above it, "10,000+" and no partial sums.
+    totals, capped = listing.capped_totals(deductions, by="currency", sums=("amount",))
+    page = listing.keyset_page(deductions, request.GET, page_size=PAGE_SIZE)
     return render(
         request,
         "reconciliation/deduction_list.html",
         {
             "form": form,
             "page": page,
-            "totals": totals,
-            "query": request.GET.urlencode(),
+            "totals": [] if capped else totals,
+            "capped_count": listing.count_label(listing.COUNT_CAP, capped=True) if capped else None,
+            "query": _export_query(request),
         },
     )
 
@@ -316,7 +318,7 @@ def _deduction_context(request, deduction: Deduction, form=None) -> dict:
         "standing": _dispute_standing(deduction, disputes),
         "can_dispute": can_dispute,
         "form": form or (DisputeForm() if can_dispute else None),
-        "remaining": deduction.amount - deduction.reversals_total,
+        "remaining": deduction.remaining_amount,
         "evidence_rows": [(key, value) for key, value in sorted((deduction.evidence or {}).items()) if not isinstance(value, (dict, list))],
     }
 
@@ -364,25 +366,25 @@ def _remittances_for(request):
     return form, selectors.remittance_list(scope=request.scope, filters=form.filters())
 
 
+REMITTANCE_SUMS = ("gross_paid", "deductions_total", "reversals_total", "discounts_total", "credit_notes_total", "net_amount")
+
+
 @portal_view(Action.VIEW_PAYMENTS)
 def remittance_list_view(request):
     form, remittances = _remittances_for(request)
-    totals = list(
-        remittances.order_by()
-        .values("currency")
-        .annotate(
-            count=Count("id"),
-            gross_paid=Sum("gross_paid"),
-            deductions_total=Sum("deductions_total"),
-            reversals_total=Sum("reversals_total"),
-            discounts_total=Sum("discounts_total"),
-            credit_notes_total=Sum("credit_notes_total"),
-            net_amount=Sum("net_amount"),
-        )
-        .order_by("currency")
+    totals, capped = listing.capped_totals(remittances, by="currency", sums=REMITTANCE_SUMS)
+    page = listing.keyset_page(remittances, request.GET, page_size=PAGE_SIZE)
+    return render(
+        request,
+        "reconciliation/remittance_list.html",
+        {
+            "form": form,
+            "page": page,
+            "totals": [] if capped else totals,
+            "capped_count": listing.count_label(listing.COUNT_CAP, capped=True) if capped else None,
+            "query": _export_query(request),
+        },
     )
-    page = Paginator(remittances, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "reconciliation/remittance_list.html", {"form": form, "page": page, "totals": totals, "query": request.GET.urlencode()})
 
 
 def _get_remittance(request, pk) -> Remittance:
@@ -459,7 +461,7 @@ def dispute_queue(request):
     disputes = selectors.dispute_list(scope=request.scope, status=status or None).select_related("deduction__vendor", "deduction__marketplace")
     if status == DisputeStatus.OPEN:
         disputes = disputes.order_by("created_at", "id")  # oldest first: the queue is worked in order
-    page = Paginator(disputes, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = listing.keyset_page(disputes, request.GET, page_size=PAGE_SIZE)
     return render(request, "reconciliation/dispute_list.html", {"page": page, "status": status, "statuses": DisputeStatus.choices})
 
 
@@ -540,7 +542,7 @@ def payment_run_list(request):
                 return redirect("payment_run_detail", pk=run.pk)
     elif request.method == "POST":
         status = 400
-    page = Paginator(selectors.payment_run_list(scope=request.scope), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = listing.keyset_page(selectors.payment_run_list(scope=request.scope), request.GET, page_size=PAGE_SIZE)
     return render(request, "reconciliation/payment_run_list.html", {"form": form, "preview": preview, "page": page}, status=status)
 
 

@@ -89,7 +89,12 @@ class Shipment(StateMachine, models.Model):
             models.CheckConstraint(condition=Q(state__in=ShipmentState.values), name="shipment_state_valid"),
             models.UniqueConstraint(fields=["vendor", "shipment_identifier"], name="uniq_shipment_identifier_per_vendor"),
         ]
-        indexes = [models.Index(fields=["vendor", "state", "-created_at"], name="shipment_list_by_vendor_state")]
+        indexes = [
+            models.Index(fields=["vendor", "state", "-created_at"], name="shipment_list_by_vendor_state"),
+            models.Index(fields=["vendor", "-created_at", "-id"], name="shipment_list_by_vendor"),
+            # The DCs' receiving queue (every vendor's ASNs not yet received) by ship date.
+            models.Index(fields=["ship_date", "id"], name="shipment_to_receive", condition=Q(state__in=["submitted", "receiving"])),
+        ]
         verbose_name = _("shipment")
         verbose_name_plural = _("shipments")
 

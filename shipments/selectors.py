@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from itertools import groupby
 from operator import itemgetter
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from purchase_orders.models import PurchaseOrderLine, PurchaseOrderState
 from shipments.labels import LabelData, LabelParty
@@ -15,15 +16,23 @@ from shipments.labels import LabelData, LabelParty
 from .models import AsnType, Carton, CartonItem, Pallet, Receipt, ReceiptLine, Shipment, ShipmentState
 
 
+def _per_shipment(model):
+    """How many `model` rows a shipment has, as a correlated subquery: computed for the page's rows only."""
+    rows = model.objects.filter(shipment=OuterRef("pk")).order_by().values("shipment").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def with_box_counts(queryset):
+    """carton_count and pallet_count of each shipment (the list's columns, on the screen and in the API)."""
+    return queryset.annotate(carton_count=_per_shipment(Carton), pallet_count=_per_shipment(Pallet))
+
+
 def shipment_list(*, scope, state: str | None = None):
-    queryset = (
-        Shipment.objects.visible_to(scope)
-        .select_related("ship_to", "vendor", "marketplace")
-        .annotate(carton_count=Count("cartons", distinct=True), pallet_count=Count("pallets", distinct=True))
-    )
+    """The shipments the scope may see, newest first (the screen's and the API's list)."""
+    queryset = with_box_counts(Shipment.objects.visible_to(scope).select_related("ship_to", "vendor", "marketplace"))
     if state:
         queryset = queryset.filter(state=state)
-    return queryset
+    return queryset.order_by("-created_at", "-id")
 
 
 def purchase_order_lines_open_to_ship(*, scope, ship_to=None):
@@ -81,7 +90,7 @@ def shipment_received_by_line(*, shipment: Shipment) -> list[dict]:
 def shipment_ready_for_receiving(*, scope, query: str = ""):
     """ASNs a DC may receive; `query` finds one by its identifier, a pallet or carton SSCC (as a scanner
     sends it), its BOL or its PRO number."""
-    queryset = shipment_list(scope=scope).filter(state__in=[ShipmentState.SUBMITTED, ShipmentState.RECEIVING])
+    queryset = shipment_list(scope=scope).filter(state__in=[ShipmentState.SUBMITTED, ShipmentState.RECEIVING]).order_by("ship_date", "id")
     query = query.strip()
     if query:
         from .services.receiving import sscc_from_scan

@@ -4,7 +4,6 @@ import re
 import uuid
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import PortalError
+from vendor_portal.listing import keyset_page
 from vendor_portal.models import AuditEvent, Job, Warehouse
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
@@ -49,8 +49,8 @@ def _show_errors(request, error: PortalError, form=None, line_refs=()) -> dict:
 @portal_view(Action.VIEW_SHIPMENTS)
 def shipment_list(request):
     state = request.GET.get("state", "")
-    shipments = selectors.shipment_list(scope=request.scope, state=state if state in ShipmentState.values else None).order_by("-created_at", "-id")
-    page = Paginator(shipments, PAGE_SIZE).get_page(request.GET.get("page"))
+    shipments = selectors.shipment_list(scope=request.scope, state=state if state in ShipmentState.values else None)
+    page = keyset_page(shipments, request.GET, page_size=PAGE_SIZE)
     return render(
         request,
         "shipments/shipment_list.html",
@@ -239,9 +239,9 @@ def job_status(request, pk):
 def receiving_list(request):
     """ASNs to receive, found by identifier, a scanned pallet or carton label, BOL or PRO; one match opens it."""
     query = request.GET.get("q", "").strip()
-    shipments = selectors.shipment_ready_for_receiving(scope=request.scope, query=query).order_by("ship_date", "pk")
-    page = Paginator(shipments, PAGE_SIZE).get_page(request.GET.get("page"))
-    if query and page.paginator.count == 1:
+    shipments = selectors.shipment_ready_for_receiving(scope=request.scope, query=query)
+    page = keyset_page(shipments, request.GET, page_size=PAGE_SIZE)
+    if query and page.is_first and len(page) == 1 and not page.has_next:
         return redirect("receiving_detail", pk=page[0].pk)
     return render(request, "shipments/receiving_list.html", {"page": page, "query": query})
 

@@ -11,7 +11,8 @@ def approvals_waiting_for(*, user, scope):
 
 
 def audit_event_list(*, scope, filters: dict):
-    queryset = AuditEvent.objects.visible_to(scope).select_related("vendor")
+    """The audit rows the scope may see, newest first."""
+    queryset = AuditEvent.objects.visible_to(scope).select_related("vendor").order_by("-occurred_at", "-id")
     if filters.get("object_type"):
         queryset = queryset.filter(object_type=filters["object_type"])
     if filters.get("object_id"):

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import PortalError
 from vendor_portal.forms import ApiTokenForm, ApprovalDecisionForm, AuditFilterForm, BankDetailsForm
+from vendor_portal.listing import keyset_page
 from vendor_portal.models import ApiToken, ApprovalRequest, BankDetails, Notification, Product
 from vendor_portal.navigation import needs_me_for
 from vendor_portal.roles import Action
@@ -48,10 +49,10 @@ def switch_vendor(request):
 # Message centre ---------------------------------------------------------------------------------
 @portal_view()
 def message_list(request):
-    notifications = Notification.objects.filter(user=request.user)
+    notifications = Notification.objects.filter(user=request.user).order_by("-created_at", "-id")
     if request.GET.get("unread"):
         notifications = notifications.filter(read_at__isnull=True)
-    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(notifications, request.GET, page_size=PAGE_SIZE)
     return render(request, "vendor_portal/message_list.html", {"page": page, "only_unread": bool(request.GET.get("unread"))})
 
 
@@ -132,7 +133,7 @@ def audit_list(request):
         if filters.get(bound):
             day = filters[bound] + (datetime.timedelta(days=1) if bound == "until" else datetime.timedelta())
             filters[bound] = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
-    page = Paginator(audit_event_list(scope=request.scope, filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(audit_event_list(scope=request.scope, filters=filters), request.GET, page_size=PAGE_SIZE)
     return render(request, "vendor_portal/audit_list.html", {"form": form, "page": page})
 
 

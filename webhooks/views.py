@@ -1,13 +1,13 @@
 """/settings/webhooks/: a vendor admin's webhook subscriptions, their delivery logs and resends."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import DomainValidationError, PortalError
+from vendor_portal.listing import keyset_page
 from vendor_portal.models import AuditEvent
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import get_visible_or_404
@@ -50,11 +50,11 @@ def webhook_list(request):
 def _detail(request, subscription, *, form=None, secret=None):
     if form is None:
         form = WebhookSubscriptionForm(initial={"url": subscription.url, "events": subscription.events, "description": subscription.description})
-    deliveries = WebhookDelivery.objects.visible_to(request.scope).filter(subscription=subscription).defer("payload")
+    deliveries = WebhookDelivery.objects.visible_to(request.scope).filter(subscription=subscription).defer("payload").order_by("-created_at", "-id")
     wanted = request.GET.get("status")
     if wanted in DeliveryStatus.values:
         deliveries = deliveries.filter(status=wanted)
-    page = Paginator(deliveries, DELIVERIES_PER_PAGE).get_page(request.GET.get("page"))
+    page = keyset_page(deliveries, request.GET, page_size=DELIVERIES_PER_PAGE)
     events = AuditEvent.objects.visible_to(request.scope).for_object(subscription)[:50]
     context = {
         "subscription": subscription,

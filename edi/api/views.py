@@ -23,6 +23,7 @@ from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
 
 from ..models import MAX_INTERCHANGE_BYTES, Direction, Interchange, InterchangeSource, InterchangeStatus, TradingPartner
+from ..selectors import without_content
 from ..services.inbound import edi_receive
 from ..services.partners import trading_partner_create, trading_partner_set_active
 from ..views import TradingPartnerForm, interchange_download
@@ -79,6 +80,10 @@ class InterchangeViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
         "raw": Action.EXCHANGE_EDI,
         "create": Action.EXCHANGE_EDI,
     }
+
+    def base_queryset(self):
+        # The list as the screen reads it (no raw files); one interchange (the detail, the download) whole.
+        return without_content(self.queryset.all()) if self.action == "list" else self.queryset.all()
 
     @extend_schema(
         tags=TAGS,

@@ -188,11 +188,6 @@ class PromotionViewSet(ScopedGenericViewSet):
     def list(self, request):
         queryset = selectors.promotion_list(scope=request.scope, params=request.query_params)
         page = self.paginate_queryset(queryset)
-        if page:
-            totals = {row.pk: row for row in selectors.with_line_totals(Promotion.objects.filter(pk__in=[p.pk for p in page])).order_by()}
-            for promotion in page:
-                for name in ("line_count", "total_expected_units", "total_committed_units", "total_expected_funding"):
-                    setattr(promotion, name, getattr(totals[promotion.pk], name))
         return self.get_paginated_response(s.PromotionListSerializer(page, many=True).data)
 
     @extend_schema(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from vendor_portal.api.output import OutputSerializer
-from vendor_portal.money import ZERO, round_money
+from vendor_portal.money import round_money
 
 from ..models import DeductionKind, DeductionReason, DeductionStatus, DisputeStatus, RemittanceLineKind, VarianceType
 
@@ -115,14 +115,11 @@ class DeductionSerializer(OutputSerializer):
     def get_variance_reasons(self, obj) -> list[dict]:
         return VarianceReasonSerializer(variance_reasons(obj), many=True).data
 
-    def _reversed(self, obj):
-        return getattr(obj, "reversals_total", None) or ZERO
-
     def get_reversed_amount(self, obj) -> str:
-        return str(round_money(self._reversed(obj)))
+        return f"{obj.reversed_amount:.2f}"
 
     def get_remaining_amount(self, obj) -> str:
-        return str(round_money(obj.amount - self._reversed(obj)))
+        return f"{obj.remaining_amount:.2f}"
 
     def get_invoice_number(self, obj) -> str | None:
         return obj.invoice.number if obj.invoice_id else None

@@ -9,16 +9,15 @@
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from invoicing.models import Invoice
 from vendor_portal import events
 from vendor_portal.errors import NotFoundError
-from vendor_portal.money import ZERO, round_money
+from vendor_portal.money import round_money
 from vendor_portal.roles import Action, Role
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.services.notifications import notify_vendor_roles
@@ -104,7 +103,3 @@ def deduction_create(
             url=f"/payments/deductions/{deduction.pk}/",
         )
     return deduction
-
-
-def deduction_reversed_total(deduction: Deduction) -> Decimal:
-    return deduction.reversals.aggregate(total=Sum("amount"))["total"] or ZERO

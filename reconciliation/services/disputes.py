@@ -28,7 +28,6 @@ from vendor_portal.services.notifications import notify_retailer_roles, notify_v
 
 from ..models import Deduction, DeductionKind, DeductionReason, DeductionStatus, Dispute, DisputeStatus, marketplace_today
 from ._common import AP_ROLES, DEDUCTION_AUDITED, FINANCE_ROLES, _refuse, _require_retailer, deduction_event_data, deduction_raised
-from .deductions import deduction_reversed_total
 
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 EVIDENCE_MAX_FILES = 10
@@ -159,7 +158,7 @@ def dispute_answer(*, scope, dispute_id, outcome: str, actor: Actor, amount=None
         if dispute.status != DisputeStatus.OPEN:
             raise InvalidTransitionError(_("This dispute was already answered."))
         deduction = Deduction.objects.select_for_update().select_related("vendor", "marketplace").get(pk=dispute.deduction_id)
-        remaining = deduction.amount - deduction_reversed_total(deduction)
+        remaining = deduction.remaining_amount
         back = ZERO
         if outcome == DisputeStatus.REVERSED:
             back = remaining
@@ -229,7 +228,8 @@ def dispute_answer(*, scope, dispute_id, outcome: str, actor: Actor, amount=None
         )
         before = snapshot(deduction, DEDUCTION_AUDITED)
         deduction.status = DEDUCTION_STATUS_FOR[outcome]
-        deduction.save(update_fields=["status", "updated_at"])
+        deduction.reversed_amount += back
+        deduction.save(update_fields=["status", "reversed_amount", "updated_at"])
         audit_record(actor=actor, action="deduction.answer", obj=deduction, before=before, after=snapshot(deduction, DEDUCTION_AUDITED))
         events.publish(*news)
         notify_vendor_roles(

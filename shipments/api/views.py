@@ -85,9 +85,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
 
     def base_queryset(self):
         if self.action == "list":
-            return Shipment.objects.select_related("vendor", "marketplace", "ship_to", "ship_from").annotate(
-                carton_count=Count("cartons", distinct=True), pallet_count=Count("pallets", distinct=True)
-            )
+            return selectors.with_box_counts(Shipment.objects.select_related("vendor", "marketplace", "ship_to", "ship_from"))
         return Shipment.objects.select_related("vendor", "marketplace", "ship_to", "ship_from").prefetch_related(
             Prefetch("lines", queryset=ShipmentLine.objects.select_related("purchase_order_line__purchase_order").order_by("pk"))
         )

@@ -52,6 +52,7 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_by_object"),
             models.Index(fields=["vendor", "-occurred_at"], name="audit_by_vendor_recent"),
+            models.Index(fields=["-occurred_at", "-id"], name="audit_recent"),  # the retailer's trail, every vendor
             models.Index(fields=["actor"], name="audit_by_actor", condition=models.Q(actor__isnull=False)),
             models.Index(fields=["actor_token"], name="audit_by_token", condition=models.Q(actor_token__isnull=False)),
         ]

@@ -28,6 +28,7 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "read_at"], name="notification_unread_by_user"),
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_by_user_recent"),
         ]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")

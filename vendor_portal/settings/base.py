@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # trigram indexes (OpClass) for the lists' substring search
     "rest_framework",
     "django_filters",
     "drf_spectacular",
