@@ -10,13 +10,13 @@ from django.core.paginator import Paginator
 from django.db.models import Case, Count, DecimalField, F, IntegerField, Q, Sum, Value, When
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import DomainValidationError, PortalError
+from vendor_portal.export_views import export_csv, export_job_start
 from vendor_portal.models import AuditEvent, Document, Product
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
@@ -145,27 +145,14 @@ def purchase_order_list(request):
     )
 
 
-def _export(request, build, max_rows: int, file_format: str):
-    _filterset, rows, _sort = purchase_order_rows(request.scope, request.GET)
-    count = rows.count()
-    if count > max_rows:
-        messages.error(
-            request,
-            _("%(count)s purchase orders match; %(format)s exports hold at most %(max)s. Narrow the filters.")
-            % {"count": count, "format": file_format, "max": max_rows},
-        )
-        return redirect(f"{reverse('po_list')}?{request.GET.urlencode()}")
-    return build(rows, f"purchase-orders-{timezone.localtime():%Y%m%d-%H%M}")
-
-
 @portal_view(Action.VIEW_PURCHASE_ORDERS)
 def purchase_order_export_csv(request):
-    return _export(request, exports.csv_response, exports.CSV_MAX_ROWS, "CSV")
+    return export_csv(request, exports.PURCHASE_ORDERS)
 
 
 @portal_view(Action.VIEW_PURCHASE_ORDERS)
 def purchase_order_export_xlsx(request):
-    return _export(request, exports.xlsx_response, exports.XLSX_MAX_ROWS, "XLSX")
+    return export_job_start(request, exports.PURCHASE_ORDERS, "xlsx")
 
 
 # Detail ---------------------------------------------------------------------------------------------

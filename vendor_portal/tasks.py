@@ -2,9 +2,11 @@
 
 import logging
 
+from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
+from vendor_portal.services.exports import export_run
 from vendor_portal.services.jobs import job_fail, job_requeue
 
 logger = logging.getLogger(__name__)
@@ -33,3 +35,9 @@ def run_job(task, job_id: str, work):
         job_fail(job_id=job_id, message=str(error) or error.__class__.__name__)
         raise
 
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+def run_export(self, job_id: str) -> str | None:
+    """A list export's Job: the file written and stored as a Document; returns the document's id."""
+    job = run_job(self, job_id, export_run)
+    return str(job.result_id) if job is not None and job.result_id else None
