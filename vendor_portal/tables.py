@@ -237,7 +237,9 @@ def csv_stream_response(header: Iterable, rows: Iterable[Iterable], filename: st
     On PostgreSQL, `iterator()` reads through a server-side cursor. Outside a transaction (the portal
     runs in autocommit, no ATOMIC_REQUESTS) Django declares it WITH HOLD: the database computes the
     result when the cursor is declared and keeps it on its side, and this process fetches it
-    EXPORT_CHUNK_ROWS at a time; no transaction stays open while a slow client downloads.
+    EXPORT_CHUNK_ROWS at a time; no transaction stays open while a slow client downloads. This needs
+    DISABLE_SERVER_SIDE_CURSORS off (Django's default): with it on (say, behind a pgbouncer in transaction
+    mode) psycopg2 would fetch each whole result into this process.
 
     `bom=False` for programs (the API's `format=csv`), which would read a BOM as part of the first name."""
     response = StreamingHttpResponse(_in_this_locale(csv_chunks(header, rows, bom=bom)), content_type=CSV_CONTENT_TYPE)

@@ -127,6 +127,7 @@ def test_the_po_list_exports_xlsx_with_a_progress_bar_and_streams_csv(transactio
     page.get_by_role("button", name="XLSX").click()  # htmx posts it; the job's progress replaces #export-job
     link = page.get_by_test_id("export-download")
     link.wait_for()
+    page.screenshot(path=str(SCREENSHOTS / "po_export.png"))
     status = page.get_by_test_id("export-job")
     assert status.get_attribute("data-status") == "succeeded" and status.get_attribute("hx-trigger") is None
     assert "1 row" in status.inner_text()
