@@ -10,6 +10,8 @@ class PlanningConfig(AppConfig):
         from vendor_portal.navigation import NavItem, NeedsMe, register_nav, register_needs_me
         from vendor_portal.roles import Action
 
+        from . import exports  # noqa: F401  registers the forecast list's export with the core (the export job finds it by name)
+
         register_nav(NavItem(_("Forecasts"), "forecast_list", Action.VIEW_PLANNING, order=14))
         register_nav(NavItem(_("Promotions"), "promotion_list", Action.VIEW_PLANNING, order=16))
         register_needs_me(

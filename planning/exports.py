@@ -4,13 +4,15 @@ The columns start with the upload's own (vendor_sku, asin, marketplace, week_sta
 so a buyer can download, adjust and upload again; the extra columns are ignored by the upload.
 """
 
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vendor_portal import tables
+from vendor_portal.roles import Action
+from vendor_portal.services.exports import ListExport, register_export
 
-CSV_MAX_ROWS = 100_000
-XLSX_MAX_ROWS = 20_000
+from . import selectors
+
 COLUMNS = ["vendor_sku", "asin", "marketplace", "week_start", "mean", "p70", "p80", "p90", "vendor_code", "title", "version", "published_at"]
 # The same columns, read as plain values: a download of thousands of weeks builds no model instances.
 FIELDS = [
@@ -29,17 +31,26 @@ FIELDS = [
 ]
 
 
-def _rows(queryset):
-    return queryset.values_list(*FIELDS).iterator(chunk_size=2000)
+def forecast_rows(*, scope, params):
+    """The upcoming forecast weeks as the list filters them (a filter that cannot be applied raises DomainValidationError)."""
+    return selectors.forecast_list(scope=scope, params=params, upcoming_only=True)
 
 
-def csv_response(queryset, filename: str) -> HttpResponse:
-    """The caller checks the row count against CSV_MAX_ROWS first."""
-    return tables.csv_response(COLUMNS, _rows(queryset), filename)
-
-
-def xlsx_response(queryset, filename: str) -> HttpResponse:
-    """The caller checks the row count against XLSX_MAX_ROWS first."""
+def forecast_sheet(queryset) -> tables.Sheet:
     # Plain values: openpyxl gives dates and date-times their own number formats (published_at in local time).
-    sheet = tables.Sheet(_("Forecasts"), COLUMNS, _rows(queryset), freeze_panes="A2", number_formats=False)
-    return tables.xlsx_response([sheet], filename)
+    rows = queryset.values_list(*FIELDS).iterator(chunk_size=tables.EXPORT_CHUNK_ROWS)
+    return tables.Sheet(_("Forecasts"), COLUMNS, rows, freeze_panes="A2", number_formats=False)
+
+
+FORECASTS = register_export(
+    ListExport(
+        name="forecasts",
+        title=gettext_lazy("Forecasts"),
+        action=Action.VIEW_PLANNING,
+        filename="forecasts",
+        list_url="forecast_list",
+        csv_url="forecast_export_csv",
+        rows=forecast_rows,
+        sheet=forecast_sheet,
+    )
+)

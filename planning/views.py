@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import DomainValidationError, NotFoundError, PortalError
+from vendor_portal.export_views import export_csv, export_job_start
 from vendor_portal.listing import keyset_page
 from vendor_portal.models import AuditEvent, Marketplace, Product
 from vendor_portal.roles import Action
@@ -96,31 +97,14 @@ def forecast_list(request):
     return render(request, template, context)
 
 
-def _export(request, build, max_rows: int, file_format: str):
-    try:
-        rows = selectors.forecast_list(scope=request.scope, params=request.GET, upcoming_only=True)
-    except DomainValidationError as error:
-        messages.error(request, error.message)
-        return redirect("forecast_list")
-    count = rows.count()
-    if count > max_rows:
-        messages.error(
-            request,
-            _("%(count)s forecast weeks match; %(format)s downloads hold at most %(max)s. Narrow the filters.")
-            % {"count": count, "format": file_format, "max": max_rows},
-        )
-        return redirect(f"{reverse('forecast_list')}?{request.GET.urlencode()}")
-    return build(rows, f"forecasts-{timezone.localtime():%Y%m%d-%H%M}")
-
-
 @portal_view(Action.VIEW_PLANNING)
 def forecast_export_csv(request):
-    return _export(request, exports.csv_response, exports.CSV_MAX_ROWS, "CSV")
+    return export_csv(request, exports.FORECASTS)
 
 
 @portal_view(Action.VIEW_PLANNING)
 def forecast_export_xlsx(request):
-    return _export(request, exports.xlsx_response, exports.XLSX_MAX_ROWS, "XLSX")
+    return export_job_start(request, exports.FORECASTS, "xlsx")
 
 
 @portal_view(Action.VIEW_PLANNING)

@@ -12,6 +12,8 @@ class PurchaseOrdersConfig(AppConfig):
         from vendor_portal.navigation import NavItem, NeedsMe, register_nav, register_needs_me
         from vendor_portal.roles import Action
 
+        from . import exports  # noqa: F401  registers the PO list's export with the core (the export job finds it by name)
+
         register_nav(NavItem(_("Purchase orders"), "po_list", Action.VIEW_PURCHASE_ORDERS, order=10))
         register_needs_me(
             NeedsMe(

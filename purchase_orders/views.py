@@ -6,16 +6,16 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core import signing
-from django.db.models import Case, Count, DecimalField, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import DomainValidationError, PortalError
+from vendor_portal.export_views import export_csv, export_job_start
 from vendor_portal.listing import keyset_page
 from vendor_portal.models import AuditEvent, Document, Product
 from vendor_portal.roles import Action
@@ -36,7 +36,7 @@ from .forms import (
     PurchaseOrderWindowsForm,
     mark_invalid,
 )
-from .models import LIFECYCLE, PurchaseOrder, PurchaseOrderState, RejectionReason
+from .models import PurchaseOrder, PurchaseOrderState, RejectionReason
 from .services.confirmations import confirmations_accepting_all, purchase_order_acknowledge
 from .services.orders import PurchaseOrderInput, purchase_order_cancel, purchase_order_change, purchase_order_create
 
@@ -57,23 +57,11 @@ SHOWN_UPLOAD_ERRORS = 200
 
 # The list -------------------------------------------------------------------------------------------
 def purchase_order_rows(scope, params):
-    """Visible POs, filtered and sorted, each with its line count, units and value from the same query."""
-    queryset = (
-        PurchaseOrder.objects.visible_to(scope)
-        .select_related("marketplace", "ship_to", "vendor")
-        .annotate(
-            line_count=Count("lines"),
-            ordered_units=Sum("lines__ordered_quantity"),
-            total_cost=Sum(F("lines__net_cost") * F("lines__ordered_quantity"), output_field=DecimalField(max_digits=16, decimal_places=2)),
-            state_rank=Case(*[When(state=state, then=Value(rank)) for rank, state in enumerate(LIFECYCLE)], output_field=IntegerField()),
-        )
-    )
-    filterset = PurchaseOrderListFilter(params or None, queryset=queryset, scope=scope)
-    sort = params.get("sort") or DEFAULT_SORT
-    if sort.lstrip("-") not in SORTS:
-        sort = DEFAULT_SORT
-    direction = "-" if sort.startswith("-") else ""
-    rows = filterset.qs.order_by(f"{direction}{SORTS[sort.lstrip('-')]}", f"{direction}id")
+    """The list's POs as the page filters and sorts them (the API's selector: line totals as correlated
+    subqueries); the export streams the same rows."""
+    filterset = selectors.purchase_order_filterset(scope=scope, params=params or None, filterset_class=PurchaseOrderListFilter)
+    sort = _sort(params)
+    rows = selectors.purchase_order_list(scope=scope, params=params, filterset=filterset, ordering=_ordering(sort))
     return filterset, rows, sort
 
 
@@ -153,27 +141,14 @@ def purchase_order_list(request):
     )
 
 
-def _export(request, build, max_rows: int, file_format: str):
-    _filterset, rows, _sort = purchase_order_rows(request.scope, request.GET)
-    count = rows.count()
-    if count > max_rows:
-        messages.error(
-            request,
-            _("%(count)s purchase orders match; %(format)s exports hold at most %(max)s. Narrow the filters.")
-            % {"count": count, "format": file_format, "max": max_rows},
-        )
-        return redirect(f"{reverse('po_list')}?{request.GET.urlencode()}")
-    return build(rows, f"purchase-orders-{timezone.localtime():%Y%m%d-%H%M}")
-
-
 @portal_view(Action.VIEW_PURCHASE_ORDERS)
 def purchase_order_export_csv(request):
-    return _export(request, exports.csv_response, exports.CSV_MAX_ROWS, "CSV")
+    return export_csv(request, exports.PURCHASE_ORDERS)
 
 
 @portal_view(Action.VIEW_PURCHASE_ORDERS)
 def purchase_order_export_xlsx(request):
-    return _export(request, exports.xlsx_response, exports.XLSX_MAX_ROWS, "XLSX")
+    return export_job_start(request, exports.PURCHASE_ORDERS, "xlsx")
 
 
 # Detail ---------------------------------------------------------------------------------------------

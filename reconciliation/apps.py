@@ -9,7 +9,7 @@ class ReconciliationConfig(AppConfig):
     def ready(self):
         from vendor_portal import events
 
-        from . import tasks
+        from . import exports, tasks  # noqa: F401  exports registers the deduction and remittance lists' exports
         from .services import payment_runs  # noqa: F401  registers the "payment_run" approval kind
         from .views import register_screens  # the payment screens' nav entries and home-page counts
 

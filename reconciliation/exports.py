@@ -1,20 +1,26 @@
-"""CSV and XLSX exports for the payment screens: deductions, remittances (one row per line) and the
-payment summary. Built in memory, so bounded: callers check the count against the MAX_ROWS first.
+"""CSV and XLSX exports for the payment screens: the deduction and remittance lists (one row per
+remittance line), one remittance, and the payment summary.
 
-- `deductions_csv(queryset, filename)` / `deductions_xlsx(queryset, filename)`
-- `remittances_csv(queryset, filename)` / `remittances_xlsx(queryset, filename)` (queryset of Remittance,
-  lines prefetched, e.g. `selectors.remittance_list`)
+- `DEDUCTIONS`, `REMITTANCES` — the lists' exports (registered with the core, which streams the CSV and
+  writes the XLSX in a job, at any size).
+- `remittances_csv(queryset, filename)` / `remittances_xlsx(queryset, filename)` — one remittance's lines,
+  answered at once (a queryset of Remittance, lines prefetched, e.g. `selectors.remittance_list`)
 - `payment_summary_csv(summary, filename)` / `payment_summary_xlsx(summary, filename)` (the dict of
-  `selectors.payment_summary`, one sheet per section in XLSX)
+  `selectors.payment_summary`, a handful of rows: one sheet per section in XLSX)
 """
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from vendor_portal.tables import Sheet, csv_response, xlsx_response
+from vendor_portal import tables
+from vendor_portal.roles import Action
+from vendor_portal.services.exports import ListExport, register_export
+from vendor_portal.tables import Sheet, csv_stream_response, xlsx_response
 
-CSV_MAX_ROWS = 100_000
-XLSX_MAX_ROWS = 20_000
+from . import selectors
+from .forms import DeductionFilterForm, RemittanceFilterForm
+from .models import Deduction, DeductionKind, DeductionReason, DeductionStatus, RemittanceLine, RemittanceLineKind
 
 
 def _deduction_columns():
@@ -38,25 +44,55 @@ def _deduction_columns():
     ]
 
 
-def _deduction_values(d) -> dict:
-    return {
-        "reference": d.reference,
-        "vendor": d.vendor.code,
-        "marketplace": d.marketplace.code,
-        "kind": d.get_kind_display(),
-        "reason": d.get_reason_display(),
-        "variance_type": d.variance_type,
-        "amount": d.amount,
-        "currency": d.currency,
-        "status": d.get_status_display(),
-        "invoice": d.invoice.number if d.invoice_id else "",
-        "purchase_order": d.purchase_order.number if d.purchase_order_id else "",
-        "reverses": d.reverses.reference if d.reverses_id else "",
-        "dispute_deadline": d.dispute_deadline,
-        "remittance": d.remittance.number if d.remittance_id else "",
-        "created_at": d.created_at,
-        "description": d.description,
-    }
+# Read as plain values: a download of 200,000 deductions builds no model instances.
+DEDUCTION_FIELDS = (
+    "id",
+    "kind",
+    "vendor__code",
+    "marketplace__code",
+    "reason",
+    "variance_type",
+    "amount",
+    "currency",
+    "status",
+    "invoice__number",
+    "purchase_order__number",
+    "reverses_id",
+    "reverses__kind",
+    "dispute_deadline",
+    "remittance__number",
+    "created_at",
+    "description",
+)
+
+
+def _reference(kind: str, pk: int) -> str:
+    return f"{Deduction.REFERENCE_PREFIX.get(kind, 'DD')}-{pk:06d}"  # as Deduction.reference
+
+
+def _deduction_rows(queryset):
+    kinds = tables.choice_labels(DeductionKind.choices)
+    reasons = tables.choice_labels(DeductionReason.choices)
+    statuses = tables.choice_labels(DeductionStatus.choices)
+    for d in queryset.values(*DEDUCTION_FIELDS).iterator(chunk_size=tables.EXPORT_CHUNK_ROWS):
+        yield {
+            "reference": _reference(d["kind"], d["id"]),
+            "vendor": d["vendor__code"],
+            "marketplace": d["marketplace__code"],
+            "kind": kinds.get(d["kind"], d["kind"]),
+            "reason": reasons.get(d["reason"], d["reason"]),
+            "variance_type": d["variance_type"],
+            "amount": d["amount"],
+            "currency": d["currency"],
+            "status": statuses.get(d["status"], d["status"]),
+            "invoice": d["invoice__number"] or "",
+            "purchase_order": d["purchase_order__number"] or "",
+            "reverses": _reference(d["reverses__kind"], d["reverses_id"]) if d["reverses_id"] else "",
+            "dispute_deadline": d["dispute_deadline"],
+            "remittance": d["remittance__number"] or "",
+            "created_at": d["created_at"],
+            "description": d["description"],
+        }
 
 
 def _remittance_columns():
@@ -76,7 +112,8 @@ def _remittance_columns():
 
 
 def _remittance_rows(queryset):
-    for remittance in queryset:
+    kinds = tables.choice_labels(RemittanceLineKind.choices)
+    for remittance in queryset.iterator(chunk_size=tables.EXPORT_CHUNK_ROWS):  # the lines are prefetched per chunk
         for line in remittance.lines.all():
             yield {
                 "remittance": remittance.number,
@@ -84,7 +121,7 @@ def _remittance_rows(queryset):
                 "marketplace": remittance.marketplace.code,
                 "pay_date": remittance.pay_date,
                 "sequence": line.sequence,
-                "kind": line.get_kind_display(),
+                "kind": kinds.get(line.kind, line.kind),
                 "reference": line.reference,
                 "description": line.description,
                 "amount": line.amount,
@@ -109,31 +146,71 @@ def _summary_sections(summary: dict) -> list[tuple[str, list[str], list[dict]]]:
     ]
 
 
-def deductions_csv(queryset, filename: str = "deductions") -> HttpResponse:
+def _values_in(columns, rows):
+    return ([values[key] for key, _label in columns] for values in rows)
+
+
+def deduction_rows(*, scope, params):
+    """The deduction list as its page filters it (a filter value that is not valid is dropped, as there)."""
+    return selectors.deduction_list(scope=scope, filters=DeductionFilterForm(params or None, scope=scope).filters())
+
+
+def deduction_sheet(queryset) -> Sheet:
     columns = _deduction_columns()
-    rows = ([values[key] for key, _label in columns] for values in map(_deduction_values, queryset.iterator(chunk_size=500)))
-    return csv_response([label for _key, label in columns], rows, filename)
+    rows = _values_in(columns, _deduction_rows(queryset))
+    return Sheet(_("Deductions"), [label for _key, label in columns], rows)
 
 
-def deductions_xlsx(queryset, filename: str = "deductions") -> HttpResponse:
-    columns = _deduction_columns()
-    rows = ([values[key] for key, _label in columns] for values in map(_deduction_values, queryset.iterator(chunk_size=500)))
-    return xlsx_response([Sheet(_("Deductions"), [label for _key, label in columns], rows)], filename)
+def remittance_rows(*, scope, params):
+    return selectors.remittance_list(scope=scope, filters=RemittanceFilterForm(params or None, scope=scope).filters())
 
 
-def remittances_csv(queryset, filename: str = "remittances") -> HttpResponse:
+def remittance_sheet(queryset) -> Sheet:
     columns = _remittance_columns()
-    rows = ([values[key] for key, _label in columns] for values in _remittance_rows(queryset))
-    return csv_response([label for _key, label in columns], rows, filename)
+    return Sheet(_("Remittances"), [label for _key, label in columns], _values_in(columns, _remittance_rows(queryset)))
+
+
+def _remittance_line_count(queryset) -> int:
+    return RemittanceLine.objects.filter(remittance__in=queryset.order_by().values("pk")).count()
+
+
+DEDUCTIONS = register_export(
+    ListExport(
+        name="deductions",
+        title=gettext_lazy("Deductions"),
+        action=Action.VIEW_PAYMENTS,
+        filename="deductions",
+        list_url="deduction_list",
+        csv_url="deduction_export_csv",
+        rows=deduction_rows,
+        sheet=deduction_sheet,
+    )
+)
+REMITTANCES = register_export(
+    ListExport(
+        name="remittances",
+        title=gettext_lazy("Remittances"),
+        action=Action.VIEW_PAYMENTS,
+        filename="remittances",
+        list_url="remittance_list",
+        csv_url="remittance_export_csv",
+        rows=remittance_rows,
+        sheet=remittance_sheet,
+        count=_remittance_line_count,
+    )
+)
+
+
+def remittances_csv(queryset, filename: str = "remittances"):
+    sheet = remittance_sheet(queryset)
+    return csv_stream_response(sheet.header, sheet.rows, filename)
 
 
 def remittances_xlsx(queryset, filename: str = "remittances") -> HttpResponse:
-    columns = _remittance_columns()
-    rows = ([values[key] for key, _label in columns] for values in _remittance_rows(queryset))
-    return xlsx_response([Sheet(_("Remittances"), [label for _key, label in columns], rows)], filename)
+    return xlsx_response([remittance_sheet(queryset)], filename)
 
 
-def payment_summary_csv(summary: dict, filename: str = "payment-summary") -> HttpResponse:
+def payment_summary_csv(summary: dict, filename: str = "payment-summary"):
     """One CSV: a `section` column names the part of the summary each row belongs to."""
     header = ["section", "key", "currency", "count", "amount"]
     rows = []
@@ -143,7 +220,7 @@ def payment_summary_csv(summary: dict, filename: str = "payment-summary") -> Htt
             amount = row.get("amount", row.get("net_amount"))
             count = row.get("count", row.get("remittances"))
             rows.append([str(title), row.get(key_field, "") if key_field else "", row["currency"], count, amount])
-    return csv_response(header, rows, filename)
+    return csv_stream_response(header, rows, filename)
 
 
 def payment_summary_xlsx(summary: dict, filename: str = "payment-summary") -> HttpResponse:

@@ -22,6 +22,7 @@ from vendor_portal import listing
 from vendor_portal.decorators import portal_view
 from vendor_portal.downloads import document_response
 from vendor_portal.errors import PortalError
+from vendor_portal.export_views import export_csv, export_job_start
 from vendor_portal.models import Marketplace
 from vendor_portal.money import ZERO
 from vendor_portal.roles import Action
@@ -254,14 +255,12 @@ def deduction_list_view(request):
 
 @portal_view(Action.VIEW_PAYMENTS)
 def deduction_export_csv(request):
-    _form, deductions = _deductions_for(request)
-    return exports.deductions_csv(deductions[: exports.CSV_MAX_ROWS], "deductions")
+    return export_csv(request, exports.DEDUCTIONS)
 
 
 @portal_view(Action.VIEW_PAYMENTS)
 def deduction_export_xlsx(request):
-    _form, deductions = _deductions_for(request)
-    return exports.deductions_xlsx(deductions[: exports.XLSX_MAX_ROWS], "deductions")
+    return export_job_start(request, exports.DEDUCTIONS, "xlsx")
 
 
 def _dispute_standing(deduction: Deduction, disputes: list[Dispute]) -> dict:
@@ -437,20 +436,14 @@ def remittance_xlsx(request, pk):
     return exports.remittances_xlsx(queryset, remittance.number)
 
 
-# A remittance is exported one row per line (a handful each): cap the remittances so the rows stay under the limits.
-REMITTANCES_PER_EXPORT = {"csv": exports.CSV_MAX_ROWS // 10, "xlsx": exports.XLSX_MAX_ROWS // 10}
-
-
 @portal_view(Action.VIEW_PAYMENTS)
 def remittance_export_csv(request):
-    _form, remittances = _remittances_for(request)
-    return exports.remittances_csv(remittances[: REMITTANCES_PER_EXPORT["csv"]], "remittances")
+    return export_csv(request, exports.REMITTANCES)
 
 
 @portal_view(Action.VIEW_PAYMENTS)
 def remittance_export_xlsx(request):
-    _form, remittances = _remittances_for(request)
-    return exports.remittances_xlsx(remittances[: REMITTANCES_PER_EXPORT["xlsx"]], "remittances")
+    return export_job_start(request, exports.REMITTANCES, "xlsx")
 
 
 # Disputes (accounts payable) -----------------------------------------------------------------------

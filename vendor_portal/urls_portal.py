@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vendor_portal import views
+from vendor_portal import export_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,4 +19,5 @@ urlpatterns = [
     path("team/", views.team, name="team"),
     path("vendors/", views.vendor_list, name="vendor_list"),
     path("team/<int:user_id>/", views.team_member, name="team_member"),
+    path("exports/<uuid:pk>/", export_views.export_job, name="export_job"),
 ]

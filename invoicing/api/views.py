@@ -12,6 +12,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from vendor_portal.api.base import ScopedGenericViewSet
+from vendor_portal.api.csv import FORMAT_PARAMETER, CsvListMixin, csv_list_responses
 from vendor_portal.api.errors import documented_error
 from vendor_portal.downloads import SIGNED_URL_REDIRECT, document_response
 from vendor_portal.errors import DomainValidationError
@@ -45,7 +46,7 @@ PREFLIGHT_REQUEST = PolymorphicProxySerializer(
 )
 
 
-class InvoiceViewSet(ScopedGenericViewSet):
+class InvoiceViewSet(CsvListMixin, ScopedGenericViewSet):
     queryset = Invoice.objects.all()
     filter_backends = [DjangoFilterBackend]  # the selector applies the filters; listed so the schema shows them
     filterset_class = InvoiceFilter
@@ -73,12 +74,17 @@ class InvoiceViewSet(ScopedGenericViewSet):
     @extend_schema(
         tags=TAGS,
         summary="List invoices and credit notes",
-        description="Newest first; filter by state, type, PO, dates. Cursor pagination.",
-        responses={200: s.InvoiceListSerializer(many=True), 400: ERRORS[400], 403: ERRORS[403]},
+        description="Newest first; filter by state, type, PO, dates. Cursor pagination; `format=csv` gives the whole filtered list as one CSV.",
+        parameters=[FORMAT_PARAMETER],
+        responses=csv_list_responses(
+            s.InvoiceListSerializer(many=True), str(_("Every invoice of the filtered list, one per row.")), {400: ERRORS[400], 403: ERRORS[403]}
+        ),
         examples=[examples.LIST_PAGE],
     )
     def list(self, request):
         queryset = invoice_list(scope=request.scope, params=request.query_params).order_by("-id")
+        if self.wants_csv:
+            return self.csv_response(queryset, s.InvoiceListSerializer, "invoices")
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(s.InvoiceListSerializer(page, many=True).data)
 

@@ -12,6 +12,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet
+from vendor_portal.api.csv import FORMAT_PARAMETER, CsvListMixin, csv_list_responses
 from vendor_portal.api.errors import documented_error
 from vendor_portal.roles import Action
 from vendor_portal.tables import upload_read
@@ -51,7 +52,7 @@ ORDERING_PARAMETER = OpenApiParameter(
 NUMBER_PARAMETER = OpenApiParameter("number", OpenApiTypes.STR, OpenApiParameter.PATH, description=str(_("The PO number.")))
 
 
-class PurchaseOrderViewSet(ScopedGenericViewSet):
+class PurchaseOrderViewSet(CsvListMixin, ScopedGenericViewSet):
     queryset = PurchaseOrder.objects.all()
     lookup_field = "number"
     max_page_size = 100
@@ -94,14 +95,19 @@ class PurchaseOrderViewSet(ScopedGenericViewSet):
         summary="List purchase orders",
         description=(
             "The POs you may see: retailer users see every vendor's, vendor users and tokens only their own "
-            "(and only the marketplaces they are enabled for). Filters combine; cursor pagination, up to 100 per page."
+            "(and only the marketplaces they are enabled for). Filters combine; cursor pagination, up to 100 per page; "
+            "`format=csv` gives the whole filtered list as one CSV."
         ),
-        parameters=[ORDERING_PARAMETER],
-        responses={200: PurchaseOrderListSerializer(many=True), 400: ERRORS[400], 403: ERRORS[403]},
+        parameters=[ORDERING_PARAMETER, FORMAT_PARAMETER],
+        responses=csv_list_responses(
+            PurchaseOrderListSerializer(many=True), str(_("Every PO of the filtered list, one per row.")), {400: ERRORS[400], 403: ERRORS[403]}
+        ),
         examples=[examples.LIST_PAGE],
     )
     def list(self, request):
         queryset = purchase_order_list(scope=request.scope, params=request.query_params)
+        if self.wants_csv:
+            return self.csv_response(queryset, PurchaseOrderListSerializer, "purchase-orders")
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(PurchaseOrderListSerializer(page, many=True).data)
 

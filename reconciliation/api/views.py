@@ -12,6 +12,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet, body_object
+from vendor_portal.api.csv import FORMAT_PARAMETER, CsvListMixin, csv_list_responses
 from vendor_portal.api.errors import documented_error
 from vendor_portal.api.parsers import PortalJSONParser
 from vendor_portal.downloads import SIGNED_URL_REDIRECT, document_response
@@ -55,7 +56,7 @@ def _query(serializer_class, request) -> dict:
     return {name: value for name, value in serializer.validated_data.items() if value not in (None, "")}
 
 
-class DeductionViewSet(ScopedGenericViewSet):
+class DeductionViewSet(CsvListMixin, ScopedGenericViewSet):
     """Deductions (claims, chargebacks, co-op allowances and their reversals) and their disputes."""
 
     queryset = Deduction.objects.all()
@@ -65,13 +66,15 @@ class DeductionViewSet(ScopedGenericViewSet):
 
     @extend_schema(
         tags=["Deductions"],
-        parameters=[s.DeductionFilterSerializer],
-        responses={200: s.DeductionSerializer(many=True), **READ_ERRORS},
+        parameters=[s.DeductionFilterSerializer, FORMAT_PARAMETER],
+        responses=csv_list_responses(s.DeductionSerializer(many=True), str(_("Every deduction of the filtered list, one per row.")), READ_ERRORS),
         examples=[examples.DEDUCTION, examples.BAD_FILTER],
     )
     def list(self, request):
         filters = _query(s.DeductionFilterSerializer, request)
         queryset = selectors.deduction_list(scope=request.scope, filters=filters).order_by("-id")
+        if self.wants_csv:
+            return self.csv_response(queryset, s.DeductionSerializer, "deductions")
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(s.DeductionSerializer(page, many=True).data)
 

@@ -25,6 +25,7 @@ from shipments.services.plans import (
 )
 from shipments.services.receiving import ReceivedLine, receipt_create
 from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet
+from vendor_portal.api.csv import FORMAT_PARAMETER, CsvListMixin, csv_list_responses
 from vendor_portal.api.errors import documented_error
 from vendor_portal.downloads import SIGNED_URL_REDIRECT, document_response
 from vendor_portal.models import Document, Job
@@ -56,8 +57,14 @@ def _plan_input(data) -> ShipPlanInput:
     list=extend_schema(
         tags=TAGS,
         summary="List ship plans and ASNs",
-        description="Drafts and ASNs you may see, newest first; filter by `state`, order by `created_at` or `ship_date`.",
-        responses={200: s.ShipmentListSerializer(many=True), 403: FORBIDDEN},
+        description=(
+            "Drafts and ASNs you may see, newest first; filter by `state`, order by `created_at` or `ship_date`; "
+            "`format=csv` gives the whole filtered list as one CSV."
+        ),
+        parameters=[FORMAT_PARAMETER],
+        responses=csv_list_responses(
+            s.ShipmentListSerializer(many=True), str(_("Every shipment of the filtered list, one per row.")), {403: FORBIDDEN}
+        ),
         examples=[examples.LIST_PAGE],
     ),
     retrieve=extend_schema(
@@ -67,7 +74,7 @@ def _plan_input(data) -> ShipPlanInput:
         examples=[examples.DETAIL],
     ),
 )
-class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+class ShipmentViewSet(CsvListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
     """Ship plans (drafts) and ASNs: build, cartonize, palletize, label, submit, replace."""
 
     queryset = Shipment.objects.all()
@@ -92,6 +99,11 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
 
     def get_serializer_class(self):
         return s.ShipmentListSerializer if self.action == "list" else s.ShipmentSerializer
+
+    def list(self, request, *args, **kwargs):
+        if self.wants_csv:
+            return self.csv_response(self.filter_queryset(self.get_queryset()), s.ShipmentListSerializer, "shipments")
+        return super().list(request, *args, **kwargs)
 
     def _answer(self, shipment, status_code=status.HTTP_200_OK):
         shipment = self.base_queryset().get(pk=shipment.pk)

@@ -3,19 +3,17 @@ rendered on request for a small shipment, and labels outdated by a change of the
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import os
 
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vendor_portal.errors import ConflictError, DomainValidationError, InvalidTransitionError, NotFoundError
-from vendor_portal.models import Document, Job, JobStatus
+from vendor_portal.models import Document, Job
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.services.documents import document_store
+from vendor_portal.services.jobs import job_claim, job_fail, job_progress, job_succeed
 
 from ..models import Shipment, ShipmentState
 from ._common import _shipment_for_update
@@ -77,44 +75,6 @@ def shipment_labels_request(*, scope, shipment_id, actor: Actor) -> Job:
     return job
 
 
-JOB_STALE_AFTER = datetime.timedelta(minutes=10)
-JOB_MAX_ATTEMPTS = 5  # a job whose worker dies every time (say, killed for memory) fails instead of looping
-
-
-def job_claim(*, job_id, redelivered: bool = False) -> Job | None:
-    """Compare-and-set queued -> running; None when another worker has it or it is finished.
-
-    A redelivered message (its worker died) or a job running far too long may be taken over:
-    the work restarts from scratch and only a finished file is ever stored. After
-    JOB_MAX_ATTEMPTS the job is failed instead."""
-    now = timezone.now()
-    takeover = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING)
-    if not redelivered:
-        takeover = takeover.filter(started_at__lt=now - JOB_STALE_AFTER)
-    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=now, progress_done=0, attempts=F("attempts") + 1, message=""
-    ) or takeover.filter(attempts__lt=JOB_MAX_ATTEMPTS).update(
-        status=JobStatus.RUNNING, started_at=now, progress_done=0, attempts=F("attempts") + 1, message=""
-    )
-    if not claimed:
-        takeover.filter(attempts__gte=JOB_MAX_ATTEMPTS).update(
-            status=JobStatus.FAILED,
-            finished_at=now,
-            message=_("Stopped after %(n)s attempts: the worker died while working on this job each time.") % {"n": JOB_MAX_ATTEMPTS},
-        )
-    return Job.objects.get(pk=job_id) if claimed else None
-
-
-def job_requeue(*, job_id, message: str) -> None:
-    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(status=JobStatus.QUEUED, message=message[:2000])
-
-
-def job_fail(*, job_id, message: str) -> None:
-    Job.objects.filter(pk=job_id).exclude(status=JobStatus.SUCCEEDED).update(
-        status=JobStatus.FAILED, message=message[:2000], finished_at=timezone.now()
-    )
-
-
 LABELS_RENDER_ATTEMPTS = 3  # prints of one job when the ship plan changes while they run
 
 
@@ -156,7 +116,7 @@ def shipment_labels_render(*, job_id, redelivered: bool = False) -> Job | None:
     Job.objects.filter(pk=job_id).update(progress_total=total)
 
     def report_progress(done: int) -> None:  # once per chunk of labels (labels.CHUNK_PAGES)
-        Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(progress_done=done)
+        job_progress(job_id=job_id, done=done)
 
     # The ship plan may be edited while its labels print (an edit drops the stored labels but cannot stop
     # this job). The file is stored only if the shipment, locked, still gives exactly the labels printed;
@@ -197,15 +157,11 @@ def shipment_labels_render(*, job_id, redelivered: bool = False) -> Job | None:
         if document is not None:
             break
         shipment = current
-        Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-            progress_done=0, progress_total=shipment.cartons.count() + shipment.pallets.count()
-        )
+        job_progress(job_id=job_id, done=0, total=shipment.cartons.count() + shipment.pallets.count())
     else:
         job_fail(job_id=job_id, message=_("The ship plan kept changing while its labels were printed. Print them again."))
         return None
-    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-        status=JobStatus.SUCCEEDED, progress_done=pages, progress_total=pages, result=document, finished_at=timezone.now()
-    )
+    job_succeed(job_id=job_id, result=document, done=pages)
     return Job.objects.get(pk=job_id)
 
 

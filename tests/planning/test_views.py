@@ -8,9 +8,9 @@ import io
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from openpyxl import load_workbook
 
 from planning.models import Forecast, ForecastPublication, Promotion, PromotionState, current_week_start
+from tests.export_support import exported_sheet_rows
 from tests.factories import ProductFactory, marketplace, retailer_user, vendor_user
 from tests.planning.factories import buyer, draft_promotion, publish, rows_for, shared_promotion
 from vendor_portal.models import AuditEvent
@@ -80,7 +80,7 @@ def test_a_marketplace_limited_member_sees_only_its_marketplace(client, vendor):
     assert [row["marketplace__code"] for row in client.get("/planning/forecasts/").context["page"]] == ["DE"]
     page = client.get(f"/planning/forecasts/{kettle.pk}/", {"marketplace": "US"})
     assert [m.code for m in page.context["marketplaces"]] == ["DE"] and page.context["marketplace"].code == "DE"
-    rows = list(csv.reader(io.StringIO(client.get("/planning/forecasts/export.csv").content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(client.get("/planning/forecasts/export.csv").getvalue().decode("utf-8-sig"))))
     assert {row[2] for row in rows[1:]} == {"DE"}
 
 
@@ -109,12 +109,11 @@ def test_downloads_hold_the_filtered_weeks_in_the_upload_columns(ops_client, ven
     kettle, lamp = ProductFactory(vendor=vendor), ProductFactory(vendor=vendor)
     publish(vendor, rows_for(kettle, "US", 3) + rows_for(lamp, "US", 3))
     response = ops_client.get("/planning/forecasts/export.csv", {"q": kettle.vendor_sku})
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert rows[0][:8] == ["vendor_sku", "asin", "marketplace", "week_start", "mean", "p70", "p80", "p90"]
     assert len(rows) == 4 and {row[0] for row in rows[1:]} == {kettle.vendor_sku}
-    workbook = load_workbook(io.BytesIO(ops_client.get("/planning/forecasts/export.xlsx").content))
-    sheet = workbook.worksheets[0]
-    assert sheet.max_row == 7 and sheet["A1"].value == "vendor_sku"
+    rows = exported_sheet_rows(ops_client, "/planning/forecasts/export.xlsx")
+    assert len(rows) == 7 and rows[0][0] == "vendor_sku"
 
 
 # Upload ---------------------------------------------------------------------------------------------
@@ -321,3 +320,12 @@ def test_navigation_offers_forecasts_and_promotions_to_every_role(client, vendor
         client.force_login(user)
         page = client.get("/").content.decode()
         assert 'href="/planning/forecasts/"' in page and 'href="/planning/promotions/"' in page
+
+
+def test_downloads_with_filters_that_cannot_apply_are_refused_at_once(ops_client, vendor):
+    from vendor_portal.models import Job
+
+    streamed = ops_client.get("/planning/forecasts/export.csv?week_from=soon")
+    queued = ops_client.post("/planning/forecasts/export.xlsx?week_from=soon")
+    assert (streamed.status_code, streamed.url) == (queued.status_code, queued.url) == (302, "/planning/forecasts/?week_from=soon")
+    assert not Job.objects.exists()  # no job queued to fail later in the worker

@@ -1,10 +1,14 @@
 """A vendor ops person's day in a real browser: find the POs that need them, confirm one line partly
-backordered and another rejected, and see the PO acknowledged."""
+backordered and another rejected, and see the PO acknowledged; export the list as XLSX (a job with a
+progress bar) and as CSV (streamed)."""
 
 import datetime
+import io
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from purchase_orders.models import PurchaseOrder, PurchaseOrderState
 from tests.browser_support import SCREENSHOTS, browser, login, page  # noqa: F401
@@ -115,3 +119,30 @@ def test_confirmation_errors_show_next_to_the_line_in_the_browser(transactional_
     page.get_by_test_id("submit-confirmation").click()
     page.wait_for_url(f"**/purchase-orders/{po.number}/confirmed/")
     assert page.get_by_test_id("po-state").inner_text() == "Acknowledged"
+
+
+@pytest.mark.browser
+def test_the_po_list_exports_xlsx_with_a_progress_bar_and_streams_csv(transactional_db, live_server, page, vendor, settings, tmp_path):  # noqa: F811
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    vendor_user(vendor, Role.VENDOR_OPS, username="acme-ops")
+    arrange_purchase_orders(vendor)
+    login(page, live_server, "acme-ops", "demo-password")
+    page.goto(f"{live_server.url}/purchase-orders/?state=acknowledged")
+
+    page.get_by_role("button", name="XLSX").click()  # htmx posts it; the job's progress replaces #export-job
+    link = page.get_by_test_id("export-download")
+    link.wait_for()
+    page.screenshot(path=str(SCREENSHOTS / "po_export.png"))
+    status = page.get_by_test_id("export-job")
+    assert status.get_attribute("data-status") == "succeeded" and status.get_attribute("hx-trigger") is None
+    assert "1 row" in status.inner_text()
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.startswith("purchase-orders-") and download.value.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["5MJ8D2KA"]
+
+    with page.expect_download() as download:
+        page.get_by_test_id("export-csv").click()
+    assert download.value.suggested_filename.endswith(".csv")
+    assert "5MJ8D2KA" in Path(download.value.path()).read_text(encoding="utf-8-sig")

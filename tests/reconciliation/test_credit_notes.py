@@ -187,7 +187,7 @@ def test_remittance_exports_pdf_summary_and_edi_820_carry_the_credit_note(vendor
     finance = finance_user(vendor)
     scope = scope_for_user(finance)
 
-    rows = list(csv.DictReader(io.StringIO(exports.remittances_csv(remittance_list(scope=scope), "r").content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(exports.remittances_csv(remittance_list(scope=scope), "r").getvalue().decode("utf-8-sig"))))
     assert [row["Kind"] for row in rows] == ["Invoice paid", "Credit note"]
     assert sum(Decimal(row["Amount"]) for row in rows) == remittance.net_amount == Decimal("900.00")
     assert exports.remittances_xlsx(remittance_list(scope=scope), "r").content[:2] == b"PK"
@@ -221,7 +221,7 @@ def test_summary_counts_credit_notes_still_to_net(vendor):
     approve_and_pay(create_run())
     summary = payment_summary(scope=scope, period_end=pay_date())
     assert [(r["count"], r["amount"]) for r in summary["open_credit_notes"]] == [(1, Decimal("50.00"))]
-    rows = list(csv.DictReader(io.StringIO(exports.payment_summary_csv(summary).content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(exports.payment_summary_csv(summary).getvalue().decode("utf-8-sig"))))
     assert [(r["currency"], r["count"], r["amount"]) for r in rows if r["section"] == "Credit notes to net"] == [("USD", "1", "50.00")]
     [paid] = [r for r in rows if r["section"] == "Paid"]
     assert paid["amount"] == "0.00"  # 100.00 paid, 100.00 of the credit note netted

@@ -95,7 +95,7 @@ def test_remittance_advice_pdf_and_exports_agree_with_the_remittance(vendor):
     document = remittance_document(scope=scope_for_user(finance), remittance_id=remittance.pk, actor=Actor(user=finance))
     assert document.file.open("rb").read(5) == b"%PDF-"
     response = exports.remittances_csv(remittance_list(scope=scope_for_user(finance)), "r")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert sum(Decimal(row["Amount"]) for row in rows) == remittance.net_amount
     xlsx = exports.remittances_xlsx(remittance_list(scope=scope_for_user(finance)), "r")
     assert xlsx.content[:2] == b"PK"

@@ -25,6 +25,7 @@ from reconciliation.models import (
     Remittance,
 )
 from reconciliation.services.disputes import dispute_answer, dispute_create
+from tests.export_support import exported_sheet_rows
 from tests.factories import marketplace, vendor_user
 from tests.reconciliation import tenancy
 from tests.reconciliation.factories import accepted_invoice, ap_user, deduction, finance_user
@@ -126,7 +127,7 @@ def test_summary_exports_csv_and_xlsx_with_the_same_numbers(vendor):
 
     response = finance.get("/payments/summary.csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert rows[0] == ["section", "key", "currency", "count", "amount"]
     assert ["Paid", "", "USD", "1", str(remittance.net_amount)] in rows
     assert any(r[0] == "Deductions by month" and r[4] == "42.00" for r in rows)
@@ -146,7 +147,7 @@ def test_remittance_csv_and_xlsx_list_every_line(vendor):
     finance = signed_in(finance_user(vendor))
 
     response = finance.get(f"/payments/remittances/{remittance.pk}/lines.csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert len(rows) == remittance.lines.count() == 3
     assert sum(Decimal(r["Amount"]) for r in rows) == remittance.net_amount
     assert rows[0]["Reference"] == invoice.number
@@ -362,7 +363,7 @@ def test_every_payment_route_is_404_for_another_vendor(vendor, other_vendor):
             assert intruder.get(url).status_code in (404, 405), url
             assert intruder.post(url, {"reason": "mine now"}).status_code in (404, 405), url
     for url in ("/payments/", "/payments/deductions/", "/payments/remittances/", "/payments/summary.csv"):
-        body = intruder.get(url).content.decode()
+        body = intruder.get(url).getvalue().decode()
         assert "ACME-SECRET" not in body and "ACMESECRET" not in body, url
     assert not Dispute.objects.filter(reason="mine now").exists()
 
@@ -438,16 +439,28 @@ def test_deduction_and_remittance_list_exports_follow_the_filters(vendor):
     deduction(vendor, amount="25.00")
     finance = signed_in(finance_user(vendor))
 
-    rows = list(csv.DictReader(io.StringIO(finance.get("/payments/deductions/export.csv?kind=chargeback").content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(finance.get("/payments/deductions/export.csv?kind=chargeback").getvalue().decode("utf-8-sig"))))
     assert [(r["Kind"], r["Amount"]) for r in rows] == [("Chargeback", "25.00")]
-    from openpyxl import load_workbook
+    assert len(exported_sheet_rows(finance, "/payments/deductions/export.xlsx")) == 4  # header + two claims + the chargeback
+    header, *records = exported_sheet_rows(finance, "/payments/deductions/export.xlsx?kind=chargeback")
+    assert [(r[header.index("Kind")], r[header.index("Amount")]) for r in records] == [("Chargeback", 25)]
 
-    sheet = load_workbook(io.BytesIO(finance.get("/payments/deductions/export.xlsx").content)).active
-    assert sheet.max_row == 4  # header + two claims + the chargeback
-
-    rows = list(csv.DictReader(io.StringIO(finance.get("/payments/remittances/export.csv").content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(finance.get("/payments/remittances/export.csv").getvalue().decode("utf-8-sig"))))
     assert {r["Remittance"] for r in rows} == {remittance.number}
     assert sum(Decimal(r["Amount"]) for r in rows) == remittance.net_amount
+    header, *records = exported_sheet_rows(finance, "/payments/remittances/export.xlsx")
+    assert len(records) == len(rows) and sum(Decimal(str(r[header.index("Amount")])) for r in records) == remittance.net_amount
+
+
+def test_the_deduction_export_names_each_deduction_and_what_it_reverses(vendor):
+    claim = deduction(vendor, amount="25.00", description="Late ASN")
+    reversal = deduction(vendor, amount="10.00", kind=DeductionKind.REVERSAL, reason=DeductionReason.OTHER, reverses=claim)
+    finance = signed_in(finance_user(vendor))
+    rows = list(csv.DictReader(io.StringIO(finance.get("/payments/deductions/export.csv").getvalue().decode("utf-8-sig"))))
+    assert [(r["Reference"], r["Kind"], r["Reason"], r["Status"], r["Reverses"], r["Amount"]) for r in rows] == [
+        (reversal.reference, "Reversal", "Other", "Open", claim.reference, "10.00"),
+        (claim.reference, "Chargeback", claim.get_reason_display(), "Open", "", "25.00"),
+    ]
 
 
 def test_home_page_counts_what_needs_finance_and_accounts_payable(vendor):

@@ -10,12 +10,13 @@ from django.utils import timezone
 
 from shipments import tasks
 from shipments.models import Carton, Shipment
-from shipments.services.labels import JOB_MAX_ATTEMPTS, job_claim, shipment_labels_render, shipment_labels_request
+from shipments.services.labels import shipment_labels_render, shipment_labels_request
 from shipments.services.plans import shipment_cancel, shipment_create, shipment_update
 from tests.factories import vendor_user
 from tests.shipments.factories import confirmed_purchase_order, plan, ship_from
 from vendor_portal.models import Document, Job, JobStatus
 from vendor_portal.services.audit import Actor
+from vendor_portal.services.jobs import JOB_MAX_ATTEMPTS, job_claim
 from vendor_portal.tenancy import Scope
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.http import StreamingHttpResponse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from openpyxl import Workbook, load_workbook
 
+from vendor_portal import tables
 from vendor_portal.tables import (
     CSV_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
@@ -18,10 +21,12 @@ from vendor_portal.tables import (
     UploadError,
     cell_text,
     csv_cell,
-    csv_response,
+    csv_stream_response,
+    csv_write,
     read_table,
     upload_read,
     xlsx_response,
+    xlsx_write,
 )
 
 
@@ -129,13 +134,46 @@ def test_csv_cell_writes_date_times_in_local_time():
         assert csv_cell(moment) == "2030-05-07 00:15"
 
 
-def test_csv_response_is_an_attachment_in_utf8_with_a_bom():
-    response = csv_response(["Reference", "Amount"], [["=cmd", Decimal("1.50")], ["Ünïcode", None]], "deductions")
+def test_csv_stream_response_is_a_streamed_attachment_in_utf8_with_a_bom():
+    response = csv_stream_response(["Reference", "Amount"], [["=cmd", Decimal("1.50")], ["Ünïcode", None], ["\tx", Decimal("-5")]], "deductions")
+    assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Type"] == CSV_CONTENT_TYPE
     assert response["Content-Disposition"] == 'attachment; filename="deductions.csv"'
-    assert response.content.startswith("\ufeff".encode())
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows == [["Reference", "Amount"], ["'=cmd", "1.50"], ["Ünïcode", ""]]
+    content = response.getvalue()
+    assert content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows == [["Reference", "Amount"], ["'=cmd", "1.50"], ["Ünïcode", ""], ["'\tx", "-5"]]
+
+
+def test_csv_stream_sends_the_header_before_asking_for_a_row_and_then_chunks_of_rows(monkeypatch):
+    monkeypatch.setattr(tables, "CSV_CHUNK_CHARS", 10)
+    asked = []
+
+    def rows():
+        for n in range(3):
+            asked.append(n)
+            yield [f"row-{n}", n]
+
+    chunks = iter(csv_stream_response(["Name", "N"], rows(), "x", bom=False).streaming_content)
+    assert next(chunks) == b"Name,N\r\n" and asked == []
+    assert b"".join(chunks) == b"row-0,0\r\nrow-1,1\r\nrow-2,2\r\n" and asked == [0, 1, 2]
+
+
+def test_csv_stream_writes_in_the_language_and_time_zone_of_the_view_that_made_it():
+    moment = datetime.datetime(2030, 5, 6, 22, 15, tzinfo=datetime.UTC)
+    with timezone.override("Europe/Berlin"), translation.override("zh-hans"):
+        response = csv_stream_response(["When", "Changed"], ([moment, gettext("yes")] for _ in range(1)), "x")
+    with timezone.override("UTC"), translation.override("en"):  # as the server sends the body, after the view
+        content = response.getvalue().decode("utf-8-sig")
+    assert content.splitlines()[1] == "2030-05-07 00:15,是"
+
+
+def test_csv_write_and_xlsx_write_fill_a_file(tmp_path):
+    with open(tmp_path / "a.csv", "wb") as target:
+        csv_write(target, ["A"], iter([["@x"], [1]]))
+    assert (tmp_path / "a.csv").read_bytes() == "\ufeffA\r\n'@x\r\n1\r\n".encode()
+    xlsx_write(str(tmp_path / "a.xlsx"), [Sheet("S", ["A"], iter([[1], [2]]))])
+    assert [row for row in load_workbook(tmp_path / "a.xlsx").active.iter_rows(values_only=True)] == [("A",), (1,), (2,)]
 
 
 def test_xlsx_response_writes_each_sheet_with_a_bold_header_and_number_formats():

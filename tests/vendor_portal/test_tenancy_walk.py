@@ -7,7 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.audit_check import audit_exempt
 from tests.factories import ProductFactory, api_token, vendor_user
-from vendor_portal.models import ApprovalRequest, AuditEvent, Notification
+from vendor_portal.models import ApprovalRequest, AuditEvent, Job, Notification
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor
 from vendor_portal.services.vendors import bank_details_change_request
@@ -44,6 +44,7 @@ def build_world(vendor) -> World:
     with audit_exempt():
         world["notification"] = Notification.objects.create(user=admin, vendor=vendor, kind="x", title="ACME-SECRET note")
     world["audit_event"] = AuditEvent.objects.filter(vendor=vendor).first()
+    world["export_job"] = Job.objects.create(vendor=vendor, kind="export", params={"export": "purchase_orders", "filters": {}}, created_by=admin)
     for extend in WORLD_BUILDERS:
         extend(world, vendor)
     return world
@@ -76,6 +77,7 @@ OBJECT_KWARGS = {
     "audit-event-detail": lambda w: {"pk": w["audit_event"].pk},
     "notification-detail": lambda w: {"pk": w["notification"].pk},
     "team_member": lambda w: {"user_id": w["admin"].pk},
+    "export_job": lambda w: {"pk": w["export_job"].pk},
 }
 for _module in APP_TENANCY:
     OBJECT_KWARGS.update(_module.URL_KWARGS)
