@@ -1,5 +1,7 @@
 """The portal's own REST API for ship plans, ASNs, labels, receipts, and generic jobs and documents."""
 
+import re
+
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -347,8 +349,22 @@ class DocumentDownloadView(PortalAPIView):
     )
     def get(self, request, pk):
         document = get_visible_or_404(Document, request.scope, pk=pk)
-        filename = document.key.rsplit("/", 1)[-1] or f"document-{document.pk}.pdf"
-        return document_response(document, filename=filename)
+        return document_response(document, filename=download_name(document))
+
+
+UNSAFE_IN_FILE_NAMES = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def download_name(document: Document) -> str:
+    """The name a download gets: a shipment's documents carry its identifier ("ASN-42-labels-1.pdf"),
+    so files saved from several shipments tell themselves apart."""
+    name = document.key.rsplit("/", 1)[-1] or f"document-{document.pk}.pdf"
+    if document.target_type == Shipment._meta.label_lower and document.target_id.isdigit():
+        identifier = Shipment.objects.filter(pk=int(document.target_id), vendor_id=document.vendor_id).values_list("shipment_identifier", flat=True)
+        safe = UNSAFE_IN_FILE_NAMES.sub("-", identifier.first() or "").strip("-.")
+        if safe:
+            name = f"{safe}-{name}"
+    return name
 
 
 @extend_schema_view(

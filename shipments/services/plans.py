@@ -1,11 +1,13 @@
 """Ship plans: a draft for one DC from confirmed PO lines, created, changed or cancelled, and packed
-into cartons by case pack and onto pallets (carton moves and small-parcel tracking numbers too)."""
+into cartons by case pack and onto pallets (carton moves, small-parcel tracking numbers, and the weights
+and sizes of cartons and pallets too)."""
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -18,8 +20,10 @@ from vendor_portal.errors import ConflictError, DomainValidationError, FieldErro
 from vendor_portal.models import ShipFromAddress, Warehouse
 from vendor_portal.services.audit import Actor, audit_record
 
-from ..models import Carton, CartonItem, Pallet, Shipment, ShipmentLine, ShipmentState, TransportMode
-from ._common import _header_snapshot, _lines_snapshot, _refuse_unless, _shipment_for_update, _zone
+from .. import measurements
+from ..measurements import Measurements
+from ..models import Carton, CartonItem, DimensionUnit, Measured, Pallet, Shipment, ShipmentLine, ShipmentState, TransportMode, WeightUnit
+from ._common import _header_snapshot, _lines_snapshot, _raise_if, _refuse_unless, _shipment_for_update, _zone
 from .labels import _labels_outdate
 from .sscc import sscc_allocate
 
@@ -33,10 +37,22 @@ HEADER_FIELDS = [
     "bol_number",
     "pro_number",
     "cartons_per_pallet",
+    "weight_unit",
+    "dimension_unit",
 ]
 # A ship plan this close to the end of its POs' ship window gets a warning; past the window it is refused.
 CUTOFF_BEFORE_WINDOW_END = datetime.timedelta(days=2)
 SHIPPABLE_PO_STATES = {PurchaseOrderState.ACKNOWLEDGED, PurchaseOrderState.PARTIALLY_SHIPPED}
+
+
+class PlanWarning(str):
+    """Something a ship plan may do but its author should know (late, early, backordered units): the message,
+    and like a FieldError the line (`ref`) and `field` it is about and a `code`, so a screen shows it in place."""
+
+    def __new__(cls, message, *, ref=None, field: str | None = None, code: str = "warning"):
+        warning = super().__new__(cls, str(message))
+        warning.ref, warning.field, warning.code = ref, field, code
+        return warning
 
 
 @dataclass
@@ -76,6 +92,8 @@ class ShipPlanInput:
     pro_number: str = ""
     ship_from: str = ""  # ship-from address code; the vendor's first one when empty
     cartons_per_pallet: int = 0
+    weight_unit: str = ""  # kg or lb; empty: the plan's (a new plan: the DC country's)
+    dimension_unit: str = ""  # cm or in; likewise
     warnings: list[str] = field(default_factory=list)
 
 
@@ -161,17 +179,82 @@ def _units_per_carton(po_line: PurchaseOrderLine) -> int:
 
 def ship_window_check(*, po, ship_date: datetime.date | None, time_zone: str, now: datetime.datetime) -> str:
     """Where a ship plan stands against a PO's ship window: "closed" (the window has passed),
-    "ship_date_past_window" (the plan would ship after it closes), "cutoff" (allowed, but within
-    CUTOFF_BEFORE_WINDOW_END of its end) or "ok". Dates are local to the DC (its `time_zone`)."""
+    "ship_date_past_window" (the plan would ship after it closes), "before_window" (allowed, but the ship
+    date is before the window opens), "cutoff" (allowed, but within CUTOFF_BEFORE_WINDOW_END of its end)
+    or "ok". Dates are local to the DC (its `time_zone`)."""
     zone = _zone(time_zone)
     if now > po.ship_window_end:
         return "closed"
     if ship_date is not None and ship_date > timezone.localdate(po.ship_window_end, timezone=zone):
         return "ship_date_past_window"
+    if ship_date is not None and ship_date < timezone.localdate(po.ship_window_start, timezone=zone):
+        return "before_window"
     cutoff = po.ship_window_end - CUTOFF_BEFORE_WINDOW_END
     if now > cutoff or (ship_date is not None and ship_date > timezone.localdate(cutoff, timezone=zone)):
         return "cutoff"
     return "ok"
+
+
+def backordered_units(po_line: PurchaseOrderLine, quantity: int) -> int:
+    """How many of `quantity` units are backordered ones: what ships now comes out of the accepted units first."""
+    accepted_open = max(0, po_line.accepted_quantity - po_line.shipped_quantity)
+    return max(0, min(quantity, po_line.open_to_ship) - accepted_open)
+
+
+def backorder_warning(po_line: PurchaseOrderLine, *, quantity: int, ship_date, label: str, ref=None) -> PlanWarning | None:
+    """A warning when a plan ships backordered units before the date the vendor said they would be there."""
+    backordered = backordered_units(po_line, quantity or 0)
+    if not backordered or po_line.backorder_date is None or ship_date is None or ship_date >= po_line.backorder_date:
+        return None
+    return PlanWarning(
+        _("%(line)s: %(n)s of these units are backordered; you said they would be available on %(date)s, after the ship date %(ship_date)s.")
+        % {"line": label, "n": backordered, "date": po_line.backorder_date, "ship_date": ship_date},
+        ref=ref,
+        field="quantity",
+        code="backorder_before_available",
+    )
+
+
+def _plan_warnings(po_line, *, quantity: int, ship_date, window: str, zone, ref, warned: set) -> list[PlanWarning]:
+    """What a plan line may do but its author should know: a ship date before its PO's ship window opens
+    (once per PO: `warned` holds the POs already warned about), past the cutoff, backordered units
+    shipped before the date given for them."""
+    po = po_line.purchase_order
+    label = _("PO %(number)s line %(n)s") % {"number": po.number, "n": po_line.sequence}
+    out = []
+    if window == "before_window" and po.pk not in warned:
+        warned.add(po.pk)
+        out.append(
+            PlanWarning(
+                _("Ship date %(date)s is before the ship window of PO %(number)s opens (%(start)s).")
+                % {"date": ship_date, "number": po.number, "start": timezone.localdate(po.ship_window_start, timezone=zone)},
+                field="ship_date",
+                code="ship_date_before_window",
+            )
+        )
+    elif window == "cutoff":
+        out.append(
+            PlanWarning(
+                _("%(line)s: past the cutoff; the ship window closes on %(end)s.") % {"line": label, "end": timezone.localdate(po.ship_window_end)},
+                ref=ref,
+                field="purchase_order_line",
+                code="past_cutoff",
+            )
+        )
+    warning = backorder_warning(po_line, quantity=quantity, ship_date=ship_date, label=label, ref=ref)
+    if warning is not None:
+        out.append(warning)
+    return out
+
+
+def shipment_plan_warnings(*, shipment: Shipment) -> list[PlanWarning]:
+    """The warnings the plan as saved gets (reads only), for the step before its ASN is submitted."""
+    zone, now, warned, out = _zone(shipment.ship_to.time_zone), timezone.now(), set(), []
+    for line in shipment.lines.select_related("purchase_order_line__purchase_order").order_by("pk"):
+        po_line = line.purchase_order_line
+        window = ship_window_check(po=po_line.purchase_order, ship_date=shipment.ship_date, time_zone=shipment.ship_to.time_zone, now=now)
+        out += _plan_warnings(po_line, quantity=line.quantity, ship_date=shipment.ship_date, window=window, zone=zone, ref=po_line.pk, warned=warned)
+    return out
 
 
 def _check_plan(
@@ -207,6 +290,10 @@ def _check_plan(
         errors.append(field_error(None, "estimated_arrival", _("Arrival cannot be before the ship date.")))
     if data.cartons_per_pallet is None or data.cartons_per_pallet < 0:
         errors.append(field_error(None, "cartons_per_pallet", _("Cartons per pallet must be zero or more.")))
+    if data.weight_unit and data.weight_unit not in WeightUnit.values:
+        errors.append(field_error(None, "weight_unit", _("Weigh in kg or lb.")))
+    if data.dimension_unit and data.dimension_unit not in DimensionUnit.values:
+        errors.append(field_error(None, "dimension_unit", _("Measure in cm or in.")))
     ship_from = None
     ship_froms = ShipFromAddress.objects.for_vendor(scope.vendor).order_by("pk")
     if data.ship_from:
@@ -227,7 +314,8 @@ def _check_plan(
         .order_by("pk")
     }
     now = timezone.now()
-    seen, refused_windows = set(), set()
+    seen, refused_windows, early_windows = set(), set(), set()
+    zone = _zone(warehouse.time_zone if warehouse else "UTC")
     for ref, line in with_refs(lines, "lines"):
         po_line = po_lines.get(line.purchase_order_line_id)
         if po_line is None:
@@ -295,21 +383,21 @@ def _check_plan(
                         "ship_date_past_window",
                     )
                 )
-        elif window == "cutoff":
-            warnings.append(
-                _("%(line)s: past the cutoff; the ship window closes on %(end)s.") % {"line": label, "end": timezone.localdate(po.ship_window_end)}
-            )
+        warnings += _plan_warnings(po_line, quantity=line.quantity, ship_date=data.ship_date, window=window, zone=zone, ref=ref, warned=early_windows)
     if errors:
         raise DomainValidationError(_("The ship plan has errors; nothing was saved."), errors=errors)
     return warehouse, ship_from, po_lines, warnings, lines
 
 
-def _header_values(data: ShipPlanInput) -> dict:
+def _header_values(data: ShipPlanInput, *, units: tuple[str, str]) -> dict:
+    """The header fields to store; `units` are the (weight, dimension) units kept when `data` gives none."""
     values = {name: getattr(data, name) for name in HEADER_FIELDS}
     for name in ("carrier_scac", "carrier_name", "bol_number", "pro_number"):
         values[name] = (values[name] or "").strip()
     values["carrier_scac"] = values["carrier_scac"].upper()
     values["cartons_per_pallet"] = values["cartons_per_pallet"] or 0
+    values["weight_unit"] = values["weight_unit"] or units[0]
+    values["dimension_unit"] = values["dimension_unit"] or units[1]
     return values
 
 
@@ -331,7 +419,8 @@ def _line_set_quantity(line: ShipmentLine, quantity: int, actor: Actor, vendor) 
 def shipment_create(*, scope, data: ShipPlanInput, actor: Actor) -> Shipment:
     """A ship plan for one DC from confirmed PO lines (of one or several POs), cartonized and with SSCCs.
 
-    `shipment.warnings` lists what is allowed but late (past the cutoff)."""
+    `shipment.warnings` lists what is allowed but worth knowing (PlanWarning): past the cutoff, a ship
+    date before a PO's ship window opens, backordered units shipped before the date given for them."""
     try:
         with transaction.atomic():
             warehouse, ship_from, po_lines, warnings, lines = _check_plan(scope=scope, data=data, shipment=None)
@@ -342,7 +431,7 @@ def shipment_create(*, scope, data: ShipPlanInput, actor: Actor) -> Shipment:
                 ship_from=ship_from,
                 shipment_identifier=data.shipment_identifier.strip(),
                 created_by=actor.user,
-                **_header_values(data),
+                **_header_values(data, units=measurements.default_units(warehouse.marketplace.country_code)),
             )
             for line in lines:
                 _line_create(shipment, po_lines[line.purchase_order_line_id], line.quantity, actor)
@@ -370,9 +459,11 @@ def shipment_update(*, scope, shipment_id, data: ShipPlanInput, actor: Actor) ->
         before = {**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)}
         shipment.shipment_identifier = data.shipment_identifier.strip()
         shipment.ship_from = ship_from
-        for name, value in _header_values(data).items():
+        for name, value in _header_values(data, units=(shipment.weight_unit, shipment.dimension_unit)).items():
             setattr(shipment, name, value)
         shipment.save()
+        if (shipment.weight_unit, shipment.dimension_unit) != (before["weight_unit"], before["dimension_unit"]):
+            _containers_in_units(shipment)
         existing = {line.purchase_order_line_id: line for line in shipment.lines.all()}
         wanted = {line.purchase_order_line_id: line.quantity for line in lines}
         for po_line_id, line in existing.items():
@@ -424,6 +515,14 @@ def _write_cartons(shipment: Shipment, plan: list[dict[int, int]], actor: Actor)
     longer needed are deleted and their SSCCs retired (the counter never goes back)."""
     before = {"cartons": _carton_contents(shipment)}
     existing = {carton.index: carton for carton in shipment.cartons.all()}
+    # A carton whose contents change must be weighed and measured again: back to the estimate.
+    held = {entry["index"]: entry["items"] for entry in before["cartons"]}
+    repacked = [
+        carton
+        for index, carton in existing.items()
+        if index <= len(plan) and held.get(index, {}) != {k: v for k, v in plan[index - 1].items() if v > 0}
+    ]
+    _measurements_clear(repacked, Carton)
     CartonItem.objects.filter(carton__shipment=shipment).delete()
     shipment.cartons.filter(index__gt=len(plan)).delete()
     missing = [index for index in range(1, len(plan) + 1) if index not in existing]
@@ -471,6 +570,10 @@ def _palletize(shipment: Shipment, actor: Actor) -> None:
     per_pallet = shipment.cartons_per_pallet
     needed = -(-len(cartons) // per_pallet) if per_pallet else 0
     before = {"pallets": list(shipment.pallets.order_by("index").values_list("sscc", flat=True))}
+    carried = defaultdict(set)
+    for carton in cartons:
+        if carton.pallet_id is not None:
+            carried[carton.pallet_id].add(carton.pk)
     shipment.cartons.update(pallet=None)
     shipment.pallets.filter(index__gt=needed).delete()
     existing = {pallet.index: pallet for pallet in shipment.pallets.all()}
@@ -480,11 +583,15 @@ def _palletize(shipment: Shipment, actor: Actor) -> None:
         [Pallet(shipment=shipment, index=index, sscc=sscc) for index, sscc in zip(missing, new_ssccs, strict=False)]
     ):
         existing[pallet.index] = pallet
+    now_carried = defaultdict(set)
     for position, carton in enumerate(cartons):
         if per_pallet:
             carton.pallet = existing[position // per_pallet + 1]
+            now_carried[carton.pallet.pk].add(carton.pk)
     if per_pallet:
         Carton.objects.bulk_update(cartons, ["pallet"])
+    # A pallet that carries other cartons now must be weighed and measured again.
+    _measurements_clear([pallet for pallet in existing.values() if carried.get(pallet.pk, set()) != now_carried.get(pallet.pk, set())], Pallet)
     after = {"pallets": list(shipment.pallets.order_by("index").values_list("sscc", flat=True))}
     if after != before:
         audit_record(actor=actor, action="shipment.palletize", obj=shipment, before=before, after={**after, "cartons_per_pallet": per_pallet})
@@ -581,3 +688,120 @@ def shipment_carton_set_tracking(*, scope, shipment_id, tracking: dict[int, str]
                 after={"tracking_number": carton.tracking_number},
             )
     return shipment
+
+
+# Weights and dimensions ----------------------------------------------------------------------------
+MEASUREMENT_MAX = Decimal("99999")  # a sanity bound: no carton or pallet weighs or measures more
+
+
+def _measurements_clear(containers: list[Measured], model) -> None:
+    changed = [container for container in containers if not measurements.stored(container).is_empty]
+    for container in changed:
+        for name in Measured.MEASUREMENT_FIELDS:
+            setattr(container, name, None if name in ("weight", "length", "width", "height") else "")
+    if changed:
+        model.objects.bulk_update(changed, Measured.MEASUREMENT_FIELDS)
+
+
+def _measurements_write(container: Measured, given: Measurements) -> None:
+    container.weight = given.weight
+    container.weight_unit = given.weight_unit if given.weight is not None else ""
+    container.length, container.width, container.height = given.length, given.width, given.height
+    container.dimension_unit = given.dimension_unit if not (given.length is None and given.width is None and given.height is None) else ""
+
+
+def _containers_in_units(shipment: Shipment) -> None:
+    """Keep a plan's measured cartons and pallets in the plan's units after its units change."""
+    for model in (Carton, Pallet):
+        rows = [row for row in model.objects.filter(shipment=shipment) if not measurements.stored(row).is_empty]
+        for row in rows:
+            _measurements_write(row, measurements.stored(row).in_units(shipment.weight_unit, shipment.dimension_unit))
+        model.objects.bulk_update(rows, Measured.MEASUREMENT_FIELDS)
+
+
+def measurement_errors(ref, given: Measurements) -> list[FieldError]:
+    """Weights and dimensions are positive and believable; the three dimensions come together."""
+    errors = []
+    for name in ("weight", "length", "width", "height"):
+        value = getattr(given, name)
+        if value is not None and not (0 < value < MEASUREMENT_MAX):
+            errors.append(field_error(ref, name, _("A weight or dimension is a positive number below %(max)s.") % {"max": MEASUREMENT_MAX}))
+    dimensions = [given.length, given.width, given.height]
+    if any(value is not None for value in dimensions) and any(value is None for value in dimensions):
+        errors.append(field_error(ref, "length", _("Give length, width and height together."), "dimensions_incomplete"))
+    if given.weight is not None and given.weight_unit not in WeightUnit.values:
+        errors.append(field_error(ref, "weight_unit", _("Weigh in kg or lb.")))
+    if given.length is not None and given.dimension_unit not in DimensionUnit.values:
+        errors.append(field_error(ref, "dimension_unit", _("Measure in cm or in.")))
+    return errors
+
+
+def _containers_measure(shipment: Shipment, model, given: dict[int, Measurements], actor: Actor) -> bool:
+    """Store the measurements given by container index (an empty one goes back to the estimate); True when
+    any changed. One audit row on the shipment records them all."""
+    rows = {row.index: row for row in model.objects.filter(shipment=shipment, index__in=list(given))}
+    before, after, changed = {}, {}, []
+    for index, values in given.items():
+        row = rows.get(index)
+        if row is None:
+            continue
+        was = measurements.stored(row)
+        _measurements_write(row, values)
+        now = measurements.stored(row)
+        if now != was:
+            changed.append(row)
+            before[index], after[index] = _measurements_snapshot(was), _measurements_snapshot(now)
+    if changed:
+        model.objects.bulk_update(changed, Measured.MEASUREMENT_FIELDS)
+        kind = "cartons" if model is Carton else "pallets"
+        audit_record(actor=actor, action="shipment.measure", obj=shipment, before={kind: before}, after={kind: after})
+    return bool(changed)
+
+
+def _measurements_snapshot(values: Measurements) -> dict:
+    return {"weight": values.weight_text, "dimensions": values.dimensions_text}
+
+
+def shipment_plan_save(
+    *,
+    scope,
+    shipment_id,
+    data: ShipPlanInput,
+    actor: Actor,
+    tracking: dict[int, str] | None = None,
+    carton_measurements: dict[int, Measurements] | None = None,
+    pallet_measurements: dict[int, Measurements] | None = None,
+) -> Shipment:
+    """The ship plan editor's one save: header, lines and pallets (through shipment_update), carton tracking
+    numbers and the weights and dimensions of cartons and pallets by index, all or nothing.
+
+    Measurements apply to the cartons and pallets as they were shown; when the lines change in the same
+    save, cartons whose contents change go back to their estimates."""
+    carton_measurements, pallet_measurements, tracking = carton_measurements or {}, pallet_measurements or {}, tracking or {}
+    with transaction.atomic():
+        shipment = _shipment_for_update(scope, shipment_id)
+        if not shipment.is_editable:
+            raise InvalidTransitionError(_("Only a draft ship plan can be changed; use a Replace ASN after submission."))
+        errors = []
+        for index, values in carton_measurements.items():
+            errors += measurement_errors(f"cartons[{index}]", values)
+        for index, values in pallet_measurements.items():
+            errors += measurement_errors(f"pallets[{index}]", values)
+        for index, number in tracking.items():
+            if len((number or "").strip()) > 40:
+                errors.append(
+                    field_error(
+                        f"cartons[{index}]", "tracking_number", _("A tracking number is at most 40 characters (carton %(n)s).") % {"n": index}
+                    )
+                )
+        _raise_if(errors, _("The ship plan has errors; nothing was saved."))
+        measured = _containers_measure(shipment, Carton, carton_measurements, actor)
+        measured |= _containers_measure(shipment, Pallet, pallet_measurements, actor)
+        current = dict(shipment.cartons.filter(index__in=list(tracking)).values_list("index", "tracking_number"))
+        changed_tracking = {index: number for index, number in tracking.items() if index in current and (number or "").strip() != current[index]}
+        if changed_tracking:
+            shipment_carton_set_tracking(scope=scope, shipment_id=shipment.pk, tracking=changed_tracking, actor=actor)
+        saved = shipment_update(scope=scope, shipment_id=shipment.pk, data=data, actor=actor)
+        if measured:
+            _labels_outdate(saved, actor)
+    return saved

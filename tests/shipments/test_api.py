@@ -141,7 +141,7 @@ def test_labels_job_document_and_download(ops_client, vendor, django_capture_on_
     download = ops_client.get(download_url)
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"
-    assert download["Content-Disposition"] == 'attachment; filename="labels-0.pdf"'
+    assert download["Content-Disposition"] == 'attachment; filename="API-1-labels-0.pdf"'
     assert b"".join(download.streaming_content).startswith(b"%PDF-")
 
 
