@@ -14,15 +14,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-KG = "kg"
-LB = "lb"
-CM = "cm"
-IN = "in"
-KG_PER_LB = Decimal("0.45359237")  # exact, by definition
-CM_PER_IN = Decimal("2.54")  # exact, by definition
-# Rounding happens here and only here: stored weights have 3 decimals, dimensions 2 (the model's fields).
-WEIGHT_STEP = Decimal("0.001")
-LENGTH_STEP = Decimal("0.01")
+from vendor_portal.units import CM, IN, KG, LB, length_in, plain, weight_in
+
+__all__ = ["CM", "IN", "KG", "LB", "length_in", "plain", "weight_in"]  # the units and their conversions, from the core
+
 # The countries that weigh in pounds and measure in inches; everyone else gets kg and cm.
 IMPERIAL_COUNTRIES = {"US", "LR", "MM"}
 
@@ -30,32 +25,6 @@ IMPERIAL_COUNTRIES = {"US", "LR", "MM"}
 def default_units(country_code: str) -> tuple[str, str]:
     """(weight unit, dimension unit) a ship plan starts with for a DC in this country."""
     return (LB, IN) if (country_code or "").upper() in IMPERIAL_COUNTRIES else (KG, CM)
-
-
-def weight_in(value: Decimal | None, unit: str, wanted: str) -> Decimal | None:
-    if value is None:
-        return None
-    value = Decimal(value)
-    if unit != wanted:
-        value = value * KG_PER_LB if wanted == KG else value / KG_PER_LB
-    return value.quantize(WEIGHT_STEP, rounding=ROUND_HALF_UP)
-
-
-def length_in(value: Decimal | None, unit: str, wanted: str) -> Decimal | None:
-    if value is None:
-        return None
-    value = Decimal(value)
-    if unit != wanted:
-        value = value * CM_PER_IN if wanted == CM else value / CM_PER_IN
-    return value.quantize(LENGTH_STEP, rounding=ROUND_HALF_UP)
-
-
-def plain(value: Decimal | None) -> str:
-    """A measurement as people and documents write it: 7.2, not 7.200; "" when unknown."""
-    if value is None:
-        return ""
-    text = format(Decimal(value).normalize(), "f")
-    return text
 
 
 @dataclass(frozen=True)
@@ -160,7 +129,7 @@ def total_weight(parts: list[Measurements], unit: str) -> Decimal | None:
     """The sum of the parts' weights in `unit`; unknown when any part's weight is unknown."""
     if not parts or any(part.weight is None for part in parts):
         return None
-    return sum((weight_in(part.weight, part.weight_unit, unit) for part in parts), Decimal(0)).quantize(WEIGHT_STEP)
+    return sum((weight_in(part.weight, part.weight_unit, unit) for part in parts), Decimal(0))
 
 
 def total_volume_m3(parts: list[Measurements]) -> Decimal | None:

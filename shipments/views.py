@@ -473,6 +473,7 @@ def _replace_context(request, shipment: Shipment, *, form=None, line_errors=None
             "line": line,
             "po_line": line.purchase_order_line,
             "quantity": quantities.get(line.pk, line.quantity),
+            "quantity_text": selectors.line_quantity_text(line.quantity, line.purchase_order_line),
             "errors": line_errors.get(line.purchase_order_line_id, []),
         }
         for line in lines

@@ -266,8 +266,8 @@ def _typed_measurements(request, kind: str, containers, units: tuple[str, str], 
             continue
         now = stored.in_units(*units)
 
-        def changed(part, raws=raws, shown=shown) -> bool:
-            return raws[part] is not None and raws[part].strip() != shown[part]
+        def changed(part, raws=raws, parsed=parsed, stored=stored) -> bool:
+            return raws[part] is not None and parsed[part] != getattr(stored, part)
 
         weight = parsed["weight"] if changed("weight") else now.weight
         dimensions = [parsed[part] for part in DIMENSIONS] if any(changed(part) for part in DIMENSIONS) else [now.length, now.width, now.height]
