@@ -76,15 +76,6 @@ class ScanForm(forms.Form):
     damaged = forms.BooleanField(label=_("Damaged"), required=False)
 
 
-class TransportForm(ShipPlanForm):
-    """A draft ship plan's header in the editor; its pallets are changed on their own."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        del self.fields["cartons_per_pallet"]
-        self.fields["carrier_scac"].widget.attrs.update({"autocapitalize": "characters", "pattern": "[A-Za-z]{2,4}", "title": _("2-4 letters")})
-
-
 class PlanEditForm(ShipPlanForm):
     """The ship plan editor's header: transport, pallets, and the units its cartons and pallets are weighed
     and measured in. Quantities, lines to add, tracking numbers and measurements come as fields of the same
@@ -102,10 +93,6 @@ class PlanEditForm(ShipPlanForm):
 
     def header_fields(self):
         return [self[name] for name in self.HEADER]
-
-
-class PalletizeForm(forms.Form):
-    cartons_per_pallet = forms.IntegerField(label=_("Cartons per pallet"), min_value=0, help_text=_("0 ships loose cartons."))
 
 
 class ReplaceTransportForm(forms.Form):

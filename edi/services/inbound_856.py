@@ -173,6 +173,7 @@ def _receive_856(ts, group, context: _Context) -> _Outcome:
     gross_weight = None
     if shipment.gross_weight is not None:
         td1 = next((segment for segment in ts.body if segment.id == "TD1"), bsn)
+        # The shipment's TD1 weight, read like a container's (only its weight is given).
         gross = x12.Pallet(sscc="", weight=shipment.gross_weight, weight_uom=shipment.weight_uom)
         gross_weight = _measurements_856(gross, {"TD1": td1}, problems)
     if outcome.errors:

@@ -34,12 +34,11 @@ from .plans import (
     _carton_contents,
     _cartonize,
     _line_set_quantity,
-    _measurements_write,
     _named_lines,
     _write_cartons,
-    measurement_errors,
 )
 from .sscc import _sscc_counter_pass
+from .weights import _measurements_write, measurement_errors
 
 
 def _asn_errors(shipment: Shipment) -> list[FieldError]:

@@ -28,8 +28,9 @@ from .containers import (
     named_cartons,
     write_given_containers,
 )
-from .plans import ShipPlanInput, _cartonize, _check_plan, _header_values, _line_create, _named_lines, measurement_errors
+from .plans import ShipPlanInput, _cartonize, _check_plan, _header_values, _line_create, _named_lines
 from .sscc import _sscc_counter_pass
+from .weights import measurement_errors
 
 __all__ = ["ConfirmedCarton", "ConfirmedPallet", "ShipmentConfirmationInput", "shipment_create_from_confirmation"]
 

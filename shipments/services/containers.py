@@ -16,8 +16,9 @@ from vendor_portal.services.audit import Actor, audit_record
 
 from ..measurements import Measurements
 from ..models import Carton, CartonItem, Pallet, Shipment, SsccCounter
-from .plans import ShipPlanLine, _carton_contents, _measurements_write, _named_lines, measurement_errors
+from .plans import ShipPlanLine, _carton_contents, _named_lines
 from .sscc import SSCC_EXTENSION_DIGIT, _serial_of
+from .weights import _measurements_write, measurement_errors
 
 
 @dataclass

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -22,10 +21,20 @@ from vendor_portal.services.audit import Actor, audit_record
 
 from .. import measurements
 from ..measurements import Measurements
-from ..models import Carton, CartonItem, DimensionUnit, Measured, Pallet, Shipment, ShipmentLine, ShipmentState, TransportMode, WeightUnit
+from ..models import Carton, CartonItem, DimensionUnit, Pallet, Shipment, ShipmentLine, ShipmentState, TransportMode, WeightUnit
 from ._common import _header_snapshot, _lines_snapshot, _raise_if, _refuse_unless, _shipment_for_update, _zone
 from .labels import _labels_outdate
+from .plan_warnings import (  # noqa: F401 (the plan's window rules and warnings, where its callers have always found them)
+    CUTOFF_BEFORE_WINDOW_END,
+    PlanWarning,
+    _plan_warnings,
+    backorder_warning,
+    backordered_units,
+    ship_window_check,
+    shipment_plan_warnings,
+)
 from .sscc import sscc_allocate
+from .weights import _containers_in_units, _containers_measure, _measurements_clear, measurement_errors
 
 HEADER_FIELDS = [
     "transport_mode",
@@ -40,19 +49,7 @@ HEADER_FIELDS = [
     "weight_unit",
     "dimension_unit",
 ]
-# A ship plan this close to the end of its POs' ship window gets a warning; past the window it is refused.
-CUTOFF_BEFORE_WINDOW_END = datetime.timedelta(days=2)
 SHIPPABLE_PO_STATES = {PurchaseOrderState.ACKNOWLEDGED, PurchaseOrderState.PARTIALLY_SHIPPED}
-
-
-class PlanWarning(str):
-    """Something a ship plan may do but its author should know (late, early, backordered units): the message,
-    and like a FieldError the line (`ref`) and `field` it is about and a `code`, so a screen shows it in place."""
-
-    def __new__(cls, message, *, ref=None, field: str | None = None, code: str = "warning"):
-        warning = super().__new__(cls, str(message))
-        warning.ref, warning.field, warning.code = ref, field, code
-        return warning
 
 
 @dataclass
@@ -175,86 +172,6 @@ def _units_per_carton(po_line: PurchaseOrderLine) -> int:
     if po_line.unit_of_measure == UnitOfMeasure.CASES or po_line.product is None:
         return 1
     return max(1, po_line.product.case_pack)
-
-
-def ship_window_check(*, po, ship_date: datetime.date | None, time_zone: str, now: datetime.datetime) -> str:
-    """Where a ship plan stands against a PO's ship window: "closed" (the window has passed),
-    "ship_date_past_window" (the plan would ship after it closes), "before_window" (allowed, but the ship
-    date is before the window opens), "cutoff" (allowed, but within CUTOFF_BEFORE_WINDOW_END of its end)
-    or "ok". Dates are local to the DC (its `time_zone`)."""
-    zone = _zone(time_zone)
-    if now > po.ship_window_end:
-        return "closed"
-    if ship_date is not None and ship_date > timezone.localdate(po.ship_window_end, timezone=zone):
-        return "ship_date_past_window"
-    if ship_date is not None and ship_date < timezone.localdate(po.ship_window_start, timezone=zone):
-        return "before_window"
-    cutoff = po.ship_window_end - CUTOFF_BEFORE_WINDOW_END
-    if now > cutoff or (ship_date is not None and ship_date > timezone.localdate(cutoff, timezone=zone)):
-        return "cutoff"
-    return "ok"
-
-
-def backordered_units(po_line: PurchaseOrderLine, quantity: int) -> int:
-    """How many of `quantity` units are backordered ones: what ships now comes out of the accepted units first."""
-    accepted_open = max(0, po_line.accepted_quantity - po_line.shipped_quantity)
-    return max(0, min(quantity, po_line.open_to_ship) - accepted_open)
-
-
-def backorder_warning(po_line: PurchaseOrderLine, *, quantity: int, ship_date, label: str, ref=None) -> PlanWarning | None:
-    """A warning when a plan ships backordered units before the date the vendor said they would be there."""
-    backordered = backordered_units(po_line, quantity or 0)
-    if not backordered or po_line.backorder_date is None or ship_date is None or ship_date >= po_line.backorder_date:
-        return None
-    return PlanWarning(
-        _("%(line)s: %(n)s of these units are backordered; you said they would be available on %(date)s, after the ship date %(ship_date)s.")
-        % {"line": label, "n": backordered, "date": po_line.backorder_date, "ship_date": ship_date},
-        ref=ref,
-        field="quantity",
-        code="backorder_before_available",
-    )
-
-
-def _plan_warnings(po_line, *, quantity: int, ship_date, window: str, zone, ref, warned: set) -> list[PlanWarning]:
-    """What a plan line may do but its author should know: a ship date before its PO's ship window opens
-    (once per PO: `warned` holds the POs already warned about), past the cutoff, backordered units
-    shipped before the date given for them."""
-    po = po_line.purchase_order
-    label = _("PO %(number)s line %(n)s") % {"number": po.number, "n": po_line.sequence}
-    out = []
-    if window == "before_window" and po.pk not in warned:
-        warned.add(po.pk)
-        out.append(
-            PlanWarning(
-                _("Ship date %(date)s is before the ship window of PO %(number)s opens (%(start)s).")
-                % {"date": ship_date, "number": po.number, "start": timezone.localdate(po.ship_window_start, timezone=zone)},
-                field="ship_date",
-                code="ship_date_before_window",
-            )
-        )
-    elif window == "cutoff":
-        out.append(
-            PlanWarning(
-                _("%(line)s: past the cutoff; the ship window closes on %(end)s.") % {"line": label, "end": timezone.localdate(po.ship_window_end)},
-                ref=ref,
-                field="purchase_order_line",
-                code="past_cutoff",
-            )
-        )
-    warning = backorder_warning(po_line, quantity=quantity, ship_date=ship_date, label=label, ref=ref)
-    if warning is not None:
-        out.append(warning)
-    return out
-
-
-def shipment_plan_warnings(*, shipment: Shipment) -> list[PlanWarning]:
-    """The warnings the plan as saved gets (reads only), for the step before its ASN is submitted."""
-    zone, now, warned, out = _zone(shipment.ship_to.time_zone), timezone.now(), set(), []
-    for line in shipment.lines.select_related("purchase_order_line__purchase_order").order_by("pk"):
-        po_line = line.purchase_order_line
-        window = ship_window_check(po=po_line.purchase_order, ship_date=shipment.ship_date, time_zone=shipment.ship_to.time_zone, now=now)
-        out += _plan_warnings(po_line, quantity=line.quantity, ship_date=shipment.ship_date, window=window, zone=zone, ref=po_line.pk, warned=warned)
-    return out
 
 
 def _check_plan(
@@ -690,78 +607,7 @@ def shipment_carton_set_tracking(*, scope, shipment_id, tracking: dict[int, str]
     return shipment
 
 
-# Weights and dimensions ----------------------------------------------------------------------------
-MEASUREMENT_MAX = Decimal("99999")  # a sanity bound: no carton or pallet weighs or measures more
-
-
-def _measurements_clear(containers: list[Measured], model) -> None:
-    changed = [container for container in containers if not measurements.stored(container).is_empty]
-    for container in changed:
-        for name in Measured.MEASUREMENT_FIELDS:
-            setattr(container, name, None if name in ("weight", "length", "width", "height") else "")
-    if changed:
-        model.objects.bulk_update(changed, Measured.MEASUREMENT_FIELDS)
-
-
-def _measurements_write(container: Measured, given: Measurements) -> None:
-    container.weight = given.weight
-    container.weight_unit = given.weight_unit if given.weight is not None else ""
-    container.length, container.width, container.height = given.length, given.width, given.height
-    container.dimension_unit = given.dimension_unit if not (given.length is None and given.width is None and given.height is None) else ""
-
-
-def _containers_in_units(shipment: Shipment) -> None:
-    """Keep a plan's measured cartons and pallets in the plan's units after its units change."""
-    for model in (Carton, Pallet):
-        rows = [row for row in model.objects.filter(shipment=shipment) if not measurements.stored(row).is_empty]
-        for row in rows:
-            _measurements_write(row, measurements.stored(row).in_units(shipment.weight_unit, shipment.dimension_unit))
-        model.objects.bulk_update(rows, Measured.MEASUREMENT_FIELDS)
-
-
-def measurement_errors(ref, given: Measurements) -> list[FieldError]:
-    """Weights and dimensions are positive and believable; the three dimensions come together."""
-    errors = []
-    for name in ("weight", "length", "width", "height"):
-        value = getattr(given, name)
-        if value is not None and not (0 < value < MEASUREMENT_MAX):
-            errors.append(field_error(ref, name, _("A weight or dimension is a positive number below %(max)s.") % {"max": MEASUREMENT_MAX}))
-    dimensions = [given.length, given.width, given.height]
-    if any(value is not None for value in dimensions) and any(value is None for value in dimensions):
-        errors.append(field_error(ref, "length", _("Give length, width and height together."), "dimensions_incomplete"))
-    if given.weight is not None and given.weight_unit not in WeightUnit.values:
-        errors.append(field_error(ref, "weight_unit", _("Weigh in kg or lb.")))
-    if given.length is not None and given.dimension_unit not in DimensionUnit.values:
-        errors.append(field_error(ref, "dimension_unit", _("Measure in cm or in.")))
-    return errors
-
-
-def _containers_measure(shipment: Shipment, model, given: dict[int, Measurements], actor: Actor) -> bool:
-    """Store the measurements given by container index (an empty one goes back to the estimate); True when
-    any changed. One audit row on the shipment records them all."""
-    rows = {row.index: row for row in model.objects.filter(shipment=shipment, index__in=list(given))}
-    before, after, changed = {}, {}, []
-    for index, values in given.items():
-        row = rows.get(index)
-        if row is None:
-            continue
-        was = measurements.stored(row)
-        _measurements_write(row, values)
-        now = measurements.stored(row)
-        if now != was:
-            changed.append(row)
-            before[index], after[index] = _measurements_snapshot(was), _measurements_snapshot(now)
-    if changed:
-        model.objects.bulk_update(changed, Measured.MEASUREMENT_FIELDS)
-        kind = "cartons" if model is Carton else "pallets"
-        audit_record(actor=actor, action="shipment.measure", obj=shipment, before={kind: before}, after={kind: after})
-    return bool(changed)
-
-
-def _measurements_snapshot(values: Measurements) -> dict:
-    return {"weight": values.weight_text, "dimensions": values.dimensions_text}
-
-
+# The editor's one save ----------------------------------------------------------------------------
 def shipment_plan_save(
     *,
     scope,
