@@ -373,3 +373,28 @@ RECEIPT_ERRORS = OpenApiExample(
     status_codes=["400"],
     value={"errors": [{"code": "unknown_sscc", "message": "SSCC 006141410000009999 is not a carton of this ASN.", "field": "scanned_ssccs"}]},
 )
+MEASURE_REQUEST = OpenApiExample(
+    "Cartons and a pallet weighed and measured",
+    request_only=True,
+    value={
+        "cartons": [{"index": 1, "weight": "15.87", "length": "16", "width": "12", "height": "10"}, {"index": 2, "weight": None}],
+        "pallets": [{"index": 1, "weight": "142.5", "weight_unit": "lb", "length": "48", "width": "40", "height": "52", "dimension_unit": "in"}],
+    },
+)
+MEASURED = OpenApiExample(
+    "Every carton and pallet",
+    response_only=True,
+    status_codes=["200"],
+    value={"cartons": CARTONS_VALUE[:1], "pallets": [PALLETS.value]},
+)
+MEASURE_ERRORS = OpenApiExample(
+    "Refused",
+    response_only=True,
+    status_codes=["400"],
+    value={
+        "errors": [
+            {"code": "dimensions_incomplete", "message": "Give length, width and height together.", "field": "cartons[1].length"},
+            {"code": "not_found", "message": "There is no pallet 3.", "field": "pallets[3].index"},
+        ]
+    },
+)

@@ -169,6 +169,28 @@ class PalletSerializer(serializers.ModelSerializer):
         fields = ["index", "sscc", "carton_count", *Measured.MEASUREMENT_FIELDS]
 
 
+class MeasurementInputSerializer(serializers.Serializer):
+    index = serializers.IntegerField(min_value=1, help_text="the carton's (or pallet's) number in the shipment")
+    weight = serializers.DecimalField(
+        max_digits=9, decimal_places=3, required=False, allow_null=True, help_text="gross weight; null: back to the estimate"
+    )
+    weight_unit = serializers.ChoiceField(choices=WeightUnit.choices, required=False, help_text="omitted: the plan's")
+    length = serializers.DecimalField(max_digits=8, decimal_places=2, required=False, allow_null=True)
+    width = serializers.DecimalField(max_digits=8, decimal_places=2, required=False, allow_null=True)
+    height = serializers.DecimalField(max_digits=8, decimal_places=2, required=False, allow_null=True)
+    dimension_unit = serializers.ChoiceField(choices=DimensionUnit.choices, required=False, help_text="omitted: the plan's")
+
+
+class MeasurementsInputSerializer(serializers.Serializer):
+    cartons = MeasurementInputSerializer(many=True, default=list)
+    pallets = MeasurementInputSerializer(many=True, default=list)
+
+
+class MeasurementsSerializer(serializers.Serializer):
+    cartons = CartonSerializer(many=True)
+    pallets = PalletSerializer(many=True)
+
+
 class DocumentSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
 

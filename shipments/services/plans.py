@@ -34,7 +34,7 @@ from .plan_warnings import (  # noqa: F401 (the plan's window rules and warnings
     shipment_plan_warnings,
 )
 from .sscc import sscc_allocate
-from .weights import _containers_in_units, _containers_measure, _measurements_clear, measurement_errors
+from .weights import _containers_in_units, _measure, _measure_errors, _measurements_clear
 
 HEADER_FIELDS = [
     "transport_mode",
@@ -628,11 +628,7 @@ def shipment_plan_save(
         shipment = _shipment_for_update(scope, shipment_id)
         if not shipment.is_editable:
             raise InvalidTransitionError(_("Only a draft ship plan can be changed; use a Replace ASN after submission."))
-        errors = []
-        for index, values in carton_measurements.items():
-            errors += measurement_errors(f"cartons[{index}]", values)
-        for index, values in pallet_measurements.items():
-            errors += measurement_errors(f"pallets[{index}]", values)
+        errors = _measure_errors(shipment, carton_measurements, pallet_measurements)
         for index, number in tracking.items():
             if len((number or "").strip()) > 40:
                 errors.append(
@@ -641,13 +637,10 @@ def shipment_plan_save(
                     )
                 )
         _raise_if(errors, _("The ship plan has errors; nothing was saved."))
-        measured = _containers_measure(shipment, Carton, carton_measurements, actor)
-        measured |= _containers_measure(shipment, Pallet, pallet_measurements, actor)
+        _measure(shipment, carton_measurements, pallet_measurements, actor)
         current = dict(shipment.cartons.filter(index__in=list(tracking)).values_list("index", "tracking_number"))
         changed_tracking = {index: number for index, number in tracking.items() if index in current and (number or "").strip() != current[index]}
         if changed_tracking:
             shipment_carton_set_tracking(scope=scope, shipment_id=shipment.pk, tracking=changed_tracking, actor=actor)
         saved = shipment_update(scope=scope, shipment_id=shipment.pk, data=data, actor=actor)
-        if measured:
-            _labels_outdate(saved, actor)
     return saved

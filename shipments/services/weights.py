@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from vendor_portal.errors import FieldError, field_error
+from vendor_portal.errors import FieldError, InvalidTransitionError, field_error
 from vendor_portal.services.audit import Actor, audit_record
 
 from .. import measurements
 from ..measurements import Measurements
 from ..models import Carton, DimensionUnit, Measured, Pallet, Shipment, WeightUnit
+from ._common import _raise_if, _shipment_for_update
+from .labels import _labels_outdate
 
 MEASUREMENT_MAX = Decimal("99999")  # a sanity bound: no carton or pallet weighs or measures more
 
@@ -85,3 +88,41 @@ def _containers_measure(shipment: Shipment, model, given: dict[int, Measurements
 
 def _measurements_snapshot(values: Measurements) -> dict:
     return {"weight": values.weight_text, "dimensions": values.dimensions_text}
+
+
+def _measure_errors(shipment: Shipment, cartons: dict[int, Measurements], pallets: dict[int, Measurements]) -> list[FieldError]:
+    """Each carton's and pallet's measurements (by index) believable, for a carton or pallet the plan has."""
+    errors = []
+    for model, given, kind in ((Carton, cartons, "cartons"), (Pallet, pallets, "pallets")):
+        known = set(model.objects.filter(shipment=shipment, index__in=list(given)).values_list("index", flat=True)) if given else set()
+        for index, values in given.items():
+            if index not in known:
+                message = _("There is no carton %(n)s.") if model is Carton else _("There is no pallet %(n)s.")
+                errors.append(field_error(f"{kind}[{index}]", "index", message % {"n": index}, "not_found"))
+            else:
+                errors += measurement_errors(f"{kind}[{index}]", values)
+    return errors
+
+
+def _measure(shipment: Shipment, cartons: dict[int, Measurements], pallets: dict[int, Measurements], actor: Actor) -> bool:
+    """Store checked measurements; labels printed with the old weights are outdated. True when any changed."""
+    measured = _containers_measure(shipment, Carton, cartons, actor)
+    measured |= _containers_measure(shipment, Pallet, pallets, actor)
+    if measured:
+        _labels_outdate(shipment, actor)
+    return measured
+
+
+def shipment_measure(
+    *, scope, shipment_id, cartons: dict[int, Measurements] | None = None, pallets: dict[int, Measurements] | None = None, actor: Actor
+) -> Shipment:
+    """The weights and dimensions of a draft's cartons and pallets by index, as weighed and measured; an
+    empty one goes back to its estimate. All or nothing."""
+    cartons, pallets = cartons or {}, pallets or {}
+    with transaction.atomic():
+        shipment = _shipment_for_update(scope, shipment_id)
+        if not shipment.is_editable:
+            raise InvalidTransitionError(_("Only a draft ship plan's cartons and pallets can be measured; use a Replace ASN after submission."))
+        _raise_if(_measure_errors(shipment, cartons, pallets), _("The measurements have errors; nothing was saved."))
+        _measure(shipment, cartons, pallets, actor)
+    return shipment
