@@ -77,13 +77,18 @@ def _shown(value) -> str:
     return measurements.plain(value)
 
 
-def _container_rows(kind: str, containers, measures: dict, typed: _Typed, errors: dict) -> list[dict]:
+def _shown_measurements(shipment: Shipment, container) -> Measurements:
+    """What a carton or pallet stores, in the plan's units (the editor shows and takes everything in them)."""
+    return measurements.stored(container).in_units(shipment.weight_unit, shipment.dimension_unit)
+
+
+def _container_rows(shipment: Shipment, kind: str, containers, measures: dict, typed: _Typed, errors: dict) -> list[dict]:
     """Each carton or pallet with its measurement inputs: the stored values (empty: not measured) and the
     estimate as the placeholder."""
     rows = []
     for container in containers:
         effective = measures[container.pk]
-        stored = measurements.stored(container)
+        stored = _shown_measurements(shipment, container)
         inputs = []
         for part in PARTS:
             name = f"{kind}_{container.index}_{part}"
@@ -167,7 +172,7 @@ def _editor_context(
     cartons = list(shipment.cartons.select_related("pallet").prefetch_related(Prefetch("items", queryset=items)).order_by("index"))
     pallets = list(shipment.pallets.annotate(carton_count=Count("cartons")).order_by("index"))
     measures = selectors.shipment_measurements(shipment=shipment, cartons=cartons, pallets=pallets)
-    carton_rows = _container_rows("carton", cartons, measures.cartons, typed, container_errors)
+    carton_rows = _container_rows(shipment, "carton", cartons, measures.cartons, typed, container_errors)
     for row in carton_rows:
         carton = row["container"]
         row["items"] = [(lines_by_pk.get(item.shipment_line_id), item.quantity) for item in carton.items.all()]
@@ -182,7 +187,7 @@ def _editor_context(
         "cutoff_rows": list({row["po_line"].purchase_order_id: row for row in rows if row["window"] != "ok"}.values()),  # one per PO
         "over_planned": [{**row, "over": -row["left"]} for row in rows if row["left"] < 0],
         "cartons": carton_rows,
-        "pallets": _container_rows("pallet", pallets, measures.pallets, typed, container_errors),
+        "pallets": _container_rows(shipment, "pallet", pallets, measures.pallets, typed, container_errors),
         "measures": measures,
         "notices": notices,
         "dirty": dirty,
@@ -239,7 +244,9 @@ def _decimal(raw: str) -> Decimal | None:
     return value
 
 
-def _typed_measurements(request, kind: str, containers, units: tuple[str, str], typed: _Typed, errors: dict) -> dict[int, Measurements]:
+def _typed_measurements(
+    request, shipment: Shipment, kind: str, containers, units: tuple[str, str], typed: _Typed, errors: dict
+) -> dict[int, Measurements]:
     """The measurements of each carton or pallet in the form, in the plan's new units. A value left as it
     was shown keeps the stored one (converted when the units change with this save); a value typed is in
     the units chosen in the same form."""
@@ -248,7 +255,7 @@ def _typed_measurements(request, kind: str, containers, units: tuple[str, str], 
         raws = {part: request.POST.get(f"{kind}_{container.index}_{part}") for part in PARTS}
         if all(raw is None for raw in raws.values()):
             continue
-        stored = measurements.stored(container)
+        stored = _shown_measurements(shipment, container)
         shown = {part: _shown(getattr(stored, part)) for part in PARTS}
         parsed, bad = {}, []
         for part, raw in raws.items():
@@ -344,8 +351,8 @@ def shipment_edit_save(request, pk):
             typed.tracking[carton.index] = tracking[carton.index] = raw
     form_ok = form.is_valid()
     units = (form.cleaned_data.get("weight_unit") or shipment.weight_unit, form.cleaned_data.get("dimension_unit") or shipment.dimension_unit)
-    carton_measurements = _typed_measurements(request, "carton", cartons, units, typed, container_errors)
-    pallet_measurements = _typed_measurements(request, "pallet", pallets, units, typed, container_errors)
+    carton_measurements = _typed_measurements(request, shipment, "carton", cartons, units, typed, container_errors)
+    pallet_measurements = _typed_measurements(request, shipment, "pallet", pallets, units, typed, container_errors)
     state = {"form": form, "move_form": move_form, "typed": typed, "line_errors": line_errors, "container_errors": container_errors, "dirty": True}
     if not form_ok or line_errors or container_errors:
         return _editor(request, shipment, notices=[("error", _("Some of what you typed needs correcting; nothing was saved."))], **state)

@@ -297,3 +297,15 @@ def test_the_detail_page_shows_quantities_in_their_unit(ops, vendor):
     shipment = _draft(vendor, po)
     shipment_submit(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
     assert "13 cases of 12 (156 eaches)" in ops.get(f"/shipments/{shipment.pk}/").content.decode()
+
+
+def test_a_weight_given_in_another_unit_is_shown_in_the_plans(ops, vendor):
+    from shipments.measurements import Measurements
+    from shipments.services.weights import shipment_measure
+
+    shipment = _draft(vendor, confirmed_purchase_order(vendor, lines=1, quantity=6))  # a US DC: lb
+    shipment_measure(scope=Scope(vendor=vendor), shipment_id=shipment.pk, cartons={1: Measurements(Decimal("10"), "kg")}, actor=Actor.system())
+    html = ops.get(f"/shipments/{shipment.pk}/edit/").content.decode()
+    assert 'name="carton_1_weight" value="22.046"' in html
+    ops.post(f"/shipments/{shipment.pk}/edit/save/", _editor_body(shipment, carton_1_weight="22.046"))  # saving keeps it in the plan's units
+    assert shipment.cartons.get().weight_unit == "lb"
