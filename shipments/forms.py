@@ -6,13 +6,20 @@ from django.utils.translation import gettext_lazy as _
 
 from vendor_portal.models import ShipFromAddress
 
-from .models import TransportMethod, TransportMode
+from .models import DimensionUnit, TransportMethod, TransportMode, WeightUnit
 
 
 class ShipPlanForm(forms.Form):
     """The ship plan's header; its PO line quantities come as `qty_<PO line id>` fields of the same form."""
 
-    shipment_identifier = forms.CharField(label=_("Shipment identifier"), max_length=40)
+    shipment_identifier = forms.CharField(
+        label=_("Shipment identifier"),
+        max_length=40,
+        help_text=_(
+            "Your own reference for this shipment: up to 40 letters, digits and dashes, never used before for another of your "
+            "shipments. The DC scans it from the packing list."
+        ),
+    )
     ship_date = forms.DateField(label=_("Ship date"), widget=forms.DateInput(attrs={"type": "date"}))
     estimated_arrival = forms.DateField(label=_("Estimated arrival"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     transport_mode = forms.ChoiceField(label=_("Transport mode"), choices=TransportMode.choices, initial=TransportMode.LTL)
@@ -30,6 +37,11 @@ class ShipPlanForm(forms.Form):
         self.fields["ship_from"].choices = [(a.code, str(a)) for a in addresses]
         if not self.is_bound:
             self.initial.setdefault("ship_date", timezone.localdate() + datetime.timedelta(days=1))
+        if vendor is not None:
+            example = f"{vendor.code}-{timezone.localdate():%Y%m%d}-01"
+            self.fields["shipment_identifier"].widget.attrs.update(
+                {"placeholder": _("e.g. %(example)s") % {"example": example}, "autocomplete": "off"}
+            )
 
 
 class CartonMoveForm(forms.Form):
@@ -64,17 +76,23 @@ class ScanForm(forms.Form):
     damaged = forms.BooleanField(label=_("Damaged (this scan only)"), required=False)
 
 
-class TransportForm(ShipPlanForm):
-    """A draft ship plan's header in the editor; its pallets are changed on their own."""
+class PlanEditForm(ShipPlanForm):
+    """The ship plan editor's header: transport, pallets, and the units its cartons and pallets are weighed
+    and measured in. Quantities, lines to add, tracking numbers and measurements come as fields of the same
+    form (`qty_<shipment line>`, `add_<PO line>`, `tracking_<carton>`, `carton_<n>_weight`, ...)."""
+
+    weight_unit = forms.ChoiceField(label=_("Weights in"), choices=WeightUnit.choices)
+    dimension_unit = forms.ChoiceField(label=_("Dimensions in"), choices=DimensionUnit.choices)
+
+    HEADER = ["shipment_identifier", "ship_date", "estimated_arrival", "transport_mode", "transport_method", "carrier_scac", "carrier_name"]
+    HEADER += ["bol_number", "pro_number", "ship_from"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        del self.fields["cartons_per_pallet"]
         self.fields["carrier_scac"].widget.attrs.update({"autocapitalize": "characters", "pattern": "[A-Za-z]{2,4}", "title": _("2-4 letters")})
 
-
-class PalletizeForm(forms.Form):
-    cartons_per_pallet = forms.IntegerField(label=_("Cartons per pallet"), min_value=0, help_text=_("0 ships loose cartons."))
+    def header_fields(self):
+        return [self[name] for name in self.HEADER]
 
 
 class ReplaceTransportForm(forms.Form):

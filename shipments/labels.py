@@ -64,6 +64,9 @@ CAPTIONS: dict[str, dict[str, str]] = {
         "gtin": "GTIN",
         "mixed_skus": "Mixed SKUs",
         "quantity": "Qty",
+        "quantity_eaches": "{eaches} eaches",
+        "quantity_cases": "{cases} cases × {size} = {eaches} eaches",
+        "weight": "Gross weight",
         "carton_n_of_n": "CARTON {index} of {count}",
         "pallet_n_of_n": "PALLET {index} of {count}",
         "carton_count": "Cartons",
@@ -80,6 +83,9 @@ CAPTIONS: dict[str, dict[str, str]] = {
         "gtin": "GTIN",
         "mixed_skus": "Gemischte Artikel",
         "quantity": "Menge",
+        "quantity_eaches": "{eaches} Stück",
+        "quantity_cases": "{cases} Gebinde × {size} = {eaches} Stück",
+        "weight": "Bruttogewicht",
         "carton_n_of_n": "KARTON {index} von {count}",
         "pallet_n_of_n": "PALETTE {index} von {count}",
         "carton_count": "Kartons",
@@ -96,6 +102,9 @@ CAPTIONS: dict[str, dict[str, str]] = {
         "gtin": "GTIN",
         "mixed_skus": "Articles mixtes",
         "quantity": "Qté",
+        "quantity_eaches": "{eaches} unités",
+        "quantity_cases": "{cases} colis × {size} = {eaches} unités",
+        "weight": "Poids brut",
         "carton_n_of_n": "COLIS {index} sur {count}",
         "pallet_n_of_n": "PALETTE {index} sur {count}",
         "carton_count": "Colis",
@@ -112,6 +121,9 @@ CAPTIONS: dict[str, dict[str, str]] = {
         "gtin": "GTIN",
         "mixed_skus": "SKU mixtos",
         "quantity": "Cant.",
+        "quantity_eaches": "{eaches} unidades",
+        "quantity_cases": "{cases} cajas × {size} = {eaches} unidades",
+        "weight": "Peso bruto",
         "carton_n_of_n": "CAJA {index} de {count}",
         "pallet_n_of_n": "PALÉ {index} de {count}",
         "carton_count": "Cajas",
@@ -128,6 +140,9 @@ CAPTIONS: dict[str, dict[str, str]] = {
         "gtin": "GTIN",
         "mixed_skus": "Articoli misti",
         "quantity": "Qtà",
+        "quantity_eaches": "{eaches} pezzi",
+        "quantity_cases": "{cases} colli × {size} = {eaches} pezzi",
+        "weight": "Peso lordo",
         "carton_n_of_n": "COLLO {index} di {count}",
         "pallet_n_of_n": "PALLET {index} di {count}",
         "carton_count": "Colli",
@@ -144,6 +159,9 @@ CAPTIONS: dict[str, dict[str, str]] = {
         "gtin": "GTIN",
         "mixed_skus": "Gemengde artikelen",
         "quantity": "Aantal",
+        "quantity_eaches": "{eaches} stuks",
+        "quantity_cases": "{cases} dozen × {size} = {eaches} stuks",
+        "weight": "Brutogewicht",
         "carton_n_of_n": "DOOS {index} van {count}",
         "pallet_n_of_n": "PALLET {index} van {count}",
         "carton_count": "Dozen",
@@ -164,7 +182,8 @@ class LabelParty:
 
 @dataclass(frozen=True)
 class LabelData:
-    """What one carton mark or pallet label shows; `gtin=None` means a mixed-SKU carton."""
+    """What one carton mark or pallet label shows; `gtin=None` means a mixed-SKU carton. The quantity is in
+    eaches, with the cases it makes when the lines inside are ordered in cases of one size."""
 
     kind: LabelKind
     sscc: str
@@ -177,10 +196,13 @@ class LabelData:
     bol_number: str | None
     po_numbers: list[str]
     gtin: str | None
-    quantity: int
+    quantity: int  # eaches
     index: int
     count: int
     carton_count: int | None = None
+    cases: int | None = None  # when everything inside is counted in cases of `case_size` eaches
+    case_size: int | None = None
+    weight: str | None = None  # gross weight with its unit, "7.2 kg"
 
     def __post_init__(self) -> None:
         if self.kind not in ("carton", "pallet"):
@@ -321,7 +343,9 @@ def _draw_contents(canvas: Canvas, label: LabelData, captions: dict[str, str]) -
     gtin_text = label.gtin if label.gtin is not None else captions["mixed_skus"]
     _draw_text(canvas, gtin_text, MARGIN, y - 12, max_width=left_width, size=11, bold=True)
     _draw_caption(canvas, captions["quantity"], MARGIN, y - 26, max_width=left_width)
-    _draw_text(canvas, str(label.quantity), MARGIN, y - 38, max_width=left_width, size=11, bold=True)
+    _draw_text(canvas, quantity_text(label, captions), MARGIN, y - 38, max_width=left_width, size=11, bold=True)
+    if label.weight:
+        _draw_text(canvas, f"{captions['weight']}: {label.weight}", MARGIN, y - 49, max_width=left_width, size=7.5, bold=True)
 
     right = LABEL_WIDTH - MARGIN
     n_of_n = captions["pallet_n_of_n" if label.kind == "pallet" else "carton_n_of_n"]
@@ -345,6 +369,13 @@ def _draw_contents(canvas: Canvas, label: LabelData, captions: dict[str, str]) -
             align="right",
         )
         canvas.setFillGray(0)
+
+
+def quantity_text(label: LabelData, captions: dict[str, str]) -> str:
+    """The quantity with its unit: "24 eaches", or "13 cases × 12 = 156 eaches"."""
+    if label.cases and label.case_size:
+        return captions["quantity_cases"].format(cases=label.cases, size=label.case_size, eaches=label.quantity)
+    return captions["quantity_eaches"].format(eaches=label.quantity)
 
 
 def _draw_sscc(canvas: Canvas, label: LabelData, captions: dict[str, str]) -> None:

@@ -34,6 +34,16 @@ class TransportMethod(models.TextChoices):
     OCEAN = "ocean", _("Ocean")
 
 
+class WeightUnit(models.TextChoices):
+    KG = "kg", _("kg")
+    LB = "lb", _("lb")
+
+
+class DimensionUnit(models.TextChoices):
+    CM = "cm", _("cm")
+    IN = "in", _("in")
+
+
 class AsnType(models.TextChoices):
     ORIGINAL = "Original", _("Original")
     REPLACE = "Replace", _("Replace")
@@ -62,6 +72,11 @@ class Shipment(StateMachine, models.Model):
     bol_number = models.CharField(_("BOL number"), max_length=40, blank=True)
     pro_number = models.CharField(_("PRO number"), max_length=40, blank=True)
     cartons_per_pallet = models.PositiveIntegerField(_("cartons per pallet"), default=0, help_text=_("0 ships loose cartons"))
+    # The units the plan's cartons and pallets are weighed and measured in (the editor's, and the ASN's totals).
+    weight_unit = models.CharField(_("weight unit"), max_length=2, choices=WeightUnit.choices, default=WeightUnit.KG)
+    dimension_unit = models.CharField(_("dimension unit"), max_length=2, choices=DimensionUnit.choices, default=DimensionUnit.CM)
+    # The shipment's gross weight in weight_unit: as the vendor's system sent it, or its containers' at submission.
+    gross_weight = models.DecimalField(_("gross weight"), max_digits=12, decimal_places=3, null=True, blank=True)
     asn_type = models.CharField(_("ASN type"), max_length=10, choices=AsnType.choices, blank=True)
     asn_revision = models.PositiveIntegerField(_("ASN revision"), default=0)  # 0 until submitted
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
@@ -138,7 +153,24 @@ class ShipmentLine(models.Model):
         return f"{self.shipment_id}/{self.purchase_order_line_id} x{self.quantity}"
 
 
-class Pallet(models.Model):
+class Measured(models.Model):
+    """A carton's or pallet's gross weight and outside dimensions as measured, each with its unit; empty
+    until someone (or the vendor's system) gives them. A draft shows estimates for what is empty."""
+
+    weight = models.DecimalField(_("weight"), max_digits=9, decimal_places=3, null=True, blank=True)
+    weight_unit = models.CharField(_("weight unit"), max_length=2, choices=WeightUnit.choices, blank=True)
+    length = models.DecimalField(_("length"), max_digits=8, decimal_places=2, null=True, blank=True)
+    width = models.DecimalField(_("width"), max_digits=8, decimal_places=2, null=True, blank=True)
+    height = models.DecimalField(_("height"), max_digits=8, decimal_places=2, null=True, blank=True)
+    dimension_unit = models.CharField(_("dimension unit"), max_length=2, choices=DimensionUnit.choices, blank=True)
+
+    MEASUREMENT_FIELDS = ["weight", "weight_unit", "length", "width", "height", "dimension_unit"]
+
+    class Meta:
+        abstract = True
+
+
+class Pallet(Measured):
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="pallets")
     index = models.PositiveIntegerField(_("pallet"))
     sscc = models.CharField("SSCC", max_length=18, unique=True)
@@ -155,7 +187,7 @@ class Pallet(models.Model):
         return self.sscc
 
 
-class Carton(models.Model):
+class Carton(Measured):
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="cartons")
     pallet = models.ForeignKey(Pallet, on_delete=models.SET_NULL, null=True, blank=True, related_name="cartons")
     index = models.PositiveIntegerField(_("carton"))

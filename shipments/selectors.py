@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from purchase_orders.models import PurchaseOrderLine, PurchaseOrderState
+from purchase_orders.models import PurchaseOrderLine, PurchaseOrderState, UnitOfMeasure
 from shipments.labels import LabelData, LabelParty
 
+from . import measurements
+from .measurements import CaseData, Measurements
 from .models import AsnType, Carton, CartonItem, Pallet, Receipt, ReceiptLine, Shipment, ShipmentState
 
 
@@ -150,34 +154,83 @@ def _carton_summary(carton: Carton) -> tuple[list[str], set[str], int]:
     return sorted(po_numbers), gtins, quantity
 
 
-def _carton_label_rows(shipment: Shipment) -> Iterator[tuple[int, str, int | None, list[str], set[str], int]]:
-    """(index, SSCC, pallet id, PO numbers, GTINs, quantity) per carton, in carton order.
+@dataclass
+class _Contents:
+    """What a carton (or a pallet) holds, for its label: PO numbers, GTINs, eaches, and cases when every
+    line in it is ordered in cases of one size."""
+
+    po_numbers: set
+    gtins: set
+    eaches: int = 0
+    cases: int = 0
+    case_sizes: set | None = None
+    weight: Measurements | None = None
+
+    def add(self, other: _Contents) -> None:
+        self.po_numbers |= other.po_numbers
+        self.gtins |= other.gtins
+        self.eaches += other.eaches
+        self.cases += other.cases
+        self.case_sizes |= other.case_sizes
+
+    @property
+    def case_size(self) -> int | None:
+        """The size of the cases when everything inside is counted in cases of one size."""
+        if len(self.case_sizes) == 1:
+            return next(iter(self.case_sizes))
+        return None
+
+
+_CARTON_LABEL_COLUMNS = (
+    "id",
+    "index",
+    "sscc",
+    "pallet_id",
+    "weight",
+    "weight_unit",
+    "items__id",
+    "items__quantity",
+    "items__shipment_line__purchase_order_line__purchase_order__number",
+    "items__shipment_line__purchase_order_line__product__gtin",
+    "items__shipment_line__purchase_order_line__unit_of_measure",
+    "items__shipment_line__purchase_order_line__unit_size",
+    "items__shipment_line__purchase_order_line__product__case_pack",
+    "items__shipment_line__purchase_order_line__product__carton_weight_kg",
+)
+
+
+def _carton_label_rows(shipment: Shipment) -> Iterator[tuple[int, str, int | None, _Contents]]:
+    """(index, SSCC, pallet id, contents) per carton, in carton order; a draft's unweighed carton gets the
+    weight estimated from its products' case weights.
 
     Plain rows streamed from one query (a row per item; one with NULLs for an empty carton), so the
     label job's memory does not grow with the cartons: model instances with prefetched items form
     reference cycles that linger until Python's cyclic garbage collector gets round to them."""
-    rows = (
-        Carton.objects.filter(shipment=shipment)
-        .order_by("index", "items__id")
-        .values_list(
-            "id",
-            "index",
-            "sscc",
-            "pallet_id",
-            "items__id",
-            "items__quantity",
-            "items__shipment_line__purchase_order_line__purchase_order__number",
-            "items__shipment_line__purchase_order_line__product__gtin",
-        )
-    )
+    rows = Carton.objects.filter(shipment=shipment).order_by("index", "items__id").values_list(*_CARTON_LABEL_COLUMNS)
+    estimate = shipment.is_editable
     for _, items in groupby(rows.iterator(chunk_size=500), key=itemgetter(0)):
-        po_numbers, gtins, quantity = set(), set(), 0
-        for _, index, sscc, pallet_id, item_id, item_quantity, po_number, gtin in items:  # noqa: B007 (the container's columns, the same on each of its rows, are yielded below)
-            if item_id is not None:
-                po_numbers.add(po_number)
-                gtins.add(gtin or "")
-                quantity += item_quantity
-        yield index, sscc, pallet_id, sorted(po_numbers), gtins, quantity
+        contents = _Contents(set(), set(), case_sizes=set())
+        cases_only, case_data = True, []
+        for row in items:
+            _id, index, sscc, pallet_id, weight, weight_unit, item_id, quantity, po_number, gtin, unit, unit_size, case_pack, case_kg = row
+            if item_id is None:
+                continue
+            contents.po_numbers.add(po_number)
+            contents.gtins.add(gtin or "")
+            in_cases = unit == UnitOfMeasure.CASES
+            contents.eaches += quantity * (unit_size if in_cases else 1)
+            if in_cases:
+                contents.cases += quantity
+                contents.case_sizes.add(unit_size)
+            cases_only = cases_only and in_cases
+            case_data.append(CaseData(quantity * (unit_size if in_cases else 1), case_pack or 1, case_kg, None, None, None))
+        if not cases_only:
+            contents.case_sizes = {None}  # eaches inside: the label counts eaches only
+        if weight is not None:
+            contents.weight = Measurements(weight=weight, weight_unit=weight_unit)
+        elif estimate:
+            contents.weight = measurements.carton_estimate(case_data, weight_unit=shipment.weight_unit, dimension_unit=shipment.dimension_unit)
+        yield index, sscc, pallet_id, contents
 
 
 def shipment_label_data(*, shipment: Shipment) -> Iterator[LabelData]:
@@ -201,38 +254,45 @@ def shipment_label_data(*, shipment: Shipment) -> Iterator[LabelData]:
         "bol_number": shipment.bol_number or None,
     }
     carton_count = shipment.cartons.count()
-    pallet_summaries: dict[int, dict] = defaultdict(lambda: {"po_numbers": set(), "gtins": set(), "quantity": 0, "cartons": 0})
-    for index, sscc, pallet_id, po_numbers, gtins, quantity in _carton_label_rows(shipment):
+    on_pallets: dict[int, _Contents] = {}
+    carton_weights: dict[int, list] = defaultdict(list)
+    cartons_on: dict[int, int] = defaultdict(int)
+    for index, sscc, pallet_id, contents in _carton_label_rows(shipment):
         if pallet_id is not None:
-            summary = pallet_summaries[pallet_id]
-            summary["po_numbers"].update(po_numbers)
-            summary["gtins"].update(gtins)
-            summary["quantity"] += quantity
-            summary["cartons"] += 1
-        yield LabelData(
-            kind="carton",
-            sscc=sscc,
-            po_numbers=po_numbers,
-            gtin=_single_gtin(gtins),
-            quantity=quantity,
-            index=index,
-            count=carton_count,
-            **common,
-        )
+            on_pallets.setdefault(pallet_id, _Contents(set(), set(), case_sizes=set())).add(contents)
+            carton_weights[pallet_id].append(contents.weight or Measurements())
+            cartons_on[pallet_id] += 1
+        yield LabelData(kind="carton", sscc=sscc, index=index, count=carton_count, **_label_contents(contents), **common)
     pallets = list(shipment.pallets.order_by("index"))
     for pallet in pallets:
-        summary = pallet_summaries[pallet.pk]
+        contents = on_pallets.get(pallet.pk) or _Contents(set(), set(), case_sizes=set())
+        if pallet.weight is not None:
+            contents.weight = Measurements(weight=pallet.weight, weight_unit=pallet.weight_unit)
+        elif shipment.is_editable:
+            weight = measurements.total_weight(carton_weights[pallet.pk], shipment.weight_unit)
+            contents.weight = Measurements(weight=weight, weight_unit=shipment.weight_unit) if weight is not None else None
         yield LabelData(
             kind="pallet",
             sscc=pallet.sscc,
-            po_numbers=sorted(summary["po_numbers"]),
-            gtin=_single_gtin(summary["gtins"]),
-            quantity=summary["quantity"],
             index=pallet.index,
             count=len(pallets),
-            carton_count=summary["cartons"],
+            carton_count=cartons_on[pallet.pk],
+            **_label_contents(contents),
             **common,
         )
+
+
+def _label_contents(contents: _Contents) -> dict:
+    size = contents.case_size
+    weight = contents.weight
+    return {
+        "po_numbers": sorted(contents.po_numbers),
+        "gtin": _single_gtin(contents.gtins),
+        "quantity": contents.eaches,
+        "cases": contents.cases if size else None,
+        "case_size": size,
+        "weight": weight.weight_text if weight is not None and weight.weight is not None else None,
+    }
 
 
 def _single_gtin(gtins: set[str]) -> str | None:
@@ -243,15 +303,94 @@ def _single_gtin(gtins: set[str]) -> str | None:
     return None
 
 
+# Weights and dimensions ----------------------------------------------------------------------------
+@dataclass
+class ShipmentMeasures:
+    """A shipment's cartons and pallets as weighed and measured (by pk), and its totals: the top-level
+    containers (pallets and loose cartons) added up, each total unknown when one of them is."""
+
+    cartons: dict[int, Measurements]
+    pallets: dict[int, Measurements]
+    gross_weight: Decimal | None
+    weight_unit: str
+    volume_m3: Decimal | None
+
+    @property
+    def gross_weight_text(self) -> str:
+        return f"{measurements.plain(self.gross_weight)} {self.weight_unit}" if self.gross_weight is not None else ""
+
+
+def carton_case_data(*, shipment: Shipment) -> dict[int, list[CaseData]]:
+    """What each carton holds as the weight and size estimate needs it, by carton pk, in one query."""
+    rows = CartonItem.objects.filter(carton__shipment=shipment).values_list(
+        "carton_id",
+        "quantity",
+        "shipment_line__purchase_order_line__unit_of_measure",
+        "shipment_line__purchase_order_line__unit_size",
+        "shipment_line__purchase_order_line__product__case_pack",
+        "shipment_line__purchase_order_line__product__carton_weight_kg",
+        "shipment_line__purchase_order_line__product__carton_length_cm",
+        "shipment_line__purchase_order_line__product__carton_width_cm",
+        "shipment_line__purchase_order_line__product__carton_height_cm",
+    )
+    out: dict[int, list[CaseData]] = defaultdict(list)
+    for carton_id, quantity, unit, unit_size, case_pack, weight, length, width, height in rows:
+        eaches = quantity * (unit_size if unit == UnitOfMeasure.CASES else 1)
+        out[carton_id].append(CaseData(eaches, case_pack or 1, weight, length, width, height))
+    return out
+
+
+def shipment_measurements(*, shipment: Shipment, cartons=None, pallets=None, estimate: bool | None = None) -> ShipmentMeasures:
+    """Every carton's and pallet's weight and dimensions: as stored, and for a draft (or with `estimate`)
+    estimated where nobody measured (cartons from their products' cases, pallets from the weight of their
+    cartons). Pass `cartons`/`pallets` already loaded to save their queries."""
+    cartons = list(shipment.cartons.all() if cartons is None else cartons)
+    pallets = list(shipment.pallets.all() if pallets is None else pallets)
+    estimate = shipment.is_editable if estimate is None else estimate
+    case_data = carton_case_data(shipment=shipment) if estimate else {}
+    units = {"weight_unit": shipment.weight_unit, "dimension_unit": shipment.dimension_unit}
+    by_carton, on_pallet = {}, defaultdict(list)
+    for carton in cartons:
+        values = measurements.stored(carton)
+        if estimate:
+            values = values.or_else(measurements.carton_estimate(case_data.get(carton.pk, []), **units))
+        by_carton[carton.pk] = values
+        if carton.pallet_id is not None:
+            on_pallet[carton.pallet_id].append(values)
+    by_pallet = {}
+    for pallet in pallets:
+        values = measurements.stored(pallet)
+        if estimate and values.weight is None:
+            weight = measurements.total_weight(on_pallet[pallet.pk], shipment.weight_unit)
+            values = values.or_else(Measurements(weight=weight, weight_unit=shipment.weight_unit))
+        by_pallet[pallet.pk] = values
+    top = list(by_pallet.values()) + [by_carton[carton.pk] for carton in cartons if carton.pallet_id is None]
+    gross = shipment.gross_weight if shipment.gross_weight is not None else measurements.total_weight(top, shipment.weight_unit)
+    return ShipmentMeasures(
+        cartons=by_carton, pallets=by_pallet, gross_weight=gross, weight_unit=shipment.weight_unit, volume_m3=measurements.total_volume_m3(top)
+    )
+
+
+def line_quantity_text(quantity: int, po_line) -> str:
+    """A quantity of a PO line in the line's unit, with the eaches when it counts cases."""
+    return measurements.quantity_text(quantity, cases=po_line.unit_of_measure == UnitOfMeasure.CASES, unit_size=po_line.unit_size)
+
+
 def shipment_packing_list_context(*, shipment: Shipment) -> dict:
-    cartons = []
-    for carton in _cartons_with_contents(shipment).select_related("pallet"):
-        cartons.append(
+    """The packing list: lines in their own unit (cases with the eaches they make), the total in eaches,
+    cartons and pallets with what they hold, weigh and measure, and the shipment's gross weight."""
+    cartons = list(_cartons_with_contents(shipment).select_related("pallet"))
+    pallets = list(shipment.pallets.annotate(carton_count=Count("cartons")).order_by("index"))
+    measures = shipment_measurements(shipment=shipment, cartons=cartons, pallets=pallets)
+    carton_rows = []
+    for carton in cartons:
+        carton_rows.append(
             {
                 "index": carton.index,
                 "sscc": carton.sscc,
                 "pallet": carton.pallet.index if carton.pallet_id else None,
                 "tracking_number": carton.tracking_number,
+                "measurements": measures.cartons[carton.pk],
                 "items": [
                     {
                         "purchase_order": item.shipment_line.purchase_order_line.purchase_order.number,
@@ -259,6 +398,7 @@ def shipment_packing_list_context(*, shipment: Shipment) -> dict:
                         "asin": item.shipment_line.purchase_order_line.asin,
                         "title": item.shipment_line.purchase_order_line.title,
                         "quantity": item.quantity,
+                        "quantity_text": line_quantity_text(item.quantity, item.shipment_line.purchase_order_line),
                     }
                     for item in carton.items.all()
                 ],
@@ -269,12 +409,18 @@ def shipment_packing_list_context(*, shipment: Shipment) -> dict:
             "purchase_order_line__purchase_order__number", "purchase_order_line__sequence"
         )
     )
+    for line in lines:
+        line.quantity_text = line_quantity_text(line.quantity, line.purchase_order_line)
+    for pallet in pallets:
+        pallet.measurements = measures.pallets[pallet.pk]
     return {
         "shipment": shipment,
         "lines": lines,
-        "cartons": cartons,
-        "pallets": list(shipment.pallets.annotate(carton_count=Count("cartons")).order_by("index")),
-        "total_units": sum(line.quantity for line in lines),
+        "cartons": carton_rows,
+        "pallets": pallets,
+        "measures": measures,
+        "total_eaches": sum(line.quantity * line.purchase_order_line.eaches_per_unit for line in lines),
+        "total_cases": sum(line.quantity for line in lines if line.purchase_order_line.unit_of_measure == UnitOfMeasure.CASES),
     }
 
 

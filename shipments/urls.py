@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_editor
 
 urlpatterns = [
     path("", views.shipment_list, name="shipment_list"),
@@ -12,14 +12,8 @@ urlpatterns = [
     path("<int:pk>/packing-list/", views.shipment_packing_list, name="shipment_packing_list"),
     path("<int:pk>/packing-list/upload/", views.shipment_packing_list_upload, name="shipment_packing_list_upload"),
     path("<int:pk>/cartons/move/", views.shipment_carton_move, name="shipment_carton_move"),
-    path("<int:pk>/edit/", views.shipment_edit, name="shipment_edit"),
-    path("<int:pk>/edit/transport/", views.shipment_edit_transport, name="shipment_edit_transport"),
-    path("<int:pk>/edit/lines/", views.shipment_edit_lines, name="shipment_edit_lines"),
-    path("<int:pk>/edit/lines/add/", views.shipment_edit_add, name="shipment_edit_add"),
-    path("<int:pk>/edit/cartonize/", views.shipment_edit_cartonize, name="shipment_edit_cartonize"),
-    path("<int:pk>/edit/cartons/move/", views.shipment_edit_move, name="shipment_edit_move"),
-    path("<int:pk>/edit/cartons/tracking/", views.shipment_edit_tracking, name="shipment_edit_tracking"),
-    path("<int:pk>/edit/pallets/", views.shipment_edit_pallets, name="shipment_edit_pallets"),
+    path("<int:pk>/edit/", views_editor.shipment_edit, name="shipment_edit"),
+    path("<int:pk>/edit/save/", views_editor.shipment_edit_save, name="shipment_edit_save"),
     path("<int:pk>/replace/", views.shipment_replace, name="shipment_replace"),
     path("jobs/<uuid:pk>/", views.job_status, name="shipment_job_status"),
     path("receiving/", views.receiving_list, name="receiving_list"),

@@ -1,16 +1,17 @@
-"""Shipment screens: the vendor's ship plan builder, shipment detail with labels; the DC's receiving."""
+"""Shipment screens: the vendor's ship plan builder, shipment detail with labels and documents, the confirmation
+before submitting or cancelling, the Replace ASN; the DC's receiving. The ship plan editor is in views_editor."""
 
-import re
 import uuid
 
 from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from purchase_orders.models import UnitOfMeasure
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import PortalError
 from vendor_portal.listing import keyset_page
@@ -19,8 +20,8 @@ from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import get_visible_or_404
 
-from . import selectors
-from .forms import CartonMoveForm, PackingListUploadForm, PalletizeForm, ReplaceTransportForm, ScanForm, ShipPlanForm, TransportForm
+from . import measurements, selectors
+from .forms import CartonMoveForm, PackingListUploadForm, ReplaceTransportForm, ScanForm, ShipPlanForm
 from .models import CartonItem, Shipment, ShipmentState
 from .services import asn, labels, packing_list, plans, receiving
 
@@ -60,7 +61,8 @@ def shipment_list(request):
 
 @portal_view(Action.MANAGE_SHIPMENTS)
 def shipment_new(request):
-    """Pick a DC, then quantities from its confirmed PO lines with units open to ship, and transport details."""
+    """Pick a DC, then the POs and lines to ship and the transport details. Nothing is chosen at first (or
+    the POs named by `?po=`): select a PO's lines (at their open quantity), clear them, or type quantities."""
     if request.scope.vendor is None:
         raise Http404
     open_lines = selectors.purchase_order_lines_open_to_ship(scope=request.scope)
@@ -68,30 +70,78 @@ def shipment_new(request):
     ship_to = request.POST.get("ship_to") or request.GET.get("ship_to") or (dc_codes[0] if len(dc_codes) == 1 else "")
     warehouse = Warehouse.objects.filter(code=ship_to).first() if ship_to else None
     lines = list(open_lines.filter(purchase_order__ship_to=warehouse)) if warehouse else []
+    chosen = set(request.GET.getlist("po"))
+    quantities = {line.pk: line.open_to_ship if line.purchase_order.number in chosen else 0 for line in lines}
     form = ShipPlanForm(request.POST or None, vendor=request.scope.vendor)
     line_errors: dict[int, list[str]] = {}
-    quantities = {line.pk: line.open_to_ship for line in lines}
     if request.method == "POST" and warehouse is not None:
         quantities = {line.pk: _int(request.POST.get(f"qty_{line.pk}")) for line in lines}
-        # Each line sent is known by its PO line id, so its problems come back to its row.
-        chosen = [plans.ShipPlanLine(line_id, quantity, ref=line_id) for line_id, quantity in quantities.items() if quantity]
-        if form.is_valid():
-            data = plans.ShipPlanInput(ship_to=warehouse.code, lines=chosen, **form.cleaned_data)
+        selection = _selection(request.POST)
+        if selection is not None:  # a select/clear button without JavaScript: the page again, nothing created
+            quantities = _select(lines, quantities, *selection)
+            form = ShipPlanForm(initial=request.POST.dict(), vendor=request.scope.vendor)
+        elif form.is_valid():
+            # Each line sent is known by its PO line id, so its problems come back to its row.
+            chosen_lines = [plans.ShipPlanLine(line_id, quantity, ref=line_id) for line_id, quantity in quantities.items() if quantity]
+            data = plans.ShipPlanInput(ship_to=warehouse.code, lines=chosen_lines, **form.cleaned_data)
             try:
                 shipment = plans.shipment_create(scope=request.scope, data=data, actor=Actor.from_request(request))
             except PortalError as error:
-                line_errors = _show_errors(request, error, form, line_refs={line.ref for line in chosen})
+                line_errors = _show_errors(request, error, form, line_refs={line.ref for line in chosen_lines})
             else:
                 for warning in shipment.warnings:
-                    messages.warning(request, warning)
+                    messages.warning(request, str(warning))
                 messages.success(request, _("Ship plan %(id)s created with its cartons and SSCCs.") % {"id": shipment.shipment_identifier})
                 return redirect("shipment_detail", pk=shipment.pk)
-    rows = [{"line": line, "quantity": quantities.get(line.pk, 0), "errors": line_errors.get(line.pk, [])} for line in lines]
     return render(
         request,
         "shipments/shipment_new.html",
-        {"form": form, "dc_codes": dc_codes, "warehouse": warehouse, "rows": rows},
+        {"form": form, "dc_codes": dc_codes, "warehouse": warehouse, "orders": _order_groups(lines, quantities, line_errors)},
     )
+
+
+def _selection(post) -> tuple[str, int | None] | None:
+    """Which select/clear button was pressed: ("select" | "clear", PO id, or None for every PO)."""
+    for action in ("select", "clear"):
+        value = post.get(f"{action}_po")
+        if value is not None:
+            return action, int(value) if value.isdigit() else None
+    return None
+
+
+def _select(lines, quantities: dict[int, int], action: str, po_id: int | None) -> dict[int, int]:
+    out = dict(quantities)
+    for line in lines:
+        if po_id is None or line.purchase_order_id == po_id:
+            out[line.pk] = line.open_to_ship if action == "select" else 0
+    return out
+
+
+def _order_groups(lines, quantities: dict[int, int], line_errors: dict[int, list[str]]) -> list[dict]:
+    """The open lines by PO (in the order of their ship windows), each with its quantity to ship now,
+    its unit, and what of it is backordered until when."""
+    groups: dict[int, dict] = {}
+    for line in lines:
+        group = groups.setdefault(line.purchase_order_id, {"po": line.purchase_order, "rows": []})
+        quantity = quantities.get(line.pk, 0)
+        group["rows"].append(
+            {"line": line, "quantity": quantity, "unit": _unit(line), "backorder": _backorder_note(line), "errors": line_errors.get(line.pk, [])}
+        )
+    return list(groups.values())
+
+
+def _unit(po_line) -> str:
+    return measurements.unit_text(cases=po_line.unit_of_measure == UnitOfMeasure.CASES, unit_size=po_line.unit_size)
+
+
+def _backorder_note(po_line) -> str:
+    """What of a PO line's open units is backordered, and from when: "12 backordered, available 2026-12-20"."""
+    backordered = plans.backordered_units(po_line, po_line.open_to_ship)
+    if not backordered:
+        return ""
+    if po_line.backorder_date:
+        return _("%(n)s backordered, available %(date)s") % {"n": backordered, "date": po_line.backorder_date.isoformat()}
+    return _("%(n)s backordered") % {"n": backordered}
 
 
 def _int(value) -> int:
@@ -109,16 +159,26 @@ def _shipment(request, pk) -> Shipment:
 def shipment_detail(request, pk):
     shipment = _shipment(request, pk)
     items = CartonItem.objects.select_related("shipment_line__purchase_order_line__purchase_order")
-    cartons = shipment.cartons.select_related("pallet").prefetch_related(Prefetch("items", queryset=items)).order_by("index")
+    cartons = list(shipment.cartons.select_related("pallet").prefetch_related(Prefetch("items", queryset=items)).order_by("index"))
+    pallets = list(shipment.pallets.annotate(carton_count=Count("cartons")).order_by("index"))
     lines = list(shipment.lines.select_related("purchase_order_line__purchase_order").order_by("pk"))
+    for line in lines:
+        line.quantity_text = selectors.line_quantity_text(line.quantity, line.purchase_order_line)
+    measures = selectors.shipment_measurements(shipment=shipment, cartons=cartons, pallets=pallets)
+    for carton in cartons:
+        carton.measurements = measures.cartons[carton.pk]
+    for pallet in pallets:
+        pallet.measurements = measures.pallets[pallet.pk]
     job = _labels_job(request, shipment)
     context = {
         "shipment": shipment,
         "lines": lines,
         "cartons": cartons,
-        "pallets": shipment.pallets.annotate(carton_count=Count("cartons")).order_by("index"),
+        "pallets": pallets,
+        "measures": measures,
         "documents": selectors.shipment_documents(scope=request.scope, shipment=shipment),
         "job": job,
+        "packing_list_job": _shipment_job(request, shipment, packing_list.PACKING_LIST_JOB_KIND),
         "labels_outdated": _labels_outdated(shipment, job),
         "revisions": selectors.shipment_asn_revisions(shipment=shipment, lines=lines) if shipment.asn_revision else [],
         "can_manage": request.scope.can(Action.MANAGE_SHIPMENTS),
@@ -141,25 +201,57 @@ def _act(request, pk, call, success: str):
     return redirect("shipment_detail", pk=pk)
 
 
-@require_POST
+def _confirm(request, shipment: Shipment, action: str):
+    """The step before an irreversible action: what it will do, and the button that does it."""
+    lines = list(shipment.lines.select_related("purchase_order_line__purchase_order").order_by("pk"))
+    for line in lines:
+        line.quantity_text = selectors.line_quantity_text(line.quantity, line.purchase_order_line)
+    context = {"shipment": shipment, "action": action, "lines": lines, "carton_count": shipment.cartons.count()}
+    context["pallet_count"] = shipment.pallets.count()
+    if action == "submit":
+        context["problems"] = [problem.message for problem in asn.asn_problems(shipment)]
+        context["warnings"] = plans.shipment_plan_warnings(shipment=shipment)
+        context["measures"] = selectors.shipment_measurements(shipment=shipment)
+        context["labels_outdated"] = _labels_outdated(shipment, _labels_job(request, shipment))
+    return render(request, "shipments/shipment_confirm.html", context)
+
+
 @portal_view(Action.MANAGE_SHIPMENTS)
 def shipment_submit(request, pk):
-    _shipment(request, pk)
+    """GET: what the ASN will carry, to confirm; POST: submit it."""
+    shipment = _shipment(request, pk)
+    if request.method != "POST":
+        if not shipment.is_editable:
+            return redirect("shipment_detail", pk=pk)
+        return _confirm(request, shipment, "submit")
     return _act(request, pk, asn.shipment_submit, _("ASN submitted."))
 
 
-@require_POST
 @portal_view(Action.MANAGE_SHIPMENTS)
 def shipment_cancel(request, pk):
-    _shipment(request, pk)
+    """GET: what cancelling gives up, to confirm; POST: cancel the ship plan."""
+    shipment = _shipment(request, pk)
+    if request.method != "POST":
+        if not shipment.can_transition_to(ShipmentState.CANCELLED):
+            return redirect("shipment_detail", pk=pk)
+        return _confirm(request, shipment, "cancel")
     return _act(request, pk, plans.shipment_cancel, _("Ship plan cancelled."))
 
 
 @require_POST
 @portal_view(Action.MANAGE_SHIPMENTS)
 def shipment_packing_list(request, pk):
+    """Start the packing-list job; an htmx request gets the progress fragment in place."""
     _shipment(request, pk)
-    return _act(request, pk, packing_list.shipment_packing_list_render, _("Packing list generated."))
+    try:
+        job = packing_list.shipment_packing_list_request(scope=request.scope, shipment_id=pk, actor=Actor.from_request(request))
+    except PortalError as error:
+        _show_errors(request, error)
+        return redirect("shipment_detail", pk=pk)
+    if request.htmx:
+        return render(request, "shipments/_job_status.html", {"job": job})
+    messages.success(request, _("The packing list is being generated."))
+    return redirect("shipment_detail", pk=pk)
 
 
 @require_POST
@@ -231,7 +323,8 @@ def job_status(request, pk):
         if job.target_type == "shipments.shipment" and job.target_id.isdigit()
         else None
     )
-    return render(request, "shipments/_job_status.html", {"job": job, "labels_outdated": shipment is not None and _labels_outdated(shipment, job)})
+    outdated = job.kind == labels.LABELS_JOB_KIND and shipment is not None and _labels_outdated(shipment, job)
+    return render(request, "shipments/_job_status.html", {"job": job, "labels_outdated": outdated})
 
 
 # Receiving (retailer) -------------------------------------------------------------------------------
@@ -384,11 +477,7 @@ def receiving_detail(request, pk):
     return render(request, "shipments/receiving_detail.html", context)
 
 
-# Ship plan editor (drafts) -------------------------------------------------------------------------
-EDIT_TEMPLATE = "shipments/shipment_edit.html"
-ADD_FIELD = re.compile(r"^add_(\d+)$")
-
-
+# Shared with the ship plan editor (views_editor) -------------------------------------------------
 def _whole_number(raw) -> int | None:
     """A quantity typed into a form: a whole number of zero or more, else None."""
     try:
@@ -396,35 +485,6 @@ def _whole_number(raw) -> int | None:
     except (TypeError, ValueError):
         return None
     return value if value >= 0 else None
-
-
-def _plan_header(shipment: Shipment) -> dict:
-    return {
-        "shipment_identifier": shipment.shipment_identifier,
-        "ship_date": shipment.ship_date,
-        "estimated_arrival": shipment.estimated_arrival,
-        "transport_mode": shipment.transport_mode,
-        "transport_method": shipment.transport_method,
-        "carrier_scac": shipment.carrier_scac,
-        "carrier_name": shipment.carrier_name,
-        "bol_number": shipment.bol_number,
-        "pro_number": shipment.pro_number,
-        "ship_from": shipment.ship_from.code if shipment.ship_from_id else "",
-    }
-
-
-def _plan_input(shipment: Shipment, lines: list, header: dict | None = None) -> plans.ShipPlanInput:
-    return plans.ShipPlanInput(
-        ship_to=shipment.ship_to.code, lines=lines, cartons_per_pallet=shipment.cartons_per_pallet, **(header or _plan_header(shipment))
-    )
-
-
-def _transport_form(request, shipment: Shipment) -> TransportForm:
-    """Bound to the plan's saved header, so errors a line change causes (a ship date now past a
-    window) can be shown next to their field."""
-    form = TransportForm(_plan_header(shipment), vendor=request.scope.vendor)
-    form.is_valid()
-    return form
 
 
 def _sort_problems(error: PortalError, *, lines: list, form=None) -> tuple[list[str], dict[int, list[str]]]:
@@ -460,13 +520,18 @@ def _labels_outdated(shipment: Shipment, job: Job | None) -> bool:
     return outdated_at is not None and job.created_at <= outdated_at
 
 
-def _labels_job(request, shipment: Shipment) -> Job | None:
+def _shipment_job(request, shipment: Shipment, kind: str) -> Job | None:
+    """The shipment's latest job of this kind (labels, packing list)."""
     return (
         Job.objects.visible_to(request.scope)
-        .filter(target_type=shipment._meta.label_lower, target_id=str(shipment.pk), kind=labels.LABELS_JOB_KIND)
+        .filter(target_type=shipment._meta.label_lower, target_id=str(shipment.pk), kind=kind)
         .select_related("result")
         .first()
     )
+
+
+def _labels_job(request, shipment: Shipment) -> Job | None:
+    return _shipment_job(request, shipment, labels.LABELS_JOB_KIND)
 
 
 def _carton_rows(shipment: Shipment, lines_by_pk: dict) -> list[dict]:
@@ -480,110 +545,6 @@ def _carton_rows(shipment: Shipment, lines_by_pk: dict) -> list[dict]:
         }
         for carton in cartons
     ]
-
-
-def _editor_context(
-    request,
-    shipment: Shipment,
-    *,
-    transport_form=None,
-    pallet_form=None,
-    move_form=None,
-    line_errors=None,
-    quantities=None,
-    additions=None,
-    notices=None,
-) -> dict:
-    """Everything the editor shows, in a fixed number of queries whatever the size of the plan."""
-    line_errors, quantities, additions, notices = line_errors or {}, quantities or {}, additions or {}, list(notices or [])
-    lines = list(
-        shipment.lines.select_related("purchase_order_line__purchase_order", "purchase_order_line__product").order_by(
-            "purchase_order_line__purchase_order__number", "purchase_order_line__sequence"
-        )
-    )
-    in_plan = {line.purchase_order_line_id for line in lines}
-    candidates = list(selectors.purchase_order_lines_open_to_ship(scope=request.scope, ship_to=shipment.ship_to).exclude(pk__in=in_plan))
-    elsewhere = selectors.purchase_order_lines_planned_elsewhere(
-        scope=request.scope, shipment=shipment, purchase_order_line_ids=in_plan | {line.pk for line in candidates}
-    )
-    now = timezone.now()
-
-    def window(po_line) -> str:
-        return plans.ship_window_check(po=po_line.purchase_order, ship_date=shipment.ship_date, time_zone=shipment.ship_to.time_zone, now=now)
-
-    rows = []
-    for line in lines:
-        po_line = line.purchase_order_line
-        other = elsewhere.get(po_line.pk, {"quantity": 0, "plans": []})
-        rows.append(
-            {
-                "line": line,
-                "po_line": po_line,
-                "quantity": quantities.get(line.pk, line.quantity),
-                "open": po_line.open_to_ship,
-                "elsewhere": other,
-                "left": po_line.open_to_ship - other["quantity"] - line.quantity,
-                "window": window(po_line),
-                "errors": line_errors.pop(po_line.pk, []),
-            }
-        )
-    add_rows = []
-    for po_line in candidates:
-        other = elsewhere.get(po_line.pk, {"quantity": 0, "plans": []})
-        add_rows.append(
-            {
-                "po_line": po_line,
-                "quantity": additions.get(po_line.pk, ""),
-                "open": po_line.open_to_ship,
-                "elsewhere": other,
-                "left": po_line.open_to_ship - other["quantity"],
-                "window": window(po_line),
-                "errors": line_errors.pop(po_line.pk, []),
-            }
-        )
-    for problems in line_errors.values():  # lines the editor does not list (another DC, not found)
-        notices += [("error", problem) for problem in problems]
-    cutoff = list({row["po_line"].purchase_order_id: row for row in rows if row["window"] != "ok"}.values())  # one per PO
-    lines_by_pk = {line.pk: line for line in lines}
-    job = _labels_job(request, shipment)
-    return {
-        "shipment": shipment,
-        "rows": rows,
-        "add_rows": add_rows,
-        "cutoff_rows": cutoff,
-        "over_planned": [{**row, "over": -row["left"]} for row in rows if row["left"] < 0],
-        "cartons": _carton_rows(shipment, lines_by_pk),
-        "pallets": shipment.pallets.annotate(carton_count=Count("cartons")).order_by("index"),
-        "transport_form": transport_form or _transport_form(request, shipment),
-        "pallet_form": pallet_form or PalletizeForm(initial={"cartons_per_pallet": shipment.cartons_per_pallet}),
-        "move_form": move_form or CartonMoveForm(lines=lines),
-        "notices": notices,
-        "job": job,
-        "labels_outdated": _labels_outdated(shipment, job),
-        "small_parcel": shipment.transport_mode == "small_parcel",
-        "total_units": sum(line.quantity for line in lines),
-    }
-
-
-def _editor(request, shipment: Shipment, **state):
-    """The editor again, after a change or with its errors: the whole page, or for htmx the part that swaps."""
-    shipment = _shipment(request, shipment.pk)  # fresh: a failed change left it as it was, a good one changed it
-    if not shipment.is_editable:  # submitted or cancelled meanwhile: say why and go where it can be changed
-        for level, text in state.get("notices") or []:
-            getattr(messages, level)(request, text)
-        response = _draft_or_redirect(request, shipment)
-        return HttpResponse(headers={"HX-Redirect": response["Location"]}) if request.htmx else response
-    template = f"{EDIT_TEMPLATE}#editor" if request.htmx else EDIT_TEMPLATE
-    return render(request, template, _editor_context(request, shipment, **state))
-
-
-def _editor_saved(request, shipment: Shipment, success: str, warnings=()):
-    notices = [("warning", str(warning)) for warning in warnings] + [("success", success)]
-    if request.htmx:
-        return _editor(request, shipment, notices=notices)
-    for level, text in notices:
-        getattr(messages, level)(request, text)
-    return redirect("shipment_edit", pk=shipment.pk)
 
 
 def _draft_or_redirect(request, shipment: Shipment):
@@ -600,192 +561,6 @@ def _draft_or_redirect(request, shipment: Shipment):
     return redirect("shipment_detail", pk=shipment.pk)
 
 
-@portal_view(Action.MANAGE_SHIPMENTS)
-def shipment_edit(request, pk):
-    """The ship plan editor: lines from confirmed PO lines of the plan's DC, cartons, pallets, transport."""
-    shipment = _shipment(request, pk)
-    return _draft_or_redirect(request, shipment) or render(request, EDIT_TEMPLATE, _editor_context(request, shipment))
-
-
-@require_POST
-@portal_view(Action.MANAGE_SHIPMENTS)
-def shipment_edit_transport(request, pk):
-    shipment = _shipment(request, pk)
-    form = TransportForm(request.POST, vendor=request.scope.vendor)
-    if not form.is_valid():
-        return _editor(request, shipment, transport_form=form, notices=[("error", _("Check the transport details; nothing was saved."))])
-    lines = [
-        plans.ShipPlanLine(line.purchase_order_line_id, line.quantity, ref=line.purchase_order_line_id) for line in shipment.lines.order_by("pk")
-    ]
-    try:
-        saved = plans.shipment_update(
-            scope=request.scope, shipment_id=pk, data=_plan_input(shipment, lines, form.cleaned_data), actor=Actor.from_request(request)
-        )
-    except PortalError as error:
-        general, by_line = _sort_problems(error, lines=lines, form=form)
-        return _editor(request, shipment, transport_form=form, line_errors=by_line, notices=[("error", m) for m in general])
-    return _editor_saved(request, shipment, _("Transport details saved."), saved.warnings)
-
-
-def _save_lines(request, shipment: Shipment, lines: list, *, quantities=None, additions=None, success: str):
-    """Send the plan's new lines through the ship plan service; on error show each problem in place."""
-    transport_form = _transport_form(request, shipment)
-    try:
-        saved = plans.shipment_update(
-            scope=request.scope, shipment_id=shipment.pk, data=_plan_input(shipment, lines), actor=Actor.from_request(request)
-        )
-    except PortalError as error:
-        general, by_line = _sort_problems(error, lines=lines, form=transport_form)
-        return _editor(
-            request,
-            shipment,
-            transport_form=transport_form,
-            line_errors=by_line,
-            quantities=quantities,
-            additions=additions,
-            notices=[("error", m) for m in general],
-        )
-    return _editor_saved(request, shipment, success, saved.warnings)
-
-
-@require_POST
-@portal_view(Action.MANAGE_SHIPMENTS)
-def shipment_edit_lines(request, pk):
-    """Change the plan's quantities, or remove a line (its button, or a quantity of 0)."""
-    shipment = _shipment(request, pk)
-    remove = request.POST.get("remove", "")
-    lines, typed, errors = [], {}, {}
-    for line in shipment.lines.order_by("pk"):
-        if str(line.pk) == remove:
-            continue
-        raw = request.POST.get(f"qty_{line.pk}", line.quantity)
-        quantity = _whole_number(raw)
-        typed[line.pk] = raw
-        if quantity is None:
-            errors[line.purchase_order_line_id] = [_("Enter a whole number of units (0 removes the line).")]
-        elif quantity:
-            lines.append(plans.ShipPlanLine(line.purchase_order_line_id, quantity, ref=line.purchase_order_line_id))
-    if errors:
-        return _editor(
-            request,
-            shipment,
-            line_errors=errors,
-            quantities=typed,
-            notices=[("error", _("Some quantities are not whole numbers; nothing was saved."))],
-        )
-    success = _("Line removed; cartons re-packed.") if remove else _("Quantities saved; cartons re-packed by case pack.")
-    return _save_lines(request, shipment, lines, quantities=typed, success=success)
-
-
-@require_POST
-@portal_view(Action.MANAGE_SHIPMENTS)
-def shipment_edit_add(request, pk):
-    """Add confirmed PO lines (of one or several POs to the plan's DC) with the quantities typed."""
-    shipment = _shipment(request, pk)
-    lines = [
-        plans.ShipPlanLine(line.purchase_order_line_id, line.quantity, ref=line.purchase_order_line_id) for line in shipment.lines.order_by("pk")
-    ]
-    typed, errors, added = {}, {}, []
-    for name, raw in request.POST.items():
-        match = ADD_FIELD.match(name)
-        if not match or not raw.strip():
-            continue
-        po_line_id = int(match.group(1))
-        typed[po_line_id] = raw
-        quantity = _whole_number(raw)
-        if quantity is None:
-            errors[po_line_id] = [_("Enter a whole number of units.")]
-        elif quantity:
-            added.append(plans.ShipPlanLine(po_line_id, quantity, ref=po_line_id))
-    if errors:
-        return _editor(
-            request,
-            shipment,
-            line_errors=errors,
-            additions=typed,
-            notices=[("error", _("Some quantities are not whole numbers; nothing was added."))],
-        )
-    if not added:
-        return _editor(request, shipment, notices=[("error", _("Type the quantity to ship next to the lines to add."))])
-    message = _("%(n)s line(s) added; cartons re-packed by case pack.") % {"n": len(added)}
-    return _save_lines(request, shipment, lines + added, additions=typed, success=message)
-
-
-@require_POST
-@portal_view(Action.MANAGE_SHIPMENTS)
-def shipment_edit_cartonize(request, pk):
-    shipment = _shipment(request, pk)
-    try:
-        plans.shipment_cartonize(scope=request.scope, shipment_id=pk, actor=Actor.from_request(request))
-    except PortalError as error:
-        return _editor(request, shipment, notices=[("error", error.message)])
-    return _editor_saved(request, shipment, _("Cartons re-packed by case pack; SSCCs kept by carton number."))
-
-
-@require_POST
-@portal_view(Action.MANAGE_SHIPMENTS)
-def shipment_edit_move(request, pk):
-    """Move units of a line between cartons (a mixed carton) or into a new carton."""
-    shipment = _shipment(request, pk)
-    form = CartonMoveForm(request.POST, lines=shipment.lines.select_related("purchase_order_line__purchase_order"))
-    if not form.is_valid():
-        return _editor(request, shipment, move_form=form, notices=[("error", _("Give the carton, line and quantity to move."))])
-    data = form.cleaned_data
-    try:
-        plans.shipment_carton_move(
-            scope=request.scope,
-            shipment_id=pk,
-            from_carton=data["from_carton"],
-            to_carton=data["to_carton"],
-            shipment_line_id=data["shipment_line"],
-            quantity=data["quantity"],
-            actor=Actor.from_request(request),
-        )
-    except PortalError as error:
-        if error.field in form.fields:
-            form.add_error(error.field, error.message)
-            return _editor(request, shipment, move_form=form)
-        return _editor(request, shipment, move_form=form, notices=[("error", error.message)])
-    return _editor_saved(request, shipment, _("Units moved; the cartons keep their SSCCs."))
-
-
-@require_POST
-@portal_view(Action.MANAGE_SHIPMENTS)
-def shipment_edit_pallets(request, pk):
-    shipment = _shipment(request, pk)
-    form = PalletizeForm(request.POST)
-    if not form.is_valid():
-        return _editor(request, shipment, pallet_form=form)
-    try:
-        plans.shipment_palletize(
-            scope=request.scope, shipment_id=pk, cartons_per_pallet=form.cleaned_data["cartons_per_pallet"], actor=Actor.from_request(request)
-        )
-    except PortalError as error:
-        return _editor(request, shipment, pallet_form=form, notices=[("error", error.message)])
-    return _editor_saved(request, shipment, _("Pallets re-built."))
-
-
-@require_POST
-@portal_view(Action.MANAGE_SHIPMENTS)
-def shipment_edit_tracking(request, pk):
-    """Small-parcel tracking numbers, one per carton."""
-    shipment = _shipment(request, pk)
-    tracking = {}
-    for carton in shipment.cartons.order_by("index"):
-        value = request.POST.get(f"tracking_{carton.index}")
-        if value is not None and value.strip() != carton.tracking_number:
-            tracking[carton.index] = value
-    too_long = [index for index, value in tracking.items() if len(value.strip()) > 40]
-    if too_long:
-        return _editor(request, shipment, notices=[("error", _("A tracking number is at most 40 characters (carton %(n)s).") % {"n": too_long[0]})])
-    if tracking:
-        try:
-            plans.shipment_carton_set_tracking(scope=request.scope, shipment_id=pk, tracking=tracking, actor=Actor.from_request(request))
-        except PortalError as error:
-            return _editor(request, shipment, notices=[("error", error.message)])
-    return _editor_saved(request, shipment, _("Tracking numbers saved."))
-
-
 # Replace ASN ---------------------------------------------------------------------------------------
 NEW_CARTON_ROWS = 2
 
@@ -798,6 +573,7 @@ def _replace_context(request, shipment: Shipment, *, form=None, line_errors=None
             "line": line,
             "po_line": line.purchase_order_line,
             "quantity": quantities.get(line.pk, line.quantity),
+            "quantity_text": selectors.line_quantity_text(line.quantity, line.purchase_order_line),
             "errors": line_errors.get(line.purchase_order_line_id, []),
         }
         for line in lines

@@ -86,3 +86,27 @@ class VendorOnboardForm(forms.Form):
     )
     admin_username = forms.RegexField(label=_("First admin's username"), regex=r"^[a-z0-9._-]{3,40}$")
     admin_email = forms.EmailField(label=_("First admin's e-mail"))
+
+
+class ProductCaseForm(forms.Form):
+    """A product's case as the vendor measures it, in cm or in and kg or lb; stored in cm and kg."""
+
+    length = forms.DecimalField(label=_("Length"), required=False, min_value=0, max_digits=9, decimal_places=3)
+    width = forms.DecimalField(label=_("Width"), required=False, min_value=0, max_digits=9, decimal_places=3)
+    height = forms.DecimalField(label=_("Height"), required=False, min_value=0, max_digits=9, decimal_places=3)
+    dimension_unit = forms.ChoiceField(label=_("Dimensions in"), choices=[("cm", _("cm")), ("in", _("in"))], initial="cm")
+    weight = forms.DecimalField(
+        label=_("Gross weight of a full case"), required=False, min_value=0, max_digits=9, decimal_places=3, help_text=_("Case and contents.")
+    )
+    weight_unit = forms.ChoiceField(label=_("Weight in"), choices=[("kg", _("kg")), ("lb", _("lb"))], initial="kg")
+
+    def in_cm_and_kg(self) -> dict:
+        from vendor_portal.units import CM, KG, length_in, weight_in
+
+        data = self.cleaned_data
+        return {
+            "length_cm": length_in(data["length"], data["dimension_unit"], CM),
+            "width_cm": length_in(data["width"], data["dimension_unit"], CM),
+            "height_cm": length_in(data["height"], data["dimension_unit"], CM),
+            "weight_kg": weight_in(data["weight"], data["weight_unit"], KG),
+        }

@@ -16,6 +16,7 @@ urlpatterns = [
     path("settings/tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
     path("settings/bank-details/", views.bank_details, name="bank_details"),
     path("catalogue/", views.catalogue, name="catalogue"),
+    path("catalogue/<int:pk>/case/", views.product_case, name="product_case"),
     path("team/", views.team, name="team"),
     path("vendors/", views.vendor_list, name="vendor_list"),
     path("team/<int:user_id>/", views.team_member, name="team_member"),

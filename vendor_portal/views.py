@@ -195,7 +195,36 @@ def catalogue(request):
     query = request.GET.get("q", "").strip()
     products = product_search(Product.objects.visible_to(request.scope).select_related("vendor").order_by("vendor__code", "vendor_sku"), query)
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "vendor_portal/catalogue.html", {"page": page, "query": query})
+    can_edit_cases = request.scope.vendor is not None and request.scope.can(Action.MANAGE_SHIPMENTS)
+    return render(request, "vendor_portal/catalogue.html", {"page": page, "query": query, "can_edit_cases": can_edit_cases})
+
+
+@portal_view(Action.MANAGE_SHIPMENTS)
+def product_case(request, pk):
+    """A product's case size and weight: the defaults ship plans estimate their cartons from."""
+    from vendor_portal.forms import ProductCaseForm
+    from vendor_portal.services.catalogue import product_case_update
+
+    if request.scope.vendor is None:
+        raise Http404
+    product = get_visible_or_404(Product.objects.filter(vendor=request.scope.vendor), request.scope, pk=pk)
+    initial = {
+        "length": product.carton_length_cm,
+        "width": product.carton_width_cm,
+        "height": product.carton_height_cm,
+        "weight": product.carton_weight_kg,
+    }
+    form = ProductCaseForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            product_case_update(scope=request.scope, product_id=product.pk, actor=Actor.from_request(request), **form.in_cm_and_kg())
+        except PortalError as error:
+            for problem in error.field_errors():
+                form.add_error(None, problem.message)
+        else:
+            messages.success(request, _("Case data of %(sku)s saved.") % {"sku": product.vendor_sku})
+            return redirect(f"{reverse('catalogue')}?q={product.vendor_sku}")
+    return render(request, "vendor_portal/product_case.html", {"product": product, "form": form})
 
 
 # Team (the vendor's people) ---------------------------------------------------------------------

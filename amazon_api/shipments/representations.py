@@ -7,7 +7,10 @@ import base64
 import datetime
 from collections import defaultdict
 
+from shipments import measurements
+from shipments.measurements import Measurements
 from shipments.models import Shipment, ShipmentState, TransportMode
+from shipments.selectors import shipment_measurements
 from shipments.services.labels import shipment_labels_document
 from vendor_portal.models import VendorAccount
 
@@ -51,6 +54,38 @@ def _selling_party(shipment: Shipment, codes: dict) -> dict:
     return {"partyId": codes.get((shipment.vendor_id, shipment.marketplace_id)) or shipment.vendor.code}
 
 
+AMAZON_WEIGHT_UNITS = {measurements.KG: "Kg", measurements.LB: "Lb"}
+
+
+def amazon_weight(weight, unit: str) -> dict | None:
+    """A weight as Amazon's `Weight`: kg and lb as they are."""
+    if weight is None:
+        return None
+    return {"unitOfMeasure": AMAZON_WEIGHT_UNITS[unit], "value": measurements.plain(weight)}
+
+
+def amazon_dimensions(values: Measurements) -> dict | None:
+    """Dimensions as Amazon's `Dimensions`, which know inches but not centimetres: cm go as metres (exactly)."""
+    if not values.has_dimensions:
+        return None
+    if values.dimension_unit == measurements.IN:
+        unit, scale = "In", 1
+    else:
+        unit, scale = "Meter", 100
+    length, width, height = (measurements.plain(value / scale) for value in (values.length, values.width, values.height))
+    return {"length": length, "width": width, "height": height, "unitOfMeasure": unit}
+
+
+def _shipment_measurements(shipment: Shipment, cartons: list, pallets: list, measures) -> dict:
+    out = {"totalCartonCount": len(cartons), "totalPalletNonStackable": len(pallets)}
+    weight = amazon_weight(measures.gross_weight, measures.weight_unit)
+    if weight is not None:
+        out["shipmentWeight"] = weight
+    if measures.volume_m3 is not None:
+        out["shipmentVolume"] = {"unitOfMeasure": "CuM", "value": measurements.plain(measures.volume_m3)}
+    return out
+
+
 def _status(shipment: Shipment) -> str:
     return "Shipped" if shipment.state in SHIPPED_STATES else "Created"
 
@@ -85,6 +120,8 @@ def shipment_representation(shipment: Shipment, *, codes: dict) -> dict:
         )
     cartons = list(shipment.cartons.all())
     pallets = list(shipment.pallets.all())
+    # What the ASN carried: stored values only (a draft's estimates are stored when it is submitted).
+    measures = shipment_measurements(shipment=shipment, cartons=cartons, pallets=pallets, estimate=False)
     on_pallet = defaultdict(list)
     containers = []
     for carton in cartons:
@@ -97,6 +134,8 @@ def shipment_representation(shipment: Shipment, *, codes: dict) -> dict:
                     "containerSequenceNumber": str(carton.index),
                     "containerIdentifiers": [{"containerIdentificationType": "SSCC", "containerIdentificationNumber": carton.sscc}],
                     "trackingNumber": carton.tracking_number,
+                    "dimensions": amazon_dimensions(measures.cartons[carton.pk]),
+                    "weight": amazon_weight(measures.cartons[carton.pk].weight, measures.cartons[carton.pk].weight_unit),
                     "packedItems": [
                         {
                             "itemSequenceNumber": str(item.shipment_line.purchase_order_line.sequence),
@@ -118,6 +157,8 @@ def shipment_representation(shipment: Shipment, *, codes: dict) -> dict:
                     "containerType": "pallet",
                     "containerSequenceNumber": f"P{pallet.index}",
                     "containerIdentifiers": [{"containerIdentificationType": "SSCC", "containerIdentificationNumber": pallet.sscc}],
+                    "dimensions": amazon_dimensions(measures.pallets[pallet.pk]),
+                    "weight": amazon_weight(measures.pallets[pallet.pk].weight, measures.pallets[pallet.pk].weight_unit),
                     "innerContainersDetails": {
                         "containerCount": len(inner),
                         "containerSequenceNumbers": [{"containerSequenceNumber": n} for n in inner],
@@ -151,7 +192,7 @@ def shipment_representation(shipment: Shipment, *, codes: dict) -> dict:
             "sellingParty": _selling_party(shipment, codes),
             "shipFromParty": _party(shipment.ship_from.code, shipment.ship_from) if shipment.ship_from else {"partyId": shipment.vendor.code},
             "shipToParty": _party(shipment.ship_to.code, shipment.ship_to),
-            "shipmentMeasurements": {"totalCartonCount": len(cartons), "totalPalletNonStackable": len(pallets)},
+            "shipmentMeasurements": _shipment_measurements(shipment, cartons, pallets, measures),
             "purchaseOrders": list(orders.values()),
             "containers": containers,
             "transportationDetails": transport or None,

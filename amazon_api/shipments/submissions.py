@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shipments import measurements
+from shipments.measurements import Measurements
 from shipments.models import AsnType, Shipment, TransportMode
 from shipments.services.confirmations import ConfirmedCarton, ConfirmedPallet, ShipmentConfirmationInput, shipment_create_from_confirmation
 from shipments.services.plans import ShipPlanLine, shipment_cancel
@@ -131,6 +134,44 @@ def _sscc(mapped: _Mapped, identifiers, path: str) -> str:
     return ""
 
 
+# Amazon's units of weight and length as the portal stores them: (unit, factor).
+WEIGHT_UNITS = {"Kg": (measurements.KG, Decimal(1)), "G": (measurements.KG, Decimal("0.001")), "Lb": (measurements.LB, Decimal(1))}
+WEIGHT_UNITS["Oz"] = (measurements.LB, Decimal(1) / 16)
+LENGTH_UNITS = {"In": (measurements.IN, Decimal(1)), "Ft": (measurements.IN, Decimal(12)), "Yard": (measurements.IN, Decimal(36))}
+LENGTH_UNITS["Meter"] = (measurements.CM, Decimal(100))
+
+
+def _amount(value) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value is not None else None
+    except InvalidOperation:
+        return None
+
+
+def _measurements(mapped: _Mapped, given: dict, path: str, *, weight_key: str = "weight", dimensions_key: str = "dimensions") -> Measurements | None:
+    """A container's (or the shipment's) `Weight` and `Dimensions` in the portal's units (kg or lb, cm or in),
+    exact: grams and ounces become kg and lb, feet and yards inches, metres centimetres."""
+    weight, dimensions = given.get(weight_key), given.get(dimensions_key)
+    if not weight and not dimensions:
+        return None
+    values = {}
+    if weight:
+        unit, factor = WEIGHT_UNITS.get(weight.get("unitOfMeasure"), (None, None))
+        amount = _amount(weight.get("value"))
+        if unit is None or amount is None:
+            mapped.refuse("invalid_weight", f"{path}.{weight_key}", _("give the weight as a number with its unit (Kg, G, Lb or Oz)."))
+        else:
+            values.update(weight=amount * factor, weight_unit=unit)
+    if dimensions:
+        unit, factor = LENGTH_UNITS.get(dimensions.get("unitOfMeasure"), (None, None))
+        sides = [_amount(dimensions.get(side)) for side in ("length", "width", "height")]
+        if unit is None or None in sides:
+            mapped.refuse("invalid_dimensions", f"{path}.{dimensions_key}", _("give length, width and height as numbers with their unit."))
+        else:
+            values.update(length=sides[0] * factor, width=sides[1] * factor, height=sides[2] * factor, dimension_unit=unit)
+    return Measurements(**values) if values else None
+
+
 def _selling_party_code(vendor, warehouse: Warehouse) -> str:
     account = VendorAccount.objects.filter(vendor=vendor, marketplace_id=warehouse.marketplace_id).values_list("vendor_code", flat=True).first()
     return account or vendor.code
@@ -200,6 +241,17 @@ def _pallet_cartons(mapped: _Mapped, references, carton_positions: dict, path: s
     return positions
 
 
+# Where a container's weight and dimensions are, for the service's errors about them.
+MEASURED_FIELDS = {
+    "weight": ".weight",
+    "weight_unit": ".weight.unitOfMeasure",
+    "length": ".dimensions",
+    "width": ".dimensions",
+    "height": ".dimensions",
+    "dimension_unit": ".dimensions.unitOfMeasure",
+}
+
+
 def _container(path: str, **fields: str) -> _At:
     return _At(path, {name: path + suffix for name, suffix in fields.items()})
 
@@ -260,8 +312,16 @@ def map_confirmation(confirmation: dict, *, scope, where: str) -> _Mapped:
                 continue
             at = _At(f"{path}.items[{k}]", number=naming["number"], sequence=content.get("itemReference"))
             packed.append(_shipped_item(content, quantity_key="shippedQuantity", at=at, **naming))
-        carton_at = _container(path, sscc=".cartonIdentifiers", tracking_number=".trackingNumber", items=".items")
-        cartons.append(ConfirmedCarton(sscc=sscc, items=packed, tracking_number=carton.get("trackingNumber") or "", ref=carton_at))
+        carton_at = _container(path, sscc=".cartonIdentifiers", tracking_number=".trackingNumber", items=".items", **MEASURED_FIELDS)
+        cartons.append(
+            ConfirmedCarton(
+                sscc=sscc,
+                items=packed,
+                tracking_number=carton.get("trackingNumber") or "",
+                ref=carton_at,
+                measurements=_measurements(mapped, carton, path),
+            )
+        )
     pallets = []
     for p, pallet in enumerate(confirmation.get("pallets") or []):
         path = f"{where}.pallets[{p}]"
@@ -275,9 +335,15 @@ def map_confirmation(confirmation: dict, *, scope, where: str) -> _Mapped:
         references_given = (pallet.get("cartonReferenceDetails") or {}).get("cartonReferenceNumbers") or []
         positions = _pallet_cartons(mapped, references_given, carton_positions, f"{path}.cartonReferenceDetails.cartonReferenceNumbers")
         pallets.append(
-            ConfirmedPallet(sscc=sscc, cartons=positions, ref=_container(path, sscc=".palletIdentifiers", cartons=".cartonReferenceDetails"))
+            ConfirmedPallet(
+                sscc=sscc,
+                cartons=positions,
+                ref=_container(path, sscc=".palletIdentifiers", cartons=".cartonReferenceDetails", **MEASURED_FIELDS),
+                measurements=_measurements(mapped, pallet, path),
+            )
         )
     mode = confirmation.get("shipmentType")
+    gross = _measurements(mapped, confirmation.get("shipmentMeasurements") or {}, f"{where}.shipmentMeasurements", weight_key="grossShipmentWeight")
     if mapped.errors or warehouse is None:
         return mapped
     mapped.data = ShipmentConfirmationInput(
@@ -295,6 +361,7 @@ def map_confirmation(confirmation: dict, *, scope, where: str) -> _Mapped:
         cartons=cartons,
         pallets=pallets,
         asn_type=AsnType.REPLACE if confirmation.get("shipmentConfirmationType") == "Replace" else AsnType.ORIGINAL,
+        gross_weight=gross,
     )
     return mapped
 
@@ -356,8 +423,16 @@ def map_shipment(shipment: dict, *, scope, where: str) -> _Mapped:
                 continue
             at = _At(f"{path}.packedItems[{k}]", number=number, sequence=content.get("itemSequenceNumber"))
             packed.append(_shipped_item(content, quantity_key="packedQuantity", at=at, **naming))
-        carton_at = _container(path, sscc=".containerIdentifiers", tracking_number=".trackingNumber", items=".packedItems")
-        cartons.append(ConfirmedCarton(sscc=sscc, items=packed, tracking_number=container.get("trackingNumber") or "", ref=carton_at))
+        carton_at = _container(path, sscc=".containerIdentifiers", tracking_number=".trackingNumber", items=".packedItems", **MEASURED_FIELDS)
+        cartons.append(
+            ConfirmedCarton(
+                sscc=sscc,
+                items=packed,
+                tracking_number=container.get("trackingNumber") or "",
+                ref=carton_at,
+                measurements=_measurements(mapped, container, path),
+            )
+        )
     pallets = []
     for path, container in pallet_containers:
         sscc = _sscc(mapped, container.get("containerIdentifiers"), f"{path}.containerIdentifiers")
@@ -371,8 +446,14 @@ def map_shipment(shipment: dict, *, scope, where: str) -> _Mapped:
         references = [entry.get("containerSequenceNumber") for entry in inner]
         positions = _pallet_cartons(mapped, references, carton_positions, f"{path}.innerContainersDetails.containerSequenceNumbers")
         pallets.append(
-            ConfirmedPallet(sscc=sscc, cartons=positions, ref=_container(path, sscc=".containerIdentifiers", cartons=".innerContainersDetails"))
+            ConfirmedPallet(
+                sscc=sscc,
+                cartons=positions,
+                ref=_container(path, sscc=".containerIdentifiers", cartons=".innerContainersDetails", **MEASURED_FIELDS),
+                measurements=_measurements(mapped, container, path),
+            )
         )
+    gross = _measurements(mapped, shipment.get("shipmentMeasurements") or {}, f"{where}.shipmentMeasurements", weight_key="shipmentWeight")
     if mapped.errors or warehouse is None:
         return mapped
     mapped.data = ShipmentConfirmationInput(
@@ -390,6 +471,7 @@ def map_shipment(shipment: dict, *, scope, where: str) -> _Mapped:
         ship_from=(shipment.get("shipFromParty") or {}).get("partyId") or "",
         cartons=cartons,
         pallets=pallets,
+        gross_weight=gross,
     )
     return mapped
 
@@ -415,6 +497,7 @@ _CONFIRMATION_FIELDS = {
     "cartons": ".cartons",
     "pallets": ".pallets",
     "lines": ".shippedItems",
+    "gross_weight": ".shipmentMeasurements.grossShipmentWeight",
 }
 _SHIPMENT_FIELDS = {
     **_CONFIRMATION_FIELDS,
@@ -429,6 +512,7 @@ _SHIPMENT_FIELDS = {
     "cartons": ".containers",
     "pallets": ".containers",
     "lines": ".purchaseOrders",
+    "gross_weight": ".shipmentMeasurements.shipmentWeight",
 }
 # Refusals Amazon reports as NotFound rather than InvalidInput.
 _NOT_FOUND_RULES = {"purchase_order_not_found"}

@@ -4,6 +4,7 @@ given, its refusals located at the HL, SN1 or MAN segment they concern."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,10 @@ from vendor_portal.roles import Action
 
 from ._common import _Context, _named_product, _Outcome, _product_position, _SetProblems, _unit
 
+# X12 units of weight (TD108, MEA04) and length (MEA04) as the portal stores them: (unit, factor).
+WEIGHT_UNITS_856 = {"KG": ("kg", Decimal(1)), "GR": ("kg", Decimal("0.001")), "LB": ("lb", Decimal(1)), "OZ": ("lb", Decimal(1) / 16)}
+LENGTH_UNITS_856 = {"CM": ("cm", Decimal(1)), "MM": ("cm", Decimal("0.1")), "MR": ("cm", Decimal(100))}
+LENGTH_UNITS_856 |= {"IN": ("in", Decimal(1)), "FT": ("in", Decimal(12)), "YD": ("in", Decimal(36))}
 # BSN01: an original ASN or a replacement; TD504: how the goods travel.
 ASN_PURPOSES = {"00": "Original", "05": "Replace"}
 SMALL_PARCEL_METHODS = {"U"}  # private parcel service
@@ -59,6 +64,32 @@ class _Segments:
     kind: str  # "item", "carton", "pallet"
     segments: dict[str, x12.Segment]
     order: dict[str, x12.Segment]
+
+
+def _measurements_856(measured, segments: dict[str, x12.Segment], problems: _SetProblems):
+    """A pallet's or carton's TD1 weight and MEA dimensions in the portal's units, or None when neither is
+    given; a unit the portal does not know is a problem at its element."""
+    from shipments.measurements import Measurements
+
+    values = {}
+    if measured.weight is not None:
+        unit, factor = WEIGHT_UNITS_856.get(measured.weight_uom.upper(), (None, None))
+        if unit is None:
+            segment, index = (segments["TD1"], 8) if "TD1" in segments else (segments.get("MEA") or segments["HL"], 4)
+            problems.element(segment, index, _("Give the weight in LB or KG."), code="invalid_weight_unit", reference="355")
+        else:
+            values.update(weight=measured.weight * factor, weight_unit=unit)
+    sides = [measured.length, measured.width, measured.height]
+    if any(side is not None for side in sides):
+        unit, factor = LENGTH_UNITS_856.get(measured.dimension_uom.upper(), (None, None))
+        if unit is None:
+            problems.element(
+                segments.get("MEA") or segments["HL"], 4, _("Give the dimensions in IN or CM."), code="invalid_dimension_unit", reference="355"
+            )
+        else:
+            length, width, height = (side * factor if side is not None else None for side in sides)
+            values.update(length=length, width=width, height=height, dimension_unit=unit)
+    return Measurements(**values) if values else None
 
 
 def _receive_856(ts, group, context: _Context) -> _Outcome:
@@ -110,7 +141,13 @@ def _receive_856(ts, group, context: _Context) -> _Outcome:
     def carton_of(carton: x12.Carton, order: x12.ShipmentOrder) -> int:
         ref = _Segments("carton", where.get(id(carton), {}), where.get(id(order), {}))
         cartons.append(
-            ConfirmedCarton(sscc=carton.sscc, items=[add(item, order) for item in carton.items], tracking_number=carton.tracking_number, ref=ref)
+            ConfirmedCarton(
+                sscc=carton.sscc,
+                items=[add(item, order) for item in carton.items],
+                tracking_number=carton.tracking_number,
+                ref=ref,
+                measurements=_measurements_856(carton, ref.segments, problems),
+            )
         )
         return len(cartons) - 1
 
@@ -126,12 +163,19 @@ def _receive_856(ts, group, context: _Context) -> _Outcome:
                 )
             # A pallet of several POs appears under each order with the same SSCC: it is one pallet.
             if pallet.sscc not in pallets:
-                pallets[pallet.sscc] = ConfirmedPallet(sscc=pallet.sscc, ref=_Segments("pallet", where.get(id(pallet), {}), where.get(id(order), {})))
+                ref = _Segments("pallet", where.get(id(pallet), {}), where.get(id(order), {}))
+                pallets[pallet.sscc] = ConfirmedPallet(sscc=pallet.sscc, ref=ref, measurements=_measurements_856(pallet, ref.segments, problems))
             pallets[pallet.sscc].cartons += [carton_of(carton, order) for carton in pallet.cartons]
         for carton in order.cartons:
             carton_of(carton, order)
         for item in order.items:
             add(item, order)
+    gross_weight = None
+    if shipment.gross_weight is not None:
+        td1 = next((segment for segment in ts.body if segment.id == "TD1"), bsn)
+        # The shipment's TD1 weight, read like a container's (only its weight is given).
+        gross = x12.Pallet(sscc="", weight=shipment.gross_weight, weight_uom=shipment.weight_uom)
+        gross_weight = _measurements_856(gross, {"TD1": td1}, problems)
     if outcome.errors:
         return outcome
     # Without a ship-to party the ASN ships to its POs' DC, when they share one.
@@ -161,6 +205,7 @@ def _receive_856(ts, group, context: _Context) -> _Outcome:
         cartons=cartons,
         pallets=list(pallets.values()),
         asn_type=ASN_PURPOSES[shipment.purpose],
+        gross_weight=gross_weight,
     )
     try:
         outcome.obj = shipment_create_from_confirmation(scope=context.scope, data=data, actor=context.actor)
@@ -176,6 +221,7 @@ _HEADER_ELEMENTS = {
     "estimated_arrival": ("DTM", 2, "373"),
     "bol_number": ("REF", 2, "127"),
     "carrier_scac": ("TD5", 3, "67"),
+    "gross_weight": ("TD1", 7, "81"),
 }
 
 
@@ -197,6 +243,10 @@ def _locate_856_error(problem: FieldError, bsn: x12.Segment, ts: x12.Transaction
                 return (lin or sn1), 1, "350"
         if ref.kind == "carton" and name == "tracking_number" and "REF" in segments:
             return segments["REF"], 2, "127"
+        if name in ("weight", "weight_unit") and "TD1" in segments:
+            return segments["TD1"], 7 if name == "weight" else 8, "81" if name == "weight" else "355"
+        if name in ("length", "width", "height", "dimension_unit") and "MEA" in segments:
+            return segments["MEA"], 4 if name == "dimension_unit" else 3, "355" if name == "dimension_unit" else "739"
         if name == "sscc" and "MAN" in segments:
             return segments["MAN"], 2, "88"
         if "HL" in segments:

@@ -2,7 +2,8 @@
 
 HL levels map to Shipment -> ShipmentOrder -> Pallet (T) -> Carton (P) -> ShipmentItem (I). Cartons may
 sit directly under an order (no pallet), and items directly under a pallet or an order (pallet of one
-item, or loose items); pallets and cartons carry their SSCC-18 in MAN*GM.
+item, or loose items); pallets and cartons carry their SSCC-18 in MAN*GM, their gross weight in TD1
+(TD106 G, TD107 weight, TD108 unit) and their outside dimensions in MEA*PD (LN, WD, HT, with the unit in MEA04).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ ESTIMATED_DELIVERY = "017"
 BILL_OF_LADING = "BM"  # REF qualifiers
 PRO_NUMBER = "CN"  # carrier's reference (PRO) at shipment level, tracking number at carton level
 SSCC = "GM"  # MAN01: SSCC-18 and application identifier
+PHYSICAL_DIMENSIONS = "PD"  # MEA01
+DIMENSION_QUALIFIERS = {"LN": "length", "WD": "width", "HT": "height"}  # MEA02
+GROSS_WEIGHT_QUALIFIERS = {"G", "WT"}  # MEA02 for a weight given as MEA rather than TD1
 
 # Which HL level may sit under which (HL03 of the child -> HL03 allowed for its parent).
 _PARENT_LEVELS = {"S": ("",), "O": ("S",), "T": ("O",), "P": ("O", "T"), "I": ("O", "T", "P")}
@@ -47,6 +51,12 @@ class Carton:
     sscc: str  # MAN02 with MAN01 GM
     items: list[ShipmentItem] = field(default_factory=list)
     tracking_number: str = ""  # REF*CN: small-parcel tracking number
+    weight: Decimal | None = None  # TD107 with TD106 G: gross weight
+    weight_uom: str = ""  # TD108: LB, KG
+    length: Decimal | None = None  # MEA*PD*LN
+    width: Decimal | None = None  # MEA*PD*WD
+    height: Decimal | None = None  # MEA*PD*HT
+    dimension_uom: str = ""  # MEA04: IN, CM, FT, MR
 
 
 @dataclass
@@ -56,6 +66,15 @@ class Pallet:
     sscc: str
     cartons: list[Carton] = field(default_factory=list)
     items: list[ShipmentItem] = field(default_factory=list)
+    weight: Decimal | None = None  # TD1 and MEA as on a carton
+    weight_uom: str = ""
+    length: Decimal | None = None
+    width: Decimal | None = None
+    height: Decimal | None = None
+    dimension_uom: str = ""
+
+
+Measured = Carton | Pallet
 
 
 @dataclass
@@ -136,6 +155,11 @@ def read_856(reader: SetReader) -> Shipment | None:
             current.po_date = reader.date(segment, 4)
         elif level in ("T", "P") and sid == "MAN" and segment[1] == SSCC and isinstance(current, (Pallet, Carton)):
             current.sscc = reader.text(segment, 2, required=True)
+        elif level in ("T", "P") and sid == "TD1" and isinstance(current, (Pallet, Carton)):
+            current.weight = reader.decimal(segment, 7)
+            current.weight_uom = segment[8]
+        elif level in ("T", "P") and sid == "MEA" and segment[1] == PHYSICAL_DIMENSIONS and isinstance(current, (Pallet, Carton)):
+            _read_mea(reader, segment, current)
         elif level == "P" and sid == "REF" and segment[1] == PRO_NUMBER and isinstance(current, Carton):
             current.tracking_number = segment[2]
         elif level == "I" and sid == "LIN" and isinstance(current, ShipmentItem):
@@ -151,6 +175,15 @@ def read_856(reader: SetReader) -> Shipment | None:
     if not shipment.orders:
         reader.missing_segment("HL")  # an ASN without an order level ships nothing
     return shipment
+
+
+def _read_mea(reader: SetReader, segment: Segment, measured: Measured) -> None:
+    qualifier, value, unit = segment[2], reader.decimal(segment, 3), segment.components(4)[0]
+    if qualifier in DIMENSION_QUALIFIERS:
+        setattr(measured, DIMENSION_QUALIFIERS[qualifier], value)
+        measured.dimension_uom = unit
+    elif qualifier in GROSS_WEIGHT_QUALIFIERS and measured.weight is None:
+        measured.weight, measured.weight_uom = value, unit
 
 
 # What each HL level must carry for the document to mean anything.
@@ -231,8 +264,16 @@ def write_856(shipment: Shipment) -> list[list[Element]]:
         segments.append(["LIN", shipped.line_number, *id_pair_elements(shipped.item_ids)])
         segments.append(["SN1", "", fmt_int(shipped.quantity), shipped.uom])
 
+    def measured(container: Measured) -> None:
+        if container.weight is not None:
+            segments.append(["TD1", "", "", "", "", "", "G", fmt_decimal(container.weight), container.weight_uom])
+        for qualifier, name in DIMENSION_QUALIFIERS.items():
+            if getattr(container, name) is not None:
+                segments.append(["MEA", PHYSICAL_DIMENSIONS, qualifier, fmt_decimal(getattr(container, name)), container.dimension_uom])
+
     def carton(parent: int, packed: Carton) -> None:
         carton_hl = hl(parent, "P", bool(packed.items))
+        measured(packed)
         if packed.tracking_number:
             segments.append(["REF", PRO_NUMBER, packed.tracking_number])
         segments.append(["MAN", SSCC, packed.sscc])
@@ -262,6 +303,7 @@ def write_856(shipment: Shipment) -> list[list[Element]]:
         segments.append(["PRF", order.po_number, "", "", fmt_date(order.po_date)])
         for pallet in order.pallets:
             pallet_hl = hl(order_hl, "T", bool(pallet.cartons or pallet.items))
+            measured(pallet)
             segments.append(["MAN", SSCC, pallet.sscc])
             for packed in pallet.cartons:
                 carton(pallet_hl, packed)

@@ -25,6 +25,9 @@ DRAFT = {
     "bol_number": "BOLACM000017",
     "pro_number": "PROACM0000017",
     "cartons_per_pallet": 6,
+    "weight_unit": "lb",
+    "dimension_unit": "in",
+    "gross_weight": None,
     "asn_type": "",
     "asn_revision": 0,
     "submitted_at": None,
@@ -34,7 +37,14 @@ DRAFT = {
     "created_at": "2026-11-27T09:12:03Z",
     "lines": [LINE_1, LINE_2],
 }
-SUBMITTED = {**DRAFT, "state": "submitted", "asn_type": "Original", "asn_revision": 1, "submitted_at": "2026-11-28T16:40:11Z"}
+SUBMITTED = {
+    **DRAFT,
+    "state": "submitted",
+    "gross_weight": "1712.400",
+    "asn_type": "Original",
+    "asn_revision": 1,
+    "submitted_at": "2026-11-28T16:40:11Z",
+}
 LIST_ROW = {key: value for key, value in SUBMITTED.items() if key != "lines"} | {"carton_count": 24, "pallet_count": 4}
 
 PLAN_REQUEST_VALUE = {
@@ -150,8 +160,11 @@ FORBIDDEN = OpenApiExample(
 )
 
 
+CARTON_MEASURED = {"weight": "15.870", "weight_unit": "lb", "length": "16.00", "width": "12.00", "height": "10.00", "dimension_unit": "in"}
+
+
 def _carton(index: int, sscc: str, pallet, items: list[dict], tracking: str = "") -> dict:
-    return {"index": index, "sscc": sscc, "pallet": pallet, "tracking_number": tracking, "items": items}
+    return {"index": index, "sscc": sscc, "pallet": pallet, "tracking_number": tracking, "items": items, **CARTON_MEASURED}
 
 
 def _item(line: dict, quantity: int) -> dict:
@@ -207,7 +220,17 @@ PALLETS = OpenApiExample(
     "Pallets",
     response_only=True,
     status_codes=["200"],
-    value={"index": 1, "sscc": "006141410000000463", "carton_count": 6},
+    value={
+        "index": 1,
+        "sscc": "006141410000000463",
+        "carton_count": 6,
+        "weight": "142.500",
+        "weight_unit": "lb",
+        "length": "48.00",
+        "width": "40.00",
+        "height": "52.00",
+        "dimension_unit": "in",
+    },
 )
 
 LABELS_DOCUMENT = {
@@ -349,4 +372,29 @@ RECEIPT_ERRORS = OpenApiExample(
     response_only=True,
     status_codes=["400"],
     value={"errors": [{"code": "unknown_sscc", "message": "SSCC 006141410000009999 is not a carton of this ASN.", "field": "scanned_ssccs"}]},
+)
+MEASURE_REQUEST = OpenApiExample(
+    "Cartons and a pallet weighed and measured",
+    request_only=True,
+    value={
+        "cartons": [{"index": 1, "weight": "15.87", "length": "16", "width": "12", "height": "10"}, {"index": 2, "weight": None}],
+        "pallets": [{"index": 1, "weight": "142.5", "weight_unit": "lb", "length": "48", "width": "40", "height": "52", "dimension_unit": "in"}],
+    },
+)
+MEASURED = OpenApiExample(
+    "Every carton and pallet",
+    response_only=True,
+    status_codes=["200"],
+    value={"cartons": CARTONS_VALUE[:1], "pallets": [PALLETS.value]},
+)
+MEASURE_ERRORS = OpenApiExample(
+    "Refused",
+    response_only=True,
+    status_codes=["400"],
+    value={
+        "errors": [
+            {"code": "dimensions_incomplete", "message": "Give length, width and height together.", "field": "cartons[1].length"},
+            {"code": "not_found", "message": "There is no pallet 3.", "field": "pallets[3].index"},
+        ]
+    },
 )

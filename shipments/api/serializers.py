@@ -2,7 +2,19 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from shipments.models import Carton, Pallet, Receipt, ReceiptLine, Shipment, ShipmentLine, TransportMethod, TransportMode
+from shipments.models import (
+    Carton,
+    DimensionUnit,
+    Measured,
+    Pallet,
+    Receipt,
+    ReceiptLine,
+    Shipment,
+    ShipmentLine,
+    TransportMethod,
+    TransportMode,
+    WeightUnit,
+)
 from vendor_portal.api.output import PlannedListSerializer
 from vendor_portal.models import Document, Job
 
@@ -43,6 +55,9 @@ class ShipmentSerializer(serializers.ModelSerializer):
             "bol_number",
             "pro_number",
             "cartons_per_pallet",
+            "weight_unit",
+            "dimension_unit",
+            "gross_weight",
             "asn_type",
             "asn_revision",
             "submitted_at",
@@ -90,6 +105,18 @@ class ShipPlanInputSerializer(serializers.Serializer):
     pro_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     ship_from = serializers.CharField(max_length=20, required=False, allow_blank=True, default="", help_text="ship-from address code")
     cartons_per_pallet = serializers.IntegerField(min_value=0, default=0)
+    weight_unit = serializers.ChoiceField(
+        choices=WeightUnit.choices,
+        required=False,
+        default="",
+        help_text="Cartons and pallets weighed in; omitted: kept (a new plan: lb in the US, else kg).",
+    )
+    dimension_unit = serializers.ChoiceField(
+        choices=DimensionUnit.choices,
+        required=False,
+        default="",
+        help_text="Cartons and pallets measured in; omitted: kept (a new plan: in in the US, else cm).",
+    )
     lines = ShipPlanLineInputSerializer(many=True, allow_empty=False)
 
 
@@ -118,7 +145,7 @@ class CartonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Carton
-        fields = ["index", "sscc", "pallet", "tracking_number", "items"]
+        fields = ["index", "sscc", "pallet", "tracking_number", "items", *Measured.MEASUREMENT_FIELDS]
 
     @extend_schema_field(CartonItemSerializer(many=True))
     def get_items(self, carton) -> list[dict]:
@@ -139,7 +166,29 @@ class PalletSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Pallet
-        fields = ["index", "sscc", "carton_count"]
+        fields = ["index", "sscc", "carton_count", *Measured.MEASUREMENT_FIELDS]
+
+
+class MeasurementInputSerializer(serializers.Serializer):
+    index = serializers.IntegerField(min_value=1, help_text="the carton's (or pallet's) number in the shipment")
+    weight = serializers.DecimalField(
+        max_digits=9, decimal_places=3, required=False, allow_null=True, help_text="gross weight; null: back to the estimate"
+    )
+    weight_unit = serializers.ChoiceField(choices=WeightUnit.choices, required=False, help_text="omitted: the plan's")
+    length = serializers.DecimalField(max_digits=8, decimal_places=2, required=False, allow_null=True)
+    width = serializers.DecimalField(max_digits=8, decimal_places=2, required=False, allow_null=True)
+    height = serializers.DecimalField(max_digits=8, decimal_places=2, required=False, allow_null=True)
+    dimension_unit = serializers.ChoiceField(choices=DimensionUnit.choices, required=False, help_text="omitted: the plan's")
+
+
+class MeasurementsInputSerializer(serializers.Serializer):
+    cartons = MeasurementInputSerializer(many=True, default=list)
+    pallets = MeasurementInputSerializer(many=True, default=list)
+
+
+class MeasurementsSerializer(serializers.Serializer):
+    cartons = CartonSerializer(many=True)
+    pallets = PalletSerializer(many=True)
 
 
 class DocumentSerializer(serializers.ModelSerializer):

@@ -1,5 +1,7 @@
 """The portal's own REST API for ship plans, ASNs, labels, receipts, and generic jobs and documents."""
 
+import re
+
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -9,8 +11,9 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from shipments import selectors
-from shipments.models import CartonItem, Receipt, ReceiptLine, Shipment, ShipmentLine
+from shipments import measurements, selectors
+from shipments.measurements import Measurements
+from shipments.models import Carton, CartonItem, Pallet, Receipt, ReceiptLine, Shipment, ShipmentLine
 from shipments.services.asn import shipment_replace, shipment_submit
 from shipments.services.labels import shipment_labels_request
 from shipments.services.packing_list import shipment_packing_list_render, shipment_packing_list_upload
@@ -24,6 +27,7 @@ from shipments.services.plans import (
     shipment_update,
 )
 from shipments.services.receiving import ReceivedLine, receipt_create
+from shipments.services.weights import shipment_measure
 from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet
 from vendor_portal.api.csv import FORMAT_PARAMETER, CsvListMixin, csv_list_responses
 from vendor_portal.api.errors import documented_error
@@ -205,6 +209,48 @@ class ShipmentViewSet(CsvListMixin, mixins.ListModelMixin, mixins.RetrieveModelM
 
     @extend_schema(
         tags=TAGS,
+        summary="Weigh and measure cartons and pallets",
+        description=(
+            "Drafts only. The gross weight and outside dimensions of cartons and pallets by their number, in the plan's units unless "
+            "given; a weight or dimensions sent as null go back to the estimate (cartons from the products' case weight and size, "
+            "pallets from their cartons). Submitting the ASN stores the estimates of what nobody measured. Answers with every carton and pallet."
+        ),
+        request=s.MeasurementsInputSerializer,
+        responses={200: s.MeasurementsSerializer, 400: _invalid(examples.MEASURE_ERRORS), 404: NOT_FOUND, 409: CONFLICT},
+        examples=[examples.MEASURE_REQUEST, examples.MEASURED],
+    )
+    @action(detail=True, methods=["post"], pagination_class=None)
+    def measurements(self, request, pk=None):
+        shipment = self.get_object()
+        serializer = s.MeasurementsInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        def given(model, rows) -> dict[int, Measurements]:
+            """What each row gives; a part it leaves out keeps what is stored (null clears it)."""
+            stored = {row.index: measurements.stored(row) for row in model.objects.filter(shipment=shipment, index__in=[r["index"] for r in rows])}
+            out = {}
+            for row in rows:
+                was = stored.get(row["index"], Measurements())
+                weight = (row["weight"], row.get("weight_unit") or shipment.weight_unit) if "weight" in row else (was.weight, was.weight_unit)
+                if any(part in row for part in ("length", "width", "height")):
+                    sides = [row.get("length"), row.get("width"), row.get("height")]
+                    dimension_unit = row.get("dimension_unit") or shipment.dimension_unit
+                else:
+                    sides, dimension_unit = [was.length, was.width, was.height], was.dimension_unit
+                out[row["index"]] = Measurements(weight[0], weight[1], *sides, dimension_unit)
+            return out
+
+        data = serializer.validated_data
+        shipment_measure(
+            scope=request.scope, shipment_id=pk, cartons=given(Carton, data["cartons"]), pallets=given(Pallet, data["pallets"]), actor=self.actor
+        )
+        items = CartonItem.objects.select_related("shipment_line__purchase_order_line__purchase_order")
+        cartons = shipment.cartons.select_related("pallet").prefetch_related(Prefetch("items", queryset=items)).order_by("index")
+        pallets = shipment.pallets.annotate(carton_count=Count("cartons")).order_by("index")
+        return Response(s.MeasurementsSerializer({"cartons": cartons, "pallets": pallets}).data)
+
+    @extend_schema(
+        tags=TAGS,
         summary="Pallets of a shipment",
         responses={200: s.PalletSerializer(many=True), 404: NOT_FOUND},
         examples=[examples.PALLETS],
@@ -357,8 +403,22 @@ class DocumentDownloadView(PortalAPIView):
     )
     def get(self, request, pk):
         document = get_visible_or_404(Document, request.scope, pk=pk)
-        filename = document.key.rsplit("/", 1)[-1] or f"document-{document.pk}.pdf"
-        return document_response(document, filename=filename)
+        return document_response(document, filename=download_name(document))
+
+
+UNSAFE_IN_FILE_NAMES = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def download_name(document: Document) -> str:
+    """The name a download gets: a shipment's documents carry its identifier ("ASN-42-labels-1.pdf"),
+    so files saved from several shipments tell themselves apart."""
+    name = document.key.rsplit("/", 1)[-1] or f"document-{document.pk}.pdf"
+    if document.target_type == Shipment._meta.label_lower and document.target_id.isdigit():
+        identifier = Shipment.objects.filter(pk=int(document.target_id), vendor_id=document.vendor_id).values_list("shipment_identifier", flat=True)
+        safe = UNSAFE_IN_FILE_NAMES.sub("-", identifier.first() or "").strip("-.")
+        if safe:
+            name = f"{safe}-{name}"
+    return name
 
 
 @extend_schema_view(

@@ -4,6 +4,8 @@ receiving."""
 
 from __future__ import annotations
 
+from dataclasses import replace as replace_error
+
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -16,7 +18,7 @@ from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_retailer_roles, notify_vendor_roles
 from vendor_portal.states import require_transition, transition
 
-from ..models import AsnType, ComplianceEvent, ComplianceEventKind, Shipment, ShipmentState, TransportMode
+from ..models import AsnType, Carton, ComplianceEvent, ComplianceEventKind, Measured, Pallet, Shipment, ShipmentState, TransportMode
 from ._common import SHIPPERS, _cannot_be, _header_snapshot, _lines_snapshot, _publish_asn, _raise_if, _shipment_for_update, _zone
 from .containers import (
     ConfirmedCarton,
@@ -28,8 +30,16 @@ from .containers import (
     write_given_containers,
 )
 from .labels import _labels_outdate
-from .plans import ShipPlanLine, _carton_contents, _cartonize, _line_set_quantity, _named_lines, _write_cartons
+from .plans import (
+    ShipPlanLine,
+    _carton_contents,
+    _cartonize,
+    _line_set_quantity,
+    _named_lines,
+    _write_cartons,
+)
 from .sscc import _sscc_counter_pass
+from .weights import _measurements_write, measurement_errors
 
 
 def _asn_errors(shipment: Shipment) -> list[FieldError]:
@@ -58,8 +68,32 @@ def _asn_errors(shipment: Shipment) -> list[FieldError]:
     return errors
 
 
-def shipment_submit(*, scope, shipment_id, actor: Actor) -> Shipment:
-    """Freeze the ship plan into an (original) ASN: PO lines count the units as shipped.
+def asn_problems(shipment: Shipment) -> list[FieldError]:
+    """What would stop the shipment's ASN from being submitted now (reads only)."""
+    return _asn_errors(shipment)
+
+
+def _measurements_fill(shipment: Shipment) -> None:
+    """Store the estimates of the cartons and pallets nobody weighed or measured, and the gross weight,
+    so the ASN keeps carrying what it was sent with whatever the catalogue says later."""
+    from ..selectors import shipment_measurements
+
+    cartons, pallets = list(shipment.cartons.all()), list(shipment.pallets.all())
+    measures = shipment_measurements(shipment=shipment, cartons=cartons, pallets=pallets, estimate=True)
+    for model, rows, effective in ((Carton, cartons, measures.cartons), (Pallet, pallets, measures.pallets)):
+        filled = [row for row in rows if effective[row.pk].estimated]
+        for row in filled:
+            _measurements_write(row, effective[row.pk])
+        model.objects.bulk_update(filled, Measured.MEASUREMENT_FIELDS)
+    if shipment.gross_weight is None:  # a gross weight the vendor's system sent stays as sent
+        shipment.gross_weight = measures.gross_weight
+        shipment.save(update_fields=["gross_weight", "updated_at"])
+
+
+def shipment_submit(*, scope, shipment_id, actor: Actor, fill_measurements: bool = True) -> Shipment:
+    """Freeze the ship plan into an (original) ASN: PO lines count the units as shipped, and the cartons'
+    and pallets' estimated weights and sizes are stored (not for cartons a vendor's system labelled and
+    measured itself: `fill_measurements=False`).
 
     An ASN sent after the ship date is recorded as a late-ASN compliance event."""
     with transaction.atomic():
@@ -72,6 +106,8 @@ def shipment_submit(*, scope, shipment_id, actor: Actor) -> Shipment:
             raise DomainValidationError(_("The ASN cannot be submitted yet."), errors=errors)
         purchase_order_lines_record_shipment(quantities={line.purchase_order_line_id: line.quantity for line in shipment.lines.all()}, actor=actor)
         before = _header_snapshot(shipment)
+        if fill_measurements:
+            _measurements_fill(shipment)
         now = timezone.now()
         transition(shipment, ShipmentState.SUBMITTED)
         shipment.asn_type = AsnType.ORIGINAL
@@ -109,7 +145,7 @@ def shipment_submit(*, scope, shipment_id, actor: Actor) -> Shipment:
     return shipment
 
 
-REPLACEABLE = {"carrier_scac", "carrier_name", "estimated_arrival", "bol_number", "pro_number", "ship_date"}
+REPLACEABLE = {"carrier_scac", "carrier_name", "estimated_arrival", "bol_number", "pro_number", "ship_date", "gross_weight"}
 # What a Replace ASN may restate but never change: a door that sends the whole ASN again gives them too.
 KEPT = {"ship_to", "transport_mode"}
 
@@ -192,7 +228,10 @@ def shipment_replace(
         _raise_if(errors, _("The Replace ASN has errors; nothing was changed."))
         before = {**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)}
         for name, value in header.items():
-            if name == "ship_date":
+            if name == "gross_weight":  # Measurements as the vendor's system sent it, or None
+                if value is not None and value.weight is not None:
+                    shipment.gross_weight, shipment.weight_unit = value.weight, value.weight_unit
+            elif name == "ship_date":
                 shipment.ship_date = value or shipment.ship_date
             elif name in REPLACEABLE:
                 setattr(shipment, name, value or ("" if name != "estimated_arrival" else None))
@@ -217,6 +256,10 @@ def shipment_replace(
             _write_cartons(shipment, [contents for contents in plan if contents], actor)
         elif changes:
             _cartonize(shipment, actor)
+        if given_cartons is None:  # the portal packed it: estimates for what changed, the gross weight again
+            if header.get("gross_weight") is None:
+                shipment.gross_weight = None
+            _measurements_fill(shipment)
         audit_record(
             actor=actor,
             action="shipment.replace",
@@ -250,6 +293,9 @@ def _replace_header_errors(shipment: Shipment, header: dict) -> list[FieldError]
         header["carrier_scac"] = header["carrier_scac"].upper()
         if not (2 <= len(header["carrier_scac"]) <= 4 and header["carrier_scac"].isalpha()):
             errors.append(field_error(None, "carrier_scac", _("A SCAC is 2-4 letters.")))
+    gross = header.get("gross_weight")
+    if gross is not None:
+        errors += [replace_error(error, ref=None, field="gross_weight") for error in measurement_errors(None, gross)]
     ship_date = header.get("ship_date") or shipment.ship_date
     if header.get("estimated_arrival") and ship_date and header["estimated_arrival"] < ship_date:
         errors.append(field_error(None, "estimated_arrival", _("Arrival cannot be before the ship date.")))

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from vendor_portal.errors import DomainValidationError, FieldError, ForbiddenError, field_error, with_refs
 from vendor_portal.services.audit import Actor, audit_record
 
+from .. import measurements
+from ..measurements import Measurements
 from ..models import AsnType, Shipment
 from ._common import _header_snapshot, _lines_snapshot, _raise_if
 from .asn import _asn_errors, shipment_replace, shipment_submit
@@ -28,6 +30,7 @@ from .containers import (
 )
 from .plans import ShipPlanInput, _cartonize, _check_plan, _header_values, _line_create, _named_lines
 from .sscc import _sscc_counter_pass
+from .weights import measurement_errors
 
 __all__ = ["ConfirmedCarton", "ConfirmedPallet", "ShipmentConfirmationInput", "shipment_create_from_confirmation"]
 
@@ -40,6 +43,7 @@ class ShipmentConfirmationInput(ShipPlanInput):
     cartons: list[ConfirmedCarton] = field(default_factory=list)
     pallets: list[ConfirmedPallet] = field(default_factory=list)
     asn_type: str = AsnType.ORIGINAL
+    gross_weight: Measurements | None = None  # the shipment's, when given (its weight only)
 
 
 def _shipped_date_errors(data: ShipmentConfirmationInput) -> list[FieldError]:
@@ -55,6 +59,12 @@ def _shipped_date_errors(data: ShipmentConfirmationInput) -> list[FieldError]:
             )
         ]
     return []
+
+
+def _gross_weight_errors(data: ShipmentConfirmationInput) -> list[FieldError]:
+    if data.gross_weight is None:
+        return []
+    return [field_error(None, "gross_weight", error.message, error.code) for error in measurement_errors(None, data.gross_weight)]
 
 
 def shipment_create_from_confirmation(*, scope, data: ShipmentConfirmationInput, actor: Actor) -> Shipment:
@@ -83,6 +93,7 @@ def shipment_create_from_confirmation(*, scope, data: ShipmentConfirmationInput,
                     errors = list(error.errors)
                 errors += given_container_errors(lines=lines, cartons=cartons, pallets=data.pallets)
             errors += _shipped_date_errors(data)
+            errors += _gross_weight_errors(data)
             errors += given_sscc_errors(vendor=scope.vendor, cartons=data.cartons, pallets=data.pallets, own=set())
             _raise_if(errors, _("The ASN has errors; nothing was saved."))
             shipment = Shipment.objects.create(
@@ -92,8 +103,11 @@ def shipment_create_from_confirmation(*, scope, data: ShipmentConfirmationInput,
                 ship_from=ship_from,
                 shipment_identifier=data.shipment_identifier.strip(),
                 created_by=actor.user,
-                **_header_values(data),
+                **_header_values(data, units=measurements.default_units(warehouse.marketplace.country_code)),
             )
+            if data.gross_weight is not None and data.gross_weight.weight is not None:
+                shipment.gross_weight, shipment.weight_unit = data.gross_weight.weight, data.gross_weight.weight_unit
+                shipment.save(update_fields=["gross_weight", "weight_unit"])
             for line in lines:
                 _line_create(shipment, po_lines[line.purchase_order_line_id], line.quantity, actor)
             audit_record(
@@ -105,7 +119,8 @@ def shipment_create_from_confirmation(*, scope, data: ShipmentConfirmationInput,
             else:
                 _cartonize(shipment, actor)
             _raise_if(_asn_errors(shipment), _("The ASN has errors; nothing was saved."))
-            shipment = shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor)
+            # Cartons the vendor's system packed carry what it measured, nothing the portal estimates.
+            shipment = shipment_submit(scope=scope, shipment_id=shipment.pk, actor=actor, fill_measurements=not cartons)
     except IntegrityError:
         raise DomainValidationError(
             _("Shipment %(id)s or one of its SSCCs already exists.") % {"id": data.shipment_identifier},
@@ -135,7 +150,7 @@ def _replace_from_confirmation(*, scope, data: ShipmentConfirmationInput, actor:
             errors=[field_error(None, "shipment_identifier", _("There is no ASN %(id)s to replace.") % {"id": identifier}, "replace_unknown")],
         )
     _raise_if(_shipped_date_errors(data), _("The Replace ASN has errors; nothing was changed."))
-    header = _header_values(data)
+    header = _header_values(data, units=("", ""))
     shipment = shipment_replace(
         scope=scope,
         shipment_id=shipment_id,
@@ -145,6 +160,7 @@ def _replace_from_confirmation(*, scope, data: ShipmentConfirmationInput, actor:
         given_pallets=data.pallets,
         ship_to=data.ship_to,
         transport_mode=data.transport_mode,
+        gross_weight=data.gross_weight,
         **{name: header[name] for name in REPLACEABLE_HEADER},
     )
     shipment.warnings = []

@@ -1,6 +1,6 @@
 """Cartons and pallets as the vendor's own system labelled them (Amazon-compatible door, EDI 856): each
-given SSCC checked, what the cartons hold checked against the shipment's lines, and stored exactly as given.
-Used by an original ASN confirmed as a whole and by a Replace ASN."""
+given SSCC checked, what the cartons hold checked against the shipment's lines, and stored exactly as given
+with the weights and dimensions given. Used by an original ASN confirmed as a whole and by a Replace ASN."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from vendor_portal.gs1 import sscc_is_valid
 from vendor_portal.models import Vendor
 from vendor_portal.services.audit import Actor, audit_record
 
+from ..measurements import Measurements
 from ..models import Carton, CartonItem, Pallet, Shipment, SsccCounter
 from .plans import ShipPlanLine, _carton_contents, _named_lines
 from .sscc import SSCC_EXTENSION_DIGIT, _serial_of
+from .weights import _measurements_write, measurement_errors
 
 
 @dataclass
@@ -25,6 +27,7 @@ class ConfirmedCarton:
     items: list[ShipPlanLine]  # what the carton holds: PO line and quantity (named like the shipment's lines)
     tracking_number: str = ""
     ref: object = None  # the door's reference of the carton, for its errors
+    measurements: Measurements | None = None  # weight and dimensions, when given (kg or lb, cm or in)
 
 
 @dataclass
@@ -32,6 +35,7 @@ class ConfirmedPallet:
     sscc: str
     cartons: list[int] = field(default_factory=list)  # positions (from 0) in the shipment's list of cartons
     ref: object = None
+    measurements: Measurements | None = None
 
 
 def _carton_refs(cartons: list[ConfirmedCarton]) -> list[tuple[object, ConfirmedCarton]]:
@@ -48,7 +52,11 @@ def named_cartons(scope, cartons: list[ConfirmedCarton]) -> tuple[list[Confirmed
     for carton_ref, carton in _carton_refs(cartons):
         out.append(
             ConfirmedCarton(
-                sscc=carton.sscc, items=items[position : position + len(carton.items)], tracking_number=carton.tracking_number, ref=carton_ref
+                sscc=carton.sscc,
+                items=items[position : position + len(carton.items)],
+                tracking_number=carton.tracking_number,
+                ref=carton_ref,
+                measurements=carton.measurements,
             )
         )
         position += len(carton.items)
@@ -122,6 +130,11 @@ def given_container_errors(*, lines: list[ShipPlanLine], cartons: list[Confirmed
                 )
         if len(carton.tracking_number or "") > 40:
             errors.append(field_error(carton_ref, "tracking_number", _("A tracking number is at most 40 characters."), "invalid"))
+        if carton.measurements is not None:
+            errors += measurement_errors(carton_ref, carton.measurements)
+    for pallet_ref, pallet in with_refs(pallets, "pallets"):
+        if pallet.measurements is not None:
+            errors += measurement_errors(pallet_ref, pallet.measurements)
     if pallets and not cartons:
         errors.append(
             field_error(None, "pallets", _("Pallets need the cartons on them: give the cartons with their SSCCs."), "pallet_without_cartons")
@@ -160,7 +173,7 @@ def write_given_containers(shipment: Shipment, cartons: list[ConfirmedCarton], p
     lines = {line.purchase_order_line_id: line.pk for line in shipment.lines.all()}
     stored = Carton.objects.bulk_create(
         [
-            Carton(shipment=shipment, index=i, sscc=carton.sscc.strip(), tracking_number=(carton.tracking_number or "").strip())
+            _measured(Carton(shipment=shipment, index=i, sscc=carton.sscc.strip(), tracking_number=(carton.tracking_number or "").strip()), carton)
             for i, carton in enumerate(cartons, start=1)
         ]
     )
@@ -172,7 +185,7 @@ def write_given_containers(shipment: Shipment, cartons: list[ConfirmedCarton], p
         items += [CartonItem(carton=carton, shipment_line_id=line_id, quantity=quantity) for line_id, quantity in contents.items()]
     CartonItem.objects.bulk_create(items)
     stored_pallets = Pallet.objects.bulk_create(
-        [Pallet(shipment=shipment, index=j, sscc=pallet.sscc.strip()) for j, pallet in enumerate(pallets, start=1)]
+        [_measured(Pallet(shipment=shipment, index=j, sscc=pallet.sscc.strip()), pallet) for j, pallet in enumerate(pallets, start=1)]
     )
     for pallet, given in zip(stored_pallets, pallets, strict=False):
         for position in given.cartons:
@@ -194,3 +207,9 @@ def write_given_containers(shipment: Shipment, cartons: list[ConfirmedCarton], p
 
 def given_ssccs(cartons: list[ConfirmedCarton], pallets: list[ConfirmedPallet]) -> list[str]:
     return [carton.sscc.strip() for carton in cartons] + [pallet.sscc.strip() for pallet in pallets]
+
+
+def _measured(container, given):
+    if given.measurements is not None:
+        _measurements_write(container, given.measurements)
+    return container

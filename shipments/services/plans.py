@@ -1,5 +1,6 @@
 """Ship plans: a draft for one DC from confirmed PO lines, created, changed or cancelled, and packed
-into cartons by case pack and onto pallets (carton moves and small-parcel tracking numbers too)."""
+into cartons by case pack and onto pallets (carton moves, small-parcel tracking numbers, and the weights
+and sizes of cartons and pallets too)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,22 @@ from vendor_portal.models import ShipFromAddress, Warehouse
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.states import transition
 
-from ..models import Carton, CartonItem, Pallet, Shipment, ShipmentLine, ShipmentState, TransportMode
-from ._common import _cannot_be, _header_snapshot, _lines_snapshot, _shipment_for_update, _zone
+from .. import measurements
+from ..measurements import Measurements
+from ..models import Carton, CartonItem, DimensionUnit, Pallet, Shipment, ShipmentLine, ShipmentState, TransportMode, WeightUnit
+from ._common import _cannot_be, _header_snapshot, _lines_snapshot, _raise_if, _shipment_for_update, _zone
 from .labels import _labels_outdate
+from .plan_warnings import (  # noqa: F401 (the plan's window rules and warnings, where its callers have always found them)
+    CUTOFF_BEFORE_WINDOW_END,
+    PlanWarning,
+    _plan_warnings,
+    backorder_warning,
+    backordered_units,
+    ship_window_check,
+    shipment_plan_warnings,
+)
 from .sscc import sscc_allocate
+from .weights import _containers_in_units, _measure, _measure_errors, _measurements_clear
 
 HEADER_FIELDS = [
     "transport_mode",
@@ -34,9 +47,9 @@ HEADER_FIELDS = [
     "bol_number",
     "pro_number",
     "cartons_per_pallet",
+    "weight_unit",
+    "dimension_unit",
 ]
-# A ship plan this close to the end of its POs' ship window gets a warning; past the window it is refused.
-CUTOFF_BEFORE_WINDOW_END = datetime.timedelta(days=2)
 SHIPPABLE_PO_STATES = {PurchaseOrderState.ACKNOWLEDGED, PurchaseOrderState.PARTIALLY_SHIPPED}
 
 
@@ -77,6 +90,8 @@ class ShipPlanInput:
     pro_number: str = ""
     ship_from: str = ""  # ship-from address code; the vendor's first one when empty
     cartons_per_pallet: int = 0
+    weight_unit: str = ""  # kg or lb; empty: the plan's (a new plan: the DC country's)
+    dimension_unit: str = ""  # cm or in; likewise
     warnings: list[str] = field(default_factory=list)
 
 
@@ -160,21 +175,6 @@ def _units_per_carton(po_line: PurchaseOrderLine) -> int:
     return max(1, po_line.product.case_pack)
 
 
-def ship_window_check(*, po, ship_date: datetime.date | None, time_zone: str, now: datetime.datetime) -> str:
-    """Where a ship plan stands against a PO's ship window: "closed" (the window has passed),
-    "ship_date_past_window" (the plan would ship after it closes), "cutoff" (allowed, but within
-    CUTOFF_BEFORE_WINDOW_END of its end) or "ok". Dates are local to the DC (its `time_zone`)."""
-    zone = _zone(time_zone)
-    if now > po.ship_window_end:
-        return "closed"
-    if ship_date is not None and ship_date > timezone.localdate(po.ship_window_end, timezone=zone):
-        return "ship_date_past_window"
-    cutoff = po.ship_window_end - CUTOFF_BEFORE_WINDOW_END
-    if now > cutoff or (ship_date is not None and ship_date > timezone.localdate(cutoff, timezone=zone)):
-        return "cutoff"
-    return "ok"
-
-
 def _check_plan(
     *, scope, data: ShipPlanInput, shipment: Shipment | None
 ) -> tuple[Warehouse, ShipFromAddress | None, dict, list[str], list[ShipPlanLine]]:
@@ -208,6 +208,10 @@ def _check_plan(
         errors.append(field_error(None, "estimated_arrival", _("Arrival cannot be before the ship date.")))
     if data.cartons_per_pallet is None or data.cartons_per_pallet < 0:
         errors.append(field_error(None, "cartons_per_pallet", _("Cartons per pallet must be zero or more.")))
+    if data.weight_unit and data.weight_unit not in WeightUnit.values:
+        errors.append(field_error(None, "weight_unit", _("Weigh in kg or lb.")))
+    if data.dimension_unit and data.dimension_unit not in DimensionUnit.values:
+        errors.append(field_error(None, "dimension_unit", _("Measure in cm or in.")))
     ship_from = None
     ship_froms = ShipFromAddress.objects.for_vendor(scope.vendor).order_by("pk")
     if data.ship_from:
@@ -228,7 +232,8 @@ def _check_plan(
         .order_by("pk")
     }
     now = timezone.now()
-    seen, refused_windows = set(), set()
+    seen, refused_windows, early_windows = set(), set(), set()
+    zone = _zone(warehouse.time_zone if warehouse else "UTC")
     for ref, line in with_refs(lines, "lines"):
         po_line = po_lines.get(line.purchase_order_line_id)
         if po_line is None:
@@ -296,21 +301,21 @@ def _check_plan(
                         "ship_date_past_window",
                     )
                 )
-        elif window == "cutoff":
-            warnings.append(
-                _("%(line)s: past the cutoff; the ship window closes on %(end)s.") % {"line": label, "end": timezone.localdate(po.ship_window_end)}
-            )
+        warnings += _plan_warnings(po_line, quantity=line.quantity, ship_date=data.ship_date, window=window, zone=zone, ref=ref, warned=early_windows)
     if errors:
         raise DomainValidationError(_("The ship plan has errors; nothing was saved."), errors=errors)
     return warehouse, ship_from, po_lines, warnings, lines
 
 
-def _header_values(data: ShipPlanInput) -> dict:
+def _header_values(data: ShipPlanInput, *, units: tuple[str, str]) -> dict:
+    """The header fields to store; `units` are the (weight, dimension) units kept when `data` gives none."""
     values = {name: getattr(data, name) for name in HEADER_FIELDS}
     for name in ("carrier_scac", "carrier_name", "bol_number", "pro_number"):
         values[name] = (values[name] or "").strip()
     values["carrier_scac"] = values["carrier_scac"].upper()
     values["cartons_per_pallet"] = values["cartons_per_pallet"] or 0
+    values["weight_unit"] = values["weight_unit"] or units[0]
+    values["dimension_unit"] = values["dimension_unit"] or units[1]
     return values
 
 
@@ -332,7 +337,8 @@ def _line_set_quantity(line: ShipmentLine, quantity: int, actor: Actor, vendor) 
 def shipment_create(*, scope, data: ShipPlanInput, actor: Actor) -> Shipment:
     """A ship plan for one DC from confirmed PO lines (of one or several POs), cartonized and with SSCCs.
 
-    `shipment.warnings` lists what is allowed but late (past the cutoff)."""
+    `shipment.warnings` lists what is allowed but worth knowing (PlanWarning): past the cutoff, a ship
+    date before a PO's ship window opens, backordered units shipped before the date given for them."""
     try:
         with transaction.atomic():
             warehouse, ship_from, po_lines, warnings, lines = _check_plan(scope=scope, data=data, shipment=None)
@@ -343,7 +349,7 @@ def shipment_create(*, scope, data: ShipPlanInput, actor: Actor) -> Shipment:
                 ship_from=ship_from,
                 shipment_identifier=data.shipment_identifier.strip(),
                 created_by=actor.user,
-                **_header_values(data),
+                **_header_values(data, units=measurements.default_units(warehouse.marketplace.country_code)),
             )
             for line in lines:
                 _line_create(shipment, po_lines[line.purchase_order_line_id], line.quantity, actor)
@@ -371,9 +377,11 @@ def shipment_update(*, scope, shipment_id, data: ShipPlanInput, actor: Actor) ->
         before = {**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)}
         shipment.shipment_identifier = data.shipment_identifier.strip()
         shipment.ship_from = ship_from
-        for name, value in _header_values(data).items():
+        for name, value in _header_values(data, units=(shipment.weight_unit, shipment.dimension_unit)).items():
             setattr(shipment, name, value)
         shipment.save()
+        if (shipment.weight_unit, shipment.dimension_unit) != (before["weight_unit"], before["dimension_unit"]):
+            _containers_in_units(shipment)
         existing = {line.purchase_order_line_id: line for line in shipment.lines.all()}
         wanted = {line.purchase_order_line_id: line.quantity for line in lines}
         for po_line_id, line in existing.items():
@@ -424,6 +432,14 @@ def _write_cartons(shipment: Shipment, plan: list[dict[int, int]], actor: Actor)
     longer needed are deleted and their SSCCs retired (the counter never goes back)."""
     before = {"cartons": _carton_contents(shipment)}
     existing = {carton.index: carton for carton in shipment.cartons.all()}
+    # A carton whose contents change must be weighed and measured again: back to the estimate.
+    held = {entry["index"]: entry["items"] for entry in before["cartons"]}
+    repacked = [
+        carton
+        for index, carton in existing.items()
+        if index <= len(plan) and held.get(index, {}) != {k: v for k, v in plan[index - 1].items() if v > 0}
+    ]
+    _measurements_clear(repacked, Carton)
     CartonItem.objects.filter(carton__shipment=shipment).delete()
     shipment.cartons.filter(index__gt=len(plan)).delete()
     missing = [index for index in range(1, len(plan) + 1) if index not in existing]
@@ -471,6 +487,10 @@ def _palletize(shipment: Shipment, actor: Actor) -> None:
     per_pallet = shipment.cartons_per_pallet
     needed = -(-len(cartons) // per_pallet) if per_pallet else 0
     before = {"pallets": list(shipment.pallets.order_by("index").values_list("sscc", flat=True))}
+    carried = defaultdict(set)
+    for carton in cartons:
+        if carton.pallet_id is not None:
+            carried[carton.pallet_id].add(carton.pk)
     shipment.cartons.update(pallet=None)
     shipment.pallets.filter(index__gt=needed).delete()
     existing = {pallet.index: pallet for pallet in shipment.pallets.all()}
@@ -480,11 +500,15 @@ def _palletize(shipment: Shipment, actor: Actor) -> None:
         [Pallet(shipment=shipment, index=index, sscc=sscc) for index, sscc in zip(missing, new_ssccs, strict=False)]
     ):
         existing[pallet.index] = pallet
+    now_carried = defaultdict(set)
     for position, carton in enumerate(cartons):
         if per_pallet:
             carton.pallet = existing[position // per_pallet + 1]
+            now_carried[carton.pallet.pk].add(carton.pk)
     if per_pallet:
         Carton.objects.bulk_update(cartons, ["pallet"])
+    # A pallet that carries other cartons now must be weighed and measured again.
+    _measurements_clear([pallet for pallet in existing.values() if carried.get(pallet.pk, set()) != now_carried.get(pallet.pk, set())], Pallet)
     after = {"pallets": list(shipment.pallets.order_by("index").values_list("sscc", flat=True))}
     if after != before:
         audit_record(actor=actor, action="shipment.palletize", obj=shipment, before=before, after={**after, "cartons_per_pallet": per_pallet})
@@ -581,3 +605,42 @@ def shipment_carton_set_tracking(*, scope, shipment_id, tracking: dict[int, str]
                 after={"tracking_number": carton.tracking_number},
             )
     return shipment
+
+
+# The editor's one save ----------------------------------------------------------------------------
+def shipment_plan_save(
+    *,
+    scope,
+    shipment_id,
+    data: ShipPlanInput,
+    actor: Actor,
+    tracking: dict[int, str] | None = None,
+    carton_measurements: dict[int, Measurements] | None = None,
+    pallet_measurements: dict[int, Measurements] | None = None,
+) -> Shipment:
+    """The ship plan editor's one save: header, lines and pallets (through shipment_update), carton tracking
+    numbers and the weights and dimensions of cartons and pallets by index, all or nothing.
+
+    Measurements apply to the cartons and pallets as they were shown; when the lines change in the same
+    save, cartons whose contents change go back to their estimates."""
+    carton_measurements, pallet_measurements, tracking = carton_measurements or {}, pallet_measurements or {}, tracking or {}
+    with transaction.atomic():
+        shipment = _shipment_for_update(scope, shipment_id)
+        if not shipment.is_editable:
+            raise InvalidTransitionError(_("Only a draft ship plan can be changed; use a Replace ASN after submission."))
+        errors = _measure_errors(shipment, carton_measurements, pallet_measurements)
+        for index, number in tracking.items():
+            if len((number or "").strip()) > 40:
+                errors.append(
+                    field_error(
+                        f"cartons[{index}]", "tracking_number", _("A tracking number is at most 40 characters (carton %(n)s).") % {"n": index}
+                    )
+                )
+        _raise_if(errors, _("The ship plan has errors; nothing was saved."))
+        _measure(shipment, carton_measurements, pallet_measurements, actor)
+        current = dict(shipment.cartons.filter(index__in=list(tracking)).values_list("index", "tracking_number"))
+        changed_tracking = {index: number for index, number in tracking.items() if index in current and (number or "").strip() != current[index]}
+        if changed_tracking:
+            shipment_carton_set_tracking(scope=scope, shipment_id=shipment.pk, tracking=changed_tracking, actor=actor)
+        saved = shipment_update(scope=scope, shipment_id=shipment.pk, data=data, actor=actor)
+    return saved

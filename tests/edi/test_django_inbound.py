@@ -546,3 +546,60 @@ def test_interchange_acknowledgment_requested_in_isa14_gets_an_accepting_ta1(ven
     assert interchange.status == InterchangeStatus.ACCEPTED
     assert "TA1*000000031*" in interchange.acknowledgement.content
     assert "*A*000~" in interchange.acknowledgement.content
+
+
+def test_856_weights_and_dimensions_are_stored_in_the_portals_units(vendor, partner, confirmed_po):
+    from decimal import Decimal
+
+    from shipments.models import Shipment
+
+    document, _ssccs = asn_856(confirmed_po)
+    document.gross_weight, document.weight_uom, document.packaging_code, document.lading_quantity = Decimal("131.5"), "LB", "PLT94", 1
+    pallet = document.orders[0].pallets[0]
+    pallet.weight, pallet.weight_uom = Decimal("131.5"), "LB"
+    pallet.length, pallet.width, pallet.height, pallet.dimension_uom = Decimal(4), Decimal("3.5"), Decimal(4), "FT"
+    first = pallet.cartons[0]
+    first.weight, first.weight_uom = Decimal("14200"), "GR"
+    first.length, first.width, first.height, first.dimension_uom = Decimal("400"), Decimal("300"), Decimal("250"), "MM"
+
+    interchange = receive(vendor, interchange_text(document, 5))
+
+    assert interchange.status == InterchangeStatus.ACCEPTED, interchange.problems
+    asn = Shipment.objects.get(shipment_identifier="ASN-EDI-1")
+    assert (asn.gross_weight, asn.weight_unit) == (Decimal("131.500"), "lb")
+    stored = asn.pallets.get()
+    assert (stored.weight, stored.weight_unit, stored.length, stored.width, stored.height, stored.dimension_unit) == (
+        Decimal("131.500"),
+        "lb",
+        Decimal("48.00"),
+        Decimal("42.00"),
+        Decimal("48.00"),
+        "in",
+    )
+    carton = asn.cartons.get(index=1)
+    assert (carton.weight, carton.weight_unit, carton.length, carton.width, carton.height, carton.dimension_unit) == (
+        Decimal("14.200"),
+        "kg",
+        Decimal("40.00"),
+        Decimal("30.00"),
+        Decimal("25.00"),
+        "cm",
+    )
+    assert asn.cartons.get(index=2).weight is None  # not given: nothing invented
+
+
+def test_856_weight_in_a_unit_the_portal_does_not_know_is_rejected_at_its_element(vendor, partner, confirmed_po):
+    from decimal import Decimal
+
+    from shipments.models import Shipment
+
+    document, _ssccs = asn_856(confirmed_po)
+    carton = document.orders[0].pallets[0].cartons[1]
+    carton.weight, carton.weight_uom = Decimal("3"), "ST"
+
+    interchange = receive(vendor, interchange_text(document, 5))
+
+    assert interchange.status == InterchangeStatus.REJECTED
+    [error] = interchange.transactions.get().errors
+    assert (error["code"], error["segment"], error["element"]) == ("invalid_weight_unit", "TD1", 8)
+    assert not Shipment.objects.exists()

@@ -473,3 +473,43 @@ def test_writer_output_without_line_breaks_is_one_line():
     )
     assert "\n" not in text
     assert documents(text) == [expected_850()]
+
+
+def test_pallet_and_carton_weights_and_dimensions_are_written_as_td1_and_mea_and_read_back():
+    carton = Carton(
+        "006141410000000050",
+        [ShipmentItem({"UP": "614141000012"}, 6, "EA", "1")],
+        weight=Decimal("15.5"),
+        weight_uom="LB",
+        length=Decimal("16"),
+        width=Decimal("12"),
+        height=Decimal("10.5"),
+        dimension_uom="IN",
+    )
+    pallet = Pallet(
+        "106141410000000026",
+        cartons=[carton],
+        weight=Decimal("72.4"),
+        weight_uom="KG",
+        length=Decimal("120"),
+        width=Decimal("80"),
+        height=Decimal("95"),
+        dimension_uom="CM",
+    )
+    shipment = replace(expected_856(), orders=[ShipmentOrder(po_number="PO-9", pallets=[pallet])])
+
+    text = write_document(
+        shipment, sender=VENDOR, receiver=RETAILER, interchange_control_number=8, group_control_number=8, created_at=datetime(2024, 5, 6, 7, 8)
+    )
+
+    assert "TD1******G*72.4*KG~" in text and "MEA*PD*LN*120*CM~" in text and "MEA*PD*HT*95*CM~" in text
+    assert "TD1******G*15.5*LB~" in text and "MEA*PD*WD*12*IN~" in text and "MEA*PD*HT*10.5*IN~" in text
+    assert round_trip(shipment) == shipment
+
+
+def test_a_weight_given_as_mea_g_counts_when_there_is_no_td1():
+    text = golden("856_sotpi.edi").replace("MAN*GM*006141410000000012~", "MEA*PD*G*12.25*LB~\nMAN*GM*006141410000000012~").replace("SE*46*", "SE*47*")
+    [shipment] = documents(text)
+    carton = shipment.orders[0].pallets[0].cartons[0]
+    assert (carton.weight, carton.weight_uom) == (Decimal("12.25"), "LB")
+    assert shipment.orders[0].pallets[0].cartons[1].weight is None

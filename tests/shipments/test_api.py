@@ -141,7 +141,7 @@ def test_labels_job_document_and_download(ops_client, vendor, django_capture_on_
     download = ops_client.get(download_url)
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"
-    assert download["Content-Disposition"] == 'attachment; filename="labels-0.pdf"'
+    assert download["Content-Disposition"] == 'attachment; filename="API-1-labels-0.pdf"'
     assert b"".join(download.streaming_content).startswith(b"%PDF-")
 
 
@@ -245,3 +245,39 @@ def test_carton_writes_are_documented_as_the_plain_list_they_answer(api_client, 
     schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     answer = schema["paths"][path]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert answer["type"] == "array"
+
+
+def test_cartons_and_pallets_are_weighed_and_measured_through_the_api(ops_client, vendor):
+    po = confirmed_purchase_order(vendor, lines=1, quantity=12)
+    body = ops_client.post("/api/v1/shipments", _plan_body(po, cartons_per_pallet=2, weight_unit="kg", dimension_unit="cm"), format="json").json()
+    assert (body["weight_unit"], body["dimension_unit"], body["gross_weight"]) == ("kg", "cm", None)
+    url = f"/api/v1/shipments/{body['id']}/measurements"
+
+    answer = ops_client.post(
+        url,
+        {
+            "cartons": [{"index": 1, "weight": "7.2", "length": "40", "width": "30", "height": "25"}],
+            "pallets": [{"index": 1, "weight": "30", "weight_unit": "lb"}],
+        },
+        format="json",
+    )
+
+    assert answer.status_code == 200
+    first = answer.json()["cartons"][0]
+    assert (first["weight"], first["weight_unit"], first["length"], first["dimension_unit"]) == ("7.200", "kg", "40.00", "cm")
+    assert answer.json()["pallets"][0]["weight"] == "30.000" and answer.json()["pallets"][0]["weight_unit"] == "lb"
+    # a part left out stays, a part sent as null goes back to the estimate
+    again = ops_client.post(url, {"cartons": [{"index": 1, "weight": None}]}, format="json").json()["cartons"][0]
+    assert (again["weight"], again["length"]) == (None, "40.00")
+    refused = ops_client.post(url, {"cartons": [{"index": 1, "length": "10"}], "pallets": [{"index": 9, "weight": "1"}]}, format="json")
+    assert refused.status_code == 400
+    assert {error["field"] for error in refused.json()["errors"]} == {"cartons[1].length", "pallets[9].index"}
+    assert Shipment.objects.get().cartons.get(index=1).length == 40
+
+
+def test_a_submitted_asns_cartons_are_not_measured_again(ops_client, vendor):
+    po = confirmed_purchase_order(vendor, lines=1, quantity=12)
+    shipment_id = ops_client.post("/api/v1/shipments", _plan_body(po), format="json").json()["id"]
+    assert ops_client.post(f"/api/v1/shipments/{shipment_id}/submit", format="json").status_code == 200
+    answer = ops_client.post(f"/api/v1/shipments/{shipment_id}/measurements", {"cartons": [{"index": 1, "weight": "5"}]}, format="json")
+    assert answer.status_code == 409

@@ -26,7 +26,10 @@ def test_vendor_builds_a_plan_prints_labels_and_downloads_them(page, live_server
     page.get_by_role("link", name="New ship plan").click()
     page.get_by_test_id("dc-select").select_option(po.ship_to.code)
     page.wait_for_selector("text=PO-BROWSER-1")
-    line2 = po.lines.get(sequence=2)
+    line1, line2 = po.lines.order_by("sequence")
+    assert page.input_value(f"input[name=qty_{line1.pk}]") == "0"  # nothing is chosen until you choose it
+    page.get_by_test_id("select-po-PO-BROWSER-1").click()
+    assert page.input_value(f"input[name=qty_{line1.pk}]") == "12"
     page.fill(f"input[name=qty_{line2.pk}]", "6")
     page.fill("input[name=shipment_identifier]", "BROWSER-1")
     page.fill("input[name=bol_number]", "BOL-1")
@@ -43,9 +46,10 @@ def test_vendor_builds_a_plan_prints_labels_and_downloads_them(page, live_server
     assert page.get_by_test_id("job-status").get_attribute("hx-trigger") is None
     with page.expect_download() as download:
         link.click()
-    assert download.value.suggested_filename == "labels-0.pdf"
+    assert download.value.suggested_filename == "BROWSER-1-labels-0.pdf"
 
     page.get_by_test_id("submit-asn").click()
+    page.get_by_test_id("confirm-submit-asn").click()
     page.wait_for_selector("text=ASN submitted.")
     shipment.refresh_from_db()
     assert shipment.state == ShipmentState.SUBMITTED

@@ -36,7 +36,7 @@ def test_vendor_edits_a_plan_submits_the_asn_and_replaces_it(page, live_server, 
     page.wait_for_selector("text=PO-EDIT-2")
     # add a line of a second PO to the same DC; the editor is swapped in place
     page.fill(f"input[name=add_{added.pk}]", "6")
-    page.get_by_test_id("add-lines-button").click()
+    page.get_by_test_id("save-plan").click()
     page.wait_for_selector("text=1 line(s) added")
     assert page.get_by_test_id("plan-line-PO-EDIT-2-1").is_visible()
     assert page.locator("[data-testid=plan-cartons] td.sscc").count() == 3
@@ -44,7 +44,7 @@ def test_vendor_edits_a_plan_submits_the_asn_and_replaces_it(page, live_server, 
     # a ship date after the window is refused next to the field, nothing saved
     late = timezone.localdate(first_po.ship_window_end) + datetime.timedelta(days=5)
     page.fill("input[name=ship_date]", late.isoformat())
-    page.get_by_test_id("save-transport").click()
+    page.get_by_test_id("save-plan").click()
     page.wait_for_selector("text=after the ship window of PO PO-EDIT-1 closes")
     assert page.locator("input[name=ship_date]").get_attribute("aria-invalid") == "true"
 
@@ -52,11 +52,12 @@ def test_vendor_edits_a_plan_submits_the_asn_and_replaces_it(page, live_server, 
     page.fill("input[name=carrier_scac]", "odfl")
     page.fill("input[name=carrier_name]", "Old Dominion")
     page.fill("input[name=pro_number]", "PRO-55")
-    page.get_by_test_id("save-transport").click()
-    page.wait_for_selector("text=Transport details saved.")
+    page.get_by_test_id("save-plan").click()
+    page.wait_for_selector("text=Ship plan saved.")
     assert page.locator("input[name=carrier_scac]").input_value() == "ODFL"
 
     page.get_by_test_id("submit-asn").click()
+    page.get_by_test_id("confirm-submit-asn").click()
     page.wait_for_selector("text=ASN submitted.")
     shipment.refresh_from_db()
     assert shipment.state == ShipmentState.SUBMITTED and shipment.pro_number == "PRO-55"

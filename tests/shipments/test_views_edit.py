@@ -68,6 +68,26 @@ def _transport(shipment, **changes) -> dict:
     return {**body, **changes}
 
 
+def _save_body(shipment, *, quantities=None, **changes) -> dict:
+    """The editor's one form as the page sends it: the header as saved, every line at its quantity, every
+    carton's tracking number and measurements as shown, then `changes` (and `quantities` by shipment line)."""
+    shipment.refresh_from_db()
+    body = {
+        **_transport(shipment),
+        "cartons_per_pallet": str(shipment.cartons_per_pallet),
+        "weight_unit": shipment.weight_unit,
+        "dimension_unit": shipment.dimension_unit,
+    }
+    for line in shipment.lines.all():
+        body[f"qty_{line.pk}"] = str((quantities or {}).get(line.pk, line.quantity))
+    return {**body, **changes}
+
+
+def _save(client, shipment, *, htmx=False, quantities=None, **changes):
+    extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    return client.post(f"/shipments/{shipment.pk}/edit/save/", _save_body(shipment, quantities=quantities, **changes), **extra)
+
+
 def _audit_count() -> int:
     return AuditEvent.objects.count()
 
@@ -105,7 +125,7 @@ def test_adding_lines_of_two_pos_re_packs_the_cartons_and_writes_audit_rows(ops,
     other = confirmed_purchase_order(vendor, lines=2, quantity=12, number="PO-ADD-2", warehouse=po.ship_to)
     shipment = _draft(vendor, po.lines.get())
     first, second = other.lines.order_by("sequence")
-    response = ops.post(f"/shipments/{shipment.pk}/edit/lines/add/", {f"add_{first.pk}": "12", f"add_{second.pk}": "3"})
+    response = _save(ops, shipment, **{f"add_{first.pk}": "12", f"add_{second.pk}": "3"})
     assert response.status_code == 302 and response["Location"] == f"/shipments/{shipment.pk}/edit/"
     assert sorted(shipment.lines.values_list("quantity", flat=True)) == [3, 12, 12]
     assert shipment.cartons.count() == 2 + 2 + 1  # cases of 6, the 3 in a last partial carton
@@ -124,7 +144,7 @@ def test_adding_more_than_open_to_ship_is_refused_next_to_the_line_and_nothing_i
     shipment = _draft(vendor, po.lines.get(sequence=1))
     second = po.lines.get(sequence=2)
     before = _audit_count()
-    response = ops.post(f"/shipments/{shipment.pk}/edit/lines/add/", {f"add_{second.pk}": "13"})
+    response = _save(ops, shipment, **{f"add_{second.pk}": "13"})
     assert response.status_code == 200
     html = response.content.decode()
     assert 'class="has-error"' in html and "13 asked but only 12 open to ship" in html
@@ -137,7 +157,7 @@ def test_a_line_of_another_dc_is_refused_with_a_message(ops, vendor):
     po = confirmed_purchase_order(vendor, lines=1, quantity=12)
     elsewhere = confirmed_purchase_order(vendor, lines=1, quantity=12, number="PO-FAR-1", warehouse=warehouse("PHX7"))
     shipment = _draft(vendor, po.lines.get())
-    response = ops.post(f"/shipments/{shipment.pk}/edit/lines/add/", {f"add_{elsewhere.lines.get().pk}": "6"})
+    response = _save(ops, shipment, **{f"add_{elsewhere.lines.get().pk}": "6"})
     assert response.status_code == 200
     assert f"ships to {elsewhere.ship_to.code}, not {po.ship_to.code}" in response.content.decode()
     assert shipment.lines.count() == 1
@@ -148,10 +168,10 @@ def test_changing_a_quantity_with_htmx_swaps_the_editor_and_re_packs(ops, vendor
     first, second = po.lines.order_by("sequence")
     shipment = _draft(vendor, first, second)
     line1, line2 = shipment.lines.order_by("purchase_order_line__sequence")
-    response = ops.post(f"/shipments/{shipment.pk}/edit/lines/", {f"qty_{line1.pk}": "6", f"qty_{line2.pk}": "12"}, HTTP_HX_REQUEST="true")
+    response = _save(ops, shipment, htmx=True, quantities={line1.pk: 6, line2.pk: 12})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<html" not in html and 'id="plan-editor"' in html and "Quantities saved" in html
+    assert "<html" not in html and 'id="plan-editor"' in html and "Ship plan saved." in html
     line1.refresh_from_db()
     assert line1.quantity == 6 and shipment.cartons.count() == 3
     assert AuditEvent.objects.filter(action="shipment_line.change", object_id=str(line1.pk)).exists()
@@ -161,7 +181,7 @@ def test_removing_a_line(ops, vendor):
     po = confirmed_purchase_order(vendor, lines=2, quantity=12)
     shipment = _draft(vendor, *po.lines.order_by("sequence"))
     line1, line2 = shipment.lines.order_by("purchase_order_line__sequence")
-    response = ops.post(f"/shipments/{shipment.pk}/edit/lines/", {f"qty_{line1.pk}": "12", f"qty_{line2.pk}": "12", "remove": str(line2.pk)})
+    response = _save(ops, shipment, remove=str(line2.pk))
     assert response.status_code == 302
     assert list(shipment.lines.values_list("pk", flat=True)) == [line1.pk]
     assert shipment.cartons.count() == 2
@@ -173,7 +193,7 @@ def test_a_quantity_that_is_not_a_number_is_shown_not_a_500(ops, vendor):
     shipment = _draft(vendor, po.lines.get())
     line = shipment.lines.get()
     before = _audit_count()
-    response = ops.post(f"/shipments/{shipment.pk}/edit/lines/", {f"qty_{line.pk}": "twelve"})
+    response = _save(ops, shipment, quantities={line.pk: "twelve"})
     assert response.status_code == 200
     assert "Enter a whole number of units" in response.content.decode()
     line.refresh_from_db()
@@ -184,7 +204,7 @@ def test_removing_the_only_line_is_refused(ops, vendor):
     po = confirmed_purchase_order(vendor, lines=1, quantity=12)
     shipment = _draft(vendor, po.lines.get())
     line = shipment.lines.get()
-    response = ops.post(f"/shipments/{shipment.pk}/edit/lines/", {"remove": str(line.pk)})
+    response = _save(ops, shipment, remove=str(line.pk))
     assert response.status_code == 200 and "at least one PO line" in response.content.decode()
     assert shipment.lines.count() == 1
 
@@ -194,23 +214,19 @@ def test_transport_details_are_saved_and_manual_cartons_are_kept(ops, vendor):
     po = confirmed_purchase_order(vendor, lines=2, quantity=12)
     shipment = _draft(vendor, *po.lines.order_by("sequence"))
     line2 = shipment.lines.get(purchase_order_line__sequence=2)
-    response = ops.post(
-        f"/shipments/{shipment.pk}/edit/cartons/move/", {"from_carton": "3", "shipment_line": str(line2.pk), "quantity": "3", "to_carton": "1"}
-    )
+    response = _save(ops, shipment, move="1", from_carton="3", shipment_line=str(line2.pk), quantity="3", to_carton="1")
     assert response.status_code == 302
     packed = list(shipment.cartons.order_by("index").values_list("index", "sscc", "items__quantity"))
     arrival = (shipment.ship_date + datetime.timedelta(days=2)).isoformat()
-    response = ops.post(
-        f"/shipments/{shipment.pk}/edit/transport/",
-        _transport(
-            shipment,
-            transport_mode="truckload",
-            carrier_scac="odfl",
-            carrier_name="Old Dominion",
-            bol_number="BOL-77",
-            pro_number="PRO-77",
-            estimated_arrival=arrival,
-        ),
+    response = _save(
+        ops,
+        shipment,
+        transport_mode="truckload",
+        carrier_scac="odfl",
+        carrier_name="Old Dominion",
+        bol_number="BOL-77",
+        pro_number="PRO-77",
+        estimated_arrival=arrival,
     )
     assert response.status_code == 302
     shipment.refresh_from_db()
@@ -226,7 +242,7 @@ def test_a_ship_date_past_the_window_is_refused_next_to_the_field(ops, vendor):
     shipment = _draft(vendor, po.lines.get())
     late = timezone.localdate(po.ship_window_end) + datetime.timedelta(days=3)
     before = _audit_count()
-    response = ops.post(f"/shipments/{shipment.pk}/edit/transport/", _transport(shipment, ship_date=late.isoformat()), HTTP_HX_REQUEST="true")
+    response = _save(ops, shipment, htmx=True, ship_date=late.isoformat())
     assert response.status_code == 200
     html = response.content.decode()
     field = html.split('name="ship_date"', 1)[1].split("</div>", 2)
@@ -247,7 +263,7 @@ def test_a_ship_date_past_the_cutoff_warns_next_to_the_field(ops, vendor):
     )
     shipment = _draft(vendor, po.lines.get())
     cutoff_day = timezone.localdate(po.ship_window_end - CUTOFF_BEFORE_WINDOW_END) + datetime.timedelta(days=1)
-    response = ops.post(f"/shipments/{shipment.pk}/edit/transport/", _transport(shipment, ship_date=cutoff_day.isoformat()), follow=True)
+    response = ops.post(f"/shipments/{shipment.pk}/edit/save/", _save_body(shipment, ship_date=cutoff_day.isoformat()), follow=True)
     html = response.content.decode()
     assert "past the cutoff" in html and 'data-testid="cutoff-warnings"' in html
     shipment.refresh_from_db()
@@ -257,7 +273,7 @@ def test_a_ship_date_past_the_cutoff_warns_next_to_the_field(ops, vendor):
 def test_a_bad_scac_is_shown_next_to_its_field(ops, vendor):
     po = confirmed_purchase_order(vendor, lines=1, quantity=12)
     shipment = _draft(vendor, po.lines.get())
-    response = ops.post(f"/shipments/{shipment.pk}/edit/transport/", _transport(shipment, carrier_scac="A1"))
+    response = _save(ops, shipment, carrier_scac="A1")
     assert response.status_code == 200
     html = response.content.decode()
     assert "A SCAC is 2-4 letters." in html.split('name="carrier_scac"', 1)[1].split("</div>", 1)[0]
@@ -269,16 +285,10 @@ def test_moving_units_makes_a_mixed_carton_and_a_bad_move_is_explained(ops, vend
     po = confirmed_purchase_order(vendor, lines=2, quantity=6)
     shipment = _draft(vendor, *po.lines.order_by("sequence"))
     line2 = shipment.lines.get(purchase_order_line__sequence=2)
-    response = ops.post(
-        f"/shipments/{shipment.pk}/edit/cartons/move/",
-        {"from_carton": "2", "shipment_line": str(line2.pk), "quantity": "2", "to_carton": "1"},
-        HTTP_HX_REQUEST="true",
-    )
+    response = _save(ops, shipment, htmx=True, move="1", from_carton="2", shipment_line=str(line2.pk), quantity="2", to_carton="1")
     assert response.status_code == 200 and "mixed" in response.content.decode()
     assert sorted(shipment.cartons.get(index=1).items.values_list("quantity", flat=True)) == [2, 6]
-    bad = ops.post(
-        f"/shipments/{shipment.pk}/edit/cartons/move/", {"from_carton": "2", "shipment_line": str(line2.pk), "quantity": "99"}, HTTP_HX_REQUEST="true"
-    )
+    bad = _save(ops, shipment, htmx=True, move="1", from_carton="2", shipment_line=str(line2.pk), quantity="99")
     assert bad.status_code == 200 and "Carton 2 holds 4 of that line" in bad.content.decode()
 
 
@@ -290,11 +300,11 @@ def test_re_pack_and_re_palletize(ops, vendor):
         scope=Scope(vendor=vendor), shipment_id=shipment.pk, from_carton=4, to_carton=1, shipment_line_id=line2.pk, quantity=6, actor=Actor.system()
     )
     assert shipment.cartons.count() == 3
-    assert ops.post(f"/shipments/{shipment.pk}/edit/cartonize/").status_code == 302
+    assert _save(ops, shipment, repack="1").status_code == 302
     assert shipment.cartons.count() == 4
-    assert ops.post(f"/shipments/{shipment.pk}/edit/pallets/", {"cartons_per_pallet": "3"}).status_code == 302
+    assert _save(ops, shipment, cartons_per_pallet="3").status_code == 302
     assert shipment.pallets.count() == 2
-    bad = ops.post(f"/shipments/{shipment.pk}/edit/pallets/", {"cartons_per_pallet": "-1"})
+    bad = _save(ops, shipment, cartons_per_pallet="-1")
     assert bad.status_code == 200 and shipment.pallets.count() == 2
 
 
@@ -303,7 +313,7 @@ def test_small_parcel_tracking_numbers(ops, vendor):
     shipment = _draft(vendor, po.lines.get(), transport_mode="small_parcel", bol_number="")
     page = ops.get(f"/shipments/{shipment.pk}/edit/").content.decode()
     assert 'name="tracking_1"' in page
-    assert ops.post(f"/shipments/{shipment.pk}/edit/cartons/tracking/", {"tracking_1": "1Z999", "tracking_2": "1Z998"}).status_code == 302
+    assert _save(ops, shipment, tracking_1="1Z999", tracking_2="1Z998").status_code == 302
     assert list(shipment.cartons.order_by("index").values_list("tracking_number", flat=True)) == ["1Z999", "1Z998"]
     assert AuditEvent.objects.filter(action="carton.track").count() == 2
 
@@ -320,7 +330,7 @@ def test_an_edit_outdates_labels_already_printed_and_the_pages_say_so(ops, vendo
 
     line = shipment.lines.get()
     with django_capture_on_commit_callbacks(execute=True):
-        assert ops.post(f"/shipments/{shipment.pk}/edit/lines/", {f"qty_{line.pk}": "6"}).status_code == 302
+        assert _save(ops, shipment, quantities={line.pk: 6}).status_code == 302
     assert not Document.objects.filter(pk=document.pk).exists()
     assert not os.path.exists(path)
     assert AuditEvent.objects.filter(action="shipment.labels_outdate", object_id=str(shipment.pk)).exists()
@@ -335,23 +345,14 @@ def test_a_failed_edit_keeps_the_labels(ops, vendor, django_capture_on_commit_ca
         shipment_labels_request(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
     line = shipment.lines.get()
     with django_capture_on_commit_callbacks(execute=True):
-        ops.post(f"/shipments/{shipment.pk}/edit/lines/", {f"qty_{line.pk}": "99"})
+        _save(ops, shipment, quantities={line.pk: 99})
     document = Document.objects.get(kind="shipment_labels")
     assert os.path.exists(document.file.path)
     assert not AuditEvent.objects.filter(action="shipment.labels_outdate").exists()
 
 
 # Who may edit ---------------------------------------------------------------------------------------
-EDIT_POSTS = [
-    "edit/transport/",
-    "edit/lines/",
-    "edit/lines/add/",
-    "edit/cartonize/",
-    "edit/cartons/move/",
-    "edit/cartons/tracking/",
-    "edit/pallets/",
-    "replace/",
-]
+EDIT_POSTS = ["edit/save/", "submit/", "cancel/", "packing-list/", "replace/"]
 
 
 def test_another_vendors_plan_is_not_found(client, vendor, other_vendor):
@@ -400,10 +401,10 @@ def test_editing_a_submitted_plan_leads_to_the_replace_screen(ops, vendor):
     shipment_submit(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=Actor.system())
     response = ops.get(f"/shipments/{shipment.pk}/edit/")
     assert response.status_code == 302 and response["Location"] == f"/shipments/{shipment.pk}/replace/"
-    response = ops.post(f"/shipments/{shipment.pk}/edit/pallets/", {"cartons_per_pallet": "1"}, follow=True)
+    response = ops.post(f"/shipments/{shipment.pk}/edit/save/", _save_body(shipment, cartons_per_pallet="1"), follow=True)
     assert response.redirect_chain == [(f"/shipments/{shipment.pk}/replace/", 302)]
-    assert "Only a draft ship plan can be re-palletized." in response.content.decode()
-    htmx = ops.post(f"/shipments/{shipment.pk}/edit/pallets/", {"cartons_per_pallet": "1"}, HTTP_HX_REQUEST="true")
+    assert "change it with a Replace ASN" in response.content.decode()
+    htmx = ops.post(f"/shipments/{shipment.pk}/edit/save/", _save_body(shipment, cartons_per_pallet="1"), HTTP_HX_REQUEST="true")
     assert htmx["HX-Redirect"] == f"/shipments/{shipment.pk}/replace/"
 
 

@@ -8,6 +8,7 @@ def build(world, vendor):
 
 URL_KWARGS = {
     "product-detail": lambda w: {"pk": w["product"].pk},
+    "product_case": lambda w: {"pk": w["product"].pk},
     "approval-detail": lambda w: {"pk": w["approval"].pk},
     "approval-decision": lambda w: {"pk": w["approval"].pk},
     "approval-withdraw": lambda w: {"pk": w["approval"].pk},
