@@ -3,6 +3,7 @@ Django view, over the same rows and fields as the portal's GET /api/v1/purchase-
 carton row, beside a receiving scan. Routed only by the benchmarks (bench/api_cpu.py, bench/load,
 bench/receiving.py), never by the portal."""
 
+import os
 from functools import cache
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -15,7 +16,8 @@ from purchase_orders.models import PurchaseOrder
 from purchase_orders.selectors import with_line_totals
 from vendor_portal.models import Vendor
 
-VENDOR_CODE = "BENCH"
+# bench/po_list.py's vendor; bench/load sets BENCH_BASELINE_VENDOR to the vendor of the size it measures.
+VENDOR_CODE = os.environ.get("BENCH_BASELINE_VENDOR", "BENCH")
 
 
 @cache

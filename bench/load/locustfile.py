@@ -16,6 +16,8 @@ import re
 from locust import HttpUser, between, task
 
 PASSWORD = os.environ["LOAD_PASSWORD"]
+OPS = os.environ["LOAD_OPS"]
+FINANCE = os.environ["LOAD_FINANCE"]
 TOKEN = os.environ["LOAD_TOKEN"]
 SKUS = os.environ["LOAD_SKUS"].split(",")
 NUMBERS = os.environ["LOAD_NUMBERS"].split(",")
@@ -43,7 +45,7 @@ class VendorOps(HttpUser):
     wait_time = THINK
 
     def on_start(self):
-        _sign_in(self, "bench-ops")
+        _sign_in(self, OPS)
 
     @task(4)
     def po_list(self):
@@ -79,7 +81,7 @@ class VendorFinance(HttpUser):
     wait_time = THINK
 
     def on_start(self):
-        _sign_in(self, "bench-finance")
+        _sign_in(self, FINANCE)
 
     @task
     def home(self):

@@ -1,12 +1,12 @@
 """Mixed load against gunicorn with the production settings, at several sizes of a vendor's history.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/vp_load .venv/bin/python bench/load/run.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/vp_bench_lists .venv/bin/python bench/load/run.py
     DATABASE_URL=... .venv/bin/python bench/load/run.py --sizes 1000 100000 --users 24 --run-time 60
 
-For each size it uses the database named after DATABASE_URL's with the size appended (vp_load_1000, ...;
-created if missing), loads vendor BENCH's POs there as bench/po_list.py does (rows already there are kept),
-serves the portal with gunicorn (bench/load/settings.py: the production settings on plain HTTP, rate limits
-lifted, plus the bare DRF baseline page), and runs bench/load/locustfile.py headless with Locust: vendor ops
+It loads bench/scale.py's vendors (one per size, with their history: POs, shipments, invoices, deductions,
+remittances; kept when already there, so DATABASE_URL may be scale.py's database), then for each size
+serves the portal with gunicorn (bench/load/settings.py: the production settings on plain HTTP, rate
+limits lifted, plus the bare DRF baseline page over that size's vendor), and runs bench/load/locustfile.py headless with Locust: vendor ops
 browsing and confirming, vendor finance, an ERP paging the API and an Amazon client paging the Amazon door,
 beside a bare DRF page of the same POs. It prints requests/s, p50/p95 and errors per endpoint and size, the
 ratios between sizes, and the gunicorn workers' CPU per request.
@@ -25,7 +25,6 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -33,59 +32,40 @@ BIN = Path(PYTHON).parent
 PASSWORD = "bench-load-password"
 
 
-def _database_url(base: str, size: int) -> str:
-    parts = urlsplit(base)
-    return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_{size}"))
-
-
-def _create_database(url: str) -> None:
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-
-
-def prepare(size: int, lines: int) -> None:
-    """Run in a child process with DATABASE_URL set: the data and the people, printed as JSON."""
+def prepare(sizes: list[int]) -> None:
+    """Run in a child process: bench/scale.py's world (a vendor per size, with its history: POs, shipments,
+    invoices, deductions, remittances...), plus a vendor ops person, a finance person and an API token per
+    vendor; printed as JSON."""
     sys.path.insert(0, str(REPO))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vendor_portal.settings.local")
-    from bench.po_list import load, setup_world  # sets Django up
+    from bench import scale  # sets Django up
     from purchase_orders.models import PurchaseOrder, PurchaseOrderState
-    from vendor_portal.models import Membership
+    from vendor_portal.models import ApiToken
     from vendor_portal.roles import Role
 
-    world = setup_world()
-    load(world, size, lines)
-    vendor = world["vendor"]
-    for person, role in ((world["ops"], Role.VENDOR_OPS), (_person("bench-finance"), Role.VENDOR_FINANCE)):
-        person.set_password(PASSWORD)
-        person.save(update_fields=["password"])
-        Membership.objects.get_or_create(user=person, vendor=vendor, role=role)
-    pos = PurchaseOrder.objects.filter(vendor=vendor)
-    print(
-        json.dumps(
-            {
-                "token": world["token"],
-                "skus": [p.vendor_sku for p in world["products"][:50]],
-                "numbers": list(pos.order_by("?").values_list("number", flat=True)[:500]),
-                "to_confirm": list(pos.filter(state=PurchaseOrderState.NEW).values_list("number", flat=True)[:2000]),
-            }
-        )
-    )
-
-
-def _person(username: str):
-    from vendor_portal.models import User
-
-    user, _ = User.objects.get_or_create(username=username)
-    return user
+    world = scale.setup_world(sizes)
+    answer = {}
+    for size in sizes:
+        entry = world["vendors"][size]
+        scale.load(world, entry)
+        vendor = entry["vendor"]
+        people = {}
+        for kind, role in (("ops", Role.VENDOR_OPS), ("finance", Role.VENDOR_FINANCE)):
+            person = scale._user(f"load-{scale.tag(size).lower()}-{kind}", role, vendor)
+            person.set_password(PASSWORD)
+            person.save(update_fields=["password"])
+            people[kind] = person.username
+        raw, prefix, key_hash = ApiToken.generate()
+        ApiToken.objects.create(vendor=vendor, name=f"load {prefix}", key_prefix=prefix, key_hash=key_hash, scopes=["orders:read", "orders:write"])
+        pos = PurchaseOrder.objects.filter(vendor=vendor)
+        answer[size] = {
+            "vendor": vendor.code,
+            "people": people,
+            "token": raw,
+            "skus": [p.vendor_sku for p in entry["products"][:50]],
+            "numbers": list(pos.order_by("?").values_list("number", flat=True)[:500]),
+            "to_confirm": list(pos.filter(state=PurchaseOrderState.NEW).values_list("number", flat=True)[:3000]),
+        }
+    print(json.dumps(answer))
 
 
 def _worker_cpu_seconds(master_pid: int) -> float:
@@ -101,17 +81,10 @@ def _worker_cpu_seconds(master_pid: int) -> float:
     return total
 
 
-def run_size(size: int, args, static_root: str) -> dict:
-    database_url = _database_url(args.database_url, size)
-    _create_database(database_url)
-    env = {**os.environ, "DATABASE_URL": database_url}
-    print(f"== {size:,} POs: loading (kept when already there)", flush=True)
-    prepared = subprocess.run(
-        [PYTHON, __file__, "--prepare", str(size), "--lines", str(args.lines)], env=env, check=True, capture_output=True, text=True
-    )
-    data = json.loads(prepared.stdout.strip().splitlines()[-1])
+def run_size(size: int, data: dict, args, static_root: str) -> dict:
     serve_env = {
-        **env,
+        **os.environ,
+        "BENCH_BASELINE_VENDOR": data["vendor"],
         "DJANGO_SETTINGS_MODULE": "bench.load.settings",
         "SECRET_KEY": "bench-load-not-secret-0123456789abcdefghijklmnopqrstuvwxyz",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -139,6 +112,8 @@ def run_size(size: int, args, static_root: str) -> dict:
         load_env = {
             **os.environ,
             "LOAD_PASSWORD": PASSWORD,
+            "LOAD_OPS": data["people"]["ops"],
+            "LOAD_FINANCE": data["people"]["finance"],
             "LOAD_TOKEN": data["token"],
             "LOAD_SKUS": ",".join(data["skus"]),
             "LOAD_NUMBERS": ",".join(data["numbers"]),
@@ -166,17 +141,19 @@ def run_size(size: int, args, static_root: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
-    parser.add_argument("--lines", type=int, default=10)
     parser.add_argument("--users", type=int, default=24)
     parser.add_argument("--run-time", type=int, default=60, help="seconds per size")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--port", type=int, default=18901)
-    parser.add_argument("--prepare", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prepare:
-        prepare(args.prepare, args.lines)
+        prepare(args.sizes)
         return
-    args.database_url = os.environ.get("DATABASE_URL") or sys.exit("Set DATABASE_URL to a PostgreSQL database (its name is the prefix).")
+    os.environ.get("DATABASE_URL") or sys.exit("Set DATABASE_URL to a PostgreSQL database.")
+    print("== loading bench/scale.py's vendors (kept when already there)", flush=True)
+    prepared = subprocess.run([PYTHON, __file__, "--prepare", "--sizes", *map(str, args.sizes)], check=True, capture_output=True, text=True, cwd=REPO)
+    data = {int(size): value for size, value in json.loads(prepared.stdout.strip().splitlines()[-1]).items()}
 
     static_root = tempfile.mkdtemp(prefix="load-static-")
     subprocess.run(
@@ -185,7 +162,7 @@ def main() -> None:
         check=True,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.load.settings", "SECRET_KEY": "x" * 50, "STATIC_ROOT": static_root},
     )
-    results = {size: run_size(size, args, static_root) for size in args.sizes}
+    results = {size: run_size(size, data[size], args, static_root) for size in args.sizes}
 
     names = sorted({name for r in results.values() for name in r["rows"]})
     print(f"\n{args.users} users, {args.run_time} s per size, gunicorn {args.workers} workers (production settings)")
