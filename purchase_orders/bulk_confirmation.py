@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -173,8 +174,11 @@ def _rows(lines):
 
 
 def csv_download(lines, filename: str):
-    """The caller bounds the lines (UPLOAD_MAX_ROWS: the file must go back up)."""
-    return tables.csv_response([header_text(column) for column in columns()], _rows(lines), filename)
+    """The caller bounds the lines (UPLOAD_MAX_ROWS: the file must go back up), so it is sent whole."""
+    streamed = tables.csv_stream_response([header_text(column) for column in columns()], _rows(lines), filename)
+    return HttpResponse(
+        b"".join(streamed.streaming_content), content_type=streamed["Content-Type"], headers={"Content-Disposition": streamed["Content-Disposition"]}
+    )
 
 
 def column_help() -> list[tuple[str, str]]:
