@@ -173,7 +173,9 @@ def test_api_labels_download_redirects_the_owner_to_a_signed_url_and_another_ven
 
     status, headers, body = fetch(url)
     assert status == 200 and hashlib.sha256(body).hexdigest() == document.sha256
-    assert headers["Content-Disposition"] == f'attachment; filename="{shipment.shipment_identifier}-{document.key.rsplit("/", 1)[-1]}"'  # named after the shipment
+    assert (
+        headers["Content-Disposition"] == f'attachment; filename="{shipment.shipment_identifier}-{document.key.rsplit("/", 1)[-1]}"'
+    )  # named after the shipment
     assert headers["Content-Type"] == "application/pdf"
 
     stranger = APIClient()
