@@ -55,10 +55,10 @@ from django.utils import timezone  # noqa: E402
 from edi.models import Interchange  # noqa: E402
 from invoicing.models import Invoice, InvoiceLine  # noqa: E402
 from planning.models import Promotion, PromotionLine  # noqa: E402
-from purchase_orders.api.pagination import cursor_for as api_cursor_for  # noqa: E402
 from purchase_orders.models import PurchaseOrder, PurchaseOrderLine  # noqa: E402
 from reconciliation.models import Deduction, Dispute, PaymentRun, Remittance  # noqa: E402
 from shipments.models import Shipment  # noqa: E402
+from vendor_portal.api.pagination import cursor_for as api_cursor_for  # noqa: E402
 from vendor_portal.demo import demo_gtin, seed_foundation  # noqa: E402
 from vendor_portal.listing import cursor_for  # noqa: E402
 from vendor_portal.models import AuditEvent, Membership, Notification, Product, User, Vendor, Warehouse  # noqa: E402

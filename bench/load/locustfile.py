@@ -21,9 +21,10 @@ FINANCE = os.environ["LOAD_FINANCE"]
 TOKEN = os.environ["LOAD_TOKEN"]
 SKUS = os.environ["LOAD_SKUS"].split(",")
 NUMBERS = os.environ["LOAD_NUMBERS"].split(",")
-TO_CONFIRM = os.environ["LOAD_TO_CONFIRM"].split(",")
+TO_CONFIRM = [number for number in os.environ["LOAD_TO_CONFIRM"].split(",") if number]  # empty once a rerun has confirmed them all
 random.shuffle(TO_CONFIRM)
-THINK = between(0.5, 1.5)
+# Think time between a user's requests; run.py --think 0 makes every user send its next request at once (saturation).
+THINK = between(float(os.environ.get("LOAD_THINK", "1")) * 0.5, float(os.environ.get("LOAD_THINK", "1")) * 1.5)
 
 
 def _sign_in(user: HttpUser, username: str) -> None:

@@ -112,6 +112,7 @@ def run_size(size: int, data: dict, args, static_root: str) -> dict:
         load_env = {
             **os.environ,
             "LOAD_PASSWORD": PASSWORD,
+            "LOAD_THINK": str(args.think),
             "LOAD_OPS": data["people"]["ops"],
             "LOAD_FINANCE": data["people"]["finance"],
             "LOAD_TOKEN": data["token"],
@@ -143,6 +144,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
     parser.add_argument("--users", type=int, default=24)
     parser.add_argument("--run-time", type=int, default=60, help="seconds per size")
+    parser.add_argument("--think", type=float, default=1.0, help="mean think time in seconds between a user's requests (0: saturate)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--port", type=int, default=18901)
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
@@ -165,7 +167,7 @@ def main() -> None:
     results = {size: run_size(size, data[size], args, static_root) for size in args.sizes}
 
     names = sorted({name for r in results.values() for name in r["rows"]})
-    print(f"\n{args.users} users, {args.run_time} s per size, gunicorn {args.workers} workers (production settings)")
+    print(f"\n{args.users} users, think time {args.think} s, {args.run_time} s per size, gunicorn {args.workers} workers (production settings)")
     header = f"{'endpoint':<36}" + "".join(f" | {size:>7,} POs: req/s   p50   p95 err" for size in args.sizes)
     print(header)
     for name in names:
