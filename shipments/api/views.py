@@ -3,6 +3,7 @@
 import re
 
 from django.db.models import Count, Prefetch
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -34,6 +35,7 @@ from vendor_portal.api.errors import documented_error
 from vendor_portal.downloads import SIGNED_URL_REDIRECT, document_response
 from vendor_portal.models import Document, Job
 from vendor_portal.roles import Action
+from vendor_portal.services.exports import EXPORT_JOB_KIND
 from vendor_portal.tenancy import get_visible_or_404
 
 from . import examples
@@ -403,6 +405,9 @@ class DocumentDownloadView(PortalAPIView):
     )
     def get(self, request, pk):
         document = get_visible_or_404(Document, request.scope, pk=pk)
+        if document.kind == EXPORT_JOB_KIND and (document.uploaded_by_id is None or document.uploaded_by_id != request.user.pk):
+            # An export holds what its requester's scope (marketplaces, or every vendor) let them see: theirs alone.
+            raise Http404
         return document_response(document, filename=download_name(document))
 
 

@@ -126,6 +126,8 @@ def test_the_xlsx_job_shows_progress_then_the_download_and_belongs_to_who_asked(
     assert client.get(f"/exports/{job.pk}/").status_code == 404
     client.force_login(vendor_user(vendor, Role.VENDOR_ADMIN, username="colleague"))
     assert client.get(f"/exports/{job.pk}/").status_code == 404
+    # Nor its file: an export holds what its requester's scope let them see.
+    assert client.get(f"/api/v1/documents/{job.result_id}/download").status_code == 404
 
 
 def test_a_kept_link_to_the_xlsx_shows_a_button_that_starts_the_job(ops_client, vendor):
