@@ -1,6 +1,8 @@
 import re
+import time
 import uuid
 
+from django.utils.cache import add_never_cache_headers
 from rest_framework.response import Response
 
 from vendor_portal.error_views import door_error_response
@@ -23,6 +25,30 @@ class RequestContextMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         response["x-amzn-RequestId"] = request.request_id
+        return response
+
+
+class SignedInPagesMiddleware:
+    """What a signed-in answer carries: `Cache-Control: no-store` (pages, API answers and exports hold a
+    vendor's data: no browser or proxy keeps a copy), and a session kept alive while it is used, ending
+    SESSION_IDLE_MINUTES after the last request. The expiry is renewed at most once a minute: a session
+    write per request would cost every page a database write."""
+
+    RENEW_AFTER_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if "Cache-Control" not in response:
+                add_never_cache_headers(response)
+            session = getattr(request, "session", None)
+            now = int(time.time())
+            if session is not None and session.session_key and now - session.get("seen", 0) >= self.RENEW_AFTER_SECONDS:
+                session["seen"] = now  # modified: SessionMiddleware saves it with a fresh expiry
         return response
 
 

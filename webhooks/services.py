@@ -10,14 +10,14 @@ beat job (`webhook_deliveries_due`) picks up retries and attempts whose worker d
 from __future__ import annotations
 
 import datetime
+import http.client
 import ipaddress
 import json
 import secrets
 import socket
+import ssl
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 
 from django.conf import settings
@@ -53,6 +53,13 @@ MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 CLAIM_LEASE = datetime.timedelta(minutes=2)
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 URL_MAX_LENGTH = 500
+# Ports a receiver may listen on: https's, and http's where plain http is allowed (this machine only, in
+# development). Anything else would let a subscription probe other services.
+HTTPS_PORTS = {None, 443}
+HTTP_PORTS = {None, 80}
+# IPv6 forms that carry an IPv4 address inside (NAT64, IPv4-compatible): refused whatever they embed,
+# since `is_global` judges the IPv6 wrapper, not the address behind it.
+IPV6_TRANSITION_NETWORKS = [ipaddress.ip_network(net) for net in ("64:ff9b::/96", "64:ff9b:1::/48", "::/96")]
 
 
 # Validation --------------------------------------------------------------------------------------
@@ -80,16 +87,30 @@ def webhook_url_errors(url: str) -> list[str]:
         return [_("Webhooks cannot be sent to this machine.")]
     if parts.scheme == "http" and not local:
         return [_("Use an https:// URL: webhooks carry your business data.")]
-    if not local and _is_private_address(host):
+    if not local and parts.port not in (HTTPS_PORTS if parts.scheme == "https" else HTTP_PORTS):
+        return [_("Use the standard port (443 for https): webhooks are not sent to other ports.")]
+    if not local and _is_literal_address(host) and not _is_public_address(host):
         return [_("Webhooks cannot be sent to a private or reserved network address.")]
     return []
 
 
-def _is_private_address(host: str) -> bool:
+def _is_literal_address(host: str) -> bool:
     try:
-        return not ipaddress.ip_address(host.strip("[]")).is_global
+        ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False  # a name: checked when it is resolved, before each delivery
+    return True
+
+
+def _is_public_address(address: str) -> bool:
+    """A global unicast address, and not an IPv6 form wrapping an IPv4 one (mapped, 6to4, Teredo, NAT64)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0].strip("[]"))
+    except ValueError:
+        return False
+    if ip.version == 6 and (ip.ipv4_mapped or ip.sixtofour or ip.teredo or any(ip in net for net in IPV6_TRANSITION_NETWORKS)):
+        return False
+    return ip.is_global
 
 
 def _clean_url(url) -> str:
@@ -450,50 +471,72 @@ def _finish(delivery, attempt, *, status, log_entry, status_code=None, error="",
 
 
 # Sending -----------------------------------------------------------------------------------------
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A redirect is an answer, not a hop: following it could lead a signed body anywhere, even inside our network.
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address the name was resolved to once and checked, never resolving it again: a DNS
+    answer that changes between the check and the connection (rebinding) cannot lead the request inside."""
+
+    def __init__(self, host, port, *, address, **kwargs):
+        super().__init__(host, port, **kwargs)
+        self.address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host, port, *, address, **kwargs):
+        super().__init__(host, port, context=ssl.create_default_context(), **kwargs)
+        self.address = address
+
+    def connect(self):
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        # The certificate is checked against the name in the URL (SNI too), not the address.
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
 def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
-    """POST the body; returns (HTTP status or None, error text or "")."""
-    refused = _destination_error(url)
+    """POST the body; returns (HTTP status or None, error text or ""). A redirect is an answer, not a hop:
+    following it could lead a signed body anywhere, even inside our network."""
+    refused, address = _destination(url)
     if refused:
         return None, refused
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    parts = urllib.parse.urlsplit(url)
+    https = parts.scheme == "https"
+    connection_class = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
+    connection = connection_class(parts.hostname, parts.port or (443 if https else 80), address=address, timeout=TIMEOUT_SECONDS)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        if 200 <= response.status < 300:
             return response.status, ""
-    except urllib.error.HTTPError as answer:
-        try:
-            detail = answer.read(300).decode("utf-8", "replace").strip()
-        except OSError:
-            detail = ""
-        finally:
-            answer.close()
-        return answer.code, f"HTTP {answer.code}" + (f": {detail}" if detail else "")
-    except (urllib.error.URLError, OSError, ValueError) as failure:
-        reason = getattr(failure, "reason", failure)
-        return None, str(reason) or failure.__class__.__name__
+        detail = response.read(300).decode("utf-8", "replace").strip()
+        return response.status, f"HTTP {response.status}" + (f": {detail}" if detail else "")
+    except (OSError, http.client.HTTPException, ValueError) as failure:
+        return None, str(failure) or failure.__class__.__name__
+    finally:
+        connection.close()
 
 
-def _destination_error(url: str) -> str:
-    """Refuse a URL that is no longer allowed, or a name that now resolves to a private address."""
+def _destination(url: str) -> tuple[str, str]:
+    """(why the URL is refused, "") or ("", the one checked address to connect to): a URL no longer allowed,
+    or a name resolving to any private or reserved address, is refused."""
     errors = webhook_url_errors(url)
     if errors:
-        return str(errors[0])
+        return str(errors[0]), ""
     parts = urllib.parse.urlsplit(url)
     host = parts.hostname or ""
     if host in LOCAL_HOSTS:
-        return ""
+        return "", host  # development only (WEBHOOKS_ALLOW_LOCAL_HTTP)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)}
+        addresses = [info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)]
     except OSError as failure:
-        return _("Cannot resolve %(host)s: %(error)s") % {"host": host, "error": failure}
-    if any(not ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses):
-        return _("Refused: %(host)s resolves to a private or reserved network address.") % {"host": host}
-    return ""
+        return _("Cannot resolve %(host)s: %(error)s") % {"host": host, "error": failure}, ""
+    if not addresses:
+        return _("Cannot resolve %(host)s.") % {"host": host}, ""
+    if not all(_is_public_address(address) for address in addresses):
+        return _("Refused: %(host)s resolves to a private or reserved network address.") % {"host": host}, ""
+    return "", addresses[0].split("%")[0]

@@ -57,3 +57,18 @@ document.addEventListener("keydown", (event) => {
   document.body.classList.remove("menu-open");
   button.focus();
 });
+// A select marked data-autosubmit sends its form when it changes (vendor switch, language, filters).
+document.addEventListener("change", (event) => {
+  const control = event.target.closest("[data-autosubmit]");
+  if (control && control.form) control.form.requestSubmit ? control.form.requestSubmit() : control.form.submit();
+});
+// Bars drawn to a share: [data-width="42"] is 42% wide. Set through the CSSOM, which the content security
+// policy allows (it refuses style attributes in the markup); again after htmx swaps in a fragment.
+const applyWidths = (root) => {
+  root.querySelectorAll("[data-width]").forEach((bar) => {
+    const share = Math.max(0, Math.min(100, parseFloat(bar.dataset.width) || 0));
+    bar.style.width = `${share}%`;
+  });
+};
+applyWidths(document);
+document.addEventListener("htmx:afterSettle", () => applyWidths(document));
