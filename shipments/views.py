@@ -250,7 +250,10 @@ def shipment_packing_list(request, pk):
         return redirect("shipment_detail", pk=pk)
     if request.htmx:
         return render(request, "shipments/_job_status.html", {"job": job})
-    messages.success(request, _("The packing list is being generated."))
+    if job.already_running:
+        messages.info(request, _("The packing list is already being generated: follow that job below."))
+    else:
+        messages.success(request, _("The packing list is being generated."))
     return redirect("shipment_detail", pk=pk)
 
 
@@ -310,7 +313,10 @@ def shipment_labels(request, pk):
         return redirect("shipment_detail", pk=pk)
     if request.htmx:
         return render(request, "shipments/_job_status.html", {"job": job})
-    messages.success(request, _("Labels are being generated."))
+    if job.already_running:
+        messages.info(request, _("These labels are already being generated: follow that job below."))
+    else:
+        messages.success(request, _("Labels are being generated."))
     return redirect("shipment_detail", pk=pk)
 
 

@@ -147,8 +147,8 @@ def start_worker(tmp_path, worker_broker):
                     "1",
                     "-n",
                     f"labels{number}@%h",
-                    "-Q",
-                    worker_broker["queue"],
+                    "-Q",  # the label tasks are routed to the heavy queue (of this test's private broker)
+                    f"{worker_broker['queue']},{django_settings.CELERY_HEAVY_QUEUE}",
                     "--loglevel=INFO",
                     "--without-gossip",
                     "--without-mingle",
