@@ -150,8 +150,8 @@ def test_the_development_worker_and_compose_consume_every_queue(settings):
     from pathlib import Path
 
     repo = Path(__file__).resolve().parents[2]
-    procfile = (repo / "Procfile.dev").read_text()
-    assert f"--queues={settings.CELERY_TASK_DEFAULT_QUEUE},{settings.CELERY_HEAVY_QUEUE}" in procfile
+    for name in ("Procfile.dev", "Makefile"):  # `make run` and `make worker`: one worker for both queues
+        assert f"--queues={settings.CELERY_TASK_DEFAULT_QUEUE},{settings.CELERY_HEAVY_QUEUE}" in (repo / name).read_text(), name
     compose = (repo / "docker-compose.yml").read_text()
     assert f"--queues={settings.CELERY_TASK_DEFAULT_QUEUE} " in compose and f"--queues={settings.CELERY_HEAVY_QUEUE} " in compose
 
