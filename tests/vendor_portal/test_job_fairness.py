@@ -90,6 +90,28 @@ def test_a_new_label_job_starts_once_the_last_one_finished_or_its_worker_died(ve
     assert shipment_labels_request(scope=scope, shipment_id=shipment.pk, actor=actor).pk not in (first.pk, second.pk)
 
 
+def test_labels_asked_for_again_after_an_edit_come_from_the_running_job_and_are_current(client, vendor):
+    from shipments.services.plans import shipment_update
+
+    ops = vendor_user(vendor, Role.VENDOR_OPS)
+    shipment = _shipment(vendor, user=ops)
+    client.force_login(ops)
+    client.post(f"/shipments/{shipment.pk}/labels/")
+    job = Job.objects.get(kind="shipment_labels")
+    po = shipment.lines.first().purchase_order_line.purchase_order
+    shipment_update(
+        scope=Scope(vendor=vendor), shipment_id=shipment.pk, data=plan(po, identifier="FAIR-1", cartons_per_pallet=3), actor=Actor(user=ops)
+    )
+    client.post(f"/shipments/{shipment.pk}/labels/")  # print again: the job still waiting takes the edit into account
+    assert Job.objects.filter(kind="shipment_labels").count() == 1
+
+    shipment_tasks.render_shipment_labels.apply(args=[str(job.pk)])
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and job.progress_total == shipment.cartons.count() + shipment.pallets.count() == 6 + 2
+    page = client.get(f"/shipments/{shipment.pk}/").content.decode()
+    assert 'data-testid="labels-download"' in page and 'data-testid="labels-outdated-status"' not in page
+
+
 # Per-vendor limit ---------------------------------------------------------------------------------
 def test_a_vendor_with_its_share_of_running_jobs_waits_queued_while_others_run(vendor, other_vendor, settings, django_capture_on_commit_callbacks):
     settings.JOBS_RUNNING_PER_VENDOR = 2
