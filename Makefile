@@ -58,7 +58,7 @@ serve: install
 	$(WITH_DB) $(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: install
-	$(WITH_DB) $(BIN)/celery -A vendor_portal worker --loglevel=INFO --concurrency=2
+	$(WITH_DB) $(BIN)/celery -A vendor_portal worker --queues=celery,heavy --loglevel=INFO --concurrency=2
 
 beat: install
 	$(WITH_DB) $(BIN)/celery -A vendor_portal beat --loglevel=INFO

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from vendor_portal.admin import AuditedModelAdmin
+
 from .models import Transaction
 
 
 @admin.register(Transaction)
-class TransactionAdmin(admin.ModelAdmin):
+class TransactionAdmin(AuditedModelAdmin):
     """Read-only: transactions change only through the worker."""
 
     list_display = ["id", "vendor", "kind", "status", "attempts", "created_at", "finished_at"]

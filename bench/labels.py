@@ -235,8 +235,8 @@ class Worker:
                     "--pool=solo",
                     "-c",
                     "1",
-                    "-Q",
-                    self.queue,
+                    "-Q",  # the label tasks are routed to the heavy queue (of this private broker)
+                    f"{self.queue},{settings.CELERY_HEAVY_QUEUE}",
                     "-n",
                     f"bench{number}@%h",
                     "--loglevel=WARNING",

@@ -87,9 +87,7 @@ def _day(value):
         raise CellError(_("'%(value)s' is not a date: use YYYY-MM-DD.") % {"value": text}) from None
 
 
-def parse_forecasts(name: str, content: bytes, *, vendor, now=None) -> ForecastImport:
-    """Read and check a whole file for one vendor without saving anything."""
-    header, table = read_table(name, content, max_bytes=UPLOAD_MAX_BYTES, max_rows=UPLOAD_MAX_ROWS)
+def _check_header(header: list[str]) -> None:
     header = [ALIASES.get(column, column) for column in header]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if "vendor_sku" not in header and "asin" not in header:
@@ -98,6 +96,12 @@ def parse_forecasts(name: str, content: bytes, *, vendor, now=None) -> ForecastI
         raise UploadError(
             _("Missing columns: %(missing)s. The first row must name the columns, as in the template.") % {"missing": ", ".join(missing)}
         )
+
+
+def parse_forecasts(name: str, content: bytes, *, vendor, now=None) -> ForecastImport:
+    """Read and check a whole file for one vendor without saving anything."""
+    header, table = read_table(name, content, max_bytes=UPLOAD_MAX_BYTES, max_rows=UPLOAD_MAX_ROWS, check_header=_check_header)
+    header = [ALIASES.get(column, column) for column in header]
     if not table:
         raise UploadError(_("The file has a header row but no lines."))
     result = ForecastImport(row_count=len(table), ignored_columns=[c for c in header if c and c not in COLUMNS])

@@ -309,20 +309,23 @@ def _reason(value) -> str:
 
 
 def _read_rows(name: str, content: bytes, result: BulkConfirmationResult) -> list[tuple[int, dict]]:
-    header, table = read_table(name, content, max_bytes=UPLOAD_MAX_BYTES, max_rows=UPLOAD_MAX_ROWS)
     names = _header_keys()
     keys = []
-    for cell in header:
-        key = names.get(_normalised(cell)) if cell else None
-        keys.append(key if key not in keys else None)
-        if cell and key is None:
-            result.ignored_columns.append(cell)
-    missing = [column_label(key) for key in REQUIRED_COLUMNS if key not in keys]
-    if missing:
-        raise UploadError(
-            _("Missing columns: %(missing)s. Fill in the file downloaded from the portal; keep its first row as it is.")
-            % {"missing": ", ".join(missing)}
-        )
+
+    def check_header(header):
+        for cell in header:
+            key = names.get(_normalised(cell)) if cell else None
+            keys.append(key if key not in keys else None)
+            if cell and key is None:
+                result.ignored_columns.append(cell)
+        missing = [column_label(key) for key in REQUIRED_COLUMNS if key not in keys]
+        if missing:
+            raise UploadError(
+                _("Missing columns: %(missing)s. Fill in the file downloaded from the portal; keep its first row as it is.")
+                % {"missing": ", ".join(missing)}
+            )
+
+    _header, table = read_table(name, content, max_bytes=UPLOAD_MAX_BYTES, max_rows=UPLOAD_MAX_ROWS, check_header=check_header)
     if not table:
         raise UploadError(_("The file has a header row but no lines."))
     result.row_count = len(table)

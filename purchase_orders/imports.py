@@ -257,14 +257,17 @@ class _Lookups:
         return vendor
 
 
-def parse_purchase_orders(name: str, content: bytes) -> ImportResult:
-    """Read and check a whole file without saving anything."""
-    header, table = read_table(name, content, max_bytes=UPLOAD_MAX_BYTES, max_rows=UPLOAD_MAX_ROWS)
+def _check_header(header: list[str]) -> None:
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise UploadError(
             _("Missing columns: %(missing)s. The first row must name the columns, as in the template.") % {"missing": ", ".join(missing)}
         )
+
+
+def parse_purchase_orders(name: str, content: bytes) -> ImportResult:
+    """Read and check a whole file without saving anything."""
+    header, table = read_table(name, content, max_bytes=UPLOAD_MAX_BYTES, max_rows=UPLOAD_MAX_ROWS, check_header=_check_header)
     result = ImportResult(row_count=len(table), ignored_columns=[c for c in header if c and c not in COLUMNS])
     rows = [(number, {column: (cells[i] if i < len(cells) else None) for i, column in enumerate(header) if column}) for number, cells in table]
     if not rows:

@@ -250,7 +250,10 @@ def shipment_packing_list(request, pk):
         return redirect("shipment_detail", pk=pk)
     if request.htmx:
         return render(request, "shipments/_job_status.html", {"job": job})
-    messages.success(request, _("The packing list is being generated."))
+    if job.already_running:
+        messages.info(request, _("The packing list is already being generated: follow that job below."))
+    else:
+        messages.success(request, _("The packing list is being generated."))
     return redirect("shipment_detail", pk=pk)
 
 
@@ -310,7 +313,10 @@ def shipment_labels(request, pk):
         return redirect("shipment_detail", pk=pk)
     if request.htmx:
         return render(request, "shipments/_job_status.html", {"job": job})
-    messages.success(request, _("Labels are being generated."))
+    if job.already_running:
+        messages.info(request, _("These labels are already being generated: follow that job below."))
+    else:
+        messages.success(request, _("Labels are being generated."))
     return redirect("shipment_detail", pk=pk)
 
 
@@ -507,7 +513,8 @@ def _sort_problems(error: PortalError, *, lines: list, form=None) -> tuple[list[
 
 
 def _labels_outdated(shipment: Shipment, job: Job | None) -> bool:
-    """Labels were printed (or started printing) before the shipment last changed."""
+    """Labels were printed (or started printing) before the shipment last changed. A job asked for again
+    while it ran stores what the shipment says when it ends: its file, stored after the change, is current."""
     if job is None:
         return False
     outdated_at = (
@@ -517,7 +524,8 @@ def _labels_outdated(shipment: Shipment, job: Job | None) -> bool:
         .values_list("occurred_at", flat=True)
         .first()
     )
-    return outdated_at is not None and job.created_at <= outdated_at
+    printed_at = job.result.created_at if job.result is not None else job.created_at
+    return outdated_at is not None and printed_at <= outdated_at
 
 
 def _shipment_job(request, shipment: Shipment, kind: str) -> Job | None:

@@ -2,8 +2,9 @@
 
 Reading (the PO and forecast uploads):
 - `upload_read(upload, *, max_bytes)` — the uploaded file's (name, bytes), refused before reading when too large.
-- `read_table(name, content, *, max_bytes, max_rows)` — (header, [(row number, cells)]) of a CSV or XLSX file;
-  a file that cannot be read as a whole raises `UploadError`; apps turn each cell problem (`CellError`)
+- `read_table(name, content, *, max_bytes, max_rows, check_header)` — (header, [(row number, cells)]) of a CSV or
+  XLSX file, its header checked before the rest is read; a file that cannot be read as a whole (or has more
+  than `max_rows` rows, blank ones included) raises `UploadError`; apps turn each cell problem (`CellError`)
   into a `RowError` (row number, column, message).
 - `cell_text(value)` — a cell as stripped text (a spreadsheet's 24.0 is "24").
 
@@ -12,7 +13,8 @@ Writing (the exports; rows are iterated once, lazily, so no size needs a bound):
 - `choice_labels(choices)` — {value: label} in the active language, for the rows' choice columns.
 - `csv_stream_response(header, rows, filename)` — a UTF-8 CSV download (with a BOM for spreadsheet programs),
   streamed: the header at once, then the rows as they come from a server-side cursor.
-- `csv_write(file, header, rows)` / `xlsx_write(path_or_file, sheets)` — the same files, written by the export job.
+- `csv_write(file, header, rows)` / `xlsx_write(path_or_file, sheets)` — the same files, written by the export job;
+  text a spreadsheet would run as a formula stays text in both.
 - `xlsx_response(sheets, filename)` — a small XLSX download of one or more `Sheet`s, answered at once.
 """
 
@@ -22,7 +24,7 @@ import csv
 import datetime
 import io
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO
@@ -37,6 +39,7 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 UPLOAD_MAX_BYTES = 2 * 1024 * 1024
 UPLOAD_MAX_ROWS = 5000
 MAX_COLUMNS = 60
+XLSX_MAX_UNPACKED = 64 * 1024 * 1024  # every part of an uploaded workbook, unpacked
 XLSX_MAGIC = b"PK\x03\x04"
 # Exports: rows fetched per round trip from the server-side cursor, and characters per streamed chunk.
 EXPORT_CHUNK_ROWS = 2000
@@ -77,11 +80,19 @@ def upload_read(upload, *, max_bytes: int = UPLOAD_MAX_BYTES) -> tuple[str, byte
 
 
 def read_table(
-    name: str, content: bytes, *, max_bytes: int = UPLOAD_MAX_BYTES, max_rows: int = UPLOAD_MAX_ROWS
+    name: str,
+    content: bytes,
+    *,
+    max_bytes: int = UPLOAD_MAX_BYTES,
+    max_rows: int = UPLOAD_MAX_ROWS,
+    check_header: Callable[[list[str]], None] | None = None,
 ) -> tuple[list[str], list[tuple[int, list]]]:
     """(header, [(row number, cells)]) of a CSV or XLSX file; row numbers are the spreadsheet's (header = 1).
 
-    Header names are lower case with underscores for spaces; blank rows are skipped."""
+    Header names are lower case with underscores for spaces; blank rows are skipped but count towards
+    `max_rows`, so a file of a million empty rows is refused after `max_rows` of them, not read to the end.
+    `check_header(header)` raises UploadError for a header without the columns the app needs: it is
+    called before any other row is read."""
     if len(content) > max_bytes:
         raise _too_large(len(content), max_bytes)
     if not content:
@@ -90,7 +101,7 @@ def read_table(
     if extension == "xlsx":
         if not content.startswith(XLSX_MAGIC):
             raise UploadError(_("%(name)s is not a valid XLSX workbook.") % {"name": name})
-        rows = _xlsx_rows(name, content)
+        rows = _xlsx_rows(name, content, max_rows=max_rows + 2)  # the header, max_rows, and one to tell it is too long
     elif extension == "csv":
         rows = _csv_rows(name, content)
     else:
@@ -101,12 +112,16 @@ def read_table(
         for number, cells in enumerate(rows, start=1):
             if header is None:
                 header = [str(cell or "").strip().lower().replace(" ", "_") for cell in cells]
+                if not header:
+                    break
+                if check_header is not None:
+                    check_header(header)
                 continue
+            if number > max_rows + 1:
+                raise UploadError(_("The file has more than %(max)s lines (blank lines count too). Split it into smaller files.") % {"max": max_rows})
             if all(cell in (None, "") or (isinstance(cell, str) and not cell.strip()) for cell in cells):
                 continue
             numbered.append((number, list(cells)))
-            if len(numbered) > max_rows:
-                raise UploadError(_("The file has more than %(max)s lines. Split it into smaller files.") % {"max": max_rows})
     except csv.Error as error:
         raise UploadError(
             _("Row %(row)s of %(name)s cannot be read: %(error)s") % {"row": len(numbered) + 2, "name": name, "error": error}
@@ -128,18 +143,31 @@ def _csv_rows(name, content):
     return csv.reader(io.StringIO(text), delimiter=delimiter)
 
 
-def _xlsx_rows(name, content):
-    """The first sheet's rows, read lazily: a small file can unpack into very many rows."""
+def _xlsx_rows(name, content, *, max_rows: int):
+    """The first sheet's rows, read lazily and at most `max_rows` of them (blank ones included): a small
+    file can unpack into very many rows. A workbook whose parts unpack to more than XLSX_MAX_UNPACKED
+    bytes (a "zip bomb": openpyxl reads the shared strings whole) is refused before it is opened."""
     from openpyxl import load_workbook
 
     unreadable = _("%(name)s is not a valid XLSX workbook.") % {"name": name}
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise UploadError(unreadable) from None
+    if unpacked > XLSX_MAX_UNPACKED:
+        raise UploadError(
+            _("%(name)s unpacks to more than %(limit)s MB. Save only the rows to import in a new workbook.")
+            % {"name": name, "limit": XLSX_MAX_UNPACKED // (1024 * 1024)}
+        )
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError):
         raise UploadError(unreadable) from None
     try:
         sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+        # max_row stops the parser there, whatever size the sheet claims
+        for row in sheet.iter_rows(max_row=max_rows, max_col=MAX_COLUMNS, values_only=True):
             yield list(row)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError):
         raise UploadError(unreadable) from None  # SyntaxError covers the XML parser's ParseError
@@ -258,6 +286,23 @@ def xlsx_cell(value):
     return value
 
 
+def _is_formula_like(value) -> bool:
+    return isinstance(value, str) and value[:1] in FORMULA_STARTS and not _is_number(value)
+
+
+def _xlsx_text_cell(sheet, text: str):
+    """Text a spreadsheet would run as a formula, kept as plain text: openpyxl would write a string that starts
+    with "=" as a formula, so the cell is typed as a string, and its quote prefix (Excel's leading
+    apostrophe, not shown, not part of the value) keeps it text when someone edits it. The same guard
+    as `csv_cell`'s, without changing the value."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
+
+
 NUMBER_FORMATS = ((datetime.datetime, "yyyy-mm-dd hh:mm"), (datetime.date, "yyyy-mm-dd"), (Decimal, "#,##0.00"))
 
 
@@ -297,10 +342,13 @@ def xlsx_write(target, sheets: list[Sheet]) -> None:
         sheet.append(header)
         for row in sheet_data.rows:
             if not sheet_data.number_formats:
-                sheet.append([xlsx_cell(value) for value in row])
+                sheet.append([_xlsx_text_cell(sheet, value) if _is_formula_like(value) else xlsx_cell(value) for value in row])
                 continue
             cells = []
             for value in row:
+                if _is_formula_like(value):
+                    cells.append(_xlsx_text_cell(sheet, value))
+                    continue
                 cell = WriteOnlyCell(sheet, value=xlsx_cell(value))
                 number_format = next((style for kind, style in NUMBER_FORMATS if isinstance(value, kind)), None)
                 if number_format:

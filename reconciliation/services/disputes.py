@@ -2,7 +2,7 @@
 
 - `dispute_create(*, scope, deduction_id, reason, files, actor)` — the vendor disputes a deduction
   within its window (`DisputeWindow` per kind and marketplace; default 30 days, 2 disputes), with
-  evidence files (PDF, JPEG or PNG, at most 5 MB each, 10 files). A re-dispute is allowed only after a
+  evidence files (PDF, JPEG or PNG by their content, named for it, at most 5 MB each, 10 files). A re-dispute is allowed only after a
   denial (upheld) or a partial reversal.
 - `dispute_answer(*, scope, dispute_id, outcome, actor, amount=None, note="")` — AP upholds (denies),
   reverses fully or partly; a reversal is a new `reversal` deduction, paid in the next remittance.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import InvalidOperation
+from pathlib import PurePath
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,18 +32,36 @@ from ._common import AP_ROLES, DEDUCTION_AUDITED, FINANCE_ROLES, _refuse, _requi
 
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 EVIDENCE_MAX_FILES = 10
-EVIDENCE_TYPES = ((b"%PDF-", "application/pdf", "pdf"), (b"\xff\xd8\xff", "image/jpeg", "jpg"), (b"\x89PNG\r\n\x1a\n", "image/png", "png"))
+# (magic bytes, content type, the extension it is stored with, the extensions its name may end in)
+EVIDENCE_TYPES = (
+    (b"%PDF-", "application/pdf", "pdf", ("pdf",)),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg", ("jpg", "jpeg", "jpe", "jfif")),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png", ("png",)),
+)
 DISPUTE_AUDITED = ["deduction_id", "number", "reason", "status", "amount_reversed", "reversal_id", "answer_note", "answered_by_id", "answered_at"]
 
 
-def _evidence_kind(uploaded) -> tuple[str, str] | None:
+def _evidence_kind(uploaded) -> tuple[str, str, tuple[str, ...]] | None:
+    """What the file's content is (its first bytes), whatever its name says."""
     uploaded.seek(0)
     head = uploaded.read(8)
     uploaded.seek(0)
-    for magic, content_type, extension in EVIDENCE_TYPES:
+    for magic, content_type, extension, extensions in EVIDENCE_TYPES:
         if head.startswith(magic):
-            return content_type, extension
+            return content_type, extension, extensions
     return None
+
+
+def _name_extension(name: str) -> str:
+    base = PurePath(name or "").name
+    return base.rsplit(".", 1)[-1].lower() if "." in base.strip(".") else ""
+
+
+def _evidence_key(dispute, index: int, name: str, extension: str) -> str:
+    """The stored name: the uploaded name made safe, always ending in the extension of what the content
+    is, so the file is never handed out (or opened) as another type."""
+    stem = get_valid_filename(PurePath(name or "").stem.replace("\x00", ""))[:80].strip(".") if name else ""
+    return f"disputes/{dispute.pk}/{index}-{stem or 'evidence'}.{extension}"
 
 
 def _check_evidence(files) -> list[tuple]:
@@ -61,7 +80,20 @@ def _check_evidence(files) -> list[tuple]:
                 field_error(f"evidence[{index}]", None, _("%(name)s is not a PDF, JPEG or PNG file.") % {"name": uploaded.name}, "file_type")
             )
             continue
-        checked.append((uploaded, *kind))
+        content_type, extension, extensions = kind
+        named = _name_extension(uploaded.name)
+        if named and named not in extensions:
+            errors.append(
+                field_error(
+                    f"evidence[{index}]",
+                    None,
+                    _("%(name)s holds a %(type)s file but its name ends in .%(named)s: name it .%(extension)s and upload it again.")
+                    % {"name": uploaded.name, "type": extension.upper(), "named": named, "extension": extension},
+                    "file_type_mismatch",
+                )
+            )
+            continue
+        checked.append((uploaded, content_type, extension))
     if errors:
         raise DomainValidationError(_("The evidence files were refused; nothing was saved."), errors=errors)
     return checked
@@ -104,7 +136,7 @@ def dispute_create(*, scope, deduction_id, reason: str, files=(), actor: Actor) 
         dispute = Dispute.objects.create(deduction=deduction, vendor=deduction.vendor, number=len(earlier) + 1, reason=reason, created_by=actor.user)
         documents = []
         for index, (uploaded, content_type, extension) in enumerate(evidence, start=1):
-            key = f"disputes/{dispute.pk}/{index}-{get_valid_filename(uploaded.name)[:80] or 'evidence.' + extension}"
+            key = _evidence_key(dispute, index, uploaded.name, extension)
             document = document_store(
                 vendor=deduction.vendor,
                 kind="dispute_evidence",

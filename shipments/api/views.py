@@ -332,7 +332,10 @@ class ShipmentViewSet(CsvListMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     @extend_schema(
         tags=TAGS,
         summary="Generate carton and pallet labels",
-        description="Starts the label PDF/A (GS1-128 SSCC labels, 4x6 in) in the background; poll `/api/v1/jobs/{id}/` for progress and the document.",
+        description=(
+            "Starts the label PDF/A (GS1-128 SSCC labels, 4x6 in) in the background; poll `/api/v1/jobs/{id}/` for progress and the document. "
+            "While the shipment's labels are being generated, the answer is that job (same `id`): no second one starts."
+        ),
         request=None,
         responses={202: s.JobSerializer, 404: NOT_FOUND, 409: CONFLICT},
         examples=[examples.JOB_QUEUED],

@@ -13,7 +13,7 @@ from vendor_portal.errors import ConflictError, DomainValidationError, InvalidTr
 from vendor_portal.models import Document, Job
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.services.documents import document_store
-from vendor_portal.services.jobs import job_claim, job_fail, job_progress, job_succeed
+from vendor_portal.services.jobs import job_claim, job_fail, job_in_progress, job_progress, job_succeed
 
 from ..models import Shipment, ShipmentState
 from ._common import _shipment_for_update
@@ -50,7 +50,11 @@ def _labels_outdate(shipment: Shipment, actor: Actor) -> None:
 
 
 def shipment_labels_request(*, scope, shipment_id, actor: Actor) -> Job:
-    """Queue label generation for every carton and pallet; the worker reports progress on the Job."""
+    """Queue label generation for every carton and pallet; the worker reports progress on the Job.
+
+    While the shipment's labels are being rendered, asking again hands back that job (`job.already_running`
+    is True) instead of starting a second one: the running job prints what the shipment says when it
+    stores its file, edits made meanwhile included."""
     from ..tasks import render_shipment_labels
 
     with transaction.atomic():
@@ -60,6 +64,10 @@ def shipment_labels_request(*, scope, shipment_id, actor: Actor) -> Job:
         cartons, pallets = shipment.cartons.count(), shipment.pallets.count()
         if not cartons:
             raise DomainValidationError(_("The shipment has no cartons to label."))
+        running = job_in_progress(vendor=shipment.vendor, kind=LABELS_JOB_KIND, target=shipment)
+        if running is not None:
+            running.already_running = True
+            return running
         job = Job.objects.create(
             vendor=shipment.vendor,
             kind=LABELS_JOB_KIND,
@@ -72,6 +80,7 @@ def shipment_labels_request(*, scope, shipment_id, actor: Actor) -> Job:
         audit_record(actor=actor, action="shipment.labels_request", obj=shipment, after={"job": str(job.pk), "labels": cartons + pallets})
         job_id = str(job.pk)
         transaction.on_commit(lambda: render_shipment_labels.delay(job_id))
+    job.already_running = False
     return job
 
 

@@ -11,10 +11,10 @@ from vendor_portal.errors import DomainValidationError, InvalidTransitionError, 
 from vendor_portal.models import Document, Job, JobStatus
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.services.documents import document_store
+from vendor_portal.services.jobs import job_claim, job_fail, job_in_progress
 
 from ..models import Shipment, ShipmentState
 from ._common import _shipment_for_update
-from .labels import job_claim, job_fail
 
 PACKING_LIST_MAX_BYTES = 5 * 1024 * 1024
 PACKING_LIST_JOB_KIND = "shipment_packing_list"
@@ -98,13 +98,18 @@ def shipment_packing_list_render(*, scope, shipment_id, actor: Actor) -> Documen
 
 
 def shipment_packing_list_request(*, scope, shipment_id, actor: Actor) -> Job:
-    """Queue the packing list's rendering; the worker reports its steps on the Job."""
+    """Queue the packing list's rendering; the worker reports its steps on the Job. While one is being
+    rendered, asking again hands back that job (`job.already_running`), as the labels do."""
     from ..tasks import render_shipment_packing_list
 
     with transaction.atomic():
         shipment = _shipment_for_update(scope, shipment_id)
         if shipment.state == ShipmentState.CANCELLED:
             raise InvalidTransitionError(_("A cancelled shipment takes no documents."))
+        running = job_in_progress(vendor=shipment.vendor, kind=PACKING_LIST_JOB_KIND, target=shipment)
+        if running is not None:
+            running.already_running = True
+            return running
         job = Job.objects.create(
             vendor=shipment.vendor,
             kind=PACKING_LIST_JOB_KIND,
@@ -117,6 +122,7 @@ def shipment_packing_list_request(*, scope, shipment_id, actor: Actor) -> Job:
         audit_record(actor=actor, action="shipment.packing_list_request", obj=shipment, after={"job": str(job.pk)})
         job_id = str(job.pk)
         transaction.on_commit(lambda: render_shipment_packing_list.delay(job_id))
+    job.already_running = False
     return job
 
 

@@ -239,3 +239,14 @@ def test_payment_run_for_a_past_date_is_a_400_naming_the_pay_date(api_client, ve
     response = client_for(api_client, ap_user()).post("/api/v1/payment-runs/", {"pay_date": "2001-01-01"}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"] == [{"code": "pay_date_past", "message": "The pay date 2001-01-01 is in the past.", "field": "pay_date"}]
+
+
+def test_evidence_named_for_another_type_than_it_holds_is_a_400_naming_the_file(api_client, vendor, matched):
+    shortage = Deduction.objects.get(invoice=matched, kind=DeductionKind.SHORTAGE_CLAIM)
+    client = client_for(api_client, finance_user(vendor))
+    page = SimpleUploadedFile("pod.html", b"%PDF-1.4\n<html><script>alert(1)</script>\n", content_type="text/html")
+    response = client.post(f"/api/v1/deductions/{shortage.pk}/disputes/", {"reason": "All delivered", "evidence": [page]}, format="multipart")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["code"] == "file_type_mismatch" and "pod.html" in error["message"] and "name it .pdf" in error["message"]
+    assert not shortage.disputes.exists()

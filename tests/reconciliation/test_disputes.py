@@ -138,3 +138,37 @@ def test_answer_is_sent_to_the_vendors_webhook_once(vendor):
     [delivery] = WebhookDelivery.objects.filter(event="dispute.answered")
     assert delivery.payload["data"]["state"] == "partly_reversed"
     assert delivery.payload["data"]["amount_reversed"] == "15.00" and delivery.payload["data"]["outcome"] == "partly_reversed"
+
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
+
+
+def test_evidence_is_stored_under_the_extension_of_what_it_holds(vendor):
+    claim = deduction(vendor)
+    files = [
+        SimpleUploadedFile("scan", JPEG, content_type="application/octet-stream"),  # no extension: named for its content
+        SimpleUploadedFile("Photo.JPEG", JPEG, content_type="image/jpeg"),
+        SimpleUploadedFile("../../pod.pdf", PDF, content_type="application/pdf"),
+    ]
+    opened = dispute(vendor, claim.pk, files=files)
+    stored = {document.key.rsplit("/", 1)[-1]: document.content_type for document in opened.evidence.all()}
+    assert stored == {"1-scan.jpg": "image/jpeg", "2-Photo.jpg": "image/jpeg", "3-pod.pdf": "application/pdf"}
+    assert all(document.file.name.endswith(document.key.rsplit("/", 1)[-1]) for document in opened.evidence.all())
+
+
+def test_evidence_whose_name_says_another_type_than_its_content_is_refused(vendor):
+    claim = deduction(vendor)
+    with pytest.raises(DomainValidationError) as refused:
+        dispute(
+            vendor,
+            claim.pk,
+            files=[
+                SimpleUploadedFile("pod.pdf", PDF, content_type="application/pdf"),
+                SimpleUploadedFile("invoice.html", PDF, content_type="text/html"),
+                SimpleUploadedFile("photo.png", JPEG, content_type="image/png"),
+            ],
+        )
+    errors = refused.value.as_error_list()
+    assert [(error["field"], error["code"]) for error in errors] == [("evidence[1]", "file_type_mismatch"), ("evidence[2]", "file_type_mismatch")]
+    assert "invoice.html holds a PDF file but its name ends in .html: name it .pdf" in errors[0]["message"]
+    assert not claim.disputes.exists()

@@ -147,8 +147,8 @@ def start_worker(tmp_path, worker_broker):
                     "1",
                     "-n",
                     f"labels{number}@%h",
-                    "-Q",
-                    worker_broker["queue"],
+                    "-Q",  # the label tasks are routed to the heavy queue (of this test's private broker)
+                    f"{worker_broker['queue']},{django_settings.CELERY_HEAVY_QUEUE}",
                     "--loglevel=INFO",
                     "--without-gossip",
                     "--without-mingle",
@@ -365,3 +365,60 @@ def test_a_pool_process_killed_mid_job_hands_the_job_back_and_the_worker_retries
     _assert_whole_labels_file(done, shipment, expected, worker_broker["media"])
     log = worker.log_path.read_text()
     assert "signal 9 (SIGKILL)" in log, log[-4000:]
+
+
+# Fairness on a real worker ---------------------------------------------------------------------------
+def _small_shipment(vendor, identifier):
+    scope = Scope(vendor=vendor, roles=frozenset({Role.VENDOR_OPS}))
+    ship_from(vendor)
+    po = confirmed_purchase_order(vendor, lines=1, quantity=60, number=f"ACME{identifier}")
+    return scope, shipment_create(scope=scope, data=plan(po, identifier=identifier, cartons_per_pallet=5), actor=Actor.system())
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_job_over_its_vendors_limit_waits_queued_then_runs_when_a_slot_frees(vendor, celery_worker, settings):
+    from django.utils import timezone
+
+    settings.JOBS_RUNNING_PER_VENDOR = 2  # the worker's own setting too (the default)
+    now = timezone.now()
+    busy = [Job.objects.create(vendor=vendor, kind="export", status=JobStatus.RUNNING, started_at=now, heartbeat_at=now) for _ in range(2)]
+    scope, shipment = _small_shipment(vendor, "WAIT-1")
+    job = shipment_labels_request(scope=scope, shipment_id=shipment.pk, actor=Actor.system())
+
+    deadline = time.monotonic() + WORKER_TIMEOUT_SECONDS
+    while "other jobs of yours are running" not in Job.objects.get(pk=job.pk).message:
+        assert time.monotonic() < deadline, celery_worker.log_path.read_text()[-4000:]
+        time.sleep(0.25)
+    assert Job.objects.get(pk=job.pk).status == JobStatus.QUEUED
+    Job.objects.filter(pk__in=[b.pk for b in busy]).update(status=JobStatus.SUCCEEDED, finished_at=timezone.now())
+
+    done = _wait_for(job.pk, celery_worker)  # sent again with a countdown by the worker itself
+    assert done.status == JobStatus.SUCCEEDED and done.attempts == 1 and done.message == ""
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_workers_job_is_queued_again_by_the_sweep_long_before_the_visibility_timeout(vendor, start_worker, worker_broker):
+    import datetime
+
+    from django.utils import timezone
+
+    from vendor_portal.services.jobs import JOB_HEARTBEAT_STALE, job_sweep_stale
+
+    _, actor, shipment, expected = _large_shipment(vendor)
+    storage_path = _storage_path(shipment, worker_broker["media"])
+    first = start_worker()
+    job = shipment_labels_request(scope=Scope(vendor=vendor), shipment_id=shipment.pk, actor=actor)
+    _watch(job.pk, first, until=_mid_job, storage_path=storage_path)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    _assert_killed_mid_job(job.pk)
+
+    # A fresh worker that would give the lost message back only after an hour; the sweep, a minute after
+    # the last heartbeat (the clock moved on here rather than waited for), sends the job again.
+    fresh = start_worker(transport_options={"visibility_timeout": 3600})
+    assert job_sweep_stale() == []  # its heartbeat is still recent
+    assert job_sweep_stale(now=timezone.now() + JOB_HEARTBEAT_STALE + datetime.timedelta(seconds=1)) == [job.pk]
+    done = _watch(job.pk, fresh, until=lambda job: job.is_finished, storage_path=storage_path)
+    _assert_whole_labels_file(done, shipment, expected, worker_broker["media"])

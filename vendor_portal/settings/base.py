@@ -235,6 +235,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB: WeasyPrint grows with page count
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "UTC"
+# Two queues, so that quick work never waits behind long work: "celery" (the default) takes the light
+# tasks (acknowledgements, webhooks, EDI, matching), "heavy" the PDFs and files (labels, packing lists,
+# invoices, remittances, exports). Production runs a worker per queue (docker-compose.yml);
+# `make run`'s single worker consumes both (Procfile.dev).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_HEAVY_QUEUE = "heavy"
+CELERY_TASK_ROUTES = {
+    name: {"queue": CELERY_HEAVY_QUEUE}
+    for name in (
+        "shipments.tasks.*",
+        "vendor_portal.tasks.run_export",
+        "invoicing.tasks.render_invoice_document",
+        "reconciliation.tasks.render_remittance_document",
+        "reconciliation.tasks.reconciliation_nightly_sweep",
+    )
+}
+# At most this many jobs (labels, packing lists, exports) of one vendor run at once; the next ones wait
+# queued, so one vendor's big shipments cannot take every worker.
+JOBS_RUNNING_PER_VENDOR = env.int("JOBS_RUNNING_PER_VENDOR", default=2)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "po-confirmation-reminders": {"task": "purchase_orders.tasks.send_confirmation_reminders", "schedule": 15 * 60},
@@ -242,6 +261,8 @@ CELERY_BEAT_SCHEDULE = {
     "amazon-requeue-stale-transactions": {"task": "amazon_api.tasks.requeue_stale_transactions", "schedule": 5 * 60},
     # Retries, and attempts whose worker died, are picked up here.
     "webhooks-deliver-due": {"task": "webhooks.tasks.deliver_due_webhooks", "schedule": 30},
+    # Running jobs whose worker died (no heartbeat for a minute) are queued again.
+    "jobs-sweep-stale": {"task": "vendor_portal.tasks.sweep_stale_jobs", "schedule": 30},
 }
 WEBHOOKS_ALLOW_LOCAL_HTTP = env.bool("WEBHOOKS_ALLOW_LOCAL_HTTP", default=False)
 
