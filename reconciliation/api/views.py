@@ -18,6 +18,7 @@ from vendor_portal.api.parsers import PortalJSONParser
 from vendor_portal.downloads import SIGNED_URL_REDIRECT, document_response
 from vendor_portal.errors import DomainValidationError, NotFoundError
 from vendor_portal.roles import Action
+from vendor_portal.services.two_factor import require_fresh_second_factor
 
 from .. import selectors
 from ..models import Deduction, Dispute, MatchResult, PaymentRun, Remittance
@@ -252,6 +253,8 @@ class PaymentRunViewSet(ScopedGenericViewSet):
         run = self.get_object()
         serializer = s.PaymentRunDecisionSerializer(data=body_object(request))
         serializer.is_valid(raise_exception=True)
+        if serializer.validated_data["decision"] == "approve":
+            require_fresh_second_factor(request)
         payment_run_decide(
             scope=request.scope,
             run_id=run.pk,

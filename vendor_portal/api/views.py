@@ -31,6 +31,7 @@ from vendor_portal.selectors import approvals_waiting_for, member_marketplaces, 
 from vendor_portal.services.approvals import approval_cancel, approval_decide
 from vendor_portal.services.members import member_invite, member_remove, member_update
 from vendor_portal.services.notifications import notification_mark_read
+from vendor_portal.services.two_factor import require_fresh_second_factor
 from vendor_portal.services.vendors import BANK_CHANGE, bank_details_change_request, vendor_onboard
 
 from . import examples
@@ -260,6 +261,8 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
     def decision(self, request, pk=None):
         approval = self.get_object()
         data = form_cleaned_data(ApprovalDecisionForm(body_object(request)))
+        if approval.kind == BANK_CHANGE and data["decision"] == "approve":
+            require_fresh_second_factor(request)
         approval = approval_decide(approval=approval, approve=data["decision"] == "approve", note=data["note"], actor=self.actor, scope=request.scope)
         return Response(ApprovalSerializer(self.get_queryset().get(pk=approval.pk)).data)
 
