@@ -263,3 +263,17 @@ def test_approving_a_payment_run_asks_for_a_fresh_code(vendor, enforced):
     checker.post("/accounts/two-factor/code/", {"code": code_at(device.key, 0), "next": f"/payments/runs/{run.pk}/"})
     checker.post(f"/payments/runs/{run.pk}/decide/", {"decision": "approve"})
     assert PaymentRun.objects.get(pk=run.pk).status == PaymentRunStatus.APPROVED
+
+
+@pytest.mark.django_db
+def test_seeded_demo_users_sign_in_with_the_published_demo_secret_and_a_second_seed_starts_over(client, vendor, enforced):
+    from vendor_portal.demo import DEMO_TOTP_SECRET, seed_demo_totp
+    from vendor_portal.services.two_factor import hex_from_base32
+
+    vendor_user(vendor, Role.VENDOR_FINANCE, username="acme-finance")
+    assert seed_demo_totp() == 1
+    key = hex_from_base32(DEMO_TOTP_SECRET)
+    password_sign_in(client, "acme-finance")
+    assert client.post("/accounts/two-factor/code/", {"code": code_at(key), "next": "/"})["Location"] == "/"
+    assert seed_demo_totp() == 1 and TOTPDevice.objects.get().last_t == -1  # the production check may run again at once
+    assert AuditEvent.objects.filter(action="user.two_factor_enrol").count() == 1
