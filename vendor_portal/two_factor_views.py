@@ -85,7 +85,7 @@ def two_factor_verify_view(request):
             form.add_error("code", error.message)
             user_login_failed.send(sender=__name__, credentials=_credentials(user), request=request)
         else:
-            session_mark_verified(request, device)
+            session_mark_verified(request)
             if isinstance(device, StaticDevice):
                 messages.warning(
                     request,
@@ -114,7 +114,7 @@ def two_factor_enrol_view(request):
             form.add_error("code", error.message)
         else:
             del request.session[ENROL_KEY_SESSION_KEY]
-            session_mark_verified(request, device)
+            session_mark_verified(request)
             return render(request, "registration/two_factor_recovery_codes.html", {"codes": codes, "next": next_url, "enrolled": True})
     uri = provisioning_uri(user=user, hex_key=hex_key)
     context = {"form": form, "next": next_url, "secret": secret_base32(hex_key), "qr_svg": qr_code_svg(uri), "required": two_factor_required(user)}
@@ -154,7 +154,7 @@ def two_factor_recovery_codes(request):
     device = _checked_code(request)
     if device is None:
         return redirect("two_factor")
-    session_mark_verified(request, device)
+    session_mark_verified(request)
     try:
         codes = recovery_codes_regenerate(user=request.user, actor=Actor.from_request(request))
     except PortalError as error:

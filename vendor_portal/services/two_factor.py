@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from django_otp import login as otp_login
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -109,9 +108,8 @@ def _normalised(code: str) -> str:
 
 
 # Session --------------------------------------------------------------------------------------------------
-def session_mark_verified(request, device) -> None:
+def session_mark_verified(request) -> None:
     """The person entered a good code now: the sign-in is complete and approvals may go ahead for a while."""
-    otp_login(request, device)
     request.session[STATE_SESSION_KEY] = State.DONE
     request.session[VERIFIED_AT_SESSION_KEY] = time.time()
 
@@ -167,7 +165,7 @@ def two_factor_verify(*, user, code: str, actor: Actor):
     code = _normalised(code)
     if not code:
         raise InvalidCodeError(_("Enter the code."), field="code")
-    if code.isdigit():
+    if len(code) == 6 and code.isdigit():  # the app's code; recovery codes have eight characters
         devices = TOTPDevice.objects.devices_for_user(user, confirmed=True)
     else:
         devices = StaticDevice.objects.devices_for_user(user, confirmed=True)

@@ -63,12 +63,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "vendor_portal.middleware.RequestContextMiddleware",
     # After the request's id is set: a person half signed in (password, no code yet) reaches only the code step.
+    # It reads where they stand from the session; django-otp's OTPMiddleware, which loads the device on every
+    # request, is not needed.
     "vendor_portal.middleware.TwoFactorMiddleware",
     # Last, so that a lockout is decided after authentication ran.
     "axes.middleware.AxesMiddleware",
