@@ -45,6 +45,10 @@ def test_finance_enrols_signs_in_with_a_code_and_approves_a_bank_change_with_a_f
     login(page, live_server, "acme-finance", "demo-password")
     assert "/accounts/two-factor/enrol/" in page.url
     assert page.get_by_test_id("two-factor-qr").locator("svg").is_visible()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(SCREENSHOTS / "two-factor-enrol-390.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than a phone
+    page.set_viewport_size({"width": 1440, "height": 900})
     secret = page.get_by_test_id("two-factor-secret").inner_text().strip()
     key = base64.b32decode(secret).hex()
     page.get_by_label("Code from the app").fill(code_at(key, -1))
