@@ -2,10 +2,13 @@
 secret, signs in again with a code, and approving a bank change asks for a fresh code."""
 
 import base64
+import io
 import time
 
 import pytest
+import zxingcpp
 from django.contrib.sessions.backends.cached_db import SessionStore
+from PIL import Image
 
 from tests.browser_support import SCREENSHOTS, browser, login, page  # noqa: F401
 from tests.factories import vendor_user
@@ -50,6 +53,11 @@ def test_finance_enrols_signs_in_with_a_code_and_approves_a_bank_change_with_a_f
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than a phone
     page.set_viewport_size({"width": 1440, "height": 900})
     secret = page.get_by_test_id("two-factor-secret").inner_text().strip()
+    # The QR code an app scans carries the same secret, for this person, from this portal.
+    scanned = zxingcpp.read_barcodes(Image.open(io.BytesIO(page.get_by_test_id("two-factor-qr").screenshot())))
+    assert [code.text for code in scanned] == [
+        f"otpauth://totp/Northwind%20Retail%3Aacme-finance?secret={secret}&algorithm=SHA1&digits=6&period=30&issuer=Northwind%20Retail"
+    ]
     key = base64.b32decode(secret).hex()
     page.get_by_label("Code from the app").fill(code_at(key, -1))
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
