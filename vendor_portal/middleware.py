@@ -84,14 +84,14 @@ class DoorErrorMiddleware:
 
 # Pages a person between the password and the code may open: the code step, enrolment, sign-out, the language.
 TWO_FACTOR_OPEN_VIEWS = {"two_factor_verify", "two_factor_enrol", "login", "logout", "set_language", "javascript-catalog", "healthz", "readyz"}
-TOKEN_HEADERS = ("HTTP_AUTHORIZATION", "HTTP_X_AMZ_ACCESS_TOKEN")
 
 
 class TwoFactorMiddleware:
     """A person signed in with a password who has an authenticator app gets the code step before anything else; one
     whose role needs a second factor and who has none, the enrolment. Where they stand is kept in the session
-    (set at sign-in: `two_factor_sign_in`), so a signed-in request costs no query. Requests with an API token
-    are the token's business: a token is a factor of its own."""
+    (set at sign-in, vendor_portal/signals.py), so a signed-in request costs no query. Only the session counts:
+    API token clients carry no session (a token is a factor of its own), and a header cannot talk a half signed-in
+    session past this."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -101,7 +101,7 @@ class TwoFactorMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
-        if not user.is_authenticated or any(header in request.META for header in TOKEN_HEADERS):
+        if not user.is_authenticated:
             return None
         state = request.session.get(STATE_SESSION_KEY)
         if state is None:  # a session from before two-factor sign-in existed

@@ -22,6 +22,7 @@ from vendor_portal.services.audit import Actor
 from vendor_portal.services.two_factor import (
     ENROL_KEY_SESSION_KEY,
     STATE_SESSION_KEY,
+    State,
     authenticator_for,
     new_secret,
     provisioning_uri,
@@ -93,7 +94,7 @@ def two_factor_verify_view(request):
                     % {"left": recovery_codes_left(user)},
                 )
             return redirect(next_url)
-    signing_in = request.session.get(STATE_SESSION_KEY) != "done"
+    signing_in = request.session.get(STATE_SESSION_KEY) != State.DONE
     return render(request, "registration/two_factor_verify.html", {"form": form, "next": next_url, "signing_in_step": signing_in})
 
 

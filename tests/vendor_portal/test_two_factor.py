@@ -277,3 +277,12 @@ def test_seeded_demo_users_sign_in_with_the_published_demo_secret_and_a_second_s
     assert client.post("/accounts/two-factor/code/", {"code": code_at(key), "next": "/"})["Location"] == "/"
     assert seed_demo_totp() == 1 and TOTPDevice.objects.get().last_t == -1  # the production check may run again at once
     assert AuditEvent.objects.filter(action="user.two_factor_enrol").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_header_does_not_talk_a_half_signed_in_session_past_the_code_step(client, finance, enforced):
+    enrolled(finance)
+    password_sign_in(client, "acme-finance")
+    assert client.get("/invoices/", HTTP_AUTHORIZATION="Bearer nonsense")["Location"].startswith("/accounts/two-factor/code/")
+    api = client.get("/api/v1/me", HTTP_AUTHORIZATION="Basic bm9ib2R5Om5vdGhpbmc=")
+    assert api.status_code == 403 and api.json()["errors"][0]["code"] == "second_factor_required"
