@@ -246,7 +246,7 @@ class PaymentRunViewSet(ScopedGenericViewSet):
     @extend_schema(
         tags=["Payment runs"],
         request=s.PaymentRunDecisionSerializer,
-        responses={200: s.PaymentRunSerializer, **_errors(400, 401, 403, 404, 409, e403=[examples.SELF_APPROVAL])},
+        responses={200: s.PaymentRunSerializer, **_errors(400, 401, 403, 404, 409, e403=[examples.SELF_APPROVAL, examples.SECOND_FACTOR])},
         examples=[examples.APPROVE_REQUEST, examples.TURN_DOWN_REQUEST, examples.RUN_APPROVED],
     )
     def approve(self, request, pk=None):

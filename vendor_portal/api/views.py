@@ -251,11 +251,18 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         summary="Approve or reject a request",
         description=(
             "The second person's decision, with an optional note (the reason, sent to the requester). Approving applies the "
-            "change in the same transaction. Your own request is refused (403 `self_approval`), as is a kind your role may not check."
+            "change in the same transaction. Your own request is refused (403 `self_approval`), as is a kind your role may not check. Approving a bank change "
+            "needs a two-factor code entered in the last few minutes (403 `second_factor_required`: enter one at /accounts/two-factor/code/)."
         ),
         parameters=[APPROVAL_ID],
         request=ApprovalDecisionInputSerializer,
-        responses={200: ApprovalSerializer, 400: INVALID, 403: examples.response_403(examples.SELF_APPROVAL), 404: NOT_FOUND, 409: CONFLICT},
+        responses={
+            200: ApprovalSerializer,
+            400: INVALID,
+            403: examples.response_403(examples.SELF_APPROVAL, examples.SECOND_FACTOR),
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
         examples=[examples.APPROVE_REQUEST, examples.REJECT_REQUEST, examples.APPROVED],
     )
     def decision(self, request, pk=None):
