@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from invoicing.models import CREDIT_COUNTED_STATES, Invoice, InvoiceState, InvoiceType
 from vendor_portal import listing
-from vendor_portal.decorators import portal_view
+from vendor_portal.decorators import fresh_second_factor, portal_view
 from vendor_portal.downloads import document_response
 from vendor_portal.errors import PortalError
 from vendor_portal.export_views import export_csv, export_job_start
@@ -585,6 +585,10 @@ def _run_action(request, pk, action):
 
 @portal_view(Action.RUN_PAYMENTS)
 @require_POST
+@fresh_second_factor(
+    applies=lambda request, pk: request.POST.get("decision") == "approve",
+    return_to=lambda request, pk: reverse("payment_run_detail", kwargs={"pk": pk}),
+)
 def payment_run_decide_view(request, pk):
     form = RunDecisionForm(request.POST)
 

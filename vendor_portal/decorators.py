@@ -1,10 +1,14 @@
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from vendor_portal.middleware import request_scope
+from vendor_portal.services.two_factor import SecondFactorRequiredError, require_fresh_second_factor
 
 
 def portal_view(action: str | None = None):
@@ -22,6 +26,28 @@ def portal_view(action: str | None = None):
             return view(request, *args, **kwargs)
 
         wrapper.portal_action = action
+        return wrapper
+
+    return decorator
+
+
+def fresh_second_factor(*, applies=None, return_to=None):
+    """Before a POST that moves money (approving a bank change or a payment run): a code entered in the last
+    OTP_FRESH_SECONDS, else the code step, which comes back to `return_to(request, *args, **kwargs)` (default: this
+    page) to do it again. `applies(request, *args, **kwargs)` narrows it to the POSTs that approve."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method == "POST" and (applies is None or applies(request, *args, **kwargs)):
+                try:
+                    require_fresh_second_factor(request)
+                except SecondFactorRequiredError as error:
+                    messages.warning(request, error.message)
+                    back = return_to(request, *args, **kwargs) if return_to else request.get_full_path()
+                    return redirect(f"{reverse('two_factor_verify')}?{urlencode({'next': back})}")
+            return view(request, *args, **kwargs)
+
         return wrapper
 
     return decorator

@@ -11,6 +11,10 @@ from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 
 DEMO_PASSWORD = "demo"
+# Published with the password (README): `seed_demo --totp` gives every demo user an authenticator app with this
+# secret, to try the code step, and so that the production check (.ci/production_pages.py) signs in where two-factor
+# sign-in is enforced. Never on an installation with real people.
+DEMO_TOTP_SECRET = "VPDEMOTOTPSECRETFORDEMOUSERSONLY"
 
 MARKETPLACES = [
     # code, name, Amazon marketplace id, currency, time zone, language, country
@@ -206,3 +210,23 @@ def _seed_products(vendor: Vendor, marketplaces: dict) -> None:
                 list_price=(cost * Decimal("1.8")).quantize(Decimal("0.01")),
             )
             _seeded(product_cost, vendor=vendor)
+
+
+@transaction.atomic
+def seed_demo_totp() -> int:
+    """Every demo user's authenticator app holds DEMO_TOTP_SECRET, ready for its next code (a second run starts over)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from vendor_portal.services.two_factor import AUTHENTICATOR_NAME, hex_from_base32
+
+    key = hex_from_base32(DEMO_TOTP_SECRET)
+    users = User.objects.filter(username__in=[username for username, _ in demo_users()])
+    for user in users:
+        _device, created = TOTPDevice.objects.update_or_create(
+            user=user,
+            name=AUTHENTICATOR_NAME,
+            defaults={"key": key, "confirmed": True, "last_t": -1, "drift": 0, "throttling_failure_count": 0, "throttling_failure_timestamp": None},
+        )
+        if created:
+            audit_record(actor=_SEED, action="user.two_factor_enrol", obj=user, after={"device": AUTHENTICATOR_NAME, "demo_secret": True})
+    return len(users)

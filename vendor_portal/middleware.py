@@ -2,10 +2,15 @@ import re
 import time
 import uuid
 
+from django.http import HttpResponseRedirect, JsonResponse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
+from django_htmx.http import HttpResponseClientRedirect
 from rest_framework.response import Response
 
 from vendor_portal.error_views import door_error_response
+from vendor_portal.services.two_factor import STATE_SESSION_KEY, SecondFactorRequiredError, State, sign_in_state
 from vendor_portal.tenancy import scope_for_user
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -101,3 +106,42 @@ class DoorErrorMiddleware:
             if header.lower() not in ("content-type", "content-length", "content-disposition"):
                 door[header] = value
         return door
+
+
+# Pages a person between the password and the code may open: the code step, enrolment, sign-out, the language.
+TWO_FACTOR_OPEN_VIEWS = {"two_factor_verify", "two_factor_enrol", "login", "logout", "set_language", "javascript-catalog", "healthz", "readyz"}
+
+
+class TwoFactorMiddleware:
+    """A person signed in with a password who has an authenticator app gets the code step before anything else; one
+    whose role needs a second factor and who has none, the enrolment. Where they stand is kept in the session
+    (set at sign-in, vendor_portal/signals.py), so a signed-in request costs no query. Only the session counts:
+    API token clients carry no session (a token is a factor of its own), and a header cannot talk a half signed-in
+    session past this."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        state = request.session.get(STATE_SESSION_KEY)
+        if state is None:  # a session from before two-factor sign-in existed
+            state = request.session[STATE_SESSION_KEY] = sign_in_state(user)
+        if state == State.DONE or getattr(request.resolver_match, "url_name", None) in TWO_FACTOR_OPEN_VIEWS:
+            return None
+        return _two_factor_response(request, "two_factor_verify" if state == State.CODE else "two_factor_enrol")
+
+
+def _two_factor_response(request, url_name):
+    if request.path.startswith(("/api/", "/vendor/")):
+        error = SecondFactorRequiredError()
+        return JsonResponse({"errors": error.as_error_list()}, status=error.status)
+    target = reverse(url_name) + "?" + urlencode({"next": request.get_full_path()})
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(target)
+    return HttpResponseRedirect(target)

@@ -7,6 +7,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
 from vendor_portal.services.audit import Actor, audit_record
+from vendor_portal.services.two_factor import STATE_SESSION_KEY, VERIFIED_AT_SESSION_KEY, sign_in_state
 
 security_log = logging.getLogger("vendor_portal.security")
 
@@ -14,6 +15,10 @@ security_log = logging.getLogger("vendor_portal.security")
 @receiver(user_logged_in)
 def _signed_in(sender, request, user, **kwargs):
     audit_record(actor=_actor(request, user), action="user.sign_in", obj=user, after={"last_login": user.last_login})
+    if request is not None and hasattr(request, "session"):
+        # The password was the first factor: the code step or the enrolment comes next (TwoFactorMiddleware).
+        request.session[STATE_SESSION_KEY] = sign_in_state(user)
+        request.session.pop(VERIFIED_AT_SESSION_KEY, None)
 
 
 @receiver(user_logged_out)

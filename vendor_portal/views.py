@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vendor_portal.decorators import portal_view
+from vendor_portal.decorators import fresh_second_factor, portal_view
 from vendor_portal.errors import PortalError
 from vendor_portal.forms import ApiTokenForm, ApprovalDecisionForm, AuditFilterForm, BankDetailsForm
 from vendor_portal.listing import keyset_page
@@ -22,7 +22,7 @@ from vendor_portal.services.approvals import approval_cancel, approval_decide
 from vendor_portal.services.audit import Actor
 from vendor_portal.services.notifications import notification_mark_read
 from vendor_portal.services.tokens import api_token_create, api_token_revoke
-from vendor_portal.services.vendors import bank_details_change_request
+from vendor_portal.services.vendors import BANK_CHANGE, bank_details_change_request
 from vendor_portal.tenancy import get_visible_or_404
 
 PAGE_SIZE = 50
@@ -86,7 +86,12 @@ def approval_list(request):
     return render(request, "vendor_portal/approval_list.html", {"waiting": waiting, "mine": mine})
 
 
+def _approves_bank_change(request, pk) -> bool:
+    return request.POST.get("decision") == "approve" and ApprovalRequest.objects.visible_to(request.scope).filter(pk=pk, kind=BANK_CHANGE).exists()
+
+
 @portal_view()
+@fresh_second_factor(applies=_approves_bank_change)
 def approval_detail(request, pk):
     approval = get_visible_or_404(ApprovalRequest, request.scope, pk=pk)
     form = ApprovalDecisionForm(request.POST or None)

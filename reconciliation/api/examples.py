@@ -189,6 +189,12 @@ RUN_REQUEST_MARKETPLACE = OpenApiExample("Only one marketplace", request_only=Tr
 NOTHING_DUE = _error("Nothing due", 400, "nothing_due", "Nothing is due by 2026-12-27.", "pay_date")
 APPROVE_REQUEST = OpenApiExample("Approve", request_only=True, value={"decision": "approve", "note": "Checked the totals"})
 TURN_DOWN_REQUEST = OpenApiExample("Turn down", request_only=True, value={"decision": "reject", "note": "ACME's credit note is disputed"})
+SECOND_FACTOR = _error(
+    "No fresh two-factor code",
+    403,
+    "second_factor_required",
+    "Enter a code from your authenticator app to approve this: approvals need a code from the last few minutes.",
+)
 SELF_APPROVAL = _error("Self-approval", 403, "self_approval", "You cannot approve your own request: a second person must check it.")
 
 PREVIEW_VALUE = {

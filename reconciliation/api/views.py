@@ -18,6 +18,7 @@ from vendor_portal.api.parsers import PortalJSONParser
 from vendor_portal.downloads import SIGNED_URL_REDIRECT, document_response
 from vendor_portal.errors import DomainValidationError, NotFoundError
 from vendor_portal.roles import Action
+from vendor_portal.services.two_factor import require_fresh_second_factor
 
 from .. import selectors
 from ..models import Deduction, Dispute, MatchResult, PaymentRun, Remittance
@@ -245,13 +246,15 @@ class PaymentRunViewSet(ScopedGenericViewSet):
     @extend_schema(
         tags=["Payment runs"],
         request=s.PaymentRunDecisionSerializer,
-        responses={200: s.PaymentRunSerializer, **_errors(400, 401, 403, 404, 409, e403=[examples.SELF_APPROVAL])},
+        responses={200: s.PaymentRunSerializer, **_errors(400, 401, 403, 404, 409, e403=[examples.SELF_APPROVAL, examples.SECOND_FACTOR])},
         examples=[examples.APPROVE_REQUEST, examples.TURN_DOWN_REQUEST, examples.RUN_APPROVED],
     )
     def approve(self, request, pk=None):
         run = self.get_object()
         serializer = s.PaymentRunDecisionSerializer(data=body_object(request))
         serializer.is_valid(raise_exception=True)
+        if serializer.validated_data["decision"] == "approve":
+            require_fresh_second_factor(request)
         payment_run_decide(
             scope=request.scope,
             run_id=run.pk,

@@ -37,8 +37,13 @@ CONFLICT = OpenApiExample(
 )
 
 
-def response_403(example: OpenApiExample) -> OpenApiResponse:
-    return documented_error("Not allowed: self-approval, a kind your role may not decide, or an API token.", example, TOKEN_REFUSED)
+def response_403(*examples: OpenApiExample) -> OpenApiResponse:
+    return documented_error(
+        "Not allowed: self-approval, a kind your role may not decide, an API token, or approving a bank change without a "
+        "two-factor code from the last few minutes.",
+        *examples,
+        TOKEN_REFUSED,
+    )
 
 
 ME_PERSON = OpenApiExample(
@@ -178,6 +183,20 @@ SELF_APPROVAL = OpenApiExample(
     response_only=True,
     status_codes=["403"],
     value={"errors": [{"code": "self_approval", "message": "You cannot approve your own request: a second person must check it.", "field": None}]},
+)
+SECOND_FACTOR = OpenApiExample(
+    "No fresh two-factor code",
+    response_only=True,
+    status_codes=["403"],
+    value={
+        "errors": [
+            {
+                "code": "second_factor_required",
+                "message": "Enter a code from your authenticator app to approve this: approvals need a code from the last few minutes.",
+                "field": None,
+            }
+        ]
+    },
 )
 
 BANK_DETAILS = OpenApiExample(

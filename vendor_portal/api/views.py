@@ -31,6 +31,7 @@ from vendor_portal.selectors import approvals_waiting_for, member_marketplaces, 
 from vendor_portal.services.approvals import approval_cancel, approval_decide
 from vendor_portal.services.members import member_invite, member_remove, member_update
 from vendor_portal.services.notifications import notification_mark_read
+from vendor_portal.services.two_factor import require_fresh_second_factor
 from vendor_portal.services.vendors import BANK_CHANGE, bank_details_change_request, vendor_onboard
 
 from . import examples
@@ -250,16 +251,25 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         summary="Approve or reject a request",
         description=(
             "The second person's decision, with an optional note (the reason, sent to the requester). Approving applies the "
-            "change in the same transaction. Your own request is refused (403 `self_approval`), as is a kind your role may not check."
+            "change in the same transaction. Your own request is refused (403 `self_approval`), as is a kind your role may not check. Approving a bank change "
+            "needs a two-factor code entered in the last few minutes (403 `second_factor_required`: enter one at /accounts/two-factor/code/)."
         ),
         parameters=[APPROVAL_ID],
         request=ApprovalDecisionInputSerializer,
-        responses={200: ApprovalSerializer, 400: INVALID, 403: examples.response_403(examples.SELF_APPROVAL), 404: NOT_FOUND, 409: CONFLICT},
+        responses={
+            200: ApprovalSerializer,
+            400: INVALID,
+            403: examples.response_403(examples.SELF_APPROVAL, examples.SECOND_FACTOR),
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
         examples=[examples.APPROVE_REQUEST, examples.REJECT_REQUEST, examples.APPROVED],
     )
     def decision(self, request, pk=None):
         approval = self.get_object()
         data = form_cleaned_data(ApprovalDecisionForm(body_object(request)))
+        if approval.kind == BANK_CHANGE and data["decision"] == "approve":
+            require_fresh_second_factor(request)
         approval = approval_decide(approval=approval, approve=data["decision"] == "approve", note=data["note"], actor=self.actor, scope=request.scope)
         return Response(ApprovalSerializer(self.get_queryset().get(pk=approval.pk)).data)
 

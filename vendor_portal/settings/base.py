@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_htmx",
     "template_partials",
     "vendor_portal",
@@ -67,6 +70,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "vendor_portal.middleware.RequestContextMiddleware",
     "vendor_portal.middleware.SignedInPagesMiddleware",
+    # After the request's id is set: a person half signed in (password, no code yet) reaches only the code step.
+    # It reads where they stand from the session; django-otp's OTPMiddleware, which loads the device on every
+    # request, is not needed.
+    "vendor_portal.middleware.TwoFactorMiddleware",
     # Last, so that a lockout is decided after authentication ran.
     "axes.middleware.AxesMiddleware",
 ]
@@ -148,6 +155,16 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # failures and lockouts in PostgreSQL: every web node sees them
+
+# Two-factor sign-in (django-otp): anyone may enrol an authenticator app; people holding one of these roles must
+# before anything else. Approving bank changes and payment runs asks for a code again unless one was entered in
+# the last OTP_FRESH_SECONDS. API tokens are a factor of their own and never asked.
+OTP_REQUIRED_ROLES = env.list(
+    "OTP_REQUIRED_ROLES", default=["vendor_admin", "vendor_finance", "buyer", "receiving", "accounts_payable", "retailer_admin"]
+)
+OTP_FRESH_SECONDS = env.int("OTP_FRESH_SECONDS", default=5 * 60)
+OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubled with each wrong code in a row (django-otp), besides django-axes' lockout
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -355,6 +372,7 @@ SPECTACULAR_SETTINGS = {
 # Portal rules operators may tune.
 PORTAL_RETAILER_NAME = env("PORTAL_RETAILER_NAME", default="Northwind Retail")
 PORTAL_CONFIRMATION_DUE_HOURS = env.int("PORTAL_CONFIRMATION_DUE_HOURS", default=48)
+OTP_TOTP_ISSUER = PORTAL_RETAILER_NAME  # the name an authenticator app shows beside the code
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 AUTH_PASSWORD_VALIDATORS = []
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "10000/min"}}  # noqa: F405
 WEBHOOKS_ALLOW_LOCAL_HTTP = True
+# Tests sign people in with a password alone; the two-factor tests (tests/vendor_portal/test_two_factor*.py) turn it on.
+OTP_REQUIRED_ROLES: list[str] = []
 
 # Files of each pytest-xdist worker (gw0, gw1, ...) in a folder of its own: the workers' databases number rows
 # alike, so two workers would write the same storage keys. Never the development server's var/media.

@@ -3,11 +3,18 @@ import importlib
 from django.apps import apps
 from django.core.management.base import BaseCommand
 
-from vendor_portal.demo import DEMO_PASSWORD, demo_users, seed_foundation
+from vendor_portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_users, seed_demo_totp, seed_foundation
 
 
 class Command(BaseCommand):
     help = "Load the demo vendors, users, DCs, products and documents (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--totp",
+            action="store_true",
+            help="Also give every demo user an authenticator app with the published demo secret (two-factor sign-in).",
+        )
 
     def handle(self, *args, **options):
         world = seed_foundation()
@@ -27,3 +34,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Sign in with any of these (password: {DEMO_PASSWORD}):"))
         for username, description in demo_users():
             self.stdout.write(f"  {username:<20} {description}")
+        if options["totp"]:
+            seed_demo_totp()
+            self.stdout.write(f"Two-factor codes: any authenticator app (or pyotp) with the secret {DEMO_TOTP_SECRET}.")
