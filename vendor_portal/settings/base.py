@@ -310,6 +310,8 @@ SPECTACULAR_SETTINGS = {
 # Portal rules operators may tune.
 PORTAL_RETAILER_NAME = env("PORTAL_RETAILER_NAME", default="Northwind Retail")
 PORTAL_CONFIRMATION_DUE_HOURS = env.int("PORTAL_CONFIRMATION_DUE_HOURS", default=48)
+# A receipt counting more than this many times a PO line's ordered quantity (with what was received before) is refused.
+PORTAL_OVER_RECEIPT_FACTOR = env.int("PORTAL_OVER_RECEIPT_FACTOR", default=2)
 
 LOGGING = {
     "version": 1,
