@@ -124,6 +124,11 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # failures and lockouts in PostgreSQL: every web node sees them
+# Posts of the sign-in and password-reset pages: (attempts, per seconds) per client address and per account.
+PORTAL_AUTH_RATE_LIMITS = {
+    "login": {"ip": (env.int("LOGIN_RATE_PER_IP", default=30), 5 * 60), "account": (env.int("LOGIN_RATE_PER_ACCOUNT", default=10), 5 * 60)},
+    "password_reset": {"ip": (env.int("PASSWORD_RESET_RATE_PER_IP", default=10), 60 * 60), "account": (3, 60 * 60)},
+}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -182,7 +187,8 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions read from Redis, so any web node serves any request; cached_db rather than cache alone also writes
     # them to PostgreSQL, so a Redis restart or an eviction under memory pressure (it is the broker too) signs nobody out.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # A Redis outage costs speed, not signed-in pages: vendor_portal.sessions reads PostgreSQL when Redis is down.
+    SESSION_ENGINE = "vendor_portal.sessions"
 else:
     CACHES = {
         "default": {
@@ -233,6 +239,10 @@ CELERY_BEAT_SCHEDULE["reconciliation-nightly-sweep"] = {
     "task": "reconciliation.tasks.reconciliation_nightly_sweep",
     "schedule": crontab(hour=2, minute=30),
 }
+
+# The API's rate limits are counted in this Redis (atomically, vendor_portal/api/throttling.py); without one,
+# in the Django cache. An unreachable Redis lets requests through (logged) rather than refusing them.
+THROTTLE_REDIS_URL = env("THROTTLE_REDIS_URL", default=REDIS_URL)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
