@@ -7,7 +7,8 @@ from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
 from vendor_portal.services.exports import export_run
-from vendor_portal.services.jobs import job_fail, job_requeue
+from vendor_portal.services.jobs import job_fail, job_requeue, jobs_fail_stale_queued
+from vendor_portal.tasks_lock import single_run
 
 logger = logging.getLogger(__name__)
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
@@ -41,3 +42,10 @@ def run_export(self, job_id: str) -> str | None:
     """A list export's Job: the file written and stored as a Document; returns the document's id."""
     job = run_job(self, job_id, export_run)
     return str(job.result_id) if job is not None and job.result_id else None
+
+
+@shared_task
+@single_run(ttl=5 * 60)
+def fail_stale_queued_jobs() -> int:
+    """Periodic: jobs no worker started in time fail with a message, instead of showing "queued" forever."""
+    return jobs_fail_stale_queued()

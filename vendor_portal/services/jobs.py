@@ -5,17 +5,25 @@ it with its document or fails it with a message the UI shows.
 - `job_progress(*, job_id, done, total=None)` — rows or pages done so far.
 - `job_succeed(*, job_id, result, done)` — the document is stored: done, 100%.
 - `job_requeue(*, job_id, message)` / `job_fail(*, job_id, message)` — a retry is coming / it gave up.
+- `job_enqueue_on_commit(*, job_id, task)` — send the job's task once the row is committed; a broker that
+  refuses it (Redis down) fails the job at once instead of leaving it queued.
+- `jobs_fail_stale_queued(*, older_than)` — the periodic sweep: jobs no worker took in time fail, saying why.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vendor_portal.models import Job, JobStatus
+
+logger = logging.getLogger(__name__)
 
 JOB_STALE_AFTER = datetime.timedelta(minutes=10)
 JOB_MAX_ATTEMPTS = 5  # a job whose worker dies every time (say, killed for memory) fails instead of looping
@@ -63,4 +71,34 @@ def job_requeue(*, job_id, message: str) -> None:
 def job_fail(*, job_id, message: str) -> None:
     Job.objects.filter(pk=job_id).exclude(status=JobStatus.SUCCEEDED).update(
         status=JobStatus.FAILED, message=message[:2000], finished_at=timezone.now()
+    )
+
+
+def job_enqueue_on_commit(*, job_id, task) -> None:
+    """Queue `task(job_id)` once the transaction that created the job commits (a worker never looks for a row
+    not yet there). If the broker cannot take the message, the job fails with a message saying so: the person
+    sees it and may start it again, instead of watching a job that will never run."""
+    job_id = str(job_id)
+
+    def send():
+        try:
+            task.delay(job_id)
+        except Exception:  # noqa: BLE001 - whatever the broker's client raises (connection refused, timeout, ...)
+            logger.exception("job %s could not be queued", job_id)
+            job_fail(job_id=job_id, message=str(_("The job could not be queued: the job queue is unavailable. Please start it again.")))
+
+    transaction.on_commit(send)
+
+
+def jobs_fail_stale_queued(*, older_than: datetime.timedelta | None = None, now: datetime.datetime | None = None) -> int:
+    """Jobs still queued `older_than` after they were created (PORTAL_JOB_QUEUED_TIMEOUT minutes by default):
+    their message was lost (a broker restarted without persistence, a send that failed unnoticed). Each is
+    failed with a message the person reads; a worker that gets the message later finds it no longer queued
+    (job_claim's compare-and-set) and leaves it. The number failed."""
+    older_than = older_than or datetime.timedelta(minutes=settings.PORTAL_JOB_QUEUED_TIMEOUT)
+    cutoff = (now or timezone.now()) - older_than
+    minutes = int(older_than.total_seconds() // 60)
+    message = _("No worker started this job within %(n)s minutes, so it was stopped. Please start it again.") % {"n": minutes}
+    return Job.objects.filter(status=JobStatus.QUEUED, created_at__lt=cutoff).update(
+        status=JobStatus.FAILED, message=message, finished_at=timezone.now()
     )

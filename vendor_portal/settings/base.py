@@ -232,6 +232,9 @@ EDI_RETAILER_ISA_QUALIFIER = env("EDI_RETAILER_ISA_QUALIFIER", default="ZZ")
 EDI_RETAILER_ISA_ID = env("EDI_RETAILER_ISA_ID", default="NORTHWIND")
 EDI_RETAILER_GS_ID = env("EDI_RETAILER_GS_ID", default="NORTHWIND")
 EDI_INBOX_DIR = env.path("EDI_INBOX_DIR", default=str(VAR_DIR / "edi" / "inbox"))
+# A job still queued this many minutes after it was created fails with a message (its message to the workers was lost).
+PORTAL_JOB_QUEUED_TIMEOUT = env.int("PORTAL_JOB_QUEUED_TIMEOUT", default=30)
+CELERY_BEAT_SCHEDULE["jobs-fail-stale-queued"] = {"task": "vendor_portal.tasks.fail_stale_queued_jobs", "schedule": 5 * 60}
 CELERY_BEAT_SCHEDULE["edi-poll-inbox"] = {"task": "edi.tasks.edi_poll_inbox", "schedule": 60}
 CELERY_BEAT_SCHEDULE["planning-end-promotions"] = {"task": "planning.tasks.end_finished_promotions", "schedule": 60 * 60}
 CELERY_BEAT_SCHEDULE["appointments-mark-missed"] = {"task": "appointments.tasks.mark_missed_appointments", "schedule": 5 * 60}
