@@ -213,3 +213,23 @@ def test_the_invoice_editor_shows_out_of_range_values_as_form_errors(client, ven
     assert "less than or equal to 2099-12-31" in html and "less than or equal to 999999999" in html
     invoice.refresh_from_db()
     assert invoice.invoice_date == timezone.localdate() and invoice.lines.get().quantity == 100
+
+
+def test_a_value_the_database_refuses_is_a_400_and_logged_to_be_bounded_at_its_source(caplog):
+    from django.db import DataError
+
+    from vendor_portal.api.errors import portal_exception_handler
+
+    response = portal_exception_handler(DataError("integer out of range"), {})
+    assert response.status_code == 400
+    assert response.data == {"errors": [{"code": "out_of_range", "message": "A value is out of range or too long to be stored.", "field": None}]}
+    assert "input reached the database unchecked" in caplog.text
+
+
+def test_a_routing_request_dated_9999_with_2_31_pallets_is_a_400_naming_both(token_client, vendor):
+    from tests.appointments.factories import dock
+
+    dock()
+    body = {"warehouse": "ABE2", "ready_date": "9999-12-31", "pallets": 2**31, "weight": "1", "volume": "1"}
+    response = token_client.post("/api/v1/routing-requests/", body, format="json")
+    assert set(api_field_errors(response)) == {"ready_date", "pallets"}
