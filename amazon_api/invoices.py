@@ -98,6 +98,9 @@ def parse_datetime(value) -> datetime.datetime | None:
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, datetime.UTC)
 
 
+MAX_TERM_DAYS = 3650
+
+
 def submit_errors(body) -> list[FieldError]:
     """The request's shape: Amazon's model, 1 to 100 invoices, readable dates, no id twice."""
     errors = request_errors(VENDOR_INVOICES, "SubmitInvoicesRequest", body)
@@ -110,6 +113,12 @@ def submit_errors(body) -> list[FieldError]:
     for index, invoice in enumerate(invoices):
         if parse_datetime(invoice.get("date")) is None:
             errors.append(field_error(None, f"invoices[{index}].date", _("The date must be an ISO-8601 date-time.")))
+        terms = invoice.get("paymentTerms") or {}
+        for days in ("netDueDays", "discountDueDays"):
+            if isinstance(terms.get(days), int) and not 0 <= terms[days] <= MAX_TERM_DAYS:
+                errors.append(
+                    field_error(None, f"invoices[{index}].paymentTerms.{days}", _("Give 0 to %(n)s days.") % {"n": MAX_TERM_DAYS}, "out_of_range")
+                )
         if invoice["id"] in seen:
             errors.append(field_error(None, f"invoices[{index}].id", _("Invoice id %(id)s appears twice.") % {"id": invoice["id"]}, "duplicate"))
         seen.add(invoice["id"])

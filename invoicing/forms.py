@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from purchase_orders.models import PaymentTerms
+from vendor_portal import limits
 from vendor_portal.errors import FieldError
 
 from .models import ChargeKind, ChargeType, CreditNoteReason, InvoiceState, TaxType
@@ -14,7 +15,7 @@ BLANK = [("", "—")]
 
 class InvoiceHeaderForm(forms.Form):
     number = forms.CharField(label=_("Invoice number"), max_length=40)
-    invoice_date = forms.DateField(label=_("Invoice date"), widget=forms.DateInput(attrs={"type": "date"}))
+    invoice_date = forms.DateField(label=_("Invoice date"), widget=forms.DateInput(attrs={"type": "date"}), validators=limits.date_validators())
     payment_terms = forms.ChoiceField(label=_("Payment terms"), choices=PaymentTerms.choices)
     credit_reason = forms.ChoiceField(label=_("Credit reason"), choices=BLANK + list(CreditNoteReason.choices), required=False)
     credit_reference = forms.CharField(label=_("Credit reference (RMA, debit note, co-op)"), max_length=60, required=False)
@@ -33,7 +34,7 @@ class InvoiceLineForm(forms.Form):
     po_line_sequence = forms.IntegerField(label=_("PO line"), required=False, min_value=1)
     asin = forms.CharField(label="ASIN", max_length=10, required=False)
     vendor_sku = forms.CharField(label=_("SKU"), max_length=40, required=False)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=0)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=0, max_value=limits.MAX_QUANTITY)
     unit_cost = forms.DecimalField(label=_("Unit cost"), max_digits=14, decimal_places=2, min_value=0)
     tax_type = forms.ChoiceField(label=_("Tax"), choices=BLANK + list(TaxType.choices), required=False)
     tax_rate = forms.DecimalField(label=_("Tax %"), max_digits=7, decimal_places=4, min_value=0, required=False)

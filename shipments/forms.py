@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vendor_portal import limits
 from vendor_portal.models import ShipFromAddress
 
 from .models import DimensionUnit, TransportMethod, TransportMode, WeightUnit
@@ -20,8 +21,10 @@ class ShipPlanForm(forms.Form):
             "shipments. The DC scans it from the packing list."
         ),
     )
-    ship_date = forms.DateField(label=_("Ship date"), widget=forms.DateInput(attrs={"type": "date"}))
-    estimated_arrival = forms.DateField(label=_("Estimated arrival"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ship_date = forms.DateField(label=_("Ship date"), widget=forms.DateInput(attrs={"type": "date"}), validators=limits.date_validators())
+    estimated_arrival = forms.DateField(
+        label=_("Estimated arrival"), required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=limits.date_validators()
+    )
     transport_mode = forms.ChoiceField(label=_("Transport mode"), choices=TransportMode.choices, initial=TransportMode.LTL)
     transport_method = forms.ChoiceField(label=_("Transport method"), choices=TransportMethod.choices, initial=TransportMethod.ROAD)
     carrier_scac = forms.CharField(label=_("Carrier SCAC"), max_length=4, required=False)
@@ -29,7 +32,9 @@ class ShipPlanForm(forms.Form):
     bol_number = forms.CharField(label=_("BOL number"), max_length=40, required=False, help_text=_("Required for LTL and truckload."))
     pro_number = forms.CharField(label=_("PRO number"), max_length=40, required=False)
     ship_from = forms.ChoiceField(label=_("Ship from"), required=False)
-    cartons_per_pallet = forms.IntegerField(label=_("Cartons per pallet"), min_value=0, initial=0, help_text=_("0 ships loose cartons."))
+    cartons_per_pallet = forms.IntegerField(
+        label=_("Cartons per pallet"), min_value=0, max_value=limits.MAX_QUANTITY, initial=0, help_text=_("0 ships loose cartons.")
+    )
 
     def __init__(self, *args, vendor=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,7 +52,7 @@ class ShipPlanForm(forms.Form):
 class CartonMoveForm(forms.Form):
     from_carton = forms.IntegerField(label=_("From carton"), min_value=1)
     shipment_line = forms.IntegerField(label=_("Line"), widget=forms.Select)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=limits.MAX_QUANTITY)
     to_carton = forms.IntegerField(label=_("To carton"), min_value=1, required=False, help_text=_("Leave empty for a new carton."))
 
     def __init__(self, *args, lines=(), **kwargs):
@@ -100,6 +105,8 @@ class ReplaceTransportForm(forms.Form):
 
     carrier_scac = forms.CharField(label=_("Carrier SCAC"), max_length=4, required=False)
     carrier_name = forms.CharField(label=_("Carrier"), max_length=100, required=False)
-    estimated_arrival = forms.DateField(label=_("Estimated arrival"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    estimated_arrival = forms.DateField(
+        label=_("Estimated arrival"), required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=limits.date_validators()
+    )
     bol_number = forms.CharField(label=_("BOL number"), max_length=40, required=False, help_text=_("Required for LTL and truckload."))
     pro_number = forms.CharField(label=_("PRO number"), max_length=40, required=False)

@@ -10,7 +10,15 @@ from django.utils.translation import gettext as _
 
 from vendor_portal.models import Job
 from vendor_portal.services.exports import export_run
-from vendor_portal.services.jobs import JOB_HEARTBEAT_SECONDS, JobMustWait, job_fail, job_heartbeat, job_requeue, job_sweep_stale
+from vendor_portal.services.jobs import (
+    JOB_HEARTBEAT_SECONDS,
+    JobMustWait,
+    job_fail,
+    job_heartbeat,
+    job_requeue,
+    job_sweep_stale,
+    jobs_fail_stale_queued,
+)
 from vendor_portal.tasks_lock import single_run
 
 logger = logging.getLogger(__name__)
@@ -91,3 +99,10 @@ def run_export(self, job_id: str) -> str | None:
 def sweep_stale_jobs() -> int:
     """Running jobs whose worker died are queued again (beat: every 30 seconds)."""
     return len(job_sweep_stale())
+
+
+@shared_task
+@single_run(ttl=5 * 60)
+def fail_stale_queued_jobs() -> int:
+    """Periodic: jobs no worker started in time fail with a message, instead of showing "queued" forever."""
+    return jobs_fail_stale_queued()

@@ -5,6 +5,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from vendor_portal import health
+from vendor_portal.auth_rate_limits import rate_limited_post
 from vendor_portal.auth_views import PasswordChangeView, PasswordResetConfirmView
 
 admin.site.site_header = "Vendor Portal back office"
@@ -13,7 +14,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", rate_limited_post("login", "username")(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"),
+    path("accounts/password_reset/", rate_limited_post("password_reset", "email")(auth_views.PasswordResetView.as_view()), name="password_reset"),
     path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
     path("accounts/reset/<uidb64>/<token>/", PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("accounts/two-factor/", include("vendor_portal.urls_two_factor")),

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from vendor_portal.api.fields import DocumentDateField, QuantityField
 from vendor_portal.api.output import OutputSerializer
 
 from ..models import Appointment, AppointmentState, RoutingRequest, VolumeUnit, WeightUnit
@@ -148,8 +149,8 @@ class RoutingRequestInputSerializer(serializers.Serializer):
     purchase_orders = serializers.ListField(
         child=serializers.CharField(max_length=40), required=False, default=list, help_text="PO numbers, when there is no ASN."
     )
-    ready_date = serializers.DateField()
-    pallets = serializers.IntegerField()
+    ready_date = DocumentDateField()
+    pallets = QuantityField(min_value=None)  # zero or less: the service names the rule
     weight = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=Decimal("0"))
     weight_unit = serializers.ChoiceField(choices=WeightUnit.choices, default=WeightUnit.KILOGRAMS)
     volume = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=Decimal("0"))
@@ -161,7 +162,7 @@ class ScheduleInputSerializer(serializers.Serializer):
     slot_start = serializers.DateTimeField(help_text="The delivery slot's start at the DC, ISO 8601 with its offset.")
     door = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
     carrier_name = serializers.CharField(max_length=100, help_text="The retailer's carrier that collects the freight.")
-    pickup_date = serializers.DateField(required=False, allow_null=True, default=None)
+    pickup_date = DocumentDateField(required=False, allow_null=True, default=None)
 
 
 # Dock capacity -----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from purchase_orders.models import PaymentTerms, PurchaseOrder, PurchaseOrderLine, UnitOfMeasure
+from vendor_portal import limits
 from vendor_portal.errors import FieldError, field_error, with_refs
 from vendor_portal.models import Marketplace
 from vendor_portal.money import ZERO, round_money
@@ -16,6 +17,7 @@ from vendor_portal.money import ZERO, round_money
 from ..models import (
     ALLOWANCE_TYPES,
     CHARGE_TYPES,
+    MONEY,
     ChargeKind,
     CreditNoteReason,
     Invoice,
@@ -29,14 +31,21 @@ from ..models import (
 from .document import InvoiceDocument, apply_totals, derive_taxes, due_date_for
 from .inputs import InvoiceChargeInput, InvoiceInput, InvoiceLineInput, InvoiceTaxInput
 
+RATE = {"max_digits": 7, "decimal_places": 4}  # the tax rate columns
+PERCENT = {"max_digits": 5, "decimal_places": 2}  # discount_percent
 
-def _amount(value: Decimal | None, ref, name: str, errors: list, *, required=True, default=ZERO) -> Decimal | None:
+
+def _amount(value: Decimal | None, ref, name: str, errors: list, *, required=True, default=ZERO, column=MONEY) -> Decimal | None:
     if value is None:
         if required:
             errors.append(field_error(ref, name, _("This field is required."), "required"))
         return default
     if not value.is_finite() or value < 0:
         errors.append(field_error(ref, name, _("Give a number of zero or more."), "invalid"))
+        return default
+    too_large = limits.amount_problem(value, **column)
+    if too_large:
+        errors.append(field_error(ref, name, too_large, "out_of_range"))
         return default
     if value != value.quantize(Decimal("0.0001")):
         errors.append(field_error(ref, name, _("At most 4 decimal places."), "invalid"))
@@ -50,6 +59,22 @@ def _count(value: int | None, ref, name: str, errors: list, *, minimum=1) -> int
         return 0
     if value < minimum:
         errors.append(field_error(ref, name, _("Give a number of at least %(n)s.") % {"n": minimum}, "invalid"))
+        return minimum
+    too_large = limits.quantity_problem(value)
+    if too_large:
+        errors.append(field_error(ref, name, too_large, "out_of_range"))
+        return minimum
+    return value
+
+
+def _date(value, name: str, errors: list):
+    """A document date within the portal's range (None when it is not), so its due date can be computed."""
+    if value is None:
+        return None
+    problem = limits.date_problem(value)
+    if problem:
+        errors.append(field_error(None, name, problem, "out_of_range"))
+        return None
     return value
 
 
@@ -106,7 +131,11 @@ def _build_lines(invoice: Invoice, rows: list[InvoiceLineInput], errors: list, s
             unit_cost = po_line.net_cost
         unit_cost = round_money(unit_cost)
         line_amount = round_money(quantity * unit_cost)
-        tax_rate = _amount(row.tax_rate, ref, "tax_rate", errors, required=False)
+        too_large = limits.amount_problem(line_amount, **MONEY)
+        if too_large:
+            errors.append(field_error(ref, "quantity", _("Quantity × unit cost: %(problem)s") % {"problem": too_large}, "out_of_range"))
+            line_amount = ZERO
+        tax_rate = _amount(row.tax_rate, ref, "tax_rate", errors, required=False, column=RATE)
         tax_amount = _amount(row.tax_amount, ref, "tax_amount", errors, required=False, default=None)
         if tax_amount is None:
             tax_amount = round_money(line_amount * tax_rate / 100)
@@ -133,7 +162,7 @@ def _build_lines(invoice: Invoice, rows: list[InvoiceLineInput], errors: list, s
                 errors,
                 default=po_line.unit_of_measure if po_line else UnitOfMeasure.EACHES,
             ),
-            unit_size=row.unit_size or (po_line.unit_size if po_line else 1),
+            unit_size=_count(row.unit_size, ref, "unit_size", errors) if row.unit_size else (po_line.unit_size if po_line else 1),
             unit_cost=unit_cost,
             line_amount=line_amount,
             tax_type=_choice(row.tax_type, TaxType.values, ref, "tax_type", errors, default=TaxType.VAT if tax_rate else ""),
@@ -154,7 +183,7 @@ def _build_charges(invoice: Invoice, rows: list[InvoiceChargeInput], errors: lis
         if not charge_type:
             charge_type = "Special" if kind == ChargeKind.ALLOWANCE else "Service"
         amount = round_money(_amount(row.amount, ref, "amount", errors))
-        tax_rate = _amount(row.tax_rate, ref, "tax_rate", errors, required=False)
+        tax_rate = _amount(row.tax_rate, ref, "tax_rate", errors, required=False, column=RATE)
         tax_amount = _amount(row.tax_amount, ref, "tax_amount", errors, required=False, default=None)
         if tax_amount is None:
             tax_amount = amount * tax_rate / 100
@@ -181,7 +210,7 @@ def _build_taxes(invoice: Invoice, rows: list[InvoiceTaxInput], errors: list) ->
             InvoiceTax(
                 invoice=invoice,
                 tax_type=tax_type,
-                rate=_amount(row.rate, ref, "rate", errors, required=False),
+                rate=_amount(row.rate, ref, "rate", errors, required=False, column=RATE),
                 taxable_amount=round_money(_amount(row.taxable_amount, ref, "taxable_amount", errors, required=False)),
                 amount=round_money(_amount(row.amount, ref, "amount", errors)),
             )
@@ -198,7 +227,7 @@ def _apply_header(invoice: Invoice, data: InvoiceInput, errors: list, *, scope) 
     if data.given("invoice_type"):
         invoice.invoice_type = _choice(data.invoice_type, InvoiceType.values, None, "invoice_type", errors, default=InvoiceType.INVOICE)
     if data.given("invoice_date"):
-        invoice.invoice_date = data.invoice_date or invoice.invoice_date
+        invoice.invoice_date = _date(data.invoice_date, "invoice_date", errors) or invoice.invoice_date
     if data.given("marketplace"):
         marketplace = Marketplace.objects.filter(code=(data.marketplace or "").upper()).first()
         if marketplace is None or not scope.sees_marketplace(marketplace.pk):
@@ -213,7 +242,7 @@ def _apply_header(invoice: Invoice, data: InvoiceInput, errors: list, *, scope) 
     if data.given("payment_terms"):
         invoice.payment_terms = _choice(data.payment_terms, PaymentTerms.values, None, "payment_terms", errors, default=invoice.payment_terms)
     if data.given("discount_percent"):
-        invoice.discount_percent = _amount(data.discount_percent, None, "discount_percent", errors, required=False)
+        invoice.discount_percent = _amount(data.discount_percent, None, "discount_percent", errors, required=False, column=PERCENT)
     if data.given("discount_due_days"):
         invoice.discount_due_days = _count(data.discount_due_days or 0, None, "discount_due_days", errors, minimum=0)
     for name in ("remit_to_party_id", "ship_from_party_id", "bill_to_party_id", "ship_to_party_id"):
@@ -238,11 +267,8 @@ def _apply_header(invoice: Invoice, data: InvoiceInput, errors: list, *, scope) 
         errors.append(
             field_error(None, "reference_invoice_number", _("Credit note details belong only on a credit note."), "credit_details_on_invoice")
         )
-    invoice.due_date = (
-        data.due_date
-        if data.given("due_date") and data.due_date
-        else (due_date_for(invoice.invoice_date, invoice.payment_terms) if invoice.invoice_date else None)
-    )
+    due_date = _date(data.due_date, "due_date", errors) if data.given("due_date") else None
+    invoice.due_date = due_date if due_date else (due_date_for(invoice.invoice_date, invoice.payment_terms) if invoice.invoice_date else None)
 
 
 def build_document(*, scope, data: InvoiceInput, invoice: Invoice | None = None) -> tuple[InvoiceDocument, list[FieldError]]:
@@ -277,4 +303,11 @@ def build_document(*, scope, data: InvoiceInput, invoice: Invoice | None = None)
     stated = data.grand_total if data.given("grand_total") else None
     stated_total = _amount(stated, None, "grand_total", errors, required=False, default=None) if stated is not None else None
     apply_totals(document, stated_total=stated_total)
+    totals = ("items_subtotal", "charges_total", "allowances_total", "tax_total", "grand_total")
+    too_large = [name for name in totals if limits.amount_problem(getattr(invoice, name), **MONEY)]
+    if too_large:
+        problem = limits.amount_problem(getattr(invoice, too_large[0]), **MONEY)
+        errors.append(field_error(None, "grand_total", _("The invoice total: %(problem)s") % {"problem": problem}, "out_of_range"))
+        for name in too_large:
+            setattr(invoice, name, ZERO)
     return document, errors

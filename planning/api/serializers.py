@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from vendor_portal.api.fields import DocumentDateField
 from vendor_portal.api.output import OutputSerializer
 from vendor_portal.models import Marketplace, Vendor
 
@@ -53,7 +54,7 @@ class ForecastRowInputSerializer(serializers.Serializer):
     vendor_sku = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     asin = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
     marketplace = serializers.CharField(max_length=2, help_text="Marketplace code, e.g. US.")
-    week_start = serializers.DateField(help_text="A Monday, this week or up to 25 weeks ahead in the marketplace's time zone.")
+    week_start = DocumentDateField(help_text="A Monday, this week or up to 25 weeks ahead in the marketplace's time zone.")
     mean = units(min_value=Decimal("0"))
     p70 = units(min_value=Decimal("0"))
     p80 = units(min_value=Decimal("0"))
@@ -187,8 +188,8 @@ class PromotionInputSerializer(serializers.Serializer):
     marketplace = serializers.SlugRelatedField(slug_field="code", queryset=Marketplace.objects.all(), help_text="Marketplace code, e.g. US.")
     name = serializers.CharField(max_length=200)
     promotion_type = serializers.ChoiceField(choices=PromotionType.choices)
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
+    start_date = DocumentDateField()
+    end_date = DocumentDateField()
     currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="", help_text="Optional; must be the marketplace's.")
     buyer_note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     lines = PromotionLineInputSerializer(many=True, allow_empty=False, max_length=MAX_PROMOTION_LINES)

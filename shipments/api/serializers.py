@@ -15,6 +15,7 @@ from shipments.models import (
     TransportMode,
     WeightUnit,
 )
+from vendor_portal.api.fields import DocumentDateField, QuantityField
 from vendor_portal.api.output import PlannedListSerializer
 from vendor_portal.models import Document, Job
 
@@ -89,14 +90,14 @@ class ShipmentListSerializer(ShipmentSerializer):
 
 class ShipPlanLineInputSerializer(serializers.Serializer):
     purchase_order_line = serializers.IntegerField()
-    quantity = serializers.IntegerField(min_value=0)
+    quantity = QuantityField()
 
 
 class ShipPlanInputSerializer(serializers.Serializer):
     ship_to = serializers.CharField(max_length=8, help_text="DC code")
     shipment_identifier = serializers.CharField(max_length=40)
-    ship_date = serializers.DateField()
-    estimated_arrival = serializers.DateField(required=False, allow_null=True)
+    ship_date = DocumentDateField()
+    estimated_arrival = DocumentDateField(required=False, allow_null=True)
     transport_mode = serializers.ChoiceField(choices=TransportMode.choices, default=TransportMode.LTL)
     transport_method = serializers.ChoiceField(choices=TransportMethod.choices, default=TransportMethod.ROAD)
     carrier_scac = serializers.CharField(max_length=4, required=False, allow_blank=True, default="")
@@ -104,7 +105,7 @@ class ShipPlanInputSerializer(serializers.Serializer):
     bol_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     pro_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     ship_from = serializers.CharField(max_length=20, required=False, allow_blank=True, default="", help_text="ship-from address code")
-    cartons_per_pallet = serializers.IntegerField(min_value=0, default=0)
+    cartons_per_pallet = QuantityField(default=0)
     weight_unit = serializers.ChoiceField(
         choices=WeightUnit.choices,
         required=False,
@@ -124,7 +125,7 @@ class ReplaceInputSerializer(serializers.Serializer):
     lines = ShipPlanLineInputSerializer(many=True)
     carrier_scac = serializers.CharField(max_length=4, required=False, allow_blank=True)
     carrier_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    estimated_arrival = serializers.DateField(required=False, allow_null=True)
+    estimated_arrival = DocumentDateField(required=False, allow_null=True)
     bol_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
     pro_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
 
@@ -246,8 +247,8 @@ class ReceiptSerializer(serializers.ModelSerializer):
 
 class ReceivedLineInputSerializer(serializers.Serializer):
     shipment_line = serializers.IntegerField()
-    quantity = serializers.IntegerField(min_value=0)
-    damaged = serializers.IntegerField(min_value=0, default=0)
+    quantity = QuantityField()
+    damaged = QuantityField(default=0)
 
 
 class ReceiptInputSerializer(serializers.Serializer):
@@ -267,7 +268,7 @@ class CartonMoveInputSerializer(serializers.Serializer):
     from_carton = serializers.IntegerField(min_value=1)
     to_carton = serializers.IntegerField(min_value=1, required=False, allow_null=True, help_text="omit for a new carton")
     shipment_line = serializers.IntegerField()
-    quantity = serializers.IntegerField(min_value=1)
+    quantity = QuantityField(min_value=1)
 
 
 class CartonTrackingSerializer(serializers.Serializer):

@@ -13,7 +13,7 @@ from vendor_portal.errors import ConflictError, DomainValidationError, InvalidTr
 from vendor_portal.models import Document, Job
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.services.documents import document_store
-from vendor_portal.services.jobs import job_claim, job_fail, job_in_progress, job_progress, job_succeed
+from vendor_portal.services.jobs import job_claim, job_enqueue_on_commit, job_fail, job_in_progress, job_progress, job_succeed
 
 from ..models import Shipment, ShipmentState
 from ._common import _shipment_for_update
@@ -78,8 +78,7 @@ def shipment_labels_request(*, scope, shipment_id, actor: Actor) -> Job:
             created_by=actor.user,
         )
         audit_record(actor=actor, action="shipment.labels_request", obj=shipment, after={"job": str(job.pk), "labels": cartons + pallets})
-        job_id = str(job.pk)
-        transaction.on_commit(lambda: render_shipment_labels.delay(job_id))
+        job_enqueue_on_commit(job_id=job.pk, task=render_shipment_labels)
     job.already_running = False
     return job
 

@@ -11,7 +11,7 @@ from vendor_portal.errors import DomainValidationError, InvalidTransitionError, 
 from vendor_portal.models import Document, Job, JobStatus
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.services.documents import document_store
-from vendor_portal.services.jobs import job_claim, job_fail, job_in_progress
+from vendor_portal.services.jobs import job_claim, job_enqueue_on_commit, job_fail, job_in_progress
 
 from ..models import Shipment, ShipmentState
 from ._common import _shipment_for_update
@@ -120,8 +120,7 @@ def shipment_packing_list_request(*, scope, shipment_id, actor: Actor) -> Job:
             created_by=actor.user,
         )
         audit_record(actor=actor, action="shipment.packing_list_request", obj=shipment, after={"job": str(job.pk)})
-        job_id = str(job.pk)
-        transaction.on_commit(lambda: render_shipment_packing_list.delay(job_id))
+        job_enqueue_on_commit(job_id=job.pk, task=render_shipment_packing_list)
     job.already_running = False
     return job
 

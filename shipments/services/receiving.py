@@ -7,6 +7,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -38,6 +39,24 @@ def sscc_from_scan(text: str) -> str:
     and before them the symbology identifier "]C1" when it is set to announce GS1-128."""
     text = text.strip().removeprefix("]C1").replace("(00)", "").replace(" ", "")
     return text[2:] if len(text) == 20 and text.startswith("00") else text
+
+
+def _over_receipt_errors(counted: dict, refs: dict) -> list:
+    """A count beyond what could plausibly have arrived: more than PORTAL_OVER_RECEIPT_FACTOR times the
+    ordered quantity of the PO line, with what was received before. A typo (an extra digit or six), never
+    a real over-delivery, and it would otherwise be booked into the vendor's receipts, claims and invoices."""
+    factor = settings.PORTAL_OVER_RECEIPT_FACTOR
+    errors = []
+    for po_line, quantity in counted.items():
+        most = factor * po_line.ordered_quantity - po_line.received_quantity
+        if quantity > most:
+            message = _("At most %(most)s more units of this line can be received: %(factor)s× the %(ordered)s ordered.") % {
+                "most": max(most, 0),
+                "factor": factor,
+                "ordered": po_line.ordered_quantity,
+            }
+            errors.append(field_error(refs[po_line.pk], "quantity", message, "over_receipt"))
+    return errors
 
 
 def _cannot_receive(shipment: Shipment, _target: str) -> str:
@@ -79,11 +98,17 @@ def receipt_create(
             elif sscc in already:
                 errors.append(field_error(None, "scanned_ssccs", _("Carton %(sscc)s was already received.") % {"sscc": sscc}, "already_received"))
         shipment_lines = {line.pk: line for line in shipment.lines.select_related("purchase_order_line")}
+        counted: dict = defaultdict(int)  # units counted on this receipt by PO line
+        counted_refs: dict = {}
         for ref, line in with_refs(lines, "lines"):
             if line.shipment_line_id not in shipment_lines:
                 errors.append(field_error(ref, "shipment_line", _("Not a line of this ASN."), "not_found"))
             elif line.quantity is None or line.quantity < 0 or line.damaged is None or line.damaged < 0 or line.damaged > line.quantity:
                 errors.append(field_error(ref, "quantity", _("Received quantities are zero or more; damaged units are part of them.")))
+            else:
+                counted[shipment_lines[line.shipment_line_id].purchase_order_line] += line.quantity
+                counted_refs.setdefault(shipment_lines[line.shipment_line_id].purchase_order_line_id, ref)
+        errors.extend(_over_receipt_errors(counted, counted_refs))
         if not ssccs and not lines and not complete:
             errors.append(field_error(None, None, _("Scan a carton or count a line.")))
         if errors:

@@ -4,8 +4,11 @@ Another door answers in its own shape by giving its views their own exception ha
 `get_exception_handler()`), built on `portal_exception_handler`; this module knows no door's URL.
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
@@ -14,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from vendor_portal.errors import PortalError
+
+logger = logging.getLogger(__name__)
 
 
 class IdempotentReplay(Exception):
@@ -65,6 +70,11 @@ def portal_exception_handler(exc, context):
             exc = exceptions.NotFound()
         elif isinstance(exc, PermissionDenied):
             exc = exceptions.PermissionDenied()
+        elif isinstance(exc, DataError):
+            # A value PostgreSQL refused (out of range, too long): input a field's bounds should have refused
+            # (vendor_portal/limits.py). The caller gets a 400; the log gets the traceback, to bound it at its source.
+            logger.error("input reached the database unchecked", exc_info=exc)
+            exc = exceptions.ValidationError({"non_field_errors": [_("A value is out of range or too long to be stored.")]}, code="out_of_range")
         response = drf_exception_handler(exc, context)
         if response is None:
             return None

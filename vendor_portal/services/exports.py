@@ -29,7 +29,7 @@ from vendor_portal.errors import ForbiddenError, NotFoundError
 from vendor_portal.models import Job, Vendor
 from vendor_portal.services.audit import Actor
 from vendor_portal.services.documents import document_store
-from vendor_portal.services.jobs import job_claim, job_progress, job_succeed
+from vendor_portal.services.jobs import job_claim, job_enqueue_on_commit, job_progress, job_succeed
 from vendor_portal.tenancy import Scope
 
 EXPORT_JOB_KIND = "export"
@@ -157,8 +157,7 @@ def export_request(*, scope, export: ListExport, params, file_format: str, actor
             },
             created_by=actor.user,
         )
-        job_id = str(job.pk)
-        transaction.on_commit(lambda: run_export.delay(job_id))
+        job_enqueue_on_commit(job_id=job.pk, task=run_export)
     return job
 
 

@@ -10,6 +10,9 @@ it with its document or fails it with a message the UI shows.
 - `job_succeed(*, job_id, result, done)` — the document is stored: done, 100%.
 - `job_requeue(*, job_id, message)` / `job_fail(*, job_id, message)` — a retry is coming / it gave up.
 - `job_sweep_stale(*, now=None)` — running jobs whose heartbeat stopped are queued again (or failed).
+- `job_enqueue_on_commit(*, job_id, task)` — send the job's task once the row is committed; a broker that
+  refuses it (Redis down) fails the job at once instead of leaving it queued.
+- `jobs_fail_stale_queued(*, older_than)` — the periodic sweep: jobs no worker took in time fail, saying why.
 """
 
 from __future__ import annotations
@@ -99,7 +102,8 @@ def job_claim(*, job_id, redelivered: bool = False) -> Job | None:
         if must_wait:
             if job.status == JobStatus.QUEUED:
                 job.message = _("Waiting: %(n)s other jobs of yours are running; this one starts when one of them ends.") % {"n": running}
-                job.save(update_fields=["message"])
+                job.heartbeat_at = now  # for a queued job: when a worker last looked at it (the queued sweep reads it)
+                job.save(update_fields=["message", "heartbeat_at"])
         else:
             job.status, job.started_at, job.heartbeat_at, job.progress_done, job.message = JobStatus.RUNNING, now, now, 0, ""
             job.attempts = F("attempts") + 1
@@ -131,7 +135,7 @@ def job_succeed(*, job_id, result, done: int) -> None:
 
 
 def job_requeue(*, job_id, message: str) -> None:
-    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(status=JobStatus.QUEUED, message=message[:2000])
+    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(status=JobStatus.QUEUED, message=message[:2000], heartbeat_at=timezone.now())
 
 
 def job_fail(*, job_id, message: str) -> None:
@@ -167,9 +171,9 @@ def job_sweep_stale(*, now=None) -> list:
                 job.message = _("The worker running this job stopped, and the job cannot be restarted: start it again.")
                 job.save(update_fields=["status", "finished_at", "message"])
                 continue
-            job.status = JobStatus.QUEUED
+            job.status, job.heartbeat_at = JobStatus.QUEUED, now
             job.message = _("The worker running this job stopped; the job was queued again.")
-            job.save(update_fields=["status", "message"])
+            job.save(update_fields=["status", "message", "heartbeat_at"])
             logger.warning("job %s (%s): no heartbeat since %s, queued again", job.pk, job.kind, job.heartbeat_at or job.started_at)
             requeued.append(job.pk)
             transaction.on_commit(lambda task=task, job_id=str(job.pk): task.delay(job_id))
@@ -187,3 +191,33 @@ def _job_task(task_name: str):
     except ImportError:
         return None
     return app.tasks.get(task_name)
+
+
+def job_enqueue_on_commit(*, job_id, task) -> None:
+    """Queue `task(job_id)` once the transaction that created the job commits (a worker never looks for a row
+    not yet there). If the broker cannot take the message, the job fails with a message saying so: the person
+    sees it and may start it again, instead of watching a job that will never run."""
+    job_id = str(job_id)
+
+    def send():
+        try:
+            task.delay(job_id)
+        except Exception:  # noqa: BLE001 - whatever the broker's client raises (connection refused, timeout, ...)
+            logger.exception("job %s could not be queued", job_id)
+            job_fail(job_id=job_id, message=str(_("The job could not be queued: the job queue is unavailable. Please start it again.")))
+
+    transaction.on_commit(send)
+
+
+def jobs_fail_stale_queued(*, older_than: datetime.timedelta | None = None, now: datetime.datetime | None = None) -> int:
+    """Jobs still queued `older_than` after they were created or last queued again or told to wait (their
+    heartbeat_at; PORTAL_JOB_QUEUED_TIMEOUT minutes by default):
+    their message was lost (a broker restarted without persistence, a send that failed unnoticed). Each is
+    failed with a message the person reads; a worker that gets the message later finds it no longer queued
+    (job_claim's compare-and-set) and leaves it. The number failed."""
+    older_than = older_than or datetime.timedelta(minutes=settings.PORTAL_JOB_QUEUED_TIMEOUT)
+    cutoff = (now or timezone.now()) - older_than
+    minutes = int(older_than.total_seconds() // 60)
+    message = _("No worker started this job within %(n)s minutes, so it was stopped. Please start it again.") % {"n": minutes}
+    stale = Job.objects.filter(status=JobStatus.QUEUED).alias(queued_since=Coalesce("heartbeat_at", "created_at")).filter(queued_since__lt=cutoff)
+    return stale.update(status=JobStatus.FAILED, message=message, finished_at=timezone.now())

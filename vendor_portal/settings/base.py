@@ -155,6 +155,11 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # failures and lockouts in PostgreSQL: every web node sees them
+# Posts of the sign-in and password-reset pages: (attempts, per seconds) per client address and per account.
+PORTAL_AUTH_RATE_LIMITS = {
+    "login": {"ip": (env.int("LOGIN_RATE_PER_IP", default=30), 5 * 60), "account": (env.int("LOGIN_RATE_PER_ACCOUNT", default=10), 5 * 60)},
+    "password_reset": {"ip": (env.int("PASSWORD_RESET_RATE_PER_IP", default=10), 60 * 60), "account": (3, 60 * 60)},
+}
 
 # Two-factor sign-in (django-otp): anyone may enrol an authenticator app; people holding one of these roles must
 # before anything else. Approving bank changes and payment runs asks for a code again unless one was entered in
@@ -223,7 +228,8 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions read from Redis, so any web node serves any request; cached_db rather than cache alone also writes
     # them to PostgreSQL, so a Redis restart or an eviction under memory pressure (it is the broker too) signs nobody out.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # A Redis outage costs speed, not signed-in pages: vendor_portal.sessions reads PostgreSQL when Redis is down.
+    SESSION_ENGINE = "vendor_portal.sessions"
 else:
     CACHES = {
         "default": {
@@ -288,6 +294,9 @@ EDI_RETAILER_ISA_QUALIFIER = env("EDI_RETAILER_ISA_QUALIFIER", default="ZZ")
 EDI_RETAILER_ISA_ID = env("EDI_RETAILER_ISA_ID", default="NORTHWIND")
 EDI_RETAILER_GS_ID = env("EDI_RETAILER_GS_ID", default="NORTHWIND")
 EDI_INBOX_DIR = env.path("EDI_INBOX_DIR", default=str(VAR_DIR / "edi" / "inbox"))
+# A job still queued this many minutes after it was created fails with a message (its message to the workers was lost).
+PORTAL_JOB_QUEUED_TIMEOUT = env.int("PORTAL_JOB_QUEUED_TIMEOUT", default=30)
+CELERY_BEAT_SCHEDULE["jobs-fail-stale-queued"] = {"task": "vendor_portal.tasks.fail_stale_queued_jobs", "schedule": 5 * 60}
 CELERY_BEAT_SCHEDULE["edi-poll-inbox"] = {"task": "edi.tasks.edi_poll_inbox", "schedule": 60}
 CELERY_BEAT_SCHEDULE["planning-end-promotions"] = {"task": "planning.tasks.end_finished_promotions", "schedule": 60 * 60}
 CELERY_BEAT_SCHEDULE["appointments-mark-missed"] = {"task": "appointments.tasks.mark_missed_appointments", "schedule": 5 * 60}
@@ -295,6 +304,10 @@ CELERY_BEAT_SCHEDULE["reconciliation-nightly-sweep"] = {
     "task": "reconciliation.tasks.reconciliation_nightly_sweep",
     "schedule": crontab(hour=2, minute=30),
 }
+
+# The API's rate limits are counted in this Redis (atomically, vendor_portal/api/throttling.py); without one,
+# in the Django cache. An unreachable Redis lets requests through (logged) rather than refusing them.
+THROTTLE_REDIS_URL = env("THROTTLE_REDIS_URL", default=REDIS_URL)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -373,6 +386,8 @@ SPECTACULAR_SETTINGS = {
 PORTAL_RETAILER_NAME = env("PORTAL_RETAILER_NAME", default="Northwind Retail")
 PORTAL_CONFIRMATION_DUE_HOURS = env.int("PORTAL_CONFIRMATION_DUE_HOURS", default=48)
 OTP_TOTP_ISSUER = PORTAL_RETAILER_NAME  # the name an authenticator app shows beside the code
+# A receipt counting more than this many times a PO line's ordered quantity (with what was received before) is refused.
+PORTAL_OVER_RECEIPT_FACTOR = env.int("PORTAL_OVER_RECEIPT_FACTOR", default=2)
 
 LOGGING = {
     "version": 1,

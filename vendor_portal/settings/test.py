@@ -14,6 +14,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 AUTH_PASSWORD_VALIDATORS = []
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "10000/min"}}  # noqa: F405
+THROTTLE_REDIS_URL = ""  # the locmem cache; tests/security/test_throttling.py brings the real Redis
 WEBHOOKS_ALLOW_LOCAL_HTTP = True
 # Tests sign people in with a password alone; the two-factor tests (tests/vendor_portal/test_two_factor*.py) turn it on.
 OTP_REQUIRED_ROLES: list[str] = []
@@ -33,3 +34,5 @@ if not REDIS_URL:  # noqa: F405
     }
 for _folder in ("media", "edi/inbox", "broker", "broker-control"):
     (TEST_FILES_DIR / _folder).mkdir(parents=True, exist_ok=True)
+# Tests sign in from one address all day; tests/security/test_auth_rate_limits.py sets its own limits.
+PORTAL_AUTH_RATE_LIMITS = {"login": {"ip": (10_000, 60), "account": (10_000, 60)}, "password_reset": {"ip": (10_000, 60), "account": (10_000, 60)}}
