@@ -1,13 +1,17 @@
 """Celery entry points only: take ids, call a service. `run_job` is the body every Job's task shares."""
 
+import datetime
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
 from vendor_portal.services.exports import export_run
+from vendor_portal.services.idempotency import idempotency_records_expire
 from vendor_portal.services.jobs import job_fail, job_requeue
+from vendor_portal.tasks_lock import single_run
 
 logger = logging.getLogger(__name__)
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
@@ -41,3 +45,10 @@ def run_export(self, job_id: str) -> str | None:
     """A list export's Job: the file written and stored as a Document; returns the document's id."""
     job = run_job(self, job_id, export_run)
     return str(job.result_id) if job is not None and job.result_id else None
+
+
+@shared_task(acks_late=True)
+@single_run(ttl=30 * 60)
+def expire_idempotency_records() -> int:
+    """Idempotency-Key records older than IDEMPOTENCY_RETENTION_HOURS go (CELERY_BEAT_SCHEDULE, hourly)."""
+    return idempotency_records_expire(older_than=datetime.timedelta(hours=settings.IDEMPOTENCY_RETENTION_HOURS))
