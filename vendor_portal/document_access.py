@@ -29,6 +29,8 @@ TARGET_READ_ACTIONS: dict[str, str] = {
     "reconciliation.remittance": Action.VIEW_PAYMENTS,
     "reconciliation.dispute": Action.VIEW_PAYMENTS,
     "reconciliation.deduction": Action.VIEW_PAYMENTS,
+    # An EDI interchange (and a job that processes an upload) is for those who exchange EDI.
+    "edi.interchange": Action.EXCHANGE_EDI,
 }
 # An export's document belongs to its job (target "vendor_portal.job"), and the job to the person who asked.
 EXPORT_KIND = "export"
