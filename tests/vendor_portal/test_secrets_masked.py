@@ -76,3 +76,64 @@ def test_another_vendors_people_and_the_retailer_do_not_see_the_request(vendor, 
     assert _api(vendor_user(other_vendor, Role.VENDOR_ADMIN, username="globex-admin")).get(f"/api/v1/approvals/{approval.pk}/").status_code == 404
     retailer = _api(retailer_user(Role.RETAILER_ADMIN, username="retail-admin")).get("/api/v1/approvals/")
     assert FULL not in retailer.content.decode()
+
+
+def test_a_decided_or_withdrawn_request_keeps_no_full_number(vendor, maker, checker):
+    from vendor_portal.services.approvals import approval_cancel
+
+    approved = bank_details_change_request(vendor=vendor, data=DETAILS, actor=Actor(user=maker))
+    approval_decide(approval=approved, approve=True, actor=Actor(user=checker), scope=scope_for_user(checker))
+    rejected = bank_details_change_request(vendor=vendor, data=DETAILS, actor=Actor(user=maker))
+    approval_decide(approval=rejected, approve=False, actor=Actor(user=checker), scope=scope_for_user(checker))
+    withdrawn = bank_details_change_request(vendor=vendor, data=DETAILS, actor=Actor(user=maker))
+    approval_cancel(approval=withdrawn, actor=Actor(user=maker))
+    for request in (approved, rejected, withdrawn):
+        request.refresh_from_db()
+        assert request.payload["account_number"] == "···3000" and request.payload["bank_name"] == "Commerzbank"
+    assert BankDetails.objects.get(vendor=vendor).account_number == FULL
+
+
+def test_the_migration_masks_numbers_written_before_masking_and_the_trail_stays_append_only(vendor, maker, checker):
+    import importlib
+
+    from django.apps import apps
+    from django.db import IntegrityError, InternalError, ProgrammingError, connection, transaction
+
+    from tests.audit_check import audit_exempt
+    from vendor_portal.models import ApprovalRequest
+
+    approval = bank_details_change_request(vendor=vendor, data=DETAILS, actor=Actor(user=maker))
+    with audit_exempt():
+        ApprovalRequest.objects.filter(pk=approval.pk).update(status="approved", payload=DETAILS)  # as stored before masking
+        old = AuditEvent.objects.create(
+            actor_label="acme-finance",
+            channel="web",
+            vendor=vendor,
+            action="bank_details.change",
+            object_type="vendor_portal.bankdetails",
+            object_id="1",
+            object_repr="Commerzbank",
+            before={"account_number": "GB29NWBK60161331926819"},
+            after={**DETAILS},
+        )
+        request_row = AuditEvent.objects.create(
+            actor_label="acme-admin",
+            channel="web",
+            vendor=vendor,
+            action="approval.request",
+            object_type="vendor_portal.approvalrequest",
+            object_id=str(approval.pk),
+            object_repr="x",
+            after={"kind": "bank_details_change", "payload": DETAILS},
+        )
+    migration = importlib.import_module("vendor_portal.migrations.0006_mask_account_numbers_in_history")
+    with connection.schema_editor() as editor:
+        migration.mask_history(apps, editor)
+    old.refresh_from_db()
+    request_row.refresh_from_db()
+    approval.refresh_from_db()
+    assert (old.before["account_number"], old.after["account_number"]) == ("···6819", "···3000") and old.after["bank_name"] == "Commerzbank"
+    assert request_row.after["payload"]["account_number"] == "···3000"
+    assert approval.payload["account_number"] == "···3000"
+    with pytest.raises((IntegrityError, InternalError, ProgrammingError)), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE vendor_portal_auditevent SET action = 'tampered' WHERE id = %s", [old.pk])  # the trigger is back

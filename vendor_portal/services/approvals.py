@@ -100,6 +100,7 @@ def approval_decide(*, approval: ApprovalRequest, approve: bool, actor: Actor, s
         )
         if approve:
             approval_kind.apply(approval, actor)
+        _forget_secrets(approval)
         _notify_requester(approval)
     return approval
 
@@ -112,8 +113,17 @@ def approval_cancel(*, approval: ApprovalRequest, actor: Actor) -> ApprovalReque
         before = _audited(approval)
         transition(approval, ApprovalStatus.CANCELLED)
         approval.save(update_fields=["status"])
+        _forget_secrets(approval)
         audit_record(actor=actor, action="approval.cancel", obj=approval, vendor=approval.vendor, before=before, after=_audited(approval))
     return approval
+
+
+def _forget_secrets(approval: ApprovalRequest) -> None:
+    """A decided request is never applied again: it keeps its payload only as shown (a full account number masked)."""
+    shown = approval_payload_shown(approval)
+    if shown != approval.payload:
+        approval.payload = shown
+        approval.save(update_fields=["payload"])
 
 
 def _notify_requester(approval: ApprovalRequest) -> None:
