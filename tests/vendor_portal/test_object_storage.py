@@ -185,6 +185,18 @@ def test_api_labels_download_redirects_the_owner_to_a_signed_url_and_another_ven
     assert refused.status_code == 404 and "Location" not in refused and BUCKET not in refused.content.decode()
 
 
+def test_a_document_whose_object_is_gone_from_the_bucket_is_a_404_not_a_redirect_to_nothing(vendor, bucket):
+    document = document_store(
+        vendor=vendor, kind="report", key=KEY, title="Report 7", target=PurchaseOrderFactory(vendor=vendor), content=b"%PDF-lost"
+    )
+    bucket.delete_object(Bucket=BUCKET, Key=document.file.name)
+    owner = APIClient()
+    owner.force_authenticate(vendor_user(vendor, Role.VENDOR_OPS))
+    response = owner.get(f"/api/v1/documents/{document.pk}/download")
+    assert response.status_code == 404 and "Location" not in response
+    assert response.json()["errors"][0]["code"] == "file_missing"
+
+
 def test_signed_url_lasts_s3_url_expiry_seconds(vendor, settings, s3_endpoint):
     """moto's server checks neither the expiry nor the signature of a presigned URL (it serves one after its
     X-Amz-Expires, as it showed when this test was written): the URL's own expiry is asserted instead, which
