@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vendor_portal.decorators import portal_view
-from vendor_portal.downloads import document_response
+from vendor_portal.downloads import DocumentFileMissing, document_response
 from vendor_portal.errors import NotFoundError, PortalError
 from vendor_portal.listing import keyset_page
 from vendor_portal.navigation import detail_panels_for
@@ -329,4 +329,8 @@ def invoice_decide_view(request, pk):
 def invoice_pdf(request, pk):
     invoice = get_visible_or_404(Invoice, request.scope, pk=pk)
     stored = invoice_document(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request))
-    return document_response(stored, filename=f"{invoice.number}.pdf", content_type="application/pdf")
+    try:
+        return document_response(stored, filename=f"{invoice.number}.pdf", content_type="application/pdf")
+    except DocumentFileMissing as error:  # the row is there, its file is gone: a 404 that says so
+        messages.error(request, error.message)
+        return render(request, "404.html", status=404)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from invoicing.models import CREDIT_COUNTED_STATES, Invoice, InvoiceState, InvoiceType
 from vendor_portal import listing
 from vendor_portal.decorators import fresh_second_factor, portal_view
-from vendor_portal.downloads import document_response
+from vendor_portal.downloads import DocumentFileMissing, document_response
 from vendor_portal.errors import PortalError
 from vendor_portal.export_views import export_csv, export_job_start
 from vendor_portal.models import Marketplace
@@ -413,10 +413,13 @@ def remittance_pdf(request, pk):
     remittance = _get_remittance(request, pk)
     try:
         stored = remittance_document(scope=request.scope, remittance_id=remittance.pk, actor=Actor.from_request(request))
+        return document_response(stored, filename=f"{remittance.number}.pdf", content_type="application/pdf")
+    except DocumentFileMissing as error:  # the row is there, its file is gone: a 404 that says so
+        messages.error(request, error.message)
+        return render(request, "404.html", status=404)
     except PortalError as error:
         messages.error(request, error.message)
         return redirect("remittance_detail", pk=remittance.pk)
-    return document_response(stored, filename=f"{remittance.number}.pdf", content_type="application/pdf")
 
 
 def _one_remittance(request, pk):

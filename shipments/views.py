@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from purchase_orders.models import UnitOfMeasure
 from vendor_portal.decorators import portal_view
+from vendor_portal.document_access import job_readable_or_404
 from vendor_portal.errors import PortalError
 from vendor_portal.listing import keyset_page
 from vendor_portal.models import AuditEvent, Job, Warehouse
@@ -323,7 +324,7 @@ def shipment_labels(request, pk):
 @portal_view(None)
 def job_status(request, pk):
     """The progress fragment htmx polls every second; once the job is finished it stops polling."""
-    job = get_visible_or_404(Job.objects.select_related("result"), request.scope, pk=pk)
+    job = job_readable_or_404(scope=request.scope, user=request.user, pk=pk, queryset=Job.objects.select_related("result"))
     shipment = (
         Shipment.objects.visible_to(request.scope).filter(pk=job.target_id).first()
         if job.target_type == "shipments.shipment" and job.target_id.isdigit()

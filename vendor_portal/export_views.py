@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from vendor_portal.decorators import portal_view
+from vendor_portal.document_access import job_readable_or_404
 from vendor_portal.errors import DomainValidationError, PortalError
 from vendor_portal.models import Job
 from vendor_portal.services.audit import Actor
 from vendor_portal.services.exports import EXPORT_JOB_KIND, ListExport, export_csv_response, export_for, export_job_filters, export_request
-from vendor_portal.tenancy import get_visible_or_404
 
 JOB_FRAGMENT = "vendor_portal/_export_job.html"
 
@@ -61,7 +61,12 @@ def export_job_start(request, export: ListExport, file_format: str):
 def export_job(request, pk):
     """The export's progress and, once written, its download; htmx polls the fragment every second until
     the job is finished. An export is its asker's own: anyone else gets a 404."""
-    job = get_visible_or_404(Job.objects.select_related("result").filter(kind=EXPORT_JOB_KIND, created_by=request.user), request.scope, pk=pk)
+    job = job_readable_or_404(
+        scope=request.scope,
+        user=request.user,
+        pk=pk,
+        queryset=Job.objects.select_related("result").filter(kind=EXPORT_JOB_KIND, created_by=request.user),
+    )
     export = export_for(job.params.get("export", ""))
     context = {"job": job, "export": export, "list_page": _list_page(export, export_job_filters(job))}
     return render(request, JOB_FRAGMENT if request.htmx else "vendor_portal/export_job.html", context)

@@ -63,6 +63,13 @@ class MemberForm(forms.Form):
         help_text=_("Leave empty for every marketplace."),
     )
 
+    def clean_marketplaces(self):
+        # A JSON body may send anything: only a list of known codes limits, only an empty list (or leaving the field
+        # out) means every marketplace. null, "", false or {} must not quietly become "no limit".
+        if not hasattr(self.data, "getlist") and "marketplaces" in self.data and not isinstance(self.data["marketplaces"], list):
+            raise forms.ValidationError(_("Send a list of marketplace codes, or an empty list for every marketplace."), code="invalid_list")
+        return self.cleaned_data["marketplaces"]
+
 
 class MemberInviteForm(MemberForm):
     username = forms.RegexField(

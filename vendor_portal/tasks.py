@@ -1,15 +1,18 @@
 """Celery entry points only: take ids, call a service. `run_job` is the body every Job's task shares."""
 
+import datetime
 import logging
 import random
 import threading
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.utils.translation import gettext as _
 
 from vendor_portal.models import Job
 from vendor_portal.services.exports import export_run
+from vendor_portal.services.idempotency import idempotency_records_expire
 from vendor_portal.services.jobs import (
     JOB_HEARTBEAT_SECONDS,
     JobMustWait,
@@ -106,3 +109,10 @@ def sweep_stale_jobs() -> int:
 def fail_stale_queued_jobs() -> int:
     """Periodic: jobs no worker started in time fail with a message, instead of showing "queued" forever."""
     return jobs_fail_stale_queued()
+
+
+@shared_task(acks_late=True)
+@single_run(ttl=30 * 60)
+def expire_idempotency_records() -> int:
+    """Idempotency-Key records older than IDEMPOTENCY_RETENTION_HOURS go (CELERY_BEAT_SCHEDULE, hourly)."""
+    return idempotency_records_expire(older_than=datetime.timedelta(hours=settings.IDEMPOTENCY_RETENTION_HOURS))

@@ -453,6 +453,9 @@ def promotion_confirm(*, scope, promotion_id, commitments: list[LineCommitment],
                 line.commitment_note = note
                 line.save(update_fields=["committed_units", "commitment_note"])
                 changed.append(line)
+        if promotion.state == PromotionState.CONFIRMED and not changed:
+            # The same commitment sent again (a retry, a second click): no new revision, audit row, event or notice.
+            return promotion
         promotion.responded_at = timezone.now()
         promotion.responded_by_label = actor.label
         promotion.decline_reason = ""

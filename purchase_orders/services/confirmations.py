@@ -235,6 +235,20 @@ def purchase_order_acknowledge(
         errors, confirmed = confirmation_errors(po, po_lines, lines, ship_date=scheduled_ship_date, delivery_date=scheduled_delivery_date)
         if errors:
             raise DomainValidationError(_("The confirmation has errors; nothing was saved."), errors=errors)
+        acknowledged_lines = [
+            {
+                "sequence": c.sequence,
+                "accepted": c.accepted,
+                "backordered": c.backordered,
+                "rejected": c.rejected,
+                "rejection_reason": c.rejection_reason if c.rejected else "",
+                "backorder_date": c.backorder_date.isoformat() if c.backorder_date and c.backordered else None,
+            }
+            for c in sorted((c for _line, c in confirmed), key=lambda c: c.sequence)
+        ]
+        if _repeats_the_last_acknowledgement(po, acknowledged_lines, scheduled_ship_date, scheduled_delivery_date):
+            # The same confirmation sent again (a retry, a resent EDI 855): nothing new to record or announce.
+            return po
         now = timezone.now()
         po_before = snapshot(po, PO_AUDITED)
         for line, confirmation in confirmed:
@@ -257,17 +271,7 @@ def purchase_order_acknowledge(
             submitted_by=actor.user,
             scheduled_ship_date=scheduled_ship_date,
             scheduled_delivery_date=scheduled_delivery_date,
-            lines=[
-                {
-                    "sequence": c.sequence,
-                    "accepted": c.accepted,
-                    "backordered": c.backordered,
-                    "rejected": c.rejected,
-                    "rejection_reason": c.rejection_reason if c.rejected else "",
-                    "backorder_date": c.backorder_date.isoformat() if c.backorder_date and c.backordered else None,
-                }
-                for c in sorted((c for _line, c in confirmed), key=lambda c: c.sequence)
-            ],
+            lines=acknowledged_lines,
         )
         audit_record(
             actor=actor,
@@ -306,6 +310,15 @@ def purchase_order_acknowledge(
             )
         )
     return po
+
+
+def _repeats_the_last_acknowledgement(po: PurchaseOrder, lines: list[dict], ship_date, delivery_date) -> bool:
+    """The PO stands as its last acknowledgement left it (the buyer changed nothing since) and this one says
+    exactly the same, line for line and date for date."""
+    if po.acknowledged_at is None or po.has_unconfirmed_changes or po.state != PurchaseOrderState.ACKNOWLEDGED:
+        return False
+    last = po.acknowledgements.order_by("-revision").first()
+    return last is not None and last.lines == lines and last.scheduled_ship_date == ship_date and last.scheduled_delivery_date == delivery_date
 
 
 def confirmations_accepting_all(po: PurchaseOrder) -> list[LineConfirmation]:

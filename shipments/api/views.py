@@ -3,7 +3,6 @@
 import re
 
 from django.db.models import Count, Prefetch
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -32,11 +31,10 @@ from shipments.services.weights import shipment_measure
 from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet
 from vendor_portal.api.csv import FORMAT_PARAMETER, CsvListMixin, csv_list_responses
 from vendor_portal.api.errors import documented_error
+from vendor_portal.document_access import document_readable_or_404, job_readable_or_404
 from vendor_portal.downloads import SIGNED_URL_REDIRECT, document_response
 from vendor_portal.models import Document, Job
 from vendor_portal.roles import Action
-from vendor_portal.services.exports import EXPORT_JOB_KIND
-from vendor_portal.tenancy import get_visible_or_404
 
 from . import examples
 from . import serializers as s
@@ -379,22 +377,31 @@ class ShipmentViewSet(CsvListMixin, mixins.ListModelMixin, mixins.RetrieveModelM
         tags=["Jobs and documents"],
         summary="A background job",
         description="Status (queued, running, succeeded, failed), progress and, once done, the document it produced.",
-        responses={200: s.JobSerializer, 404: documented_error(str(_("No such job, or another vendor's.")), examples.NOT_FOUND)},
+        responses={
+            200: s.JobSerializer,
+            403: FORBIDDEN,
+            404: documented_error(str(_("No such job, or another vendor's.")), examples.NOT_FOUND),
+        },
         examples=[examples.JOB_RUNNING, examples.JOB_DONE, examples.JOB_FAILED],
     )
 )
 class JobViewSet(mixins.RetrieveModelMixin, ScopedGenericViewSet):
-    """Any long-running job (labels, documents, imports): status, progress percent, result link."""
+    """Any long-running job (labels, documents, imports): status, progress percent, result link. Readable by
+    those who may read the record it works on (role or token scope, marketplace limits); an export by its asker."""
 
     queryset = Job.objects.select_related("result")
     serializer_class = s.JobSerializer
-    actions = {"*": None}
+    actions = {"*": None}  # the job's own record decides: see document_access
+
+    def get_object(self):
+        return job_readable_or_404(scope=self.request.scope, user=self.request.user, pk=self.kwargs["pk"], queryset=self.get_queryset())
 
 
 class DocumentDownloadView(PortalAPIView):
-    """A stored document for whoever may see it (another vendor's is a 404): streamed, or a redirect to a signed URL."""
+    """A stored document for whoever may read the record it belongs to (another vendor's is a 404, a role or token
+    scope that may not read that kind of record a 403): streamed, or a redirect to a signed URL."""
 
-    actions = {"*": None}
+    actions = {"*": None}  # the document's own record decides: see document_access
 
     @extend_schema(
         tags=["Jobs and documents"],
@@ -403,14 +410,12 @@ class DocumentDownloadView(PortalAPIView):
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description=str(_("The file, as an attachment."))),
             302: SIGNED_URL_REDIRECT,
-            404: documented_error(str(_("No such document, or another vendor's.")), examples.NOT_FOUND),
+            403: FORBIDDEN,
+            404: documented_error(str(_("No such document, another vendor's, or its file is missing.")), examples.NOT_FOUND),
         },
     )
     def get(self, request, pk):
-        document = get_visible_or_404(Document, request.scope, pk=pk)
-        if document.kind == EXPORT_JOB_KIND and (document.uploaded_by_id is None or document.uploaded_by_id != request.user.pk):
-            # An export holds what its requester's scope (marketplaces, or every vendor) let them see: theirs alone.
-            raise Http404
+        document = document_readable_or_404(scope=request.scope, user=request.user, pk=pk)
         return document_response(document, filename=download_name(document))
 
 

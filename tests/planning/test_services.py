@@ -204,6 +204,18 @@ def test_vendor_confirms_below_expected_with_a_note_and_the_buyer_is_told(vendor
     assert promotion.confirmation_revision == 2 and promotion.lines.get(sequence=1).committed_units == 90
 
 
+def test_the_same_commitment_sent_again_makes_no_new_revision_or_notice(vendor, django_capture_on_commit_callbacks):
+    ops = vendor_user(vendor, Role.VENDOR_OPS)
+    promotion = shared_promotion(vendor, expected=100)
+    commitments = [LineCommitment(1, 100), LineCommitment(2, 60, "Limited by packaging supply")]
+    promotion_confirm(scope=vendor_scope(vendor), promotion_id=promotion.pk, actor=Actor(user=ops), commitments=commitments)
+    audit_rows, notices = AuditEvent.objects.count(), Notification.objects.count()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        again = promotion_confirm(scope=vendor_scope(vendor), promotion_id=promotion.pk, actor=Actor(user=ops), commitments=commitments)
+    assert again.state == PromotionState.CONFIRMED and again.confirmation_revision == 1
+    assert (AuditEvent.objects.count(), Notification.objects.count(), callbacks) == (audit_rows, notices, [])
+
+
 def test_commitment_above_expected_a_missing_line_or_nothing_at_all_is_refused(vendor):
     promotion = shared_promotion(vendor, expected=100)
     actor = Actor(user=vendor_user(vendor, Role.VENDOR_OPS))

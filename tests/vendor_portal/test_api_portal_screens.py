@@ -112,7 +112,8 @@ def test_bank_change_is_requested_and_applies_only_after_a_second_person_approve
     assert requested.status_code == 201, requested.json()
     approval = requested.json()
     assert (approval["kind"], approval["status"], approval["requested_by"]) == ("bank_details_change", "pending", "acme-finance")
-    assert approval["payload"]["account_number"] == "000123456789" and approval["payload"]["currency"] == "USD"  # the form's cleaning
+    assert approval["payload"]["account_number"] == "···6789" and approval["payload"]["currency"] == "USD"  # masked; the form cleaned it
+    assert ApprovalRequest.objects.get(pk=approval["id"]).payload["account_number"] == "000123456789"  # kept whole to apply
     assert not BankDetails.objects.filter(vendor=vendor).exists()
     assert person(finance).get("/api/v1/bank-details").json() == {"current": None, "pending": [approval]}
 

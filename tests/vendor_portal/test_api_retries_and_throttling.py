@@ -11,6 +11,7 @@ from tests.invoicing.test_api import draft_body
 from tests.purchase_orders.factories import purchase_order_with_lines
 from tests.shipments.factories import confirmed_purchase_order, ship_from
 from tests.shipments.test_api import _plan_body
+from vendor_portal.api.base import without_secrets
 from vendor_portal.api.throttling import TokenRateThrottle
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +58,8 @@ def test_a_retry_with_the_same_idempotency_key_replays_the_answer_and_creates_no
     before = row_counts()
     with django_capture_on_commit_callbacks(execute=True):
         again = token_client.post(path, data, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
-    assert (again.status_code, again.json()) == (first.status_code, first.json())
+    # the same answer, but a secret shown once (a webhook's) is not kept for replays
+    assert (again.status_code, again.json()) == (first.status_code, without_secrets(first.json()))
     assert again["Idempotent-Replayed"] == "true"
     assert row_counts() == before
 

@@ -29,6 +29,7 @@ from shipments.services.labels import shipment_labels_document
 from shipments.services.plans import shipment_create
 from tests.factories import vendor_user
 from tests.invoicing.factories import shipped_po
+from tests.purchase_orders.factories import PurchaseOrderFactory
 from tests.reconciliation.factories import accepted_invoice, finance_user
 from tests.shipments.factories import confirmed_purchase_order, plan
 from vendor_portal.models import Document
@@ -184,12 +185,26 @@ def test_api_labels_download_redirects_the_owner_to_a_signed_url_and_another_ven
     assert refused.status_code == 404 and "Location" not in refused and BUCKET not in refused.content.decode()
 
 
+def test_a_document_whose_object_is_gone_from_the_bucket_is_a_404_not_a_redirect_to_nothing(vendor, bucket):
+    document = document_store(
+        vendor=vendor, kind="report", key=KEY, title="Report 7", target=PurchaseOrderFactory(vendor=vendor), content=b"%PDF-lost"
+    )
+    bucket.delete_object(Bucket=BUCKET, Key=document.file.name)
+    owner = APIClient()
+    owner.force_authenticate(vendor_user(vendor, Role.VENDOR_OPS))
+    response = owner.get(f"/api/v1/documents/{document.pk}/download")
+    assert response.status_code == 404 and "Location" not in response
+    assert response.json()["errors"][0]["code"] == "file_missing"
+
+
 def test_signed_url_lasts_s3_url_expiry_seconds(vendor, settings, s3_endpoint):
     """moto's server checks neither the expiry nor the signature of a presigned URL (it serves one after its
     X-Amz-Expires, as it showed when this test was written): the URL's own expiry is asserted instead, which
     AWS S3 and MinIO enforce."""
     settings.S3_URL_EXPIRY = 1
-    document = document_store(vendor=vendor, kind="report", key=KEY, title="Report 7", target=vendor, content=b"%PDF-short-lived")
+    document = document_store(
+        vendor=vendor, kind="report", key=KEY, title="Report 7", target=PurchaseOrderFactory(vendor=vendor), content=b"%PDF-short-lived"
+    )
     owner = APIClient()
     owner.force_authenticate(vendor_user(vendor, Role.VENDOR_OPS))
     url = signed_url(owner.get(f"/api/v1/documents/{document.pk}/download"), s3_endpoint)
@@ -224,7 +239,9 @@ def test_urls_are_signed_for_the_address_browsers_reach_the_server_at(vendor, se
     public = s3_endpoint.replace("127.0.0.1", "localhost")
     default = settings.STORAGES["default"]
     settings.STORAGES = {**settings.STORAGES, "default": {**default, "OPTIONS": {**default["OPTIONS"], "public_endpoint_url": public}}}
-    document = document_store(vendor=vendor, kind="report", key=KEY, title="Report 7", target=vendor, content=b"%PDF-public")
+    document = document_store(
+        vendor=vendor, kind="report", key=KEY, title="Report 7", target=PurchaseOrderFactory(vendor=vendor), content=b"%PDF-public"
+    )
     owner = APIClient()
     owner.force_authenticate(vendor_user(vendor, Role.VENDOR_OPS))
     url = signed_url(owner.get(f"/api/v1/documents/{document.pk}/download"), public)

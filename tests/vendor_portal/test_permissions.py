@@ -123,3 +123,14 @@ def test_person_without_any_role_gets_a_clear_page(client):
     response = client.get("/")
     assert response.status_code == 403
     assert "no role" in response.content.decode()
+
+
+# Documents and jobs: /api/v1/documents/<id>/download, /api/v1/jobs/<id>/ and the job screens follow the matrix
+# through the record each belongs to (tests/vendor_portal/test_document_access.py walks them per role and scope).
+def test_every_documents_record_is_read_with_a_view_action_of_the_matrix():
+    from vendor_portal.document_access import TARGET_READ_ACTIONS
+    from vendor_portal.tenancy import ACTION_TOKEN_SCOPE
+
+    for target, action in TARGET_READ_ACTIONS.items():
+        assert action in EXPECTED and (str(action).endswith(".view") or action == A.EXCHANGE_EDI), target
+        assert ACTION_TOKEN_SCOPE[action].endswith(":read") or ACTION_TOKEN_SCOPE[action] == "edi", target  # read scopes only

@@ -19,6 +19,18 @@ from vendor_portal.tenancy import scope_for_token, scope_for_user
 from .errors import IdempotencyKeyReused, IdempotentReplay
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Fields of an answer that are never kept for an Idempotency-Key replay (a webhook's signing secret is shown
+# once): the replay answers without them, and the stored record holds no secret a database reader could take.
+WITHHELD_FROM_REPLAY = frozenset({"secret"})
+
+
+def without_secrets(body):
+    """The answer as it may be stored for a replay: every WITHHELD_FROM_REPLAY field left out, at any depth."""
+    if isinstance(body, dict):
+        return {key: without_secrets(value) for key, value in body.items() if key not in WITHHELD_FROM_REPLAY}
+    if isinstance(body, list):
+        return [without_secrets(value) for value in body]
+    return body
 
 
 def resolve_scope(request):
@@ -98,7 +110,7 @@ class PortalAPIMixin:
                 record.delete()  # let the client retry a server failure
             else:
                 IdempotencyRecord.objects.filter(pk=record.pk).update(
-                    response_status=response.status_code, response_body=getattr(response, "data", None)
+                    response_status=response.status_code, response_body=without_secrets(getattr(response, "data", None))
                 )
             self._idempotency_record = None
         return super().finalize_response(request, response, *args, **kwargs)

@@ -151,7 +151,7 @@ APPROVAL_VALUE = {
     "summary": "Change bank details of ACME to First Bank of Newark ···6789",
     "status": "pending",
     "vendor": "ACME",
-    "payload": BANK_PAYLOAD,
+    "payload": {**BANK_PAYLOAD, "account_number": "···6789"},
     "target_type": "vendor_portal.bankdetails",
     "target_id": "3",
     "requested_by": "acme-finance",

@@ -102,7 +102,7 @@ class ApprovalSerializer(serializers.ModelSerializer):
     vendor = serializers.CharField(source="vendor.code", default=None, allow_null=True)
     requested_by = serializers.CharField(source="requested_by.username")
     decided_by = serializers.CharField(source="decided_by.username", default=None, allow_null=True)
-    payload = serializers.DictField(help_text="The requested change, as the checker sees it.")
+    payload = serializers.DictField(source="shown_payload", help_text="The requested change, as the checker sees it (a bank account number masked).")
 
     class Meta:
         model = ApprovalRequest

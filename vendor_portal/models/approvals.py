@@ -55,3 +55,10 @@ class ApprovalRequest(StateMachine, models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+    @property
+    def shown_payload(self) -> dict:
+        """The requested change as people and the API see it: secrets (a full account number) masked."""
+        from vendor_portal.services.approvals import approval_payload_shown
+
+        return approval_payload_shown(self)

@@ -22,6 +22,8 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["principal", "key"], name="uniq_idempotency_key_per_principal"),
         ]
+        # The hourly expiry deletes by age.
+        indexes = [models.Index(fields=["created_at"], name="idempotency_expiry")]
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} ({self.key})"

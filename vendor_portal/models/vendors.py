@@ -89,4 +89,9 @@ class BankDetails(models.Model):
         return f"{self.bank_name} ···{self.account_number[-4:]}"
 
     def masked_account_number(self) -> str:
-        return "···" + self.account_number[-4:]
+        return mask_account_number(self.account_number)
+
+
+def mask_account_number(number: str) -> str:
+    """An account number or IBAN as every screen, API answer and audit row shows it: its last four characters."""
+    return "···" + str(number or "")[-4:]

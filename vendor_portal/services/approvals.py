@@ -16,12 +16,16 @@ from .notifications import notify_retailer_roles, notify_vendor_roles
 
 
 class ApprovalKind:
-    def __init__(self, *, name: str, checker_action: str, apply: Callable, checker_roles: list[str], retailer: bool = False):
+    def __init__(
+        self, *, name: str, checker_action: str, apply: Callable, checker_roles: list[str], retailer: bool = False, redact: Callable | None = None
+    ):
         self.name = name
         self.checker_action = checker_action  # the action a checker needs (roles.Action)
         self.apply = apply  # apply(request: ApprovalRequest, actor: Actor) -> None, inside the transaction
         self.checker_roles = checker_roles
         self.retailer = retailer
+        # redact(payload) -> the payload as shown and audited: the full values stay only in the row apply() reads.
+        self.redact = redact
 
 
 APPROVAL_KINDS: dict[str, ApprovalKind] = {}
@@ -32,6 +36,17 @@ def register_approval_kind(kind: ApprovalKind) -> None:
 
 
 AUDITED_FIELDS = ["kind", "summary", "payload", "status", "requested_by_id", "decided_by_id", "decided_at", "decision_note"]
+
+
+def approval_payload_shown(approval: ApprovalRequest) -> dict:
+    """The requested change as screens, the API and the audit trail show it, its kind's secrets masked."""
+    kind = APPROVAL_KINDS.get(approval.kind)
+    payload = dict(approval.payload or {})
+    return kind.redact(payload) if kind is not None and kind.redact is not None else payload
+
+
+def _audited(approval: ApprovalRequest) -> dict:
+    return {**snapshot(approval, AUDITED_FIELDS), "payload": approval_payload_shown(approval)}
 
 
 def approval_request_create(*, vendor, kind: str, summary: str, payload: dict, actor: Actor, target=None) -> ApprovalRequest:
@@ -46,7 +61,7 @@ def approval_request_create(*, vendor, kind: str, summary: str, payload: dict, a
             target_id=str(target.pk) if target is not None else "",
             requested_by=actor.user,
         )
-        audit_record(actor=actor, action="approval.request", obj=request, vendor=vendor, after=snapshot(request, AUDITED_FIELDS))
+        audit_record(actor=actor, action="approval.request", obj=request, vendor=vendor, after=_audited(request))
         title = _("Approval needed: %(summary)s") % {"summary": summary}
         if approval_kind.retailer:
             notify_retailer_roles(roles=approval_kind.checker_roles, kind="approval_requested", title=title, url="/approvals/")
@@ -69,7 +84,7 @@ def approval_decide(*, approval: ApprovalRequest, approve: bool, actor: Actor, s
         if not scope.can(approval_kind.checker_action):
             raise ForbiddenError(_("Your role cannot approve this kind of request."))
         target_status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
-        before = snapshot(approval, AUDITED_FIELDS)
+        before = _audited(approval)
         transition(approval, target_status, refusal=_already_decided)
         approval.decided_by = actor.user
         approval.decided_at = timezone.now()
@@ -81,10 +96,11 @@ def approval_decide(*, approval: ApprovalRequest, approve: bool, actor: Actor, s
             obj=approval,
             vendor=approval.vendor,
             before=before,
-            after=snapshot(approval, AUDITED_FIELDS),
+            after=_audited(approval),
         )
         if approve:
             approval_kind.apply(approval, actor)
+        _forget_secrets(approval)
         _notify_requester(approval)
     return approval
 
@@ -94,13 +110,20 @@ def approval_cancel(*, approval: ApprovalRequest, actor: Actor) -> ApprovalReque
         approval = ApprovalRequest.objects.select_for_update().get(pk=approval.pk)
         if actor.user is None or approval.requested_by_id != actor.user.pk:
             raise ForbiddenError(_("Only the person who asked can withdraw a request."))
-        before = snapshot(approval, AUDITED_FIELDS)
+        before = _audited(approval)
         transition(approval, ApprovalStatus.CANCELLED)
         approval.save(update_fields=["status"])
-        audit_record(
-            actor=actor, action="approval.cancel", obj=approval, vendor=approval.vendor, before=before, after=snapshot(approval, AUDITED_FIELDS)
-        )
+        _forget_secrets(approval)
+        audit_record(actor=actor, action="approval.cancel", obj=approval, vendor=approval.vendor, before=before, after=_audited(approval))
     return approval
+
+
+def _forget_secrets(approval: ApprovalRequest) -> None:
+    """A decided request is never applied again: it keeps its payload only as shown (a full account number masked)."""
+    shown = approval_payload_shown(approval)
+    if shown != approval.payload:
+        approval.payload = shown
+        approval.save(update_fields=["payload"])
 
 
 def _notify_requester(approval: ApprovalRequest) -> None:

@@ -2,6 +2,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from vendor_portal.models import BankDetails
+from vendor_portal.models.vendors import mask_account_number
 from vendor_portal.roles import Action
 
 from .approvals import VENDOR_CHECKERS, ApprovalKind, approval_request_create, register_approval_kind
@@ -14,7 +15,7 @@ def bank_details_change_request(*, vendor, data: dict, actor: Actor):
     """Ask for new bank / remit-to details. Nothing changes until a second person approves."""
     payload = {field: str(data.get(field, "")).strip() for field in BankDetails.FIELDS}
     current = getattr(vendor, "bank_details", None) if BankDetails.objects.filter(vendor=vendor).exists() else None
-    masked = "···" + payload["account_number"][-4:]
+    masked = mask_account_number(payload["account_number"])
     summary = _("Change bank details of %(vendor)s to %(bank)s %(account)s") % {
         "vendor": vendor.code,
         "bank": payload["bank_name"],
@@ -32,11 +33,18 @@ def _apply_bank_change(approval, actor: Actor) -> None:
         for field in BankDetails.FIELDS:
             setattr(details, field, approval.payload.get(field, ""))
         details.save()
-        audit_record(actor=actor, action="bank_details.change", obj=details, before=before, after=snapshot(details, BankDetails.FIELDS))
+        audit_record(
+            actor=actor, action="bank_details.change", obj=details, before=_masked(before), after=_masked(snapshot(details, BankDetails.FIELDS))
+        )
+
+
+def _masked(fields: dict | None) -> dict | None:
+    """Bank details as shown and audited: the account number masked, as on the bank screen."""
+    return {**fields, "account_number": mask_account_number(fields.get("account_number"))} if fields else fields
 
 
 register_approval_kind(
-    ApprovalKind(name=BANK_CHANGE, checker_action=Action.APPROVE_BANK_CHANGE, apply=_apply_bank_change, checker_roles=VENDOR_CHECKERS)
+    ApprovalKind(name=BANK_CHANGE, checker_action=Action.APPROVE_BANK_CHANGE, apply=_apply_bank_change, checker_roles=VENDOR_CHECKERS, redact=_masked)
 )
 
 

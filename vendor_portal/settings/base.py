@@ -300,6 +300,9 @@ CELERY_BEAT_SCHEDULE["jobs-fail-stale-queued"] = {"task": "vendor_portal.tasks.f
 CELERY_BEAT_SCHEDULE["edi-poll-inbox"] = {"task": "edi.tasks.edi_poll_inbox", "schedule": 60}
 CELERY_BEAT_SCHEDULE["planning-end-promotions"] = {"task": "planning.tasks.end_finished_promotions", "schedule": 60 * 60}
 CELERY_BEAT_SCHEDULE["appointments-mark-missed"] = {"task": "appointments.tasks.mark_missed_appointments", "schedule": 5 * 60}
+# Idempotency-Key records (the first answer to a write, for retries) are deleted after this many hours.
+IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["idempotency-expire-records"] = {"task": "vendor_portal.tasks.expire_idempotency_records", "schedule": 60 * 60}
 CELERY_BEAT_SCHEDULE["reconciliation-nightly-sweep"] = {
     "task": "reconciliation.tasks.reconciliation_nightly_sweep",
     "schedule": crontab(hour=2, minute=30),

@@ -96,7 +96,7 @@ class WebhookSubscriptionViewSet(ScopedGenericViewSet):
         summary="Subscribe a URL to events",
         description=(
             "Creates the subscription and answers with its signing `secret`, shown only in this answer (a retry with the "
-            "same Idempotency-Key replays it). Every delivery is a POST of `{id, event, created_at, vendor, data}` signed in "
+            "same Idempotency-Key replays the answer without it: rotate the secret if the first answer was lost). Every delivery is a POST of `{id, event, created_at, vendor, data}` signed in "
             '`X-Portal-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>` with `X-Portal-Timestamp`. '
             "Only https:// URLs."
         ),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vendor_portal', '0004_list_indexes'),
+        ('vendor_portal', '0006_mask_account_numbers_in_history'),
     ]
 
     operations = [
