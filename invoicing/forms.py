@@ -156,8 +156,11 @@ class PickPurchaseOrderForm(forms.Form):
 
 
 class PickShipmentForm(forms.Form):
-    shipment_id = forms.IntegerField(label=_("ASN"))
-    number = forms.CharField(label=_("Invoice number"), max_length=40, required=False)
+    # Rendered as one radio button per ASN ready to invoice (invoice_new.html), never typed in.
+    shipment_id = forms.IntegerField(
+        label=_("ASN"), error_messages={"required": _("Choose the ASN to invoice."), "invalid": _("Choose the ASN to invoice.")}
+    )
+    number = forms.CharField(label=_("Invoice number"), max_length=40, required=False, help_text=_("Left empty: INV-<ASN>."))
 
 
 class RetailerDecisionForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value
+from django.db.models import Count, DecimalField, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -63,12 +63,31 @@ def purchase_orders_to_invoice(*, scope):
     )
 
 
-def shipments_to_invoice(*, scope):
-    from shipments.models import Shipment, ShipmentState
+def shipments_to_invoice(*, scope, search: str = ""):
+    """Submitted ASNs with units still to invoice and no invoice of their own yet (a draft counts: it is in
+    hand), newest first, each with its `value` at the PO's net cost and its `currency`. `search`: a part of
+    the ASN's identifier or of a PO number on it."""
+    from shipments.models import Shipment, ShipmentLine, ShipmentState
 
-    return (
+    lines = ShipmentLine.objects.filter(shipment=OuterRef("pk")).order_by().values("shipment")
+    value = lines.annotate(total=Sum(F("quantity") * F("purchase_order_line__net_cost"))).values("total")
+    currency = lines.values("purchase_order_line__purchase_order__currency")[:1]
+    left_to_invoice = ShipmentLine.objects.filter(
+        shipment=OuterRef("pk"), purchase_order_line__shipped_quantity__gt=F("purchase_order_line__invoiced_quantity")
+    )
+    invoiced = Invoice.objects.filter(shipment_id=OuterRef("pk"), invoice_type=InvoiceType.INVOICE).exclude(state=InvoiceState.REJECTED)
+    queryset = (
         Shipment.objects.visible_to(scope)
         .filter(state__in=[ShipmentState.SUBMITTED, ShipmentState.RECEIVING, ShipmentState.RECEIVED])
+        .filter(Exists(left_to_invoice))
+        .exclude(Exists(invoiced))
+    )
+    search = (search or "").strip()
+    if search:
+        on_po = ShipmentLine.objects.filter(purchase_order_line__purchase_order__number__icontains=search).values("shipment_id")
+        queryset = queryset.filter(Q(shipment_identifier__icontains=search) | Q(pk__in=on_po))
+    return (
+        queryset.annotate(value=Subquery(value, output_field=DecimalField(max_digits=14, decimal_places=2)), currency=Subquery(currency))
         .select_related("marketplace", "ship_to")
         .order_by("-created_at", "-id")
     )

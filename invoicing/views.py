@@ -13,6 +13,7 @@ from vendor_portal.listing import keyset_page
 from vendor_portal.navigation import detail_panels_for
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
+from vendor_portal.templatetags.portal import money
 from vendor_portal.tenancy import get_visible_or_404
 
 from .filters import InvoiceFilter
@@ -72,9 +73,13 @@ def invoice_new_from_po(request):
     return render(request, "invoicing/invoice_new.html", {"form": form, "purchase_orders": purchase_orders, "source": "po"})
 
 
+ASN_PICKER_SIZE = 100
+
+
 @portal_view(Action.MANAGE_INVOICES)
 def invoice_new_from_asn(request):
-    form = PickShipmentForm(request.POST or request.GET or None)
+    """Pick one of the vendor's un-invoiced ASNs (searchable, with its value) and flip it into a draft."""
+    form = PickShipmentForm(request.POST or None, initial={"shipment_id": request.GET.get("shipment")})
     if request.method == "POST" and form.is_valid():
         try:
             invoice = invoice_from_shipment(
@@ -88,8 +93,22 @@ def invoice_new_from_asn(request):
         else:
             messages.success(request, _("Draft %(n)s created from the ASN. Check it, then submit.") % {"n": invoice.number})
             return redirect("invoice_edit", pk=invoice.pk)
-    shipments = shipments_to_invoice(scope=request.scope)[:100]
-    return render(request, "invoicing/invoice_new.html", {"form": form, "shipments": shipments, "source": "asn"})
+    search = (request.GET.get("q") or "").strip()[:40]
+    shipments = list(shipments_to_invoice(scope=request.scope, search=search)[: ASN_PICKER_SIZE + 1])
+    chosen = str(form["shipment_id"].value() or "")
+    return render(
+        request,
+        "invoicing/invoice_new.html",
+        {
+            "form": form,
+            "shipments": shipments[:ASN_PICKER_SIZE],
+            "more_shipments": len(shipments) > ASN_PICKER_SIZE,
+            "search": search,
+            "chosen": chosen,
+            "source": "asn",
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def _form_errors(form, error: PortalError) -> None:
@@ -226,9 +245,10 @@ def invoice_edit(request, pk):
                 messages.error(request, error.message)
             else:
                 if not check_only:
-                    messages.success(request, _("Draft saved."))
                     if "submit" in request.POST:
+                        # The submission's own message says what happened (sent, or waiting for approval).
                         return _submit(request, invoice)
+                    messages.success(request, _("Draft saved."))
                     return redirect("invoice_edit", pk=invoice.pk)
     else:
         preflight = invoice_preflight(scope=request.scope, invoice=invoice)
@@ -253,7 +273,17 @@ def _submit(request, invoice):
             else redirect("invoice_detail", pk=invoice.pk)
         )
     if invoice.state == InvoiceState.PENDING_APPROVAL:
-        messages.success(request, _("The total is above your approval threshold: a second person must approve it on the approvals screen."))
+        messages.info(
+            request,
+            _(
+                "Invoice %(n)s is waiting for approval: its total %(total)s is above your approval threshold of %(limit)s, so a second person must approve it before it is sent."
+            )
+            % {
+                "n": invoice.number,
+                "total": money(invoice.grand_total, invoice.currency),
+                "limit": money(invoice.vendor.invoice_approval_threshold),
+            },
+        )
     else:
         messages.success(request, _("Invoice %(n)s submitted.") % {"n": invoice.number})
     return redirect("invoice_detail", pk=invoice.pk)

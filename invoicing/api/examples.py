@@ -159,6 +159,7 @@ PREFLIGHT = OpenApiExample(
         "price_claim_total": "50.00",
         "shortage_claim_total": "42.00",
         "claims_total": "92.00",
+        "awaiting_receipt_units": 0,
         "expected_payment": "958.00",
         "errors": [],
         "lines": [
@@ -174,6 +175,8 @@ PREFLIGHT = OpenApiExample(
                 "previously_invoiced_quantity": 0,
                 "invoiced_quantity": 100,
                 "shortage_units": 4,
+                "awaiting_receipt": False,
+                "awaiting_units": 0,
                 "price_claim": "50.00",
                 "shortage_claim": "42.00",
                 "warnings": [

@@ -61,8 +61,17 @@ def test_flip_from_asn_preflight_warning_second_person_approves(live_server, tra
     shipment_submit(scope=scope, shipment_id=shipment.pk, actor=Actor(user=ops))
 
     login(page, live_server, "finance", "demo-password")
-    page.goto(f"{live_server.url}/invoices/new/from-asn/")
-    page.locator(f"form:has(input[name=shipment_id][value='{shipment.pk}']) button").click()
+    # Home's "ready to invoice" queue leads to the picker; the ASN is picked from the list, by its label.
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name="ASNs ready to invoice").click()
+    page.wait_for_url("**/invoices/new/from-asn/")
+    page.get_by_label("ASN or PO number").fill("B1")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**q=B1*")
+    assert page.locator("[data-testid=asn-choice]").count() == 1
+    assert "600.00" in page.locator("[data-testid=asn-choice]").inner_text()  # the ASN's value: 60 x 10.00
+    page.get_by_label("ASN-B1").check()
+    page.get_by_role("button", name="Create draft").click()
     page.wait_for_url("**/edit/")
     assert page.locator("#id_lines-0-quantity").input_value() == "60"
     page.fill("#id_lines-0-unit_cost", "10.50")  # above the PO cost of 10.00

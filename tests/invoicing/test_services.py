@@ -268,6 +268,33 @@ def test_preflight_of_a_clean_invoice_raises_no_claims(vendor, scope, actor):
     assert result["claims_total"] == Decimal("0.00") and result["lines"][0]["warnings"] == []
 
 
+def test_preflight_says_awaiting_receipt_for_goods_not_received_yet(vendor, scope, actor, finance, client):
+    """Shipped but not received: the match would hold the invoice, not claim a shortage; so does the pre-flight."""
+    po = shipped_po(vendor, quantity=100, received=0, cost="10.00")
+    invoice = invoice_create(scope=scope, data=invoice_input(payload(po, quantity=100, cost="10.00")), actor=actor)
+    result = invoice_preflight(scope=scope, invoice=invoice)
+    line = result["lines"][0]
+    assert line["awaiting_receipt"] is True and line["awaiting_units"] == 100
+    assert line["shortage_claim"] == Decimal("0") and line["shortage_units"] == 0
+    assert result["claims_total"] == Decimal("0.00") and result["awaiting_receipt_units"] == 100
+    assert result["expected_payment"] == invoice.grand_total
+    assert any(warning.startswith("Awaiting receipt") for warning in line["warnings"])
+    assert not any("shortage" in warning for warning in line["warnings"])
+
+    client.force_login(finance)
+    html = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "Awaiting receipt: 100 units are not received yet" in html
+    assert "every unit was received" not in html and "shortage claim (PQV)" not in html
+
+
+def test_preflight_still_predicts_a_shortage_once_the_dc_received_fewer(vendor, scope, actor):
+    po = shipped_po(vendor, quantity=100, received=90, cost="10.00")
+    invoice = invoice_create(scope=scope, data=invoice_input(payload(po, quantity=100, cost="10.00")), actor=actor)
+    result = invoice_preflight(scope=scope, invoice=invoice)
+    assert result["lines"][0]["awaiting_receipt"] is False and result["shortage_claim_total"] == Decimal("100.00")
+    assert result["awaiting_receipt_units"] == 0
+
+
 def test_preflight_of_an_unsaved_document_saves_nothing(vendor, scope):
     from invoicing.services.payload import build_document
 
