@@ -8,6 +8,7 @@ from vendor_portal.errors import FieldError
 
 from .models import ChargeKind, ChargeType, CreditNoteReason, InvoiceState, TaxType
 from .services.inputs import InvoiceChargeInput, InvoiceInput, InvoiceLineInput, InvoiceTaxInput
+from .taxes import tax_type_choices
 
 BLANK = [("", "—")]
 
@@ -27,7 +28,32 @@ class InvoiceHeaderForm(forms.Form):
             del self.fields["credit_reference"]
 
 
-class InvoiceLineForm(forms.Form):
+class MarketplaceTaxesMixin:
+    """Offers the marketplace's tax types (invoicing.taxes) instead of every country's, its usual rates as
+    suggestions (the <datalist> the edit screen renders), and names each control for screen readers (the
+    table's column headers are not labels)."""
+
+    tax_fields = ("tax_type",)
+    rate_fields = ("tax_rate",)
+
+    def setup(self, marketplace):
+        for name in self.tax_fields:
+            keep = self.initial.get(name) or ""
+            self.fields[name].choices = BLANK + tax_type_choices(marketplace, keep=keep)
+        for name in self.rate_fields:
+            self.fields[name].widget.attrs["list"] = TAX_RATES_LIST
+        for field in self.fields.values():
+            if not isinstance(field.widget, forms.HiddenInput):
+                field.widget.attrs.setdefault("aria-label", str(field.label))
+
+
+TAX_RATES_LIST = "marketplace-tax-rates"
+# What names the item a line bills: copied from the PO or the ASN, read-only once the line exists
+# (a different item is a new line, so the line's PO, receipts and claims never silently change).
+LINE_IDENTITY = ("purchase_order_number", "po_line_sequence", "asin", "vendor_sku")
+
+
+class InvoiceLineForm(MarketplaceTaxesMixin, forms.Form):
     sequence = forms.IntegerField(label=_("Line"), min_value=1)
     purchase_order_number = forms.CharField(label=_("PO"), max_length=20, required=False)
     po_line_sequence = forms.IntegerField(label=_("PO line"), required=False, min_value=1)
@@ -40,8 +66,12 @@ class InvoiceLineForm(forms.Form):
     credited_line = forms.IntegerField(required=False, widget=forms.HiddenInput)
     line_amount = forms.DecimalField(required=False, disabled=True, label=_("Amount"))
 
+    def __init__(self, *args, marketplace=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup(marketplace)
 
-class InvoiceChargeForm(forms.Form):
+
+class InvoiceChargeForm(MarketplaceTaxesMixin, forms.Form):
     # A blank first choice keeps the empty extra row unchanged (a preselected option would make it "filled").
     kind = forms.ChoiceField(label=_("Kind"), choices=BLANK + list(ChargeKind.choices))
     charge_type = forms.ChoiceField(label=_("Type"), choices=BLANK + list(ChargeType.choices))
@@ -50,15 +80,35 @@ class InvoiceChargeForm(forms.Form):
     tax_type = forms.ChoiceField(label=_("Tax"), choices=BLANK + list(TaxType.choices), required=False)
     tax_rate = forms.DecimalField(label=_("Tax %"), max_digits=7, decimal_places=4, min_value=0, required=False)
 
+    def __init__(self, *args, marketplace=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup(marketplace)
 
-class InvoiceTaxForm(forms.Form):
+
+class InvoiceTaxForm(MarketplaceTaxesMixin, forms.Form):
+    rate_fields = ("rate",)
+
     tax_type = forms.ChoiceField(label=_("Tax"), choices=BLANK + list(TaxType.choices))
     rate = forms.DecimalField(label=_("Rate %"), max_digits=7, decimal_places=4, min_value=0, required=False)
     taxable_amount = forms.DecimalField(label=_("Taxable amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
     amount = forms.DecimalField(label=_("Tax amount"), max_digits=14, decimal_places=2, min_value=0)
 
+    def __init__(self, *args, marketplace=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup(marketplace)
 
-LineFormSet = forms.formset_factory(InvoiceLineForm, extra=1, can_delete=True)
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if i < self.initial_form_count():
+            # Disabled: Django keeps the stored value whatever is posted.
+            for name in LINE_IDENTITY:
+                form.fields[name].disabled = True
+        return form
+
+
+LineFormSet = forms.formset_factory(InvoiceLineForm, formset=BaseLineFormSet, extra=1, can_delete=True)
 ChargeFormSet = forms.formset_factory(InvoiceChargeForm, extra=1, can_delete=True)
 TaxFormSet = forms.formset_factory(InvoiceTaxForm, extra=1, can_delete=True)
 

@@ -13,6 +13,7 @@ from vendor_portal.money import round_money
 
 from .filters import InvoiceFilter
 from .models import Invoice, InvoiceLine, InvoiceState, InvoiceType
+from .taxes import taxes_for
 
 
 def with_line_count(queryset):
@@ -107,10 +108,12 @@ def _rate(value) -> str:
     return text
 
 
-def _party(party_id, address) -> dict:
+def _party(party_id, address, tax_id: str = "", tax_type: str = "") -> dict:
     party = {"partyId": party_id or "UNKNOWN"}
     if address and address.get("name") and address.get("addressLine1") and address.get("countryCode"):
         party["address"] = {key: value for key, value in address.items() if value not in (None, "")}
+    if tax_id and tax_type:
+        party["taxRegistrationDetails"] = [{"taxRegistrationType": tax_type, "taxRegistrationNumber": tax_id}]
     return party
 
 
@@ -131,6 +134,7 @@ def invoice_amazon_payload(document) -> dict:
     invoice = document.invoice
     currency = invoice.currency
     terms_type, net_days = TERMS.get(invoice.payment_terms, ("Basic", 60))
+    tax_type = taxes_for(invoice.marketplace.code).registration_type
     terms = {"type": terms_type}
     if net_days:
         terms["netDueDays"] = net_days
@@ -140,7 +144,7 @@ def invoice_amazon_payload(document) -> dict:
         "invoiceType": invoice.invoice_type,
         "id": invoice.number,
         "date": f"{invoice.invoice_date.isoformat()}T00:00:00Z",
-        "remitToParty": _party(invoice.remit_to_party_id, invoice.remit_to_address),
+        "remitToParty": _party(invoice.remit_to_party_id, invoice.remit_to_address, invoice.remit_to_tax_id, tax_type),
         "paymentTerms": terms,
         "invoiceTotal": _money(invoice.grand_total, currency),
         "items": [],
@@ -148,7 +152,7 @@ def invoice_amazon_payload(document) -> dict:
     if invoice.ship_from_party_id:
         result["shipFromParty"] = _party(invoice.ship_from_party_id, invoice.ship_from_address)
     if invoice.bill_to_party_id:
-        result["billToParty"] = _party(invoice.bill_to_party_id, invoice.bill_to_address)
+        result["billToParty"] = _party(invoice.bill_to_party_id, invoice.bill_to_address, invoice.bill_to_tax_id, tax_type)
     if invoice.ship_to_party_id:
         result["shipToParty"] = _party(invoice.ship_to_party_id, {})
     if document.taxes:

@@ -18,6 +18,7 @@ from vendor_portal.tenancy import get_visible_or_404
 
 from .filters import InvoiceFilter
 from .forms import (
+    TAX_RATES_LIST,
     ChargeFormSet,
     InvoiceHeaderForm,
     LineFormSet,
@@ -39,6 +40,7 @@ from .services.drafts import invoice_delete_draft, invoice_update
 from .services.flips import invoice_from_purchase_order, invoice_from_shipment
 from .services.pdf import invoice_document
 from .services.submission import invoice_return_to_draft, invoice_submit
+from .taxes import taxes_for
 
 PAGE_SIZE = 50
 
@@ -154,6 +156,7 @@ def _get_invoice(request, pk) -> Invoice:
 
 def _edit_forms(request, invoice: Invoice, data=None):
     lines = list(invoice.lines.all())
+    marketplace = {"marketplace": invoice.marketplace.code}
     header = InvoiceHeaderForm(
         data,
         credit_note=invoice.is_credit_note,
@@ -169,6 +172,7 @@ def _edit_forms(request, invoice: Invoice, data=None):
     )
     line_formset = LineFormSet(
         data,
+        form_kwargs=marketplace,
         prefix="lines",
         initial=[
             {
@@ -189,6 +193,7 @@ def _edit_forms(request, invoice: Invoice, data=None):
     )
     charge_formset = ChargeFormSet(
         data,
+        form_kwargs=marketplace,
         prefix="charges",
         initial=[
             {
@@ -204,6 +209,7 @@ def _edit_forms(request, invoice: Invoice, data=None):
     )
     tax_formset = TaxFormSet(
         data,
+        form_kwargs=marketplace,
         prefix="taxes",
         initial=[
             {
@@ -252,7 +258,16 @@ def invoice_edit(request, pk):
                     return redirect("invoice_edit", pk=invoice.pk)
     else:
         preflight = invoice_preflight(scope=request.scope, invoice=invoice)
-    context = {"invoice": invoice, "header": header, "lines": lines, "charges": charges, "taxes": taxes, "preflight": preflight}
+    context = {
+        "invoice": invoice,
+        "header": header,
+        "lines": lines,
+        "charges": charges,
+        "taxes": taxes,
+        "preflight": preflight,
+        "tax_rates": taxes_for(invoice.marketplace.code).rates,
+        "tax_rates_list": TAX_RATES_LIST,
+    }
     if request.htmx and "preflight" in request.POST:
         context["form_errors"] = form_errors(header, lines, charges, taxes)
         return render(request, "invoicing/invoice_preflight.html", context)

@@ -565,3 +565,17 @@ def test_state_changes_notify_vendor_finance_and_accounts_payable(vendor, scope,
     assert [n.kind for n in mine] == ["invoice_submitted", "invoice_rejected"]
     assert mine.last().body == "Cost not registered" and mine.last().url == f"/invoices/{invoice.pk}/"
     assert Notification.objects.filter(user=ap, kind="invoice_submitted").count() == 1
+
+
+def test_taxes_are_offered_per_marketplace():
+    from invoicing.taxes import tax_type_choices, taxes_for
+
+    assert [value for value, _ in tax_type_choices("US")] == ["ST"]
+    assert [value for value, _ in tax_type_choices("CA")] == ["GST", "PST"]
+    assert {str(rate.rate) for rate in taxes_for("CA").rates} >= {"5", "13", "15"}  # GST and the provinces' HST
+    assert [value for value, _ in tax_type_choices("UK")] == ["VAT"]
+    assert {str(rate.rate) for rate in taxes_for("DE").rates} == {"19", "7", "0"}
+    assert {str(rate.rate) for rate in taxes_for("FR").rates} >= {"20", "5.5"}
+    # A row already taxed otherwise keeps its type on offer; an unknown marketplace offers every type.
+    assert [value for value, _ in tax_type_choices("US", keep="VAT")] == ["ST", "VAT"]
+    assert len(tax_type_choices("JP")) == len(Invoice._meta.get_field("lines").related_model._meta.get_field("tax_type").choices)
