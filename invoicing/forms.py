@@ -1,12 +1,15 @@
 """Forms of the invoice screens. They only collect input; invoicing.services checks it and names the rows."""
 
+import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from purchase_orders.models import PaymentTerms
 from vendor_portal.errors import FieldError
+from vendor_portal.models import Marketplace, Vendor
 
-from .models import ChargeKind, ChargeType, CreditNoteReason, InvoiceState, TaxType
+from .filters import InvoiceFilter
+from .models import VENDOR_ONLY_STATES, ChargeKind, ChargeType, CreditNoteReason, InvoiceSource, InvoiceState, InvoiceType, TaxType
 from .services.inputs import InvoiceChargeInput, InvoiceInput, InvoiceLineInput, InvoiceTaxInput
 from .taxes import tax_type_choices
 
@@ -229,3 +232,37 @@ class RetailerDecisionForm(forms.Form):
         ],
     )
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class InvoiceListFilter(InvoiceFilter):
+    """The API's FilterSet with widgets for people, as on the PO list: states as chips, date pickers, choices
+    limited to what the person may see."""
+
+    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=InvoiceState.choices, widget=forms.CheckboxSelectMultiple, distinct=False)
+    invoice_type = django_filters.ChoiceFilter(label=_("Type"), choices=InvoiceType.choices, empty_label=_("Any"))
+    source = django_filters.ChoiceFilter(label=_("Source"), choices=InvoiceSource.choices, empty_label=_("Any"))
+    marketplace = django_filters.ModelChoiceFilter(
+        label=_("Marketplace"), queryset=Marketplace.objects.all(), to_field_name="code", field_name="marketplace", empty_label=_("Any")
+    )
+    vendor = django_filters.ModelChoiceFilter(
+        label=_("Vendor"), queryset=Vendor.objects.all(), to_field_name="code", field_name="vendor", empty_label=_("Any")
+    )
+    date_from = django_filters.DateFilter(label=_("Dated from"), field_name="invoice_date", lookup_expr="gte", widget=DateInput)
+    date_to = django_filters.DateFilter(label=_("Dated to"), field_name="invoice_date", lookup_expr="lte", widget=DateInput)
+
+    def __init__(self, data=None, *args, scope=None, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if scope is not None and scope.is_retailer:
+            # The retailer never meets a draft or an invoice waiting for the vendor's own approval.
+            self.filters["state"].extra["choices"] = [c for c in InvoiceState.choices if c[0] not in VENDOR_ONLY_STATES]
+        else:
+            del self.filters["vendor"]
+            if scope is not None and scope.marketplace_ids is not None:
+                self.filters["marketplace"].queryset = Marketplace.objects.filter(pk__in=scope.marketplace_ids)

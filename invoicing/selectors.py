@@ -21,9 +21,12 @@ def with_line_count(queryset):
     return queryset.annotate(line_count=Coalesce(Subquery(lines, output_field=IntegerField()), Value(0)))
 
 
-def invoice_list(*, scope, params):
-    """The invoices the scope may see, filtered; one query per page whatever its length."""
+def invoice_list(*, scope, params, filterset=None):
+    """The invoices the scope may see, filtered (by InvoiceFilter's parameters, or the screen's `filterset`
+    over invoice_filterset); one query per page whatever its length."""
     queryset = Invoice.objects.visible_to(scope).select_related("vendor", "marketplace", "purchase_order")
+    if filterset is not None:
+        return with_line_count(filterset.qs.select_related("vendor", "marketplace", "purchase_order")).order_by("-invoice_date", "-id")
     filterset = InvoiceFilter(data=params, queryset=queryset)
     if not filterset.is_valid():
         errors = [field_error(None, name, message) for name, messages in filterset.errors.items() for message in messages]

@@ -16,11 +16,11 @@ from vendor_portal.services.audit import Actor
 from vendor_portal.templatetags.portal import money
 from vendor_portal.tenancy import get_visible_or_404
 
-from .filters import InvoiceFilter
 from .forms import (
     TAX_RATES_LIST,
     ChargeFormSet,
     InvoiceHeaderForm,
+    InvoiceListFilter,
     LineFormSet,
     PickPurchaseOrderForm,
     PickShipmentForm,
@@ -47,15 +47,21 @@ PAGE_SIZE = 50
 
 @portal_view(Action.VIEW_INVOICES)
 def invoice_list_view(request):
-    filterset = InvoiceFilter(data=request.GET or None, queryset=Invoice.objects.none())
-    try:
-        invoices = invoice_list(scope=request.scope, params=request.GET)
-    except PortalError as error:
-        messages.error(request, error.message)
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    filterset = InvoiceListFilter(data=params or None, queryset=Invoice.objects.visible_to(request.scope), scope=request.scope)
+    if filterset.is_bound and not filterset.is_valid():
+        # Each wrong value is shown next to its filter; the list stays unfiltered rather than failing.
         invoices = invoice_list(scope=request.scope, params={})
+    else:
+        invoices = invoice_list(scope=request.scope, params=params, filterset=filterset)
     page = keyset_page(invoices, request.GET, page_size=PAGE_SIZE)
     can_manage = request.scope.can(Action.MANAGE_INVOICES) and not request.scope.is_retailer
-    return render(request, "invoicing/invoice_list.html", {"page": page, "filter_form": filterset.form, "can_manage": can_manage})
+    return render(
+        request,
+        "invoicing/invoice_list.html",
+        {"page": page, "filterset": filterset, "is_filtered": bool(params), "can_manage": can_manage},
+    )
 
 
 @portal_view(Action.MANAGE_INVOICES)

@@ -238,7 +238,7 @@ def _deductions_for(request):
 def deduction_list_view(request):
     form, deductions = _deductions_for(request)
     # Totals per currency while the list is under the count cap; above it, "10,000+" and no partial sums.
-    totals, capped = listing.capped_totals(deductions, by="currency", sums=("amount",))
+    totals, capped = selectors.deduction_totals(deductions)
     page = listing.keyset_page(deductions, request.GET, page_size=PAGE_SIZE)
     return render(
         request,
@@ -461,7 +461,8 @@ def dispute_queue(request):
 def _dispute_context(request, dispute: Dispute, form=None) -> dict:
     deduction = _get_deduction(request, dispute.deduction_id)
     context = _deduction_context(request, deduction)
-    context.update({"dispute": dispute, "answer_form": form or DisputeAnswerForm(initial={"outcome": DisputeStatus.REVERSED})})
+    # No answer is pre-selected: upholding or reversing is a decision the person makes, never a default.
+    context.update({"dispute": dispute, "answer_form": form or DisputeAnswerForm()})
     return context
 
 

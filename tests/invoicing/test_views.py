@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -344,3 +345,27 @@ def test_an_invoice_in_canada_offers_gst_hst_and_pst_with_their_rates(signed_in,
     html = response.content.decode()
     assert '<option value="13">HST 13% (Ontario)</option>' in html and '<option value="5">GST 5%</option>' in html
     assert "CGST" not in html and "State sales tax" not in html
+
+
+def test_list_filters_work_like_the_po_lists(signed_in, vendor, finance):
+    make_invoice(vendor, finance)
+    response = signed_in.get("/invoices/", {"state": ["draft", "rejected"], "date_from": timezone.localdate().isoformat()})
+    html = response.content.decode()
+    assert "SCREEN-1" in html
+    # States as chips (checkboxes in a fieldset, the chosen ones ticked), dates as date pickers.
+    assert "<legend>State</legend>" in html and 'type="checkbox" name="state" value="draft"' in html
+    assert 'value="draft" class="" id="id_state_0" checked' in html or ('value="draft"' in html and "checked" in html)
+    assert 'type="date" name="date_from"' in html and 'type="date" name="date_to"' in html
+    assert 'name="vendor"' not in html  # a vendor's people never filter by vendor
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    assert "SCREEN-1" not in signed_in.get("/invoices/", {"date_from": tomorrow}).content.decode()
+    # A wrong value is named next to its filter; never a 500.
+    bad = signed_in.get("/invoices/", {"date_from": "31/31/2026"})
+    assert bad.status_code == 200 and "Dated from" in bad.content.decode() and "SCREEN-1" in bad.content.decode()
+
+
+def test_the_retailers_invoice_list_offers_no_vendor_only_states(client, vendor, finance):
+    ap = retailer_user(Role.ACCOUNTS_PAYABLE, username="retail-ap")
+    client.force_login(ap)
+    html = client.get("/invoices/").content.decode()
+    assert 'name="state" value="submitted"' in html and 'value="draft"' not in html and 'name="vendor"' in html
