@@ -101,7 +101,14 @@ class InvoiceTaxForm(MarketplaceTaxesMixin, forms.Form):
         self.setup(marketplace)
 
 
-class BaseLineFormSet(forms.BaseFormSet):
+class BaseRowsFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = str(_("Delete"))
+
+
+class BaseLineFormSet(BaseRowsFormSet):
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         if i < self.initial_form_count():
@@ -112,8 +119,8 @@ class BaseLineFormSet(forms.BaseFormSet):
 
 
 LineFormSet = forms.formset_factory(InvoiceLineForm, formset=BaseLineFormSet, extra=1, can_delete=True)
-ChargeFormSet = forms.formset_factory(InvoiceChargeForm, extra=1, can_delete=True)
-TaxFormSet = forms.formset_factory(InvoiceTaxForm, extra=1, can_delete=True)
+ChargeFormSet = forms.formset_factory(InvoiceChargeForm, formset=BaseRowsFormSet, extra=1, can_delete=True)
+TaxFormSet = forms.formset_factory(InvoiceTaxForm, formset=BaseRowsFormSet, extra=1, can_delete=True)
 
 
 def _filled(formset) -> list:

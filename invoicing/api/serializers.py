@@ -100,6 +100,8 @@ class InvoiceDetailSerializer(InvoiceListSerializer):
             "bill_to_party_id",
             "bill_to_address",
             "ship_to_party_id",
+            "remit_to_tax_id",
+            "bill_to_tax_id",
             "reference_invoice_number",
             "credit_reason",
             "credit_reference",
