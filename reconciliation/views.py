@@ -455,6 +455,10 @@ def dispute_queue(request):
     if status == DisputeStatus.OPEN:
         disputes = disputes.order_by("created_at", "id")  # oldest first: the queue is worked in order
     page = listing.keyset_page(disputes, request.GET, page_size=PAGE_SIZE)
+    # Each disputed deduction names its POs (one query for the page's rows).
+    po_numbers = dict(selectors.deduction_queryset(request.scope).filter(pk__in=[d.deduction_id for d in page]).values_list("pk", "po_numbers"))
+    for dispute in page:
+        dispute.po_numbers = po_numbers.get(dispute.deduction_id) or []
     return render(request, "reconciliation/dispute_list.html", {"page": page, "status": status, "statuses": DisputeStatus.choices})
 
 

@@ -111,9 +111,13 @@ def test_credit_note_pdf_names_the_credited_invoice(vendor, finance):
 
 
 def pdftotext(path) -> str:
-    """The PDF's text as poppler lays it out (-layout keeps each printed line on one line)."""
+    """The PDF's text as poppler lays it out (-layout keeps each printed line on one line); pdfium's where
+    poppler-utils is not installed."""
+    import shutil
     import subprocess
 
+    if shutil.which("pdftotext") is None:
+        return pdf_text(path)
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
 
 

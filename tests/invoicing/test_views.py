@@ -369,3 +369,11 @@ def test_the_retailers_invoice_list_offers_no_vendor_only_states(client, vendor,
     client.force_login(ap)
     html = client.get("/invoices/").content.decode()
     assert 'name="state" value="submitted"' in html and 'value="draft"' not in html and 'name="vendor"' in html
+
+
+def test_detail_names_the_bill_to_entity_and_its_tax_id(signed_in, vendor, finance):
+    invoice = make_invoice(vendor, finance)
+    html = signed_in.get(f"/invoices/{invoice.pk}/").content.decode()
+    card = html.split('data-testid="bill-to"')[1].split("</div>")[0]
+    assert "Amazon.com Services LLC" in card and "91-1646860" in card
+    assert "−0.00" not in html  # no allowances: no negative zero

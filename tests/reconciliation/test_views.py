@@ -629,6 +629,12 @@ def test_each_deduction_names_its_po_a_chargeback_its_shipments(vendor):
     detail = finance.get(f"/payments/deductions/{chargeback.pk}/").content.decode()
     facts = detail.split('data-testid="deduction-po">')[1].split("</dd>")[0]
     assert first.number in facts and second.number in facts
+    # Accounts payable's dispute queue names them too.
+    person = finance_user(vendor)
+    dispute_create(scope=scope_for_user(person), deduction_id=chargeback.pk, reason="The truck was on time.", actor=Actor(user=person))
+    queue = signed_in(ap_user()).get("/payments/disputes/").content.decode()
+    cell = queue.split('data-testid="dispute-po">')[1].split("</td>")[0]
+    assert first.number in cell and second.number in cell
 
 
 def test_the_dispute_answer_form_preselects_no_answer(vendor):
