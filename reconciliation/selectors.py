@@ -46,10 +46,9 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Case, Count, DecimalField, F, Func, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -138,16 +137,16 @@ def deduction_queryset(scope):
     """What its reversals gave back is the deduction's own column (reversed_amount), never a join over them.
     Each row names its purchase orders (`po_numbers`, a list): its own PO, else the one of the claim it
     reverses, else those on its shipment (a chargeback for a shipment), else its invoice's."""
+    from purchase_orders.models import PurchaseOrder
     from shipments.models import ShipmentLine
 
+    # ARRAY(SELECT number ... ORDER BY number): the shipment's POs, each once, without a DISTINCT.
     on_shipment = (
-        ShipmentLine.objects.filter(shipment_id=OuterRef("shipment_id"))
-        .order_by()
-        .values("shipment_id")
-        .annotate(
-            numbers=ArrayAgg("purchase_order_line__purchase_order__number", distinct=True, order_by="purchase_order_line__purchase_order__number")
+        PurchaseOrder.objects.filter(
+            Exists(ShipmentLine.objects.filter(shipment_id=OuterRef(OuterRef("shipment_id")), purchase_order_line__purchase_order_id=OuterRef("pk")))
         )
-        .values("numbers")
+        .order_by("number")
+        .values("number")
     )
     single = Coalesce(F("purchase_order__number"), F("reverses__purchase_order__number"))
     return (
@@ -159,7 +158,10 @@ def deduction_queryset(scope):
                     Q(purchase_order__isnull=False) | Q(reverses__purchase_order__isnull=False),
                     then=Func(single, function="ARRAY", template="ARRAY[%(expressions)s]"),
                 ),
-                When(shipment__isnull=False, then=Subquery(on_shipment, output_field=ArrayField(models.CharField()))),
+                When(
+                    shipment__isnull=False,
+                    then=Func(Subquery(on_shipment), template="ARRAY(%(expressions)s)", output_field=ArrayField(models.CharField())),
+                ),
                 When(
                     invoice__purchase_order__isnull=False,
                     then=Func(F("invoice__purchase_order__number"), function="ARRAY", template="ARRAY[%(expressions)s]"),
