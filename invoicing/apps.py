@@ -25,6 +25,16 @@ class InvoicingConfig(AppConfig):
         )
         register_needs_me(
             NeedsMe(
+                _("ASNs ready to invoice"),
+                "/invoices/new/from-asn/",
+                Action.MANAGE_INVOICES,
+                lambda request, scope: _ready_to_invoice(scope),
+                order=39,
+                side="vendor",
+            )
+        )
+        register_needs_me(
+            NeedsMe(
                 _("Invoices waiting for the retailer"),
                 "/invoices/?state=submitted",
                 Action.RUN_PAYMENTS,
@@ -43,6 +53,12 @@ def _attention(scope) -> int:
     from .selectors import invoices_needing_attention
 
     return invoices_needing_attention(scope=scope)
+
+
+def _ready_to_invoice(scope) -> int:
+    from .selectors import shipments_to_invoice
+
+    return shipments_to_invoice(scope=scope).count()
 
 
 def _on_hold(scope) -> int:

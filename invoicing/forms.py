@@ -1,14 +1,18 @@
 """Forms of the invoice screens. They only collect input; invoicing.services checks it and names the rows."""
 
+import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from purchase_orders.models import PaymentTerms
 from vendor_portal import limits
 from vendor_portal.errors import FieldError
+from vendor_portal.models import Marketplace, Vendor
 
-from .models import ChargeKind, ChargeType, CreditNoteReason, InvoiceState, TaxType
+from .filters import InvoiceFilter
+from .models import VENDOR_ONLY_STATES, ChargeKind, ChargeType, CreditNoteReason, InvoiceSource, InvoiceState, InvoiceType, TaxType
 from .services.inputs import InvoiceChargeInput, InvoiceInput, InvoiceLineInput, InvoiceTaxInput
+from .taxes import tax_type_choices
 
 BLANK = [("", "—")]
 
@@ -28,7 +32,32 @@ class InvoiceHeaderForm(forms.Form):
             del self.fields["credit_reference"]
 
 
-class InvoiceLineForm(forms.Form):
+class MarketplaceTaxesMixin:
+    """Offers the marketplace's tax types (invoicing.taxes) instead of every country's, its usual rates as
+    suggestions (the <datalist> the edit screen renders), and names each control for screen readers (the
+    table's column headers are not labels)."""
+
+    tax_fields = ("tax_type",)
+    rate_fields = ("tax_rate",)
+
+    def setup(self, marketplace):
+        for name in self.tax_fields:
+            keep = self.initial.get(name) or ""
+            self.fields[name].choices = BLANK + tax_type_choices(marketplace, keep=keep)
+        for name in self.rate_fields:
+            self.fields[name].widget.attrs["list"] = TAX_RATES_LIST
+        for field in self.fields.values():
+            if not isinstance(field.widget, forms.HiddenInput):
+                field.widget.attrs.setdefault("aria-label", str(field.label))
+
+
+TAX_RATES_LIST = "marketplace-tax-rates"
+# What names the item a line bills: copied from the PO or the ASN, read-only once the line exists
+# (a different item is a new line, so the line's PO, receipts and claims never silently change).
+LINE_IDENTITY = ("purchase_order_number", "po_line_sequence", "asin", "vendor_sku")
+
+
+class InvoiceLineForm(MarketplaceTaxesMixin, forms.Form):
     sequence = forms.IntegerField(label=_("Line"), min_value=1)
     purchase_order_number = forms.CharField(label=_("PO"), max_length=20, required=False)
     po_line_sequence = forms.IntegerField(label=_("PO line"), required=False, min_value=1)
@@ -41,8 +70,12 @@ class InvoiceLineForm(forms.Form):
     credited_line = forms.IntegerField(required=False, widget=forms.HiddenInput)
     line_amount = forms.DecimalField(required=False, disabled=True, label=_("Amount"))
 
+    def __init__(self, *args, marketplace=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup(marketplace)
 
-class InvoiceChargeForm(forms.Form):
+
+class InvoiceChargeForm(MarketplaceTaxesMixin, forms.Form):
     # A blank first choice keeps the empty extra row unchanged (a preselected option would make it "filled").
     kind = forms.ChoiceField(label=_("Kind"), choices=BLANK + list(ChargeKind.choices))
     charge_type = forms.ChoiceField(label=_("Type"), choices=BLANK + list(ChargeType.choices))
@@ -51,17 +84,44 @@ class InvoiceChargeForm(forms.Form):
     tax_type = forms.ChoiceField(label=_("Tax"), choices=BLANK + list(TaxType.choices), required=False)
     tax_rate = forms.DecimalField(label=_("Tax %"), max_digits=7, decimal_places=4, min_value=0, required=False)
 
+    def __init__(self, *args, marketplace=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup(marketplace)
 
-class InvoiceTaxForm(forms.Form):
+
+class InvoiceTaxForm(MarketplaceTaxesMixin, forms.Form):
+    rate_fields = ("rate",)
+
     tax_type = forms.ChoiceField(label=_("Tax"), choices=BLANK + list(TaxType.choices))
     rate = forms.DecimalField(label=_("Rate %"), max_digits=7, decimal_places=4, min_value=0, required=False)
     taxable_amount = forms.DecimalField(label=_("Taxable amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
     amount = forms.DecimalField(label=_("Tax amount"), max_digits=14, decimal_places=2, min_value=0)
 
+    def __init__(self, *args, marketplace=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup(marketplace)
 
-LineFormSet = forms.formset_factory(InvoiceLineForm, extra=1, can_delete=True)
-ChargeFormSet = forms.formset_factory(InvoiceChargeForm, extra=1, can_delete=True)
-TaxFormSet = forms.formset_factory(InvoiceTaxForm, extra=1, can_delete=True)
+
+class BaseRowsFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = str(_("Delete"))
+
+
+class BaseLineFormSet(BaseRowsFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if i < self.initial_form_count():
+            # Disabled: Django keeps the stored value whatever is posted.
+            for name in LINE_IDENTITY:
+                form.fields[name].disabled = True
+        return form
+
+
+LineFormSet = forms.formset_factory(InvoiceLineForm, formset=BaseLineFormSet, extra=1, can_delete=True)
+ChargeFormSet = forms.formset_factory(InvoiceChargeForm, formset=BaseRowsFormSet, extra=1, can_delete=True)
+TaxFormSet = forms.formset_factory(InvoiceTaxForm, formset=BaseRowsFormSet, extra=1, can_delete=True)
 
 
 def _filled(formset) -> list:
@@ -157,8 +217,11 @@ class PickPurchaseOrderForm(forms.Form):
 
 
 class PickShipmentForm(forms.Form):
-    shipment_id = forms.IntegerField(label=_("ASN"))
-    number = forms.CharField(label=_("Invoice number"), max_length=40, required=False)
+    # Rendered as one radio button per ASN ready to invoice (invoice_new.html), never typed in.
+    shipment_id = forms.IntegerField(
+        label=_("ASN"), error_messages={"required": _("Choose the ASN to invoice."), "invalid": _("Choose the ASN to invoice.")}
+    )
+    number = forms.CharField(label=_("Invoice number"), max_length=40, required=False, help_text=_("Left empty: INV-<ASN>."))
 
 
 class RetailerDecisionForm(forms.Form):
@@ -177,3 +240,37 @@ class RetailerDecisionForm(forms.Form):
         ],
     )
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class InvoiceListFilter(InvoiceFilter):
+    """The API's FilterSet with widgets for people, as on the PO list: states as chips, date pickers, choices
+    limited to what the person may see."""
+
+    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=InvoiceState.choices, widget=forms.CheckboxSelectMultiple, distinct=False)
+    invoice_type = django_filters.ChoiceFilter(label=_("Type"), choices=InvoiceType.choices, empty_label=_("Any"))
+    source = django_filters.ChoiceFilter(label=_("Source"), choices=InvoiceSource.choices, empty_label=_("Any"))
+    marketplace = django_filters.ModelChoiceFilter(
+        label=_("Marketplace"), queryset=Marketplace.objects.all(), to_field_name="code", field_name="marketplace", empty_label=_("Any")
+    )
+    vendor = django_filters.ModelChoiceFilter(
+        label=_("Vendor"), queryset=Vendor.objects.all(), to_field_name="code", field_name="vendor", empty_label=_("Any")
+    )
+    date_from = django_filters.DateFilter(label=_("Dated from"), field_name="invoice_date", lookup_expr="gte", widget=DateInput)
+    date_to = django_filters.DateFilter(label=_("Dated to"), field_name="invoice_date", lookup_expr="lte", widget=DateInput)
+
+    def __init__(self, data=None, *args, scope=None, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if scope is not None and scope.is_retailer:
+            # The retailer never meets a draft or an invoice waiting for the vendor's own approval.
+            self.filters["state"].extra["choices"] = [c for c in InvoiceState.choices if c[0] not in VENDOR_ONLY_STATES]
+        else:
+            del self.filters["vendor"]
+            if scope is not None and scope.marketplace_ids is not None:
+                self.filters["marketplace"].queryset = Marketplace.objects.filter(pk__in=scope.marketplace_ids)

@@ -79,7 +79,7 @@ class CreditNoteReason(models.TextChoices):
 class TaxType(models.TextChoices):
     # Amazon's TaxDetails.taxType values.
     VAT = "VAT", _("VAT")
-    GST = "GST", _("GST")
+    GST = "GST", _("GST/HST")  # Canada's HST is a harmonised GST: Amazon's taxType has no HST
     STATE_SALES_TAX = "ST", _("State sales tax")
     PST = "PST", _("Provincial sales tax")
     MWST = "MwSt.", _("MwSt.")
@@ -169,6 +169,9 @@ class Invoice(StateMachine, models.Model):
     bill_to_party_id = models.CharField(_("bill-to party"), max_length=20, blank=True)
     bill_to_address = models.JSONField(_("bill-to address"), default=dict, blank=True)
     ship_to_party_id = models.CharField(_("ship-to party"), max_length=20, blank=True)
+    # The parties' tax registrations (VAT, GST/HST, EIN) as the invoice states them.
+    remit_to_tax_id = models.CharField(_("remit-to tax registration"), max_length=40, blank=True)
+    bill_to_tax_id = models.CharField(_("bill-to tax registration"), max_length=40, blank=True)
 
     payment_terms = models.CharField(_("payment terms"), max_length=20, choices=PaymentTerms.choices, default=PaymentTerms.NET_60)
     discount_percent = models.DecimalField(_("early payment discount %"), max_digits=5, decimal_places=2, default=ZERO)

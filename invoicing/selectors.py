@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value
+from django.db.models import Count, DecimalField, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -13,6 +13,7 @@ from vendor_portal.money import round_money
 
 from .filters import InvoiceFilter
 from .models import Invoice, InvoiceLine, InvoiceState, InvoiceType
+from .taxes import taxes_for
 
 
 def with_line_count(queryset):
@@ -20,9 +21,12 @@ def with_line_count(queryset):
     return queryset.annotate(line_count=Coalesce(Subquery(lines, output_field=IntegerField()), Value(0)))
 
 
-def invoice_list(*, scope, params):
-    """The invoices the scope may see, filtered; one query per page whatever its length."""
+def invoice_list(*, scope, params, filterset=None):
+    """The invoices the scope may see, filtered (by InvoiceFilter's parameters, or the screen's `filterset`
+    over invoice_filterset); one query per page whatever its length."""
     queryset = Invoice.objects.visible_to(scope).select_related("vendor", "marketplace", "purchase_order")
+    if filterset is not None:
+        return with_line_count(filterset.qs.select_related("vendor", "marketplace", "purchase_order")).order_by("-invoice_date", "-id")
     filterset = InvoiceFilter(data=params, queryset=queryset)
     if not filterset.is_valid():
         errors = [field_error(None, name, message) for name, messages in filterset.errors.items() for message in messages]
@@ -63,12 +67,31 @@ def purchase_orders_to_invoice(*, scope):
     )
 
 
-def shipments_to_invoice(*, scope):
-    from shipments.models import Shipment, ShipmentState
+def shipments_to_invoice(*, scope, search: str = ""):
+    """Submitted ASNs with units still to invoice and no invoice of their own yet (a draft counts: it is in
+    hand), newest first, each with its `value` at the PO's net cost and its `currency`. `search`: a part of
+    the ASN's identifier or of a PO number on it."""
+    from shipments.models import Shipment, ShipmentLine, ShipmentState
 
-    return (
+    lines = ShipmentLine.objects.filter(shipment=OuterRef("pk")).order_by().values("shipment")
+    value = lines.annotate(total=Sum(F("quantity") * F("purchase_order_line__net_cost"))).values("total")
+    currency = lines.values("purchase_order_line__purchase_order__currency")[:1]
+    left_to_invoice = ShipmentLine.objects.filter(
+        shipment=OuterRef("pk"), purchase_order_line__shipped_quantity__gt=F("purchase_order_line__invoiced_quantity")
+    )
+    invoiced = Invoice.objects.filter(shipment_id=OuterRef("pk"), invoice_type=InvoiceType.INVOICE).exclude(state=InvoiceState.REJECTED)
+    queryset = (
         Shipment.objects.visible_to(scope)
         .filter(state__in=[ShipmentState.SUBMITTED, ShipmentState.RECEIVING, ShipmentState.RECEIVED])
+        .filter(Exists(left_to_invoice))
+        .exclude(Exists(invoiced))
+    )
+    search = (search or "").strip()
+    if search:
+        on_po = ShipmentLine.objects.filter(purchase_order_line__purchase_order__number__icontains=search).values("shipment_id")
+        queryset = queryset.filter(Q(shipment_identifier__icontains=search) | Q(pk__in=on_po))
+    return (
+        queryset.annotate(value=Subquery(value, output_field=DecimalField(max_digits=14, decimal_places=2)), currency=Subquery(currency))
         .select_related("marketplace", "ship_to")
         .order_by("-created_at", "-id")
     )
@@ -88,10 +111,12 @@ def _rate(value) -> str:
     return text
 
 
-def _party(party_id, address) -> dict:
+def _party(party_id, address, tax_id: str = "", tax_type: str = "") -> dict:
     party = {"partyId": party_id or "UNKNOWN"}
     if address and address.get("name") and address.get("addressLine1") and address.get("countryCode"):
         party["address"] = {key: value for key, value in address.items() if value not in (None, "")}
+    if tax_id and tax_type:
+        party["taxRegistrationDetails"] = [{"taxRegistrationType": tax_type, "taxRegistrationNumber": tax_id}]
     return party
 
 
@@ -112,6 +137,7 @@ def invoice_amazon_payload(document) -> dict:
     invoice = document.invoice
     currency = invoice.currency
     terms_type, net_days = TERMS.get(invoice.payment_terms, ("Basic", 60))
+    tax_type = taxes_for(invoice.marketplace.code).registration_type
     terms = {"type": terms_type}
     if net_days:
         terms["netDueDays"] = net_days
@@ -121,7 +147,7 @@ def invoice_amazon_payload(document) -> dict:
         "invoiceType": invoice.invoice_type,
         "id": invoice.number,
         "date": f"{invoice.invoice_date.isoformat()}T00:00:00Z",
-        "remitToParty": _party(invoice.remit_to_party_id, invoice.remit_to_address),
+        "remitToParty": _party(invoice.remit_to_party_id, invoice.remit_to_address, invoice.remit_to_tax_id, tax_type),
         "paymentTerms": terms,
         "invoiceTotal": _money(invoice.grand_total, currency),
         "items": [],
@@ -129,7 +155,7 @@ def invoice_amazon_payload(document) -> dict:
     if invoice.ship_from_party_id:
         result["shipFromParty"] = _party(invoice.ship_from_party_id, invoice.ship_from_address)
     if invoice.bill_to_party_id:
-        result["billToParty"] = _party(invoice.bill_to_party_id, invoice.bill_to_address)
+        result["billToParty"] = _party(invoice.bill_to_party_id, invoice.bill_to_address, invoice.bill_to_tax_id, tax_type)
     if invoice.ship_to_party_id:
         result["shipToParty"] = _party(invoice.ship_to_party_id, {})
     if document.taxes:

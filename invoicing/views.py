@@ -13,12 +13,14 @@ from vendor_portal.listing import keyset_page
 from vendor_portal.navigation import detail_panels_for
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
+from vendor_portal.templatetags.portal import money
 from vendor_portal.tenancy import get_visible_or_404
 
-from .filters import InvoiceFilter
 from .forms import (
+    TAX_RATES_LIST,
     ChargeFormSet,
     InvoiceHeaderForm,
+    InvoiceListFilter,
     LineFormSet,
     PickPurchaseOrderForm,
     PickShipmentForm,
@@ -38,21 +40,28 @@ from .services.drafts import invoice_delete_draft, invoice_update
 from .services.flips import invoice_from_purchase_order, invoice_from_shipment
 from .services.pdf import invoice_document
 from .services.submission import invoice_return_to_draft, invoice_submit
+from .taxes import taxes_for
 
 PAGE_SIZE = 50
 
 
 @portal_view(Action.VIEW_INVOICES)
 def invoice_list_view(request):
-    filterset = InvoiceFilter(data=request.GET or None, queryset=Invoice.objects.none())
-    try:
-        invoices = invoice_list(scope=request.scope, params=request.GET)
-    except PortalError as error:
-        messages.error(request, error.message)
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    filterset = InvoiceListFilter(data=params or None, queryset=Invoice.objects.visible_to(request.scope), scope=request.scope)
+    if filterset.is_bound and not filterset.is_valid():
+        # Each wrong value is shown next to its filter; the list stays unfiltered rather than failing.
         invoices = invoice_list(scope=request.scope, params={})
+    else:
+        invoices = invoice_list(scope=request.scope, params=params, filterset=filterset)
     page = keyset_page(invoices, request.GET, page_size=PAGE_SIZE)
     can_manage = request.scope.can(Action.MANAGE_INVOICES) and not request.scope.is_retailer
-    return render(request, "invoicing/invoice_list.html", {"page": page, "filter_form": filterset.form, "can_manage": can_manage})
+    return render(
+        request,
+        "invoicing/invoice_list.html",
+        {"page": page, "filterset": filterset, "is_filtered": bool(params), "can_manage": can_manage},
+    )
 
 
 @portal_view(Action.MANAGE_INVOICES)
@@ -72,9 +81,13 @@ def invoice_new_from_po(request):
     return render(request, "invoicing/invoice_new.html", {"form": form, "purchase_orders": purchase_orders, "source": "po"})
 
 
+ASN_PICKER_SIZE = 100
+
+
 @portal_view(Action.MANAGE_INVOICES)
 def invoice_new_from_asn(request):
-    form = PickShipmentForm(request.POST or request.GET or None)
+    """Pick one of the vendor's un-invoiced ASNs (searchable, with its value) and flip it into a draft."""
+    form = PickShipmentForm(request.POST or None, initial={"shipment_id": request.GET.get("shipment")})
     if request.method == "POST" and form.is_valid():
         try:
             invoice = invoice_from_shipment(
@@ -88,8 +101,22 @@ def invoice_new_from_asn(request):
         else:
             messages.success(request, _("Draft %(n)s created from the ASN. Check it, then submit.") % {"n": invoice.number})
             return redirect("invoice_edit", pk=invoice.pk)
-    shipments = shipments_to_invoice(scope=request.scope)[:100]
-    return render(request, "invoicing/invoice_new.html", {"form": form, "shipments": shipments, "source": "asn"})
+    search = (request.GET.get("q") or "").strip()[:40]
+    shipments = list(shipments_to_invoice(scope=request.scope, search=search)[: ASN_PICKER_SIZE + 1])
+    chosen = str(form["shipment_id"].value() or "")
+    return render(
+        request,
+        "invoicing/invoice_new.html",
+        {
+            "form": form,
+            "shipments": shipments[:ASN_PICKER_SIZE],
+            "more_shipments": len(shipments) > ASN_PICKER_SIZE,
+            "search": search,
+            "chosen": chosen,
+            "source": "asn",
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def _form_errors(form, error: PortalError) -> None:
@@ -135,6 +162,7 @@ def _get_invoice(request, pk) -> Invoice:
 
 def _edit_forms(request, invoice: Invoice, data=None):
     lines = list(invoice.lines.all())
+    marketplace = {"marketplace": invoice.marketplace.code}
     header = InvoiceHeaderForm(
         data,
         credit_note=invoice.is_credit_note,
@@ -150,6 +178,7 @@ def _edit_forms(request, invoice: Invoice, data=None):
     )
     line_formset = LineFormSet(
         data,
+        form_kwargs=marketplace,
         prefix="lines",
         initial=[
             {
@@ -170,6 +199,7 @@ def _edit_forms(request, invoice: Invoice, data=None):
     )
     charge_formset = ChargeFormSet(
         data,
+        form_kwargs=marketplace,
         prefix="charges",
         initial=[
             {
@@ -185,6 +215,7 @@ def _edit_forms(request, invoice: Invoice, data=None):
     )
     tax_formset = TaxFormSet(
         data,
+        form_kwargs=marketplace,
         prefix="taxes",
         initial=[
             {
@@ -226,13 +257,23 @@ def invoice_edit(request, pk):
                 messages.error(request, error.message)
             else:
                 if not check_only:
-                    messages.success(request, _("Draft saved."))
                     if "submit" in request.POST:
+                        # The submission's own message says what happened (sent, or waiting for approval).
                         return _submit(request, invoice)
+                    messages.success(request, _("Draft saved."))
                     return redirect("invoice_edit", pk=invoice.pk)
     else:
         preflight = invoice_preflight(scope=request.scope, invoice=invoice)
-    context = {"invoice": invoice, "header": header, "lines": lines, "charges": charges, "taxes": taxes, "preflight": preflight}
+    context = {
+        "invoice": invoice,
+        "header": header,
+        "lines": lines,
+        "charges": charges,
+        "taxes": taxes,
+        "preflight": preflight,
+        "tax_rates": taxes_for(invoice.marketplace.code).rates,
+        "tax_rates_list": TAX_RATES_LIST,
+    }
     if request.htmx and "preflight" in request.POST:
         context["form_errors"] = form_errors(header, lines, charges, taxes)
         return render(request, "invoicing/invoice_preflight.html", context)
@@ -253,7 +294,17 @@ def _submit(request, invoice):
             else redirect("invoice_detail", pk=invoice.pk)
         )
     if invoice.state == InvoiceState.PENDING_APPROVAL:
-        messages.success(request, _("The total is above your approval threshold: a second person must approve it on the approvals screen."))
+        messages.info(
+            request,
+            _(
+                "Invoice %(n)s is waiting for approval: its total %(total)s is above your approval threshold of %(limit)s, so a second person must approve it before it is sent."
+            )
+            % {
+                "n": invoice.number,
+                "total": money(invoice.grand_total, invoice.currency),
+                "limit": money(invoice.vendor.invoice_approval_threshold),
+            },
+        )
     else:
         messages.success(request, _("Invoice %(n)s submitted.") % {"n": invoice.number})
     return redirect("invoice_detail", pk=invoice.pk)

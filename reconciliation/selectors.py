@@ -46,11 +46,14 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Case, Count, DecimalField, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from invoicing.models import Invoice, InvoiceState, InvoiceType
+from vendor_portal import listing
 from vendor_portal.errors import DomainValidationError
 from vendor_portal.money import ZERO, round_money
 
@@ -131,8 +134,60 @@ def _on_days(field: str, first: datetime.date | None = None, last: datetime.date
 
 
 def deduction_queryset(scope):
-    """What its reversals gave back is the deduction's own column (reversed_amount), never a join over them."""
-    return Deduction.objects.visible_to(scope).select_related("marketplace", "vendor", "invoice", "purchase_order", "reverses", "remittance")
+    """What its reversals gave back is the deduction's own column (reversed_amount), never a join over them.
+    Each row names its purchase orders (`po_numbers`, a list): its own PO, else the one of the claim it
+    reverses, else those on its shipment (a chargeback for a shipment), else its invoice's."""
+    from purchase_orders.models import PurchaseOrder
+    from shipments.models import ShipmentLine
+
+    # ARRAY(SELECT number ... ORDER BY number): the shipment's POs, each once, without a DISTINCT.
+    on_shipment = (
+        PurchaseOrder.objects.filter(
+            Exists(ShipmentLine.objects.filter(shipment_id=OuterRef(OuterRef("shipment_id")), purchase_order_line__purchase_order_id=OuterRef("pk")))
+        )
+        .order_by("number")
+        .values("number")
+    )
+    single = Coalesce(F("purchase_order__number"), F("reverses__purchase_order__number"))
+    return (
+        Deduction.objects.visible_to(scope)
+        .select_related("marketplace", "vendor", "invoice", "purchase_order", "reverses", "remittance", "shipment")
+        .annotate(
+            po_numbers=Case(
+                When(
+                    Q(purchase_order__isnull=False) | Q(reverses__purchase_order__isnull=False),
+                    then=Func(single, function="ARRAY", template="ARRAY[%(expressions)s]"),
+                ),
+                When(
+                    shipment__isnull=False,
+                    then=Func(Subquery(on_shipment), template="ARRAY(%(expressions)s)", output_field=ArrayField(models.CharField())),
+                ),
+                When(
+                    invoice__purchase_order__isnull=False,
+                    then=Func(F("invoice__purchase_order__number"), function="ARRAY", template="ARRAY[%(expressions)s]"),
+                ),
+                default=Value([], output_field=ArrayField(models.CharField())),
+                output_field=ArrayField(models.CharField()),
+            )
+        )
+    )
+
+
+def deduction_totals(queryset) -> tuple[list[dict], bool]:
+    """Per currency: the count, what the claims took (`claimed`), what reversals gave back (`given_back`) and the
+    `net` deducted (a reversal offsets its claim), read under the list's count cap (see listing.capped_totals)."""
+    queryset = queryset.annotate(
+        claimed=Case(
+            When(~Q(kind=DeductionKind.REVERSAL), then=F("amount")), default=Value(ZERO), output_field=DecimalField(max_digits=14, decimal_places=2)
+        ),
+        given_back=Case(
+            When(kind=DeductionKind.REVERSAL, then=F("amount")), default=Value(ZERO), output_field=DecimalField(max_digits=14, decimal_places=2)
+        ),
+        net=Case(
+            When(kind=DeductionKind.REVERSAL, then=-F("amount")), default=F("amount"), output_field=DecimalField(max_digits=14, decimal_places=2)
+        ),
+    )
+    return listing.capped_totals(queryset, by="currency", sums=("claimed", "given_back", "net"))
 
 
 def deduction_list(*, scope, filters: dict | None = None):

@@ -238,7 +238,7 @@ def _deductions_for(request):
 def deduction_list_view(request):
     form, deductions = _deductions_for(request)
     # Totals per currency while the list is under the count cap; above it, "10,000+" and no partial sums.
-    totals, capped = listing.capped_totals(deductions, by="currency", sums=("amount",))
+    totals, capped = selectors.deduction_totals(deductions)
     page = listing.keyset_page(deductions, request.GET, page_size=PAGE_SIZE)
     return render(
         request,
@@ -458,13 +458,18 @@ def dispute_queue(request):
     if status == DisputeStatus.OPEN:
         disputes = disputes.order_by("created_at", "id")  # oldest first: the queue is worked in order
     page = listing.keyset_page(disputes, request.GET, page_size=PAGE_SIZE)
+    # Each disputed deduction names its POs (one query for the page's rows).
+    po_numbers = dict(selectors.deduction_queryset(request.scope).filter(pk__in=[d.deduction_id for d in page]).values_list("pk", "po_numbers"))
+    for dispute in page:
+        dispute.po_numbers = po_numbers.get(dispute.deduction_id) or []
     return render(request, "reconciliation/dispute_list.html", {"page": page, "status": status, "statuses": DisputeStatus.choices})
 
 
 def _dispute_context(request, dispute: Dispute, form=None) -> dict:
     deduction = _get_deduction(request, dispute.deduction_id)
     context = _deduction_context(request, deduction)
-    context.update({"dispute": dispute, "answer_form": form or DisputeAnswerForm(initial={"outcome": DisputeStatus.REVERSED})})
+    # No answer is pre-selected: upholding or reversing is a decision the person makes, never a default.
+    context.update({"dispute": dispute, "answer_form": form or DisputeAnswerForm()})
     return context
 
 

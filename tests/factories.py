@@ -2,7 +2,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from tests.audit_check import audit_exempt
-from vendor_portal.demo import MARKETPLACES, demo_gtin
+from vendor_portal.demo import BILL_TO, MARKETPLACES, demo_gtin
 from vendor_portal.models import (
     ApiToken,
     Marketplace,
@@ -47,6 +47,8 @@ def marketplace(code: str = "US") -> Marketplace:
                 "time_zone": tz,
                 "language": language,
                 "country_code": country,
+                "bill_to_address": BILL_TO[code][0],
+                "bill_to_tax_id": BILL_TO[code][1],
             },
         )
     return obj

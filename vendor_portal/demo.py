@@ -25,6 +25,68 @@ MARKETPLACES = [
     ("FR", "France", "A13V1IB3VIYZZH", "EUR", "Europe/Paris", "fr", "FR"),
 ]
 
+# The retailer's entity each marketplace's vendors bill (Amazon's address shape) and its tax registration.
+BILL_TO = {
+    "US": (
+        {
+            "name": "Amazon.com Services LLC",
+            "addressLine1": "410 Terry Avenue North",
+            "city": "Seattle",
+            "stateOrRegion": "WA",
+            "postalOrZipCode": "98109",
+            "countryCode": "US",
+        },
+        "91-1646860",
+    ),
+    "CA": (
+        {
+            "name": "Amazon.com.ca ULC",
+            "addressLine1": "40 King Street West, 47th Floor",
+            "city": "Toronto",
+            "stateOrRegion": "ON",
+            "postalOrZipCode": "M5H 3Y2",
+            "countryCode": "CA",
+        },
+        "85730 5932 RT0001",
+    ),
+    "UK": (
+        {
+            "name": "Amazon EU S.à r.l., UK Branch",
+            "addressLine1": "1 Principal Place",
+            "addressLine2": "Worship Street",
+            "city": "London",
+            "postalOrZipCode": "EC2A 2FA",
+            "countryCode": "GB",
+        },
+        "GB727255821",
+    ),
+    "DE": (
+        {
+            "name": "Amazon EU S.à r.l., Niederlassung Deutschland",
+            "addressLine1": "Marcel-Breuer-Straße 12",
+            "city": "München",
+            "postalOrZipCode": "80807",
+            "countryCode": "DE",
+        },
+        "DE814584193",
+    ),
+    "FR": (
+        {
+            "name": "Amazon EU S.à r.l., Succursale Française",
+            "addressLine1": "67 boulevard du Général Leclerc",
+            "city": "Clichy",
+            "postalOrZipCode": "92110",
+            "countryCode": "FR",
+        },
+        "FR12487773327",
+    ),
+}
+# Each demo vendor's tax registration per marketplace.
+VENDOR_TAX_IDS = {
+    "ACME": {"US": "98-7654321", "CA": "71234 5678 RT0001", "UK": "GB123456789", "DE": "DE123456789", "FR": "FR12345678901"},
+    "GLOBEX": {"US": "98-1234567", "CA": "79876 5432 RT0001", "UK": "GB987654321", "DE": "DE987654321", "FR": "FR98765432109"},
+}
+
 WAREHOUSES = [
     # code, marketplace, name, line1, city, region, postal code, country, time zone
     ("ABE2", "US", "ABE2 Fulfillment Center", "705 Boulder Drive", "Breinigsville", "PA", "18031", "US", "America/New_York"),
@@ -77,7 +139,16 @@ def seed_foundation() -> dict:
         marketplaces[code] = _upsert(
             Marketplace,
             {"code": code},
-            {"name": name, "amazon_marketplace_id": amazon_id, "currency": currency, "time_zone": tz, "language": language, "country_code": country},
+            {
+                "name": name,
+                "amazon_marketplace_id": amazon_id,
+                "currency": currency,
+                "time_zone": tz,
+                "language": language,
+                "country_code": country,
+                "bill_to_address": BILL_TO[code][0],
+                "bill_to_tax_id": BILL_TO[code][1],
+            },
         )
     for code, mp, name, line1, city, region, postal, country, tz in WAREHOUSES:
         _upsert(
@@ -100,7 +171,11 @@ def seed_foundation() -> dict:
         vendor = _upsert(Vendor, {"code": code}, {"name": name, "gs1_company_prefix": prefix})
         vendors[code] = vendor
         for mp_code in ("US", "CA", "UK", "DE", "FR"):
-            _create_missing(VendorAccount, {"vendor": vendor, "marketplace": marketplaces[mp_code]}, {"vendor_code": f"{code[:4]}{mp_code}"})
+            _create_missing(
+                VendorAccount,
+                {"vendor": vendor, "marketplace": marketplaces[mp_code]},
+                {"vendor_code": f"{code[:4]}{mp_code}", "tax_registration_number": VENDOR_TAX_IDS.get(code, {}).get(mp_code, "")},
+            )
         _create_missing(
             ShipFromAddress,
             {"vendor": vendor, "code": "MAIN"},

@@ -100,6 +100,8 @@ class InvoiceDetailSerializer(InvoiceListSerializer):
             "bill_to_party_id",
             "bill_to_address",
             "ship_to_party_id",
+            "remit_to_tax_id",
+            "bill_to_tax_id",
             "reference_invoice_number",
             "credit_reason",
             "credit_reference",
@@ -210,6 +212,8 @@ class PreflightLineSerializer(serializers.Serializer):
     previously_invoiced_quantity = serializers.IntegerField(allow_null=True)
     invoiced_quantity = serializers.IntegerField()
     shortage_units = serializers.IntegerField()
+    awaiting_receipt = serializers.BooleanField(help_text="Nothing received on the PO line yet: no claim, the invoice would wait on hold.")
+    awaiting_units = serializers.IntegerField()
     price_claim = serializers.DecimalField(max_digits=14, decimal_places=2)
     shortage_claim = serializers.DecimalField(max_digits=14, decimal_places=2)
     warnings = serializers.ListField(child=serializers.CharField())
@@ -221,6 +225,7 @@ class PreflightSerializer(serializers.Serializer):
     price_claim_total = serializers.DecimalField(max_digits=14, decimal_places=2)
     shortage_claim_total = serializers.DecimalField(max_digits=14, decimal_places=2)
     claims_total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    awaiting_receipt_units = serializers.IntegerField(help_text="Invoiced units the DC has not received yet (no claim: the invoice would wait).")
     expected_payment = serializers.DecimalField(max_digits=14, decimal_places=2)
     lines = PreflightLineSerializer(many=True)
     errors = serializers.ListField(child=serializers.DictField(), help_text="Hard-check errors: submission would be refused.")

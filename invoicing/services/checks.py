@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from purchase_orders.models import PurchaseOrder
 from vendor_portal.errors import FieldError, NotFoundError, error_list, field_error, with_refs
@@ -308,6 +309,7 @@ def invoice_preflight(*, scope, invoice: Invoice | InvoiceDocument) -> dict:
     earlier = _sent_quantities(po_line_ids, exclude_invoice_id=document.invoice.pk)
     rows, used = [], {}
     price_total = shortage_total = ZERO
+    awaiting_units = 0
     is_invoice = document.invoice.invoice_type == InvoiceType.INVOICE
     for index, line in enumerate(document.lines):
         po_line = line.purchase_order_line
@@ -325,6 +327,8 @@ def invoice_preflight(*, scope, invoice: Invoice | InvoiceDocument) -> dict:
             "price_claim": ZERO,
             "shortage_claim": ZERO,
             "shortage_units": 0,
+            "awaiting_receipt": False,
+            "awaiting_units": 0,
             "warnings": [],
         }
         if po_line is not None and is_invoice:
@@ -338,7 +342,21 @@ def invoice_preflight(*, scope, invoice: Invoice | InvoiceDocument) -> dict:
                     % {"inv": line.unit_cost, "po": po_line.net_cost, "claim": row["price_claim"]}
                 )
             received_left = max(0, po_line.received_quantity - prior)
-            if line.quantity > received_left:
+            if po_line.received_quantity == 0:
+                # As the match does: nothing received on the PO line yet is no shortage but a wait (the invoice
+                # goes on hold until the DC books the receipt), so no claim is predicted.
+                row["awaiting_receipt"] = True
+                row["awaiting_units"] = line.quantity
+                awaiting_units += line.quantity
+                row["warnings"].append(
+                    ngettext(
+                        "Awaiting receipt: the DC has not received this item yet; the invoice waits on hold for its %(units)s unit.",
+                        "Awaiting receipt: the DC has not received this item yet; the invoice waits on hold for its %(units)s units.",
+                        line.quantity,
+                    )
+                    % {"units": line.quantity}
+                )
+            elif line.quantity > received_left:
                 row["shortage_units"] = line.quantity - received_left
                 row["shortage_claim"] = round_money(row["shortage_units"] * line.unit_cost)
                 row["warnings"].append(
@@ -354,6 +372,7 @@ def invoice_preflight(*, scope, invoice: Invoice | InvoiceDocument) -> dict:
         "price_claim_total": round_money(price_total),
         "shortage_claim_total": round_money(shortage_total),
         "claims_total": claims,
+        "awaiting_receipt_units": awaiting_units,
         "grand_total": document.invoice.grand_total,
         "expected_payment": round_money(document.invoice.grand_total - claims) if is_invoice else document.invoice.grand_total,
         "currency": document.invoice.currency,

@@ -86,6 +86,8 @@ def credit_note_create(
         "bill_to_party_id",
         "bill_to_address",
         "ship_to_party_id",
+        "remit_to_tax_id",
+        "bill_to_tax_id",
     ):
         setattr(invoice, name, getattr(original, name))
     return _store_new(document, actor)

@@ -43,6 +43,8 @@ INVOICE_AUDITED = [
     "ship_from_party_id",
     "bill_to_party_id",
     "ship_to_party_id",
+    "remit_to_tax_id",
+    "bill_to_tax_id",
     "approval_request_id",
     "submitted_at",
     "rejection_reason",
@@ -188,8 +190,11 @@ def default_parties(*, vendor, marketplace, purchase_order=None, ship_from=None)
     ship_from = ship_from or ShipFromAddress.objects.filter(vendor=vendor).order_by("pk").first()
     if ship_from is not None:
         parties["ship_from_address"] = _address_dict(ship_from)
+    parties["remit_to_tax_id"] = account.tax_registration_number if account else ""
+    # Bill-to: the retailer's entity in the marketplace, whatever the PO (its party id comes from the PO).
+    parties["bill_to_address"] = dict(marketplace.bill_to_address or {})
+    parties["bill_to_tax_id"] = marketplace.bill_to_tax_id
     if purchase_order is not None:
         parties["bill_to_party_id"] = purchase_order.bill_to_party_id or purchase_order.buying_party_id
         parties["ship_to_party_id"] = purchase_order.ship_to.code
-        parties["bill_to_address"] = {}
     return parties

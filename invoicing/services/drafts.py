@@ -33,8 +33,7 @@ def _save_document(document: InvoiceDocument, *, replace_rows: bool) -> None:
 
 
 def _fill_party_defaults(invoice: Invoice) -> None:
-    if invoice.remit_to_party_id and invoice.remit_to_address:
-        return
+    """The parties (and their tax registrations) a door left out, from the vendor's account and the marketplace."""
     parties = default_parties(vendor=invoice.vendor, marketplace=invoice.marketplace, purchase_order=invoice.purchase_order)
     for name, value in parties.items():
         if not getattr(invoice, name):

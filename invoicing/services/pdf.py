@@ -10,6 +10,7 @@ from vendor_portal.services.audit import Actor
 from vendor_portal.services.documents import document_store
 
 from ..models import Invoice
+from ..taxes import taxes_for
 from .document import InvoiceDocument, computed_totals
 
 
@@ -32,7 +33,13 @@ def invoice_document_render(*, invoice: Invoice, actor: Actor):
         data_path = os.path.join(directory, f"{invoice.invoice_type.lower()}-{invoice.pk}.json")
         with open(data_path, "wb") as handle:
             handle.write(data)
-        html = render_to_string("invoicing/invoice_pdf.html", {"doc": document, "invoice": invoice, "totals": computed_totals(document)})
+        context = {
+            "doc": document,
+            "invoice": invoice,
+            "totals": computed_totals(document),
+            "tax_id_label": taxes_for(invoice.marketplace.code).registration_label,
+        }
+        html = render_to_string("invoicing/invoice_pdf.html", context)
         pdf = render_html_pdfa(
             html,
             variant="pdf/a-3b",

@@ -61,8 +61,17 @@ def test_flip_from_asn_preflight_warning_second_person_approves(live_server, tra
     shipment_submit(scope=scope, shipment_id=shipment.pk, actor=Actor(user=ops))
 
     login(page, live_server, "finance", "demo-password")
-    page.goto(f"{live_server.url}/invoices/new/from-asn/")
-    page.locator(f"form:has(input[name=shipment_id][value='{shipment.pk}']) button").click()
+    # Home's "ready to invoice" queue leads to the picker; the ASN is picked from the list, by its label.
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name="ASNs ready to invoice").click()
+    page.wait_for_url("**/invoices/new/from-asn/")
+    page.get_by_label("ASN or PO number").fill("B1")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**q=B1*")
+    assert page.locator("[data-testid=asn-choice]").count() == 1
+    assert "600.00" in page.locator("[data-testid=asn-choice]").inner_text()  # the ASN's value: 60 x 10.00
+    page.get_by_label("ASN-B1").check()
+    page.get_by_role("button", name="Create draft").click()
     page.wait_for_url("**/edit/")
     assert page.locator("#id_lines-0-quantity").input_value() == "60"
     page.fill("#id_lines-0-unit_cost", "10.50")  # above the PO cost of 10.00
@@ -89,3 +98,47 @@ def test_flip_from_asn_preflight_warning_second_person_approves(live_server, tra
     assert invoice.state == InvoiceState.SUBMITTED
     page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
     assert page.locator("h1 [data-testid=invoice-state]").inner_text() == "Submitted"
+
+
+UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('main input, main select, main textarea')]
+    .filter(el => el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+    .map(el => el.name || el.id)"""
+PAGE_OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
+
+
+@pytest.mark.browser
+def test_invoice_screens_at_390_px_have_labelled_controls_and_no_sideways_scroll(live_server, transactional_db, page, vendor):  # noqa: F811
+    from shipments.services.asn import shipment_submit
+    from shipments.services.plans import shipment_create
+    from tests.shipments.factories import confirmed_purchase_order, plan, ship_from
+
+    ops = vendor_user(vendor, Role.VENDOR_OPS, username="ops")
+    vendor_user(vendor, Role.VENDOR_FINANCE, username="finance")
+    ship_from(vendor)
+    from vendor_portal.services.audit import Actor
+    from vendor_portal.tenancy import scope_for_user
+
+    po = confirmed_purchase_order(vendor, lines=2, quantity=60)
+    shipment = shipment_create(scope=scope_for_user(ops), data=plan(po, identifier="ASN-NARROW-0001"), actor=Actor(user=ops))
+    shipment_submit(scope=scope_for_user(ops), shipment_id=shipment.pk, actor=Actor(user=ops))
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, live_server, "finance", "demo-password")
+    page.goto(f"{live_server.url}/invoices/new/from-asn/")
+    assert page.evaluate(UNLABELLED_CONTROLS) == []
+    assert page.evaluate(PAGE_OVERFLOW) <= 0
+    page.get_by_label("ASN-NARROW-0001").check()
+    page.get_by_role("button", name="Create draft").click()
+    page.wait_for_url("**/edit/")
+    assert page.evaluate(UNLABELLED_CONTROLS) == []
+    assert page.evaluate(PAGE_OVERFLOW) <= 0
+    # The stored lines' PO and SKU are read-only text; the US marketplace offers sales tax only.
+    assert page.locator("#id_lines-0-purchase_order_number").count() == 0
+    assert page.locator("[data-testid=line-purchase_order_number]").first.inner_text() == po.number
+    assert page.locator("#id_lines-0-tax_type option").all_inner_texts() == ["—", "State sales tax"]
+
+    page.goto(f"{live_server.url}/invoices/?state=draft")
+    assert page.evaluate(UNLABELLED_CONTROLS) == []
+    assert page.evaluate(PAGE_OVERFLOW) <= 0
+    assert page.get_by_label("Draft").is_checked()  # the state chip, ticked
+    assert Invoice.objects.get().shipment_id == shipment.pk

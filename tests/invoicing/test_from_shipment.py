@@ -80,3 +80,44 @@ def test_new_from_asn_screen(vendor, people, client):
     invoice = Invoice.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/invoices/{invoice.pk}/edit/"
     assert invoice.shipment_identifier == "ASN-SCREEN"
+
+
+def test_the_asn_picker_lists_only_asns_still_to_invoice_with_their_value(vendor, people, client):
+    ops, (scope, actor) = people
+    first = submitted_asn(vendor, ops, confirmed_purchase_order(vendor, lines=2, quantity=60), identifier="ASN-DONE")
+    waiting_po = confirmed_purchase_order(vendor, lines=1, quantity=30)
+    waiting = submitted_asn(vendor, ops, waiting_po, identifier="ASN-WAITING")
+    invoice_submit(scope=scope, invoice_id=invoice_from_shipment(scope=scope, shipment_id=first.pk, actor=actor).pk, actor=actor)
+    client.force_login(actor.user)
+
+    html = client.get("/invoices/new/from-asn/").content.decode()
+    assert "ASN-WAITING" in html and "ASN-DONE" not in html
+    value = waiting_po.lines.get().net_cost * 30
+    assert f"{value:,.2f}" in html  # the ASN's value at the PO's net cost
+    assert f'<label for="asn-{waiting.pk}">ASN-WAITING</label>' in html  # each choice is a labelled radio, no id to type
+    assert 'type="number"' not in html
+
+    # Searchable by the ASN or a PO on it.
+    assert "ASN-WAITING" in client.get("/invoices/new/from-asn/", {"q": waiting_po.number}).content.decode()
+    assert "ASN-WAITING" not in client.get("/invoices/new/from-asn/", {"q": "NOPE"}).content.decode()
+
+
+def test_a_draft_takes_its_asn_off_the_picker_and_home_counts_the_rest(vendor, people, client):
+    ops, (scope, actor) = people
+    shipment = submitted_asn(vendor, ops, confirmed_purchase_order(vendor, lines=1), identifier="ASN-HOME")
+    client.force_login(actor.user)
+    home = client.get("/").content.decode()
+    assert "ASNs ready to invoice" in home
+    assert client.get("/invoices/new/from-asn/").context["shipments"] == [shipment]
+
+    invoice_from_shipment(scope=scope, shipment_id=shipment.pk, actor=actor)
+    assert client.get("/invoices/new/from-asn/").context["shipments"] == []
+
+
+def test_picking_no_asn_asks_for_one(vendor, people, client):
+    ops, (scope, actor) = people
+    submitted_asn(vendor, ops, confirmed_purchase_order(vendor, lines=1), identifier="ASN-X")
+    client.force_login(actor.user)
+    response = client.post("/invoices/new/from-asn/", {"number": "INV-1"})
+    assert response.status_code == 400 and "Choose the ASN to invoice." in response.content.decode()
+    assert not Invoice.objects.exists()

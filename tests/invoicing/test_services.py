@@ -268,6 +268,33 @@ def test_preflight_of_a_clean_invoice_raises_no_claims(vendor, scope, actor):
     assert result["claims_total"] == Decimal("0.00") and result["lines"][0]["warnings"] == []
 
 
+def test_preflight_says_awaiting_receipt_for_goods_not_received_yet(vendor, scope, actor, finance, client):
+    """Shipped but not received: the match would hold the invoice, not claim a shortage; so does the pre-flight."""
+    po = shipped_po(vendor, quantity=100, received=0, cost="10.00")
+    invoice = invoice_create(scope=scope, data=invoice_input(payload(po, quantity=100, cost="10.00")), actor=actor)
+    result = invoice_preflight(scope=scope, invoice=invoice)
+    line = result["lines"][0]
+    assert line["awaiting_receipt"] is True and line["awaiting_units"] == 100
+    assert line["shortage_claim"] == Decimal("0") and line["shortage_units"] == 0
+    assert result["claims_total"] == Decimal("0.00") and result["awaiting_receipt_units"] == 100
+    assert result["expected_payment"] == invoice.grand_total
+    assert any(warning.startswith("Awaiting receipt") for warning in line["warnings"])
+    assert not any("shortage" in warning for warning in line["warnings"])
+
+    client.force_login(finance)
+    html = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "Awaiting receipt: 100 units are not received yet" in html
+    assert "every unit was received" not in html and "shortage claim (PQV)" not in html
+
+
+def test_preflight_still_predicts_a_shortage_once_the_dc_received_fewer(vendor, scope, actor):
+    po = shipped_po(vendor, quantity=100, received=90, cost="10.00")
+    invoice = invoice_create(scope=scope, data=invoice_input(payload(po, quantity=100, cost="10.00")), actor=actor)
+    result = invoice_preflight(scope=scope, invoice=invoice)
+    assert result["lines"][0]["awaiting_receipt"] is False and result["shortage_claim_total"] == Decimal("100.00")
+    assert result["awaiting_receipt_units"] == 0
+
+
 def test_preflight_of_an_unsaved_document_saves_nothing(vendor, scope):
     from invoicing.services.payload import build_document
 
@@ -538,3 +565,17 @@ def test_state_changes_notify_vendor_finance_and_accounts_payable(vendor, scope,
     assert [n.kind for n in mine] == ["invoice_submitted", "invoice_rejected"]
     assert mine.last().body == "Cost not registered" and mine.last().url == f"/invoices/{invoice.pk}/"
     assert Notification.objects.filter(user=ap, kind="invoice_submitted").count() == 1
+
+
+def test_taxes_are_offered_per_marketplace():
+    from invoicing.taxes import tax_type_choices, taxes_for
+
+    assert [value for value, _ in tax_type_choices("US")] == ["ST"]
+    assert [value for value, _ in tax_type_choices("CA")] == ["GST", "PST"]
+    assert {str(rate.rate) for rate in taxes_for("CA").rates} >= {"5", "13", "15"}  # GST and the provinces' HST
+    assert [value for value, _ in tax_type_choices("UK")] == ["VAT"]
+    assert {str(rate.rate) for rate in taxes_for("DE").rates} == {"19", "7", "0"}
+    assert {str(rate.rate) for rate in taxes_for("FR").rates} >= {"20", "5.5"}
+    # A row already taxed otherwise keeps its type on offer; an unknown marketplace offers every type.
+    assert [value for value, _ in tax_type_choices("US", keep="VAT")] == ["ST", "VAT"]
+    assert len(tax_type_choices("JP")) == len(Invoice._meta.get_field("lines").related_model._meta.get_field("tax_type").choices)

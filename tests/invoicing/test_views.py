@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -103,13 +104,14 @@ def test_edit_shows_errors_next_to_the_line(signed_in, vendor, finance):
         "lines-TOTAL_FORMS": "2",
         "lines-INITIAL_FORMS": "1",
         "lines-0-sequence": "1",
-        "lines-0-purchase_order_number": "NOPE1234",
-        "lines-0-vendor_sku": "X",
+        "lines-0-purchase_order_number": "TAMPERED",  # a stored line's identity is read-only: ignored
         "lines-0-quantity": "5",
         "lines-0-unit_cost": "10.00",
-        "lines-1-sequence": "",
-        "lines-1-quantity": "",
-        "lines-1-unit_cost": "",
+        "lines-1-sequence": "2",
+        "lines-1-purchase_order_number": "NOPE1234",
+        "lines-1-vendor_sku": "X",
+        "lines-1-quantity": "5",
+        "lines-1-unit_cost": "10.00",
         "charges-TOTAL_FORMS": "1",
         "charges-INITIAL_FORMS": "0",
         "taxes-TOTAL_FORMS": "1",
@@ -121,6 +123,7 @@ def test_edit_shows_errors_next_to_the_line(signed_in, vendor, finance):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'class="has-errors"' in html and "Purchase order NOPE1234 not found." in html
+    assert "TAMPERED" not in html
     assert Invoice.objects.get(pk=invoice.pk).lines.get().quantity == 100  # a check saves nothing
 
 
@@ -283,3 +286,94 @@ def test_retailer_never_sees_drafts(client, vendor, finance):
     assert "SCREEN-1" not in client.get("/invoices/").content.decode()
     assert client.get(f"/invoices/{draft.pk}/").status_code == 404
     assert client.get(f"/api/v1/invoices/{draft.pk}/").status_code == 404
+
+
+def test_save_and_submit_above_the_threshold_says_it_waits_for_approval(signed_in, vendor, finance):
+    with audit_exempt():
+        type(vendor).objects.filter(pk=vendor.pk).update(invoice_approval_threshold=Decimal("100.00"))
+    po = shipped_po(vendor, quantity=20)
+    invoice = invoice_from_purchase_order(scope=scope_for_user(finance), po_number=po.number, actor=Actor(user=finance))
+    data = {
+        "h-number": invoice.number,
+        "h-invoice_date": timezone.localdate().isoformat(),
+        "h-payment_terms": "net60",
+        "h-derive_taxes": "on",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "1",
+        "lines-0-sequence": "1",
+        "lines-0-quantity": "20",
+        "lines-0-unit_cost": "10.00",
+        "charges-TOTAL_FORMS": "0",
+        "charges-INITIAL_FORMS": "0",
+        "taxes-TOTAL_FORMS": "0",
+        "taxes-INITIAL_FORMS": "0",
+        "submit": "1",
+    }
+    response = signed_in.post(f"/invoices/{invoice.pk}/edit/", data, follow=True)
+    html = response.content.decode()
+    assert Invoice.objects.get(pk=invoice.pk).state == InvoiceState.PENDING_APPROVAL
+    assert "is waiting for approval" in html and "200.00" in html
+    assert "Draft saved" not in html
+
+
+def test_stored_lines_show_their_identity_read_only_and_taxes_of_the_marketplace(signed_in, vendor, finance):
+    invoice = make_invoice(vendor, finance)  # a US invoice
+    po_number = invoice.lines.get().purchase_order_number
+    response = signed_in.get(f"/invoices/{invoice.pk}/edit/")
+    html = response.content.decode()
+    line = response.context["lines"].forms[0]
+    assert all(line.fields[name].disabled for name in ("purchase_order_number", "po_line_sequence", "asin", "vendor_sku"))
+    assert 'name="lines-0-purchase_order_number"' not in html and f'data-testid="line-purchase_order_number">{po_number}<' in html
+    # A new row still names its item.
+    assert 'name="lines-1-purchase_order_number"' in html
+    # US: sales tax only, not VAT, GST or India's CGST.
+    assert [value for value, _ in line.fields["tax_type"].choices] == ["", "ST"]
+    assert 'aria-label="Unit cost"' in html and 'list="marketplace-tax-rates"' in html
+
+
+def test_an_invoice_in_canada_offers_gst_hst_and_pst_with_their_rates(signed_in, vendor, finance):
+    from tests.factories import marketplace
+    from vendor_portal.models import VendorAccount
+
+    ca = marketplace("CA")
+    with audit_exempt():
+        VendorAccount.objects.get_or_create(vendor=vendor, marketplace=ca, defaults={"vendor_code": "ACMECA"})
+    po = shipped_po(vendor, quantity=10, marketplace=ca)
+    invoice = invoice_from_purchase_order(scope=scope_for_user(finance), po_number=po.number, actor=Actor(user=finance))
+    response = signed_in.get(f"/invoices/{invoice.pk}/edit/")
+    assert [value for value, _ in response.context["lines"].forms[0].fields["tax_type"].choices] == ["", "GST", "PST"]
+    html = response.content.decode()
+    assert '<option value="13">HST 13% (Ontario)</option>' in html and '<option value="5">GST 5%</option>' in html
+    assert "CGST" not in html and "State sales tax" not in html
+
+
+def test_list_filters_work_like_the_po_lists(signed_in, vendor, finance):
+    make_invoice(vendor, finance)
+    response = signed_in.get("/invoices/", {"state": ["draft", "rejected"], "date_from": timezone.localdate().isoformat()})
+    html = response.content.decode()
+    assert "SCREEN-1" in html
+    # States as chips (checkboxes in a fieldset, the chosen ones ticked), dates as date pickers.
+    assert "<legend>State</legend>" in html and 'type="checkbox" name="state" value="draft"' in html
+    assert 'value="draft" class="" id="id_state_0" checked' in html or ('value="draft"' in html and "checked" in html)
+    assert 'type="date" name="date_from"' in html and 'type="date" name="date_to"' in html
+    assert 'name="vendor"' not in html  # a vendor's people never filter by vendor
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    assert "SCREEN-1" not in signed_in.get("/invoices/", {"date_from": tomorrow}).content.decode()
+    # A wrong value is named next to its filter; never a 500.
+    bad = signed_in.get("/invoices/", {"date_from": "31/31/2026"})
+    assert bad.status_code == 200 and "Dated from" in bad.content.decode() and "SCREEN-1" in bad.content.decode()
+
+
+def test_the_retailers_invoice_list_offers_no_vendor_only_states(client, vendor, finance):
+    ap = retailer_user(Role.ACCOUNTS_PAYABLE, username="retail-ap")
+    client.force_login(ap)
+    html = client.get("/invoices/").content.decode()
+    assert 'name="state" value="submitted"' in html and 'value="draft"' not in html and 'name="vendor"' in html
+
+
+def test_detail_names_the_bill_to_entity_and_its_tax_id(signed_in, vendor, finance):
+    invoice = make_invoice(vendor, finance)
+    html = signed_in.get(f"/invoices/{invoice.pk}/").content.decode()
+    card = html.split('data-testid="bill-to"')[1].split("</div>")[0]
+    assert "Amazon.com Services LLC" in card and "91-1646860" in card
+    assert "−0.00" not in html  # no allowances: no negative zero

@@ -583,3 +583,64 @@ def test_a_reversal_for_a_credit_note_links_the_credit_note(vendor):
     reversal = Deduction.objects.get(kind=DeductionKind.REVERSAL, reason=DeductionReason.CREDITED, reverses__kind=DeductionKind.SHORTAGE_CLAIM)
     page = signed_in(finance_user(vendor)).get(f"/payments/deductions/{reversal.pk}/").content.decode()
     assert f'<a href="/invoices/{credit_note.pk}/">CN-SHORT</a>' in page and "Credited by the vendor&#x27;s credit note" in page
+
+
+def test_deduction_totals_are_net_a_reversal_offsets_its_claim(vendor):
+    claim = deduction(vendor, amount="100.00", kind=DeductionKind.SHORTAGE_CLAIM, reason=DeductionReason.SHORTAGES_IN_TRANSIT)
+    deduction(vendor, amount="25.00")
+    person = finance_user(vendor)
+    dispute = dispute_create(scope=scope_for_user(person), deduction_id=claim.pk, reason="40 units arrived.", actor=Actor(user=person))
+    ap = ap_user()
+    dispute_answer(
+        scope=scope_for_user(ap),
+        dispute_id=dispute.pk,
+        outcome="partly_reversed",
+        amount=Decimal("40.00"),
+        note="40 units were late, not short.",
+        actor=Actor(user=ap),
+    )
+
+    response = signed_in(person).get("/payments/deductions/")
+    (row,) = response.context["totals"]
+    assert (row["count"], row["claimed"], row["given_back"], row["net"]) == (3, Decimal("125.00"), Decimal("40.00"), Decimal("85.00"))
+    totals = response.content.decode().split('data-testid="deduction-totals"')[1].split("</p>")[0]
+    assert "net <strong>85.00 USD</strong> deducted" in totals and "125.00 USD claimed, 40.00 USD reversed" in totals
+    assert "165.00" not in totals  # never the claims and their reversal added up
+
+
+def test_each_deduction_names_its_po_a_chargeback_its_shipments(vendor):
+    from shipments.services.asn import shipment_submit
+    from shipments.services.plans import shipment_create
+    from tests.shipments.factories import confirmed_purchase_order, plan, ship_from
+
+    invoice, po = accepted_invoice(vendor)
+    signed_in(ap_user()).post("/payments/match/")  # price and shortage claims on the invoice's PO
+    ops = vendor_user(vendor, Role.VENDOR_OPS, username="acme-ops")
+    ship_from(vendor)
+    first, second = confirmed_purchase_order(vendor, lines=1), confirmed_purchase_order(vendor, lines=1)
+    shipment = shipment_create(scope=scope_for_user(ops), data=plan(first, second, identifier="ASN-CB"), actor=Actor(user=ops))
+    shipment_submit(scope=scope_for_user(ops), shipment_id=shipment.pk, actor=Actor(user=ops))
+    chargeback = deduction(vendor, amount="50.00", shipment=shipment)
+    finance = signed_in(finance_user(vendor))
+
+    rows = {d.pk: d.po_numbers for d in finance.get("/payments/deductions/").context["page"]}
+    assert rows[chargeback.pk] == sorted([first.number, second.number])
+    assert all(numbers == [po.number] for pk, numbers in rows.items() if pk != chargeback.pk)
+    detail = finance.get(f"/payments/deductions/{chargeback.pk}/").content.decode()
+    facts = detail.split('data-testid="deduction-po">')[1].split("</dd>")[0]
+    assert first.number in facts and second.number in facts
+    # Accounts payable's dispute queue names them too.
+    person = finance_user(vendor)
+    dispute_create(scope=scope_for_user(person), deduction_id=chargeback.pk, reason="The truck was on time.", actor=Actor(user=person))
+    queue = signed_in(ap_user()).get("/payments/disputes/").content.decode()
+    cell = queue.split('data-testid="dispute-po">')[1].split("</td>")[0]
+    assert first.number in cell and second.number in cell
+
+
+def test_the_dispute_answer_form_preselects_no_answer(vendor):
+    claim = deduction(vendor, amount="25.00")
+    person = finance_user(vendor)
+    dispute = dispute_create(scope=scope_for_user(person), deduction_id=claim.pk, reason="Not ours.", actor=Actor(user=person))
+    html = signed_in(ap_user()).get(f"/payments/disputes/{dispute.pk}/").content.decode()
+    form = html.split('data-testid="answer-form"')[1].split("</form>")[0]
+    assert 'name="outcome"' in form and "checked" not in form

@@ -29,6 +29,11 @@ class Marketplace(models.Model):
     time_zone = models.CharField(_("time zone"), max_length=64)
     language = models.CharField(_("language"), max_length=10)
     country_code = models.CharField(max_length=2)
+    # The retailer's entity that vendors bill in this marketplace: named on every invoice as the bill-to party.
+    bill_to_address = models.JSONField(
+        _("bill-to address"), default=dict, blank=True, help_text=_("Amazon's Address shape: name, addressLine1, city, ...")
+    )
+    bill_to_tax_id = models.CharField(_("bill-to tax registration"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["code"]

@@ -39,6 +39,8 @@ class VendorAccount(models.Model):
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="accounts")
     marketplace = models.ForeignKey(Marketplace, on_delete=models.PROTECT)
     vendor_code = models.CharField(_("vendor code in marketplace"), max_length=20)
+    # The vendor's VAT / GST/HST / EIN number there: printed on its invoices beside the retailer's.
+    tax_registration_number = models.CharField(_("tax registration number"), max_length=40, blank=True)
 
     objects = VendorScopedQuerySet.as_manager()
 
