@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vendor_portal', '0004_list_indexes'),
+        ('vendor_portal', '0007_job_heartbeat_workers'),
     ]
 
     operations = [
