@@ -6,6 +6,7 @@ from vendor_portal import models
 
 class MembershipInline(admin.TabularInline):
     model = models.Membership
+    fk_name = "user"
     extra = 0
     filter_horizontal = ["marketplaces"]
 

@@ -240,6 +240,19 @@ MEMBER_INVITED = OpenApiExample(
         "marketplaces": ["US"],
     },
 )
+EXISTING_ACCOUNT_INVITED = OpenApiExample(
+    "Invited (an existing account: joins when they accept)",
+    response_only=True,
+    status_codes=["202"],
+    value={
+        "id": 7,
+        "username": "lee.chen",
+        "roles": ["vendor_ops"],
+        "marketplaces": ["US"],
+        "status": "pending",
+        "created_at": "2026-11-26T08:01:12Z",
+    },
+)
 CHANGE_ROLES_REQUEST = OpenApiExample(
     "Add finance, every marketplace", request_only=True, value={"roles": ["vendor_ops", "vendor_finance"], "marketplaces": []}
 )

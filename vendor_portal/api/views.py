@@ -49,6 +49,7 @@ from .serializers import (
     NotificationReadSerializer,
     NotificationSerializer,
     ProductSerializer,
+    TeamInvitationSerializer,
     TeamMemberChangeInputSerializer,
     TeamMemberInviteInputSerializer,
     TeamMemberSerializer,
@@ -370,18 +371,20 @@ class TeamMemberListView(TeamMixin, PortalAPIView):
         summary="Invite a person",
         description=(
             "Adds the person with the given roles (limited to `marketplaces`, or every marketplace when empty). A new account "
-            "gets no password: the person is e-mailed a link to choose one. An existing account simply gains the roles." + TEAM_DESCRIPTION
+            "gets no password: the person is e-mailed a link to choose one (201, the new member). A person who already has an account "
+            "(at another vendor, say) is only invited (202, the invitation): they accept or decline when signed in, and nothing about "
+            "them but the username is shown before they accept." + TEAM_DESCRIPTION
         ),
         request=TeamMemberInviteInputSerializer,
-        responses={201: TeamMemberSerializer, 400: INVALID, 403: FORBIDDEN},
-        examples=[examples.INVITE_REQUEST, examples.MEMBER_INVITED],
+        responses={201: TeamMemberSerializer, 202: TeamInvitationSerializer, 400: INVALID, 403: FORBIDDEN},
+        examples=[examples.INVITE_REQUEST, examples.MEMBER_INVITED, examples.EXISTING_ACCOUNT_INVITED],
     )
     def post(self, request):
         vendor = request.scope.vendor
         if vendor is None:
             raise ForbiddenError(_("A vendor's team is managed by its own admins."))
         data = form_cleaned_data(MemberInviteForm(body_object(request)))
-        user = member_invite(
+        outcome = member_invite(
             vendor=vendor,
             username=data["username"],
             email=data["email"],
@@ -392,8 +395,10 @@ class TeamMemberListView(TeamMixin, PortalAPIView):
             actor=self.actor,
             site_url=request.build_absolute_uri("/"),
         )
-        response = self.answer(user.pk, status.HTTP_201_CREATED)
-        response["Location"] = f"/api/v1/team-members/{user.pk}/"
+        if outcome.invitation is not None:
+            return Response(TeamInvitationSerializer(outcome.invitation).data, status=status.HTTP_202_ACCEPTED)
+        response = self.answer(outcome.user.pk, status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/team-members/{outcome.user.pk}/"
         return response
 
 

@@ -310,6 +310,10 @@ SPECTACULAR_SETTINGS = {
 # Portal rules operators may tune.
 PORTAL_RETAILER_NAME = env("PORTAL_RETAILER_NAME", default="Northwind Retail")
 PORTAL_CONFIRMATION_DUE_HOURS = env.int("PORTAL_CONFIRMATION_DUE_HOURS", default=48)
+# Bank detail changes: whom a requester invited within this many days before asking cannot approve it (no
+# sock-puppet checker), and payments to new bank details wait this many days after the change is applied.
+PORTAL_BANK_CHECKER_COOLING_OFF_DAYS = env.int("PORTAL_BANK_CHECKER_COOLING_OFF_DAYS", default=7)
+PORTAL_BANK_CHANGE_PAYMENT_HOLD_DAYS = env.int("PORTAL_BANK_CHANGE_PAYMENT_HOLD_DAYS", default=5)
 
 LOGGING = {
     "version": 1,
