@@ -22,5 +22,7 @@ URL_KWARGS = {
     "approval-withdraw": lambda w: {"pk": w["approval"].pk},
     "team-member-detail": lambda w: {"user_id": w["admin"].pk},
     "team_invitation_withdraw": lambda w: {"pk": w["invitation"].pk},
+    "team-invitation-withdraw": lambda w: {"pk": w["invitation"].pk},
+    "my-invitation-answer": lambda w: {"pk": w["invitation"].pk},
     "vendor-detail": lambda w: {"code": w["vendor"].code},
 }

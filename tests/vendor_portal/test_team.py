@@ -241,3 +241,24 @@ def test_declined_or_withdrawn_invitations_grant_nothing_and_nobody_else_can_ans
     with pytest.raises(NotFoundError):
         invitation_withdraw(vendor=other_vendor_user.memberships.get().vendor, invitation_id=second.pk, actor=Actor(user=other_vendor_user))
     assert not Membership.objects.filter(vendor=vendor, user=globex_person).exists()
+
+
+@pytest.mark.django_db
+def test_the_api_door_lists_answers_and_withdraws_invitations_through_the_same_services(vendor, admin, globex_person):
+    from rest_framework.test import APIClient
+
+    acme = APIClient()
+    acme.force_login(admin)
+    invited = acme.post("/api/v1/team-members/", {"username": "globex-clerk", "email": "x@acme.example", "roles": ["vendor_ops"]}, format="json")
+    assert [row["username"] for row in acme.get("/api/v1/team-invitations/").json()] == ["globex-clerk"]
+    person = APIClient()
+    person.force_login(globex_person)
+    [mine] = person.get("/api/v1/invitations/").json()
+    assert (mine["id"], mine["vendor"], mine["invited_by"]) == (invited.json()["id"], "ACME", "acme-admin")
+    bad = person.post(f"/api/v1/invitations/{mine['id']}/answer", {"answer": "maybe"}, format="json")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "answer"
+    assert acme.post(f"/api/v1/invitations/{mine['id']}/answer", {"answer": "accept"}, format="json").status_code == 404
+    accepted = person.post(f"/api/v1/invitations/{mine['id']}/answer", {"answer": "accept"}, format="json")
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    assert acme.get(f"/api/v1/team-members/{globex_person.pk}/").json()["email"] == "clerk@globex.example"
+    assert acme.post(f"/api/v1/team-invitations/{mine['id']}/withdraw").status_code == 409
