@@ -19,7 +19,7 @@ from vendor_portal.models import ApiToken, ApprovalRequest, ApprovalStatus, Bank
 from vendor_portal.navigation import needs_me_for
 from vendor_portal.roles import Action
 from vendor_portal.selectors import approvals_waiting_for, audit_event_list, member_marketplaces, product_search, vendor_members
-from vendor_portal.services.approvals import approval_cancel, approval_decide, checker_refusal
+from vendor_portal.services.approvals import APPROVAL_KINDS, approval_cancel, approval_decide, checker_refusal
 from vendor_portal.services.audit import Actor
 from vendor_portal.services.notifications import notification_mark_read
 from vendor_portal.services.tokens import api_token_create, api_token_revoke
@@ -106,7 +106,8 @@ def approval_detail(request, pk):
             messages.success(request, _("Decision recorded."))
             return redirect("approvals")
     is_own = approval.requested_by_id == request.user.pk
-    cannot_approve = None if is_own or approval.status != ApprovalStatus.PENDING else checker_refusal(approval=approval, user=request.user)
+    may_check = not is_own and approval.status == ApprovalStatus.PENDING and request.scope.can(APPROVAL_KINDS[approval.kind].checker_action)
+    cannot_approve = checker_refusal(approval=approval, user=request.user) if may_check else None
     return render(
         request,
         "vendor_portal/approval_detail.html",

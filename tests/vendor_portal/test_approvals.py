@@ -222,3 +222,15 @@ def test_new_bank_details_hold_payments_and_the_bank_screen_says_so(client, vend
     client.force_login(maker)
     page = client.get("/settings/bank-details/").content.decode()
     assert 'data-testid="payment-hold"' in page and "Held: new bank details" in page
+
+
+@pytest.mark.django_db
+def test_a_long_time_member_the_requester_just_made_a_checker_cannot_approve(vendor, maker):
+    from vendor_portal.services.members import member_update
+
+    clerk = vendor_user(vendor, Role.VENDOR_OPS, username="acme-clerk")
+    _backdate_role(clerk, vendor, days=400)
+    member_update(vendor=vendor, user=clerk, roles=[Role.VENDOR_OPS, Role.VENDOR_FINANCE], marketplaces=[], actor=Actor(user=maker))
+    request = bank_details_change_request(vendor=vendor, data=NEW_DETAILS, actor=Actor(user=maker))
+    with pytest.raises(CheckerNotEstablishedError, match="gave you your role less than 7 days"):
+        approval_decide(approval=request, approve=True, actor=Actor(user=clerk), scope=scope_for_user(clerk))
