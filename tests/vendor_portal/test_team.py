@@ -262,3 +262,19 @@ def test_the_api_door_lists_answers_and_withdraws_invitations_through_the_same_s
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     assert acme.get(f"/api/v1/team-members/{globex_person.pk}/").json()["email"] == "clerk@globex.example"
     assert acme.post(f"/api/v1/team-invitations/{mine['id']}/withdraw").status_code == 409
+
+
+@pytest.mark.django_db
+def test_a_person_with_no_role_left_finds_and_accepts_an_invitation(client, vendor, admin):
+    from tests.factories import UserFactory
+    from vendor_portal.models import MembershipInvitation
+    from vendor_portal.services.members import member_invite
+
+    former = UserFactory(username="former-clerk")
+    member_invite(vendor=vendor, username="former-clerk", email="", roles=["vendor_ops"], marketplaces=[], actor=Actor(user=admin))
+    client.force_login(former)
+    assert "/invitations/" in client.get("/").content.decode()  # the no-role page points to it
+    invitation = MembershipInvitation.objects.get(user=former)
+    assert "Acme Home Goods" in client.get("/invitations/").content.decode()
+    client.post("/invitations/", {"invitation": invitation.pk, "answer": "accept"})
+    assert scope_for_user(former).vendor == vendor
