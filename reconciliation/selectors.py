@@ -56,6 +56,7 @@ from invoicing.models import Invoice, InvoiceState, InvoiceType
 from vendor_portal import listing
 from vendor_portal.errors import DomainValidationError
 from vendor_portal.money import ZERO, round_money
+from vendor_portal.selectors import payment_holds
 
 from .models import (
     Deduction,
@@ -651,28 +652,46 @@ def _preview_row(candidates: dict, plan: RemittancePlan) -> dict:
     }
 
 
+def held_row(candidates: dict, plan: RemittancePlan, held_until) -> dict:
+    """A remittance a run does not pay yet: the vendor's bank details changed within the hold."""
+    return {
+        "vendor": candidates["vendor"],
+        "marketplace": candidates["marketplace"],
+        "currency": candidates["marketplace"].currency,
+        "net_amount": plan.net_amount,
+        "reason": "new_bank_details",
+        "held_until": held_until,
+    }
+
+
 PREVIEW_TOTALS = ("gross_paid", "deductions_total", "reversals_total", "discounts_total", "credit_notes_total", "net_amount")
 
 
 def payment_run_preview(*, scope, pay_date: datetime.date | None = None, marketplace=None, vendor=None) -> dict:
     """What a payment run on `pay_date` would pay, without creating it (nothing locked, nothing saved):
     {"pay_date", "remittances": [one row per vendor and marketplace, as `_preview_row`],
-     "totals": [{"currency", "remittances", "gross_paid", ..., "net_amount"}]}. A vendor's scope gets nothing."""
+     "totals": [{"currency", "remittances", "gross_paid", ..., "net_amount"}],
+     "held": [remittances not paid yet, as `held_row`: the vendor's bank details changed within the hold]}.
+    A vendor's scope gets nothing."""
     today = timezone.localdate()
     pay_date = today if pay_date is None else pay_date
     errors = pay_date_errors(pay_date, today)
     if errors:
         raise DomainValidationError(errors[0].message, errors=errors)
-    preview = {"pay_date": pay_date, "remittances": [], "totals": []}
+    preview = {"pay_date": pay_date, "remittances": [], "totals": [], "held": []}
     if scope is None or not scope.is_retailer:
         return preview
     groups = payment_run_candidates(scope=scope, pay_date=pay_date, marketplace=marketplace, vendor=vendor)
+    holds = payment_holds(vendor_ids={vendor_id for vendor_id, _marketplace_id in groups})
     totals: dict[str, dict] = {}
     for candidates in sorted(groups.values(), key=lambda g: (g["vendor"].code, g["marketplace"].code)):
         plan = plan_remittance(
             invoices=candidates["invoices"], deductions=candidates["deductions"], credit_notes=candidates["credit_notes"], pay_date=pay_date
         )
         if not plan.lines:
+            continue
+        if candidates["vendor"].pk in holds:
+            preview["held"].append(held_row(candidates, plan, holds[candidates["vendor"].pk]))
             continue
         row = _preview_row(candidates, plan)
         preview["remittances"].append(row)

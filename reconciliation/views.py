@@ -26,6 +26,7 @@ from vendor_portal.export_views import export_csv, export_job_start
 from vendor_portal.models import Marketplace
 from vendor_portal.money import ZERO
 from vendor_portal.roles import Action
+from vendor_portal.selectors import payment_holds
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import get_visible_or_404
 
@@ -382,8 +383,16 @@ def remittance_list_view(request):
             "totals": [] if capped else totals,
             "capped_count": listing.count_label(listing.COUNT_CAP, capped=True) if capped else None,
             "query": _export_query(request),
+            "payment_hold": _payment_hold(request.scope),
         },
     )
+
+
+def _payment_hold(scope):
+    """When the vendor's bank details changed within the hold: the end of the hold (its payments wait)."""
+    if scope is None or scope.vendor is None:
+        return None
+    return payment_holds(vendor_ids=[scope.vendor.pk]).get(scope.vendor.pk)
 
 
 def _get_remittance(request, pk) -> Remittance:

@@ -84,6 +84,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
 class MembershipInline(admin.TabularInline):
     model = models.Membership
+    fk_name = "user"
     extra = 0
     filter_horizontal = ["marketplaces"]
 

@@ -117,6 +117,14 @@ class SelfApprovalError(ForbiddenError):
     default_message = _("You cannot approve your own request: a second person must check it.")
 
 
+class CheckerNotEstablishedError(ForbiddenError):
+    """The checker joined the vendor after the request, or the requester let them in just before it: a
+    second account the requester controls must not pass for a second person."""
+
+    code = "checker_not_established"
+    default_message = _("You cannot approve this request: it must be checked by someone who was on the team before it was made.")
+
+
 class AuditImmutableError(PortalError):
     code = "audit_immutable"
     status = 405

@@ -82,6 +82,12 @@ class MemberInviteForm(MemberForm):
     field_order = ["username", "email", "first_name", "last_name", "roles", "marketplaces"]
 
 
+class InvitationAnswerForm(forms.Form):
+    invitation = forms.IntegerField(widget=forms.HiddenInput)
+    answer = forms.ChoiceField(choices=[("accept", _("Accept")), ("decline", _("Decline"))])
+    make_default = forms.BooleanField(label=_("Start in this company when I sign in"), required=False)
+
+
 class VendorOnboardForm(forms.Form):
     code = forms.RegexField(label=_("Vendor code"), regex=r"^[A-Za-z0-9]{2,12}$", help_text=_("2-12 letters or digits, e.g. ACME."))
     name = forms.CharField(label=_("Company name"), max_length=200)

@@ -1,6 +1,10 @@
-from django.db.models import Count, Prefetch, Q
+import datetime
 
-from vendor_portal.models import ApprovalRequest, ApprovalStatus, AuditEvent, Membership, User, Vendor, VendorAccount
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from vendor_portal.models import ApprovalRequest, ApprovalStatus, AuditEvent, BankDetails, Membership, User, Vendor, VendorAccount
 from vendor_portal.services.approvals import APPROVAL_KINDS
 
 
@@ -69,3 +73,12 @@ def vendor_list():
         people=Count("memberships__user", distinct=True),
         tokens=Count("api_tokens", filter=Q(api_tokens__revoked_at__isnull=True), distinct=True),
     ).prefetch_related(Prefetch("accounts", queryset=VendorAccount.objects.select_related("marketplace").order_by("marketplace__code")))
+
+
+def payment_holds(*, vendor_ids, at: datetime.datetime | None = None) -> dict[int, datetime.datetime]:
+    """Vendors whose bank details changed too recently to be paid: {vendor id: when the hold ends}. A new
+    account someone slipped in is noticed (everyone was e-mailed) before money goes to it."""
+    at = at or timezone.now()
+    since = at - datetime.timedelta(days=settings.PORTAL_BANK_CHANGE_PAYMENT_HOLD_DAYS)
+    rows = BankDetails.objects.filter(vendor_id__in=list(vendor_ids), changed_at__gt=since)
+    return {details.vendor_id: details.payments_held_until for details in rows}

@@ -98,7 +98,8 @@ def scope_for_user(user, active_vendor_id=None) -> Scope | None:
     vendor_memberships = [m for m in memberships if m.vendor_id is not None and m.vendor.is_active]
     vendor_ids = tuple(sorted({m.vendor_id for m in vendor_memberships}))
     if vendor_memberships and (active_vendor_id in vendor_ids or not retailer_roles):
-        chosen = active_vendor_id if active_vendor_id in vendor_ids else vendor_ids[0]
+        default_vendor_id = user.default_vendor_id if user.default_vendor_id in vendor_ids else vendor_ids[0]
+        chosen = active_vendor_id if active_vendor_id in vendor_ids else default_vendor_id
         mine = [m for m in vendor_memberships if m.vendor_id == chosen]
         marketplace_ids: set | None = set()
         for membership in mine:

@@ -20,5 +20,7 @@ urlpatterns = [
     path("team/", views.team, name="team"),
     path("vendors/", views.vendor_list, name="vendor_list"),
     path("team/<int:user_id>/", views.team_member, name="team_member"),
+    path("team/invitations/<int:pk>/withdraw/", views.team_invitation_withdraw, name="team_invitation_withdraw"),
+    path("invitations/", views.invitation_list, name="invitations"),
     path("exports/<uuid:pk>/", export_views.export_job, name="export_job"),
 ]

@@ -1,6 +1,7 @@
 import datetime
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -11,14 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vendor_portal.decorators import fresh_second_factor, portal_view
-from vendor_portal.errors import PortalError
+from vendor_portal.errors import NotFoundError, PortalError
 from vendor_portal.forms import ApiTokenForm, ApprovalDecisionForm, AuditFilterForm, BankDetailsForm
 from vendor_portal.listing import keyset_page
-from vendor_portal.models import ApiToken, ApprovalRequest, BankDetails, Notification, Product
+from vendor_portal.models import ApiToken, ApprovalRequest, ApprovalStatus, BankDetails, InvitationStatus, MembershipInvitation, Notification, Product
 from vendor_portal.navigation import needs_me_for
 from vendor_portal.roles import Action
 from vendor_portal.selectors import approvals_waiting_for, audit_event_list, member_marketplaces, product_search, vendor_members
-from vendor_portal.services.approvals import approval_cancel, approval_decide
+from vendor_portal.services.approvals import APPROVAL_KINDS, approval_cancel, approval_decide, checker_refusal
 from vendor_portal.services.audit import Actor
 from vendor_portal.services.notifications import notification_mark_read
 from vendor_portal.services.tokens import api_token_create, api_token_revoke
@@ -109,10 +110,13 @@ def approval_detail(request, pk):
         else:
             messages.success(request, _("Decision recorded."))
             return redirect("approvals")
+    is_own = approval.requested_by_id == request.user.pk
+    may_check = not is_own and approval.status == ApprovalStatus.PENDING and request.scope.can(APPROVAL_KINDS[approval.kind].checker_action)
+    cannot_approve = checker_refusal(approval=approval, user=request.user) if may_check else None
     return render(
         request,
         "vendor_portal/approval_detail.html",
-        {"approval": approval, "form": form, "is_own": approval.requested_by_id == request.user.pk},
+        {"approval": approval, "form": form, "is_own": is_own, "cannot_approve": cannot_approve},
     )
 
 
@@ -191,7 +195,8 @@ def bank_details(request):
         messages.success(request, _("Change requested. It takes effect when a second person approves it."))
         return redirect("bank_details")
     pending = ApprovalRequest.objects.visible_to(request.scope).filter(kind="bank_details_change", status="pending")
-    return render(request, "vendor_portal/bank_details.html", {"current": current, "form": form, "pending": pending})
+    held_until = current.payments_held_until if current is not None and current.payments_held_at(timezone.now()) else None
+    return render(request, "vendor_portal/bank_details.html", {"current": current, "form": form, "pending": pending, "held_until": held_until})
 
 
 # Catalogue --------------------------------------------------------------------------------------
@@ -244,7 +249,7 @@ def team(request):
     form = MemberInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            member_invite(
+            outcome = member_invite(
                 vendor=vendor,
                 username=form.cleaned_data["username"],
                 email=form.cleaned_data["email"],
@@ -258,11 +263,69 @@ def team(request):
         except PortalError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            messages.success(
-                request, _("%(username)s was added and has been e-mailed a link to choose a password.") % {"username": form.cleaned_data["username"]}
-            )
+            if outcome.invitation is not None:
+                message = _("%(username)s already has an account: they were invited and get access when they accept.")
+            else:
+                message = _("%(username)s was added and has been e-mailed a link to choose a password.")
+            messages.success(request, message % {"username": outcome.user.username})
             return redirect("team")
-    return render(request, "vendor_portal/team.html", {"members": _team_rows(vendor), "form": form})
+    invitations = MembershipInvitation.objects.for_vendor(vendor).filter(status=InvitationStatus.PENDING).select_related("user", "invited_by")
+    return render(request, "vendor_portal/team.html", {"members": _team_rows(vendor), "form": form, "invitations": invitations})
+
+
+@portal_view(Action.MANAGE_USERS)
+@require_POST
+def team_invitation_withdraw(request, pk):
+    from vendor_portal.services.members import invitation_withdraw
+
+    if request.scope.vendor is None:
+        raise Http404
+    try:
+        invitation = invitation_withdraw(vendor=request.scope.vendor, invitation_id=pk, actor=Actor.from_request(request))
+    except NotFoundError:
+        raise Http404 from None
+    except PortalError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Invitation of %(username)s withdrawn.") % {"username": invitation.user.username})
+    return redirect("team")
+
+
+# Invitations to join a vendor's team (the invited person) -------------------------------------------
+@login_required
+def invitation_list(request):
+    """The invited person's own invitations: open to anyone signed in, also before they have any role."""
+    from vendor_portal.forms import InvitationAnswerForm
+    from vendor_portal.services.members import invitation_answer
+
+    if request.method == "POST":
+        form = InvitationAnswerForm(request.POST)
+        if form.is_valid():
+            accept = form.cleaned_data["answer"] == "accept"
+            try:
+                invitation = invitation_answer(
+                    user=request.user,
+                    invitation_id=form.cleaned_data["invitation"],
+                    accept=accept,
+                    make_default=form.cleaned_data["make_default"],
+                    actor=Actor.from_request(request),
+                )
+            except PortalError as error:
+                messages.error(request, error.message)
+            else:
+                if accept and form.cleaned_data["make_default"]:
+                    request.session["active_vendor_id"] = invitation.vendor_id
+                text = _("You joined %(vendor)s.") if accept else _("You declined the invitation of %(vendor)s.")
+                messages.success(request, text % {"vendor": invitation.vendor.name})
+                return redirect("invitations")
+        else:
+            messages.error(request, _("Choose to accept or decline an invitation."))
+    invitations = (
+        MembershipInvitation.objects.filter(user=request.user, status=InvitationStatus.PENDING)
+        .select_related("vendor", "invited_by")
+        .prefetch_related("marketplaces")
+    )
+    return render(request, "vendor_portal/invitation_list.html", {"invitations": invitations})
 
 
 def _team_rows(vendor) -> list[dict]:

@@ -309,10 +309,22 @@ class _PreviewTotal(_RemittanceTotals):
     pass
 
 
+class _PreviewHeld(serializers.Serializer):
+    vendor = serializers.CharField(source="vendor.code")
+    marketplace = serializers.CharField(source="marketplace.code")
+    currency = serializers.CharField()
+    net_amount = serializers.DecimalField(**MONEY)
+    reason = serializers.CharField(help_text="new_bank_details: the vendor's bank details changed within the payment hold.")
+    held_until = serializers.DateTimeField()
+
+
 class PaymentRunPreviewSerializer(serializers.Serializer):
     pay_date = serializers.DateField()
     remittances = PaymentRunPreviewRemittanceSerializer(many=True)
     totals = _PreviewTotal(many=True, help_text="Per currency.")
+    held = _PreviewHeld(
+        many=True, required=False, help_text="Remittances a run on this date does not pay yet (held: new bank details); paid in the first run after."
+    )
 
 
 class PaymentRunDecisionSerializer(serializers.Serializer):

@@ -41,6 +41,7 @@ from invoicing.models import Invoice, InvoiceState
 from vendor_portal import events
 from vendor_portal.errors import ConflictError, DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError, field_error
 from vendor_portal.roles import Action
+from vendor_portal.selectors import payment_holds
 from vendor_portal.services.approvals import ApprovalKind, approval_decide, approval_request_create, register_approval_kind
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_vendor_roles
@@ -67,7 +68,7 @@ def payment_run_create(*, scope, pay_date: datetime.date, actor: Actor, marketpl
     """Put together the remittances for `pay_date` and ask a second person to approve them. The plan is
     `selectors.payment_run_preview`'s, taken under lock: what the preview showed is what the run holds."""
     from ..remittance_plan import pay_date_errors, plan_remittance
-    from ..selectors import payment_run_candidates
+    from ..selectors import held_row, payment_run_candidates
 
     _require_retailer(scope, Action.RUN_PAYMENTS)
     if actor.user is None:
@@ -77,9 +78,10 @@ def payment_run_create(*, scope, pay_date: datetime.date, actor: Actor, marketpl
         raise DomainValidationError(errors[0].message, errors=errors)
     with transaction.atomic():
         groups = payment_run_candidates(scope=scope, pay_date=pay_date, marketplace=marketplace, for_update=True)
+        holds = payment_holds(vendor_ids={vendor_id for vendor_id, _marketplace_id in groups})
         run = PaymentRun.objects.create(number=f"PR-{pay_date:%Y%m%d}-{uuid.uuid4().hex[:6].upper()}", pay_date=pay_date, created_by=actor.user)
         audit_record(actor=actor, action="payment_run.create", obj=run, after=snapshot(run, RUN_AUDITED))
-        totals = {"remittances": 0, "net": defaultdict(Decimal)}
+        totals = {"remittances": 0, "net": defaultdict(Decimal), "held": []}
         for key in sorted(groups):
             candidates = groups[key]
             plan = plan_remittance(
@@ -87,8 +89,15 @@ def payment_run_create(*, scope, pay_date: datetime.date, actor: Actor, marketpl
             )
             if not plan.lines:
                 continue
+            if candidates["vendor"].pk in holds:
+                # Its invoices and deductions stay free for the first run after the hold.
+                totals["held"].append(held_row(candidates, plan, holds[candidates["vendor"].pk]))
+                continue
             _remittance_create(run=run, vendor=candidates["vendor"], marketplace=candidates["marketplace"], plan=plan, actor=actor, totals=totals)
         if not totals["remittances"]:
+            if totals["held"]:
+                message = _("Nothing can be paid on %(date)s: %(held)s.") % {"date": pay_date.isoformat(), "held": _held_text(totals["held"])}
+                raise DomainValidationError(message, errors=[field_error(None, "pay_date", message, "payments_held")])
             message = _("Nothing is due by %(date)s.") % {"date": pay_date.isoformat()}
             raise DomainValidationError(message, errors=[field_error(None, "pay_date", message, "nothing_due")])
         _request_approval(run, actor, totals)
@@ -166,6 +175,7 @@ def _request_approval(run: PaymentRun, actor: Actor, totals: dict) -> None:
             "remittances": totals["remittances"],
             "net": {c: str(a) for c, a in totals["net"].items()},
             "run_url": f"/payments/runs/{run.pk}/",
+            **({"held": _held_text(totals["held"])} if totals["held"] else {}),
         },
     )
     before = snapshot(run, RUN_AUDITED)
@@ -173,6 +183,18 @@ def _request_approval(run: PaymentRun, actor: Actor, totals: dict) -> None:
     transition(run, PaymentRunStatus.PENDING_APPROVAL)
     run.save(update_fields=["approval_request", "status"])
     audit_record(actor=actor, action="payment_run.request_approval", obj=run, before=before, after=snapshot(run, RUN_AUDITED))
+
+
+def _held_text(held: list[dict]) -> str:
+    return "; ".join(
+        _("%(vendor)s %(marketplace)s held: new bank details, until %(until)s")
+        % {
+            "vendor": row["vendor"].code,
+            "marketplace": row["marketplace"].code,
+            "until": timezone.localtime(row["held_until"]).strftime("%Y-%m-%d %H:%M"),
+        }
+        for row in held
+    )
 
 
 def _apply_payment_run_approval(approval, actor: Actor) -> None:
@@ -278,6 +300,13 @@ def payment_run_pay(*, scope, run_id, actor: Actor) -> PaymentRun:
         if stale:
             raise ConflictError(
                 _("Invoices %(n)s are no longer approved for payment; cancel this run and create a new one.") % {"n": ", ".join(stale)}
+            )
+        holds = payment_holds(vendor_ids={r.vendor_id for r in remittances})
+        if holds:
+            held = sorted({r.vendor.code for r in remittances if r.vendor_id in holds})
+            raise ConflictError(
+                _("Bank details of %(vendors)s changed after this run was put together and are held: cancel this run and create a new one.")
+                % {"vendors": ", ".join(held)}
             )
         for invoice_id in invoice_ids:
             invoice_decide(scope=scope, invoice_id=invoice_id, state=InvoiceState.PAID, actor=actor, reason=run.number)

@@ -3,7 +3,15 @@ ACME's product, approval request, admin and vendor record, asked for by GLOBEX's
 
 
 def build(world, vendor):
+    from tests.audit_check import audit_exempt
+    from tests.factories import UserFactory
+    from vendor_portal.models import MembershipInvitation
+
     world["vendor"] = vendor
+    with audit_exempt():
+        world["invitation"] = MembershipInvitation.objects.create(
+            vendor=vendor, user=UserFactory(username="acme-secret-invitee"), roles=["vendor_ops"], invited_by=world["admin"]
+        )
 
 
 URL_KWARGS = {
@@ -13,5 +21,8 @@ URL_KWARGS = {
     "approval-decision": lambda w: {"pk": w["approval"].pk},
     "approval-withdraw": lambda w: {"pk": w["approval"].pk},
     "team-member-detail": lambda w: {"user_id": w["admin"].pk},
+    "team_invitation_withdraw": lambda w: {"pk": w["invitation"].pk},
+    "team-invitation-withdraw": lambda w: {"pk": w["invitation"].pk},
+    "my-invitation-answer": lambda w: {"pk": w["invitation"].pk},
     "vendor-detail": lambda w: {"code": w["vendor"].code},
 }

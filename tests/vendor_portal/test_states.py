@@ -61,7 +61,15 @@ def test_the_api_answers_a_refused_move_with_a_409_in_the_services_words(vendor)
 
 
 def test_every_state_table_names_only_its_own_choices():
-    assert {model.__name__ for model in state_machines()} == {"Promotion", "ApprovalRequest", "Shipment", "PaymentRun", "Invoice", "PurchaseOrder"}
+    assert {model.__name__ for model in state_machines()} == {
+        "Promotion",
+        "ApprovalRequest",
+        "Shipment",
+        "PaymentRun",
+        "Invoice",
+        "PurchaseOrder",
+        "MembershipInvitation",
+    }
     for model in state_machines():
         choices = {value for value, _label in model._meta.get_field(model.state_field).choices}
         assert set(model.TRANSITIONS) == choices, f"{model.__name__}: every state has a row"

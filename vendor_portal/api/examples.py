@@ -259,6 +259,44 @@ MEMBER_INVITED = OpenApiExample(
         "marketplaces": ["US"],
     },
 )
+EXISTING_ACCOUNT_INVITED = OpenApiExample(
+    "Invited (an existing account: joins when they accept)",
+    response_only=True,
+    status_codes=["202"],
+    value={
+        "id": 7,
+        "username": "lee.chen",
+        "roles": ["vendor_ops"],
+        "marketplaces": ["US"],
+        "status": "pending",
+        "created_at": "2026-11-26T08:01:12Z",
+    },
+)
+TEAM_INVITATION_VALUE = {
+    "id": 7,
+    "username": "lee.chen",
+    "roles": ["vendor_ops"],
+    "marketplaces": ["US"],
+    "status": "pending",
+    "created_at": "2026-11-26T08:01:12Z",
+}
+TEAM_INVITATIONS = OpenApiExample("Waiting for an answer", response_only=True, status_codes=["200"], value=TEAM_INVITATION_VALUE)
+TEAM_INVITATION_WITHDRAWN = OpenApiExample(
+    "Withdrawn", response_only=True, status_codes=["200"], value={**TEAM_INVITATION_VALUE, "status": "withdrawn"}
+)
+MY_INVITATION_VALUE = {
+    "id": 7,
+    "vendor": "ACME",
+    "vendor_name": "Acme Home Goods",
+    "roles": ["vendor_ops"],
+    "marketplaces": ["US"],
+    "invited_by": "acme-admin",
+    "status": "pending",
+    "created_at": "2026-11-26T08:01:12Z",
+}
+MY_INVITATIONS = OpenApiExample("One invitation", response_only=True, status_codes=["200"], value=MY_INVITATION_VALUE)
+ACCEPT_INVITATION = OpenApiExample("Accept, keep starting where I do", request_only=True, value={"answer": "accept", "make_default": False})
+INVITATION_ACCEPTED = OpenApiExample("Accepted", response_only=True, status_codes=["200"], value={**MY_INVITATION_VALUE, "status": "accepted"})
 CHANGE_ROLES_REQUEST = OpenApiExample(
     "Add finance, every marketplace", request_only=True, value={"roles": ["vendor_ops", "vendor_finance"], "marketplaces": []}
 )

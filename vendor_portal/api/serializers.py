@@ -173,6 +173,41 @@ class TeamMemberSerializer(serializers.Serializer):
         return member_marketplaces(user.vendor_memberships)
 
 
+class TeamInvitationSerializer(serializers.Serializer):
+    """An invitation to a person who already has an account: only their username until they accept."""
+
+    id = serializers.IntegerField(source="pk")
+    username = serializers.CharField(source="user.username")
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=VENDOR_ROLE_CHOICES))
+    marketplaces = serializers.SerializerMethodField(help_text="Marketplace codes the roles will be limited to; empty for every marketplace.")
+    status = serializers.CharField(help_text="pending, accepted, declined or withdrawn.")
+    created_at = serializers.DateTimeField()
+
+    def get_marketplaces(self, invitation) -> list[str]:
+        return sorted(marketplace.code for marketplace in invitation.marketplaces.all())
+
+
+class MyInvitationSerializer(serializers.Serializer):
+    """An invitation to the signed-in person: which vendor, with which roles, from whom."""
+
+    id = serializers.IntegerField(source="pk")
+    vendor = serializers.CharField(source="vendor.code")
+    vendor_name = serializers.CharField(source="vendor.name")
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=VENDOR_ROLE_CHOICES))
+    marketplaces = serializers.SerializerMethodField(help_text="Marketplace codes the roles are limited to; empty for every marketplace.")
+    invited_by = serializers.CharField(source="invited_by.username")
+    status = serializers.CharField(help_text="pending, accepted, declined or withdrawn.")
+    created_at = serializers.DateTimeField()
+
+    def get_marketplaces(self, invitation) -> list[str]:
+        return sorted(marketplace.code for marketplace in invitation.marketplaces.all())
+
+
+class InvitationAnswerInputSerializer(serializers.Serializer):
+    answer = serializers.ChoiceField(choices=["accept", "decline"])
+    make_default = serializers.BooleanField(required=False, default=False, help_text="Start in this vendor when signing in.")
+
+
 class TeamMemberChangeInputSerializer(serializers.Serializer):
     roles = serializers.ListField(child=serializers.ChoiceField(choices=VENDOR_ROLE_CHOICES), allow_empty=False, required=False)
     marketplaces = serializers.ListField(

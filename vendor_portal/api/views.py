@@ -20,7 +20,9 @@ from vendor_portal.models import (
     ApprovalStatus,
     AuditEvent,
     BankDetails,
+    InvitationStatus,
     Marketplace,
+    MembershipInvitation,
     Notification,
     Product,
     ProductCost,
@@ -29,7 +31,7 @@ from vendor_portal.models import (
 from vendor_portal.roles import Action
 from vendor_portal.selectors import approvals_waiting_for, member_marketplaces, product_search, vendor_list, vendor_members
 from vendor_portal.services.approvals import approval_cancel, approval_decide
-from vendor_portal.services.members import member_invite, member_remove, member_update
+from vendor_portal.services.members import invitation_answer, invitation_withdraw, member_invite, member_remove, member_update
 from vendor_portal.services.notifications import notification_mark_read
 from vendor_portal.services.two_factor import require_fresh_second_factor
 from vendor_portal.services.vendors import BANK_CHANGE, bank_details_change_request, vendor_onboard
@@ -45,11 +47,14 @@ from .serializers import (
     AuditEventSerializer,
     BankDetailsChangeInputSerializer,
     BankDetailsSerializer,
+    InvitationAnswerInputSerializer,
     MeSerializer,
+    MyInvitationSerializer,
     NotificationReadResultSerializer,
     NotificationReadSerializer,
     NotificationSerializer,
     ProductSerializer,
+    TeamInvitationSerializer,
     TeamMemberChangeInputSerializer,
     TeamMemberInviteInputSerializer,
     TeamMemberSerializer,
@@ -251,7 +256,9 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         summary="Approve or reject a request",
         description=(
             "The second person's decision, with an optional note (the reason, sent to the requester). Approving applies the "
-            "change in the same transaction. Your own request is refused (403 `self_approval`), as is a kind your role may not check. Approving a bank change "
+            "change in the same transaction. Your own request is refused (403 `self_approval`), as is a kind your role may not check. "
+            "A bank detail change is approved only by someone who held their role before it was requested and was not given it by "
+            "the requester within the cooling-off period (403 `checker_not_established`); anyone who may check it may reject it. Approving a bank change "
             "needs a two-factor code entered in the last few minutes (403 `second_factor_required`: enter one at /accounts/two-factor/code/)."
         ),
         parameters=[APPROVAL_ID],
@@ -380,18 +387,20 @@ class TeamMemberListView(TeamMixin, PortalAPIView):
         summary="Invite a person",
         description=(
             "Adds the person with the given roles (limited to `marketplaces`, or every marketplace when empty). A new account "
-            "gets no password: the person is e-mailed a link to choose one. An existing account simply gains the roles." + TEAM_DESCRIPTION
+            "gets no password: the person is e-mailed a link to choose one (201, the new member). A person who already has an account "
+            "(at another vendor, say) is only invited (202, the invitation): they accept or decline when signed in, and nothing about "
+            "them but the username is shown before they accept." + TEAM_DESCRIPTION
         ),
         request=TeamMemberInviteInputSerializer,
-        responses={201: TeamMemberSerializer, 400: INVALID, 403: FORBIDDEN},
-        examples=[examples.INVITE_REQUEST, examples.MEMBER_INVITED],
+        responses={201: TeamMemberSerializer, 202: TeamInvitationSerializer, 400: INVALID, 403: FORBIDDEN},
+        examples=[examples.INVITE_REQUEST, examples.MEMBER_INVITED, examples.EXISTING_ACCOUNT_INVITED],
     )
     def post(self, request):
         vendor = request.scope.vendor
         if vendor is None:
             raise ForbiddenError(_("A vendor's team is managed by its own admins."))
         data = form_cleaned_data(MemberInviteForm(body_object(request)))
-        user = member_invite(
+        outcome = member_invite(
             vendor=vendor,
             username=data["username"],
             email=data["email"],
@@ -402,8 +411,10 @@ class TeamMemberListView(TeamMixin, PortalAPIView):
             actor=self.actor,
             site_url=request.build_absolute_uri("/"),
         )
-        response = self.answer(user.pk, status.HTTP_201_CREATED)
-        response["Location"] = f"/api/v1/team-members/{user.pk}/"
+        if outcome.invitation is not None:
+            return Response(TeamInvitationSerializer(outcome.invitation).data, status=status.HTTP_202_ACCEPTED)
+        response = self.answer(outcome.user.pk, status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/team-members/{outcome.user.pk}/"
         return response
 
 
@@ -449,6 +460,92 @@ class TeamMemberView(TeamMixin, PortalAPIView):
     def delete(self, request, user_id):
         member_remove(vendor=request.scope.vendor, user=self.member(user_id), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+INVITATION_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description=str(_("The invitation's id.")))
+
+
+class TeamInvitationListView(TeamMixin, PortalAPIView):
+    @extend_schema(
+        tags=["Team"],
+        summary="Invitations waiting for an answer",
+        description="People with an existing account the vendor invited: only their username until they accept." + TEAM_DESCRIPTION,
+        responses={200: TeamInvitationSerializer(many=True), 403: FORBIDDEN},
+        examples=[examples.TEAM_INVITATIONS],
+    )
+    def get(self, request):
+        self.members()  # a vendor's own admins only
+        pending = MembershipInvitation.objects.for_vendor(request.scope.vendor).filter(status=InvitationStatus.PENDING)
+        return Response(TeamInvitationSerializer(pending.select_related("user").prefetch_related("marketplaces"), many=True).data)
+
+
+class TeamInvitationWithdrawView(TeamMixin, PortalAPIView):
+    @extend_schema(
+        tags=["Team"],
+        summary="Withdraw an invitation",
+        description="Only while the person has not answered." + TEAM_DESCRIPTION,
+        parameters=[INVITATION_ID],
+        request=None,
+        responses={200: TeamInvitationSerializer, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
+        examples=[examples.TEAM_INVITATION_WITHDRAWN],
+    )
+    def post(self, request, pk):
+        self.members()
+        invitation = invitation_withdraw(vendor=request.scope.vendor, invitation_id=pk, actor=self.actor)
+        return Response(TeamInvitationSerializer(invitation).data)
+
+
+class MyInvitationListView(PortalAPIView):
+    """Invitations to the signed-in person to join another vendor's team."""
+
+    actions = {"*": None}
+    people_only = True
+
+    @extend_schema(
+        tags=["Team"],
+        summary="My invitations",
+        description="Invitations to you, waiting for your answer. Sessions only.",
+        responses={200: MyInvitationSerializer(many=True), 403: FORBIDDEN},
+        examples=[examples.MY_INVITATIONS],
+    )
+    def get(self, request):
+        pending = (
+            MembershipInvitation.objects.filter(user=request.user, status=InvitationStatus.PENDING)
+            .select_related("vendor", "invited_by")
+            .prefetch_related("marketplaces")
+        )
+        return Response(MyInvitationSerializer(pending, many=True).data)
+
+
+class MyInvitationAnswerView(PortalAPIView):
+    actions = {"*": None}
+    people_only = True
+
+    @extend_schema(
+        tags=["Team"],
+        summary="Accept or decline an invitation",
+        description=(
+            "Accepting grants the roles and lets the vendor's admins see your name, e-mail and last sign-in; you keep starting in "
+            "the vendor you start in now unless `make_default`. Someone else's invitation is a 404."
+        ),
+        parameters=[INVITATION_ID],
+        request=InvitationAnswerInputSerializer,
+        responses={200: MyInvitationSerializer, 400: INVALID, 404: NOT_FOUND, 409: CONFLICT},
+        examples=[examples.ACCEPT_INVITATION, examples.INVITATION_ACCEPTED],
+    )
+    def post(self, request, pk):
+        if not MembershipInvitation.objects.filter(pk=pk, user=request.user).exists():
+            raise Http404  # someone else's invitation: not found, whatever the body
+        serializer = InvitationAnswerInputSerializer(data=body_object(request))
+        serializer.is_valid(raise_exception=True)
+        invitation = invitation_answer(
+            user=request.user,
+            invitation_id=pk,
+            accept=serializer.validated_data["answer"] == "accept",
+            make_default=serializer.validated_data["make_default"],
+            actor=self.actor,
+        )
+        return Response(MyInvitationSerializer(invitation).data)
 
 
 # Vendors (retailer) ------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-from .accounts import Membership, Role, User
+from .accounts import InvitationStatus, Membership, MembershipInvitation, Role, User
 from .approvals import ApprovalRequest, ApprovalStatus
 from .audit import AuditEvent, Channel
 from .catalogue import Product, ProductCost
@@ -19,10 +19,12 @@ __all__ = [
     "Channel",
     "Document",
     "IdempotencyRecord",
+    "InvitationStatus",
     "Job",
     "JobStatus",
     "Marketplace",
     "Membership",
+    "MembershipInvitation",
     "Notification",
     "Product",
     "ProductCost",

@@ -1,3 +1,5 @@
+import datetime
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +80,8 @@ class BankDetails(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     remit_to_address = models.TextField(_("remit-to address"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When an approved change last took effect: payments wait PORTAL_BANK_CHANGE_PAYMENT_HOLD_DAYS after it.
+    changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
 
     objects = VendorScopedQuerySet.as_manager()
 
@@ -92,6 +96,19 @@ class BankDetails(models.Model):
 
     def masked_account_number(self) -> str:
         return mask_account_number(self.account_number)
+
+    @property
+    def payments_held_until(self):
+        """The end of the hold on payments to these details after a change (None: no change on record)."""
+        if self.changed_at is None:
+            return None
+        from django.conf import settings
+
+        return self.changed_at + datetime.timedelta(days=settings.PORTAL_BANK_CHANGE_PAYMENT_HOLD_DAYS)
+
+    def payments_held_at(self, moment) -> bool:
+        held_until = self.payments_held_until
+        return held_until is not None and moment < held_until
 
 
 def mask_account_number(number: str) -> str:

@@ -1,13 +1,15 @@
 """Maker/checker: a general two-person approval. Each kind registers what happens when approved."""
 
+import datetime
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vendor_portal.errors import ForbiddenError, SelfApprovalError
-from vendor_portal.models import ApprovalRequest, ApprovalStatus
+from vendor_portal.errors import CheckerNotEstablishedError, ForbiddenError, SelfApprovalError
+from vendor_portal.models import ApprovalRequest, ApprovalStatus, Membership
 from vendor_portal.roles import Role
 from vendor_portal.states import transition
 
@@ -17,7 +19,16 @@ from .notifications import notify_retailer_roles, notify_vendor_roles
 
 class ApprovalKind:
     def __init__(
-        self, *, name: str, checker_action: str, apply: Callable, checker_roles: list[str], retailer: bool = False, redact: Callable | None = None
+        self,
+        *,
+        name: str,
+        checker_action: str,
+        apply: Callable,
+        checker_roles: list[str],
+        retailer: bool = False,
+        redact: Callable | None = None,
+        established_checker: bool = False,
+        on_request: Callable | None = None,
     ):
         self.name = name
         self.checker_action = checker_action  # the action a checker needs (roles.Action)
@@ -26,6 +37,10 @@ class ApprovalKind:
         self.retailer = retailer
         # redact(payload) -> the payload as shown and audited: the full values stay only in the row apply() reads.
         self.redact = redact
+        # The approver must have held a checker role at the vendor before the request was made, and not have
+        # been given it by the requester within PORTAL_BANK_CHECKER_COOLING_OFF_DAYS before (`checker_refusal`).
+        self.established_checker = established_checker
+        self.on_request = on_request  # on_request(request: ApprovalRequest, actor: Actor) -> None, inside the transaction
 
 
 APPROVAL_KINDS: dict[str, ApprovalKind] = {}
@@ -67,7 +82,33 @@ def approval_request_create(*, vendor, kind: str, summary: str, payload: dict, a
             notify_retailer_roles(roles=approval_kind.checker_roles, kind="approval_requested", title=title, url="/approvals/")
         else:
             notify_vendor_roles(vendor=vendor, roles=approval_kind.checker_roles, kind="approval_requested", title=title, url="/approvals/")
+        if approval_kind.on_request is not None:
+            approval_kind.on_request(request, actor)
     return request
+
+
+def checker_refusal(*, approval: ApprovalRequest, user) -> str | None:
+    """Why `user` may not approve `approval` although their role could check it; None when they may.
+
+    For kinds that need an established checker (bank details) a second account the requester made for
+    themselves must not pass for a second person: the approver held a checker role at the vendor before
+    the request was made, and the requester did not give it to them in the cooling-off period before."""
+    approval_kind = APPROVAL_KINDS[approval.kind]
+    if not approval_kind.established_checker or approval.vendor_id is None or user is None:
+        return None
+    cooling_off = datetime.timedelta(days=settings.PORTAL_BANK_CHECKER_COOLING_OFF_DAYS)
+    roles = Membership.objects.filter(vendor_id=approval.vendor_id, user=user, role__in=approval_kind.checker_roles).order_by("created_at")
+    earlier = [m for m in roles if m.created_at < approval.requested_at]
+    if not earlier:
+        return _(
+            "You joined %(vendor)s (or became a checker there) after this request was made: it must be approved by someone who was on the team before."
+        ) % {"vendor": approval.vendor.code}
+    if all(m.granted_by_id == approval.requested_by_id and m.created_at > approval.requested_at - cooling_off for m in earlier):
+        return _(
+            "%(requester)s gave you your role less than %(days)d days before making this request, so you cannot approve it: "
+            "ask another vendor admin or finance person who was on the team before."
+        ) % {"requester": approval.requested_by.get_username(), "days": settings.PORTAL_BANK_CHECKER_COOLING_OFF_DAYS}
+    return None
 
 
 def _already_decided(approval: ApprovalRequest, _target: str) -> str:
@@ -83,6 +124,10 @@ def approval_decide(*, approval: ApprovalRequest, approve: bool, actor: Actor, s
             raise SelfApprovalError()
         if not scope.can(approval_kind.checker_action):
             raise ForbiddenError(_("Your role cannot approve this kind of request."))
+        # Turning a request down is always safe; letting it through needs an established checker.
+        refusal = checker_refusal(approval=approval, user=actor.user) if approve else None
+        if refusal:
+            raise CheckerNotEstablishedError(refusal)
         target_status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
         before = _audited(approval)
         transition(approval, target_status, refusal=_already_decided)

@@ -1,6 +1,10 @@
+import logging
+
 from django.db import transaction
 
 from vendor_portal.models import Membership, Notification
+
+logger = logging.getLogger(__name__)
 
 
 def notification_send(*, users, kind: str, title: str, body: str = "", url: str = "", vendor=None) -> list[Notification]:
@@ -75,3 +79,27 @@ def notification_mark_read(*, user, notification_ids=None) -> int:
     if notification_ids is not None:
         queryset = queryset.filter(pk__in=notification_ids)
     return queryset.update(read_at=timezone.now())
+
+
+def email_vendor_roles(*, vendor, roles, compose) -> None:
+    """E-mail every active person holding one of `roles` at `vendor`, once the transaction commits. One
+    message each (nobody sees the others' addresses), written by `compose(user) -> (subject, body)` in the
+    person's language. A mail server that is down is logged; it does not undo or fail the change."""
+    from vendor_portal.models import User
+
+    user_ids = set(Membership.objects.filter(vendor=vendor, role__in=roles, user__is_active=True).values_list("user_id", flat=True))
+
+    def send():
+        from django.conf import settings
+        from django.core.mail import send_mail
+        from django.utils import translation
+
+        for user in User.objects.filter(pk__in=user_ids).exclude(email="").order_by("pk"):
+            with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+                subject, body = compose(user)
+                try:
+                    send_mail(str(subject), str(body), None, [user.email])
+                except OSError:
+                    logger.exception("could not e-mail %s about %s", user.pk, subject)
+
+    transaction.on_commit(send)

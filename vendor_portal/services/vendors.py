@@ -1,4 +1,5 @@
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vendor_portal.models import BankDetails
@@ -7,8 +8,10 @@ from vendor_portal.roles import Action
 
 from .approvals import VENDOR_CHECKERS, ApprovalKind, approval_request_create, register_approval_kind
 from .audit import Actor, audit_record, snapshot
+from .notifications import email_vendor_roles
 
 BANK_CHANGE = "bank_details_change"
+BANK_AUDITED = [*BankDetails.FIELDS, "changed_at"]
 
 
 def bank_details_change_request(*, vendor, data: dict, actor: Actor):
@@ -27,15 +30,15 @@ def bank_details_change_request(*, vendor, data: dict, actor: Actor):
 def _apply_bank_change(approval, actor: Actor) -> None:
     with transaction.atomic():
         details = BankDetails.objects.select_for_update().filter(vendor_id=approval.vendor_id).first()
-        before = snapshot(details, BankDetails.FIELDS) if details else None
+        before = snapshot(details, BANK_AUDITED) if details else None
         if details is None:
             details = BankDetails(vendor_id=approval.vendor_id)
         for field in BankDetails.FIELDS:
             setattr(details, field, approval.payload.get(field, ""))
+        details.changed_at = timezone.now()
         details.save()
-        audit_record(
-            actor=actor, action="bank_details.change", obj=details, before=_masked(before), after=_masked(snapshot(details, BankDetails.FIELDS))
-        )
+        audit_record(actor=actor, action="bank_details.change", obj=details, before=_masked(before), after=_masked(snapshot(details, BANK_AUDITED)))
+        _announce_bank_change(approval, details=details)
 
 
 def _masked(fields: dict | None) -> dict | None:
@@ -43,8 +46,65 @@ def _masked(fields: dict | None) -> dict | None:
     return {**fields, "account_number": mask_account_number(fields.get("account_number"))} if fields else fields
 
 
+def _announce_bank_change_request(approval, actor: Actor) -> None:
+    _announce_bank_change(approval, details=None)
+
+
+def _announce_bank_change(approval, *, details) -> None:
+    """Every vendor admin and finance person hears of a bank change by e-mail when it is asked for (so one who
+    did not ask can turn it down) and when it takes effect (with the date payments to it resume)."""
+    from vendor_portal.models import Vendor
+
+    vendor = Vendor.objects.get(pk=approval.vendor_id)
+    account = mask_account_number(approval.payload.get("account_number", ""))
+    facts = {
+        "vendor": vendor.name,
+        "code": vendor.code,
+        "bank": approval.payload.get("bank_name", ""),
+        "account": account,
+        "requester": approval.requested_by.get_username(),
+        "checker": approval.decided_by.get_username() if approval.decided_by_id else "",
+        "held_until": timezone.localtime(details.payments_held_until).strftime("%Y-%m-%d %H:%M %Z")
+        if details is not None and details.payments_held_until
+        else "",
+    }
+
+    def compose(_user):
+        if details is None:
+            subject = _("Bank details change requested for %(code)s") % facts
+            body = (
+                _(
+                    "%(requester)s asked to change the bank details of %(vendor)s (%(code)s) to %(bank)s, account %(account)s.\n"
+                    "It takes effect when a second vendor admin or finance person approves it under Approvals on the Vendor Portal.\n"
+                    "If you do not recognise this change, reject it there and tell your colleagues."
+                )
+                % facts
+            )
+        else:
+            subject = _("Bank details of %(code)s changed") % facts
+            body = (
+                _(
+                    "The bank details of %(vendor)s (%(code)s) are now %(bank)s, account %(account)s: requested by %(requester)s, "
+                    "approved by %(checker)s.\nPayments to the new details are held until %(held_until)s.\n"
+                    "If you do not recognise this change, contact the retailer's accounts payable at once."
+                )
+                % facts
+            )
+        return subject, body
+
+    email_vendor_roles(vendor=vendor, roles=VENDOR_CHECKERS, compose=compose)
+
+
 register_approval_kind(
-    ApprovalKind(name=BANK_CHANGE, checker_action=Action.APPROVE_BANK_CHANGE, apply=_apply_bank_change, checker_roles=VENDOR_CHECKERS, redact=_masked)
+    ApprovalKind(
+        name=BANK_CHANGE,
+        checker_action=Action.APPROVE_BANK_CHANGE,
+        apply=_apply_bank_change,
+        checker_roles=VENDOR_CHECKERS,
+        redact=_masked,
+        established_checker=True,
+        on_request=_announce_bank_change_request,
+    )
 )
 
 

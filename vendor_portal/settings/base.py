@@ -391,6 +391,10 @@ PORTAL_CONFIRMATION_DUE_HOURS = env.int("PORTAL_CONFIRMATION_DUE_HOURS", default
 OTP_TOTP_ISSUER = PORTAL_RETAILER_NAME  # the name an authenticator app shows beside the code
 # A receipt counting more than this many times a PO line's ordered quantity (with what was received before) is refused.
 PORTAL_OVER_RECEIPT_FACTOR = env.int("PORTAL_OVER_RECEIPT_FACTOR", default=2)
+# Bank detail changes: whom a requester invited within this many days before asking cannot approve it (no
+# sock-puppet checker), and payments to new bank details wait this many days after the change is applied.
+PORTAL_BANK_CHECKER_COOLING_OFF_DAYS = env.int("PORTAL_BANK_CHECKER_COOLING_OFF_DAYS", default=7)
+PORTAL_BANK_CHANGE_PAYMENT_HOLD_DAYS = env.int("PORTAL_BANK_CHANGE_PAYMENT_HOLD_DAYS", default=5)
 
 LOGGING = {
     "version": 1,
