@@ -226,6 +226,9 @@ EDI_RETAILER_ISA_QUALIFIER = env("EDI_RETAILER_ISA_QUALIFIER", default="ZZ")
 EDI_RETAILER_ISA_ID = env("EDI_RETAILER_ISA_ID", default="NORTHWIND")
 EDI_RETAILER_GS_ID = env("EDI_RETAILER_GS_ID", default="NORTHWIND")
 EDI_INBOX_DIR = env.path("EDI_INBOX_DIR", default=str(VAR_DIR / "edi" / "inbox"))
+# The most one inbound interchange may be: refused at the door (413 / 400) and again by the worker that parses it.
+EDI_MAX_UPLOAD_BYTES = env.int("EDI_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+EDI_MAX_TRANSACTION_SETS = env.int("EDI_MAX_TRANSACTION_SETS", default=10_000)
 CELERY_BEAT_SCHEDULE["edi-poll-inbox"] = {"task": "edi.tasks.edi_poll_inbox", "schedule": 60}
 CELERY_BEAT_SCHEDULE["planning-end-promotions"] = {"task": "planning.tasks.end_finished_promotions", "schedule": 60 * 60}
 CELERY_BEAT_SCHEDULE["appointments-mark-missed"] = {"task": "appointments.tasks.mark_missed_appointments", "schedule": 5 * 60}
