@@ -54,13 +54,15 @@ def _envelope_problem(ix: x12.Interchange, code: str, message: str, bad_value: s
     ix.envelope_problems.append(Problem("interchange", code, message, bad_value=bad_value))
 
 
-def _dispatch(ix: x12.Interchange, context: _Context) -> dict[int, _Outcome]:
+def _dispatch(ix: x12.Interchange, context: _Context, progress: Callable[[int, int], None] | None = None) -> dict[int, _Outcome]:
     outcomes: dict[int, _Outcome] = {}
+    total, done = len(ix.transaction_sets), 0
     for group in ix.groups:
-        if group.problems:
-            continue
         for ts in group.transaction_sets:
-            if ts.problems or ts.document is None:
+            done += 1
+            if progress is not None:
+                progress(done - 1, total)
+            if group.problems or ts.problems or ts.document is None:
                 continue
             handler = HANDLERS[ts.id_code]
             try:
@@ -194,7 +196,7 @@ def edi_interchange_process(
     """Process a stored interchange: check the envelope and the sender, apply each set through the
     portal's services, and answer every functional group with a 997. `scope` is the uploader's (their
     permissions are checked per set); None for the watched folder. `progress(done, total)` hears how
-    many sets there are once the file is read.
+    many sets there are once the file is read, then before each set is applied (inside the transaction).
 
     Bad X12 never raises: its problems are stored and answered. An interchange already processed (a
     redelivered job) is returned as it is."""
@@ -243,7 +245,7 @@ def edi_interchange_process(
         interchange.set_count = len(ix.transaction_sets)
         _save_detecting_duplicate(interchange, ix)
         context = _Context(vendor=vendor, partner=partner, scope=scope, actor=actor, interchange=interchange, check_permissions=check_permissions)
-        outcomes = _dispatch(ix, context) if not ix.envelope_problems else {}
+        outcomes = _dispatch(ix, context, progress) if not ix.envelope_problems else {}
         answer = _answer(ix, partner, actor) if partner is not None else None
         records = _inbound_records(interchange, ix, outcomes)
         TransactionRecord.objects.bulk_create(records, batch_size=1000)
