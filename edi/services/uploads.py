@@ -8,10 +8,11 @@ parses X12, so no file can hold a web worker.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.contrib.auth import get_user_model
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 from django.utils.translation import gettext as _
 
 from vendor_portal.errors import ForbiddenError
@@ -23,6 +24,8 @@ from vendor_portal.tenancy import Scope
 
 from ..models import Interchange
 from .inbound import edi_interchange_process, edi_interchange_store
+
+logger = logging.getLogger(__name__)
 
 EDI_RECEIVE_JOB_KIND = "edi_receive"
 PROGRESS_EVERY_SECONDS = 1.0
@@ -95,10 +98,14 @@ def _progress_committed(*, job_id, done: int, total: int) -> None:
     side = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
         with side.cursor() as cursor:
+            # Should anything in the transaction ever lock the job row, skip this report rather than wait on ourselves.
+            cursor.execute("SET lock_timeout = '1s'")
             cursor.execute(
                 f"UPDATE {Job._meta.db_table} SET progress_done = %s, progress_total = %s WHERE id = %s AND status = %s",
                 [done, total, job_id, JobStatus.RUNNING],
             )
+    except OperationalError:
+        logger.warning("EDI job %s: progress %s/%s not reported (the job row is locked)", job_id, done, total)
     finally:
         side.close()
 

@@ -8,19 +8,20 @@ import tracemalloc
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from edi import x12
 from edi.models import Interchange, InterchangeSource, InterchangeStatus
 from edi.services.inbound import TooManyTransactionSetsError, edi_interchange_process, edi_interchange_store, edi_receive
-from edi.services.uploads import EDI_RECEIVE_JOB_KIND, edi_upload_run
+from edi.services.uploads import EDI_RECEIVE_JOB_KIND, _progress_committed, edi_upload, edi_upload_run
 from tests.edi.test_django_inbound import accept_all_855, trading_partner
 from tests.factories import vendor_user
 from tests.purchase_orders.factories import purchase_order_with_lines
 from vendor_portal.models import Channel, Job, JobStatus
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor
+from vendor_portal.tenancy import Scope
 
 pytestmark = pytest.mark.security
 
@@ -243,3 +244,34 @@ def test_a_redelivered_job_does_not_apply_the_interchange_twice(vendor, partner,
     assert interchange.status == InterchangeStatus.ACCEPTED and interchange.transactions.count() == 1
     assert Job.objects.get(pk=job_id).status == JobStatus.SUCCEEDED
     assert po.acknowledgements.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_jobs_progress_is_seen_while_the_sets_are_applied_in_one_transaction(vendor, partner):
+    """The sets commit together, so the progress is written from a connection of its own: it stays even
+    when the transaction around it rolls back, and a worker's whole run finishes the job."""
+    po = purchase_order_with_lines(vendor, lines=2)
+    job = Job.objects.create(vendor=vendor, kind=EDI_RECEIVE_JOB_KIND, status=JobStatus.RUNNING)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Interchange.objects.filter(vendor=vendor).update(status=InterchangeStatus.REJECTED)
+        _progress_committed(job_id=job.pk, done=3, total=10)
+        raise RuntimeError("a set failed the whole transaction")
+
+    job.refresh_from_db()
+    assert (job.progress_done, job.progress_total) == (3, 10)
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(message="locked")  # the transaction holds the job row: the report gives up
+        _progress_committed(job_id=job.pk, done=5, total=10)
+    job.refresh_from_db()
+    assert (job.progress_done, job.message) == (3, "locked")
+    stored, queued = edi_upload(
+        scope=Scope(vendor=vendor, roles=frozenset({Role.VENDOR_OPS})),
+        content=accept_all_855(po),
+        actor=Actor(channel=Channel.EDI),
+        source=InterchangeSource.API,
+    )  # committed: the eager task ran on commit
+    queued.refresh_from_db()
+    stored.refresh_from_db()
+    assert (queued.status, queued.progress_done, queued.progress_total) == (JobStatus.SUCCEEDED, 1, 1)
+    assert stored.status == InterchangeStatus.ACCEPTED
