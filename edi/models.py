@@ -7,9 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from vendor_portal.tenancy import VendorScopedQuerySet
 
-# Interchanges are kept whole in the database, so their size is bounded.
-MAX_INTERCHANGE_BYTES = 5 * 1024 * 1024
-
 
 class TradingPartner(models.Model):
     """A vendor's EDI identity: the ISA05/06 it sends from and the GS02 application id."""
@@ -119,9 +116,15 @@ class Interchange(models.Model):
     receiver_qualifier = models.CharField(max_length=2, blank=True)
     receiver_id = models.CharField(_("receiver"), max_length=15, blank=True)
     set_ids = models.CharField(_("transaction sets"), max_length=200, blank=True)  # "855,856"
+    # The two heavy columns (up to EDI_MAX_UPLOAD_BYTES of X12, and a problem per bad segment): lists never
+    # read them (see selectors.LIST_DEFERRED); the detail pages problems by slicing the JSON in the database.
     problems = models.JSONField(_("problems"), default=list, blank=True)
     content = models.TextField(_("content"))
     size = models.PositiveIntegerField(default=0)
+    # What a list shows of the problems and sets, kept beside them when they are written.
+    problem_count = models.PositiveIntegerField(_("problems"), default=0)
+    first_problem = models.CharField(_("first problem"), max_length=300, blank=True)
+    set_count = models.PositiveIntegerField(_("transaction sets"), default=0)
     # Inbound: the 997/TA1 we answered with. Outbound: the 997 the partner answered with.
     acknowledgement = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # A repeated ISA13 from the same partner: stored to show it, never processed.

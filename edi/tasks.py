@@ -2,10 +2,12 @@ import logging
 
 from celery import shared_task
 
+from vendor_portal.tasks import run_job
 from vendor_portal.tasks_lock import single_run
 
 from .services.inbox import edi_inbox_poll
 from .services.outbound import edi_purchase_order_850
+from .services.uploads import edi_upload_run
 
 logger = logging.getLogger(__name__)
 
@@ -31,3 +33,10 @@ def send_850(purchase_order_id: int) -> int | None:
 def edi_poll_inbox() -> dict:
     result = edi_inbox_poll()
     return {"processed": result.processed, "failed": result.failed}
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+def receive_interchange(self, job_id: str) -> int | None:
+    """An uploaded interchange's Job: read and applied as its uploader; returns the number of sets."""
+    job = run_job(self, job_id, edi_upload_run)
+    return job.progress_done if job is not None else None

@@ -9,4 +9,5 @@ urlpatterns = [
     path("partners/<int:pk>/active/", views.edi_partner_set_active, name="edi_partner_set_active"),
     path("<int:pk>/", views.edi_interchange_detail, name="edi_interchange_detail"),
     path("<int:pk>/raw/", views.edi_interchange_raw, name="edi_interchange_raw"),
+    path("<int:pk>/progress/", views.edi_interchange_progress, name="edi_interchange_progress"),
 ]

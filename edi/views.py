@@ -4,8 +4,10 @@ sets and the 997 that answered it, and an upload form. All reads are scoped to t
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,18 +21,28 @@ from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import get_visible_or_404
 
 from . import selectors
-from .models import MAX_INTERCHANGE_BYTES, Direction, Interchange, InterchangeSource, InterchangeStatus, TradingPartner
-from .services.inbound import edi_receive
+from .models import Direction, Interchange, InterchangeSource, InterchangeStatus, TradingPartner
+from .services.inbound import edi_limits, too_large_message
 from .services.partners import retailer_partner, trading_partner_create, trading_partner_set_active
+from .services.uploads import edi_upload as edi_upload_queue
+from .services.uploads import interchange_job
 
 PAGE_SIZE = 50
+SETS_PAGE_SIZE = 100
 
 
 def interchange_download(interchange: Interchange) -> HttpResponse:
-    response = HttpResponse(interchange.content, content_type="application/edi-x12; charset=utf-8")
+    """The raw X12 as an attachment, read from the database only now (lists and details never load it)."""
+    content = Interchange.objects.filter(pk=interchange.pk).values_list("content", flat=True).get()
+    response = HttpResponse(content, content_type="application/edi-x12; charset=utf-8")
     name = "".join(ch for ch in interchange.download_name if ch.isalnum() or ch in "._-") or "interchange.edi"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def page_number(value) -> int:
+    """A ?page= number from the query; anything else is the first page."""
+    return int(value) if str(value or "").isdigit() and 0 < int(value) < 10**6 else 1
 
 
 class InterchangeFilterForm(forms.Form):
@@ -39,14 +51,20 @@ class InterchangeFilterForm(forms.Form):
 
 
 class InterchangeUploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("X12 file"), help_text=gettext_lazy("One interchange (ISA ... IEA): 855, 856, 810 or 997. At most 5 MB.")
-    )
+    file = forms.FileField(label=gettext_lazy("X12 file"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        max_bytes, max_sets = edi_limits()
+        self.fields["file"].help_text = _("One interchange (ISA ... IEA): 855, 856, 810 or 997; at most %(size)s and %(sets)s transaction sets.") % {
+            "size": filesizeformat(max_bytes),
+            "sets": max_sets,
+        }
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_INTERCHANGE_BYTES:
-            raise forms.ValidationError(_("An interchange may be at most %(max)s bytes.") % {"max": MAX_INTERCHANGE_BYTES})
+        if upload.size > edi_limits()[0]:
+            raise forms.ValidationError(too_large_message(upload.size))
         return upload
 
 
@@ -72,15 +90,26 @@ def edi_interchange_list(request):
 @require_GET
 @portal_view(Action.VIEW_PURCHASE_ORDERS)
 def edi_interchange_detail(request, pk):
-    interchange = get_visible_or_404(Interchange.objects.select_related("vendor", "partner", "acknowledgement", "duplicate_of"), request.scope, pk=pk)
-    answered = Interchange.objects.visible_to(request.scope).filter(acknowledgement=interchange).order_by("pk")
+    """One interchange: its sets and problems a page at a time, the 997 answering it, and while a worker
+    reads it, the job's progress."""
+    interchange = get_visible_or_404(
+        Interchange.objects.select_related("vendor", "partner", "acknowledgement", "duplicate_of").defer(
+            *selectors.HEAVY_FIELDS, "acknowledgement__problems", "duplicate_of__content", "duplicate_of__problems"
+        ),
+        request.scope,
+        pk=pk,
+    )
+    answered = selectors.interchange_summaries(Interchange.objects.visible_to(request.scope).filter(acknowledgement=interchange)).order_by("pk")
+    processing = interchange.status == InterchangeStatus.RECEIVED
     return render(
         request,
         "edi/interchange_detail.html",
         {
             "interchange": interchange,
-            "transactions": interchange.transactions.all(),
+            "problem_page": selectors.interchange_problem_page(interchange=interchange, number=page_number(request.GET.get("problems_page"))),
+            "transactions": Paginator(interchange.transactions.all(), SETS_PAGE_SIZE).get_page(page_number(request.GET.get("sets_page"))),
             "answers_to": answered,
+            "job": interchange_job(interchange) if processing else None,
             "events": AuditEvent.objects.for_object(interchange).order_by("occurred_at")[:50],
         },
     )
@@ -88,8 +117,21 @@ def edi_interchange_detail(request, pk):
 
 @require_GET
 @portal_view(Action.VIEW_PURCHASE_ORDERS)
+def edi_interchange_progress(request, pk):
+    """The fragment the detail page polls while a worker reads the interchange; once it is processed,
+    htmx reloads the page to show the outcome."""
+    interchange = get_visible_or_404(selectors.interchange_summaries(Interchange.objects.all()), request.scope, pk=pk)
+    context = {"interchange": interchange, "job": interchange_job(interchange)}
+    response = render(request, "edi/_interchange_progress.html", context)
+    if interchange.status != InterchangeStatus.RECEIVED:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_GET
+@portal_view(Action.VIEW_PURCHASE_ORDERS)
 def edi_interchange_raw(request, pk):
-    return interchange_download(get_visible_or_404(Interchange, request.scope, pk=pk))
+    return interchange_download(get_visible_or_404(selectors.interchange_summaries(Interchange.objects.all()), request.scope, pk=pk))
 
 
 @require_http_methods(["GET", "POST"])
@@ -102,23 +144,17 @@ def edi_upload(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            interchange = edi_receive(
-                vendor=request.scope.vendor,
+            interchange, _job = edi_upload_queue(
+                scope=request.scope,
                 content=upload.read(),
                 actor=Actor.from_request(request, channel=Channel.EDI),
                 source=InterchangeSource.WEB,
                 filename=upload.name,
-                scope=request.scope,
             )
         except PortalError as error:
             form.add_error("file", error.message)
         else:
-            if interchange.status == InterchangeStatus.REJECTED:
-                messages.error(request, _("The interchange was rejected: nothing was applied. The problems are listed below."))
-            elif interchange.status == InterchangeStatus.PARTIALLY_ACCEPTED:
-                messages.warning(request, _("Some transaction sets were rejected; the others were applied."))
-            else:
-                messages.success(request, _("The interchange was accepted and applied."))
+            messages.info(request, _("The file was received. It is being read and applied; this page shows the progress."))
             return redirect("edi_interchange_detail", pk=interchange.pk)
     return render(request, "edi/interchange_upload.html", {"form": form})
 

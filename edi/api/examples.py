@@ -66,7 +66,12 @@ ACKNOWLEDGEMENT = {
     "created_at": "2026-11-27T08:00:04Z",
     "content": X12_997,
 }
-RESULT = {**INBOUND, "acknowledgement": ACKNOWLEDGEMENT}
+RESULT = {**INBOUND, "set_count": 1, "problem_count": 0, "acknowledgement": ACKNOWLEDGEMENT}
+SUMMARY = {key: value for key, value in INBOUND.items() if key not in ("problems", "transactions")} | {
+    "set_count": 1,
+    "problem_count": 0,
+    "first_problem": "",
+}
 DUPLICATE_PROBLEM = {
     "set": "",
     "code": "025",
@@ -97,28 +102,72 @@ REJECTED = {
     ],
     "acknowledgement_id": 34,
     "duplicate_of_id": 31,
+    "set_count": 1,
+    "problem_count": 1,
     "acknowledgement": {
         **ACKNOWLEDGEMENT,
         "id": 34,
         "control_number": "000000008",
         "content": X12_997.replace("AK5*A", "AK5*R").replace("AK9*A*1*1*1", "AK9*R*1*1*0"),
     },
-    "errors": [{"code": "025", "message": DUPLICATE_PROBLEM["message"], "field": "ISA"}],
 }
 
 UPLOAD_TEXT = OpenApiExample("855 as the body", request_only=True, media_type="text/plain", value=X12_855)
 UPLOAD_X12 = OpenApiExample("855 as application/edi-x12", request_only=True, media_type="application/edi-x12", value=X12_855)
 UPLOAD_FILE = OpenApiExample("855 as a multipart file", request_only=True, media_type="multipart/form-data", value={"file": "855-ACM0000123.edi"})
-APPLIED = OpenApiExample("Applied, with the 997 sent back", response_only=True, status_codes=["201"], value=RESULT)
-NOTHING_APPLIED = OpenApiExample("Nothing applied: a duplicate interchange", response_only=True, status_codes=["422"], value=REJECTED)
+QUEUED = OpenApiExample(
+    "Stored; a worker applies it",
+    response_only=True,
+    status_codes=["202"],
+    value={
+        "id": "6f1c2a9e-3b7d-4c8e-9a51-2d4e8f0b7c13",
+        "kind": "edi_receive",
+        "status": "queued",
+        "percent": 0,
+        "progress_done": 0,
+        "progress_total": 0,
+        "message": "",
+        "target_type": "edi.interchange",
+        "target_id": "31",
+        "attempts": 0,
+        "created_at": "2026-11-27T08:00:04Z",
+        "started_at": None,
+        "finished_at": None,
+        "result": None,
+        "interchange_id": 31,
+    },
+)
 DETAIL = OpenApiExample("An inbound 855 and its 997", response_only=True, status_codes=["200"], value=RESULT)
-LIST_PAGE = OpenApiExample("A page (one row shown)", response_only=True, status_codes=["200"], value=INBOUND)
+REJECTED_DETAIL = OpenApiExample("Nothing applied: a duplicate interchange", response_only=True, status_codes=["200"], value=REJECTED)
+LIST_PAGE = OpenApiExample("A page (one row shown)", response_only=True, status_codes=["200"], value=SUMMARY)
+PROBLEM_PAGE = OpenApiExample(
+    "The first page",
+    response_only=True,
+    status_codes=["200"],
+    value={"count": 1, "page": 1, "next": None, "previous": None, "results": [DUPLICATE_PROBLEM]},
+)
 RAW = OpenApiExample("X12 text", response_only=True, status_codes=["200"], media_type="application/edi-x12", value=X12_855)
 TOO_LARGE = OpenApiExample(
     "Too large",
     response_only=True,
+    status_codes=["413"],
+    value={
+        "errors": [{"code": "too_large", "message": "The file is 6291456 bytes; an interchange may be at most 5242880 bytes.", "field": "content"}]
+    },
+)
+TOO_MANY_SETS = OpenApiExample(
+    "Too many transaction sets",
+    response_only=True,
     status_codes=["400"],
-    value={"errors": [{"code": "too_large", "message": "An interchange may be at most 5242880 bytes.", "field": None}]},
+    value={
+        "errors": [
+            {
+                "code": "too_many_sets",
+                "message": "The interchange holds 100000 transaction sets; one interchange may hold at most 10000. Split it into several interchanges.",
+                "field": "content",
+            }
+        ]
+    },
 )
 UNSUPPORTED = OpenApiExample(
     "Not X12",

@@ -1,8 +1,9 @@
 from rest_framework import serializers
 
-from vendor_portal.api.errors import ApiErrorSerializer
+from shipments.api.serializers import JobSerializer
 
 from ..models import Interchange, TradingPartner, TransactionRecord
+from ..selectors import interchange_problem_page
 
 
 class TransactionRecordSerializer(serializers.ModelSerializer):
@@ -55,26 +56,57 @@ class InterchangeSerializer(serializers.ModelSerializer):
         return f"{obj.receiver_qualifier}:{obj.receiver_id}" if obj.receiver_id else ""
 
 
-class InterchangeResultSerializer(InterchangeSerializer):
-    """The answer to an upload: the interchange, each set's outcome, and the 997 we sent back."""
+class InterchangeSummarySerializer(InterchangeSerializer):
+    """An interchange as a list shows it: metadata, how many sets and problems and the first problem; never the
+    raw file, the problems or the sets themselves (the interchange's own URL and /problems/ have them)."""
 
+    class Meta(InterchangeSerializer.Meta):
+        fields = [f for f in InterchangeSerializer.Meta.fields if f not in ("problems", "transactions")] + [
+            "set_count",
+            "problem_count",
+            "first_problem",
+        ]
+
+
+class InterchangeResultSerializer(InterchangeSerializer):
+    """One interchange: each set's outcome, the first page of its problems (all of them, a page at a time,
+    at /problems/), and the 997 we sent back."""
+
+    problems = serializers.SerializerMethodField(help_text="The first 100 problems; `problem_count` says how many there are.")
     acknowledgement = EdiAcknowledgementSerializer(allow_null=True)
 
     class Meta(InterchangeSerializer.Meta):
-        fields = [*InterchangeSerializer.Meta.fields, "acknowledgement"]
+        fields = [*InterchangeSerializer.Meta.fields, "set_count", "problem_count", "acknowledgement"]
+
+    def get_problems(self, obj) -> list[dict]:
+        return interchange_problem_page(interchange=obj).problems
+
+
+class ProblemPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How many problems the interchange has.")
+    page = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True, help_text="The next page's URL, null on the last.")
+    previous = serializers.CharField(allow_null=True)
+    results = serializers.ListField(
+        child=serializers.DictField(), help_text="level, code, message, group, set, segment, position, element, bad_value"
+    )
+
+
+class InterchangeUploadJobSerializer(JobSerializer):
+    """202 to an upload: the job that reads and applies the interchange (poll it at /api/v1/jobs/<id>/),
+    and the interchange it works on (its status is "received" until the job is done)."""
+
+    interchange_id = serializers.SerializerMethodField()
+
+    class Meta(JobSerializer.Meta):
+        fields = [*JobSerializer.Meta.fields, "interchange_id"]
+
+    def get_interchange_id(self, obj) -> int:
+        return int(obj.target_id)
 
 
 class InterchangeUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The X12 interchange. Or send it as the raw body with Content-Type text/plain.")
-
-
-class InterchangeRejectedSerializer(InterchangeResultSerializer):
-    """Nothing was applied: the interchange, the 997 that says so, and each problem in the API's error shape."""
-
-    errors = ApiErrorSerializer(many=True, read_only=True)
-
-    class Meta(InterchangeResultSerializer.Meta):
-        fields = [*InterchangeResultSerializer.Meta.fields, "errors"]
 
 
 class TradingPartnerSerializer(serializers.ModelSerializer):

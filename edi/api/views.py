@@ -1,7 +1,8 @@
 """/api/v1/edi/interchanges/: send X12 to the portal and read every interchange in and out.
 
-POST takes one interchange (raw body as text/plain or application/edi-x12, or a multipart `file`),
-applies it through the portal's services and answers with each set's outcome and the 997 sent back.
+POST takes one interchange (raw body as text/plain or application/edi-x12, or a multipart `file`), checks
+its size and set count, stores it and answers 202 with the job that applies it through the portal's services
+in a worker; the interchange then shows each set's outcome and the 997 sent back.
 """
 
 import django_filters
@@ -9,7 +10,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -22,17 +23,19 @@ from vendor_portal.models import Channel
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
 
-from ..models import MAX_INTERCHANGE_BYTES, Direction, Interchange, InterchangeSource, InterchangeStatus, TradingPartner
-from ..selectors import without_content
-from ..services.inbound import edi_receive
+from ..models import Direction, Interchange, InterchangeSource, InterchangeStatus, TradingPartner
+from ..selectors import interchange_problem_page, interchange_summaries
+from ..services.inbound import edi_limits, too_large_message
 from ..services.partners import trading_partner_create, trading_partner_set_active
-from ..views import TradingPartnerForm, interchange_download
+from ..services.uploads import edi_upload
+from ..views import TradingPartnerForm, interchange_download, page_number
 from . import examples
 from .serializers import (
-    InterchangeRejectedSerializer,
     InterchangeResultSerializer,
-    InterchangeSerializer,
+    InterchangeSummarySerializer,
+    InterchangeUploadJobSerializer,
     InterchangeUploadSerializer,
+    ProblemPageSerializer,
     TradingPartnerChangeSerializer,
     TradingPartnerInputSerializer,
     TradingPartnerSerializer,
@@ -52,25 +55,9 @@ class InterchangeFilter(django_filters.FilterSet):
         fields = ["direction", "status"]
 
 
-def problem_errors(interchange: Interchange) -> list[dict]:
-    """The stored problems in the API's error shape, each located in its `field`."""
-    errors = []
-    for problem in interchange.problems:
-        where = ["ISA" if problem["level"] == "interchange" else ""]
-        if problem.get("group"):
-            where.append(f"GS {problem['group']}")
-        if problem.get("set"):
-            where.append(f"ST {problem['set']}")
-        if problem.get("segment"):
-            element = f"{problem['element']:02d}" if problem.get("element") else ""
-            where.append(f"{problem['segment']}{element} at segment {problem.get('position')}")
-        errors.append({"code": problem["code"] or "invalid", "message": problem["message"], "field": ", ".join(w for w in where if w)})
-    return errors
-
-
 class InterchangeViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
-    queryset = Interchange.objects.select_related("vendor").prefetch_related("transactions")
-    serializer_class = InterchangeSerializer
+    queryset = Interchange.objects.all()
+    serializer_class = InterchangeSummarySerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = InterchangeFilter
     parser_classes = [MultiPartParser, FormParser]
@@ -78,18 +65,27 @@ class InterchangeViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
         "list": Action.EXCHANGE_EDI,
         "retrieve": Action.EXCHANGE_EDI,
         "raw": Action.EXCHANGE_EDI,
+        "problems": Action.EXCHANGE_EDI,
         "create": Action.EXCHANGE_EDI,
     }
 
     def base_queryset(self):
-        # The list as the screen reads it (no raw files); one interchange (the detail, the download) whole.
-        return without_content(self.queryset.all()) if self.action == "list" else self.queryset.all()
+        # Never the raw file or the whole problem list: the list shows metadata, the detail a page of problems,
+        # the download reads the file alone.
+        queryset = interchange_summaries(self.queryset.all())
+        if self.action == "retrieve":
+            queryset = queryset.select_related("acknowledgement").defer("acknowledgement__problems").prefetch_related("transactions")
+        return queryset
 
     @extend_schema(
         tags=TAGS,
         summary="List EDI interchanges",
-        description="Inbound and outbound interchanges, newest first; filter by direction and status.",
-        responses={200: InterchangeSerializer(many=True)},
+        description=(
+            "Inbound and outbound interchanges, newest first; filter by direction and status. Each row is the interchange's "
+            "metadata with how many transaction sets and problems it has and the first problem: the sets and problems "
+            "themselves are on the interchange (`GET .../{id}/`, `GET .../{id}/problems/`), the X12 at `GET .../{id}/raw/`."
+        ),
+        responses={200: InterchangeSummarySerializer(many=True)},
         examples=[examples.LIST_PAGE],
     )
     def list(self, request, *args, **kwargs):
@@ -98,30 +94,36 @@ class InterchangeViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
     @extend_schema(
         tags=TAGS,
         summary="An EDI interchange",
-        description="With each transaction set's outcome and the 997 answering it.",
+        description=(
+            "With each transaction set's outcome, the first 100 problems (`problem_count` says how many; page through them "
+            "at `problems/`) and the 997 answering it. An uploaded interchange is `received` until its job has applied it."
+        ),
         responses={200: InterchangeResultSerializer, 404: NOT_FOUND},
-        examples=[examples.DETAIL],
+        examples=[examples.DETAIL, examples.REJECTED_DETAIL],
     )
     def retrieve(self, request, pk=None):
-        interchange = self.get_object()
-        return Response(InterchangeResultSerializer(_with_acknowledgement(interchange)).data)
+        return Response(InterchangeResultSerializer(self.get_object()).data)
 
     @extend_schema(
         tags=TAGS,
         summary="Send an X12 interchange (855, 856, 810, 997)",
         description=(
             "The raw interchange as the body (Content-Type text/plain or application/edi-x12) or as a multipart `file`. "
-            "Each transaction set goes through the same checks as the portal; every functional group is answered with a 997 "
-            "(in `acknowledgement.content`). 201 when at least one set was applied, 422 when nothing was (the `errors` say why)."
+            "It is checked against the limits (`EDI_MAX_UPLOAD_BYTES`, 5 MB by default: 413; `EDI_MAX_TRANSACTION_SETS`, "
+            "10,000 by default: 400), stored, and read and applied by a worker: the answer is 202 with the job "
+            "(`Location: /api/v1/jobs/{id}/`). Poll the job until `status` is `succeeded`, then read the interchange "
+            "(`interchange_id`): each set goes through the same checks as the portal, and every functional group is answered "
+            "with a 997 (`acknowledgement.content`); `status` says whether the sets were applied (accepted, partially_accepted) "
+            "or not (rejected, with the `problems`). Until 2026-12 this call answered 201/422 with the interchange at once."
         ),
         request={"text/plain": OpenApiTypes.STR, "application/edi-x12": OpenApiTypes.STR, "multipart/form-data": InterchangeUploadSerializer},
         responses={
-            201: InterchangeResultSerializer,
-            400: documented_error(str(_("Empty or too large.")), examples.TOO_LARGE),
+            202: InterchangeUploadJobSerializer,
+            400: documented_error(str(_("Empty, or more transaction sets than one interchange may hold.")), examples.TOO_MANY_SETS),
+            413: documented_error(str(_("Larger than an interchange may be.")), examples.TOO_LARGE),
             415: documented_error(str(_("Not X12 text or a multipart file.")), examples.UNSUPPORTED),
-            422: InterchangeRejectedSerializer,
         },
-        examples=[examples.UPLOAD_TEXT, examples.UPLOAD_X12, examples.UPLOAD_FILE, examples.APPLIED, examples.NOTHING_APPLIED],
+        examples=[examples.UPLOAD_TEXT, examples.UPLOAD_X12, examples.UPLOAD_FILE, examples.QUEUED],
     )
     def create(self, request):
         scope = request.scope
@@ -129,15 +131,14 @@ class InterchangeViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
             raise ForbiddenError(_("EDI files are sent by a vendor."))
         content_type = (request.content_type or "").split(";")[0].strip().lower()
         filename = ""
+        too_large = {"code": "too_large", "status_code": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE}
         try:
             if content_type == "multipart/form-data":
                 upload = request.FILES.get("file")
                 if upload is None:
                     return error_response(_("Send the interchange in the multipart field 'file'."), code="required", field="file")
-                if upload.size > MAX_INTERCHANGE_BYTES:
-                    return error_response(
-                        _("An interchange may be at most %(max)s bytes.") % {"max": MAX_INTERCHANGE_BYTES}, code="too_large", field="file"
-                    )
+                if upload.size > edi_limits()[0]:
+                    return error_response(too_large_message(upload.size), field="file", **too_large)
                 content, filename = upload.read(), upload.name
             elif content_type in RAW_CONTENT_TYPES:
                 content = request.body
@@ -148,20 +149,12 @@ class InterchangeViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
                     status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
                 )
         except RequestDataTooBig:
-            return error_response(_("An interchange may be at most %(max)s bytes.") % {"max": MAX_INTERCHANGE_BYTES}, code="too_large")
-        interchange = edi_receive(
-            vendor=scope.vendor,
-            content=content,
-            actor=Actor.from_request(request, channel=Channel.EDI),
-            source=InterchangeSource.API,
-            filename=filename,
-            scope=scope,
+            return error_response(too_large_message(), **too_large)
+        _interchange, job = edi_upload(
+            scope=scope, content=content, actor=Actor.from_request(request, channel=Channel.EDI), source=InterchangeSource.API, filename=filename
         )
-        data = InterchangeResultSerializer(_with_acknowledgement(interchange)).data
-        if interchange.status == InterchangeStatus.REJECTED:
-            return Response({**data, "errors": problem_errors(interchange)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
-        response = Response(data, status=status.HTTP_201_CREATED)
-        response["Location"] = f"/api/v1/edi/interchanges/{interchange.pk}/"
+        response = Response(InterchangeUploadJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        response["Location"] = f"/api/v1/jobs/{job.pk}/"
         return response
 
     @extend_schema(
@@ -173,9 +166,28 @@ class InterchangeViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
     def raw(self, request, pk=None):
         return interchange_download(self.get_object())
 
-
-def _with_acknowledgement(interchange: Interchange) -> Interchange:
-    return Interchange.objects.select_related("vendor", "acknowledgement").prefetch_related("transactions").get(pk=interchange.pk)
+    @extend_schema(
+        tags=TAGS,
+        summary="The interchange's problems, a page at a time",
+        description="Every problem found in the interchange, in the order found (envelope, then each group and its sets), 100 a page.",
+        parameters=[OpenApiParameter("page", int, description="1 for the first page (the default).")],
+        responses={200: ProblemPageSerializer, 404: NOT_FOUND},
+        examples=[examples.PROBLEM_PAGE],
+    )
+    @action(detail=True, methods=["get"])
+    def problems(self, request, pk=None):
+        interchange = self.get_object()
+        page = interchange_problem_page(interchange=interchange, number=page_number(request.query_params.get("page")))
+        url = request.build_absolute_uri(request.path)
+        return Response(
+            {
+                "count": page.count,
+                "page": page.number,
+                "next": f"{url}?page={page.number + 1}" if page.has_next else None,
+                "previous": f"{url}?page={page.number - 1}" if page.has_previous else None,
+                "results": page.problems,
+            }
+        )
 
 
 PARTNERS_NOTE = (

@@ -14,8 +14,8 @@ from vendor_portal.errors import PortalError
 from vendor_portal.models import Channel, Vendor
 from vendor_portal.services.audit import Actor
 
-from ..models import MAX_INTERCHANGE_BYTES, InterchangeSource, InterchangeStatus, TradingPartner
-from .inbound import edi_receive
+from ..models import InterchangeSource, InterchangeStatus, TradingPartner
+from .inbound import edi_limits, edi_receive
 from .partners import edi_setting
 
 logger = logging.getLogger(__name__)
@@ -102,8 +102,9 @@ def edi_inbox_poll(*, inbox_dir: str | Path | None = None) -> InboxResult:
                 continue
             outcome = "error"
             try:
-                if claimed.stat().st_size > MAX_INTERCHANGE_BYTES:
-                    logger.warning("EDI inbox: %s is larger than %s bytes", path, MAX_INTERCHANGE_BYTES)
+                max_bytes = edi_limits()[0]
+                if claimed.stat().st_size > max_bytes:
+                    logger.warning("EDI inbox: %s is larger than %s bytes", path, max_bytes)
                 else:
                     content = claimed.read_bytes()
                     vendor = _vendor_for_file(path, folder_vendor, decode(content[:200]))

@@ -17,6 +17,13 @@ def _storable(text: str) -> str:
     return text.replace("\x00", "\ufffd")
 
 
+def _problem_summary(interchange, problems: list[dict]) -> None:
+    """The problems as a list shows them (how many, the first one), kept beside the full list."""
+    interchange.problems = problems
+    interchange.problem_count = len(problems)
+    interchange.first_problem = problems[0]["message"][:300] if problems else ""
+
+
 def _problem_dict(problem: Problem) -> dict:
     return {
         "level": problem.level,
@@ -58,6 +65,7 @@ def _store_outbound(
         set_ids=",".join(dict.fromkeys(s.set_id for s in sets)),
         content=text,
         size=len(text.encode()),
+        set_count=len(sets),
     )
     TransactionRecord.objects.bulk_create(
         [

@@ -23,6 +23,8 @@ DEFAULTS = {
     "EDI_RETAILER_ISA_ID": "NORTHWIND",
     "EDI_RETAILER_GS_ID": "NORTHWIND",
     "EDI_INBOX_DIR": str(Path(settings.BASE_DIR) / "var" / "edi" / "inbox"),
+    "EDI_MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
+    "EDI_MAX_TRANSACTION_SETS": 10_000,
 }
 
 

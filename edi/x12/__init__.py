@@ -27,6 +27,7 @@ from edi.x12.core import (
     Problem,
     Segment,
     TransactionSet,
+    count_transaction_sets,
 )
 from edi.x12.documents import (
     SET_TYPES,
@@ -90,6 +91,7 @@ __all__ = [
     "acknowledge",
     "build_997",
     "build_ta1",
+    "count_transaction_sets",
     "parse_interchange",
     "write_document",
     "write_interchange",

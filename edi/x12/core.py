@@ -254,9 +254,12 @@ def _same_number(a: str, b: str) -> bool:
     return a == b
 
 
-def parse_envelope(data: str | bytes, *, supported_sets: Mapping[str, str] | None = None) -> Interchange:
-    """Tokenize and check ISA/GS/ST/SE/GE/IEA. `supported_sets` maps ST01 to its GS01."""
-    parser = _EnvelopeParser(supported_sets or {})
+def parse_envelope(data: str | bytes, *, supported_sets: Mapping[str, str] | None = None, max_transaction_sets: int | None = None) -> Interchange:
+    """Tokenize and check ISA/GS/ST/SE/GE/IEA. `supported_sets` maps ST01 to its GS01.
+
+    Linear in the size of the input. Past `max_transaction_sets` ST segments the interchange is refused
+    whole: one interchange problem (TA1 note 024), no groups kept, the rest not read."""
+    parser = _EnvelopeParser(supported_sets or {}, max_transaction_sets=max_transaction_sets)
     try:
         parser.run(decode(data))
     except Exception as exc:  # noqa: BLE001 - a bug here must not take the caller down with the input
@@ -264,14 +267,33 @@ def parse_envelope(data: str | bytes, *, supported_sets: Mapping[str, str] | Non
     return parser.ix
 
 
+def count_transaction_sets(data: str | bytes) -> int:
+    """How many ST segments the interchange holds, without parsing it: what an upload is refused by at
+    the door before any worker reads it. 0 when there is no readable ISA (the parser says what is wrong)."""
+    text = decode(data).lstrip("\ufeff\r\n\t ")
+    if len(text) < ISA_LENGTH or not text.startswith("ISA"):
+        return 0
+    element, terminator = text[3], text[ISA_TERMINATOR_POSITION]
+    if element.isalnum() or element in " \t\r\n" or terminator.isalnum() or terminator == element:
+        return 0
+    # A segment starts after the terminator and any line breaks; the count runs in C, with no list of segments.
+    pattern = re.compile(re.escape(terminator) + r"[\r\n]*ST" + re.escape(element))
+    return sum(1 for _ in pattern.finditer(text))
+
+
 class _EnvelopeParser:
-    def __init__(self, supported_sets: Mapping[str, str]):
+    def __init__(self, supported_sets: Mapping[str, str], *, max_transaction_sets: int | None = None):
         self.ix = Interchange()
         self.supported_sets = supported_sets
+        self.supported_groups = set(supported_sets.values())
+        self.max_transaction_sets = max_transaction_sets
+        self.set_count = 0
         self.group: FunctionalGroup | None = None
         self.ts: TransactionSet | None = None
         self.skipping_orphan_set = False
         self.ended = False
+        # ST02s of the open group so far: a set, so each ST is checked in constant time (the parse stays linear).
+        self.group_set_numbers: set[str] = set()
 
     # problems
     def interchange_problem(self, code: str, message: str, bad_value: str = "") -> None:
@@ -308,7 +330,18 @@ class _EnvelopeParser:
                 self.interchange_problem(InterchangeNote.INVALID_CONTENT, "data after IEA; one interchange per parse", bad_value=raw[:20])
                 break
             self.feed(Segment(raw.split(delimiters.element), component_separator=delimiters.component))
+            if self.max_transaction_sets is not None and self.set_count > self.max_transaction_sets:
+                self.refuse_too_many_sets()
+                return
         self.finish()
+
+    def refuse_too_many_sets(self) -> None:
+        self.ix.groups = []
+        self.group = self.ts = None
+        self.interchange_problem(
+            InterchangeNote.INVALID_CONTENT,
+            f"the interchange holds more than {self.max_transaction_sets} transaction sets, the most one interchange may hold; split it",
+        )
 
     def read_isa(self, text: str) -> tuple[list[str], str] | None:
         element = text[3] if len(text) > 3 else ""
@@ -435,7 +468,8 @@ class _EnvelopeParser:
         )
         self.ix.groups.append(group)
         self.group = group
-        if group.functional_id_code not in set(self.supported_sets.values()):
+        self.group_set_numbers = set()
+        if group.functional_id_code not in self.supported_groups:
             self.group_problem(group, GroupError.NOT_SUPPORTED, f"functional group {group.functional_id_code!r} is not supported")
         if not group.version.startswith(GROUP_VERSION):
             self.group_problem(group, GroupError.VERSION_NOT_SUPPORTED, f"GS08 {group.version!r} is not {GROUP_VERSION}")
@@ -458,8 +492,8 @@ class _EnvelopeParser:
     def open_set(self, group: FunctionalGroup, st: Segment) -> None:
         st.position = 1
         ts = TransactionSet(id_code=st[1], control_number=st[2], segments=[st])
-        earlier = {other.control_number for other in group.transaction_sets}
         group.transaction_sets.append(ts)
+        self.set_count += 1
         self.ts = ts
         if not re.fullmatch(r"[0-9]{3}", ts.id_code):
             self.set_problem(ts, SetError.INVALID_SET_ID, f"ST01 {ts.id_code!r} is not a transaction set ID")
@@ -469,8 +503,9 @@ class _EnvelopeParser:
             self.set_problem(ts, SetError.INVALID_SET_ID, f"a {ts.id_code} does not belong in a {group.functional_id_code!r} group")
         if not 4 <= len(ts.control_number) <= 9:
             self.set_problem(ts, SetError.INVALID_CONTROL_NUMBER, f"ST02 {ts.control_number!r} must be 4 to 9 characters")
-        elif ts.control_number in earlier:
+        elif ts.control_number in self.group_set_numbers:
             self.set_problem(ts, SetError.CONTROL_NUMBER_NOT_UNIQUE, f"ST02 {ts.control_number!r} is used twice in group {group.control_number}")
+        self.group_set_numbers.add(ts.control_number)
 
     def add_to_set(self, segment: Segment) -> None:
         ts = self.ts

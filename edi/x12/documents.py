@@ -63,9 +63,10 @@ _BY_ID = {set_type.id_code: set_type for set_type in SET_TYPES}
 _BY_DOCUMENT = {set_type.document_type: set_type for set_type in SET_TYPES}
 
 
-def parse_interchange(data: str | bytes) -> Interchange:
-    """Parse and check an interchange and map each supported set to its document."""
-    interchange = parse_envelope(data, supported_sets={t.id_code: t.functional_id_code for t in SET_TYPES})
+def parse_interchange(data: str | bytes, *, max_transaction_sets: int | None = None) -> Interchange:
+    """Parse and check an interchange and map each supported set to its document; linear in its size.
+    More than `max_transaction_sets` sets refuse the interchange whole (see parse_envelope)."""
+    interchange = parse_envelope(data, supported_sets={t.id_code: t.functional_id_code for t in SET_TYPES}, max_transaction_sets=max_transaction_sets)
     for group in interchange.groups:
         for ts in group.transaction_sets:
             set_type = _BY_ID.get(ts.id_code)

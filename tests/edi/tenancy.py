@@ -28,6 +28,8 @@ def build(world, vendor):
             receiver_id="NORTHWIND",
             set_ids="855",
             problems=[{"level": "set", "code": "5", "message": "ACMESECRET1 not found"}],
+            problem_count=1,
+            first_problem="ACMESECRET1 not found",
             content=ACME_SECRET_X12,
         )
 
@@ -36,8 +38,10 @@ def build(world, vendor):
 URL_KWARGS: dict = {
     "edi_interchange_detail": lambda w: {"pk": w["edi_interchange"].pk},
     "edi_interchange_raw": lambda w: {"pk": w["edi_interchange"].pk},
+    "edi_interchange_progress": lambda w: {"pk": w["edi_interchange"].pk},
     "edi_partner_set_active": lambda w: {"pk": w["edi_partner"].pk},
     "edi-interchange-detail": lambda w: {"pk": w["edi_interchange"].pk},
     "edi-interchange-raw": lambda w: {"pk": w["edi_interchange"].pk},
+    "edi-interchange-problems": lambda w: {"pk": w["edi_interchange"].pk},
     "edi-partner-detail": lambda w: {"pk": w["edi_partner"].pk},
 }

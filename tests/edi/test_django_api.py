@@ -30,11 +30,21 @@ def post_x12(client, text, content_type="text/plain", **headers):
     return client.generic("POST", URL, text.encode(), content_type=content_type, **headers)
 
 
-def test_upload_as_text_applies_the_855_and_answers_with_the_997(token_client, vendor_token, partner, po):
-    response = post_x12(token_client, accept_all_855(po))
+def upload_and_process(client, text, capture, **kwargs):
+    """POST the interchange, let the worker run its job (eager Celery on commit), and read the outcome
+    where a client would: the job, then the interchange it names."""
+    with capture(execute=True):
+        response = post_x12(client, text, **kwargs)
+    assert response.status_code == 202, response.content
+    job = client.get(response["Location"])
+    assert job.status_code == 200 and job.json()["status"] == "succeeded", job.content
+    return response.json(), client.get(f"{URL}{response.json()['interchange_id']}/").json()
 
-    assert response.status_code == 201, response.content
-    body = response.json()
+
+def test_upload_as_text_answers_202_with_the_job_that_applies_the_855(token_client, vendor_token, partner, po, django_capture_on_commit_callbacks):
+    accepted, body = upload_and_process(token_client, accept_all_855(po), django_capture_on_commit_callbacks)
+
+    assert accepted["kind"] == "edi_receive" and accepted["status"] == "queued"
     assert body["status"] == "accepted"
     assert [(s["set_id"], s["status"], s["reference"]) for s in body["transactions"]] == [("855", "accepted", po.number)]
     assert "AK5*A" in body["acknowledgement"]["content"]
@@ -44,36 +54,47 @@ def test_upload_as_text_applies_the_855_and_answers_with_the_997(token_client, v
     assert (event.channel, event.actor_token_id) == (Channel.EDI, vendor_token[0].pk)
 
 
-def test_upload_as_multipart_file(client, vendor, partner, po):
+def test_the_upload_is_stored_as_received_until_the_worker_has_applied_it(token_client, partner, po):
+    response = post_x12(token_client, accept_all_855(po))  # no commit in this test: the job is never run
+
+    assert response.status_code == 202
+    interchange = Interchange.objects.get(pk=response.json()["interchange_id"])
+    assert interchange.status == InterchangeStatus.RECEIVED
+    assert token_client.get(response["Location"]).json()["status"] == "queued"
+    assert token_client.get(f"{URL}{interchange.pk}/").json()["transactions"] == []
+    po.refresh_from_db()
+    assert po.state != PurchaseOrderState.ACKNOWLEDGED
+
+
+def test_upload_as_multipart_file(client, vendor, partner, po, django_capture_on_commit_callbacks):
     client.force_login(vendor_user(vendor, Role.VENDOR_OPS))
     upload = SimpleUploadedFile("ack.edi", accept_all_855(po).encode())
 
-    response = client.post(URL, {"file": upload})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(URL, {"file": upload})
 
-    assert response.status_code == 201, response.content
-    assert Interchange.objects.get(pk=response.json()["id"]).filename == "ack.edi"
+    assert response.status_code == 202, response.content
+    interchange = Interchange.objects.get(pk=response.json()["interchange_id"])
+    assert (interchange.filename, interchange.status) == ("ack.edi", InterchangeStatus.ACCEPTED)
 
 
-def test_garbage_is_a_422_listing_the_problems(token_client, partner):
-    response = post_x12(token_client, "GARBAGE*NOT*X12~")
+def test_garbage_is_rejected_with_its_problems(token_client, partner, django_capture_on_commit_callbacks):
+    _, body = upload_and_process(token_client, "GARBAGE*NOT*X12~", django_capture_on_commit_callbacks)
 
-    assert response.status_code == 422
-    body = response.json()
     assert body["status"] == "rejected"
-    assert body["errors"][0]["code"] == "022"
-    assert body["errors"][0]["field"] == "ISA"
+    assert body["problem_count"] == 1
+    assert body["problems"][0]["code"] == "022" and body["problems"][0]["level"] == "interchange"
 
 
-def test_rejected_set_is_a_422_with_the_set_error_and_the_997(token_client, partner, po):
+def test_rejected_set_has_the_set_error_and_the_997(token_client, partner, po, django_capture_on_commit_callbacks):
     text = accept_all_855(po).replace(f"BAK*00*AC*{po.number}", "BAK*00*AC*UNKNOWNPO")
 
-    response = post_x12(token_client, text)
+    _, body = upload_and_process(token_client, text, django_capture_on_commit_callbacks)
 
-    assert response.status_code == 422
-    body = response.json()
+    assert body["status"] == "rejected"
     assert "AK5*R*5" in body["acknowledgement"]["content"]
     assert body["transactions"][0]["errors"][0]["code"] == "not_found"
-    assert body["errors"][0]["field"].startswith("GS 1, ST 0001, BAK03")
+    assert body["problems"][0]["segment"] == "BAK"
 
 
 @pytest.mark.parametrize(
@@ -140,13 +161,14 @@ def test_detail_and_raw_download(token_client, vendor, partner, po):
     assert raw["Content-Disposition"].startswith("attachment")
 
 
-def test_screens_list_show_and_upload(client, vendor, other_vendor, partner, po):
+def test_screens_list_show_and_upload(client, vendor, other_vendor, partner, po, django_capture_on_commit_callbacks):
     client.force_login(vendor_user(vendor, Role.VENDOR_OPS))
     rejected = receive(vendor, accept_all_855(po, control_number=5).replace(f"*{po.number}*", "*NOSUCHPO*"))
 
     listing = client.get("/edi/")
     detail = client.get(f"/edi/{rejected.pk}/")
-    upload = client.post("/edi/upload/", {"file": SimpleUploadedFile("ack.edi", accept_all_855(po, control_number=6).encode())})
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = client.post("/edi/upload/", {"file": SimpleUploadedFile("ack.edi", accept_all_855(po, control_number=6).encode())})
 
     assert listing.status_code == 200 and b"NOSUCHPO" in listing.content
     assert detail.status_code == 200

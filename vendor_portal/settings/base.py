@@ -297,6 +297,9 @@ EDI_INBOX_DIR = env.path("EDI_INBOX_DIR", default=str(VAR_DIR / "edi" / "inbox")
 # A job still queued this many minutes after it was created fails with a message (its message to the workers was lost).
 PORTAL_JOB_QUEUED_TIMEOUT = env.int("PORTAL_JOB_QUEUED_TIMEOUT", default=30)
 CELERY_BEAT_SCHEDULE["jobs-fail-stale-queued"] = {"task": "vendor_portal.tasks.fail_stale_queued_jobs", "schedule": 5 * 60}
+# The most one inbound interchange may be: refused at the door (413 / 400) and again by the worker that parses it.
+EDI_MAX_UPLOAD_BYTES = env.int("EDI_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+EDI_MAX_TRANSACTION_SETS = env.int("EDI_MAX_TRANSACTION_SETS", default=10_000)
 CELERY_BEAT_SCHEDULE["edi-poll-inbox"] = {"task": "edi.tasks.edi_poll_inbox", "schedule": 60}
 CELERY_BEAT_SCHEDULE["planning-end-promotions"] = {"task": "planning.tasks.end_finished_promotions", "schedule": 60 * 60}
 CELERY_BEAT_SCHEDULE["appointments-mark-missed"] = {"task": "appointments.tasks.mark_missed_appointments", "schedule": 5 * 60}
