@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from invoicing.models import CREDIT_COUNTED_STATES, Invoice, InvoiceState, InvoiceType
 from vendor_portal import listing
+from vendor_portal.audit_text import labelled_values
 from vendor_portal.decorators import portal_view
 from vendor_portal.downloads import document_response
 from vendor_portal.errors import PortalError
@@ -318,7 +319,7 @@ def _deduction_context(request, deduction: Deduction, form=None) -> dict:
         "can_dispute": can_dispute,
         "form": form or (DisputeForm() if can_dispute else None),
         "remaining": deduction.remaining_amount,
-        "evidence_rows": [(key, value) for key, value in sorted((deduction.evidence or {}).items()) if not isinstance(value, (dict, list))],
+        "evidence_rows": labelled_values(deduction.evidence),
     }
 
 
