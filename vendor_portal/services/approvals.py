@@ -12,7 +12,7 @@ from vendor_portal.roles import Role
 from vendor_portal.states import transition
 
 from .audit import Actor, audit_record, snapshot
-from .notifications import notify_retailer_roles, notify_vendor_roles
+from .notifications import notifications_resolve, notify_retailer_roles, notify_vendor_roles
 
 
 class ApprovalKind:
@@ -48,10 +48,11 @@ def approval_request_create(*, vendor, kind: str, summary: str, payload: dict, a
         )
         audit_record(actor=actor, action="approval.request", obj=request, vendor=vendor, after=snapshot(request, AUDITED_FIELDS))
         title = _("Approval needed: %(summary)s") % {"summary": summary}
+        url = f"/approvals/{request.pk}/"
         if approval_kind.retailer:
-            notify_retailer_roles(roles=approval_kind.checker_roles, kind="approval_requested", title=title, url="/approvals/")
+            notify_retailer_roles(roles=approval_kind.checker_roles, kind="approval_requested", title=title, url=url)
         else:
-            notify_vendor_roles(vendor=vendor, roles=approval_kind.checker_roles, kind="approval_requested", title=title, url="/approvals/")
+            notify_vendor_roles(vendor=vendor, roles=approval_kind.checker_roles, kind="approval_requested", title=title, url=url)
     return request
 
 
@@ -85,6 +86,8 @@ def approval_decide(*, approval: ApprovalRequest, approve: bool, actor: Actor, s
         )
         if approve:
             approval_kind.apply(approval, actor)
+        # Decided by one checker: the others' "approval needed" no longer needs them.
+        notifications_resolve(url=f"/approvals/{approval.pk}/", kind="approval_requested")
         _notify_requester(approval)
     return approval
 
@@ -100,6 +103,7 @@ def approval_cancel(*, approval: ApprovalRequest, actor: Actor) -> ApprovalReque
         audit_record(
             actor=actor, action="approval.cancel", obj=approval, vendor=approval.vendor, before=before, after=snapshot(approval, AUDITED_FIELDS)
         )
+        notifications_resolve(url=f"/approvals/{approval.pk}/", kind="approval_requested")
     return approval
 
 
@@ -108,7 +112,12 @@ def _notify_requester(approval: ApprovalRequest) -> None:
 
     title = (_("Approved: %(summary)s") if approval.status == ApprovalStatus.APPROVED else _("Rejected: %(summary)s")) % {"summary": approval.summary}
     _send_on_commit(
-        {approval.requested_by_id}, kind="approval_decided", title=title, body=approval.decision_note, url="/approvals/", vendor=approval.vendor
+        {approval.requested_by_id},
+        kind="approval_decided",
+        title=title,
+        body=approval.decision_note,
+        url=f"/approvals/{approval.pk}/",
+        vendor=approval.vendor,
     )
 
 
