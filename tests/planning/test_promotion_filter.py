@@ -19,6 +19,6 @@ def test_each_state_is_one_labelled_checkbox(client, vendor):
     boxes = re.findall(r'<label[^>]*>\s*<input type="checkbox" name="state" value="([a-z_]+)"[^>]*>\s*([^<]+)</label>', fieldset)
     values = [value for value, _ in boxes]
     assert len(values) >= 3 and len(values) == len(set(values)) and set(values) <= set(PromotionState.values)
-    for value, label in boxes:
+    for _value, label in boxes:
         assert fieldset.count(label.strip()) == 1, label
     assert re.search(r'value="shared"[^>]*checked', fieldset)
