@@ -12,6 +12,14 @@ from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.services.tokens import api_token_create, api_token_revoke
 
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """A request in Chinese leaves its language active in this thread: the next test starts in English again."""
+    yield
+    translation.activate("en")
+
+
 ISO_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 RAW = ("{'", "'}", "api_token.", "revoked_at", "payment_run.", "net {")
 

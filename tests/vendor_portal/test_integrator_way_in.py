@@ -4,7 +4,7 @@ language in readable colours, and home shows failing webhooks and expiring token
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.browser_support import browser, login, page  # noqa: F401
 from tests.factories import vendor_user
@@ -12,6 +12,13 @@ from tests.webhooks.factories import WebhookDeliveryFactory, WebhookSubscription
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor
 from vendor_portal.services.tokens import api_token_create
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """A request in Chinese leaves its language active in this thread: the next test starts in English again."""
+    yield
+    translation.activate("en")
 
 
 def cards(client) -> dict[str, tuple[str, str]]:
