@@ -26,12 +26,6 @@ def money(amount, currency=""):
 
 
 @register.filter
-def is_link_field(key) -> bool:
-    """Approval payload fields named *_url hold a link to the document being approved."""
-    return str(key).endswith("_url")
-
-
-@register.filter
 def audit_story(event):
     """The audit row as a sentence with labelled values (see vendor_portal.audit_text)."""
     from vendor_portal.audit_text import audit_story as story
