@@ -7,10 +7,14 @@ class InvoicingConfig(AppConfig):
     verbose_name = _("Invoicing")
 
     def ready(self):
-        from vendor_portal.navigation import NavItem, NeedsMe, register_nav, register_needs_me
+        from vendor_portal.navigation import DetailPanel, NavItem, NeedsMe, register_detail_panel, register_nav, register_needs_me
         from vendor_portal.roles import Action
 
         from .services import submission  # noqa: F401  registers the invoice_submission approval kind
+        from .views import approval_review
+
+        # The checker sees the invoice and its pre-flight on the approval request.
+        register_detail_panel(DetailPanel(f"approval:{submission.APPROVAL_KIND}", "invoicing/_approval_review.html", None, approval_review))
 
         register_nav(NavItem(_("Invoices"), "invoice_list", Action.VIEW_INVOICES, order=40))
         register_needs_me(

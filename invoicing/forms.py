@@ -225,21 +225,29 @@ class PickShipmentForm(forms.Form):
 
 
 class RetailerDecisionForm(forms.Form):
-    state = forms.ChoiceField(
-        label=_("Decision"),
-        choices=[
-            (s.value, s.label)
-            for s in (
-                InvoiceState.ACCEPTED,
-                InvoiceState.REJECTED,
-                InvoiceState.ON_HOLD,
-                InvoiceState.APPROVED_FOR_PAYMENT,
-                InvoiceState.PAID_PARTLY,
-                InvoiceState.PAID,
-            )
-        ],
+    """Accounts payable's decision: only the states the invoice can move to from where it is."""
+
+    DECISIONS = (
+        InvoiceState.ACCEPTED,
+        InvoiceState.REJECTED,
+        InvoiceState.ON_HOLD,
+        InvoiceState.APPROVED_FOR_PAYMENT,
+        InvoiceState.PAID_PARTLY,
+        InvoiceState.PAID,
     )
-    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    state = forms.ChoiceField(label=_("Decision"), choices=[(s.value, s.label) for s in DECISIONS])
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Needed to reject or hold; the vendor reads it.")
+    )
+
+    def __init__(self, *args, invoice=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if invoice is not None:
+            self.fields["state"].choices = [(s.value, s.label) for s in self.DECISIONS if invoice.can_transition_to(s)]
+
+    @property
+    def decisions(self) -> list[tuple[str, str]]:
+        return self.fields["state"].choices
 
 
 class DateInput(forms.DateInput):

@@ -3,9 +3,12 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vendor_portal.audit_text import money
+from vendor_portal.confirmation import confirm_first
 from vendor_portal.decorators import portal_view
 from vendor_portal.downloads import DocumentFileMissing, document_response
 from vendor_portal.errors import NotFoundError, PortalError
@@ -13,7 +16,6 @@ from vendor_portal.listing import keyset_page
 from vendor_portal.navigation import detail_panels_for
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
-from vendor_portal.templatetags.portal import money
 from vendor_portal.tenancy import get_visible_or_404
 
 from .forms import (
@@ -138,8 +140,9 @@ def _detail_context(request, invoice: Invoice) -> dict:
         "can_manage": scope.can(Action.MANAGE_INVOICES) and not scope.is_retailer,
         "can_decide": scope.is_retailer
         and scope.can(Action.RUN_PAYMENTS)
-        and invoice.state not in (InvoiceState.DRAFT, InvoiceState.PENDING_APPROVAL),
-        "decision_form": RetailerDecisionForm(),
+        and invoice.state not in (InvoiceState.DRAFT, InvoiceState.PENDING_APPROVAL)
+        and bool(RetailerDecisionForm(invoice=invoice).decisions),
+        "decision_form": RetailerDecisionForm(invoice=invoice),
         "can_credit": invoice.invoice_type == InvoiceType.INVOICE and invoice.state in SENT_STATES,
         "approval_decided": invoice.approval_request is not None and invoice.approval_request.status != "pending",
         "credit_notes": invoice.credit_notes.all() if invoice.invoice_type == InvoiceType.INVOICE else [],
@@ -258,8 +261,10 @@ def invoice_edit(request, pk):
             else:
                 if not check_only:
                     if "submit" in request.POST:
-                        # The submission's own message says what happened (sent, or waiting for approval).
-                        return _submit(request, invoice)
+                        if request.POST.get("confirmed") == "yes":  # confirmed in the browser already
+                            # The submission's own message says what happened (sent, or waiting for approval).
+                            return _submit(request, invoice)
+                        return redirect("invoice_submit", pk=invoice.pk)  # saved; submitting is confirmed on its own page
                     messages.success(request, _("Draft saved."))
                     return redirect("invoice_edit", pk=invoice.pk)
     else:
@@ -311,9 +316,25 @@ def _submit(request, invoice):
 
 
 @portal_view(Action.MANAGE_INVOICES)
-@require_POST
 def invoice_submit_view(request, pk):
+    """GET, or a POST without the confirmation: what submitting does, to confirm. A confirmed POST submits."""
     invoice = get_visible_or_404(Invoice, request.scope, pk=pk)
+    if invoice.state != InvoiceState.DRAFT and request.method != "POST":
+        return redirect("invoice_detail", pk=invoice.pk)
+    if invoice.grand_total > invoice.vendor.invoice_approval_threshold:
+        consequence = _("Above your approval threshold of %(limit)s: it goes to a second person, who approves it before the retailer gets it.")
+    else:
+        consequence = _("The retailer gets it at once. A submitted invoice can no longer be edited, only corrected by a credit note.")
+    unconfirmed = confirm_first(
+        request,
+        question=_("Submit %(type)s %(n)s?") % {"type": invoice.get_invoice_type_display().lower(), "n": invoice.number},
+        consequence=consequence % {"limit": money(invoice.vendor.invoice_approval_threshold, invoice.currency)},
+        details=[(_("Total"), money(invoice.grand_total, invoice.currency)), (_("Lines"), invoice.lines.count())],
+        confirm_label=_("Yes, submit"),
+        cancel_url=reverse("invoice_edit", args=[invoice.pk]),
+    )
+    if unconfirmed is not None:
+        return unconfirmed
     return _submit(request, invoice)
 
 
@@ -365,8 +386,10 @@ def invoice_delete_view(request, pk):
 @require_POST
 def invoice_decide_view(request, pk):
     invoice = get_visible_or_404(Invoice, request.scope, pk=pk)
-    form = RetailerDecisionForm(request.POST)
-    if form.is_valid():
+    form = RetailerDecisionForm(request.POST, invoice=invoice)
+    if not form.is_valid():
+        messages.error(request, _("Invoice %(n)s cannot move to that state from where it is.") % {"n": invoice.number})
+    else:
         try:
             invoice_decide(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request), **form.cleaned_data)
         except PortalError as error:
@@ -385,3 +408,13 @@ def invoice_pdf(request, pk):
     except DocumentFileMissing as error:  # the row is there, its file is gone: a 404 that says so
         messages.error(request, error.message)
         return render(request, "404.html", status=404)
+
+
+def approval_review(request, scope, approval) -> dict | None:
+    """The checker's view of an invoice waiting for approval: its totals, lines and the pre-flight match."""
+    invoice = Invoice.objects.visible_to(scope).filter(pk=approval.payload.get("invoice_id")).first()
+    if invoice is None:
+        return None
+    document = InvoiceDocument(invoice, list(invoice.lines.all()), list(invoice.charges.all()), list(invoice.taxes.all()))
+    preflight = invoice_preflight(scope=scope, invoice=document) if invoice.state in (InvoiceState.DRAFT, InvoiceState.PENDING_APPROVAL) else None
+    return {"invoice": invoice, "doc": document, "preflight": preflight, "threshold": invoice.vendor.invoice_approval_threshold}

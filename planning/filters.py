@@ -1,6 +1,7 @@
 """List filters of forecasts and promotions: one FilterSet each for the screens, the downloads and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -43,7 +44,8 @@ FORECAST_ORDERING = {
 
 class PromotionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), field_name="name", lookup_expr="icontains", help_text=_("Promotion name"))
-    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=PromotionState.choices, distinct=False)
+    # Checkboxes: the screen lists each state once, as a labelled checkbox (a select's options inside labels showed each twice).
+    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=PromotionState.choices, distinct=False, widget=forms.CheckboxSelectMultiple)
     promotion_type = django_filters.ChoiceFilter(label=_("Type"), choices=PromotionType.choices, empty_label=_("All"))
     marketplace = django_filters.ModelChoiceFilter(
         label=_("Marketplace"), queryset=Marketplace.objects.all(), to_field_name="code", field_name="marketplace", empty_label=_("All")

@@ -9,10 +9,12 @@ from django.core import signing
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vendor_portal.confirmation import confirm_first
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import DomainValidationError, PortalError
 from vendor_portal.export_views import export_csv, export_job_start
@@ -390,6 +392,18 @@ def purchase_order_cancel_view(request, number):
     po = _purchase_order(request, number)
     form = PurchaseOrderCancelForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    # Asked only when it can happen: a PO that cannot be cancelled gets the service's refusal at once.
+    unconfirmed = po.can_transition_to(PurchaseOrderState.CANCELLED) and confirm_first(
+        request,
+        question=_("Cancel purchase order %(number)s?") % {"number": po.number},
+        consequence=_("The vendor is told at once and ships nothing more against it. A cancelled purchase order cannot be reopened."),
+        details=[(_("Reason"), reason or "—")],
+        confirm_label=_("Yes, cancel the PO"),
+        cancel_url=reverse("po_detail", args=[po.number]),
+        danger=True,
+    )
+    if unconfirmed:
+        return unconfirmed
     try:
         purchase_order_cancel(scope=request.scope, number=po.number, actor=Actor.from_request(request), reason=reason)
     except PortalError as error:

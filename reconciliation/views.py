@@ -13,12 +13,15 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from invoicing.models import CREDIT_COUNTED_STATES, Invoice, InvoiceState, InvoiceType
 from vendor_portal import listing
+from vendor_portal.audit_text import labelled_values, money
+from vendor_portal.confirmation import confirm_first
 from vendor_portal.decorators import fresh_second_factor, portal_view
 from vendor_portal.downloads import DocumentFileMissing, document_response
 from vendor_portal.errors import PortalError
@@ -319,7 +322,7 @@ def _deduction_context(request, deduction: Deduction, form=None) -> dict:
         "can_dispute": can_dispute,
         "form": form or (DisputeForm() if can_dispute else None),
         "remaining": deduction.remaining_amount,
-        "evidence_rows": [(key, value) for key, value in sorted((deduction.evidence or {}).items()) if not isinstance(value, (dict, list))],
+        "evidence_rows": labelled_values(deduction.evidence),
     }
 
 
@@ -563,6 +566,18 @@ def _run_nets(run: PaymentRun) -> dict:
     return dict(sorted(nets.items()))
 
 
+def payment_run_review(request, scope, approval) -> dict | None:
+    run = (
+        PaymentRun.objects.visible_to(scope)
+        .prefetch_related("remittances__vendor", "remittances__marketplace")
+        .filter(pk=approval.payload.get("run_id"))
+        .first()
+    )
+    if run is None:
+        return None
+    return {"run": run, "nets": _run_nets(run), "remittances": sorted(run.remittances.all(), key=lambda r: (r.vendor.code, r.marketplace.code))}
+
+
 @portal_view(Action.RUN_PAYMENTS)
 def payment_run_detail(request, pk):
     run = get_visible_or_404(
@@ -608,6 +623,24 @@ def _run_action(request, pk, action):
 )
 def payment_run_decide_view(request, pk):
     form = RunDecisionForm(request.POST)
+    run = get_visible_or_404(PaymentRun.objects.prefetch_related("remittances"), request.scope, pk=pk)
+    if form.is_valid() and run.status == PaymentRunStatus.PENDING_APPROVAL and run.created_by_id != request.user.pk:
+        approve = form.cleaned_data["decision"] == "approve"
+        nets = _run_nets(run)
+        unconfirmed = confirm_first(
+            request,
+            question=(_("Approve payment run %(n)s?") if approve else _("Turn down payment run %(n)s?")) % {"n": run.number},
+            consequence=_("Once approved, it can be paid: the vendors are paid these amounts.")
+            if approve
+            else _("A run turned down is cancelled; its invoices and deductions go back to the pool."),
+            details=[(_("Net to pay in %(c)s") % {"c": currency}, money(amount, currency)) for currency, amount in nets.items()]
+            + [(_("Remittances"), run.remittances.count()), (_("Pay date"), date_format(run.pay_date, "DATE_FORMAT"))],
+            confirm_label=_("Yes, approve") if approve else _("Yes, turn it down"),
+            cancel_url=reverse("payment_run_detail", args=[run.pk]),
+            danger=not approve,
+        )
+        if unconfirmed is not None:
+            return unconfirmed
 
     def decide(run):
         if not form.is_valid():
@@ -686,6 +719,8 @@ def register_screens() -> None:
             order=10,
         )
     )
+    # The checker of a payment run sees its totals per currency and per vendor on the approval request.
+    register_detail_panel(DetailPanel("approval:payment_run", "reconciliation/_payment_run_review.html", Action.RUN_PAYMENTS, payment_run_review))
     register_nav(NavItem(gettext_lazy("Payments"), "payment_summary", Action.VIEW_PAYMENTS, order=50, side="vendor"))
     register_nav(NavItem(gettext_lazy("Payment summary"), "payment_summary", Action.VIEW_PAYMENTS, order=50, side="retailer"))
     register_nav(NavItem(gettext_lazy("Deductions"), "deduction_list", Action.VIEW_PAYMENTS, order=51))

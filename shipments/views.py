@@ -7,11 +7,13 @@ from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from purchase_orders.models import UnitOfMeasure
+from vendor_portal.confirmation import confirm_first, is_confirmed
 from vendor_portal.decorators import portal_view
 from vendor_portal.document_access import job_readable_or_404
 from vendor_portal.errors import PortalError
@@ -458,7 +460,17 @@ def receiving_detail(request, pk):
         ]
         complete = request.POST.get("complete") == "1"
         unscanned = shipment.cartons.filter(receipt_lines__isnull=True).count() if complete else 0
-        if unscanned and request.POST.get("confirm_unscanned") != "1":
+        # Finishing is final: asked on the page (cartons not scanned) or on a confirmation page, never by one click.
+        confirmed = request.POST.get("confirm_unscanned") == "1" or is_confirmed(request)
+        if complete and not confirmed and not unscanned:
+            return confirm_first(
+                request,
+                question=_("Finish receiving %(asn)s?") % {"asn": shipment.shipment_identifier},
+                consequence=_("The receipt is final: the vendor is told what arrived, and units not received are recorded as short."),
+                confirm_label=_("Yes, finish receiving"),
+                cancel_url=reverse("receiving_detail", args=[shipment.pk]),
+            )
+        if unscanned and not confirmed:
             confirm_unscanned = unscanned  # asked on the page before anything is booked
         else:
             try:

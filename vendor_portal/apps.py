@@ -24,11 +24,37 @@ class VendorPortalConfig(AppConfig):
         register_nav(NavItem(_("Vendors"), "vendor_list", Action.ONBOARD_VENDORS, order=94, side="retailer"))
         register_nav(NavItem(_("API tokens"), "vendor_settings", Action.MANAGE_TOKENS, order=95, side="vendor"))
         register_nav(NavItem(_("Bank details"), "bank_details", Action.REQUEST_BANK_CHANGE, order=96, side="vendor"))
+        register_nav(NavItem(_("API documentation"), "api_docs", Action.READ_API_DOCS, order=98))
 
         register_needs_me(NeedsMe(_("Unread messages"), "/messages/", None, lambda request, scope: _unread(request), order=90))
         register_needs_me(
+            NeedsMe(
+                _("API tokens expiring within 14 days"),
+                lambda scope: "/settings/" if scope.can(Action.MANAGE_TOKENS) else "/api/docs/",
+                Action.READ_API_DOCS,
+                lambda request, scope: _tokens_expiring(scope),
+                order=92,
+                side="vendor",
+            )
+        )
+        register_needs_me(
             NeedsMe(_("Approvals waiting for you"), "/approvals/", None, lambda request, scope: _approvals_for_me(request, scope), order=91)
         )
+
+
+def _tokens_expiring(scope) -> int:
+    import datetime
+
+    from django.utils import timezone
+
+    from vendor_portal.models import ApiToken
+
+    now = timezone.now()
+    return (
+        ApiToken.objects.visible_to(scope)
+        .filter(revoked_at__isnull=True, expires_at__gt=now, expires_at__lte=now + datetime.timedelta(days=14))
+        .count()
+    )
 
 
 def _unread(request) -> int:

@@ -23,7 +23,10 @@ def portal_view(action: str | None = None):
                 return render(request, "no_role.html", status=403)
             if action is not None and not scope.can(action):
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            if request.method == "POST" and response.status_code in (302, 303):
+                _acted_on(request)
+            return response
 
         wrapper.portal_action = action
         return wrapper
@@ -51,3 +54,11 @@ def fresh_second_factor(*, applies=None, return_to=None):
         return wrapper
 
     return decorator
+
+
+def _acted_on(request) -> None:
+    """Acting on a document (a form posted there that went through) answers the messages that sent the
+    person to it: they are marked read, so the unread count and the home page count only what still waits."""
+    from vendor_portal.services.notifications import notifications_mark_read_for_path
+
+    notifications_mark_read_for_path(user=request.user, path=request.path)

@@ -1,17 +1,46 @@
+import datetime
+import unicodedata
+
 from django import forms
+from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vendor_portal.models import BankDetails, Channel, Marketplace
 from vendor_portal.models.tokens import TokenScope
-from vendor_portal.roles import VENDOR_ROLES, Role
+from vendor_portal.roles import ROLE_DESCRIPTIONS, VENDOR_ROLES, Role
+
+TOKEN_DEFAULT_DAYS = 90
+
+
+def _token_default_expiry():
+    return (timezone.localtime() + datetime.timedelta(days=TOKEN_DEFAULT_DAYS)).replace(second=0, microsecond=0)
 
 
 class ApiTokenForm(forms.Form):
+    """A new token can do nothing until scopes are ticked, and expires after 90 days unless changed."""
+
     name = forms.CharField(label=_("Name"), max_length=100, help_text=_("The system that will use it, e.g. 'SAP production'."))
     scopes = forms.MultipleChoiceField(
-        label=_("Scopes"), choices=TokenScope.choices, widget=forms.CheckboxSelectMultiple, initial=[s.value for s in TokenScope]
+        label=_("Scopes"),
+        choices=TokenScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick only what the system needs."),
+        error_messages={"required": _("Tick at least one scope: a token can do only what it is given.")},
     )
-    expires_at = forms.DateTimeField(label=_("Expires at"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    expires_at = forms.DateTimeField(
+        label=_("Expires at"),
+        required=False,
+        initial=_token_default_expiry,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("90 days from today unless you change it; leave empty for a token that never expires."),
+    )
+
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data["expires_at"]
+        if expires_at is not None and expires_at <= timezone.now():
+            raise forms.ValidationError(_("Choose a time in the future."))
+        return expires_at
 
 
 class BankDetailsForm(forms.ModelForm):
@@ -48,12 +77,19 @@ class AuditFilterForm(forms.Form):
     until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
+def validate_person_name(value: str) -> None:
+    """A name as the person writes it, in any script ("Li Wei", "李伟", "Zoë O'Neil-Smith"); no digits or markup."""
+    if any(not (char.isalpha() or char in " -'’.·" or unicodedata.category(char).startswith("M")) for char in value):
+        raise forms.ValidationError(_("Use letters (of any alphabet), spaces, hyphens, apostrophes and dots."))
+
+
+def role_choices(roles) -> list[tuple[str, str]]:
+    """Each role with what it is for, so whoever chooses sees what they give."""
+    return [(role.value, format_lazy("{} — {}", role.label, ROLE_DESCRIPTIONS[role])) for role in Role if role in roles]
+
+
 class MemberForm(forms.Form):
-    roles = forms.MultipleChoiceField(
-        label=_("Roles"),
-        widget=forms.CheckboxSelectMultiple,
-        choices=[(role.value, role.label) for role in Role if role in VENDOR_ROLES],
-    )
+    roles = forms.MultipleChoiceField(label=_("Roles"), widget=forms.CheckboxSelectMultiple, choices=role_choices(VENDOR_ROLES))
     marketplaces = forms.ModelMultipleChoiceField(
         label=_("Limited to marketplaces"),
         queryset=Marketplace.objects.all(),
@@ -76,8 +112,14 @@ class MemberInviteForm(MemberForm):
         label=_("Username"), regex=r"^[a-z0-9._-]{3,40}$", max_length=40, help_text=_("3-40 lower-case letters, digits, dots, dashes.")
     )
     email = forms.EmailField(label=_("E-mail"))
-    first_name = forms.CharField(label=_("First name"), required=False, max_length=150)
-    last_name = forms.CharField(label=_("Last name"), required=False, max_length=150)
+    first_name = forms.CharField(
+        label=_("First name"),
+        required=False,
+        max_length=150,
+        validators=[validate_person_name],
+        help_text=_("As the person writes it, e.g. Wei or 伟."),
+    )
+    last_name = forms.CharField(label=_("Last name"), required=False, max_length=150, validators=[validate_person_name])
 
     field_order = ["username", "email", "first_name", "last_name", "roles", "marketplaces"]
 

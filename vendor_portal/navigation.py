@@ -18,10 +18,11 @@ class NavItem:
 
 @dataclass(frozen=True)
 class NeedsMe:
-    """A count on the home page: e.g. POs waiting for confirmation. `count(request, scope)` -> int."""
+    """A count on the home page: e.g. POs waiting for confirmation. `count(request, scope)` -> int;
+    `url` a path, or `url(scope)` -> path when people of different roles look at it in different places."""
 
     label: str
-    url: str
+    url: str | Callable
     action: str | None
     count: Callable
     order: int = 100
@@ -104,5 +105,6 @@ def needs_me_for(request, scope) -> list[dict]:
     for item in NEEDS_ME:
         if not _side_matches(item.side, scope) or (item.action and not scope.can(item.action)):
             continue
-        cards.append({"label": item.label, "url": item.url, "count": item.count(request, scope)})
+        url = item.url(scope) if callable(item.url) else item.url
+        cards.append({"label": item.label, "url": url, "count": item.count(request, scope)})
     return cards

@@ -15,6 +15,18 @@ class Role(models.TextChoices):
     RETAILER_ADMIN = "retailer_admin", _("Retailer admin")
 
 
+# What each role is for, in a line, shown wherever a role is chosen.
+ROLE_DESCRIPTIONS = {
+    Role.VENDOR_ADMIN: _("Everything at the vendor: people, API tokens, webhooks, bank details and approvals."),
+    Role.VENDOR_OPS: _("Confirms purchase orders, builds ship plans and ASNs, books delivery appointments."),
+    Role.VENDOR_FINANCE: _("Invoices, payments, deductions and disputes; approves invoices and bank changes."),
+    Role.INTEGRATOR: _("Connects the vendor's systems: reads orders, invoices and payments, exchanges EDI."),
+    Role.BUYER: _("Issues and changes purchase orders, publishes forecasts and runs promotions."),
+    Role.RECEIVING: _("Books receipts at a DC and runs its dock appointments."),
+    Role.ACCOUNTS_PAYABLE: _("Decides on invoices, runs the 3-way match and payment runs, answers disputes."),
+    Role.RETAILER_ADMIN: _("Everything at the retailer: people, vendors, purchase orders and payments."),
+}
+
 VENDOR_ROLES = frozenset({Role.VENDOR_ADMIN, Role.VENDOR_OPS, Role.VENDOR_FINANCE, Role.INTEGRATOR})
 RETAILER_ROLES = frozenset({Role.BUYER, Role.RECEIVING, Role.ACCOUNTS_PAYABLE, Role.RETAILER_ADMIN})
 
@@ -47,6 +59,7 @@ class Action(models.TextChoices):
     VIEW_PLANNING = "planning.view", _("View demand forecasts and promotions")
     MANAGE_PLANNING = "planning.manage", _("Publish forecasts and run promotions")
     CONFIRM_PROMOTIONS = "promotion.confirm", _("Confirm or decline promotions")
+    READ_API_DOCS = "api.docs", _("Read the API documentation; see failing webhooks and expiring tokens")
 
 
 A = Action
@@ -57,7 +70,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         _VIEW_ALL
         | {A.CONFIRM_PURCHASE_ORDERS, A.MANAGE_SHIPMENTS, A.REQUEST_APPOINTMENTS, A.VIEW_INVOICES, A.MANAGE_INVOICES, A.APPROVE_INVOICES}
         | {A.VIEW_PAYMENTS, A.DISPUTE_DEDUCTIONS, A.MANAGE_USERS, A.MANAGE_TOKENS, A.MANAGE_WEBHOOKS, A.EXCHANGE_EDI}
-        | {A.REQUEST_BANK_CHANGE, A.APPROVE_BANK_CHANGE, A.VIEW_AUDIT, A.CONFIRM_PROMOTIONS}
+        | {A.REQUEST_BANK_CHANGE, A.APPROVE_BANK_CHANGE, A.VIEW_AUDIT, A.CONFIRM_PROMOTIONS, A.READ_API_DOCS}
     ),
     Role.VENDOR_OPS: frozenset(
         _VIEW_ALL | {A.CONFIRM_PURCHASE_ORDERS, A.MANAGE_SHIPMENTS, A.REQUEST_APPOINTMENTS, A.EXCHANGE_EDI, A.CONFIRM_PROMOTIONS}
@@ -67,14 +80,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {A.VIEW_INVOICES, A.MANAGE_INVOICES, A.APPROVE_INVOICES, A.VIEW_PAYMENTS, A.DISPUTE_DEDUCTIONS}
         | {A.REQUEST_BANK_CHANGE, A.APPROVE_BANK_CHANGE}
     ),
-    Role.INTEGRATOR: frozenset(_VIEW_ALL | {A.VIEW_INVOICES, A.VIEW_PAYMENTS, A.EXCHANGE_EDI}),
+    Role.INTEGRATOR: frozenset(_VIEW_ALL | {A.VIEW_INVOICES, A.VIEW_PAYMENTS, A.EXCHANGE_EDI, A.READ_API_DOCS}),
     Role.BUYER: frozenset(_VIEW_ALL | {A.MANAGE_PURCHASE_ORDERS, A.VIEW_INVOICES, A.MANAGE_PLANNING}),
     Role.RECEIVING: frozenset(_VIEW_ALL | {A.RECEIVE_GOODS, A.SCHEDULE_APPOINTMENTS}),
     Role.ACCOUNTS_PAYABLE: frozenset(_VIEW_ALL | {A.VIEW_INVOICES, A.VIEW_PAYMENTS, A.RUN_PAYMENTS, A.ANSWER_DISPUTES, A.VIEW_AUDIT}),
     Role.RETAILER_ADMIN: frozenset(
         _VIEW_ALL
         | {A.MANAGE_PURCHASE_ORDERS, A.RECEIVE_GOODS, A.SCHEDULE_APPOINTMENTS, A.VIEW_INVOICES, A.VIEW_PAYMENTS, A.RUN_PAYMENTS}
-        | {A.ANSWER_DISPUTES, A.MANAGE_USERS, A.VIEW_AUDIT, A.ONBOARD_VENDORS, A.MANAGE_PLANNING}
+        | {A.ANSWER_DISPUTES, A.MANAGE_USERS, A.VIEW_AUDIT, A.ONBOARD_VENDORS, A.MANAGE_PLANNING, A.READ_API_DOCS}
     ),
 }
 

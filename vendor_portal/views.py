@@ -8,15 +8,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vendor_portal.confirmation import confirm_first
 from vendor_portal.decorators import fresh_second_factor, portal_view
 from vendor_portal.errors import NotFoundError, PortalError
 from vendor_portal.forms import ApiTokenForm, ApprovalDecisionForm, AuditFilterForm, BankDetailsForm
 from vendor_portal.listing import keyset_page
 from vendor_portal.models import ApiToken, ApprovalRequest, ApprovalStatus, BankDetails, InvitationStatus, MembershipInvitation, Notification, Product
-from vendor_portal.navigation import needs_me_for
+from vendor_portal.navigation import detail_panels_for, needs_me_for
 from vendor_portal.roles import Action
 from vendor_portal.selectors import approvals_waiting_for, audit_event_list, member_marketplaces, product_search, vendor_members
 from vendor_portal.services.approvals import APPROVAL_KINDS, approval_cancel, approval_decide, checker_refusal
@@ -94,30 +96,69 @@ def _approves_bank_change(request, pk) -> bool:
 @portal_view()
 @fresh_second_factor(applies=_approves_bank_change)
 def approval_detail(request, pk):
+    """What is asked, shown as the checker needs to see it (each kind adds its panel), and two buttons."""
     approval = get_visible_or_404(ApprovalRequest, request.scope, pk=pk)
     form = ApprovalDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        unconfirmed = confirm_first(
+            request,
+            question=(_("Approve “%(summary)s”?") if approve else _("Reject “%(summary)s”?")) % {"summary": approval.summary},
+            confirm_label=_("Yes, approve") if approve else _("Yes, reject"),
+            cancel_url=reverse("approval_detail", args=[approval.pk]),
+            danger=not approve,
+        )
+        if unconfirmed is not None:
+            return unconfirmed
         try:
             approval_decide(
-                approval=approval,
-                approve=form.cleaned_data["decision"] == "approve",
-                note=form.cleaned_data["note"],
-                actor=Actor.from_request(request),
-                scope=request.scope,
+                approval=approval, approve=approve, note=form.cleaned_data["note"], actor=Actor.from_request(request), scope=request.scope
             )
         except PortalError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("Decision recorded."))
+            messages.success(request, _("Approved: the change is applied.") if approve else _("Rejected: nothing changes."))
             return redirect("approvals")
     is_own = approval.requested_by_id == request.user.pk
     may_check = not is_own and approval.status == ApprovalStatus.PENDING and request.scope.can(APPROVAL_KINDS[approval.kind].checker_action)
     cannot_approve = checker_refusal(approval=approval, user=request.user) if may_check else None
+    document_url = next((value for key, value in approval.payload.items() if key.endswith("_url") and str(value).startswith("/")), "")
     return render(
         request,
         "vendor_portal/approval_detail.html",
-        {"approval": approval, "form": form, "is_own": is_own, "cannot_approve": cannot_approve},
+        {
+            "approval": approval,
+            "form": form,
+            "is_own": is_own,
+            "cannot_approve": cannot_approve,
+            "document_url": document_url,
+            "panels": _approval_panels(request, approval),
+        },
     )
+
+
+def _approval_panels(request, approval) -> list[dict]:
+    if approval.kind == BANK_CHANGE:
+        return [{"template": "vendor_portal/_bank_change_review.html", "context": _bank_change_review(approval)}]
+    return detail_panels_for(f"approval:{approval.kind}", request, request.scope, approval)
+
+
+def _masked(account_number: str) -> str:
+    return f"···{account_number[-4:]}" if account_number else "—"
+
+
+def _bank_change_review(approval) -> dict:
+    """The bank change side by side with today's details; account numbers masked to their last four."""
+    current = BankDetails.objects.filter(vendor_id=approval.vendor_id).first()
+    rows = []
+    for field in BankDetails.FIELDS:
+        label = capfirst(BankDetails._meta.get_field(field).verbose_name)
+        now = getattr(current, field, "") if current else ""
+        asked = approval.payload.get(field, "")
+        if field == "account_number":
+            now, asked = _masked(now), _masked(asked)
+        rows.append({"label": label, "current": now or "—", "requested": asked or "—", "changed": (now or "") != (asked or "")})
+    return {"rows": rows, "has_current": current is not None}
 
 
 @portal_view()
@@ -175,6 +216,16 @@ def vendor_settings(request):
 @require_POST
 def api_token_revoke_view(request, pk):
     token = get_visible_or_404(ApiToken, request.scope, pk=pk)
+    unconfirmed = confirm_first(
+        request,
+        question=_("Revoke the API token “%(name)s”?") % {"name": token.name},
+        consequence=_("Every system that uses it is refused from then on. A revoked token cannot be brought back: a new one must be created."),
+        confirm_label=_("Yes, revoke it"),
+        cancel_url=reverse("vendor_settings"),
+        danger=True,
+    )
+    if unconfirmed is not None:
+        return unconfirmed
     try:
         api_token_revoke(token=token, actor=Actor.from_request(request))
     except PortalError as error:

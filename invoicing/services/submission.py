@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from purchase_orders.models import PurchaseOrderLine
+from vendor_portal.audit_text import money
 from vendor_portal.errors import ForbiddenError, InvalidTransitionError, NotFoundError
 from vendor_portal.models import ApprovalStatus
 from vendor_portal.roles import Action
@@ -89,8 +90,8 @@ def invoice_submit(*, scope, invoice_id, actor: Actor) -> Invoice:
                 actor=maker,
                 target=invoice,
                 summary=(
-                    _("Submit %(type)s %(n)s for %(total)s %(cur)s")
-                    % {"type": invoice.get_invoice_type_display().lower(), "n": invoice.number, "total": invoice.grand_total, "cur": invoice.currency}
+                    _("Submit %(type)s %(n)s for %(total)s")
+                    % {"type": invoice.get_invoice_type_display().lower(), "n": invoice.number, "total": money(invoice.grand_total, invoice.currency)}
                 )[:200],
                 payload={
                     "invoice": invoice.number,

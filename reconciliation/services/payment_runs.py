@@ -158,7 +158,11 @@ def _remittance_create(*, run, vendor, marketplace, plan, actor: Actor, totals: 
 
 
 def _request_approval(run: PaymentRun, actor: Actor, totals: dict) -> None:
-    nets = ", ".join(f"{amount} {currency}" for currency, amount in sorted(totals["net"].items()))
+    from django.utils.formats import date_format
+
+    from vendor_portal.audit_text import money
+
+    nets = ", ".join(money(amount, currency) for currency, amount in sorted(totals["net"].items()))
     approval = approval_request_create(
         vendor=None,
         kind=APPROVAL_KIND,
@@ -166,7 +170,7 @@ def _request_approval(run: PaymentRun, actor: Actor, totals: dict) -> None:
         target=run,
         summary=(
             _("Payment run %(n)s for %(date)s: %(count)s remittances, %(nets)s")
-            % {"n": run.number, "date": run.pay_date.isoformat(), "count": totals["remittances"], "nets": nets}
+            % {"n": run.number, "date": date_format(run.pay_date, "DATE_FORMAT"), "count": totals["remittances"], "nets": nets}
         )[:200],
         payload={
             "run_id": run.pk,

@@ -35,8 +35,21 @@ document.addEventListener("click", (event) => {
 });
 document.querySelectorAll("[data-add-row]").forEach((button) => { button.hidden = false; });
 document.addEventListener("submit", (event) => {
-  const message = event.target.dataset.confirm;
-  if (message && !window.confirm(message)) event.preventDefault();
+  const form = event.target;
+  const message = form.dataset.confirm;
+  if (!message) return;
+  if (!window.confirm(message)) {
+    event.preventDefault();
+    return;
+  }
+  // Confirmed here: the server, which refuses an unconfirmed irreversible action, need not ask again.
+  if (!form.querySelector("input[name=confirmed]")) {
+    const field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "confirmed";
+    field.value = "yes";
+    form.append(field);
+  }
 });
 // Below 800 px the side navigation is hidden; the topbar's menu button opens it (with the account tools).
 document.addEventListener("click", (event) => {

@@ -236,25 +236,27 @@
         await sent();
       }
       const unscanned = lists.remaining.children.length;
-      const finish = (confirmed) => {
-        if (confirmed) {
-          const field = document.createElement("input");
-          field.type = "hidden";
-          field.name = "confirm_unscanned";
-          field.value = "1";
-          finishForm.append(field);
-        }
+      const finish = (unscannedConfirmed) => {
+        // Asked in the dialog: the server, which asks before finishing otherwise, takes this as the answer.
+        const field = document.createElement("input");
+        field.type = "hidden";
+        field.name = unscannedConfirmed ? "confirm_unscanned" : "confirmed";
+        field.value = unscannedConfirmed ? "1" : "yes";
+        finishForm.append(field);
         finishForm.dataset.confirmed = "1";
         // Not from inside this submit event: a form ignores a submission asked while it fires one.
         setTimeout(() => finishForm.requestSubmit(button), 0);
       };
-      if (!unscanned) return finish(false);
-      dialog.querySelector("[data-finish-count]").textContent =
-        unscanned === 1 ? dialog.dataset.textOne : dialog.dataset.textMany.replace("{count}", unscanned);
+      dialog.querySelector("[data-finish-count]").textContent = !unscanned
+        ? dialog.dataset.textNone
+        : unscanned === 1
+          ? dialog.dataset.textOne
+          : dialog.dataset.textMany.replace("{count}", unscanned);
+      dialog.querySelector("[data-finish-question]").textContent = unscanned ? dialog.dataset.questionShort : dialog.dataset.questionAll;
       dialog.addEventListener(
         "close",
         () => {
-          if (dialog.returnValue === "confirm") finish(true);
+          if (dialog.returnValue === "confirm") finish(unscanned > 0);
           else input.focus();
         },
         { once: true },

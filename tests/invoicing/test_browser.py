@@ -30,6 +30,10 @@ def test_flip_check_and_submit_in_the_browser(live_server, transactional_db, pag
     assert Invoice.objects.get().lines.get().quantity == 96  # a check saves nothing
 
     page.get_by_role("button", name="Save and submit").click()
+    page.wait_for_url("**/submit/")  # saved; submitting is confirmed on its own page
+    assert Invoice.objects.get().state == InvoiceState.DRAFT
+    assert "The retailer gets it at once" in page.get_by_test_id("confirm-step").inner_text()
+    page.get_by_role("button", name="Yes, submit").click()
     page.wait_for_url(lambda url: url.rstrip("/").split("/")[-1].isdigit())
     assert page.locator("h1 [data-testid=invoice-state]").inner_text() == "Submitted"
     invoice = Invoice.objects.get()
@@ -79,6 +83,10 @@ def test_flip_from_asn_preflight_warning_second_person_approves(live_server, tra
     panel = page.locator("[data-testid=preflight]")
     panel.get_by_text("30.00", exact=False).first.wait_for()  # price claim 0.50 x 60
     page.get_by_role("button", name="Save and submit").click()
+    page.wait_for_url("**/submit/")  # submitting is confirmed on its own page, which says a second person approves
+    assert Invoice.objects.get().state == InvoiceState.DRAFT
+    assert "second person" in page.get_by_test_id("confirm-step").inner_text()
+    page.get_by_role("button", name="Yes, submit").click()
     page.wait_for_url(lambda url: url.rstrip("/").split("/")[-1].isdigit())
     invoice = Invoice.objects.get()
     assert invoice.state == InvoiceState.PENDING_APPROVAL
@@ -91,8 +99,12 @@ def test_flip_from_asn_preflight_warning_second_person_approves(live_server, tra
     login(page, live_server, "admin", "demo-password")
     page.goto(f"{live_server.url}/approvals/")
     page.get_by_role("link", name="Review").first.click()
-    page.select_option("select[name=decision]", "approve")
-    page.get_by_role("button", name="Record decision").click()
+    # The checker sees what they approve: the invoice's total and its pre-flight, with the claim it predicts.
+    review = page.get_by_test_id("invoice-review")
+    assert invoice.number in review.inner_text()
+    assert "30.00" in page.get_by_test_id("preflight").inner_text()
+    assert page.locator("select[name=decision]").count() == 0  # two buttons, no dropdown defaulting to Approve
+    page.get_by_role("button", name="Approve").click()
     page.wait_for_url("**/approvals/")
     invoice.refresh_from_db()
     assert invoice.state == InvoiceState.SUBMITTED

@@ -172,20 +172,20 @@ def test_detail_shows_preflight_deductions_and_audit_trail(signed_in, vendor, fi
     invoice = make_invoice(vendor, finance)
     html = signed_in.get(f"/invoices/{invoice.pk}/").content.decode()
     assert "Pre-flight match" in html and "50.00" in html and "42.00" in html and "92.00" in html
-    assert "invoice.create" in html and "Download PDF" in html
+    assert f"Invoice {invoice.number} created" in html and "invoice.create" not in html and "Download PDF" in html
 
 
 def test_submit_from_the_screen(signed_in, vendor, finance):
     po = shipped_po(vendor, quantity=5)
     invoice = invoice_from_purchase_order(scope=scope_for_user(finance), po_number=po.number, actor=Actor(user=finance))
-    response = signed_in.post(f"/invoices/{invoice.pk}/submit/", follow=True)
+    response = signed_in.post(f"/invoices/{invoice.pk}/submit/", {"confirmed": "yes"}, follow=True)
     assert "submitted" in response.content.decode()
     assert Invoice.objects.get(pk=invoice.pk).state == InvoiceState.SUBMITTED
 
 
 def test_refused_submit_shows_each_reason(signed_in, vendor, finance):
     invoice = make_invoice(vendor, finance, currency="EUR")
-    response = signed_in.post(f"/invoices/{invoice.pk}/submit/", follow=True)
+    response = signed_in.post(f"/invoices/{invoice.pk}/submit/", {"confirmed": "yes"}, follow=True)
     assert "currency" in response.content.decode() and Invoice.objects.get(pk=invoice.pk).state == InvoiceState.DRAFT
 
 
@@ -193,14 +193,14 @@ def test_above_threshold_the_approval_links_to_the_invoice(signed_in, vendor, fi
     with audit_exempt():
         type(vendor).objects.filter(pk=vendor.pk).update(invoice_approval_threshold=Decimal("10.00"))
     invoice = make_invoice(vendor, finance)
-    signed_in.post(f"/invoices/{invoice.pk}/submit/")
+    signed_in.post(f"/invoices/{invoice.pk}/submit/", {"confirmed": "yes"})
     invoice.refresh_from_db()
     assert invoice.state == InvoiceState.PENDING_APPROVAL
     checker = vendor_user(vendor, Role.VENDOR_ADMIN, username="acme-admin")
     client.force_login(checker)
     approval_page = client.get(f"/approvals/{invoice.approval_request_id}/").content.decode()
     assert f"/invoices/{invoice.pk}/" in approval_page
-    client.post(f"/approvals/{invoice.approval_request_id}/", {"decision": "approve", "note": ""})
+    client.post(f"/approvals/{invoice.approval_request_id}/", {"decision": "approve", "note": "", "confirmed": "yes"})
     assert Invoice.objects.get(pk=invoice.pk).state == InvoiceState.SUBMITTED
 
 

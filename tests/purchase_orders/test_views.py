@@ -695,7 +695,10 @@ def test_buyer_cancels_a_line_then_the_whole_po(buyer_client, vendor):
     assert po.lines.get(sequence=1).ordered_quantity == 0
     nothing = buyer_client.post(f"/purchase-orders/{po.number}/change/", {**dates, "line-2-ordered_quantity": "60"}, follow=True)
     assert "Nothing was changed" in nothing.content.decode()
-    response = buyer_client.post(f"/purchase-orders/{po.number}/cancel/", {"reason": "Range delisted"}, follow=True)
+    asked = buyer_client.post(f"/purchase-orders/{po.number}/cancel/", {"reason": "Range delisted"})
+    assert 'data-testid="confirm-step"' in asked.content.decode() and "Range delisted" in asked.content.decode()
+    assert PurchaseOrder.objects.get(pk=po.pk).state != PurchaseOrderState.CANCELLED
+    response = buyer_client.post(f"/purchase-orders/{po.number}/cancel/", {"reason": "Range delisted", "confirmed": "yes"}, follow=True)
     assert "cancelled" in response.content.decode()
     po.refresh_from_db()
     assert po.state == PurchaseOrderState.CANCELLED

@@ -57,7 +57,9 @@ def money_walk_paid(vendor):
     response = maker.post("/payments/runs/", {"pay_date": timezone.localdate().isoformat(), "marketplace": ""})
     assert response.status_code == 302, response.content.decode()[:2000]
     run = PaymentRun.objects.get()
-    assert checker.post(f"/payments/runs/{run.pk}/decide/", {"decision": "approve"}).status_code == 302
+    asked = checker.post(f"/payments/runs/{run.pk}/decide/", {"decision": "approve"})
+    assert 'data-testid="confirm-step"' in asked.content.decode() and "Net to pay in" in asked.content.decode()
+    assert checker.post(f"/payments/runs/{run.pk}/decide/", {"decision": "approve", "confirmed": "yes"}).status_code == 302
     assert maker.post(f"/payments/runs/{run.pk}/pay/").status_code == 302
     run.refresh_from_db()
     assert run.status == PaymentRunStatus.PAID
@@ -310,7 +312,7 @@ def test_payment_run_needs_a_second_person_and_is_then_paid(vendor):
     early = maker.post(f"/payments/runs/{run.pk}/pay/", follow=True)
     assert any("only an approved run is paid" in m for m in messages_of(early))
 
-    checker.post(f"/payments/runs/{run.pk}/decide/", {"decision": "approve"})
+    checker.post(f"/payments/runs/{run.pk}/decide/", {"decision": "approve", "confirmed": "yes"})
     run.refresh_from_db()
     assert run.status == PaymentRunStatus.APPROVED and run.approved_by.username == "ap-checker"
     maker.post(f"/payments/runs/{run.pk}/pay/")
@@ -416,7 +418,7 @@ def test_remittance_and_run_lists_query_counts_do_not_grow(vendor, other_vendor)
     maker.post("/payments/match/")
     maker.post("/payments/runs/", {"pay_date": timezone.localdate().isoformat()})
     run = PaymentRun.objects.filter(status=PaymentRunStatus.PENDING_APPROVAL).get()
-    checker.post(f"/payments/runs/{run.pk}/decide/", {"decision": "approve"})
+    checker.post(f"/payments/runs/{run.pk}/decide/", {"decision": "approve", "confirmed": "yes"})
     maker.post(f"/payments/runs/{run.pk}/pay/")
     assert Remittance.objects.count() == 2
     assert (_queries(finance, "/payments/remittances/"), _queries(ap, "/payments/runs/"), _queries(ap, "/payments/remittances/")) == small

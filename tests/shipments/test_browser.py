@@ -75,6 +75,7 @@ def test_receiving_takes_keyboard_wedge_scans(page, live_server, vendor):  # noq
         page.keyboard.press("Enter")
         page.wait_for_selector(f"text=Carton {sscc} received.")
     page.get_by_role("button", name="Finish receiving").click()
+    page.get_by_test_id("finish-dialog").get_by_role("button", name="Finish anyway").click()  # finishing is asked first
     page.wait_for_selector("text=Receiving finished.")
     shipment.refresh_from_db()
     assert shipment.state == ShipmentState.RECEIVED

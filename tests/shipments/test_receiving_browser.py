@@ -86,7 +86,10 @@ def test_a_handheld_receives_by_carton_twenty_scans_fifty_ms_apart(handheld, liv
     assert_fits(handheld)
     handheld.screenshot(path=SCREENSHOTS / "receiving_handheld_cartons.png", full_page=True)
 
-    handheld.get_by_role("button", name="Finish receiving").click()  # everything scanned: nothing to ask
+    handheld.get_by_role("button", name="Finish receiving").click()
+    dialog = handheld.get_by_test_id("finish-dialog")  # everything scanned, and still asked: finishing is final
+    assert "Every carton is scanned." in dialog.inner_text()
+    dialog.get_by_role("button", name="Finish anyway").click()
     handheld.wait_for_selector("text=Receiving finished.")
     shipment.refresh_from_db()
     assert shipment.state == ShipmentState.RECEIVED and not ComplianceEvent.objects.exists()

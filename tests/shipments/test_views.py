@@ -131,7 +131,11 @@ def test_receiving_screen_scans_cartons_with_an_autofocused_input_and_finishes(c
     again = client.post(f"/shipments/receiving/{shipment.pk}/", {"sscc": first}, follow=True)
     assert "already received" in again.content.decode()
     client.post(f"/shipments/receiving/{shipment.pk}/", {"sscc": second, "damaged": "on"})
-    client.post(f"/shipments/receiving/{shipment.pk}/", {"complete": "1"})
+    asked = client.post(f"/shipments/receiving/{shipment.pk}/", {"complete": "1"})
+    assert 'data-testid="confirm-step"' in asked.content.decode()
+    shipment.refresh_from_db()
+    assert shipment.state != ShipmentState.RECEIVED  # finishing is confirmed first
+    client.post(f"/shipments/receiving/{shipment.pk}/", {"complete": "1", "confirmed": "yes"})
     shipment.refresh_from_db()
     assert shipment.state == ShipmentState.RECEIVED
     line = po.lines.get()

@@ -68,7 +68,7 @@ def test_self_approval_through_the_screen_is_refused_with_a_message(client, vend
     client.force_login(maker)
     page = client.get(f"/approvals/{request.pk}/").content.decode()
     assert "a second person must approve it" in page
-    response = client.post(f"/approvals/{request.pk}/", {"decision": "approve"}, follow=True)
+    response = client.post(f"/approvals/{request.pk}/", {"decision": "approve", "confirmed": "yes"}, follow=True)
     assert "You cannot approve your own request" in response.content.decode()
     request.refresh_from_db()
     assert request.status == "pending"
@@ -102,7 +102,13 @@ def test_bank_change_flow_through_the_screens(client, vendor, maker, checker):
     client.force_login(checker)
     assert request.summary in client.get("/approvals/").content.decode()
     assert "1" in client.get("/").content.decode()
-    client.post(f"/approvals/{request.pk}/", {"decision": "approve", "note": "Verified by phone"})
+    review = client.get(f"/approvals/{request.pk}/").content.decode()
+    assert "···7890" in review and "6222021234567890" not in review and "Bank of Shenzhen" in review
+    assert '<select name="decision"' not in review and 'value="approve"' in review and 'value="reject"' in review
+    unconfirmed = client.post(f"/approvals/{request.pk}/", {"decision": "approve", "note": "Verified by phone"})
+    assert 'data-testid="confirm-step"' in unconfirmed.content.decode()
+    assert not BankDetails.objects.filter(vendor=vendor).exists()
+    client.post(f"/approvals/{request.pk}/", {"decision": "approve", "note": "Verified by phone", "confirmed": "yes"})
     assert BankDetails.objects.get(vendor=vendor).bank_name == "Bank of Shenzhen"
     page = client.get("/settings/bank-details/").content.decode()
     assert "···7890" in page and "6222021234567890" not in page

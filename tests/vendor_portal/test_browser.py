@@ -16,8 +16,11 @@ def test_vendor_admin_signs_in_creates_a_token_and_reads_chinese(live_server, pa
     assert page.locator("h1").inner_text() == "What needs me"
     assert page.get_by_test_id("current-vendor").inner_text().startswith("ACME")
 
-    page.get_by_role("link", name="API tokens").click()
+    page.get_by_role("link", name="API tokens", exact=True).click()
     page.fill("input[name=name]", "SAP production")
+    page.get_by_role("button", name="Create token").click()
+    assert "Tick at least one scope" in page.content()  # a new token starts with none: it can do only what it is given
+    page.get_by_label("Read purchase orders").check()
     page.get_by_role("button", name="Create token").click()
     shown = page.get_by_test_id("new-token").inner_text().strip()
     token = ApiToken.objects.get(name="SAP production")

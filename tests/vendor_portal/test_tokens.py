@@ -87,7 +87,10 @@ def test_vendor_admin_creates_and_revokes_tokens_in_the_ui(client, vendor, api_c
     assert raw not in client.get("/settings/").content.decode()
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert api_client.get("/api/v1/me").status_code == 200
-    client.post(f"/settings/tokens/{token.pk}/revoke/")
+    asked = client.post(f"/settings/tokens/{token.pk}/revoke/")
+    assert 'data-testid="confirm-step"' in asked.content.decode()
+    assert api_client.get("/api/v1/me").status_code == 200  # not revoked without the confirmation
+    client.post(f"/settings/tokens/{token.pk}/revoke/", {"confirmed": "yes"})
     assert api_client.get("/api/v1/me").status_code == 401
     assert AuditEvent.objects.filter(action="api_token.revoke", actor=admin, channel="web").exists()
 

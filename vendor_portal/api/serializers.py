@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from vendor_portal.forms import validate_person_name
 from vendor_portal.models import (
     ApprovalRequest,
     AuditEvent,
@@ -218,8 +219,8 @@ class TeamMemberChangeInputSerializer(serializers.Serializer):
 class TeamMemberInviteInputSerializer(TeamMemberChangeInputSerializer):
     username = serializers.RegexField(r"^[a-z0-9._-]{3,40}$", max_length=40, help_text="3-40 lower-case letters, digits, dots, dashes.")
     email = serializers.EmailField()
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, validators=[validate_person_name])
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, validators=[validate_person_name])
     roles = serializers.ListField(child=serializers.ChoiceField(choices=VENDOR_ROLE_CHOICES), allow_empty=False)
 
 

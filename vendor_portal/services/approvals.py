@@ -14,7 +14,7 @@ from vendor_portal.roles import Role
 from vendor_portal.states import transition
 
 from .audit import Actor, audit_record, snapshot
-from .notifications import notify_retailer_roles, notify_vendor_roles
+from .notifications import notifications_resolve, notify_retailer_roles, notify_vendor_roles
 
 
 class ApprovalKind:
@@ -78,10 +78,11 @@ def approval_request_create(*, vendor, kind: str, summary: str, payload: dict, a
         )
         audit_record(actor=actor, action="approval.request", obj=request, vendor=vendor, after=_audited(request))
         title = _("Approval needed: %(summary)s") % {"summary": summary}
+        url = f"/approvals/{request.pk}/"
         if approval_kind.retailer:
-            notify_retailer_roles(roles=approval_kind.checker_roles, kind="approval_requested", title=title, url="/approvals/")
+            notify_retailer_roles(roles=approval_kind.checker_roles, kind="approval_requested", title=title, url=url)
         else:
-            notify_vendor_roles(vendor=vendor, roles=approval_kind.checker_roles, kind="approval_requested", title=title, url="/approvals/")
+            notify_vendor_roles(vendor=vendor, roles=approval_kind.checker_roles, kind="approval_requested", title=title, url=url)
         if approval_kind.on_request is not None:
             approval_kind.on_request(request, actor)
     return request
@@ -146,6 +147,8 @@ def approval_decide(*, approval: ApprovalRequest, approve: bool, actor: Actor, s
         if approve:
             approval_kind.apply(approval, actor)
         _forget_secrets(approval)
+        # Decided by one checker: the others' "approval needed" no longer needs them.
+        notifications_resolve(url=f"/approvals/{approval.pk}/", kind="approval_requested")
         _notify_requester(approval)
     return approval
 
@@ -160,6 +163,7 @@ def approval_cancel(*, approval: ApprovalRequest, actor: Actor) -> ApprovalReque
         approval.save(update_fields=["status"])
         _forget_secrets(approval)
         audit_record(actor=actor, action="approval.cancel", obj=approval, vendor=approval.vendor, before=before, after=_audited(approval))
+        notifications_resolve(url=f"/approvals/{approval.pk}/", kind="approval_requested")
     return approval
 
 
@@ -176,7 +180,12 @@ def _notify_requester(approval: ApprovalRequest) -> None:
 
     title = (_("Approved: %(summary)s") if approval.status == ApprovalStatus.APPROVED else _("Rejected: %(summary)s")) % {"summary": approval.summary}
     _send_on_commit(
-        {approval.requested_by_id}, kind="approval_decided", title=title, body=approval.decision_note, url="/approvals/", vendor=approval.vendor
+        {approval.requested_by_id},
+        kind="approval_decided",
+        title=title,
+        body=approval.decision_note,
+        url=f"/approvals/{approval.pk}/",
+        vendor=approval.vendor,
     )
 
 

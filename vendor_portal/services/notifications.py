@@ -103,3 +103,26 @@ def email_vendor_roles(*, vendor, roles, compose) -> None:
                     logger.exception("could not e-mail %s about %s", user.pk, subject)
 
     transaction.on_commit(send)
+
+
+def document_paths(path: str) -> list[str]:
+    """The document pages a path belongs to: /invoices/7/submit/ -> /invoices/7/submit/, /invoices/7/ (never a
+    list page such as /invoices/, whose messages are about many documents)."""
+    parts = [part for part in path.split("/") if part]
+    return [f"/{'/'.join(parts[:n])}/" for n in range(len(parts), 1, -1)]
+
+
+def notifications_mark_read_for_path(*, user, path: str) -> int:
+    from django.utils import timezone
+
+    paths = document_paths(path)
+    if not paths or not getattr(user, "pk", None):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True, url__in=paths).update(read_at=timezone.now())
+
+
+def notifications_resolve(*, url: str, kind: str) -> int:
+    """Everyone's message of `kind` about the document at `url` is answered (e.g. one checker decided)."""
+    from django.utils import timezone
+
+    return Notification.objects.filter(kind=kind, url=url, read_at__isnull=True).update(read_at=timezone.now())

@@ -26,6 +26,24 @@ def money(amount, currency=""):
 
 
 @register.filter
-def is_link_field(key) -> bool:
-    """Approval payload fields named *_url hold a link to the document being approved."""
-    return str(key).endswith("_url")
+def audit_story(event):
+    """The audit row as a sentence with labelled values (see vendor_portal.audit_text)."""
+    from vendor_portal.audit_text import audit_story as story
+
+    return story(event)
+
+
+@register.filter
+def when(value) -> str:
+    """A moment in the reader's date format, with its time zone named."""
+    from vendor_portal.audit_text import when as moment
+
+    return moment(value) if value else "—"
+
+
+@register.filter
+def labelled(payload):
+    """A recorded dict as (label, value) pairs a person reads: never keys or dict text."""
+    from vendor_portal.audit_text import labelled_values
+
+    return labelled_values(payload)
