@@ -30,7 +30,7 @@ from .document import InvoiceDocument, apply_totals, derive_taxes, due_date_for
 from .inputs import InvoiceChargeInput, InvoiceInput, InvoiceLineInput, InvoiceTaxInput
 
 
-def _amount(value: Decimal | None, ref, name: str, errors: list, *, required=True, default=ZERO) -> Decimal | None:
+def _amount(value: Decimal | None, ref, name: str, errors: list, *, required=True, default=ZERO, places=4) -> Decimal | None:
     if value is None:
         if required:
             errors.append(field_error(ref, name, _("This field is required."), "required"))
@@ -38,8 +38,8 @@ def _amount(value: Decimal | None, ref, name: str, errors: list, *, required=Tru
     if not value.is_finite() or value < 0:
         errors.append(field_error(ref, name, _("Give a number of zero or more."), "invalid"))
         return default
-    if value != value.quantize(Decimal("0.0001")):
-        errors.append(field_error(ref, name, _("At most 4 decimal places."), "invalid"))
+    if value != value.quantize(Decimal(1).scaleb(-places)):
+        errors.append(field_error(ref, name, _("At most %(n)s decimal places.") % {"n": places}, "invalid"))
         return default
     return value
 
@@ -80,6 +80,26 @@ def _resolve_po_line(purchase_orders: dict, number: str, line: InvoiceLineInput)
     return None
 
 
+def _case_cost(each: Decimal, quantity: int, unit_size: int, ref, errors: list) -> Decimal:
+    """The cost of a case from the cost of one each. The door's line amount is cases × case size × each cost
+    (Amazon's arithmetic); the portal's is cases × case cost in cents: they must agree to the cent."""
+    case_cost = round_money(each * unit_size)
+    stated = round_money(quantity * unit_size * each)
+    if stated != round_money(quantity * case_cost):
+        errors.append(
+            field_error(
+                ref,
+                "unit_cost",
+                _(
+                    "%(q)s cases × %(size)s × %(each)s is %(stated)s, but a case costs %(case)s to the cent, which makes %(kept)s: give the cost of an each to the cent."
+                )
+                % {"q": quantity, "size": unit_size, "each": each, "stated": stated, "case": case_cost, "kept": round_money(quantity * case_cost)},
+                "case_cost_not_exact",
+            )
+        )
+    return case_cost
+
+
 def _build_lines(invoice: Invoice, rows: list[InvoiceLineInput], errors: list, scope) -> list[InvoiceLine]:
     numbers = {(row.purchase_order_number or "").strip() for row in rows} - {""}
     # Only POs the caller may see resolve (another vendor's, or another marketplace's for a limited member, do not).
@@ -101,9 +121,21 @@ def _build_lines(invoice: Invoice, rows: list[InvoiceLineInput], errors: list, s
         number = (row.purchase_order_number or "").strip()
         po_line = _resolve_po_line(purchase_orders, number, row) if number else None
         quantity = _count(row.quantity, ref, "quantity", errors)
-        unit_cost = _amount(row.unit_cost, ref, "unit_cost", errors, required=po_line is None)
+        unit_of_measure = _choice(
+            row.unit_of_measure,
+            UnitOfMeasure.values,
+            ref,
+            "unit_of_measure",
+            errors,
+            default=po_line.unit_of_measure if po_line else UnitOfMeasure.EACHES,
+        )
+        unit_size = _count(row.unit_size, ref, "unit_size", errors) if row.unit_size is not None else (po_line.unit_size if po_line else 1)
+        per_each = row.unit_cost_per_each and unit_of_measure == UnitOfMeasure.CASES
+        unit_cost = _amount(row.unit_cost, ref, "unit_cost", errors, required=po_line is None, places=6 if per_each else 4)
         if row.unit_cost is None and po_line is not None:
             unit_cost = po_line.net_cost
+        elif per_each:
+            unit_cost = _case_cost(unit_cost, quantity, unit_size, ref, errors)
         unit_cost = round_money(unit_cost)
         line_amount = round_money(quantity * unit_cost)
         tax_rate = _amount(row.tax_rate, ref, "tax_rate", errors, required=False)
@@ -125,15 +157,8 @@ def _build_lines(invoice: Invoice, rows: list[InvoiceLineInput], errors: list, s
             vendor_sku=(row.vendor_sku or (po_line.vendor_sku if po_line else ""))[:40],
             title=(row.title or (po_line.title if po_line else ""))[:300],
             quantity=quantity,
-            unit_of_measure=_choice(
-                row.unit_of_measure,
-                UnitOfMeasure.values,
-                ref,
-                "unit_of_measure",
-                errors,
-                default=po_line.unit_of_measure if po_line else UnitOfMeasure.EACHES,
-            ),
-            unit_size=row.unit_size or (po_line.unit_size if po_line else 1),
+            unit_of_measure=unit_of_measure,
+            unit_size=unit_size,
             unit_cost=unit_cost,
             line_amount=line_amount,
             tax_type=_choice(row.tax_type, TaxType.values, ref, "tax_type", errors, default=TaxType.VAT if tax_rate else ""),
