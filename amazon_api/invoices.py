@@ -52,7 +52,8 @@ SUBMIT_EXAMPLE = {
                     "itemSequenceNumber": 1,
                     "purchaseOrderNumber": "2ZX9QW1A",
                     "vendorProductIdentifier": "ACME-KETTLE-1",
-                    "invoicedQuantity": {"amount": 96, "unitOfMeasure": "Eaches"},
+                    # 8 cases of 12 at 10.00 an each (netCost is per each): 960.00.
+                    "invoicedQuantity": {"amount": 8, "unitOfMeasure": "Cases", "unitSize": 12},
                     "netCost": {"currencyCode": "USD", "amount": "10.00"},
                 }
             ],

@@ -39,7 +39,7 @@ def _amount(value: Decimal | None, ref, name: str, errors: list, *, required=Tru
         errors.append(field_error(ref, name, _("Give a number of zero or more."), "invalid"))
         return default
     if value != value.quantize(Decimal(1).scaleb(-places)):
-        errors.append(field_error(ref, name, _("At most %(n)s decimal places.") % {"n": places}, "invalid"))
+        errors.append(field_error(ref, name, _("At most 4 decimal places.") if places == 4 else _("At most 6 decimal places."), "invalid"))
         return default
     return value
 
@@ -91,7 +91,8 @@ def _case_cost(each: Decimal, quantity: int, unit_size: int, ref, errors: list) 
                 ref,
                 "unit_cost",
                 _(
-                    "%(q)s cases × %(size)s × %(each)s is %(stated)s, but a case costs %(case)s to the cent, which makes %(kept)s: give the cost of an each to the cent."
+                    "%(q)s cases × %(size)s × %(each)s is %(stated)s, but a case (%(size)s × %(each)s) costs %(case)s to the cent, "
+                    "which makes %(kept)s: give a cost per each that makes a case a whole number of cents."
                 )
                 % {"q": quantity, "size": unit_size, "each": each, "stated": stated, "case": case_cost, "kept": round_money(quantity * case_cost)},
                 "case_cost_not_exact",
