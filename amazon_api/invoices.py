@@ -52,7 +52,8 @@ SUBMIT_EXAMPLE = {
                     "itemSequenceNumber": 1,
                     "purchaseOrderNumber": "2ZX9QW1A",
                     "vendorProductIdentifier": "ACME-KETTLE-1",
-                    "invoicedQuantity": {"amount": 96, "unitOfMeasure": "Eaches"},
+                    # 8 cases of 12 at 10.00 an each (netCost is per each): 960.00.
+                    "invoicedQuantity": {"amount": 8, "unitOfMeasure": "Cases", "unitSize": 12},
                     "netCost": {"currencyCode": "USD", "amount": "10.00"},
                 }
             ],
@@ -79,6 +80,7 @@ LINE_FIELDS = {
     "purchase_order_number": ".purchaseOrderNumber",
     "quantity": ".invoicedQuantity.amount",
     "unit_cost": ".netCost.amount",
+    "unit_size": ".invoicedQuantity.unitSize",
     "line_amount": ".netCost.amount",
     "vendor_sku": ".vendorProductIdentifier",
     "credited_line": ".creditNoteDetails",
@@ -123,6 +125,15 @@ def submit_errors(body) -> list[FieldError]:
             errors.append(field_error(None, f"invoices[{index}].id", _("Invoice id %(id)s appears twice.") % {"id": invoice["id"]}, "duplicate"))
         seen.add(invoice["id"])
         for i, item in enumerate(invoice.get("items") or []):
+            if item.get("netCostUnitOfMeasure"):
+                errors.append(
+                    field_error(
+                        None,
+                        f"invoices[{index}].items[{i}].netCostUnitOfMeasure",
+                        _("Items priced by weight are not invoiced here: give netCost per each, without netCostUnitOfMeasure."),
+                        "priced_by_weight",
+                    )
+                )
             if item.get("creditNoteDetails") and invoice["invoiceType"] != InvoiceType.CREDIT_NOTE:
                 errors.append(
                     field_error(
@@ -294,8 +305,9 @@ def map_invoice(item: dict, *, vendor, where: str) -> tuple[InvoiceInput, dict]:
             vendor_sku=line.get("vendorProductIdentifier", ""),
             quantity=quantity["amount"],
             unit_of_measure=quantity["unitOfMeasure"],
-            unit_size=quantity.get("unitSize") or 1,
+            unit_size=quantity.get("unitSize"),  # the PO line's when not given
             unit_cost=_amount(line["netCost"], currency, f"{line_where}.netCost"),
+            unit_cost_per_each=True,  # "The net cost of an item per each": a case costs unitSize × netCost
             tax_type=tax_type,
             tax_rate=tax_rate,
             tax_amount=tax_amount,
@@ -413,7 +425,9 @@ class SubmitInvoicesView(AmazonDoorView):
             "Amazon's submitInvoices. Checks the body against the vendorInvoices model, stores it and answers 202 with a "
             "transactionId; a worker creates and submits each invoice all or nothing (the portal's hard checks: PO of the "
             "vendor, id never reused, totals add up, line taxes sum to the header, total not zero, date not in the future, "
-            "a PO number on every Invoice line, creditNoteDetails only on a CreditNote). getTransaction names every refusal."
+            "a PO number on every Invoice line, creditNoteDetails only on a CreditNote). netCost is per each, as in Amazon's model: "
+            "a line in Cases amounts to invoicedQuantity.amount × unitSize × netCost (the PO line's case size when unitSize "
+            "is left out), to the cent. Items priced by weight (netCostUnitOfMeasure) are refused. getTransaction names every refusal."
         ),
         request_example=SUBMIT_EXAMPLE,
         response_examples={

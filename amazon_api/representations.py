@@ -1,7 +1,10 @@
 """The portal's purchase orders in Amazon's shapes (vendorOrders.json), field for field.
 
 Dates are ISO-8601 in UTC with a Z, windows are `start--end`, money is {"currencyCode", "amount"} with
-the amount a decimal string, quantities are integers with Cases/Eaches and the case size.
+the amount a decimal string, quantities are integers with Cases/Eaches and the case size. Prices
+(`netCost`, `listPrice`) are per each, as Amazon's model defines them, whatever unit the line is ordered
+in: the portal keeps a line's price per its unit of measure (per case for Cases), so a Cases line's price
+is divided by its case size here.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from django.db.models import F, Q
 
 from purchase_orders.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderState
 from vendor_portal.models import VendorAccount
-from vendor_portal.money import round_money
+from vendor_portal.money import per_each, round_money
 
 # Amazon's three PO states, and which of the portal's states each one covers (PurchaseOrder.amazon_state).
 AMAZON_PO_STATES = {
@@ -68,6 +71,13 @@ def money(amount: Decimal | None, currency: str) -> dict | None:
     if amount is None:
         return None
     return {"currencyCode": currency, "amount": str(round_money(amount))}
+
+
+def price_per_each(amount: Decimal | None, line: PurchaseOrderLine, currency: str) -> dict | None:
+    """A line's price (per its unit of measure in the portal) as Amazon's Money per each."""
+    if amount is None:
+        return None
+    return {"currencyCode": currency, "amount": str(per_each(amount, line.eaches_per_unit))}
 
 
 def item_quantity(amount: int, line: PurchaseOrderLine) -> dict:
@@ -136,8 +146,8 @@ def order_item(line: PurchaseOrderLine, currency: str) -> dict:
             "vendorProductIdentifier": line.vendor_sku,
             "orderedQuantity": item_quantity(line.ordered_quantity, line),
             "isBackOrderAllowed": line.backorder_allowed,
-            "netCost": money(line.net_cost, currency),
-            "listPrice": money(line.list_price, currency),
+            "netCost": price_per_each(line.net_cost, line, currency),
+            "listPrice": price_per_each(line.list_price, line, currency),
         }
     )
 
@@ -248,8 +258,8 @@ def order_item_status(line: PurchaseOrderLine, po: PurchaseOrder, acknowledgemen
             "itemSequenceNumber": str(line.sequence),
             "buyerProductIdentifier": line.asin,
             "vendorProductIdentifier": line.vendor_sku,
-            "netCost": money(line.net_cost, po.currency),
-            "listPrice": money(line.list_price, po.currency),
+            "netCost": price_per_each(line.net_cost, line, po.currency),
+            "listPrice": price_per_each(line.list_price, line, po.currency),
             "orderedQuantity": {"orderedQuantity": item_quantity(line.ordered_quantity, line), "orderedQuantityDetails": [ordered_detail]},
             "acknowledgementStatus": acknowledgement,
             "receivingStatus": {

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from purchase_orders.models import PurchaseOrder, PurchaseOrderState
 from vendor_portal.errors import DomainValidationError, NotFoundError, field_error
 from vendor_portal.models import AuditEvent
-from vendor_portal.money import round_money
+from vendor_portal.money import per_each, round_money
 
 from .filters import InvoiceFilter
 from .models import Invoice, InvoiceLine, InvoiceState, InvoiceType
@@ -173,7 +173,9 @@ def invoice_amazon_payload(document) -> dict:
             "netCost": _money(line.unit_cost, currency),
         }
         if line.unit_of_measure == "Cases":
+            # Amazon's netCost is per each: the portal's cost per case over the case size.
             item["invoicedQuantity"]["unitSize"] = line.unit_size
+            item["netCost"] = {"currencyCode": currency, "amount": str(per_each(line.unit_cost, line.unit_size))}
         if line.asin:
             item["amazonProductIdentifier"] = line.asin
         if line.vendor_sku:

@@ -98,6 +98,12 @@ class _Context:
 
 UNITS = {"EA": UnitOfMeasure.EACHES, "CA": UnitOfMeasure.CASES}
 X12_UNITS = {value: key for key, value in UNITS.items()}
+# Basis of unit price (639) in PO105/IT105. X12 has no "per case" code (CA is Catalog): a price per each is PE
+# whatever PO103 says (a case's eaches are PO4's pack), and a price per the line's own unit (a case price) is UM.
+PRICE_PER_EACH = "PE"
+PRICE_PER_UNIT_OF_MEASURE = "UM"
+# The 639 codes that price one each (catalog, quoted, retail, contract, wholesale price per each).
+EACH_PRICE_BASES = {PRICE_PER_EACH, "LE", "QE", "RE", "TE", "WE"}
 GTIN_QUALIFIERS = (x12.ItemId.UPC, x12.ItemId.EAN, x12.ItemId.GTIN14)
 # The service's product identifier fields, as the id-pair qualifiers that carry them.
 PRODUCT_QUALIFIERS = {"asin": (x12.ItemId.ASIN,), "vendor_sku": (x12.ItemId.VENDOR_ITEM,), "gtin": GTIN_QUALIFIERS}

@@ -16,7 +16,7 @@ from invoicing.services.submission import invoice_submit
 from vendor_portal.errors import FieldError, PortalError
 from vendor_portal.roles import Action
 
-from ._common import UNITS, _Context, _item_id_positions, _Outcome, _SetProblems
+from ._common import EACH_PRICE_BASES, UNITS, _Context, _item_id_positions, _Outcome, _SetProblems
 
 CHARGE_CODES = {"D240": "Freight", "B840": "Packing", "G830": "SpecialHandlingService", "D980": "InsuranceFee", "C310": "Discount"}
 TAX_TYPES = {"ST": "ST", "VA": "VAT", "GS": "GST", "PS": "PST"}
@@ -54,7 +54,10 @@ def _invoice_input(invoice: x12.Invoice, it1s: list[x12.Segment]) -> InvoiceInpu
             vendor_sku=line.item_ids.get(x12.ItemId.VENDOR_ITEM, ""),
             quantity=line.quantity,
             unit_of_measure=UNITS.get(line.uom, line.uom),
+            unit_size=line.pack_size,  # the PO line's case size without a PO4
             unit_cost=line.unit_price,
+            # IT104 per each (IT105 PE) on a line in cases: the service prices the case at the PO line's size.
+            unit_cost_per_each=line.price_basis in EACH_PRICE_BASES,
             tax_type=_tax_type(line.taxes[0].type_code) if line.taxes else "",
             tax_rate=(line.taxes[0].percent or Decimal(0)) if line.taxes else Decimal(0),
             tax_amount=sum((tax.amount or 0 for tax in line.taxes), Decimal(0)),

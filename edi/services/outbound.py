@@ -16,10 +16,11 @@ from purchase_orders.models import PurchaseOrder, PurchaseOrderType, UnitOfMeasu
 from reconciliation.models import Remittance, RemittanceLineKind
 from vendor_portal.errors import DomainValidationError, PortalError
 from vendor_portal.models import Vendor, VendorAccount
+from vendor_portal.money import per_each
 from vendor_portal.services.audit import Actor
 
 from ..models import ControlNumberKind, Direction, Interchange, TransactionRecord
-from ._common import X12_UNITS
+from ._common import PRICE_PER_EACH, PRICE_PER_UNIT_OF_MEASURE, X12_UNITS
 from .interchanges import _allocate, _OutboundSet, _store_outbound
 from .partners import _x12_partner, active_partner, retailer_partner
 
@@ -80,19 +81,29 @@ def x12_purchase_order(po: PurchaseOrder) -> x12.PurchaseOrder:
         if line.product is not None:
             item_ids.update(_gtin_pair(line.product.gtin))
         pack_size = line.unit_size if line.unit_of_measure == UnitOfMeasure.CASES else (line.product.case_pack if line.product else None)
+        unit_price, price_basis = _unit_price(line)
         document.lines.append(
             x12.PurchaseOrderLine(
                 line_number=str(line.sequence),
                 quantity=line.ordered_quantity,
                 uom=X12_UNITS[line.unit_of_measure],
-                unit_price=line.net_cost,
-                price_basis="NT",
+                unit_price=unit_price,
+                price_basis=price_basis,
                 item_ids=item_ids,
                 description=x12_text(line.title, 80),
                 pack_size=pack_size,
             )
         )
     return document
+
+
+def _unit_price(line) -> tuple:
+    """PO104/PO105: the price of one each (PE), as Amazon states netCost; for a case whose price does not divide
+    into its eaches exactly, the case price itself per the line's unit of measure (UM), so no cent is lost."""
+    each = per_each(line.net_cost, line.eaches_per_unit)
+    if each * line.eaches_per_unit == line.net_cost:
+        return each, PRICE_PER_EACH
+    return line.net_cost, PRICE_PER_UNIT_OF_MEASURE
 
 
 def edi_purchase_order_850(*, purchase_order: PurchaseOrder, actor: Actor | None = None) -> Interchange | None:

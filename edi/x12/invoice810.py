@@ -50,6 +50,7 @@ class InvoiceLine:
     price_basis: str = ""  # IT105
     item_ids: dict[str, str] = field(default_factory=dict)  # IT106.. pairs, see ItemId
     description: str = ""  # PID05
+    pack_size: int | None = None  # PO401: eaches per case
     taxes: list[Tax] = field(default_factory=list)
     allowances_charges: list[AllowanceCharge] = field(default_factory=list)
 
@@ -135,6 +136,8 @@ def read_810(reader: SetReader) -> Invoice | None:
             invoice.lines.append(line)
         elif sid == "PID" and line is not None and not in_summary:
             line.description = segment[5]
+        elif sid == "PO4" and line is not None and not in_summary:
+            line.pack_size = reader.integer(segment, 1)
         elif sid == "TDS":
             in_summary = True
         elif sid == "TXI":
@@ -190,6 +193,8 @@ def write_810(invoice: Invoice) -> list[list[Element]]:
         segments += [tax_segment(tax) for tax in line.taxes]
         if line.description:
             segments.append(["PID", "F", "", "", "", line.description])
+        if line.pack_size is not None:
+            segments.append(["PO4", fmt_int(line.pack_size)])
         segments += [allowance_charge_segment(charge) for charge in line.allowances_charges]
     segments.append(["TDS", fmt_implied(invoice.total_amount)])
     segments += [tax_segment(tax) for tax in invoice.taxes]

@@ -40,6 +40,9 @@ class InvoiceLineInput:
     unit_of_measure: str = ""
     unit_size: int | None = None
     unit_cost: Decimal | None = None  # the PO's net cost when None
+    # Amazon's netCost and X12's PE basis price one each: the service multiplies by the case size (the line's,
+    # else its PO line's) for the per-unit-of-measure cost it keeps, and holds the door to its arithmetic.
+    unit_cost_per_each: bool = False
     tax_type: str = ""
     tax_rate: Decimal | None = None
     tax_amount: Decimal | None = None  # amount × rate when None

@@ -35,7 +35,7 @@ RATE = {"max_digits": 7, "decimal_places": 4}  # the tax rate columns
 PERCENT = {"max_digits": 5, "decimal_places": 2}  # discount_percent
 
 
-def _amount(value: Decimal | None, ref, name: str, errors: list, *, required=True, default=ZERO, column=MONEY) -> Decimal | None:
+def _amount(value: Decimal | None, ref, name: str, errors: list, *, required=True, default=ZERO, column=MONEY, places=4) -> Decimal | None:
     if value is None:
         if required:
             errors.append(field_error(ref, name, _("This field is required."), "required"))
@@ -47,8 +47,8 @@ def _amount(value: Decimal | None, ref, name: str, errors: list, *, required=Tru
     if too_large:
         errors.append(field_error(ref, name, too_large, "out_of_range"))
         return default
-    if value != value.quantize(Decimal("0.0001")):
-        errors.append(field_error(ref, name, _("At most 4 decimal places."), "invalid"))
+    if value != value.quantize(Decimal(1).scaleb(-places)):
+        errors.append(field_error(ref, name, _("At most 4 decimal places.") if places == 4 else _("At most 6 decimal places."), "invalid"))
         return default
     return value
 
@@ -105,6 +105,27 @@ def _resolve_po_line(purchase_orders: dict, number: str, line: InvoiceLineInput)
     return None
 
 
+def _case_cost(each: Decimal, quantity: int, unit_size: int, ref, errors: list) -> Decimal:
+    """The cost of a case from the cost of one each. The door's line amount is cases × case size × each cost
+    (Amazon's arithmetic); the portal's is cases × case cost in cents: they must agree to the cent."""
+    case_cost = round_money(each * unit_size)
+    stated = round_money(quantity * unit_size * each)
+    if stated != round_money(quantity * case_cost):
+        errors.append(
+            field_error(
+                ref,
+                "unit_cost",
+                _(
+                    "%(q)s cases × %(size)s × %(each)s is %(stated)s, but a case (%(size)s × %(each)s) costs %(case)s to the cent, "
+                    "which makes %(kept)s: give a cost per each that makes a case a whole number of cents."
+                )
+                % {"q": quantity, "size": unit_size, "each": each, "stated": stated, "case": case_cost, "kept": round_money(quantity * case_cost)},
+                "case_cost_not_exact",
+            )
+        )
+    return case_cost
+
+
 def _build_lines(invoice: Invoice, rows: list[InvoiceLineInput], errors: list, scope) -> list[InvoiceLine]:
     numbers = {(row.purchase_order_number or "").strip() for row in rows} - {""}
     # Only POs the caller may see resolve (another vendor's, or another marketplace's for a limited member, do not).
@@ -126,9 +147,21 @@ def _build_lines(invoice: Invoice, rows: list[InvoiceLineInput], errors: list, s
         number = (row.purchase_order_number or "").strip()
         po_line = _resolve_po_line(purchase_orders, number, row) if number else None
         quantity = _count(row.quantity, ref, "quantity", errors)
-        unit_cost = _amount(row.unit_cost, ref, "unit_cost", errors, required=po_line is None)
+        unit_of_measure = _choice(
+            row.unit_of_measure,
+            UnitOfMeasure.values,
+            ref,
+            "unit_of_measure",
+            errors,
+            default=po_line.unit_of_measure if po_line else UnitOfMeasure.EACHES,
+        )
+        unit_size = _count(row.unit_size, ref, "unit_size", errors) if row.unit_size is not None else (po_line.unit_size if po_line else 1)
+        per_each = row.unit_cost_per_each and unit_of_measure == UnitOfMeasure.CASES
+        unit_cost = _amount(row.unit_cost, ref, "unit_cost", errors, required=po_line is None, places=6 if per_each else 4)
         if row.unit_cost is None and po_line is not None:
             unit_cost = po_line.net_cost
+        elif per_each:
+            unit_cost = _case_cost(unit_cost, quantity, unit_size, ref, errors)
         unit_cost = round_money(unit_cost)
         line_amount = round_money(quantity * unit_cost)
         too_large = limits.amount_problem(line_amount, **MONEY)
@@ -154,15 +187,8 @@ def _build_lines(invoice: Invoice, rows: list[InvoiceLineInput], errors: list, s
             vendor_sku=(row.vendor_sku or (po_line.vendor_sku if po_line else ""))[:40],
             title=(row.title or (po_line.title if po_line else ""))[:300],
             quantity=quantity,
-            unit_of_measure=_choice(
-                row.unit_of_measure,
-                UnitOfMeasure.values,
-                ref,
-                "unit_of_measure",
-                errors,
-                default=po_line.unit_of_measure if po_line else UnitOfMeasure.EACHES,
-            ),
-            unit_size=_count(row.unit_size, ref, "unit_size", errors) if row.unit_size else (po_line.unit_size if po_line else 1),
+            unit_of_measure=unit_of_measure,
+            unit_size=unit_size,
             unit_cost=unit_cost,
             line_amount=line_amount,
             tax_type=_choice(row.tax_type, TaxType.values, ref, "tax_type", errors, default=TaxType.VAT if tax_rate else ""),

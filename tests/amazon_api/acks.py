@@ -4,6 +4,8 @@ import datetime
 
 from django.utils import timezone
 
+from vendor_portal.money import per_each
+
 ACKNOWLEDGEMENTS = "/vendor/orders/v1/acknowledgements"
 
 
@@ -36,7 +38,7 @@ def item(line, *acknowledgements, **overrides) -> dict:
         "amazonProductIdentifier": line.asin,
         "vendorProductIdentifier": line.vendor_sku,
         "orderedQuantity": quantity(line.ordered_quantity),
-        "netCost": {"currencyCode": "USD", "amount": str(line.net_cost)},
+        "netCost": {"currencyCode": "USD", "amount": str(per_each(line.net_cost, line.eaches_per_unit))},  # Amazon's: per each
         "itemAcknowledgements": list(acknowledgements) or [accepted(line.ordered_quantity, scheduledShipDate=when(3))],
         **overrides,
     }

@@ -39,7 +39,9 @@ def test_list_answers_in_amazons_shape(amazon, vendor, account):
         import_containers="2-20'HC",
     )
     with audit_exempt():
-        po.lines.filter(sequence=1).update(net_cost=Decimal("10.2"), unit_of_measure=UnitOfMeasure.CASES, unit_size=6, ordered_quantity=10)
+        po.lines.filter(sequence=1).update(
+            net_cost=Decimal("10.2"), list_price=Decimal("15"), unit_of_measure=UnitOfMeasure.CASES, unit_size=6, ordered_quantity=10
+        )
 
     response = get_orders(amazon)
 
@@ -58,7 +60,9 @@ def test_list_answers_in_amazons_shape(amazon, vendor, account):
     assert details["dealCode"] == "SPRING24" and details["paymentMethod"] == "Invoice"
     first = details["items"][0]
     assert first["itemSequenceNumber"] == "1"
-    assert first["netCost"] == {"currencyCode": "USD", "amount": "10.20"}
+    # The portal keeps 10.20 a case of 6; Amazon's netCost and listPrice are per each.
+    assert first["netCost"] == {"currencyCode": "USD", "amount": "1.70"}
+    assert first["listPrice"] == {"currencyCode": "USD", "amount": "2.50"}
     assert first["orderedQuantity"] == {"amount": 10, "unitOfMeasure": "Cases", "unitSize": 6}
     line = po.lines.get(sequence=1)
     assert first["amazonProductIdentifier"] == line.asin and first["vendorProductIdentifier"] == line.vendor_sku

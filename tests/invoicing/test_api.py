@@ -254,3 +254,22 @@ def test_token_of_a_person_sends_an_invoice_above_the_threshold_to_approval(vend
     assert response.json()["state"] == "pending_approval"
     owner_client = person_client(owner)
     assert owner_client.post(f"/api/v1/invoices/{invoice_id}/approve", {}, format="json").status_code == 403  # the token's owner asked
+
+
+def test_a_cases_line_is_priced_per_case_and_totals_as_amazons_per_each_arithmetic(token_client, vendor):
+    """The portal's API keeps a line's cost per its unit of measure; the total is the same as the Amazon door's
+    amount × unitSize × netCost (per each) for the same line."""
+    po = shipped_po(vendor, quantity=10, cost="120.00")
+    with audit_exempt():
+        po.lines.update(unit_of_measure="Cases", unit_size=12)
+    body = draft_body(po, quantity=10, cost="120.00")
+    body["lines"][0].update(unit_of_measure="Cases", unit_size=12)
+
+    created = token_client.post("/api/v1/invoices/", body, format="json")
+
+    assert created.status_code == 201, created.json()
+    line = created.json()["lines"][0]
+    assert (line["unit_of_measure"], line["unit_size"], line["unit_cost"], line["line_amount"]) == ("Cases", 12, "120.00", "1200.00")
+    assert Decimal(created.json()["grand_total"]) == 10 * 12 * Decimal("10.00")
+    submitted = token_client.post(f"/api/v1/invoices/{created.json()['id']}/submit", format="json")
+    assert submitted.status_code == 200 and submitted.json()["state"] == "submitted", submitted.json()

@@ -7,7 +7,7 @@ import pytest
 
 from amazon_api.representations import money as amazon_money
 from reconciliation.models import terms_discount
-from vendor_portal.money import CENT, ZERO, round_money
+from vendor_portal.money import CENT, ZERO, per_each, round_money
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,18 @@ def test_the_amazon_door_writes_amounts_with_the_same_rule():
     assert amazon_money(Decimal("10.125"), "USD") == {"currencyCode": "USD", "amount": "10.13"}
     assert amazon_money(Decimal("7"), "EUR") == {"currencyCode": "EUR", "amount": "7.00"}
     assert amazon_money(None, "USD") is None
+
+
+@pytest.mark.parametrize(
+    ("case_price", "eaches", "each"),
+    [
+        (Decimal("120.00"), 12, "10.00"),  # always at least two places
+        (Decimal("10.20"), 6, "1.70"),
+        (Decimal("100.00"), 32, "3.125"),  # exact: as many places as it takes
+        (Decimal("25.00"), 12, "2.083333"),  # no end: six places, halves up
+        (Decimal("40.00"), 6, "6.666667"),
+        (Decimal("12.50"), 1, "12.50"),  # an each is its own price
+    ],
+)
+def test_the_price_of_one_each_from_a_case_price(case_price, eaches, each):
+    assert str(per_each(case_price, eaches)) == each
