@@ -1,6 +1,7 @@
 """Sign-in events belong in the audit trail too."""
 
 import logging
+import time
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out
@@ -19,6 +20,7 @@ def _signed_in(sender, request, user, **kwargs):
         # The password was the first factor: the code step or the enrolment comes next (TwoFactorMiddleware).
         request.session[STATE_SESSION_KEY] = sign_in_state(user)
         request.session.pop(VERIFIED_AT_SESSION_KEY, None)
+        request.session["seen"] = int(time.time())  # the idle clock starts (SignedInPagesMiddleware renews it)
 
 
 @receiver(user_logged_out)
