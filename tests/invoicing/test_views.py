@@ -309,7 +309,9 @@ def test_save_and_submit_above_the_threshold_says_it_waits_for_approval(signed_i
         "taxes-INITIAL_FORMS": "0",
         "submit": "1",
     }
-    response = signed_in.post(f"/invoices/{invoice.pk}/edit/", data, follow=True)
+    asked = signed_in.post(f"/invoices/{invoice.pk}/edit/", data, follow=True)
+    assert Invoice.objects.get(pk=invoice.pk).state == InvoiceState.DRAFT and "Above your approval threshold" in asked.content.decode()
+    response = signed_in.post(f"/invoices/{invoice.pk}/edit/", {**data, "confirmed": "yes"}, follow=True)  # confirmed in the browser
     html = response.content.decode()
     assert Invoice.objects.get(pk=invoice.pk).state == InvoiceState.PENDING_APPROVAL
     assert "is waiting for approval" in html and "200.00" in html

@@ -180,7 +180,7 @@ def test_the_screen_and_the_api_refuse_the_sock_puppet_with_a_clear_message(clie
     client.force_login(puppet)
     page = client.get(f"/approvals/{request.pk}/").content.decode()
     assert 'data-testid="cannot-approve"' in page and "acme-admin gave you your role less than 7 days before making this request" in page
-    response = client.post(f"/approvals/{request.pk}/", {"decision": "approve"}, follow=True)
+    response = client.post(f"/approvals/{request.pk}/", {"decision": "approve", "confirmed": "yes"}, follow=True)
     assert "ask another vendor admin or finance person who was on the team before" in response.content.decode()
     api = APIClient()
     api.force_login(puppet)

@@ -207,7 +207,7 @@ def test_approving_a_bank_change_asks_for_a_fresh_code(client, vendor, finance, 
     client.post("/accounts/two-factor/code/", {"code": code_at(device.key, -1), "next": "/"})
     _stale(client)
 
-    asked = client.post(f"/approvals/{approval.pk}/", {"decision": "approve", "note": "Called the bank"})
+    asked = client.post(f"/approvals/{approval.pk}/", {"decision": "approve", "note": "Called the bank", "confirmed": "yes"})
     assert asked["Location"] == f"/accounts/two-factor/code/?next=%2Fapprovals%2F{approval.pk}%2F"
     assert not BankDetails.objects.filter(vendor=vendor).exists()
     api = client.post(f"/api/v1/approvals/{approval.pk}/decision", {"decision": "approve"}, content_type="application/json")
@@ -215,7 +215,7 @@ def test_approving_a_bank_change_asks_for_a_fresh_code(client, vendor, finance, 
 
     back = client.post("/accounts/two-factor/code/", {"code": code_at(device.key, 0), "next": f"/approvals/{approval.pk}/"})
     assert back["Location"] == f"/approvals/{approval.pk}/"
-    client.post(f"/approvals/{approval.pk}/", {"decision": "approve", "note": "Called the bank"})
+    client.post(f"/approvals/{approval.pk}/", {"decision": "approve", "note": "Called the bank", "confirmed": "yes"})
     approval.refresh_from_db()
     assert approval.status == "approved"
 
@@ -228,7 +228,7 @@ def test_turning_a_bank_change_down_needs_no_fresh_code(client, vendor, finance,
     password_sign_in(client, "acme-finance")
     client.post("/accounts/two-factor/code/", {"code": code_at(device.key), "next": "/"})
     _stale(client)
-    client.post(f"/approvals/{approval.pk}/", {"decision": "reject", "note": "Not ours"})
+    client.post(f"/approvals/{approval.pk}/", {"decision": "reject", "note": "Not ours", "confirmed": "yes"})
     assert ApprovalRequest.objects.get(pk=approval.pk).status == "rejected"
 
 
@@ -254,14 +254,14 @@ def test_approving_a_payment_run_asks_for_a_fresh_code(vendor, enforced):
     checker.post("/accounts/two-factor/code/", {"code": code_at(device.key, -1), "next": "/"})
     _stale(checker)
 
-    asked = checker.post(f"/payments/runs/{run.pk}/decide/", {"decision": "approve"})
+    asked = checker.post(f"/payments/runs/{run.pk}/decide/", {"decision": "approve", "confirmed": "yes"})
     assert asked["Location"] == f"/accounts/two-factor/code/?next=%2Fpayments%2Fruns%2F{run.pk}%2F"
     api = checker.post(f"/api/v1/payment-runs/{run.pk}/approve", {"decision": "approve"}, content_type="application/json")
     assert api.status_code == 403 and api.json()["errors"][0]["code"] == "second_factor_required"
     assert PaymentRun.objects.get(pk=run.pk).status == PaymentRunStatus.PENDING_APPROVAL
 
     checker.post("/accounts/two-factor/code/", {"code": code_at(device.key, 0), "next": f"/payments/runs/{run.pk}/"})
-    checker.post(f"/payments/runs/{run.pk}/decide/", {"decision": "approve"})
+    checker.post(f"/payments/runs/{run.pk}/decide/", {"decision": "approve", "confirmed": "yes"})
     assert PaymentRun.objects.get(pk=run.pk).status == PaymentRunStatus.APPROVED
 
 
