@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from purchase_orders.models import PaymentTerms
 from vendor_portal.errors import FieldError
+from vendor_portal.forms import RowLabelledFormSet
 
 from .models import ChargeKind, ChargeType, CreditNoteReason, InvoiceState, TaxType
 from .services.inputs import InvoiceChargeInput, InvoiceInput, InvoiceLineInput, InvoiceTaxInput
@@ -58,9 +59,9 @@ class InvoiceTaxForm(forms.Form):
     amount = forms.DecimalField(label=_("Tax amount"), max_digits=14, decimal_places=2, min_value=0)
 
 
-LineFormSet = forms.formset_factory(InvoiceLineForm, extra=1, can_delete=True)
-ChargeFormSet = forms.formset_factory(InvoiceChargeForm, extra=1, can_delete=True)
-TaxFormSet = forms.formset_factory(InvoiceTaxForm, extra=1, can_delete=True)
+LineFormSet = forms.formset_factory(InvoiceLineForm, formset=RowLabelledFormSet, extra=1, can_delete=True)
+ChargeFormSet = forms.formset_factory(InvoiceChargeForm, formset=RowLabelledFormSet, extra=1, can_delete=True)
+TaxFormSet = forms.formset_factory(InvoiceTaxForm, formset=RowLabelledFormSet, extra=1, can_delete=True)
 
 
 def _filled(formset) -> list:
