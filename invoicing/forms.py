@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from purchase_orders.models import PaymentTerms
 from vendor_portal import limits
 from vendor_portal.errors import FieldError
+from vendor_portal.forms import RowLabelledFormSet
 from vendor_portal.models import Marketplace, Vendor
 
 from .filters import InvoiceFilter
@@ -102,14 +103,7 @@ class InvoiceTaxForm(MarketplaceTaxesMixin, forms.Form):
         self.setup(marketplace)
 
 
-class BaseRowsFormSet(forms.BaseFormSet):
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        if "DELETE" in form.fields:
-            form.fields["DELETE"].widget.attrs["aria-label"] = str(_("Delete"))
-
-
-class BaseLineFormSet(BaseRowsFormSet):
+class BaseLineFormSet(RowLabelledFormSet):
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         if i < self.initial_form_count():
@@ -120,8 +114,8 @@ class BaseLineFormSet(BaseRowsFormSet):
 
 
 LineFormSet = forms.formset_factory(InvoiceLineForm, formset=BaseLineFormSet, extra=1, can_delete=True)
-ChargeFormSet = forms.formset_factory(InvoiceChargeForm, formset=BaseRowsFormSet, extra=1, can_delete=True)
-TaxFormSet = forms.formset_factory(InvoiceTaxForm, formset=BaseRowsFormSet, extra=1, can_delete=True)
+ChargeFormSet = forms.formset_factory(InvoiceChargeForm, formset=RowLabelledFormSet, extra=1, can_delete=True)
+TaxFormSet = forms.formset_factory(InvoiceTaxForm, formset=RowLabelledFormSet, extra=1, can_delete=True)
 
 
 def _filled(formset) -> list:

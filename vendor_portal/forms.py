@@ -165,3 +165,25 @@ class ProductCaseForm(forms.Form):
             "height_cm": length_in(data["height"], data["dimension_unit"], CM),
             "weight_kg": weight_in(data["weight"], data["weight_unit"], KG),
         }
+
+
+class RowLabelledFormSet(forms.BaseFormSet):
+    """A formset shown as a table: the column header is not a label, so every control names its column and row
+    ("Quantity, line 3") for screen readers; the blank template row JavaScript copies says "new line"."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        _label_row(form, _("%(field)s, line %(n)s"), n=i + 1)
+        return form
+
+    @property
+    def empty_form(self):
+        form = super().empty_form
+        _label_row(form, _("%(field)s, new line"))
+        return form
+
+
+def _label_row(form, template, **values) -> None:
+    for name, field in form.fields.items():
+        if not isinstance(field.widget, forms.HiddenInput):
+            field.widget.attrs["aria-label"] = template % {"field": field.label or name, **values}

@@ -85,3 +85,37 @@ const applyWidths = (root) => {
 };
 applyWidths(document);
 document.addEventListener("htmx:afterSettle", () => applyWidths(document));
+// A box that scrolls sideways (a wide table on a narrow screen) must be reachable by keyboard: while it
+// overflows it is a focusable, named region (named after its table's caption or the heading before it).
+const scrollBoxes = () => document.querySelectorAll(".table-scroll, .po-table-wrap, main table:not(.stack)");
+const nameOf = (box) => {
+  const caption = box.querySelector("caption");
+  if (caption && caption.textContent.trim()) return caption.textContent.trim();
+  for (let el = box; el && el !== document.body; el = el.parentElement) {
+    for (let prev = el.previousElementSibling; prev; prev = prev.previousElementSibling) {
+      const heading = prev.matches("h1, h2, h3") ? prev : prev.querySelector("h1, h2, h3");
+      if (heading && heading.textContent.trim()) return heading.textContent.trim();
+    }
+  }
+  return document.title;
+};
+const markScrollRegions = () => {
+  scrollBoxes().forEach((box) => {
+    const scrolls = box.scrollWidth > box.clientWidth + 1;
+    if (scrolls && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", box.tagName === "TABLE" ? "table" : "region");
+      const labelled = !box.hasAttribute("aria-label") && box.tagName !== "TABLE";
+      if (labelled) box.setAttribute("aria-label", nameOf(box));
+      box.dataset.scrollRegion = labelled ? "labelled" : "";
+    } else if (!scrolls && box.hasAttribute("data-scroll-region")) {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      if (box.dataset.scrollRegion === "labelled") box.removeAttribute("aria-label");
+      box.removeAttribute("data-scroll-region");
+    }
+  });
+};
+markScrollRegions();
+window.addEventListener("resize", markScrollRegions);
+document.addEventListener("htmx:afterSettle", markScrollRegions);
