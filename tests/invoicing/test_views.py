@@ -330,7 +330,7 @@ def test_stored_lines_show_their_identity_read_only_and_taxes_of_the_marketplace
     assert 'name="lines-1-purchase_order_number"' in html
     # US: sales tax only, not VAT, GST or India's CGST.
     assert [value for value, _ in line.fields["tax_type"].choices] == ["", "ST"]
-    assert 'aria-label="Unit cost"' in html and 'list="marketplace-tax-rates"' in html
+    assert 'aria-label="Unit cost, line 1"' in html and 'list="marketplace-tax-rates"' in html
 
 
 def test_an_invoice_in_canada_offers_gst_hst_and_pst_with_their_rates(signed_in, vendor, finance):
