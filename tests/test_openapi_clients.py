@@ -7,6 +7,7 @@ import datetime
 import importlib
 import os
 import pkgutil
+import re
 import subprocess
 import sys
 
@@ -171,3 +172,29 @@ def test_the_generated_client_lists_confirms_and_invoices(client_package, live_s
     submitted = api_v1_invoices_submit_create.sync(client=erp, id=draft.id)
     assert str(submitted.state) == "submitted", submitted
     assert shipped.lines.get().invoiced_quantity == 10
+
+
+@pytest.mark.django_db
+def test_a_form_encoded_write_is_refused_in_the_api_shape(token_client):
+    """Writes take JSON (the one body type the schema offers); a form body is a structured 415, not parsed as if it were JSON."""
+    response = token_client.post("/api/v1/webhooks/", "url=https%3A%2F%2Ferp.example.com%2Fhook", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["code"] == "unsupported_media_type"
+
+
+@pytest.mark.django_db
+def test_every_operation_answers_a_caller_without_credentials_as_documented(schema_file, client):
+    """No credentials: each authenticated operation answers a status its schema declares (401), as JSON."""
+    spec = yaml.safe_load(schema_file.read_text())
+    undocumented, checked = [], 0
+    for path, item in spec["paths"].items():
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or {} in operation.get("security", [{}]):
+                continue
+            checked += 1
+            response = getattr(client, method)(url, content_type="application/json")
+            declared = str(response.status_code) in operation["responses"]
+            if not declared or not response["Content-Type"].startswith("application/json"):
+                undocumented.append(f"{method.upper()} {path}: {response.status_code} {response['Content-Type']}")
+    assert undocumented == [] and checked > 100
