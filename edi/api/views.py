@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from vendor_portal.api.base import ScopedGenericViewSet, body_object, form_cleaned_data
@@ -60,7 +60,7 @@ class InterchangeViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
     serializer_class = InterchangeSummarySerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = InterchangeFilter
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
     actions = {
         "list": Action.EXCHANGE_EDI,
         "retrieve": Action.EXCHANGE_EDI,

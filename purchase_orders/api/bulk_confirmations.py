@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from vendor_portal.api.base import PortalAPIView
@@ -148,7 +148,7 @@ def _summary(file_po) -> dict:
 
 
 class PurchaseOrderBulkConfirmationView(PortalAPIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
     actions = {"GET": Action.CONFIRM_PURCHASE_ORDERS, "POST": Action.CONFIRM_PURCHASE_ORDERS}
 
     @extend_schema(

@@ -8,7 +8,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet
@@ -226,7 +226,7 @@ def _indexed_as_lists(detail):
 class PurchaseOrderUploadView(PortalAPIView):
     """The screen's bulk upload as an API: the same reading and checks (purchase_orders.imports)."""
 
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
     actions = {"POST": Action.MANAGE_PURCHASE_ORDERS}
 
     @extend_schema(

@@ -70,7 +70,10 @@ DISPUTE_VALUE = {
 }
 DISPUTE = OpenApiExample("A dispute", response_only=True, value=DISPUTE_VALUE)
 DISPUTE_REQUEST = OpenApiExample(
-    "Dispute with a proof of delivery", request_only=True, value={"reason": "All 100 units were delivered: signed POD attached."}
+    "Dispute with a proof of delivery",
+    request_only=True,
+    media_type="multipart/form-data",
+    value={"reason": "All 100 units were delivered: signed POD attached.", "evidence": ["pod-4Z32PABC.pdf"]},
 )
 DISPUTE_ANSWERED = OpenApiExample(
     "Partly reversed",

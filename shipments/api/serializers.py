@@ -109,12 +109,14 @@ class ShipPlanInputSerializer(serializers.Serializer):
     weight_unit = serializers.ChoiceField(
         choices=WeightUnit.choices,
         required=False,
+        allow_blank=True,
         default="",
         help_text="Cartons and pallets weighed in; omitted: kept (a new plan: lb in the US, else kg).",
     )
     dimension_unit = serializers.ChoiceField(
         choices=DimensionUnit.choices,
         required=False,
+        allow_blank=True,
         default="",
         help_text="Cartons and pallets measured in; omitted: kept (a new plan: in in the US, else cm).",
     )

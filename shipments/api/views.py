@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from shipments import measurements, selectors
@@ -365,7 +365,7 @@ class ShipmentViewSet(CsvListMixin, mixins.ListModelMixin, mixins.RetrieveModelM
         responses={201: s.DocumentSerializer, 400: _invalid(examples.NOT_PDF), 404: NOT_FOUND},
         examples=[examples.PACKING_LIST_UPLOAD_REQUEST, examples.PACKING_LIST_UPLOADED],
     )
-    @action(detail=True, methods=["post"], url_path="packing-list/upload", parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["post"], url_path="packing-list/upload", parser_classes=[MultiPartParser])
     def packing_list_upload(self, request, pk=None):
         self.get_object()  # another vendor's shipment is a 404 before its body is even parsed
         document = shipment_packing_list_upload(scope=request.scope, shipment_id=pk, uploaded_file=request.FILES.get("file"), actor=self.actor)

@@ -331,11 +331,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"token": env("API_RATE", default="600/min")},
     "EXCEPTION_HANDLER": "vendor_portal.api.errors.portal_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PARSER_CLASSES": [
-        "vendor_portal.api.parsers.PortalJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # API writes take JSON; a view that receives a file adds MultiPartParser itself (one request body type per
+    # operation in the schema, so generated clients build it).
+    "DEFAULT_PARSER_CLASSES": ["vendor_portal.api.parsers.PortalJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "COERCE_DECIMAL_TO_STRING": True,
@@ -389,6 +387,10 @@ SPECTACULAR_SETTINGS = {
     },
     # Integrators read the contract before they hold a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "vendor_portal.api.schema.declare_authentication_and_rate_errors",
+    ],
 }
 
 # Portal rules operators may tune.

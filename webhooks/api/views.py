@@ -60,8 +60,8 @@ ROLLOVER_TOO_LONG = documented_error(
         value={"errors": [{"code": "max_value", "message": "Ensure this value is less than or equal to 72.", "field": "keep_old_for_hours"}]},
     ),
 )
-ID_PARAMETER = OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description=str(_("The subscription's id.")))
-DELIVERY_ID_PARAMETER = OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description=str(_("The delivery's id.")))
+ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description=str(_("The subscription's id.")))
+DELIVERY_ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description=str(_("The delivery's id.")))
 
 
 def _with_secret(subscription, secret: str) -> dict:
