@@ -384,6 +384,7 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventEnum": "webhooks.models.WebhookEvent",
         "AppointmentStateEnum": "appointments.models.AppointmentState",
         "RoutingRequestStateEnum": "appointments.models.RoutingRequestState",
+        "JobStatusEnum": "vendor_portal.models.jobs.JobStatus",
     },
     # Integrators read the contract before they hold a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
