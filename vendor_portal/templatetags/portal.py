@@ -1,7 +1,6 @@
-from decimal import Decimal
-
 from django import template
-from django.utils.formats import number_format
+
+from vendor_portal import audit_text
 
 register = template.Library()
 
@@ -20,9 +19,7 @@ def query_replace(context, **changes):
 
 @register.filter
 def money(amount, currency=""):
-    if amount is None or amount == "":
-        return "—"
-    return f"{number_format(Decimal(amount), decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}".strip()
+    return audit_text.money(amount, currency)
 
 
 @register.filter
