@@ -14,6 +14,7 @@ class PlanningConfig(AppConfig):
 
         register_nav(NavItem(_("Forecasts"), "forecast_list", Action.VIEW_PLANNING, order=14))
         register_nav(NavItem(_("Promotions"), "promotion_list", Action.VIEW_PLANNING, order=16))
+        register_nav(NavItem(_("Availability"), "availability_list", Action.VIEW_PLANNING, order=17))
         register_needs_me(
             NeedsMe(
                 _("Promotions to confirm"), "/planning/promotions/?state=shared", Action.CONFIRM_PROMOTIONS, _awaiting_vendor, order=15, side="vendor"

@@ -6,9 +6,12 @@ Per vendor:
   P70-P90 band further out; then a second publication revising the next eight weeks of three products, so
   the product page shows the previous version;
 - three promotions: one shared and waiting for the vendor, one confirmed by the vendor's ops (one line
-  below the expected units, with a note), one declined with a reason.
+  below the expected units, with a note), one declined with a reason;
+- an availability report from the vendor's ops for every active product at its MAIN warehouse, a few of them
+  short, so the buyer's PO screens show availability and the warning on lines accepted above it.
 
-Idempotent: a vendor with any forecast publication gets no new one, and promotions are found by name.
+Idempotent: a vendor with any forecast publication gets no new one, promotions are found by name, and a vendor
+with an availability report gets no new one.
 """
 
 from __future__ import annotations
@@ -24,7 +27,18 @@ from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import Scope
 
-from .models import FORECAST_HORIZON_WEEKS, ForecastPublication, ForecastSource, Promotion, PromotionType, current_week_start, marketplace_today
+from .models import (
+    FORECAST_HORIZON_WEEKS,
+    AvailabilityReport,
+    AvailabilitySource,
+    ForecastPublication,
+    ForecastSource,
+    Promotion,
+    PromotionType,
+    current_week_start,
+    marketplace_today,
+)
+from .services.availability import AvailabilityRow, availability_report
 from .services.forecasts import ForecastRow, forecast_publish
 from .services.promotions import (
     LineCommitment,
@@ -56,14 +70,15 @@ PROMOTIONS = [
 def seed(world) -> str:
     buyer = _person(vendor=None, role=Role.BUYER)
     planner = Scope(is_retailer=True, roles=frozenset({Role.BUYER}))
-    publications = promotions = skipped = 0
+    publications = promotions = reports = skipped = 0
     for vendor in world["vendors"].values():
         if ForecastPublication.objects.filter(vendor=vendor).exists():
             skipped += 1
         else:
             publications += _seed_forecasts(vendor, buyer, planner)
         promotions += _seed_promotions(vendor, buyer, planner)
-    summary = f"{publications} forecast publications and {promotions} promotions created"
+        reports += _seed_availability(vendor)
+    summary = f"{publications} forecast publications, {promotions} promotions and {reports} availability reports created"
     return summary + (f", {skipped} vendors' forecasts already there" if skipped else "")
 
 
@@ -173,3 +188,21 @@ def _seed_promotions(vendor, buyer: Actor, planner: Scope) -> int:
             )
         created += 1
     return created
+
+
+def _seed_availability(vendor) -> int:
+    place = vendor.ship_from_addresses.filter(code="MAIN").first()
+    products = list(Product.objects.filter(vendor=vendor, is_active=True).order_by("vendor_sku"))
+    if place is None or not products or AvailabilityReport.objects.filter(vendor=vendor).exists():
+        return 0
+    ops = _person(vendor=vendor, role=Role.VENDOR_OPS)
+    scope = Scope(vendor=vendor, roles=frozenset({Role.VENDOR_OPS}))
+    randomizer = random.Random(f"availability-{vendor.code}")
+    rows = []
+    for index, product in enumerate(products):
+        on_hand = product.case_pack * randomizer.randint(20, 400)
+        # Every fifth product runs short: little left to ship beyond what is promised elsewhere.
+        available = product.case_pack * randomizer.randint(0, 3) if index % 5 == 4 else on_hand - product.case_pack * randomizer.randint(0, 10)
+        rows.append(AvailabilityRow(ship_from=place.code, on_hand=on_hand, available=max(available, 0), vendor_sku=product.vendor_sku))
+    availability_report(scope=scope, vendor=vendor, rows=rows, actor=ops, source=AvailabilitySource.API)
+    return 1

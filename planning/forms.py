@@ -124,3 +124,20 @@ class ReasonForm(forms.Form):
     def __init__(self, *args, required=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].required = required
+
+
+class AvailabilityUploadForm(forms.Form):
+    file = forms.FileField(label=_("Availability file (CSV or XLSX)"))
+
+
+class AvailabilityItemForm(forms.Form):
+    """One product at one warehouse, reported from the screen."""
+
+    product = forms.CharField(label=_("SKU or ASIN"), max_length=40)
+    ship_from = forms.ChoiceField(label=_("Ship-from warehouse"))
+    on_hand = forms.IntegerField(label=_("On hand (eaches)"), min_value=0, max_value=999_999_999)
+    available = forms.IntegerField(label=_("Available to ship (eaches)"), min_value=0, max_value=999_999_999)
+
+    def __init__(self, *args, ship_froms=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ship_from"].choices = [(place.code, str(place)) for place in ship_froms]

@@ -291,3 +291,63 @@ class PromotionLine(models.Model):
     @property
     def committed_funding(self):
         return self.vendor_funding_per_unit * (self.committed_units or 0)
+
+
+# Availability ---------------------------------------------------------------------------------------
+class AvailabilitySource(models.TextChoices):
+    SCREEN = "screen", _("Screen")
+    UPLOAD = "upload", _("File upload")
+    API = "api", _("API")
+    EDI = "edi", _("EDI 846")
+
+
+class AvailabilityReport(models.Model):
+    """One report of stock from a vendor: a file, an API call, an EDI 846 or a form. Its rows become the
+    current availability of the items and warehouses it names; the others keep their last report."""
+
+    vendor = models.ForeignKey("vendor_portal.Vendor", on_delete=models.PROTECT, related_name="availability_reports")
+    source = models.CharField(_("source"), max_length=10, choices=AvailabilitySource.choices)
+    file_name = models.CharField(_("file"), max_length=200, blank=True)
+    reported_at = models.DateTimeField(_("reported"))
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reported_by_label = models.CharField(_("reported by"), max_length=150)
+    row_count = models.PositiveIntegerField(_("rows"))
+
+    objects = VendorScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        indexes = [models.Index(fields=["vendor", "-reported_at"], name="availability_report_by_vendor")]
+        verbose_name = _("availability report")
+        verbose_name_plural = _("availability reports")
+
+    def __str__(self) -> str:
+        return f"{self.vendor_id} availability {self.reported_at:%Y-%m-%d %H:%M}"
+
+
+class Availability(models.Model):
+    """What a vendor last said it holds of a product at one of its ship-from warehouses, in eaches: on hand,
+    and of that what it can ship (not promised to anyone else)."""
+
+    vendor = models.ForeignKey("vendor_portal.Vendor", on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey("vendor_portal.Product", on_delete=models.CASCADE, related_name="availability")
+    ship_from = models.ForeignKey("vendor_portal.ShipFromAddress", on_delete=models.PROTECT, related_name="availability")
+    on_hand = models.PositiveIntegerField(_("on hand"))
+    available = models.PositiveIntegerField(_("available to ship"))
+    report = models.ForeignKey(AvailabilityReport, on_delete=models.PROTECT, related_name="rows")
+    reported_at = models.DateTimeField(_("reported"))  # the report's, kept here for lists and staleness
+
+    objects = VendorScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["product_id", "ship_from_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "ship_from"], name="uniq_availability_per_warehouse"),
+            models.CheckConstraint(condition=Q(available__lte=F("on_hand")), name="availability_within_on_hand"),
+        ]
+        indexes = [models.Index(fields=["vendor", "product"], name="availability_by_vendor")]
+        verbose_name = _("availability")
+        verbose_name_plural = _("availability")
+
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.ship_from_id}: {self.available}/{self.on_hand}"

@@ -21,11 +21,13 @@ from vendor_portal.listing import keyset_page
 from vendor_portal.models import AuditEvent, Marketplace, Product
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
-from vendor_portal.tables import CSV_CONTENT_TYPE, upload_read
+from vendor_portal.tables import CSV_CONTENT_TYPE, upload_read, xlsx_response
 
-from . import exports, imports, selectors
+from . import availability_imports, exports, imports, selectors
 from .filters import ForecastFilter, PromotionFilter
 from .forms import (
+    AvailabilityItemForm,
+    AvailabilityUploadForm,
     CommitmentForm,
     ForecastUploadForm,
     PromotionForm,
@@ -34,11 +36,13 @@ from .forms import (
     mark_invalid,
     promotion_input,
 )
-from .models import Forecast, ForecastSource, Promotion, PromotionState
-from .services import forecasts, promotions
+from .models import Availability, AvailabilityReport, AvailabilitySource, Forecast, ForecastSource, Promotion, PromotionState
+from .services import availability, forecasts, promotions
+from .services.availability import AvailabilityRow
 
 PAGE_SIZE = 50
 UPLOAD_SALT = "planning.forecast_upload"
+AVAILABILITY_SALT = "planning.availability_upload"
 UPLOAD_TOKEN_MAX_AGE = 3600
 SHOWN_UPLOAD_ERRORS = 200
 SPARK_WIDTH, SPARK_HEIGHT = 120, 28
@@ -463,3 +467,129 @@ def promotion_edit(request, pk):
         messages.error(request, _("Only a draft can be edited; this promotion is %(state)s.") % {"state": promotion.get_state_display().lower()})
         return redirect("promotion_detail", pk=promotion.pk)
     return _promotion_form_view(request, promotion)
+
+
+# Availability ---------------------------------------------------------------------------------------
+@portal_view(Action.VIEW_PLANNING)
+def availability_list(request):
+    scope = request.scope
+    rows = Availability.objects.visible_to(scope).select_related("product", "ship_from", "vendor")
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        rows = rows.filter(Q(product__vendor_sku__iexact=query) | Q(product__asin__iexact=query) | Q(product__title__icontains=query))
+    vendor_code = request.GET.get("vendor", "").strip()[:20] if scope.is_retailer else ""
+    if vendor_code:
+        rows = rows.filter(vendor__code__iexact=vendor_code)
+    page = keyset_page(rows.order_by("product_id", "ship_from_id", "id"), request.GET, page_size=PAGE_SIZE)
+    return render(
+        request,
+        "planning/availability_list.html",
+        {
+            "page": page,
+            "q": query,
+            "vendor_code": vendor_code,
+            "can_report": scope.can(Action.REPORT_AVAILABILITY) and not scope.is_retailer,
+            "is_filtered": bool(query or vendor_code),
+            "latest": AvailabilityReport.objects.visible_to(scope).filter(**({"vendor__code__iexact": vendor_code} if vendor_code else {})).first(),
+        },
+    )
+
+
+def _sign_availability(name: str, content: bytes, user) -> str:
+    payload = {"name": name, "content": base64.b64encode(content).decode("ascii"), "user": user.pk}
+    return signing.dumps(payload, salt=AVAILABILITY_SALT, compress=True)
+
+
+def _unsign_availability(token: str, user) -> tuple[str, bytes]:
+    payload = signing.loads(token, salt=AVAILABILITY_SALT, max_age=UPLOAD_TOKEN_MAX_AGE)
+    if payload.get("user") != user.pk:
+        raise signing.BadSignature("another person's upload")
+    return payload["name"], base64.b64decode(payload["content"])
+
+
+@portal_view(Action.REPORT_AVAILABILITY)
+def availability_update(request):
+    """The vendor's report: one item from the form, or a whole file checked first (dry run), then saved."""
+    scope = request.scope
+    if scope.is_retailer or scope.vendor is None:
+        raise Http404
+    vendor = scope.vendor
+    ship_froms = sorted(availability.usable_ship_froms(vendor).values(), key=lambda place: place.code)
+    upload_form = AvailabilityUploadForm(request.POST or None, request.FILES or None) if "file_step" in request.POST else AvailabilityUploadForm()
+    item_form = AvailabilityItemForm(request.POST if "item" in request.POST else None, ship_froms=ship_froms)
+    context = {
+        "upload_form": upload_form,
+        "item_form": item_form,
+        "result": None,
+        "file_error": None,
+        "token": None,
+        "max_kb": availability_imports.UPLOAD_MAX_BYTES // 1024,
+        "ship_froms": ship_froms,
+    }
+    page = "planning/availability_update.html"
+    if request.method != "POST":
+        return render(request, page, context)
+    actor = Actor.from_request(request)
+    if "item" in request.POST:
+        if not item_form.is_valid():
+            mark_invalid(item_form)
+            return render(request, page, context, status=400)
+        data = item_form.cleaned_data
+        identifier = data["product"].strip()
+        # The field takes either: a SKU when one matches, else an ASIN.
+        by_asin = not vendor.products.filter(vendor_sku=identifier).exists() and vendor.products.filter(asin=identifier.upper()).exists()
+        row = AvailabilityRow(
+            ship_from=data["ship_from"],
+            on_hand=data["on_hand"],
+            available=data["available"],
+            vendor_sku="" if by_asin else identifier,
+            asin=identifier.upper() if by_asin else "",
+        )
+        try:
+            availability.availability_report(scope=scope, vendor=vendor, rows=[row], actor=actor, source=AvailabilitySource.SCREEN)
+        except DomainValidationError as error:
+            for problem in error.field_errors():
+                name = {"vendor_sku": "product", "asin": "product"}.get(problem.field, problem.field)
+                item_form.add_error(name if name in item_form.fields else None, problem.message)
+            mark_invalid(item_form)
+            return render(request, page, context, status=400)
+        messages.success(request, _("Availability of %(product)s at %(place)s saved.") % {"product": identifier, "place": data["ship_from"]})
+        return redirect("availability_list")
+    committing = "commit" in request.POST
+    try:
+        if committing:
+            name, content = _unsign_availability(request.POST.get("token", ""), request.user)
+        elif upload_form.is_valid():
+            name, content = upload_read(upload_form.cleaned_data["file"], max_bytes=availability_imports.UPLOAD_MAX_BYTES)
+        else:
+            mark_invalid(upload_form)
+            return render(request, page, context, status=400)
+        result = availability_imports.parse_availability(name, content, vendor=vendor)
+    except signing.BadSignature:
+        context["file_error"] = _("The checked file has expired or is not yours. Upload it again.")
+        return render(request, page, context, status=400)
+    except availability_imports.UploadError as error:
+        context["file_error"] = error.message
+        return render(request, page, context, status=400)
+    context.update(result=result, file_name=name, committing=committing)
+    if result.ok and committing:
+        try:
+            report = availability.availability_report(
+                scope=scope, vendor=vendor, rows=result.rows, actor=actor, source=AvailabilitySource.UPLOAD, file_name=name
+            )
+        except DomainValidationError as error:
+            result.errors = [availability_imports.row_error(result.row_numbers, item) for item in error.field_errors()]
+        else:
+            messages.success(request, _("Availability saved: %(n)s rows from %(file)s.") % {"n": report.row_count, "file": name})
+            return redirect("availability_list")
+    if result.ok:
+        context["token"] = _sign_availability(name, content, request.user)
+    context["shown_errors"] = result.errors[:SHOWN_UPLOAD_ERRORS]
+    return render(request, page, context, status=200 if result.ok else 400)
+
+
+@portal_view(Action.REPORT_AVAILABILITY)
+def availability_template(request):
+    if request.scope.is_retailer or request.scope.vendor is None:
+        raise Http404
+    return xlsx_response([availability_imports.template_sheet(request.scope.vendor)], "availability")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from planning.services.availability import availability_by_product, confirmation_warnings
 from vendor_portal.confirmation import confirm_first
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import DomainValidationError, PortalError
@@ -159,7 +160,12 @@ def _purchase_order(request, number):
 
 
 def _lines(po):
-    return list(po.lines.select_related("product").order_by("sequence"))
+    lines = list(po.lines.select_related("product").order_by("sequence"))
+    reported = availability_by_product(line.product_id for line in lines if line.product_id)
+    for line in lines:
+        line.reported = reported.get(line.product_id)
+        line.above_availability = line.reported is not None and not line.reported.covers(line.accepted_quantity * line.eaches_per_unit)
+    return lines
 
 
 def line_totals(lines) -> dict:
@@ -252,6 +258,8 @@ def purchase_order_confirm(request, number):
                     request,
                     _("Confirmation of PO %(number)s saved. It is now %(state)s.") % {"number": po.number, "state": po.get_state_display()},
                 )
+                for warning in confirmation_warnings(po, _lines(po)):
+                    messages.warning(request, warning)
                 return redirect("po_confirmed", number=po.number)  # offers the next PO to confirm
         else:
             form.mark_invalid()

@@ -59,6 +59,7 @@ class Action(models.TextChoices):
     VIEW_PLANNING = "planning.view", _("View demand forecasts and promotions")
     MANAGE_PLANNING = "planning.manage", _("Publish forecasts and run promotions")
     CONFIRM_PROMOTIONS = "promotion.confirm", _("Confirm or decline promotions")
+    REPORT_AVAILABILITY = "availability.report", _("Report stock on hand and available to ship")
     READ_API_DOCS = "api.docs", _("Read the API documentation; see failing webhooks and expiring tokens")
 
 
@@ -70,10 +71,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         _VIEW_ALL
         | {A.CONFIRM_PURCHASE_ORDERS, A.MANAGE_SHIPMENTS, A.REQUEST_APPOINTMENTS, A.VIEW_INVOICES, A.MANAGE_INVOICES, A.APPROVE_INVOICES}
         | {A.VIEW_PAYMENTS, A.DISPUTE_DEDUCTIONS, A.MANAGE_USERS, A.MANAGE_TOKENS, A.MANAGE_WEBHOOKS, A.EXCHANGE_EDI}
-        | {A.REQUEST_BANK_CHANGE, A.APPROVE_BANK_CHANGE, A.VIEW_AUDIT, A.CONFIRM_PROMOTIONS, A.READ_API_DOCS}
+        | {A.REQUEST_BANK_CHANGE, A.APPROVE_BANK_CHANGE, A.VIEW_AUDIT, A.CONFIRM_PROMOTIONS, A.READ_API_DOCS, A.REPORT_AVAILABILITY}
     ),
     Role.VENDOR_OPS: frozenset(
-        _VIEW_ALL | {A.CONFIRM_PURCHASE_ORDERS, A.MANAGE_SHIPMENTS, A.REQUEST_APPOINTMENTS, A.EXCHANGE_EDI, A.CONFIRM_PROMOTIONS}
+        _VIEW_ALL
+        | {A.CONFIRM_PURCHASE_ORDERS, A.MANAGE_SHIPMENTS, A.REQUEST_APPOINTMENTS, A.EXCHANGE_EDI, A.CONFIRM_PROMOTIONS, A.REPORT_AVAILABILITY}
     ),
     Role.VENDOR_FINANCE: frozenset(
         _VIEW_ALL

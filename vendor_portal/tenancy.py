@@ -30,6 +30,7 @@ ACTION_TOKEN_SCOPE = {
     "edi.exchange": "edi",
     "planning.view": "planning:read",
     "promotion.confirm": "planning:write",
+    "availability.report": "planning:write",
 }
 
 

@@ -21,6 +21,7 @@ from vendor_portal.tenancy import Scope
 from ..models import ControlNumberKind, Direction, Interchange, InterchangeStatus, SetStatus, TradingPartner, TransactionRecord
 from ._common import _Context, _Outcome, _SetProblems
 from .inbound_810 import _receive_810
+from .inbound_846 import _receive_846
 from .inbound_855 import _receive_855
 from .inbound_856 import _receive_856
 from .inbound_997 import _receive_997
@@ -43,6 +44,7 @@ HANDLERS = {
     "855": _receive_855,
     "856": _receive_856,
     "810": _receive_810,
+    "846": _receive_846,
     "997": _receive_997,
     "850": _receive_outbound_only,
     "820": _receive_outbound_only,

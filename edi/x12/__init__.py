@@ -1,4 +1,4 @@
-"""A small X12 004010 layer for the portal's EDI: 850, 855, 856, 810, 820 and 997 (plus TA1).
+"""A small X12 004010 layer for the portal's EDI: 850, 855, 856, 810, 820, 846 and 997 (plus TA1).
 
 Pure Python: nothing here imports Django. Parsing never raises for bad input; it returns an
 `Interchange` whose `problems` say what is wrong, with the 997/TA1 code of each fault. Writing takes
@@ -37,6 +37,7 @@ from edi.x12.documents import (
     write_document,
     write_interchange,
 )
+from edi.x12.inventory846 import InventoryAdvice, InventoryItem
 from edi.x12.invoice810 import Invoice, InvoiceLine, PaymentTerms
 from edi.x12.po850 import Fob, PurchaseOrder, PurchaseOrderLine
 from edi.x12.po855 import LineAck, PurchaseOrderAck, PurchaseOrderAckLine
@@ -63,6 +64,8 @@ __all__ = [
     "Interchange",
     "InterchangeAck",
     "InterchangeNote",
+    "InventoryAdvice",
+    "InventoryItem",
     "Invoice",
     "InvoiceLine",
     "ItemId",

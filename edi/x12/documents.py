@@ -33,13 +33,14 @@ from edi.x12.core import (
     parse_envelope,
     render_interchange,
 )
+from edi.x12.inventory846 import InventoryAdvice, read_846, write_846
 from edi.x12.invoice810 import Invoice, read_810, write_810
 from edi.x12.mapping import SetReader
 from edi.x12.po850 import PurchaseOrder, read_850, write_850
 from edi.x12.po855 import PurchaseOrderAck, read_855, write_855
 from edi.x12.remittance820 import Remittance, read_820, write_820
 
-Document = PurchaseOrder | PurchaseOrderAck | Shipment | Invoice | Remittance | FunctionalAck
+Document = PurchaseOrder | PurchaseOrderAck | Shipment | Invoice | Remittance | FunctionalAck | InventoryAdvice
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ SET_TYPES = (
     SetType("856", "SH", Shipment, read_856, write_856),
     SetType("810", "IN", Invoice, read_810, write_810),
     SetType("820", "RA", Remittance, read_820, write_820),
+    SetType("846", "IB", InventoryAdvice, read_846, write_846),
     SetType("997", "FA", FunctionalAck, read_997, write_997),
 )
 _BY_ID = {set_type.id_code: set_type for set_type in SET_TYPES}

@@ -297,3 +297,41 @@ CONFLICT = OpenApiExample(
         ]
     },
 )
+
+
+# Availability ---------------------------------------------------------------------------------------
+AVAILABILITY_ROW = {
+    "id": 812,
+    "vendor": "ACME",
+    "product_id": 41,
+    "vendor_sku": "ACME-MUG-12",
+    "asin": "B0ACME0012",
+    "ship_from": "RENO",
+    "on_hand": 1200,
+    "available": 960,
+    "reported_at": "2026-11-30T06:00:12Z",
+}
+AVAILABILITY_PAGE = OpenApiExample("A page of availability (one row shown)", response_only=True, status_codes=["200"], value=AVAILABILITY_ROW)
+AVAILABILITY_REQUEST = OpenApiExample(
+    "Report two warehouses",
+    request_only=True,
+    value={
+        "items": [
+            {"vendor_sku": "ACME-MUG-12", "ship_from": "RENO", "on_hand": 1200, "available": 960},
+            {"asin": "B0ACME0012", "ship_from": "NJ1", "on_hand": 300, "available": 300},
+        ]
+    },
+)
+AVAILABILITY_REPORT = {
+    "id": 57,
+    "vendor": "ACME",
+    "source": "api",
+    "dry_run": False,
+    "reported_at": "2026-11-30T06:00:12Z",
+    "reported_by": "token:ERP",
+    "row_count": 2,
+}
+AVAILABILITY_SAVED = OpenApiExample("Saved", response_only=True, status_codes=["201"], value=AVAILABILITY_REPORT)
+AVAILABILITY_CHECKED = OpenApiExample(
+    "Dry run", response_only=True, status_codes=["200"], value={**AVAILABILITY_REPORT, "id": None, "dry_run": True, "reported_at": None}
+)

@@ -12,7 +12,8 @@ from vendor_portal.api.fields import DocumentDateField
 from vendor_portal.api.output import OutputSerializer
 from vendor_portal.models import Marketplace, Vendor
 
-from ..models import ForecastSource, PromotionState, PromotionType
+from ..models import AvailabilitySource, ForecastSource, PromotionState, PromotionType
+from ..services.availability import MAX_AVAILABILITY_ROWS, AvailabilityRow
 from ..services.forecasts import MAX_FORECAST_ROWS, ForecastRow
 from ..services.promotions import MAX_PROMOTION_LINES, LineCommitment, PromotionLineInput
 
@@ -237,3 +238,49 @@ class PromotionConfirmationSerializer(serializers.Serializer):
 
     def commitments(self) -> list[LineCommitment]:
         return [LineCommitment(**line, ref=f"lines[{i}]") for i, line in enumerate(self.validated_data.get("lines", []))]
+
+
+# Availability ---------------------------------------------------------------------------------------
+class AvailabilitySerializer(OutputSerializer):
+    id = serializers.IntegerField()
+    vendor = serializers.CharField(source="vendor.code")
+    product_id = serializers.IntegerField()
+    vendor_sku = serializers.CharField(source="product.vendor_sku")
+    asin = serializers.CharField(source="product.asin")
+    ship_from = serializers.CharField(source="ship_from.code", help_text="The code of the vendor's ship-from warehouse.")
+    on_hand = serializers.IntegerField(help_text="Eaches in the warehouse.")
+    available = serializers.IntegerField(help_text="Of on_hand, the eaches the vendor can ship to the retailer.")
+    reported_at = serializers.DateTimeField()
+
+
+class AvailabilityRowInputSerializer(serializers.Serializer):
+    vendor_sku = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    asin = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+    ship_from = serializers.CharField(
+        max_length=20, help_text="The code of one of the vendor's ship-from warehouses (GET /api/v1/ship-from-addresses/)."
+    )
+    on_hand = serializers.IntegerField(min_value=0, max_value=999_999_999)
+    available = serializers.IntegerField(min_value=0, max_value=999_999_999, help_text="At most on_hand.")
+
+    def validate(self, attrs):
+        if not attrs.get("vendor_sku") and not attrs.get("asin"):
+            raise serializers.ValidationError({"vendor_sku": [_("Give the vendor SKU or the ASIN.")]})
+        return attrs
+
+
+class AvailabilityReportInputSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(default=False, help_text="Check everything; save nothing.")
+    items = AvailabilityRowInputSerializer(many=True, allow_empty=False, max_length=MAX_AVAILABILITY_ROWS)
+
+    def rows(self) -> list[AvailabilityRow]:
+        return [AvailabilityRow(**row, ref=f"items[{i}]") for i, row in enumerate(self.validated_data["items"])]
+
+
+class AvailabilityReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True, help_text="Null on a dry run.")
+    vendor = serializers.CharField()
+    source = serializers.ChoiceField(choices=AvailabilitySource.choices)
+    dry_run = serializers.BooleanField()
+    reported_at = serializers.DateTimeField(allow_null=True)
+    reported_by = serializers.CharField()
+    row_count = serializers.IntegerField()

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from .views import ForecastViewSet, PromotionViewSet
+from .views import AvailabilityViewSet, ForecastViewSet, PromotionViewSet
 
 urlpatterns = [
+    path("availability/", AvailabilityViewSet.as_view({"get": "list", "post": "create"}), name="availability-list"),
     path("forecasts/", ForecastViewSet.as_view({"get": "list", "post": "create"}), name="forecast-list"),
     path("promotions/", PromotionViewSet.as_view({"get": "list", "post": "create"}), name="promotion-list"),
     path("promotions/<int:pk>/", PromotionViewSet.as_view({"get": "retrieve", "patch": "partial_update"}), name="promotion-detail"),

@@ -9,6 +9,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from vendor_portal.api.base import ScopedGenericViewSet
@@ -17,7 +18,8 @@ from vendor_portal.roles import Action
 
 from .. import selectors
 from ..filters import FORECAST_ORDERING, PROMOTION_ORDERING, ForecastFilter, PromotionFilter
-from ..models import Forecast, ForecastSource, Promotion
+from ..models import Availability, AvailabilitySource, Forecast, ForecastSource, Promotion
+from ..services.availability import availability_dry_run, availability_report
 from ..services.forecasts import forecast_dry_run, forecast_publish
 from ..services.promotions import (
     PromotionInput,
@@ -333,3 +335,83 @@ class PromotionViewSet(ScopedGenericViewSet):
         else:
             promotion_confirm(scope=request.scope, promotion_id=promotion.pk, commitments=serializer.commitments(), actor=self.actor)
         return self._detail(promotion.pk)
+
+
+class AvailabilityViewSet(ScopedGenericViewSet):
+    max_page_size = 100
+    queryset = Availability.objects.all()
+    serializer_class = s.AvailabilitySerializer
+    actions = {"list": Action.VIEW_PLANNING, "create": Action.REPORT_AVAILABILITY}
+
+    @extend_schema(
+        tags=["Availability"],
+        summary="List reported availability",
+        description=(
+            "What each vendor last reported per product and ship-from warehouse, in eaches. Vendors and their tokens see "
+            "their own; the retailer sees every vendor's (filter with `vendor`). Cursor pagination, up to 100 per page."
+        ),
+        parameters=[
+            OpenApiParameter("vendor_sku", OpenApiTypes.STR, description=str(_("Only this vendor SKU."))),
+            OpenApiParameter("ship_from", OpenApiTypes.STR, description=str(_("Only this ship-from warehouse code."))),
+            OpenApiParameter("vendor", OpenApiTypes.STR, description=str(_("Vendor code (the retailer's filter)."))),
+        ],
+        responses={200: s.AvailabilitySerializer(many=True), 403: ERRORS[403]},
+        examples=[examples.AVAILABILITY_PAGE],
+    )
+    def list(self, request):
+        queryset = Availability.objects.visible_to(request.scope).select_related("vendor", "product", "ship_from")
+        params = request.query_params
+        if params.get("vendor_sku"):
+            queryset = queryset.filter(product__vendor_sku=params["vendor_sku"][:40])
+        if params.get("ship_from"):
+            queryset = queryset.filter(ship_from__code__iexact=params["ship_from"][:20])
+        if params.get("vendor") and request.scope.is_retailer:
+            queryset = queryset.filter(vendor__code__iexact=params["vendor"][:20])
+        page = self.paginate_queryset(queryset.order_by("product_id", "ship_from_id", "id"))
+        return self.get_paginated_response(s.AvailabilitySerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=["Availability"],
+        summary="Report availability (vendor)",
+        description=(
+            "Report on-hand and available-to-ship eaches per product (vendor_sku or asin) and ship-from warehouse, up to "
+            "5000 rows. All rows or none; each pair named gets the new numbers, pairs left out keep their last report. "
+            "`dry_run: true` checks without saving. Send an Idempotency-Key to retry safely."
+        ),
+        request=s.AvailabilityReportInputSerializer,
+        responses={
+            201: s.AvailabilityReportSerializer,
+            200: OpenApiResponse(s.AvailabilityReportSerializer, description=str(_("Dry run: checked, nothing saved."))),
+            400: documented_error(_("Validation errors, each naming its row and field."), examples.VALIDATION_ERROR),
+            403: ERRORS[403],
+        },
+        examples=[examples.AVAILABILITY_REQUEST, examples.AVAILABILITY_SAVED, examples.AVAILABILITY_CHECKED],
+    )
+    def create(self, request):
+        serializer = _valid(s.AvailabilityReportInputSerializer, request.data)
+        scope, rows = request.scope, serializer.rows()
+        if scope.vendor is None or scope.is_retailer:
+            raise PermissionDenied(_("Only a vendor reports its availability."))
+        if serializer.validated_data["dry_run"]:
+            checked = availability_dry_run(scope=scope, vendor=scope.vendor, rows=rows)
+            summary = {
+                "id": None,
+                "vendor": scope.vendor.code,
+                "source": AvailabilitySource.API,
+                "dry_run": True,
+                "reported_at": None,
+                "reported_by": self.actor.label,
+                "row_count": len(checked.rows),
+            }
+            return Response(s.AvailabilityReportSerializer(summary).data)
+        report = availability_report(scope=scope, vendor=scope.vendor, rows=rows, actor=self.actor, source=AvailabilitySource.API)
+        summary = {
+            "id": report.pk,
+            "vendor": scope.vendor.code,
+            "source": report.source,
+            "dry_run": False,
+            "reported_at": report.reported_at,
+            "reported_by": report.reported_by_label,
+            "row_count": report.row_count,
+        }
+        return Response(s.AvailabilityReportSerializer(summary).data, status=status.HTTP_201_CREATED)

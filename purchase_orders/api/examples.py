@@ -88,7 +88,7 @@ REVISION_1 = {
     "lines": ACK_LINES,
 }
 
-DETAIL_NEW_VALUE = {**HEADER, **DETAIL_EXTRA, "lines": [LINE_NEW, LINE_2_NEW], "acknowledgements": []}
+DETAIL_NEW_VALUE = {**HEADER, **DETAIL_EXTRA, "lines": [LINE_NEW, LINE_2_NEW], "acknowledgements": [], "availability_warnings": []}
 DETAIL_ACKNOWLEDGED_VALUE = {
     **HEADER,
     **DETAIL_EXTRA,
@@ -112,6 +112,7 @@ DETAIL_ACKNOWLEDGED_VALUE = {
         {**LINE_2_NEW, "rejected_quantity": 24, "rejection_reason": "ObsoleteProduct", "acknowledged_at": "2026-11-21T09:12:44Z"},
     ],
     "acknowledgements": [REVISION_1],
+    "availability_warnings": ["Line 1 (ACME-MUG-12): 48 eaches accepted, but only 30 reported available to ship."],
 }
 
 CREATE_REQUEST = OpenApiExample(

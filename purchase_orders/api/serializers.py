@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from planning.services.availability import confirmation_warnings
 from vendor_portal.api.output import OutputSerializer
 from vendor_portal.models import Marketplace, Vendor, Warehouse
 
@@ -122,6 +123,13 @@ class PurchaseOrderDetailSerializer(PurchaseOrderListSerializer):
     acknowledgements = PurchaseOrderAcknowledgementSerializer(
         many=True, source="acknowledgements.all", help_text="Every confirmation revision, newest first."
     )
+    availability_warnings = serializers.SerializerMethodField(
+        help_text="Lines accepted above what the vendor last reported available to ship (GET /api/v1/availability/): "
+        "a warning, the confirmation stands. Products nobody reported are not warned about."
+    )
+
+    def get_availability_warnings(self, instance) -> list[str]:
+        return confirmation_warnings(instance, list(instance.lines.all()))
 
     def to_representation(self, instance):
         # The detail has its lines loaded: totals come from them, not from list annotations.

@@ -4,9 +4,10 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 
-from planning.models import Forecast, ForecastPublication, Promotion, PromotionState
-from vendor_portal.models import AuditEvent, Notification
+from planning.models import Availability, Forecast, ForecastPublication, Promotion, PromotionState
+from vendor_portal.models import AuditEvent, Notification, Product
 
 pytestmark = pytest.mark.django_db
 
@@ -24,18 +25,22 @@ def _counts() -> tuple:
         Promotion.objects.count(),
         AuditEvent.objects.count(),
         Notification.objects.count(),
+        Availability.objects.count(),
     )
 
 
 def test_demo_forecasts_and_promotions_are_made_once():
     first = _seed()
-    assert "4 forecast publications and 6 promotions created" in first
+    assert "4 forecast publications, 6 promotions and 2 availability reports created" in first
     after_first = _counts()
     second = _seed()
     assert _counts() == after_first
-    assert "0 forecast publications and 0 promotions created, 2 vendors' forecasts already there" in second
+    assert "0 forecast publications, 0 promotions and 0 availability reports created, 2 vendors' forecasts already there" in second
 
     for code in ("ACME", "GLOBEX"):
+        stock = Availability.objects.filter(vendor__code=code)
+        assert stock.count() == Product.objects.filter(vendor__code=code, is_active=True).count() > 0
+        assert stock.filter(available__lt=F("on_hand") / 10).exists()  # some run short, for the PO warnings
         publications = list(ForecastPublication.objects.filter(vendor__code=code).order_by("version"))
         assert [p.version for p in publications] == [1, 2] and publications[1].replaced_count == 3 * 8
         current = Forecast.objects.current().filter(vendor__code=code)

@@ -22,8 +22,8 @@ class TokenScope(models.TextChoices):
     PAYMENTS_WRITE = "payments:write", _("Dispute deductions")
     EDI = "edi", _("Exchange EDI documents")
     WEBHOOKS = "webhooks", _("Manage webhooks")
-    PLANNING_READ = "planning:read", _("Read forecasts and promotions")
-    PLANNING_WRITE = "planning:write", _("Confirm or decline promotions")
+    PLANNING_READ = "planning:read", _("Read forecasts, promotions and availability")
+    PLANNING_WRITE = "planning:write", _("Confirm or decline promotions, report availability")
 
 
 ALL_SCOPES = [scope.value for scope in TokenScope]
