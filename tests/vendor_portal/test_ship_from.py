@@ -301,3 +301,14 @@ def test_api_token_of_another_vendor_can_neither_read_nor_change(api_client, ven
     assert acme.name != "Mine" and not acme.is_retired
     # Its own address with the same code is its own business.
     assert client.post(URL, {"code": "ACMEONLY", **RENO}, format="json").status_code == 201
+
+
+# Ship plans --------------------------------------------------------------------------------------
+def test_the_ship_plan_form_offers_only_addresses_in_use_but_keeps_a_shipments_own(scope, actor, vendor):
+    from shipments.forms import PlanEditForm, ShipPlanForm
+
+    ship_from(vendor, code="MAIN")
+    reno = ship_from_address_create(scope=scope, actor=actor, code="RENO1", **RENO)
+    ship_from_address_retire(scope=scope, address_id=reno.pk, actor=actor)
+    assert [code for code, _ in ShipPlanForm(vendor=vendor).fields["ship_from"].choices] == ["MAIN"]
+    assert [code for code, _ in PlanEditForm(vendor=vendor, current_ship_from=reno).fields["ship_from"].choices] == ["MAIN", "RENO1"]
