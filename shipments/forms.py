@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,9 +37,11 @@ class ShipPlanForm(forms.Form):
         label=_("Cartons per pallet"), min_value=0, max_value=limits.MAX_QUANTITY, initial=0, help_text=_("0 ships loose cartons.")
     )
 
-    def __init__(self, *args, vendor=None, **kwargs):
+    def __init__(self, *args, vendor=None, current_ship_from=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Retired places are offered only to the shipment that already left from one.
         addresses = ShipFromAddress.objects.for_vendor(vendor).order_by("pk")
+        addresses = addresses.filter(Q(retired_at__isnull=True) | Q(pk=getattr(current_ship_from, "pk", None)))
         self.fields["ship_from"].choices = [(a.code, str(a)) for a in addresses]
         if not self.is_bound:
             self.initial.setdefault("ship_date", timezone.localdate() + datetime.timedelta(days=1))

@@ -180,7 +180,7 @@ def _editor_context(
     job = _labels_job(request, shipment)
     return {
         "shipment": shipment,
-        "form": form or PlanEditForm(initial=_header(shipment), vendor=request.scope.vendor),
+        "form": form or PlanEditForm(initial=_header(shipment), vendor=request.scope.vendor, current_ship_from=shipment.ship_from),
         "move_form": move_form or CartonMoveForm(lines=lines, use_required_attribute=False),
         "rows": rows,
         "add_rows": add_rows,
@@ -314,7 +314,7 @@ def shipment_edit_save(request, pk):
     shipment = _shipment(request, pk)
     if not shipment.is_editable:
         return _editor(request, shipment)
-    form = PlanEditForm(request.POST, vendor=request.scope.vendor)
+    form = PlanEditForm(request.POST, vendor=request.scope.vendor, current_ship_from=shipment.ship_from)
     lines_now = list(shipment.lines.select_related("purchase_order_line__purchase_order").order_by("pk"))
     move = "move" in request.POST
     move_form = CartonMoveForm(request.POST if move else None, lines=lines_now, use_required_attribute=False)

@@ -187,3 +187,28 @@ def _label_row(form, template, **values) -> None:
     for name, field in form.fields.items():
         if not isinstance(field.widget, forms.HiddenInput):
             field.widget.attrs["aria-label"] = template % {"field": field.label or name, **values}
+
+
+class ShipFromAddressForm(forms.Form):
+    """A ship-from address as a vendor admin types it; the service checks it (the API's rules are the same)."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("What your shipment confirmations name as the ship-from party (shipFromParty.partyId), e.g. RENO1. It cannot change later."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=200)
+    line1 = forms.CharField(label=_("Address line 1"), max_length=200)
+    line2 = forms.CharField(label=_("Address line 2"), max_length=200, required=False)
+    city = forms.CharField(label=_("City"), max_length=100)
+    state_or_region = forms.CharField(label=_("State or region"), max_length=100, required=False)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20)
+    country_code = forms.CharField(label=_("Country code"), max_length=2, min_length=2, help_text=_("Two letters, e.g. US or DE."))
+    gln = forms.CharField(
+        label=_("GLN"), max_length=13, required=False, help_text=_("The place's GS1 Global Location Number: 13 digits, the last a check digit.")
+    )
+
+    def __init__(self, *args, code_fixed: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if code_fixed:
+            del self.fields["code"]

@@ -7,6 +7,7 @@ shipments service's job; this module only builds and checks the numbers.
 from __future__ import annotations
 
 SSCC_LENGTH = 18
+GLN_LENGTH = 13
 GTIN_LENGTHS = (8, 12, 13, 14)
 COMPANY_PREFIX_LENGTHS = range(7, 11)
 
@@ -49,6 +50,11 @@ def sscc_human_readable(sscc: str, prefix_length: int) -> str:
     extension, prefix = sscc[0], sscc[1 : 1 + prefix_length]
     serial, check = sscc[1 + prefix_length : -1], sscc[-1]
     return f"(00) {extension} {prefix} {serial} {check}"
+
+
+def gln_is_valid(gln: str) -> bool:
+    """A Global Location Number: 13 digits with a correct GS1 check digit."""
+    return len(gln) == GLN_LENGTH and _has_valid_check_digit(gln)
 
 
 def gtin_is_valid(gtin: str) -> bool:

@@ -21,6 +21,7 @@ ACTION_TOKEN_SCOPE = {
     "po.confirm": "orders:write",
     "shipment.view": "shipments:read",
     "shipment.manage": "shipments:write",
+    "ship_from.manage": "shipments:write",
     "appointment.request": "shipments:write",
     "invoice.view": "invoices:read",
     "invoice.manage": "invoices:write",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vendor_portal import export_views, views
+from vendor_portal import export_views, ship_from_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,6 +15,9 @@ urlpatterns = [
     path("settings/", views.vendor_settings, name="vendor_settings"),
     path("settings/tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
     path("settings/bank-details/", views.bank_details, name="bank_details"),
+    path("settings/ship-from/", ship_from_views.ship_from_list, name="ship_from_list"),
+    path("settings/ship-from/<int:pk>/", ship_from_views.ship_from_detail, name="ship_from_detail"),
+    path("settings/ship-from/<int:pk>/retire/", ship_from_views.ship_from_retire, name="ship_from_retire"),
     path("catalogue/", views.catalogue, name="catalogue"),
     path("catalogue/<int:pk>/case/", views.product_case, name="product_case"),
     path("team/", views.team, name="team"),

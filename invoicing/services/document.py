@@ -187,7 +187,7 @@ def default_parties(*, vendor, marketplace, purchase_order=None, ship_from=None)
             parties["remit_to_address"]["addressLine2"] = ", ".join(address_lines[1:])
     else:
         parties["remit_to_address"] = {"name": vendor.name, "addressLine1": vendor.name, "countryCode": marketplace.country_code}
-    ship_from = ship_from or ShipFromAddress.objects.filter(vendor=vendor).order_by("pk").first()
+    ship_from = ship_from or ShipFromAddress.objects.for_vendor(vendor).active().order_by("pk").first()
     if ship_from is not None:
         parties["ship_from_address"] = _address_dict(ship_from)
     parties["remit_to_tax_id"] = account.tax_registration_number if account else ""

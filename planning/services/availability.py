@@ -71,10 +71,7 @@ def _require_reporter(scope, vendor) -> None:
 
 def usable_ship_froms(vendor) -> dict[str, ShipFromAddress]:
     """The vendor's ship-from warehouses that may be named today, by code (upper case)."""
-    places = ShipFromAddress.objects.filter(vendor=vendor)
-    if hasattr(ShipFromAddress, "retired_at"):
-        places = places.filter(retired_at__isnull=True)
-    return {place.code.upper(): place for place in places}
+    return {place.code.upper(): place for place in ShipFromAddress.objects.filter(vendor=vendor).active()}
 
 
 def _quantity_errors(value, ref, name: str, label: str) -> list[FieldError]:

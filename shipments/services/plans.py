@@ -217,9 +217,13 @@ def _check_plan(
     if data.ship_from:
         ship_from = ship_froms.filter(code=data.ship_from).first()
         if ship_from is None:
-            errors.append(field_error(None, "ship_from", _("No ship-from address %(code)s.") % {"code": data.ship_from}))
+            errors.append(field_error(None, "ship_from", _("No ship-from address %(code)s.") % {"code": data.ship_from}, "unknown_ship_from"))
+        elif ship_from.is_retired and (shipment is None or shipment.ship_from_id != ship_from.pk):
+            # A shipment that already left from it keeps it; nothing new may leave from a retired place.
+            message = _("Ship-from address %(code)s is retired: name one in use.") % {"code": data.ship_from}
+            errors.append(field_error(None, "ship_from", message, "ship_from_retired"))
     else:
-        ship_from = ship_froms.first()
+        ship_from = ship_froms.active().first()
     if not lines:
         errors.append(field_error(None, "lines", _("A ship plan needs at least one PO line.")))
     wanted_ids = [line.purchase_order_line_id for line in lines]

@@ -5,12 +5,15 @@ ACME's product, approval request, admin and vendor record, asked for by GLOBEX's
 def build(world, vendor):
     from tests.audit_check import audit_exempt
     from tests.factories import UserFactory
-    from vendor_portal.models import MembershipInvitation
+    from vendor_portal.models import MembershipInvitation, ShipFromAddress
 
     world["vendor"] = vendor
     with audit_exempt():
         world["invitation"] = MembershipInvitation.objects.create(
             vendor=vendor, user=UserFactory(username="acme-secret-invitee"), roles=["vendor_ops"], invited_by=world["admin"]
+        )
+        world["ship_from"] = ShipFromAddress.objects.create(
+            vendor=vendor, code="ACMESECRET", name="ACME-SECRET warehouse", line1="1 Way", city="Reno", postal_code="89502", country_code="US"
         )
 
 
@@ -25,4 +28,8 @@ URL_KWARGS = {
     "team-invitation-withdraw": lambda w: {"pk": w["invitation"].pk},
     "my-invitation-answer": lambda w: {"pk": w["invitation"].pk},
     "vendor-detail": lambda w: {"code": w["vendor"].code},
+    "ship-from-address-detail": lambda w: {"pk": w["ship_from"].pk},
+    "ship-from-address-retire": lambda w: {"pk": w["ship_from"].pk},
+    "ship_from_detail": lambda w: {"pk": w["ship_from"].pk},
+    "ship_from_retire": lambda w: {"pk": w["ship_from"].pk},
 }

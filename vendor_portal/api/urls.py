@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .ship_from import ShipFromAddressViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("notifications", views.NotificationViewSet, basename="notification")
@@ -21,6 +22,13 @@ urlpatterns = [
     path("team-invitations/<int:pk>/withdraw", views.TeamInvitationWithdrawView.as_view(), name="team-invitation-withdraw"),
     path("invitations/", views.MyInvitationListView.as_view(), name="my-invitation-list"),
     path("invitations/<int:pk>/answer", views.MyInvitationAnswerView.as_view(), name="my-invitation-answer"),
+    path("ship-from-addresses/", ShipFromAddressViewSet.as_view({"get": "list", "post": "create"}), name="ship-from-address-list"),
+    path(
+        "ship-from-addresses/<int:pk>/",
+        ShipFromAddressViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="ship-from-address-detail",
+    ),
+    path("ship-from-addresses/<int:pk>/retire", ShipFromAddressViewSet.as_view({"post": "retire"}), name="ship-from-address-retire"),
     path("vendors/", views.VendorListView.as_view(), name="vendor-list"),
     path("vendors/<str:code>/", views.VendorDetailView.as_view(), name="vendor-detail"),
     *router.urls,

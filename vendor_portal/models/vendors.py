@@ -1,15 +1,27 @@
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from vendor_portal.gs1 import gln_is_valid
 from vendor_portal.tenancy import VendorScopedQuerySet
 
 from .places import Address, Marketplace
 
 gs1_prefix_validator = RegexValidator(r"^\d{7,10}$", _("A GS1 company prefix is 7 to 10 digits."))
 vendor_code_validator = RegexValidator(r"^[A-Z0-9]{2,12}$", _("Use 2 to 12 capital letters or digits."))
+# The code is what shipment confirmations name as shipFromParty.partyId (and EDI 856 N1*SF): kept plain so
+# every door and every integrator's system can carry it as given.
+ship_from_code_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9_-]{0,19}$", _("Use 1 to 20 capital letters, digits, '-' or '_', starting with a letter or digit.")
+)
+
+
+def validate_gln(value: str) -> None:
+    if value and not gln_is_valid(value):
+        raise ValidationError(_("A GLN is 13 digits whose last is the GS1 check digit."), code="invalid_gln")
 
 
 class Vendor(models.Model):
@@ -56,17 +68,43 @@ class VendorAccount(models.Model):
         return f"{self.vendor_code} ({self.marketplace_id})"
 
 
-class ShipFromAddress(Address):
-    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="ship_from_addresses")
-    code = models.CharField(_("code"), max_length=20)
+class ShipFromAddressQuerySet(VendorScopedQuerySet):
+    def active(self):
+        return self.filter(retired_at__isnull=True)
 
-    objects = VendorScopedQuerySet.as_manager()
+
+class ShipFromAddress(Address):
+    """A warehouse the vendor ships from. Retired ones stay on the shipments that left from them but cannot be
+    chosen for new ones; their code stays taken, so a code never names two places."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="ship_from_addresses")
+    code = models.CharField(
+        _("code"),
+        max_length=20,
+        validators=[ship_from_code_validator],
+        help_text=_("What shipment confirmations name as the ship-from party (shipFromParty.partyId). It cannot change later."),
+    )
+    gln = models.CharField(
+        _("GLN"), max_length=13, blank=True, validators=[validate_gln], help_text=_("The place's GS1 Global Location Number, 13 digits.")
+    )
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+
+    objects = ShipFromAddressQuerySet.as_manager()
+
+    EDITABLE_FIELDS = ["name", "line1", "line2", "city", "state_or_region", "postal_code", "country_code", "gln"]
 
     class Meta:
+        ordering = ["code"]
+        verbose_name = _("ship-from address")
+        verbose_name_plural = _("ship-from addresses")
         constraints = [models.UniqueConstraint(fields=["vendor", "code"], name="uniq_ship_from_code_per_vendor")]
 
     def __str__(self) -> str:
         return f"{self.code} · {self.name}"
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
 
 
 class BankDetails(models.Model):
