@@ -82,6 +82,34 @@ def test_the_portal_api_keeps_its_own_shape_for_idempotency_refusals(token_clien
     assert api_shaped(in_flight, 409, "conflict")[0]["field"] is None
 
 
+AMAZON_WRITES = [ACKNOWLEDGEMENTS, "/vendor/shipping/v1/shipmentConfirmations", "/vendor/payments/v1/invoices"]
+
+
+@pytest.mark.parametrize("path", AMAZON_WRITES)
+def test_every_amazon_door_write_refuses_idempotency_keys_in_amazons_shape(token_client, path):
+    """Whatever the first answer was (here a refused body, kept like any other answer), the three refusals of a
+    key are in Amazon's shape on every write of the door: reused for another body, still in flight, too long."""
+    first = token_client.post(path, {"anything": 1}, format="json", HTTP_IDEMPOTENCY_KEY="door-1")
+    amazon_shaped(first, 400, "InvalidInput")
+
+    [reused] = amazon_shaped(token_client.post(path, {"anything": 2}, format="json", HTTP_IDEMPOTENCY_KEY="door-1"), 422, "InvalidInput")
+    assert reused["details"] == "field: Idempotency-Key" and "already used" in reused["message"]
+    with audit_exempt():
+        IdempotencyRecord.objects.filter(key="door-1").update(response_status=None, response_body=None)
+    [in_flight] = amazon_shaped(token_client.post(path, {"anything": 1}, format="json", HTTP_IDEMPOTENCY_KEY="door-1"), 409, "InvalidInput")
+    assert "still being processed" in in_flight["message"]
+    [too_long] = amazon_shaped(token_client.post(path, {"anything": 1}, format="json", HTTP_IDEMPOTENCY_KEY="k" * 201), 400, "InvalidInput")
+    assert too_long["details"] == "field: Idempotency-Key"
+
+
+def test_a_reused_idempotency_key_on_the_portal_api_keeps_its_own_shape(token_client, vendor):
+    path = f"/api/v1/purchase-orders/{purchase_order_with_lines(vendor, lines=1).number}/confirmation"
+    assert token_client.post(path, {"accept_all": True}, format="json", HTTP_IDEMPOTENCY_KEY="c-2").status_code == 200
+    reused = token_client.post(path, {"accept_all": False, "lines": []}, format="json", HTTP_IDEMPOTENCY_KEY="c-2")
+    [error] = api_shaped(reused, 422, "idempotency_key_reused")
+    assert error["field"] == "Idempotency-Key" and "already used" in error["message"]
+
+
 # Django's own errors under a door's prefix ---------------------------------------------------------------
 @pytest.mark.parametrize("debug", [False, True])
 def test_an_unknown_path_under_a_door_is_that_doors_json_404(client, debug):
