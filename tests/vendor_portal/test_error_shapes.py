@@ -12,6 +12,8 @@ from rest_framework.test import APIClient
 from tests.amazon_api.acks import ACKNOWLEDGEMENTS, acknowledgement, body
 from tests.audit_check import audit_exempt
 from tests.factories import VendorAccountFactory, marketplace
+from tests.invoicing.factories import shipped_po
+from tests.invoicing.test_api import draft_body
 from tests.purchase_orders.factories import purchase_order_with_lines
 from vendor_portal.models import IdempotencyRecord
 
@@ -150,3 +152,24 @@ def test_a_crash_under_a_door_is_that_doors_json_500(vendor_token, debug):
     assert "a bug" not in error["message"]
     assert api_shaped(api_answer, 500, "server_error")[0]["field"] is None
     assert amazon_answer["x-amzn-RequestId"]  # the request id still comes back to quote to support
+
+
+# Error locations -----------------------------------------------------------------------------------------
+def test_the_portal_api_names_the_index_of_the_list_item_at_fault(token_client, vendor):
+    """A serializer's error and a service's error about the third line both name lines[2]."""
+    po = purchase_order_with_lines(vendor, lines=3, quantity=60)
+    path = f"/api/v1/purchase-orders/{po.number}/confirmation"
+    lines = [{"sequence": line.sequence, "accepted": 60} for line in po.lines.order_by("sequence")]
+    lines[2] = {"sequence": 3, "accepted": "sixty"}
+    not_a_number = token_client.post(path, {"lines": lines}, format="json")
+    assert [(e["field"], e["code"]) for e in api_shaped(not_a_number, 400, "invalid")] == [("lines[2].accepted", "invalid")]
+    lines[2] = {"sequence": 3, "accepted": 54, "rejected": 6}
+    no_reason = token_client.post(path, {"lines": lines}, format="json")
+    assert ("lines[2].rejection_reason", "rejection_reason_required") in [
+        (e["field"], e["code"]) for e in api_shaped(no_reason, 400, "rejection_reason_required")
+    ]
+
+    invoice = draft_body(shipped_po(vendor, quantity=10))
+    invoice["lines"] += [dict(invoice["lines"][0]), {**invoice["lines"][0], "unit_cost": "ten"}]
+    refused = token_client.post("/api/v1/invoices/", invoice, format="json")
+    assert [e["field"] for e in api_shaped(refused, 400, "invalid")] == ["lines[2].unit_cost"]
