@@ -177,7 +177,7 @@ def map_acknowledgement(acknowledgement: dict, po: PurchaseOrder, where: str) ->
             )
             continue
         at = _Item(path, raw_sequence)
-        given, reasons, backorder_dates = [], [], []
+        given, reasons, reason_paths, backorder_dates = [], [], [], []
         for j, answer in enumerate(item.get("itemAcknowledgements") or []):
             answer_path = f"{path}.itemAcknowledgements[{j}]"
             code = answer["acknowledgementCode"]
@@ -190,6 +190,7 @@ def map_acknowledgement(acknowledgement: dict, po: PurchaseOrder, where: str) ->
                 at.fields.setdefault("rejection_reason", f"{answer_path}.rejectionReason")
                 if answer.get("rejectionReason") and answer["rejectionReason"] not in reasons:
                     reasons.append(answer["rejectionReason"])
+                    reason_paths.append(f"{answer_path}.rejectionReason")
             elif code == "Backordered" and (ship or delivery):
                 at.fields.setdefault("backorder_date", f"{answer_path}.{'scheduledShipDate' if ship else 'scheduledDeliveryDate'}")
                 backorder_dates.append(timezone.localdate(ship or delivery))
@@ -199,7 +200,8 @@ def map_acknowledgement(acknowledgement: dict, po: PurchaseOrder, where: str) ->
                 if delivery:
                     dates["scheduled_delivery_date"].append((timezone.localdate(delivery), f"{answer_path}.scheduledDeliveryDate"))
         if len(reasons) > 1:
-            mapped.refuse(raw_sequence, "one_rejection_reason", f"{path}.itemAcknowledgements", _("give one rejection reason per item."))
+            # Named at the first answer whose reason differs from the item's first one.
+            mapped.refuse(raw_sequence, "one_rejection_reason", reason_paths[1], _("give one rejection reason per item."))
             continue
         mapped.confirmations.append(
             LineConfirmation(

@@ -71,10 +71,13 @@ HEADER_FIELDS = {
     "allowances_total": ".allowanceDetails",
     "taxes": ".taxDetails",
     "tax_total": ".taxDetails",
-    "reference_invoice_number": ".items.creditNoteDetails.referenceInvoiceNumber",
     "lines": ".items",
     "payment_terms": ".paymentTerms",
-    "credit_reason": ".items.creditNoteDetails",
+}
+# Header fields Amazon carries on each item: an error about them names the first item that gives them (else the first item).
+CREDIT_NOTE_FIELDS = {
+    "reference_invoice_number": ".creditNoteDetails.referenceInvoiceNumber",
+    "credit_reason": ".creditNoteDetails",
 }
 LINE_FIELDS = {
     "purchase_order_number": ".purchaseOrderNumber",
@@ -281,7 +284,7 @@ def map_invoice(item: dict, *, vendor, where: str) -> tuple[InvoiceInput, dict]:
         if charge.tax_amount:
             if charge.kind == "allowance":
                 raise MappingError(
-                    f"{where}.allowanceDetails", _("Taxes on allowances are not accepted; reduce the line taxes instead."), "allowance_tax"
+                    f"{charge.ref.path}.taxDetails", _("Taxes on allowances are not accepted; reduce the line taxes instead."), "allowance_tax"
                 )
             taxes.append(
                 InvoiceTaxInput(
@@ -379,6 +382,9 @@ def _service_errors(error: PortalError, item: dict, rows: dict, where: str) -> l
         at = problem.ref if isinstance(problem.ref, _Row) else rows.get(problem.data.get("sequence"))
         if at is not None:
             path = at.fields.get(problem.field or "") or at.path + LINE_FIELDS.get(problem.field or "", "")
+        elif problem.field in CREDIT_NOTE_FIELDS:
+            given = [index for index, line in enumerate(item.get("items") or []) if line.get("creditNoteDetails")]
+            path = f"{where}.items[{given[0] if given else 0}]{CREDIT_NOTE_FIELDS[problem.field]}"
         else:
             path = where + HEADER_FIELDS.get(problem.field or "", "")
         message = _("Invoice %(id)s: %(problem)s") % {"id": item.get("id"), "problem": problem.message}

@@ -9,6 +9,7 @@ beat job (`webhook_deliveries_due`) picks up retries and attempts whose worker d
 
 from __future__ import annotations
 
+import base64
 import datetime
 import http.client
 import ipaddress
@@ -37,7 +38,7 @@ from .models import PING_EVENT, DeliveryStatus, WebhookDelivery, WebhookEvent, W
 
 AUDITED_FIELDS = ["url", "events", "description", "is_active", "secret_set_at", "previous_secret_until"]  # never a secret itself
 MAX_ROLLOVER_HOURS = 72  # how long a rotated-out secret may keep signing
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = signing.SECRET_PREFIX
 USER_AGENT = "VendorPortal-Webhooks/1"
 TIMEOUT_SECONDS = 10
 # Wait before attempt 2, 3, ...: six attempts over about 2 h 40 min, then the delivery fails.
@@ -135,7 +136,8 @@ def _clean_events(events) -> list[str]:
 
 
 def _new_secret() -> str:
-    return SECRET_PREFIX + secrets.token_urlsafe(32)
+    # Standard base64 (not the URL-safe alphabet): the Standard Webhooks libraries decode it as the signing key.
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def _locked_subscription(scope, subscription_id) -> WebhookSubscription:
@@ -414,6 +416,7 @@ def webhook_delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
 
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
     timestamp = int(time.time())
+    signing_secrets = subscription.signing_secrets(timezone.now())
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
@@ -421,7 +424,11 @@ def webhook_delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
         "X-Portal-Delivery": str(delivery.event_id),
         "X-Portal-Timestamp": str(timestamp),
         # During a rollover both the new and the old secret sign: a receiver accepts either (see signing.verify).
-        "X-Portal-Signature": ",".join(signing.sign(secret, timestamp, body) for secret in subscription.signing_secrets(timezone.now())),
+        "X-Portal-Signature": ",".join(signing.sign(secret, timestamp, body) for secret in signing_secrets),
+        # The same delivery signed the Standard Webhooks way, for receivers using its libraries (webhooks/signing.py).
+        "webhook-id": str(delivery.event_id),
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": " ".join(signing.standard_sign(secret, delivery.event_id, timestamp, body) for secret in signing_secrets),
     }
     started = time.monotonic()
     status_code, error = _post(subscription.url, body, headers)

@@ -33,8 +33,13 @@ class _SetProblems:
         self.ts, self.group, self.outcome = ts, group, outcome
 
     def element(
-        self, segment: x12.Segment, index: int, message: str, *, code: str = "invalid", x12_code: str = ElementError.INVALID_CODE, reference: str = ""
+        self, segment: x12.Segment, index: int, message: str, *, code: str = "invalid", x12_code: str | None = None, reference: str = ""
     ) -> None:
+        """A refusal at element `index` of `segment`. Its AK403 says what is wrong with the element as sent:
+        absent (1, mandatory data element missing: the portal needs it even where X12 leaves it optional) or
+        present with a value the portal cannot take (7), unless the caller names a more precise code."""
+        if x12_code is None:
+            x12_code = ElementError.INVALID_CODE if segment[index] else ElementError.MANDATORY_MISSING
         self.ts.problems.append(
             Problem(
                 "element",

@@ -9,7 +9,6 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from edi import x12
-from edi.x12.codes import ElementError
 from edi.x12.core import is_digits
 from edi.x12.po855 import ACK_WITH_EXCEPTION_DETAIL_ONLY, ITEM_ACCEPTED, ITEM_BACKORDERED, ITEM_REJECTED, REJECTED_NO_DETAIL
 from purchase_orders.models import PurchaseOrder, RejectionReason
@@ -20,7 +19,10 @@ from vendor_portal.roles import Action
 
 from ._common import _Context, _Element, _named_product, _Outcome, _product_position, _SetProblems, _unit
 
-# ACK29 names why units are rejected; the portal's own reason names are understood too.
+# ACK29 names why units are rejected; the portal's own reason names are understood too. A rejection
+# without one (ACK*IR with no ACK29, or BAK02 RJ without lines) is "temporarily unavailable", as most
+# vendors' systems mean it. The table in docs/edi-codes.md lists these.
+DEFAULT_REJECTION_REASON = RejectionReason.TEMPORARILY_UNAVAILABLE
 REJECTION_REASON_CODES = {
     "R1": RejectionReason.TEMPORARILY_UNAVAILABLE,
     "R2": RejectionReason.INVALID_PRODUCT_IDENTIFIER,
@@ -102,7 +104,6 @@ def _receive_855(ts: x12.TransactionSet, group: x12.FunctionalGroup, context: _C
                     2,
                     _("Line %(n)s: give the quantity in ACK02.") % {"n": line.line_number or "-"},
                     code="required",
-                    x12_code=ElementError.MANDATORY_MISSING,
                     reference="380",
                 )
                 usable = False
@@ -110,7 +111,9 @@ def _receive_855(ts: x12.TransactionSet, group: x12.FunctionalGroup, context: _C
             confirmation.given.append((status_field, GivenQuantity(line_ack.quantity, _unit(line_ack.uom), ref=_Element(ack_segment, 2, 3))))
             if line_ack.status == ITEM_BACKORDERED:
                 confirmation.backorder_date = line_ack.date or confirmation.backorder_date
-            elif line_ack.status == ITEM_REJECTED and line_ack.reason_code:
+            elif line_ack.status == ITEM_REJECTED and not line_ack.reason_code:
+                confirmation.rejection_reason = DEFAULT_REJECTION_REASON
+            elif line_ack.status == ITEM_REJECTED:
                 reason = REJECTION_REASON_CODES.get(line_ack.reason_code)
                 if reason is None:
                     problems.element(
@@ -140,9 +143,7 @@ def _receive_855(ts: x12.TransactionSet, group: x12.FunctionalGroup, context: _C
         ]
     elif ack.ack_type == REJECTED_NO_DETAIL and not ack.lines:
         confirmations += [
-            LineConfirmation(
-                sequence=po_line.sequence, rejected=po_line.ordered_quantity, rejection_reason=RejectionReason.TEMPORARILY_UNAVAILABLE, ref=bak
-            )
+            LineConfirmation(sequence=po_line.sequence, rejected=po_line.ordered_quantity, rejection_reason=DEFAULT_REJECTION_REASON, ref=bak)
             for po_line in po_lines
             if po_line.ordered_quantity > 0
         ]

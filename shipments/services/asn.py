@@ -223,7 +223,10 @@ def shipment_replace(
             own = set(shipment.cartons.values_list("sscc", flat=True)) | set(shipment.pallets.values_list("sscc", flat=True))
             errors += given_sscc_errors(vendor=shipment.vendor, cartons=given_cartons, pallets=given_pallets, own=own)
             errors += given_container_errors(
-                lines=[line for line in lines if wanted.get(line.purchase_order_line_id)], cartons=given_cartons, pallets=given_pallets
+                lines=[line for line in lines if wanted.get(line.purchase_order_line_id)],
+                cartons=given_cartons,
+                pallets=given_pallets,
+                transport_mode=shipment.transport_mode,
             )
         _raise_if(errors, _("The Replace ASN has errors; nothing was changed."))
         before = {**_header_snapshot(shipment), "lines": _lines_snapshot(shipment)}

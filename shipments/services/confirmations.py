@@ -91,7 +91,7 @@ def shipment_create_from_confirmation(*, scope, data: ShipmentConfirmationInput,
                     warehouse, ship_from, po_lines, warnings, lines = _check_plan(scope=scope, data=replace(data, lines=lines), shipment=None)
                 except DomainValidationError as error:  # reported together with the SSCC and container errors
                     errors = list(error.errors)
-                errors += given_container_errors(lines=lines, cartons=cartons, pallets=data.pallets)
+                errors += given_container_errors(lines=lines, cartons=cartons, pallets=data.pallets, transport_mode=data.transport_mode)
             errors += _shipped_date_errors(data)
             errors += _gross_weight_errors(data)
             errors += given_sscc_errors(vendor=scope.vendor, cartons=data.cartons, pallets=data.pallets, own=set())

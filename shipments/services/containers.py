@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from purchase_orders.models import PurchaseOrderLine
 from vendor_portal.errors import FieldError, field_error, with_refs
 from vendor_portal.gs1 import sscc_is_valid
 from vendor_portal.models import Vendor
 from vendor_portal.services.audit import Actor, audit_record
 
 from ..measurements import Measurements
-from ..models import Carton, CartonItem, Pallet, Shipment, SsccCounter
+from ..models import Carton, CartonItem, Pallet, Shipment, SsccCounter, TransportMode
 from .plans import ShipPlanLine, _carton_contents, _named_lines
 from .sscc import SSCC_EXTENSION_DIGIT, _serial_of
 from .weights import _measurements_write, measurement_errors
@@ -110,8 +111,12 @@ def given_sscc_errors(*, vendor: Vendor, cartons: list[ConfirmedCarton], pallets
     return errors
 
 
-def given_container_errors(*, lines: list[ShipPlanLine], cartons: list[ConfirmedCarton], pallets: list[ConfirmedPallet]) -> list[FieldError]:
-    """Cartons hold lines of this shipment; each carton sits on one pallet at most."""
+def given_container_errors(
+    *, lines: list[ShipPlanLine], cartons: list[ConfirmedCarton], pallets: list[ConfirmedPallet], transport_mode: str = ""
+) -> list[FieldError]:
+    """Cartons hold lines of this shipment, as many units of each line as it ships, each with a tracking number
+    when it goes by small parcel; each carton sits on one pallet at most. Checked before anything is written, so
+    each problem names the line or carton of the door's input (the ASN checks after writing could not)."""
     errors = []
     line_ids = {line.purchase_order_line_id for line in lines}
     for carton_ref, carton in _carton_refs(cartons):
@@ -132,6 +137,14 @@ def given_container_errors(*, lines: list[ShipPlanLine], cartons: list[Confirmed
             errors.append(field_error(carton_ref, "tracking_number", _("A tracking number is at most 40 characters."), "invalid"))
         if carton.measurements is not None:
             errors += measurement_errors(carton_ref, carton.measurements)
+    if cartons and not errors:
+        errors += _packed_quantity_errors(lines, cartons)
+    if transport_mode == TransportMode.SMALL_PARCEL:
+        errors += [
+            field_error(carton_ref, "tracking_number", _("Every carton of a small-parcel shipment needs a tracking number."), "tracking_required")
+            for carton_ref, carton in _carton_refs(cartons)
+            if not (carton.tracking_number or "").strip()
+        ]
     for pallet_ref, pallet in with_refs(pallets, "pallets"):
         if pallet.measurements is not None:
             errors += measurement_errors(pallet_ref, pallet.measurements)
@@ -163,6 +176,33 @@ def given_container_errors(*, lines: list[ShipPlanLine], cartons: list[Confirmed
             else:
                 placed[position] = pallet
     return errors
+
+
+def _packed_quantity_errors(lines: list[ShipPlanLine], cartons: list[ConfirmedCarton]) -> list[FieldError]:
+    """A line whose cartons hold more or fewer units than it ships, named at the line."""
+    packed: dict[int, int] = defaultdict(int)
+    for carton in cartons:
+        for item in carton.items:
+            packed[item.purchase_order_line_id] += item.quantity or 0
+    wrong = [(ref, line) for ref, line in with_refs(lines, "lines") if packed[line.purchase_order_line_id] != line.quantity]
+    if not wrong:
+        return []
+    po_lines = PurchaseOrderLine.objects.select_related("purchase_order").in_bulk([line.purchase_order_line_id for _ref, line in wrong])
+    return [
+        field_error(
+            ref,
+            "quantity",
+            _("PO %(number)s line %(n)s: %(planned)s to ship but %(packed)s in cartons.")
+            % {
+                "number": po_lines[line.purchase_order_line_id].purchase_order.number,
+                "n": po_lines[line.purchase_order_line_id].sequence,
+                "planned": line.quantity,
+                "packed": packed[line.purchase_order_line_id],
+            },
+            "cartons_do_not_add_up",
+        )
+        for ref, line in wrong
+    ]
 
 
 def write_given_containers(shipment: Shipment, cartons: list[ConfirmedCarton], pallets: list[ConfirmedPallet], actor: Actor) -> None:

@@ -336,6 +336,19 @@ def test_every_refusal_names_the_item_and_the_acknowledgement_it_is_about(amazon
     assert po_state(po)["revisions"] == 0
 
 
+def test_two_rejection_reasons_on_one_item_name_the_acknowledgement_that_gives_the_second(amazon, submit, vendor, account):
+    po = purchase_order_with_lines(vendor, lines=3, quantity=60, number="REASONS01")
+    first, second, third = po.lines.order_by("sequence")
+    items = [item(first), item(second), item(third, accepted(48), rejected(6, "TemporarilyUnavailable"), rejected(6, "ObsoleteProduct"))]
+
+    response = submit(amazon, body(acknowledgement(po, items)))
+
+    [error] = transaction_status(amazon, response.json()["payload"]["transactionId"])["errors"]
+    assert "rule=one_rejection_reason" in error["details"] and "itemSequenceNumber=3" in error["details"]
+    assert error["details"].endswith("field=acknowledgements[0].items[2].itemAcknowledgements[2].rejectionReason")
+    assert po_state(po)["revisions"] == 0
+
+
 def test_an_item_named_only_by_its_product_is_checked_by_the_service(amazon, submit, vendor, account):
     po = purchase_order_with_lines(vendor, lines=2, number="BYPRODUCT")
     first, second = po.lines.order_by("sequence")

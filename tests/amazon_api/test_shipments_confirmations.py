@@ -127,12 +127,12 @@ def _truckload_without_bol(body, vendor):
 def _small_parcel_without_tracking(body, vendor):
     body["shipmentType"] = "SmallParcel"
     del body["cartons"][3]["trackingNumber"]
-    return "tracking_required", "shipmentConfirmations[0].cartons", None
+    return "tracking_required", "shipmentConfirmations[0].cartons[3].trackingNumber", None
 
 
 def _cartons_do_not_add_up(body, vendor):
     body["cartons"][0]["items"][0]["shippedQuantity"] = eaches(29)
-    return "cartons_do_not_add_up", "shipmentConfirmations[0].cartons", None
+    return "cartons_do_not_add_up", "shipmentConfirmations[0].shippedItems[0].shippedQuantity", "1"
 
 
 @pytest.mark.parametrize(

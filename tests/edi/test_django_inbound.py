@@ -209,6 +209,57 @@ def test_rejected_line_maps_its_ack29_reason(vendor, partner, po):
     assert (second.rejected_quantity, second.rejection_reason) == (60, "ObsoleteProduct")
 
 
+def test_rejected_line_without_ack29_is_accepted_as_temporarily_unavailable(vendor, partner, po):
+    """The common dialect: many vendors' systems send ACK*IR with no reason at all."""
+    first, second = po.lines.order_by("sequence")
+    document = po_855(po, [ack_line(first, x12.LineAck("IA", 60, "EA")), ack_line(second, x12.LineAck("IR", 60, "EA"))])
+
+    interchange = receive(vendor, interchange_text(document))
+
+    assert interchange.status == InterchangeStatus.ACCEPTED, interchange.problems
+    assert the_997(interchange).sets[0].status == "A"
+    second.refresh_from_db()
+    assert (second.rejected_quantity, second.rejection_reason) == (60, "TemporarilyUnavailable")
+
+
+def test_855_rejecting_the_po_without_lines_rejects_every_line_as_temporarily_unavailable(vendor, partner, po):
+    document = po_855(po, [])
+    document.ack_type = "RJ"
+
+    interchange = receive(vendor, interchange_text(document))
+
+    assert interchange.status == InterchangeStatus.ACCEPTED, interchange.problems
+    assert the_997(interchange).sets[0].status == "A"
+    assert [(line.accepted_quantity, line.rejected_quantity, line.rejection_reason) for line in po.lines.order_by("sequence")] == [
+        (0, 60, "TemporarilyUnavailable"),
+        (0, 60, "TemporarilyUnavailable"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("second_line_acks", "element", "ak403"),
+    [
+        pytest.param([x12.LineAck("IA", 48, "EA"), x12.LineAck("IB", 12, "EA")], 5, "1", id="backorder-without-its-date"),
+        pytest.param([x12.LineAck("IA", None, "EA")], 2, "1", id="ack-without-its-quantity"),
+        pytest.param([x12.LineAck("IR", 60, "EA", reason_code="R9")], 29, "7", id="unknown-rejection-reason"),
+        pytest.param([x12.LineAck("IA", 66, "EA")], 2, "7", id="more-than-ordered"),
+    ],
+)
+def test_997_ak403_says_whether_an_element_is_missing_or_has_a_value_the_portal_cannot_take(vendor, partner, po, second_line_acks, element, ak403):
+    first, second = po.lines.order_by("sequence")
+    document = po_855(po, [ack_line(first, x12.LineAck("IA", 60, "EA")), ack_line(second, *second_line_acks)])
+
+    interchange = receive(vendor, interchange_text(document))
+
+    assert interchange.status == InterchangeStatus.REJECTED
+    [set_ack] = the_997(interchange).sets
+    [note] = set_ack.segments
+    [element_note] = note.elements
+    assert (note.segment_id, note.code, element_note.position, element_note.code) == ("ACK", "8", element, ak403)
+    po.refresh_from_db()
+    assert po.state == PurchaseOrderState.NEW
+
+
 def test_repeated_isa_control_number_is_refused_and_not_applied_twice(vendor, partner, po):
     text = accept_all_855(po, control_number=77)
     first = receive(vendor, text)

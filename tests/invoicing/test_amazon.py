@@ -170,6 +170,41 @@ def test_credit_note_against_an_earlier_invoice(amazon, vendor, django_capture_o
     assert credit_note.lines.get().credited_line is not None
 
 
+def test_credit_note_and_allowance_refusals_name_the_item_or_row_they_are_about(amazon, vendor, django_capture_on_commit_callbacks):
+    """Fields Amazon carries on each item (the credited invoice) or on each row (an allowance's taxes) are named
+    with that item's or row's index, never as a bare list."""
+    po = shipped_po(vendor, quantity=10)
+    line = po.lines.get()
+    credit_item = {
+        "purchaseOrderNumber": po.number,
+        "vendorProductIdentifier": line.vendor_sku,
+        "invoicedQuantity": {"amount": 1, "unitOfMeasure": "Eaches"},
+        "netCost": money("10.00"),
+    }
+    credit = {
+        "invoiceType": "CreditNote",
+        "id": "AMZ-CN-NOREF",
+        "date": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "remitToParty": {"partyId": "ACMEUS"},
+        "invoiceTotal": money("20.00"),
+        "items": [
+            {**credit_item, "itemSequenceNumber": 1},
+            {**credit_item, "itemSequenceNumber": 2, "creditNoteDetails": {"rmaId": "RMA-7"}},  # but no referenceInvoiceNumber
+        ],
+    }
+    taxed_allowance = amazon_invoice(po, invoice_id="AMZ-ALLOW")
+    taxed_allowance["allowanceDetails"].append(
+        {"type": "Discount", "allowanceAmount": money("1.00"), "taxDetails": [{"taxType": "ST", "taxRate": "6", "taxAmount": money("0.06")}]}
+    )
+    result = submit(amazon, {"invoices": [credit, taxed_allowance]}, django_capture_on_commit_callbacks)
+    assert result["status"] == "Failure"
+    fields = {error["details"].split("field=")[1] for error in result["errors"]}
+    assert "invoices[0].items[1].creditNoteDetails.referenceInvoiceNumber" in fields
+    assert "invoices[1].allowanceDetails[1].taxDetails" in fields
+    assert not any(field.endswith((".items", ".allowanceDetails")) or ".items." in field for field in fields), fields
+    assert not Invoice.objects.exists()
+
+
 def test_another_vendors_token_cannot_read_the_transaction(amazon, vendor, other_vendor):
     po = shipped_po(vendor)
     response = amazon.post(URL, {"invoices": [amazon_invoice(po)]}, format="json")

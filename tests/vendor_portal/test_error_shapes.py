@@ -12,6 +12,8 @@ from rest_framework.test import APIClient
 from tests.amazon_api.acks import ACKNOWLEDGEMENTS, acknowledgement, body
 from tests.audit_check import audit_exempt
 from tests.factories import VendorAccountFactory, marketplace
+from tests.invoicing.factories import shipped_po
+from tests.invoicing.test_api import draft_body
 from tests.purchase_orders.factories import purchase_order_with_lines
 from vendor_portal.models import IdempotencyRecord
 
@@ -82,6 +84,34 @@ def test_the_portal_api_keeps_its_own_shape_for_idempotency_refusals(token_clien
     assert api_shaped(in_flight, 409, "conflict")[0]["field"] is None
 
 
+AMAZON_WRITES = [ACKNOWLEDGEMENTS, "/vendor/shipping/v1/shipmentConfirmations", "/vendor/payments/v1/invoices"]
+
+
+@pytest.mark.parametrize("path", AMAZON_WRITES)
+def test_every_amazon_door_write_refuses_idempotency_keys_in_amazons_shape(token_client, path):
+    """Whatever the first answer was (here a refused body, kept like any other answer), the three refusals of a
+    key are in Amazon's shape on every write of the door: reused for another body, still in flight, too long."""
+    first = token_client.post(path, {"anything": 1}, format="json", HTTP_IDEMPOTENCY_KEY="door-1")
+    amazon_shaped(first, 400, "InvalidInput")
+
+    [reused] = amazon_shaped(token_client.post(path, {"anything": 2}, format="json", HTTP_IDEMPOTENCY_KEY="door-1"), 422, "InvalidInput")
+    assert reused["details"] == "field: Idempotency-Key" and "already used" in reused["message"]
+    with audit_exempt():
+        IdempotencyRecord.objects.filter(key="door-1").update(response_status=None, response_body=None)
+    [in_flight] = amazon_shaped(token_client.post(path, {"anything": 1}, format="json", HTTP_IDEMPOTENCY_KEY="door-1"), 409, "InvalidInput")
+    assert "still being processed" in in_flight["message"]
+    [too_long] = amazon_shaped(token_client.post(path, {"anything": 1}, format="json", HTTP_IDEMPOTENCY_KEY="k" * 201), 400, "InvalidInput")
+    assert too_long["details"] == "field: Idempotency-Key"
+
+
+def test_a_reused_idempotency_key_on_the_portal_api_keeps_its_own_shape(token_client, vendor):
+    path = f"/api/v1/purchase-orders/{purchase_order_with_lines(vendor, lines=1).number}/confirmation"
+    assert token_client.post(path, {"accept_all": True}, format="json", HTTP_IDEMPOTENCY_KEY="c-2").status_code == 200
+    reused = token_client.post(path, {"accept_all": False, "lines": []}, format="json", HTTP_IDEMPOTENCY_KEY="c-2")
+    [error] = api_shaped(reused, 422, "idempotency_key_reused")
+    assert error["field"] == "Idempotency-Key" and "already used" in error["message"]
+
+
 # Django's own errors under a door's prefix ---------------------------------------------------------------
 @pytest.mark.parametrize("debug", [False, True])
 def test_an_unknown_path_under_a_door_is_that_doors_json_404(client, debug):
@@ -122,3 +152,24 @@ def test_a_crash_under_a_door_is_that_doors_json_500(vendor_token, debug):
     assert "a bug" not in error["message"]
     assert api_shaped(api_answer, 500, "server_error")[0]["field"] is None
     assert amazon_answer["x-amzn-RequestId"]  # the request id still comes back to quote to support
+
+
+# Error locations -----------------------------------------------------------------------------------------
+def test_the_portal_api_names_the_index_of_the_list_item_at_fault(token_client, vendor):
+    """A serializer's error and a service's error about the third line both name lines[2]."""
+    po = purchase_order_with_lines(vendor, lines=3, quantity=60)
+    path = f"/api/v1/purchase-orders/{po.number}/confirmation"
+    lines = [{"sequence": line.sequence, "accepted": 60} for line in po.lines.order_by("sequence")]
+    lines[2] = {"sequence": 3, "accepted": "sixty"}
+    not_a_number = token_client.post(path, {"lines": lines}, format="json")
+    assert [(e["field"], e["code"]) for e in api_shaped(not_a_number, 400, "invalid")] == [("lines[2].accepted", "invalid")]
+    lines[2] = {"sequence": 3, "accepted": 54, "rejected": 6}
+    no_reason = token_client.post(path, {"lines": lines}, format="json")
+    assert ("lines[2].rejection_reason", "rejection_reason_required") in [
+        (e["field"], e["code"]) for e in api_shaped(no_reason, 400, "rejection_reason_required")
+    ]
+
+    invoice = draft_body(shipped_po(vendor, quantity=10))
+    invoice["lines"] += [dict(invoice["lines"][0]), {**invoice["lines"][0], "unit_cost": "ten"}]
+    refused = token_client.post("/api/v1/invoices/", invoice, format="json")
+    assert [e["field"] for e in api_shaped(refused, 400, "invalid")] == ["lines[2].unit_cost"]

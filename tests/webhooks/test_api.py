@@ -293,3 +293,35 @@ def test_rotation_that_keeps_the_old_secret_signs_with_both_until_it_expires(adm
     admin_client.post(f"/api/v1/webhooks/{created['id']}/rotate-secret")
     subscription = WebhookSubscription.objects.get(pk=created["id"])
     assert subscription.previous_secret == "" and subscription.previous_secret_until is None
+
+
+def test_a_stock_standard_webhooks_receiver_verifies_deliveries_with_the_secret_the_portal_shows(admin_client, django_capture_on_commit_callbacks):
+    """An integrator pastes the secret shown on creation (and on rotation) into `standardwebhooks.Webhook` and
+    verifies the raw body with the headers as received, whatever their case (HTTP/2 and gateways lower-case them)."""
+    standardwebhooks = pytest.importorskip("standardwebhooks")
+    with Receiver() as receiver:
+        created = admin_client.post("/api/v1/webhooks/", {**NEW, "url": receiver.url}, format="json").json()
+        receiver.secret = created["secret"]
+        with django_capture_on_commit_callbacks(execute=True):
+            admin_client.post(f"/api/v1/webhooks/{created['id']}/ping")
+        rotated = admin_client.post(f"/api/v1/webhooks/{created['id']}/rotate-secret", {"keep_old_for_hours": 24}, format="json").json()
+        with django_capture_on_commit_callbacks(execute=True):
+            admin_client.post(f"/api/v1/webhooks/{created['id']}/ping")
+    alone, rollover = receiver.requests
+    assert alone["valid"] and rollover["valid"]  # the portal's own signature still comes along
+    delivery = WebhookDelivery.objects.filter(subscription_id=created["id"]).order_by("id").first()
+    assert alone["headers"]["webhook-id"] == str(delivery.event_id) == alone["headers"]["X-Portal-Delivery"]
+    assert alone["headers"]["webhook-timestamp"] == alone["headers"]["X-Portal-Timestamp"]
+    assert alone["headers"]["webhook-signature"].startswith("v1,") and " " not in alone["headers"]["webhook-signature"]
+    lower_cased = {name.lower(): value for name, value in alone["headers"].items()}
+    for headers in (alone["headers"], lower_cased):
+        assert standardwebhooks.Webhook(created["secret"]).verify(alone["body"], headers) == alone["json"]
+    with pytest.raises(standardwebhooks.WebhookVerificationError):
+        standardwebhooks.Webhook(rotated["secret"]).verify(alone["body"], alone["headers"])
+    with pytest.raises(standardwebhooks.WebhookVerificationError):
+        standardwebhooks.Webhook(created["secret"]).verify(alone["body"].replace(b"ping", b"pong"), alone["headers"])
+
+    # During a rollover the header carries both signatures, space-separated: the old and the new secret verify.
+    assert len(rollover["headers"]["webhook-signature"].split(" ")) == 2
+    for secret in (created["secret"], rotated["secret"]):
+        assert standardwebhooks.Webhook(secret).verify(rollover["body"], rollover["headers"])["event"] == "ping"

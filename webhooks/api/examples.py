@@ -14,7 +14,7 @@ SUBSCRIPTION = {
     "created_at": "2026-11-27T09:00:00Z",
     "updated_at": "2026-11-27T09:00:00Z",
 }
-SECRET = "whsec_Hk2vB7yQm3xP0aR9sT4uW6zC8dE1fG5hJ-LnOpQrStU"
+SECRET = "whsec_ktE/2gnv236TOyFi42sgLk6q/a8I/Q2alPQLdxv30NU="
 DELIVERY = {
     "id": 311,
     "subscription": 7,

@@ -97,8 +97,9 @@ class WebhookSubscriptionViewSet(ScopedGenericViewSet):
         description=(
             "Creates the subscription and answers with its signing `secret`, shown only in this answer (a retry with the "
             "same Idempotency-Key replays the answer without it: rotate the secret if the first answer was lost). Every delivery is a POST of `{id, event, created_at, vendor, data}` signed in "
-            '`X-Portal-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>` with `X-Portal-Timestamp`. '
-            "Only https:// URLs."
+            '`X-Portal-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>` with `X-Portal-Timestamp`, and the '
+            "Standard Webhooks way too (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>`): "
+            "`standardwebhooks.Webhook(secret).verify(body, headers)` accepts it. Only https:// URLs."
         ),
         request=WebhookSubscriptionInputSerializer,
         responses={201: WebhookSubscriptionWithSecretSerializer, 400: ERROR_EXAMPLES[400], 403: ERROR_EXAMPLES[403]},
@@ -209,7 +210,7 @@ class WebhookSubscriptionViewSet(ScopedGenericViewSet):
         description=(
             "Replaces the secret and answers with the new one, shown only in this answer. Deliveries from now on are signed "
             "with it. With `keep_old_for_hours` (1 to 72) they carry the old secret's signature too until "
-            "`previous_secret_expires_at` (`X-Portal-Signature: v1=<new>,v1=<old>`), so a receiver can switch over without "
+            "`previous_secret_expires_at` (`X-Portal-Signature: v1=<new>,v1=<old>`, `webhook-signature: v1,<new> v1,<old>`), so a receiver can switch over without "
             "refusing any; without it (an empty body) the old secret stops at once."
         ),
         parameters=[ID_PARAMETER],
