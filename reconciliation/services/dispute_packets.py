@@ -179,8 +179,8 @@ def _appendix(item, index: int) -> tuple[dict, object | None]:
     try:
         if content.startswith(b"%PDF-"):
             section["images"], section["pages"] = _pdf_pages(content)
-            name = get_valid_filename(PurePath(document.file.name).name) or f"evidence-{index}.pdf"
-            embedded = Attachment(file_obj=io.BytesIO(content), name=f"{index:02d}-{name}", description=item.title, relationship="Supplement")
+            stem = get_valid_filename(PurePath(document.title).stem)[:80] or "evidence"
+            embedded = Attachment(file_obj=io.BytesIO(content), name=f"{index:02d}-{stem}.pdf", description=item.title, relationship="Supplement")
         else:
             section["images"], section["pages"] = _image_pages(content)
     except Exception:  # noqa: BLE001 - a file PDFium or Pillow cannot read is named in the packet, not fatal
