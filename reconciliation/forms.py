@@ -132,11 +132,17 @@ class RunDecisionForm(forms.Form):
 
 
 class EvidenceUploadForm(forms.Form):
+    """The deduction page also holds the dispute form: its own ids keep every label on its field."""
+
     evidence = EvidenceField(
         label=_("Add your own evidence (proof of delivery, photos, carrier letters)"),
         help_text=_("PDF, JPEG or PNG; up to 10 files of at most 5 MB each."),
         widget=MultipleFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png", "multiple": True}),
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "attach_%s")
+        super().__init__(*args, **kwargs)
 
 
 class DisputeFileForm(forms.Form):
@@ -145,3 +151,7 @@ class DisputeFileForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("e.g. The ASN was sent the day before the truck left: see the packet.")}),
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "packet_%s")
+        super().__init__(*args, **kwargs)
