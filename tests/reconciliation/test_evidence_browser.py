@@ -2,6 +2,7 @@
 packet built by its job, and the dispute filed with it. The packet downloaded from the page is valid PDF/A."""
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from reconciliation.models import DeductionStatus
 from tests.browser_support import SCREENSHOTS, browser, login, page  # noqa: F401
@@ -37,6 +38,17 @@ def test_vendor_finance_builds_the_dispute_packet_and_files_it(live_server, tran
     path = tmp_path / "packet.pdf"
     path.write_bytes(packet.body())
     assert pdfa_validate(path) == []
+
+    # The page with its evidence, the packet ready and two upload/file forms: axe-clean, and it fits a handheld.
+    page.reload()
+    serious = [
+        v["id"] for v in Axe().run(page, options={"resultTypes": ["violations"]}).response["violations"] if v["impact"] in ("critical", "serious")
+    ]
+    assert serious == []
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391
+    page.screenshot(path=SCREENSHOTS / "dispute_packet_handheld.png", full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 900})
 
     form = page.get_by_test_id("dispute-file-form")
     form.get_by_label("Why is this deduction wrong?").fill("The ASN went out before the truck left: see the packet.")
