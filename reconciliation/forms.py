@@ -57,12 +57,15 @@ class DeductionFilterForm(ScopedFilterForm):
     created_after = forms.DateField(label=_("Raised from"), **DATE)
     created_before = forms.DateField(label=_("Raised to"), **DATE)
     disputable = forms.BooleanField(label=_("Still open to dispute"), required=False)
+    closing = forms.BooleanField(label=_("Window closes within 7 days"), required=False)
     vendor = forms.CharField(label=_("Vendor code"), max_length=20, required=False)
 
     def filters(self) -> dict:
         filters = super().filters()
         if filters.pop("disputable", False):
             filters["disputable"] = "1"
+        if filters.pop("closing", False):
+            filters["closing"] = "1"
         return filters
 
 
@@ -126,3 +129,29 @@ class PaymentRunForm(forms.Form):
 class RunDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Turn down"))])
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class EvidenceUploadForm(forms.Form):
+    """The deduction page also holds the dispute form: its own ids keep every label on its field."""
+
+    evidence = EvidenceField(
+        label=_("Add your own evidence (proof of delivery, photos, carrier letters)"),
+        help_text=_("PDF, JPEG or PNG; up to 10 files of at most 5 MB each."),
+        widget=MultipleFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png", "multiple": True}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "attach_%s")
+        super().__init__(*args, **kwargs)
+
+
+class DisputeFileForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this deduction wrong?"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("e.g. The ASN was sent the day before the truck left: see the packet.")}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "packet_%s")
+        super().__init__(*args, **kwargs)

@@ -392,6 +392,16 @@ class Deduction(models.Model):
         """What still stands after its reversals."""
         return self.amount - self.reversed_amount
 
+    @property
+    def dispute_days_left(self) -> int | None:
+        """Days until its dispute window closes (0: the last day, negative: closed), in its marketplace's
+        calendar; None when there is nothing to dispute (a reversal, disputed now, reversed in full)."""
+        if self.kind == DeductionKind.REVERSAL or self.dispute_deadline is None:
+            return None
+        if self.status in (DeductionStatus.DISPUTED, DeductionStatus.REVERSED):
+            return None
+        return (self.dispute_deadline - marketplace_today(self.marketplace)).days
+
 
 class DeductionMonth(models.Model):
     """What deductions came to per vendor, marketplace, month (in UTC), kind and currency: the payment summary's

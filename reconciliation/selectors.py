@@ -62,6 +62,7 @@ from .models import (
     Deduction,
     DeductionKind,
     DeductionMonth,
+    DeductionStatus,
     Dispute,
     DisputeStatus,
     MatchResult,
@@ -191,6 +192,19 @@ def deduction_totals(queryset) -> tuple[list[dict], bool]:
     return listing.capped_totals(queryset, by="currency", sums=("claimed", "given_back", "net"))
 
 
+CLOSING_DAYS = 7  # the dispute window "closes soon" from this many days before its last day
+
+
+def deductions_closing(queryset, *, days: int = CLOSING_DAYS):
+    """The deductions still open to dispute whose window closes within `days` days (the last day included)."""
+    today = timezone.localdate()
+    return (
+        queryset.exclude(kind=DeductionKind.REVERSAL)
+        .exclude(status__in=[DeductionStatus.DISPUTED, DeductionStatus.REVERSED])
+        .filter(dispute_deadline__gte=today, dispute_deadline__lte=today + datetime.timedelta(days=days))
+    )
+
+
 def deduction_list(*, scope, filters: dict | None = None):
     filters = filters or {}
     queryset = deduction_queryset(scope)
@@ -208,6 +222,8 @@ def deduction_list(*, scope, filters: dict | None = None):
         queryset = queryset.filter(remittance__isnull=True)
     if str(filters.get("disputable") or "") in ("1", "true", "True"):
         queryset = queryset.exclude(kind=DeductionKind.REVERSAL).filter(dispute_deadline__gte=timezone.localdate())
+    if str(filters.get("closing") or "") in ("1", "true", "True"):
+        queryset = deductions_closing(queryset)
     queryset = queryset.filter(_on_days("created_at", _date(filters.get("created_after")), _date(filters.get("created_before"))))
     if filters.get("vendor") and scope is not None and scope.is_retailer:
         queryset = queryset.filter(vendor__code=str(filters["vendor"]).upper())

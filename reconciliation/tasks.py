@@ -93,3 +93,14 @@ def queue_after_commit(task, ids) -> None:
         batch = pending[task.name] = _QueuedAfterCommit(task)
         transaction.on_commit(batch)
     batch.ids.update(ids)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+def render_dispute_packet(self, job_id: str) -> str | None:
+    """A deduction's dispute packet (PDF/A) for its Job; redelivery, retries and failure as run_job says."""
+    from vendor_portal.tasks import run_job
+
+    from .services.dispute_packets import dispute_packet_build
+
+    job = run_job(self, job_id, dispute_packet_build)
+    return str(job.result_id) if job is not None and job.result_id else None

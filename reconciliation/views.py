@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from invoicing.models import CREDIT_COUNTED_STATES, Invoice, InvoiceState, InvoiceType
@@ -23,10 +23,11 @@ from vendor_portal import listing
 from vendor_portal.audit_text import labelled_values, money
 from vendor_portal.confirmation import confirm_first
 from vendor_portal.decorators import fresh_second_factor, portal_view
+from vendor_portal.document_access import job_readable_or_404
 from vendor_portal.downloads import DocumentFileMissing, document_response
 from vendor_portal.errors import PortalError
 from vendor_portal.export_views import export_csv, export_job_start
-from vendor_portal.models import Marketplace
+from vendor_portal.models import Job, JobStatus, Marketplace
 from vendor_portal.money import ZERO
 from vendor_portal.roles import Action
 from vendor_portal.selectors import payment_holds
@@ -34,10 +35,13 @@ from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import get_visible_or_404
 
 from . import exports, selectors
+from .evidence import deduction_evidence
 from .forms import (
     DeductionFilterForm,
     DisputeAnswerForm,
+    DisputeFileForm,
     DisputeForm,
+    EvidenceUploadForm,
     PaymentRunForm,
     RemittanceFilterForm,
     RunDecisionForm,
@@ -57,6 +61,7 @@ from .models import (
     marketplace_today,
 )
 from .services.deductions import match_run
+from .services.dispute_packets import PACKET_JOB_KIND, deduction_attachments_add, dispute_file, dispute_packet_for, dispute_packet_request
 from .services.disputes import dispute_answer, dispute_create
 from .services.payment_runs import payment_run_cancel, payment_run_create, payment_run_decide, payment_run_pay
 from .services.remittance_advice import remittance_document
@@ -288,7 +293,7 @@ def _dispute_standing(deduction: Deduction, disputes: list[Dispute]) -> dict:
     return standing
 
 
-def _deduction_context(request, deduction: Deduction, form=None) -> dict:
+def _deduction_context(request, deduction: Deduction, form=None, upload_form=None, file_form=None) -> dict:
     disputes = list(selectors.dispute_list(scope=request.scope, deduction=deduction).order_by("number"))
     match = (
         MatchResult.objects.visible_to(request.scope).select_related("invoice_line").filter(invoice_line_id=deduction.invoice_line_id).first()
@@ -312,13 +317,29 @@ def _deduction_context(request, deduction: Deduction, form=None) -> dict:
         if deduction.invoice_line_id
         else []
     )
+    standing = _dispute_standing(deduction, disputes)
+    may_dispute = can_dispute and not standing["blocked"]
+    packet_job = (
+        Job.objects.select_related("result")
+        .filter(vendor_id=deduction.vendor_id, kind=PACKET_JOB_KIND, target_type="reconciliation.deduction", target_id=str(deduction.pk))
+        .order_by("-created_at")
+        .first()
+        if may_dispute
+        else None
+    )
     return {
+        "evidence_items": deduction_evidence(deduction=deduction),
+        "may_dispute": may_dispute,
+        "packet": dispute_packet_for(deduction=deduction, number=len(disputes) + 1) if may_dispute else None,
+        "packet_job": packet_job,
+        "upload_form": upload_form or EvidenceUploadForm(),
+        "file_form": file_form or DisputeFileForm(),
         "deduction": deduction,
         "match": match,
         "disputes": disputes,
         "credit_notes": credit_notes,
         "reversals": list(deduction.reversals.order_by("created_at", "pk")),
-        "standing": _dispute_standing(deduction, disputes),
+        "standing": standing,
         "can_dispute": can_dispute,
         "form": form or (DisputeForm() if can_dispute else None),
         "remaining": deduction.remaining_amount,
@@ -361,6 +382,102 @@ def deduction_dispute_view(request, pk):
             return redirect("deduction_detail", pk=deduction.pk)
     deduction = _get_deduction(request, pk)
     return render(request, "reconciliation/deduction_detail.html", _deduction_context(request, deduction, form), status=400)
+
+
+@portal_view(Action.DISPUTE_DEDUCTIONS)
+@require_POST
+def deduction_attach_view(request, pk):
+    """The vendor's own evidence files join the deduction's evidence (and its next packet)."""
+    deduction = _get_deduction(request, pk)
+    form = EvidenceUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            added = deduction_attachments_add(
+                scope=request.scope, deduction_id=deduction.pk, files=form.cleaned_data["evidence"], actor=Actor.from_request(request)
+            )
+        except PortalError as error:
+            _form_errors(form, error)
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, ngettext("%(n)s file added to the evidence.", "%(n)s files added to the evidence.", len(added)) % {"n": len(added)}
+            )
+            return redirect(f"{reverse('deduction_detail', args=[deduction.pk])}#evidence-title")
+    return render(request, "reconciliation/deduction_detail.html", _deduction_context(request, deduction, upload_form=form), status=400)
+
+
+@portal_view(Action.DISPUTE_DEDUCTIONS)
+@require_POST
+def dispute_packet_view(request, pk):
+    """Start building the dispute packet; an htmx request gets the job's progress in place."""
+    deduction = _get_deduction(request, pk)
+    try:
+        job = dispute_packet_request(scope=request.scope, deduction_id=deduction.pk, actor=Actor.from_request(request))
+    except PortalError as error:
+        messages.error(request, error.message)
+        return redirect("deduction_detail", pk=deduction.pk)
+    if request.htmx:
+        return _packet_job_fragment(request, deduction, job)
+    if job.already_running:
+        messages.info(request, _("The dispute packet is already being built: follow it below."))
+    else:
+        messages.success(request, _("The dispute packet is being built."))
+    return redirect(f"{reverse('deduction_detail', args=[deduction.pk])}#packet-title")
+
+
+def _packet_job_fragment(request, deduction, job):
+    job = Job.objects.select_related("result").get(pk=job.pk)
+    packet = dispute_packet_for(deduction=deduction) if job.status == JobStatus.SUCCEEDED else None
+    return render(
+        request, "reconciliation/_packet_job.html", {"deduction": deduction, "packet_job": job, "packet": packet, "file_form": DisputeFileForm()}
+    )
+
+
+@portal_view(Action.DISPUTE_DEDUCTIONS)
+def dispute_packet_job_view(request, pk, job_id):
+    """The packet job's progress, polled by htmx every second until it is finished."""
+    deduction = _get_deduction(request, pk)
+    job = job_readable_or_404(scope=request.scope, user=request.user, pk=job_id)
+    if job.kind != PACKET_JOB_KIND or job.target_id != str(deduction.pk):
+        raise Http404
+    return _packet_job_fragment(request, deduction, job)
+
+
+@portal_view(Action.DISPUTE_DEDUCTIONS)
+@require_POST
+def dispute_file_view(request, pk):
+    """File the dispute with its packet: it uses one of the deduction's disputes, so it asks first."""
+    deduction = _get_deduction(request, pk)
+    form = DisputeFileForm(request.POST)
+    if form.is_valid():
+        standing = _dispute_standing(deduction, list(deduction.disputes.all()))
+        unconfirmed = confirm_first(
+            request,
+            question=_("File dispute %(n)s of %(ref)s?") % {"n": standing["used"] + 1, "ref": deduction.reference},
+            consequence=_("The retailer receives the dispute packet and your reason. A deduction may be disputed %(max)s times at most.")
+            % {"max": standing["max"]},
+            details=[
+                (_("Amount"), money(deduction.amount, deduction.currency)),
+                (_("Dispute by"), date_format(standing["deadline"], "DATE_FORMAT")),
+                (_("Reason"), form.cleaned_data["reason"]),
+            ],
+            confirm_label=_("Yes, file the dispute"),
+            cancel_url=reverse("deduction_detail", args=[deduction.pk]),
+        )
+        if unconfirmed is not None:
+            return unconfirmed
+        try:
+            dispute = dispute_file(
+                scope=request.scope, deduction_id=deduction.pk, reason=form.cleaned_data["reason"], actor=Actor.from_request(request)
+            )
+        except PortalError as error:
+            _form_errors(form, error)
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Dispute %(n)s of %(ref)s filed with its packet.") % {"n": dispute.number, "ref": deduction.reference})
+            return redirect("deduction_detail", pk=deduction.pk)
+    deduction = _get_deduction(request, pk)
+    return render(request, "reconciliation/deduction_detail.html", _deduction_context(request, deduction, file_form=form), status=400)
 
 
 # Remittances ---------------------------------------------------------------------------------------
@@ -734,6 +851,16 @@ def register_screens() -> None:
             Action.DISPUTE_DEDUCTIONS,
             lambda request, scope: selectors.deduction_list(scope=scope, filters={"disputable": "1", "status": DeductionStatus.OPEN}).count(),
             order=45,
+            side="vendor",
+        )
+    )
+    register_needs_me(
+        NeedsMe(
+            gettext_lazy("Dispute windows closing within 7 days"),
+            "/payments/deductions/?closing=on",
+            Action.DISPUTE_DEDUCTIONS,
+            lambda request, scope: selectors.deductions_closing(Deduction.objects.visible_to(scope)).count(),
+            order=44,
             side="vendor",
         )
     )

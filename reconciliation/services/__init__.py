@@ -3,6 +3,7 @@ payment runs, remittances. The names are stable, used by the screens and the API
 
 - deductions: the match re-run on request, deductions raised by hand
 - disputes: the vendor disputes a deduction, AP answers
+- dispute_packets: the vendor's evidence attachments, the dispute packet (PDF/A, a Job) and the dispute filed with it
 - payment_runs: payment runs created, approved, paid, cancelled (registers the "payment_run" approval kind)
 - remittance_advice: the remittance advice PDF/A
 - _common: what the modules share

@@ -16,6 +16,7 @@ from pathlib import PurePath
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
@@ -99,14 +100,46 @@ def _check_evidence(files) -> list[tuple]:
     return checked
 
 
-def dispute_create(*, scope, deduction_id, reason: str, files=(), actor: Actor) -> Dispute:
+def dispute_deadline(deduction: Deduction, days: int) -> datetime.date:
+    """The last day the deduction may be disputed (in its marketplace's calendar)."""
+    return deduction.dispute_deadline or (marketplace_today(deduction.marketplace, deduction.created_at) + datetime.timedelta(days=days))
+
+
+def dispute_next_number(deduction: Deduction) -> int:
+    """The number the deduction's next dispute takes, refused (a named reason) when it may not be disputed
+    now: a reversal, its window closed, a dispute open, the most disputes made, or reversed in full. The
+    caller holds the deduction's lock when it goes on to open the dispute."""
+    from ..engine import dispute_windows, window_for
+
+    if deduction.kind == DeductionKind.REVERSAL:
+        _refuse(_("A reversal gives money back: there is nothing to dispute."), None, "not_disputable")
+    days, max_disputes = window_for(dispute_windows(), deduction.marketplace_id, deduction.kind)
+    deadline = dispute_deadline(deduction, days)
+    if marketplace_today(deduction.marketplace) > deadline:
+        _refuse(
+            _("The dispute window of %(ref)s closed on %(date)s.") % {"ref": deduction.reference, "date": date_format(deadline, "DATE_FORMAT")},
+            None,
+            "window_closed",
+        )
+    earlier = list(deduction.disputes.order_by("number"))
+    if any(d.status == DisputeStatus.OPEN for d in earlier):
+        raise ConflictError(_("%(ref)s is already disputed; wait for the answer.") % {"ref": deduction.reference})
+    if len(earlier) >= max_disputes:
+        _refuse(_("%(ref)s was disputed %(n)s times, the most allowed.") % {"ref": deduction.reference, "n": len(earlier)}, None, "dispute_limit")
+    if deduction.status == DeductionStatus.REVERSED or (earlier and earlier[-1].status == DisputeStatus.REVERSED):
+        _refuse(_("%(ref)s is already reversed in full.") % {"ref": deduction.reference}, None, "already_reversed")
+    return len(earlier) + 1
+
+
+def dispute_create(*, scope, deduction_id, reason: str, files=(), actor: Actor, documents=()) -> Dispute:
+    """`files` are uploads checked here; `documents` are files already stored for this deduction (its dispute
+    packet, the vendor's attachments), attached as they are."""
     if scope is None or scope.is_retailer or not scope.can(Action.DISPUTE_DEDUCTIONS):
         raise ForbiddenError()
     reason = (reason or "").strip()
     if not reason:
         _refuse(_("Say why the deduction is wrong."), "reason", "required")
     evidence = _check_evidence(files)
-    from ..engine import dispute_windows, window_for
 
     with transaction.atomic():
         deduction = (
@@ -116,25 +149,13 @@ def dispute_create(*, scope, deduction_id, reason: str, files=(), actor: Actor) 
         )
         if deduction is None:
             raise NotFoundError(_("Deduction not found."))
-        if deduction.kind == DeductionKind.REVERSAL:
-            _refuse(_("A reversal gives money back: there is nothing to dispute."), None, "not_disputable")
-        days, max_disputes = window_for(dispute_windows(), deduction.marketplace_id, deduction.kind)
-        deadline = deduction.dispute_deadline or (marketplace_today(deduction.marketplace, deduction.created_at) + datetime.timedelta(days=days))
-        if marketplace_today(deduction.marketplace) > deadline:
-            _refuse(
-                _("The dispute window of %(ref)s closed on %(date)s.") % {"ref": deduction.reference, "date": deadline.isoformat()},
-                None,
-                "window_closed",
-            )
-        earlier = list(deduction.disputes.order_by("number"))
-        if any(d.status == DisputeStatus.OPEN for d in earlier):
-            raise ConflictError(_("%(ref)s is already disputed; wait for the answer.") % {"ref": deduction.reference})
-        if len(earlier) >= max_disputes:
-            _refuse(_("%(ref)s was disputed %(n)s times, the most allowed.") % {"ref": deduction.reference, "n": len(earlier)}, None, "dispute_limit")
-        if deduction.status == DeductionStatus.REVERSED or (earlier and earlier[-1].status == DisputeStatus.REVERSED):
-            _refuse(_("%(ref)s is already reversed in full.") % {"ref": deduction.reference}, None, "already_reversed")
-        dispute = Dispute.objects.create(deduction=deduction, vendor=deduction.vendor, number=len(earlier) + 1, reason=reason, created_by=actor.user)
-        documents = []
+        number = dispute_next_number(deduction)
+        documents = list(documents)
+        if any(
+            d.vendor_id != deduction.vendor_id or (d.target_type, d.target_id) != ("reconciliation.deduction", str(deduction.pk)) for d in documents
+        ):
+            raise NotFoundError(_("Document not found."))
+        dispute = Dispute.objects.create(deduction=deduction, vendor=deduction.vendor, number=number, reason=reason, created_by=actor.user)
         for index, (uploaded, content_type, extension) in enumerate(evidence, start=1):
             key = _evidence_key(dispute, index, uploaded.name, extension)
             document = document_store(

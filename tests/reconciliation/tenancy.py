@@ -13,6 +13,7 @@ from reconciliation.models import Deduction, DeductionKind
 from reconciliation.services.disputes import dispute_create
 from reconciliation.services.payment_runs import payment_run_create, payment_run_decide, payment_run_pay
 from tests.reconciliation.factories import accepted_invoice, ap_user, finance_user
+from vendor_portal.models import Job
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import scope_for_user
 
@@ -32,10 +33,17 @@ def build(world, vendor):
     payment_run_decide(scope=scope_for_user(checker), run_id=run.pk, approve=True, actor=Actor(user=checker))
     world["payment_run"] = payment_run_pay(scope=scope_for_user(maker), run_id=run.pk, actor=Actor(user=maker))
     world["remittance"] = world["payment_run"].remittances.get()
+    world["packet_job"] = Job.objects.create(
+        vendor=vendor, kind="dispute_packet", target_type="reconciliation.deduction", target_id=str(world["deduction"].pk), created_by=finance
+    )
 
 
 def deduction_kwargs(world):
     return {"pk": world["deduction"].pk}
+
+
+def packet_job_kwargs(world):
+    return {"pk": world["deduction"].pk, "job_id": world["packet_job"].pk}
 
 
 def dispute_kwargs(world):
@@ -64,6 +72,10 @@ URL_KWARGS: dict = {
     # the payment screens (reconciliation/urls.py)
     "deduction_detail": deduction_kwargs,
     "deduction_dispute": deduction_kwargs,
+    "deduction_attach": deduction_kwargs,
+    "dispute_packet": deduction_kwargs,
+    "dispute_packet_job": packet_job_kwargs,
+    "dispute_file": deduction_kwargs,
     "dispute_detail": dispute_kwargs,
     "dispute_answer": dispute_kwargs,
     "remittance_detail": remittance_kwargs,
