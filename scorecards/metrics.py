@@ -297,36 +297,38 @@ def rate(figures, measure: str) -> Decimal | None:
 
 
 # The queries ---------------------------------------------------------------------------------------------
-# Each returns rows of {vendor_id, marketplace_id, warehouse_id, <figure>: value, ...} for one week: one grouped
-# query per source table, so a week costs a handful of index range scans whatever the number of vendors.
+# Each measure's population is a row-level queryset (the shipment lines, PO lines, POs, cartons... behind it)
+# annotated with its key (k_vendor, k_marketplace, k_warehouse), what it adds to the denominator (`counted`)
+# and to the numerator (`met`). The weekly figures group it by key: one query per source table, so a week
+# costs a handful of index range scans whatever the number of vendors. The drill-down lists the same rows.
 
 SHIPPED_STATES = ("submitted", "receiving", "received")
 LABEL_REASONS = ("label_non_compliance",)
 DEDUCTION_KINDS = ("shortage_claim", "price_claim", "chargeback")
 
 
-def _eaches(quantity: str, unit_size: str):
-    return F(quantity) * F(unit_size)
+def _keyed(queryset, vendor: str, marketplace: str, warehouse: str, vendor_ids):
+    queryset = queryset.annotate(k_vendor=F(vendor), k_marketplace=F(marketplace), k_warehouse=F(warehouse))
+    if vendor_ids is not None:
+        queryset = queryset.filter(**{f"{vendor}__in": vendor_ids})
+    return queryset
 
 
-def _shipments(start, end, vendor_ids):
+def shipped_lines(start, end, vendor_ids=None):
+    """ASN lines shipped in [start, end): counted = units, met = units when shipped by the promised date."""
     from shipments.models import ShipmentLine
 
-    lines = ShipmentLine.objects.filter(shipment__state__in=SHIPPED_STATES, shipment__ship_date__gte=start.date(), shipment__ship_date__lt=end.date())
-    if vendor_ids is not None:
-        lines = lines.filter(shipment__vendor_id__in=vendor_ids)
     po = "purchase_order_line__purchase_order__"
+    lines = ShipmentLine.objects.filter(shipment__state__in=SHIPPED_STATES, shipment__ship_date__gte=start.date(), shipment__ship_date__lt=end.date())
+    units = F("quantity") * F("purchase_order_line__unit_size")
     promised = Coalesce(F(po + "promised_ship_date"), Cast(F(po + "ship_window_end"), DateField()))
-    units = _eaches("quantity", "purchase_order_line__unit_size")
-    return lines.values(
-        vendor_id=F("shipment__vendor_id"), marketplace_id=F("shipment__marketplace_id"), warehouse_id=F("shipment__ship_to_id")
-    ).annotate(
-        units_shipped=Sum(units),
-        units_shipped_on_time=Coalesce(Sum(units, filter=Q(shipment__ship_date__lte=promised)), 0),
+    return _keyed(lines, "shipment__vendor_id", "shipment__marketplace_id", "shipment__ship_to_id", vendor_ids).annotate(
+        promised=promised, counted=units, on_time=Q(shipment__ship_date__lte=promised)
     )
 
 
-def _otif(start, end, vendor_ids):
+def due_lines(start, end, vendor_ids=None):
+    """PO lines whose delivery window ends in [start, end), with the units received inside the window."""
     from purchase_orders.models import PurchaseOrderLine
     from shipments.models import ReceiptLine
 
@@ -334,9 +336,9 @@ def _otif(start, end, vendor_ids):
         ReceiptLine.objects.filter(
             shipment_line__purchase_order_line=OuterRef("pk"),
             receipt__received_at__lte=OuterRef("purchase_order__delivery_window_end"),
+            # a window without a start opens with the order
+            receipt__received_at__gte=Coalesce(OuterRef("purchase_order__delivery_window_start"), OuterRef("purchase_order__order_date")),
         )
-        # a window without a start opens with the order
-        .filter(receipt__received_at__gte=Coalesce(OuterRef("purchase_order__delivery_window_start"), OuterRef("purchase_order__order_date")))
         .values("shipment_line__purchase_order_line")
         .annotate(total=Sum("quantity"))
         .values("total")
@@ -346,45 +348,28 @@ def _otif(start, end, vendor_ids):
         .exclude(purchase_order__state="cancelled")
         .filter(ordered_quantity__gt=F("cancelled_quantity"))
     )
-    if vendor_ids is not None:
-        lines = lines.filter(purchase_order__vendor_id__in=vendor_ids)
-    lines = lines.annotate(received_in_window=Coalesce(Subquery(received_in_window, output_field=IntegerField()), 0))
-    return lines.values(
-        vendor_id=F("purchase_order__vendor_id"), marketplace_id=F("purchase_order__marketplace_id"), warehouse_id=F("purchase_order__ship_to_id")
-    ).annotate(
-        lines_due=Count("pk"),
-        lines_on_time_in_full=Count("pk", filter=Q(received_in_window__gte=F("ordered_quantity") - F("cancelled_quantity"))),
+    return _keyed(lines, "purchase_order__vendor_id", "purchase_order__marketplace_id", "purchase_order__ship_to_id", vendor_ids).annotate(
+        due_quantity=F("ordered_quantity") - F("cancelled_quantity"),
+        received_in_window=Coalesce(Subquery(received_in_window, output_field=IntegerField()), 0),
     )
 
 
-def _po_lines(lookup: str, start, end, vendor_ids):
+def po_lines(lookup: str, start, end, vendor_ids=None):
+    """Lines of POs whose `lookup` date falls in [start, end) (POs cancelled unconfirmed left out)."""
     from purchase_orders.models import PurchaseOrderLine
 
     lines = PurchaseOrderLine.objects.filter(**{f"purchase_order__{lookup}__gte": start, f"purchase_order__{lookup}__lt": end}).exclude(
         purchase_order__state="cancelled", purchase_order__acknowledged_at__isnull=True
     )
-    if vendor_ids is not None:
-        lines = lines.filter(purchase_order__vendor_id__in=vendor_ids)
-    return lines.values(
-        vendor_id=F("purchase_order__vendor_id"), marketplace_id=F("purchase_order__marketplace_id"), warehouse_id=F("purchase_order__ship_to_id")
+    return _keyed(lines, "purchase_order__vendor_id", "purchase_order__marketplace_id", "purchase_order__ship_to_id", vendor_ids).annotate(
+        ordered_units=(F("ordered_quantity") - F("cancelled_quantity")) * F("unit_size"),
+        confirmed_units=F("accepted_quantity") * F("unit_size"),
+        shipped_units=F("shipped_quantity") * F("unit_size"),
     )
 
 
-def _fill_confirmed(start, end, vendor_ids):
-    return _po_lines("confirmation_due_at", start, end, vendor_ids).annotate(
-        units_ordered=Sum((F("ordered_quantity") - F("cancelled_quantity")) * F("unit_size")),
-        units_confirmed=Sum(_eaches("accepted_quantity", "unit_size")),
-    )
-
-
-def _fill_shipped(start, end, vendor_ids):
-    return _po_lines("ship_window_end", start, end, vendor_ids).annotate(
-        units_confirmed_to_ship=Sum(_eaches("accepted_quantity", "unit_size")),
-        units_shipped_of_confirmed=Sum(_eaches("shipped_quantity", "unit_size")),
-    )
-
-
-def _confirmations(start, end, vendor_ids):
+def pos_due_confirmation(start, end, vendor_ids=None):
+    """POs whose confirmation deadline falls in [start, end)."""
     from purchase_orders.models import PurchaseOrder
 
     pos = PurchaseOrder.objects.filter(confirmation_due_at__gte=start, confirmation_due_at__lt=end).exclude(
@@ -393,27 +378,21 @@ def _confirmations(start, end, vendor_ids):
         acknowledged_at__isnull=True,
         state_changed_at__lt=F("confirmation_due_at"),
     )
-    if vendor_ids is not None:
-        pos = pos.filter(vendor_id__in=vendor_ids)
-    return pos.values("vendor_id", "marketplace_id", warehouse_id=F("ship_to_id")).annotate(
-        pos_due_confirmation=Count("pk"),
-        pos_confirmed_on_time=Count("pk", filter=Q(acknowledged_at__lte=F("confirmation_due_at"))),
+    return _keyed(pos, "vendor_id", "marketplace_id", "ship_to_id", vendor_ids).annotate(
+        on_time=Q(acknowledged_at__isnull=False, acknowledged_at__lte=F("confirmation_due_at"))
     )
 
 
-def _received_shipments(start, end, vendor_ids):
+def _received_shipments(start, end):
     from shipments.models import Shipment
 
-    shipments = Shipment.objects.filter(state="received", received_at__gte=start, received_at__lt=end)
-    if vendor_ids is not None:
-        shipments = shipments.filter(vendor_id__in=vendor_ids)
-    return shipments
+    return Shipment.objects.filter(state="received", received_at__gte=start, received_at__lt=end)
 
 
-def _cartons(start, end, vendor_ids):
+def received_cartons(start, end, vendor_ids=None):
+    """Cartons of shipments whose receiving finished in [start, end); `as_asn` when none of their ASN lines was received over or short."""
     from shipments.models import Carton, CartonItem, ReceiptLine
 
-    # An ASN line is off when the DC received other than the ASN's quantity of it.
     received = (
         ReceiptLine.objects.filter(shipment_line=OuterRef("shipment_line")).values("shipment_line").annotate(total=Sum("quantity")).values("total")
     )
@@ -422,34 +401,32 @@ def _cartons(start, end, vendor_ids):
         .annotate(received=Coalesce(Subquery(received, output_field=IntegerField()), 0))
         .exclude(received=F("shipment_line__quantity"))
     )
-    cartons = Carton.objects.filter(shipment__in=_received_shipments(start, end, vendor_ids)).annotate(off=Exists(off_lines))
-    return cartons.values(
-        vendor_id=F("shipment__vendor_id"), marketplace_id=F("shipment__marketplace_id"), warehouse_id=F("shipment__ship_to_id")
-    ).annotate(cartons_received=Count("pk"), cartons_as_asn=Count("pk", filter=Q(off=False)))
+    cartons = Carton.objects.filter(shipment__in=_received_shipments(start, end))
+    return _keyed(cartons, "shipment__vendor_id", "shipment__marketplace_id", "shipment__ship_to_id", vendor_ids).annotate(as_asn=~Exists(off_lines))
 
 
-def _labels(start, end, vendor_ids):
+def received_shipments(start, end, vendor_ids=None):
+    """Shipments whose receiving finished in [start, end); `label_ok` without a label chargeback."""
     from reconciliation.models import Deduction
 
     label_chargeback = Deduction.objects.filter(shipment=OuterRef("pk"), kind="chargeback", reason__in=LABEL_REASONS)
-    shipments = _received_shipments(start, end, vendor_ids).annotate(label_fault=Exists(label_chargeback))
-    return shipments.values("vendor_id", "marketplace_id", warehouse_id=F("ship_to_id")).annotate(
-        shipments_received=Count("pk"), shipments_label_compliant=Count("pk", filter=Q(label_fault=False))
+    return _keyed(_received_shipments(start, end), "vendor_id", "marketplace_id", "ship_to_id", vendor_ids).annotate(
+        label_ok=~Exists(label_chargeback)
     )
 
 
-def _appointments(start, end, vendor_ids):
+def due_appointments(start, end, vendor_ids=None):
+    """Appointments whose slot started in [start, end) and that came due (arrived or missed)."""
     from appointments.models import Appointment
 
     appointments = Appointment.objects.filter(state__in=("arrived", "missed"), slot_start__gte=start, slot_start__lt=end)
-    if vendor_ids is not None:
-        appointments = appointments.filter(vendor_id__in=vendor_ids)
-    return appointments.values("vendor_id", "warehouse_id", marketplace_id=F("warehouse__marketplace_id")).annotate(
-        appointments_due=Count("pk"), appointments_kept=Count("pk", filter=Q(state="arrived", arrived_late=False))
+    return _keyed(appointments, "vendor_id", "warehouse__marketplace_id", "warehouse_id", vendor_ids).annotate(
+        kept=Q(state="arrived", arrived_late=False)
     )
 
 
-def _invoice_matches(start, end, vendor_ids):
+def checked_invoice_lines(start, end, vendor_ids=None):
+    """3-way match results computed in [start, end) (waiting for receipt left out)."""
     from reconciliation.models import MatchResult
 
     results = MatchResult.objects.filter(
@@ -458,45 +435,66 @@ def _invoice_matches(start, end, vendor_ids):
         status__in=("matched", "under_billed", "over_tolerance"),
         invoice_line__purchase_order_line__isnull=False,
     )
-    if vendor_ids is not None:
-        results = results.filter(invoice__vendor_id__in=vendor_ids)
     po = "invoice_line__purchase_order_line__purchase_order__"
-    return results.values(vendor_id=F(po + "vendor_id"), marketplace_id=F(po + "marketplace_id"), warehouse_id=F(po + "ship_to_id")).annotate(
-        invoice_lines_checked=Count("pk"),
-        invoice_lines_matched=Count("pk", filter=Q(status__in=("matched", "under_billed"))),
-        amount_invoiced=Sum("invoice_line__line_amount"),
+    return _keyed(results, po + "vendor_id", po + "marketplace_id", po + "ship_to_id", vendor_ids).annotate(
+        matched=Q(status__in=("matched", "under_billed"))
     )
 
 
-def _deductions(start, end, vendor_ids):
+def raised_deductions(start, end, vendor_ids=None):
+    """Claims and chargebacks raised in [start, end) with a DC (their PO's, else their shipment's)."""
     from reconciliation.models import Deduction, Dispute
 
-    deductions = Deduction.objects.filter(created_at__gte=start, created_at__lt=end, kind__in=DEDUCTION_KINDS).annotate(
-        warehouse=Coalesce(F("purchase_order__ship_to_id"), F("shipment__ship_to_id")),
-        disputed=Exists(Dispute.objects.filter(deduction=OuterRef("pk"))),
+    deductions = Deduction.objects.filter(created_at__gte=start, created_at__lt=end, kind__in=DEDUCTION_KINDS)
+    deductions = deductions.annotate(dc=Coalesce(F("purchase_order__ship_to_id"), F("shipment__ship_to_id"))).filter(dc__isnull=False)
+    return _keyed(deductions, "vendor_id", "marketplace_id", "dc", vendor_ids).annotate(
+        disputed=Exists(Dispute.objects.filter(deduction=OuterRef("pk")))
     )
-    deductions = deductions.filter(warehouse__isnull=False)
-    if vendor_ids is not None:
-        deductions = deductions.filter(vendor_id__in=vendor_ids)
-    return deductions.values("vendor_id", "marketplace_id", warehouse_id=F("warehouse")).annotate(
+
+
+def _grouped(queryset, **aggregates):
+    return queryset.values("k_vendor", "k_marketplace", "k_warehouse").order_by().annotate(**aggregates)
+
+
+def _sum_if(expression, condition):
+    return Coalesce(Sum(expression, filter=condition), 0)
+
+
+def _weekly_queries(start, end, vendor_ids):
+    yield _grouped(shipped_lines(start, end, vendor_ids), units_shipped=Sum("counted"), units_shipped_on_time=_sum_if("counted", Q(on_time=True)))
+    yield _grouped(
+        due_lines(start, end, vendor_ids),
+        lines_due=Count("pk"),
+        lines_on_time_in_full=Count("pk", filter=Q(received_in_window__gte=F("due_quantity"))),
+    )
+    yield _grouped(
+        po_lines("confirmation_due_at", start, end, vendor_ids), units_ordered=Sum("ordered_units"), units_confirmed=Sum("confirmed_units")
+    )
+    yield _grouped(
+        po_lines("ship_window_end", start, end, vendor_ids),
+        units_confirmed_to_ship=Sum("confirmed_units"),
+        units_shipped_of_confirmed=Sum("shipped_units"),
+    )
+    yield _grouped(
+        pos_due_confirmation(start, end, vendor_ids), pos_due_confirmation=Count("pk"), pos_confirmed_on_time=Count("pk", filter=Q(on_time=True))
+    )
+    yield _grouped(received_cartons(start, end, vendor_ids), cartons_received=Count("pk"), cartons_as_asn=Count("pk", filter=Q(as_asn=True)))
+    yield _grouped(
+        received_shipments(start, end, vendor_ids), shipments_received=Count("pk"), shipments_label_compliant=Count("pk", filter=Q(label_ok=True))
+    )
+    yield _grouped(due_appointments(start, end, vendor_ids), appointments_due=Count("pk"), appointments_kept=Count("pk", filter=Q(kept=True)))
+    yield _grouped(
+        checked_invoice_lines(start, end, vendor_ids),
+        invoice_lines_checked=Count("pk"),
+        invoice_lines_matched=Count("pk", filter=Q(matched=True)),
+        amount_invoiced=Sum("invoice_line__line_amount"),
+    )
+    yield _grouped(
+        raised_deductions(start, end, vendor_ids),
         deductions_raised=Count("pk"),
         deductions_disputed=Count("pk", filter=Q(disputed=True)),
         amount_deducted=Sum("amount"),
     )
-
-
-QUERIES = (
-    _shipments,
-    _otif,
-    _fill_confirmed,
-    _fill_shipped,
-    _confirmations,
-    _cartons,
-    _labels,
-    _appointments,
-    _invoice_matches,
-    _deductions,
-)
 
 
 def compute_week(monday: datetime.date, vendor_ids: Iterable[int] | None = None) -> list[WeeklyFigures]:
@@ -508,9 +506,9 @@ def compute_week(monday: datetime.date, vendor_ids: Iterable[int] | None = None)
     start, end = week_bounds(monday)
     vendor_ids = list(vendor_ids) if vendor_ids is not None else None
     rows: dict[tuple, WeeklyFigures] = {}
-    for query in QUERIES:
-        for row in query(start, end, vendor_ids):
-            key = (row.pop("vendor_id"), row.pop("marketplace_id"), row.pop("warehouse_id"))
+    for query in _weekly_queries(start, end, vendor_ids):
+        for row in query:
+            key = (row.pop("k_vendor"), row.pop("k_marketplace"), row.pop("k_warehouse"))
             figures = rows.get(key)
             if figures is None:
                 figures = rows[key] = WeeklyFigures(*key, week=monday)
