@@ -6,5 +6,5 @@ urlpatterns = [
     path("", views.scorecard, name="scorecard"),
     path("export.csv", views.scorecard_export_csv, name="scorecard_export_csv"),
     path("export.xlsx", views.scorecard_export_xlsx, name="scorecard_export_xlsx"),
-    path("<slug:measure>/", views.scorecard_drilldown, name="scorecard_drilldown"),
+    path("rows/", views.scorecard_drilldown, name="scorecard_drilldown"),
 ]

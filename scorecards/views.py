@@ -60,7 +60,9 @@ def scorecard(request):
 
 
 @portal_view(Action.VIEW_PURCHASE_ORDERS)
-def scorecard_drilldown(request, measure):
+def scorecard_drilldown(request):
+    """The rows behind one figure: ?measure=otif (the default) plus the scorecard's filters (a query, so one URL serves every measure)."""
+    measure = request.GET.get("measure") or "otif"
     if measure not in metrics.MEASURES:
         raise Http404
     filters, error = _filters_or_error(request)
@@ -70,11 +72,19 @@ def scorecard_drilldown(request, measure):
     queryset = drilldown_queryset(scope=request.scope, filters=filters, measure=measure, missed_only=missed_only)
     page = Paginator(range(queryset.count()), DRILL_PAGE).get_page(request.GET.get("page"))
     rows = drilldown_rows(queryset, measure, slice(page.start_index() - 1 if page.paginator.count else 0, page.end_index()))
-    query = "&".join(f"{k}={v}" for k, v in filters.query().items())
+    query = "&".join(f"{k}={v}" for k, v in {"measure": measure, **filters.query()}.items())
     return render(
         request,
         "scorecards/drilldown.html",
-        {"measure": metrics.MEASURES[measure], "filters": filters, "rows": rows, "page": page, "query": query, "missed_only": missed_only},
+        {
+            "measure": metrics.MEASURES[measure],
+            "filters": filters,
+            "rows": rows,
+            "page": page,
+            "query": query,
+            "scorecard_query": "&".join(f"{k}={v}" for k, v in filters.query().items()),
+            "missed_only": missed_only,
+        },
     )
 
 

@@ -18,9 +18,12 @@ from vendor_portal.roles import Action
 
 from .. import metrics, selectors
 from ..models import ScorecardWeek
+from . import examples
 from .serializers import ScorecardRatesSerializer, ScorecardWeekSerializer
 
 FORBIDDEN = {403: documented_error(_("Your role or token scopes do not allow this."))}
+NOT_FOUND = documented_error(_("No such scorecard week, or another vendor's."))
+INVALID = documented_error(_("A filter that cannot apply (period, week, vendor, marketplace or DC), naming its field."))
 
 
 class ScorecardWeekFilter(django_filters.FilterSet):
@@ -69,8 +72,14 @@ SUMMARY_PARAMETERS = [
             "Tokens need the orders:read scope."
         ),
         responses={200: ScorecardWeekSerializer(many=True), **FORBIDDEN},
+        examples=[examples.WEEK_PAGE],
     ),
-    retrieve=extend_schema(tags=["Scorecards"], summary="A scorecard week", responses={200: ScorecardWeekSerializer}),
+    retrieve=extend_schema(
+        tags=["Scorecards"],
+        summary="A scorecard week",
+        responses={200: ScorecardWeekSerializer, 404: NOT_FOUND, **FORBIDDEN},
+        examples=[examples.WEEK],
+    ),
 )
 class ScorecardWeekViewSet(ScopedReadOnlyViewSet):
     serializer_class = ScorecardWeekSerializer
@@ -88,7 +97,8 @@ class ScorecardWeekViewSet(ScopedReadOnlyViewSet):
         summary="Scorecard of a period",
         description="The period's weeks summed (numerators and denominators), then divided: the same figures as the scorecard page.",
         parameters=SUMMARY_PARAMETERS,
-        responses={200: ScorecardSummarySerializer, **FORBIDDEN},
+        responses={200: ScorecardSummarySerializer, 400: INVALID, **FORBIDDEN},
+        examples=[examples.SUMMARY],
     )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def summary(self, request):

@@ -105,17 +105,17 @@ def test_the_page_costs_the_same_at_any_history(ops_client, stored, vendor, abe2
 
 
 def test_the_otif_figure_drills_down_to_the_po_lines_behind_it(ops_client, stored):
-    response = ops_client.get(f"/scorecards/otif/?{PERIOD}")
+    response = ops_client.get(f"/scorecards/rows/?measure=otif&{PERIOD}")
     html = response.content.decode()
     assert response.status_code == 200
     for number in ("SC-1", "SC-2", "SC-3", "SC-4"):
         assert f"/purchase-orders/{number}/" in html
-    missed = ops_client.get(f"/scorecards/otif/?{PERIOD}&missed=1").content.decode()
+    missed = ops_client.get(f"/scorecards/rows/?measure=otif&{PERIOD}&missed=1").content.decode()
     assert "SC-1 /" not in missed and "SC-2 /" in missed and "SC-3 /" in missed
 
 
 def test_late_shipments_drill_down(ops_client, stored):
-    html = ops_client.get(f"/scorecards/on_time_shipment/?{PERIOD}&missed=1").content.decode()
+    html = ops_client.get(f"/scorecards/rows/?measure=on_time_shipment&{PERIOD}&missed=1").content.decode()
     assert ">S2<" in html and ">S1<" not in html
 
 
@@ -144,7 +144,7 @@ def test_another_vendor_sees_none_of_it(client, stored, other_vendor):
     client.force_login(vendor_user(other_vendor, Role.VENDOR_OPS, username="globex-ops"))
     html = client.get(f"/scorecards/?{PERIOD}").content.decode()
     assert "1 of 4" not in html and "ABE2</a>" not in html
-    assert "SC-1" not in client.get(f"/scorecards/otif/?{PERIOD}").content.decode()
+    assert "SC-1" not in client.get(f"/scorecards/rows/?measure=otif&{PERIOD}").content.decode()
     assert client.get(f"/scorecards/?{PERIOD}&vendor=ACME").status_code == 400
     csv_body = b"".join(client.get(f"/scorecards/export.csv?{PERIOD}").streaming_content).decode("utf-8-sig")
     assert csv_body.count("\n") == 1  # the header only
@@ -163,7 +163,7 @@ def test_retailer_staff_choose_the_vendor(client, stored, vendor):
     everyone = client.get(f"/scorecards/?{PERIOD}").content.decode()
     assert "1 of 4" in everyone and "INITECH" in everyone
     assert "1 of 4" not in client.get(f"/scorecards/?{PERIOD}&vendor={other.code}").content.decode()
-    assert "SC-1" in client.get(f"/scorecards/otif/?{PERIOD}&vendor=ACME").content.decode()
+    assert "SC-1" in client.get(f"/scorecards/rows/?measure=otif&{PERIOD}&vendor=ACME").content.decode()
 
 
 def test_a_token_without_orders_read_is_refused(stored, vendor):
