@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "edi",
     "planning",
     "appointments",
+    "scorecards",
 ]
 
 MIDDLEWARE = [
@@ -303,6 +304,11 @@ EDI_MAX_TRANSACTION_SETS = env.int("EDI_MAX_TRANSACTION_SETS", default=10_000)
 CELERY_BEAT_SCHEDULE["edi-poll-inbox"] = {"task": "edi.tasks.edi_poll_inbox", "schedule": 60}
 CELERY_BEAT_SCHEDULE["planning-end-promotions"] = {"task": "planning.tasks.end_finished_promotions", "schedule": 60 * 60}
 CELERY_BEAT_SCHEDULE["appointments-mark-missed"] = {"task": "appointments.tasks.mark_missed_appointments", "schedule": 5 * 60}
+CELERY_BEAT_SCHEDULE["scorecards-store-weeks"] = {
+    "task": "scorecards.tasks.store_scorecard_weeks",
+    "schedule": crontab(day_of_week="mon", hour=3, minute=15),
+}
+CELERY_BEAT_SCHEDULE["scorecards-refresh-current-week"] = {"task": "scorecards.tasks.refresh_current_scorecard_week", "schedule": 60 * 60}
 # Idempotency-Key records (the first answer to a write, for retries) are deleted after this many hours.
 IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=24)
 CELERY_BEAT_SCHEDULE["idempotency-expire-records"] = {"task": "vendor_portal.tasks.expire_idempotency_records", "schedule": 60 * 60}

@@ -1,0 +1,30 @@
+"""Celery entry points (schedule: settings.CELERY_BEAT_SCHEDULE). Idempotent: a week's rows are replaced whole."""
+
+import datetime
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from vendor_portal.tasks_lock import single_run
+
+from .metrics import week_start
+from .services.weeks import scorecard_store_week, scorecard_store_weeks
+
+RETRY = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
+# Late receipts, matches and disputes still change the weeks just closed: the weekly run recomputes these too.
+WEEKS_REOPENED = 4
+
+
+@shared_task(**RETRY)
+@single_run(ttl=60 * 60)
+def store_scorecard_weeks() -> int:
+    """Weekly: the week just closed, the few before it, and the current one."""
+    this_week = week_start(timezone.now())
+    return scorecard_store_weeks(first_week=this_week - datetime.timedelta(weeks=WEEKS_REOPENED), last_week=this_week)
+
+
+@shared_task(**RETRY)
+def refresh_current_scorecard_week(vendor_id: int | None = None) -> int:
+    """The current week so far, for one vendor (on demand) or everyone (hourly)."""
+    return scorecard_store_week(week=week_start(timezone.now()), vendor_ids=None if vendor_id is None else [vendor_id])

@@ -1,0 +1,106 @@
+"""The scorecard page, the rows behind each figure, and its CSV/XLSX download."""
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from vendor_portal.decorators import portal_view
+from vendor_portal.errors import DomainValidationError
+from vendor_portal.models import Marketplace, Vendor, Warehouse
+from vendor_portal.roles import Action
+
+from . import exports, metrics, selectors
+from .drilldown import drilldown_queryset, drilldown_rows
+
+CHARTED = ["otif", "on_time_shipment", "fill_rate_confirmed", "asn_accuracy"]
+DRILL_PAGE = 100
+
+
+def _filter_choices(scope):
+    marketplaces = Marketplace.objects.order_by("code")
+    if not scope.is_retailer and scope.marketplace_ids is not None:
+        marketplaces = marketplaces.filter(pk__in=scope.marketplace_ids)
+    warehouses = Warehouse.objects.filter(marketplace__in=marketplaces).order_by("code")
+    vendors = Vendor.objects.order_by("code") if scope.is_retailer else []
+    return {"marketplaces": marketplaces, "warehouses": warehouses, "vendors": vendors, "periods": selectors.PERIODS}
+
+
+def _filters_or_error(request):
+    try:
+        return selectors.scorecard_filters(scope=request.scope, params=request.GET), None
+    except DomainValidationError as error:
+        return selectors.scorecard_filters(scope=request.scope, params={}), error.message
+
+
+@portal_view(Action.VIEW_PURCHASE_ORDERS)
+def scorecard(request):
+    filters, error = _filters_or_error(request)
+    summary = selectors.scorecard_summary(scope=request.scope, filters=filters)
+    figures = [
+        {
+            "measure": m,
+            "rate": summary["totals"]["rates"][m.name],
+            "numerator": summary["totals"][m.numerator],
+            "denominator": summary["totals"][m.denominator],
+        }
+        for m in metrics.MEASURES.values()
+    ]
+    context = {
+        "filters": filters,
+        "filter_error": error,
+        "query": "&".join(f"{k}={v}" for k, v in filters.query().items()),
+        "summary": summary,
+        "figures": figures,
+        "measures": list(metrics.MEASURES.values()),
+        "chart_data": selectors.chart_data(summary, CHARTED),
+        **_filter_choices(request.scope),
+    }
+    return render(request, "scorecards/scorecard.html", context, status=400 if error else 200)
+
+
+@portal_view(Action.VIEW_PURCHASE_ORDERS)
+def scorecard_drilldown(request):
+    """The rows behind one figure: ?measure=otif (the default) plus the scorecard's filters (a query, so one URL serves every measure)."""
+    measure = request.GET.get("measure") or "otif"
+    if measure not in metrics.MEASURES:
+        raise Http404
+    filters, error = _filters_or_error(request)
+    if error:
+        raise Http404
+    missed_only = request.GET.get("missed") == "1"
+    queryset = drilldown_queryset(scope=request.scope, filters=filters, measure=measure, missed_only=missed_only)
+    page = Paginator(range(queryset.count()), DRILL_PAGE).get_page(request.GET.get("page"))
+    rows = drilldown_rows(queryset, measure, slice(page.start_index() - 1 if page.paginator.count else 0, page.end_index()))
+    query = "&".join(f"{k}={v}" for k, v in {"measure": measure, **filters.query()}.items())
+    return render(
+        request,
+        "scorecards/drilldown.html",
+        {
+            "measure": metrics.MEASURES[measure],
+            "filters": filters,
+            "rows": rows,
+            "page": page,
+            "query": query,
+            "scorecard_query": "&".join(f"{k}={v}" for k, v in filters.query().items()),
+            "missed_only": missed_only,
+        },
+    )
+
+
+def _weeks_for_export(request):
+    filters, error = _filters_or_error(request)
+    if error:
+        raise Http404
+    name = _("scorecard")
+    return selectors.scorecard_weeks(scope=request.scope, filters=filters), f"{name}-{filters.first_week}-{filters.week}"
+
+
+@portal_view(Action.VIEW_PURCHASE_ORDERS)
+def scorecard_export_csv(request):
+    return exports.scorecard_csv(*_weeks_for_export(request))
+
+
+@portal_view(Action.VIEW_PURCHASE_ORDERS)
+def scorecard_export_xlsx(request):
+    return exports.scorecard_xlsx(*_weeks_for_export(request))
