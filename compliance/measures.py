@@ -5,7 +5,8 @@ date, a promised ship date) count in the week that holds them.
 - `week_start(day)`, `window(week, trailing_weeks)`: the Monday of a day's week; the dates [start, end) of a
   trailing window ending with the week starting `week`.
 - `measure_value(measure, vendor, marketplace, start, end, violation)`: the rate in percent (or a count),
-  None when there is nothing to measure (no units shipped).
+  None when there is nothing to measure (no units shipped). Rates are the scorecard's (scorecards/metrics.py):
+  its numerators and denominators summed over the window, then divided.
 - `violations(violation, vendor, marketplace, week)`: each a `Violation` with its object key, units, cost of
   goods and what to show (PO number, shipment).
 """
@@ -17,9 +18,11 @@ import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from purchase_orders.models import PurchaseOrderLine, PurchaseOrderState
+from scorecards import metrics
 from shipments.models import ComplianceEvent, ShipmentLine, ShipmentState
 
 from .models import VIOLATION_EVENTS, Measure, ViolationKind
@@ -30,7 +33,7 @@ SHIPPED_STATES = (ShipmentState.SUBMITTED, ShipmentState.RECEIVING, ShipmentStat
 
 
 def week_start(day: datetime.date) -> datetime.date:
-    return day - datetime.timedelta(days=day.weekday())
+    return metrics.week_start(day)
 
 
 def window(week: datetime.date, trailing_weeks: int) -> tuple[datetime.date, datetime.date]:
@@ -79,6 +82,23 @@ class Violation:
         }
 
 
+# The scorecard's figures ---------------------------------------------------------------------------
+def scorecard_totals(vendor, marketplace, start: datetime.date, end: datetime.date) -> metrics.Totals:
+    """The scorecard's numerators and denominators for the vendor in the marketplace, summed over the weeks of
+    [start, end) and every DC."""
+    rows, week = [], start
+    while week < end:
+        rows.extend(row for row in metrics.compute_week(week, vendor_ids=[vendor.pk]) if row.marketplace_id == marketplace.pk)
+        week += WEEK
+    return metrics.sum_figures(rows)
+
+
+def scorecard_rate(measure: str, vendor, marketplace, start, end) -> Decimal | None:
+    spec = metrics.MEASURES[measure]
+    totals = scorecard_totals(vendor, marketplace, start, end)
+    return ratio(getattr(totals, spec.numerator), getattr(totals, spec.denominator))
+
+
 # On-time shipment ---------------------------------------------------------------------------------
 def shipped_lines(vendor, marketplace, start: datetime.date, end: datetime.date):
     """Units on ASNs shipping in [start, end), each with whether it left by the promised ship date."""
@@ -100,13 +120,9 @@ def shipped_lines(vendor, marketplace, start: datetime.date, end: datetime.date)
 
 
 def on_time_counts(vendor, marketplace, start, end) -> tuple[int, int]:
-    """(units shipped by the promised date, units shipped)."""
-    on_time = shipped = 0
-    for line, _promised, in_time in shipped_lines(vendor, marketplace, start, end):
-        eaches = line.quantity * line.purchase_order_line.unit_size
-        shipped += eaches
-        on_time += eaches if in_time else 0
-    return on_time, shipped
+    """(units shipped by the promised date, units shipped), in eaches: the scorecard's on-time shipment."""
+    totals = scorecard_totals(vendor, marketplace, start, end)
+    return totals.units_shipped_on_time, totals.units_shipped
 
 
 def _late_shipments(vendor, marketplace, week) -> list[Violation]:
@@ -134,6 +150,46 @@ def _late_shipments(vendor, marketplace, week) -> list[Violation]:
     return list(by_po_line.values())
 
 
+# On time in full ---------------------------------------------------------------------------------
+def _otif_misses(vendor, marketplace, week) -> list[Violation]:
+    """PO lines whose delivery window ended in the week and whose units did not all arrive inside it (the lines
+    the scorecard's OTIF counts due and not on time in full), charged for the units missing."""
+    from shipments.models import ReceiptLine
+
+    low, high = _bounds(week, week + WEEK)
+    lines = (
+        PurchaseOrderLine.objects.for_vendor(vendor)
+        .filter(purchase_order__marketplace=marketplace, purchase_order__delivery_window_end__gte=low, purchase_order__delivery_window_end__lt=high)
+        .exclude(purchase_order__state=PurchaseOrderState.CANCELLED)
+        .filter(ordered_quantity__gt=F("cancelled_quantity"))
+        .select_related("purchase_order")
+        .order_by("purchase_order__number", "sequence")
+    )
+    found = []
+    for line in lines:
+        order = line.purchase_order
+        opened = order.delivery_window_start or order.order_date
+        received = (
+            ReceiptLine.objects.filter(
+                shipment_line__purchase_order_line=line, receipt__received_at__gte=opened, receipt__received_at__lte=order.delivery_window_end
+            ).aggregate(total=Sum("quantity"))["total"]
+            or 0
+        )
+        missing = line.ordered_quantity - line.cancelled_quantity - received
+        if missing > 0:
+            found.append(
+                Violation(
+                    key=f"po_line:{line.pk}",
+                    units=missing * line.unit_size,
+                    cost_of_goods=missing * line.net_cost,
+                    purchase_order_id=order.pk,
+                    purchase_order_number=order.number,
+                    details={"line": line.sequence, "due": line.ordered_quantity - line.cancelled_quantity, "received_in_window": received},
+                )
+            )
+    return found
+
+
 # Fill rate ----------------------------------------------------------------------------------------
 def due_lines(vendor, marketplace, start, end):
     """PO lines whose confirmation was due in [start, end): what the vendor was asked to fill. A PO cancelled
@@ -149,12 +205,9 @@ def due_lines(vendor, marketplace, start, end):
 
 
 def fill_counts(vendor, marketplace, start, end) -> tuple[int, int]:
-    """(units confirmed, units ordered and not cancelled by the buyer), in eaches."""
-    confirmed = ordered = 0
-    for line in due_lines(vendor, marketplace, start, end):
-        ordered += (line.ordered_quantity - line.cancelled_quantity) * line.unit_size
-        confirmed += line.accepted_quantity * line.unit_size
-    return confirmed, ordered
+    """(units confirmed, units ordered less the buyer's cancellations), in eaches: the scorecard's fill rate, confirmed."""
+    totals = scorecard_totals(vendor, marketplace, start, end)
+    return totals.units_confirmed, totals.units_ordered
 
 
 def _not_filled(vendor, marketplace, week) -> list[Violation]:
@@ -214,6 +267,9 @@ def _event_violations(vendor, marketplace, violation, week) -> list[Violation]:
     return found
 
 
+FINDERS = {ViolationKind.LATE_SHIPMENT: _late_shipments, ViolationKind.OTIF: _otif_misses, ViolationKind.NOT_FILLED: _not_filled}
+
+
 # The two doors ------------------------------------------------------------------------------------
 def ratio(numerator: int, denominator: int) -> Decimal | None:
     if not denominator:
@@ -222,14 +278,12 @@ def ratio(numerator: int, denominator: int) -> Decimal | None:
 
 
 def measure_value(measure: str, *, vendor, marketplace, start, end, violation: str = "") -> Decimal | None:
-    if measure == Measure.ON_TIME_RATE:
-        return ratio(*on_time_counts(vendor, marketplace, start, end))
-    if measure == Measure.FILL_RATE:
-        return ratio(*fill_counts(vendor, marketplace, start, end))
+    if measure in metrics.MEASURES:
+        return scorecard_rate(measure, vendor, marketplace, start, end)
     if measure == Measure.VIOLATIONS:
         if violation in VIOLATION_EVENTS:
             return Decimal(_events(vendor, marketplace, violation, start, end).count())
-        finder = {ViolationKind.LATE_SHIPMENT: _late_shipments, ViolationKind.NOT_FILLED: _not_filled}[ViolationKind(violation)]
+        finder = FINDERS[ViolationKind(violation)]
         count, week = 0, start
         while week < end:
             count += len(finder(vendor, marketplace, week))
@@ -239,8 +293,7 @@ def measure_value(measure: str, *, vendor, marketplace, start, end, violation: s
 
 
 def violations(violation: str, *, vendor, marketplace, week: datetime.date) -> list[Violation]:
-    if violation == ViolationKind.LATE_SHIPMENT:
-        return _late_shipments(vendor, marketplace, week)
-    if violation == ViolationKind.NOT_FILLED:
-        return _not_filled(vendor, marketplace, week)
+    finder = FINDERS.get(ViolationKind(violation))
+    if finder is not None:
+        return finder(vendor, marketplace, week)
     return _event_violations(vendor, marketplace, violation, week)

@@ -29,6 +29,7 @@ RATE = {"max_digits": 9, "decimal_places": 4}
 
 class ViolationKind(models.TextChoices):
     LATE_SHIPMENT = "late_shipment", _("Late shipment (on-time)")  # units shipped after the promised ship date
+    OTIF = "otif", _("Not on time in full (OTIF)")  # PO lines whose units did not all arrive inside the delivery window
     NOT_FILLED = "not_filled", _("Units not filled")  # units ordered but not confirmed, for POs due to ship that week
     ASN_LATE = "asn_late", _("Late ASN")  # ASN submitted after the ship date
     ASN_MISMATCH = "asn_mismatch", _("ASN and receipt mismatch")  # the DC received more or less than the ASN said
@@ -38,6 +39,7 @@ class ViolationKind(models.TextChoices):
 # The chargeback reason each violation raises.
 VIOLATION_REASON = {
     ViolationKind.LATE_SHIPMENT: DeductionReason.LATE_DELIVERY,
+    ViolationKind.OTIF: DeductionReason.LATE_DELIVERY,
     ViolationKind.NOT_FILLED: DeductionReason.OVER_SHIPPED,  # "Unconfirmed or over-shipped units"
     ViolationKind.ASN_LATE: DeductionReason.ASN_LATE,
     ViolationKind.ASN_MISMATCH: DeductionReason.ASN_ACCURACY,
@@ -53,13 +55,19 @@ VIOLATION_EVENTS = {
 
 
 class Measure(models.TextChoices):
+    # The rates are the scorecard's (scorecards/metrics.py names them alike), in percent.
     ON_TIME_RATE = "on_time_shipment", _("On-time shipment rate (%)")  # units shipped by the promised date / units shipped
+    OTIF = "otif", _("On time in full (%)")  # PO lines delivered complete inside the delivery window / lines due
     FILL_RATE = "fill_rate_confirmed", _("Fill rate, confirmed (%)")  # units confirmed / units ordered
-    VIOLATIONS = "violations", _("Violations (count)")  # compliance events of the rule's kind
+    FILL_RATE_SHIPPED = "fill_rate_shipped", _("Fill rate, shipped (%)")  # units shipped / units confirmed
+    CONFIRMATION_ON_TIME = "confirmation_on_time", _("Confirmation on time (%)")
+    ASN_ACCURACY = "asn_accuracy", _("ASN accuracy (%)")  # cartons received as the ASN said / cartons received
+    APPOINTMENT_ADHERENCE = "appointment_adherence", _("Appointment adherence (%)")
+    VIOLATIONS = "violations", _("Violations (count)")  # the rule's violations in the window
 
 
-# A ratio breaks below its threshold; a count breaks above it.
-HIGHER_IS_BETTER = {Measure.ON_TIME_RATE: True, Measure.FILL_RATE: True, Measure.VIOLATIONS: False}
+# A rate breaks below its threshold; a count breaks above it.
+HIGHER_IS_BETTER = {measure: measure != Measure.VIOLATIONS for measure in Measure}
 
 
 class FeeType(models.TextChoices):
@@ -132,7 +140,7 @@ class RateCard(models.Model):
 class RateCardRule(models.Model):
     rate_card = models.ForeignKey(RateCard, on_delete=models.CASCADE, related_name="rules")
     violation = models.CharField(_("violation"), max_length=20, choices=ViolationKind.choices)
-    measure = models.CharField(_("measure"), max_length=20, choices=Measure.choices)
+    measure = models.CharField(_("measure"), max_length=30, choices=Measure.choices)
     threshold = models.DecimalField(_("threshold"), **RATE, help_text=_("A rate breaks below it; a count breaks above it."))
     trailing_weeks = models.PositiveSmallIntegerField(_("trailing weeks"), default=1)
     fee_type = models.CharField(_("fee type"), max_length=20, choices=FeeType.choices)
@@ -161,7 +169,7 @@ class RateCardRule(models.Model):
 
 class Waiver(models.Model):
     rule = models.ForeignKey(RateCardRule, on_delete=models.CASCADE, related_name="waivers")
-    measure = models.CharField(_("measure"), max_length=20, choices=Measure.choices)
+    measure = models.CharField(_("measure"), max_length=30, choices=Measure.choices)
     comparison = models.CharField(_("comparison"), max_length=10, choices=Comparison.choices, default=Comparison.ABOVE)
     threshold = models.DecimalField(_("threshold"), **RATE)
     trailing_weeks = models.PositiveSmallIntegerField(_("trailing weeks"), default=4)
