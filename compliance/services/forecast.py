@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from purchase_orders.models import PurchaseOrderLine, PurchaseOrderState
 from reconciliation.models import marketplace_today
@@ -81,15 +81,33 @@ class Forecast:
         if self.status in (ON_TRACK, WAIVED) or not self.actions:
             return ""
         last = max(action.due for action in self.actions)
-        values = {"count": len(self.actions), "day": date_format(last, "l j F")}
+        count = len(self.actions)
+        values = {"count": count, "day": date_format(last, "l j F")}
         verb = self.actions[0].verb
         if self.keeps_waiver:
-            return _("%(count)s POs must ship by %(day)s to keep the waiver.") % values
+            return (
+                ngettext("%(count)s PO must ship by %(day)s to keep the waiver.", "%(count)s POs must ship by %(day)s to keep the waiver.", count)
+                % values
+            )
         if verb == "confirm":
-            return _("%(count)s POs must be confirmed in full by %(day)s to avoid the fee.") % values
+            return (
+                ngettext(
+                    "%(count)s PO must be confirmed in full by %(day)s to avoid the fee.",
+                    "%(count)s POs must be confirmed in full by %(day)s to avoid the fee.",
+                    count,
+                )
+                % values
+            )
         if verb == "submit_asn":
-            return _("%(count)s ASNs must be submitted by %(day)s to avoid the fee.") % values
-        return _("%(count)s POs must ship by %(day)s to avoid the fee.") % values
+            return (
+                ngettext(
+                    "%(count)s ASN must be submitted by %(day)s to avoid the fee.",
+                    "%(count)s ASNs must be submitted by %(day)s to avoid the fee.",
+                    count,
+                )
+                % values
+            )
+        return ngettext("%(count)s PO must ship by %(day)s to avoid the fee.", "%(count)s POs must ship by %(day)s to avoid the fee.", count) % values
 
 
 @dataclass
