@@ -4,7 +4,7 @@ from ..models import ViolationKind
 from ..services.forecast import STATUS_LABELS, VERB_LABELS
 
 
-class ForecastActionSerializer(serializers.Serializer):
+class ComplianceForecastActionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=list(VERB_LABELS), source="verb", help_text="ship, confirm (in full) or submit_asn.")
     due = serializers.DateField(help_text="The last day it can be done without the fee.")
     units = serializers.IntegerField()
@@ -13,7 +13,7 @@ class ForecastActionSerializer(serializers.Serializer):
     fee_avoided = serializers.DecimalField(source="fee", max_digits=14, decimal_places=2)
 
 
-class ForecastSerializer(serializers.Serializer):
+class ComplianceForecastSerializer(serializers.Serializer):
     marketplace = serializers.CharField(source="marketplace.code")
     week_start = serializers.DateField(source="week", help_text="The Monday of the week (UTC, the scorecard's weeks).")
     violation = serializers.ChoiceField(choices=ViolationKind.choices, source="rule.violation")
@@ -28,4 +28,4 @@ class ForecastSerializer(serializers.Serializer):
     currency = serializers.CharField()
     keeps_waiver = serializers.BooleanField(help_text="Doing the actions keeps the rule's waiver, not only their own fees.")
     summary = serializers.CharField(allow_blank=True)
-    actions = ForecastActionSerializer(many=True)
+    actions = ComplianceForecastActionSerializer(many=True)

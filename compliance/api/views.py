@@ -10,32 +10,30 @@ from vendor_portal.api.errors import documented_error
 from vendor_portal.roles import Action
 
 from ..services.forecast import compliance_forecast
-from .serializers import ForecastSerializer
+from .serializers import ComplianceForecastSerializer
 
 FORECAST_EXAMPLE = OpenApiExample(
     "On course to lose the on-time waiver",
     response_only=True,
     status_codes=["200"],
-    value=[
-        {
-            "marketplace": "US",
-            "week_start": "2026-12-07",
-            "violation": "late_shipment",
-            "rate_card_version": 2,
-            "status": "at_risk",
-            "measure": "on_time_shipment",
-            "projected_value": "5.6000",
-            "threshold": "100.0000",
-            "expected_fee": "49.50",
-            "currency": "USD",
-            "keeps_waiver": True,
-            "summary": "2 POs must ship by Friday 11 December to keep the waiver.",
-            "actions": [
-                {"action": "ship", "due": "2026-12-10", "units": 100, "purchase_order": "PO-X", "shipment": "", "fee_avoided": "30.00"},
-                {"action": "ship", "due": "2026-12-11", "units": 60, "purchase_order": "PO-Y", "shipment": "", "fee_avoided": "18.00"},
-            ],
-        }
-    ],
+    value={
+        "marketplace": "US",
+        "week_start": "2026-12-07",
+        "violation": "late_shipment",
+        "rate_card_version": 2,
+        "status": "at_risk",
+        "measure": "on_time_shipment",
+        "projected_value": "5.6000",
+        "threshold": "100.0000",
+        "expected_fee": "49.50",
+        "currency": "USD",
+        "keeps_waiver": True,
+        "summary": "2 POs must ship by Friday 11 December to keep the waiver.",
+        "actions": [
+            {"action": "ship", "due": "2026-12-10", "units": 100, "purchase_order": "PO-X", "shipment": "", "fee_avoided": "30.00"},
+            {"action": "ship", "due": "2026-12-11", "units": 60, "purchase_order": "PO-Y", "shipment": "", "fee_avoided": "18.00"},
+        ],
+    },
 )
 
 
@@ -52,10 +50,10 @@ class ComplianceForecastView(PortalAPIView):
             "submit, each by its day. Rules on track are listed with status on_track. The retailer gets an empty list."
         ),
         responses={
-            200: ForecastSerializer(many=True),
+            200: ComplianceForecastSerializer(many=True),
             403: documented_error(_("Your role or token scopes do not allow this."), common_examples.FORBIDDEN),
         },
         examples=[FORECAST_EXAMPLE],
     )
     def get(self, request):
-        return Response(ForecastSerializer(compliance_forecast(scope=request.scope), many=True).data)
+        return Response(ComplianceForecastSerializer(compliance_forecast(scope=request.scope), many=True).data)
