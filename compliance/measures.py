@@ -69,6 +69,7 @@ class Violation:
     purchase_order_number: str = ""
     shipment_id: int | None = None
     shipment_identifier: str = ""
+    compliance_event_id: int | None = None
     details: dict = field(default_factory=dict)
 
     def as_evidence(self) -> dict:
@@ -261,6 +262,7 @@ def _event_violations(vendor, marketplace, violation, week) -> list[Violation]:
                 cost_of_goods=cost,
                 shipment_id=event.shipment_id,
                 shipment_identifier=event.shipment.shipment_identifier if event.shipment else "",
+                compliance_event_id=event.pk,
                 details={"event": event.kind, "occurred_at": event.occurred_at.isoformat()},
             )
         )

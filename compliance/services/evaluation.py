@@ -208,6 +208,11 @@ def _evaluate_vendor(*, vendor_id, card, week, actor, summary) -> None:
             for violation, fee in judgement.fees:
                 if violation.key in already:
                     continue
+                if (
+                    violation.compliance_event_id
+                    and Deduction.objects.filter(compliance_event_id=violation.compliance_event_id, kind=DeductionKind.CHARGEBACK).exists()
+                ):
+                    continue  # charged already at the old flat rate (reconciliation's ChargebackRate): one fee per fault
                 deduction = Deduction.objects.create(
                     vendor=vendor,
                     marketplace=marketplace,
@@ -217,6 +222,8 @@ def _evaluate_vendor(*, vendor_id, card, week, actor, summary) -> None:
                     currency=card.currency,
                     purchase_order_id=violation.purchase_order_id,
                     shipment_id=violation.shipment_id,
+                    # An event's chargeback names it: reconciliation's nightly flat-rate chargebacks then skip it.
+                    compliance_event_id=violation.compliance_event_id,
                     evidence={**evidence, "violation": violation.as_evidence()},
                     dispute_deadline=timezone.localdate() + datetime.timedelta(days=days),
                     description=_("%(reason)s, week of %(week)s: %(object)s")

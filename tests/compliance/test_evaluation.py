@@ -97,3 +97,40 @@ def test_fees_flat_per_unit_and_percent_with_their_caps():
     rule = RateCardRule(fee_type=FeeType.FLAT, fee_amount=Decimal("100"), weekly_cap=Decimal("150.00"))
     # The weekly cap takes the second one down to what is left of it.
     assert [fee for _v, fee in week_fees(rule, [late, other])] == [Decimal("100"), Decimal("50.00")]
+
+
+def test_late_asns_are_charged_flat_up_to_the_weekly_cap_and_never_twice_with_the_old_flat_rate(vendor):
+    from compliance.models import Measure, ViolationKind
+    from reconciliation.engine import chargebacks_raise
+    from shipments.models import ComplianceEvent
+    from tests.audit_check import audit_exempt
+
+    week = this_week() - WEEK
+    card = published_card(effective_from=week - WEEK)
+    RateCardRule.objects.create(
+        rate_card=card,
+        violation=ViolationKind.ASN_LATE,
+        measure=Measure.VIOLATIONS,
+        threshold=0,
+        fee_type=FeeType.FLAT,
+        fee_amount=Decimal("50"),
+        weekly_cap=Decimal("120"),
+    )
+    events = []
+    for n in range(3):
+        shipment = shipped(purchase_order(vendor, f"PO-E{n}", 6, promised=week), week + DAY, identifier=f"ASN-E{n}")
+        with audit_exempt():
+            events.append(
+                ComplianceEvent.objects.create(
+                    vendor=vendor,
+                    shipment=shipment,
+                    kind="asn_late",
+                    occurred_at=shipment.submitted_at.replace(year=(week + 2 * DAY).year, month=(week + 2 * DAY).month, day=(week + 2 * DAY).day),
+                )
+            )
+    compliance_evaluate_week(week=week)
+    # 50 + 50 + what the 120 cap leaves: 20.
+    assert sorted(Deduction.objects.filter(vendor=vendor).values_list("amount", flat=True)) == [Decimal("20.00"), Decimal("50.00"), Decimal("50.00")]
+    assert set(Deduction.objects.values_list("compliance_event_id", flat=True)) == {e.pk for e in events}
+    # Reconciliation's nightly flat-rate chargebacks find them charged already.
+    assert chargebacks_raise() == []
