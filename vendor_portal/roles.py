@@ -62,6 +62,7 @@ class Action(models.TextChoices):
     CONFIRM_PROMOTIONS = "promotion.confirm", _("Confirm or decline promotions")
     REPORT_AVAILABILITY = "availability.report", _("Report stock on hand and available to ship")
     READ_API_DOCS = "api.docs", _("Read the API documentation; see failing webhooks and expiring tokens")
+    MANAGE_COMPLIANCE = "compliance.manage", _("Write and publish the compliance rate card")
 
 
 A = Action
@@ -92,6 +93,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         _VIEW_ALL
         | {A.MANAGE_PURCHASE_ORDERS, A.RECEIVE_GOODS, A.SCHEDULE_APPOINTMENTS, A.VIEW_INVOICES, A.VIEW_PAYMENTS, A.RUN_PAYMENTS}
         | {A.ANSWER_DISPUTES, A.MANAGE_USERS, A.VIEW_AUDIT, A.ONBOARD_VENDORS, A.MANAGE_PLANNING, A.READ_API_DOCS}
+        | {A.MANAGE_COMPLIANCE}
     ),
 }
 

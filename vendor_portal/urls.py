@@ -34,6 +34,7 @@ urlpatterns = [
     path("api/v1/", include("planning.api.urls")),
     path("api/v1/", include("appointments.api.urls")),
     path("api/v1/", include("scorecards.api.urls")),
+    path("api/v1/", include("compliance.api.urls")),
     path("vendor/", include("amazon_api.urls")),
     path("settings/webhooks/", include("webhooks.urls")),
     path("edi/", include("edi.urls")),
@@ -45,6 +46,7 @@ urlpatterns = [
     path("planning/", include("planning.urls")),
     path("appointments/", include("appointments.urls")),
     path("scorecards/", include("scorecards.urls")),
+    path("compliance/", include("compliance.urls")),
 ]
 
 handler400 = "vendor_portal.error_views.bad_request"

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "planning",
     "appointments",
     "scorecards",
+    "compliance",
 ]
 
 MIDDLEWARE = [
@@ -316,6 +317,9 @@ CELERY_BEAT_SCHEDULE["reconciliation-nightly-sweep"] = {
     "task": "reconciliation.tasks.reconciliation_nightly_sweep",
     "schedule": crontab(hour=2, minute=30),
 }
+# The compliance programme judges the week just ended each Monday morning, and warns of fees ahead each day.
+CELERY_BEAT_SCHEDULE["compliance-weekly"] = {"task": "compliance.tasks.evaluate_last_week", "schedule": crontab(day_of_week=1, hour=4, minute=0)}
+CELERY_BEAT_SCHEDULE["compliance-forecast-alerts"] = {"task": "compliance.tasks.send_forecast_alerts", "schedule": crontab(hour=7, minute=0)}
 
 # The API's rate limits are counted in this Redis (atomically, vendor_portal/api/throttling.py); without one,
 # in the Django cache. An unreachable Redis lets requests through (logged) rather than refusing them.
