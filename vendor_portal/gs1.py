@@ -54,3 +54,8 @@ def sscc_human_readable(sscc: str, prefix_length: int) -> str:
 def gtin_is_valid(gtin: str) -> bool:
     """GTIN-8, GTIN-12 (UPC-A), GTIN-13 (EAN) or GTIN-14 with a correct check digit."""
     return len(gtin) in GTIN_LENGTHS and _has_valid_check_digit(gtin)
+
+
+def gln_is_valid(gln: str) -> bool:
+    """A GLN (global location number): 13 digits with a correct check digit."""
+    return len(gln) == 13 and _has_valid_check_digit(gln)

@@ -88,7 +88,9 @@ class _Reader:
     def __init__(self, message: Message):
         self.message = message
 
-    def problem(self, s: Segment | None, text: str, *, tag: str = "", element: int | None = None, component: int | None = None, code: str = "") -> None:
+    def problem(
+        self, s: Segment | None, text: str, *, tag: str = "", element: int | None = None, component: int | None = None, code: str = ""
+    ) -> None:
         self.message.problems.append(
             Problem(
                 "element" if element else "segment",
@@ -149,7 +151,11 @@ def _dtm(qualifier: str, value: datetime.date):
 
 def write_orders(po: PurchaseOrder, reference: str) -> OutboundMessage:
     segments = [segment("BGM", ORDER_NUMBER, po.number, ORIGINAL), _dtm(Dtm.DOCUMENT, po.order_date)]
-    for qualifier, value in ((Dtm.DELIVERY_REQUESTED, po.delivery_requested), (Dtm.EARLIEST_DELIVERY, po.earliest_delivery), (Dtm.LATEST_DELIVERY, po.latest_delivery)):
+    for qualifier, value in (
+        (Dtm.DELIVERY_REQUESTED, po.delivery_requested),
+        (Dtm.EARLIEST_DELIVERY, po.earliest_delivery),
+        (Dtm.LATEST_DELIVERY, po.latest_delivery),
+    ):
         if value is not None:
             segments.append(_dtm(qualifier, value))
     segments += [
@@ -211,7 +217,9 @@ def read_ordrsp(message: Message) -> OrderResponse | None:
         lin = group[0]
         action = lin.get(2)
         if action not in (LineAction.CHANGED, LineAction.ACCEPTED, LineAction.NOT_ACCEPTED):
-            reader.problem(lin, f"LIN 1229 {action or '-'}: use 5 (accepted), 3 (changed) or 7 (not accepted).", element=2, code=SyntaxError_.VALUE_NOT_SUPPORTED)
+            reader.problem(
+                lin, f"LIN 1229 {action or '-'}: use 5 (accepted), 3 (changed) or 7 (not accepted).", element=2, code=SyntaxError_.VALUE_NOT_SUPPORTED
+            )
         for s in group:
             if s.tag == "DTM":
                 reader.date(s)
@@ -267,7 +275,8 @@ class DespatchAdvice:
     ship_to: str
     ship_from: str
     transport_mode: str
-    carrier: str
+    carrier: str  # TDT C040: the carrier's SCAC
+    bill_of_lading: str  # RFF BM
     packages: list[Package]  # every CPS level, in order
     bgm: Segment
 
@@ -340,6 +349,7 @@ def read_desadv(message: Message) -> DespatchAdvice | None:
         ship_from=ship_from,
         transport_mode=tdt.get(3) if tdt is not None else "",
         carrier=tdt.get(5) if tdt is not None else "",
+        bill_of_lading=next((s.get(1, 2) for s in header if s.tag == "RFF" and s.get(1) == "BM"), ""),
         packages=packages,
         bgm=bgm,
     )

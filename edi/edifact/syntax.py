@@ -186,7 +186,9 @@ def parse_interchange(content: str, *, max_messages: int | None = None) -> Inter
         elif segment.tag in ("UNG", "UNE"):
             continue  # functional groups carry nothing the portal needs: their messages are read as the others
         elif message is None:
-            ix.problems.append(Problem("interchange", SyntaxError_.NOT_SUPPORTED_IN_POSITION, f"{segment.tag} outside a message.", segment_tag=segment.tag))
+            ix.problems.append(
+                Problem("interchange", SyntaxError_.NOT_SUPPORTED_IN_POSITION, f"{segment.tag} outside a message.", segment_tag=segment.tag)
+            )
         else:
             segment.position = len(message.segments) + 2
             message.segments.append(segment)
@@ -198,7 +200,13 @@ def parse_interchange(content: str, *, max_messages: int | None = None) -> Inter
     else:
         if unz.get(2) != ix.control_reference:
             ix.problems.append(
-                Problem("interchange", SyntaxError_.REFERENCES_DO_NOT_MATCH, "UNZ 0020 does not repeat UNB's control reference.", segment_tag="UNZ", element_position=2)
+                Problem(
+                    "interchange",
+                    SyntaxError_.REFERENCES_DO_NOT_MATCH,
+                    "UNZ 0020 does not repeat UNB's control reference.",
+                    segment_tag="UNZ",
+                    element_position=2,
+                )
             )
         if parse_int(unz.get(1)) != len(ix.messages):
             ix.problems.append(
@@ -240,11 +248,23 @@ def _read_unb(unb: Segment, ix: Interchange) -> None:
             continue
     if ix.syntax_identifier not in SUPPORTED_SYNTAX:
         ix.problems.append(
-            Problem("interchange", SyntaxError_.SYNTAX_NOT_SUPPORTED, f"Syntax identifier {ix.syntax_identifier or '-'} is not supported.", segment_tag="UNB", element_position=1)
+            Problem(
+                "interchange",
+                SyntaxError_.SYNTAX_NOT_SUPPORTED,
+                f"Syntax identifier {ix.syntax_identifier or '-'} is not supported.",
+                segment_tag="UNB",
+                element_position=1,
+            )
         )
     if not ix.control_reference or len(ix.control_reference) > 14:
         ix.problems.append(
-            Problem("interchange", SyntaxError_.MISSING, "UNB 0020 (the interchange control reference, 1-14 characters) is missing.", segment_tag="UNB", element_position=5)
+            Problem(
+                "interchange",
+                SyntaxError_.MISSING,
+                "UNB 0020 (the interchange control reference, 1-14 characters) is missing.",
+                segment_tag="UNB",
+                element_position=5,
+            )
         )
     if not ix.sender_id:
         ix.problems.append(Problem("interchange", SyntaxError_.MISSING, "UNB S002 (the sender) is missing.", segment_tag="UNB", element_position=2))
@@ -253,7 +273,15 @@ def _read_unb(unb: Segment, ix: Interchange) -> None:
 def _check_unt(unt: Segment, message: Message) -> None:
     if unt.get(2) != message.reference:
         message.problems.append(
-            Problem("message", SyntaxError_.REFERENCES_DO_NOT_MATCH, "UNT 0062 does not repeat UNH's message reference.", message.reference, "UNT", None, 2)
+            Problem(
+                "message",
+                SyntaxError_.REFERENCES_DO_NOT_MATCH,
+                "UNT 0062 does not repeat UNH's message reference.",
+                message.reference,
+                "UNT",
+                None,
+                2,
+            )
         )
     counted = len(message.segments) + 2
     if parse_int(unt.get(1)) != counted:
