@@ -161,7 +161,11 @@ def edi_upload(request):
 
 class TradingPartnerForm(forms.Form):
     syntax = forms.ChoiceField(
-        label=gettext_lazy("Syntax"), choices=Syntax.choices, initial=Syntax.X12, help_text=gettext_lazy("What the portal sends this partner.")
+        label=gettext_lazy("Syntax"),
+        choices=Syntax.choices,
+        initial=Syntax.X12,
+        required=False,
+        help_text=gettext_lazy("What the portal sends this partner."),
     )
     isa_qualifier = forms.CharField(
         label=gettext_lazy("ISA qualifier"),
@@ -179,6 +183,17 @@ class TradingPartnerForm(forms.Form):
         label=gettext_lazy("GLN"), max_length=13, required=False, help_text=gettext_lazy("EDIFACT, UNB sender: your 13-digit global location number.")
     )
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100, required=False)
+
+    def clean_syntax(self):
+        return self.cleaned_data["syntax"] or Syntax.X12
+
+    def clean(self):
+        cleaned = super().clean()
+        # Each syntax needs the identity its files are sent from: the ISA id for X12, the GLN for EDIFACT.
+        needed = "gln" if cleaned.get("syntax") == Syntax.EDIFACT else "isa_id"
+        if needed not in self.errors and not cleaned.get(needed):
+            self.add_error(needed, forms.ValidationError(self.fields[needed].error_messages["required"], code="required"))
+        return cleaned
 
 
 @require_http_methods(["GET", "POST"])

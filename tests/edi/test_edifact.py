@@ -322,3 +322,27 @@ def test_the_limits_count_edifact_messages(settings, partner, po):
 
     with pytest.raises(TooManyTransactionSetsError):
         edi_interchange_check(text.encode())
+
+
+def test_a_vendor_admin_registers_an_edifact_partner_by_gln_on_the_api_and_the_screen(vendor, client):
+    from rest_framework.test import APIClient
+
+    from edi.models import TradingPartner
+    from tests.factories import vendor_user
+    from vendor_portal.roles import Role
+
+    admin = vendor_user(vendor, Role.VENDOR_ADMIN, username="acme-admin")
+    api = APIClient()
+    api.force_login(admin)
+    created = api.post("/api/v1/edi/partners/", {"syntax": "edifact", "gln": PARTNER_GLN}, format="json", HTTP_IDEMPOTENCY_KEY="e-1")
+    assert created.status_code == 201, created.json()
+    assert (created.json()["syntax"], created.json()["gln"], created.json()["isa_id"]) == ("edifact", PARTNER_GLN, "")
+    no_gln = api.post("/api/v1/edi/partners/", {"syntax": "edifact"}, format="json")
+    assert no_gln.status_code == 400 and [e["field"] for e in no_gln.json()["errors"]] == ["gln"]
+
+    client.force_login(admin)
+    taken = client.post("/edi/partners/", {"syntax": "edifact", "gln": PARTNER_GLN, "isa_qualifier": "ZZ"})
+    assert "GLN 4012345000009 is already in use." in taken.content.decode()
+    page = client.get("/edi/partners/").content.decode()
+    assert "UN/EDIFACT D96A" in page and PARTNER_GLN in page and RETAILER_GLN in page
+    assert TradingPartner.objects.for_vendor(vendor).count() == 1
