@@ -214,7 +214,7 @@ def test_round_trip_ordrsp_desadv_invoic_each_answered_by_an_accepting_contrl(ve
     assert contrl(invoiced)[2][0].elements[2] == "7"
 
 
-def test_a_message_the_service_refuses_gets_a_rejecting_contrl_pointing_at_its_quantity(vendor, partner, po):
+def test_a_message_the_service_refuses_gets_a_rejecting_contrl_pointing_at_its_quantity(vendor, partner, po, client):
     first, second = po.lines.order_by("sequence")
     too_many = [*accepted(first, "3"), S("QTY", ["12", "66", "PCE"])]
 
@@ -232,6 +232,12 @@ def test_a_message_the_service_refuses_gets_a_rejecting_contrl_pointing_at_its_q
     # UNH 1, BGM 2, DTM 3, DTM 4, RFF 5, LIN 6, PIA 7, QTY 21 8, QTY 12 9
     assert (ucs.tag, ucs.elements[0]) == ("UCS", "9")
     assert (ucd.tag, ucd.elements) == ("UCD", ["12", ["1", "2"]])
+
+    from tests.factories import vendor_user
+
+    client.force_login(vendor_user(vendor))
+    page = client.get(f"/edi/{interchange.pk}/").content.decode()
+    assert "Our acknowledgement (CONTRL)" in page and "UNH 1 · QTY01 (segment 9)" in page
 
 
 def test_a_broken_envelope_is_rejected_in_uci_and_nothing_is_applied(vendor, partner, po):
