@@ -352,3 +352,17 @@ def test_a_vendor_admin_registers_an_edifact_partner_by_gln_on_the_api_and_the_s
     page = client.get("/edi/partners/").content.decode()
     assert "UN/EDIFACT D96A" in page and PARTNER_GLN in page and RETAILER_GLN in page
     assert TradingPartner.objects.for_vendor(vendor).count() == 1
+
+
+def test_an_edifact_file_at_the_top_of_the_inbox_belongs_to_the_vendor_of_its_unb_gln(vendor, partner, po, tmp_path, settings):
+    from edi.tasks import edi_poll_inbox
+
+    settings.EDI_INBOX_DIR = str(tmp_path)
+    lines = [*accepted(po.lines.get(sequence=1)), *accepted(po.lines.get(sequence=2))]
+    (tmp_path / "ordrsp.edifact").write_text(interchange_text(ordrsp(po, lines), reference="77"))
+
+    assert edi_poll_inbox()["processed"] == ["ordrsp.edifact"]
+    received = Interchange.objects.get(source=InterchangeSource.FOLDER)
+    assert (received.vendor, received.syntax, received.status) == (vendor, Syntax.EDIFACT, InterchangeStatus.ACCEPTED)
+    po.refresh_from_db()
+    assert po.state == PurchaseOrderState.ACKNOWLEDGED
