@@ -1,5 +1,5 @@
-"""EDI X12 as the portal records it: who may send (trading partners), the control numbers we hand
-out, and every interchange in or out with its transaction sets and what became of them."""
+"""EDI (X12 or EDIFACT, the partner chooses) as the portal records it: who may send (trading partners), the
+control numbers we hand out, and every interchange in or out with its messages and what became of them."""
 
 from django.db import connection, models
 from django.db.models import Q
@@ -8,13 +8,21 @@ from django.utils.translation import gettext_lazy as _
 from vendor_portal.tenancy import VendorScopedQuerySet
 
 
+class Syntax(models.TextChoices):
+    X12 = "x12", _("ANSI X12 004010")
+    EDIFACT = "edifact", _("UN/EDIFACT D96A")
+
+
 class TradingPartner(models.Model):
-    """A vendor's EDI identity: the ISA05/06 it sends from and the GS02 application id."""
+    """A vendor's EDI identity: for X12 the ISA05/06 it sends from and the GS02 application id, for
+    EDIFACT the GLN it names in UNB. The syntax is the partner's choice: what the portal sends it."""
 
     vendor = models.ForeignKey("vendor_portal.Vendor", on_delete=models.CASCADE, related_name="trading_partners")
     name = models.CharField(_("name"), max_length=100, blank=True)
+    syntax = models.CharField(_("syntax"), max_length=10, choices=Syntax.choices, default=Syntax.X12)
     isa_qualifier = models.CharField(_("ISA qualifier"), max_length=2, default="ZZ")
-    isa_id = models.CharField(_("ISA id"), max_length=15)
+    isa_id = models.CharField(_("ISA id"), max_length=15, blank=True)
+    gln = models.CharField(_("GLN"), max_length=13, blank=True)  # UNB sender (S002), qualifier 14
     gs_application_id = models.CharField(_("GS application id"), max_length=15, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -24,20 +32,31 @@ class TradingPartner(models.Model):
     class Meta:
         ordering = ["vendor_id", "isa_id"]
         constraints = [
-            # An ISA sender names exactly one vendor: that is how an inbound file finds its owner.
-            models.UniqueConstraint(fields=["isa_qualifier", "isa_id"], name="uniq_edi_partner_isa_id"),
+            # An ISA sender (or UNB GLN) names exactly one vendor: that is how an inbound file finds its owner.
+            models.UniqueConstraint(fields=["isa_qualifier", "isa_id"], condition=~Q(isa_id=""), name="uniq_edi_partner_isa_id"),
+            models.UniqueConstraint(fields=["gln"], condition=~Q(gln=""), name="uniq_edi_partner_gln"),
+            models.CheckConstraint(condition=Q(syntax__in=Syntax.values), name="edi_partner_syntax_valid"),
+            models.CheckConstraint(condition=~Q(isa_id="") | ~Q(gln=""), name="edi_partner_has_identity"),
         ]
         verbose_name = _("trading partner")
         verbose_name_plural = _("trading partners")
 
     def __str__(self) -> str:
+        if self.syntax == Syntax.EDIFACT:
+            return f"GLN {self.gln}"
         return f"{self.isa_qualifier}:{self.isa_id}"
+
+    @property
+    def is_edifact(self) -> bool:
+        return self.syntax == Syntax.EDIFACT
 
 
 class ControlNumberKind(models.TextChoices):
     INTERCHANGE = "isa", _("Interchange (ISA13)")
     GROUP = "gs", _("Functional group (GS06)")
     TRANSACTION_SET = "st", _("Transaction set (ST02)")
+    EDIFACT_INTERCHANGE = "unb", _("Interchange (UNB 0020)")
+    EDIFACT_MESSAGE = "unh", _("Message (UNH 0062)")
 
 
 class ControlNumberCounter(models.Model):
@@ -109,8 +128,9 @@ class Interchange(models.Model):
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
     status = models.CharField(_("status"), max_length=20, choices=InterchangeStatus.choices, default=InterchangeStatus.RECEIVED)
     source = models.CharField(_("source"), max_length=10, choices=InterchangeSource.choices)
+    syntax = models.CharField(_("syntax"), max_length=10, choices=Syntax.choices, default=Syntax.X12)
     filename = models.CharField(_("file name"), max_length=200, blank=True)
-    control_number = models.CharField(_("ISA control number"), max_length=9, blank=True)
+    control_number = models.CharField(_("control number"), max_length=14, blank=True)  # ISA13, or UNB 0020
     sender_qualifier = models.CharField(max_length=2, blank=True)
     sender_id = models.CharField(_("sender"), max_length=15, blank=True)
     receiver_qualifier = models.CharField(max_length=2, blank=True)
@@ -178,9 +198,9 @@ class TransactionRecord(models.Model):
     """One transaction set of an interchange, and the portal object it touched."""
 
     interchange = models.ForeignKey(Interchange, on_delete=models.CASCADE, related_name="transactions")
-    set_id = models.CharField(_("set"), max_length=3)
+    set_id = models.CharField(_("set"), max_length=6)  # 855, or an EDIFACT message type (ORDRSP)
     group_control_number = models.CharField(max_length=9, blank=True)
-    control_number = models.CharField(_("control number"), max_length=9, blank=True)
+    control_number = models.CharField(_("control number"), max_length=14, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=SetStatus.choices)
     errors = models.JSONField(_("errors"), default=list, blank=True)
     reference = models.CharField(_("reference"), max_length=60, blank=True)  # the PO, ASN or invoice number it names

@@ -21,9 +21,9 @@ from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import get_visible_or_404
 
 from . import selectors
-from .models import Direction, Interchange, InterchangeSource, InterchangeStatus, TradingPartner
+from .models import Direction, Interchange, InterchangeSource, InterchangeStatus, Syntax, TradingPartner
 from .services.inbound import edi_limits, too_large_message
-from .services.partners import retailer_partner, trading_partner_create, trading_partner_set_active
+from .services.partners import retailer_gln, retailer_partner, trading_partner_create, trading_partner_set_active
 from .services.uploads import edi_upload as edi_upload_queue
 from .services.uploads import interchange_job
 
@@ -160,17 +160,40 @@ def edi_upload(request):
 
 
 class TradingPartnerForm(forms.Form):
+    syntax = forms.ChoiceField(
+        label=gettext_lazy("Syntax"),
+        choices=Syntax.choices,
+        initial=Syntax.X12,
+        required=False,
+        help_text=gettext_lazy("What the portal sends this partner."),
+    )
     isa_qualifier = forms.CharField(
         label=gettext_lazy("ISA qualifier"),
         max_length=2,
         initial="ZZ",
         help_text=gettext_lazy("ISA05: ZZ mutually defined, 01 DUNS, 08 UCC EDI communications id, 12 phone."),
     )
-    isa_id = forms.CharField(label=gettext_lazy("ISA id"), max_length=15, help_text=gettext_lazy("ISA06: the id your EDI system sends from."))
+    isa_id = forms.CharField(
+        label=gettext_lazy("ISA id"), max_length=15, required=False, help_text=gettext_lazy("X12, ISA06: the id your EDI system sends from.")
+    )
     gs_application_id = forms.CharField(
         label=gettext_lazy("GS application id"), max_length=15, required=False, help_text=gettext_lazy("GS02, when it differs from the ISA id.")
     )
+    gln = forms.CharField(
+        label=gettext_lazy("GLN"), max_length=13, required=False, help_text=gettext_lazy("EDIFACT, UNB sender: your 13-digit global location number.")
+    )
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100, required=False)
+
+    def clean_syntax(self):
+        return self.cleaned_data["syntax"] or Syntax.X12
+
+    def clean(self):
+        cleaned = super().clean()
+        # Each syntax needs the identity its files are sent from: the ISA id for X12, the GLN for EDIFACT.
+        needed = "gln" if cleaned.get("syntax") == Syntax.EDIFACT else "isa_id"
+        if needed not in self.errors and not cleaned.get(needed):
+            self.add_error(needed, forms.ValidationError(self.fields[needed].error_messages["required"], code="required"))
+        return cleaned
 
 
 @require_http_methods(["GET", "POST"])
@@ -188,10 +211,12 @@ def edi_partner_list(request):
                 for item in error.as_error_list():
                     form.add_error(item["field"] if item.get("field") in form.fields else None, item["message"])
             else:
-                messages.success(request, _("Trading partner %(id)s added.") % {"id": form.cleaned_data["isa_id"]})
+                messages.success(request, _("Trading partner %(id)s added.") % {"id": form.cleaned_data["isa_id"] or form.cleaned_data["gln"]})
                 return redirect("edi_partner_list")
     partners = TradingPartner.objects.visible_to(request.scope).select_related("vendor").order_by("vendor__code", "isa_id")
-    return render(request, "edi/trading_partner_list.html", {"form": form, "partners": partners, "retailer": retailer_partner()})
+    return render(
+        request, "edi/trading_partner_list.html", {"form": form, "partners": partners, "retailer": retailer_partner(), "retailer_gln": retailer_gln()}
+    )
 
 
 @require_POST

@@ -194,9 +194,11 @@ PARTNER_VALUE = {
     "id": 3,
     "vendor": "ACME",
     "name": "Acme SAP EDI",
+    "syntax": "x12",
     "isa_qualifier": "ZZ",
     "isa_id": "ACMEEDI",
     "gs_application_id": "",
+    "gln": "",
     "is_active": True,
     "created_at": "2026-10-02T09:30:00Z",
 }

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from shipments.api.serializers import JobSerializer
 
-from ..models import Interchange, TradingPartner, TransactionRecord
+from ..models import Interchange, Syntax, TradingPartner, TransactionRecord
 from ..selectors import interchange_problem_page
 
 
@@ -114,14 +114,18 @@ class TradingPartnerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TradingPartner
-        fields = ["id", "vendor", "name", "isa_qualifier", "isa_id", "gs_application_id", "is_active", "created_at"]
+        fields = ["id", "vendor", "name", "syntax", "isa_qualifier", "isa_id", "gs_application_id", "gln", "is_active", "created_at"]
 
 
 class TradingPartnerInputSerializer(serializers.Serializer):
+    syntax = serializers.ChoiceField(choices=Syntax.choices, default=Syntax.X12, help_text="What the portal sends this partner: X12 or EDIFACT D96A.")
     isa_qualifier = serializers.CharField(
         max_length=2, default="ZZ", help_text="ISA05: ZZ mutually defined, 01 DUNS, 08 UCC EDI communications id, 12 phone."
     )
-    isa_id = serializers.CharField(max_length=15, help_text="ISA06: the id your EDI system sends from.")
+    isa_id = serializers.CharField(max_length=15, required=False, allow_blank=True, help_text="X12, ISA06: the id your EDI system sends from.")
+    gln = serializers.CharField(
+        max_length=13, required=False, allow_blank=True, help_text="EDIFACT, UNB sender (qualifier 14): your 13-digit global location number."
+    )
     gs_application_id = serializers.CharField(max_length=15, required=False, allow_blank=True, help_text="GS02, when it differs from the ISA id.")
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
 

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from edi import x12
+from edi import edifact, x12
 from edi.x12.codes import InterchangeNote
 from edi.x12.core import Problem, decode, is_digits
 from vendor_portal.errors import DomainValidationError, ForbiddenError, PortalError
@@ -18,7 +18,7 @@ from vendor_portal.models import Channel, Vendor
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.tenancy import Scope
 
-from ..models import ControlNumberKind, Direction, Interchange, InterchangeStatus, SetStatus, TradingPartner, TransactionRecord
+from ..models import ControlNumberKind, Direction, Interchange, InterchangeStatus, SetStatus, Syntax, TradingPartner, TransactionRecord
 from ._common import _Context, _Outcome, _SetProblems
 from .inbound_810 import _receive_810
 from .inbound_846 import _receive_846
@@ -150,7 +150,7 @@ def edi_interchange_check(raw: bytes) -> None:
         raise DomainValidationError(_("The file is empty."), field="content")
     if len(raw) > max_bytes:
         raise InterchangeTooLargeError(too_large_message(len(raw)), field="content")
-    sets = x12.count_transaction_sets(raw)
+    sets = edifact.count_messages(raw) if edifact.looks_like_edifact(raw) else x12.count_transaction_sets(raw)
     if sets > max_sets:
         raise TooManyTransactionSetsError(
             _("The interchange holds %(sets)s transaction sets; one interchange may hold at most %(max)s. Split it into several interchanges.")
@@ -175,6 +175,7 @@ def edi_interchange_store(
             direction=Direction.INBOUND,
             status=InterchangeStatus.RECEIVED,
             source=source,
+            syntax=Syntax.EDIFACT if edifact.looks_like_edifact(raw) else Syntax.X12,
             filename=filename[:200],
             content=_storable(decode(raw)),
             size=len(raw),
@@ -209,6 +210,10 @@ def edi_interchange_process(
     check_permissions = scope is not None
     scope = scope or Scope(vendor=vendor)
     actor = Actor(user=actor.user, token=actor.token, channel=Channel.EDI, request_id=actor.request_id)
+    if interchange.syntax == Syntax.EDIFACT:
+        from .inbound_edifact import edifact_interchange_process
+
+        return edifact_interchange_process(interchange, actor=actor, scope=scope, check_permissions=check_permissions, progress=progress)
     ix = x12.parse_interchange(interchange.content, max_transaction_sets=edi_limits()[1])
     del interchange.content  # read: let the text go while the sets are applied (deferred again, it reloads if asked for)
     if progress is not None:
@@ -339,9 +344,13 @@ def _inbound_records(interchange: Interchange, ix: x12.Interchange, outcomes: di
 
 
 def _inbound_status(ix: x12.Interchange, records: list[TransactionRecord]) -> str:
-    if ix.envelope_problems:
+    return _inbound_status_of(bool(ix.envelope_problems), records, bool(ix.problems))
+
+
+def _inbound_status_of(envelope_rejected: bool, records: list[TransactionRecord], any_problems: bool) -> str:
+    if envelope_rejected:
         return InterchangeStatus.REJECTED
     accepted = sum(record.status == SetStatus.ACCEPTED for record in records)
-    if records and accepted == len(records) and not ix.problems:
+    if records and accepted == len(records) and not any_problems:
         return InterchangeStatus.ACCEPTED
     return InterchangeStatus.PARTIALLY_ACCEPTED if accepted else InterchangeStatus.REJECTED

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from edi import edifact
 from edi.x12.core import decode, parse_envelope
 from vendor_portal.errors import PortalError
 from vendor_portal.models import Channel, Vendor
@@ -22,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 # A file claimed by a worker that died is picked up again after this long.
 STALE_CLAIM_SECONDS = 15 * 60
-INBOX_SUFFIXES = (".edi", ".x12")
+INBOX_SUFFIXES = (".edi", ".x12", ".edifact")
 
 
 @dataclass
@@ -34,6 +35,13 @@ class InboxResult:
 def _vendor_for_file(path: Path, folder_vendor: Vendor | None, head: str) -> Vendor | None:
     if folder_vendor is not None:
         return folder_vendor
+    if edifact.looks_like_edifact(head):
+        # The UNB alone (everything before the first message) names the sender's GLN.
+        envelope = edifact.parse_interchange(head[: head.find("UNH")] if "UNH" in head else head)
+        if not envelope.sender_id:
+            return None
+        partner = TradingPartner.objects.filter(gln=envelope.sender_id, is_active=True).exclude(gln="").select_related("vendor").first()
+        return partner.vendor if partner else None
     ix = parse_envelope(head[:200]) if head.startswith("ISA") else None
     if ix is None or not ix.sender_id:
         return None
@@ -107,7 +115,7 @@ def edi_inbox_poll(*, inbox_dir: str | Path | None = None) -> InboxResult:
                     logger.warning("EDI inbox: %s is larger than %s bytes", path, max_bytes)
                 else:
                     content = claimed.read_bytes()
-                    vendor = _vendor_for_file(path, folder_vendor, decode(content[:200]))
+                    vendor = _vendor_for_file(path, folder_vendor, decode(content[:1000]))
                     if vendor is None:
                         logger.warning("EDI inbox: no vendor for %s (unknown ISA sender)", path)
                     else:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from edi import x12
+from edi.edifact import GLN_QUALIFIER
 from edi.x12.core import Problem
 from vendor_portal.services.audit import Actor, audit_record
 
 from ..models import ControlNumberCounter, Direction, Interchange, InterchangeSource, InterchangeStatus, SetStatus, TradingPartner, TransactionRecord
-from .partners import _x12_partner, retailer_partner
+from .partners import _x12_partner, retailer_gln, retailer_partner
 
 
 def _storable(text: str) -> str:
@@ -48,16 +50,22 @@ class _OutboundSet:
 
 
 def _store_outbound(
-    *, partner: TradingPartner, isa_control_number: int, text: str, sets: list[_OutboundSet], actor: Actor, action: str
+    *, partner: TradingPartner, isa_control_number: int | str, text: str, sets: list[_OutboundSet], actor: Actor, action: str
 ) -> Interchange:
-    sender, receiver = retailer_partner(), _x12_partner(partner)
+    """An interchange the portal sends: ISA13/ST02 zero-padded for X12, UNB 0020/UNH 0062 as they are for EDIFACT."""
+    edifact = partner.is_edifact
+    if edifact:
+        sender, receiver = x12.Partner(GLN_QUALIFIER, retailer_gln()), x12.Partner(GLN_QUALIFIER, partner.gln)
+    else:
+        sender, receiver = retailer_partner(), _x12_partner(partner)
     interchange = Interchange.objects.create(
         vendor_id=partner.vendor_id,
         partner=partner,
         direction=Direction.OUTBOUND,
         status=InterchangeStatus.SENT,
         source=InterchangeSource.PORTAL,
-        control_number=str(isa_control_number).zfill(9),
+        syntax=partner.syntax,
+        control_number=str(isa_control_number) if edifact else str(isa_control_number).zfill(9),
         sender_qualifier=sender.qualifier,
         sender_id=sender.id,
         receiver_qualifier=receiver.qualifier,
@@ -73,7 +81,7 @@ def _store_outbound(
                 interchange=interchange,
                 set_id=s.set_id,
                 group_control_number=str(s.group_control_number),
-                control_number=str(s.control_number).zfill(4),
+                control_number=str(s.control_number) if edifact else str(s.control_number).zfill(4),
                 status=SetStatus.SENT,
                 reference=s.reference[:60],
                 object_type=s.obj._meta.label_lower if s.obj is not None else "",

@@ -1,5 +1,6 @@
-"""Outbound X12: the 850 of a new purchase order and the 820 remittance advice of a payment, for the
-vendor's active trading partner (edi/subscribers.py sends them when the domain publishes the news)."""
+"""Outbound EDI: the order of a new purchase order (an X12 850 or an EDIFACT ORDERS, as the partner chose)
+and the X12 820 remittance advice of a payment, for the vendor's active trading partner (edi/subscribers.py
+sends them when the domain publishes the news)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from edi import x12
+from edi import edifact, x12
+from edi.edifact.codes import EDIFACT_UNITS
 from purchase_orders.models import PurchaseOrder, PurchaseOrderType, UnitOfMeasure
 from reconciliation.models import Remittance, RemittanceLineKind
 from vendor_portal.errors import DomainValidationError, PortalError
@@ -22,7 +24,7 @@ from vendor_portal.services.audit import Actor
 from ..models import ControlNumberKind, Direction, Interchange, TransactionRecord
 from ._common import PRICE_PER_EACH, PRICE_PER_UNIT_OF_MEASURE, X12_UNITS
 from .interchanges import _allocate, _OutboundSet, _store_outbound
-from .partners import _x12_partner, active_partner, retailer_partner
+from .partners import _x12_partner, active_partner, retailer_gln, retailer_partner
 
 logger = logging.getLogger(__name__)
 
@@ -106,9 +108,63 @@ def _unit_price(line) -> tuple:
     return line.net_cost, PRICE_PER_UNIT_OF_MEASURE
 
 
+def edifact_purchase_order(po: PurchaseOrder, supplier_gln: str) -> edifact.PurchaseOrder:
+    """The D96A ORDERS of a PO: buyer (the retailer) and supplier by GLN, the DC by its code, each line's
+    GTIN in LIN, ASIN and vendor SKU in PIA, its quantity in its own unit and the price of one each or one case."""
+    document = edifact.PurchaseOrder(
+        number=po.number,
+        order_date=timezone.localdate(po.order_date),
+        currency=po.currency,
+        buyer_gln=retailer_gln(),
+        supplier_gln=supplier_gln,
+        delivery_party=po.ship_to.code,
+        delivery_party_name=po.ship_to.name,
+        delivery_requested=timezone.localdate(po.delivery_window_start or po.ship_window_end),
+        earliest_delivery=timezone.localdate(po.delivery_window_start) if po.delivery_window_start else None,
+        latest_delivery=timezone.localdate(po.delivery_window_end) if po.delivery_window_end else None,
+    )
+    for line in po.lines.select_related("product").order_by("sequence"):
+        if line.ordered_quantity <= 0:
+            continue
+        unit_price, basis = _unit_price(line)
+        document.lines.append(
+            edifact.OrderLine(
+                line_number=line.sequence,
+                quantity=line.ordered_quantity,
+                unit=EDIFACT_UNITS[line.unit_of_measure],
+                item=edifact.Item(gtin=line.product.gtin if line.product is not None else "", asin=line.asin, vendor_sku=line.vendor_sku),
+                unit_price=unit_price,
+                price_unit="PCE" if basis == PRICE_PER_EACH else EDIFACT_UNITS[line.unit_of_measure],
+                description=line.title,
+                pack_size=line.unit_size if line.unit_of_measure == UnitOfMeasure.CASES else None,
+            )
+        )
+    return document
+
+
+def _send_orders(po: PurchaseOrder, partner, actor: Actor) -> Interchange:
+    reference = str(_allocate(partner, ControlNumberKind.EDIFACT_INTERCHANGE))
+    message_reference = str(_allocate(partner, ControlNumberKind.EDIFACT_MESSAGE))
+    text = edifact.write_interchange(
+        sender=(retailer_gln(), edifact.GLN_QUALIFIER),
+        recipient=(partner.gln, edifact.GLN_QUALIFIER),
+        control_reference=reference,
+        messages=[edifact.write_orders(edifact_purchase_order(po, partner.gln), message_reference)],
+        prepared_at=timezone.now(),
+    )
+    return _store_outbound(
+        partner=partner,
+        isa_control_number=reference,
+        text=text,
+        actor=actor,
+        action="edi_interchange.send",
+        sets=[_OutboundSet("ORDERS", "", message_reference, reference=po.number, obj=po)],
+    )
+
+
 def edi_purchase_order_850(*, purchase_order: PurchaseOrder, actor: Actor | None = None) -> Interchange | None:
-    """The 850 of a PO for the vendor's active trading partner, once: a second call returns the first.
-    None when the vendor does not trade by EDI."""
+    """The order of a PO for the vendor's active trading partner (an 850, or an ORDERS for an EDIFACT
+    partner), once: a second call returns the first. None when the vendor does not trade by EDI."""
     actor = actor or Actor.system()
     with transaction.atomic():
         po = PurchaseOrder.objects.select_for_update().select_related("vendor", "ship_to").get(pk=purchase_order.pk)
@@ -117,13 +173,15 @@ def edi_purchase_order_850(*, purchase_order: PurchaseOrder, actor: Actor | None
             return None
         sent = (
             TransactionRecord.objects.filter(
-                set_id="850", object_type=po._meta.label_lower, object_id=str(po.pk), interchange__direction=Direction.OUTBOUND
+                set_id__in=("850", "ORDERS"), object_type=po._meta.label_lower, object_id=str(po.pk), interchange__direction=Direction.OUTBOUND
             )
             .select_related("interchange")
             .first()
         )
         if sent is not None:
             return sent.interchange
+        if partner.is_edifact:
+            return _send_orders(po, partner, actor)
         document = x12_purchase_order(po)
         isa_number = _allocate(partner, ControlNumberKind.INTERCHANGE)
         group_number = _allocate(partner, ControlNumberKind.GROUP)
@@ -156,6 +214,9 @@ def edi_remittance_820(*, vendor: Vendor, remittance: x12.Remittance, actor: Act
         partner = active_partner(vendor)
         if partner is None:
             raise DomainValidationError(_("%(vendor)s has no active EDI trading partner.") % {"vendor": vendor.code})
+        if partner.is_edifact:
+            # REMADV is not written yet: an EDIFACT partner reads its payments on the screens and the API.
+            raise DomainValidationError(_("%(vendor)s trades by EDIFACT; remittance advice is sent by X12 only.") % {"vendor": vendor.code})
         if not remittance.parties:
             remittance.parties = [
                 x12.Party("PR", x12_text(getattr(settings, "PORTAL_RETAILER_NAME", "")), "92", retailer_partner().id),
