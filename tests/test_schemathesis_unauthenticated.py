@@ -52,9 +52,11 @@ def _free_port() -> int:
 @pytest.fixture
 def live_database(django_db_setup, django_db_blocker, request):
     """A database URL of this run's own: a copy of the (migrated, empty) test database, dropped afterwards."""
-    template = connection.settings_dict["NAME"]
-    name = f"{template}_st_{request.node.callspec.id}"
     with django_db_blocker.unblock():
+        with connection.cursor() as cursor:  # the test database's name, whatever pytest-django and xdist made of it
+            cursor.execute("SELECT current_database()")
+            (template,) = cursor.fetchone()
+        name = f"{template}_st_{request.node.callspec.id}"
         connections.close_all()  # a template must have no one connected while it is copied
         with connection._nodb_cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
