@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.db import connection, connections
@@ -62,9 +63,9 @@ def live_database(django_db_setup, django_db_blocker, request):
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
             cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     settings = connection.settings_dict
-    host = settings["HOST"] or "localhost"
-    credentials = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
-    yield f"postgres://{credentials}@{host}:{settings['PORT'] or 5432}/{name}"
+    host = quote(settings["HOST"] or "localhost", safe="")  # the checkout's own PostgreSQL listens on a socket folder
+    credentials = quote(settings["USER"] or "", safe="") + (f":{quote(settings['PASSWORD'], safe='')}" if settings["PASSWORD"] else "")
+    yield f"postgres://{credentials + '@' if credentials else ''}{host}:{settings['PORT'] or 5432}/{name}"
     with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
