@@ -51,22 +51,22 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_database(django_db_setup, django_db_blocker, request):
-    """A database URL of this run's own: a copy of the (migrated, empty) test database, dropped afterwards."""
-    with django_db_blocker.unblock():
-        with connection.cursor() as cursor:  # the test database's name, whatever pytest-django and xdist made of it
-            cursor.execute("SELECT current_database()")
-            (template,) = cursor.fetchone()
-        name = f"{template}_st_{request.node.callspec.id}"
-        connections.close_all()  # a template must have no one connected while it is copied
-        with connection._nodb_cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+def live_database(transactional_db, request):
+    """A database URL of this run's own: a copy of the (migrated, empty) test database, dropped afterwards.
+    transactional_db: the test's connection is the test database's, and no transaction holds it open."""
+    with connection.cursor() as cursor:  # the test database's name, whatever pytest-django and xdist made of it
+        cursor.execute("SELECT current_database()")
+        (template,) = cursor.fetchone()
+    name = f"{template}_st_{request.node.callspec.id}"
+    connections.close_all()  # a template must have no one connected while it is copied
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     settings = connection.settings_dict
     host = quote(settings["HOST"] or "localhost", safe="")  # the checkout's own PostgreSQL listens on a socket folder
     credentials = quote(settings["USER"] or "", safe="") + (f":{quote(settings['PASSWORD'], safe='')}" if settings["PASSWORD"] else "")
     yield f"postgres://{credentials + '@' if credentials else ''}{host}:{settings['PORT'] or 5432}/{name}"
-    with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
+    with connection._nodb_cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
