@@ -101,6 +101,8 @@ def live_server_url(live_database, tmp_path, request):
         "EDI_INBOX_DIR": str(tmp_path / "edi"),
     }
     env.pop("PYTEST_XDIST_WORKER", None)
+    if settings_name == "production":  # the manifest storage serves only what collectstatic hashed (the error pages' CSS too)
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300)
     gunicorn = [sys.executable, "-m", "gunicorn", "-c", "python:vendor_portal.gunicorn", "--access-logfile", "/dev/null"]
     with log.open("w") as log_file:
         server = subprocess.Popen([*gunicorn, "vendor_portal.wsgi:application"], cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
