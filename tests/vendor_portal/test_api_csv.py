@@ -96,6 +96,16 @@ def test_csv_is_also_chosen_by_the_accept_header_and_errors_stay_json(vendor):
     assert forbidden.status_code == 403 and forbidden["Content-Type"] == "application/json"
 
 
+def test_an_unknown_format_is_a_400_naming_it_and_an_undeclared_method_still_a_405(vendor):
+    client = token_client(vendor)
+    unknown = client.get("/api/v1/shipments/?format=AAA")
+    assert unknown.status_code == 400 and unknown["Content-Type"] == "application/json"
+    assert unknown.json()["errors"] == [{"code": "invalid_choice", "message": "Choose json or csv.", "field": "format"}]
+    # Found by schemathesis: TRACE on a list with format=csv was a 404, as if the list were not there.
+    assert client.generic("TRACE", "/api/v1/deductions/?format=csv").status_code == 405
+    assert APIClient().get("/api/v1/invoices/?format=csv").status_code == 401
+
+
 def test_deductions_as_csv_follow_the_filters_and_the_tenancy(vendor, other_vendor):
     for amount in ("10.00", "20.00", "30.00"):
         deduction(vendor, amount=amount, description="=SUM(A1)")

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import json
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from vendor_portal import tables
+from vendor_portal.api.errors import documented_error
 
 CSV_MEDIA_TYPE = "text/csv"
 FORMAT_PARAMETER = OpenApiParameter(
@@ -43,10 +46,23 @@ class CSVRenderer(BaseRenderer):
         return JSONRenderer().render(data, renderer_context=renderer_context)
 
 
+UNKNOWN_FORMAT = documented_error(
+    _("A query parameter is not valid, such as a format other than json or csv."),
+    OpenApiExample(
+        "UnknownFormat",
+        value={"errors": [{"code": "invalid_choice", "message": "Choose json or csv.", "field": "format"}]},
+        response_only=True,
+        status_codes=["400"],
+    ),
+)
+
+
 def csv_list_responses(serializer, rows: str, errors: dict) -> dict:
     """A list's answers for the schema: a JSON page of `serializer` or, with `format=csv`, all the `rows`;
-    its `errors` ({status: response}) are JSON whatever the format asked for."""
+    its `errors` ({status: response}) are JSON whatever the format asked for, and include the 400 of an
+    unknown format."""
     description = str(_("A page of the list; with format=csv the whole list as CSV: %(rows)s")) % {"rows": rows}
+    errors = {400: UNKNOWN_FORMAT, **errors}
     return {
         (200, "application/json"): OpenApiResponse(serializer, description=description),
         (200, CSV_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.STR, description=description),
@@ -68,6 +84,16 @@ class CsvListMixin:
         if getattr(self, "action", None) == "list":
             renderers.append(CSVRenderer())
         return renderers
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force=force)
+        except Http404:  # DRF's answer to a ?format= that no renderer has (another action's is a 404: lists only)
+            if getattr(self, "action", None) == "list":  # the list says which formats it knows
+                raise ValidationError({"format": [_("Choose json or csv.")]}, code="invalid_choice") from None
+            if request.method not in self.allowed_methods:  # its 405 says more than a 404
+                return super().perform_content_negotiation(request, force=True)
+            raise
 
     @property
     def wants_csv(self) -> bool:
