@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "edi",
     "planning",
     "appointments",
+    "catalogue",
 ]
 
 MIDDLEWARE = [
