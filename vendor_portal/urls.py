@@ -33,6 +33,7 @@ urlpatterns = [
     path("api/v1/", include("edi.api.urls")),
     path("api/v1/", include("planning.api.urls")),
     path("api/v1/", include("appointments.api.urls")),
+    path("api/v1/", include("catalogue.api.urls")),
     path("vendor/", include("amazon_api.urls")),
     path("settings/webhooks/", include("webhooks.urls")),
     path("edi/", include("edi.urls")),
@@ -43,6 +44,7 @@ urlpatterns = [
     path("payments/", include("reconciliation.urls")),
     path("planning/", include("planning.urls")),
     path("appointments/", include("appointments.urls")),
+    path("catalogue/", include("catalogue.urls")),
 ]
 
 handler400 = "vendor_portal.error_views.bad_request"
