@@ -123,6 +123,7 @@ class ItemProposalViewSet(ScopedGenericViewSet):
         examples=[examples.REVIEW_REQUEST, examples.ITEM_APPROVED],
     )
     def approve(self, request, pk):
+        get_visible_or_404(self.get_queryset(), request.scope, pk=pk)  # another vendor's is a 404 before the body is read
         serializer = _valid(s.ReviewSerializer, request.data)
         items.item_proposal_approve(scope=request.scope, proposal_id=pk, actor=self.actor, comment=serializer.validated_data["comment"])
         return self._detail(pk)
@@ -137,6 +138,7 @@ class ItemProposalViewSet(ScopedGenericViewSet):
         examples=[examples.REVIEW_REQUEST, examples.ITEM_RESPONSE],
     )
     def send_back(self, request, pk):
+        get_visible_or_404(self.get_queryset(), request.scope, pk=pk)  # another vendor's is a 404 before the body is read
         serializer = _valid(s.ReviewSerializer, request.data)
         items.item_proposal_return(scope=request.scope, proposal_id=pk, comment=serializer.validated_data["comment"], actor=self.actor)
         return self._detail(pk)
@@ -223,6 +225,7 @@ class CostChangeViewSet(ScopedGenericViewSet):
         examples=[examples.REVIEW_REQUEST, examples.COST_ACCEPTED],
     )
     def accept(self, request, pk):
+        get_visible_or_404(self.get_queryset(), request.scope, pk=pk)  # another vendor's is a 404 before the body is read
         serializer = _valid(s.ReviewSerializer, request.data)
         costs.cost_change_accept(scope=request.scope, request_id=pk, actor=self.actor, comment=serializer.validated_data["comment"])
         return self._detail(pk)
@@ -236,6 +239,7 @@ class CostChangeViewSet(ScopedGenericViewSet):
         examples=[examples.COUNTER_REQUEST, examples.COST_COUNTERED],
     )
     def counter(self, request, pk):
+        get_visible_or_404(self.get_queryset(), request.scope, pk=pk)  # another vendor's is a 404 before the body is read
         serializer = _valid(s.CounterSerializer, request.data)
         data = serializer.validated_data
         costs.cost_change_counter(scope=request.scope, request_id=pk, counter_cost=data["counter_cost"], comment=data["comment"], actor=self.actor)
@@ -250,6 +254,7 @@ class CostChangeViewSet(ScopedGenericViewSet):
         examples=[examples.REVIEW_REQUEST, examples.COST_RESPONSE],
     )
     def reject(self, request, pk):
+        get_visible_or_404(self.get_queryset(), request.scope, pk=pk)  # another vendor's is a 404 before the body is read
         serializer = _valid(s.ReviewSerializer, request.data)
         costs.cost_change_reject(scope=request.scope, request_id=pk, actor=self.actor, comment=serializer.validated_data["comment"])
         return self._detail(pk)
