@@ -228,7 +228,7 @@ def list_prices(promotion: Promotion) -> dict[int, Decimal]:
 
     product_ids = [line.product_id for line in promotion.lines.all()]
     return dict(
-        ProductCost.objects.filter(product_id__in=product_ids, marketplace_id=promotion.marketplace_id, list_price__isnull=False).values_list(
-            "product_id", "list_price"
-        )
+        ProductCost.objects.filter(product_id__in=product_ids, marketplace_id=promotion.marketplace_id, list_price__isnull=False)
+        .in_effect(promotion.start_date)
+        .values_list("product_id", "list_price")
     )

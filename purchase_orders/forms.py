@@ -294,7 +294,9 @@ class PurchaseOrderLineForm(forms.Form):
     ordered_quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
     unit_of_measure = forms.ChoiceField(label=_("Unit"), choices=UnitOfMeasure.choices, initial=UnitOfMeasure.EACHES)
     unit_size = forms.IntegerField(label=_("Unit size"), min_value=1, initial=1, help_text=_("Eaches per case"))
-    net_cost = forms.DecimalField(label=_("Net cost"), max_digits=12, decimal_places=2, min_value=0)
+    net_cost = forms.DecimalField(
+        label=_("Net cost"), max_digits=12, decimal_places=2, min_value=0, required=False, help_text=_("Blank: the catalogue cost on the order date")
+    )
     list_price = forms.DecimalField(label=_("List price"), max_digits=12, decimal_places=2, min_value=0, required=False)
     backorder_allowed = forms.BooleanField(label=_("Backorder allowed"), required=False)
 

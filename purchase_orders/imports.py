@@ -363,9 +363,7 @@ def _purchase_order(po_number: str, group, lookups: _Lookups, errors: list[RowEr
             errors.append(RowError(number, "ordered_quantity", _("The ordered quantity is missing.")))
         unit = line_cell("unit_of_measure", _choice, UnitOfMeasure.choices, default=UnitOfMeasure.EACHES)
         unit_size = line_cell("unit_size", _integer, blank=1)
-        net_cost = line_cell("net_cost", _decimal)
-        if net_cost is None and "net_cost" not in {e.column for e in errors[line_problems:]}:
-            errors.append(RowError(number, "net_cost", _("The net cost is missing.")))
+        net_cost = line_cell("net_cost", _decimal)  # blank: the catalogue cost on the order date
         list_price = line_cell("list_price", _decimal)
         backorder_allowed = line_cell("backorder_allowed", _boolean)
         if len(errors) == line_problems:

@@ -20,6 +20,7 @@ OUR_APPS = {
     "webhooks",
     "planning",
     "appointments",
+    "catalogue",
 }
 # Rows that are themselves records of activity, not changes to business data.
 NOT_AUDITED = {

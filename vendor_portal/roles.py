@@ -63,6 +63,8 @@ class Action(models.TextChoices):
     REPORT_AVAILABILITY = "availability.report", _("Report stock on hand and available to ship")
     READ_API_DOCS = "api.docs", _("Read the API documentation; see failing webhooks and expiring tokens")
     MANAGE_COMPLIANCE = "compliance.manage", _("Write and publish the compliance rate card")
+    PROPOSE_CATALOGUE = "catalogue.propose", _("Propose new items and cost changes")
+    REVIEW_CATALOGUE = "catalogue.review", _("Approve new items; accept, counter or reject cost changes")
 
 
 A = Action
@@ -74,11 +76,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {A.CONFIRM_PURCHASE_ORDERS, A.MANAGE_SHIPMENTS, A.REQUEST_APPOINTMENTS, A.VIEW_INVOICES, A.MANAGE_INVOICES, A.APPROVE_INVOICES}
         | {A.VIEW_PAYMENTS, A.DISPUTE_DEDUCTIONS, A.MANAGE_USERS, A.MANAGE_TOKENS, A.MANAGE_WEBHOOKS, A.EXCHANGE_EDI}
         | {A.REQUEST_BANK_CHANGE, A.APPROVE_BANK_CHANGE, A.VIEW_AUDIT, A.CONFIRM_PROMOTIONS, A.READ_API_DOCS, A.REPORT_AVAILABILITY}
-        | {A.MANAGE_SHIP_FROM}
+        | {A.MANAGE_SHIP_FROM, A.PROPOSE_CATALOGUE}
     ),
     Role.VENDOR_OPS: frozenset(
         _VIEW_ALL
         | {A.CONFIRM_PURCHASE_ORDERS, A.MANAGE_SHIPMENTS, A.REQUEST_APPOINTMENTS, A.EXCHANGE_EDI, A.CONFIRM_PROMOTIONS, A.REPORT_AVAILABILITY}
+        | {A.PROPOSE_CATALOGUE}
     ),
     Role.VENDOR_FINANCE: frozenset(
         _VIEW_ALL
@@ -86,14 +89,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {A.REQUEST_BANK_CHANGE, A.APPROVE_BANK_CHANGE}
     ),
     Role.INTEGRATOR: frozenset(_VIEW_ALL | {A.VIEW_INVOICES, A.VIEW_PAYMENTS, A.EXCHANGE_EDI, A.READ_API_DOCS}),
-    Role.BUYER: frozenset(_VIEW_ALL | {A.MANAGE_PURCHASE_ORDERS, A.VIEW_INVOICES, A.MANAGE_PLANNING}),
+    Role.BUYER: frozenset(_VIEW_ALL | {A.MANAGE_PURCHASE_ORDERS, A.VIEW_INVOICES, A.MANAGE_PLANNING, A.REVIEW_CATALOGUE}),
     Role.RECEIVING: frozenset(_VIEW_ALL | {A.RECEIVE_GOODS, A.SCHEDULE_APPOINTMENTS}),
     Role.ACCOUNTS_PAYABLE: frozenset(_VIEW_ALL | {A.VIEW_INVOICES, A.VIEW_PAYMENTS, A.RUN_PAYMENTS, A.ANSWER_DISPUTES, A.VIEW_AUDIT}),
     Role.RETAILER_ADMIN: frozenset(
         _VIEW_ALL
         | {A.MANAGE_PURCHASE_ORDERS, A.RECEIVE_GOODS, A.SCHEDULE_APPOINTMENTS, A.VIEW_INVOICES, A.VIEW_PAYMENTS, A.RUN_PAYMENTS}
         | {A.ANSWER_DISPUTES, A.MANAGE_USERS, A.VIEW_AUDIT, A.ONBOARD_VENDORS, A.MANAGE_PLANNING, A.READ_API_DOCS}
-        | {A.MANAGE_COMPLIANCE}
+        | {A.MANAGE_COMPLIANCE, A.REVIEW_CATALOGUE}
     ),
 }
 

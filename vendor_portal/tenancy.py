@@ -18,6 +18,7 @@ from vendor_portal.roles import RETAILER_ROLES, role_allows
 ACTION_TOKEN_SCOPE = {
     "po.view": "orders:read",
     "catalogue.view": "orders:read",
+    "catalogue.propose": "catalogue:write",
     "po.confirm": "orders:write",
     "shipment.view": "shipments:read",
     "shipment.manage": "shipments:write",

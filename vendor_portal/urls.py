@@ -35,6 +35,7 @@ urlpatterns = [
     path("api/v1/", include("appointments.api.urls")),
     path("api/v1/", include("scorecards.api.urls")),
     path("api/v1/", include("compliance.api.urls")),
+    path("api/v1/", include("catalogue.api.urls")),
     path("vendor/", include("amazon_api.urls")),
     path("settings/webhooks/", include("webhooks.urls")),
     path("edi/", include("edi.urls")),
@@ -47,6 +48,7 @@ urlpatterns = [
     path("appointments/", include("appointments.urls")),
     path("scorecards/", include("scorecards.urls")),
     path("compliance/", include("compliance.urls")),
+    path("catalogue/", include("catalogue.urls")),
 ]
 
 handler400 = "vendor_portal.error_views.bad_request"

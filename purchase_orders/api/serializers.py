@@ -157,7 +157,13 @@ class PurchaseOrderLineInputSerializer(serializers.Serializer):
     ordered_quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     unit_of_measure = serializers.ChoiceField(choices=UnitOfMeasure.choices, default=UnitOfMeasure.EACHES)
     unit_size = serializers.IntegerField(min_value=1, max_value=10000, default=1, help_text="Eaches per case when ordered in cases.")
-    net_cost = money(min_value=Decimal("0.01"))
+    net_cost = money(
+        min_value=Decimal("0.01"),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Per unit of measure. Omitted: the catalogue cost in effect on the order date (× unit_size for cases).",
+    )
     list_price = money(min_value=Decimal("0.00"), required=False, allow_null=True, default=None)
     backorder_allowed = serializers.BooleanField(default=False)
 

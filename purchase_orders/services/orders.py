@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from vendor_portal import events
 from vendor_portal.errors import DomainValidationError, FieldError, InvalidTransitionError, field_error, with_refs
-from vendor_portal.models import Product, Vendor
+from vendor_portal.models import Product, Vendor, cost_on, marketplace_date
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_vendor_roles
 from vendor_portal.states import require_transition, transition
@@ -28,7 +28,7 @@ class LineInput:
 
     sequence: int
     ordered_quantity: int
-    net_cost: Decimal
+    net_cost: Decimal | None = None  # None: the catalogue cost in effect on the PO's order date
     vendor_sku: str = ""
     asin: str = ""
     unit_of_measure: str = UnitOfMeasure.EACHES
@@ -114,9 +114,38 @@ def purchase_order_validate(data: PurchaseOrderInput) -> tuple[list[FieldError],
             errors.append(field_error(ref, "unit_of_measure", _("Unit must be Eaches or Cases.")))
         if line.unit_size is None or line.unit_size < 1:
             errors.append(field_error(ref, "unit_size", _("Unit size must be at least 1.")))
-        if line.net_cost is None or line.net_cost <= 0:
+        if line.net_cost is not None and line.net_cost <= 0:
             errors.append(field_error(ref, "net_cost", _("Net cost must be above zero.")))
+        elif line.net_cost is None:
+            errors.extend(_catalogue_cost_errors(products, line, ref, data))
     return errors, products
+
+
+def _order_day(data: PurchaseOrderInput) -> datetime.date:
+    return marketplace_date(data.order_date, data.marketplace)
+
+
+def catalogue_net_cost(product, line: LineInput, marketplace, day: datetime.date) -> Decimal | None:
+    """A line's net cost from the catalogue: the cost per each in effect on `day`, per case when ordered in cases."""
+    row = cost_on(product, marketplace, day)
+    if row is None:
+        return None
+    return row.cost * (line.unit_size if line.unit_of_measure == UnitOfMeasure.CASES and line.unit_size else 1)
+
+
+def _catalogue_cost_errors(products: dict, line: LineInput, ref, data: PurchaseOrderInput) -> list[FieldError]:
+    product = _line_product(products, line)
+    if product is None or cost_on(product, data.marketplace, _order_day(data)) is not None:
+        return []
+    return [
+        field_error(
+            ref,
+            "net_cost",
+            _("%(sku)s has no cost in %(mp)s on %(day)s: give the net cost.")
+            % {"sku": product.vendor_sku, "mp": data.marketplace.code, "day": _order_day(data).isoformat()},
+            "required",
+        )
+    ]
 
 
 def _line_product(products: dict, line: LineInput):
@@ -191,6 +220,7 @@ def purchase_order_create(*, data: PurchaseOrderInput, actor: Actor) -> Purchase
                 **data.extra,
             )
             lines = []
+            order_day = marketplace_date(order_date, data.marketplace)
             for line in data.lines:
                 product = _line_product(products, line)
                 lines.append(
@@ -205,7 +235,7 @@ def purchase_order_create(*, data: PurchaseOrderInput, actor: Actor) -> Purchase
                         unit_of_measure=line.unit_of_measure,
                         unit_size=line.unit_size if line.unit_of_measure == UnitOfMeasure.CASES else 1,
                         backorder_allowed=line.backorder_allowed,
-                        net_cost=line.net_cost,
+                        net_cost=line.net_cost if line.net_cost is not None else catalogue_net_cost(product, line, data.marketplace, order_day),
                         list_price=line.list_price,
                     )
                 )

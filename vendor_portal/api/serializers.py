@@ -71,7 +71,7 @@ class ProductCostSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProductCost
-        fields = ["marketplace", "cost", "currency", "list_price"]
+        fields = ["marketplace", "cost", "currency", "list_price", "effective_from"]
 
 
 class ProductSerializer(serializers.ModelSerializer):

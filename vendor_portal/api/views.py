@@ -6,6 +6,7 @@ tokens; vendor admins create them on the settings screen, operators with `manage
 import django_filters
 from django.db.models import Prefetch
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -194,7 +195,8 @@ class ProductViewSet(ScopedReadOnlyViewSet):
     actions = {"*": Action.VIEW_CATALOGUE}
 
     def base_queryset(self):
-        costs = ProductCost.objects.visible_to(getattr(self.request, "scope", None)).select_related("marketplace").order_by("marketplace__code")
+        # The costs in effect today; a product's dated cost history is on /api/v1/cost-changes/.
+        costs = ProductCost.objects.visible_to(getattr(self.request, "scope", None)).in_effect(timezone.localdate()).select_related("marketplace")
         return Product.objects.select_related("vendor").prefetch_related(Prefetch("costs", queryset=costs, to_attr="visible_costs"))
 
 

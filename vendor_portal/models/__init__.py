@@ -1,7 +1,7 @@
 from .accounts import InvitationStatus, Membership, MembershipInvitation, Role, User
 from .approvals import ApprovalRequest, ApprovalStatus
 from .audit import AuditEvent, Channel
-from .catalogue import Product, ProductCost
+from .catalogue import Product, ProductCost, cost_on, marketplace_date
 from .idempotency import IdempotencyRecord
 from .jobs import Document, Job, JobStatus
 from .notifications import Notification
@@ -28,6 +28,8 @@ __all__ = [
     "Notification",
     "Product",
     "ProductCost",
+    "cost_on",
+    "marketplace_date",
     "Role",
     "ShipFromAddress",
     "TokenScope",

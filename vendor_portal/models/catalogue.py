@@ -1,6 +1,10 @@
+import datetime
+from zoneinfo import ZoneInfo
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vendor_portal.gs1 import gtin_is_valid
@@ -41,19 +45,46 @@ class Product(models.Model):
         return f"{self.vendor_sku} · {self.title}"
 
 
+# Costs recorded before costs were dated apply from the beginning.
+EARLIEST_COST_DATE = datetime.date(2000, 1, 1)
+
+
+def marketplace_date(moment: datetime.datetime | None, marketplace) -> datetime.date:
+    """The calendar day `moment` (now when None) falls on in the marketplace's time zone."""
+    return timezone.localtime(moment or timezone.now(), ZoneInfo(marketplace.time_zone)).date()
+
+
+class ProductCostQuerySet(VendorScopedQuerySet):
+    def in_effect(self, on: datetime.date):
+        """One row per product and marketplace: the cost whose effective date is the latest on or before `on`."""
+        return (
+            self.filter(effective_from__lte=on).order_by("product_id", "marketplace_id", "-effective_from").distinct("product_id", "marketplace_id")
+        )
+
+
 class ProductCost(models.Model):
+    """A product's cost in a marketplace from `effective_from` (in the marketplace's calendar) until the next
+    row's date. A PO line takes the cost in effect on the PO's order date; an accepted cost change adds a row."""
+
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="costs")
     marketplace = models.ForeignKey("vendor_portal.Marketplace", on_delete=models.PROTECT)
     cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
     list_price = models.DecimalField(_("list price"), max_digits=12, decimal_places=2, null=True, blank=True)
+    effective_from = models.DateField(_("effective from"), default=EARLIEST_COST_DATE)
 
-    objects = VendorScopedQuerySet.as_manager()
+    objects = ProductCostQuerySet.as_manager()
     tenancy_vendor_field = "product__vendor"
     tenancy_marketplace_field = "marketplace"
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["product", "marketplace"], name="uniq_cost_per_marketplace")]
+        ordering = ["product_id", "marketplace_id", "-effective_from"]
+        constraints = [models.UniqueConstraint(fields=["product", "marketplace", "effective_from"], name="uniq_cost_per_marketplace_and_date")]
 
     def __str__(self) -> str:
         return f"{self.cost} {self.currency}"
+
+
+def cost_on(product, marketplace, day: datetime.date) -> ProductCost | None:
+    """The product's cost row in effect in the marketplace on `day`, or None when it has none yet."""
+    return ProductCost.objects.filter(product=product, marketplace=marketplace, effective_from__lte=day).order_by("-effective_from").first()

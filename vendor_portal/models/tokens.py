@@ -24,6 +24,7 @@ class TokenScope(models.TextChoices):
     WEBHOOKS = "webhooks", _("Manage webhooks")
     PLANNING_READ = "planning:read", _("Read forecasts, promotions and availability")
     PLANNING_WRITE = "planning:write", _("Confirm or decline promotions, report availability")
+    CATALOGUE_WRITE = "catalogue:write", _("Propose new items and cost changes")
 
 
 ALL_SCOPES = [scope.value for scope in TokenScope]

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "appointments",
     "scorecards",
     "compliance",
+    "catalogue",
 ]
 
 MIDDLEWARE = [

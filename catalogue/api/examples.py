@@ -1,0 +1,99 @@
+from drf_spectacular.utils import OpenApiExample
+
+LEVELS = [
+    {"level": "each", "units": 1, "length_cm": "20.00", "width_cm": "15.00", "height_cm": "25.00", "weight_kg": "1.200"},
+    {"level": "case", "units": 6, "length_cm": "45.00", "width_cm": "32.00", "height_cm": "52.00", "weight_kg": "7.600"},
+]
+ITEM_REQUEST = OpenApiExample(
+    "Propose an item",
+    request_only=True,
+    value={
+        "vendor_sku": "KTL-GLS-15",
+        "title": "Acme glass kettle 1.5 L",
+        "brand": "Acme",
+        "gtin": "0614141007776",
+        "case_gtin": "10614141007773",
+        "case_pack": 6,
+        "minimum_order_quantity": 6,
+        "country_of_origin": "CN",
+        "hs_code": "851671",
+        "pack_levels": [{k: v for k, v in level.items() if k != "units"} for level in LEVELS],
+        "offers": [{"marketplace": "US", "cost": "18.40", "list_price": "39.99", "local_title": ""}],
+        "submit": True,
+    },
+)
+ITEM = {
+    "id": 12,
+    "vendor": "ACME",
+    "vendor_sku": "KTL-GLS-15",
+    "title": "Acme glass kettle 1.5 L",
+    "brand": "Acme",
+    "gtin": "0614141007776",
+    "case_gtin": "10614141007773",
+    "case_pack": 6,
+    "minimum_order_quantity": 6,
+    "country_of_origin": "CN",
+    "hs_code": "851671",
+    "state": "submitted",
+    "review_comment": "",
+    "submitted_at": "2026-12-03T17:00:00Z",
+    "reviewed_at": None,
+    "asin": None,
+    "pack_levels": LEVELS,
+    "offers": [{"marketplace": "US", "local_title": "", "cost": "18.40", "list_price": "39.99", "currency": "USD"}],
+}
+ITEM_RESPONSE = OpenApiExample("An item proposal", response_only=True, value=ITEM)
+ITEM_APPROVED = OpenApiExample(
+    "Approved", response_only=True, value={**ITEM, "state": "approved", "reviewed_at": "2026-12-04T09:30:00Z", "asin": "B0K7Q2M9XA"}
+)
+ITEM_PAGE = OpenApiExample("A page of item proposals (one shown)", response_only=True, status_codes=["200"], value=ITEM)
+REVIEW_REQUEST = OpenApiExample("With a comment", request_only=True, value={"comment": "Use the HS code for electric kettles."})
+
+COST_CHANGE = {
+    "id": 40,
+    "vendor": "ACME",
+    "vendor_sku": "KTL-1700-SS",
+    "asin": "B0T0000001",
+    "marketplace": "US",
+    "currency": "USD",
+    "current_cost": "10.00",
+    "new_cost": "11.00",
+    "counter_cost": None,
+    "agreed_cost": None,
+    "effective_from": "2026-12-07",
+    "reason": "Steel prices rose 9% this quarter.",
+    "buyer_comment": "",
+    "state": "proposed",
+    "created_at": "2026-12-03T17:00:00Z",
+    "decided_at": None,
+}
+COST_RESPONSE = OpenApiExample("A cost change", response_only=True, value=COST_CHANGE)
+COST_ACCEPTED = OpenApiExample(
+    "Accepted", response_only=True, value={**COST_CHANGE, "state": "accepted", "agreed_cost": "11.00", "decided_at": "2026-12-04T09:30:00Z"}
+)
+COST_COUNTERED = OpenApiExample(
+    "Countered",
+    response_only=True,
+    value={**COST_CHANGE, "state": "countered", "counter_cost": "10.60", "buyer_comment": "Meet halfway", "decided_at": "2026-12-04T09:30:00Z"},
+)
+COST_PAGE = OpenApiExample("A page of cost changes (one shown)", response_only=True, status_codes=["200"], value=COST_CHANGE)
+PROPOSE_REQUEST = OpenApiExample(
+    "Propose cost changes",
+    request_only=True,
+    value={
+        "changes": [
+            {
+                "vendor_sku": "KTL-1700-SS",
+                "asin": "",
+                "marketplace": "US",
+                "new_cost": "11.00",
+                "effective_from": "2026-12-07",
+                "reason": "Steel prices rose 9% this quarter.",
+            }
+        ],
+        "dry_run": False,
+    },
+)
+PROPOSED = OpenApiExample("Proposed", response_only=True, status_codes=["201"], value={"dry_run": False, "count": 1, "cost_changes": [COST_CHANGE]})
+CHECKED = OpenApiExample("Dry run", response_only=True, status_codes=["200"], value={"dry_run": True, "count": 1, "cost_changes": []})
+COUNTER_REQUEST = OpenApiExample("Counter offer", request_only=True, value={"counter_cost": "10.60", "comment": "Meet halfway"})

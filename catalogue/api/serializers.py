@@ -1,0 +1,167 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from ..models import CostChangeRequest, ItemProposal, PackLevel
+from ..services.costs import CostChangeInput
+from ..services.items import ItemInput, OfferInput, PackLevelInput
+
+
+def money(**kwargs):
+    return serializers.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+
+
+# Output ------------------------------------------------------------------------------------------------
+class PackLevelSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=PackLevel.choices)
+    units = serializers.IntegerField(help_text="Eaches in the level.")
+    length_cm = serializers.DecimalField(max_digits=7, decimal_places=2)
+    width_cm = serializers.DecimalField(max_digits=7, decimal_places=2)
+    height_cm = serializers.DecimalField(max_digits=7, decimal_places=2)
+    weight_kg = serializers.DecimalField(max_digits=8, decimal_places=3)
+
+
+class OfferSerializer(serializers.Serializer):
+    marketplace = serializers.CharField(source="marketplace.code")
+    local_title = serializers.CharField()
+    cost = money()
+    list_price = money(allow_null=True)
+    currency = serializers.CharField()
+
+
+class ItemProposalSerializer(serializers.ModelSerializer):
+    vendor = serializers.CharField(source="vendor.code")
+    asin = serializers.CharField(source="product.asin", allow_null=True, default=None, help_text="Set once approved.")
+    pack_levels = PackLevelSerializer(many=True, source="pack_levels.all")
+    offers = OfferSerializer(many=True, source="offers.all")
+
+    class Meta:
+        model = ItemProposal
+        fields = [
+            "id",
+            "vendor",
+            "vendor_sku",
+            "title",
+            "brand",
+            "gtin",
+            "case_gtin",
+            "case_pack",
+            "minimum_order_quantity",
+            "country_of_origin",
+            "hs_code",
+            "state",
+            "review_comment",
+            "submitted_at",
+            "reviewed_at",
+            "asin",
+            "pack_levels",
+            "offers",
+        ]
+
+
+class CostChangeSerializer(serializers.ModelSerializer):
+    vendor = serializers.CharField(source="vendor.code")
+    vendor_sku = serializers.CharField(source="product.vendor_sku")
+    asin = serializers.CharField(source="product.asin")
+    marketplace = serializers.CharField(source="marketplace.code")
+
+    class Meta:
+        model = CostChangeRequest
+        fields = [
+            "id",
+            "vendor",
+            "vendor_sku",
+            "asin",
+            "marketplace",
+            "currency",
+            "current_cost",
+            "new_cost",
+            "counter_cost",
+            "agreed_cost",
+            "effective_from",
+            "reason",
+            "buyer_comment",
+            "state",
+            "created_at",
+            "decided_at",
+        ]
+
+
+class CostChangeBatchSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    count = serializers.IntegerField()
+    cost_changes = CostChangeSerializer(many=True, help_text="The proposed requests; empty on a dry run.")
+
+
+# Input -------------------------------------------------------------------------------------------------
+class PackLevelInputSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=PackLevel.choices)
+    units = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None, help_text="Pallet only: eaches on it.")
+    length_cm = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=Decimal("0"))
+    width_cm = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=Decimal("0"))
+    height_cm = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=Decimal("0"))
+    weight_kg = serializers.DecimalField(max_digits=8, decimal_places=3, min_value=Decimal("0"))
+
+
+class OfferInputSerializer(serializers.Serializer):
+    marketplace = serializers.CharField(max_length=2)
+    cost = money(min_value=Decimal("0"))
+    list_price = money(min_value=Decimal("0"), required=False, allow_null=True, default=None)
+    local_title = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ItemProposalInputSerializer(serializers.Serializer):
+    vendor_sku = serializers.CharField(max_length=40)
+    title = serializers.CharField(max_length=300)
+    brand = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    gtin = serializers.CharField(max_length=14, help_text="GTIN-8, -12, -13 or -14 with its check digit.")
+    case_gtin = serializers.CharField(max_length=14)
+    case_pack = serializers.IntegerField(min_value=1, max_value=100000)
+    minimum_order_quantity = serializers.IntegerField(min_value=1, max_value=1000000, default=1)
+    country_of_origin = serializers.CharField(max_length=2)
+    hs_code = serializers.CharField(max_length=12)
+    pack_levels = PackLevelInputSerializer(many=True, max_length=3)
+    offers = OfferInputSerializer(many=True, max_length=10)
+    submit = serializers.BooleanField(default=False, help_text="Submit to the buyer at once (else a draft).")
+
+    def item_input(self) -> ItemInput:
+        data = self.validated_data
+        return ItemInput(
+            vendor_sku=data["vendor_sku"],
+            title=data["title"],
+            brand=data["brand"],
+            gtin=data["gtin"],
+            case_gtin=data["case_gtin"],
+            case_pack=data["case_pack"],
+            minimum_order_quantity=data["minimum_order_quantity"],
+            country_of_origin=data["country_of_origin"],
+            hs_code=data["hs_code"],
+            pack_levels=[PackLevelInput(ref=f"pack_levels[{i}]", **level) for i, level in enumerate(data["pack_levels"])],
+            offers=[OfferInput(ref=f"offers[{i}]", **offer) for i, offer in enumerate(data["offers"])],
+        )
+
+
+class ReviewSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class CostChangeInputSerializer(serializers.Serializer):
+    vendor_sku = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    asin = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+    marketplace = serializers.CharField(max_length=2)
+    new_cost = money(min_value=Decimal("0"))
+    effective_from = serializers.DateField(help_text="First day (marketplace calendar) whose POs take the new cost; today or later.")
+    reason = serializers.CharField(max_length=2000)
+
+
+class CostChangeProposeSerializer(serializers.Serializer):
+    changes = CostChangeInputSerializer(many=True, allow_empty=False, max_length=2000)
+    dry_run = serializers.BooleanField(default=False, help_text="Check and report without saving.")
+
+    def change_inputs(self) -> list[CostChangeInput]:
+        return [CostChangeInput(ref=f"changes[{i}]", **row) for i, row in enumerate(self.validated_data["changes"])]
+
+
+class CounterSerializer(serializers.Serializer):
+    counter_cost = money(min_value=Decimal("0"))
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")

@@ -1,0 +1,260 @@
+"""/api/v1/item-proposals/ and /api/v1/cost-changes/: the same services the screens call."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from vendor_portal.api.base import ScopedGenericViewSet
+from vendor_portal.api.errors import documented_error
+from vendor_portal.api.examples import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND
+from vendor_portal.errors import DomainValidationError
+from vendor_portal.roles import Action
+from vendor_portal.tenancy import get_visible_or_404
+
+from ..models import CostChangeRequest, CostChangeState, ItemProposal, ProposalState
+from ..services import costs, items
+from . import examples
+from . import serializers as s
+
+ERRORS = {
+    400: documented_error(_("Nothing saved: errors per field."), INVALID),
+    403: documented_error(_("Your role or token scopes do not allow this."), FORBIDDEN),
+    404: documented_error(_("No such object, or another vendor's."), NOT_FOUND),
+    409: documented_error(_("Not possible in its current state."), CONFLICT),
+}
+ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+STATE = OpenApiParameter("state", OpenApiTypes.STR, description="Only those in this state.")
+
+
+def _valid(serializer_class, data):
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        raise serializers.ValidationError(serializer.errors)
+    return serializer
+
+
+class ItemProposalViewSet(ScopedGenericViewSet):
+    queryset = ItemProposal.objects.all()
+    serializer_class = s.ItemProposalSerializer
+    actions = {
+        "list": Action.VIEW_CATALOGUE,
+        "retrieve": Action.VIEW_CATALOGUE,
+        "create": Action.PROPOSE_CATALOGUE,
+        "submit": Action.PROPOSE_CATALOGUE,
+        "approve": Action.REVIEW_CATALOGUE,
+        "send_back": Action.REVIEW_CATALOGUE,
+    }
+
+    def base_queryset(self):
+        return ItemProposal.objects.select_related("vendor", "product").prefetch_related("pack_levels", "offers__marketplace")
+
+    def _detail(self, pk, code=status.HTTP_200_OK):
+        return Response(s.ItemProposalSerializer(get_visible_or_404(self.get_queryset(), self.request.scope, pk=pk)).data, status=code)
+
+    @extend_schema(
+        tags=["Item setup"],
+        summary="List item proposals",
+        description="A vendor sees its own proposals; the retailer sees every submitted, returned and approved one. Cursor pagination.",
+        parameters=[STATE],
+        responses={200: s.ItemProposalSerializer(many=True), 403: ERRORS[403]},
+        examples=[examples.ITEM_PAGE],
+    )
+    def list(self, request):
+        queryset = self.get_queryset().order_by("-id")
+        state = request.query_params.get("state")
+        if state:
+            if state not in ProposalState.values:
+                raise DomainValidationError(_("Unknown state."), field="state")
+            queryset = queryset.filter(state=state)
+        self.ordering = ["-id"]
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(s.ItemProposalSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=["Item setup"],
+        summary="Propose a new item (vendor)",
+        description=(
+            "GTINs with their check digits, unused in the catalogue and on other open proposals; the each and the case "
+            "(case_pack eaches) with dimensions and weight, optionally the pallet (a whole number of cases); country of "
+            "origin, HS code, and an offer (cost, list price) per marketplace. A draft, or submitted at once with `submit`."
+        ),
+        request=s.ItemProposalInputSerializer,
+        responses={201: s.ItemProposalSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+        examples=[examples.ITEM_REQUEST, examples.ITEM_RESPONSE],
+    )
+    def create(self, request):
+        serializer = _valid(s.ItemProposalInputSerializer, request.data)
+        proposal = items.item_proposal_create(
+            scope=request.scope, data=serializer.item_input(), actor=self.actor, submit=serializer.validated_data["submit"]
+        )
+        return self._detail(proposal.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=["Item setup"],
+        summary="An item proposal",
+        parameters=[ID],
+        responses={200: s.ItemProposalSerializer, 404: ERRORS[404]},
+        examples=[examples.ITEM_RESPONSE],
+    )
+    def retrieve(self, request, pk):
+        return self._detail(pk)
+
+    @extend_schema(
+        tags=["Item setup"],
+        summary="Submit a draft or returned item (vendor)",
+        parameters=[ID],
+        request=None,
+        responses={200: s.ItemProposalSerializer, **ERRORS},
+        examples=[examples.ITEM_RESPONSE],
+    )
+    def submit(self, request, pk):
+        items.item_proposal_submit(scope=request.scope, proposal_id=pk, actor=self.actor)
+        return self._detail(pk)
+
+    @extend_schema(
+        tags=["Item setup"],
+        summary="Approve a submitted item (retailer buyer)",
+        description="The item joins the vendor's catalogue with an ASIN and its costs from today: it can be ordered.",
+        parameters=[ID],
+        request=s.ReviewSerializer,
+        responses={200: s.ItemProposalSerializer, **ERRORS},
+        examples=[examples.REVIEW_REQUEST, examples.ITEM_APPROVED],
+    )
+    def approve(self, request, pk):
+        get_visible_or_404(self.get_queryset(), request.scope, pk=pk)  # another vendor's is a 404 before the body is read
+        serializer = _valid(s.ReviewSerializer, request.data)
+        items.item_proposal_approve(scope=request.scope, proposal_id=pk, actor=self.actor, comment=serializer.validated_data["comment"])
+        return self._detail(pk)
+
+    @extend_schema(
+        tags=["Item setup"],
+        summary="Return a submitted item to the vendor (retailer buyer)",
+        description="With a comment saying what to change.",
+        parameters=[ID],
+        request=s.ReviewSerializer,
+        responses={200: s.ItemProposalSerializer, **ERRORS},
+        examples=[examples.REVIEW_REQUEST, examples.ITEM_RESPONSE],
+    )
+    def send_back(self, request, pk):
+        get_visible_or_404(self.get_queryset(), request.scope, pk=pk)  # another vendor's is a 404 before the body is read
+        serializer = _valid(s.ReviewSerializer, request.data)
+        items.item_proposal_return(scope=request.scope, proposal_id=pk, comment=serializer.validated_data["comment"], actor=self.actor)
+        return self._detail(pk)
+
+
+class CostChangeViewSet(ScopedGenericViewSet):
+    queryset = CostChangeRequest.objects.all()
+    serializer_class = s.CostChangeSerializer
+    actions = {
+        "list": Action.VIEW_CATALOGUE,
+        "retrieve": Action.VIEW_CATALOGUE,
+        "create": Action.PROPOSE_CATALOGUE,
+        "accept": Action.VIEW_CATALOGUE,  # the service checks the side: the buyer a proposal, the vendor a counter
+        "counter": Action.REVIEW_CATALOGUE,
+        "reject": Action.VIEW_CATALOGUE,
+    }
+
+    def base_queryset(self):
+        return CostChangeRequest.objects.select_related("vendor", "product", "marketplace")
+
+    def _detail(self, pk):
+        return Response(s.CostChangeSerializer(get_visible_or_404(self.get_queryset(), self.request.scope, pk=pk)).data)
+
+    @extend_schema(
+        tags=["Cost changes"],
+        summary="List cost change requests: the history",
+        description="A vendor sees its own requests (in the marketplaces it may see); the retailer every vendor's. Cursor pagination.",
+        parameters=[STATE],
+        responses={200: s.CostChangeSerializer(many=True), 403: ERRORS[403]},
+        examples=[examples.COST_PAGE],
+    )
+    def list(self, request):
+        queryset = self.get_queryset().order_by("-id")
+        state = request.query_params.get("state")
+        if state:
+            if state not in CostChangeState.values:
+                raise DomainValidationError(_("Unknown state."), field="state")
+            queryset = queryset.filter(state=state)
+        self.ordering = ["-id"]
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(s.CostChangeSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=["Cost changes"],
+        summary="Propose cost changes (vendor)",
+        description=(
+            "Up to 2000 at once, all or none: a new cost per each for an item (vendor_sku or asin) and marketplace from a "
+            "date (today or later, marketplace calendar), with a reason. One open request per item and marketplace. "
+            "`dry_run: true` checks without saving. Accepted costs apply to POs issued from the effective date."
+        ),
+        request=s.CostChangeProposeSerializer,
+        responses={201: s.CostChangeBatchSerializer, 200: s.CostChangeBatchSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+        examples=[examples.PROPOSE_REQUEST, examples.PROPOSED, examples.CHECKED],
+    )
+    def create(self, request):
+        serializer = _valid(s.CostChangeProposeSerializer, request.data)
+        changes = serializer.change_inputs()
+        if serializer.validated_data["dry_run"]:
+            errors, checked = costs.cost_changes_check(scope=request.scope, changes=changes)
+            if errors:
+                raise DomainValidationError(_("The cost changes have errors; nothing was saved."), errors=errors)
+            return Response({"dry_run": True, "count": len(checked), "cost_changes": []})
+        created = costs.cost_changes_propose(scope=request.scope, changes=changes, actor=self.actor)
+        body = {"dry_run": False, "count": len(created), "cost_changes": s.CostChangeSerializer(created, many=True).data}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=["Cost changes"],
+        summary="A cost change request",
+        parameters=[ID],
+        responses={200: s.CostChangeSerializer, 404: ERRORS[404]},
+        examples=[examples.COST_RESPONSE],
+    )
+    def retrieve(self, request, pk):
+        return self._detail(pk)
+
+    @extend_schema(
+        tags=["Cost changes"],
+        summary="Accept (the buyer a proposal, the vendor a counter)",
+        description="The agreed cost applies to POs issued from the effective date; the other side is told.",
+        parameters=[ID],
+        request=s.ReviewSerializer,
+        responses={200: s.CostChangeSerializer, **ERRORS},
+        examples=[examples.REVIEW_REQUEST, examples.COST_ACCEPTED],
+    )
+    def accept(self, request, pk):
+        get_visible_or_404(self.get_queryset(), request.scope, pk=pk)  # another vendor's is a 404 before the body is read
+        serializer = _valid(s.ReviewSerializer, request.data)
+        costs.cost_change_accept(scope=request.scope, request_id=pk, actor=self.actor, comment=serializer.validated_data["comment"])
+        return self._detail(pk)
+
+    @extend_schema(
+        tags=["Cost changes"],
+        summary="Counter a proposal (retailer buyer)",
+        parameters=[ID],
+        request=s.CounterSerializer,
+        responses={200: s.CostChangeSerializer, **ERRORS},
+        examples=[examples.COUNTER_REQUEST, examples.COST_COUNTERED],
+    )
+    def counter(self, request, pk):
+        get_visible_or_404(self.get_queryset(), request.scope, pk=pk)  # another vendor's is a 404 before the body is read
+        serializer = _valid(s.CounterSerializer, request.data)
+        data = serializer.validated_data
+        costs.cost_change_counter(scope=request.scope, request_id=pk, counter_cost=data["counter_cost"], comment=data["comment"], actor=self.actor)
+        return self._detail(pk)
+
+    @extend_schema(
+        tags=["Cost changes"],
+        summary="Reject (the buyer a proposal, with a comment; the vendor a counter)",
+        parameters=[ID],
+        request=s.ReviewSerializer,
+        responses={200: s.CostChangeSerializer, **ERRORS},
+        examples=[examples.REVIEW_REQUEST, examples.COST_RESPONSE],
+    )
+    def reject(self, request, pk):
+        get_visible_or_404(self.get_queryset(), request.scope, pk=pk)  # another vendor's is a 404 before the body is read
+        serializer = _valid(s.ReviewSerializer, request.data)
+        costs.cost_change_reject(scope=request.scope, request_id=pk, actor=self.actor, comment=serializer.validated_data["comment"])
+        return self._detail(pk)

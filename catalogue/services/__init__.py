@@ -1,0 +1,1 @@
+"""Item setup (items.py) and cost change requests (costs.py)."""

@@ -1,0 +1,59 @@
+"""Item setup and cost change objects of vendor A for the every-route tenancy walk (tests/vendor_portal/test_tenancy_walk.py)."""
+
+import datetime
+
+from catalogue.services.costs import CostChangeInput, cost_changes_propose
+from catalogue.services.items import item_proposal_create
+from tests.catalogue.factories import item_input, vendor_scope_actor
+from tests.factories import ProductCostFactory, marketplace
+from vendor_portal.models import marketplace_date
+
+
+def build(world, vendor):
+    scope, actor = vendor_scope_actor(vendor, role="vendor_admin")
+    world["item_proposal"] = item_proposal_create(
+        scope=scope, data=item_input(sku="ACME-SECRET-NEW", title="ACME-SECRET glass kettle"), actor=actor, submit=True
+    )
+    ProductCostFactory(product=world["product"])
+    day = marketplace_date(None, marketplace("US")) + datetime.timedelta(days=7)
+    (world["cost_change"],) = cost_changes_propose(
+        scope=scope,
+        changes=[CostChangeInput("US", world["product"].costs.get().cost + 1, day, "ACME-SECRET reason", vendor_sku=world["product"].vendor_sku)],
+        actor=actor,
+    )
+
+
+def _item(world):
+    return {"pk": world["item_proposal"].pk}
+
+
+def _cost(world):
+    return {"pk": world["cost_change"].pk}
+
+
+URL_KWARGS: dict = {
+    **{
+        name: _item
+        for name in (
+            "item_proposal_detail",
+            "item_proposal_edit",
+            "item_proposal_submit",
+            "item_proposal_review",
+            "item-proposal-detail",
+            "item-proposal-submit",
+            "item-proposal-approve",
+            "item-proposal-return",
+        )
+    },
+    **{
+        name: _cost
+        for name in (
+            "cost_change_detail",
+            "cost_change_decide",
+            "cost-change-detail",
+            "cost-change-accept",
+            "cost-change-counter",
+            "cost-change-reject",
+        )
+    },
+}
