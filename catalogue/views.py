@@ -315,12 +315,14 @@ def cost_change_detail(request, pk):
     scope = request.scope
     change = get_visible_or_404(CostChangeRequest.objects.select_related("vendor", "product", "marketplace"), scope, pk=pk)
     exposure, exposure_total = costs.price_protection_exposure(change)
+    on_hand = costs.on_hand_exposure(change)
     waiting_for_buyer = change.state == CostChangeState.PROPOSED and _can_review(scope)
     waiting_for_vendor = change.state == CostChangeState.COUNTERED and _can_propose(scope)
     context = {
         "change": change,
         "exposure": exposure,
-        "exposure_total": exposure_total,
+        "exposure_total": exposure_total + (on_hand.exposure if on_hand else 0),
+        "on_hand": on_hand,
         "cost_history": ProductCost.objects.visible_to(scope)
         .filter(product=change.product, marketplace=change.marketplace)
         .order_by("-effective_from")[:50],

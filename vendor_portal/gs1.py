@@ -60,4 +60,3 @@ def gln_is_valid(gln: str) -> bool:
 def gtin_is_valid(gtin: str) -> bool:
     """GTIN-8, GTIN-12 (UPC-A), GTIN-13 (EAN) or GTIN-14 with a correct check digit."""
     return len(gtin) in GTIN_LENGTHS and _has_valid_check_digit(gtin)
-

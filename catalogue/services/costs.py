@@ -390,7 +390,7 @@ class ExposureLine:
 def price_protection_exposure(request: CostChangeRequest, *, limit: int = 200) -> tuple[list[ExposureLine], Decimal]:
     """Open PO lines (not yet received) issued before the effective date, so priced at the old cost: what the
     change would be worth on their open units. Negative: a cost decrease the retailer may claim price protection for.
-    On-hand units are not counted: the portal has no inventory feed yet."""
+    The vendor's own stock is `on_hand_exposure`."""
     from purchase_orders.models import OPEN_STATES, PurchaseOrderLine
 
     new_cost = request.agreed_cost or request.cost_to_apply
@@ -422,6 +422,26 @@ def price_protection_exposure(request: CostChangeRequest, *, limit: int = 200) -
             ExposureLine(line.purchase_order.number, line.purchase_order.order_date, line.sequence, open_units, per_each, difference, exposure)
         )
     return rows, total
+
+
+@dataclass(frozen=True)
+class OnHandExposure:
+    units: int  # eaches on hand over the vendor's warehouses, as last reported
+    reported_at: datetime.datetime  # the oldest of those reports
+    difference: Decimal  # new cost − cost before, per each
+    exposure: Decimal
+
+
+def on_hand_exposure(request: CostChangeRequest) -> OnHandExposure | None:
+    """The change on the units the vendor last reported on hand (planning's availability feed), at the cost before
+    it; None when the vendor never reported this product."""
+    from planning.services.availability import availability_by_product
+
+    stock = availability_by_product([request.product_id]).get(request.product_id)
+    if stock is None or request.current_cost is None:
+        return None
+    difference = (request.agreed_cost or request.cost_to_apply) - request.current_cost
+    return OnHandExposure(stock.on_hand, stock.reported_at, difference, (difference * stock.on_hand).quantize(Decimal("0.01")))
 
 
 def cost_history(*, scope, product, marketplace) -> list[ProductCost]:

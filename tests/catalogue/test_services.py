@@ -310,3 +310,36 @@ def test_a_product_lists_only_the_costs_in_effect(vendor, kettle, api_client):
     body = api_client.get(f"/api/v1/products/{kettle.pk}/").json()
     assert [(c["cost"], c["effective_from"]) for c in body["costs"]] == [("10.00", "2000-01-01")]
     assert Product.objects.get(pk=kettle.pk).costs.count() == 2
+
+
+def test_on_hand_stock_from_the_availability_feed_is_exposed_at_the_cost_before(vendor, kettle):
+    from catalogue.services.costs import on_hand_exposure
+    from planning.services.availability import AvailabilityRow, availability_report
+    from tests.factories import vendor_user
+    from tests.shipments.factories import ship_from
+    from vendor_portal.roles import Role
+    from vendor_portal.services.audit import Actor
+    from vendor_portal.tenancy import scope_for_user
+
+    scope, actor = vendor_scope_actor(vendor)
+    today = marketplace_date(None, marketplace("US"))
+    (request,) = cost_changes_propose(
+        scope=scope,
+        changes=[CostChangeInput("US", Decimal("9.25"), today + datetime.timedelta(days=5), "Lower steel", vendor_sku="KTL-1700-SS")],
+        actor=actor,
+    )
+    assert on_hand_exposure(request) is None  # never reported: not a report of zero
+    ship_from(vendor, "RENO")
+    ship_from(vendor, "NJ1")
+    ops = vendor_user(vendor, Role.VENDOR_OPS, username="acme-stock")
+    availability_report(
+        scope=scope_for_user(ops),
+        vendor=vendor,
+        rows=[
+            AvailabilityRow(ship_from="RENO", on_hand=100, available=80, vendor_sku="KTL-1700-SS"),
+            AvailabilityRow(ship_from="NJ1", on_hand=20, available=20, vendor_sku="KTL-1700-SS"),
+        ],
+        actor=Actor(user=ops),
+    )
+    exposure = on_hand_exposure(request)
+    assert (exposure.units, exposure.difference, exposure.exposure) == (120, Decimal("-0.75"), Decimal("-90.00"))  # (9.25 − 10.00) × 120
