@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from compliance.services.evaluation import compliance_evaluate_week
 from reconciliation.models import Deduction, DeductionReason, DeductionStatus
@@ -58,6 +59,14 @@ def test_vendor_drills_from_the_scorecard_to_the_late_po_and_disputes_its_charge
 
     charges = page.get_by_test_id("po-deductions")
     assert "Late delivery" in charges.inner_text() and "18.00" in charges.inner_text()
+    # The PO page with its chargebacks: axe-clean, and it fits a handheld.
+    serious = [
+        v["id"] for v in Axe().run(page, options={"resultTypes": ["violations"]}).response["violations"] if v["impact"] in ("critical", "serious")
+    ]
+    assert serious == []
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391
+    page.set_viewport_size({"width": 1440, "height": 900})
     charges.get_by_role("link", name=charge.reference).click()
     page.wait_for_url(f"**/payments/deductions/{charge.pk}/")
     assert "SC-2" in page.get_by_test_id("deduction-po").inner_text()
