@@ -203,6 +203,9 @@ def purchase_order_detail(request, number):
     acknowledgements = list(po.acknowledgements.select_related("submitted_by").order_by("-revision"))
     documents = list(Document.objects.visible_to(scope).filter(target_type=PurchaseOrder._meta.label_lower, target_id=str(po.pk)))
     changeable = po.state in (PurchaseOrderState.NEW, PurchaseOrderState.ACKNOWLEDGED)
+    # The chargebacks and claims raised on this PO (reconciliation's, read through the reverse relation so this
+    # app imports nothing of it), for those who may see payments.
+    deductions = list(po.deductions.visible_to(scope).order_by("-created_at", "-pk")) if scope.can(Action.VIEW_PAYMENTS) else []
     return render(
         request,
         "purchase_orders/purchase_order_detail.html",
@@ -213,6 +216,7 @@ def purchase_order_detail(request, number):
             "revisions": _revisions(acknowledgements),
             "events": _history(po, lines, acknowledgements),
             "documents": documents,
+            "deductions": deductions,
             "countdown": confirmation_countdown(po, timezone.now()),
             "can_confirm": scope.can(Action.CONFIRM_PURCHASE_ORDERS) and po.is_confirmable,
             "can_change": scope.can(Action.MANAGE_PURCHASE_ORDERS) and changeable,

@@ -4,6 +4,7 @@ issue, change, cancel and upload, and who may do what."""
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -369,6 +370,47 @@ def test_detail_query_count_does_not_grow_with_lines(ops_client, vendor):
     with CaptureQueriesContext(connection) as many:
         ops_client.get(f"/purchase-orders/{large.number}/")
     assert len(many) == len(few)
+
+
+@pytest.mark.django_db
+def test_detail_lists_the_chargebacks_raised_on_the_po_for_those_who_see_payments(client, vendor, other_vendor):
+    from tests.reconciliation.factories import deduction, finance_user
+
+    po = purchase_order_with_lines(vendor, lines=1, number="PO-CHARGED")
+    other = purchase_order_with_lines(vendor, lines=1, number="PO-OTHER")
+    late = deduction(vendor, reason="late_delivery", amount="3.00", purchase_order=po, description="Late delivery: PO-CHARGED")
+    deduction(vendor, amount="75.00", purchase_order=other)
+    client.force_login(finance_user(vendor))
+    page = client.get(f"/purchase-orders/{po.number}/").content.decode()
+    assert "Chargebacks and deductions" in page
+    assert f'<a href="/payments/deductions/{late.pk}/">{late.reference}</a>' in page and "3.00" in page
+    assert "75.00" not in page  # the other PO's
+
+    # Ops confirm and ship but do not see payments: no section, no link.
+    client.force_login(vendor_user(vendor, Role.VENDOR_OPS, username="acme-ops-2"))
+    page = client.get(f"/purchase-orders/{po.number}/").content.decode()
+    assert "Chargebacks and deductions" not in page and "/payments/deductions/" not in page
+    # Another vendor's finance never reaches the PO, let alone its chargeback.
+    client.force_login(vendor_user(other_vendor, Role.VENDOR_FINANCE, username="globex-finance"))
+    assert client.get(f"/purchase-orders/{po.number}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_detail_reads_the_chargebacks_in_one_query(client, vendor):
+    from tests.reconciliation.factories import deduction, finance_user
+
+    po = purchase_order_with_lines(vendor, lines=1, number="PO-MANY-CHARGES")
+    client.force_login(finance_user(vendor))
+    deduction(vendor, purchase_order=po)
+    client.get(f"/purchase-orders/{po.number}/")
+    with CaptureQueriesContext(connection) as one:
+        client.get(f"/purchase-orders/{po.number}/")
+    for _ in range(5):
+        deduction(vendor, purchase_order=po)
+    with CaptureQueriesContext(connection) as six:
+        page = client.get(f"/purchase-orders/{po.number}/").content.decode()
+    assert len(re.findall(r'href="/payments/deductions/\d+/"', page)) == 6
+    assert len(six) == len(one)
 
 
 # Confirmation -----------------------------------------------------------------------------------------
