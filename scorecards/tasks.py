@@ -25,6 +25,7 @@ def store_scorecard_weeks() -> int:
 
 
 @shared_task(**RETRY)
+@single_run(ttl=30 * 60)
 def refresh_current_scorecard_week(vendor_id: int | None = None) -> int:
     """The current week so far, for one vendor (on demand) or everyone (hourly)."""
     return scorecard_store_week(week=week_start(timezone.now()), vendor_ids=None if vendor_id is None else [vendor_id])

@@ -170,7 +170,7 @@ def _over_shipped(vendor, data):
 
 def _cartons_do_not_add_up(vendor, data):
     data.cartons[0].items[0].quantity -= 1
-    return "cartons", "cartons_do_not_add_up"
+    return "lines[0].quantity", "cartons_do_not_add_up"  # the shipped line its cartons do not add up to
 
 
 def _shipped_tomorrow(vendor, data):
@@ -181,7 +181,7 @@ def _shipped_tomorrow(vendor, data):
 def _missing_tracking_for_small_parcel(vendor, data):
     data.transport_mode = "small_parcel"
     data.cartons[0].tracking_number = ""
-    return "tracking_number", "tracking_required"
+    return "cartons[0].tracking_number", "tracking_required"
 
 
 @pytest.mark.parametrize(

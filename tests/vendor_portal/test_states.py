@@ -69,6 +69,8 @@ def test_every_state_table_names_only_its_own_choices():
         "Invoice",
         "PurchaseOrder",
         "MembershipInvitation",
+        "ItemProposal",
+        "CostChangeRequest",
     }
     for model in state_machines():
         choices = {value for value, _label in model._meta.get_field(model.state_field).choices}
