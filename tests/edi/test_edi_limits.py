@@ -134,15 +134,16 @@ def test_the_parser_is_linear_in_transaction_sets():
     """100,000 ST*997 in one group took 27+ minutes (a set of the earlier control numbers rebuilt per ST)."""
 
     def seconds(text: str) -> float:
-        started = time.perf_counter()
+        # This process's CPU time: other work on the machine (xdist workers, a browser) does not count.
+        started = time.process_time()
         parsed = x12.parse_interchange(text)
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         assert parsed.problems == []
         return elapsed
 
     small, big = interchange_of_997s(10_000), interchange_of_997s(100_000)
     small_seconds = min(seconds(small) for _ in range(2))
-    big_seconds = seconds(big)
+    big_seconds = min(seconds(big) for _ in range(2))
 
     # Linear is about 10x for 10x the sets; the quadratic parser was over 100x. Generous for a shared CI machine.
     assert big_seconds < 30 * small_seconds, (small_seconds, big_seconds)
