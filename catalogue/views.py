@@ -1,8 +1,6 @@
 """Item setup and cost change screens: the vendor proposes (one by one, or cost changes from a file with a dry
 run) and follows the history; the buyer works through the queue and decides, confirming each decision."""
 
-import base64
-
 from django.contrib import messages
 from django.core import signing
 from django.core.paginator import Paginator
@@ -19,7 +17,7 @@ from vendor_portal.errors import DomainValidationError, PortalError
 from vendor_portal.models import AuditEvent, Product, ProductCost
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
-from vendor_portal.tables import upload_read, xlsx_response
+from vendor_portal.tables import checked_upload, checked_upload_token, upload_read, xlsx_response
 from vendor_portal.tenancy import get_visible_or_404
 
 from . import imports
@@ -29,7 +27,6 @@ from .services import costs, items
 
 PAGE_SIZE = 50
 UPLOAD_SALT = "catalogue.cost_upload"
-UPLOAD_TOKEN_MAX_AGE = 3600
 SHOWN_UPLOAD_ERRORS = 200
 ITEM_FORM_FIELDS = {name: name for name in ItemProposalForm.base_fields}
 
@@ -249,17 +246,6 @@ def cost_change_new(request):
     return render(request, "catalogue/cost_change_form.html", {"form": form, "error_message": error_message})
 
 
-def _sign_upload(name: str, content: bytes, user) -> str:
-    return signing.dumps({"name": name, "content": base64.b64encode(content).decode("ascii"), "user": user.pk}, salt=UPLOAD_SALT, compress=True)
-
-
-def _unsign_upload(token: str, user) -> tuple[str, bytes]:
-    payload = signing.loads(token, salt=UPLOAD_SALT, max_age=UPLOAD_TOKEN_MAX_AGE)
-    if payload.get("user") != user.pk:
-        raise signing.BadSignature("another person's upload")
-    return payload["name"], base64.b64decode(payload["content"])
-
-
 @portal_view(Action.PROPOSE_CATALOGUE)
 def cost_change_upload(request):
     """Check a file (dry run: what would be proposed, or every problem by row), then propose it all at once."""
@@ -274,7 +260,8 @@ def cost_change_upload(request):
     committing = "commit" in request.POST
     try:
         if committing:
-            name, content = _unsign_upload(request.POST.get("token", ""), request.user)
+            checked = checked_upload(request.POST.get("token", ""), request.user, salt=UPLOAD_SALT)
+            name, content = checked["name"], checked["content"]
         elif form.is_valid():
             name, content = upload_read(form.cleaned_data["file"], max_bytes=imports.UPLOAD_MAX_BYTES)
         else:
@@ -297,7 +284,7 @@ def cost_change_upload(request):
             messages.success(request, _("%(n)s cost changes proposed; the buyer has been told.") % {"n": len(created)})
             return redirect(f"{reverse('cost_change_list')}?state=proposed")
     if result.ok:
-        context["token"] = _sign_upload(name, content, request.user)
+        context["token"] = checked_upload_token(name, content, request.user, salt=UPLOAD_SALT)
     context["shown_errors"] = result.errors[:SHOWN_UPLOAD_ERRORS]
     return render(request, page, context, status=200 if result.ok else 400)
 

@@ -1,8 +1,6 @@
 """Planning screens: forecasts (list, product chart, download; the buyer's upload) and promotions (list,
 detail with the vendor's per-line commitment; the buyer's create, edit, share, cancel)."""
 
-import base64
-
 from django.contrib import messages
 from django.core import signing
 from django.core.paginator import Paginator
@@ -21,7 +19,7 @@ from vendor_portal.listing import keyset_page
 from vendor_portal.models import AuditEvent, Marketplace, Product
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
-from vendor_portal.tables import CSV_CONTENT_TYPE, upload_read, xlsx_response
+from vendor_portal.tables import CSV_CONTENT_TYPE, checked_upload, checked_upload_token, upload_read, xlsx_response
 
 from . import availability_imports, exports, imports, selectors
 from .filters import ForecastFilter, PromotionFilter
@@ -43,7 +41,6 @@ from .services.availability import AvailabilityRow
 PAGE_SIZE = 50
 UPLOAD_SALT = "planning.forecast_upload"
 AVAILABILITY_SALT = "planning.availability_upload"
-UPLOAD_TOKEN_MAX_AGE = 3600
 SHOWN_UPLOAD_ERRORS = 200
 SPARK_WIDTH, SPARK_HEIGHT = 120, 28
 
@@ -141,18 +138,6 @@ def _upcoming_promotions(scope, product, marketplace):
     )
 
 
-def _sign_upload(name: str, content: bytes, vendor_code: str, user) -> str:
-    payload = {"name": name, "content": base64.b64encode(content).decode("ascii"), "vendor": vendor_code, "user": user.pk}
-    return signing.dumps(payload, salt=UPLOAD_SALT, compress=True)
-
-
-def _unsign_upload(token: str, user) -> tuple[str, bytes, str]:
-    payload = signing.loads(token, salt=UPLOAD_SALT, max_age=UPLOAD_TOKEN_MAX_AGE)
-    if payload.get("user") != user.pk:
-        raise signing.BadSignature("another person's upload")
-    return payload["name"], base64.b64decode(payload["content"]), payload["vendor"]
-
-
 @portal_view(Action.MANAGE_PLANNING)
 def forecast_upload(request):
     from vendor_portal.models import Vendor
@@ -165,7 +150,8 @@ def forecast_upload(request):
     committing = "commit" in request.POST
     try:
         if committing:
-            name, content, vendor_code = _unsign_upload(request.POST.get("token", ""), request.user)
+            checked = checked_upload(request.POST.get("token", ""), request.user, salt=UPLOAD_SALT)
+            name, content, vendor_code = checked["name"], checked["content"], checked["vendor"]
             vendor = Vendor.objects.filter(code=vendor_code, is_active=True).first()
             if vendor is None:
                 raise signing.BadSignature("vendor gone")
@@ -199,7 +185,7 @@ def forecast_upload(request):
             )
             return redirect(f"{reverse('forecast_list')}?vendor={vendor.code}")
     if result.ok:
-        context["token"] = _sign_upload(name, content, vendor.code, request.user)
+        context["token"] = checked_upload_token(name, content, request.user, salt=UPLOAD_SALT, vendor=vendor.code)
     context["shown_errors"] = result.errors[:SHOWN_UPLOAD_ERRORS]
     return render(request, page, context, status=200 if result.ok else 400)
 
@@ -495,18 +481,6 @@ def availability_list(request):
     )
 
 
-def _sign_availability(name: str, content: bytes, user) -> str:
-    payload = {"name": name, "content": base64.b64encode(content).decode("ascii"), "user": user.pk}
-    return signing.dumps(payload, salt=AVAILABILITY_SALT, compress=True)
-
-
-def _unsign_availability(token: str, user) -> tuple[str, bytes]:
-    payload = signing.loads(token, salt=AVAILABILITY_SALT, max_age=UPLOAD_TOKEN_MAX_AGE)
-    if payload.get("user") != user.pk:
-        raise signing.BadSignature("another person's upload")
-    return payload["name"], base64.b64decode(payload["content"])
-
-
 @portal_view(Action.REPORT_AVAILABILITY)
 def availability_update(request):
     """The vendor's report: one item from the form, or a whole file checked first (dry run), then saved."""
@@ -558,7 +532,8 @@ def availability_update(request):
     committing = "commit" in request.POST
     try:
         if committing:
-            name, content = _unsign_availability(request.POST.get("token", ""), request.user)
+            checked = checked_upload(request.POST.get("token", ""), request.user, salt=AVAILABILITY_SALT)
+            name, content = checked["name"], checked["content"]
         elif upload_form.is_valid():
             name, content = upload_read(upload_form.cleaned_data["file"], max_bytes=availability_imports.UPLOAD_MAX_BYTES)
         else:
@@ -583,7 +558,7 @@ def availability_update(request):
             messages.success(request, _("Availability saved: %(n)s rows from %(file)s.") % {"n": report.row_count, "file": name})
             return redirect("availability_list")
     if result.ok:
-        context["token"] = _sign_availability(name, content, request.user)
+        context["token"] = checked_upload_token(name, content, request.user, salt=AVAILABILITY_SALT)
     context["shown_errors"] = result.errors[:SHOWN_UPLOAD_ERRORS]
     return render(request, page, context, status=200 if result.ok else 400)
 

@@ -1,6 +1,5 @@
 """Purchase-order screens: the vendor's list, detail and confirmation; the buyer's issue, change, cancel and upload."""
 
-import base64
 import secrets
 from decimal import Decimal
 
@@ -23,7 +22,7 @@ from vendor_portal.listing import keyset_page
 from vendor_portal.models import AuditEvent, Document, Product
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
-from vendor_portal.tables import CSV_CONTENT_TYPE, upload_read
+from vendor_portal.tables import CSV_CONTENT_TYPE, checked_upload, checked_upload_token, upload_read
 from vendor_portal.tenancy import get_visible_or_404
 
 from . import exports, imports, selectors
@@ -54,7 +53,6 @@ SORTS = {
 }
 QUANTITIES = ["ordered", "accepted", "backordered", "rejected", "cancelled", "shipped", "received", "invoiced"]
 UPLOAD_SALT = "purchase_orders.upload"
-UPLOAD_TOKEN_MAX_AGE = 3600
 SHOWN_UPLOAD_ERRORS = 200
 
 
@@ -426,16 +424,6 @@ def purchase_order_cancel_view(request, number):
 
 
 # Buyer: upload --------------------------------------------------------------------------------------
-def _sign_upload(name: str, content: bytes, user) -> str:
-    payload = {"name": name, "content": base64.b64encode(content).decode("ascii"), "user": user.pk}
-    return signing.dumps(payload, salt=UPLOAD_SALT, compress=True)
-
-
-def _unsign_upload(token: str, user) -> tuple[str, bytes]:
-    payload = signing.loads(token, salt=UPLOAD_SALT, max_age=UPLOAD_TOKEN_MAX_AGE)
-    if payload.get("user") != user.pk:
-        raise signing.BadSignature("another person's upload")
-    return payload["name"], base64.b64decode(payload["content"])
 
 
 @portal_view(Action.MANAGE_PURCHASE_ORDERS)
@@ -447,7 +435,8 @@ def purchase_order_upload(request):
     committing = "commit" in request.POST
     try:
         if committing:
-            name, content = _unsign_upload(request.POST.get("token", ""), request.user)
+            checked = checked_upload(request.POST.get("token", ""), request.user, salt=UPLOAD_SALT)
+            name, content = checked["name"], checked["content"]
         elif form.is_valid():
             upload = form.cleaned_data["file"]
             name, content = upload_read(upload, max_bytes=imports.UPLOAD_MAX_BYTES)
@@ -471,7 +460,7 @@ def purchase_order_upload(request):
             messages.success(request, _("%(count)s purchase orders created from %(name)s.") % {"count": len(created), "name": name})
             return redirect("po_list")
     if result.ok:
-        context["token"] = _sign_upload(name, content, request.user)
+        context["token"] = checked_upload_token(name, content, request.user, salt=UPLOAD_SALT)
     context["shown_errors"] = result.errors[:SHOWN_UPLOAD_ERRORS]
     return render(request, "purchase_orders/purchase_order_upload.html", context, status=200 if result.ok else 400)
 

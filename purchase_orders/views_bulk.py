@@ -1,8 +1,6 @@
 """The vendor's bulk confirmation screens: download the POs awaiting confirmation as a file, upload it filled in
 (a dry run, then every PO or none), and, after one PO is confirmed on screen, the next one to confirm."""
 
-import base64
-
 from django.contrib import messages
 from django.core import signing
 from django.shortcuts import redirect, render
@@ -13,7 +11,7 @@ from django.utils.translation import gettext as _
 from vendor_portal.decorators import portal_view
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
-from vendor_portal.tables import upload_read
+from vendor_portal.tables import checked_upload, checked_upload_token, upload_read
 from vendor_portal.tenancy import get_visible_or_404
 
 from . import bulk_confirmation
@@ -23,7 +21,6 @@ from .selectors import purchase_order_next_to_confirm
 from .views import confirmation_countdown
 
 BULK_SALT = "purchase_orders.bulk_confirmation"
-TOKEN_MAX_AGE = 3600
 SHOWN_ERRORS = 200
 # The list's filters the page offers; the others the list may have set (search, due soon, ...) are kept as they are.
 FILTER_FIELDS = ("marketplace", "ship_to", "ship_window_from", "ship_window_to")
@@ -38,18 +35,6 @@ def _query(request) -> str:
 
 def _kept_filters(request) -> list[tuple[str, str]]:
     return [(key, value) for key, values in request.GET.lists() if key not in FILTER_FIELDS + ("page", "sort") for value in values]
-
-
-def _sign(name: str, content: bytes, user) -> str:
-    payload = {"name": name, "content": base64.b64encode(content).decode("ascii"), "user": user.pk}
-    return signing.dumps(payload, salt=BULK_SALT, compress=True)
-
-
-def _unsign(token: str, user) -> tuple[str, bytes]:
-    payload = signing.loads(token, salt=BULK_SALT, max_age=TOKEN_MAX_AGE)
-    if payload.get("user") != user.pk:
-        raise signing.BadSignature("another person's file")
-    return payload["name"], base64.b64decode(payload["content"])
 
 
 @portal_view(Action.CONFIRM_PURCHASE_ORDERS)
@@ -77,7 +62,8 @@ def purchase_order_bulk_confirmation(request):
     applying = "apply" in request.POST
     try:
         if applying:
-            name, content = _unsign(request.POST.get("token", ""), request.user)
+            checked = checked_upload(request.POST.get("token", ""), request.user, salt=BULK_SALT)
+            name, content = checked["name"], checked["content"]
         elif form.is_valid():
             name, content = upload_read(form.cleaned_data["file"], max_bytes=bulk_confirmation.UPLOAD_MAX_BYTES)
         else:
@@ -100,7 +86,7 @@ def purchase_order_bulk_confirmation(request):
             messages.success(request, _("%(count)s purchase orders confirmed from %(name)s.") % {"count": len(confirmed), "name": name})
             return redirect(f"{reverse('po_list')}?needs_confirmation=on")
     if result.ok:
-        context["token"] = _sign(name, content, request.user)
+        context["token"] = checked_upload_token(name, content, request.user, salt=BULK_SALT)
     context["shown_errors"] = result.errors[:SHOWN_ERRORS]
     return render(request, template, context, status=200 if result.ok else 400)
 

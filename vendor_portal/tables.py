@@ -20,6 +20,7 @@ Writing (the exports; rows are iterated once, lazily, so no size needs a bound):
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime
 import io
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO
 
+from django.core import signing
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone, translation
@@ -70,6 +72,25 @@ def _too_large(size: int, max_bytes: int) -> UploadError:
     return UploadError(
         _("The file is %(size)s KB; the limit is %(limit)s KB. Split it into smaller files.") % {"size": size // 1024, "limit": max_bytes // 1024}
     )
+
+
+CHECKED_UPLOAD_MAX_AGE = 3600  # seconds a dry run's file may be committed without uploading it again
+
+
+def checked_upload_token(name: str, content: bytes, user, *, salt: str, **extra) -> str:
+    """The file a dry run checked, signed for the person who sent it: the commit posts this back instead of the
+    file. `extra` (e.g. the vendor chosen) comes back with it."""
+    payload = {"name": name, "content": base64.b64encode(content).decode("ascii"), "user": user.pk, **extra}
+    return signing.dumps(payload, salt=salt, compress=True)
+
+
+def checked_upload(token: str, user, *, salt: str) -> dict:
+    """{"name", "content" (bytes), and the extras} of a checked file; signing.BadSignature when the token is
+    forged, expired or another person's."""
+    payload = signing.loads(token, salt=salt, max_age=CHECKED_UPLOAD_MAX_AGE)
+    if payload.get("user") != user.pk:
+        raise signing.BadSignature("another person's upload")
+    return {**payload, "content": base64.b64decode(payload["content"])}
 
 
 def upload_read(upload, *, max_bytes: int = UPLOAD_MAX_BYTES) -> tuple[str, bytes]:
