@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from vendor_portal.errors import FieldError
-from vendor_portal.tables import UPLOAD_MAX_BYTES, CellError, RowError, Sheet, UploadError, cell_text, read_table
+from vendor_portal.tables import UPLOAD_MAX_BYTES, CellError, RowError, Sheet, UploadError, cell_day, cell_text, read_table, require_product_columns
 
 from .services.costs import MAX_ROWS, CheckedChange, CostChangeInput, cost_changes_check
 
@@ -48,29 +48,8 @@ def _amount(value):
     return amount
 
 
-def _day(value):
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = cell_text(value)
-    try:
-        return datetime.date.fromisoformat(text[:10])
-    except ValueError:
-        raise CellError(_("'%(value)s' is not a date: use YYYY-MM-DD.") % {"value": text}) from None
-
-
 def _check_header(header: list[str]) -> None:
-    header = [ALIASES.get(column, column) for column in header]
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
-    if "vendor_sku" not in header and "asin" not in header:
-        missing.insert(0, "vendor_sku / asin")
-    if missing:
-        raise UploadError(
-            _("Missing columns: %(missing)s. The first row must name the columns, as in the template.") % {"missing": ", ".join(missing)}
-        )
+    require_product_columns([ALIASES.get(column, column) for column in header], REQUIRED_COLUMNS)
 
 
 def parse_cost_changes(name: str, content: bytes, *, scope, now=None) -> CostImport:
@@ -91,7 +70,7 @@ def parse_cost_changes(name: str, content: bytes, *, scope, now=None) -> CostImp
                 result.errors.append(RowError(number, column, str(error)))
                 return None
 
-        new_cost, effective_from = cell("new_cost", _amount), cell("effective_from", _day)
+        new_cost, effective_from = cell("new_cost", _amount), cell("effective_from", cell_day)
         if len(result.errors) > problems:
             continue
         result.changes.append(

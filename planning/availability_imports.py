@@ -11,7 +11,17 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from vendor_portal.errors import FieldError
-from vendor_portal.tables import UPLOAD_MAX_BYTES, UPLOAD_MAX_ROWS, CellError, RowError, Sheet, UploadError, cell_text, read_table
+from vendor_portal.tables import (
+    UPLOAD_MAX_BYTES,
+    UPLOAD_MAX_ROWS,
+    CellError,
+    RowError,
+    Sheet,
+    UploadError,
+    cell_text,
+    read_table,
+    require_product_columns,
+)
 
 from .models import Availability
 from .services.availability import AvailabilityCheck, AvailabilityRow, availability_check, usable_ship_froms
@@ -51,14 +61,7 @@ def _eaches(value):
 
 
 def _check_header(header: list[str]) -> None:
-    header = [ALIASES.get(column, column) for column in header]
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
-    if "vendor_sku" not in header and "asin" not in header:
-        missing.insert(0, "vendor_sku / asin")
-    if missing:
-        raise UploadError(
-            _("Missing columns: %(missing)s. The first row must name the columns, as in the template.") % {"missing": ", ".join(missing)}
-        )
+    require_product_columns([ALIASES.get(column, column) for column in header], REQUIRED_COLUMNS)
 
 
 def parse_availability(name: str, content: bytes, *, vendor) -> AvailabilityImport:

@@ -15,7 +15,17 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from vendor_portal.errors import FieldError
-from vendor_portal.tables import UPLOAD_MAX_BYTES, UPLOAD_MAX_ROWS, CellError, RowError, UploadError, cell_text, read_table
+from vendor_portal.tables import (
+    UPLOAD_MAX_BYTES,
+    UPLOAD_MAX_ROWS,
+    CellError,
+    RowError,
+    UploadError,
+    cell_day,
+    cell_text,
+    read_table,
+    require_product_columns,
+)
 
 from .models import current_week_start
 from .services.forecasts import ForecastCheck, ForecastRow, forecast_check
@@ -73,29 +83,8 @@ def _units(value):
     return amount
 
 
-def _day(value):
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = cell_text(value)
-    try:
-        return datetime.date.fromisoformat(text[:10] if "T" in text else text)
-    except ValueError:
-        raise CellError(_("'%(value)s' is not a date: use YYYY-MM-DD.") % {"value": text}) from None
-
-
 def _check_header(header: list[str]) -> None:
-    header = [ALIASES.get(column, column) for column in header]
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
-    if "vendor_sku" not in header and "asin" not in header:
-        missing.insert(0, "vendor_sku / asin")
-    if missing:
-        raise UploadError(
-            _("Missing columns: %(missing)s. The first row must name the columns, as in the template.") % {"missing": ", ".join(missing)}
-        )
+    require_product_columns([ALIASES.get(column, column) for column in header], REQUIRED_COLUMNS)
 
 
 def parse_forecasts(name: str, content: bytes, *, vendor, now=None) -> ForecastImport:
@@ -117,7 +106,7 @@ def parse_forecasts(name: str, content: bytes, *, vendor, now=None) -> ForecastI
                 return None
 
         values = {column: cell(column, _units) for column in ("mean", "p70", "p80", "p90")}
-        week_start = cell("week_start", _day)
+        week_start = cell("week_start", cell_day)
         if len(result.errors) > problems:
             continue
         result.rows.append(

@@ -204,6 +204,32 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
+def cell_day(value) -> datetime.date | None:
+    """A date cell: a spreadsheet date, or text YYYY-MM-DD (an ISO date-time's date); None when blank."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = cell_text(value)
+    try:
+        return datetime.date.fromisoformat(text[:10] if "T" in text else text)
+    except ValueError:
+        raise CellError(_("'%(value)s' is not a date: use YYYY-MM-DD.") % {"value": text}) from None
+
+
+def require_product_columns(header: list[str], required: list[str]) -> None:
+    """A product upload's header: every `required` column, and vendor_sku or asin (either names the product)."""
+    missing = [column for column in required if column not in header]
+    if "vendor_sku" not in header and "asin" not in header:
+        missing.insert(0, "vendor_sku / asin")
+    if missing:
+        raise UploadError(
+            _("Missing columns: %(missing)s. The first row must name the columns, as in the template.") % {"missing": ", ".join(missing)}
+        )
+
+
 # Writing ----------------------------------------------------------------------------------------------
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP's list for CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
