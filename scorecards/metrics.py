@@ -210,45 +210,6 @@ FIGURE_FIELDS = COUNT_FIELDS + AMOUNT_FIELDS
 
 
 @dataclass
-class WeeklyFigures:
-    """Numerators and denominators of every measure for one vendor, marketplace, DC and week."""
-
-    vendor_id: int
-    marketplace_id: int
-    warehouse_id: int
-    week: datetime.date
-    units_shipped: int = 0
-    units_shipped_on_time: int = 0
-    lines_due: int = 0
-    lines_on_time_in_full: int = 0
-    units_ordered: int = 0
-    units_confirmed: int = 0
-    units_confirmed_to_ship: int = 0
-    units_shipped_of_confirmed: int = 0
-    pos_due_confirmation: int = 0
-    pos_confirmed_on_time: int = 0
-    cartons_received: int = 0
-    cartons_as_asn: int = 0
-    shipments_received: int = 0
-    shipments_label_compliant: int = 0
-    appointments_due: int = 0
-    appointments_kept: int = 0
-    invoice_lines_checked: int = 0
-    invoice_lines_matched: int = 0
-    deductions_raised: int = 0
-    deductions_disputed: int = 0
-    amount_invoiced: Decimal = Decimal("0.00")
-    amount_deducted: Decimal = Decimal("0.00")
-
-    @property
-    def key(self) -> tuple[int, int, int]:
-        return (self.vendor_id, self.marketplace_id, self.warehouse_id)
-
-    def figures(self) -> dict:
-        return {name: getattr(self, name) for name in FIGURE_FIELDS}
-
-
-@dataclass
 class Totals:
     """Figures summed over any set of rows (weeks, DCs, marketplaces): what `rate` reads."""
 
@@ -274,6 +235,23 @@ class Totals:
     deductions_disputed: int = 0
     amount_invoiced: Decimal = Decimal("0.00")
     amount_deducted: Decimal = Decimal("0.00")
+
+
+@dataclass(kw_only=True)
+class WeeklyFigures(Totals):
+    """Numerators and denominators of every measure for one vendor, marketplace, DC and week."""
+
+    vendor_id: int
+    marketplace_id: int
+    warehouse_id: int
+    week: datetime.date
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return (self.vendor_id, self.marketplace_id, self.warehouse_id)
+
+    def figures(self) -> dict:
+        return {name: getattr(self, name) for name in FIGURE_FIELDS}
 
 
 def sum_figures(rows: Iterable) -> Totals:
@@ -511,7 +489,7 @@ def compute_week(monday: datetime.date, vendor_ids: Iterable[int] | None = None)
             key = (row.pop("k_vendor"), row.pop("k_marketplace"), row.pop("k_warehouse"))
             figures = rows.get(key)
             if figures is None:
-                figures = rows[key] = WeeklyFigures(*key, week=monday)
+                figures = rows[key] = WeeklyFigures(vendor_id=key[0], marketplace_id=key[1], warehouse_id=key[2], week=monday)
             for name, value in row.items():
                 setattr(figures, name, value if value is not None else getattr(figures, name))
     return sorted(rows.values(), key=lambda f: f.key)
