@@ -50,6 +50,21 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _disconnect_leftovers(cursor, database: str, patience: float = 10):
+    """An earlier test on this worker (a live server's thread, a worker process) may still be closing its
+    connection to the test database; tests on one worker run one at a time, so whoever is left is done."""
+    deadline = time.monotonic() + patience
+    while True:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [database])
+        if cursor.fetchone()[0] == 0:
+            return
+        if time.monotonic() > deadline:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [database])
+            time.sleep(0.5)
+            return
+        time.sleep(0.2)
+
+
 @pytest.fixture
 def live_database(transactional_db, request):
     """A database URL of this run's own: a copy of the (migrated, empty) test database, dropped afterwards.
@@ -60,6 +75,7 @@ def live_database(transactional_db, request):
     name = f"{template}_st_{request.node.callspec.id}"
     connections.close_all()  # a template must have no one connected while it is copied
     with connection._nodb_cursor() as cursor:
+        _disconnect_leftovers(cursor, template)
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
         cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     settings = connection.settings_dict

@@ -1,0 +1,4 @@
+"""E-invoices: the portal's invoices and credit notes issued and received in the EU's structured formats.
+
+- validation: the official schemas and business rules (shipped in rules/), run with lxml and Saxon-HE
+"""
