@@ -73,6 +73,9 @@ class EvidenceItem:
     url: str = ""  # the source record's page
     detail: str = ""
     document: Document | None = None
+    # The record the item was read from, as the API names it: ("shipments.shipment", 12). Its page is `url`.
+    source_type: str = ""
+    source_id: int | None = None
 
     @property
     def kind_label(self) -> str:
@@ -132,6 +135,8 @@ def _compliance_item(deduction: Deduction) -> list[EvidenceItem]:
             occurred_at=event.occurred_at,
             url=reverse("shipment_detail", args=[event.shipment_id]) if event.shipment_id else "",
             detail=detail,
+            source_type="shipments.complianceevent",
+            source_id=event.pk,
         )
     ]
 
@@ -158,6 +163,8 @@ def _shipment_items(deduction: Deduction, shipments: dict) -> list[EvidenceItem]
                         "date": _day(shipment.ship_date),
                         "dc": shipment.ship_to.code,
                     },
+                    source_type="shipments.shipment",
+                    source_id=shipment.pk,
                 )
             )
     ids = [str(pk) for pk in shipments]
@@ -180,6 +187,8 @@ def _shipment_items(deduction: Deduction, shipments: dict) -> list[EvidenceItem]
                 url=reverse("shipment_detail", args=[shipment.pk]),
                 detail=_("Through %(channel)s by %(who)s; ship date %(date)s.")
                 % {"channel": event.get_channel_display(), "who": event.actor_label, "date": _day(shipment.ship_date)},
+                source_type="vendor_portal.auditevent",
+                source_id=event.pk,
             )
         )
     return items
@@ -217,6 +226,8 @@ def _appointment_items(deduction: Deduction, shipments: dict) -> list[EvidenceIt
                 occurred_at=appointment.arrived_at or appointment.missed_at or appointment.slot_start,
                 url=reverse("appointment_detail", args=[appointment.pk]),
                 detail=" ".join(parts),
+                source_type="appointments.appointment",
+                source_id=appointment.pk,
             )
         )
     return items
@@ -247,6 +258,8 @@ def _receipt_items(deduction: Deduction, shipments: dict) -> list[EvidenceItem]:
                 occurred_at=receipt.received_at,
                 url=reverse("shipment_detail", args=[shipment.pk]),
                 detail=" ".join(p for p in (detail, receipt.note) if p),
+                source_type="shipments.receipt",
+                source_id=receipt.pk,
             )
         )
     return items
@@ -267,7 +280,18 @@ def _document_items(deduction: Deduction, shipments: dict) -> list[EvidenceItem]
         else:
             kind = EvidenceKind.LABEL_RENDER if document.kind == "shipment_labels" else EvidenceKind.PACKING_LIST
             url = reverse("shipment_detail", args=[int(document.target_id)])
-        items.append(EvidenceItem(kind=kind, title=document.title, occurred_at=document.created_at, url=url, document=document))
+        # A file's source is the record it belongs to (the deduction, the shipment, the invoice); `document` is the file.
+        items.append(
+            EvidenceItem(
+                kind=kind,
+                title=document.title,
+                occurred_at=document.created_at,
+                url=url,
+                document=document,
+                source_type=document.target_type,
+                source_id=int(document.target_id),
+            )
+        )
     return items
 
 
@@ -284,6 +308,8 @@ def _claim_items(deduction: Deduction, documents: list[EvidenceItem]) -> list[Ev
                 occurred_at=invoice.submitted_at,
                 url=reverse("invoice_detail", args=[invoice.pk]),
                 detail=_("Invoiced %(date)s.") % {"date": _day(invoice.invoice_date)},
+                source_type="invoicing.invoice",
+                source_id=invoice.pk,
             )
         )
     if deduction.invoice_line_id:
@@ -307,6 +333,8 @@ def _claim_items(deduction: Deduction, documents: list[EvidenceItem]) -> list[Ev
                         "invoiced": match.invoiced_quantity,
                         "short": match.shortage_units,
                     },
+                    source_type="reconciliation.matchresult",
+                    source_id=match.pk,
                 )
             )
     return items

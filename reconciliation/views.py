@@ -61,7 +61,14 @@ from .models import (
     marketplace_today,
 )
 from .services.deductions import match_run
-from .services.dispute_packets import PACKET_JOB_KIND, deduction_attachments_add, dispute_file, dispute_packet_for, dispute_packet_request
+from .services.dispute_packets import (
+    PACKET_JOB_KIND,
+    deduction_attachments_add,
+    dispute_file,
+    dispute_packet_for,
+    dispute_packet_job_latest,
+    dispute_packet_request,
+)
 from .services.disputes import dispute_answer, dispute_create
 from .services.payment_runs import payment_run_cancel, payment_run_create, payment_run_decide, payment_run_pay
 from .services.remittance_advice import remittance_document
@@ -319,14 +326,7 @@ def _deduction_context(request, deduction: Deduction, form=None, upload_form=Non
     )
     standing = _dispute_standing(deduction, disputes)
     may_dispute = can_dispute and not standing["blocked"]
-    packet_job = (
-        Job.objects.select_related("result")
-        .filter(vendor_id=deduction.vendor_id, kind=PACKET_JOB_KIND, target_type="reconciliation.deduction", target_id=str(deduction.pk))
-        .order_by("-created_at")
-        .first()
-        if may_dispute
-        else None
-    )
+    packet_job = dispute_packet_job_latest(deduction=deduction) if may_dispute else None
     return {
         "evidence_items": deduction_evidence(deduction=deduction),
         "may_dispute": may_dispute,

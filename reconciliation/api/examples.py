@@ -438,3 +438,169 @@ MATCH_RUN_RESULT = OpenApiExample(
         "on_hold": 0,
     },
 )
+
+# The evidence locker and the dispute packet ------------------------------------------------------------
+# A late-ASN chargeback (CB-000042) of shipment 17 (SHIP-1): the compliance event, the ASN sent, the BOL, the
+# vendor's photo, the cartons scanned at the DC, the appointment ahead.
+EVIDENCE = OpenApiExample(
+    "A late-ASN chargeback's evidence",
+    response_only=True,
+    status_codes=["200"],
+    value=[
+        {
+            "kind": "compliance_event",
+            "kind_label": "Compliance event",
+            "title": "ASN late recorded for SHIP-1",
+            "detail": "ASN sent Nov 26, 2026, 4:02 p.m.; the ship date was Nov. 24, 2026.",
+            "occurred_at": "2026-11-26T16:02:11Z",
+            "source": {"type": "shipments.complianceevent", "id": 9, "url": None},
+            "document": None,
+            "download_url": None,
+        },
+        {
+            "kind": "asn_transmission",
+            "kind_label": "ASN transmission",
+            "title": "Original ASN SHIP-1 sent",
+            "detail": "Through API by ERP (token); ship date Nov. 24, 2026.",
+            "occurred_at": "2026-11-26T16:02:11Z",
+            "source": {"type": "vendor_portal.auditevent", "id": 1204, "url": "/api/v1/audit-events/1204/"},
+            "document": None,
+            "download_url": None,
+        },
+        {
+            "kind": "bill_of_lading",
+            "kind_label": "BOL and PRO",
+            "title": "BOL BOL-1 for SHIP-1",
+            "detail": "Carrier ABF Freight, shipped Nov. 24, 2026 to DC-ONT8.",
+            "occurred_at": "2026-11-26T16:02:11Z",
+            "source": {"type": "shipments.shipment", "id": 17, "url": "/api/v1/shipments/17"},
+            "document": None,
+            "download_url": None,
+        },
+        {
+            "kind": "attachment",
+            "kind_label": "Your attachment",
+            "title": "dock-photo.png",
+            "detail": "",
+            "occurred_at": "2026-11-28T08:15:40Z",
+            "source": {"type": "reconciliation.deduction", "id": 42, "url": "/api/v1/deductions/42/"},
+            "document": {
+                "id": 80,
+                "title": "dock-photo.png",
+                "content_type": "image/png",
+                "size": 183204,
+                "download_url": "/api/v1/documents/80/download",
+            },
+            "download_url": "/api/v1/documents/80/download",
+        },
+        {
+            "kind": "carton_scan",
+            "kind_label": "Carton scans",
+            "title": "4 cartons scanned at DC-ONT8 for SHIP-1 (24 units)",
+            "detail": "",
+            "occurred_at": "2026-11-28T11:30:00Z",
+            "source": {"type": "shipments.receipt", "id": 31, "url": "/api/v1/receipts/31"},
+            "document": None,
+            "download_url": None,
+        },
+        {
+            "kind": "appointment",
+            "kind_label": "Delivery appointment",
+            "title": "Appointment APT-0007 at DC-ONT8 for SHIP-1: Requested",
+            "detail": "Slot Dec. 1, 2026, 9 a.m., door 4.",
+            "occurred_at": "2026-12-01T09:00:00Z",
+            "source": {"type": "appointments.appointment", "id": 7, "url": "/api/v1/appointments/7/"},
+            "document": None,
+            "download_url": None,
+        },
+    ],
+)
+
+PACKET_JOB_VALUE = {
+    "id": "6b0f3d8e-2c41-4f6a-9e55-1d7a2b9c4e30",
+    "kind": "dispute_packet",
+    "status": "queued",
+    "percent": 0,
+    "progress_done": 0,
+    "progress_total": 2,
+    "message": "",
+    "target_type": "reconciliation.deduction",
+    "target_id": "42",
+    "attempts": 0,
+    "created_at": "2026-11-28T09:00:00Z",
+    "started_at": None,
+    "finished_at": None,
+    "result": None,
+}
+PACKET_JOB_QUEUED = OpenApiExample("Packet job queued", response_only=True, status_codes=["202"], value=PACKET_JOB_VALUE)
+PACKET_DOCUMENT = {
+    "id": 83,
+    "kind": "dispute_packet",
+    "key": "deductions/42/dispute-packet-1.pdf",
+    "title": "Dispute packet CB-000042 (dispute 1)",
+    "content_type": "application/pdf",
+    "size": 412907,
+    "sha256": "9f2c1b7e0a4d4c3f8e6b5a2d1c0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a21",
+    "created_at": "2026-11-28T09:00:07Z",
+    "download_url": "/api/v1/documents/83/download",
+}
+PACKET_RUNNING = OpenApiExample(
+    "Being built",
+    response_only=True,
+    status_codes=["200"],
+    value={
+        "dispute_number": 1,
+        "status": "running",
+        "job": {
+            **PACKET_JOB_VALUE,
+            "status": "running",
+            "percent": 40,
+            "progress_done": 2,
+            "progress_total": 5,
+            "attempts": 1,
+            "started_at": "2026-11-28T09:00:01Z",
+        },
+        "document": None,
+        "download_url": None,
+        "dispute_id": None,
+    },
+)
+PACKET_READY = OpenApiExample(
+    "Ready to download",
+    response_only=True,
+    status_codes=["200"],
+    value={
+        "dispute_number": 1,
+        "status": "succeeded",
+        "job": {
+            **PACKET_JOB_VALUE,
+            "status": "succeeded",
+            "percent": 100,
+            "progress_done": 5,
+            "progress_total": 5,
+            "attempts": 1,
+            "started_at": "2026-11-28T09:00:01Z",
+            "finished_at": "2026-11-28T09:00:07Z",
+            "result": PACKET_DOCUMENT,
+        },
+        "document": {k: PACKET_DOCUMENT[k] for k in ("id", "title", "content_type", "size", "download_url")},
+        "download_url": "/api/v1/documents/83/download",
+        "dispute_id": None,
+    },
+)
+PACKET_NOT_FOUND = _error("No packet yet", 404, "packet_missing", "No dispute packet was built for this deduction.")
+DISPUTE_LIMIT = _error("Disputed too often", 400, "dispute_limit", "CB-000042 was disputed 2 times, the most allowed.")
+ALREADY_DISPUTED = _error("Already disputed", 409, "already_disputed", "CB-000042 is already disputed; wait for the answer.")
+PACKET_MISMATCH = _error(
+    "Not this dispute's packet",
+    400,
+    "packet_mismatch",
+    "Document 80 is not the dispute packet of CB-000042 for its next dispute (that is document 83).",
+    "packet",
+)
+DISPUTE_WITH_PACKET_REQUEST = OpenApiExample(
+    "File with the dispute packet",
+    request_only=True,
+    media_type="multipart/form-data",
+    value={"reason": "The ASN was sent the day before the truck left: see the packet.", "packet": 83},
+)

@@ -5,11 +5,15 @@ financesInvoices' facts: `variance_type` (PQV/PPV/OTHER) and `variance_reasons`
 ([{"variance_type", "defect_types"}]), `matching_context` (matched quantity/amount, quantity and price
 variance, paid quantity/amount)."""
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from shipments.api.serializers import JobSerializer
 from vendor_portal.api.output import OutputSerializer
+from vendor_portal.models import JobStatus
 from vendor_portal.money import round_money
 
 from ..models import DeductionKind, DeductionReason, DeductionStatus, DisputeStatus, RemittanceLineKind, VarianceType
@@ -172,6 +176,80 @@ class DisputeSerializer(OutputSerializer):
 class DisputeInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=4000)
     evidence = serializers.ListField(child=serializers.FileField(), required=False, help_text="PDF, JPEG or PNG, at most 5 MB each, 10 files.")
+    packet = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        **ID,
+        help_text=(
+            "The dispute packet's document id (`document.id` of GET .../dispute-packet/): the dispute is filed with the packet and "
+            "the files attached to the deduction, as the screen's *File dispute* does. It must be the packet of this dispute."
+        ),
+    )
+
+
+# The evidence locker and the dispute packet -----------------------------------------------------------
+# The API resource that shows an evidence item's source record, by its model label (none: no such endpoint).
+SOURCE_URL_NAMES = {
+    "shipments.shipment": "shipment-detail",
+    "shipments.receipt": "receipt-detail",
+    "appointments.appointment": "appointment-api-detail",
+    "invoicing.invoice": "invoice-detail",
+    "reconciliation.deduction": "deduction-detail",
+    "vendor_portal.auditevent": "audit-event-detail",
+}
+
+
+class EvidenceSourceSerializer(serializers.Serializer):
+    type = serializers.CharField(
+        help_text="The source record's kind: shipments.shipment, shipments.receipt, shipments.complianceevent, appointments.appointment, "
+        "invoicing.invoice, reconciliation.deduction, reconciliation.matchresult or vendor_portal.auditevent (an ASN transmission)."
+    )
+    id = serializers.IntegerField()
+    url = serializers.CharField(
+        allow_null=True, help_text="Its /api/v1/ resource, when the API has one (your role or scopes decide if you may read it)."
+    )
+
+
+class EvidenceItemSerializer(serializers.Serializer):
+    """One item of the locker (reconciliation.evidence.EvidenceItem), as the deduction's page lists it."""
+
+    kind = serializers.CharField(
+        help_text="compliance_event, asn_transmission, bill_of_lading, label_render, packing_list, appointment, "
+        "carton_scan, receipt, invoice, match or attachment."
+    )
+    kind_label = serializers.CharField()
+    title = serializers.CharField()
+    detail = serializers.CharField()
+    occurred_at = serializers.DateTimeField(allow_null=True, help_text="When it happened (ISO 8601 with the offset); null: no time known.")
+    source = serializers.SerializerMethodField()
+    document = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField(help_text="The file, where the item is a stored document.")
+
+    @extend_schema_field(EvidenceSourceSerializer(allow_null=True))
+    def get_source(self, item) -> dict | None:
+        if not item.source_type or item.source_id is None:
+            return None
+        name = SOURCE_URL_NAMES.get(item.source_type)
+        url = reverse(name, args=[item.source_id]) if name else None
+        return {"type": item.source_type, "id": item.source_id, "url": url}
+
+    @extend_schema_field(EvidenceDocumentSerializer(allow_null=True))
+    def get_document(self, item) -> dict | None:
+        return EvidenceDocumentSerializer(item.document).data if item.document is not None else None
+
+    def get_download_url(self, item) -> str | None:
+        return reverse("document-download", args=[item.document.pk]) if item.document is not None else None
+
+
+class DisputePacketSerializer(serializers.Serializer):
+    """The deduction's newest dispute packet: the job that builds it and, once it succeeded, the PDF/A."""
+
+    dispute_number = serializers.IntegerField(help_text="The dispute the packet is for (1 for the first).")
+    status = serializers.ChoiceField(choices=JobStatus.choices, help_text="The job's status: the document is there once it succeeded.")
+    job = JobSerializer()
+    document = EvidenceDocumentSerializer(allow_null=True)
+    download_url = serializers.CharField(allow_null=True)
+    dispute_id = serializers.IntegerField(allow_null=True, help_text="The dispute filed with this packet, once it was filed.")
 
 
 class DisputeAnswerSerializer(serializers.Serializer):

@@ -4,9 +4,10 @@ Reads go through reconciliation.selectors (scoped by `visible_to`), writes throu
 the same functions the screens call.
 """
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -16,13 +17,16 @@ from vendor_portal.api.csv import FORMAT_PARAMETER, CsvListMixin, csv_list_respo
 from vendor_portal.api.errors import documented_error
 from vendor_portal.api.parsers import PortalJSONParser
 from vendor_portal.downloads import SIGNED_URL_REDIRECT, document_response
-from vendor_portal.errors import DomainValidationError, NotFoundError
+from vendor_portal.errors import DomainValidationError, NotFoundError, field_error
+from vendor_portal.models import JobStatus
 from vendor_portal.roles import Action
 from vendor_portal.services.two_factor import require_fresh_second_factor
 
 from .. import selectors
+from ..evidence import deduction_evidence
 from ..models import Deduction, Dispute, MatchResult, PaymentRun, Remittance
 from ..services.deductions import match_run
+from ..services.dispute_packets import dispute_file, dispute_packet_job_latest, dispute_packet_request
 from ..services.disputes import dispute_answer, dispute_create
 from ..services.payment_runs import payment_run_cancel, payment_run_create, payment_run_decide, payment_run_pay
 from ..services.remittance_advice import remittance_document
@@ -47,6 +51,9 @@ def _errors(*statuses, **examples_by_status):
 
 
 READ_ERRORS = _errors(400, 401, 403, 404)
+JOB_LOCATION = OpenApiParameter(
+    "Location", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[202], description=str(_("The job to poll: /api/v1/jobs/{id}/."))
+)
 WRITE_ERRORS = _errors(400, 401, 403, 404, 409)
 
 
@@ -63,7 +70,22 @@ class DeductionViewSet(CsvListMixin, ScopedGenericViewSet):
     queryset = Deduction.objects.all()
     serializer_class = s.DeductionSerializer
     parser_classes = [PortalJSONParser, MultiPartParser]
-    actions = {"list": Action.VIEW_PAYMENTS, "retrieve": Action.VIEW_PAYMENTS, "GET": Action.VIEW_PAYMENTS, "POST": Action.DISPUTE_DEDUCTIONS}
+    actions = {
+        "list": Action.VIEW_PAYMENTS,
+        "retrieve": Action.VIEW_PAYMENTS,
+        "evidence": Action.VIEW_PAYMENTS,
+        "dispute_packet": Action.VIEW_PAYMENTS,
+        "dispute_packet_request": Action.DISPUTE_DEDUCTIONS,
+        "GET": Action.VIEW_PAYMENTS,
+        "POST": Action.DISPUTE_DEDUCTIONS,
+    }
+
+    def _deduction(self, pk) -> Deduction:
+        """The deduction as the asker's scope sees it (marketplace limits included): another vendor's is a 404."""
+        deduction = selectors.deduction_detail(scope=self.request.scope, deduction_id=pk)
+        if deduction is None:
+            raise NotFoundError(_("Deduction not found."))
+        return deduction
 
     @extend_schema(
         tags=["Deductions"],
@@ -91,29 +113,140 @@ class DeductionViewSet(CsvListMixin, ScopedGenericViewSet):
         tags=["Disputes"],
         methods=["POST"],
         description=(
-            'Multipart, so that evidence files travel with the reason. A JSON body `{"reason": ...}` without evidence is '
-            "also accepted; the schema names one body type per operation, so that generated clients build it."
+            'Multipart, so that evidence files travel with the reason. A JSON body `{"reason": ..., "packet": ...}` without '
+            "evidence is also accepted; the schema names one body type per operation, so that generated clients build it. "
+            "With `packet` (the document id of the dispute packet, see .../dispute-packet/) the dispute is filed as the screen's "
+            "*File dispute* does: with the packet and the files attached to the deduction. Refused (400) once the deduction may "
+            "not be disputed: `window_closed`, `dispute_limit`, `already_reversed`, `not_disputable`; a packet that is not this "
+            "dispute's `packet_mismatch`, none built `packet_missing`; 409 `already_disputed` while a dispute waits for its answer."
         ),
         request={"multipart/form-data": s.DisputeInputSerializer},
-        responses={201: s.DisputeSerializer, **WRITE_ERRORS},
-        examples=[examples.DISPUTE_REQUEST, OpenApiExample("Dispute opened", response_only=True, status_codes=["201"], value=examples.DISPUTE_VALUE)],
+        responses={
+            201: s.DisputeSerializer,
+            **_errors(
+                400,
+                401,
+                403,
+                404,
+                409,
+                e400=[examples.VALIDATION_ERROR, examples.DISPUTE_LIMIT, examples.PACKET_MISMATCH],
+                e409=[examples.ALREADY_DISPUTED],
+            ),
+        },
+        examples=[
+            examples.DISPUTE_REQUEST,
+            examples.DISPUTE_WITH_PACKET_REQUEST,
+            OpenApiExample("Dispute opened", response_only=True, status_codes=["201"], value=examples.DISPUTE_VALUE),
+        ],
     )
     def disputes(self, request, pk=None):
-        deduction = selectors.deduction_detail(scope=request.scope, deduction_id=pk)
-        if deduction is None:
-            raise NotFoundError(_("Deduction not found."))
+        deduction = self._deduction(pk)
         if request.method == "GET":
             # A page like every list (the schema promised one; a bare list was answered before).
             page = self.paginate_queryset(selectors.dispute_list(scope=request.scope, deduction=deduction).order_by("-id"))
             return self.get_paginated_response(s.DisputeSerializer(page, many=True).data)
-        # The reason is checked here (text, no NUL); the files in the service, with the dispute rules.
-        serializer = s.DisputeInputSerializer(data={"reason": body_object(request).get("reason", "")})
+        # The reason and the packet reference are checked here (text, no NUL; an id); the files in the service,
+        # with the dispute rules.
+        body = body_object(request)
+        serializer = s.DisputeInputSerializer(data={"reason": body.get("reason", ""), "packet": body.get("packet") or None})
         serializer.is_valid(raise_exception=True)
         files = request.FILES.getlist("evidence") if request.FILES else []
-        dispute = dispute_create(
-            scope=request.scope, deduction_id=deduction.pk, reason=serializer.validated_data["reason"], files=files, actor=self.actor
-        )
+        reason, packet = serializer.validated_data["reason"], serializer.validated_data.get("packet")
+        if packet is not None:
+            # With its packet, as the screen's "File dispute": the packet and the deduction's attachments go with it.
+            dispute = dispute_file(scope=request.scope, deduction_id=deduction.pk, reason=reason, packet_id=packet, files=files, actor=self.actor)
+        else:
+            dispute = dispute_create(scope=request.scope, deduction_id=deduction.pk, reason=reason, files=files, actor=self.actor)
         return Response(s.DisputeSerializer(selectors.dispute_list(scope=request.scope).get(pk=dispute.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=["Deductions"],
+        operation_id="deduction_evidence",
+        summary="The deduction's evidence locker",
+        description=(
+            "The records that prove (or disprove) the deduction, gathered from what it links to, oldest first (an item without "
+            "a time last), exactly as the deduction's page lists them: the compliance event, the ASN transmissions, BOL/PRO, "
+            "label and packing-list renders, appointments, receipts and carton scans, the invoice and the 3-way match, and the "
+            "vendor's own attachments. `source` names the record each item was read from; a stored file has a `download_url`."
+        ),
+        responses={200: s.EvidenceItemSerializer(many=True), **_errors(401, 403, 404)},
+        examples=[examples.EVIDENCE],
+    )
+    def evidence(self, request, pk=None):
+        deduction = self._deduction(pk)
+        return Response(s.EvidenceItemSerializer(deduction_evidence(deduction=deduction), many=True).data)
+
+    @extend_schema(
+        tags=["Deductions"],
+        operation_id="deduction_dispute_packet",
+        summary="The deduction's newest dispute packet",
+        description=(
+            "The state of the newest packet job and, once it succeeded, the packet (PDF/A-3b: a cover, the evidence index and "
+            "every evidence file) with its `download_url`. 404 `packet_missing` when none was ever asked for."
+        ),
+        responses={
+            200: s.DisputePacketSerializer,
+            **_errors(401, 403, 404, e404=[examples.NOT_FOUND, examples.PACKET_NOT_FOUND]),
+        },
+        examples=[examples.PACKET_RUNNING, examples.PACKET_READY],
+    )
+    def dispute_packet(self, request, pk=None):
+        deduction = self._deduction(pk)
+        job = dispute_packet_job_latest(deduction=deduction)
+        if job is None:
+            raise NotFoundError(
+                _("No dispute packet was built for this deduction."),
+                errors=[field_error(None, None, _("No dispute packet was built for this deduction."), "packet_missing")],
+            )
+        number = int(job.params.get("dispute_number") or 1)
+        document = job.result if job.status == JobStatus.SUCCEEDED and job.result_id else None
+        dispute_id = Dispute.objects.filter(deduction=deduction, number=number).values_list("pk", flat=True).first()
+        return Response(
+            s.DisputePacketSerializer(
+                {
+                    "dispute_number": number,
+                    "status": job.status,
+                    "job": job,
+                    "document": document,
+                    "download_url": reverse("document-download", args=[document.pk]) if document else None,
+                    "dispute_id": dispute_id,
+                }
+            ).data
+        )
+
+    @extend_schema(
+        tags=["Deductions"],
+        operation_id="deduction_dispute_packet_request",
+        summary="Build the dispute packet",
+        description=(
+            "Starts the packet (PDF/A-3b) in the background for the deduction's next dispute: 202 with the job and "
+            "`Location: /api/v1/jobs/{id}/`; poll it (or GET .../dispute-packet/) until `succeeded`. While one is queued or "
+            "running, the answer is that job (same `id`): no second one starts. Refused (400) once the deduction may not be "
+            "disputed: `window_closed`, `dispute_limit`, `already_reversed`, `not_disputable`; 409 `already_disputed` while "
+            "a dispute waits for its answer. Send an Idempotency-Key to retry safely."
+        ),
+        request=None,
+        parameters=[JOB_LOCATION],
+        responses={
+            202: s.JobSerializer,
+            **_errors(400, 401, 403, 404, 409, e400=[examples.VALIDATION_ERROR, examples.DISPUTE_LIMIT], e409=[examples.ALREADY_DISPUTED]),
+        },
+        examples=[examples.PACKET_JOB_QUEUED],
+    )
+    def dispute_packet_request(self, request, pk=None):
+        deduction = self._deduction(pk)
+        job = dispute_packet_request(scope=request.scope, deduction_id=deduction.pk, actor=self.actor)
+        response = Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        response["Location"] = job_location(job.pk)
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # An Idempotency-Key replay keeps the body and status only: the job's Location goes with it again.
+        if getattr(self, "action", None) == "dispute_packet_request" and response.status_code == status.HTTP_202_ACCEPTED:
+            job_id = response.data.get("id") if isinstance(getattr(response, "data", None), dict) else None
+            if job_id and not response.has_header("Location"):
+                response["Location"] = job_location(job_id)
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class DisputeViewSet(ScopedGenericViewSet):
@@ -341,6 +474,10 @@ class ReconciliationRunView(PortalAPIView):
         serializer.is_valid(raise_exception=True)
         summary = match_run(scope=request.scope, actor=self.actor, invoice_id=serializer.validated_data.get("invoice_id"))
         return Response(s.MatchSummarySerializer(summary.as_dict()).data)
+
+
+def job_location(job_id) -> str:
+    return f"/api/v1/jobs/{job_id}/"
 
 
 def _marketplace(code):

@@ -8,8 +8,10 @@
   amounts, reason, deadline), the evidence index and each evidence file (images and PDF pages placed on
   pages; the PDFs embedded whole as well), stored under the key of the dispute it is for.
 - `dispute_packet_for(*, deduction)` — the packet built for the deduction's next dispute, if any.
-- `dispute_file(*, scope, deduction_id, reason, actor)` — open the dispute with the packet (and the vendor's
-  attachments) as its evidence; refused after the window or the most disputes, as any dispute is.
+- `dispute_packet_job_latest(*, deduction)` — the newest packet job of the deduction (its state, its document).
+- `dispute_file(*, scope, deduction_id, reason, actor, packet_id=None, files=())` — open the dispute with the
+  packet (and the vendor's attachments, and any files uploaded with it) as its evidence; refused after the window
+  or the most disputes, as any dispute is. `packet_id`, when the caller names the packet it read, must be that packet.
 """
 
 from __future__ import annotations
@@ -116,6 +118,17 @@ def dispute_packet_request(*, scope, deduction_id, actor: Actor) -> Job:
         job_enqueue_on_commit(job_id=job.pk, task=render_dispute_packet)
     job.already_running = False
     return job
+
+
+def dispute_packet_job_latest(*, deduction: Deduction) -> Job | None:
+    """The deduction's newest packet job (queued, running, or finished with its document as `result`). The deduction
+    was read through the asker's scope."""
+    return (
+        Job.objects.select_related("result")
+        .filter(vendor_id=deduction.vendor_id, kind=PACKET_JOB_KIND, target_type=deduction._meta.label_lower, target_id=str(deduction.pk))
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def dispute_packet_for(*, deduction: Deduction, number: int | None = None) -> Document | None:
@@ -263,16 +276,24 @@ def dispute_packet_build(*, job_id, redelivered: bool = False) -> Job | None:
     return Job.objects.get(pk=job_id)
 
 
-def dispute_file(*, scope, deduction_id, reason: str, actor: Actor):
-    """Open the deduction's next dispute with its packet (built first) and the vendor's attachments."""
+def dispute_file(*, scope, deduction_id, reason: str, actor: Actor, packet_id=None, files=()):
+    """Open the deduction's next dispute with its packet (built first), the vendor's attachments and `files` (uploads,
+    checked as any dispute's). `packet_id`: the packet the caller read (the API's reference); another is refused."""
+    from ._common import _refuse
+
     deduction = _vendor_deduction(scope, deduction_id)
     packet = dispute_packet_for(deduction=deduction)
     if packet is None:
-        from ._common import _refuse
-
-        _refuse(_("Build the dispute packet first: it carries the evidence to the retailer."), None, "packet_missing")
+        _refuse(_("Build the dispute packet first: it carries the evidence to the retailer."), "packet" if packet_id else None, "packet_missing")
+    if packet_id is not None and str(packet_id) != str(packet.pk):
+        _refuse(
+            _("Document %(id)s is not the dispute packet of %(ref)s for its next dispute (that is document %(packet)s).")
+            % {"id": packet_id, "ref": deduction.reference, "packet": packet.pk},
+            "packet",
+            "packet_mismatch",
+        )
     attachments = Document.objects.filter(
         vendor_id=deduction.vendor_id, kind=ATTACHMENT_KIND, target_type="reconciliation.deduction", target_id=str(deduction.pk)
     ).order_by("pk")
     # The service re-checks the window and the limit under the deduction's lock.
-    return dispute_create(scope=scope, deduction_id=deduction.pk, reason=reason, actor=actor, documents=[packet, *attachments])
+    return dispute_create(scope=scope, deduction_id=deduction.pk, reason=reason, files=files, actor=actor, documents=[packet, *attachments])

@@ -123,7 +123,8 @@ def dispute_next_number(deduction: Deduction) -> int:
         )
     earlier = list(deduction.disputes.order_by("number"))
     if any(d.status == DisputeStatus.OPEN for d in earlier):
-        raise ConflictError(_("%(ref)s is already disputed; wait for the answer.") % {"ref": deduction.reference})
+        message = _("%(ref)s is already disputed; wait for the answer.") % {"ref": deduction.reference}
+        raise ConflictError(message, errors=[field_error(None, None, message, "already_disputed")])
     if len(earlier) >= max_disputes:
         _refuse(_("%(ref)s was disputed %(n)s times, the most allowed.") % {"ref": deduction.reference, "n": len(earlier)}, None, "dispute_limit")
     if deduction.status == DeductionStatus.REVERSED or (earlier and earlier[-1].status == DisputeStatus.REVERSED):
