@@ -282,7 +282,9 @@ def dispute_file(*, scope, deduction_id, reason: str, actor: Actor, packet_id=No
     from ._common import _refuse
 
     deduction = _vendor_deduction(scope, deduction_id)
-    packet = dispute_packet_for(deduction=deduction)
+    # Whether it may be disputed at all comes first (window, an open dispute, the most made): a packet cannot help.
+    number = dispute_next_number(deduction)
+    packet = dispute_packet_for(deduction=deduction, number=number)
     if packet is None:
         _refuse(_("Build the dispute packet first: it carries the evidence to the retailer."), "packet" if packet_id else None, "packet_missing")
     if packet_id is not None and str(packet_id) != str(packet.pk):

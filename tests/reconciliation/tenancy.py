@@ -61,6 +61,8 @@ def payment_run_kwargs(world):
 URL_KWARGS: dict = {
     "deduction-detail": deduction_kwargs,
     "deduction-disputes": deduction_kwargs,
+    "deduction-evidence": deduction_kwargs,
+    "deduction-dispute-packet": deduction_kwargs,
     "dispute-detail": dispute_kwargs,
     "dispute-answer": dispute_kwargs,
     "remittance-detail": remittance_kwargs,
