@@ -442,79 +442,79 @@ MATCH_RUN_RESULT = OpenApiExample(
 # The evidence locker and the dispute packet ------------------------------------------------------------
 # A late-ASN chargeback (CB-000042) of shipment 17 (SHIP-1): the compliance event, the ASN sent, the BOL, the
 # vendor's photo, the cartons scanned at the DC, the appointment ahead.
-EVIDENCE = OpenApiExample(
-    "A late-ASN chargeback's evidence",
-    response_only=True,
-    status_codes=["200"],
-    value=[
-        {
-            "kind": "compliance_event",
-            "kind_label": "Compliance event",
-            "title": "ASN late recorded for SHIP-1",
-            "detail": "ASN sent Nov 26, 2026, 4:02 p.m.; the ship date was Nov. 24, 2026.",
-            "occurred_at": "2026-11-26T16:02:11Z",
-            "source": {"type": "shipments.complianceevent", "id": 9, "url": None},
-            "document": None,
-            "download_url": None,
-        },
-        {
-            "kind": "asn_transmission",
-            "kind_label": "ASN transmission",
-            "title": "Original ASN SHIP-1 sent",
-            "detail": "Through API by ERP (token); ship date Nov. 24, 2026.",
-            "occurred_at": "2026-11-26T16:02:11Z",
-            "source": {"type": "vendor_portal.auditevent", "id": 1204, "url": "/api/v1/audit-events/1204/"},
-            "document": None,
-            "download_url": None,
-        },
-        {
-            "kind": "bill_of_lading",
-            "kind_label": "BOL and PRO",
-            "title": "BOL BOL-1 for SHIP-1",
-            "detail": "Carrier ABF Freight, shipped Nov. 24, 2026 to DC-ONT8.",
-            "occurred_at": "2026-11-26T16:02:11Z",
-            "source": {"type": "shipments.shipment", "id": 17, "url": "/api/v1/shipments/17"},
-            "document": None,
-            "download_url": None,
-        },
-        {
-            "kind": "attachment",
-            "kind_label": "Your attachment",
+EVIDENCE_ROWS = [
+    {
+        "kind": "compliance_event",
+        "kind_label": "Compliance event",
+        "title": "ASN late recorded for SHIP-1",
+        "detail": "ASN sent Nov 26, 2026, 4:02 p.m.; the ship date was Nov. 24, 2026.",
+        "occurred_at": "2026-11-26T16:02:11Z",
+        "source": {"type": "shipments.complianceevent", "id": 9, "url": None},
+        "document": None,
+        "download_url": None,
+    },
+    {
+        "kind": "asn_transmission",
+        "kind_label": "ASN transmission",
+        "title": "Original ASN SHIP-1 sent",
+        "detail": "Through API by ERP (token); ship date Nov. 24, 2026.",
+        "occurred_at": "2026-11-26T16:02:11Z",
+        "source": {"type": "vendor_portal.auditevent", "id": 1204, "url": "/api/v1/audit-events/1204/"},
+        "document": None,
+        "download_url": None,
+    },
+    {
+        "kind": "bill_of_lading",
+        "kind_label": "BOL and PRO",
+        "title": "BOL BOL-1 for SHIP-1",
+        "detail": "Carrier ABF Freight, shipped Nov. 24, 2026 to DC-ONT8.",
+        "occurred_at": "2026-11-26T16:02:11Z",
+        "source": {"type": "shipments.shipment", "id": 17, "url": "/api/v1/shipments/17"},
+        "document": None,
+        "download_url": None,
+    },
+    {
+        "kind": "attachment",
+        "kind_label": "Your attachment",
+        "title": "dock-photo.png",
+        "detail": "",
+        "occurred_at": "2026-11-28T08:15:40Z",
+        "source": {"type": "reconciliation.deduction", "id": 42, "url": "/api/v1/deductions/42/"},
+        "document": {
+            "id": 80,
             "title": "dock-photo.png",
-            "detail": "",
-            "occurred_at": "2026-11-28T08:15:40Z",
-            "source": {"type": "reconciliation.deduction", "id": 42, "url": "/api/v1/deductions/42/"},
-            "document": {
-                "id": 80,
-                "title": "dock-photo.png",
-                "content_type": "image/png",
-                "size": 183204,
-                "download_url": "/api/v1/documents/80/download",
-            },
+            "content_type": "image/png",
+            "size": 183204,
             "download_url": "/api/v1/documents/80/download",
         },
-        {
-            "kind": "carton_scan",
-            "kind_label": "Carton scans",
-            "title": "4 cartons scanned at DC-ONT8 for SHIP-1 (24 units)",
-            "detail": "",
-            "occurred_at": "2026-11-28T11:30:00Z",
-            "source": {"type": "shipments.receipt", "id": 31, "url": "/api/v1/receipts/31"},
-            "document": None,
-            "download_url": None,
-        },
-        {
-            "kind": "appointment",
-            "kind_label": "Delivery appointment",
-            "title": "Appointment APT-0007 at DC-ONT8 for SHIP-1: Requested",
-            "detail": "Slot Dec. 1, 2026, 9 a.m., door 4.",
-            "occurred_at": "2026-12-01T09:00:00Z",
-            "source": {"type": "appointments.appointment", "id": 7, "url": "/api/v1/appointments/7/"},
-            "document": None,
-            "download_url": None,
-        },
-    ],
-)
+        "download_url": "/api/v1/documents/80/download",
+    },
+    {
+        "kind": "carton_scan",
+        "kind_label": "Carton scans",
+        "title": "4 cartons scanned at DC-ONT8 for SHIP-1 (24 units)",
+        "detail": "",
+        "occurred_at": "2026-11-28T11:30:00Z",
+        "source": {"type": "shipments.receipt", "id": 31, "url": "/api/v1/receipts/31"},
+        "document": None,
+        "download_url": None,
+    },
+    {
+        "kind": "appointment",
+        "kind_label": "Delivery appointment",
+        "title": "Appointment APT-0007 at DC-ONT8 for SHIP-1: Requested",
+        "detail": "Slot Dec. 1, 2026, 9 a.m., door 4.",
+        "occurred_at": "2026-12-01T09:00:00Z",
+        "source": {"type": "appointments.appointment", "id": 7, "url": "/api/v1/appointments/7/"},
+        "document": None,
+        "download_url": None,
+    },
+]
+# One row per example: drf-spectacular shows each as the list it is part of.
+EVIDENCE = [
+    OpenApiExample(f"A late-ASN chargeback's evidence: {row['kind_label'].lower()}", response_only=True, status_codes=["200"], value=row)
+    for row in EVIDENCE_ROWS
+]
 
 PACKET_JOB_VALUE = {
     "id": "6b0f3d8e-2c41-4f6a-9e55-1d7a2b9c4e30",

@@ -6,7 +6,7 @@ urlpatterns = [
     path("deductions/", views.DeductionViewSet.as_view({"get": "list"}), name="deduction-list"),
     path("deductions/<int:pk>/", views.DeductionViewSet.as_view({"get": "retrieve"}), name="deduction-detail"),
     path("deductions/<int:pk>/disputes/", views.DeductionViewSet.as_view({"get": "disputes", "post": "disputes"}), name="deduction-disputes"),
-    path("deductions/<int:pk>/evidence/", views.DeductionViewSet.as_view({"get": "evidence"}), name="deduction-evidence"),
+    path("deductions/<int:pk>/evidence/", views.DeductionViewSet.as_view({"get": "evidence"}, pagination_class=None), name="deduction-evidence"),
     path(
         "deductions/<int:pk>/dispute-packet/",
         views.DeductionViewSet.as_view({"get": "dispute_packet", "post": "dispute_packet_request"}),

@@ -170,7 +170,7 @@ class DeductionViewSet(CsvListMixin, ScopedGenericViewSet):
             "vendor's own attachments. `source` names the record each item was read from; a stored file has a `download_url`."
         ),
         responses={200: s.EvidenceItemSerializer(many=True), **_errors(401, 403, 404)},
-        examples=[examples.EVIDENCE],
+        examples=examples.EVIDENCE,
     )
     def evidence(self, request, pk=None):
         deduction = self._deduction(pk)
