@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from lxml import etree
 
 from invoicing.einvoices.compile_rules import PEPPOL_XSLT, compiled
@@ -216,3 +217,85 @@ def test_a_credit_note_read_back_credits_the_same_lines(scope, actor, po):
     received = invoice_submit(scope=scope, invoice_id=invoice_create(scope=scope, data=data, actor=actor).pk, actor=actor)
     assert (received.reference_invoice_id, received.credit_reason, received.grand_total) == (invoice.pk, "return", credit.grand_total)
     assert [line.credited_line_id for line in received.lines.all()] == [first.pk]
+
+
+# Issuing: the worker stores the checked file; the invoice page and the API serve it --------------------------
+def _body(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def test_the_worker_stores_the_checked_ubl(scope, actor, po):
+    from invoicing.services.ubl import UBL_KIND, ubl_document_key
+    from invoicing.tasks import render_invoice_ubl
+    from vendor_portal.models import Document
+
+    invoice = _submitted(scope, actor, po)
+    document_id = render_invoice_ubl(invoice.pk)
+    stored = Document.objects.get(pk=document_id)
+    assert (stored.kind, stored.key, stored.content_type, stored.target_id) == (
+        UBL_KIND,
+        ubl_document_key(invoice),
+        "application/xml",
+        str(invoice.pk),
+    )
+    assert fatal_problems(stored.file.read(), PEPPOL_BIS3) == []
+
+
+def test_an_invoice_that_breaks_a_rule_is_not_issued(scope, actor, po, settings, client, finance):
+    from invoicing.tasks import render_invoice_ubl
+
+    settings.EDI_RETAILER_GLN = ""
+    with audit_exempt():
+        marketplace("DE").__class__.objects.filter(code="DE").update(bill_to_tax_id="")
+    invoice = _submitted(scope, actor, po)
+    with audit_exempt():
+        Invoice.objects.filter(pk=invoice.pk).update(bill_to_tax_id="")
+    assert render_invoice_ubl(invoice.pk) is None  # no buyer electronic address: PEPPOL-EN16931-R010
+    client.force_login(finance)
+    response = client.get(reverse("invoice_ubl", args=[invoice.pk]), follow=True)
+    assert "PEPPOL-EN16931-R010" in response.content.decode()
+
+
+def test_the_invoice_page_offers_the_ubl_of_a_submitted_invoice(client, finance, scope, actor, po):
+    invoice = _submitted(scope, actor, po)
+    client.force_login(finance)
+    page = client.get(reverse("invoice_detail", args=[invoice.pk])).content.decode()
+    assert reverse("invoice_ubl", args=[invoice.pk]) in page
+    response = client.get(reverse("invoice_ubl", args=[invoice.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/xml"
+    assert 'filename="INV-UBL-1-ubl.xml"' in response["Content-Disposition"]
+    assert read_ubl(_body(response)).number == "INV-UBL-1"
+
+
+def test_the_api_serves_the_ubl_and_not_for_a_draft(scope, actor, po, vendor):
+    from rest_framework.test import APIClient
+
+    from tests.factories import api_token
+
+    invoice = _submitted(scope, actor, po)
+    draft = invoice_create(
+        scope=scope,
+        data=InvoiceInput(
+            number="DRAFT-1", invoice_date=TODAY, lines=[InvoiceLineInput(purchase_order_number=po.number, po_line_sequence=1, quantity=1)]
+        ),
+        actor=actor,
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token(vendor)[1]}")
+    response = client.get(f"/api/v1/invoices/{invoice.pk}/ubl")
+    assert response.status_code == 200 and response["Content-Type"] == "application/xml"
+    assert fatal_problems(_body(response), PEPPOL_BIS3) == []
+    assert client.get(f"/api/v1/invoices/{draft.pk}/ubl").status_code == 409
+
+
+def test_another_vendors_ubl_is_404(scope, actor, po, other_vendor, client):
+    from rest_framework.test import APIClient
+
+    from tests.factories import api_token
+
+    invoice = _submitted(scope, actor, po)
+    intruder = APIClient()
+    intruder.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token(other_vendor, name='GLOBEX ERP')[1]}")
+    assert intruder.get(f"/api/v1/invoices/{invoice.pk}/ubl").status_code == 404
+    client.force_login(vendor_user(other_vendor, Role.VENDOR_FINANCE, username="globex-finance"))
+    assert client.get(reverse("invoice_ubl", args=[invoice.pk])).status_code == 404
