@@ -154,7 +154,7 @@ class _Party:
 def _seller(invoice: Invoice) -> _Party:
     from vendor_portal.models import ShipFromAddress
 
-    place = ShipFromAddress.objects.for_vendor(invoice.vendor).exclude(gln="").order_by("pk").first()
+    place = ShipFromAddress.objects.for_vendor(invoice.vendor).active().exclude(gln="").order_by("pk").first()
     address = invoice.remit_to_address or {"name": invoice.vendor.name}
     return _Party(
         _endpoint(gln=place.gln if place else "", tax_id=invoice.remit_to_tax_id), invoice.remit_to_party_id, address, invoice.remit_to_tax_id

@@ -219,6 +219,69 @@ def test_a_credit_note_read_back_credits_the_same_lines(scope, actor, po):
     assert [line.credited_line_id for line in received.lines.all()] == [first.pk]
 
 
+def _received_again(scope, actor, invoice: Invoice, xml: bytes) -> Invoice:
+    """The UBL read into a fresh state (the invoice gone, its PO lines not invoiced) and sent through the services."""
+    with audit_exempt():
+        for line in invoice.lines.select_related("purchase_order_line"):
+            type(line.purchase_order_line).objects.filter(pk=line.purchase_order_line_id).update(invoiced_quantity=0)
+        Invoice.objects.filter(pk=invoice.pk).delete()
+    return invoice_submit(scope=scope, invoice_id=invoice_create(scope=scope, data=read_ubl(xml), actor=actor).pk, actor=actor)
+
+
+def test_cases_two_vat_rates_and_an_allowance_pass_and_read_back(scope, actor, po):
+    with audit_exempt():
+        po.lines.filter(sequence=2).update(unit_of_measure="Cases", unit_size=6, net_cost=Decimal("60.00"))
+    data = InvoiceInput(
+        number="INV-CASES",
+        invoice_date=TODAY,
+        lines=[
+            InvoiceLineInput(purchase_order_number=po.number, po_line_sequence=1, quantity=7, tax_rate=Decimal(19)),
+            InvoiceLineInput(
+                purchase_order_number=po.number, po_line_sequence=2, quantity=3, unit_of_measure="Cases", unit_size=6, tax_rate=Decimal(7)
+            ),
+        ],
+        charges=[InvoiceChargeInput(kind="allowance", charge_type="Promotional", amount=Decimal("5.00"), tax_rate=Decimal(19))],
+    )
+    invoice = invoice_submit(scope=scope, invoice_id=invoice_create(scope=scope, data=data, actor=actor).pk, actor=actor)
+    # 19 %: 7 × 12.35 − 5.00 = 81.45, tax 16.43 − 0.95 = 15.48; 7 %: 3 cases × 60.00 = 180.00, tax 12.60
+    assert invoice.grand_total == Decimal("81.45") + Decimal("180.00") + Decimal("15.48") + Decimal("12.60")
+    xml = _ubl(invoice)
+    assert fatal_problems(xml, PEPPOL_BIS3) == []
+    case_line = etree.fromstring(xml).findall("cac:InvoiceLine", NS)[1]
+    assert case_line.find("cbc:InvoicedQuantity", NS).get("unitCode") == "XCS"
+    received = _received_again(scope, actor, invoice, xml)
+    assert (received.items_subtotal, received.allowances_total, received.tax_total, received.grand_total) == (
+        Decimal("266.45"),
+        Decimal("5.00"),
+        Decimal("28.08"),
+        Decimal("289.53"),
+    )
+    assert [(line.unit_of_measure, line.unit_size, line.quantity) for line in received.lines.order_by("sequence")] == [
+        ("Eaches", 1, 7),
+        ("Cases", 6, 3),
+    ]
+
+
+def test_an_invoice_not_subject_to_vat_passes_with_the_ship_from_gln(vendor, scope, actor):
+    from vendor_portal.models import ShipFromAddress
+
+    with audit_exempt():
+        ShipFromAddress.objects.create(
+            vendor=vendor, code="RENO", name="Reno DC", line1="1 Way", city="Reno", postal_code="89502", country_code="US", gln="0614141000005"
+        )
+    us_po = shipped_po(vendor, lines=1, quantity=100, cost="10.00")
+    data = InvoiceInput(
+        number="US-1", invoice_date=TODAY, lines=[InvoiceLineInput(purchase_order_number=us_po.number, po_line_sequence=1, quantity=5)]
+    )
+    invoice = invoice_submit(scope=scope, invoice_id=invoice_create(scope=scope, data=data, actor=actor).pk, actor=actor)
+    xml = _ubl(invoice)
+    assert fatal_problems(xml, PEPPOL_BIS3) == []
+    root = etree.fromstring(xml)
+    assert root.find("cac:AccountingSupplierParty/cac:Party/cbc:EndpointID", NS).get("schemeID") == "0088"
+    assert root.findtext("cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:ID", namespaces=NS) == "O"
+    assert _received_again(scope, actor, invoice, xml).grand_total == Decimal("50.00")
+
+
 # Issuing: the worker stores the checked file; the invoice page and the API serve it --------------------------
 def _body(response) -> bytes:
     return b"".join(response.streaming_content)
