@@ -107,7 +107,7 @@ def _add(parent, name: str, text=None, **attributes):
     prefix, local = name.split(":")
     if text is not None and str(text) == "":
         return None
-    element = etree.SubElement(parent, _tag(prefix, local), {k.replace("_", ""): str(v) for k, v in attributes.items() if v})
+    element = etree.SubElement(parent, _tag(prefix, local), {key: str(value) for key, value in attributes.items() if value})
     if text is not None:
         element.text = str(text)
     return element
