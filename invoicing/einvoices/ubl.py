@@ -585,3 +585,9 @@ def resolve_credited_lines(*, scope, data: InvoiceInput) -> InvoiceInput:
                 line.credited_line = candidate.pk
                 break
     return data
+
+
+def ubl_invoice_input(*, scope, xml: bytes) -> InvoiceInput:
+    """What the receiving pipeline hands the invoice services: `read_ubl`, with a credit note's lines pointed at
+    the invoice lines they credit."""
+    return resolve_credited_lines(scope=scope, data=read_ubl(xml))

@@ -9,7 +9,7 @@ from django.urls import reverse
 from lxml import etree
 
 from invoicing.einvoices.compile_rules import PEPPOL_XSLT, compiled
-from invoicing.einvoices.ubl import CREDIT_NOTE_ROOT, INVOICE_ROOT, NS, invoice_ubl, read_ubl, resolve_credited_lines
+from invoicing.einvoices.ubl import CREDIT_NOTE_ROOT, INVOICE_ROOT, NS, invoice_ubl, read_ubl, ubl_invoice_input
 from invoicing.einvoices.validation import PEPPOL_BIS3, fatal_problems
 from invoicing.models import Invoice, InvoiceState
 from invoicing.services.credit_notes import credit_note_create
@@ -213,7 +213,7 @@ def test_a_credit_note_read_back_credits_the_same_lines(scope, actor, po):
     xml = _ubl(credit)
     with audit_exempt():
         Invoice.objects.filter(pk=credit.pk).delete()
-    data = resolve_credited_lines(scope=scope, data=read_ubl(xml))
+    data = ubl_invoice_input(scope=scope, xml=xml)
     received = invoice_submit(scope=scope, invoice_id=invoice_create(scope=scope, data=data, actor=actor).pk, actor=actor)
     assert (received.reference_invoice_id, received.credit_reason, received.grand_total) == (invoice.pk, "return", credit.grand_total)
     assert [line.credited_line_id for line in received.lines.all()] == [first.pk]
