@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/delete/", views.invoice_delete_view, name="invoice_delete"),
     path("<int:pk>/decision/", views.invoice_decide_view, name="invoice_decide"),
     path("<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
+    path("<int:pk>/ubl/", views.invoice_ubl, name="invoice_ubl"),
 ]

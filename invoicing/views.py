@@ -42,6 +42,7 @@ from .services.drafts import invoice_delete_draft, invoice_update
 from .services.flips import invoice_from_purchase_order, invoice_from_shipment
 from .services.pdf import invoice_document
 from .services.submission import invoice_return_to_draft, invoice_submit
+from .services.ubl import EInvoiceRefused, invoice_ubl_document, ubl_filename
 from .taxes import taxes_for
 
 PAGE_SIZE = 50
@@ -408,6 +409,24 @@ def invoice_pdf(request, pk):
     except DocumentFileMissing as error:  # the row is there, its file is gone: a 404 that says so
         messages.error(request, error.message)
         return render(request, "404.html", status=404)
+
+
+@portal_view(Action.VIEW_INVOICES)
+def invoice_ubl(request, pk):
+    """The UBL 2.1 (Peppol BIS Billing 3.0) file of a submitted invoice or credit note."""
+    invoice = get_visible_or_404(Invoice, request.scope, pk=pk)
+    try:
+        stored = invoice_ubl_document(scope=request.scope, invoice_id=invoice.pk, actor=Actor.from_request(request))
+        return document_response(stored, filename=ubl_filename(invoice), content_type="application/xml")
+    except EInvoiceRefused as refused:
+        messages.error(request, refused.message)
+        for error in refused.errors:
+            messages.error(request, error.message)
+    except PortalError as error:
+        messages.error(request, error.message)
+    except DocumentFileMissing as error:
+        messages.error(request, error.message)
+    return redirect("invoice_detail", pk=invoice.pk)
 
 
 def approval_review(request, scope, approval) -> dict | None:

@@ -22,7 +22,7 @@ from referencing.jsonschema import DRAFT202012
 
 METHODS = ("get", "post", "put", "patch", "delete")
 PREFIX = "/api/v1/"
-BINARY_MEDIA = re.compile(r"^(application/(pdf|octet-stream|edi-x12|vnd\.openxmlformats.*)|text/(csv|plain))$")
+BINARY_MEDIA = re.compile(r"^(application/(pdf|xml|octet-stream|edi-x12|vnd\.openxmlformats.*)|text/(csv|plain))$")
 SCHEMA_URI = "urn:portal:openapi"
 
 

@@ -14,4 +14,5 @@ urlpatterns = [
     path("invoices/<int:pk>/decision", InvoiceViewSet.as_view({"post": "decision"}), name="invoice-decision"),
     path("invoices/<int:pk>/credit-notes", InvoiceViewSet.as_view({"post": "credit_note"}), name="invoice-credit-note"),
     path("invoices/<int:pk>/document", InvoiceViewSet.as_view({"get": "document"}), name="invoice-document"),
+    path("invoices/<int:pk>/ubl", InvoiceViewSet.as_view({"get": "ubl"}), name="invoice-ubl"),
 ]

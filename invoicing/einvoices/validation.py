@@ -53,6 +53,14 @@ UBL_EN16931 = RuleSet(
     },
     stylesheets=(RULES / "ubl-2.1" / "EN16931-UBL-validation.xslt",),
 )
+# Peppol BIS Billing 3.0: UBL 2.1 with the CEN rules and Peppol's own. The official Peppol rule file is not
+# published where this project installs from, so the Peppol stylesheet is our restatement of its rules that
+# bind the portal's documents (rules/peppol-bis-3/README.md), compiled from peppol-bis-3-core.sch.
+PEPPOL_BIS3 = RuleSet(
+    name="Peppol BIS Billing 3.0",
+    schemas=UBL_EN16931.schemas,
+    stylesheets=(*UBL_EN16931.stylesheets, RULES / "peppol-bis-3" / "peppol-bis-3-core.xslt"),
+)
 
 _saxon_lock = threading.Lock()  # Saxon/C is not to be entered from two threads at once
 

@@ -60,9 +60,10 @@ def _send(invoice: Invoice, actor: Actor, *, submitted_by=None, document: Invoic
 
 
 def _queue_document(invoice_id: int) -> None:
-    from ..tasks import render_invoice_document
+    from ..tasks import render_invoice_document, render_invoice_ubl
 
     render_invoice_document.delay(invoice_id)
+    render_invoice_ubl.delay(invoice_id)
 
 
 def invoice_submit(*, scope, invoice_id, actor: Actor) -> Invoice:

@@ -31,12 +31,14 @@ URL_KWARGS: dict = {
         "invoice_delete",
         "invoice_decide",
         "invoice_pdf",
+        "invoice_ubl",
         "invoice-detail",
         "invoice-submit",
         "invoice-approve",
         "invoice-decision",
         "invoice-credit-note",
         "invoice-document",
+        "invoice-ubl",
         "invoice-back-to-draft",
     )
 }
