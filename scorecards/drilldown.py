@@ -116,7 +116,7 @@ def _rows_cartons(qs, window=slice(None)):
 
 def _rows_labels(qs, window=slice(None)):
     for r in (qs.values("pk", "shipment_identifier", "received_at", "label_ok").order_by("received_at", "pk"))[window]:
-        what = _("no label chargeback") if r["label_ok"] else _("label chargeback")
+        what = _("no label fault") if r["label_ok"] else _("carton label missing or unreadable, or a label chargeback")
         yield DrillRow(r["shipment_identifier"], _shipment(r["pk"]), what, r["received_at"], 1, r["label_ok"], 1 if r["label_ok"] else 0)
 
 
