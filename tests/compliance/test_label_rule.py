@@ -7,15 +7,19 @@ from decimal import Decimal
 import pytest
 
 from compliance import measures
-from compliance.models import VIOLATION_EVENTS, VIOLATION_REASON, FeeType, Measure, OutcomeStatus, RateCardRule, RuleOutcome, ViolationKind
-from compliance.services.evaluation import compliance_evaluate_week
+from compliance.models import VIOLATION_EVENTS, VIOLATION_REASON, FeeType, Measure, OutcomeStatus, RateCard, RateCardRule, RuleOutcome, ViolationKind
+from compliance.services.evaluation import compliance_evaluate_week, fee_for
 from compliance.services.forecast import CHARGING, vendor_forecast
+from compliance.services.rate_cards import rate_card_draft
 from reconciliation.models import CHARGEBACK_CATEGORIES, Deduction, DeductionKind, DeductionReason
 from shipments.models import ComplianceEvent
 from tests.audit_check import audit_exempt
 from tests.compliance.factories import published_card
-from tests.factories import WarehouseFactory, marketplace
+from tests.factories import WarehouseFactory, marketplace, retailer_user
 from tests.scorecards.factories import MONDAY, at, shipped_and_received, week_po
+from vendor_portal.roles import Role
+from vendor_portal.services.audit import Actor
+from vendor_portal.tenancy import Scope
 
 pytestmark = pytest.mark.django_db
 WEEK = datetime.timedelta(days=7)
@@ -118,7 +122,6 @@ def test_per_unit_and_cost_of_goods_fees_of_a_faulty_carton(vendor, label_rule, 
     received_week(vendor, dc, MONDAY, shipments=1, faulty=1, prefix="PU")
     de = marketplace("DE")
     (violation,) = measures.violations(ViolationKind.LABEL, vendor=vendor, marketplace=de, week=MONDAY)
-    from compliance.services.evaluation import fee_for
 
     label_rule.fee_type, label_rule.fee_amount = FeeType.PER_UNIT, Decimal("0.50")
     assert fee_for(label_rule, violation) == Decimal("3.00")  # 6 units x 0.50
@@ -131,3 +134,34 @@ def test_the_forecast_says_a_label_fee_is_coming(vendor, label_rule, dc):
     forecasts = vendor_forecast(vendor=vendor, marketplaces=[marketplace("DE")], today=MONDAY + datetime.timedelta(days=4))
     (current,) = [f for f in forecasts if f.week == MONDAY and f.rule == label_rule]
     assert (current.status, current.value, current.expected_fee) == (CHARGING, Decimal("95.0000"), Decimal("10.00"))
+
+
+def test_a_retailer_admin_adds_the_label_rule_on_the_rate_card_screen(client):
+
+    admin = retailer_user(Role.RETAILER_ADMIN)
+    draft = rate_card_draft(
+        scope=Scope(is_retailer=True, roles=frozenset({Role.RETAILER_ADMIN})), actor=Actor(user=admin), marketplace=marketplace("DE")
+    )
+    client.force_login(admin)
+    page = client.get(f"/compliance/rate-cards/{draft.pk}/").content.decode()
+    assert '<option value="label">Missing or unreadable label</option>' in page and '<option value="label_compliance">' in page
+    data = {
+        "new-violation": "label",
+        "new-measure": "label_compliance",
+        "new-threshold": "98",
+        "new-trailing_weeks": "4",
+        "new-fee_type": "flat",
+        "new-fee_amount": "5",
+    }
+    response = client.post(f"/compliance/rate-cards/{draft.pk}/rules/", data)
+    assert response.status_code == 302
+    rule = RateCard.objects.get(pk=draft.pk).rules.get()
+    assert (rule.violation, rule.measure, rule.threshold, rule.trailing_weeks, rule.fee_type, rule.fee_amount) == (
+        "label",
+        "label_compliance",
+        Decimal("98"),
+        4,
+        "flat",
+        Decimal("5"),
+    )
+    assert rule.reason == DeductionReason.LABEL_NON_COMPLIANCE
