@@ -3,6 +3,7 @@ none lost and none counted twice; the pallet's carton exceptions; finishing with
 receiving and PO screens no wider than the screen, with the menu that stands in for the side navigation."""
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from shipments.models import ComplianceEvent, Receipt, ReceiptLine, ShipmentState
 from shipments.services.asn import shipment_submit
@@ -201,6 +202,8 @@ def test_the_handheld_reports_a_cartons_unreadable_label_after_the_question(hand
     assert handheld.evaluate("document.activeElement.name") == "sscc"
     handheld.screenshot(path=SCREENSHOTS / "receiving_handheld_label_fault.png", full_page=True)
     assert_fits(handheld)
+    violations = Axe().run(handheld, options={"resultTypes": ["violations"]}).response["violations"]
+    assert [v["id"] for v in violations if v["impact"] in ("critical", "serious")] == []
 
 
 def test_receiving_and_po_screens_fit_a_handheld_and_the_menu_opens_the_navigation(browser, handheld, live_server, vendor):  # noqa: F811
