@@ -25,6 +25,7 @@ RULES = [
     (ViolationKind.ASN_LATE, Measure.VIOLATIONS, "0", 1, FeeType.FLAT, "50", "500"),
     (ViolationKind.ASN_MISMATCH, Measure.VIOLATIONS, "0", 1, FeeType.PER_UNIT, "2", "1000"),
     (ViolationKind.APPOINTMENT, Measure.VIOLATIONS, "0", 1, FeeType.FLAT, "150", None),
+    (ViolationKind.LABEL, Measure.LABEL_COMPLIANCE, "98", 4, FeeType.FLAT, "5", None),
 ]
 
 

@@ -8,7 +8,8 @@ date, a promised ship date) count in the week that holds them.
   None when there is nothing to measure (no units shipped). Rates are the scorecard's (scorecards/metrics.py):
   its numerators and denominators summed over the window, then divided.
 - `violations(violation, vendor, marketplace, week)`: each a `Violation` with its object key, units, cost of
-  goods and what to show (PO number, shipment).
+  goods and what to show (PO number, shipment). A label fault is charged per carton ("carton:12"): its units,
+  and their cost at the PO's net cost.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Sum
+from django.db.models import F, Prefetch, Sum
 from django.utils import timezone
 
 from purchase_orders.models import PurchaseOrderLine, PurchaseOrderState
 from scorecards import metrics
-from shipments.models import ComplianceEvent, ShipmentLine, ShipmentState
+from shipments.models import CartonItem, ComplianceEvent, ShipmentLine, ShipmentState
 
 from .models import VIOLATION_EVENTS, Measure, ViolationKind
 
@@ -269,7 +270,43 @@ def _event_violations(vendor, marketplace, violation, week) -> list[Violation]:
     return found
 
 
-FINDERS = {ViolationKind.LATE_SHIPMENT: _late_shipments, ViolationKind.OTIF: _otif_misses, ViolationKind.NOT_FILLED: _not_filled}
+# Label faults ------------------------------------------------------------------------------------
+def _label_faults(vendor, marketplace, week) -> list[Violation]:
+    """Cartons whose label the DC reported missing or unreadable in the week, one violation per carton: its units
+    (eaches) and their cost at the PO's net cost."""
+    items = CartonItem.objects.select_related("shipment_line__purchase_order_line__purchase_order")
+    events = _events(vendor, marketplace, ViolationKind.LABEL, week, week + WEEK).select_related("carton")
+    found: dict[str, Violation] = {}
+    for event in events.prefetch_related(Prefetch("carton__items", queryset=items)):
+        key = f"carton:{event.carton_id}" if event.carton_id else f"event:{event.pk}"
+        if key in found:
+            continue  # one fault per carton
+        units, cost, orders = 0, Decimal(0), {}
+        for item in event.carton.items.all() if event.carton_id else ():
+            po_line = item.shipment_line.purchase_order_line
+            units += item.quantity * po_line.unit_size
+            cost += item.quantity * po_line.net_cost
+            orders[po_line.purchase_order_id] = po_line.purchase_order.number
+        found[key] = Violation(
+            key=key,
+            units=units,
+            cost_of_goods=cost,
+            purchase_order_id=next(iter(orders)) if len(orders) == 1 else None,
+            purchase_order_number=", ".join(sorted(orders.values())),
+            shipment_id=event.shipment_id,
+            shipment_identifier=event.shipment.shipment_identifier if event.shipment else "",
+            compliance_event_id=event.pk,
+            details={"event": event.kind, "occurred_at": event.occurred_at.isoformat(), "sscc": event.details.get("sscc", "")},
+        )
+    return list(found.values())
+
+
+FINDERS = {
+    ViolationKind.LATE_SHIPMENT: _late_shipments,
+    ViolationKind.OTIF: _otif_misses,
+    ViolationKind.NOT_FILLED: _not_filled,
+    ViolationKind.LABEL: _label_faults,
+}
 
 
 # The two doors ------------------------------------------------------------------------------------
@@ -283,9 +320,9 @@ def measure_value(measure: str, *, vendor, marketplace, start, end, violation: s
     if measure in metrics.MEASURES:
         return scorecard_rate(measure, vendor, marketplace, start, end)
     if measure == Measure.VIOLATIONS:
-        if violation in VIOLATION_EVENTS:
+        finder = FINDERS.get(ViolationKind(violation))
+        if finder is None:  # one violation per event
             return Decimal(_events(vendor, marketplace, violation, start, end).count())
-        finder = FINDERS[ViolationKind(violation)]
         count, week = 0, start
         while week < end:
             count += len(finder(vendor, marketplace, week))

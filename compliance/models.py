@@ -34,16 +34,18 @@ class ViolationKind(models.TextChoices):
     ASN_LATE = "asn_late", _("Late ASN")  # ASN submitted after the ship date
     ASN_MISMATCH = "asn_mismatch", _("ASN and receipt mismatch")  # the DC received more or less than the ASN said
     APPOINTMENT = "appointment", _("Late or missed appointment")  # no-show or late truck at a confirmed slot
+    LABEL = "label", _("Missing or unreadable label")  # cartons the DC received without a label, or whose label would not scan
 
 
-# The chargeback reason each violation raises.
+# The chargeback reason each violation raises: its own, so the vendor's deductions say what the fee was for.
 VIOLATION_REASON = {
-    ViolationKind.LATE_SHIPMENT: DeductionReason.LATE_DELIVERY,
-    ViolationKind.OTIF: DeductionReason.LATE_DELIVERY,
-    ViolationKind.NOT_FILLED: DeductionReason.OVER_SHIPPED,  # "Unconfirmed or over-shipped units"
+    ViolationKind.LATE_SHIPMENT: DeductionReason.LATE_SHIPMENT,
+    ViolationKind.OTIF: DeductionReason.OTIF,
+    ViolationKind.NOT_FILLED: DeductionReason.NOT_FILLED,
     ViolationKind.ASN_LATE: DeductionReason.ASN_LATE,
     ViolationKind.ASN_MISMATCH: DeductionReason.ASN_ACCURACY,
-    ViolationKind.APPOINTMENT: DeductionReason.NO_SHOW,
+    ViolationKind.APPOINTMENT: DeductionReason.APPOINTMENT,
+    ViolationKind.LABEL: DeductionReason.LABEL_NON_COMPLIANCE,
 }
 
 # shipments.ComplianceEventKind values each event-based violation counts.
@@ -51,6 +53,7 @@ VIOLATION_EVENTS = {
     ViolationKind.ASN_LATE: ("asn_late",),
     ViolationKind.ASN_MISMATCH: ("over_shipped", "short_shipped"),
     ViolationKind.APPOINTMENT: ("appointment_missed", "appointment_late"),
+    ViolationKind.LABEL: ("label_missing", "label_unreadable"),  # charged per carton, not per event
 }
 
 
@@ -62,6 +65,7 @@ class Measure(models.TextChoices):
     FILL_RATE_SHIPPED = "fill_rate_shipped", _("Fill rate, shipped (%)")  # units shipped / units confirmed
     CONFIRMATION_ON_TIME = "confirmation_on_time", _("Confirmation on time (%)")
     ASN_ACCURACY = "asn_accuracy", _("ASN accuracy (%)")  # cartons received as the ASN said / cartons received
+    LABEL_COMPLIANCE = "label_compliance", _("Label compliance (%)")  # shipments received without a label fault / shipments received
     APPOINTMENT_ADHERENCE = "appointment_adherence", _("Appointment adherence (%)")
     VIOLATIONS = "violations", _("Violations (count)")  # the rule's violations in the window
 

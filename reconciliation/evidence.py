@@ -8,7 +8,7 @@ shows too. `deduction_evidence(*, deduction)` costs the same few queries whateve
 - the ASN transmissions of the shipments involved (the audit rows of each submit and Replace, with their
   channel and time), the BOL/PRO and carrier;
 - the label and packing-list renders (Documents), the delivery appointments with their moves and arrival;
-- the DC's receipts: units counted and cartons scanned;
+- the DC's receipts: units counted and cartons scanned, and the scans of the carton a label fault is about;
 - the invoice and its PDF, the 3-way match numbers of a claim;
 - the vendor's own attachments (uploaded to the deduction).
 
@@ -108,7 +108,7 @@ def deduction_shipment_ids(deduction: Deduction) -> list[int]:
 
 
 def _compliance_item(deduction: Deduction) -> list[EvidenceItem]:
-    from shipments.models import ComplianceEvent, ComplianceEventKind
+    from shipments.models import LABEL_EVENT_KINDS, ComplianceEvent, ComplianceEventKind
 
     if not deduction.compliance_event_id:
         return []
@@ -122,6 +122,14 @@ def _compliance_item(deduction: Deduction) -> list[EvidenceItem]:
             "sent": when(details.get("submitted_at") or event.occurred_at),
             "date": _day(datetime.date.fromisoformat(details["ship_date"])),
         }
+    elif event.kind in LABEL_EVENT_KINDS and details.get("sscc"):
+        values = {"n": details.get("carton", "—"), "sscc": details["sscc"], "dc": details.get("warehouse", "—")}
+        if event.kind == ComplianceEventKind.LABEL_MISSING:
+            detail = _("Carton %(n)s (SSCC %(sscc)s) arrived at %(dc)s without a label.") % values
+        else:
+            detail = _("The label of carton %(n)s (SSCC %(sscc)s) would not scan at %(dc)s: the SSCC was keyed in.") % values
+        if details.get("pallet"):
+            detail += " " + _("It came on pallet %(pallet)s.") % {"pallet": details["pallet"]}
     else:
         from vendor_portal.audit_text import labelled_values
 
@@ -265,6 +273,44 @@ def _receipt_items(deduction: Deduction, shipments: dict) -> list[EvidenceItem]:
     return items
 
 
+def _carton_items(deduction: Deduction) -> list[EvidenceItem]:
+    """The scans of the carton a compliance event is about (a label fault): when and how the DC received it."""
+    from shipments.models import ComplianceEvent, ReceiptLine
+
+    if not deduction.compliance_event_id:
+        return []
+    event = ComplianceEvent.objects.filter(pk=deduction.compliance_event_id, vendor_id=deduction.vendor_id, carton__isnull=False).first()
+    if event is None:
+        return []
+    lines = (
+        ReceiptLine.objects.filter(carton_id=event.carton_id, receipt__shipment__vendor_id=deduction.vendor_id)
+        .select_related("carton", "receipt__warehouse", "receipt__pallet")
+        .order_by("receipt__received_at", "pk")
+    )
+    by_receipt: dict[int, list] = {}
+    for line in lines:
+        by_receipt.setdefault(line.receipt_id, []).append(line)
+    items = []
+    for receipt_lines in by_receipt.values():
+        receipt, carton = receipt_lines[0].receipt, receipt_lines[0].carton
+        values = {"n": carton.index, "sscc": carton.sscc, "dc": receipt.warehouse.code}
+        parts = [
+            _("Received with pallet %(pallet)s.") % {"pallet": receipt.pallet.sscc} if receipt.pallet_id else _("Received on its own."),
+            _("%(units)s units, %(damaged)s damaged.")
+            % {"units": sum(line.quantity for line in receipt_lines), "damaged": sum(line.damaged_quantity for line in receipt_lines)},
+        ]
+        items.append(
+            EvidenceItem(
+                kind=EvidenceKind.CARTON_SCAN,
+                title=_("Carton %(n)s (SSCC %(sscc)s) received at %(dc)s") % values,
+                occurred_at=receipt.received_at,
+                url=reverse("shipment_detail", args=[event.shipment_id]) if event.shipment_id else "",
+                detail=" ".join(parts),
+            )
+        )
+    return items
+
+
 def _document_items(deduction: Deduction, shipments: dict) -> list[EvidenceItem]:
     wanted = Q(target_type="reconciliation.deduction", target_id=str(deduction.pk), kind=ATTACHMENT_KIND)
     if shipments:
@@ -348,7 +394,7 @@ def deduction_evidence(*, deduction: Deduction) -> list[EvidenceItem]:
     ids = deduction_shipment_ids(deduction)
     shipments = {s.pk: s for s in Shipment.objects.filter(pk__in=ids, vendor_id=deduction.vendor_id).select_related("ship_to")} if ids else {}
     documents = _document_items(deduction, shipments)
-    items = [*_compliance_item(deduction), *documents, *_claim_items(deduction, documents)]
+    items = [*_compliance_item(deduction), *_carton_items(deduction), *documents, *_claim_items(deduction, documents)]
     if shipments:
         items += [*_shipment_items(deduction, shipments), *_appointment_items(deduction, shipments), *_receipt_items(deduction, shipments)]
     far = datetime.datetime.max.replace(tzinfo=datetime.UTC)

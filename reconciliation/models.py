@@ -261,6 +261,11 @@ class DeductionReason(models.TextChoices):
     LATE_DELIVERY = "late_delivery", _("Late delivery")
     CARTON_CONTENT = "carton_content", _("Carton content accuracy")
     NO_SHOW = "no_show", _("No-show")
+    # Compliance rate card violations without an exact category above (compliance.models.VIOLATION_REASON)
+    LATE_SHIPMENT = "late_shipment", _("Late shipment")
+    OTIF = "otif", _("Not on time in full (OTIF)")
+    NOT_FILLED = "not_filled", _("Units not filled")
+    APPOINTMENT = "appointment", _("Late or missed appointment")
     # Co-op and reversals
     COOP_AGREEMENT = "coop_agreement", _("Co-op agreement")
     LATE_RECEIPT = "late_receipt", _("Units received later")
@@ -278,6 +283,10 @@ CHARGEBACK_CATEGORIES = (
     DeductionReason.LATE_DELIVERY,
     DeductionReason.CARTON_CONTENT,
     DeductionReason.NO_SHOW,
+    DeductionReason.LATE_SHIPMENT,
+    DeductionReason.OTIF,
+    DeductionReason.NOT_FILLED,
+    DeductionReason.APPOINTMENT,
 )
 # shipments.ComplianceEventKind -> chargeback category
 COMPLIANCE_CATEGORY = {
@@ -287,6 +296,8 @@ COMPLIANCE_CATEGORY = {
     "short_shipped": DeductionReason.ASN_ACCURACY,
     "appointment_missed": DeductionReason.NO_SHOW,
     "appointment_late": DeductionReason.LATE_DELIVERY,
+    "label_missing": DeductionReason.LABEL_NON_COMPLIANCE,
+    "label_unreadable": DeductionReason.LABEL_NON_COMPLIANCE,
 }
 
 

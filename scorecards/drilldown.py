@@ -116,7 +116,7 @@ def _rows_cartons(qs, window=slice(None)):
 
 def _rows_labels(qs, window=slice(None)):
     for r in (qs.values("pk", "shipment_identifier", "received_at", "label_ok").order_by("received_at", "pk"))[window]:
-        what = _("no label chargeback") if r["label_ok"] else _("label chargeback")
+        what = _("no label fault") if r["label_ok"] else _("carton label missing or unreadable, or a label chargeback")
         yield DrillRow(r["shipment_identifier"], _shipment(r["pk"]), what, r["received_at"], 1, r["label_ok"], 1 if r["label_ok"] else 0)
 
 
@@ -148,11 +148,18 @@ def _rows_invoices(qs, window=slice(None)):
         )
 
 
+def _choice_label(choices, value: str) -> str:
+    """A kind's or reason's name as the deduction pages show it (a value no longer among the choices as it is)."""
+    return str(choices(value).label) if value in choices.values else value.replace("_", " ")
+
+
 def _rows_deductions(amounts: bool):
+    from reconciliation.models import DeductionKind, DeductionReason
+
     def rows(qs, window=slice(None)):
         for r in (qs.values("pk", "kind", "reason", "amount", "currency", "created_at", "disputed").order_by("created_at", "pk"))[window]:
             prefix = {"shortage_claim": "SC", "price_claim": "PC", "chargeback": "CB"}.get(r["kind"], "DD")
-            what = f"{r['kind'].replace('_', ' ')} · {r['reason'].replace('_', ' ').lower()} · {r['amount']} {r['currency']}"
+            what = f"{_choice_label(DeductionKind, r['kind'])} · {_choice_label(DeductionReason, r['reason'])} · {r['amount']} {r['currency']}"
             counted, met_amount = (r["amount"], r["amount"]) if amounts else (1, 1 if r["disputed"] else 0)
             yield DrillRow(
                 f"{prefix}-{r['pk']:06d}",

@@ -31,8 +31,10 @@ Figures
     asn_accuracy          cartons received as the ASN said / cartons received, for shipments whose
                           receiving finished in the week. A carton is received as the ASN said when every ASN
                           line it holds was received in exactly the ASN's quantity (no over, no short).
-    label_compliance      shipments received without a label chargeback (label non-compliance or no carton
-                          label) / shipments received, for shipments whose receiving finished in the week.
+    label_compliance      shipments received without a label fault / shipments received, for shipments whose
+                          receiving finished in the week. A label fault: a carton label the DC reported
+                          missing or unreadable (a label compliance event), or a label non-compliance
+                          chargeback on the shipment.
     appointment_adherence trucks that arrived inside their booked slot (with the DC's grace) /
                           appointments that came due: arrived or missed, by the slot's start.
     invoice_match_rate    invoice lines matched (matched, or under-billed: paid as billed) / invoice lines
@@ -148,7 +150,9 @@ MEASURES: dict[str, Measure] = {
             _("Label compliance"),
             "shipments_label_compliant",
             "shipments_received",
-            _("Shipments received without a label chargeback, of the shipments received in the week."),
+            _(
+                "Shipments received with no carton label reported missing or unreadable and no label chargeback, of the shipments received in the week."
+            ),
         ),
         Measure(
             "appointment_adherence",
@@ -282,6 +286,7 @@ def rate(figures, measure: str) -> Decimal | None:
 
 SHIPPED_STATES = ("submitted", "receiving", "received")
 LABEL_REASONS = ("label_non_compliance",)
+LABEL_EVENTS = ("label_missing", "label_unreadable")  # shipments.LABEL_EVENT_KINDS
 DEDUCTION_KINDS = ("shortage_claim", "price_claim", "chargeback")
 
 
@@ -384,12 +389,15 @@ def received_cartons(start, end, vendor_ids=None):
 
 
 def received_shipments(start, end, vendor_ids=None):
-    """Shipments whose receiving finished in [start, end); `label_ok` without a label chargeback."""
+    """Shipments whose receiving finished in [start, end); `label_ok` without a label fault: no carton label reported
+    missing or unreadable, no label chargeback."""
     from reconciliation.models import Deduction
+    from shipments.models import ComplianceEvent
 
+    label_event = ComplianceEvent.objects.filter(shipment=OuterRef("pk"), kind__in=LABEL_EVENTS)
     label_chargeback = Deduction.objects.filter(shipment=OuterRef("pk"), kind="chargeback", reason__in=LABEL_REASONS)
     return _keyed(_received_shipments(start, end), "vendor_id", "marketplace_id", "ship_to_id", vendor_ids).annotate(
-        label_ok=~Exists(label_chargeback)
+        label_ok=~Exists(label_event) & ~Exists(label_chargeback)
     )
 
 

@@ -300,6 +300,12 @@ class ComplianceEventKind(models.TextChoices):
     SHORT_SHIPPED = "short_shipped", _("Short-shipped")  # the DC received less than the ASN said
     APPOINTMENT_MISSED = "appointment_missed", _("Appointment missed")  # no truck came to a confirmed DC appointment
     APPOINTMENT_LATE = "appointment_late", _("Appointment late")  # the truck came after its slot's start and the DC's grace
+    LABEL_MISSING = "label_missing", _("Carton label missing")  # a received carton had no SSCC label
+    LABEL_UNREADABLE = "label_unreadable", _("Carton label unreadable")  # its SSCC would not scan: the DC keyed it from the packing list
+
+
+# Faults of one carton's label, reported by the DC per received carton.
+LABEL_EVENT_KINDS = (ComplianceEventKind.LABEL_MISSING, ComplianceEventKind.LABEL_UNREADABLE)
 
 
 class ComplianceEvent(models.Model):
@@ -307,6 +313,9 @@ class ComplianceEvent(models.Model):
 
     vendor = models.ForeignKey("vendor_portal.Vendor", on_delete=models.PROTECT, related_name="+")
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, null=True, blank=True, related_name="compliance_events")
+    # The carton a label fault is about (its SSCC is in `details` too, should the carton ever go); indexed by
+    # uniq_compliance_event_per_carton.
+    carton = models.ForeignKey(Carton, on_delete=models.SET_NULL, null=True, blank=True, related_name="compliance_events", db_index=False)
     kind = models.CharField(_("kind"), max_length=20, choices=ComplianceEventKind.choices)
     occurred_at = models.DateTimeField(_("occurred"))
     details = models.JSONField(default=dict, blank=True)
@@ -315,7 +324,11 @@ class ComplianceEvent(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(kind__in=ComplianceEventKind.values), name="compliance_event_kind_valid")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ComplianceEventKind.values), name="compliance_event_kind_valid"),
+            # A carton's fault of one kind is on the record once, however often the DC reports it.
+            models.UniqueConstraint(fields=["carton", "kind"], condition=Q(carton__isnull=False), name="uniq_compliance_event_per_carton"),
+        ]
         indexes = [models.Index(fields=["vendor", "kind", "-occurred_at"], name="compliance_by_vendor_kind")]
 
     def __str__(self) -> str:

@@ -17,7 +17,19 @@ from shipments.labels import LabelData, LabelParty
 
 from . import measurements
 from .measurements import CaseData, Measurements
-from .models import AsnType, Carton, CartonItem, Pallet, Receipt, ReceiptLine, Shipment, ShipmentState
+from .models import (
+    LABEL_EVENT_KINDS,
+    AsnType,
+    Carton,
+    CartonItem,
+    ComplianceEvent,
+    ComplianceEventKind,
+    Pallet,
+    Receipt,
+    ReceiptLine,
+    Shipment,
+    ShipmentState,
+)
 
 
 def _per_shipment(model):
@@ -112,8 +124,10 @@ def shipment_ready_for_receiving(*, scope, query: str = ""):
 
 def shipment_receiving_cartons(*, shipment: Shipment) -> list[dict]:
     """The receiving screen's cartons in carton order: scanned or not, damaged, received with their pallet,
-    and `missing` for a carton not received although its pallet was scanned (reported missing)."""
+    `missing` for a carton not received although its pallet was scanned (reported missing), and the label
+    faults reported of it (`label_missing`, `label_unreadable`)."""
     lines = ReceiptLine.objects.filter(carton=OuterRef("pk"))
+    faults = ComplianceEvent.objects.filter(carton=OuterRef("pk"))
     scanned_pallets = set(Receipt.objects.filter(shipment=shipment, pallet__isnull=False).values_list("pallet_id", flat=True))
     rows = (
         shipment.cartons.order_by("index")
@@ -121,8 +135,12 @@ def shipment_receiving_cartons(*, shipment: Shipment) -> list[dict]:
             received=Exists(lines),
             damaged=Exists(lines.filter(damaged_quantity__gt=0)),
             with_pallet=Exists(lines.filter(receipt__pallet__isnull=False)),
+            label_missing=Exists(faults.filter(kind=ComplianceEventKind.LABEL_MISSING)),
+            label_unreadable=Exists(faults.filter(kind=ComplianceEventKind.LABEL_UNREADABLE)),
         )
-        .values("sscc", "index", "pallet_id", "pallet__index", "pallet__sscc", "received", "damaged", "with_pallet")
+        .values(
+            "sscc", "index", "pallet_id", "pallet__index", "pallet__sscc", "received", "damaged", "with_pallet", "label_missing", "label_unreadable"
+        )
     )
     return [
         {
@@ -134,9 +152,25 @@ def shipment_receiving_cartons(*, shipment: Shipment) -> list[dict]:
             "damaged": row["damaged"],
             "with_pallet": row["with_pallet"],
             "missing": not row["received"] and row["pallet_id"] in scanned_pallets,
+            "label_missing": row["label_missing"],
+            "label_unreadable": row["label_unreadable"],
         }
         for row in rows
     ]
+
+
+def carton_receiving_state(*, carton: Carton) -> dict:
+    """One carton as receiving left it: received, damaged, and the label fault on the record (if any)."""
+    lines = ReceiptLine.objects.filter(carton=carton)
+    fault = ComplianceEvent.objects.filter(carton=carton, kind__in=LABEL_EVENT_KINDS).values_list("kind", flat=True).first()
+    return {
+        "shipment": carton.shipment_id,
+        "sscc": carton.sscc,
+        "carton": carton.index,
+        "received": lines.exists(),
+        "damaged": lines.filter(damaged_quantity__gt=0).exists(),
+        "label_fault": fault,
+    }
 
 
 def _cartons_with_contents(shipment: Shipment):

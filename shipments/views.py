@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from purchase_orders.models import UnitOfMeasure
@@ -417,11 +418,53 @@ def receiving_scan(request, pk):
     )
 
 
+LABEL_FAULT_QUESTIONS = {
+    receiving.LABEL_MISSING: gettext_lazy("Record that carton %(sscc)s arrived without a label?"),
+    receiving.LABEL_UNREADABLE: gettext_lazy("Record that the label of carton %(sscc)s would not scan?"),
+}
+CARTON_EXCEPTION_MESSAGES = {
+    receiving.MISSING: gettext_lazy("Carton %(sscc)s recorded as missing from its pallet."),
+    receiving.DAMAGED: gettext_lazy("Carton %(sscc)s recorded as damaged."),
+    receiving.LABEL_MISSING: gettext_lazy("Carton %(sscc)s recorded as received without a label."),
+    receiving.LABEL_UNREADABLE: gettext_lazy("The label of carton %(sscc)s recorded as unreadable."),
+}
+
+
+def _label_fault_unconfirmed(request, pk, exception: str):
+    """A label fault goes on the vendor's compliance record and may be charged back, and the dock cannot take it
+    back: asked first (the page's dialog sends the answer along). Only a carton that can be reported is asked
+    about; for any other the service's refusal says why."""
+    if exception not in receiving.LABEL_FAULTS or is_confirmed(request):
+        return None
+    shipment = _shipment(request, pk)
+    sscc = receiving.sscc_from_scan(request.POST.get("sscc", ""))
+    reportable = shipment.state in (ShipmentState.SUBMITTED, ShipmentState.RECEIVING) and (
+        shipment.cartons.filter(sscc=sscc, receipt_lines__isnull=False).exists()
+    )
+    if not reportable:
+        return None
+    question = LABEL_FAULT_QUESTIONS[exception] % {"sscc": sscc}
+    if _wants_json(request):
+        return JsonResponse({"status": "refused", "code": "unconfirmed", "message": str(question)}, status=400)
+    return confirm_first(
+        request,
+        question=str(question),
+        consequence=_("It goes on the vendor's compliance record and may be charged back. It cannot be taken back here."),
+        confirm_label=_("Yes, record it"),
+        cancel_url=reverse("receiving_detail", args=[shipment.pk]),
+        details=[(_("ASN"), shipment.shipment_identifier), (_("Carton SSCC"), sscc)],
+    )
+
+
 @require_POST
 @portal_view(Action.RECEIVE_GOODS)
 def receiving_carton_exception(request, pk):
-    """A carton of a scanned pallet reported missing or damaged."""
+    """A carton reported missing from its scanned pallet, damaged, or received with its label missing or
+    unreadable (label faults are confirmed first)."""
     exception = request.POST.get("exception", "")
+    asked = _label_fault_unconfirmed(request, pk, exception)
+    if asked is not None:
+        return asked
     try:
         carton = receiving.receiving_carton_exception(
             scope=request.scope, shipment_id=pk, sscc=request.POST.get("sscc", ""), exception=exception, actor=Actor.from_request(request)
@@ -431,10 +474,7 @@ def receiving_carton_exception(request, pk):
             _show_errors(request, error)
             return redirect("receiving_detail", pk=pk)
         return JsonResponse(_refusal(error), status=error.status)
-    if exception == receiving.MISSING:
-        message = _("Carton %(sscc)s recorded as missing from its pallet.") % {"sscc": carton.sscc}
-    else:
-        message = _("Carton %(sscc)s recorded as damaged.") % {"sscc": carton.sscc}
+    message = CARTON_EXCEPTION_MESSAGES[exception] % {"sscc": carton.sscc}
     if not _wants_json(request):
         messages.success(request, message)
         return redirect("receiving_detail", pk=pk)

@@ -41,7 +41,7 @@ def test_vendor_drills_from_the_scorecard_to_the_late_po_and_disputes_its_charge
     late_week(vendor)
     charge = Deduction.objects.get(vendor=vendor, purchase_order__isnull=False)  # acme_week also has a label chargeback on SC-4's shipment
     # 60 units shipped late x 10.00 x 3% = 18.00, raised on the PO that shipped late
-    assert (charge.purchase_order.number, charge.reason, charge.amount) == ("SC-2", DeductionReason.LATE_DELIVERY, Decimal("18.00"))
+    assert (charge.purchase_order.number, charge.reason, charge.amount) == ("SC-2", DeductionReason.LATE_SHIPMENT, Decimal("18.00"))
     finance_user(vendor)
     login(page, live_server, "acme-finance", "demo-password")
 
@@ -58,7 +58,7 @@ def test_vendor_drills_from_the_scorecard_to_the_late_po_and_disputes_its_charge
     page.wait_for_url("**/purchase-orders/SC-2/")
 
     charges = page.get_by_test_id("po-deductions")
-    assert "Late delivery" in charges.inner_text() and "18.00" in charges.inner_text()
+    assert "Late shipment" in charges.inner_text() and "18.00" in charges.inner_text()
     # The PO page with its chargebacks: axe-clean, and it fits a handheld.
     serious = [
         v["id"] for v in Axe().run(page, options={"resultTypes": ["violations"]}).response["violations"] if v["impact"] in ("critical", "serious")

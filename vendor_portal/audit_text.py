@@ -186,6 +186,7 @@ LABELS = {
     "received": _("Received"),
     "received_quantity": _("Units received"),
     "ship_date": _("Ship date"),
+    "sscc": _("SSCC"),
     "shipped": _("Shipped"),
     "shipped_quantity": _("Units shipped"),
     "shortage_claim": _("Shortage claim (PQV)"),

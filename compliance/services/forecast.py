@@ -215,6 +215,14 @@ def _not_filled_forecast(rule, vendor, marketplace, week, today) -> Forecast:
 def _event_forecast(rule, vendor, marketplace, week, today) -> Forecast:
     so_far = measures.violations(rule.violation, vendor=vendor, marketplace=marketplace, week=week)
     forecast = Forecast(marketplace, rule, week, ON_TRACK, Decimal(len(so_far)), ZERO, rule.rate_card.currency)
+    if rule.measure != Measure.VIOLATIONS:
+        # A rate (label compliance): what was recorded so far is all there is to avoid; judged as it stands.
+        start, end = measures.window(week, rule.trailing_weeks)
+        forecast.value = measures.measure_value(rule.measure, vendor=vendor, marketplace=marketplace, start=start, end=end, violation=rule.violation)
+        if breaks(rule, forecast.value) and so_far:
+            forecast.expected_fee = sum((f for _v, f in week_fees(rule, so_far)), ZERO)
+            forecast.status = CHARGING
+        return forecast
     if rule.violation == ViolationKind.ASN_LATE:
         drafts = Shipment.objects.for_vendor(vendor).filter(
             marketplace=marketplace, state=ShipmentState.DRAFT, ship_date__gte=max(week, today), ship_date__lt=week + measures.WEEK

@@ -373,6 +373,40 @@ RECEIPT_ERRORS = OpenApiExample(
     status_codes=["400"],
     value={"errors": [{"code": "unknown_sscc", "message": "SSCC 006141410000009999 is not a carton of this ASN.", "field": "scanned_ssccs"}]},
 )
+CARTON_EXCEPTION_REQUEST = OpenApiExample(
+    "The label would not scan: the SSCC was keyed from the packing list",
+    request_only=True,
+    value={"shipment": 17, "sscc": "006141410000000142", "exception": "label_unreadable"},
+)
+CARTON_EXCEPTION_RECORDED = OpenApiExample(
+    "Recorded",
+    response_only=True,
+    status_codes=["200"],
+    value={
+        "shipment": 17,
+        "shipment_identifier": "ASN-ACME-0017",
+        "sscc": "006141410000000142",
+        "carton": 2,
+        "exception": "label_unreadable",
+        "received": True,
+        "damaged": False,
+        "label_fault": "label_unreadable",
+    },
+)
+CARTON_EXCEPTION_ERRORS = OpenApiExample(
+    "Refused",
+    response_only=True,
+    status_codes=["400"],
+    value={
+        "errors": [
+            {
+                "code": "not_received",
+                "message": "Carton 006141410000000159 is not received yet: receive it (key in its SSCC) before reporting its label.",
+                "field": "sscc",
+            }
+        ]
+    },
+)
 MEASURE_REQUEST = OpenApiExample(
     "Cartons and a pallet weighed and measured",
     request_only=True,

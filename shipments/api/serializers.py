@@ -280,3 +280,30 @@ class CartonTrackingSerializer(serializers.Serializer):
 
 class CartonTrackingInputSerializer(serializers.Serializer):
     cartons = CartonTrackingSerializer(many=True, allow_empty=False)
+
+
+CARTON_EXCEPTION_CHOICES = [
+    ("missing", "missing: a carton of a scanned pallet was not on it; its units are taken back"),
+    ("damaged", "damaged: every unit of the received carton is booked damaged"),
+    ("label_missing", "label_missing: the received carton had no SSCC label (a compliance event; may be charged back)"),
+    ("label_unreadable", "label_unreadable: the carton's SSCC label would not scan and was keyed in (a compliance event; may be charged back)"),
+]
+
+
+class CartonExceptionInputSerializer(serializers.Serializer):
+    shipment = serializers.IntegerField()
+    sscc = serializers.CharField(max_length=40, help_text="the carton's SSCC, as scanned or keyed")
+    exception = serializers.ChoiceField(choices=CARTON_EXCEPTION_CHOICES)
+
+
+class CartonExceptionSerializer(serializers.Serializer):
+    shipment = serializers.IntegerField()
+    shipment_identifier = serializers.CharField()
+    sscc = serializers.CharField()
+    carton = serializers.IntegerField(help_text="the carton's number in the shipment")
+    exception = serializers.CharField(help_text="what was reported")
+    received = serializers.BooleanField(help_text="the carton counts as received")
+    damaged = serializers.BooleanField()
+    label_fault = serializers.ChoiceField(
+        choices=["label_missing", "label_unreadable"], allow_null=True, help_text="the label fault on the vendor's compliance record, if any"
+    )

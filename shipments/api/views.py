@@ -26,7 +26,7 @@ from shipments.services.plans import (
     shipment_create,
     shipment_update,
 )
-from shipments.services.receiving import ReceivedLine, receipt_create
+from shipments.services.receiving import ReceivedLine, receipt_create, receiving_carton_exception
 from shipments.services.weights import shipment_measure
 from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet
 from vendor_portal.api.csv import FORMAT_PARAMETER, CsvListMixin, csv_list_responses
@@ -454,7 +454,12 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGen
     )
     serializer_class = s.ReceiptSerializer
     ordering_fields = ["received_at"]
-    actions = {"list": Action.VIEW_SHIPMENTS, "retrieve": Action.VIEW_SHIPMENTS, "create": Action.RECEIVE_GOODS}
+    actions = {
+        "list": Action.VIEW_SHIPMENTS,
+        "retrieve": Action.VIEW_SHIPMENTS,
+        "create": Action.RECEIVE_GOODS,
+        "carton_exception": Action.RECEIVE_GOODS,
+    }
 
     @extend_schema(
         tags=["Receipts"],
@@ -482,3 +487,33 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGen
             actor=self.actor,
         )
         return Response(s.ReceiptSerializer(self.base_queryset().get(pk=receipt.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=["Receipts"],
+        summary="Report a carton exception (retailer receiving)",
+        description=(
+            "What the DC found of one carton of an ASN it is receiving: `missing` (a carton of a scanned pallet that was not on "
+            "it: its units are taken back), `damaged` (its received units are booked damaged), `label_missing` or "
+            "`label_unreadable` (the received carton came without an SSCC label, or its label would not scan and the SSCC was "
+            "keyed in: a compliance event on the vendor's record, which may be charged back). Label faults need the carton "
+            "received first; a carton's label is reported once, as missing or as unreadable. Reporting the same exception "
+            "again changes nothing."
+        ),
+        request=s.CartonExceptionInputSerializer,
+        responses={200: s.CartonExceptionSerializer, 400: _invalid(examples.CARTON_EXCEPTION_ERRORS), 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
+        examples=[examples.CARTON_EXCEPTION_REQUEST, examples.CARTON_EXCEPTION_RECORDED],
+    )
+    @action(detail=False, methods=["post"], url_path="carton-exceptions")
+    def carton_exception(self, request):
+        serializer = s.CartonExceptionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        carton = receiving_carton_exception(
+            scope=request.scope, shipment_id=data["shipment"], sscc=data["sscc"], exception=data["exception"], actor=self.actor
+        )
+        answer = {
+            **selectors.carton_receiving_state(carton=carton),
+            "shipment_identifier": carton.shipment.shipment_identifier,
+            "exception": data["exception"],
+        }
+        return Response(s.CartonExceptionSerializer(answer).data)

@@ -281,14 +281,19 @@ def _scan_outcome(receipt: Receipt, *, replayed: bool) -> ScanOutcome:
 
 
 MISSING, DAMAGED = "missing", "damaged"
+LABEL_MISSING, LABEL_UNREADABLE = ComplianceEventKind.LABEL_MISSING.value, ComplianceEventKind.LABEL_UNREADABLE.value
+LABEL_FAULTS = (LABEL_MISSING, LABEL_UNREADABLE)
+CARTON_EXCEPTIONS = (MISSING, DAMAGED, *LABEL_FAULTS)  # what the DC may report of one carton
 
 
 def receiving_carton_exception(*, scope, shipment_id, sscc: str, exception: str, actor: Actor) -> Carton:
-    """The exception path of a pallet scan, per carton: `damaged` books all the carton's received units
-    as damaged; `missing` (a carton of a scanned pallet that was not on it) takes its units back, so it
-    counts as not scanned again and finishing records the shortage. Doing either twice changes nothing."""
-    if exception not in (MISSING, DAMAGED):
-        raise DomainValidationError(_("Report a carton missing or damaged."), field="exception")
+    """The exception path of a scan, per carton: `damaged` books all the carton's received units as damaged;
+    `missing` (a carton of a scanned pallet that was not on it) takes its units back, so it counts as not
+    scanned again and finishing records the shortage; `label_missing` and `label_unreadable` (the DC keyed the
+    SSCC from the packing list) put a label fault of the received carton on the vendor's compliance record.
+    Doing any of them twice changes nothing."""
+    if exception not in CARTON_EXCEPTIONS:
+        raise DomainValidationError(_("Report a carton missing or damaged, or its label missing or unreadable."), field="exception")
     with transaction.atomic():
         shipment = _shipment_for_update(scope, shipment_id)
         require_transition(shipment, ShipmentState.RECEIVED, refusal=_cannot_receive)
@@ -297,6 +302,14 @@ def receiving_carton_exception(*, scope, shipment_id, sscc: str, exception: str,
         if carton is None:
             raise _refuse_scan(_("SSCC %(sscc)s is not a carton of this ASN.") % {"sscc": sscc}, "unknown_sscc")
         lines = list(ReceiptLine.objects.filter(receipt__shipment=shipment, carton=carton).select_related("receipt").order_by("pk"))
+        if exception in LABEL_FAULTS:
+            if not lines:
+                raise _refuse_scan(
+                    _("Carton %(sscc)s is not received yet: receive it (key in its SSCC) before reporting its label.") % {"sscc": sscc},
+                    "not_received",
+                )
+            _record_label_fault(shipment, carton, exception, lines, actor)
+            return carton
         if not lines:
             if exception == MISSING and carton.pallet_id and carton.pallet.receipts.exists():
                 return carton  # already reported missing
@@ -353,6 +366,50 @@ def receiving_carton_exception(*, scope, shipment_id, sscc: str, exception: str,
             )
         )
     return carton
+
+
+def _record_label_fault(shipment: Shipment, carton: Carton, kind: str, lines: list[ReceiptLine], actor: Actor) -> ComplianceEvent:
+    """The carton's label fault on the record, once per carton and kind (the shipment is locked, and
+    uniq_compliance_event_per_carton backs it); the vendor's shippers are told, as a chargeback may follow.
+    A label is missing or unreadable, not both: one fault (and one chargeback) per carton."""
+    event = ComplianceEvent.objects.filter(carton=carton, kind__in=LABEL_FAULTS).first()
+    if event is not None and event.kind == kind:
+        return event  # reported before
+    if event is not None:
+        raise _refuse_scan(
+            _("The label of carton %(sscc)s was already reported: %(fault)s.") % {"sscc": carton.sscc, "fault": event.get_kind_display().lower()},
+            "label_already_reported",
+        )
+    received_at = min(line.receipt.received_at for line in lines)
+    details = {"sscc": carton.sscc, "carton": carton.index, "received_at": received_at.isoformat(), "warehouse": shipment.ship_to.code}
+    if carton.pallet_id:
+        details["pallet"] = carton.pallet.sscc
+    event = ComplianceEvent.objects.create(
+        vendor=shipment.vendor, shipment=shipment, carton=carton, kind=kind, occurred_at=timezone.now(), details=details
+    )
+    audit_record(
+        actor=actor,
+        action="compliance_event.record",
+        obj=event,
+        vendor=shipment.vendor,
+        after=snapshot(event, ["kind", "shipment_id", "carton_id", "details"]),
+    )
+    values = {"dc": shipment.ship_to.code, "sscc": carton.sscc, "id": shipment.shipment_identifier}
+    title = (
+        _("%(dc)s received carton %(sscc)s of %(id)s without a label")
+        if kind == LABEL_MISSING
+        else _("%(dc)s could not scan the label of carton %(sscc)s of %(id)s")
+    ) % values
+    notify_vendor_roles(
+        vendor=shipment.vendor,
+        roles=SHIPPERS,
+        marketplace=shipment.marketplace,
+        kind="carton_label_fault",
+        title=title,
+        body=_("A carton label fault may be charged back."),
+        url=f"/shipments/{shipment.pk}/",
+    )
+    return event
 
 
 def _record_over_short(shipment: Shipment, actor: Actor, now) -> None:

@@ -106,7 +106,9 @@
 
   async function send(job) {
     const body = new URLSearchParams(
-      job.exception ? { sscc: job.code, exception: job.exception } : { scan_id: job.id, sscc: job.code, damaged: job.damaged ? "1" : "" },
+      job.exception
+        ? { sscc: job.code, exception: job.exception, ...(job.confirmed ? { confirmed: "yes" } : {}) }
+        : { scan_id: job.id, sscc: job.code, damaged: job.damaged ? "1" : "" },
     );
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
@@ -182,6 +184,7 @@
         continue;
       }
       if (answer.exception === "damaged" || answer.damaged) item.classList.add("damaged");
+      if (answer.exception === "label_missing" || answer.exception === "label_unreadable") item.classList.add(answer.exception.replace("_", "-"));
       if (answer.kind === "pallet") item.dataset.withPallet = "";
       item.classList.remove("missing");
       if (item.parentElement !== lists.scanned) place(item, lists.scanned);
@@ -214,13 +217,31 @@
   });
 
   // A carton's exception buttons (after a pallet scan): through the same queue, so they too survive a lost answer.
+  // A label fault may be charged back to the vendor: asked in a dialog first, and sent with the answer.
+  const labelDialog = document.querySelector("[data-label-fault-dialog]");
   document.addEventListener("submit", (event) => {
     const exceptionForm = event.target.closest(".carton-exception");
     if (!exceptionForm || !event.submitter) return;
     event.preventDefault();
     const code = exceptionForm.querySelector("input[name=sscc]").value;
-    enqueue({ id: newId(), code, exception: event.submitter.value, label: event.submitter.textContent.trim() });
-    input.focus();
+    const job = { id: newId(), code, exception: event.submitter.value, label: event.submitter.textContent.trim() };
+    if (!event.submitter.hasAttribute("data-label-fault") || !labelDialog) {
+      enqueue(job);
+      input.focus();
+      return;
+    }
+    const question = labelDialog.getAttribute(`data-question-${job.exception}`) || "";
+    labelDialog.querySelector("[data-label-fault-question]").textContent = question.replace("{sscc}", code);
+    labelDialog.addEventListener(
+      "close",
+      () => {
+        if (labelDialog.returnValue === "confirm") enqueue({ ...job, confirmed: true });
+        input.focus();
+      },
+      { once: true },
+    );
+    labelDialog.returnValue = "";
+    labelDialog.showModal();
   });
   // Finish receiving: send what is still queued, then ask before finishing with cartons not scanned.
   const finishForm = document.querySelector("[data-finish-form]");

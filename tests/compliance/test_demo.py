@@ -12,4 +12,4 @@ def test_the_demo_programme_is_in_force_and_a_second_run_adds_nothing():
     assert demo.seed({}) == "rate cards: DE, US"
     assert demo.seed({}) == "rate cards: already there"
     card = RateCard.objects.get(marketplace__code="US")
-    assert card.rules.count() == 6 and card.rules.get(violation="late_shipment").waivers.count() == 1
+    assert card.rules.count() == 7 and card.rules.get(violation="late_shipment").waivers.count() == 1

@@ -37,7 +37,7 @@ def test_a_rate_card_with_a_waiver_charges_one_week_and_waives_the_next(vendor, 
     # 10 late units x 10.00 x 3% = 3.00
     assert (deduction.kind, deduction.reason, deduction.amount, deduction.currency) == (
         DeductionKind.CHARGEBACK,
-        DeductionReason.LATE_DELIVERY,
+        DeductionReason.LATE_SHIPMENT,
         Decimal("3.00"),
         "USD",
     )

@@ -3,6 +3,7 @@ none lost and none counted twice; the pallet's carton exceptions; finishing with
 receiving and PO screens no wider than the screen, with the menu that stands in for the side navigation."""
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from shipments.models import ComplianceEvent, Receipt, ReceiptLine, ShipmentState
 from shipments.services.asn import shipment_submit
@@ -173,6 +174,36 @@ def test_the_handheld_tells_a_misread_from_a_foreign_carton_and_confirms_a_damag
     assert not handheld.get_by_label("Damaged (this scan only)").is_checked()  # one scan's exception, not a mode
     assert handheld.locator(f'[data-testid=scanned-cartons] li[data-sscc="{first}"].damaged').count() == 1
     assert_fits(handheld)
+
+
+def test_the_handheld_reports_a_cartons_unreadable_label_after_the_question(handheld, live_server, vendor):
+    shipment = asn(vendor, quantity=24, per_pallet=2)  # 4 cartons on 2 pallets
+    first_pallet = shipment.pallets.order_by("index").first().sscc
+    keyed = shipment.cartons.order_by("index").first().sscc
+    open_receiving(handheld, live_server, shipment)
+    scan_burst(handheld, [first_pallet])
+    wait_recorded(handheld, 1)
+    button = handheld.get_by_role("button", name=f"The label of carton {keyed} would not scan")
+    button.click()
+    dialog = handheld.get_by_test_id("label-fault-dialog")
+    dialog.wait_for()
+    assert f"Record that the label of carton {keyed} would not scan?" in dialog.inner_text()
+    assert_fits(handheld)
+    dialog.get_by_role("button", name="Cancel").click()
+    assert not ComplianceEvent.objects.exists()  # asked, not recorded
+    button.click()
+    dialog.get_by_role("button", name="Yes, record it").click()
+    log = handheld.get_by_test_id("scan-log")
+    log.locator("li[data-state=recorded]", has_text=f"The label of carton {keyed} recorded as unreadable.").wait_for()
+    handheld.locator(f'[data-testid=scanned-cartons] li[data-sscc="{keyed}"].label-unreadable').wait_for()
+    assert not button.is_visible()  # a carton's label is reported once
+    event = ComplianceEvent.objects.get()
+    assert (event.kind, event.details["sscc"]) == ("label_unreadable", keyed)
+    assert handheld.evaluate("document.activeElement.name") == "sscc"
+    handheld.screenshot(path=SCREENSHOTS / "receiving_handheld_label_fault.png", full_page=True)
+    assert_fits(handheld)
+    violations = Axe().run(handheld, options={"resultTypes": ["violations"]}).response["violations"]
+    assert [v["id"] for v in violations if v["impact"] in ("critical", "serious")] == []
 
 
 def test_receiving_and_po_screens_fit_a_handheld_and_the_menu_opens_the_navigation(browser, handheld, live_server, vendor):  # noqa: F811
