@@ -159,11 +159,11 @@ def _decimal(kind):
         if not amount.is_finite() or abs(amount) >= 10**9:
             raise CellError(_("'%(value)s' is not a number (use a dot for decimals).") % {"value": text})
         rounded = amount.quantize(step)
-        if isinstance(value, float) and abs(rounded - amount) < Decimal("1e-9"):
+        if isinstance(value, float) and amount != rounded and abs(rounded - amount) < Decimal("1e-9"):
             amount = rounded  # a spreadsheet's binary float: 18.400000000000002 is 18.40
         if amount != rounded:
             raise CellError(_("'%(value)s' has more than %(places)s decimal places.") % {"value": text, "places": places})
-        return rounded
+        return amount  # as written: 1.2 kg stays 1.2 in the messages, as on the form
 
     return convert
 

@@ -427,15 +427,12 @@ def _proposal_url(proposal) -> str:
     return f"/catalogue/items/{proposal.pk}/"
 
 
-def _submit(proposal: ItemProposal, actor: Actor, *, notify: bool = True) -> None:
-    """`notify=False` when the caller tells the buyers once about many items (a file's)."""
+def _submit(proposal: ItemProposal, actor: Actor) -> None:
     require_transition(proposal, ProposalState.SUBMITTED, refusal=_refusal)
     before = snapshot(proposal, PROPOSAL_AUDITED)
     proposal.submitted_at = timezone.now()
     _set_state(proposal, ProposalState.SUBMITTED, extra_fields=["submitted_at"])
     audit_record(actor=actor, action="item_proposal.submit", obj=proposal, before=before, after=snapshot(proposal, PROPOSAL_AUDITED))
-    if not notify:
-        return
     notify_retailer_roles(
         roles=REVIEWERS,
         kind="item_proposal_submitted",
