@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from vendor_portal.countries import COUNTRIES
 from vendor_portal.errors import DomainValidationError, FieldError, InvalidTransitionError, NotFoundError, field_error, with_refs
 from vendor_portal.gs1 import GTIN_LENGTHS, gs1_check_digit
+from vendor_portal.limits import quantity_problem
 from vendor_portal.models import Marketplace, Product, ProductCost, Vendor, marketplace_date
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_retailer_roles, notify_vendor_roles
@@ -176,8 +177,12 @@ def item_proposal_validate(
         errors.append(field_error(None, "case_gtin", _("The case needs its own GTIN, not the item's."), "duplicate_gtin"))
     if data.case_pack is None or data.case_pack < 1:
         errors.append(field_error(None, "case_pack", _("A case holds at least one each."), "min_value"))
+    elif quantity_problem(data.case_pack):
+        errors.append(field_error(None, "case_pack", quantity_problem(data.case_pack), "max_value"))
     if data.minimum_order_quantity is None or data.minimum_order_quantity < 1:
         errors.append(field_error(None, "minimum_order_quantity", _("The minimum order quantity is at least 1."), "min_value"))
+    elif quantity_problem(data.minimum_order_quantity):
+        errors.append(field_error(None, "minimum_order_quantity", quantity_problem(data.minimum_order_quantity), "max_value"))
     country = (data.country_of_origin or "").strip().upper()
     if not COUNTRY.match(country):
         errors.append(field_error(None, "country_of_origin", _("Give the country of origin as its two-letter code, e.g. CN."), "invalid"))

@@ -161,10 +161,11 @@ def test_cells_that_are_no_numbers_are_row_errors(vendor):
     marketplace("US")
     scope, _actor = vendor_scope_actor(vendor)
     template = template_workbook(marketplaces=[marketplace("US")])
-    upload = _filled(template, [_row(1, case_pack="six", each_length_cm=20.123, us_cost="1,5")])
+    upload = _filled(template, [_row(1, case_pack="six", each_length_cm=20.123, us_cost="1,5"), _row(2, minimum_order_quantity=10**12)])
     result = parse_item_proposals(upload.name, upload.getvalue(), scope=scope, marketplace_codes=["US"])
-    assert [(e.row, e.column) for e in result.errors] == [(2, "case_pack"), (2, "each_length_cm"), (2, "us_cost")]
+    assert [(e.row, e.column) for e in result.errors] == [(2, "case_pack"), (2, "each_length_cm"), (2, "us_cost"), (3, "minimum_order_quantity")]
     assert isinstance(result.errors[0], ItemRowError) and result.errors[1].message == "'20.123' has more than 2 decimal places."
+    assert result.errors[3].code == "max_value"  # no number PostgreSQL cannot store reaches it
 
 
 def test_a_template_downloaded_in_chinese_reads_back(vendor):
