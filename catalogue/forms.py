@@ -152,6 +152,10 @@ class CostChangeForm(forms.Form):
         )
 
 
+class ItemUploadForm(forms.Form):
+    file = forms.FileField(label=_("New items file (XLSX)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+
+
 class CostUploadForm(forms.Form):
     file = forms.FileField(label=_("Cost change file (XLSX or CSV)"))
 

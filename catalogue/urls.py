@@ -5,6 +5,8 @@ from catalogue import views
 urlpatterns = [
     path("items/", views.item_proposal_list, name="item_proposal_list"),
     path("items/new/", views.item_proposal_new, name="item_proposal_new"),
+    path("items/upload/", views.item_proposal_upload, name="item_proposal_upload"),
+    path("items/upload/template.xlsx", views.item_proposal_template, name="item_proposal_template"),
     path("items/<int:pk>/", views.item_proposal_detail, name="item_proposal_detail"),
     path("items/<int:pk>/edit/", views.item_proposal_edit, name="item_proposal_edit"),
     path("items/<int:pk>/submit/", views.item_proposal_submit, name="item_proposal_submit"),

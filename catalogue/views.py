@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core import signing
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,19 +14,30 @@ from django.views.decorators.http import require_POST
 from vendor_portal.confirmation import confirm_first
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import DomainValidationError, PortalError
-from vendor_portal.models import AuditEvent, Product, ProductCost
+from vendor_portal.models import AuditEvent, Marketplace, Product, ProductCost
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
-from vendor_portal.tables import checked_upload, checked_upload_token, upload_read, xlsx_response
+from vendor_portal.tables import XLSX_CONTENT_TYPE, checked_upload, checked_upload_token, upload_read, xlsx_response
 from vendor_portal.tenancy import get_visible_or_404
 
-from . import imports
-from .forms import COST_FORM_FIELDS, CommentForm, CostChangeForm, CostUploadForm, CounterForm, ItemProposalForm, OfferFormSet, mark_invalid
+from . import imports, item_imports
+from .forms import (
+    COST_FORM_FIELDS,
+    CommentForm,
+    CostChangeForm,
+    CostUploadForm,
+    CounterForm,
+    ItemProposalForm,
+    ItemUploadForm,
+    OfferFormSet,
+    mark_invalid,
+)
 from .models import CostChangeRequest, CostChangeState, ItemProposal, ProposalState
-from .services import costs, items
+from .services import costs, item_batches, items
 
 PAGE_SIZE = 50
 UPLOAD_SALT = "catalogue.cost_upload"
+ITEM_UPLOAD_SALT = "catalogue.item_upload"
 SHOWN_UPLOAD_ERRORS = 200
 ITEM_FORM_FIELDS = {name: name for name in ItemProposalForm.base_fields}
 
@@ -196,6 +207,64 @@ def item_proposal_review(request, pk):
             else _("%(sku)s is returned to the vendor.") % {"sku": proposal.vendor_sku},
         )
     return redirect("item_proposal_detail", pk=proposal.pk)
+
+
+@portal_view(Action.PROPOSE_CATALOGUE)
+def item_proposal_upload(request):
+    """Check a file of new items (dry run: per row what would be proposed, or its problems), then propose them
+    all at once, submitted to the buyer."""
+    scope = request.scope
+    if not _can_propose(scope):
+        raise Http404
+    form = ItemUploadForm(request.POST or None, request.FILES or None)
+    context = {"form": form, "result": None, "file_error": None, "token": None, "max_kb": item_imports.UPLOAD_MAX_BYTES // 1024}
+    context["max_rows"] = item_imports.MAX_ITEMS
+    page = "catalogue/item_proposal_upload.html"
+    if request.method != "POST":
+        return render(request, page, context)
+    committing = "commit" in request.POST
+    codes = list(Marketplace.objects.order_by("code").values_list("code", flat=True))
+    try:
+        if committing:
+            checked = checked_upload(request.POST.get("token", ""), request.user, salt=ITEM_UPLOAD_SALT)
+            name, content = checked["name"], checked["content"]
+        elif form.is_valid():
+            name, content = upload_read(form.cleaned_data["file"], max_bytes=item_imports.UPLOAD_MAX_BYTES)
+        else:
+            mark_invalid(form)
+            return render(request, page, context, status=400)
+        result = item_imports.parse_item_proposals(name, content, scope=scope, marketplace_codes=codes)  # a commit checks again
+    except signing.BadSignature:
+        context["file_error"] = _("The checked file has expired or is not yours. Upload it again.")
+        return render(request, page, context, status=400)
+    except item_imports.UploadError as error:
+        context["file_error"] = error.message
+        return render(request, page, context, status=400)
+    context.update(result=result, file_name=name)
+    if result.ok and committing:
+        try:
+            created = item_batches.item_proposals_create(scope=scope, items=result.items, actor=Actor.from_request(request))
+        except DomainValidationError:
+            # Someone took a GTIN or SKU since the dry run: show the file's problems as they are now.
+            result = item_imports.parse_item_proposals(name, content, scope=scope, marketplace_codes=codes)
+            context["result"] = result
+        else:
+            messages.success(request, _("%(n)s new items submitted; the buyer has been told.") % {"n": len(created)})
+            return redirect(f"{reverse('item_proposal_list')}?state=submitted")
+    if result.ok:
+        context["token"] = checked_upload_token(name, content, request.user, salt=ITEM_UPLOAD_SALT)
+    context["shown_rows"] = result.rows[:SHOWN_UPLOAD_ERRORS]
+    return render(request, page, context, status=200 if result.ok else 400)
+
+
+@portal_view(Action.PROPOSE_CATALOGUE)
+def item_proposal_template(request):
+    if not _can_propose(request.scope):
+        raise Http404
+    marketplaces = [m for m in Marketplace.objects.order_by("code") if request.scope.sees_marketplace(m.pk)]
+    response = HttpResponse(item_imports.template_workbook(marketplaces=marketplaces), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="new-items-template.xlsx"'
+    return response
 
 
 # Cost changes ----------------------------------------------------------------------------------------

@@ -97,3 +97,44 @@ PROPOSE_REQUEST = OpenApiExample(
 PROPOSED = OpenApiExample("Proposed", response_only=True, status_codes=["201"], value={"dry_run": False, "count": 1, "cost_changes": [COST_CHANGE]})
 CHECKED = OpenApiExample("Dry run", response_only=True, status_codes=["200"], value={"dry_run": True, "count": 1, "cost_changes": []})
 COUNTER_REQUEST = OpenApiExample("Counter offer", request_only=True, value={"counter_cost": "10.60", "comment": "Meet halfway"})
+
+IMPORT_REQUEST = OpenApiExample("Upload the filled template", request_only=True, media_type="multipart/form-data", value={"file": "new-items.xlsx"})
+IMPORTED_ITEM = {
+    "row": 2,
+    "id": None,
+    "vendor_sku": "KTL-GLS-15",
+    "title": "Acme glass kettle 1.5 L",
+    "gtin": "0614141007776",
+    "case_gtin": "10614141007773",
+    "case_pack": 6,
+    "marketplaces": ["US"],
+}
+IMPORT_SUMMARY = {"dry_run": True, "file_name": "new-items.xlsx", "row_count": 1, "ignored_columns": [], "items": [IMPORTED_ITEM]}
+IMPORT_CHECKED = OpenApiExample("Checked: nothing saved", response_only=True, status_codes=["200"], value=IMPORT_SUMMARY)
+IMPORT_CREATED = OpenApiExample(
+    "Proposed",
+    response_only=True,
+    status_codes=["201"],
+    value={**IMPORT_SUMMARY, "dry_run": False, "items": [{**IMPORTED_ITEM, "id": 12}]},
+)
+IMPORT_ERRORS = OpenApiExample(
+    "Row errors: nothing saved",
+    response_only=True,
+    status_codes=["400"],
+    value={
+        "errors": [
+            {
+                "code": "invalid_gtin",
+                "message": "Row 2, Item GTIN (UPC/EAN): 0614141007770 ends in 0 but its check digit is 6.",
+                "field": "rows[2].gtin",
+            },
+            {"code": "min_value", "message": "Row 3, Case pack: A case holds at least one each.", "field": "rows[3].case_pack"},
+        ]
+    },
+)
+IMPORT_FILE_ERROR = OpenApiExample(
+    "Unreadable file",
+    response_only=True,
+    status_codes=["400"],
+    value={"errors": [{"code": "invalid_file", "message": "new-items.pdf is not a CSV or XLSX file.", "field": "file"}]},
+)

@@ -165,3 +165,27 @@ class CostChangeProposeSerializer(serializers.Serializer):
 class CounterSerializer(serializers.Serializer):
     counter_cost = money(min_value=Decimal("0"))
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+# Items from a file (XLSX) --------------------------------------------------------------------------------
+class ItemImportInputSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="XLSX, one row per item, columns as in the template (/catalogue/items/upload/template.xlsx).")
+
+
+class ImportedItemSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The spreadsheet's row (the header is row 1).")
+    id = serializers.IntegerField(allow_null=True, help_text="The proposal created; null on a dry run.")
+    vendor_sku = serializers.CharField()
+    title = serializers.CharField()
+    gtin = serializers.CharField()
+    case_gtin = serializers.CharField()
+    case_pack = serializers.IntegerField()
+    marketplaces = serializers.ListField(child=serializers.CharField(), help_text="Where it is offered.")
+
+
+class ItemImportResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    file_name = serializers.CharField()
+    row_count = serializers.IntegerField()
+    ignored_columns = serializers.ListField(child=serializers.CharField(), help_text="Columns the portal does not read.")
+    items = ImportedItemSerializer(many=True, help_text="Per row, what is (or would be) proposed, submitted to the buyer.")

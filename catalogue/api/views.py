@@ -4,17 +4,21 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from vendor_portal.api.base import ScopedGenericViewSet
+from vendor_portal.api.base import PortalAPIView, ScopedGenericViewSet
 from vendor_portal.api.errors import documented_error
 from vendor_portal.api.examples import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND
-from vendor_portal.errors import DomainValidationError
+from vendor_portal.errors import DomainValidationError, field_error
+from vendor_portal.models import Marketplace
 from vendor_portal.roles import Action
+from vendor_portal.tables import upload_read
 from vendor_portal.tenancy import get_visible_or_404
 
+from .. import item_imports
 from ..models import CostChangeRequest, CostChangeState, ItemProposal, ProposalState
-from ..services import costs, items
+from ..services import costs, item_batches, items
 from . import examples
 from . import serializers as s
 
@@ -26,6 +30,9 @@ ERRORS = {
 }
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 STATE = OpenApiParameter("state", OpenApiTypes.STR, description="Only those in this state.")
+DRY_RUN = OpenApiParameter(
+    "dry_run", OpenApiTypes.BOOL, description="true (the default) checks the file and saves nothing; false proposes every item, all or none."
+)
 
 
 def _valid(serializer_class, data):
@@ -142,6 +149,99 @@ class ItemProposalViewSet(ScopedGenericViewSet):
         serializer = _valid(s.ReviewSerializer, request.data)
         items.item_proposal_return(scope=request.scope, proposal_id=pk, comment=serializer.validated_data["comment"], actor=self.actor)
         return self._detail(pk)
+
+
+class ItemProposalImportView(PortalAPIView):
+    """The screen's upload of new items as an API: the same reading and checks (catalogue.item_imports)."""
+
+    parser_classes = [MultiPartParser]
+    actions = {"POST": Action.PROPOSE_CATALOGUE}
+
+    @extend_schema(
+        tags=["Item setup"],
+        summary="Propose new items from the XLSX template (vendor)",
+        description=(
+            "One row per item, columns as in the template (`/catalogue/items/upload/template.xlsx`, titles in any of the "
+            "portal's languages, or the column keys). Every row is checked as one item proposed alone would be (GTIN check "
+            "digits, GTINs unused in the catalogue and on open proposals, pack hierarchy, HS code, country code), and no two "
+            "rows may share a GTIN or vendor SKU. `dry_run=true` (the default) saves nothing; `dry_run=false` checks again "
+            "and proposes every item, submitted to the buyer, in one transaction: all or none. Errors name the row (the "
+            "header is row 1) and column key in `field`: `rows[3].case_pack`. Up to 2000 rows. Send an Idempotency-Key "
+            "with `dry_run=false` to retry it safely."
+        ),
+        parameters=[DRY_RUN],
+        request={"multipart/form-data": s.ItemImportInputSerializer},
+        responses={
+            200: s.ItemImportResultSerializer,
+            201: s.ItemImportResultSerializer,
+            400: documented_error(
+                _("The file cannot be read, or rows have errors: nothing saved."), examples.IMPORT_ERRORS, examples.IMPORT_FILE_ERROR
+            ),
+            403: ERRORS[403],
+        },
+        examples=[examples.IMPORT_REQUEST, examples.IMPORT_CHECKED, examples.IMPORT_CREATED],
+    )
+    def post(self, request):
+        dry_run = _flag(request.query_params.get("dry_run", "true"))
+        serializer = _valid(s.ItemImportInputSerializer, request.data)
+        upload = serializer.validated_data["file"]
+        codes = list(Marketplace.objects.order_by("code").values_list("code", flat=True))
+        try:
+            name, content = upload_read(upload, max_bytes=item_imports.UPLOAD_MAX_BYTES)
+            result = item_imports.parse_item_proposals(name, content, scope=request.scope, marketplace_codes=codes)
+        except item_imports.UploadError as error:
+            raise DomainValidationError(error.message, errors=[field_error(None, "file", error.message, "invalid_file")]) from error
+        created = []
+        if result.ok and not dry_run:
+            try:
+                created = item_batches.item_proposals_create(scope=request.scope, items=result.items, actor=self.actor)
+            except DomainValidationError:
+                result = item_imports.parse_item_proposals(name, content, scope=request.scope, marketplace_codes=codes)
+        if not result.ok:
+            raise DomainValidationError(_("The file has errors; nothing was saved."), errors=_row_errors(result.errors))
+        ids = [proposal.pk for proposal in created] or [None] * len(result.rows)
+        body = {
+            "dry_run": dry_run,
+            "file_name": name,
+            "row_count": result.row_count,
+            "ignored_columns": result.ignored_columns,
+            "items": [
+                {
+                    "row": row.row,
+                    "id": proposal_id,
+                    "vendor_sku": row.data.vendor_sku,
+                    "title": row.data.title,
+                    "gtin": row.data.gtin,
+                    "case_gtin": row.data.case_gtin,
+                    "case_pack": row.data.case_pack,
+                    "marketplaces": [offer.marketplace for offer in row.data.offers],
+                }
+                for row, proposal_id in zip(result.rows, ids, strict=True)
+            ],
+        }
+        return Response(s.ItemImportResultSerializer(body).data, status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED)
+
+
+def _flag(value: str) -> bool:
+    text = (value or "").strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise DomainValidationError(_("dry_run is true or false."), field="dry_run")
+
+
+def _row_errors(errors) -> list:
+    """Each problem at `rows[3].case_pack`, its message naming the row and the column's title for people."""
+    return [
+        field_error(
+            f"rows[{error.row}]",
+            error.column,
+            _("Row %(row)s, %(column)s: %(message)s") % {"row": error.row, "column": error.title, "message": error.message},
+            error.code,
+        )
+        for error in errors
+    ] or [field_error(None, "file", _("The file has no items."), "required")]
 
 
 class CostChangeViewSet(ScopedGenericViewSet):

@@ -1,1 +1,1 @@
-"""Item setup (items.py) and cost change requests (costs.py)."""
+"""Item setup (items.py; many items at once: item_batches.py) and cost change requests (costs.py)."""

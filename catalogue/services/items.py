@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db import transaction
@@ -14,8 +14,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vendor_portal.countries import COUNTRIES
 from vendor_portal.errors import DomainValidationError, FieldError, InvalidTransitionError, NotFoundError, field_error, with_refs
 from vendor_portal.gs1 import GTIN_LENGTHS, gs1_check_digit
+from vendor_portal.limits import quantity_problem
 from vendor_portal.models import Marketplace, Product, ProductCost, Vendor, marketplace_date
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_retailer_roles, notify_vendor_roles
@@ -80,6 +82,7 @@ class ItemInput:
     minimum_order_quantity: int | None = 1
     pack_levels: list[PackLevelInput] = field(default_factory=list)
     offers: list[OfferInput] = field(default_factory=list)
+    ref: object = None  # the door's reference of the item among many (a file's row number), for its errors
 
 
 # GTINs ---------------------------------------------------------------------------------------------
@@ -103,29 +106,58 @@ def gtin_forms(value: str) -> set[str]:
     return {full[-length:] for length in GTIN_LENGTHS if set(full[:-length]) <= {"0"}}
 
 
-def _gtin_taken(value: str, *, proposal_id=None) -> bool:
-    """In the catalogue (any vendor's: a GTIN names one trade item), or on another proposal not yet approved."""
-    forms = gtin_forms(value)
-    if Product.objects.filter(gtin__in=forms).exists():
-        return True
-    open_proposals = ItemProposal.objects.exclude(state=ProposalState.APPROVED).filter(Q(gtin__in=forms) | Q(case_gtin__in=forms))
-    if proposal_id is not None:
-        open_proposals = open_proposals.exclude(pk=proposal_id)
-    return open_proposals.exists()
+@dataclass
+class InUse:
+    """The GTINs and vendor SKUs the items to check may not take, read in four queries for any number of items
+    (a file's rows): GTINs in the catalogue (any vendor's: a GTIN names one trade item) or on a proposal not yet
+    approved (its item or case GTIN), and the vendor's SKUs in the catalogue or on a proposal not yet approved.
+    `proposal_id` is the proposal being changed, which does not collide with itself."""
+
+    gtins: set[str]
+    catalogue_skus: set[str]
+    proposal_skus: set[str]
+
+    @classmethod
+    def of(cls, vendor: Vendor, items: list[ItemInput], *, proposal_id=None) -> InUse:
+        forms = set()
+        for data in items:
+            for value in (data.gtin, data.case_gtin):
+                if value and not gtin_problem(value):
+                    forms |= gtin_forms(value)
+        skus = {(data.vendor_sku or "").strip() for data in items} - {""}
+        open_proposals = ItemProposal.objects.exclude(state=ProposalState.APPROVED).exclude(pk=proposal_id or 0)
+        gtins = set(Product.objects.filter(gtin__in=forms).values_list("gtin", flat=True)) if forms else set()
+        if forms:
+            for gtin, case_gtin in open_proposals.filter(Q(gtin__in=forms) | Q(case_gtin__in=forms)).values_list("gtin", "case_gtin"):
+                gtins |= {gtin, case_gtin}
+        return cls(
+            gtins=gtins,
+            catalogue_skus=set(Product.objects.filter(vendor=vendor, vendor_sku__in=skus).values_list("vendor_sku", flat=True)) if skus else set(),
+            proposal_skus=set(open_proposals.filter(vendor=vendor, vendor_sku__in=skus).values_list("vendor_sku", flat=True)) if skus else set(),
+        )
+
+    def gtin_taken(self, value: str) -> bool:
+        return bool(gtin_forms(value) & self.gtins)
 
 
 # Validation ----------------------------------------------------------------------------------------
-def item_proposal_validate(vendor: Vendor, data: ItemInput, *, proposal_id=None) -> tuple[list[FieldError], dict]:
-    """Every problem of a proposed item, and its offers' marketplaces by code."""
+def item_proposal_validate(
+    vendor: Vendor, data: ItemInput, *, proposal_id=None, ref=None, in_use: InUse | None = None, marketplaces: dict | None = None
+) -> tuple[list[FieldError], dict]:
+    """Every problem of a proposed item, and its offers' marketplaces by code. `ref` is the door's reference of the
+    item for the problems of its own fields (a file's row); `in_use` and `marketplaces` (every one by code) are
+    read once by a caller checking many items."""
+    if in_use is None:
+        in_use = InUse.of(vendor, [data], proposal_id=proposal_id)
     errors: list[FieldError] = []
     sku = (data.vendor_sku or "").strip()
     if not sku:
         errors.append(field_error(None, "vendor_sku", _("The vendor SKU is required."), "required"))
     elif len(sku) > 40:
         errors.append(field_error(None, "vendor_sku", _("A vendor SKU is at most 40 characters."), "max_length"))
-    elif Product.objects.filter(vendor=vendor, vendor_sku=sku).exists():
+    elif sku in in_use.catalogue_skus:
         errors.append(field_error(None, "vendor_sku", _("%(sku)s is already in your catalogue.") % {"sku": sku}, "duplicate"))
-    elif ItemProposal.objects.filter(vendor=vendor, vendor_sku=sku).exclude(state=ProposalState.APPROVED).exclude(pk=proposal_id or 0).exists():
+    elif sku in in_use.proposal_skus:
         errors.append(field_error(None, "vendor_sku", _("%(sku)s is already on another proposal.") % {"sku": sku}, "duplicate"))
     if not (data.title or "").strip():
         errors.append(field_error(None, "title", _("The title is required."), "required"))
@@ -137,7 +169,7 @@ def item_proposal_validate(vendor: Vendor, data: ItemInput, *, proposal_id=None)
         if problem:
             gtins_valid = False
             errors.append(field_error(None, name, problem, "invalid_gtin"))
-        elif _gtin_taken(value, proposal_id=proposal_id):
+        elif in_use.gtin_taken(value):
             errors.append(
                 field_error(None, name, _("The %(label)s %(value)s is already in use.") % {"label": label, "value": value}, "duplicate_gtin")
             )
@@ -145,19 +177,29 @@ def item_proposal_validate(vendor: Vendor, data: ItemInput, *, proposal_id=None)
         errors.append(field_error(None, "case_gtin", _("The case needs its own GTIN, not the item's."), "duplicate_gtin"))
     if data.case_pack is None or data.case_pack < 1:
         errors.append(field_error(None, "case_pack", _("A case holds at least one each."), "min_value"))
+    elif quantity_problem(data.case_pack):
+        errors.append(field_error(None, "case_pack", quantity_problem(data.case_pack), "max_value"))
     if data.minimum_order_quantity is None or data.minimum_order_quantity < 1:
         errors.append(field_error(None, "minimum_order_quantity", _("The minimum order quantity is at least 1."), "min_value"))
-    if not COUNTRY.match((data.country_of_origin or "").strip().upper()):
+    elif quantity_problem(data.minimum_order_quantity):
+        errors.append(field_error(None, "minimum_order_quantity", quantity_problem(data.minimum_order_quantity), "max_value"))
+    country = (data.country_of_origin or "").strip().upper()
+    if not COUNTRY.match(country):
         errors.append(field_error(None, "country_of_origin", _("Give the country of origin as its two-letter code, e.g. CN."), "invalid"))
+    elif country not in COUNTRIES:
+        errors.append(field_error(None, "country_of_origin", _("%(code)s is not an ISO 3166 country code.") % {"code": country}, "invalid_choice"))
     if not HS_CODE.match((data.hs_code or "").replace(".", "").strip()):
         errors.append(field_error(None, "hs_code", _("An HS code has 6 to 10 digits, e.g. 8516.71."), "invalid"))
-    errors.extend(pack_hierarchy_errors(data.pack_levels, data.case_pack))
-    marketplaces = {m.code: m for m in Marketplace.objects.filter(code__in=[(o.marketplace or "").upper() for o in data.offers])}
-    errors.extend(_offer_errors(data.offers, marketplaces))
+    if ref is not None:
+        errors = [replace(error, ref=ref) if error.ref is None else error for error in errors]
+    errors.extend(pack_hierarchy_errors(data.pack_levels, data.case_pack, item_ref=ref))
+    if marketplaces is None:
+        marketplaces = {m.code: m for m in Marketplace.objects.filter(code__in=[(o.marketplace or "").upper() for o in data.offers])}
+    errors.extend(_offer_errors(data.offers, marketplaces, item_ref=ref))
     return errors, marketplaces
 
 
-def pack_hierarchy_errors(levels: list[PackLevelInput], case_pack: int | None) -> list[FieldError]:
+def pack_hierarchy_errors(levels: list[PackLevelInput], case_pack: int | None, *, item_ref=None) -> list[FieldError]:
     """An each and a case are required (a pallet is optional); each level holds a whole number of the level below,
     and weighs and measures at least what it holds."""
     errors = []
@@ -197,7 +239,9 @@ def pack_hierarchy_errors(levels: list[PackLevelInput], case_pack: int | None) -
     given = {level.level for level in levels}
     for required in (PackLevel.EACH, PackLevel.CASE):
         if required not in given:
-            errors.append(field_error(None, "pack_levels", _("Give the dimensions and weight of the %(level)s.") % {"level": required}, "required"))
+            errors.append(
+                field_error(item_ref, "pack_levels", _("Give the dimensions and weight of the %(level)s.") % {"level": required}, "required")
+            )
     present = [name for name in PACK_LEVEL_ORDER if name in by_level]
     for lower_name, upper_name in zip(present, present[1:], strict=False):
         _lower_ref, lower, lower_units = by_level[lower_name]
@@ -238,10 +282,10 @@ def pack_hierarchy_errors(levels: list[PackLevelInput], case_pack: int | None) -
     return errors
 
 
-def _offer_errors(offers: list[OfferInput], marketplaces: dict) -> list[FieldError]:
+def _offer_errors(offers: list[OfferInput], marketplaces: dict, *, item_ref=None) -> list[FieldError]:
     errors = []
     if not offers:
-        return [field_error(None, "offers", _("Offer the item in at least one marketplace."), "required")]
+        return [field_error(item_ref, "offers", _("Offer the item in at least one marketplace."), "required")]
     seen = set()
     for ref, offer in with_refs(offers, "offers"):
         code = (offer.marketplace or "").upper()

@@ -70,12 +70,14 @@ def snapshot(obj, fields: list[str] | None = None) -> dict:
     return {name: to_jsonable(getattr(obj, name)) for name in fields}
 
 
-def audit_record(*, actor: Actor, action: str, obj, vendor=None, before: dict | None = None, after: dict | None = None) -> AuditEvent:
+def audit_event(*, actor: Actor, action: str, obj, vendor=None, before: dict | None = None, after: dict | None = None) -> AuditEvent:
+    """The row `audit_record` saves, unsaved: for a service that writes many objects with bulk_create and their
+    audit rows with one `AuditEvent.objects.bulk_create`, in the same transaction."""
     if vendor is None:
         vendor_id = getattr(obj, "vendor_id", None)
     else:
         vendor_id = vendor.pk
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor.user,
         actor_token=actor.token,
         actor_label=actor.label,
@@ -89,3 +91,9 @@ def audit_record(*, actor: Actor, action: str, obj, vendor=None, before: dict | 
         after=to_jsonable(after) if after is not None else None,
         request_id=actor.request_id,
     )
+
+
+def audit_record(*, actor: Actor, action: str, obj, vendor=None, before: dict | None = None, after: dict | None = None) -> AuditEvent:
+    event = audit_event(actor=actor, action=action, obj=obj, vendor=vendor, before=before, after=after)
+    event.save(force_insert=True)
+    return event

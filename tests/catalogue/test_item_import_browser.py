@@ -1,0 +1,49 @@
+"""In a real browser at 390 px: the vendor downloads the new-items template, fills two rows, checks the file (the
+dry run passes axe and does not scroll sideways), proposes both, and finds them submitted."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from catalogue.models import ItemProposal, ProposalState
+from tests.browser_support import SCREENSHOTS, browser, login, page  # noqa: F401
+from tests.catalogue.factories import buyer
+from tests.catalogue.test_item_imports import _filled, _row
+from tests.factories import marketplace, vendor_user
+from vendor_portal.roles import Role
+
+HANDHELD = {"width": 390, "height": 844}
+SCREENSHOT = SCREENSHOTS / "catalogue_item_import_dry_run.png"
+
+
+def _axe_blocking(page) -> list[str]:  # noqa: F811
+    violations = Axe().run(page, options={"resultTypes": ["violations"]}).response["violations"]
+    return [f"{v['id']}: {v['nodes'][0]['html'][:120]}" for v in violations if v["impact"] in ("critical", "serious")]
+
+
+@pytest.mark.browser
+def test_vendor_uploads_new_items_on_a_handheld(transactional_db, live_server, page, vendor, tmp_path):  # noqa: F811
+    marketplace("US")
+    vendor_user(vendor, Role.VENDOR_OPS, username="acme-ops")
+    buyer()
+    page.set_viewport_size(HANDHELD)
+    login(page, live_server, "acme-ops", "demo-password")
+    page.goto(f"{live_server.url}/catalogue/items/")
+    page.get_by_test_id("item-upload").click()
+    with page.expect_download() as download:
+        page.locator("main").get_by_test_id("item-template").click()
+    template = download.value.path().read_bytes()
+    filled = tmp_path / "new-items.xlsx"
+    filled.write_bytes(_filled(template, [_row(1), _row(2)]).getvalue())
+
+    page.get_by_label("New items file (XLSX)").set_input_files(str(filled))
+    page.get_by_test_id("upload-check").click()
+    page.get_by_test_id("upload-report").wait_for()
+    assert page.get_by_test_id("upload-rows").inner_text().count("Would be proposed") == 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= HANDHELD["width"] + 1
+    assert _axe_blocking(page) == []
+    page.screenshot(path=SCREENSHOT, full_page=True)
+    assert not ItemProposal.objects.exists()
+
+    page.get_by_test_id("upload-commit").click()
+    page.get_by_text("2 new items submitted").wait_for()
+    assert set(ItemProposal.objects.values_list("state", flat=True)) == {ProposalState.SUBMITTED}
