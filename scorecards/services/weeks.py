@@ -1,12 +1,21 @@
-"""Writing the weekly scorecard rows."""
+"""Writing the weekly scorecard rows, and reading a vendor's stored weeks for those who judge by them.
+
+- `scorecard_store_week(*, week, vendor_ids=None)` / `scorecard_store_weeks(...)`: recompute and replace.
+- `scorecard_weeks_ensure(*, vendor_id, weeks)`: recompute the weeks never computed for the vendor, or computed
+  before they ended (an hourly refresh of the week then open), so what is read next equals a recomputation.
+- `scorecard_vendor_totals(*, vendor_id, marketplace_id, first_week, last_week)`: the stored weeks' numerators
+  and denominators summed (never an average of rates), after `scorecard_weeks_ensure`: two queries whatever the
+  window when the weeks are fresh, so a 52-week rule costs what a 4-week one does.
+"""
 
 import datetime
 
 from django.db import transaction
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
-from ..metrics import FIGURE_FIELDS, compute_week, week_start
-from ..models import ScorecardWeek
+from ..metrics import FIGURE_FIELDS, WEEK, Totals, compute_week, sum_figures, week_bounds, week_start
+from ..models import ScorecardWeek, ScorecardWeekRun
 
 
 def scorecard_store_week(*, week: datetime.date, vendor_ids=None) -> int:
@@ -16,8 +25,8 @@ def scorecard_store_week(*, week: datetime.date, vendor_ids=None) -> int:
     Returns the number of rows stored.
     """
     monday = week_start(week)
+    now = timezone.now()  # before the reading: what lands during it is newer than the run says
     figures = compute_week(monday, vendor_ids=vendor_ids)
-    now = timezone.now()
     with transaction.atomic():
         stale = ScorecardWeek.objects.filter(week=monday)
         if vendor_ids is not None:
@@ -36,7 +45,21 @@ def scorecard_store_week(*, week: datetime.date, vendor_ids=None) -> int:
                 for f in figures
             ]
         )
+        _record_run(monday, vendor_ids, now)
     return len(figures)
+
+
+def _record_run(monday: datetime.date, vendor_ids, now) -> None:
+    if vendor_ids is None:
+        if not ScorecardWeekRun.objects.filter(vendor__isnull=True, week=monday).update(computed_at=now):
+            ScorecardWeekRun.objects.create(vendor=None, week=monday, computed_at=now)
+        return
+    ScorecardWeekRun.objects.bulk_create(
+        [ScorecardWeekRun(vendor_id=vendor_id, week=monday, computed_at=now) for vendor_id in set(vendor_ids)],
+        update_conflicts=True,
+        unique_fields=["vendor", "week"],
+        update_fields=["computed_at"],
+    )
 
 
 def scorecard_store_weeks(*, first_week: datetime.date, last_week: datetime.date, vendor_ids=None) -> int:
@@ -44,5 +67,48 @@ def scorecard_store_weeks(*, first_week: datetime.date, last_week: datetime.date
     monday, last, stored = week_start(first_week), week_start(last_week), 0
     while monday <= last:
         stored += scorecard_store_week(week=monday, vendor_ids=vendor_ids)
-        monday += datetime.timedelta(days=7)
+        monday += WEEK
     return stored
+
+
+def scorecard_weeks_ensure(*, vendor_id: int, weeks: list[datetime.date], now: datetime.datetime | None = None) -> list[datetime.date]:
+    """Recompute, for the vendor, each of `weeks` (Mondays) that has begun and was never computed for it (nor for
+    everyone) or was computed before it ended. One query when all are fresh. Returns the weeks recomputed."""
+    now = now or timezone.now()
+    started = [week for week in weeks if week_bounds(week)[0] <= now]
+    if not started:
+        return []
+    last_run = dict(
+        ScorecardWeekRun.objects.filter(Q(vendor_id=vendor_id) | Q(vendor__isnull=True), week__in=started)
+        .values("week")
+        .order_by()
+        .annotate(at=Max("computed_at"))
+        .values_list("week", "at")
+    )
+    stale = [week for week in started if week not in last_run or last_run[week] < week_bounds(week)[1]]
+    for week in stale:
+        scorecard_store_week(week=week, vendor_ids=[vendor_id])
+    return stale
+
+
+def scorecard_vendor_totals(*, vendor_id: int, marketplace_id: int, first_week: datetime.date, last_week: datetime.date) -> Totals:
+    """The vendor's figures in the marketplace over the weeks `first_week`..`last_week` (Mondays, both included)
+    and every DC: the stored weeks summed, the missing or stale ones recomputed first. A week not begun yet is
+    counted as it stands (computed, not stored: the scorecard shows no future weeks)."""
+    first, last = week_start(first_week), week_start(last_week)
+    weeks = [first + WEEK * n for n in range((last - first).days // 7 + 1)]
+    scorecard_weeks_ensure(vendor_id=vendor_id, weeks=weeks)
+    now = timezone.now()
+    stored = (
+        ScorecardWeek.objects.filter(vendor_id=vendor_id, marketplace_id=marketplace_id, week__gte=first, week__lte=last)
+        .filter(week__lte=week_start(now))
+        .aggregate(**{name: Sum(name) for name in FIGURE_FIELDS})
+    )
+    future = [
+        row
+        for week in weeks
+        if week_bounds(week)[0] > now
+        for row in compute_week(week, vendor_ids=[vendor_id])
+        if row.marketplace_id == marketplace_id
+    ]
+    return sum_figures([stored, *(row.figures() for row in future)])
