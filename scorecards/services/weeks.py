@@ -1,8 +1,8 @@
 """Writing the weekly scorecard rows, and reading a vendor's stored weeks for those who judge by them.
 
 - `scorecard_store_week(*, week, vendor_ids=None)` / `scorecard_store_weeks(...)`: recompute and replace.
-- `scorecard_weeks_ensure(*, vendor_id, weeks)`: recompute the weeks never computed for the vendor, or computed
-  before they ended (an hourly refresh of the week then open), so what is read next equals a recomputation.
+- `scorecard_weeks_ensure(*, vendor_id, weeks)`: recompute the ended weeks never computed for the vendor, or
+  computed before they ended (an hourly refresh of the week then open), so what is read next equals a recomputation.
 - `scorecard_vendor_totals(*, vendor_id, marketplace_id, first_week, last_week)`: the stored weeks' numerators
   and denominators summed (never an average of rates), after `scorecard_weeks_ensure`: two queries whatever the
   window when the weeks are fresh, so a 52-week rule costs what a 4-week one does.
@@ -10,7 +10,7 @@
 
 import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
@@ -28,6 +28,10 @@ def scorecard_store_week(*, week: datetime.date, vendor_ids=None) -> int:
     now = timezone.now()  # before the reading: what lands during it is newer than the run says
     figures = compute_week(monday, vendor_ids=vendor_ids)
     with transaction.atomic():
+        # Two stores of one week (the hourly job, a refresh someone asked for, a rule reading a stale week) take
+        # turns: each replaces the rows whole, and neither trips over the other's inserts.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"scorecard-week:{monday.isoformat()}"])
         stale = ScorecardWeek.objects.filter(week=monday)
         if vendor_ids is not None:
             stale = stale.filter(vendor_id__in=list(vendor_ids))
@@ -72,20 +76,20 @@ def scorecard_store_weeks(*, first_week: datetime.date, last_week: datetime.date
 
 
 def scorecard_weeks_ensure(*, vendor_id: int, weeks: list[datetime.date], now: datetime.datetime | None = None) -> list[datetime.date]:
-    """Recompute, for the vendor, each of `weeks` (Mondays) that has begun and was never computed for it (nor for
-    everyone) or was computed before it ended. One query when all are fresh. Returns the weeks recomputed."""
+    """Recompute and store, for the vendor, each of `weeks` (Mondays) that has ended and was never computed for it
+    (nor for everyone) or was computed before it ended. One query when all are fresh. Returns the weeks stored."""
     now = now or timezone.now()
-    started = [week for week in weeks if week_bounds(week)[0] <= now]
-    if not started:
+    ended = [week for week in weeks if week_bounds(week)[1] <= now]
+    if not ended:
         return []
     last_run = dict(
-        ScorecardWeekRun.objects.filter(Q(vendor_id=vendor_id) | Q(vendor__isnull=True), week__in=started)
+        ScorecardWeekRun.objects.filter(Q(vendor_id=vendor_id) | Q(vendor__isnull=True), week__in=ended)
         .values("week")
         .order_by()
         .annotate(at=Max("computed_at"))
         .values_list("week", "at")
     )
-    stale = [week for week in started if week not in last_run or last_run[week] < week_bounds(week)[1]]
+    stale = [week for week in ended if week not in last_run or last_run[week] < week_bounds(week)[1]]
     for week in stale:
         scorecard_store_week(week=week, vendor_ids=[vendor_id])
     return stale
@@ -93,22 +97,24 @@ def scorecard_weeks_ensure(*, vendor_id: int, weeks: list[datetime.date], now: d
 
 def scorecard_vendor_totals(*, vendor_id: int, marketplace_id: int, first_week: datetime.date, last_week: datetime.date) -> Totals:
     """The vendor's figures in the marketplace over the weeks `first_week`..`last_week` (Mondays, both included)
-    and every DC: the stored weeks summed, the missing or stale ones recomputed first. A week not begun yet is
-    counted as it stands (computed, not stored: the scorecard shows no future weeks)."""
+    and every DC: the stored weeks summed, the missing or stale ones recomputed first. A week not ended yet (the
+    current one, a future one) is counted as it stands, computed and not stored: a read (the fines forecast on a
+    page) writes nothing for it, and the hourly job keeps the stored current week."""
     first, last = week_start(first_week), week_start(last_week)
     weeks = [first + WEEK * n for n in range((last - first).days // 7 + 1)]
-    scorecard_weeks_ensure(vendor_id=vendor_id, weeks=weeks)
     now = timezone.now()
-    stored = (
-        ScorecardWeek.objects.filter(vendor_id=vendor_id, marketplace_id=marketplace_id, week__gte=first, week__lte=last)
-        .filter(week__lte=week_start(now))
-        .aggregate(**{name: Sum(name) for name in FIGURE_FIELDS})
-    )
-    future = [
-        row
+    scorecard_weeks_ensure(vendor_id=vendor_id, weeks=weeks, now=now)
+    ended = [week for week in weeks if week_bounds(week)[1] <= now]
+    stored = {}
+    if ended:
+        stored = ScorecardWeek.objects.filter(vendor_id=vendor_id, marketplace_id=marketplace_id, week__gte=ended[0], week__lte=ended[-1]).aggregate(
+            **{name: Sum(name) for name in FIGURE_FIELDS}
+        )
+    open_weeks = [
+        row.figures()
         for week in weeks
-        if week_bounds(week)[0] > now
+        if week not in ended
         for row in compute_week(week, vendor_ids=[vendor_id])
         if row.marketplace_id == marketplace_id
     ]
-    return sum_figures([stored, *(row.figures() for row in future)])
+    return sum_figures([stored, *open_weeks] if stored else open_weeks)

@@ -123,3 +123,11 @@ def test_late_data_in_a_charged_week_is_charged_only_up_to_what_the_weekly_cap_l
 
     assert compliance_evaluate_week(week=week).charged == []
     assert ComplianceCharge.objects.filter(vendor=vendor, rule=rule).count() == 3
+
+
+def test_the_open_week_is_counted_as_it_stands_and_never_stored_by_a_read(vendor):
+    monday = this_week()
+    shipped(purchase_order(vendor, "PO-W1", 12, promised=monday), monday)
+    totals = measures.scorecard_totals(vendor, marketplace("US"), monday, monday + WEEK)
+    assert (totals.units_shipped_on_time, totals.units_shipped) == (12, 12)
+    assert not ScorecardWeek.objects.filter(week=monday).exists() and not ScorecardWeekRun.objects.filter(week=monday).exists()
