@@ -117,7 +117,33 @@ class Forecast:
                 )
                 % values
             )
+        if verb in ("deliver", "confirm_on_time", "arrive", "deliver_as_asn"):
+            return _avoid_fee_summary(verb, count) % values
         return ngettext("%(count)s PO must ship by %(day)s to avoid the fee.", "%(count)s POs must ship by %(day)s to avoid the fee.", count) % values
+
+
+def _avoid_fee_summary(verb: str, count: int) -> str:
+    if verb == "deliver":
+        return ngettext(
+            "%(count)s PO line must arrive in full by %(day)s to avoid the fee.",
+            "%(count)s PO lines must arrive in full by %(day)s to avoid the fee.",
+            count,
+        )
+    if verb == "confirm_on_time":
+        return ngettext(
+            "%(count)s PO must be confirmed by %(day)s to avoid the fee.", "%(count)s POs must be confirmed by %(day)s to avoid the fee.", count
+        )
+    if verb == "arrive":
+        return ngettext(
+            "%(count)s truck must arrive in its booked slot by %(day)s to avoid the fee.",
+            "%(count)s trucks must arrive in their booked slots by %(day)s to avoid the fee.",
+            count,
+        )
+    return ngettext(
+        "%(count)s shipment must arrive as its ASN says by %(day)s to avoid the fee.",
+        "%(count)s shipments must arrive as their ASNs say by %(day)s to avoid the fee.",
+        count,
+    )
 
 
 def _keep_waiver_summary(verb: str, count: int) -> str:

@@ -54,16 +54,6 @@ class OpenItem:
     violation_kind: str = ""
     violation: measures.Violation | None = None
 
-    @property
-    def document(self) -> str:
-        return (
-            f"po:{self.purchase_order_id}"
-            if self.purchase_order_id
-            else f"shipment:{self.shipment_id}"
-            if self.shipment_id
-            else f"appointment:{self.appointment_id}"
-        )
-
 
 @dataclass
 class WaiverProjection:

@@ -131,3 +131,14 @@ def test_the_page_and_the_api_show_where_the_waiver_will_stand(client, api_clien
     (item,) = [item for item in api_client.get("/api/v1/compliance/forecast/").json() if item["status"] == AT_RISK]
     assert item["keeps_waiver"] and [a["action"] for a in item["actions"]] == ["deliver"]
     assert item["waivers"][0]["value_if_done"] == "50.0000" and item["waivers"][0]["holds_if_not"] is False
+
+
+def test_an_otif_rule_without_a_waiver_names_the_lines_to_deliver(vendor):
+    monday = this_week()
+    rule = _rule(ViolationKind.OTIF, Measure.OTIF, Measure.OTIF, "35", fee_type=FeeType.FLAT, fee_amount=Decimal("25"))
+    rule.waivers.all().delete()
+    _deliver_by(vendor, "PO-O9", _at(monday + 6 * DAY, 18))
+    this = _this_week_forecast(vendor)
+    assert this.status == AT_RISK and this.expected_fee == Decimal("25.00") and this.value == Decimal("0.0000")
+    assert [(a.verb, a.purchase_order_number, a.fee) for a in this.actions] == [("deliver", "PO-O9", Decimal("25.00"))]
+    assert this.summary == f"1 PO line must arrive in full by {date_format(monday + 6 * DAY, 'l j F')} to avoid the fee."
