@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from purchase_orders.models import PurchaseOrderState
 from reconciliation.models import marketplace_today
+from scorecards.services.weeks import scorecard_open_weeks_cached
 from shipments.models import Shipment, ShipmentState
 from vendor_portal.models import Marketplace, Vendor
 from vendor_portal.money import ZERO
@@ -321,6 +322,11 @@ FORECASTERS = {ViolationKind.LATE_SHIPMENT: _late_shipment_forecast, ViolationKi
 
 
 def vendor_forecast(*, vendor, marketplaces, today: datetime.date | None = None) -> list[Forecast]:
+    with scorecard_open_weeks_cached():
+        return _vendor_forecast(vendor=vendor, marketplaces=marketplaces, today=today)
+
+
+def _vendor_forecast(*, vendor, marketplaces, today: datetime.date | None = None) -> list[Forecast]:
     forecasts = []
     for marketplace in marketplaces:
         day = today or marketplace_today(marketplace)

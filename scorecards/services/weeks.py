@@ -9,6 +9,8 @@
 """
 
 import datetime
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import connection, transaction
 from django.db.models import Max, Q, Sum
@@ -95,6 +97,29 @@ def scorecard_weeks_ensure(*, vendor_id: int, weeks: list[datetime.date], now: d
     return stale
 
 
+_open_weeks: ContextVar[dict | None] = ContextVar("scorecard_open_weeks", default=None)
+
+
+@contextmanager
+def scorecard_open_weeks_cached():
+    """Inside it, a week not ended yet is computed once per vendor (the fines forecast reads the current week for
+    every rule and waiver of a page)."""
+    token = _open_weeks.set({})
+    try:
+        yield
+    finally:
+        _open_weeks.reset(token)
+
+
+def _open_week(week: datetime.date, vendor_id: int):
+    cache = _open_weeks.get()
+    if cache is None:
+        return compute_week(week, vendor_ids=[vendor_id])
+    if (week, vendor_id) not in cache:
+        cache[week, vendor_id] = compute_week(week, vendor_ids=[vendor_id])
+    return cache[week, vendor_id]
+
+
 def scorecard_vendor_totals(*, vendor_id: int, marketplace_id: int, first_week: datetime.date, last_week: datetime.date) -> Totals:
     """The vendor's figures in the marketplace over the weeks `first_week`..`last_week` (Mondays, both included)
     and every DC: the stored weeks summed, the missing or stale ones recomputed first. A week not ended yet (the
@@ -110,11 +135,5 @@ def scorecard_vendor_totals(*, vendor_id: int, marketplace_id: int, first_week: 
         stored = ScorecardWeek.objects.filter(vendor_id=vendor_id, marketplace_id=marketplace_id, week__gte=ended[0], week__lte=ended[-1]).aggregate(
             **{name: Sum(name) for name in FIGURE_FIELDS}
         )
-    open_weeks = [
-        row.figures()
-        for week in weeks
-        if week not in ended
-        for row in compute_week(week, vendor_ids=[vendor_id])
-        if row.marketplace_id == marketplace_id
-    ]
+    open_weeks = [row.figures() for week in weeks if week not in ended for row in _open_week(week, vendor_id) if row.marketplace_id == marketplace_id]
     return sum_figures([stored, *open_weeks] if stored else open_weeks)
