@@ -243,6 +243,11 @@ def _open_asns(vendor, marketplace, start, end) -> list[OpenItem]:
             units=shipment.carton_count,
             shipment_id=shipment.pk,
             shipment_identifier=shipment.shipment_identifier,
+            # Worst case the DC receives it other than the ASN says: one more receipt mismatch.
+            violation_kind=ViolationKind.ASN_MISMATCH,
+            violation=measures.Violation(
+                f"shipment:{shipment.pk}", 0, Decimal(0), shipment_id=shipment.pk, shipment_identifier=shipment.shipment_identifier
+            ),
         )
         for shipment in shipments
     ]
@@ -270,6 +275,15 @@ def _open_appointments(vendor, marketplace, start, end) -> list[OpenItem]:
             shipment_id=appointment.shipment_id,
             shipment_identifier=appointment.shipment.shipment_identifier if appointment.shipment else "",
             appointment_id=appointment.pk,
+            # Worst case the truck misses its slot: one more late or missed appointment.
+            violation_kind=ViolationKind.APPOINTMENT,
+            violation=measures.Violation(
+                f"appointment:{appointment.pk}",
+                0,
+                Decimal(0),
+                shipment_id=appointment.shipment_id,
+                shipment_identifier=appointment.shipment.shipment_identifier if appointment.shipment else "",
+            ),
         )
         for appointment in appointments
     ]

@@ -142,3 +142,54 @@ def test_an_otif_rule_without_a_waiver_names_the_lines_to_deliver(vendor):
     assert this.status == AT_RISK and this.expected_fee == Decimal("25.00") and this.value == Decimal("0.0000")
     assert [(a.verb, a.purchase_order_number, a.fee) for a in this.actions] == [("deliver", "PO-O9", Decimal("25.00"))]
     assert this.summary == f"1 PO line must arrive in full by {date_format(monday + 6 * DAY, 'l j F')} to avoid the fee."
+
+
+def _slot(vendor, start, state, late=False):
+    from appointments.models import Appointment
+    from tests.audit_check import audit_exempt
+    from tests.compliance.factories import purchase_order, shipped
+
+    number = f"PO-T{start:%m%d%H}"
+    shipment = shipped(purchase_order(vendor, number, 6, promised=start.date()), start.date() - DAY, identifier=f"ASN-{number}")
+    with audit_exempt():
+        return Appointment.objects.create(
+            vendor=vendor,
+            shipment=shipment,
+            warehouse=warehouse(),
+            state=state,
+            window_start=start - DAY,
+            window_end=start + DAY,
+            slot_start=start,
+            slot_end=start + datetime.timedelta(hours=1),
+            door=1,
+            arrived_late=late,
+        )
+
+
+def test_the_appointment_waiver_names_the_trucks_that_must_arrive_in_their_slots(vendor):
+    from appointments.models import AppointmentState
+
+    monday = this_week()
+    _rule(
+        ViolationKind.APPOINTMENT, Measure.APPOINTMENT_ADHERENCE, Measure.APPOINTMENT_ADHERENCE, "60", fee_type=FeeType.FLAT, fee_amount=Decimal("40")
+    )
+    # Last week: 2 trucks in their slots, 1 late, 1 missed. This week: slots on Saturday and Sunday, to come.
+    _slot(vendor, _at(monday - WEEK + DAY, 9), AppointmentState.ARRIVED)
+    _slot(vendor, _at(monday - WEEK + 2 * DAY, 9), AppointmentState.ARRIVED)
+    _slot(vendor, _at(monday - WEEK + 3 * DAY, 9), AppointmentState.ARRIVED, late=True)
+    _slot(vendor, _at(monday - WEEK + 4 * DAY, 9), AppointmentState.MISSED)
+    sat = _slot(vendor, _at(monday + 5 * DAY, 15), AppointmentState.CONFIRMED)
+    sun = _slot(vendor, _at(monday + 6 * DAY, 15), AppointmentState.CONFIRMED)
+
+    this = _this_week_forecast(vendor)
+    (waiver,) = this.waivers
+    # Trailing 4 weeks: 2 of 4 kept so far (50%); with this week's 2 slots 4 of 6 (66.67%) if kept, 2 of 6 (33.33%) if not.
+    assert (waiver.value_now, waiver.value_if_done, waiver.value_if_not) == (Decimal("50.0000"), Decimal("66.6667"), Decimal("33.3333"))
+    # One kept makes 3 of 6 (50%): both are needed to stay above 60.
+    # Worst case both trucks miss their slots: 2 x 40.00.
+    assert this.status == AT_RISK and this.keeps_waiver and this.expected_fee == Decimal("80.00")
+    assert [(a.verb, a.appointment_id, a.shipment_identifier) for a in this.actions] == [
+        ("arrive", sat.pk, sat.shipment.shipment_identifier),
+        ("arrive", sun.pk, sun.shipment.shipment_identifier),
+    ]
+    assert this.summary == f"2 trucks must arrive in their booked slots by {date_format(monday + 6 * DAY, 'l j F')} to keep the waiver."
