@@ -6,7 +6,7 @@ date, a promised ship date) count in the week that holds them.
   trailing window ending with the week starting `week`.
 - `measure_value(measure, vendor, marketplace, start, end, violation)`: the rate in percent (or a count),
   None when there is nothing to measure (no units shipped). Rates are the scorecard's (scorecards/metrics.py):
-  its numerators and denominators summed over the window, then divided.
+  its stored weeks' numerators and denominators summed over the window, then divided.
 - `violations(violation, vendor, marketplace, week)`: each a `Violation` with its object key, units, cost of
   goods and what to show (PO number, shipment). A label fault is charged per carton ("carton:12"): its units,
   and their cost at the PO's net cost.
@@ -87,12 +87,11 @@ class Violation:
 # The scorecard's figures ---------------------------------------------------------------------------
 def scorecard_totals(vendor, marketplace, start: datetime.date, end: datetime.date) -> metrics.Totals:
     """The scorecard's numerators and denominators for the vendor in the marketplace, summed over the weeks of
-    [start, end) and every DC."""
-    rows, week = [], start
-    while week < end:
-        rows.extend(row for row in metrics.compute_week(week, vendor_ids=[vendor.pk]) if row.marketplace_id == marketplace.pk)
-        week += WEEK
-    return metrics.sum_figures(rows)
+    [start, end) and every DC: read from the stored weeks (`ScorecardWeek`), a week missing or computed before it
+    ended being recomputed first through the scorecard's own service, so the figures equal a recomputation."""
+    from scorecards.services.weeks import scorecard_vendor_totals
+
+    return scorecard_vendor_totals(vendor_id=vendor.pk, marketplace_id=marketplace.pk, first_week=start, last_week=end - WEEK)
 
 
 def scorecard_rate(measure: str, vendor, marketplace, start, end) -> Decimal | None:

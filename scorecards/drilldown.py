@@ -11,6 +11,7 @@ from vendor_portal.tenancy import Scope
 
 from . import metrics
 from .selectors import ScorecardFilters
+from .templatetags.scorecard_tags import when_or_day
 
 
 @dataclass
@@ -46,7 +47,7 @@ def _rows_shipped(qs, window=slice(None)):
         yield DrillRow(
             r["shipment__shipment_identifier"],
             _shipment(r["shipment_id"]),
-            _("PO %(po)s, promised %(promised)s") % {"po": r["purchase_order_line__purchase_order__number"], "promised": r["promised"]},
+            _("PO %(po)s, promised %(promised)s") % {"po": r["purchase_order_line__purchase_order__number"], "promised": when_or_day(r["promised"])},
             r["shipment__ship_date"],
             r["counted"],
             r["on_time"],
@@ -89,11 +90,7 @@ def _rows_fill(numerator, denominator, date_field):
 
 def _rows_confirmations(qs, window=slice(None)):
     for r in (qs.values("number", "confirmation_due_at", "acknowledged_at", "on_time").order_by("confirmation_due_at", "number"))[window]:
-        what = (
-            _("not confirmed")
-            if r["acknowledged_at"] is None
-            else _("confirmed %(when)s") % {"when": r["acknowledged_at"].strftime("%Y-%m-%d %H:%M")}
-        )
+        what = _("not confirmed") if r["acknowledged_at"] is None else _("confirmed %(when)s") % {"when": when_or_day(r["acknowledged_at"])}
         yield DrillRow(r["number"], _po(r["number"]), what, r["confirmation_due_at"], 1, r["on_time"], 1 if r["on_time"] else 0)
 
 

@@ -58,3 +58,26 @@ class ScorecardWeek(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vendor_id} {self.marketplace_id} {self.warehouse_id} {self.week}"
+
+
+class ScorecardWeekRun(models.Model):
+    """When a week's rows were last computed, for one vendor or (vendor null) for everyone.
+
+    A vendor with nothing to count has no `ScorecardWeek` row, so the rows alone cannot tell "nothing happened"
+    from "never computed": readers of the stored weeks (the compliance rules) ask this instead, and recompute a
+    week never computed, or computed before it ended (`scorecards.services.weeks.scorecard_weeks_ensure`).
+    """
+
+    vendor = models.ForeignKey("vendor_portal.Vendor", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    week = models.DateField(_("week"))  # its Monday (UTC)
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "week"], name="uniq_scorecard_run_vendor_week"),
+            models.UniqueConstraint(fields=["week"], condition=models.Q(vendor__isnull=True), name="uniq_scorecard_run_everyone_week"),
+        ]
+        verbose_name = _("scorecard week run")
+
+    def __str__(self) -> str:
+        return f"{self.vendor_id or '*'} {self.week} {self.computed_at}"

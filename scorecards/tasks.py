@@ -29,3 +29,14 @@ def store_scorecard_weeks() -> int:
 def refresh_current_scorecard_week(vendor_id: int | None = None) -> int:
     """The current week so far, for one vendor (on demand) or everyone (hourly)."""
     return scorecard_store_week(week=week_start(timezone.now()), vendor_ids=None if vendor_id is None else [vendor_id])
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+def refresh_scorecard_job(self, job_id: str) -> int | None:
+    """The current week's refresh someone asked for (page or API), as its Job; redelivery and retries as run_job says."""
+    from vendor_portal.tasks import run_job
+
+    from .services.refresh import scorecard_refresh_run
+
+    job = run_job(self, job_id, scorecard_refresh_run)
+    return job.progress_done if job is not None else None

@@ -112,6 +112,7 @@ SENTENCES = {
     "routing_request.create": _("Routing request %(object)s sent"),
     "routing_request.refuse": _("Routing request %(object)s refused"),
     "routing_request.schedule": _("Routing request %(object)s scheduled"),
+    "scorecard.refresh": _("Refresh of the current week's scorecard asked for"),
     "ship_from_address.change": _("Ship-from address %(object)s changed"),
     "ship_from_address.create": _("Ship-from address %(object)s added"),
     "ship_from_address.retire": _("Ship-from address %(object)s retired"),

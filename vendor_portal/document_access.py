@@ -34,6 +34,9 @@ TARGET_READ_ACTIONS: dict[str, str] = {
 }
 # An export's document belongs to its job (target "vendor_portal.job"), and the job to the person who asked.
 EXPORT_KIND = "export"
+# Jobs that work on no one record (a scorecard week's refresh), by the action that reads what they compute: the
+# vendor's own (Job rows are vendor-scoped), for whoever may read that.
+VENDOR_JOB_KINDS: dict[str, str] = {"scorecard_refresh": Action.VIEW_PURCHASE_ORDERS}
 JOB_LABEL = "vendor_portal.job"
 
 
@@ -69,6 +72,9 @@ def _check_export(*, scope, user, job: Job) -> None:
 def _check_job(*, scope, user, job: Job) -> None:
     if job.kind == EXPORT_KIND:
         _check_export(scope=scope, user=user, job=job)
+    elif job.kind in VENDOR_JOB_KINDS:
+        if not scope.can(VENDOR_JOB_KINDS[job.kind]):
+            raise PermissionDenied
     else:
         _check_target(scope=scope, target_type=job.target_type, target_id=job.target_id)
 

@@ -20,6 +20,7 @@ ACTION_TOKEN_SCOPE = {
     "catalogue.view": "orders:read",
     "catalogue.propose": "catalogue:write",
     "po.confirm": "orders:write",
+    "scorecard.refresh": "orders:write",
     "shipment.view": "shipments:read",
     "shipment.manage": "shipments:write",
     "ship_from.manage": "shipments:write",

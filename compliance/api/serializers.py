@@ -5,12 +5,34 @@ from ..services.forecast import STATUS_LABELS, VERB_LABELS
 
 
 class ComplianceForecastActionSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=list(VERB_LABELS), source="verb", help_text="ship, confirm (in full) or submit_asn.")
+    action = serializers.ChoiceField(
+        choices=list(VERB_LABELS),
+        source="verb",
+        help_text="ship, confirm (in full), confirm_on_time, submit_asn, deliver (in full), arrive (in the booked slot) or deliver_as_asn.",
+    )
     due = serializers.DateField(help_text="The last day it can be done without the fee.")
     units = serializers.IntegerField()
     purchase_order = serializers.CharField(source="purchase_order_number", allow_blank=True)
     shipment = serializers.CharField(source="shipment_identifier", allow_blank=True)
     fee_avoided = serializers.DecimalField(source="fee", max_digits=14, decimal_places=2)
+    appointment = serializers.IntegerField(source="appointment_id", allow_null=True, help_text="The appointment id, for an arrive action.")
+
+
+class ComplianceWaiverProjectionSerializer(serializers.Serializer):
+    measure = serializers.CharField(source="waiver.measure")
+    comparison = serializers.CharField(source="waiver.comparison")
+    threshold = serializers.DecimalField(source="waiver.threshold", max_digits=9, decimal_places=4)
+    trailing_weeks = serializers.IntegerField(source="waiver.trailing_weeks")
+    window_start = serializers.DateField(source="start")
+    value_now = serializers.DecimalField(max_digits=9, decimal_places=4, allow_null=True, help_text="The trailing rate with what is counted so far.")
+    value_if_done = serializers.DecimalField(
+        max_digits=9, decimal_places=4, allow_null=True, help_text="At the week's end, if every open item still doable is done in time."
+    )
+    value_if_not = serializers.DecimalField(
+        max_digits=9, decimal_places=4, allow_null=True, help_text="At the week's end, if none of the open items is done in time."
+    )
+    holds_if_done = serializers.BooleanField()
+    holds_if_not = serializers.BooleanField()
 
 
 class ComplianceForecastSerializer(serializers.Serializer):
@@ -29,3 +51,6 @@ class ComplianceForecastSerializer(serializers.Serializer):
     keeps_waiver = serializers.BooleanField(help_text="Doing the actions keeps the rule's waiver, not only their own fees.")
     summary = serializers.CharField(allow_blank=True)
     actions = ComplianceForecastActionSerializer(many=True)
+    waivers = ComplianceWaiverProjectionSerializer(
+        many=True, help_text="Each waiver of the rule, projected to the week's end (a fee on course only)."
+    )

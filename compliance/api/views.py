@@ -30,8 +30,38 @@ FORECAST_EXAMPLE = OpenApiExample(
         "keeps_waiver": True,
         "summary": "2 POs must ship by Friday 11 December to keep the waiver.",
         "actions": [
-            {"action": "ship", "due": "2026-12-10", "units": 100, "purchase_order": "PO-X", "shipment": "", "fee_avoided": "30.00"},
-            {"action": "ship", "due": "2026-12-11", "units": 60, "purchase_order": "PO-Y", "shipment": "", "fee_avoided": "18.00"},
+            {
+                "action": "ship",
+                "due": "2026-12-10",
+                "units": 100,
+                "purchase_order": "PO-X",
+                "shipment": "",
+                "fee_avoided": "30.00",
+                "appointment": None,
+            },
+            {
+                "action": "ship",
+                "due": "2026-12-11",
+                "units": 60,
+                "purchase_order": "PO-Y",
+                "shipment": "",
+                "fee_avoided": "18.00",
+                "appointment": None,
+            },
+        ],
+        "waivers": [
+            {
+                "measure": "on_time_shipment",
+                "comparison": "above",
+                "threshold": "90.0000",
+                "trailing_weeks": 4,
+                "window_start": "2026-11-16",
+                "value_now": "50.0000",
+                "value_if_done": "94.5946",
+                "value_if_not": "5.4054",
+                "holds_if_done": True,
+                "holds_if_not": False,
+            }
         ],
     },
 )
@@ -46,8 +76,11 @@ class ComplianceForecastView(PortalAPIView):
         description=(
             "For the caller's vendor, in the marketplaces it sees: each rule of the rate card in force that the vendor is "
             "on course to break this week or next (worst case: open units promised for the week ship late, unconfirmed POs "
-            "stay unconfirmed), the fee expected, and the actions that avoid it: the POs to ship or confirm, or the ASNs to "
-            "submit, each by its day. Rules on track are listed with status on_track. The retailer gets an empty list."
+            "stay unconfirmed, open OTIF lines do not arrive), the fee expected, and the actions that avoid it: the POs to ship, "
+            "confirm or deliver, the ASNs to submit, the appointments to keep, each by its day. For a rule with waivers, `waivers` "
+            "gives each waiver's trailing rate at the week's end if the open items due are done in time and if not; when doing "
+            "some keeps a waiver, `keeps_waiver` is true and `actions` are the fewest that keep it. Rules on track are listed "
+            "with status on_track. The retailer gets an empty list."
         ),
         responses={
             200: ComplianceForecastSerializer(many=True),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from reconciliation.engine import dispute_windows, window_for
 from reconciliation.models import Deduction, DeductionKind, DeductionReason
 from reconciliation.services._common import FINANCE_ROLES, deduction_event_data, deduction_raised
+from scorecards.services.weeks import scorecard_store_week
 from vendor_portal import events
 from vendor_portal.models import Marketplace, Vendor
 from vendor_portal.money import ZERO, round_money
@@ -30,7 +31,7 @@ from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.services.notifications import notify_vendor_roles
 
 from .. import measures
-from ..models import HIGHER_IS_BETTER, Comparison, ComplianceCharge, FeeType, OutcomeStatus, RateCard, RuleOutcome
+from ..models import HIGHER_IS_BETTER, VIOLATION_EVENTS, Comparison, ComplianceCharge, FeeType, OutcomeStatus, RateCard, RuleOutcome
 
 
 def fee_for(rule, violation: measures.Violation) -> Decimal:
@@ -46,16 +47,26 @@ def fee_for(rule, violation: measures.Violation) -> Decimal:
     return fee
 
 
-def week_fees(rule, violations: list[measures.Violation]) -> list[tuple[measures.Violation, Decimal]]:
-    charged, room = [], rule.weekly_cap
+def week_fees(rule, violations: list[measures.Violation], *, charged: dict[str, Decimal] | None = None) -> list[tuple[measures.Violation, Decimal]]:
+    """The week's violations with their fees, in order: the weekly cap takes the last ones down.
+
+    `charged` maps the object keys charged by earlier runs of the week to what they were charged: those keep
+    their fee (never charged twice, never re-priced) and use up the cap first, so violations found later (late
+    data) share only what is left of it: already charged + new <= cap."""
+    charged = charged or {}
+    room = None if rule.weekly_cap is None else max(rule.weekly_cap - sum(charged.values(), ZERO), ZERO)
+    fees = []
     for violation in violations:
+        if violation.key in charged:
+            fees.append((violation, charged[violation.key]))
+            continue
         fee = fee_for(rule, violation)
         if room is not None:
             fee = min(fee, room)
             room -= fee
         if fee > 0:
-            charged.append((violation, fee))
-    return charged
+            fees.append((violation, fee))
+    return fees
 
 
 def breaks(rule, value: Decimal | None) -> bool:
@@ -132,7 +143,8 @@ class Judgement:
         }
 
 
-def rule_judge(*, rule, vendor, marketplace, week: datetime.date) -> Judgement:
+def rule_judge(*, rule, vendor, marketplace, week: datetime.date, charged: dict[str, Decimal] | None = None) -> Judgement:
+    """`charged`: what earlier runs of the week charged, by object key (see `week_fees`)."""
     start, end = measures.window(week, rule.trailing_weeks)
     value = measures.measure_value(rule.measure, vendor=vendor, marketplace=marketplace, start=start, end=end, violation=rule.violation)
     judgement = Judgement(rule=rule, week=week, value=value, start=start, end=end)
@@ -143,7 +155,7 @@ def rule_judge(*, rule, vendor, marketplace, week: datetime.date) -> Judgement:
                 waiver.measure, vendor=vendor, marketplace=marketplace, start=w_start, end=w_end, violation=rule.violation
             )
             judgement.waivers.append(WaiverCheck(waiver=waiver, value=w_value, start=w_start, end=w_end))
-        judgement.fees = week_fees(rule, measures.violations(rule.violation, vendor=vendor, marketplace=marketplace, week=week))
+        judgement.fees = week_fees(rule, measures.violations(rule.violation, vendor=vendor, marketplace=marketplace, week=week), charged=charged)
     return judgement
 
 
@@ -176,6 +188,30 @@ def compliance_evaluate_week(*, week: datetime.date, actor: Actor | None = None,
     return summary
 
 
+def _charged_before(vendor, rule, week) -> dict[str, Decimal]:
+    """What earlier runs charged for the rule's week, by object key; and the compliance events charged already at
+    reconciliation's old flat rate (one fee per fault: not charged again, and their fee counts against the cap)."""
+    charged = dict(
+        ComplianceCharge.objects.filter(vendor=vendor, rule=rule, week_start=week).values_list("object_key", "deduction__amount").order_by()
+    )
+    if rule.violation in VIOLATION_EVENTS:
+        start, end = measures.window(week, 1)
+        flat = (
+            Deduction.objects.filter(
+                vendor=vendor,
+                kind=DeductionKind.CHARGEBACK,
+                compliance_event__kind__in=VIOLATION_EVENTS[rule.violation],
+                compliance_event__occurred_at__gte=datetime.datetime.combine(start, datetime.time(), datetime.UTC),
+                compliance_event__occurred_at__lt=datetime.datetime.combine(end, datetime.time(), datetime.UTC),
+            )
+            .exclude(compliance_charge__isnull=False)
+            .values_list("compliance_event_id", "amount")
+        )
+        for event_id, amount in flat:
+            charged.setdefault(f"event:{event_id}", amount)
+    return charged
+
+
 def _evaluate_vendor(*, vendor_id, card, week, actor, summary) -> None:
     marketplace = card.marketplace
     days, _max = window_for(dispute_windows(), marketplace.pk, DeductionKind.CHARGEBACK)
@@ -183,9 +219,13 @@ def _evaluate_vendor(*, vendor_id, card, week, actor, summary) -> None:
         # Two runs of the same week (a beat tick and an operator) wait here for each other: the second finds the
         # first one's charges and raises nothing.
         vendor = Vendor.objects.select_for_update().get(pk=vendor_id)
+        # The judged week's stored scorecard is recomputed first: late data (a receipt, an ASN) lands there.
+        if week <= timezone.now().date():
+            scorecard_store_week(week=week, vendor_ids=[vendor.pk])
         raised = []
         for rule in card.rules.select_related("rate_card").prefetch_related("waivers"):
-            judgement = rule_judge(rule=rule, vendor=vendor, marketplace=marketplace, week=week)
+            charged = _charged_before(vendor, rule, week)
+            judgement = rule_judge(rule=rule, vendor=vendor, marketplace=marketplace, week=week, charged=charged)
             evidence = judgement.evidence()
             RuleOutcome.objects.update_or_create(
                 vendor=vendor,
@@ -204,15 +244,9 @@ def _evaluate_vendor(*, vendor_id, card, week, actor, summary) -> None:
                 summary.waived += 1
             if judgement.status != OutcomeStatus.CHARGED:
                 continue
-            already = set(ComplianceCharge.objects.filter(vendor=vendor, rule=rule, week_start=week).values_list("object_key", flat=True))
             for violation, fee in judgement.fees:
-                if violation.key in already:
+                if violation.key in charged:
                     continue
-                if (
-                    violation.compliance_event_id
-                    and Deduction.objects.filter(compliance_event_id=violation.compliance_event_id, kind=DeductionKind.CHARGEBACK).exists()
-                ):
-                    continue  # charged already at the old flat rate (reconciliation's ChargebackRate): one fee per fault
                 deduction = Deduction.objects.create(
                     vendor=vendor,
                     marketplace=marketplace,

@@ -21,8 +21,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from purchase_orders.models import PurchaseOrderLine, PurchaseOrderState
+from purchase_orders.models import PurchaseOrderState
 from reconciliation.models import marketplace_today
+from scorecards.services.weeks import scorecard_open_weeks_cached
 from shipments.models import Shipment, ShipmentState
 from vendor_portal.models import Marketplace, Vendor
 from vendor_portal.money import ZERO
@@ -30,8 +31,9 @@ from vendor_portal.roles import Role
 from vendor_portal.services.notifications import notify_vendor_roles
 
 from .. import measures
-from ..models import Comparison, ForecastAlert, Measure, RateCard, ViolationKind
+from ..models import ForecastAlert, Measure, RateCard, ViolationKind
 from .evaluation import breaks, fee_for, week_fees
+from .waivers import OPEN_ITEMS, OpenItem, WaiverProjection, open_shipments, rate_projection, waiver_projection
 
 ON_TRACK, AT_RISK, CHARGING, WAIVED = "on_track", "at_risk", "charging", "waived"
 STATUS_LABELS = {
@@ -40,8 +42,15 @@ STATUS_LABELS = {
     CHARGING: gettext_lazy("A fee is coming"),
     WAIVED: gettext_lazy("Waived"),
 }
-VERB_LABELS = {"ship": gettext_lazy("Ship"), "confirm": gettext_lazy("Confirm in full"), "submit_asn": gettext_lazy("Submit the ASN")}
-OPEN_TO_SHIP = (PurchaseOrderState.ACKNOWLEDGED, PurchaseOrderState.PARTIALLY_SHIPPED)
+VERB_LABELS = {
+    "ship": gettext_lazy("Ship"),
+    "confirm": gettext_lazy("Confirm in full"),
+    "submit_asn": gettext_lazy("Submit the ASN"),
+    "deliver": gettext_lazy("Deliver in full"),
+    "confirm_on_time": gettext_lazy("Confirm"),
+    "arrive": gettext_lazy("Arrive in the booked slot"),
+    "deliver_as_asn": gettext_lazy("Deliver as the ASN says"),
+}
 
 
 @dataclass
@@ -54,6 +63,7 @@ class Action:
     shipment_id: int | None = None
     shipment_identifier: str = ""
     fee: Decimal = ZERO  # what this one avoids by itself
+    appointment_id: int | None = None
 
     @property
     def verb_label(self) -> str:
@@ -71,6 +81,7 @@ class Forecast:
     currency: str
     actions: list[Action] = field(default_factory=list)
     keeps_waiver: bool = False  # the actions keep a waiver (not only their own fees)
+    waivers: list[WaiverProjection] = field(default_factory=list)  # each waiver's trailing rate at the week's end
 
     @property
     def status_label(self) -> str:
@@ -85,10 +96,10 @@ class Forecast:
         values = {"count": count, "day": date_format(last, "l j F")}
         verb = self.actions[0].verb
         if self.keeps_waiver:
-            return (
-                ngettext("%(count)s PO must ship by %(day)s to keep the waiver.", "%(count)s POs must ship by %(day)s to keep the waiver.", count)
-                % values
-            )
+            verbs = {action.verb for action in self.actions}
+            count = len({(a.purchase_order_id, a.shipment_id, a.appointment_id) for a in self.actions})
+            values["count"] = count
+            return _keep_waiver_summary(verbs.pop() if len(verbs) == 1 else "", count) % values
         if verb == "confirm":
             return (
                 ngettext(
@@ -107,84 +118,87 @@ class Forecast:
                 )
                 % values
             )
+        if verb in ("deliver", "confirm_on_time", "arrive", "deliver_as_asn"):
+            return _avoid_fee_summary(verb, count) % values
         return ngettext("%(count)s PO must ship by %(day)s to avoid the fee.", "%(count)s POs must ship by %(day)s to avoid the fee.", count) % values
 
 
-@dataclass
-class _Pending:
-    line: object  # PurchaseOrderLine
-    promised: datetime.date
-    units: int
-
-    def violation(self) -> measures.Violation:
-        order = self.line.purchase_order
-        return measures.Violation(
-            key=f"po_line:{self.line.pk}",
-            units=self.units,
-            cost_of_goods=self.units * self.line.net_cost,
-            purchase_order_id=order.pk,
-            purchase_order_number=order.number,
+def _avoid_fee_summary(verb: str, count: int) -> str:
+    if verb == "deliver":
+        return ngettext(
+            "%(count)s PO line must arrive in full by %(day)s to avoid the fee.",
+            "%(count)s PO lines must arrive in full by %(day)s to avoid the fee.",
+            count,
         )
-
-
-def _pending_shipments(vendor, marketplace, start, end) -> list[_Pending]:
-    """Accepted units not yet on an ASN of POs whose promised ship date falls in [start, end)."""
-    pending = []
-    lines = (
-        PurchaseOrderLine.objects.for_vendor(vendor)
-        .filter(purchase_order__marketplace=marketplace, purchase_order__state__in=OPEN_TO_SHIP)
-        .select_related("purchase_order__marketplace")
-        .order_by("purchase_order__number", "sequence")
+    if verb == "confirm_on_time":
+        return ngettext(
+            "%(count)s PO must be confirmed by %(day)s to avoid the fee.", "%(count)s POs must be confirmed by %(day)s to avoid the fee.", count
+        )
+    if verb == "arrive":
+        return ngettext(
+            "%(count)s truck must arrive in its booked slot by %(day)s to avoid the fee.",
+            "%(count)s trucks must arrive in their booked slots by %(day)s to avoid the fee.",
+            count,
+        )
+    return ngettext(
+        "%(count)s shipment must arrive as its ASN says by %(day)s to avoid the fee.",
+        "%(count)s shipments must arrive as their ASNs say by %(day)s to avoid the fee.",
+        count,
     )
-    for line in lines:
-        units = line.accepted_quantity - line.shipped_quantity
-        promised = measures.promised_ship_date(line.purchase_order)
-        if units > 0 and start <= promised < end:
-            pending.append(_Pending(line=line, promised=promised, units=units))
-    return pending
+
+
+def _keep_waiver_summary(verb: str, count: int) -> str:
+    if verb == "ship":
+        return ngettext("%(count)s PO must ship by %(day)s to keep the waiver.", "%(count)s POs must ship by %(day)s to keep the waiver.", count)
+    if verb == "deliver":
+        return ngettext(
+            "%(count)s PO must arrive in full by %(day)s to keep the waiver.",
+            "%(count)s POs must arrive in full by %(day)s to keep the waiver.",
+            count,
+        )
+    if verb == "confirm":
+        return ngettext(
+            "%(count)s PO must be confirmed in full by %(day)s to keep the waiver.",
+            "%(count)s POs must be confirmed in full by %(day)s to keep the waiver.",
+            count,
+        )
+    if verb == "confirm_on_time":
+        return ngettext(
+            "%(count)s PO must be confirmed by %(day)s to keep the waiver.", "%(count)s POs must be confirmed by %(day)s to keep the waiver.", count
+        )
+    if verb == "arrive":
+        return ngettext(
+            "%(count)s truck must arrive in its booked slot by %(day)s to keep the waiver.",
+            "%(count)s trucks must arrive in their booked slots by %(day)s to keep the waiver.",
+            count,
+        )
+    if verb == "deliver_as_asn":
+        return ngettext(
+            "%(count)s shipment must arrive as its ASN says by %(day)s to keep the waiver.",
+            "%(count)s shipments must arrive as their ASNs say by %(day)s to keep the waiver.",
+            count,
+        )
+    return ngettext(
+        "%(count)s action must be done by %(day)s to keep the waiver.", "%(count)s actions must be done by %(day)s to keep the waiver.", count
+    )
 
 
 def _late_shipment_forecast(rule, vendor, marketplace, week, today) -> Forecast:
     start, end = measures.window(week, rule.trailing_weeks)
     on_time, shipped = measures.on_time_counts(vendor, marketplace, start, end)
-    pending = _pending_shipments(vendor, marketplace, start, end)
+    pending = open_shipments(vendor, marketplace, start, end)
     worst = measures.ratio(on_time, shipped + sum(p.units for p in pending))
-    in_week = [p for p in pending if week <= p.promised < week + measures.WEEK]
+    in_week = [p for p in pending if week <= p.due < week + measures.WEEK]
     late_so_far = measures.violations(rule.violation, vendor=vendor, marketplace=marketplace, week=week)
     forecast = Forecast(marketplace, rule, week, ON_TRACK, worst, ZERO, rule.rate_card.currency)
     if not breaks(rule, worst):
         return forecast
-    all_late = late_so_far + [p.violation() for p in in_week]
-    fee = sum((f for _v, f in week_fees(rule, all_late)), ZERO)
-    avoidable = [p for p in in_week if p.promised >= today]
-    waivers = [w for w in rule.waivers.all() if w.measure == Measure.ON_TIME_RATE]
-    for waiver in waivers:
-        w_start, w_end = measures.window(week, waiver.trailing_weeks)
-        w_on_time, w_shipped = measures.on_time_counts(vendor, marketplace, w_start, w_end)
-        w_pending = [p for p in _pending_shipments(vendor, marketplace, w_start, w_end) if p.promised < w_end]
-        total = w_shipped + sum(p.units for p in w_pending)
-        comparison = Comparison(waiver.comparison)
-        if (value := measures.ratio(w_on_time, total)) is not None and comparison.holds(value, waiver.threshold):
-            forecast.status = WAIVED
-            return forecast
-        # The fewest POs that keep the waiver: the biggest open quantities shipped on time first.
-        chosen, kept = [], w_on_time
-        for item in sorted((p for p in w_pending if p.promised >= today), key=lambda p: (-p.units, p.promised)):
-            chosen.append(item)
-            kept += item.units
-            if comparison.holds(measures.ratio(kept, total), waiver.threshold):
-                forecast.status, forecast.expected_fee, forecast.keeps_waiver = AT_RISK, fee, True
-                forecast.actions = [_ship_action(rule, p) for p in sorted(chosen, key=lambda p: p.promised)]
-                return forecast
-    forecast.expected_fee = fee
+    all_late = late_so_far + [p.violation for p in in_week]
+    forecast.expected_fee = sum((f for _v, f in week_fees(rule, all_late)), ZERO)
+    avoidable = [p for p in in_week if p.due >= today]
     forecast.status = AT_RISK if avoidable else CHARGING
-    forecast.actions = [_ship_action(rule, p) for p in sorted(avoidable, key=lambda p: p.promised)]
+    forecast.actions = [_item_action(rule, p) for p in sorted(avoidable, key=lambda p: p.due)]
     return forecast
-
-
-def _ship_action(rule, pending: _Pending) -> Action:
-    order = pending.line.purchase_order
-    return Action("ship", pending.promised, pending.units, order.pk, order.number, fee=fee_for(rule, pending.violation()))
 
 
 def _not_filled_forecast(rule, vendor, marketplace, week, today) -> Forecast:
@@ -252,10 +266,75 @@ def _event_forecast(rule, vendor, marketplace, week, today) -> Forecast:
     return forecast
 
 
+def _item_action(rule, item: OpenItem) -> Action:
+    fee = fee_for(rule, item.violation) if item.violation is not None and item.violation_kind == rule.violation else ZERO
+    return Action(
+        item.verb,
+        item.due,
+        item.units,
+        item.purchase_order_id,
+        item.purchase_order_number,
+        item.shipment_id,
+        item.shipment_identifier,
+        fee=fee,
+        appointment_id=item.appointment_id,
+    )
+
+
+def _with_waivers(forecast: Forecast, rule, vendor, marketplace, week, today) -> Forecast:
+    """A fee on course, and the rule has waivers: where each waiver's trailing rate will stand at the week's end.
+    One that holds even if nothing more is done in time waives the fee; else the one kept with the fewest
+    actions gives them (`keeps_waiver`): doing them avoids the whole fee, not only their own."""
+    waivers = list(rule.waivers.all())
+    if forecast.status not in (AT_RISK, CHARGING) or not waivers:
+        return forecast
+    forecast.waivers = [
+        waiver_projection(waiver, vendor=vendor, marketplace=marketplace, week=week, today=today, violation=rule.violation) for waiver in waivers
+    ]
+    if any(projection.holds_if_not for projection in forecast.waivers):
+        forecast.status, forecast.expected_fee, forecast.actions = WAIVED, ZERO, []
+        return forecast
+    keepable = [projection for projection in forecast.waivers if projection.keepable]
+    if keepable:
+        best = min(keepable, key=lambda projection: len(projection.needed))
+        forecast.status, forecast.keeps_waiver = AT_RISK, True
+        forecast.actions = [_item_action(rule, item) for item in best.needed]
+    return forecast
+
+
+def _rate_forecast(rule, vendor, marketplace, week, today) -> Forecast:
+    """A rule judged on a rate with no forecaster of its own (OTIF, ASN accuracy, appointment adherence...): the
+    rate over the rule's window at the week's end if the open items due are not done in time. Breaking then, the
+    fee is the week's violations so far (an open OTIF line counts as missed until it arrives); the items still
+    doable this week are the actions (each avoids its own fee when it is the rule's kind of violation)."""
+    start, end = measures.window(week, rule.trailing_weeks)
+    rate = rate_projection(rule.measure, vendor=vendor, marketplace=marketplace, start=start, end=end, today=today)
+    forecast = Forecast(marketplace, rule, week, ON_TRACK, rate.value_if_not, ZERO, rule.rate_card.currency)
+    if not breaks(rule, rate.value_if_not):
+        return forecast
+    worst = measures.violations(rule.violation, vendor=vendor, marketplace=marketplace, week=week)
+    known = {violation.key for violation in worst}
+    worst += [
+        item.violation
+        for item in rate.items
+        if item.violation is not None and item.violation_kind == rule.violation and item.violation.key not in known
+    ]
+    forecast.expected_fee = sum((f for _v, f in week_fees(rule, worst)), ZERO)
+    doable = [item for item in rate.doable if week <= item.due < week + measures.WEEK]
+    forecast.status = AT_RISK if doable else CHARGING
+    forecast.actions = [_item_action(rule, item) for item in doable]
+    return forecast
+
+
 FORECASTERS = {ViolationKind.LATE_SHIPMENT: _late_shipment_forecast, ViolationKind.NOT_FILLED: _not_filled_forecast}
 
 
 def vendor_forecast(*, vendor, marketplaces, today: datetime.date | None = None) -> list[Forecast]:
+    with scorecard_open_weeks_cached():
+        return _vendor_forecast(vendor=vendor, marketplaces=marketplaces, today=today)
+
+
+def _vendor_forecast(*, vendor, marketplaces, today: datetime.date | None = None) -> list[Forecast]:
     forecasts = []
     for marketplace in marketplaces:
         day = today or marketplace_today(marketplace)
@@ -265,8 +344,10 @@ def vendor_forecast(*, vendor, marketplaces, today: datetime.date | None = None)
             if card is None:
                 continue
             for rule in card.rules.select_related("rate_card").prefetch_related("waivers"):
-                forecaster = FORECASTERS.get(ViolationKind(rule.violation), _event_forecast)
-                forecasts.append(forecaster(rule, vendor, marketplace, week, day))
+                forecaster = FORECASTERS.get(ViolationKind(rule.violation))
+                if forecaster is None:
+                    forecaster = _rate_forecast if rule.measure in OPEN_ITEMS else _event_forecast
+                forecasts.append(_with_waivers(forecaster(rule, vendor, marketplace, week, day), rule, vendor, marketplace, week, day))
     return forecasts
 
 

@@ -7,17 +7,19 @@ average of the weekly rates); /api/v1/scorecards/summary does that sum for a per
 import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from vendor_portal.api.base import ScopedReadOnlyViewSet
+from shipments.api.serializers import JobSerializer
+from vendor_portal.api.base import PortalAPIView, ScopedReadOnlyViewSet
 from vendor_portal.api.errors import documented_error
 from vendor_portal.roles import Action
 
 from .. import metrics, selectors
 from ..models import ScorecardWeek
+from ..services.refresh import scorecard_refresh_request
 from . import examples
 from .serializers import ScorecardRatesSerializer, ScorecardWeekSerializer
 
@@ -112,3 +114,58 @@ class ScorecardWeekViewSet(ScopedReadOnlyViewSet):
             "rates": {name: metrics.rate(totals, name) for name in metrics.MEASURES},
         }
         return Response(ScorecardSummarySerializer(body).data)
+
+
+class ScorecardRefreshRequestSerializer(serializers.Serializer):
+    vendor = serializers.CharField(required=False, allow_blank=True, help_text=_("Vendor code (retailer staff; without it, every vendor)."))
+
+
+REFRESH_QUEUED = OpenApiExample(
+    "Refresh queued",
+    response_only=True,
+    status_codes=["202"],
+    value={
+        "id": "9b2d7c41-5e3f-4a8b-b1c6-0f4e2a7d9c15",
+        "kind": "scorecard_refresh",
+        "status": "queued",
+        "percent": 0,
+        "progress_done": 0,
+        "progress_total": 2,
+        "message": "",
+        "target_type": "",
+        "target_id": "",
+        "attempts": 0,
+        "created_at": "2026-12-03T14:05:09Z",
+        "started_at": None,
+        "finished_at": None,
+        "result": None,
+    },
+)
+
+
+REFRESH_REQUEST = OpenApiExample("Refresh my vendor's week", request_only=True, value={})
+REFRESH_REQUEST_RETAILER = OpenApiExample("Retailer staff: one vendor's week", request_only=True, value={"vendor": "ACME"})
+
+
+class ScorecardRefreshView(PortalAPIView):
+    actions = {"POST": Action.REFRESH_SCORECARD}
+
+    @extend_schema(
+        tags=["Scorecards"],
+        summary="Refresh the current week",
+        description=(
+            "Recomputes the current week so far (Monday 00:00 UTC to now) in the background and replaces its stored rows; "
+            "poll `/api/v1/jobs/{id}/` for progress. While a refresh for the same vendor is queued or running, the answer "
+            "is that job (same `id`): no second one starts. Tokens need the orders:write scope. Send an Idempotency-Key to "
+            "retry safely."
+        ),
+        request=ScorecardRefreshRequestSerializer,
+        responses={202: JobSerializer, 400: INVALID, **FORBIDDEN},
+        examples=[REFRESH_REQUEST, REFRESH_REQUEST_RETAILER, REFRESH_QUEUED],
+    )
+    def post(self, request):
+        data = ScorecardRefreshRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        filters = selectors.scorecard_filters(scope=request.scope, params={"vendor": data.validated_data.get("vendor", "")})
+        job = scorecard_refresh_request(scope=request.scope, actor=self.actor, vendor=filters.vendor)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

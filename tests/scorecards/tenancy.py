@@ -5,6 +5,7 @@ from django.utils import timezone
 from scorecards.metrics import week_start
 from scorecards.models import ScorecardWeek
 from tests.factories import WarehouseFactory
+from vendor_portal.models import Job
 
 from .factories import week_po
 
@@ -18,8 +19,10 @@ def build(world, vendor):
     world["scorecard_week"] = ScorecardWeek.objects.create(
         vendor=vendor, marketplace=warehouse.marketplace, warehouse=warehouse, week=last_week, computed_at=timezone.now(), pos_due_confirmation=1
     )
+    world["scorecard_refresh_job"] = Job.objects.create(vendor=vendor, kind="scorecard_refresh", progress_total=2, message="ACME-SECRET refresh")
 
 
 URL_KWARGS: dict = {
     "scorecard-detail": lambda world: {"pk": world["scorecard_week"].pk},
+    "scorecard_refresh_job": lambda world: {"pk": world["scorecard_refresh_job"].pk},
 }
