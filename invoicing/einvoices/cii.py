@@ -238,14 +238,9 @@ def _line_gtins(document) -> dict[str, str]:
 
     asins = {line.asin for line in document.lines if line.asin}
     skus = {line.vendor_sku for line in document.lines if line.vendor_sku}
-    gtins = {}
-    for asin, sku, gtin in (
-        Product.objects.filter(vendor_id=document.invoice.vendor_id).filter(asin__in=asins).values_list("asin", "vendor_sku", "gtin")
-    ):
-        gtins[asin] = gtin
-    for asin, sku, gtin in Product.objects.filter(vendor_id=document.invoice.vendor_id, vendor_sku__in=skus).values_list(
-        "asin", "vendor_sku", "gtin"
-    ):
+    vendor_id = document.invoice.vendor_id
+    gtins = dict(Product.objects.filter(vendor_id=vendor_id, asin__in=asins).values_list("asin", "gtin"))
+    for sku, gtin in Product.objects.filter(vendor_id=vendor_id, vendor_sku__in=skus).values_list("vendor_sku", "gtin"):
         gtins.setdefault(sku, gtin)
     return gtins
 
