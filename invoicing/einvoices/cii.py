@@ -547,6 +547,16 @@ def cii_read(xml: bytes) -> ReadInvoice:
         rate = reader.decimal(
             item, "ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax/ram:RateApplicablePercent", f"{where}.BT-152", required=False
         )
+        net = reader.decimal(
+            item, "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount", f"{where}.BT-131"
+        )
+        if net is not None and price is not None and quantity is not None and round_money(quantity * price) != round_money(net):
+            reader.problems.append(
+                (
+                    f"{where}.BT-131",
+                    f"The line's net amount {net} is not its quantity {quantity} × net price {price} = {round_money(quantity * price)}.",
+                )
+            )
         lines.append(
             InvoiceLineInput(
                 sequence=int(line_id) if line_id.isdigit() else index,

@@ -25,7 +25,12 @@ def german_vendor_setup(vendor, *, username="acme-finance"):
     """The vendor's DE account (VAT id), a ship-from place with a GLN; its finance user's scope and actor."""
     germany = marketplace("DE")
     with audit_exempt():
-        VendorAccountFactory(vendor=vendor, marketplace=germany, vendor_code=f"{vendor.code[:4]}DE", tax_registration_number=VENDOR_VAT)
+        VendorAccountFactory(
+            vendor=vendor,
+            marketplace=germany,
+            vendor_code=f"{vendor.code[:4]}DE",
+            tax_registration_number=VENDOR_VAT if vendor.code == "ACME" else "DE822222222",
+        )
         ShipFromAddress.objects.get_or_create(
             vendor=vendor,
             code="MAIN",
