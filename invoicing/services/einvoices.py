@@ -78,9 +78,9 @@ def einvoice_detect(content: bytes) -> Detected:
         from facturx import get_xml_from_pdf
 
         try:
-            filename, xml = get_xml_from_pdf(content, check_xsd=False)
+            _filename, xml = get_xml_from_pdf(content, check_xsd=False)
         except Exception:  # noqa: BLE001 - whatever a broken PDF makes pypdf raise
-            filename, xml = None, None
+            xml = None
         if not xml:
             _refuse([("file", "no_embedded_xml", _("This PDF has no embedded Factur-X / ZUGFeRD XML (factur-x.xml)."))], _("The file was refused."))
         content, syntax = xml, "factur-x"
