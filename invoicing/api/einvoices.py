@@ -3,7 +3,7 @@ outcome, and a sent invoice issued as Factur-X."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -22,6 +22,74 @@ from . import examples
 
 TAGS = ["Invoices"]
 RAW_TYPES = {"application/pdf", "application/xml", "text/xml", "application/octet-stream"}
+
+
+UPLOAD_FILE = OpenApiExample(
+    "Factur-X PDF as a multipart file", request_only=True, media_type="multipart/form-data", value={"file": "RE-2026-001.pdf"}
+)
+UPLOAD_XML = OpenApiExample(
+    "CII XML as the body",
+    request_only=True,
+    media_type="text/xml",
+    value='<?xml version="1.0" encoding="UTF-8"?><rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100">…</rsm:CrossIndustryInvoice>',
+)
+QUEUED = OpenApiExample(
+    "Stored; a worker receives it",
+    response_only=True,
+    status_codes=["202"],
+    value={
+        "id": "5b2e7c1a-9d4f-4a8e-b6c3-1f0e2d3c4b5a",
+        "kind": "einvoice_receive",
+        "status": "queued",
+        "percent": 0,
+        "progress_done": 0,
+        "progress_total": 4,
+        "message": "",
+        "target_type": "invoicing.einvoicereceipt",
+        "target_id": "12",
+        "attempts": 0,
+        "created_at": "2026-12-03T09:00:00Z",
+        "started_at": None,
+        "finished_at": None,
+        "result": None,
+        "receipt_id": 12,
+    },
+)
+REFUSED = OpenApiExample(
+    "Refused by the business rules",
+    response_only=True,
+    value={
+        "id": 12,
+        "filename": "RE-2026-001.xml",
+        "syntax": "cii",
+        "status": "refused",
+        "invoice_id": None,
+        "invoice_number": None,
+        "errors": [
+            {
+                "code": "BR-CO-15",
+                "message": "[BR-CO-15]-Invoice total amount with VAT (BT-112) = Invoice total amount without VAT (BT-109) + Invoice total VAT amount (BT-110).",
+                "field": "BR-CO-15",
+            }
+        ],
+        "created_at": "2026-12-03T09:00:00Z",
+        "processed_at": "2026-12-03T09:00:02Z",
+        "job": None,
+    },
+)
+ACCEPTED = OpenApiExample(
+    "Accepted: the invoice was submitted",
+    response_only=True,
+    value={
+        **REFUSED.value,
+        "filename": "RE-2026-001.pdf",
+        "syntax": "factur-x",
+        "status": "accepted",
+        "invoice_id": 311,
+        "invoice_number": "RE-2026-001",
+        "errors": [],
+    },
+)
 
 
 class EInvoiceReceiptSerializer(serializers.ModelSerializer):
@@ -76,15 +144,16 @@ class EInvoiceViewSet(ScopedGenericViewSet):
         tags=TAGS,
         summary="Send a Factur-X / CII e-invoice",
         description=(
-            "A Factur-X / ZUGFeRD PDF (EN 16931) or a bare CII XML, as the raw body (Content-Type application/pdf or "
-            "application/xml) or as a multipart `file`, at most 10 MB. It is stored and received by a worker: the answer is "
+            "A Factur-X / ZUGFeRD PDF (EN 16931) or a bare CII XML, as a multipart `file` or as the raw body (Content-Type "
+            "text/xml, application/xml or application/pdf), at most 10 MB. It is stored and received by a worker: the answer is "
             "202 with the job (`Location: /api/v1/jobs/{id}/`). The worker validates the XML against the Factur-X schema and "
             "EN 16931 rules, checks that the seller is you, and creates and submits the invoice through the same hard checks "
             "as every other door. Read the outcome at `/api/v1/invoices/e-invoices/{receipt_id}/`: `accepted` with the "
             "`invoice_id`, or `refused` with `errors`, each naming the rule id or the EN 16931 business term."
         ),
-        request={"application/pdf": OpenApiTypes.BINARY, "application/xml": OpenApiTypes.STR, "multipart/form-data": EInvoiceUploadSerializer},
+        request={"multipart/form-data": EInvoiceUploadSerializer, "text/xml": OpenApiTypes.STR},
         responses={202: EInvoiceUploadJobSerializer, 400: documented_error(str(_("Empty or too large.")), examples.ERRORS)},
+        examples=[UPLOAD_FILE, UPLOAD_XML, QUEUED],
     )
     def create(self, request):
         content_type = (request.content_type or "").split(";")[0].strip().lower()
@@ -108,7 +177,12 @@ class EInvoiceViewSet(ScopedGenericViewSet):
         response["Location"] = f"/api/v1/jobs/{job.pk}/"
         return response
 
-    @extend_schema(tags=TAGS, summary="A received e-invoice and what became of it", responses={200: EInvoiceReceiptSerializer})
+    @extend_schema(
+        tags=TAGS,
+        summary="A received e-invoice and what became of it",
+        responses={200: EInvoiceReceiptSerializer, 404: documented_error(str(_("No such receipt, or another vendor's.")), examples.NOT_FOUND)},
+        examples=[ACCEPTED, REFUSED],
+    )
     def retrieve(self, request, pk=None):
         return Response(EInvoiceReceiptSerializer(self.get_object()).data)
 
