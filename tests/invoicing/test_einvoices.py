@@ -195,3 +195,37 @@ def test_another_vendors_invoice_is_refused(vendor, other_vendor, setup):
     _germany, other_scope, other_actor = german_vendor_setup(other_vendor, username="globex-finance")
     assert ("BG-4 (seller)", "not_your_invoice") in refused(other_scope, other_actor, xml)
     assert not Invoice.objects.filter(vendor=other_vendor).exists()
+
+
+def test_invoice_over_two_pos_names_each_lines_po_and_reimports(vendor, setup):
+    from django.utils import timezone
+
+    from invoicing.services.drafts import invoice_create
+    from invoicing.services.einvoices import einvoice_receive
+    from invoicing.services.inputs import InvoiceInput, InvoiceLineInput
+    from invoicing.services.submission import invoice_submit
+
+    germany, scope, actor = setup
+    first, second = german_po(vendor, germany, number="PO-A-1"), german_po(vendor, germany, number="PO-B-2")
+    data = InvoiceInput(
+        number="RE-MULTI",
+        invoice_date=timezone.localdate(),
+        lines=[
+            InvoiceLineInput(purchase_order_number="PO-A-1", po_line_sequence=2, quantity=3, tax_type="VAT", tax_rate=Decimal("19")),
+            InvoiceLineInput(purchase_order_number="PO-B-2", po_line_sequence=1, quantity=5, tax_type="VAT", tax_rate=Decimal("19")),
+        ],
+    )
+    original = invoice_create(scope=scope, data=data, actor=actor)
+    original = invoice_submit(scope=scope, invoice_id=original.pk, actor=actor)
+    xml = cii_write(InvoiceDocument.load(original))
+    assert fatal_problems(xml, FACTUR_X_EN16931) == []
+    assert b"<ram:LineID>PO-A-1/2</ram:LineID>" in xml and b"<ram:LineID>PO-B-2/1</ram:LineID>" in xml
+    assert b"ApplicableHeaderTradeAgreement>\n      <ram:SellerTradeParty" in xml and b"<ram:IssuerAssignedID>PO-A-1" not in xml
+    before = totals(original)
+    fresh_state(vendor, original)
+    received = einvoice_receive(scope=scope, content=xml, actor=actor)
+    assert totals(received) == before
+    assert [(line.purchase_order_line.purchase_order_id, line.purchase_order_line.sequence) for line in received.lines.order_by("sequence")] == [
+        (first.pk, 2),
+        (second.pk, 1),
+    ]
