@@ -7,7 +7,8 @@ integrator) on the screen or the API becomes an invoice through the same service
 
 The pipeline: detect the syntax (a PDF's embedded XML is CII; an XML's root names its syntax), validate it
 against the official schema and business rules (any fatal problem refuses the file, naming each rule id),
-read it into an `InvoiceInput` (READERS, by the root element's Clark name), check that the seller is the
+read it into an `InvoiceInput` (READERS, by the root element's Clark name: each takes the XML bytes and
+returns an `einvoices.cii.ReadInvoice`, raising `CiiReadError` for values the portal cannot hold), check that the seller is the
 uploading vendor, then `invoice_create` + `invoice_submit` in one transaction: the hard checks refuse the
 whole invoice (nothing is written) with field errors named by their EN 16931 business term.
 """
@@ -84,6 +85,10 @@ def einvoice_detect(content: bytes) -> Detected:
         if not xml:
             _refuse([("file", "no_embedded_xml", _("This PDF has no embedded Factur-X / ZUGFeRD XML (factur-x.xml)."))], _("The file was refused."))
         content, syntax = xml, "factur-x"
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        _refuse([("XML", "not_utf8", _("The XML is not UTF-8, the encoding EN 16931 e-invoices use."))], _("The file was refused."))
     try:
         root = parse(content)
     except etree.XMLSyntaxError as error:

@@ -229,3 +229,17 @@ def test_invoice_over_two_pos_names_each_lines_po_and_reimports(vendor, setup):
         (first.pk, 2),
         (second.pk, 1),
     ]
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"%PDF-1.4\n%garbage", "no_embedded_xml"),
+        (b"<Order/>", "unknown_syntax"),
+        (b"<rsm:CrossIndustryInvoice", "not_xml"),
+        ('<?xml version="1.0" encoding="ISO-8859-1"?><a>\xe9</a>'.encode("latin-1"), "not_utf8"),
+    ],
+)
+def test_what_is_no_e_invoice_is_refused_saying_why(vendor, setup, content, code):
+    _germany, scope, actor = setup
+    assert code in {code for _field, code in refused(scope, actor, content)}
