@@ -115,9 +115,18 @@ def einvoice_validate(detected: Detected) -> None:
     problems = fatal_problems(detected.xml, RULES[detected.root])
     if problems:
         _refuse(
-            [(problem.rule or "rule", problem.rule or "invalid", f"{problem.message} ({problem.location})") for problem in problems[:200]],
+            [(problem.rule or "XSD", problem.rule or "invalid", _located(problem.message, problem.location)) for problem in problems[:200]],
             _("The file breaks %(n)s schema or business rules.") % {"n": len(problems)},
         )
+
+
+def _located(message: str, location: str) -> str:
+    """The rule's message and where, the schematron's XPath without its namespace tests:
+    /CrossIndustryInvoice/SupplyChainTradeTransaction/ApplicableHeaderTradeSettlement[1]."""
+    import re
+
+    path = re.sub(r"\[namespace-uri\(\)='[^']*'\]", "", location or "").replace("*:", "").replace("[1]", "")
+    return f"{message} ({path})" if path and path != "/" else message
 
 
 def _seller_is_vendor(read: cii.ReadInvoice, vendor) -> bool:
