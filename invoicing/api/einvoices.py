@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from shipments.api.serializers import JobSerializer
 from vendor_portal.api.base import ScopedGenericViewSet
-from vendor_portal.api.errors import documented_error
+from vendor_portal.api.errors import documented_error, error_response
 from vendor_portal.downloads import document_response
 from vendor_portal.errors import DomainValidationError
 from vendor_portal.roles import Action
@@ -152,7 +152,12 @@ class EInvoiceViewSet(ScopedGenericViewSet):
             "`invoice_id`, or `refused` with `errors`, each naming the rule id or the EN 16931 business term."
         ),
         request={"multipart/form-data": EInvoiceUploadSerializer, "text/xml": OpenApiTypes.STR},
-        responses={202: EInvoiceUploadJobSerializer, 400: documented_error(str(_("Empty or too large.")), examples.ERRORS)},
+        responses={
+            202: EInvoiceUploadJobSerializer,
+            400: documented_error(str(_("Empty or too large.")), examples.ERRORS),
+            403: documented_error(str(_("Your role or token scopes do not allow submitting invoices.")), examples.FORBIDDEN),
+            415: documented_error(str(_("Not a multipart file, XML or PDF.")), examples.ERRORS),
+        },
         examples=[UPLOAD_FILE, UPLOAD_XML, QUEUED],
     )
     def create(self, request):
@@ -168,9 +173,10 @@ class EInvoiceViewSet(ScopedGenericViewSet):
         elif content_type in RAW_TYPES:
             content = request.body
         else:
-            return Response(
-                {"code": "unsupported_media_type", "message": str(_("Send a PDF or XML body, or a multipart file.")), "errors": []},
-                status=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            return error_response(
+                _("Send the e-invoice as a multipart file, or as an XML or PDF body."),
+                code="unsupported_media_type",
+                status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
             )
         _receipt, job = einvoice_upload(scope=request.scope, content=content, filename=filename, actor=self.actor)
         response = Response(EInvoiceUploadJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -243,3 +243,21 @@ def test_invoice_over_two_pos_names_each_lines_po_and_reimports(vendor, setup):
 def test_what_is_no_e_invoice_is_refused_saying_why(vendor, setup, content, code):
     _germany, scope, actor = setup
     assert code in {code for _field, code in refused(scope, actor, content)}
+
+
+def test_us_invoice_without_vat_still_gets_its_factur_x(vendor):
+    """Sales tax is no VAT: the file is made (EN 16931 rules are logged, not enforced, for such an invoice)."""
+    from facturx import get_xml_from_pdf
+
+    from invoicing.services.facturx import invoice_facturx_content
+    from tests.factories import vendor_user
+    from tests.invoicing.factories import shipped_po
+    from vendor_portal.roles import Role
+    from vendor_portal.services.audit import Actor
+    from vendor_portal.tenancy import scope_for_user
+
+    user = vendor_user(vendor, Role.VENDOR_FINANCE, username="acme-finance")
+    scope, actor = scope_for_user(user), Actor(user=user)
+    invoice = demo_invoice(scope, actor, shipped_po(vendor, lines=2, quantity=10, cost="12.50"), rates=("0", "0"), freight="")
+    _name, xml = get_xml_from_pdf(invoice_facturx_content(invoice, validate=True), check_xsd=False)
+    assert b"<ram:CountryID>US</ram:CountryID>" in xml
