@@ -1,4 +1,5 @@
 """E-invoices: the portal's invoices and credit notes issued and received in the EU's structured formats.
 
 - validation: the official schemas and business rules (shipped in rules/), run with lxml and Saxon-HE
+- cii: UN/CEFACT CII (Factur-X's XML) in the EN 16931 profile, written from an invoice and read into an InvoiceInput
 """
