@@ -370,3 +370,36 @@ class InvoiceTax(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tax_type} {self.rate}% {self.amount}"
+
+
+class EInvoiceReceiptStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")  # stored; the worker has not read it yet
+    ACCEPTED = "accepted", _("Accepted")  # valid, mapped, and the invoice was created and submitted
+    REFUSED = "refused", _("Refused")  # schema/business rules, the seller or the hard checks refused it: nothing was created
+
+
+class EInvoiceReceipt(models.Model):
+    """An e-invoice file (Factur-X PDF, CII or UBL XML) a vendor or its integrator uploaded, and what became of it."""
+
+    vendor = models.ForeignKey("vendor_portal.Vendor", on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    content = models.BinaryField()
+    syntax = models.CharField(_("syntax"), max_length=20, blank=True)  # factur-x, cii, ubl: known once read
+    status = models.CharField(_("status"), max_length=10, choices=EInvoiceReceiptStatus.choices, default=EInvoiceReceiptStatus.RECEIVED)
+    invoice = models.ForeignKey(Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("invoice"))
+    # Why it was refused: [{"code", "message", "field"}], field an EN 16931 term ("BG-25[2].BT-146 (unit_cost)") or a rule id.
+    errors = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VendorScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(status__in=EInvoiceReceiptStatus.values), name="einvoice_receipt_status_valid")]
+        indexes = [models.Index(fields=["vendor", "-created_at"], name="einvoice_receipt_by_vendor")]
+        verbose_name = _("received e-invoice")
+
+    def __str__(self) -> str:
+        return self.filename or f"e-invoice {self.pk}"

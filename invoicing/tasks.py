@@ -4,7 +4,7 @@ from celery import shared_task
 
 from vendor_portal.services.audit import Actor
 
-from .models import Invoice
+from .models import SENT_STATES, Invoice
 from .services.pdf import invoice_document_render
 
 logger = logging.getLogger(__name__)
@@ -12,11 +12,15 @@ logger = logging.getLogger(__name__)
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
 def render_invoice_document(invoice_id: int) -> int | None:
-    """The PDF/A of a submitted invoice; idempotent (same key, the old file replaced)."""
+    """The PDF/A of a submitted invoice; idempotent (same key, the old file replaced). A sent invoice's
+    Factur-X follows in its own task."""
     invoice = Invoice.objects.filter(pk=invoice_id).select_related("vendor", "marketplace").first()
     if invoice is None:
         return None
-    return invoice_document_render(invoice=invoice, actor=Actor.system()).pk
+    stored = invoice_document_render(invoice=invoice, actor=Actor.system()).pk
+    if invoice.state in SENT_STATES:
+        render_invoice_facturx.delay(invoice_id)
+    return stored
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
@@ -33,3 +37,25 @@ def render_invoice_ubl(invoice_id: int) -> int | None:
     except EInvoiceRefused as refused:
         logger.warning("invoice %s not issued as UBL: %s", invoice_id, [error.field for error in refused.errors])
         return None
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def render_invoice_facturx(invoice_id: int) -> int | None:
+    """The Factur-X PDF/A-3 of a sent invoice, its XML validated once (schema and schematron); idempotent."""
+    from .services.facturx import invoice_facturx_render
+
+    invoice = Invoice.objects.filter(pk=invoice_id, state__in=SENT_STATES).select_related("vendor", "marketplace").first()
+    if invoice is None:
+        return None
+    return invoice_facturx_render(invoice=invoice, actor=Actor.system()).pk
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+def receive_einvoice(self, job_id: str) -> int | None:
+    """An uploaded e-invoice's Job: validated, read and submitted as its uploader; returns the receipt id."""
+    from vendor_portal.tasks import run_job
+
+    from .services.einvoices import einvoice_receive_run
+
+    job = run_job(self, job_id, einvoice_receive_run)
+    return int(job.target_id) if job is not None else None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import einvoice_views, views
 
 urlpatterns = [
     path("", views.invoice_list_view, name="invoice_list"),
@@ -15,4 +15,8 @@ urlpatterns = [
     path("<int:pk>/decision/", views.invoice_decide_view, name="invoice_decide"),
     path("<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("<int:pk>/ubl/", views.invoice_ubl, name="invoice_ubl"),
+    path("<int:pk>/factur-x/", einvoice_views.invoice_facturx_view, name="invoice_facturx"),
+    path("e-invoices/upload/", einvoice_views.einvoice_upload_view, name="einvoice_upload"),
+    path("e-invoices/<int:pk>/", einvoice_views.einvoice_receipt_view, name="einvoice_receipt"),
+    path("e-invoices/<int:pk>/progress/", einvoice_views.einvoice_receipt_progress, name="einvoice_receipt_progress"),
 ]

@@ -145,6 +145,7 @@ def _detail_context(request, invoice: Invoice) -> dict:
         and bool(RetailerDecisionForm(invoice=invoice).decisions),
         "decision_form": RetailerDecisionForm(invoice=invoice),
         "can_credit": invoice.invoice_type == InvoiceType.INVOICE and invoice.state in SENT_STATES,
+        "sent_states": [str(state) for state in SENT_STATES],
         "approval_decided": invoice.approval_request is not None and invoice.approval_request.status != "pending",
         "credit_notes": invoice.credit_notes.all() if invoice.invoice_type == InvoiceType.INVOICE else [],
         "panels": detail_panels_for("invoice", request, scope, invoice),

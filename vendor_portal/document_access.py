@@ -26,6 +26,8 @@ TARGET_READ_ACTIONS: dict[str, str] = {
     "purchase_orders.purchaseorder": Action.VIEW_PURCHASE_ORDERS,
     "shipments.shipment": Action.VIEW_SHIPMENTS,
     "invoicing.invoice": Action.VIEW_INVOICES,
+    # A received e-invoice (and the job that reads it) is for those who see invoices.
+    "invoicing.einvoicereceipt": Action.VIEW_INVOICES,
     "reconciliation.remittance": Action.VIEW_PAYMENTS,
     "reconciliation.dispute": Action.VIEW_PAYMENTS,
     "reconciliation.deduction": Action.VIEW_PAYMENTS,

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .einvoices import EInvoiceViewSet, InvoiceEInvoiceViewSet
 from .views import InvoiceViewSet
 
 urlpatterns = [
@@ -7,6 +8,9 @@ urlpatterns = [
     path("invoices/preflight", InvoiceViewSet.as_view({"post": "preflight"}), name="invoice-preflight"),
     path("invoices/from-purchase-order", InvoiceViewSet.as_view({"post": "from_purchase_order"}), name="invoice-from-purchase-order"),
     path("invoices/from-shipment", InvoiceViewSet.as_view({"post": "from_shipment"}), name="invoice-from-shipment"),
+    path("invoices/e-invoices/", EInvoiceViewSet.as_view({"post": "create"}), name="einvoice-list"),
+    path("invoices/e-invoices/<int:pk>/", EInvoiceViewSet.as_view({"get": "retrieve"}), name="einvoice-detail"),
+    path("invoices/<int:pk>/e-invoice/", InvoiceEInvoiceViewSet.as_view({"get": "retrieve"}), name="invoice-einvoice"),
     path("invoices/<int:pk>/", InvoiceViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}), name="invoice-detail"),
     path("invoices/<int:pk>/back-to-draft", InvoiceViewSet.as_view({"post": "back_to_draft"}), name="invoice-back-to-draft"),
     path("invoices/<int:pk>/submit", InvoiceViewSet.as_view({"post": "submit"}), name="invoice-submit"),
@@ -14,5 +18,4 @@ urlpatterns = [
     path("invoices/<int:pk>/decision", InvoiceViewSet.as_view({"post": "decision"}), name="invoice-decision"),
     path("invoices/<int:pk>/credit-notes", InvoiceViewSet.as_view({"post": "credit_note"}), name="invoice-credit-note"),
     path("invoices/<int:pk>/document", InvoiceViewSet.as_view({"get": "document"}), name="invoice-document"),
-    path("invoices/<int:pk>/ubl", InvoiceViewSet.as_view({"get": "ubl"}), name="invoice-ubl"),
 ]

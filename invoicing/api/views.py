@@ -28,7 +28,6 @@ from ..services.drafts import invoice_create, invoice_delete_draft, invoice_upda
 from ..services.flips import invoice_from_purchase_order, invoice_from_shipment
 from ..services.pdf import invoice_document
 from ..services.submission import invoice_approve, invoice_return_to_draft, invoice_submit
-from ..services.ubl import invoice_ubl_document, ubl_filename
 from . import examples
 from . import serializers as s
 from .inputs import credit_lines, invoice_input
@@ -56,7 +55,6 @@ class InvoiceViewSet(CsvListMixin, ScopedGenericViewSet):
         "list": Action.VIEW_INVOICES,
         "retrieve": Action.VIEW_INVOICES,
         "document": Action.VIEW_INVOICES,
-        "ubl": Action.VIEW_INVOICES,
         "preflight": Action.VIEW_INVOICES,
         "create": Action.MANAGE_INVOICES,
         "partial_update": Action.MANAGE_INVOICES,
@@ -302,26 +300,6 @@ class InvoiceViewSet(CsvListMixin, ScopedGenericViewSet):
         invoice = self.get_object()
         stored = invoice_document(scope=request.scope, invoice_id=invoice.pk, actor=self.actor)
         return document_response(stored, filename=f"{invoice.number}.pdf", as_attachment=False, content_type="application/pdf")
-
-    @extend_schema(
-        tags=TAGS,
-        summary="The invoice as UBL 2.1 (Peppol BIS Billing 3.0)",
-        description=(
-            "A submitted invoice as a UBL Invoice, a credit note as a UBL CreditNote, checked against the UBL 2.1 schema, "
-            "the CEN EN 16931 rules and the Peppol BIS Billing 3.0 rules when it was issued. 409 when the invoice is still a draft "
-            "or its data breaks a rule (each broken rule one error, `field` its rule id)."
-        ),
-        responses={
-            (200, "application/xml"): OpenApiResponse(OpenApiTypes.BINARY, description=str(_("The UBL 2.1 Invoice or CreditNote."))),
-            302: SIGNED_URL_REDIRECT,
-            404: ERRORS[404],
-            409: ERRORS[409],
-        },
-    )
-    def ubl(self, request, pk=None):
-        invoice = self.get_object()
-        stored = invoice_ubl_document(scope=request.scope, invoice_id=invoice.pk, actor=self.actor)
-        return document_response(stored, filename=ubl_filename(invoice), content_type="application/xml")
 
 
 def _body(request) -> dict:

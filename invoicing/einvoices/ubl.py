@@ -37,6 +37,7 @@ from vendor_portal.money import ZERO, round_money
 from ..models import ChargeKind, CreditNoteReason, Invoice, InvoiceType
 from ..services.document import InvoiceDocument
 from ..services.inputs import InvoiceChargeInput, InvoiceInput, InvoiceLineInput, InvoiceTaxInput
+from .cii import Party, ReadInvoice
 from .validation import parse
 
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -558,36 +559,13 @@ def _charge_type(reason: str, allowance: bool) -> str:
     return reason if reason in allowed else ("Special" if allowance else "Service")
 
 
-def resolve_credited_lines(*, scope, data: InvoiceInput) -> InvoiceInput:
-    """A credit note's lines name the invoice lines they credit the way UBL can: the credited invoice (billing
-    reference) and the PO line or item. This finds each one's invoice line, among the scope's invoices only."""
-    from ..models import InvoiceLine
-
-    if data.invoice_type != InvoiceType.CREDIT_NOTE or not data.given("reference_invoice_number") or not data.reference_invoice_number:
-        return data
-    credited = Invoice.objects.visible_to(scope).filter(number=data.reference_invoice_number, invoice_type=InvoiceType.INVOICE).first()
-    if credited is None:
-        return data  # the service says the invoice is not found
-    candidates = list(InvoiceLine.objects.filter(invoice=credited).select_related("purchase_order_line").order_by("sequence"))
-    for line in data.lines:
-        for candidate in candidates:
-            po_line = candidate.purchase_order_line
-            same_po_line = (
-                line.po_line_sequence is not None
-                and po_line is not None
-                and po_line.sequence == line.po_line_sequence
-                and candidate.purchase_order_number == line.purchase_order_number
-            )
-            same_item = line.po_line_sequence is None and (
-                (line.vendor_sku and candidate.vendor_sku == line.vendor_sku) or (line.asin and candidate.asin == line.asin)
-            )
-            if same_po_line or same_item:
-                line.credited_line = candidate.pk
-                break
-    return data
-
-
-def ubl_invoice_input(*, scope, xml: bytes) -> InvoiceInput:
-    """What the receiving pipeline hands the invoice services: `read_ubl`, with a credit note's lines pointed at
-    the invoice lines they credit."""
-    return resolve_credited_lines(scope=scope, data=read_ubl(xml))
+def ubl_read(xml: bytes) -> ReadInvoice:
+    """`read_ubl` for the receiving pipeline: the input with who the file says sold it (its endpoint, party
+    and legal ids, and its VAT ids), which the pipeline checks against the uploading vendor."""
+    data = read_ubl(xml)
+    seller = parse(xml).find("cac:AccountingSupplierParty/cac:Party", NS)
+    ids = {_text(seller, "cbc:EndpointID"), _text(seller, "cac:PartyLegalEntity/cbc:CompanyID")}
+    ids |= {(found.text or "").strip() for found in seller.findall("cac:PartyIdentification/cbc:ID", NS)} if seller is not None else set()
+    tax_ids = {(found.text or "").strip() for found in seller.findall("cac:PartyTaxScheme/cbc:CompanyID", NS)} if seller is not None else set()
+    name = _text(seller, "cac:PartyLegalEntity/cbc:RegistrationName") or _text(seller, "cac:PartyName/cbc:Name")
+    return ReadInvoice(data=data, seller=Party(name=name), seller_ids=ids - {""}, seller_tax_ids=tax_ids - {""})

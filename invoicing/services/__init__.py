@@ -15,5 +15,7 @@ The pre-flight match shows the claims the retailer's 3-way match would raise, be
 - decisions: accounts payable's decisions
 - matching: the states the 3-way match decides, set in bulk (audited, published, notified)
 - pdf: the invoice's PDF/A
+- facturx: the invoice issued as Factur-X (PDF/A-3 with its EN 16931 CII embedded), validated once by the worker
+- einvoices: e-invoices received (Factur-X PDF, CII XML; UBL by its reader), validated and submitted as a worker job
 - _common: helpers the modules share
 """

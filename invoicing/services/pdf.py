@@ -14,8 +14,9 @@ from ..taxes import taxes_for
 from .document import InvoiceDocument, computed_totals
 
 
-def invoice_document_render(*, invoice: Invoice, actor: Actor):
-    """Render the invoice as PDF/A-3b with its data attached as JSON; stored under a deterministic key."""
+def invoice_pdf_content(invoice: Invoice, *, data_attachment: bool = True) -> bytes:
+    """The invoice as PDF/A-3b bytes, its data attached as JSON unless `data_attachment` is False (the
+    Factur-X rendering attaches its CII XML instead)."""
     import json
     import os
     import tempfile
@@ -28,11 +29,14 @@ def invoice_document_render(*, invoice: Invoice, actor: Actor):
     from ..selectors import invoice_data_json
 
     document = InvoiceDocument.load(invoice)
-    data = json.dumps(invoice_data_json(document), indent=2, sort_keys=True).encode()
     with tempfile.TemporaryDirectory() as directory:
-        data_path = os.path.join(directory, f"{invoice.invoice_type.lower()}-{invoice.pk}.json")
-        with open(data_path, "wb") as handle:
-            handle.write(data)
+        attachments = []
+        if data_attachment:
+            data = json.dumps(invoice_data_json(document), indent=2, sort_keys=True).encode()
+            data_path = os.path.join(directory, f"{invoice.invoice_type.lower()}-{invoice.pk}.json")
+            with open(data_path, "wb") as handle:
+                handle.write(data)
+            attachments.append(Attachment(filename=data_path, description="Invoice data (Amazon vendorInvoices shape)", relationship="Data"))
         context = {
             "doc": document,
             "invoice": invoice,
@@ -40,17 +44,17 @@ def invoice_document_render(*, invoice: Invoice, actor: Actor):
             "tax_id_label": taxes_for(invoice.marketplace.code).registration_label,
         }
         html = render_to_string("invoicing/invoice_pdf.html", context)
-        pdf = render_html_pdfa(
-            html,
-            variant="pdf/a-3b",
-            attachments=[Attachment(filename=data_path, description="Invoice data (Amazon vendorInvoices shape)", relationship="Data")],
-        )
+        return render_html_pdfa(html, variant="pdf/a-3b", attachments=attachments)
+
+
+def invoice_document_render(*, invoice: Invoice, actor: Actor):
+    """Render the invoice as PDF/A-3b with its data attached as JSON; stored under a deterministic key."""
     return document_store(
         vendor=invoice.vendor,
         kind="invoice",
         key=invoice.document_key,
         title=_("%(type)s %(n)s") % {"type": invoice.get_invoice_type_display(), "n": invoice.number},
-        content=pdf,
+        content=invoice_pdf_content(invoice),
         target=invoice,
         uploaded_by=actor.user,
     )

@@ -1,6 +1,8 @@
 """Invoicing objects of vendor A for the every-route tenancy walk (tests/vendor_portal/test_tenancy_walk.py)."""
 
+from invoicing.models import EInvoiceReceipt
 from invoicing.services.flips import invoice_from_purchase_order
+from tests.audit_check import audit_exempt
 from tests.invoicing.factories import shipped_po
 from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import Scope
@@ -14,6 +16,8 @@ def build(world, vendor):
         number="ACME-SECRET-INV-1",
         actor=Actor(user=world["admin"]),
     )
+    with audit_exempt():
+        world["einvoice_receipt"] = EInvoiceReceipt.objects.create(vendor=vendor, filename="ACME-SECRET.xml", content=b"<x/>")
 
 
 def _invoice(world):
@@ -38,7 +42,15 @@ URL_KWARGS: dict = {
         "invoice-decision",
         "invoice-credit-note",
         "invoice-document",
-        "invoice-ubl",
         "invoice-back-to-draft",
+        "invoice_facturx",
+        "invoice-einvoice",
     )
 }
+
+
+def _receipt(world):
+    return {"pk": world["einvoice_receipt"].pk}
+
+
+URL_KWARGS |= {name: _receipt for name in ("einvoice_receipt", "einvoice_receipt_progress", "einvoice-detail")}

@@ -9,12 +9,13 @@ from django.urls import reverse
 from lxml import etree
 
 from invoicing.einvoices.compile_rules import PEPPOL_XSLT, compiled
-from invoicing.einvoices.ubl import CREDIT_NOTE_ROOT, INVOICE_ROOT, NS, invoice_ubl, read_ubl, ubl_invoice_input
+from invoicing.einvoices.ubl import CREDIT_NOTE_ROOT, INVOICE_ROOT, NS, invoice_ubl, read_ubl
 from invoicing.einvoices.validation import PEPPOL_BIS3, fatal_problems
 from invoicing.models import Invoice, InvoiceState
 from invoicing.services.credit_notes import credit_note_create
 from invoicing.services.document import InvoiceDocument
 from invoicing.services.drafts import invoice_create
+from invoicing.services.einvoices import resolve_credited_lines
 from invoicing.services.inputs import CreditLineInput, InvoiceChargeInput, InvoiceInput, InvoiceLineInput
 from invoicing.services.submission import invoice_submit
 from tests.audit_check import audit_exempt
@@ -213,7 +214,8 @@ def test_a_credit_note_read_back_credits_the_same_lines(scope, actor, po):
     xml = _ubl(credit)
     with audit_exempt():
         Invoice.objects.filter(pk=credit.pk).delete()
-    data = ubl_invoice_input(scope=scope, xml=xml)
+    data = read_ubl(xml)
+    assert resolve_credited_lines(scope, data) == []
     received = invoice_submit(scope=scope, invoice_id=invoice_create(scope=scope, data=data, actor=actor).pk, actor=actor)
     assert (received.reference_invoice_id, received.credit_reason, received.grand_total) == (invoice.pk, "return", credit.grand_total)
     assert [line.credited_line_id for line in received.lines.all()] == [first.pk]
@@ -345,10 +347,10 @@ def test_the_api_serves_the_ubl_and_not_for_a_draft(scope, actor, po, vendor):
     )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token(vendor)[1]}")
-    response = client.get(f"/api/v1/invoices/{invoice.pk}/ubl")
+    response = client.get(f"/api/v1/invoices/{invoice.pk}/e-invoice/?syntax=ubl")
     assert response.status_code == 200 and response["Content-Type"] == "application/xml"
     assert fatal_problems(_body(response), PEPPOL_BIS3) == []
-    assert client.get(f"/api/v1/invoices/{draft.pk}/ubl").status_code == 409
+    assert client.get(f"/api/v1/invoices/{draft.pk}/e-invoice/?syntax=ubl").status_code == 409
 
 
 def test_another_vendors_ubl_is_404(scope, actor, po, other_vendor, client):
@@ -359,6 +361,35 @@ def test_another_vendors_ubl_is_404(scope, actor, po, other_vendor, client):
     invoice = _submitted(scope, actor, po)
     intruder = APIClient()
     intruder.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token(other_vendor, name='GLOBEX ERP')[1]}")
-    assert intruder.get(f"/api/v1/invoices/{invoice.pk}/ubl").status_code == 404
+    assert intruder.get(f"/api/v1/invoices/{invoice.pk}/e-invoice/?syntax=ubl").status_code == 404
     client.force_login(vendor_user(other_vendor, Role.VENDOR_FINANCE, username="globex-finance"))
     assert client.get(reverse("invoice_ubl", args=[invoice.pk])).status_code == 404
+
+
+def test_a_ubl_file_received_through_the_pipeline_makes_the_same_invoice(scope, actor, po):
+    from invoicing.services.einvoices import einvoice_receive
+
+    invoice = _submitted(scope, actor, po)
+    xml = _ubl(invoice)
+    with audit_exempt():
+        for line in invoice.lines.select_related("purchase_order_line"):
+            type(line.purchase_order_line).objects.filter(pk=line.purchase_order_line_id).update(invoiced_quantity=0)
+        Invoice.objects.filter(pk=invoice.pk).delete()
+    received = einvoice_receive(scope=scope, content=xml, actor=actor)
+    assert (received.number, received.grand_total, received.tax_total) == ("INV-UBL-1", invoice.grand_total, invoice.tax_total)
+    assert received.state == InvoiceState.SUBMITTED
+
+
+def test_a_ubl_file_of_another_seller_is_refused(scope, actor, po):
+    from invoicing.services.einvoices import EInvoiceRefused, einvoice_receive
+
+    invoice = _submitted(scope, actor, po)
+    xml = _edit(
+        _ubl(invoice),
+        lambda root: [
+            node.__setattr__("text", "DE999999999") for node in root.iterfind(".//cac:AccountingSupplierParty//cac:PartyTaxScheme/cbc:CompanyID", NS)
+        ],
+    )
+    with pytest.raises(EInvoiceRefused) as refused:
+        einvoice_receive(scope=scope, content=xml, actor=actor)
+    assert [error.code for error in refused.value.errors] == ["not_your_invoice"]
