@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 import time
 
-from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 from django.utils.translation import gettext as _
 
 from vendor_portal.errors import ForbiddenError
-from vendor_portal.models import ApiToken, Channel, Job, JobStatus
+from vendor_portal.models import Channel, Job, JobStatus
 from vendor_portal.services.audit import Actor
 from vendor_portal.services.exports import _scope_from_params, _scope_params
 from vendor_portal.services.jobs import job_claim, job_progress, job_succeed
@@ -46,12 +45,7 @@ def edi_upload(*, scope: Scope, content: bytes | str, actor: Actor, source: str,
             kind=EDI_RECEIVE_JOB_KIND,
             target_type=INTERCHANGE_TARGET,
             target_id=str(interchange.pk),
-            params={
-                "scope": _scope_params(scope),
-                "user_id": actor.user.pk if actor.user is not None else None,
-                "token_id": actor.token.pk if actor.token is not None else None,
-                "request_id": actor.request_id,
-            },
+            params={"scope": _scope_params(scope), **actor.job_params()},
             created_by=actor.user,
         )
         job_id = str(job.pk)
@@ -65,12 +59,7 @@ def edi_upload_run(*, job_id, redelivered: bool = False) -> Job | None:
     if job is None:
         return None
     params = job.params
-    actor = Actor(
-        user=get_user_model().objects.filter(pk=params["user_id"]).first() if params.get("user_id") else None,
-        token=ApiToken.objects.filter(pk=params["token_id"]).first() if params.get("token_id") else None,
-        channel=Channel.EDI,
-        request_id=params.get("request_id", ""),
-    )
+    actor = Actor.from_job_params(params, channel=Channel.EDI)
 
     reported = [float("-inf")]
 

@@ -18,13 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vendor_portal.errors import DomainValidationError, FieldError, ForbiddenError, PortalError, error_list, field_error
-from vendor_portal.models import ApiToken, Channel, Job, VendorAccount
+from vendor_portal.models import Job, VendorAccount
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.services.exports import _scope_from_params, _scope_params
@@ -273,13 +272,7 @@ def einvoice_upload(*, scope: Scope, content: bytes, filename: str, actor: Actor
             target_type=RECEIPT_TARGET,
             target_id=str(receipt.pk),
             progress_total=STEPS,
-            params={
-                "scope": _scope_params(scope),
-                "user_id": actor.user.pk if actor.user is not None else None,
-                "token_id": actor.token.pk if actor.token is not None else None,
-                "channel": actor.channel,
-                "request_id": actor.request_id,
-            },
+            params={"scope": _scope_params(scope), **actor.job_params()},
             created_by=actor.user,
         )
         job_enqueue_on_commit(job_id=job.pk, task=receive_einvoice)
@@ -292,12 +285,7 @@ def einvoice_receive_run(*, job_id, redelivered: bool = False) -> Job | None:
     if job is None:
         return None
     params = job.params
-    actor = Actor(
-        user=get_user_model().objects.filter(pk=params["user_id"]).first() if params.get("user_id") else None,
-        token=ApiToken.objects.filter(pk=params["token_id"]).first() if params.get("token_id") else None,
-        channel=params.get("channel") or Channel.WEB,
-        request_id=params.get("request_id", ""),
-    )
+    actor = Actor.from_job_params(params)
     receipt = EInvoiceReceipt.objects.get(pk=job.target_id)
     if receipt.status == EInvoiceReceiptStatus.RECEIVED:
         scope = _scope_from_params(params["scope"])

@@ -36,6 +36,28 @@ class Actor:
             channel = Channel.API if token else Channel.WEB
         return cls(user=user, token=token, channel=channel, request_id=getattr(request, "request_id", ""))
 
+    def job_params(self) -> dict:
+        """Who asked, as a job's params keep it, so the worker acts as them (`from_job_params`)."""
+        return {
+            "user_id": self.user.pk if self.user is not None else None,
+            "token_id": self.token.pk if self.token is not None else None,
+            "channel": self.channel,
+            "request_id": self.request_id,
+        }
+
+    @classmethod
+    def from_job_params(cls, params: dict, channel: str | None = None) -> Actor:
+        from django.contrib.auth import get_user_model
+
+        from vendor_portal.models import ApiToken
+
+        return cls(
+            user=get_user_model().objects.filter(pk=params["user_id"]).first() if params.get("user_id") else None,
+            token=ApiToken.objects.filter(pk=params["token_id"]).first() if params.get("token_id") else None,
+            channel=channel or params.get("channel") or Channel.WEB,
+            request_id=params.get("request_id", ""),
+        )
+
     @property
     def label(self) -> str:
         if self.user is not None:
