@@ -85,8 +85,8 @@ def item_proposals_create(*, scope, items: list[ItemInput], actor: Actor, progre
     sent twice at once (a double click) cannot create its items twice.
 
     The rows go in with bulk_create, their audit rows too (the same rows, item by item, as the form's
-    create and submit write): a file of 2000 items is a few dozen statements, not 30,000. `progress(done)` (a
-    worker's job) hears every PROGRESS_ROWS items whose audit rows are written, the bulk of the time."""
+    create and submit write): a file of 2000 items is about a hundred statements, not 30,000. `progress(done)` (a
+    worker's job) hears every PROGRESS_ROWS items created."""
     require_proposer(scope)
     with transaction.atomic():
         Vendor.objects.select_for_update().filter(pk=scope.vendor.pk).first()
@@ -95,40 +95,12 @@ def item_proposals_create(*, scope, items: list[ItemInput], actor: Actor, progre
             raise DomainValidationError(_("The items have errors; nothing was saved."), errors=errors)
         now = timezone.now()
         proposals = []
-        for data in items:
-            proposal = ItemProposal(vendor=scope.vendor, state=ProposalState.SUBMITTED, state_changed_at=now, submitted_at=now, created_by=actor.user)
-            _fill(proposal, data)
-            proposals.append(proposal)
-        ItemProposal.objects.bulk_create(proposals, batch_size=BATCH)
-        levels, offers, children = [], [], []
-        for proposal, data, marketplaces in zip(proposals, items, offered, strict=True):
-            new_levels = [
-                ItemPackLevel(
-                    proposal=proposal, units={PackLevel.EACH: 1, PackLevel.CASE: data.case_pack}.get(level.level, level.units), **_level(level)
-                )
-                for level in data.pack_levels
-            ]
-            new_offers = [
-                ItemMarketplaceOffer(
-                    proposal=proposal,
-                    marketplace=marketplaces[offer.marketplace.upper()],
-                    local_title=(offer.local_title or "").strip(),
-                    cost=offer.cost,
-                    list_price=offer.list_price,
-                    currency=marketplaces[offer.marketplace.upper()].currency,
-                )
-                for offer in data.offers
-            ]
-            levels += new_levels
-            offers += new_offers
-            children.append((proposal, new_levels, new_offers))
-        ItemPackLevel.objects.bulk_create(levels, batch_size=BATCH)
-        ItemMarketplaceOffer.objects.bulk_create(offers, batch_size=BATCH)
-        for start in range(0, len(children), PROGRESS_ROWS):
-            chunk = children[start : start + PROGRESS_ROWS]
-            AuditEvent.objects.bulk_create(_audit_events(chunk, actor=actor, vendor=scope.vendor), batch_size=BATCH)
+        # In chunks of PROGRESS_ROWS items (their rows, pack levels, offers and audit rows), each chunk a few statements.
+        for start in range(0, len(items), PROGRESS_ROWS):
+            chunk = list(zip(items[start : start + PROGRESS_ROWS], offered[start : start + PROGRESS_ROWS], strict=True))
+            proposals += _create_chunk(chunk, scope=scope, actor=actor, now=now)
             if progress is not None:
-                progress(start + len(chunk))
+                progress(len(proposals))
         notify_retailer_roles(
             roles=REVIEWERS,
             kind="item_proposal_submitted",
@@ -138,6 +110,41 @@ def item_proposals_create(*, scope, items: list[ItemInput], actor: Actor, progre
             url="/catalogue/items/?state=submitted",
             vendor=scope.vendor,
         )
+    return proposals
+
+
+def _create_chunk(chunk, *, scope, actor: Actor, now) -> list[ItemProposal]:
+    """[(item, its marketplaces by code)] created and submitted: the proposals, their pack levels and offers, and
+    the audit rows the form's create and submit would write."""
+    proposals = []
+    for data, _marketplaces in chunk:
+        proposal = ItemProposal(vendor=scope.vendor, state=ProposalState.SUBMITTED, state_changed_at=now, submitted_at=now, created_by=actor.user)
+        _fill(proposal, data)
+        proposals.append(proposal)
+    ItemProposal.objects.bulk_create(proposals, batch_size=BATCH)
+    levels, offers, children = [], [], []
+    for proposal, (data, marketplaces) in zip(proposals, chunk, strict=True):
+        new_levels = [
+            ItemPackLevel(proposal=proposal, units={PackLevel.EACH: 1, PackLevel.CASE: data.case_pack}.get(level.level, level.units), **_level(level))
+            for level in data.pack_levels
+        ]
+        new_offers = [
+            ItemMarketplaceOffer(
+                proposal=proposal,
+                marketplace=marketplaces[offer.marketplace.upper()],
+                local_title=(offer.local_title or "").strip(),
+                cost=offer.cost,
+                list_price=offer.list_price,
+                currency=marketplaces[offer.marketplace.upper()].currency,
+            )
+            for offer in data.offers
+        ]
+        levels += new_levels
+        offers += new_offers
+        children.append((proposal, new_levels, new_offers))
+    ItemPackLevel.objects.bulk_create(levels, batch_size=BATCH)
+    ItemMarketplaceOffer.objects.bulk_create(offers, batch_size=BATCH)
+    AuditEvent.objects.bulk_create(_audit_events(children, actor=actor, vendor=scope.vendor), batch_size=BATCH)
     return proposals
 
 

@@ -28,7 +28,7 @@ from vendor_portal.tenancy import Scope
 
 from ..models import ItemProposalUpload, ItemUploadStatus
 from ._common import require_proposer
-from .item_batches import PROGRESS_ROWS, item_proposals_create
+from .item_batches import item_proposals_create
 
 ITEM_UPLOAD_JOB_KIND = "item_proposal_upload"
 UPLOAD_TARGET = "catalogue.itemproposalupload"
@@ -162,4 +162,4 @@ def upload_job(upload: ItemProposalUpload) -> Job | None:
     return Job.objects.filter(kind=ITEM_UPLOAD_JOB_KIND, target_type=UPLOAD_TARGET, target_id=str(upload.pk)).order_by("-created_at").first()
 
 
-__all__ = ["ITEM_UPLOAD_JOB_KIND", "PROGRESS_ROWS", "item_proposal_upload", "item_proposal_upload_run", "upload_job"]
+__all__ = ["ITEM_UPLOAD_JOB_KIND", "item_proposal_upload", "item_proposal_upload_run", "upload_job"]

@@ -1,5 +1,6 @@
 """In a real browser at 390 px: the vendor downloads the new-items template, fills two rows, checks the file (the
-dry run passes axe and does not scroll sideways), proposes both, and finds them submitted."""
+dry run passes axe and does not scroll sideways), proposes both (a worker's job; the upload's page shows the outcome),
+and finds them submitted."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -44,6 +45,10 @@ def test_vendor_uploads_new_items_on_a_handheld(transactional_db, live_server, p
     page.screenshot(path=SCREENSHOT, full_page=True)
     assert not ItemProposal.objects.exists()
 
-    page.get_by_test_id("upload-commit").click()
-    page.get_by_text("2 new items submitted").wait_for()
+    page.get_by_test_id("upload-commit").click()  # a worker proposes them (eager here); the upload's page shows the outcome
+    page.get_by_test_id("item-upload-done").get_by_text("2 new items submitted").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= HANDHELD["width"] + 1
+    assert _axe_blocking(page) == []
     assert set(ItemProposal.objects.values_list("state", flat=True)) == {ProposalState.SUBMITTED}
+    page.get_by_role("link", name="See the submitted items").click()
+    page.get_by_text("KTL-IMP-2").first.wait_for()

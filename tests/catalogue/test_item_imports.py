@@ -370,3 +370,17 @@ def test_api_import_needs_a_vendor_proposer(api_client, vendor, other_vendor, dj
         response = api_client.post("/api/v1/item-proposals/import/?dry_run=false", {"file": _api_file([_row(1)])}, format="multipart")
     assert response.status_code == 202
     assert ItemProposal.objects.get().vendor == other_vendor
+
+
+def test_the_workers_progress_is_seen_while_its_transaction_runs(transactional_db, vendor):
+    """All or nothing means one long transaction; its progress goes through a connection of its own."""
+    from django.db import transaction
+
+    from vendor_portal.services.jobs import job_progress_seen
+
+    job = Job.objects.create(vendor=vendor, kind="item_proposal_upload", status=JobStatus.RUNNING)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        job_progress_seen(job_id=job.pk, done=100, total=2000)
+        raise RuntimeError("the items are rolled back")
+    job.refresh_from_db()
+    assert (job.progress_done, job.progress_total, job.percent) == (100, 2000, 5)  # written outside the rolled-back transaction
