@@ -283,8 +283,11 @@ def item_proposal_upload_status(request, pk):
 @require_GET
 @portal_view(Action.VIEW_CATALOGUE)
 def item_proposal_upload_progress(request, pk):
-    response = render(request, "catalogue/_item_upload_progress.html", _upload_context(request, pk))
+    context = _upload_context(request, pk)
+    response = render(request, "catalogue/_item_upload_progress.html", context)
     response["Cache-Control"] = "no-store"
+    if not context["waiting"] and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # finished while the page polled: the whole page shows the outcome (the problems' table)
     return response
 
 

@@ -231,6 +231,8 @@ def test_a_double_submit_gets_the_running_job_and_a_later_one_is_refused_by_the_
 
     propose_uploaded_items.delay(str(Job.objects.get().pk))
     assert ItemProposal.objects.count() == 2
+    polled = client.get(f"{first['Location']}progress/", HTTP_HX_REQUEST="true")
+    assert polled["HX-Refresh"] == "true" and "2 new items submitted" in polled.content.decode()  # done: the page reloads once
     with django_capture_on_commit_callbacks(execute=True):
         third = client.post("/catalogue/items/upload/", {"token": token, "commit": "1"})  # once done, a new job checks again
     assert third["Location"] != first["Location"] and ItemProposal.objects.count() == 2
