@@ -187,9 +187,10 @@ def _check_header(lookup: dict[str, str], columns: list[Column]):
     return check
 
 
-def parse_item_proposals(name: str, content: bytes, *, scope, marketplace_codes: list[str]) -> ItemImport:
+def parse_item_proposals(name: str, content: bytes, *, scope, marketplace_codes: list[str], check: bool = True) -> ItemImport:
     """Read and check a whole file without saving anything. `marketplace_codes`: every marketplace's, whose
-    columns the file may have."""
+    columns the file may have. `check=False` reads the cells only (a worker about to propose the items, which
+    checks them again under the vendor's lock anyway)."""
     columns = columns_for(marketplace_codes)
     by_key = {column.key: column for column in columns}
     lookup = _header_lookup(columns)
@@ -217,7 +218,7 @@ def parse_item_proposals(name: str, content: bytes, *, scope, marketplace_codes:
         if imported.errors:
             continue
         imported.data = _item_input(number, cleaned, offered_codes)
-    if result.items:
+    if check and result.items:
         errors, _offered = item_proposals_check(scope=scope, items=result.items)
         rows = {row.row: row for row in result.rows}
         for error in errors:

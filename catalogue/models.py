@@ -225,3 +225,46 @@ class CostChangeRequest(StateMachine, models.Model):
     def cost_to_apply(self):
         """The cost accepting would apply: the buyer's counter once there is one."""
         return self.counter_cost if self.state == CostChangeState.COUNTERED else self.new_cost
+
+
+class ItemUploadStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")  # the checked file is stored; the worker has not proposed its items yet
+    PROPOSED = "proposed", _("Proposed")  # every item was created and submitted to the buyer
+    REFUSED = "refused", _("Refused")  # the worker's check found problems (say, a GTIN taken since the dry run): nothing was created
+
+
+class ItemProposalUploadQuerySet(VendorScopedQuerySet):
+    def visible_to(self, scope):
+        """The vendor's own file and what became of it; the retailer meets the proposals it created, not the file."""
+        if scope is not None and scope.is_retailer:
+            return self.none()
+        return super().visible_to(scope)
+
+
+class ItemProposalUpload(models.Model):
+    """A new-items file a vendor checked (the dry run) and confirmed: stored by the request, its items proposed by a
+    worker (catalogue.tasks.propose_uploaded_items), all or none; the upload's page follows the job's progress."""
+
+    vendor = models.ForeignKey("vendor_portal.Vendor", on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)  # the same file confirmed twice (a double click) finds the first one's job
+    status = models.CharField(_("status"), max_length=10, choices=ItemUploadStatus.choices, default=ItemUploadStatus.RECEIVED)
+    row_count = models.PositiveIntegerField(default=0)
+    proposed_count = models.PositiveIntegerField(default=0)
+    # Why it was refused: [{"row", "column" (key), "title" (in the uploader's language), "code", "message"}].
+    errors = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ItemProposalUploadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(status__in=ItemUploadStatus.values), name="item_upload_status_valid")]
+        indexes = [models.Index(fields=["vendor", "sha256"], name="item_upload_same_file", condition=Q(status="received"))]
+        verbose_name = _("new-items upload")
+
+    def __str__(self) -> str:
+        return self.file_name or f"new-items upload {self.pk}"

@@ -1,5 +1,6 @@
-"""Item setup and cost change screens: the vendor proposes (one by one, or cost changes from a file with a dry
-run) and follows the history; the buyer works through the queue and decides, confirming each decision."""
+"""Item setup and cost change screens: the vendor proposes (one by one, or from a file with a dry run; a
+confirmed new-items file is proposed by a worker while its page shows the progress) and follows the history;
+the buyer works through the queue and decides, confirming each decision."""
 
 from django.contrib import messages
 from django.core import signing
@@ -9,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from vendor_portal.confirmation import confirm_first
 from vendor_portal.decorators import portal_view
@@ -32,8 +33,8 @@ from .forms import (
     OfferFormSet,
     mark_invalid,
 )
-from .models import CostChangeRequest, CostChangeState, ItemProposal, ProposalState
-from .services import costs, item_batches, items
+from .models import CostChangeRequest, CostChangeState, ItemProposal, ItemProposalUpload, ItemUploadStatus, ProposalState
+from .services import costs, item_uploads, items
 
 PAGE_SIZE = 50
 UPLOAD_SALT = "catalogue.cost_upload"
@@ -211,8 +212,9 @@ def item_proposal_review(request, pk):
 
 @portal_view(Action.PROPOSE_CATALOGUE)
 def item_proposal_upload(request):
-    """Check a file of new items (dry run: per row what would be proposed, or its problems), then propose them
-    all at once, submitted to the buyer."""
+    """Check a file of new items (dry run: per row what would be proposed, or its problems), then confirm: the
+    checked file is stored and a worker proposes its items all at once, submitted to the buyer, while the
+    upload's page shows the progress."""
     scope = request.scope
     if not _can_propose(scope):
         raise Http404
@@ -222,39 +224,71 @@ def item_proposal_upload(request):
     page = "catalogue/item_proposal_upload.html"
     if request.method != "POST":
         return render(request, page, context)
-    committing = "commit" in request.POST
+    if "commit" in request.POST:
+        return _item_upload_confirm(request, context, page)
+    if not form.is_valid():
+        mark_invalid(form)
+        return render(request, page, context, status=400)
     codes = list(Marketplace.objects.order_by("code").values_list("code", flat=True))
     try:
-        if committing:
-            checked = checked_upload(request.POST.get("token", ""), request.user, salt=ITEM_UPLOAD_SALT)
-            name, content = checked["name"], checked["content"]
-        elif form.is_valid():
-            name, content = upload_read(form.cleaned_data["file"], max_bytes=item_imports.UPLOAD_MAX_BYTES)
-        else:
-            mark_invalid(form)
-            return render(request, page, context, status=400)
-        result = item_imports.parse_item_proposals(name, content, scope=scope, marketplace_codes=codes)  # a commit checks again
-    except signing.BadSignature:
-        context["file_error"] = _("The checked file has expired or is not yours. Upload it again.")
-        return render(request, page, context, status=400)
+        name, content = upload_read(form.cleaned_data["file"], max_bytes=item_imports.UPLOAD_MAX_BYTES)
+        result = item_imports.parse_item_proposals(name, content, scope=scope, marketplace_codes=codes)
     except item_imports.UploadError as error:
         context["file_error"] = error.message
         return render(request, page, context, status=400)
-    context.update(result=result, file_name=name)
-    if result.ok and committing:
-        try:
-            created = item_batches.item_proposals_create(scope=scope, items=result.items, actor=Actor.from_request(request))
-        except DomainValidationError:
-            # Someone took a GTIN or SKU since the dry run: show the file's problems as they are now.
-            result = item_imports.parse_item_proposals(name, content, scope=scope, marketplace_codes=codes)
-            context["result"] = result
-        else:
-            messages.success(request, _("%(n)s new items submitted; the buyer has been told.") % {"n": len(created)})
-            return redirect(f"{reverse('item_proposal_list')}?state=submitted")
+    context.update(result=result, file_name=name, shown_rows=result.rows[:SHOWN_UPLOAD_ERRORS])
     if result.ok:
         context["token"] = checked_upload_token(name, content, request.user, salt=ITEM_UPLOAD_SALT)
-    context["shown_rows"] = result.rows[:SHOWN_UPLOAD_ERRORS]
     return render(request, page, context, status=200 if result.ok else 400)
+
+
+def _item_upload_confirm(request, context, page):
+    """The dry run's file (its signed token), stored and handed to a worker; the same file confirmed twice
+    while its job runs (a double click) lands on that job's page."""
+    try:
+        checked = checked_upload(request.POST.get("token", ""), request.user, salt=ITEM_UPLOAD_SALT)
+    except signing.BadSignature:
+        context["file_error"] = _("The checked file has expired or is not yours. Upload it again.")
+        return render(request, page, context, status=400)
+    try:
+        upload, _job = item_uploads.item_proposal_upload(
+            scope=request.scope,
+            file_name=checked["name"],
+            content=checked["content"],
+            actor=Actor.from_request(request),
+            language=request.LANGUAGE_CODE,
+        )
+    except PortalError as error:
+        context["file_error"] = error.message
+        return render(request, page, context, status=400)
+    return redirect("item_proposal_upload_status", pk=upload.pk)
+
+
+def _upload_context(request, pk) -> dict:
+    upload = get_visible_or_404(ItemProposalUpload.objects.defer("content"), request.scope, pk=pk)
+    return {
+        "upload": upload,
+        "job": item_uploads.upload_job(upload),
+        "waiting": upload.status == ItemUploadStatus.RECEIVED,
+        "shown_errors": upload.errors[:SHOWN_UPLOAD_ERRORS],
+    }
+
+
+@require_GET
+@portal_view(Action.VIEW_CATALOGUE)
+def item_proposal_upload_status(request, pk):
+    return render(request, "catalogue/item_proposal_upload_status.html", _upload_context(request, pk))
+
+
+@require_GET
+@portal_view(Action.VIEW_CATALOGUE)
+def item_proposal_upload_progress(request, pk):
+    context = _upload_context(request, pk)
+    response = render(request, "catalogue/_item_upload_progress.html", context)
+    response["Cache-Control"] = "no-store"
+    if not context["waiting"] and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # finished while the page polled: the whole page shows the outcome (the problems' table)
+    return response
 
 
 @portal_view(Action.PROPOSE_CATALOGUE)

@@ -33,6 +33,8 @@ TARGET_READ_ACTIONS: dict[str, str] = {
     "reconciliation.deduction": Action.VIEW_PAYMENTS,
     # An EDI interchange (and a job that processes an upload) is for those who exchange EDI.
     "edi.interchange": Action.EXCHANGE_EDI,
+    # A confirmed new-items file (and the job that proposes its items) is the vendor's, for those who see the catalogue.
+    "catalogue.itemproposalupload": Action.VIEW_CATALOGUE,
 }
 # An export's document belongs to its job (target "vendor_portal.job"), and the job to the person who asked.
 EXPORT_KIND = "export"

@@ -111,11 +111,27 @@ IMPORTED_ITEM = {
 }
 IMPORT_SUMMARY = {"dry_run": True, "file_name": "new-items.xlsx", "row_count": 1, "ignored_columns": [], "items": [IMPORTED_ITEM]}
 IMPORT_CHECKED = OpenApiExample("Checked: nothing saved", response_only=True, status_codes=["200"], value=IMPORT_SUMMARY)
-IMPORT_CREATED = OpenApiExample(
-    "Proposed",
+IMPORT_QUEUED = OpenApiExample(
+    "Checked and stored; a worker proposes the items",
     response_only=True,
-    status_codes=["201"],
-    value={**IMPORT_SUMMARY, "dry_run": False, "items": [{**IMPORTED_ITEM, "id": 12}]},
+    status_codes=["202"],
+    value={
+        "id": "5b2e7c1a-9d4f-4a8e-b6c3-1f0e2d3c4b5a",
+        "kind": "item_proposal_upload",
+        "status": "queued",
+        "percent": 0,
+        "progress_done": 0,
+        "progress_total": 0,
+        "message": "",
+        "target_type": "catalogue.itemproposalupload",
+        "target_id": "7",
+        "attempts": 0,
+        "created_at": "2026-12-03T09:00:00Z",
+        "started_at": None,
+        "finished_at": None,
+        "result": None,
+        "upload_id": 7,
+    },
 )
 IMPORT_ERRORS = OpenApiExample(
     "Row errors: nothing saved",

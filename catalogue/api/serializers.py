@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from shipments.api.serializers import JobSerializer
+
 from ..models import CostChangeRequest, ItemProposal, PackLevel
 from ..services.costs import CostChangeInput
 from ..services.items import ItemInput, OfferInput, PackLevelInput
@@ -174,7 +176,7 @@ class ItemImportInputSerializer(serializers.Serializer):
 
 class ImportedItemSerializer(serializers.Serializer):
     row = serializers.IntegerField(help_text="The spreadsheet's row (the header is row 1).")
-    id = serializers.IntegerField(allow_null=True, help_text="The proposal created; null on a dry run.")
+    id = serializers.IntegerField(allow_null=True, help_text="Null: a dry run creates nothing (with dry_run=false a job proposes the items).")
     vendor_sku = serializers.CharField()
     title = serializers.CharField()
     gtin = serializers.CharField()
@@ -189,3 +191,17 @@ class ItemImportResultSerializer(serializers.Serializer):
     row_count = serializers.IntegerField()
     ignored_columns = serializers.ListField(child=serializers.CharField(), help_text="Columns the portal does not read.")
     items = ImportedItemSerializer(many=True, help_text="Per row, what is (or would be) proposed, submitted to the buyer.")
+
+
+class ItemImportJobSerializer(JobSerializer):
+    """202 to `dry_run=false`: the job that proposes the items (poll it at /api/v1/jobs/<id>/). Done: `progress_done`
+    is the number of items proposed and `message` says so; failed: nothing was saved and `message` names the
+    problems by row and column (say, a GTIN another file took since the check)."""
+
+    upload_id = serializers.SerializerMethodField()
+
+    class Meta(JobSerializer.Meta):
+        fields = [*JobSerializer.Meta.fields, "upload_id"]
+
+    def get_upload_id(self, obj) -> int:
+        return int(obj.target_id)

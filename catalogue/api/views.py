@@ -18,7 +18,7 @@ from vendor_portal.tenancy import get_visible_or_404
 
 from .. import item_imports
 from ..models import CostChangeRequest, CostChangeState, ItemProposal, ProposalState
-from ..services import costs, item_batches, items
+from ..services import costs, item_uploads, items
 from . import examples
 from . import serializers as s
 
@@ -31,7 +31,9 @@ ERRORS = {
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 STATE = OpenApiParameter("state", OpenApiTypes.STR, description="Only those in this state.")
 DRY_RUN = OpenApiParameter(
-    "dry_run", OpenApiTypes.BOOL, description="true (the default) checks the file and saves nothing; false proposes every item, all or none."
+    "dry_run",
+    OpenApiTypes.BOOL,
+    description="true (the default) checks the file and saves nothing; false checks it, then queues a job (202) that proposes every item, all or none.",
 )
 
 
@@ -164,22 +166,26 @@ class ItemProposalImportView(PortalAPIView):
             "One row per item, columns as in the template (`/catalogue/items/upload/template.xlsx`, titles in any of the "
             "portal's languages, or the column keys). Every row is checked as one item proposed alone would be (GTIN check "
             "digits, GTINs unused in the catalogue and on open proposals, pack hierarchy, HS code, country code), and no two "
-            "rows may share a GTIN or vendor SKU. `dry_run=true` (the default) saves nothing; `dry_run=false` checks again "
-            "and proposes every item, submitted to the buyer, in one transaction: all or none. Errors name the row (the "
-            "header is row 1) and column key in `field`: `rows[3].case_pack`. Up to 2000 rows. Send an Idempotency-Key "
-            "with `dry_run=false` to retry it safely."
+            "rows may share a GTIN or vendor SKU. `dry_run=true` (the default) saves nothing and answers 200 with what "
+            "would be proposed. `dry_run=false` checks the file the same way (400 with every problem, nothing saved), then "
+            "stores it and answers 202 with the job that proposes the items (`Location: /api/v1/jobs/{id}/`): a worker checks "
+            "again and proposes every item, submitted to the buyer, in one transaction: all or none. Poll the job: `succeeded` "
+            "with `progress_done` the number of items proposed (list them with `GET /api/v1/item-proposals/?state=submitted`), "
+            "or `failed` with nothing saved and `message` naming the problems by row (a GTIN another file took meanwhile). The "
+            "same file sent again while its job runs gets that job back. Errors name the row (the header is row 1) and column "
+            "key in `field`: `rows[3].case_pack`. Up to 2000 rows. Send an Idempotency-Key with `dry_run=false` to retry it safely."
         ),
         parameters=[DRY_RUN],
         request={"multipart/form-data": s.ItemImportInputSerializer},
         responses={
             200: s.ItemImportResultSerializer,
-            201: s.ItemImportResultSerializer,
+            202: s.ItemImportJobSerializer,
             400: documented_error(
                 _("The file cannot be read, or rows have errors: nothing saved."), examples.IMPORT_ERRORS, examples.IMPORT_FILE_ERROR
             ),
             403: ERRORS[403],
         },
-        examples=[examples.IMPORT_REQUEST, examples.IMPORT_CHECKED, examples.IMPORT_CREATED],
+        examples=[examples.IMPORT_REQUEST, examples.IMPORT_CHECKED, examples.IMPORT_QUEUED],
     )
     def post(self, request):
         dry_run = _flag(request.query_params.get("dry_run", "true"))
@@ -191,15 +197,15 @@ class ItemProposalImportView(PortalAPIView):
             result = item_imports.parse_item_proposals(name, content, scope=request.scope, marketplace_codes=codes)
         except item_imports.UploadError as error:
             raise DomainValidationError(error.message, errors=[field_error(None, "file", error.message, "invalid_file")]) from error
-        created = []
-        if result.ok and not dry_run:
-            try:
-                created = item_batches.item_proposals_create(scope=request.scope, items=result.items, actor=self.actor)
-            except DomainValidationError:
-                result = item_imports.parse_item_proposals(name, content, scope=request.scope, marketplace_codes=codes)
         if not result.ok:
             raise DomainValidationError(_("The file has errors; nothing was saved."), errors=_row_errors(result.errors))
-        ids = [proposal.pk for proposal in created] or [None] * len(result.rows)
+        if not dry_run:
+            _upload, job = item_uploads.item_proposal_upload(
+                scope=request.scope, file_name=name, content=content, actor=self.actor, language=getattr(request, "LANGUAGE_CODE", "")
+            )
+            response = Response(s.ItemImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+            response["Location"] = f"/api/v1/jobs/{job.pk}/"
+            return response
         body = {
             "dry_run": dry_run,
             "file_name": name,
@@ -208,7 +214,7 @@ class ItemProposalImportView(PortalAPIView):
             "items": [
                 {
                     "row": row.row,
-                    "id": proposal_id,
+                    "id": None,
                     "vendor_sku": row.data.vendor_sku,
                     "title": row.data.title,
                     "gtin": row.data.gtin,
@@ -216,10 +222,10 @@ class ItemProposalImportView(PortalAPIView):
                     "case_pack": row.data.case_pack,
                     "marketplaces": [offer.marketplace for offer in row.data.offers],
                 }
-                for row, proposal_id in zip(result.rows, ids, strict=True)
+                for row in result.rows
             ],
         }
-        return Response(s.ItemImportResultSerializer(body).data, status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED)
+        return Response(s.ItemImportResultSerializer(body).data)
 
 
 def _flag(value: str) -> bool:

@@ -4,6 +4,8 @@ vendor SKU; then created and submitted all together, or none when any has a prob
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +22,7 @@ from .items import LEVEL_AUDITED, OFFER_AUDITED, PROPOSAL_AUDITED, InUse, ItemIn
 
 MAX_ITEMS = 2000  # as many as a cost change file
 BATCH = 500  # rows per INSERT
+PROGRESS_ROWS = 100  # a worker's job reports its progress every this many items
 
 
 def item_proposals_check(*, scope, items: list[ItemInput]) -> tuple[list[FieldError], list[dict]]:
@@ -76,13 +79,14 @@ def _place(ref) -> str:
     return _("row %(row)s") % {"row": ref} if isinstance(ref, int) else str(ref)
 
 
-def item_proposals_create(*, scope, items: list[ItemInput], actor: Actor) -> list[ItemProposal]:
+def item_proposals_create(*, scope, items: list[ItemInput], actor: Actor, progress: Callable[[int], None] | None = None) -> list[ItemProposal]:
     """The vendor proposes the items all together, submitted for review at once (the buyers are told once):
     all of them, or none when any has a problem. Checked again under a lock on the vendor, so the same file
     sent twice at once (a double click) cannot create its items twice.
 
     The rows go in with bulk_create, their audit rows too (the same rows, item by item, as the form's
-    create and submit write): a file of 2000 items is a few dozen statements, not 30,000."""
+    create and submit write): a file of 2000 items is about a hundred statements, not 30,000. `progress(done)` (a
+    worker's job) hears every PROGRESS_ROWS items created."""
     require_proposer(scope)
     with transaction.atomic():
         Vendor.objects.select_for_update().filter(pk=scope.vendor.pk).first()
@@ -91,53 +95,12 @@ def item_proposals_create(*, scope, items: list[ItemInput], actor: Actor) -> lis
             raise DomainValidationError(_("The items have errors; nothing was saved."), errors=errors)
         now = timezone.now()
         proposals = []
-        for data in items:
-            proposal = ItemProposal(vendor=scope.vendor, state=ProposalState.SUBMITTED, state_changed_at=now, submitted_at=now, created_by=actor.user)
-            _fill(proposal, data)
-            proposals.append(proposal)
-        ItemProposal.objects.bulk_create(proposals, batch_size=BATCH)
-        levels, offers, children = [], [], []
-        for proposal, data, marketplaces in zip(proposals, items, offered, strict=True):
-            new_levels = [
-                ItemPackLevel(
-                    proposal=proposal, units={PackLevel.EACH: 1, PackLevel.CASE: data.case_pack}.get(level.level, level.units), **_level(level)
-                )
-                for level in data.pack_levels
-            ]
-            new_offers = [
-                ItemMarketplaceOffer(
-                    proposal=proposal,
-                    marketplace=marketplaces[offer.marketplace.upper()],
-                    local_title=(offer.local_title or "").strip(),
-                    cost=offer.cost,
-                    list_price=offer.list_price,
-                    currency=marketplaces[offer.marketplace.upper()].currency,
-                )
-                for offer in data.offers
-            ]
-            levels += new_levels
-            offers += new_offers
-            children.append((proposal, new_levels, new_offers))
-        ItemPackLevel.objects.bulk_create(levels, batch_size=BATCH)
-        ItemMarketplaceOffer.objects.bulk_create(offers, batch_size=BATCH)
-        events = []
-        for proposal, new_levels, new_offers in children:
-            for child, fields in [(level, LEVEL_AUDITED) for level in new_levels] + [(offer, OFFER_AUDITED) for offer in new_offers]:
-                events.append(
-                    audit_event(actor=actor, action=f"{child._meta.model_name}.create", obj=child, vendor=scope.vendor, after=snapshot(child, fields))
-                )
-            state = snapshot(proposal, PROPOSAL_AUDITED)
-            after = {
-                **state,
-                "state": ProposalState.DRAFT,
-                "pack_levels": [snapshot(level, LEVEL_AUDITED) for level in new_levels],
-                "offers": [snapshot(offer, OFFER_AUDITED) for offer in new_offers],
-            }
-            events.append(audit_event(actor=actor, action="item_proposal.create", obj=proposal, after=after))
-            events.append(
-                audit_event(actor=actor, action="item_proposal.submit", obj=proposal, before={**state, "state": ProposalState.DRAFT}, after=state)
-            )
-        AuditEvent.objects.bulk_create(events, batch_size=BATCH)
+        # In chunks of PROGRESS_ROWS items (their rows, pack levels, offers and audit rows), each chunk a few statements.
+        for start in range(0, len(items), PROGRESS_ROWS):
+            chunk = list(zip(items[start : start + PROGRESS_ROWS], offered[start : start + PROGRESS_ROWS], strict=True))
+            proposals += _create_chunk(chunk, scope=scope, actor=actor, now=now)
+            if progress is not None:
+                progress(len(proposals))
         notify_retailer_roles(
             roles=REVIEWERS,
             kind="item_proposal_submitted",
@@ -150,5 +113,62 @@ def item_proposals_create(*, scope, items: list[ItemInput], actor: Actor) -> lis
     return proposals
 
 
+def _create_chunk(chunk, *, scope, actor: Actor, now) -> list[ItemProposal]:
+    """[(item, its marketplaces by code)] created and submitted: the proposals, their pack levels and offers, and
+    the audit rows the form's create and submit would write."""
+    proposals = []
+    for data, _marketplaces in chunk:
+        proposal = ItemProposal(vendor=scope.vendor, state=ProposalState.SUBMITTED, state_changed_at=now, submitted_at=now, created_by=actor.user)
+        _fill(proposal, data)
+        proposals.append(proposal)
+    ItemProposal.objects.bulk_create(proposals, batch_size=BATCH)
+    levels, offers, children = [], [], []
+    for proposal, (data, marketplaces) in zip(proposals, chunk, strict=True):
+        new_levels = [
+            ItemPackLevel(proposal=proposal, units={PackLevel.EACH: 1, PackLevel.CASE: data.case_pack}.get(level.level, level.units), **_level(level))
+            for level in data.pack_levels
+        ]
+        new_offers = [
+            ItemMarketplaceOffer(
+                proposal=proposal,
+                marketplace=marketplaces[offer.marketplace.upper()],
+                local_title=(offer.local_title or "").strip(),
+                cost=offer.cost,
+                list_price=offer.list_price,
+                currency=marketplaces[offer.marketplace.upper()].currency,
+            )
+            for offer in data.offers
+        ]
+        levels += new_levels
+        offers += new_offers
+        children.append((proposal, new_levels, new_offers))
+    ItemPackLevel.objects.bulk_create(levels, batch_size=BATCH)
+    ItemMarketplaceOffer.objects.bulk_create(offers, batch_size=BATCH)
+    AuditEvent.objects.bulk_create(_audit_events(children, actor=actor, vendor=scope.vendor), batch_size=BATCH)
+    return proposals
+
+
 def _level(level) -> dict:
     return {name: getattr(level, name) for name in ("level", "length_cm", "width_cm", "height_cm", "weight_kg")}
+
+
+def _audit_events(children, *, actor: Actor, vendor) -> list[AuditEvent]:
+    """The rows the form's create and submit would write, item by item, for (proposal, levels, offers)."""
+    events = []
+    for proposal, new_levels, new_offers in children:
+        for child, fields in [(level, LEVEL_AUDITED) for level in new_levels] + [(offer, OFFER_AUDITED) for offer in new_offers]:
+            events.append(
+                audit_event(actor=actor, action=f"{child._meta.model_name}.create", obj=child, vendor=vendor, after=snapshot(child, fields))
+            )
+        state = snapshot(proposal, PROPOSAL_AUDITED)
+        after = {
+            **state,
+            "state": ProposalState.DRAFT,
+            "pack_levels": [snapshot(level, LEVEL_AUDITED) for level in new_levels],
+            "offers": [snapshot(offer, OFFER_AUDITED) for offer in new_offers],
+        }
+        events.append(audit_event(actor=actor, action="item_proposal.create", obj=proposal, after=after))
+        events.append(
+            audit_event(actor=actor, action="item_proposal.submit", obj=proposal, before={**state, "state": ProposalState.DRAFT}, after=state)
+        )
+    return events

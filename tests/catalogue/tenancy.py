@@ -3,6 +3,7 @@
 import datetime
 
 from catalogue.services.costs import CostChangeInput, cost_changes_propose
+from catalogue.services.item_uploads import item_proposal_upload
 from catalogue.services.items import item_proposal_create
 from tests.catalogue.factories import item_input, vendor_scope_actor
 from tests.factories import ProductCostFactory, marketplace
@@ -13,6 +14,10 @@ def build(world, vendor):
     scope, actor = vendor_scope_actor(vendor, role="vendor_admin")
     world["item_proposal"] = item_proposal_create(
         scope=scope, data=item_input(sku="ACME-SECRET-NEW", title="ACME-SECRET glass kettle"), actor=actor, submit=True
+    )
+    # A confirmed new-items file whose job is queued (the walk runs no on_commit callbacks).
+    world["item_upload"], world["item_upload_job"] = item_proposal_upload(
+        scope=scope, file_name="ACME-SECRET-new-items.xlsx", content=b"ACME-SECRET", actor=actor
     )
     ProductCostFactory(product=world["product"])
     day = marketplace_date(None, marketplace("US")) + datetime.timedelta(days=7)
@@ -25,6 +30,10 @@ def build(world, vendor):
 
 def _item(world):
     return {"pk": world["item_proposal"].pk}
+
+
+def _upload(world):
+    return {"pk": world["item_upload"].pk}
 
 
 def _cost(world):
@@ -45,6 +54,8 @@ URL_KWARGS: dict = {
             "item-proposal-return",
         )
     },
+    "item_proposal_upload_status": _upload,
+    "item_proposal_upload_progress": _upload,
     **{
         name: _cost
         for name in (

@@ -8,11 +8,11 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from catalogue.item_imports import ItemRowError, columns_for, parse_item_proposals, template_workbook
-from catalogue.models import ItemProposal, ProposalState
+from catalogue.models import ItemProposal, ItemProposalUpload, ItemUploadStatus, ProposalState
 from catalogue.services.items import item_proposal_create
 from tests.catalogue.factories import buyer, gtin13, gtin14, item_input, vendor_scope_actor
 from tests.factories import ProductFactory, api_token, marketplace, retailer_user, vendor_user
-from vendor_portal.models import AuditEvent, Notification
+from vendor_portal.models import AuditEvent, Job, JobStatus, Notification
 from vendor_portal.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -97,9 +97,17 @@ def test_template_round_trip_three_rows_checked_then_proposed_to_the_buyer(clien
     assert response.content.decode().count("Would be proposed") == 3
     assert not ItemProposal.objects.exists()  # the dry run saves nothing
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's job runs (eager) once the request commits
         response = client.post("/catalogue/items/upload/", {"token": response.context["token"], "commit": "1"})
-    assert response.status_code == 302 and response["Location"] == "/catalogue/items/?state=submitted"
+    upload = ItemProposalUpload.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/catalogue/items/upload/{upload.pk}/"
+    job = Job.objects.get(kind="item_proposal_upload")
+    assert (job.status, job.progress_done, job.progress_total, job.target_id) == (JobStatus.SUCCEEDED, 3, 3, str(upload.pk))
+    assert job.message == "3 new items submitted; the buyer has been told."
+    assert (upload.status, upload.row_count, upload.proposed_count, upload.errors) == (ItemUploadStatus.PROPOSED, 3, 3, [])
+    page = client.get(response["Location"]).content.decode()
+    assert "3 new items submitted; the buyer has been told." in page and 'href="/catalogue/items/?state=submitted"' in page
+    assert "hx-get" not in page  # done: the page stops polling
     proposals = list(ItemProposal.objects.order_by("vendor_sku"))
     assert [p.vendor_sku for p in proposals] == ["KTL-IMP-1", "KTL-IMP-2", "KTL-IMP-3"]
     first = proposals[0]
@@ -187,7 +195,7 @@ def test_a_missing_column_is_named_by_its_title(client, vendor, ops):
     assert response.status_code == 400 and "Missing columns: Case pack." in response.context["file_error"]
 
 
-def test_the_checked_file_is_the_uploaders_alone_and_lands_in_their_vendor(client, vendor, other_vendor, ops):
+def test_the_checked_file_is_the_uploaders_alone_and_lands_in_their_vendor(client, vendor, other_vendor, ops, django_capture_on_commit_callbacks):
     upload = _filled(_template(client), [_row(1)])
     token = client.post("/catalogue/items/upload/", {"file": upload}).context["token"]
     client.force_login(vendor_user(other_vendor, Role.VENDOR_OPS))
@@ -195,21 +203,73 @@ def test_the_checked_file_is_the_uploaders_alone_and_lands_in_their_vendor(clien
     assert response.status_code == 400 and "not yours" in response.context["file_error"]
     assert not ItemProposal.objects.exists()
     client.force_login(ops)
-    client.post("/catalogue/items/upload/", {"token": token, "commit": "1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        status_page = client.post("/catalogue/items/upload/", {"token": token, "commit": "1"})["Location"]
     assert ItemProposal.objects.get().vendor == vendor
+    job = Job.objects.get(kind="item_proposal_upload")
     client.force_login(vendor_user(other_vendor, Role.VENDOR_ADMIN))
     assert "KTL-IMP-1" not in client.get("/catalogue/items/").content.decode()
+    assert client.get(status_page).status_code == 404 and client.get(f"{status_page}progress/").status_code == 404
+    assert client.get(f"/api/v1/jobs/{job.pk}/").status_code == 404  # document_access: the upload is the vendor's
     client.force_login(retailer_user(Role.BUYER, username="buyer-2"))
     assert client.get("/catalogue/items/upload/").status_code in (403, 404)  # buyers review, they do not propose
 
 
-def test_committing_twice_creates_the_items_once(client, vendor, ops):
+def test_a_double_submit_gets_the_running_job_and_a_later_one_is_refused_by_the_workers_check(
+    client, vendor, ops, django_capture_on_commit_callbacks
+):
     upload = _filled(_template(client), [_row(1), _row(2)])
     token = client.post("/catalogue/items/upload/", {"file": upload}).context["token"]
-    assert client.post("/catalogue/items/upload/", {"token": token, "commit": "1"}).status_code == 302
-    response = client.post("/catalogue/items/upload/", {"token": token, "commit": "1"})  # a double click
-    assert response.status_code == 400 and ItemProposal.objects.count() == 2
-    assert {e.code for e in response.context["result"].errors} == {"duplicate", "duplicate_gtin"}
+    first = client.post("/catalogue/items/upload/", {"token": token, "commit": "1"})  # queued: no worker ran yet
+    second = client.post("/catalogue/items/upload/", {"token": token, "commit": "1"})  # a double click
+    assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
+    assert Job.objects.filter(kind="item_proposal_upload").count() == 1 and ItemProposalUpload.objects.count() == 1
+    page = client.get(first["Location"]).content.decode()
+    assert "Waiting for a worker" in page and 'hx-get="' in page  # the page polls its progress
+
+    from catalogue.tasks import propose_uploaded_items
+
+    propose_uploaded_items.delay(str(Job.objects.get().pk))
+    assert ItemProposal.objects.count() == 2
+    polled = client.get(f"{first['Location']}progress/", HTTP_HX_REQUEST="true")
+    assert polled["HX-Refresh"] == "true" and "2 new items submitted" in polled.content.decode()  # done: the page reloads once
+    with django_capture_on_commit_callbacks(execute=True):
+        third = client.post("/catalogue/items/upload/", {"token": token, "commit": "1"})  # once done, a new job checks again
+    assert third["Location"] != first["Location"] and ItemProposal.objects.count() == 2
+    refused = ItemProposalUpload.objects.get(status=ItemUploadStatus.REFUSED)
+    assert {e["code"] for e in refused.errors} == {"duplicate", "duplicate_gtin"}
+
+
+def test_a_gtin_taken_after_the_dry_run_refuses_the_whole_file_in_the_worker(client, vendor, ops, django_capture_on_commit_callbacks):
+    upload = _filled(_template(client), [_row(1), _row(2), _row(3)])
+    token = client.post("/catalogue/items/upload/", {"file": upload}).context["token"]
+    scope, actor = vendor_scope_actor(vendor)
+    item_proposal_create(
+        scope=scope, data=item_input(sku="KTL-OTHER", gtin=_row(3)["gtin"], case_gtin=gtin14("1061414100999")), actor=actor
+    )  # meanwhile, on the form
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/catalogue/items/upload/", {"token": token, "commit": "1"})
+    assert ItemProposal.objects.count() == 1  # nothing of the file
+    upload = ItemProposalUpload.objects.get()
+    assert upload.status == ItemUploadStatus.REFUSED
+    assert [(e["row"], e["column"], e["title"], e["code"]) for e in upload.errors] == [(4, "gtin", "Item GTIN (UPC/EAN)", "duplicate_gtin")]
+    job = Job.objects.get(kind="item_proposal_upload")
+    assert job.status == JobStatus.FAILED
+    assert job.message.startswith("1 problem; nothing was saved. Row 4, Item GTIN (UPC/EAN): ") and _row(3)["gtin"] in job.message
+    page = client.get(response["Location"]).content.decode()
+    assert "Nothing was saved" in page and "Item GTIN (UPC/EAN)" in page and 'data-testid="item-upload-errors"' in page
+
+
+def test_progress_is_reported_in_steps_of_rows(vendor, monkeypatch):
+    from catalogue.services import item_batches
+
+    monkeypatch.setattr(item_batches, "PROGRESS_ROWS", 2)
+    marketplace("US")
+    scope, actor = vendor_scope_actor(vendor)
+    reported = []
+    items = [item_input(sku=f"KTL-P-{n}", gtin=gtin13(f"06141410088{n}"), case_gtin=gtin14(f"106141410088{n}")) for n in range(5)]
+    item_batches.item_proposals_create(scope=scope, items=items, actor=actor, progress=reported.append)
+    assert reported == [2, 4, 5]
 
 
 # API ------------------------------------------------------------------------------------------------------
@@ -217,7 +277,7 @@ def _api_file(rows):
     return _filled(template_workbook(marketplaces=[marketplace("US")]), rows)
 
 
-def test_api_dry_run_then_proposes_with_an_idempotency_key(api_client, vendor):
+def test_api_dry_run_then_proposes_in_a_job_with_an_idempotency_key(api_client, vendor, other_vendor, django_capture_on_commit_callbacks):
     _, raw = api_token(vendor)
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     response = api_client.post("/api/v1/item-proposals/import/?dry_run=true", {"file": _api_file([_row(1), _row(2)])}, format="multipart")
@@ -235,12 +295,47 @@ def test_api_dry_run_then_proposes_with_an_idempotency_key(api_client, vendor):
             "/api/v1/item-proposals/import/?dry_run=false", {"file": file}, format="multipart", HTTP_IDEMPOTENCY_KEY="items-2026-12-03"
         )
 
-    response = commit()
-    assert response.status_code == 201, response.json()
-    ids = [item["id"] for item in response.json()["items"]]
-    assert sorted(ids) == sorted(ItemProposal.objects.filter(state=ProposalState.SUBMITTED).values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = commit()
+    assert response.status_code == 202, response.json()
+    queued = response.json()
+    assert response["Location"] == f"/api/v1/jobs/{queued['id']}/" and queued["kind"] == "item_proposal_upload"
+    assert queued["upload_id"] == ItemProposalUpload.objects.get().pk
+    job = api_client.get(response["Location"]).json()
+    assert (job["status"], job["progress_done"], job["percent"]) == ("succeeded", 2, 100)
+    assert job["message"] == "2 new items submitted; the buyer has been told."
+    assert ItemProposal.objects.filter(state=ProposalState.SUBMITTED, vendor=vendor).count() == 2
     replay = commit()
-    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true" and ItemProposal.objects.count() == 2
+    assert replay.status_code == 202 and replay["Idempotent-Replayed"] == "true" and replay.json()["id"] == queued["id"]
+    assert ItemProposal.objects.count() == 2 and Job.objects.count() == 1
+
+    _, other_raw = api_token(other_vendor)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {other_raw}")
+    assert api_client.get(response["Location"]).status_code == 404  # another vendor's job
+
+
+def test_api_double_submit_gets_the_running_job_and_the_workers_refusal_is_on_the_job(api_client, vendor, django_capture_on_commit_callbacks):
+    _, raw = api_token(vendor)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    content = _api_file([_row(1), _row(2)]).getvalue()
+
+    def commit():
+        file = io.BytesIO(content)
+        file.name = "new-items.xlsx"
+        return api_client.post("/api/v1/item-proposals/import/?dry_run=false", {"file": file}, format="multipart")
+
+    first, second = commit(), commit()  # no worker yet: the second finds the first's job queued
+    assert first.status_code == second.status_code == 202 and first.json()["id"] == second.json()["id"]
+    scope, actor = vendor_scope_actor(vendor)
+    item_proposal_create(
+        scope=scope, data=item_input(sku="KTL-OTHER", gtin=_row(2)["gtin"], case_gtin=gtin14("1061414100999")), actor=actor
+    )  # taken meanwhile
+    from catalogue.tasks import propose_uploaded_items
+
+    propose_uploaded_items.delay(first.json()["id"])
+    job = api_client.get(first["Location"]).json()
+    assert job["status"] == "failed" and "Row 3, Item GTIN (UPC/EAN): " in job["message"] and "nothing was saved" in job["message"]
+    assert list(ItemProposal.objects.values_list("vendor_sku", flat=True)) == ["KTL-OTHER"]
 
 
 def test_api_row_errors_are_structured_and_nothing_is_saved(api_client, vendor):
@@ -261,7 +356,7 @@ def test_api_row_errors_are_structured_and_nothing_is_saved(api_client, vendor):
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "file"
 
 
-def test_api_import_needs_a_vendor_proposer(api_client, vendor, other_vendor):
+def test_api_import_needs_a_vendor_proposer(api_client, vendor, other_vendor, django_capture_on_commit_callbacks):
     _, raw = api_token(vendor, scopes=["orders:read"])  # no catalogue:write
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     response = api_client.post("/api/v1/item-proposals/import/", {"file": _api_file([_row(1)])}, format="multipart")
@@ -273,5 +368,21 @@ def test_api_import_needs_a_vendor_proposer(api_client, vendor, other_vendor):
     _, other_raw = api_token(other_vendor)
     api_client.force_authenticate(None)
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {other_raw}")
-    assert api_client.post("/api/v1/item-proposals/import/?dry_run=false", {"file": _api_file([_row(1)])}, format="multipart").status_code == 201
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.post("/api/v1/item-proposals/import/?dry_run=false", {"file": _api_file([_row(1)])}, format="multipart")
+    assert response.status_code == 202
     assert ItemProposal.objects.get().vendor == other_vendor
+
+
+def test_the_workers_progress_is_seen_while_its_transaction_runs(transactional_db, vendor):
+    """All or nothing means one long transaction; its progress goes through a connection of its own."""
+    from django.db import transaction
+
+    from vendor_portal.services.jobs import job_progress_seen
+
+    job = Job.objects.create(vendor=vendor, kind="item_proposal_upload", status=JobStatus.RUNNING)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        job_progress_seen(job_id=job.pk, done=100, total=2000)
+        raise RuntimeError("the items are rolled back")
+    job.refresh_from_db()
+    assert (job.progress_done, job.progress_total, job.percent) == (100, 2000, 5)  # written outside the rolled-back transaction

@@ -7,6 +7,7 @@ it with its document or fails it with a message the UI shows.
   raises `JobMustWait` when the vendor already has settings.JOBS_RUNNING_PER_VENDOR jobs running.
 - `job_heartbeat(*, job_id)` — the worker is alive (vendor_portal.tasks.JobHeartbeat calls it every few seconds).
 - `job_progress(*, job_id, done, total=None)` — rows or pages done so far.
+- `job_progress_seen(*, job_id, done, total=None)` — the same from inside a long transaction, seen at once.
 - `job_succeed(*, job_id, result, done)` — the document is stored: done, 100%.
 - `job_requeue(*, job_id, message)` / `job_fail(*, job_id, message)` — a retry is coming / it gave up.
 - `job_sweep_stale(*, now=None)` — running jobs whose heartbeat stopped are queued again (or failed).
@@ -22,7 +23,7 @@ import importlib
 import logging
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -126,6 +127,31 @@ def job_heartbeat(*, job_id) -> None:
 def job_progress(*, job_id, done: int, total: int | None = None) -> None:
     fields = {"progress_done": done} if total is None else {"progress_done": done, "progress_total": total}
     Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(**fields, heartbeat_at=timezone.now())
+
+
+def job_progress_seen(*, job_id, done: int, total: int | None = None) -> None:
+    """`job_progress` for work done in one transaction (all or nothing, so a redelivered job starts clean), whose
+    writes nobody sees until it commits: the progress goes through a connection of its own, in autocommit.
+    Outside a transaction it is plain `job_progress`."""
+    if not connection.in_atomic_block:
+        job_progress(job_id=job_id, done=done, total=total)
+        return
+    sets, values = ["progress_done = %s", "heartbeat_at = now()"], [done]
+    if total is not None:
+        sets.append("progress_total = %s")
+        values.append(total)
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with side.cursor() as cursor:
+            # Should anything in the transaction ever lock the job row, skip this report rather than wait on ourselves.
+            cursor.execute("SET lock_timeout = '1s'")
+            cursor.execute(
+                f"UPDATE {Job._meta.db_table} SET {', '.join(sets)} WHERE id = %s AND status = %s", [*values, str(job_id), JobStatus.RUNNING]
+            )
+    except OperationalError:
+        logger.warning("job %s: progress %s not reported (the job row is locked)", job_id, done)
+    finally:
+        side.close()
 
 
 def job_succeed(*, job_id, result, done: int) -> None:
