@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import hashlib
 
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from vendor_portal.errors import DomainValidationError
-from vendor_portal.models import ApiToken, Channel, Job, Marketplace
+from vendor_portal.models import Job, Marketplace
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.services.exports import _scope_from_params, _scope_params
 from vendor_portal.services.jobs import job_claim, job_enqueue_on_commit, job_fail, job_in_progress, job_progress, job_progress_seen, job_succeed
@@ -61,10 +60,7 @@ def item_proposal_upload(*, scope: Scope, file_name: str, content: bytes, actor:
             target_id=str(upload.pk),
             params={
                 "scope": _scope_params(scope),
-                "user_id": actor.user.pk if actor.user is not None else None,
-                "token_id": actor.token.pk if actor.token is not None else None,
-                "channel": actor.channel,
-                "request_id": actor.request_id,
+                **actor.job_params(),
                 "language": language or translation.get_language() or "",
             },
             created_by=actor.user,
@@ -80,12 +76,7 @@ def item_proposal_upload_run(*, job_id, redelivered: bool = False) -> Job | None
     if job is None:
         return None
     params = job.params
-    actor = Actor(
-        user=get_user_model().objects.filter(pk=params["user_id"]).first() if params.get("user_id") else None,
-        token=ApiToken.objects.filter(pk=params["token_id"]).first() if params.get("token_id") else None,
-        channel=params.get("channel") or Channel.WEB,
-        request_id=params.get("request_id", ""),
-    )
+    actor = Actor.from_job_params(params)
     upload = ItemProposalUpload.objects.get(pk=job.target_id)
     if upload.status == ItemUploadStatus.RECEIVED:
         with translation.override(params.get("language") or None):  # row errors in the uploader's language

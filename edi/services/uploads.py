@@ -11,14 +11,14 @@ from __future__ import annotations
 import logging
 import time
 
-from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from vendor_portal.errors import ForbiddenError
-from vendor_portal.models import Channel, Job, JobStatus
+from vendor_portal.models import Channel, Job
 from vendor_portal.services.audit import Actor
 from vendor_portal.services.exports import _scope_from_params, _scope_params
-from vendor_portal.services.jobs import job_claim, job_progress, job_succeed
+from vendor_portal.services.jobs import job_claim, job_progress_seen, job_succeed
 from vendor_portal.tenancy import Scope
 
 from ..models import Interchange
@@ -68,35 +68,13 @@ def edi_upload_run(*, job_id, redelivered: bool = False) -> Job | None:
         if now - reported[0] < PROGRESS_EVERY_SECONDS:
             return
         reported[0] = now
-        if connection.in_atomic_block:
-            _progress_committed(job_id=job_id, done=done, total=total)
-        else:
-            job_progress(job_id=job_id, done=done, total=total)
+        job_progress_seen(job_id=job_id, done=done, total=total)
 
     interchange = edi_interchange_process(
         interchange_id=int(job.target_id), actor=actor, scope=_scope_from_params(params["scope"]), progress=progress
     )
     job_succeed(job_id=job_id, result=None, done=interchange.set_count)
     return Job.objects.get(pk=job_id)
-
-
-def _progress_committed(*, job_id, done: int, total: int) -> None:
-    """The job's progress, seen at once: the sets are applied in one transaction (all or nothing, so a
-    redelivered job starts clean), and what it writes is invisible until it commits. So the progress goes
-    through a connection of its own, in autocommit; the job row is not one the transaction touches."""
-    side = connections.create_connection(DEFAULT_DB_ALIAS)
-    try:
-        with side.cursor() as cursor:
-            # Should anything in the transaction ever lock the job row, skip this report rather than wait on ourselves.
-            cursor.execute("SET lock_timeout = '1s'")
-            cursor.execute(
-                f"UPDATE {Job._meta.db_table} SET progress_done = %s, progress_total = %s WHERE id = %s AND status = %s",
-                [done, total, job_id, JobStatus.RUNNING],
-            )
-    except OperationalError:
-        logger.warning("EDI job %s: progress %s/%s not reported (the job row is locked)", job_id, done, total)
-    finally:
-        side.close()
 
 
 def interchange_job(interchange: Interchange) -> Job | None:

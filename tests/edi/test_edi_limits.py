@@ -14,13 +14,14 @@ from django.test.utils import CaptureQueriesContext
 from edi import x12
 from edi.models import Interchange, InterchangeSource, InterchangeStatus
 from edi.services.inbound import TooManyTransactionSetsError, edi_interchange_process, edi_interchange_store, edi_receive
-from edi.services.uploads import EDI_RECEIVE_JOB_KIND, _progress_committed, edi_upload, edi_upload_run
+from edi.services.uploads import EDI_RECEIVE_JOB_KIND, edi_upload, edi_upload_run
 from tests.edi.test_django_inbound import accept_all_855, trading_partner
 from tests.factories import vendor_user
 from tests.purchase_orders.factories import purchase_order_with_lines
 from vendor_portal.models import Channel, Job, JobStatus
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor
+from vendor_portal.services.jobs import job_progress_seen
 from vendor_portal.tenancy import Scope
 
 pytestmark = pytest.mark.security
@@ -256,14 +257,14 @@ def test_the_jobs_progress_is_seen_while_the_sets_are_applied_in_one_transaction
 
     with pytest.raises(RuntimeError), transaction.atomic():
         Interchange.objects.filter(vendor=vendor).update(status=InterchangeStatus.REJECTED)
-        _progress_committed(job_id=job.pk, done=3, total=10)
+        job_progress_seen(job_id=job.pk, done=3, total=10)
         raise RuntimeError("a set failed the whole transaction")
 
     job.refresh_from_db()
     assert (job.progress_done, job.progress_total) == (3, 10)
     with transaction.atomic():
         Job.objects.filter(pk=job.pk).update(message="locked")  # the transaction holds the job row: the report gives up
-        _progress_committed(job_id=job.pk, done=5, total=10)
+        job_progress_seen(job_id=job.pk, done=5, total=10)
     job.refresh_from_db()
     assert (job.progress_done, job.message) == (3, "locked")
     stored, queued = edi_upload(
