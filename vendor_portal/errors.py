@@ -112,6 +112,12 @@ class ConflictError(PortalError):
     default_message = _("This conflicts with the current state.")
 
 
+class IdempotencyKeyReused(PortalError):
+    code = "idempotency_key_reused"
+    status = 422
+    default_message = _("This Idempotency-Key was already used for a different request.")
+
+
 class SelfApprovalError(ForbiddenError):
     code = "self_approval"
     default_message = _("You cannot approve your own request: a second person must check it.")

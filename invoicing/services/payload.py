@@ -126,6 +126,37 @@ def _case_cost(each: Decimal, quantity: int, unit_size: int, ref, errors: list) 
     return case_cost
 
 
+def _in_po_line_unit(
+    po_line: PurchaseOrderLine, quantity: int, unit_size: int, unit_cost: Decimal, ref, errors: list, *, cost_given: bool, size_given: bool
+):
+    """A line invoiced in eaches against a PO line ordered in cases, or in cases against one ordered in eaches
+    (Amazon's netCost is per each, and an 810 or an e-invoice may count eaches), is kept in the PO line's unit so
+    that the hard checks, the 3-way match and what is left to invoice compare like with like. Its amount stays
+    what the vendor stated: a conversion that would move it by a cent is refused, never rounded."""
+    place = {"n": po_line.purchase_order.number, "s": po_line.sequence, "size": po_line.unit_size}
+    if po_line.unit_of_measure == UnitOfMeasure.CASES:
+        if quantity % po_line.unit_size:
+            message = _(
+                "PO %(n)s line %(s)s is ordered in cases of %(size)s: %(q)s eaches is not a whole number of cases. "
+                "Invoice whole cases, or a multiple of %(size)s eaches."
+            )
+            errors.append(field_error(ref, "quantity", message % {**place, "q": quantity}, "not_whole_cases"))
+            return quantity, UnitOfMeasure.EACHES, 1, unit_cost
+        return quantity // po_line.unit_size, UnitOfMeasure.CASES, po_line.unit_size, unit_cost * po_line.unit_size if cost_given else unit_cost
+    if not size_given:
+        message = _("PO %(n)s line %(s)s is ordered in eaches: give the number of eaches in a case (unit size).")
+        errors.append(field_error(ref, "unit_size", message % place, "required"))
+        return quantity, UnitOfMeasure.CASES, unit_size, unit_cost
+    each_cost = round_money(unit_cost / unit_size) if cost_given else unit_cost
+    if cost_given and each_cost * unit_size != unit_cost:
+        message = _(
+            "PO %(n)s line %(s)s is ordered in eaches: a case of %(case)s at %(cost)s is not a whole number of cents an each. Invoice in eaches."
+        )
+        errors.append(field_error(ref, "unit_cost", message % {**place, "case": unit_size, "cost": unit_cost}, "each_cost_not_exact"))
+        return quantity, UnitOfMeasure.CASES, unit_size, unit_cost
+    return quantity * unit_size, UnitOfMeasure.EACHES, 1, each_cost
+
+
 def _build_lines(invoice: Invoice, rows: list[InvoiceLineInput], errors: list, scope) -> list[InvoiceLine]:
     numbers = {(row.purchase_order_number or "").strip() for row in rows} - {""}
     # Only POs the caller may see resolve (another vendor's, or another marketplace's for a limited member, do not).
@@ -163,6 +194,10 @@ def _build_lines(invoice: Invoice, rows: list[InvoiceLineInput], errors: list, s
         elif per_each:
             unit_cost = _case_cost(unit_cost, quantity, unit_size, ref, errors)
         unit_cost = round_money(unit_cost)
+        if po_line is not None and unit_of_measure != po_line.unit_of_measure:
+            quantity, unit_of_measure, unit_size, unit_cost = _in_po_line_unit(
+                po_line, quantity, unit_size, unit_cost, ref, errors, cost_given=row.unit_cost is not None, size_given=row.unit_size is not None
+            )
         line_amount = round_money(quantity * unit_cost)
         too_large = limits.amount_problem(line_amount, **MONEY)
         if too_large:

@@ -188,3 +188,50 @@ def test_an_invoice_in_amazons_shape_states_the_cost_of_one_each(amazon, vendor,
     assert item["netCost"] == money("10.00")
     quantity = item["invoicedQuantity"]
     assert Decimal(payload["invoiceTotal"]["amount"]) == quantity["amount"] * quantity["unitSize"] * Decimal(item["netCost"]["amount"])
+
+
+def eaches_body(po, *, eaches, net_cost, total):
+    body = invoice_body(po, net_cost=net_cost, total=total)
+    body["invoices"][0]["items"][0]["invoicedQuantity"] = {"amount": eaches, "unitOfMeasure": "Eaches"}
+    return body
+
+
+def test_an_invoice_line_in_eaches_against_a_line_ordered_in_cases_is_kept_in_cases(amazon, vendor, account, django_capture_on_commit_callbacks):
+    """120 eaches at 10.00 bill the 10 cases of 12 at 120.00: no over-invoicing, no price claim."""
+    po = cased_po(vendor)
+
+    result = submit(amazon, eaches_body(po, eaches=120, net_cost="10.00", total="1200.00"), django_capture_on_commit_callbacks)
+
+    assert result["status"] == "Success", result
+    invoice = Invoice.objects.get(number="AMZ-CASES")
+    line = invoice.lines.get()
+    assert (line.quantity, line.unit_of_measure, line.unit_size, line.unit_cost, line.line_amount) == (
+        10,
+        UnitOfMeasure.CASES,
+        12,
+        Decimal("120.00"),
+        Decimal("1200.00"),
+    )
+    preflight = invoice_preflight(scope=Scope(vendor=vendor), invoice=invoice)
+    assert preflight["price_claim_total"] == Decimal("0.00")
+
+
+def test_eaches_that_make_no_whole_case_are_refused_at_the_quantity(amazon, vendor, account, django_capture_on_commit_callbacks):
+    po = cased_po(vendor)
+
+    result = submit(amazon, eaches_body(po, eaches=125, net_cost="10.00", total="1250.00"), django_capture_on_commit_callbacks)
+
+    assert result["status"] == "Failure"
+    error = next(error for error in result["errors"] if "rule=not_whole_cases" in error["details"])
+    assert "field=invoices[0].items[0].invoicedQuantity.amount" in error["details"]
+    assert "cases of 12" in error["message"] and "125" in error["message"]
+    assert not Invoice.objects.exists()
+
+
+def test_eaches_beyond_what_shipped_are_over_invoiced_in_cases(amazon, vendor, account, django_capture_on_commit_callbacks):
+    po = cased_po(vendor)
+
+    result = submit(amazon, eaches_body(po, eaches=132, net_cost="10.00", total="1320.00"), django_capture_on_commit_callbacks)
+
+    assert result["status"] == "Failure"
+    assert any("rule=over_invoiced" in error["details"] for error in result["errors"]), result["errors"]

@@ -256,6 +256,41 @@ def test_token_of_a_person_sends_an_invoice_above_the_threshold_to_approval(vend
     assert owner_client.post(f"/api/v1/invoices/{invoice_id}/approve", {}, format="json").status_code == 403  # the token's owner asked
 
 
+def test_a_cases_line_against_a_line_ordered_in_eaches_is_kept_in_eaches(token_client, vendor):
+    po = shipped_po(vendor, quantity=24, cost="10.00")
+    body = draft_body(po, quantity=2, cost="120.00")
+    body["lines"][0].update(unit_of_measure="Cases", unit_size=12)
+
+    created = token_client.post("/api/v1/invoices/", body, format="json")
+
+    assert created.status_code == 201, created.json()
+    line = created.json()["lines"][0]
+    assert (line["quantity"], line["unit_of_measure"], line["unit_size"], line["unit_cost"], line["line_amount"]) == (24, "Eaches", 1, "10.00", "240.00")
+
+
+def test_a_case_that_costs_no_whole_cents_an_each_is_refused_against_eaches(token_client, vendor):
+    po = shipped_po(vendor, quantity=24, cost="10.00")
+    body = draft_body(po, quantity=2, cost="100.00")
+    body["lines"][0].update(unit_of_measure="Cases", unit_size=12)
+
+    refused = token_client.post("/api/v1/invoices/", body, format="json")
+
+    assert refused.status_code == 400
+    [error] = [error for error in refused.json()["errors"] if error["code"] == "each_cost_not_exact"]
+    assert error["field"] == "lines[0].unit_cost" and "Invoice in eaches" in error["message"]
+
+
+def test_a_case_without_its_size_is_refused_against_a_line_ordered_in_eaches(token_client, vendor):
+    po = shipped_po(vendor, quantity=24, cost="10.00")
+    body = draft_body(po, quantity=2, cost="120.00")
+    body["lines"][0].update(unit_of_measure="Cases")
+
+    refused = token_client.post("/api/v1/invoices/", body, format="json")
+
+    assert refused.status_code == 400
+    assert [error["field"] for error in refused.json()["errors"] if error["code"] == "required"] == ["lines[0].unit_size"]
+
+
 def test_a_cases_line_is_priced_per_case_and_totals_as_amazons_per_each_arithmetic(token_client, vendor):
     """The portal's API keeps a line's cost per its unit of measure; the total is the same as the Amazon door's
     amount × unitSize × netCost (per each) for the same line."""

@@ -2,12 +2,14 @@
 
 import datetime
 import json
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tests.audit_check import audit_exempt
 from tests.factories import api_token, vendor_user
 from vendor_portal.models import IdempotencyRecord
 from vendor_portal.roles import Role
@@ -64,3 +66,50 @@ def test_the_expiry_runs_hourly_one_run_at_a_time():
     entry = settings.CELERY_BEAT_SCHEDULE["idempotency-expire-records"]
     assert entry["task"] == "vendor_portal.tasks.expire_idempotency_records" and entry["schedule"] == 60 * 60
     assert expire_idempotency_records.run.single_run_ttl > 0  # test_tasks_lock checks every beat entry the same way
+
+
+def _age_in_flight(key, seconds):
+    """The record as a request left it whose server died before answering, `seconds` ago."""
+    with audit_exempt():
+        IdempotencyRecord.objects.filter(key=key).update(
+            response_status=None, response_body=None, created_at=timezone.now() - datetime.timedelta(seconds=seconds)
+        )
+
+
+def test_a_request_that_never_answered_frees_its_key_after_the_in_flight_limit(admin_client, settings):
+    settings.IDEMPOTENCY_IN_FLIGHT_SECONDS = 300
+    admin_client.post("/api/v1/webhooks/", NEW, format="json", HTTP_IDEMPOTENCY_KEY="died")
+    WebhookSubscription.objects.all().delete()  # the dead request's work was rolled back with its transaction
+
+    _age_in_flight("died", 299)
+    still_running = admin_client.post("/api/v1/webhooks/", NEW, format="json", HTTP_IDEMPOTENCY_KEY="died")
+    assert still_running.status_code == 409 and "still being processed" in still_running.json()["errors"][0]["message"]
+
+    _age_in_flight("died", 301)
+    retried = admin_client.post("/api/v1/webhooks/", NEW, format="json", HTTP_IDEMPOTENCY_KEY="died")
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried
+    assert WebhookSubscription.objects.count() == 1
+    record = IdempotencyRecord.objects.get(key="died")
+    assert record.response_status == 201 and record.created_at > timezone.now() - datetime.timedelta(minutes=1)
+    replay = admin_client.post("/api/v1/webhooks/", NEW, format="json", HTTP_IDEMPOTENCY_KEY="died")
+    assert replay["Idempotent-Replayed"] == "true" and replay.json()["id"] == retried.json()["id"]
+
+
+def test_an_abandoned_key_still_refuses_a_different_request(admin_client):
+    admin_client.post("/api/v1/webhooks/", NEW, format="json", HTTP_IDEMPOTENCY_KEY="died-2")
+    _age_in_flight("died-2", 3600)
+    other = admin_client.post("/api/v1/webhooks/", {**NEW, "url": "https://erp.example.com/other"}, format="json", HTTP_IDEMPOTENCY_KEY="died-2")
+    assert other.status_code == 422 and other.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+def test_a_crash_the_api_does_not_answer_frees_the_key_at_once(vendor):
+    """An exception no handler turns into an answer (a bug: the server's 500 page) must not leave the key
+    answering "still being processed": the client's retry runs."""
+    client = APIClient(raise_request_exception=False)
+    client.force_login(vendor_user(vendor, Role.VENDOR_ADMIN, username="acme-admin"))
+    with mock.patch("webhooks.services.webhook_subscription_create", side_effect=RuntimeError("disk on fire")):
+        crashed = client.post("/api/v1/webhooks/", NEW, format="json", HTTP_IDEMPOTENCY_KEY="crash-1")
+    assert crashed.status_code == 500
+    assert not IdempotencyRecord.objects.filter(key="crash-1").exists()
+    retried = client.post("/api/v1/webhooks/", NEW, format="json", HTTP_IDEMPOTENCY_KEY="crash-1")
+    assert retried.status_code == 201 and WebhookSubscription.objects.count() == 1

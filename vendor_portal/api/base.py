@@ -5,18 +5,18 @@ import hashlib
 import json
 
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from vendor_portal.errors import ConflictError, DomainValidationError
+from vendor_portal.errors import DomainValidationError
 from vendor_portal.models import ApiToken, Channel, IdempotencyRecord
 from vendor_portal.services.audit import Actor
+from vendor_portal.services.idempotency import idempotency_claim
 from vendor_portal.tenancy import scope_for_token, scope_for_user
 
-from .errors import IdempotencyKeyReused, IdempotentReplay
+from .errors import IdempotentReplay
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Fields of an answer that are never kept for an Idempotency-Key replay (a webhook's signing secret is shown
@@ -87,33 +87,42 @@ class PortalAPIMixin:
         token = getattr(request._request, "auth_token", None)
         principal = f"token:{token.pk}" if token else f"user:{request.user.pk}"
         body_hash = hashlib.sha256(request.method.encode() + request.path.encode() + request.body).hexdigest()
+        record = idempotency_claim(
+            vendor=request.scope.vendor, principal=principal, key=key, method=request.method, path=request.path, request_hash=body_hash
+        )
+        if record.response_status is None:
+            self._idempotency_record = record
+            return
+        response = Response(record.response_body, status=record.response_status)
+        response["Idempotent-Replayed"] = "true"
+        raise IdempotentReplay(response)
+
+    def handle_exception(self, exc):
         try:
-            with transaction.atomic():
-                self._idempotency_record = IdempotencyRecord.objects.create(
-                    vendor=request.scope.vendor, principal=principal, key=key, method=request.method, path=request.path, request_hash=body_hash
-                )
-        except IntegrityError:
-            record = IdempotencyRecord.objects.get(principal=principal, key=key)
-            # Refusals are errors like any other, so each door answers them in its own shape.
-            if record.request_hash != body_hash:
-                raise IdempotencyKeyReused(field="Idempotency-Key") from None
-            if record.response_status is None:
-                raise ConflictError(_("A request with this Idempotency-Key is still being processed.")) from None
-            response = Response(record.response_body, status=record.response_status)
-            response["Idempotent-Replayed"] = "true"
-            raise IdempotentReplay(response) from None
+            return super().handle_exception(exc)
+        except Exception:
+            # A crash DRF does not turn into an answer never reaches finalize_response: free the key here, or it
+            # would answer "still being processed" until the request is deemed abandoned.
+            self._idempotency_release()
+            raise
 
     def finalize_response(self, request, response, *args, **kwargs):
         record = getattr(self, "_idempotency_record", None)
         if record is not None:
             if response.status_code >= 500:
-                record.delete()  # let the client retry a server failure
+                self._idempotency_release()  # let the client retry a server failure
             else:
                 IdempotencyRecord.objects.filter(pk=record.pk).update(
                     response_status=response.status_code, response_body=without_secrets(getattr(response, "data", None))
                 )
-            self._idempotency_record = None
+                self._idempotency_record = None
         return super().finalize_response(request, response, *args, **kwargs)
+
+    def _idempotency_release(self):
+        record = getattr(self, "_idempotency_record", None)
+        if record is not None:
+            IdempotencyRecord.objects.filter(pk=record.pk, response_status__isnull=True).delete()
+            self._idempotency_record = None
 
 
 class ScopedQuerysetMixin:

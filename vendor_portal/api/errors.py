@@ -28,12 +28,6 @@ class IdempotentReplay(Exception):
         self.response = response
 
 
-class IdempotencyKeyReused(PortalError):
-    code = "idempotency_key_reused"
-    status = 422
-    default_message = _("This Idempotency-Key was already used for a different request.")
-
-
 def _flatten(detail, field=None) -> list[dict]:
     if isinstance(detail, dict):
         out = []

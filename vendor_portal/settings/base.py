@@ -314,6 +314,9 @@ CELERY_BEAT_SCHEDULE["scorecards-store-weeks"] = {
 CELERY_BEAT_SCHEDULE["scorecards-refresh-current-week"] = {"task": "scorecards.tasks.refresh_current_scorecard_week", "schedule": 60 * 60}
 # Idempotency-Key records (the first answer to a write, for retries) are deleted after this many hours.
 IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=24)
+# A request still unanswered this long after it began is deemed abandoned (its process died) and a retry with the
+# same key runs. Keep it above the longest a request may run (gunicorn's timeout, vendor_portal/gunicorn.py: 60 s).
+IDEMPOTENCY_IN_FLIGHT_SECONDS = env.int("IDEMPOTENCY_IN_FLIGHT_SECONDS", default=5 * 60)
 CELERY_BEAT_SCHEDULE["idempotency-expire-records"] = {"task": "vendor_portal.tasks.expire_idempotency_records", "schedule": 60 * 60}
 CELERY_BEAT_SCHEDULE["reconciliation-nightly-sweep"] = {
     "task": "reconciliation.tasks.reconciliation_nightly_sweep",
