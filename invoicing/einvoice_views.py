@@ -16,7 +16,7 @@ from vendor_portal.services.audit import Actor
 from vendor_portal.tenancy import get_visible_or_404
 
 from .models import EInvoiceReceipt, EInvoiceReceiptStatus, Invoice
-from .services.einvoices import MAX_BYTES, einvoice_upload, receipt_job
+from .services.einvoices import MAX_BYTES, einvoice_upload, receipt_job, too_large_message
 from .services.facturx import facturx_filename, invoice_facturx
 
 
@@ -30,7 +30,7 @@ class EInvoiceUploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_BYTES:
-            raise forms.ValidationError(_("An e-invoice is at most %(n)s MB.") % {"n": MAX_BYTES // (1024 * 1024)})
+            raise forms.ValidationError(too_large_message(upload.size))
         return upload
 
 

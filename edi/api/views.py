@@ -6,7 +6,6 @@ in a worker; the interchange then shows each set's outcome and the 997 sent back
 """
 
 import django_filters
-from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +16,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from vendor_portal.api.base import ScopedGenericViewSet, body_object, form_cleaned_data
-from vendor_portal.api.errors import documented_error, error_response
+from vendor_portal.api.errors import documented_error
+from vendor_portal.api.uploads import UploadMessages, read_upload
 from vendor_portal.errors import ForbiddenError
 from vendor_portal.models import Channel
 from vendor_portal.roles import Action
@@ -43,6 +43,11 @@ from .serializers import (
 
 TAGS = ["EDI"]
 RAW_CONTENT_TYPES = {"text/plain", "application/edi-x12", "application/edi", "application/x12", "application/octet-stream"}
+UPLOAD_MESSAGES = UploadMessages(
+    missing=_("Send the interchange in the multipart field 'file'."),
+    unsupported=_("Send the X12 interchange as text/plain or application/edi-x12, or as a multipart file."),
+    too_large=too_large_message,
+)
 NOT_FOUND = documented_error(str(_("No such interchange, or another vendor's.")), examples.NOT_FOUND)
 
 
@@ -129,27 +134,7 @@ class InterchangeViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
         scope = request.scope
         if scope.vendor is None:
             raise ForbiddenError(_("EDI files are sent by a vendor."))
-        content_type = (request.content_type or "").split(";")[0].strip().lower()
-        filename = ""
-        too_large = {"code": "too_large", "status_code": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE}
-        try:
-            if content_type == "multipart/form-data":
-                upload = request.FILES.get("file")
-                if upload is None:
-                    return error_response(_("Send the interchange in the multipart field 'file'."), code="required", field="file")
-                if upload.size > edi_limits()[0]:
-                    return error_response(too_large_message(upload.size), field="file", **too_large)
-                content, filename = upload.read(), upload.name
-            elif content_type in RAW_CONTENT_TYPES:
-                content = request.body
-            else:
-                return error_response(
-                    _("Send the X12 interchange as text/plain or application/edi-x12, or as a multipart file."),
-                    code="unsupported_media_type",
-                    status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                )
-        except RequestDataTooBig:
-            return error_response(too_large_message(), **too_large)
+        content, filename = read_upload(request, raw_types=RAW_CONTENT_TYPES, max_bytes=edi_limits()[0], messages=UPLOAD_MESSAGES)
         _interchange, job = edi_upload(
             scope=scope, content=content, actor=Actor.from_request(request, channel=Channel.EDI), source=InterchangeSource.API, filename=filename
         )

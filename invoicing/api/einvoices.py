@@ -10,19 +10,25 @@ from rest_framework.response import Response
 
 from shipments.api.serializers import JobSerializer
 from vendor_portal.api.base import ScopedGenericViewSet
-from vendor_portal.api.errors import documented_error, error_response
+from vendor_portal.api.errors import documented_error
+from vendor_portal.api.uploads import RawBodyParser, UploadMessages, read_upload
 from vendor_portal.downloads import document_response
 from vendor_portal.errors import DomainValidationError
 from vendor_portal.roles import Action
 
 from ..models import EInvoiceReceipt, Invoice
-from ..services.einvoices import MAX_BYTES, einvoice_upload, receipt_job
+from ..services.einvoices import MAX_BYTES, einvoice_upload, receipt_job, too_large_message
 from ..services.facturx import facturx_filename, invoice_facturx
 from ..services.ubl import invoice_ubl_document, ubl_filename
 from . import examples
 
 TAGS = ["Invoices"]
 RAW_TYPES = {"application/pdf", "application/xml", "text/xml", "application/octet-stream"}
+UPLOAD_MESSAGES = UploadMessages(
+    missing=_("Send the e-invoice in the multipart field 'file'."),
+    unsupported=_("Send the e-invoice as a multipart file, or as an XML or PDF body."),
+    too_large=too_large_message,
+)
 
 
 UPLOAD_FILE = OpenApiExample(
@@ -130,55 +136,32 @@ class EInvoiceViewSet(ScopedGenericViewSet):
     serializer_class = EInvoiceReceiptSerializer
     actions = {"create": Action.MANAGE_INVOICES, "retrieve": Action.VIEW_INVOICES}
 
-    def get_parsers(self):
-        from rest_framework.parsers import BaseParser
-
-        class RawParser(BaseParser):
-            media_type = "*/*"
-
-            def parse(self, stream, media_type=None, parser_context=None):
-                return stream.read() if stream is not None else b""
-
-        return [MultiPartParser(), RawParser()]
+    parser_classes = [MultiPartParser, RawBodyParser]
 
     @extend_schema(
         tags=TAGS,
-        summary="Send a Factur-X / CII e-invoice",
+        summary="Send an e-invoice (Factur-X, CII or UBL)",
         description=(
-            "A Factur-X / ZUGFeRD PDF (EN 16931) or a bare CII XML, as a multipart `file` or as the raw body (Content-Type "
-            "text/xml, application/xml or application/pdf), at most 10 MB. It is stored and received by a worker: the answer is "
-            "202 with the job (`Location: /api/v1/jobs/{id}/`). The worker validates the XML against the Factur-X schema and "
-            "EN 16931 rules, checks that the seller is you, and creates and submits the invoice through the same hard checks "
+            "A Factur-X / ZUGFeRD PDF (EN 16931), a bare CII XML or a UBL 2.1 Invoice or CreditNote (Peppol BIS Billing 3.0), "
+            "as a multipart `file` or as the raw body (Content-Type text/xml, application/xml or application/pdf), at most "
+            "10 MB (413 above). It is stored and received by a worker: the answer is 202 with the job "
+            "(`Location: /api/v1/jobs/{id}/`). The worker validates the XML against its syntax's schema and the EN 16931 "
+            "rules (UBL: the Peppol BIS 3 rules too), checks that the seller is you, and creates and submits the invoice through the same hard checks "
             "as every other door. Read the outcome at `/api/v1/invoices/e-invoices/{receipt_id}/`: `accepted` with the "
             "`invoice_id`, or `refused` with `errors`, each naming the rule id or the EN 16931 business term."
         ),
         request={"multipart/form-data": EInvoiceUploadSerializer, "text/xml": OpenApiTypes.STR},
         responses={
             202: EInvoiceUploadJobSerializer,
-            400: documented_error(str(_("Empty or too large.")), examples.ERRORS),
+            400: documented_error(str(_("Empty, or no file in the multipart body.")), examples.EINVOICE_MISSING),
             403: documented_error(str(_("Your role or token scopes do not allow submitting invoices.")), examples.FORBIDDEN),
-            415: documented_error(str(_("Not a multipart file, XML or PDF.")), examples.ERRORS),
+            413: documented_error(str(_("Larger than an e-invoice may be.")), examples.EINVOICE_TOO_LARGE),
+            415: documented_error(str(_("Not a multipart file, XML or PDF.")), examples.EINVOICE_UNSUPPORTED),
         },
         examples=[UPLOAD_FILE, UPLOAD_XML, QUEUED],
     )
     def create(self, request):
-        content_type = (request.content_type or "").split(";")[0].strip().lower()
-        filename = ""
-        if content_type == "multipart/form-data":
-            upload = request.FILES.get("file")
-            if upload is None:
-                raise DomainValidationError(_("Send the e-invoice in the multipart field 'file'."), field="file")
-            if upload.size > MAX_BYTES:
-                raise DomainValidationError(_("An e-invoice is at most %(n)s MB.") % {"n": MAX_BYTES // (1024 * 1024)}, field="file")
-            content, filename = upload.read(), upload.name
-        elif content_type in RAW_TYPES:
-            content = request.body
-        else:
-            return error_response(
-                _("Send the e-invoice as a multipart file, or as an XML or PDF body."),
-                code="unsupported_media_type",
-                status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            )
+        content, filename = read_upload(request, raw_types=RAW_TYPES, max_bytes=MAX_BYTES, messages=UPLOAD_MESSAGES)
         _receipt, job = einvoice_upload(scope=request.scope, content=content, filename=filename, actor=self.actor)
         response = Response(EInvoiceUploadJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
         response["Location"] = f"/api/v1/jobs/{job.pk}/"

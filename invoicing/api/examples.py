@@ -265,3 +265,23 @@ CREDIT_NOTE = OpenApiExample(
         "taxes": [{"tax_type": "ST", "rate": "6.0000", "taxable_amount": "40.00", "amount": "2.40"}],
     },
 )
+EINVOICE_MISSING = OpenApiExample(
+    "No file",
+    response_only=True,
+    status_codes=["400"],
+    value={"errors": [{"code": "required", "message": "Send the e-invoice in the multipart field 'file'.", "field": "file"}]},
+)
+EINVOICE_TOO_LARGE = OpenApiExample(
+    "Too large",
+    response_only=True,
+    status_codes=["413"],
+    value={"errors": [{"code": "too_large", "message": "An e-invoice is at most 10 MB.", "field": "file"}]},
+)
+EINVOICE_UNSUPPORTED = OpenApiExample(
+    "Not XML, PDF or a multipart file",
+    response_only=True,
+    status_codes=["415"],
+    value={
+        "errors": [{"code": "unsupported_media_type", "message": "Send the e-invoice as a multipart file, or as an XML or PDF body.", "field": None}]
+    },
+)

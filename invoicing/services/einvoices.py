@@ -40,6 +40,12 @@ from .submission import invoice_submit
 EINVOICE_JOB_KIND = "einvoice_receive"
 RECEIPT_TARGET = "invoicing.einvoicereceipt"
 MAX_BYTES = 10 * 1024 * 1024
+
+
+def too_large_message(size: int | None = None) -> str:
+    return _("An e-invoice is at most %(n)s MB.") % {"n": MAX_BYTES // (1024 * 1024)}
+
+
 UBL_INVOICE = ubl.INVOICE_ROOT
 UBL_CREDIT_NOTE = ubl.CREDIT_NOTE_ROOT
 
@@ -262,7 +268,7 @@ def einvoice_upload(*, scope: Scope, content: bytes, filename: str, actor: Actor
     if not content:
         raise DomainValidationError(_("The file is empty."), field="file")
     if len(content) > MAX_BYTES:
-        raise DomainValidationError(_("An e-invoice is at most %(n)s MB.") % {"n": MAX_BYTES // (1024 * 1024)}, field="file")
+        raise DomainValidationError(too_large_message(), field="file")
     with transaction.atomic():
         receipt = EInvoiceReceipt.objects.create(vendor=scope.vendor, filename=(filename or "")[:200], content=content, created_by=actor.user)
         audit_record(actor=actor, action="einvoice.upload", obj=receipt, after={"filename": receipt.filename, "size": len(content)})

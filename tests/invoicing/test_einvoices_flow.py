@@ -89,6 +89,23 @@ def test_token_without_the_invoice_write_scope_cannot_upload(api_client, vendor)
     assert api_client.generic("POST", URL, b"<x/>", content_type="application/xml").status_code == 403
 
 
+def test_api_upload_refusals_are_structured_and_store_nothing(api_client, vendor, monkeypatch):
+    client = token_client(api_client, vendor)
+
+    no_file = client.post(URL, {"other": SimpleUploadedFile("x.xml", b"<x/>")}, format="multipart")
+    json_body = client.post(URL, {"invoice": "RE-1"}, format="json")
+    too_large_body = client.generic("POST", URL, b"<x>" + b" " * (10 * 1024 * 1024) + b"</x>", content_type="application/xml")
+    monkeypatch.setattr("invoicing.api.einvoices.MAX_BYTES", 100)
+    too_large_file = client.post(URL, {"file": SimpleUploadedFile("big.xml", b"<x>" + b" " * 200 + b"</x>")}, format="multipart")
+
+    assert (no_file.status_code, no_file.json()["errors"][0]["code"], no_file.json()["errors"][0]["field"]) == (400, "required", "file")
+    assert (json_body.status_code, json_body.json()["errors"][0]["code"]) == (415, "unsupported_media_type")
+    assert (too_large_body.status_code, too_large_body.json()["errors"][0]["code"]) == (413, "too_large")
+    assert "10 MB" in too_large_body.json()["errors"][0]["message"]
+    assert (too_large_file.status_code, too_large_file.json()["errors"][0]["field"]) == (413, "file")
+    assert not EInvoiceReceipt.objects.exists()
+
+
 def test_screen_upload_receipt_and_download(client, vendor, other_vendor, issued, setup, django_capture_on_commit_callbacks):
     _germany, _scope, actor = setup
     page = None
