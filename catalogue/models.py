@@ -254,6 +254,8 @@ class ItemProposalUpload(models.Model):
     proposed_count = models.PositiveIntegerField(default=0)
     # Why it was refused: [{"row", "column" (key), "title" (in the uploader's language), "code", "message"}].
     errors = models.JSONField(default=list, blank=True)
+    # What each row became, once proposed: [{"row", "id"}] (the header is row 1).
+    proposals = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -154,3 +154,68 @@ IMPORT_FILE_ERROR = OpenApiExample(
     status_codes=["400"],
     value={"errors": [{"code": "invalid_file", "message": "new-items.pdf is not a CSV or XLSX file.", "field": "file"}]},
 )
+_UPLOAD_JOB = {
+    "id": "5b2e7c1a-9d4f-4a8e-b6c3-1f0e2d3c4b5a",
+    "kind": "item_proposal_upload",
+    "status": "succeeded",
+    "percent": 100,
+    "progress_done": 2,
+    "progress_total": 2,
+    "message": "2 new items submitted; the buyer has been told.",
+    "target_type": "catalogue.itemproposalupload",
+    "target_id": "7",
+    "attempts": 1,
+    "created_at": "2026-12-03T09:00:00Z",
+    "started_at": "2026-12-03T09:00:01Z",
+    "finished_at": "2026-12-03T09:00:02Z",
+    "result": None,
+}
+UPLOAD_PROPOSED = OpenApiExample(
+    "Proposed: each row's item proposal",
+    response_only=True,
+    status_codes=["200"],
+    value={
+        "id": 7,
+        "file_name": "new-items.xlsx",
+        "status": "proposed",
+        "row_count": 2,
+        "proposed_count": 2,
+        "items": [
+            {"row": 2, "id": 311, "vendor_sku": "KTL-GLS-15", "gtin": "0614141007776"},
+            {"row": 3, "id": 312, "vendor_sku": "KTL-STL-17", "gtin": "0614141007783"},
+        ],
+        "errors": [],
+        "created_at": "2026-12-03T09:00:00Z",
+        "processed_at": "2026-12-03T09:00:02Z",
+        "job": _UPLOAD_JOB,
+    },
+)
+UPLOAD_REFUSED = OpenApiExample(
+    "Refused: nothing saved",
+    response_only=True,
+    status_codes=["200"],
+    value={
+        "id": 8,
+        "file_name": "new-items.xlsx",
+        "status": "refused",
+        "row_count": 2,
+        "proposed_count": 0,
+        "items": [],
+        "errors": [
+            {
+                "row": 3,
+                "column": "gtin",
+                "title": "Item GTIN (UPC/EAN)",
+                "code": "duplicate",
+                "message": "GTIN 0614141007783 is already in the catalogue or on an open proposal.",
+            }
+        ],
+        "created_at": "2026-12-03T09:05:00Z",
+        "processed_at": "2026-12-03T09:05:01Z",
+        "job": {
+            **_UPLOAD_JOB,
+            "status": "failed",
+            "message": "1 problem; nothing was saved. Row 3, Item GTIN (UPC/EAN): GTIN 0614141007783 is already in the catalogue or on an open proposal.",
+        },
+    },
+)

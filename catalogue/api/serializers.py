@@ -1,10 +1,13 @@
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shipments.api.serializers import JobSerializer
+from vendor_portal.models import Job
 
-from ..models import CostChangeRequest, ItemProposal, PackLevel
+from ..models import CostChangeRequest, ItemProposal, ItemProposalUpload, PackLevel
+from ..services import item_uploads
 from ..services.costs import CostChangeInput
 from ..services.items import ItemInput, OfferInput, PackLevelInput
 
@@ -205,3 +208,41 @@ class ItemImportJobSerializer(JobSerializer):
 
     def get_upload_id(self, obj) -> int:
         return int(obj.target_id)
+
+
+class ItemUploadProposalSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The spreadsheet's row (the header is row 1).")
+    id = serializers.IntegerField(help_text="The item proposal the row became (GET /api/v1/item-proposals/{id}/).")
+    vendor_sku = serializers.CharField()
+    gtin = serializers.CharField()
+
+
+class ItemUploadErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(allow_null=True, help_text="Null: the file as a whole.")
+    column = serializers.CharField(help_text="The column key (file: the file as a whole).")
+    title = serializers.CharField(help_text="The column's title in the uploader's language.")
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ItemUploadSerializer(serializers.ModelSerializer):
+    """A new-items file sent with dry_run=false and what became of it."""
+
+    items = serializers.SerializerMethodField(help_text="Once proposed: each row and the proposal it became, in row order.")
+    errors = ItemUploadErrorSerializer(many=True, help_text="Once refused: every problem by row and column; nothing was saved.")
+    job = serializers.SerializerMethodField(help_text="The newest job that proposes the file's items.")
+
+    class Meta:
+        model = ItemProposalUpload
+        fields = ["id", "file_name", "status", "row_count", "proposed_count", "items", "errors", "created_at", "processed_at", "job"]
+
+    @extend_schema_field(ItemUploadProposalSerializer(many=True))
+    def get_items(self, obj):
+        made = {row["id"]: row["row"] for row in obj.proposals}
+        found = ItemProposal.objects.filter(pk__in=made).values_list("pk", "vendor_sku", "gtin")
+        return sorted(({"row": made[pk], "id": pk, "vendor_sku": sku, "gtin": gtin} for pk, sku, gtin in found), key=lambda item: item["row"])
+
+    @extend_schema_field(JobSerializer(allow_null=True))
+    def get_job(self, obj):
+        job = Job.objects.filter(target_type=item_uploads.UPLOAD_TARGET, target_id=str(obj.pk)).order_by("-created_at").first()
+        return JobSerializer(job).data if job else None

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from .views import CostChangeViewSet, ItemProposalImportView, ItemProposalViewSet
+from .views import CostChangeViewSet, ItemProposalImportView, ItemProposalUploadViewSet, ItemProposalViewSet
 
 urlpatterns = [
     path("item-proposals/", ItemProposalViewSet.as_view({"get": "list", "post": "create"}), name="item-proposal-list"),
     path("item-proposals/import/", ItemProposalImportView.as_view(), name="item-proposal-import"),
+    path("item-proposals/imports/<int:pk>/", ItemProposalUploadViewSet.as_view({"get": "retrieve"}), name="item-proposal-upload-detail"),
     path("item-proposals/<int:pk>/", ItemProposalViewSet.as_view({"get": "retrieve"}), name="item-proposal-detail"),
     path("item-proposals/<int:pk>/submit", ItemProposalViewSet.as_view({"post": "submit"}), name="item-proposal-submit"),
     path("item-proposals/<int:pk>/approve", ItemProposalViewSet.as_view({"post": "approve"}), name="item-proposal-approve"),

@@ -17,7 +17,7 @@ from vendor_portal.tables import upload_read
 from vendor_portal.tenancy import get_visible_or_404
 
 from .. import item_imports
-from ..models import CostChangeRequest, CostChangeState, ItemProposal, ProposalState
+from ..models import CostChangeRequest, CostChangeState, ItemProposal, ItemProposalUpload, ProposalState
 from ..services import costs, item_uploads, items
 from . import examples
 from . import serializers as s
@@ -170,7 +170,7 @@ class ItemProposalImportView(PortalAPIView):
             "would be proposed. `dry_run=false` checks the file the same way (400 with every problem, nothing saved), then "
             "stores it and answers 202 with the job that proposes the items (`Location: /api/v1/jobs/{id}/`): a worker checks "
             "again and proposes every item, submitted to the buyer, in one transaction: all or none. Poll the job: `succeeded` "
-            "with `progress_done` the number of items proposed (list them with `GET /api/v1/item-proposals/?state=submitted`), "
+            "with `progress_done` the number of items proposed (each row's proposal: `GET /api/v1/item-proposals/imports/{upload_id}/`), "
             "or `failed` with nothing saved and `message` naming the problems by row (a GTIN another file took meanwhile). The "
             "same file sent again while its job runs gets that job back. Errors name the row (the header is row 1) and column "
             "key in `field`: `rows[3].case_pack`. Up to 2000 rows. Send an Idempotency-Key with `dry_run=false` to retry it safely."
@@ -226,6 +226,27 @@ class ItemProposalImportView(PortalAPIView):
             ],
         }
         return Response(s.ItemImportResultSerializer(body).data)
+
+
+class ItemProposalUploadViewSet(ScopedGenericViewSet):
+    queryset = ItemProposalUpload.objects.defer("content")
+    serializer_class = s.ItemUploadSerializer
+    actions = {"retrieve": Action.VIEW_CATALOGUE}
+
+    @extend_schema(
+        tags=["Item setup"],
+        summary="A new-items file and what became of it (vendor)",
+        description=(
+            "The file sent with `dry_run=false` (its `upload_id`): `received` while its job runs, `proposed` with every row and "
+            "the item proposal it became (`items`, in row order), or `refused` with every problem by row and column "
+            "(`errors`; nothing was saved). Another vendor's file is a 404; the retailer sees the proposals, not the file."
+        ),
+        parameters=[ID],
+        responses={200: s.ItemUploadSerializer, 403: ERRORS[403], 404: ERRORS[404]},
+        examples=[examples.UPLOAD_PROPOSED, examples.UPLOAD_REFUSED],
+    )
+    def retrieve(self, request, pk=None):
+        return Response(self.get_serializer(self.get_object()).data)
 
 
 def _flag(value: str) -> bool:

@@ -118,9 +118,11 @@ def _propose(*, job_id, upload: ItemProposalUpload, scope: Scope, actor: Actor) 
             result = parse_item_proposals(upload.file_name, content, scope=scope, marketplace_codes=codes)
         else:
             upload.status, upload.proposed_count, upload.errors = ItemUploadStatus.PROPOSED, len(created), []
+            rows = [row for row in result.rows if row.data is not None]  # in the order item_proposals_create made them
+            upload.proposals = [{"row": row.row, "id": proposal.pk} for row, proposal in zip(rows, created, strict=True)]
             upload.processed_at = timezone.now()
             with transaction.atomic():
-                upload.save(update_fields=["status", "row_count", "proposed_count", "errors", "processed_at"])
+                upload.save(update_fields=["status", "row_count", "proposed_count", "errors", "proposals", "processed_at"])
                 audit_record(actor=actor, action="item_proposal_upload.proposed", obj=upload, after={"proposed": len(created)})
             return
     errors = [{"row": e.row, "column": e.column, "title": e.title, "code": e.code, "message": e.message} for e in result.errors]

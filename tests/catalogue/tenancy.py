@@ -56,6 +56,7 @@ URL_KWARGS: dict = {
     },
     "item_proposal_upload_status": _upload,
     "item_proposal_upload_progress": _upload,
+    "item-proposal-upload-detail": _upload,
     **{
         name: _cost
         for name in (

@@ -305,6 +305,13 @@ def test_api_dry_run_then_proposes_in_a_job_with_an_idempotency_key(api_client, 
     assert (job["status"], job["progress_done"], job["percent"]) == ("succeeded", 2, 100)
     assert job["message"] == "2 new items submitted; the buyer has been told."
     assert ItemProposal.objects.filter(state=ProposalState.SUBMITTED, vendor=vendor).count() == 2
+    outcome = api_client.get(f"/api/v1/item-proposals/imports/{queued['upload_id']}/")
+    assert outcome.status_code == 200, outcome.json()
+    by_row = {item["row"]: item for item in outcome.json()["items"]}
+    assert outcome.json()["status"] == "proposed" and outcome.json()["job"]["status"] == "succeeded" and sorted(by_row) == [2, 3]
+    for row, data in ((2, _row(1)), (3, _row(2))):
+        proposal = ItemProposal.objects.get(pk=by_row[row]["id"])
+        assert (proposal.vendor_sku, proposal.gtin) == (by_row[row]["vendor_sku"], by_row[row]["gtin"]) == (data["vendor_sku"], data["gtin"])
     replay = commit()
     assert replay.status_code == 202 and replay["Idempotent-Replayed"] == "true" and replay.json()["id"] == queued["id"]
     assert ItemProposal.objects.count() == 2 and Job.objects.count() == 1
@@ -312,6 +319,7 @@ def test_api_dry_run_then_proposes_in_a_job_with_an_idempotency_key(api_client, 
     _, other_raw = api_token(other_vendor)
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {other_raw}")
     assert api_client.get(response["Location"]).status_code == 404  # another vendor's job
+    assert api_client.get(f"/api/v1/item-proposals/imports/{queued['upload_id']}/").status_code == 404  # and file
 
 
 def test_api_double_submit_gets_the_running_job_and_the_workers_refusal_is_on_the_job(api_client, vendor, django_capture_on_commit_callbacks):
@@ -336,6 +344,9 @@ def test_api_double_submit_gets_the_running_job_and_the_workers_refusal_is_on_th
     job = api_client.get(first["Location"]).json()
     assert job["status"] == "failed" and "Row 3, Item GTIN (UPC/EAN): " in job["message"] and "nothing was saved" in job["message"]
     assert list(ItemProposal.objects.values_list("vendor_sku", flat=True)) == ["KTL-OTHER"]
+    outcome = api_client.get(f"/api/v1/item-proposals/imports/{first.json()['upload_id']}/").json()
+    assert outcome["status"] == "refused" and outcome["items"] == [] and outcome["job"]["status"] == "failed"
+    assert [(error["row"], error["column"]) for error in outcome["errors"]] == [(3, "gtin")]
 
 
 def test_api_row_errors_are_structured_and_nothing_is_saved(api_client, vendor):
