@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
+from django.utils import timezone
 
 from vendor_portal import models
 from vendor_portal.services.audit import Actor, audit_record, snapshot
@@ -112,7 +113,14 @@ class WarehouseAdmin(AuditedModelAdmin):
 
 @admin.register(models.VendorAccount)
 class VendorAccountAdmin(AuditedModelAdmin):
-    list_display = ["vendor", "marketplace", "vendor_code"]
+    list_display = ["vendor", "marketplace", "vendor_code", "tax_registration_number"]
+    readonly_fields = ["tax_registration_changed_at", "tax_registration_changed_by"]
+
+    def save_model(self, request, obj, form, change):
+        if "tax_registration_number" in form.changed_data:  # the vendor's screen shows since when and by whom
+            obj.tax_registration_changed_at = timezone.now()
+            obj.tax_registration_changed_by = Actor.from_request(request).label[:200]
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(models.Product)

@@ -25,6 +25,7 @@ class VendorPortalConfig(AppConfig):
         register_nav(NavItem(_("API tokens"), "vendor_settings", Action.MANAGE_TOKENS, order=95, side="vendor"))
         register_nav(NavItem(_("Bank details"), "bank_details", Action.REQUEST_BANK_CHANGE, order=96, side="vendor"))
         register_nav(NavItem(_("Ship-from addresses"), "ship_from_list", Action.VIEW_SHIPMENTS, order=97, side="vendor"))
+        register_nav(NavItem(_("Tax registrations"), "tax_registration_list", Action.VIEW_INVOICES, order=97, side="vendor"))
         register_nav(NavItem(_("API documentation"), "api_docs", Action.READ_API_DOCS, order=98))
 
         register_needs_me(NeedsMe(_("Unread messages"), "/messages/", None, lambda request, scope: _unread(request), order=90))

@@ -144,6 +144,7 @@ SENTENCES = {
     "user.sign_out": _("%(object)s signed out"),
     "vendor.onboard": _("Vendor %(object)s onboarded"),
     "vendor_account.create": _("Vendor account %(object)s created"),
+    "vendor_account.tax_registration_change": _("Tax registration of marketplace account %(object)s changed"),
     "webhook_delivery.resend": _("Webhook delivery %(object)s sent again"),
     "webhook_subscription.change": _("Webhook %(object)s changed"),
     "webhook_subscription.create": _("Webhook %(object)s created"),

@@ -189,6 +189,27 @@ def _label_row(form, template, **values) -> None:
             field.widget.attrs["aria-label"] = template % {"field": field.label or name, **values}
 
 
+class TaxRegistrationForm(forms.Form):
+    """A marketplace account's tax registration as a vendor admin types it; the service checks its format."""
+
+    tax_registration_number = forms.CharField(label=_("Tax registration"), max_length=60, required=False)
+
+    def __init__(self, *args, account=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if account is not None:
+            from vendor_portal.tax_ids import tax_id_example, tax_id_kind
+
+            country = account.marketplace.country_code
+            example = tax_id_example(country)
+            field = self.fields["tax_registration_number"]
+            field.label = _("Tax registration (%(kind)s)") % {"kind": tax_id_kind(country)}
+            field.help_text = (
+                _("E.g. %(example)s. Spaces, dots and dashes are fine. Leave it empty if you are not registered there.") % {"example": example}
+                if example
+                else _("3 to 40 letters or digits. Leave it empty if you are not registered there.")
+            )
+
+
 class ShipFromAddressForm(forms.Form):
     """A ship-from address as a vendor admin types it; the service checks it (the API's rules are the same)."""
 

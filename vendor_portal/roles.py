@@ -38,6 +38,7 @@ class Action(models.TextChoices):
     VIEW_SHIPMENTS = "shipment.view", _("View ship plans and ASNs")
     MANAGE_SHIPMENTS = "shipment.manage", _("Build ship plans, print labels, submit ASNs")
     MANAGE_SHIP_FROM = "ship_from.manage", _("Add, change and retire ship-from addresses")
+    MANAGE_TAX_REGISTRATIONS = "tax_registration.manage", _("Change the vendor's tax registration per marketplace")
     RECEIVE_GOODS = "receipt.create", _("Book receipts at a DC")
     REQUEST_APPOINTMENTS = "appointment.request", _("Request DC delivery appointments and routing")
     SCHEDULE_APPOINTMENTS = "appointment.schedule", _("Confirm, move or refuse DC appointments; schedule routing")
@@ -77,7 +78,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {A.CONFIRM_PURCHASE_ORDERS, A.MANAGE_SHIPMENTS, A.REQUEST_APPOINTMENTS, A.VIEW_INVOICES, A.MANAGE_INVOICES, A.APPROVE_INVOICES}
         | {A.VIEW_PAYMENTS, A.DISPUTE_DEDUCTIONS, A.MANAGE_USERS, A.MANAGE_TOKENS, A.MANAGE_WEBHOOKS, A.EXCHANGE_EDI}
         | {A.REQUEST_BANK_CHANGE, A.APPROVE_BANK_CHANGE, A.VIEW_AUDIT, A.CONFIRM_PROMOTIONS, A.READ_API_DOCS, A.REPORT_AVAILABILITY}
-        | {A.MANAGE_SHIP_FROM, A.PROPOSE_CATALOGUE, A.REFRESH_SCORECARD}
+        | {A.MANAGE_SHIP_FROM, A.MANAGE_TAX_REGISTRATIONS, A.PROPOSE_CATALOGUE, A.REFRESH_SCORECARD}
     ),
     Role.VENDOR_OPS: frozenset(
         _VIEW_ALL

@@ -27,6 +27,7 @@ ACTION_TOKEN_SCOPE = {
     "appointment.request": "shipments:write",
     "invoice.view": "invoices:read",
     "invoice.manage": "invoices:write",
+    "tax_registration.manage": "invoices:write",
     "payment.view": "payments:read",
     "deduction.dispute": "payments:write",
     "webhook.manage": "webhooks",

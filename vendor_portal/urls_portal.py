@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vendor_portal import export_views, ship_from_views, views
+from vendor_portal import export_views, ship_from_views, tax_registration_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +18,8 @@ urlpatterns = [
     path("settings/ship-from/", ship_from_views.ship_from_list, name="ship_from_list"),
     path("settings/ship-from/<int:pk>/", ship_from_views.ship_from_detail, name="ship_from_detail"),
     path("settings/ship-from/<int:pk>/retire/", ship_from_views.ship_from_retire, name="ship_from_retire"),
+    path("settings/tax-registrations/", tax_registration_views.tax_registration_list, name="tax_registration_list"),
+    path("settings/tax-registrations/<int:pk>/", tax_registration_views.tax_registration_detail, name="tax_registration_detail"),
     path("catalogue/", views.catalogue, name="catalogue"),
     path("catalogue/<int:pk>/case/", views.product_case, name="product_case"),
     path("team/", views.team, name="team"),

@@ -139,8 +139,8 @@ def _seller_is_vendor(read: cii.ReadInvoice, vendor) -> bool:
     one) its vendor code, a marketplace vendor code or a ship-from GLN among the seller's identifiers."""
     from vendor_portal.models import ShipFromAddress
 
-    def normal(value: str) -> str:
-        return "".join(value.split()).upper()
+    def normal(value: str) -> str:  # as vendor_portal.tax_ids stores them, and an EIN's dash either way
+        return "".join(ch for ch in value if not ch.isspace() and ch not in ".-").upper()
 
     accounts = VendorAccount.objects.filter(vendor=vendor)
     tax_ids = {normal(t) for t in accounts.values_list("tax_registration_number", flat=True) if t}

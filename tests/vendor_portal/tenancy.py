@@ -1,10 +1,11 @@
 """The portal-level API's routes with arguments, for the tenancy walk (tests/vendor_portal/test_tenancy_walk.py):
-ACME's product, approval request, admin and vendor record, asked for by GLOBEX's people and tokens."""
+ACME's product, approval request, admin, vendor record, ship-from address and marketplace account, asked for by
+GLOBEX's people and tokens."""
 
 
 def build(world, vendor):
     from tests.audit_check import audit_exempt
-    from tests.factories import UserFactory
+    from tests.factories import UserFactory, VendorAccountFactory, marketplace
     from vendor_portal.models import MembershipInvitation, ShipFromAddress
 
     world["vendor"] = vendor
@@ -14,6 +15,9 @@ def build(world, vendor):
         )
         world["ship_from"] = ShipFromAddress.objects.create(
             vendor=vendor, code="ACMESECRET", name="ACME-SECRET warehouse", line1="1 Way", city="Reno", postal_code="89502", country_code="US"
+        )
+        world["vendor_account"] = VendorAccountFactory(
+            vendor=vendor, marketplace=marketplace("FR"), vendor_code="ACMESECRET", tax_registration_number="FR12345678901"
         )
 
 
@@ -32,4 +36,6 @@ URL_KWARGS = {
     "ship-from-address-retire": lambda w: {"pk": w["ship_from"].pk},
     "ship_from_detail": lambda w: {"pk": w["ship_from"].pk},
     "ship_from_retire": lambda w: {"pk": w["ship_from"].pk},
+    "vendor-account-detail": lambda w: {"pk": w["vendor_account"].pk},
+    "tax_registration_detail": lambda w: {"pk": w["vendor_account"].pk},
 }

@@ -13,7 +13,7 @@ from vendor_portal.services.audit import Actor
 from vendor_portal.services.vendors import bank_details_change_request
 from vendor_portal.tenancy import Scope
 
-SECRET_MARKERS = ["ACME-SECRET", "ACMESECRET", "0614141"]
+SECRET_MARKERS = ["ACME-SECRET", "ACMESECRET", "0614141", "FR12345678901"]
 
 
 def walk(patterns=None, prefix="", namespace=""):

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from . import views
 from .ship_from import ShipFromAddressViewSet
+from .vendor_accounts import VendorAccountViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("notifications", views.NotificationViewSet, basename="notification")
@@ -29,6 +30,8 @@ urlpatterns = [
         name="ship-from-address-detail",
     ),
     path("ship-from-addresses/<int:pk>/retire", ShipFromAddressViewSet.as_view({"post": "retire"}), name="ship-from-address-retire"),
+    path("vendor-accounts/", VendorAccountViewSet.as_view({"get": "list"}), name="vendor-account-list"),
+    path("vendor-accounts/<int:pk>/", VendorAccountViewSet.as_view({"get": "retrieve", "patch": "partial_update"}), name="vendor-account-detail"),
     path("vendors/", views.VendorListView.as_view(), name="vendor-list"),
     path("vendors/<str:code>/", views.VendorDetailView.as_view(), name="vendor-detail"),
     *router.urls,

@@ -48,15 +48,21 @@ class Vendor(models.Model):
 
 
 class VendorAccount(models.Model):
-    """The vendor's code in one marketplace (Amazon's selling party id)."""
+    """The vendor's code in one marketplace (Amazon's selling party id, assigned by the retailer) and its tax
+    registration there, which the vendor's admins keep (vendor_portal.services.tax_registrations)."""
 
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="accounts")
     marketplace = models.ForeignKey(Marketplace, on_delete=models.PROTECT)
     vendor_code = models.CharField(_("vendor code in marketplace"), max_length=20)
-    # The vendor's VAT / GST/HST / EIN number there: printed on its invoices beside the retailer's.
+    # The vendor's VAT / GST/HST / EIN number there: printed on its invoices beside the retailer's, and the
+    # seller's VAT identifier of its e-invoices. Stored normalised (vendor_portal.tax_ids).
     tax_registration_number = models.CharField(_("tax registration number"), max_length=40, blank=True)
+    tax_registration_changed_at = models.DateTimeField(_("tax registration changed at"), null=True, blank=True)
+    # Who changed it, as the audit trail names them: a username or "token:<name>".
+    tax_registration_changed_by = models.CharField(_("tax registration changed by"), max_length=200, blank=True)
 
     objects = VendorScopedQuerySet.as_manager()
+    tenancy_marketplace_field = "marketplace"
 
     class Meta:
         constraints = [
@@ -66,6 +72,17 @@ class VendorAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vendor_code} ({self.marketplace_id})"
+
+    def clean(self):
+        """The Django admin's door: the same format rules as the vendor's screen and the API."""
+        from vendor_portal.tax_ids import tax_id_normalize
+
+        if self.marketplace_id is None:
+            return
+        try:
+            self.tax_registration_number = tax_id_normalize(self.tax_registration_number, self.marketplace.country_code)
+        except ValidationError as error:
+            raise ValidationError({"tax_registration_number": error}) from None
 
 
 class ShipFromAddressQuerySet(VendorScopedQuerySet):
