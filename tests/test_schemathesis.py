@@ -64,6 +64,7 @@ PATH_OBJECTS = {
     "/api/v1/receipts/": ("shipments.Receipt", "pk"),
     "/api/v1/shipments/": ("shipments.Shipment", "pk"),
     "/api/v1/ship-from-addresses/": ("vendor_portal.ShipFromAddress", "pk"),
+    "/api/v1/vendor-accounts/": ("vendor_portal.VendorAccount", "pk"),
     "/api/v1/webhook-deliveries/": ("webhooks.WebhookDelivery", "pk"),
     "/api/v1/webhooks/": ("webhooks.WebhookSubscription", "pk"),
     "/vendor/orders/v1/purchaseOrders/": ("purchase_orders.PurchaseOrder", "number"),

@@ -134,3 +134,19 @@ def test_every_admin_that_can_change_data_audits_it(superuser):
             continue
         writes = model_admin.has_add_permission(request) or model_admin.has_change_permission(request) or model_admin.has_delete_permission(request)
         assert not writes or isinstance(model_admin, AuditedModelAdmin), f"{model._meta.label}: admin changes it without an audit row"
+
+
+def test_a_tax_registration_changed_in_the_admin_is_checked_normalised_and_dated(root_client, superuser):
+    from tests.factories import VendorAccountFactory
+    from vendor_portal.models import VendorAccount
+
+    account = VendorAccountFactory(vendor=VendorFactory(code="ACME"), marketplace=marketplace("DE"), vendor_code="ACMEDE", tax_registration_number="")
+    url = f"/admin/vendor_portal/vendoraccount/{account.pk}/change/"
+    refused = root_client.post(url, {**_form_data(VendorAccount, account, superuser), "tax_registration_number": "123456789"})
+    assert refused.status_code == 200 and "country prefix DE" in refused.content.decode()
+    response = root_client.post(url, {**_form_data(VendorAccount, account, superuser), "tax_registration_number": "de 123 456 789"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    account.refresh_from_db()
+    assert account.tax_registration_number == "DE123456789"
+    assert account.tax_registration_changed_by == superuser.username and account.tax_registration_changed_at is not None
+    assert _row("admin.change", account).after["tax_registration_number"] == "DE123456789"
