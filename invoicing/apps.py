@@ -7,11 +7,15 @@ class InvoicingConfig(AppConfig):
     verbose_name = _("Invoicing")
 
     def ready(self):
+        from vendor_portal import events
         from vendor_portal.navigation import DetailPanel, NavItem, NeedsMe, register_detail_panel, register_nav, register_needs_me
         from vendor_portal.roles import Action
 
         from .services import submission  # noqa: F401  registers the invoice_submission approval kind
+        from .services.drafts import drafts_take_tax_registration
         from .views import approval_review
+
+        events.subscribe(events.TaxRegistrationChanged, drafts_take_tax_registration, when=events.IN_TRANSACTION)
 
         # The checker sees the invoice and its pre-flight on the approval request.
         register_detail_panel(DetailPanel(f"approval:{submission.APPROVAL_KIND}", "invoicing/_approval_review.html", None, approval_review))

@@ -193,6 +193,17 @@ class PurchaseOrderLinesReceived(Event):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class TaxRegistrationChanged(Event):
+    """A vendor changed its tax registration in a marketplace (empty: none). Invoicing brings its drafts there
+    along; invoices past the draft keep the registration they were made with."""
+
+    vendor_account_id: int
+    marketplace_id: int
+    tax_registration_number: str
+    previous_tax_registration_number: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class InvoiceStateChanged(Event):
     """Any change of an invoice's or credit note's state (also the 3-way match's); the subclasses below
     name the ones other apps react to, and a subscriber of InvoiceStateChanged receives them all."""

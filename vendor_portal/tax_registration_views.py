@@ -82,8 +82,8 @@ def _change(request, scope, account, form):
     else:
         question = _("Remove your tax registration in %(marketplace)s?") % _facts(account, value)
     consequence = _(
-        "Invoices you make from now on in %(marketplace)s state the new registration, and so do their e-invoices. "
-        "Invoices already made or sent keep the registration they were made with. The retailer's accounts payable are told."
+        "Invoices you make from now on in %(marketplace)s state the new registration, and so do their e-invoices and your drafts there. "
+        "Invoices already submitted (or waiting for approval) keep the registration they were made with. The retailer's accounts payable are told."
     ) % _facts(account, value)
     if not value and needs_vat_id(account.marketplace.country_code):
         consequence += " " + _("Without a VAT id, e-invoices (Factur-X, UBL) cannot be issued in this marketplace.")

@@ -121,3 +121,28 @@ def invoice_delete_draft(*, scope, invoice_id, actor: Actor) -> None:
         before = InvoiceDocument.load(invoice).audit_state()
         audit_record(actor=actor, action="invoice.delete", obj=invoice, before=before)
         invoice.delete()
+
+
+def drafts_take_tax_registration(changes: list[events.TaxRegistrationChanged]) -> None:
+    """A vendor's new tax registration in a marketplace reaches its drafts there that still state the old one
+    (the registration was copied onto them when they were made): a draft is not sent yet, so it should say what
+    the vendor is registered under now. Invoices past the draft keep theirs. Runs in the change's transaction."""
+    from ..models import InvoiceState
+
+    for change in changes:
+        drafts = Invoice.objects.select_for_update().filter(
+            vendor_id=change.vendor_id,
+            marketplace_id=change.marketplace_id,
+            state=InvoiceState.DRAFT,
+            remit_to_tax_id=change.previous_tax_registration_number,
+        )
+        for invoice in drafts.order_by("pk"):
+            invoice.remit_to_tax_id = change.tax_registration_number
+            invoice.save(update_fields=["remit_to_tax_id", "updated_at"])
+            audit_record(
+                actor=Actor(channel=change.channel or Actor.system().channel),
+                action="invoice.update",
+                obj=invoice,
+                before={"remit_to_tax_id": change.previous_tax_registration_number},
+                after={"remit_to_tax_id": change.tax_registration_number},
+            )

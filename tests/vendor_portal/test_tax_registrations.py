@@ -1,6 +1,6 @@
 """Tax registrations: a vendor admin keeps the VAT id / GST/HST number / EIN of each marketplace account on
 /settings/tax-registrations/ and through /api/v1/vendor-accounts/; each change is audited, the retailer's
-accounts payable are told, and invoices already made keep the registration they were made with."""
+accounts payable are told, drafts take the new one and invoices already submitted keep the registration they were made with."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -154,13 +154,42 @@ def test_another_vendors_account_is_not_found(actor, german, other_vendor):
         )
 
 
-def test_invoices_already_made_keep_their_registration(scope, actor, vendor, german):
-    from invoicing.services.document import default_parties
+def _draft(vendor, number):
+    from django.utils import timezone
 
-    before = default_parties(vendor=vendor, marketplace=german.marketplace)["remit_to_tax_id"]
-    tax_registration_change(scope=scope, account_id=german.pk, tax_registration_number="DE987654321", actor=actor)
-    assert before == "DE123456789"  # what an invoice made before copied into its remit_to_tax_id
-    assert default_parties(vendor=vendor, marketplace=german.marketplace)["remit_to_tax_id"] == "DE987654321"
+    from invoicing.api.inputs import invoice_input
+    from invoicing.services.drafts import invoice_create
+    from tests.invoicing.factories import shipped_po
+    from vendor_portal.tenancy import scope_for_user
+
+    finance = vendor_user(vendor, Role.VENDOR_FINANCE, username=f"finance-{number.lower()}")
+    po = shipped_po(vendor, quantity=10, cost="12.00")
+    data = {
+        "number": number,
+        "invoice_date": timezone.localdate().isoformat(),
+        "lines": [{"purchase_order_number": po.number, "po_line_sequence": 1, "quantity": 10}],
+    }
+    return invoice_create(scope=scope_for_user(finance), data=invoice_input(data), actor=Actor(user=finance)), finance
+
+
+def test_drafts_take_the_new_registration_and_submitted_invoices_keep_theirs(scope, actor, vendor):
+    from invoicing.models import InvoiceState
+    from invoicing.services.submission import invoice_submit
+    from vendor_portal.tenancy import scope_for_user
+
+    us = VendorAccountFactory(vendor=vendor, marketplace=marketplace("US"), vendor_code="ACMEUS", tax_registration_number="98-7654321")
+    draft, _finance = _draft(vendor, "TAX-DRAFT-1")
+    sent, finance = _draft(vendor, "TAX-SENT-1")
+    sent = invoice_submit(scope=scope_for_user(finance), invoice_id=sent.pk, actor=Actor(user=finance))
+    assert sent.state == InvoiceState.SUBMITTED and draft.remit_to_tax_id == sent.remit_to_tax_id == "98-7654321"
+
+    tax_registration_change(scope=scope, account_id=us.pk, tax_registration_number="12 3456789", actor=actor)
+    draft.refresh_from_db()
+    sent.refresh_from_db()
+    assert draft.remit_to_tax_id == "12-3456789"  # not sent yet: it says what the vendor is registered under now
+    assert sent.remit_to_tax_id == "98-7654321"  # what the retailer received stays as it was
+    event = AuditEvent.objects.get(action="invoice.update", object_id=str(draft.pk), after__remit_to_tax_id="12-3456789")
+    assert event.before == {"remit_to_tax_id": "98-7654321"}
 
 
 # Screens -----------------------------------------------------------------------------------------

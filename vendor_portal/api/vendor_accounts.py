@@ -78,7 +78,7 @@ class VendorAccountDetailSerializer(serializers.ModelSerializer):
     tax_registration_number = serializers.CharField(
         help_text=_(
             "VAT id with its country prefix in the EU and the UK (Greece: EL), EIN as NN-NNNNNNN in the US, "
-            "123456789RT0001 in Canada; empty when not registered. Invoices made from now on state it; invoices already made keep theirs."
+            "123456789RT0001 in Canada; empty when not registered. New invoices and drafts state it; invoices already submitted keep theirs."
         )
     )
     tax_registration_changed_by = serializers.CharField(help_text=_("A username, or token:<name>; empty when never changed here."))
@@ -155,7 +155,7 @@ class VendorAccountViewSet(ScopedGenericViewSet):
         description=(
             "Sets your tax registration in the account's marketplace, checked against the marketplace country's format "
             "(`invalid_tax_id` on `tax_registration_number`) and stored normalised. Invoices made from now on state it, as do "
-            "their e-invoices; invoices already made or sent keep theirs. The retailer's accounts payable are told. "
+            "their e-invoices, and so do drafts that stated the old one; invoices already submitted (or waiting for approval) keep theirs. The retailer's accounts payable are told. "
             "The vendor code cannot be changed here. Send an Idempotency-Key to retry safely."
         ),
         parameters=[ID_PARAMETER],

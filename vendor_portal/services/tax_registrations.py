@@ -2,7 +2,8 @@
 PATCH /api/v1/vendor-accounts/{id}/ both call these; the retailer's people still may in the Django admin.
 
 The registration is copied onto each invoice when it is made (`remit_to_tax_id`): a change reaches invoices
-made afterwards, never one already made or sent. The retailer's accounts payable hear of every change,
+made afterwards and the drafts that still carry the old one (invoicing subscribes to TaxRegistrationChanged),
+never an invoice submitted or waiting for approval. The retailer's accounts payable hear of every change,
 since it changes what the invoices they receive say."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vendor_portal import events
 from vendor_portal.errors import DomainValidationError, ForbiddenError, NotFoundError, field_error
 from vendor_portal.models import VendorAccount
 from vendor_portal.roles import Role
@@ -57,6 +59,16 @@ def tax_registration_change(*, scope, account_id, tax_registration_number: str, 
         account.tax_registration_changed_by = actor.label[:200]
         account.save(update_fields=AUDITED_FIELDS)
         audit_record(actor=actor, action=ACTION, obj=account, before=before, after=snapshot(account, AUDITED_FIELDS))
+        events.publish(
+            events.TaxRegistrationChanged(
+                vendor_id=account.vendor_id,
+                channel=actor.channel,
+                vendor_account_id=account.pk,
+                marketplace_id=account.marketplace_id,
+                tax_registration_number=value,
+                previous_tax_registration_number=before["tax_registration_number"],
+            )
+        )
         _tell_the_retailer(account, before=before["tax_registration_number"], actor=actor)
     return account
 
@@ -75,7 +87,9 @@ def _tell_the_retailer(account: VendorAccount, *, before: str, actor: Actor) -> 
         roles=TOLD_AT_RETAILER,
         kind="tax_registration_changed",
         title=_("%(vendor)s changed its tax registration in %(marketplace)s") % facts,
-        body=_("From %(before)s to %(after)s, by %(who)s. Its invoices made from now on carry the new one; invoices already made keep theirs.")
+        body=_(
+            "From %(before)s to %(after)s, by %(who)s. Its invoices from now on, and its drafts, carry the new one; invoices already submitted keep theirs."
+        )
         % facts,
         url=f"/audit/?object_type=vendor_portal.vendoraccount&object_id={account.pk}",
         vendor=account.vendor,
