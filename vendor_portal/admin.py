@@ -117,10 +117,24 @@ class VendorAccountAdmin(AuditedModelAdmin):
     readonly_fields = ["tax_registration_changed_at", "tax_registration_changed_by"]
 
     def save_model(self, request, obj, form, change):
-        if "tax_registration_number" in form.changed_data:  # the vendor's screen shows since when and by whom
+        from vendor_portal import events
+
+        changed = change and "tax_registration_number" in form.changed_data
+        if changed:  # the vendor's screen shows since when and by whom
             obj.tax_registration_changed_at = timezone.now()
             obj.tax_registration_changed_by = Actor.from_request(request).label[:200]
         super().save_model(request, obj, form, change)
+        if changed:  # the vendor's drafts follow, as when the vendor changes it (services.tax_registrations)
+            events.publish(
+                events.TaxRegistrationChanged(
+                    vendor_id=obj.vendor_id,
+                    channel=Actor.from_request(request).channel,
+                    vendor_account_id=obj.pk,
+                    marketplace_id=obj.marketplace_id,
+                    tax_registration_number=obj.tax_registration_number,
+                    previous_tax_registration_number=form.initial.get("tax_registration_number") or "",
+                )
+            )
 
 
 @admin.register(models.Product)
