@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 
+from vendor_portal.job_tasks import job_task, run_job
 from vendor_portal.services.audit import Actor
 
 from .models import SENT_STATES, Invoice
@@ -50,11 +51,9 @@ def render_invoice_facturx(invoice_id: int) -> int | None:
     return invoice_facturx_render(invoice=invoice, actor=Actor.system()).pk
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+@job_task
 def receive_einvoice(self, job_id: str) -> int | None:
     """An uploaded e-invoice's Job: validated, read and submitted as its uploader; returns the receipt id."""
-    from vendor_portal.tasks import run_job
-
     from .services.einvoices import einvoice_receive_run
 
     job = run_job(self, job_id, einvoice_receive_run)

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
+from vendor_portal.job_tasks import job_task, run_job
 from vendor_portal.tasks_lock import single_run
 
 from .metrics import week_start
@@ -31,11 +32,9 @@ def refresh_current_scorecard_week(vendor_id: int | None = None) -> int:
     return scorecard_store_week(week=week_start(timezone.now()), vendor_ids=None if vendor_id is None else [vendor_id])
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+@job_task
 def refresh_scorecard_job(self, job_id: str) -> int | None:
     """The current week's refresh someone asked for (page or API), as its Job; redelivery and retries as run_job says."""
-    from vendor_portal.tasks import run_job
-
     from .services.refresh import scorecard_refresh_run
 
     job = run_job(self, job_id, scorecard_refresh_run)

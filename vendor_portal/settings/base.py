@@ -256,6 +256,9 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=15 * 60)}
 CELERY_RESULT_BACKEND = None  # progress and outcomes live in Job rows the UI and API read
 CELERY_TASK_ACKS_LATE = True
+# A job (labels, documents, exports, uploads) running longer than this is stopped and fails with a message; keep
+# it below CELERY_VISIBILITY_TIMEOUT, or Redis hands a job still running to a second worker.
+JOB_TIME_LIMIT_SECONDS = env.int("JOB_TIME_LIMIT_SECONDS", default=10 * 60)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB: WeasyPrint grows with page count
