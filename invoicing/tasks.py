@@ -1,9 +1,12 @@
+import datetime
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from vendor_portal.job_tasks import job_task, run_job
 from vendor_portal.services.audit import Actor
+from vendor_portal.tasks_lock import single_run
 
 from .models import SENT_STATES, Invoice
 from .services.pdf import invoice_document_render
@@ -58,3 +61,12 @@ def receive_einvoice(self, job_id: str) -> int | None:
 
     job = run_job(self, job_id, einvoice_receive_run)
     return int(job.target_id) if job is not None else None
+
+
+@shared_task(acks_late=True)
+@single_run(ttl=30 * 60)
+def purge_refused_einvoice_files() -> int:
+    """Refused e-invoices refused more than UPLOAD_RETENTION_DAYS ago lose their bytes (CELERY_BEAT_SCHEDULE, daily)."""
+    from .services.einvoices import einvoice_receipts_purge
+
+    return einvoice_receipts_purge(older_than=datetime.timedelta(days=settings.UPLOAD_RETENTION_DAYS))
