@@ -25,6 +25,7 @@ from vendor_portal.models import Job, Marketplace
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.services.exports import _scope_from_params, _scope_params
 from vendor_portal.services.jobs import job_claim, job_enqueue_on_commit, job_fail, job_in_progress, job_progress, job_progress_seen, job_succeed
+from vendor_portal.services.retention import file_bytes_purge
 from vendor_portal.tenancy import Scope
 
 from ..models import ItemProposalUpload, ItemUploadStatus
@@ -163,16 +164,5 @@ __all__ = ["ITEM_UPLOAD_JOB_KIND", "item_proposal_upload", "item_proposal_upload
 def item_uploads_purge(*, older_than: datetime.timedelta) -> int:
     """Drop the bytes of files processed more than `older_than` ago: nothing reads a file again once its items are
     proposed or refused, and the upload keeps its outcome (rows, proposals, errors). Returns how many."""
-    done = (
-        ItemProposalUpload.objects.exclude(status=ItemUploadStatus.RECEIVED)
-        .filter(processed_at__lt=timezone.now() - older_than)
-        .exclude(content=b"")
-        .defer("content")
-    )
-    purged = 0
-    for upload in done.iterator():
-        with transaction.atomic():
-            ItemProposalUpload.objects.filter(pk=upload.pk).update(content=b"")
-            audit_record(actor=Actor.system(), action="item_proposal_upload.file_purged", obj=upload, after={"file_name": upload.file_name})
-        purged += 1
-    return purged
+    done = ItemProposalUpload.objects.exclude(status=ItemUploadStatus.RECEIVED).filter(processed_at__lt=timezone.now() - older_than)
+    return file_bytes_purge(done, action="item_proposal_upload.file_purged")

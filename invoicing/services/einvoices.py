@@ -30,6 +30,7 @@ from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.services.exports import _scope_from_params, _scope_params
 from vendor_portal.services.jobs import job_claim, job_enqueue_on_commit, job_progress, job_succeed
+from vendor_portal.services.retention import file_bytes_purge
 from vendor_portal.tenancy import Scope
 
 from ..einvoices import cii, ubl
@@ -335,15 +336,5 @@ def receipt_job(receipt: EInvoiceReceipt) -> Job | None:
 def einvoice_receipts_purge(*, older_than: datetime.timedelta) -> int:
     """Drop the bytes of refused e-invoices refused more than `older_than` ago (the receipt keeps why). An accepted
     one is kept whole: it is the original of the invoice the retailer received, which tax law has it keep."""
-    refused = (
-        EInvoiceReceipt.objects.filter(status=EInvoiceReceiptStatus.REFUSED, processed_at__lt=timezone.now() - older_than)
-        .exclude(content=b"")
-        .defer("content")
-    )
-    purged = 0
-    for receipt in refused.iterator():
-        with transaction.atomic():
-            EInvoiceReceipt.objects.filter(pk=receipt.pk).update(content=b"")
-            audit_record(actor=Actor.system(), action="einvoice.file_purged", obj=receipt, after={"filename": receipt.filename})
-        purged += 1
-    return purged
+    refused = EInvoiceReceipt.objects.filter(status=EInvoiceReceiptStatus.REFUSED, processed_at__lt=timezone.now() - older_than)
+    return file_bytes_purge(refused, action="einvoice.file_purged")
