@@ -265,7 +265,13 @@ def test_a_cases_line_against_a_line_ordered_in_eaches_is_kept_in_eaches(token_c
 
     assert created.status_code == 201, created.json()
     line = created.json()["lines"][0]
-    assert (line["quantity"], line["unit_of_measure"], line["unit_size"], line["unit_cost"], line["line_amount"]) == (24, "Eaches", 1, "10.00", "240.00")
+    assert (line["quantity"], line["unit_of_measure"], line["unit_size"], line["unit_cost"], line["line_amount"]) == (
+        24,
+        "Eaches",
+        1,
+        "10.00",
+        "240.00",
+    )
 
 
 def test_a_case_that_costs_no_whole_cents_an_each_is_refused_against_eaches(token_client, vendor):
