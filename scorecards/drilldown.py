@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from vendor_portal.tenancy import Scope
 
@@ -119,7 +120,7 @@ def _label_faults_by_shipment(shipment_ids) -> dict[int, list[str]]:
     events = ComplianceEvent.objects.filter(shipment_id__in=shipment_ids, kind__in=metrics.LABEL_EVENTS).order_by("carton__index", "pk")
     for event in events.values("shipment_id", "kind", "carton__sscc", "details__sscc"):
         fault = _("label missing") if event["kind"] == ComplianceEventKind.LABEL_MISSING else _("label unreadable")
-        sscc = event["carton__sscc"] or event["details__sscc"] or "?"
+        sscc = event["carton__sscc"] or event["details__sscc"] or _("a carton no longer on the ASN")
         faults.setdefault(event["shipment_id"], []).append(_("%(fault)s: %(sscc)s") % {"fault": fault, "sscc": sscc})
     return faults
 
@@ -133,11 +134,23 @@ def _rows_labels(qs, window=slice(None)):
     for r in rows:
         counts = {"met": r["label_met"], "cartons": r["label_cartons"]}
         if r["label_chargeback"]:
-            what = _("label chargeback on the shipment: all %(cartons)s cartons counted faulty") % counts
-        elif r["label_met"] == r["label_cartons"]:
-            what = _("%(met)s of %(cartons)s cartons without a label fault") % counts
+            what = (
+                ngettext(
+                    "label chargeback on the shipment: its carton counted faulty",
+                    "label chargeback on the shipment: all %(cartons)s cartons counted faulty",
+                    r["label_cartons"],
+                )
+                % counts
+            )
         else:
-            what = _("%(met)s of %(cartons)s cartons without a label fault; %(faults)s") % {**counts, "faults": ", ".join(faults.get(r["pk"], []))}
+            what = (
+                ngettext(
+                    "%(met)s of %(cartons)s carton without a label fault", "%(met)s of %(cartons)s cartons without a label fault", r["label_cartons"]
+                )
+                % counts
+            )
+            if r["pk"] in faults:
+                what = _("%(counted)s; %(faults)s") % {"counted": what, "faults": ", ".join(faults[r["pk"]])}
         ok = r["label_met"] == r["label_cartons"]
         yield DrillRow(r["shipment_identifier"], _shipment(r["pk"]), what, r["received_at"], r["label_cartons"], ok, r["label_met"])
 
