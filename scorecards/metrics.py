@@ -295,7 +295,7 @@ def figure_sums() -> dict:
 
 
 def rate(figures, measure: str) -> Decimal | None:
-    """The measure's numerator over its denominator (0..1, four decimals), None when the denominator is 0."""
+    """The measure's numerator over its denominator (0..1, four decimals), None when the denominator is 0 or unknown."""
     spec = MEASURES[measure]
     get = figures.get if isinstance(figures, dict) else lambda name: getattr(figures, name)
     denominator = get(spec.denominator)

@@ -3,9 +3,9 @@
 A waiver holds while a measure over its trailing window passes its threshold. The window's figures so far are
 the scorecard's stored weeks (`measures.scorecard_totals`); on top of them come the open items due in the
 window: the units promised to ship, the PO lines due to arrive, the POs due to be confirmed, the trucks due at
-their slot, the shipments due to be received (for label compliance, their cartons). Each item says what it adds to the denominator when it is not
-done in time (`counted`: nothing when the scorecard counts it already, e.g. an OTIF line due this week) and to
-the numerator when it is (`met`). From that:
+their slot, the shipments due to be received (for label compliance, their cartons). Each item says what it adds
+to the denominator when it is not done in time (`counted`: nothing when the scorecard counts it already, e.g. an
+OTIF line due this week) and to the numerator when it is (`met`). From that:
 
 - `value_if_not`: the rate at the window's end if none of the open items is done in time;
 - `value_if_done`: if every item still doable (due today or later) is done in time;
