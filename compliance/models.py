@@ -65,7 +65,7 @@ class Measure(models.TextChoices):
     FILL_RATE_SHIPPED = "fill_rate_shipped", _("Fill rate, shipped (%)")  # units shipped / units confirmed
     CONFIRMATION_ON_TIME = "confirmation_on_time", _("Confirmation on time (%)")
     ASN_ACCURACY = "asn_accuracy", _("ASN accuracy (%)")  # cartons received as the ASN said / cartons received
-    LABEL_COMPLIANCE = "label_compliance", _("Label compliance (%)")  # shipments received without a label fault / shipments received
+    LABEL_COMPLIANCE = "label_compliance", _("Label compliance (%)")  # cartons received without a label fault / cartons received
     APPOINTMENT_ADHERENCE = "appointment_adherence", _("Appointment adherence (%)")
     VIOLATIONS = "violations", _("Violations (count)")  # the rule's violations in the window
 

@@ -2,7 +2,7 @@ import logging
 
 from celery import shared_task
 
-from vendor_portal.tasks import run_job
+from vendor_portal.job_tasks import job_task, run_job
 from vendor_portal.tasks_lock import single_run
 
 from .services.inbox import edi_inbox_poll
@@ -35,7 +35,7 @@ def edi_poll_inbox() -> dict:
     return {"processed": result.processed, "failed": result.failed}
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+@job_task
 def receive_interchange(self, job_id: str) -> int | None:
     """An uploaded interchange's Job: read and applied as its uploader; returns the number of sets."""
     job = run_job(self, job_id, edi_upload_run)

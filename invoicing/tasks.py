@@ -1,8 +1,12 @@
+import datetime
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
+from vendor_portal.job_tasks import job_task, run_job
 from vendor_portal.services.audit import Actor
+from vendor_portal.tasks_lock import single_run
 
 from .models import SENT_STATES, Invoice
 from .services.pdf import invoice_document_render
@@ -50,12 +54,19 @@ def render_invoice_facturx(invoice_id: int) -> int | None:
     return invoice_facturx_render(invoice=invoice, actor=Actor.system()).pk
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+@job_task
 def receive_einvoice(self, job_id: str) -> int | None:
     """An uploaded e-invoice's Job: validated, read and submitted as its uploader; returns the receipt id."""
-    from vendor_portal.tasks import run_job
-
     from .services.einvoices import einvoice_receive_run
 
     job = run_job(self, job_id, einvoice_receive_run)
     return int(job.target_id) if job is not None else None
+
+
+@shared_task(acks_late=True)
+@single_run(ttl=30 * 60)
+def purge_refused_einvoice_files() -> int:
+    """Refused e-invoices refused more than UPLOAD_RETENTION_DAYS ago lose their bytes (CELERY_BEAT_SCHEDULE, daily)."""
+    from .services.einvoices import einvoice_receipts_purge
+
+    return einvoice_receipts_purge(older_than=datetime.timedelta(days=settings.UPLOAD_RETENTION_DAYS))

@@ -55,6 +55,7 @@ from django.utils import timezone
 from invoicing.models import Invoice, InvoiceState, InvoiceType
 from vendor_portal import listing
 from vendor_portal.errors import DomainValidationError
+from vendor_portal.models import Marketplace
 from vendor_portal.money import ZERO, round_money
 from vendor_portal.selectors import payment_holds
 
@@ -72,6 +73,7 @@ from .models import (
     Remittance,
     RemittanceLine,
     RemittanceLineKind,
+    marketplace_today,
 )
 from .remittance_plan import CreditNoteCandidate, RemittancePlan, invoice_payable, pay_date_errors, plan_remittance
 
@@ -195,13 +197,25 @@ def deduction_totals(queryset) -> tuple[list[dict], bool]:
 CLOSING_DAYS = 7  # the dispute window "closes soon" from this many days before its last day
 
 
+def _window_open(*, closing_within: int | None = None) -> Q:
+    """Dispute windows open today (closing within `closing_within` days, the last day included), each counted in its
+    marketplace's calendar as its badge is: in the small hours UTC it is still yesterday in the US."""
+    within = Q(pk__in=[])
+    for marketplace in Marketplace.objects.only("pk", "time_zone"):
+        today = marketplace_today(marketplace)
+        days = Q(dispute_deadline__gte=today)
+        if closing_within is not None:
+            days &= Q(dispute_deadline__lte=today + datetime.timedelta(days=closing_within))
+        within |= Q(marketplace=marketplace) & days
+    return within
+
+
 def deductions_closing(queryset, *, days: int = CLOSING_DAYS):
     """The deductions still open to dispute whose window closes within `days` days (the last day included)."""
-    today = timezone.localdate()
     return (
         queryset.exclude(kind=DeductionKind.REVERSAL)
         .exclude(status__in=[DeductionStatus.DISPUTED, DeductionStatus.REVERSED])
-        .filter(dispute_deadline__gte=today, dispute_deadline__lte=today + datetime.timedelta(days=days))
+        .filter(_window_open(closing_within=days))
     )
 
 
@@ -221,7 +235,7 @@ def deduction_list(*, scope, filters: dict | None = None):
     if str(filters.get("unsettled") or "") in ("1", "true", "True"):
         queryset = queryset.filter(remittance__isnull=True)
     if str(filters.get("disputable") or "") in ("1", "true", "True"):
-        queryset = queryset.exclude(kind=DeductionKind.REVERSAL).filter(dispute_deadline__gte=timezone.localdate())
+        queryset = queryset.exclude(kind=DeductionKind.REVERSAL).filter(_window_open())
     if str(filters.get("closing") or "") in ("1", "true", "True"):
         queryset = deductions_closing(queryset)
     queryset = queryset.filter(_on_days("created_at", _date(filters.get("created_after")), _date(filters.get("created_before"))))

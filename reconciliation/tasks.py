@@ -8,6 +8,7 @@ Beat entries the settings need (see the report):
 from celery import shared_task
 from django.db import OperationalError, transaction
 
+from vendor_portal.job_tasks import job_task, run_job
 from vendor_portal.services.audit import Actor
 from vendor_portal.tasks_lock import single_run
 
@@ -95,11 +96,9 @@ def queue_after_commit(task, ids) -> None:
     batch.ids.update(ids)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+@job_task
 def render_dispute_packet(self, job_id: str) -> str | None:
     """A deduction's dispute packet (PDF/A) for its Job; redelivery, retries and failure as run_job says."""
-    from vendor_portal.tasks import run_job
-
     from .services.dispute_packets import dispute_packet_build
 
     job = run_job(self, job_id, dispute_packet_build)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from vendor_portal.tenancy import Scope
 
@@ -111,10 +112,47 @@ def _rows_cartons(qs, window=slice(None)):
         )
 
 
+def _label_faults_by_shipment(shipment_ids) -> dict[int, list[str]]:
+    """The faulty cartons of these shipments as the row shows them ("label missing: 00…"): one query per page."""
+    from shipments.models import ComplianceEvent, ComplianceEventKind
+
+    faults: dict[int, list[str]] = {}
+    events = ComplianceEvent.objects.filter(shipment_id__in=shipment_ids, kind__in=metrics.LABEL_EVENTS).order_by("carton__index", "pk")
+    for event in events.values("shipment_id", "kind", "carton__sscc", "details__sscc"):
+        fault = _("label missing") if event["kind"] == ComplianceEventKind.LABEL_MISSING else _("label unreadable")
+        sscc = event["carton__sscc"] or event["details__sscc"] or _("a carton no longer on the ASN")
+        faults.setdefault(event["shipment_id"], []).append(_("%(fault)s: %(sscc)s") % {"fault": fault, "sscc": sscc})
+    return faults
+
+
 def _rows_labels(qs, window=slice(None)):
-    for r in (qs.values("pk", "shipment_identifier", "received_at", "label_ok").order_by("received_at", "pk"))[window]:
-        what = _("no label fault") if r["label_ok"] else _("carton label missing or unreadable, or a label chargeback")
-        yield DrillRow(r["shipment_identifier"], _shipment(r["pk"]), what, r["received_at"], 1, r["label_ok"], 1 if r["label_ok"] else 0)
+    """One row per shipment: its cartons counted, those without a label fault, and the SSCCs of the faulty ones."""
+    rows = list(
+        qs.values("pk", "shipment_identifier", "received_at", "label_cartons", "label_met", "label_chargeback").order_by("received_at", "pk")[window]
+    )
+    faults = _label_faults_by_shipment([r["pk"] for r in rows if r["label_met"] < r["label_cartons"]])
+    for r in rows:
+        counts = {"met": r["label_met"], "cartons": r["label_cartons"]}
+        if r["label_chargeback"]:
+            what = (
+                ngettext(
+                    "label chargeback on the shipment: its carton counted faulty",
+                    "label chargeback on the shipment: all %(cartons)s cartons counted faulty",
+                    r["label_cartons"],
+                )
+                % counts
+            )
+        else:
+            what = (
+                ngettext(
+                    "%(met)s of %(cartons)s carton without a label fault", "%(met)s of %(cartons)s cartons without a label fault", r["label_cartons"]
+                )
+                % counts
+            )
+            if r["pk"] in faults:
+                what = _("%(counted)s; %(faults)s") % {"counted": what, "faults": ", ".join(faults[r["pk"]])}
+        ok = r["label_met"] == r["label_cartons"]
+        yield DrillRow(r["shipment_identifier"], _shipment(r["pk"]), what, r["received_at"], r["label_cartons"], ok, r["label_met"])
 
 
 def _rows_appointments(qs, window=slice(None)):
@@ -224,7 +262,7 @@ def _missed(measure: str) -> Q:
         "fill_rate_shipped": Q(shipped_units__lt=F("confirmed_units")),
         "confirmation_on_time": Q(on_time=False),
         "asn_accuracy": Q(as_asn=False),
-        "label_compliance": Q(label_ok=False),
+        "label_compliance": Q(label_faults__gt=0),
         "appointment_adherence": Q(kept=False),
         "invoice_match_rate": Q(matched=False),
         "deduction_rate": Q(pk__isnull=False),

@@ -31,10 +31,16 @@ Figures
     asn_accuracy          cartons received as the ASN said / cartons received, for shipments whose
                           receiving finished in the week. A carton is received as the ASN said when every ASN
                           line it holds was received in exactly the ASN's quantity (no over, no short).
-    label_compliance      shipments received without a label fault / shipments received, for shipments whose
-                          receiving finished in the week. A label fault: a carton label the DC reported
-                          missing or unreadable (a label compliance event), or a label non-compliance
-                          chargeback on the shipment.
+    label_compliance      cartons received without a label fault / cartons received, for shipments whose
+                          receiving finished in the week (the way retailers measure it, and what the rate
+                          card's label fee charges: per carton). A carton is faulty when the DC reported its
+                          label missing or unreadable (a label compliance event names it); a label
+                          non-compliance chargeback raised for the shipment itself (one that names no
+                          compliance event, e.g. AP's by hand) makes every carton of it faulty. Chargebacks
+                          raised for an event (reconciliation's flat rate, the rate card's label rule) are
+                          about that event's carton, counted already. Cartons are the ASN's: a shipment the
+                          DC counted by lines instead of scanning still has them; one with no carton records
+                          counts as one carton. The shipments are kept too (`shipments_label_compliant`).
     appointment_adherence trucks that arrived inside their booked slot (with the DC's grace) /
                           appointments that came due: arrived or missed, by the slot's start.
     invoice_match_rate    invoice lines matched (matched, or under-billed: paid as billed) / invoice lines
@@ -61,8 +67,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DateField, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Case, Count, DateField, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce, Greatest, Least
+from django.db.models.lookups import LessThan
 from django.utils.translation import gettext_lazy as _
 
 WEEK = datetime.timedelta(days=7)
@@ -148,10 +155,11 @@ MEASURES: dict[str, Measure] = {
         Measure(
             "label_compliance",
             _("Label compliance"),
-            "shipments_label_compliant",
-            "shipments_received",
+            "label_cartons_compliant",
+            "label_cartons_received",
             _(
-                "Shipments received with no carton label reported missing or unreadable and no label chargeback, of the shipments received in the week."
+                "Cartons received with no label reported missing or unreadable and no label chargeback on their shipment, "
+                "of the cartons received in the week."
             ),
         ),
         Measure(
@@ -202,6 +210,8 @@ COUNT_FIELDS = (
     "cartons_as_asn",
     "shipments_received",
     "shipments_label_compliant",
+    "label_cartons_received",
+    "label_cartons_compliant",
     "appointments_due",
     "appointments_kept",
     "invoice_lines_checked",
@@ -211,6 +221,8 @@ COUNT_FIELDS = (
 )
 AMOUNT_FIELDS = ("amount_invoiced", "amount_deducted")
 FIGURE_FIELDS = COUNT_FIELDS + AMOUNT_FIELDS
+# Weeks stored before label compliance counted cartons hold NULL here until recomputed: unknown, never read as 0.
+UNKNOWN_UNTIL_RECOMPUTED = ("label_cartons_received", "label_cartons_compliant")
 
 
 @dataclass
@@ -231,6 +243,8 @@ class Totals:
     cartons_as_asn: int = 0
     shipments_received: int = 0
     shipments_label_compliant: int = 0
+    label_cartons_received: int | None = 0  # None: a stored week from before cartons were counted (unknown)
+    label_cartons_compliant: int | None = 0
     appointments_due: int = 0
     appointments_kept: int = 0
     invoice_lines_checked: int = 0
@@ -264,16 +278,28 @@ def sum_figures(rows: Iterable) -> Totals:
     for row in rows:
         for name in FIGURE_FIELDS:
             value = row[name] if isinstance(row, dict) else getattr(row, name)
-            setattr(totals, name, getattr(totals, name) + (value or 0))
+            so_far = getattr(totals, name)
+            if name in UNKNOWN_UNTIL_RECOMPUTED and (value is None or so_far is None):
+                setattr(totals, name, None)
+            else:
+                setattr(totals, name, so_far + (value or 0))
     return totals
 
 
+def figure_sums() -> dict:
+    """Aggregates summing each figure over stored weeks; a figure some week does not know yet sums to None."""
+    sums = {name: Sum(name) for name in FIGURE_FIELDS}
+    for name in UNKNOWN_UNTIL_RECOMPUTED:
+        sums[name] = Case(When(LessThan(Count(name), Count("pk")), then=Value(None)), default=Coalesce(Sum(name), 0), output_field=IntegerField())
+    return sums
+
+
 def rate(figures, measure: str) -> Decimal | None:
-    """The measure's numerator over its denominator (0..1, four decimals), None when the denominator is 0."""
+    """The measure's numerator over its denominator (0..1, four decimals), None when the denominator is 0 or unknown."""
     spec = MEASURES[measure]
     get = figures.get if isinstance(figures, dict) else lambda name: getattr(figures, name)
-    denominator = get(spec.denominator) or 0
-    if not denominator:
+    denominator = get(spec.denominator)
+    if not denominator:  # nothing counted, or not known (a week stored before the measure counted it)
         return None
     return (Decimal(get(spec.numerator) or 0) / Decimal(denominator)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
@@ -389,16 +415,33 @@ def received_cartons(start, end, vendor_ids=None):
 
 
 def received_shipments(start, end, vendor_ids=None):
-    """Shipments whose receiving finished in [start, end); `label_ok` without a label fault: no carton label reported
-    missing or unreadable, no label chargeback."""
+    """Shipments whose receiving finished in [start, end), with their label compliance in cartons:
+    `label_cartons` counted (its cartons, at least one), `label_faults` of them faulty, `label_met` the others,
+    `label_chargeback` when a label chargeback was raised for the shipment itself (all its cartons faulty)."""
     from reconciliation.models import Deduction
-    from shipments.models import ComplianceEvent
+    from shipments.models import Carton, ComplianceEvent
 
-    label_event = ComplianceEvent.objects.filter(shipment=OuterRef("pk"), kind__in=LABEL_EVENTS)
-    label_chargeback = Deduction.objects.filter(shipment=OuterRef("pk"), kind="chargeback", reason__in=LABEL_REASONS)
-    return _keyed(_received_shipments(start, end), "vendor_id", "marketplace_id", "ship_to_id", vendor_ids).annotate(
-        label_ok=~Exists(label_event) & ~Exists(label_chargeback)
+    cartons = Carton.objects.filter(shipment=OuterRef("pk")).values("shipment").annotate(n=Count("pk")).values("n")
+    # A label event names its carton; one whose carton is gone (kept with its SSCC in the details) still counts one.
+    faulty = (
+        ComplianceEvent.objects.filter(shipment=OuterRef("pk"), kind__in=LABEL_EVENTS)
+        .values("shipment")
+        .annotate(n=Count("carton", distinct=True) + Count("pk", filter=Q(carton__isnull=True)))
+        .values("n")
     )
+    shipment_chargeback = Deduction.objects.filter(
+        shipment=OuterRef("pk"), kind="chargeback", reason__in=LABEL_REASONS, compliance_event__isnull=True
+    )
+    # Received without carton records (an ASN from before cartons, counted by lines): one carton, so the
+    # shipment still counts and a fault on it still shows.
+    counted = Greatest(Coalesce(Subquery(cartons, output_field=IntegerField()), 0), Value(1))
+    shipments = _keyed(_received_shipments(start, end), "vendor_id", "marketplace_id", "ship_to_id", vendor_ids).annotate(
+        label_cartons=counted,
+        label_chargeback=Exists(shipment_chargeback),
+    )
+    named = Least(Coalesce(Subquery(faulty, output_field=IntegerField()), 0), F("label_cartons"))
+    shipments = shipments.annotate(label_faults=Case(When(label_chargeback=True, then=F("label_cartons")), default=named))
+    return shipments.annotate(label_met=F("label_cartons") - F("label_faults"))
 
 
 def due_appointments(start, end, vendor_ids=None):
@@ -466,7 +509,11 @@ def _weekly_queries(start, end, vendor_ids):
     )
     yield _grouped(received_cartons(start, end, vendor_ids), cartons_received=Count("pk"), cartons_as_asn=Count("pk", filter=Q(as_asn=True)))
     yield _grouped(
-        received_shipments(start, end, vendor_ids), shipments_received=Count("pk"), shipments_label_compliant=Count("pk", filter=Q(label_ok=True))
+        received_shipments(start, end, vendor_ids),
+        shipments_received=Count("pk"),
+        shipments_label_compliant=Count("pk", filter=Q(label_faults=0)),
+        label_cartons_received=Sum("label_cartons"),
+        label_cartons_compliant=Sum("label_met"),
     )
     yield _grouped(due_appointments(start, end, vendor_ids), appointments_due=Count("pk"), appointments_kept=Count("pk", filter=Q(kept=True)))
     yield _grouped(

@@ -33,6 +33,9 @@ class ScorecardWeek(models.Model):
     cartons_as_asn = models.PositiveIntegerField(default=0)
     shipments_received = models.PositiveIntegerField(default=0)
     shipments_label_compliant = models.PositiveIntegerField(default=0)
+    # NULL: stored before label compliance counted cartons; recomputed by the weekly run and before a rule reads it.
+    label_cartons_received = models.PositiveIntegerField(null=True, default=0)
+    label_cartons_compliant = models.PositiveIntegerField(null=True, default=0)
     appointments_due = models.PositiveIntegerField(default=0)
     appointments_kept = models.PositiveIntegerField(default=0)
     invoice_lines_checked = models.PositiveIntegerField(default=0)

@@ -7,7 +7,6 @@ their marketplaces); retailer staff see every vendor's and may pick one.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -100,11 +99,14 @@ def scorecard_weeks(*, scope: Scope, filters: ScorecardFilters, first_week: date
 
 
 def _sums():
-    return {name: Sum(name) for name in metrics.FIGURE_FIELDS}
+    return metrics.figure_sums()
 
 
 def _with_rates(figures: dict) -> dict:
-    figures = {name: figures.get(name) or 0 for name in metrics.FIGURE_FIELDS} | {k: v for k, v in figures.items() if k not in metrics.FIGURE_FIELDS}
+    """Zeros for what is missing, except a figure stored weeks do not know yet: None, shown as not known."""
+    known = {name: figures.get(name) or 0 for name in metrics.FIGURE_FIELDS if name not in metrics.UNKNOWN_UNTIL_RECOMPUTED}
+    unknown = {name: figures[name] if name in figures else 0 for name in metrics.UNKNOWN_UNTIL_RECOMPUTED}
+    figures = known | unknown | {k: v for k, v in figures.items() if k not in metrics.FIGURE_FIELDS}
     figures["rates"] = {name: metrics.rate(figures, name) for name in metrics.MEASURES}
     return figures
 

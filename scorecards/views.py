@@ -19,7 +19,7 @@ from . import exports, metrics, selectors
 from .drilldown import drilldown_queryset, drilldown_rows
 from .services.refresh import REFRESH_JOB_KIND, scorecard_refresh_latest, scorecard_refresh_request
 
-CHARTED = ["otif", "on_time_shipment", "fill_rate_confirmed", "asn_accuracy"]
+CHARTED = ["otif", "on_time_shipment", "fill_rate_confirmed", "asn_accuracy", "label_compliance"]
 DRILL_PAGE = 100
 
 

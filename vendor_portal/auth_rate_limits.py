@@ -18,22 +18,19 @@ from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.shortcuts import render
 
-from vendor_portal.api.throttling import window_count
+from vendor_portal.api.throttling import rate_limit_take
 
 logger = logging.getLogger(__name__)
 
 
 def _over_limit(name: str, kind: str, ident: str, limit: int, period: int) -> float | None:
-    """Counts this attempt; the seconds until the window ends when the limit is exceeded, else None."""
-    now = time.time()
-    window = int(now // period)
+    """Counts this attempt; the seconds until one more may be made when the limit is reached, else None."""
     digest = hashlib.sha256(ident.encode()).hexdigest()[:32]  # no address or e-mail in the store's keys
     try:
-        count = window_count(f"auth-rate:{name}:{kind}:{digest}:{window}", period + 1)
+        return rate_limit_take(f"auth-rate:{name}:{kind}:{digest}", limit=limit, period=period, now=time.time())
     except Exception:  # noqa: BLE001 - the store down: let the attempt through (axes still locks out)
         logger.warning("sign-in rate limit not enforced: the store is unreachable (%s)", name, exc_info=True)
         return None
-    return (window + 1) * period - now if count > limit else None
 
 
 def rate_limited_post(name: str, account_field: str):

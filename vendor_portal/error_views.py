@@ -5,12 +5,16 @@ A door registers its renderer in its app's `ready()`; `DoorErrorMiddleware` repl
 Django gave under that prefix (the error pages below, or the DEBUG pages for an unknown host, a 404 or a
 500) by the door's. The core names no door's prefix."""
 
+import logging
 from collections.abc import Callable
 
-from django.http import HttpResponse
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
+logger = logging.getLogger(__name__)
 ErrorRenderer = Callable[..., HttpResponse]  # renderer(request, status, code, message)
 _RENDERERS: dict[str, ErrorRenderer] = {}
 ERRORS = {
@@ -49,4 +53,9 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return render(request, "500.html", status=500)
+    try:
+        return render(request, "500.html", status=500)
+    except Exception:  # noqa: BLE001 - what failed may be what the page's context needs (Redis, the database)
+        # The page without the request's context: no navigation, no session, nothing a broken service could fail.
+        logger.warning("the error page was served without navigation: its context failed", exc_info=True)
+        return HttpResponseServerError(loader.get_template("500.html").render({"retailer_name": settings.PORTAL_RETAILER_NAME}))

@@ -2,6 +2,7 @@ import re
 import time
 import uuid
 
+from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -10,7 +11,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from rest_framework.response import Response
 
 from vendor_portal.error_views import door_error_response
-from vendor_portal.services.two_factor import STATE_SESSION_KEY, SecondFactorRequiredError, State, sign_in_state
+from vendor_portal.services.two_factor import STATE_SESSION_KEY, VERIFIED_AT_SESSION_KEY, SecondFactorRequiredError, State, sign_in_state
 from vendor_portal.tenancy import scope_for_user
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -132,9 +133,30 @@ class TwoFactorMiddleware:
         state = request.session.get(STATE_SESSION_KEY)
         if state is None:  # a session from before two-factor sign-in existed
             state = request.session[STATE_SESSION_KEY] = sign_in_state(user)
+        elif state == State.DONE and not request.session.get(VERIFIED_AT_SESSION_KEY) and settings.OTP_REQUIRED_ROLES:
+            state = _recheck_without_second_factor(request, user)
         if state == State.DONE or getattr(request.resolver_match, "url_name", None) in TWO_FACTOR_OPEN_VIEWS:
             return None
         return _two_factor_response(request, "two_factor_verify" if state == State.CODE else "two_factor_enrol")
+
+
+# How often a session signed in with a password alone checks whether that is still enough.
+TWO_FACTOR_RECHECK_SECONDS = 60
+RECHECKED_AT_SESSION_KEY = "two_factor_rechecked_at"
+
+
+def _recheck_without_second_factor(request, user) -> str:
+    """Signed in with a password alone, because no role needed more: a role that does may be granted since (or an
+    authenticator added in another session). Within a minute of it the session is sent to enrol (or for a code),
+    at the cost of one query a minute per such session, not one per request."""
+    now = time.time()
+    if now - request.session.get(RECHECKED_AT_SESSION_KEY, 0) < TWO_FACTOR_RECHECK_SECONDS:
+        return State.DONE
+    request.session[RECHECKED_AT_SESSION_KEY] = now
+    state = sign_in_state(user)
+    if state != State.DONE:
+        request.session[STATE_SESSION_KEY] = state
+    return state
 
 
 def _two_factor_response(request, url_name):

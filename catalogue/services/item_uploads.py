@@ -4,6 +4,7 @@ rows and 10,000 audit rows) takes longer than a request may.
 
     item_proposal_upload(scope=..., file_name=..., content=..., actor=...)  -> (ItemProposalUpload, Job)   the request's half
     item_proposal_upload_run(job_id=...)                                                                  the worker's half
+    item_uploads_purge(older_than=...)                                                                    the files, once done with
 
 The worker reads the file again and proposes every item in one transaction (`item_proposals_create`, which
 checks them again under the vendor's lock): all of them, or none when anything changed since the dry run (a
@@ -11,6 +12,7 @@ GTIN another file took meanwhile), and then the upload keeps every problem by ro
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 
 from django.db import connection, transaction
@@ -23,6 +25,7 @@ from vendor_portal.models import Job, Marketplace
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.services.exports import _scope_from_params, _scope_params
 from vendor_portal.services.jobs import job_claim, job_enqueue_on_commit, job_fail, job_in_progress, job_progress, job_progress_seen, job_succeed
+from vendor_portal.services.retention import file_bytes_purge
 from vendor_portal.tenancy import Scope
 
 from ..models import ItemProposalUpload, ItemUploadStatus
@@ -156,3 +159,10 @@ def upload_job(upload: ItemProposalUpload) -> Job | None:
 
 
 __all__ = ["ITEM_UPLOAD_JOB_KIND", "item_proposal_upload", "item_proposal_upload_run", "upload_job"]
+
+
+def item_uploads_purge(*, older_than: datetime.timedelta) -> int:
+    """Drop the bytes of files processed more than `older_than` ago: nothing reads a file again once its items are
+    proposed or refused, and the upload keeps its outcome (rows, proposals, errors). Returns how many."""
+    done = ItemProposalUpload.objects.exclude(status=ItemUploadStatus.RECEIVED).filter(processed_at__lt=timezone.now() - older_than)
+    return file_bytes_purge(done, action="item_proposal_upload.file_purged")

@@ -8,10 +8,11 @@ class ComplianceForecastActionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(
         choices=list(VERB_LABELS),
         source="verb",
-        help_text="ship, confirm (in full), confirm_on_time, submit_asn, deliver (in full), arrive (in the booked slot) or deliver_as_asn.",
+        help_text="ship, confirm (in full), confirm_on_time, submit_asn, deliver (in full), arrive (in the booked slot), deliver_as_asn "
+        "or deliver_labelled (every carton with a readable label; its units are cartons).",
     )
     due = serializers.DateField(help_text="The last day it can be done without the fee.")
-    units = serializers.IntegerField()
+    units = serializers.IntegerField(help_text="Units in eaches; cartons for deliver_labelled.")
     purchase_order = serializers.CharField(source="purchase_order_number", allow_blank=True)
     shipment = serializers.CharField(source="shipment_identifier", allow_blank=True)
     fee_avoided = serializers.DecimalField(source="fee", max_digits=14, decimal_places=2)

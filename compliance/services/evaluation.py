@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from reconciliation.engine import dispute_windows, window_for
-from reconciliation.models import Deduction, DeductionKind, DeductionReason
+from reconciliation.models import Deduction, DeductionKind, DeductionReason, marketplace_today
 from reconciliation.services._common import FINANCE_ROLES, deduction_event_data, deduction_raised
 from scorecards.services.weeks import scorecard_store_week
 from vendor_portal import events
@@ -259,7 +259,7 @@ def _evaluate_vendor(*, vendor_id, card, week, actor, summary) -> None:
                     # An event's chargeback names it: reconciliation's nightly flat-rate chargebacks then skip it.
                     compliance_event_id=violation.compliance_event_id,
                     evidence={**evidence, "violation": violation.as_evidence()},
-                    dispute_deadline=timezone.localdate() + datetime.timedelta(days=days),
+                    dispute_deadline=marketplace_today(marketplace) + datetime.timedelta(days=days),
                     description=_("%(reason)s, week of %(week)s: %(object)s")
                     % {
                         "reason": DeductionReason(rule.reason).label,

@@ -3,9 +3,9 @@
 A waiver holds while a measure over its trailing window passes its threshold. The window's figures so far are
 the scorecard's stored weeks (`measures.scorecard_totals`); on top of them come the open items due in the
 window: the units promised to ship, the PO lines due to arrive, the POs due to be confirmed, the trucks due at
-their slot, the shipments due to be received. Each item says what it adds to the denominator when it is not
-done in time (`counted`: nothing when the scorecard counts it already, e.g. an OTIF line due this week) and to
-the numerator when it is (`met`). From that:
+their slot, the shipments due to be received (for label compliance, their cartons). Each item says what it adds
+to the denominator when it is not done in time (`counted`: nothing when the scorecard counts it already, e.g. an
+OTIF line due this week) and to the numerator when it is (`met`). From that:
 
 - `value_if_not`: the rate at the window's end if none of the open items is done in time;
 - `value_if_done`: if every item still doable (due today or later) is done in time;
@@ -253,6 +253,34 @@ def _open_asns(vendor, marketplace, start, end) -> list[OpenItem]:
     ]
 
 
+def _open_labels(vendor, marketplace, start, end) -> list[OpenItem]:
+    """label_compliance: shipments on their way due to arrive in the window (as `_open_asns`), in cartons: each
+    carton counts once received, without a label fault if its label scans. One with no carton records counts one,
+    as the scorecard counts it."""
+    from django.db.models import Count
+    from django.db.models.functions import Coalesce
+
+    shipments = (
+        Shipment.objects.for_vendor(vendor)
+        .filter(marketplace=marketplace, state__in=(ShipmentState.SUBMITTED, ShipmentState.RECEIVING))
+        .annotate(arrival=Coalesce("estimated_arrival", "ship_date"), carton_count=Count("cartons"))
+        .filter(arrival__gte=start, arrival__lt=end)
+        .order_by("arrival", "pk")
+    )
+    return [
+        OpenItem(
+            "deliver_labelled",
+            shipment.arrival,
+            counted=max(shipment.carton_count, 1),
+            met=max(shipment.carton_count, 1),
+            units=max(shipment.carton_count, 1),
+            shipment_id=shipment.pk,
+            shipment_identifier=shipment.shipment_identifier,
+        )
+        for shipment in shipments
+    ]
+
+
 def _open_appointments(vendor, marketplace, start, end) -> list[OpenItem]:
     """appointment_adherence: booked slots in the window the truck has not come to yet (not due until then)."""
     appointments = (
@@ -296,6 +324,7 @@ OPEN_ITEMS: dict[str, Callable] = {
     Measure.FILL_RATE_SHIPPED: _open_fills,
     Measure.CONFIRMATION_ON_TIME: _open_confirmations(in_full=False),
     Measure.ASN_ACCURACY: _open_asns,
+    Measure.LABEL_COMPLIANCE: _open_labels,
     Measure.APPOINTMENT_ADHERENCE: _open_appointments,
 }
 
@@ -318,6 +347,8 @@ def rate_projection(measure: str, *, vendor, marketplace, start: datetime.date, 
     totals = measures.scorecard_totals(vendor, marketplace, start, end)
     numerator, denominator = getattr(totals, spec.numerator), getattr(totals, spec.denominator)
     items = OPEN_ITEMS[measure](vendor, marketplace, start, end)
+    if denominator is None:  # a stored week does not know the figure yet: no projection rather than a wrong one
+        return RateProjection(0, 0, None, None, None, items, [])
     total = denominator + sum(item.counted for item in items)
     doable = [item for item in items if item.due >= today]
     return RateProjection(

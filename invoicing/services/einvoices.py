@@ -4,6 +4,7 @@ integrator) on the screen or the API becomes an invoice through the same service
     einvoice_upload(scope=..., content=..., filename=..., actor=...)  -> (EInvoiceReceipt, Job)   the request's half
     einvoice_receive_run(job_id=...)                                                            the worker's half
     einvoice_receive(scope=..., content=..., actor=...)  -> Invoice                             the pipeline itself
+    einvoice_receipts_purge(older_than=...)                                                     refused files' bytes, in time
 
 The pipeline: detect the syntax (a PDF's embedded XML is CII; an XML's root names its syntax), validate it
 against the official schema and business rules (any fatal problem refuses the file, naming each rule id),
@@ -15,6 +16,7 @@ whole invoice (nothing is written) with field errors named by their EN 16931 bus
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,6 +30,7 @@ from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor, audit_record
 from vendor_portal.services.exports import _scope_from_params, _scope_params
 from vendor_portal.services.jobs import job_claim, job_enqueue_on_commit, job_progress, job_succeed
+from vendor_portal.services.retention import file_bytes_purge
 from vendor_portal.tenancy import Scope
 
 from ..einvoices import cii, ubl
@@ -328,3 +331,10 @@ def _root_or_none(receipt: EInvoiceReceipt) -> str | None:
 
 def receipt_job(receipt: EInvoiceReceipt) -> Job | None:
     return Job.objects.filter(kind=EINVOICE_JOB_KIND, target_type=RECEIPT_TARGET, target_id=str(receipt.pk)).order_by("-created_at").first()
+
+
+def einvoice_receipts_purge(*, older_than: datetime.timedelta) -> int:
+    """Drop the bytes of refused e-invoices refused more than `older_than` ago (the receipt keeps why). An accepted
+    one is kept whole: it is the original of the invoice the retailer received, which tax law has it keep."""
+    refused = EInvoiceReceipt.objects.filter(status=EInvoiceReceiptStatus.REFUSED, processed_at__lt=timezone.now() - older_than)
+    return file_bytes_purge(refused, action="einvoice.file_purged")

@@ -6,7 +6,6 @@ financesInvoices' facts: `variance_type` (PQV/PPV/OTHER) and `variance_reasons`
 variance, paid quantity/amount)."""
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -135,12 +134,8 @@ class DeductionSerializer(OutputSerializer):
         return obj.reverses.reference if obj.reverses_id else None
 
     def get_disputable(self, obj) -> bool:
-        return (
-            obj.kind != DeductionKind.REVERSAL
-            and obj.status not in ("disputed", "reversed")
-            and obj.dispute_deadline is not None
-            and obj.dispute_deadline >= timezone.localdate()
-        )
+        days_left = obj.dispute_days_left  # in its marketplace's calendar, as the screens count it
+        return days_left is not None and days_left >= 0
 
     def get_remittance_number(self, obj) -> str | None:
         return obj.remittance.number if obj.remittance_id else None

@@ -17,6 +17,8 @@ FIGURES = {
     "cartons_as_asn": 6,
     "shipments_received": 4,
     "shipments_label_compliant": 3,
+    "label_cartons_received": 8,
+    "label_cartons_compliant": 6,
     "appointments_due": 3,
     "appointments_kept": 1,
     "invoice_lines_checked": 0,

@@ -43,7 +43,16 @@ class ScorecardWeekFilter(django_filters.FilterSet):
 ScorecardFiguresSerializer = type(
     "ScorecardFiguresSerializer",
     (serializers.Serializer,),
-    {name: serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True) for name in metrics.FIGURE_FIELDS},
+    {
+        name: serializers.DecimalField(
+            max_digits=18,
+            decimal_places=2,
+            read_only=True,
+            # null: some week of the period was stored before the figure was counted this way, and is not recomputed yet
+            allow_null=name in metrics.UNKNOWN_UNTIL_RECOMPUTED,
+        )
+        for name in metrics.FIGURE_FIELDS
+    },
 )
 
 

@@ -3,6 +3,8 @@
 - `scorecard_store_week(*, week, vendor_ids=None)` / `scorecard_store_weeks(...)`: recompute and replace.
 - `scorecard_weeks_ensure(*, vendor_id, weeks)`: recompute the ended weeks never computed for the vendor, or
   computed before they ended (an hourly refresh of the week then open), so what is read next equals a recomputation.
+- `scorecard_weeks_unknown()`: the weeks stored before a measure counted what it counts now (their figures for it
+  are NULL, unknown): the weekly run recomputes them.
 - `scorecard_vendor_totals(*, vendor_id, marketplace_id, first_week, last_week)`: the stored weeks' numerators
   and denominators summed (never an average of rates), after `scorecard_weeks_ensure`: two queries whatever the
   window when the weeks are fresh, so a 52-week rule costs what a 4-week one does.
@@ -13,10 +15,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import connection, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Q
 from django.utils import timezone
 
-from ..metrics import FIGURE_FIELDS, WEEK, Totals, compute_week, sum_figures, week_bounds, week_start
+from ..metrics import FIGURE_FIELDS, UNKNOWN_UNTIL_RECOMPUTED, WEEK, Totals, compute_week, figure_sums, sum_figures, week_bounds, week_start
 from ..models import ScorecardWeek, ScorecardWeekRun
 
 
@@ -77,6 +79,14 @@ def scorecard_store_weeks(*, first_week: datetime.date, last_week: datetime.date
     return stored
 
 
+def scorecard_weeks_unknown() -> list[datetime.date]:
+    """The weeks with a stored row that does not know a figure yet (stored before label compliance counted cartons)."""
+    unknown = Q()
+    for name in UNKNOWN_UNTIL_RECOMPUTED:
+        unknown |= Q(**{f"{name}__isnull": True})
+    return list(ScorecardWeek.objects.filter(unknown).values_list("week", flat=True).order_by("week").distinct())
+
+
 def scorecard_weeks_ensure(*, vendor_id: int, weeks: list[datetime.date], now: datetime.datetime | None = None) -> list[datetime.date]:
     """Recompute and store, for the vendor, each of `weeks` (Mondays) that has ended and was never computed for it
     (nor for everyone) or was computed before it ended. One query when all are fresh. Returns the weeks stored."""
@@ -133,7 +143,7 @@ def scorecard_vendor_totals(*, vendor_id: int, marketplace_id: int, first_week: 
     stored = {}
     if ended:
         stored = ScorecardWeek.objects.filter(vendor_id=vendor_id, marketplace_id=marketplace_id, week__gte=ended[0], week__lte=ended[-1]).aggregate(
-            **{name: Sum(name) for name in FIGURE_FIELDS}
+            **figure_sums()
         )
     open_weeks = [row.figures() for week in weeks if week not in ended for row in _open_week(week, vendor_id) if row.marketplace_id == marketplace_id]
     return sum_figures([stored, *open_weeks] if stored else open_weeks)

@@ -3,7 +3,7 @@
 (function () {
   "use strict";
 
-  const COLOURS = ["#1f4e8c", "#c8553d", "#2e8b57", "#7a5af8"];
+  const COLOURS = ["#1f4e8c", "#c8553d", "#2e8b57", "#7a5af8", "#8a6500"];
 
   function draw() {
     const source = document.getElementById("scorecard-data");

@@ -397,3 +397,32 @@ def test_the_workers_progress_is_seen_while_its_transaction_runs(transactional_d
         raise RuntimeError("the items are rolled back")
     job.refresh_from_db()
     assert (job.progress_done, job.progress_total, job.percent) == (100, 2000, 5)  # written outside the rolled-back transaction
+
+
+def test_processed_files_lose_their_bytes_after_the_retention_and_keep_their_outcome(
+    api_client, vendor, settings, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from catalogue.tasks import purge_item_upload_files
+    from tests.audit_check import audit_exempt
+    from vendor_portal.models import AuditEvent
+
+    settings.UPLOAD_RETENTION_DAYS = 30
+    _, raw = api_token(vendor)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    with django_capture_on_commit_callbacks(execute=True):
+        done = api_client.post("/api/v1/item-proposals/import/?dry_run=false", {"file": _api_file([_row(1)])}, format="multipart").json()
+    waiting = api_client.post("/api/v1/item-proposals/import/?dry_run=false", {"file": _api_file([_row(2)])}, format="multipart").json()
+    with audit_exempt():
+        ItemProposalUpload.objects.update(processed_at=timezone.now() - datetime.timedelta(days=31))
+
+    assert purge_item_upload_files() == 1
+    assert purge_item_upload_files() == 0  # nothing left to purge
+    purged, queued = ItemProposalUpload.objects.get(pk=done["upload_id"]), ItemProposalUpload.objects.get(pk=waiting["upload_id"])
+    assert bytes(purged.content) == b"" and len(bytes(queued.content)) > 0  # a file still waiting for its worker stays
+    outcome = api_client.get(f"/api/v1/item-proposals/imports/{purged.pk}/").json()
+    assert outcome["status"] == "proposed" and [item["row"] for item in outcome["items"]] == [2]
+    assert AuditEvent.objects.filter(action="item_proposal_upload.file_purged", object_id=str(purged.pk)).count() == 1

@@ -63,6 +63,34 @@ def test_api_broken_xml_is_refused_with_rule_ids(api_client, vendor, issued, dja
     assert not Invoice.objects.filter(vendor=vendor).exists()
 
 
+def test_refused_files_lose_their_bytes_after_the_retention_accepted_ones_never(
+    api_client, vendor, issued, settings, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from invoicing.tasks import purge_refused_einvoice_files
+    from tests.audit_check import audit_exempt
+
+    settings.UPLOAD_RETENTION_DAYS = 30
+    pdf = invoice_facturx_content(issued)
+    broken = cii_write(InvoiceDocument.load(issued)).replace(b"<ram:GrandTotalAmount>220.10", b"<ram:GrandTotalAmount>1.00")
+    fresh_state(vendor, issued)
+    client = token_client(api_client, vendor)
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = client.generic("POST", URL, broken, content_type="application/xml").json()["receipt_id"]
+        accepted = client.generic("POST", URL, pdf, content_type="application/pdf").json()["receipt_id"]
+    with audit_exempt():
+        EInvoiceReceipt.objects.update(processed_at=timezone.now() - datetime.timedelta(days=31))
+
+    assert purge_refused_einvoice_files() == 1
+    assert bytes(EInvoiceReceipt.objects.get(pk=refused).content) == b""
+    assert bytes(EInvoiceReceipt.objects.get(pk=accepted).content) == pdf  # the invoice's original, kept
+    kept = client.get(f"{URL}{refused}/").json()
+    assert kept["status"] == "refused" and {"BR-CO-15", "BR-CO-16"} <= {error["field"] for error in kept["errors"]}
+
+
 def test_api_download_issues_factur_x_and_another_vendor_gets_404(api_client, vendor, other_vendor, issued):
     client = token_client(api_client, vendor)
     response = client.get(f"/api/v1/invoices/{issued.pk}/e-invoice/?syntax=factur-x")

@@ -10,7 +10,7 @@ from invoicing.models import Invoice, InvoiceState
 from invoicing.services.decisions import invoice_decide
 from invoicing.services.drafts import invoice_create
 from invoicing.services.submission import invoice_submit
-from reconciliation.models import Deduction, DeductionKind, DeductionReason, DeductionStatus
+from reconciliation.models import Deduction, DeductionKind, DeductionReason, DeductionStatus, marketplace_today
 from tests.audit_check import audit_exempt
 from tests.factories import marketplace, retailer_user, vendor_user
 from tests.invoicing.factories import shipped_po
@@ -72,7 +72,8 @@ def deduction(
             currency=us.currency,
             status=DeductionStatus.OPEN,
             created_at=raised,
-            dispute_deadline=timezone.localdate(raised) + datetime.timedelta(days=window_days),
+            # In the marketplace's calendar, as the screens count the days left (not the server's UTC date).
+            dispute_deadline=marketplace_today(us, raised) + datetime.timedelta(days=window_days),
             **fields,
         )
 

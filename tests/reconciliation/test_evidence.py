@@ -17,7 +17,7 @@ from PIL import Image
 
 from reconciliation.engine import chargebacks_raise, match_invoices
 from reconciliation.evidence import EvidenceKind, deduction_evidence
-from reconciliation.models import ChargebackRate, Deduction, DeductionKind, DeductionStatus, DisputeStatus, DisputeWindow
+from reconciliation.models import ChargebackRate, Deduction, DeductionKind, DeductionStatus, DisputeStatus, DisputeWindow, marketplace_today
 from reconciliation.services.dispute_packets import deduction_attachments_add, dispute_file, dispute_packet_for, dispute_packet_request
 from reconciliation.services.disputes import dispute_answer
 from shipments.models import Shipment
@@ -299,7 +299,7 @@ def test_the_deduction_page_shows_the_evidence_and_builds_and_files_the_packet(v
 
 
 def test_the_list_warns_at_seven_and_two_days_and_the_home_page_counts_them(vendor):
-    today = timezone.localdate()
+    today = marketplace_today(marketplace("US"))  # the deductions' calendar, whatever the hour in UTC
 
     def due_in(days, **fields):
         raised = deduction(vendor, **fields)

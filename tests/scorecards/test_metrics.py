@@ -47,7 +47,9 @@ def test_a_week_of_four_shipments_gives_the_hand_computed_figures(vendor, abe2):
     # ASN accuracy: 8 cartons received, PO 3's two cartons hold the line the DC counted 50 of 54
     assert (week.cartons_as_asn, week.cartons_received) == (6, 8)
     assert rate(week, "asn_accuracy") == Decimal("0.7500")
-    # labels: one chargeback on shipment 4
+    # labels: one chargeback on shipment 4, raised for the shipment: its 2 cartons faulty, 6 of 8 compliant
+    assert (week.label_cartons_compliant, week.label_cartons_received) == (6, 8)
+    assert rate(week, "label_compliance") == Decimal("0.7500")
     assert (week.shipments_label_compliant, week.shipments_received) == (3, 4)
     # appointments: one on time, one late, one missed
     assert (week.appointments_kept, week.appointments_due) == (1, 3)

@@ -13,7 +13,7 @@ from django.core import mail
 from django.core.cache import cache
 
 from tests.audit_check import audit_exempt
-from vendor_portal.api.throttling import FixedWindowRateThrottle
+from vendor_portal.api.throttling import SlidingWindowRateThrottle
 
 pytestmark = pytest.mark.django_db
 CLOSED_PORT = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connections are refused at once
@@ -25,10 +25,11 @@ class _Request:
     """What the throttle reads of a request: its key comes from the test."""
 
 
-def _throttle_class(key: str, rate: str):
-    class Throttle(FixedWindowRateThrottle):
+def _throttle_class(key: str, rate: str, clock=None):
+    class Throttle(SlidingWindowRateThrottle):
         THROTTLE_RATES = {"test": rate}
         scope = "test"
+        timer = staticmethod(clock) if clock else SlidingWindowRateThrottle.timer
 
         def get_cache_key(self, request, view):
             return key
@@ -65,15 +66,60 @@ def test_two_thousand_concurrent_requests_pass_at_most_the_limit_plus_five_perce
 
 
 @needs_redis
-def test_a_refused_request_is_told_when_the_window_opens_again(settings):
+def test_a_refused_request_is_told_when_one_more_may_pass(settings):
     settings.THROTTLE_REDIS_URL = os.environ["REDIS_URL"]
     key = f"test-throttle:{uuid.uuid4().hex}"
     throttle = _throttle_class(key, "2/min")()
     assert [throttle.allow_request(_Request(), None) for _ in range(3)] == [True, True, False]
-    assert 1 <= throttle.wait() <= 60
+    assert 1 <= throttle.wait() <= 120
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
-    assert 0 < client.ttl(client.keys(f"{key}:*")[0]) <= 61  # every window's counter expires
+    # Every window's counter expires, once the next window no longer reads it.
+    assert 0 < client.ttl(client.keys(f"{key}:*")[0]) <= 121
     client.delete(*client.keys(f"{key}:*"))
+
+
+class _Clock:
+    def __init__(self, now: float):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _burst(throttle_class, count: int) -> int:
+    return sum(throttle_class().allow_request(_Request(), None) for _ in range(count))
+
+
+@pytest.mark.parametrize("store", ["redis", "cache"])
+def test_no_more_than_the_limit_passes_across_a_window_edge(settings, store):
+    """10 a minute: 10 at the end of one minute leave no room at the start of the next (a fixed window let 10
+    more through there); half a minute on, half of them have slid out of the window."""
+    if store == "redis":
+        if not os.environ.get("REDIS_URL"):
+            pytest.skip("counts in a real Redis (CI sets REDIS_URL)")
+        settings.THROTTLE_REDIS_URL = os.environ["REDIS_URL"]
+    else:
+        cache.clear()
+    key = f"test-throttle:{uuid.uuid4().hex}"
+    clock = _Clock(1_800_000_000 - 0.5)  # half a second before a minute ends
+    throttle_class = _throttle_class(key, "10/min", clock)
+
+    assert _burst(throttle_class, 15) == 10
+    clock.now += 1  # half a second into the next minute
+    refused = throttle_class()
+    assert _burst(throttle_class, 5) == 0 and not refused.allow_request(_Request(), None)
+    assert 1 <= refused.wait() <= 7  # 10 × (1 − 9/10): 6 s into the minute, one has slid out
+    clock.now += 5.6  # 6.1 s into the minute
+    assert _burst(throttle_class, 5) == 1
+    clock.now += 24  # 30.1 s into the minute: 5 of the 10 still weigh, 1 counted in this one
+    assert _burst(throttle_class, 10) == 4
+    clock.now += 29.9  # the next minute opens: this minute's 5 weigh fully
+    assert _burst(throttle_class, 10) == 5
+    clock.now += 30  # half of them have slid out: 2.5 + 5 leaves room for 2
+    assert _burst(throttle_class, 10) == 2
+    if store == "redis":
+        client = redis.Redis.from_url(os.environ["REDIS_URL"])
+        client.delete(*client.keys(f"{key}:*"))
 
 
 def test_with_redis_unreachable_the_api_keeps_serving_reads_and_logs_the_unenforced_limit(token_client, vendor, settings, caplog):

@@ -109,9 +109,10 @@ def test_the_scorecards_label_compliance_drops_when_the_dc_reports_a_label_fault
         receipt_create(scope=dock, shipment_id=shipment.pk, complete=True, actor=receiver)
     week = metrics.week_start(timezone.now())
     totals = metrics.sum_figures(metrics.compute_week(week, vendor_ids=[vendor.pk]))
-    # Two shipments received, one with a carton label reported missing: 1 of 2 label compliant.
-    assert (totals.shipments_label_compliant, totals.shipments_received) == (1, 2)
-    assert metrics.rate(totals, "label_compliance") == Decimal("0.5000")
+    # Two shipments of two cartons received, one carton label reported missing: 3 of 4 cartons label compliant.
+    assert (totals.label_cartons_compliant, totals.label_cartons_received) == (3, 4)
+    assert metrics.rate(totals, "label_compliance") == Decimal("0.7500")
+    assert (totals.shipments_label_compliant, totals.shipments_received) == (1, 2)  # the shipments, kept as they were
 
 
 # The receiving screen ----------------------------------------------------------------------------------

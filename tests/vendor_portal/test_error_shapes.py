@@ -173,3 +173,22 @@ def test_the_portal_api_names_the_index_of_the_list_item_at_fault(token_client, 
     invoice["lines"] += [dict(invoice["lines"][0]), {**invoice["lines"][0], "unit_cost": "ten"}]
     refused = token_client.post("/api/v1/invoices/", invoice, format="json")
     assert [e["field"] for e in api_shaped(refused, 400, "invalid")] == ["lines[2].unit_cost"]
+
+
+def test_the_error_page_still_answers_when_its_own_context_fails(client, vendor):
+    """Redis (or the database) down: the view fails, and so would the page's navigation and notification count.
+    The person still gets the portal's error page, not the server's bare one."""
+    from tests.factories import vendor_user
+    from vendor_portal.roles import Role
+
+    client.force_login(vendor_user(vendor, Role.VENDOR_OPS))
+    client.raise_request_exception = False
+    outage = ConnectionError("Redis is down")
+    with (
+        mock.patch("purchase_orders.views.keyset_page", side_effect=outage),
+        mock.patch("vendor_portal.context_processors.navigation_for", side_effect=outage),
+    ):
+        response = client.get("/purchase-orders/")
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Something went wrong on our side" in page and "Redis" not in page

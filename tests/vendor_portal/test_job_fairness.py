@@ -13,11 +13,12 @@ from shipments.services.plans import shipment_create
 from tests.factories import vendor_user
 from tests.shipments.factories import confirmed_purchase_order, plan, ship_from
 from vendor_portal.celery import app
+from vendor_portal.job_tasks import JobHeartbeat
 from vendor_portal.models import Job, JobStatus
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor
 from vendor_portal.services.jobs import JOB_MAX_ATTEMPTS, JobMustWait, job_claim, job_sweep_stale
-from vendor_portal.tasks import JobHeartbeat, sweep_stale_jobs
+from vendor_portal.tasks import sweep_stale_jobs
 from vendor_portal.tenancy import Scope
 
 pytestmark = pytest.mark.django_db
@@ -218,7 +219,7 @@ def test_the_sweep_runs_every_half_minute_once_at_a_time(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_running_job_beats_while_its_work_reports_nothing(vendor, monkeypatch):
-    monkeypatch.setattr("vendor_portal.tasks.JOB_HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr("vendor_portal.job_tasks.JOB_HEARTBEAT_SECONDS", 0.05)
     job = Job.objects.create(vendor=vendor, kind="export")
     job_claim(job_id=job.pk)
     long_ago = timezone.now() - datetime.timedelta(minutes=5)
@@ -234,3 +235,44 @@ def test_a_running_job_beats_while_its_work_reports_nothing(vendor, monkeypatch)
     assert not heartbeat.is_alive()
     assert Job.objects.get(pk=job.pk).heartbeat_at > timezone.now() - datetime.timedelta(seconds=10)
     assert job_sweep_stale() == []
+
+
+# A job that hangs -----------------------------------------------------------------------------------
+JOB_TASKS = [
+    "vendor_portal.tasks.run_export",
+    "shipments.tasks.render_shipment_labels",
+    "shipments.tasks.render_shipment_packing_list",
+    "reconciliation.tasks.render_dispute_packet",
+    "invoicing.tasks.receive_einvoice",
+    "catalogue.tasks.propose_uploaded_items",
+    "edi.tasks.receive_interchange",
+    "scorecards.tasks.refresh_scorecard_job",
+]
+
+
+def test_every_job_task_is_stopped_once_it_runs_longer_than_the_limit(settings):
+    """A job that hangs while its process lives keeps beating: the time limit is what ends it."""
+    app.loader.import_default_modules()
+    for name in JOB_TASKS:
+        task = app.tasks[name]
+        assert task.soft_time_limit == settings.JOB_TIME_LIMIT_SECONDS and task.time_limit == settings.JOB_TIME_LIMIT_SECONDS + 60, name
+        assert task.acks_late and task.reject_on_worker_lost, name
+    assert settings.JOB_TIME_LIMIT_SECONDS + 60 < settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+
+
+def test_a_job_over_its_time_limit_fails_with_a_message_and_frees_its_slot(vendor, settings):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from vendor_portal.job_tasks import run_job
+
+    settings.JOB_TIME_LIMIT_SECONDS = 600
+    job = Job.objects.create(vendor=vendor, kind="export", status=JobStatus.QUEUED)
+
+    def hangs(*, job_id, redelivered):
+        Job.objects.filter(pk=job_id).update(status=JobStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now())
+        raise SoftTimeLimitExceeded()
+
+    assert run_job(app.tasks["vendor_portal.tasks.run_export"], str(job.pk), hangs) is None
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.finished_at is not None
+    assert job.message == "Stopped after 10 minutes: the job took far longer than it should. Start it again."

@@ -286,3 +286,26 @@ def test_a_header_does_not_talk_a_half_signed_in_session_past_the_code_step(clie
     assert client.get("/invoices/", HTTP_AUTHORIZATION="Bearer nonsense")["Location"].startswith("/accounts/two-factor/code/")
     api = client.get("/api/v1/me", HTTP_AUTHORIZATION="Basic bm9ib2R5Om5vdGhpbmc=")
     assert api.status_code == 403 and api.json()["errors"][0]["code"] == "second_factor_required"
+
+
+@pytest.mark.django_db
+def test_a_role_needing_a_second_factor_granted_while_signed_in_sends_the_session_to_enrol(client, vendor, enforced):
+    from vendor_portal.middleware import RECHECKED_AT_SESSION_KEY
+    from vendor_portal.models import Membership
+
+    ops = vendor_user(vendor, Role.VENDOR_OPS, username="acme-ops")
+    password_sign_in(client, "acme-ops")
+    assert client.get("/").status_code == 200
+
+    from tests.audit_check import audit_exempt
+
+    with audit_exempt():
+        Membership.objects.create(user=ops, vendor=vendor, role=Role.VENDOR_FINANCE)  # an admin makes them finance
+    assert client.get("/").status_code == 200  # checked less than a minute ago
+    session = client.session
+    session[RECHECKED_AT_SESSION_KEY] = 0  # a minute on
+    session.save()
+
+    home = client.get("/invoices/")
+    assert home.status_code == 302 and home["Location"].startswith("/accounts/two-factor/enrol/")
+    assert client.get("/api/v1/me").json()["errors"][0]["code"] == "second_factor_required"

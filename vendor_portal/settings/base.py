@@ -256,6 +256,9 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=15 * 60)}
 CELERY_RESULT_BACKEND = None  # progress and outcomes live in Job rows the UI and API read
 CELERY_TASK_ACKS_LATE = True
+# A job (labels, documents, exports, uploads) running longer than this is stopped and fails with a message; keep
+# it below CELERY_VISIBILITY_TIMEOUT, or Redis hands a job still running to a second worker.
+JOB_TIME_LIMIT_SECONDS = env.int("JOB_TIME_LIMIT_SECONDS", default=10 * 60)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB: WeasyPrint grows with page count
@@ -317,6 +320,17 @@ IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=24)
 # A request still unanswered this long after it began is deemed abandoned (its process died) and a retry with the
 # same key runs. Keep it above the longest a request may run (gunicorn's timeout, vendor_portal/gunicorn.py: 60 s).
 IDEMPOTENCY_IN_FLIGHT_SECONDS = env.int("IDEMPOTENCY_IN_FLIGHT_SECONDS", default=5 * 60)
+# Uploaded files nothing reads again (new-items files once processed, refused e-invoices) keep their bytes this long;
+# an accepted e-invoice is the invoice's original and is kept.
+UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["catalogue-purge-item-upload-files"] = {
+    "task": "catalogue.tasks.purge_item_upload_files",
+    "schedule": crontab(hour=3, minute=40),
+}
+CELERY_BEAT_SCHEDULE["invoicing-purge-refused-einvoices"] = {
+    "task": "invoicing.tasks.purge_refused_einvoice_files",
+    "schedule": crontab(hour=3, minute=45),
+}
 CELERY_BEAT_SCHEDULE["idempotency-expire-records"] = {"task": "vendor_portal.tasks.expire_idempotency_records", "schedule": 60 * 60}
 CELERY_BEAT_SCHEDULE["reconciliation-nightly-sweep"] = {
     "task": "reconciliation.tasks.reconciliation_nightly_sweep",
