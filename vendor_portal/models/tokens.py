@@ -17,7 +17,7 @@ class TokenScope(models.TextChoices):
     SHIPMENTS_READ = "shipments:read", _("Read shipments and labels")
     SHIPMENTS_WRITE = "shipments:write", _("Submit shipments and ASNs")
     INVOICES_READ = "invoices:read", _("Read invoices")
-    INVOICES_WRITE = "invoices:write", _("Submit invoices")
+    INVOICES_WRITE = "invoices:write", _("Submit invoices and change tax registrations")
     PAYMENTS_READ = "payments:read", _("Read payments and deductions")
     PAYMENTS_WRITE = "payments:write", _("Dispute deductions")
     EDI = "edi", _("Exchange EDI documents")
