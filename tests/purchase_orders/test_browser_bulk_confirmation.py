@@ -5,6 +5,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from purchase_orders.bulk_confirmation import COLUMN_KEYS
 from purchase_orders.models import PurchaseOrder, PurchaseOrderState
@@ -51,7 +52,7 @@ def test_vendor_ops_confirms_every_po_of_a_filled_in_xlsx_on_a_phone(transaction
     )
     phone.get_by_role("button", name="Check file (dry run)").click()
     preview = phone.get_by_test_id("bulk-preview")
-    assert preview.locator("tbody tr").count() == 2
+    expect(preview.locator("tbody tr")).to_have_count(2)  # the click only starts the POST; wait for its page
     apply = phone.get_by_test_id("bulk-apply")
     assert apply.inner_text() == "Confirm 2 purchase orders"
     apply.scroll_into_view_if_needed()

@@ -9,6 +9,7 @@ import pytest
 import zxingcpp
 from django.contrib.sessions.backends.cached_db import SessionStore
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.browser_support import SCREENSHOTS, browser, login, page  # noqa: F401
 from tests.factories import vendor_user
@@ -62,7 +63,7 @@ def test_finance_enrols_signs_in_with_a_code_and_approves_a_bank_change_with_a_f
     page.get_by_label("Code from the app").fill(code_at(key, -1))
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
     codes = page.get_by_test_id("recovery-codes").locator("li")
-    assert codes.count() == 10
+    expect(codes).to_have_count(10)  # the click only starts the POST; wait for its page
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(SCREENSHOTS / "two-factor-recovery-codes-390.png"), full_page=True)
     page.set_viewport_size({"width": 1440, "height": 900})
