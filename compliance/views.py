@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from vendor_portal.confirmation import confirm_first
 from vendor_portal.decorators import portal_view
 from vendor_portal.errors import PortalError
-from vendor_portal.models import Marketplace
+from vendor_portal.models import Marketplace, marketplace_today
 from vendor_portal.roles import Action
 from vendor_portal.services.audit import Actor
 
@@ -44,7 +44,7 @@ def compliance_home(request):
     scope = request.scope
     rows = []
     for marketplace in _marketplaces(scope):
-        today = measures.week_start(marketplace_day(marketplace))
+        today = measures.week_start(marketplace_today(marketplace))
         versions = list(RateCard.objects.filter(marketplace=marketplace).order_by("-version"))
         if not scope.is_retailer:
             versions = [card for card in versions if not card.is_draft]
@@ -53,12 +53,6 @@ def compliance_home(request):
     if scope.vendor is not None:
         context["forecasts"] = [f for f in compliance_forecast(scope=scope) if f.status != "on_track"]
     return render(request, "compliance/home.html", context)
-
-
-def marketplace_day(marketplace):
-    from reconciliation.models import marketplace_today
-
-    return marketplace_today(marketplace)
 
 
 @portal_view(Action.VIEW_PURCHASE_ORDERS)

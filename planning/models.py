@@ -8,7 +8,6 @@ Weeks start on Monday in the marketplace's own time zone; `week_start` is that l
 """
 
 import datetime
-import zoneinfo
 
 from django.conf import settings
 from django.db import models
@@ -16,17 +15,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vendor_portal.models.places import marketplace_today
 from vendor_portal.states import StateMachine
 from vendor_portal.tenancy import VendorScopedQuerySet
 
 FORECAST_HORIZON_WEEKS = 26
 UNITS = {"max_digits": 12, "decimal_places": 2}
 MONEY = {"max_digits": 12, "decimal_places": 2}
-
-
-def marketplace_today(marketplace, now=None) -> datetime.date:
-    now = now or timezone.now()
-    return timezone.localtime(now, zoneinfo.ZoneInfo(marketplace.time_zone)).date()
 
 
 def per_marketplace_date_q(field: str, lookup: str, now=None, *, week: bool = False) -> Q:
@@ -57,7 +52,7 @@ def horizon(marketplace, now=None) -> tuple[datetime.date, datetime.date]:
 
 
 def local_midnight(day: datetime.date, marketplace) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=zoneinfo.ZoneInfo(marketplace.time_zone))
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=marketplace.zone)
 
 
 class ForecastSource(models.TextChoices):

@@ -23,15 +23,14 @@ Names the screens and the API rely on (keep them stable):
   (signed amounts: invoices paid positive, deductions, discounts and credit notes negative, reversals
   positive; the lines sum exactly to `Remittance.net_amount`). A `credit_note` line points at the credit
   note (`invoice`) and may net only part of it; the rest carries forward (see remittance_plan.py).
-- Payment terms helpers: `terms_due_date`, `terms_discount_deadline`, `terms_discount`,
-  `marketplace_today`.
+- Payment terms helpers: `terms_due_date`, `terms_discount_deadline`, `terms_discount` (days are counted
+  in the marketplace's calendar: `vendor_portal.models.marketplace_today`).
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime
-import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
@@ -42,6 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from purchase_orders.models import PaymentTerms
+from vendor_portal.models.places import marketplace_today
 from vendor_portal.money import CENT, ZERO, round_money
 from vendor_portal.states import StateMachine
 from vendor_portal.tenancy import VendorScopedQuerySet
@@ -54,15 +54,6 @@ PERCENT = {"max_digits": 6, "decimal_places": 2}
 TERMS_DAYS = {PaymentTerms.NET_30: 30, PaymentTerms.NET_60: 60, PaymentTerms.NET_90: 90, PaymentTerms.NET_30_2_10: 30}
 # Early-payment discount built into a terms code: (percent, days).
 TERMS_DISCOUNT = {PaymentTerms.NET_30_2_10: (Decimal("2"), 10)}
-
-
-def marketplace_today(marketplace, now: datetime.datetime | None = None) -> datetime.date:
-    """The calendar date in the marketplace's time zone: due dates and windows are counted there."""
-    try:
-        zone = zoneinfo.ZoneInfo(marketplace.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, AttributeError):
-        zone = datetime.UTC
-    return timezone.localtime(now or timezone.now(), zone).date()
 
 
 def terms_due_date(invoice_date: datetime.date, terms: str) -> datetime.date:

@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from vendor_portal.errors import FieldError, field_error
@@ -46,7 +47,11 @@ def pay_date_errors(pay_date, today: datetime.date) -> list[FieldError]:
     if not isinstance(pay_date, datetime.date):
         return [field_error(None, "pay_date", _("Enter the pay date."), "required")]
     if pay_date < today:
-        return [field_error(None, "pay_date", _("The pay date %(date)s is in the past.") % {"date": pay_date.isoformat()}, "pay_date_past")]
+        return [
+            field_error(
+                None, "pay_date", _("The pay date %(date)s is in the past.") % {"date": date_format(pay_date, "DATE_FORMAT")}, "pay_date_past"
+            )
+        ]
     if (pay_date - today).days > MAX_DAYS_AHEAD:
         return [field_error(None, "pay_date", _("A payment run is dated at most a year ahead."), "pay_date_too_far")]
     return []

@@ -321,9 +321,36 @@ def _money_rows(rows, *fields):
     return rows
 
 
+def _aging_conditions() -> dict[str, Q]:
+    """Each aging bucket's condition on open invoices, the days overdue counted in each invoice's own
+    marketplace calendar (an invoice due today in Seattle is not overdue yet while it is tomorrow in UTC)."""
+    bounds = {"not_due": (None, 0), "1_30": (0, 30), "31_60": (30, 60), "61_90": (60, 90), "90_plus": (90, None)}
+    conditions = {bucket: Q(pk__in=[]) for bucket in AGING_BUCKETS}
+    conditions["not_due"] |= Q(due_date__isnull=True)
+    for marketplace in Marketplace.objects.all():
+        today = marketplace_today(marketplace)
+        for bucket, (overdue_more_than, overdue_at_most) in bounds.items():
+            condition = Q(marketplace_id=marketplace.pk)
+            if overdue_more_than is None:
+                condition &= Q(due_date__gte=today)
+            else:
+                condition &= Q(due_date__lt=today - datetime.timedelta(days=overdue_more_than))
+            if overdue_at_most is not None and overdue_more_than is not None:
+                condition &= Q(due_date__gte=today - datetime.timedelta(days=overdue_at_most))
+            conditions[bucket] |= condition
+    return conditions
+
+
 def payment_summary(*, scope, marketplace=None, period_start=None, period_end=None, vendor=None) -> dict:
-    """The vendor's finance overview (or the retailer's, over every vendor, optionally one)."""
-    today = timezone.localdate()
+    """The vendor's finance overview (or the retailer's, over every vendor, optionally one). "Today" is the
+    chosen marketplace's date, or the retailer's own (`TIME_ZONE`) over every marketplace."""
+    chosen = None
+    if hasattr(marketplace, "pk"):
+        chosen = marketplace
+    elif marketplace not in (None, ""):
+        text = str(marketplace)
+        chosen = Marketplace.objects.filter(**({"pk": int(text)} if text.isdecimal() else {"code": text.upper()})).first()
+    today = marketplace_today(chosen) if chosen else timezone.localdate()
     period_end = _date(period_end) or today
     try:
         period_start = _date(period_start) or (period_end.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
@@ -347,19 +374,12 @@ def payment_summary(*, scope, marketplace=None, period_start=None, period_end=No
         "amount",
     )
 
-    overdue = {
-        "not_due": Q(due_date__gte=today) | Q(due_date__isnull=True),
-        "1_30": Q(due_date__lt=today, due_date__gte=today - datetime.timedelta(days=30)),
-        "31_60": Q(due_date__lt=today - datetime.timedelta(days=30), due_date__gte=today - datetime.timedelta(days=60)),
-        "61_90": Q(due_date__lt=today - datetime.timedelta(days=60), due_date__gte=today - datetime.timedelta(days=90)),
-        "90_plus": Q(due_date__lt=today - datetime.timedelta(days=90)),
-    }
     aggregates = {}
-    for bucket, condition in overdue.items():
+    for bucket, condition in _aging_conditions().items():
         aggregates[f"amount_{bucket}"] = Coalesce(
-            Sum(Case(When(condition, then="grand_total"), output_field=_MONEY)), Value(ZERO), output_field=_MONEY
+            Sum(Case(When(condition, then="grand_total"), default=Value(ZERO), output_field=_MONEY)), Value(ZERO), output_field=_MONEY
         )
-        aggregates[f"count_{bucket}"] = Coalesce(Sum(Case(When(condition, then=1), output_field=IntegerField())), 0)
+        aggregates[f"count_{bucket}"] = Coalesce(Sum(Case(When(condition, then=1), default=Value(0), output_field=IntegerField())), 0)
     aging = []
     for row in (
         invoices.filter(state__in=[s for s in OPEN_INVOICE_STATES if s != InvoiceState.PAID_PARTLY])

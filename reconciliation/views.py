@@ -69,7 +69,7 @@ from .services.dispute_packets import (
     dispute_packet_job_latest,
     dispute_packet_request,
 )
-from .services.disputes import dispute_answer, dispute_create
+from .services.disputes import dispute_answer, dispute_create, dispute_deadline
 from .services.payment_runs import payment_run_cancel, payment_run_create, payment_run_decide, payment_run_pay
 from .services.remittance_advice import remittance_document
 
@@ -285,12 +285,12 @@ def _dispute_standing(deduction: Deduction, disputes: list[Dispute]) -> dict:
 
     days, max_disputes = window_for(dispute_windows(), deduction.marketplace_id, deduction.kind)
     today = marketplace_today(deduction.marketplace)
-    deadline = deduction.dispute_deadline or (marketplace_today(deduction.marketplace, deduction.created_at) + datetime.timedelta(days=days))
+    deadline = dispute_deadline(deduction, days)
     standing = {"deadline": deadline, "days_left": (deadline - today).days, "max": max_disputes, "used": len(disputes), "blocked": ""}
     if deduction.kind == DeductionKind.REVERSAL:
         standing["blocked"] = _("A reversal gives money back: there is nothing to dispute.")
     elif today > deadline:
-        standing["blocked"] = _("The dispute window closed on %(date)s.") % {"date": deadline.isoformat()}
+        standing["blocked"] = _("The dispute window closed on %(date)s.") % {"date": date_format(deadline, "DATE_FORMAT")}
     elif any(d.status == DisputeStatus.OPEN for d in disputes):
         standing["blocked"] = _("Your dispute is with the retailer; you will hear when it is answered.")
     elif len(disputes) >= max_disputes:

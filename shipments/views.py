@@ -9,6 +9,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -144,7 +145,7 @@ def _backorder_note(po_line) -> str:
     if not backordered:
         return ""
     if po_line.backorder_date:
-        return _("%(n)s backordered, available %(date)s") % {"n": backordered, "date": po_line.backorder_date.isoformat()}
+        return _("%(n)s backordered, available %(date)s") % {"n": backordered, "date": date_format(po_line.backorder_date, "DATE_FORMAT")}
     return _("%(n)s backordered") % {"n": backordered}
 
 

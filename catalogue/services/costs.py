@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vendor_portal.errors import DomainValidationError, FieldError, ForbiddenError, InvalidTransitionError, NotFoundError, field_error, with_refs
-from vendor_portal.models import Marketplace, Product, ProductCost, cost_on, marketplace_date
+from vendor_portal.models import Marketplace, Product, ProductCost, cost_on, marketplace_today
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_retailer_roles, notify_vendor_roles
 
@@ -92,7 +92,7 @@ def cost_changes_check(*, scope, changes: list[CostChangeInput], now=None) -> tu
         if change.effective_from is None:
             errors.append(field_error(ref, "effective_from", _("The effective date is required."), "required"))
         elif marketplace is not None:
-            today = marketplace_date(now, marketplace)
+            today = marketplace_today(marketplace, now)
             if change.effective_from < today:
                 errors.append(
                     field_error(
@@ -267,7 +267,7 @@ def cost_change_accept(*, scope, request_id, actor: Actor, comment: str = "", no
     with transaction.atomic():
         request = _locked(scope, request_id)
         _answering_side(scope, request)
-        today = marketplace_date(now, request.marketplace)
+        today = marketplace_today(request.marketplace, now)
         if request.effective_from < today:
             raise InvalidTransitionError(
                 _("The effective date %(day)s has passed: POs since then were issued at the old cost. Reject it and propose a new date.")

@@ -18,7 +18,7 @@ from vendor_portal.countries import COUNTRIES
 from vendor_portal.errors import DomainValidationError, FieldError, InvalidTransitionError, NotFoundError, field_error, with_refs
 from vendor_portal.gs1 import GTIN_LENGTHS, gs1_check_digit
 from vendor_portal.limits import quantity_problem
-from vendor_portal.models import Marketplace, Product, ProductCost, Vendor, marketplace_date
+from vendor_portal.models import Marketplace, Product, ProductCost, Vendor, marketplace_today
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_retailer_roles, notify_vendor_roles
 from vendor_portal.states import require_transition, transition
@@ -552,7 +552,7 @@ def item_proposal_approve(*, scope, proposal_id, actor: Actor, comment: str = ""
                 cost=offer.cost,
                 currency=offer.currency,
                 list_price=offer.list_price,
-                effective_from=marketplace_date(None, offer.marketplace),
+                effective_from=marketplace_today(offer.marketplace),
             )
             audit_record(actor=actor, action="product_cost.create", obj=cost, vendor=proposal.vendor, after=snapshot(cost))
         before = snapshot(proposal, PROPOSAL_AUDITED)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -76,7 +77,10 @@ def invoice_check(document: InvoiceDocument, *, today: datetime.date | None = No
         if invoice.invoice_date > today:
             errors.append(
                 field_error(
-                    None, "invoice_date", _("The invoice date %(date)s is in the future.") % {"date": invoice.invoice_date.isoformat()}, "future_date"
+                    None,
+                    "invoice_date",
+                    _("The invoice date %(date)s is in the future.") % {"date": date_format(invoice.invoice_date, "DATE_FORMAT")},
+                    "future_date",
                 )
             )
     if not document.lines:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from vendor_portal.errors import InvalidTransitionError, NotFoundError, field_error, with_refs
+from vendor_portal.models import marketplace_today
 from vendor_portal.services.audit import Actor
 
 from ..models import SENT_STATES, CreditNoteReason, Invoice, InvoiceSource, InvoiceType
 from ._common import _refuse, _require_vendor
-from .document import _marketplace_today
 from .drafts import _next_number, _store_new
 from .inputs import CreditLineInput, InvoiceInput, InvoiceLineInput
 from .payload import build_document
@@ -62,7 +62,7 @@ def credit_note_create(
     data = InvoiceInput(
         number=number or _next_number(original.vendor, f"CN-{original.number}"[:40]),
         invoice_type=InvoiceType.CREDIT_NOTE,
-        invoice_date=_marketplace_today(original.marketplace),
+        invoice_date=marketplace_today(original.marketplace),
         marketplace=original.marketplace.code,
         currency=original.currency,
         payment_terms=original.payment_terms,

@@ -8,8 +8,6 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils import timezone
-
 from purchase_orders.models import PaymentTerms
 from vendor_portal.models import BankDetails, ShipFromAddress, VendorAccount
 from vendor_portal.money import ZERO, round_money
@@ -145,16 +143,6 @@ def due_date_for(invoice_date: datetime.date, terms: str) -> datetime.date:
         return invoice_date.replace(day=calendar.monthrange(invoice_date.year, invoice_date.month)[1])
     days = {PaymentTerms.NET_30: 30, PaymentTerms.NET_60: 60, PaymentTerms.NET_90: 90, PaymentTerms.NET_30_2_10: 30}.get(terms, 60)
     return invoice_date + datetime.timedelta(days=days)
-
-
-def _marketplace_today(marketplace) -> datetime.date:
-    import zoneinfo
-
-    try:
-        zone = zoneinfo.ZoneInfo(marketplace.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = None
-    return timezone.localdate(timezone=zone) if zone else timezone.localdate()
 
 
 # Parties ---------------------------------------------------------------------------------------------

@@ -8,11 +8,12 @@ from django.utils.translation import gettext as _
 
 from purchase_orders.models import PaymentTerms, PurchaseOrder, PurchaseOrderLine
 from vendor_portal.errors import DomainValidationError, InvalidTransitionError, NotFoundError
+from vendor_portal.models import marketplace_today
 from vendor_portal.services.audit import Actor
 
 from ..models import Invoice, InvoiceSource, InvoiceType, TaxType
 from ._common import _refuse, _require_vendor
-from .document import _marketplace_today, default_parties
+from .document import default_parties
 from .drafts import _fill_party_defaults, _next_number, _store_new
 from .inputs import InvoiceInput, InvoiceLineInput
 from .payload import build_document
@@ -60,7 +61,7 @@ def invoice_from_purchase_order(*, scope, po_number: str, actor: Actor, number: 
     data = InvoiceInput(
         number=number or _next_number(po.vendor, f"INV-{po.number}"),
         invoice_type=InvoiceType.INVOICE,
-        invoice_date=invoice_date or _marketplace_today(po.marketplace),
+        invoice_date=invoice_date or marketplace_today(po.marketplace),
         marketplace=po.marketplace.code,
         currency=po.currency,
         payment_terms=po.payment_terms,
@@ -112,7 +113,7 @@ def invoice_from_shipment(*, scope, shipment_id, actor: Actor, number: str = "",
     data = InvoiceInput(
         number=number or _next_number(shipment.vendor, f"INV-{shipment.shipment_identifier}"[:40]),
         invoice_type=InvoiceType.INVOICE,
-        invoice_date=invoice_date or _marketplace_today(shipment.marketplace),
+        invoice_date=invoice_date or marketplace_today(shipment.marketplace),
         marketplace=shipment.marketplace.code,
         currency=first_po.currency,
         payment_terms=first_po.payment_terms,

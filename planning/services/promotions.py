@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from vendor_portal import events
@@ -301,7 +302,8 @@ def promotion_share(*, scope, promotion_id, actor: Actor, now=None) -> Promotion
         require_transition(promotion, PromotionState.SHARED, refusal=_refusal)
         if promotion.start_date <= marketplace_today(promotion.marketplace, now):
             raise InvalidTransitionError(
-                _("The deal starts %(day)s: share it before its first day, or move its dates.") % {"day": promotion.start_date.isoformat()}
+                _("The deal starts %(day)s: share it before its first day, or move its dates.")
+                % {"day": date_format(promotion.start_date, "DATE_FORMAT")}
             )
         before = snapshot(promotion, PROMOTION_AUDITED)
         promotion.shared_at = timezone.now()

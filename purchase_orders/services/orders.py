@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from vendor_portal import events
 from vendor_portal.errors import DomainValidationError, FieldError, InvalidTransitionError, field_error, with_refs
-from vendor_portal.models import Product, Vendor, cost_on, marketplace_date
+from vendor_portal.models import Product, Vendor, cost_on, marketplace_today
 from vendor_portal.services.audit import Actor, audit_record, snapshot
 from vendor_portal.services.notifications import notify_vendor_roles
 from vendor_portal.states import require_transition, transition
@@ -122,7 +122,7 @@ def purchase_order_validate(data: PurchaseOrderInput) -> tuple[list[FieldError],
 
 
 def _order_day(data: PurchaseOrderInput) -> datetime.date:
-    return marketplace_date(data.order_date, data.marketplace)
+    return marketplace_today(data.marketplace, data.order_date)
 
 
 def catalogue_net_cost(product, line: LineInput, marketplace, day: datetime.date) -> Decimal | None:
@@ -220,7 +220,7 @@ def purchase_order_create(*, data: PurchaseOrderInput, actor: Actor) -> Purchase
                 **data.extra,
             )
             lines = []
-            order_day = marketplace_date(order_date, data.marketplace)
+            order_day = marketplace_today(data.marketplace, order_date)
             for line in data.lines:
                 product = _line_product(products, line)
                 lines.append(

@@ -35,6 +35,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from invoicing.models import Invoice, InvoiceState
@@ -96,9 +97,12 @@ def payment_run_create(*, scope, pay_date: datetime.date, actor: Actor, marketpl
             _remittance_create(run=run, vendor=candidates["vendor"], marketplace=candidates["marketplace"], plan=plan, actor=actor, totals=totals)
         if not totals["remittances"]:
             if totals["held"]:
-                message = _("Nothing can be paid on %(date)s: %(held)s.") % {"date": pay_date.isoformat(), "held": _held_text(totals["held"])}
+                message = _("Nothing can be paid on %(date)s: %(held)s.") % {
+                    "date": date_format(pay_date, "DATE_FORMAT"),
+                    "held": _held_text(totals["held"]),
+                }
                 raise DomainValidationError(message, errors=[field_error(None, "pay_date", message, "payments_held")])
-            message = _("Nothing is due by %(date)s.") % {"date": pay_date.isoformat()}
+            message = _("Nothing is due by %(date)s.") % {"date": date_format(pay_date, "DATE_FORMAT")}
             raise DomainValidationError(message, errors=[field_error(None, "pay_date", message, "nothing_due")])
         _request_approval(run, actor, totals)
     return run
@@ -158,8 +162,6 @@ def _remittance_create(*, run, vendor, marketplace, plan, actor: Actor, totals: 
 
 
 def _request_approval(run: PaymentRun, actor: Actor, totals: dict) -> None:
-    from django.utils.formats import date_format
-
     from vendor_portal.audit_text import money
 
     nets = ", ".join(money(amount, currency) for currency, amount in sorted(totals["net"].items()))

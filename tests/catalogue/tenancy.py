@@ -7,7 +7,7 @@ from catalogue.services.item_uploads import item_proposal_upload
 from catalogue.services.items import item_proposal_create
 from tests.catalogue.factories import item_input, vendor_scope_actor
 from tests.factories import ProductCostFactory, marketplace
-from vendor_portal.models import marketplace_date
+from vendor_portal.models import marketplace_today
 
 
 def build(world, vendor):
@@ -20,7 +20,7 @@ def build(world, vendor):
         scope=scope, file_name="ACME-SECRET-new-items.xlsx", content=b"ACME-SECRET", actor=actor
     )
     ProductCostFactory(product=world["product"])
-    day = marketplace_date(None, marketplace("US")) + datetime.timedelta(days=7)
+    day = marketplace_today(marketplace("US")) + datetime.timedelta(days=7)
     (world["cost_change"],) = cost_changes_propose(
         scope=scope,
         changes=[CostChangeInput("US", world["product"].costs.get().cost + 1, day, "ACME-SECRET reason", vendor_sku=world["product"].vendor_sku)],

@@ -8,7 +8,7 @@ from purchase_orders.models import PurchaseOrder
 from tests.browser_support import SCREENSHOTS, browser, login, page  # noqa: F401
 from tests.catalogue.factories import buyer
 from tests.factories import ProductCostFactory, ProductFactory, WarehouseFactory, marketplace, vendor_user
-from vendor_portal.models import marketplace_date
+from vendor_portal.models import marketplace_today
 from vendor_portal.roles import Role
 
 SCREENSHOT = SCREENSHOTS / "catalogue_cost_change_accepted.png"
@@ -22,7 +22,7 @@ def test_vendor_proposes_a_cost_change_the_buyer_accepts_and_the_next_po_has_the
     buyer()
     kettle = ProductFactory(vendor=vendor, vendor_sku="KTL-1700-SS", title="Acme stainless steel kettle 1.7 L")
     ProductCostFactory(product=kettle, cost="10.00")
-    today = marketplace_date(None, us)
+    today = marketplace_today(us)
 
     login(page, live_server, "acme-ops", "demo-password")
     page.goto(f"{live_server.url}/catalogue/cost-changes/")

@@ -38,7 +38,7 @@ from tests.catalogue.factories import (
 )
 from tests.factories import ProductCostFactory, ProductFactory, marketplace
 from vendor_portal.errors import DomainValidationError, ForbiddenError, InvalidTransitionError
-from vendor_portal.models import AuditEvent, Notification, Product, ProductCost, marketplace_date
+from vendor_portal.models import AuditEvent, Notification, Product, ProductCost, marketplace_today
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +159,7 @@ def test_approval_puts_the_item_in_the_catalogue_and_a_po_can_order_it_at_its_co
     assert product.vendor == vendor and product.vendor_sku == "KTL-NEW-1" and product.asin.startswith("B0") and len(product.asin) == 10
     assert (product.case_pack, product.carton_weight_kg, product.carton_length_cm) == (6, Decimal("7.600"), Decimal("45.00"))
     cost = ProductCost.objects.get(product=product)
-    assert (cost.cost, cost.list_price, cost.effective_from) == (Decimal("18.40"), Decimal("39.99"), marketplace_date(None, marketplace("US")))
+    assert (cost.cost, cost.list_price, cost.effective_from) == (Decimal("18.40"), Decimal("39.99"), marketplace_today(marketplace("US")))
     po = issue_po(vendor, product, number="PO-NEWITEM", order_date=timezone.now(), quantity=2, unit_of_measure=UnitOfMeasure.CASES, unit_size=6)
     assert po.lines.get().net_cost == Decimal("110.40")  # 6 × 18.40 per case
     with pytest.raises(InvalidTransitionError):
@@ -175,7 +175,7 @@ def kettle(vendor):
 
 
 def test_a_cost_change_effective_next_monday_applies_to_a_po_issued_monday_not_friday(vendor, kettle):
-    today = marketplace_date(None, marketplace("US"))
+    today = marketplace_today(marketplace("US"))
     monday = next_weekday(today, 0)
     friday = monday - datetime.timedelta(days=3)
     request = accepted_change(vendor, kettle, new_cost="11.00", effective_from=monday)
@@ -205,7 +205,7 @@ def test_the_preflight_and_the_match_compare_with_the_cost_of_the_pos_date(vendo
     from tests.reconciliation.factories import accept, submitted_invoice
 
     then = timezone.now() - datetime.timedelta(days=40)
-    monday = next_weekday(marketplace_date(then, marketplace("US")), 0)
+    monday = next_weekday(marketplace_today(marketplace("US"), then), 0)
     friday = monday - datetime.timedelta(days=3)
     accepted_change(vendor, kettle, new_cost="11.00", effective_from=monday, now=then)
     invoices = {}
@@ -231,7 +231,7 @@ def test_the_preflight_and_the_match_compare_with_the_cost_of_the_pos_date(vendo
 def test_the_buyer_counters_and_the_vendor_accepts_the_counter(vendor, kettle, django_capture_on_commit_callbacks):
     scope, actor = vendor_scope_actor(vendor)
     buyer_scope, buyer_actor = buyer_scope_actor()
-    day = marketplace_date(None, marketplace("US")) + datetime.timedelta(days=10)
+    day = marketplace_today(marketplace("US")) + datetime.timedelta(days=10)
     (request,) = cost_changes_propose(
         scope=scope, changes=[CostChangeInput("US", Decimal("12.00"), day, "Freight", vendor_sku="KTL-1700-SS")], actor=actor
     )
@@ -252,7 +252,7 @@ def test_the_buyer_counters_and_the_vendor_accepts_the_counter(vendor, kettle, d
 def test_a_rejection_needs_a_reason_and_leaves_the_cost(vendor, kettle):
     scope, actor = vendor_scope_actor(vendor)
     buyer_scope, buyer_actor = buyer_scope_actor()
-    day = marketplace_date(None, marketplace("US")) + datetime.timedelta(days=3)
+    day = marketplace_today(marketplace("US")) + datetime.timedelta(days=3)
     (request,) = cost_changes_propose(
         scope=scope, changes=[CostChangeInput("US", Decimal("12.00"), day, "Freight", vendor_sku="KTL-1700-SS")], actor=actor
     )
@@ -265,7 +265,7 @@ def test_a_rejection_needs_a_reason_and_leaves_the_cost(vendor, kettle):
 
 def test_proposals_are_checked_all_or_none(vendor, kettle):
     scope, actor = vendor_scope_actor(vendor)
-    today = marketplace_date(None, marketplace("US"))
+    today = marketplace_today(marketplace("US"))
     changes = [
         CostChangeInput("US", Decimal("12.00"), today + datetime.timedelta(days=7), "Freight", vendor_sku="KTL-1700-SS", ref=2),
         CostChangeInput("US", Decimal("9.00"), today - datetime.timedelta(days=1), "Promo", vendor_sku="KTL-1700-SS", ref=3),
@@ -287,7 +287,7 @@ def test_proposals_are_checked_all_or_none(vendor, kettle):
 
 def test_price_protection_exposure_counts_open_units_at_the_old_cost(vendor, kettle):
     scope, actor = vendor_scope_actor(vendor)
-    today = marketplace_date(None, marketplace("US"))
+    today = marketplace_today(marketplace("US"))
     open_po = issue_po(vendor, kettle, number="PO-OPEN", order_date=timezone.now(), quantity=5, unit_of_measure=UnitOfMeasure.CASES, unit_size=6)
     with audit_exempt():
         open_po.lines.update(accepted_quantity=5, received_quantity=2)  # 3 cases = 18 eaches still to come
@@ -304,7 +304,7 @@ def test_price_protection_exposure_counts_open_units_at_the_old_cost(vendor, ket
 def test_a_product_lists_only_the_costs_in_effect(vendor, kettle, api_client):
     from tests.factories import vendor_user
 
-    day = marketplace_date(None, marketplace("US")) + datetime.timedelta(days=2)
+    day = marketplace_today(marketplace("US")) + datetime.timedelta(days=2)
     accepted_change(vendor, kettle, new_cost="11.00", effective_from=day)
     api_client.force_authenticate(vendor_user(vendor, username="acme-reader"))
     body = api_client.get(f"/api/v1/products/{kettle.pk}/").json()
@@ -322,7 +322,7 @@ def test_on_hand_stock_from_the_availability_feed_is_exposed_at_the_cost_before(
     from vendor_portal.tenancy import scope_for_user
 
     scope, actor = vendor_scope_actor(vendor)
-    today = marketplace_date(None, marketplace("US"))
+    today = marketplace_today(marketplace("US"))
     (request,) = cost_changes_propose(
         scope=scope,
         changes=[CostChangeInput("US", Decimal("9.25"), today + datetime.timedelta(days=5), "Lower steel", vendor_sku="KTL-1700-SS")],

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from catalogue.models import CostChangeRequest, CostChangeState, ItemProposal, ProposalState
 from tests.catalogue.factories import buyer, gtin13, gtin14, item_input, vendor_scope_actor
 from tests.factories import ProductCostFactory, ProductFactory, api_token, marketplace, vendor_user
-from vendor_portal.models import ProductCost, marketplace_date
+from vendor_portal.models import ProductCost, marketplace_today
 from vendor_portal.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def kettle(vendor):
 
 
 def _day(days):
-    return marketplace_date(None, marketplace("US")) + datetime.timedelta(days=days)
+    return marketplace_today(marketplace("US")) + datetime.timedelta(days=days)
 
 
 ITEM_FORM = {

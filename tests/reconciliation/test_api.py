@@ -238,7 +238,7 @@ def test_dispute_reason_with_a_nul_character_is_a_400(api_client, vendor):
 def test_payment_run_for_a_past_date_is_a_400_naming_the_pay_date(api_client, vendor, matched):
     response = client_for(api_client, ap_user()).post("/api/v1/payment-runs/", {"pay_date": "2001-01-01"}, format="json")
     assert response.status_code == 400
-    assert response.json()["errors"] == [{"code": "pay_date_past", "message": "The pay date 2001-01-01 is in the past.", "field": "pay_date"}]
+    assert response.json()["errors"] == [{"code": "pay_date_past", "message": "The pay date Jan. 1, 2001 is in the past.", "field": "pay_date"}]
 
 
 def test_evidence_named_for_another_type_than_it_holds_is_a_400_naming_the_file(api_client, vendor, matched):

@@ -1,11 +1,11 @@
 from .accounts import InvitationStatus, Membership, MembershipInvitation, Role, User
 from .approvals import ApprovalRequest, ApprovalStatus
 from .audit import AuditEvent, Channel
-from .catalogue import Product, ProductCost, cost_on, marketplace_date
+from .catalogue import Product, ProductCost, cost_on
 from .idempotency import IdempotencyRecord
 from .jobs import Document, Job, JobStatus
 from .notifications import Notification
-from .places import Address, Marketplace, Warehouse
+from .places import Address, Marketplace, Warehouse, marketplace_today
 from .tokens import ApiToken, TokenScope
 from .vendors import BankDetails, ShipFromAddress, Vendor, VendorAccount
 
@@ -29,7 +29,7 @@ __all__ = [
     "Product",
     "ProductCost",
     "cost_on",
-    "marketplace_date",
+    "marketplace_today",
     "Role",
     "ShipFromAddress",
     "TokenScope",

@@ -1,10 +1,8 @@
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vendor_portal.gs1 import gtin_is_valid
@@ -47,11 +45,6 @@ class Product(models.Model):
 
 # Costs recorded before costs were dated apply from the beginning.
 EARLIEST_COST_DATE = datetime.date(2000, 1, 1)
-
-
-def marketplace_date(moment: datetime.datetime | None, marketplace) -> datetime.date:
-    """The calendar day `moment` (now when None) falls on in the marketplace's time zone."""
-    return timezone.localtime(moment or timezone.now(), ZoneInfo(marketplace.time_zone)).date()
 
 
 class ProductCostQuerySet(VendorScopedQuerySet):

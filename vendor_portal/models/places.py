@@ -1,4 +1,8 @@
+import datetime
+import zoneinfo
+
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,6 +46,19 @@ class Marketplace(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo | datetime.timezone:
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return datetime.UTC
+
+
+def marketplace_today(marketplace: Marketplace, now: datetime.datetime | None = None) -> datetime.date:
+    """The calendar date in the marketplace's time zone, now or at `now`: order days, due dates, dispute
+    windows and planning weeks are all counted there, never in the server's zone."""
+    return timezone.localtime(now or timezone.now(), marketplace.zone).date()
 
 
 class Warehouse(Address):
