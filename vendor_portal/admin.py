@@ -114,6 +114,7 @@ class WarehouseAdmin(AuditedModelAdmin):
 @admin.register(models.VendorAccount)
 class VendorAccountAdmin(AuditedModelAdmin):
     list_display = ["vendor", "marketplace", "vendor_code", "tax_registration_number"]
+    list_select_related = ["vendor", "marketplace"]
     readonly_fields = ["tax_registration_changed_at", "tax_registration_changed_by"]
 
     def save_model(self, request, obj, form, change):

@@ -71,7 +71,7 @@ class VendorAccount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.vendor_code} ({self.marketplace_id})"
+        return f"{self.vendor_code} · {self.marketplace.code}"  # as the audit trail names it: "ACMEDE · DE"
 
     def clean(self):
         """The Django admin's door: the same format rules as the vendor's screen and the API."""
