@@ -113,3 +113,20 @@ def test_a_crash_the_api_does_not_answer_frees_the_key_at_once(vendor):
     assert not IdempotencyRecord.objects.filter(key="crash-1").exists()
     retried = client.post("/api/v1/webhooks/", NEW, format="json", HTTP_IDEMPOTENCY_KEY="crash-1")
     assert retried.status_code == 201 and WebhookSubscription.objects.count() == 1
+
+
+def test_work_and_its_recorded_answer_commit_together(vendor, settings):
+    """A process that dies after the work but before its answer is stored (here: storing the answer fails) must
+    leave nothing done, so the retry that takes the key over does the work once, not twice."""
+    settings.IDEMPOTENCY_IN_FLIGHT_SECONDS = 300
+    client = APIClient(raise_request_exception=False)
+    client.force_login(vendor_user(vendor, Role.VENDOR_ADMIN, username="acme-admin"))
+    with mock.patch("vendor_portal.api.base.without_secrets", side_effect=RuntimeError("killed before the answer was stored")):
+        died = client.post("/api/v1/webhooks/", NEW, format="json", HTTP_IDEMPOTENCY_KEY="late-death")
+    assert died.status_code == 500
+    assert WebhookSubscription.objects.count() == 0  # rolled back with the answer
+
+    retried = client.post("/api/v1/webhooks/", NEW, format="json", HTTP_IDEMPOTENCY_KEY="late-death")
+    assert retried.status_code == 201 and WebhookSubscription.objects.count() == 1
+    replay = client.post("/api/v1/webhooks/", NEW, format="json", HTTP_IDEMPOTENCY_KEY="late-death")
+    assert replay["Idempotent-Replayed"] == "true" and WebhookSubscription.objects.count() == 1

@@ -5,6 +5,7 @@ import hashlib
 import json
 
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.response import Response
@@ -92,10 +93,32 @@ class PortalAPIMixin:
         )
         if record.response_status is None:
             self._idempotency_record = record
+            self._answer_with_the_write(request.method.lower())
             return
         response = Response(record.response_body, status=record.response_status)
         response["Idempotent-Replayed"] = "true"
         raise IdempotentReplay(response)
+
+    def _answer_with_the_write(self, handler_name: str):
+        """The handler's writes and the answer the key replays commit in one transaction. Otherwise a process
+        that dies between the two leaves work done but no answer, and the retry that takes the abandoned key
+        over would do it twice. A handler that raises is rolled back whole; finalize_response then records the
+        error it answers (or frees the key for a 5xx)."""
+        handler = getattr(self, handler_name, None)
+        if handler is None:
+            return
+
+        def handler_then_answer(*args, **kwargs):
+            record = self._idempotency_record
+            with transaction.atomic():
+                response = handler(*args, **kwargs)
+                if response.status_code < 500:
+                    self._idempotency_store(record, response)
+            if response.status_code < 500:
+                self._idempotency_record = None  # answered, and committed with the work
+            return response
+
+        setattr(self, handler_name, handler_then_answer)
 
     def handle_exception(self, exc):
         try:
@@ -112,11 +135,15 @@ class PortalAPIMixin:
             if response.status_code >= 500:
                 self._idempotency_release()  # let the client retry a server failure
             else:
-                IdempotencyRecord.objects.filter(pk=record.pk).update(
-                    response_status=response.status_code, response_body=without_secrets(getattr(response, "data", None))
-                )
+                self._idempotency_store(record, response)
                 self._idempotency_record = None
         return super().finalize_response(request, response, *args, **kwargs)
+
+    @staticmethod
+    def _idempotency_store(record, response):
+        IdempotencyRecord.objects.filter(pk=record.pk).update(
+            response_status=response.status_code, response_body=without_secrets(getattr(response, "data", None))
+        )
 
     def _idempotency_release(self):
         record = getattr(self, "_idempotency_record", None)
