@@ -127,34 +127,63 @@ def _case_cost(each: Decimal, quantity: int, unit_size: int, ref, errors: list) 
 
 
 def _in_po_line_unit(
-    po_line: PurchaseOrderLine, quantity: int, unit_size: int, unit_cost: Decimal, ref, errors: list, *, cost_given: bool, size_given: bool
+    po_line: PurchaseOrderLine,
+    quantity: int,
+    unit_of_measure: str,
+    unit_size: int,
+    unit_cost: Decimal,
+    ref,
+    errors: list,
+    *,
+    cost_given: bool,
+    size_given: bool,
 ):
-    """A line invoiced in eaches against a PO line ordered in cases, or in cases against one ordered in eaches
-    (Amazon's netCost is per each, and an 810 or an e-invoice may count eaches), is kept in the PO line's unit so
-    that the hard checks, the 3-way match and what is left to invoice compare like with like. Its amount stays
-    what the vendor stated: a conversion that would move it by a cent is refused, never rounded."""
+    """A line invoiced in eaches against a PO line ordered in cases, in cases against one ordered in eaches, or
+    in cases of another size (Amazon's netCost is per each, and an 810 or an e-invoice may count eaches), is kept
+    in the PO line's unit so that the hard checks, the 3-way match and what is left to invoice compare like with
+    like. Its amount stays what the vendor stated: a conversion that would move it by a cent is refused, never
+    rounded."""
+    as_given = (quantity, unit_of_measure, unit_size, unit_cost)
     place = {"n": po_line.purchase_order.number, "s": po_line.sequence, "size": po_line.unit_size}
-    if po_line.unit_of_measure == UnitOfMeasure.CASES:
-        if quantity % po_line.unit_size:
+    po_in_cases = po_line.unit_of_measure == UnitOfMeasure.CASES
+    given_in_cases = unit_of_measure == UnitOfMeasure.CASES
+    if given_in_cases and not po_in_cases and not size_given:
+        message = _("PO %(n)s line %(s)s is ordered in eaches: give the number of eaches in a case (unit size).")
+        errors.append(field_error(ref, "unit_size", message % place, "required"))
+        return as_given
+    given_size = unit_size if given_in_cases else 1
+    po_size = po_line.unit_size if po_in_cases else 1
+    eaches = quantity * given_size
+    if eaches % po_size:
+        if given_in_cases:
+            message = _(
+                "PO %(n)s line %(s)s is ordered in cases of %(size)s: %(q)s cases of %(given)s (%(eaches)s eaches) is not a whole number "
+                "of its cases. Invoice whole cases of %(size)s."
+            )
+        else:
             message = _(
                 "PO %(n)s line %(s)s is ordered in cases of %(size)s: %(q)s eaches is not a whole number of cases. "
                 "Invoice whole cases, or a multiple of %(size)s eaches."
             )
-            errors.append(field_error(ref, "quantity", message % {**place, "q": quantity}, "not_whole_cases"))
-            return quantity, UnitOfMeasure.EACHES, 1, unit_cost
-        return quantity // po_line.unit_size, UnitOfMeasure.CASES, po_line.unit_size, unit_cost * po_line.unit_size if cost_given else unit_cost
-    if not size_given:
-        message = _("PO %(n)s line %(s)s is ordered in eaches: give the number of eaches in a case (unit size).")
-        errors.append(field_error(ref, "unit_size", message % place, "required"))
-        return quantity, UnitOfMeasure.CASES, unit_size, unit_cost
-    each_cost = round_money(unit_cost / unit_size) if cost_given else unit_cost
-    if cost_given and each_cost * unit_size != unit_cost:
-        message = _(
-            "PO %(n)s line %(s)s is ordered in eaches: a case of %(case)s at %(cost)s is not a whole number of cents an each. Invoice in eaches."
-        )
-        errors.append(field_error(ref, "unit_cost", message % {**place, "case": unit_size, "cost": unit_cost}, "each_cost_not_exact"))
-        return quantity, UnitOfMeasure.CASES, unit_size, unit_cost
-    return quantity * unit_size, UnitOfMeasure.EACHES, 1, each_cost
+        errors.append(field_error(ref, "quantity", message % {**place, "q": quantity, "given": given_size, "eaches": eaches}, "not_whole_cases"))
+        return as_given
+    cost = unit_cost
+    if cost_given:
+        cost = round_money(unit_cost * po_size / given_size)
+        if cost * given_size != unit_cost * po_size:
+            if po_in_cases:
+                message = _(
+                    "PO %(n)s line %(s)s is ordered in cases of %(size)s: a case of %(case)s at %(cost)s is not a whole number of cents "
+                    "a case of %(size)s. Invoice in the PO's cases."
+                )
+            else:
+                message = _(
+                    "PO %(n)s line %(s)s is ordered in eaches: a case of %(case)s at %(cost)s is not a whole number of cents an each. "
+                    "Invoice in eaches."
+                )
+            errors.append(field_error(ref, "unit_cost", message % {**place, "case": given_size, "cost": unit_cost}, "each_cost_not_exact"))
+            return as_given
+    return eaches // po_size, po_line.unit_of_measure, po_size, cost
 
 
 def _build_lines(invoice: Invoice, rows: list[InvoiceLineInput], errors: list, scope) -> list[InvoiceLine]:
@@ -194,9 +223,17 @@ def _build_lines(invoice: Invoice, rows: list[InvoiceLineInput], errors: list, s
         elif per_each:
             unit_cost = _case_cost(unit_cost, quantity, unit_size, ref, errors)
         unit_cost = round_money(unit_cost)
-        if po_line is not None and unit_of_measure != po_line.unit_of_measure:
+        if po_line is not None and (unit_of_measure, unit_size) != (po_line.unit_of_measure, po_line.unit_size):
             quantity, unit_of_measure, unit_size, unit_cost = _in_po_line_unit(
-                po_line, quantity, unit_size, unit_cost, ref, errors, cost_given=row.unit_cost is not None, size_given=row.unit_size is not None
+                po_line,
+                quantity,
+                unit_of_measure,
+                unit_size,
+                unit_cost,
+                ref,
+                errors,
+                cost_given=row.unit_cost is not None,
+                size_given=row.unit_size is not None,
             )
         line_amount = round_money(quantity * unit_cost)
         too_large = limits.amount_problem(line_amount, **MONEY)

@@ -314,3 +314,52 @@ def test_a_cases_line_is_priced_per_case_and_totals_as_amazons_per_each_arithmet
     assert Decimal(created.json()["grand_total"]) == 10 * 12 * Decimal("10.00")
     submitted = token_client.post(f"/api/v1/invoices/{created.json()['id']}/submit", format="json")
     assert submitted.status_code == 200 and submitted.json()["state"] == "submitted", submitted.json()
+
+
+def _po_in_cases_of(vendor, size, *, cases, case_cost):
+    po = shipped_po(vendor, quantity=cases, cost=case_cost)
+    with audit_exempt():
+        po.lines.update(unit_of_measure="Cases", unit_size=size)
+    return po
+
+
+def test_cases_of_another_size_are_kept_in_the_po_lines_cases(token_client, vendor):
+    po = _po_in_cases_of(vendor, 12, cases=10, case_cost="120.00")
+    body = draft_body(po, quantity=20, cost="60.00")
+    body["lines"][0].update(unit_of_measure="Cases", unit_size=6)
+
+    created = token_client.post("/api/v1/invoices/", body, format="json")
+
+    assert created.status_code == 201, created.json()
+    line = created.json()["lines"][0]
+    assert (line["quantity"], line["unit_of_measure"], line["unit_size"], line["unit_cost"], line["line_amount"]) == (
+        10,
+        "Cases",
+        12,
+        "120.00",
+        "1200.00",
+    )
+
+
+def test_cases_of_another_size_that_make_no_whole_case_are_refused(token_client, vendor):
+    po = _po_in_cases_of(vendor, 12, cases=10, case_cost="120.00")
+    body = draft_body(po, quantity=3, cost="60.00")
+    body["lines"][0].update(unit_of_measure="Cases", unit_size=6)
+
+    refused = token_client.post("/api/v1/invoices/", body, format="json")
+
+    assert refused.status_code == 400
+    [error] = [error for error in refused.json()["errors"] if error["code"] == "not_whole_cases"]
+    assert error["field"] == "lines[0].quantity" and "3 cases of 6 (18 eaches)" in error["message"]
+
+
+def test_cases_of_another_size_whose_price_does_not_convert_to_the_cent_are_refused(token_client, vendor):
+    po = _po_in_cases_of(vendor, 4, cases=3, case_cost="6.68")
+    body = draft_body(po, quantity=2, cost="10.01")
+    body["lines"][0].update(unit_of_measure="Cases", unit_size=6)
+
+    refused = token_client.post("/api/v1/invoices/", body, format="json")
+
+    assert refused.status_code == 400
+    [error] = [error for error in refused.json()["errors"] if error["code"] == "each_cost_not_exact"]
+    assert error["field"] == "lines[0].unit_cost" and "Invoice in the PO's cases" in error["message"]
