@@ -417,20 +417,23 @@ def received_cartons(start, end, vendor_ids=None):
 def received_shipments(start, end, vendor_ids=None):
     """Shipments whose receiving finished in [start, end), with their label compliance in cartons:
     `label_cartons` counted (its cartons, at least one), `label_faults` of them faulty, `label_met` the others,
-    `label_chargeback` when a label chargeback was raised for the shipment itself (all its cartons faulty)."""
+    `label_chargeback` when a label chargeback was raised for the shipment itself (all its cartons faulty).
+    A fault whose chargeback was given back in full (the vendor's dispute won) is no fault."""
     from reconciliation.models import Deduction
     from shipments.models import Carton, ComplianceEvent
 
     cartons = Carton.objects.filter(shipment=OuterRef("pk")).values("shipment").annotate(n=Count("pk")).values("n")
+    withdrawn = Deduction.objects.filter(compliance_event=OuterRef("pk"), reversed_amount__gte=F("amount"))
     # A label event names its carton; one whose carton is gone (kept with its SSCC in the details) still counts one.
     faulty = (
         ComplianceEvent.objects.filter(shipment=OuterRef("pk"), kind__in=LABEL_EVENTS)
+        .exclude(Exists(withdrawn))
         .values("shipment")
         .annotate(n=Count("carton", distinct=True) + Count("pk", filter=Q(carton__isnull=True)))
         .values("n")
     )
     shipment_chargeback = Deduction.objects.filter(
-        shipment=OuterRef("pk"), kind="chargeback", reason__in=LABEL_REASONS, compliance_event__isnull=True
+        shipment=OuterRef("pk"), kind="chargeback", reason__in=LABEL_REASONS, compliance_event__isnull=True, reversed_amount__lt=F("amount")
     )
     # Received without carton records (an ASN from before cartons, counted by lines): one carton, so the
     # shipment still counts and a fault on it still shows.

@@ -99,6 +99,35 @@ def test_a_chargeback_raised_for_a_cartons_label_event_counts_that_carton_only(v
     assert (totals.label_cartons_compliant, totals.label_cartons_received) == (39, 40)
 
 
+def test_a_label_chargeback_given_back_in_full_after_a_dispute_is_no_fault(vendor, abe2):
+    shipment = forty_cartons(vendor, abe2)
+    charged = forty_cartons(vendor, abe2, number="LC-2", identifier="LC-ASN-2")
+    whole = label_chargeback(charged)
+    event = label_fault(shipment.cartons.order_by("index").first(), "label_unreadable")
+    with audit_exempt():
+        per_carton = Deduction.objects.create(
+            vendor=vendor,
+            marketplace=shipment.marketplace,
+            kind="chargeback",
+            reason="label_non_compliance",
+            amount=Decimal("5.00"),
+            currency="USD",
+            shipment=shipment,
+            compliance_event=event,
+            created_at=at(6),
+        )
+    assert (week_totals(vendor).label_cartons_compliant, week_totals(vendor).label_cartons_received) == (39, 80)
+
+    with audit_exempt():  # the retailer answered both disputes: part of one given back, the other in full
+        Deduction.objects.filter(pk=whole.pk).update(reversed_amount=Decimal("20.00"), status="partly_reversed")
+        Deduction.objects.filter(pk=per_carton.pk).update(reversed_amount=Decimal("5.00"), status="reversed")
+    assert (week_totals(vendor).label_cartons_compliant, week_totals(vendor).label_cartons_received) == (40, 80)
+
+    with audit_exempt():
+        Deduction.objects.filter(pk=whole.pk).update(reversed_amount=Decimal("50.00"), status="reversed")
+    assert (week_totals(vendor).label_cartons_compliant, week_totals(vendor).label_cartons_received) == (80, 80)
+
+
 def test_a_clean_week_is_100_percent_and_a_week_with_nothing_received_has_no_figure(ops_client, vendor, abe2):
     forty_cartons(vendor, abe2)
     assert metrics.rate(week_totals(vendor), "label_compliance") == Decimal("1.0000")
