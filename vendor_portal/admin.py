@@ -126,10 +126,12 @@ class VendorAccountAdmin(AuditedModelAdmin):
             obj.tax_registration_changed_by = Actor.from_request(request).label[:200]
         super().save_model(request, obj, form, change)
         if changed:  # the vendor's drafts follow, as when the vendor changes it (services.tax_registrations)
+            actor = Actor.from_request(request)
             events.publish(
                 events.TaxRegistrationChanged(
                     vendor_id=obj.vendor_id,
-                    channel=Actor.from_request(request).channel,
+                    channel=actor.channel,
+                    changed_by_user_id=actor.user.pk if actor.user is not None else None,
                     vendor_account_id=obj.pk,
                     marketplace_id=obj.marketplace_id,
                     tax_registration_number=obj.tax_registration_number,

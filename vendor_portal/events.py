@@ -201,6 +201,9 @@ class TaxRegistrationChanged(Event):
     marketplace_id: int
     tax_registration_number: str
     previous_tax_registration_number: str
+    # Who changed it (a person, or an API token), so the drafts it rewrites are audited as their change too.
+    changed_by_user_id: int | None = None
+    changed_by_token_id: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

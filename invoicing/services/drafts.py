@@ -130,6 +130,9 @@ def drafts_take_tax_registration(changes: list[events.TaxRegistrationChanged]) -
     from ..models import InvoiceState
 
     for change in changes:
+        actor = Actor.from_job_params(
+            {"user_id": change.changed_by_user_id, "token_id": change.changed_by_token_id}, channel=change.channel or Actor.system().channel
+        )
         drafts = Invoice.objects.select_for_update().filter(
             vendor_id=change.vendor_id,
             marketplace_id=change.marketplace_id,
@@ -140,7 +143,7 @@ def drafts_take_tax_registration(changes: list[events.TaxRegistrationChanged]) -
             invoice.remit_to_tax_id = change.tax_registration_number
             invoice.save(update_fields=["remit_to_tax_id", "updated_at"])
             audit_record(
-                actor=Actor(channel=change.channel or Actor.system().channel),
+                actor=actor,
                 action="invoice.update",
                 obj=invoice,
                 before={"remit_to_tax_id": change.previous_tax_registration_number},

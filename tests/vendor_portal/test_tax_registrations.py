@@ -190,6 +190,7 @@ def test_drafts_take_the_new_registration_and_submitted_invoices_keep_theirs(sco
     assert sent.remit_to_tax_id == "98-7654321"  # what the retailer received stays as it was
     event = AuditEvent.objects.get(action="invoice.update", object_id=str(draft.pk), after__remit_to_tax_id="12-3456789")
     assert event.before == {"remit_to_tax_id": "98-7654321"}
+    assert event.actor == actor.user  # the admin's change rewrote the draft, not "the system"
 
 
 # Screens -----------------------------------------------------------------------------------------

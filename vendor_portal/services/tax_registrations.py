@@ -67,6 +67,8 @@ def tax_registration_change(*, scope, account_id, tax_registration_number: str, 
                 marketplace_id=account.marketplace_id,
                 tax_registration_number=value,
                 previous_tax_registration_number=before["tax_registration_number"],
+                changed_by_user_id=actor.user.pk if actor.user is not None else None,
+                changed_by_token_id=actor.token.pk if actor.token is not None else None,
             )
         )
         _tell_the_retailer(account, before=before["tax_registration_number"], actor=actor)
