@@ -56,6 +56,13 @@ OTHER = re.compile(r"[A-Z0-9]{3,40}")
 SEPARATORS = re.compile(r"[\s.\-]+")
 
 
+def is_vat_id(value: str) -> bool:
+    """A stored registration that is a VAT id of a country we know (its prefix and the number's format), as
+    e-invoices tell a VAT id (scheme VA) from a local tax number such as an EIN (FC)."""
+    value = (value or "").upper()
+    return any(value.startswith(prefix) and re.fullmatch(pattern, value[len(prefix) :]) for prefix, pattern, _example in VAT_FORMATS.values())
+
+
 def needs_vat_id(country_code: str) -> bool:
     """EN 16931 e-invoices (Factur-X, UBL/Peppol) in this country name the seller by its VAT id."""
     return (country_code or "").upper() in VAT_FORMATS

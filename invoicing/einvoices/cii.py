@@ -32,6 +32,7 @@ from invoicing.models import ALLOWANCE_TYPES, CHARGE_TYPES, ChargeKind, ChargeTy
 from invoicing.services.inputs import InvoiceChargeInput, InvoiceInput, InvoiceLineInput, InvoiceTaxInput
 from purchase_orders.models import PaymentTerms, UnitOfMeasure
 from vendor_portal.money import ZERO, round_money
+from vendor_portal.tax_ids import is_vat_id
 
 from .validation import parse
 
@@ -184,8 +185,8 @@ class _Writer:
             self.add(postal, "ram:CountrySubDivisionName", address["stateOrRegion"])
         if party.tax_id:
             registration = self.add(element, "ram:SpecifiedTaxRegistration")
-            # A VAT id starts with its country's ISO code (BR-CO-9); anything else (a US EIN) is a local tax registration.
-            self.add(registration, "ram:ID", party.tax_id, schemeID="VA" if party.tax_id[:2].isalpha() else "FC")
+            # A VAT id (BR-CO-9: with its country's prefix); anything else (a US EIN, a GST number) is a local tax registration.
+            self.add(registration, "ram:ID", party.tax_id, schemeID="VA" if is_vat_id(party.tax_id) else "FC")
         return element
 
     def tax(self, parent, tag: str, rate: Decimal, *, calculated=None, basis=None):

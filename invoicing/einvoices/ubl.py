@@ -33,6 +33,7 @@ from purchase_orders.models import PaymentTerms, UnitOfMeasure
 from vendor_portal.errors import DomainValidationError, field_error
 from vendor_portal.gs1 import gln_is_valid
 from vendor_portal.money import ZERO, round_money
+from vendor_portal.tax_ids import is_vat_id
 
 from ..models import ChargeKind, CreditNoteReason, Invoice, InvoiceType
 from ..services.document import InvoiceDocument
@@ -131,15 +132,10 @@ def _category(tax_type: str, rate) -> str:
     return "Z" if tax_type else "O"
 
 
-def _vat_id(tax_id: str) -> bool:
-    """A VAT identifier as EN 16931 takes it: with the issuing country's prefix (BR-CO-09)."""
-    return len(tax_id) > 2 and tax_id[:2].isalpha() and tax_id[:2].isupper()
-
-
 def _endpoint(*, gln: str = "", tax_id: str = "") -> tuple[str, str]:
     if gln and gln_is_valid(gln):
         return gln, GLN_SCHEME
-    if tax_id and _vat_id(tax_id) and tax_id[:2] in VAT_SCHEMES:
+    if tax_id and is_vat_id(tax_id) and tax_id[:2] in VAT_SCHEMES:
         return tax_id, VAT_SCHEMES[tax_id[:2]]
     return "", ""
 
@@ -186,7 +182,7 @@ def _write_party(parent, name: str, party: _Party, *, seller: bool, vat_allowed:
     _add(postal, "cbc:PostalZone", address.get("postalOrZipCode", ""))
     _add(postal, "cbc:CountrySubentity", address.get("stateOrRegion", ""))
     _add(_add(postal, "cac:Country"), "cbc:IdentificationCode", address.get("countryCode") or country)
-    if party.tax_id and vat_allowed and _vat_id(party.tax_id):
+    if party.tax_id and vat_allowed and is_vat_id(party.tax_id):
         scheme_element = _add(element, "cac:PartyTaxScheme")
         _add(scheme_element, "cbc:CompanyID", party.tax_id)
         _add(_add(scheme_element, "cac:TaxScheme"), "cbc:ID", "VAT")

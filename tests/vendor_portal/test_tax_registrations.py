@@ -12,7 +12,7 @@ from vendor_portal.models import AuditEvent, Notification, VendorAccount
 from vendor_portal.roles import Role
 from vendor_portal.services.audit import Actor
 from vendor_portal.services.tax_registrations import tax_registration_change
-from vendor_portal.tax_ids import VAT_FORMATS, needs_vat_id, tax_id_normalize
+from vendor_portal.tax_ids import VAT_FORMATS, is_vat_id, needs_vat_id, tax_id_normalize
 from vendor_portal.tenancy import Scope
 
 
@@ -84,6 +84,22 @@ def test_every_eu_member_state_and_the_uk_have_a_format():
     for country, (prefix, _pattern, example) in VAT_FORMATS.items():
         assert tax_id_normalize(example, country) == example and example.startswith(prefix)
     assert needs_vat_id("DE") and needs_vat_id("GB") and not needs_vat_id("US") and not needs_vat_id("CA")
+
+
+@pytest.mark.parametrize(
+    "stored, vat",
+    [
+        ("DE123456789", True),
+        ("EL123456789", True),
+        ("GBGD001", True),
+        ("98-7654321", False),  # a US EIN
+        ("712345678RT0001", False),  # a Canadian GST/HST number
+        ("ABC1234567X9", False),  # letters first, but no VAT id (a Mexican RFC)
+        ("DE12345", False),  # a German prefix on a number too short
+    ],
+)
+def test_e_invoices_call_a_registration_a_vat_id_only_when_it_is_one(stored, vat):
+    assert is_vat_id(stored) is vat
 
 
 def test_the_demo_tax_ids_fit_their_marketplaces():
