@@ -734,7 +734,7 @@ def _replace_refusal(shipment: Shipment) -> str:
         return _("%(dc)s started receiving ASN %(id)s on %(when)s: it can no longer be replaced. Talk to the DC about any difference.") % {
             "dc": shipment.ship_to.code,
             "id": shipment.shipment_identifier,
-            "when": timezone.localtime(shipment.receiving_started_at).strftime("%Y-%m-%d %H:%M"),
+            "when": timezone.localtime(shipment.receiving_started_at).strftime("%Y-%m-%d %H:%M %Z"),
         }
     return _("ASN %(id)s is %(state)s: it can no longer be replaced.") % {
         "id": shipment.shipment_identifier,

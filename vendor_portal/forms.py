@@ -17,6 +17,16 @@ def _token_default_expiry():
     return (timezone.localtime() + datetime.timedelta(days=TOKEN_DEFAULT_DAYS)).replace(second=0, microsecond=0)
 
 
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(label=_("Time zone"), help_text=_("Dates and times on every page are shown in it."))
+
+    def __init__(self, *args, **kwargs):
+        from vendor_portal.services.preferences import time_zones
+
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(name, name.replace("_", " ")) for name in time_zones()]
+
+
 class ApiTokenForm(forms.Form):
     """A new token can do nothing until scopes are ticked, and expires after 90 days unless changed."""
 

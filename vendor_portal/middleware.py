@@ -1,10 +1,12 @@
 import re
 import time
 import uuid
+import zoneinfo
 
 from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
@@ -86,6 +88,37 @@ def request_scope(request):
         scope = scope.get()
         request.scope = scope
     return scope
+
+
+class UserTimeZoneMiddleware:
+    """Pages show times in the signed-in person's time zone (their choice at /accounts/time-zone/), so a
+    vendor in Shanghai reads a deadline in Shanghai time; dates people type are read in it too. The API
+    and the Amazon door answer in UTC whoever calls."""
+
+    DOOR_PREFIXES = ("/api/", "/vendor/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        zone = None
+        if user is not None and user.is_authenticated and user.time_zone and not request.path.startswith(self.DOOR_PREFIXES):
+            zone = user_zone(user.time_zone)
+        if zone is None:
+            return self.get_response(request)
+        timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+def user_zone(name: str) -> zoneinfo.ZoneInfo | None:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 class DoorErrorMiddleware:

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from vendor_portal import health
+from vendor_portal import health, views
 from vendor_portal.auth_rate_limits import rate_limited_post
 from vendor_portal.auth_views import PasswordChangeView, PasswordResetConfirmView
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
     path("accounts/reset/<uidb64>/<token>/", PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("accounts/two-factor/", include("vendor_portal.urls_two_factor")),
+    path("accounts/time-zone/", views.time_zone_preference, name="time_zone"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from vendor_portal.confirmation import confirm_first
 from vendor_portal.decorators import fresh_second_factor, portal_view
 from vendor_portal.errors import NotFoundError, PortalError
-from vendor_portal.forms import ApiTokenForm, ApprovalDecisionForm, AuditFilterForm, BankDetailsForm
+from vendor_portal.forms import ApiTokenForm, ApprovalDecisionForm, AuditFilterForm, BankDetailsForm, TimeZoneForm
 from vendor_portal.listing import keyset_page
 from vendor_portal.models import ApiToken, ApprovalRequest, ApprovalStatus, BankDetails, InvitationStatus, MembershipInvitation, Notification, Product
 from vendor_portal.navigation import detail_panels_for, needs_me_for
@@ -24,6 +24,7 @@ from vendor_portal.selectors import approvals_waiting_for, audit_event_list, mem
 from vendor_portal.services.approvals import APPROVAL_KINDS, approval_cancel, approval_decide, checker_refusal
 from vendor_portal.services.audit import Actor
 from vendor_portal.services.notifications import notification_mark_read
+from vendor_portal.services.preferences import time_zone_choose
 from vendor_portal.services.tokens import api_token_create, api_token_revoke
 from vendor_portal.services.vendors import BANK_CHANGE, bank_details_change_request
 from vendor_portal.tenancy import get_visible_or_404
@@ -210,6 +211,22 @@ def vendor_settings(request):
             return redirect("vendor_settings")
     tokens = ApiToken.objects.visible_to(request.scope).select_related("created_by")
     return render(request, "vendor_portal/vendor_settings.html", {"form": form, "tokens": tokens, "new_token": new_token})
+
+
+@login_required
+def time_zone_preference(request):
+    """Everyone's own page, vendor or retailer: the zone their pages show times in."""
+    user = request.user
+    form = TimeZoneForm(request.POST or None, initial={"time_zone": user.time_zone or "UTC"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            time_zone_choose(user=user, time_zone=form.cleaned_data["time_zone"], actor=Actor.from_request(request))
+        except PortalError as error:
+            form.add_error("time_zone", error.message)
+        else:
+            messages.success(request, _("Times are now shown in %(zone)s.") % {"zone": form.cleaned_data["time_zone"].replace("_", " ")})
+            return redirect("time_zone")
+    return render(request, "registration/time_zone.html", {"form": form, "now": timezone.now()})
 
 
 @portal_view(Action.MANAGE_TOKENS)

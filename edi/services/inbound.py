@@ -303,7 +303,7 @@ def _save_detecting_duplicate(interchange: Interchange, ix: x12.Interchange) -> 
         ix,
         DUPLICATE_INTERCHANGE,
         _("Interchange %(number)s was already received on %(when)s; it is not processed again.")
-        % {"number": interchange.control_number, "when": timezone.localtime(original.created_at).strftime("%Y-%m-%d %H:%M")},
+        % {"number": interchange.control_number, "when": timezone.localtime(original.created_at).strftime("%Y-%m-%d %H:%M %Z")},
         bad_value=interchange.control_number,
     )
 

@@ -546,7 +546,7 @@ def _save_detecting_duplicate(interchange: Interchange, ix: edifact.Interchange,
             "interchange",
             SyntaxError_.DUPLICATE,
             _("Interchange %(number)s was already received on %(when)s; it is not processed again.")
-            % {"number": interchange.control_number, "when": timezone.localtime(original.created_at).strftime("%Y-%m-%d %H:%M")},
+            % {"number": interchange.control_number, "when": timezone.localtime(original.created_at).strftime("%Y-%m-%d %H:%M %Z")},
             segment_tag="UNB",
             element_position=5,
         )

@@ -41,7 +41,7 @@ def purchase_orders_send_confirmation_reminders(*, now: datetime.datetime | None
                 kind="po_confirmation_due",
                 title=_("Confirmation due soon: PO %(number)s") % {"number": po.number},
                 body=_("Confirm by %(due)s or the PO may be cancelled.")
-                % {"due": timezone.localtime(po.confirmation_due_at).strftime("%Y-%m-%d %H:%M")},
+                % {"due": timezone.localtime(po.confirmation_due_at).strftime("%Y-%m-%d %H:%M %Z")},
                 url=f"/purchase-orders/{po.number}/",
             )
             sent += 1

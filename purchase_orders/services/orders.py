@@ -267,7 +267,7 @@ def purchase_order_create(*, data: PurchaseOrderInput, actor: Actor) -> Purchase
                 marketplace=data.marketplace,
                 kind="po_new",
                 title=_("New purchase order %(number)s") % {"number": po.number},
-                body=_("Please confirm by %(due)s.") % {"due": timezone.localtime(po.confirmation_due_at).strftime("%Y-%m-%d %H:%M")},
+                body=_("Please confirm by %(due)s.") % {"due": timezone.localtime(po.confirmation_due_at).strftime("%Y-%m-%d %H:%M %Z")},
                 url=f"/purchase-orders/{po.number}/",
             )
     except IntegrityError:

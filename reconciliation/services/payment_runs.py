@@ -197,7 +197,7 @@ def _held_text(held: list[dict]) -> str:
         % {
             "vendor": row["vendor"].code,
             "marketplace": row["marketplace"].code,
-            "until": timezone.localtime(row["held_until"]).strftime("%Y-%m-%d %H:%M"),
+            "until": timezone.localtime(row["held_until"]).strftime("%Y-%m-%d %H:%M %Z"),
         }
         for row in held
     )

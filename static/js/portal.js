@@ -119,3 +119,14 @@ const markScrollRegions = () => {
 markScrollRegions();
 window.addEventListener("resize", markScrollRegions);
 document.addEventListener("htmx:afterSettle", markScrollRegions);
+// "Use this device's time zone": picks the browser's IANA zone in the select the button names, if it is offered.
+document.querySelectorAll("[data-device-time-zone]").forEach((button) => {
+  const select = document.querySelector(button.dataset.deviceTimeZone);
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!select || !zone || ![...select.options].some((option) => option.value === zone)) return;
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    select.value = zone;
+    select.focus();
+  });
+});

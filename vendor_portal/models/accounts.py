@@ -13,6 +13,8 @@ from .vendors import Vendor
 
 class User(AbstractUser):
     preferred_language = models.CharField(_("language"), max_length=10, blank=True)
+    # The IANA zone pages show times in (vendor_portal.middleware.UserTimeZoneMiddleware); empty: UTC.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     # The vendor a person starts in when they belong to several; empty: the first of them. Joining another
     # vendor leaves it as it was unless they choose the new one.
     default_vendor = models.ForeignKey(Vendor, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("default vendor"))
