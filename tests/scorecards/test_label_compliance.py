@@ -56,6 +56,22 @@ def label_fault(carton, kind="label_missing"):
         )
 
 
+def event_chargeback(event, amount="5.00"):
+    """As reconciliation's flat rate and the rate card's label rule raise it: naming the event."""
+    with audit_exempt():
+        return Deduction.objects.create(
+            vendor=event.vendor,
+            marketplace=event.shipment.marketplace,
+            kind="chargeback",
+            reason="label_non_compliance",
+            amount=Decimal(amount),
+            currency="USD",
+            shipment=event.shipment,
+            compliance_event=event,
+            created_at=at(6),
+        )
+
+
 def week_totals(vendor):
     return metrics.sum_figures(metrics.compute_week(MONDAY, vendor_ids=[vendor.pk]))
 
@@ -82,19 +98,7 @@ def test_a_label_chargeback_raised_for_the_shipment_makes_all_its_cartons_non_co
 def test_a_chargeback_raised_for_a_cartons_label_event_counts_that_carton_only(vendor, abe2):
     shipment = forty_cartons(vendor, abe2)
     event = label_fault(shipment.cartons.order_by("index").first(), "label_unreadable")
-    with audit_exempt():
-        # as reconciliation's flat rate and the rate card's label rule raise it: naming the event
-        Deduction.objects.create(
-            vendor=vendor,
-            marketplace=shipment.marketplace,
-            kind="chargeback",
-            reason="label_non_compliance",
-            amount=Decimal("5.00"),
-            currency="USD",
-            shipment=shipment,
-            compliance_event=event,
-            created_at=at(6),
-        )
+    event_chargeback(event)
     totals = week_totals(vendor)
     assert (totals.label_cartons_compliant, totals.label_cartons_received) == (39, 40)
 
@@ -104,18 +108,7 @@ def test_a_label_chargeback_given_back_in_full_after_a_dispute_is_no_fault(vendo
     charged = forty_cartons(vendor, abe2, number="LC-2", identifier="LC-ASN-2")
     whole = label_chargeback(charged)
     event = label_fault(shipment.cartons.order_by("index").first(), "label_unreadable")
-    with audit_exempt():
-        per_carton = Deduction.objects.create(
-            vendor=vendor,
-            marketplace=shipment.marketplace,
-            kind="chargeback",
-            reason="label_non_compliance",
-            amount=Decimal("5.00"),
-            currency="USD",
-            shipment=shipment,
-            compliance_event=event,
-            created_at=at(6),
-        )
+    per_carton = event_chargeback(event)
     assert (week_totals(vendor).label_cartons_compliant, week_totals(vendor).label_cartons_received) == (39, 80)
 
     with audit_exempt():  # the retailer answered both disputes: part of one given back, the other in full
