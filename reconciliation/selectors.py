@@ -321,24 +321,24 @@ def _money_rows(rows, *fields):
     return rows
 
 
+def _days_overdue() -> Func:
+    """An invoice's days past its due date, counted in its own marketplace's calendar (an invoice due today in
+    New York is not overdue yet while it is already tomorrow in UTC): the marketplace's date now, in SQL, minus
+    the due date. In the query itself, so the summary costs no query per marketplace."""
+    now = Value(timezone.now(), output_field=models.DateTimeField())
+    local_today = Func(Func(F("marketplace__time_zone"), now, function="timezone"), template="(%(expressions)s)::date")
+    return Func(local_today, F("due_date"), template="(%(expressions)s)", arg_joiner=" - ", output_field=IntegerField())
+
+
 def _aging_conditions() -> dict[str, Q]:
-    """Each aging bucket's condition on open invoices, the days overdue counted in each invoice's own
-    marketplace calendar (an invoice due today in Seattle is not overdue yet while it is tomorrow in UTC)."""
-    bounds = {"not_due": (None, 0), "1_30": (0, 30), "31_60": (30, 60), "61_90": (60, 90), "90_plus": (90, None)}
-    conditions = {bucket: Q(pk__in=[]) for bucket in AGING_BUCKETS}
-    conditions["not_due"] |= Q(due_date__isnull=True)
-    for marketplace in Marketplace.objects.all():
-        today = marketplace_today(marketplace)
-        for bucket, (overdue_more_than, overdue_at_most) in bounds.items():
-            condition = Q(marketplace_id=marketplace.pk)
-            if overdue_more_than is None:
-                condition &= Q(due_date__gte=today)
-            else:
-                condition &= Q(due_date__lt=today - datetime.timedelta(days=overdue_more_than))
-            if overdue_at_most is not None and overdue_more_than is not None:
-                condition &= Q(due_date__gte=today - datetime.timedelta(days=overdue_at_most))
-            conditions[bucket] |= condition
-    return conditions
+    """Each aging bucket's condition on open invoices annotated with `days_overdue`."""
+    return {
+        "not_due": Q(due_date__isnull=True) | Q(days_overdue__lte=0),
+        "1_30": Q(days_overdue__gte=1, days_overdue__lte=30),
+        "31_60": Q(days_overdue__gte=31, days_overdue__lte=60),
+        "61_90": Q(days_overdue__gte=61, days_overdue__lte=90),
+        "90_plus": Q(days_overdue__gt=90),
+    }
 
 
 def payment_summary(*, scope, marketplace=None, period_start=None, period_end=None, vendor=None) -> dict:
@@ -383,6 +383,7 @@ def payment_summary(*, scope, marketplace=None, period_start=None, period_end=No
     aging = []
     for row in (
         invoices.filter(state__in=[s for s in OPEN_INVOICE_STATES if s != InvoiceState.PAID_PARTLY])
+        .annotate(days_overdue=_days_overdue())
         .values("currency")
         .annotate(**aggregates)
         .order_by("currency")
